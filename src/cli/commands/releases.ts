@@ -1,0 +1,68 @@
+/** `berth history`, `berth diff`, `berth rollback`: a release's past, its differences, going back. */
+import type { Command } from 'commander';
+import { contextOf } from '../context.js';
+import { followRelease } from '../progress.js';
+import { age, printJSON, printTable } from '../output.js';
+import { printPlan } from '../planView.js';
+import type { Release } from '../../release/releases.js';
+import type { Plan } from '../../release/plan.js';
+
+const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
+const base = (app: string, env: string): string => `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
+
+export function registerReleases(program: Command): void {
+  program
+    .command('history <app>')
+    .description('the revisions of an app in an environment, newest first')
+    .option('-e, --env <env>', 'environment', defaultEnv())
+    .option('--limit <n>', 'how many', '50')
+    .action(async (app: string, o: { env: string; limit: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const list = await (await ctx.client()).get<Release[]>(`${base(app, o.env)}/releases`, { limit: o.limit });
+      if (ctx.output === 'json') return printJSON(list);
+      printTable(
+        list.map((r) => ({
+          revision: r.revision,
+          kind: r.kind + (r.sourceRevision ? ` of ${r.sourceRevision}` : ''),
+          status: r.status,
+          config: `v${r.configVersion}`,
+          author: r.author,
+          age: age(r.createdAt),
+          message: r.status === 'failed' ? `${r.reason ?? ''}` : (r.message ?? ''),
+        })),
+        ['revision', 'kind', 'status', 'config', 'author', 'age', 'message'],
+      );
+    });
+
+  program
+    .command('diff <app> <from> <to>')
+    .description('what differs between two revisions, field by field (config keys included)')
+    .option('-e, --env <env>', 'environment', defaultEnv())
+    .action(async (app: string, from: string, to: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const plan = await (await ctx.client()).get<Plan>(`${base(app, o.env)}/diff`, { from, to });
+      if (ctx.output === 'json') return printJSON(plan);
+      printPlan(plan, `${app} in ${o.env}: revision ${from} → ${to}`);
+    });
+
+  program
+    .command('rollback <app>')
+    .description('a new revision with an earlier revision’s content, config version included (default: the last good one)')
+    .option('-e, --env <env>', 'environment', defaultEnv())
+    .option('--to <revision>', 'revision to go back to')
+    .option('-m, --message <message>', 'why')
+    .option('-d, --detach', 'do not follow the rollback')
+    .action(async (app: string, o: { env: string; to?: string; message?: string; detach?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const client = await ctx.client();
+      const release = await client.post<Release>(`${base(app, o.env)}/rollback`, {
+        author: ctx.author,
+        ...(o.to ? { toRevision: Number(o.to) } : {}),
+        ...(o.message ? { message: o.message } : {}),
+      });
+      if (o.detach) return ctx.output === 'json' ? printJSON(release) : void process.stdout.write(`revision ${release.revision} (rollback to ${release.sourceRevision}) created\n`);
+      const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
+      if (ctx.output === 'json') printJSON(final);
+      if (final.status !== 'succeeded') process.exitCode = 1;
+    });
+}

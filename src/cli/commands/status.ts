@@ -1,0 +1,86 @@
+/** `berth status [APP]`: every app at a glance, or one app's services, replicas and addresses. */
+import type { Command } from 'commander';
+import { contextOf } from '../context.js';
+import { age, bold, printJSON, printTable } from '../output.js';
+import type { AppObservation } from '../../runtime/runtime.js';
+import type { Release } from '../../release/releases.js';
+
+const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
+
+interface AppRow {
+  app: string;
+  env: string;
+  lastRelease?: Release;
+  currentRevision: number | null;
+  down: boolean;
+}
+
+type Status = AppObservation & { app: string; env: string; currentRevision: number | null; lastRelease: Release | null };
+
+const mib = (b?: number): string => (b === undefined ? '-' : `${(b / 1048576).toFixed(0)}Mi`);
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status [app]')
+    .description('apps at a glance, or one app: services, replicas ready/desired, restarts, addresses, edge URL')
+    .option('-e, --env <env>', 'environment', defaultEnv())
+    .option('--replicas', 'one row per replica (pid, port, phase, CPU, memory, last exit)')
+    .action(async (app: string | undefined, o: { env: string; replicas?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const client = await ctx.client();
+      if (!app) {
+        const apps = await client.get<AppRow[]>('/api/v1/apps');
+        if (ctx.output === 'json') return printJSON(apps);
+        if (apps.length === 0) return void process.stdout.write('no apps yet: deploy one with `berth up <dir>` or `berth deploy <dir>`\n');
+        return printTable(
+          apps.map((a) => ({
+            app: a.app,
+            env: a.env,
+            revision: a.down ? 'down' : (a.currentRevision ?? '-'),
+            'last release': a.lastRelease ? `${a.lastRelease.revision} ${a.lastRelease.kind} ${a.lastRelease.status}` : '-',
+            age: age(a.lastRelease?.createdAt),
+          })),
+          ['app', 'env', 'revision', 'last release', 'age'],
+        );
+      }
+      const st = await client.get<Status>(`/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/status`);
+      if (ctx.output === 'json') return printJSON(st);
+      const last = st.lastRelease;
+      process.stdout.write(
+        `${bold(`${st.app} in ${st.env}`)}  revision ${st.currentRevision ?? '-'}${last && last.revision !== st.currentRevision ? ` (revision ${last.revision} ${last.status})` : ''}\n`,
+      );
+      if (st.edge) process.stdout.write(`edge: ${st.edge.url}\n`);
+      if (st.services.length === 0) return void process.stdout.write('no services running\n');
+      if (o.replicas) {
+        return printTable(
+          st.services.flatMap((s) =>
+            s.replicas.map((r) => ({
+              service: s.service,
+              replica: r.id,
+              phase: r.phase,
+              pid: r.pid,
+              port: r.port,
+              restarts: r.restarts,
+              cpu: r.cpuPercent === undefined ? '-' : `${r.cpuPercent.toFixed(1)}%`,
+              memory: mib(r.memoryBytes),
+              age: age(r.startedAt),
+              'last exit': r.lastExit ? `${r.lastExit.reason} ${age(r.lastExit.at)} ago` : '',
+              message: r.message ?? '',
+            })),
+          ),
+          ['service', 'replica', 'phase', 'pid', 'port', 'restarts', 'cpu', 'memory', 'age', 'last exit', 'message'],
+        );
+      }
+      printTable(
+        st.services.map((s) => ({
+          service: s.service,
+          ready: `${s.readyReplicas}/${s.desiredReplicas}`,
+          restarts: s.replicas.reduce((n, r) => n + r.restarts, 0),
+          address: s.address?.url,
+          revision: s.revision,
+          status: s.replicas.find((r) => r.phase !== 'ready')?.message ?? (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
+        })),
+        ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
+      );
+    });
+}

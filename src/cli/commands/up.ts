@@ -1,0 +1,130 @@
+/**
+ * `berth up [DIR] [-d]`: start the control plane if it is not running and deploy the app to `local`.
+ * In the foreground it streams progress, then the app's logs; Ctrl-C takes the app down gracefully.
+ * `berth down [APP]` takes an app down.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { contextOf, type CliContext } from '../context.js';
+import type { Client } from '../client.js';
+import { DEFAULT_PORT } from '../client.js';
+import { readSpecInput, appFromCwd } from '../specInput.js';
+import { followRelease } from '../progress.js';
+import { bold, dim, green, printJSON, printTable } from '../output.js';
+import type { Release } from '../../release/releases.js';
+import type { AppObservation, LogLine } from '../../runtime/runtime.js';
+import { UnavailableError, ValidationError } from '../../errors.js';
+
+/** Starts `berth server` in the background for this data dir; resolves once it answers. */
+async function startServer(ctx: CliContext, port: string): Promise<void> {
+  mkdirSync(ctx.home, { recursive: true, mode: 0o700 });
+  const out = openSync(join(ctx.home, 'server.out'), 'a');
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, 'server', '--quiet', '--port', port], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, BERTH_HOME: ctx.home },
+  });
+  child.unref();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    const client = await freshClient(ctx);
+    if (await client.healthy()) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new UnavailableError(`the control plane did not start; see ${join(ctx.home, 'server.out')} and ${join(ctx.home, 'server.log')}`);
+}
+
+async function freshClient(ctx: CliContext): Promise<Client> {
+  const { createClient } = await import('../client.js');
+  return createClient({ home: ctx.home });
+}
+
+const base = (app: string, env: string): string => `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
+
+async function takeDown(client: Client, app: string, env: string, author: string): Promise<Release> {
+  const release = await client.delete<Release>(base(app, env), { author });
+  return followRelease(client, release);
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up [dir]')
+    .description('start the control plane if needed and run the app on this machine (environment local)')
+    .option('-d, --detach', 'return once the app is ready')
+    .option('-e, --env <env>', 'environment', 'local')
+    .option('--port <port>', 'control plane port, when it has to be started', process.env.BERTH_PORT ?? String(DEFAULT_PORT))
+    .action(async (dir: string | undefined, o: { detach?: boolean; env: string; port: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const spec = await readSpecInput(dir);
+      let client = await ctx.client();
+      let started = false;
+      if (!(await client.healthy())) {
+        process.stderr.write(dim(`starting the control plane (data in ${ctx.home})...\n`));
+        await startServer(ctx, o.port);
+        started = true;
+        client = await freshClient(ctx);
+      }
+      process.stderr.write(`control plane: ${client.url}\n`);
+      const release = await client.post<Release>('/api/v1/releases', { env: o.env, spec, author: ctx.author, message: 'berth up' });
+      const final = await followRelease(client, release);
+      if (final.status !== 'succeeded') {
+        process.exitCode = 1;
+        return;
+      }
+      const st = await client.get<AppObservation & { app: string }>(`${base(release.app, o.env)}/status`);
+      if (ctx.output === 'json') printJSON({ controlPlane: client.url, ...st });
+      else {
+        process.stdout.write(`\n${bold(`${release.app} is running`)}\n  app:           ${green(st.edge?.url ?? '(no routes)')}\n  control plane: ${client.url}\n\n`);
+        printTable(st.services.map((s) => ({ service: s.service, ready: `${s.readyReplicas}/${s.desiredReplicas}`, address: s.address?.url })), ['service', 'ready', 'address']);
+      }
+      if (o.detach) return;
+
+      process.stderr.write(dim(`\nfollowing logs; press Ctrl-C to stop ${release.app}\n`));
+      const abort = new AbortController();
+      const stop = new Promise<void>((resolve) => {
+        const onSignal = (): void => {
+          abort.abort();
+          resolve();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+      const follow = (async () => {
+        try {
+          for await (const l of client.lines<LogLine>(`${base(release.app, o.env)}/logs`, { follow: 'true', tail: 0 }, abort.signal)) {
+            process.stdout.write(`${dim(l.time.slice(11, 19))} ${l.service.padEnd(10)} ${l.line}\n`);
+          }
+        } catch {
+          /* the log stream ends when the app or the control plane stops */
+        }
+      })();
+      await stop;
+      await follow;
+      process.stderr.write(`\nstopping ${release.app}...\n`);
+      const down = await takeDown(client, release.app, o.env, ctx.author);
+      if (started) {
+        const apps = await client.get<{ down: boolean }[]>('/api/v1/apps');
+        if (apps.every((a) => a.down)) await client.post('/api/v1/shutdown', { stopGateway: true });
+      }
+      process.exitCode = down.status === 'succeeded' ? 0 : 1;
+      process.exit();
+    });
+
+  program
+    .command('down [app]')
+    .description('take an app down: every replica stopped gracefully (history is kept)')
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .action(async (app: string | undefined, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const name = app ?? (await appFromCwd());
+      if (!name) throw new ValidationError('which app?', [{ file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' }]);
+      const final = await takeDown(await ctx.client(), name, o.env, ctx.author);
+      if (ctx.output === 'json') printJSON(final);
+      if (final.status !== 'succeeded') process.exitCode = 1;
+    });
+}

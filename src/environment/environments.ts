@@ -1,0 +1,83 @@
+/**
+ * Environments (local, dev, test, staging, prod, ...): where an app runs (this machine, or a Kubernetes
+ * context and namespace) and the variable defaults every app gets there.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../store/schema.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { zodProblems } from '../server/zodProblems.js';
+
+export const EnvironmentTarget = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('local') }).describe('Run services as supervised processes on this machine.'),
+    z
+      .object({
+        kind: z.literal('kubernetes'),
+        context: z.string().min(1).optional().describe('kubeconfig context; the current context when omitted.'),
+        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe('Namespace to deploy into (created if missing).'),
+      })
+      .describe('Apply releases to a Kubernetes cluster.'),
+  ])
+  .describe('Where the environment runs its apps.');
+export type EnvironmentTarget = z.infer<typeof EnvironmentTarget>;
+
+export const EnvironmentInput = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, 'lowercase letters, digits and -, at most 32 characters')
+    .describe('Environment name, e.g. dev, staging, prod.'),
+  target: EnvironmentTarget.default({ kind: 'local' }),
+  defaults: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+    .default({})
+    .describe('Variable defaults for every app in this environment (below config values, above spec defaults).'),
+});
+export type EnvironmentInput = z.input<typeof EnvironmentInput>;
+
+export interface Environment {
+  name: string;
+  target: EnvironmentTarget;
+  defaults: Record<string, string>;
+  createdAt: string;
+}
+
+/** Typed access to the environments table. */
+export interface Environments {
+  list(): Promise<Environment[]>;
+  get(name: string): Promise<Environment>;
+  create(input: EnvironmentInput): Promise<Environment>;
+}
+
+export function createEnvironments(db: Kysely<Database>): Environments {
+  const toEnv = (r: { name: string; target: string; defaults: string; created_at: string }): Environment => ({
+    name: r.name,
+    target: JSON.parse(r.target) as EnvironmentTarget,
+    defaults: JSON.parse(r.defaults) as Record<string, string>,
+    createdAt: r.created_at,
+  });
+  return {
+    async list() {
+      const rows = await db.selectFrom('environments').selectAll().orderBy('name').execute();
+      return rows.map(toEnv);
+    },
+    async get(name) {
+      const row = await db.selectFrom('environments').selectAll().where('name', '=', name).executeTakeFirst();
+      if (!row) {
+        const names = (await db.selectFrom('environments').select('name').execute()).map((r) => r.name);
+        throw new NotFoundError(`environment ${name} does not exist (known: ${names.join(', ')}); create it with \`berth env create ${name}\``);
+      }
+      return toEnv(row);
+    },
+    async create(input) {
+      const parsed = EnvironmentInput.safeParse(input);
+      if (!parsed.success) throw new ValidationError('invalid environment', zodProblems(parsed.error, 'request body'));
+      const env = parsed.data;
+      const exists = await db.selectFrom('environments').select('name').where('name', '=', env.name).executeTakeFirst();
+      if (exists) throw new ConflictError(`environment ${env.name} already exists`);
+      const row = { name: env.name, target: JSON.stringify(env.target), defaults: JSON.stringify(env.defaults), created_at: new Date().toISOString() };
+      await db.insertInto('environments').values(row).execute();
+      return toEnv(row);
+    },
+  };
+}

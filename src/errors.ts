@@ -1,0 +1,180 @@
+/**
+ * Berth's errors: one base class with a stable `code`, a small set of semantic subclasses,
+ * and the mapping to HTTP status in exactly one function (`httpStatusOf`).
+ */
+
+/** Where a problem sits in an input: file, 1-based line and column, and the field path. */
+export interface Problem {
+  /** File the problem is in, or a label such as `request body` for non-file input. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Dotted field path, e.g. `services.orders.replicas`. Empty for whole-document problems. */
+  path: string;
+  message: string;
+}
+
+/** Formats one problem as `file:line:col field.path: message`. */
+export function formatProblem(p: Problem): string {
+  const where = [p.file, p.line, p.column].filter((x) => x !== undefined && x !== '').join(':');
+  const field = p.path ? `${p.path}: ` : '';
+  return `${where ? `${where} ` : ''}${field}${p.message}`;
+}
+
+export const ErrorCode = {
+  validation: 'VALIDATION',
+  notFound: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  unauthorized: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  locked: 'LOCKED',
+  timeout: 'TIMEOUT',
+  runtime: 'RUNTIME',
+  unavailable: 'UNAVAILABLE',
+  internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** JSON shape of every error Berth sends over HTTP or prints with `-o json`. */
+export interface ErrorJSON {
+  code: ErrorCode;
+  message: string;
+  problems?: Problem[];
+  details?: Record<string, unknown>;
+}
+
+/** Base class of every error Berth raises on purpose. */
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = opts.details;
+  }
+
+  toJSON(): ErrorJSON {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+/** Bad input: carries every problem found, each with file, line, column and field path. */
+export class ValidationError extends BerthError {
+  readonly problems: Problem[];
+  constructor(message: string, problems: Problem[], opts: { cause?: unknown } = {}) {
+    super(ErrorCode.validation, message, opts);
+    this.problems = problems;
+  }
+  override toJSON(): ErrorJSON {
+    return { ...super.toJSON(), problems: this.problems };
+  }
+  /** The message followed by one line per problem. */
+  describe(): string {
+    return [this.message, ...this.problems.map((p) => `  ${formatProblem(p)}`)].join('\n');
+  }
+}
+
+export class NotFoundError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.notFound, message, opts);
+  }
+}
+
+/** A write based on a stale version, or an operation that conflicts with current state. */
+export class ConflictError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.conflict, message, opts);
+  }
+}
+
+export class UnauthorizedError extends BerthError {
+  constructor(message = 'a valid token is required (Authorization: Bearer <token>)') {
+    super(ErrorCode.unauthorized, message);
+  }
+}
+
+/** Another operation holds the (app, env) lease. */
+export class LockedError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.locked, message, opts);
+  }
+}
+
+export class TimeoutError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(ErrorCode.timeout, message, opts);
+  }
+}
+
+/** A runtime could not make a service look like its desired state. */
+export class RuntimeError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(ErrorCode.runtime, message, opts);
+  }
+}
+
+/** The control plane (or another dependency) cannot be reached. */
+export class UnavailableError extends BerthError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(ErrorCode.unavailable, message, opts);
+  }
+}
+
+export class InternalError extends BerthError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(ErrorCode.internal, message, opts);
+  }
+}
+
+/** Wraps anything thrown into a BerthError; unknown errors become internal errors. */
+export function toBerthError(err: unknown): BerthError {
+  if (err instanceof BerthError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new InternalError(message, { cause: err });
+}
+
+/** The one place that maps error codes to HTTP status codes. */
+export function httpStatusOf(err: BerthError): number {
+  switch (err.code) {
+    case ErrorCode.validation:
+      return 400;
+    case ErrorCode.unauthorized:
+      return 401;
+    case ErrorCode.forbidden:
+      return 403;
+    case ErrorCode.notFound:
+      return 404;
+    case ErrorCode.conflict:
+      return 409;
+    case ErrorCode.locked:
+      return 423;
+    case ErrorCode.timeout:
+      return 504;
+    case ErrorCode.unavailable:
+      return 503;
+    case ErrorCode.runtime:
+      return 502;
+    case ErrorCode.internal:
+      return 500;
+  }
+}
+
+/** Rebuilds a BerthError from its JSON form (used by the CLI's HTTP client). */
+export function fromErrorJSON(json: ErrorJSON): BerthError {
+  switch (json.code) {
+    case ErrorCode.validation:
+      return new ValidationError(json.message, json.problems ?? []);
+    case ErrorCode.notFound:
+      return new NotFoundError(json.message, { details: json.details });
+    case ErrorCode.conflict:
+      return new ConflictError(json.message, { details: json.details });
+    case ErrorCode.unauthorized:
+      return new UnauthorizedError(json.message);
+    case ErrorCode.locked:
+      return new LockedError(json.message, { details: json.details });
+    default:
+      return new BerthError(json.code, json.message, { details: json.details });
+  }
+}

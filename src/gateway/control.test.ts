@@ -1,0 +1,153 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalGatewayControl } from './control.js';
+import { createGatewayControl } from './control.js';
+import { isSameProcess, processStartTime } from './processIdentity.js';
+import { gatewayPaths, readGatewayState } from './state.js';
+import type { Upstream } from './testing.js';
+import { ensureGatewayBuilt, fetchText, freePort, startUpstream, tempHome } from './testing.js';
+
+let entry: string;
+const homes: { dir: string; remove(): Promise<void> }[] = [];
+const controls: LocalGatewayControl[] = [];
+const upstreams: Upstream[] = [];
+
+async function home(): Promise<string> {
+  const h = await tempHome();
+  homes.push(h);
+  return h.dir;
+}
+
+function control(dir: string): LocalGatewayControl {
+  const c = createGatewayControl({ home: dir, entry });
+  controls.push(c);
+  return c;
+}
+
+async function waitDead(pid: number, startTime: string): Promise<void> {
+  for (let i = 0; i < 200 && isSameProcess(pid, startTime); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(isSameProcess(pid, startTime)).toBe(false);
+}
+
+beforeAll(() => {
+  entry = ensureGatewayBuilt();
+}, 60_000);
+
+afterEach(async () => {
+  // Every gateway started here is stopped, even when a test failed half-way.
+  for (const c of controls.splice(0)) await c.stop().catch(() => undefined);
+  for (const u of upstreams.splice(0)) await u.close();
+});
+
+afterAll(async () => {
+  for (const h of homes) await h.remove();
+});
+
+describe('gateway control', () => {
+  it('starts a detached gateway, applies tables, and a second control adopts it', async () => {
+    const dir = await home();
+    const u = await startUpstream('one');
+    upstreams.push(u);
+    const port = await freePort();
+
+    const a = control(dir);
+    await a.ensureRunning();
+    const pid = a.pid()!;
+    expect(pid).not.toBe(process.pid);
+    expect(readGatewayState(gatewayPaths(dir))).toMatchObject({ pid, startTime: processStartTime(pid) });
+    expect(statSync(gatewayPaths(dir).token).mode & 0o777).toBe(0o600);
+
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/orders', port, backends: [{ id: 'one', host: '127.0.0.1', port: u.port }] }),
+    );
+    expect(a.table().generation).toBe(1);
+    expect((await fetchText(`http://127.0.0.1:${port}/x`)).status).toBe(200);
+
+    const b = control(dir);
+    await b.ensureRunning();
+    expect(b.pid()).toBe(pid);
+    expect(b.table()).toEqual(a.table());
+    await b.update((t) => (t.services[0]!.backends = []));
+    expect(b.table().generation).toBe(2);
+    const res = await fetchText(`http://127.0.0.1:${port}/x`);
+    expect(res.status).toBe(503);
+    expect(res.text).toContain('no ready replicas for shop/local/orders');
+  });
+
+  it('serves the persisted table again after the gateway is killed with SIGKILL', async () => {
+    const dir = await home();
+    const u = await startUpstream('persisted');
+    upstreams.push(u);
+    const port = await freePort();
+    const a = control(dir);
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/orders', port, backends: [{ id: 'p', host: '127.0.0.1', port: u.port }] }),
+    );
+    const old = readGatewayState(gatewayPaths(dir))!;
+
+    process.kill(old.pid, 'SIGKILL');
+    await waitDead(old.pid, old.startTime);
+    await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED/);
+
+    // A fresh control (a restarted control plane) knows the table from disk and restarts the gateway.
+    const b = control(dir);
+    expect(b.table().services.map((s) => s.key)).toEqual(['shop/local/orders']);
+    await b.ensureRunning();
+    expect(b.pid()).not.toBe(old.pid);
+    const res = await fetchText(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ name: 'persisted' });
+  });
+
+  it('restarts a dead gateway during update and retries the change', async () => {
+    const dir = await home();
+    const u = await startUpstream('retry');
+    upstreams.push(u);
+    const [p1, p2] = [await freePort(), await freePort()];
+    const a = control(dir);
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/a', port: p1, backends: [{ id: 'r', host: '127.0.0.1', port: u.port }] }),
+    );
+    const old = readGatewayState(gatewayPaths(dir))!;
+    process.kill(old.pid, 'SIGKILL');
+    await waitDead(old.pid, old.startTime);
+
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/b', port: p2, backends: [{ id: 'r', host: '127.0.0.1', port: u.port }] }),
+    );
+    expect(a.pid()).not.toBe(old.pid);
+    expect(a.table().generation).toBe(2);
+    expect((await fetchText(`http://127.0.0.1:${p1}/`)).status).toBe(200);
+    expect((await fetchText(`http://127.0.0.1:${p2}/`)).status).toBe(200);
+  });
+
+  it('starts only one gateway when two controls race', async () => {
+    const dir = await home();
+    const a = control(dir);
+    const b = control(dir);
+    await Promise.all([a.ensureRunning(), b.ensureRunning()]);
+    expect(a.pid()).toBeDefined();
+    expect(b.pid()).toBe(a.pid());
+  });
+
+  it('stop drains in-flight requests, then the process exits and its files are cleaned up', async () => {
+    const dir = await home();
+    const slow = await startUpstream('slow', 300);
+    upstreams.push(slow);
+    const port = await freePort();
+    const a = control(dir);
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/slow', port, backends: [{ id: 's', host: '127.0.0.1', port: slow.port }] }),
+    );
+    const state = readGatewayState(gatewayPaths(dir))!;
+
+    const inFlight = fetchText(`http://127.0.0.1:${port}/`);
+    await new Promise((r) => setTimeout(r, 100));
+    await a.stop();
+    expect((await inFlight).status).toBe(200);
+    expect(isSameProcess(state.pid, state.startTime)).toBe(false);
+    expect(existsSync(gatewayPaths(dir).state)).toBe(false);
+    expect(readFileSync(gatewayPaths(dir).log, 'utf8')).toContain('gateway stopped');
+    await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

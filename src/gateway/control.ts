@@ -1,0 +1,267 @@
+/**
+ * How the local runtime drives the gateway process: adopt the running gateway or start one
+ * (detached, so it outlives the control plane), and push table changes to it one at a time.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { request } from 'undici';
+import type { ErrorJSON } from '../errors.js';
+import { BerthError, ConflictError, RuntimeError, TimeoutError, fromErrorJSON } from '../errors.js';
+import type { ListenerError } from './listeners.js';
+import { isSameProcess } from './processIdentity.js';
+import { alreadyRunningExitCode, gatewayPaths, readGatewayState, readJsonFile } from './state.js';
+import type { GatewayControl, RoutingTable } from './table.js';
+import { emptyTable } from './table.js';
+import { parseRoutingTable } from './tableSchema.js';
+
+/** Options of createGatewayControl. */
+export interface GatewayControlOptions {
+  /** Berth home; the gateway keeps its files in `<home>/gateway/`. */
+  home: string;
+  logger?: Logger;
+  /** Path of the gateway entry (`main.js`); defaults to dist/gateway/main.js. */
+  entry?: string;
+  /** Longest wait for a started gateway to answer its health check. */
+  startTimeoutMs?: number;
+  /** Longest wait for a gateway to exit after SIGTERM before it is killed. */
+  stopTimeoutMs?: number;
+  /** Timeout of one control API call (a table apply waits for new listeners). */
+  requestTimeoutMs?: number;
+}
+
+/** GatewayControl plus what the local gateway can tell beyond the shared contract. */
+export interface LocalGatewayControl extends GatewayControl {
+  /** Ports of the last applied table that could not be bound (empty when all listen). */
+  listenerErrors(): ListenerError[];
+  /** Pid of the gateway process this control talks to, if any. */
+  pid(): number | undefined;
+}
+
+interface Connection {
+  pid: number;
+  startTime: string;
+  base: string;
+  token: string;
+}
+
+function defaultEntry(): string {
+  // Compiled: main.js sits beside this file. Run from source (tests): use the build output.
+  const beside = fileURLToPath(new URL('./main.js', import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../../dist/gateway/main.js', import.meta.url));
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Exited in the meantime.
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function healthy(port: number, pid: number): Promise<boolean> {
+  try {
+    const res = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
+    const body = (await res.body.json()) as { ok?: boolean; pid?: number };
+    return res.statusCode === 200 && body.ok === true && body.pid === pid;
+  } catch {
+    return false;
+  }
+}
+
+function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Creates the control of the gateway of `home`; nothing starts until ensureRunning or update. */
+export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayControl {
+  const paths = gatewayPaths(opts.home);
+  const logger = opts.logger;
+  const entry = opts.entry ?? defaultEntry();
+  const startTimeoutMs = opts.startTimeoutMs ?? 15_000;
+  const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+
+  let current: RoutingTable = emptyTable();
+  try {
+    const saved = readJsonFile(paths.table);
+    if (saved !== undefined) current = parseRoutingTable(saved, paths.table);
+  } catch (err) {
+    logger?.warn({ err }, 'ignoring invalid gateway table.json');
+  }
+  let conn: Connection | undefined;
+  let errors: ListenerError[] = [];
+  let starting: Promise<Connection> | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  async function call(c: Connection, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+    const res = await request(`${c.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${c.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
+    });
+    const json = (await res.body.json()) as unknown;
+    if (res.statusCode !== 200) throw fromErrorJSON(json as ErrorJSON);
+    return json;
+  }
+
+  async function adopt(pid: number, startTime: string, controlPort: number): Promise<Connection> {
+    const c: Connection = {
+      pid,
+      startTime,
+      base: `http://127.0.0.1:${controlPort}`,
+      token: readFileSync(paths.token, 'utf8').trim(),
+    };
+    current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
+    conn = c;
+    return c;
+  }
+
+  async function findLive(): Promise<Connection | undefined> {
+    const s = readGatewayState(paths);
+    if (s && isSameProcess(s.pid, s.startTime) && (await healthy(s.controlPort, s.pid))) {
+      return adopt(s.pid, s.startTime, s.controlPort);
+    }
+    return undefined;
+  }
+
+  async function startOne(): Promise<Connection> {
+    mkdirSync(paths.dir, { recursive: true });
+    const logFd = openSync(paths.log, 'a');
+    let exited: number | null | undefined;
+    let child;
+    try {
+      child = spawn(process.execPath, [entry, '--home', opts.home], {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    child.once('exit', (code, signal) => (exited = code ?? (signal ? -1 : null)));
+    child.once('error', () => (exited = -1));
+    child.unref();
+    logger?.info({ pid: child.pid, entry }, 'starting gateway');
+    const deadline = Date.now() + startTimeoutMs;
+    while (Date.now() < deadline) {
+      if (exited === alreadyRunningExitCode) {
+        // Another control started one first: adopt it once it answers.
+        const live = await findLive();
+        if (live) return live;
+      } else if (exited !== undefined) {
+        throw new RuntimeError(`the gateway exited at start (code ${exited})`, {
+          details: { log: paths.log, tail: logTail(paths.log) },
+        });
+      } else {
+        const s = readGatewayState(paths);
+        if (s && s.pid === child.pid && (await healthy(s.controlPort, s.pid)))
+          return adopt(s.pid, s.startTime, s.controlPort);
+      }
+      await sleep(25);
+    }
+    if (exited === undefined && child.pid !== undefined) signal(child.pid, 'SIGKILL');
+    throw new TimeoutError(`the gateway did not become healthy within ${startTimeoutMs}ms`, {
+      details: { log: paths.log },
+    });
+  }
+
+  function ensure(): Promise<Connection> {
+    starting ??= (async () => {
+      try {
+        const live = await findLive();
+        if (live) {
+          logger?.debug({ pid: live.pid }, 'adopted running gateway');
+          return live;
+        }
+        return await startOne();
+      } finally {
+        starting = undefined;
+      }
+    })();
+    return starting;
+  }
+
+  async function put(c: Connection, change: (t: RoutingTable) => void): Promise<void> {
+    const next = structuredClone(current);
+    change(next);
+    next.generation = Math.max(next.generation, current.generation + 1);
+    const res = (await call(c, 'PUT', '/table', next)) as { generation: number; errors?: ListenerError[] };
+    current = next;
+    const newErrors = res.errors ?? [];
+    if (JSON.stringify(newErrors) !== JSON.stringify(errors)) {
+      for (const e of newErrors)
+        logger?.error(
+          { key: e.key, port: e.port },
+          `gateway cannot listen on port ${e.port} for ${e.key}: ${e.message}`,
+        );
+    }
+    errors = newErrors;
+  }
+
+  async function update(change: (t: RoutingTable) => void): Promise<void> {
+    let c = conn ?? (await ensure());
+    try {
+      await put(c, change);
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        // Someone else advanced the table: start from what the gateway serves and try once more.
+        current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
+      } else if (err instanceof BerthError) {
+        throw err;
+      } else if (!isSameProcess(c.pid, c.startTime)) {
+        logger?.warn({ pid: c.pid }, 'gateway died; restarting it');
+        conn = undefined;
+        c = await ensure();
+      } else {
+        // A transport error with the gateway alive (a reset keep-alive connection): the gateway
+        // accepts the same generation again, so sending it once more is safe.
+        logger?.debug({ err }, 'gateway call failed; retrying');
+      }
+      await put(c, change);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const s = conn ?? readGatewayState(paths);
+    conn = undefined;
+    if (!s || !isSameProcess(s.pid, s.startTime)) return;
+    signal(s.pid, 'SIGTERM');
+    const deadline = Date.now() + stopTimeoutMs;
+    let killed = false;
+    while (isSameProcess(s.pid, s.startTime)) {
+      if (!killed && Date.now() > deadline) {
+        logger?.warn({ pid: s.pid }, 'gateway did not stop in time; killing it');
+        signal(s.pid, 'SIGKILL');
+        killed = true;
+      }
+      await sleep(20);
+    }
+  }
+
+  function serialise<T>(fn: () => Promise<T>): Promise<T> {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  return {
+    ensureRunning: () => ensure().then(() => undefined),
+    table: () => current,
+    update: (change) => serialise(() => update(change)),
+    stop: () => serialise(stop),
+    listenerErrors: () => errors,
+    pid: () => conn?.pid,
+  };
+}

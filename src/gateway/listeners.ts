@@ -1,0 +1,276 @@
+/**
+ * The gateway's listeners: one HTTP server per service port and per edge port, reconciled
+ * against each new table. Existing listeners are updated in place (their BackendSet and
+ * compiled routes are swapped, the socket stays open); new ports are bound; listeners that are
+ * gone stop accepting, finish their in-flight requests and close their idle connections.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { BackendSet } from './balancer.js';
+import { Balancer } from './balancer.js';
+import type { PoolOptions } from './balancer.js';
+import { forwardHeaders } from './headers.js';
+import type { ListenerStats } from './proxy.js';
+import { newListenerStats, proxyRequest, sendText } from './proxy.js';
+import type { CompiledRoute } from './router.js';
+import { compileRoutes, matchRoute, rewritePath } from './router.js';
+import type { RoutingTable } from './table.js';
+import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
+
+/** A port the gateway could not bind, as reported in the `PUT /table` response. */
+export interface ListenerError {
+  key: string;
+  port: number;
+  message: string;
+}
+
+/** What an edge route resolves to at apply time. */
+interface RouteTarget {
+  set: BackendSet | undefined;
+  unavailable: Buffer;
+}
+
+/** Per-listener counters as `GET /stats` reports them. */
+export interface ListenerStatsJSON {
+  kind: 'service' | 'edge';
+  key: string;
+  port: number;
+  requests: number;
+  errors: number;
+  inFlight: number;
+  backends: Record<string, number>;
+}
+
+type ListenerKind = ListenerStatsJSON['kind'];
+
+class Listener {
+  readonly kind: ListenerKind;
+  readonly key: string;
+  readonly port: number;
+  readonly server: Server;
+  readonly stats: ListenerStats = newListenerStats();
+  readonly tunnels = new Set<Duplex>();
+  set: BackendSet | undefined;
+  routes: CompiledRoute<RouteTarget>[] = [];
+  noRoute: Buffer;
+
+  constructor(kind: ListenerKind, key: string, port: number, keepAliveTimeoutMs: number) {
+    this.kind = kind;
+    this.key = key;
+    this.port = port;
+    this.noRoute = Buffer.from(`no route of ${key} matches this request\n`);
+    this.server = createServer(
+      { keepAliveTimeout: keepAliveTimeoutMs },
+      kind === 'service' ? this.onServiceRequest : this.onEdgeRequest,
+    );
+    this.server.on('upgrade', this.onUpgrade);
+    // A client that resets its connection must not take the gateway down.
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  private readonly onServiceRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    proxyRequest(req, res, this.set, req.url!, this.stats);
+  };
+
+  private readonly onEdgeRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
+    const url = req.url!;
+    const route = matchRoute(this.routes, fwd.host, url);
+    if (route === undefined) {
+      this.stats.requests++;
+      sendText(res, 404, this.noRoute);
+      return;
+    }
+    proxyRequest(req, res, route.target.set, rewritePath(route, url), this.stats, {
+      fwd,
+      unavailable: route.target.unavailable,
+    });
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.stats.requests++;
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
+    let set = this.set;
+    let path = req.url!;
+    let unavailable = set?.unavailableBody;
+    if (this.kind === 'edge') {
+      const route = matchRoute(this.routes, fwd.host, path);
+      if (route === undefined) return rejectUpgrade(socket, 404, this.noRoute);
+      set = route.target.set;
+      unavailable = route.target.unavailable;
+      path = rewritePath(route, path);
+    }
+    const upstream = set?.pick();
+    if (upstream === undefined) {
+      this.stats.errors++;
+      return rejectUpgrade(socket, 503, unavailable ?? 'no ready replicas\n');
+    }
+    this.stats.backends.set(upstream.id, (this.stats.backends.get(upstream.id) ?? 0) + 1);
+    proxyUpgrade(req, socket, head, upstream, path, fwd, this.tunnels);
+  };
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish (at most `timeoutMs`), then cuts what is left. */
+  close(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const server = this.server;
+      // Connections that finish a response after close() would otherwise stay open as idle keep-alives.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+        for (const s of this.tunnels) s.destroy();
+      }, timeoutMs);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
+
+  statsJSON(): ListenerStatsJSON {
+    const { requests, errors, inFlight } = this.stats;
+    return {
+      kind: this.kind,
+      key: this.key,
+      port: this.port,
+      requests,
+      errors,
+      inFlight,
+      backends: Object.fromEntries(this.stats.backends),
+    };
+  }
+}
+
+/** Waits for `p` at most `ms`; true if it settled in time. */
+async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const result = await Promise.race([p.then(() => true), timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** Options of the listener set. */
+export interface ListenersOptions {
+  /** Longest time a removed listener (or the whole gateway on close) waits for in-flight requests. */
+  drainTimeoutMs?: number;
+  /**
+   * Longest time `apply` waits for requests in flight to removed backends before it resolves
+   * (streams and long polls may take longer; they still finish, the caller just is not told).
+   */
+  removalWaitMs?: number;
+  /** Idle keep-alive timeout of client connections. */
+  keepAliveTimeoutMs?: number;
+  pool?: Partial<PoolOptions>;
+}
+
+/** All listeners of the gateway and the balancer behind them. */
+export class Listeners {
+  private readonly balancer: Balancer;
+  private readonly listeners = new Map<string, Listener>();
+  private readonly closing = new Set<Promise<void>>();
+  private readonly drainTimeoutMs: number;
+  private readonly keepAliveTimeoutMs: number;
+  private readonly removalWaitMs: number;
+
+  constructor(opts: ListenersOptions = {}) {
+    this.removalWaitMs = opts.removalWaitMs ?? 3_000;
+    this.balancer = new Balancer(opts.pool);
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
+    this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * Makes the listeners serve `table`. Resolves once every new listener listens and the new
+   * backends are in use; ports that cannot be bound are returned, the rest is applied regardless.
+   */
+  async apply(table: RoutingTable): Promise<ListenerError[]> {
+    const drained = this.balancer.apply(table.services);
+
+    const wanted = new Map<string, { kind: ListenerKind; key: string; port: number }>();
+    for (const s of table.services) wanted.set(`service ${s.key}`, { kind: 'service', key: s.key, port: s.port });
+    for (const e of table.edges) wanted.set(`edge ${e.key}`, { kind: 'edge', key: e.key, port: e.port });
+
+    // Close first, so a port that moves from one key to another is free to bind.
+    for (const [id, l] of this.listeners) {
+      const w = wanted.get(id);
+      if (w === undefined || w.port !== l.port) {
+        this.listeners.delete(id);
+        this.track(l.close(this.drainTimeoutMs));
+      }
+    }
+
+    const created = new Map<string, Listener>();
+    for (const [id, w] of wanted) {
+      if (!this.listeners.has(id)) created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs));
+    }
+    // Backends and routes are set before any new listener accepts, so none serves an empty table.
+    const find = (id: string): Listener | undefined => this.listeners.get(id) ?? created.get(id);
+    for (const s of table.services) {
+      const l = find(`service ${s.key}`);
+      if (l) l.set = this.balancer.set(s.key);
+    }
+    for (const e of table.edges) {
+      const l = find(`edge ${e.key}`);
+      if (l) {
+        l.routes = compileRoutes(e.routes, (r) => ({
+          set: this.balancer.set(r.target),
+          unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
+        }));
+      }
+    }
+
+    const errors: ListenerError[] = [];
+    await Promise.all(
+      [...created].map(([id, l]) =>
+        l.listen().then(
+          () => void this.listeners.set(id, l),
+          (err: NodeJS.ErrnoException) =>
+            void errors.push({ key: l.key, port: l.port, message: err.code ?? err.message }),
+        ),
+      ),
+    );
+
+    // A request dispatched just before this table may still sit in a removed backend's pool,
+    // unwritten: acknowledging now would let the caller stop that backend while the request is on
+    // the wire. So wait (bounded) until the removed backends have finished what they were given.
+    await withTimeout(drained, this.removalWaitMs);
+
+    const used = this.balancer.upstreamIds();
+    for (const l of this.listeners.values()) {
+      for (const id of l.stats.backends.keys()) if (!used.has(id)) l.stats.backends.delete(id);
+    }
+    return errors;
+  }
+
+  /** Counters of every listener. */
+  stats(): ListenerStatsJSON[] {
+    return [...this.listeners.values()].map((l) => l.statsJSON());
+  }
+
+  /** Closes every listener and pool, waiting at most the drain timeout for in-flight requests. */
+  async close(): Promise<void> {
+    for (const l of this.listeners.values()) this.track(l.close(this.drainTimeoutMs));
+    this.listeners.clear();
+    await Promise.all([...this.closing]);
+    if (!(await withTimeout(this.balancer.close(), this.drainTimeoutMs))) await this.balancer.destroy();
+  }
+
+  private track(p: Promise<void>): void {
+    this.closing.add(p);
+    void p.finally(() => this.closing.delete(p));
+  }
+}

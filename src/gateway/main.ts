@@ -1,0 +1,45 @@
+/**
+ * Entry of the gateway process: `node dist/gateway/main.js --home <dir>`. Logs JSON lines to
+ * stdout (the control redirects them to `<home>/gateway/gateway.log`); SIGTERM drains and exits 0.
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { ConflictError } from '../errors.js';
+import { startGateway } from './server.js';
+import { alreadyRunningExitCode } from './state.js';
+
+const { values } = parseArgs({ options: { home: { type: 'string' } } });
+const logger = pino({ base: { component: 'gateway', pid: process.pid } });
+if (!values.home) {
+  logger.fatal('usage: node dist/gateway/main.js --home <dir>');
+  process.exit(2);
+}
+
+process.on('uncaughtException', (err) => {
+  // Exiting is the safe answer to an unknown state; the control restarts the gateway on its next call.
+  logger.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+
+try {
+  const gateway = await startGateway({ home: values.home, logger });
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} catch (err) {
+  if (err instanceof ConflictError) {
+    logger.warn(err.message);
+    process.exit(alreadyRunningExitCode);
+  }
+  logger.fatal({ err }, 'gateway failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,217 @@
+/**
+ * The reverse proxy's hot path: one Exchange per request, driving an undici dispatch straight
+ * into the ServerResponse. It uses undici's raw handler callbacks (onConnect/onHeaders/onData/
+ * onComplete/onError), which undici calls natively; the newer controller API wraps them and parses
+ * headers into an object on every response, a cost the proxy does not need.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { BackendSet, Upstream } from './balancer.js';
+import type { ForwardHeaders } from './headers.js';
+import { forwardHeaders, responseHeaders } from './headers.js';
+
+/** Counters of one listener; plain integers so counting costs nothing measurable. */
+export interface ListenerStats {
+  requests: number;
+  /** Responses with status >= 500, including the gateway's own 502/503/504. */
+  errors: number;
+  inFlight: number;
+  /** Requests sent per backend id. */
+  backends: Map<string, number>;
+}
+
+/** Fresh zeroed counters. */
+export function newListenerStats(): ListenerStats {
+  return { requests: 0, errors: 0, inFlight: 0, backends: new Map() };
+}
+
+const kExchange = Symbol('berth.exchange');
+type ProxiedResponse = ServerResponse & { [kExchange]?: Exchange };
+
+// Errors that mean the request never reached a backend's application (refused, or a reused idle
+// connection that the backend had closed): safe to send again when the method is idempotent.
+const retryableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+const textPlain = ['content-type', 'text/plain; charset=utf-8'];
+
+/** Sends a short plain-text response (the gateway's own 404/502/503/504). */
+export function sendText(res: ServerResponse, status: number, body: Buffer | string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const buf = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(status, [...textPlain, 'content-length', String(buf.length)]);
+  res.end(buf);
+}
+
+function onResponseClose(this: ProxiedResponse): void {
+  const ex = this[kExchange];
+  if (ex !== undefined) ex.clientClosed();
+}
+
+function onResponseDrain(this: ProxiedResponse): void {
+  this[kExchange]?.resumeUpstream?.();
+}
+
+/** One proxied request: picks a backend, streams the request up and the response down, retries once. */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly res: ProxiedResponse;
+  private readonly set: BackendSet;
+  private readonly stats: ListenerStats;
+  private readonly opts: Dispatcher.DispatchOptions;
+  private upstream: Upstream | undefined;
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  resumeUpstream: (() => void) | undefined;
+  private connected = false;
+  private responded = false;
+  private retried = false;
+  private done = false;
+  private drainHooked = false;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    set: BackendSet,
+    stats: ListenerStats,
+    path: string,
+    fwd: ForwardHeaders,
+  ) {
+    this.res = res;
+    this.set = set;
+    this.stats = stats;
+    this.opts = {
+      method: req.method as Dispatcher.HttpMethod,
+      path,
+      headers: fwd.headers,
+      body: fwd.hasBody ? req : null,
+      // Undici may then retry a request at the head of a failed pipeline on its own.
+      idempotent: idempotentMethods.has(req.method!),
+    };
+    this.res[kExchange] = this;
+    res.once('close', onResponseClose);
+  }
+
+  start(upstream: Upstream): void {
+    this.upstream = upstream;
+    const counts = this.stats.backends;
+    counts.set(upstream.id, (counts.get(upstream.id) ?? 0) + 1);
+    upstream.pool.dispatch(this.opts, this);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.connected = true;
+    this.abortUpstream = abort;
+    if (this.done) abort();
+  }
+
+  onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx: Node answers 100-continue to the client itself.
+    if (this.done) return false;
+    this.resumeUpstream = resume;
+    // Throws on a header Node refuses to send; undici then reports it through onError (→ 502).
+    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(headers));
+    this.responded = true;
+    if (statusCode >= 500) this.stats.errors++;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    if (!this.drainHooked) {
+      this.drainHooked = true;
+      this.res.on('drain', onResponseDrain);
+    }
+    return false;
+  }
+
+  onComplete(): void {
+    this.res.end();
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    if (this.done) return;
+    if (this.responded) {
+      // Headers already went out: the only honest signal left is to cut the connection.
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (
+      !this.retried &&
+      this.opts.idempotent === true &&
+      (!this.connected || this.opts.body === null) &&
+      code !== undefined &&
+      retryableCodes.has(code)
+    ) {
+      const next = this.set.pickOther(this.upstream!);
+      if (next !== undefined) {
+        this.retried = true;
+        this.connected = false;
+        this.abortUpstream = undefined;
+        this.start(next);
+        return;
+      }
+    }
+    this.stats.errors++;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+      sendText(this.res, 504, `upstream ${this.upstream!.id} of ${this.set.key} timed out\n`);
+    } else {
+      sendText(this.res, 502, `upstream ${this.upstream!.id} of ${this.set.key} failed: ${code ?? err.message}\n`);
+    }
+    this.finish();
+  }
+
+  /** The client went away (or the response finished): stop the upstream request if it still runs. */
+  clientClosed(): void {
+    if (this.done) return;
+    this.finish();
+    this.abortUpstream?.();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.stats.inFlight--;
+    this.res[kExchange] = undefined;
+  }
+}
+
+const noOptions = {};
+
+/**
+ * Proxies one request to the next ready backend of `set`, sending `path` upstream.
+ * No backend: 503 naming the service.
+ */
+export function proxyRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  set: BackendSet | undefined,
+  path: string,
+  stats: ListenerStats,
+  opts: { fwd?: ForwardHeaders; unavailable?: Buffer } = noOptions,
+): void {
+  stats.requests++;
+  const upstream = set?.pick();
+  if (upstream === undefined) {
+    stats.errors++;
+    sendText(res, 503, set?.unavailableBody ?? opts.unavailable ?? 'no ready replicas\n');
+    return;
+  }
+  stats.inFlight++;
+  const fwd = opts.fwd ?? forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
+  new Exchange(req, res, set!, stats, path, fwd).start(upstream);
+}

@@ -1,0 +1,86 @@
+/**
+ * Edge routing: picks the route of an app's edge for a request's host and path. Routes are
+ * compiled once per table so a request costs one host normalisation and a short scan.
+ */
+import type { EdgeRoute } from './table.js';
+
+/** A route ready for matching. */
+export interface CompiledRoute<T> {
+  /** Lower-case host without port, or undefined for any host. */
+  host: string | undefined;
+  /** The prefix without a trailing slash ('' for `/`, which matches every path). */
+  prefix: string;
+  stripPrefix: boolean;
+  route: EdgeRoute;
+  /** What the caller attached (the target's BackendSet in the gateway). */
+  target: T;
+}
+
+function normalisePrefix(prefix: string): string {
+  let p = prefix;
+  while (p.endsWith('/')) p = p.slice(0, -1);
+  return p;
+}
+
+/** Lower-case host without its port (`Shop.Example:8080` → `shop.example`, `[::1]:80` → `[::1]`). */
+export function normaliseHost(host: string | undefined): string {
+  if (!host) return '';
+  let end = host.length;
+  if (host.charCodeAt(0) === 91 /* [ */) {
+    end = host.indexOf(']') + 1 || end;
+  } else {
+    const colon = host.indexOf(':');
+    if (colon !== -1) end = colon;
+  }
+  return host.slice(0, end).toLowerCase();
+}
+
+/** Orders routes so the first match is the winner: host-specific before host-less, then longest prefix. */
+export function compileRoutes<T>(routes: readonly EdgeRoute[], attach: (route: EdgeRoute) => T): CompiledRoute<T>[] {
+  const compiled = routes.map((route) => ({
+    host: route.host === undefined ? undefined : normaliseHost(route.host),
+    prefix: normalisePrefix(route.pathPrefix),
+    stripPrefix: route.stripPrefix,
+    route,
+    target: attach(route),
+  }));
+  // Stable sort keeps table order between routes that tie.
+  return compiled.sort((a, b) => {
+    if ((a.host === undefined) !== (b.host === undefined)) return a.host === undefined ? 1 : -1;
+    return b.prefix.length - a.prefix.length;
+  });
+}
+
+/** True if `url` (path plus query) starts with `prefix` at a segment boundary. */
+export function prefixMatches(url: string, prefix: string): boolean {
+  if (prefix.length === 0) return true;
+  if (!url.startsWith(prefix)) return false;
+  if (url.length === prefix.length) return true;
+  const c = url.charCodeAt(prefix.length);
+  return c === 47 /* / */ || c === 63 /* ? */ || c === 35; /* # */
+}
+
+/** The first route matching `host` (raw Host header) and `url`, or undefined. */
+export function matchRoute<T>(
+  routes: readonly CompiledRoute<T>[],
+  host: string | undefined,
+  url: string,
+): CompiledRoute<T> | undefined {
+  let h: string | undefined;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
+    if (r.host !== undefined) {
+      if (h === undefined) h = normaliseHost(host);
+      if (r.host !== h) continue;
+    }
+    if (prefixMatches(url, r.prefix)) return r;
+  }
+  return undefined;
+}
+
+/** The path to forward: `url` with the route's prefix removed if it strips, always starting with `/`. */
+export function rewritePath(route: CompiledRoute<unknown>, url: string): string {
+  if (!route.stripPrefix || route.prefix.length === 0) return url;
+  const rest = url.slice(route.prefix.length);
+  return rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
+}

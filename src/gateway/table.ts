@@ -1,0 +1,63 @@
+/**
+ * The gateway's routing table: what the local runtime tells the gateway process to serve.
+ * The gateway is a separate, long-lived process (like kube-proxy/Envoy beside the kubelet), so
+ * service addresses and the edge keep serving while the control plane restarts.
+ */
+
+/** One ready replica a listener may send requests to. */
+export interface Backend {
+  /** Replica id, stable for the life of the replica. */
+  id: string;
+  host: string;
+  port: number;
+}
+
+/** A service's stable address: one port on 127.0.0.1 that spreads requests over ready replicas. */
+export interface ServiceListener {
+  /** `app/env/service`. */
+  key: string;
+  port: number;
+  backends: Backend[];
+}
+
+export interface EdgeRoute {
+  host?: string;
+  pathPrefix: string;
+  /** `app/env/service` of the ServiceListener whose backends serve this route. */
+  target: string;
+  stripPrefix: boolean;
+}
+
+/** An app's edge: one port serving its routes (longest matching prefix wins; host match first). */
+export interface EdgeListener {
+  /** `app/env`. */
+  key: string;
+  port: number;
+  routes: EdgeRoute[];
+}
+
+export interface RoutingTable {
+  /** Increases with every change; the gateway reports the generation it serves. */
+  generation: number;
+  services: ServiceListener[];
+  edges: EdgeListener[];
+}
+
+export function emptyTable(): RoutingTable {
+  return { generation: 0, services: [], edges: [] };
+}
+
+/**
+ * How the local runtime drives the gateway process. `update` resolves only once the gateway
+ * serves the new table, so a caller that removed a backend knows no new request will reach it.
+ */
+export interface GatewayControl {
+  /** Starts the gateway process if it is not running (or adopts the running one). */
+  ensureRunning(): Promise<void>;
+  /** The table the gateway serves now (as last applied). */
+  table(): RoutingTable;
+  /** Applies a change to the table; resolves once the gateway serves it. Calls are serialised. */
+  update(change: (table: RoutingTable) => void): Promise<void>;
+  /** Stops the gateway process (used by `berth down` of the last app and by tests). */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,100 @@
+/**
+ * The zod schema of the routing table the gateway accepts on `PUT /table` and loads from
+ * `table.json`: the schema is checked at that boundary so a bad table never reaches a listener.
+ */
+import { z } from 'zod';
+import type { Problem } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import type { RoutingTable } from './table.js';
+
+const port = z.number().int().min(1).max(65535).describe('TCP port on 127.0.0.1');
+
+const backendSchema = z.object({
+  id: z.string().min(1).describe('replica id, stable for the life of the replica'),
+  host: z.string().min(1).describe('address the replica listens on'),
+  port,
+});
+
+const serviceSchema = z.object({
+  key: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'must be app/env/service')
+    .describe('app/env/service'),
+  port,
+  backends: z.array(backendSchema).describe('ready replicas'),
+});
+
+const routeSchema = z.object({
+  host: z.string().min(1).optional().describe('exact host to match (case-insensitive, port ignored)'),
+  pathPrefix: z.string().startsWith('/', 'must start with /').describe('path prefix, matched at a segment boundary'),
+  target: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'must be app/env/service')
+    .describe('app/env/service whose backends serve the route'),
+  stripPrefix: z.boolean().describe('remove the prefix before forwarding'),
+});
+
+const edgeSchema = z.object({
+  key: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+$/, 'must be app/env')
+    .describe('app/env'),
+  port,
+  routes: z.array(routeSchema),
+});
+
+/** Schema of a RoutingTable, with the cross-field checks (unique keys, ports, backend ids). */
+export const routingTableSchema = z
+  .object({
+    generation: z.number().int().min(0).describe('increases with every change'),
+    services: z.array(serviceSchema),
+    edges: z.array(edgeSchema),
+  })
+  .superRefine((t, ctx) => {
+    const ports = new Map<number, string>();
+    const claimPort = (p: number, path: (string | number)[]): void => {
+      const owner = ports.get(p);
+      if (owner !== undefined) ctx.addIssue({ code: 'custom', path, message: `port ${p} is already used by ${owner}` });
+      else ports.set(p, path.slice(0, 2).join('.'));
+    };
+    const keys = new Set<string>();
+    t.services.forEach((s, i) => {
+      if (keys.has(s.key))
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'key'], message: `duplicate key ${s.key}` });
+      keys.add(s.key);
+      claimPort(s.port, ['services', i, 'port']);
+      const ids = new Set<string>();
+      s.backends.forEach((b, j) => {
+        if (ids.has(b.id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'backends', j, 'id'],
+            message: `duplicate backend id ${b.id}`,
+          });
+        }
+        ids.add(b.id);
+      });
+    });
+    const edgeKeys = new Set<string>();
+    t.edges.forEach((e, i) => {
+      if (edgeKeys.has(e.key))
+        ctx.addIssue({ code: 'custom', path: ['edges', i, 'key'], message: `duplicate key ${e.key}` });
+      edgeKeys.add(e.key);
+      claimPort(e.port, ['edges', i, 'port']);
+    });
+  });
+
+/** Validates an unknown value as a RoutingTable; throws a ValidationError listing every problem. */
+export function parseRoutingTable(value: unknown, file = 'request body'): RoutingTable {
+  const result = routingTableSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems: Problem[] = result.error.issues.map((issue) => ({
+    file,
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  throw new ValidationError(
+    `invalid routing table (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+    problems,
+  );
+}

@@ -1,0 +1,454 @@
+/**
+ * The release engine: a durable state machine in the store. A release goes pending → running →
+ * succeeded | failed; every step is committed before it is acted on and every action is idempotent,
+ * so a control plane killed at any point resumes the release on start-up (`start`). A per-(app, env)
+ * lease is the operation lock; it expires, and a dead holder's lease is taken over at once.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Runtime, RuntimeEvent, ServiceState } from '../runtime/runtime.js';
+import type { LoadedSpec } from '../spec/load.js';
+import type { AppSpec } from '../spec/schema.js';
+import { BerthError, LockedError, NotFoundError, ValidationError, toBerthError } from '../errors.js';
+import type { Environments } from '../environment/environments.js';
+import type { ConfigSets } from '../config/configSets.js';
+import type { SecretBox } from '../config/secretBox.js';
+import type { Leases } from '../store/leases.js';
+import { renderRelease, type RenderResult } from './render.js';
+import { planRelease, type Plan } from './plan.js';
+import { ReleaseKind, ReleaseStatus, StepStatus, type Release, type ReleaseEvent, type Releases } from './releases.js';
+
+export interface EngineDeps {
+  releases: Releases;
+  environments: Environments;
+  configSets: ConfigSets;
+  secretBox: SecretBox;
+  leases: Leases;
+  /** The runtime of an environment (local, or a Kubernetes cluster). */
+  runtimeFor(env: string): Promise<Runtime>;
+  /** Whether a lease holder id belongs to a live control plane (a dead one's lease is taken over). */
+  isHolderAlive(holder: string): boolean;
+  logger: Logger;
+  leaseTtlMs?: number;
+}
+
+export interface DeployRequest {
+  loaded: Pick<LoadedSpec, 'spec' | 'file' | 'digest' | 'positionOf'>;
+  env: string;
+  author: string;
+  message?: string;
+  rollbackPolicy?: 'auto' | 'none';
+  /** Config version to deploy; the current one when omitted. */
+  configVersion?: number;
+  /** Fails the release when it has not finished by then. */
+  timeoutMs?: number;
+}
+
+/** What subscribers of a release see: its events as they are recorded, and its status changes. */
+export type EngineUpdate = { type: 'event'; event: ReleaseEvent } | { type: 'release'; release: Release };
+
+export interface PlanResult {
+  plan: Plan;
+  current?: Release;
+}
+
+/** Drives releases; see the file comment. */
+export interface ReleaseEngine {
+  plan(req: Omit<DeployRequest, 'author'>): Promise<PlanResult>;
+  deploy(req: DeployRequest): Promise<Release>;
+  rollback(req: { app: string; env: string; toRevision?: number; author: string; message?: string }): Promise<Release>;
+  down(req: { app: string; env: string; author: string }): Promise<Release>;
+  /** Resolves with the release once it has finished (succeeded or failed), or when `signal` aborts. */
+  wait(id: number, signal?: AbortSignal): Promise<Release>;
+  subscribe(id: number, listener: (u: EngineUpdate) => void): () => void;
+  /** Compares two revisions. */
+  diff(app: string, env: string, from: number, to: number): Promise<Plan>;
+  /** Resumes unfinished releases and re-attaches the runtime to what runs. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const key = (app: string, env: string): string => `${app}/${env}`;
+const isFinished = (r: Release): boolean => r.status === ReleaseStatus.succeeded || r.status === ReleaseStatus.failed;
+
+export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
+  const { releases, logger } = deps;
+  const leaseTtlMs = deps.leaseTtlMs ?? 15_000;
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const running = new Map<string, Promise<void>>();
+  const resyncs = new Map<string, AbortController>();
+  const closing = new AbortController();
+
+  async function render(
+    spec: AppSpec,
+    file: string,
+    env: string,
+    configVersion: number | undefined,
+    revision: number,
+    positionOf?: DeployRequest['loaded']['positionOf'],
+  ): Promise<RenderResult> {
+    const environment = await deps.environments.get(env);
+    const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
+    const config = await deps.configSets.resolve(spec.name, env, version);
+    const runtime = await deps.runtimeFor(env);
+    const addresses = await runtime.addresses(spec.name, env, Object.keys(spec.services));
+    return renderRelease({
+      spec,
+      file,
+      ...(positionOf ? { positionOf } : {}),
+      environment: { name: env, defaults: environment.defaults },
+      config,
+      addresses,
+      revision,
+      digestSecret: (s) => deps.secretBox.digest(s),
+    });
+  }
+
+  async function planAgainst(current: Release | undefined, spec: AppSpec, specDigest: string, result: RenderResult): Promise<Plan> {
+    let changedConfigKeys: string[] = [];
+    let specChanged = true;
+    let from;
+    if (current) {
+      const content = await releases.content(current.id);
+      from = current.kind === ReleaseKind.down ? undefined : content.rendered;
+      specChanged = current.specDigest !== specDigest;
+      const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, result.rendered.configVersion);
+      changedConfigKeys = diff.map((d) => d.key);
+    }
+    return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
+  }
+
+  async function acquire(app: string, env: string): Promise<void> {
+    if (await deps.leases.acquire(app, env, leaseTtlMs)) return;
+    const holder = await deps.leases.holderOf(app, env);
+    if (holder && !deps.isHolderAlive(holder.holder)) {
+      await deps.leases.release(app, env, holder.holder);
+      if (await deps.leases.acquire(app, env, leaseTtlMs)) return;
+    }
+    const inFlight = (await releases.unfinished()).find((r) => r.app === app && r.env === env);
+    throw new LockedError(
+      `another operation on ${app}/${env} is in progress${inFlight ? ` (revision ${inFlight.revision}, ${inFlight.status})` : ''}; wait for it to finish`,
+      { details: { app, env, ...(inFlight ? { revision: inFlight.revision } : {}) } },
+    );
+  }
+
+  const publish = (id: number, u: EngineUpdate): void => {
+    bus.emit(String(id), u);
+  };
+
+  async function record(id: number, e: Omit<ReleaseEvent, 'id' | 'releaseId' | 'time'> & { time?: string }): Promise<void> {
+    const event = await releases.addEvent({ releaseId: id, time: e.time ?? new Date().toISOString(), service: e.service, type: e.type, reason: e.reason, message: e.message });
+    publish(id, { type: 'event', event });
+  }
+
+  async function setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<Release> {
+    await releases.setStatus(id, status, reason);
+    const r = await releases.get(id);
+    publish(id, { type: 'release', release: r });
+    return r;
+  }
+
+  /** Runs a release to its end. The caller holds the lease; it is released here. */
+  function launch(release: Release, timeoutMs?: number): void {
+    const k = key(release.app, release.env);
+    resyncs.get(k)?.abort();
+    const p = (async () => {
+      const renew = setInterval(() => {
+        deps.leases.renew(release.app, release.env, leaseTtlMs).catch((err: unknown) => logger.warn({ err }, 'lease renewal failed'));
+      }, Math.max(1000, leaseTtlMs / 3));
+      try {
+        let next: Release | undefined = release;
+        while (next) next = await execute(next, timeoutMs);
+      } catch (err) {
+        logger.error({ err, release: release.id }, 'release engine failure');
+      } finally {
+        clearInterval(renew);
+        await deps.leases.release(release.app, release.env).catch(() => undefined);
+        running.delete(k);
+      }
+    })();
+    running.set(k, p);
+  }
+
+  /** Executes one release; returns the auto-rollback release to run next, if one was created. */
+  async function execute(release: Release, timeoutMs?: number): Promise<Release | undefined> {
+    const id = release.id;
+    const signal = timeoutMs === undefined ? closing.signal : AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]);
+    if (release.status === ReleaseStatus.pending) await setStatus(id, ReleaseStatus.running);
+    await record(id, { service: null, type: 'Normal', reason: release.status === ReleaseStatus.running ? 'Resumed' : 'Started', message: `${release.kind} of ${release.app} revision ${release.revision} to ${release.env}` });
+    const runtime = await deps.runtimeFor(release.env);
+    try {
+      if (release.kind === ReleaseKind.down) {
+        await runtime.remove(release.app, release.env);
+      } else {
+        const content = await releases.content(id);
+        const { states, rendered } = await render(content.spec, release.specFile, release.env, release.configVersion, release.revision);
+        for (const [level, names] of rendered.levels.entries()) {
+          await record(id, { service: null, type: 'Normal', reason: 'Level', message: `level ${level}: ${names.join(', ')}` });
+          await runLevel(id, runtime, names.map((n) => states[n]!), release.steps, signal);
+        }
+        await runtime.applyRoutes({ app: release.app, env: release.env, routes: rendered.routes }, { signal, onEvent: (e) => void onRuntimeEvent(id, e) });
+        const observed = await runtime.observe(release.app, release.env);
+        for (const s of observed.services) {
+          if (!(s.service in rendered.services)) {
+            await record(id, { service: s.service, type: 'Normal', reason: 'Pruned', message: `${s.service} is no longer in the app; removing it` });
+            await runtime.remove(release.app, release.env, s.service);
+          }
+        }
+      }
+      await setStatus(id, ReleaseStatus.succeeded);
+      await record(id, { service: null, type: 'Normal', reason: 'Succeeded', message: `revision ${release.revision} is live` });
+      return undefined;
+    } catch (err) {
+      if (closing.signal.aborted) throw err; // shutting down: the release stays running and is resumed on start
+      const e = toBerthError(err);
+      const reason = signal.aborted && !closing.signal.aborted ? `deadline of ${Math.round((timeoutMs ?? 0) / 1000)}s exceeded: ${e.message}` : e.message;
+      await setStatus(id, ReleaseStatus.failed, reason);
+      await record(id, { service: null, type: 'Warning', reason: 'Failed', message: reason });
+      return autoRollback(release, reason);
+    }
+  }
+
+  async function runLevel(id: number, runtime: Runtime, states: ServiceState[], steps: Release['steps'], signal: AbortSignal): Promise<void> {
+    const levelAbort = new AbortController();
+    const both = AbortSignal.any([signal, levelAbort.signal]);
+    const failures: string[] = [];
+    await Promise.all(
+      states.map(async (state) => {
+        const step = steps.find((s) => s.service === state.service);
+        await releases.setStep(id, state.service, StepStatus.running, step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined);
+        try {
+          await runtime.converge(state, { signal: both, onEvent: (e) => void onRuntimeEvent(id, e) });
+          await releases.setStep(id, state.service, StepStatus.succeeded, `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`);
+        } catch (err) {
+          const message = toBerthError(err).message;
+          failures.push(message);
+          await releases.setStep(id, state.service, StepStatus.failed, message);
+          levelAbort.abort(); // a level fails as a whole; the next level never starts
+        }
+      }),
+    );
+    if (failures.length > 0) throw new BerthError('RUNTIME', failures.join('; '));
+  }
+
+  async function onRuntimeEvent(id: number, e: RuntimeEvent): Promise<void> {
+    try {
+      await record(id, { time: e.time, service: e.service, type: e.type, reason: e.reason, message: e.replica && !e.message.includes(e.replica) ? `${e.replica}: ${e.message}` : e.message });
+    } catch (err) {
+      logger.warn({ err }, 'could not record a runtime event');
+    }
+  }
+
+  async function autoRollback(failed: Release, reason: string): Promise<Release | undefined> {
+    if (failed.rollbackPolicy !== 'auto' || failed.kind === ReleaseKind.autoRollback || failed.kind === ReleaseKind.down) return undefined;
+    const good = await releases.lastGood(failed.app, failed.env, failed.revision);
+    if (!good) {
+      await record(failed.id, { service: null, type: 'Warning', reason: 'NoRollback', message: 'no earlier good revision to roll back to' });
+      return undefined;
+    }
+    const content = await releases.content(good.id);
+    const rb = await releases.create({
+      app: failed.app,
+      env: failed.env,
+      kind: ReleaseKind.autoRollback,
+      spec: content.spec,
+      specDigest: good.specDigest,
+      specFile: good.specFile,
+      configVersion: good.configVersion,
+      rendered: content.rendered,
+      sourceRevision: good.revision,
+      rollbackPolicy: 'none',
+      author: 'berth',
+      message: `automatic rollback after revision ${failed.revision} failed: ${reason}`,
+    });
+    await record(failed.id, { service: null, type: 'Warning', reason: 'RollingBack', message: `rolling back to revision ${good.revision} as revision ${rb.revision}` });
+    return rb;
+  }
+
+  async function createFromContent(
+    app: string,
+    env: string,
+    kind: ReleaseKind,
+    spec: AppSpec,
+    specDigest: string,
+    file: string,
+    configVersion: number | undefined,
+    extra: { author: string; message?: string; sourceRevision?: number; rollbackPolicy: 'auto' | 'none'; positionOf?: DeployRequest['loaded']['positionOf'] },
+    timeoutMs?: number,
+  ): Promise<Release> {
+    await acquire(app, env);
+    try {
+      const last = (await releases.list(app, env, 1))[0];
+      const rendered = kind === ReleaseKind.down ? emptyRendered(app, env, configVersion ?? 0) : (await render(spec, file, env, configVersion, (last?.revision ?? 0) + 1, extra.positionOf)).rendered;
+      const rel = await releases.create({
+        app,
+        env,
+        kind,
+        spec,
+        specDigest,
+        specFile: file,
+        configVersion: rendered.configVersion,
+        rendered,
+        rollbackPolicy: extra.rollbackPolicy,
+        author: extra.author,
+        ...(extra.message === undefined ? {} : { message: extra.message }),
+        ...(extra.sourceRevision === undefined ? {} : { sourceRevision: extra.sourceRevision }),
+      });
+      launch(rel, timeoutMs);
+      return rel;
+    } catch (err) {
+      await deps.leases.release(app, env).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    async plan(req) {
+      const { spec, file, digest, positionOf } = req.loaded;
+      const current = await releases.current(spec.name, req.env);
+      const result = await render(spec, file, req.env, req.configVersion, (current?.revision ?? 0) + 1, positionOf);
+      const plan = await planAgainst(current, spec, digest, result);
+      return current ? { plan, current } : { plan };
+    },
+
+    async deploy(req) {
+      const { spec, file, digest, positionOf } = req.loaded;
+      await deps.environments.get(req.env);
+      return createFromContent(
+        spec.name,
+        req.env,
+        ReleaseKind.deploy,
+        spec,
+        digest,
+        file,
+        req.configVersion,
+        { author: req.author, ...(req.message === undefined ? {} : { message: req.message }), rollbackPolicy: req.rollbackPolicy ?? 'auto', positionOf },
+        req.timeoutMs,
+      );
+    },
+
+    async rollback(req) {
+      const current = await releases.current(req.app, req.env);
+      if (!current) throw new NotFoundError(`${req.app}/${req.env} has no release to roll back from`);
+      const target =
+        req.toRevision !== undefined ? await releases.byRevision(req.app, req.env, req.toRevision) : await releases.lastGood(req.app, req.env, current.revision);
+      if (!target) throw new NotFoundError(`${req.app}/${req.env} has no earlier good revision to roll back to`);
+      if (target.kind === ReleaseKind.down) throw new ValidationError(`revision ${target.revision} took the app down; choose a revision that deployed it`, []);
+      const content = await releases.content(target.id);
+      return createFromContent(req.app, req.env, ReleaseKind.rollback, content.spec, target.specDigest, target.specFile, target.configVersion, {
+        author: req.author,
+        message: req.message ?? `rollback to revision ${target.revision}`,
+        sourceRevision: target.revision,
+        rollbackPolicy: 'none',
+      });
+    },
+
+    async down(req) {
+      const current = await releases.current(req.app, req.env);
+      const any = (await releases.list(req.app, req.env, 1))[0];
+      if (!any) throw new NotFoundError(`${req.app} has never been deployed to ${req.env}`);
+      const content = await releases.content((current ?? any).id);
+      return createFromContent(req.app, req.env, ReleaseKind.down, content.spec, (current ?? any).specDigest, (current ?? any).specFile, (current ?? any).configVersion, {
+        author: req.author,
+        message: 'take the app down',
+        rollbackPolicy: 'none',
+      });
+    },
+
+    async wait(id, signal) {
+      for (;;) {
+        const r = await releases.get(id);
+        if (isFinished(r)) {
+          // An auto-rollback runs right after; callers waiting on the failed one wait for it too.
+          const k = key(r.app, r.env);
+          const p = running.get(k);
+          if (p && r.status === ReleaseStatus.failed && r.rollbackPolicy === 'auto') await p;
+          return releases.get(id);
+        }
+        await new Promise<void>((resolve) => {
+          const off = this.subscribe(id, (u) => {
+            if (u.type === 'release' && isFinished(u.release)) done();
+          });
+          const t = setTimeout(done, 1000);
+          const onAbort = (): void => done();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          function done(): void {
+            off();
+            clearTimeout(t);
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }
+        });
+        if (signal?.aborted) return releases.get(id);
+      }
+    },
+
+    subscribe(id, listener) {
+      bus.on(String(id), listener);
+      return () => bus.off(String(id), listener);
+    },
+
+    async diff(app, env, from, to) {
+      const a = await releases.content((await releases.byRevision(app, env, from)).id);
+      const b = await releases.content((await releases.byRevision(app, env, to)).id);
+      const cfg = await deps.configSets.diff(app, env, a.release.configVersion, b.release.configVersion);
+      return planRelease(a.release.kind === ReleaseKind.down ? undefined : a.rendered, b.rendered, {
+        changedConfigKeys: cfg.map((d) => d.key),
+        specChanged: a.release.specDigest !== b.release.specDigest,
+      });
+    },
+
+    async start() {
+      const unfinished = await releases.unfinished();
+      const resuming = new Set<string>();
+      for (const r of unfinished) {
+        const k = key(r.app, r.env);
+        if (resuming.has(k)) {
+          // Only the newest unfinished release of an (app, env) can be the live one; older ones were abandoned.
+          await setStatus(r.id, ReleaseStatus.failed, 'superseded while the control plane was down');
+          continue;
+        }
+        try {
+          await acquire(r.app, r.env);
+        } catch (err) {
+          logger.warn({ err, release: r.id }, 'cannot resume release');
+          continue;
+        }
+        resuming.add(k);
+        logger.info({ app: r.app, env: r.env, revision: r.revision }, 'resuming release');
+        launch(r);
+      }
+      for (const cur of await releases.active()) {
+        const k = key(cur.app, cur.env);
+        if (resuming.has(k)) continue;
+        const ac = new AbortController();
+        resyncs.set(k, ac);
+        void (async () => {
+          try {
+            const content = await releases.content(cur.id);
+            const { states } = await render(content.spec, cur.specFile, cur.env, cur.configVersion, cur.revision);
+            const runtime = await deps.runtimeFor(cur.env);
+            const signal = AbortSignal.any([ac.signal, closing.signal]);
+            await runtime.applyRoutes({ app: cur.app, env: cur.env, routes: content.rendered.routes }, { signal, onEvent: () => undefined });
+            await Promise.all(Object.values(states).map((s) => runtime.converge(s, { signal, onEvent: () => undefined })));
+          } catch (err) {
+            if (!ac.signal.aborted && !closing.signal.aborted) logger.warn({ err, app: cur.app, env: cur.env }, 'resync after start-up failed');
+          } finally {
+            if (resyncs.get(k) === ac) resyncs.delete(k);
+          }
+        })();
+      }
+    },
+
+    async close() {
+      closing.abort();
+      for (const ac of resyncs.values()) ac.abort();
+      await Promise.allSettled([...running.values()]);
+    },
+  };
+}
+
+function emptyRendered(app: string, env: string, configVersion: number) {
+  return { app, env, configVersion, levels: [], services: {}, routes: [] };
+}

@@ -1,0 +1,153 @@
+/**
+ * Plan: what changes between two rendered releases, service by service and field by field, and why
+ * (which config keys, the spec, or the environment). Used by `berth plan`, `berth diff` and deploys.
+ */
+import type { Route } from '../runtime/runtime.js';
+import type { RenderedRelease, RenderedService } from './render.js';
+import { canonicalJSON } from './canonical.js';
+
+export const PlanAction = {
+  create: 'create',
+  update: 'update',
+  scale: 'scale',
+  remove: 'remove',
+  unchanged: 'unchanged',
+} as const;
+export type PlanAction = (typeof PlanAction)[keyof typeof PlanAction];
+
+export interface FieldChange {
+  /** e.g. `env.LOG_LEVEL`, `files.app.conf`, `replicas`, `readiness.periodMs`. */
+  path: string;
+  from?: unknown;
+  to?: unknown;
+  /** Why: `config LOG_LEVEL`, `secret SESSION_SECRET`, `berth.yaml`, `environment`, `service address`. */
+  because: string[];
+}
+
+export interface ServicePlan {
+  service: string;
+  action: PlanAction;
+  /** Replicas will be replaced (the workload hash changes). */
+  restart: boolean;
+  fromHash?: string;
+  toHash?: string;
+  fromReplicas?: number;
+  toReplicas?: number;
+  changes: FieldChange[];
+}
+
+export interface Plan {
+  app: string;
+  env: string;
+  fromConfigVersion?: number;
+  toConfigVersion: number;
+  services: ServicePlan[];
+  routes: { added: Route[]; removed: Route[] };
+  levels: string[][];
+  /** True when anything at all changes. */
+  changed: boolean;
+}
+
+export interface PlanContext {
+  /** Config keys whose value differs between the two config versions. */
+  changedConfigKeys: string[];
+  specChanged: boolean;
+}
+
+/** Flattens a service's shown state into path → value, keyed by name where arrays have one. */
+export function flattenService(s: RenderedService): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const put = (prefix: string, value: unknown): void => {
+    if (value === undefined) return;
+    if (Array.isArray(value) || value === null || typeof value !== 'object') {
+      out.set(prefix, Array.isArray(value) ? canonicalJSON(value) : value);
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) put(prefix ? `${prefix}.${k}` : k, v);
+  };
+  const { env, files, ports, command, ...rest } = s.workload;
+  put('', rest);
+  for (const [k, v] of Object.entries(env)) out.set(`env.${k}`, v);
+  for (const f of files) out.set(`files.${f.path}`, f.content);
+  for (const p of ports) out.set(`ports.${p.name}`, `${p.port}/${p.protocol}`);
+  if (command) out.set('command', command.join(' '));
+  out.set('replicas', s.replicas);
+  out.set('dependsOn', s.dependsOn.join(', '));
+  put('rollout', s.rollout);
+  put('restart', s.restart);
+  return out;
+}
+
+function why(path: string, from: RenderedService | undefined, to: RenderedService, ctx: PlanContext): string[] {
+  const vars = new Set([...(to.sources[path] ?? []), ...(from?.sources[path] ?? [])]);
+  const reasons = ctx.changedConfigKeys.filter((k) => vars.has(k)).map((k) => `config ${k}`);
+  // Discovery variables are injected, not templated: a change there means a service moved.
+  if (reasons.length === 0 && vars.size === 0 && /^env\.[A-Z0-9_]+_(HOST|PORT|URL)$/.test(path)) reasons.push('service address');
+  if (reasons.length === 0) reasons.push(ctx.specChanged ? 'berth.yaml' : 'environment');
+  return reasons;
+}
+
+function diffService(from: RenderedService | undefined, to: RenderedService, ctx: PlanContext): FieldChange[] {
+  const a = from ? flattenService(from) : new Map<string, unknown>();
+  const b = flattenService(to);
+  const changes: FieldChange[] = [];
+  for (const path of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const secretA = from?.secretDigests[path];
+    const secretB = to.secretDigests[path];
+    const va = a.get(path);
+    const vb = b.get(path);
+    const secretChanged = secretA !== secretB && (secretA !== undefined || secretB !== undefined);
+    if (va === vb && !secretChanged) continue;
+    changes.push({
+      path,
+      ...(va === undefined ? {} : { from: va }),
+      ...(vb === undefined ? {} : { to: vb }),
+      because: why(path, from, to, ctx),
+    });
+  }
+  return changes;
+}
+
+const routeKey = (r: Route): string => `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}`;
+
+/** Compares the release in place (`from`, undefined for a first deploy) with a new rendering. */
+export function planRelease(from: RenderedRelease | undefined, to: RenderedRelease, ctx: PlanContext): Plan {
+  const services: ServicePlan[] = [];
+  const names = [...new Set([...Object.keys(from?.services ?? {}), ...Object.keys(to.services)])].sort();
+  for (const name of names) {
+    const a = from?.services[name];
+    const b = to.services[name];
+    if (!b) {
+      services.push({ service: name, action: 'remove', restart: false, fromHash: a!.hash, fromReplicas: a!.replicas, changes: [] });
+      continue;
+    }
+    const changes = diffService(a, b, ctx);
+    const restart = a !== undefined && a.hash !== b.hash;
+    const action: PlanAction = !a ? 'create' : restart ? 'update' : changes.length > 0 ? (a.replicas !== b.replicas ? 'scale' : 'update') : 'unchanged';
+    services.push({
+      service: name,
+      action,
+      restart,
+      ...(a ? { fromHash: a.hash, fromReplicas: a.replicas } : {}),
+      toHash: b.hash,
+      toReplicas: b.replicas,
+      changes: a ? changes : [],
+    });
+  }
+  const fromRoutes = new Map((from?.routes ?? []).map((r) => [routeKey(r), r]));
+  const toRoutes = new Map(to.routes.map((r) => [routeKey(r), r]));
+  const routes = {
+    added: [...toRoutes].filter(([k]) => !fromRoutes.has(k)).map(([, r]) => r),
+    removed: [...fromRoutes].filter(([k]) => !toRoutes.has(k)).map(([, r]) => r),
+  };
+  return {
+    app: to.app,
+    env: to.env,
+    ...(from ? { fromConfigVersion: from.configVersion } : {}),
+    toConfigVersion: to.configVersion,
+    services,
+    routes,
+    levels: to.levels,
+    changed: services.some((s) => s.action !== 'unchanged') || routes.added.length + routes.removed.length > 0,
+  };
+}

@@ -1,0 +1,309 @@
+/**
+ * The release records: revisions, their steps and their events, in the store. Every state change of
+ * the engine goes through here and is committed before the engine acts on it.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { NotFoundError } from '../errors.js';
+import type { AppSpec } from '../spec/schema.js';
+import type { RenderedRelease } from './render.js';
+
+import { ReleaseKind, ReleaseStatus, StepStatus } from '../store/schema.js';
+
+export { ReleaseKind, ReleaseStatus, StepStatus };
+
+export interface ReleaseStep {
+  service: string;
+  level: number;
+  status: StepStatus;
+  message: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** A release as the API shows it (the rendered state is fetched separately). */
+export interface Release {
+  id: number;
+  app: string;
+  env: string;
+  revision: number;
+  kind: ReleaseKind;
+  status: ReleaseStatus;
+  reason: string | null;
+  specDigest: string;
+  specFile: string;
+  configVersion: number;
+  sourceRevision: number | null;
+  rollbackPolicy: 'auto' | 'none';
+  author: string;
+  message: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: ReleaseStep[];
+}
+
+/** A release with its full content, for the engine and diffs. */
+export interface ReleaseContent {
+  release: Release;
+  spec: AppSpec;
+  rendered: RenderedRelease;
+}
+
+export interface ReleaseEvent {
+  id: number;
+  releaseId: number;
+  time: string;
+  service: string | null;
+  type: string;
+  reason: string;
+  message: string;
+}
+
+export interface NewRelease {
+  app: string;
+  env: string;
+  kind: ReleaseKind;
+  spec: AppSpec;
+  specDigest: string;
+  specFile: string;
+  configVersion: number;
+  rendered: RenderedRelease;
+  sourceRevision?: number;
+  rollbackPolicy: 'auto' | 'none';
+  author: string;
+  message?: string;
+}
+
+type Row = Selectable<Database['releases']>;
+
+const now = (): string => new Date().toISOString();
+
+/** Typed access to releases, steps and events. */
+export class Releases {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  /** Creates revision N+1 with its steps, atomically. */
+  async create(r: NewRelease): Promise<Release> {
+    const id = await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('apps').values({ name: r.app, created_at: now() }).onConflict((oc) => oc.doNothing()).execute();
+      const last = await tx
+        .selectFrom('releases')
+        .select((eb) => eb.fn.max('revision').as('rev'))
+        .where('app', '=', r.app)
+        .where('env', '=', r.env)
+        .executeTakeFirst();
+      const revision = Number(last?.rev ?? 0) + 1;
+      const inserted = await tx
+        .insertInto('releases')
+        .values({
+          app: r.app,
+          env: r.env,
+          revision,
+          kind: r.kind,
+          status: ReleaseStatus.pending,
+          reason: null,
+          spec: JSON.stringify(r.spec),
+          spec_digest: r.specDigest,
+          spec_file: r.specFile,
+          config_version: r.configVersion,
+          rendered: JSON.stringify(r.rendered),
+          source_revision: r.sourceRevision ?? null,
+          author: r.author,
+          message: r.message ?? null,
+          created_at: now(),
+          started_at: null,
+          finished_at: null,
+          rollback_policy: r.rollbackPolicy,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const steps = r.rendered.levels.flatMap((names, level) =>
+        names.map((service) => ({ release_id: inserted.id, service, level, status: StepStatus.pending, message: null, started_at: null, finished_at: null })),
+      );
+      if (steps.length > 0) await tx.insertInto('release_steps').values(steps).execute();
+      return inserted.id;
+    });
+    return this.get(id);
+  }
+
+  async get(id: number): Promise<Release> {
+    const row = await this.db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError(`release ${id} not found`);
+    return this.toRelease(row);
+  }
+
+  async byRevision(app: string, env: string, revision: number): Promise<Release> {
+    const row = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('app', '=', app)
+      .where('env', '=', env)
+      .where('revision', '=', revision)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`${app}/${env} has no revision ${revision}`, { details: { app, env, revision } });
+    return this.toRelease(row);
+  }
+
+  async content(id: number): Promise<ReleaseContent> {
+    const row = await this.db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError(`release ${id} not found`);
+    return { release: await this.toRelease(row), spec: JSON.parse(row.spec) as AppSpec, rendered: JSON.parse(row.rendered) as RenderedRelease };
+  }
+
+  /** Newest first. */
+  async list(app: string, env: string, limit = 100): Promise<Release[]> {
+    const rows = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('app', '=', app)
+      .where('env', '=', env)
+      .orderBy('revision', 'desc')
+      .limit(limit)
+      .execute();
+    return Promise.all(rows.map((r) => this.toRelease(r)));
+  }
+
+  /** The last release that succeeded: what is (or should be) running. */
+  async current(app: string, env: string): Promise<Release | undefined> {
+    const row = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('app', '=', app)
+      .where('env', '=', env)
+      .where('status', '=', ReleaseStatus.succeeded)
+      .orderBy('revision', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? this.toRelease(row) : undefined;
+  }
+
+  /** The last succeeded release that deployed something (not a `down`): the target of a rollback. */
+  async lastGood(app: string, env: string, belowRevision?: number): Promise<Release | undefined> {
+    let q = this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('app', '=', app)
+      .where('env', '=', env)
+      .where('status', '=', ReleaseStatus.succeeded)
+      .where('kind', '!=', ReleaseKind.down);
+    if (belowRevision !== undefined) q = q.where('revision', '<', belowRevision);
+    const row = await q.orderBy('revision', 'desc').limit(1).executeTakeFirst();
+    return row ? this.toRelease(row) : undefined;
+  }
+
+  /** Releases nobody has finished: resumed at start-up. */
+  async unfinished(): Promise<Release[]> {
+    const rows = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('status', 'in', [ReleaseStatus.pending, ReleaseStatus.running])
+      .orderBy('id')
+      .execute();
+    return Promise.all(rows.map((r) => this.toRelease(r)));
+  }
+
+  /** Every (app, env) whose current release runs something. */
+  async active(): Promise<Release[]> {
+    const rows = await this.db.selectFrom('releases').select(['app', 'env']).distinct().execute();
+    const out: Release[] = [];
+    for (const { app, env } of rows) {
+      const cur = await this.current(app, env);
+      if (cur && cur.kind !== ReleaseKind.down) out.push(cur);
+    }
+    return out;
+  }
+
+  async apps(): Promise<{ app: string; env: string }[]> {
+    return this.db.selectFrom('releases').select(['app', 'env']).distinct().orderBy('app').orderBy('env').execute();
+  }
+
+  async setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<void> {
+    const t = now();
+    await this.db
+      .updateTable('releases')
+      .set({
+        status,
+        ...(reason === undefined ? {} : { reason }),
+        ...(status === ReleaseStatus.running ? { started_at: t } : {}),
+        ...(status === ReleaseStatus.succeeded || status === ReleaseStatus.failed ? { finished_at: t } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setStep(id: number, service: string, status: StepStatus, message?: string): Promise<void> {
+    const t = now();
+    await this.db
+      .updateTable('release_steps')
+      .set({
+        status,
+        message: message ?? null,
+        ...(status === StepStatus.running ? { started_at: t, finished_at: null } : {}),
+        ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped ? { finished_at: t } : {}),
+      })
+      .where('release_id', '=', id)
+      .where('service', '=', service)
+      .execute();
+  }
+
+  async addEvent(e: Omit<ReleaseEvent, 'id'>): Promise<ReleaseEvent> {
+    const row = await this.db
+      .insertInto('release_events')
+      .values({ release_id: e.releaseId, time: e.time, service: e.service, type: e.type, reason: e.reason, message: e.message })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { ...e, id: row.id };
+  }
+
+  async events(releaseId: number, afterId = 0): Promise<ReleaseEvent[]> {
+    const rows = await this.db
+      .selectFrom('release_events')
+      .selectAll()
+      .where('release_id', '=', releaseId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, releaseId: r.release_id, time: r.time, service: r.service, type: r.type, reason: r.reason, message: r.message }));
+  }
+
+  private async toRelease(row: Row): Promise<Release> {
+    const steps = await this.db
+      .selectFrom('release_steps')
+      .selectAll()
+      .where('release_id', '=', row.id)
+      .orderBy('level')
+      .orderBy('service')
+      .execute();
+    return {
+      id: row.id,
+      app: row.app,
+      env: row.env,
+      revision: row.revision,
+      kind: row.kind as ReleaseKind,
+      status: row.status as ReleaseStatus,
+      reason: row.reason,
+      specDigest: row.spec_digest,
+      specFile: row.spec_file,
+      configVersion: row.config_version,
+      sourceRevision: row.source_revision,
+      rollbackPolicy: row.rollback_policy as 'auto' | 'none',
+      author: row.author,
+      message: row.message,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      steps: steps.map((s) => ({
+        service: s.service,
+        level: s.level,
+        status: s.status as StepStatus,
+        message: s.message,
+        startedAt: s.started_at,
+        finishedAt: s.finished_at,
+      })),
+    };
+  }
+}

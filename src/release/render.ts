@@ -1,0 +1,200 @@
+/**
+ * Render: spec + config version + environment → the desired state of every service, deterministic
+ * and content-hashed. It produces two views of the same result: `states` (real values, handed to the
+ * runtime at apply time, never stored or shown) and `rendered` (secrets masked, stored with the
+ * release and used for plans and diffs).
+ */
+import type { AppSpec, ServiceSpec } from '../spec/schema.js';
+import { interpolate, variablesIn } from '../spec/interpolate.js';
+import { dependencyLevels } from '../spec/graph.js';
+import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
+import type { ResolvedConfig } from '../config/configSets.js';
+import type { Route, ServiceAddress, ServiceState, Workload } from '../runtime/runtime.js';
+import { ValidationError, type Problem } from '../errors.js';
+import { contentHash } from './canonical.js';
+import { discoveryPrefix } from '../spec/templates.js';
+import { isAbsolute, resolve, dirname } from 'node:path';
+
+/** The environment a release is rendered for. */
+export interface RenderEnvironment {
+  name: string;
+  defaults: Record<string, string>;
+}
+
+export interface RenderInput {
+  spec: AppSpec;
+  /** berth.yaml path, for error messages. */
+  file: string;
+  positionOf?: (path: (string | number)[]) => { line: number; column: number } | undefined;
+  environment: RenderEnvironment;
+  config: ResolvedConfig;
+  addresses: Record<string, ServiceAddress>;
+  revision: number;
+  /** Keyed digest of a secret value (SecretBox.digest): lets hashes change with a secret without revealing it. */
+  digestSecret: (plain: string) => string;
+}
+
+/** The stored, shown form of one service: secrets masked, with what each field was made from. */
+export interface RenderedService {
+  service: string;
+  hash: string;
+  replicas: number;
+  dependsOn: string[];
+  workload: Workload;
+  rollout: ServiceState['rollout'];
+  restart: ServiceState['restart'];
+  /** Field path (e.g. `env.LOG_LEVEL`, `files.app.conf`) → the variables it was made from. */
+  sources: Record<string, string[]>;
+  /** Field path → keyed digest of its real value, for fields that contain a secret (shown masked). */
+  secretDigests: Record<string, string>;
+}
+
+/** The stored, shown form of a whole release. */
+export interface RenderedRelease {
+  app: string;
+  env: string;
+  configVersion: number;
+  levels: string[][];
+  services: Record<string, RenderedService>;
+  routes: Route[];
+}
+
+export interface RenderResult {
+  rendered: RenderedRelease;
+  /** Real desired state per service, for the runtime only. */
+  states: Record<string, ServiceState>;
+}
+
+/** `<SERVICE>_HOST`, `_PORT`, `_URL` of every other service of the app (12-factor discovery). */
+export function discoveryEnv(self: string, addresses: Record<string, ServiceAddress>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => a.localeCompare(b))) {
+    if (name === self) continue;
+    const p = discoveryPrefix(name);
+    env[`${p}_HOST`] = addr.host;
+    env[`${p}_PORT`] = String(addr.port);
+    env[`${p}_URL`] = addr.url;
+  }
+  return env;
+}
+
+interface Field {
+  value: string;
+  masked: string;
+  hashed: string;
+  secret: boolean;
+}
+
+/** Renders a release; throws one ValidationError listing every unresolved variable. */
+export function renderRelease(input: RenderInput): RenderResult {
+  const { spec } = input;
+  const lookupMap = resolveVariables(spec, { config: input.config.values, environment: input.environment.defaults });
+  const problems: Problem[] = unresolvedVariables(spec, lookupMap, { file: input.file, positionOf: input.positionOf });
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `${problems.length} variable${problems.length === 1 ? '' : 's'} of ${spec.name} have no value in environment ${input.environment.name}`,
+      problems,
+    );
+  }
+
+  const services: Record<string, RenderedService> = {};
+  const states: Record<string, ServiceState> = {};
+  for (const name of Object.keys(spec.services).sort()) {
+    const svc = spec.services[name]!;
+    const discovery = discoveryEnv(name, input.addresses);
+    const lookup = (v: string): { value: string; secret: boolean } | undefined =>
+      lookupMap[v] ?? (v in discovery ? { value: discovery[v]!, secret: false } : undefined);
+    const r = renderService(name, svc, lookup, discovery, input);
+    services[name] = r.rendered;
+    states[name] = r.state;
+  }
+
+  const levels = dependencyLevels(
+    Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, { dependsOn: s.dependsOn }])),
+  );
+  const routes: Route[] = spec.routes.map((r) => ({
+    ...(r.host === undefined ? {} : { host: r.host }),
+    pathPrefix: r.path,
+    service: r.service,
+    stripPrefix: r.stripPrefix,
+  }));
+  return {
+    rendered: { app: spec.name, env: input.environment.name, configVersion: input.config.version, levels, services, routes },
+    states,
+  };
+}
+
+function renderService(
+  name: string,
+  svc: ServiceSpec,
+  lookup: (v: string) => { value: string; secret: boolean } | undefined,
+  discovery: Record<string, string>,
+  input: RenderInput,
+): { rendered: RenderedService; state: ServiceState } {
+  const sources: Record<string, string[]> = {};
+  const secretDigests: Record<string, string> = {};
+  const field = (path: string, template: string): Field => {
+    const r = interpolate(template, lookup);
+    const used = [...new Set(variablesIn(template))].sort();
+    if (used.length > 0) sources[path] = used;
+    if (!r.secret) return { value: r.value, masked: r.value, hashed: r.value, secret: false };
+    const digest = input.digestSecret(r.value);
+    secretDigests[path] = digest;
+    return { value: r.value, masked: r.masked, hashed: `secret:${digest}`, secret: true };
+  };
+
+  const env = { ...discovery };
+  const maskedEnv = { ...discovery };
+  const hashedEnv = { ...discovery };
+  for (const [k, template] of Object.entries(svc.env).sort(([a], [b]) => a.localeCompare(b))) {
+    const f = field(`env.${k}`, template);
+    env[k] = f.value;
+    maskedEnv[k] = f.masked;
+    hashedEnv[k] = f.hashed;
+  }
+  const files = svc.files.map((file) => ({ path: file.path, f: field(`files.${file.path}`, file.content) }));
+  const command = svc.command?.map((arg, i) => field(`command.${i}`, arg));
+  const cwd = svc.cwd === undefined ? undefined : field('cwd', svc.cwd);
+  // A cwd that starts with a variable is relative until rendered: anchor it at the berth.yaml folder.
+  if (cwd && !isAbsolute(cwd.value)) {
+    const dir = dirname(input.file);
+    cwd.value = resolve(dir, cwd.value);
+    cwd.masked = resolve(dir, cwd.masked);
+    if (!cwd.secret) cwd.hashed = cwd.value;
+  }
+  const image = svc.image === undefined ? undefined : field('image', svc.image);
+
+  const base = {
+    ports: svc.ports,
+    ...(svc.health.readiness ? { readiness: svc.health.readiness } : {}),
+    ...(svc.health.liveness ? { liveness: svc.health.liveness } : {}),
+    resources: svc.resources,
+    terminationGracePeriodMs: svc.terminationGracePeriodMs,
+  };
+  const view = (pick: (f: Field) => string): Workload => ({
+    ...(command ? { command: command.map(pick) } : {}),
+    ...(cwd ? { cwd: pick(cwd) } : {}),
+    ...(image ? { image: pick(image) } : {}),
+    ...base,
+    env: {},
+    files: files.map(({ path, f }) => ({ path, content: pick(f), secret: f.secret })),
+  });
+  const real: Workload = { ...view((f) => f.value), env };
+  const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
+  const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv }).slice(0, 12);
+
+  const common = { replicas: svc.replicas, rollout: svc.rollout, restart: svc.restart };
+  return {
+    rendered: { service: name, hash, dependsOn: [...svc.dependsOn].sort(), workload: masked, sources, secretDigests, ...common },
+    state: {
+      app: input.spec.name,
+      env: input.environment.name,
+      service: name,
+      revision: input.revision,
+      configVersion: input.config.version,
+      hash,
+      workload: real,
+      ...common,
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * Berth's local runtime: every replica runs as a supervised process under a detached shim, the
+ * gateway process gives each service a stable address and each app an edge, and everything the
+ * runtime needs to re-adopt running replicas after a restart lives under `<home>/run`.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { GatewayControl } from '../../gateway/table.js';
+import type {
+  AppObservation,
+  AppRoutes,
+  ConvergeOptions,
+  LogLine,
+  LogSelector,
+  Runtime,
+  ServiceAddress,
+  ServiceState,
+} from '../runtime.js';
+import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
+import { readReplicaLogs } from './logReader.js';
+import { PortRegistry } from './ports.js';
+import { takeProcSnapshot } from './procfs.js';
+import type { ProcSnapshot } from './procfs.js';
+import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
+import { ReplicaSet } from './replicaSet.js';
+
+/** Options of the local runtime. */
+export interface LocalRuntimeOptions {
+  /** Berth's state directory; replicas live under `<home>/run`. */
+  home: string;
+  gateway: GatewayControl;
+  logger?: Logger;
+  /** The compiled shim (dist/runtime/local/shim.js by default). */
+  shimEntry?: string;
+  /** How often exits, backoffs and stops are checked. */
+  pollIntervalMs?: number;
+  /** How often CPU and memory are sampled from /proc (and memory limits enforced). */
+  sampleIntervalMs?: number;
+  /** Preferred edge port of the first app (8080); later apps get the next free port above it. */
+  edgePort?: number;
+  /** Log rotation size and number of rotated files kept. */
+  logMaxBytes?: number;
+  logKeep?: number;
+  /** Wall clock in ms (injectable for tests). */
+  now?: () => number;
+}
+
+/** Creates the local runtime and re-adopts the replicas found under `<home>/run`. */
+export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime {
+  return new LocalRuntime(opts);
+}
+
+class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  private readonly sets = new Map<string, ReplicaSet>();
+  private readonly ports: PortRegistry;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly init: Promise<void>;
+  private gatewayStarted: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastSampleMs = 0;
+  private closed = false;
+
+  private readonly opts: LocalRuntimeOptions;
+
+  constructor(opts: LocalRuntimeOptions) {
+    this.opts = opts;
+    this.logger = opts.logger ?? pino({ level: 'silent' });
+    this.now = opts.now ?? Date.now;
+    this.ports = new PortRegistry(join(runRoot(opts.home), 'ports.json'), opts.edgePort ?? 8080);
+    this.init = this.adopt();
+  }
+
+  async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
+    await this.ready();
+    return this.set(state.app, state.env, state.service).converge(state, opts);
+  }
+
+  async applyRoutes(routes: AppRoutes, _opts: ConvergeOptions): Promise<void> {
+    await this.ready();
+    const key = `${checkName('app', routes.app)}/${checkName('env', routes.env)}`;
+    const port = await this.ports.edgePort(key);
+    await this.gatewayReady();
+    await this.opts.gateway.update((t) => {
+      t.edges = t.edges.filter((e) => e.key !== key);
+      if (routes.routes.length > 0) {
+        t.edges.push({
+          key,
+          port,
+          routes: routes.routes.map((r) => ({
+            ...(r.host !== undefined ? { host: r.host } : {}),
+            pathPrefix: r.pathPrefix,
+            target: `${key}/${r.service}`,
+            stripPrefix: r.stripPrefix,
+          })),
+        });
+      }
+      t.generation++;
+    });
+  }
+
+  async addresses(app: string, env: string, services: string[]): Promise<Record<string, ServiceAddress>> {
+    await this.ready();
+    const out: Record<string, ServiceAddress> = {};
+    for (const s of services) {
+      const port = await this.ports.servicePort(
+        `${checkName('app', app)}/${checkName('env', env)}/${checkName('service', s)}`,
+      );
+      out[s] = { host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` };
+    }
+    return out;
+  }
+
+  async observe(app: string, env: string): Promise<AppObservation> {
+    await this.ready();
+    const services = [...this.sets.values()]
+      .filter((s) => s.app === app && s.env === env)
+      .sort((a, b) => a.service.localeCompare(b.service))
+      .map((s) => s.status());
+    const edge = this.opts.gateway.table().edges.find((e) => e.key === `${app}/${env}`);
+    return { services, ...(edge ? { edge: { url: `http://127.0.0.1:${edge.port}`, port: edge.port } } : {}) };
+  }
+
+  async *logs(
+    selector: LogSelector,
+    opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },
+  ): AsyncIterable<LogLine> {
+    await this.ready();
+    yield* readReplicaLogs(this.opts.home, selector, { ...opts, keep: this.opts.logKeep ?? DEFAULT_LOG_KEEP });
+  }
+
+  async remove(app: string, env: string, service?: string): Promise<void> {
+    await this.ready();
+    const targets = service
+      ? [this.set(app, env, service)]
+      : [...this.sets.values()].filter((s) => s.app === app && s.env === env);
+    await Promise.all(targets.map((s) => s.remove()));
+    for (const s of targets) this.sets.delete(s.key);
+    if (service) {
+      await this.ports.release([`${app}/${env}/${service}`]);
+      return;
+    }
+    const edgeKey = `${app}/${env}`;
+    await this.gatewayReady();
+    await this.opts.gateway.update((t) => {
+      t.edges = t.edges.filter((e) => e.key !== edgeKey);
+      t.services = t.services.filter((s) => !s.key.startsWith(`${edgeKey}/`));
+      t.generation++;
+    });
+    const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));
+    await this.ports.release(serviceKeys, edgeKey);
+    rmSync(join(runRoot(this.opts.home), checkName('app', app), checkName('env', env)), {
+      recursive: true,
+      force: true,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.init.catch(() => undefined);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const s of this.sets.values()) s.close();
+  }
+
+  private async ready(): Promise<void> {
+    if (this.closed) throw new Error('the local runtime is closed');
+    await this.init;
+  }
+
+  private async adopt(): Promise<void> {
+    await this.gatewayReady().catch((err: unknown) => {
+      // Replicas are supervised even when the gateway cannot start now.
+      this.logger.warn({ err }, 'gateway not running; adopting replicas without it');
+    });
+    const serving = new Set(this.opts.gateway.table().services.flatMap((s) => s.backends.map((b) => b.id)));
+    for (const { app, env, service } of listServiceDirs(this.opts.home)) {
+      try {
+        const s = this.set(app, env, service);
+        s.adoptFromDisk(serving);
+        if (s.size > 0)
+          await s
+            .syncGateway()
+            .catch((err: unknown) => this.logger.warn({ err, service: s.key }, 'gateway sync failed'));
+      } catch (err) {
+        this.logger.warn({ err, app, env, service }, 'cannot adopt service directory');
+      }
+    }
+    if (this.closed) return;
+    this.timer = setInterval(() => this.tick(), this.opts.pollIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    const now = this.now();
+    let snap: ProcSnapshot | undefined;
+    if (now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? 1000)) {
+      snap = takeProcSnapshot(now);
+      this.lastSampleMs = now;
+    }
+    for (const s of this.sets.values()) {
+      try {
+        s.tick(snap);
+      } catch (err) {
+        this.logger.error({ err, service: s.key }, 'supervision tick failed');
+      }
+    }
+  }
+
+  private set(app: string, env: string, service: string): ReplicaSet {
+    const key = `${app}/${env}/${service}`;
+    let s = this.sets.get(key);
+    if (!s) {
+      s = new ReplicaSet(
+        {
+          home: this.opts.home,
+          gateway: this.opts.gateway,
+          ports: this.ports,
+          shimEntry: this.opts.shimEntry ?? fileURLToPath(new URL('./shim.js', import.meta.url)),
+          logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
+          logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
+          logger: this.logger,
+          now: () => this.now(),
+          gatewayReady: () => this.gatewayReady(),
+        },
+        app,
+        env,
+        service,
+      );
+      this.sets.set(key, s);
+    }
+    return s;
+  }
+
+  private gatewayReady(): Promise<void> {
+    if (!this.gatewayStarted) {
+      const p = this.opts.gateway.ensureRunning();
+      this.gatewayStarted = p;
+      // A failed start is retried by the next caller.
+      p.catch(() => {
+        if (this.gatewayStarted === p) this.gatewayStarted = undefined;
+      });
+    }
+    return this.gatewayStarted;
+  }
+}

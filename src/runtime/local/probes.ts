@@ -1,0 +1,188 @@
+/**
+ * Readiness and liveness probes with Kubernetes semantics: http (2xx/3xx within the timeout), tcp
+ * (connect) or exec (exit 0), run every `periodMs` after `initialDelayMs`; the probe's verdict flips
+ * only after `successThreshold` consecutive successes or `failureThreshold` consecutive failures.
+ */
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { Probe } from '../runtime.js';
+
+/** Where a probe is aimed. */
+export interface ProbeTarget {
+  host: string;
+  /** The replica's $PORT, used when the probe names no port. */
+  port: number;
+  /** Environment and working directory of exec probes (the replica's own). */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** The outcome of one probe attempt. */
+export interface ProbeResult {
+  ok: boolean;
+  message: string;
+}
+
+/** Runs one probe attempt; never throws. */
+export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
+  switch (probe.kind) {
+    case 'http':
+      return httpProbe(target.host, probe.port ?? target.port, probe.path, probe.timeoutMs);
+    case 'tcp':
+      return tcpProbe(target.host, probe.port ?? target.port, probe.timeoutMs);
+    case 'exec':
+      return execProbe(probe.command, target, probe.timeoutMs);
+  }
+}
+
+function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const req = request({
+      host,
+      port,
+      path,
+      method: 'GET',
+      timeout: timeoutMs,
+      headers: { 'user-agent': 'berth-probe' },
+    });
+    req.once('response', (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 400;
+      resolve({ ok, message: `HTTP ${status} from ${path}` });
+    });
+    req.once('timeout', () => {
+      req.destroy();
+      resolve({ ok: false, message: `GET ${path}: no response within ${timeoutMs}ms` });
+    });
+    req.once('error', (err) => resolve({ ok: false, message: `GET ${path}: ${err.message}` }));
+    req.end();
+  });
+}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ ok: false, message: `tcp ${host}:${port}: no connection within ${timeoutMs}ms` });
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ok: true, message: `tcp ${host}:${port}: connected` });
+    });
+    sock.once('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, message: `tcp ${host}:${port}: ${err.message}` });
+    });
+  });
+}
+
+function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const [file, ...args] = command;
+    if (!file) {
+      resolve({ ok: false, message: 'exec probe has an empty command' });
+      return;
+    }
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, env: target.env, cwd: target.cwd, killSignal: 'SIGKILL' },
+      (err, _stdout, stderr) => {
+        if (!err) {
+          resolve({ ok: true, message: `exec ${file}: exit 0` });
+          return;
+        }
+        const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+        const why = e.killed
+          ? `no exit within ${timeoutMs}ms`
+          : typeof e.code === 'number'
+            ? `exit code ${e.code}`
+            : e.message;
+        const tail = String(stderr).trim().split('\n').pop();
+        resolve({ ok: false, message: `exec ${file}: ${why}${tail ? `: ${tail}` : ''}` });
+      },
+    );
+  });
+}
+
+/** Scheduling primitives, injectable so tests can drive time. */
+export interface ProbeTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: ProbeTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Runs a probe periodically and reports when its verdict changes. */
+export class ProbeWorker {
+  private timer: unknown;
+  private stopped = false;
+  private successes = 0;
+  private failures = 0;
+  private verdict: boolean | undefined;
+  /** The last attempt's message (why it failed, typically). */
+  lastMessage = '';
+
+  private readonly probe: Probe;
+  private readonly target: ProbeTarget;
+  private readonly onChange: (healthy: boolean, message: string) => void;
+  private readonly timers: ProbeTimers;
+
+  constructor(
+    probe: Probe,
+    target: ProbeTarget,
+    onChange: (healthy: boolean, message: string) => void,
+    timers: ProbeTimers = realTimers,
+  ) {
+    this.probe = probe;
+    this.target = target;
+    this.onChange = onChange;
+    this.timers = timers;
+  }
+
+  /** Starts probing after the probe's initial delay (or `delayMs` when given). */
+  start(delayMs = this.probe.initialDelayMs): void {
+    this.stopped = false;
+    this.schedule(delayMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.timers.setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    const r = await runProbe(this.probe, this.target);
+    if (this.stopped) return;
+    this.lastMessage = r.message;
+    if (r.ok) {
+      this.successes++;
+      this.failures = 0;
+      if (this.verdict !== true && this.successes >= Math.max(1, this.probe.successThreshold)) {
+        this.verdict = true;
+        this.onChange(true, r.message);
+      }
+    } else {
+      this.failures++;
+      this.successes = 0;
+      if (this.verdict !== false && this.failures >= Math.max(1, this.probe.failureThreshold)) {
+        this.verdict = false;
+        this.onChange(false, r.message);
+      }
+    }
+    this.schedule(this.probe.periodMs);
+  }
+}

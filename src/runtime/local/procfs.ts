@@ -1,0 +1,142 @@
+/**
+ * Reads process facts from /proc (Linux): start times that make a pid unambiguous, liveness, and
+ * the RSS and CPU time of a process tree. All reads are synchronous and cheap; a vanished process
+ * reads as undefined rather than throwing.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Bytes per page and clock ticks per second on Linux (x86_64 and arm64 defaults). */
+const PAGE_SIZE_BYTES = 4096;
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** One process as seen in /proc/<pid>/stat. */
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+  /** Start time after boot, in clock ticks (field 22): with the pid it identifies a process. */
+  startTime: number;
+  rssBytes: number;
+  state: string;
+}
+
+/** Parses /proc/<pid>/stat; undefined when the process does not exist. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseStat(pid, text);
+}
+
+function parseStat(pid: number, text: string): ProcStat | undefined {
+  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = text.slice(close + 2).split(' ');
+  // f[0] is field 3 (state), so field n is f[n - 3].
+  return {
+    pid,
+    state: f[0] ?? '?',
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    cpuTicks: Number(f[11]) + Number(f[12]),
+    startTime: Number(f[19]),
+    rssBytes: Number(f[21]) * PAGE_SIZE_BYTES,
+  };
+}
+
+/** The start time of a process (field 22 of /proc/<pid>/stat), or undefined when it is gone. */
+export function readStartTime(pid: number): number | undefined {
+  return readProcStat(pid)?.startTime;
+}
+
+/** True when `pid` runs and is the process that started at `startTime` (not a recycled pid, not a zombie). */
+export function isSameProcessAlive(pid: number, startTime: number): boolean {
+  const st = readProcStat(pid);
+  return st !== undefined && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
+}
+
+/** A snapshot of every process, taken once per sampling tick and shared by all replicas. */
+export interface ProcSnapshot {
+  takenAtMs: number;
+  byPid: Map<number, ProcStat>;
+  children: Map<number, number[]>;
+}
+
+/** Reads every /proc/<pid>/stat once. */
+export function takeProcSnapshot(nowMs: number): ProcSnapshot {
+  const byPid = new Map<number, ProcStat>();
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    // no procfs: every sample reads as empty
+  }
+  for (const name of entries) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const st = readProcStat(pid);
+    if (!st) continue;
+    byPid.set(pid, st);
+    const list = children.get(st.ppid);
+    if (list) list.push(pid);
+    else children.set(st.ppid, [pid]);
+  }
+  return { takenAtMs: nowMs, byPid, children };
+}
+
+/** RSS and CPU ticks summed over `rootPid` and all its descendants. */
+export function treeUsage(snap: ProcSnapshot, rootPid: number): { rssBytes: number; cpuTicks: number } | undefined {
+  if (!snap.byPid.has(rootPid)) return undefined;
+  let rssBytes = 0;
+  let cpuTicks = 0;
+  const seen = new Set<number>();
+  const stack = [rootPid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const st = snap.byPid.get(pid);
+    if (!st) continue;
+    rssBytes += st.rssBytes;
+    cpuTicks += st.cpuTicks;
+    stack.push(...(snap.children.get(pid) ?? []));
+  }
+  return { rssBytes, cpuTicks };
+}
+
+/** CPU percent (100 = one core) between two samples of a tree's cumulative ticks. */
+export function cpuPercent(prevTicks: number, prevAtMs: number, ticks: number, atMs: number): number {
+  const elapsedS = (atMs - prevAtMs) / 1000;
+  if (elapsedS <= 0) return 0;
+  return Math.max(0, ((ticks - prevTicks) / CLOCK_TICKS_PER_SECOND / elapsedS) * 100);
+}
+
+/** Sends a signal to a process group, ignoring a group that no longer exists. */
+export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  // kill(-0) would signal our own process group.
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends a signal to one process, ignoring one that no longer exists. */
+export function killPid(pid: number, signal: NodeJS.Signals): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

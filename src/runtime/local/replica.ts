@@ -1,0 +1,452 @@
+/**
+ * One replica's lifecycle: spawn its shim, watch for the command's exit (polled, since an adopted
+ * shim is not our child), run its probes, restart it in place after a backoff, enforce its memory
+ * limit, and stop it gracefully through the shim.
+ */
+import { spawn } from 'node:child_process';
+import { ReplicaPhase } from '../runtime.js';
+import type { ReplicaStatus, RestartPolicy, RuntimeEvent } from '../runtime.js';
+import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
+import { ProbeWorker } from './probes.js';
+import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
+import type { ProcSnapshot } from './procfs.js';
+import { clearRunFiles, readExitInfo, readShimInfo, writeReplicaRecord } from './replicaStore.js';
+import type { ReplicaRecord } from './replicaStore.js';
+import { CHILD_NODE_OPTIONS, shimArgv } from './shimFiles.js';
+import type { ExitInfo, ShimInfo } from './shimFiles.js';
+
+/** How long a shim may take to write shim.json before it is considered failed. */
+const SHIM_START_TIMEOUT_MS = 10_000;
+/** Extra time after the grace period before the runtime kills a stuck stop itself. */
+const STOP_SAFETY_MS = 5_000;
+
+/** What the runtime gives every replica. */
+export interface ReplicaContext {
+  shimEntry: string;
+  logMaxBytes: number;
+  logKeep: number;
+  now(): number;
+  emit(e: Omit<RuntimeEvent, 'time' | 'service'>): void;
+  /** Something observable changed (phase, readiness): the set re-reconciles and updates the gateway. */
+  changed(): void;
+  /** Takes this replica out of the gateway's backends; resolves once the gateway serves that. */
+  withdraw(): Promise<void>;
+}
+
+/** How to (re)start the command: only known in memory, since the environment may hold secrets. */
+export interface Launch {
+  command: string[];
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+type RunState =
+  | { kind: 'spawning'; shimPid: number | undefined; sinceMs: number }
+  | { kind: 'running'; shim: ShimInfo }
+  | { kind: 'down' };
+
+/** One supervised replica. */
+export class Replica {
+  phase: ReplicaPhase = ReplicaPhase.starting;
+  terminating = false;
+  /** Restart backoff of the current desired state (kept up to date by the replica set). */
+  restart: RestartPolicy = DEFAULT_RESTART_POLICY;
+  private run: RunState = { kind: 'down' };
+  private message: string | undefined;
+  private readiness: ProbeWorker | undefined;
+  private liveness: ProbeWorker | undefined;
+  private pendingReason: string | undefined;
+  private stopRequestedAtMs: number | undefined;
+  private termSent = false;
+  private stopWaiters: (() => void)[] = [];
+  private usage: { cpuPercent: number; memoryBytes: number; ticks: number; atMs: number } | undefined;
+  private everRunning = false;
+
+  private readonly ctx: ReplicaContext;
+  readonly dir: string;
+  readonly record: ReplicaRecord;
+  private launch: Launch | undefined;
+
+  private constructor(ctx: ReplicaContext, dir: string, record: ReplicaRecord, launch: Launch | undefined) {
+    this.ctx = ctx;
+    this.dir = dir;
+    this.record = record;
+    this.launch = launch;
+  }
+
+  /** Creates a new replica and starts it. */
+  static create(ctx: ReplicaContext, dir: string, record: ReplicaRecord, launch: Launch): Replica {
+    const r = new Replica(ctx, dir, record, launch);
+    r.start();
+    return r;
+  }
+
+  /**
+   * Takes over a replica found on disk: a live shim is adopted as is (`serving` says whether the
+   * gateway still routes to it), anything else is handled on the next tick.
+   */
+  static adopt(ctx: ReplicaContext, dir: string, record: ReplicaRecord, serving: boolean): Replica {
+    const r = new Replica(ctx, dir, record, undefined);
+    if (record.spec.restart) r.restart = record.spec.restart;
+    const shim = readShimInfo(dir);
+    if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
+      r.run = { kind: 'running', shim };
+      r.everRunning = true;
+      r.phase = serving || !record.spec.readiness ? ReplicaPhase.ready : ReplicaPhase.starting;
+      const ranMs = ctx.now() - Date.parse(record.startedAt ?? record.created);
+      r.startProbes(ranMs);
+    } else if (shim || readExitInfo(dir)) {
+      r.run = { kind: 'running', shim: shim ?? { shimPid: 0, shimStartTime: -1, pid: 0, startTime: -1 } };
+    } else if (record.backoffUntil) {
+      r.phase = ReplicaPhase.backoff;
+      r.message = `waiting to restart (${record.lastExit?.reason ?? 'exited'})`;
+    } else {
+      // Spawned but no shim.json: the shim may be starting right now.
+      r.run = { kind: 'spawning', shimPid: undefined, sinceMs: ctx.now() };
+    }
+    return r;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get hash(): string {
+    return this.record.hash;
+  }
+
+  /** The pid of the replica's command, when it runs. */
+  get pid(): number | undefined {
+    return this.run.kind === 'running' && this.run.shim.pid > 0 ? this.run.shim.pid : undefined;
+  }
+
+  /** True when the gateway may send it requests. */
+  get serving(): boolean {
+    return this.phase === ReplicaPhase.ready && !this.terminating;
+  }
+
+  /** Gives an adopted replica what it needs to restart; restarts it now if it is down. */
+  provideLaunch(launch: Launch): void {
+    this.launch = launch;
+    if (!this.terminating && this.run.kind === 'down' && this.phase === ReplicaPhase.exited) this.start();
+  }
+
+  /** Polling step: exit detection, backoff expiry, resource sampling, stop safety net. */
+  tick(snap: ProcSnapshot | undefined): void {
+    const now = this.ctx.now();
+    if (this.run.kind === 'down') {
+      const until = this.record.backoffUntil ? Date.parse(this.record.backoffUntil) : undefined;
+      if (!this.terminating && this.phase === ReplicaPhase.backoff && until !== undefined && now >= until) {
+        if (this.launch) this.start();
+        else {
+          this.phase = ReplicaPhase.exited;
+          this.message = 'waiting for converge to restart it (its environment is not kept on disk)';
+          this.ctx.changed();
+        }
+      }
+      return;
+    }
+    const exit = readExitInfo(this.dir);
+    if (exit) {
+      this.onExit(exit);
+      return;
+    }
+    if (this.run.kind === 'spawning') {
+      const shim = readShimInfo(this.dir);
+      if (shim) this.onRunning(shim);
+      else if (
+        this.run.shimPid === undefined ? now - this.run.sinceMs > SHIM_START_TIMEOUT_MS : !isAlive(this.run.shimPid)
+      ) {
+        // Re-read: the shim may have finished between the two reads.
+        this.onExit(
+          readExitInfo(this.dir) ?? {
+            code: null,
+            signal: null,
+            at: iso(now),
+            error: 'the shim exited before starting the command',
+          },
+        );
+      }
+      return;
+    }
+    const { shim } = this.run;
+    if (!isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
+      const late = readExitInfo(this.dir);
+      if (late) this.onExit(late);
+      else {
+        if (shim.pid > 0 && isSameProcessAlive(shim.pid, shim.startTime)) killGroup(shim.pid, 'SIGKILL');
+        this.onExit({ code: null, signal: null, at: iso(now), error: 'its shim died unexpectedly' });
+      }
+      return;
+    }
+    if (this.terminating && this.stopRequestedAtMs !== undefined) {
+      if (!this.termSent) this.sendTerm();
+      if (now - this.stopRequestedAtMs > this.record.spec.terminationGracePeriodMs + STOP_SAFETY_MS) {
+        killGroup(shim.pid, 'SIGKILL');
+        killPid(shim.shimPid, 'SIGKILL');
+      }
+    }
+    if (snap) this.sample(snap, shim);
+  }
+
+  /** Marks the replica as going away (no longer serving) without signalling it yet. */
+  markTerminating(): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    if (this.run.kind !== 'down') this.phase = ReplicaPhase.terminating;
+    this.stopProbes();
+    this.ctx.changed();
+  }
+
+  /** SIGTERM through the shim, SIGKILL after the grace period; resolves once the command is gone. */
+  stop(): Promise<void> {
+    this.markTerminating();
+    if (this.run.kind === 'down') {
+      this.phase = ReplicaPhase.exited;
+      this.record.backoffUntil = undefined;
+      return Promise.resolve();
+    }
+    this.phase = ReplicaPhase.terminating;
+    this.message = undefined;
+    this.stopRequestedAtMs ??= this.ctx.now();
+    this.sendTerm();
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
+  /** Stops probes; the process keeps running (used by `close`). */
+  dispose(): void {
+    this.stopProbes();
+  }
+
+  status(): ReplicaStatus {
+    return {
+      id: this.id,
+      phase: this.phase,
+      hash: this.hash,
+      ...(this.pid !== undefined ? { pid: this.pid } : {}),
+      port: this.record.port,
+      ...(this.record.startedAt && this.run.kind !== 'down' ? { startedAt: this.record.startedAt } : {}),
+      restarts: this.record.restarts,
+      ...(this.record.lastExit ? { lastExit: this.record.lastExit } : {}),
+      ...(this.describe() ? { message: this.describe() } : {}),
+      ...(this.usage ? { cpuPercent: this.usage.cpuPercent, memoryBytes: this.usage.memoryBytes } : {}),
+    };
+  }
+
+  /** Why the replica is not ready, in one line (used by converge's failure message). */
+  describe(): string | undefined {
+    if (this.message) return this.message;
+    if (this.phase === ReplicaPhase.starting || this.phase === ReplicaPhase.unready) {
+      const r = this.readiness;
+      if (r && r.lastMessage) return `readiness probe failed: ${r.lastMessage}`;
+      if (this.run.kind === 'spawning') return 'starting the process';
+      if (r) return 'waiting for the readiness probe';
+    }
+    return undefined;
+  }
+
+  private start(): void {
+    const launch = this.launch;
+    if (!launch) return;
+    const now = this.ctx.now();
+    clearRunFiles(this.dir);
+    this.record.startedAt = iso(now);
+    this.record.backoffUntil = undefined;
+    writeReplicaRecord(this.dir, this.record);
+    this.phase = ReplicaPhase.starting;
+    this.message = undefined;
+    this.pendingReason = undefined;
+    this.usage = undefined;
+    const env: Record<string, string> = { ...launch.env };
+    if (env.NODE_OPTIONS !== undefined) {
+      env[CHILD_NODE_OPTIONS] = env.NODE_OPTIONS;
+      delete env.NODE_OPTIONS;
+    }
+    const argv = shimArgv({
+      replicaDir: this.dir,
+      gracePeriodMs: this.record.spec.terminationGracePeriodMs,
+      logMaxBytes: this.ctx.logMaxBytes,
+      logKeep: this.ctx.logKeep,
+      command: launch.command,
+    });
+    const child = spawn(process.execPath, [this.ctx.shimEntry, ...argv], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+      cwd: launch.cwd,
+    });
+    child.once('error', (err) => {
+      this.onExit({
+        code: null,
+        signal: null,
+        at: iso(this.ctx.now()),
+        error: `cannot start the shim: ${err.message}`,
+      });
+    });
+    child.unref();
+    this.run = { kind: 'spawning', shimPid: child.pid, sinceMs: now };
+    this.ctx.changed();
+  }
+
+  private onRunning(shim: ShimInfo): void {
+    this.run = { kind: 'running', shim };
+    this.everRunning = true;
+    this.ctx.emit({
+      replica: this.id,
+      type: 'Normal',
+      reason: 'Started',
+      message: `started replica ${this.id} (pid ${shim.pid}, port ${this.record.port})`,
+    });
+    if (this.terminating) {
+      this.sendTerm();
+      return;
+    }
+    if (!this.record.spec.readiness) this.setReady(true, 'process running');
+    this.startProbes(0);
+    this.ctx.changed();
+  }
+
+  private startProbes(ranMs: number): void {
+    const { readiness, liveness } = this.record.spec;
+    const target = {
+      host: '127.0.0.1',
+      port: this.record.port,
+      env: this.launch?.env ?? {},
+      cwd: this.record.spec.cwd,
+    };
+    if (readiness) {
+      this.readiness = new ProbeWorker(readiness, target, (ok) => this.setReady(ok, ''));
+      this.readiness.start(Math.max(0, readiness.initialDelayMs - ranMs));
+    }
+    if (liveness) {
+      this.liveness = new ProbeWorker(liveness, target, (ok, msg) => {
+        if (!ok) void this.killForRestart(`liveness probe failed: ${msg}`, 'SIGTERM');
+      });
+      this.liveness.start(Math.max(0, liveness.initialDelayMs - ranMs));
+    }
+  }
+
+  private stopProbes(): void {
+    this.readiness?.stop();
+    this.liveness?.stop();
+    this.readiness = undefined;
+    this.liveness = undefined;
+  }
+
+  private setReady(ok: boolean, _message: string): void {
+    if (this.terminating || this.run.kind !== 'running') return;
+    if (ok && this.phase !== ReplicaPhase.ready) {
+      this.phase = ReplicaPhase.ready;
+      this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', message: `replica ${this.id} is ready` });
+      this.ctx.changed();
+    } else if (!ok) {
+      const why = `readiness probe failed: ${this.readiness?.lastMessage ?? 'unknown'}`;
+      this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: why });
+      if (this.phase === ReplicaPhase.ready) {
+        this.phase = ReplicaPhase.unready;
+        this.ctx.changed();
+      }
+    }
+  }
+
+  /** Liveness failure or OOM: leave the gateway, then kill; the exit is handled as a crash with `reason`. */
+  private async killForRestart(reason: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    if (this.terminating || this.pendingReason || this.run.kind !== 'running') return;
+    this.pendingReason = reason;
+    this.ctx.emit({
+      replica: this.id,
+      type: 'Warning',
+      reason: signal === 'SIGKILL' ? 'OOMKilling' : 'Unhealthy',
+      message: reason,
+    });
+    this.stopProbes();
+    const pid = this.run.shim.pid;
+    const shimPid = this.run.shim.shimPid;
+    if (signal === 'SIGKILL') {
+      // The kernel does not wait for an OOM kill either.
+      killGroup(pid, 'SIGKILL');
+      this.phase = ReplicaPhase.unready;
+      this.ctx.changed();
+      return;
+    }
+    this.phase = ReplicaPhase.unready;
+    this.ctx.changed();
+    this.ctx.emit({
+      replica: this.id,
+      type: 'Normal',
+      reason: 'Killing',
+      message: `stopping replica ${this.id}: ${reason}; it will be restarted`,
+    });
+    await this.ctx.withdraw().catch(() => undefined);
+    if (this.run.kind === 'running' && this.run.shim.shimPid === shimPid) killPid(shimPid, 'SIGTERM');
+  }
+
+  private sendTerm(): void {
+    if (this.run.kind === 'running' && this.run.shim.shimPid > 0) {
+      killPid(this.run.shim.shimPid, 'SIGTERM');
+      this.termSent = true;
+    }
+    // While spawning, the shim may not handle signals yet: tick() sends it once shim.json appears.
+  }
+
+  private sample(snap: ProcSnapshot, shim: ShimInfo): void {
+    const use = treeUsage(snap, shim.pid);
+    if (!use) return;
+    const cpu = this.usage ? cpuPercent(this.usage.ticks, this.usage.atMs, use.cpuTicks, snap.takenAtMs) : 0;
+    this.usage = {
+      cpuPercent: Math.round(cpu * 10) / 10,
+      memoryBytes: use.rssBytes,
+      ticks: use.cpuTicks,
+      atMs: snap.takenAtMs,
+    };
+    const limit = this.record.spec.memoryLimitBytes;
+    if (limit !== undefined && use.rssBytes > limit && !this.terminating)
+      void this.killForRestart('OOMKilled', 'SIGKILL');
+  }
+
+  private onExit(info: ExitInfo): void {
+    const now = this.ctx.now();
+    this.stopProbes();
+    const ranForMs = this.record.startedAt ? now - Date.parse(this.record.startedAt) : 0;
+    const how = info.error ?? (info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`);
+    const reason = this.pendingReason ?? how;
+    this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason };
+    this.run = { kind: 'down' };
+    this.usage = undefined;
+    this.pendingReason = undefined;
+    clearRunFiles(this.dir);
+    if (this.terminating) {
+      this.phase = ReplicaPhase.exited;
+      this.message = undefined;
+      writeReplicaRecord(this.dir, this.record);
+      for (const w of this.stopWaiters.splice(0)) w();
+      this.ctx.changed();
+      return;
+    }
+    const { delayMs, streak } = nextStreak(this.restart, this.record.backoffStreak, this.everRunning ? ranForMs : 0);
+    this.record.backoffStreak = streak;
+    this.record.restarts++;
+    this.record.backoffUntil = iso(now + delayMs);
+    writeReplicaRecord(this.dir, this.record);
+    this.phase = ReplicaPhase.backoff;
+    const what = reason === how && info.code !== null && !info.error ? `exit code ${info.code}` : reason;
+    this.message = `back-off ${formatDuration(delayMs)} restarting failed replica (${what})`;
+    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', message: `replica ${this.id} ${reason}` });
+    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', message: this.message });
+    this.ctx.changed();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 1) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

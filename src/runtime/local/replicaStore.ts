@@ -1,0 +1,141 @@
+/**
+ * The on-disk state of replicas: `<home>/run/<app>/<env>/<service>/<replicaId>/replica.json`
+ * (written before the shim is spawned, never holding secrets) beside the shim's shim.json,
+ * exit.json and logs/. Scanning these at start is how a restarted runtime re-adopts replicas.
+ */
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError } from '../../errors.js';
+import type { Probe, ReplicaStatus, RestartPolicy } from '../runtime.js';
+import { shimPaths, writeJsonAtomic } from './shimFiles.js';
+import type { ExitInfo, ShimInfo } from './shimFiles.js';
+
+/** The part of a workload a replica needs to be supervised after a control-plane restart (no env: it may hold secrets). */
+export interface ReplicaSpec {
+  readiness?: Probe;
+  liveness?: Probe;
+  terminationGracePeriodMs: number;
+  memoryLimitBytes?: number;
+  cwd?: string;
+  /** Restart backoff, so an adopted replica backs off as its release asked before converge is called again. */
+  restart?: RestartPolicy;
+}
+
+/** Contents of replica.json. */
+export interface ReplicaRecord {
+  id: string;
+  app: string;
+  env: string;
+  service: string;
+  hash: string;
+  revision: number;
+  port: number;
+  restarts: number;
+  /** Consecutive failures, for the backoff; reset after a long enough run. */
+  backoffStreak: number;
+  lastExit?: NonNullable<ReplicaStatus['lastExit']>;
+  created: string;
+  /** When the current (or last) run started. */
+  startedAt?: string;
+  /** Set while waiting to restart. */
+  backoffUntil?: string;
+  spec: ReplicaSpec;
+}
+
+export const REPLICA_FILE = 'replica.json';
+/** Folder of a service directory holding config files, one folder per workload hash. */
+export const CONFIG_DIR = 'config';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Rejects names that could escape the run directory. */
+export function checkName(kind: string, name: string): string {
+  if (!NAME.test(name) || name === CONFIG_DIR) throw new RuntimeError(`invalid ${kind} name ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** `<home>/run`. */
+export function runRoot(home: string): string {
+  return join(home, 'run');
+}
+
+/** `<home>/run/<app>/<env>/<service>`. */
+export function serviceDir(home: string, app: string, env: string, service: string): string {
+  return join(runRoot(home), checkName('app', app), checkName('env', env), checkName('service', service));
+}
+
+/** A filesystem-safe form of a workload hash. */
+export function hashDirName(hash: string): string {
+  return hash.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Every `app/env/service` that has a directory. */
+export function listServiceDirs(home: string): { app: string; env: string; service: string }[] {
+  const out: { app: string; env: string; service: string }[] = [];
+  for (const app of subdirs(runRoot(home))) {
+    for (const env of subdirs(join(runRoot(home), app))) {
+      for (const service of subdirs(join(runRoot(home), app, env))) out.push({ app, env, service });
+    }
+  }
+  return out;
+}
+
+/** Replica directories of a service (those holding a replica.json). */
+export function listReplicaDirs(svcDir: string): string[] {
+  return subdirs(svcDir)
+    .filter((n) => n !== CONFIG_DIR)
+    .map((n) => join(svcDir, n))
+    .filter((d) => exists(join(d, REPLICA_FILE)));
+}
+
+export function readReplicaRecord(dir: string): ReplicaRecord | undefined {
+  return readJson<ReplicaRecord>(join(dir, REPLICA_FILE));
+}
+
+export function writeReplicaRecord(dir: string, rec: ReplicaRecord): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeJsonAtomic(join(dir, REPLICA_FILE), rec);
+}
+
+export function readShimInfo(dir: string): ShimInfo | undefined {
+  return readJson<ShimInfo>(shimPaths(dir).shim);
+}
+
+export function readExitInfo(dir: string): ExitInfo | undefined {
+  return readJson<ExitInfo>(shimPaths(dir).exit);
+}
+
+/** Forgets the last run's shim files (before a restart). */
+export function clearRunFiles(dir: string): void {
+  const p = shimPaths(dir);
+  rmSync(p.shim, { force: true });
+  rmSync(p.exit, { force: true });
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The files a shim and the runtime share inside a replica directory, and the shim's command line.
+ * Kept apart from shim.ts so the runtime can use them without loading the shim's entry point.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Written by the shim once the command runs. */
+export interface ShimInfo {
+  shimPid: number;
+  shimStartTime: number;
+  pid: number;
+  startTime: number;
+}
+
+/** Written by the shim when the command exits (or could not be started). */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  at: string;
+  /** Set when the command could not be started at all (e.g. ENOENT). */
+  error?: string;
+}
+
+export const SHIM_FILE = 'shim.json';
+export const EXIT_FILE = 'exit.json';
+export const LOG_DIR = 'logs';
+/** NODE_OPTIONS meant for the workload is carried under this name so it cannot affect the shim itself. */
+export const CHILD_NODE_OPTIONS = 'BERTH_CHILD_NODE_OPTIONS';
+
+/** Options the runtime passes on the shim's command line. */
+export interface ShimArgs {
+  replicaDir: string;
+  gracePeriodMs: number;
+  logMaxBytes: number;
+  logKeep: number;
+  command: string[];
+}
+
+/** Builds the shim's argv (after the script path). */
+export function shimArgv(a: ShimArgs): string[] {
+  return [a.replicaDir, String(a.gracePeriodMs), String(a.logMaxBytes), String(a.logKeep), '--', ...a.command];
+}
+
+/** Parses the shim's argv (after the script path). */
+export function parseShimArgv(argv: string[]): ShimArgs {
+  const sep = argv.indexOf('--');
+  const [replicaDir, grace, maxBytes, keep] = argv.slice(0, sep);
+  const command = argv.slice(sep + 1);
+  if (sep < 0 || !replicaDir || command.length === 0) {
+    throw new Error('usage: shim <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> -- <command...>');
+  }
+  return {
+    replicaDir,
+    gracePeriodMs: Number(grace),
+    logMaxBytes: Number(maxBytes),
+    logKeep: Number(keep),
+    command,
+  };
+}
+
+/** Writes JSON by rename so a reader never sees a half-written file. */
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode });
+  renameSync(tmp, path);
+}
+
+/** Paths of a replica's shared files. */
+export function shimPaths(replicaDir: string): { shim: string; exit: string; logs: string } {
+  return { shim: join(replicaDir, SHIM_FILE), exit: join(replicaDir, EXIT_FILE), logs: join(replicaDir, LOG_DIR) };
+}

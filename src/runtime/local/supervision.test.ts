@@ -1,0 +1,146 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReplicaStatus, Runtime, RuntimeEvent } from '../runtime.js';
+import { createLocalRuntime } from './localRuntime.js';
+import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+
+let shimEntry: string;
+beforeAll(() => {
+  shimEntry = buildShim();
+});
+
+let home: string;
+let runtime: Runtime | undefined;
+let gateway: RecordingGateway;
+const aborts: AbortController[] = [];
+
+function start(): Runtime {
+  home = tempHome();
+  gateway = new RecordingGateway();
+  runtime = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, sampleIntervalMs: 100, edgePort: 0 });
+  return runtime;
+}
+
+afterEach(async () => {
+  for (const a of aborts.splice(0)) a.abort();
+  await runtime?.remove('shop', 'dev').catch(() => undefined);
+  await runtime?.close();
+  runtime = undefined;
+  killAll(home);
+});
+
+/** Starts a converge that may never finish (a crashing workload); it is aborted after the test. */
+function background(rt: Runtime, state: ReturnType<typeof fixtureState>, events: RuntimeEvent[] = []): void {
+  const ac = new AbortController();
+  aborts.push(ac);
+  rt.converge(state, { signal: ac.signal, onEvent: (e) => events.push(e) }).catch(() => undefined);
+}
+
+async function replica(rt: Runtime): Promise<ReplicaStatus | undefined> {
+  return (await rt.observe('shop', 'dev')).services[0]?.replicas[0];
+}
+
+describe('local runtime supervision', () => {
+  it('restarts a crashing replica in place with a growing backoff', async () => {
+    const rt = start();
+    const events: RuntimeEvent[] = [];
+    const state = fixtureState({
+      fixtureEnv: { FIXTURE_EXIT_CODE: '3' },
+      restart: { initialBackoffMs: 300, maxBackoffMs: 2000, resetAfterMs: 60_000 },
+    });
+    background(rt, state, events);
+    const first = await waitFor(() => replica(rt), 5000, 'a replica');
+    const r = await waitFor(
+      async () => {
+        const s = await replica(rt);
+        return s && s.restarts >= 3 && s.phase === 'backoff' ? s : undefined;
+      },
+      10_000,
+      '3 restarts',
+    );
+    expect(r.id).toBe(first.id);
+    expect(r.port).toBe(first.port);
+    expect(r.lastExit).toMatchObject({ code: 3, signal: null, reason: 'exited with code 3' });
+    // 300 ms, 600 ms, 1.2 s, 2 s: the 4th back-off is the capped one.
+    expect(r.message).toMatch(/^back-off (1s|2s) restarting failed replica \(exit code 3\)$/);
+    const backoffs = events.filter((e) => e.reason === 'BackOff').map((e) => e.message);
+    expect(backoffs.slice(0, 3)).toEqual([
+      'back-off 300ms restarting failed replica (exit code 3)',
+      'back-off 600ms restarting failed replica (exit code 3)',
+      'back-off 1s restarting failed replica (exit code 3)',
+    ]);
+    expect(gateway.backends('shop/dev/orders')).toEqual([]);
+  });
+
+  it('restarts a replica whose liveness probe fails, with the reason', async () => {
+    const rt = start();
+    const base = fixtureState().workload;
+    const state = fixtureState({
+      workload: {
+        ...base,
+        env: { FIXTURE_UNHEALTHY_AFTER_MS: '600' },
+        readiness: undefined,
+        liveness: {
+          kind: 'http',
+          path: '/healthz',
+          initialDelayMs: 0,
+          periodMs: 100,
+          timeoutMs: 500,
+          failureThreshold: 2,
+          successThreshold: 1,
+        },
+        terminationGracePeriodMs: 1000,
+      },
+    });
+    background(rt, state);
+    const r = await waitFor(
+      async () => {
+        const s = await replica(rt);
+        return s && s.restarts >= 1 ? s : undefined;
+      },
+      10_000,
+      'a liveness restart',
+    );
+    expect(r.lastExit?.reason).toBe('liveness probe failed: HTTP 500 from /healthz');
+    // The fixture exits 0 on SIGTERM: the stop was graceful.
+    expect(r.lastExit?.code).toBe(0);
+  });
+
+  it('restarts a replica whose process was killed by hand', async () => {
+    const rt = start();
+    await rt.converge(fixtureState(), { signal: new AbortController().signal, onEvent: () => undefined });
+    const before = (await replica(rt))!;
+    process.kill(before.pid!, 'SIGKILL');
+    const after = await waitFor(
+      async () => {
+        const s = await replica(rt);
+        return s && s.phase === 'ready' && s.pid !== before.pid ? s : undefined;
+      },
+      10_000,
+      'a restarted replica',
+    );
+    expect(after.id).toBe(before.id);
+    expect(after.port).toBe(before.port);
+    expect(after.restarts).toBe(1);
+    expect(after.lastExit).toMatchObject({ code: null, signal: 'SIGKILL', reason: 'killed by SIGKILL' });
+    expect(await (await fetch(`http://127.0.0.1:${after.port}/`)).text()).toContain(after.id);
+    await waitFor(() => gateway.backends('shop/dev/orders').includes(after.id), 5000, 'back in the gateway');
+  });
+
+  it('restarts a replica over its memory limit as OOMKilled', async () => {
+    const rt = start();
+    const base = fixtureState().workload;
+    const state = fixtureState({
+      workload: { ...base, env: { FIXTURE_ALLOCATE_MB: '200' }, resources: { memoryLimitBytes: 150 * 1024 * 1024 } },
+    });
+    background(rt, state);
+    const r = await waitFor(
+      async () => {
+        const s = await replica(rt);
+        return s && s.restarts >= 1 ? s : undefined;
+      },
+      10_000,
+      'an OOM restart',
+    );
+    expect(r.lastExit).toMatchObject({ reason: 'OOMKilled', signal: 'SIGKILL' });
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Test helpers of the local runtime (excluded from the build like every `testing.ts`): compiles
+ * the shim once per content, a gateway that records every table it is given, service states
+ * running the fixture server, and a last-resort cleanup of processes left under a home.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { emptyTable } from '../../../gateway/table.js';
+import type { GatewayControl, RoutingTable } from '../../../gateway/table.js';
+import type { ServiceState } from '../../runtime.js';
+import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
+import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir } from '../replicaStore.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const localDir = join(here, '..');
+const repoRoot = join(localDir, '..', '..', '..');
+
+/** Path of the fixture server. */
+export const FIXTURE = join(here, 'server.mjs');
+
+/** Compiles shim.ts and its imports to a cache directory keyed by their content; returns shim.js. */
+export function buildShim(): string {
+  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts'];
+  const h = createHash('sha256');
+  for (const s of sources) h.update(readFileSync(join(localDir, s)));
+  const out = join(tmpdir(), `berth-shim-${h.digest('hex').slice(0, 16)}`);
+  const entry = join(out, 'shim.js');
+  if (existsSync(entry)) return entry;
+  const tmp = mkdtempSync(join(tmpdir(), 'berth-shim-build-'));
+  execFileSync(
+    process.execPath,
+    [
+      join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--outDir',
+      tmp,
+      '--rootDir',
+      localDir,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2023',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--strict',
+      join(localDir, 'shim.ts'),
+    ],
+    { cwd: repoRoot, stdio: 'pipe' },
+  );
+  writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
+  try {
+    renameSync(tmp, out);
+  } catch {
+    // another test file built it first
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return entry;
+}
+
+/** A GatewayControl that records tables; `update` takes `delayMs` like a real process would. */
+export class RecordingGateway implements GatewayControl {
+  current: RoutingTable = emptyTable();
+  /** When each backend id left a service's backends. */
+  readonly removedAt = new Map<string, number>();
+  readonly history: { atMs: number; table: RoutingTable }[] = [];
+  delayMs = 20;
+  private queue: Promise<void> = Promise.resolve();
+
+  async ensureRunning(): Promise<void> {}
+
+  table(): RoutingTable {
+    return structuredClone(this.current);
+  }
+
+  update(change: (table: RoutingTable) => void): Promise<void> {
+    const run = async (): Promise<void> => {
+      const next = structuredClone(this.current);
+      change(next);
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      const before = new Set(this.current.services.flatMap((s) => s.backends.map((b) => b.id)));
+      const after = new Set(next.services.flatMap((s) => s.backends.map((b) => b.id)));
+      for (const id of before) if (!after.has(id)) this.removedAt.set(id, Date.now());
+      this.current = next;
+      this.history.push({ atMs: Date.now(), table: structuredClone(next) });
+    };
+    const p = this.queue.then(run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  async stop(): Promise<void> {}
+
+  /** Backend ids of one service listener. */
+  backends(key: string): string[] {
+    return this.current.services.find((s) => s.key === key)?.backends.map((b) => b.id) ?? [];
+  }
+}
+
+/** A state running the fixture server with quick probes, backoffs and deadlines. */
+export function fixtureState(over: Partial<ServiceState> & { fixtureEnv?: Record<string, string> } = {}): ServiceState {
+  const { fixtureEnv, ...rest } = over;
+  return {
+    app: 'shop',
+    env: 'dev',
+    service: 'orders',
+    revision: 1,
+    configVersion: 1,
+    hash: 'aaaaaaa1',
+    replicas: 1,
+    workload: {
+      command: [process.execPath, FIXTURE],
+      env: { GREETING: 'hi', ...fixtureEnv },
+      files: [],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      readiness: {
+        kind: 'http',
+        path: '/healthz',
+        initialDelayMs: 0,
+        periodMs: 100,
+        timeoutMs: 1000,
+        failureThreshold: 2,
+        successThreshold: 1,
+      },
+      resources: {},
+      terminationGracePeriodMs: 2000,
+    },
+    rollout: { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 15_000 },
+    restart: { initialBackoffMs: 200, maxBackoffMs: 1000, resetAfterMs: 60_000 },
+    ...rest,
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or the time is up. */
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** SIGKILLs every shim and command recorded under `home` (cleanup after a failed test). */
+export function killAll(home: string): void {
+  for (const s of listServiceDirs(home)) {
+    for (const d of listReplicaDirs(serviceDir(home, s.app, s.env, s.service))) {
+      const info = readShimInfo(d);
+      if (!info) continue;
+      if (isSameProcessAlive(info.pid, info.startTime)) killGroup(info.pid, 'SIGKILL');
+      if (isSameProcessAlive(info.shimPid, info.shimStartTime)) killPid(info.shimPid, 'SIGKILL');
+    }
+  }
+}
+
+/** A fresh home directory. */
+export function tempHome(): string {
+  const d = mkdtempSync(join(tmpdir(), 'berth-local-'));
+  mkdirSync(d, { recursive: true });
+  return d;
+}

@@ -1,0 +1,80 @@
+/**
+ * The HTTP API: fastify with zod-validated requests, a token on every route but the health check,
+ * errors mapped to status codes in one place (errors.ts), and the OpenAPI document it serves.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BerthError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
+import type { ServerContext } from './context.js';
+import { appRoutes } from './routes/apps.js';
+import { releaseRoutes } from './routes/releases.js';
+import { configRoutes } from './routes/config.js';
+import { environmentRoutes } from './routes/environments.js';
+import { logRoutes } from './routes/logs.js';
+import { systemRoutes } from './routes/system.js';
+
+const PUBLIC = new Set(['/healthz']);
+
+function toError(err: FastifyError | Error): BerthError {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err as { validationContext?: string }).validationContext ?? 'request';
+    return new ValidationError(
+      `invalid ${where}`,
+      err.validation.map((v) => ({
+        file: `request ${where}`,
+        path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+        message: v.message ?? 'invalid',
+      })),
+    );
+  }
+  const fe = err as FastifyError;
+  if (fe.statusCode && fe.statusCode < 500 && !(err instanceof BerthError)) {
+    // fastify's own client errors (malformed JSON, body too large, wrong content type)
+    return new ValidationError(fe.message, [{ file: 'request body', path: '', message: fe.message }]);
+  }
+  return toBerthError(err);
+}
+
+export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Berth API', version: ctx.version, description: 'Control plane of Berth: apps, releases, config sets, environments, logs.' },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+      security: [{ token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (PUBLIC.has(req.routeOptions.url ?? '')) return;
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!(await ctx.verifyToken(token))) throw new UnauthorizedError();
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = toError(err);
+    const status = httpStatusOf(e);
+    if (status >= 500) ctx.logger.error({ err, url: req.url }, 'request failed');
+    void reply.status(status).send(e.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  systemRoutes(typed, ctx);
+  appRoutes(typed, ctx);
+  releaseRoutes(typed, ctx);
+  configRoutes(typed, ctx);
+  environmentRoutes(typed, ctx);
+  logRoutes(typed, ctx);
+  typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

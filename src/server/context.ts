@@ -1,0 +1,21 @@
+/** What the HTTP routes work with: the control plane's parts, wired once by the daemon. */
+import type { Logger } from 'pino';
+import type { ReleaseEngine } from '../release/engine.js';
+import type { Releases } from '../release/releases.js';
+import type { ConfigSets } from '../config/configSets.js';
+import type { Environments } from '../environment/environments.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export interface ServerContext {
+  version: string;
+  home: string;
+  engine: ReleaseEngine;
+  releases: Releases;
+  configSets: ConfigSets;
+  environments: Environments;
+  runtimeFor(env: string): Promise<Runtime>;
+  verifyToken(token: string | undefined): Promise<boolean>;
+  logger: Logger;
+  /** Stops the control plane (and, when asked, the gateway): used by `berth up` in the foreground. */
+  shutdown(opts: { stopGateway: boolean }): Promise<void>;
+}

@@ -1,0 +1,149 @@
+/**
+ * The control plane process (`berth server`): opens the store, wires config, engine and runtimes,
+ * serves the API, and resumes unfinished releases. One per data directory. Stopping it (even with
+ * SIGKILL) leaves services and the gateway running; the next start re-adopts them.
+ */
+import { mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { pino, type Logger } from 'pino';
+import { openStore } from '../store/store.js';
+import { createLeases } from '../store/leases.js';
+import { loadSecretBox } from '../config/secretBox.js';
+import { createConfigSets } from '../config/configSets.js';
+import { createEnvironments } from '../environment/environments.js';
+import { Releases } from '../release/releases.js';
+import { createReleaseEngine } from '../release/engine.js';
+import { createGatewayControl } from '../gateway/control.js';
+import { createLocalRuntime } from '../runtime/local/localRuntime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { readStartTime, isSameProcessAlive } from '../runtime/local/procfs.js';
+import { BerthError, ConflictError } from '../errors.js';
+import { buildApi } from './app.js';
+import { ensureToken, createTokenVerifier } from './auth.js';
+import { version } from '../version.js';
+
+export interface DaemonOptions {
+  home: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  logLevel?: string;
+  /** Also log to stdout (foreground `berth server`). */
+  logToStdout?: boolean;
+}
+
+/** What `<home>/server.json` holds: how the CLI finds the running control plane. */
+export interface ServerInfo {
+  pid: number;
+  startTime: number;
+  url: string;
+  version: string;
+}
+
+export const serverInfoFile = (home: string): string => join(home, 'server.json');
+
+export async function readServerInfo(home: string): Promise<ServerInfo | undefined> {
+  try {
+    return JSON.parse(await readFile(serverInfoFile(home), 'utf8')) as ServerInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a `pid:startTime` lease holder is a live process on this machine. */
+function holderAlive(holder: string): boolean {
+  const [host, pid, start] = holder.split(':');
+  if (host !== hostname()) return true; // another machine's lease: only its expiry frees it
+  return isSameProcessAlive(Number(pid), Number(start));
+}
+
+export interface Daemon {
+  url: string;
+  /** Graceful stop; services keep running. */
+  close(opts?: { stopGateway?: boolean }): Promise<void>;
+  closed: Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  await mkdir(opts.home, { recursive: true, mode: 0o700 });
+  const logger: Logger = pino(
+    { level: opts.logLevel ?? 'info', redact: { paths: ['*.token', '*.authorization', 'headers.authorization'], censor: '******' } },
+    pino.multistream([
+      { stream: pino.destination({ dest: join(opts.home, 'server.log'), mkdir: true, sync: false }) },
+      ...(opts.logToStdout ? [{ stream: process.stdout }] : []),
+    ]),
+  );
+
+  const existing = await readServerInfo(opts.home);
+  if (existing && existing.pid !== process.pid && isSameProcessAlive(existing.pid, existing.startTime)) {
+    throw new ConflictError(`a Berth control plane already runs for ${opts.home} at ${existing.url} (pid ${existing.pid})`);
+  }
+
+  const store = await openStore({ file: join(opts.home, 'berth.db') });
+  const box = await loadSecretBox(opts.home);
+  await ensureToken(store.db, opts.home);
+  const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
+  const gateway = createGatewayControl({ home: opts.home, logger: logger.child({ part: 'gateway' }) });
+  await gateway.ensureRunning();
+  const local = createLocalRuntime({ home: opts.home, gateway, logger: logger.child({ part: 'runtime' }) });
+  const environments = createEnvironments(store.db);
+  const runtimeFor = async (env: string): Promise<Runtime> => {
+    const e = await environments.get(env);
+    if (e.target.kind === 'local') return local;
+    throw new BerthError('VALIDATION', `environment ${env} targets Kubernetes, which this build of Berth cannot deploy to yet`);
+  };
+  const releases = new Releases(store.db);
+  const configSets = createConfigSets(store.db, box);
+  const engine = createReleaseEngine({
+    releases,
+    environments,
+    configSets,
+    secretBox: box,
+    leases: createLeases(store.db, { holder }),
+    runtimeFor,
+    isHolderAlive: holderAlive,
+    logger: logger.child({ part: 'engine' }),
+  });
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing: Promise<void> | undefined;
+  const close = (o: { stopGateway?: boolean } = {}): Promise<void> =>
+    (closing ??= (async () => {
+      logger.info('control plane stopping');
+      await api.close().catch(() => undefined);
+      await engine.close();
+      await local.close();
+      if (o.stopGateway) await gateway.stop().catch((err: unknown) => logger.warn({ err }, 'gateway stop failed'));
+      await store.close();
+      const info = await readServerInfo(opts.home);
+      if (info?.pid === process.pid) await rm(serverInfoFile(opts.home), { force: true });
+      logger.flush();
+      resolveClosed();
+    })());
+
+  const api = await buildApi({
+    version,
+    home: opts.home,
+    engine,
+    releases,
+    configSets,
+    environments,
+    runtimeFor,
+    verifyToken: createTokenVerifier(store.db),
+    logger,
+    shutdown: (o) => close(o),
+  });
+  await api.listen({ host: opts.host, port: opts.port });
+  const addr = api.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  const info: ServerInfo = { pid: process.pid, startTime: readStartTime(process.pid) ?? 0, url, version };
+  const tmp = `${serverInfoFile(opts.home)}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(info), { mode: 0o600 });
+  await rename(tmp, serverInfoFile(opts.home));
+  await engine.start();
+  logger.info({ url, home: opts.home }, 'control plane listening');
+  return { url, close, closed };
+}

@@ -1,0 +1,77 @@
+/**
+ * Config sets: versions, values, files and secrets of an app in an environment. Writes carry the
+ * version they are based on (a stale one gets 409 and changes nothing); secrets are masked unless
+ * one is revealed on purpose.
+ */
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { AppEnvParams, Author, type Api } from './api.js';
+import { NotFoundError } from '../../errors.js';
+
+const ConfigChange = z.object({
+  baseVersion: z.number().int().min(0).describe('The version this change is based on; a stale one is refused with 409'),
+  set: z.record(z.string(), z.object({ value: z.string().max(1_000_000), secret: z.boolean().optional() })).optional().describe('Values to set'),
+  unset: z.array(z.string()).optional().describe('Keys to remove'),
+  files: z.record(z.string(), z.string().max(1_000_000).nullable()).optional().describe('Config files to set (null removes)'),
+  secretFiles: z.record(z.string(), z.string().max(1_000_000)).optional().describe('Config files whose content is secret'),
+  author: Author,
+  message: z.string().max(500).optional().describe('Why this change'),
+});
+
+export function configRoutes(api: Api, ctx: ServerContext): void {
+  const base = '/api/v1/apps/:app/envs/:env/config';
+
+  api.get(base, { schema: { summary: 'A config version (current by default), secrets masked', tags: ['config'], params: AppEnvParams, querystring: z.object({ version: z.coerce.number().int().min(0).optional() }) } }, async (req) => {
+    const { app, env } = req.params;
+    await ctx.environments.get(env);
+    return ctx.configSets.get(app, env, req.query.version);
+  });
+
+  api.patch(base, { schema: { summary: 'Change config: a new immutable version', tags: ['config'], params: AppEnvParams, body: ConfigChange } }, async (req, reply) => {
+    const { app, env } = req.params;
+    await ctx.environments.get(env);
+    const b = req.body;
+    const version = await ctx.configSets.write(app, env, {
+      baseVersion: b.baseVersion,
+      author: b.author,
+      ...(b.set ? { set: b.set } : {}),
+      ...(b.unset ? { unset: b.unset } : {}),
+      ...(b.files ? { files: b.files } : {}),
+      ...(b.secretFiles ? { secretFiles: b.secretFiles } : {}),
+      ...(b.message === undefined ? {} : { message: b.message }),
+    });
+    return reply.status(201).send(version);
+  });
+
+  api.get(`${base}/history`, { schema: { summary: 'Config versions, newest first, with the keys each changed', tags: ['config'], params: AppEnvParams } }, async (req) =>
+    ctx.configSets.history(req.params.app, req.params.env),
+  );
+
+  api.get(
+    `${base}/diff`,
+    { schema: { summary: 'Differences between two config versions (secrets masked)', tags: ['config'], params: AppEnvParams, querystring: z.object({ from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(0) }) } },
+    async (req) => ctx.configSets.diff(req.params.app, req.params.env, req.query.from, req.query.to),
+  );
+
+  api.get(
+    `${base}/values/:key`,
+    {
+      schema: {
+        summary: 'One value; a secret is revealed only with reveal=true',
+        tags: ['config'],
+        params: AppEnvParams.extend({ key: z.string() }),
+        querystring: z.object({ version: z.coerce.number().int().min(0).optional(), reveal: z.enum(['true', 'false']).default('false') }),
+      },
+    },
+    async (req) => {
+      const { app, env, key } = req.params;
+      const version = req.query.version ?? (await ctx.configSets.current(app, env)).version;
+      const resolved = await ctx.configSets.resolve(app, env, version);
+      const entry = resolved.values[key];
+      if (!entry) throw new NotFoundError(`${app}/${env} config version ${version} has no key ${key}`);
+      if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
+      if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');
+      return { key, version, secret: entry.secret, value: entry.value };
+    },
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Checks across fields that a schema cannot express: dependencies and routes that name services,
+ * dependency cycles, duplicate routes, and variables used without being declared. They run on the
+ * raw YAML data, so they are reported together with the schema's problems.
+ */
+import { ValidationError } from '../errors.js';
+import { findCycles, formatCycle } from './graph.js';
+import { variableUses } from './interpolate.js';
+import { didYouMean } from './problems.js';
+import type { Finding } from './problems.js';
+import { discoveryVariables, RUNTIME_VARIABLES, templateFields } from './templates.js';
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function unknownService(name: string, names: string[]): string {
+  return `unknown service \`${name}\`${didYouMean(name, names)}`;
+}
+
+function dependencyFindings(services: Record<string, unknown>): Finding[] {
+  const out: Finding[] = [];
+  const names = Object.keys(services);
+  const graph: Record<string, { dependsOn: string[] }> = {};
+  for (const [name, s] of Object.entries(services)) {
+    const deps = isMap(s) && Array.isArray(s.dependsOn) ? s.dependsOn : [];
+    graph[name] = { dependsOn: [] };
+    deps.forEach((d: unknown, i) => {
+      if (typeof d !== 'string') return;
+      const path = ['services', name, 'dependsOn', i];
+      if (d === name) out.push({ path, message: `service \`${name}\` cannot depend on itself` });
+      else if (!names.includes(d)) out.push({ path, message: unknownService(d, names) });
+      else if (deps.indexOf(d) < i) out.push({ path, message: `\`${d}\` is listed twice` });
+      else graph[name]!.dependsOn.push(d);
+    });
+  }
+  for (const cycle of findCycles(graph)) {
+    const deps = (services[cycle[0]!] as { dependsOn: unknown[] }).dependsOn;
+    out.push({ path: ['services', cycle[0]!, 'dependsOn', deps.indexOf(cycle[1])], message: formatCycle(cycle) });
+  }
+  return out;
+}
+
+function routeFindings(routes: unknown, names: string[]): Finding[] {
+  if (!Array.isArray(routes)) return [];
+  const out: Finding[] = [];
+  const seen = new Map<string, number>();
+  routes.forEach((r: unknown, i) => {
+    if (!isMap(r)) return;
+    if (typeof r.service === 'string' && !names.includes(r.service))
+      out.push({ path: ['routes', i, 'service'], message: unknownService(r.service, names) });
+    const host = r.host ?? '';
+    const path = r.path ?? '/';
+    if (typeof host !== 'string' || typeof path !== 'string') return;
+    const key = `${host} ${path}`;
+    const first = seen.get(key);
+    const where = `${host ? `host \`${host}\`` : 'any host'}, path \`${path}\``;
+    if (first !== undefined)
+      out.push({ path: ['routes', i], message: `duplicate route (${where}): already routed by routes.${first}` });
+    else seen.set(key, i);
+  });
+  return out;
+}
+
+function variableFindings(data: Record<string, unknown>, names: string[]): Finding[] {
+  const declared = isMap(data.variables) ? Object.keys(data.variables) : [];
+  const out: Finding[] = [];
+  for (const field of templateFields(data)) {
+    let uses;
+    try {
+      uses = variableUses(field.template);
+    } catch (err) {
+      const message = err instanceof ValidationError ? (err.problems[0]?.message ?? err.message) : String(err);
+      out.push({ path: field.path, message: `invalid variable syntax: ${message}` });
+      continue;
+    }
+    const reported = new Set<string>();
+    const provided = discoveryVariables(names, field.service);
+    for (const use of uses) {
+      if (use.operator !== undefined || declared.includes(use.name) || provided.has(use.name) || reported.has(use.name))
+        continue;
+      reported.add(use.name);
+      out.push({ path: field.path, message: undeclared(use.name, declared) });
+    }
+  }
+  return out;
+}
+
+function undeclared(name: string, declared: string[]): string {
+  const similar = didYouMean(name, declared);
+  if (similar)
+    return `undeclared variable \`${name}\`${similar.slice(0, -1)} otherwise declare it under \`variables\`)`;
+  if (RUNTIME_VARIABLES.has(name))
+    return `undeclared variable \`${name}\` (it only exists when the service runs: write \`$$${name}\` to leave it to the shell)`;
+  return `undeclared variable \`${name}\` (declare it under \`variables\`)`;
+}
+
+/** Cross-field findings on the raw YAML data of a berth.yaml. */
+export function crossFindings(data: unknown): Finding[] {
+  if (!isMap(data)) return [];
+  const services = isMap(data.services) ? data.services : {};
+  const names = Object.keys(services);
+  return [...dependencyFindings(services), ...routeFindings(data.routes, names), ...variableFindings(data, names)];
+}

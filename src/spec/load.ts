@@ -1,0 +1,223 @@
+/**
+ * Loads berth.yaml: YAML with positions, the schema, and the cross-field checks, all collected into
+ * one ValidationError whose problems carry file, line, column and field path.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Problem } from '../errors.js';
+import { crossFindings } from './checks.js';
+import { zodFindings } from './problems.js';
+import type { DocPath, Finding } from './problems.js';
+import { appSchema } from './schema.js';
+import type { AppSpec } from './schema.js';
+
+/** A parsed, validated berth.yaml. */
+export interface LoadedSpec {
+  spec: AppSpec;
+  /** Absolute path of the file. */
+  file: string;
+  /** Absolute path of the folder holding it: relative paths in the spec start here. */
+  dir: string;
+  text: string;
+  /** sha256 (hex) of the canonical JSON of `spec`. */
+  digest: string;
+  /**
+   * Line and column (1-based) of the value at a document path (of its key, for a map or list), or of
+   * its nearest existing ancestor when the path goes further than the document.
+   */
+  positionOf(path: DocPath): { line: number; column: number } | undefined;
+}
+
+/** The file name looked for when a directory is given. */
+export const SPEC_FILE_NAME = 'berth.yaml';
+
+type Locate = (path: DocPath, at?: 'key' | 'value') => { line: number; column: number } | undefined;
+
+function keyText(node: unknown): string | undefined {
+  return isScalar(node) && typeof node.value !== 'symbol' ? String(node.value) : undefined;
+}
+
+/** With `merge: true` the `<<` key's value is a symbol. */
+function isMergeKey(node: unknown): boolean {
+  return isScalar(node) && (typeof node.value === 'symbol' || node.value === '<<');
+}
+
+/** Finds the pair for `key` in a map, following `<<` merge keys like the YAML loader does. */
+function findPair(doc: Document, map: unknown, key: string, depth = 0): Pair | undefined {
+  if (!isMap(map) || depth > 10) return undefined;
+  const own = map.items.find((p) => keyText(p.key) === key);
+  if (own) return own as Pair;
+  for (const p of map.items) {
+    if (!isMergeKey(p.key)) continue;
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const s of sources) {
+      const found = findPair(doc, isAlias(s) ? s.resolve(doc) : s, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function locator(doc: Document, lines: LineCounter): Locate {
+  return (docPath, at = 'value') => {
+    let node: unknown = doc.contents;
+    let key: unknown;
+    let matched = 0;
+    for (const seg of docPath) {
+      if (isAlias(node)) node = node.resolve(doc);
+      const pair = isMap(node) ? findPair(doc, node, String(seg)) : undefined;
+      const item = isSeq(node) && typeof seg === 'number' ? node.items[seg] : undefined;
+      if (pair) {
+        key = pair.key;
+        node = pair.value ?? pair.key;
+      } else if (item) {
+        key = undefined;
+        node = item;
+      } else break;
+      matched++;
+    }
+    // A block map or list starts at its first entry, and `web:` with nothing after it has an empty
+    // value at the end of the line: the key is where people look.
+    const emptyValue = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+    const preferKey = at === 'key' || isMap(node) || isSeq(node) || emptyValue;
+    const target = (preferKey && matched === docPath.length && key ? key : node) as Node | null;
+    const offset = target?.range?.[0];
+    if (offset === undefined) return undefined;
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+}
+
+/** Dotted form of a document path: `services.orders.replicas`, `routes.0.service`. */
+export function dottedPath(docPath: DocPath): string {
+  return docPath.join('.');
+}
+
+/** JSON with sorted keys and no undefined values, so equal specs have equal digests. */
+function canonicalJSON(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJSON(x))).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJSON(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Makes the `cwd` of every service with a command absolute (relative to `dir`, which is the default). `cwd` is a template like `env` values,
+ * so `$` in the folder name is escaped as `$$`; a cwd that starts with a variable may expand to an
+ * absolute path and is left for the renderer to resolve after interpolation.
+ */
+function resolveCwds(spec: AppSpec, dir: string): AppSpec {
+  const base = dir.replaceAll('$', () => '$$');
+  const services = Object.fromEntries(
+    Object.entries(spec.services).map(([name, s]) => {
+      if (s.command === undefined && s.cwd === undefined) return [name, s];
+      if (s.cwd?.startsWith('$') && !s.cwd.startsWith('$$')) return [name, s];
+      return [
+        name,
+        { ...s, cwd: s.cwd === undefined ? base : path.isAbsolute(s.cwd) ? s.cwd : path.join(base, s.cwd) },
+      ];
+    }),
+  );
+  return { ...spec, services };
+}
+
+function byPosition(a: Problem, b: Problem): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/** Parses and validates berth.yaml text; `file` labels problems and anchors relative paths. */
+export function parseSpec(text: string, file: string): LoadedSpec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  const locate = locator(doc, lines);
+  const label = file;
+  function fail(problems: Problem[]): never {
+    const n = problems.length;
+    throw new ValidationError(`${label} has ${n} problem${n === 1 ? '' : 's'}`, problems);
+  }
+
+  if (doc.errors.length > 0) {
+    fail(
+      doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        const message =
+          e.code === 'MULTIPLE_DOCS' ? 'a berth.yaml holds one document, this one has several (`---`)' : e.message;
+        return { file: label, line, column: col, path: '', message: `YAML syntax: ${message}` };
+      }),
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    fail([
+      {
+        file: label,
+        line: 1,
+        column: 1,
+        path: '',
+        message: `YAML: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    ]);
+  }
+  if (data === null || data === undefined) {
+    fail([
+      {
+        file: label,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'the file is empty: expected a map with `name` and `services`',
+      },
+    ]);
+  }
+
+  const result = appSchema.safeParse(data);
+  const findings: Finding[] = [
+    ...(result.success ? [] : zodFindings(result.error.issues, data, appSchema)),
+    ...crossFindings(data),
+  ];
+  if (findings.length > 0 || !result.success) {
+    const problems = findings.map((f) => {
+      const pos = locate(f.path, f.at) ?? { line: 1, column: 1 };
+      return { file: label, line: pos.line, column: pos.column, path: dottedPath(f.path), message: f.message };
+    });
+    fail(problems.sort(byPosition));
+  }
+
+  const dir = path.dirname(path.resolve(file));
+  const spec = resolveCwds(result.data!, dir);
+  return {
+    spec,
+    file: path.resolve(file),
+    dir,
+    text,
+    digest: createHash('sha256').update(canonicalJSON(spec)).digest('hex'),
+    positionOf: (p) => locate(p),
+  };
+}
+
+/** Reads and validates a berth.yaml; a directory means `<dir>/berth.yaml`. */
+export async function loadSpec(file: string): Promise<LoadedSpec> {
+  let target = file;
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) target = path.join(file, SPEC_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(target, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`${target} does not exist`, { details: { file: target } });
+    throw err;
+  }
+  return parseSpec(text, target);
+}

@@ -1,0 +1,459 @@
+/**
+ * The berth.yaml schema. Input is what people write (shorthands, "10s", "64Mi"); output (`AppSpec`)
+ * is normalised to the runtime's shapes (src/runtime/runtime.ts): `...Ms` numbers, argv commands,
+ * probes with Kubernetes defaults. Every object is strict so a misspelt key is an error, and every
+ * field carries `.describe()` text that becomes the JSON Schema editors show.
+ */
+import { z } from 'zod';
+import type { Probe, ProbeTiming, Resources, RestartPolicy, RolloutPolicy, Workload } from '../runtime/runtime.js';
+import { cpuMillis, durationMs, memoryBytes } from './units.js';
+
+/** App names: a DNS label (RFC 1123) of at most 40 characters. */
+export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Service names start with a letter: they become Kubernetes Service names and `<NAME>_HOST` variables. */
+export const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** Variable names, as in a shell. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PERCENT = /^\d+%$/;
+export const NAME_MAX_LENGTH = 40;
+
+/** A scalar written in YAML (`8080`, `true`) used as a string value. */
+const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+
+/** A command: a shell string (run by /bin/sh -c) or an argv list. */
+const command = z
+  .union([z.string().min(1, 'must not be empty'), z.array(z.string()).min(1, 'needs at least one item')])
+  .transform((v) => (typeof v === 'string' ? ['/bin/sh', '-c', v] : v));
+
+const portNumber = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const variableLong = z.strictObject({
+  default: scalarText.optional().describe('Value used when neither the config set nor the environment sets one.'),
+  description: z.string().optional().describe('What the variable is for; shown in the console and the CLI.'),
+  secret: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Encrypted at rest and masked (`******`) everywhere it is shown, including in every value derived from it.',
+    ),
+});
+
+/** A declared variable: `NAME: default` shorthand, `NAME:` (no default), or the long form. */
+export const variableSchema = z
+  .union([z.string(), z.number(), z.boolean(), z.null(), variableLong])
+  .transform((v): { default?: string; description?: string; secret: boolean } => {
+    if (v === null) return { secret: false };
+    if (typeof v !== 'object') return { default: String(v), secret: false };
+    return {
+      ...(v.default === undefined ? {} : { default: v.default }),
+      ...(v.description === undefined ? {} : { description: v.description }),
+      secret: v.secret,
+    };
+  })
+  .describe(
+    'A declared variable: a default value (`LOG_LEVEL: info`), nothing (`DB_URL:`), or `{ default, description, secret }`.',
+  );
+
+const portLong = z.strictObject({
+  name: z
+    .string()
+    .max(15, 'port names have at most 15 characters')
+    .regex(PORT_NAME, 'port names are lowercase letters, digits and `-`')
+    .optional()
+    .describe('Port name (Kubernetes port name). Default: `http` for the first port, `port-<number>` for others.'),
+  port: portNumber.describe('Port number the service listens on.'),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP').describe('`TCP` (default) or `UDP`.'),
+});
+
+type PortEntry = number | { name?: string | undefined; port: number; protocol: 'TCP' | 'UDP' };
+
+/** Fills default names; entries that failed validation (possible inside a refinement) become undefined. */
+function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
+  return list.map((entry, i) => {
+    const p = entry as PortEntry;
+    const long = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;
+    if (typeof long?.port !== 'number') return undefined;
+    return {
+      name: long.name ?? (i === 0 ? 'http' : `port-${long.port}`),
+      port: long.port,
+      protocol: long.protocol ?? 'TCP',
+    };
+  });
+}
+
+/** Runs a refinement even when entries have problems of their own, so duplicates are reported too. */
+const evenWithProblems = { when: (payload: { value: unknown }) => Array.isArray(payload.value) };
+
+const ports = z
+  .array(z.union([portNumber, portLong]))
+  .superRefine((list, ctx) => {
+    const out = normalizePorts(list);
+    out.forEach((p, i) => {
+      if (!p) return;
+      const first = out.findIndex((q) => q?.name === p.name);
+      if (first < i)
+        ctx.addIssue({
+          code: 'custom',
+          message: `port name \`${p.name}\` is already used by ports.${first}`,
+          path: [i],
+        });
+      const same = out.findIndex((q) => q?.port === p.port && q.protocol === p.protocol);
+      if (same < i)
+        ctx.addIssue({
+          code: 'custom',
+          message: `port ${p.port}/${p.protocol} is already listed as ports.${same}`,
+          path: [i],
+        });
+    });
+  }, evenWithProblems)
+  .default([])
+  .transform((list) => normalizePorts(list) as Workload['ports'])
+  .describe('Ports the service listens on: numbers (`[8080]`) or `{ name, port, protocol }`.');
+
+const file = z.strictObject({
+  path: z
+    .string()
+    .min(1, 'must not be empty')
+    .refine(
+      (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+      'must be a relative path that stays inside the config directory',
+    )
+    .describe("Path relative to the service's config directory ($BERTH_CONFIG_DIR), e.g. `app.conf`."),
+  content: z
+    .string()
+    .describe('File content; may use `${VARIABLES}`. A file using a secret is written with mode 0600.'),
+});
+
+const files = z
+  .array(file)
+  .superRefine((list, ctx) => {
+    const paths = list.map((f) => (typeof f?.path === 'string' ? f.path : undefined));
+    paths.forEach((p, i) => {
+      const first = paths.indexOf(p);
+      if (p !== undefined && first < i)
+        ctx.addIssue({
+          code: 'custom',
+          message: `file \`${p}\` is already defined by files.${first}`,
+          path: [i, 'path'],
+        });
+    });
+  }, evenWithProblems)
+  .default([])
+  .describe('Config files written for the service before it starts.');
+
+/** A health check: exactly one of `http`, `tcp`, `exec`, plus Kubernetes timing with its defaults. */
+export const probeSchema = z
+  .strictObject({
+    http: z
+      .strictObject({
+        path: z
+          .string()
+          .regex(/^\//, 'must start with `/`')
+          .default('/')
+          .describe('Request path; 2xx and 3xx answers are healthy. Default `/`.'),
+        port: portNumber.optional().describe("Port to probe. Default: the service's `$PORT`."),
+      })
+      .optional()
+      .describe('HTTP GET check.'),
+    tcp: z
+      .strictObject({ port: portNumber.optional().describe("Port to connect to. Default: the service's `$PORT`.") })
+      .optional()
+      .describe('TCP connect check.'),
+    exec: z
+      .strictObject({ command: command.describe('Command run inside the replica; exit code 0 is healthy.') })
+      .optional()
+      .describe('Command check.'),
+    initialDelay: durationMs().prefault(0).describe('Wait this long after start before the first check. Default `0s`.'),
+    period: durationMs({ positive: true }).prefault('10s').describe('Time between checks. Default `10s`.'),
+    timeout: durationMs({ positive: true }).prefault('1s').describe('A check slower than this fails. Default `1s`.'),
+    failureThreshold: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(3)
+      .describe('Consecutive failures that make the replica unhealthy. Default 3.'),
+    successThreshold: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(1)
+      .describe('Consecutive successes that make it healthy again. Default 1.'),
+  })
+  .transform((p, ctx): Probe => {
+    const kinds = (['http', 'tcp', 'exec'] as const).filter((k) => p[k] !== undefined);
+    if (kinds.length !== 1) {
+      const found = kinds.length === 0 ? 'none' : kinds.map((k) => `\`${k}\``).join(' and ');
+      ctx.issues.push({
+        code: 'custom',
+        message: `a probe needs exactly one of \`http\`, \`tcp\` or \`exec\` (found ${found})`,
+        input: p,
+      });
+      return z.NEVER;
+    }
+    const timing: ProbeTiming = {
+      initialDelayMs: p.initialDelay,
+      periodMs: p.period,
+      timeoutMs: p.timeout,
+      failureThreshold: p.failureThreshold,
+      successThreshold: p.successThreshold,
+    };
+    if (p.http)
+      return {
+        kind: 'http',
+        path: p.http.path,
+        ...(p.http.port === undefined ? {} : { port: p.http.port }),
+        ...timing,
+      };
+    if (p.tcp) return { kind: 'tcp', ...(p.tcp.port === undefined ? {} : { port: p.tcp.port }), ...timing };
+    return { kind: 'exec', command: p.exec!.command, ...timing };
+  })
+  .describe('A health check: one of `http`, `tcp` or `exec`, with optional timing.');
+
+const health = z
+  .strictObject({
+    readiness: probeSchema
+      .optional()
+      .describe('Traffic goes to a replica only while this passes; rollouts wait for it.'),
+    liveness: probeSchema.optional().describe('A replica failing this is restarted.'),
+  })
+  .prefault({})
+  .check((ctx) => {
+    const live = ctx.value.liveness;
+    // Also runs when the probe has problems of its own, so the value may be the raw input.
+    if (typeof live?.successThreshold === 'number' && live.successThreshold !== 1) {
+      ctx.issues.push({
+        code: 'custom',
+        message: 'a liveness probe needs `successThreshold: 1` (Kubernetes rule)',
+        input: live,
+        path: ['liveness', 'successThreshold'],
+      });
+    }
+  })
+  .describe('Health checks.');
+
+const amounts = (what: string) =>
+  z
+    .strictObject({
+      cpu: cpuMillis().optional().describe(`CPU ${what}: \`100m\`, \`0.5\` or a number of cores.`),
+      memory: memoryBytes().optional().describe(`Memory ${what}: \`64Mi\`, \`1Gi\`, \`128M\` or a number of bytes.`),
+    })
+    .optional();
+
+const resources = z
+  .strictObject({
+    requests: amounts('request').describe('What the service needs: used for scheduling on clusters.'),
+    limits: amounts('limit').describe('The most it may use.'),
+  })
+  .prefault({})
+  .transform((r, ctx): Resources => {
+    const out: Resources = {};
+    if (r.requests?.cpu !== undefined) out.cpuRequestMillis = r.requests.cpu;
+    if (r.limits?.cpu !== undefined) out.cpuLimitMillis = r.limits.cpu;
+    if (r.requests?.memory !== undefined) out.memoryRequestBytes = r.requests.memory;
+    if (r.limits?.memory !== undefined) out.memoryLimitBytes = r.limits.memory;
+    if (
+      out.cpuRequestMillis !== undefined &&
+      out.cpuLimitMillis !== undefined &&
+      out.cpuRequestMillis > out.cpuLimitMillis
+    ) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `cpu request (${out.cpuRequestMillis}m) is above its limit (${out.cpuLimitMillis}m)`,
+        input: r,
+        path: ['requests', 'cpu'],
+      });
+    }
+    if (
+      out.memoryRequestBytes !== undefined &&
+      out.memoryLimitBytes !== undefined &&
+      out.memoryRequestBytes > out.memoryLimitBytes
+    ) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `memory request (${out.memoryRequestBytes} bytes) is above its limit (${out.memoryLimitBytes} bytes)`,
+        input: r,
+        path: ['requests', 'memory'],
+      });
+    }
+    return out;
+  })
+  .describe('CPU and memory requests and limits.');
+
+const surge = (what: string) =>
+  z
+    .union([
+      z.number().int('must be a whole number').min(0, 'must be 0 or more'),
+      z.string().regex(PERCENT, 'must be a count or a percentage like `25%`'),
+    ])
+    .default('25%')
+    .describe(`${what}: a count or a percentage of replicas. Default \`25%\`.`);
+
+const rollout = z
+  .strictObject({
+    maxSurge: surge('Extra replicas allowed above the desired count during a rolling update'),
+    maxUnavailable: surge('Replicas that may be unavailable during a rolling update'),
+    progressDeadline: durationMs({ positive: true })
+      .prefault('600s')
+      .describe('A rollout without progress for this long fails. Default `600s`.'),
+  })
+  .prefault({})
+  .transform((r, ctx): RolloutPolicy => {
+    if (isZero(r.maxSurge) && isZero(r.maxUnavailable)) {
+      ctx.issues.push({
+        code: 'custom',
+        message: '`maxSurge` and `maxUnavailable` cannot both be 0',
+        input: r,
+        path: ['maxUnavailable'],
+      });
+    }
+    return { maxSurge: r.maxSurge, maxUnavailable: r.maxUnavailable, progressDeadlineMs: r.progressDeadline };
+  })
+  .describe('Rolling-update parameters.');
+
+function isZero(v: number | string): boolean {
+  return v === 0 || v === '0%';
+}
+
+const restart = z
+  .strictObject({
+    initialBackoff: durationMs()
+      .prefault('10s')
+      .describe('Wait before restarting a crashed replica the first time. Default `10s`.'),
+    maxBackoff: durationMs().prefault('300s').describe('The wait doubles after each crash up to this. Default `300s`.'),
+    resetAfter: durationMs().prefault('10m').describe('A replica running this long resets the backoff. Default `10m`.'),
+  })
+  .prefault({})
+  .transform((r, ctx): RestartPolicy => {
+    if (r.initialBackoff > r.maxBackoff) {
+      ctx.issues.push({
+        code: 'custom',
+        message: '`initialBackoff` is longer than `maxBackoff`',
+        input: r,
+        path: ['initialBackoff'],
+      });
+    }
+    return { initialBackoffMs: r.initialBackoff, maxBackoffMs: r.maxBackoff, resetAfterMs: r.resetAfter };
+  })
+  .describe('Restart backoff of crashed replicas.');
+
+/** One service. New fields (strategy, autoscale, ...) are added to this object and to its transform. */
+export const serviceSchema = z
+  .strictObject({
+    command: command
+      .optional()
+      .describe('How to run the service on one machine: a shell string (run by `/bin/sh -c`) or an argv list.'),
+    cwd: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('Working directory of `command`, relative to the berth.yaml folder. Default: that folder.'),
+    image: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('Container image for clusters, e.g. `shop/web:1.0`.'),
+    env: z
+      .record(
+        z
+          .string()
+          .regex(
+            ENV_NAME,
+            'environment variable names are letters, digits, `_`, `.` and `-`, not starting with a digit',
+          ),
+        scalarText,
+      )
+      .default({})
+      .describe('Environment variables; values may use `${VARIABLES}`.'),
+    ports,
+    files,
+    replicas: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .default(1)
+      .describe('Number of replicas. Default 1.'),
+    dependsOn: z.array(z.string()).default([]).describe('Services that must be deployed and ready before this one.'),
+    health,
+    resources,
+    terminationGracePeriod: durationMs()
+      .prefault('30s')
+      .describe('On stop: SIGTERM, then this long, then SIGKILL. Default `30s`.'),
+    rollout,
+    restart,
+  })
+  .refine((s) => s.command !== undefined || s.image !== undefined, {
+    message: 'a service needs `command` (one machine) or `image` (clusters), or both',
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  })
+  .transform(({ terminationGracePeriod, ...s }) => ({ ...s, terminationGracePeriodMs: terminationGracePeriod }))
+  .describe('A service: how to run it, its ports, environment, files, health checks and dependencies.');
+
+/** A route of the app's edge: host and/or path prefix to a service (the runtime's `Route` with `path` as `pathPrefix`). */
+export const routeSchema = z
+  .strictObject({
+    path: z.string().regex(/^\//, 'must start with `/`').default('/').describe('Path prefix to match. Default `/`.'),
+    service: z.string().describe('Service that receives the traffic.'),
+    host: z
+      .string()
+      .regex(HOST_NAME, 'must be a host name such as `shop.local` or `*.shop.local`')
+      .optional()
+      .describe('Host to match. Default: any host.'),
+    stripPrefix: z
+      .boolean()
+      .default(false)
+      .describe('Remove the matched path prefix before forwarding. Default false.'),
+  })
+  .describe('A route: requests matching `host` and `path` go to `service`.');
+
+/** The whole berth.yaml. */
+export const appSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .max(NAME_MAX_LENGTH, `must have at most ${NAME_MAX_LENGTH} characters`)
+      .regex(APP_NAME, 'must be lowercase letters, digits and `-`, starting and ending with a letter or digit')
+      .describe('Name of the application (DNS label, at most 40 characters).'),
+    description: z.string().optional().describe('What the application is.'),
+    variables: z
+      .record(
+        z.string().regex(VARIABLE_NAME, 'variable names are letters, digits and `_`, not starting with a digit'),
+        variableSchema,
+      )
+      .default({})
+      .describe(
+        'Variables the services use as `${NAME}`; values come from the config set, then the environment, then these defaults.',
+      ),
+    services: z
+      .record(
+        z
+          .string()
+          .max(NAME_MAX_LENGTH, `service names have at most ${NAME_MAX_LENGTH} characters`)
+          .regex(SERVICE_NAME, 'service names are lowercase letters, digits and `-`, starting with a letter'),
+        serviceSchema,
+      )
+      .refine((s) => Object.keys(s).length > 0, 'an app needs at least one service')
+      .describe('The services of the application, by name.'),
+    routes: z
+      .array(routeSchema)
+      .default([])
+      .describe("Routes of the app's edge (the built-in proxy on one machine, an Ingress on clusters)."),
+  })
+  .describe('A Berth application description (berth.yaml).');
+
+/** berth.yaml as written. */
+export type AppSpecInput = z.input<typeof appSchema>;
+/** berth.yaml parsed and normalised (cwd made absolute by the loader). */
+export type AppSpec = z.output<typeof appSchema>;
+/** One normalised service. */
+export type ServiceSpec = z.output<typeof serviceSchema>;
+/** One normalised route. */
+export type RouteSpec = z.output<typeof routeSchema>;
+/** One normalised declared variable. */
+export type VariableSpec = z.output<typeof variableSchema>;

@@ -1,0 +1,60 @@
+/**
+ * Which strings of berth.yaml may use `${VARIABLES}` (and so are interpolated at render time), and
+ * which variable names Berth itself provides so they need no declaration.
+ */
+import type { DocPath } from './problems.js';
+
+/** A string that may hold variable references, with its place in the document. */
+export interface TemplateField {
+  service: string;
+  /** Path from the document root, e.g. `['services', 'web', 'env', 'GREETING']`. */
+  path: DocPath;
+  template: string;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Every interpolated string of every service: `command` (string or each argv item), `cwd`, `image`,
+ * `env` values and `files[].content`. Works on the raw YAML data and on a parsed `AppSpec` alike.
+ */
+export function templateFields(spec: unknown): TemplateField[] {
+  const out: TemplateField[] = [];
+  const services = isMap(spec) && isMap(spec.services) ? spec.services : {};
+  for (const [service, s] of Object.entries(services)) {
+    if (!isMap(s)) continue;
+    const add = (path: DocPath, v: unknown) => {
+      if (typeof v === 'string') out.push({ service, path: ['services', service, ...path], template: v });
+    };
+    if (Array.isArray(s.command)) s.command.forEach((arg, i) => add(['command', i], arg));
+    else add(['command'], s.command);
+    add(['cwd'], s.cwd);
+    add(['image'], s.image);
+    if (isMap(s.env)) for (const [k, v] of Object.entries(s.env)) add(['env', k], v);
+    if (Array.isArray(s.files)) s.files.forEach((f, i) => isMap(f) && add(['files', i, 'content'], f.content));
+  }
+  return out;
+}
+
+/** `orders-db` → `ORDERS_DB`: the prefix of a service's discovery variables. */
+export function discoveryPrefix(service: string): string {
+  return service.toUpperCase().replaceAll('-', '_');
+}
+
+/**
+ * The discovery variables Berth gives a service and that berth.yaml may use without declaring them:
+ * `<SERVICE>_HOST`, `<SERVICE>_PORT` and `<SERVICE>_URL` of every service but `self`.
+ */
+export function discoveryVariables(services: Iterable<string>, self?: string): Set<string> {
+  const names = new Set<string>();
+  for (const s of services) {
+    if (s === self) continue;
+    for (const suffix of ['HOST', 'PORT', 'URL']) names.add(`${discoveryPrefix(s)}_${suffix}`);
+  }
+  return names;
+}
+
+/** Variables that only exist when a replica runs: berth.yaml leaves them to the shell as `$$PORT`. */
+export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['PORT', 'BERTH_CONFIG_DIR']);

@@ -1,0 +1,16 @@
+/**
+ * Every migration, by name, imported in code rather than found on disk, so the same list runs
+ * from `dist/`, from sources under test, and from a bundle. Names sort in the order they run.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001_initial.js';
+
+/** All migrations this version of Berth knows, keyed by name. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '001_initial': m001,
+};
+
+/** A Kysely MigrationProvider over `migrations`. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...migrations }),
+};

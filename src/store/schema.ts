@@ -1,0 +1,168 @@
+/**
+ * The store's tables as Kysely types. JSON columns are TEXT holding JSON; times are TEXT in
+ * ISO-8601 UTC (`new Date().toISOString()`), except lease expiry, an INTEGER of epoch ms.
+ * Columns the database fills by default are optional on insert.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** ISO-8601 UTC time set by the database when omitted on insert, never updated. */
+export type CreatedAt = ColumnType<string, string | undefined, never>;
+
+/** A column with a database default: optional on insert, updatable. */
+export type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+/** Kinds of release; `down` is a release that removes every service of the app. */
+export const ReleaseKind = {
+  deploy: 'deploy',
+  rollback: 'rollback',
+  autoRollback: 'auto-rollback',
+  down: 'down',
+} as const;
+export type ReleaseKind = (typeof ReleaseKind)[keyof typeof ReleaseKind];
+
+/** Lifecycle of a release. */
+export const ReleaseStatus = {
+  pending: 'pending',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+} as const;
+export type ReleaseStatus = (typeof ReleaseStatus)[keyof typeof ReleaseStatus];
+
+/** Lifecycle of one service's step inside a release. */
+export const StepStatus = {
+  pending: 'pending',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  skipped: 'skipped',
+} as const;
+export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
+
+/** Whether a failed release rolls back by itself. */
+export const RollbackPolicy = { auto: 'auto', none: 'none' } as const;
+export type RollbackPolicy = (typeof RollbackPolicy)[keyof typeof RollbackPolicy];
+
+/** An environment: where releases run and its variable defaults. */
+export interface EnvironmentsTable {
+  name: string;
+  /** JSON: `{"kind":"local"}` or `{"kind":"kubernetes","context":"...","namespace":"..."}`. */
+  target: string;
+  /** JSON: variable defaults `{KEY: value}`; `{}` when omitted. */
+  defaults: Defaulted<string>;
+  created_at: CreatedAt;
+}
+
+/** An application known to Berth. */
+export interface AppsTable {
+  name: string;
+  created_at: CreatedAt;
+}
+
+/** One immutable version of an (app, env) config set. */
+export interface ConfigVersionsTable {
+  app: string;
+  env: string;
+  version: number;
+  author: string;
+  message: string | null;
+  created_at: CreatedAt;
+  /** JSON ConfigEntry (see src/config/entries.ts); secrets are encrypted. */
+  entries: string;
+}
+
+/** One release (revision) of an app in an environment. */
+export interface ReleasesTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  revision: number;
+  kind: ReleaseKind;
+  status: Defaulted<ReleaseStatus>;
+  reason: string | null;
+  /** JSON: the app spec this release was made from. */
+  spec: string;
+  spec_digest: string;
+  spec_file: string;
+  config_version: number;
+  /** JSON: the rendered desired state of every service. */
+  rendered: string;
+  /** The revision whose content a rollback re-applies. */
+  source_revision: number | null;
+  author: string;
+  message: string | null;
+  created_at: CreatedAt;
+  started_at: string | null;
+  finished_at: string | null;
+  rollback_policy: Defaulted<RollbackPolicy>;
+}
+
+/** One service's step in a release. */
+export interface ReleaseStepsTable {
+  release_id: number;
+  service: string;
+  level: number;
+  status: Defaulted<StepStatus>;
+  message: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** Append-only log of what happened during a release. */
+export interface ReleaseEventsTable {
+  id: Generated<number>;
+  release_id: number;
+  time: CreatedAt;
+  service: string | null;
+  type: string;
+  reason: string;
+  message: string;
+}
+
+/** The per-(app, env) operation lock. */
+export interface LeasesTable {
+  app: string;
+  env: string;
+  holder: string;
+  /** Epoch milliseconds. */
+  expires_at: number;
+  acquired_at: string;
+}
+
+/** API tokens; only a hash of each is kept. */
+export interface TokensTable {
+  id: Generated<number>;
+  name: string;
+  hash: string;
+  created_at: CreatedAt;
+}
+
+/** Every table of the store. */
+export interface Database {
+  environments: EnvironmentsTable;
+  apps: AppsTable;
+  config_versions: ConfigVersionsTable;
+  releases: ReleasesTable;
+  release_steps: ReleaseStepsTable;
+  release_events: ReleaseEventsTable;
+  leases: LeasesTable;
+  tokens: TokensTable;
+}
+
+export type EnvironmentRow = Selectable<EnvironmentsTable>;
+export type NewEnvironment = Insertable<EnvironmentsTable>;
+export type EnvironmentUpdate = Updateable<EnvironmentsTable>;
+export type AppRow = Selectable<AppsTable>;
+export type ConfigVersionRow = Selectable<ConfigVersionsTable>;
+export type NewConfigVersion = Insertable<ConfigVersionsTable>;
+export type ReleaseRow = Selectable<ReleasesTable>;
+export type NewRelease = Insertable<ReleasesTable>;
+export type ReleaseUpdate = Updateable<ReleasesTable>;
+export type ReleaseStepRow = Selectable<ReleaseStepsTable>;
+export type NewReleaseStep = Insertable<ReleaseStepsTable>;
+export type ReleaseStepUpdate = Updateable<ReleaseStepsTable>;
+export type ReleaseEventRow = Selectable<ReleaseEventsTable>;
+export type NewReleaseEvent = Insertable<ReleaseEventsTable>;
+export type LeaseRow = Selectable<LeasesTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type NewToken = Insertable<TokensTable>;

@@ -1,0 +1,183 @@
+/**
+ * End-to-end harness: a real control plane process on a free port with a temporary BERTH_HOME,
+ * the real CLI as a subprocess, and plain HTTP to the API and the app's edge.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/cli/main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Berth {
+  home: string;
+  url: string;
+  token: string;
+  proc: ChildProcess;
+  /** Runs `berth ...args` against this control plane. */
+  cli(args: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<CliResult>;
+  /** JSON output of `berth ... -o json`; throws with stderr when the command fails. */
+  json<T>(args: string[]): Promise<T>;
+  api<T = unknown>(method: string, path: string, body?: unknown, opts?: { token?: string | null }): Promise<{ status: number; body: T }>;
+  /** Starts the control plane again (after `kill`), on the same home. */
+  restart(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the control plane, every app and the gateway, and removes the home. */
+  teardown(): Promise<void>;
+}
+
+export async function tempHome(prefix = 'berth-e2e-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Copies an example app into a temp folder so a test can edit its berth.yaml. */
+export async function copyExample(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `berth-app-${name}-`));
+  await cp(join(ROOT, 'examples', name), dir, { recursive: true });
+  return dir;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+}
+export { waitFor };
+
+export async function startBerth(opts: { home?: string } = {}): Promise<Berth> {
+  const home = opts.home ?? (await tempHome());
+  const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
+  let proc!: ChildProcess;
+  let url = '';
+  let token = '';
+
+  async function launch(): Promise<void> {
+    proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const pid = proc.pid;
+    url = await waitFor('control plane', async () => {
+      if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${err}`);
+      const info = JSON.parse(await readFile(join(home, 'server.json'), 'utf8')) as { url: string; pid: number };
+      if (info.pid !== pid) return undefined;
+      const res = await fetch(`${info.url}/healthz`);
+      return res.ok ? info.url : undefined;
+    });
+    token = (await readFile(join(home, 'token'), 'utf8')).trim();
+  }
+  await launch();
+
+  const b: Berth = {
+    home,
+    get url() {
+      return url;
+    },
+    get token() {
+      return token;
+    },
+    get proc() {
+      return proc;
+    },
+    async cli(args, o = {}) {
+      try {
+        const r = await execFileP(process.execPath, [CLI, ...args], { env: { ...env, ...o.env }, cwd: o.cwd ?? ROOT, maxBuffer: 20 * 1024 * 1024, timeout: 170_000 });
+        return { code: 0, stdout: r.stdout, stderr: r.stderr };
+      } catch (e) {
+        const err = e as { code?: number; stdout?: string; stderr?: string };
+        return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
+      }
+    },
+    async json<T>(args: string[]) {
+      const r = await b.cli([...args, '-o', 'json']);
+      if (r.code !== 0) throw new Error(`berth ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return JSON.parse(r.stdout) as T;
+    },
+    async api<T>(method: string, path: string, body?: unknown, o: { token?: string | null } = {}) {
+      const t = o.token === undefined ? token : o.token;
+      const res = await fetch(url + path, {
+        method,
+        headers: { ...(t ? { authorization: `Bearer ${t}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed as T };
+    },
+    async restart() {
+      await launch();
+    },
+    async kill(signal = 'SIGKILL') {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill(signal);
+      await exited;
+    },
+    async teardown() {
+      try {
+        if (proc.exitCode === null && proc.signalCode === null) {
+          const apps = (await b.api<{ app: string; env: string; down: boolean }[]>('GET', '/api/v1/apps')).body;
+          for (const a of Array.isArray(apps) ? apps : []) if (!a.down) await b.cli(['down', a.app, '--env', a.env]);
+          await b.api('POST', '/api/v1/shutdown', { stopGateway: true });
+          await waitFor('control plane exit', async () => proc.exitCode !== null || proc.signalCode !== null, 15_000);
+        }
+      } finally {
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+        await killLeftovers(home);
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  };
+  return b;
+}
+
+/** Kills every process of this home (shims, replicas, gateway): a safety net for failed tests. */
+export async function killLeftovers(home: string): Promise<number[]> {
+  const procs = await processesOf(home);
+  for (const p of procs) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  return procs.map((p) => p.pid);
+}
+
+/** Processes (pids) whose command line or environment points into this home: shims, replicas, gateway, server. */
+export async function processesOf(home: string): Promise<{ pid: number; cmd: string }[]> {
+  const { readdir } = await import('node:fs/promises');
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = (await readFile(`/proc/${d}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      const environ = await readFile(`/proc/${d}/environ`, 'utf8').catch(() => '');
+      if (cmd.includes(home) || environ.includes(`BERTH_HOME=${home}`) || environ.includes(`${home}/run/`)) out.push({ pid: Number(d), cmd });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
