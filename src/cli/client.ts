@@ -5,8 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BerthError, UnavailableError, fromErrorJSON, type ErrorJSON } from '../errors.js';
-import { readServerInfo } from '../server/daemon.js';
-import { tokenFile } from '../server/auth.js';
+import { readServerInfo, tokenFile } from '../server/serverInfo.js';
 
 export const DEFAULT_PORT = 7420;
 
@@ -23,9 +22,17 @@ export interface Client {
   patch<T>(path: string, body: unknown): Promise<T>;
   delete<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
   /** Server-sent events: yields { event, data } until the server ends the stream or `signal` aborts. */
-  events(path: string, query?: Record<string, string | number | boolean | undefined>, signal?: AbortSignal): AsyncIterable<{ event: string; data: unknown }>;
+  events(
+    path: string,
+    query?: Record<string, string | number | boolean | undefined>,
+    signal?: AbortSignal,
+  ): AsyncIterable<{ event: string; data: unknown }>;
   /** NDJSON lines until the stream ends or `signal` aborts. */
-  lines<T>(path: string, query?: Record<string, string | number | boolean | undefined>, signal?: AbortSignal): AsyncIterable<T>;
+  lines<T>(
+    path: string,
+    query?: Record<string, string | number | boolean | undefined>,
+    signal?: AbortSignal,
+  ): AsyncIterable<T>;
   healthy(): Promise<boolean>;
 }
 
@@ -68,10 +75,18 @@ export async function createClient(opts: ClientOptions): Promise<Client> {
   async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(url + path, { method, headers: headers(body !== undefined), ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
+      res = await fetch(url + path, {
+        method,
+        headers: headers(body !== undefined),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
+      });
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new UnavailableError(`cannot reach the Berth control plane at ${url}: start it with \`berth server\` (or \`berth up\`), or point to it with --server`, { cause: err });
+      throw new UnavailableError(
+        `cannot reach the Berth control plane at ${url}: start it with \`berth server\` (or \`berth up\`), or point to it with --server`,
+        { cause: err },
+      );
     }
     if (!res.ok) {
       const text = await res.text();

@@ -31,7 +31,12 @@ export function contextOf(cmd: Command): CliContext {
   return {
     home,
     output: o.output,
-    client: () => (client ??= createClient({ home, ...(o.server ? { server: o.server } : {}), ...(o.token ? { token: o.token } : {}) })),
+    client: () =>
+      (client ??= createClient({
+        home,
+        ...(o.server ? { server: o.server } : {}),
+        ...(o.token ? { token: o.token } : {}),
+      })),
     author: process.env.BERTH_AUTHOR ?? process.env.USER ?? safeUser(),
   };
 }

@@ -16,7 +16,10 @@ const program = new Command('berth')
   .version(version)
   .description('Berth: describe an app once, keep versioned config per environment, release it safely.')
   .option('--home <dir>', 'data directory (BERTH_HOME, default ~/.berth)')
-  .option('--server <url>', 'control plane URL (BERTH_SERVER; default from the data directory, then http://127.0.0.1:7420)')
+  .option(
+    '--server <url>',
+    'control plane URL (BERTH_SERVER; default from the data directory, then http://127.0.0.1:7420)',
+  )
   .option('--token <token>', 'API token (BERTH_TOKEN; default <home>/token)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .showHelpAfterError()

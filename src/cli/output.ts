@@ -4,10 +4,18 @@ import { BerthError, ValidationError, formatProblem, toBerthError } from '../err
 export type OutputFormat = 'table' | 'json';
 
 /** Prints rows as an aligned table with upper-case headers. */
-export function printTable(rows: Record<string, unknown>[], columns: string[], out: NodeJS.WritableStream = process.stdout): void {
+export function printTable(
+  rows: Record<string, unknown>[],
+  columns: string[],
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const cells = rows.map((r) => columns.map((c) => format(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]): string => vals.map((v, i) => (i === vals.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (vals: string[]): string =>
+    vals
+      .map((v, i) => (i === vals.length - 1 ? v : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   out.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
   for (const row of cells) out.write(`${line(row)}\n`);
 }

@@ -12,14 +12,21 @@ export function printPlan(plan: Plan, title: string): void {
     return;
   }
   for (const s of plan.services) {
-    const mark = { create: green('+'), remove: red('-'), update: yellow('~'), scale: yellow('~'), unchanged: dim('=') }[s.action];
+    const mark = { create: green('+'), remove: red('-'), update: yellow('~'), scale: yellow('~'), unchanged: dim('=') }[
+      s.action
+    ];
     const what =
-      s.action === 'create' ? `create, ${s.toReplicas} replica${s.toReplicas === 1 ? '' : 's'}`
-      : s.action === 'remove' ? 'remove'
-      : s.action === 'unchanged' ? 'unchanged'
-      : s.restart ? `update, ${s.toReplicas} replica${s.toReplicas === 1 ? '' : 's'} replaced (rolling)`
-      : s.fromReplicas !== s.toReplicas ? `scale ${s.fromReplicas} → ${s.toReplicas}, no restart`
-      : 'update, no restart';
+      s.action === 'create'
+        ? `create, ${s.toReplicas} replica${s.toReplicas === 1 ? '' : 's'}`
+        : s.action === 'remove'
+          ? 'remove'
+          : s.action === 'unchanged'
+            ? 'unchanged'
+            : s.restart
+              ? `update, ${s.toReplicas} replica${s.toReplicas === 1 ? '' : 's'} replaced (rolling)`
+              : s.fromReplicas !== s.toReplicas
+                ? `scale ${s.fromReplicas} → ${s.toReplicas}, no restart`
+                : 'update, no restart';
     out.write(`${mark} ${bold(s.service)}  ${dim(what)}\n`);
     for (const c of s.changes) {
       out.write(`    ${c.path}: ${show(c.from)} → ${show(c.to)}  ${dim(`(${c.because.join(', ')})`)}\n`);

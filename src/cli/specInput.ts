@@ -22,7 +22,9 @@ export async function readSpecInput(pathOrDir?: string): Promise<SpecInput> {
   try {
     return { file, text: await readFile(file, 'utf8') };
   } catch {
-    throw new ValidationError(`cannot read ${file}`, [{ file, path: '', message: 'no berth.yaml here (pass the app folder or file)' }]);
+    throw new ValidationError(`cannot read ${file}`, [
+      { file, path: '', message: 'no berth.yaml here (pass the app folder or file)' },
+    ]);
   }
 }
 

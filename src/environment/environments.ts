@@ -15,7 +15,10 @@ export const EnvironmentTarget = z
       .object({
         kind: z.literal('kubernetes'),
         context: z.string().min(1).optional().describe('kubeconfig context; the current context when omitted.'),
-        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe('Namespace to deploy into (created if missing).'),
+        namespace: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+          .describe('Namespace to deploy into (created if missing).'),
       })
       .describe('Apply releases to a Kubernetes cluster.'),
   ])
@@ -65,7 +68,9 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const row = await db.selectFrom('environments').selectAll().where('name', '=', name).executeTakeFirst();
       if (!row) {
         const names = (await db.selectFrom('environments').select('name').execute()).map((r) => r.name);
-        throw new NotFoundError(`environment ${name} does not exist (known: ${names.join(', ')}); create it with \`berth env create ${name}\``);
+        throw new NotFoundError(
+          `environment ${name} does not exist (known: ${names.join(', ')}); create it with \`berth env create ${name}\``,
+        );
       }
       return toEnv(row);
     },
@@ -75,7 +80,12 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const env = parsed.data;
       const exists = await db.selectFrom('environments').select('name').where('name', '=', env.name).executeTakeFirst();
       if (exists) throw new ConflictError(`environment ${env.name} already exists`);
-      const row = { name: env.name, target: JSON.stringify(env.target), defaults: JSON.stringify(env.defaults), created_at: new Date().toISOString() };
+      const row = {
+        name: env.name,
+        target: JSON.stringify(env.target),
+        defaults: JSON.stringify(env.defaults),
+        created_at: new Date().toISOString(),
+      };
       await db.insertInto('environments').values(row).execute();
       return toEnv(row);
     },

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
 import { createGatewayControl } from './control.js';
 import { isSameProcess, processStartTime } from './processIdentity.js';
-import { gatewayPaths, readGatewayState } from './state.js';
+import { alreadyRunningExitCode, gatewayPaths, readGatewayState } from './state.js';
 import type { Upstream } from './testing.js';
 import { ensureGatewayBuilt, fetchText, freePort, startUpstream, tempHome } from './testing.js';
 
@@ -87,7 +89,7 @@ describe('gateway control', () => {
 
     process.kill(old.pid, 'SIGKILL');
     await waitDead(old.pid, old.startTime);
-    await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
 
     // A fresh control (a restarted control plane) knows the table from disk and restarts the gateway.
     const b = control(dir);
@@ -148,6 +150,25 @@ describe('gateway control', () => {
     expect(isSameProcess(state.pid, state.startTime)).toBe(false);
     expect(existsSync(gatewayPaths(dir).state)).toBe(false);
     expect(readFileSync(gatewayPaths(dir).log, 'utf8')).toContain('gateway stopped');
-    await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
+  });
+
+  it('a second gateway process on the same home exits at once; SIGTERM exits 0', async () => {
+    const dir = await home();
+    const exit = (p: ChildProcess): Promise<number | null> => new Promise((resolve) => p.once('exit', resolve));
+    const first = spawn(process.execPath, [entry, '--home', dir], { stdio: 'ignore' });
+    const firstExit = exit(first);
+    try {
+      for (let i = 0; i < 300 && readGatewayState(gatewayPaths(dir))?.pid !== first.pid; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(readGatewayState(gatewayPaths(dir))?.pid).toBe(first.pid);
+      const second = spawn(process.execPath, [entry, '--home', dir], { stdio: 'ignore' });
+      expect(await exit(second)).toBe(alreadyRunningExitCode);
+      first.kill('SIGTERM');
+      expect(await firstExit).toBe(0);
+    } finally {
+      first.kill('SIGKILL');
+    }
   });
 });

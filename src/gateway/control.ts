@@ -196,6 +196,8 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   async function put(c: Connection, change: (t: RoutingTable) => void): Promise<void> {
     const next = structuredClone(current);
     change(next);
+    // Nothing to tell the gateway: it already serves this table.
+    if (sameRoutes(next, current)) return;
     next.generation = Math.max(next.generation, current.generation + 1);
     const res = (await call(c, 'PUT', '/table', next)) as { generation: number; errors?: ListenerError[] };
     current = next;
@@ -250,6 +252,30 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     }
   }
 
+  /**
+   * Changes that arrive while a PUT is in flight are applied together in the next one: during a
+   * deploy every service of a level updates the table at once, and one PUT serves them all.
+   */
+  let pending: { change: (t: RoutingTable) => void; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  function enqueue(change: (t: RoutingTable) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      pending.push({ change, resolve, reject });
+      if (pending.length === 1) void serialise(flush);
+    });
+  }
+  async function flush(): Promise<void> {
+    const batch = pending;
+    pending = [];
+    try {
+      await update((t) => {
+        for (const b of batch) b.change(t);
+      });
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
   function serialise<T>(fn: () => Promise<T>): Promise<T> {
     const run = chain.then(fn);
     chain = run.catch(() => undefined);
@@ -258,10 +284,16 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
 
   return {
     ensureRunning: () => ensure().then(() => undefined),
-    table: () => current,
-    update: (change) => serialise(() => update(change)),
+    // A copy: a caller that edits it must not change what the next update starts from.
+    table: () => structuredClone(current),
+    update: enqueue,
     stop: () => serialise(stop),
     listenerErrors: () => errors,
     pid: () => conn?.pid,
   };
+}
+
+/** Whether two tables serve the same listeners, backends and routes (the generation aside). */
+function sameRoutes(a: RoutingTable, b: RoutingTable): boolean {
+  return JSON.stringify({ ...a, generation: 0 }) === JSON.stringify({ ...b, generation: 0 });
 }

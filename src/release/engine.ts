@@ -105,7 +105,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     });
   }
 
-  async function planAgainst(current: Release | undefined, spec: AppSpec, specDigest: string, result: RenderResult): Promise<Plan> {
+  async function planAgainst(
+    current: Release | undefined,
+    spec: AppSpec,
+    specDigest: string,
+    result: RenderResult,
+  ): Promise<Plan> {
     let changedConfigKeys: string[] = [];
     let specChanged = true;
     let from;
@@ -113,7 +118,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const content = await releases.content(current.id);
       from = current.kind === ReleaseKind.down ? undefined : content.rendered;
       specChanged = current.specDigest !== specDigest;
-      const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, result.rendered.configVersion);
+      const diff = await deps.configSets.diff(
+        spec.name,
+        result.rendered.env,
+        current.configVersion,
+        result.rendered.configVersion,
+      );
       changedConfigKeys = diff.map((d) => d.key);
     }
     return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
@@ -137,8 +147,18 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     bus.emit(String(id), u);
   };
 
-  async function record(id: number, e: Omit<ReleaseEvent, 'id' | 'releaseId' | 'time'> & { time?: string }): Promise<void> {
-    const event = await releases.addEvent({ releaseId: id, time: e.time ?? new Date().toISOString(), service: e.service, type: e.type, reason: e.reason, message: e.message });
+  async function record(
+    id: number,
+    e: Omit<ReleaseEvent, 'id' | 'releaseId' | 'time'> & { time?: string },
+  ): Promise<void> {
+    const event = await releases.addEvent({
+      releaseId: id,
+      time: e.time ?? new Date().toISOString(),
+      service: e.service,
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+    });
     publish(id, { type: 'event', event });
   }
 
@@ -154,9 +174,14 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     const k = key(release.app, release.env);
     resyncs.get(k)?.abort();
     const p = (async () => {
-      const renew = setInterval(() => {
-        deps.leases.renew(release.app, release.env, leaseTtlMs).catch((err: unknown) => logger.warn({ err }, 'lease renewal failed'));
-      }, Math.max(1000, leaseTtlMs / 3));
+      const renew = setInterval(
+        () => {
+          deps.leases
+            .renew(release.app, release.env, leaseTtlMs)
+            .catch((err: unknown) => logger.warn({ err }, 'lease renewal failed'));
+        },
+        Math.max(1000, leaseTtlMs / 3),
+      );
       try {
         let next: Release | undefined = release;
         while (next) next = await execute(next, timeoutMs);
@@ -174,53 +199,108 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
   /** Executes one release; returns the auto-rollback release to run next, if one was created. */
   async function execute(release: Release, timeoutMs?: number): Promise<Release | undefined> {
     const id = release.id;
-    const signal = timeoutMs === undefined ? closing.signal : AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]);
+    const signal =
+      timeoutMs === undefined ? closing.signal : AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]);
     if (release.status === ReleaseStatus.pending) await setStatus(id, ReleaseStatus.running);
-    await record(id, { service: null, type: 'Normal', reason: release.status === ReleaseStatus.running ? 'Resumed' : 'Started', message: `${release.kind} of ${release.app} revision ${release.revision} to ${release.env}` });
+    await record(id, {
+      service: null,
+      type: 'Normal',
+      reason: release.status === ReleaseStatus.running ? 'Resumed' : 'Started',
+      message: `${release.kind} of ${release.app} revision ${release.revision} to ${release.env}`,
+    });
     const runtime = await deps.runtimeFor(release.env);
     try {
       if (release.kind === ReleaseKind.down) {
         await runtime.remove(release.app, release.env);
       } else {
         const content = await releases.content(id);
-        const { states, rendered } = await render(content.spec, release.specFile, release.env, release.configVersion, release.revision);
+        const { states, rendered } = await render(
+          content.spec,
+          release.specFile,
+          release.env,
+          release.configVersion,
+          release.revision,
+        );
         for (const [level, names] of rendered.levels.entries()) {
-          await record(id, { service: null, type: 'Normal', reason: 'Level', message: `level ${level}: ${names.join(', ')}` });
-          await runLevel(id, runtime, names.map((n) => states[n]!), release.steps, signal);
+          await record(id, {
+            service: null,
+            type: 'Normal',
+            reason: 'Level',
+            message: `level ${level}: ${names.join(', ')}`,
+          });
+          await runLevel(
+            id,
+            runtime,
+            names.map((n) => states[n]!),
+            release.steps,
+            signal,
+          );
         }
-        await runtime.applyRoutes({ app: release.app, env: release.env, routes: rendered.routes }, { signal, onEvent: (e) => void onRuntimeEvent(id, e) });
+        await runtime.applyRoutes(
+          { app: release.app, env: release.env, routes: rendered.routes },
+          { signal, onEvent: (e) => void onRuntimeEvent(id, e) },
+        );
         const observed = await runtime.observe(release.app, release.env);
         for (const s of observed.services) {
           if (!(s.service in rendered.services)) {
-            await record(id, { service: s.service, type: 'Normal', reason: 'Pruned', message: `${s.service} is no longer in the app; removing it` });
+            await record(id, {
+              service: s.service,
+              type: 'Normal',
+              reason: 'Pruned',
+              message: `${s.service} is no longer in the app; removing it`,
+            });
             await runtime.remove(release.app, release.env, s.service);
           }
         }
       }
       await setStatus(id, ReleaseStatus.succeeded);
-      await record(id, { service: null, type: 'Normal', reason: 'Succeeded', message: `revision ${release.revision} is live` });
+      await record(id, {
+        service: null,
+        type: 'Normal',
+        reason: 'Succeeded',
+        message: `revision ${release.revision} is live`,
+      });
       return undefined;
     } catch (err) {
       if (closing.signal.aborted) throw err; // shutting down: the release stays running and is resumed on start
       const e = toBerthError(err);
-      const reason = signal.aborted && !closing.signal.aborted ? `deadline of ${Math.round((timeoutMs ?? 0) / 1000)}s exceeded: ${e.message}` : e.message;
+      const reason =
+        signal.aborted && !closing.signal.aborted
+          ? `deadline of ${Math.round((timeoutMs ?? 0) / 1000)}s exceeded: ${e.message}`
+          : e.message;
       await setStatus(id, ReleaseStatus.failed, reason);
       await record(id, { service: null, type: 'Warning', reason: 'Failed', message: reason });
       return autoRollback(release, reason);
     }
   }
 
-  async function runLevel(id: number, runtime: Runtime, states: ServiceState[], steps: Release['steps'], signal: AbortSignal): Promise<void> {
+  async function runLevel(
+    id: number,
+    runtime: Runtime,
+    states: ServiceState[],
+    steps: Release['steps'],
+    signal: AbortSignal,
+  ): Promise<void> {
     const levelAbort = new AbortController();
     const both = AbortSignal.any([signal, levelAbort.signal]);
     const failures: string[] = [];
     await Promise.all(
       states.map(async (state) => {
         const step = steps.find((s) => s.service === state.service);
-        await releases.setStep(id, state.service, StepStatus.running, step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined);
+        await releases.setStep(
+          id,
+          state.service,
+          StepStatus.running,
+          step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined,
+        );
         try {
           await runtime.converge(state, { signal: both, onEvent: (e) => void onRuntimeEvent(id, e) });
-          await releases.setStep(id, state.service, StepStatus.succeeded, `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`);
+          await releases.setStep(
+            id,
+            state.service,
+            StepStatus.succeeded,
+            `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`,
+          );
         } catch (err) {
           const message = toBerthError(err).message;
           failures.push(message);
@@ -234,17 +314,33 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
 
   async function onRuntimeEvent(id: number, e: RuntimeEvent): Promise<void> {
     try {
-      await record(id, { time: e.time, service: e.service, type: e.type, reason: e.reason, message: e.replica && !e.message.includes(e.replica) ? `${e.replica}: ${e.message}` : e.message });
+      await record(id, {
+        time: e.time,
+        service: e.service,
+        type: e.type,
+        reason: e.reason,
+        message: e.replica && !e.message.includes(e.replica) ? `${e.replica}: ${e.message}` : e.message,
+      });
     } catch (err) {
       logger.warn({ err }, 'could not record a runtime event');
     }
   }
 
   async function autoRollback(failed: Release, reason: string): Promise<Release | undefined> {
-    if (failed.rollbackPolicy !== 'auto' || failed.kind === ReleaseKind.autoRollback || failed.kind === ReleaseKind.down) return undefined;
+    if (
+      failed.rollbackPolicy !== 'auto' ||
+      failed.kind === ReleaseKind.autoRollback ||
+      failed.kind === ReleaseKind.down
+    )
+      return undefined;
     const good = await releases.lastGood(failed.app, failed.env, failed.revision);
     if (!good) {
-      await record(failed.id, { service: null, type: 'Warning', reason: 'NoRollback', message: 'no earlier good revision to roll back to' });
+      await record(failed.id, {
+        service: null,
+        type: 'Warning',
+        reason: 'NoRollback',
+        message: 'no earlier good revision to roll back to',
+      });
       return undefined;
     }
     const content = await releases.content(good.id);
@@ -262,7 +358,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       author: 'berth',
       message: `automatic rollback after revision ${failed.revision} failed: ${reason}`,
     });
-    await record(failed.id, { service: null, type: 'Warning', reason: 'RollingBack', message: `rolling back to revision ${good.revision} as revision ${rb.revision}` });
+    await record(failed.id, {
+      service: null,
+      type: 'Warning',
+      reason: 'RollingBack',
+      message: `rolling back to revision ${good.revision} as revision ${rb.revision}`,
+    });
     return rb;
   }
 
@@ -274,13 +375,22 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     specDigest: string,
     file: string,
     configVersion: number | undefined,
-    extra: { author: string; message?: string; sourceRevision?: number; rollbackPolicy: 'auto' | 'none'; positionOf?: DeployRequest['loaded']['positionOf'] },
+    extra: {
+      author: string;
+      message?: string;
+      sourceRevision?: number;
+      rollbackPolicy: 'auto' | 'none';
+      positionOf?: DeployRequest['loaded']['positionOf'];
+    },
     timeoutMs?: number,
   ): Promise<Release> {
     await acquire(app, env);
     try {
       const last = (await releases.list(app, env, 1))[0];
-      const rendered = kind === ReleaseKind.down ? emptyRendered(app, env, configVersion ?? 0) : (await render(spec, file, env, configVersion, (last?.revision ?? 0) + 1, extra.positionOf)).rendered;
+      const rendered =
+        kind === ReleaseKind.down
+          ? emptyRendered(app, env, configVersion ?? 0)
+          : (await render(spec, file, env, configVersion, (last?.revision ?? 0) + 1, extra.positionOf)).rendered;
       const rel = await releases.create({
         app,
         env,
@@ -323,7 +433,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         digest,
         file,
         req.configVersion,
-        { author: req.author, ...(req.message === undefined ? {} : { message: req.message }), rollbackPolicy: req.rollbackPolicy ?? 'auto', positionOf },
+        {
+          author: req.author,
+          ...(req.message === undefined ? {} : { message: req.message }),
+          rollbackPolicy: req.rollbackPolicy ?? 'auto',
+          positionOf,
+        },
         req.timeoutMs,
       );
     },
@@ -332,16 +447,31 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const current = await releases.current(req.app, req.env);
       if (!current) throw new NotFoundError(`${req.app}/${req.env} has no release to roll back from`);
       const target =
-        req.toRevision !== undefined ? await releases.byRevision(req.app, req.env, req.toRevision) : await releases.lastGood(req.app, req.env, current.revision);
+        req.toRevision !== undefined
+          ? await releases.byRevision(req.app, req.env, req.toRevision)
+          : await releases.lastGood(req.app, req.env, current.revision);
       if (!target) throw new NotFoundError(`${req.app}/${req.env} has no earlier good revision to roll back to`);
-      if (target.kind === ReleaseKind.down) throw new ValidationError(`revision ${target.revision} took the app down; choose a revision that deployed it`, []);
+      if (target.kind === ReleaseKind.down)
+        throw new ValidationError(
+          `revision ${target.revision} took the app down; choose a revision that deployed it`,
+          [],
+        );
       const content = await releases.content(target.id);
-      return createFromContent(req.app, req.env, ReleaseKind.rollback, content.spec, target.specDigest, target.specFile, target.configVersion, {
-        author: req.author,
-        message: req.message ?? `rollback to revision ${target.revision}`,
-        sourceRevision: target.revision,
-        rollbackPolicy: 'none',
-      });
+      return createFromContent(
+        req.app,
+        req.env,
+        ReleaseKind.rollback,
+        content.spec,
+        target.specDigest,
+        target.specFile,
+        target.configVersion,
+        {
+          author: req.author,
+          message: req.message ?? `rollback to revision ${target.revision}`,
+          sourceRevision: target.revision,
+          rollbackPolicy: 'none',
+        },
+      );
     },
 
     async down(req) {
@@ -349,11 +479,20 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const any = (await releases.list(req.app, req.env, 1))[0];
       if (!any) throw new NotFoundError(`${req.app} has never been deployed to ${req.env}`);
       const content = await releases.content((current ?? any).id);
-      return createFromContent(req.app, req.env, ReleaseKind.down, content.spec, (current ?? any).specDigest, (current ?? any).specFile, (current ?? any).configVersion, {
-        author: req.author,
-        message: 'take the app down',
-        rollbackPolicy: 'none',
-      });
+      return createFromContent(
+        req.app,
+        req.env,
+        ReleaseKind.down,
+        content.spec,
+        (current ?? any).specDigest,
+        (current ?? any).specFile,
+        (current ?? any).configVersion,
+        {
+          author: req.author,
+          message: 'take the app down',
+          rollbackPolicy: 'none',
+        },
+      );
     },
 
     async wait(id, signal) {
@@ -430,10 +569,16 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
             const { states } = await render(content.spec, cur.specFile, cur.env, cur.configVersion, cur.revision);
             const runtime = await deps.runtimeFor(cur.env);
             const signal = AbortSignal.any([ac.signal, closing.signal]);
-            await runtime.applyRoutes({ app: cur.app, env: cur.env, routes: content.rendered.routes }, { signal, onEvent: () => undefined });
-            await Promise.all(Object.values(states).map((s) => runtime.converge(s, { signal, onEvent: () => undefined })));
+            await runtime.applyRoutes(
+              { app: cur.app, env: cur.env, routes: content.rendered.routes },
+              { signal, onEvent: () => undefined },
+            );
+            await Promise.all(
+              Object.values(states).map((s) => runtime.converge(s, { signal, onEvent: () => undefined })),
+            );
           } catch (err) {
-            if (!ac.signal.aborted && !closing.signal.aborted) logger.warn({ err, app: cur.app, env: cur.env }, 'resync after start-up failed');
+            if (!ac.signal.aborted && !closing.signal.aborted)
+              logger.warn({ err, app: cur.app, env: cur.env }, 'resync after start-up failed');
           } finally {
             if (resyncs.get(k) === ac) resyncs.delete(k);
           }

@@ -82,7 +82,8 @@ function why(path: string, from: RenderedService | undefined, to: RenderedServic
   const vars = new Set([...(to.sources[path] ?? []), ...(from?.sources[path] ?? [])]);
   const reasons = ctx.changedConfigKeys.filter((k) => vars.has(k)).map((k) => `config ${k}`);
   // Discovery variables are injected, not templated: a change there means a service moved.
-  if (reasons.length === 0 && vars.size === 0 && /^env\.[A-Z0-9_]+_(HOST|PORT|URL)$/.test(path)) reasons.push('service address');
+  if (reasons.length === 0 && vars.size === 0 && /^env\.[A-Z0-9_]+_(HOST|PORT|URL)$/.test(path))
+    reasons.push('service address');
   if (reasons.length === 0) reasons.push(ctx.specChanged ? 'berth.yaml' : 'environment');
   return reasons;
 }
@@ -118,12 +119,27 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
     const a = from?.services[name];
     const b = to.services[name];
     if (!b) {
-      services.push({ service: name, action: 'remove', restart: false, fromHash: a!.hash, fromReplicas: a!.replicas, changes: [] });
+      services.push({
+        service: name,
+        action: 'remove',
+        restart: false,
+        fromHash: a!.hash,
+        fromReplicas: a!.replicas,
+        changes: [],
+      });
       continue;
     }
     const changes = diffService(a, b, ctx);
     const restart = a !== undefined && a.hash !== b.hash;
-    const action: PlanAction = !a ? 'create' : restart ? 'update' : changes.length > 0 ? (a.replicas !== b.replicas ? 'scale' : 'update') : 'unchanged';
+    const action: PlanAction = !a
+      ? 'create'
+      : restart
+        ? 'update'
+        : changes.length > 0
+          ? a.replicas !== b.replicas
+            ? 'scale'
+            : 'update'
+          : 'unchanged';
     services.push({
       service: name,
       action,

@@ -89,7 +89,11 @@ export class Releases {
   /** Creates revision N+1 with its steps, atomically. */
   async create(r: NewRelease): Promise<Release> {
     const id = await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('apps').values({ name: r.app, created_at: now() }).onConflict((oc) => oc.doNothing()).execute();
+      await tx
+        .insertInto('apps')
+        .values({ name: r.app, created_at: now() })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
       const last = await tx
         .selectFrom('releases')
         .select((eb) => eb.fn.max('revision').as('rev'))
@@ -122,7 +126,15 @@ export class Releases {
         .returning('id')
         .executeTakeFirstOrThrow();
       const steps = r.rendered.levels.flatMap((names, level) =>
-        names.map((service) => ({ release_id: inserted.id, service, level, status: StepStatus.pending, message: null, started_at: null, finished_at: null })),
+        names.map((service) => ({
+          release_id: inserted.id,
+          service,
+          level,
+          status: StepStatus.pending,
+          message: null,
+          started_at: null,
+          finished_at: null,
+        })),
       );
       if (steps.length > 0) await tx.insertInto('release_steps').values(steps).execute();
       return inserted.id;
@@ -151,7 +163,11 @@ export class Releases {
   async content(id: number): Promise<ReleaseContent> {
     const row = await this.db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`release ${id} not found`);
-    return { release: await this.toRelease(row), spec: JSON.parse(row.spec) as AppSpec, rendered: JSON.parse(row.rendered) as RenderedRelease };
+    return {
+      release: await this.toRelease(row),
+      spec: JSON.parse(row.spec) as AppSpec,
+      rendered: JSON.parse(row.rendered) as RenderedRelease,
+    };
   }
 
   /** Newest first. */
@@ -243,7 +259,9 @@ export class Releases {
         status,
         message: message ?? null,
         ...(status === StepStatus.running ? { started_at: t, finished_at: null } : {}),
-        ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped ? { finished_at: t } : {}),
+        ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped
+          ? { finished_at: t }
+          : {}),
       })
       .where('release_id', '=', id)
       .where('service', '=', service)
@@ -253,7 +271,14 @@ export class Releases {
   async addEvent(e: Omit<ReleaseEvent, 'id'>): Promise<ReleaseEvent> {
     const row = await this.db
       .insertInto('release_events')
-      .values({ release_id: e.releaseId, time: e.time, service: e.service, type: e.type, reason: e.reason, message: e.message })
+      .values({
+        release_id: e.releaseId,
+        time: e.time,
+        service: e.service,
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { ...e, id: row.id };
@@ -267,7 +292,15 @@ export class Releases {
       .where('id', '>', afterId)
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ id: r.id, releaseId: r.release_id, time: r.time, service: r.service, type: r.type, reason: r.reason, message: r.message }));
+    return rows.map((r) => ({
+      id: r.id,
+      releaseId: r.release_id,
+      time: r.time,
+      service: r.service,
+      type: r.type,
+      reason: r.reason,
+      message: r.message,
+    }));
   }
 
   private async toRelease(row: Row): Promise<Release> {

@@ -119,7 +119,14 @@ export function renderRelease(input: RenderInput): RenderResult {
     stripPrefix: r.stripPrefix,
   }));
   return {
-    rendered: { app: spec.name, env: input.environment.name, configVersion: input.config.version, levels, services, routes },
+    rendered: {
+      app: spec.name,
+      env: input.environment.name,
+      configVersion: input.config.version,
+      levels,
+      services,
+      routes,
+    },
     states,
   };
 }
@@ -185,7 +192,15 @@ function renderService(
 
   const common = { replicas: svc.replicas, rollout: svc.rollout, restart: svc.restart };
   return {
-    rendered: { service: name, hash, dependsOn: [...svc.dependsOn].sort(), workload: masked, sources, secretDigests, ...common },
+    rendered: {
+      service: name,
+      hash,
+      dependsOn: [...svc.dependsOn].sort(),
+      workload: masked,
+      sources,
+      secretDigests,
+      ...common,
+    },
     state: {
       app: input.spec.name,
       env: input.environment.name,

@@ -202,7 +202,10 @@ export interface Runtime {
   /** Stable addresses of the given services, allocating them when new. */
   addresses(app: string, env: string, services: string[]): Promise<Record<string, ServiceAddress>>;
   observe(app: string, env: string): Promise<AppObservation>;
-  logs(selector: LogSelector, opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine>;
+  logs(
+    selector: LogSelector,
+    opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },
+  ): AsyncIterable<LogLine>;
   /** Remove one service, or the whole app in this environment (routes included). */
   remove(app: string, env: string, service?: string): Promise<void>;
   /** Stop supervising; running replicas are left running (they are re-adopted on the next start). */

@@ -4,7 +4,13 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { BerthError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { appRoutes } from './routes/apps.js';
@@ -44,7 +50,11 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Berth API', version: ctx.version, description: 'Control plane of Berth: apps, releases, config sets, environments, logs.' },
+      info: {
+        title: 'Berth API',
+        version: ctx.version,
+        description: 'Control plane of Berth: apps, releases, config sets, environments, logs.',
+      },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }],
     },

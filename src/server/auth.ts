@@ -4,14 +4,11 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tokenFile } from './serverInfo.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-
-/** Path of the CLI's token file in a data directory. */
-export const tokenFile = (home: string): string => join(home, 'token');
 
 /** Ensures an admin token exists; returns the stored hashes for verification. */
 export async function ensureToken(db: Kysely<Database>, home: string): Promise<void> {
@@ -25,7 +22,10 @@ export async function ensureToken(db: Kysely<Database>, home: string): Promise<v
   if (existing && haveFile) return;
   // No token yet, or the CLI's copy was lost: issue a fresh admin token (old ones stay valid).
   const token = `berth_${randomBytes(24).toString('base64url')}`;
-  await db.insertInto('tokens').values({ name: 'admin', hash: hashToken(token), created_at: new Date().toISOString() }).execute();
+  await db
+    .insertInto('tokens')
+    .values({ name: 'admin', hash: hashToken(token), created_at: new Date().toISOString() })
+    .execute();
   await writeFile(tokenFile(home), `${token}\n`, { mode: 0o600 });
   await chmod(tokenFile(home), 0o600);
 }

@@ -3,7 +3,8 @@
  * serves the API, and resumes unfinished releases. One per data directory. Stopping it (even with
  * SIGKILL) leaves services and the gateway running; the next start re-adopts them.
  */
-import { mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { readServerInfo, serverInfoFile, type ServerInfo } from './serverInfo.js';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -33,24 +34,6 @@ export interface DaemonOptions {
   logToStdout?: boolean;
 }
 
-/** What `<home>/server.json` holds: how the CLI finds the running control plane. */
-export interface ServerInfo {
-  pid: number;
-  startTime: number;
-  url: string;
-  version: string;
-}
-
-export const serverInfoFile = (home: string): string => join(home, 'server.json');
-
-export async function readServerInfo(home: string): Promise<ServerInfo | undefined> {
-  try {
-    return JSON.parse(await readFile(serverInfoFile(home), 'utf8')) as ServerInfo;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether a `pid:startTime` lease holder is a live process on this machine. */
 function holderAlive(holder: string): boolean {
   const [host, pid, start] = holder.split(':');
@@ -68,7 +51,10 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await mkdir(opts.home, { recursive: true, mode: 0o700 });
   const logger: Logger = pino(
-    { level: opts.logLevel ?? 'info', redact: { paths: ['*.token', '*.authorization', 'headers.authorization'], censor: '******' } },
+    {
+      level: opts.logLevel ?? 'info',
+      redact: { paths: ['*.token', '*.authorization', 'headers.authorization'], censor: '******' },
+    },
     pino.multistream([
       { stream: pino.destination({ dest: join(opts.home, 'server.log'), mkdir: true, sync: false }) },
       ...(opts.logToStdout ? [{ stream: process.stdout }] : []),
@@ -77,7 +63,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   const existing = await readServerInfo(opts.home);
   if (existing && existing.pid !== process.pid && isSameProcessAlive(existing.pid, existing.startTime)) {
-    throw new ConflictError(`a Berth control plane already runs for ${opts.home} at ${existing.url} (pid ${existing.pid})`);
+    throw new ConflictError(
+      `a Berth control plane already runs for ${opts.home} at ${existing.url} (pid ${existing.pid})`,
+    );
   }
 
   const store = await openStore({ file: join(opts.home, 'berth.db') });
@@ -91,7 +79,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const runtimeFor = async (env: string): Promise<Runtime> => {
     const e = await environments.get(env);
     if (e.target.kind === 'local') return local;
-    throw new BerthError('VALIDATION', `environment ${env} targets Kubernetes, which this build of Berth cannot deploy to yet`);
+    throw new BerthError(
+      'VALIDATION',
+      `environment ${env} targets Kubernetes, which this build of Berth cannot deploy to yet`,
+    );
   };
   const releases = new Releases(store.db);
   const configSets = createConfigSets(store.db, box);

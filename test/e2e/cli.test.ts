@@ -78,7 +78,17 @@ describe('berth validate', () => {
 
   it('prints a dependency cycle as its path', async () => {
     const r = await run(
-      ['name: shop', 'services:', '  orders:', '    command: a', '    dependsOn: [inventory]', '  inventory:', '    command: b', '    dependsOn: [orders]', ''].join('\n'),
+      [
+        'name: shop',
+        'services:',
+        '  orders:',
+        '    command: a',
+        '    dependsOn: [inventory]',
+        '  inventory:',
+        '    command: b',
+        '    dependsOn: [orders]',
+        '',
+      ].join('\n'),
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/dependency cycle: (orders → inventory → orders|inventory → orders → inventory)/);
@@ -91,7 +101,10 @@ describe('berth validate', () => {
   });
 
   it('prints the JSON Schema of berth.yaml', async () => {
-    const schema = JSON.parse((await runCli(['schema'])).stdout) as { required: string[]; properties: Record<string, unknown> };
+    const schema = JSON.parse((await runCli(['schema'])).stdout) as {
+      required: string[];
+      properties: Record<string, unknown>;
+    };
     expect(schema.required).toContain('name');
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'services', 'variables', 'routes']));
   });
@@ -150,7 +163,11 @@ describe('berth up (what npm start runs)', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const edge = await waitFor('the app to run', async () => /app:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 60_000);
+    const edge = await waitFor(
+      'the app to run',
+      async () => /app:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1],
+      60_000,
+    );
     expect(out).toMatch(/control plane: http:\/\/127\.0\.0\.1:\d+/);
     const page = await fetch(`${edge}/`);
     expect(await page.text()).toContain('Welcome to the Berth shop');
@@ -162,7 +179,11 @@ describe('berth up (what npm start runs)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('took the app down');
-    await waitFor('every process of the home to exit', async () => ((await processesOf(home)).length === 0 ? true : undefined), 15_000);
+    await waitFor(
+      'every process of the home to exit',
+      async () => ((await processesOf(home)).length === 0 ? true : undefined),
+      15_000,
+    );
     await expect(fetch(`${edge}/`)).rejects.toThrow();
   });
 });

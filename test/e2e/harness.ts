@@ -27,7 +27,12 @@ export interface Berth {
   cli(args: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<CliResult>;
   /** JSON output of `berth ... -o json`; throws with stderr when the command fails. */
   json<T>(args: string[]): Promise<T>;
-  api<T = unknown>(method: string, path: string, body?: unknown, opts?: { token?: string | null }): Promise<{ status: number; body: T }>;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null },
+  ): Promise<{ status: number; body: T }>;
   /** Starts the control plane again (after `kill`), on the same home. */
   restart(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -46,7 +51,12 @@ export async function copyExample(name: string): Promise<string> {
   return dir;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
@@ -70,7 +80,10 @@ export async function startBerth(opts: { home?: string } = {}): Promise<Berth> {
   let token = '';
 
   async function launch(): Promise<void> {
-    proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--quiet'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const pid = proc.pid;
@@ -98,11 +111,20 @@ export async function startBerth(opts: { home?: string } = {}): Promise<Berth> {
     },
     async cli(args, o = {}) {
       try {
-        const r = await execFileP(process.execPath, [CLI, ...args], { env: { ...env, ...o.env }, cwd: o.cwd ?? ROOT, maxBuffer: 20 * 1024 * 1024, timeout: 170_000 });
+        const r = await execFileP(process.execPath, [CLI, ...args], {
+          env: { ...env, ...o.env },
+          cwd: o.cwd ?? ROOT,
+          maxBuffer: 20 * 1024 * 1024,
+          timeout: 170_000,
+        });
         return { code: 0, stdout: r.stdout, stderr: r.stderr };
       } catch (e) {
         const err = e as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
+        return {
+          code: typeof err.code === 'number' ? err.code : 1,
+          stdout: err.stdout ?? '',
+          stderr: err.stderr ?? String(e),
+        };
       }
     },
     async json<T>(args: string[]) {
@@ -114,7 +136,10 @@ export async function startBerth(opts: { home?: string } = {}): Promise<Berth> {
       const t = o.token === undefined ? token : o.token;
       const res = await fetch(url + path, {
         method,
-        headers: { ...(t ? { authorization: `Bearer ${t}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(t ? { authorization: `Bearer ${t}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await res.text();
@@ -174,7 +199,8 @@ export async function processesOf(home: string): Promise<{ pid: number; cmd: str
     try {
       const cmd = (await readFile(`/proc/${d}/cmdline`, 'utf8')).replaceAll('\0', ' ');
       const environ = await readFile(`/proc/${d}/environ`, 'utf8').catch(() => '');
-      if (cmd.includes(home) || environ.includes(`BERTH_HOME=${home}`) || environ.includes(`${home}/run/`)) out.push({ pid: Number(d), cmd });
+      if (cmd.includes(home) || environ.includes(`BERTH_HOME=${home}`) || environ.includes(`${home}/run/`))
+        out.push({ pid: Number(d), cmd });
     } catch {
       /* gone */
     }

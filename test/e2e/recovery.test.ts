@@ -47,27 +47,30 @@ async function serviceProcesses(): Promise<string[]> {
 describe('a deploy that does not become ready', () => {
   it('fails within its deadline, says why, and rolls back to the last good revision', async () => {
     const original = await readFile(join(app, 'berth.yaml'), 'utf8');
-    await editSpec((t) =>
-      t.replace(
-        '  orders:\n    command: node server.js',
-        '  orders:\n    command: node -e "console.error(\'cannot connect to the database\'); process.exit(3)"\n    rollout: { progressDeadline: 4s }',
-      ),
-    );
-    const edge = (await berth.json<Status>(['status', 'shop'])).edge!.url;
-    const r = await berth.cli(['deploy', app, '-m', 'broken orders']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/revision 2 failed: .*orders/);
-    expect(r.stderr).toMatch(/exit(ed with)? code 3/);
-    expect(r.stderr).toMatch(/rolled back to revision 1 as revision 3: succeeded/);
+    try {
+      await editSpec((t) =>
+        t.replace(
+          '  orders:\n    command: node server.js',
+          '  orders:\n    command: node -e "console.error(\'cannot connect to the database\'); process.exit(3)"\n    rollout: { progressDeadline: 4s }',
+        ),
+      );
+      const edge = (await berth.json<Status>(['status', 'shop'])).edge!.url;
+      const r = await berth.cli(['deploy', app, '-m', 'broken orders']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/revision 2 failed: .*orders/);
+      expect(r.stderr).toMatch(/exit(ed with)? code 3/);
+      expect(r.stderr).toMatch(/rolled back to revision 1 as revision 3: succeeded/);
 
-    const [rb, failed] = await berth.json<Release[]>(['history', 'shop']);
-    expect(failed).toMatchObject({ revision: 2, status: 'failed' });
-    expect(failed!.steps.find((s) => s.service === 'orders')!.status).toBe('failed');
-    expect(failed!.steps.find((s) => s.service === 'web')!.status).toBe('pending'); // level 2 never started
-    expect(rb).toMatchObject({ revision: 3, kind: 'auto-rollback', status: 'succeeded', sourceRevision: 1 });
-    // the old orders replicas kept serving throughout
-    expect((await fetch(`${edge}/api/orders`)).status).toBe(200);
-    await writeFile(join(app, 'berth.yaml'), original);
+      const [rb, failed] = await berth.json<Release[]>(['history', 'shop']);
+      expect(failed).toMatchObject({ revision: 2, status: 'failed' });
+      expect(failed!.steps.find((s) => s.service === 'orders')!.status).toBe('failed');
+      expect(failed!.steps.find((s) => s.service === 'web')!.status).toBe('pending'); // level 2 never started
+      expect(rb).toMatchObject({ revision: 3, kind: 'auto-rollback', status: 'succeeded', sourceRevision: 1 });
+      // the old orders replicas kept serving throughout
+      expect((await fetch(`${edge}/api/orders`)).status).toBe(200);
+    } finally {
+      await writeFile(join(app, 'berth.yaml'), original);
+    }
   });
 });
 
@@ -91,16 +94,18 @@ describe('the control plane killed in the middle of a deploy', () => {
         60_000,
         200,
       );
-      expect(final.status).toBe('succeeded');
+      expect(final.status, final.reason ?? '').toBe('succeeded');
       expect(Date.now() - t0).toBeLessThan(30_000);
       const st = await berth.json<Status>(['status', 'shop']);
-      expect(st.services.map((s) => `${s.service} ${s.readyReplicas}/${s.desiredReplicas} (${s.replicas.length})`)).toEqual([
-        'inventory 1/1 (1)',
-        'orders 2/2 (2)',
-        'web 1/1 (1)',
-      ]);
+      expect(
+        st.services.map((s) => `${s.service} ${s.readyReplicas}/${s.desiredReplicas} (${s.replicas.length})`),
+      ).toEqual(['inventory 1/1 (1)', 'orders 2/2 (2)', 'web 1/1 (1)']);
       // exactly the desired processes: no duplicates, no orphans
-      await waitFor('old replicas to be gone', async () => ((await serviceProcesses()).length === 4 ? true : undefined), 20_000);
+      await waitFor(
+        'old replicas to be gone',
+        async () => ((await serviceProcesses()).length === 4 ? true : undefined),
+        20_000,
+      );
       expect((await fetch(`${st.edge!.url}/api/inventory`)).status).toBe(200);
     });
   }

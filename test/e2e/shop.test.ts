@@ -10,7 +10,13 @@ import { ROOT, startBerth, waitFor, type Berth } from './harness.js';
 
 interface Status {
   edge?: { url: string };
-  services: { service: string; readyReplicas: number; desiredReplicas: number; address?: { url: string }; replicas: { id: string; pid?: number; restarts: number; phase: string; lastExit?: { reason: string } }[] }[];
+  services: {
+    service: string;
+    readyReplicas: number;
+    desiredReplicas: number;
+    address?: { url: string };
+    replicas: { id: string; pid?: number; restarts: number; phase: string; lastExit?: { reason: string } }[];
+  }[];
 }
 interface Release {
   revision: number;
@@ -59,14 +65,19 @@ describe('the example shop on one machine', () => {
     expect(home.text).toContain('Welcome to the Berth shop');
 
     // a request through the edge to orders, which calls inventory through its service address
-    const order = await fetch(`${edge}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'plum' }) });
+    const order = await fetch(`${edge}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ item: 'plum' }),
+    });
     expect(order.status).toBe(201);
     const stock = JSON.parse((await get(`${edge}/api/inventory`)).text) as { items: Record<string, number> };
     expect(stock.items.plum).toBe(2);
 
     // requests to orders are spread over both replicas
     const seen = new Set<string>();
-    for (let i = 0; i < 10; i++) seen.add((JSON.parse((await get(`${edge}/api/orders`)).text) as { replica: string }).replica);
+    for (let i = 0; i < 10; i++)
+      seen.add((JSON.parse((await get(`${edge}/api/orders`)).text) as { replica: string }).replica);
     expect(seen.size).toBe(2);
   });
 
@@ -111,10 +122,18 @@ describe('the example shop on one machine', () => {
     const stale = await berth.cli(['config', 'set', 'CURRENCY=USD', '--app', 'shop', '--base', '1']);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/changed since version 1 \(now 2\)/);
-    const api = await berth.api<{ code: string }>('PATCH', '/api/v1/apps/shop/envs/local/config', { baseVersion: 0, set: { A: { value: '1' } } });
+    const api = await berth.api<{ code: string }>('PATCH', '/api/v1/apps/shop/envs/local/config', {
+      baseVersion: 0,
+      set: { A: { value: '1' } },
+    });
     expect(api.status).toBe(409);
     expect(api.body.code).toBe('CONFLICT');
-    const cfg = await berth.json<{ version: number; values: Record<string, { value: string }> }>(['config', 'get', '--app', 'shop']);
+    const cfg = await berth.json<{ version: number; values: Record<string, { value: string }> }>([
+      'config',
+      'get',
+      '--app',
+      'shop',
+    ]);
     expect(cfg.version).toBe(2);
     expect(cfg.values.GREETING!.value).toBe('Hello from v1');
     expect(cfg.values.CURRENCY).toBeUndefined();
@@ -134,7 +153,13 @@ describe('the example shop on one machine', () => {
     const r = await berth.cli(['rollback', 'shop', '--to', '1']);
     expect(r.code).toBe(0);
     const [last] = await berth.json<Release[]>(['history', 'shop']);
-    expect(last).toMatchObject({ revision: 3, kind: 'rollback', status: 'succeeded', configVersion: 0, sourceRevision: 1 });
+    expect(last).toMatchObject({
+      revision: 3,
+      kind: 'rollback',
+      status: 'succeeded',
+      configVersion: 0,
+      sourceRevision: 1,
+    });
     expect((await get(`${edge}/`)).text).toContain('Welcome to the Berth shop');
   });
 
@@ -179,15 +204,23 @@ describe('the example shop on one machine', () => {
   });
 
   it('answers malformed API bodies with every problem and its field path', async () => {
-    const bad = await berth.api<{ code: string; problems: { path: string; message: string }[] }>('POST', '/api/v1/releases', { env: 5, spec: { file: '' } });
+    const bad = await berth.api<{ code: string; problems: { path: string; message: string }[] }>(
+      'POST',
+      '/api/v1/releases',
+      { env: 5, spec: { file: '' } },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('VALIDATION');
     expect(bad.body.problems.map((p) => p.path).sort()).toEqual(['env', 'spec.file', 'spec.text']);
     const notJson = await berth.api<{ code: string }>('POST', '/api/v1/releases', '{"env":', {});
     expect(notJson.status).toBe(400);
-    const badSpec = await berth.api<{ problems: { line: number; path: string; message: string }[] }>('POST', '/api/v1/releases', {
-      spec: { file: '/tmp/x/berth.yaml', text: 'name: x\nservices:\n  a:\n    command: node a.js\n    replcas: 2\n' },
-    });
+    const badSpec = await berth.api<{ problems: { line: number; path: string; message: string }[] }>(
+      'POST',
+      '/api/v1/releases',
+      {
+        spec: { file: '/tmp/x/berth.yaml', text: 'name: x\nservices:\n  a:\n    command: node a.js\n    replcas: 2\n' },
+      },
+    );
     expect(badSpec.status).toBe(400);
     expect(badSpec.body.problems[0]).toMatchObject({ line: 5, path: 'services.a.replcas' });
     expect(badSpec.body.problems[0]!.message).toContain('did you mean `replicas`?');

@@ -39,7 +39,10 @@ interface Target {
 
 async function path(t: Target): Promise<string> {
   const app = t.app ?? (await appFromCwd());
-  if (!app) throw new ValidationError('which app?', [{ file: 'command line', path: 'app', message: 'pass --app (or run in a folder with a berth.yaml)' }]);
+  if (!app)
+    throw new ValidationError('which app?', [
+      { file: 'command line', path: 'app', message: 'pass --app (or run in a folder with a berth.yaml)' },
+    ]);
   return `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(t.env)}/config`;
 }
 
@@ -55,41 +58,62 @@ function parsePairs(pairs: string[], flag: string): { ok: Record<string, string>
 }
 
 const withTarget = (c: Command): Command =>
-  c.option('-a, --app <app>', 'app (default: the berth.yaml in this folder)').option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local');
+  c
+    .option('-a, --app <app>', 'app (default: the berth.yaml in this folder)')
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local');
 
 async function current(ctx: CliContext, t: Target): Promise<number> {
   return (await (await ctx.client()).get<ConfigView>(await path(t))).version;
 }
 
 export function registerConfig(program: Command): void {
-  const config = program.command('config').description('versioned config of an app in an environment: values, files, secrets');
+  const config = program
+    .command('config')
+    .description('versioned config of an app in an environment: values, files, secrets');
 
   withTarget(config.command('set <pairs...>'))
     .description('set values (KEY=VALUE ...); every change is a new version')
     .option('--secret', 'the values are secrets: encrypted at rest, masked everywhere')
     .option('--file <pairs...>', 'config files as PATH=LOCAL_FILE (content read from LOCAL_FILE)')
     .option('-m, --message <message>', 'why')
-    .option('--base <version>', 'the version this change is based on (default: the current one); a stale one is refused')
-    .action(async (pairs: string[], o: Target & { secret?: boolean; file?: string[]; message?: string; base?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const values = parsePairs(pairs, 'pairs');
-      const files = parsePairs(o.file ?? [], 'file');
-      const problems = [...values.problems, ...files.problems];
-      if (problems.length) throw new ValidationError('invalid arguments', problems);
-      const fileContents: Record<string, string> = {};
-      for (const [p, local] of Object.entries(files.ok)) fileContents[p] = await readFile(local, 'utf8');
-      const baseVersion = o.base === undefined ? await current(ctx, o) : Number(o.base);
-      const set = Object.fromEntries(Object.entries(values.ok).map(([k, v]) => [k, { value: v, secret: o.secret ?? false }]));
-      const res = await (await ctx.client()).patch<VersionInfo>(await path(o), {
-        baseVersion,
-        author: ctx.author,
-        ...(Object.keys(set).length ? { set } : {}),
-        ...(Object.keys(fileContents).length ? (o.secret ? { secretFiles: fileContents } : { files: fileContents }) : {}),
-        ...(o.message ? { message: o.message } : {}),
-      });
-      if (ctx.output === 'json') return printJSON(res);
-      process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
-    });
+    .option(
+      '--base <version>',
+      'the version this change is based on (default: the current one); a stale one is refused',
+    )
+    .action(
+      async (
+        pairs: string[],
+        o: Target & { secret?: boolean; file?: string[]; message?: string; base?: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const values = parsePairs(pairs, 'pairs');
+        const files = parsePairs(o.file ?? [], 'file');
+        const problems = [...values.problems, ...files.problems];
+        if (problems.length) throw new ValidationError('invalid arguments', problems);
+        const fileContents: Record<string, string> = {};
+        for (const [p, local] of Object.entries(files.ok)) fileContents[p] = await readFile(local, 'utf8');
+        const baseVersion = o.base === undefined ? await current(ctx, o) : Number(o.base);
+        const set = Object.fromEntries(
+          Object.entries(values.ok).map(([k, v]) => [k, { value: v, secret: o.secret ?? false }]),
+        );
+        const res = await (
+          await ctx.client()
+        ).patch<VersionInfo>(await path(o), {
+          baseVersion,
+          author: ctx.author,
+          ...(Object.keys(set).length ? { set } : {}),
+          ...(Object.keys(fileContents).length
+            ? o.secret
+              ? { secretFiles: fileContents }
+              : { files: fileContents }
+            : {}),
+          ...(o.message ? { message: o.message } : {}),
+        });
+        if (ctx.output === 'json') return printJSON(res);
+        process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
+      },
+    );
 
   withTarget(config.command('unset <keys...>'))
     .description('remove values (a new version)')
@@ -99,7 +123,9 @@ export function registerConfig(program: Command): void {
     .action(async (keys: string[], o: Target & { file?: boolean; message?: string; base?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const baseVersion = o.base === undefined ? await current(ctx, o) : Number(o.base);
-      const res = await (await ctx.client()).patch<VersionInfo>(await path(o), {
+      const res = await (
+        await ctx.client()
+      ).patch<VersionInfo>(await path(o), {
         baseVersion,
         author: ctx.author,
         ...(o.file ? { files: Object.fromEntries(keys.map((k) => [k, null])) } : { unset: keys }),
@@ -117,20 +143,35 @@ export function registerConfig(program: Command): void {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       if (key) {
-        const v = await client.get<{ key: string; value: string; secret: boolean; version: number }>(`${await path(o)}/values/${encodeURIComponent(key)}`, {
-          version: o.version,
-          reveal: o.reveal ? 'true' : 'false',
-        });
+        const v = await client.get<{ key: string; value: string; secret: boolean; version: number }>(
+          `${await path(o)}/values/${encodeURIComponent(key)}`,
+          {
+            version: o.version,
+            reveal: o.reveal ? 'true' : 'false',
+          },
+        );
         if (ctx.output === 'json') return printJSON(v);
         return void process.stdout.write(`${v.value}\n`);
       }
       const view = await client.get<ConfigView>(await path(o), { version: o.version });
       if (ctx.output === 'json') return printJSON(view);
-      process.stdout.write(dim(`version ${view.version}${view.author ? ` by ${view.author}` : ''}${view.createdAt ? `, ${age(view.createdAt)} ago` : ''}\n`));
+      process.stdout.write(
+        dim(
+          `version ${view.version}${view.author ? ` by ${view.author}` : ''}${view.createdAt ? `, ${age(view.createdAt)} ago` : ''}\n`,
+        ),
+      );
       printTable(
         [
-          ...Object.entries(view.values).map(([k, v]) => ({ key: k, kind: v.secret ? 'secret' : 'value', value: v.value })),
-          ...Object.entries(view.files).map(([k, f]) => ({ key: k, kind: f.secret ? 'secret file' : 'file', value: `${f.content.length} bytes` })),
+          ...Object.entries(view.values).map(([k, v]) => ({
+            key: k,
+            kind: v.secret ? 'secret' : 'value',
+            value: v.value,
+          })),
+          ...Object.entries(view.files).map(([k, f]) => ({
+            key: k,
+            kind: f.secret ? 'secret file' : 'file',
+            value: `${f.content.length} bytes`,
+          })),
         ],
         ['key', 'kind', 'value'],
       );
@@ -147,7 +188,13 @@ export function registerConfig(program: Command): void {
           version: v.version,
           author: v.author,
           age: age(v.createdAt),
-          changes: v.summary ? [...v.summary.added.map((k) => `+${k}`), ...v.summary.changed.map((k) => `~${k}`), ...v.summary.removed.map((k) => `-${k}`)].join(' ') : '',
+          changes: v.summary
+            ? [
+                ...v.summary.added.map((k) => `+${k}`),
+                ...v.summary.changed.map((k) => `~${k}`),
+                ...v.summary.removed.map((k) => `-${k}`),
+              ].join(' ')
+            : '',
           message: v.message ?? '',
         })),
         ['version', 'author', 'age', 'changes', 'message'],
@@ -164,7 +211,10 @@ export function registerConfig(program: Command): void {
       for (const d of diff) {
         const mark = d.change === 'added' ? '+' : d.change === 'removed' ? '-' : '~';
         const label = `${d.kind === 'file' ? 'file ' : ''}${d.key}${d.secret ? ' (secret)' : ''}`;
-        const detail = d.change === 'changed' ? `${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}` : JSON.stringify(d.change === 'added' ? d.to : d.from);
+        const detail =
+          d.change === 'changed'
+            ? `${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`
+            : JSON.stringify(d.change === 'added' ? d.to : d.from);
         process.stdout.write(`${mark} ${label}: ${detail}\n`);
       }
     });

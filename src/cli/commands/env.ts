@@ -18,7 +18,10 @@ export function registerEnv(program: Command): void {
       printTable(
         list.map((e) => ({
           name: e.name,
-          target: e.target.kind === 'local' ? 'this machine' : `kubernetes ${e.target.context ?? '(current context)'}/${e.target.namespace}`,
+          target:
+            e.target.kind === 'local'
+              ? 'this machine'
+              : `kubernetes ${e.target.context ?? '(current context)'}/${e.target.namespace}`,
           defaults: Object.keys(e.defaults).join(','),
         })),
         ['name', 'target', 'defaults'],
@@ -32,17 +35,30 @@ export function registerEnv(program: Command): void {
     .option('--kubernetes', 'target a Kubernetes cluster instead of this machine')
     .option('--context <context>', 'kubeconfig context (with --kubernetes)')
     .option('--namespace <namespace>', 'namespace (with --kubernetes; default: the environment name)')
-    .action(async (name: string, o: { var?: string[]; kubernetes?: boolean; context?: string; namespace?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const defaults: Record<string, string> = {};
-      for (const p of o.var ?? []) {
-        const i = p.indexOf('=');
-        if (i <= 0) throw new ValidationError('invalid --var', [{ file: 'command line', path: 'var', message: `"${p}" is not KEY=VALUE` }]);
-        defaults[p.slice(0, i)] = p.slice(i + 1);
-      }
-      const target = o.kubernetes ? { kind: 'kubernetes', namespace: o.namespace ?? name, ...(o.context ? { context: o.context } : {}) } : { kind: 'local' };
-      const created = await (await ctx.client()).post<Environment>('/api/v1/environments', { name, target, defaults });
-      if (ctx.output === 'json') return printJSON(created);
-      process.stdout.write(`environment ${created.name} created\n`);
-    });
+    .action(
+      async (
+        name: string,
+        o: { var?: string[]; kubernetes?: boolean; context?: string; namespace?: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const defaults: Record<string, string> = {};
+        for (const p of o.var ?? []) {
+          const i = p.indexOf('=');
+          if (i <= 0)
+            throw new ValidationError('invalid --var', [
+              { file: 'command line', path: 'var', message: `"${p}" is not KEY=VALUE` },
+            ]);
+          defaults[p.slice(0, i)] = p.slice(i + 1);
+        }
+        const target = o.kubernetes
+          ? { kind: 'kubernetes', namespace: o.namespace ?? name, ...(o.context ? { context: o.context } : {}) }
+          : { kind: 'local' };
+        const created = await (
+          await ctx.client()
+        ).post<Environment>('/api/v1/environments', { name, target, defaults });
+        if (ctx.output === 'json') return printJSON(created);
+        process.stdout.write(`environment ${created.name} created\n`);
+      },
+    );
 }

@@ -8,7 +8,8 @@ import type { Release } from '../../release/releases.js';
 import type { Plan } from '../../release/plan.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
-const base = (app: string, env: string): string => `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
+const base = (app: string, env: string): string =>
+  `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
 
 export function registerReleases(program: Command): void {
   program
@@ -47,7 +48,9 @@ export function registerReleases(program: Command): void {
 
   program
     .command('rollback <app>')
-    .description('a new revision with an earlier revision’s content, config version included (default: the last good one)')
+    .description(
+      'a new revision with an earlier revision’s content, config version included (default: the last good one)',
+    )
     .option('-e, --env <env>', 'environment', defaultEnv())
     .option('--to <revision>', 'revision to go back to')
     .option('-m, --message <message>', 'why')
@@ -60,7 +63,10 @@ export function registerReleases(program: Command): void {
         ...(o.to ? { toRevision: Number(o.to) } : {}),
         ...(o.message ? { message: o.message } : {}),
       });
-      if (o.detach) return ctx.output === 'json' ? printJSON(release) : void process.stdout.write(`revision ${release.revision} (rollback to ${release.sourceRevision}) created\n`);
+      if (o.detach)
+        return ctx.output === 'json'
+          ? printJSON(release)
+          : void process.stdout.write(`revision ${release.revision} (rollback to ${release.sourceRevision}) created\n`);
       const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
       if (ctx.output === 'json') printJSON(final);
       if (final.status !== 'succeeded') process.exitCode = 1;

@@ -1,6 +1,5 @@
 /** `berth server`: run the control plane in the foreground. */
 import type { Command } from 'commander';
-import { startDaemon } from '../../server/daemon.js';
 import { DEFAULT_PORT } from '../client.js';
 import { contextOf } from '../context.js';
 
@@ -14,7 +13,14 @@ export function registerServer(program: Command): void {
     .option('--quiet', 'log to <home>/server.log only')
     .action(async (o: { host: string; port: string; logLevel: string; quiet?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const daemon = await startDaemon({ home: ctx.home, host: o.host, port: Number(o.port), logLevel: o.logLevel, logToStdout: !o.quiet });
+      const { startDaemon } = await import('../../server/daemon.js');
+      const daemon = await startDaemon({
+        home: ctx.home,
+        host: o.host,
+        port: Number(o.port),
+        logLevel: o.logLevel,
+        logToStdout: !o.quiet,
+      });
       const stop = (): void => void daemon.close();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);

@@ -15,7 +15,12 @@ interface AppRow {
   down: boolean;
 }
 
-type Status = AppObservation & { app: string; env: string; currentRevision: number | null; lastRelease: Release | null };
+type Status = AppObservation & {
+  app: string;
+  env: string;
+  currentRevision: number | null;
+  lastRelease: Release | null;
+};
 
 const mib = (b?: number): string => (b === undefined ? '-' : `${(b / 1048576).toFixed(0)}Mi`);
 
@@ -31,19 +36,24 @@ export function registerStatus(program: Command): void {
       if (!app) {
         const apps = await client.get<AppRow[]>('/api/v1/apps');
         if (ctx.output === 'json') return printJSON(apps);
-        if (apps.length === 0) return void process.stdout.write('no apps yet: deploy one with `berth up <dir>` or `berth deploy <dir>`\n');
+        if (apps.length === 0)
+          return void process.stdout.write('no apps yet: deploy one with `berth up <dir>` or `berth deploy <dir>`\n');
         return printTable(
           apps.map((a) => ({
             app: a.app,
             env: a.env,
             revision: a.down ? 'down' : (a.currentRevision ?? '-'),
-            'last release': a.lastRelease ? `${a.lastRelease.revision} ${a.lastRelease.kind} ${a.lastRelease.status}` : '-',
+            'last release': a.lastRelease
+              ? `${a.lastRelease.revision} ${a.lastRelease.kind} ${a.lastRelease.status}`
+              : '-',
             age: age(a.lastRelease?.createdAt),
           })),
           ['app', 'env', 'revision', 'last release', 'age'],
         );
       }
-      const st = await client.get<Status>(`/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/status`);
+      const st = await client.get<Status>(
+        `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/status`,
+      );
       if (ctx.output === 'json') return printJSON(st);
       const last = st.lastRelease;
       process.stdout.write(
@@ -78,7 +88,9 @@ export function registerStatus(program: Command): void {
           restarts: s.replicas.reduce((n, r) => n + r.restarts, 0),
           address: s.address?.url,
           revision: s.revision,
-          status: s.replicas.find((r) => r.phase !== 'ready')?.message ?? (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
+          status:
+            s.replicas.find((r) => r.phase !== 'ready')?.message ??
+            (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),
         ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
       );

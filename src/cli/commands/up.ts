@@ -36,7 +36,9 @@ async function startServer(ctx: CliContext, port: string): Promise<void> {
     if (await client.healthy()) return;
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new UnavailableError(`the control plane did not start; see ${join(ctx.home, 'server.out')} and ${join(ctx.home, 'server.log')}`);
+  throw new UnavailableError(
+    `the control plane did not start; see ${join(ctx.home, 'server.out')} and ${join(ctx.home, 'server.log')}`,
+  );
 }
 
 async function freshClient(ctx: CliContext): Promise<Client> {
@@ -44,7 +46,8 @@ async function freshClient(ctx: CliContext): Promise<Client> {
   return createClient({ home: ctx.home });
 }
 
-const base = (app: string, env: string): string => `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
+const base = (app: string, env: string): string =>
+  `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
 
 async function takeDown(client: Client, app: string, env: string, author: string): Promise<Release> {
   const release = await client.delete<Release>(base(app, env), { author });
@@ -57,7 +60,11 @@ export function registerUp(program: Command): void {
     .description('start the control plane if needed and run the app on this machine (environment local)')
     .option('-d, --detach', 'return once the app is ready')
     .option('-e, --env <env>', 'environment', 'local')
-    .option('--port <port>', 'control plane port, when it has to be started', process.env.BERTH_PORT ?? String(DEFAULT_PORT))
+    .option(
+      '--port <port>',
+      'control plane port, when it has to be started',
+      process.env.BERTH_PORT ?? String(DEFAULT_PORT),
+    )
     .action(async (dir: string | undefined, o: { detach?: boolean; env: string; port: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const spec = await readSpecInput(dir);
@@ -70,7 +77,12 @@ export function registerUp(program: Command): void {
         client = await freshClient(ctx);
       }
       process.stderr.write(`control plane: ${client.url}\n`);
-      const release = await client.post<Release>('/api/v1/releases', { env: o.env, spec, author: ctx.author, message: 'berth up' });
+      const release = await client.post<Release>('/api/v1/releases', {
+        env: o.env,
+        spec,
+        author: ctx.author,
+        message: 'berth up',
+      });
       const final = await followRelease(client, release);
       if (final.status !== 'succeeded') {
         process.exitCode = 1;
@@ -79,8 +91,17 @@ export function registerUp(program: Command): void {
       const st = await client.get<AppObservation & { app: string }>(`${base(release.app, o.env)}/status`);
       if (ctx.output === 'json') printJSON({ controlPlane: client.url, ...st });
       else {
-        process.stdout.write(`\n${bold(`${release.app} is running`)}\n  app:           ${green(st.edge?.url ?? '(no routes)')}\n  control plane: ${client.url}\n\n`);
-        printTable(st.services.map((s) => ({ service: s.service, ready: `${s.readyReplicas}/${s.desiredReplicas}`, address: s.address?.url })), ['service', 'ready', 'address']);
+        process.stdout.write(
+          `\n${bold(`${release.app} is running`)}\n  app:           ${green(st.edge?.url ?? '(no routes)')}\n  control plane: ${client.url}\n\n`,
+        );
+        printTable(
+          st.services.map((s) => ({
+            service: s.service,
+            ready: `${s.readyReplicas}/${s.desiredReplicas}`,
+            address: s.address?.url,
+          })),
+          ['service', 'ready', 'address'],
+        );
       }
       if (o.detach) return;
 
@@ -96,7 +117,11 @@ export function registerUp(program: Command): void {
       });
       const follow = (async () => {
         try {
-          for await (const l of client.lines<LogLine>(`${base(release.app, o.env)}/logs`, { follow: 'true', tail: 0 }, abort.signal)) {
+          for await (const l of client.lines<LogLine>(
+            `${base(release.app, o.env)}/logs`,
+            { follow: 'true', tail: 0 },
+            abort.signal,
+          )) {
             process.stdout.write(`${dim(l.time.slice(11, 19))} ${l.service.padEnd(10)} ${l.line}\n`);
           }
         } catch {
@@ -122,7 +147,10 @@ export function registerUp(program: Command): void {
     .action(async (app: string | undefined, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const name = app ?? (await appFromCwd());
-      if (!name) throw new ValidationError('which app?', [{ file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' }]);
+      if (!name)
+        throw new ValidationError('which app?', [
+          { file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' },
+        ]);
       const final = await takeDown(await ctx.client(), name, o.env, ctx.author);
       if (ctx.output === 'json') printJSON(final);
       if (final.status !== 'succeeded') process.exitCode = 1;

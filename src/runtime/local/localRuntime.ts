@@ -26,6 +26,7 @@ import { takeProcSnapshot } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
+import { createShimPool, type ShimLauncher } from './shimPool.js';
 
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
@@ -35,6 +36,8 @@ export interface LocalRuntimeOptions {
   logger?: Logger;
   /** The compiled shim (dist/runtime/local/shim.js by default). */
   shimEntry?: string;
+  /** Shims kept booted ahead of need (BERTH_WARM_SHIMS, default 4); 0 starts each one cold. */
+  warmShims?: number;
   /** How often exits, backoffs and stops are checked. */
   pollIntervalMs?: number;
   /** How often CPU and memory are sampled from /proc (and memory limits enforced). */
@@ -57,6 +60,7 @@ class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
   private readonly sets = new Map<string, ReplicaSet>();
   private readonly ports: PortRegistry;
+  private readonly shims: ShimLauncher;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly init: Promise<void>;
@@ -72,6 +76,11 @@ class LocalRuntime implements Runtime {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.now ?? Date.now;
     this.ports = new PortRegistry(join(runRoot(opts.home), 'ports.json'), opts.edgePort ?? 8080);
+    this.shims = createShimPool({
+      entry: opts.shimEntry ?? fileURLToPath(new URL('./shim.js', import.meta.url)),
+      home: opts.home,
+      size: opts.warmShims ?? Number(process.env.BERTH_WARM_SHIMS ?? 4),
+    });
     this.init = this.adopt();
   }
 
@@ -165,6 +174,7 @@ class LocalRuntime implements Runtime {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const s of this.sets.values()) s.close();
+    this.shims.close();
   }
 
   private async ready(): Promise<void> {
@@ -220,7 +230,7 @@ class LocalRuntime implements Runtime {
           home: this.opts.home,
           gateway: this.opts.gateway,
           ports: this.ports,
-          shimEntry: this.opts.shimEntry ?? fileURLToPath(new URL('./shim.js', import.meta.url)),
+          shims: this.shims,
           logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
           logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
           logger: this.logger,

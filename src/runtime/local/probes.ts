@@ -134,17 +134,24 @@ export class ProbeWorker {
   private readonly target: ProbeTarget;
   private readonly onChange: (healthy: boolean, message: string) => void;
   private readonly timers: ProbeTimers;
+  private readonly startupPollMs: number | undefined;
 
+  /**
+   * `startupPollMs` (readiness only): while not ready, probe this often (at most every `periodMs`),
+   * so a replica joins traffic within ~25 ms of being ready rather than up to a whole period later;
+   * once ready, the configured period applies.
+   */
   constructor(
     probe: Probe,
     target: ProbeTarget,
     onChange: (healthy: boolean, message: string) => void,
-    timers: ProbeTimers = realTimers,
+    opts: { timers?: ProbeTimers; startupPollMs?: number } = {},
   ) {
     this.probe = probe;
     this.target = target;
     this.onChange = onChange;
-    this.timers = timers;
+    this.timers = opts.timers ?? realTimers;
+    this.startupPollMs = opts.startupPollMs;
   }
 
   /** Starts probing after the probe's initial delay (or `delayMs` when given). */
@@ -183,6 +190,7 @@ export class ProbeWorker {
         this.onChange(false, r.message);
       }
     }
-    this.schedule(this.probe.periodMs);
+    const starting = this.startupPollMs !== undefined && this.verdict !== true;
+    this.schedule(starting ? Math.min(this.probe.periodMs, this.startupPollMs!) : this.probe.periodMs);
   }
 }

@@ -3,7 +3,6 @@
  * shim is not our child), run its probes, restart it in place after a backoff, enforce its memory
  * limit, and stop it gracefully through the shim.
  */
-import { spawn } from 'node:child_process';
 import { ReplicaPhase } from '../runtime.js';
 import type { ReplicaStatus, RestartPolicy, RuntimeEvent } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
@@ -14,6 +13,7 @@ import { clearRunFiles, readExitInfo, readShimInfo, writeReplicaRecord } from '.
 import type { ReplicaRecord } from './replicaStore.js';
 import { CHILD_NODE_OPTIONS, shimArgv } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
+import type { ShimLauncher } from './shimPool.js';
 
 /** How long a shim may take to write shim.json before it is considered failed. */
 const SHIM_START_TIMEOUT_MS = 10_000;
@@ -22,7 +22,7 @@ const STOP_SAFETY_MS = 5_000;
 
 /** What the runtime gives every replica. */
 export interface ReplicaContext {
-  shimEntry: string;
+  shims: ShimLauncher;
   logMaxBytes: number;
   logKeep: number;
   now(): number;
@@ -269,12 +269,7 @@ export class Replica {
       logKeep: this.ctx.logKeep,
       command: launch.command,
     });
-    const child = spawn(process.execPath, [this.ctx.shimEntry, ...argv], {
-      detached: true,
-      stdio: 'ignore',
-      env,
-      cwd: launch.cwd,
-    });
+    const child = this.ctx.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
     child.once('error', (err) => {
       this.onExit({
         code: null,
@@ -283,9 +278,24 @@ export class Replica {
         error: `cannot start the shim: ${err.message}`,
       });
     });
-    child.unref();
     this.run = { kind: 'spawning', shimPid: child.pid, sinceMs: now };
     this.ctx.changed();
+    this.watchSpawn();
+  }
+
+  /**
+   * Notices the shim's shim.json within ~10 ms instead of at the next supervision tick, so probes
+   * start (and a rollout moves on) as soon as the command runs. Only while spawning.
+   */
+  private watchSpawn(): void {
+    const since = this.ctx.now();
+    const check = (): void => {
+      if (this.run.kind !== 'spawning') return;
+      const shim = readShimInfo(this.dir);
+      if (shim) this.onRunning(shim);
+      else if (this.ctx.now() - since < SHIM_START_TIMEOUT_MS) setTimeout(check, 10).unref();
+    };
+    setTimeout(check, 10).unref();
   }
 
   private onRunning(shim: ShimInfo): void {
@@ -315,7 +325,7 @@ export class Replica {
       cwd: this.record.spec.cwd,
     };
     if (readiness) {
-      this.readiness = new ProbeWorker(readiness, target, (ok) => this.setReady(ok, ''));
+      this.readiness = new ProbeWorker(readiness, target, (ok) => this.setReady(ok, ''), { startupPollMs: 25 });
       this.readiness.start(Math.max(0, readiness.initialDelayMs - ranMs));
     }
     if (liveness) {

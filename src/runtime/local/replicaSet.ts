@@ -25,13 +25,14 @@ import {
 } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import { planRollout, rolloutLimits } from './rollout.js';
+import type { ShimLauncher } from './shimPool.js';
 
 /** What the runtime shares with every replica set. */
 export interface SetContext {
   home: string;
   gateway: GatewayControl;
   ports: PortRegistry;
-  shimEntry: string;
+  shims: ShimLauncher;
   logMaxBytes: number;
   logKeep: number;
   logger: Logger;
@@ -365,7 +366,7 @@ export class ReplicaSet {
 
   private replicaContext(id: string): ReplicaContext {
     return {
-      shimEntry: this.ctx.shimEntry,
+      shims: this.ctx.shims,
       logMaxBytes: this.ctx.logMaxBytes,
       logKeep: this.ctx.logKeep,
       now: this.ctx.now,

@@ -7,6 +7,10 @@
  *
  * Usage: node shim.js <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> -- <command...>
  * The shim's environment is the replica's environment.
+ *
+ * Warm mode: `node shim.js --warm <home>` boots ahead of need (see shimPool.ts), says `ready` on
+ * its IPC channel, and waits for its job ({ argv, env, cwd }); it exits if the control plane goes
+ * away first, and detaches from it once the command runs.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -14,18 +18,24 @@ import { LineSplitter, LogWriter } from './logFiles.js';
 import type { LogStream } from './logFiles.js';
 import { killGroup, readStartTime } from './procfs.js';
 import { CHILD_NODE_OPTIONS, parseShimArgv, shimPaths, writeJsonAtomic } from './shimFiles.js';
-import type { ExitInfo, ShimInfo } from './shimFiles.js';
+import type { ExitInfo, ShimArgs, ShimInfo } from './shimFiles.js';
 
 /** How long to wait for the child's pipes to drain after it exited (a grandchild may hold them). */
 const DRAIN_TIMEOUT_MS = 1000;
 
-function main(): void {
-  const args = parseShimArgv(process.argv.slice(2));
+/** A job handed to a warm shim. */
+interface WarmJob {
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefined): void {
   const paths = shimPaths(args.replicaDir);
   mkdirSync(paths.logs, { recursive: true });
   const log = new LogWriter(paths.logs, { maxBytes: args.logMaxBytes, keep: args.logKeep });
 
-  const { NODE_OPTIONS: _shimNodeOptions, [CHILD_NODE_OPTIONS]: childNodeOptions, ...env } = process.env;
+  const { NODE_OPTIONS: _shimNodeOptions, [CHILD_NODE_OPTIONS]: childNodeOptions, ...env } = baseEnv;
   if (childNodeOptions !== undefined) env.NODE_OPTIONS = childNodeOptions;
 
   let finished = false;
@@ -43,7 +53,7 @@ function main(): void {
 
   const [file, ...argv] = args.command as [string, ...string[]];
   // Own process group, so a stop reaches everything the command started.
-  const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
 
   child.once('error', (err) => {
     finish({ code: 127, signal: null, at: new Date().toISOString(), error: err.message });
@@ -103,4 +113,17 @@ function main(): void {
   });
 }
 
-main();
+if (process.argv[2] === '--warm') {
+  let hired = false;
+  process.once('disconnect', () => {
+    if (!hired) process.exit(0);
+  });
+  process.once('message', (job: WarmJob) => {
+    hired = true;
+    main(parseShimArgv(job.argv), job.env, job.cwd);
+    process.disconnect();
+  });
+  process.send?.('ready');
+} else {
+  main(parseShimArgv(process.argv.slice(2)), process.env, undefined);
+}

@@ -4,32 +4,59 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
-  api.get('/api/v1/apps', { schema: { summary: 'Every app and environment with its last release', tags: ['apps'] } }, async () => {
-    const pairs = await ctx.releases.apps();
-    return Promise.all(
-      pairs.map(async ({ app, env }) => {
-        const [last] = await ctx.releases.list(app, env, 1);
-        const current = await ctx.releases.current(app, env);
-        return { app, env, lastRelease: last, currentRevision: current?.revision ?? null, down: current?.kind === 'down' };
-      }),
-    );
-  });
+  api.get(
+    '/api/v1/apps',
+    { schema: { summary: 'Every app and environment with its last release', tags: ['apps'] } },
+    async () => {
+      const pairs = await ctx.releases.apps();
+      return Promise.all(
+        pairs.map(async ({ app, env }) => {
+          const [last] = await ctx.releases.list(app, env, 1);
+          const current = await ctx.releases.current(app, env);
+          return {
+            app,
+            env,
+            lastRelease: last,
+            currentRevision: current?.revision ?? null,
+            down: current?.kind === 'down',
+          };
+        }),
+      );
+    },
+  );
 
   api.get(
     '/api/v1/apps/:app/envs/:env/status',
-    { schema: { summary: 'Services, replicas ready/desired, restarts, addresses and the edge URL', tags: ['apps'], params: AppEnvParams } },
+    {
+      schema: {
+        summary: 'Services, replicas ready/desired, restarts, addresses and the edge URL',
+        tags: ['apps'],
+        params: AppEnvParams,
+      },
+    },
     async (req) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
       const runtime = await ctx.runtimeFor(env);
-      const [observed, current, [last]] = await Promise.all([runtime.observe(app, env), ctx.releases.current(app, env), ctx.releases.list(app, env, 1)]);
+      const [observed, current, [last]] = await Promise.all([
+        runtime.observe(app, env),
+        ctx.releases.current(app, env),
+        ctx.releases.list(app, env, 1),
+      ]);
       return { app, env, currentRevision: current?.revision ?? null, lastRelease: last ?? null, ...observed };
     },
   );
 
   api.delete(
     '/api/v1/apps/:app/envs/:env',
-    { schema: { summary: 'Take the app down in this environment (graceful stop of every replica)', tags: ['apps'], params: AppEnvParams, querystring: z.object({ author: Author }) } },
+    {
+      schema: {
+        summary: 'Take the app down in this environment (graceful stop of every replica)',
+        tags: ['apps'],
+        params: AppEnvParams,
+        querystring: z.object({ author: Author }),
+      },
+    },
     async (req, reply) => {
       const release = await ctx.engine.down({ app: req.params.app, env: req.params.env, author: req.query.author });
       return reply.status(202).send(release);

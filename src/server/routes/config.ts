@@ -10,10 +10,19 @@ import { NotFoundError } from '../../errors.js';
 
 const ConfigChange = z.object({
   baseVersion: z.number().int().min(0).describe('The version this change is based on; a stale one is refused with 409'),
-  set: z.record(z.string(), z.object({ value: z.string().max(1_000_000), secret: z.boolean().optional() })).optional().describe('Values to set'),
+  set: z
+    .record(z.string(), z.object({ value: z.string().max(1_000_000), secret: z.boolean().optional() }))
+    .optional()
+    .describe('Values to set'),
   unset: z.array(z.string()).optional().describe('Keys to remove'),
-  files: z.record(z.string(), z.string().max(1_000_000).nullable()).optional().describe('Config files to set (null removes)'),
-  secretFiles: z.record(z.string(), z.string().max(1_000_000)).optional().describe('Config files whose content is secret'),
+  files: z
+    .record(z.string(), z.string().max(1_000_000).nullable())
+    .optional()
+    .describe('Config files to set (null removes)'),
+  secretFiles: z
+    .record(z.string(), z.string().max(1_000_000))
+    .optional()
+    .describe('Config files whose content is secret'),
   author: Author,
   message: z.string().max(500).optional().describe('Why this change'),
 });
@@ -21,35 +30,72 @@ const ConfigChange = z.object({
 export function configRoutes(api: Api, ctx: ServerContext): void {
   const base = '/api/v1/apps/:app/envs/:env/config';
 
-  api.get(base, { schema: { summary: 'A config version (current by default), secrets masked', tags: ['config'], params: AppEnvParams, querystring: z.object({ version: z.coerce.number().int().min(0).optional() }) } }, async (req) => {
-    const { app, env } = req.params;
-    await ctx.environments.get(env);
-    return ctx.configSets.get(app, env, req.query.version);
-  });
+  api.get(
+    base,
+    {
+      schema: {
+        summary: 'A config version (current by default), secrets masked',
+        tags: ['config'],
+        params: AppEnvParams,
+        querystring: z.object({ version: z.coerce.number().int().min(0).optional() }),
+      },
+    },
+    async (req) => {
+      const { app, env } = req.params;
+      await ctx.environments.get(env);
+      return ctx.configSets.get(app, env, req.query.version);
+    },
+  );
 
-  api.patch(base, { schema: { summary: 'Change config: a new immutable version', tags: ['config'], params: AppEnvParams, body: ConfigChange } }, async (req, reply) => {
-    const { app, env } = req.params;
-    await ctx.environments.get(env);
-    const b = req.body;
-    const version = await ctx.configSets.write(app, env, {
-      baseVersion: b.baseVersion,
-      author: b.author,
-      ...(b.set ? { set: b.set } : {}),
-      ...(b.unset ? { unset: b.unset } : {}),
-      ...(b.files ? { files: b.files } : {}),
-      ...(b.secretFiles ? { secretFiles: b.secretFiles } : {}),
-      ...(b.message === undefined ? {} : { message: b.message }),
-    });
-    return reply.status(201).send(version);
-  });
+  api.patch(
+    base,
+    {
+      schema: {
+        summary: 'Change config: a new immutable version',
+        tags: ['config'],
+        params: AppEnvParams,
+        body: ConfigChange,
+      },
+    },
+    async (req, reply) => {
+      const { app, env } = req.params;
+      await ctx.environments.get(env);
+      const b = req.body;
+      const version = await ctx.configSets.write(app, env, {
+        baseVersion: b.baseVersion,
+        author: b.author,
+        ...(b.set ? { set: b.set } : {}),
+        ...(b.unset ? { unset: b.unset } : {}),
+        ...(b.files ? { files: b.files } : {}),
+        ...(b.secretFiles ? { secretFiles: b.secretFiles } : {}),
+        ...(b.message === undefined ? {} : { message: b.message }),
+      });
+      return reply.status(201).send(version);
+    },
+  );
 
-  api.get(`${base}/history`, { schema: { summary: 'Config versions, newest first, with the keys each changed', tags: ['config'], params: AppEnvParams } }, async (req) =>
-    ctx.configSets.history(req.params.app, req.params.env),
+  api.get(
+    `${base}/history`,
+    {
+      schema: {
+        summary: 'Config versions, newest first, with the keys each changed',
+        tags: ['config'],
+        params: AppEnvParams,
+      },
+    },
+    async (req) => ctx.configSets.history(req.params.app, req.params.env),
   );
 
   api.get(
     `${base}/diff`,
-    { schema: { summary: 'Differences between two config versions (secrets masked)', tags: ['config'], params: AppEnvParams, querystring: z.object({ from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(0) }) } },
+    {
+      schema: {
+        summary: 'Differences between two config versions (secrets masked)',
+        tags: ['config'],
+        params: AppEnvParams,
+        querystring: z.object({ from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(0) }),
+      },
+    },
     async (req) => ctx.configSets.diff(req.params.app, req.params.env, req.query.from, req.query.to),
   );
 
@@ -60,7 +106,10 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
         summary: 'One value; a secret is revealed only with reveal=true',
         tags: ['config'],
         params: AppEnvParams.extend({ key: z.string() }),
-        querystring: z.object({ version: z.coerce.number().int().min(0).optional(), reveal: z.enum(['true', 'false']).default('false') }),
+        querystring: z.object({
+          version: z.coerce.number().int().min(0).optional(),
+          reveal: z.enum(['true', 'false']).default('false'),
+        }),
       },
     },
     async (req) => {

@@ -4,8 +4,12 @@ import { EnvironmentInput } from '../../environment/environments.js';
 import type { Api } from './api.js';
 
 export function environmentRoutes(api: Api, ctx: ServerContext): void {
-  api.get('/api/v1/environments', { schema: { summary: 'Every environment', tags: ['environments'] } }, async () => ctx.environments.list());
-  api.post('/api/v1/environments', { schema: { summary: 'Create an environment', tags: ['environments'], body: EnvironmentInput } }, async (req, reply) =>
-    reply.status(201).send(await ctx.environments.create(req.body)),
+  api.get('/api/v1/environments', { schema: { summary: 'Every environment', tags: ['environments'] } }, async () =>
+    ctx.environments.list(),
+  );
+  api.post(
+    '/api/v1/environments',
+    { schema: { summary: 'Create an environment', tags: ['environments'], body: EnvironmentInput } },
+    async (req, reply) => reply.status(201).send(await ctx.environments.create(req.body)),
   );
 }

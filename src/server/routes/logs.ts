@@ -28,7 +28,12 @@ export function logRoutes(api: Api, ctx: ServerContext): void {
       const abort = new AbortController();
       const lines = runtime.logs(
         { app, env, ...(q.service ? { service: q.service } : {}), ...(q.replica ? { replica: q.replica } : {}) },
-        { follow: q.follow === 'true', tail: q.tail, signal: abort.signal, ...(q.since ? { since: new Date(q.since) } : {}) },
+        {
+          follow: q.follow === 'true',
+          tail: q.tail,
+          signal: abort.signal,
+          ...(q.since ? { since: new Date(q.since) } : {}),
+        },
       );
       reply.hijack();
       const raw = reply.raw;

@@ -10,9 +10,18 @@ const DeployBody = z.object({
   spec: SpecInput,
   author: Author,
   message: z.string().max(500).optional().describe('Why this release'),
-  rollbackPolicy: z.enum(['auto', 'none']).default('auto').describe('Roll back to the last good revision when the release fails'),
+  rollbackPolicy: z
+    .enum(['auto', 'none'])
+    .default('auto')
+    .describe('Roll back to the last good revision when the release fails'),
   configVersion: z.number().int().min(0).optional().describe('Config version to deploy (default: current)'),
-  timeoutSeconds: z.number().int().positive().max(86_400).optional().describe('Fail the release when it has not finished by then'),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(86_400)
+    .optional()
+    .describe('Fail the release when it has not finished by then'),
 });
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
@@ -20,49 +29,104 @@ const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().p
 export function releaseRoutes(api: Api, ctx: ServerContext): void {
   api.post(
     '/api/v1/plans',
-    { schema: { summary: 'What a deploy would change, service by service and field by field', tags: ['releases'], body: DeployBody.omit({ author: true, message: true, rollbackPolicy: true, timeoutSeconds: true }) } },
+    {
+      schema: {
+        summary: 'What a deploy would change, service by service and field by field',
+        tags: ['releases'],
+        body: DeployBody.omit({ author: true, message: true, rollbackPolicy: true, timeoutSeconds: true }),
+      },
+    },
     async (req) => {
       const loaded = parseSpec(req.body.spec.text, req.body.spec.file);
-      return ctx.engine.plan({ loaded, env: req.body.env, ...(req.body.configVersion === undefined ? {} : { configVersion: req.body.configVersion }) });
+      return ctx.engine.plan({
+        loaded,
+        env: req.body.env,
+        ...(req.body.configVersion === undefined ? {} : { configVersion: req.body.configVersion }),
+      });
     },
   );
 
-  api.post('/api/v1/releases', { schema: { summary: 'Deploy: create a revision and apply it in dependency order', tags: ['releases'], body: DeployBody } }, async (req, reply) => {
-    const b = req.body;
-    const loaded = parseSpec(b.spec.text, b.spec.file);
-    const release = await ctx.engine.deploy({
-      loaded,
-      env: b.env,
-      author: b.author,
-      rollbackPolicy: b.rollbackPolicy,
-      ...(b.message === undefined ? {} : { message: b.message }),
-      ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
-      ...(b.timeoutSeconds === undefined ? {} : { timeoutMs: b.timeoutSeconds * 1000 }),
-    });
-    return reply.status(202).send(release);
-  });
-
-  api.get('/api/v1/apps/:app/envs/:env/releases', { schema: { summary: 'Release history, newest first', tags: ['releases'], params: AppEnvParams, querystring: z.object({ limit: z.coerce.number().int().positive().max(1000).default(50) }) } }, async (req) =>
-    ctx.releases.list(req.params.app, req.params.env, req.query.limit),
+  api.post(
+    '/api/v1/releases',
+    {
+      schema: {
+        summary: 'Deploy: create a revision and apply it in dependency order',
+        tags: ['releases'],
+        body: DeployBody,
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const loaded = parseSpec(b.spec.text, b.spec.file);
+      const release = await ctx.engine.deploy({
+        loaded,
+        env: b.env,
+        author: b.author,
+        rollbackPolicy: b.rollbackPolicy,
+        ...(b.message === undefined ? {} : { message: b.message }),
+        ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
+        ...(b.timeoutSeconds === undefined ? {} : { timeoutMs: b.timeoutSeconds * 1000 }),
+      });
+      return reply.status(202).send(release);
+    },
   );
 
-  api.get('/api/v1/apps/:app/envs/:env/releases/:revision', { schema: { summary: 'One revision with its steps', tags: ['releases'], params: RevisionParams } }, async (req) =>
-    ctx.releases.byRevision(req.params.app, req.params.env, req.params.revision),
+  api.get(
+    '/api/v1/apps/:app/envs/:env/releases',
+    {
+      schema: {
+        summary: 'Release history, newest first',
+        tags: ['releases'],
+        params: AppEnvParams,
+        querystring: z.object({ limit: z.coerce.number().int().positive().max(1000).default(50) }),
+      },
+    },
+    async (req) => ctx.releases.list(req.params.app, req.params.env, req.query.limit),
   );
 
-  api.get('/api/v1/apps/:app/envs/:env/releases/:revision/rendered', { schema: { summary: 'The rendered desired state of a revision (secrets masked)', tags: ['releases'], params: RevisionParams } }, async (req) => {
-    const r = await ctx.releases.byRevision(req.params.app, req.params.env, req.params.revision);
-    return (await ctx.releases.content(r.id)).rendered;
-  });
+  api.get(
+    '/api/v1/apps/:app/envs/:env/releases/:revision',
+    { schema: { summary: 'One revision with its steps', tags: ['releases'], params: RevisionParams } },
+    async (req) => ctx.releases.byRevision(req.params.app, req.params.env, req.params.revision),
+  );
+
+  api.get(
+    '/api/v1/apps/:app/envs/:env/releases/:revision/rendered',
+    {
+      schema: {
+        summary: 'The rendered desired state of a revision (secrets masked)',
+        tags: ['releases'],
+        params: RevisionParams,
+      },
+    },
+    async (req) => {
+      const r = await ctx.releases.byRevision(req.params.app, req.params.env, req.params.revision);
+      return (await ctx.releases.content(r.id)).rendered;
+    },
+  );
 
   api.get(
     '/api/v1/apps/:app/envs/:env/releases/:revision/events',
-    { schema: { summary: 'Events of a revision as server-sent events; with follow, until it finishes', tags: ['releases'], params: RevisionParams, querystring: z.object({ follow: z.coerce.boolean().default(false), after: z.coerce.number().int().min(0).default(0) }) } },
+    {
+      schema: {
+        summary: 'Events of a revision as server-sent events; with follow, until it finishes',
+        tags: ['releases'],
+        params: RevisionParams,
+        querystring: z.object({
+          follow: z.coerce.boolean().default(false),
+          after: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
     async (req, reply) => {
       const release = await ctx.releases.byRevision(req.params.app, req.params.env, req.params.revision);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       let lastId = req.query.after;
       const queue: EngineUpdate[] = [];
       let wake: (() => void) | undefined;
@@ -100,13 +164,31 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
 
   api.get(
     '/api/v1/apps/:app/envs/:env/diff',
-    { schema: { summary: 'Differences between two revisions, field by field', tags: ['releases'], params: AppEnvParams, querystring: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }) } },
+    {
+      schema: {
+        summary: 'Differences between two revisions, field by field',
+        tags: ['releases'],
+        params: AppEnvParams,
+        querystring: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }),
+      },
+    },
     async (req) => ctx.engine.diff(req.params.app, req.params.env, req.query.from, req.query.to),
   );
 
   api.post(
     '/api/v1/apps/:app/envs/:env/rollback',
-    { schema: { summary: 'Roll back: a new revision with an earlier revision’s content (config version included)', tags: ['releases'], params: AppEnvParams, body: z.object({ toRevision: z.number().int().positive().optional(), author: Author, message: z.string().max(500).optional() }) } },
+    {
+      schema: {
+        summary: 'Roll back: a new revision with an earlier revision’s content (config version included)',
+        tags: ['releases'],
+        params: AppEnvParams,
+        body: z.object({
+          toRevision: z.number().int().positive().optional(),
+          author: Author,
+          message: z.string().max(500).optional(),
+        }),
+      },
+    },
     async (req, reply) => {
       const b = req.body;
       const release = await ctx.engine.rollback({

@@ -7,7 +7,11 @@ import { specJSONSchema } from '../../spec/jsonschema.js';
 import { ValidationError } from '../../errors.js';
 
 export function systemRoutes(api: Api, ctx: ServerContext): void {
-  api.get('/healthz', { schema: { summary: 'Liveness of the control plane (no token needed)', tags: ['system'] } }, async () => ({ ok: true }));
+  api.get(
+    '/healthz',
+    { schema: { summary: 'Liveness of the control plane (no token needed)', tags: ['system'] } },
+    async () => ({ ok: true }),
+  );
 
   api.get('/api/v1/info', { schema: { summary: 'Version and data directory', tags: ['system'] } }, async () => ({
     version: ctx.version,
@@ -17,22 +21,40 @@ export function systemRoutes(api: Api, ctx: ServerContext): void {
 
   api.post(
     '/api/v1/shutdown',
-    { schema: { summary: 'Stop the control plane (running services keep running unless stopGateway)', tags: ['system'], body: z.object({ stopGateway: z.boolean().default(false) }).default({ stopGateway: false }) } },
+    {
+      schema: {
+        summary: 'Stop the control plane (running services keep running unless stopGateway)',
+        tags: ['system'],
+        body: z.object({ stopGateway: z.boolean().default(false) }).default({ stopGateway: false }),
+      },
+    },
     async (req, reply) => {
       await reply.status(202).send({ ok: true });
       setImmediate(() => void ctx.shutdown({ stopGateway: req.body.stopGateway }));
     },
   );
 
-  api.post('/api/v1/validate', { schema: { summary: 'Validate a berth.yaml; lists every problem', tags: ['system'], body: SpecInput } }, async (req) => {
-    try {
-      const loaded = parseSpec(req.body.text, req.body.file);
-      return { ok: true, app: loaded.spec.name, services: Object.keys(loaded.spec.services), digest: loaded.digest, problems: [] };
-    } catch (err) {
-      if (err instanceof ValidationError) return { ok: false, problems: err.problems };
-      throw err;
-    }
-  });
+  api.post(
+    '/api/v1/validate',
+    { schema: { summary: 'Validate a berth.yaml; lists every problem', tags: ['system'], body: SpecInput } },
+    async (req) => {
+      try {
+        const loaded = parseSpec(req.body.text, req.body.file);
+        return {
+          ok: true,
+          app: loaded.spec.name,
+          services: Object.keys(loaded.spec.services),
+          digest: loaded.digest,
+          problems: [],
+        };
+      } catch (err) {
+        if (err instanceof ValidationError) return { ok: false, problems: err.problems };
+        throw err;
+      }
+    },
+  );
 
-  api.get('/api/v1/schema', { schema: { summary: 'JSON Schema of berth.yaml', tags: ['system'] } }, async () => specJSONSchema());
+  api.get('/api/v1/schema', { schema: { summary: 'JSON Schema of berth.yaml', tags: ['system'] } }, async () =>
+    specJSONSchema(),
+  );
 }
