@@ -11,6 +11,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerConfig } from './commands/config.js';
 import { registerEnv } from './commands/env.js';
 import { registerUp } from './commands/up.js';
+import { registerOperate } from './commands/operate.js';
 
 const program = new Command('berth')
   .version(version)
@@ -29,6 +30,7 @@ registerUp(program);
 registerDeploy(program);
 registerReleases(program);
 registerStatus(program);
+registerOperate(program);
 registerLogs(program);
 registerConfig(program);
 registerEnv(program);

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Runtime, RuntimeEvent, ServiceState } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
+import { specDigest } from '../spec/load.js';
 import { BerthError, LockedError, NotFoundError, ValidationError, toBerthError } from '../errors.js';
 import type { Environments } from '../environment/environments.js';
 import type { ConfigSets } from '../config/configSets.js';
@@ -16,7 +17,15 @@ import type { SecretBox } from '../config/secretBox.js';
 import type { Leases } from '../store/leases.js';
 import { renderRelease, type RenderResult } from './render.js';
 import { planRelease, type Plan } from './plan.js';
-import { ReleaseKind, ReleaseStatus, StepStatus, type Release, type ReleaseEvent, type Releases } from './releases.js';
+import {
+  ReleaseKind,
+  ReleaseStatus,
+  StepStatus,
+  type Release,
+  type ReleaseContent,
+  type ReleaseEvent,
+  type Releases,
+} from './releases.js';
 
 export interface EngineDeps {
   releases: Releases;
@@ -58,6 +67,10 @@ export interface ReleaseEngine {
   deploy(req: DeployRequest): Promise<Release>;
   rollback(req: { app: string; env: string; toRevision?: number; author: string; message?: string }): Promise<Release>;
   down(req: { app: string; env: string; author: string }): Promise<Release>;
+  /** A new revision with one service's replica count changed (the next deploy applies berth.yaml's count again). */
+  scale(req: { app: string; env: string; service: string; replicas: number; author: string }): Promise<Release>;
+  /** A rolling restart: a new revision whose replicas of the service (or every service) are replaced. */
+  restart(req: { app: string; env: string; service?: string; author: string }): Promise<Release>;
   /** Resolves with the release once it has finished (succeeded or failed), or when `signal` aborts. */
   wait(id: number, signal?: AbortSignal): Promise<Release>;
   subscribe(id: number, listener: (u: EngineUpdate) => void): () => void;
@@ -87,6 +100,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     configVersion: number | undefined,
     revision: number,
     positionOf?: DeployRequest['loaded']['positionOf'],
+    restarts?: Record<string, string>,
   ): Promise<RenderResult> {
     const environment = await deps.environments.get(env);
     const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
@@ -102,6 +116,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       addresses,
       revision,
       digestSecret: (s) => deps.secretBox.digest(s),
+      ...(restarts ? { restarts } : {}),
     });
   }
 
@@ -220,6 +235,8 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           release.env,
           release.configVersion,
           release.revision,
+          undefined,
+          content.rendered.restarts,
         );
         for (const [level, names] of rendered.levels.entries()) {
           await record(id, {
@@ -367,49 +384,68 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     return rb;
   }
 
-  async function createFromContent(
-    app: string,
-    env: string,
-    kind: ReleaseKind,
-    spec: AppSpec,
-    specDigest: string,
-    file: string,
-    configVersion: number | undefined,
-    extra: {
-      author: string;
-      message?: string;
-      sourceRevision?: number;
-      rollbackPolicy: 'auto' | 'none';
-      positionOf?: DeployRequest['loaded']['positionOf'];
-    },
-    timeoutMs?: number,
-  ): Promise<Release> {
-    await acquire(app, env);
+  interface NewRevision {
+    app: string;
+    env: string;
+    kind: ReleaseKind;
+    spec: AppSpec;
+    specDigest: string;
+    file: string;
+    /** Config version to render with; the current one when undefined. */
+    configVersion: number | undefined;
+    restarts?: Record<string, string>;
+    author: string;
+    message?: string;
+    sourceRevision?: number;
+    rollbackPolicy: 'auto' | 'none';
+    positionOf?: DeployRequest['loaded']['positionOf'];
+    timeoutMs?: number;
+  }
+
+  /** Takes the lease, renders and records revision N+1, and starts it. */
+  async function createRevision(r: NewRevision): Promise<Release> {
+    await acquire(r.app, r.env);
     try {
-      const last = (await releases.list(app, env, 1))[0];
+      const last = (await releases.list(r.app, r.env, 1))[0];
+      const revision = (last?.revision ?? 0) + 1;
       const rendered =
-        kind === ReleaseKind.down
-          ? emptyRendered(app, env, configVersion ?? 0)
-          : (await render(spec, file, env, configVersion, (last?.revision ?? 0) + 1, extra.positionOf)).rendered;
+        r.kind === ReleaseKind.down
+          ? emptyRendered(r.app, r.env, r.configVersion ?? 0)
+          : (await render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts)).rendered;
       const rel = await releases.create({
-        app,
-        env,
-        kind,
-        spec,
-        specDigest,
-        specFile: file,
+        app: r.app,
+        env: r.env,
+        kind: r.kind,
+        spec: r.spec,
+        specDigest: r.specDigest,
+        specFile: r.file,
         configVersion: rendered.configVersion,
         rendered,
-        rollbackPolicy: extra.rollbackPolicy,
-        author: extra.author,
-        ...(extra.message === undefined ? {} : { message: extra.message }),
-        ...(extra.sourceRevision === undefined ? {} : { sourceRevision: extra.sourceRevision }),
+        rollbackPolicy: r.rollbackPolicy,
+        author: r.author,
+        ...(r.message === undefined ? {} : { message: r.message }),
+        ...(r.sourceRevision === undefined ? {} : { sourceRevision: r.sourceRevision }),
       });
-      launch(rel, timeoutMs);
+      launch(rel, r.timeoutMs);
       return rel;
     } catch (err) {
-      await deps.leases.release(app, env).catch(() => undefined);
+      await deps.leases.release(r.app, r.env).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** The running revision of an app, with its content; NotFound when nothing runs. */
+  async function currentContent(app: string, env: string, what: string): Promise<ReleaseContent> {
+    const current = await releases.current(app, env);
+    if (!current || current.kind === ReleaseKind.down)
+      throw new NotFoundError(`${app} is not running in ${env}; nothing to ${what}`);
+    return releases.content(current.id);
+  }
+
+  function serviceOf(content: ReleaseContent, service: string): void {
+    if (!(service in content.spec.services)) {
+      const known = Object.keys(content.spec.services).join(', ');
+      throw new NotFoundError(`${content.release.app} has no service ${service} (services: ${known})`);
     }
   }
 
@@ -417,7 +453,16 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     async plan(req) {
       const { spec, file, digest, positionOf } = req.loaded;
       const current = await releases.current(spec.name, req.env);
-      const result = await render(spec, file, req.env, req.configVersion, (current?.revision ?? 0) + 1, positionOf);
+      const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+      const result = await render(
+        spec,
+        file,
+        req.env,
+        req.configVersion,
+        (current?.revision ?? 0) + 1,
+        positionOf,
+        restarts,
+      );
       const plan = await planAgainst(current, spec, digest, result);
       return current ? { plan, current } : { plan };
     },
@@ -425,22 +470,24 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     async deploy(req) {
       const { spec, file, digest, positionOf } = req.loaded;
       await deps.environments.get(req.env);
-      return createFromContent(
-        spec.name,
-        req.env,
-        ReleaseKind.deploy,
+      const current = await releases.current(spec.name, req.env);
+      // A restart stays part of the running state: a later deploy must not restart again.
+      const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+      return createRevision({
+        app: spec.name,
+        env: req.env,
+        kind: ReleaseKind.deploy,
         spec,
-        digest,
+        specDigest: digest,
         file,
-        req.configVersion,
-        {
-          author: req.author,
-          ...(req.message === undefined ? {} : { message: req.message }),
-          rollbackPolicy: req.rollbackPolicy ?? 'auto',
-          positionOf,
-        },
-        req.timeoutMs,
-      );
+        configVersion: req.configVersion,
+        ...(restarts ? { restarts } : {}),
+        author: req.author,
+        ...(req.message === undefined ? {} : { message: req.message }),
+        rollbackPolicy: req.rollbackPolicy ?? 'auto',
+        positionOf,
+        ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+      });
     },
 
     async rollback(req) {
@@ -452,47 +499,91 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           : await releases.lastGood(req.app, req.env, current.revision);
       if (!target) throw new NotFoundError(`${req.app}/${req.env} has no earlier good revision to roll back to`);
       if (target.kind === ReleaseKind.down)
-        throw new ValidationError(
-          `revision ${target.revision} took the app down; choose a revision that deployed it`,
-          [],
-        );
+        throw new ValidationError(`revision ${target.revision} took the app down; choose a revision that deployed it`, [
+          { path: 'toRevision', message: `revision ${target.revision} is a down` },
+        ]);
       const content = await releases.content(target.id);
-      return createFromContent(
-        req.app,
-        req.env,
-        ReleaseKind.rollback,
-        content.spec,
-        target.specDigest,
-        target.specFile,
-        target.configVersion,
-        {
-          author: req.author,
-          message: req.message ?? `rollback to revision ${target.revision}`,
-          sourceRevision: target.revision,
-          rollbackPolicy: 'none',
+      return createRevision({
+        app: req.app,
+        env: req.env,
+        kind: ReleaseKind.rollback,
+        spec: content.spec,
+        specDigest: target.specDigest,
+        file: target.specFile,
+        configVersion: target.configVersion,
+        ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
+        author: req.author,
+        message: req.message ?? `rollback to revision ${target.revision}`,
+        sourceRevision: target.revision,
+        rollbackPolicy: 'none',
+      });
+    },
+
+    async scale(req) {
+      const content = await currentContent(req.app, req.env, 'scale');
+      serviceOf(content, req.service);
+      const spec: AppSpec = {
+        ...content.spec,
+        services: {
+          ...content.spec.services,
+          [req.service]: { ...content.spec.services[req.service]!, replicas: req.replicas },
         },
-      );
+      };
+      const cur = content.release;
+      return createRevision({
+        app: req.app,
+        env: req.env,
+        kind: ReleaseKind.scale,
+        spec,
+        specDigest: specDigest(spec),
+        file: cur.specFile,
+        configVersion: cur.configVersion,
+        ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
+        author: req.author,
+        message: `scale ${req.service} from ${content.spec.services[req.service]!.replicas} to ${req.replicas}`,
+        rollbackPolicy: 'auto',
+      });
+    },
+
+    async restart(req) {
+      const content = await currentContent(req.app, req.env, 'restart');
+      const services = req.service ? [req.service] : Object.keys(content.spec.services);
+      if (req.service) serviceOf(content, req.service);
+      const at = new Date().toISOString();
+      const restarts = { ...content.rendered.restarts, ...Object.fromEntries(services.map((s) => [s, at])) };
+      const cur = content.release;
+      return createRevision({
+        app: req.app,
+        env: req.env,
+        kind: ReleaseKind.restart,
+        spec: content.spec,
+        specDigest: cur.specDigest,
+        file: cur.specFile,
+        configVersion: cur.configVersion,
+        restarts,
+        author: req.author,
+        message: `rolling restart of ${req.service ?? 'every service'}`,
+        rollbackPolicy: 'auto',
+      });
     },
 
     async down(req) {
       const current = await releases.current(req.app, req.env);
-      const any = (await releases.list(req.app, req.env, 1))[0];
-      if (!any) throw new NotFoundError(`${req.app} has never been deployed to ${req.env}`);
-      const content = await releases.content((current ?? any).id);
-      return createFromContent(
-        req.app,
-        req.env,
-        ReleaseKind.down,
-        content.spec,
-        (current ?? any).specDigest,
-        (current ?? any).specFile,
-        (current ?? any).configVersion,
-        {
-          author: req.author,
-          message: 'take the app down',
-          rollbackPolicy: 'none',
-        },
-      );
+      const last = current ?? (await releases.list(req.app, req.env, 1))[0];
+      if (!last) throw new NotFoundError(`${req.app} has never been deployed to ${req.env}`);
+      const content = await releases.content(last.id);
+      return createRevision({
+        app: req.app,
+        env: req.env,
+        kind: ReleaseKind.down,
+        spec: content.spec,
+        specDigest: last.specDigest,
+        file: last.specFile,
+        configVersion: last.configVersion,
+        author: req.author,
+        message: 'take the app down',
+        rollbackPolicy: 'none',
+      });
     },
 
     async wait(id, signal) {
@@ -566,7 +657,15 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         void (async () => {
           try {
             const content = await releases.content(cur.id);
-            const { states } = await render(content.spec, cur.specFile, cur.env, cur.configVersion, cur.revision);
+            const { states } = await render(
+              content.spec,
+              cur.specFile,
+              cur.env,
+              cur.configVersion,
+              cur.revision,
+              undefined,
+              content.rendered.restarts,
+            );
             const runtime = await deps.runtimeFor(cur.env);
             const signal = AbortSignal.any([ac.signal, closing.signal]);
             await runtime.applyRoutes(

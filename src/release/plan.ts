@@ -4,7 +4,7 @@
  */
 import type { Route } from '../runtime/runtime.js';
 import type { RenderedRelease, RenderedService } from './render.js';
-import { canonicalJSON } from './canonical.js';
+import { canonicalJSON } from '../canonical.js';
 
 export const PlanAction = {
   create: 'create',
@@ -72,6 +72,7 @@ export function flattenService(s: RenderedService): Map<string, unknown> {
   for (const p of ports) out.set(`ports.${p.name}`, `${p.port}/${p.protocol}`);
   if (command) out.set('command', command.join(' '));
   out.set('replicas', s.replicas);
+  if (s.restartedAt) out.set('restartedAt', s.restartedAt);
   out.set('dependsOn', s.dependsOn.join(', '));
   put('rollout', s.rollout);
   put('restart', s.restart);

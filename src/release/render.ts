@@ -11,7 +11,7 @@ import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
 import type { Route, ServiceAddress, ServiceState, Workload } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
-import { contentHash } from './canonical.js';
+import { contentHash } from '../canonical.js';
 import { discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 
@@ -32,6 +32,8 @@ export interface RenderInput {
   revision: number;
   /** Keyed digest of a secret value (SecretBox.digest): lets hashes change with a secret without revealing it. */
   digestSecret: (plain: string) => string;
+  /** Service → time of its last `berth restart`: part of the workload hash, so a restart replaces replicas. */
+  restarts?: Record<string, string>;
 }
 
 /** The stored, shown form of one service: secrets masked, with what each field was made from. */
@@ -47,6 +49,8 @@ export interface RenderedService {
   sources: Record<string, string[]>;
   /** Field path → keyed digest of its real value, for fields that contain a secret (shown masked). */
   secretDigests: Record<string, string>;
+  /** When `berth restart` last asked for fresh replicas (like Kubernetes' restartedAt annotation). */
+  restartedAt?: string;
 }
 
 /** The stored, shown form of a whole release. */
@@ -57,6 +61,8 @@ export interface RenderedRelease {
   levels: string[][];
   services: Record<string, RenderedService>;
   routes: Route[];
+  /** Service → last restart time; carried from revision to revision. */
+  restarts?: Record<string, string>;
 }
 
 export interface RenderResult {
@@ -118,6 +124,7 @@ export function renderRelease(input: RenderInput): RenderResult {
     service: r.service,
     stripPrefix: r.stripPrefix,
   }));
+  const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => s in spec.services));
   return {
     rendered: {
       app: spec.name,
@@ -126,6 +133,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       levels,
       services,
       routes,
+      ...(Object.keys(restarts).length ? { restarts } : {}),
     },
     states,
   };
@@ -188,7 +196,8 @@ function renderService(
   });
   const real: Workload = { ...view((f) => f.value), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
-  const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv }).slice(0, 12);
+  const restartedAt = input.restarts?.[name];
+  const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv, restartedAt }).slice(0, 12);
 
   const common = { replicas: svc.replicas, rollout: svc.rollout, restart: svc.restart };
   return {
@@ -199,6 +208,7 @@ function renderService(
       workload: masked,
       sources,
       secretDigests,
+      ...(restartedAt ? { restartedAt } : {}),
       ...common,
     },
     state: {

@@ -2,7 +2,7 @@
  * Loads berth.yaml: YAML with positions, the schema, and the cross-field checks, all collected into
  * one ValidationError whose problems carry file, line, column and field path.
  */
-import { createHash } from 'node:crypto';
+import { contentHash } from '../canonical.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
@@ -97,16 +97,9 @@ export function dottedPath(docPath: DocPath): string {
   return docPath.join('.');
 }
 
-/** JSON with sorted keys and no undefined values, so equal specs have equal digests. */
-function canonicalJSON(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJSON(x))).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJSON(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
+/** The digest of a normalised spec: equal specs, equal digests. */
+export function specDigest(spec: AppSpec): string {
+  return contentHash(spec);
 }
 
 /**
@@ -201,7 +194,7 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     file: path.resolve(file),
     dir,
     text,
-    digest: createHash('sha256').update(canonicalJSON(spec)).digest('hex'),
+    digest: specDigest(spec),
     positionOf: (p) => locate(p),
   };
 }

@@ -17,6 +17,8 @@ export const ReleaseKind = {
   rollback: 'rollback',
   autoRollback: 'auto-rollback',
   down: 'down',
+  scale: 'scale',
+  restart: 'restart',
 } as const;
 export type ReleaseKind = (typeof ReleaseKind)[keyof typeof ReleaseKind];
 

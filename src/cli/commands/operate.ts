@@ -1,0 +1,78 @@
+/** `berth scale APP/SERVICE N` and `berth restart APP[/SERVICE]`: operate a running app. */
+import type { Command } from 'commander';
+import { contextOf } from '../context.js';
+import { followRelease } from '../progress.js';
+import { printJSON } from '../output.js';
+import type { Release } from '../../release/releases.js';
+import { ValidationError } from '../../errors.js';
+
+const base = (app: string, env: string): string =>
+  `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
+
+function target(t: string, needService: boolean): { app: string; service?: string } {
+  const [app, service, extra] = t.split('/');
+  if (!app || extra !== undefined || (needService && !service)) {
+    throw new ValidationError('invalid target', [
+      {
+        file: 'command line',
+        path: 'target',
+        message: `"${t}" is not ${needService ? 'APP/SERVICE' : 'APP or APP/SERVICE'}`,
+      },
+    ]);
+  }
+  return service ? { app, service } : { app };
+}
+
+async function follow(cmd: Command, release: Release, detach?: boolean): Promise<void> {
+  const ctx = contextOf(cmd);
+  if (detach)
+    return ctx.output === 'json'
+      ? printJSON(release)
+      : void process.stdout.write(`revision ${release.revision} created (${release.message})\n`);
+  const final = await followRelease(await ctx.client(), release, { quiet: ctx.output === 'json' });
+  if (ctx.output === 'json') printJSON(final);
+  if (final.status !== 'succeeded') process.exitCode = 1;
+}
+
+export function registerOperate(program: Command): void {
+  program
+    .command('scale <target> <replicas>')
+    .description(
+      'set the replica count of a running service (APP/SERVICE); a new revision, until the next deploy applies berth.yaml again',
+    )
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .option('-d, --detach', 'do not follow the rollout')
+    .action(async (t: string, n: string, o: { env: string; detach?: boolean }, cmd: Command) => {
+      const { app, service } = target(t, true);
+      const replicas = Number(n);
+      if (!Number.isInteger(replicas) || replicas < 0)
+        throw new ValidationError('invalid replica count', [
+          { file: 'command line', path: 'replicas', message: `"${n}" is not a whole number ≥ 0` },
+        ]);
+      const ctx = contextOf(cmd);
+      const release = await (
+        await ctx.client()
+      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/scale`, {
+        replicas,
+        author: ctx.author,
+      });
+      await follow(cmd, release, o.detach);
+    });
+
+  program
+    .command('restart <target>')
+    .description(
+      'rolling restart of a service (APP/SERVICE) or of every service (APP): new replicas replace the old ones, no downtime',
+    )
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .option('-d, --detach', 'do not follow the rollout')
+    .action(async (t: string, o: { env: string; detach?: boolean }, cmd: Command) => {
+      const { app, service } = target(t, false);
+      const ctx = contextOf(cmd);
+      const path = service
+        ? `${base(app, o.env)}/services/${encodeURIComponent(service)}/restart`
+        : `${base(app, o.env)}/restart`;
+      const release = await (await ctx.client()).post<Release>(path, { author: ctx.author });
+      await follow(cmd, release, o.detach);
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * The seam between Berth's release model and Kubernetes objects: what the manifest renderer takes
+ * and returns. `renderManifests` (manifests/render.ts) is a pure function of this input; the
+ * Kubernetes runtime applies its output, `berth render` prints it, the Helm export templates it.
+ */
+import type { Route, ServiceState } from '../../runtime.js';
+
+/** A Kubernetes object as sent to the API server (apiVersion, kind, metadata.name at least). */
+export interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export interface ManifestOptions {
+  namespace: string;
+  /** Kubernetes minor version the objects target, e.g. "1.30" (default). */
+  kubernetesVersion?: string;
+  /** Ingress class for routes; no class annotation/field when omitted. */
+  ingressClassName?: string;
+  /** Host for routes without one (Ingress rules need a host or match all). */
+  defaultHost?: string;
+  /** How secret values appear: real (apply), masked (shown to people). */
+  secrets: 'real' | 'masked';
+  /** Seconds a pod sleeps in preStop so endpoints drain before SIGTERM (capped at half the grace period). Default 5. */
+  preStopSeconds?: number;
+}
+
+/** How a service runs on a cluster, from berth.yaml (`kind`, `schedule`, `stateful`, `placement`, `autoscale`). */
+export interface ServiceShape {
+  kind: 'service' | 'job' | 'cronjob';
+  /** Cron schedule of a `cronjob`. */
+  schedule?: string;
+  /** StatefulSet + headless Service instead of a Deployment. */
+  stateful: boolean;
+  /** `perNode`: one replica on every node (DaemonSet). */
+  placement: 'replicated' | 'perNode';
+  autoscale?: AutoscaleShape;
+}
+
+/** HorizontalPodAutoscaler parameters. */
+export interface AutoscaleShape {
+  min: number;
+  max: number;
+  /** Target average CPU utilisation, percent of the request. */
+  cpuPercent?: number;
+  /** Target requests per second per pod (a Pods metric `http_requests_per_second` from a metrics adapter). */
+  requestsPerSecond?: number;
+}
+
+export interface ManifestInput {
+  app: string;
+  env: string;
+  revision: number;
+  configVersion: number;
+  /** Desired state per service, as the release engine renders it (src/release/render.ts). */
+  services: Record<string, ServiceState>;
+  routes: Route[];
+  options: ManifestOptions;
+  /** Per service; a service without one is a replicated long-running `service`. Fill with `shapesOf(spec)`. */
+  shapes?: Record<string, ServiceShape>;
+  /**
+   * Per service: field path (`env.KEY`, `files.<path>`, `image`) → keyed digest of a secret-derived value,
+   * i.e. `RenderedService.secretDigests`. Marks which env values go to the Secret, and feeds the
+   * config checksum without revealing the secret.
+   */
+  secretDigests?: Record<string, Record<string, string>>;
+}
+
+/** Labels every object of an app carries; pruning selects by `app.kubernetes.io/part-of` + managed-by. */
+export const LABEL = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  partOf: 'app.kubernetes.io/part-of',
+  component: 'app.kubernetes.io/component',
+  managedBy: 'app.kubernetes.io/managed-by',
+  version: 'app.kubernetes.io/version',
+  env: 'berth.dev/env',
+} as const;
+
+export const ANNOTATION = {
+  revision: 'berth.dev/revision',
+  configVersion: 'berth.dev/config-version',
+  hash: 'berth.dev/hash',
+  /** On the pod template: changes with config files/values so a config change rolls the pods. */
+  configChecksum: 'berth.dev/config-checksum',
+} as const;
+
+/** Renders the objects of one app in one environment (pure: same input, same output, sorted). */
+export type RenderManifests = (input: ManifestInput) => KubernetesObject[];
