@@ -5,32 +5,7 @@ import { contextOf, type CliContext } from '../context.js';
 import { age, dim, printJSON, printTable } from '../output.js';
 import { appFromCwd } from '../specInput.js';
 import { ValidationError, type Problem } from '../../errors.js';
-
-interface ConfigView {
-  version: number;
-  author?: string;
-  message?: string | null;
-  createdAt?: string;
-  values: Record<string, { value: string; secret: boolean }>;
-  files: Record<string, { content: string; secret: boolean }>;
-}
-
-interface VersionInfo {
-  version: number;
-  author: string;
-  message: string | null;
-  createdAt: string;
-  summary?: { added: string[]; changed: string[]; removed: string[] };
-}
-
-interface DiffEntry {
-  kind: 'value' | 'file';
-  key: string;
-  change: 'added' | 'removed' | 'changed';
-  from?: string;
-  to?: string;
-  secret: boolean;
-}
+import type { ConfigDiffEntry as DiffEntry, ConfigVersionInfo as VersionInfo, ConfigView } from '../../config/configSets.js';
 
 interface Target {
   app?: string;
