@@ -12,6 +12,7 @@ import { registerConfig } from './commands/config.js';
 import { registerEnv } from './commands/env.js';
 import { registerUp } from './commands/up.js';
 import { registerOperate } from './commands/operate.js';
+import { registerImport } from './commands/import.js';
 
 const program = new Command('berth')
   .version(version)
@@ -36,6 +37,7 @@ registerConfig(program);
 registerEnv(program);
 registerValidate(program);
 registerServer(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

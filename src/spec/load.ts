@@ -3,10 +3,10 @@
  * one ValidationError whose problems carry file, line, column and field path.
  */
 import { contentHash } from '../canonical.js';
+import { yamlLocator } from '../yamlPositions.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { crossFindings } from './checks.js';
@@ -34,63 +34,6 @@ export interface LoadedSpec {
 
 /** The file name looked for when a directory is given. */
 export const SPEC_FILE_NAME = 'berth.yaml';
-
-type Locate = (path: DocPath, at?: 'key' | 'value') => { line: number; column: number } | undefined;
-
-function keyText(node: unknown): string | undefined {
-  return isScalar(node) && typeof node.value !== 'symbol' ? String(node.value) : undefined;
-}
-
-/** With `merge: true` the `<<` key's value is a symbol. */
-function isMergeKey(node: unknown): boolean {
-  return isScalar(node) && (typeof node.value === 'symbol' || node.value === '<<');
-}
-
-/** Finds the pair for `key` in a map, following `<<` merge keys like the YAML loader does. */
-function findPair(doc: Document, map: unknown, key: string, depth = 0): Pair | undefined {
-  if (!isMap(map) || depth > 10) return undefined;
-  const own = map.items.find((p) => keyText(p.key) === key);
-  if (own) return own as Pair;
-  for (const p of map.items) {
-    if (!isMergeKey(p.key)) continue;
-    const sources = isSeq(p.value) ? p.value.items : [p.value];
-    for (const s of sources) {
-      const found = findPair(doc, isAlias(s) ? s.resolve(doc) : s, key, depth + 1);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function locator(doc: Document, lines: LineCounter): Locate {
-  return (docPath, at = 'value') => {
-    let node: unknown = doc.contents;
-    let key: unknown;
-    let matched = 0;
-    for (const seg of docPath) {
-      if (isAlias(node)) node = node.resolve(doc);
-      const pair = isMap(node) ? findPair(doc, node, String(seg)) : undefined;
-      const item = isSeq(node) && typeof seg === 'number' ? node.items[seg] : undefined;
-      if (pair) {
-        key = pair.key;
-        node = pair.value ?? pair.key;
-      } else if (item) {
-        key = undefined;
-        node = item;
-      } else break;
-      matched++;
-    }
-    // A block map or list starts at its first entry, and `web:` with nothing after it has an empty
-    // value at the end of the line: the key is where people look.
-    const emptyValue = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
-    const preferKey = at === 'key' || isMap(node) || isSeq(node) || emptyValue;
-    const target = (preferKey && matched === docPath.length && key ? key : node) as Node | null;
-    const offset = target?.range?.[0];
-    if (offset === undefined) return undefined;
-    const { line, col } = lines.linePos(offset);
-    return { line, column: col };
-  };
-}
 
 /** Dotted form of a document path: `services.orders.replicas`, `routes.0.service`. */
 export function dottedPath(docPath: DocPath): string {
@@ -130,7 +73,7 @@ function byPosition(a: Problem, b: Problem): number {
 export function parseSpec(text: string, file: string): LoadedSpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
-  const locate = locator(doc, lines);
+  const locate = yamlLocator(doc, lines);
   const label = file;
   function fail(problems: Problem[]): never {
     const n = problems.length;

@@ -1,0 +1,90 @@
+/**
+ * What every per-key mapper gets: the compose service being mapped, the berth.yaml service being
+ * built (in berth.yaml's input form, written out as is), the report, the variables, and the paths
+ * it needs to read files next to the compose file.
+ */
+import type { Problem } from '../errors.js';
+import type { Lookup } from './composeInterpolate.js';
+import type { ComposeFile, ComposeService } from './composeSchema.js';
+import type { Report } from './report.js';
+import type { Variables } from './variables.js';
+
+/** A probe in berth.yaml's input form. */
+export interface ProbeOut {
+  http?: { path: string; port?: number };
+  exec?: { command: string[] };
+  initialDelay?: string;
+  period?: string;
+  timeout?: string;
+  failureThreshold?: number;
+}
+
+/** A berth.yaml service in its input form, as the import writes it. */
+export interface ServiceOut {
+  command?: string[];
+  cwd?: string;
+  image?: string;
+  env: Record<string, string>;
+  ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' }[];
+  files: { path: string; content: string }[];
+  replicas?: number;
+  dependsOn: string[];
+  health: { readiness?: ProbeOut; liveness?: ProbeOut };
+  resources: {
+    requests?: { cpu?: string; memory?: string | number };
+    limits?: { cpu?: string; memory?: string | number };
+  };
+  terminationGracePeriod?: string;
+  rollout?: { maxSurge?: number | string; maxUnavailable?: number | string };
+  restart?: { initialBackoff?: string; resetAfter?: string };
+}
+
+/** Options of an import that mappers read. */
+export interface ImportOptions {
+  /** Also add liveness probes from healthchecks (compose itself never restarts unhealthy containers). */
+  liveness: boolean;
+}
+
+/** Shared by every mapper of one import. */
+export interface ImportContext {
+  app: string;
+  file: string;
+  compose: ComposeFile;
+  /** Folder of the compose file: its relative paths start here. */
+  composeDir: string;
+  /** Folder the berth.yaml is written to: `cwd` values are relative to it. */
+  outDir: string;
+  /** compose service name → berth service name. */
+  names: Map<string, string>;
+  report: Report;
+  variables: Variables;
+  /** The environment compose interpolates from (environment over .env). */
+  lookup: Lookup;
+  /** Dotted compose path → variables its value was interpolated from. */
+  uses: Map<string, string[]>;
+  /** Errors found while mapping (a missing env_file, an unreadable config file): the import fails. */
+  problems: Problem[];
+  options: ImportOptions;
+  readText(path: string): Promise<string | undefined>;
+}
+
+/** One service being mapped. */
+export interface ServiceContext extends ImportContext {
+  composeName: string;
+  name: string;
+  svc: ComposeService;
+  /** `['services', composeName]` */
+  path: (string | number)[];
+  out: ServiceOut;
+}
+
+/** Adds an import error at a compose path. */
+export function problemAt(ctx: ImportContext, path: (string | number)[], message: string, file = ctx.file): void {
+  const pos = file === ctx.file ? ctx.report.locateOf(path) : undefined;
+  ctx.problems.push({ file, ...(pos ? { line: pos.line, column: pos.column } : {}), path: path.join('.'), message });
+}
+
+/** A literal for a berth.yaml template field (command, cwd, image, env, file content): `$` becomes `$$`. */
+export function literal(text: string): string {
+  return text.replaceAll('$', () => '$$');
+}
