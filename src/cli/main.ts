@@ -11,8 +11,10 @@ import { registerLogs } from './commands/logs.js';
 import { registerConfig } from './commands/config.js';
 import { registerEnv } from './commands/env.js';
 import { registerUp } from './commands/up.js';
-import { registerOperate } from './commands/operate.js';
 import { registerImport } from './commands/import.js';
+import { registerOperate } from './commands/operate.js';
+import { registerRender } from './commands/render.js';
+import { registerExport } from './commands/export.js';
 
 const program = new Command('berth')
   .version(version)
@@ -23,7 +25,7 @@ const program = new Command('berth')
     'control plane URL (BERTH_SERVER; default from the data directory, then http://127.0.0.1:7420)',
   )
   .option('--token <token>', 'API token (BERTH_TOKEN; default <home>/token)')
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
   .showHelpAfterError()
   .showSuggestionAfterError();
 
@@ -36,8 +38,10 @@ registerLogs(program);
 registerConfig(program);
 registerEnv(program);
 registerValidate(program);
-registerServer(program);
+registerRender(program);
+registerExport(program);
 registerImport(program);
+registerServer(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -19,6 +19,7 @@ import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { logRoutes } from './routes/logs.js';
 import { systemRoutes } from './routes/system.js';
+import { renderRoutes } from './routes/render.js';
 import { operateRoutes } from './routes/operate.js';
 
 const PUBLIC = new Set(['/healthz']);
@@ -86,6 +87,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   configRoutes(typed, ctx);
   environmentRoutes(typed, ctx);
   logRoutes(typed, ctx);
+  renderRoutes(typed, ctx);
   operateRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

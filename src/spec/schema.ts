@@ -343,6 +343,35 @@ const restart = z
   })
   .describe('Restart backoff of crashed replicas.');
 
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+
+const autoscale = z
+  .strictObject({
+    min: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1).describe('Fewest replicas. Default 1.'),
+    max: z.number().int('must be a whole number').min(1, 'must be at least 1').describe('Most replicas.'),
+    cpu: z
+      .union([
+        z.number().int('must be a whole number').min(1, 'must be between 1 and 1000').max(1000, 'must be between 1 and 1000'),
+        z.string().regex(PERCENT, 'must be a percentage like `70%`'),
+      ])
+      .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1))))
+      .optional()
+      .describe('Target average CPU use, percent of the cpu request (`70%` or `70`).'),
+    requestsPerSecond: z
+      .number()
+      .positive('must be above 0')
+      .optional()
+      .describe('Target requests per second per replica (needs a metrics adapter serving `http_requests_per_second`).'),
+  })
+  .check((ctx) => {
+    const a = ctx.value;
+    if (typeof a.min === 'number' && typeof a.max === 'number' && a.min > a.max)
+      ctx.issues.push({ code: 'custom', message: `\`min\` (${a.min}) is above \`max\` (${a.max})`, input: a, path: ['min'] });
+    if (a.cpu === undefined && a.requestsPerSecond === undefined)
+      ctx.issues.push({ code: 'custom', message: 'autoscale needs a target: `cpu` and/or `requestsPerSecond`', input: a, path: [] });
+  })
+  .describe('Horizontal autoscaling on clusters (a HorizontalPodAutoscaler): replicas between `min` and `max`.');
+
 /** One service. New fields (strategy, autoscale, ...) are added to this object and to its transform. */
 export const serviceSchema = z
   .strictObject({
@@ -387,10 +416,45 @@ export const serviceSchema = z
       .describe('On stop: SIGTERM, then this long, then SIGKILL. Default `30s`.'),
     rollout,
     restart,
+    kind: z
+      .enum(['service', 'job', 'cronjob'])
+      .optional()
+      .describe('`service` (runs continuously; the default), `job` (runs to completion once per change) or `cronjob` (runs on `schedule`).'),
+    schedule: z
+      .string()
+      .regex(CRON, 'must be a cron schedule such as `*/5 * * * *` or `@hourly`')
+      .optional()
+      .describe('Cron schedule of a `kind: cronjob` service, e.g. `0 3 * * *`.'),
+    stateful: z
+      .boolean()
+      .optional()
+      .describe('On clusters: a StatefulSet with stable pod names (and a headless Service) instead of a Deployment. Default false.'),
+    placement: z
+      .enum(['replicated', 'perNode'])
+      .optional()
+      .describe('`replicated` (`replicas` copies; the default) or `perNode` (one replica on every node: a DaemonSet).'),
+    autoscale: autoscale.optional(),
   })
   .refine((s) => s.command !== undefined || s.image !== undefined, {
     message: 'a service needs `command` (one machine) or `image` (clusters), or both',
     when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  })
+  .check((ctx) => {
+    const s = ctx.value as Partial<Record<string, unknown>>;
+    if (typeof s !== 'object' || s === null) return;
+    const issue = (message: string, path: string) =>
+      ctx.issues.push({ code: 'custom', message, input: s, path: [path] });
+    if (s.kind === 'cronjob' && s.schedule === undefined) issue('a `kind: cronjob` service needs `schedule`', 'kind');
+    if (s.schedule !== undefined && s.kind !== 'cronjob') issue('`schedule` is only for `kind: cronjob`', 'schedule');
+    if (s.kind === 'job' || s.kind === 'cronjob') {
+      if (s.autoscale !== undefined) issue('only `kind: service` can `autoscale`', 'autoscale');
+      if (s.stateful === true) issue('only `kind: service` can be `stateful`', 'stateful');
+      if (s.placement === 'perNode') issue('only `kind: service` can have `placement: perNode`', 'placement');
+    }
+    if (s.placement === 'perNode') {
+      if (s.autoscale !== undefined) issue('a `perNode` service runs one replica per node: it cannot `autoscale`', 'autoscale');
+      if (s.stateful === true) issue('a `perNode` service cannot be `stateful`', 'stateful');
+    }
   })
   .transform(({ terminationGracePeriod, ...s }) => ({ ...s, terminationGracePeriodMs: terminationGracePeriod }))
   .describe('A service: how to run it, its ports, environment, files, health checks and dependencies.');

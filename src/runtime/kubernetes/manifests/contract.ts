@@ -3,7 +3,7 @@
  * and returns. `renderManifests` (manifests/render.ts) is a pure function of this input; the
  * Kubernetes runtime applies its output, `berth render` prints it, the Helm export templates it.
  */
-import type { Route, ServiceState } from '../../runtime.js';
+import type { Route, ServiceAddress, ServiceState } from '../../runtime.js';
 
 /** A Kubernetes object as sent to the API server (apiVersion, kind, metadata.name at least). */
 export interface KubernetesObject {
@@ -72,6 +72,12 @@ export interface ManifestInput {
    * config checksum without revealing the secret.
    */
   secretDigests?: Record<string, Record<string, string>>;
+  /**
+   * The addresses the services' discovery variables were rendered from (`kubernetesAddresses`). When
+   * given, `<SERVICE>_HOST/_PORT/_URL` go into one shared ConfigMap `<app>-discovery` (envFrom)
+   * instead of being repeated in every service's ConfigMap: O(services) instead of O(services²).
+   */
+  addresses?: Record<string, ServiceAddress>;
 }
 
 /** Labels every object of an app carries; pruning selects by `app.kubernetes.io/part-of` + managed-by. */

@@ -1,0 +1,151 @@
+// Render speed: a generated app of 200 services (config files, secrets, probes, resources,
+// autoscaling, stateful and per-node services, jobs, routes). Measured as whole processes, on the
+// same machine in the same run, interleaved:
+//   - `berth render -o yaml` against a running control plane (CLI start to exit), both with a
+//     berth.yaml the control plane rendered before (its render cache) and with a changed one,
+//   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
+//   - `helm template` of the chart `berth export --format helm` wrote for the same app.
+// Each is run RUNS times; the median is reported with the ratio helm / berth.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist/cli/main.js');
+const SERVICES = Number(process.env.SERVICES ?? 200);
+const RUNS = Number(process.env.RUNS ?? 10);
+const { helmBinary } = await import(join(root, 'dist/export/helm/helmBinary.js'));
+const helm = await helmBinary();
+
+const app = mkdtempSync(join(tmpdir(), 'berth-bench-render-'));
+const home = mkdtempSync(join(tmpdir(), 'berth-bench-home-'));
+const lines = [
+  'name: big',
+  'variables:',
+  '  LOG_LEVEL: info',
+  '  REGION: eu-west',
+  '  TAG: "2.3.1"',
+  '  DB_PASSWORD: { secret: true, default: bench-only }',
+  'services:',
+];
+for (let i = 0; i < SERVICES; i++) {
+  const name = `svc-${String(i).padStart(3, '0')}`;
+  const next = `svc-${String((i + 1) % SERVICES).padStart(3, '0')}`;
+  lines.push(`  ${name}:`, `    image: registry.example/big/${name}:\${TAG}`);
+  if (i % 50 === 7) lines.push('    kind: job');
+  else {
+    lines.push(`    ports: [8080]`, `    replicas: ${1 + (i % 3)}`);
+    lines.push(
+      '    health:',
+      '      readiness: { http: { path: /healthz }, period: 2s }',
+      '      liveness: { tcp: {} }',
+    );
+    if (i % 20 === 3) lines.push('    stateful: true');
+    else if (i % 40 === 9) lines.push('    placement: perNode');
+    else if (i % 10 === 5) lines.push('    autoscale: { min: 2, max: 8, cpu: 70% }');
+  }
+  lines.push('    resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { memory: 512Mi } }');
+  lines.push(
+    '    env:',
+    '      LOG_LEVEL: ${LOG_LEVEL}',
+    `      UPSTREAM: "\${${next.toUpperCase().replaceAll('-', '_')}_URL:-none}/api"`,
+  );
+  if (i % 4 === 0) lines.push('      DB_URL: postgres://app:${DB_PASSWORD}@db:5432/big');
+  lines.push('    files:', `      - { path: app.conf, content: "region=\${REGION}\\nname=${name}\\n" }`);
+}
+lines.push('routes:');
+for (let i = 0; i < 10; i++) lines.push(`  - { path: /s${i}, service: svc-${String(i * 10).padStart(3, '0')} }`);
+writeFileSync(join(app, 'berth.yaml'), `${lines.join('\n')}\n`);
+if (process.env.SPEC_ONLY) {
+  console.log(join(app, 'berth.yaml'));
+  process.exit(0);
+}
+
+const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
+const server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+for (let i = 0; i < 200 && !existsSync(join(home, 'server.json')); i++) await sleep(50);
+const { url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
+const token = readFileSync(join(home, 'token'), 'utf8').trim();
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const time = (cmd, args) => {
+  const t0 = performance.now();
+  const out = execFileSync(cmd, args, { env, maxBuffer: 512 * 1024 * 1024 });
+  return { ms: performance.now() - t0, bytes: out.length, text: out.toString() };
+};
+const docs = (text) => text.split(/^---$/m).filter((d) => /\bkind:/.test(d)).length;
+
+const chart = join(app, 'chart');
+mkdirSync(chart);
+try {
+  execFileSync(process.execPath, [cli, 'export', chart, '--format', 'helm', '-f', app], { env, stdio: 'ignore' });
+  const specText = readFileSync(join(app, 'berth.yaml'), 'utf8');
+  let fresh = 0;
+  const commands = {
+    // A changed berth.yaml each run (a comment): the control plane renders from scratch.
+    berthCold: [
+      process.execPath,
+      [cli, 'render', app, '-o', 'yaml'],
+      () => writeFileSync(join(app, 'berth.yaml'), `${specText}# run ${fresh++}\n`),
+    ],
+    // The same berth.yaml again: the control plane answers from its render cache.
+    berth: [
+      process.execPath,
+      [cli, 'render', app, '-o', 'yaml'],
+      () => writeFileSync(join(app, 'berth.yaml'), specText),
+    ],
+    berthOffline: [process.execPath, [cli, 'render', app, '--offline', '-o', 'yaml']],
+    helm: [helm, ['template', 'big', chart, '--namespace', 'local', '--set', 'secrets.DB_PASSWORD=bench-only']],
+  };
+  // Warm-up (file cache, the server's first render), and the object counts.
+  const objects = {};
+  for (const [k, [cmd, args, before]] of Object.entries(commands)) {
+    before?.();
+    objects[k] = docs(time(cmd, args).text);
+  }
+  const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let r = 0; r < RUNS; r++)
+    for (const [k, [cmd, args, before]] of Object.entries(commands)) {
+      before?.();
+      if (k === 'berth') time(cmd, args); // the cached render of this exact file
+      samples[k].push(time(cmd, args).ms);
+    }
+  const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v))]));
+  const result = {
+    services: SERVICES,
+    runs: RUNS,
+    objects,
+    medianMs: med,
+    helmOverBerth: +(med.helm / med.berth).toFixed(1),
+    helmOverBerthCold: +(med.helm / med.berthCold).toFixed(1),
+    helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
+    samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/render.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`render of ${SERVICES} services (${objects.berth} objects), median of ${RUNS} whole-process runs:`);
+  console.log(`  berth render (control plane, cached render)  ${med.berth} ms`);
+  console.log(`  berth render (control plane, fresh render)   ${med.berthCold} ms`);
+  console.log(`  berth render --offline        ${med.berthOffline} ms`);
+  console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
+  console.log(
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (fresh), ${result.helmOverBerthOffline}x (offline)`,
+  );
+} finally {
+  await fetch(`${url}/api/v1/shutdown`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{"stopGateway":true}',
+  }).catch(() => {});
+  await sleep(1000);
+  server.kill('SIGKILL');
+  if (!process.env.KEEP) rmSync(app, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+}

@@ -1,0 +1,112 @@
+/**
+ * A release rendered for Kubernetes: the spec and config set rendered with the cluster's service
+ * addresses (`<svc>.<namespace>.svc.cluster.local`), then turned into the manifest renderer's input.
+ * Used by `berth render`, the Helm export and the benchmark; the Kubernetes runtime builds the same
+ * input per service.
+ */
+import type { AppSpec } from '../spec/schema.js';
+import type { LoadedSpec } from '../spec/load.js';
+import type { ResolvedConfig, ConfigSets } from '../config/configSets.js';
+import type { Environments } from '../environment/environments.js';
+import type { Releases } from './releases.js';
+import { ValidationError } from '../errors.js';
+import { renderRelease, type RenderResult } from './render.js';
+import type { ManifestInput, ManifestOptions } from '../runtime/kubernetes/manifests/contract.js';
+import { kubernetesAddresses } from '../runtime/kubernetes/manifests/addresses.js';
+import { shapesOf } from '../runtime/kubernetes/manifests/shapes.js';
+
+export interface KubernetesReleaseInput {
+  loaded: Pick<LoadedSpec, 'spec' | 'file' | 'positionOf'>;
+  environment: { name: string; defaults: Record<string, string> };
+  config: ResolvedConfig;
+  revision: number;
+  digestSecret: (plain: string) => string;
+  options: ManifestOptions;
+}
+
+/** Renders the release with Kubernetes addresses and builds the manifest input (pure). */
+export function kubernetesRelease(input: KubernetesReleaseInput): { manifest: ManifestInput; result: RenderResult } {
+  const { spec } = input.loaded;
+  const addresses = kubernetesAddresses(spec.name, input.options.namespace, spec);
+  const result = renderRelease({
+    spec,
+    file: input.loaded.file,
+    ...(input.loaded.positionOf ? { positionOf: input.loaded.positionOf } : {}),
+    environment: input.environment,
+    config: input.config,
+    addresses,
+    revision: input.revision,
+    digestSecret: input.digestSecret,
+  });
+  return { manifest: { ...manifestInputOf(spec, result, input.revision, input.options), addresses }, result };
+}
+
+/** The manifest input of a rendered release (what the engine or runtime passes to `renderManifests`). */
+export function manifestInputOf(
+  spec: Pick<AppSpec, 'name' | 'services'>,
+  result: RenderResult,
+  revision: number,
+  options: ManifestOptions,
+): ManifestInput {
+  return {
+    app: spec.name,
+    env: result.rendered.env,
+    revision,
+    configVersion: result.rendered.configVersion,
+    services: result.states,
+    routes: result.rendered.routes,
+    options,
+    shapes: shapesOf(spec),
+    secretDigests: Object.fromEntries(
+      Object.entries(result.rendered.services).map(([name, s]) => [name, s.secretDigests]),
+    ),
+  };
+}
+
+export interface KubernetesRenderRequest {
+  loaded: Pick<LoadedSpec, 'spec' | 'file' | 'positionOf'>;
+  env: string;
+  /** For an environment that does not target Kubernetes; default: the environment's name. */
+  namespace?: string;
+  kubernetesVersion?: string;
+  ingressClassName?: string;
+  configVersion?: number;
+  secrets: ManifestOptions['secrets'];
+}
+
+/** Loads the environment and config set, picks the namespace, and builds the manifest input. */
+export async function prepareKubernetesRender(
+  deps: { environments: Environments; configSets: ConfigSets; releases: Releases; digestSecret: (s: string) => string },
+  req: KubernetesRenderRequest,
+): Promise<{ manifest: ManifestInput; result: RenderResult }> {
+  const { spec } = req.loaded;
+  const environment = await deps.environments.get(req.env);
+  let namespace = req.namespace ?? req.env;
+  if (environment.target.kind === 'kubernetes') {
+    if (req.namespace !== undefined && req.namespace !== environment.target.namespace)
+      throw new ValidationError(`environment ${req.env} deploys to namespace ${environment.target.namespace}`, [
+        {
+          file: 'request body',
+          path: 'namespace',
+          message: `environment ${req.env} targets namespace ${environment.target.namespace}`,
+        },
+      ]);
+    namespace = environment.target.namespace;
+  }
+  const version = req.configVersion ?? (await deps.configSets.current(spec.name, req.env)).version;
+  const config = await deps.configSets.resolve(spec.name, req.env, version);
+  const latest = (await deps.releases.list(spec.name, req.env, 1))[0];
+  return kubernetesRelease({
+    loaded: req.loaded,
+    environment: { name: req.env, defaults: environment.defaults },
+    config,
+    revision: (latest?.revision ?? 0) + 1,
+    digestSecret: deps.digestSecret,
+    options: {
+      namespace,
+      secrets: req.secrets,
+      ...(req.kubernetesVersion ? { kubernetesVersion: req.kubernetesVersion } : {}),
+      ...(req.ingressClassName ? { ingressClassName: req.ingressClassName } : {}),
+    },
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Kubernetes events about one workload during its rollout (ScalingReplicaSet, SuccessfulCreate,
+ * and the Warning events of its pods: image pull back-off, failed probes...) forwarded as progress.
+ * Best effort: a rollout never fails because its events could not be watched.
+ */
+import type { RuntimeEvent } from '../runtime.js';
+import type { KubeClients } from './client.js';
+
+interface EventObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  firstTimestamp?: string;
+  involvedObject?: { kind?: string; name?: string };
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether an event is about the workload, its ReplicaSets or its pods (by the controllers' naming). */
+export function isAbout(workload: { kind: string; metadata: { name: string } }, e: EventObject): boolean {
+  const io = e.involvedObject ?? {};
+  const name = workload.metadata.name;
+  const n = escape(name);
+  if (io.kind === workload.kind) return io.name === name;
+  if (io.kind === 'ReplicaSet') return new RegExp(`^${n}-[a-z0-9]{5,10}$`).test(io.name ?? '');
+  if (io.kind !== 'Pod') return false;
+  const pod =
+    workload.kind === 'StatefulSet'
+      ? `^${n}-\\d+$`
+      : workload.kind === 'Deployment'
+        ? `^${n}-[a-z0-9]{5,10}-[a-z0-9]{5}$`
+        : `^${n}-[a-z0-9]{5}$`;
+  return new RegExp(pod).test(io.name ?? '');
+}
+
+/**
+ * Watches the namespace's events from now on, in the background (the rollout never waits for the
+ * watch itself). `ready` resolves once the starting resource version is known, so a watch started
+ * before an apply sees every event the apply causes. `stop` ends the watch.
+ */
+export function watchWorkloadEvents(
+  clients: KubeClients,
+  namespace: string,
+  workloads: { kind: string; metadata: { name: string } }[],
+  opts: { service: string; onEvent: (e: RuntimeEvent) => void; now: () => number },
+): { ready: Promise<void>; stop: () => void } {
+  let controller: AbortController | undefined;
+  let stopped = false;
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  void (async () => {
+    const list = await clients.core.listNamespacedEvent({ namespace, limit: 1 });
+    markReady();
+    controller = await clients.watch.watch(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      { resourceVersion: list.metadata?.resourceVersion },
+      (type: string, e: EventObject) => {
+        if (stopped || type !== 'ADDED' || !workloads.some((w) => isAbout(w, e))) return;
+        const time = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
+        opts.onEvent({
+          time: time ? new Date(time).toISOString() : new Date(opts.now()).toISOString(),
+          service: opts.service,
+          ...(e.involvedObject?.kind === 'Pod' && e.involvedObject.name ? { replica: e.involvedObject.name } : {}),
+          type: e.type === 'Warning' ? 'Warning' : 'Normal',
+          reason: e.reason ?? 'Event',
+          message: e.message ?? '',
+        });
+      },
+      () => undefined,
+    );
+    if (stopped) controller.abort();
+  })().catch(() => {
+    // Events are progress decoration (and may live in another etcd); the rollout watch decides.
+    markReady();
+  });
+  return {
+    ready,
+    stop: () => {
+      stopped = true;
+      markReady();
+      controller?.abort();
+    },
+  };
+}

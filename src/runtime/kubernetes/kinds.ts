@@ -1,0 +1,89 @@
+/** The kinds Berth applies, in apply order, and the label selectors that find an app's objects. */
+import { LABEL, type KubernetesObject } from './manifests/contract.js';
+
+/** A kind Berth renders and manages. */
+export interface ManagedKind {
+  apiVersion: string;
+  kind: string;
+  /** Resource name in API paths. */
+  plural: string;
+  /** Has a rollout to watch. */
+  workload: boolean;
+}
+
+/**
+ * Every kind Berth may render, in the order objects are applied: what pods mount (config, secrets)
+ * and address (services) exists before the workloads that use them; HPA and Ingress come last.
+ */
+export const MANAGED_KINDS: readonly ManagedKind[] = [
+  { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', workload: false },
+  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', workload: false },
+  { apiVersion: 'v1', kind: 'Service', plural: 'services', workload: false },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', workload: false },
+  { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', workload: true },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', workload: true },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', workload: true },
+  { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', workload: true },
+  { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', workload: false },
+  {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    workload: false,
+  },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', workload: false },
+];
+
+/** The workload kinds (whose rollout converge watches). */
+export const WORKLOAD_KINDS = MANAGED_KINDS.filter((k) => k.workload);
+
+/** The collection path of a kind in a namespace, e.g. `/apis/apps/v1/namespaces/prod/deployments`. */
+export function collectionPath(k: { apiVersion: string; plural: string }, namespace: string): string {
+  const root = k.apiVersion.includes('/') ? 'apis' : 'api';
+  return `/${root}/${k.apiVersion}/namespaces/${encodeURIComponent(namespace)}/${k.plural}`;
+}
+
+/** The managed kind of an object, if it is one. */
+export function kindOf(o: { apiVersion: string; kind: string }): ManagedKind | undefined {
+  return MANAGED_KINDS.find((k) => k.kind === o.kind && k.apiVersion === o.apiVersion);
+}
+
+/** Position of an object's kind in apply order (unknown kinds go just before workloads). */
+export function applyOrder(o: KubernetesObject): number {
+  const i = MANAGED_KINDS.findIndex((k) => k.kind === o.kind && k.apiVersion === o.apiVersion);
+  return i === -1 ? 3.5 : i;
+}
+
+/**
+ * `part-of=<app>,managed-by=berth,berth.dev/env=<env>`, plus `app.kubernetes.io/name=<service>` for
+ * one service (the renderer's `component` is the service's kind: service, job, cronjob, edge).
+ */
+export function labelsOf(app: string, env: string, service?: string): Record<string, string> {
+  return {
+    [LABEL.partOf]: app,
+    [LABEL.managedBy]: 'berth',
+    [LABEL.env]: env,
+    ...(service === undefined ? {} : { [LABEL.name]: service }),
+  };
+}
+
+/** The label selector of an app (or one service of it) in an environment. */
+export function selectorOf(app: string, env: string, service?: string): string {
+  return Object.entries(labelsOf(app, env, service))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Whether an object carries every label of the selector (checked again client-side before deleting). */
+export function hasLabels(
+  o: { metadata?: { labels?: Record<string, string> } },
+  labels: Record<string, string>,
+): boolean {
+  const l = o.metadata?.labels ?? {};
+  return Object.entries(labels).every(([k, v]) => l[k] === v);
+}
+
+/** `Kind/name`, for messages. */
+export function ref(o: KubernetesObject): string {
+  return `${o.kind}/${o.metadata.name}`;
+}

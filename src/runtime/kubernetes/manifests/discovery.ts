@@ -1,0 +1,34 @@
+/** One ConfigMap `<app>-discovery` with every service's `<SERVICE>_HOST`, `_PORT` and `_URL`, shared by all pods. */
+import type { ServiceAddress } from '../../runtime.js';
+import { discoveryPrefix } from '../../../spec/templates.js';
+import type { KubernetesObject, ManifestInput } from './contract.js';
+import { objectMeta } from './labels.js';
+
+/** `<app>-discovery`. */
+export function discoveryConfigMapName(app: string): string {
+  return `${app}-discovery`;
+}
+
+/** The discovery variables of every addressed service, sorted. */
+export function discoveryData(addresses: Record<string, ServiceAddress>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(addresses).sort()) {
+    const a = addresses[name]!;
+    const p = discoveryPrefix(name);
+    out[`${p}_HOST`] = a.host;
+    out[`${p}_PORT`] = String(a.port);
+    out[`${p}_URL`] = a.url;
+  }
+  return out;
+}
+
+/** The shared discovery ConfigMap; none when the input carries no addresses or there are none. */
+export function discoveryConfigMap(input: ManifestInput): KubernetesObject | undefined {
+  if (!input.addresses || Object.keys(input.addresses).length === 0) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: objectMeta(input, discoveryConfigMapName(input.app), undefined, 'discovery'),
+    data: discoveryData(input.addresses),
+  };
+}

@@ -1,0 +1,59 @@
+/** Labels, annotations and metadata every rendered object carries, linking it to its app, env and release. */
+import type { ManifestInput } from './contract.js';
+import { ANNOTATION, LABEL } from './contract.js';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Labels that select the pods of one service (stable for the life of the workload: selectors are immutable). */
+export function selectorLabels(app: string, service: string): Record<string, string> {
+  return { [LABEL.name]: service, [LABEL.instance]: app };
+}
+
+/** The tag of an image reference (`shop/web:1.0` → `1.0`), when it is a valid label value. */
+export function imageVersion(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const noDigest = image.split('@')[0]!;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  if (colon <= slash) return undefined;
+  const tag = noDigest.slice(colon + 1);
+  return tag.length <= 63 && LABEL_VALUE.test(tag) ? tag : undefined;
+}
+
+/** Every label of an object of `service` (or of the whole app when `service` is undefined). */
+export function objectLabels(
+  input: Pick<ManifestInput, 'app' | 'env'>,
+  service: string | undefined,
+  component: string,
+  version?: string,
+): Record<string, string> {
+  return {
+    ...(service === undefined ? {} : selectorLabels(input.app, service)),
+    ...(service === undefined ? { [LABEL.instance]: input.app } : {}),
+    [LABEL.partOf]: input.app,
+    [LABEL.component]: component,
+    [LABEL.managedBy]: 'berth',
+    ...(version === undefined ? {} : { [LABEL.version]: version }),
+    [LABEL.env]: input.env,
+  };
+}
+
+/** Object metadata: name, namespace, labels and the release/config annotations. */
+export function objectMeta(
+  input: Pick<ManifestInput, 'app' | 'env' | 'revision' | 'configVersion' | 'options'>,
+  name: string,
+  service: string | undefined,
+  component: string,
+  extra: { version?: string; annotations?: Record<string, string> } = {},
+): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    name,
+    namespace: input.options.namespace,
+    labels: objectLabels(input, service, component, extra.version),
+    annotations: {
+      [ANNOTATION.revision]: String(input.revision),
+      [ANNOTATION.configVersion]: String(input.configVersion),
+      ...extra.annotations,
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Watching a workload's rollout after apply: the workload is watched (re-read and re-watched when
+ * the watch drops) until its status says the rollout finished or failed, a local no-progress timer
+ * backs up the controller's own progress deadline, and finally the runtime waits until no pod of an
+ * older version (or terminating) remains.
+ */
+import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
+import { RuntimeError, TimeoutError } from '../../errors.js';
+import type { RuntimeEvent } from '../runtime.js';
+import { apiStatus, describeApiError, type KubeClients } from './client.js';
+import { collectionPath, kindOf, ref } from './kinds.js';
+import { ANNOTATION, type KubernetesObject } from './manifests/contract.js';
+import { rolloutProgress } from './rolloutStatus.js';
+
+/** What a rollout watch needs besides the workload. */
+export interface RolloutWatchOptions {
+  namespace: string;
+  service: string;
+  signal: AbortSignal;
+  onEvent: (e: RuntimeEvent) => void;
+  /** No status change for this long fails the rollout (the controller's deadline usually fires first). */
+  progressDeadlineMs: number;
+  /** Pause before re-watching after a dropped watch, and between pod checks. */
+  pollIntervalMs: number;
+  now: () => number;
+}
+
+/** The error a rollout interrupted by its signal rejects with. */
+function interrupted(service: string, o: KubernetesObject, signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : 'aborted';
+  return new RuntimeError(`${service}: rollout of ${ref(o)} interrupted: ${why}`, { cause: reason });
+}
+
+type Workload = Parameters<typeof rolloutProgress>[0];
+
+/** Resolves when the workload's rollout finished; rejects with why it failed or stalled. */
+export function watchRollout(
+  clients: KubeClients,
+  workload: KubernetesObject,
+  opts: RolloutWatchOptions,
+): Promise<void> {
+  const kind = kindOf(workload);
+  if (!kind) return Promise.resolve();
+  const name = workload.metadata.name;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let last = '';
+    let watch: AbortController | undefined;
+    let stall: NodeJS.Timeout | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(stall);
+      clearTimeout(retry);
+      watch?.abort();
+      opts.signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = (): void => finish(interrupted(opts.service, workload, opts.signal));
+    const emit = (type: RuntimeEvent['type'], reason: string, message: string): void =>
+      opts.onEvent({ time: new Date(opts.now()).toISOString(), service: opts.service, type, reason, message });
+    const armStall = (): void => {
+      clearTimeout(stall);
+      stall = setTimeout(() => {
+        emit('Warning', 'ProgressDeadlineExceeded', `${ref(workload)}: ${last}`);
+        finish(
+          new TimeoutError(
+            `${opts.service}: rollout of ${ref(workload)} made no progress for ${Math.round(opts.progressDeadlineMs / 1000)}s: ${last}`,
+            { details: { service: opts.service, object: ref(workload) } },
+          ),
+        );
+      }, opts.progressDeadlineMs);
+    };
+    const check = (o: Workload): void => {
+      if (settled) return;
+      const p = rolloutProgress(o);
+      if (p.failed) {
+        emit('Warning', 'RolloutFailed', `${ref(workload)}: ${p.failed}`);
+        finish(
+          new RuntimeError(`${opts.service}: rollout of ${ref(workload)} failed: ${p.failed}`, {
+            details: { service: opts.service, object: ref(workload) },
+          }),
+        );
+        return;
+      }
+      if (p.message !== last) {
+        last = p.message;
+        armStall();
+        emit('Normal', p.done ? 'RolloutComplete' : 'Progressing', `${ref(workload)}: ${p.message}`);
+      }
+      if (p.done) finish();
+    };
+    const rewatch = (): void => {
+      if (settled) return;
+      clearTimeout(retry);
+      retry = setTimeout(() => {
+        clients.objects
+          .read({
+            apiVersion: workload.apiVersion,
+            kind: workload.kind,
+            metadata: { name, namespace: opts.namespace },
+          } as ClientObject as never)
+          .then((o) => {
+            check(o as unknown as Workload);
+            start(o.metadata?.resourceVersion);
+          })
+          .catch((err: unknown) => {
+            if (apiStatus(err) === 404)
+              finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
+            else rewatch(); // transient: the stall timer bounds how long this goes on
+          });
+      }, opts.pollIntervalMs);
+    };
+    const start = (resourceVersion: string | undefined): void => {
+      if (settled) return;
+      clients.watch
+        .watch(
+          collectionPath(kind, opts.namespace),
+          { fieldSelector: `metadata.name=${name}`, ...(resourceVersion ? { resourceVersion } : {}) },
+          (type: string, o: Workload) => {
+            if (type === 'DELETED')
+              finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
+            else if (type === 'ADDED' || type === 'MODIFIED') check(o);
+          },
+          () => rewatch(),
+        )
+        .then((c) => {
+          watch = c;
+          if (settled) c.abort();
+        })
+        .catch(() => rewatch());
+    };
+    if (opts.signal.aborted) return onAbort();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    armStall();
+    check(workload as unknown as Workload);
+    start(workload.metadata.resourceVersion as string | undefined);
+  });
+}
+
+/** `k=v,k2=v2` from a workload's `spec.selector.matchLabels`. */
+export function podSelectorOf(workload: KubernetesObject): string | undefined {
+  const spec = workload.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined;
+  const labels = spec?.selector?.matchLabels;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/**
+ * Waits until the workload's pods are exactly its current version: none terminating, none of
+ * another Berth hash, no more than desired. A real cluster keeps old pods Terminating for their
+ * grace period after the controller reports the rollout done.
+ */
+export async function waitForOldPods(
+  clients: KubeClients,
+  workload: KubernetesObject,
+  opts: RolloutWatchOptions & { hash: string; desired: number },
+): Promise<void> {
+  const selector = podSelectorOf(workload);
+  if (!selector || workload.kind === 'Job' || workload.kind === 'CronJob') return;
+  const deadline = opts.now() + opts.progressDeadlineMs;
+  let reported = -1;
+  for (;;) {
+    if (opts.signal.aborted) throw interrupted(opts.service, workload, opts.signal);
+    let pods;
+    try {
+      pods = (await clients.core.listNamespacedPod({ namespace: opts.namespace, labelSelector: selector })).items;
+    } catch (err) {
+      throw new RuntimeError(`${opts.service}: cannot list pods of ${ref(workload)}: ${describeApiError(err)}`, {
+        cause: err,
+      });
+    }
+    const live = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const stale = live.filter(
+      (p) =>
+        p.metadata?.deletionTimestamp !== undefined ||
+        (p.metadata?.annotations?.[ANNOTATION.hash] ?? opts.hash) !== opts.hash,
+    );
+    if (stale.length === 0 && live.length <= opts.desired) return;
+    const old = Math.max(stale.length, live.length - opts.desired);
+    if (old !== reported) {
+      reported = old;
+      opts.onEvent({
+        time: new Date(opts.now()).toISOString(),
+        service: opts.service,
+        type: 'Normal',
+        reason: 'Killing',
+        message: `waiting for ${old} old pod${old === 1 ? '' : 's'} of ${ref(workload)} to terminate`,
+      });
+    }
+    if (opts.now() > deadline)
+      throw new TimeoutError(`${opts.service}: ${old} old pods of ${ref(workload)} did not terminate`);
+    await new Promise((r) => setTimeout(r, opts.pollIntervalMs));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * What the cluster shows for an app: its workloads (desired/ready replicas, revision, hash), their
+ * pods as replicas (phase, restarts, last exit with its reason, e.g. OOMKilled), each service's
+ * address, and the edge URL from the app's Ingress.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { RuntimeError } from '../../errors.js';
+import type { AppObservation, ReplicaPhase, ReplicaStatus, ServiceAddress, ServiceStatus } from '../runtime.js';
+import { apiStatus, describeApiError, type KubeClients } from './client.js';
+import { kindOf, labelsOf, MANAGED_KINDS, selectorOf } from './kinds.js';
+import { ANNOTATION, LABEL, type KubernetesObject } from './manifests/contract.js';
+import { listLabelled } from './prune.js';
+
+const iso = (v: unknown): string | undefined =>
+  v instanceof Date ? v.toISOString() : typeof v === 'string' && v !== '' ? new Date(v).toISOString() : undefined;
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/** A pod as a Berth replica. */
+export function replicaOf(pod: V1Pod): ReplicaStatus {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const waiting = statuses.map((c) => c.state?.waiting).find((w) => w?.reason);
+  const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const phase: ReplicaPhase = pod.metadata?.deletionTimestamp
+    ? 'terminating'
+    : pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
+      ? 'exited'
+      : waiting?.reason === 'CrashLoopBackOff'
+        ? 'backoff'
+        : pod.status?.phase === 'Running'
+          ? ready
+            ? 'ready'
+            : 'unready'
+          : 'starting';
+  const exits = statuses
+    .map((c) => c.lastState?.terminated)
+    .filter((t) => t !== undefined)
+    .sort((a, b) => (iso(b.finishedAt) ?? '').localeCompare(iso(a.finishedAt) ?? ''));
+  const last = exits[0];
+  const port = pod.spec?.containers[0]?.ports?.[0]?.containerPort;
+  const startedAt = iso(pod.status?.startTime);
+  const message = waiting ? `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : undefined;
+  return {
+    id: pod.metadata?.name ?? '',
+    phase,
+    hash: pod.metadata?.annotations?.[ANNOTATION.hash] ?? '',
+    ...(port === undefined ? {} : { port }),
+    ...(startedAt ? { startedAt } : {}),
+    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+    ...(last
+      ? {
+          lastExit: {
+            at: iso(last.finishedAt) ?? '',
+            code: last.exitCode,
+            signal: last.signal ? `signal ${last.signal}` : null,
+            reason: last.reason ?? `exited with code ${last.exitCode}`,
+          },
+        }
+      : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+/** Desired and ready replicas of a workload, by kind. */
+function replicaCounts(w: KubernetesObject): { desired: number; ready: number } {
+  const spec = (w.spec ?? {}) as Record<string, unknown>;
+  const st = (w.status ?? {}) as Record<string, unknown>;
+  switch (w.kind) {
+    case 'DaemonSet':
+      return { desired: num(st.desiredNumberScheduled), ready: num(st.numberReady) };
+    case 'Job':
+      return { desired: typeof spec.completions === 'number' ? spec.completions : 1, ready: num(st.succeeded) };
+    case 'CronJob':
+      return { desired: 0, ready: 0 };
+    default:
+      return { desired: typeof spec.replicas === 'number' ? spec.replicas : 1, ready: num(st.readyReplicas) };
+  }
+}
+
+/** Lists the pods matching a label selector; none when the namespace is missing. */
+export async function listPods(clients: KubeClients, namespace: string, labelSelector: string): Promise<V1Pod[]> {
+  try {
+    return (await clients.core.listNamespacedPod({ namespace, labelSelector })).items;
+  } catch (err) {
+    if (apiStatus(err) === 404) return [];
+    throw new RuntimeError(`cannot list pods in ${namespace}: ${describeApiError(err)}`, { cause: err });
+  }
+}
+
+/** The edge of an app: its Ingress's first host (or load-balancer address). */
+function edgeOf(ing: KubernetesObject | undefined): AppObservation['edge'] {
+  if (!ing) return undefined;
+  const spec = ing.spec as { rules?: { host?: string }[]; tls?: unknown[] } | undefined;
+  const lb = (ing.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)
+    ?.loadBalancer?.ingress?.[0];
+  const host = spec?.rules?.find((r) => r.host)?.host ?? lb?.hostname ?? lb?.ip;
+  if (!host) return undefined;
+  const tls = (spec?.tls?.length ?? 0) > 0;
+  return { url: `${tls ? 'https' : 'http'}://${host}`, port: tls ? 443 : 80 };
+}
+
+/** Observes an app in one namespace. `addressOf` maps a service and its live Service's port to its address. */
+export async function observeApp(
+  clients: KubeClients,
+  namespace: string,
+  app: string,
+  env: string,
+  addressOf: (service: string, servicePort: number | undefined) => ServiceAddress | undefined,
+): Promise<AppObservation> {
+  const labels = labelsOf(app, env);
+  const kinds = MANAGED_KINDS.filter((k) => k.workload || ['CronJob', 'Service', 'Ingress'].includes(k.kind));
+  const [objects, pods] = await Promise.all([
+    listLabelled(clients, namespace, labels, kinds),
+    listPods(clients, namespace, selectorOf(app, env)),
+  ]);
+  const ports = new Map<string, number | undefined>();
+  for (const o of objects.filter((x) => x.kind === 'Service')) {
+    const port = (o.spec as { ports?: { port: number }[] } | undefined)?.ports?.[0]?.port;
+    if (o.metadata.name === o.metadata.labels?.[LABEL.name]) ports.set(o.metadata.name, port);
+  }
+  const byService = new Map<string, KubernetesObject>();
+  for (const w of objects.filter((o) => kindOf(o)?.workload || o.kind === 'CronJob')) {
+    const service = w.metadata.labels?.[LABEL.name];
+    if (!service) continue;
+    const seen = byService.get(service);
+    const rev = (o: KubernetesObject): number => Number(o.metadata.annotations?.[ANNOTATION.revision] ?? 0);
+    if (!seen || rev(w) > rev(seen)) byService.set(service, w);
+  }
+  const services: ServiceStatus[] = [...byService.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, w]) => {
+      const { desired, ready } = replicaCounts(w);
+      const revision = Number(w.metadata.annotations?.[ANNOTATION.revision]);
+      const hash = w.metadata.annotations?.[ANNOTATION.hash];
+      const address = addressOf(service, ports.get(service));
+      return {
+        app,
+        env,
+        service,
+        ...(Number.isFinite(revision) ? { revision } : {}),
+        ...(hash ? { hash } : {}),
+        desiredReplicas: desired,
+        readyReplicas: ready,
+        ...(address ? { address } : {}),
+        replicas: pods
+          .filter((p) => p.metadata?.labels?.[LABEL.name] === service)
+          .map(replicaOf)
+          .sort((a, b) => a.id.localeCompare(b.id)),
+      };
+    });
+  const edge = edgeOf(objects.find((o) => o.kind === 'Ingress'));
+  return { services, ...(edge ? { edge } : {}) };
+}

@@ -1,0 +1,138 @@
+/** Rendering for Kubernetes: the manifests of a spec in an environment (secrets masked) and its Helm chart. */
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { SpecInput, type Api } from './api.js';
+import { parseSpec } from '../../spec/load.js';
+import { loadSecretBox, type SecretBox } from '../../config/secretBox.js';
+import { prepareKubernetesRender } from '../../release/kubernetesRender.js';
+import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';
+import { objectsToYaml } from '../../runtime/kubernetes/manifests/toYaml.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
+import { exportHelmChart } from '../../export/helm/chart.js';
+import { contentHash } from '../../canonical.js';
+
+/** The app name (read without parsing the whole spec) and the config version a render uses. */
+async function specIdentity(
+  ctx: ServerContext,
+  b: { env: string; spec: { text: string }; configVersion?: number | undefined },
+): Promise<{ app?: string; configVersion?: number }> {
+  const app = /^name:\s*["']?([a-z0-9-]+)/m.exec(b.spec.text)?.[1];
+  if (!app) return {};
+  return { app, configVersion: b.configVersion ?? (await ctx.configSets.current(app, b.env)).version };
+}
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -')
+  .max(63);
+
+const RenderBody = z.object({
+  env: z.string().min(1).default('local').describe('Environment whose config set is rendered'),
+  spec: SpecInput,
+  kubernetesVersion: z
+    .string()
+    .regex(/^v?1\.\d+(\.\d+)?$/, 'a Kubernetes version such as 1.30')
+    .optional()
+    .describe(`Kubernetes version the objects target (default ${DEFAULT_KUBERNETES_VERSION})`),
+  namespace: dnsLabel
+    .optional()
+    .describe('Namespace for an environment that does not target Kubernetes (default: the environment name)'),
+  ingressClassName: dnsLabel.optional().describe('Ingress class of the app’s routes'),
+  configVersion: z.number().int().min(0).optional().describe('Config version to render (default: current)'),
+  format: z
+    .enum(['json', 'yaml'])
+    .default('json')
+    .describe('`json`: `objects` as JSON; `yaml`: `yaml`, one multi-document YAML text'),
+});
+
+/** How many renders the control plane remembers (by a hash of everything they depend on). */
+const CACHE_SIZE = 16;
+
+export function renderRoutes(api: Api, ctx: ServerContext): void {
+  // A render is a pure function of its inputs (config versions are immutable), so the last few are
+  // kept: CI jobs and the console ask for the same render again and again.
+  const cache = new Map<string, unknown>();
+  const remember = (key: string, value: unknown): unknown => {
+    cache.set(key, value);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return value;
+  };
+  let box: Promise<SecretBox> | undefined;
+  // The same keyed digests as the engine's, so hashes and checksums match what a deploy applies.
+  const deps = async () => {
+    const b = await (box ??= loadSecretBox(ctx.home));
+    return { ...ctx, digestSecret: (s: string) => b.digest(s) };
+  };
+  const request = (b: Omit<z.infer<typeof RenderBody>, 'format'>) => ({
+    loaded: parseSpec(b.spec.text, b.spec.file),
+    env: b.env,
+    ...(b.namespace ? { namespace: b.namespace } : {}),
+    ...(b.kubernetesVersion ? { kubernetesVersion: b.kubernetesVersion } : {}),
+    ...(b.ingressClassName ? { ingressClassName: b.ingressClassName } : {}),
+    ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
+  });
+
+  api.post(
+    '/api/v1/render',
+    {
+      schema: {
+        summary: 'The Kubernetes objects of a spec in an environment, validated, secrets masked',
+        tags: ['render'],
+        body: RenderBody,
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const environment = await ctx.environments.get(b.env);
+      const { app, configVersion } = await specIdentity(ctx, b);
+      const [latest] = app ? await ctx.releases.list(app, b.env, 1) : [];
+      const key = contentHash({ b: { ...b, configVersion }, environment, revision: latest?.revision ?? 0 });
+      const hit = cache.get(key);
+      if (hit) return hit;
+      const { manifest } = await prepareKubernetesRender(await deps(), { ...request(b), secrets: 'masked' });
+      const objects = renderManifests(manifest);
+      const about = {
+        app: manifest.app,
+        env: manifest.env,
+        revision: manifest.revision,
+        configVersion: manifest.configVersion,
+        namespace: manifest.options.namespace,
+        kubernetesVersion: manifest.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+      };
+      const res = b.format === 'yaml' ? { ...about, yaml: objectsToYaml(objects) } : { ...about, objects };
+      // Only when the key's app (read by a regex) is the spec's: else its config version may be another app's.
+      return manifest.app === app ? remember(key, res) : res;
+    },
+  );
+
+  api.post(
+    '/api/v1/export/helm',
+    {
+      schema: {
+        summary: 'A Helm chart of a spec in an environment: values from the config set, secrets required at install',
+        tags: ['render'],
+        body: RenderBody.omit({ format: true }),
+      },
+    },
+    async (req) => {
+      const d = await deps();
+      const r = request(req.body);
+      const { manifest, result } = await prepareKubernetesRender(d, { ...r, secrets: 'masked' });
+      const config = await ctx.configSets.resolve(r.loaded.spec.name, r.env, result.rendered.configVersion);
+      const environment = await ctx.environments.get(r.env);
+      const files = exportHelmChart({
+        loaded: r.loaded,
+        environment: { name: r.env, defaults: environment.defaults },
+        config,
+        revision: manifest.revision,
+        digestSecret: d.digestSecret,
+        options: {
+          namespace: manifest.options.namespace,
+          ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
+          ...(r.ingressClassName ? { ingressClassName: r.ingressClassName } : {}),
+        },
+      });
+      return { chart: r.loaded.spec.name, namespace: manifest.options.namespace, files };
+    },
+  );
+}
