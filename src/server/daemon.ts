@@ -17,9 +17,11 @@ import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime, ServiceState } from '../runtime/runtime.js';
+import { createKubernetesRuntime, type ServiceDescription } from '../runtime/kubernetes/kubernetesRuntime.js';
+import { shapeOf } from '../runtime/kubernetes/manifests/shapes.js';
 import { readStartTime, isSameProcessAlive } from '../runtime/local/procfs.js';
-import { BerthError, ConflictError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import { buildApi } from './app.js';
 import { ensureToken, createTokenVerifier } from './auth.js';
 import { version } from '../version.js';
@@ -76,15 +78,35 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await gateway.ensureRunning();
   const local = createLocalRuntime({ home: opts.home, gateway, logger: logger.child({ part: 'runtime' }) });
   const environments = createEnvironments(store.db);
+  const releases = new Releases(store.db);
+  // The Kubernetes runtime learns a service's shape (StatefulSet, Job, ...) and which values are
+  // secret from the revision it belongs to.
+  const describeService = async (s: ServiceState): Promise<ServiceDescription> => {
+    const release = await releases.byRevision(s.app, s.env, s.revision);
+    const { spec, rendered } = await releases.content(release.id);
+    const svc = spec.services[s.service];
+    return {
+      ...(svc ? { shape: shapeOf(svc) } : {}),
+      secretDigests: rendered.services[s.service]?.secretDigests ?? {},
+    };
+  };
+  const kubeRuntimes = new Map<string, Runtime>();
   const runtimeFor = async (env: string): Promise<Runtime> => {
     const e = await environments.get(env);
     if (e.target.kind === 'local') return local;
-    throw new BerthError(
-      'VALIDATION',
-      `environment ${env} targets Kubernetes, which this build of Berth cannot deploy to yet`,
-    );
+    const key = `${e.target.context ?? ''}/${e.target.namespace}`;
+    let rt = kubeRuntimes.get(key);
+    if (!rt) {
+      rt = createKubernetesRuntime({
+        namespace: e.target.namespace,
+        ...(e.target.context ? { context: e.target.context } : {}),
+        logger: logger.child({ part: 'kubernetes', context: e.target.context, namespace: e.target.namespace }),
+        describeService,
+      });
+      kubeRuntimes.set(key, rt);
+    }
+    return rt;
   };
-  const releases = new Releases(store.db);
   const configSets = createConfigSets(store.db, box);
   const engine = createReleaseEngine({
     releases,
@@ -106,6 +128,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await api.close().catch(() => undefined);
       await engine.close();
       await local.close();
+      for (const rt of kubeRuntimes.values()) await rt.close();
       if (o.stopGateway) await gateway.stop().catch((err: unknown) => logger.warn({ err }, 'gateway stop failed'));
       await store.close();
       const info = await readServerInfo(opts.home);

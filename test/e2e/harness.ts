@@ -72,9 +72,9 @@ async function waitFor<T>(
 }
 export { waitFor };
 
-export async function startBerth(opts: { home?: string } = {}): Promise<Berth> {
+export async function startBerth(opts: { home?: string; env?: Record<string, string> } = {}): Promise<Berth> {
   const home = opts.home ?? (await tempHome());
-  const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
+  const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1', ...opts.env };
   let proc!: ChildProcess;
   let url = '';
   let token = '';

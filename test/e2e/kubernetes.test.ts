@@ -1,0 +1,84 @@
+/**
+ * The same berth.yaml on a cluster: the real control plane deploys the example shop to a Kubernetes
+ * environment (an in-test API server that speaks the parts of the Kubernetes API Berth uses),
+ * through server-side apply, watches the rollout, and reports status from the cluster.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startBerth, type Berth } from './harness.js';
+import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/testing/fakeApiServer.js';
+
+interface Status {
+  services: { service: string; readyReplicas: number; desiredReplicas: number; address?: { url: string } }[];
+}
+
+let api: FakeApiServer;
+let berth: Berth;
+
+beforeAll(async () => {
+  api = await startFakeApiServer({ podReadyDelayMs: 50 });
+  const kubeconfig = join(await mkdtemp(join(tmpdir(), 'berth-kube-')), 'kubeconfig');
+  await api.writeKubeconfig(kubeconfig, { context: 'fake' });
+  berth = await startBerth({ env: { KUBECONFIG: kubeconfig } });
+});
+afterAll(async () => {
+  await berth?.teardown();
+  await api?.close();
+});
+
+describe('deploying to a Kubernetes environment', () => {
+  it('applies the release to the cluster and reads its status back', async () => {
+    const env = await berth.cli([
+      'env',
+      'create',
+      'prod',
+      '--kubernetes',
+      '--context',
+      'fake',
+      '--namespace',
+      'shop-prod',
+    ]);
+    expect(env.code, env.stderr).toBe(0);
+    const r = await berth.cli(['deploy', join(ROOT, 'examples/shop'), '--env', 'prod']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('revision 1 is live');
+
+    const deployments = api
+      .list('apps/v1', 'Deployment', 'shop-prod')
+      .map((d) => d.metadata.name)
+      .sort();
+    expect(deployments).toEqual(['inventory', 'orders', 'web']);
+    const applies = api.requests.filter((q) => q.method === 'PATCH');
+    expect(applies.length).toBeGreaterThan(0);
+    expect(
+      applies.every((q) => q.contentType === 'application/apply-patch+yaml' && q.query.fieldManager === 'berth'),
+    ).toBe(true);
+    expect(api.list('networking.k8s.io/v1', 'Ingress', 'shop-prod')).toHaveLength(1);
+
+    const st = await berth.json<Status>(['status', 'shop', '--env', 'prod']);
+    expect(st.services.map((s) => `${s.service} ${s.readyReplicas}/${s.desiredReplicas}`)).toEqual([
+      'inventory 1/1',
+      'orders 2/2',
+      'web 1/1',
+    ]);
+  });
+
+  it('keeps secrets out of ConfigMaps and in a Secret', async () => {
+    expect(
+      (await berth.cli(['config', 'set', 'SESSION_SECRET=k8s-secret-77', '--secret', '--app', 'shop', '--env', 'prod']))
+        .code,
+    ).toBe(0);
+    expect((await berth.cli(['deploy', join(ROOT, 'examples/shop'), '--env', 'prod'])).code).toBe(0);
+    const configMaps = JSON.stringify(api.list('v1', 'ConfigMap', 'shop-prod'));
+    expect(configMaps).not.toContain('k8s-secret-77');
+    const secrets = api.list('v1', 'Secret', 'shop-prod');
+    const data = JSON.stringify(
+      secrets.map(
+        (s) => (s as { data?: unknown; stringData?: unknown }).data ?? (s as { stringData?: unknown }).stringData,
+      ),
+    );
+    expect(data.includes('k8s-secret-77') || data.includes(Buffer.from('k8s-secret-77').toString('base64'))).toBe(true);
+  });
+});
