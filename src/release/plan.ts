@@ -5,6 +5,7 @@
 import type { Route } from '../runtime/runtime.js';
 import type { RenderedRelease, RenderedService } from './render.js';
 import { canonicalJSON } from '../canonical.js';
+import { discoveryPrefix } from '../spec/templates.js';
 
 export const PlanAction = {
   create: 'create',
@@ -82,9 +83,6 @@ export function flattenService(s: RenderedService): Map<string, unknown> {
 function why(path: string, from: RenderedService | undefined, to: RenderedService, ctx: PlanContext): string[] {
   const vars = new Set([...(to.sources[path] ?? []), ...(from?.sources[path] ?? [])]);
   const reasons = ctx.changedConfigKeys.filter((k) => vars.has(k)).map((k) => `config ${k}`);
-  // Discovery variables are injected, not templated: a change there means a service moved.
-  if (reasons.length === 0 && vars.size === 0 && /^env\.[A-Z0-9_]+_(HOST|PORT|URL)$/.test(path))
-    reasons.push('service address');
   if (reasons.length === 0) reasons.push(ctx.specChanged ? 'berth.yaml' : 'environment');
   return reasons;
 }
@@ -110,6 +108,26 @@ function diffService(from: RenderedService | undefined, to: RenderedService, ctx
   return changes;
 }
 
+/** The other services' addresses a service sees that differ between two releases. */
+function addressChanges(
+  service: string,
+  from: Record<string, string> | undefined,
+  to: Record<string, string> | undefined,
+): FieldChange[] {
+  const own = `${discoveryPrefix(service)}_`;
+  const a = from ?? {};
+  const b = to ?? {};
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((k) => a[k] !== b[k] && !(k.startsWith(own) && /^(HOST|PORT|URL)$/.test(k.slice(own.length))))
+    .sort()
+    .map((k) => ({
+      path: `env.${k}`,
+      ...(a[k] === undefined ? {} : { from: a[k] }),
+      ...(b[k] === undefined ? {} : { to: b[k] }),
+      because: ['service address'],
+    }));
+}
+
 const routeKey = (r: Route): string => `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}`;
 
 /** Compares the release in place (`from`, undefined for a first deploy) with a new rendering. */
@@ -130,7 +148,7 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
       });
       continue;
     }
-    const changes = diffService(a, b, ctx);
+    const changes = [...diffService(a, b, ctx), ...(a ? addressChanges(name, from?.discovery, to.discovery) : [])];
     const restart = a !== undefined && a.hash !== b.hash;
     const action: PlanAction = !a
       ? 'create'

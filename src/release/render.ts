@@ -61,6 +61,8 @@ export interface RenderedRelease {
   levels: string[][];
   services: Record<string, RenderedService>;
   routes: Route[];
+  /** `<SERVICE>_HOST/_PORT/_URL` of every service: each service gets all but its own. */
+  discovery?: Record<string, string>;
   /** Service → last restart time; carried from revision to revision. */
   restarts?: Record<string, string>;
 }
@@ -71,8 +73,11 @@ export interface RenderResult {
   states: Record<string, ServiceState>;
 }
 
-/** `<SERVICE>_HOST`, `_PORT`, `_URL` of every other service of the app (12-factor discovery). */
-export function discoveryEnv(self: string, addresses: Record<string, ServiceAddress>): Record<string, string> {
+/** `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app but `self` (12-factor discovery). */
+export function discoveryEnv(
+  self: string | undefined,
+  addresses: Record<string, ServiceAddress>,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => a.localeCompare(b))) {
     if (name === self) continue;
@@ -105,12 +110,18 @@ export function renderRelease(input: RenderInput): RenderResult {
 
   const services: Record<string, RenderedService> = {};
   const states: Record<string, ServiceState> = {};
+  // Every service's address, once: stored once per release and hashed once, not per service
+  // (an app of n services has 3n discovery variables; per service that would be O(n²)).
+  const discovery = discoveryEnv(undefined, input.addresses);
+  const discoveryHash = contentHash(discovery);
   for (const name of Object.keys(spec.services).sort()) {
     const svc = spec.services[name]!;
-    const discovery = discoveryEnv(name, input.addresses);
+    const own = new Set(['HOST', 'PORT', 'URL'].map((s) => `${discoveryPrefix(name)}_${s}`));
     const lookup = (v: string): { value: string; secret: boolean } | undefined =>
-      lookupMap[v] ?? (v in discovery ? { value: discovery[v]!, secret: false } : undefined);
-    const r = renderService(name, svc, lookup, discovery, input);
+      lookupMap[v] ?? (v in discovery && !own.has(v) ? { value: discovery[v]!, secret: false } : undefined);
+    const others: Record<string, string> = {};
+    for (const k in discovery) if (!own.has(k)) others[k] = discovery[k]!;
+    const r = renderService(name, svc, lookup, others, discoveryHash, input);
     services[name] = r.rendered;
     states[name] = r.state;
   }
@@ -133,6 +144,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       levels,
       services,
       routes,
+      discovery,
       ...(Object.keys(restarts).length ? { restarts } : {}),
     },
     states,
@@ -144,6 +156,7 @@ function renderService(
   svc: ServiceSpec,
   lookup: (v: string) => { value: string; secret: boolean } | undefined,
   discovery: Record<string, string>,
+  discoveryHash: string,
   input: RenderInput,
 ): { rendered: RenderedService; state: ServiceState } {
   const sources: Record<string, string[]> = {};
@@ -158,9 +171,11 @@ function renderService(
     return { value: r.value, masked: r.masked, hashed: `secret:${digest}`, secret: true };
   };
 
-  const env = { ...discovery };
-  const maskedEnv = { ...discovery };
-  const hashedEnv = { ...discovery };
+  // The runtime gets the other services' addresses in the environment; the stored (masked) view
+  // and the hash refer to the release's discovery table instead of repeating it.
+  const env = discovery;
+  const maskedEnv: Record<string, string> = {};
+  const hashedEnv: Record<string, string> = {};
   for (const [k, template] of Object.entries(svc.env).sort(([a], [b]) => a.localeCompare(b))) {
     const f = field(`env.${k}`, template);
     env[k] = f.value;
@@ -197,7 +212,10 @@ function renderService(
   const real: Workload = { ...view((f) => f.value), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
   const restartedAt = input.restarts?.[name];
-  const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv, restartedAt }).slice(0, 12);
+  const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv, discovery: discoveryHash, restartedAt }).slice(
+    0,
+    12,
+  );
 
   const common = { replicas: svc.replicas, rollout: svc.rollout, restart: svc.restart };
   return {

@@ -8,7 +8,7 @@ import { findCycles, formatCycle } from './graph.js';
 import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
 import type { Finding } from './problems.js';
-import { discoveryVariables, RUNTIME_VARIABLES, templateFields } from './templates.js';
+import { discoveryOwners, isDiscoveryFor, RUNTIME_VARIABLES, templateFields } from './templates.js';
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -65,6 +65,7 @@ function routeFindings(routes: unknown, names: string[]): Finding[] {
 function variableFindings(data: Record<string, unknown>, names: string[]): Finding[] {
   const declared = isMap(data.variables) ? Object.keys(data.variables) : [];
   const out: Finding[] = [];
+  const owners = discoveryOwners(names);
   for (const field of templateFields(data)) {
     let uses;
     try {
@@ -75,9 +76,13 @@ function variableFindings(data: Record<string, unknown>, names: string[]): Findi
       continue;
     }
     const reported = new Set<string>();
-    const provided = discoveryVariables(names, field.service);
     for (const use of uses) {
-      if (use.operator !== undefined || declared.includes(use.name) || provided.has(use.name) || reported.has(use.name))
+      if (
+        use.operator !== undefined ||
+        declared.includes(use.name) ||
+        isDiscoveryFor(owners, use.name, field.service) ||
+        reported.has(use.name)
+      )
         continue;
       reported.add(use.name);
       out.push({ path: field.path, message: undeclared(use.name, declared) });

@@ -44,16 +44,21 @@ export function discoveryPrefix(service: string): string {
 }
 
 /**
- * The discovery variables Berth gives a service and that berth.yaml may use without declaring them:
- * `<SERVICE>_HOST`, `<SERVICE>_PORT` and `<SERVICE>_URL` of every service but `self`.
+ * The discovery variables Berth gives services, which berth.yaml may use without declaring them:
+ * `<SERVICE>_HOST`, `<SERVICE>_PORT` and `<SERVICE>_URL` → the service they point at. Built once per
+ * spec and looked up per field (an app of n services has 3n of them).
  */
-export function discoveryVariables(services: Iterable<string>, self?: string): Set<string> {
-  const names = new Set<string>();
-  for (const s of services) {
-    if (s === self) continue;
-    for (const suffix of ['HOST', 'PORT', 'URL']) names.add(`${discoveryPrefix(s)}_${suffix}`);
-  }
-  return names;
+export function discoveryOwners(services: Iterable<string>): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const s of services)
+    for (const suffix of ['HOST', 'PORT', 'URL']) owners.set(`${discoveryPrefix(s)}_${suffix}`, s);
+  return owners;
+}
+
+/** Whether `name` is a discovery variable that a template of `self` may use (another service's address). */
+export function isDiscoveryFor(owners: Map<string, string>, name: string, self: string | undefined): boolean {
+  const owner = owners.get(name);
+  return owner !== undefined && owner !== self;
 }
 
 /** Variables that only exist when a replica runs: berth.yaml leaves them to the shell as `$$PORT`. */

@@ -6,7 +6,7 @@ import type { Problem } from '../errors.js';
 import { interpolate } from './interpolate.js';
 import type { VariableValue } from './interpolate.js';
 import type { AppSpec } from './schema.js';
-import { discoveryVariables, templateFields } from './templates.js';
+import { discoveryOwners, isDiscoveryFor, templateFields } from './templates.js';
 
 /** Where a variable's value came from. */
 export const VariableSource = { config: 'config', environment: 'environment', default: 'default' } as const;
@@ -69,10 +69,10 @@ export interface ProblemLocation {
 export function unresolvedVariables(spec: AppSpec, values: VariableValues, where: ProblemLocation = {}): Problem[] {
   const services = Object.keys(spec.services);
   const problems: Problem[] = [];
+  const owners = discoveryOwners(services);
   for (const field of templateFields(spec)) {
-    const provided = discoveryVariables(services, field.service);
     const lookup = (name: string): VariableValue | undefined =>
-      values[name] ?? (provided.has(name) ? { value: name, secret: false } : undefined);
+      values[name] ?? (isDiscoveryFor(owners, name, field.service) ? { value: name, secret: false } : undefined);
     const seen = new Set<string>();
     for (const m of interpolate(field.template, lookup).missing) {
       if (seen.has(m.name)) continue;
