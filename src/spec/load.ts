@@ -35,6 +35,9 @@ export interface LoadedSpec {
 /** The file name looked for when a directory is given. */
 export const SPEC_FILE_NAME = 'berth.yaml';
 
+/** YAML syntax errors reported one by one; the rest are summed up. */
+const MAX_SYNTAX_PROBLEMS = 10;
+
 /** Dotted form of a document path: `services.orders.replicas`, `routes.0.service`. */
 export function dottedPath(docPath: DocPath): string {
   return docPath.join('.');
@@ -81,14 +84,25 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   }
 
   if (doc.errors.length > 0) {
-    fail(
-      doc.errors.map((e) => {
-        const { line, col } = lines.linePos(e.pos[0]);
-        const message =
-          e.code === 'MULTIPLE_DOCS' ? 'a berth.yaml holds one document, this one has several (`---`)' : e.message;
-        return { file: label, line, column: col, path: '', message: `YAML syntax: ${message}` };
-      }),
-    );
+    const problems: Problem[] = doc.errors.slice(0, MAX_SYNTAX_PROBLEMS).map((e) => {
+      const { line, col } = lines.linePos(e.pos[0]);
+      const message =
+        e.code === 'MULTIPLE_DOCS' ? 'a berth.yaml holds one document, this one has several (`---`)' : e.message;
+      return { file: label, line, column: col, path: '', message: `YAML syntax: ${message}` };
+    });
+    // One broken line can make the parser report thousands of errors after it; the first ones
+    // are the ones to fix.
+    const rest = doc.errors.length - problems.length;
+    if (rest > 0) {
+      const { line } = lines.linePos(doc.errors[MAX_SYNTAX_PROBLEMS]!.pos[0]);
+      problems.push({
+        file: label,
+        line,
+        path: '',
+        message: `YAML syntax: ${rest} more error${rest === 1 ? '' : 's'} from line ${line} on, most likely caused by the ones above`,
+      });
+    }
+    fail(problems);
   }
 
   let data: unknown;
