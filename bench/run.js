@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = { 'deploy-levels': 'deploy-levels.mjs' };
+const all = {
+  'deploy-levels': 'deploy-levels.mjs',
+  proxy: 'proxy.mjs',
+  render: 'render.mjs',
+  rolling: 'rolling.mjs',
+  'restart-stress': 'restart-stress.mjs',
+};
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);
 let failed = 0;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
 import { createGatewayControl } from './control.js';
@@ -121,6 +122,54 @@ describe('gateway control', () => {
     expect(a.table().generation).toBe(2);
     expect((await fetchText(`http://127.0.0.1:${p1}/`)).status).toBe(200);
     expect((await fetchText(`http://127.0.0.1:${p2}/`)).status).toBe(200);
+  });
+
+  it('reports a port the gateway cannot bind, retries it on every update, and an empty update heals a dead gateway', async () => {
+    const dir = await home();
+    const u = await startUpstream('heal');
+    upstreams.push(u);
+    const port = await freePort();
+    const a = control(dir);
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/a', port, backends: [{ id: 'h', host: '127.0.0.1', port: u.port }] }),
+    );
+    expect(a.listenerErrors()).toEqual([]);
+    const old = readGatewayState(gatewayPaths(dir))!;
+    process.kill(old.pid, 'SIGKILL');
+    await waitDead(old.pid, old.startTime);
+    // A SIGKILLed multi-threaded process reads as a zombie a moment before its sockets are released.
+    const holder = createNetServer();
+    for (let tries = 0; ; tries++) {
+      const bound = await new Promise<boolean>((resolve) => {
+        holder.once('error', () => resolve(false));
+        holder.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (bound) break;
+      if (tries > 100) throw new Error(`port ${port} stays taken after the gateway died`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    try {
+      // A restarted control plane: the gateway comes back on its saved table, but the port is taken.
+      const b = control(dir);
+      await b.ensureRunning();
+      expect(b.pid()).not.toBe(old.pid);
+      expect(b.listenerErrors()).toEqual([{ key: 'shop/local/a', port, message: 'not listening' }]);
+      await b.update(() => undefined);
+      expect(b.listenerErrors()).toEqual([{ key: 'shop/local/a', port, message: 'EADDRINUSE' }]);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+    await a.update(() => undefined);
+    expect(a.listenerErrors()).toEqual([]);
+    expect((await fetchText(`http://127.0.0.1:${port}/`)).status).toBe(200);
+
+    // Killed again: an update that changes nothing notices it and starts a new gateway.
+    const second = readGatewayState(gatewayPaths(dir))!;
+    process.kill(second.pid, 'SIGKILL');
+    await waitDead(second.pid, second.startTime);
+    await a.update(() => undefined);
+    expect(a.pid()).not.toBe(second.pid);
+    expect((await fetchText(`http://127.0.0.1:${port}/`)).status).toBe(200);
   });
 
   it('starts only one gateway when two controls race', async () => {

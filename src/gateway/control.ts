@@ -9,10 +9,10 @@ import type { Logger } from 'pino';
 import { request } from 'undici';
 import type { ErrorJSON } from '../errors.js';
 import { BerthError, ConflictError, RuntimeError, TimeoutError, fromErrorJSON } from '../errors.js';
-import type { ListenerError } from './listeners.js';
+import type { ListenerStatsJSON } from './listeners.js';
 import { isSameProcess } from './processIdentity.js';
 import { alreadyRunningExitCode, gatewayPaths, readGatewayState, readJsonFile } from './state.js';
-import type { GatewayControl, RoutingTable } from './table.js';
+import type { GatewayControl, ListenerError, RoutingTable } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 
@@ -33,8 +33,6 @@ export interface GatewayControlOptions {
 
 /** GatewayControl plus what the local gateway can tell beyond the shared contract. */
 export interface LocalGatewayControl extends GatewayControl {
-  /** Ports of the last applied table that could not be bound (empty when all listen). */
-  listenerErrors(): ListenerError[];
   /** Pid of the gateway process this control talks to, if any. */
   pid(): number | undefined;
 }
@@ -125,8 +123,24 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
       token: readFileSync(paths.token, 'utf8').trim(),
     };
     current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
+    errors = await unbound(c, current);
     conn = c;
     return c;
+  }
+
+  /**
+   * Listeners of `table` the gateway does not serve: a gateway (re)started on its saved table may
+   * have found a port taken, and only says so in its log. The next update retries them.
+   */
+  async function unbound(c: Connection, table: RoutingTable): Promise<ListenerError[]> {
+    const stats = (await call(c, 'GET', '/stats')) as { listeners?: ListenerStatsJSON[] };
+    const serving = new Set((stats.listeners ?? []).map((l) => `${l.kind} ${l.key} ${l.port}`));
+    const missing = [
+      ...table.services.map((s) => ({ kind: 'service', key: s.key, port: s.port })),
+      ...table.edges.map((e) => ({ kind: 'edge', key: e.key, port: e.port })),
+    ].filter((l) => !serving.has(`${l.kind} ${l.key} ${l.port}`));
+    for (const l of missing) logger?.error({ key: l.key, port: l.port }, `gateway is not listening on port ${l.port}`);
+    return missing.map((l) => ({ key: l.key, port: l.port, message: 'not listening' }));
   }
 
   async function findLive(): Promise<Connection | undefined> {
@@ -196,8 +210,12 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   async function put(c: Connection, change: (t: RoutingTable) => void): Promise<void> {
     const next = structuredClone(current);
     change(next);
-    // Nothing to tell the gateway: it already serves this table.
-    if (sameRoutes(next, current)) return;
+    // Nothing to tell the gateway: it already serves this table (a listener that failed to bind is
+    // retried by sending the table again, and a gateway that died is started again by update()).
+    if (sameRoutes(next, current) && errors.length === 0) {
+      if (isSameProcess(c.pid, c.startTime)) return;
+      throw new Error(`the gateway (pid ${c.pid}) is gone`);
+    }
     next.generation = Math.max(next.generation, current.generation + 1);
     const res = (await call(c, 'PUT', '/table', next)) as { generation: number; errors?: ListenerError[] };
     current = next;

@@ -221,6 +221,48 @@ describe('service listeners', () => {
       server.close();
     }
   });
+
+  it('aborts the upstream request when the client goes away, and counts it out of flight', async () => {
+    // An upstream that never answers: only the gateway giving up on it ends its request.
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const server = createServer((req) => req.socket.once('close', upstreamClosed));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = await freePort();
+    try {
+      await apply({
+        services: [
+          {
+            key: 'shop/local/hang',
+            port,
+            backends: [{ id: 'hang', host: '127.0.0.1', port: (server.address() as AddressInfo).port }],
+          },
+        ],
+        edges: [],
+      });
+      const stats = async (): Promise<{ requests: number; inFlight: number }> => {
+        const text = (
+          await fetchText(`http://127.0.0.1:${gw.controlPort}/stats`, { headers: { authorization: `Bearer ${token}` } })
+        ).text;
+        return (
+          JSON.parse(text) as { listeners: { key: string; requests: number; inFlight: number }[] }
+        ).listeners.find((l) => l.key === 'shop/local/hang')!;
+      };
+      const sock = connect(port, '127.0.0.1');
+      sock.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
+      for (let i = 0; i < 100 && (await stats()).inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await stats()).toMatchObject({ requests: 1, inFlight: 1 });
+      sock.destroy();
+      await Promise.race([
+        closed,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('upstream request was not aborted')), 3_000)),
+      ]);
+      expect(await stats()).toMatchObject({ requests: 1, inFlight: 0 });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });
 
 describe('edge listeners', () => {

@@ -100,7 +100,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       idempotent: idempotentMethods.has(req.method!),
     };
     this.res[kExchange] = this;
-    res.once('close', onResponseClose);
+    // `on`, not `once`: a response closes once anyway, and `once` allocates a wrapper per request.
+    res.on('close', onResponseClose);
   }
 
   start(upstream: Upstream): void {

@@ -47,6 +47,15 @@ export function emptyTable(): RoutingTable {
   return { generation: 0, services: [], edges: [] };
 }
 
+/** A listener of the table that the gateway cannot serve (its port is taken, typically). */
+export interface ListenerError {
+  /** `app/env/service` of a service listener, `app/env` of an edge. */
+  key: string;
+  port: number;
+  /** The bind error's code (`EADDRINUSE`, `EACCES`) or message. */
+  message: string;
+}
+
 /**
  * How the local runtime drives the gateway process. `update` resolves only once the gateway
  * serves the new table, so a caller that removed a backend knows no new request will reach it.
@@ -56,8 +65,13 @@ export interface GatewayControl {
   ensureRunning(): Promise<void>;
   /** The table the gateway serves now (as last applied). */
   table(): RoutingTable;
-  /** Applies a change to the table; resolves once the gateway serves it. Calls are serialised. */
+  /**
+   * Applies a change to the table; resolves once the gateway serves it. Calls are serialised.
+   * While some listener cannot be bound, every update (even one that changes nothing) retries it.
+   */
   update(change: (table: RoutingTable) => void): Promise<void>;
+  /** Listeners of the served table that are not listening, as of the last update or adoption. */
+  listenerErrors(): ListenerError[];
   /** Stops the gateway process (used by `berth down` of the last app and by tests). */
   stop(): Promise<void>;
 }

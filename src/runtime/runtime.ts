@@ -110,6 +110,8 @@ export interface ServiceAddress {
   host: string;
   port: number;
   url: string;
+  /** Why this address is not listening (e.g. its port is taken), when it is not. */
+  error?: string;
 }
 
 export const ReplicaPhase = {
@@ -153,7 +155,7 @@ export interface ServiceStatus {
 export interface AppObservation {
   services: ServiceStatus[];
   /** Where the app's routes are served, when it has any. */
-  edge?: { url: string; port: number };
+  edge?: { url: string; port: number; /** Why the edge is not listening, when it is not. */ error?: string };
 }
 
 /** Something the runtime did or saw, streamed as progress (reasons follow Kubernetes events). */

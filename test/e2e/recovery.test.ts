@@ -50,8 +50,8 @@ describe('a deploy that does not become ready', () => {
     try {
       await editSpec((t) =>
         t.replace(
-          '  orders:\n    command: node server.js',
-          '  orders:\n    command: node -e "console.error(\'cannot connect to the database\'); process.exit(3)"\n    rollout: { progressDeadline: 4s }',
+          /( {2}orders:\n {4}image: .*\n) {4}command: node server\.js.*\n/,
+          '$1    command: node -e "console.error(\'cannot connect to the database\'); process.exit(3)"\n    rollout: { progressDeadline: 4s }\n',
         ),
       );
       const edge = (await berth.json<Status>(['status', 'shop'])).edge!.url;

@@ -59,7 +59,7 @@ export function registerStatus(program: Command): void {
       process.stdout.write(
         `${bold(`${st.app} in ${st.env}`)}  revision ${st.currentRevision ?? '-'}${last && last.revision !== st.currentRevision ? ` (revision ${last.revision} ${last.status})` : ''}\n`,
       );
-      if (st.edge) process.stdout.write(`edge: ${st.edge.url}\n`);
+      if (st.edge) process.stdout.write(`edge: ${st.edge.url}${st.edge.error ? ` — NOT LISTENING: ${st.edge.error}` : ''}\n`);
       if (st.services.length === 0) return void process.stdout.write('no services running\n');
       if (o.replicas) {
         return printTable(
@@ -89,6 +89,7 @@ export function registerStatus(program: Command): void {
           address: s.address?.url,
           revision: s.revision,
           status:
+            s.address?.error ??
             s.replicas.find((r) => r.phase !== 'ready')?.message ??
             (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),

@@ -96,4 +96,25 @@ describe('local runtime adoption', () => {
     expect(r1.pid).not.toBe(r0.pid);
     expect(r1.phase).toBe('ready');
   });
+
+  it('counts the back-off of a replica that died while no runtime ran from its exit, not from the restart', async () => {
+    home = tempHome();
+    gateway = new RecordingGateway();
+    const a = make();
+    const state = fixtureState({ restart: { initialBackoffMs: 2000, maxBackoffMs: 4000, resetAfterMs: 60_000 } });
+    await a.converge(state, opts());
+    const r0 = (await a.observe('shop', 'dev')).services[0]!.replicas[0]!;
+    await a.close();
+    process.kill(r0.pid!, 'SIGKILL');
+    // Down for longer than the back-off: it has been served by the time the runtime starts again.
+    await new Promise((r) => setTimeout(r, 2300));
+
+    const b = make();
+    const t0 = Date.now();
+    await b.converge(state, opts());
+    const r1 = (await b.observe('shop', 'dev')).services[0]!.replicas[0]!;
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(r1).toMatchObject({ id: r0.id, phase: 'ready', restarts: 1 });
+    expect(r1.pid).not.toBe(r0.pid);
+  });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { RuntimeError } from '../../errors.js';
 import type { GatewayControl } from '../../gateway/table.js';
 import type {
   AppObservation,
@@ -20,6 +21,7 @@ import type {
   ServiceState,
 } from '../runtime.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
+import { listenerProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { PortRegistry } from './ports.js';
 import { takeProcSnapshot } from './procfs.js';
@@ -27,6 +29,12 @@ import type { ProcSnapshot } from './procfs.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
+
+/** How often `observe` may ask the gateway to retry listeners that could not bind. */
+const LISTENER_RETRY_MS = 2_000;
+
+/** How often supervision checks that the gateway process is alive. */
+const GATEWAY_CHECK_MS = 2_000;
 
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
@@ -42,7 +50,10 @@ export interface LocalRuntimeOptions {
   pollIntervalMs?: number;
   /** How often CPU and memory are sampled from /proc (and memory limits enforced). */
   sampleIntervalMs?: number;
-  /** Preferred edge port of the first app (8080); later apps get the next free port above it. */
+  /**
+   * Preferred edge port of the first app (BERTH_EDGE_PORT, default 8080); later apps, or an app
+   * whose preferred port is taken, get the next free port above it.
+   */
   edgePort?: number;
   /** Log rotation size and number of rotated files kept. */
   logMaxBytes?: number;
@@ -67,6 +78,8 @@ class LocalRuntime implements Runtime {
   private gatewayStarted: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSampleMs = 0;
+  private lastListenerRetryMs = 0;
+  private lastGatewayCheckMs = 0;
   private closed = false;
 
   private readonly opts: LocalRuntimeOptions;
@@ -75,7 +88,10 @@ class LocalRuntime implements Runtime {
     this.opts = opts;
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.now ?? Date.now;
-    this.ports = new PortRegistry(join(runRoot(opts.home), 'ports.json'), opts.edgePort ?? 8080);
+    this.ports = new PortRegistry(
+      join(runRoot(opts.home), 'ports.json'),
+      opts.edgePort ?? Number(process.env.BERTH_EDGE_PORT ?? 8080),
+    );
     this.shims = createShimPool({
       entry: opts.shimEntry ?? fileURLToPath(new URL('./shim.js', import.meta.url)),
       home: opts.home,
@@ -110,6 +126,8 @@ class LocalRuntime implements Runtime {
       }
       t.generation++;
     });
+    const failed = this.opts.gateway.listenerErrors().find((e) => e.key === key);
+    if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
   }
 
   async addresses(app: string, env: string, services: string[]): Promise<Record<string, ServiceAddress>> {
@@ -126,12 +144,32 @@ class LocalRuntime implements Runtime {
 
   async observe(app: string, env: string): Promise<AppObservation> {
     await this.ready();
+    const errors = this.opts.gateway.listenerErrors();
+    if (errors.length > 0) this.retryListeners();
     const services = [...this.sets.values()]
       .filter((s) => s.app === app && s.env === env)
       .sort((a, b) => a.service.localeCompare(b.service))
-      .map((s) => s.status());
-    const edge = this.opts.gateway.table().edges.find((e) => e.key === `${app}/${env}`);
-    return { services, ...(edge ? { edge: { url: `http://127.0.0.1:${edge.port}`, port: edge.port } } : {}) };
+      .map((s) => {
+        const st = s.status();
+        const failed = errors.find((e) => e.key === s.key);
+        // `error` is beyond the shared ServiceAddress type: the API passes it through as is.
+        if (failed && st.address)
+          st.address = {
+            ...st.address,
+            error: listenerProblem(`the address of ${s.service}`, failed),
+          } as ServiceAddress;
+        return st;
+      });
+    const key = `${app}/${env}`;
+    const edge = this.opts.gateway.table().edges.find((e) => e.key === key);
+    if (!edge) return { services };
+    const failed = errors.find((e) => e.key === key);
+    const observed: AppObservation['edge'] = {
+      url: `http://127.0.0.1:${edge.port}`,
+      port: edge.port,
+      ...(failed ? { error: listenerProblem(`the edge of ${key}`, failed) } : {}),
+    };
+    return { services, edge: observed };
   }
 
   async *logs(
@@ -212,6 +250,14 @@ class LocalRuntime implements Runtime {
       snap = takeProcSnapshot(now);
       this.lastSampleMs = now;
     }
+    if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
+      // An empty update costs a /proc read when the gateway is alive, and restarts it on its saved
+      // table when it died, so service addresses and edges heal by themselves.
+      this.lastGatewayCheckMs = now;
+      this.opts.gateway
+        .update(() => undefined)
+        .catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
+    }
     for (const s of this.sets.values()) {
       try {
         s.tick(snap);
@@ -244,6 +290,16 @@ class LocalRuntime implements Runtime {
       this.sets.set(key, s);
     }
     return s;
+  }
+
+  /** Asks the gateway to bind what it could not (a port freed since); at most every few seconds. */
+  private retryListeners(): void {
+    const now = this.now();
+    if (now - this.lastListenerRetryMs < LISTENER_RETRY_MS) return;
+    this.lastListenerRetryMs = now;
+    this.opts.gateway
+      .update(() => undefined)
+      .catch((err: unknown) => this.logger.warn({ err }, 'retrying the gateway listeners failed'));
   }
 
   private gatewayReady(): Promise<void> {

@@ -3,7 +3,7 @@
  * (connect) or exec (exit 0), run every `periodMs` after `initialDelayMs`; the probe's verdict flips
  * only after `successThreshold` consecutive successes or `failureThreshold` consecutive failures.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Probe } from '../runtime.js';
@@ -38,25 +38,26 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult
 
 function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request({
-      host,
-      port,
-      path,
-      method: 'GET',
-      timeout: timeoutMs,
-      headers: { 'user-agent': 'berth-probe' },
-    });
+    let settled = false;
+    const settle = (r: ProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const req = request({ host, port, path, method: 'GET', headers: { 'user-agent': 'berth-probe' } });
+    // One deadline for the whole exchange: a server that trickles bytes never trips an idle timeout.
+    const timer = setTimeout(() => {
+      req.destroy();
+      settle({ ok: false, message: `GET ${path}: no response within ${timeoutMs}ms` });
+    }, timeoutMs);
     req.once('response', (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       const ok = status >= 200 && status < 400;
-      resolve({ ok, message: `HTTP ${status} from ${path}` });
+      settle({ ok, message: `HTTP ${status} from ${path}` });
     });
-    req.once('timeout', () => {
-      req.destroy();
-      resolve({ ok: false, message: `GET ${path}: no response within ${timeoutMs}ms` });
-    });
-    req.once('error', (err) => resolve({ ok: false, message: `GET ${path}: ${err.message}` }));
+    req.once('error', (err) => settle({ ok: false, message: `GET ${path}: ${err.message}` }));
     req.end();
   });
 }
@@ -80,6 +81,9 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
   });
 }
 
+/** How long an exec probe's stderr may take to drain after the command exited. */
+const EXEC_DRAIN_MS = 100;
+
 function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const [file, ...args] = command;
@@ -87,26 +91,53 @@ function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): P
       resolve({ ok: false, message: 'exec probe has an empty command' });
       return;
     }
-    execFile(
-      file,
-      args,
-      { timeout: timeoutMs, env: target.env, cwd: target.cwd, killSignal: 'SIGKILL' },
-      (err, _stdout, stderr) => {
-        if (!err) {
-          resolve({ ok: true, message: `exec ${file}: exit 0` });
-          return;
-        }
-        const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
-        const why = e.killed
-          ? `no exit within ${timeoutMs}ms`
-          : typeof e.code === 'number'
-            ? `exit code ${e.code}`
-            : e.message;
-        const tail = String(stderr).trim().split('\n').pop();
-        resolve({ ok: false, message: `exec ${file}: ${why}${tail ? `: ${tail}` : ''}` });
-      },
-    );
+    let settled = false;
+    let stderr = '';
+    const settle = (r: ProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    // Its own process group, so a timeout kills what the command started too (a shell's children
+    // would otherwise hold its pipes open and the probe would never finish).
+    const child = spawn(file, args, {
+      env: target.env,
+      cwd: target.cwd,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const timer = setTimeout(() => {
+      killProbeGroup(child.pid);
+      settle({ ok: false, message: `exec ${file}: no exit within ${timeoutMs}ms` });
+    }, timeoutMs);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      if (stderr.length < 4096) stderr += d;
+    });
+    child.once('error', (err) => settle({ ok: false, message: `exec ${file}: ${err.message}` }));
+    child.once('exit', (code, signal) => {
+      // Whatever the command left behind goes with it, so its pipes close and the verdict comes now.
+      killProbeGroup(child.pid);
+      const verdict = (): void => {
+        if (code === 0) return settle({ ok: true, message: `exec ${file}: exit 0` });
+        const why = code !== null ? `exit code ${code}` : `killed by ${signal}`;
+        const tail = stderr.trim().split('\n').pop();
+        settle({ ok: false, message: `exec ${file}: ${why}${tail ? `: ${tail}` : ''}` });
+      };
+      child.once('close', verdict);
+      setTimeout(verdict, EXEC_DRAIN_MS).unref();
+    });
   });
+}
+
+function killProbeGroup(pid: number | undefined): void {
+  if (pid === undefined || pid <= 1) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 /** Scheduling primitives, injectable so tests can drive time. */

@@ -3,9 +3,11 @@
  * shim is not our child), run its probes, restart it in place after a backoff, enforce its memory
  * limit, and stop it gracefully through the shim.
  */
+import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
 import type { ReplicaStatus, RestartPolicy, RuntimeEvent } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
+import { exitReason, stderrExcerpt } from './exitReason.js';
 import { ProbeWorker } from './probes.js';
 import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
@@ -17,6 +19,8 @@ import type { ShimLauncher } from './shimPool.js';
 
 /** How long a shim may take to write shim.json before it is considered failed. */
 const SHIM_START_TIMEOUT_MS = 10_000;
+/** How long a replica without a readiness probe must keep running to count as ready. */
+const MIN_READY_MS = 1_000;
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
 
@@ -55,6 +59,7 @@ export class Replica {
   private message: string | undefined;
   private readiness: ProbeWorker | undefined;
   private liveness: ProbeWorker | undefined;
+  private readyTimer: NodeJS.Timeout | undefined;
   private pendingReason: string | undefined;
   private stopRequestedAtMs: number | undefined;
   private termSent = false;
@@ -257,6 +262,16 @@ export class Replica {
     this.message = undefined;
     this.pendingReason = undefined;
     this.usage = undefined;
+    if (launch.cwd !== undefined && !existsSync(launch.cwd)) {
+      // Spawning would fail with a misleading "ENOENT" naming the shim or the command.
+      this.onExit({
+        code: null,
+        signal: null,
+        at: iso(now),
+        error: `the working directory ${launch.cwd} does not exist`,
+      });
+      return;
+    }
     const env: Record<string, string> = { ...launch.env };
     if (env.NODE_OPTIONS !== undefined) {
       env[CHILD_NODE_OPTIONS] = env.NODE_OPTIONS;
@@ -311,7 +326,6 @@ export class Replica {
       this.sendTerm();
       return;
     }
-    if (!this.record.spec.readiness) this.setReady(true, 'process running');
     this.startProbes(0);
     this.ctx.changed();
   }
@@ -327,6 +341,11 @@ export class Replica {
     if (readiness) {
       this.readiness = new ProbeWorker(readiness, target, (ok) => this.setReady(ok, ''), { startupPollMs: 25 });
       this.readiness.start(Math.max(0, readiness.initialDelayMs - ranMs));
+    } else if (this.phase !== ReplicaPhase.ready) {
+      // Without a probe, "running" is all there is to know; a command that dies at once must not
+      // count as ready (and let a rollout finish) in the instant before it exits.
+      this.readyTimer = setTimeout(() => this.setReady(true, 'process running'), Math.max(0, MIN_READY_MS - ranMs));
+      this.readyTimer.unref();
     }
     if (liveness) {
       this.liveness = new ProbeWorker(liveness, target, (ok, msg) => {
@@ -337,6 +356,8 @@ export class Replica {
   }
 
   private stopProbes(): void {
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = undefined;
     this.readiness?.stop();
     this.liveness?.stop();
     this.readiness = undefined;
@@ -417,9 +438,10 @@ export class Replica {
   private onExit(info: ExitInfo): void {
     const now = this.ctx.now();
     this.stopProbes();
-    const ranForMs = this.record.startedAt ? now - Date.parse(this.record.startedAt) : 0;
-    const how = info.error ?? (info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`);
-    const reason = this.pendingReason ?? how;
+    // A replica that ended while no control plane watched it ended at info.at, not now.
+    const exitAtMs = Math.min(now, Date.parse(info.at) || now);
+    const ranForMs = this.record.startedAt ? exitAtMs - Date.parse(this.record.startedAt) : 0;
+    const reason = this.pendingReason ?? exitReason(info);
     this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason };
     this.run = { kind: 'down' };
     this.usage = undefined;
@@ -436,10 +458,15 @@ export class Replica {
     const { delayMs, streak } = nextStreak(this.restart, this.record.backoffStreak, this.everRunning ? ranForMs : 0);
     this.record.backoffStreak = streak;
     this.record.restarts++;
-    this.record.backoffUntil = iso(now + delayMs);
+    // The back-off counts from the exit: time spent with the control plane down was waited already.
+    this.record.backoffUntil = iso(Math.max(now, exitAtMs + delayMs));
     writeReplicaRecord(this.dir, this.record);
     this.phase = ReplicaPhase.backoff;
-    const what = reason === how && info.code !== null && !info.error ? `exit code ${info.code}` : reason;
+    const excerpt = info.error ? undefined : stderrExcerpt(info.stderrTail);
+    const what =
+      reason === exitReason(info) && info.code !== null && !info.error
+        ? `exit code ${info.code}${excerpt ? `: ${excerpt}` : ''}`
+        : reason;
     this.message = `back-off ${formatDuration(delayMs)} restarting failed replica (${what})`;
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', message: `replica ${this.id} ${reason}` });
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', message: this.message });

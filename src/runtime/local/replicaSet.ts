@@ -11,6 +11,7 @@ import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus } from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
+import { listenerProblem } from './listenerProblem.js';
 import type { PortRegistry } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
@@ -117,6 +118,8 @@ export class ReplicaSet {
         if (c.done) {
           // Ready means reachable: return only once the gateway routes to every new replica.
           await this.syncGateway();
+          const failed = this.ctx.gateway.listenerErrors().find((e) => e.key === this.key);
+          if (failed) throw new RuntimeError(`${state.service}: ${listenerProblem('its address', failed)}`);
           break;
         }
         const now = this.ctx.now();

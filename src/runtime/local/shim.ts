@@ -13,7 +13,7 @@
  * away first, and detaches from it once the command runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { LineSplitter, LogWriter } from './logFiles.js';
 import type { LogStream } from './logFiles.js';
 import { killGroup, readStartTime } from './procfs.js';
@@ -22,6 +22,8 @@ import type { ExitInfo, ShimArgs, ShimInfo } from './shimFiles.js';
 
 /** How long to wait for the child's pipes to drain after it exited (a grandchild may hold them). */
 const DRAIN_TIMEOUT_MS = 1000;
+/** Last stderr lines kept for exit.json, so a crash can be explained without reading the logs. */
+const STDERR_TAIL_LINES = 40;
 
 /** A job handed to a warm shim. */
 interface WarmJob {
@@ -56,7 +58,7 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
   const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
 
   child.once('error', (err) => {
-    finish({ code: 127, signal: null, at: new Date().toISOString(), error: err.message });
+    finish({ code: 127, signal: null, at: new Date().toISOString(), error: spawnError(err, file, cwd) });
   });
   if (child.pid === undefined) return; // 'error' follows
 
@@ -71,15 +73,22 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
 
   let open = 2;
   let onDrained: (() => void) | undefined;
+  const stderrTail: string[] = [];
+  const keep = (name: LogStream, line: string): void => {
+    log.write(name, line);
+    if (name !== 'stderr') return;
+    stderrTail.push(line.length > 500 ? line.slice(0, 500) : line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+  };
   const pipe = (stream: NodeJS.ReadableStream, name: LogStream): void => {
     const lines = new LineSplitter();
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      for (const line of lines.push(chunk)) log.write(name, line);
+      for (const line of lines.push(chunk)) keep(name, line);
     });
     stream.on('close', () => {
       const tail = lines.flush();
-      if (tail !== undefined) log.write(name, tail);
+      if (tail !== undefined) keep(name, tail);
       open--;
       if (open === 0) onDrained?.();
     });
@@ -99,11 +108,11 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
   process.on('SIGHUP', () => undefined);
 
   child.once('exit', (code, signal) => {
-    const info: ExitInfo = { code, signal, at: new Date().toISOString() };
+    const at = new Date().toISOString();
     const done = (): void => {
       // Leftovers of the group would keep the port or the pipes: a replica ends as a whole.
       killGroup(pid, 'SIGKILL');
-      finish(info);
+      finish({ code, signal, at, ...(stderrTail.length > 0 ? { stderrTail } : {}) });
     };
     if (open === 0) done();
     else {
@@ -111,6 +120,16 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
       setTimeout(done, DRAIN_TIMEOUT_MS).unref();
     }
   });
+}
+
+/** Why the command could not be started, in words (spawn reports a missing cwd as a missing command). */
+function spawnError(err: NodeJS.ErrnoException, file: string, cwd: string | undefined): string {
+  if (err.code === 'ENOENT') {
+    if (cwd !== undefined && !existsSync(cwd)) return `the working directory ${cwd} does not exist`;
+    return `command not found: ${file} (${err.message})`;
+  }
+  if (err.code === 'EACCES') return `permission denied: ${file} is not executable (${err.message})`;
+  return err.message;
 }
 
 if (process.argv[2] === '--warm') {

@@ -20,6 +20,8 @@ export interface ExitInfo {
   at: string;
   /** Set when the command could not be started at all (e.g. ENOENT). */
   error?: string;
+  /** The command's last stderr lines, oldest first (a crash usually says why there). */
+  stderrTail?: string[];
 }
 
 export const SHIM_FILE = 'shim.json';

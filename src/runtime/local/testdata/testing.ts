@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyTable } from '../../../gateway/table.js';
-import type { GatewayControl, RoutingTable } from '../../../gateway/table.js';
+import type { GatewayControl, ListenerError, RoutingTable } from '../../../gateway/table.js';
 import type { ServiceState } from '../../runtime.js';
 import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
 import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir } from '../replicaStore.js';
@@ -70,6 +70,9 @@ export class RecordingGateway implements GatewayControl {
   readonly removedAt = new Map<string, number>();
   readonly history: { atMs: number; table: RoutingTable }[] = [];
   delayMs = 20;
+  /** Ports to report as not bindable: listeners of the table on these ports fail with EADDRINUSE. */
+  readonly takenPorts = new Set<number>();
+  private errors: ListenerError[] = [];
   private queue: Promise<void> = Promise.resolve();
 
   async ensureRunning(): Promise<void> {}
@@ -88,10 +91,17 @@ export class RecordingGateway implements GatewayControl {
       for (const id of before) if (!after.has(id)) this.removedAt.set(id, Date.now());
       this.current = next;
       this.history.push({ atMs: Date.now(), table: structuredClone(next) });
+      this.errors = [...next.services, ...next.edges]
+        .filter((l) => this.takenPorts.has(l.port))
+        .map((l) => ({ key: l.key, port: l.port, message: 'EADDRINUSE' }));
     };
     const p = this.queue.then(run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  listenerErrors(): ListenerError[] {
+    return this.errors;
   }
 
   async stop(): Promise<void> {}

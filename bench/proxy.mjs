@@ -1,0 +1,479 @@
+// Proxy performance: the gateway's data path beside the proxies a user would pick, in one run,
+// all in front of the same upstream on 127.0.0.1, each driven by wrk with one thread.
+//
+//   direct        wrk → upstream
+//   berth-service wrk → Berth gateway process (service address) → upstream
+//   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
+//   nginx         wrk → nginx reverse proxy (keepalive 32, HTTP/1.1 upstream) → upstream
+//   fastify       wrk → @fastify/http-proxy → upstream
+//   node-http     wrk → node:http proxy with a keep-alive Agent → upstream
+//
+// The upstream is nginx `return 200` (one worker), as in the issue's reference figures; a Node
+// hello-world is measured directly too, as the ceiling of any one-process Node server here.
+// Saturation: `wrk -t1 -c32 -d10s`, rounds interleaved (the median per target is reported).
+// Latency: wrk paced by a Lua script (LuaJIT ffi clock; wrk2 is not packaged) at half of
+// Berth's saturated rate, against the upstream directly and through Berth; the difference of
+// the p99s is what Berth adds.
+//
+// Env: PROXY_BENCH_DURATION (s, default 10), PROXY_BENCH_ROUNDS (default 3),
+//      PROXY_BENCH_ONLY (comma list of targets), PROXY_BENCH_NO_LATENCY=1,
+//      PROXY_BENCH_RATE=<req/s> (pace the latency run at this rate instead of half of Berth's),
+//      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there).
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.PROXY_BENCH_DURATION ?? 10);
+const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 3);
+const CONNECTIONS = 32;
+const ONLY = process.env.PROXY_BENCH_ONLY?.split(',');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function which(cmd) {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH ?? '').split(':')]) {
+    if (existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return undefined;
+}
+const wrk = which('wrk');
+const nginx = which('nginx');
+if (!wrk || !nginx) {
+  console.error(
+    `proxy benchmark needs wrk and nginx (missing: ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(', ')}).\n` +
+      'Install them with: apt-get install -y wrk nginx   (Debian; the nginx service need not run)',
+  );
+  process.exit(2);
+}
+const gatewayDist = join(root, 'dist/gateway/control.js');
+if (!existsSync(gatewayDist)) {
+  console.error('dist/gateway is missing: run `npm run build` first');
+  process.exit(2);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
+const children = [];
+let gatewayControl;
+
+async function cleanup() {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  if (gatewayControl) await gatewayControl.stop().catch(() => undefined);
+  await sleep(200);
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+function start(name, cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: root, ...opts });
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  child.once('exit', (code, sig) => {
+    if (!stopping) console.error(`${name} exited early (code ${code}, signal ${sig}): ${err.trim()}`);
+  });
+  children.push(child);
+  return child;
+}
+let stopping = false;
+
+async function waitHttp(port, path = '/') {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(50);
+  }
+  throw new Error(`nothing answers 200 on port ${port}`);
+}
+
+function nginxConf(prefix, body) {
+  // One worker, like every other process here; temp paths inside the prefix so no root dirs are needed.
+  mkdirSync(prefix, { recursive: true });
+  const conf = join(prefix, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off;
+master_process on;
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  keepalive_requests 1000000;
+  ${body}
+}
+`,
+  );
+  return conf;
+}
+
+// ---- processes under test ----
+
+const upstreamPort = await freePort();
+const nodeHelloPort = await freePort();
+const nginxProxyPort = await freePort();
+const nginxEdgePort = await freePort();
+const fastifyPort = await freePort();
+const nodeProxyPort = await freePort();
+const servicePort = await freePort();
+const edgePort = await freePort();
+
+const upstreamNginx = start('nginx upstream', nginx, [
+  '-c',
+  nginxConf(
+    join(work, 'upstream'),
+    `server { listen 127.0.0.1:${upstreamPort}; location / { return 200 "hello\\n"; } }`,
+  ),
+  '-p',
+  join(work, 'upstream'),
+]);
+// nginx as the reverse proxy, its configuration rendered from the same routing table the gateway
+// serves: what "Berth drives nginx as its data plane" would run (service address and edge).
+const table = {
+  services: [
+    { key: 'bench/prod/web', port: servicePort, backends: [{ id: 'web-1', host: '127.0.0.1', port: upstreamPort }] },
+  ],
+  edges: [
+    { key: 'bench/prod', port: edgePort, routes: [{ pathPrefix: '/', target: 'bench/prod/web', stripPrefix: false }] },
+  ],
+};
+
+function nginxFromTable(t, portOf) {
+  const name = (key) => key.replace(/[^a-zA-Z0-9]/g, '_');
+  const proxied = (key, strip) => `proxy_pass http://${name(key)}${strip ? '/' : ''};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header X-Forwarded-Proto $scheme;`;
+  const out = [];
+  for (const s of t.services) {
+    out.push(
+      `upstream ${name(s.key)} { ${s.backends.map((b) => `server ${b.host}:${b.port};`).join(' ')} keepalive 32; }`,
+    );
+    out.push(`server { listen 127.0.0.1:${portOf(s.port)}; location / { ${proxied(s.key, false)} } }`);
+  }
+  for (const e of t.edges) {
+    const hosts = [...new Set(e.routes.map((r) => r.host))];
+    for (const host of hosts) {
+      const routes = e.routes.filter((r) => r.host === host);
+      const locations = routes.map((r) => {
+        const prefix = r.pathPrefix.replace(/\/+$/, '');
+        if (prefix === '') return `location / { ${proxied(r.target, false)} }`;
+        return `location ^~ ${prefix}/ { ${proxied(r.target, r.stripPrefix)} } location = ${prefix} { ${proxied(r.target, r.stripPrefix)} }`;
+      });
+      if (!routes.some((r) => r.pathPrefix.replace(/\/+$/, '') === '')) locations.push('location / { return 404; }');
+      const serverName =
+        host === undefined
+          ? 'server_name ""; listen 127.0.0.1:' + portOf(e.port) + ' default_server;'
+          : `server_name ${host};`;
+      out.push(
+        `server { ${host === undefined ? '' : `listen 127.0.0.1:${portOf(e.port)};`} ${serverName} ${locations.join(' ')} }`,
+      );
+    }
+  }
+  return out.join('\n  ');
+}
+const nginxPorts = new Map([
+  [servicePort, nginxProxyPort],
+  [edgePort, nginxEdgePort],
+]);
+const nginxProxy = start('nginx proxy', nginx, [
+  '-c',
+  nginxConf(
+    join(work, 'proxy'),
+    nginxFromTable(table, (p) => nginxPorts.get(p)),
+  ),
+  '-p',
+  join(work, 'proxy'),
+]);
+
+const nodeHello = `import { createServer } from 'node:http';
+createServer((req, res) => { res.writeHead(200, ['content-type', 'text/plain', 'content-length', '6']); res.end('hello\\n'); })
+  .listen(${nodeHelloPort}, '127.0.0.1');`;
+const nodeHelloChild = start('node hello', process.execPath, ['--input-type=module', '-e', nodeHello]);
+
+const fastifyProxy = `import Fastify from 'fastify';
+import proxy from '@fastify/http-proxy';
+const app = Fastify({ logger: false });
+await app.register(proxy, { upstream: 'http://127.0.0.1:${upstreamPort}' });
+await app.listen({ port: ${fastifyPort}, host: '127.0.0.1' });`;
+const fastifyChild = start('fastify proxy', process.execPath, ['--input-type=module', '-e', fastifyProxy]);
+
+// The plain proxy a Node user writes: http.request per request through a keep-alive Agent, piped.
+const nodeProxy = `import http from 'node:http';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+http.createServer((req, res) => {
+  const up = http.request({ host: '127.0.0.1', port: ${upstreamPort}, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(up);
+}).listen(${nodeProxyPort}, '127.0.0.1');`;
+const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type=module', '-e', nodeProxy]);
+
+// Berth's gateway: the real detached process, driven through its control like the runtime does.
+const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
+gatewayControl = createGatewayControl({ home: join(work, 'home') });
+// PROXY_BENCH_PROFILE=<dir>: the gateway is started by hand under --cpu-prof (the control adopts
+// it) and writes its profile there when the control stops it.
+if (process.env.PROXY_BENCH_PROFILE) {
+  spawn(
+    process.execPath,
+    [
+      `--cpu-prof`,
+      `--cpu-prof-dir=${process.env.PROXY_BENCH_PROFILE}`,
+      join(root, 'dist/gateway/main.js'),
+      '--home',
+      join(work, 'home'),
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 100 && !existsSync(join(work, 'home/gateway/gateway.json')); i++) await sleep(50);
+}
+await gatewayControl.update((t) => {
+  t.services.push(...JSON.parse(JSON.stringify(table.services)));
+  t.edges.push(...JSON.parse(JSON.stringify(table.edges)));
+});
+
+const gatewayPid = gatewayControl.pid();
+// The process whose CPU time a request through each target costs (beyond the upstream's).
+const pids = {
+  direct: upstreamNginx.pid,
+  'berth-service': gatewayPid,
+  'berth-edge': gatewayPid,
+  nginx: nginxProxy.pid,
+  'nginx-edge': nginxProxy.pid,
+  fastify: fastifyChild.pid,
+  'node-http': nodeProxyChild.pid,
+  'node-hello': nodeHelloChild.pid,
+};
+const targets = {
+  direct: upstreamPort,
+  'berth-service': servicePort,
+  'berth-edge': edgePort,
+  nginx: nginxProxyPort,
+  'nginx-edge': nginxEdgePort,
+  fastify: fastifyPort,
+  'node-http': nodeProxyPort,
+  'node-hello': nodeHelloPort,
+};
+for (const port of Object.values(targets)) await waitHttp(port);
+
+// ---- CPU accounting: user+system time of a process and its children (nginx master + worker) ----
+
+function cpuTicks(pid) {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += Number(f[11]) + Number(f[12]); // utime, stime
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const k of kids ? kids.split(' ') : []) total += cpuTicks(Number(k));
+    }
+  } catch {
+    // Exited.
+  }
+  return total;
+}
+const ticksPerSecond = 100;
+
+// ---- wrk ----
+
+const reportLua = `
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests":%d,"durationUs":%d,"errors":%d,"p50Us":%d,"p90Us":%d,"p99Us":%d,"p999Us":%d,"maxUs":%d}\\n',
+    summary.requests, summary.duration,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
+end
+`;
+const saturateScript = join(work, 'report.lua');
+writeFileSync(saturateScript, reportLua);
+
+// Pacing: every request is scheduled at t0 + n/rate for the thread's n-th request (open-loop
+// schedule, ms resolution of wrk's timer), so the offered rate stays fixed whatever the latency.
+function pacedScript(rate) {
+  const file = join(work, `paced-${rate}.lua`);
+  writeFileSync(
+    file,
+    `local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } timeval; int gettimeofday(timeval *tv, void *tz); ]]
+local tv = ffi.new("timeval")
+local function nowMs() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000 end
+local t0 = nil
+local n = 0
+local interval = 1000 / ${rate}
+delay = function()
+  local now = nowMs()
+  if t0 == nil then t0 = now end
+  local due = t0 + n * interval
+  n = n + 1
+  if due > now then return math.floor(due - now) end
+  return 0
+end
+${reportLua}`,
+  );
+  return file;
+}
+
+function runWrk(port, script, seconds = DURATION, pid = undefined) {
+  const before = pid ? cpuTicks(pid) : 0;
+  const args = [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    script,
+    `http://127.0.0.1:${port}/`,
+  ];
+  const r = spawnSync(wrk, args, { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{"requests"'));
+  if (!line) throw new Error(`wrk gave no report: ${r.stdout}\n${r.stderr}`);
+  const j = JSON.parse(line);
+  const cpuS = pid ? (cpuTicks(pid) - before) / ticksPerSecond : undefined;
+  return {
+    // CPU time of the proxy process (the upstream for `direct`) per request, in microseconds.
+    cpuUsPerRequest: cpuS === undefined ? undefined : Math.round((cpuS / j.requests) * 1e7) / 10,
+    rps: Math.round((j.requests / j.durationUs) * 1e6),
+    p50Ms: j.p50Us / 1000,
+    p90Ms: j.p90Us / 1000,
+    p99Ms: j.p99Us / 1000,
+    p999Ms: j.p999Us / 1000,
+    maxMs: j.maxUs / 1000,
+    errors: j.errors,
+    requests: j.requests,
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const loadAtStart = loadavg()[0];
+const names = Object.keys(targets).filter((n) => !ONLY || ONLY.includes(n));
+const runs = Object.fromEntries(names.map((n) => [n, []]));
+try {
+  for (const n of names) runWrk(targets[n], saturateScript, 2); // warm-up: JIT, pools, nginx keep-alives
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const n of names) {
+      const r = runWrk(targets[n], saturateScript, DURATION, pids[n]);
+      runs[n].push(r);
+      console.log(
+        `round ${round + 1} ${n.padEnd(14)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  cpu ${r.cpuUsPerRequest} us/req${r.errors ? `  errors ${r.errors}` : ''}`,
+      );
+      await sleep(300);
+    }
+  }
+  const summary = {};
+  for (const n of names) {
+    const rs = runs[n];
+    if (rs.length === 0) continue;
+    const mid = rs.find((r) => r.rps === median(rs.map((x) => x.rps))) ?? rs[0];
+    summary[n] = {
+      rps: median(rs.map((r) => r.rps)),
+      cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+      p50Ms: mid.p50Ms,
+      p99Ms: mid.p99Ms,
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+    };
+  }
+  const ratio = (a, b) =>
+    summary[a] && summary[b] ? Math.round((summary[a].rps / summary[b].rps) * 1000) / 1000 : null;
+  const ratios = {
+    berthServiceToNginx: ratio('berth-service', 'nginx'),
+    berthEdgeToNginx: ratio('berth-edge', 'nginx'),
+    berthServiceToFastify: ratio('berth-service', 'fastify'),
+    berthEdgeToFastify: ratio('berth-edge', 'fastify'),
+    berthServiceToNodeHttp: ratio('berth-service', 'node-http'),
+    nodeHelloToNginx: ratio('node-hello', 'nginx'),
+  };
+
+  let latency = null;
+  const berthRps = summary['berth-service']?.rps;
+  const forcedRate = Number(process.env.PROXY_BENCH_RATE ?? 0);
+  if ((forcedRate || berthRps) && process.env.PROXY_BENCH_NO_LATENCY !== '1') {
+    const rate = forcedRate || Math.round(berthRps / 2);
+    const script = pacedScript(rate);
+    const at = {};
+    for (const n of ['direct', 'berth-service', 'berth-edge', 'nginx']) {
+      at[n] = runWrk(targets[n], script, DURATION, pids[n]);
+      console.log(
+        `paced ${rate}/s ${n.padEnd(14)} got ${at[n].rps} req/s  p50 ${at[n].p50Ms.toFixed(2)} ms  p99 ${at[n].p99Ms.toFixed(2)} ms  p99.9 ${at[n].p999Ms.toFixed(2)} ms`,
+      );
+      await sleep(300);
+    }
+    latency = {
+      rate,
+      method: 'wrk -t1 -c32 with a Lua delay() pacing script (open-loop schedule t0 + n/rate, LuaJIT ffi clock)',
+      runs: at,
+      addedP99Ms: {
+        'berth-service': Math.round((at['berth-service'].p99Ms - at.direct.p99Ms) * 1000) / 1000,
+        'berth-edge': Math.round((at['berth-edge'].p99Ms - at.direct.p99Ms) * 1000) / 1000,
+        nginx: Math.round((at.nginx.p99Ms - at.direct.p99Ms) * 1000) / 1000,
+      },
+    };
+  }
+
+  const result = {
+    benchmark: 'proxy',
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, node: process.version },
+    // 1-minute load average: other work on the machine makes every figure noisier.
+    loadAverage: { start: loadAtStart, end: loadavg()[0] },
+    upstream: 'nginx return 200 (1 worker)',
+    command: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --timeout 5s -s report.lua http://127.0.0.1:PORT/`,
+    rounds: ROUNDS,
+    summary,
+    ratios,
+    targets: { berthRatioToNginx: 0.25, berthRatioToFastify: 1.5, addedP99Ms: 2 },
+    latency,
+    runs,
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/proxy.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log('\ntarget          req/s    p50 ms   p99 ms  cpu us/req');
+  for (const n of names) {
+    const s = summary[n];
+    if (!s) continue;
+    console.log(
+      `${n.padEnd(14)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(8)}`,
+    );
+  }
+  console.log('ratios', JSON.stringify(ratios));
+  if (latency) console.log(`added p99 at ${latency.rate} req/s`, JSON.stringify(latency.addedP99Ms));
+} finally {
+  stopping = true;
+  await cleanup();
+}

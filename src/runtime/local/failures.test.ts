@@ -1,0 +1,141 @@
+/**
+ * Bad input and limits: a replica that cannot start or crashes says why (in its status and in the
+ * failed converge), and a gateway listener that cannot bind its port fails the converge or the
+ * routes and shows in `observe`.
+ */
+import { createServer, type Server } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RuntimeError, TimeoutError } from '../../errors.js';
+import type { Runtime } from '../runtime.js';
+import { createLocalRuntime } from './localRuntime.js';
+import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+
+let shimEntry: string;
+beforeAll(() => {
+  shimEntry = buildShim();
+});
+
+let home: string;
+let runtime: Runtime | undefined;
+let gateway: RecordingGateway;
+let held: Server | undefined;
+
+function start(): Runtime {
+  home = tempHome();
+  gateway = new RecordingGateway();
+  runtime = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, edgePort: 0 });
+  return runtime;
+}
+
+afterEach(async () => {
+  held?.close();
+  held = undefined;
+  await runtime?.remove('shop', 'dev').catch(() => undefined);
+  await runtime?.close();
+  runtime = undefined;
+  killAll(home);
+});
+
+const noop = { signal: new AbortController().signal, onEvent: () => undefined };
+const quick = { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 1200 };
+
+function withCommand(command: string[], extra: { cwd?: string } = {}) {
+  const base = fixtureState();
+  return fixtureState({ workload: { ...base.workload, command, ...extra }, rollout: quick });
+}
+
+async function failure(rt: Runtime, state: ReturnType<typeof fixtureState>): Promise<Error> {
+  const err = await rt.converge(state, noop).then(
+    () => new Error('converge succeeded'),
+    (e: unknown) => e as Error,
+  );
+  return err;
+}
+
+describe('replicas that cannot run', () => {
+  it('a command that does not exist: "command not found" in the status and the converge error', async () => {
+    const rt = start();
+    const err = await failure(rt, withCommand(['berth-no-such-command', '--serve']));
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.message).toMatch(/orders-\w+-\w+: command not found: berth-no-such-command/);
+    const r = (await rt.observe('shop', 'dev')).services[0]!.replicas[0]!;
+    expect(r.phase).toBe('backoff');
+    expect(r.lastExit?.reason).toMatch(/^command not found: berth-no-such-command \(spawn .*ENOENT\)$/);
+    expect(r.message).toMatch(/^back-off \d+ms restarting failed replica \(command not found/);
+  });
+
+  it('a shell command that does not exist: the shell says so in the reason', async () => {
+    const rt = start();
+    const err = await failure(rt, withCommand(['/bin/sh', '-c', 'berth-no-such-command']));
+    expect(err.message).toMatch(/exited with code 127: .*berth-no-such-command: not found/);
+  });
+
+  it('a working directory that does not exist', async () => {
+    const rt = start();
+    const err = await failure(rt, withCommand([process.execPath, '-e', '0'], { cwd: `${home}/missing` }));
+    expect(err.message).toContain(`the working directory ${home}/missing does not exist`);
+  });
+
+  it('a port already taken: the crash reason quotes the error line of stderr', async () => {
+    held = createServer();
+    await new Promise<void>((r) => held!.listen(0, '127.0.0.1', r));
+    const port = (held.address() as { port: number }).port;
+    const rt = start();
+    const script = `require('http').createServer().listen(${port}, '127.0.0.1')`;
+    const err = await failure(rt, withCommand([process.execPath, '-e', script]));
+    expect(err.message).toContain(
+      `exited with code 1: Error: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+    );
+    const r = (await rt.observe('shop', 'dev')).services[0]!.replicas[0]!;
+    expect(r.message).toContain(`(exit code 1: Error: listen EADDRINUSE`);
+  });
+});
+
+describe('gateway listeners that cannot bind', () => {
+  it('fail the converge and the routes with the port, and show in observe until the port is free', async () => {
+    const rt = start();
+    const state = fixtureState();
+    await rt.converge(state, noop);
+    const servicePort = gateway.current.services[0]!.port;
+    gateway.takenPorts.add(servicePort);
+    const err = await failure(rt, fixtureState({ hash: 'bbbbbbb2' }));
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect(err.message).toBe(
+      `orders: its address cannot listen on 127.0.0.1:${servicePort}: another process uses that port (EADDRINUSE)`,
+    );
+    await rt.applyRoutes(
+      { app: 'shop', env: 'dev', routes: [{ pathPrefix: '/', service: 'orders', stripPrefix: false }] },
+      noop,
+    );
+    const edgePort = gateway.current.edges[0]!.port;
+    gateway.takenPorts.add(edgePort);
+    const routesErr = await rt
+      .applyRoutes(
+        { app: 'shop', env: 'dev', routes: [{ pathPrefix: '/', service: 'orders', stripPrefix: false }] },
+        noop,
+      )
+      .then(
+        () => new Error('applyRoutes succeeded'),
+        (e: unknown) => e as Error,
+      );
+    expect(routesErr.message).toBe(
+      `the edge of shop/dev cannot listen on 127.0.0.1:${edgePort}: another process uses that port (EADDRINUSE)`,
+    );
+    const obs = await rt.observe('shop', 'dev');
+    expect(obs.edge).toMatchObject({ port: edgePort, error: expect.stringContaining('EADDRINUSE') });
+    expect(obs.services[0]!.address).toMatchObject({ port: servicePort, error: expect.stringContaining('EADDRINUSE') });
+
+    // Freed ports: observe asks the gateway to try again, and the errors go away.
+    gateway.takenPorts.clear();
+    const after = await waitFor(
+      async () => {
+        const o = await rt.observe('shop', 'dev');
+        return o.edge && !('error' in o.edge) ? o : undefined;
+      },
+      5000,
+      'the listeners to be retried',
+    );
+    expect(after.edge).toEqual({ url: `http://127.0.0.1:${edgePort}`, port: edgePort });
+    expect(after.services[0]!.address).not.toHaveProperty('error');
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Rolling updates lose no request: a 3-replica service under a steady keep-alive load, through its
+ * edge and through its service address, goes through 5 config-changing deploys. Every request
+ * answers 2xx, the new version takes over, and the rollout keeps within maxSurge/maxUnavailable
+ * (Kubernetes' defaults: 25% → 1 surge, 0 unavailable for 3 replicas).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startBerth, type Berth } from './harness.js';
+
+const HELLO = join(ROOT, 'test/apps/hello/server.mjs');
+const DEPLOYS = 5;
+
+interface Status {
+  edge?: { url: string };
+  services: {
+    service: string;
+    readyReplicas: number;
+    desiredReplicas: number;
+    address?: { url: string };
+    replicas: { id: string; phase: string; hash: string }[];
+  }[];
+}
+
+let berth: Berth;
+let dir: string;
+
+beforeAll(async () => {
+  berth = await startBerth();
+  dir = await mkdtemp(join(tmpdir(), 'berth-rolling-'));
+  await writeFile(
+    join(dir, 'berth.yaml'),
+    `name: rolling
+variables:
+  VERSION: { default: "0" }
+services:
+  hello:
+    command: [node, ${JSON.stringify(HELLO)}]
+    replicas: 3
+    env: { VERSION: "\${VERSION}", RESPONSE_DELAY_MS: "5", READY_AFTER_MS: "150" }
+    health:
+      readiness: { http: { path: /healthz }, period: 1s }
+    terminationGracePeriod: 5s
+routes:
+  - { path: /, service: hello }
+`,
+  );
+  const r = await berth.cli(['deploy', dir, '-m', 'first']);
+  expect(r.code, r.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await berth?.teardown();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Keep-alive requests on `connections` connections to `url`, each sent when the previous one answered. */
+function load(url: string, connections: number) {
+  const agent = new Agent({ connections, keepAliveTimeout: 60_000 });
+  const c = { sent: 0, ok: 0, failed: 0, versions: new Set<string>(), reasons: new Map<string, number>() };
+  let stopped = false;
+  const one = async (): Promise<void> => {
+    while (!stopped) {
+      c.sent++;
+      try {
+        const res = await request(`${url}/work`, { dispatcher: agent });
+        const text = await res.body.text();
+        if (res.statusCode === 200) {
+          c.ok++;
+          c.versions.add((JSON.parse(text) as { version: string }).version);
+        } else throw new Error(`HTTP ${res.statusCode}: ${text.trim()}`);
+      } catch (err) {
+        c.failed++;
+        const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        c.reasons.set(why, (c.reasons.get(why) ?? 0) + 1);
+      }
+    }
+  };
+  const loops = Array.from({ length: connections }, one);
+  return {
+    counts: c,
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      await agent.close();
+      return c;
+    },
+  };
+}
+
+describe('rolling updates under load', () => {
+  it(`${DEPLOYS} config-changing deploys of a 3-replica service fail no request on the edge or the service address`, async () => {
+    const st = await berth.json<Status>(['status', 'rolling']);
+    const edge = load(st.edge!.url, 4);
+    const address = load(st.services[0]!.address!.url, 4);
+
+    // Watch the rollout through the API: never fewer than 3 ready, never more than 3 + 1 live replicas.
+    let watching = true;
+    const seen = { minReady: Infinity, maxReplicas: 0, samples: 0 };
+    const watcher = (async () => {
+      while (watching) {
+        const s = (await berth.api<Status>('GET', '/api/v1/apps/rolling/envs/local/status')).body.services[0]!;
+        const serving = s.replicas.filter((r) => r.phase === 'ready').length;
+        seen.minReady = Math.min(seen.minReady, serving);
+        // Terminating replicas are outside the surge budget, as in Kubernetes.
+        const live = s.replicas.filter((r) => r.phase !== 'terminating' && r.phase !== 'exited').length;
+        seen.maxReplicas = Math.max(seen.maxReplicas, live);
+        seen.samples++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+
+    try {
+      for (let i = 1; i <= DEPLOYS; i++) {
+        const set = await berth.cli(['config', 'set', `VERSION=${i}`, '--app', 'rolling', '-m', `version ${i}`]);
+        expect(set.code, set.stderr).toBe(0);
+        const d = await berth.cli(['deploy', dir, '-m', `version ${i}`]);
+        expect(d.code, d.stderr).toBe(0);
+        expect(d.stderr).toContain(`revision ${i + 1} is live`);
+      }
+      // A moment of load after the last deploy: the new version alone answers.
+      const before = edge.counts.ok;
+      while (edge.counts.ok < before + 50) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    const results = [await edge.stop(), await address.stop()];
+    console.log(
+      `rolling: edge ${results[0]!.ok}/${results[0]!.sent} 2xx, service address ${results[1]!.ok}/${results[1]!.sent} 2xx; ` +
+        `min ready ${seen.minReady}, max live replicas ${seen.maxReplicas} over ${seen.samples} samples`,
+    );
+
+    for (const c of results) {
+      expect(Object.fromEntries(c.reasons)).toEqual({});
+      expect(c.failed).toBe(0);
+      expect(c.ok).toBe(c.sent); // every request sent was answered and counted
+      expect(c.ok).toBeGreaterThan(500);
+      // every version served in turn, the last one included
+      expect([...c.versions].sort()).toEqual(Array.from({ length: DEPLOYS + 1 }, (_, i) => String(i)));
+    }
+    expect(seen.samples).toBeGreaterThan(20);
+    expect(seen.minReady).toBeGreaterThanOrEqual(3);
+    expect(seen.maxReplicas).toBeLessThanOrEqual(4);
+
+    const final = await berth.json<Status>(['status', 'rolling']);
+    expect(final.services[0]).toMatchObject({ readyReplicas: 3, desiredReplicas: 3 });
+    expect(final.services[0]!.replicas).toHaveLength(3);
+    const last = await request(`${final.edge!.url}/`);
+    expect(((await last.body.json()) as { version: string }).version).toBe(String(DEPLOYS));
+  });
+});
