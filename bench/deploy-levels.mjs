@@ -5,14 +5,11 @@
 // Measured: wall clock of `berth deploy` as a user runs it (CLI start to exit), and the release's
 // own time in the control plane (created → finished). Runs 3 times (the app taken down in between)
 // and reports the median.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist/cli/main.js');
+import { join } from 'node:path';
+import { cli, root, startControlPlane } from './lib/controlPlane.mjs';
 const LEVELS = 5;
 const PER_LEVEL = 4;
 const RUNS = 3;
@@ -26,7 +23,6 @@ const delays = Array.from({ length: LEVELS }, () =>
 const lowerBoundMs = delays.reduce((sum, level) => sum + Math.max(...level), 0);
 
 const app = mkdtempSync(join(tmpdir(), 'berth-bench-app-'));
-const home = mkdtempSync(join(tmpdir(), 'berth-bench-home-'));
 // The service: listens at once, answers /healthz with 503 until READY_AFTER_MS after its process started.
 writeFileSync(
   join(app, 'svc.mjs'),
@@ -49,36 +45,22 @@ for (let l = 0; l < LEVELS; l++) {
 }
 writeFileSync(join(app, 'berth.yaml'), `${lines.join('\n')}\n`);
 
-const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
-const server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (let i = 0; i < 200 && !existsSync(join(home, 'server.json')); i++) await sleep(50);
-const { url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
-const token = readFileSync(join(home, 'token'), 'utf8').trim();
-const api = async (path) => (await fetch(url + path, { headers: { authorization: `Bearer ${token}` } })).json();
-
+const cp = await startControlPlane('berth-bench-home-');
 const results = [];
 try {
   for (let run = 0; run < RUNS; run++) {
     const t0 = performance.now();
-    execFileSync(process.execPath, [cli, 'deploy', app, '-m', `bench ${run}`], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, [cli, 'deploy', app, '-m', `bench ${run}`], { env: cp.env, stdio: 'ignore' });
     const wallMs = performance.now() - t0;
-    const [rel] = await api('/api/v1/apps/bench/envs/local/releases?limit=1');
+    const [rel] = await cp.api('GET', '/api/v1/apps/bench/envs/local/releases?limit=1');
     if (rel.status !== 'succeeded') throw new Error(`release ${rel.revision} ${rel.status}: ${rel.reason}`);
     const engineMs = Date.parse(rel.finishedAt) - Date.parse(rel.createdAt);
     results.push({ wallMs, engineMs });
-    execFileSync(process.execPath, [cli, 'down', 'bench'], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, [cli, 'down', 'bench'], { env: cp.env, stdio: 'ignore' });
   }
 } finally {
-  await fetch(`${url}/api/v1/shutdown`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: '{"stopGateway":true}',
-  }).catch(() => {});
-  await sleep(1500);
-  server.kill('SIGKILL');
+  await cp.teardown();
   if (!process.env.KEEP) rmSync(app, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
