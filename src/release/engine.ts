@@ -106,7 +106,11 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
     const config = await deps.configSets.resolve(spec.name, env, version);
     const runtime = await deps.runtimeFor(env);
-    const addresses = await runtime.addresses(spec.name, env, Object.keys(spec.services));
+    const addresses = await runtime.addresses(
+      spec.name,
+      env,
+      Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
+    );
     return renderRelease({
       spec,
       file,

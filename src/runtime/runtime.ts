@@ -105,6 +105,12 @@ export interface AppRoutes {
   routes: Route[];
 }
 
+/** A service whose address is asked for, with its first declared port when it has one. */
+export interface ServiceEndpoint {
+  name: string;
+  port?: number;
+}
+
 /** A stable address of a service as the other services see it. */
 export interface ServiceAddress {
   host: string;
@@ -201,8 +207,11 @@ export interface Runtime {
   converge(state: ServiceState, opts: ConvergeOptions): Promise<void>;
   /** Serve the app's routes (the edge on one machine, an Ingress on Kubernetes). Idempotent. */
   applyRoutes(routes: AppRoutes, opts: ConvergeOptions): Promise<void>;
-  /** Stable addresses of the given services, allocating them when new. */
-  addresses(app: string, env: string, services: string[]): Promise<Record<string, ServiceAddress>>;
+  /**
+   * Stable addresses of the given services, allocating them when new. `port` is the service's first
+   * declared port (what a cluster Service listens on); one machine gives each service its own port.
+   */
+  addresses(app: string, env: string, services: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>>;
   observe(app: string, env: string): Promise<AppObservation>;
   logs(
     selector: LogSelector,

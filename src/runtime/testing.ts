@@ -85,9 +85,9 @@ export function runtimeConformance(name: string, setup: () => Promise<Conformanc
     });
 
     it('observes services with their stable address', async () => {
-      const addrs = await s.runtime.addresses(app, env, ['web', 'api']);
+      const addrs = await s.runtime.addresses(app, env, [{ name: 'web' }, { name: 'api' }]);
       expect(addrs.web!.url).not.toBe(addrs.api!.url);
-      expect(await s.runtime.addresses(app, env, ['web'])).toEqual({ web: addrs.web });
+      expect(await s.runtime.addresses(app, env, [{ name: 'web' }])).toEqual({ web: addrs.web });
       await s.runtime.converge(state('web', 1, 'h1'), opts());
       const st = (await status(s.runtime, 'web'))!;
       expect(st).toMatchObject({

@@ -57,6 +57,11 @@ describe('deploying to a Kubernetes environment', () => {
     ).toBe(true);
     expect(api.list('networking.k8s.io/v1', 'Ingress', 'shop-prod')).toHaveLength(1);
 
+    // discovery addresses point at the Services' DNS names and declared ports from the first deploy on
+    const configMaps = JSON.stringify(api.list('v1', 'ConfigMap', 'shop-prod'));
+    expect(configMaps).toContain('http://orders.shop-prod.svc.cluster.local:8080');
+    expect(configMaps).not.toMatch(/svc\.cluster\.local:80"/);
+
     const st = await berth.json<Status>(['status', 'shop', '--env', 'prod']);
     expect(st.services.map((s) => `${s.service} ${s.readyReplicas}/${s.desiredReplicas}`)).toEqual([
       'inventory 1/1',

@@ -43,7 +43,7 @@ describe('API calls and RBAC', () => {
       }),
     });
     const o = { signal: AbortSignal.timeout(20_000), onEvent: (_e: RuntimeEvent) => undefined };
-    await rt.addresses(app, env, ['web', 'api']);
+    await rt.addresses(app, env, [{ name: 'web' }, { name: 'api' }]);
     const web = testState({ app, env, service: 'web', replicas: 2, hash: 'a1' });
     web.workload.resources = { cpuRequestMillis: 100 };
     await rt.converge(web, o);

@@ -1,9 +1,9 @@
 import { runtimeConformance } from '../testing.js';
 import { startHarness, testState } from './testing/harness.js';
 
-// Runtime.addresses() gets service names only, so before a Service exists the runtime assumes
-// port 80 (DEFAULT_SERVICE_PORT); the states here listen on 80 so the address is the same before
-// and after the first deploy (see docs/kubernetes.md, "Service addresses").
+// The kit asks for addresses by name only (no declared port), so before a Service exists the
+// runtime assumes port 80 (DEFAULT_SERVICE_PORT); the states here listen on 80 so the address is the
+// same before and after the first deploy. The engine passes each service's declared port.
 runtimeConformance('kubernetes', async () => {
   const h = await startHarness();
   const first = h.open();

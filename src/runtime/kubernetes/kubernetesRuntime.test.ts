@@ -237,7 +237,7 @@ describe('kubernetes runtime', () => {
     expect(Number.isNaN(Date.parse(crashed.lastExit!.at))).toBe(false);
     expect(web.replicas.find((r) => r.id !== pod)).toMatchObject({ phase: 'ready', restarts: 0 });
     expect(web.replicas.find((r) => r.id !== pod)?.lastExit).toBeUndefined();
-    expect(await rt.addresses(app, env, ['web'])).toEqual({ web: web.address });
+    expect(await rt.addresses(app, env, [{ name: 'web' }])).toEqual({ web: web.address });
     expect((await rt.observe('other', env)).services).toEqual([]);
   });
 

@@ -15,6 +15,7 @@ import type {
   Runtime,
   RuntimeEvent,
   ServiceAddress,
+  ServiceEndpoint,
   ServiceState,
 } from '../runtime.js';
 import { applyObjects } from './apply.js';
@@ -293,7 +294,12 @@ class KubernetesRuntime implements Runtime {
     return { host, port, url: `http://${host}:${port}` };
   }
 
-  async addresses(app: string, env: string, services: string[]): Promise<Record<string, ServiceAddress>> {
+  async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
+    // The declared port is what the Service will listen on; only a service without one falls back
+    // to the live Service (or the default port).
+    if (endpoints.every((e) => e.port !== undefined)) {
+      return Object.fromEntries(endpoints.map((e) => [e.name, this.addressOf(app, env, e.name, e.port)]));
+    }
     const live = await listLabelled(
       this.clients,
       this.opts.namespace,
@@ -302,7 +308,9 @@ class KubernetesRuntime implements Runtime {
     );
     const portOf = (s: string): number | undefined =>
       (live.find((x) => x.metadata.name === s)?.spec as { ports?: { port: number }[] } | undefined)?.ports?.[0]?.port;
-    return Object.fromEntries(services.map((s) => [s, this.addressOf(app, env, s, portOf(s))]));
+    return Object.fromEntries(
+      endpoints.map((e) => [e.name, this.addressOf(app, env, e.name, e.port ?? portOf(e.name))]),
+    );
   }
 
   async observe(app: string, env: string): Promise<AppObservation> {

@@ -51,7 +51,7 @@ describe('local runtime', () => {
   it('converges two ready replicas on distinct ports with their environment and config files', async () => {
     const rt = start();
     const events: RuntimeEvent[] = [];
-    const addr = await rt.addresses('shop', 'dev', ['orders']);
+    const addr = await rt.addresses('shop', 'dev', [{ name: 'orders' }]);
     const state = fixtureState({
       replicas: 2,
       workload: {

@@ -18,6 +18,7 @@ import type {
   LogSelector,
   Runtime,
   ServiceAddress,
+  ServiceEndpoint,
   ServiceState,
 } from '../runtime.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
@@ -130,7 +131,8 @@ class LocalRuntime implements Runtime {
     if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
   }
 
-  async addresses(app: string, env: string, services: string[]): Promise<Record<string, ServiceAddress>> {
+  async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
+    const services = endpoints.map((e) => e.name);
     await this.ready();
     const out: Record<string, ServiceAddress> = {};
     for (const s of services) {
