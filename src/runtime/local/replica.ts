@@ -372,7 +372,11 @@ export class Replica {
       this.ctx.changed();
     } else if (!ok) {
       const why = `readiness probe failed: ${this.readiness?.lastMessage ?? 'unknown'}`;
-      this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: why });
+      // Readiness is probed every few ms until first ready, so failures in the first period after
+      // start (before Kubernetes would even have probed) are start-up, not news.
+      const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
+      const startingUp = this.phase !== ReplicaPhase.ready && ranMs < (this.record.spec.readiness?.periodMs ?? 0);
+      if (!startingUp) this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: why });
       if (this.phase === ReplicaPhase.ready) {
         this.phase = ReplicaPhase.unready;
         this.ctx.changed();

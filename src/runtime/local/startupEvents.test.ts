@@ -1,0 +1,48 @@
+/**
+ * Readiness is probed every few ms until a replica is first ready; failures in its first probe period
+ * are start-up and raise no Unhealthy event, failures beyond it do.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime, RuntimeEvent } from '../runtime.js';
+import { createLocalRuntime } from './localRuntime.js';
+import { RecordingGateway, buildShim, fixtureState, killAll, tempHome } from './testdata/testing.js';
+
+let shimEntry: string;
+let home: string;
+let runtime: Runtime | undefined;
+
+beforeAll(() => {
+  shimEntry = buildShim();
+});
+afterEach(async () => {
+  await runtime?.remove('shop', 'dev').catch(() => undefined);
+  await runtime?.close();
+  runtime = undefined;
+  killAll(home);
+});
+
+async function converge(readyAfterMs: number, periodMs: number): Promise<RuntimeEvent[]> {
+  home = tempHome();
+  runtime = createLocalRuntime({ home, gateway: new RecordingGateway(), shimEntry, pollIntervalMs: 50, edgePort: 0 });
+  const base = fixtureState({ fixtureEnv: { FIXTURE_READY_AFTER_MS: String(readyAfterMs) } });
+  const state = { ...base, workload: { ...base.workload, readiness: { ...base.workload.readiness!, periodMs } } };
+  const events: RuntimeEvent[] = [];
+  await runtime.converge(state, { signal: new AbortController().signal, onEvent: (e) => events.push(e) });
+  return events;
+}
+
+describe('readiness events during start-up', () => {
+  it('raises no Unhealthy event for a replica that becomes ready within its first period', async () => {
+    const events = await converge(300, 2000);
+    expect(events.map((e) => e.reason)).toContain('Ready');
+    expect(events.filter((e) => e.reason === 'Unhealthy')).toEqual([]);
+  });
+
+  it('raises one for a replica that is still not ready after its first period', async () => {
+    const events = await converge(800, 100);
+    const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
+    expect(unhealthy.length).toBeGreaterThan(0);
+    expect(unhealthy[0]!.message).toMatch(/^readiness probe failed: GET \/healthz: (HTTP 503|connect ECONNREFUSED)/);
+    expect(events.map((e) => e.reason)).toContain('Ready');
+  });
+});
