@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Agent, request } from 'undici';
 
 const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -206,4 +207,55 @@ export async function processesOf(home: string): Promise<{ pid: number; cmd: str
     }
   }
   return out;
+}
+
+/** What a keep-alive load saw: every request sent, answered 2xx, or failed (with why, counted). */
+export interface LoadCounts {
+  sent: number;
+  ok: number;
+  failed: number;
+  reasons: Record<string, number>;
+}
+
+/**
+ * Keep-alive requests to each URL on `connections` loops, each request sent when the previous one
+ * answered, until `stop()`. Bounded by the test that stops it; traffic stays on 127.0.0.1.
+ */
+export function keepAliveLoad(
+  urls: string[],
+  opts: { connections: number; onAnswer?: (body: string) => void },
+): { counts: LoadCounts; stop(): Promise<LoadCounts> } {
+  const agent = new Agent({ connections: opts.connections, keepAliveTimeout: 60_000 });
+  const counts: LoadCounts = { sent: 0, ok: 0, failed: 0, reasons: {} };
+  const fail = (why: string): void => {
+    counts.failed++;
+    counts.reasons[why] = (counts.reasons[why] ?? 0) + 1;
+  };
+  let stopped = false;
+  const loop = async (url: string): Promise<void> => {
+    while (!stopped) {
+      counts.sent++;
+      try {
+        const res = await request(url, { dispatcher: agent });
+        const body = await res.body.text();
+        if (res.statusCode !== 200) fail(`HTTP ${res.statusCode}: ${body.trim().slice(0, 80)}`);
+        else {
+          counts.ok++;
+          opts.onAnswer?.(body);
+        }
+      } catch (err) {
+        fail((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      }
+    }
+  };
+  const loops = urls.flatMap((u) => Array.from({ length: opts.connections }, () => loop(u)));
+  return {
+    counts,
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      await agent.close();
+      return counts;
+    },
+  };
 }
