@@ -148,8 +148,13 @@ class LocalRuntime implements Runtime {
     await this.ready();
     const errors = this.opts.gateway.listenerErrors();
     if (errors.length > 0) this.retryListeners();
-    const services = [...this.sets.values()]
-      .filter((s) => s.app === app && s.env === env)
+    const sets = [...this.sets.values()].filter((s) => s.app === app && s.env === env);
+    const unmeasured = sets.flatMap((s) => s.unmeasured());
+    if (unmeasured.length > 0) {
+      const snap = takeProcSnapshot(this.now());
+      for (const r of unmeasured) r.sampleNow(snap);
+    }
+    const services = sets
       .sort((a, b) => a.service.localeCompare(b.service))
       .map((s) => {
         const st = s.status();

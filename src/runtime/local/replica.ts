@@ -424,6 +424,16 @@ export class Replica {
     // While spawning, the shim may not handle signals yet: tick() sends it once shim.json appears.
   }
 
+  /** True while the replica runs but has not been measured yet (it started since the last sample). */
+  needsSample(): boolean {
+    return this.run.kind === 'running' && this.run.shim.pid > 0 && !this.usage;
+  }
+
+  /** Measures a replica that needsSample() now, so status never shows a running replica without usage. */
+  sampleNow(snap: ProcSnapshot): void {
+    if (this.run.kind === 'running' && this.run.shim.pid > 0) this.sample(snap, this.run.shim);
+  }
+
   private sample(snap: ProcSnapshot, shim: ShimInfo): void {
     const use = treeUsage(snap, shim.pid);
     if (!use) return;

@@ -142,6 +142,11 @@ export class ReplicaSet {
     }
   }
 
+  /** Replicas started since the last usage sample. */
+  unmeasured(): Replica[] {
+    return [...this.replicas.values()].filter((r) => r.needsSample());
+  }
+
   /** Polling step for every replica, then one reconcile. */
   tick(snap: ProcSnapshot | undefined): void {
     for (const r of this.replicas.values()) r.tick(snap);
