@@ -387,4 +387,31 @@ describe('config sets', () => {
     raw.close();
     await expect(configs.resolve('shop', 'local', 1)).rejects.toThrow(/tampered with/);
   });
+
+  it('previews a change as the would-be next version without writing it', async () => {
+    await configs.write('shop', 'local', { baseVersion: 0, author: 'ana', set: { A: { value: '1' } } });
+    await configs.write('shop', 'local', {
+      baseVersion: 1,
+      author: 'ana',
+      set: { TOKEN: { value: 'old-secret', secret: true } },
+    });
+    const trial = await configs.preview('shop', 'local', {
+      set: { A: { value: '2' }, TOKEN: { value: 'new-secret' } },
+      files: { 'app.conf': 'x=1' },
+    });
+    expect(trial.resolved.version).toBe(3);
+    expect(trial.resolved.values).toEqual({
+      A: { value: '2', secret: false },
+      TOKEN: { value: 'new-secret', secret: true },
+    });
+    expect(trial.diff).toEqual([
+      { kind: 'value', key: 'A', change: 'changed', from: '1', to: '2', secret: false },
+      { kind: 'value', key: 'TOKEN', change: 'changed', from: MASK, to: MASK, secret: true },
+      { kind: 'file', key: 'app.conf', change: 'added', to: 'x=1', secret: false },
+    ]);
+    expect((await configs.current('shop', 'local')).version).toBe(2);
+    expect(rawEntries()).toHaveLength(2);
+    await rejection(configs.preview('shop', 'local', { baseVersion: 1, set: { A: { value: '3' } } }), ConflictError);
+    await rejection(configs.preview('shop', 'local', { unset: ['MISSING'] }), ValidationError);
+  });
 });

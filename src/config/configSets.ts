@@ -92,7 +92,20 @@ export interface ConfigSets {
   diff(app: string, env: string, from: number, to: number): Promise<ConfigDiffEntry[]>;
   /** A version with secrets decrypted, for rendering. */
   resolve(app: string, env: string, version: number): Promise<ResolvedConfig>;
+  /**
+   * What `change` would make of the latest version, written nowhere: the would-be next version
+   * (decrypted, for rendering a plan) and its differences from the latest, secrets masked.
+   * ConflictError when `baseVersion` is given and stale, ValidationError as `write` would.
+   */
+  preview(
+    app: string,
+    env: string,
+    change: ConfigPreview,
+  ): Promise<{ resolved: ResolvedConfig; diff: ConfigDiffEntry[] }>;
 }
+
+/** A change to try out: a ConfigChange without author or message, its base optional. */
+export type ConfigPreview = Omit<ConfigChange, 'author' | 'message' | 'baseVersion'> & { baseVersion?: number };
 
 interface LoadedVersion {
   row: ConfigVersionRow | undefined;
@@ -241,16 +254,34 @@ export function createConfigSets(db: Kysely<Database>, box: SecretBox): ConfigSe
 
     async resolve(app, env, version) {
       const { snapshot } = await loadOrThrow(app, env, version);
+      return resolved(snapshot, version, box);
+    },
+
+    async preview(app, env, change) {
+      const problems = validateChange({ ...change, baseVersion: change.baseVersion ?? 0, author: 'preview' });
+      if (problems.length > 0) throw new ValidationError(`invalid config change for ${app}/${env}`, problems);
+      const latest = await latestVersion(db, app, env);
+      if (change.baseVersion !== undefined && change.baseVersion !== latest)
+        throw staleWrite(app, env, change.baseVersion, latest);
+      const before = (await load(db, app, env, latest))?.snapshot ?? emptySnapshot();
+      const after = applyChange(before, { ...change, baseVersion: latest, author: 'preview' }, box);
       return {
-        version,
-        values: Object.fromEntries(
-          sortedEntries(snapshot.values).map(([k, v]) => [k, { value: plainOf(v, box), secret: isSecret(v) }]),
-        ),
-        files: Object.fromEntries(
-          sortedEntries(snapshot.files).map(([k, f]) => [k, { content: plainOf(f, box), secret: isSecret(f) }]),
-        ),
+        resolved: resolved(after, latest + 1, box),
+        diff: compareSnapshots(before, after, box).map(toDiffEntry),
       };
     },
+  };
+}
+
+function resolved(snapshot: Snapshot, version: number, box: SecretBox): ResolvedConfig {
+  return {
+    version,
+    values: Object.fromEntries(
+      sortedEntries(snapshot.values).map(([k, v]) => [k, { value: plainOf(v, box), secret: isSecret(v) }]),
+    ),
+    files: Object.fromEntries(
+      sortedEntries(snapshot.files).map(([k, f]) => [k, { content: plainOf(f, box), secret: isSecret(f) }]),
+    ),
   };
 }
 

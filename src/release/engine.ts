@@ -12,7 +12,7 @@ import type { AppSpec } from '../spec/schema.js';
 import { specDigest } from '../spec/load.js';
 import { BerthError, LockedError, NotFoundError, ValidationError, toBerthError } from '../errors.js';
 import type { Environments } from '../environment/environments.js';
-import type { ConfigSets } from '../config/configSets.js';
+import type { ConfigDiffEntry, ConfigPreview, ConfigSets, ResolvedConfig } from '../config/configSets.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { Leases } from '../store/leases.js';
 import { renderRelease, type RenderResult } from './render.js';
@@ -42,7 +42,8 @@ export interface EngineDeps {
 }
 
 export interface DeployRequest {
-  loaded: Pick<LoadedSpec, 'spec' | 'file' | 'digest' | 'positionOf'>;
+  /** The spec; `positionOf` (where a field is in the file) is absent for a stored one. */
+  loaded: Pick<LoadedSpec, 'spec' | 'file' | 'digest'> & Partial<Pick<LoadedSpec, 'positionOf'>>;
   env: string;
   author: string;
   message?: string;
@@ -56,6 +57,12 @@ export interface DeployRequest {
 /** What subscribers of a release see: its events as they are recorded, and its status changes. */
 export type EngineUpdate = { type: 'event'; event: ReleaseEvent } | { type: 'release'; release: Release };
 
+/** A plan's request: a deploy's, optionally against config changes not written yet. */
+export interface PlanRequest extends Omit<DeployRequest, 'author'> {
+  /** Plans against the latest config with this change applied (nothing is written). */
+  configChange?: ConfigPreview;
+}
+
 export interface PlanResult {
   plan: Plan;
   current?: Release;
@@ -63,7 +70,9 @@ export interface PlanResult {
 
 /** Drives releases; see the file comment. */
 export interface ReleaseEngine {
-  plan(req: Omit<DeployRequest, 'author'>): Promise<PlanResult>;
+  plan(req: PlanRequest): Promise<PlanResult>;
+  /** The spec of the app's latest revision in `env`, for a plan or deploy that sends none. */
+  latestSpec(app: string, env: string): Promise<DeployRequest['loaded']>;
   deploy(req: DeployRequest): Promise<Release>;
   rollback(req: { app: string; env: string; toRevision?: number; author: string; message?: string }): Promise<Release>;
   down(req: { app: string; env: string; author: string }): Promise<Release>;
@@ -101,10 +110,11 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     revision: number,
     positionOf?: DeployRequest['loaded']['positionOf'],
     restarts?: Record<string, string>,
+    trial?: ResolvedConfig,
   ): Promise<RenderResult> {
     const environment = await deps.environments.get(env);
     const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
-    const config = await deps.configSets.resolve(spec.name, env, version);
+    const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
     const runtime = await deps.runtimeFor(env);
     const addresses = await runtime.addresses(
       spec.name,
@@ -129,21 +139,19 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     spec: AppSpec,
     specDigest: string,
     result: RenderResult,
+    trialChanges: ConfigDiffEntry[] = [],
   ): Promise<Plan> {
-    let changedConfigKeys: string[] = [];
+    let changedConfigKeys = trialChanges.map((d) => d.key);
     let specChanged = true;
     let from;
     if (current) {
       const content = await releases.content(current.id);
       from = current.kind === ReleaseKind.down ? undefined : content.rendered;
       specChanged = current.specDigest !== specDigest;
-      const diff = await deps.configSets.diff(
-        spec.name,
-        result.rendered.env,
-        current.configVersion,
-        result.rendered.configVersion,
-      );
-      changedConfigKeys = diff.map((d) => d.key);
+      // A trial version does not exist yet: the stored part of the difference ends at the latest.
+      const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
+      const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
+      changedConfigKeys = [...new Set([...diff.map((d) => d.key), ...changedConfigKeys])];
     }
     return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
   }
@@ -458,6 +466,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const { spec, file, digest, positionOf } = req.loaded;
       const current = await releases.current(spec.name, req.env);
       const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+      const trial = req.configChange ? await deps.configSets.preview(spec.name, req.env, req.configChange) : undefined;
       const result = await render(
         spec,
         file,
@@ -466,9 +475,17 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         (current?.revision ?? 0) + 1,
         positionOf,
         restarts,
+        trial?.resolved,
       );
-      const plan = await planAgainst(current, spec, digest, result);
+      const plan = await planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };
+    },
+
+    async latestSpec(app, env) {
+      const [last] = await releases.list(app, env, 1);
+      if (!last) throw new NotFoundError(`${app} has never been deployed to ${env}: send its berth.yaml`);
+      const content = await releases.content(last.id);
+      return { spec: content.spec, file: last.specFile, digest: last.specDigest };
     },
 
     async deploy(req) {

@@ -33,6 +33,42 @@ export const SpecInput = z
 /** Who asks, as the CLI or console reports it (the token identifies the caller, this names the person). */
 export const Author = z.string().min(1).max(100).default('api').describe('Who makes the change');
 
+/** A change to a config set, as PATCH …/config takes it (and a plan, to preview one). */
+export const ConfigChangeInput = z.object({
+  baseVersion: z.number().int().min(0).describe('The version this change is based on; a stale one is refused with 409'),
+  set: z
+    .record(
+      z.string(),
+      z.union([
+        z.string().max(1_000_000),
+        z.object({ value: z.string().max(1_000_000), secret: z.boolean().optional() }),
+      ]),
+    )
+    .optional()
+    .describe('Values to set: a string, or { value, secret } (secret omitted keeps a key as it is)'),
+  unset: z.array(z.string()).optional().describe('Keys to remove'),
+  files: z
+    .record(z.string(), z.string().max(1_000_000).nullable())
+    .optional()
+    .describe('Config files to set (null removes)'),
+  secretFiles: z
+    .record(z.string(), z.string().max(1_000_000))
+    .optional()
+    .describe('Config files whose content is secret'),
+});
+
+/** The store's form of a ConfigChangeInput (without author and message). */
+export function configChangeOf<T extends Partial<z.infer<typeof ConfigChangeInput>>>(
+  b: T,
+): Omit<T, 'set'> & { set?: Record<string, { value: string; secret?: boolean }> } {
+  const { set, ...rest } = b;
+  if (!set) return rest;
+  return {
+    ...rest,
+    set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, typeof v === 'string' ? { value: v } : v])),
+  };
+}
+
 /** Writes an SSE message. */
 export function sse(raw: NodeJS.WritableStream, event: string, data: unknown, id?: number): void {
   raw.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -5,27 +5,13 @@
  */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, type Api } from './api.js';
-import { NotFoundError } from '../../errors.js';
+import { AppEnvParams, Author, ConfigChangeInput, configChangeOf, type Api } from './api.js';
 
-const ConfigChange = z.object({
-  baseVersion: z.number().int().min(0).describe('The version this change is based on; a stale one is refused with 409'),
-  set: z
-    .record(z.string(), z.object({ value: z.string().max(1_000_000), secret: z.boolean().optional() }))
-    .optional()
-    .describe('Values to set'),
-  unset: z.array(z.string()).optional().describe('Keys to remove'),
-  files: z
-    .record(z.string(), z.string().max(1_000_000).nullable())
-    .optional()
-    .describe('Config files to set (null removes)'),
-  secretFiles: z
-    .record(z.string(), z.string().max(1_000_000))
-    .optional()
-    .describe('Config files whose content is secret'),
+const ConfigChange = ConfigChangeInput.extend({
   author: Author,
   message: z.string().max(500).optional().describe('Why this change'),
 });
+import { NotFoundError } from '../../errors.js';
 
 export function configRoutes(api: Api, ctx: ServerContext): void {
   const base = '/api/v1/apps/:app/envs/:env/config';
@@ -60,15 +46,15 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
-      const b = req.body;
+      const { set, unset, files, secretFiles, baseVersion, author, message } = configChangeOf(req.body);
       const version = await ctx.configSets.write(app, env, {
-        baseVersion: b.baseVersion,
-        author: b.author,
-        ...(b.set ? { set: b.set } : {}),
-        ...(b.unset ? { unset: b.unset } : {}),
-        ...(b.files ? { files: b.files } : {}),
-        ...(b.secretFiles ? { secretFiles: b.secretFiles } : {}),
-        ...(b.message === undefined ? {} : { message: b.message }),
+        baseVersion,
+        author,
+        ...(set ? { set } : {}),
+        ...(unset ? { unset } : {}),
+        ...(files ? { files } : {}),
+        ...(secretFiles ? { secretFiles } : {}),
+        ...(message === undefined ? {} : { message }),
       });
       return reply.status(201).send(version);
     },

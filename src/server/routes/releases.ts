@@ -1,13 +1,15 @@
 /** Releases: plan, deploy, history, one revision, its live events (SSE), diff and rollback. */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, SpecInput, sse, type Api } from './api.js';
+import { AppEnvParams, Author, ConfigChangeInput, SpecInput, configChangeOf, sse, type Api } from './api.js';
+import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { EngineUpdate } from '../../release/engine.js';
 
 const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
-  spec: SpecInput,
+  spec: SpecInput.optional().describe("The berth.yaml; without it, `app`'s latest revision's spec is used"),
+  app: z.string().min(1).optional().describe('The app whose latest spec to use when `spec` is not sent'),
   author: Author,
   message: z.string().max(500).optional().describe('Why this release'),
   rollbackPolicy: z
@@ -27,21 +29,47 @@ const DeployBody = z.object({
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
 
 export function releaseRoutes(api: Api, ctx: ServerContext): void {
+  /** The berth.yaml sent, or the latest revision's spec of the app named. */
+  const specOf = async (b: { spec?: z.infer<typeof SpecInput> | undefined; app?: string | undefined; env: string }) => {
+    if (b.spec) {
+      const loaded = parseSpec(b.spec.text, b.spec.file);
+      if (b.app !== undefined && b.app !== loaded.spec.name)
+        throw new ValidationError('invalid request', [
+          { path: 'app', message: `the spec sent is app ${loaded.spec.name}, not ${b.app}` },
+        ]);
+      return loaded;
+    }
+    if (b.app === undefined)
+      throw new ValidationError('invalid request', [
+        { path: 'spec', message: 'send the berth.yaml as spec, or name the app whose latest spec to use' },
+      ]);
+    return ctx.engine.latestSpec(b.app, b.env);
+  };
+
   api.post(
     '/api/v1/plans',
     {
       schema: {
         summary: 'What a deploy would change, service by service and field by field',
         tags: ['releases'],
-        body: DeployBody.omit({ author: true, message: true, rollbackPolicy: true, timeoutSeconds: true }),
+        body: DeployBody.omit({ author: true, message: true, rollbackPolicy: true, timeoutSeconds: true }).extend({
+          config: ConfigChangeInput.partial({ baseVersion: true })
+            .optional()
+            .describe('Plan against the current config with this change applied: nothing is written'),
+        }),
       },
     },
     async (req) => {
-      const loaded = parseSpec(req.body.spec.text, req.body.spec.file);
+      const b = req.body;
+      if (b.config && b.configVersion !== undefined)
+        throw new ValidationError('invalid plan request', [
+          { path: 'config', message: 'a config change applies to the current config: leave out configVersion' },
+        ]);
       return ctx.engine.plan({
-        loaded,
-        env: req.body.env,
-        ...(req.body.configVersion === undefined ? {} : { configVersion: req.body.configVersion }),
+        loaded: await specOf(b),
+        env: b.env,
+        ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
+        ...(b.config ? { configChange: configChangeOf(b.config) } : {}),
       });
     },
   );
@@ -57,9 +85,8 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const b = req.body;
-      const loaded = parseSpec(b.spec.text, b.spec.file);
       const release = await ctx.engine.deploy({
-        loaded,
+        loaded: await specOf(b),
         env: b.env,
         author: b.author,
         rollbackPolicy: b.rollbackPolicy,
