@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit tests sit beside the code (src/**/*.test.ts); end-to-end tests that start the real
-// control plane and real processes live in test/e2e and run one file at a time.
+// control plane and real processes live in test/e2e and run one file at a time. The console's component
+// tests (console/src/**/*.test.tsx, jsdom) are the "console" project, configured in console/vite.config.ts.
 export default defineConfig({
   test: {
     projects: [
+      'console/vite.config.ts',
       { test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 30_000 } },
       {
         test: {

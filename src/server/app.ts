@@ -21,6 +21,8 @@ import { logRoutes } from './routes/logs.js';
 import { systemRoutes } from './routes/system.js';
 import { renderRoutes } from './routes/render.js';
 import { operateRoutes } from './routes/operate.js';
+import { liveRoutes } from './routes/live.js';
+import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
 
@@ -89,6 +91,8 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   logRoutes(typed, ctx);
   renderRoutes(typed, ctx);
   operateRoutes(typed, ctx);
+  liveRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await consoleRoutes(app, PUBLIC);
   return app;
 }

@@ -17,6 +17,14 @@ import { bold, dim, green, printJSON, printTable } from '../output.js';
 import type { Release } from '../../release/releases.js';
 import type { AppObservation, LogLine } from '../../runtime/runtime.js';
 import { UnavailableError, ValidationError } from '../../errors.js';
+import { tokenFile } from '../../server/serverInfo.js';
+import { readFile } from 'node:fs/promises';
+
+/** The console's address with the token in the fragment (never sent to a server or written to its logs). */
+async function consoleLink(ctx: CliContext, url: string): Promise<string> {
+  const token = (await readFile(tokenFile(ctx.home), 'utf8').catch(() => '')).trim();
+  return token ? `${url}/#token=${encodeURIComponent(token)}` : `${url}/`;
+}
 
 /** Starts `berth server` in the background for this data dir; resolves once it answers. */
 async function startServer(ctx: CliContext, port: string): Promise<void> {
@@ -92,7 +100,7 @@ export function registerUp(program: Command): void {
       if (ctx.output === 'json') printJSON({ controlPlane: client.url, ...st });
       else {
         process.stdout.write(
-          `\n${bold(`${release.app} is running`)}\n  app:           ${green(st.edge?.url ?? '(no routes)')}\n  control plane: ${client.url}\n\n`,
+          `\n${bold(`${release.app} is running`)}\n  app:           ${green(st.edge?.url ?? '(no routes)')}\n  control plane: ${client.url}\n  console:       ${await consoleLink(ctx, client.url)}\n\n`,
         );
         printTable(
           st.services.map((s) => ({

@@ -1,0 +1,74 @@
+/** The console: Ant Design in the chosen language, sign-in, and the pages under the shell. */
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { useTranslation } from 'react-i18next';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { UNAUTHORIZED_EVENT } from './api/client';
+import { getToken } from './auth/token';
+import { SignIn } from './auth/SignIn';
+import { Shell } from './components/Shell';
+import { AppsList } from './apps/List';
+import { EnvironmentsList } from './environments/List';
+
+const ServicesDetails = lazy(() => import('./services/Details'));
+const ConfigDetails = lazy(() => import('./config/Details'));
+const ReleasesList = lazy(() => import('./releases/List'));
+const LogsTail = lazy(() => import('./logs/Tail'));
+
+function RequireToken({ children }: { children: ReactNode }) {
+  const location = useLocation();
+  if (!getToken()) return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
+  return children;
+}
+
+/** Goes to the sign-in page when the API refuses the token (expired, or the control plane's home changed). */
+function OnUnauthorized() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  useEffect(() => {
+    const onEvent = (): void => void navigate('/signin', { state: { from: location.pathname } });
+    window.addEventListener(UNAUTHORIZED_EVENT, onEvent);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onEvent);
+  }, [navigate, location.pathname]);
+  return null;
+}
+
+const page = (el: ReactNode) => <Suspense fallback={<Spin style={{ margin: 48 }} />}>{el}</Suspense>;
+
+export function ConsoleRoutes() {
+  return (
+    <>
+      <OnUnauthorized />
+      <Routes>
+        <Route path="/signin" element={<SignIn />} />
+        <Route
+          element={
+            <RequireToken>
+              <Shell />
+            </RequireToken>
+          }
+        >
+          <Route index element={<AppsList />} />
+          <Route path="environments" element={<EnvironmentsList />} />
+          <Route path="apps/:app/:env" element={<Navigate to="services" replace />} />
+          <Route path="apps/:app/:env/services" element={page(<ServicesDetails />)} />
+          <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />
+          <Route path="apps/:app/:env/releases" element={page(<ReleasesList />)} />
+          <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Route>
+      </Routes>
+    </>
+  );
+}
+
+export function App({ children }: { children: ReactNode }) {
+  const { i18n } = useTranslation();
+  return (
+    <ConfigProvider locale={i18n.language === 'zh-CN' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1677ff' } }}>
+      <AntApp>{children}</AntApp>
+    </ConfigProvider>
+  );
+}

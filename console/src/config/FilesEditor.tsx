@@ -1,0 +1,184 @@
+/**
+ * Config files of a version: view plain files, edit or add them, replace secret files (whose content
+ * is never shown), remove files. Each save is a new version, based on the version shown.
+ */
+import { useState } from 'react';
+import { App as AntApp, Button, Checkbox, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api, appBase } from '../api/client';
+import type { ConfigVersionInfo, ConfigView } from '../api/types';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { AUTHOR } from './ReviewChange';
+
+interface FileRow {
+  path: string;
+  content: string;
+  secret: boolean;
+}
+
+interface Editing {
+  path: string;
+  content: string;
+  secret: boolean;
+  isNew: boolean;
+}
+
+export function FilesEditor({
+  app,
+  env,
+  view,
+  onSaved,
+}: {
+  app: string;
+  env: string;
+  view: ConfigView;
+  onSaved: (version: number) => void;
+}) {
+  const { t } = useTranslation();
+  const { modal } = AntApp.useApp();
+  const [editing, setEditing] = useState<Editing | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState('');
+  const files: FileRow[] = Object.entries(view.files)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, f]) => ({ path, ...f }));
+
+  const write = async (body: Record<string, unknown>): Promise<void> => {
+    setSaving(true);
+    setError(undefined);
+    try {
+      const v = await api<ConfigVersionInfo>('PATCH', `${appBase(app, env)}/config`, {
+        baseVersion: view.version,
+        author: AUTHOR,
+        ...(message.trim() ? { message: message.trim() } : {}),
+        ...body,
+      });
+      setEditing(undefined);
+      setMessage('');
+      onSaved(v.version);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const remove = (path: string): void => {
+    modal.confirm({
+      title: t('config.confirmRemoveFile', { path }),
+      content: t('config.removeFileHint'),
+      okText: t('common.remove'),
+      okButtonProps: { danger: true },
+      cancelText: t('common.cancel'),
+      onOk: () => write({ files: { [path]: null } }),
+    });
+  };
+
+  return (
+    <div className="files-editor">
+      <ErrorAlert error={editing ? undefined : error} />
+      <Table<FileRow>
+        size="small"
+        rowKey="path"
+        pagination={false}
+        dataSource={files}
+        locale={{ emptyText: t('config.noFiles') }}
+        expandable={{
+          rowExpandable: (f) => !f.secret,
+          expandedRowRender: (f) => <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{f.content}</pre>,
+        }}
+        columns={[
+          { title: t('config.path'), dataIndex: 'path', render: (p: string) => <code>{p}</code> },
+          {
+            title: t('config.secret'),
+            dataIndex: 'secret',
+            render: (s: boolean) => (s ? <Tag color="purple">{t('config.secretTag')}</Tag> : null),
+          },
+          {
+            title: t('config.size'),
+            render: (_: unknown, f: FileRow) =>
+              f.secret ? '–' : t('config.bytes', { count: new TextEncoder().encode(f.content).length }),
+          },
+          {
+            title: t('common.actions'),
+            render: (_: unknown, f: FileRow) => (
+              <Space>
+                <Button
+                  size="small"
+                  onClick={() =>
+                    setEditing({ path: f.path, content: f.secret ? '' : f.content, secret: f.secret, isNew: false })
+                  }
+                >
+                  {f.secret ? t('config.replace') : t('common.edit')}
+                </Button>
+                <Button size="small" danger onClick={() => remove(f.path)}>
+                  {t('common.remove')}
+                </Button>
+              </Space>
+            ),
+          },
+        ]}
+      />
+      <Space style={{ marginTop: 12 }}>
+        <Button onClick={() => setEditing({ path: '', content: '', secret: false, isNew: true })}>
+          {t('config.addFile')}
+        </Button>
+        <Typography.Text type="secondary">{t('config.filesImpactHint')}</Typography.Text>
+      </Space>
+      {editing ? (
+        <Modal
+          open
+          width={760}
+          title={editing.isNew ? t('config.addFile') : t('config.editFile', { path: editing.path })}
+          okText={t('config.save')}
+          cancelText={t('common.cancel')}
+          confirmLoading={saving}
+          onCancel={() => setEditing(undefined)}
+          onOk={() =>
+            void write(
+              editing.secret
+                ? { secretFiles: { [editing.path]: editing.content } }
+                : { files: { [editing.path]: editing.content } },
+            )
+          }
+        >
+          <Form layout="vertical">
+            {editing.isNew ? (
+              <>
+                <Form.Item label={t('config.path')}>
+                  <Input
+                    value={editing.path}
+                    placeholder={t('config.pathPlaceholder')}
+                    onChange={(e) => setEditing({ ...editing, path: e.target.value })}
+                  />
+                </Form.Item>
+                <Form.Item>
+                  <Checkbox
+                    checked={editing.secret}
+                    onChange={(e) => setEditing({ ...editing, secret: e.target.checked })}
+                  >
+                    {t('config.secretFile')}
+                  </Checkbox>
+                </Form.Item>
+              </>
+            ) : null}
+            <Form.Item label={t('config.content')}>
+              <Input.TextArea
+                rows={12}
+                value={editing.content}
+                placeholder={editing.secret ? t('config.secretFilePlaceholder') : undefined}
+                style={{ fontFamily: 'monospace' }}
+                onChange={(e) => setEditing({ ...editing, content: e.target.value })}
+              />
+            </Form.Item>
+            <Form.Item label={t('config.message')}>
+              <Input value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} />
+            </Form.Item>
+          </Form>
+          <ErrorAlert error={error} />
+        </Modal>
+      ) : null}
+    </div>
+  );
+}

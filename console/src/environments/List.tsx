@@ -1,0 +1,150 @@
+/** Environments: where apps run (this machine, or a Kubernetes context and namespace) and their variable defaults. */
+import { useState } from 'react';
+import { Button, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import { useResource } from '../api/hooks';
+import type { Environment } from '../api/types';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { formatTime } from '../components/format';
+
+interface NewEnvironment {
+  name: string;
+  kind: 'local' | 'kubernetes';
+  context?: string;
+  namespace?: string;
+  defaults?: string;
+}
+
+/** `KEY=value` lines to an object; blank lines and lines without `=` are ignored. */
+export function parseDefaults(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of (text ?? '').split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out[line.slice(0, i).trim()] = line.slice(i + 1);
+  }
+  return out;
+}
+
+export function EnvironmentsList() {
+  const { t, i18n } = useTranslation();
+  const envs = useResource<Environment[]>('/api/v1/environments');
+  const [creating, setCreating] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm<NewEnvironment>();
+  const kind = Form.useWatch('kind', form);
+
+  const create = async (v: NewEnvironment): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('POST', '/api/v1/environments', {
+        name: v.name,
+        target:
+          v.kind === 'kubernetes'
+            ? { kind: 'kubernetes', namespace: v.namespace ?? '', ...(v.context ? { context: v.context } : {}) }
+            : { kind: 'local' },
+        defaults: parseDefaults(v.defaults),
+      });
+      setCreating(false);
+      form.resetFields();
+      envs.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div data-page="environments">
+      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }}>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          {t('environments.title')}
+        </Typography.Title>
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-environment">
+          {t('environments.create')}
+        </Button>
+      </Space>
+      <ErrorAlert error={envs.error} />
+      <Table<Environment>
+        rowKey="name"
+        loading={envs.loading && !envs.data}
+        dataSource={envs.data ?? []}
+        pagination={false}
+        locale={{ emptyText: t('environments.empty') }}
+        columns={[
+          { title: t('environments.name'), dataIndex: 'name', render: (n: string) => <strong>{n}</strong> },
+          {
+            title: t('environments.target'),
+            render: (_: unknown, e: Environment) =>
+              e.target.kind === 'local' ? (
+                <Tag color="blue">{t('environments.local')}</Tag>
+              ) : (
+                <Space>
+                  <Tag color="purple">{t('environments.kubernetes')}</Tag>
+                  <code>{`${e.target.context ? `${e.target.context} / ` : ''}${e.target.namespace}`}</code>
+                </Space>
+              ),
+          },
+          {
+            title: t('environments.defaults'),
+            render: (_: unknown, e: Environment) =>
+              Object.keys(e.defaults).length === 0 ? (
+                <Typography.Text type="secondary">{t('environments.noDefaults')}</Typography.Text>
+              ) : (
+                Object.entries(e.defaults).map(([k, v]) => <Tag key={k}>{`${k}=${v}`}</Tag>)
+              ),
+          },
+          { title: t('common.time'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, i18n.language) },
+        ]}
+      />
+      {creating ? (
+        <Modal
+          open
+          title={t('environments.create')}
+          okText={t('environments.createOk')}
+          cancelText={t('common.cancel')}
+          confirmLoading={busy}
+          onCancel={() => setCreating(false)}
+          onOk={() => form.submit()}
+        >
+          <Form<NewEnvironment>
+            form={form}
+            layout="vertical"
+            initialValues={{ kind: 'local' }}
+            onFinish={(v) => void create(v)}
+          >
+            <Form.Item name="name" label={t('environments.name')}>
+              <Input placeholder={t('environments.namePlaceholder')} data-testid="environment-name" />
+            </Form.Item>
+            <Form.Item name="kind" label={t('environments.target')}>
+              <Select
+                options={[
+                  { value: 'local', label: t('environments.local') },
+                  { value: 'kubernetes', label: t('environments.kubernetes') },
+                ]}
+              />
+            </Form.Item>
+            {kind === 'kubernetes' ? (
+              <>
+                <Form.Item name="namespace" label={t('environments.namespace')}>
+                  <Input />
+                </Form.Item>
+                <Form.Item name="context" label={t('environments.context')}>
+                  <Input placeholder={t('environments.contextPlaceholder')} />
+                </Form.Item>
+              </>
+            ) : null}
+            <Form.Item name="defaults" label={t('environments.defaults')} extra={t('environments.defaultsHint')}>
+              <Input.TextArea rows={4} style={{ fontFamily: 'monospace' }} />
+            </Form.Item>
+          </Form>
+          <ErrorAlert error={error} />
+        </Modal>
+      ) : null}
+    </div>
+  );
+}

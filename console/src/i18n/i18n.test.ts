@@ -1,0 +1,105 @@
+// Every string goes through i18n: both languages have the same keys, every key used exists, and no
+// text in JSX bypasses t().
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { en } from './en';
+import { zhCN } from './zh-CN';
+import { supportedLanguage } from './index';
+
+const SRC = join(import.meta.dirname, '..');
+
+function keys(obj: object, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) return sources(p);
+    return /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f) && !p.includes(`${join(SRC, 'test')}`) ? [p] : [];
+  });
+}
+
+/** Attributes whose string value people read. */
+const TEXT_ATTRIBUTES = new Set([
+  'title',
+  'placeholder',
+  'label',
+  'alt',
+  'aria-label',
+  'okText',
+  'cancelText',
+  'description',
+  'content',
+  'extra',
+  'tooltip',
+  'text',
+]);
+
+function untranslated(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const found: string[] = [];
+  const where = (n: ts.Node): string =>
+    `${relative(SRC, file)}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1}`;
+  const visit = (n: ts.Node): void => {
+    if (ts.isJsxText(n) && /\p{L}/u.test(n.text)) found.push(`${where(n)} text ${JSON.stringify(n.text.trim())}`);
+    if (
+      ts.isJsxAttribute(n) &&
+      TEXT_ATTRIBUTES.has(n.name.getText()) &&
+      n.initializer &&
+      ts.isStringLiteral(n.initializer) &&
+      /\p{L}/u.test(n.initializer.text)
+    )
+      found.push(`${where(n)} ${n.name.getText()}=${JSON.stringify(n.initializer.text)}`);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+describe('translations', () => {
+  it('has the same keys in English and simplified Chinese, none empty', () => {
+    expect(keys(zhCN).sort()).toEqual(keys(en).sort());
+    const empty = [...keys(en).map((k) => ['en', k]), ...keys(zhCN).map((k) => ['zh-CN', k])].filter(([lng, k]) => {
+      const v = k!.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], lng === 'en' ? en : zhCN);
+      return typeof v !== 'string' || v.trim() === '';
+    });
+    expect(empty).toEqual([]);
+  });
+
+  it('has every key the code uses (literal keys; template keys are checked by the compiler)', () => {
+    const known = new Set(keys(en));
+    const used = sources(SRC).flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/\bt\('([a-zA-Z0-9_.-]+)'/g)].map((m) => m[1]!),
+    );
+    expect(used.length).toBeGreaterThan(100);
+    expect(used.filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it('finds no text in JSX that bypasses t()', () => {
+    const files = sources(SRC).filter((f) => f.endsWith('.tsx'));
+    expect(files.length).toBeGreaterThan(15);
+    expect(files.flatMap(untranslated)).toEqual([]);
+  });
+
+  it('the check itself catches a literal', () => {
+    const tmp = join(SRC, 'test', 'literal.fixture.tsx');
+    expect(untranslated(tmp)).toEqual([
+      'test/literal.fixture.tsx:4 text "Hello there"',
+      'test/literal.fixture.tsx:5 placeholder="Type here"',
+    ]);
+  });
+
+  it('maps browser languages to the ones it has', () => {
+    expect(supportedLanguage('zh-CN')).toBe('zh-CN');
+    expect(supportedLanguage('zh-TW')).toBe('zh-CN');
+    expect(supportedLanguage('zh')).toBe('zh-CN');
+    expect(supportedLanguage('en-GB')).toBe('en');
+    expect(supportedLanguage('de')).toBe('en');
+    expect(supportedLanguage(undefined)).toBe('en');
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Deploy: the plan first (what changes in which service and why, computed from the app's last spec
+ * and the current config), then a confirmed deploy of exactly that.
+ */
+import { useEffect, useState } from 'react';
+import { Alert, Form, Input, Modal, Spin, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { PlanResult, Release } from '../api/types';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { PlanView } from '../components/PlanView';
+import { AUTHOR } from '../config/ReviewChange';
+
+export function DeployDialog({
+  app,
+  env,
+  onClose,
+  onDeployed,
+}: {
+  app: string;
+  env: string;
+  onClose: () => void;
+  onDeployed: (r: Release) => void;
+}) {
+  const { t } = useTranslation();
+  const [plan, setPlan] = useState<PlanResult | undefined>(undefined);
+  const [planError, setPlanError] = useState<unknown>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState('');
+
+  useEffect(() => {
+    const abort = new AbortController();
+    api<PlanResult>('POST', '/api/v1/plans', { app, env }, abort.signal).then(
+      setPlan,
+      (err: unknown) => !abort.signal.aborted && setPlanError(err),
+    );
+    return () => abort.abort();
+  }, [app, env]);
+
+  const deploy = async (): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api<Release>('POST', '/api/v1/releases', {
+        app,
+        env,
+        author: AUTHOR,
+        ...(message.trim() ? { message: message.trim() } : {}),
+      });
+      onDeployed(r);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      width={960}
+      title={t('releases.deployTitle', { app, env })}
+      okText={t('releases.deploy')}
+      cancelText={t('common.cancel')}
+      okButtonProps={{ disabled: !plan, 'data-testid': 'confirm-deploy' }}
+      confirmLoading={busy}
+      onOk={() => void deploy()}
+      onCancel={onClose}
+    >
+      <Typography.Paragraph type="secondary">{t('releases.deployHint')}</Typography.Paragraph>
+      <ErrorAlert error={planError} />
+      {!plan && !planError ? <Spin /> : null}
+      {plan ? (
+        <>
+          <Typography.Paragraph>
+            {plan.current
+              ? t('releases.planFrom', {
+                  revision: plan.current.revision,
+                  from: plan.plan.fromConfigVersion ?? 0,
+                  to: plan.plan.toConfigVersion,
+                })
+              : t('releases.planFirst', { to: plan.plan.toConfigVersion })}
+          </Typography.Paragraph>
+          <div data-testid="deploy-plan">
+            <PlanView plan={plan.plan} />
+          </div>
+          {!plan.plan.changed ? (
+            <Alert type="info" style={{ marginTop: 8 }} showIcon title={t('releases.deployUnchanged')} />
+          ) : null}
+        </>
+      ) : null}
+      <Form layout="vertical" style={{ marginTop: 16 }}>
+        <Form.Item label={t('releases.message')}>
+          <Input value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} />
+        </Form.Item>
+      </Form>
+      <ErrorAlert error={error} />
+    </Modal>
+  );
+}

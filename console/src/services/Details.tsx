@@ -1,0 +1,281 @@
+/**
+ * One app in one environment: its services as a dependency graph and a table (tracks, replicas
+ * ready/desired, restarts, CPU and memory, addresses, edge routes), updated live from the status
+ * stream. Canary promote/abort appear for a service that runs two tracks.
+ */
+import { lazy, Suspense, useCallback, useState } from 'react';
+import { App as AntApp, Alert, Badge, Button, Card, Empty, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router-dom';
+import { api, appBase } from '../api/client';
+import { useResource, useSse } from '../api/hooks';
+import type {
+  AppStatus,
+  ErrorBody,
+  Release,
+  RenderedRelease,
+  ReplicaStatus,
+  Route,
+  ServiceStatus,
+  Track,
+} from '../api/types';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { HealthTag } from '../components/Tags';
+import { appHealth, serviceHealth } from '../components/health';
+import { formatBytes, formatPercent, formatTime } from '../components/format';
+
+const ServiceGraph = lazy(() => import('./ServiceGraph'));
+
+const sum = (xs: (number | undefined)[]): number | undefined =>
+  xs.every((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + (b ?? 0), 0);
+
+function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <Table<ReplicaStatus>
+      size="small"
+      rowKey="id"
+      pagination={false}
+      dataSource={replicas}
+      locale={{ emptyText: t('services.noReplicas') }}
+      columns={[
+        { title: t('services.replica'), dataIndex: 'id', render: (id: string) => <code>{id}</code> },
+        {
+          title: t('services.phase'),
+          dataIndex: 'phase',
+          render: (p: ReplicaStatus['phase']) => <Tag>{t(`phase.${p}`)}</Tag>,
+        },
+        { title: t('services.pid'), dataIndex: 'pid' },
+        { title: t('services.port'), dataIndex: 'port' },
+        { title: t('services.started'), dataIndex: 'startedAt', render: (v?: string) => formatTime(v, i18n.language) },
+        { title: t('services.restarts'), dataIndex: 'restarts' },
+        { title: t('services.cpu'), dataIndex: 'cpuPercent', render: (v?: number) => formatPercent(v) },
+        { title: t('services.memory'), dataIndex: 'memoryBytes', render: (v?: number) => formatBytes(v) },
+        {
+          title: t('services.message'),
+          render: (_: unknown, r: ReplicaStatus) =>
+            r.message ?? (r.lastExit ? t('services.lastExit', { reason: r.lastExit.reason }) : ''),
+        },
+      ]}
+    />
+  );
+}
+
+function TracksCell({ tracks }: { tracks: Track[] | undefined }) {
+  const { t } = useTranslation();
+  if (!tracks || tracks.length === 0)
+    return <Typography.Text type="secondary">{t('services.stableTrack')}</Typography.Text>;
+  return (
+    <Space orientation="vertical" size={0}>
+      {tracks.map((tr) => (
+        <span key={tr.name} data-track={tr.name}>
+          <Tag color={tr.name === 'stable' ? 'blue' : 'gold'}>{tr.name}</Tag>
+          {`${tr.readyReplicas}/${tr.desiredReplicas}`}
+          {tr.weight === undefined ? null : (
+            <Typography.Text type="secondary">{` · ${t('services.weight', { weight: tr.weight })}`}</Typography.Text>
+          )}
+        </span>
+      ))}
+    </Space>
+  );
+}
+
+export default function ServicesDetails() {
+  const { t } = useTranslation();
+  const { modal, message } = AntApp.useApp();
+  const { app = '', env = '' } = useParams();
+  const base = appBase(app, env);
+  const [status, setStatus] = useState<AppStatus | undefined>(undefined);
+  const [streamError, setStreamError] = useState<ErrorBody | undefined>(undefined);
+  const [actionError, setActionError] = useState<unknown>(undefined);
+
+  const onMessage = useCallback((m: { event: string; data: string }) => {
+    if (m.event === 'status') {
+      setStatus(JSON.parse(m.data) as AppStatus);
+      setStreamError(undefined);
+    } else if (m.event === 'error') setStreamError(JSON.parse(m.data) as ErrorBody);
+  }, []);
+  const live = useSse(`${base}/status/stream`, onMessage);
+  const rendered = useResource<RenderedRelease>(
+    status?.currentRevision ? `${base}/releases/${status.currentRevision}/rendered` : null,
+  );
+
+  const act = (title: string, path: string, body: unknown, danger = true): void => {
+    modal.confirm({
+      title,
+      okText: t('common.confirm'),
+      cancelText: t('common.cancel'),
+      okButtonProps: { danger },
+      onOk: async () => {
+        setActionError(undefined);
+        try {
+          const r = await api<Release>('POST', path, body);
+          void message.success(t('services.actionStarted', { revision: r.revision }));
+        } catch (err) {
+          setActionError(err);
+        }
+      },
+    });
+  };
+
+  if (!status) {
+    return (
+      <div data-page="services">
+        <ErrorAlert error={live.error} />
+        <Spin />
+      </div>
+    );
+  }
+
+  const routes = rendered.data?.routes ?? [];
+  const routesOf = (service: string): Route[] => routes.filter((r) => r.service === service);
+  const graphServices = status.services.map((s) => ({
+    name: s.service,
+    dependsOn: rendered.data?.services[s.service]?.dependsOn ?? [],
+    status: s,
+  }));
+
+  return (
+    <div data-page="services">
+      <Space align="center" style={{ marginBottom: 16 }} wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          {t('services.title', { app, env })}
+        </Typography.Title>
+        <HealthTag health={appHealth(status.services)} />
+        <Badge
+          status={live.connected ? 'processing' : 'default'}
+          text={live.connected ? t('common.live') : t('common.reconnecting')}
+        />
+        {status.currentRevision ? (
+          <Link to={`/apps/${encodeURIComponent(app)}/${encodeURIComponent(env)}/releases`}>
+            {t('releases.revisionN', { revision: status.currentRevision })}
+          </Link>
+        ) : null}
+      </Space>
+      {streamError ? <Alert type="warning" showIcon title={streamError.message} style={{ marginBottom: 16 }} /> : null}
+      <ErrorAlert error={actionError} />
+      {status.edge ? (
+        <Alert
+          style={{ marginBottom: 16 }}
+          type={status.edge.error ? 'error' : 'info'}
+          title={
+            <span>
+              {t('services.edge')}{' '}
+              <Typography.Link href={status.edge.url} target="_blank" rel="noreferrer">
+                {status.edge.url}
+              </Typography.Link>
+              {status.edge.error ? ` — ${status.edge.error}` : ''}
+            </span>
+          }
+        />
+      ) : null}
+      {status.services.length === 0 ? (
+        <Card>
+          <Empty description={t('services.empty')} />
+        </Card>
+      ) : (
+        <>
+          <Card title={t('services.graph')} size="small" style={{ marginBottom: 16 }}>
+            <Suspense fallback={<Spin />}>
+              <ServiceGraph services={graphServices} levels={rendered.data?.levels ?? []} />
+            </Suspense>
+          </Card>
+          <Table<ServiceStatus>
+            className="services-table"
+            rowKey="service"
+            dataSource={status.services}
+            pagination={false}
+            expandable={{ expandedRowRender: (s) => <ReplicaTable replicas={s.replicas} /> }}
+            columns={[
+              { title: t('services.service'), dataIndex: 'service', render: (s: string) => <strong>{s}</strong> },
+              {
+                title: t('services.health'),
+                render: (_: unknown, s: ServiceStatus) => <HealthTag health={serviceHealth(s)} />,
+              },
+              {
+                title: t('services.tracks'),
+                render: (_: unknown, s: ServiceStatus) => <TracksCell tracks={s.tracks} />,
+              },
+              {
+                title: t('services.ready'),
+                render: (_: unknown, s: ServiceStatus) => (
+                  <span data-ready={s.service}>{`${s.readyReplicas}/${s.desiredReplicas}`}</span>
+                ),
+              },
+              {
+                title: t('services.restarts'),
+                render: (_: unknown, s: ServiceStatus) => s.replicas.reduce((a, r) => a + r.restarts, 0),
+              },
+              {
+                title: t('services.cpu'),
+                render: (_: unknown, s: ServiceStatus) => formatPercent(sum(s.replicas.map((r) => r.cpuPercent))),
+              },
+              {
+                title: t('services.memory'),
+                render: (_: unknown, s: ServiceStatus) => formatBytes(sum(s.replicas.map((r) => r.memoryBytes))),
+              },
+              {
+                title: t('services.address'),
+                render: (_: unknown, s: ServiceStatus) =>
+                  s.address ? (
+                    <Tooltip title={s.address.error}>
+                      <code style={s.address.error ? { color: '#ff4d4f' } : undefined}>{s.address.url}</code>
+                    </Tooltip>
+                  ) : (
+                    '–'
+                  ),
+              },
+              {
+                title: t('services.routes'),
+                render: (_: unknown, s: ServiceStatus) =>
+                  routesOf(s.service).length === 0 ? (
+                    <Typography.Text type="secondary">{t('services.noRoutes')}</Typography.Text>
+                  ) : (
+                    routesOf(s.service).map((r) => (
+                      <Tag key={`${r.host ?? ''}${r.pathPrefix}`}>{`${r.host ?? ''}${r.pathPrefix}`}</Tag>
+                    ))
+                  ),
+              },
+              {
+                title: t('common.actions'),
+                render: (_: unknown, s: ServiceStatus) => {
+                  const svc = `${base}/services/${encodeURIComponent(s.service)}`;
+                  return (
+                    <Space>
+                      <Button
+                        size="small"
+                        onClick={() => act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, {})}
+                      >
+                        {t('services.restart')}
+                      </Button>
+                      {s.tracks && s.tracks.length === 2 ? (
+                        <>
+                          <Button
+                            size="small"
+                            type="primary"
+                            onClick={() =>
+                              act(t('services.confirmPromote', { service: s.service }), `${svc}/promote`, {}, false)
+                            }
+                          >
+                            {t('services.promote')}
+                          </Button>
+                          <Button
+                            size="small"
+                            danger
+                            onClick={() => act(t('services.confirmAbort', { service: s.service }), `${svc}/abort`, {})}
+                          >
+                            {t('services.abort')}
+                          </Button>
+                        </>
+                      ) : null}
+                    </Space>
+                  );
+                },
+              },
+            ]}
+          />
+        </>
+      )}
+    </div>
+  );
+}

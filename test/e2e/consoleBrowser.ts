@@ -1,0 +1,49 @@
+/**
+ * A headless Debian chromium driven by playwright-core for the console's end-to-end tests: one page
+ * that records every console error and uncaught exception, and screenshots under test-results/console/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from './harness.js';
+
+/** Where screenshots of every page go. */
+export const SHOTS = join(ROOT, 'test-results/console');
+
+export interface ConsoleBrowser {
+  browser: Browser;
+  page: Page;
+  /** Console errors and page errors seen so far, with the URL they happened on. */
+  errors: string[];
+  shot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Launches chromium (BERTH_CHROMIUM overrides /usr/bin/chromium) with one page at 1440×900. */
+export async function openBrowser(opts: { locale?: string } = {}): Promise<ConsoleBrowser> {
+  await mkdir(SHOTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: opts.locale ?? 'en-US' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`${page.url()}: uncaught ${e.stack ?? e.message}`));
+  return {
+    browser,
+    page,
+    errors,
+    async shot(name) {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
