@@ -1,10 +1,13 @@
 // Render speed: a generated app of 200 services (config files, secrets, probes, resources,
 // autoscaling, stateful and per-node services, jobs, routes). Measured as whole processes, on the
 // same machine in the same run, interleaved:
-//   - `berth render -o yaml` against a running control plane (CLI start to exit), both with a
-//     berth.yaml the control plane rendered before (its render cache) and with a changed one,
+//   - `berth render -o yaml` (bin/berth.js, what a user runs) against a running control plane (CLI
+//     start to exit): with a berth.yaml the control plane rendered before (its render cache), with a
+//     changed one (a new comment: parsed and rendered again), and after a config change (a new
+//     config version, the same berth.yaml),
 //   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
-//   - `helm template` of the chart `berth export --format helm` wrote for the same app.
+//   - `helm template` of the chart `berth export --format helm` wrote for the same app,
+//   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
 // Each is run RUNS times; the median is reported with the ratio helm / berth.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync, mkdirSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist/cli/main.js');
+const bin = join(root, 'bin/berth.js');
 const SERVICES = Number(process.env.SERVICES ?? 200);
 const RUNS = Number(process.env.RUNS ?? 10);
 const { helmBinary } = await import(join(root, 'dist/export/helm/helmBinary.js'));
@@ -87,21 +91,35 @@ try {
   execFileSync(process.execPath, [cli, 'export', chart, '--format', 'helm', '-f', app], { env, stdio: 'ignore' });
   const specText = readFileSync(join(app, 'berth.yaml'), 'utf8');
   let fresh = 0;
+  let level = 0;
   const commands = {
-    // A changed berth.yaml each run (a comment): the control plane renders from scratch.
+    // A changed berth.yaml each run (a comment): the control plane parses and renders it again.
     berthCold: [
       process.execPath,
-      [cli, 'render', app, '-o', 'yaml'],
+      [bin, 'render', app, '-o', 'yaml'],
       () => writeFileSync(join(app, 'berth.yaml'), `${specText}# run ${fresh++}\n`),
+    ],
+    // A new config version each run (LOG_LEVEL, used by every service), the same berth.yaml.
+    berthConfig: [
+      process.execPath,
+      [bin, 'render', app, '-o', 'yaml'],
+      () => {
+        writeFileSync(join(app, 'berth.yaml'), specText);
+        execFileSync(process.execPath, [cli, 'config', 'set', `LOG_LEVEL=level${level++}`, '--app', 'big'], {
+          env,
+          stdio: 'ignore',
+        });
+      },
     ],
     // The same berth.yaml again: the control plane answers from its render cache.
     berth: [
       process.execPath,
-      [cli, 'render', app, '-o', 'yaml'],
+      [bin, 'render', app, '-o', 'yaml'],
       () => writeFileSync(join(app, 'berth.yaml'), specText),
     ],
-    berthOffline: [process.execPath, [cli, 'render', app, '--offline', '-o', 'yaml']],
+    berthOffline: [process.execPath, [bin, 'render', app, '--offline', '-o', 'yaml']],
     helm: [helm, ['template', 'big', chart, '--namespace', 'local', '--set', 'secrets.DB_PASSWORD=bench-only']],
+    node: [process.execPath, ['-e', '0']],
   };
   // Warm-up (file cache, the server's first render), and the object counts.
   const objects = {};
@@ -124,19 +142,28 @@ try {
     medianMs: med,
     helmOverBerth: +(med.helm / med.berth).toFixed(1),
     helmOverBerthCold: +(med.helm / med.berthCold).toFixed(1),
+    helmOverBerthConfig: +(med.helm / med.berthConfig).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    // NODE_EXTRA_CA_CERTS makes every Node process read a CA bundle at start (~60 ms here).
+    machine: {
+      cpus: (await import('node:os')).cpus().length,
+      node: process.version,
+      loadAverage: (await import('node:os')).loadavg().map((l) => +l.toFixed(1)),
+      nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS),
+    },
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/render.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`render of ${SERVICES} services (${objects.berth} objects), median of ${RUNS} whole-process runs:`);
   console.log(`  berth render (control plane, cached render)  ${med.berth} ms`);
   console.log(`  berth render (control plane, fresh render)   ${med.berthCold} ms`);
+  console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
   console.log(`  berth render --offline        ${med.berthOffline} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
+  console.log(`  node -e 0 (Node's own start)   ${med.node} ms`);
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (fresh), ${result.helmOverBerthOffline}x (offline)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (fresh), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthOffline}x (offline)`,
   );
 } finally {
   await fetch(`${url}/api/v1/shutdown`, {

@@ -1,20 +1,8 @@
-/** The `berth` command line: one command per file under commands/. */
+/** The `berth` command line: one command per file under commands/, loaded only when it runs. */
 import { Command, Option } from 'commander';
 import { version } from '../version.js';
 import { printError, type OutputFormat } from './output.js';
-import { registerServer } from './commands/server.js';
-import { registerValidate } from './commands/validate.js';
-import { registerDeploy } from './commands/deploy.js';
-import { registerReleases } from './commands/releases.js';
-import { registerStatus } from './commands/status.js';
-import { registerLogs } from './commands/logs.js';
-import { registerConfig } from './commands/config.js';
-import { registerEnv } from './commands/env.js';
-import { registerUp } from './commands/up.js';
-import { registerImport } from './commands/import.js';
-import { registerOperate } from './commands/operate.js';
-import { registerRender } from './commands/render.js';
-import { registerExport } from './commands/export.js';
+import { registrationsFor } from './commandTable.js';
 
 const program = new Command('berth')
   .version(version)
@@ -29,21 +17,8 @@ const program = new Command('berth')
   .showHelpAfterError()
   .showSuggestionAfterError();
 
-registerUp(program);
-registerDeploy(program);
-registerReleases(program);
-registerStatus(program);
-registerOperate(program);
-registerLogs(program);
-registerConfig(program);
-registerEnv(program);
-registerValidate(program);
-registerRender(program);
-registerExport(program);
-registerImport(program);
-registerServer(program);
-
 try {
+  for (const register of await registrationsFor(process.argv.slice(2))) register(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   const output = (program.opts<{ output?: OutputFormat }>().output ?? 'table') as OutputFormat;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Database } from '../store/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../server/zodProblems.js';
+import { TrafficRouter } from '../runtime/kubernetes/manifests/contract.js';
 
 export const EnvironmentTarget = z
   .discriminatedUnion('kind', [
@@ -19,6 +20,30 @@ export const EnvironmentTarget = z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
           .describe('Namespace to deploy into (created if missing).'),
+        trafficRouter: z
+          .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
+          .optional()
+          .describe(
+            'What splits traffic between the stable and canary tracks of progressive services: `gatewayApi` (HTTPRoute weights and header matches; the default) or `ingressNginx` (canary annotations on a second Ingress).',
+          ),
+        gateway: z
+          .object({
+            name: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')
+              .max(253)
+              .describe('Name of the Gateway.'),
+            namespace: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -')
+              .max(63)
+              .optional()
+              .describe("The Gateway's namespace; the environment's when omitted."),
+          })
+          .optional()
+          .describe(
+            'The Gateway API Gateway the HTTPRoutes attach to (`gatewayApi` router); default `berth` in the namespace.',
+          ),
       })
       .describe('Apply releases to a Kubernetes cluster.'),
   ])

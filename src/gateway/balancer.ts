@@ -1,12 +1,16 @@
 /**
  * Backends and their connection pools. Every service key has one BackendSet (shared by its
- * service listener and any edge route that targets it) that round-robins over its ready
- * backends. Pools are keyed by backend id and address, so a backend unchanged across table
+ * service listener and any edge route that targets it) that splits requests between the
+ * service's tracks and round-robins over each track's ready backends. Pools are keyed by backend id and address, so a backend unchanged across table
  * updates keeps its warm connections; a backend that leaves is drained: no new request is sent
  * to it, in-flight ones finish, then its pool closes.
  */
+import type { IncomingMessage } from 'node:http';
 import { Pool } from 'undici';
-import type { Backend, ServiceListener } from './table.js';
+import type { TrafficSplit } from '../runtime/runtime.js';
+import type { Backend, ServiceListener, ServiceTraffic } from './table.js';
+import { TrackSet } from './trackSet.js';
+import { effectiveSplit, wantsCanary } from './trafficSplit.js';
 
 /** Tuning of the upstream pools. */
 export interface PoolOptions {
@@ -36,36 +40,62 @@ export interface Upstream {
   readonly pool: Pool;
 }
 
-/** The ready backends of one service, picked round robin. */
+/** What `GET /stats` reports per service: ServiceTraffic plus the 503s of the set itself. */
+export interface ServiceTrafficJSON extends ServiceTraffic {
+  /** Requests answered 503 because neither track had a ready backend (counted in no track). */
+  unavailable: number;
+}
+
+/**
+ * The ready backends of one service, per track, and the split between the tracks. A request is
+ * routed to a track, then round robin within it; a track without ready backends hands its
+ * requests to the other one, so the set answers 503 only when no backend at all is ready.
+ */
 export class BackendSet {
   /** `app/env/service`. */
   readonly key: string;
   /** 503 body when the set is empty; precomputed so the hot path does not build it. */
   readonly unavailableBody: Buffer;
-  upstreams: Upstream[] = [];
-  private next = 0;
+  readonly stable = new TrackSet('stable');
+  readonly canary = new TrackSet('canary');
+  /** The split in force; undefined when every request goes to stable (the common, cheap case). */
+  split: TrafficSplit | undefined;
+  /** Requests answered 503 for want of any ready backend. */
+  unavailable = 0;
 
   constructor(key: string) {
     this.key = key;
     this.unavailableBody = Buffer.from(`no ready replicas for ${key}\n`);
   }
 
-  /** The next backend in turn, or undefined if none is ready. */
-  pick(): Upstream | undefined {
-    const ups = this.upstreams;
-    if (ups.length === 0) return undefined;
-    if (this.next >= ups.length) this.next = 0;
-    return ups[this.next++];
+  /** The track `req` goes to, or undefined if neither track has a ready backend. */
+  route(req: IncomingMessage): TrackSet | undefined {
+    let first = this.stable;
+    let second = this.canary;
+    if (this.split !== undefined && wantsCanary(this.split, req)) {
+      first = this.canary;
+      second = this.stable;
+    }
+    if (first.upstreams.length > 0) return first;
+    return second.upstreams.length > 0 ? second : undefined;
   }
 
-  /** The next backend other than `failed` if there is one (for a retry), else `failed` itself if still ready. */
-  pickOther(failed: Upstream): Upstream | undefined {
-    const ups = this.upstreams;
-    for (let i = 0; i < ups.length; i++) {
-      const u = this.pick();
-      if (u !== failed) return u;
-    }
-    return ups.includes(failed) ? failed : undefined;
+  /**
+   * Where to retry a request of `track` that failed on `failed`: another backend of the same
+   * track, else one of the other track, else `failed` itself if it is still ready.
+   */
+  pickOther(track: TrackSet, failed: Upstream): [TrackSet, Upstream] | undefined {
+    const same = track.pickOther(failed);
+    if (same !== undefined) return [track, same];
+    const other = track === this.stable ? this.canary : this.stable;
+    const next = other.pick();
+    if (next !== undefined) return [other, next];
+    return track.upstreams.includes(failed) ? [track, failed] : undefined;
+  }
+
+  /** Cumulative counters of both tracks. */
+  traffic(): ServiceTrafficJSON {
+    return { key: this.key, tracks: [this.stable.toJSON(), this.canary.toJSON()], unavailable: this.unavailable };
   }
 }
 
@@ -124,12 +154,18 @@ export class Balancer {
         set = new BackendSet(s.key);
         this.sets.set(s.key, set);
       }
-      // A new array, not a mutation: a request mid-retry keeps a consistent view of the old one.
-      set.upstreams = s.backends.map((b) => this.upstreams.get(upstreamKey(b))!);
+      // New arrays, not mutations: a request mid-retry keeps a consistent view of the old ones.
+      const stable: Upstream[] = [];
+      const canary: Upstream[] = [];
+      for (const b of s.backends) (b.track === 'canary' ? canary : stable).push(this.upstreams.get(upstreamKey(b))!);
+      set.stable.upstreams = stable;
+      set.canary.upstreams = canary;
+      set.split = effectiveSplit(s.split);
     }
     for (const [key, set] of this.sets) {
       if (!keys.has(key)) {
-        set.upstreams = [];
+        set.stable.upstreams = [];
+        set.canary.upstreams = [];
         this.sets.delete(key);
       }
     }
@@ -142,6 +178,11 @@ export class Balancer {
       }
     }
     return Promise.all(drained).then(() => undefined);
+  }
+
+  /** Cumulative per-track counters of every service. */
+  traffic(): ServiceTrafficJSON[] {
+    return [...this.sets.values()].map((s) => s.traffic());
   }
 
   /** Ids of all upstreams currently in use. */

@@ -202,6 +202,43 @@ describe('gateway control', () => {
     await expect(fetchText(`http://127.0.0.1:${port}/`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
   });
 
+  it('reads per-track traffic from the gateway process; none when no gateway runs', async () => {
+    const dir = await home();
+    const [s, c] = [await startUpstream('t-stable'), await startUpstream('t-canary', 0, 503)];
+    upstreams.push(s, c);
+    const port = await freePort();
+    const a = control(dir);
+    expect(await a.traffic()).toEqual([]);
+
+    await a.update((t) =>
+      t.services.push({
+        key: 'shop/local/t',
+        port,
+        backends: [
+          { id: 's', host: '127.0.0.1', port: s.port },
+          { id: 'c', host: '127.0.0.1', port: c.port, track: 'canary' },
+        ],
+        split: { canaryWeight: 0, match: { header: 'x-canary', value: '1' } },
+      }),
+    );
+    for (let i = 0; i < 6; i++) await fetchText(`http://127.0.0.1:${port}/`);
+    for (let i = 0; i < 4; i++) await fetchText(`http://127.0.0.1:${port}/`, { headers: { 'x-canary': '1' } });
+
+    // A second control (a restarted control plane) reads the same counters without adopting first.
+    for (const ctl of [a, control(dir)]) {
+      const traffic = await ctl.traffic();
+      expect(traffic.map((t) => t.key)).toEqual(['shop/local/t']);
+      const [stable, canary] = ['stable', 'canary'].map((name) => traffic[0]!.tracks.find((t) => t.track === name)!);
+      expect(stable).toMatchObject({ requests: 6, errors: 0 });
+      expect(canary).toMatchObject({ requests: 4, errors: 4 });
+      expect(canary!.latencyCounts.reduce((x, y) => x + y, 0)).toBe(4);
+    }
+
+    await a.stop();
+    expect(await a.traffic()).toEqual([]);
+    expect(await control(dir).traffic()).toEqual([]);
+  });
+
   it('a second gateway process on the same home exits at once; SIGTERM exits 0', async () => {
     const dir = await home();
     const exit = (p: ChildProcess): Promise<number | null> => new Promise((resolve) => p.once('exit', resolve));

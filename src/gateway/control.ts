@@ -12,7 +12,7 @@ import { BerthError, ConflictError, RuntimeError, TimeoutError, fromErrorJSON } 
 import type { ListenerStatsJSON } from './listeners.js';
 import { isSameProcess } from './processIdentity.js';
 import { alreadyRunningExitCode, gatewayPaths, readGatewayState, readJsonFile } from './state.js';
-import type { GatewayControl, ListenerError, RoutingTable } from './table.js';
+import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 
@@ -253,6 +253,37 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     }
   }
 
+  /**
+   * Not serialised with updates: a table apply may wait seconds for draining backends, and the
+   * release engine reads counters every second or so. Never starts or adopts a gateway.
+   */
+  async function traffic(): Promise<ServiceTraffic[]> {
+    let c = conn;
+    if (c === undefined || !isSameProcess(c.pid, c.startTime)) {
+      const s = readGatewayState(paths);
+      if (!s || !isSameProcess(s.pid, s.startTime)) return [];
+      let token: string;
+      try {
+        token = readFileSync(paths.token, 'utf8').trim();
+      } catch {
+        return [];
+      }
+      c = { pid: s.pid, startTime: s.startTime, base: `http://127.0.0.1:${s.controlPort}`, token };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stats = (await call(c, 'GET', '/stats')) as { services?: ServiceTraffic[] };
+        return stats.services ?? [];
+      } catch (err) {
+        if (err instanceof BerthError) throw err;
+        // Stopped between the check and the call: no gateway, so no traffic.
+        if (!isSameProcess(c.pid, c.startTime)) return [];
+        // A keep-alive connection the gateway closed as it was reused: a GET is safe to send again.
+        if (attempt >= 2) throw err;
+      }
+    }
+  }
+
   async function stop(): Promise<void> {
     const s = conn ?? readGatewayState(paths);
     conn = undefined;
@@ -307,6 +338,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     update: enqueue,
     stop: () => serialise(stop),
     listenerErrors: () => errors,
+    traffic,
     pid: () => conn?.pid,
   };
 }

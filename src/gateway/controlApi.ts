@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NotFoundError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
+import type { ServiceTrafficJSON } from './balancer.js';
 import type { ListenerError, ListenerStatsJSON } from './listeners.js';
 import type { RoutingTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
@@ -18,7 +19,8 @@ export interface ControlApiHandlers {
   table(): RoutingTable;
   /** Validated table in; resolves once it is served. */
   apply(table: RoutingTable): Promise<{ generation: number; errors: ListenerError[] }>;
-  stats(): { generation: number; listeners: ListenerStatsJSON[] };
+  /** Per-listener counters, and per-track counters of every service. */
+  stats(): { generation: number; listeners: ListenerStatsJSON[]; services: ServiceTrafficJSON[] };
 }
 
 const maxBodyBytes = 16 * 1024 * 1024;

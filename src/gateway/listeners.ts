@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { BackendSet } from './balancer.js';
+import type { BackendSet, ServiceTrafficJSON } from './balancer.js';
 import { Balancer } from './balancer.js';
 import type { PoolOptions } from './balancer.js';
 import { forwardHeaders } from './headers.js';
@@ -101,9 +101,12 @@ class Listener {
       unavailable = route.target.unavailable;
       path = rewritePath(route, path);
     }
-    const upstream = set?.pick();
+    // Routed like any request (so an A/B header reaches the canary), but not counted in the track
+    // counters: a tunnel's lifetime is no request latency.
+    const upstream = set?.route(req)?.pick();
     if (upstream === undefined) {
       this.stats.errors++;
+      if (set !== undefined) set.unavailable++;
       return rejectUpgrade(socket, 503, unavailable ?? 'no ready replicas\n');
     }
     this.stats.backends.set(upstream.id, (this.stats.backends.get(upstream.id) ?? 0) + 1);
@@ -259,6 +262,11 @@ export class Listeners {
   /** Counters of every listener. */
   stats(): ListenerStatsJSON[] {
     return [...this.listeners.values()].map((l) => l.statsJSON());
+  }
+
+  /** Cumulative per-track counters of every service of the table. */
+  traffic(): ServiceTrafficJSON[] {
+    return this.balancer.traffic();
   }
 
   /** Closes every listener and pool, waiting at most the drain timeout for in-flight requests. */

@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import type { BackendSet, Upstream } from './balancer.js';
 import type { ForwardHeaders } from './headers.js';
 import { forwardHeaders, responseHeaders } from './headers.js';
+import type { TrackSet } from './trackSet.js';
 
 /** Counters of one listener; plain integers so counting costs nothing measurable. */
 export interface ListenerStats {
@@ -65,12 +66,19 @@ function onResponseDrain(this: ProxiedResponse): void {
   this[kExchange]?.resumeUpstream?.();
 }
 
-/** One proxied request: picks a backend, streams the request up and the response down, retries once. */
+/**
+ * One proxied request: streams the request up and the response down, retries once, and counts
+ * itself in its track's counters when it ends.
+ */
 class Exchange implements Dispatcher.DispatchHandler {
   private readonly res: ProxiedResponse;
   private readonly set: BackendSet;
   private readonly stats: ListenerStats;
   private readonly opts: Dispatcher.DispatchOptions;
+  /** The track whose backend serves the request (a retry may move it to the other track). */
+  private track: TrackSet;
+  private readonly startMs: number;
+  private failed = false;
   private upstream: Upstream | undefined;
   private abortUpstream: ((err?: Error) => void) | undefined;
   resumeUpstream: (() => void) | undefined;
@@ -84,12 +92,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     req: IncomingMessage,
     res: ServerResponse,
     set: BackendSet,
+    track: TrackSet,
     stats: ListenerStats,
     path: string,
     fwd: ForwardHeaders,
   ) {
     this.res = res;
     this.set = set;
+    this.track = track;
+    this.startMs = performance.now();
     this.stats = stats;
     this.opts = {
       method: req.method as Dispatcher.HttpMethod,
@@ -124,7 +135,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     // Throws on a header Node refuses to send; undici then reports it through onError (→ 502).
     this.res.writeHead(statusCode, statusText || undefined, responseHeaders(headers));
     this.responded = true;
-    if (statusCode >= 500) this.stats.errors++;
+    if (statusCode >= 500) {
+      this.stats.errors++;
+      this.failed = true;
+    }
     return true;
   }
 
@@ -146,6 +160,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.done) return;
     if (this.responded) {
       // Headers already went out: the only honest signal left is to cut the connection.
+      this.failed = true;
       this.res.destroy();
       this.finish();
       return;
@@ -158,16 +173,18 @@ class Exchange implements Dispatcher.DispatchHandler {
       code !== undefined &&
       retryableCodes.has(code)
     ) {
-      const next = this.set.pickOther(this.upstream!);
+      const next = this.set.pickOther(this.track, this.upstream!);
       if (next !== undefined) {
         this.retried = true;
         this.connected = false;
         this.abortUpstream = undefined;
-        this.start(next);
+        this.track = next[0];
+        this.start(next[1]);
         return;
       }
     }
     this.stats.errors++;
+    this.failed = true;
     if (code === 'UND_ERR_HEADERS_TIMEOUT') {
       sendText(this.res, 504, `upstream ${this.upstream!.id} of ${this.set.key} timed out\n`);
     } else {
@@ -188,14 +205,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.done = true;
     this.stats.inFlight--;
     this.res[kExchange] = undefined;
+    this.track.record(performance.now() - this.startMs, this.failed);
   }
 }
 
 const noOptions = {};
 
 /**
- * Proxies one request to the next ready backend of `set`, sending `path` upstream.
- * No backend: 503 naming the service.
+ * Proxies one request to a ready backend of `set` (its track chosen by the set's split), sending
+ * `path` upstream. No backend in either track: 503 naming the service.
  */
 export function proxyRequest(
   req: IncomingMessage,
@@ -206,13 +224,15 @@ export function proxyRequest(
   opts: { fwd?: ForwardHeaders; unavailable?: Buffer } = noOptions,
 ): void {
   stats.requests++;
-  const upstream = set?.pick();
-  if (upstream === undefined) {
+  const track = set?.route(req);
+  if (track === undefined) {
     stats.errors++;
+    if (set !== undefined) set.unavailable++;
     sendText(res, 503, set?.unavailableBody ?? opts.unavailable ?? 'no ready replicas\n');
     return;
   }
   stats.inFlight++;
   const fwd = opts.fwd ?? forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
-  new Exchange(req, res, set!, stats, path, fwd).start(upstream);
+  // route() returns only a track with a ready backend, so pick() has one to give.
+  new Exchange(req, res, set!, track, stats, path, fwd).start(track.pick()!);
 }

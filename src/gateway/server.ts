@@ -136,7 +136,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       health: () => ({ pid: process.pid, generation: current.generation }),
       table: () => current,
       apply,
-      stats: () => ({ generation: current.generation, listeners: listeners.stats() }),
+      stats: () => ({ generation: current.generation, listeners: listeners.stats(), services: listeners.traffic() }),
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

@@ -4,12 +4,16 @@
  * service addresses and the edge keep serving while the control plane restarts.
  */
 
+import type { Track, TrackTraffic, TrafficSplit } from '../runtime/runtime.js';
+
 /** One ready replica a listener may send requests to. */
 export interface Backend {
   /** Replica id, stable for the life of the replica. */
   id: string;
   host: string;
   port: number;
+  /** The service track the replica belongs to; `stable` when absent. */
+  track?: Track;
 }
 
 /** A service's stable address: one port on 127.0.0.1 that spreads requests over ready replicas. */
@@ -18,6 +22,17 @@ export interface ServiceListener {
   key: string;
   port: number;
   backends: Backend[];
+  /** How requests split between the stable and canary backends; all to stable when absent. */
+  split?: TrafficSplit;
+}
+
+/** Request counters per track of one service (its listener and every edge route to it together). */
+export interface ServiceTraffic {
+  /** `app/env/service`. */
+  key: string;
+  tracks: TrackTraffic[];
+  /** 503s answered because no replica of any track was ready. */
+  unavailable?: number;
 }
 
 export interface EdgeRoute {
@@ -72,6 +87,8 @@ export interface GatewayControl {
   update(change: (table: RoutingTable) => void): Promise<void>;
   /** Listeners of the served table that are not listening, as of the last update or adoption. */
   listenerErrors(): ListenerError[];
+  /** Per-track request counters of every service, read from the gateway process now. */
+  traffic(): Promise<ServiceTraffic[]>;
   /** Stops the gateway process (used by `berth down` of the last app and by tests). */
   stop(): Promise<void>;
 }

@@ -5,15 +5,54 @@
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { ValidationError } from '../errors.js';
+import type { TrafficMatch } from '../runtime/runtime.js';
 import type { RoutingTable } from './table.js';
 
 const port = z.number().int().min(1).max(65535).describe('TCP port on 127.0.0.1');
+
+const trackSchema = z.enum(['stable', 'canary']).describe('the service track of the replica (stable when absent)');
 
 const backendSchema = z.object({
   id: z.string().min(1).describe('replica id, stable for the life of the replica'),
   host: z.string().min(1).describe('address the replica listens on'),
   port,
+  track: trackSchema.optional(),
 });
+
+// RFC 9110 token: what a header or cookie name may consist of.
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const matchSchema = z
+  .object({
+    header: z
+      .string()
+      .regex(token, 'must be a header name')
+      .transform((h) => h.toLowerCase())
+      .optional()
+      .describe('request header whose value selects the canary (case-insensitive name)'),
+    cookie: z
+      .string()
+      .regex(token, 'must be a cookie name')
+      .optional()
+      .describe('cookie whose value selects the canary'),
+    value: z.string().min(1, 'must not be empty').describe('exact value that selects the canary'),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if ((m.header === undefined) === (m.cookie === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of header or cookie' });
+  })
+  .transform((m): TrafficMatch =>
+    m.header !== undefined ? { header: m.header, value: m.value } : { cookie: m.cookie!, value: m.value },
+  )
+  .describe('requests carrying this header or cookie value go to the canary whatever the weight (A/B)');
+
+const splitSchema = z
+  .object({
+    canaryWeight: z.number().int().min(0).max(100).describe('percent of requests (0-100) sent to the canary track'),
+    match: matchSchema.optional(),
+  })
+  .describe('how requests split between the stable and canary backends (all to stable when absent)');
 
 const serviceSchema = z.object({
   key: z
@@ -22,6 +61,7 @@ const serviceSchema = z.object({
     .describe('app/env/service'),
   port,
   backends: z.array(backendSchema).describe('ready replicas'),
+  split: splitSchema.optional(),
 });
 
 const routeSchema = z.object({

@@ -33,8 +33,8 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server that answers every request with an Echo as JSON (after `delayMs`). */
-export async function startUpstream(name: string, delayMs = 0): Promise<Upstream> {
+/** Starts an HTTP server that answers every request with an Echo as JSON (after `delayMs`, with `status`). */
+export async function startUpstream(name: string, delayMs = 0, status = 200): Promise<Upstream> {
   const up = { name, hits: 0 } as Upstream;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -49,6 +49,7 @@ export async function startUpstream(name: string, delayMs = 0): Promise<Upstream
           headers: req.headers,
           body: Buffer.concat(chunks).toString(),
         };
+        res.statusCode = status;
         res.setHeader('content-type', 'application/json');
         res.setHeader('x-upstream', name);
         res.end(JSON.stringify(body));

@@ -6,16 +6,17 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Runtime, RuntimeEvent, ServiceState } from '../runtime/runtime.js';
+import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
 import { specDigest } from '../spec/load.js';
-import { BerthError, LockedError, NotFoundError, ValidationError, toBerthError } from '../errors.js';
+import { BerthError, ConflictError, LockedError, NotFoundError, ValidationError, toBerthError } from '../errors.js';
 import type { Environments } from '../environment/environments.js';
 import type { ConfigDiffEntry, ConfigPreview, ConfigSets, ResolvedConfig } from '../config/configSets.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { Leases } from '../store/leases.js';
-import { renderRelease, type RenderResult } from './render.js';
+import { renderRelease, type RenderResult, type RenderedService } from './render.js';
+import { runProgressive } from './progressive.js';
 import { planRelease, type Plan } from './plan.js';
 import {
   ReleaseKind,
@@ -25,6 +26,7 @@ import {
   type ReleaseContent,
   type ReleaseEvent,
   type Releases,
+  type StepCommand,
 } from './releases.js';
 
 export interface EngineDeps {
@@ -39,6 +41,12 @@ export interface EngineDeps {
   isHolderAlive(holder: string): boolean;
   logger: Logger;
   leaseTtlMs?: number;
+  /**
+   * The replica count the autoscaler keeps a track of an autoscaled service at, when it has one: a
+   * deploy, a resync and a progressive rollout keep it (like an HPA-owned Deployment's replicas)
+   * instead of resetting to berth.yaml's `replicas`.
+   */
+  autoscaledReplicas?(app: string, env: string, service: string, track: Track): number | undefined;
 }
 
 export interface DeployRequest {
@@ -80,6 +88,13 @@ export interface ReleaseEngine {
   scale(req: { app: string; env: string; service: string; replicas: number; author: string }): Promise<Release>;
   /** A rolling restart: a new revision whose replicas of the service (or every service) are replaced. */
   restart(req: { app: string; env: string; service?: string; author: string }): Promise<Release>;
+  /**
+   * Ends the current pause of the running canary, blue-green or A/B rollout of a service; with
+   * `full`, skips every remaining step. ConflictError when no such rollout runs.
+   */
+  promote(req: { app: string; env: string; service: string; full?: boolean; author: string }): Promise<Release>;
+  /** Aborts the running progressive rollout of a service: traffic back to stable, the release fails. */
+  abort(req: { app: string; env: string; service: string; author: string }): Promise<Release>;
   /** Resolves with the release once it has finished (succeeded or failed), or when `signal` aborts. */
   wait(id: number, signal?: AbortSignal): Promise<Release>;
   subscribe(id: number, listener: (u: EngineUpdate) => void): () => void;
@@ -132,6 +147,31 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       digestSecret: (s) => deps.secretBox.digest(s),
       ...(restarts ? { restarts } : {}),
     });
+  }
+
+  /**
+   * Keeps autoscaled services at the count they run at: the autoscaler's, else what the runtime
+   * runs now (after a control-plane restart the autoscaler knows nothing yet), within the spec's
+   * min and max. Services without `autoscale` keep berth.yaml's `replicas`.
+   */
+  async function keepAutoscaled(
+    spec: AppSpec,
+    env: string,
+    states: Record<string, ServiceState>,
+    runtime: Runtime,
+  ): Promise<Record<string, ServiceState>> {
+    const scaled = Object.keys(states).filter((n) => spec.services[n]?.autoscale);
+    if (scaled.length === 0) return states;
+    const observed = await runtime.observe(spec.name, env).catch(() => undefined);
+    const out = { ...states };
+    for (const n of scaled) {
+      const a = spec.services[n]!.autoscale!;
+      const live =
+        deps.autoscaledReplicas?.(spec.name, env, n, 'stable') ??
+        observed?.services.find((s) => s.service === n)?.desiredReplicas;
+      if (live !== undefined && live > 0) out[n] = { ...states[n]!, replicas: Math.min(a.max, Math.max(a.min, live)) };
+    }
+    return out;
   }
 
   async function planAgainst(
@@ -241,7 +281,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         await runtime.remove(release.app, release.env);
       } else {
         const content = await releases.content(id);
-        const { states, rendered } = await render(
+        const rendered0 = await render(
           content.spec,
           release.specFile,
           release.env,
@@ -250,6 +290,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           undefined,
           content.rendered.restarts,
         );
+        const { rendered } = rendered0;
+        const states = await keepAutoscaled(content.spec, release.env, rendered0.states, runtime);
+        const stable = await keepAutoscaled(content.spec, release.env, await stableStates(release), runtime);
         for (const [level, names] of rendered.levels.entries()) {
           await record(id, {
             service: null,
@@ -260,7 +303,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           await runLevel(
             id,
             runtime,
-            names.map((n) => states[n]!),
+            names.map((n) => ({
+              state: states[n]!,
+              ...(stable[n] && stable[n].hash !== states[n]!.hash && rendered.services[n]!.strategy
+                ? { stable: stable[n], strategy: rendered.services[n]!.strategy }
+                : {}),
+            })),
             release.steps,
             signal,
           );
@@ -303,10 +351,32 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     }
   }
 
+  /**
+   * What runs now for each service, as the last good revision before `release` rendered it: the
+   * stable track a progressive rollout starts from. Empty for anything but a deploy (rollbacks,
+   * restarts and scales are rolling).
+   */
+  async function stableStates(release: Release): Promise<Record<string, ServiceState>> {
+    if (release.kind !== ReleaseKind.deploy) return {};
+    const good = await releases.lastGood(release.app, release.env, release.revision);
+    if (!good || good.kind === ReleaseKind.down) return {};
+    const content = await releases.content(good.id);
+    const { states } = await render(
+      content.spec,
+      good.specFile,
+      good.env,
+      good.configVersion,
+      good.revision,
+      undefined,
+      content.rendered.restarts,
+    );
+    return states;
+  }
+
   async function runLevel(
     id: number,
     runtime: Runtime,
-    states: ServiceState[],
+    services: { state: ServiceState; stable?: ServiceState; strategy?: RenderedService['strategy'] }[],
     steps: Release['steps'],
     signal: AbortSignal,
   ): Promise<void> {
@@ -314,7 +384,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     const both = AbortSignal.any([signal, levelAbort.signal]);
     const failures: string[] = [];
     await Promise.all(
-      states.map(async (state) => {
+      services.map(async ({ state, stable, strategy }) => {
         const step = steps.find((s) => s.service === state.service);
         await releases.setStep(
           id,
@@ -323,7 +393,29 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined,
         );
         try {
-          await runtime.converge(state, { signal: both, onEvent: (e) => void onRuntimeEvent(id, e) });
+          const onEvent = (e: RuntimeEvent): void => void onRuntimeEvent(id, e);
+          if (stable && strategy) {
+            await runProgressive(
+              {
+                runtime,
+                releases,
+                releaseId: id,
+                record: (e) => record(id, e),
+                onEvent,
+                signal: both,
+                ...(deps.autoscaledReplicas
+                  ? {
+                      autoscaled: (track: Track) =>
+                        deps.autoscaledReplicas!(state.app, state.env, state.service, track),
+                    }
+                  : {}),
+              },
+              stable,
+              state,
+              strategy,
+              step?.progress,
+            );
+          } else await runtime.converge(state, { signal: both, onEvent });
           await releases.setStep(
             id,
             state.service,
@@ -394,6 +486,34 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       message: `rolling back to revision ${good.revision} as revision ${rb.revision}`,
     });
     return rb;
+  }
+
+  /** Leaves a promote/abort for the running progressive rollout of a service. */
+  async function command(
+    req: { app: string; env: string; service: string; author: string },
+    kind: StepCommand['kind'],
+  ): Promise<Release> {
+    const release = (await releases.unfinished()).find((r) => r.app === req.app && r.env === req.env);
+    const what = kind === 'abort' ? 'abort' : 'promote';
+    if (!release) throw new ConflictError(`nothing to ${what}: no release of ${req.app} is running in ${req.env}`);
+    const step = release.steps.find((s) => s.service === req.service);
+    if (!step) throw new NotFoundError(`revision ${release.revision} of ${req.app} has no service ${req.service}`);
+    const taken = await releases.setCommand(release.id, req.service, {
+      kind,
+      by: req.author,
+      at: new Date().toISOString(),
+    });
+    if (!taken)
+      throw new ConflictError(
+        `nothing to ${what}: ${req.service} has no canary, blue-green or A/B rollout running in revision ${release.revision} (its step is ${step.status})`,
+      );
+    await record(release.id, {
+      service: req.service,
+      type: 'Normal',
+      reason: kind === 'abort' ? 'AbortRequested' : 'PromoteRequested',
+      message: `${kind === 'promoteFull' ? 'full promotion' : what} requested by ${req.author}`,
+    });
+    return releases.get(release.id);
   }
 
   interface NewRevision {
@@ -607,6 +727,14 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       });
     },
 
+    async promote(req) {
+      return command(req, req.full ? 'promoteFull' : 'promote');
+    },
+
+    async abort(req) {
+      return command(req, 'abort');
+    },
+
     async wait(id, signal) {
       for (;;) {
         const r = await releases.get(id);
@@ -693,8 +821,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
               { app: cur.app, env: cur.env, routes: content.rendered.routes },
               { signal, onEvent: () => undefined },
             );
+            const kept = await keepAutoscaled(content.spec, cur.env, states, runtime);
             await Promise.all(
-              Object.values(states).map((s) => runtime.converge(s, { signal, onEvent: () => undefined })),
+              Object.values(kept).map((s) => runtime.converge(s, { signal, onEvent: () => undefined })),
             );
           } catch (err) {
             if (!ac.signal.aborted && !closing.signal.aborted)

@@ -82,7 +82,13 @@ export async function prepareKubernetesRender(
   const { spec } = req.loaded;
   const environment = await deps.environments.get(req.env);
   let namespace = req.namespace ?? req.env;
+  let traffic: Pick<ManifestOptions, 'trafficRouter' | 'gateway'> = {};
   if (environment.target.kind === 'kubernetes') {
+    const t = environment.target;
+    traffic = {
+      ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
+      ...(t.gateway ? { gateway: t.gateway } : {}),
+    };
     if (req.namespace !== undefined && req.namespace !== environment.target.namespace)
       throw new ValidationError(`environment ${req.env} deploys to namespace ${environment.target.namespace}`, [
         {
@@ -107,6 +113,7 @@ export async function prepareKubernetesRender(
       secrets: req.secrets,
       ...(req.kubernetesVersion ? { kubernetesVersion: req.kubernetesVersion } : {}),
       ...(req.ingressClassName ? { ingressClassName: req.ingressClassName } : {}),
+      ...traffic,
     },
   });
 }

@@ -19,6 +19,27 @@ export interface ReleaseStep {
   message: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Where a canary, blue-green or A/B rollout of the service stands; absent for rolling. */
+  progress?: StepProgress;
+}
+
+/** Where a progressive rollout stands: step `step` (0-based) of `of`, begun at `stepStartedAt`. */
+export interface StepProgress {
+  strategy: 'canary' | 'blueGreen' | 'abTest';
+  step: number;
+  of: number;
+  /** Percent of weighted traffic on the new track now. */
+  weight: number;
+  /** What the step does, e.g. `weight 25%`, `pause 30s`, `waiting for promote`, `finalizing`. */
+  phase: string;
+  stepStartedAt: string;
+}
+
+/** An operator's command to a running progressive rollout. */
+export interface StepCommand {
+  kind: 'promote' | 'promoteFull' | 'abort';
+  by: string;
+  at: string;
 }
 
 /** A release as the API shows it (the rendered state is fetched separately). */
@@ -237,6 +258,18 @@ export class Releases {
     return this.db.selectFrom('releases').select(['app', 'env']).distinct().orderBy('app').orderBy('env').execute();
   }
 
+  /** How many releases there are per app, environment, kind and status (for metrics). */
+  async counts(): Promise<{ app: string; env: string; kind: string; status: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('releases')
+      .select((eb) => ['app', 'env', 'kind', 'status', eb.fn.countAll<number>().as('count')])
+      .groupBy(['app', 'env', 'kind', 'status'])
+      .orderBy('app')
+      .orderBy('env')
+      .execute();
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
+
   async setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<void> {
     const t = now();
     await this.db
@@ -266,6 +299,52 @@ export class Releases {
       .where('release_id', '=', id)
       .where('service', '=', service)
       .execute();
+  }
+
+  /** Records where a progressive rollout of `service` stands. */
+  async setProgress(id: number, service: string, progress: StepProgress): Promise<void> {
+    await this.db
+      .updateTable('release_steps')
+      .set({ progress: JSON.stringify(progress) })
+      .where('release_id', '=', id)
+      .where('service', '=', service)
+      .execute();
+  }
+
+  /**
+   * Leaves a command for the running progressive rollout of `service` (a later one replaces an
+   * earlier one not yet acted on). False when that step is not a running progressive rollout.
+   */
+  async setCommand(id: number, service: string, command: StepCommand): Promise<boolean> {
+    const r = await this.db
+      .updateTable('release_steps')
+      .set({ command: JSON.stringify(command) })
+      .where('release_id', '=', id)
+      .where('service', '=', service)
+      .where('status', '=', StepStatus.running)
+      .where('progress', 'is not', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** The pending command of a step, cleared as it is taken (each is acted on once). Cheap when there is none. */
+  async takeCommand(id: number, service: string): Promise<StepCommand | undefined> {
+    const row = await this.db
+      .selectFrom('release_steps')
+      .select('command')
+      .where('release_id', '=', id)
+      .where('service', '=', service)
+      .executeTakeFirst();
+    if (!row?.command) return undefined;
+    // Cleared only if unchanged: a newer command written meanwhile is taken next time instead.
+    const r = await this.db
+      .updateTable('release_steps')
+      .set({ command: null })
+      .where('release_id', '=', id)
+      .where('service', '=', service)
+      .where('command', '=', row.command)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0 ? (JSON.parse(row.command) as StepCommand) : undefined;
   }
 
   async addEvent(e: Omit<ReleaseEvent, 'id'>): Promise<ReleaseEvent> {
@@ -336,6 +415,7 @@ export class Releases {
         message: s.message,
         startedAt: s.started_at,
         finishedAt: s.finished_at,
+        ...(s.progress ? { progress: JSON.parse(s.progress) as StepProgress } : {}),
       })),
     };
   }

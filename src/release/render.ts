@@ -4,6 +4,7 @@
  * runtime at apply time, never stored or shown) and `rendered` (secrets masked, stored with the
  * release and used for plans and diffs).
  */
+import type { Strategy } from '../spec/strategy.js';
 import type { AppSpec, ServiceSpec } from '../spec/schema.js';
 import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
@@ -51,6 +52,8 @@ export interface RenderedService {
   secretDigests: Record<string, string>;
   /** When `berth restart` last asked for fresh replicas (like Kubernetes' restartedAt annotation). */
   restartedAt?: string;
+  /** How a new version reaches users; absent means `rolling` (and in releases made before strategies). */
+  strategy?: Exclude<Strategy, { type: 'rolling' }>;
 }
 
 /** The stored, shown form of a whole release. */
@@ -227,6 +230,7 @@ function renderService(
       sources,
       secretDigests,
       ...(restartedAt ? { restartedAt } : {}),
+      ...(svc.strategy.type === 'rolling' ? {} : { strategy: svc.strategy }),
       ...common,
     },
     state: {

@@ -74,6 +74,30 @@ export interface RestartPolicy {
   resetAfterMs: number;
 }
 
+/** The tracks of a service: `stable` always, `canary` during a progressive release (the new version). */
+export const Track = { stable: 'stable', canary: 'canary' } as const;
+export type Track = (typeof Track)[keyof typeof Track];
+
+/** Which requests reach the canary track; the rest go to stable. */
+export interface TrafficSplit {
+  /** Percent of requests (0–100) sent to the canary track. */
+  canaryWeight: number;
+  /** Requests carrying this header or cookie value go to the canary whatever the weight (A/B). */
+  match?: TrafficMatch;
+}
+
+/** A request attribute that selects the canary track. */
+export type TrafficMatch = { header: string; value: string } | { cookie: string; value: string };
+
+/** The second version of a service, running beside the stable one during a canary, blue-green or A/B release. */
+export interface CanaryTrack {
+  revision: number;
+  configVersion: number;
+  hash: string;
+  replicas: number;
+  workload: Workload;
+}
+
 /** The desired state of one service in one environment: what `converge` makes real. */
 export interface ServiceState {
   app: string;
@@ -88,6 +112,13 @@ export interface ServiceState {
   workload: Workload;
   rollout: RolloutPolicy;
   restart: RestartPolicy;
+  /**
+   * The canary track, when a progressive release runs: converge makes both tracks real and
+   * applies `traffic`. Without it, traffic goes back to stable first, then the canary is removed.
+   */
+  canary?: CanaryTrack;
+  /** How requests split between the tracks; everything to stable when absent. */
+  traffic?: TrafficSplit;
 }
 
 /** A route of the app's edge: host and/or path prefix → service. */
@@ -146,16 +177,46 @@ export interface ReplicaStatus {
   memoryBytes?: number;
 }
 
+/** One track of a service as observed. */
+export interface TrackStatus {
+  track: Track;
+  revision?: number;
+  hash?: string;
+  desiredReplicas: number;
+  readyReplicas: number;
+  /** Percent of weighted traffic the track receives now. */
+  weight: number;
+}
+
 export interface ServiceStatus {
   app: string;
   env: string;
   service: string;
+  /** The stable track's revision, hash and replicas (the whole service when it has one track). */
   revision?: number;
   hash?: string;
   desiredReplicas: number;
   readyReplicas: number;
   address?: ServiceAddress;
+  /** Replicas of every track (each replica's hash tells its track). */
   replicas: ReplicaStatus[];
+  /** Both tracks while a progressive release runs; absent when the service has only stable. */
+  tracks?: TrackStatus[];
+  /** The live split between the tracks, when there are two. */
+  traffic?: TrafficSplit;
+}
+
+/** Cumulative request counters of one track since the proxy started (they reset when it restarts). */
+export interface TrackTraffic {
+  track: Track;
+  requests: number;
+  /** Responses with status >= 500, the proxy's own 502/504 included (a 503 for no ready replica is in no track). */
+  errors: number;
+  /** Upper bounds (ms) of the latency histogram's buckets; the last bucket is unbounded. */
+  latencyBucketsMs: number[];
+  /** Requests per bucket (one more entry than latencyBucketsMs: the overflow). */
+  latencyCounts: number[];
+  latencySumMs: number;
 }
 
 export interface AppObservation {
@@ -213,6 +274,17 @@ export interface Runtime {
    */
   addresses(app: string, env: string, services: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>>;
   observe(app: string, env: string): Promise<AppObservation>;
+  /**
+   * Request counters per track of a service, as the traffic layer measures them; undefined when this
+   * runtime has no such measurements (then progressive releases cannot be analysed automatically).
+   */
+  traffic?(app: string, env: string, service: string): Promise<TrackTraffic[]>;
+  /**
+   * Sets the replica count of one track of a converged service without a new revision (the
+   * autoscaler's lever; like an HPA writing a Deployment's replicas). Returns at once; the runtime
+   * starts or stops replicas as a rolling update would. NotFoundError for a track that is not there.
+   */
+  scale?(app: string, env: string, service: string, track: Track, replicas: number): Promise<void>;
   logs(
     selector: LogSelector,
     opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },

@@ -21,7 +21,10 @@ import { logRoutes } from './routes/logs.js';
 import { systemRoutes } from './routes/system.js';
 import { renderRoutes } from './routes/render.js';
 import { operateRoutes } from './routes/operate.js';
+import { progressiveRoutes } from './routes/progressive.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { liveRoutes } from './routes/live.js';
+import { autoscaleRoutes } from './routes/autoscale.js';
 import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
@@ -91,7 +94,10 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   logRoutes(typed, ctx);
   renderRoutes(typed, ctx);
   operateRoutes(typed, ctx);
+  progressiveRoutes(typed, ctx);
+  metricsRoutes(typed, ctx);
   liveRoutes(typed, ctx);
+  autoscaleRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -5,6 +5,7 @@ import type { Releases } from '../release/releases.js';
 import type { ConfigSets } from '../config/configSets.js';
 import type { Environments } from '../environment/environments.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { Autoscaler } from '../autoscale/autoscaler.js';
 
 export interface ServerContext {
   version: string;
@@ -16,6 +17,8 @@ export interface ServerContext {
   runtimeFor(env: string): Promise<Runtime>;
   verifyToken(token: string | undefined): Promise<boolean>;
   logger: Logger;
+  /** One machine's autoscaler (absent in tests that do not run one). */
+  autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;
   /** Stops the control plane (and, when asked, the gateway): used by `berth up` in the foreground. */
   shutdown(opts: { stopGateway: boolean }): Promise<void>;
 }

@@ -23,6 +23,9 @@ import { shapeOf } from '../runtime/kubernetes/manifests/shapes.js';
 import { readStartTime, isSameProcessAlive } from '../runtime/local/procfs.js';
 import { ConflictError } from '../errors.js';
 import { buildApi } from './app.js';
+import type { ServerContext } from './context.js';
+import { createAutoscaler } from '../autoscale/autoscaler.js';
+import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, createTokenVerifier } from './auth.js';
 import { version } from '../version.js';
 
@@ -94,7 +97,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const runtimeFor = async (env: string): Promise<Runtime> => {
     const e = await environments.get(env);
     if (e.target.kind === 'local') return local;
-    const key = `${e.target.context ?? ''}/${e.target.namespace}`;
+    const t = e.target;
+    const key = JSON.stringify([t.context ?? '', t.namespace, t.trafficRouter ?? '', t.gateway ?? null]);
     let rt = kubeRuntimes.get(key);
     if (!rt) {
       rt = createKubernetesRuntime({
@@ -102,6 +106,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         ...(e.target.context ? { context: e.target.context } : {}),
         logger: logger.child({ part: 'kubernetes', context: e.target.context, namespace: e.target.namespace }),
         describeService,
+        ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
+        ...(t.gateway ? { gateway: t.gateway } : {}),
       });
       kubeRuntimes.set(key, rt);
     }
@@ -117,6 +123,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     runtimeFor,
     isHolderAlive: holderAlive,
     logger: logger.child({ part: 'engine' }),
+    // Called only while releases run, after the autoscaler below exists.
+    autoscaledReplicas: (app, env, service, track) => autoscaler.replicasOf(app, env, service, track),
+  });
+  // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
+  const autoscaler = createAutoscaler({
+    source: releaseAutoscaleSource(releases),
+    runtimeFor,
+    logger: logger.child({ part: 'autoscaler' }),
   });
 
   let resolveClosed!: () => void;
@@ -126,6 +140,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     (closing ??= (async () => {
       logger.info('control plane stopping');
       await api.close().catch(() => undefined);
+      await autoscaler.stop();
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
@@ -137,7 +152,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       resolveClosed();
     })());
 
-  const api = await buildApi({
+  const apiContext: ServerContext = {
     version,
     home: opts.home,
     engine,
@@ -148,7 +163,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     verifyToken: createTokenVerifier(store.db),
     logger,
     shutdown: (o) => close(o),
-  });
+    autoscaler,
+  };
+  const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
@@ -158,6 +175,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await writeFile(tmp, JSON.stringify(info), { mode: 0o600 });
   await rename(tmp, serverInfoFile(opts.home));
   await engine.start();
+  autoscaler.start();
   logger.info({ url, home: opts.home }, 'control plane listening');
   return { url, close, closed };
 }

@@ -24,6 +24,7 @@ const places: Record<string, DocPath> = {
   'resource amounts': ['services', 'x', 'resources', 'limits'],
   rollout: ['services', 'x', 'rollout'],
   restart: ['services', 'x', 'restart'],
+  autoscale: ['services', 'x', 'autoscale'],
   route: ['routes', 0],
 };
 

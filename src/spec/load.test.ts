@@ -75,6 +75,7 @@ describe('loadSpec of a valid spec', () => {
       terminationGracePeriodMs: 45_000,
       rollout: { maxSurge: 1, maxUnavailable: '0%', progressDeadlineMs: 120_000 },
       restart: { initialBackoffMs: 1000, maxBackoffMs: 60_000, resetAfterMs: 3_600_000 },
+      strategy: { type: 'rolling' },
     });
     expect(spec.services.orders).toEqual({
       command: ['node', 'orders.js', '--db-password', '${DB_PASSWORD}'],
@@ -102,6 +103,7 @@ describe('loadSpec of a valid spec', () => {
       terminationGracePeriodMs: 30_000,
       rollout: { maxSurge: '25%', maxUnavailable: '25%', progressDeadlineMs: 600_000 },
       restart: { initialBackoffMs: 10_000, maxBackoffMs: 300_000, resetAfterMs: 600_000 },
+      strategy: { type: 'rolling' },
     });
     // Image-only: no cwd, every default filled.
     expect(spec.services.inventory).toEqual({
@@ -116,6 +118,7 @@ describe('loadSpec of a valid spec', () => {
       terminationGracePeriodMs: 30_000,
       rollout: { maxSurge: '25%', maxUnavailable: '25%', progressDeadlineMs: 600_000 },
       restart: { initialBackoffMs: 10_000, maxBackoffMs: 300_000, resetAfterMs: 600_000 },
+      strategy: { type: 'rolling' },
     });
     expect(spec.routes).toEqual([
       { path: '/api', service: 'orders', host: 'shop.local', stripPrefix: true },

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Probe, ProbeTiming, Resources, RestartPolicy, RolloutPolicy, Workload } from '../runtime/runtime.js';
 import { cpuMillis, durationMs, memoryBytes } from './units.js';
+import { strategySchema } from './strategy.js';
 
 /** App names: a DNS label (RFC 1123) of at most 40 characters. */
 export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -347,11 +348,20 @@ const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+)
 
 const autoscale = z
   .strictObject({
-    min: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1).describe('Fewest replicas. Default 1.'),
+    min: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(1)
+      .describe('Fewest replicas. Default 1.'),
     max: z.number().int('must be a whole number').min(1, 'must be at least 1').describe('Most replicas.'),
     cpu: z
       .union([
-        z.number().int('must be a whole number').min(1, 'must be between 1 and 1000').max(1000, 'must be between 1 and 1000'),
+        z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 1000')
+          .max(1000, 'must be between 1 and 1000'),
         z.string().regex(PERCENT, 'must be a percentage like `70%`'),
       ])
       .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1))))
@@ -361,16 +371,51 @@ const autoscale = z
       .number()
       .positive('must be above 0')
       .optional()
-      .describe('Target requests per second per replica (needs a metrics adapter serving `http_requests_per_second`).'),
+      .describe(
+        'Target requests per second per replica, as the proxy counts them on one machine (on clusters it needs a metrics adapter serving `http_requests_per_second`).',
+      ),
+    syncPeriod: durationMs({ positive: true })
+      .prefault('15s')
+      .describe(
+        'One machine: how often the metrics are read and the replica count decided. Default `15s` (on clusters the controller manager sets it).',
+      ),
+    scaleDownStabilization: durationMs()
+      .prefault('300s')
+      .describe(
+        'Scale down only to the highest replica count recommended within this window, so a short dip removes nothing. Default `300s`.',
+      ),
+    tolerance: z
+      .number()
+      .min(0, 'must be between 0 and 1')
+      .max(1, 'must be between 0 and 1')
+      .default(0.1)
+      .describe('No change while metric / target is within this much of 1.0. Default `0.1`.'),
   })
   .check((ctx) => {
     const a = ctx.value;
     if (typeof a.min === 'number' && typeof a.max === 'number' && a.min > a.max)
-      ctx.issues.push({ code: 'custom', message: `\`min\` (${a.min}) is above \`max\` (${a.max})`, input: a, path: ['min'] });
+      ctx.issues.push({
+        code: 'custom',
+        message: `\`min\` (${a.min}) is above \`max\` (${a.max})`,
+        input: a,
+        path: ['min'],
+      });
     if (a.cpu === undefined && a.requestsPerSecond === undefined)
-      ctx.issues.push({ code: 'custom', message: 'autoscale needs a target: `cpu` and/or `requestsPerSecond`', input: a, path: [] });
+      ctx.issues.push({
+        code: 'custom',
+        message: 'autoscale needs a target: `cpu` and/or `requestsPerSecond`',
+        input: a,
+        path: [],
+      });
   })
-  .describe('Horizontal autoscaling on clusters (a HorizontalPodAutoscaler): replicas between `min` and `max`.');
+  .transform(({ syncPeriod, scaleDownStabilization, ...a }) => ({
+    ...a,
+    syncPeriodMs: syncPeriod,
+    scaleDownStabilizationMs: scaleDownStabilization,
+  }))
+  .describe(
+    'Horizontal autoscaling with the Kubernetes HPA algorithm: replicas between `min` and `max` (a HorizontalPodAutoscaler on clusters, the control plane on one machine).',
+  );
 
 /** One service. New fields (strategy, autoscale, ...) are added to this object and to its transform. */
 export const serviceSchema = z
@@ -419,7 +464,9 @@ export const serviceSchema = z
     kind: z
       .enum(['service', 'job', 'cronjob'])
       .optional()
-      .describe('`service` (runs continuously; the default), `job` (runs to completion once per change) or `cronjob` (runs on `schedule`).'),
+      .describe(
+        '`service` (runs continuously; the default), `job` (runs to completion once per change) or `cronjob` (runs on `schedule`).',
+      ),
     schedule: z
       .string()
       .regex(CRON, 'must be a cron schedule such as `*/5 * * * *` or `@hourly`')
@@ -428,12 +475,15 @@ export const serviceSchema = z
     stateful: z
       .boolean()
       .optional()
-      .describe('On clusters: a StatefulSet with stable pod names (and a headless Service) instead of a Deployment. Default false.'),
+      .describe(
+        'On clusters: a StatefulSet with stable pod names (and a headless Service) instead of a Deployment. Default false.',
+      ),
     placement: z
       .enum(['replicated', 'perNode'])
       .optional()
       .describe('`replicated` (`replicas` copies; the default) or `perNode` (one replica on every node: a DaemonSet).'),
     autoscale: autoscale.optional(),
+    strategy: strategySchema,
   })
   .refine((s) => s.command !== undefined || s.image !== undefined, {
     message: 'a service needs `command` (one machine) or `image` (clusters), or both',
@@ -451,8 +501,26 @@ export const serviceSchema = z
       if (s.stateful === true) issue('only `kind: service` can be `stateful`', 'stateful');
       if (s.placement === 'perNode') issue('only `kind: service` can have `placement: perNode`', 'placement');
     }
+    const progressive =
+      typeof s.strategy === 'string' ? s.strategy !== 'rolling' : (s.strategy as { type?: string } | undefined)?.type;
+    if (progressive && progressive !== 'rolling') {
+      if (s.kind === 'job' || s.kind === 'cronjob') issue('only `kind: service` can have a `strategy`', 'strategy');
+      if (s.stateful === true)
+        issue('a `stateful` service is updated in place: it cannot have a `strategy`', 'strategy');
+      if (s.placement === 'perNode') issue('a `perNode` service cannot have a `strategy`', 'strategy');
+    }
+    const cpuTarget = (s.autoscale as { cpu?: unknown } | undefined)?.cpu;
+    const res = s.resources as { cpuRequestMillis?: unknown; requests?: { cpu?: unknown } } | undefined;
+    if (cpuTarget !== undefined && res?.cpuRequestMillis === undefined && res?.requests?.cpu === undefined)
+      ctx.issues.push({
+        code: 'custom',
+        message: 'autoscaling on `cpu` needs `resources.requests.cpu`: the target is a percentage of it',
+        input: s,
+        path: ['autoscale', 'cpu'],
+      });
     if (s.placement === 'perNode') {
-      if (s.autoscale !== undefined) issue('a `perNode` service runs one replica per node: it cannot `autoscale`', 'autoscale');
+      if (s.autoscale !== undefined)
+        issue('a `perNode` service runs one replica per node: it cannot `autoscale`', 'autoscale');
       if (s.stateful === true) issue('a `perNode` service cannot be `stateful`', 'stateful');
     }
   })

@@ -108,6 +108,10 @@ export interface ReleaseStepsTable {
   message: string | null;
   started_at: string | null;
   finished_at: string | null;
+  /** JSON: where a progressive rollout of this service stands (ReleaseProgress); null for rolling. */
+  progress: string | null;
+  /** JSON: an operator's promote/abort not yet acted on (StepCommand). */
+  command: string | null;
 }
 
 /** Append-only log of what happened during a release. */

@@ -206,9 +206,9 @@ describe('openStore', () => {
     // Given out of order on purpose: the names decide the order.
     const failing = openStore({
       file,
-      migrations: { ...migrations, '004_broken': broken, '003_fill': fillNotes, '002_notes': addNotes },
+      migrations: { ...migrations, '992_broken': broken, '991_fill': fillNotes, '990_notes': addNotes },
     });
-    await expect(failing).rejects.toThrow(/004_broken.*boom/);
+    await expect(failing).rejects.toThrow(/992_broken.*boom/);
     expect(ran).toEqual(['002', '003']);
     const raw = new Sqlite(file, { readonly: true });
     const tables = raw.prepare(`select name from sqlite_master where name = 'half_done'`).all();
@@ -222,13 +222,13 @@ describe('openStore', () => {
     await reopened.close();
     const newer = await openStore({
       file,
-      migrations: { ...migrations, '003_fill': fillNotes, '002_notes': addNotes },
+      migrations: { ...migrations, '991_fill': fillNotes, '990_notes': addNotes },
     });
     expect(ran).toEqual(['002', '003']);
     expect(newer.sqlite.prepare('select name, notes from apps').all()).toEqual([{ name: 'shop', notes: 'filled' }]);
     await newer.close();
 
     // This code's built-in list does not know 002/003: the upgraded file is now "newer".
-    await expect(openStore({ file })).rejects.toThrow(/002_notes, 003_fill/);
+    await expect(openStore({ file })).rejects.toThrow(/990_notes, 991_fill/);
   });
 });

@@ -223,7 +223,12 @@ export interface LoadCounts {
  */
 export function keepAliveLoad(
   urls: string[],
-  opts: { connections: number; onAnswer?: (body: string) => void },
+  opts: {
+    connections: number;
+    onAnswer?: (body: string) => void;
+    /** Every answer or failure as it happens (status 0 for a request that got no response). */
+    onResult?: (status: number, body: string, atMs: number) => void;
+  },
 ): { counts: LoadCounts; stop(): Promise<LoadCounts> } {
   const agent = new Agent({ connections: opts.connections, keepAliveTimeout: 60_000 });
   const counts: LoadCounts = { sent: 0, ok: 0, failed: 0, reasons: {} };
@@ -238,12 +243,14 @@ export function keepAliveLoad(
       try {
         const res = await request(url, { dispatcher: agent });
         const body = await res.body.text();
+        opts.onResult?.(res.statusCode, body, Date.now());
         if (res.statusCode !== 200) fail(`HTTP ${res.statusCode}: ${body.trim().slice(0, 80)}`);
         else {
           counts.ok++;
           opts.onAnswer?.(body);
         }
       } catch (err) {
+        opts.onResult?.(0, '', Date.now());
         fail((err as NodeJS.ErrnoException).code ?? (err as Error).message);
       }
     }

@@ -81,12 +81,15 @@ export interface ReplicaStatus {
 }
 
 /** A running version of a service (issue 5): one normally, two during a canary or blue-green release. */
+/** One track of a service during a canary, blue-green or A/B rollout (src/runtime/runtime.ts TrackStatus). */
 export interface Track {
-  name: string;
-  hash: string;
+  track: 'stable' | 'canary';
+  revision?: number;
+  hash?: string;
   readyReplicas: number;
   desiredReplicas: number;
-  weight?: number;
+  /** Percent of weighted traffic the track receives. */
+  weight: number;
 }
 
 export interface ServiceStatus {

@@ -68,12 +68,10 @@ function TracksCell({ tracks }: { tracks: Track[] | undefined }) {
   return (
     <Space orientation="vertical" size={0}>
       {tracks.map((tr) => (
-        <span key={tr.name} data-track={tr.name}>
-          <Tag color={tr.name === 'stable' ? 'blue' : 'gold'}>{tr.name}</Tag>
+        <span key={tr.track} data-track={tr.track}>
+          <Tag color={tr.track === 'stable' ? 'blue' : 'gold'}>{tr.track}</Tag>
           {`${tr.readyReplicas}/${tr.desiredReplicas}`}
-          {tr.weight === undefined ? null : (
-            <Typography.Text type="secondary">{` · ${t('services.weight', { weight: tr.weight })}`}</Typography.Text>
-          )}
+          <Typography.Text type="secondary">{` · ${t('services.weight', { weight: tr.weight })}`}</Typography.Text>
         </span>
       ))}
     </Space>

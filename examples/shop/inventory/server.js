@@ -16,7 +16,9 @@ const server = createServer((req, res) => {
   };
   if (url.pathname === '/healthz') return send(200, { ok: true });
   if (url.pathname === '/api/inventory' || url.pathname === '/api/inventory/') {
-    const low = Object.entries(stock).filter(([, n]) => n < catalog.restockLevel).map(([k]) => k);
+    const low = Object.entries(stock)
+      .filter(([, n]) => n < catalog.restockLevel)
+      .map(([k]) => k);
     return send(200, { items: stock, restockLevel: catalog.restockLevel, low, replica: process.env.BERTH_REPLICA });
   }
   const reserve = url.pathname.match(/^\/api\/inventory\/([a-z]+)\/reserve$/);
@@ -31,7 +33,9 @@ const server = createServer((req, res) => {
   send(404, { error: 'not found' });
 });
 
-server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => log('info', `inventory listening on ${process.env.PORT}`));
+server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () =>
+  log('info', `inventory listening on ${process.env.PORT}`),
+);
 process.on('SIGTERM', () => {
   log('info', 'inventory stopping');
   server.close(() => process.exit(0));

@@ -41,7 +41,9 @@ const server = createServer(async (req, res) => {
   }
 });
 
-server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => log('info', `orders listening on ${process.env.PORT}, inventory at ${inventoryUrl}`));
+server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () =>
+  log('info', `orders listening on ${process.env.PORT}, inventory at ${inventoryUrl}`),
+);
 process.on('SIGTERM', () => {
   log('info', 'orders stopping');
   server.close(() => process.exit(0));

@@ -5,7 +5,8 @@ import { createHmac } from 'node:crypto';
 const greeting = process.env.GREETING ?? 'Welcome';
 const secret = process.env.SESSION_SECRET ?? '';
 const log = (level, msg) => process.stdout.write(`${level} ${msg}\n`);
-const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const escape = (s) =>
+  String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 async function getJSON(url) {
   const r = await fetch(url);

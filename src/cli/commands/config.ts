@@ -5,7 +5,11 @@ import { contextOf, type CliContext } from '../context.js';
 import { age, dim, printJSON, printTable } from '../output.js';
 import { appFromCwd } from '../specInput.js';
 import { ValidationError, type Problem } from '../../errors.js';
-import type { ConfigDiffEntry as DiffEntry, ConfigVersionInfo as VersionInfo, ConfigView } from '../../config/configSets.js';
+import type {
+  ConfigDiffEntry as DiffEntry,
+  ConfigVersionInfo as VersionInfo,
+  ConfigView,
+} from '../../config/configSets.js';
 
 interface Target {
   app?: string;

@@ -35,10 +35,22 @@ export function registerEnv(program: Command): void {
     .option('--kubernetes', 'target a Kubernetes cluster instead of this machine')
     .option('--context <context>', 'kubeconfig context (with --kubernetes)')
     .option('--namespace <namespace>', 'namespace (with --kubernetes; default: the environment name)')
+    .option(
+      '--traffic-router <router>',
+      'how canary/blue-green/A-B traffic is split on the cluster: gatewayApi (HTTPRoute, default) or ingressNginx',
+    )
+    .option('--gateway <name[/namespace]>', 'the Gateway API Gateway the HTTPRoutes attach to (default: berth)')
     .action(
       async (
         name: string,
-        o: { var?: string[]; kubernetes?: boolean; context?: string; namespace?: string },
+        o: {
+          var?: string[];
+          kubernetes?: boolean;
+          context?: string;
+          namespace?: string;
+          trafficRouter?: string;
+          gateway?: string;
+        },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
@@ -51,8 +63,23 @@ export function registerEnv(program: Command): void {
             ]);
           defaults[p.slice(0, i)] = p.slice(i + 1);
         }
+        if (!o.kubernetes && (o.trafficRouter || o.gateway || o.context || o.namespace))
+          throw new ValidationError('options need --kubernetes', [
+            {
+              file: 'command line',
+              path: 'kubernetes',
+              message: 'cluster options apply to a --kubernetes environment',
+            },
+          ]);
+        const [gwName, gwNamespace] = (o.gateway ?? '').split('/');
         const target = o.kubernetes
-          ? { kind: 'kubernetes', namespace: o.namespace ?? name, ...(o.context ? { context: o.context } : {}) }
+          ? {
+              kind: 'kubernetes',
+              namespace: o.namespace ?? name,
+              ...(o.context ? { context: o.context } : {}),
+              ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
+              ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
+            }
           : { kind: 'local' };
         const created = await (
           await ctx.client()

@@ -1,4 +1,7 @@
-/** `berth scale APP/SERVICE N` and `berth restart APP[/SERVICE]`: operate a running app. */
+/**
+ * `berth scale APP/SERVICE N`, `berth restart APP[/SERVICE]`: operate a running app;
+ * `berth promote|abort APP/SERVICE`: steer a running canary, blue-green or A/B rollout.
+ */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
@@ -74,5 +77,44 @@ export function registerOperate(program: Command): void {
         : `${base(app, o.env)}/restart`;
       const release = await (await ctx.client()).post<Release>(path, { author: ctx.author });
       await follow(cmd, release, o.detach);
+    });
+
+  program
+    .command('promote <target>')
+    .description(
+      'end the current pause of the canary, blue-green or A/B rollout of APP/SERVICE (with --full, skip every remaining step)',
+    )
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .option('--full', 'skip every remaining step and check: the new version takes all traffic now')
+    .action(async (t: string, o: { env: string; full?: boolean }, cmd: Command) => {
+      const { app, service } = target(t, true);
+      const ctx = contextOf(cmd);
+      const release = await (
+        await ctx.client()
+      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/promote`, {
+        full: o.full === true,
+        author: ctx.author,
+      });
+      if (ctx.output === 'json') printJSON(release);
+      else
+        process.stdout.write(
+          `${o.full ? 'full promotion' : 'promotion'} of ${service} requested in revision ${release.revision}\n`,
+        );
+    });
+
+  program
+    .command('abort <target>')
+    .description(
+      'abort the canary, blue-green or A/B rollout of APP/SERVICE: all traffic back to the stable version, the release fails and rolls back',
+    )
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .action(async (t: string, o: { env: string }, cmd: Command) => {
+      const { app, service } = target(t, true);
+      const ctx = contextOf(cmd);
+      const release = await (
+        await ctx.client()
+      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, { author: ctx.author });
+      if (ctx.output === 'json') printJSON(release);
+      else process.stdout.write(`abort of ${service} requested in revision ${release.revision}\n`);
     });
 }

@@ -4,6 +4,7 @@ import { contextOf } from '../context.js';
 import { age, bold, printJSON, printTable } from '../output.js';
 import type { AppObservation } from '../../runtime/runtime.js';
 import type { Release } from '../../release/releases.js';
+import type { TrackAutoscaleStatus } from '../../autoscale/autoscaler.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
 
@@ -59,7 +60,8 @@ export function registerStatus(program: Command): void {
       process.stdout.write(
         `${bold(`${st.app} in ${st.env}`)}  revision ${st.currentRevision ?? '-'}${last && last.revision !== st.currentRevision ? ` (revision ${last.revision} ${last.status})` : ''}\n`,
       );
-      if (st.edge) process.stdout.write(`edge: ${st.edge.url}${st.edge.error ? ` — NOT LISTENING: ${st.edge.error}` : ''}\n`);
+      if (st.edge)
+        process.stdout.write(`edge: ${st.edge.url}${st.edge.error ? ` — NOT LISTENING: ${st.edge.error}` : ''}\n`);
       if (st.services.length === 0) return void process.stdout.write('no services running\n');
       if (o.replicas) {
         return printTable(
@@ -81,10 +83,13 @@ export function registerStatus(program: Command): void {
           ['service', 'replica', 'phase', 'pid', 'port', 'restarts', 'cpu', 'memory', 'age', 'last exit', 'message'],
         );
       }
+      const running = last && (last.status === 'running' || last.status === 'pending') ? last : undefined;
       printTable(
         st.services.map((s) => ({
           service: s.service,
           ready: `${s.readyReplicas}/${s.desiredReplicas}`,
+          tracks: tracksText(s),
+          rollout: rolloutText(running, s.service),
           restarts: s.replicas.reduce((n, r) => n + r.restarts, 0),
           address: s.address?.url,
           revision: s.revision,
@@ -93,7 +98,46 @@ export function registerStatus(program: Command): void {
             s.replicas.find((r) => r.phase !== 'ready')?.message ??
             (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),
-        ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
+        st.services.some((s) => s.tracks)
+          ? ['service', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'status']
+          : ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
       );
+      const scaling = await client
+        .get<{ tracks: TrackAutoscaleStatus[] }>(
+          `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/autoscale`,
+        )
+        .catch(() => ({ tracks: [] }));
+      for (const t of scaling.tracks) process.stdout.write(`${autoscaleText(t)}\n`);
     });
+}
+
+/** `autoscale web stable: 4 (min 1, max 4) · requestsPerSecond 23.4/20 · scaled 1→4 12s ago: …`. */
+function autoscaleText(t: TrackAutoscaleStatus): string {
+  const metrics = t.metrics
+    .map((m) => `${m.name} ${m.current === undefined ? '?' : Math.round(m.current * 10) / 10}/${m.target}`)
+    .join(', ');
+  const last = t.events.at(-1);
+  const scaled = last ? ` · scaled ${last.from}→${last.to} ${age(last.time)} ago: ${last.reason}` : '';
+  return `autoscale ${t.service} ${t.track}: ${t.desiredReplicas} (min ${t.minReplicas}, max ${t.maxReplicas}) · ${metrics}${scaled}${t.error ? ` · ERROR: ${t.error}` : ''}`;
+}
+
+/** `stable 3/3 75% · canary 1/1 25%`, with the A/B match when there is one. */
+function tracksText(s: AppObservation['services'][number]): string {
+  if (!s.tracks) return '';
+  const match = s.traffic?.match;
+  const by = match
+    ? 'header' in match
+      ? ` + ${match.header}: ${match.value}`
+      : ` + cookie ${match.cookie}=${match.value}`
+    : '';
+  return s.tracks
+    .map((t) => `${t.track} ${t.readyReplicas}/${t.desiredReplicas} ${t.weight}%${t.track === 'canary' ? by : ''}`)
+    .join(' · ');
+}
+
+/** `canary step 3/5: pause 30s` for a service whose progressive rollout is running. */
+function rolloutText(release: Release | undefined, service: string): string {
+  const p = release?.steps.find((st) => st.service === service && st.status === 'running')?.progress;
+  if (!p) return '';
+  return p.step >= p.of ? `${p.strategy}: ${p.phase}` : `${p.strategy} step ${p.step + 1}/${p.of}: ${p.phase}`;
 }

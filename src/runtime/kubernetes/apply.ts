@@ -1,7 +1,7 @@
 /** Server-side apply of rendered objects with Berth's field manager. */
 import { PatchStrategy, type KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError } from '../../errors.js';
-import { describeApiError, type KubeClients } from './client.js';
+import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { applyOrder, ref } from './kinds.js';
 import type { KubernetesObject } from './manifests/contract.js';
 
@@ -30,8 +30,13 @@ export async function applyObjects(
       );
       applied.push({ ...(result as unknown as KubernetesObject), apiVersion: o.apiVersion, kind: o.kind });
     } catch (err) {
+      // A cluster without the Gateway API CRDs answers discovery of its group with 404.
+      const hint =
+        apiStatus(err) === 404 && o.apiVersion.startsWith('gateway.networking.k8s.io/')
+          ? " (the cluster does not serve the Gateway API: install its CRDs and a Gateway, or set the environment's trafficRouter to ingressNginx)"
+          : '';
       throw new RuntimeError(
-        `${opts.service ? `${opts.service}: ` : ''}apply of ${ref(o)} in namespace ${opts.namespace} failed: ${describeApiError(err)}`,
+        `${opts.service ? `${opts.service}: ` : ''}apply of ${ref(o)} in namespace ${opts.namespace} failed: ${describeApiError(err)}${hint}`,
         { cause: err, details: { object: ref(o), namespace: opts.namespace } },
       );
     }

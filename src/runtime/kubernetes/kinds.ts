@@ -9,11 +9,16 @@ export interface ManagedKind {
   plural: string;
   /** Has a rollout to watch. */
   workload: boolean;
+  /**
+   * A CRD that may not be installed (the Gateway API): listing it answers 404 without it, or 403 when
+   * Berth's Role predates it; either means no object of Berth's is there.
+   */
+  optional?: boolean;
 }
 
 /**
  * Every kind Berth may render, in the order objects are applied: what pods mount (config, secrets)
- * and address (services) exists before the workloads that use them; HPA and Ingress come last.
+ * and address (services) exists before the workloads that use them; HPA, Ingress and HTTPRoute come last.
  */
 export const MANAGED_KINDS: readonly ManagedKind[] = [
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', workload: false },
@@ -32,7 +37,23 @@ export const MANAGED_KINDS: readonly ManagedKind[] = [
     workload: false,
   },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', workload: false },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    plural: 'httproutes',
+    workload: false,
+    optional: true,
+  },
 ];
+
+/**
+ * The kinds of an app's edge: its Ingress, and the traffic split of its progressive services
+ * (HTTPRoutes, canary Ingresses). `applyRoutes` owns and prunes them app-wide.
+ */
+export const EDGE_KINDS = MANAGED_KINDS.filter((k) => k.kind === 'Ingress' || k.kind === 'HTTPRoute');
+
+/** Every kind but the edge's: what converge prunes per service. */
+export const SERVICE_KINDS = MANAGED_KINDS.filter((k) => !EDGE_KINDS.includes(k));
 
 /** The workload kinds (whose rollout converge watches). */
 export const WORKLOAD_KINDS = MANAGED_KINDS.filter((k) => k.workload);

@@ -1,13 +1,15 @@
 /**
  * Berth's Kubernetes runtime: a release's services rendered to objects (manifests/), applied with
  * server-side apply (field manager `berth`), their rollouts watched, what a release no longer renders
- * pruned by label, and the cluster read back as Berth's status and logs. Kubernetes does the
+ * pruned by label, and the cluster read back as Berth's status and logs. A progressive service runs
+ * a canary Deployment beside the stable one while a release steps it, its traffic split by HTTPRoute
+ * weights or ingress-nginx canary annotations (manifests/traffic.ts, edge.ts). Kubernetes does the
  * scheduling, scaling and rolling; this file wires the pieces.
  */
 import { pino, type Logger } from 'pino';
-import { ValidationError } from '../../errors.js';
 import type {
   AppObservation,
+  Route,
   AppRoutes,
   ConvergeOptions,
   LogLine,
@@ -20,13 +22,16 @@ import type {
 } from '../runtime.js';
 import { applyObjects } from './apply.js';
 import { createClients, loadKubeConfig, type KubeClients } from './client.js';
+import { edgeObjects, liveRoutes, splitText, stripRelease } from './edge.js';
 import { watchWorkloadEvents } from './events.js';
-import { kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
+import { EDGE_KINDS, kindOf, labelsOf, MANAGED_KINDS, ref, SERVICE_KINDS } from './kinds.js';
 import { podLogs } from './logs.js';
-import type { KubernetesObject, ServiceShape } from './manifests/contract.js';
-import { ANNOTATION, LABEL } from './manifests/contract.js';
-import { ingress } from './manifests/ingress.js';
+import type { GatewayRef, KubernetesObject, ServiceShape, TrafficRouter } from './manifests/contract.js';
+import { LABEL } from './manifests/contract.js';
 import { renderManifests } from './manifests/render.js';
+import { canaryState, DEFAULT_SHAPE, hasTracks } from './manifests/tracks.js';
+import { isTrafficObject } from './manifests/traffic.js';
+import { desiredSplit } from './manifests/trafficContext.js';
 import { serviceHost } from './manifests/addresses.js';
 import { ensureNamespace } from './namespace.js';
 import { listLabelled, prune, deleteObject } from './prune.js';
@@ -63,6 +68,10 @@ export interface KubernetesRuntimeOptions {
   defaultHost?: string;
   /** Pause before re-watching a dropped watch and between pod checks (default 1000 ms). */
   pollIntervalMs?: number;
+  /** What splits traffic between the tracks of progressive services (default `gatewayApi`). */
+  trafficRouter?: TrafficRouter;
+  /** The Gateway HTTPRoutes attach to (default `berth` in the namespace). */
+  gateway?: GatewayRef;
 }
 
 /**
@@ -82,6 +91,10 @@ class KubernetesRuntime implements Runtime {
   private namespaceReady: Promise<unknown> | undefined;
   /** Last converged state per `app/env/service`: the Ingress needs the port names of routed services. */
   private readonly states = new Map<string, ServiceState>();
+  /** Shape per `app/env/service` from its release: whether it runs tracks. */
+  private readonly shapes = new Map<string, ServiceShape>();
+  /** The app's routes per `app/env`, as last applied: a progressive service's traffic split serves them. */
+  private readonly routes = new Map<string, Route[]>();
   private readonly closing = new AbortController();
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -125,23 +138,41 @@ class KubernetesRuntime implements Runtime {
     const signal = AbortSignal.any([o.signal, this.closing.signal]);
     const ns = this.opts.namespace;
     await this.namespace();
+    const key = `${state.app}/${state.env}/${state.service}`;
     const description = (await this.opts.describeService?.(state)) ?? {};
+    // The canary's own revision says which of its values are secrets.
+    const canaryDescription = state.canary
+      ? ((await this.opts.describeService?.(canaryState(state, state.canary))) ?? {})
+      : {};
+    const declared = description.shape ?? DEFAULT_SHAPE;
+    if (description.shape) this.shapes.set(key, description.shape);
+    // Leaving a canary keeps the tracks for this converge even when the stable revision predates the
+    // strategy: the weights go back to stable before the canary is deleted.
+    const leaving = !hasTracks({ shape: declared, state }) && (await this.hadCanary(state, declared));
+    const shape = leaving ? { ...declared, progressive: {} } : declared;
+    const tracked = hasTracks({ shape, state });
+    const routes = tracked && state.workload.ports.length > 0 ? await this.routesOf(state) : [];
     const objects = renderManifests({
       app: state.app,
       env: state.env,
       revision: state.revision,
       configVersion: state.configVersion,
       services: { [state.service]: state },
-      routes: [],
+      routes,
       options: this.manifestOptions(),
-      ...(description.shape ? { shapes: { [state.service]: description.shape } } : {}),
+      shapes: { [state.service]: shape },
       ...(description.secretDigests ? { secretDigests: { [state.service]: description.secretDigests } } : {}),
-    }).filter((x) => x.metadata.labels?.[LABEL.name] === state.service && x.kind !== 'Ingress');
+      ...(canaryDescription.secretDigests
+        ? { canarySecretDigests: { [state.service]: canaryDescription.secretDigests } }
+        : {}),
+    }).filter((x) => x.metadata.labels?.[LABEL.name] === state.service);
+    const traffic = objects.filter((x) => isTrafficObject(x, state.service)).map(stripRelease);
+    const own = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
     // The event watch starts before the apply, so it sees the first ScalingReplicaSet.
     const events = watchWorkloadEvents(
       this.clients,
       ns,
-      objects.filter((x) => kindOf(x)?.workload),
+      own.filter((x) => kindOf(x)?.workload),
       {
         service: state.service,
         onEvent: o.onEvent,
@@ -152,24 +183,47 @@ class KubernetesRuntime implements Runtime {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([events.ready, new Promise((r) => (timer = setTimeout(r, 2000)))]);
       clearTimeout(timer);
-      await this.applyAndWatch(state, objects, o, signal);
+      await this.applyAndWatch(state, own, traffic, o, signal);
     } finally {
       events.stop();
     }
   }
 
+  /** Whether the service ran a canary before this converge (last converge, else a live canary Deployment). */
+  private async hadCanary(state: ServiceState, shape: ServiceShape): Promise<boolean> {
+    if (!hasTracks({ shape: { ...shape, progressive: {} }, state })) return false;
+    const last = this.states.get(`${state.app}/${state.env}/${state.service}`);
+    if (last) return last.canary !== undefined;
+    const live = await listLabelled(
+      this.clients,
+      this.opts.namespace,
+      labelsOf(state.app, state.env, state.service),
+      MANAGED_KINDS.filter((k) => k.kind === 'Deployment'),
+    );
+    return live.some((d) => d.metadata.labels?.[LABEL.track] === 'canary');
+  }
+
+  /** The app's routes to `state`'s service: as last applied, else as its live traffic objects record them. */
+  private async routesOf(state: ServiceState): Promise<Route[]> {
+    const known = this.routes.get(`${state.app}/${state.env}`);
+    if (known) return known.filter((r) => r.service === state.service);
+    return liveRoutes(this.clients, this.opts.namespace, state.app, state.env, state.service);
+  }
+
+  /**
+   * Applies a service's objects and waits for every track's rollout, then sets the traffic split, then
+   * prunes: the canary's objects go only once its traffic went back to stable.
+   */
   private async applyAndWatch(
     state: ServiceState,
     objects: KubernetesObject[],
+    traffic: KubernetesObject[],
     o: ConvergeOptions,
     signal: AbortSignal,
   ): Promise<void> {
     const ns = this.opts.namespace;
-    const applied = await applyObjects(this.clients, objects, {
-      namespace: ns,
-      fieldManager: this.fieldManager,
-      service: state.service,
-    });
+    const apply = { namespace: ns, fieldManager: this.fieldManager, service: state.service };
+    const applied = await applyObjects(this.clients, objects, apply);
     this.states.set(`${state.app}/${state.env}/${state.service}`, state);
     o.onEvent(this.event(state.service, 'Applied', `server-side applied ${applied.map(ref).join(', ')} to ${ns}`));
 
@@ -188,18 +242,29 @@ class KubernetesRuntime implements Runtime {
       workloads.map((w) => {
         // Without spec.replicas (autoscaled, or a DaemonSet) the count is the controller's to decide.
         const replicas = (w.spec as { replicas?: number } | undefined)?.replicas;
-        return waitForOldPods(this.clients, w, { ...watchOpts, hash: state.hash, desired: replicas ?? Infinity });
+        const canary = w.metadata.labels?.[LABEL.track] === 'canary' && state.canary;
+        return waitForOldPods(this.clients, w, {
+          ...watchOpts,
+          hash: canary ? canary.hash : state.hash,
+          desired: replicas ?? Infinity,
+        });
       }),
     );
-    const kinds = MANAGED_KINDS.filter((k) => k.kind !== 'Ingress');
-    const pruned = await prune(this.clients, ns, labelsOf(state.app, state.env, state.service), applied, kinds);
+    if (traffic.length > 0) {
+      const routed = await applyObjects(this.clients, traffic, apply);
+      o.onEvent(
+        this.event(state.service, 'Traffic', `${splitText(desiredSplit(state))} (${routed.map(ref).join(', ')})`),
+      );
+    }
+    const pruned = await prune(this.clients, ns, labelsOf(state.app, state.env, state.service), applied, SERVICE_KINDS);
     if (pruned.length > 0)
       o.onEvent(this.event(state.service, 'Pruned', `deleted ${pruned.map(ref).join(', ')}: no longer rendered`));
+    const tracks = state.canary ? ` and ${state.canary.replicas} of ${state.canary.hash} (canary)` : '';
     o.onEvent(
       this.event(
         state.service,
         'Converged',
-        `${state.replicas} replica${state.replicas === 1 ? '' : 's'} of ${state.hash} ready`,
+        `${state.replicas} replica${state.replicas === 1 ? '' : 's'} of ${state.hash}${tracks} ready`,
       ),
     );
   }
@@ -211,80 +276,30 @@ class KubernetesRuntime implements Runtime {
       ...(this.opts.kubernetesVersion ? { kubernetesVersion: this.opts.kubernetesVersion } : {}),
       ...(this.opts.ingressClassName ? { ingressClassName: this.opts.ingressClassName } : {}),
       ...(this.opts.defaultHost ? { defaultHost: this.opts.defaultHost } : {}),
+      ...(this.opts.trafficRouter ? { trafficRouter: this.opts.trafficRouter } : {}),
+      ...(this.opts.gateway ? { gateway: this.opts.gateway } : {}),
     };
   }
 
   async applyRoutes(routes: AppRoutes, o: ConvergeOptions): Promise<void> {
     const ns = this.opts.namespace;
     await this.namespace();
-    const services: Record<string, ServiceState> = {};
-    for (const r of routes.routes) {
-      const s =
-        this.states.get(`${routes.app}/${routes.env}/${r.service}`) ??
-        (await this.liveState(routes.app, routes.env, r.service));
-      if (s) services[r.service] = s;
-    }
-    const problems: { path: string; message: string }[] = [];
-    const edge = ingress(
-      {
-        app: routes.app,
-        env: routes.env,
-        revision: 0,
-        configVersion: 0,
-        services,
-        routes: routes.routes,
-        options: this.manifestOptions(),
+    const { app, env } = routes;
+    this.routes.set(`${app}/${env}`, routes.routes);
+    const objects = await edgeObjects(this.clients, {
+      namespace: ns,
+      routes,
+      options: this.manifestOptions(),
+      known: (service) => {
+        const key = `${app}/${env}/${service}`;
+        const state = this.states.get(key);
+        return state ? { state, shape: this.shapes.get(key) ?? DEFAULT_SHAPE } : undefined;
       },
-      problems,
-    );
-    if (problems.length > 0) {
-      throw new ValidationError(`the routes of ${routes.app} cannot be served by an Ingress`, problems);
-    }
-    // The Ingress is app-wide: the release annotations would churn it on every release, so it carries none.
-    const objects = edge
-      ? [{ ...edge, metadata: { ...edge.metadata, annotations: withoutRelease(edge.metadata.annotations) } }]
-      : [];
+    });
     const applied = await applyObjects(this.clients, objects, { namespace: ns, fieldManager: this.fieldManager });
-    const ingressKind = MANAGED_KINDS.filter((k) => k.kind === 'Ingress');
-    const pruned = await prune(this.clients, ns, labelsOf(routes.app, routes.env), applied, ingressKind);
+    const pruned = await prune(this.clients, ns, labelsOf(app, env), applied, EDGE_KINDS);
     const what = [...applied.map((x) => `applied ${ref(x)}`), ...pruned.map((x) => `deleted ${ref(x)}`)];
     if (what.length > 0) o.onEvent(this.event('', 'Routes', what.join(', ')));
-  }
-
-  /** A state with just the ports of a service's live Service (enough for the Ingress backend). */
-  private async liveState(app: string, env: string, service: string): Promise<ServiceState | undefined> {
-    const svc = (
-      await listLabelled(
-        this.clients,
-        this.opts.namespace,
-        labelsOf(app, env, service),
-        MANAGED_KINDS.filter((k) => k.kind === 'Service'),
-      )
-    ).find((x) => x.metadata.name === service);
-    const ports = (svc?.spec as { ports?: { name?: string; port: number; protocol?: string }[] } | undefined)?.ports;
-    if (!ports?.length) return undefined;
-    return {
-      app,
-      env,
-      service,
-      revision: 0,
-      configVersion: 0,
-      hash: '',
-      replicas: 0,
-      workload: {
-        env: {},
-        files: [],
-        ports: ports.map((p) => ({
-          name: p.name ?? 'http',
-          port: p.port,
-          protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP',
-        })),
-        resources: {},
-        terminationGracePeriodMs: 0,
-      },
-      rollout: { maxSurge: 0, maxUnavailable: 0, progressDeadlineMs: 0 },
-      restart: { initialBackoffMs: 0, maxBackoffMs: 0, resetAfterMs: 0 },
-    };
   }
 
   private addressOf(app: string, env: string, service: string, livePort: number | undefined): ServiceAddress {
@@ -331,21 +346,15 @@ class KubernetesRuntime implements Runtime {
     // Workloads first, so pods stop before the config and Services they use disappear.
     objects.sort((a, b) => Number(kindOf(b)?.workload ?? false) - Number(kindOf(a)?.workload ?? false));
     for (const x of objects) await deleteObject(this.clients, ns, x);
-    for (const k of [...this.states.keys()])
-      if (k === `${app}/${env}/${service}` || (service === undefined && k.startsWith(`${app}/${env}/`)))
-        this.states.delete(k);
+    for (const map of [this.states, this.shapes])
+      for (const k of [...map.keys()])
+        if (k === `${app}/${env}/${service}` || (service === undefined && k.startsWith(`${app}/${env}/`)))
+          map.delete(k);
+    if (service === undefined) this.routes.delete(`${app}/${env}`);
     this.logger.info({ app, env, service, deleted: objects.map(ref) }, 'removed');
   }
 
   async close(): Promise<void> {
     this.closing.abort(new Error('the runtime is closing'));
   }
-}
-
-/** Annotations minus the per-release ones (revision, config version). */
-function withoutRelease(a: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!a) return undefined;
-  const perRelease: string[] = [ANNOTATION.revision, ANNOTATION.configVersion];
-  const rest = Object.fromEntries(Object.entries(a).filter(([k]) => !perRelease.includes(k)));
-  return Object.keys(rest).length > 0 ? rest : undefined;
 }

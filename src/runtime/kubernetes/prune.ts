@@ -39,7 +39,9 @@ export async function listLabelled(
           kind: k.kind,
         }));
       } catch (err) {
-        if (apiStatus(err) === 404) return []; // namespace (or API group) not there: nothing of ours either
+        const status = apiStatus(err);
+        if (status === 404) return []; // namespace (or API group) not there: nothing of ours either
+        if (status === 403 && k.optional) return []; // a Role without the CRD's rules: Berth made none
         throw new RuntimeError(`cannot list ${k.kind} in ${namespace}: ${describeApiError(err)}`, { cause: err });
       }
     }),

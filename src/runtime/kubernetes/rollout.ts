@@ -9,7 +9,7 @@ import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { RuntimeEvent } from '../runtime.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { collectionPath, kindOf, ref } from './kinds.js';
-import { ANNOTATION, type KubernetesObject } from './manifests/contract.js';
+import { ANNOTATION, LABEL, type KubernetesObject } from './manifests/contract.js';
 import { rolloutProgress } from './rolloutStatus.js';
 
 /** What a rollout watch needs besides the workload. */
@@ -141,14 +141,23 @@ export function watchRollout(
   });
 }
 
-/** `k=v,k2=v2` from a workload's `spec.selector.matchLabels`. */
+/**
+ * `k=v,k2=v2` from a workload's `spec.selector.matchLabels`. A stable track's selector also matches
+ * the canary's pods (it predates tracks and selectors are immutable), so those are excluded.
+ */
 export function podSelectorOf(workload: KubernetesObject): string | undefined {
-  const spec = workload.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined;
+  const spec = workload.spec as
+    | {
+        selector?: { matchLabels?: Record<string, string> };
+        template?: { metadata?: { labels?: Record<string, string> } };
+      }
+    | undefined;
   const labels = spec?.selector?.matchLabels;
   if (!labels || Object.keys(labels).length === 0) return undefined;
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const stable = spec?.template?.metadata?.labels?.[LABEL.track] === 'stable' && labels[LABEL.track] === undefined;
+  return [...Object.entries(labels).map(([k, v]) => `${k}=${v}`), ...(stable ? [`${LABEL.track}!=canary`] : [])].join(
+    ',',
+  );
 }
 
 /**

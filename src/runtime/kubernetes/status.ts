@@ -5,10 +5,19 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { RuntimeError } from '../../errors.js';
-import type { AppObservation, ReplicaPhase, ReplicaStatus, ServiceAddress, ServiceStatus } from '../runtime.js';
+import type {
+  AppObservation,
+  ReplicaPhase,
+  ReplicaStatus,
+  ServiceAddress,
+  ServiceStatus,
+  TrackStatus,
+  TrafficSplit,
+} from '../runtime.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
-import { kindOf, labelsOf, MANAGED_KINDS, selectorOf } from './kinds.js';
+import { EDGE_KINDS, kindOf, labelsOf, MANAGED_KINDS, selectorOf } from './kinds.js';
 import { ANNOTATION, LABEL, type KubernetesObject } from './manifests/contract.js';
+import { liveSplit } from './manifests/traffic.js';
 import { listLabelled } from './prune.js';
 
 const iso = (v: unknown): string | undefined =>
@@ -98,6 +107,21 @@ function edgeOf(ing: KubernetesObject | undefined): AppObservation['edge'] {
   return { url: `${tls ? 'https' : 'http'}://${host}`, port: tls ? 443 : 80 };
 }
 
+/** One track as observed: its workload's revision, hash and replicas, and its share of the weighted traffic. */
+function trackOf(track: 'stable' | 'canary', w: KubernetesObject, split: TrafficSplit): TrackStatus {
+  const { desired, ready } = replicaCounts(w);
+  const revision = Number(w.metadata.annotations?.[ANNOTATION.revision]);
+  const hash = w.metadata.annotations?.[ANNOTATION.hash];
+  return {
+    track,
+    ...(Number.isFinite(revision) ? { revision } : {}),
+    ...(hash ? { hash } : {}),
+    desiredReplicas: desired,
+    readyReplicas: ready,
+    weight: track === 'canary' ? split.canaryWeight : 100 - split.canaryWeight,
+  };
+}
+
 /** Observes an app in one namespace. `addressOf` maps a service and its live Service's port to its address. */
 export async function observeApp(
   clients: KubeClients,
@@ -118,13 +142,31 @@ export async function observeApp(
     if (o.metadata.name === o.metadata.labels?.[LABEL.name]) ports.set(o.metadata.name, port);
   }
   const byService = new Map<string, KubernetesObject>();
+  const canaries = new Map<string, KubernetesObject>();
   for (const w of objects.filter((o) => kindOf(o)?.workload || o.kind === 'CronJob')) {
     const service = w.metadata.labels?.[LABEL.name];
     if (!service) continue;
+    if (w.metadata.labels?.[LABEL.track] === 'canary') {
+      canaries.set(service, w);
+      continue;
+    }
     const seen = byService.get(service);
     const rev = (o: KubernetesObject): number => Number(o.metadata.annotations?.[ANNOTATION.revision] ?? 0);
     if (!seen || rev(w) > rev(seen)) byService.set(service, w);
   }
+  // HTTPRoutes are read only while a canary runs: clusters without the Gateway API never see the call.
+  const edge =
+    canaries.size > 0
+      ? [
+          ...objects,
+          ...(await listLabelled(
+            clients,
+            namespace,
+            labels,
+            EDGE_KINDS.filter((k) => k.kind !== 'Ingress'),
+          )),
+        ]
+      : [];
   const services: ServiceStatus[] = [...byService.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, w]) => {
@@ -132,6 +174,8 @@ export async function observeApp(
       const revision = Number(w.metadata.annotations?.[ANNOTATION.revision]);
       const hash = w.metadata.annotations?.[ANNOTATION.hash];
       const address = addressOf(service, ports.get(service));
+      const canary = canaries.get(service);
+      const split = canary ? (liveSplit(edge, service) ?? { canaryWeight: 0 }) : undefined;
       return {
         app,
         env,
@@ -145,8 +189,11 @@ export async function observeApp(
           .filter((p) => p.metadata?.labels?.[LABEL.name] === service)
           .map(replicaOf)
           .sort((a, b) => a.id.localeCompare(b.id)),
+        ...(canary && split
+          ? { tracks: [trackOf('stable', w, split), trackOf('canary', canary, split)], traffic: split }
+          : {}),
       };
     });
-  const edge = edgeOf(objects.find((o) => o.kind === 'Ingress'));
-  return { services, ...(edge ? { edge } : {}) };
+  const url = edgeOf(objects.find((o) => o.kind === 'Ingress' && o.metadata.name === app));
+  return { services, ...(url ? { edge: url } : {}) };
 }

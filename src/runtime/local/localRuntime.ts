@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { RuntimeError } from '../../errors.js';
+import { NotFoundError, RuntimeError } from '../../errors.js';
 import type { GatewayControl } from '../../gateway/table.js';
 import type {
   AppObservation,
@@ -20,6 +20,8 @@ import type {
   ServiceAddress,
   ServiceEndpoint,
   ServiceState,
+  Track,
+  TrackTraffic,
 } from '../runtime.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { listenerProblem } from './listenerProblem.js';
@@ -177,6 +179,19 @@ class LocalRuntime implements Runtime {
       ...(failed ? { error: listenerProblem(`the edge of ${key}`, failed) } : {}),
     };
     return { services, edge: observed };
+  }
+
+  async traffic(app: string, env: string, service: string): Promise<TrackTraffic[]> {
+    await this.ready();
+    const key = `${app}/${env}/${service}`;
+    return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.tracks ?? [];
+  }
+
+  async scale(app: string, env: string, service: string, track: Track, replicas: number): Promise<void> {
+    await this.ready();
+    const set = this.sets.get(`${app}/${env}/${service}`);
+    if (!set?.scaleTrack(track, replicas))
+      throw new NotFoundError(`${app}/${env} has no ${track} track of ${service} running here`);
   }
 
   async *logs(

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
-import type { ReplicaStatus, RestartPolicy, RuntimeEvent } from '../runtime.js';
+import type { ReplicaStatus, RestartPolicy, RuntimeEvent, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
 import { exitReason, stderrExcerpt } from './exitReason.js';
 import { ProbeWorker } from './probes.js';
@@ -118,6 +118,10 @@ export class Replica {
 
   get hash(): string {
     return this.record.hash;
+  }
+
+  get track(): Track {
+    return this.record.track ?? 'stable';
   }
 
   /** The pid of the replica's command, when it runs. */

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
-import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus } from '../runtime.js';
+import { Track } from '../runtime.js';
+import type {
+  ConvergeOptions,
+  RuntimeEvent,
+  ServiceState,
+  ServiceStatus,
+  TrackStatus,
+  TrafficSplit,
+} from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import type { PortRegistry } from './ports.js';
@@ -47,9 +55,13 @@ export class ReplicaSet {
   readonly key: string;
   readonly dir: string;
   private readonly replicas = new Map<string, Replica>();
+  /** The stable track's desired state (the whole service when it has one track). */
   private desired: ServiceState | undefined;
+  /** The canary track's desired state, as a ServiceState of its own, while a progressive release runs. */
+  private canaryState: ServiceState | undefined;
+  private traffic: TrafficSplit | undefined;
   private generation = 0;
-  private pendingStarts = 0;
+  private readonly pendingStarts = new Map<Track, number>();
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private wakers = new Set<() => void>();
   private servicePort: number | undefined;
@@ -93,18 +105,21 @@ export class ReplicaSet {
         `${state.service}: the workload has no command (the local runtime runs commands, not images)`,
       );
     }
-    const limits = rolloutLimits(state.rollout, state.replicas);
     const gen = ++this.generation;
     this.desired = state;
+    this.canaryState = canaryStateOf(state);
+    this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
     this.listeners.add(opts.onEvent);
     try {
-      writeConfigFiles(this.configDir(state.hash), state.workload.files);
+      for (const t of this.targets()) writeConfigFiles(this.configDir(t.state.hash), t.state.workload.files);
       this.servicePort = await this.ctx.ports.servicePort(this.key);
       await this.ctx.gatewayReady();
       for (const r of this.replicas.values()) {
         r.restart = state.restart;
-        if (r.hash === state.hash && !r.terminating) r.provideLaunch(this.launchFor(state, r.record));
+        const target = this.targets().find((t) => t.track === r.track)?.state;
+        if (target && r.hash === target.hash && !r.terminating) r.provideLaunch(this.launchFor(target, r.record));
       }
+      // The split first: without a canary, traffic is back on stable before a canary replica stops.
       await this.syncGateway();
       const startedMs = this.ctx.now();
       let lastProgressMs = startedMs;
@@ -113,8 +128,8 @@ export class ReplicaSet {
         if (opts.signal.aborted) throw abortError(opts.signal, state.service);
         if (this.closed) throw new RuntimeError(`${state.service}: the runtime was closed during converge`);
         if (gen !== this.generation) throw new ConflictError(`${state.service}: superseded by a newer converge`);
-        this.reconcile(limits);
-        const c = this.counts(state.hash);
+        this.reconcile();
+        const c = this.counts();
         if (c.done) {
           // Ready means reachable: return only once the gateway routes to every new replica.
           await this.syncGateway();
@@ -136,10 +151,20 @@ export class ReplicaSet {
           Math.min(1000, state.rollout.progressDeadlineMs - (now - lastProgressMs)),
         );
       }
-      pruneConfigDirs(join(this.dir, CONFIG_DIR), new Set([hashDirName(state.hash)]));
+      pruneConfigDirs(join(this.dir, CONFIG_DIR), new Set(this.targets().map((t) => hashDirName(t.state.hash))));
     } finally {
       this.listeners.delete(opts.onEvent);
     }
+  }
+
+  /** Sets one track's replica count (autoscaling); the next reconcile starts or stops replicas. */
+  scaleTrack(track: Track, replicas: number): boolean {
+    if (track === Track.stable && this.desired) this.desired = { ...this.desired, replicas };
+    else if (track === Track.canary && this.canaryState) this.canaryState = { ...this.canaryState, replicas };
+    else return false;
+    this.reconcile();
+    this.wake();
+    return true;
   }
 
   /** Replicas started since the last usage sample. */
@@ -150,13 +175,15 @@ export class ReplicaSet {
   /** Polling step for every replica, then one reconcile. */
   tick(snap: ProcSnapshot | undefined): void {
     for (const r of this.replicas.values()) r.tick(snap);
-    if (this.desired) this.reconcile(rolloutLimits(this.desired.rollout, this.desired.replicas));
+    if (this.desired) this.reconcile();
     this.wake();
   }
 
   /** Stops every replica (gateway first), removes the listener and the service's directory. */
   async remove(): Promise<void> {
     this.desired = undefined;
+    this.canaryState = undefined;
+    this.traffic = undefined;
     this.generation++;
     const all = [...this.replicas.values()];
     for (const r of all) r.markTerminating();
@@ -182,13 +209,26 @@ export class ReplicaSet {
     const replicas = [...this.replicas.values()].sort((a, b) => a.record.created.localeCompare(b.record.created));
     const d = this.desired;
     const any = replicas[0];
+    const stable = replicas.filter((r) => r.track === Track.stable);
+    const canary = replicas.filter((r) => r.track === Track.canary);
+    const c = this.canaryState;
+    const tracks: TrackStatus[] = [];
+    if (c || canary.length > 0) {
+      const weight = this.traffic?.canaryWeight ?? 0;
+      tracks.push(
+        trackStatus(Track.stable, d, stable, 100 - weight),
+        trackStatus(Track.canary, c, canary, c ? weight : 0),
+      );
+    }
     return {
       app: this.app,
       env: this.env,
       service: this.service,
       ...(d ? { revision: d.revision, hash: d.hash } : any ? { revision: any.record.revision, hash: any.hash } : {}),
-      desiredReplicas: d ? d.replicas : replicas.filter((r) => !r.terminating).length,
-      readyReplicas: replicas.filter((r) => r.serving && (!d || r.hash === d.hash)).length,
+      desiredReplicas: d ? d.replicas : stable.filter((r) => !r.terminating).length,
+      readyReplicas: stable.filter((r) => r.serving && (!d || r.hash === d.hash)).length,
+      ...(tracks.length > 0 ? { tracks } : {}),
+      ...(this.traffic && c ? { traffic: this.traffic } : {}),
       ...(this.servicePort !== undefined
         ? { address: { host: '127.0.0.1', port: this.servicePort, url: `http://127.0.0.1:${this.servicePort}` } }
         : {}),
@@ -203,26 +243,49 @@ export class ReplicaSet {
     return this.ctx.gateway.update((t: RoutingTable) => {
       const backends = [...this.replicas.values()]
         .filter((r) => r.serving)
-        .map((r) => ({ id: r.id, host: '127.0.0.1', port: r.record.port }));
-      const listener = t.services.find((s) => s.key === this.key);
-      if (listener) {
-        listener.port = port;
-        listener.backends = backends;
-      } else t.services.push({ key: this.key, port, backends });
+        .map((r) => ({
+          id: r.id,
+          host: '127.0.0.1',
+          port: r.record.port,
+          ...(r.track === Track.canary ? { track: Track.canary } : {}),
+        }));
+      const split = this.canaryState && this.traffic ? { ...this.traffic } : undefined;
+      let listener = t.services.find((s) => s.key === this.key);
+      if (!listener) {
+        listener = { key: this.key, port, backends };
+        t.services.push(listener);
+      }
+      listener.port = port;
+      listener.backends = backends;
+      if (split) listener.split = split;
+      else delete listener.split;
       t.generation++;
     });
   }
 
-  private reconcile(limits: { maxSurge: number; maxUnavailable: number }): void {
-    const state = this.desired;
-    if (!state || this.closed) return;
-    const live = [...this.replicas.values()].filter((r) => !r.terminating);
+  /** One reconcile step of each track toward its desired state (a canary not desired has 0 replicas). */
+  private reconcile(): void {
+    if (!this.desired || this.closed) return;
+    this.reconcileTrack(Track.stable, this.desired);
+    this.reconcileTrack(Track.canary, this.canaryState);
+  }
+
+  private reconcileTrack(track: Track, target: ServiceState | undefined): void {
+    const live = [...this.replicas.values()].filter((r) => !r.terminating && r.track === track);
+    if (!target) {
+      // No canary wanted: every replica of the track leaves (traffic already went back to stable).
+      for (const v of live) void this.retire(v);
+      return;
+    }
+    const state = target;
+    const limits = rolloutLimits(state.rollout, state.replicas);
+    const pending = this.pendingStarts.get(track) ?? 0;
     const fresh = live.filter((r) => r.hash === state.hash);
     const old = live.filter((r) => r.hash !== state.hash);
     const step = planRollout(
       {
         desired: state.replicas,
-        newCount: fresh.length + this.pendingStarts,
+        newCount: fresh.length + pending,
         newReady: fresh.filter((r) => r.serving).length,
         oldCount: old.length,
         oldReady: old.filter((r) => r.serving).length,
@@ -249,22 +312,23 @@ export class ReplicaSet {
       ...surplus.slice(0, step.removeNew),
     ];
     if (step.start > 0 || victims.length > 0) {
-      const total = fresh.length + this.pendingStarts + step.start - step.removeNew;
+      const total = fresh.length + pending + step.start - step.removeNew;
+      const which = track === Track.canary ? ' canary' : '';
       this.emit({
         type: 'Normal',
         reason: 'ScalingReplicaSet',
-        message: `scaling ${state.service} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`,
+        message: `scaling ${state.service}${which} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`,
       });
     }
-    for (let i = 0; i < step.start; i++) void this.startReplica(state);
+    for (let i = 0; i < step.start; i++) void this.startReplica(state, track);
     for (const v of victims) void this.retire(v);
   }
 
-  private async startReplica(state: ServiceState): Promise<void> {
-    this.pendingStarts++;
+  private async startReplica(state: ServiceState, track: Track): Promise<void> {
+    this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
     try {
       const port = await this.ctx.ports.replicaPort();
-      if (this.desired !== state || this.closed) return;
+      if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
       const id = `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
       const record: ReplicaRecord = {
         id,
@@ -273,6 +337,7 @@ export class ReplicaSet {
         service: state.service,
         hash: state.hash,
         revision: state.revision,
+        ...(track === Track.canary ? { track } : {}),
         port,
         restarts: 0,
         backoffStreak: 0,
@@ -301,7 +366,7 @@ export class ReplicaSet {
         message: `cannot create a replica of ${state.service}: ${(err as Error).message}`,
       });
     } finally {
-      this.pendingStarts--;
+      this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.wake();
     }
   }
@@ -346,19 +411,37 @@ export class ReplicaSet {
     return join(this.dir, CONFIG_DIR, hashDirName(hash));
   }
 
-  private counts(hash: string): { done: boolean; newCount: number; newReady: number } {
+  /** The stable and canary targets converge works toward. */
+  private targets(): { track: Track; state: ServiceState }[] {
+    const out: { track: Track; state: ServiceState }[] = [];
+    if (this.desired) out.push({ track: Track.stable, state: this.desired });
+    if (this.canaryState) out.push({ track: Track.canary, state: this.canaryState });
+    return out;
+  }
+
+  /** Whether every track runs exactly its desired replicas, all ready, and nothing else remains. */
+  private counts(): { done: boolean; newCount: number; newReady: number } {
     const all = [...this.replicas.values()];
-    const fresh = all.filter((r) => r.hash === hash && !r.terminating);
-    const newReady = fresh.filter((r) => r.serving).length;
-    const desired = this.desired?.replicas ?? 0;
-    const done = this.pendingStarts === 0 && all.length === desired && fresh.length === desired && newReady === desired;
-    return { done, newCount: fresh.length, newReady };
+    let done = all.length === (this.desired?.replicas ?? 0) + (this.canaryState?.replicas ?? 0);
+    let newCount = 0;
+    let newReady = 0;
+    for (const track of [Track.stable, Track.canary]) {
+      const target = track === Track.stable ? this.desired : this.canaryState;
+      const desired = target?.replicas ?? 0;
+      const fresh = all.filter((r) => r.track === track && r.hash === target?.hash && !r.terminating);
+      const ready = fresh.filter((r) => r.serving).length;
+      newCount += fresh.length;
+      newReady += ready;
+      if ((this.pendingStarts.get(track) ?? 0) > 0 || fresh.length !== desired || ready !== desired) done = false;
+    }
+    return { done, newCount, newReady };
   }
 
   private failureMessage(state: ServiceState, elapsedMs: number): string {
-    const c = this.counts(state.hash);
+    const c = this.counts();
+    const wanted = new Set(this.targets().map((t) => t.state.hash));
     const parts = [...this.replicas.values()]
-      .filter((r) => r.hash === state.hash && !r.serving && !r.terminating)
+      .filter((r) => wanted.has(r.hash) && !r.serving && !r.terminating)
       .map((r) => {
         const s = r.status();
         // A crash loop is better explained by how the last run ended than by the current attempt.
@@ -366,8 +449,9 @@ export class ReplicaSet {
           return `${r.id}: ${s.lastExit.reason} (${s.restarts} restarts)`;
         return `${r.id}: ${s.message ?? s.phase}`;
       });
-    const head = `${state.service}: ${c.newReady}/${state.replicas} replicas ready after ${Math.round(elapsedMs / 1000)}s`;
-    const old = [...this.replicas.values()].filter((r) => r.hash !== state.hash).length;
+    const desired = state.replicas + (this.canaryState?.replicas ?? 0);
+    const head = `${state.service}: ${c.newReady}/${desired} replicas ready after ${Math.round(elapsedMs / 1000)}s`;
+    const old = [...this.replicas.values()].filter((r) => !wanted.has(r.hash)).length;
     const tail = old > 0 ? [`${old} replica(s) of an older version remain`] : [];
     return [head, ...parts, ...tail].join('; ');
   }
@@ -447,4 +531,29 @@ function shortHash(hash: string): string {
 function abortError(signal: AbortSignal, service: string): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : new RuntimeError(`${service}: converge aborted`);
+}
+
+/** The canary track of `state` as a ServiceState of its own (same service, rollout and restart policy). */
+function canaryStateOf(state: ServiceState): ServiceState | undefined {
+  const c = state.canary;
+  if (!c) return undefined;
+  const { canary: _c, traffic: _t, ...base } = state;
+  return {
+    ...base,
+    revision: c.revision,
+    configVersion: c.configVersion,
+    hash: c.hash,
+    replicas: c.replicas,
+    workload: c.workload,
+  };
+}
+
+function trackStatus(track: Track, target: ServiceState | undefined, replicas: Replica[], weight: number): TrackStatus {
+  return {
+    track,
+    ...(target ? { revision: target.revision, hash: target.hash } : {}),
+    desiredReplicas: target?.replicas ?? 0,
+    readyReplicas: replicas.filter((r) => r.serving && (!target || r.hash === target.hash)).length,
+    weight,
+  };
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
-import type { Probe, ReplicaStatus, RestartPolicy } from '../runtime.js';
+import type { Probe, ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 
@@ -29,6 +29,8 @@ export interface ReplicaRecord {
   service: string;
   hash: string;
   revision: number;
+  /** The service track the replica belongs to; stable when absent (and in records written before tracks). */
+  track?: Track;
   port: number;
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */

@@ -1,8 +1,9 @@
 /** Rendering for Kubernetes: the manifests of a spec in an environment (secrets masked) and its Helm chart. */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { SpecInput, type Api } from './api.js';
-import { parseSpec } from '../../spec/load.js';
+import { parseSpec, type LoadedSpec } from '../../spec/load.js';
 import { loadSecretBox, type SecretBox } from '../../config/secretBox.js';
 import { prepareKubernetesRender } from '../../release/kubernetesRender.js';
 import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';
@@ -47,15 +48,33 @@ const RenderBody = z.object({
 
 /** How many renders the control plane remembers (by a hash of everything they depend on). */
 const CACHE_SIZE = 16;
+/** How many loaded berth.yaml texts it remembers (by a digest of file and text). */
+const SPEC_CACHE_SIZE = 8;
+
+/** A small map that forgets its oldest entry beyond `size`. */
+function boundedCache<V>(size: number): { get(key: string): V | undefined; set(key: string, value: V): V } {
+  const entries = new Map<string, V>();
+  return {
+    get: (key) => entries.get(key),
+    set(key, value) {
+      entries.set(key, value);
+      if (entries.size > size) entries.delete(entries.keys().next().value!);
+      return value;
+    },
+  };
+}
 
 export function renderRoutes(api: Api, ctx: ServerContext): void {
   // A render is a pure function of its inputs (config versions are immutable), so the last few are
   // kept: CI jobs and the console ask for the same render again and again.
-  const cache = new Map<string, unknown>();
-  const remember = (key: string, value: unknown): unknown => {
-    cache.set(key, value);
-    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    return value;
+  const cache = boundedCache<unknown>(CACHE_SIZE);
+  // The same berth.yaml is rendered for several config versions, environments and Kubernetes versions:
+  // parsing and validating 200 services is ~100 ms, so a text seen before is not parsed again. Only
+  // valid specs are kept (parseSpec throws otherwise), so every problem is reported every time.
+  const specs = boundedCache<LoadedSpec>(SPEC_CACHE_SIZE);
+  const loadSpec = (input: { file: string; text: string }): LoadedSpec => {
+    const key = createHash('sha256').update(input.file).update('\0').update(input.text).digest('base64');
+    return specs.get(key) ?? specs.set(key, parseSpec(input.text, input.file));
   };
   let box: Promise<SecretBox> | undefined;
   // The same keyed digests as the engine's, so hashes and checksums match what a deploy applies.
@@ -64,7 +83,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
     return { ...ctx, digestSecret: (s: string) => b.digest(s) };
   };
   const request = (b: Omit<z.infer<typeof RenderBody>, 'format'>) => ({
-    loaded: parseSpec(b.spec.text, b.spec.file),
+    loaded: loadSpec(b.spec),
     env: b.env,
     ...(b.namespace ? { namespace: b.namespace } : {}),
     ...(b.kubernetesVersion ? { kubernetesVersion: b.kubernetesVersion } : {}),
@@ -101,7 +120,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       };
       const res = b.format === 'yaml' ? { ...about, yaml: objectsToYaml(objects) } : { ...about, objects };
       // Only when the key's app (read by a regex) is the spec's: else its config version may be another app's.
-      return manifest.app === app ? remember(key, res) : res;
+      return manifest.app === app ? cache.set(key, res) : res;
     },
   );
 

@@ -10,7 +10,7 @@ export function configMap(ctx: ServiceContext): KubernetesObject | undefined {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: objectMeta(input, config.configMapName, state.service, shape.kind),
+    metadata: objectMeta(input, config.configMapName, state.service, shape.kind, ctx.track ? { track: ctx.track } : {}),
     data: config.configData,
   };
 }

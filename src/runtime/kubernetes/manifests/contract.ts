@@ -3,7 +3,7 @@
  * and returns. `renderManifests` (manifests/render.ts) is a pure function of this input; the
  * Kubernetes runtime applies its output, `berth render` prints it, the Helm export templates it.
  */
-import type { Route, ServiceAddress, ServiceState } from '../../runtime.js';
+import type { Route, ServiceAddress, ServiceState, TrafficMatch } from '../../runtime.js';
 
 /** A Kubernetes object as sent to the API server (apiVersion, kind, metadata.name at least). */
 export interface KubernetesObject {
@@ -31,7 +31,27 @@ export interface ManifestOptions {
   secrets: 'real' | 'masked';
   /** Seconds a pod sleeps in preStop so endpoints drain before SIGTERM (capped at half the grace period). Default 5. */
   preStopSeconds?: number;
+  /** How progressive services split traffic between their tracks (default `gatewayApi`). */
+  trafficRouter?: TrafficRouter;
+  /** The Gateway the HTTPRoutes of progressive services attach to (default `berth` in `namespace`). */
+  gateway?: GatewayRef;
 }
+
+/**
+ * What splits traffic between a service's stable and canary tracks: Gateway API HTTPRoute weights
+ * and header matches, or ingress-nginx canary annotations on a second Ingress.
+ */
+export const TrafficRouter = { gatewayApi: 'gatewayApi', ingressNginx: 'ingressNginx' } as const;
+export type TrafficRouter = (typeof TrafficRouter)[keyof typeof TrafficRouter];
+
+/** A Gateway API Gateway, by name (and namespace when it is not the routes' own). */
+export interface GatewayRef {
+  name: string;
+  namespace?: string;
+}
+
+/** The Gateway HTTPRoutes attach to when the environment names none. */
+export const DEFAULT_GATEWAY_NAME = 'berth';
 
 /** How a service runs on a cluster, from berth.yaml (`kind`, `schedule`, `stateful`, `placement`, `autoscale`). */
 export interface ServiceShape {
@@ -43,10 +63,18 @@ export interface ServiceShape {
   /** `perNode`: one replica on every node (DaemonSet). */
   placement: 'replicated' | 'perNode';
   autoscale?: AutoscaleShape;
+  /**
+   * Set when the service releases progressively (canary, blue-green, A/B): it is rendered with a
+   * Service per track and a traffic split, at weight 0 while no canary runs. `match` is an A/B
+   * test's header or cookie (checked against what the traffic router can express).
+   */
+  progressive?: { match?: TrafficMatch };
 }
 
 /** HorizontalPodAutoscaler parameters. */
 export interface AutoscaleShape {
+  /** The scale-down stabilization window when it is not Kubernetes' default of 300 s. */
+  scaleDownStabilizationSeconds?: number;
   min: number;
   max: number;
   /** Target average CPU utilisation, percent of the request. */
@@ -78,6 +106,8 @@ export interface ManifestInput {
    * instead of being repeated in every service's ConfigMap: O(services) instead of O(services²).
    */
   addresses?: Record<string, ServiceAddress>;
+  /** Per service, `secretDigests` of the canary track's revision (`ServiceState.canary`), when it has one. */
+  canarySecretDigests?: Record<string, Record<string, string>>;
 }
 
 /** Labels every object of an app carries; pruning selects by `app.kubernetes.io/part-of` + managed-by. */
@@ -89,6 +119,8 @@ export const LABEL = {
   managedBy: 'app.kubernetes.io/managed-by',
   version: 'app.kubernetes.io/version',
   env: 'berth.dev/env',
+  /** `stable` or `canary`, on the pods, workloads and Services of a progressive service. */
+  track: 'berth.dev/track',
 } as const;
 
 export const ANNOTATION = {
@@ -97,6 +129,11 @@ export const ANNOTATION = {
   hash: 'berth.dev/hash',
   /** On the pod template: changes with config files/values so a config change rolls the pods. */
   configChecksum: 'berth.dev/config-checksum',
+  /**
+   * On traffic objects (HTTPRoute, canary Ingress): the routes they serve as JSON, so the runtime can
+   * re-weight them after a restart without waiting for the app's routes.
+   */
+  routes: 'berth.dev/routes',
 } as const;
 
 /** Renders the objects of one app in one environment (pure: same input, same output, sorted). */

@@ -1,12 +1,12 @@
 /** `autoscale` → HorizontalPodAutoscaler (autoscaling/v2) on CPU utilisation and/or requests per second. */
 import type { KubernetesObject } from './contract.js';
 import { objectMeta } from './labels.js';
-import type { ServiceContext } from './podTemplate.js';
+import { workloadName, type ServiceContext } from './podTemplate.js';
 
 /** The Pods metric a requests-per-second target reads (served by a custom metrics adapter, e.g. prometheus-adapter). */
 export const RPS_METRIC = 'http_requests_per_second';
 
-/** The autoscaler of a Deployment or StatefulSet; none without `autoscale`. */
+/** The autoscaler of a Deployment or StatefulSet (one per track of a progressive service); none without `autoscale`. */
 export function horizontalPodAutoscaler(ctx: ServiceContext, targetKind: string): KubernetesObject | undefined {
   const { input, state, shape } = ctx;
   const a = shape.autoscale;
@@ -35,12 +35,15 @@ export function horizontalPodAutoscaler(ctx: ServiceContext, targetKind: string)
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: objectMeta(input, state.service, state.service, shape.kind),
+    metadata: objectMeta(input, workloadName(ctx), state.service, shape.kind, ctx.track ? { track: ctx.track } : {}),
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: targetKind, name: state.service },
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: targetKind, name: workloadName(ctx) },
       minReplicas: a.min,
       maxReplicas: a.max,
       metrics,
+      ...(a.scaleDownStabilizationSeconds === undefined
+        ? {}
+        : { behavior: { scaleDown: { stabilizationWindowSeconds: a.scaleDownStabilizationSeconds } } }),
     },
   };
 }

@@ -1,7 +1,9 @@
 /** The app's routes → one Ingress named after the app (class configurable). */
 import type { Problem } from '../../../errors.js';
-import type { KubernetesObject, ManifestInput } from './contract.js';
+import type { Route } from '../../runtime.js';
+import { TrafficRouter, type KubernetesObject, type ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
+import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
 
 /**
  * Routes with `stripPrefix` are listed in this annotation: the Ingress API has no prefix rewriting,
@@ -9,13 +11,55 @@ import { objectMeta } from './labels.js';
  */
 export const STRIP_PREFIX_ANNOTATION = 'berth.dev/strip-prefix';
 
-/** The Ingress of the app; none without routes. */
+/** One path of an Ingress rule: host (or none), path prefix, and the backend Service and port name. */
+export interface IngressPath {
+  host: string;
+  path: string;
+  service: string;
+  port: string;
+}
+
+/** Ingress rules: one per host (sorted), its paths longest first. */
+export function ingressRules(paths: IngressPath[]): Record<string, unknown>[] {
+  const byHost = new Map<string, IngressPath[]>();
+  for (const p of paths) byHost.set(p.host, [...(byHost.get(p.host) ?? []), p]);
+  return [...byHost.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([host, list]) => ({
+      ...(host ? { host } : {}),
+      http: {
+        // Longest prefix first: the order people read; controllers match the longest prefix anyway.
+        paths: list
+          .sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path))
+          .map((p) => ({
+            path: p.path,
+            pathType: 'Prefix',
+            backend: { service: { name: p.service, port: { name: p.port } } },
+          })),
+      },
+    }));
+}
+
+/** The `berth.dev/strip-prefix` annotation of these routes, when any strips its prefix. */
+export function stripPrefixAnnotation(input: ManifestInput, routes: Route[]): Record<string, string> {
+  const strip = routes
+    .filter((r) => r.stripPrefix && r.pathPrefix !== '/')
+    .map((r) => `${r.host ?? input.options.defaultHost ?? ''}${r.pathPrefix}`);
+  return strip.length ? { [STRIP_PREFIX_ANNOTATION]: strip.sort().join(',') } : {};
+}
+
+/**
+ * The Ingress of the app; none without routes. A progressive service's routes go to its stable
+ * track's Service when ingress-nginx splits the traffic (its canary Ingress takes the rest), and are
+ * left to its HTTPRoutes when the Gateway API does.
+ */
 export function ingress(input: ManifestInput, problems: Problem[]): KubernetesObject | undefined {
-  if (input.routes.length === 0) return undefined;
-  const byHost = new Map<string, Record<string, unknown>[]>();
-  const strip: string[] = [];
+  const router = input.options.trafficRouter ?? TrafficRouter.gatewayApi;
+  const paths: IngressPath[] = [];
+  const served: Route[] = [];
   input.routes.forEach((r, i) => {
-    const port = input.services[r.service]?.workload.ports[0];
+    const state = input.services[r.service];
+    const port = state?.workload.ports[0];
     if (!port) {
       problems.push({
         path: `routes.${i}.service`,
@@ -23,36 +67,26 @@ export function ingress(input: ManifestInput, problems: Problem[]): KubernetesOb
       });
       return;
     }
-    const host = r.host ?? input.options.defaultHost ?? '';
-    if (r.stripPrefix && r.pathPrefix !== '/') strip.push(`${host}${r.pathPrefix}`);
-    const paths = byHost.get(host) ?? [];
+    const tracked = hasTracks({ shape: shapeIn(input, r.service), state });
+    if (tracked && router === TrafficRouter.gatewayApi) return;
+    served.push(r);
     paths.push({
+      host: r.host ?? input.options.defaultHost ?? '',
       path: r.pathPrefix,
-      pathType: 'Prefix',
-      backend: { service: { name: r.service, port: { name: port.name } } },
+      service: tracked ? trackServiceName(r.service, 'stable') : r.service,
+      port: port.name,
     });
-    byHost.set(host, paths);
   });
-  const rules = [...byHost.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([host, paths]) => ({
-      ...(host ? { host } : {}),
-      http: {
-        // Longest prefix first: the order people read; controllers match the longest prefix anyway.
-        paths: paths.sort(
-          (a, b) => String(b.path).length - String(a.path).length || String(a.path).localeCompare(String(b.path)),
-        ),
-      },
-    }));
+  if (paths.length === 0) return undefined;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: objectMeta(input, input.app, undefined, 'edge', {
-      ...(strip.length ? { annotations: { [STRIP_PREFIX_ANNOTATION]: strip.sort().join(',') } } : {}),
+      annotations: stripPrefixAnnotation(input, served),
     }),
     spec: {
       ...(input.options.ingressClassName ? { ingressClassName: input.options.ingressClassName } : {}),
-      rules,
+      rules: ingressRules(paths),
     },
   };
 }

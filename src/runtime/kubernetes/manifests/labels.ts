@@ -1,12 +1,18 @@
 /** Labels, annotations and metadata every rendered object carries, linking it to its app, env and release. */
 import type { ManifestInput } from './contract.js';
 import { ANNOTATION, LABEL } from './contract.js';
+import type { Track } from '../../runtime.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Labels that select the pods of one service (stable for the life of the workload: selectors are immutable). */
 export function selectorLabels(app: string, service: string): Record<string, string> {
   return { [LABEL.name]: service, [LABEL.instance]: app };
+}
+
+/** `labels` plus `berth.dev/track` when the object belongs to one track of a progressive service. */
+export function withTrack(labels: Record<string, string>, track: Track | undefined): Record<string, string> {
+  return track === undefined ? labels : { ...labels, [LABEL.track]: track };
 }
 
 /** The tag of an image reference (`shop/web:1.0` → `1.0`), when it is a valid label value. */
@@ -44,12 +50,12 @@ export function objectMeta(
   name: string,
   service: string | undefined,
   component: string,
-  extra: { version?: string; annotations?: Record<string, string> } = {},
+  extra: { version?: string; annotations?: Record<string, string>; track?: Track } = {},
 ): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   return {
     name,
     namespace: input.options.namespace,
-    labels: objectLabels(input, service, component, extra.version),
+    labels: withTrack(objectLabels(input, service, component, extra.version), extra.track),
     annotations: {
       [ANNOTATION.revision]: String(input.revision),
       [ANNOTATION.configVersion]: String(input.configVersion),

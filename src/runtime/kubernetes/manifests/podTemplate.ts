@@ -1,8 +1,8 @@
 /** The pod template every workload kind shares: container, probes, resources, drain delay, config volume. */
 import type { Problem } from '../../../errors.js';
-import type { Probe, ServiceState } from '../../runtime.js';
+import type { Probe, ServiceState, Track } from '../../runtime.js';
 import { ANNOTATION, type ManifestInput, type ServiceShape } from './contract.js';
-import { imageVersion, objectLabels } from './labels.js';
+import { imageVersion, objectLabels, withTrack } from './labels.js';
 import { cpuQuantity, memoryQuantity, seconds } from './quantities.js';
 import { CONFIG_DIR, type ServiceConfig } from './serviceConfig.js';
 import { FIELD_SINCE } from './versions.js';
@@ -17,6 +17,13 @@ export interface ServiceContext {
   problems: Problem[];
   /** Name of the shared discovery ConfigMap, when the app has one. */
   discoveryConfigMap?: string;
+  /** The track these objects belong to, for a progressive service (none for the others). */
+  track?: Track;
+}
+
+/** The workload's name: `<service>`, or `<service>-canary` for the canary track. */
+export function workloadName(ctx: Pick<ServiceContext, 'state' | 'track'>): string {
+  return ctx.track === 'canary' ? `${ctx.state.service}-canary` : ctx.state.service;
 }
 
 const MASK = '******';
@@ -135,7 +142,7 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   ];
   return {
     metadata: {
-      labels: objectLabels(ctx.input, state.service, shape.kind, imageVersion(img)),
+      labels: withTrack(objectLabels(ctx.input, state.service, shape.kind, imageVersion(img)), ctx.track),
       annotations: { [ANNOTATION.hash]: state.hash, [ANNOTATION.configChecksum]: config.checksum },
     },
     spec: {

@@ -189,6 +189,23 @@ describe('validation against the Kubernetes OpenAPI schemas', () => {
     expect(() => validateObjects([bad], '1.30')).toThrow(ValidationError);
   });
 
+  it('reports a problem every time, also of an object that was valid before or for another version', () => {
+    const objs = renderManifests(fixtureInput({ kubernetesVersion: '1.30' }).manifest);
+    const web = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!;
+    validateObjects(objs, '1.30');
+    // Found valid for 1.30 (and remembered): still checked again for 1.29, which lacks preStop sleep.
+    expect(() => validateObjects([web], '1.29')).toThrow(/1 problem/);
+    expect(() => validateObjects([web], '1.29')).toThrow(/1 problem/);
+    // The same object changed is a new object: checked, its problem reported, on every call.
+    const bad = at(structuredClone(web), '');
+    bad.spec.replicas = 'two';
+    for (let i = 0; i < 2; i++)
+      expect(() => validateObjects([...objs, bad], '1.30')).toThrow(
+        expect.objectContaining({ problems: [expect.objectContaining({ path: 'spec.replicas' })] }),
+      );
+    expect(() => validateObjects(objs, '1.30')).not.toThrow();
+  });
+
   it('rejects what the chosen version does not serve', () => {
     const objs = renderManifests(fixtureInput({ kubernetesVersion: '1.30' }).manifest);
     const web = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!;

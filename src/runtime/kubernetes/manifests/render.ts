@@ -4,7 +4,7 @@
  * Kubernetes version. Pure: the same input gives the same objects.
  */
 import { ValidationError, type Problem } from '../../../errors.js';
-import type { KubernetesObject, ManifestInput, RenderManifests, ServiceShape } from './contract.js';
+import type { KubernetesObject, ManifestInput, RenderManifests } from './contract.js';
 import { configMap } from './configMap.js';
 import { cronJob } from './cronJob.js';
 import { daemonSet } from './daemonSet.js';
@@ -21,8 +21,8 @@ import { statefulSet } from './statefulSet.js';
 import { validateObjects } from './validate.js';
 import { discoveryConfigMap, discoveryConfigMapName, discoveryData } from './discovery.js';
 import { DEFAULT_KUBERNETES_VERSION, minorOf } from './versions.js';
-
-const DEFAULT_SHAPE: ServiceShape = { kind: 'service', stateful: false, placement: 'replicated' };
+import { canaryObjects, hasTracks, shapeIn, trackServices } from './tracks.js';
+import { trafficObjects } from './traffic.js';
 
 /** Apply order (Helm's install order): config first, then what uses it, then what points at it. */
 const KIND_ORDER = [
@@ -37,6 +37,7 @@ const KIND_ORDER = [
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'Ingress',
+  'HTTPRoute',
 ];
 
 /** Sorts objects by apply order, then name. */
@@ -72,6 +73,27 @@ function serviceObjects(ctx: ServiceContext): (KubernetesObject | undefined)[] {
   ];
 }
 
+/**
+ * A progressive service: its stable objects (pods labelled with their track), a Service per track,
+ * the canary track's objects while one runs, and the traffic split over the app's routes.
+ */
+function trackedObjects(
+  ctx: ServiceContext,
+  discovery: Record<string, string>,
+  discoveryHex: string,
+): (KubernetesObject | undefined)[] {
+  const { input, state } = ctx;
+  const stable: ServiceContext = { ...ctx, track: 'stable' };
+  return [
+    ...serviceObjects(stable),
+    ...trackServices(stable),
+    ...(state.canary
+      ? canaryObjects(stable, state.canary, input.canarySecretDigests?.[state.service], discovery, discoveryHex)
+      : []),
+    ...trafficObjects(input, state, ctx.shape, input.routes, ctx.problems),
+  ];
+}
+
 /** Renders without validating (the Helm export post-processes these); throws on render problems. */
 export function renderObjects(input: ManifestInput): KubernetesObject[] {
   const version = input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
@@ -87,13 +109,14 @@ export function renderObjects(input: ManifestInput): KubernetesObject[] {
     const ctx: ServiceContext = {
       input,
       state,
-      shape: input.shapes?.[name] ?? DEFAULT_SHAPE,
+      shape: shapeIn(input, name),
       config: serviceConfig(state, input.secretDigests?.[name], discovery, discoveryHex),
       minor,
       problems,
       ...(shared ? { discoveryConfigMap: discoveryConfigMapName(input.app) } : {}),
     };
-    for (const o of serviceObjects(ctx)) if (o) objects.push(o);
+    const own = hasTracks(ctx) ? trackedObjects(ctx, discovery, discoveryHex) : serviceObjects(ctx);
+    for (const o of own) if (o) objects.push(o);
   }
   const edge = ingress(input, problems);
   if (edge) objects.push(edge);

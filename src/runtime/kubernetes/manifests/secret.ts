@@ -17,7 +17,7 @@ export function secret(ctx: ServiceContext): KubernetesObject | undefined {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: objectMeta(input, config.secretName, state.service, shape.kind),
+    metadata: objectMeta(input, config.secretName, state.service, shape.kind, ctx.track ? { track: ctx.track } : {}),
     type: 'Opaque',
     ...(masked
       ? { stringData: Object.fromEntries(keys.map((k) => [k, MASK])) }

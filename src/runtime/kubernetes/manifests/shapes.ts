@@ -4,6 +4,8 @@ import type { ServiceShape } from './contract.js';
 
 /** The shape of one service. */
 export function shapeOf(svc: ServiceSpec): ServiceShape {
+  // Specs stored before strategies existed have none: they are rolling.
+  const strategy = svc.strategy as ServiceSpec['strategy'] | undefined;
   return {
     kind: svc.kind ?? 'service',
     ...(svc.schedule === undefined ? {} : { schedule: svc.schedule }),
@@ -14,12 +16,19 @@ export function shapeOf(svc: ServiceSpec): ServiceShape {
           autoscale: {
             min: svc.autoscale.min,
             max: svc.autoscale.max,
+            ...(svc.autoscale.scaleDownStabilizationMs !== undefined &&
+            svc.autoscale.scaleDownStabilizationMs !== 300_000
+              ? { scaleDownStabilizationSeconds: Math.round(svc.autoscale.scaleDownStabilizationMs / 1000) }
+              : {}),
             ...(svc.autoscale.cpu === undefined ? {} : { cpuPercent: svc.autoscale.cpu }),
             ...(svc.autoscale.requestsPerSecond === undefined
               ? {}
               : { requestsPerSecond: svc.autoscale.requestsPerSecond }),
           },
         }
+      : {}),
+    ...(strategy && strategy.type !== 'rolling'
+      ? { progressive: strategy.type === 'abTest' ? { match: strategy.match } : {} }
       : {}),
   };
 }

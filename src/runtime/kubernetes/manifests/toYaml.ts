@@ -14,20 +14,45 @@ const PLAIN_KEY = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]/;
 
-function scalarString(s: string): boolean {
-  return (
-    PLAIN.test(s) && !RESERVED.test(s) && !s.endsWith(' ') && !s.endsWith(':') && !s.includes(': ') && !s.includes(' #')
-  );
+/** Strings seen before and whether they print plain: rendered objects repeat names, labels and values. */
+const plainCache = new Map<string, boolean>();
+const keyCache = new Map<string, string>();
+/** Bounds both caches (strings of a long-running control plane's renders). */
+const MAX_CACHED = 20_000;
+
+function isPlain(s: string): boolean {
+  let plain = plainCache.get(s);
+  if (plain === undefined) {
+    plain =
+      PLAIN.test(s) &&
+      !RESERVED.test(s) &&
+      !s.endsWith(' ') &&
+      !s.endsWith(':') &&
+      !s.includes(': ') &&
+      !s.includes(' #');
+    if (s.length <= 200) remember(plainCache, s, plain);
+  }
+  return plain;
+}
+
+function remember<V>(cache: Map<string, V>, k: string, v: V): void {
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(k, v);
 }
 
 function key(k: string): string {
-  return PLAIN_KEY.test(k) && !RESERVED.test(k) && !k.endsWith(':') ? k : JSON.stringify(k);
+  let out = keyCache.get(k);
+  if (out === undefined) {
+    out = PLAIN_KEY.test(k) && !RESERVED.test(k) && !k.endsWith(':') ? k : JSON.stringify(k);
+    remember(keyCache, k, out);
+  }
+  return out;
 }
 
 /** A string as the rest of a line after `key:` or `-` (including the separating space or a block). */
 function stringValue(s: string, indent: string): string {
   if (s === '') return ' ""';
-  if (scalarString(s)) return ` ${s}`;
+  if (isPlain(s)) return ` ${s}`;
   if (s.includes('\n') && !CONTROL.test(s) && s[0] !== ' ' && s[0] !== '\n' && s[0] !== '\t') {
     const trailing = s.length - s.replace(/\n+$/, '').length;
     const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
@@ -39,52 +64,54 @@ function stringValue(s: string, indent: string): string {
   return ` ${JSON.stringify(s)}`;
 }
 
-function isEmpty(v: unknown): boolean {
-  return Array.isArray(v) ? v.length === 0 : v !== null && typeof v === 'object' && Object.keys(v).length === 0;
+function isEmpty(v: object): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
 }
 
-/** The value after `key:` or `- `: inline for scalars and empty collections, else a nested block. */
-function value(v: unknown, indent: string, out: string[]): string {
-  if (v === null || v === undefined) return ' null';
-  if (typeof v === 'string') return stringValue(v, indent);
-  if (typeof v === 'number' || typeof v === 'boolean') return ` ${String(v)}`;
-  if (isEmpty(v)) return Array.isArray(v) ? ' []' : ' {}';
-  out.push('');
-  return '';
+/**
+ * The rest of the line after `key:` or `-`, with its line end: inline for scalars and empty
+ * collections, else the nested block on the next lines (`indent` is the line's own indent).
+ */
+function rest(v: unknown, indent: string): string {
+  if (v === null || v === undefined) return ' null\n';
+  if (typeof v === 'string') return `${stringValue(v, indent)}\n`;
+  if (typeof v !== 'object') return ` ${String(v)}\n`;
+  if (isEmpty(v)) return Array.isArray(v) ? ' []\n' : ' {}\n';
+  return `\n${block(v, `${indent}  `)}`;
 }
 
-function block(v: unknown, indent: string, out: string[]): void {
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      if (item !== null && typeof item === 'object' && !Array.isArray(item) && !isEmpty(item)) {
-        // `- key: value` then the item's other keys aligned under the first.
-        const lines: string[] = [];
-        block(item, `${indent}  `, lines);
-        out.push(`${indent}- ${lines[0]!.slice(indent.length + 2)}`, ...lines.slice(1));
-      } else {
-        const nested: string[] = [];
-        const rest = value(item, indent, nested);
-        out.push(`${indent}-${rest}`);
-        if (nested.length) block(item, `${indent}  `, out);
-      }
-    }
-    return;
-  }
-  for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+/** A map's entries, one a line; the first line starts with `first` instead of `indent` (for `- key:`). */
+function mapBlock(v: Record<string, unknown>, indent: string, first: string): string {
+  let out = '';
+  let prefix = first;
+  for (const k of Object.keys(v)) {
+    const item = v[k];
     if (item === undefined) continue;
-    const nested: string[] = [];
-    const rest = value(item, indent, nested);
-    out.push(`${indent}${key(k)}:${rest}`);
-    // Sequences sit under their key at the same indent as kubectl prints them: two spaces in.
-    if (nested.length) block(item, `${indent}  `, out);
+    out += `${prefix}${key(k)}:${rest(item, indent)}`;
+    prefix = indent;
   }
+  return out === '' ? `${first}{}\n` : out;
+}
+
+function block(v: object, indent: string): string {
+  if (!Array.isArray(v)) return mapBlock(v as Record<string, unknown>, indent, indent);
+  let out = '';
+  for (const item of v) {
+    // `- key: value` then the item's other keys aligned under the first.
+    if (item !== null && typeof item === 'object' && !Array.isArray(item) && !isEmpty(item))
+      out += mapBlock(item as Record<string, unknown>, `${indent}  `, `${indent}- `);
+    // Sequences sit under their key at the same indent as kubectl prints them: two spaces in.
+    else out += `${indent}-${rest(item, indent)}`;
+  }
+  return out;
 }
 
 /** One object as a YAML document (no `---`). */
 export function objectToYaml(obj: unknown): string {
-  const out: string[] = [];
-  block(obj, '', out);
-  return `${out.join('\n')}\n`;
+  if (obj === null || typeof obj !== 'object') return `${rest(obj, '').slice(1)}`;
+  return block(obj, '') || '\n';
 }
 
 /** `---`-separated YAML documents. */

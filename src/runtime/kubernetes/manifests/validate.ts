@@ -1,6 +1,7 @@
 /**
  * Offline validation of rendered objects against the Kubernetes OpenAPI schemas (the validators
- * kubernetes-models generates from them), plus what the chosen Kubernetes version serves.
+ * kubernetes-models generates from them) and the Gateway API CRD schemas for HTTPRoutes, plus what
+ * the chosen Kubernetes version serves.
  */
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -13,6 +14,8 @@ import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { createHash } from 'node:crypto';
 import { ValidationError, type Problem } from '../../../errors.js';
 import type { KubernetesObject } from './contract.js';
 import { FIELD_SINCE, SCHEMA_KUBERNETES_VERSION, isServed, minorOf } from './versions.js';
@@ -34,6 +37,8 @@ const MODELS: Record<string, ModelClass> = {
   'networking.k8s.io/v1/Ingress': Ingress,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  // A CRD (Gateway API v1, @kubernetes-models/gateway-api 2.0): its schema does not follow the Kubernetes version.
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
 };
 
 interface SchemaError {
@@ -108,10 +113,37 @@ function podSpecOf(obj: KubernetesObject): { containers?: unknown } | undefined 
   return v !== null && typeof v === 'object' ? (v as { containers?: unknown }) : undefined;
 }
 
+/**
+ * Digests of objects already found valid, per Kubernetes minor version. A control plane renders the
+ * same app again and again (another config version, an edited berth.yaml) and most objects come out
+ * byte-identical; checking one against the schemas costs ~50× more than hashing it. Only objects
+ * without problems are remembered, so every problem is still reported every time.
+ */
+const valid = new Set<string>();
+/** Bounds the memory of a long-running control plane (~60 bytes an entry). */
+const MAX_REMEMBERED = 50_000;
+
+function digestOf(obj: KubernetesObject, minor: number): string {
+  // JSON.stringify leaves out undefined fields, as the schema models do before validating.
+  return createHash('sha1')
+    .update(`${minor}\n${JSON.stringify(obj)}`)
+    .digest('base64');
+}
+
 /** Throws one ValidationError listing every problem of every object for Kubernetes `version`. */
 export function validateObjects(objects: KubernetesObject[], version: string): void {
   const minor = minorOf(version);
-  const problems = objects.flatMap((o) => objectProblems(o, minor));
+  const problems: Problem[] = [];
+  for (const o of objects) {
+    const digest = digestOf(o, minor);
+    if (valid.has(digest)) continue;
+    const found = objectProblems(o, minor);
+    if (found.length > 0) problems.push(...found);
+    else {
+      if (valid.size >= MAX_REMEMBERED) valid.clear();
+      valid.add(digest);
+    }
+  }
   if (problems.length > 0)
     throw new ValidationError(
       `${problems.length} problem${problems.length === 1 ? '' : 's'} in the Kubernetes objects (schemas of Kubernetes ${SCHEMA_KUBERNETES_VERSION}, checked for ${version})`,

@@ -50,6 +50,8 @@ const SERVED: Record<string, [number, number]> = {
   'autoscaling/v2beta2/HorizontalPodAutoscaler': [12, 25],
   'policy/v1/PodDisruptionBudget': [21, 99],
   'policy/v1beta1/PodDisruptionBudget': [5, 24],
+  // A CRD: served wherever the Gateway API (v1.0 or later) is installed.
+  'gateway.networking.k8s.io/v1/HTTPRoute': [0, 99],
 };
 
 /** Whether `apiVersion`/`kind` is served by Kubernetes 1.`minor`. */

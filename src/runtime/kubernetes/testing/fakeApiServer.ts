@@ -36,6 +36,8 @@ export interface FakeApiServerOptions {
   msPerDeadlineSecond?: number;
   /** Ends every watch after this long, as API servers do (clients must re-watch). Default: never. */
   watchTimeoutMs?: number;
+  /** Kinds this cluster does not serve, e.g. `HTTPRoute` for a cluster without the Gateway API CRDs. */
+  withoutKinds?: string[];
 }
 
 /** A running fake API server. */
@@ -99,6 +101,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const requests: RecordedRequest[] = [];
   const streams = new Set<ServerResponse>();
   const nsType = typeOfKind('v1', 'Namespace')!;
+  const served = RESOURCE_TYPES.filter((t) => !(opts.withoutKinds ?? []).includes(t.kind));
 
   const send = (res: ServerResponse, code: number, body: unknown): void => {
     res.writeHead(code, { 'content-type': 'application/json' });
@@ -114,7 +117,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const discovery = (segments: string[]): unknown => {
     if (segments.length === 1 && segments[0] === 'api') return { kind: 'APIVersions', versions: ['v1'] };
     if (segments.length === 1) {
-      const groups = [...new Set(RESOURCE_TYPES.filter((t) => t.group !== '').map((t) => groupVersion(t)))];
+      const groups = [...new Set(served.filter((t) => t.group !== '').map((t) => groupVersion(t)))];
       return {
         kind: 'APIGroupList',
         apiVersion: 'v1',
@@ -126,7 +129,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       };
     }
     const gv = segments[0] === 'api' ? segments[1]! : `${segments[1]}/${segments[2]}`;
-    const types = RESOURCE_TYPES.filter((t) => groupVersion(t) === gv);
+    const types = served.filter((t) => groupVersion(t) === gv);
     if (types.length === 0) throw new HttpError(404, 'NotFound', `the server could not find the requested resource`);
     return {
       kind: 'APIResourceList',
@@ -271,7 +274,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       ns = rest[1];
       rest = rest.slice(2);
     }
-    const t = RESOURCE_TYPES.find((x) => groupVersion(x) === gv && x.plural === rest[0]);
+    const t = served.find((x) => groupVersion(x) === gv && x.plural === rest[0]);
     if (!t || (t.namespaced && ns === undefined && rest.length > 1) || rest.length > 3)
       throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const name = rest[1];

@@ -20,7 +20,7 @@ export interface ResourceType {
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-/** Every kind the fake serves: the kinds Berth renders, plus Pod and Event. */
+/** Every kind the fake serves: the kinds Berth renders (HTTPRoute included), plus Pod and Event. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, verbs: RW },
   { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true, verbs: RW },
@@ -47,6 +47,15 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     version: 'v1',
     kind: 'PodDisruptionBudget',
     plural: 'poddisruptionbudgets',
+    namespaced: true,
+    verbs: RW,
+  },
+  // The Gateway API's CRD, served like the built-in kinds (a real cluster has it once the CRDs are installed).
+  {
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    kind: 'HTTPRoute',
+    plural: 'httproutes',
     namespaced: true,
     verbs: RW,
   },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyTable } from '../../../gateway/table.js';
-import type { GatewayControl, ListenerError, RoutingTable } from '../../../gateway/table.js';
+import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from '../../../gateway/table.js';
 import type { ServiceState } from '../../runtime.js';
 import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
 import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir } from '../replicaStore.js';
@@ -102,6 +102,13 @@ export class RecordingGateway implements GatewayControl {
 
   listenerErrors(): ListenerError[] {
     return this.errors;
+  }
+
+  /** Per-track counters to report (tests set them; this gateway serves no requests itself). */
+  trafficCounters: ServiceTraffic[] = [];
+
+  async traffic(): Promise<ServiceTraffic[]> {
+    return structuredClone(this.trafficCounters);
   }
 
   async stop(): Promise<void> {}

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, commandName, registrationsFor } from './commandTable.js';
+
+const registered = (registers: ((p: Command) => void)[]): string[] => {
+  const program = new Command('berth');
+  for (const r of registers) r(program);
+  return program.commands.map((c) => c.name());
+};
+
+describe('commandName', () => {
+  it('is the first operand, after global options and their values', () => {
+    expect(commandName(['render', '.', '-o', 'yaml'])).toBe('render');
+    expect(commandName(['--home', '/tmp/h', '-o', 'json', 'status', 'shop'])).toBe('status');
+    expect(commandName(['--server', 'http://x', '--token', 't', 'config', 'set', 'A=1'])).toBe('config');
+    expect(commandName(['--home=/tmp/h', '-ojson', 'logs', 'web'])).toBe('logs');
+    expect(commandName(['--', 'deploy'])).toBe('deploy');
+  });
+
+  it('is undefined without an operand', () => {
+    expect(commandName([])).toBeUndefined();
+    expect(commandName(['--help'])).toBeUndefined();
+    expect(commandName(['-o', 'json'])).toBeUndefined();
+  });
+});
+
+describe('registrationsFor', () => {
+  it('each file registers exactly the commands the table names for it', async () => {
+    for (const c of COMMANDS) expect(registered([await c.load()])).toEqual(c.names);
+  });
+
+  it('loads only the named command file', async () => {
+    expect(registered(await registrationsFor(['render', '.', '--offline']))).toEqual(['render']);
+    expect(registered(await registrationsFor(['-o', 'json', 'diff', 'shop', '1', '2']))).toEqual([
+      'history',
+      'diff',
+      'rollback',
+    ]);
+  });
+
+  it('loads every command, in help order, for help, no command or an unknown one', async () => {
+    const all = COMMANDS.flatMap((c) => c.names);
+    expect(new Set(all).size).toBe(all.length);
+    expect(registered(await registrationsFor([]))).toEqual(all);
+    expect(registered(await registrationsFor(['help', 'render']))).toEqual(all);
+    expect(registered(await registrationsFor(['rendr']))).toEqual(all);
+  });
+});

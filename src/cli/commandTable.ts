@@ -1,0 +1,58 @@
+/**
+ * Which file registers which top-level command, so the CLI loads only the one being run: a short
+ * command (`berth render`, `berth status`) should not pay for loading the other twelve files.
+ */
+import type { Command } from 'commander';
+
+/** Adds one file's commands to the program. */
+export type Register = (program: Command) => void;
+
+/**
+ * Each command file and the top-level commands it registers, in help order. A command missing here
+ * still runs (an unknown name loads every file), only slower; commandTable.test.ts checks the table.
+ */
+export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['up', 'down'], load: async () => (await import('./commands/up.js')).registerUp },
+  { names: ['plan', 'deploy'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
+  {
+    names: ['history', 'diff', 'rollback'],
+    load: async () => (await import('./commands/releases.js')).registerReleases,
+  },
+  { names: ['status'], load: async () => (await import('./commands/status.js')).registerStatus },
+  {
+    names: ['scale', 'restart', 'promote', 'abort'],
+    load: async () => (await import('./commands/operate.js')).registerOperate,
+  },
+  { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
+  { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
+  { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
+  { names: ['validate', 'schema'], load: async () => (await import('./commands/validate.js')).registerValidate },
+  { names: ['render'], load: async () => (await import('./commands/render.js')).registerRender },
+  { names: ['export'], load: async () => (await import('./commands/export.js')).registerExport },
+  { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
+  { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
+];
+
+/** Global options that take a value in the next argument (that value is not the command name). */
+const VALUED = new Set(['--home', '--server', '--token', '-o', '--output']);
+
+/** The command named on the command line (its first operand), if any. */
+export function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (!a.startsWith('-') || a === '-') return a;
+    if (VALUED.has(a)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The registrations a command line needs: the named command's file, or every file when there is no
+ * command, `help`, or a name Berth does not know (so help and "did you mean" suggestions are whole).
+ */
+export async function registrationsFor(args: readonly string[]): Promise<Register[]> {
+  const name = commandName(args);
+  const named = name === undefined ? [] : COMMANDS.filter((c) => c.names.includes(name));
+  return Promise.all((named.length > 0 ? named : COMMANDS).map((c) => c.load()));
+}

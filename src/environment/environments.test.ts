@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
+import { openStore, type Store } from '../store/store.js';
+import { createEnvironments, type Environments } from './environments.js';
+
+describe('environments: the traffic router of a Kubernetes target', () => {
+  let dir: string;
+  let store: Store;
+  let envs: Environments;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-env-'));
+    store = await openStore({ file: join(dir, 'berth.db') });
+    envs = createEnvironments(store.db);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores the router and the Gateway, and leaves them out when not given', async () => {
+    await envs.create({
+      name: 'prod',
+      target: {
+        kind: 'kubernetes',
+        namespace: 'shop-prod',
+        trafficRouter: 'gatewayApi',
+        gateway: { name: 'edge', namespace: 'infra' },
+      },
+    });
+    await envs.create({
+      name: 'staging',
+      target: { kind: 'kubernetes', namespace: 'shop-staging', trafficRouter: 'ingressNginx' },
+    });
+    await envs.create({ name: 'dev', target: { kind: 'kubernetes', namespace: 'shop-dev' } });
+    expect((await envs.get('prod')).target).toEqual({
+      kind: 'kubernetes',
+      namespace: 'shop-prod',
+      trafficRouter: 'gatewayApi',
+      gateway: { name: 'edge', namespace: 'infra' },
+    });
+    expect((await envs.get('staging')).target).toMatchObject({ trafficRouter: 'ingressNginx' });
+    expect((await envs.get('dev')).target).toEqual({ kind: 'kubernetes', namespace: 'shop-dev' });
+  });
+
+  it('refuses an unknown router and a bad Gateway name, naming the fields', async () => {
+    const err = await envs
+      .create({
+        name: 'prod',
+        target: {
+          kind: 'kubernetes',
+          namespace: 'shop-prod',
+          trafficRouter: 'istio' as 'gatewayApi',
+          gateway: { name: 'Edge_1' },
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems.map((p) => p.path).sort()).toEqual([
+      'target.gateway.name',
+      'target.trafficRouter',
+    ]);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Analysis of a progressive release: the new track's requests over one interval (the difference of
+ * two readings of the proxy's cumulative counters) checked against the spec's thresholds.
+ * Latency quantiles come from the histogram the way Prometheus' histogram_quantile computes them.
+ */
+import type { TrackTraffic } from '../runtime/runtime.js';
+import type { AnalysisPolicy } from '../spec/strategy.js';
+
+/** The outcome of one check. */
+export interface AnalysisResult {
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  requests: number;
+  errors: number;
+  /** 0–1; 0 without requests. */
+  errorRate: number;
+  /** Estimated p99 latency of the interval; undefined without requests. */
+  p99Ms?: number;
+  /** One line with the numbers and, for a failure, which threshold was crossed. */
+  message: string;
+}
+
+/** Counters of `now` minus `before` (a counter that went down means the proxy restarted: `now` alone). */
+export function intervalOf(before: TrackTraffic | undefined, now: TrackTraffic): TrackTraffic {
+  if (!before || now.requests < before.requests || before.latencyCounts.length !== now.latencyCounts.length) return now;
+  return {
+    ...now,
+    requests: now.requests - before.requests,
+    errors: now.errors - before.errors,
+    latencyCounts: now.latencyCounts.map((c, i) => c - before.latencyCounts[i]!),
+    latencySumMs: now.latencySumMs - before.latencySumMs,
+  };
+}
+
+/** The q-quantile (0–1) of a latency histogram, interpolated linearly inside its bucket. */
+export function quantileMs(t: Pick<TrackTraffic, 'latencyBucketsMs' | 'latencyCounts'>, q: number): number | undefined {
+  const total = t.latencyCounts.reduce((a, b) => a + b, 0);
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < t.latencyCounts.length; i++) {
+    const count = t.latencyCounts[i]!;
+    if (seen + count >= rank && count > 0) {
+      const upper = t.latencyBucketsMs[i];
+      // The overflow bucket has no upper bound: its lower bound is the best honest figure.
+      if (upper === undefined) return t.latencyBucketsMs[t.latencyBucketsMs.length - 1];
+      const lower = i === 0 ? 0 : t.latencyBucketsMs[i - 1]!;
+      return lower + ((upper - lower) * (rank - seen)) / count;
+    }
+    seen += count;
+  }
+  return t.latencyBucketsMs[t.latencyBucketsMs.length - 1];
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * Checks one interval of the new track's traffic against `policy`. `expected` is how many requests
+ * the new track should have finished given its weight and the stable track's traffic: a new version
+ * that hangs, or refuses connections (its requests then land on stable), finishes far fewer.
+ */
+export function analyse(interval: TrackTraffic, policy: AnalysisPolicy, expected?: number): AnalysisResult {
+  const { requests, errors } = interval;
+  const errorRate = requests > 0 ? errors / requests : 0;
+  const p99Ms = quantileMs(interval, 0.99);
+  const numbers =
+    `${requests} requests, ${errors} errors (${pct(errorRate)})` +
+    (p99Ms === undefined ? '' : `, p99 ${Math.round(p99Ms)} ms`);
+  const base = { requests, errors, errorRate, ...(p99Ms === undefined ? {} : { p99Ms }) };
+  if (expected !== undefined && expected >= 3 * policy.minRequests && requests < expected / 10)
+    return {
+      ...base,
+      verdict: 'fail',
+      message: `the new version finished ${requests} requests where its weight asks for about ${Math.round(expected)} (${numbers})`,
+    };
+  if (requests < policy.minRequests)
+    return { ...base, verdict: 'inconclusive', message: `${numbers}: fewer than ${policy.minRequests}, no verdict` };
+  const failures: string[] = [];
+  if (errorRate > policy.maxErrorRate) failures.push(`error rate ${pct(errorRate)} > ${pct(policy.maxErrorRate)}`);
+  if (policy.maxP99Ms !== undefined && p99Ms !== undefined && p99Ms > policy.maxP99Ms)
+    failures.push(`p99 ${Math.round(p99Ms)} ms > ${policy.maxP99Ms} ms`);
+  if (failures.length > 0) return { ...base, verdict: 'fail', message: `${failures.join(', ')} (${numbers})` };
+  return { ...base, verdict: 'pass', message: numbers };
+}

@@ -1,0 +1,274 @@
+/**
+ * The progressive rollout of one service (canary, blue-green, A/B): the new version runs as a
+ * second track beside the stable one and the engine moves traffic to it step by step, checking its
+ * error rate and latency (analysis) and obeying promote/abort commands on the way. Every step starts
+ * with a record of where the rollout stands, so a restarted control plane resumes at the same step.
+ *
+ * When every step has passed, the rollout finalizes: the stable track is rolled to the new version
+ * while the canary takes all traffic, then traffic returns to stable and the canary goes. Any
+ * failure (a check, an abort command, a canary that never gets ready) first puts all traffic back on
+ * the old stable track and removes the canary, then fails the service with the reason and numbers.
+ */
+import { RuntimeError, toBerthError } from '../errors.js';
+import type {
+  CanaryTrack,
+  Runtime,
+  RuntimeEvent,
+  ServiceState,
+  Track,
+  TrackTraffic,
+  TrafficMatch,
+} from '../runtime/runtime.js';
+import type { Strategy } from '../spec/strategy.js';
+import { analyse, intervalOf } from './analysis.js';
+import type { Releases, StepProgress } from './releases.js';
+
+type Progressive = Exclude<Strategy, { type: 'rolling' }>;
+
+/** One step of a rollout plan. */
+type Phase =
+  | { kind: 'weight'; weight: number; replicas: number; match?: TrafficMatch }
+  | { kind: 'pause'; ms: number }
+  | { kind: 'manual' };
+
+/** What the driver needs from the engine. */
+export interface ProgressiveContext {
+  runtime: Runtime;
+  releases: Releases;
+  releaseId: number;
+  /** Records a release event. */
+  record(e: { service: string; type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
+  onEvent(e: RuntimeEvent): void;
+  signal: AbortSignal;
+  now?: () => number;
+  /** How often commands are looked for while waiting. */
+  pollMs?: number;
+  /** The autoscaler's count for a track of an autoscaled service, if it keeps one. */
+  autoscaled?: (track: Track) => number | undefined;
+}
+
+/** Thrown when the rollout was aborted (by a check or a person); the stable track serves again. */
+export class RolloutAborted extends RuntimeError {}
+
+/** The steps a strategy takes for a service of `replicas` replicas. */
+export function phasesOf(strategy: Progressive, replicas: number): Phase[] {
+  const share = (weight: number): number => Math.max(1, Math.ceil((replicas * weight) / 100));
+  switch (strategy.type) {
+    case 'canary': {
+      const phases: Phase[] = strategy.steps.map((s) =>
+        'weight' in s
+          ? { kind: 'weight', weight: s.weight, replicas: share(s.weight) }
+          : 'pauseMs' in s
+            ? { kind: 'pause', ms: s.pauseMs }
+            : { kind: 'manual' },
+      );
+      const last = [...phases].reverse().find((p) => p.kind === 'weight');
+      if (!last || last.weight !== 100) phases.push({ kind: 'weight', weight: 100, replicas: share(100) });
+      return phases;
+    }
+    case 'blueGreen':
+      return [
+        { kind: 'weight', weight: 0, replicas: share(100) },
+        ...(strategy.autoPromote ? [] : [{ kind: 'manual' } as const]),
+        { kind: 'weight', weight: 100, replicas: share(100) },
+        ...(strategy.keepOldForMs > 0 ? [{ kind: 'pause', ms: strategy.keepOldForMs } as const] : []),
+      ];
+    case 'abTest':
+      return [
+        { kind: 'weight', weight: 0, replicas: share(50), match: strategy.match },
+        strategy.durationMs === undefined ? { kind: 'manual' } : { kind: 'pause', ms: strategy.durationMs },
+      ];
+  }
+}
+
+function describePhase(p: Phase): string {
+  if (p.kind === 'weight') return p.match ? `requests matching ${matchText(p.match)}` : `weight ${p.weight}%`;
+  if (p.kind === 'pause') return `pause ${Math.round(p.ms / 1000)}s`;
+  return 'waiting for promote';
+}
+
+function matchText(m: TrafficMatch): string {
+  return 'header' in m ? `header ${m.header}: ${m.value}` : `cookie ${m.cookie}=${m.value}`;
+}
+
+/**
+ * Rolls `next` out beside `stable` (what runs now) following `strategy`. Resolves once the new
+ * version is the only one left; rejects with RolloutAborted (or the runtime's error) after putting
+ * the stable track back. `resume` is the progress recorded before a restart.
+ */
+export async function runProgressive(
+  ctx: ProgressiveContext,
+  stable: ServiceState,
+  next: ServiceState,
+  strategy: Progressive,
+  resume?: StepProgress,
+): Promise<void> {
+  const now = ctx.now ?? Date.now;
+  const service = next.service;
+  const phases = phasesOf(strategy, next.replicas);
+  const analysis = strategy.analysis;
+  let weight = 0;
+  let replicas = 0;
+  let match: TrafficMatch | undefined;
+  let warnedNoMetrics = false;
+
+  // A step sizes the canary at least to its share of traffic; an autoscaler may keep it bigger.
+  const track = (): CanaryTrack => ({
+    revision: next.revision,
+    configVersion: next.configVersion,
+    hash: next.hash,
+    replicas: Math.max(replicas, ctx.autoscaled?.('canary') ?? 0),
+    workload: next.workload,
+  });
+  const converge = (state: ServiceState): Promise<void> =>
+    ctx.runtime.converge(state, { signal: ctx.signal, onEvent: ctx.onEvent });
+  const both = (): ServiceState => ({
+    ...stable,
+    replicas: ctx.autoscaled?.('stable') ?? stable.replicas,
+    canary: track(),
+    traffic: { canaryWeight: weight, ...(match ? { match } : {}) },
+  });
+  const progress = async (step: number, phase: string, startedAt = new Date(now()).toISOString()): Promise<void> =>
+    ctx.releases.setProgress(ctx.releaseId, service, {
+      strategy: strategy.type,
+      step,
+      of: phases.length,
+      weight,
+      phase,
+      stepStartedAt: startedAt,
+    });
+
+  // Replays the weight steps before the resumed one, so the tracks are as they were.
+  const start = resume && resume.strategy === strategy.type ? Math.min(resume.step, phases.length) : 0;
+  for (const p of phases.slice(0, start))
+    if (p.kind === 'weight') ({ weight, replicas, match } = { weight: p.weight, replicas: p.replicas, match: p.match });
+
+  try {
+    let full = false;
+    for (let i = start; i < phases.length && !full; i++) {
+      const p = phases[i]!;
+      const resumed = i === start && resume !== undefined && resume.step === i;
+      const startedAt = resumed ? resume.stepStartedAt : new Date(now()).toISOString();
+      if (p.kind === 'weight') {
+        weight = p.weight;
+        replicas = p.replicas;
+        match = p.match;
+        await progress(i, describePhase(p), startedAt);
+        await ctx.record({
+          service,
+          type: 'Normal',
+          reason: 'SetWeight',
+          message: `step ${i + 1}/${phases.length}: new version ${next.hash.slice(0, 8)} gets ${describePhase(p)} (${replicas} replica${replicas === 1 ? '' : 's'})`,
+        });
+        await converge(both());
+        // A step that sends traffic is checked once before the next one.
+        if (analysis && (weight > 0 || match)) full = await hold(analysis.intervalMs, Date.parse(startedAt), false);
+      } else {
+        await progress(i, describePhase(p), startedAt);
+        await ctx.record({
+          service,
+          type: 'Normal',
+          reason: 'Paused',
+          message: `step ${i + 1}/${phases.length}: ${describePhase(p)}${analysis && (weight > 0 || match) ? `, checking every ${analysis.intervalMs} ms` : ''}`,
+        });
+        full = await hold(p.kind === 'pause' ? p.ms : undefined, Date.parse(startedAt), true);
+      }
+    }
+
+    await progress(phases.length, 'finalizing');
+    await ctx.record({
+      service,
+      type: 'Normal',
+      reason: 'Promoting',
+      message: `promoting ${next.hash.slice(0, 8)}: the stable track takes the new version while the canary serves`,
+    });
+    weight = 100;
+    replicas = next.replicas;
+    match = undefined;
+    await converge({ ...next, canary: track(), traffic: { canaryWeight: 100 } });
+    await converge(next);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err; // shutting down: resumed on the next start
+    const e = toBerthError(err);
+    await ctx.record({
+      service,
+      type: 'Warning',
+      reason: 'Aborted',
+      message: `${e.message}; all traffic back to ${stable.hash.slice(0, 8)}`,
+    });
+    await converge(stable);
+    throw err instanceof RolloutAborted ? err : new RolloutAborted(`${service}: ${e.message}`);
+  }
+
+  /**
+   * Waits `ms` (undefined: until promoted) checking the canary every analysis interval and acting
+   * on commands. Resolves true for a full promotion (skip the remaining steps).
+   */
+  async function hold(ms: number | undefined, startedMs: number, promotable: boolean): Promise<boolean> {
+    let baseline = await reading();
+    let nextCheckMs = now() + (analysis?.intervalMs ?? Infinity);
+    for (;;) {
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+      const cmd = await ctx.releases.takeCommand(ctx.releaseId, service);
+      if (cmd?.kind === 'abort') throw new RolloutAborted(`${service}: aborted by ${cmd.by}`);
+      if (cmd?.kind === 'promoteFull') {
+        await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `fully promoted by ${cmd.by}` });
+        return true;
+      }
+      if (cmd?.kind === 'promote' && promotable) {
+        await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `promoted by ${cmd.by}` });
+        return false;
+      }
+      if (analysis && (weight > 0 || match) && now() >= nextCheckMs) {
+        const current = await reading();
+        if (!current && !ctx.runtime.traffic && !warnedNoMetrics) {
+          warnedNoMetrics = true;
+          await ctx.record({
+            service,
+            type: 'Warning',
+            reason: 'NoAnalysis',
+            message: `the ${ctx.runtime.kind} runtime measures no per-track traffic: steps proceed without checks`,
+          });
+        }
+        if (current) {
+          const interval = intervalOf(baseline?.canary, current.canary);
+          // Without a header match, weight w% of all requests should have reached the new version.
+          const stable = intervalOf(baseline?.stable, current.stable).requests;
+          const expected = !match && weight > 0 && weight < 100 ? (stable * weight) / (100 - weight) : undefined;
+          const result = analyse(interval, analysis, expected);
+          if (result.verdict === 'fail')
+            throw new RolloutAborted(`${service}: analysis failed at ${weight}% on the new version: ${result.message}`);
+          await ctx.record({
+            service,
+            type: 'Normal',
+            reason: 'Analysis',
+            message: `${result.verdict}: ${result.message}`,
+          });
+          baseline = current;
+        }
+        nextCheckMs = now() + analysis.intervalMs;
+      }
+      if (ms !== undefined && now() - startedMs >= ms) return false;
+      await sleep(Math.min(ctx.pollMs ?? 200, ms === undefined ? Infinity : Math.max(10, startedMs + ms - now())));
+    }
+  }
+
+  async function reading(): Promise<{ stable: TrackTraffic; canary: TrackTraffic } | undefined> {
+    const tracks = await ctx.runtime.traffic?.(next.app, next.env, service);
+    const stable = tracks?.find((t) => t.track === 'stable');
+    const canary = tracks?.find((t) => t.track === 'canary');
+    return stable && canary ? { stable, canary } : undefined;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      ctx.signal.addEventListener('abort', done, { once: true });
+      function done(): void {
+        clearTimeout(t);
+        ctx.signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+}

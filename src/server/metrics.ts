@@ -1,0 +1,157 @@
+/**
+ * The control plane's Prometheus metrics (`GET /metrics`, text format 0.0.4).
+ *
+ * Traffic figures come from the proxy at scrape time, per app, environment, service and track:
+ * request and 5xx counters and a latency histogram (its buckets as the proxy keeps them). Release
+ * counts come from the store; replica counts and restarts from the runtime; the control plane's own
+ * process metrics from prom-client. prom-client holds what this process counts itself; the proxy's
+ * histograms are already aggregated elsewhere, so they are written out directly rather than
+ * re-observed one request at a time.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import type { Releases } from '../release/releases.js';
+import type { Runtime, ServiceStatus, TrackTraffic } from '../runtime/runtime.js';
+
+/** What the metrics read. */
+export interface MetricsSources {
+  releases: Releases;
+  runtimeFor(env: string): Promise<Runtime>;
+  logger: Logger;
+}
+
+/** Renders the metrics text on each scrape. */
+export interface Metrics {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+type Labels = Record<string, string>;
+
+/** `{a="x",b="y"}` with Prometheus escaping. */
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`,
+  );
+  return `{${parts.join(',')}}`;
+}
+
+/** The proxy's per-track counters as Prometheus counter and histogram families. */
+export function trafficText(series: { labels: Labels; traffic: TrackTraffic }[]): string {
+  const out: string[] = [];
+  const family = (name: string, type: string, help: string): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  };
+  family(
+    'berth_http_requests_total',
+    'counter',
+    'Requests proxied to a service track (its stable address and the edge together).',
+  );
+  for (const s of series) out.push(`berth_http_requests_total${labelText(s.labels)} ${s.traffic.requests}`);
+  family(
+    'berth_http_request_errors_total',
+    'counter',
+    "Of those, answered with status 500 or above (the proxy's own 502/504 included).",
+  );
+  for (const s of series) out.push(`berth_http_request_errors_total${labelText(s.labels)} ${s.traffic.errors}`);
+  family(
+    'berth_http_request_duration_seconds',
+    'histogram',
+    'Time from sending a request to a replica to the end of its answer.',
+  );
+  for (const { labels, traffic } of series) {
+    let cumulative = 0;
+    traffic.latencyBucketsMs.forEach((bound, i) => {
+      cumulative += traffic.latencyCounts[i] ?? 0;
+      out.push(
+        `berth_http_request_duration_seconds_bucket${labelText({ ...labels, le: String(bound / 1000) })} ${cumulative}`,
+      );
+    });
+    cumulative += traffic.latencyCounts[traffic.latencyBucketsMs.length] ?? 0;
+    out.push(`berth_http_request_duration_seconds_bucket${labelText({ ...labels, le: '+Inf' })} ${cumulative}`);
+    out.push(`berth_http_request_duration_seconds_sum${labelText(labels)} ${traffic.latencySumMs / 1000}`);
+    out.push(`berth_http_request_duration_seconds_count${labelText(labels)} ${cumulative}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Creates the metrics of one control plane. */
+export function createMetrics(src: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'berth_controlplane_' });
+
+  const releases = new Counter({
+    name: 'berth_releases_total',
+    help: 'Releases by app, environment, kind (deploy, rollback, auto-rollback, scale, restart, down) and status.',
+    labelNames: ['app', 'env', 'kind', 'status'],
+    registers: [registry],
+  });
+  const replicas = new Gauge({
+    name: 'berth_replicas',
+    help: 'Replicas of a service track: desired, and ready.',
+    labelNames: ['app', 'env', 'service', 'track', 'state'],
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: 'berth_replica_restarts_total',
+    help: 'Restarts of replicas (crashes, failed liveness probes, memory limit), counted while this control plane runs.',
+    labelNames: ['app', 'env', 'service'],
+    registers: [registry],
+  });
+  // Last restart count seen per replica: a counter only grows by what is new since the last scrape.
+  const seenRestarts = new Map<string, number>();
+
+  const countRestarts = (app: string, env: string, s: ServiceStatus, live: Set<string>): void => {
+    for (const r of s.replicas) {
+      const key = `${app}/${env}/${r.id}`;
+      live.add(key);
+      const before = seenRestarts.get(key);
+      if (before !== undefined && r.restarts > before)
+        restarts.inc({ app, env, service: s.service }, r.restarts - before);
+      else restarts.inc({ app, env, service: s.service }, 0);
+      seenRestarts.set(key, r.restarts);
+    }
+  };
+
+  const replicaGauges = (app: string, env: string, s: ServiceStatus): void => {
+    const tracks = s.tracks ?? [
+      { track: 'stable', desiredReplicas: s.desiredReplicas, readyReplicas: s.readyReplicas, weight: 100 },
+    ];
+    for (const t of tracks) {
+      const labels = { app, env, service: s.service, track: t.track };
+      replicas.set({ ...labels, state: 'desired' }, t.desiredReplicas);
+      replicas.set({ ...labels, state: 'ready' }, t.readyReplicas);
+    }
+  };
+
+  return {
+    contentType: registry.contentType,
+    async render() {
+      releases.reset();
+      for (const c of await src.releases.counts())
+        releases.inc({ app: c.app, env: c.env, kind: c.kind, status: c.status }, c.count);
+      replicas.reset();
+      const series: { labels: Labels; traffic: TrackTraffic }[] = [];
+      const live = new Set<string>();
+      for (const { app, env } of await src.releases.apps()) {
+        const current = await src.releases.current(app, env);
+        if (!current || current.kind === 'down') continue;
+        try {
+          const runtime = await src.runtimeFor(env);
+          const observed = await runtime.observe(app, env);
+          for (const s of observed.services) {
+            replicaGauges(app, env, s);
+            countRestarts(app, env, s, live);
+            for (const traffic of (await runtime.traffic?.(app, env, s.service)) ?? [])
+              series.push({ labels: { app, env, service: s.service, track: traffic.track }, traffic });
+          }
+        } catch (err) {
+          // One unreachable environment (a cluster down) must not take the others' metrics with it.
+          src.logger.warn({ err, app, env }, 'metrics: cannot observe');
+        }
+      }
+      for (const key of seenRestarts.keys()) if (!live.has(key)) seenRestarts.delete(key);
+      return (await registry.metrics()) + trafficText(series);
+    },
+  };
+}
