@@ -26,6 +26,7 @@ export interface Client {
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
   delete<T>(path: string, query?: Query): Promise<T>;
   /** Server-sent events: yields { event, data } until the server ends the stream or `signal` aborts. */
   events(path: string, query?: Query, signal?: AbortSignal): AsyncIterable<{ event: string; data: unknown }>;
@@ -148,6 +149,7 @@ export async function createClient(opts: ClientOptions): Promise<Client> {
     get: async (path, query) => json(await send('GET', path + qs(query))),
     post: async (path, value) => json(await send('POST', path, { body: body(value ?? {}) })),
     patch: async (path, value) => json(await send('PATCH', path, { body: body(value) })),
+    put: async (path, value) => json(await send('PUT', path, { body: body(value) })),
     delete: async (path, query) => json(await send('DELETE', path + qs(query))),
     async *events(path, query, signal) {
       const res = await send('GET', path + qs(query), signal ? { signal } : {});

@@ -8,6 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Pool } from 'undici';
 import type { TrafficSplit } from '../runtime/runtime.js';
+import type { ActivePolicy } from './policy.js';
+import { ServicePolicies } from './policy.js';
 import type { Backend, ServiceListener, ServiceTraffic } from './table.js';
 import { TrackSet } from './trackSet.js';
 import { effectiveSplit, wantsCanary } from './trafficSplit.js';
@@ -62,10 +64,15 @@ export class BackendSet {
   split: TrafficSplit | undefined;
   /** Requests answered 503 for want of any ready backend. */
   unavailable = 0;
+  /** The service's traffic policy in force; undefined (the common, cheap case) when it has none. */
+  policy: ActivePolicy | undefined;
+  /** Policy counters, buckets and breakers of the service and of the edge routes to it. */
+  readonly policies: ServicePolicies;
 
   constructor(key: string) {
     this.key = key;
     this.unavailableBody = Buffer.from(`no ready replicas for ${key}\n`);
+    this.policies = new ServicePolicies(key);
   }
 
   /** The track `req` goes to, or undefined if neither track has a ready backend. */
@@ -95,7 +102,14 @@ export class BackendSet {
 
   /** Cumulative counters of both tracks. */
   traffic(): ServiceTrafficJSON {
-    return { key: this.key, tracks: [this.stable.toJSON(), this.canary.toJSON()], unavailable: this.unavailable };
+    const out: ServiceTrafficJSON = {
+      key: this.key,
+      tracks: [this.stable.toJSON(), this.canary.toJSON()],
+      unavailable: this.unavailable,
+    };
+    const policy = this.policies.report(performance.now());
+    if (policy !== undefined) out.policy = policy;
+    return out;
   }
 }
 
@@ -161,6 +175,9 @@ export class Balancer {
       set.stable.upstreams = stable;
       set.canary.upstreams = canary;
       set.split = effectiveSplit(s.split);
+      // Routes to the service add theirs (`policies.route`) before `commitPolicies`.
+      set.policies.begin(s.policy);
+      set.policy = set.policies.service;
     }
     for (const [key, set] of this.sets) {
       if (!keys.has(key)) {
@@ -178,6 +195,11 @@ export class Balancer {
       }
     }
     return Promise.all(drained).then(() => undefined);
+  }
+
+  /** Ends the policy update `apply` began, once every edge route has resolved its policy. */
+  commitPolicies(): void {
+    for (const set of this.sets.values()) set.policies.commit();
   }
 
   /** Cumulative per-track counters of every service. */

@@ -13,6 +13,7 @@ import type { PoolOptions } from './balancer.js';
 import { forwardHeaders } from './headers.js';
 import type { ListenerStats } from './proxy.js';
 import { newListenerStats, proxyRequest, sendText } from './proxy.js';
+import type { ActivePolicy } from './policy.js';
 import type { CompiledRoute } from './router.js';
 import { compileRoutes, matchRoute, rewritePath } from './router.js';
 import type { RoutingTable } from './table.js';
@@ -29,6 +30,8 @@ export interface ListenerError {
 interface RouteTarget {
   set: BackendSet | undefined;
   unavailable: Buffer;
+  /** The route's policy over its service's, or the service's; undefined when neither has one. */
+  policy: ActivePolicy | undefined;
 }
 
 /** Per-listener counters as `GET /stats` reports them. */
@@ -85,6 +88,7 @@ class Listener {
     proxyRequest(req, res, route.target.set, rewritePath(route, url), this.stats, {
       fwd,
       unavailable: route.target.unavailable,
+      policy: route.target.policy,
     });
   };
 
@@ -229,12 +233,17 @@ export class Listeners {
     for (const e of table.edges) {
       const l = find(`edge ${e.key}`);
       if (l) {
-        l.routes = compileRoutes(e.routes, (r) => ({
-          set: this.balancer.set(r.target),
-          unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
-        }));
+        l.routes = compileRoutes(e.routes, (r) => {
+          const set = this.balancer.set(r.target);
+          return {
+            set,
+            unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
+            policy: set?.policies.route(e.key, r),
+          };
+        });
       }
     }
+    this.balancer.commitPolicies();
 
     const errors: ListenerError[] = [];
     await Promise.all(

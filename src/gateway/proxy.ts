@@ -9,6 +9,9 @@ import type { Dispatcher } from 'undici';
 import type { BackendSet, Upstream } from './balancer.js';
 import type { ForwardHeaders } from './headers.js';
 import { forwardHeaders, responseHeaders } from './headers.js';
+import { idempotentMethods, retryableCodes, sendText } from './answers.js';
+import type { ActivePolicy } from './policy.js';
+import { proxyWithPolicy } from './policyExchange.js';
 import type { TrackSet } from './trackSet.js';
 
 /** Counters of one listener; plain integers so counting costs nothing measurable. */
@@ -29,33 +32,7 @@ export function newListenerStats(): ListenerStats {
 const kExchange = Symbol('berth.exchange');
 type ProxiedResponse = ServerResponse & { [kExchange]?: Exchange };
 
-// Errors that mean the request never reached a backend's application (refused, or a reused idle
-// connection that the backend had closed): safe to send again when the method is idempotent.
-const retryableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-
-const textPlain = ['content-type', 'text/plain; charset=utf-8'];
-
-/** Sends a short plain-text response (the gateway's own 404/502/503/504). */
-export function sendText(res: ServerResponse, status: number, body: Buffer | string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  res.writeHead(status, [...textPlain, 'content-length', String(buf.length)]);
-  res.end(buf);
-}
+export { sendText };
 
 function onResponseClose(this: ProxiedResponse): void {
   const ex = this[kExchange];
@@ -213,7 +190,8 @@ const noOptions = {};
 
 /**
  * Proxies one request to a ready backend of `set` (its track chosen by the set's split), sending
- * `path` upstream. No backend in either track: 503 naming the service.
+ * `path` upstream. No backend in either track: 503 naming the service. A traffic policy (the
+ * route's given in `opts`, else the service's) hands the request to the policy's exchange.
  */
 export function proxyRequest(
   req: IncomingMessage,
@@ -221,9 +199,14 @@ export function proxyRequest(
   set: BackendSet | undefined,
   path: string,
   stats: ListenerStats,
-  opts: { fwd?: ForwardHeaders; unavailable?: Buffer } = noOptions,
+  opts: { fwd?: ForwardHeaders; unavailable?: Buffer; policy?: ActivePolicy } = noOptions,
 ): void {
   stats.requests++;
+  const policy = opts.policy ?? set?.policy;
+  if (policy !== undefined) {
+    proxyWithPolicy(req, res, set, path, stats, policy, opts.fwd, opts.unavailable);
+    return;
+  }
   const track = set?.route(req);
   if (track === undefined) {
     stats.errors++;

@@ -4,7 +4,7 @@
  * service addresses and the edge keep serving while the control plane restarts.
  */
 
-import type { Track, TrackTraffic, TrafficSplit } from '../runtime/runtime.js';
+import type { PolicyCounters, Track, TrackTraffic, TrafficPolicy, TrafficSplit } from '../runtime/runtime.js';
 
 /** One ready replica a listener may send requests to. */
 export interface Backend {
@@ -24,6 +24,8 @@ export interface ServiceListener {
   backends: Backend[];
   /** How requests split between the stable and canary backends; all to stable when absent. */
   split?: TrafficSplit;
+  /** Rate limit, timeout, retries, circuit breaker and fallback of every request to the service. */
+  policy?: TrafficPolicy;
 }
 
 /** Request counters per track of one service (its listener and every edge route to it together). */
@@ -33,6 +35,8 @@ export interface ServiceTraffic {
   tracks: TrackTraffic[];
   /** 503s answered because no replica of any track was ready. */
   unavailable?: number;
+  /** What the service's policy (and its routes') did. */
+  policy?: PolicyCounters;
 }
 
 export interface EdgeRoute {
@@ -41,6 +45,8 @@ export interface EdgeRoute {
   /** `app/env/service` of the ServiceListener whose backends serve this route. */
   target: string;
   stripPrefix: boolean;
+  /** Policy of requests through this route; its fields override the target service's. */
+  policy?: TrafficPolicy;
 }
 
 /** An app's edge: one port serving its routes (longest matching prefix wins; host match first). */

@@ -54,6 +54,58 @@ const splitSchema = z
   })
   .describe('how requests split between the stable and canary backends (all to stable when absent)');
 
+const positiveInt = z.number().int().positive();
+const positiveMs = z.number().positive();
+const statusCode = z
+  .number()
+  .int()
+  .min(100, 'must be an HTTP status (100-599)')
+  .max(599, 'must be an HTTP status (100-599)');
+
+const policySchema = z
+  .object({
+    rateLimit: z
+      .object({
+        requestsPerSecond: z.number().positive().describe('tokens added per second'),
+        burst: z.number().int().min(1, 'must be at least 1').describe('tokens the bucket holds (it starts full)'),
+      })
+      .optional()
+      .describe('token bucket; over it, 429 with Retry-After'),
+    timeoutMs: positiveMs.optional().describe("longest wait for a replica's response headers; then 504 (or a retry)"),
+    retries: z
+      .object({
+        attempts: positiveInt.describe('extra tries at most'),
+        onStatus: z.array(statusCode).describe('answers that are retried like a connection failure'),
+        backoffMs: z.number().min(0).describe('wait between tries'),
+      })
+      .optional()
+      .describe('retries of idempotent requests on another replica'),
+    circuitBreaker: z
+      .object({
+        consecutiveFailures: positiveInt.optional().describe('failures in a row that open the circuit'),
+        errorRate: z.number().min(0).max(1).optional().describe('failure ratio (0-1) over windowMs that opens it'),
+        minRequests: positiveInt.describe('requests in the window before errorRate counts'),
+        windowMs: positiveMs.describe('sliding window of errorRate'),
+        openMs: positiveMs.describe('how long the circuit stays open before probing'),
+        halfOpenRequests: positiveInt.describe('probe requests let through when half-open'),
+      })
+      .superRefine((c, ctx) => {
+        if (c.consecutiveFailures === undefined && c.errorRate === undefined)
+          ctx.addIssue({ code: 'custom', message: 'give consecutiveFailures, errorRate or both' });
+      })
+      .optional()
+      .describe('opens on failures (5xx, timeouts, connection failures); answers with the fallback while open'),
+    fallback: z
+      .object({
+        status: statusCode,
+        body: z.string(),
+        contentType: z.string().min(1, 'must not be empty'),
+      })
+      .optional()
+      .describe('the answer while the circuit is open or no replica is ready'),
+  })
+  .describe('traffic policy enforced by the proxy');
+
 const serviceSchema = z.object({
   key: z
     .string()
@@ -62,6 +114,7 @@ const serviceSchema = z.object({
   port,
   backends: z.array(backendSchema).describe('ready replicas'),
   split: splitSchema.optional(),
+  policy: policySchema.optional(),
 });
 
 const routeSchema = z.object({
@@ -72,6 +125,7 @@ const routeSchema = z.object({
     .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'must be app/env/service')
     .describe('app/env/service whose backends serve the route'),
   stripPrefix: z.boolean().describe('remove the prefix before forwarding'),
+  policy: policySchema.optional().describe("the route's policy; its fields override the target service's"),
 });
 
 const edgeSchema = z.object({

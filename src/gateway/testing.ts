@@ -29,14 +29,25 @@ export interface Upstream {
   server: Server;
   /** Requests it has answered. */
   hits: number;
+  /** Requests it has received (answered or not yet). */
+  received: number;
+  /** Status of the next answers; change it to make the upstream fail or recover. */
+  status: number;
+  /** Delay of the next answers (ms); change it to make the upstream slow. */
+  delayMs: number;
   /** Graceful close: stop accepting, finish in-flight requests, close idle keep-alive connections. */
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server that answers every request with an Echo as JSON (after `delayMs`, with `status`). */
+/**
+ * Starts an HTTP server that answers every request with an Echo as JSON (after `delayMs`, with
+ * `status`; both may be changed on the returned upstream while it runs).
+ */
 export async function startUpstream(name: string, delayMs = 0, status = 200): Promise<Upstream> {
-  const up = { name, hits: 0 } as Upstream;
+  const up = { name, hits: 0, received: 0, status, delayMs } as Upstream;
   const server = createServer((req, res) => {
+    up.received++;
+    const { status, delayMs } = up;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -54,8 +65,11 @@ export async function startUpstream(name: string, delayMs = 0, status = 200): Pr
         res.setHeader('x-upstream', name);
         res.end(JSON.stringify(body));
       };
-      if (delayMs > 0) setTimeout(reply, delayMs);
-      else reply();
+      if (delayMs > 0) {
+        const timer = setTimeout(reply, delayMs);
+        // A proxy that gave up on the request closes the connection: no answer is due then.
+        res.on('close', () => clearTimeout(timer));
+      } else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
+import type { Runtime, RuntimeEvent, ServiceState, Track, TrafficPolicy } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
 import { specDigest } from '../spec/load.js';
@@ -86,6 +86,17 @@ export interface ReleaseEngine {
   down(req: { app: string; env: string; author: string }): Promise<Release>;
   /** A new revision with one service's replica count changed (the next deploy applies berth.yaml's count again). */
   scale(req: { app: string; env: string; service: string; replicas: number; author: string }): Promise<Release>;
+  /**
+   * A live change of the traffic policy of a service (or of one route, by its path and host): a new
+   * revision of kind `policy` that moves no replica; `null` removes the policy. Rolls back like any.
+   */
+  setPolicy(req: {
+    app: string;
+    env: string;
+    target: { service: string } | { route: { path: string; host?: string } };
+    policy: TrafficPolicy | null;
+    author: string;
+  }): Promise<Release>;
   /** A rolling restart: a new revision whose replicas of the service (or every service) are replaced. */
   restart(req: { app: string; env: string; service?: string; author: string }): Promise<Release>;
   /**
@@ -682,6 +693,43 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
         author: req.author,
         message: `scale ${req.service} from ${content.spec.services[req.service]!.replicas} to ${req.replicas}`,
+        rollbackPolicy: 'auto',
+      });
+    },
+
+    async setPolicy(req) {
+      const content = await currentContent(req.app, req.env, 'change a traffic policy in');
+      const spec: AppSpec = structuredClone(content.spec);
+      let what: string;
+      if ('service' in req.target) {
+        serviceOf(content, req.target.service);
+        const svc = spec.services[req.target.service]!;
+        if (req.policy) svc.policy = req.policy;
+        else delete svc.policy;
+        what = `service ${req.target.service}`;
+      } else {
+        const { path, host } = req.target.route;
+        const route = spec.routes.find((r) => r.path === path && r.host === host);
+        if (!route) {
+          const known = spec.routes.map((r) => `${r.host ?? ''}${r.path}`).join(', ') || 'none';
+          throw new NotFoundError(`${req.app} has no route ${host ?? ''}${path} (routes: ${known})`);
+        }
+        if (req.policy) route.policy = req.policy;
+        else delete route.policy;
+        what = `route ${host ?? ''}${path}`;
+      }
+      const cur = content.release;
+      return createRevision({
+        app: req.app,
+        env: req.env,
+        kind: ReleaseKind.policy,
+        spec,
+        specDigest: specDigest(spec),
+        file: cur.specFile,
+        configVersion: cur.configVersion,
+        ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
+        author: req.author,
+        message: req.policy ? `traffic policy of ${what} changed` : `traffic policy of ${what} removed`,
         rollbackPolicy: 'auto',
       });
     },

@@ -128,7 +128,8 @@ function addressChanges(
     }));
 }
 
-const routeKey = (r: Route): string => `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}`;
+const routeKey = (r: Route): string =>
+  `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}${r.policy ? ` policy ${canonicalJSON(r.policy)}` : ''}`;
 
 /** Compares the release in place (`from`, undefined for a first deploy) with a new rendering. */
 export function planRelease(from: RenderedRelease | undefined, to: RenderedRelease, ctx: PlanContext): Plan {

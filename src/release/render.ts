@@ -10,7 +10,7 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { Route, ServiceAddress, ServiceState, Workload } from '../runtime/runtime.js';
+import type { Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { discoveryPrefix } from '../spec/templates.js';
@@ -52,6 +52,8 @@ export interface RenderedService {
   secretDigests: Record<string, string>;
   /** When `berth restart` last asked for fresh replicas (like Kubernetes' restartedAt annotation). */
   restartedAt?: string;
+  /** What the proxy enforces on the service's requests (not in the hash: changing it moves no replica). */
+  policy?: TrafficPolicy;
   /** How a new version reaches users; absent means `rolling` (and in releases made before strategies). */
   strategy?: Exclude<Strategy, { type: 'rolling' }>;
 }
@@ -137,6 +139,7 @@ export function renderRelease(input: RenderInput): RenderResult {
     pathPrefix: r.path,
     service: r.service,
     stripPrefix: r.stripPrefix,
+    ...(r.policy ? { policy: r.policy } : {}),
   }));
   const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => s in spec.services));
   return {
@@ -220,7 +223,12 @@ function renderService(
     12,
   );
 
-  const common = { replicas: svc.replicas, rollout: svc.rollout, restart: svc.restart };
+  const common = {
+    replicas: svc.replicas,
+    rollout: svc.rollout,
+    restart: svc.restart,
+    ...(svc.policy ? { policy: svc.policy } : {}),
+  };
   return {
     rendered: {
       service: name,

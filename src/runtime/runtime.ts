@@ -74,6 +74,39 @@ export interface RestartPolicy {
   resetAfterMs: number;
 }
 
+/**
+ * Traffic policy of a service (every request to it, through its address or the edge) or of one
+ * route of the edge, enforced by the proxy. A route's fields override its service's.
+ */
+export interface TrafficPolicy {
+  /** Token bucket shared by all replicas: refills `requestsPerSecond`, holds `burst`; over it, 429 with Retry-After. */
+  rateLimit?: { requestsPerSecond: number; burst: number };
+  /** Longest wait for a replica's response headers; then 504 (or a retry). */
+  timeoutMs?: number;
+  /**
+   * Retries on another replica, for idempotent requests only (GET, HEAD, OPTIONS, PUT, DELETE) and
+   * only before any of the answer went to the client: after a connection failure, a timeout, or one
+   * of `onStatus`.
+   */
+  retries?: { attempts: number; onStatus: number[]; backoffMs: number };
+  /**
+   * Stops sending requests to a failing service: opens after `consecutiveFailures` failures in a
+   * row, or an error rate above `errorRate` over `windowMs` (with at least `minRequests`); stays open
+   * `openMs`, answering with `fallback` (or 503); then lets `halfOpenRequests` through to probe, closing
+   * when they succeed. A failure is a 5xx answer, a timeout or a connection failure.
+   */
+  circuitBreaker?: {
+    consecutiveFailures?: number;
+    errorRate?: number;
+    minRequests: number;
+    windowMs: number;
+    openMs: number;
+    halfOpenRequests: number;
+  };
+  /** The answer for degradation: sent when the circuit is open or no replica is ready. */
+  fallback?: { status: number; body: string; contentType: string };
+}
+
 /** The tracks of a service: `stable` always, `canary` during a progressive release (the new version). */
 export const Track = { stable: 'stable', canary: 'canary' } as const;
 export type Track = (typeof Track)[keyof typeof Track];
@@ -119,6 +152,8 @@ export interface ServiceState {
   canary?: CanaryTrack;
   /** How requests split between the tracks; everything to stable when absent. */
   traffic?: TrafficSplit;
+  /** What the proxy enforces on requests to the service (not part of the workload: no replica restarts). */
+  policy?: TrafficPolicy;
 }
 
 /** A route of the app's edge: host and/or path prefix → service. */
@@ -128,6 +163,8 @@ export interface Route {
   service: string;
   /** Strip the matched prefix before forwarding. */
   stripPrefix: boolean;
+  /** Policy of requests through this route, over the service's. */
+  policy?: TrafficPolicy;
 }
 
 export interface AppRoutes {
@@ -204,6 +241,16 @@ export interface ServiceStatus {
   tracks?: TrackStatus[];
   /** The live split between the tracks, when there are two. */
   traffic?: TrafficSplit;
+  /** The circuit breaker's state, when the service has one. */
+  circuit?: CircuitStatus;
+}
+
+/** A circuit breaker as the proxy sees it now. */
+export interface CircuitStatus {
+  state: 'closed' | 'open' | 'halfOpen';
+  /** When it last opened, and why (e.g. `5 failures in a row`). */
+  openedAt?: string;
+  reason?: string;
 }
 
 /** Cumulative request counters of one track since the proxy started (they reset when it restarts). */
@@ -217,6 +264,19 @@ export interface TrackTraffic {
   /** Requests per bucket (one more entry than latencyBucketsMs: the overflow). */
   latencyCounts: number[];
   latencySumMs: number;
+}
+
+/** What the proxy's policy did to a service's requests, cumulative since it started. */
+export interface PolicyCounters {
+  /** Answered 429 by the rate limit (service and routes together). */
+  rateLimited: number;
+  /** Sent again to another replica. */
+  retries: number;
+  /** Replicas that did not answer within the timeout. */
+  timeouts: number;
+  /** Answered by the circuit breaker while open (fallback or 503), without reaching a replica. */
+  shortCircuited: number;
+  circuit?: CircuitStatus;
 }
 
 export interface AppObservation {
@@ -279,6 +339,8 @@ export interface Runtime {
    * runtime has no such measurements (then progressive releases cannot be analysed automatically).
    */
   traffic?(app: string, env: string, service: string): Promise<TrackTraffic[]>;
+  /** What the traffic policy of a service did (rate limited, retried, ...), when the runtime enforces policies. */
+  policyCounters?(app: string, env: string, service: string): Promise<PolicyCounters | undefined>;
   /**
    * Sets the replica count of one track of a converged service without a new revision (the
    * autoscaler's lever; like an HPA writing a Deployment's replicas). Returns at once; the runtime

@@ -23,6 +23,7 @@ import { renderRoutes } from './routes/render.js';
 import { operateRoutes } from './routes/operate.js';
 import { progressiveRoutes } from './routes/progressive.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { policyRoutes } from './routes/policy.js';
 import { liveRoutes } from './routes/live.js';
 import { autoscaleRoutes } from './routes/autoscale.js';
 import { consoleRoutes } from './routes/console.js';
@@ -96,6 +97,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   operateRoutes(typed, ctx);
   progressiveRoutes(typed, ctx);
   metricsRoutes(typed, ctx);
+  policyRoutes(typed, ctx);
   liveRoutes(typed, ctx);
   autoscaleRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

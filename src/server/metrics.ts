@@ -98,6 +98,18 @@ export function createMetrics(src: MetricsSources): Metrics {
     labelNames: ['app', 'env', 'service'],
     registers: [registry],
   });
+  const policy = new Counter({
+    name: 'berth_policy_actions_total',
+    help: 'What traffic policies did: rate_limited (429), retried, timed_out, short_circuited (answered while the circuit was open).',
+    labelNames: ['app', 'env', 'service', 'action'],
+    registers: [registry],
+  });
+  const circuit = new Gauge({
+    name: 'berth_circuit_open',
+    help: "A service's circuit breaker: 0 closed, 1 open, 0.5 half-open.",
+    labelNames: ['app', 'env', 'service'],
+    registers: [registry],
+  });
   // Last restart count seen per replica: a counter only grows by what is new since the last scrape.
   const seenRestarts = new Map<string, number>();
 
@@ -131,6 +143,8 @@ export function createMetrics(src: MetricsSources): Metrics {
       for (const c of await src.releases.counts())
         releases.inc({ app: c.app, env: c.env, kind: c.kind, status: c.status }, c.count);
       replicas.reset();
+      policy.reset();
+      circuit.reset();
       const series: { labels: Labels; traffic: TrackTraffic }[] = [];
       const live = new Set<string>();
       for (const { app, env } of await src.releases.apps()) {
@@ -144,6 +158,16 @@ export function createMetrics(src: MetricsSources): Metrics {
             countRestarts(app, env, s, live);
             for (const traffic of (await runtime.traffic?.(app, env, s.service)) ?? [])
               series.push({ labels: { app, env, service: s.service, track: traffic.track }, traffic });
+            const p = await runtime.policyCounters?.(app, env, s.service);
+            if (p) {
+              const labels = { app, env, service: s.service };
+              policy.inc({ ...labels, action: 'rate_limited' }, p.rateLimited);
+              policy.inc({ ...labels, action: 'retried' }, p.retries);
+              policy.inc({ ...labels, action: 'timed_out' }, p.timeouts);
+              policy.inc({ ...labels, action: 'short_circuited' }, p.shortCircuited);
+              if (p.circuit)
+                circuit.set(labels, p.circuit.state === 'open' ? 1 : p.circuit.state === 'halfOpen' ? 0.5 : 0);
+            }
           }
         } catch (err) {
           // One unreachable environment (a cluster down) must not take the others' metrics with it.

@@ -26,6 +26,11 @@ const places: Record<string, DocPath> = {
   restart: ['services', 'x', 'restart'],
   autoscale: ['services', 'x', 'autoscale'],
   route: ['routes', 0],
+  policy: ['services', 'x', 'policy'],
+  'rate limit': ['services', 'x', 'policy', 'rateLimit'],
+  retries: ['services', 'x', 'policy', 'retries'],
+  'circuit breaker': ['services', 'x', 'policy', 'circuitBreaker'],
+  fallback: ['services', 'x', 'policy', 'fallback'],
 };
 
 describe('docs/berth-yaml.md', () => {
@@ -41,7 +46,7 @@ describe('docs/berth-yaml.md', () => {
       'tcp',
       'timeout',
     ]);
-    expect(objectKeysAt(appSchema, places.route!)).toEqual(['host', 'path', 'service', 'stripPrefix']);
+    expect(objectKeysAt(appSchema, places.route!)).toEqual(['host', 'path', 'policy', 'service', 'stripPrefix']);
   });
 
   it.each(Object.entries(places))('mentions every %s key', async (_, place) => {

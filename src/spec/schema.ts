@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Probe, ProbeTiming, Resources, RestartPolicy, RolloutPolicy, Workload } from '../runtime/runtime.js';
 import { cpuMillis, durationMs, memoryBytes } from './units.js';
 import { strategySchema } from './strategy.js';
+import { policySchema } from './policy.js';
 
 /** App names: a DNS label (RFC 1123) of at most 40 characters. */
 export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -484,6 +485,7 @@ export const serviceSchema = z
       .describe('`replicated` (`replicas` copies; the default) or `perNode` (one replica on every node: a DaemonSet).'),
     autoscale: autoscale.optional(),
     strategy: strategySchema,
+    policy: policySchema.optional(),
   })
   .refine((s) => s.command !== undefined || s.image !== undefined, {
     message: 'a service needs `command` (one machine) or `image` (clusters), or both',
@@ -541,6 +543,7 @@ export const routeSchema = z
       .boolean()
       .default(false)
       .describe('Remove the matched path prefix before forwarding. Default false.'),
+    policy: policySchema.optional().describe("Traffic policy of this route's requests, over the service's."),
   })
   .describe('A route: requests matching `host` and `path` go to `service`.');
 

@@ -19,6 +19,8 @@ export const ReleaseKind = {
   down: 'down',
   scale: 'scale',
   restart: 'restart',
+  /** A live change of a service's or route's traffic policy: no replica moves. */
+  policy: 'policy',
 } as const;
 export type ReleaseKind = (typeof ReleaseKind)[keyof typeof ReleaseKind];
 

@@ -32,7 +32,7 @@ export interface Release {
   app: string;
   env: string;
   revision: number;
-  kind: 'deploy' | 'rollback' | 'auto-rollback' | 'down' | 'scale' | 'restart';
+  kind: 'deploy' | 'rollback' | 'auto-rollback' | 'down' | 'scale' | 'restart' | 'policy';
   status: ReleaseStatus;
   reason: string | null;
   specDigest: string;

@@ -212,6 +212,7 @@ export const en = {
       down: 'down',
       scale: 'scale',
       restart: 'restart',
+      policy: 'traffic policy',
     },
     status: 'Status',
     configVersion: 'Config',

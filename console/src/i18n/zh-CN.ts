@@ -213,6 +213,7 @@ export const zhCN: typeof en = {
       down: '下线',
       scale: '扩缩容',
       restart: '重启',
+      policy: '流量策略',
     },
     status: '状态',
     configVersion: '配置',

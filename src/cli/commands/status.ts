@@ -95,6 +95,9 @@ export function registerStatus(program: Command): void {
           revision: s.revision,
           status:
             s.address?.error ??
+            (s.circuit && s.circuit.state !== 'closed'
+              ? `circuit ${s.circuit.state === 'open' ? 'open' : 'half-open'}${s.circuit.reason ? ` (${s.circuit.reason})` : ''}`
+              : undefined) ??
             s.replicas.find((r) => r.phase !== 'ready')?.message ??
             (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),

@@ -20,6 +20,7 @@ import type {
   ServiceAddress,
   ServiceEndpoint,
   ServiceState,
+  PolicyCounters,
   Track,
   TrackTraffic,
 } from '../runtime.js';
@@ -124,6 +125,7 @@ class LocalRuntime implements Runtime {
             pathPrefix: r.pathPrefix,
             target: `${key}/${r.service}`,
             stripPrefix: r.stripPrefix,
+            ...(r.policy ? { policy: r.policy } : {}),
           })),
         });
       }
@@ -156,10 +158,16 @@ class LocalRuntime implements Runtime {
       const snap = takeProcSnapshot(this.now());
       for (const r of unmeasured) r.sampleNow(snap);
     }
+    // Circuit states live in the gateway: asked for only when some service has a breaker.
+    const circuits = sets.some((s) => s.hasCircuitBreaker)
+      ? new Map((await this.opts.gateway.traffic()).map((t) => [t.key, t.policy?.circuit]))
+      : undefined;
     const services = sets
       .sort((a, b) => a.service.localeCompare(b.service))
       .map((s) => {
         const st = s.status();
+        const circuit = circuits?.get(s.key);
+        if (circuit) st.circuit = circuit;
         const failed = errors.find((e) => e.key === s.key);
         // `error` is beyond the shared ServiceAddress type: the API passes it through as is.
         if (failed && st.address)
@@ -185,6 +193,12 @@ class LocalRuntime implements Runtime {
     await this.ready();
     const key = `${app}/${env}/${service}`;
     return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.tracks ?? [];
+  }
+
+  async policyCounters(app: string, env: string, service: string): Promise<PolicyCounters | undefined> {
+    await this.ready();
+    const key = `${app}/${env}/${service}`;
+    return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.policy;
   }
 
   async scale(app: string, env: string, service: string, track: Track, replicas: number): Promise<void> {

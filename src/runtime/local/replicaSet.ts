@@ -93,6 +93,11 @@ export class ReplicaSet {
     }
   }
 
+  /** Whether the service's policy has a circuit breaker (its state is then worth reporting). */
+  get hasCircuitBreaker(): boolean {
+    return this.desired?.policy?.circuitBreaker !== undefined;
+  }
+
   /** Number of replicas (any phase) this set holds. */
   get size(): number {
     return this.replicas.size;
@@ -257,8 +262,14 @@ export class ReplicaSet {
       }
       listener.port = port;
       listener.backends = backends;
-      if (split) listener.split = split;
-      else delete listener.split;
+      // Adopted but not converged yet (a control-plane restart): the split and policy the gateway
+      // serves stay as they are until the resumed release or resync says otherwise.
+      if (this.desired) {
+        if (split) listener.split = split;
+        else delete listener.split;
+        if (this.desired.policy) listener.policy = this.desired.policy;
+        else delete listener.policy;
+      }
       t.generation++;
     });
   }

@@ -39,7 +39,8 @@ describe('readiness events during start-up', () => {
   });
 
   it('raises one for a replica that is still not ready after its first period', async () => {
-    const events = await converge(800, 100);
+    // Unready for 2 s after its own start: well past the first period even when Node boots slowly.
+    const events = await converge(2000, 100);
     const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
     expect(unhealthy.length).toBeGreaterThan(0);
     expect(unhealthy[0]!.message).toMatch(/^readiness probe failed: GET \/healthz: (HTTP 503|connect ECONNREFUSED)/);

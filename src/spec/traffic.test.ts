@@ -89,3 +89,31 @@ describe('rollout phases', () => {
     ]);
   });
 });
+
+describe('policy in berth.yaml', () => {
+  const withPolicy = (policy: string): string =>
+    `name: app\nservices:\n  api:\n    command: x\n    policy: ${policy}\nroutes:\n  - path: /\n    service: api\n`;
+
+  it('normalises a policy with its defaults', () => {
+    const p = parseSpec(
+      withPolicy(
+        '{ rateLimit: { requestsPerSecond: 2.5 }, timeout: 2s, retries: { attempts: 2 }, circuitBreaker: { errorRate: 50% }, fallback: { body: degraded } }',
+      ),
+      'berth.yaml',
+    ).spec.services.api!.policy;
+    expect(p).toEqual({
+      rateLimit: { requestsPerSecond: 2.5, burst: 3 },
+      timeoutMs: 2000,
+      retries: { attempts: 2, onStatus: [502, 503, 504], backoffMs: 25 },
+      circuitBreaker: { errorRate: 0.5, minRequests: 20, windowMs: 10_000, openMs: 30_000, halfOpenRequests: 1 },
+      fallback: { status: 503, body: 'degraded', contentType: 'text/plain; charset=utf-8' },
+    });
+  });
+
+  it('names each bad field', () => {
+    expect(problemsOf(withPolicy('{ circuitBreaker: { openFor: 1s }, retries: { attempts: 0 } }'))).toEqual([
+      '5:15 services.api.policy.circuitBreaker: a circuit breaker needs `consecutiveFailures` and/or `errorRate`',
+      '5:69 services.api.policy.retries.attempts: must be at least 1',
+    ]);
+  });
+});

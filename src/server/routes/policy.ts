@@ -1,0 +1,96 @@
+/**
+ * Traffic policy, live: read the policies in force, and change a service's or a route's without a
+ * deploy. Each change is a new revision of kind `policy` (no replica moves) that rolls back like
+ * any other.
+ */
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { AppEnvParams, Author, type Api } from './api.js';
+import { policySchema } from '../../spec/policy.js';
+import { NotFoundError } from '../../errors.js';
+
+const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
+const PolicyInput = policySchema.nullable().describe('The policy in berth.yaml form; null removes it');
+
+export function policyRoutes(api: Api, ctx: ServerContext): void {
+  api.get(
+    '/api/v1/apps/:app/envs/:env/policy',
+    {
+      schema: {
+        summary: 'The traffic policies in force: per service and per route, as of the current revision',
+        tags: ['policy'],
+        params: AppEnvParams,
+      },
+    },
+    async (req) => {
+      const { app, env } = req.params;
+      const current = await ctx.releases.current(app, env);
+      if (!current || current.kind === 'down') throw new NotFoundError(`${app} is not running in ${env}`);
+      const { spec } = await ctx.releases.content(current.id);
+      return {
+        app,
+        env,
+        revision: current.revision,
+        services: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.policy ?? null])),
+        routes: spec.routes.map((r) => ({
+          path: r.path,
+          ...(r.host === undefined ? {} : { host: r.host }),
+          service: r.service,
+          policy: r.policy ?? null,
+        })),
+      };
+    },
+  );
+
+  api.put(
+    '/api/v1/apps/:app/envs/:env/services/:service/policy',
+    {
+      schema: {
+        summary: "Change a service's traffic policy live: a new revision, no replica moves",
+        tags: ['policy'],
+        params: ServiceParams,
+        body: z.object({ policy: PolicyInput, author: Author }),
+      },
+    },
+    async (req, reply) => {
+      const { app, env, service } = req.params;
+      const release = await ctx.engine.setPolicy({
+        app,
+        env,
+        target: { service },
+        policy: req.body.policy,
+        author: req.body.author,
+      });
+      return reply.status(202).send(release);
+    },
+  );
+
+  api.put(
+    '/api/v1/apps/:app/envs/:env/routes/policy',
+    {
+      schema: {
+        summary: "Change a route's traffic policy live (the route named by its path and host)",
+        tags: ['policy'],
+        params: AppEnvParams,
+        body: z.object({
+          path: z.string().regex(/^\//, 'must start with `/`').describe('The route’s path prefix'),
+          host: z.string().optional().describe('The route’s host, when it has one'),
+          policy: PolicyInput,
+          author: Author,
+        }),
+      },
+    },
+    async (req, reply) => {
+      const { app, env } = req.params;
+      const { path, host, policy, author } = req.body;
+      const release = await ctx.engine.setPolicy({
+        app,
+        env,
+        target: { route: { path, ...(host === undefined ? {} : { host }) } },
+        policy,
+        author,
+      });
+      return reply.status(202).send(release);
+    },
+  );
+}
