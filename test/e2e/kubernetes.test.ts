@@ -4,10 +4,10 @@
  * through server-side apply, watches the rollout, and reports status from the cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startBerth, type Berth } from './harness.js';
+import { ROOT, copyExample, startBerth, type Berth } from './harness.js';
 import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/testing/fakeApiServer.js';
 
 interface Status {
@@ -85,5 +85,64 @@ describe('deploying to a Kubernetes environment', () => {
       ),
     );
     expect(data.includes('k8s-secret-77') || data.includes(Buffer.from('k8s-secret-77').toString('base64'))).toBe(true);
+  });
+
+  it('drives a canary through the cluster: a canary Deployment and HTTPRoute weights, step by step', async () => {
+    const dir = await copyExample('canary');
+    const spec = await readFile(join(dir, 'berth.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'berth.yaml'),
+      spec.replace(
+        /    strategy:\n(?: {6}.*\n)+/,
+        '    strategy:\n      type: canary\n      steps: [{ weight: 20 }, { pause: 1s }, { weight: 50 }, { pause: 1s }]\n      analysis: { interval: 500ms }\n',
+      ),
+    );
+    const env = await berth.cli([
+      'env',
+      'create',
+      'cprod',
+      '--kubernetes',
+      '--context',
+      'fake',
+      '--namespace',
+      'canary-prod',
+    ]);
+    expect(env.code, env.stderr).toBe(0);
+    expect((await berth.cli(['deploy', dir, '--env', 'cprod'])).code).toBe(0);
+    const route = () =>
+      api.list('gateway.networking.k8s.io/v1', 'HTTPRoute', 'canary-prod')[0] as unknown as {
+        spec: { rules: { backendRefs: { name: string; weight: number }[] }[] };
+      };
+    const canaryWeight = (): number | undefined =>
+      route()
+        ?.spec.rules.at(-1)
+        ?.backendRefs.find((b) => b.name === 'api-canary')?.weight;
+    expect(canaryWeight()).toBe(0);
+
+    expect((await berth.cli(['config', 'set', 'VERSION=2', '--app', 'canary-demo', '--env', 'cprod'])).code).toBe(0);
+    const seen = new Set<number>();
+    let canaryDeployment = false;
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        const w = canaryWeight();
+        if (w !== undefined) seen.add(w);
+        if (api.list('apps/v1', 'Deployment', 'canary-prod').some((d) => d.metadata.name === 'api-canary'))
+          canaryDeployment = true;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const deploy = await berth.cli(['deploy', dir, '--env', 'cprod']);
+    done = true;
+    await watch;
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(canaryDeployment).toBe(true);
+    expect([...seen]).toEqual(expect.arrayContaining([0, 20, 50, 100]));
+    // Finalized: the stable Deployment runs the new version, the canary is gone, all traffic on stable.
+    expect(api.list('apps/v1', 'Deployment', 'canary-prod').map((d) => d.metadata.name)).toEqual(['api']);
+    expect(canaryWeight()).toBe(0);
+    const stable = JSON.stringify(api.list('apps/v1', 'Deployment', 'canary-prod')[0]);
+    expect(stable).toContain('"VERSION"');
+    expect(deploy.stderr).toMatch(/no per-track traffic: steps proceed without checks/);
   });
 });
