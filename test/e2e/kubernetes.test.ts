@@ -93,7 +93,7 @@ describe('deploying to a Kubernetes environment', () => {
     await writeFile(
       join(dir, 'berth.yaml'),
       spec.replace(
-        /    strategy:\n(?: {6}.*\n)+/,
+        / {4}strategy:\n(?: {6}.*\n)+/,
         '    strategy:\n      type: canary\n      steps: [{ weight: 20 }, { pause: 1s }, { weight: 50 }, { pause: 1s }]\n      analysis: { interval: 500ms }\n',
       ),
     );
