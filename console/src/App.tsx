@@ -16,6 +16,7 @@ const ServicesDetails = lazy(() => import('./services/Details'));
 const ConfigDetails = lazy(() => import('./config/Details'));
 const ReleasesList = lazy(() => import('./releases/List'));
 const LogsTail = lazy(() => import('./logs/Tail'));
+const PoliciesList = lazy(() => import('./policies/List'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -56,6 +57,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/services" element={page(<ServicesDetails />)} />
           <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />
           <Route path="apps/:app/:env/releases" element={page(<ReleasesList />)} />
+          <Route path="apps/:app/:env/policies" element={page(<PoliciesList />)} />
           <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>

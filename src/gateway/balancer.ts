@@ -10,6 +10,8 @@ import { Pool } from 'undici';
 import type { TrafficSplit } from '../runtime/runtime.js';
 import type { ActivePolicy } from './policy.js';
 import { ServicePolicies } from './policy.js';
+import type { RouteTraffic } from './routeCounters.js';
+import { ServiceRoutes } from './routeCounters.js';
 import type { Backend, ServiceListener, ServiceTraffic } from './table.js';
 import { TrackSet } from './trackSet.js';
 import { effectiveSplit, wantsCanary } from './trafficSplit.js';
@@ -42,10 +44,12 @@ export interface Upstream {
   readonly pool: Pool;
 }
 
-/** What `GET /stats` reports per service: ServiceTraffic plus the 503s of the set itself. */
+/** What `GET /stats` reports per service: ServiceTraffic plus the 503s of the set itself and its routes. */
 export interface ServiceTrafficJSON extends ServiceTraffic {
   /** Requests answered 503 because neither track had a ready backend (counted in no track). */
   unavailable: number;
+  /** Per-track counters of each edge route to the service; absent when no route targets it. */
+  routes?: RouteTraffic[];
 }
 
 /**
@@ -68,6 +72,8 @@ export class BackendSet {
   policy: ActivePolicy | undefined;
   /** Policy counters, buckets and breakers of the service and of the edge routes to it. */
   readonly policies: ServicePolicies;
+  /** Counters of the edge routes to the service. */
+  readonly routes = new ServiceRoutes();
 
   constructor(key: string) {
     this.key = key;
@@ -109,6 +115,8 @@ export class BackendSet {
     };
     const policy = this.policies.report(performance.now());
     if (policy !== undefined) out.policy = policy;
+    const routes = this.routes.report();
+    if (routes !== undefined) out.routes = routes;
     return out;
   }
 }
@@ -175,9 +183,10 @@ export class Balancer {
       set.stable.upstreams = stable;
       set.canary.upstreams = canary;
       set.split = effectiveSplit(s.split);
-      // Routes to the service add theirs (`policies.route`) before `commitPolicies`.
+      // Edge routes to the service add their policies and counters before `commitRoutes`.
       set.policies.begin(s.policy);
       set.policy = set.policies.service;
+      set.routes.begin();
     }
     for (const [key, set] of this.sets) {
       if (!keys.has(key)) {
@@ -197,9 +206,12 @@ export class Balancer {
     return Promise.all(drained).then(() => undefined);
   }
 
-  /** Ends the policy update `apply` began, once every edge route has resolved its policy. */
-  commitPolicies(): void {
-    for (const set of this.sets.values()) set.policies.commit();
+  /** Ends the update `apply` began, once every edge route has resolved its policy and counters. */
+  commitRoutes(): void {
+    for (const set of this.sets.values()) {
+      set.policies.commit();
+      set.routes.commit();
+    }
   }
 
   /** Cumulative per-track counters of every service. */

@@ -14,6 +14,7 @@ import { forwardHeaders } from './headers.js';
 import type { ListenerStats } from './proxy.js';
 import { newListenerStats, proxyRequest, sendText } from './proxy.js';
 import type { ActivePolicy } from './policy.js';
+import type { RouteCounters } from './routeCounters.js';
 import type { CompiledRoute } from './router.js';
 import { compileRoutes, matchRoute, rewritePath } from './router.js';
 import type { RoutingTable } from './table.js';
@@ -32,6 +33,8 @@ interface RouteTarget {
   unavailable: Buffer;
   /** The route's policy over its service's, or the service's; undefined when neither has one. */
   policy: ActivePolicy | undefined;
+  /** Where requests through the route count, beside their track; undefined without a target. */
+  counters: RouteCounters | undefined;
 }
 
 /** Per-listener counters as `GET /stats` reports them. */
@@ -89,6 +92,7 @@ class Listener {
       fwd,
       unavailable: route.target.unavailable,
       policy: route.target.policy,
+      route: route.target.counters,
     });
   };
 
@@ -239,11 +243,12 @@ export class Listeners {
             set,
             unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
             policy: set?.policies.route(e.key, r),
+            counters: set?.routes.route(e.key, r),
           };
         });
       }
     }
-    this.balancer.commitPolicies();
+    this.balancer.commitRoutes();
 
     const errors: ListenerError[] = [];
     await Promise.all(

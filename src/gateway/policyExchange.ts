@@ -16,6 +16,7 @@ import type { ForwardHeaders } from './headers.js';
 import { forwardHeaders, responseHeaders } from './headers.js';
 import type { ActivePolicy, Fallback } from './policy.js';
 import type { ListenerStats } from './proxy.js';
+import type { RouteCounters } from './routeCounters.js';
 import { retryAfterSeconds } from './tokenBucket.js';
 import type { TrackSet } from './trackSet.js';
 
@@ -81,6 +82,8 @@ class PolicyExchange {
   private readonly ticket: number;
   private readonly startMs: number;
   private track: TrackSet;
+  /** The edge route the request came through; undefined through the service's address. */
+  private readonly route: RouteCounters | undefined;
   /** Tries left after this one: the policy's attempts, or today's single connection-level retry. */
   private retriesLeft: number;
   private backoff: NodeJS.Timeout | undefined;
@@ -100,10 +103,12 @@ class PolicyExchange {
     fwd: ForwardHeaders,
     policy: ActivePolicy,
     ticket: number,
+    route: RouteCounters | undefined,
   ) {
     this.res = res;
     this.set = set;
     this.track = track;
+    this.route = route;
     this.stats = stats;
     this.policy = policy;
     this.ticket = ticket;
@@ -273,6 +278,7 @@ class PolicyExchange {
     if (this.backoff !== undefined) clearTimeout(this.backoff);
     const nowMs = performance.now();
     this.track.record(nowMs - this.startMs, this.failed);
+    if (this.route !== undefined) this.route.record(this.track.track, nowMs - this.startMs, this.failed);
     const breaker = this.policy.breaker;
     if (breaker !== undefined) {
       const outcome = this.failed ? Outcome.failure : this.responded ? Outcome.success : Outcome.cancelled;
@@ -291,7 +297,7 @@ function clearAttemptTimer(a: Attempt): void {
 /**
  * Proxies one request under `policy`: 429 over the rate limit, the fallback (or 503) when no
  * backend is ready or the circuit is open, else an exchange with the policy's timeout and retries.
- * The caller has counted the request in `stats.requests`.
+ * The caller has counted the request in `stats.requests`; `route` is the edge route's counters.
  */
 export function proxyWithPolicy(
   req: IncomingMessage,
@@ -302,6 +308,7 @@ export function proxyWithPolicy(
   policy: ActivePolicy,
   fwd: ForwardHeaders | undefined,
   unavailable: Buffer | undefined,
+  route: RouteCounters | undefined,
 ): void {
   const nowMs = performance.now();
   if (policy.bucket !== undefined) {
@@ -342,5 +349,5 @@ export function proxyWithPolicy(
   }
   stats.inFlight++;
   const f = fwd ?? forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
-  new PolicyExchange(req, res, set!, track, stats, path, f, policy, ticket).start(track.pick()!);
+  new PolicyExchange(req, res, set!, track, stats, path, f, policy, ticket, route).start(track.pick()!);
 }

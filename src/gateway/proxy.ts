@@ -12,6 +12,7 @@ import { forwardHeaders, responseHeaders } from './headers.js';
 import { idempotentMethods, retryableCodes, sendText } from './answers.js';
 import type { ActivePolicy } from './policy.js';
 import { proxyWithPolicy } from './policyExchange.js';
+import type { RouteCounters } from './routeCounters.js';
 import type { TrackSet } from './trackSet.js';
 
 /** Counters of one listener; plain integers so counting costs nothing measurable. */
@@ -54,6 +55,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private readonly opts: Dispatcher.DispatchOptions;
   /** The track whose backend serves the request (a retry may move it to the other track). */
   private track: TrackSet;
+  /** The edge route the request came through; undefined through the service's address. */
+  private readonly route: RouteCounters | undefined;
   private readonly startMs: number;
   private failed = false;
   private upstream: Upstream | undefined;
@@ -73,10 +76,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     stats: ListenerStats,
     path: string,
     fwd: ForwardHeaders,
+    route: RouteCounters | undefined,
   ) {
     this.res = res;
     this.set = set;
     this.track = track;
+    this.route = route;
     this.startMs = performance.now();
     this.stats = stats;
     this.opts = {
@@ -182,7 +187,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.done = true;
     this.stats.inFlight--;
     this.res[kExchange] = undefined;
-    this.track.record(performance.now() - this.startMs, this.failed);
+    const ms = performance.now() - this.startMs;
+    this.track.record(ms, this.failed);
+    if (this.route !== undefined) this.route.record(this.track.track, ms, this.failed);
   }
 }
 
@@ -191,7 +198,8 @@ const noOptions = {};
 /**
  * Proxies one request to a ready backend of `set` (its track chosen by the set's split), sending
  * `path` upstream. No backend in either track: 503 naming the service. A traffic policy (the
- * route's given in `opts`, else the service's) hands the request to the policy's exchange.
+ * route's given in `opts`, else the service's) hands the request to the policy's exchange. An edge
+ * passes its route's counters in `opts.route`: the finished request counts there too.
  */
 export function proxyRequest(
   req: IncomingMessage,
@@ -199,12 +207,12 @@ export function proxyRequest(
   set: BackendSet | undefined,
   path: string,
   stats: ListenerStats,
-  opts: { fwd?: ForwardHeaders; unavailable?: Buffer; policy?: ActivePolicy } = noOptions,
+  opts: { fwd?: ForwardHeaders; unavailable?: Buffer; policy?: ActivePolicy; route?: RouteCounters } = noOptions,
 ): void {
   stats.requests++;
   const policy = opts.policy ?? set?.policy;
   if (policy !== undefined) {
-    proxyWithPolicy(req, res, set, path, stats, policy, opts.fwd, opts.unavailable);
+    proxyWithPolicy(req, res, set, path, stats, policy, opts.fwd, opts.unavailable, opts.route);
     return;
   }
   const track = set?.route(req);
@@ -217,5 +225,5 @@ export function proxyRequest(
   stats.inFlight++;
   const fwd = opts.fwd ?? forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
   // route() returns only a track with a ready backend, so pick() has one to give.
-  new Exchange(req, res, set!, track, stats, path, fwd).start(track.pick()!);
+  new Exchange(req, res, set!, track, stats, path, fwd, opts.route).start(track.pick()!);
 }

@@ -4,7 +4,14 @@
  * service addresses and the edge keep serving while the control plane restarts.
  */
 
-import type { PolicyCounters, Track, TrackTraffic, TrafficPolicy, TrafficSplit } from '../runtime/runtime.js';
+import type {
+  PolicyCounters,
+  RouteTraffic,
+  Track,
+  TrackTraffic,
+  TrafficPolicy,
+  TrafficSplit,
+} from '../runtime/runtime.js';
 
 /** One ready replica a listener may send requests to. */
 export interface Backend {
@@ -37,6 +44,8 @@ export interface ServiceTraffic {
   unavailable?: number;
   /** What the service's policy (and its routes') did. */
   policy?: PolicyCounters;
+  /** Counters per edge route to the service; absent when no route targets it. */
+  routes?: RouteTraffic[];
 }
 
 export interface EdgeRoute {

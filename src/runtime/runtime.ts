@@ -266,6 +266,15 @@ export interface TrackTraffic {
   latencySumMs: number;
 }
 
+/** Cumulative request counters of one edge route to a service, per track. */
+export interface RouteTraffic {
+  /** `app/env` of the edge serving the route. */
+  edge: string;
+  /** Host (lower case), if any, then path prefix: `shop.example/api`, `/api`. */
+  route: string;
+  tracks: TrackTraffic[];
+}
+
 /** What the proxy's policy did to a service's requests, cumulative since it started. */
 export interface PolicyCounters {
   /** Answered 429 by the rate limit (service and routes together). */
@@ -339,6 +348,8 @@ export interface Runtime {
    * runtime has no such measurements (then progressive releases cannot be analysed automatically).
    */
   traffic?(app: string, env: string, service: string): Promise<TrackTraffic[]>;
+  /** Request counters per edge route to a service and track (none for requests to its own address). */
+  routeTraffic?(app: string, env: string, service: string): Promise<RouteTraffic[]>;
   /** What the traffic policy of a service did (rate limited, retried, ...), when the runtime enforces policies. */
   policyCounters?(app: string, env: string, service: string): Promise<PolicyCounters | undefined>;
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trafficText } from './metrics.js';
+import { routeTrafficText, trafficText } from './metrics.js';
 
 describe('traffic metrics text', () => {
   it('writes counters and a cumulative histogram per track, in seconds, with escaped labels', () => {
@@ -42,5 +42,55 @@ describe('traffic metrics text', () => {
       '# TYPE berth_http_request_errors_total counter',
       '# TYPE berth_http_request_duration_seconds histogram',
     ]);
+  });
+});
+
+describe('route traffic metrics text', () => {
+  it('writes per-route counters and histograms with a route label, apart from the per-service families', () => {
+    const track = (t: 'stable' | 'canary', counts: number[], sumMs: number, errors = 0) => ({
+      track: t,
+      requests: counts.reduce((a, b) => a + b, 0),
+      errors,
+      latencyBucketsMs: [5, 50],
+      latencyCounts: counts,
+      latencySumMs: sumMs,
+    });
+    const text = routeTrafficText([
+      {
+        labels: { app: 'shop', env: 'prod', service: 'api', route: '/api', track: 'stable' },
+        traffic: track('stable', [4, 0, 1], 120),
+      },
+      {
+        labels: { app: 'shop', env: 'prod', service: 'api', route: '/api', track: 'canary' },
+        traffic: track('canary', [0, 2, 0], 61, 1),
+      },
+      {
+        labels: { app: 'shop', env: 'prod', service: 'api', route: 'admin.example/', track: 'stable' },
+        traffic: track('stable', [1, 0, 0], 0.5),
+      },
+    ]);
+    const lines = text.trim().split('\n');
+    const l = (route: string, t: string): string =>
+      `{app="shop",env="prod",service="api",route="${route}",track="${t}"`;
+    expect(lines).toContain(`berth_http_route_requests_total${l('/api', 'stable')}} 5`);
+    expect(lines).toContain(`berth_http_route_requests_total${l('/api', 'canary')}} 2`);
+    expect(lines).toContain(`berth_http_route_requests_total${l('admin.example/', 'stable')}} 1`);
+    expect(lines).toContain(`berth_http_route_request_errors_total${l('/api', 'canary')}} 1`);
+    expect(lines).toContain(`berth_http_route_request_errors_total${l('/api', 'stable')}} 0`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_bucket${l('/api', 'stable')},le="0.005"} 4`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_bucket${l('/api', 'stable')},le="0.05"} 4`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_bucket${l('/api', 'stable')},le="+Inf"} 5`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_bucket${l('/api', 'canary')},le="0.05"} 2`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_sum${l('/api', 'stable')}} 0.12`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_count${l('/api', 'stable')}} 5`);
+    expect(lines).toContain(`berth_http_route_request_duration_seconds_sum${l('admin.example/', 'stable')}} 0.0005`);
+    // 3 series × (2 counters + 3 buckets + sum + count) samples, 3 families × (HELP + TYPE).
+    expect(lines.filter((x) => !x.startsWith('#'))).toHaveLength(3 * 7);
+    expect(lines.filter((x) => x.startsWith('# TYPE'))).toEqual([
+      '# TYPE berth_http_route_requests_total counter',
+      '# TYPE berth_http_route_request_errors_total counter',
+      '# TYPE berth_http_route_request_duration_seconds histogram',
+    ]);
+    expect(text).not.toMatch(/^berth_http_requests_total/m);
   });
 });

@@ -36,43 +36,86 @@ function labelText(labels: Labels): string {
   return `{${parts.join(',')}}`;
 }
 
-/** The proxy's per-track counters as Prometheus counter and histogram families. */
-export function trafficText(series: { labels: Labels; traffic: TrackTraffic }[]): string {
+/** One series of request counters: its labels and the proxy's counters of one track. */
+export interface TrafficSeries {
+  labels: Labels;
+  traffic: TrackTraffic;
+}
+
+/** Names and help texts of the three families of a request-counter set. */
+interface TrafficFamilies {
+  requests: [name: string, help: string];
+  errors: [name: string, help: string];
+  duration: [name: string, help: string];
+}
+
+/** Request and error counter families and a latency histogram family (seconds) of `series`. */
+function requestFamiliesText(names: TrafficFamilies, series: TrafficSeries[]): string {
   const out: string[] = [];
-  const family = (name: string, type: string, help: string): void => {
+  const family = ([name, help]: [string, string], type: string): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   };
-  family(
-    'berth_http_requests_total',
-    'counter',
-    'Requests proxied to a service track (its stable address and the edge together).',
-  );
-  for (const s of series) out.push(`berth_http_requests_total${labelText(s.labels)} ${s.traffic.requests}`);
-  family(
-    'berth_http_request_errors_total',
-    'counter',
-    "Of those, answered with status 500 or above (the proxy's own 502/504 included).",
-  );
-  for (const s of series) out.push(`berth_http_request_errors_total${labelText(s.labels)} ${s.traffic.errors}`);
-  family(
-    'berth_http_request_duration_seconds',
-    'histogram',
-    'Time from sending a request to a replica to the end of its answer.',
-  );
+  family(names.requests, 'counter');
+  for (const s of series) out.push(`${names.requests[0]}${labelText(s.labels)} ${s.traffic.requests}`);
+  family(names.errors, 'counter');
+  for (const s of series) out.push(`${names.errors[0]}${labelText(s.labels)} ${s.traffic.errors}`);
+  family(names.duration, 'histogram');
+  const h = names.duration[0];
   for (const { labels, traffic } of series) {
     let cumulative = 0;
     traffic.latencyBucketsMs.forEach((bound, i) => {
       cumulative += traffic.latencyCounts[i] ?? 0;
-      out.push(
-        `berth_http_request_duration_seconds_bucket${labelText({ ...labels, le: String(bound / 1000) })} ${cumulative}`,
-      );
+      out.push(`${h}_bucket${labelText({ ...labels, le: String(bound / 1000) })} ${cumulative}`);
     });
     cumulative += traffic.latencyCounts[traffic.latencyBucketsMs.length] ?? 0;
-    out.push(`berth_http_request_duration_seconds_bucket${labelText({ ...labels, le: '+Inf' })} ${cumulative}`);
-    out.push(`berth_http_request_duration_seconds_sum${labelText(labels)} ${traffic.latencySumMs / 1000}`);
-    out.push(`berth_http_request_duration_seconds_count${labelText(labels)} ${cumulative}`);
+    out.push(`${h}_bucket${labelText({ ...labels, le: '+Inf' })} ${cumulative}`);
+    out.push(`${h}_sum${labelText(labels)} ${traffic.latencySumMs / 1000}`);
+    out.push(`${h}_count${labelText(labels)} ${cumulative}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The proxy's per-track counters as Prometheus counter and histogram families. */
+export function trafficText(series: TrafficSeries[]): string {
+  return requestFamiliesText(
+    {
+      requests: [
+        'berth_http_requests_total',
+        'Requests proxied to a service track (its stable address and the edge together).',
+      ],
+      errors: [
+        'berth_http_request_errors_total',
+        "Of those, answered with status 500 or above (the proxy's own 502/504 included).",
+      ],
+      duration: [
+        'berth_http_request_duration_seconds',
+        'Time from sending a request to a replica to the end of its answer.',
+      ],
+    },
+    series,
+  );
+}
+
+/**
+ * The proxy's per-route, per-track counters (labels app, env, service, route, track; `route` is the
+ * route's host, if any, then its path prefix) as Prometheus counter and histogram families. Requests
+ * through a service's own address are in no route; berth_http_requests_total holds them all.
+ */
+export function routeTrafficText(series: TrafficSeries[]): string {
+  return requestFamiliesText(
+    {
+      requests: ['berth_http_route_requests_total', 'Requests proxied through an edge route to a service track.'],
+      errors: [
+        'berth_http_route_request_errors_total',
+        "Of those, answered with status 500 or above (the proxy's own 502/504 included).",
+      ],
+      duration: [
+        'berth_http_route_request_duration_seconds',
+        'Time from sending a request of the route to a replica to the end of its answer.',
+      ],
+    },
+    series,
+  );
 }
 
 /** Creates the metrics of one control plane. */
@@ -145,7 +188,8 @@ export function createMetrics(src: MetricsSources): Metrics {
       replicas.reset();
       policy.reset();
       circuit.reset();
-      const series: { labels: Labels; traffic: TrackTraffic }[] = [];
+      const series: TrafficSeries[] = [];
+      const routeSeries: TrafficSeries[] = [];
       const live = new Set<string>();
       for (const { app, env } of await src.releases.apps()) {
         const current = await src.releases.current(app, env);
@@ -158,6 +202,12 @@ export function createMetrics(src: MetricsSources): Metrics {
             countRestarts(app, env, s, live);
             for (const traffic of (await runtime.traffic?.(app, env, s.service)) ?? [])
               series.push({ labels: { app, env, service: s.service, track: traffic.track }, traffic });
+            for (const r of (await runtime.routeTraffic?.(app, env, s.service)) ?? [])
+              for (const t of r.tracks)
+                routeSeries.push({
+                  labels: { app, env, service: s.service, route: r.route, track: t.track },
+                  traffic: t,
+                });
             const p = await runtime.policyCounters?.(app, env, s.service);
             if (p) {
               const labels = { app, env, service: s.service };
@@ -175,7 +225,7 @@ export function createMetrics(src: MetricsSources): Metrics {
         }
       }
       for (const key of seenRestarts.keys()) if (!live.has(key)) seenRestarts.delete(key);
-      return (await registry.metrics()) + trafficText(series);
+      return (await registry.metrics()) + trafficText(series) + routeTrafficText(routeSeries);
     },
   };
 }

@@ -255,6 +255,9 @@ describe('progressive delivery', () => {
       value('berth_releases_total{app="canary-demo",env="local",kind="auto-rollback",status="succeeded"}'),
     ).toBeGreaterThanOrEqual(2);
     expect(value(`berth_replicas{${api},track="stable",state="ready"}`)).toBe(2);
+    // The same traffic per edge route: everything here came through the route `/`.
+    expect(value(`berth_http_route_requests_total{${api},route="/",track="stable"}`)).toBeGreaterThan(100);
+    expect(value(`berth_http_route_request_errors_total{${api},route="/",track="canary"}`)).toBeGreaterThan(0);
     expect(text).toMatch(/^berth_replica_restarts_total\{app="canary-demo",env="local",service="api"\} 0$/m);
     expect(text).toMatch(/^berth_controlplane_process_resident_memory_bytes \d+/m);
   });

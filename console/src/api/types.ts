@@ -25,6 +25,20 @@ export interface ReleaseStep {
   message: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Where a canary, blue-green or A/B rollout of the service stands; absent for rolling. */
+  progress?: StepProgress;
+}
+
+/** Where a progressive rollout stands: step `step` (0-based) of `of`; `phase` is the server's words. */
+export interface StepProgress {
+  strategy: 'canary' | 'blueGreen' | 'abTest';
+  step: number;
+  of: number;
+  /** Percent of weighted traffic on the new track now. */
+  weight: number;
+  /** What the step does, e.g. `weight 25%`, `pause 30s`, `waiting for promote`, `finalizing`. */
+  phase: string;
+  stepStartedAt: string;
 }
 
 export interface Release {
@@ -80,7 +94,6 @@ export interface ReplicaStatus {
   memoryBytes?: number;
 }
 
-/** A running version of a service (issue 5): one normally, two during a canary or blue-green release. */
 /** One track of a service during a canary, blue-green or A/B rollout (src/runtime/runtime.ts TrackStatus). */
 export interface Track {
   track: 'stable' | 'canary';
@@ -103,6 +116,73 @@ export interface ServiceStatus {
   address?: { host: string; port: number; url: string; error?: string };
   replicas: ReplicaStatus[];
   tracks?: Track[];
+  /** The live split between the tracks, when there are two. */
+  traffic?: TrafficSplit;
+  /** The circuit breaker as the proxy sees it, when the service has one. */
+  circuit?: CircuitStatus;
+}
+
+/** How requests split between the tracks (src/runtime/runtime.ts TrafficSplit). */
+export interface TrafficSplit {
+  canaryWeight: number;
+  match?: { header: string; value: string } | { cookie: string; value: string };
+}
+
+/** A circuit breaker's state (src/runtime/runtime.ts CircuitStatus). */
+export interface CircuitStatus {
+  state: 'closed' | 'open' | 'halfOpen';
+  openedAt?: string;
+  reason?: string;
+}
+
+/** A traffic policy as the API returns it: normalised, durations in milliseconds (src/runtime/runtime.ts). */
+export interface TrafficPolicy {
+  rateLimit?: { requestsPerSecond: number; burst: number };
+  timeoutMs?: number;
+  retries?: { attempts: number; onStatus: number[]; backoffMs: number };
+  circuitBreaker?: {
+    consecutiveFailures?: number;
+    errorRate?: number;
+    minRequests: number;
+    windowMs: number;
+    openMs: number;
+    halfOpenRequests: number;
+  };
+  fallback?: { status: number; body: string; contentType: string };
+}
+
+/** `GET …/policy`: the policies in force as of the current revision. */
+export interface Policies {
+  app: string;
+  env: string;
+  revision: number;
+  services: Record<string, TrafficPolicy | null>;
+  routes: { path: string; host?: string; service: string; policy: TrafficPolicy | null }[];
+}
+
+/** The autoscaler's view of one track (`GET …/autoscale`, src/autoscale/autoscaler.ts). */
+export interface TrackAutoscale {
+  service: string;
+  track: 'stable' | 'canary';
+  revision: number;
+  minReplicas: number;
+  maxReplicas: number;
+  currentReplicas: number;
+  desiredReplicas: number;
+  readyReplicas: number;
+  metrics: { name: 'cpu' | 'requestsPerSecond'; target: number; current?: number; error?: string }[];
+  reason: string;
+  lastEvaluatedAt?: string;
+  lastScaleTime?: string;
+  error?: string;
+  events: { time: string; track: 'stable' | 'canary'; from: number; to: number; reason: string }[];
+}
+
+/** `GET …/autoscale`. */
+export interface AutoscaleStatus {
+  app: string;
+  env: string;
+  tracks: TrackAutoscale[];
 }
 
 export interface AppStatus {

@@ -28,8 +28,13 @@ describe('apps overview', () => {
     };
     answerFetch({ '/api/v1/apps': apps, '/api/v1/apps/shop/envs/prod/status': status });
     renderAt(<AppsList />, '/');
-    await waitFor(() =>
-      expect(document.querySelector('[data-app="shop/prod"] [data-health]')!.getAttribute('data-health')).toBe('down'),
+    await waitFor(
+      () =>
+        expect(document.querySelector('[data-app="shop/prod"] [data-health]')!.getAttribute('data-health')).toBe(
+          'down',
+        ),
+      // the status arrives after the list; on a loaded 2-core machine that takes more than the default 1 s
+      { timeout: 5000 },
     );
     const card = document.querySelector('[data-app="shop/prod"]')!;
     expect(card.querySelector('.ant-statistic-content')!.textContent).toBe('2');

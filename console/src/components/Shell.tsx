@@ -1,5 +1,5 @@
 /**
- * The console's frame: a sider menu (overview, services, config, releases, logs, environments), a
+ * The console's frame: a sider menu (overview, services, config, releases, policies, logs, environments), a
  * header with the app/environment selector, the language switch and sign-out, and the page.
  */
 import { useEffect, useMemo, type ReactNode } from 'react';
@@ -11,6 +11,7 @@ import {
   RocketOutlined,
   FileTextOutlined,
   CloudServerOutlined,
+  SafetyOutlined,
   LogoutOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -20,7 +21,7 @@ import type { AppSummary } from '../api/types';
 import { clearToken } from '../auth/token';
 import { LanguageSwitch } from './LanguageSwitch';
 
-const SECTIONS = ['services', 'config', 'releases', 'logs'] as const;
+const SECTIONS = ['services', 'config', 'releases', 'policies', 'logs'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAST = 'berth.lastApp';
 
@@ -66,6 +67,7 @@ export function Shell() {
     services: <ApartmentOutlined />,
     config: <SettingOutlined />,
     releases: <RocketOutlined />,
+    policies: <SafetyOutlined />,
     logs: <FileTextOutlined />,
   };
 

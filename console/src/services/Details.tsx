@@ -1,28 +1,45 @@
 /**
- * One app in one environment: its services as a dependency graph and a table (tracks, replicas
- * ready/desired, restarts, CPU and memory, addresses, edge routes), updated live from the status
- * stream. Canary promote/abort appear for a service that runs two tracks.
+ * One app in one environment: its services as a dependency graph and a table (tracks with their
+ * live weights, the rollout's step, circuit breaker, autoscaling, replicas ready/desired, restarts,
+ * CPU and memory, addresses, edge routes), updated live from the status stream. Promote (one step
+ * or fully) and abort appear for a service that runs two tracks.
  */
-import { lazy, Suspense, useCallback, useState } from 'react';
-import { App as AntApp, Alert, Badge, Button, Card, Empty, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
+import { lazy, Suspense, useCallback, useState, type ReactNode } from 'react';
+import {
+  App as AntApp,
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Empty,
+  Space,
+  Spin,
+  Table,
+  Tag,
+  Tooltip,
+  Typography,
+} from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { api, appBase } from '../api/client';
 import { useResource, useSse } from '../api/hooks';
 import type {
   AppStatus,
+  AutoscaleStatus,
   ErrorBody,
   Release,
   RenderedRelease,
   ReplicaStatus,
   Route,
   ServiceStatus,
-  Track,
 } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { HealthTag } from '../components/Tags';
 import { appHealth, serviceHealth } from '../components/health';
 import { formatBytes, formatPercent, formatTime } from '../components/format';
+import { AUTHOR } from '../config/ReviewChange';
+import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from './Rollout';
 
 const ServiceGraph = lazy(() => import('./ServiceGraph'));
 
@@ -61,23 +78,6 @@ function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
   );
 }
 
-function TracksCell({ tracks }: { tracks: Track[] | undefined }) {
-  const { t } = useTranslation();
-  if (!tracks || tracks.length === 0)
-    return <Typography.Text type="secondary">{t('services.stableTrack')}</Typography.Text>;
-  return (
-    <Space orientation="vertical" size={0}>
-      {tracks.map((tr) => (
-        <span key={tr.track} data-track={tr.track}>
-          <Tag color={tr.track === 'stable' ? 'blue' : 'gold'}>{tr.track}</Tag>
-          {`${tr.readyReplicas}/${tr.desiredReplicas}`}
-          <Typography.Text type="secondary">{` · ${t('services.weight', { weight: tr.weight })}`}</Typography.Text>
-        </span>
-      ))}
-    </Space>
-  );
-}
-
 export default function ServicesDetails() {
   const { t } = useTranslation();
   const { modal, message } = AntApp.useApp();
@@ -97,22 +97,46 @@ export default function ServicesDetails() {
   const rendered = useResource<RenderedRelease>(
     status?.currentRevision ? `${base}/releases/${status.currentRevision}/rendered` : null,
   );
+  // the autoscaler's decisions are not part of the status stream; they change once per sync period
+  const autoscale = useResource<AutoscaleStatus>(status ? `${base}/autoscale` : null, { pollMs: 5000 });
+  const scaled = autoscale.data?.tracks ?? [];
 
-  const act = (title: string, path: string, body: unknown, danger = true): void => {
+  const act = (
+    title: string,
+    path: string,
+    body: () => unknown,
+    opts: { danger?: boolean; content?: ReactNode; done?: (r: Release) => string; testId?: string } = {},
+  ): void => {
     modal.confirm({
       title,
+      content: opts.content,
       okText: t('common.confirm'),
       cancelText: t('common.cancel'),
-      okButtonProps: { danger },
+      okButtonProps: { danger: opts.danger ?? true, ...(opts.testId ? { 'data-testid': opts.testId } : {}) },
       onOk: async () => {
         setActionError(undefined);
         try {
-          const r = await api<Release>('POST', path, body);
-          void message.success(t('services.actionStarted', { revision: r.revision }));
+          const r = await api<Release>('POST', path, body());
+          void message.success(opts.done?.(r) ?? t('services.actionStarted', { revision: r.revision }));
         } catch (err) {
           setActionError(err);
         }
       },
+    });
+  };
+
+  const promote = (service: string, path: string): void => {
+    // a plain variable: the confirmation's content is rendered outside this component's state
+    let full = false;
+    act(t('services.confirmPromote', { service }), path, () => ({ full, author: AUTHOR }), {
+      danger: false,
+      testId: 'confirm-promote',
+      content: (
+        <Checkbox data-testid="promote-full" onChange={(e) => (full = e.target.checked)}>
+          {t('services.promoteFully')}
+        </Checkbox>
+      ),
+      done: (r) => t(full ? 'services.promotedFully' : 'services.promoted', { service, revision: r.revision }),
     });
   };
 
@@ -181,6 +205,7 @@ export default function ServicesDetails() {
           <Table<ServiceStatus>
             className="services-table"
             rowKey="service"
+            scroll={{ x: 'max-content' }}
             dataSource={status.services}
             pagination={false}
             expandable={{ expandedRowRender: (s) => <ReplicaTable replicas={s.replicas} /> }}
@@ -188,12 +213,32 @@ export default function ServicesDetails() {
               { title: t('services.service'), dataIndex: 'service', render: (s: string) => <strong>{s}</strong> },
               {
                 title: t('services.health'),
-                render: (_: unknown, s: ServiceStatus) => <HealthTag health={serviceHealth(s)} />,
+                render: (_: unknown, s: ServiceStatus) => (
+                  <Space size={0} wrap>
+                    <HealthTag health={serviceHealth(s)} />
+                    <CircuitTag circuit={s.circuit} />
+                  </Space>
+                ),
               },
               {
                 title: t('services.tracks'),
-                render: (_: unknown, s: ServiceStatus) => <TracksCell tracks={s.tracks} />,
+                render: (_: unknown, s: ServiceStatus) => (
+                  <div data-tracks={s.service}>
+                    <TracksCell tracks={s.tracks} traffic={s.traffic} />
+                    <RolloutStep progress={rolloutOf(status.lastRelease, s.service)} />
+                  </div>
+                ),
               },
+              ...(scaled.length > 0
+                ? [
+                    {
+                      title: t('services.autoscale'),
+                      render: (_: unknown, s: ServiceStatus) => (
+                        <AutoscaleCell tracks={scaled.filter((a) => a.service === s.service)} />
+                      ),
+                    },
+                  ]
+                : []),
               {
                 title: t('services.ready'),
                 render: (_: unknown, s: ServiceStatus) => (
@@ -242,7 +287,11 @@ export default function ServicesDetails() {
                     <Space>
                       <Button
                         size="small"
-                        onClick={() => act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, {})}
+                        onClick={() =>
+                          act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, () => ({
+                            author: AUTHOR,
+                          }))
+                        }
                       >
                         {t('services.restart')}
                       </Button>
@@ -251,16 +300,28 @@ export default function ServicesDetails() {
                           <Button
                             size="small"
                             type="primary"
-                            onClick={() =>
-                              act(t('services.confirmPromote', { service: s.service }), `${svc}/promote`, {}, false)
-                            }
+                            data-testid={`promote-${s.service}`}
+                            onClick={() => promote(s.service, `${svc}/promote`)}
                           >
                             {t('services.promote')}
                           </Button>
                           <Button
                             size="small"
                             danger
-                            onClick={() => act(t('services.confirmAbort', { service: s.service }), `${svc}/abort`, {})}
+                            data-testid={`abort-${s.service}`}
+                            onClick={() =>
+                              act(
+                                t('services.confirmAbort', { service: s.service }),
+                                `${svc}/abort`,
+                                () => ({
+                                  author: AUTHOR,
+                                }),
+                                {
+                                  testId: 'confirm-abort',
+                                  done: (r) => t('services.aborted', { service: s.service, revision: r.revision }),
+                                },
+                              )
+                            }
                           >
                             {t('services.abort')}
                           </Button>

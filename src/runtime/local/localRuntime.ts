@@ -21,6 +21,7 @@ import type {
   ServiceEndpoint,
   ServiceState,
   PolicyCounters,
+  RouteTraffic,
   Track,
   TrackTraffic,
 } from '../runtime.js';
@@ -193,6 +194,12 @@ class LocalRuntime implements Runtime {
     await this.ready();
     const key = `${app}/${env}/${service}`;
     return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.tracks ?? [];
+  }
+
+  async routeTraffic(app: string, env: string, service: string): Promise<RouteTraffic[]> {
+    await this.ready();
+    const key = `${app}/${env}/${service}`;
+    return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.routes ?? [];
   }
 
   async policyCounters(app: string, env: string, service: string): Promise<PolicyCounters | undefined> {
