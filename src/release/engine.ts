@@ -117,6 +117,8 @@ export interface ReleaseEngine {
 }
 
 const key = (app: string, env: string): string => `${app}/${env}`;
+/** How a config difference is named among a field's sources: a value by its key, a file as `file:NAME`. */
+const configKeyOf = (d: ConfigDiffEntry): string => (d.kind === 'file' ? `file:${d.key}` : d.key);
 const isFinished = (r: Release): boolean => r.status === ReleaseStatus.succeeded || r.status === ReleaseStatus.failed;
 
 export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
@@ -192,7 +194,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     result: RenderResult,
     trialChanges: ConfigDiffEntry[] = [],
   ): Promise<Plan> {
-    let changedConfigKeys = trialChanges.map((d) => d.key);
+    let changedConfigKeys = trialChanges.map(configKeyOf);
     let specChanged = true;
     let from;
     if (current) {
@@ -202,7 +204,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       // A trial version does not exist yet: the stored part of the difference ends at the latest.
       const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
       const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
-      changedConfigKeys = [...new Set([...diff.map((d) => d.key), ...changedConfigKeys])];
+      changedConfigKeys = [...new Set([...diff.map(configKeyOf), ...changedConfigKeys])];
     }
     return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
   }

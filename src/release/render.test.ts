@@ -189,3 +189,67 @@ describe('planRelease', () => {
     expect(plan.routes.removed.map((r) => r.pathPrefix)).toEqual(['/']);
   });
 });
+
+describe('files from the config set', () => {
+  const text = TEXT.replace(
+    '      - { path: app.conf, content: "greeting=${GREETING}\\n" }',
+    '      - { path: app.conf, content: "greeting=${GREETING}\\n" }\n      - { path: rules.json, fromConfig: rules.json }\n      - { path: tls.key, fromConfig: tls.key }',
+  );
+  const spec = parseSpec(text, FILE);
+  const withFiles = (files: ResolvedConfig['files'], version = 1): RenderInput =>
+    input({
+      spec: spec.spec,
+      positionOf: spec.positionOf,
+      config: { ...config(version, { DB_PASSWORD: ['pw-1', true] }), files },
+    });
+
+  it('writes a config-set file into the service, a secret one masked in what is stored', () => {
+    const r = renderRelease(
+      withFiles({ 'rules.json': { content: '{"max":3}', secret: false }, 'tls.key': { content: 'KEY', secret: true } }),
+    );
+    expect(r.states.api!.workload.files).toContainEqual({ path: 'rules.json', content: '{"max":3}', secret: false });
+    expect(r.states.api!.workload.files).toContainEqual({ path: 'tls.key', content: 'KEY', secret: true });
+    expect(r.rendered.services.api!.workload.files).toContainEqual({
+      path: 'tls.key',
+      content: '******',
+      secret: true,
+    });
+    expect(JSON.stringify(r.rendered)).not.toContain('KEY"');
+  });
+
+  it('restarts the service when the config file changes, naming it as the cause', () => {
+    const a = renderRelease(
+      withFiles({ 'rules.json': { content: '1', secret: false }, 'tls.key': { content: 'K', secret: true } }),
+    );
+    const b = renderRelease(
+      withFiles({ 'rules.json': { content: '2', secret: false }, 'tls.key': { content: 'K', secret: true } }, 2),
+    );
+    expect(b.rendered.services.api!.hash).not.toBe(a.rendered.services.api!.hash);
+    const plan = planRelease(a.rendered, b.rendered, { changedConfigKeys: ['file:rules.json'], specChanged: false });
+    const api = plan.services.find((s) => s.service === 'api')!;
+    expect(api).toMatchObject({ action: 'update', restart: true });
+    expect(api.changes).toContainEqual({
+      path: 'files.rules.json',
+      from: '1',
+      to: '2',
+      because: ['config file:rules.json'],
+    });
+  });
+
+  it('names every file the config set lacks, with line and field', () => {
+    let err: unknown;
+    try {
+      renderRelease(withFiles({}));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems.map((p) => `${p.line}:${p.column} ${p.path}`)).toEqual([
+      '20:41 services.api.files.1.fromConfig',
+      '21:38 services.api.files.2.fromConfig',
+    ]);
+    expect((err as ValidationError).problems[0]!.message).toMatch(
+      /has no file rules\.json; add it with `berth config set --file rules\.json=LOCAL_FILE`/,
+    );
+  });
+});

@@ -13,6 +13,7 @@ import type { ResolvedConfig } from '../config/configSets.js';
 import type { Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
+import { MASK } from '../config/secretBox.js';
 import { discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 
@@ -119,6 +120,7 @@ export function renderRelease(input: RenderInput): RenderResult {
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
   const discovery = discoveryEnv(undefined, input.addresses);
   const discoveryHash = contentHash(discovery);
+  const fileProblems: Problem[] = [];
   for (const name of Object.keys(spec.services).sort()) {
     const svc = spec.services[name]!;
     const own = new Set(['HOST', 'PORT', 'URL'].map((s) => `${discoveryPrefix(name)}_${s}`));
@@ -126,10 +128,15 @@ export function renderRelease(input: RenderInput): RenderResult {
       lookupMap[v] ?? (v in discovery && !own.has(v) ? { value: discovery[v]!, secret: false } : undefined);
     const others: Record<string, string> = {};
     for (const k in discovery) if (!own.has(k)) others[k] = discovery[k]!;
-    const r = renderService(name, svc, lookup, others, discoveryHash, input);
+    const r = renderService(name, svc, lookup, others, discoveryHash, input, fileProblems);
     services[name] = r.rendered;
     states[name] = r.state;
   }
+  if (fileProblems.length > 0)
+    throw new ValidationError(
+      `${spec.name} uses config files that ${input.environment.name} does not have`,
+      fileProblems,
+    );
 
   const levels = dependencyLevels(
     Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, { dependsOn: s.dependsOn }])),
@@ -164,6 +171,7 @@ function renderService(
   discovery: Record<string, string>,
   discoveryHash: string,
   input: RenderInput,
+  missingFiles: Problem[],
 ): { rendered: RenderedService; state: ServiceState } {
   const sources: Record<string, string[]> = {};
   const secretDigests: Record<string, string> = {};
@@ -188,7 +196,30 @@ function renderService(
     maskedEnv[k] = f.masked;
     hashedEnv[k] = f.hashed;
   }
-  const files = svc.files.map((file) => ({ path: file.path, f: field(`files.${file.path}`, file.content) }));
+  const files = svc.files.map((file, i) => {
+    const path = `files.${file.path}`;
+    if (file.fromConfig === undefined) return { path: file.path, f: field(path, file.content ?? '') };
+    const stored = input.config.files[file.fromConfig];
+    if (!stored) {
+      missingFiles.push({
+        file: input.file,
+        ...(input.positionOf?.(['services', name, 'files', i, 'fromConfig']) ?? {}),
+        path: `services.${name}.files.${i}.fromConfig`,
+        message: `the config set of ${input.spec.name} in ${input.environment.name} (version ${input.config.version}) has no file ${file.fromConfig}; add it with \`berth config set --file ${file.fromConfig}=LOCAL_FILE\``,
+      });
+      return { path: file.path, f: { value: '', masked: '', hashed: '', secret: false } };
+    }
+    // The plan names the config file as the cause when it changes.
+    sources[path] = [`file:${file.fromConfig}`];
+    if (!stored.secret)
+      return {
+        path: file.path,
+        f: { value: stored.content, masked: stored.content, hashed: stored.content, secret: false },
+      };
+    const digest = input.digestSecret(stored.content);
+    secretDigests[path] = digest;
+    return { path: file.path, f: { value: stored.content, masked: MASK, hashed: `secret:${digest}`, secret: true } };
+  });
   const command = svc.command?.map((arg, i) => field(`command.${i}`, arg));
   const cwd = svc.cwd === undefined ? undefined : field('cwd', svc.cwd);
   // A cwd that starts with a variable is relative until rendered: anchor it at the berth.yaml folder.

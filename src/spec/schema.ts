@@ -119,19 +119,32 @@ const ports = z
   .transform((list) => normalizePorts(list) as Workload['ports'])
   .describe('Ports the service listens on: numbers (`[8080]`) or `{ name, port, protocol }`.');
 
-const file = z.strictObject({
-  path: z
-    .string()
-    .min(1, 'must not be empty')
-    .refine(
-      (p) => !p.startsWith('/') && !p.split('/').includes('..'),
-      'must be a relative path that stays inside the config directory',
-    )
-    .describe("Path relative to the service's config directory ($BERTH_CONFIG_DIR), e.g. `app.conf`."),
-  content: z
-    .string()
-    .describe('File content; may use `${VARIABLES}`. A file using a secret is written with mode 0600.'),
-});
+const file = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine(
+        (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+        'must be a relative path that stays inside the config directory',
+      )
+      .describe("Path relative to the service's config directory ($BERTH_CONFIG_DIR), e.g. `app.conf`."),
+    content: z
+      .string()
+      .optional()
+      .describe('File content; may use `${VARIABLES}`. A file using a secret is written with mode 0600.'),
+    fromConfig: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe(
+        "Take the content from this file of the environment's config set (`berth config set --file NAME=LOCAL`), versioned with it; a secret file stays secret.",
+      ),
+  })
+  .refine((f) => (f.content === undefined) !== (f.fromConfig === undefined), {
+    message: 'a file needs `content` or `fromConfig` (one of them)',
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
 
 const files = z
   .array(file)

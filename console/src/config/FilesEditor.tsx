@@ -9,6 +9,12 @@ import { api, appBase } from '../api/client';
 import type { ConfigVersionInfo, ConfigView } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { AUTHOR } from './ReviewChange';
+import { Impact, usePlanOf } from './Impact';
+
+/** The change an edit makes: a plain file, or a secret one. */
+function bodyOf(e: Editing): { files: Record<string, string> } | { secretFiles: Record<string, string> } {
+  return e.secret ? { secretFiles: { [e.path]: e.content } } : { files: { [e.path]: e.content } };
+}
 
 interface FileRow {
   path: string;
@@ -40,6 +46,13 @@ export function FilesEditor({
   const [error, setError] = useState<unknown>(undefined);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState('');
+  const pending = editing && editing.path.trim() ? bodyOf(editing) : undefined;
+  const { plan, error: planError } = usePlanOf(
+    app,
+    env,
+    pending ? { baseVersion: view.version, ...pending } : undefined,
+    400,
+  );
   const files: FileRow[] = Object.entries(view.files)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([path, f]) => ({ path, ...f }));
@@ -124,7 +137,6 @@ export function FilesEditor({
         <Button onClick={() => setEditing({ path: '', content: '', secret: false, isNew: true })}>
           {t('config.addFile')}
         </Button>
-        <Typography.Text type="secondary">{t('config.filesImpactHint')}</Typography.Text>
       </Space>
       {editing ? (
         <Modal
@@ -135,13 +147,7 @@ export function FilesEditor({
           cancelText={t('common.cancel')}
           confirmLoading={saving}
           onCancel={() => setEditing(undefined)}
-          onOk={() =>
-            void write(
-              editing.secret
-                ? { secretFiles: { [editing.path]: editing.content } }
-                : { files: { [editing.path]: editing.content } },
-            )
-          }
+          onOk={() => void write(bodyOf(editing))}
         >
           <Form layout="vertical">
             {editing.isNew ? (
@@ -176,6 +182,8 @@ export function FilesEditor({
               <Input value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} />
             </Form.Item>
           </Form>
+          <Typography.Title level={5}>{t('config.impact')}</Typography.Title>
+          <Impact plan={plan} error={planError} />
           <ErrorAlert error={error} />
         </Modal>
       ) : null}

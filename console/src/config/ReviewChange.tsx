@@ -4,11 +4,12 @@
  * plan against the current config plus the change (nothing is written until Save; a stale base
  * version is refused there already).
  */
-import { useEffect, useState } from 'react';
-import { Alert, Form, Input, Modal, Spin, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { Form, Input, Modal, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, appBase } from '../api/client';
-import { MASK, type ConfigVersionInfo, type ConfigView, type PlanResult, type ServicePlan } from '../api/types';
+import { api, appBase } from '../api/client';
+import { MASK, type ConfigVersionInfo, type ConfigView } from '../api/types';
+import { Impact, usePlanOf } from './Impact';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { SideBySide } from '../components/SideBySide';
 
@@ -31,21 +32,15 @@ export function ReviewChange({
   onSaved: (version: number) => void;
 }) {
   const { t } = useTranslation();
-  const [plan, setPlan] = useState<PlanResult | undefined>(undefined);
-  const [planError, setPlanError] = useState<unknown>(undefined);
   const [saveError, setSaveError] = useState<unknown>(undefined);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState('');
 
-  useEffect(() => {
-    const abort = new AbortController();
-    const config = { baseVersion: view.version, set: change.set, unset: change.unset };
-    api<PlanResult>('POST', '/api/v1/plans', { app, env, config }, abort.signal).then(
-      setPlan,
-      (err: unknown) => !abort.signal.aborted && setPlanError(err),
-    );
-    return () => abort.abort();
-  }, [app, env, change, view.version]);
+  const { plan, error: planError } = usePlanOf(app, env, {
+    baseVersion: view.version,
+    set: change.set,
+    unset: change.unset,
+  });
 
   const save = async (): Promise<void> => {
     setSaving(true);
@@ -76,8 +71,6 @@ export function ReviewChange({
     })),
     ...change.unset.map((k) => ({ key: k, left: view.values[k]?.value ?? '', notes: [t('config.removed')] })),
   ];
-  const restarting = plan?.plan.services.filter((s) => s.restart) ?? [];
-  const noRelease = planError instanceof ApiError && planError.status === 404;
 
   return (
     <Modal
@@ -100,57 +93,7 @@ export function ReviewChange({
       <Typography.Title level={5} style={{ marginTop: 16 }}>
         {t('config.impact')}
       </Typography.Title>
-      <div data-testid="impact">
-        {noRelease ? (
-          <Alert type="info" showIcon title={t('config.impactNoRelease')} />
-        ) : planError ? (
-          <ErrorAlert error={planError} />
-        ) : !plan ? (
-          <Spin />
-        ) : restarting.length === 0 ? (
-          <Alert type="success" showIcon title={t('config.impactNone')} />
-        ) : (
-          <>
-            <Alert
-              type="warning"
-              showIcon
-              style={{ marginBottom: 8 }}
-              title={t('config.impactRestarts', {
-                count: restarting.length,
-                services: restarting.map((s) => s.service).join(', '),
-              })}
-            />
-            <Table<ServicePlan>
-              size="small"
-              pagination={false}
-              rowKey="service"
-              dataSource={restarting}
-              columns={[
-                {
-                  title: t('plan.service'),
-                  dataIndex: 'service',
-                  render: (s: string) => <strong data-restarts={s}>{s}</strong>,
-                },
-                {
-                  title: t('plan.restart'),
-                  render: (_: unknown, s: ServicePlan) =>
-                    s.restart ? <Tag color="orange">{t('plan.restarts')}</Tag> : <Tag>{t('plan.noRestart')}</Tag>,
-                },
-                {
-                  title: t('config.why'),
-                  render: (_: unknown, s: ServicePlan) =>
-                    s.changes.map((c) => (
-                      <div key={c.path}>
-                        <code>{c.path}</code>{' '}
-                        <Typography.Text type="secondary">{`(${c.because.join(', ')})`}</Typography.Text>
-                      </div>
-                    )),
-                },
-              ]}
-            />
-          </>
-        )}
-      </div>
+      <Impact plan={plan} error={planError} />
       <Form layout="vertical" style={{ marginTop: 16 }}>
         <Form.Item label={t('config.message')}>
           <Input

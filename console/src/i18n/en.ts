@@ -179,7 +179,6 @@ export const en = {
     confirmRemoveFile: 'Remove the file {{path}}?',
     removeFileHint:
       'This saves a new config version without the file. Services that use it change when it is deployed.',
-    filesImpactHint: 'The deploy plan shows which services a file change restarts.',
     version: 'Version',
     versionN: 'v{{version}}',
     emptyVersion: 'v0 (empty)',

@@ -180,7 +180,6 @@ export const zhCN: typeof en = {
     secretFilePlaceholder: '新的内容（当前内容不会显示）',
     confirmRemoveFile: '删除文件 {{path}}？',
     removeFileHint: '这会保存一个不含该文件的新配置版本。使用它的服务在部署后发生变化。',
-    filesImpactHint: '部署计划会显示文件修改将重启哪些服务。',
     version: '版本',
     versionN: 'v{{version}}',
     emptyVersion: 'v0（空）',

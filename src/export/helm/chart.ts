@@ -67,7 +67,7 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   const resolved = resolveVariables(spec, { config: input.config.values, environment: input.environment.defaults });
   const used = new Set<string>();
   for (const svc of Object.values(spec.services)) {
-    for (const t of [svc.image ?? '', ...Object.values(svc.env), ...svc.files.map((f) => f.content)])
+    for (const t of [svc.image ?? '', ...Object.values(svc.env), ...svc.files.map((f) => f.content ?? '')])
       for (const v of variablesIn(t)) used.add(v);
   }
   const secret = new Set(
