@@ -50,8 +50,8 @@ export function registerConfig(program: Command): void {
     .command('config')
     .description('versioned config of an app in an environment: values, files, secrets');
 
-  withTarget(config.command('set <pairs...>'))
-    .description('set values (KEY=VALUE ...); every change is a new version')
+  withTarget(config.command('set [pairs...]'))
+    .description('set values (KEY=VALUE ...) and/or files (--file PATH=LOCAL_FILE); every change is a new version')
     .option('--secret', 'the values are secrets: encrypted at rest, masked everywhere')
     .option('--file <pairs...>', 'config files as PATH=LOCAL_FILE (content read from LOCAL_FILE)')
     .option('-m, --message <message>', 'why')
@@ -69,6 +69,12 @@ export function registerConfig(program: Command): void {
         const values = parsePairs(pairs, 'pairs');
         const files = parsePairs(o.file ?? [], 'file');
         const problems = [...values.problems, ...files.problems];
+        if (pairs.length === 0 && (o.file ?? []).length === 0)
+          problems.push({
+            file: 'command line',
+            path: 'pairs',
+            message: 'give KEY=VALUE pairs and/or --file PATH=LOCAL_FILE',
+          });
         if (problems.length) throw new ValidationError('invalid arguments', problems);
         const fileContents: Record<string, string> = {};
         for (const [p, local] of Object.entries(files.ok)) fileContents[p] = await readFile(local, 'utf8');
