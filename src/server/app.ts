@@ -51,7 +51,9 @@ function toError(err: FastifyError | Error): BerthError {
 }
 
 export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+  // On close, open streams (status, logs and release events followed by browsers and CLIs) are cut
+  // rather than waited for: they never end by themselves, and clients reconnect.
+  const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024, forceCloseConnections: true });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
