@@ -10,7 +10,6 @@ import { Pool } from 'undici';
 import type { TrafficSplit } from '../runtime/runtime.js';
 import type { ActivePolicy } from './policy.js';
 import { ServicePolicies } from './policy.js';
-import type { RouteTraffic } from './routeCounters.js';
 import { ServiceRoutes } from './routeCounters.js';
 import type { Backend, ServiceListener, ServiceTraffic } from './table.js';
 import { TrackSet } from './trackSet.js';
@@ -42,14 +41,6 @@ export interface Upstream {
   readonly port: number;
   readonly origin: string;
   readonly pool: Pool;
-}
-
-/** What `GET /stats` reports per service: ServiceTraffic plus the 503s of the set itself and its routes. */
-export interface ServiceTrafficJSON extends ServiceTraffic {
-  /** Requests answered 503 because neither track had a ready backend (counted in no track). */
-  unavailable: number;
-  /** Per-track counters of each edge route to the service; absent when no route targets it. */
-  routes?: RouteTraffic[];
 }
 
 /**
@@ -107,8 +98,8 @@ export class BackendSet {
   }
 
   /** Cumulative counters of both tracks. */
-  traffic(): ServiceTrafficJSON {
-    const out: ServiceTrafficJSON = {
+  traffic(): ServiceTraffic {
+    const out: ServiceTraffic = {
       key: this.key,
       tracks: [this.stable.toJSON(), this.canary.toJSON()],
       unavailable: this.unavailable,
@@ -215,7 +206,7 @@ export class Balancer {
   }
 
   /** Cumulative per-track counters of every service. */
-  traffic(): ServiceTrafficJSON[] {
+  traffic(): ServiceTraffic[] {
     return [...this.sets.values()].map((s) => s.traffic());
   }
 

@@ -9,11 +9,10 @@ import type { Logger } from 'pino';
 import { request } from 'undici';
 import type { ErrorJSON } from '../errors.js';
 import { BerthError, ConflictError, RuntimeError, TimeoutError, fromErrorJSON } from '../errors.js';
-import type { ServiceTrafficJSON } from './balancer.js';
 import type { ListenerStatsJSON } from './listeners.js';
 import { isSameProcess } from './processIdentity.js';
 import { alreadyRunningExitCode, gatewayPaths, readGatewayState, readJsonFile } from './state.js';
-import type { GatewayControl, ListenerError, RoutingTable } from './table.js';
+import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 
@@ -36,8 +35,6 @@ export interface GatewayControlOptions {
 export interface LocalGatewayControl extends GatewayControl {
   /** Pid of the gateway process this control talks to, if any. */
   pid(): number | undefined;
-  /** Per-track request counters of every service, with each service's per-route counters. */
-  traffic(): Promise<ServiceTrafficJSON[]>;
 }
 
 interface Connection {
@@ -260,7 +257,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
    * Not serialised with updates: a table apply may wait seconds for draining backends, and the
    * release engine reads counters every second or so. Never starts or adopts a gateway.
    */
-  async function traffic(): Promise<ServiceTrafficJSON[]> {
+  async function traffic(): Promise<ServiceTraffic[]> {
     let c = conn;
     if (c === undefined || !isSameProcess(c.pid, c.startTime)) {
       const s = readGatewayState(paths);
@@ -275,7 +272,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const stats = (await call(c, 'GET', '/stats')) as { services?: ServiceTrafficJSON[] };
+        const stats = (await call(c, 'GET', '/stats')) as { services?: ServiceTraffic[] };
         return stats.services ?? [];
       } catch (err) {
         if (err instanceof BerthError) throw err;

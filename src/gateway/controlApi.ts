@@ -7,9 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NotFoundError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
-import type { ServiceTrafficJSON } from './balancer.js';
 import type { ListenerError, ListenerStatsJSON } from './listeners.js';
-import type { RoutingTable } from './table.js';
+import type { RoutingTable, ServiceTraffic } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 
 /** What the control API needs from the gateway. */
@@ -20,7 +19,7 @@ export interface ControlApiHandlers {
   /** Validated table in; resolves once it is served. */
   apply(table: RoutingTable): Promise<{ generation: number; errors: ListenerError[] }>;
   /** Per-listener counters, and per-track counters of every service. */
-  stats(): { generation: number; listeners: ListenerStatsJSON[]; services: ServiceTrafficJSON[] };
+  stats(): { generation: number; listeners: ListenerStatsJSON[]; services: ServiceTraffic[] };
 }
 
 const maxBodyBytes = 16 * 1024 * 1024;

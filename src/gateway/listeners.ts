@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { BackendSet, ServiceTrafficJSON } from './balancer.js';
+import type { BackendSet } from './balancer.js';
 import { Balancer } from './balancer.js';
 import type { PoolOptions } from './balancer.js';
 import { forwardHeaders } from './headers.js';
@@ -17,7 +17,7 @@ import type { ActivePolicy } from './policy.js';
 import type { RouteCounters } from './routeCounters.js';
 import type { CompiledRoute } from './router.js';
 import { compileRoutes, matchRoute, rewritePath } from './router.js';
-import type { RoutingTable } from './table.js';
+import type { RoutingTable, ServiceTraffic } from './table.js';
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
 
 /** A port the gateway could not bind, as reported in the `PUT /table` response. */
@@ -279,7 +279,7 @@ export class Listeners {
   }
 
   /** Cumulative per-track counters of every service of the table. */
-  traffic(): ServiceTrafficJSON[] {
+  traffic(): ServiceTraffic[] {
     return this.balancer.traffic();
   }
 

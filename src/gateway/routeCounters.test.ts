@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTraffic } from '../runtime/runtime.js';
-import type { ServiceTrafficJSON } from './balancer.js';
+import type { ServiceTraffic } from './table.js';
 import type { RouteTraffic } from './routeCounters.js';
 import type { Gateway } from './server.js';
 import { startGateway } from './server.js';
@@ -35,14 +35,14 @@ async function apply(services: ServiceListener[], edges: EdgeListener[] = []): P
   expect(res.status, res.text).toBe(200);
 }
 
-async function services(): Promise<ServiceTrafficJSON[]> {
+async function services(): Promise<ServiceTraffic[]> {
   const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/stats`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  return (JSON.parse(res.text) as { services: ServiceTrafficJSON[] }).services;
+  return (JSON.parse(res.text) as { services: ServiceTraffic[] }).services;
 }
 
-async function service(key: string): Promise<ServiceTrafficJSON> {
+async function service(key: string): Promise<ServiceTraffic> {
   const s = (await services()).find((x) => x.key === key);
   expect(s, `no traffic of ${key}`).toBeDefined();
   return s!;
@@ -51,7 +51,7 @@ async function service(key: string): Promise<ServiceTrafficJSON> {
 const trackOf = (tracks: TrackTraffic[], track: string): TrackTraffic => tracks.find((t) => t.track === track)!;
 
 /** Per route label: [stable, canary] counters. */
-function byRoute(s: ServiceTrafficJSON): Record<string, { stable: TrackTraffic; canary: TrackTraffic; edge: string }> {
+function byRoute(s: ServiceTraffic): Record<string, { stable: TrackTraffic; canary: TrackTraffic; edge: string }> {
   return Object.fromEntries(
     (s.routes ?? []).map((r: RouteTraffic) => [
       r.route,

@@ -200,15 +200,20 @@ export function createMetrics(src: MetricsSources): Metrics {
           for (const s of observed.services) {
             replicaGauges(app, env, s);
             countRestarts(app, env, s, live);
-            for (const traffic of (await runtime.traffic?.(app, env, s.service)) ?? [])
+            // Asked together: the runtime answers all three from one reading of its proxy.
+            const [tracks, routes, p] = await Promise.all([
+              runtime.traffic?.(app, env, s.service),
+              runtime.routeTraffic?.(app, env, s.service),
+              runtime.policyCounters?.(app, env, s.service),
+            ]);
+            for (const traffic of tracks ?? [])
               series.push({ labels: { app, env, service: s.service, track: traffic.track }, traffic });
-            for (const r of (await runtime.routeTraffic?.(app, env, s.service)) ?? [])
+            for (const r of routes ?? [])
               for (const t of r.tracks)
                 routeSeries.push({
                   labels: { app, env, service: s.service, route: r.route, track: t.track },
                   traffic: t,
                 });
-            const p = await runtime.policyCounters?.(app, env, s.service);
             if (p) {
               const labels = { app, env, service: s.service };
               policy.inc({ ...labels, action: 'rate_limited' }, p.rateLimited);

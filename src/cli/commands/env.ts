@@ -71,7 +71,11 @@ export function registerEnv(program: Command): void {
               message: 'cluster options apply to a --kubernetes environment',
             },
           ]);
-        const [gwName, gwNamespace] = (o.gateway ?? '').split('/');
+        const [gwName, gwNamespace, extra] = (o.gateway ?? '').split('/');
+        if (o.gateway !== undefined && (!gwName || extra !== undefined))
+          throw new ValidationError('invalid --gateway', [
+            { file: 'command line', path: 'gateway', message: `"${o.gateway}" is not NAME or NAME/NAMESPACE` },
+          ]);
         const target = o.kubernetes
           ? {
               kind: 'kubernetes',

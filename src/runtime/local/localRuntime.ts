@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { GatewayControl } from '../../gateway/table.js';
+import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
@@ -85,6 +85,7 @@ class LocalRuntime implements Runtime {
   private lastSampleMs = 0;
   private lastListenerRetryMs = 0;
   private lastGatewayCheckMs = 0;
+  private trafficReading: Promise<ServiceTraffic[]> | undefined;
   private closed = false;
 
   private readonly opts: LocalRuntimeOptions;
@@ -161,7 +162,7 @@ class LocalRuntime implements Runtime {
     }
     // Circuit states live in the gateway: asked for only when some service has a breaker.
     const circuits = sets.some((s) => s.hasCircuitBreaker)
-      ? new Map((await this.opts.gateway.traffic()).map((t) => [t.key, t.policy?.circuit]))
+      ? new Map((await this.gatewayTraffic()).map((t) => [t.key, t.policy?.circuit]))
       : undefined;
     const services = sets
       .sort((a, b) => a.service.localeCompare(b.service))
@@ -193,19 +194,19 @@ class LocalRuntime implements Runtime {
   async traffic(app: string, env: string, service: string): Promise<TrackTraffic[]> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.tracks ?? [];
+    return (await this.gatewayTraffic()).find((s) => s.key === key)?.tracks ?? [];
   }
 
   async routeTraffic(app: string, env: string, service: string): Promise<RouteTraffic[]> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.routes ?? [];
+    return (await this.gatewayTraffic()).find((s) => s.key === key)?.routes ?? [];
   }
 
   async policyCounters(app: string, env: string, service: string): Promise<PolicyCounters | undefined> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.opts.gateway.traffic()).find((s) => s.key === key)?.policy;
+    return (await this.gatewayTraffic()).find((s) => s.key === key)?.policy;
   }
 
   async scale(app: string, env: string, service: string, track: Track, replicas: number): Promise<void> {
@@ -343,6 +344,23 @@ class LocalRuntime implements Runtime {
     this.opts.gateway
       .update(() => undefined)
       .catch((err: unknown) => this.logger.warn({ err }, 'retrying the gateway listeners failed'));
+  }
+
+  /**
+   * The gateway's counters of every service. Callers asking at the same time share one reading (a
+   * metrics scrape asks for a service's tracks, routes and policy together), and a finished reading
+   * is never reused, so nobody sees counters older than their own call.
+   */
+  private gatewayTraffic(): Promise<ServiceTraffic[]> {
+    if (!this.trafficReading) {
+      const reading = this.opts.gateway.traffic();
+      this.trafficReading = reading;
+      const clear = (): void => {
+        if (this.trafficReading === reading) this.trafficReading = undefined;
+      };
+      reading.then(clear, clear);
+    }
+    return this.trafficReading;
   }
 
   private gatewayReady(): Promise<void> {
