@@ -73,18 +73,30 @@ describe('rollout cells', () => {
 
   it('shows autoscaling per track: replicas, bounds and the last scale', () => {
     const a: TrackAutoscale = {
+      app: 'shop',
+      env: 'local',
       service: 'api',
       track: 'stable',
       revision: 3,
       minReplicas: 1,
       maxReplicas: 4,
+      syncPeriodMs: 15_000,
       currentReplicas: 3,
       desiredReplicas: 3,
       readyReplicas: 3,
       metrics: [{ name: 'requestsPerSecond', target: 20, current: 31.26 }],
       reason: 'requestsPerSecond above target',
       events: [
-        { time: new Date().toISOString(), track: 'stable', from: 1, to: 3, reason: 'requestsPerSecond above target' },
+        {
+          time: new Date().toISOString(),
+          app: 'shop',
+          env: 'local',
+          service: 'api',
+          track: 'stable',
+          from: 1,
+          to: 3,
+          reason: 'requestsPerSecond above target',
+        },
       ],
     };
     render(<AutoscaleCell tracks={[a]} />);

@@ -1,5 +1,6 @@
 /** Apps: the overview, the live status of one app in one environment, and taking it down. */
 import { z } from 'zod';
+import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
 
@@ -7,7 +8,7 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
     '/api/v1/apps',
     { schema: { summary: 'Every app and environment with its last release', tags: ['apps'] } },
-    async () => {
+    async (): Promise<AppSummary[]> => {
       const pairs = await ctx.releases.apps();
       return Promise.all(
         pairs.map(async ({ app, env }) => {
@@ -34,7 +35,7 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
         params: AppEnvParams,
       },
     },
-    async (req) => {
+    async (req): Promise<AppStatus> => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
       const runtime = await ctx.runtimeFor(env);

@@ -1,4 +1,5 @@
 /** What the autoscaler of one machine decided per track of an app: replicas, metrics against their targets, why, the last scales. */
+import type { AutoscaleStatus } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 
@@ -14,7 +15,7 @@ export function autoscaleRoutes(api: Api, ctx: ServerContext): void {
         params: AppEnvParams,
       },
     },
-    async (req) => {
+    async (req): Promise<AutoscaleStatus> => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
       return { app, env, tracks: ctx.autoscaler?.status(app, env) ?? [] };

@@ -4,6 +4,7 @@
  * any other.
  */
 import { z } from 'zod';
+import type { Policies } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
 import { policySchema } from '../../spec/policy.js';
@@ -22,7 +23,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
         params: AppEnvParams,
       },
     },
-    async (req) => {
+    async (req): Promise<Policies> => {
       const { app, env } = req.params;
       const current = await ctx.releases.current(app, env);
       if (!current || current.kind === 'down') throw new NotFoundError(`${app} is not running in ${env}`);

@@ -1,0 +1,41 @@
+/**
+ * The answers of the HTTP API that no domain module names on its own, declared once: the routes
+ * return them and the web console imports them (type-only), so the two cannot drift apart.
+ */
+import type { TrackAutoscaleStatus } from '../autoscale/autoscaler.js';
+import type { Release } from '../release/releases.js';
+import type { AppObservation, TrafficPolicy } from '../runtime/runtime.js';
+
+/** `GET /api/v1/apps`: one entry per app and environment. */
+export interface AppSummary {
+  app: string;
+  env: string;
+  lastRelease?: Release;
+  currentRevision: number | null;
+  /** The current revision took the app down. */
+  down: boolean;
+}
+
+/** `GET …/status`: what runs, observed by the environment's runtime. */
+export interface AppStatus extends AppObservation {
+  app: string;
+  env: string;
+  currentRevision: number | null;
+  lastRelease: Release | null;
+}
+
+/** `GET …/policy`: the traffic policies in force as of the current revision. */
+export interface Policies {
+  app: string;
+  env: string;
+  revision: number;
+  services: Record<string, TrafficPolicy | null>;
+  routes: { path: string; host?: string; service: string; policy: TrafficPolicy | null }[];
+}
+
+/** `GET …/autoscale`: the autoscaler's view of every autoscaled track of the app. */
+export interface AutoscaleStatus {
+  app: string;
+  env: string;
+  tracks: TrackAutoscaleStatus[];
+}
