@@ -5,6 +5,7 @@
 import type { TrackAutoscaleStatus } from '../autoscale/autoscaler.js';
 import type { Release } from '../release/releases.js';
 import type { AppObservation, TrafficPolicy } from '../runtime/runtime.js';
+import type { VariableInfo } from '../spec/variableReport.js';
 
 /** `GET /api/v1/apps`: one entry per app and environment. */
 export interface AppSummary {
@@ -38,4 +39,15 @@ export interface AutoscaleStatus {
   app: string;
   env: string;
   tracks: TrackAutoscaleStatus[];
+}
+
+/** `GET …/variables`: the variables of the berth.yaml of the app's latest revision, in this environment. */
+export interface Variables {
+  app: string;
+  env: string;
+  /** The revision whose berth.yaml is reported. */
+  revision: number;
+  /** The config version whose values are reported. */
+  configVersion: number;
+  variables: VariableInfo[];
 }

@@ -31,7 +31,8 @@ export type {
   TrafficSplit,
 } from '../../../src/runtime/runtime.js';
 export type { TrackAutoscaleStatus as TrackAutoscale } from '../../../src/autoscale/autoscaler.js';
-export type { AppStatus, AppSummary, AutoscaleStatus, Policies } from '../../../src/server/apiTypes.js';
+export type { AppStatus, AppSummary, AutoscaleStatus, Policies, Variables } from '../../../src/server/apiTypes.js';
+export type { VariableInfo } from '../../../src/spec/variableReport.js';
 export type { RenderedRelease, RenderedService } from '../../../src/release/render.js';
 export type { FieldChange, Plan, ServicePlan } from '../../../src/release/plan.js';
 export type { PlanResult } from '../../../src/release/engine.js';

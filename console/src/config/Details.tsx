@@ -1,4 +1,4 @@
-/** Config of an app in an environment: values (with the impact of a change before it is saved), files, versions. */
+/** Config of an app in an environment: values (with the impact of a change before it is saved), files, variables, versions. */
 import { useState } from 'react';
 import { Alert, Button, Space, Spin, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { ValuesEditor } from './ValuesEditor';
 import { FilesEditor } from './FilesEditor';
 import { Versions } from './Versions';
+import { VariablesTable } from './VariablesTable';
 
 export default function ConfigDetails() {
   const { t } = useTranslation();
@@ -75,6 +76,11 @@ export default function ConfigDetails() {
                 key: 'files',
                 label: t('config.files'),
                 children: <FilesEditor app={app} env={env} view={config.data} onSaved={onSaved} />,
+              },
+              {
+                key: 'variables',
+                label: t('config.variables.tab'),
+                children: <VariablesTable app={app} env={env} configVersion={config.data.version} />,
               },
               {
                 key: 'versions',

@@ -1,4 +1,4 @@
-/** `berth config set|get|unset|history|diff`: versioned values, files and secrets per app and environment. */
+/** `berth config set|get|unset|history|diff|variables`: versioned values, files and secrets per app and environment. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { contextOf, type CliContext } from '../context.js';
@@ -10,6 +10,7 @@ import type {
   ConfigVersionInfo as VersionInfo,
   ConfigView,
 } from '../../config/configSets.js';
+import type { Variables } from '../../server/apiTypes.js';
 
 interface Target {
   app?: string;
@@ -202,5 +203,35 @@ export function registerConfig(program: Command): void {
             : JSON.stringify(d.change === 'added' ? d.to : d.from);
         process.stdout.write(`${mark} ${label}: ${detail}\n`);
       }
+    });
+
+  withTarget(config.command('variables'))
+    .alias('vars')
+    .description(
+      "the variables of the app's latest berth.yaml: value and source, the services using each, the missing ones",
+    )
+    .action(async (o: Target, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const app = o.app ?? (await appFromCwd());
+      const list = await (await ctx.client()).get<Variables>((await path(o)).replace(/\/config$/, '/variables'));
+      if (ctx.output === 'json') return printJSON(list);
+      process.stdout.write(
+        dim(`${app} in ${o.env}: berth.yaml of revision ${list.revision}, config version ${list.configVersion}\n`),
+      );
+      printTable(
+        list.variables.map((v) => ({
+          name: v.name,
+          value: v.missing ? 'MISSING' : (v.value ?? ''),
+          source: v.source ?? '',
+          'used by': v.usedBy.join(',') || (v.declared ? 'unused' : 'unused (not in berth.yaml)'),
+          description: v.description ?? '',
+        })),
+        ['name', 'value', 'source', 'used by', 'description'],
+      );
+      const missing = list.variables.filter((v) => v.missing).map((v) => v.name);
+      if (missing.length)
+        process.stdout.write(
+          `\n${missing.length} used variable${missing.length === 1 ? ' has' : 's have'} no value: berth config set ${missing.map((m) => `${m}=…`).join(' ')} --app ${app} --env ${o.env}\n`,
+        );
     });
 }

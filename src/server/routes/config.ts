@@ -4,6 +4,9 @@
  * one is revealed on purpose.
  */
 import { z } from 'zod';
+import { variableReport } from '../../spec/variableReport.js';
+import { resolveVariables } from '../../spec/variables.js';
+import type { Variables } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, ConfigChangeInput, configChangeOf, type Api } from './api.js';
 
@@ -107,6 +110,33 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
       if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');
       return { key, version, secret: entry.secret, value: entry.value };
+    },
+  );
+
+  api.get(
+    '/api/v1/apps/:app/envs/:env/variables',
+    {
+      schema: {
+        summary:
+          "The variables of the app's latest berth.yaml: value in force and its source (config, environment, default), the services that use each, the used ones without a value, and config keys no field uses; secrets masked",
+        tags: ['config'],
+        params: AppEnvParams,
+      },
+    },
+    async (req): Promise<Variables> => {
+      const { app, env } = req.params;
+      const environment = await ctx.environments.get(env);
+      const [last] = await ctx.releases.list(app, env, 1);
+      if (!last) throw new NotFoundError(`${app} has never been deployed to ${env}: its berth.yaml is not known here`);
+      const [{ spec }, config] = await Promise.all([ctx.releases.content(last.id), ctx.configSets.get(app, env)]);
+      const values = resolveVariables(spec, { config: config.values, environment: environment.defaults });
+      return {
+        app,
+        env,
+        revision: last.revision,
+        configVersion: config.version,
+        variables: variableReport(spec, values),
+      };
     },
   );
 }
