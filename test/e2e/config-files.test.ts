@@ -4,10 +4,9 @@
  * and `berth plan` names the config file as the cause of a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startBerth, type Berth } from './harness.js';
+import { startBerth, writeApp, type Berth } from './harness.js';
 
 const APP = 'files-demo';
 let berth: Berth;
@@ -30,11 +29,9 @@ async function served(): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'berth-files-app-'));
-  await writeFile(join(dir, 'server.mjs'), SERVER);
-  await writeFile(
-    join(dir, 'berth.yaml'),
-    [
+  dir = await writeApp('files', {
+    'server.mjs': SERVER,
+    'berth.yaml': [
       `name: ${APP}`,
       'services:',
       '  api:',
@@ -45,9 +42,8 @@ beforeAll(async () => {
       '    health: { readiness: { http: { path: /healthz }, period: 1s } }',
       'routes:',
       '  - { path: /, service: api }',
-      '',
-    ].join('\n'),
-  );
+    ],
+  });
   berth = await startBerth();
 });
 afterAll(async () => {

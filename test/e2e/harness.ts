@@ -3,7 +3,7 @@
  * the real CLI as a subprocess, and plain HTTP to the API and the app's edge.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, cp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, cp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,14 @@ export async function tempHome(prefix = 'berth-e2e-'): Promise<string> {
 export async function copyExample(name: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `berth-app-${name}-`));
   await cp(join(ROOT, 'examples', name), dir, { recursive: true });
+  return dir;
+}
+
+/** Writes an app into a new temp folder: `files` by name (a `berth.yaml` given as lines is joined). */
+export async function writeApp(name: string, files: Record<string, string | string[]>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `berth-app-${name}-`));
+  for (const [file, content] of Object.entries(files))
+    await writeFile(join(dir, file), Array.isArray(content) ? [...content, ''].join('\n') : content);
   return dir;
 }
 

@@ -4,10 +4,8 @@
  * without a value (before a deploy fails on them), config keys no field uses; secrets masked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startBerth, type Berth } from './harness.js';
+import { rm } from 'node:fs/promises';
+import { startBerth, writeApp, type Berth } from './harness.js';
 import type { Variables } from '../../src/server/apiTypes.js';
 
 const APP = 'vars-demo';
@@ -21,11 +19,9 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'berth-vars-app-'));
-  await writeFile(join(dir, 'server.mjs'), SERVER);
-  await writeFile(
-    join(dir, 'berth.yaml'),
-    [
+  dir = await writeApp('vars', {
+    'server.mjs': SERVER,
+    'berth.yaml': [
       `name: ${APP}`,
       'variables:',
       '  GREETING: { default: hello, description: what the api answers }',
@@ -38,9 +34,8 @@ beforeAll(async () => {
       '  worker:',
       '    command: node server.mjs',
       '    env: { LEVEL: "${LOG_LEVEL}", TAG: "${TAG:-latest}" }',
-      '',
-    ].join('\n'),
-  );
+    ],
+  });
   berth = await startBerth();
 });
 afterAll(async () => {
