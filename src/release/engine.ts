@@ -9,8 +9,7 @@ import type { Logger } from 'pino';
 import type { Runtime, RuntimeEvent, ServiceState, Track, TrafficPolicy } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
-import { specDigest } from '../spec/load.js';
-import { BerthError, ConflictError, LockedError, NotFoundError, ValidationError, toBerthError } from '../errors.js';
+import { BerthError, ConflictError, LockedError, NotFoundError, toBerthError } from '../errors.js';
 import type { Environments } from '../environment/environments.js';
 import type { ConfigDiffEntry, ConfigPreview, ConfigSets, ResolvedConfig } from '../config/configSets.js';
 import type { SecretBox } from '../config/secretBox.js';
@@ -18,6 +17,15 @@ import type { Leases } from '../store/leases.js';
 import { renderRelease, type RenderResult, type RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
 import { planRelease, type Plan } from './plan.js';
+import {
+  downRevision,
+  policyRevision,
+  restartRevision,
+  rollbackRevision,
+  scaleRevision,
+  type NewRevision,
+  type PolicyTarget,
+} from './revisions.js';
 import {
   ReleaseKind,
   ReleaseStatus,
@@ -93,7 +101,7 @@ export interface ReleaseEngine {
   setPolicy(req: {
     app: string;
     env: string;
-    target: { service: string } | { route: { path: string; host?: string } };
+    target: PolicyTarget;
     policy: TrafficPolicy | null;
     author: string;
   }): Promise<Release>;
@@ -529,24 +537,6 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     return releases.get(release.id);
   }
 
-  interface NewRevision {
-    app: string;
-    env: string;
-    kind: ReleaseKind;
-    spec: AppSpec;
-    specDigest: string;
-    file: string;
-    /** Config version to render with; the current one when undefined. */
-    configVersion: number | undefined;
-    restarts?: Record<string, string>;
-    author: string;
-    message?: string;
-    sourceRevision?: number;
-    rollbackPolicy: 'auto' | 'none';
-    positionOf?: DeployRequest['loaded']['positionOf'];
-    timeoutMs?: number;
-  }
-
   /** Takes the lease, renders and records revision N+1, and starts it. */
   async function createRevision(r: NewRevision): Promise<Release> {
     await acquire(r.app, r.env);
@@ -585,13 +575,6 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     if (!current || current.kind === ReleaseKind.down)
       throw new NotFoundError(`${app} is not running in ${env}; nothing to ${what}`);
     return releases.content(current.id);
-  }
-
-  function serviceOf(content: ReleaseContent, service: string): void {
-    if (!(service in content.spec.services)) {
-      const known = Object.keys(content.spec.services).join(', ');
-      throw new NotFoundError(`${content.release.app} has no service ${service} (services: ${known})`);
-    }
   }
 
   return {
@@ -652,129 +635,27 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           ? await releases.byRevision(req.app, req.env, req.toRevision)
           : await releases.lastGood(req.app, req.env, current.revision);
       if (!target) throw new NotFoundError(`${req.app}/${req.env} has no earlier good revision to roll back to`);
-      if (target.kind === ReleaseKind.down)
-        throw new ValidationError(`revision ${target.revision} took the app down; choose a revision that deployed it`, [
-          { path: 'toRevision', message: `revision ${target.revision} is a down` },
-        ]);
-      const content = await releases.content(target.id);
-      return createRevision({
-        app: req.app,
-        env: req.env,
-        kind: ReleaseKind.rollback,
-        spec: content.spec,
-        specDigest: target.specDigest,
-        file: target.specFile,
-        configVersion: target.configVersion,
-        ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
-        author: req.author,
-        message: req.message ?? `rollback to revision ${target.revision}`,
-        sourceRevision: target.revision,
-        rollbackPolicy: 'none',
-      });
+      return createRevision(rollbackRevision(await releases.content(target.id), req));
     },
 
     async scale(req) {
-      const content = await currentContent(req.app, req.env, 'scale');
-      serviceOf(content, req.service);
-      const spec: AppSpec = {
-        ...content.spec,
-        services: {
-          ...content.spec.services,
-          [req.service]: { ...content.spec.services[req.service]!, replicas: req.replicas },
-        },
-      };
-      const cur = content.release;
-      return createRevision({
-        app: req.app,
-        env: req.env,
-        kind: ReleaseKind.scale,
-        spec,
-        specDigest: specDigest(spec),
-        file: cur.specFile,
-        configVersion: cur.configVersion,
-        ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
-        author: req.author,
-        message: `scale ${req.service} from ${content.spec.services[req.service]!.replicas} to ${req.replicas}`,
-        rollbackPolicy: 'auto',
-      });
+      return createRevision(scaleRevision(await currentContent(req.app, req.env, 'scale'), req));
     },
 
     async setPolicy(req) {
-      const content = await currentContent(req.app, req.env, 'change a traffic policy in');
-      const spec: AppSpec = structuredClone(content.spec);
-      let what: string;
-      if ('service' in req.target) {
-        serviceOf(content, req.target.service);
-        const svc = spec.services[req.target.service]!;
-        if (req.policy) svc.policy = req.policy;
-        else delete svc.policy;
-        what = `service ${req.target.service}`;
-      } else {
-        const { path, host } = req.target.route;
-        const route = spec.routes.find((r) => r.path === path && r.host === host);
-        if (!route) {
-          const known = spec.routes.map((r) => `${r.host ?? ''}${r.path}`).join(', ') || 'none';
-          throw new NotFoundError(`${req.app} has no route ${host ?? ''}${path} (routes: ${known})`);
-        }
-        if (req.policy) route.policy = req.policy;
-        else delete route.policy;
-        what = `route ${host ?? ''}${path}`;
-      }
-      const cur = content.release;
-      return createRevision({
-        app: req.app,
-        env: req.env,
-        kind: ReleaseKind.policy,
-        spec,
-        specDigest: specDigest(spec),
-        file: cur.specFile,
-        configVersion: cur.configVersion,
-        ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
-        author: req.author,
-        message: req.policy ? `traffic policy of ${what} changed` : `traffic policy of ${what} removed`,
-        rollbackPolicy: 'auto',
-      });
+      return createRevision(policyRevision(await currentContent(req.app, req.env, 'change a traffic policy in'), req));
     },
 
     async restart(req) {
       const content = await currentContent(req.app, req.env, 'restart');
-      const services = req.service ? [req.service] : Object.keys(content.spec.services);
-      if (req.service) serviceOf(content, req.service);
-      const at = new Date().toISOString();
-      const restarts = { ...content.rendered.restarts, ...Object.fromEntries(services.map((s) => [s, at])) };
-      const cur = content.release;
-      return createRevision({
-        app: req.app,
-        env: req.env,
-        kind: ReleaseKind.restart,
-        spec: content.spec,
-        specDigest: cur.specDigest,
-        file: cur.specFile,
-        configVersion: cur.configVersion,
-        restarts,
-        author: req.author,
-        message: `rolling restart of ${req.service ?? 'every service'}`,
-        rollbackPolicy: 'auto',
-      });
+      return createRevision(restartRevision(content, req, new Date().toISOString()));
     },
 
     async down(req) {
       const current = await releases.current(req.app, req.env);
       const last = current ?? (await releases.list(req.app, req.env, 1))[0];
       if (!last) throw new NotFoundError(`${req.app} has never been deployed to ${req.env}`);
-      const content = await releases.content(last.id);
-      return createRevision({
-        app: req.app,
-        env: req.env,
-        kind: ReleaseKind.down,
-        spec: content.spec,
-        specDigest: last.specDigest,
-        file: last.specFile,
-        configVersion: last.configVersion,
-        author: req.author,
-        message: 'take the app down',
-        rollbackPolicy: 'none',
-      });
+      return createRevision(downRevision(await releases.content(last.id), req));
     },
 
     async promote(req) {

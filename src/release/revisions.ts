@@ -1,0 +1,170 @@
+/**
+ * What each operation makes of the running revision: the content of the next one. Rollback, scale,
+ * a live policy change, a rolling restart and down are all "revision N+1 = revision K's content
+ * with one thing changed"; these builders say which thing, and the engine records and runs the
+ * result like any deploy.
+ */
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { TrafficPolicy } from '../runtime/runtime.js';
+import type { LoadedSpec } from '../spec/load.js';
+import { specDigest } from '../spec/load.js';
+import type { AppSpec } from '../spec/schema.js';
+import { ReleaseKind, type ReleaseContent } from './releases.js';
+
+/** Everything the engine needs to record and start revision N+1. */
+export interface NewRevision {
+  app: string;
+  env: string;
+  kind: ReleaseKind;
+  spec: AppSpec;
+  specDigest: string;
+  file: string;
+  /** Config version to render with; the current one when undefined. */
+  configVersion: number | undefined;
+  restarts?: Record<string, string>;
+  author: string;
+  message?: string;
+  sourceRevision?: number;
+  rollbackPolicy: 'auto' | 'none';
+  positionOf?: LoadedSpec['positionOf'];
+  timeoutMs?: number;
+}
+
+/** The running revision's spec file, config version and restart stamps, carried by every operation on it. */
+function carried(content: ReleaseContent): Pick<NewRevision, 'app' | 'env' | 'file' | 'configVersion' | 'restarts'> {
+  const { release } = content;
+  return {
+    app: release.app,
+    env: release.env,
+    file: release.specFile,
+    configVersion: release.configVersion,
+    ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
+  };
+}
+
+/** NotFound naming the services there are, when `service` is not one of them. */
+export function checkService(content: ReleaseContent, service: string): void {
+  if (!(service in content.spec.services)) {
+    const known = Object.keys(content.spec.services).join(', ');
+    throw new NotFoundError(`${content.release.app} has no service ${service} (services: ${known})`);
+  }
+}
+
+/** Revision `target`'s content again (its config version included); never rolled back in turn. */
+export function rollbackRevision(
+  target: ReleaseContent,
+  req: { author: string; message?: string | undefined },
+): NewRevision {
+  const t = target.release;
+  if (t.kind === ReleaseKind.down)
+    throw new ValidationError(`revision ${t.revision} took the app down; choose a revision that deployed it`, [
+      { path: 'toRevision', message: `revision ${t.revision} is a down` },
+    ]);
+  return {
+    ...carried(target),
+    kind: ReleaseKind.rollback,
+    spec: target.spec,
+    specDigest: t.specDigest,
+    author: req.author,
+    message: req.message ?? `rollback to revision ${t.revision}`,
+    sourceRevision: t.revision,
+    rollbackPolicy: 'none',
+  };
+}
+
+/** The running revision with one service's replica count changed. */
+export function scaleRevision(
+  content: ReleaseContent,
+  req: { service: string; replicas: number; author: string },
+): NewRevision {
+  checkService(content, req.service);
+  const before = content.spec.services[req.service]!;
+  const spec: AppSpec = {
+    ...content.spec,
+    services: { ...content.spec.services, [req.service]: { ...before, replicas: req.replicas } },
+  };
+  return {
+    ...carried(content),
+    kind: ReleaseKind.scale,
+    spec,
+    specDigest: specDigest(spec),
+    author: req.author,
+    message: `scale ${req.service} from ${before.replicas} to ${req.replicas}`,
+    rollbackPolicy: 'auto',
+  };
+}
+
+/** Which policy a live change targets: a service's, or one route's (by path and host). */
+export type PolicyTarget = { service: string } | { route: { path: string; host?: string | undefined } };
+
+/** The running revision with a service's or a route's traffic policy replaced (`null` removes it). */
+export function policyRevision(
+  content: ReleaseContent,
+  req: { target: PolicyTarget; policy: TrafficPolicy | null; author: string },
+): NewRevision {
+  const spec: AppSpec = structuredClone(content.spec);
+  let what: string;
+  if ('service' in req.target) {
+    checkService(content, req.target.service);
+    const svc = spec.services[req.target.service]!;
+    if (req.policy) svc.policy = req.policy;
+    else delete svc.policy;
+    what = `service ${req.target.service}`;
+  } else {
+    const { path, host } = req.target.route;
+    const route = spec.routes.find((r) => r.path === path && r.host === host);
+    if (!route) {
+      const known = spec.routes.map((r) => `${r.host ?? ''}${r.path}`).join(', ') || 'none';
+      throw new NotFoundError(`${content.release.app} has no route ${host ?? ''}${path} (routes: ${known})`);
+    }
+    if (req.policy) route.policy = req.policy;
+    else delete route.policy;
+    what = `route ${host ?? ''}${path}`;
+  }
+  return {
+    ...carried(content),
+    kind: ReleaseKind.policy,
+    spec,
+    specDigest: specDigest(spec),
+    author: req.author,
+    message: req.policy ? `traffic policy of ${what} changed` : `traffic policy of ${what} removed`,
+    rollbackPolicy: 'auto',
+  };
+}
+
+/**
+ * The running revision with a restart stamp for one service or all: like Kubernetes' restartedAt,
+ * the stamp is part of the service's hash, so its replicas are replaced one by one.
+ */
+export function restartRevision(
+  content: ReleaseContent,
+  req: { service?: string | undefined; author: string },
+  at: string,
+): NewRevision {
+  if (req.service) checkService(content, req.service);
+  const services = req.service ? [req.service] : Object.keys(content.spec.services);
+  return {
+    ...carried(content),
+    kind: ReleaseKind.restart,
+    spec: content.spec,
+    specDigest: content.release.specDigest,
+    restarts: { ...content.rendered.restarts, ...Object.fromEntries(services.map((s) => [s, at])) },
+    author: req.author,
+    message: `rolling restart of ${req.service ?? 'every service'}`,
+    rollbackPolicy: 'auto',
+  };
+}
+
+/** A revision that runs nothing, keeping the last one's spec so `rollback` can bring it back. */
+export function downRevision(last: ReleaseContent, req: { author: string }): NewRevision {
+  const { restarts: _dropped, ...rest } = carried(last);
+  return {
+    ...rest,
+    kind: ReleaseKind.down,
+    spec: last.spec,
+    specDigest: last.release.specDigest,
+    author: req.author,
+    message: 'take the app down',
+    rollbackPolicy: 'none',
+  };
+}
