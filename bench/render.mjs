@@ -3,8 +3,9 @@
 // same machine in the same run, interleaved:
 //   - `berth render -o yaml` (bin/berth.js, what a user runs) against a running control plane (CLI
 //     start to exit): with a berth.yaml the control plane rendered before (its render cache), with a
-//     changed one (a new comment: parsed and rendered again), and after a config change (a new
-//     config version, the same berth.yaml),
+//     new text of the same spec (a new comment: parsed again, the render found by the spec's meaning),
+//     with an edited one (one service's image tag changed: parsed and every service rendered again),
+//     and after a config change (a new config version used by every service, the same berth.yaml),
 //   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
 //   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
@@ -63,6 +64,8 @@ lines.push('routes:');
 for (let i = 0; i < 10; i++) lines.push(`  - { path: /s${i}, service: svc-${String(i * 10).padStart(3, '0')} }`);
 writeFileSync(join(app, 'berth.yaml'), `${lines.join('\n')}\n`);
 if (process.env.SPEC_ONLY) {
+  // Only the generated berth.yaml (for profiling): its folder stays, the data directory goes.
+  rmSync(home, { recursive: true, force: true });
   console.log(join(app, 'berth.yaml'));
   process.exit(0);
 }
@@ -91,13 +94,24 @@ try {
   execFileSync(process.execPath, [cli, 'export', chart, '--format', 'helm', '-f', app], { env, stdio: 'ignore' });
   const specText = readFileSync(join(app, 'berth.yaml'), 'utf8');
   let fresh = 0;
+  let edit = 0;
   let level = 0;
   const commands = {
-    // A changed berth.yaml each run (a comment): the control plane parses and renders it again.
+    // A new text each run (a comment), the same spec: the control plane parses it again.
     berthCold: [
       process.execPath,
       [bin, 'render', app, '-o', 'yaml'],
       () => writeFileSync(join(app, 'berth.yaml'), `${specText}# run ${fresh++}\n`),
+    ],
+    // An edit each run (a new image tag for svc-000): parsed, and the release rendered again.
+    berthEdit: [
+      process.execPath,
+      [bin, 'render', app, '-o', 'yaml'],
+      () =>
+        writeFileSync(
+          join(app, 'berth.yaml'),
+          specText.replace('svc-000:${TAG}', () => `svc-000:edit-${edit++}`),
+        ),
     ],
     // A new config version each run (LOG_LEVEL, used by every service), the same berth.yaml.
     berthConfig: [
@@ -142,6 +156,7 @@ try {
     medianMs: med,
     helmOverBerth: +(med.helm / med.berth).toFixed(1),
     helmOverBerthCold: +(med.helm / med.berthCold).toFixed(1),
+    helmOverBerthEdit: +(med.helm / med.berthEdit).toFixed(1),
     helmOverBerthConfig: +(med.helm / med.berthConfig).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
@@ -157,13 +172,14 @@ try {
   writeFileSync(join(root, 'bench/results/render.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`render of ${SERVICES} services (${objects.berth} objects), median of ${RUNS} whole-process runs:`);
   console.log(`  berth render (control plane, cached render)  ${med.berth} ms`);
-  console.log(`  berth render (control plane, fresh render)   ${med.berthCold} ms`);
+  console.log(`  berth render (control plane, new text, same spec)  ${med.berthCold} ms`);
+  console.log(`  berth render (control plane, edited berth.yaml)   ${med.berthEdit} ms`);
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
   console.log(`  berth render --offline        ${med.berthOffline} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
   console.log(`  node -e 0 (Node's own start)   ${med.node} ms`);
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (fresh), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthOffline}x (offline)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthOffline}x (offline)`,
   );
 } finally {
   await fetch(`${url}/api/v1/shutdown`, {

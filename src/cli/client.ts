@@ -25,6 +25,8 @@ export interface Client {
   readonly url: string;
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  /** POST, answered in another type than JSON (`accept`): the response, to stream its body (e.g. to stdout). */
+  postFor(path: string, body: unknown, accept: string): Promise<IncomingMessage>;
   patch<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
   delete<T>(path: string, query?: Query): Promise<T>;
@@ -65,6 +67,7 @@ function qs(query?: Query): string {
 
 interface SendOptions {
   body?: string;
+  accept?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -103,6 +106,7 @@ export async function createClient(opts: ClientOptions): Promise<Client> {
     const headers: Record<string, string> = {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(o.accept ? { accept: o.accept } : {}),
     };
     const options: RequestOptions = { method, headers, ...(o.signal ? { signal: o.signal } : {}) };
     return new Promise((resolve, reject) => {
@@ -148,6 +152,7 @@ export async function createClient(opts: ClientOptions): Promise<Client> {
     url,
     get: async (path, query) => json(await send('GET', path + qs(query))),
     post: async (path, value) => json(await send('POST', path, { body: body(value ?? {}) })),
+    postFor: (path, value, accept) => send('POST', path, { body: body(value), accept }),
     patch: async (path, value) => json(await send('PATCH', path, { body: body(value) })),
     put: async (path, value) => json(await send('PUT', path, { body: body(value) })),
     delete: async (path, query) => json(await send('DELETE', path + qs(query))),

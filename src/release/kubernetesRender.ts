@@ -37,6 +37,8 @@ export function kubernetesRelease(input: KubernetesReleaseInput): { manifest: Ma
     addresses,
     revision: input.revision,
     digestSecret: input.digestSecret,
+    // The manifests share them in one `<app>-discovery` ConfigMap.
+    discoveryApart: true,
   });
   return { manifest: { ...manifestInputOf(spec, result, input.revision, input.options), addresses }, result };
 }

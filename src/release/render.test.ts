@@ -58,6 +58,31 @@ const input = (over: Partial<RenderInput> = {}): RenderInput => ({
 });
 
 describe('renderRelease', () => {
+  it('keeps discovery apart when asked: the same hashes and views, the variables shared beside the env', () => {
+    const inline = renderRelease(input());
+    const apart = renderRelease(input({ discoveryApart: true }));
+    expect(apart.rendered).toEqual(inline.rendered);
+    for (const name of ['db', 'api', 'web']) {
+      const a = apart.states[name]!;
+      const i = inline.states[name]!;
+      expect(a.hash).toBe(i.hash);
+      expect(a.workload.env).not.toHaveProperty('WEB_URL');
+      // The replica's environment, put together the way a runtime does, is the inline one.
+      const own = new Set([`${name.toUpperCase()}_HOST`, `${name.toUpperCase()}_PORT`, `${name.toUpperCase()}_URL`]);
+      const others = Object.fromEntries(Object.entries(a.discovery!).filter(([k]) => !own.has(k)));
+      expect({ ...others, ...a.workload.env }).toEqual(i.workload.env);
+      expect(i.discovery).toBeUndefined();
+    }
+    // One object for the whole release, not a copy per service.
+    expect(apart.states.api!.discovery).toBe(apart.states.web!.discovery);
+    expect(apart.states.api!.workload.env.DSN).toBe('postgres://app:pw-1@127.0.0.1:41001/shop');
+    // Another service's address still changes every hash.
+    const moved = renderRelease(
+      input({ discoveryApart: true, addresses: { ...addresses, web: { ...addresses.web, port: 41009 } } }),
+    );
+    expect(moved.states.db!.hash).not.toBe(apart.states.db!.hash);
+  });
+
   it('resolves variables, discovery addresses, files and levels', () => {
     const { states, rendered } = renderRelease(input());
     const api = states.api!;

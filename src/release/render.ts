@@ -14,7 +14,7 @@ import type { Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } fro
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { MASK } from '../config/secretBox.js';
-import { discoveryPrefix } from '../spec/templates.js';
+import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 
 /** The environment a release is rendered for. */
@@ -36,6 +36,12 @@ export interface RenderInput {
   digestSecret: (plain: string) => string;
   /** Service → time of its last `berth restart`: part of the workload hash, so a restart replaces replicas. */
   restarts?: Record<string, string>;
+  /**
+   * Leave the discovery variables out of every state's `workload.env` and share them as
+   * `ServiceState.discovery` (for Kubernetes, where one ConfigMap holds them): copying ~3n variables
+   * into each of n services is O(n²). Hashes and the rendered view are the same either way.
+   */
+  discoveryApart?: boolean;
 }
 
 /** The stored, shown form of one service: secrets masked, with what each field was made from. */
@@ -123,12 +129,12 @@ export function renderRelease(input: RenderInput): RenderResult {
   const fileProblems: Problem[] = [];
   for (const name of Object.keys(spec.services).sort()) {
     const svc = spec.services[name]!;
-    const own = new Set(['HOST', 'PORT', 'URL'].map((s) => `${discoveryPrefix(name)}_${s}`));
+    const prefix = discoveryPrefix(name);
+    const own = [`${prefix}_HOST`, `${prefix}_PORT`, `${prefix}_URL`];
     const lookup = (v: string): { value: string; secret: boolean } | undefined =>
-      lookupMap[v] ?? (v in discovery && !own.has(v) ? { value: discovery[v]!, secret: false } : undefined);
-    const others: Record<string, string> = {};
-    for (const k in discovery) if (!own.has(k)) others[k] = discovery[k]!;
-    const r = renderService(name, svc, lookup, others, discoveryHash, input, fileProblems);
+      lookupMap[v] ?? (v in discovery && !own.includes(v) ? { value: discovery[v]!, secret: false } : undefined);
+    const env = input.discoveryApart ? {} : discoveryFor(name, discovery);
+    const r = renderService(name, svc, lookup, env, discovery, discoveryHash, input, fileProblems);
     services[name] = r.rendered;
     states[name] = r.state;
   }
@@ -168,6 +174,8 @@ function renderService(
   name: string,
   svc: ServiceSpec,
   lookup: (v: string) => { value: string; secret: boolean } | undefined,
+  /** The runtime's env so far: the other services' discovery variables, unless they are kept apart. */
+  env: Record<string, string>,
   discovery: Record<string, string>,
   discoveryHash: string,
   input: RenderInput,
@@ -185,9 +193,8 @@ function renderService(
     return { value: r.value, masked: r.masked, hashed: `secret:${digest}`, secret: true };
   };
 
-  // The runtime gets the other services' addresses in the environment; the stored (masked) view
-  // and the hash refer to the release's discovery table instead of repeating it.
-  const env = discovery;
+  // The runtime gets the other services' addresses in the environment (or beside it); the stored
+  // (masked) view and the hash refer to the release's discovery table instead of repeating it.
   const maskedEnv: Record<string, string> = {};
   const hashedEnv: Record<string, string> = {};
   for (const [k, template] of Object.entries(svc.env).sort(([a], [b]) => a.localeCompare(b))) {
@@ -281,6 +288,7 @@ function renderService(
       hash,
       workload: real,
       ...common,
+      ...(input.discoveryApart ? { discovery } : {}),
     },
   };
 }

@@ -154,6 +154,12 @@ export interface ServiceState {
   traffic?: TrafficSplit;
   /** What the proxy enforces on requests to the service (not part of the workload: no replica restarts). */
   policy?: TrafficPolicy;
+  /**
+   * The discovery variables (`<SERVICE>_HOST/_PORT/_URL`) of every addressed service when they are not
+   * in `workload.env` (renders for Kubernetes, where one shared ConfigMap holds them): one object shared
+   * by all states of a release. A replica gets the other services' variables, overridden by `workload.env`.
+   */
+  discovery?: Record<string, string>;
 }
 
 /** A route of the app's edge: host and/or path prefix → service. */

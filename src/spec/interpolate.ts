@@ -64,6 +64,23 @@ export function parseTemplate(template: string): TemplateSegment[] {
   return segments;
 }
 
+/**
+ * Templates parsed before: a render interpolates the same few hundred templates of a berth.yaml again
+ * for every config version and edit. Only this module reads them, never changing them.
+ */
+const parsedTemplates = new Map<string, TemplateSegment[]>();
+const MAX_PARSED_TEMPLATES = 20_000;
+
+function parsed(template: string): TemplateSegment[] {
+  let segments = parsedTemplates.get(template);
+  if (segments === undefined) {
+    segments = parseTemplate(template);
+    if (parsedTemplates.size >= MAX_PARSED_TEMPLATES) parsedTemplates.clear();
+    parsedTemplates.set(template, segments);
+  }
+  return segments;
+}
+
 function parseUntil(t: string, start: number, nested: boolean): [TemplateSegment[], number] {
   const out: TemplateSegment[] = [];
   const text = (s: string) => {
@@ -145,7 +162,7 @@ export function variableUses(template: string): VariableUse[] {
       walk(s.argument);
     }
   };
-  walk(parseTemplate(template));
+  walk(parsed(template));
   return out;
 }
 
@@ -206,5 +223,5 @@ export function interpolate(template: string, lookup: (name: string) => Variable
     }
     return { value, masked, secret };
   };
-  return { ...render(parseTemplate(template)), missing };
+  return { ...render(parsed(template)), missing };
 }

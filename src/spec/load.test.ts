@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { loadSpec, parseSpec } from './load.js';
+import { parsePlainYaml } from './plainYaml.js';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 
@@ -135,6 +136,20 @@ describe('loadSpec of a valid spec', () => {
     // command was a string, normalised to argv: the position is the string's.
     expect(loaded.positionOf(['services', 'web', 'command', 2])).toEqual({ line: 10, column: 14 });
     expect(loaded.positionOf(['routes', 1, 'service'])).toEqual({ line: 37, column: 16 });
+  });
+
+  it('loads a plain file fast with the same result as the full parse, positions looked up on demand', async () => {
+    const file = path.join(testdata, 'shop', 'berth.yaml');
+    const text = await readFile(file, 'utf8');
+    expect(parsePlainYaml(text)).toBeDefined();
+    const fast = parseSpec(text, file);
+    // A directive sends the same document down the full path (the yaml library, with positions).
+    const full = parseSpec(`%YAML 1.2\n---\n${text}`, file);
+    expect(parsePlainYaml(`%YAML 1.2\n---\n${text}`)).toBeUndefined();
+    expect(fast.spec).toEqual(full.spec);
+    expect(fast.digest).toBe(full.digest);
+    expect(fast.positionOf(['services', 'web', 'env', 'GREETING'])).toEqual({ line: 13, column: 22 });
+    expect(full.positionOf(['services', 'web', 'env', 'GREETING'])).toEqual({ line: 15, column: 22 });
   });
 
   it('digests the normalised spec: formatting does not matter, content does', () => {

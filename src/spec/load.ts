@@ -3,7 +3,7 @@
  * one ValidationError whose problems carry file, line, column and field path.
  */
 import { contentHash } from '../canonical.js';
-import { yamlLocator } from '../yamlPositions.js';
+import { yamlLocator, type Locate } from '../yamlPositions.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -12,6 +12,7 @@ import type { Problem } from '../errors.js';
 import { crossFindings } from './checks.js';
 import { zodFindings } from './problems.js';
 import type { DocPath, Finding } from './problems.js';
+import { parsePlainYaml } from './plainYaml.js';
 import { appSchema } from './schema.js';
 import type { AppSpec } from './schema.js';
 
@@ -72,8 +73,54 @@ function byPosition(a: Problem, b: Problem): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
+/** The positions of a text's YAML nodes, parsed on first use (a valid spec rarely needs them). */
+function lazyLocator(text: string): Locate {
+  let locate: Locate | undefined;
+  return (p, at) => {
+    if (!locate) {
+      const lines = new LineCounter();
+      locate = yamlLocator(
+        parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true }),
+        lines,
+      );
+    }
+    return locate(p, at);
+  };
+}
+
+/** A loaded spec from data that passed the schema and the cross checks. */
+function loaded(data: AppSpec, text: string, file: string, locate: Locate): LoadedSpec {
+  const dir = path.dirname(path.resolve(file));
+  const spec = resolveCwds(data, dir);
+  let digest: string | undefined;
+  return {
+    spec,
+    file: path.resolve(file),
+    dir,
+    text,
+    // Hashing 200 services takes milliseconds that a render does not need.
+    get digest() {
+      return (digest ??= specDigest(spec));
+    },
+    positionOf: (p) => locate(p),
+  };
+}
+
 /** Parses and validates berth.yaml text; `file` labels problems and anchors relative paths. */
 export function parseSpec(text: string, file: string): LoadedSpec {
+  // Most files are valid: parse them fast and without positions, which are looked up only if a later
+  // step reports a problem. Anything else takes the full path below, so problems read the same.
+  const plain = parsePlainYaml(text);
+  if (plain && plain.data !== null) {
+    const result = appSchema.safeParse(plain.data);
+    if (result.success && crossFindings(plain.data).length === 0)
+      return loaded(result.data, text, file, lazyLocator(text));
+  }
+  return parseSpecFully(text, file);
+}
+
+/** The full parse: YAML with positions, every problem with its line and column. */
+function parseSpecFully(text: string, file: string): LoadedSpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
   const locate = yamlLocator(doc, lines);
@@ -143,17 +190,7 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     });
     fail(problems.sort(byPosition));
   }
-
-  const dir = path.dirname(path.resolve(file));
-  const spec = resolveCwds(result.data!, dir);
-  return {
-    spec,
-    file: path.resolve(file),
-    dir,
-    text,
-    digest: specDigest(spec),
-    positionOf: (p) => locate(p),
-  };
+  return loaded(result.data!, text, file, locate);
 }
 
 /** Reads and validates a berth.yaml; a directory means `<dir>/berth.yaml`. */

@@ -43,6 +43,13 @@ export function discoveryPrefix(service: string): string {
   return service.toUpperCase().replaceAll('-', '_');
 }
 
+/** The discovery variables `self` sees: every service's in `discovery` but its own. */
+export function discoveryFor(self: string, discovery: Record<string, string>): Record<string, string> {
+  const p = discoveryPrefix(self);
+  const { [`${p}_HOST`]: _host, [`${p}_PORT`]: _port, [`${p}_URL`]: _url, ...others } = discovery;
+  return others;
+}
+
 /**
  * The discovery variables Berth gives services, which berth.yaml may use without declaring them:
  * `<SERVICE>_HOST`, `<SERVICE>_PORT` and `<SERVICE>_URL` → the service they point at. Built once per

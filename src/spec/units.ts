@@ -35,6 +35,17 @@ function ceil(n: number): number {
 /** Parses "500ms", "10s", "1m30s", "1h" or a number of seconds into milliseconds; undefined when invalid. */
 export function parseDurationMs(input: string | number): number | undefined {
   if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? ceil(input * 1000) : undefined;
+  // A berth.yaml repeats a few durations (probe periods, timeouts) many times.
+  if (durations.has(input)) return durations.get(input);
+  const ms = parseDurationText(input);
+  if (durations.size >= 1000) durations.clear();
+  durations.set(input, ms);
+  return ms;
+}
+
+const durations = new Map<string, number | undefined>();
+
+function parseDurationText(input: string): number | undefined {
   const text = input.trim();
   if (!DURATION_TEXT.test(text)) return undefined;
   if (/^\d+(?:\.\d+)?$/.test(text)) return ceil(Number(text) * 1000);

@@ -1,5 +1,6 @@
 /** `berth render`: the Kubernetes objects of an app in an environment, validated, secrets masked. */
 import type { Command } from 'commander';
+import { pipeline } from 'node:stream/promises';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 
@@ -34,19 +35,31 @@ export function registerRender(program: Command): void {
       const ctx = contextOf(cmd);
       const format = ctx.output === 'json' ? 'json' : 'yaml';
       const spec = await readSpecInput(dir);
+      const body = {
+        env: o.env,
+        spec,
+        format,
+        kubernetesVersion: o.kubernetesVersion,
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
+        ...(o.configVersion ? { configVersion: Number(o.configVersion) } : {}),
+      };
+      if (!o.offline && format === 'yaml') {
+        // The YAML text itself, streamed through: no JSON around ~1 MB of it to encode and decode.
+        const res = await (await ctx.client()).postFor('/api/v1/render', body, 'application/yaml');
+        if (res.headers['content-type']?.startsWith('application/yaml')) {
+          await pipeline(res, process.stdout, { end: false });
+          return;
+        }
+        // A control plane from before YAML answers: JSON with the text in `yaml`.
+        let text = '';
+        for await (const chunk of res) text += String(chunk);
+        process.stdout.write((JSON.parse(text) as Rendered).yaml ?? '');
+        return;
+      }
       const res = o.offline
         ? await renderOffline(spec, o, format)
-        : await (
-            await ctx.client()
-          ).post<Rendered>('/api/v1/render', {
-            env: o.env,
-            spec,
-            format,
-            kubernetesVersion: o.kubernetesVersion,
-            ...(o.namespace ? { namespace: o.namespace } : {}),
-            ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-            ...(o.configVersion ? { configVersion: Number(o.configVersion) } : {}),
-          });
+        : await (await ctx.client()).post<Rendered>('/api/v1/render', body);
       process.stdout.write(format === 'yaml' ? (res.yaml ?? '') : `${JSON.stringify(res.objects, null, 2)}\n`);
     });
 }

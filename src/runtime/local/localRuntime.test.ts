@@ -54,6 +54,8 @@ describe('local runtime', () => {
     const addr = await rt.addresses('shop', 'dev', [{ name: 'orders' }]);
     const state = fixtureState({
       replicas: 2,
+      // Discovery carried beside the env: a replica gets the other services' variables, under its env.
+      discovery: { ORDERS_URL: 'http://own', USERS_URL: 'http://users:1', GREETING: 'shadowed' },
       workload: {
         ...fixtureState().workload,
         files: [
@@ -83,7 +85,9 @@ describe('local runtime', () => {
         BERTH_ENV: 'dev',
         BERTH_SERVICE: 'orders',
         BERTH_REPLICA: r.id,
+        USERS_URL: 'http://users:1',
       });
+      expect(env.ORDERS_URL).toBeUndefined();
       expect(await (await fetch(`http://127.0.0.1:${r.port}/config?file=app.conf`)).text()).toBe('mode=fast\n');
       expect(statSync(join(env.BERTH_CONFIG_DIR!, 'sub/secret.txt')).mode & 0o777).toBe(0o600);
       expect(statSync(env.BERTH_CONFIG_DIR!).mode & 0o777).toBe(0o700);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { Track } from '../runtime.js';
+import { discoveryFor } from '../../spec/templates.js';
 import type {
   ConvergeOptions,
   RuntimeEvent,
@@ -407,6 +408,7 @@ export class ReplicaSet {
       ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
       env: {
         ...inheritedEnv(),
+        ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
         ...state.workload.env,
         PORT: String(rec.port),
         BERTH_CONFIG_DIR: this.configDir(state.hash),

@@ -6,7 +6,8 @@ import { SpecInput, type Api } from './api.js';
 import { parseSpec, type LoadedSpec } from '../../spec/load.js';
 import { loadSecretBox, type SecretBox } from '../../config/secretBox.js';
 import { prepareKubernetesRender } from '../../release/kubernetesRender.js';
-import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';
+import { renderObjects } from '../../runtime/kubernetes/manifests/render.js';
+import { validateObjects } from '../../runtime/kubernetes/manifests/validate.js';
 import { objectsToYaml } from '../../runtime/kubernetes/manifests/toYaml.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
 import { exportHelmChart } from '../../export/helm/chart.js';
@@ -46,8 +47,11 @@ const RenderBody = z.object({
     .describe('`json`: `objects` as JSON; `yaml`: `yaml`, one multi-document YAML text'),
 });
 
-/** How many renders the control plane remembers (by a hash of everything they depend on). */
-const CACHE_SIZE = 16;
+/**
+ * How many render keys the control plane remembers (by a hash of everything a render depends on, with
+ * the berth.yaml text, and again with the spec's digest): 16 renders.
+ */
+const CACHE_SIZE = 32;
 /** How many loaded berth.yaml texts it remembers (by a digest of file and text). */
 const SPEC_CACHE_SIZE = 8;
 
@@ -67,7 +71,7 @@ function boundedCache<V>(size: number): { get(key: string): V | undefined; set(k
 export function renderRoutes(api: Api, ctx: ServerContext): void {
   // A render is a pure function of its inputs (config versions are immutable), so the last few are
   // kept: CI jobs and the console ask for the same render again and again.
-  const cache = boundedCache<unknown>(CACHE_SIZE);
+  const cache = boundedCache<object>(CACHE_SIZE);
   // The same berth.yaml is rendered for several config versions, environments and Kubernetes versions:
   // parsing and validating 200 services is ~100 ms, so a text seen before is not parsed again. Only
   // valid specs are kept (parseSpec throws otherwise), so every problem is reported every time.
@@ -91,36 +95,71 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
     ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
   });
 
+  // A render's JSON (~1 MB) is encoded once per render, not once per request.
+  const serialized = new WeakMap<object, string>();
+  /** The render of a request body: from the cache, or rendered, validated and remembered. */
+  async function render(b: z.infer<typeof RenderBody>): Promise<object> {
+    const environment = await ctx.environments.get(b.env);
+    const { app, configVersion } = await specIdentity(ctx, b);
+    const [latest] = app ? await ctx.releases.list(app, b.env, 1) : [];
+    const revision = latest?.revision ?? 0;
+    const key = contentHash({ b: { ...b, configVersion }, environment, revision });
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const parsed = request(b);
+    // A new text with the same meaning (a comment, formatting, a reverted edit) renders the same: its
+    // parsed spec is the same JSON, keys in the same order (so no order-dependent output can differ).
+    const { spec: _text, ...rest } = b;
+    const meaningKey = contentHash({
+      b: { ...rest, configVersion },
+      spec: { file: b.spec.file, json: createHash('sha256').update(JSON.stringify(parsed.loaded.spec)).digest('hex') },
+      environment,
+      revision,
+    });
+    // (The config version is the regex-read app's: only the spec's own app may use or fill the cache.)
+    const same = app === parsed.loaded.spec.name ? cache.get(meaningKey) : undefined;
+    if (same) return cache.set(key, same);
+    const { manifest } = await prepareKubernetesRender(await deps(), { ...parsed, secrets: 'masked' });
+    const objects = renderObjects(manifest);
+    // Each object's JSON, once: the validation and the YAML of objects seen before are found by it.
+    const jsons = objects.map((o) => JSON.stringify(o));
+    validateObjects(objects, manifest.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, jsons);
+    const about = {
+      app: manifest.app,
+      env: manifest.env,
+      revision: manifest.revision,
+      configVersion: manifest.configVersion,
+      namespace: manifest.options.namespace,
+      kubernetesVersion: manifest.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+    };
+    const res = b.format === 'yaml' ? { ...about, yaml: objectsToYaml(objects, jsons) } : { ...about, objects };
+    // Only when the key's app (read by a regex) is the spec's: else its config version may be another app's.
+    if (manifest.app !== app) return res;
+    cache.set(meaningKey, res);
+    return cache.set(key, res);
+  }
+
   api.post(
     '/api/v1/render',
     {
       schema: {
         summary: 'The Kubernetes objects of a spec in an environment, validated, secrets masked',
+        description:
+          'With `format: yaml` and `Accept: application/yaml`, the answer is the YAML text itself (`application/yaml`).',
         tags: ['render'],
         body: RenderBody,
       },
     },
-    async (req) => {
-      const b = req.body;
-      const environment = await ctx.environments.get(b.env);
-      const { app, configVersion } = await specIdentity(ctx, b);
-      const [latest] = app ? await ctx.releases.list(app, b.env, 1) : [];
-      const key = contentHash({ b: { ...b, configVersion }, environment, revision: latest?.revision ?? 0 });
-      const hit = cache.get(key);
-      if (hit) return hit;
-      const { manifest } = await prepareKubernetesRender(await deps(), { ...request(b), secrets: 'masked' });
-      const objects = renderManifests(manifest);
-      const about = {
-        app: manifest.app,
-        env: manifest.env,
-        revision: manifest.revision,
-        configVersion: manifest.configVersion,
-        namespace: manifest.options.namespace,
-        kubernetesVersion: manifest.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
-      };
-      const res = b.format === 'yaml' ? { ...about, yaml: objectsToYaml(objects) } : { ...about, objects };
-      // Only when the key's app (read by a regex) is the spec's: else its config version may be another app's.
-      return manifest.app === app ? cache.set(key, res) : res;
+    async (req, reply) => {
+      const res = await render(req.body);
+      if (req.body.format === 'yaml' && req.headers.accept?.includes('application/yaml')) {
+        void reply.type('application/yaml; charset=utf-8');
+        return (res as { yaml: string }).yaml;
+      }
+      let json = serialized.get(res);
+      if (json === undefined) serialized.set(res, (json = JSON.stringify(res)));
+      void reply.type('application/json; charset=utf-8');
+      return json;
     },
   );
 

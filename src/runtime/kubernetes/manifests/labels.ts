@@ -33,15 +33,16 @@ export function objectLabels(
   component: string,
   version?: string,
 ): Record<string, string> {
-  return {
-    ...(service === undefined ? {} : selectorLabels(input.app, service)),
-    ...(service === undefined ? { [LABEL.instance]: input.app } : {}),
-    [LABEL.partOf]: input.app,
-    [LABEL.component]: component,
-    [LABEL.managedBy]: 'berth',
-    ...(version === undefined ? {} : { [LABEL.version]: version }),
-    [LABEL.env]: input.env,
-  };
+  // Assigned one by one (in the order they print): every object of a render calls this.
+  const labels: Record<string, string> = {};
+  if (service !== undefined) labels[LABEL.name] = service;
+  labels[LABEL.instance] = input.app;
+  labels[LABEL.partOf] = input.app;
+  labels[LABEL.component] = component;
+  labels[LABEL.managedBy] = 'berth';
+  if (version !== undefined) labels[LABEL.version] = version;
+  labels[LABEL.env] = input.env;
+  return labels;
 }
 
 /** Object metadata: name, namespace, labels and the release/config annotations. */

@@ -20,6 +20,22 @@ const find = (objects: KubernetesObject[], kind: string, name: string) =>
 describe('renderManifests', () => {
   const real = renderManifests(fixtureInput().manifest);
 
+  it('puts discovery carried beside the env into each ConfigMap when no shared one is rendered', () => {
+    const { addresses, ...manifest } = fixtureInput().manifest;
+    expect(manifest.services.web!.discovery).toEqual(expect.objectContaining({ API_URL: expect.any(String) }));
+    const objects = renderManifests(manifest);
+    expect(objects.find((o) => o.metadata.name === 'shop-discovery')).toBeUndefined();
+    const web = find(objects, 'ConfigMap', 'web-config').data;
+    expect(web['env.API_URL']).toBe(addresses!.api!.url);
+    expect(web).not.toHaveProperty('env.WEB_URL');
+    const api = find(objects, 'Deployment', 'api').spec.template.spec.containers[0];
+    expect(api.envFrom).toBeUndefined();
+    expect(api.env).toContainEqual({
+      name: 'WEB_HOST',
+      valueFrom: { configMapKeyRef: { name: 'api-config', key: 'env.WEB_HOST' } },
+    });
+  });
+
   it('renders every object kind of the fixture (file snapshot, secrets masked)', async () => {
     const masked = renderManifests(fixtureInput({ secrets: 'masked' }).manifest);
     await expect(yamlOf(masked)).toMatchFileSnapshot('__snapshots__/shop-1.30.yaml');
@@ -204,6 +220,20 @@ describe('validation against the Kubernetes OpenAPI schemas', () => {
         expect.objectContaining({ problems: [expect.objectContaining({ path: 'spec.replicas' })] }),
       );
     expect(() => validateObjects(objs, '1.30')).not.toThrow();
+  });
+
+  it('does not check again an object that differs only in its release annotation values, but any other change', () => {
+    const objs = renderManifests(fixtureInput({ kubernetesVersion: '1.30' }).manifest);
+    validateObjects(objs, '1.30');
+    const web = at(structuredClone(objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!), '');
+    web.metadata.annotations[ANNOTATION.revision] = '99';
+    web.spec.template.metadata.annotations[ANNOTATION.configChecksum] = 'another';
+    expect(() => validateObjects([web], '1.30')).not.toThrow();
+    // A value that is not a string is not a release annotation value: checked, and reported.
+    web.metadata.annotations[ANNOTATION.hash] = 5;
+    expect(() => validateObjects([web], '1.30')).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ path: 'metadata.annotations.berth.dev/hash' })] }),
+    );
   });
 
   it('rejects what the chosen version does not serve', () => {

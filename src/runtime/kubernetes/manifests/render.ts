@@ -23,6 +23,8 @@ import { discoveryConfigMap, discoveryConfigMapName, discoveryData } from './dis
 import { DEFAULT_KUBERNETES_VERSION, minorOf } from './versions.js';
 import { canaryObjects, hasTracks, shapeIn, trackServices } from './tracks.js';
 import { trafficObjects } from './traffic.js';
+import type { ServiceState } from '../../runtime.js';
+import { discoveryFor } from '../../../spec/templates.js';
 
 /** Apply order (Helm's install order): config first, then what uses it, then what points at it. */
 const KIND_ORDER = [
@@ -105,7 +107,15 @@ export function renderObjects(input: ManifestInput): KubernetesObject[] {
   const discovery = input.addresses ? discoveryData(input.addresses) : {};
   const discoveryHex = discoveryDigest(discovery);
   for (const name of Object.keys(input.services).sort()) {
-    const state = input.services[name]!;
+    const given = input.services[name]!;
+    // A state that carries discovery apart gets it in its own env when no shared ConfigMap holds it.
+    const state: ServiceState =
+      given.discovery && !shared
+        ? {
+            ...given,
+            workload: { ...given.workload, env: { ...discoveryFor(name, given.discovery), ...given.workload.env } },
+          }
+        : given;
     const ctx: ServiceContext = {
       input,
       state,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { objectToYaml, objectsToYaml } from './toYaml.js';
 import { renderManifests } from './render.js';
-import { fixtureInput } from './testdata/fixture.js';
+import { fixtureInput, FIXTURE_TEXT } from './testdata/fixture.js';
+import { ANNOTATION, type KubernetesObject } from './contract.js';
 
 const tricky = [
   '',
@@ -64,6 +65,27 @@ describe('objectsToYaml', () => {
     const objs = renderManifests(fixtureInput().manifest);
     const back = parseAllDocuments(objectsToYaml(objs)).map((d) => d.toJS());
     expect(back).toEqual(JSON.parse(JSON.stringify(objs)));
+  });
+
+  it('prints from remembered documents exactly what it prints afresh, after edits and revision changes', () => {
+    const fresh = (objs: KubernetesObject[]) => objectsToYaml(objs);
+    const cached = (objs: KubernetesObject[]) =>
+      objectsToYaml(
+        objs,
+        objs.map((o) => JSON.stringify(o)),
+      );
+    const first = renderManifests(fixtureInput({ secrets: 'masked' }).manifest);
+    expect(cached(first)).toBe(fresh(first));
+    expect(cached(first)).toBe(fresh(first));
+    // Every object differs in its release annotations (and some in their data) from the ones printed before.
+    const next = renderManifests(
+      fixtureInput({ secrets: 'masked' }, FIXTURE_TEXT.replace('name: shop', 'name: shop\n# edited')).manifest,
+    ).map((o) => ({
+      ...o,
+      metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [ANNOTATION.revision]: '13' } },
+    }));
+    expect(cached(next)).toBe(fresh(next));
+    expect(cached(next)).toContain(`${ANNOTATION.revision}: "13"`);
   });
 
   it('prints what people expect to read', () => {

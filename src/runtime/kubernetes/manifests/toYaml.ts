@@ -64,9 +64,10 @@ function stringValue(s: string, indent: string): string {
   return ` ${JSON.stringify(s)}`;
 }
 
+/** Empty as JSON sees it (undefined fields left out), so equal JSON gives equal YAML. */
 function isEmpty(v: object): boolean {
   if (Array.isArray(v)) return v.length === 0;
-  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  for (const k in v) if (Object.hasOwn(v, k) && (v as Record<string, unknown>)[k] !== undefined) return false;
   return true;
 }
 
@@ -114,7 +115,31 @@ export function objectToYaml(obj: unknown): string {
   return block(obj, '') || '\n';
 }
 
-/** `---`-separated YAML documents. */
-export function objectsToYaml(objects: KubernetesObject[]): string {
-  return objects.map(objectToYaml).join('---\n');
+/**
+ * Documents of objects printed before, by their JSON: a control plane renders the same app again and
+ * again, and most objects come out the same. Bounded by the characters held (keys and values).
+ */
+const documents = new Map<string, string>();
+let documentChars = 0;
+const MAX_DOCUMENT_CHARS = 6_000_000;
+
+function remembered(json: string, doc: string): string {
+  if (documentChars + json.length + doc.length > MAX_DOCUMENT_CHARS) {
+    documents.clear();
+    documentChars = 0;
+  }
+  documents.set(json, doc);
+  documentChars += json.length + doc.length;
+  return doc;
+}
+
+/** `---`-separated YAML documents; `jsons` (each object's `JSON.stringify`) lets unchanged objects be reused. */
+export function objectsToYaml(objects: KubernetesObject[], jsons?: readonly string[]): string {
+  if (!jsons) return objects.map(objectToYaml).join('---\n');
+  return objects
+    .map((o, i) => {
+      const json = jsons[i]!;
+      return documents.get(json) ?? remembered(json, objectToYaml(o));
+    })
+    .join('---\n');
 }

@@ -15,7 +15,7 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ValidationError, type Problem } from '../../../errors.js';
 import type { KubernetesObject } from './contract.js';
 import { FIELD_SINCE, SCHEMA_KUBERNETES_VERSION, isServed, minorOf } from './versions.js';
@@ -123,19 +123,32 @@ const valid = new Set<string>();
 /** Bounds the memory of a long-running control plane (~60 bytes an entry). */
 const MAX_REMEMBERED = 50_000;
 
-function digestOf(obj: KubernetesObject, minor: number): string {
-  // JSON.stringify leaves out undefined fields, as the schema models do before validating.
-  return createHash('sha1')
-    .update(`${minor}\n${JSON.stringify(obj)}`)
-    .digest('base64');
+/**
+ * Berth's release annotations (`berth.dev/revision`, `config-version`, `config-checksum`, `hash`):
+ * string values in a map of strings, valid whatever they hold. Left out of the digest, an object that
+ * differs from one found valid only in them (every object after a config change) is not checked again.
+ */
+const RELEASE_ANNOTATION = /"berth\.dev\/(?:revision|config-version|config-checksum|hash)":"[^"\\]*"/g;
+
+function digestOf(json: string, minor: number): string {
+  const stable = json.replace(RELEASE_ANNOTATION, (m) => `${m.slice(0, m.indexOf('":"') + 3)}"`);
+  return hash('sha1', `${minor}\n${stable}`, 'base64');
 }
 
-/** Throws one ValidationError listing every problem of every object for Kubernetes `version`. */
-export function validateObjects(objects: KubernetesObject[], version: string): void {
+/**
+ * Throws one ValidationError listing every problem of every object for Kubernetes `version`.
+ * `jsons` are the objects' `JSON.stringify` when the caller has them (it leaves out undefined
+ * fields, as the schema models do before validating).
+ */
+export function validateObjects(
+  objects: KubernetesObject[],
+  version: string,
+  jsons: readonly string[] = objects.map((o) => JSON.stringify(o)),
+): void {
   const minor = minorOf(version);
   const problems: Problem[] = [];
-  for (const o of objects) {
-    const digest = digestOf(o, minor);
+  for (const [i, o] of objects.entries()) {
+    const digest = digestOf(jsons[i]!, minor);
     if (valid.has(digest)) continue;
     const found = objectProblems(o, minor);
     if (found.length > 0) problems.push(...found);

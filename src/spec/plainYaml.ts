@@ -1,0 +1,121 @@
+/**
+ * A fast parse of plain YAML with js-yaml (~10× faster than the `yaml` library on a large berth.yaml),
+ * for the common case of a valid file. It answers only when its result is sure to equal what the
+ * `yaml` library's `parseDocument(...).toJS()` gives (YAML 1.2 core schema): text that uses anchors and
+ * aliases, merge keys, tags, directives or complex keys, any error, and maps with keys the two
+ * libraries turn into strings differently (null, collections) all give `undefined`, and the caller
+ * parses with `yaml`, which also reports positions.
+ */
+import jsYaml from 'js-yaml';
+
+/** Scalars resolved like the `yaml` library's core schema (`yaml/dist/schema/core`), first match wins. */
+const nullType = new jsYaml.Type('tag:yaml.org,2002:null', {
+  kind: 'scalar',
+  resolve: (s: string | null) => s === null || /^(?:~|[Nn]ull|NULL)?$/.test(s),
+  construct: () => null,
+});
+const boolType = new jsYaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (s: string | null) => s !== null && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s),
+  construct: (s: string) => s[0] === 't' || s[0] === 'T',
+});
+const intType = new jsYaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (s: string | null) => s !== null && /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/.test(s),
+  construct: (s: string) =>
+    s.startsWith('0o') ? parseInt(s.slice(2), 8) : s.startsWith('0x') ? parseInt(s.slice(2), 16) : parseInt(s, 10),
+});
+const floatType = new jsYaml.Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (s: string | null) =>
+    s !== null &&
+    (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s) ||
+      /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) ||
+      /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)),
+  construct: (s: string) =>
+    /^[-+]?\./.test(s) && /[a-zA-Z]$/.test(s)
+      ? s.slice(-3).toLowerCase() === 'nan'
+        ? NaN
+        : s.startsWith('-')
+          ? Number.NEGATIVE_INFINITY
+          : Number.POSITIVE_INFINITY
+      : parseFloat(s),
+});
+
+const schema = jsYaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
+
+/**
+ * Features left to the `yaml` library: a directive (`%YAML 1.1` changes the schema), a tag (`!`), an
+ * anchor (`&`: without one, js-yaml rejects every alias; the `yaml` library limits alias expansion,
+ * js-yaml shares objects), a merge key (`<<`), a complex key (`? `). Matches inside quoted strings
+ * too: those files just take the slow path.
+ */
+const SLOW_PATH = /^%|(?:^|[\s[{,])(?:!|&[^\s[\]{},]|\?(?:\s|$))|<</m;
+
+const BLOCK_SCALAR_HEADER = /[|>][-+0-9]*$/;
+
+/**
+ * Whether a flow collection (`[`, `{`) or a quoted scalar goes on past the end of its line: js-yaml
+ * reads the next lines whatever their indentation, where the `yaml` library (and the YAML spec)
+ * reports too little indentation. Such text takes the slow path. Block scalars' lines are skipped.
+ */
+function spansLines(text: string): boolean {
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
+    let depth = 0;
+    let quote = '';
+    let tokenStart = true;
+    let end = line.length;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (quote === '"') {
+        if (c === '\\') i++;
+        else if (c === '"') quote = '';
+      } else if (quote === "'") {
+        if (c === "'" && line[i + 1] === "'") i++;
+        else if (c === "'") quote = '';
+      } else if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) {
+        end = i;
+        break;
+      } else if ((c === '"' || c === "'") && tokenStart) quote = c;
+      else if ((c === '[' || c === '{') && (tokenStart || depth > 0)) depth++;
+      else if ((c === ']' || c === '}') && depth > 0) depth--;
+      tokenStart = c === ' ' || c === '\t' || c === ',' || c === '[' || c === '{' || (depth > 0 && c === ':');
+    }
+    if (quote !== '' || depth > 0) return true;
+    if (BLOCK_SCALAR_HEADER.test(line.slice(0, end).trimEnd())) {
+      const indent = line.length - line.trimStart().length;
+      while (n + 1 < lines.length) {
+        const next = lines[n + 1]!;
+        if (next.trim() !== '' && next.length - next.trimStart().length <= indent) break;
+        n++;
+      }
+    }
+  }
+  return false;
+}
+
+/** Keys js-yaml turns into strings differently (`~:` is "null" there, "" in `yaml`; `[a, b]:` is "a,b"). */
+function hasOddKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasOddKey);
+  if (value === null || typeof value !== 'object') return false;
+  for (const key of Object.keys(value)) {
+    if (key === 'null' || key === '__proto__' || key.includes(',') || key.includes('[object ')) return true;
+    if (hasOddKey((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+/** The data of a one-document YAML text, or `undefined` when only the `yaml` library may say (see above). */
+export function parsePlainYaml(text: string): { data: unknown } | undefined {
+  if (SLOW_PATH.test(text) || spansLines(text)) return undefined;
+  let data: unknown;
+  try {
+    data = jsYaml.load(text, { schema });
+  } catch {
+    return undefined;
+  }
+  if (hasOddKey(data)) return undefined;
+  return { data: data ?? null };
+}
