@@ -4,6 +4,9 @@
 //   direct        wrk → upstream
 //   berth-service wrk → Berth gateway process (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
+//   berth-haproxy-service, berth-haproxy-edge
+//                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
+//                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
 //   nginx         wrk → nginx reverse proxy (keepalive 32, HTTP/1.1 upstream) → upstream
 //   fastify       wrk → @fastify/http-proxy → upstream
 //   node-http     wrk → node:http proxy with a keep-alive Agent → upstream
@@ -41,6 +44,7 @@ function which(cmd) {
 }
 const wrk = which('wrk');
 const nginx = which('nginx');
+const haproxy = which('haproxy');
 if (!wrk || !nginx) {
   console.error(
     `proxy benchmark needs wrk and nginx (missing: ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(', ')}).\n` +
@@ -68,10 +72,12 @@ function freePort() {
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const children = [];
 let gatewayControl;
+let haproxyControl;
 
 async function cleanup() {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   if (gatewayControl) await gatewayControl.stop().catch(() => undefined);
+  if (haproxyControl) await haproxyControl.stop().catch(() => undefined);
   await sleep(200);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -141,6 +147,8 @@ const fastifyPort = await freePort();
 const nodeProxyPort = await freePort();
 const servicePort = await freePort();
 const edgePort = await freePort();
+const hxServicePort = await freePort();
+const hxEdgePort = await freePort();
 
 const upstreamNginx = start('nginx upstream', nginx, [
   '-c',
@@ -263,11 +271,31 @@ await gatewayControl.update((t) => {
 });
 
 const gatewayPid = gatewayControl.pid();
+
+// The same table through a second gateway whose data plane is HAProxy (its own home and ports).
+let haproxyPid;
+if (haproxy) {
+  haproxyControl = createGatewayControl({ home: join(work, 'home-haproxy'), dataPlane: 'haproxy' });
+  const hxPorts = new Map([
+    [servicePort, hxServicePort],
+    [edgePort, hxEdgePort],
+  ]);
+  await haproxyControl.update((t) => {
+    t.services.push(...table.services.map((s) => ({ ...JSON.parse(JSON.stringify(s)), port: hxPorts.get(s.port) })));
+    t.edges.push(...table.edges.map((e) => ({ ...JSON.parse(JSON.stringify(e)), port: hxPorts.get(e.port) })));
+  });
+  // CPU is counted for the HAProxy master and its worker (the gateway's Node process is idle).
+  haproxyPid = JSON.parse(readFileSync(join(work, 'home-haproxy/gateway/haproxy/haproxy.json'), 'utf8')).pid;
+} else {
+  console.error('haproxy not installed (apt-get install -y haproxy): skipping the berth-haproxy rows');
+}
 // The process whose CPU time a request through each target costs (beyond the upstream's).
 const pids = {
   direct: upstreamNginx.pid,
   'berth-service': gatewayPid,
   'berth-edge': gatewayPid,
+  'berth-haproxy-service': haproxyPid,
+  'berth-haproxy-edge': haproxyPid,
   nginx: nginxProxy.pid,
   'nginx-edge': nginxProxy.pid,
   fastify: fastifyChild.pid,
@@ -278,6 +306,7 @@ const targets = {
   direct: upstreamPort,
   'berth-service': servicePort,
   'berth-edge': edgePort,
+  ...(haproxy ? { 'berth-haproxy-service': hxServicePort, 'berth-haproxy-edge': hxEdgePort } : {}),
   nginx: nginxProxyPort,
   'nginx-edge': nginxEdgePort,
   fastify: fastifyPort,
@@ -416,33 +445,50 @@ try {
     berthServiceToFastify: ratio('berth-service', 'fastify'),
     berthEdgeToFastify: ratio('berth-edge', 'fastify'),
     berthServiceToNodeHttp: ratio('berth-service', 'node-http'),
+    berthHaproxyServiceToNginx: ratio('berth-haproxy-service', 'nginx'),
+    berthHaproxyServiceToFastify: ratio('berth-haproxy-service', 'fastify'),
     nodeHelloToNginx: ratio('node-hello', 'nginx'),
   };
 
-  let latency = null;
-  const berthRps = summary['berth-service']?.rps;
-  const forcedRate = Number(process.env.PROXY_BENCH_RATE ?? 0);
-  if ((forcedRate || berthRps) && process.env.PROXY_BENCH_NO_LATENCY !== '1') {
-    const rate = forcedRate || Math.round(berthRps / 2);
+  // Paced at half of one Berth data plane's saturated rate: that plane, the upstream directly and
+  // nginx at the same rate; what a plane adds is its p99 minus the direct p99 of the same run.
+  async function pacedLatency(reference, names) {
+    const rate = Number(process.env.PROXY_BENCH_RATE ?? 0) || Math.round(summary[reference].rps / 2);
     const script = pacedScript(rate);
     const at = {};
-    for (const n of ['direct', 'berth-service', 'berth-edge', 'nginx']) {
+    for (const n of names.filter((p) => targets[p] !== undefined && (!ONLY || ONLY.includes(p)))) {
       at[n] = runWrk(targets[n], script, DURATION, pids[n]);
       console.log(
         `paced ${rate}/s ${n.padEnd(14)} got ${at[n].rps} req/s  p50 ${at[n].p50Ms.toFixed(2)} ms  p99 ${at[n].p99Ms.toFixed(2)} ms  p99.9 ${at[n].p999Ms.toFixed(2)} ms`,
       );
       await sleep(300);
     }
-    latency = {
+    return {
       rate,
       method: 'wrk -t1 -c32 with a Lua delay() pacing script (open-loop schedule t0 + n/rate, LuaJIT ffi clock)',
       runs: at,
-      addedP99Ms: {
-        'berth-service': Math.round((at['berth-service'].p99Ms - at.direct.p99Ms) * 1000) / 1000,
-        'berth-edge': Math.round((at['berth-edge'].p99Ms - at.direct.p99Ms) * 1000) / 1000,
-        nginx: Math.round((at.nginx.p99Ms - at.direct.p99Ms) * 1000) / 1000,
-      },
+      addedP99Ms: Object.fromEntries(
+        Object.keys(at)
+          .filter((n) => n !== 'direct' && at.direct)
+          .map((n) => [n, Math.round((at[n].p99Ms - at.direct.p99Ms) * 1000) / 1000]),
+      ),
     };
+  }
+  let latency = null;
+  let latencyHaproxy = null;
+  const forced = Number(process.env.PROXY_BENCH_RATE ?? 0) > 0;
+  if (process.env.PROXY_BENCH_NO_LATENCY !== '1') {
+    if (forced || summary['berth-service']) {
+      latency = await pacedLatency('berth-service', ['direct', 'berth-service', 'berth-edge', 'nginx']);
+    }
+    if (summary['berth-haproxy-service']) {
+      latencyHaproxy = await pacedLatency('berth-haproxy-service', [
+        'direct',
+        'berth-haproxy-service',
+        'berth-haproxy-edge',
+        'nginx',
+      ]);
+    }
   }
 
   const result = {
@@ -458,6 +504,8 @@ try {
     ratios,
     targets: { berthRatioToNginx: 0.25, berthRatioToFastify: 1.5, addedP99Ms: 2 },
     latency,
+    // The same, paced at half of the HAProxy data plane's saturated rate.
+    latencyHaproxy,
     runs,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -473,6 +521,9 @@ try {
   }
   console.log('ratios', JSON.stringify(ratios));
   if (latency) console.log(`added p99 at ${latency.rate} req/s`, JSON.stringify(latency.addedP99Ms));
+  if (latencyHaproxy) {
+    console.log(`added p99 at ${latencyHaproxy.rate} req/s`, JSON.stringify(latencyHaproxy.addedP99Ms));
+  }
 } finally {
   stopping = true;
   await cleanup();

@@ -10,7 +10,9 @@ import { request } from 'undici';
 import type { ErrorJSON } from '../errors.js';
 import { BerthError, ConflictError, RuntimeError, TimeoutError, fromErrorJSON } from '../errors.js';
 import type { ListenerStatsJSON } from './listeners.js';
+import { findHaproxy, haproxyNotFoundMessage } from './haproxy/haproxyProcess.js';
 import { isSameProcess } from './processIdentity.js';
+import type { DataPlane } from './server.js';
 import { alreadyRunningExitCode, gatewayPaths, readGatewayState, readJsonFile } from './state.js';
 import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from './table.js';
 import { emptyTable } from './table.js';
@@ -29,6 +31,8 @@ export interface GatewayControlOptions {
   stopTimeoutMs?: number;
   /** Timeout of one control API call (a table apply waits for new listeners). */
   requestTimeoutMs?: number;
+  /** Data path of a gateway this control starts; defaults to env BERTH_DATA_PLANE, else `node`. */
+  dataPlane?: DataPlane;
 }
 
 /** GatewayControl plus what the local gateway can tell beyond the shared contract. */
@@ -86,6 +90,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   const startTimeoutMs = opts.startTimeoutMs ?? 15_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const dataPlane = opts.dataPlane ?? (process.env.BERTH_DATA_PLANE === 'haproxy' ? 'haproxy' : 'node');
 
   let current: RoutingTable = emptyTable();
   try {
@@ -124,6 +129,13 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     };
     current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
     errors = await unbound(c, current);
+    const running = (readJsonFile(paths.state) as { dataPlane?: string } | undefined)?.dataPlane ?? 'node';
+    // Not restarted for it: a restart would cut every connection; `berth down` then up switches.
+    if (running !== dataPlane)
+      logger?.warn(
+        { pid, running, asked: dataPlane },
+        `adopted a gateway whose data plane is ${running}, not ${dataPlane}`,
+      );
     conn = c;
     return c;
   }
@@ -152,12 +164,13 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   }
 
   async function startOne(): Promise<Connection> {
+    if (dataPlane === 'haproxy' && findHaproxy() === undefined) throw new RuntimeError(haproxyNotFoundMessage);
     mkdirSync(paths.dir, { recursive: true });
     const logFd = openSync(paths.log, 'a');
     let exited: number | null | undefined;
     let child;
     try {
-      child = spawn(process.execPath, [entry, '--home', opts.home], {
+      child = spawn(process.execPath, [entry, '--home', opts.home, '--data-plane', dataPlane], {
         detached: true,
         stdio: ['ignore', logFd, logFd],
       });

@@ -1,6 +1,7 @@
 /**
- * Entry of the gateway process: `node dist/gateway/main.js --home <dir>`. Logs JSON lines to
- * stdout (the control redirects them to `<home>/gateway/gateway.log`); SIGTERM drains and exits 0.
+ * Entry of the gateway process: `node dist/gateway/main.js --home <dir> [--data-plane node|haproxy]`.
+ * Logs JSON lines to stdout (the control redirects them to `<home>/gateway/gateway.log`); SIGTERM
+ * drains (and soft-stops HAProxy) and exits 0.
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -8,10 +9,11 @@ import { ConflictError } from '../errors.js';
 import { startGateway } from './server.js';
 import { alreadyRunningExitCode } from './state.js';
 
-const { values } = parseArgs({ options: { home: { type: 'string' } } });
+const { values } = parseArgs({ options: { home: { type: 'string' }, 'data-plane': { type: 'string' } } });
 const logger = pino({ base: { component: 'gateway', pid: process.pid } });
-if (!values.home) {
-  logger.fatal('usage: node dist/gateway/main.js --home <dir>');
+const dataPlane = values['data-plane'] ?? 'node';
+if (!values.home || (dataPlane !== 'node' && dataPlane !== 'haproxy')) {
+  logger.fatal('usage: node dist/gateway/main.js --home <dir> [--data-plane node|haproxy]');
   process.exit(2);
 }
 
@@ -22,7 +24,7 @@ process.on('uncaughtException', (err) => {
 });
 
 try {
-  const gateway = await startGateway({ home: values.home, logger });
+  const gateway = await startGateway({ home: values.home, logger, dataPlane });
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     gateway.close().then(

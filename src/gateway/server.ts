@@ -5,9 +5,11 @@
  */
 import { mkdirSync, openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError } from '../errors.js';
 import { createControlApi } from './controlApi.js';
+import { HaproxyListeners } from './haproxy/haproxyListeners.js';
 import type { ListenerError, ListenersOptions } from './listeners.js';
 import { Listeners } from './listeners.js';
 import { isSameProcess, processStartTime } from './processIdentity.js';
@@ -23,7 +25,12 @@ export interface StartGatewayOptions extends ListenersOptions {
   logger?: Logger;
   /** Control API port; 0 (default) picks a free one. */
   controlPort?: number;
+  /** What serves the listeners: Node (default) or an HAProxy process this gateway drives. */
+  dataPlane?: DataPlane;
 }
+
+/** The data path of a gateway: its own Node listeners, or HAProxy driven through its admin socket. */
+export type DataPlane = 'node' | 'haproxy';
 
 /** A running gateway. */
 export interface Gateway {
@@ -32,8 +39,11 @@ export interface Gateway {
   readonly paths: GatewayPaths;
   /** The table being served. */
   table(): RoutingTable;
-  /** Stops accepting, finishes in-flight requests (bounded by the drain timeout) and releases the lock. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, finishes in-flight requests (bounded by the drain timeout) and releases the
+   * lock. `keepDataPlane` leaves HAProxy serving for the next gateway to adopt (a restart).
+   */
+  close(opts?: { keepDataPlane?: boolean }): Promise<void>;
 }
 
 function acquireLock(paths: GatewayPaths, startTime: string): void {
@@ -94,7 +104,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const startTime = processStartTime(process.pid) ?? '0';
   acquireLock(paths, startTime);
 
-  const listeners = new Listeners(opts);
+  const dataPlane = opts.dataPlane ?? 'node';
+  const listeners =
+    dataPlane === 'haproxy'
+      ? new HaproxyListeners({ ...opts, dir: join(paths.dir, 'haproxy'), log: join(paths.dir, 'haproxy.log'), logger })
+      : new Listeners(opts);
+  const closeListeners = (keepDataPlane = false): Promise<void> =>
+    listeners instanceof HaproxyListeners ? listeners.close({ keepHaproxy: keepDataPlane }) : listeners.close();
   let current = loadTable(paths, logger);
   let chain: Promise<unknown> = Promise.resolve();
   let controlPort = 0;
@@ -102,7 +118,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const writeState = (): void =>
     writeFileAtomic(
       paths.state,
-      JSON.stringify({ pid: process.pid, startTime, controlPort, generation: current.generation }),
+      JSON.stringify({ pid: process.pid, startTime, controlPort, generation: current.generation, dataPlane }),
     );
 
   const apply = (table: RoutingTable): Promise<{ generation: number; errors: ListenerError[] }> => {
@@ -152,12 +168,12 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       controlPort,
       paths,
       table: () => current,
-      close: () =>
+      close: (o = {}) =>
         (closed ??= (async () => {
           api.close();
           api.closeAllConnections();
           await chain;
-          await listeners.close();
+          await closeListeners(o.keepDataPlane);
           for (const p of [paths.state, paths.lock]) {
             try {
               unlinkSync(p);
@@ -169,7 +185,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         })()),
     };
   } catch (err) {
-    await listeners.close();
+    await closeListeners();
     unlinkSync(paths.lock);
     throw err;
   }

@@ -119,7 +119,7 @@ export function ensureGatewayBuilt(): string {
   const entry = join(repoRoot, 'dist/gateway/main.js');
   const sources = [
     join(repoRoot, 'src/errors.ts'),
-    ...readdirSync(join(repoRoot, 'src/gateway'))
+    ...readdirSync(join(repoRoot, 'src/gateway'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'testing.ts')
       .map((f) => join(repoRoot, 'src/gateway', f)),
   ];

@@ -2,9 +2,11 @@
  * Rolling updates lose no request: a 3-replica service under a steady keep-alive load, through its
  * edge and through its service address, goes through 5 config-changing deploys. Every request
  * answers 2xx, the new version takes over, and the rollout keeps within maxSurge/maxUnavailable
- * (Kubernetes' defaults: 25% → 1 surge, 0 unavailable for 3 replicas).
+ * (Kubernetes' defaults: 25% → 1 surge, 0 unavailable for 3 replicas). Run with each data plane:
+ * the gateway's own Node proxy, and HAProxy driven by the gateway (`BERTH_DATA_PLANE=haproxy`),
+ * where replicas are swapped through its admin socket by one HAProxy master, never restarted.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -25,15 +27,23 @@ interface Status {
   }[];
 }
 
-let berth: Berth;
-let dir: string;
+describe.each(['node', 'haproxy'] as const)('rolling updates under load, %s data plane', (plane) => {
+  let berth: Berth;
+  let dir: string;
 
-beforeAll(async () => {
-  berth = await startBerth();
-  dir = await mkdtemp(join(tmpdir(), 'berth-rolling-'));
-  await writeFile(
-    join(dir, 'berth.yaml'),
-    `name: rolling
+  /** Pid of the HAProxy master serving the gateway (undefined with the Node data plane). */
+  async function haproxyMaster(): Promise<number | undefined> {
+    if (plane !== 'haproxy') return undefined;
+    const id = JSON.parse(await readFile(join(berth.home, 'gateway/haproxy/haproxy.json'), 'utf8')) as { pid: number };
+    return id.pid;
+  }
+
+  beforeAll(async () => {
+    berth = await startBerth(plane === 'haproxy' ? { env: { BERTH_DATA_PLANE: 'haproxy' } } : {});
+    dir = await mkdtemp(join(tmpdir(), `berth-rolling-${plane}-`));
+    await writeFile(
+      join(dir, 'berth.yaml'),
+      `name: rolling
 variables:
   VERSION: { default: "0" }
 services:
@@ -47,18 +57,18 @@ services:
 routes:
   - { path: /, service: hello }
 `,
-  );
-  const r = await berth.cli(['deploy', dir, '-m', 'first']);
-  expect(r.code, r.stderr).toBe(0);
-});
+    );
+    const r = await berth.cli(['deploy', dir, '-m', 'first']);
+    expect(r.code, r.stderr).toBe(0);
+  });
 
-afterAll(async () => {
-  await berth?.teardown();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await berth?.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
-describe('rolling updates under load', () => {
   it(`${DEPLOYS} config-changing deploys of a 3-replica service fail no request on the edge or the service address`, async () => {
+    const master = await haproxyMaster();
     const st = await berth.json<Status>(['status', 'rolling']);
     const versions = [new Set<string>(), new Set<string>()];
     const recordVersion = (i: number) => (body: string) =>
@@ -102,7 +112,7 @@ describe('rolling updates under load', () => {
     }
     const results = [await edge.stop(), await address.stop()];
     console.log(
-      `rolling: edge ${results[0]!.ok}/${results[0]!.sent} 2xx, service address ${results[1]!.ok}/${results[1]!.sent} 2xx; ` +
+      `rolling (${plane}): edge ${results[0]!.ok}/${results[0]!.sent} 2xx, service address ${results[1]!.ok}/${results[1]!.sent} 2xx; ` +
         `min ready ${seen.minReady}, max live replicas ${seen.maxReplicas} over ${seen.samples} samples`,
     );
 
@@ -118,6 +128,13 @@ describe('rolling updates under load', () => {
     expect(seen.minReady).toBeGreaterThanOrEqual(3);
     expect(seen.maxReplicas).toBeLessThanOrEqual(4);
 
+    // The same HAProxy served throughout: replicas changed at runtime, no restart.
+    if (plane === 'haproxy') {
+      expect(await haproxyMaster()).toBe(master);
+      const cfg = await readFile(join(berth.home, 'gateway/haproxy/haproxy.cfg'), 'utf8');
+      expect(cfg).toContain(`bind ${new URL(st.edge!.url).host}`);
+      expect(cfg).toContain(`bind ${new URL(st.services[0]!.address!.url).host}`);
+    }
     const final = await berth.json<Status>(['status', 'rolling']);
     expect(final.services[0]).toMatchObject({ readyReplicas: 3, desiredReplicas: 3 });
     expect(final.services[0]!.replicas).toHaveLength(3);

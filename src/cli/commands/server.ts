@@ -1,7 +1,16 @@
 /** `berth server`: run the control plane in the foreground. */
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../client.js';
+import { ValidationError } from '../../errors.js';
 import { contextOf } from '../context.js';
+
+interface ServerOptions {
+  host: string;
+  port: string;
+  logLevel: string;
+  quiet?: boolean;
+  dataPlane: string;
+}
 
 export function registerServer(program: Command): void {
   program
@@ -11,8 +20,20 @@ export function registerServer(program: Command): void {
     .option('--port <port>', 'port to listen on (BERTH_PORT)', process.env.BERTH_PORT ?? String(DEFAULT_PORT))
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option('--quiet', 'log to <home>/server.log only')
-    .action(async (o: { host: string; port: string; logLevel: string; quiet?: boolean }, cmd: Command) => {
+    .option(
+      '--data-plane <plane>',
+      'what serves service addresses and edges: node (the gateway itself) or haproxy (BERTH_DATA_PLANE)',
+      process.env.BERTH_DATA_PLANE ?? 'node',
+    )
+    .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
+      if (o.dataPlane !== 'node' && o.dataPlane !== 'haproxy') {
+        throw new ValidationError(`--data-plane must be node or haproxy, not ${o.dataPlane}`, [
+          { path: '--data-plane', message: 'expected node or haproxy' },
+        ]);
+      }
+      // The gateway control reads it when it starts the gateway process.
+      process.env.BERTH_DATA_PLANE = o.dataPlane;
       const { startDaemon } = await import('../../server/daemon.js');
       const daemon = await startDaemon({
         home: ctx.home,

@@ -1,0 +1,169 @@
+/**
+ * Client of HAProxy's admin (stats) socket and master CLI: one command per connection, written
+ * and half-closed, the answer read until HAProxy closes. Typed helpers for the few commands the
+ * gateway uses; a refusal comes back as a RuntimeError carrying HAProxy's message.
+ */
+import { connect } from 'node:net';
+import { RuntimeError } from '../../errors.js';
+
+/** Sends one command line to a unix socket and returns HAProxy's whole answer. */
+export function haproxyCommand(path: string, command: string, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    let out = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new RuntimeError(`HAProxy did not answer \`${command}\` within ${timeoutMs}ms`, { details: { path } }));
+    }, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (out += d));
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new RuntimeError(`cannot reach HAProxy on ${path}: ${err.message}`, { cause: err }));
+    });
+    socket.once('end', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    // Half-closing makes both the stats socket and the master CLI answer once and close.
+    socket.end(`${command}\n`);
+  });
+}
+
+/** A server's runtime state as `set server ... state` takes it. */
+export type ServerState = 'ready' | 'drain' | 'maint';
+
+/** One row of `show stat` (the fields the gateway reads). */
+export interface StatRow {
+  proxy: string;
+  /** `FRONTEND`, `BACKEND` or a server name. */
+  name: string;
+  queued: number;
+  sessions: number;
+  requests: number;
+  errors5xx: number;
+  status: string;
+}
+
+/** One row of `show servers conn`. */
+export interface ServerConnRow {
+  backend: string;
+  server: string;
+  usedNow: number;
+  idleNow: number;
+}
+
+/** A HAProxy process's workers, from the master CLI's `show proc`. */
+export interface ProcList {
+  worker: number | undefined;
+  oldWorkers: number[];
+  /** Failed reloads since the master started. */
+  failedReloads: number;
+}
+
+// Answers of `set server` that report success (anything else is HAProxy refusing the command).
+const informational = /^(no need to change|IP changed from|port changed from|$)/;
+
+/** Admin socket of one worker: the current one by default, or (through the master CLI) any by pid. */
+export class AdminSocket {
+  /** Path of the stats socket, or of the master socket when `pid` is set. */
+  readonly path: string;
+  /** Worker to address through the master CLI (`@!<pid>`); undefined: the socket's own process. */
+  readonly pid: number | undefined;
+  readonly timeoutMs: number;
+
+  constructor(path: string, pid?: number, timeoutMs = 5_000) {
+    this.path = path;
+    this.pid = pid;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Runs a command and returns its raw answer. */
+  run(command: string): Promise<string> {
+    return haproxyCommand(this.path, this.pid === undefined ? command : `@!${this.pid} ${command}`, this.timeoutMs);
+  }
+
+  /** Runs a command whose answer is empty on success; throws HAProxy's message otherwise. */
+  async change(command: string): Promise<void> {
+    const out = (await this.run(command)).trim();
+    for (const line of out.split('\n')) {
+      if (!informational.test(line.trim())) {
+        throw new RuntimeError(`HAProxy refused \`${command}\`: ${out}`, { details: { command } });
+      }
+    }
+  }
+
+  /** Points a server slot at a new address. */
+  setAddress(backend: string, server: string, host: string, port: number): Promise<void> {
+    return this.change(`set server ${backend}/${server} addr ${host} port ${port}`);
+  }
+
+  /** Sets a server's administrative state. */
+  setState(backend: string, server: string, state: ServerState): Promise<void> {
+    return this.change(`set server ${backend}/${server} state ${state}`);
+  }
+
+  /** `show stat` rows. */
+  async stat(): Promise<StatRow[]> {
+    const out = await this.run('show stat');
+    const lines = out.split('\n').filter((l) => l.length > 0);
+    const header = (lines.shift() ?? '').replace(/^# /, '').split(',');
+    const col = (name: string): number => header.indexOf(name);
+    const [px, sv, qcur, scur, req, h5, st] = ['pxname', 'svname', 'qcur', 'scur', 'req_tot', 'hrsp_5xx', 'status'].map(
+      col,
+    );
+    const num = (f: string[], i: number | undefined): number => (i === undefined || i < 0 ? 0 : Number(f[i]) || 0);
+    return lines.map((l) => {
+      const f = l.split(',');
+      return {
+        proxy: f[px!] ?? '',
+        name: f[sv!] ?? '',
+        queued: num(f, qcur),
+        sessions: num(f, scur),
+        requests: num(f, req),
+        errors5xx: num(f, h5),
+        status: f[st!] ?? '',
+      };
+    });
+  }
+
+  /** `show servers conn`: connections in use and idle per server. */
+  async serversConn(): Promise<ServerConnRow[]> {
+    const out = await this.run('show servers conn');
+    const lines = out.split('\n').filter((l) => l.length > 0);
+    const header = (lines.shift() ?? '').replace(/^# /, '').split(' ');
+    const used = header.indexOf('used_cur');
+    const idle = header.indexOf('idle_cur');
+    if (used < 0 || idle < 0) throw new RuntimeError(`unexpected \`show servers conn\` answer: ${out.slice(0, 200)}`);
+    return lines.map((l) => {
+      const f = l.split(' ');
+      const [backend = '', server = ''] = (f[0] ?? '').split('/');
+      return { backend, server, usedNow: Number(f[used]) || 0, idleNow: Number(f[idle]) || 0 };
+    });
+  }
+}
+
+/** Parses the master CLI's `show proc`. */
+export function parseShowProc(out: string): ProcList {
+  let section = '';
+  let worker: number | undefined;
+  const oldWorkers: number[] = [];
+  let failedReloads = 0;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('# ')) {
+      section = line.slice(2).trim();
+      continue;
+    }
+    const m = /^(\d+)\s+(\w+)/.exec(line);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (m[2] === 'master') {
+      failedReloads = Number(/\[failed: (\d+)\]/.exec(line)?.[1] ?? 0);
+    } else if (section === 'workers') {
+      worker = pid;
+    } else if (section === 'old workers') {
+      oldWorkers.push(pid);
+    }
+  }
+  return { worker, oldWorkers, failedReloads };
+}

@@ -1,0 +1,244 @@
+/**
+ * Renders haproxy.cfg from the gateway's data-plane model: one frontend per service port and per
+ * edge port, one backend per service with fixed server slots whose address and state change at
+ * runtime through the admin socket (so a rolling update never reloads HAProxy). Pure: the same
+ * model always renders the same text, and `structureKey` says when two models need a reload.
+ */
+import type { EdgeRoute, ServiceListener } from '../table.js';
+import { normaliseHost } from '../router.js';
+
+/** One replica in a server slot. */
+export interface SlotServer {
+  /** Replica id (not rendered: HAProxy knows slots, the gateway knows which replica fills one). */
+  id: string;
+  host: string;
+  port: number;
+}
+
+/** The server slots of one service's backend. */
+export interface BackendModel {
+  /** `app/env/service`. */
+  key: string;
+  /** Stable-track replicas; `undefined` is a free slot (rendered disabled). */
+  stable: (SlotServer | undefined)[];
+  /** Canary-track replicas, rendered as `backup`: used only when no stable replica is ready, as in the Node balancer. */
+  canary: (SlotServer | undefined)[];
+  /**
+   * Port of the gateway's Node listener for this service when it has a split or a policy (then it
+   * alone gets the traffic); undefined when HAProxy balances over the replicas itself.
+   */
+  nodePort?: number;
+}
+
+/** A service address HAProxy binds. */
+export interface ServiceFrontendModel {
+  key: string;
+  port: number;
+}
+
+/** An edge HAProxy binds: routed natively, or passed whole to the gateway's Node edge listener. */
+export interface EdgeFrontendModel {
+  key: string;
+  port: number;
+  /** Native routing; absent when `nodePort` is set. */
+  routes?: EdgeRoute[];
+  /** Port of the Node edge listener that routes this edge (some route has a policy or a Node-only target). */
+  nodePort?: number;
+}
+
+/** Everything haproxy.cfg is rendered from. */
+export interface HaproxyModel {
+  /** Directory of the admin socket (the gateway's directory). */
+  dir: string;
+  services: ServiceFrontendModel[];
+  edges: EdgeFrontendModel[];
+  /** One per service of the table (also those whose port is taken: edges may route to them). */
+  backends: BackendModel[];
+  /** Longest life of an old worker after a reload. */
+  hardStopAfterMs?: number;
+}
+
+/** Name of the server slot that points at the gateway's Node listener. */
+export const nodeSlot = 'node';
+
+/** A HAProxy-safe proxy name for a key (`shop/local/orders` → `shop:2flocal:2forders`-style escaping of `/`). */
+export function proxyName(prefix: 's' | 'e' | 'f', key: string): string {
+  return `${prefix}.${key.replace(/[^A-Za-z0-9_.-]/g, (c) => `:${c.charCodeAt(0).toString(16)}`)}`;
+}
+
+/** Slot server name: `r1`.. for stable, `c1`.. for canary. */
+export function slotName(track: 'stable' | 'canary', index: number): string {
+  return `${track === 'stable' ? 'r' : 'c'}${index + 1}`;
+}
+
+/** True if HAProxy can balance this service itself: no split that can pick the canary, no policy. */
+export function isNativeService(s: ServiceListener): boolean {
+  const split = s.split;
+  const splits = split !== undefined && (split.canaryWeight > 0 || split.match !== undefined);
+  return !splits && !hasPolicy(s.policy);
+}
+
+function hasPolicy(policy: object | undefined): boolean {
+  return policy !== undefined && Object.values(policy).some((v) => v !== undefined);
+}
+
+/** True if HAProxy can route this edge itself: no route policy and every target service native (or absent). */
+export function isNativeEdge(
+  routes: readonly EdgeRoute[],
+  nativeTargets: ReadonlySet<string>,
+  known: ReadonlySet<string>,
+): boolean {
+  return routes.every((r) => !hasPolicy(r.policy) && (nativeTargets.has(r.target) || !known.has(r.target)));
+}
+
+/** What needs a reload when it changes: everything but which replica fills which slot and the Node ports' liveness. */
+export function structureKey(m: HaproxyModel): string {
+  return JSON.stringify({
+    services: m.services,
+    edges: m.edges,
+    backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
+    hardStopAfterMs: m.hardStopAfterMs,
+  });
+}
+
+function quote(s: string): string {
+  // Inside double quotes HAProxy reads backslash escapes, `\n` included, and expands `$VARS`.
+  return `"${s.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}"`;
+}
+
+function regexEscape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`);
+}
+
+function renderSlot(name: string, server: SlotServer | undefined, flags: string): string {
+  // A free slot needs some address: port 1 on loopback, disabled, is never used.
+  if (server === undefined) return `  server ${name} 127.0.0.1:1 disabled${flags}`;
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  return `  server ${name} ${host}:${server.port}${flags}`;
+}
+
+function renderBackend(b: BackendModel): string[] {
+  const node = b.nodePort !== undefined;
+  const lines = [
+    `backend ${proxyName('s', b.key)}`,
+    '  balance roundrobin',
+    // Canary replicas are backups; when every stable slot is free they share the load, as in Node.
+    '  option allbackups',
+    // HAProxy's own 503 (no server usable) with the Node proxy's body. Not `nbsrv`: an old worker
+    // after a reload counts no usable server while it still answers its idle clients' last requests.
+    `  http-error status 503 content-type text/plain string ${quote(`no ready replicas for ${b.key}\n`)}`,
+  ];
+  // In Node mode the replicas stay in their slots, disabled: switching back needs no reload.
+  const replicaFlags = node ? ' disabled' : '';
+  b.stable.forEach((s, i) => lines.push(renderSlot(slotName('stable', i), s, replicaFlags)));
+  b.canary.forEach((s, i) => lines.push(renderSlot(slotName('canary', i), s, ` backup${replicaFlags}`)));
+  lines.push(node ? `  server ${nodeSlot} 127.0.0.1:${b.nodePort}` : `  server ${nodeSlot} 127.0.0.1:1 disabled`);
+  return lines;
+}
+
+/** Request headers the Node proxy sets (see headers.ts): the original Host, and the scheme. */
+const forwardingRules = [
+  '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found }',
+  '  http-request del-header X-Forwarded-Host unless { req.hdr(host) -m found }',
+  '  http-request set-header X-Forwarded-Proto http',
+];
+
+function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string[] {
+  const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
+  if (e.nodePort !== undefined) {
+    // The Node edge sets the forwarding headers itself, from the original request.
+    lines.push(`  default_backend ${proxyName('e', e.key)}`, '', `backend ${proxyName('e', e.key)}`);
+    lines.push(`  server ${nodeSlot} 127.0.0.1:${e.nodePort}`);
+    return lines;
+  }
+  lines.push(...forwardingRules);
+  // The same order as router.ts compileRoutes: host routes first, then longest prefix, table order on ties.
+  const routes = (e.routes ?? [])
+    .map((r, i) => ({
+      r,
+      i,
+      host: r.host === undefined ? undefined : normaliseHost(r.host),
+      prefix: r.pathPrefix.replace(/\/+$/, ''),
+    }))
+    .sort((a, b) => {
+      if ((a.host === undefined) !== (b.host === undefined)) return a.host === undefined ? 1 : -1;
+      return b.prefix.length - a.prefix.length || a.i - b.i;
+    });
+  if (routes.some((r) => r.host !== undefined)) {
+    // Lower case without the port; `[::1]:80` keeps its brackets, like normaliseHost.
+    lines.push('  http-request set-var(txn.host) req.hdr(host),lower,regsub(:[0-9]+$,)');
+  }
+  routes.forEach((route, n) => {
+    const conds = ['!{ var(txn.route) -m found }'];
+    if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${route.host} }`);
+    // A prefix matches at a segment boundary: the path is the prefix, or continues with `/`.
+    if (route.prefix !== '')
+      conds.push(`{ path -m str ${route.prefix} } || ${conds.join(' ')} { path -m beg ${route.prefix}/ }`);
+    lines.push(`  http-request set-var(txn.route) int(${n}) if ${conds.join(' ')}`);
+  });
+  lines.push(
+    `  http-request return status 404 content-type text/plain string ${quote(`no route of ${e.key} matches this request\n`)} unless { var(txn.route) -m found }`,
+  );
+  routes.forEach((route, n) => {
+    const is = `{ var(txn.route) -m int ${n} }`;
+    if (!backends.has(route.r.target)) {
+      lines.push(
+        `  http-request return status 503 content-type text/plain string ${quote(`no ready replicas for ${route.r.target}\n`)} if ${is}`,
+      );
+      return;
+    }
+    if (route.r.stripPrefix && route.prefix !== '') {
+      // rewritePath: the rest after the prefix, always starting with `/` (the query is not part of the path).
+      lines.push(`  http-request replace-path ^${regexEscape(route.prefix)}/?(.*)$ /\\1 if ${is}`);
+    }
+  });
+  routes.forEach((route, n) => {
+    if (backends.has(route.r.target))
+      lines.push(`  use_backend ${proxyName('s', route.r.target)} if { var(txn.route) -m int ${n} }`);
+  });
+  return lines;
+}
+
+/** haproxy.cfg for `m`. */
+export function renderConfig(m: HaproxyModel): string {
+  const hardStopS = Math.ceil((m.hardStopAfterMs ?? 30_000) / 1000);
+  const out = [
+    '# Written by the Berth gateway; changes are overwritten on the next reload.',
+    'global',
+    '  master-worker',
+    // expose-fd listeners: a reloaded worker takes the listening sockets over, so no SYN is refused.
+    `  stats socket ${m.dir}/admin.sock mode 600 level admin expose-fd listeners`,
+    // One thread: on a 2-core machine the replicas, the gateway's Node process and the clients need
+    // the other core; a second HAProxy thread only adds lock contention there.
+    '  nbthread 1',
+    // Old workers finish their requests and serve each idle keep-alive client once more; bounded.
+    `  hard-stop-after ${hardStopS}s`,
+    '',
+    'defaults',
+    '  mode http',
+    '  option http-keep-alive',
+    // On a reload, an idle client connection gets one more response (with Connection: close) from
+    // the old worker instead of being closed under a request the client may be sending.
+    '  option idle-close-on-response',
+    '  option forwardfor',
+    // Idle upstream connections are shared between clients: the replica's keep-alive is the pool.
+    '  http-reuse always',
+    // A replica that refuses a connection (it just exited) costs a retry on another one, not an error.
+    '  retries 2',
+    '  option redispatch 1',
+    '  timeout connect 1s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout http-request 10s',
+    '  timeout http-keep-alive 10s',
+    '  timeout queue 5s',
+  ];
+  const backends = new Set(m.backends.map((b) => b.key));
+  for (const s of m.services) {
+    out.push('', `frontend ${proxyName('f', s.key)}`, `  bind 127.0.0.1:${s.port}`, ...forwardingRules);
+    out.push(`  default_backend ${proxyName('s', s.key)}`);
+  }
+  for (const e of m.edges) out.push('', ...renderEdge(e, backends));
+  for (const b of m.backends) out.push('', ...renderBackend(b));
+  return `${out.join('\n')}\n`;
+}

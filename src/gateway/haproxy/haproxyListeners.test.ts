@@ -1,0 +1,318 @@
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Listeners } from '../listeners.js';
+import type { Backend, EdgeListener, RoutingTable, ServiceListener } from '../table.js';
+import type { Echo, Upstream } from '../testing.js';
+import { fetchText, freePort, startUpstream, tempHome } from '../testing.js';
+import { HaproxyListeners } from './haproxyListeners.js';
+
+let home: { dir: string; remove(): Promise<void> };
+let hx: HaproxyListeners;
+let generation = 0;
+const upstreams: Upstream[] = [];
+const dir = (): string => join(home.dir, 'haproxy');
+
+async function upstream(name: string, delayMs = 0): Promise<Upstream> {
+  const u = await startUpstream(name, delayMs);
+  upstreams.push(u);
+  return u;
+}
+const backend = (u: Upstream, track?: 'canary'): Backend => ({
+  id: u.name,
+  host: '127.0.0.1',
+  port: u.port,
+  ...(track ? { track } : {}),
+});
+const table = (services: ServiceListener[], edges: EdgeListener[] = []): RoutingTable => ({
+  generation: ++generation,
+  services,
+  edges,
+});
+
+async function get(
+  port: number,
+  path = '/',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; echo?: Echo }> {
+  const res = await fetchText(`http://127.0.0.1:${port}${path}`, { headers });
+  return { status: res.status, text: res.text, echo: res.status === 200 ? (JSON.parse(res.text) as Echo) : undefined };
+}
+
+/** Keep-alive load over a few connections, in a bounded loop, until stopped. */
+function load(
+  port: number,
+  connections = 4,
+): { stop(): Promise<{ ok: number; failed: number; reasons: string[]; names: Set<string> }> } {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 });
+  let running = true;
+  const result = { ok: 0, failed: 0, reasons: [] as string[], names: new Set<string>() };
+  const worker = async (): Promise<void> => {
+    for (let i = 0; running && i < 100_000; i++) {
+      try {
+        const res = await pool.request({ path: '/load', method: 'GET' });
+        const text = await res.body.text();
+        if (res.statusCode === 200) {
+          result.ok++;
+          result.names.add((JSON.parse(text) as Echo).name);
+        } else {
+          result.failed++;
+          result.reasons.push(`${res.statusCode} ${text.slice(0, 80)}`);
+        }
+      } catch (err) {
+        result.failed++;
+        result.reasons.push(String(err));
+      }
+    }
+  };
+  const workers = Array.from({ length: connections }, () => worker());
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+      await pool.close();
+      return result;
+    },
+  };
+}
+
+beforeAll(async () => {
+  home = await tempHome();
+  hx = new HaproxyListeners({ dir: dir(), removalWaitMs: 3_000, drainTimeoutMs: 2_000, statsIntervalMs: 50 });
+});
+
+afterAll(async () => {
+  await hx?.close();
+  await Promise.all(upstreams.map((u) => u.close()));
+  await home?.remove();
+});
+
+afterEach(async () => {
+  expect(await hx.apply(table([]))).toEqual([]);
+});
+
+describe('HAProxy data plane', () => {
+  it('spreads a service over its replicas and reports counters per track', async () => {
+    const [a, b] = await Promise.all([upstream('rr-a'), upstream('rr-b')]);
+    const port = await freePort();
+    expect(await hx.apply(table([{ key: 'shop/local/orders', port, backends: [backend(a), backend(b)] }]))).toEqual([]);
+    const names: string[] = [];
+    for (let i = 0; i < 6; i++) names.push((await get(port, `/o/${i}?x=1`, { host: 'orders.shop:9999' })).echo!.name);
+    expect(names.filter((n) => n === 'rr-a')).toHaveLength(3);
+    expect(names.filter((n) => n === 'rr-b')).toHaveLength(3);
+    const echo = (await get(port, '/p?q=1', { host: 'orders.shop:9999' })).echo!;
+    expect(echo.url).toBe('/p?q=1');
+    expect(echo.headers.host).toBe('orders.shop:9999');
+    expect(echo.headers['x-forwarded-host']).toBe('orders.shop:9999');
+    expect(echo.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(echo.headers['x-forwarded-proto']).toBe('http');
+
+    await new Promise((r) => setTimeout(r, 150)); // a counter poll
+    const t = hx.traffic().find((s) => s.key === 'shop/local/orders')!;
+    expect(t.tracks.find((x) => x.track === 'stable')!.requests).toBe(7);
+    expect(hx.stats()).toContainEqual(expect.objectContaining({ kind: 'service', key: 'shop/local/orders', port }));
+  });
+
+  it('routes an edge exactly like the Node edge: host, longest prefix, strip, 404, 503', async () => {
+    const [web, api, admin] = await Promise.all([upstream('e-web'), upstream('e-api'), upstream('e-admin')]);
+    const services: ServiceListener[] = [
+      { key: 'shop/local/web', port: await freePort(), backends: [backend(web)] },
+      { key: 'shop/local/api', port: await freePort(), backends: [backend(api)] },
+      { key: 'shop/local/admin', port: await freePort(), backends: [backend(admin)] },
+      { key: 'shop/local/empty', port: await freePort(), backends: [] },
+    ];
+    const routes = [
+      { pathPrefix: '/', target: 'shop/local/web', stripPrefix: false },
+      { pathPrefix: '/api/', target: 'shop/local/api', stripPrefix: true },
+      { pathPrefix: '/api/v2', target: 'shop/local/admin', stripPrefix: false },
+      { host: 'Admin.Shop', pathPrefix: '/', target: 'shop/local/admin', stripPrefix: true },
+      { host: 'admin.shop', pathPrefix: '/x', target: 'shop/local/gone', stripPrefix: false },
+      { pathPrefix: '/empty', target: 'shop/local/empty', stripPrefix: false },
+    ];
+    const hxEdge = await freePort();
+    expect(await hx.apply(table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
+    // The same table on Node listeners, on other ports: every answer must match.
+    const nodeEdge = await freePort();
+    const node = new Listeners({ drainTimeoutMs: 1_000 });
+    try {
+      const nodeServices = await Promise.all(services.map(async (s) => ({ ...s, port: await freePort() })));
+      expect(await node.apply(table(nodeServices, [{ key: 'shop/local', port: nodeEdge, routes }]))).toEqual([]);
+      const cases: [string, Record<string, string>][] = [
+        ['/', {}],
+        ['/index.html?a=1', {}],
+        ['/api', {}],
+        ['/api?q=1', {}],
+        ['/api/items/7?q=1', {}],
+        ['/apix', {}],
+        ['/api/v2', {}],
+        ['/api/v2/z', {}],
+        ['/api/v20', {}],
+        ['/empty', {}],
+        ['/', { host: 'ADMIN.shop:8080' }],
+        ['/x/1', { host: 'admin.shop' }],
+        ['/deep/path', { host: 'admin.shop' }],
+        ['/', { host: 'other.shop' }],
+      ];
+      for (const [path, headers] of cases) {
+        const [h, n] = [await get(hxEdge, path, headers), await get(nodeEdge, path, headers)];
+        const what = `${headers.host ?? ''}${path}`;
+        expect(h.status, what).toBe(n.status);
+        if (n.echo) {
+          expect(h.echo!.name, what).toBe(n.echo.name);
+          expect(h.echo!.url, what).toBe(n.echo.url);
+          // Without a Host given, each carries its own port.
+          expect(h.echo!.headers['x-forwarded-host'], what).toBe(headers.host ?? `127.0.0.1:${hxEdge}`);
+          expect(n.echo.headers['x-forwarded-host'], what).toBe(headers.host ?? `127.0.0.1:${nodeEdge}`);
+        } else {
+          expect(h.text, what).toBe(n.text);
+        }
+      }
+      // Without any route matching: the Node edge's 404 text.
+      const onlyHost = await freePort();
+      expect(
+        await hx.apply(
+          table(services, [
+            {
+              key: 'shop/other',
+              port: onlyHost,
+              routes: [{ host: 'a.b', pathPrefix: '/', target: 'shop/local/web', stripPrefix: false }],
+            },
+          ]),
+        ),
+      ).toEqual([]);
+      expect(await get(onlyHost, '/')).toMatchObject({
+        status: 404,
+        text: 'no route of shop/other matches this request\n',
+      });
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('resolves a removal only after the replica finished its in-flight request, which gets its full answer', async () => {
+    const [slow, fresh] = await Promise.all([upstream('slow', 800), upstream('fresh')]);
+    const port = await freePort();
+    await hx.apply(table([{ key: 'shop/local/slow', port, backends: [backend(slow)] }]));
+    const inFlight = get(port, '/slow');
+    while (slow.received === 0) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    await hx.apply(table([{ key: 'shop/local/slow', port, backends: [backend(fresh)] }]));
+    const waited = Date.now() - started;
+    expect(slow.hits).toBe(1); // answered before apply resolved
+    expect(waited).toBeGreaterThan(500);
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.echo!.name).toBe('slow');
+    // Idle pooled connections to the removed replica are closed too.
+    const open = (): Promise<number> => new Promise((resolve) => slow.server.getConnections((_e, n) => resolve(n)));
+    for (let i = 0; i < 50 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await open()).toBe(0);
+    expect((await get(port, '/')).echo!.name).toBe('fresh');
+  });
+
+  it('loses no request of a keep-alive load while replicas are replaced 12 times', async () => {
+    const port = await freePort();
+    let current = [await upstream('gen0-a'), await upstream('gen0-b')];
+    await hx.apply(table([{ key: 'shop/local/roll', port, backends: current.map((u) => backend(u)) }]));
+    const l = load(port);
+    for (let i = 1; i <= 12; i++) {
+      const next = await upstream(`gen${i}-${i % 2 ? 'a' : 'b'}`, 2);
+      // Surge one, then drop one, as a rolling update does; the dropped replica is closed right after.
+      await hx.apply(table([{ key: 'shop/local/roll', port, backends: [...current, next].map((u) => backend(u)) }]));
+      const gone = current.shift()!;
+      current = [...current, next];
+      await hx.apply(table([{ key: 'shop/local/roll', port, backends: current.map((u) => backend(u)) }]));
+      await gone.close();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const r = await l.stop();
+    expect(r.reasons).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(r.ok).toBeGreaterThan(200);
+    expect(r.names.has('gen12-b')).toBe(true);
+    expect(hx.pid()).toBeDefined();
+  });
+
+  it('switches a service to a canary split (Node behind HAProxy) and back without failing a request', async () => {
+    const [stable, canary] = await Promise.all([upstream('split-stable'), upstream('split-canary')]);
+    const port = await freePort();
+    const backends = [backend(stable), backend(canary, 'canary')];
+    const svc = (split?: ServiceListener['split']): ServiceListener => ({
+      key: 'shop/local/split',
+      port,
+      backends,
+      ...(split ? { split } : {}),
+    });
+    await hx.apply(table([svc()]));
+    const pid = hx.pid();
+    const l = load(port);
+    await new Promise((r) => setTimeout(r, 150));
+    await hx.apply(table([svc({ canaryWeight: 50 })]));
+    await new Promise((r) => setTimeout(r, 300));
+    const during = canary.hits;
+    await hx.apply(table([svc()]));
+    await new Promise((r) => setTimeout(r, 150));
+    const r = await l.stop();
+    expect(r.reasons).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(during).toBeGreaterThan(10); // the split reached the canary
+    const after = canary.hits;
+    for (let i = 0; i < 5; i++) expect((await get(port)).echo!.name).toBe('split-stable');
+    expect(canary.hits).toBe(after);
+    expect(hx.pid()).toBe(pid); // same HAProxy master throughout
+  });
+
+  it('grows a backend past its slots with a reload that keeps every replica, and serves all of them', async () => {
+    const port = await freePort();
+    const ups = await Promise.all(Array.from({ length: 10 }, (_, i) => upstream(`grow-${i}`)));
+    await hx.apply(table([{ key: 'shop/local/grow', port, backends: ups.slice(0, 2).map((u) => backend(u)) }]));
+    const l = load(port, 2);
+    await hx.apply(table([{ key: 'shop/local/grow', port, backends: ups.map((u) => backend(u)) }]));
+    const r = await l.stop();
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) seen.add((await get(port)).echo!.name);
+    expect(r.reasons).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(seen.size).toBe(10);
+  });
+
+  it('reports a taken port and serves the others; the taken one is retried on the next apply', async () => {
+    const taken = await freePort();
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
+    const u = await upstream('taken-ok');
+    const ok = await freePort();
+    const t = (): RoutingTable =>
+      table([
+        { key: 'shop/local/blocked', port: taken, backends: [backend(u)] },
+        { key: 'shop/local/fine', port: ok, backends: [backend(u)] },
+      ]);
+    try {
+      expect(await hx.apply(t())).toEqual([{ key: 'shop/local/blocked', port: taken, message: 'EADDRINUSE' }]);
+      expect((await get(ok)).status).toBe(200);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    expect(await hx.apply(t())).toEqual([]);
+    expect((await get(taken)).echo!.name).toBe('taken-ok');
+  });
+
+  it('a new gateway adopts the running HAProxy: same process, serving throughout', async () => {
+    const u = await upstream('adopted');
+    const port = await freePort();
+    const t = table([{ key: 'shop/local/adopt', port, backends: [backend(u)] }]);
+    await hx.apply(t);
+    const pid = hx.pid();
+    const l = load(port, 2);
+    await hx.close({ keepHaproxy: true });
+    hx = new HaproxyListeners({ dir: dir(), removalWaitMs: 3_000, drainTimeoutMs: 2_000, statsIntervalMs: 50 });
+    expect(hx.pid()).toBe(pid);
+    expect(await hx.apply(t)).toEqual([]);
+    expect(hx.pid()).toBe(pid);
+    const r = await l.stop();
+    expect(r.failed).toBe(0);
+    expect(r.ok).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,486 @@
+/**
+ * The gateway's listeners with HAProxy as the data path (`--data-plane haproxy`). Same surface as
+ * `Listeners`: HAProxy binds every public port; services without split or policy and edges whose
+ * routes are all native are served by HAProxy alone, the others by a Node listener of this
+ * gateway on an internal port, behind HAProxy. Replica changes go through the admin socket (no
+ * reload); listener changes and slot growth reload HAProxy with the current servers rendered in.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { readJsonFile, writeFileAtomic } from '../state.js';
+import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
+import { Listeners } from '../listeners.js';
+import type { ListenerError, RoutingTable, ServiceListener, ServiceTraffic } from '../table.js';
+import type { StatRow } from './adminSocket.js';
+import type { BackendModel, EdgeFrontendModel, HaproxyModel } from './config.js';
+import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotName, structureKey } from './config.js';
+import type { HaproxyPaths } from './haproxyProcess.js';
+import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
+import { assignSlots } from './slots.js';
+
+/** Options of the HAProxy listener set. */
+export interface HaproxyListenersOptions extends ListenersOptions {
+  /** Directory of haproxy.cfg, its sockets and state (created if missing). */
+  dir: string;
+  /** HAProxy's log (its stderr); defaults to `<dir>/haproxy.log`. */
+  log?: string;
+  /** The haproxy binary; found on PATH when absent. */
+  binary?: string;
+  logger?: Logger;
+  /** How often the request counters of native services are read from HAProxy. */
+  statsIntervalMs?: number;
+}
+
+/** Desired runtime state of one server slot. */
+interface SlotWant {
+  addr: string | undefined;
+  ready: boolean;
+}
+
+/** Cumulative counters carried over reloads (a new worker starts from zero). */
+interface Counters {
+  stable: [number, number];
+  canary: [number, number];
+  unavailable: number;
+}
+
+/** What survives a gateway restart, beside HAProxy itself. */
+interface SavedState {
+  model: HaproxyModel;
+  internalPorts: Record<string, number>;
+  base: Record<string, Counters>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Bind and release `port` on 127.0.0.1: the error code if something else holds it. */
+function probePort(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(undefined)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function slotWants(b: BackendModel): Map<string, SlotWant> {
+  const node = b.nodePort !== undefined;
+  const out = new Map<string, SlotWant>();
+  const put = (name: string, s: { host: string; port: number } | undefined): void =>
+    void out.set(name, { addr: s && `${s.host} ${s.port}`, ready: s !== undefined && !node });
+  b.stable.forEach((s, i) => put(slotName('stable', i), s));
+  b.canary.forEach((s, i) => put(slotName('canary', i), s));
+  out.set(nodeSlot, { addr: node ? `127.0.0.1 ${b.nodePort}` : undefined, ready: node });
+  return out;
+}
+
+const zero = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
+
+/** All listeners of a gateway whose data path is HAProxy. */
+export class HaproxyListeners {
+  private readonly node: Listeners;
+  private readonly paths: HaproxyPaths;
+  private readonly logger: Logger | undefined;
+  private readonly removalWaitMs: number;
+  private readonly drainTimeoutMs: number;
+  private proc: HaproxyProcess | undefined;
+  /** The latest placement of replicas in slots (what the next apply starts from). */
+  private model: HaproxyModel | undefined;
+  /** What HAProxy's current worker was loaded with (its listeners and slot counts). */
+  private running: HaproxyModel | undefined;
+  /** Runtime state HAProxy's current worker has per `backend/slot`; missing: unknown (push it). */
+  private applied = new Map<string, SlotWant>();
+  private internalPorts: Record<string, number> = {};
+  private base: Record<string, Counters> = {};
+  private rows: StatRow[] = [];
+  /** Bumped on every reload: a counter poll that straddles one is discarded. */
+  private loads = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly statePath: string;
+  private readonly opts: HaproxyListenersOptions;
+
+  constructor(opts: HaproxyListenersOptions) {
+    this.opts = opts;
+    this.node = new Listeners(opts);
+    this.paths = haproxyPaths(opts.dir, opts.log);
+    this.logger = opts.logger;
+    this.removalWaitMs = opts.removalWaitMs ?? 3_000;
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
+    this.statePath = join(opts.dir, 'dataplane.json');
+    const procOpts = { paths: this.paths, binary: opts.binary, logger: opts.logger };
+    this.proc = HaproxyProcess.adopt(procOpts);
+    if (this.proc !== undefined) {
+      const saved = readJsonFile(this.statePath) as SavedState | undefined;
+      // The model HAProxy was last loaded with; without it the first apply reloads.
+      this.model = saved?.model && {
+        ...saved.model,
+        // JSON has no `undefined`: free slots come back as null.
+        backends: saved.model.backends.map((b) => ({
+          ...b,
+          stable: b.stable.map((x) => x ?? undefined),
+          canary: b.canary.map((x) => x ?? undefined),
+        })),
+      };
+      this.running = this.model;
+      this.internalPorts = saved?.internalPorts ?? {};
+      this.base = saved?.base ?? {};
+      this.logger?.info({ pid: this.proc.pid }, 'adopted running haproxy');
+    }
+  }
+
+  /** Pid of the HAProxy master, if it runs. */
+  pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /**
+   * Makes HAProxy (and the Node listeners behind it) serve `table`. Resolves once new backends
+   * are in use and removed ones have no request in flight (bounded by removalWaitMs) and their
+   * idle connections are closed; ports that cannot be bound are returned and left out.
+   */
+  async apply(table: RoutingTable): Promise<ListenerError[]> {
+    const errors: ListenerError[] = [];
+    // Ports the running worker binds are ours; any other is probed (again after a failed reload).
+    const held = new Set([...(this.running?.services ?? []), ...(this.running?.edges ?? [])].map((l) => l.port));
+    const bindable = async (key: string, port: number): Promise<boolean> => {
+      if (held.has(port)) return true;
+      const err = await probePort(port);
+      if (err !== undefined) errors.push({ key, port, message: err });
+      return err === undefined;
+    };
+
+    const known = new Set(table.services.map((s) => s.key));
+    const native = new Set(table.services.filter(isNativeService).map((s) => s.key));
+    const nodeEdges = table.edges.filter((e) => !isNativeEdge(e.routes, native, known));
+    // Node listeners: services with a split or policy, and every service a Node edge routes to.
+    const nodeServiceKeys = new Set(table.services.filter((s) => !native.has(s.key)).map((s) => s.key));
+    for (const e of nodeEdges) for (const r of e.routes) if (known.has(r.target)) nodeServiceKeys.add(r.target);
+
+    const portOf = async (id: string): Promise<number> => (this.internalPorts[id] ??= await freePort());
+    const nodeTable: RoutingTable = { generation: table.generation, services: [], edges: [] };
+    for (const s of table.services) {
+      if (nodeServiceKeys.has(s.key)) nodeTable.services.push({ ...s, port: await portOf(`service ${s.key}`) });
+    }
+    for (const e of nodeEdges) nodeTable.edges.push({ ...e, port: await portOf(`edge ${e.key}`) });
+
+    const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [] };
+    for (const s of table.services) if (await bindable(s.key, s.port)) next.services.push({ key: s.key, port: s.port });
+    for (const e of table.edges) {
+      if (!(await bindable(e.key, e.port))) continue;
+      const isNode = nodeEdges.includes(e);
+      const edge: EdgeFrontendModel = { key: e.key, port: e.port };
+      if (isNode) edge.nodePort = this.internalPorts[`edge ${e.key}`];
+      else edge.routes = e.routes;
+      next.edges.push(edge);
+    }
+    let grew = false;
+    for (const s of table.services) {
+      const a = assignSlots(
+        s.key,
+        this.model?.backends.find((b) => b.key === s.key),
+        s.backends,
+      );
+      if (!native.has(s.key)) a.backend.nodePort = this.internalPorts[`service ${s.key}`];
+      next.backends.push(a.backend);
+      grew ||= a.grew;
+    }
+
+    // Node listeners first gain what is new (a service switching to Node is listened for before
+    // HAProxy sends to it); they lose what is gone only after HAProxy stopped sending to it.
+    const previousNode = this.nodeTable;
+    const union: RoutingTable = {
+      generation: table.generation,
+      services: [...nodeTable.services, ...previousNode.services.filter((s) => !nodeServiceKeys.has(s.key))],
+      edges: [...nodeTable.edges, ...previousNode.edges.filter((e) => !nodeTable.edges.some((n) => n.key === e.key))],
+    };
+    for (const err of await this.node.apply(union)) {
+      // An internal port taken since it was picked: pick another on the next apply.
+      this.logger?.warn({ key: err.key, port: err.port }, `internal port taken: ${err.message}`);
+      this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => p !== err.port));
+    }
+
+    if (this.proc === undefined || !this.proc.alive()) {
+      this.proc = await HaproxyProcess.start(
+        { paths: this.paths, binary: this.opts.binary, logger: this.logger },
+        renderConfig(next),
+      );
+      this.loaded(next);
+    } else {
+      await this.runtimeChanges(next, table.services);
+      // Slots are placed now, even if the reload below fails: the next apply starts from them, and
+      // reloads again for as long as the worker runs another structure.
+      this.model = next;
+      if (this.running === undefined || grew || structureKey(next) !== structureKey(this.running)) {
+        await this.snapshotBase();
+        await this.proc.reload(renderConfig(next));
+        this.loaded(next);
+      }
+    }
+    this.nodeTable = nodeTable;
+    await this.node.apply(nodeTable);
+    const used = new Set([...nodeTable.services, ...nodeTable.edges].map((l) => l.port));
+    this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => used.has(p)));
+    this.save();
+    this.startPolling();
+    return errors;
+  }
+
+  private nodeTable: RoutingTable = { generation: 0, services: [], edges: [] };
+
+  /** HAProxy's current worker now runs `m` as rendered. */
+  private loaded(m: HaproxyModel): void {
+    this.model = m;
+    this.running = m;
+    this.applied.clear();
+    for (const b of m.backends) {
+      for (const [slot, want] of slotWants(b)) this.applied.set(`${proxyName('s', b.key)}/${slot}`, want);
+    }
+  }
+
+  /**
+   * Applies slot changes to the running worker: new replicas are enabled first, then the ones
+   * that left (or a whole removed service) are drained; waits until they have nothing in flight.
+   */
+  private async runtimeChanges(next: HaproxyModel, services: readonly ServiceListener[]): Promise<void> {
+    const admin = this.proc!.admin();
+    // Only slots the worker has: new backends and grown slots come with the reload.
+    const existing = new Set<string>();
+    for (const b of this.running?.backends ?? []) {
+      for (const slot of slotWants(b).keys()) existing.add(`${proxyName('s', b.key)}/${slot}`);
+    }
+    const draining: string[] = [];
+    const enable: [string, SlotWant][] = [];
+    const disable: string[] = [];
+    const wanted = new Map<string, SlotWant>();
+    for (const b of next.backends) {
+      for (const [slot, want] of slotWants(b)) {
+        const id = `${proxyName('s', b.key)}/${slot}`;
+        if (existing.has(id)) wanted.set(id, want);
+      }
+    }
+    // A service that leaves the table: every slot of its backend drains before the reload drops it.
+    for (const b of this.running?.backends ?? []) {
+      if (services.some((s) => s.key === b.key)) continue;
+      for (const slot of slotWants(b).keys())
+        wanted.set(`${proxyName('s', b.key)}/${slot}`, { addr: undefined, ready: false });
+    }
+    for (const [id, want] of wanted) {
+      const now = this.applied.get(id);
+      if (want.ready) {
+        if (now === undefined || !now.ready || now.addr !== want.addr) enable.push([id, want]);
+      } else if (now === undefined || now.ready) {
+        disable.push(id);
+      }
+    }
+    for (const [id, want] of enable) {
+      const [backend, server] = id.split('/') as [string, string];
+      const now = this.applied.get(id);
+      if (now?.addr !== want.addr) {
+        const [host, port] = want.addr!.split(' ') as [string, string];
+        await admin.setAddress(backend, server, host, Number(port));
+      }
+      await admin.setState(backend, server, 'ready');
+      this.applied.set(id, want);
+    }
+    for (const id of disable) {
+      const [backend, server] = id.split('/') as [string, string];
+      const now = this.applied.get(id);
+      if (now?.ready !== false) {
+        await admin.setState(backend, server, 'drain');
+        draining.push(id);
+      }
+    }
+    if (draining.length > 0) await this.waitDrained(draining);
+    for (const id of disable) {
+      const [backend, server] = id.split('/') as [string, string];
+      // Maintenance closes the slot's idle pooled connections: the replica sees no socket left.
+      await admin.setState(backend, server, 'maint');
+      this.applied.set(id, { addr: this.applied.get(id)?.addr ?? wanted.get(id)?.addr, ready: false });
+    }
+    if (draining.length > 0) await this.purgeIdle(draining);
+  }
+
+  /**
+   * A response that ended as the slot went to maintenance puts its connection back in the idle
+   * pool, where maintenance no longer looks: drain and maintain again until no connection is left.
+   */
+  private async purgeIdle(ids: string[]): Promise<void> {
+    const admin = this.proc!.admin();
+    const wanted = new Set(ids);
+    for (let round = 0; round < 20; round++) {
+      const left = (await admin.serversConn()).filter(
+        (c) => wanted.has(`${c.backend}/${c.server}`) && c.usedNow + c.idleNow > 0,
+      );
+      if (left.length === 0) return;
+      for (const c of left) {
+        await admin.setState(c.backend, c.server, 'drain');
+        await admin.setState(c.backend, c.server, 'maint');
+      }
+      await sleep(10);
+    }
+    this.logger?.warn({ slots: ids }, 'idle connections to removed replicas linger');
+  }
+
+  /** Polls until the slots have no request in flight or queued, bounded by removalWaitMs. */
+  private async waitDrained(ids: string[]): Promise<void> {
+    const deadline = Date.now() + this.removalWaitMs;
+    const admin = this.proc!.admin();
+    const wanted = new Set(ids);
+    while (Date.now() < deadline) {
+      const [stat, conns] = await Promise.all([admin.stat(), admin.serversConn()]);
+      const busy =
+        stat.some((r) => wanted.has(`${r.proxy}/${r.name}`) && r.sessions + r.queued > 0) ||
+        conns.some((c) => wanted.has(`${c.backend}/${c.server}`) && c.usedNow > 0);
+      // An old worker (from a reload) may still hold requests for these replicas: wait it out too.
+      const old = (await this.proc!.procs()).oldWorkers;
+      if (!busy && old.length === 0) return;
+      await sleep(10);
+    }
+    this.logger?.warn({ slots: ids }, `replicas still busy after ${this.removalWaitMs}ms; going on`);
+  }
+
+  /** Adds the current worker's counters to the base before a reload resets them. */
+  private async snapshotBase(): Promise<void> {
+    this.loads++;
+    try {
+      const rows = await this.proc!.admin().stat();
+      for (const [key, c] of this.countersFrom(rows)) {
+        const b = (this.base[key] ??= zero());
+        b.stable[0] += c.stable[0];
+        b.stable[1] += c.stable[1];
+        b.canary[0] += c.canary[0];
+        b.canary[1] += c.canary[1];
+        b.unavailable += c.unavailable;
+      }
+      // Same tick as the base grows: a reader never sees the counters go back.
+      this.rows = [];
+    } catch (err) {
+      this.logger?.warn({ err }, 'cannot read haproxy counters before reload');
+    }
+  }
+
+  private countersFrom(rows: readonly StatRow[]): Map<string, Counters> {
+    const byProxy = new Map((this.model?.backends ?? []).map((b) => [proxyName('s', b.key), b.key]));
+    const out = new Map<string, Counters>();
+    for (const r of rows) {
+      const key = byProxy.get(r.proxy);
+      if (key === undefined) continue;
+      const c = out.get(key) ?? zero();
+      out.set(key, c);
+      if (r.name === 'BACKEND') c.unavailable += r.errors5xx;
+      else if (r.name !== 'FRONTEND' && r.name !== nodeSlot) {
+        const t = r.name.startsWith('c') ? c.canary : c.stable;
+        t[0] += r.requests;
+        t[1] += r.errors5xx;
+        c.unavailable -= r.errors5xx;
+      } else if (r.name === nodeSlot) c.unavailable -= r.errors5xx;
+    }
+    return out;
+  }
+
+  private startPolling(): void {
+    if (this.timer !== undefined) return;
+    const interval = this.opts.statsIntervalMs ?? 250;
+    this.timer = setInterval(() => {
+      const loads = this.loads;
+      this.proc
+        ?.admin()
+        .stat()
+        .then((rows) => {
+          if (loads === this.loads) this.rows = rows;
+        })
+        .catch(() => undefined);
+    }, interval);
+    this.timer.unref();
+  }
+
+  /** Counters of HAProxy's public listeners (as of the last poll). */
+  stats(): ListenerStatsJSON[] {
+    const fe = new Map(this.rows.filter((r) => r.name === 'FRONTEND').map((r) => [r.proxy, r]));
+    const out: ListenerStatsJSON[] = [];
+    for (const [kind, list] of [
+      ['service', this.model?.services ?? []],
+      ['edge', this.model?.edges ?? []],
+    ] as const) {
+      for (const l of list) {
+        const r = fe.get(proxyName('f', kind === 'edge' ? `edge/${l.key}` : l.key));
+        out.push({
+          kind,
+          key: l.key,
+          port: l.port,
+          requests: r?.requests ?? 0,
+          errors: r?.errors5xx ?? 0,
+          inFlight: r?.sessions ?? 0,
+          backends: {},
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per-track counters: HAProxy's (requests and 5xx per track, no latency histogram) for native
+   * services, added to the Node listeners' for services and edges Node serves.
+   */
+  traffic(): ServiceTraffic[] {
+    const fromNode = new Map(this.node.traffic().map((t) => [t.key, t]));
+    const current = this.countersFrom(this.rows);
+    const out: ServiceTraffic[] = [];
+    for (const b of this.model?.backends ?? []) {
+      const c = current.get(b.key) ?? zero();
+      const base = this.base[b.key] ?? zero();
+      const node = fromNode.get(b.key);
+      const track = (name: 'stable' | 'canary'): ServiceTraffic['tracks'][number] => {
+        const n = node?.tracks.find((t) => t.track === name);
+        return {
+          track: name,
+          requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
+          errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
+          latencyBucketsMs: n?.latencyBucketsMs ?? [],
+          latencyCounts: n?.latencyCounts ?? [0],
+          latencySumMs: n?.latencySumMs ?? 0,
+        };
+      };
+      const t: ServiceTraffic = {
+        key: b.key,
+        tracks: [track('stable'), track('canary')],
+        unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
+      };
+      if (node?.policy !== undefined) t.policy = node.policy;
+      if (node?.routes !== undefined) t.routes = node.routes;
+      out.push(t);
+    }
+    return out;
+  }
+
+  private save(): void {
+    if (this.model === undefined) return;
+    const state: SavedState = { model: this.model, internalPorts: this.internalPorts, base: this.base };
+    writeFileAtomic(this.statePath, JSON.stringify(state));
+  }
+
+  /**
+   * Closes the Node listeners; HAProxy soft-stops (in-flight requests finish, bounded by the drain
+   * timeout) unless `keepHaproxy`, which leaves it serving for the next gateway to adopt.
+   */
+  async close(opts: { keepHaproxy?: boolean } = {}): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (!opts.keepHaproxy && this.proc !== undefined) {
+      await this.proc.stop(this.drainTimeoutMs);
+      this.proc = undefined;
+    }
+    await this.node.close();
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The HAProxy process of a gateway: master-worker mode, detached (it outlives the gateway, so a
+ * gateway restart drops no connection), identified by pid + start time so a restarted gateway
+ * adopts it instead of starting a second one. Every config is checked (`haproxy -c`) before it is
+ * loaded; reloads go through the master CLI and wait until the new worker answers.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import { RuntimeError, TimeoutError } from '../../errors.js';
+import { isSameProcess, processStartTime } from '../processIdentity.js';
+import { readJsonFile, writeFileAtomic } from '../state.js';
+import type { ProcList } from './adminSocket.js';
+import { AdminSocket, haproxyCommand, parseShowProc } from './adminSocket.js';
+
+const execFileP = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The control plane's answer when the haproxy data plane is asked for but not installed. */
+export const haproxyNotFoundMessage =
+  'haproxy not found on PATH: install it (apt-get install haproxy) or use --data-plane node';
+
+/** Path of the haproxy binary (PATH, then the sbin directories PATH often lacks), or undefined. */
+export function findHaproxy(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs) {
+    if (dir && existsSync(join(dir, 'haproxy'))) return join(dir, 'haproxy');
+  }
+  return undefined;
+}
+
+/** Files of the gateway's HAProxy. */
+export interface HaproxyPaths {
+  dir: string;
+  config: string;
+  pidFile: string;
+  /** `{pid, startTime}` of the master, for adoption. */
+  identity: string;
+  admin: string;
+  master: string;
+  log: string;
+}
+
+/** Paths under `dir` (the admin and master sockets live there too); the log beside it. */
+export function haproxyPaths(dir: string, log = join(dir, 'haproxy.log')): HaproxyPaths {
+  return {
+    dir,
+    config: join(dir, 'haproxy.cfg'),
+    pidFile: join(dir, 'haproxy.pid'),
+    identity: join(dir, 'haproxy.json'),
+    admin: join(dir, 'admin.sock'),
+    master: join(dir, 'master.sock'),
+    log,
+  };
+}
+
+function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-8).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Options of start and adopt. */
+export interface HaproxyProcessOptions {
+  paths: HaproxyPaths;
+  /** The haproxy binary; found on PATH when absent. */
+  binary?: string;
+  logger?: Logger;
+  /** Longest wait for a started or reloaded worker to answer. */
+  startTimeoutMs?: number;
+}
+
+/** A running HAProxy master and its workers. */
+export class HaproxyProcess {
+  readonly paths: HaproxyPaths;
+  /** Pid of the master process. */
+  readonly pid: number;
+  private readonly binary: string;
+  private readonly startTime: string;
+  private readonly logger: Logger | undefined;
+  private readonly startTimeoutMs: number;
+
+  private constructor(
+    paths: HaproxyPaths,
+    binary: string,
+    pid: number,
+    startTime: string,
+    logger: Logger | undefined,
+    startTimeoutMs: number,
+  ) {
+    this.paths = paths;
+    this.binary = binary;
+    this.pid = pid;
+    this.startTime = startTime;
+    this.logger = logger;
+    this.startTimeoutMs = startTimeoutMs;
+  }
+
+  private static binaryOf(opts: HaproxyProcessOptions): string {
+    const binary = opts.binary ?? findHaproxy();
+    if (binary === undefined || !existsSync(binary)) throw new RuntimeError(haproxyNotFoundMessage);
+    return binary;
+  }
+
+  /** The HAProxy a previous gateway of this directory left running, or undefined. */
+  static adopt(opts: HaproxyProcessOptions): HaproxyProcess | undefined {
+    const id = readJsonFile(opts.paths.identity) as { pid?: unknown; startTime?: unknown } | undefined;
+    if (typeof id?.pid !== 'number' || typeof id.startTime !== 'string') return undefined;
+    if (!isSameProcess(id.pid, id.startTime)) return undefined;
+    return new HaproxyProcess(
+      opts.paths,
+      HaproxyProcess.binaryOf(opts),
+      id.pid,
+      id.startTime,
+      opts.logger,
+      opts.startTimeoutMs ?? 10_000,
+    );
+  }
+
+  /** Checks `config`, writes it and starts HAProxy on it; resolves once its worker answers. */
+  static async start(opts: HaproxyProcessOptions, config: string): Promise<HaproxyProcess> {
+    const binary = HaproxyProcess.binaryOf(opts);
+    const { paths } = opts;
+    mkdirSync(paths.dir, { recursive: true });
+    await checkAndWrite(binary, paths.config, config);
+    for (const sock of [paths.admin, paths.master]) {
+      try {
+        unlinkSync(sock);
+      } catch {
+        // Not there: nothing left over.
+      }
+    }
+    const logFd = openSync(paths.log, 'a');
+    let child;
+    try {
+      child = spawn(binary, ['-W', '-S', `${paths.master},mode,600`, '-f', paths.config, '-p', paths.pidFile], {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    let exited: number | null | undefined;
+    child.once('exit', (code) => (exited = code ?? -1));
+    child.once('error', () => (exited = -1));
+    child.unref();
+    const pid = child.pid;
+    const startTime = pid === undefined ? undefined : processStartTime(pid);
+    if (pid === undefined || startTime === undefined) {
+      throw new RuntimeError('haproxy exited at start', { details: { log: paths.log, tail: logTail(paths.log) } });
+    }
+    const proc = new HaproxyProcess(paths, binary, pid, startTime, opts.logger, opts.startTimeoutMs ?? 10_000);
+    const deadline = Date.now() + proc.startTimeoutMs;
+    while (Date.now() < deadline) {
+      if (exited !== undefined) {
+        throw new RuntimeError(`haproxy exited at start (code ${exited})`, {
+          details: { log: paths.log, tail: logTail(paths.log) },
+        });
+      }
+      const procs = await proc.procs().catch(() => undefined);
+      if (procs?.worker !== undefined && (await proc.workerAnswers(procs.worker))) {
+        writeFileAtomic(paths.identity, JSON.stringify({ pid, startTime }));
+        opts.logger?.info({ pid, worker: procs.worker }, 'haproxy started');
+        return proc;
+      }
+      await sleep(20);
+    }
+    process.kill(pid, 'SIGKILL');
+    throw new TimeoutError(`haproxy did not answer within ${proc.startTimeoutMs}ms`, {
+      details: { log: paths.log, tail: logTail(paths.log) },
+    });
+  }
+
+  /** True while the master runs. */
+  alive(): boolean {
+    return isSameProcess(this.pid, this.startTime);
+  }
+
+  /** The current and old workers. */
+  async procs(): Promise<ProcList> {
+    return parseShowProc(await haproxyCommand(this.paths.master, 'show proc', 2_000));
+  }
+
+  /** The current worker's admin socket, or (through the master CLI) the worker `pid`'s. */
+  admin(pid?: number): AdminSocket {
+    return pid === undefined ? new AdminSocket(this.paths.admin) : new AdminSocket(this.paths.master, pid);
+  }
+
+  private async workerAnswers(worker: number): Promise<boolean> {
+    try {
+      const info = await haproxyCommand(this.paths.admin, 'show info', 1_000);
+      return new RegExp(`^Pid: ${worker}$`, 'm').test(info);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Loads `config` seamlessly: checked first (a bad config changes nothing), then the master
+   * forks a new worker that takes over the listening sockets; the old one finishes what it serves.
+   */
+  async reload(config: string): Promise<void> {
+    await checkAndWrite(this.binary, this.paths.config, config);
+    const before = await this.procs();
+    await haproxyCommand(this.paths.master, 'reload', 2_000).catch(() => '');
+    const deadline = Date.now() + this.startTimeoutMs;
+    while (Date.now() < deadline) {
+      // The master re-executes itself: its socket refuses connections for a moment.
+      const now = await this.procs().catch(() => undefined);
+      if (now !== undefined) {
+        if (now.failedReloads > before.failedReloads) {
+          throw new RuntimeError('haproxy failed to reload', {
+            details: { log: this.paths.log, tail: logTail(this.paths.log) },
+          });
+        }
+        if (now.worker !== undefined && now.worker !== before.worker && (await this.workerAnswers(now.worker))) {
+          this.logger?.info({ worker: now.worker, old: now.oldWorkers }, 'haproxy reloaded');
+          return;
+        }
+      }
+      await sleep(20);
+    }
+    throw new TimeoutError(`haproxy did not reload within ${this.startTimeoutMs}ms`, {
+      details: { log: this.paths.log, tail: logTail(this.paths.log) },
+    });
+  }
+
+  /** Soft stop (in-flight requests finish), bounded by `timeoutMs`; then terminated. */
+  async stop(timeoutMs: number): Promise<void> {
+    const signal = (sig: NodeJS.Signals): void => {
+      try {
+        process.kill(this.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    signal('SIGUSR1');
+    const deadline = Date.now() + timeoutMs;
+    let terminated = false;
+    while (this.alive()) {
+      if (!terminated && Date.now() > deadline) {
+        signal('SIGTERM');
+        terminated = true;
+      } else if (terminated && Date.now() > deadline + 2_000) {
+        signal('SIGKILL');
+      }
+      await sleep(20);
+    }
+    try {
+      unlinkSync(this.paths.identity);
+    } catch {
+      // Already gone.
+    }
+    this.logger?.info({ pid: this.pid }, 'haproxy stopped');
+  }
+}
+
+/** Checks `config` with `haproxy -c` and puts it in place; a config HAProxy refuses is not written. */
+async function checkAndWrite(binary: string, path: string, config: string): Promise<void> {
+  const candidate = `${path}.next`;
+  writeFileAtomic(candidate, config);
+  try {
+    await execFileP(binary, ['-c', '-q', '-f', candidate], { timeout: 10_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string };
+    throw new RuntimeError(
+      `haproxy refused the generated configuration: ${(e.stderr || e.stdout || String(err)).trim()}`,
+      {
+        details: { config: candidate },
+      },
+    );
+  }
+  renameSync(candidate, path);
+}
