@@ -274,7 +274,8 @@ const gatewayPid = gatewayControl.pid();
 
 // The same table through a second gateway whose data plane is HAProxy (its own home and ports).
 let haproxyPid;
-if (haproxy) {
+const haproxyRows = !ONLY || ONLY.some((n) => n.startsWith('berth-haproxy'));
+if (haproxy && haproxyRows) {
   haproxyControl = createGatewayControl({ home: join(work, 'home-haproxy'), dataPlane: 'haproxy' });
   const hxPorts = new Map([
     [servicePort, hxServicePort],
@@ -286,7 +287,7 @@ if (haproxy) {
   });
   // CPU is counted for the HAProxy master and its worker (the gateway's Node process is idle).
   haproxyPid = JSON.parse(readFileSync(join(work, 'home-haproxy/gateway/haproxy/haproxy.json'), 'utf8')).pid;
-} else {
+} else if (haproxyRows) {
   console.error('haproxy not installed (apt-get install -y haproxy): skipping the berth-haproxy rows');
 }
 // The process whose CPU time a request through each target costs (beyond the upstream's).
@@ -306,7 +307,7 @@ const targets = {
   direct: upstreamPort,
   'berth-service': servicePort,
   'berth-edge': edgePort,
-  ...(haproxy ? { 'berth-haproxy-service': hxServicePort, 'berth-haproxy-edge': hxEdgePort } : {}),
+  ...(haproxyPid ? { 'berth-haproxy-service': hxServicePort, 'berth-haproxy-edge': hxEdgePort } : {}),
   nginx: nginxProxyPort,
   'nginx-edge': nginxEdgePort,
   fastify: fastifyPort,
