@@ -45,4 +45,10 @@ describe('registrationsFor', () => {
     expect(registered(await registrationsFor(['help', 'render']))).toEqual(all);
     expect(registered(await registrationsFor(['rendr']))).toEqual(all);
   });
+
+  it('loads no command for --version alone, and the named one when there is one', async () => {
+    expect(await registrationsFor(['--version'])).toEqual([]);
+    expect(await registrationsFor(['-V'])).toEqual([]);
+    expect(registered(await registrationsFor(['render', '--version']))).toEqual(['render']);
+  });
 });

@@ -49,11 +49,14 @@ export function commandName(args: readonly string[]): string | undefined {
 }
 
 /**
- * The registrations a command line needs: the named command's file, or every file when there is no
- * command, `help`, or a name Berth does not know (so help and "did you mean" suggestions are whole).
+ * The registrations a command line needs: the named command's file, none for `--version` alone, or
+ * every file when there is no command, `help`, or a name Berth does not know (so help and "did you
+ * mean" suggestions are whole).
  */
 export async function registrationsFor(args: readonly string[]): Promise<Register[]> {
   const name = commandName(args);
+  // `berth --version` alone prints the version: no command is needed for that.
+  if (name === undefined && args.some((a) => a === '--version' || a === '-V')) return [];
   const named = name === undefined ? [] : COMMANDS.filter((c) => c.names.includes(name));
   return Promise.all((named.length > 0 ? named : COMMANDS).map((c) => c.load()));
 }

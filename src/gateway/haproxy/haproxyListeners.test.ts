@@ -1,5 +1,6 @@
-import { createServer } from 'node:net';
-import type { Server } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -297,6 +298,64 @@ describe('HAProxy data plane', () => {
     }
     expect(await hx.apply(t())).toEqual([]);
     expect((await get(taken)).echo!.name).toBe('taken-ok');
+  });
+
+  it('passes WebSocket-style upgrades through the service address and the edge (prefix stripped)', async () => {
+    const server = createHttpServer();
+    server.on('upgrade', (req, socket) => {
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\nx-path: ${req.url}\r\n\r\n`,
+      );
+      socket.pipe(socket);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const ws: Backend = { id: 'ws', host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+    const [port, edge] = [await freePort(), await freePort()];
+    /** Upgrades on `port` at `path`, then sends `ping` and waits for the echo; the whole exchange. */
+    const exchange = (p: number, path: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const sock = connect(p, '127.0.0.1');
+        let got = '';
+        const t = setTimeout(() => {
+          sock.destroy();
+          reject(new Error(`no echo: ${got}`));
+        }, 3_000);
+        sock.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n`);
+        sock.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.includes('\r\n\r\n') && !got.includes('ping')) sock.write('ping');
+          if (got.endsWith('ping')) {
+            clearTimeout(t);
+            sock.destroy();
+            resolve(got);
+          }
+        });
+      });
+    try {
+      expect(
+        await hx.apply(
+          table(
+            [{ key: 'shop/local/ws', port, backends: [ws] }],
+            [
+              {
+                key: 'shop/local',
+                port: edge,
+                routes: [{ pathPrefix: '/live', target: 'shop/local/ws', stripPrefix: true }],
+              },
+            ],
+          ),
+        ),
+      ).toEqual([]);
+      const direct = await exchange(port, '/chat');
+      expect(direct).toMatch(/^HTTP\/1.1 101/);
+      expect(direct).toContain('x-path: /chat');
+      const viaEdge = await exchange(edge, '/live/chat');
+      expect(viaEdge).toMatch(/^HTTP\/1.1 101/);
+      expect(viaEdge).toContain('x-path: /chat');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('a new gateway adopts the running HAProxy: same process, serving throughout', async () => {
