@@ -8,7 +8,7 @@ import type { Gateway } from './server.js';
 import { startGateway } from './server.js';
 import type { Backend, RoutingTable } from './table.js';
 import type { Echo, Upstream } from './testing.js';
-import { fetchText, freePort, startUpstream, tempHome } from './testing.js';
+import { fetchText, freePort, startUpgradeEcho, startUpstream, tempHome, upgradeExchange } from './testing.js';
 
 let home: { dir: string; remove(): Promise<void> };
 let gw: Gateway;
@@ -177,48 +177,18 @@ describe('service listeners', () => {
   });
 
   it('passes WebSocket-style upgrades through', async () => {
-    const server = createServer();
-    server.on('upgrade', (req, socket) => {
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\nx-path: ${req.url}\r\n\r\n`,
-      );
-      socket.pipe(socket);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const echo = await startUpgradeEcho();
     const port = await freePort();
     try {
       await apply({
-        services: [
-          {
-            key: 'shop/local/ws',
-            port,
-            backends: [{ id: 'ws', host: '127.0.0.1', port: (server.address() as AddressInfo).port }],
-          },
-        ],
+        services: [{ key: 'shop/local/ws', port, backends: [{ id: 'ws', host: '127.0.0.1', port: echo.port }] }],
         edges: [],
       });
-      const sock = connect(port, '127.0.0.1');
-      sock.write('GET /chat HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n');
-      let got = '';
-      sock.on('data', (d: Buffer) => {
-        got += d.toString();
-        if (got.includes('\r\n\r\n') && !got.includes('ping')) sock.write('ping');
-      });
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no echo: ${got}`)), 3_000);
-        sock.on('data', () => {
-          if (got.endsWith('ping')) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
+      const got = await upgradeExchange(port, '/chat');
       expect(got).toMatch(/^HTTP\/1.1 101/);
       expect(got).toContain('x-path: /chat');
-      sock.destroy();
     } finally {
-      server.closeAllConnections();
-      server.close();
+      echo.close();
     }
   });
 

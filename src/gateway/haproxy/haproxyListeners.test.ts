@@ -1,13 +1,12 @@
-import { connect, createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Listeners } from '../listeners.js';
 import type { Backend, EdgeListener, RoutingTable, ServiceListener } from '../table.js';
 import type { Echo, Upstream } from '../testing.js';
-import { fetchText, freePort, startUpstream, tempHome } from '../testing.js';
+import { fetchText, freePort, startUpgradeEcho, startUpstream, tempHome, upgradeExchange } from '../testing.js';
 import { HaproxyListeners } from './haproxyListeners.js';
 
 let home: { dir: string; remove(): Promise<void> };
@@ -301,36 +300,9 @@ describe('HAProxy data plane', () => {
   });
 
   it('passes WebSocket-style upgrades through the service address and the edge (prefix stripped)', async () => {
-    const server = createHttpServer();
-    server.on('upgrade', (req, socket) => {
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\nx-path: ${req.url}\r\n\r\n`,
-      );
-      socket.pipe(socket);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const ws: Backend = { id: 'ws', host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+    const echo = await startUpgradeEcho();
+    const ws: Backend = { id: 'ws', host: '127.0.0.1', port: echo.port };
     const [port, edge] = [await freePort(), await freePort()];
-    /** Upgrades on `port` at `path`, then sends `ping` and waits for the echo; the whole exchange. */
-    const exchange = (p: number, path: string): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const sock = connect(p, '127.0.0.1');
-        let got = '';
-        const t = setTimeout(() => {
-          sock.destroy();
-          reject(new Error(`no echo: ${got}`));
-        }, 3_000);
-        sock.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n`);
-        sock.on('data', (d: Buffer) => {
-          got += d.toString();
-          if (got.includes('\r\n\r\n') && !got.includes('ping')) sock.write('ping');
-          if (got.endsWith('ping')) {
-            clearTimeout(t);
-            sock.destroy();
-            resolve(got);
-          }
-        });
-      });
     try {
       expect(
         await hx.apply(
@@ -346,15 +318,14 @@ describe('HAProxy data plane', () => {
           ),
         ),
       ).toEqual([]);
-      const direct = await exchange(port, '/chat');
+      const direct = await upgradeExchange(port, '/chat');
       expect(direct).toMatch(/^HTTP\/1.1 101/);
       expect(direct).toContain('x-path: /chat');
-      const viaEdge = await exchange(edge, '/live/chat');
+      const viaEdge = await upgradeExchange(edge, '/live/chat');
       expect(viaEdge).toMatch(/^HTTP\/1.1 101/);
       expect(viaEdge).toContain('x-path: /chat');
     } finally {
-      server.closeAllConnections();
-      server.close();
+      echo.close();
     }
   });
 
