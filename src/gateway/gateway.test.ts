@@ -1,46 +1,22 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './server.js';
-import { startGateway } from './server.js';
 import type { Backend, RoutingTable } from './table.js';
 import type { Echo, Upstream } from './testing.js';
-import { fetchText, freePort, startUpgradeEcho, startUpstream, tempHome, upgradeExchange } from './testing.js';
+import type { TestGateway } from './testing.js';
+import { fetchText, freePort, startTestGateway, startUpgradeEcho, upgradeExchange } from './testing.js';
 
-let home: { dir: string; remove(): Promise<void> };
+let t: TestGateway;
 let gw: Gateway;
 let token: string;
-let generation = 0;
-const upstreams: Upstream[] = [];
-
-async function upstream(name: string, delayMs = 0): Promise<Upstream> {
-  const u = await startUpstream(name, delayMs);
-  upstreams.push(u);
-  return u;
-}
+const upstream = (name: string, delayMs = 0, status = 200): Promise<Upstream> => t.upstream(name, delayMs, status);
 
 const backend = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port });
-
-async function put(
-  table: Omit<RoutingTable, 'generation'>,
-  auth = `Bearer ${token}`,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/table`, {
-    method: 'PUT',
-    headers: { authorization: auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ generation: ++generation, ...table }),
-  });
-  return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
-}
-
-async function apply(table: Omit<RoutingTable, 'generation'>): Promise<void> {
-  const res = await put(table);
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect(res.body).toEqual({ generation });
-}
+const put = (table: Omit<RoutingTable, 'generation'>, auth?: string) => t.put(table, auth);
+const apply = (table: Omit<RoutingTable, 'generation'>): Promise<void> => t.apply(table);
 
 async function get(
   port: number,
@@ -52,15 +28,12 @@ async function get(
 }
 
 beforeAll(async () => {
-  home = await tempHome();
-  gw = await startGateway({ home: home.dir, drainTimeoutMs: 2_000 });
-  token = readFileSync(gw.paths.token, 'utf8');
+  t = await startTestGateway({ drainTimeoutMs: 2_000 });
+  ({ gateway: gw, token } = t);
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await Promise.all(upstreams.map((u) => u.close()));
-  await home?.remove();
+  await t?.close();
 });
 
 afterEach(async () => {
@@ -424,7 +397,7 @@ describe('control API', () => {
     const res = await put(table);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      generation,
+      generation: t.generation(),
       errors: [{ key: 'shop/local/blocked', port: taken, message: 'EADDRINUSE' }],
     });
     expect((await get(okPort)).status).toBe(200);

@@ -1,42 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyCounters, TrafficPolicy } from '../runtime/runtime.js';
 import { createGatewayControl } from './control.js';
-import type { Gateway } from './server.js';
-import { startGateway } from './server.js';
 import type { Backend, EdgeListener, ServiceListener, ServiceTraffic } from './table.js';
 import type { Upstream } from './testing.js';
-import { fetchText, freePort, startUpstream, tempHome } from './testing.js';
+import type { TestGateway } from './testing.js';
+import { fetchText, freePort, startTestGateway } from './testing.js';
 
-let home: { dir: string; remove(): Promise<void> };
-let gw: Gateway;
-let token: string;
-let generation = 0;
-const upstreams: Upstream[] = [];
-
-async function upstream(name: string, delayMs = 0, status = 200): Promise<Upstream> {
-  const u = await startUpstream(name, delayMs, status);
-  upstreams.push(u);
-  return u;
-}
+let t: TestGateway;
+const upstream = (name: string, delayMs = 0, status = 200): Promise<Upstream> => t.upstream(name, delayMs, status);
 
 const backend = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port });
-
-async function apply(services: ServiceListener[], edges: EdgeListener[] = []): Promise<void> {
-  const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/table`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ generation: ++generation, services, edges }),
-  });
-  expect(res.status, res.text).toBe(200);
-}
-
-async function traffic(key: string): Promise<ServiceTraffic | undefined> {
-  const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/stats`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return (JSON.parse(res.text) as { services: ServiceTraffic[] }).services.find((s) => s.key === key);
-}
+const apply = (services: ServiceListener[], edges: EdgeListener[] = []): Promise<void> => t.apply({ services, edges });
+const traffic = async (key: string): Promise<ServiceTraffic | undefined> =>
+  (await t.services()).find((s) => s.key === key);
 
 async function counters(key: string): Promise<PolicyCounters> {
   const p = (await traffic(key))?.policy;
@@ -64,15 +40,11 @@ const breaker = (c: Partial<NonNullable<TrafficPolicy['circuitBreaker']>>): Traf
 });
 
 beforeAll(async () => {
-  home = await tempHome();
-  gw = await startGateway({ home: home.dir, drainTimeoutMs: 1_000 });
-  token = readFileSync(gw.paths.token, 'utf8');
+  t = await startTestGateway({ drainTimeoutMs: 1_000 });
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await Promise.all(upstreams.map((u) => u.close()));
-  await home?.remove();
+  await t?.close();
 });
 
 afterEach(async () => {
@@ -457,7 +429,7 @@ describe('reporting', () => {
     ]);
     expect(await statuses(port, 3)).toEqual([500, 503, 503]);
     // The control reads the running gateway's stats (this in-process one: it never starts one).
-    const control = createGatewayControl({ home: home.dir });
+    const control = createGatewayControl({ home: t.home });
     const services = await control.traffic();
     const rep = services.find((s) => s.key === key)!;
     expect(rep.policy).toEqual({

@@ -1,46 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTraffic } from '../runtime/runtime.js';
 import type { ServiceTraffic } from './table.js';
 import type { RouteTraffic } from './routeCounters.js';
-import type { Gateway } from './server.js';
-import { startGateway } from './server.js';
-import type { Backend, EdgeListener, RoutingTable, ServiceListener } from './table.js';
+import type { Backend, EdgeListener, ServiceListener } from './table.js';
 import type { Upstream } from './testing.js';
-import { fetchText, freePort, startUpstream, tempHome } from './testing.js';
+import type { TestGateway } from './testing.js';
+import { freePort, startTestGateway } from './testing.js';
 
-let home: { dir: string; remove(): Promise<void> };
-let gw: Gateway;
-let token: string;
-let generation = 0;
-const upstreams: Upstream[] = [];
-
-async function upstream(name: string, delayMs = 0, status = 200): Promise<Upstream> {
-  const u = await startUpstream(name, delayMs, status);
-  upstreams.push(u);
-  return u;
-}
+let t: TestGateway;
+const upstream = (name: string, delayMs = 0, status = 200): Promise<Upstream> => t.upstream(name, delayMs, status);
 
 const stable = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port });
 const canary = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port, track: 'canary' });
-
-async function apply(services: ServiceListener[], edges: EdgeListener[] = []): Promise<void> {
-  const table: RoutingTable = { generation: ++generation, services, edges };
-  const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/table`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(table),
-  });
-  expect(res.status, res.text).toBe(200);
-}
-
-async function services(): Promise<ServiceTraffic[]> {
-  const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/stats`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return (JSON.parse(res.text) as { services: ServiceTraffic[] }).services;
-}
+const apply = (services: ServiceListener[], edges: EdgeListener[] = []): Promise<void> => t.apply({ services, edges });
+const services = (): Promise<ServiceTraffic[]> => t.services();
 
 async function service(key: string): Promise<ServiceTraffic> {
   const s = (await services()).find((x) => x.key === key);
@@ -94,15 +68,11 @@ const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const toCanary = { 'x-canary': 'yes' };
 
 beforeAll(async () => {
-  home = await tempHome();
-  gw = await startGateway({ home: home.dir, drainTimeoutMs: 2_000 });
-  token = readFileSync(gw.paths.token, 'utf8');
+  t = await startTestGateway({ drainTimeoutMs: 2_000 });
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await Promise.all(upstreams.map((u) => u.close()));
-  await home?.remove();
+  await t?.close();
 });
 
 afterEach(async () => {

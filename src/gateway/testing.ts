@@ -7,12 +7,15 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import type { Gateway, StartGatewayOptions } from './server.js';
+import { startGateway } from './server.js';
+import type { RoutingTable, ServiceTraffic } from './table.js';
 
 /** What a test upstream replies: its name and what it received. */
 export interface Echo {
@@ -156,6 +159,74 @@ export async function fetchText(
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** An in-process gateway on a temp home, driven through its control API as the runtime drives it. */
+export interface TestGateway {
+  gateway: Gateway;
+  /** The gateway's Berth home. */
+  home: string;
+  /** The generation of the last table sent. */
+  generation(): number;
+  /** The control API's token. */
+  token: string;
+  /** A test upstream, closed with the gateway. */
+  upstream(name: string, delayMs?: number, status?: number): Promise<Upstream>;
+  /** `PUT /table` with the next generation (and the given authorization, the token's by default). */
+  put(
+    table: Omit<RoutingTable, 'generation'>,
+    auth?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Applies a table; throws unless the gateway answers 200 with the generation it was sent. */
+  apply(table: Omit<RoutingTable, 'generation'>): Promise<void>;
+  /** `GET /stats`: the per-service traffic counters. */
+  services(): Promise<ServiceTraffic[]>;
+  /** Stops the gateway and every upstream, and removes the home. */
+  close(): Promise<void>;
+}
+
+/** Starts a gateway for a test file (`close` it in afterAll). */
+export async function startTestGateway(opts: Omit<StartGatewayOptions, 'home'> = {}): Promise<TestGateway> {
+  const home = await tempHome();
+  const gateway = await startGateway({ ...opts, home: home.dir });
+  const token = readFileSync(gateway.paths.token, 'utf8');
+  const upstreams: Upstream[] = [];
+  const base = `http://127.0.0.1:${gateway.controlPort}`;
+  let generation = 0;
+  const put: TestGateway['put'] = async (table, auth = `Bearer ${token}`) => {
+    const res = await fetchText(`${base}/table`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ generation: ++generation, ...table }),
+    });
+    return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
+  };
+  return {
+    gateway,
+    home: home.dir,
+    generation: () => generation,
+    token,
+    put,
+    async upstream(name, delayMs = 0, status = 200) {
+      const u = await startUpstream(name, delayMs, status);
+      upstreams.push(u);
+      return u;
+    },
+    async apply(table) {
+      const res = await put(table);
+      if (res.status !== 200 || JSON.stringify(res.body) !== JSON.stringify({ generation }))
+        throw new Error(`table ${generation} not applied: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    async services() {
+      const res = await fetchText(`${base}/stats`, { headers: { authorization: `Bearer ${token}` } });
+      return (JSON.parse(res.text) as { services: ServiceTraffic[] }).services;
+    },
+    async close() {
+      await gateway.close();
+      await Promise.all(upstreams.map((u) => u.close()));
+      await home.remove();
+    },
+  };
+}
 
 /**
  * Compiles the gateway entry (and what it imports) into dist/ unless dist is newer than every

@@ -1,45 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTraffic } from '../runtime/runtime.js';
 import type { Gateway } from './server.js';
-import { startGateway } from './server.js';
 import type { Backend, RoutingTable, ServiceListener } from './table.js';
 import type { Upstream } from './testing.js';
-import { fetchText, freePort, startUpstream, tempHome } from './testing.js';
+import type { TestGateway } from './testing.js';
+import { fetchText, freePort, startTestGateway } from './testing.js';
 import { cookieValue } from './trafficSplit.js';
 
-let home: { dir: string; remove(): Promise<void> };
+let t: TestGateway;
 let gw: Gateway;
 let token: string;
-let generation = 0;
-const upstreams: Upstream[] = [];
-
-async function upstream(name: string, delayMs = 0, status = 200): Promise<Upstream> {
-  const u = await startUpstream(name, delayMs, status);
-  upstreams.push(u);
-  return u;
-}
+const upstream = (name: string, delayMs = 0, status = 200): Promise<Upstream> => t.upstream(name, delayMs, status);
 
 const stable = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port });
 const canary = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port, track: 'canary' });
-
-async function put(
-  table: Omit<RoutingTable, 'generation'>,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetchText(`http://127.0.0.1:${gw.controlPort}/table`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ generation: ++generation, ...table }),
-  });
-  return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
-}
-
-async function apply(services: ServiceListener[], edges: RoutingTable['edges'] = []): Promise<void> {
-  const res = await put({ services, edges });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect(res.body).toEqual({ generation });
-}
+const apply = (services: ServiceListener[], edges: RoutingTable['edges'] = []): Promise<void> =>
+  t.apply({ services, edges });
 
 interface ServiceTrafficJSON {
   key: string;
@@ -98,15 +75,12 @@ async function load(
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
-  home = await tempHome();
-  gw = await startGateway({ home: home.dir, drainTimeoutMs: 2_000 });
-  token = readFileSync(gw.paths.token, 'utf8');
+  t = await startTestGateway({ drainTimeoutMs: 2_000 });
+  ({ gateway: gw, token } = t);
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await Promise.all(upstreams.map((u) => u.close()));
-  await home?.remove();
+  await t?.close();
 });
 
 afterEach(async () => {
@@ -329,7 +303,7 @@ describe('table schema', () => {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        generation: ++generation,
+        generation: t.generation() + 1,
         services: [
           svc(0, { canaryWeight: 101 }),
           svc(1, { canaryWeight: 2.5 }),
