@@ -9,11 +9,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { idempotentMethods, retryableCodes, sendText } from './answers.js';
+import { retryableCodes, sendText } from './answers.js';
 import type { BackendSet, Upstream } from './balancer.js';
 import { Outcome, rejected } from './circuitBreaker.js';
 import type { ForwardHeaders } from './headers.js';
-import { forwardHeaders, responseHeaders } from './headers.js';
+import { forwardHeaders } from './headers.js';
+import { countBackend, dispatchOptions, recordOutcome, writeResponseHead } from './exchange.js';
 import type { ActivePolicy, Fallback } from './policy.js';
 import type { ListenerStats } from './proxy.js';
 import type { RouteCounters } from './routeCounters.js';
@@ -114,21 +115,14 @@ class PolicyExchange {
     this.ticket = ticket;
     this.startMs = performance.now();
     this.retriesLeft = policy.retries?.attempts ?? 1;
-    this.opts = {
-      method: req.method as Dispatcher.HttpMethod,
-      path,
-      headers: fwd.headers,
-      body: fwd.hasBody ? req : null,
-      idempotent: idempotentMethods.has(req.method!),
-    };
+    this.opts = dispatchOptions(req, path, fwd);
     res.on('close', () => this.clientClosed());
   }
 
   start(upstream: Upstream): void {
     const a = new Attempt(this, upstream);
     this.current = a;
-    const counts = this.stats.backends;
-    counts.set(upstream.id, (counts.get(upstream.id) ?? 0) + 1);
+    countBackend(this.stats, upstream);
     // A timer of our own, not undici's headersTimeout: undici checks that one on a coarse (~1 s)
     // clock, and it starts only once the request is written, not while it waits for a connection.
     if (this.policy.timeoutMs !== undefined) a.timer = setTimeout(onAttemptTimeout, this.policy.timeoutMs, a);
@@ -157,13 +151,8 @@ class PolicyExchange {
       }
     }
     this.resumeUpstream = resume;
-    // Throws on a header Node refuses to send; undici then reports it through onError (→ 502).
-    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(headers));
+    if (writeResponseHead(this.res, this.stats, statusCode, statusText, headers)) this.failed = true;
     this.responded = true;
-    if (statusCode >= 500) {
-      this.stats.errors++;
-      this.failed = true;
-    }
     return true;
   }
 
@@ -277,8 +266,7 @@ class PolicyExchange {
     this.stats.inFlight--;
     if (this.backoff !== undefined) clearTimeout(this.backoff);
     const nowMs = performance.now();
-    this.track.record(nowMs - this.startMs, this.failed);
-    if (this.route !== undefined) this.route.record(this.track.track, nowMs - this.startMs, this.failed);
+    recordOutcome(this.track, this.route, nowMs - this.startMs, this.failed);
     const breaker = this.policy.breaker;
     if (breaker !== undefined) {
       const outcome = this.failed ? Outcome.failure : this.responded ? Outcome.success : Outcome.cancelled;

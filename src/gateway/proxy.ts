@@ -8,8 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { BackendSet, Upstream } from './balancer.js';
 import type { ForwardHeaders } from './headers.js';
-import { forwardHeaders, responseHeaders } from './headers.js';
-import { idempotentMethods, retryableCodes, sendText } from './answers.js';
+import { forwardHeaders } from './headers.js';
+import { retryableCodes, sendText } from './answers.js';
+import { countBackend, dispatchOptions, recordOutcome, writeResponseHead } from './exchange.js';
 import type { ActivePolicy } from './policy.js';
 import { proxyWithPolicy } from './policyExchange.js';
 import type { RouteCounters } from './routeCounters.js';
@@ -84,14 +85,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.route = route;
     this.startMs = performance.now();
     this.stats = stats;
-    this.opts = {
-      method: req.method as Dispatcher.HttpMethod,
-      path,
-      headers: fwd.headers,
-      body: fwd.hasBody ? req : null,
-      // Undici may then retry a request at the head of a failed pipeline on its own.
-      idempotent: idempotentMethods.has(req.method!),
-    };
+    this.opts = dispatchOptions(req, path, fwd);
     this.res[kExchange] = this;
     // `on`, not `once`: a response closes once anyway, and `once` allocates a wrapper per request.
     res.on('close', onResponseClose);
@@ -99,8 +93,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   start(upstream: Upstream): void {
     this.upstream = upstream;
-    const counts = this.stats.backends;
-    counts.set(upstream.id, (counts.get(upstream.id) ?? 0) + 1);
+    countBackend(this.stats, upstream);
     upstream.pool.dispatch(this.opts, this);
   }
 
@@ -114,13 +107,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx: Node answers 100-continue to the client itself.
     if (this.done) return false;
     this.resumeUpstream = resume;
-    // Throws on a header Node refuses to send; undici then reports it through onError (→ 502).
-    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(headers));
+    if (writeResponseHead(this.res, this.stats, statusCode, statusText, headers)) this.failed = true;
     this.responded = true;
-    if (statusCode >= 500) {
-      this.stats.errors++;
-      this.failed = true;
-    }
     return true;
   }
 
@@ -187,9 +175,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.done = true;
     this.stats.inFlight--;
     this.res[kExchange] = undefined;
-    const ms = performance.now() - this.startMs;
-    this.track.record(ms, this.failed);
-    if (this.route !== undefined) this.route.record(this.track.track, ms, this.failed);
+    recordOutcome(this.track, this.route, performance.now() - this.startMs, this.failed);
   }
 }
 
