@@ -155,7 +155,9 @@ ${quick}`,
     // restarted replica runs before it exits again the service is only "progressing": look again.
     const inWords =
       /svc\s+0\/1\s+\d+\s+.*back-off \S+ restarting failed replica \(exit code 3: fatal: DATABASE_URL is not set\)/;
-    let text = '';
+    // Whichever moment it is caught in, the reason of the loop shows.
+    let text = (await berth.cli(['status', 'loopy'])).stdout;
+    expect(text).toContain('code 3: fatal: DATABASE_URL is not set');
     await waitFor(
       'berth status to show the back-off',
       async () => inWords.test((text = (await berth.cli(['status', 'loopy'])).stdout)),

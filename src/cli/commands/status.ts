@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { age, bold, printJSON, printTable } from '../output.js';
-import type { AppObservation } from '../../runtime/runtime.js';
+import type { AppObservation, ServiceStatus } from '../../runtime/runtime.js';
 import type { Release } from '../../release/releases.js';
 import type { TrackAutoscaleStatus } from '../../autoscale/autoscaler.js';
 
@@ -98,7 +98,7 @@ export function registerStatus(program: Command): void {
             (s.circuit && s.circuit.state !== 'closed'
               ? `circuit ${s.circuit.state === 'open' ? 'open' : 'half-open'}${s.circuit.reason ? ` (${s.circuit.reason})` : ''}`
               : undefined) ??
-            s.replicas.find((r) => r.phase !== 'ready')?.message ??
+            notReadyReason(s) ??
             (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),
         st.services.some((s) => s.tracks)
@@ -122,6 +122,19 @@ function autoscaleText(t: TrackAutoscaleStatus): string {
   const last = t.events.at(-1);
   const scaled = last ? ` · scaled ${last.from}→${last.to} ${age(last.time)} ago: ${last.reason}` : '';
   return `autoscale ${t.service} ${t.track}: ${t.desiredReplicas} (min ${t.minReplicas}, max ${t.maxReplicas}) · ${metrics}${scaled}${t.error ? ` · ERROR: ${t.error}` : ''}`;
+}
+
+/**
+ * Why a service is not ready, from its first replica that is not: the replica's own message, or,
+ * for one started again after a failure (between two back-offs of a crash loop), that failure.
+ */
+function notReadyReason(s: ServiceStatus): string | undefined {
+  const r = s.replicas.find((x) => x.phase !== 'ready');
+  if (r === undefined) return undefined;
+  if (r.message !== undefined) return r.message;
+  if (r.lastExit !== undefined && r.restarts > 0)
+    return `started again after: ${r.lastExit.reason} (${r.restarts} restart${r.restarts === 1 ? '' : 's'})`;
+  return undefined;
 }
 
 /** `stable 3/3 75% · canary 1/1 25%`, with the A/B match when there is one. */
