@@ -7,7 +7,7 @@ import type { Gateway } from './server.js';
 import type { Backend, RoutingTable } from './table.js';
 import type { Echo, Upstream } from './testing.js';
 import type { TestGateway } from './testing.js';
-import { fetchText, freePort, startTestGateway, startUpgradeEcho, upgradeExchange } from './testing.js';
+import { fetchText, freePort, refusingPort, startTestGateway, startUpgradeEcho, upgradeExchange } from './testing.js';
 
 let t: TestGateway;
 let gw: Gateway;
@@ -124,7 +124,7 @@ describe('service listeners', () => {
 
   it('retries an idempotent request on another backend when one refuses connections, but not a POST', async () => {
     const live = await upstream('live');
-    const deadPort = await freePort();
+    const deadPort = await refusingPort();
     const port = await freePort();
     await apply({
       services: [

@@ -4,7 +4,7 @@ import { createGatewayControl } from './control.js';
 import type { Backend, EdgeListener, ServiceListener, ServiceTraffic } from './table.js';
 import type { Upstream } from './testing.js';
 import type { TestGateway } from './testing.js';
-import { fetchText, freePort, startTestGateway } from './testing.js';
+import { fetchText, freePort, refusingPort, startTestGateway } from './testing.js';
 
 let t: TestGateway;
 const upstream = (name: string, delayMs = 0, status = 200): Promise<Upstream> => t.upstream(name, delayMs, status);
@@ -186,7 +186,7 @@ describe('timeout and retries', () => {
 
   it('does not retry a POST after a connection failure, but does retry a GET', async () => {
     const good = await upstream('c-good');
-    const [port, deadPort] = await Promise.all([freePort(), freePort()]);
+    const [port, deadPort] = await Promise.all([freePort(), refusingPort()]);
     const key = 'shop/local/rc';
     const dead: Backend = { id: 'dead', host: '127.0.0.1', port: deadPort };
     await apply([

@@ -6,7 +6,7 @@ import type { RouteTraffic } from './routeCounters.js';
 import type { Backend, EdgeListener, ServiceListener } from './table.js';
 import type { Upstream } from './testing.js';
 import type { TestGateway } from './testing.js';
-import { freePort, startTestGateway } from './testing.js';
+import { freePort, refusingPort, startTestGateway } from './testing.js';
 
 let t: TestGateway;
 const upstream = (name: string, delayMs = 0, status = 200): Promise<Upstream> => t.upstream(name, delayMs, status);
@@ -172,7 +172,7 @@ describe('per-route counters', () => {
 
   it('counts a request in the track that finally served it and gateway errors of the route', async () => {
     const s = await upstream('m-stable');
-    const refusing = await freePort();
+    const refusing = await refusingPort();
     const [port, edgePort] = [await freePort(), await freePort()];
     const key = 'shop/local/m';
     // The canary's only backend refuses connections: GETs retry on stable, POSTs get the gateway's 502.

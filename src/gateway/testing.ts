@@ -143,6 +143,28 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A port on 127.0.0.1 that refuses connections, for a "dead" backend. It is drawn from below the
+ * kernel's ephemeral range (32768-60999), which listen(0) and outgoing connections use, so no
+ * other test file's server can take it in the middle of a test (a freed ephemeral port can, and
+ * then the "dead" backend answers).
+ */
+export async function refusingPort(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error('no refusing port found below the ephemeral range');
+}
+
 /** A fresh temp directory and its removal. */
 export async function tempHome(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-gateway-'));

@@ -5,7 +5,7 @@ import type { Gateway } from './server.js';
 import type { Backend, RoutingTable, ServiceListener } from './table.js';
 import type { Upstream } from './testing.js';
 import type { TestGateway } from './testing.js';
-import { fetchText, freePort, startTestGateway } from './testing.js';
+import { fetchText, freePort, refusingPort, startTestGateway } from './testing.js';
 import { cookieValue } from './trafficSplit.js';
 
 let t: TestGateway;
@@ -188,7 +188,7 @@ describe('traffic split', () => {
 
   it('retries within the track first, then on the other track', async () => {
     const [s, c] = await Promise.all([upstream('r-stable'), upstream('r-canary')]);
-    const refusing = await freePort();
+    const refusing = await refusingPort();
     const dead = (id: string, track: Backend['track']): Backend => ({ id, host: '127.0.0.1', port: refusing, track });
     const port = await freePort();
     const key = 'shop/local/r';
