@@ -14,6 +14,7 @@ import { renderRelease, type RenderResult } from './render.js';
 import type { ManifestInput, ManifestOptions } from '../runtime/kubernetes/manifests/contract.js';
 import { kubernetesAddresses } from '../runtime/kubernetes/manifests/addresses.js';
 import { shapesOf } from '../runtime/kubernetes/manifests/shapes.js';
+import type { ServiceRenderMemo } from './serviceMemo.js';
 
 export interface KubernetesReleaseInput {
   loaded: Pick<LoadedSpec, 'spec' | 'file' | 'positionOf'>;
@@ -22,6 +23,8 @@ export interface KubernetesReleaseInput {
   revision: number;
   digestSecret: (plain: string) => string;
   options: ManifestOptions;
+  /** Per-service results of earlier renders to reuse (see `RenderInput.memo`). */
+  memo?: ServiceRenderMemo;
 }
 
 /** Renders the release with Kubernetes addresses and builds the manifest input (pure). */
@@ -39,6 +42,7 @@ export function kubernetesRelease(input: KubernetesReleaseInput): { manifest: Ma
     digestSecret: input.digestSecret,
     // The manifests share them in one `<app>-discovery` ConfigMap.
     discoveryApart: true,
+    ...(input.memo ? { memo: input.memo } : {}),
   });
   return { manifest: { ...manifestInputOf(spec, result, input.revision, input.options), addresses }, result };
 }
@@ -74,6 +78,8 @@ export interface KubernetesRenderRequest {
   ingressClassName?: string;
   configVersion?: number;
   secrets: ManifestOptions['secrets'];
+  /** Per-service results of earlier renders to reuse (see `RenderInput.memo`). */
+  memo?: ServiceRenderMemo;
 }
 
 /** Loads the environment and config set, picks the namespace, and builds the manifest input. */
@@ -110,6 +116,7 @@ export async function prepareKubernetesRender(
     config,
     revision: (latest?.revision ?? 0) + 1,
     digestSecret: deps.digestSecret,
+    ...(req.memo ? { memo: req.memo } : {}),
     options: {
       namespace,
       secrets: req.secrets,

@@ -16,6 +16,7 @@ import { contentHash } from '../canonical.js';
 import { MASK } from '../config/secretBox.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
+import { ServiceRenderMemo } from './serviceMemo.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
@@ -42,6 +43,11 @@ export interface RenderInput {
    * into each of n services is O(n²). Hashes and the rendered view are the same either way.
    */
   discoveryApart?: boolean;
+  /**
+   * Results of earlier renders to reuse for services whose inputs are all the same (one memo per
+   * secret key). The results are shared between renders: callers must not change them.
+   */
+  memo?: ServiceRenderMemo;
 }
 
 /** The stored, shown form of one service: secrets masked, with what each field was made from. */
@@ -127,16 +133,43 @@ export function renderRelease(input: RenderInput): RenderResult {
   const discovery = discoveryEnv(undefined, input.addresses);
   const discoveryHash = contentHash(discovery);
   const fileProblems: Problem[] = [];
+  const memoContext = input.memo
+    ? ServiceRenderMemo.contextKey({
+        app: spec.name,
+        env: input.environment.name,
+        file: input.file,
+        revision: input.revision,
+        configVersion: input.config.version,
+        discoveryHash,
+        discoveryApart: input.discoveryApart === true,
+      })
+    : '';
   for (const name of Object.keys(spec.services).sort()) {
     const svc = spec.services[name]!;
     const prefix = discoveryPrefix(name);
     const own = [`${prefix}_HOST`, `${prefix}_PORT`, `${prefix}_URL`];
     const lookup = (v: string): { value: string; secret: boolean } | undefined =>
       lookupMap[v] ?? (v in discovery && !own.includes(v) ? { value: discovery[v]!, secret: false } : undefined);
+    const key = input.memo?.keyOf(
+      name,
+      svc,
+      lookup,
+      input.config.files,
+      `${memoContext}${input.restarts?.[name] ?? ''}`,
+    );
+    const known = key === undefined ? undefined : input.memo!.get(key);
+    if (known) {
+      services[name] = known.rendered;
+      states[name] = known.state;
+      continue;
+    }
     const env = input.discoveryApart ? {} : discoveryFor(name, discovery);
+    const problemsBefore = fileProblems.length;
     const r = renderService(name, svc, lookup, env, discovery, discoveryHash, input, fileProblems);
     services[name] = r.rendered;
     states[name] = r.state;
+    // A service with a problem is rendered again next time, so the problem is reported again.
+    if (key !== undefined && fileProblems.length === problemsBefore) input.memo!.set(key, r);
   }
   if (fileProblems.length > 0)
     throw new ValidationError(

@@ -14,7 +14,7 @@ import { zodFindings } from './problems.js';
 import type { DocPath, Finding } from './problems.js';
 import { parsePlainYaml } from './plainYaml.js';
 import { appSchema } from './schema.js';
-import type { AppSpec } from './schema.js';
+import type { AppSpec, ServiceSpec } from './schema.js';
 
 /** A parsed, validated berth.yaml. */
 export interface LoadedSpec {
@@ -60,21 +60,30 @@ function resolveCwds(spec: AppSpec, dir: string): AppSpec {
     Object.entries(spec.services).map(([name, s]) => {
       if (s.command === undefined && s.cwd === undefined) return [name, s];
       if (s.cwd?.startsWith('$') && !s.cwd.startsWith('$$')) return [name, s];
-      return [
-        name,
-        { ...s, cwd: s.cwd === undefined ? base : path.isAbsolute(s.cwd) ? s.cwd : path.join(base, s.cwd) },
-      ];
+      // The same service object (SpecParser gives one back for an unchanged block) resolves to the
+      // same object, so per-service memos downstream recognise it.
+      const known = resolved.get(s);
+      if (known?.dir === dir) return [name, known.service];
+      const service = {
+        ...s,
+        cwd: s.cwd === undefined ? base : path.isAbsolute(s.cwd) ? s.cwd : path.join(base, s.cwd),
+      };
+      resolved.set(s, { dir, service });
+      return [name, service];
     }),
   );
   return { ...spec, services };
 }
+
+/** Services whose cwd was resolved, by the schema's output object. */
+const resolved = new WeakMap<ServiceSpec, { dir: string; service: ServiceSpec }>();
 
 function byPosition(a: Problem, b: Problem): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
 /** The positions of a text's YAML nodes, parsed on first use (a valid spec rarely needs them). */
-function lazyLocator(text: string): Locate {
+export function lazyLocator(text: string): Locate {
   let locate: Locate | undefined;
   return (p, at) => {
     if (!locate) {
@@ -89,7 +98,7 @@ function lazyLocator(text: string): Locate {
 }
 
 /** A loaded spec from data that passed the schema and the cross checks. */
-function loaded(data: AppSpec, text: string, file: string, locate: Locate): LoadedSpec {
+export function loaded(data: AppSpec, text: string, file: string, locate: Locate): LoadedSpec {
   const dir = path.dirname(path.resolve(file));
   const spec = resolveCwds(data, dir);
   let digest: string | undefined;

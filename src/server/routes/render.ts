@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { SpecInput, type Api } from './api.js';
-import { parseSpec, type LoadedSpec } from '../../spec/load.js';
+import type { LoadedSpec } from '../../spec/load.js';
+import { SpecParser } from '../../spec/specParser.js';
 import { loadSecretBox, type SecretBox } from '../../config/secretBox.js';
 import { prepareKubernetesRender } from '../../release/kubernetesRender.js';
-import { renderObjects } from '../../runtime/kubernetes/manifests/render.js';
-import { validateObjects } from '../../runtime/kubernetes/manifests/validate.js';
-import { objectsToYaml } from '../../runtime/kubernetes/manifests/toYaml.js';
+import { ManifestMemo } from '../../runtime/kubernetes/manifests/manifestMemo.js';
+import { ServiceRenderMemo } from '../../release/serviceMemo.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
 import { exportHelmChart } from '../../export/helm/chart.js';
 import { contentHash } from '../../canonical.js';
@@ -76,9 +76,11 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
   // parsing and validating 200 services is ~100 ms, so a text seen before is not parsed again. Only
   // valid specs are kept (parseSpec throws otherwise), so every problem is reported every time.
   const specs = boundedCache<LoadedSpec>(SPEC_CACHE_SIZE);
+  // A new text is mostly an edit of one seen before: only its changed services are parsed again.
+  const parser = new SpecParser();
   const loadSpec = (input: { file: string; text: string }): LoadedSpec => {
     const key = createHash('sha256').update(input.file).update('\0').update(input.text).digest('base64');
-    return specs.get(key) ?? specs.set(key, parseSpec(input.text, input.file));
+    return specs.get(key) ?? specs.set(key, parser.parse(input.text, input.file));
   };
   let box: Promise<SecretBox> | undefined;
   // The same keyed digests as the engine's, so hashes and checksums match what a deploy applies.
@@ -95,6 +97,9 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
     ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
   });
 
+  // Per-service results of earlier renders (one memo per secret key: this control plane's box).
+  const services = new ServiceRenderMemo();
+  const manifests = new ManifestMemo();
   // A render's JSON (~1 MB) is encoded once per render, not once per request.
   const serialized = new WeakMap<object, string>();
   /** The render of a request body: from the cache, or rendered, validated and remembered. */
@@ -119,11 +124,10 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
     // (The config version is the regex-read app's: only the spec's own app may use or fill the cache.)
     const same = app === parsed.loaded.spec.name ? cache.get(meaningKey) : undefined;
     if (same) return cache.set(key, same);
-    const { manifest } = await prepareKubernetesRender(await deps(), { ...parsed, secrets: 'masked' });
-    const objects = renderObjects(manifest);
-    // Each object's JSON, once: the validation and the YAML of objects seen before are found by it.
-    const jsons = objects.map((o) => JSON.stringify(o));
-    validateObjects(objects, manifest.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, jsons);
+    // Services whose inputs did not change since an earlier render (an edit of one service, another
+    // environment's render of the same spec) are neither rendered, validated nor printed again.
+    const { manifest } = await prepareKubernetesRender(await deps(), { ...parsed, secrets: 'masked', memo: services });
+    const { objects, documents } = manifests.render(manifest);
     const about = {
       app: manifest.app,
       env: manifest.env,
@@ -132,7 +136,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       namespace: manifest.options.namespace,
       kubernetesVersion: manifest.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     };
-    const res = b.format === 'yaml' ? { ...about, yaml: objectsToYaml(objects, jsons) } : { ...about, objects };
+    const res = b.format === 'yaml' ? { ...about, yaml: documents.join('---\n') } : { ...about, objects };
     // Only when the key's app (read by a regex) is the spec's: else its config version may be another app's.
     if (manifest.app !== app) return res;
     cache.set(meaningKey, res);

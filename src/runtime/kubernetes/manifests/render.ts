@@ -96,45 +96,83 @@ function trackedObjects(
   ];
 }
 
-/** Renders without validating (the Helm export post-processes these); throws on render problems. */
-export function renderObjects(input: ManifestInput): KubernetesObject[] {
-  const version = input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
-  const minor = minorOf(version);
-  const problems: Problem[] = [];
-  const objects: KubernetesObject[] = [];
-  const shared = discoveryConfigMap(input);
-  if (shared) objects.push(shared);
+/** What every service's objects of one render share: computed once per render. */
+export interface ManifestScope {
+  input: ManifestInput;
+  minor: number;
+  /** Render problems, collected from every service and the app's objects. */
+  problems: Problem[];
+  /** The shared `<app>-discovery` ConfigMap, when the input carries addresses. */
+  shared: KubernetesObject | undefined;
+  discovery: Record<string, string>;
+  discoveryHex: string;
+}
+
+/** The scope of one render of `input`. */
+export function manifestScope(input: ManifestInput): ManifestScope {
   const discovery = input.addresses ? discoveryData(input.addresses) : {};
-  const discoveryHex = discoveryDigest(discovery);
-  for (const name of Object.keys(input.services).sort()) {
-    const given = input.services[name]!;
-    // A state that carries discovery apart gets it in its own env when no shared ConfigMap holds it.
-    const state: ServiceState =
-      given.discovery && !shared
-        ? {
-            ...given,
-            workload: { ...given.workload, env: { ...discoveryFor(name, given.discovery), ...given.workload.env } },
-          }
-        : given;
-    const ctx: ServiceContext = {
-      input,
-      state,
-      shape: shapeIn(input, name),
-      config: serviceConfig(state, input.secretDigests?.[name], discovery, discoveryHex),
-      minor,
-      problems,
-      ...(shared ? { discoveryConfigMap: discoveryConfigMapName(input.app) } : {}),
-    };
-    const own = hasTracks(ctx) ? trackedObjects(ctx, discovery, discoveryHex) : serviceObjects(ctx);
-    for (const o of own) if (o) objects.push(o);
-  }
-  const edge = ingress(input, problems);
-  if (edge) objects.push(edge);
+  return {
+    input,
+    minor: minorOf(input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION),
+    problems: [],
+    shared: discoveryConfigMap(input),
+    discovery,
+    discoveryHex: discoveryDigest(discovery),
+  };
+}
+
+/**
+ * The objects of one service (unsorted); its problems go to `scope.problems`. They depend only on
+ * the service's state and shape, its secret digests and the scope (app, env, revision, config
+ * version, options, routes, discovery), never on another service's state.
+ */
+export function serviceObjectsIn(scope: ManifestScope, name: string): KubernetesObject[] {
+  const { input, shared, discovery, discoveryHex } = scope;
+  const given = input.services[name]!;
+  // A state that carries discovery apart gets it in its own env when no shared ConfigMap holds it.
+  const state: ServiceState =
+    given.discovery && !shared
+      ? {
+          ...given,
+          workload: { ...given.workload, env: { ...discoveryFor(name, given.discovery), ...given.workload.env } },
+        }
+      : given;
+  const ctx: ServiceContext = {
+    input,
+    state,
+    shape: shapeIn(input, name),
+    config: serviceConfig(state, input.secretDigests?.[name], discovery, discoveryHex),
+    minor: scope.minor,
+    problems: scope.problems,
+    ...(shared ? { discoveryConfigMap: discoveryConfigMapName(input.app) } : {}),
+  };
+  const own = hasTracks(ctx) ? trackedObjects(ctx, discovery, discoveryHex) : serviceObjects(ctx);
+  return own.filter((o): o is KubernetesObject => o !== undefined);
+}
+
+/** The app's own objects: the shared discovery ConfigMap and the Ingress of its routes. */
+export function appObjectsIn(scope: ManifestScope): KubernetesObject[] {
+  const edge = ingress(scope.input, scope.problems);
+  return [...(scope.shared ? [scope.shared] : []), ...(edge ? [edge] : [])];
+}
+
+/** Throws the render problems collected in `scope`, if any. */
+export function throwRenderProblems(scope: ManifestScope): void {
+  const { problems, input } = scope;
   if (problems.length > 0)
     throw new ValidationError(
       `${input.app} cannot be rendered for Kubernetes: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
       problems.map((p) => ({ file: 'berth.yaml', ...p })),
     );
+}
+
+/** Renders without validating (the Helm export post-processes these); throws on render problems. */
+export function renderObjects(input: ManifestInput): KubernetesObject[] {
+  const scope = manifestScope(input);
+  const objects: KubernetesObject[] = [];
+  for (const name of Object.keys(input.services).sort()) objects.push(...serviceObjectsIn(scope, name));
+  objects.push(...appObjectsIn(scope));
+  throwRenderProblems(scope);
   return sortObjects(objects);
 }
 

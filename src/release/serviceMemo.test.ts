@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { parseSpec } from '../spec/load.js';
+import { renderRelease, type RenderInput } from './render.js';
+import { ServiceRenderMemo } from './serviceMemo.js';
+import type { ResolvedConfig } from '../config/configSets.js';
+
+const FILE = '/apps/shop/berth.yaml';
+const TEXT = `name: shop
+variables:
+  GREETING: { default: hello }
+  DB_PASSWORD: { secret: true }
+services:
+  db:
+    command: node db.js
+    env:
+      PASSWORD: \${DB_PASSWORD}
+  api:
+    image: shop/api:1
+    dependsOn: [db]
+    env:
+      DSN: postgres://app:\${DB_PASSWORD}@\${DB_HOST}/shop
+    files:
+      - { path: app.conf, content: "greeting=\${GREETING}\\n" }
+      - { path: extra.conf, fromConfig: extra.conf }
+  web:
+    command: node web.js
+    cwd: ./web
+    dependsOn: [api]
+`;
+
+const addresses = (port: number) => ({
+  db: { host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` },
+  api: { host: '127.0.0.1', port: 41002, url: 'http://127.0.0.1:41002' },
+  web: { host: '127.0.0.1', port: 41003, url: 'http://127.0.0.1:41003' },
+});
+const config = (version: number, values: Record<string, [string, boolean]>, extra = 'a=1'): ResolvedConfig => ({
+  version,
+  values: Object.fromEntries(Object.entries(values).map(([k, [value, secret]]) => [k, { value, secret }])),
+  files: { 'extra.conf': { content: extra, secret: false } },
+});
+const input = (over: Partial<RenderInput> = {}, text = TEXT): RenderInput => {
+  const loaded = parseSpec(text, FILE);
+  return {
+    spec: loaded.spec,
+    file: FILE,
+    positionOf: loaded.positionOf,
+    environment: { name: 'local', defaults: {} },
+    config: config(1, { DB_PASSWORD: ['pw-1', true] }),
+    addresses: addresses(41001),
+    revision: 1,
+    digestSecret: (s) => `d(${s})`,
+    ...over,
+  };
+};
+
+describe('ServiceRenderMemo', () => {
+  it('renders exactly what renderRelease renders without it, through every kind of change', () => {
+    const memo = new ServiceRenderMemo();
+    const cases: Partial<RenderInput>[] = [
+      {},
+      {},
+      { config: config(1, { DB_PASSWORD: ['pw-2', true] }) }, // a secret's value (same version)
+      { config: config(2, { DB_PASSWORD: ['pw-2', true] }) }, // another config version
+      { config: config(2, { DB_PASSWORD: ['pw-2', true], GREETING: ['hi', false] }) },
+      { config: config(2, { DB_PASSWORD: ['pw-2', true] }, 'a=2') }, // a config file
+      { environment: { name: 'local', defaults: { GREETING: 'env-hi' } } },
+      { environment: { name: 'prod', defaults: {} } },
+      { addresses: addresses(42001) }, // another service's address
+      { revision: 2 },
+      { restarts: { web: '2026-11-22T10:00:00.000Z' } },
+      { discoveryApart: true },
+      { file: '/apps/other/berth.yaml' },
+    ];
+    for (const over of cases) {
+      const withMemo = renderRelease({ ...input(over), memo });
+      expect(withMemo, JSON.stringify(over)).toEqual(renderRelease(input(over)));
+    }
+    const edited = TEXT.replace('shop/api:1', 'shop/api:2');
+    expect(renderRelease({ ...input({}, edited), memo })).toEqual(renderRelease(input({}, edited)));
+  });
+
+  it('gives back the same results for services whose inputs did not change', () => {
+    const memo = new ServiceRenderMemo();
+    const first = renderRelease({ ...input(), memo });
+    // api reads GREETING; db and web do not: a new GREETING renders api alone again.
+    const second = renderRelease({
+      ...input({ config: config(1, { DB_PASSWORD: ['pw-1', true], GREETING: ['hi', false] }) }),
+      memo,
+    });
+    expect(second.states.db).toBe(first.states.db);
+    expect(second.states.web).toBe(first.states.web);
+    expect(second.states.api).not.toBe(first.states.api);
+    expect(second.states.api!.workload.files[0]!.content).toBe('greeting=hi\n');
+    // A changed secret changes the key without being kept in it: db is rendered again.
+    const third = renderRelease({ ...input({ config: config(1, { DB_PASSWORD: ['pw-9', true] }) }), memo });
+    expect(third.states.db).not.toBe(first.states.db);
+    expect(third.states.db!.workload.env.PASSWORD).toBe('pw-9');
+  });
+
+  it('does not remember a service whose config file is missing, so the problem is reported again', () => {
+    const memo = new ServiceRenderMemo();
+    const missing: ResolvedConfig = { version: 1, values: { DB_PASSWORD: { value: 'x', secret: true } }, files: {} };
+    for (let i = 0; i < 2; i++)
+      expect(() => renderRelease({ ...input({ config: missing }), memo })).toThrow(
+        expect.objectContaining({
+          problems: [expect.objectContaining({ message: expect.stringMatching(/has no file extra\.conf/) })],
+        }),
+      );
+  });
+});

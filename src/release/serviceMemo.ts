@@ -1,0 +1,103 @@
+/**
+ * Per-service render results kept between renders of one app (the control plane's `berth render`,
+ * asked for the same app again and again): a service whose every input equals an earlier render's
+ * gets that render's result back, the same objects, so the manifest renderer downstream recognises
+ * it too. An edit of one service of 200 renders one service.
+ *
+ * A memo belongs to one secret key (its `digestSecret`): the key of an entry is a digest of the
+ * service's spec and of every value it reads, secrets included, so equal keys mean equal results.
+ */
+import { createHash } from 'node:crypto';
+import type { ServiceSpec } from '../spec/schema.js';
+import type { ServiceState } from '../runtime/runtime.js';
+import type { RenderedService } from './render.js';
+import { variablesIn } from '../spec/interpolate.js';
+
+/** What a service's render gave. */
+export interface MemoizedService {
+  rendered: RenderedService;
+  state: ServiceState;
+}
+
+/** How many services' results one memo keeps (the oldest go first). */
+const DEFAULT_SIZE = 2_000;
+
+/** What every service's render reads besides its spec, its variables' values and its restart time. */
+export interface ServiceRenderContext {
+  app: string;
+  env: string;
+  file: string;
+  revision: number;
+  configVersion: number;
+  discoveryHash: string;
+  discoveryApart: boolean;
+}
+
+export class ServiceRenderMemo {
+  private readonly entries = new Map<string, MemoizedService>();
+  /** Each service spec's JSON and the variables its templates use (specs are immutable values). */
+  private readonly specs = new WeakMap<ServiceSpec, { json: string; used: string[] }>();
+  private readonly size: number;
+
+  constructor(size = DEFAULT_SIZE) {
+    this.size = size;
+  }
+
+  /** The render context as part of a key: one string per render, shared by its services. */
+  static contextKey(context: ServiceRenderContext): string {
+    return JSON.stringify(context);
+  }
+
+  /**
+   * The key of one service's render: a digest (so no secret value is kept in it) of the spec, the
+   * value of every variable its templates use, the config files it reads and the render context.
+   */
+  keyOf(
+    name: string,
+    svc: ServiceSpec,
+    lookup: (v: string) => { value: string; secret: boolean } | undefined,
+    configFiles: Record<string, { content: string; secret: boolean }>,
+    contextKey: string,
+  ): string {
+    let spec = this.specs.get(svc);
+    if (spec === undefined) this.specs.set(svc, (spec = { json: JSON.stringify(svc), used: usedVariables(svc) }));
+    const h = createHash('sha256').update(name).update('\0').update(spec.json).update('\0');
+    for (const v of spec.used) {
+      const value = lookup(v);
+      h.update(value === undefined ? '\u0001' : `${value.secret ? 's' : 'p'}${value.value.length}:${value.value}`);
+    }
+    for (const f of svc.files) {
+      if (f.fromConfig === undefined) continue;
+      const stored = configFiles[f.fromConfig];
+      h.update(stored ? `${stored.secret ? 's' : 'p'}${stored.content.length}:${stored.content}` : '\u0001');
+    }
+    return h.update(contextKey).digest('base64');
+  }
+
+  get(key: string): MemoizedService | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last: the oldest entries go first when the memo is full.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: MemoizedService): void {
+    this.entries.set(key, value);
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+/** The variables a service's templates use: env values, inline files, command, cwd and image. */
+function usedVariables(svc: ServiceSpec): string[] {
+  const templates = [
+    ...Object.values(svc.env),
+    ...svc.files.flatMap((f) => (f.fromConfig === undefined ? [f.content ?? ''] : [])),
+    ...(svc.command ?? []),
+    ...(svc.cwd === undefined ? [] : [svc.cwd]),
+    ...(svc.image === undefined ? [] : [svc.image]),
+  ];
+  return [...new Set(templates.flatMap(variablesIn))].sort();
+}
