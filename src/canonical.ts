@@ -1,8 +1,10 @@
 /** Canonical JSON (sorted keys, no whitespace) and content hashes over it: the same content, the same hash. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** JSON with object keys sorted at every level, so equal values serialise identically. */
 export function canonicalJSON(value: unknown): string {
+  // A sorted copy printed by JSON.stringify: a serialiser written here that sorts as it prints (no
+  // copy) measured no faster on a render's values, so the copy stays.
   return JSON.stringify(sortKeys(value));
 }
 
@@ -19,7 +21,7 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** sha256 hex of the canonical JSON of `value`. */
+/** sha256 hex of the canonical JSON of `value` (one-shot `crypto.hash`: no Hash object per call). */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJSON(value)).digest('hex');
+  return hash('sha256', canonicalJSON(value));
 }

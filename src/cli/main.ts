@@ -1,8 +1,13 @@
 /** The `berth` command line: one command per file under commands/, loaded only when it runs. */
-import { Command, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 import { version } from '../version.js';
 import { printError, type OutputFormat } from './output.js';
 import { registrationsFor } from './commandTable.js';
+
+// commander is CommonJS: required directly, it loads ~10 ms sooner than through the ESM loader (which
+// first scans each of its files for exports), and every `berth` invocation pays that.
+const { Command, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
 
 const program = new Command('berth')
   .version(version)

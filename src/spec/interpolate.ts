@@ -173,55 +173,67 @@ export function variablesIn(template: string): string[] {
 
 /** Interpolates a template. Missing variables are collected, never thrown; bad syntax throws ValidationError. */
 export function interpolate(template: string, lookup: (name: string) => VariableValue | undefined): Interpolated {
-  const missing: Interpolated['missing'] = [];
-  const render = (segments: TemplateSegment[]): Omit<Interpolated, 'missing'> => {
-    let value = '';
-    let masked = '';
-    let secret = false;
-    const add = (part: Omit<Interpolated, 'missing'>) => {
-      value += part.value;
-      masked += part.masked;
-      secret ||= part.secret;
-    };
-    const use = (v: VariableValue) => add({ value: v.value, masked: v.secret ? MASK : v.value, secret: v.secret });
-    for (const s of segments) {
-      if (s.kind === 'text') {
-        add({ value: s.text, masked: s.text, secret: false });
-        continue;
-      }
-      const v = lookup(s.name);
-      const set = v !== undefined;
-      const nonEmpty = set && v.value !== '';
-      switch (s.operator) {
-        case undefined:
-          if (set) use(v);
-          else
-            missing.push({
-              name: s.name,
-              message: `variable \`${s.name}\` has no value (set it in the config or the environment, or give it a default)`,
-            });
-          break;
-        case ':-':
-        case '-':
-          if (s.operator === ':-' ? nonEmpty : set) use(v!);
-          else add(render(s.argument));
-          break;
-        case ':?':
-        case '?':
-          if (s.operator === ':?' ? nonEmpty : set) use(v!);
-          else {
-            const why = render(s.argument).masked;
-            const state = set ? 'is empty' : 'has no value';
-            missing.push({ name: s.name, message: `variable \`${s.name}\` ${state}${why ? `: ${why}` : ''}` });
-          }
-          break;
-        case ':+':
-        case '+':
-          if (s.operator === ':+' ? nonEmpty : set) add(render(s.argument));
-          break;
-      }
+  const out: Interpolated = { value: '', masked: '', secret: false, missing: [] };
+  renderInto(parsed(template), lookup, out, out.missing);
+  return out;
+}
+
+/**
+ * Appends the segments' value and masked value to `acc` (a render interpolates every template of
+ * the app: one accumulator, no object per segment).
+ */
+function renderInto(
+  segments: TemplateSegment[],
+  lookup: (name: string) => VariableValue | undefined,
+  acc: Omit<Interpolated, 'missing'>,
+  missing: Interpolated['missing'],
+): void {
+  for (const s of segments) {
+    if (s.kind === 'text') {
+      acc.value += s.text;
+      acc.masked += s.text;
+      continue;
     }
-    return { value, masked, secret };
-  };
-  return { ...render(parsed(template)), missing };
+    const v = lookup(s.name);
+    const set = v !== undefined;
+    const nonEmpty = set && v.value !== '';
+    let use = false;
+    switch (s.operator) {
+      case undefined:
+        if (set) use = true;
+        else
+          missing.push({
+            name: s.name,
+            message: `variable \`${s.name}\` has no value (set it in the config or the environment, or give it a default)`,
+          });
+        break;
+      case ':-':
+      case '-':
+        if (s.operator === ':-' ? nonEmpty : set) use = true;
+        else renderInto(s.argument, lookup, acc, missing);
+        break;
+      case ':?':
+      case '?':
+        if (s.operator === ':?' ? nonEmpty : set) use = true;
+        else {
+          const why = { value: '', masked: '', secret: false };
+          renderInto(s.argument, lookup, why, missing);
+          const state = set ? 'is empty' : 'has no value';
+          missing.push({
+            name: s.name,
+            message: `variable \`${s.name}\` ${state}${why.masked ? `: ${why.masked}` : ''}`,
+          });
+        }
+        break;
+      case ':+':
+      case '+':
+        if (s.operator === ':+' ? nonEmpty : set) renderInto(s.argument, lookup, acc, missing);
+        break;
+    }
+    if (use) {
+      acc.value += v!.value;
+      acc.masked += v!.secret ? MASK : v!.value;
+      if (v!.secret) acc.secret = true;
+    }
+  }
 }

@@ -20,9 +20,10 @@ function outcome(parse: () => LoadedSpec): unknown {
 
 /** The parser (fresh and warmed by `warm`) gives exactly what parseSpec gives for `text`. */
 function same(parser: SpecParser, text: string): void {
-  expect(outcome(() => parser.parse(text, '/app/berth.yaml')), text).toEqual(
-    outcome(() => parseSpec(text, '/app/berth.yaml')),
-  );
+  expect(
+    outcome(() => parser.parse(text, '/app/berth.yaml')),
+    text,
+  ).toEqual(outcome(() => parseSpec(text, '/app/berth.yaml')));
 }
 
 const base = `# shop
@@ -86,7 +87,10 @@ describe('SpecParser', () => {
       base.replace('services:\n', 'services: # all of them\n'),
       base.replace('  # the front\n', '# at the left edge\n'),
       base.replace('image: registry', 'image: &img registry').replace('replicas: 2', 'replicas: 2\n    labels: *img'),
-      base.replace('  web:\n    command: [node, web.js]', '  web: { command: [node, web.js] }\n  web2:\n    command: [x]'),
+      base.replace(
+        '  web:\n    command: [node, web.js]',
+        '  web: { command: [node, web.js] }\n  web2:\n    command: [x]',
+      ),
       base.replace('services:\n', 'services: {}\nother:\n'),
       base.replace('services:\n', '---\nservices:\n'),
       base.replace('    replicas: 2', '\treplicas: 2'),

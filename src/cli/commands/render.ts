@@ -70,14 +70,23 @@ async function renderOffline(
   o: RenderOptions,
   format: string,
 ): Promise<Rendered> {
-  const [{ parseSpec }, { kubernetesRelease }, { renderManifests }, { objectsToYaml }, { createHmac }] =
-    await Promise.all([
-      import('../../spec/load.js'),
-      import('../../release/kubernetesRender.js'),
-      import('../../runtime/kubernetes/manifests/render.js'),
-      import('../../runtime/kubernetes/manifests/toYaml.js'),
-      import('node:crypto'),
-    ]);
+  const [
+    { parseSpec },
+    { kubernetesRelease },
+    { renderObjects },
+    { validateObjects },
+    toYaml,
+    versions,
+    { createHmac },
+  ] = await Promise.all([
+    import('../../spec/load.js'),
+    import('../../release/kubernetesRender.js'),
+    import('../../runtime/kubernetes/manifests/render.js'),
+    import('../../runtime/kubernetes/manifests/validate.js'),
+    import('../../runtime/kubernetes/manifests/toYaml.js'),
+    import('../../runtime/kubernetes/manifests/versions.js'),
+    import('node:crypto'),
+  ]);
   const { manifest } = kubernetesRelease({
     loaded: parseSpec(spec.text, spec.file),
     environment: { name: o.env, defaults: {} },
@@ -92,6 +101,9 @@ async function renderOffline(
       ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
     },
   });
-  const objects = renderManifests(manifest);
-  return format === 'yaml' ? { yaml: objectsToYaml(objects) } : { objects };
+  const objects = renderObjects(manifest);
+  // Printed once: the validation finds objects by their YAML, and the YAML output is the same text.
+  const printed = toYaml.yamlDocuments(objects);
+  validateObjects(objects, manifest.options.kubernetesVersion ?? versions.DEFAULT_KUBERNETES_VERSION, printed);
+  return format === 'yaml' ? { yaml: toYaml.objectsToYaml(objects, printed) } : { objects };
 }

@@ -100,6 +100,14 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
   // Per-service results of earlier renders (one memo per secret key: this control plane's box).
   const services = new ServiceRenderMemo();
   const manifests = new ManifestMemo();
+  // The digest of a parsed spec's JSON, once per parsed spec (a config change renders the same one).
+  const meanings = new WeakMap<LoadedSpec, string>();
+  const meaningOf = (loaded: LoadedSpec): string => {
+    let m = meanings.get(loaded);
+    if (m === undefined)
+      meanings.set(loaded, (m = createHash('sha256').update(JSON.stringify(loaded.spec)).digest('hex')));
+    return m;
+  };
   // A render's JSON (~1 MB) is encoded once per render, not once per request.
   const serialized = new WeakMap<object, string>();
   /** The render of a request body: from the cache, or rendered, validated and remembered. */
@@ -117,7 +125,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
     const { spec: _text, ...rest } = b;
     const meaningKey = contentHash({
       b: { ...rest, configVersion },
-      spec: { file: b.spec.file, json: createHash('sha256').update(JSON.stringify(parsed.loaded.spec)).digest('hex') },
+      spec: { file: b.spec.file, json: meaningOf(parsed.loaded) },
       environment,
       revision,
     });

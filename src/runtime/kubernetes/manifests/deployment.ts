@@ -13,29 +13,27 @@ import { seconds } from './quantities.js';
 export function deployment(ctx: ServiceContext): KubernetesObject {
   const { input, state, shape } = ctx;
   const template = podTemplate(ctx);
+  const matchLabels = selectorLabels(input.app, state.service);
+  if (ctx.track === 'canary') matchLabels[LABEL.track] = 'canary';
+  // Fields added in the order they print (no spreads: every service of a render comes through here).
+  const spec: Record<string, unknown> = {};
+  if (!shape.autoscale) spec.replicas = state.replicas;
+  spec.selector = { matchLabels };
+  spec.strategy = {
+    type: 'RollingUpdate',
+    rollingUpdate: { maxSurge: state.rollout.maxSurge, maxUnavailable: state.rollout.maxUnavailable },
+  };
+  spec.progressDeadlineSeconds = seconds(state.rollout.progressDeadlineMs, 1);
+  spec.template = template;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: objectMeta(input, workloadName(ctx), state.service, shape.kind, {
-      ...versionOf(state.workload.image),
+      version: imageVersion(state.workload.image),
       annotations: { [ANNOTATION.hash]: state.hash },
-      ...(ctx.track ? { track: ctx.track } : {}),
+      track: ctx.track,
     }),
-    spec: {
-      ...(shape.autoscale ? {} : { replicas: state.replicas }),
-      selector: {
-        matchLabels: {
-          ...selectorLabels(input.app, state.service),
-          ...(ctx.track === 'canary' ? { [LABEL.track]: 'canary' } : {}),
-        },
-      },
-      strategy: {
-        type: 'RollingUpdate',
-        rollingUpdate: { maxSurge: state.rollout.maxSurge, maxUnavailable: state.rollout.maxUnavailable },
-      },
-      progressDeadlineSeconds: seconds(state.rollout.progressDeadlineMs, 1),
-      template,
-    },
+    spec,
   };
 }
 

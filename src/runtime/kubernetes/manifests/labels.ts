@@ -18,7 +18,8 @@ export function withTrack(labels: Record<string, string>, track: Track | undefin
 /** The tag of an image reference (`shop/web:1.0` → `1.0`), when it is a valid label value. */
 export function imageVersion(image: string | undefined): string | undefined {
   if (!image) return undefined;
-  const noDigest = image.split('@')[0]!;
+  const at = image.indexOf('@');
+  const noDigest = at < 0 ? image : image.slice(0, at);
   const slash = noDigest.lastIndexOf('/');
   const colon = noDigest.lastIndexOf(':');
   if (colon <= slash) return undefined;
@@ -51,16 +52,14 @@ export function objectMeta(
   name: string,
   service: string | undefined,
   component: string,
-  extra: { version?: string; annotations?: Record<string, string>; track?: Track } = {},
+  extra: { version?: string | undefined; annotations?: Record<string, string>; track?: Track | undefined } = {},
 ): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
-  return {
-    name,
-    namespace: input.options.namespace,
-    labels: withTrack(objectLabels(input, service, component, extra.version), extra.track),
-    annotations: {
-      [ANNOTATION.revision]: String(input.revision),
-      [ANNOTATION.configVersion]: String(input.configVersion),
-      ...extra.annotations,
-    },
+  const labels = objectLabels(input, service, component, extra.version);
+  if (extra.track !== undefined) labels[LABEL.track] = extra.track;
+  const annotations: Record<string, string> = {
+    [ANNOTATION.revision]: String(input.revision),
+    [ANNOTATION.configVersion]: String(input.configVersion),
   };
+  if (extra.annotations) for (const k of Object.keys(extra.annotations)) annotations[k] = extra.annotations[k]!;
+  return { name, namespace: input.options.namespace, labels, annotations };
 }

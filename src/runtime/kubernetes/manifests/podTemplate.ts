@@ -29,46 +29,46 @@ export function workloadName(ctx: Pick<ServiceContext, 'state' | 'track'>): stri
 const MASK = '******';
 const DEFAULT_PRE_STOP_SECONDS = 5;
 
-function probe(p: Probe, ctx: ServiceContext, which: string): Record<string, unknown> {
+function probePort(explicit: number | undefined, ctx: ServiceContext, which: string): number | string {
+  if (explicit !== undefined) return explicit;
   const firstPort = ctx.state.workload.ports[0];
-  const port = (explicit: number | undefined): number | string => {
-    if (explicit !== undefined) return explicit;
-    if (firstPort) return firstPort.name;
-    ctx.problems.push({
-      path: `services.${ctx.state.service}.health.${which}`,
-      message: 'the probe has no port and the service declares none (add `ports` or a probe `port`)',
-    });
-    return 1;
-  };
-  const check =
-    p.kind === 'http'
-      ? { httpGet: { path: p.path, port: port(p.port) } }
-      : p.kind === 'tcp'
-        ? { tcpSocket: { port: port(p.port) } }
-        : { exec: { command: p.command } };
-  return {
-    ...check,
-    initialDelaySeconds: seconds(p.initialDelayMs),
-    periodSeconds: seconds(p.periodMs, 1),
-    timeoutSeconds: seconds(p.timeoutMs, 1),
-    failureThreshold: p.failureThreshold,
-    successThreshold: p.successThreshold,
-  };
+  if (firstPort) return firstPort.name;
+  ctx.problems.push({
+    path: `services.${ctx.state.service}.health.${which}`,
+    message: 'the probe has no port and the service declares none (add `ports` or a probe `port`)',
+  });
+  return 1;
+}
+
+// The builders below add fields one by one, in the order they print, instead of spreading optional
+// parts: every service of a render goes through them, and spreads cost a copy each.
+
+function probe(p: Probe, ctx: ServiceContext, which: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (p.kind === 'http') out.httpGet = { path: p.path, port: probePort(p.port, ctx, which) };
+  else if (p.kind === 'tcp') out.tcpSocket = { port: probePort(p.port, ctx, which) };
+  else out.exec = { command: p.command };
+  out.initialDelaySeconds = seconds(p.initialDelayMs);
+  out.periodSeconds = seconds(p.periodMs, 1);
+  out.timeoutSeconds = seconds(p.timeoutMs, 1);
+  out.failureThreshold = p.failureThreshold;
+  out.successThreshold = p.successThreshold;
+  return out;
 }
 
 function resources(ctx: ServiceContext): Record<string, unknown> | undefined {
   const r = ctx.state.workload.resources;
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (r.cpuRequestMillis !== undefined) requests.cpu = cpuQuantity(r.cpuRequestMillis);
-  if (r.memoryRequestBytes !== undefined) requests.memory = memoryQuantity(r.memoryRequestBytes);
-  if (r.cpuLimitMillis !== undefined) limits.cpu = cpuQuantity(r.cpuLimitMillis);
-  if (r.memoryLimitBytes !== undefined) limits.memory = memoryQuantity(r.memoryLimitBytes);
-  const out = {
-    ...(Object.keys(requests).length ? { requests } : {}),
-    ...(Object.keys(limits).length ? { limits } : {}),
-  };
-  return Object.keys(out).length ? out : undefined;
+  let requests: Record<string, string> | undefined;
+  let limits: Record<string, string> | undefined;
+  if (r.cpuRequestMillis !== undefined) (requests ??= {}).cpu = cpuQuantity(r.cpuRequestMillis);
+  if (r.memoryRequestBytes !== undefined) (requests ??= {}).memory = memoryQuantity(r.memoryRequestBytes);
+  if (r.cpuLimitMillis !== undefined) (limits ??= {}).cpu = cpuQuantity(r.cpuLimitMillis);
+  if (r.memoryLimitBytes !== undefined) (limits ??= {}).memory = memoryQuantity(r.memoryLimitBytes);
+  if (!requests && !limits) return undefined;
+  const out: Record<string, unknown> = {};
+  if (requests) out.requests = requests;
+  if (limits) out.limits = limits;
+  return out;
 }
 
 /** Sleep before SIGTERM so the endpoint controller and proxies stop sending traffic first. */
@@ -103,55 +103,49 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   const res = resources(ctx);
   const lifecycle = preStop(ctx);
   const hasFiles = config.files.length > 0;
-  const container: Record<string, unknown> = {
-    name: state.service,
-    image: img,
-    ...(w.ports.length
-      ? { ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) }
-      : {}),
-    ...(ctx.discoveryConfigMap ? { envFrom: [{ configMapRef: { name: ctx.discoveryConfigMap } }] } : {}),
-    ...(config.env.length ? { env: config.env } : {}),
-    ...(res ? { resources: res } : {}),
-    ...(w.readiness && shape.kind === 'service' ? { readinessProbe: probe(w.readiness, ctx, 'readiness') } : {}),
-    ...(w.liveness ? { livenessProbe: probe(w.liveness, ctx, 'liveness') } : {}),
-    ...(lifecycle ? { lifecycle } : {}),
-    ...(hasFiles ? { volumeMounts: [{ name: 'berth-config', mountPath: CONFIG_DIR, readOnly: true }] } : {}),
+  const container: Record<string, unknown> = { name: state.service, image: img };
+  if (w.ports.length)
+    container.ports = w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol }));
+  if (ctx.discoveryConfigMap) container.envFrom = [{ configMapRef: { name: ctx.discoveryConfigMap } }];
+  if (config.env.length) container.env = config.env;
+  if (res) container.resources = res;
+  if (w.readiness && shape.kind === 'service') container.readinessProbe = probe(w.readiness, ctx, 'readiness');
+  if (w.liveness) container.livenessProbe = probe(w.liveness, ctx, 'liveness');
+  if (lifecycle) container.lifecycle = lifecycle;
+  if (hasFiles) container.volumeMounts = [{ name: 'berth-config', mountPath: CONFIG_DIR, readOnly: true }];
+  const spec: Record<string, unknown> = {
+    // Kubernetes' own `<SERVICE>_PORT=tcp://...` links would clash with Berth's discovery variables.
+    enableServiceLinks: false,
   };
-  const sources = [
-    ...(config.files.some((f) => !f.secret)
-      ? [
-          {
-            configMap: {
-              name: config.configMapName,
-              items: config.files.filter((f) => !f.secret).map((f) => ({ key: f.key, path: f.path })),
-            },
-          },
-        ]
-      : []),
-    ...(config.files.some((f) => f.secret)
-      ? [
-          {
-            secret: {
-              name: config.secretName,
-              // 0600, as on one machine: a secret file is readable by the service's user only.
-              items: config.files.filter((f) => f.secret).map((f) => ({ key: f.key, path: f.path, mode: 0o600 })),
-            },
-          },
-        ]
-      : []),
-  ];
+  if (shape.kind !== 'service') spec.restartPolicy = 'OnFailure';
+  spec.terminationGracePeriodSeconds = seconds(w.terminationGracePeriodMs);
+  spec.containers = [container];
+  if (hasFiles) spec.volumes = [{ name: 'berth-config', projected: { sources: fileSources(config) } }];
   return {
     metadata: {
       labels: withTrack(objectLabels(ctx.input, state.service, shape.kind, imageVersion(img)), ctx.track),
       annotations: { [ANNOTATION.hash]: state.hash, [ANNOTATION.configChecksum]: config.checksum },
     },
-    spec: {
-      // Kubernetes' own `<SERVICE>_PORT=tcp://...` links would clash with Berth's discovery variables.
-      enableServiceLinks: false,
-      ...(shape.kind === 'service' ? {} : { restartPolicy: 'OnFailure' }),
-      terminationGracePeriodSeconds: seconds(w.terminationGracePeriodMs),
-      containers: [container],
-      ...(hasFiles ? { volumes: [{ name: 'berth-config', projected: { sources } }] } : {}),
-    },
+    spec,
   };
+}
+
+/** The projected volume's sources: the ConfigMap's files, then the Secret's. */
+function fileSources(config: ServiceConfig): Record<string, unknown>[] {
+  const plain = config.files.filter((f) => !f.secret);
+  const secret = config.files.filter((f) => f.secret);
+  const sources: Record<string, unknown>[] = [];
+  if (plain.length > 0)
+    sources.push({
+      configMap: { name: config.configMapName, items: plain.map((f) => ({ key: f.key, path: f.path })) },
+    });
+  if (secret.length > 0)
+    sources.push({
+      secret: {
+        name: config.secretName,
+        // 0600, as on one machine: a secret file is readable by the service's user only.
+        items: secret.map((f) => ({ key: f.key, path: f.path, mode: 0o600 })),
+      },
+    });
+  return sources;
 }

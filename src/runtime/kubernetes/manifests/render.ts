@@ -44,11 +44,21 @@ const KIND_ORDER = [
 
 /** Sorts objects by apply order, then name. */
 export function sortObjects(objects: KubernetesObject[]): KubernetesObject[] {
-  const rank = (k: string): number => {
-    const i = KIND_ORDER.indexOf(k);
-    return i < 0 ? KIND_ORDER.length : i;
-  };
-  return objects.sort((a, b) => rank(a.kind) - rank(b.kind) || a.metadata.name.localeCompare(b.metadata.name));
+  const sorted = sortedBy(objects, (o) => o);
+  for (let i = 0; i < sorted.length; i++) objects[i] = sorted[i]!;
+  return objects;
+}
+
+/** Items in the apply order of the object each carries (a new array). */
+export function sortedBy<T>(items: readonly T[], objectOf: (item: T) => KubernetesObject): T[] {
+  // Each object's rank once, not twice per comparison (~8,000 comparisons for 800 objects).
+  const ranked = items.map((item) => {
+    const o = objectOf(item);
+    const i = KIND_ORDER.indexOf(o.kind);
+    return { item, name: o.metadata.name, rank: i < 0 ? KIND_ORDER.length : i };
+  });
+  ranked.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
+  return ranked.map((r) => r.item);
 }
 
 function serviceObjects(ctx: ServiceContext): (KubernetesObject | undefined)[] {

@@ -2,7 +2,7 @@
  * Splits one service's environment and files between its ConfigMap (plain values) and its Secret
  * (values built from a secret), and computes the checksum that rolls the pods when either changes.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJSON } from '../../../canonical.js';
 import type { ServiceState } from '../../runtime.js';
 
@@ -26,7 +26,7 @@ export interface ServiceConfig {
 
 /** sha256 of the shared discovery variables, part of every pod's config checksum. */
 export function discoveryDigest(discovery: Record<string, string>): string {
-  return createHash('sha256').update(canonicalJSON(discovery)).digest('hex');
+  return hash('sha256', canonicalJSON(discovery));
 }
 
 /** `nginx/site.conf` → `file.nginx_site.conf`: ConfigMap keys allow only `[-._a-zA-Z0-9]`. */
@@ -93,8 +93,9 @@ export function serviceConfig(
       return [k, digests[field] ?? `hash:${state.hash}`];
     }),
   );
-  const checksum = createHash('sha256')
-    .update(canonicalJSON({ config: configData, secrets: secretDigests, discovery: discoveryDigestHex }))
-    .digest('hex');
+  const checksum = hash(
+    'sha256',
+    canonicalJSON({ config: configData, secrets: secretDigests, discovery: discoveryDigestHex }),
+  );
   return { configMapName, secretName, configData, secretData, env, files, checksum };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { objectToYaml, objectsToYaml } from './toYaml.js';
+import { objectToYaml, objectsToYaml, yamlDocuments } from './toYaml.js';
+import { referenceYaml } from './testdata/referenceYaml.js';
 import { renderManifests } from './render.js';
-import { fixtureInput, FIXTURE_TEXT } from './testdata/fixture.js';
+import { fixtureInput } from './testdata/fixture.js';
 import { ANNOTATION, type KubernetesObject } from './contract.js';
 
 const tricky = [
@@ -67,27 +68,129 @@ describe('objectsToYaml', () => {
     expect(back).toEqual(JSON.parse(JSON.stringify(objs)));
   });
 
-  it('prints from remembered documents exactly what it prints afresh, after edits and revision changes', () => {
-    const fresh = (objs: KubernetesObject[]) => objectsToYaml(objs);
-    const cached = (objs: KubernetesObject[]) =>
-      objectsToYaml(
-        objs,
-        objs.map((o) => JSON.stringify(o)),
-      );
-    const first = renderManifests(fixtureInput({ secrets: 'masked' }).manifest);
-    expect(cached(first)).toBe(fresh(first));
-    expect(cached(first)).toBe(fresh(first));
-    // Every object differs in its release annotations (and some in their data) from the ones printed before.
-    const next = renderManifests(
-      fixtureInput({ secrets: 'masked' }, FIXTURE_TEXT.replace('name: shop', 'name: shop\n# edited')).manifest,
-    ).map((o) => ({
-      ...o,
-      metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [ANNOTATION.revision]: '13' } },
-    }));
-    expect(cached(next)).toBe(fresh(next));
-    expect(cached(next)).toContain(`${ANNOTATION.revision}: "13"`);
+  it('prints the same bytes as the emitter it replaced, for random data of tricky strings and keys', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    // Strings glued from pieces that sit at the edges of the plain / block / quoted choices.
+    const pieces = [
+      'a',
+      'Z',
+      '_',
+      '/',
+      '0',
+      ' ',
+      ':',
+      ': ',
+      ' #',
+      '#',
+      '-',
+      '.',
+      '\n',
+      '\t',
+      '"',
+      "'",
+      'é',
+      'yes',
+      'No',
+      'False',
+      'off',
+      'Y',
+      'n',
+      'NULL',
+      '~',
+      '@',
+      '%',
+      '=',
+      '(',
+      '[',
+      '\u2028',
+      '\r',
+    ];
+    const text = (): string =>
+      next() < 0.2 ? pick(tricky) : Array.from({ length: 1 + Math.floor(next() * 4) }, () => pick(pieces)).join('');
+    const value = (depth: number): unknown => {
+      const r = next();
+      if (depth > 3 || r < 0.45) return text();
+      if (r < 0.55) return pick([0, -1.5, 3e21, true, false, null, undefined]);
+      if (r < 0.75) return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(next() * 4) }, () => [text(), value(depth + 1)]));
+    };
+    for (let i = 0; i < 3000; i++) {
+      const v = value(0);
+      const printed = objectToYaml(v);
+      expect(printed).toBe(referenceYaml(v));
+      // (An empty list at the top prints as an empty document, as it always did.)
+      if (v !== null && typeof v === 'object' && printed !== '\n')
+        expect(parse(printed)).toEqual(JSON.parse(JSON.stringify(v)));
+    }
   });
 
+  it('prints the rendered objects as the emitter it replaced did, and the same with documents printed before', () => {
+    const objs = renderManifests(fixtureInput({ secrets: 'masked' }).manifest);
+    const whole = objs.map(referenceYaml).join('---\n');
+    expect(objectsToYaml(objs)).toBe(whole);
+    expect(objectsToYaml(objs, yamlDocuments(objs))).toBe(whole);
+  });
+});
+
+describe('yamlDocuments keys', () => {
+  const base = () =>
+    renderManifests(fixtureInput({ secrets: 'masked' }).manifest).find(
+      (o) => o.kind === 'Deployment',
+    )! as KubernetesObject & {
+      spec: { replicas: unknown; template: { metadata: { annotations: Record<string, unknown> } } };
+    };
+  const keyOf = (o: unknown) => yamlDocuments([o]).key(0);
+
+  it('are the same for objects that differ only in release annotation values', () => {
+    const a = base();
+    const b = base();
+    b.metadata.annotations = { ...b.metadata.annotations, [ANNOTATION.revision]: '13', [ANNOTATION.hash]: 'abc' };
+    b.spec.template.metadata.annotations[ANNOTATION.configChecksum] = 'f00d';
+    expect(keyOf(a)).toBeDefined();
+    expect(keyOf(b)).toBe(keyOf(a));
+    expect(yamlDocuments([b]).hasKey(0, keyOf(a)!)).toBe(true);
+    expect(objectToYaml(b)).not.toBe(objectToYaml(a));
+  });
+
+  it('differ for any other difference, a release annotation that is not a plain string included', () => {
+    const a = base();
+    const changes: ((o: ReturnType<typeof base>) => void)[] = [
+      (o) => (o.spec.replicas = String(o.spec.replicas)),
+      (o) => (o.metadata.labels = { ...o.metadata.labels, extra: 'x' }),
+      (o) => (o.metadata.annotations = { ...o.metadata.annotations, 'berth.dev/other': '1' }),
+      (o) => (o.metadata.annotations = { ...o.metadata.annotations, [ANNOTATION.revision]: 'a"b' }),
+      (o) => (o.metadata.annotations = { ...o.metadata.annotations, [ANNOTATION.revision]: 'a\nb' }),
+      (o) => (o.spec.template.metadata.annotations[ANNOTATION.hash] = 5),
+      (o) => (o.spec.template.metadata.annotations[ANNOTATION.hash] = null),
+      (o) => (o.spec.template.metadata.annotations[ANNOTATION.hash] = { nested: 'x' }),
+    ];
+    const keys = new Set([keyOf(a)]);
+    for (const change of changes) {
+      const b = base();
+      change(b);
+      const k = keyOf(b);
+      expect(k).toBeDefined();
+      expect(keys.has(k)).toBe(false);
+      // Compared in place (as validation does), it matches its own key and no other.
+      const printed = yamlDocuments([b]);
+      expect(printed.hasKey(0, k!)).toBe(true);
+      for (const other of keys) expect(printed.hasKey(0, other!)).toBe(false);
+      keys.add(k);
+    }
+  });
+
+  it('are missing for values YAML would not tell apart from others (not JSON-shaped data)', () => {
+    for (const odd of [NaN, Infinity, 1n, new Date(0), new Map([[1, 2]]), () => 1, [undefined]])
+      expect(keyOf({ a: { b: odd } })).toBeUndefined();
+    expect(keyOf({ a: { b: [null], c: undefined } })).toBeDefined();
+    expect(objectToYaml({ a: NaN })).toBe(objectToYaml({ a: 'NaN' }));
+    expect(keyOf({ a: 'NaN' })).toBeDefined();
+  });
+});
+
+describe('objectToYaml', () => {
   it('prints what people expect to read', () => {
     expect(
       objectToYaml({

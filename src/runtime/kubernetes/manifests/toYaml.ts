@@ -3,143 +3,382 @@
  * JSON-shaped data (the `yaml` library's general one is ~20× slower on a 200-service app): plain
  * scalars where YAML 1.1 and 1.2 both read them back as the same string, `|` blocks for multi-line
  * text, JSON double quotes (valid YAML) for everything else.
+ *
+ * It also gives each document a validation key (see `YamlDocuments`): the YAML is a faithful
+ * encoding of the object, so it can stand for the object where its JSON did before, and printing
+ * it is needed anyway.
  */
 import type { KubernetesObject } from './contract.js';
+import { ANNOTATION } from './contract.js';
 
-// Words YAML 1.1 (go-yaml, kubectl, helm) or 1.2 would read as a boolean or null.
-const RESERVED = /^(?:y|n|yes|no|on|off|true|false|null|~)$/i;
-const PLAIN = /^[A-Za-z_/][A-Za-z0-9 _./:@%+=~()-]*$/;
-const PLAIN_KEY = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+/** Characters a plain scalar may hold after its first: `[A-Za-z0-9 _./:@%+=~()-]`. */
+const PLAIN_REST = charSet('A-Za-z0-9 _./:@%+=~()-');
+/** Characters a plain key may hold after its first: `[A-Za-z0-9_./-]`. */
+const KEY_REST = charSet('A-Za-z0-9_./-');
+/** Words YAML 1.1 (go-yaml, kubectl, helm) or 1.2 would read as a boolean or null (`~` cannot start a plain scalar here). */
+const RESERVED = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null']);
 // Characters a `|` block cannot hold as they are (YAML would normalise or reject them).
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]/;
 
-/** Strings seen before and whether they print plain: rendered objects repeat names, labels and values. */
-const plainCache = new Map<string, boolean>();
-const keyCache = new Map<string, string>();
-/** Bounds both caches (strings of a long-running control plane's renders). */
-const MAX_CACHED = 20_000;
+function charSet(spec: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < spec.length; i++) {
+    if (spec[i + 1] === '-' && i + 2 < spec.length) {
+      for (let c = spec.charCodeAt(i); c <= spec.charCodeAt(i + 2); c++) set[c] = 1;
+      i += 2;
+    } else set[spec.charCodeAt(i)] = 1;
+  }
+  return set;
+}
 
+/** `[A-Za-z_/]`: what a plain scalar or key may start with (never a digit, quote or indicator). */
+function plainStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 47;
+}
+
+function reserved(s: string): boolean {
+  return s.length <= 5 && RESERVED.has(s.toLowerCase());
+}
+
+/** A string that prints as itself: YAML 1.1 and 1.2 read it back as the same string. */
 function isPlain(s: string): boolean {
-  let plain = plainCache.get(s);
-  if (plain === undefined) {
-    plain =
-      PLAIN.test(s) &&
-      !RESERVED.test(s) &&
-      !s.endsWith(' ') &&
-      !s.endsWith(':') &&
-      !s.includes(': ') &&
-      !s.includes(' #');
-    if (s.length <= 200) remember(plainCache, s, plain);
+  const n = s.length;
+  if (!plainStart(s.charCodeAt(0))) return false;
+  let prev = 0;
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || PLAIN_REST[c] === 0) return false;
+    // `: ` would start a mapping value.
+    if (c === 32 && prev === 58) return false;
+    prev = c;
   }
-  return plain;
-}
-
-function remember<V>(cache: Map<string, V>, k: string, v: V): void {
-  if (cache.size >= MAX_CACHED) cache.clear();
-  cache.set(k, v);
-}
-
-function key(k: string): string {
-  let out = keyCache.get(k);
-  if (out === undefined) {
-    out = PLAIN_KEY.test(k) && !RESERVED.test(k) && !k.endsWith(':') ? k : JSON.stringify(k);
-    remember(keyCache, k, out);
-  }
-  return out;
-}
-
-/** A string as the rest of a line after `key:` or `-` (including the separating space or a block). */
-function stringValue(s: string, indent: string): string {
-  if (s === '') return ' ""';
-  if (isPlain(s)) return ` ${s}`;
-  if (s.includes('\n') && !CONTROL.test(s) && s[0] !== ' ' && s[0] !== '\n' && s[0] !== '\t') {
-    const trailing = s.length - s.replace(/\n+$/, '').length;
-    const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
-    const body = trailing === 0 ? s : s.slice(0, -1);
-    const inner = `${indent}  `;
-    const lines = body.split('\n').map((l) => (l === '' ? '' : inner + l));
-    return ` |${chomp}\n${lines.join('\n')}`;
-  }
-  return ` ${JSON.stringify(s)}`;
-}
-
-/** Empty as JSON sees it (undefined fields left out), so equal JSON gives equal YAML. */
-function isEmpty(v: object): boolean {
-  if (Array.isArray(v)) return v.length === 0;
-  for (const k in v) if (Object.hasOwn(v, k) && (v as Record<string, unknown>)[k] !== undefined) return false;
-  return true;
+  return prev !== 32 && prev !== 58 && !reserved(s);
 }
 
 /**
- * The rest of the line after `key:` or `-`, with its line end: inline for scalars and empty
- * collections, else the nested block on the next lines (`indent` is the line's own indent).
+ * Lines printed before. A render's 1 MB of YAML has ~37,000 lines but only ~3,500 different ones
+ * (labels, namespace, probe fields, ports...), so a line of a scalar is looked up by its start (the
+ * indent or `- `, then the key) and its value, and appended as one piece. The start fixes the
+ * indent, so a `|` block's lines are the same too. Bounded by the lines held.
  */
-function rest(v: unknown, indent: string): string {
-  if (v === null || v === undefined) return ' null\n';
-  if (typeof v === 'string') return `${stringValue(v, indent)}\n`;
-  if (typeof v !== 'object') return ` ${String(v)}\n`;
-  if (isEmpty(v)) return Array.isArray(v) ? ' []\n' : ' {}\n';
-  return `\n${block(v, `${indent}  `)}`;
+interface LineStart {
+  /** The indent or `- `, the key and `:`. */
+  text: string;
+  /** The whole line (or `|` block) by the scalar value it prints. */
+  lines: Map<string | number | boolean | null, string>;
+}
+const lineStarts = new Map<string, Map<string, LineStart>>();
+let linesHeld = 0;
+const MAX_LINES = 50_000;
+/** Longer strings (file contents) are printed each time: they rarely repeat, and would fill the cache. */
+const MAX_CACHED_STRING = 120;
+
+function startsOf(prefix: string): Map<string, LineStart> {
+  let starts = lineStarts.get(prefix);
+  if (starts === undefined) lineStarts.set(prefix, (starts = new Map()));
+  return starts;
 }
 
-/** A map's entries, one a line; the first line starts with `first` instead of `indent` (for `- key:`). */
-function mapBlock(v: Record<string, unknown>, indent: string, first: string): string {
-  let out = '';
-  let prefix = first;
-  for (const k of Object.keys(v)) {
-    const item = v[k];
-    if (item === undefined) continue;
-    out += `${prefix}${key(k)}:${rest(item, indent)}`;
-    prefix = indent;
+function lineStart(starts: Map<string, LineStart>, prefix: string, k: string): LineStart {
+  let start = starts.get(k);
+  if (start === undefined) {
+    start = { text: `${prefix}${plainKey(k) ? k : JSON.stringify(k)}:`, lines: new Map() };
+    starts.set(k, start);
+    linesHeld++;
   }
-  return out === '' ? `${first}{}\n` : out;
+  return start;
 }
 
-function block(v: object, indent: string): string {
-  if (!Array.isArray(v)) return mapBlock(v as Record<string, unknown>, indent, indent);
-  let out = '';
-  for (const item of v) {
-    // `- key: value` then the item's other keys aligned under the first.
-    if (item !== null && typeof item === 'object' && !Array.isArray(item) && !isEmpty(item))
-      out += mapBlock(item as Record<string, unknown>, `${indent}  `, `${indent}- `);
-    // Sequences sit under their key at the same indent as kubectl prints them: two spaces in.
-    else out += `${indent}-${rest(item, indent)}`;
+function plainKey(k: string): boolean {
+  if (!plainStart(k.charCodeAt(0))) return false;
+  for (let i = 1; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c >= 128 || KEY_REST[c] === 0) return false;
   }
-  return out;
+  return !reserved(k);
+}
+
+/** Indent strings by depth (two spaces a level), and the same with `- ` for a list item's first line. */
+const INDENTS: string[] = [];
+const DASHES: string[] = [];
+function indentOf(depth: number): string {
+  while (INDENTS.length <= depth) INDENTS.push('  '.repeat(INDENTS.length));
+  return INDENTS[depth]!;
+}
+function dashOf(depth: number): string {
+  while (DASHES.length <= depth) DASHES.push(`${'  '.repeat(DASHES.length)}- `);
+  return DASHES[depth]!;
+}
+
+/**
+ * Berth's release annotations (`berth.dev/revision`, `config-version`, `config-checksum`, `hash`):
+ * the validation key leaves their values out (see validate.ts), so an object that differs from one
+ * found valid only in them is not checked again.
+ */
+const RELEASE_KEYS = new Set<string>([
+  ANNOTATION.revision,
+  ANNOTATION.configVersion,
+  ANNOTATION.configChecksum,
+  ANNOTATION.hash,
+]);
+/** Values a release annotation may hold and still be left out of the key: never a quote, backslash or control character. */
+const RELEASE_VALUE = /^[A-Za-z0-9._:+-]*$/;
+/** Stands for a left-out value in a key: the emitter never prints a NUL (it is escaped in quotes). */
+const LEFT_OUT = '\u0000';
+
+/**
+ * Makes V8 store a string built by `+=` (a tree of ~1,000 pieces a document) as one flat run of
+ * characters, in place, once: comparing, slicing or joining it then reads the characters directly
+ * instead of walking the tree. `Number` reads the whole string; the number it finds is of no interest.
+ */
+function flatten(s: string): string {
+  Number(s);
+  return s;
+}
+
+/** A string as the rest of a line after `key:` or `-` on a line of `depth`, with its line end. */
+function stringRest(s: string, depth: number): string {
+  if (s === '') return ' ""\n';
+  if (isPlain(s)) return ` ${s}\n`;
+  const c0 = s.charCodeAt(0);
+  if (c0 !== 32 && c0 !== 10 && c0 !== 9 && s.includes('\n') && !CONTROL.test(s)) return literal(s, depth);
+  return ` ${JSON.stringify(s)}\n`;
+}
+
+/** A `|` block: the chomping indicator keeps the trailing line ends, each line indented one level in. */
+function literal(s: string, depth: number): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 10) end--;
+  const trailing = s.length - end;
+  const body = trailing === 0 ? s : s.slice(0, -1);
+  const inner = indentOf(depth + 1);
+  let out = trailing === 0 ? ' |-\n' : trailing === 1 ? ' |\n' : ' |+\n';
+  let from = 0;
+  for (;;) {
+    const nl = body.indexOf('\n', from);
+    const line = nl < 0 ? body.slice(from) : body.slice(from, nl);
+    if (line !== '') out += inner + line;
+    if (nl < 0) break;
+    out += '\n';
+    from = nl + 1;
+  }
+  return `${out}\n`;
+}
+
+/** The rest of a line of a scalar that is always the same for the same value (and so may be cached). */
+function scalarRest(v: string | number | boolean | null, depth: number): string | undefined {
+  if (v === null) return ' null\n';
+  if (typeof v === 'string') return v.length <= MAX_CACHED_STRING ? stringRest(v, depth) : undefined;
+  // Non-finite numbers (and bigints, symbols) are printed by `rest`, which marks the document unfaithful.
+  if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return ` ${String(v)}\n`;
+  return undefined;
+}
+
+/**
+ * One document being printed. Appending with `+=` is the cheapest way V8 builds a string of many
+ * small pieces (an array joined at the end measured 2× slower).
+ */
+class Emitter {
+  out = '';
+  /** False once a value is not JSON-shaped data (its YAML would not tell it apart from another value). */
+  faithful = true;
+  /** Start and end offsets in `out` of the release annotation values left out of the key. */
+  cuts: number[] | undefined;
+
+  string(s: string, depth: number): void {
+    this.out += stringRest(s, depth);
+  }
+
+  /** The rest of the line after `key:` or `-`: inline for scalars and empty collections, else the nested block. */
+  rest(v: unknown, depth: number): void {
+    if (v === null) this.out += ' null\n';
+    else if (v === undefined) {
+      // A list item (fields that are undefined are left out): printed as null, which it is not.
+      this.faithful = false;
+      this.out += ' null\n';
+    } else if (typeof v === 'string') this.string(v, depth);
+    else if (typeof v !== 'object') {
+      if (typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) this.faithful = false;
+      this.out += ` ${String(v)}\n`;
+    } else if (Array.isArray(v)) {
+      if (v.length === 0) this.out += ' []\n';
+      else {
+        this.out += '\n';
+        this.seq(v, depth + 1);
+      }
+    } else {
+      const keys = this.keysOf(v);
+      if (keys === undefined) this.out += ' {}\n';
+      else {
+        this.out += '\n';
+        this.map(v as Record<string, unknown>, keys, depth + 1, indentOf(depth + 1));
+      }
+    }
+  }
+
+  /** A map's keys, or undefined when it is empty as JSON sees it (undefined fields left out). */
+  keysOf(v: object): string[] | undefined {
+    // Only plain objects print as what JSON makes of them (a Date, a Map would not).
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) this.faithful = false;
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) if ((v as Record<string, unknown>)[keys[i]!] !== undefined) return keys;
+    return undefined;
+  }
+
+  /** A map's entries, one a line; the first line starts with `first` instead of the depth's indent (for `- key:`). */
+  map(v: Record<string, unknown>, keys: string[], depth: number, first: string): void {
+    const indent = indentOf(depth);
+    let prefix = first;
+    let starts = startsOf(first);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const item = v[k];
+      if (item === undefined) continue;
+      const start = lineStart(starts, prefix, k);
+      if (typeof item === 'string' && RELEASE_KEYS.has(k) && RELEASE_VALUE.test(item)) {
+        this.out += start.text;
+        (this.cuts ??= []).push(this.out.length);
+        this.string(item, depth);
+        this.cuts.push(this.out.length);
+      } else if (item === null || typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
+        let line = start.lines.get(item);
+        if (line === undefined) {
+          const rest = scalarRest(item, depth);
+          if (rest !== undefined) {
+            line = flatten(start.text + rest);
+            if (linesHeld < MAX_LINES) {
+              start.lines.set(item, line);
+              linesHeld++;
+            }
+          }
+        }
+        if (line !== undefined) this.out += line;
+        else {
+          this.out += start.text;
+          this.rest(item, depth);
+        }
+      } else {
+        this.out += start.text;
+        this.rest(item, depth);
+      }
+      if (prefix !== indent) {
+        prefix = indent;
+        starts = startsOf(indent);
+      }
+    }
+  }
+
+  seq(v: unknown[], depth: number): void {
+    const indent = indentOf(depth);
+    for (const item of v) {
+      // `- key: value` then the item's other keys aligned under the first.
+      const keys = item !== null && typeof item === 'object' && !Array.isArray(item) ? this.keysOf(item) : undefined;
+      if (keys !== undefined) this.map(item as Record<string, unknown>, keys, depth + 1, dashOf(depth));
+      // Sequences sit under their key at the same indent as kubectl prints them: two spaces in.
+      else {
+        this.out += `${indent}-`;
+        this.rest(item, depth);
+      }
+    }
+  }
+}
+
+/** A printed document: its text, and where its key differs from it. */
+interface Printed {
+  doc: string;
+  /** False when the object is not JSON-shaped data: it has no key. */
+  faithful: boolean;
+  /** Start and end offsets of the release annotation values the key leaves out. */
+  cuts: number[] | undefined;
+}
+
+function print(obj: unknown): Printed {
+  if (linesHeld >= MAX_LINES) {
+    lineStarts.clear();
+    linesHeld = 0;
+  }
+  const e = new Emitter();
+  if (obj === null || typeof obj !== 'object') {
+    e.rest(obj, 0);
+    return { doc: e.out.slice(1), faithful: false, cuts: undefined };
+  }
+  if (Array.isArray(obj)) e.seq(obj, 0);
+  else {
+    const keys = e.keysOf(obj);
+    if (keys === undefined) e.out = '{}\n';
+    else e.map(obj as Record<string, unknown>, keys, 0, '');
+  }
+  if (e.out === '') e.out = '\n';
+  return { doc: flatten(e.out), faithful: e.faithful, cuts: e.cuts };
 }
 
 /** One object as a YAML document (no `---`). */
 export function objectToYaml(obj: unknown): string {
-  if (obj === null || typeof obj !== 'object') return `${rest(obj, '').slice(1)}`;
-  return block(obj, '') || '\n';
+  return print(obj).doc;
 }
 
 /**
- * Documents of objects printed before, by their JSON: a control plane renders the same app again and
- * again, and most objects come out the same. Bounded by the characters held (keys and values).
+ * Each object's YAML document and its validation key: the document with Berth's release annotation
+ * values (`berth.dev/revision`, `config-version`, `config-checksum`, `hash`, when they hold only
+ * `[A-Za-z0-9._:+-]`) each replaced by a NUL; none for an object that is not JSON-shaped data (a
+ * non-finite number, a bigint, a class instance...). Two objects with the same key differ at most in
+ * those values.
  */
-const documents = new Map<string, string>();
-let documentChars = 0;
-const MAX_DOCUMENT_CHARS = 6_000_000;
-
-function remembered(json: string, doc: string): string {
-  if (documentChars + json.length + doc.length > MAX_DOCUMENT_CHARS) {
-    documents.clear();
-    documentChars = 0;
-  }
-  documents.set(json, doc);
-  documentChars += json.length + doc.length;
-  return doc;
+export interface YamlDocuments {
+  docs: string[];
+  /** Whether document `i` has a key (is JSON-shaped data). */
+  keyed(i: number): boolean;
+  /** The key of document `i`, built when asked (to remember it). */
+  key(i: number): string | undefined;
+  /** Whether `key` is the key of document `i`, compared in place without building it. */
+  hasKey(i: number, key: string): boolean;
 }
 
-/** `---`-separated YAML documents; `jsons` (each object's `JSON.stringify`) lets unchanged objects be reused. */
-export function objectsToYaml(objects: KubernetesObject[], jsons?: readonly string[]): string {
-  if (!jsons) return objects.map(objectToYaml).join('---\n');
-  return objects
-    .map((o, i) => {
-      const json = jsons[i]!;
-      return documents.get(json) ?? remembered(json, objectToYaml(o));
-    })
-    .join('---\n');
+/** Prints every object once, for `objectsToYaml` and `validateObjects` to share. */
+export function yamlDocuments(objects: readonly unknown[]): YamlDocuments {
+  const printed = objects.map(print);
+  return {
+    docs: printed.map((p) => p.doc),
+    keyed: (i) => printed[i]!.faithful,
+    key: (i) => keyOf(printed[i]!),
+    hasKey: (i, key) => hasKey(printed[i]!, key),
+  };
+}
+
+function keyOf({ doc, faithful, cuts }: Printed): string | undefined {
+  if (!faithful) return undefined;
+  if (cuts === undefined) return doc;
+  let k = doc.slice(0, cuts[0]);
+  for (let i = 0; i < cuts.length; i += 2)
+    k += LEFT_OUT + doc.slice(cuts[i + 1], i + 2 < cuts.length ? cuts[i + 2] : doc.length);
+  return flatten(k);
+}
+
+/** `keyOf(p) === key`, segment by segment: most objects of a render are found this way, and a copy of each would be garbage. */
+function hasKey({ doc, faithful, cuts }: Printed, key: string): boolean {
+  if (!faithful) return false;
+  if (cuts === undefined) return doc === key;
+  let length = doc.length;
+  for (let i = 0; i < cuts.length; i += 2) length -= cuts[i + 1]! - cuts[i]! - 1;
+  if (length !== key.length) return false;
+  // Slices of flat strings share their characters, and `===` on them compares memory.
+  let at = 0;
+  let from = 0;
+  for (let i = 0; i <= cuts.length; i += 2) {
+    const to = i < cuts.length ? cuts[i]! : doc.length;
+    if (key.slice(at, at + to - from) !== doc.slice(from, to)) return false;
+    at += to - from;
+    if (i === cuts.length) break;
+    if (key.charCodeAt(at) !== 0) return false;
+    at += 1;
+    from = cuts[i + 1]!;
+  }
+  return true;
+}
+
+/** `---`-separated YAML documents; `printed` (from `yamlDocuments(objects)`) saves printing them again. */
+export function objectsToYaml(objects: KubernetesObject[], printed?: YamlDocuments): string {
+  return (printed ?? yamlDocuments(objects)).docs.join('---\n');
 }

@@ -18,6 +18,7 @@ import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s
 import { hash } from 'node:crypto';
 import { ValidationError, type Problem } from '../../../errors.js';
 import type { KubernetesObject } from './contract.js';
+import { yamlDocuments, type YamlDocuments } from './toYaml.js';
 import { FIELD_SINCE, SCHEMA_KUBERNETES_VERSION, isServed, minorOf } from './versions.js';
 
 interface Validatable {
@@ -114,48 +115,89 @@ function podSpecOf(obj: KubernetesObject): { containers?: unknown } | undefined 
 }
 
 /**
- * Digests of objects already found valid, per Kubernetes minor version. A control plane renders the
- * same app again and again (another config version, an edited berth.yaml) and most objects come out
- * byte-identical; checking one against the schemas costs ~50× more than hashing it. Only objects
- * without problems are remembered, so every problem is still reported every time.
+ * Objects already found valid, by their validation key (the YAML document with the release
+ * annotation values left out, see `YamlDocuments`), filed under the object's identity and the
+ * Kubernetes minor version. A control plane renders the same app again and again (another config
+ * version, an edited berth.yaml) and most objects come out the same; checking one against the
+ * schemas costs ~50× more than looking it up. Only objects without problems are remembered, so every
+ * problem is still reported every time. A hit needs the whole key equal (the identity only files it:
+ * comparing a few strings of one object costs less than hashing every key).
  */
-const valid = new Set<string>();
-/** Bounds the memory of a long-running control plane (~60 bytes an entry). */
-const MAX_REMEMBERED = 50_000;
+const validKeys = new Map<string, string[]>();
+let validChars = 0;
+/** Bounds the memory of a long-running control plane (characters of the keys held). */
+const MAX_VALID_CHARS = 8_000_000;
+/** Versions of one object remembered (a config switched back and forth finds both). */
+const MAX_PER_OBJECT = 4;
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function identity(obj: KubernetesObject, minor: number): string {
+  const meta = obj.metadata as KubernetesObject['metadata'] | undefined;
+  return `${minor} ${text(obj.apiVersion)} ${text(obj.kind)} ${text(meta?.namespace)} ${text(meta?.name)}`;
+}
+
+/** Digests of objects found valid that have no key (not JSON-shaped data): by their JSON, as sha1. */
+const validDigests = new Set<string>();
+const MAX_DIGESTS = 50_000;
 
 /**
- * Berth's release annotations (`berth.dev/revision`, `config-version`, `config-checksum`, `hash`):
- * string values in a map of strings, valid whatever they hold. Left out of the digest, an object that
- * differs from one found valid only in them (every object after a config change) is not checked again.
+ * Release annotations in an object's JSON, for the objects without a key: the same values the key
+ * leaves out (`[A-Za-z0-9._:+-]` only).
  */
-const RELEASE_ANNOTATION = /"berth\.dev\/(?:revision|config-version|config-checksum|hash)":"[^"\\]*"/g;
+const RELEASE_ANNOTATION = /"berth\.dev\/(?:revision|config-version|config-checksum|hash)":"[A-Za-z0-9._:+-]*"/g;
 
-function digestOf(json: string, minor: number): string {
-  const stable = json.replace(RELEASE_ANNOTATION, (m) => `${m.slice(0, m.indexOf('":"') + 3)}"`);
+function digestOf(obj: KubernetesObject, minor: number): string {
+  const stable = JSON.stringify(obj).replace(RELEASE_ANNOTATION, (m) => `${m.slice(0, m.indexOf('":"') + 3)}"`);
   return hash('sha1', `${minor}\n${stable}`, 'base64');
+}
+
+function remember(minor: number, key: string | undefined, obj: KubernetesObject): void {
+  if (key === undefined) {
+    if (validDigests.size >= MAX_DIGESTS) validDigests.clear();
+    validDigests.add(digestOf(obj, minor));
+    return;
+  }
+  if (validChars + key.length > MAX_VALID_CHARS) {
+    validKeys.clear();
+    validChars = 0;
+  }
+  const id = identity(obj, minor);
+  const list = validKeys.get(id);
+  if (!list) validKeys.set(id, [key]);
+  else {
+    list.unshift(key);
+    if (list.length > MAX_PER_OBJECT) validChars -= list.pop()!.length;
+  }
+  validChars += key.length;
+}
+
+function known(minor: number, printed: YamlDocuments, i: number, obj: KubernetesObject): boolean {
+  // Not JSON-shaped data (no key): by its JSON.
+  if (!printed.keyed(i)) return validDigests.has(digestOf(obj, minor));
+  const list = validKeys.get(identity(obj, minor));
+  if (list !== undefined) for (const key of list) if (printed.hasKey(i, key)) return true;
+  return false;
 }
 
 /**
  * Throws one ValidationError listing every problem of every object for Kubernetes `version`.
- * `jsons` are the objects' `JSON.stringify` when the caller has them (it leaves out undefined
- * fields, as the schema models do before validating).
+ * `printed` is `yamlDocuments(objects)` when the caller prints them too (its keys find the objects
+ * found valid before).
  */
 export function validateObjects(
   objects: KubernetesObject[],
   version: string,
-  jsons: readonly string[] = objects.map((o) => JSON.stringify(o)),
+  printed: YamlDocuments = yamlDocuments(objects),
 ): void {
   const minor = minorOf(version);
   const problems: Problem[] = [];
-  for (const [i, o] of objects.entries()) {
-    const digest = digestOf(jsons[i]!, minor);
-    if (valid.has(digest)) continue;
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    if (known(minor, printed, i, o)) continue;
     const found = objectProblems(o, minor);
     if (found.length > 0) problems.push(...found);
-    else {
-      if (valid.size >= MAX_REMEMBERED) valid.clear();
-      valid.add(digest);
-    }
+    else remember(minor, printed.key(i), o);
   }
   if (problems.length > 0)
     throw new ValidationError(
