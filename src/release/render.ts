@@ -133,6 +133,7 @@ export function renderRelease(input: RenderInput): RenderResult {
   const discovery = discoveryEnv(undefined, input.addresses);
   const discoveryHash = contentHash(discovery);
   const fileProblems: Problem[] = [];
+  input.memo?.beginRender();
   const memoContext = input.memo
     ? ServiceRenderMemo.contextKey({
         app: spec.name,

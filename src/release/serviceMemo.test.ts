@@ -107,4 +107,17 @@ describe('ServiceRenderMemo', () => {
         }),
       );
   });
+
+  it('forgets what none of the last four renders used', () => {
+    const memo = new ServiceRenderMemo();
+    const first = renderRelease({ ...input(), memo });
+    // Four renders of other config versions: version 1's results are not used by any of them.
+    for (let v = 2; v <= 5; v++)
+      renderRelease({ ...input({ config: config(v, { DB_PASSWORD: ['pw-1', true] }) }), memo });
+    expect(renderRelease({ ...input(), memo }).states.db).not.toBe(first.states.db);
+    // Used within the last four renders, they stay.
+    const again = renderRelease({ ...input(), memo });
+    renderRelease({ ...input({ config: config(9, { DB_PASSWORD: ['pw-1', true] }) }), memo });
+    expect(renderRelease({ ...input(), memo }).states.db).toBe(again.states.db);
+  });
 });

@@ -19,8 +19,12 @@ export interface MemoizedService {
   state: ServiceState;
 }
 
-/** How many services' results one memo keeps (the oldest go first). */
-const DEFAULT_SIZE = 2_000;
+/**
+ * How many renders' results a memo keeps: an entry no render used in the last four goes. The results
+ * of a superseded config version is never asked for again, and holding them (states, and through them
+ * the objects and YAML of ManifestMemo) only makes every garbage collection longer.
+ */
+const DEFAULT_RENDERS = 4;
 
 /** What every service's render reads besides its spec, its variables' values and its restart time. */
 export interface ServiceRenderContext {
@@ -34,13 +38,21 @@ export interface ServiceRenderContext {
 }
 
 export class ServiceRenderMemo {
-  private readonly entries = new Map<string, MemoizedService>();
+  private readonly entries = new Map<string, { value: MemoizedService; render: number }>();
   /** Each service spec's JSON and the variables its templates use (specs are immutable values). */
   private readonly specs = new WeakMap<ServiceSpec, { json: string; used: string[] }>();
-  private readonly size: number;
+  private readonly renders: number;
+  private render = 0;
 
-  constructor(size = DEFAULT_SIZE) {
-    this.size = size;
+  constructor(renders = DEFAULT_RENDERS) {
+    this.renders = renders;
+  }
+
+  /** Starts a render: entries that none of the last `renders` renders used are forgotten. */
+  beginRender(): void {
+    this.render++;
+    const oldest = this.render - this.renders;
+    for (const [key, entry] of this.entries) if (entry.render < oldest) this.entries.delete(key);
   }
 
   /** The render context as part of a key: one string per render, shared by its services. */
@@ -76,17 +88,12 @@ export class ServiceRenderMemo {
 
   get(key: string): MemoizedService | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
-      // Most recently used last: the oldest entries go first when the memo is full.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+    if (hit) hit.render = this.render;
+    return hit?.value;
   }
 
   set(key: string, value: MemoizedService): void {
-    this.entries.set(key, value);
-    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { value, render: this.render });
   }
 }
 

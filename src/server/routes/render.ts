@@ -49,9 +49,9 @@ const RenderBody = z.object({
 
 /**
  * How many render keys the control plane remembers (by a hash of everything a render depends on, with
- * the berth.yaml text, and again with the spec's digest): 16 renders.
+ * the berth.yaml text, and again with the spec's digest): 8 renders.
  */
-const CACHE_SIZE = 32;
+const CACHE_SIZE = 16;
 /** How many loaded berth.yaml texts it remembers (by a digest of file and text). */
 const SPEC_CACHE_SIZE = 8;
 
