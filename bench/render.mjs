@@ -125,6 +125,22 @@ try {
         });
       },
     ],
+    // An edit and a new config version at once: nothing rendered before can be reused, and the render
+    // kept warm after the write (of the previous text) is not this one: the worst case.
+    berthEditConfig: [
+      process.execPath,
+      [bin, 'render', app, '-o', 'yaml'],
+      () => {
+        writeFileSync(
+          join(app, 'berth.yaml'),
+          specText.replace('svc-000:${TAG}', () => `svc-000:both-${edit++}`),
+        );
+        execFileSync(process.execPath, [cli, 'config', 'set', `LOG_LEVEL=level${level++}`, '--app', 'big'], {
+          env,
+          stdio: 'ignore',
+        });
+      },
+    ],
     // The same berth.yaml again: the control plane answers from its render cache.
     berth: [
       process.execPath,
@@ -158,6 +174,7 @@ try {
     helmOverBerthCold: +(med.helm / med.berthCold).toFixed(1),
     helmOverBerthEdit: +(med.helm / med.berthEdit).toFixed(1),
     helmOverBerthConfig: +(med.helm / med.berthConfig).toFixed(1),
+    helmOverBerthEditConfig: +(med.helm / med.berthEditConfig).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
     // NODE_EXTRA_CA_CERTS makes every Node process read a CA bundle at start (~60 ms here).
@@ -175,11 +192,12 @@ try {
   console.log(`  berth render (control plane, new text, same spec)  ${med.berthCold} ms`);
   console.log(`  berth render (control plane, edited berth.yaml)   ${med.berthEdit} ms`);
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
+  console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
   console.log(`  berth render --offline        ${med.berthOffline} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
   console.log(`  node -e 0 (Node's own start)   ${med.node} ms`);
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthOffline}x (offline)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthOffline}x (offline)`,
   );
 } finally {
   await fetch(`${url}/api/v1/shutdown`, {

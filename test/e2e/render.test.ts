@@ -82,6 +82,33 @@ describe('berth render', () => {
     expect(cm(after).metadata.annotations['berth.dev/config-version']).toBe('2');
   });
 
+  it('tells how a render was answered (Server-Timing), and makes one render for requests asking at once', async () => {
+    const body = {
+      env: 'local',
+      namespace: 'timing',
+      format: 'yaml',
+      spec: { file: join(dir, 'berth.yaml'), text: FIXTURE_TEXT },
+    };
+    const post = async () => {
+      const res = await fetch(`${berth.url}/api/v1/render`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${berth.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as { yaml: string };
+      return { status: res.status, timing: res.headers.get('server-timing') ?? '', yaml: json.yaml };
+    };
+    // Asked three times at once: one render is made; the others wait for it (or, arriving after it,
+    // find it in the cache).
+    const answers = await Promise.all([post(), post(), post()]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const how = answers.map((a) => /^render;desc="(\w+)";dur=\d+(\.\d)?$/.exec(a.timing)?.[1]);
+    expect(how.filter((h) => h === 'made')).toHaveLength(1);
+    expect(how.every((h) => h === 'made' || h === 'joined' || h === 'cached')).toBe(true);
+    expect(new Set(answers.map((a) => a.yaml)).size).toBe(1);
+    expect((await post()).timing).toMatch(/^render;desc="cached";dur=/);
+  });
+
   it('prints JSON, and takes the namespace of a Kubernetes environment', async () => {
     const objs = await berth.json<Obj[]>(['render', dir, '--env', 'staging']);
     expect(objs.find((o) => o.metadata.name === 'shop-discovery')!.data).toMatchObject({

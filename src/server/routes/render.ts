@@ -68,6 +68,15 @@ function boundedCache<V>(size: number): { get(key: string): V | undefined; set(k
   };
 }
 
+/** What a render request resolved to before rendering: its app, versions and cache key. */
+interface RenderKeys {
+  app: string | undefined;
+  configVersion: number | undefined;
+  environment: unknown;
+  revision: number;
+  key: string;
+}
+
 export function renderRoutes(api: Api, ctx: ServerContext): void {
   // A render is a pure function of its inputs (config versions are immutable), so the last few are
   // kept: CI jobs and the console ask for the same render again and again.
@@ -110,15 +119,32 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
   };
   // A render's JSON (~1 MB) is encoded once per render, not once per request.
   const serialized = new WeakMap<object, string>();
-  /** The render of a request body: from the cache, or rendered, validated and remembered. */
-  async function render(b: z.infer<typeof RenderBody>): Promise<object> {
+  // Renders under way, by key: a request for one being made (the console and a CI job asking for the
+  // same render at once) waits for it instead of making it again.
+  const pending = new Map<string, Promise<object>>();
+  /**
+   * The render of a request body: from the cache, under way, or rendered, validated and remembered;
+   * `how` says which (the answer's Server-Timing header tells it, with the time a render took).
+   */
+  async function render(b: z.infer<typeof RenderBody>): Promise<{ value: object; how: 'cached' | 'joined' | 'made' }> {
     const environment = await ctx.environments.get(b.env);
     const { app, configVersion } = await specIdentity(ctx, b);
     const [latest] = app ? await ctx.releases.list(app, b.env, 1) : [];
     const revision = latest?.revision ?? 0;
     const key = contentHash({ b: { ...b, configVersion }, environment, revision });
     const hit = cache.get(key);
-    if (hit) return hit;
+    if (hit) return { value: hit, how: 'cached' };
+    const under = pending.get(key);
+    if (under) return { value: await under, how: 'joined' };
+    const made = renderAnew(b, { app, configVersion, environment, revision, key }).finally(() => pending.delete(key));
+    pending.set(key, made);
+    return { value: await made, how: 'made' };
+  }
+
+  async function renderAnew(
+    b: z.infer<typeof RenderBody>,
+    { app, configVersion, environment, revision, key }: RenderKeys,
+  ): Promise<object> {
     const parsed = request(b);
     // A new text with the same meaning (a comment, formatting, a reverted edit) renders the same: its
     // parsed spec is the same JSON, keys in the same order (so no order-dependent output can differ).
@@ -163,7 +189,9 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async (req, reply) => {
-      const res = await render(req.body);
+      const started = performance.now();
+      const { value: res, how } = await render(req.body);
+      void reply.header('server-timing', `render;desc="${how}";dur=${(performance.now() - started).toFixed(1)}`);
       if (req.body.format === 'yaml' && req.headers.accept?.includes('application/yaml')) {
         void reply.type('application/yaml; charset=utf-8');
         return (res as { yaml: string }).yaml;
