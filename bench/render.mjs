@@ -5,7 +5,8 @@
 //     start to exit): with a berth.yaml the control plane rendered before (its render cache), with a
 //     new text of the same spec (a new comment: parsed again, the render found by the spec's meaning),
 //     with an edited one (one service's image tag changed: parsed and every service rendered again),
-//     and after a config change (a new config version used by every service, the same berth.yaml),
+//     after a config change (a new config version used by every service, the same berth.yaml), and
+//     after an edit and a config change at once (nothing an earlier render made can be reused),
 //   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
 //   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
