@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
-import { createGatewayControl } from './control.js';
+import { createGatewayControl, dataPlaneFromEnv } from './control.js';
 import { isSameProcess, processStartTime } from './processIdentity.js';
 import { alreadyRunningExitCode, gatewayPaths, readGatewayState } from './state.js';
 import type { Upstream } from './testing.js';
@@ -256,5 +256,15 @@ describe('gateway control', () => {
     } finally {
       first.kill('SIGKILL');
     }
+  });
+});
+
+describe('dataPlaneFromEnv', () => {
+  it('reads node (also when unset) and haproxy, and refuses anything else by name', () => {
+    expect(dataPlaneFromEnv(undefined)).toBe('node');
+    expect(dataPlaneFromEnv('')).toBe('node');
+    expect(dataPlaneFromEnv('node')).toBe('node');
+    expect(dataPlaneFromEnv('haproxy')).toBe('haproxy');
+    expect(() => dataPlaneFromEnv('HAProxy')).toThrow('BERTH_DATA_PLANE is "HAProxy": expected node or haproxy');
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { request } from 'undici';
 import type { ErrorJSON } from '../errors.js';
-import { BerthError, ConflictError, RuntimeError, TimeoutError, fromErrorJSON } from '../errors.js';
+import { BerthError, ConflictError, RuntimeError, TimeoutError, ValidationError, fromErrorJSON } from '../errors.js';
 import type { ListenerStatsJSON } from './listeners.js';
 import { findHaproxy, haproxyNotFoundMessage } from './haproxy/haproxyProcess.js';
 import { isSameProcess } from './processIdentity.js';
@@ -82,6 +82,15 @@ function logTail(path: string): string {
   }
 }
 
+/** BERTH_DATA_PLANE (`node` when unset); any other value is refused rather than read as `node`. */
+export function dataPlaneFromEnv(value = process.env.BERTH_DATA_PLANE): DataPlane {
+  if (value === undefined || value === '' || value === 'node') return 'node';
+  if (value === 'haproxy') return 'haproxy';
+  throw new ValidationError(`BERTH_DATA_PLANE is ${JSON.stringify(value)}: expected node or haproxy`, [
+    { file: 'environment', path: 'BERTH_DATA_PLANE', message: 'expected node or haproxy' },
+  ]);
+}
+
 /** Creates the control of the gateway of `home`; nothing starts until ensureRunning or update. */
 export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayControl {
   const paths = gatewayPaths(opts.home);
@@ -90,7 +99,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   const startTimeoutMs = opts.startTimeoutMs ?? 15_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
-  const dataPlane = opts.dataPlane ?? (process.env.BERTH_DATA_PLANE === 'haproxy' ? 'haproxy' : 'node');
+  const dataPlane = opts.dataPlane ?? dataPlaneFromEnv();
 
   let current: RoutingTable = emptyTable();
   try {

@@ -183,7 +183,9 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       schema: {
         summary: 'The Kubernetes objects of a spec in an environment, validated, secrets masked',
         description:
-          'With `format: yaml` and `Accept: application/yaml`, the answer is the YAML text itself (`application/yaml`).',
+          'With `format: yaml` and `Accept: application/yaml`, the answer is the YAML text itself (`application/yaml`). ' +
+          'Every answer carries `Server-Timing: render;desc="made|joined|cached";dur=<ms>`: rendered for this request, ' +
+          'shared with a request that was rendering it, or from the cache.',
         tags: ['render'],
         body: RenderBody,
       },
