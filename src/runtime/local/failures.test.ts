@@ -4,36 +4,18 @@
  * routes and shows in `observe`.
  */
 import { createServer, type Server } from 'node:net';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { Runtime } from '../runtime.js';
-import { createLocalRuntime } from './localRuntime.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
-let shimEntry: string;
-beforeAll(() => {
-  shimEntry = buildShim();
-});
-
-let home: string;
-let runtime: Runtime | undefined;
-let gateway: RecordingGateway;
+const local = useLocalRuntime();
+const start = (): Runtime => local.start();
 let held: Server | undefined;
 
-function start(): Runtime {
-  home = tempHome();
-  gateway = new RecordingGateway();
-  runtime = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, edgePort: 0 });
-  return runtime;
-}
-
-afterEach(async () => {
+afterEach(() => {
   held?.close();
   held = undefined;
-  await runtime?.remove('shop', 'dev').catch(() => undefined);
-  await runtime?.close();
-  runtime = undefined;
-  killAll(home);
 });
 
 const noop = { signal: new AbortController().signal, onEvent: () => undefined };
@@ -72,8 +54,8 @@ describe('replicas that cannot run', () => {
 
   it('a working directory that does not exist', async () => {
     const rt = start();
-    const err = await failure(rt, withCommand([process.execPath, '-e', '0'], { cwd: `${home}/missing` }));
-    expect(err.message).toContain(`the working directory ${home}/missing does not exist`);
+    const err = await failure(rt, withCommand([process.execPath, '-e', '0'], { cwd: `${local.home}/missing` }));
+    expect(err.message).toContain(`the working directory ${local.home}/missing does not exist`);
   });
 
   it('a port already taken: the crash reason quotes the error line of stderr', async () => {
@@ -96,8 +78,8 @@ describe('gateway listeners that cannot bind', () => {
     const rt = start();
     const state = fixtureState();
     await rt.converge(state, noop);
-    const servicePort = gateway.current.services[0]!.port;
-    gateway.takenPorts.add(servicePort);
+    const servicePort = local.gateway.current.services[0]!.port;
+    local.gateway.takenPorts.add(servicePort);
     const err = await failure(rt, fixtureState({ hash: 'bbbbbbb2' }));
     expect(err).toBeInstanceOf(RuntimeError);
     expect(err.message).toBe(
@@ -107,8 +89,8 @@ describe('gateway listeners that cannot bind', () => {
       { app: 'shop', env: 'dev', routes: [{ pathPrefix: '/', service: 'orders', stripPrefix: false }] },
       noop,
     );
-    const edgePort = gateway.current.edges[0]!.port;
-    gateway.takenPorts.add(edgePort);
+    const edgePort = local.gateway.current.edges[0]!.port;
+    local.gateway.takenPorts.add(edgePort);
     const routesErr = await rt
       .applyRoutes(
         { app: 'shop', env: 'dev', routes: [{ pathPrefix: '/', service: 'orders', stripPrefix: false }] },
@@ -126,7 +108,7 @@ describe('gateway listeners that cannot bind', () => {
     expect(obs.services[0]!.address).toMatchObject({ port: servicePort, error: expect.stringContaining('EADDRINUSE') });
 
     // Freed ports: observe asks the gateway to try again, and the errors go away.
-    gateway.takenPorts.clear();
+    local.gateway.takenPorts.clear();
     const after = await waitFor(
       async () => {
         const o = await rt.observe('shop', 'dev');

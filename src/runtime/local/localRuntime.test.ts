@@ -1,34 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../../errors.js';
 import type { Runtime, RuntimeEvent } from '../runtime.js';
-import { createLocalRuntime } from './localRuntime.js';
 import { isSameProcessAlive, readStartTime } from './procfs.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
-let shimEntry: string;
-beforeAll(() => {
-  shimEntry = buildShim();
-});
-
-let home: string;
-let runtime: Runtime | undefined;
-let gateway: RecordingGateway;
-
-function start(): Runtime {
-  home = tempHome();
-  gateway = new RecordingGateway();
-  runtime = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, sampleIntervalMs: 200, edgePort: 0 });
-  return runtime;
-}
-
-afterEach(async () => {
-  await runtime?.remove('shop', 'dev').catch(() => undefined);
-  await runtime?.close();
-  runtime = undefined;
-  killAll(home);
-});
+const local = useLocalRuntime({ sampleIntervalMs: 200 });
+const start = (): Runtime => local.start();
 
 const noop = { signal: new AbortController().signal, onEvent: (_e: RuntimeEvent): void => undefined };
 
@@ -73,8 +52,8 @@ describe('local runtime', () => {
     const ports = svc.replicas.map((r) => r.port);
     expect(new Set(ports).size).toBe(2);
     expect(svc.replicas.every((r) => r.phase === 'ready' && r.pid !== undefined)).toBe(true);
-    expect(gateway.backends('shop/dev/orders').sort()).toEqual(svc.replicas.map((r) => r.id).sort());
-    expect(gateway.current.services[0]!.port).toBe(addr.orders!.port);
+    expect(local.gateway.backends('shop/dev/orders').sort()).toEqual(svc.replicas.map((r) => r.id).sort());
+    expect(local.gateway.current.services[0]!.port).toBe(addr.orders!.port);
 
     for (const r of svc.replicas) {
       const env = (await (await fetch(`http://127.0.0.1:${r.port}/env`)).json()) as Record<string, string>;
@@ -92,7 +71,7 @@ describe('local runtime', () => {
       expect(statSync(join(env.BERTH_CONFIG_DIR!, 'sub/secret.txt')).mode & 0o777).toBe(0o600);
       expect(statSync(env.BERTH_CONFIG_DIR!).mode & 0o777).toBe(0o700);
       // The environment never reaches the disk.
-      const record = readFileSync(join(home, 'run/shop/dev/orders', r.id, 'replica.json'), 'utf8');
+      const record = readFileSync(join(local.home, 'run/shop/dev/orders', r.id, 'replica.json'), 'utf8');
       expect(record).not.toContain('GREETING');
     }
     expect(events.map((e) => e.reason)).toEqual(
@@ -109,7 +88,7 @@ describe('local runtime', () => {
 
   it('rolls to a new hash keeping enough ready replicas, out of the gateway before SIGTERM', async () => {
     const rt = start();
-    const sigLog = join(home, 'sigterm.log');
+    const sigLog = join(local.home, 'sigterm.log');
     const v1 = fixtureState({
       replicas: 3,
       rollout: { maxSurge: 1, maxUnavailable: 1, progressDeadlineMs: 15_000 },
@@ -118,7 +97,7 @@ describe('local runtime', () => {
     await rt.converge(v1, noop);
     const before = (await rt.observe('shop', 'dev')).services[0]!.replicas;
     const oldPids = before.map((r) => ({ pid: r.pid!, start: readStartTime(r.pid!)! }));
-    const historyStart = gateway.history.length;
+    const historyStart = local.gateway.history.length;
 
     const v2 = fixtureState({
       replicas: 3,
@@ -147,7 +126,7 @@ describe('local runtime', () => {
 
     expect(minReady).toBeGreaterThanOrEqual(2);
     expect(maxTotal).toBeLessThanOrEqual(4);
-    for (const h of gateway.history.slice(historyStart)) {
+    for (const h of local.gateway.history.slice(historyStart)) {
       expect(h.table.services[0]!.backends.length).toBeGreaterThanOrEqual(2);
     }
     const after = (await rt.observe('shop', 'dev')).services[0]!;
@@ -157,13 +136,13 @@ describe('local runtime', () => {
     const terms = sigtermTimes(sigLog);
     for (const r of before) {
       expect(terms.has(r.id)).toBe(true);
-      expect(gateway.removedAt.get(r.id)).toBeLessThanOrEqual(terms.get(r.id)!);
+      expect(local.gateway.removedAt.get(r.id)).toBeLessThanOrEqual(terms.get(r.id)!);
     }
   });
 
   it('stops a replica that ignores SIGTERM with SIGKILL after the grace period', async () => {
     const rt = start();
-    const sigLog = join(home, 'sigterm.log');
+    const sigLog = join(local.home, 'sigterm.log');
     const state = fixtureState({
       workload: {
         ...fixtureState().workload,
@@ -182,8 +161,8 @@ describe('local runtime', () => {
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(1100);
     expect(isSameProcessAlive(r.pid!, started)).toBe(false);
-    expect(gateway.removedAt.get(r.id)).toBeLessThanOrEqual(sigtermTimes(sigLog).get(r.id)!);
-    expect(gateway.current.services).toHaveLength(0);
+    expect(local.gateway.removedAt.get(r.id)).toBeLessThanOrEqual(sigtermTimes(sigLog).get(r.id)!);
+    expect(local.gateway.current.services).toHaveLength(0);
     expect((await rt.observe('shop', 'dev')).services).toHaveLength(0);
   });
 
@@ -215,12 +194,12 @@ describe('local runtime', () => {
       { app: 'shop', env: 'dev', routes: [{ pathPrefix: '/api', service: 'orders', stripPrefix: true }] },
       noop,
     );
-    const edge = gateway.current.edges[0]!;
+    const edge = local.gateway.current.edges[0]!;
     expect(edge.key).toBe('shop/dev');
     expect(edge.routes).toEqual([{ pathPrefix: '/api', target: 'shop/dev/orders', stripPrefix: true }]);
     const obs = await rt.observe('shop', 'dev');
     expect(obs.edge).toEqual({ url: `http://127.0.0.1:${edge.port}`, port: edge.port });
     await rt.remove('shop', 'dev');
-    expect(gateway.current.edges).toHaveLength(0);
+    expect(local.gateway.current.edges).toHaveLength(0);
   });
 });

@@ -1,31 +1,13 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicaStatus, Runtime, RuntimeEvent } from '../runtime.js';
-import { createLocalRuntime } from './localRuntime.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
-let shimEntry: string;
-beforeAll(() => {
-  shimEntry = buildShim();
-});
-
-let home: string;
-let runtime: Runtime | undefined;
-let gateway: RecordingGateway;
+const local = useLocalRuntime({ sampleIntervalMs: 100 });
+const start = (): Runtime => local.start();
 const aborts: AbortController[] = [];
 
-function start(): Runtime {
-  home = tempHome();
-  gateway = new RecordingGateway();
-  runtime = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, sampleIntervalMs: 100, edgePort: 0 });
-  return runtime;
-}
-
-afterEach(async () => {
+afterEach(() => {
   for (const a of aborts.splice(0)) a.abort();
-  await runtime?.remove('shop', 'dev').catch(() => undefined);
-  await runtime?.close();
-  runtime = undefined;
-  killAll(home);
 });
 
 /** Starts a converge that may never finish (a crashing workload); it is aborted after the test. */
@@ -68,7 +50,7 @@ describe('local runtime supervision', () => {
       'back-off 600ms restarting failed replica (exit code 3)',
       'back-off 1s restarting failed replica (exit code 3)',
     ]);
-    expect(gateway.backends('shop/dev/orders')).toEqual([]);
+    expect(local.gateway.backends('shop/dev/orders')).toEqual([]);
   });
 
   it('restarts a replica whose liveness probe fails, with the reason', async () => {
@@ -123,7 +105,7 @@ describe('local runtime supervision', () => {
     expect(after.restarts).toBe(1);
     expect(after.lastExit).toMatchObject({ code: null, signal: 'SIGKILL', reason: 'killed by SIGKILL' });
     expect(await (await fetch(`http://127.0.0.1:${after.port}/`)).text()).toContain(after.id);
-    await waitFor(() => gateway.backends('shop/dev/orders').includes(after.id), 5000, 'back in the gateway');
+    await waitFor(() => local.gateway.backends('shop/dev/orders').includes(after.id), 5000, 'back in the gateway');
   });
 
   it('restarts a replica over its memory limit as OOMKilled', async () => {

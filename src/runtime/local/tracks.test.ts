@@ -3,35 +3,12 @@
  * gateway's backends tagged by track with the split applied; removing the canary sends traffic back
  * to stable before any canary replica is stopped; both survive a runtime restart (re-adoption).
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Runtime, RuntimeEvent, ServiceState } from '../runtime.js';
-import { createLocalRuntime } from './localRuntime.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
-let shimEntry: string;
-beforeAll(() => {
-  shimEntry = buildShim();
-});
-
-let home: string;
-let runtime: Runtime | undefined;
-let gateway: RecordingGateway;
-
-function start(keepHome = false): Runtime {
-  if (!keepHome) {
-    home = tempHome();
-    gateway = new RecordingGateway();
-  }
-  runtime = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, sampleIntervalMs: 200, edgePort: 0 });
-  return runtime;
-}
-
-afterEach(async () => {
-  await runtime?.remove('shop', 'dev').catch(() => undefined);
-  await runtime?.close();
-  runtime = undefined;
-  killAll(home);
-});
+const local = useLocalRuntime({ sampleIntervalMs: 200 });
+const start = (keepHome = false): Runtime => local.start({ keepHome });
 
 const noop = { signal: new AbortController().signal, onEvent: (_e: RuntimeEvent): void => undefined };
 const KEY = 'shop/dev/orders';
@@ -52,7 +29,7 @@ describe('local runtime tracks', () => {
     await rt.converge(stable, noop);
     await rt.converge(withCanary(stable, 25), noop);
 
-    const listener = gateway.table().services.find((s) => s.key === KEY)!;
+    const listener = local.gateway.table().services.find((s) => s.key === KEY)!;
     expect(listener.split).toEqual({ canaryWeight: 25 });
     expect(listener.backends.filter((b) => b.track === 'canary')).toHaveLength(1);
     expect(listener.backends.filter((b) => b.track === undefined)).toHaveLength(2);
@@ -99,17 +76,17 @@ describe('local runtime tracks', () => {
     await rt.converge(stable, noop);
     await rt.converge(withCanary(stable, 50), noop);
     const canaryId = (await rt.observe('shop', 'dev')).services[0]!.replicas.find((r) => r.hash === 'ccccccc2')!.id;
-    const from = gateway.history.length;
+    const from = local.gateway.history.length;
 
     await rt.converge(stable, noop);
 
-    const changes = gateway.history.slice(from).map((h) => h.table.services.find((s) => s.key === KEY)!);
+    const changes = local.gateway.history.slice(from).map((h) => h.table.services.find((s) => s.key === KEY)!);
     // The first table applied has no split, while the canary still serves (it drains unused).
     expect(changes[0]!.split).toBeUndefined();
     const svc = (await rt.observe('shop', 'dev')).services[0]!;
     expect(svc.tracks).toBeUndefined();
     expect(svc.replicas.map((r) => r.hash)).toEqual(['aaaaaaa1']);
-    expect(gateway.backends(KEY)).not.toContain(canaryId);
+    expect(local.gateway.backends(KEY)).not.toContain(canaryId);
   });
 
   it('scales one track without a new revision (the autoscaler lever)', async () => {

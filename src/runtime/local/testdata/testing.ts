@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyTable } from '../../../gateway/table.js';
 import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from '../../../gateway/table.js';
-import type { ServiceState } from '../../runtime.js';
+import { afterEach, beforeAll } from 'vitest';
+import type { Runtime, ServiceState } from '../../runtime.js';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../localRuntime.js';
 import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
 import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir } from '../replicaStore.js';
 
@@ -185,4 +187,59 @@ export function tempHome(): string {
   const d = mkdtempSync(join(tmpdir(), 'berth-local-'));
   mkdirSync(d, { recursive: true });
   return d;
+}
+
+/** A local runtime for each test of a file (see `useLocalRuntime`). */
+export interface LocalRuntimeFixture {
+  /**
+   * A runtime on a fresh home and recording gateway; with `keepHome`, a new runtime on the current
+   * home and gateway (a restart: the previous one closed by the test).
+   */
+  start(opts?: { keepHome?: boolean }): Runtime;
+  /** The current test's home, gateway and runtime. */
+  readonly home: string;
+  readonly gateway: RecordingGateway;
+  readonly runtime: Runtime | undefined;
+}
+
+/**
+ * Registers the hooks every local-runtime test file needs: the shim built once, and after each test
+ * the app `shop/dev` removed, the runtime closed and anything left under the home killed. A file's
+ * own `afterEach` (registered after this call) runs before this cleanup.
+ */
+export function useLocalRuntime(
+  defaults: Partial<Omit<LocalRuntimeOptions, 'home' | 'gateway' | 'shimEntry'>> = {},
+): LocalRuntimeFixture {
+  let shimEntry = '';
+  let home = '';
+  let gateway = new RecordingGateway();
+  let runtime: Runtime | undefined;
+  beforeAll(() => {
+    shimEntry = buildShim();
+  });
+  afterEach(async () => {
+    await runtime?.remove('shop', 'dev').catch(() => undefined);
+    await runtime?.close();
+    runtime = undefined;
+    if (home) killAll(home);
+  });
+  return {
+    start(opts = {}) {
+      if (!opts.keepHome) {
+        home = tempHome();
+        gateway = new RecordingGateway();
+      }
+      runtime = createLocalRuntime({ pollIntervalMs: 50, edgePort: 0, ...defaults, home, gateway, shimEntry });
+      return runtime;
+    },
+    get home() {
+      return home;
+    },
+    get gateway() {
+      return gateway;
+    },
+    get runtime() {
+      return runtime;
+    },
+  };
 }
