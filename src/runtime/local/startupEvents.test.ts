@@ -2,28 +2,14 @@
  * Readiness is probed every few ms until a replica is first ready; failures in its first probe period
  * are start-up and raise no Unhealthy event, failures beyond it do.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime, RuntimeEvent } from '../runtime.js';
-import { createLocalRuntime } from './localRuntime.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome } from './testdata/testing.js';
+import { describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../runtime.js';
+import { fixtureState, useLocalRuntime } from './testdata/testing.js';
 
-let shimEntry: string;
-let home: string;
-let runtime: Runtime | undefined;
-
-beforeAll(() => {
-  shimEntry = buildShim();
-});
-afterEach(async () => {
-  await runtime?.remove('shop', 'dev').catch(() => undefined);
-  await runtime?.close();
-  runtime = undefined;
-  killAll(home);
-});
+const local = useLocalRuntime();
 
 async function converge(readyAfterMs: number, periodMs: number): Promise<RuntimeEvent[]> {
-  home = tempHome();
-  runtime = createLocalRuntime({ home, gateway: new RecordingGateway(), shimEntry, pollIntervalMs: 50, edgePort: 0 });
+  const runtime = local.start();
   const base = fixtureState({ fixtureEnv: { FIXTURE_READY_AFTER_MS: String(readyAfterMs) } });
   const state = { ...base, workload: { ...base.workload, readiness: { ...base.workload.readiness!, periodMs } } };
   const events: RuntimeEvent[] = [];
