@@ -22,10 +22,19 @@ const program = new Command('berth')
   .showHelpAfterError()
   .showSuggestionAfterError();
 
+// A reader that stops early (`berth render | head`) closes the pipe: that ends the output, it is no
+// error to report (nor a crash of an unhandled 'error' event).
+const closedPipe = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+process.stdout.on('error', (err) => {
+  if (!closedPipe(err)) throw err;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 try {
   for (const register of await registrationsFor(process.argv.slice(2))) register(program);
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (closedPipe(err)) process.exit(0);
   const output = (program.opts<{ output?: OutputFormat }>().output ?? 'table') as OutputFormat;
   process.exitCode = printError(err, output);
 }

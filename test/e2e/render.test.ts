@@ -109,6 +109,21 @@ describe('berth render', () => {
     expect((await post()).timing).toMatch(/^render;desc="cached";dur=/);
   });
 
+  it('ends quietly when the reader of its output stops early (`berth render | head`)', async () => {
+    // Far more than a pipe holds (64 KiB), so the writer meets the closed pipe.
+    const big = await mkdtemp(join(tmpdir(), 'berth-render-pipe-'));
+    const services = Array.from({ length: 100 }, (_, i) => `  s${i}:\n    image: example/s${i}:1\n    ports: [8080]`);
+    await writeFile(join(big, 'berth.yaml'), `name: pipe\nservices:\n${services.join('\n')}\n`);
+    for (const output of ['yaml', 'json']) {
+      const r = await run('bash', ['-o', 'pipefail', '-c', `node "$CLI" render "$DIR" -o ${output} | head -c 20`], {
+        env: { ...process.env, BERTH_HOME: berth.home, CLI: join(process.cwd(), 'dist/cli/main.js'), DIR: big },
+      });
+      expect(r.stdout).toHaveLength(20);
+      expect(r.stderr).toBe('');
+    }
+    await rm(big, { recursive: true, force: true });
+  });
+
   it('prints JSON, and takes the namespace of a Kubernetes environment', async () => {
     const objs = await berth.json<Obj[]>(['render', dir, '--env', 'staging']);
     expect(objs.find((o) => o.metadata.name === 'shop-discovery')!.data).toMatchObject({
