@@ -70,21 +70,10 @@ async function renderOffline(
   o: RenderOptions,
   format: string,
 ): Promise<Rendered> {
-  const [
-    { parseSpec },
-    { kubernetesRelease },
-    { renderObjects },
-    { validateObjects },
-    toYaml,
-    versions,
-    { createHmac },
-  ] = await Promise.all([
+  const [{ parseSpec }, { kubernetesRelease }, { ManifestMemo }, { createHmac }] = await Promise.all([
     import('../../spec/load.js'),
     import('../../release/kubernetesRender.js'),
-    import('../../runtime/kubernetes/manifests/render.js'),
-    import('../../runtime/kubernetes/manifests/validate.js'),
-    import('../../runtime/kubernetes/manifests/toYaml.js'),
-    import('../../runtime/kubernetes/manifests/versions.js'),
+    import('../../runtime/kubernetes/manifests/manifestMemo.js'),
     import('node:crypto'),
   ]);
   const { manifest } = kubernetesRelease({
@@ -101,9 +90,7 @@ async function renderOffline(
       ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
     },
   });
-  const objects = renderObjects(manifest);
-  // Printed once: the validation finds objects by their YAML, and the YAML output is the same text.
-  const printed = toYaml.yamlDocuments(objects);
-  validateObjects(objects, manifest.options.kubernetesVersion ?? versions.DEFAULT_KUBERNETES_VERSION, printed);
-  return format === 'yaml' ? { yaml: toYaml.objectsToYaml(objects, printed) } : { objects };
+  // Rendered, validated and printed once, as the control plane does (nothing to reuse in one process).
+  const { objects, documents } = new ManifestMemo().render(manifest);
+  return format === 'yaml' ? { yaml: documents.join('---\n') } : { objects };
 }
