@@ -117,9 +117,23 @@ const serviceSchema = z.object({
   policy: policySchema.optional(),
 });
 
+/**
+ * Route text the proxies take as it is (HAProxy's config quotes it, and no URL path or host holds a
+ * space, a quote or `#`): berth.yaml checks routes more strictly, this keeps any table.json honest.
+ */
+const PLAIN_TEXT = /^[^\s'"#\\]+$/;
+
 const routeSchema = z.object({
-  host: z.string().min(1).optional().describe('exact host to match (case-insensitive, port ignored)'),
-  pathPrefix: z.string().startsWith('/', 'must start with /').describe('path prefix, matched at a segment boundary'),
+  host: z
+    .string()
+    .regex(PLAIN_TEXT, 'must have no space, quote or `#`')
+    .optional()
+    .describe('exact host to match (case-insensitive, port ignored)'),
+  pathPrefix: z
+    .string()
+    .startsWith('/', 'must start with /')
+    .regex(PLAIN_TEXT, 'must have no space, quote or `#`')
+    .describe('path prefix, matched at a segment boundary'),
   target: z
     .string()
     .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'must be app/env/service')

@@ -405,6 +405,25 @@ describe('parseSpec problems', () => {
     ]);
   });
 
+  it('refuses a route path that is not a URL path, naming the line (a proxy takes it as it is)', () => {
+    const text = [
+      'name: a',
+      'services: { web: { image: x } }',
+      'routes:',
+      '  - { path: "/a b", service: web }',
+      '  - { path: "/a#b", service: web }',
+      '  - { path: "/it\'s", service: web }',
+      '  - { path: "/ok-~!$&()*+,;=:@%/x", service: web }',
+    ].join('\n');
+    const why =
+      'must be a URL path: `/`, then letters, digits and `-._~!$&()*+,;=:@%/` (no spaces, quotes, `?` or `#`)';
+    expect(problemsOf(text)).toEqual([
+      `4:13 routes.0.path: ${why}`,
+      `5:13 routes.1.path: ${why}`,
+      `6:13 routes.2.path: ${why}`,
+    ]);
+  });
+
   it('reports routes to missing services and duplicate routes', () => {
     const text = [
       'name: a',

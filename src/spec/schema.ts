@@ -542,10 +542,21 @@ export const serviceSchema = z
   .transform(({ terminationGracePeriod, ...s }) => ({ ...s, terminationGracePeriodMs: terminationGracePeriod }))
   .describe('A service: how to run it, its ports, environment, files, health checks and dependencies.');
 
+/** A URL path as it reaches the edge (RFC 3986 path characters, no quote): what a route can match. */
+const ROUTE_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/]*$/;
+
 /** A route of the app's edge: host and/or path prefix to a service (the runtime's `Route` with `path` as `pathPrefix`). */
 export const routeSchema = z
   .strictObject({
-    path: z.string().regex(/^\//, 'must start with `/`').default('/').describe('Path prefix to match. Default `/`.'),
+    path: z
+      .string()
+      .regex(/^\//, 'must start with `/`')
+      .regex(
+        ROUTE_PATH,
+        'must be a URL path: `/`, then letters, digits and `-._~!$&()*+,;=:@%/` (no spaces, quotes, `?` or `#`)',
+      )
+      .default('/')
+      .describe('Path prefix to match. Default `/`.'),
     service: z.string().describe('Service that receives the traffic.'),
     host: z
       .string()

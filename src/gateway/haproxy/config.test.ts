@@ -51,8 +51,8 @@ describe('renderConfig', () => {
     expect(cfg).toMatchSnapshot();
     // Host routes are tried before host-less ones, then the longest prefix.
     const order = [...cfg.matchAll(/set-var\(txn\.route\) int\((\d)\) if (.*)/g)].map((m) => m[2]);
-    expect(order[0]).toContain('var(txn.host) -m str admin.shop');
-    expect(order[1]).toContain('path -m beg /api/');
+    expect(order[0]).toContain("var(txn.host) -m str 'admin.shop'");
+    expect(order[1]).toContain("path -m beg '/api/'");
     expect(order[2]).not.toContain('path');
     // A route to a service that is not in the table answers 503 like the Node edge.
     expect(cfg).toContain('string "no ready replicas for shop/local/gone\\n" if { var(txn.route) -m int 0 }');

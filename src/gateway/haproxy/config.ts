@@ -61,6 +61,14 @@ export interface HaproxyModel {
 /** Name of the server slot that points at the gateway's Node listener. */
 export const nodeSlot = 'node';
 
+/**
+ * A route's text as one HAProxy word: single quotes take everything literally (no `$` expansion, no
+ * `#` comment). The table's schema refuses quotes, spaces and `#`, so nothing can close the quote.
+ */
+function quoted(text: string): string {
+  return `'${text}'`;
+}
+
 /** A HAProxy-safe proxy name for a key (`shop/local/orders` → `shop:2flocal:2forders`-style escaping of `/`). */
 export function proxyName(prefix: 's' | 'e' | 'f', key: string): string {
   return `${prefix}.${key.replace(/[^A-Za-z0-9_.-]/g, (c) => `:${c.charCodeAt(0).toString(16)}`)}`;
@@ -170,10 +178,12 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
   }
   routes.forEach((route, n) => {
     const conds = ['!{ var(txn.route) -m found }'];
-    if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${route.host} }`);
+    if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${quoted(route.host)} }`);
     // A prefix matches at a segment boundary: the path is the prefix, or continues with `/`.
     if (route.prefix !== '')
-      conds.push(`{ path -m str ${route.prefix} } || ${conds.join(' ')} { path -m beg ${route.prefix}/ }`);
+      conds.push(
+        `{ path -m str ${quoted(route.prefix)} } || ${conds.join(' ')} { path -m beg ${quoted(`${route.prefix}/`)} }`,
+      );
     lines.push(`  http-request set-var(txn.route) int(${n}) if ${conds.join(' ')}`);
   });
   lines.push(
@@ -189,7 +199,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
     }
     if (route.r.stripPrefix && route.prefix !== '') {
       // rewritePath: the rest after the prefix, always starting with `/` (the query is not part of the path).
-      lines.push(`  http-request replace-path ^${regexEscape(route.prefix)}/?(.*)$ /\\1 if ${is}`);
+      lines.push(`  http-request replace-path ${quoted(`^${regexEscape(route.prefix)}/?(.*)$`)} /\\1 if ${is}`);
     }
   });
   routes.forEach((route, n) => {

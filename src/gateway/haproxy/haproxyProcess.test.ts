@@ -49,6 +49,8 @@ describe('HaproxyProcess', () => {
     const err = await proc.reload(`${config(paths.dir, port)}  bogus-keyword here\n`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as Error).message).toMatch(/refused the generated configuration/);
+    // HAProxy's own alert, with the file and line it refused, is in the message.
+    expect((err as Error).message).toMatch(/\[ALERT\].*haproxy\.cfg\.next:\d+/);
     expect(readFileSync(paths.config, 'utf8')).toBe(config(paths.dir, port)); // the running one stays
     expect((await proc.procs()).worker).toBe(first);
 

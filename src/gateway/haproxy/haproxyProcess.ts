@@ -264,15 +264,16 @@ async function checkAndWrite(binary: string, path: string, config: string): Prom
   const candidate = `${path}.next`;
   writeFileAtomic(candidate, config);
   try {
-    await execFileP(binary, ['-c', '-q', '-f', candidate], { timeout: 10_000 });
+    // Without -q: HAProxy's [ALERT] lines (file, line and what is wrong) are the message.
+    await execFileP(binary, ['-c', '-f', candidate], { timeout: 10_000 });
   } catch (err) {
-    const e = err as { stderr?: string; stdout?: string };
-    throw new RuntimeError(
-      `haproxy refused the generated configuration: ${(e.stderr || e.stdout || String(err)).trim()}`,
-      {
-        details: { config: candidate },
-      },
-    );
+    const e = err as { stderr?: string; stdout?: string; code?: string | number };
+    const alerts = `${e.stderr ?? ''}\n${e.stdout ?? ''}`
+      .split('\n')
+      .filter((l) => l.includes('[ALERT]'))
+      .join('\n');
+    const why = e.code === 'ENOENT' || e.code === 'EACCES' ? `cannot run ${binary} (${e.code})` : alerts || String(err);
+    throw new RuntimeError(`haproxy refused the generated configuration: ${why}`, { details: { config: candidate } });
   }
   renameSync(candidate, path);
 }
