@@ -2,6 +2,7 @@
  * How the local runtime drives the gateway process: adopt the running gateway or start one
  * (detached, so it outlives the control plane), and push table changes to it one at a time.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import type { ListenerStatsJSON } from './listeners.js';
 import { findHaproxy, haproxyNotFoundMessage } from './haproxy/haproxyProcess.js';
 import { isSameProcess } from './processIdentity.js';
 import type { DataPlane } from './server.js';
-import { alreadyRunningExitCode, gatewayPaths, readGatewayState, readJsonFile } from './state.js';
+import { alreadyRunningExitCode, gatewayPaths, logTail, readGatewayState, readJsonFile } from './state.js';
 import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
@@ -62,8 +63,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function healthy(port: number, pid: number): Promise<boolean> {
   try {
     const res = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
@@ -71,14 +70,6 @@ async function healthy(port: number, pid: number): Promise<boolean> {
     return res.statusCode === 200 && body.ok === true && body.pid === pid;
   } catch {
     return false;
-  }
-}
-
-function logTail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
-  } catch {
-    return '';
   }
 }
 
@@ -198,7 +189,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
         if (live) return live;
       } else if (exited !== undefined) {
         throw new RuntimeError(`the gateway exited at start (code ${exited})`, {
-          details: { log: paths.log, tail: logTail(paths.log) },
+          details: { log: paths.log, tail: logTail(paths.log, 5) },
         });
       } else {
         const s = readGatewayState(paths);

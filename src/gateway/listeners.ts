@@ -13,6 +13,7 @@ import type { PoolOptions } from './balancer.js';
 import { forwardHeaders } from './headers.js';
 import type { ListenerStats } from './proxy.js';
 import { newListenerStats, proxyRequest, sendText } from './proxy.js';
+import { countBackend } from './exchange.js';
 import type { ActivePolicy } from './policy.js';
 import type { RouteCounters } from './routeCounters.js';
 import type { CompiledRoute } from './router.js';
@@ -117,7 +118,7 @@ class Listener {
       if (set !== undefined) set.unavailable++;
       return rejectUpgrade(socket, 503, unavailable ?? 'no ready replicas\n');
     }
-    this.stats.backends.set(upstream.id, (this.stats.backends.get(upstream.id) ?? 0) + 1);
+    countBackend(this.stats, upstream);
     proxyUpgrade(req, socket, head, upstream, path, fwd, this.tunnels);
   };
 

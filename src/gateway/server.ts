@@ -39,11 +39,8 @@ export interface Gateway {
   readonly paths: GatewayPaths;
   /** The table being served. */
   table(): RoutingTable;
-  /**
-   * Stops accepting, finishes in-flight requests (bounded by the drain timeout) and releases the
-   * lock. `keepDataPlane` leaves HAProxy serving for the next gateway to adopt (a restart).
-   */
-  close(opts?: { keepDataPlane?: boolean }): Promise<void>;
+  /** Stops accepting, finishes in-flight requests (bounded by the drain timeout) and releases the lock. */
+  close(): Promise<void>;
 }
 
 function acquireLock(paths: GatewayPaths, startTime: string): void {
@@ -109,8 +106,6 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     dataPlane === 'haproxy'
       ? new HaproxyListeners({ ...opts, dir: join(paths.dir, 'haproxy'), log: join(paths.dir, 'haproxy.log'), logger })
       : new Listeners(opts);
-  const closeListeners = (keepDataPlane = false): Promise<void> =>
-    listeners instanceof HaproxyListeners ? listeners.close({ keepHaproxy: keepDataPlane }) : listeners.close();
   let current = loadTable(paths, logger);
   let chain: Promise<unknown> = Promise.resolve();
   let controlPort = 0;
@@ -168,12 +163,12 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       controlPort,
       paths,
       table: () => current,
-      close: (o = {}) =>
+      close: () =>
         (closed ??= (async () => {
           api.close();
           api.closeAllConnections();
           await chain;
-          await closeListeners(o.keepDataPlane);
+          await listeners.close();
           for (const p of [paths.state, paths.lock]) {
             try {
               unlinkSync(p);
@@ -185,7 +180,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         })()),
     };
   } catch (err) {
-    await closeListeners();
+    await listeners.close();
     unlinkSync(paths.lock);
     throw err;
   }

@@ -103,3 +103,12 @@ export function ensureToken(paths: GatewayPaths): string {
     return readFileSync(paths.token, 'utf8').trim();
   }
 }
+
+/** The last `lines` lines of a log file ('' when it cannot be read): for errors about a process that died. */
+export function logTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}

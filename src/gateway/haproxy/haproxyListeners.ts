@@ -5,6 +5,7 @@
  * gateway on an internal port, behind HAProxy. Replica changes go through the admin socket (no
  * reload); listener changes and slot growth reload HAProxy with the current servers rendered in.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -51,8 +52,6 @@ interface SavedState {
   internalPorts: Record<string, number>;
   base: Record<string, Counters>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Bind and release `port` on 127.0.0.1: the error code if something else holds it. */
 function probePort(port: number): Promise<string | undefined> {
@@ -121,7 +120,12 @@ export class HaproxyListeners {
     const procOpts = { paths: this.paths, binary: opts.binary, logger: opts.logger };
     this.proc = HaproxyProcess.adopt(procOpts);
     if (this.proc !== undefined) {
-      const saved = readJsonFile(this.statePath) as SavedState | undefined;
+      let saved = readJsonFile(this.statePath) as Partial<SavedState> | undefined;
+      if (saved !== undefined && saved.model !== undefined && !Array.isArray(saved.model.backends)) {
+        // Another version's file, or a damaged one: start from nothing known, the first apply reloads.
+        this.logger?.warn({ file: this.statePath }, 'ignoring a malformed dataplane.json');
+        saved = undefined;
+      }
       // The model HAProxy was last loaded with; without it the first apply reloads.
       this.model = saved?.model && {
         ...saved.model,

@@ -4,19 +4,19 @@
  * adopts it instead of starting a second one. Every config is checked (`haproxy -c`) before it is
  * loaded; reloads go through the master CLI and wait until the new worker answers.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import { isSameProcess, processStartTime } from '../processIdentity.js';
-import { readJsonFile, writeFileAtomic } from '../state.js';
+import { logTail, readJsonFile, writeFileAtomic } from '../state.js';
 import type { ProcList } from './adminSocket.js';
 import { AdminSocket, haproxyCommand, parseShowProc } from './adminSocket.js';
 
 const execFileP = promisify(execFile);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The control plane's answer when the haproxy data plane is asked for but not installed. */
 export const haproxyNotFoundMessage =
@@ -54,14 +54,6 @@ export function haproxyPaths(dir: string, log = join(dir, 'haproxy.log')): Hapro
     master: join(dir, 'master.sock'),
     log,
   };
-}
-
-function logTail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-8).join('\n');
-  } catch {
-    return '';
-  }
 }
 
 /** Options of start and adopt. */
@@ -151,14 +143,14 @@ export class HaproxyProcess {
     const pid = child.pid;
     const startTime = pid === undefined ? undefined : processStartTime(pid);
     if (pid === undefined || startTime === undefined) {
-      throw new RuntimeError('haproxy exited at start', { details: { log: paths.log, tail: logTail(paths.log) } });
+      throw new RuntimeError('haproxy exited at start', { details: { log: paths.log, tail: logTail(paths.log, 8) } });
     }
     const proc = new HaproxyProcess(paths, binary, pid, startTime, opts.logger, opts.startTimeoutMs ?? 10_000);
     const deadline = Date.now() + proc.startTimeoutMs;
     while (Date.now() < deadline) {
       if (exited !== undefined) {
         throw new RuntimeError(`haproxy exited at start (code ${exited})`, {
-          details: { log: paths.log, tail: logTail(paths.log) },
+          details: { log: paths.log, tail: logTail(paths.log, 8) },
         });
       }
       const procs = await proc.procs().catch(() => undefined);
@@ -171,7 +163,7 @@ export class HaproxyProcess {
     }
     process.kill(pid, 'SIGKILL');
     throw new TimeoutError(`haproxy did not answer within ${proc.startTimeoutMs}ms`, {
-      details: { log: paths.log, tail: logTail(paths.log) },
+      details: { log: paths.log, tail: logTail(paths.log, 8) },
     });
   }
 
@@ -214,7 +206,7 @@ export class HaproxyProcess {
       if (now !== undefined) {
         if (now.failedReloads > before.failedReloads) {
           throw new RuntimeError('haproxy failed to reload', {
-            details: { log: this.paths.log, tail: logTail(this.paths.log) },
+            details: { log: this.paths.log, tail: logTail(this.paths.log, 8) },
           });
         }
         if (now.worker !== undefined && now.worker !== before.worker && (await this.workerAnswers(now.worker))) {
@@ -225,7 +217,7 @@ export class HaproxyProcess {
       await sleep(20);
     }
     throw new TimeoutError(`haproxy did not reload within ${this.startTimeoutMs}ms`, {
-      details: { log: this.paths.log, tail: logTail(this.paths.log) },
+      details: { log: this.paths.log, tail: logTail(this.paths.log, 8) },
     });
   }
 
