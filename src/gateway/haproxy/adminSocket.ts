@@ -105,42 +105,60 @@ export class AdminSocket {
 
   /** `show stat` rows. */
   async stat(): Promise<StatRow[]> {
-    const out = await this.run('show stat');
-    const lines = out.split('\n').filter((l) => l.length > 0);
-    const header = (lines.shift() ?? '').replace(/^# /, '').split(',');
-    const col = (name: string): number => header.indexOf(name);
-    const [px, sv, qcur, scur, req, h5, st] = ['pxname', 'svname', 'qcur', 'scur', 'req_tot', 'hrsp_5xx', 'status'].map(
-      col,
-    );
-    const num = (f: string[], i: number | undefined): number => (i === undefined || i < 0 ? 0 : Number(f[i]) || 0);
-    return lines.map((l) => {
-      const f = l.split(',');
-      return {
-        proxy: f[px!] ?? '',
-        name: f[sv!] ?? '',
-        queued: num(f, qcur),
-        sessions: num(f, scur),
-        requests: num(f, req),
-        errors5xx: num(f, h5),
-        status: f[st!] ?? '',
-      };
-    });
+    const { rows, at } = parseTable('show stat', await this.run('show stat'), ',', [
+      'pxname',
+      'svname',
+      'qcur',
+      'scur',
+      'req_tot',
+      'hrsp_5xx',
+      'status',
+    ]);
+    const [px, sv, qcur, scur, req, h5, st] = at;
+    // Counters a proxy line does not have (a frontend has no queue) are empty fields: 0.
+    return rows.map((f) => ({
+      proxy: f[px!] ?? '',
+      name: f[sv!] ?? '',
+      queued: Number(f[qcur!]) || 0,
+      sessions: Number(f[scur!]) || 0,
+      requests: Number(f[req!]) || 0,
+      errors5xx: Number(f[h5!]) || 0,
+      status: f[st!] ?? '',
+    }));
   }
 
   /** `show servers conn`: connections in use and idle per server. */
   async serversConn(): Promise<ServerConnRow[]> {
     const out = await this.run('show servers conn');
-    const lines = out.split('\n').filter((l) => l.length > 0);
-    const header = (lines.shift() ?? '').replace(/^# /, '').split(' ');
-    const used = header.indexOf('used_cur');
-    const idle = header.indexOf('idle_cur');
-    if (used < 0 || idle < 0) throw new RuntimeError(`unexpected \`show servers conn\` answer: ${out.slice(0, 200)}`);
-    return lines.map((l) => {
-      const f = l.split(' ');
+    const { rows, at } = parseTable('show servers conn', out, ' ', ['used_cur', 'idle_cur']);
+    const [used, idle] = at;
+    return rows.map((f) => {
       const [backend = '', server = ''] = (f[0] ?? '').split('/');
-      return { backend, server, usedNow: Number(f[used]) || 0, idleNow: Number(f[idle]) || 0 };
+      return { backend, server, usedNow: Number(f[used!]) || 0, idleNow: Number(f[idle!]) || 0 };
     });
   }
+}
+
+/**
+ * A runtime API table (a `# `-prefixed header line, then rows): its rows split into fields and the
+ * positions of `columns`. An answer without one of them is refused by name: read as zeros, a `show
+ * stat` without `scur` would make every replica look idle and let a drain end under live requests.
+ */
+function parseTable(
+  command: string,
+  out: string,
+  separator: string,
+  columns: readonly string[],
+): { rows: string[][]; at: number[] } {
+  const lines = out.split('\n').filter((l) => l.length > 0);
+  const header = (lines.shift() ?? '').replace(/^# /, '').split(separator);
+  const at = columns.map((c) => header.indexOf(c));
+  const missing = columns.filter((_, i) => at[i]! < 0);
+  if (missing.length > 0)
+    throw new RuntimeError(`unexpected \`${command}\` answer from haproxy: no ${missing.join(', ')} column`, {
+      details: { head: out.slice(0, 200) },
+    });
+  return { rows: lines.map((l) => l.split(separator)), at };
 }
 
 /** Parses the master CLI's `show proc`. */
