@@ -5,7 +5,7 @@
  * model always renders the same text, and `structureKey` says when two models need a reload.
  */
 import type { EdgeRoute, ServiceListener } from '../table.js';
-import { normaliseHost } from '../router.js';
+import { compileRoutes } from '../router.js';
 
 /** One replica in a server slot. */
 export interface SlotServer {
@@ -160,18 +160,9 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
     return lines;
   }
   lines.push(...forwardingRules);
-  // The same order as router.ts compileRoutes: host routes first, then longest prefix, table order on ties.
-  const routes = (e.routes ?? [])
-    .map((r, i) => ({
-      r,
-      i,
-      host: r.host === undefined ? undefined : normaliseHost(r.host),
-      prefix: r.pathPrefix.replace(/\/+$/, ''),
-    }))
-    .sort((a, b) => {
-      if ((a.host === undefined) !== (b.host === undefined)) return a.host === undefined ? 1 : -1;
-      return b.prefix.length - a.prefix.length || a.i - b.i;
-    });
+  // In the Node router's order (host routes first, then the longest prefix, table order on ties):
+  // the first rule that matches wins, as there.
+  const routes = compileRoutes(e.routes ?? [], (r) => r.target);
   if (routes.some((r) => r.host !== undefined)) {
     // Lower case without the port; `[::1]:80` keeps its brackets, like normaliseHost.
     lines.push('  http-request set-var(txn.host) req.hdr(host),lower,regsub(:[0-9]+$,)');
@@ -191,20 +182,20 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
   );
   routes.forEach((route, n) => {
     const is = `{ var(txn.route) -m int ${n} }`;
-    if (!backends.has(route.r.target)) {
+    if (!backends.has(route.target)) {
       lines.push(
-        `  http-request return status 503 content-type text/plain string ${quote(`no ready replicas for ${route.r.target}\n`)} if ${is}`,
+        `  http-request return status 503 content-type text/plain string ${quote(`no ready replicas for ${route.target}\n`)} if ${is}`,
       );
       return;
     }
-    if (route.r.stripPrefix && route.prefix !== '') {
+    if (route.stripPrefix && route.prefix !== '') {
       // rewritePath: the rest after the prefix, always starting with `/` (the query is not part of the path).
       lines.push(`  http-request replace-path ${quoted(`^${regexEscape(route.prefix)}/?(.*)$`)} /\\1 if ${is}`);
     }
   });
   routes.forEach((route, n) => {
-    if (backends.has(route.r.target))
-      lines.push(`  use_backend ${proxyName('s', route.r.target)} if { var(txn.route) -m int ${n} }`);
+    if (backends.has(route.target))
+      lines.push(`  use_backend ${proxyName('s', route.target)} if { var(txn.route) -m int ${n} }`);
   });
   return lines;
 }
