@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
-import { createGatewayControl, dataPlaneFromEnv } from './control.js';
+import { createGatewayControl, dataPlaneFromEnv, parseDataPlane } from './control.js';
 import { isSameProcess, processStartTime } from './processIdentity.js';
 import { alreadyRunningExitCode, gatewayPaths, readGatewayState } from './state.js';
 import type { Upstream } from './testing.js';
@@ -266,5 +266,7 @@ describe('dataPlaneFromEnv', () => {
     expect(dataPlaneFromEnv('node')).toBe('node');
     expect(dataPlaneFromEnv('haproxy')).toBe('haproxy');
     expect(() => dataPlaneFromEnv('HAProxy')).toThrow('BERTH_DATA_PLANE is "HAProxy": expected node or haproxy');
+    expect(() => parseDataPlane('nginx', '--data-plane')).toThrow('--data-plane is "nginx": expected node or haproxy');
+    expect(parseDataPlane('haproxy', '--data-plane')).toBe('haproxy');
   });
 });

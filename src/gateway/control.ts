@@ -73,13 +73,25 @@ async function healthy(port: number, pid: number): Promise<boolean> {
   }
 }
 
-/** BERTH_DATA_PLANE (`node` when unset); any other value is refused rather than read as `node`. */
-export function dataPlaneFromEnv(value = process.env.BERTH_DATA_PLANE): DataPlane {
+/**
+ * A data plane named by `source` (`--data-plane` or `BERTH_DATA_PLANE`; `node` when unset); any
+ * other value is refused by name rather than read as `node`.
+ */
+export function parseDataPlane(value: string | undefined, source: '--data-plane' | 'BERTH_DATA_PLANE'): DataPlane {
   if (value === undefined || value === '' || value === 'node') return 'node';
   if (value === 'haproxy') return 'haproxy';
-  throw new ValidationError(`BERTH_DATA_PLANE is ${JSON.stringify(value)}: expected node or haproxy`, [
-    { file: 'environment', path: 'BERTH_DATA_PLANE', message: 'expected node or haproxy' },
+  throw new ValidationError(`${source} is ${JSON.stringify(value)}: expected node or haproxy`, [
+    {
+      file: source === 'BERTH_DATA_PLANE' ? 'environment' : 'command line',
+      path: source,
+      message: 'expected node or haproxy',
+    },
   ]);
+}
+
+/** BERTH_DATA_PLANE, parsed (see `parseDataPlane`). */
+export function dataPlaneFromEnv(value = process.env.BERTH_DATA_PLANE): DataPlane {
+  return parseDataPlane(value, 'BERTH_DATA_PLANE');
 }
 
 /** Creates the control of the gateway of `home`; nothing starts until ensureRunning or update. */

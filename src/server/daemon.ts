@@ -16,6 +16,7 @@ import { createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
+import type { DataPlane } from '../gateway/server.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
 import type { Runtime, ServiceState } from '../runtime/runtime.js';
 import { createKubernetesRuntime, type ServiceDescription } from '../runtime/kubernetes/kubernetesRuntime.js';
@@ -31,6 +32,8 @@ import { version } from '../version.js';
 
 export interface DaemonOptions {
   home: string;
+  /** What serves service addresses and edges (default: BERTH_DATA_PLANE, else `node`). */
+  dataPlane?: DataPlane;
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -77,7 +80,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const box = await loadSecretBox(opts.home);
   await ensureToken(store.db, opts.home);
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
-  const gateway = createGatewayControl({ home: opts.home, logger: logger.child({ part: 'gateway' }) });
+  const gateway = createGatewayControl({
+    home: opts.home,
+    logger: logger.child({ part: 'gateway' }),
+    ...(opts.dataPlane ? { dataPlane: opts.dataPlane } : {}),
+  });
   await gateway.ensureRunning();
   const local = createLocalRuntime({ home: opts.home, gateway, logger: logger.child({ part: 'runtime' }) });
   const environments = createEnvironments(store.db);

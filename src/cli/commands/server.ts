@@ -1,7 +1,6 @@
 /** `berth server`: run the control plane in the foreground. */
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../client.js';
-import { ValidationError } from '../../errors.js';
 import { contextOf } from '../context.js';
 
 interface ServerOptions {
@@ -9,7 +8,7 @@ interface ServerOptions {
   port: string;
   logLevel: string;
   quiet?: boolean;
-  dataPlane: string;
+  dataPlane?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -22,18 +21,16 @@ export function registerServer(program: Command): void {
     .option('--quiet', 'log to <home>/server.log only')
     .option(
       '--data-plane <plane>',
-      'what serves service addresses and edges: node (the gateway itself) or haproxy (BERTH_DATA_PLANE)',
-      process.env.BERTH_DATA_PLANE ?? 'node',
+      'what serves service addresses and edges: node (the gateway itself) or haproxy (default: BERTH_DATA_PLANE, else node)',
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
-      if (o.dataPlane !== 'node' && o.dataPlane !== 'haproxy') {
-        throw new ValidationError(`--data-plane must be node or haproxy, not ${o.dataPlane}`, [
-          { path: '--data-plane', message: 'expected node or haproxy' },
-        ]);
-      }
-      // The gateway control reads it when it starts the gateway process.
-      process.env.BERTH_DATA_PLANE = o.dataPlane;
+      const { parseDataPlane } = await import('../../gateway/control.js');
+      // Named by where it came from, so an error points at what the user set.
+      const dataPlane =
+        o.dataPlane === undefined
+          ? parseDataPlane(process.env.BERTH_DATA_PLANE, 'BERTH_DATA_PLANE')
+          : parseDataPlane(o.dataPlane, '--data-plane');
       const { startDaemon } = await import('../../server/daemon.js');
       const daemon = await startDaemon({
         home: ctx.home,
@@ -41,6 +38,7 @@ export function registerServer(program: Command): void {
         port: Number(o.port),
         logLevel: o.logLevel,
         logToStdout: !o.quiet,
+        dataPlane,
       });
       const stop = (): void => void daemon.close();
       process.once('SIGTERM', stop);
