@@ -89,7 +89,6 @@ export async function startUpstream(name: string, delayMs = 0, status = 200): Pr
   return up;
 }
 
-/** A port that is free right now (bound and released). */
 /** A server that accepts any upgrade (`101`, echoing the path it saw in `x-path`), then echoes bytes back. */
 export async function startUpgradeEcho(): Promise<{ port: number; close(): void }> {
   const server = createServer();
@@ -135,6 +134,7 @@ export function upgradeExchange(port: number, path: string, timeoutMs = 3_000): 
   });
 }
 
+/** A port that is free right now (bound and released). */
 export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));

@@ -11,13 +11,8 @@ import { validateObjects } from './validate.js';
 import { yamlDocuments } from './toYaml.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 
-/** A render: the objects in apply order, and each one's YAML document (same order). */
+/** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
 export interface MemoizedRender {
-  objects: KubernetesObject[];
-  documents: string[];
-}
-
-interface ServiceObjects {
   objects: KubernetesObject[];
   documents: string[];
 }
@@ -26,7 +21,7 @@ interface ServiceObjects {
 const CONTEXTS_PER_STATE = 4;
 
 export class ManifestMemo {
-  private readonly byState = new WeakMap<ServiceState, Map<string, ServiceObjects>>();
+  private readonly byState = new WeakMap<ServiceState, Map<string, MemoizedRender>>();
 
   /** Renders, validates and prints `input`'s objects, reusing those of unchanged services. */
   render(input: ManifestInput): MemoizedRender {
