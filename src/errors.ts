@@ -43,16 +43,35 @@ export interface ErrorJSON {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The names of an error's classes, from its own up to BerthError, under a registered symbol: what
+ * `instanceof` checks when the error was made by another copy of this module. The CLI runs as one
+ * bundled file with its own copy, and the modules it loads on demand (spec loading, rendering,
+ * compose import) throw errors made by the copy they import.
+ */
+const CLASSES = Symbol.for('berth.errorClasses');
+
 /** Base class of every error Berth raises on purpose. */
 export class BerthError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
+
+  /** `err instanceof ValidationError` holds for a ValidationError of any copy of this module. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const names = (value as { [CLASSES]?: unknown } | null | undefined)?.[CLASSES];
+    return value instanceof Error && Array.isArray(names) && names.includes(this.name);
+  }
 
   constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
     this.details = opts.details;
+    const names: string[] = [];
+    for (let c: unknown = new.target; c !== Error && typeof c === 'function'; c = Object.getPrototypeOf(c))
+      names.push((c as { name: string }).name);
+    Object.defineProperty(this, CLASSES, { value: names });
   }
 
   toJSON(): ErrorJSON {

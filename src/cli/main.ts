@@ -1,13 +1,13 @@
-/** The `berth` command line: one command per file under commands/, loaded only when it runs. */
-import { createRequire } from 'node:module';
-import type * as Commander from 'commander';
+/**
+ * The `berth` command line: one command per file under commands/, loaded only when it runs.
+ *
+ * bin/berth.js runs it as one bundled CommonJS file (dist/cli/berth.cjs, with commander inside; see
+ * scripts/bundleCli.mjs): so no top-level await here.
+ */
+import { Command, Option } from 'commander';
 import { version } from '../version.js';
 import { printError, type OutputFormat } from './output.js';
 import { registrationsFor } from './commandTable.js';
-
-// commander is CommonJS: required directly, it loads ~10 ms sooner than through the ESM loader (which
-// first scans each of its files for exports), and every `berth` invocation pays that.
-const { Command, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
 
 const program = new Command('berth')
   .version(version)
@@ -30,11 +30,15 @@ process.stdout.on('error', (err) => {
   process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 });
 
-try {
-  for (const register of await registrationsFor(process.argv.slice(2))) register(program);
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (closedPipe(err)) process.exit(0);
-  const output = (program.opts<{ output?: OutputFormat }>().output ?? 'table') as OutputFormat;
-  process.exitCode = printError(err, output);
+async function main(): Promise<void> {
+  try {
+    for (const register of await registrationsFor(process.argv.slice(2))) register(program);
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (closedPipe(err)) process.exit(0);
+    const output = (program.opts<{ output?: OutputFormat }>().output ?? 'table') as OutputFormat;
+    process.exitCode = printError(err, output);
+  }
 }
+
+void main();

@@ -1,6 +1,7 @@
 /**
  * End-to-end harness: a real control plane process on a free port with a temporary BERTH_HOME,
- * the real CLI as a subprocess, and plain HTTP to the API and the app's edge.
+ * the real CLI as a subprocess (bin/berth.js, what `npx berth` runs: the bundled CLI), and plain HTTP
+ * to the API and the app's edge.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, cp, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { Agent, request } from 'undici';
 
 const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'dist/cli/main.js');
+export const CLI = join(ROOT, 'bin/berth.js');
 
 export interface CliResult {
   code: number;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { startBerth, type Berth } from './harness.js';
+import { CLI, startBerth, type Berth } from './harness.js';
 import { FIXTURE_TEXT } from '../../src/runtime/kubernetes/manifests/testdata/fixture.js';
 import { at } from '../../src/runtime/kubernetes/manifests/testdata/at.js';
 import { helmBinary } from '../../src/export/helm/helmBinary.js';
@@ -116,7 +116,7 @@ describe('berth render', () => {
     await writeFile(join(big, 'berth.yaml'), `name: pipe\nservices:\n${services.join('\n')}\n`);
     for (const output of ['yaml', 'json']) {
       const r = await run('bash', ['-o', 'pipefail', '-c', `node "$CLI" render "$DIR" -o ${output} | head -c 20`], {
-        env: { ...process.env, BERTH_HOME: berth.home, CLI: join(process.cwd(), 'dist/cli/main.js'), DIR: big },
+        env: { ...process.env, BERTH_HOME: berth.home, CLI, DIR: big },
       });
       expect(r.stdout).toHaveLength(20);
       expect(r.stderr).toBe('');

@@ -4,7 +4,6 @@
  * replica moves, `berth rollback` undoes it, and the next deploy applies berth.yaml's again.
  */
 import type { Command } from 'commander';
-import { parse } from 'yaml';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
 import { printJSON, printTable } from '../output.js';
@@ -49,7 +48,9 @@ function target(t: string): { app: string; service?: string } {
   return service ? { app, service } : { app };
 }
 
-function policyText(text: string): unknown {
+/** The YAML parser is loaded only here: every other command starts without it. */
+async function policyText(text: string): Promise<unknown> {
+  const { parse } = await import('yaml');
   try {
     return parse(text) as unknown;
   } catch (err) {
@@ -98,7 +99,7 @@ export function registerPolicy(program: Command): void {
         const cmd = args.at(-1) as Command;
         const o = args.at(-2) as { env: string; route?: string; host?: string; detach?: boolean };
         const t = target(args[0] as string);
-        const body = { policy: withPolicy ? policyText(args[1] as string) : null };
+        const body = { policy: withPolicy ? await policyText(args[1] as string) : null };
         const ctx = contextOf(cmd);
         const client = await ctx.client();
         let release: Release;

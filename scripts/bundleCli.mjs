@@ -1,0 +1,59 @@
+// Bundles the CLI (dist/cli/**, as tsc compiled it, with commander) into one CommonJS file,
+// dist/cli/berth.cjs, which bin/berth.js runs. Every `berth` invocation starts a Node process, and
+// most of a short command's time is start-up: one CommonJS file starts ~10–15 ms sooner than a
+// dozen ES modules and commander's files through the ES module loader (docs/benchmarks.md, "CLI start").
+//
+// In it: the CLI and what it imports statically (errors.js, version.js, server/serverInfo.js).
+// Outside: Node's built-ins, every other npm package, and the compiled modules the CLI imports on
+// demand with `import()` (spec loading, rendering, the server...), at the paths they have in dist/.
+// Those import their own errors.js: errors.ts makes `instanceof` hold across the two copies.
+// `import.meta.url` in a bundled file is its own file's URL, as before, so paths computed from it
+// do not move.
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const cli = join(dist, 'cli');
+const output = join(cli, 'berth.cjs');
+/** npm packages inside the bundle: what every command needs at start. */
+const BUNDLED_PACKAGES = new Set(['commander']);
+
+/** A path relative to the bundle's folder, as an import specifier. */
+const fromBundle = (file) => {
+  const rel = relative(cli, file);
+  return rel.startsWith('.') ? rel : `./${rel}`;
+};
+
+await build({
+  input: join(cli, 'main.js'),
+  platform: 'node',
+  logLevel: 'warn',
+  external: (id) => id.startsWith('node:'),
+  plugins: [
+    {
+      name: 'berth-cli-bundle',
+      resolveId(source, importer, { kind }) {
+        if (!importer || !importer.startsWith(`${dist}/`)) return null;
+        if (source.startsWith('.')) {
+          // What the CLI imports statically is in the bundle (errors.js, version.js...); what it
+          // imports on demand from outside dist/cli stays where it is.
+          const file = resolve(dirname(importer), source);
+          return kind !== 'dynamic-import' || file.startsWith(`${cli}/`)
+            ? null
+            : { id: fromBundle(file), external: true };
+        }
+        if (source.startsWith('node:')) return null;
+        const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
+        return BUNDLED_PACKAGES.has(name) ? null : { id: source, external: true };
+      },
+      transform(code, id) {
+        if (!id.startsWith(`${dist}/`) || !code.includes('import.meta.url')) return null;
+        const own = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(relative(cli, id))})).href`;
+        return code.replaceAll('import.meta.url', own);
+      },
+    },
+  ],
+  output: { file: output, format: 'cjs', codeSplitting: false },
+});
