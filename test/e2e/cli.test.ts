@@ -1,11 +1,12 @@
 /**
  * The CLI on its own: bad berth.yaml files get every problem with file:line:col and field path,
  * `berth schema` prints the JSON Schema, and `berth up` (what `npm start` runs) starts the control
- * plane itself, serves the app, and Ctrl-C takes everything down.
+ * plane itself, serves the app, and Ctrl-C takes everything down; bin/berth.js keeps the bundled CLI's
+ * compiled code in a cache it checks.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, killLeftovers, processesOf, tempHome, waitFor, startBerth } from './harness.js';
@@ -185,5 +186,60 @@ describe('berth up (what npm start runs)', () => {
       15_000,
     );
     await expect(fetch(`${edge}/`)).rejects.toThrow();
+  });
+});
+
+describe('the berth command (bin/berth.js)', () => {
+  // A copy of the command and its bundle, so its code cache can be spoiled without touching the one
+  // the other tests run.
+  const copy = async (): Promise<{ dir: string; run: () => Promise<string>; cache: string }> => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-bin-'));
+    await mkdir(join(dir, 'bin'));
+    await mkdir(join(dir, 'dist/cli'), { recursive: true });
+    for (const f of ['bin/berth.js', 'bin/package.json', 'dist/cli/berth.cjs', 'package.json'])
+      await copyFile(join(ROOT, f), join(dir, f));
+    const run = () =>
+      new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [join(dir, 'bin/berth.js'), '--version'], (err, stdout) =>
+          err ? reject(err) : resolve(stdout.trim()),
+        ),
+      );
+    return { dir, run, cache: join(dir, 'dist/cli/berth.cjs.cache') };
+  };
+
+  it('keeps the compiled CLI in a code cache, and compiles again when the cache is not for this bundle', async () => {
+    const { dir, run, cache } = await copy();
+    const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version as string;
+    await expect(stat(cache)).rejects.toThrow();
+    expect(await run()).toBe(version);
+    const written = await stat(cache);
+    expect(written.size).toBeGreaterThan(1000);
+    // Used as it is: not written again.
+    expect(await run()).toBe(version);
+    expect((await stat(cache)).mtimeMs).toBe(written.mtimeMs);
+    // A cache V8 refuses (another build's, or damaged) is replaced by one it accepts.
+    await writeFile(cache, 'not a code cache');
+    expect(await run()).toBe(version);
+    expect((await readFile(cache)).toString('latin1')).not.toBe('not a code cache');
+    // A cache older than the bundle (made for an earlier build) is not even offered: V8 would check
+    // only the source's length. It is replaced.
+    const before = new Date((await stat(join(dir, 'dist/cli/berth.cjs'))).mtimeMs - 60_000);
+    await utimes(cache, before, before);
+    expect(await run()).toBe(version);
+    expect((await stat(cache)).mtimeMs).toBeGreaterThan(before.getTime() + 30_000);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says how to build the CLI when it is not built', async () => {
+    const { dir } = await copy();
+    await rm(join(dir, 'dist'), { recursive: true });
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [join(dir, 'bin/berth.js'), 'status'], (err, _out, stderr) =>
+        resolve({ code: err ? Number(err.code) : 0, stderr }),
+      ),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the CLI is not built yet; run `npm install`');
+    await rm(dir, { recursive: true, force: true });
   });
 });
