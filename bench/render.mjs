@@ -9,6 +9,7 @@
 //     after an edit and a config change at once (nothing an earlier render made can be reused),
 //   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
+//   - `berth --version`: the CLI's own start (Node, the bundled CLI, commander), no request,
 //   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
 // Each is run RUNS times; the median is reported with the ratio helm / berth.
 import { spawn, execFileSync } from 'node:child_process';
@@ -150,6 +151,7 @@ try {
     ],
     berthOffline: [process.execPath, [bin, 'render', app, '--offline', '-o', 'yaml']],
     helm: [helm, ['template', 'big', chart, '--namespace', 'local', '--set', 'secrets.DB_PASSWORD=bench-only']],
+    berthVersion: [process.execPath, [bin, '--version']],
     node: [process.execPath, ['-e', '0']],
   };
   // Warm-up (file cache, the server's first render), and the object counts.
@@ -196,6 +198,7 @@ try {
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
   console.log(`  berth render --offline        ${med.berthOffline} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
+  console.log(`  berth --version (CLI start)    ${med.berthVersion} ms`);
   console.log(`  node -e 0 (Node's own start)   ${med.node} ms`);
   console.log(
     `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthOffline}x (offline)`,
