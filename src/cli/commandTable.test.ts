@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, commandName, registrationsFor } from './commandTable.js';
+import { COMMANDS, commandName, normalizedArgs, registrationsFor } from './commandTable.js';
 
 const registered = (registers: ((p: Command) => void)[]): string[] => {
   const program = new Command('berth');
@@ -50,5 +50,38 @@ describe('registrationsFor', () => {
     expect(await registrationsFor(['--version'])).toEqual([]);
     expect(await registrationsFor(['-V'])).toEqual([]);
     expect(registered(await registrationsFor(['render', '--version']))).toEqual(['render']);
+  });
+});
+
+describe('normalizedArgs', () => {
+  it('reads `berth import FILE -o berth.yaml` as the file to write, and -o FORMAT as the format', () => {
+    expect(normalizedArgs(['import', 'compose.yml', '-o', 'out/berth.yaml'])).toEqual([
+      'import',
+      'compose.yml',
+      '--out',
+      'out/berth.yaml',
+    ]);
+    expect(normalizedArgs(['import', 'compose.yml', '--output=b.yaml', '-o', 'json'])).toEqual([
+      'import',
+      'compose.yml',
+      '--out',
+      'b.yaml',
+      '-o',
+      'json',
+    ]);
+    expect(normalizedArgs(['-o', 'json', 'import', 'c.yml', '-ob.yaml'])).toEqual([
+      '-o',
+      'json',
+      'import',
+      'c.yml',
+      '--out',
+      'b.yaml',
+    ]);
+    expect(normalizedArgs(['import', 'c.yml', '--', '-o', 'x'])).toEqual(['import', 'c.yml', '--', '-o', 'x']);
+  });
+
+  it('leaves every other command as it is (-o stays the output format, and a bad one is refused there)', () => {
+    expect(normalizedArgs(['render', '.', '-o', 'berth.yaml'])).toEqual(['render', '.', '-o', 'berth.yaml']);
+    expect(normalizedArgs(['status', '-o', 'json'])).toEqual(['status', '-o', 'json']);
   });
 });

@@ -60,3 +60,32 @@ export async function registrationsFor(args: readonly string[]): Promise<Registe
   const named = name === undefined ? [] : COMMANDS.filter((c) => c.names.includes(name));
   return Promise.all((named.length > 0 ? named : COMMANDS).map((c) => c.load()));
 }
+
+/** Values of the global `-o, --output` option. */
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+
+/**
+ * The command line as commander reads it. `berth import compose.yml -o berth.yaml` names the file
+ * to write, as converters of this kind take it: for `import`, an `-o`/`--output` value that is not
+ * an output format becomes `--out` (`-o json` still prints the report as JSON; a file named `json`
+ * is `--out json`).
+ */
+export function normalizedArgs(args: readonly string[]): string[] {
+  if (commandName(args) !== 'import') return [...args];
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const inline = /^(?:-o|--output=)(.+)$/.exec(a)?.[1];
+    const value = inline ?? (a === '-o' || a === '--output' ? args[i + 1] : undefined);
+    if (value === undefined || (OUTPUT_FORMATS as readonly string[]).includes(value)) out.push(a);
+    else {
+      out.push('--out', value);
+      if (inline === undefined) i++;
+    }
+  }
+  return out;
+}

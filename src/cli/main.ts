@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { version } from '../version.js';
 import { printError, type OutputFormat } from './output.js';
-import { registrationsFor } from './commandTable.js';
+import { normalizedArgs, OUTPUT_FORMATS, registrationsFor } from './commandTable.js';
 
 const program = new Command('berth')
   .version(version)
@@ -18,7 +18,7 @@ const program = new Command('berth')
     'control plane URL (BERTH_SERVER; default from the data directory, then http://127.0.0.1:7420)',
   )
   .option('--token <token>', 'API token (BERTH_TOKEN; default <home>/token)')
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+  .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
   .showHelpAfterError()
   .showSuggestionAfterError();
 
@@ -32,8 +32,9 @@ process.stdout.on('error', (err) => {
 
 async function main(): Promise<void> {
   try {
-    for (const register of await registrationsFor(process.argv.slice(2))) register(program);
-    await program.parseAsync(process.argv);
+    const args = normalizedArgs(process.argv.slice(2));
+    for (const register of await registrationsFor(args)) register(program);
+    await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     if (closedPipe(err)) process.exit(0);
     const output = (program.opts<{ output?: OutputFormat }>().output ?? 'table') as OutputFormat;

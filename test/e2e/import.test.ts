@@ -115,6 +115,16 @@ describe('berth import', () => {
     });
   });
 
+  it('writes berth.yaml where -o names it (`berth import compose.yml -o berth.yaml`), with -o json for the report', async () => {
+    const target = join(dir, 'out', 'berth.yaml');
+    const r = await berthCli(['import', join(dir, 'docker-compose.yml'), '-o', target, '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { out: string }).out).toBe(target);
+    expect(await readFile(target, 'utf8')).toContain('# imported from');
+    expect((await stat(join(dir, 'out', 'berth.config.sh'))).isFile()).toBe(true);
+  });
+
   it('exits 1 with file:line:col for an invalid compose file', async () => {
     const bad = join(dir, 'bad.yml');
     await writeFile(bad, 'services:\n  web:\n    image: x\n    ports: "80"\n    deploy: { replicas: lots }\n');

@@ -1,5 +1,5 @@
 /** `berth import COMPOSE_FILE`: docker-compose → berth.yaml and a config-set script, with a report of every key. */
-import { chmod, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConflictError } from '../../errors.js';
@@ -30,7 +30,7 @@ export function registerImport(program: Command): void {
     .description(
       'make a berth.yaml from a docker-compose file, and a config-set script (berth.config.sh) from its environment; reports every key mapped, changed or not mapped',
     )
-    .option('--out <file>', 'where to write berth.yaml (default: berth.yaml beside the compose file)')
+    .option('--out <file>', 'where to write berth.yaml (also -o <file>; default: berth.yaml beside the compose file)')
     .option('--config-out <file>', 'where to write the config-set script (default: berth.config.sh beside berth.yaml)')
     .option('--env-file <file>', 'values for ${VAR} in the compose file (default: .env beside it, if any)')
     .option('--app <name>', "app name (default: the compose file's `name`, else its folder)")
@@ -52,19 +52,20 @@ export function registerImport(program: Command): void {
         liveness: o.liveness ?? false,
         defaults: o.defaults ?? false,
       });
-      const written: string[] = [];
       if (!o.dryRun) {
         const targets = [out, ...(result.configScript ? [configOut] : [])];
         for (const t of targets)
           if (!o.force && (await exists(t)))
-            throw new ConflictError(`${t} already exists (pass --force to overwrite it, or --out to write elsewhere)`);
+            throw new ConflictError(
+              `${t} already exists (pass --force to overwrite it, or -o/--out to write elsewhere)`,
+            );
+        // The folders named by --out / --config-out are made when missing (`-o app/berth.yaml`).
+        for (const t of targets) await mkdir(path.dirname(t), { recursive: true });
         await writeFile(out, result.specText);
-        written.push(out);
         if (result.configScript) {
           // It may hold secret values: readable by its owner only.
           await writeFile(configOut, result.configScript, { mode: 0o600 });
           await chmod(configOut, 0o600);
-          written.push(configOut);
         }
       }
       const summary = summarize(result.report);
