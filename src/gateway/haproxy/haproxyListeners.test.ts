@@ -1,13 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Listeners } from '../listeners.js';
 import type { Backend, EdgeListener, RoutingTable, ServiceListener } from '../table.js';
 import type { Echo, Upstream } from '../testing.js';
 import { fetchText, freePort, startUpgradeEcho, startUpstream, tempHome, upgradeExchange } from '../testing.js';
 import { HaproxyListeners } from './haproxyListeners.js';
+import { AdminSocket } from './adminSocket.js';
 
 let home: { dir: string; remove(): Promise<void> };
 let hx: HaproxyListeners;
@@ -113,6 +115,39 @@ describe('HAProxy data plane', () => {
     const t = hx.traffic().find((s) => s.key === 'shop/local/orders')!;
     expect(t.tracks.find((x) => x.track === 'stable')!.requests).toBe(7);
     expect(hx.stats()).toContainEqual(expect.objectContaining({ kind: 'service', key: 'shop/local/orders', port }));
+  });
+
+  it('polls its counters one call at a time: a stalled HAProxy gets no pile of admin connections', async () => {
+    const u = await upstream('poll');
+    const port = await freePort();
+    expect(await hx.apply(table([{ key: 'shop/local/poll', port, backends: [backend(u)] }]))).toEqual([]);
+    let inFlight = 0;
+    let most = 0;
+    let calls = 0;
+    const real = AdminSocket.prototype.stat;
+    const spy = vi.spyOn(AdminSocket.prototype, 'stat').mockImplementation(async function (this: AdminSocket) {
+      calls++;
+      most = Math.max(most, ++inFlight);
+      try {
+        return await real.call(this);
+      } finally {
+        inFlight--;
+      }
+    });
+    // HAProxy's master and worker stopped for 20 poll intervals: a poll's call waits for its answer.
+    const pids = execFileSync('pgrep', ['-f', dir()]).toString().trim().split('\n').map(Number);
+    expect(pids.length).toBeGreaterThan(0);
+    try {
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    spy.mockRestore();
+    expect(calls).toBeGreaterThan(0);
+    expect(most).toBe(1);
+    expect((await get(port)).status).toBe(200);
   });
 
   it('routes an edge exactly like the Node edge: host, longest prefix, strip, 404, 503', async () => {

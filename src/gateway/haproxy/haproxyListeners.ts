@@ -106,6 +106,8 @@ export class HaproxyListeners {
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** A `show stat` poll is under way. */
+  private polling = false;
   private readonly statePath: string;
   private readonly opts: HaproxyListenersOptions;
 
@@ -397,14 +399,19 @@ export class HaproxyListeners {
     if (this.timer !== undefined) return;
     const interval = this.opts.statsIntervalMs ?? 250;
     this.timer = setInterval(() => {
+      // One poll at a time: a stalled HAProxy (each call waits for its answer up to its timeout)
+      // gets a skipped tick, not a pile of connections to its admin socket.
+      if (this.polling || this.proc === undefined) return;
+      this.polling = true;
       const loads = this.loads;
       this.proc
-        ?.admin()
+        .admin()
         .stat()
         .then((rows) => {
           if (loads === this.loads) this.rows = rows;
         })
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .finally(() => (this.polling = false));
     }, interval);
     this.timer.unref();
   }
