@@ -2,7 +2,7 @@
 // dist/cli/berth.cjs, which bin/berth.js runs. Every `berth` invocation starts a Node process, and
 // most of a short command's time is start-up: one CommonJS file, compiled from V8's code cache,
 // starts ~20 ms sooner than a dozen ES modules and commander's files through the ES module loader
-// (docs/benchmarks.md, "CLI start").
+// (docs/benchmarks.md, render: "the CLI starts from one file").
 //
 // In it: the CLI and what it imports statically (errors.js, version.js, server/serverInfo.js).
 // Outside: Node's built-ins, every other npm package, and the compiled modules the CLI imports on
