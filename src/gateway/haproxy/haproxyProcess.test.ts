@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../errors.js';
 import { isSameProcess, processStartTime } from '../processIdentity.js';
 import { freePort, tempHome } from '../testing.js';
-import { HaproxyProcess, haproxyNotFoundMessage, haproxyPaths } from './haproxyProcess.js';
+import { HaproxyProcess, haproxyNotFoundMessage, haproxyPaths, haproxyVersion } from './haproxyProcess.js';
 
 let home: { dir: string; remove(): Promise<void> };
 let proc: HaproxyProcess | undefined;
@@ -36,6 +36,27 @@ describe('HaproxyProcess', () => {
     const err = await HaproxyProcess.start({ paths, binary: '/nonexistent/haproxy' }, '').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as Error).message).toBe(haproxyNotFoundMessage);
+  });
+
+  it('refuses an HAProxy older than 2.6, or a binary that is not HAProxy, by name and before writing a config', async () => {
+    const fake = (name: string, out: string): string => {
+      const file = join(home.dir, name);
+      writeFileSync(file, `#!/bin/sh\necho '${out}'\n`);
+      chmodSync(file, 0o755);
+      return file;
+    };
+    const start = async (binary: string): Promise<Error> => {
+      const paths = haproxyPaths(join(home.dir, `v-${binary.length}`));
+      const err = await HaproxyProcess.start({ paths, binary }, '').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RuntimeError);
+      return err as Error;
+    };
+    const old = await start(fake('haproxy-old', 'HA-Proxy version 2.2.9-2+deb11u6 2023/12/12 - https://haproxy.org/'));
+    expect(old.message).toContain('is HAProxy 2.2.9-2+deb11u6; the HAProxy data plane needs 2.6 or later');
+    const other = await start(fake('not-haproxy', 'nginx version: nginx/1.22.1'));
+    expect(other.message).toContain('-v does not name an HAProxy version ("nginx version: nginx/1.22.1")');
+    expect(haproxyVersion('HAProxy version 2.6.12-1+deb12u4 2026/10/17')).toMatchObject({ major: 2, minor: 6 });
+    expect(haproxyVersion('HAProxy version 3.0.5 2024/09/19')).toMatchObject({ major: 3, minor: 0, text: '3.0.5' });
   });
 
   it('starts, refuses a bad config without touching the running one, reloads, is adopted, stops', async () => {

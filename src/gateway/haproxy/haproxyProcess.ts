@@ -116,6 +116,7 @@ export class HaproxyProcess {
   /** Checks `config`, writes it and starts HAProxy on it; resolves once its worker answers. */
   static async start(opts: HaproxyProcessOptions, config: string): Promise<HaproxyProcess> {
     const binary = HaproxyProcess.binaryOf(opts);
+    await checkVersion(binary);
     const { paths } = opts;
     mkdirSync(paths.dir, { recursive: true });
     await checkAndWrite(binary, paths.config, config);
@@ -249,6 +250,35 @@ export class HaproxyProcess {
     }
     this.logger?.info({ pid: this.pid }, 'haproxy stopped');
   }
+}
+
+/** The oldest HAProxy the generated configuration and the runtime API calls are written for. */
+export const MIN_HAPROXY = { major: 2, minor: 6 };
+
+/** `HAProxy version 2.6.12-1+deb12u4 …` → 2.6, or undefined. */
+export function haproxyVersion(output: string): { major: number; minor: number; text: string } | undefined {
+  const m = /HA-?Proxy version (\d+)\.(\d+)\S*/.exec(output);
+  return m ? { major: Number(m[1]), minor: Number(m[2]), text: m[0].slice(m[0].lastIndexOf(' ') + 1) } : undefined;
+}
+
+/** Refuses a binary that is not HAProxy 2.6 or later, by name, before any config is written for it. */
+async function checkVersion(binary: string): Promise<void> {
+  let out: string;
+  try {
+    out = (await execFileP(binary, ['-v'], { timeout: 10_000 })).stdout;
+  } catch (err) {
+    const code = (err as { code?: string | number }).code;
+    throw new RuntimeError(
+      `cannot run ${binary} -v (${String(code ?? err)}); install haproxy or use --data-plane node`,
+    );
+  }
+  const v = haproxyVersion(out);
+  if (v === undefined)
+    throw new RuntimeError(`${binary} -v does not name an HAProxy version (${JSON.stringify(out.split('\n')[0])})`);
+  if (v.major < MIN_HAPROXY.major || (v.major === MIN_HAPROXY.major && v.minor < MIN_HAPROXY.minor))
+    throw new RuntimeError(
+      `${binary} is HAProxy ${v.text}; the HAProxy data plane needs ${MIN_HAPROXY.major}.${MIN_HAPROXY.minor} or later (Debian 12's haproxy is 2.6), or use --data-plane node`,
+    );
 }
 
 /** Checks `config` with `haproxy -c` and puts it in place; a config HAProxy refuses is not written. */
