@@ -167,6 +167,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       revision,
       digestSecret: (s) => deps.secretBox.digest(s),
       ...(restarts ? { restarts } : {}),
+      // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
+      // render` shows them), not in every service's own environment.
+      discoveryApart: runtime.kind === 'kubernetes',
     });
   }
 

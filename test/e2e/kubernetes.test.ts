@@ -87,6 +87,48 @@ describe('deploying to a Kubernetes environment', () => {
     expect(data.includes('k8s-secret-77') || data.includes(Buffer.from('k8s-secret-77').toString('base64'))).toBe(true);
   });
 
+  it('applies the very objects `berth render` shows: the shared discovery ConfigMap included', async () => {
+    interface Obj {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+      spec?: unknown;
+      data?: Record<string, string>;
+    }
+    const rendered = await berth.json<Obj[]>(['render', join(ROOT, 'examples/shop'), '--env', 'prod']);
+    // The render is of the next revision, with secrets masked; and the Ingress, app-wide and applied
+    // by every release that changes routes, goes to the cluster without the release annotations
+    // (edge.ts, stripRelease). Those are the only differences.
+    const comparable = (o: Obj) => {
+      const { [`berth.dev/revision`]: _revision, ...all } = o.metadata.annotations ?? {};
+      const { [`berth.dev/config-version`]: _config, ...edge } = all;
+      const annotations = o.kind === 'Ingress' ? edge : all;
+      return {
+        id: `${o.kind}/${o.metadata.name}`,
+        labels: o.metadata.labels,
+        annotations,
+        spec: o.spec,
+        data: o.kind === 'Secret' ? undefined : o.data,
+      };
+    };
+    const live = rendered.map((r) => {
+      const o = api.list(r.apiVersion, r.kind, 'shop-prod').find((x) => x.metadata.name === r.metadata.name);
+      expect(o, `${r.kind}/${r.metadata.name} on the cluster`).toBeDefined();
+      return comparable(o as unknown as Obj);
+    });
+    expect(live).toEqual(rendered.map(comparable));
+    const discovery = rendered.find((o) => o.metadata.name === 'shop-discovery');
+    expect(discovery?.data?.ORDERS_URL).toBe('http://orders.shop-prod.svc.cluster.local:8080');
+    // Each service's own ConfigMap holds its own values only; the pods read the shared one.
+    const own = api
+      .list('v1', 'ConfigMap', 'shop-prod')
+      .find((x) => x.metadata.name === 'web-config') as unknown as Obj;
+    expect(Object.keys(own.data ?? {}).some((k) => k.endsWith('_URL') && k.includes('ORDERS'))).toBe(false);
+    // `berth down` removes it with the rest of the app.
+    expect((await berth.cli(['down', 'shop', '--env', 'prod'])).code).toBe(0);
+    expect(api.list('v1', 'ConfigMap', 'shop-prod').map((x) => x.metadata.name)).toEqual([]);
+  });
+
   it('drives a canary through the cluster: a canary Deployment and HTTPRoute weights, step by step', async () => {
     const dir = await copyExample('canary');
     const spec = await readFile(join(dir, 'berth.yaml'), 'utf8');

@@ -33,6 +33,7 @@ import { canaryState, DEFAULT_SHAPE, hasTracks } from './manifests/tracks.js';
 import { isTrafficObject } from './manifests/traffic.js';
 import { desiredSplit } from './manifests/trafficContext.js';
 import { serviceHost } from './manifests/addresses.js';
+import { discoveryConfigMapName } from './manifests/discovery.js';
 import { ensureNamespace } from './namespace.js';
 import { listLabelled, prune, deleteObject } from './prune.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
@@ -152,7 +153,7 @@ class KubernetesRuntime implements Runtime {
     const shape = leaving ? { ...declared, progressive: {} } : declared;
     const tracked = hasTracks({ shape, state });
     const routes = tracked && state.workload.ports.length > 0 ? await this.routesOf(state) : [];
-    const objects = renderManifests({
+    const rendered = renderManifests({
       app: state.app,
       env: state.env,
       revision: state.revision,
@@ -160,14 +161,22 @@ class KubernetesRuntime implements Runtime {
       services: { [state.service]: state },
       routes,
       options: this.manifestOptions(),
+      // Discovery rendered apart: the app's shared `<app>-discovery` ConfigMap, as `berth render` has it.
+      ...(state.discovery ? { discovery: state.discovery } : {}),
       shapes: { [state.service]: shape },
       ...(description.secretDigests ? { secretDigests: { [state.service]: description.secretDigests } } : {}),
       ...(canaryDescription.secretDigests
         ? { canarySecretDigests: { [state.service]: canaryDescription.secretDigests } }
         : {}),
-    }).filter((x) => x.metadata.labels?.[LABEL.name] === state.service);
+    });
+    const objects = rendered.filter((x) => x.metadata.labels?.[LABEL.name] === state.service);
     const traffic = objects.filter((x) => isTrafficObject(x, state.service)).map(stripRelease);
-    const own = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
+    // The shared discovery ConfigMap goes first: the pods read it (envFrom). Every service of the
+    // release applies the same one; it carries no service label, so no service's prune removes it.
+    const shared = rendered.find(
+      (x) => x.kind === 'ConfigMap' && x.metadata.name === discoveryConfigMapName(state.app),
+    );
+    const own = [...(shared ? [shared] : []), ...objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress')];
     // The event watch starts before the apply, so it sees the first ScalingReplicaSet.
     const events = watchWorkloadEvents(
       this.clients,

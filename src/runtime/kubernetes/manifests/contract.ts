@@ -106,6 +106,11 @@ export interface ManifestInput {
    * instead of being repeated in every service's ConfigMap: O(services) instead of O(services²).
    */
   addresses?: Record<string, ServiceAddress>;
+  /**
+   * The same shared discovery variables, when the caller has them rendered (`ServiceState.discovery`)
+   * rather than the addresses: the Kubernetes runtime, which converges one service at a time.
+   */
+  discovery?: Record<string, string>;
   /** Per service, `secretDigests` of the canary track's revision (`ServiceState.canary`), when it has one. */
   canarySecretDigests?: Record<string, Record<string, string>>;
 }

@@ -22,13 +22,19 @@ export function discoveryData(addresses: Record<string, ServiceAddress>): Record
   return out;
 }
 
-/** The shared discovery ConfigMap; none when the input carries no addresses or there are none. */
-export function discoveryConfigMap(input: ManifestInput): KubernetesObject | undefined {
-  if (!input.addresses || Object.keys(input.addresses).length === 0) return undefined;
+/** The shared discovery variables of `input`: from its addresses, else as given; undefined without either. */
+export function sharedDiscovery(input: ManifestInput): Record<string, string> | undefined {
+  if (input.addresses) return discoveryData(input.addresses);
+  return input.discovery;
+}
+
+/** The shared discovery ConfigMap; none when the input carries no discovery variables. */
+export function discoveryConfigMap(input: ManifestInput, data = sharedDiscovery(input)): KubernetesObject | undefined {
+  if (data === undefined || Object.keys(data).length === 0) return undefined;
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: objectMeta(input, discoveryConfigMapName(input.app), undefined, 'discovery'),
-    data: discoveryData(input.addresses),
+    data,
   };
 }

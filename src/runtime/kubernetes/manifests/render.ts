@@ -19,7 +19,7 @@ import { headlessService, service } from './service.js';
 import { discoveryDigest, serviceConfig } from './serviceConfig.js';
 import { statefulSet } from './statefulSet.js';
 import { validateObjects } from './validate.js';
-import { discoveryConfigMap, discoveryConfigMapName, discoveryData } from './discovery.js';
+import { discoveryConfigMap, discoveryConfigMapName, sharedDiscovery } from './discovery.js';
 import { DEFAULT_KUBERNETES_VERSION, minorOf } from './versions.js';
 import { canaryObjects, hasTracks, shapeIn, trackServices } from './tracks.js';
 import { trafficObjects } from './traffic.js';
@@ -112,7 +112,7 @@ export interface ManifestScope {
   minor: number;
   /** Render problems, collected from every service and the app's objects. */
   problems: Problem[];
-  /** The shared `<app>-discovery` ConfigMap, when the input carries addresses. */
+  /** The shared `<app>-discovery` ConfigMap, when the input carries addresses or discovery variables. */
   shared: KubernetesObject | undefined;
   discovery: Record<string, string>;
   discoveryHex: string;
@@ -120,12 +120,12 @@ export interface ManifestScope {
 
 /** The scope of one render of `input`. */
 export function manifestScope(input: ManifestInput): ManifestScope {
-  const discovery = input.addresses ? discoveryData(input.addresses) : {};
+  const discovery = sharedDiscovery(input) ?? {};
   return {
     input,
     minor: minorOf(input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION),
     problems: [],
-    shared: discoveryConfigMap(input),
+    shared: discoveryConfigMap(input, discovery),
     discovery,
     discoveryHex: discoveryDigest(discovery),
   };
