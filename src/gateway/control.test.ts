@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
@@ -170,6 +171,26 @@ describe('gateway control', () => {
     await a.update(() => undefined);
     expect(a.pid()).not.toBe(second.pid);
     expect((await fetchText(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  });
+
+  it('refuses the haproxy data plane with an HAProxy older than 2.6 by name, and starts no gateway', async () => {
+    const dir = await home();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'haproxy'), "#!/bin/sh\necho 'HA-Proxy version 2.2.9-2+deb11u6 2023/12/12'\n");
+    chmodSync(join(bin, 'haproxy'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path ?? ''}`;
+    try {
+      const c = createGatewayControl({ home: dir, entry, dataPlane: 'haproxy' });
+      controls.push(c);
+      await expect(c.ensureRunning()).rejects.toThrow(
+        `${join(bin, 'haproxy')} is HAProxy 2.2.9-2+deb11u6; the HAProxy data plane needs 2.6 or later`,
+      );
+      expect(readGatewayState(gatewayPaths(dir))).toBeUndefined();
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('starts only one gateway when two controls race', async () => {

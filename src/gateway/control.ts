@@ -11,7 +11,7 @@ import { request } from 'undici';
 import type { ErrorJSON } from '../errors.js';
 import { BerthError, ConflictError, RuntimeError, TimeoutError, ValidationError, fromErrorJSON } from '../errors.js';
 import type { ListenerStatsJSON } from './listeners.js';
-import { findHaproxy, haproxyNotFoundMessage } from './haproxy/haproxyProcess.js';
+import { usableHaproxy } from './haproxy/haproxyProcess.js';
 import { isSameProcess } from './processIdentity.js';
 import type { DataPlane } from './server.js';
 import { alreadyRunningExitCode, gatewayPaths, logTail, readGatewayState, readJsonFile } from './state.js';
@@ -176,7 +176,8 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   }
 
   async function startOne(): Promise<Connection> {
-    if (dataPlane === 'haproxy' && findHaproxy() === undefined) throw new RuntimeError(haproxyNotFoundMessage);
+    // A missing or too old haproxy is said here, before a gateway starts only to fail on it.
+    if (dataPlane === 'haproxy') await usableHaproxy();
     mkdirSync(paths.dir, { recursive: true });
     const logFd = openSync(paths.log, 'a');
     let exited: number | null | undefined;

@@ -115,8 +115,7 @@ export class HaproxyProcess {
 
   /** Checks `config`, writes it and starts HAProxy on it; resolves once its worker answers. */
   static async start(opts: HaproxyProcessOptions, config: string): Promise<HaproxyProcess> {
-    const binary = HaproxyProcess.binaryOf(opts);
-    await checkVersion(binary);
+    const binary = await usableHaproxy(opts.binary);
     const { paths } = opts;
     mkdirSync(paths.dir, { recursive: true });
     await checkAndWrite(binary, paths.config, config);
@@ -261,8 +260,13 @@ export function haproxyVersion(output: string): { major: number; minor: number; 
   return m ? { major: Number(m[1]), minor: Number(m[2]), text: m[0].slice(m[0].lastIndexOf(' ') + 1) } : undefined;
 }
 
-/** Refuses a binary that is not HAProxy 2.6 or later, by name, before any config is written for it. */
-async function checkVersion(binary: string): Promise<void> {
+/**
+ * The haproxy binary to run (`binary`, else the one on PATH), refused by name when it is missing, is
+ * not HAProxy or is older than 2.6: checked by the gateway control before it starts a gateway, and by
+ * the gateway before anything is written for it.
+ */
+export async function usableHaproxy(binary = findHaproxy()): Promise<string> {
+  if (binary === undefined || !existsSync(binary)) throw new RuntimeError(haproxyNotFoundMessage);
   let out: string;
   try {
     out = (await execFileP(binary, ['-v'], { timeout: 10_000 })).stdout;
@@ -279,6 +283,7 @@ async function checkVersion(binary: string): Promise<void> {
     throw new RuntimeError(
       `${binary} is HAProxy ${v.text}; the HAProxy data plane needs ${MIN_HAPROXY.major}.${MIN_HAPROXY.minor} or later (Debian 12's haproxy is 2.6), or use --data-plane node`,
     );
+  return binary;
 }
 
 /** Checks `config` with `haproxy -c` and puts it in place; a config HAProxy refuses is not written. */
