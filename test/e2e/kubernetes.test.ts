@@ -117,6 +117,11 @@ describe('deploying to a Kubernetes environment', () => {
       return comparable(o as unknown as Obj);
     });
     expect(live).toEqual(rendered.map(comparable));
+    // Applied once per release (two so far), not once per service.
+    const sharedApplies = api.requests.filter(
+      (q) => q.method === 'PATCH' && q.path === '/api/v1/namespaces/shop-prod/configmaps/shop-discovery',
+    );
+    expect(sharedApplies).toHaveLength(2);
     const discovery = rendered.find((o) => o.metadata.name === 'shop-discovery');
     expect(discovery?.data?.ORDERS_URL).toBe('http://orders.shop-prod.svc.cluster.local:8080');
     // Each service's own ConfigMap holds its own values only; the pods read the shared one.

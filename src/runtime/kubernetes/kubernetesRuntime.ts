@@ -96,6 +96,8 @@ class KubernetesRuntime implements Runtime {
   private readonly shapes = new Map<string, ServiceShape>();
   /** The app's routes per `app/env`, as last applied: a progressive service's traffic split serves them. */
   private readonly routes = new Map<string, Route[]>();
+  /** The shared discovery ConfigMap per `app/env`, as last applied (or being applied). */
+  private readonly sharedApplied = new Map<string, { text: string; done: Promise<void> }>();
   private readonly closing = new AbortController();
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -171,12 +173,12 @@ class KubernetesRuntime implements Runtime {
     });
     const objects = rendered.filter((x) => x.metadata.labels?.[LABEL.name] === state.service);
     const traffic = objects.filter((x) => isTrafficObject(x, state.service)).map(stripRelease);
-    // The shared discovery ConfigMap goes first: the pods read it (envFrom). Every service of the
-    // release applies the same one; it carries no service label, so no service's prune removes it.
+    const own = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
+    // The app's shared discovery ConfigMap first: the pods read it (envFrom).
     const shared = rendered.find(
       (x) => x.kind === 'ConfigMap' && x.metadata.name === discoveryConfigMapName(state.app),
     );
-    const own = [...(shared ? [shared] : []), ...objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress')];
+    if (shared) await this.applyShared(state, shared);
     // The event watch starts before the apply, so it sees the first ScalingReplicaSet.
     const events = watchWorkloadEvents(
       this.clients,
@@ -196,6 +198,30 @@ class KubernetesRuntime implements Runtime {
     } finally {
       events.stop();
     }
+  }
+
+  /**
+   * Applies the app's shared discovery ConfigMap once per content: every service of a release renders
+   * the same one (its release annotations change it once per release), and concurrent converges of a
+   * level share one apply. It carries no service label, so no service's prune removes it; `remove`
+   * of the app does.
+   */
+  private applyShared(state: ServiceState, shared: KubernetesObject): Promise<void> {
+    const key = `${state.app}/${state.env}`;
+    const text = JSON.stringify(shared);
+    const known = this.sharedApplied.get(key);
+    if (known?.text === text) return known.done;
+    const done = applyObjects(this.clients, [shared], {
+      namespace: this.opts.namespace,
+      fieldManager: this.fieldManager,
+      service: state.service,
+    }).then(() => undefined);
+    this.sharedApplied.set(key, { text, done });
+    // A failed apply is tried again by the next converge.
+    done.catch(() => {
+      if (this.sharedApplied.get(key)?.done === done) this.sharedApplied.delete(key);
+    });
+    return done;
   }
 
   /** Whether the service ran a canary before this converge (last converge, else a live canary Deployment). */
@@ -359,7 +385,10 @@ class KubernetesRuntime implements Runtime {
       for (const k of [...map.keys()])
         if (k === `${app}/${env}/${service}` || (service === undefined && k.startsWith(`${app}/${env}/`)))
           map.delete(k);
-    if (service === undefined) this.routes.delete(`${app}/${env}`);
+    if (service === undefined) {
+      this.routes.delete(`${app}/${env}`);
+      this.sharedApplied.delete(`${app}/${env}`);
+    }
     this.logger.info({ app, env, service, deleted: objects.map(ref) }, 'removed');
   }
 

@@ -29,7 +29,10 @@ export function sharedDiscovery(input: ManifestInput): Record<string, string> | 
 }
 
 /** The shared discovery ConfigMap; none when the input carries no discovery variables. */
-export function discoveryConfigMap(input: ManifestInput, data = sharedDiscovery(input)): KubernetesObject | undefined {
+export function discoveryConfigMap(
+  input: ManifestInput,
+  data: Record<string, string> | undefined,
+): KubernetesObject | undefined {
   if (data === undefined || Object.keys(data).length === 0) return undefined;
   return {
     apiVersion: 'v1',
