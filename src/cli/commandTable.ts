@@ -3,6 +3,7 @@
  * command (`berth render`, `berth status`) should not pay for loading the other twelve files.
  */
 import type { Command } from 'commander';
+import { OUTPUT_FORMATS } from './output.js';
 
 /** Adds one file's commands to the program. */
 export type Register = (program: Command) => void;
@@ -60,9 +61,6 @@ export async function registrationsFor(args: readonly string[]): Promise<Registe
   const named = name === undefined ? [] : COMMANDS.filter((c) => c.names.includes(name));
   return Promise.all((named.length > 0 ? named : COMMANDS).map((c) => c.load()));
 }
-
-/** Values of the global `-o, --output` option. */
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
 
 /**
  * The command line as commander reads it. `berth import compose.yml -o berth.yaml` names the file

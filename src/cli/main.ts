@@ -6,8 +6,8 @@
  */
 import { Command, Option } from 'commander';
 import { version } from '../version.js';
-import { printError, type OutputFormat } from './output.js';
-import { normalizedArgs, OUTPUT_FORMATS, registrationsFor } from './commandTable.js';
+import { OUTPUT_FORMATS, printError, type OutputFormat } from './output.js';
+import { normalizedArgs, registrationsFor } from './commandTable.js';
 
 const program = new Command('berth')
   .version(version)
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     if (closedPipe(err)) process.exit(0);
-    const output = (program.opts<{ output?: OutputFormat }>().output ?? 'table') as OutputFormat;
+    const output = program.opts<{ output?: OutputFormat }>().output ?? 'table';
     process.exitCode = printError(err, output);
   }
 }

@@ -1,7 +1,9 @@
 /** How the CLI prints: aligned tables for people, `-o json` for scripts, errors with every problem. */
 import { BerthError, ValidationError, formatProblem, toBerthError } from '../errors.js';
 
-export type OutputFormat = 'table' | 'json';
+/** Values of the global `-o, --output` option (`render` prints YAML for `table` and `yaml`). */
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Prints rows as an aligned table with upper-case headers. */
 export function printTable(
