@@ -7,7 +7,7 @@
 import type { AppSpec } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { ResolvedConfig, ConfigSets } from '../config/configSets.js';
-import type { Environments } from '../environment/environments.js';
+import type { Environment, Environments } from '../environment/environments.js';
 import type { Releases } from './releases.js';
 import { ValidationError } from '../errors.js';
 import { renderRelease, type RenderResult } from './render.js';
@@ -80,6 +80,10 @@ export interface KubernetesRenderRequest {
   secrets: ManifestOptions['secrets'];
   /** Per-service results of earlier renders to reuse (see `RenderInput.memo`). */
   memo?: ServiceRenderMemo;
+  /** The environment as the caller read it already (the render route keys its cache by it). */
+  environment?: Environment;
+  /** The app's latest revision as the caller read it already (the render is of the next one). */
+  latestRevision?: number;
 }
 
 /** Loads the environment and config set, picks the namespace, and builds the manifest input. */
@@ -88,7 +92,7 @@ export async function prepareKubernetesRender(
   req: KubernetesRenderRequest,
 ): Promise<{ manifest: ManifestInput; result: RenderResult }> {
   const { spec } = req.loaded;
-  const environment = await deps.environments.get(req.env);
+  const environment = req.environment ?? (await deps.environments.get(req.env));
   let namespace = req.namespace ?? req.env;
   let traffic: Pick<ManifestOptions, 'trafficRouter' | 'gateway'> = {};
   if (environment.target.kind === 'kubernetes') {
@@ -109,12 +113,12 @@ export async function prepareKubernetesRender(
   }
   const version = req.configVersion ?? (await deps.configSets.current(spec.name, req.env)).version;
   const config = await deps.configSets.resolve(spec.name, req.env, version);
-  const latest = (await deps.releases.list(spec.name, req.env, 1))[0];
+  const latest = req.latestRevision ?? (await deps.releases.list(spec.name, req.env, 1))[0]?.revision ?? 0;
   return kubernetesRelease({
     loaded: req.loaded,
     environment: { name: req.env, defaults: environment.defaults },
     config,
-    revision: (latest?.revision ?? 0) + 1,
+    revision: latest + 1,
     digestSecret: deps.digestSecret,
     ...(req.memo ? { memo: req.memo } : {}),
     options: {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { SpecInput, type Api } from './api.js';
 import type { LoadedSpec } from '../../spec/load.js';
+import type { Environment } from '../../environment/environments.js';
 import { SpecParser } from '../../spec/specParser.js';
 import { loadSecretBox, type SecretBox } from '../../config/secretBox.js';
 import { prepareKubernetesRender } from '../../release/kubernetesRender.js';
@@ -72,7 +73,7 @@ function boundedCache<V>(size: number): { get(key: string): V | undefined; set(k
 interface RenderKeys {
   app: string | undefined;
   configVersion: number | undefined;
-  environment: unknown;
+  environment: Environment;
   revision: number;
   key: string;
 }
@@ -156,11 +157,19 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       revision,
     });
     // (The config version is the regex-read app's: only the spec's own app may use or fill the cache.)
-    const same = app === parsed.loaded.spec.name ? cache.get(meaningKey) : undefined;
+    const own = app === parsed.loaded.spec.name;
+    const same = own ? cache.get(meaningKey) : undefined;
     if (same) return cache.set(key, same);
     // Services whose inputs did not change since an earlier render (an edit of one service, another
-    // environment's render of the same spec) are neither rendered, validated nor printed again.
-    const { manifest } = await prepareKubernetesRender(await deps(), { ...parsed, secrets: 'masked', memo: services });
+    // environment's render of the same spec) are neither rendered, validated nor printed again. The
+    // render is of what the key was made from (read once: a write in between cannot slip in).
+    const { manifest } = await prepareKubernetesRender(await deps(), {
+      ...parsed,
+      secrets: 'masked',
+      memo: services,
+      environment,
+      ...(own && configVersion !== undefined ? { configVersion, latestRevision: revision } : {}),
+    });
     const { objects, documents } = manifests.render(manifest);
     const about = {
       app: manifest.app,
@@ -172,7 +181,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
     };
     const res = b.format === 'yaml' ? { ...about, yaml: documents.join('---\n') } : { ...about, objects };
     // Only when the key's app (read by a regex) is the spec's: else its config version may be another app's.
-    if (manifest.app !== app) return res;
+    if (!own) return res;
     cache.set(meaningKey, res);
     return cache.set(key, res);
   }
