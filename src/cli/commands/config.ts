@@ -1,6 +1,7 @@
 /** `berth config set|get|unset|history|diff|variables`: versioned values, files and secrets per app and environment. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { versionNumber } from '../flags.js';
 import { contextOf, type CliContext } from '../context.js';
 import { age, dim, printJSON, printTable } from '../output.js';
 import { appFromCwd } from '../specInput.js';
@@ -59,11 +60,12 @@ export function registerConfig(program: Command): void {
     .option(
       '--base <version>',
       'the version this change is based on (default: the current one); a stale one is refused',
+      versionNumber,
     )
     .action(
       async (
         pairs: string[],
-        o: Target & { secret?: boolean; file?: string[]; message?: string; base?: string },
+        o: Target & { secret?: boolean; file?: string[]; message?: string; base?: number },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
@@ -79,7 +81,7 @@ export function registerConfig(program: Command): void {
         if (problems.length) throw new ValidationError('invalid arguments', problems);
         const fileContents: Record<string, string> = {};
         for (const [p, local] of Object.entries(files.ok)) fileContents[p] = await readFile(local, 'utf8');
-        const baseVersion = o.base === undefined ? await current(ctx, o) : Number(o.base);
+        const baseVersion = o.base === undefined ? await current(ctx, o) : o.base;
         const set = Object.fromEntries(
           Object.entries(values.ok).map(([k, v]) => [k, { value: v, secret: o.secret ?? false }]),
         );
@@ -105,10 +107,10 @@ export function registerConfig(program: Command): void {
     .description('remove values (a new version)')
     .option('--file', 'the keys are config file paths')
     .option('-m, --message <message>', 'why')
-    .option('--base <version>', 'the version this change is based on')
-    .action(async (keys: string[], o: Target & { file?: boolean; message?: string; base?: string }, cmd: Command) => {
+    .option('--base <version>', 'the version this change is based on', versionNumber)
+    .action(async (keys: string[], o: Target & { file?: boolean; message?: string; base?: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const baseVersion = o.base === undefined ? await current(ctx, o) : Number(o.base);
+      const baseVersion = o.base === undefined ? await current(ctx, o) : o.base;
       const res = await (
         await ctx.client()
       ).patch<VersionInfo>(await path(o), {

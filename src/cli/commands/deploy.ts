@@ -1,5 +1,6 @@
 /** `berth deploy` and `berth plan`: apply an app to an environment, or show what that would change. */
 import type { Command } from 'commander';
+import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { followRelease } from '../progress.js';
@@ -16,14 +17,14 @@ export function registerDeploy(program: Command): void {
     .command('plan [dir]')
     .description('show which services a deploy would change and why, field by field')
     .option('-e, --env <env>', 'environment', defaultEnv())
-    .option('--config-version <n>', 'config version to plan with (default: current)')
-    .action(async (dir: string | undefined, o: { env: string; configVersion?: string }, cmd: Command) => {
+    .option('--config-version <n>', 'config version to plan with (default: current)', versionNumber)
+    .action(async (dir: string | undefined, o: { env: string; configVersion?: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       const res = await client.post<PlanResult>('/api/v1/plans', {
         env: o.env,
         spec: await readSpecInput(dir),
-        ...(o.configVersion ? { configVersion: Number(o.configVersion) } : {}),
+        ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
       });
       if (ctx.output === 'json') return printJSON(res);
       const from = res.current ? `revision ${res.current.revision}` : 'nothing deployed';
@@ -40,7 +41,7 @@ export function registerDeploy(program: Command): void {
     .option('-m, --message <message>', 'why this release')
     .option('--no-rollback', 'leave a failed release in place instead of rolling back')
     .option('--timeout <duration>', 'fail the release when it has not finished by then (e.g. 10m)')
-    .option('--config-version <n>', 'config version to deploy (default: current)')
+    .option('--config-version <n>', 'config version to deploy (default: current)', versionNumber)
     .option('-d, --detach', 'return once the release is recorded, without following it')
     .action(
       async (
@@ -50,7 +51,7 @@ export function registerDeploy(program: Command): void {
           message?: string;
           rollback: boolean;
           timeout?: string;
-          configVersion?: string;
+          configVersion?: number;
           detach?: boolean;
         },
         cmd: Command,
@@ -70,7 +71,7 @@ export function registerDeploy(program: Command): void {
           rollbackPolicy: o.rollback ? 'auto' : 'none',
           ...(o.message ? { message: o.message } : {}),
           ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
-          ...(o.configVersion ? { configVersion: Number(o.configVersion) } : {}),
+          ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
         });
         if (o.detach)
           return ctx.output === 'json'

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { printJSON } from '../output.js';
@@ -20,7 +21,7 @@ export function registerExport(program: Command): void {
     )
     .option('--kubernetes-version <version>', 'Kubernetes version to render and validate for', '1.30')
     .option('--ingress-class <class>', 'ingress class of the routes')
-    .option('--config-version <n>', 'config version to export (default: current)')
+    .option('--config-version <n>', 'config version to export (default: current)', versionNumber)
     .action(
       async (
         dir: string,
@@ -31,7 +32,7 @@ export function registerExport(program: Command): void {
           namespace?: string;
           kubernetesVersion?: string;
           ingressClass?: string;
-          configVersion?: string;
+          configVersion?: number;
         },
         cmd: Command,
       ) => {
@@ -49,7 +50,7 @@ export function registerExport(program: Command): void {
             kubernetesVersion: o.kubernetesVersion,
             ...(o.namespace ? { namespace: o.namespace } : {}),
             ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-            ...(o.configVersion ? { configVersion: Number(o.configVersion) } : {}),
+            ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
           },
         );
         const root = resolve(dir);

@@ -1,5 +1,6 @@
 /** `berth history`, `berth diff`, `berth rollback`: a release's past, its differences, going back. */
 import type { Command } from 'commander';
+import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
 import { age, printJSON, printTable } from '../output.js';
@@ -52,15 +53,15 @@ export function registerReleases(program: Command): void {
       'a new revision with an earlier revision’s content, config version included (default: the last good one)',
     )
     .option('-e, --env <env>', 'environment', defaultEnv())
-    .option('--to <revision>', 'revision to go back to')
+    .option('--to <revision>', 'revision to go back to', versionNumber)
     .option('-m, --message <message>', 'why')
     .option('-d, --detach', 'do not follow the rollback')
-    .action(async (app: string, o: { env: string; to?: string; message?: string; detach?: boolean }, cmd: Command) => {
+    .action(async (app: string, o: { env: string; to?: number; message?: string; detach?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       const release = await client.post<Release>(`${base(app, o.env)}/rollback`, {
         author: ctx.author,
-        ...(o.to ? { toRevision: Number(o.to) } : {}),
+        ...(o.to === undefined ? {} : { toRevision: o.to }),
         ...(o.message ? { message: o.message } : {}),
       });
       if (o.detach)

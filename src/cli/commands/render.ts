@@ -1,6 +1,7 @@
 /** `berth render`: the Kubernetes objects of an app in an environment, validated, secrets masked. */
 import type { Command } from 'commander';
 import { pipeline } from 'node:stream/promises';
+import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 
@@ -9,7 +10,7 @@ interface RenderOptions {
   namespace?: string;
   kubernetesVersion?: string;
   ingressClass?: string;
-  configVersion?: string;
+  configVersion?: number;
   offline?: boolean;
 }
 
@@ -29,7 +30,7 @@ export function registerRender(program: Command): void {
     )
     .option('--kubernetes-version <version>', 'Kubernetes version to render and validate for (1.23 to 1.33)', '1.30')
     .option('--ingress-class <class>', 'ingress class of the routes')
-    .option('--config-version <n>', 'config version to render (default: current)')
+    .option('--config-version <n>', 'config version to render (default: current)', versionNumber)
     .option('--offline', 'render without a control plane: berth.yaml defaults only, no config set')
     .action(async (dir: string | undefined, o: RenderOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -42,7 +43,7 @@ export function registerRender(program: Command): void {
         kubernetesVersion: o.kubernetesVersion,
         ...(o.namespace ? { namespace: o.namespace } : {}),
         ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-        ...(o.configVersion ? { configVersion: Number(o.configVersion) } : {}),
+        ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
       };
       if (!o.offline && format === 'yaml') {
         // The YAML text itself, streamed through: no JSON around ~1 MB of it to encode and decode.
