@@ -21,15 +21,15 @@ function unknownService(name: string, names: string[]): string {
 function dependencyFindings(services: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   const names = Object.keys(services);
-  const graph: Record<string, { dependsOn: string[] }> = {};
+  const known = new Set(names);
+  const graph = Object.fromEntries(names.map((name) => [name, { dependsOn: [] as string[] }]));
   for (const [name, s] of Object.entries(services)) {
     const deps = isMap(s) && Array.isArray(s.dependsOn) ? s.dependsOn : [];
-    graph[name] = { dependsOn: [] };
     deps.forEach((d: unknown, i) => {
       if (typeof d !== 'string') return;
       const path = ['services', name, 'dependsOn', i];
       if (d === name) out.push({ path, message: `service \`${name}\` cannot depend on itself` });
-      else if (!names.includes(d)) out.push({ path, message: unknownService(d, names) });
+      else if (!known.has(d)) out.push({ path, message: unknownService(d, names) });
       else if (deps.indexOf(d) < i) out.push({ path, message: `\`${d}\` is listed twice` });
       else graph[name]!.dependsOn.push(d);
     });

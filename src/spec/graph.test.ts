@@ -79,3 +79,36 @@ describe('findCycles', () => {
     expect(findCycles(graph({ a: ['ghost'] }))).toEqual([]);
   });
 });
+
+describe('deep graphs', () => {
+  /** s0 ← s1 ← … ← s(n-1): each service depends on the one before it (and s0 on the last when `cycle`). */
+  const chain = (n: number, cycle = false) =>
+    graph(
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`s${i}`, i > 0 ? [`s${i - 1}`] : cycle ? [`s${n - 1}`] : []]),
+      ),
+    );
+
+  it('orders a 20,000-deep chain, one service per level, without exhausting the stack', () => {
+    const levels = dependencyLevels(chain(20_000));
+    expect(levels).toHaveLength(20_000);
+    expect(levels[0]).toEqual(['s0']);
+    expect(levels[19_999]).toEqual(['s19999']);
+  });
+
+  it('reports a cycle through 10,000 services as one path', () => {
+    const cycles = findCycles(chain(10_000, true));
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]).toHaveLength(10_001);
+    expect(cycles[0]!.slice(0, 3)).toEqual(['s0', 's9999', 's9998']);
+    expect(cycles[0]!.at(-1)).toBe('s0');
+  });
+
+  it('looks service names up as names, not as properties of an object', () => {
+    expect(dependencyLevels(graph({ constructor: [], toString: ['constructor'] }))).toEqual([
+      ['constructor'],
+      ['toString'],
+    ]);
+    expect(() => dependencyLevels(graph({ a: ['constructor'] }))).toThrow(ValidationError);
+  });
+});
