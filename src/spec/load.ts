@@ -6,7 +6,6 @@ import { contentHash } from '../canonical.js';
 import { yamlLocator, type Locate } from '../yamlPositions.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { crossFindings } from './checks.js';
@@ -14,6 +13,7 @@ import { zodFindings } from './problems.js';
 import type { DocPath, Finding } from './problems.js';
 import { parsePlainYaml } from './plainYaml.js';
 import { appSchema } from './schema.js';
+import { parseYamlDocument } from './yamlDocument.js';
 import type { AppSpec, ServiceSpec } from './schema.js';
 
 /** A parsed, validated berth.yaml. */
@@ -87,11 +87,8 @@ export function lazyLocator(text: string): Locate {
   let locate: Locate | undefined;
   return (p, at) => {
     if (!locate) {
-      const lines = new LineCounter();
-      locate = yamlLocator(
-        parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true }),
-        lines,
-      );
+      const { doc, lines } = parseYamlDocument(text);
+      locate = yamlLocator(doc, lines);
     }
     return locate(p, at);
   };
@@ -130,8 +127,7 @@ export function parseSpec(text: string, file: string): LoadedSpec {
 
 /** The full parse: YAML with positions, every problem with its line and column. */
 function parseSpecFully(text: string, file: string): LoadedSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  const { doc, lines, problems: yamlProblems } = parseYamlDocument(text);
   const locate = yamlLocator(doc, lines);
   const label = file;
   function fail(problems: Problem[]): never {
@@ -139,18 +135,20 @@ function parseSpecFully(text: string, file: string): LoadedSpec {
     throw new ValidationError(`${label} has ${n} problem${n === 1 ? '' : 's'}`, problems);
   }
 
-  if (doc.errors.length > 0) {
-    const problems: Problem[] = doc.errors.slice(0, MAX_SYNTAX_PROBLEMS).map((e) => {
-      const { line, col } = lines.linePos(e.pos[0]);
+  if (yamlProblems.length > 0) {
+    const problems: Problem[] = yamlProblems.slice(0, MAX_SYNTAX_PROBLEMS).map((e) => {
+      const { line, col } = lines.linePos(e.pos);
+      if (e.code === 'COLLECTION_KEY')
+        return { file: label, line, column: col, path: dottedPath(e.path ?? []), message: e.message };
       const message =
         e.code === 'MULTIPLE_DOCS' ? 'a berth.yaml holds one document, this one has several (`---`)' : e.message;
       return { file: label, line, column: col, path: '', message: `YAML syntax: ${message}` };
     });
     // One broken line can make the parser report thousands of errors after it; the first ones
     // are the ones to fix.
-    const rest = doc.errors.length - problems.length;
+    const rest = yamlProblems.length - problems.length;
     if (rest > 0) {
-      const { line } = lines.linePos(doc.errors[MAX_SYNTAX_PROBLEMS]!.pos[0]);
+      const { line } = lines.linePos(yamlProblems[MAX_SYNTAX_PROBLEMS]!.pos);
       problems.push({
         file: label,
         line,

@@ -1,0 +1,72 @@
+/**
+ * berth.yaml as a YAML document with positions: the `yaml` library's parse, with the two checks on
+ * keys done here in one iterative walk instead of by the library.
+ *
+ * - Duplicate keys: the library compares each key with every earlier key of its map, which takes
+ *   seconds for a map of 10,000 services (a valid spec is loaded without this parse, but an invalid
+ *   one, or one that needs positions, is not); a Set per map finds the same duplicates at once.
+ * - Keys that are lists or maps (`[a, b]: x`, `? {a: 1}`): a JavaScript object cannot have them, so
+ *   the library would turn them into strings and print a process warning on the user's terminal.
+ *   They are reported as problems at their position instead, and the library's warnings are off.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, ErrorCode, Node } from 'yaml';
+import type { DocPath } from './problems.js';
+
+/** A problem found in the document before its data is read, at an offset of the text. */
+export interface YamlProblem {
+  /** Offset in the text. */
+  pos: number;
+  code: ErrorCode | 'COLLECTION_KEY';
+  message: string;
+  /** The field path of the map holding a bad key; absent for syntax errors. */
+  path?: DocPath;
+}
+
+export interface ParsedYaml {
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** Syntax errors, duplicate keys and collection keys, in text order. */
+  problems: YamlProblem[];
+}
+
+/** The `yaml` library's options for berth.yaml (YAML 1.2 core schema, merge keys). */
+const OPTIONS = { prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' } as const;
+
+function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/** Parses berth.yaml text; never throws on bad YAML (it is in `problems`). */
+export function parseYamlDocument(text: string): ParsedYaml {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { ...OPTIONS, lineCounter: lines });
+  const problems: YamlProblem[] = doc.errors.map((e) => ({ pos: e.pos[0], code: e.code, message: e.message }));
+  const stack: { node: unknown; path: DocPath }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isSeq(node)) node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    if (!isMap(node)) continue;
+    const seen = new Set<unknown>();
+    for (const pair of node.items) {
+      const key = pair.key as Node | null;
+      const pos = key?.range?.[0] ?? node.range?.[0] ?? 0;
+      if (isMap(key) || isSeq(key) || (isAlias(key) && !isScalar(key.resolve(doc)))) {
+        problems.push({
+          pos,
+          code: 'COLLECTION_KEY',
+          path,
+          message: 'a key must be a single value such as a name, not a list or a map',
+        });
+        continue;
+      }
+      if (isScalar(key)) {
+        if (seen.has(key.value)) problems.push({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
+        seen.add(key.value);
+      }
+      stack.push({ node: pair.value, path: [...path, keyText(key)] });
+    }
+  }
+  problems.sort((a, b) => a.pos - b.pos);
+  return { doc, lines, problems };
+}
