@@ -70,3 +70,52 @@ describe('keys', () => {
     ]);
   });
 });
+
+describe('config file paths', () => {
+  const spec = (...paths: string[]) =>
+    [
+      'name: a',
+      'services:',
+      '  web:',
+      '    image: x',
+      '    files:',
+      ...paths.map((p) => `      - { path: ${JSON.stringify(p)}, content: x }`),
+    ].join('\n');
+
+  it('refuses paths that name no file inside the config directory, each at its line with the reason', () => {
+    expect(
+      problemsOf(spec('.', 'x/', '', '/etc/hosts', 'a/../../b', 'a//b', './c', 'd/./e', 'n\0ul', `${'x'.repeat(256)}`)),
+    ).toEqual([
+      'berth.yaml:6:17 services.web.files.0.path: must name a file: `.` is the config directory itself',
+      'berth.yaml:7:17 services.web.files.1.path: must name a file, not a folder (it ends with `/`): write `x`',
+      'berth.yaml:8:17 services.web.files.2.path: must not be empty',
+      'berth.yaml:9:17 services.web.files.3.path: must be a relative path that stays inside the config directory',
+      'berth.yaml:10:17 services.web.files.4.path: must be a relative path that stays inside the config directory',
+      'berth.yaml:11:17 services.web.files.5.path: has an empty name between two `/`: write `a/b`',
+      'berth.yaml:12:17 services.web.files.6.path: has a `.` folder: write `c`',
+      'berth.yaml:13:17 services.web.files.7.path: has a `.` folder: write `d/e`',
+      'berth.yaml:14:17 services.web.files.8.path: must not contain a NUL character',
+      'berth.yaml:15:17 services.web.files.9.path: has a name longer than 255 bytes (`xxxxxxxxxxxxxxxxxxxx…`)',
+    ]);
+  });
+
+  it('refuses the same file twice and a file that another path needs as a folder', () => {
+    expect(problemsOf(spec('conf/app.yaml', 'conf', 'conf/app.yaml', 'conf/app.yaml/x', 'log', 'log/a'))).toEqual([
+      'berth.yaml:7:17 services.web.files.1.path: `conf` is a folder of files.0 (`conf/app.yaml`), it cannot also be a file',
+      'berth.yaml:8:17 services.web.files.2.path: file `conf/app.yaml` is already defined by files.0',
+      'berth.yaml:9:17 services.web.files.3.path: `conf/app.yaml` is a file (files.0), it cannot also be a folder',
+      'berth.yaml:11:17 services.web.files.5.path: `log` is a file (files.4), it cannot also be a folder',
+    ]);
+  });
+
+  it('accepts files in folders', () => {
+    const loaded = parseSpec(spec('app.conf', 'conf.d/a.conf', 'conf.d/b.conf', '.hidden', 'a..b/c'), 'berth.yaml');
+    expect(loaded.spec.services.web!.files.map((f) => f.path)).toEqual([
+      'app.conf',
+      'conf.d/a.conf',
+      'conf.d/b.conf',
+      '.hidden',
+      'a..b/c',
+    ]);
+  });
+});

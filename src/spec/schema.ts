@@ -9,6 +9,7 @@ import type { Probe, ProbeTiming, Resources, RestartPolicy, RolloutPolicy, Workl
 import { cpuMillis, durationMs, memoryBytes } from './units.js';
 import { strategySchema } from './strategy.js';
 import { policySchema } from './policy.js';
+import { filePathConflicts, filePathProblem } from './filePaths.js';
 
 /** App names: a DNS label (RFC 1123) of at most 40 characters. */
 export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -124,10 +125,10 @@ const file = z
     path: z
       .string()
       .min(1, 'must not be empty')
-      .refine(
-        (p) => !p.startsWith('/') && !p.split('/').includes('..'),
-        'must be a relative path that stays inside the config directory',
-      )
+      .superRefine((p, ctx) => {
+        const message = p === '' ? undefined : filePathProblem(p);
+        if (message) ctx.addIssue({ code: 'custom', message });
+      })
       .describe("Path relative to the service's config directory ($BERTH_CONFIG_DIR), e.g. `app.conf`."),
     content: z
       .string()
@@ -150,14 +151,8 @@ const files = z
   .array(file)
   .superRefine((list, ctx) => {
     const paths = list.map((f) => (typeof f?.path === 'string' ? f.path : undefined));
-    paths.forEach((p, i) => {
-      const first = paths.indexOf(p);
-      if (p !== undefined && first < i)
-        ctx.addIssue({
-          code: 'custom',
-          message: `file \`${p}\` is already defined by files.${first}`,
-          path: [i, 'path'],
-        });
+    filePathConflicts(paths).forEach((message, i) => {
+      if (message) ctx.addIssue({ code: 'custom', message, path: [i, 'path'] });
     });
   }, evenWithProblems)
   .default([])
