@@ -31,6 +31,7 @@ export const ErrorCode = {
   timeout: 'TIMEOUT',
   runtime: 'RUNTIME',
   unavailable: 'UNAVAILABLE',
+  tooLarge: 'TOO_LARGE',
   internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -141,6 +142,13 @@ export class UnavailableError extends BerthError {
   }
 }
 
+/** An input above a documented size limit (the message names the limit). */
+export class TooLargeError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.tooLarge, message, opts);
+  }
+}
+
 export class InternalError extends BerthError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super(ErrorCode.internal, message, opts);
@@ -169,6 +177,8 @@ export function httpStatusOf(err: BerthError): number {
       return 409;
     case ErrorCode.locked:
       return 423;
+    case ErrorCode.tooLarge:
+      return 413;
     case ErrorCode.timeout:
       return 504;
     case ErrorCode.unavailable:

@@ -11,7 +11,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { BerthError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
+import {
+  BerthError,
+  TooLargeError,
+  UnauthorizedError,
+  ValidationError,
+  httpStatusOf,
+  toBerthError,
+} from '../errors.js';
 import type { ServerContext } from './context.js';
 import { appRoutes } from './routes/apps.js';
 import { releaseRoutes } from './routes/releases.js';
@@ -30,6 +37,9 @@ import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
 
+/** The largest request body (a berth.yaml is at most 1 MiB of it, checked by the loader). */
+const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
 function toError(err: FastifyError | Error): BerthError {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'request';
@@ -43,6 +53,8 @@ function toError(err: FastifyError | Error): BerthError {
     );
   }
   const fe = err as FastifyError;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new TooLargeError(`the request body is larger than the API takes (${BODY_LIMIT_BYTES / 1024 / 1024} MiB)`);
   if (fe.statusCode && fe.statusCode < 500 && !(err instanceof BerthError)) {
     // fastify's own client errors (malformed JSON, body too large, wrong content type)
     return new ValidationError(fe.message, [{ file: 'request body', path: '', message: fe.message }]);
@@ -53,7 +65,7 @@ function toError(err: FastifyError | Error): BerthError {
 export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   // On close, open streams (status, logs and release events followed by browsers and CLIs) are cut
   // rather than waited for: they never end by themselves, and clients reconnect.
-  const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, forceCloseConnections: true });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -1,7 +1,8 @@
 /** berth.yaml edge cases: very deep dependency graphs, file paths that cannot be written, odd keys. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ValidationError } from '../errors.js';
-import { parseSpec } from './load.js';
+import { TooLargeError, ValidationError } from '../errors.js';
+import { MAX_SPEC_BYTES, parseSpec } from './load.js';
+import { SpecParser } from './specParser.js';
 
 /** A spec of `n` services, each depending on the one before it (and the first on the last when `cycle`). */
 export function chainSpec(n: number, cycle = false): string {
@@ -117,5 +118,18 @@ describe('config file paths', () => {
       '.hidden',
       'a..b/c',
     ]);
+  });
+});
+
+describe('size', () => {
+  it('refuses a text above 1 MiB before parsing it, naming the limit; counts bytes, not characters', () => {
+    const comment = (bytes: number) => `name: a\nservices:\n  web:\n    image: x\n#${'é'.repeat(bytes / 2)}\n`;
+    const over = comment(MAX_SPEC_BYTES);
+    expect(over.length).toBeLessThan(MAX_SPEC_BYTES);
+    for (const load of [() => parseSpec(over, 'berth.yaml'), () => new SpecParser().parse(over, 'berth.yaml')]) {
+      expect(load).toThrow(TooLargeError);
+      expect(load).toThrow(/^berth\.yaml is 1048616 bytes, more than a berth\.yaml may have \(1 MiB, 1048576 bytes\)/);
+    }
+    expect(parseSpec(comment(MAX_SPEC_BYTES - 100), 'berth.yaml').spec.name).toBe('a');
   });
 });

@@ -6,7 +6,7 @@ import { contentHash } from '../canonical.js';
 import { yamlLocator, type Locate } from '../yamlPositions.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, TooLargeError, ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { crossFindings } from './checks.js';
 import { zodFindings } from './problems.js';
@@ -35,6 +35,23 @@ export interface LoadedSpec {
 
 /** The file name looked for when a directory is given. */
 export const SPEC_FILE_NAME = 'berth.yaml';
+
+/**
+ * The largest berth.yaml, in bytes (UTF-8): 1 MiB holds thousands of services. A larger text is
+ * refused before it is parsed, which takes seconds of CPU at that size.
+ */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+/** Refuses a text above MAX_SPEC_BYTES, naming the limit (TooLargeError: HTTP 413). */
+export function checkSpecSize(text: string, file: string): void {
+  if (text.length <= MAX_SPEC_BYTES / 3) return; // at most 3 bytes per UTF-16 unit: surely small enough
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SPEC_BYTES)
+    throw new TooLargeError(
+      `${file} is ${bytes} bytes, more than a berth.yaml may have (1 MiB, ${MAX_SPEC_BYTES} bytes): split the app, or move large file contents into config files (fromConfig)`,
+      { details: { file, bytes, limit: MAX_SPEC_BYTES } },
+    );
+}
 
 /** YAML syntax errors reported one by one; the rest are summed up. */
 const MAX_SYNTAX_PROBLEMS = 10;
@@ -114,6 +131,7 @@ export function loaded(data: AppSpec, text: string, file: string, locate: Locate
 
 /** Parses and validates berth.yaml text; `file` labels problems and anchors relative paths. */
 export function parseSpec(text: string, file: string): LoadedSpec {
+  checkSpecSize(text, file);
   // Most files are valid: parse them fast and without positions, which are looked up only if a later
   // step reports a problem. Anything else takes the full path below, so problems read the same.
   const plain = parsePlainYaml(text);
@@ -126,7 +144,7 @@ export function parseSpec(text: string, file: string): LoadedSpec {
 }
 
 /** The full parse: YAML with positions, every problem with its line and column. */
-function parseSpecFully(text: string, file: string): LoadedSpec {
+export function parseSpecFully(text: string, file: string): LoadedSpec {
   const { doc, lines, problems: yamlProblems } = parseYamlDocument(text);
   const locate = yamlLocator(doc, lines);
   const label = file;

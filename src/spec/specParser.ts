@@ -9,7 +9,7 @@
  * plainYaml.ts), and any problem at all go to `parseSpec`, which reports every problem with its line.
  */
 import { z } from 'zod';
-import { parseSpec, lazyLocator, loaded, type LoadedSpec } from './load.js';
+import { checkSpecSize, parseSpec, lazyLocator, loaded, type LoadedSpec } from './load.js';
 import { parsePlainYaml } from './plainYaml.js';
 import { appSchema, serviceSchema, type ServiceSpec } from './schema.js';
 import { crossFindings } from './checks.js';
@@ -124,6 +124,7 @@ export class SpecParser {
 
   /** Parses and validates berth.yaml text, like `parseSpec` (which it falls back to). */
   parse(text: string, file: string): LoadedSpec {
+    checkSpecSize(text, file);
     const cut = this.tryIncremental(text, file);
     if (cut) {
       this.stats.cut++;

@@ -26,7 +26,8 @@ export const AppEnvParams = z.object({ app: name.describe('App name'), env: name
 export const SpecInput = z
   .object({
     file: z.string().min(1).describe('Absolute path of the berth.yaml on this machine'),
-    text: z.string().max(2_000_000).describe('Content of the berth.yaml'),
+    // The size limit (1 MiB of UTF-8) is checked by the loader, which answers 413 naming it.
+    text: z.string().describe('Content of the berth.yaml, at most 1 MiB (UTF-8); a larger one is refused with 413'),
   })
   .describe('An app spec');
 

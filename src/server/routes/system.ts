@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { SpecInput, type Api } from './api.js';
-import { parseSpec } from '../../spec/load.js';
 import { specJSONSchema } from '../../spec/jsonschema.js';
-import { ValidationError } from '../../errors.js';
+import { createSpecChecker } from '../specCheck.js';
 
 export function systemRoutes(api: Api, ctx: ServerContext): void {
+  // Validation runs on a worker thread: a large spec with problems takes seconds to check.
+  const checker = createSpecChecker();
+  api.addHook('onClose', async () => checker.close());
+
   api.get(
     '/healthz',
     { schema: { summary: 'Liveness of the control plane (no token needed)', tags: ['system'] } },
@@ -38,19 +41,8 @@ export function systemRoutes(api: Api, ctx: ServerContext): void {
     '/api/v1/validate',
     { schema: { summary: 'Validate a berth.yaml; lists every problem', tags: ['system'], body: SpecInput } },
     async (req) => {
-      try {
-        const loaded = parseSpec(req.body.text, req.body.file);
-        return {
-          ok: true,
-          app: loaded.spec.name,
-          services: Object.keys(loaded.spec.services),
-          digest: loaded.digest,
-          problems: [],
-        };
-      } catch (err) {
-        if (err instanceof ValidationError) return { ok: false, problems: err.problems };
-        throw err;
-      }
+      const outcome = await checker.check(req.body);
+      return outcome.ok ? { ...outcome, problems: [] } : outcome;
     },
   );
 

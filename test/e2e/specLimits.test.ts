@@ -1,0 +1,136 @@
+/**
+ * berth.yaml edge cases through the real control plane and CLI: very deep dependency graphs are
+ * validated (not a stack overflow and a 500), a spec above the documented 1 MiB is refused with 413
+ * naming the limit, and a large spec with problems is checked off the event loop, so the control
+ * plane keeps answering while it is.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBerth, type Berth } from './harness.js';
+
+/** `n` services, each depending on the one before it (the first on the last when `cycle`). */
+function chainSpec(n: number, cycle = false): string {
+  const lines = ['name: deep', 'services:'];
+  for (let i = 0; i < n; i++) {
+    lines.push(`  s${i}:`, '    image: nginx');
+    if (i > 0 || cycle) lines.push(`    dependsOn: [s${i > 0 ? i - 1 : n - 1}]`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Services with probes, resources and env, until the text is about `bytes` long; the last one has a bad replica count. */
+function largeSpec(bytes: number): string {
+  const lines = ['name: big', 'variables:', '  LOG_LEVEL: { default: info }', 'services:'];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const block = [
+      `  svc-${i}:`,
+      '    image: ghcr.io/berth-examples/shop-orders:1.0',
+      '    replicas: 2',
+      '    ports: [{ name: http, port: 8080 }]',
+      '    env: { LOG_LEVEL: "${LOG_LEVEL}" }',
+      '    health: { readiness: { http: { path: /healthz }, period: 1s } }',
+      '    resources: { requests: { cpu: 50m, memory: 32Mi }, limits: { memory: 256Mi } }',
+    ];
+    size += block.join('\n').length + 1;
+    lines.push(...block);
+  }
+  lines.push('  broken:', '    image: x', '    replicas: many');
+  return lines.join('\n') + '\n';
+}
+
+interface Validated {
+  ok: boolean;
+  services?: string[];
+  problems: { file: string; line: number; column: number; path: string; message: string }[];
+}
+
+let berth: Berth;
+let dir: string;
+
+beforeAll(async () => {
+  berth = await startBerth();
+  dir = await mkdtemp(join(tmpdir(), 'berth-spec-limits-'));
+});
+
+afterAll(async () => {
+  await berth?.teardown();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('spec limits', () => {
+  it('validates a 5,000-deep dependsOn chain and reports a 10,000-service cycle at its line, by API and CLI', async () => {
+    const file = join(dir, 'berth.yaml');
+    const chain = await berth.api<Validated>('POST', '/api/v1/validate', { file, text: chainSpec(5_000) });
+    expect(chain.status).toBe(200);
+    expect(chain.body.ok).toBe(true);
+    expect(chain.body.services).toHaveLength(5_000);
+
+    const cycle = await berth.api<Validated>('POST', '/api/v1/validate', { file, text: chainSpec(10_000, true) });
+    expect(cycle.status).toBe(200);
+    expect(cycle.body.ok).toBe(false);
+    expect(cycle.body.problems).toHaveLength(1);
+    expect(cycle.body.problems[0]).toMatchObject({ file, line: 5, column: 17, path: 'services.s0.dependsOn.0' });
+    expect(cycle.body.problems[0]!.message).toMatch(/^dependency cycle: s0 → s9999 → s9998 → .* → s1 → s0$/);
+
+    await writeFile(file, chainSpec(10_000, true));
+    const cli = await berth.cli(['validate', file]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`${file}:5:17 services.s0.dependsOn.0: dependency cycle: s0 → s9999 → s9998`);
+    expect(cli.stderr).not.toMatch(/call stack/);
+  });
+
+  it('refuses a spec above 1 MiB with 413 naming the limit, by API and CLI', async () => {
+    const file = join(dir, 'big.yaml');
+    const text = largeSpec(1024 * 1024 + 100);
+    const res = await berth.api<{ code: string; message: string }>('POST', '/api/v1/validate', { file, text });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe('TOO_LARGE');
+    expect(res.body.message).toMatch(/more than a berth\.yaml may have \(1 MiB, 1048576 bytes\)/);
+
+    const plan = await berth.api<{ code: string }>('POST', '/api/v1/plans', { env: 'local', spec: { file, text } });
+    expect(plan.status).toBe(413);
+
+    const huge = await berth.api<{ code: string; message: string }>('POST', '/api/v1/validate', {
+      file,
+      text: 'x'.repeat(6 * 1024 * 1024),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toMatch(/5 MiB/);
+
+    await writeFile(file, text);
+    const cli = await berth.cli(['validate', file]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/more than a berth\.yaml may have \(1 MiB/);
+  });
+
+  it('keeps answering health checks promptly while a large spec with problems is validated', async () => {
+    const file = join(dir, 'large.yaml');
+    const text = largeSpec(1000 * 1024);
+    let done = false;
+    const started = Date.now();
+    const validated = berth.api<Validated>('POST', '/api/v1/validate', { file, text }).finally(() => (done = true));
+    const latencies: number[] = [];
+    // Health checks sent while the validation is under way (each waits for its answer).
+    await new Promise((r) => setTimeout(r, 100));
+    while (!done) {
+      const t = Date.now();
+      const res = await fetch(`${berth.url}/healthz`);
+      expect(res.status).toBe(200);
+      if (!done) latencies.push(Date.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const result = await validated;
+    const took = Date.now() - started;
+    expect(result.status).toBe(200);
+    expect(result.body.ok).toBe(false);
+    expect(result.body.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'services.broken.replicas: expected a number, got the string "many"',
+    ]);
+    // Parsing it on the event loop answered no health check until it was done.
+    expect(latencies.length, `validation took ${took} ms`).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...latencies), `latencies ${latencies.join(', ')} during ${took} ms`).toBeLessThan(1_000);
+  });
+});
