@@ -47,10 +47,22 @@ const schema = jsYaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, in
 /**
  * Features left to the `yaml` library: a directive (`%YAML 1.1` changes the schema), a tag (`!`), an
  * anchor (`&`: without one, js-yaml rejects every alias; the `yaml` library limits alias expansion,
- * js-yaml shares objects), a merge key (`<<`), a complex key (`? `). Matches inside quoted strings
- * too: those files just take the slow path.
+ * js-yaml shares objects), a merge key (`<<`), a complex key (`? `), and a `#` right after a closing
+ * quote or bracket (`[1]#`: a comment to js-yaml, an error to `yaml`, which wants a space before it).
+ * Matches inside quoted strings too: those files just take the slow path.
  */
-const SLOW_PATH = /^%|(?:^|[\s[{,])(?:!|&[^\s[\]{},]|\?(?:\s|$))|<</m;
+const SLOW_PATH = /^%|(?:^|[\s[{,])(?:!|&[^\s[\]{},]|\?(?:\s|$))|<<|["'\]}]#/m;
+
+/**
+ * Characters the two libraries read differently, so text with one takes the slow path: a carriage
+ * return that does not end a line (`yaml` keeps it in the scalar or reports it, js-yaml breaks the
+ * line), other C0 and C1 controls but tab and line feed (NUL, escape, vertical tab, form feed, NEL),
+ * the Unicode line and paragraph separators, a byte order mark but at the start, and a lone UTF-16
+ * surrogate.
+ */
+const ODD_CHARACTER =
+  // eslint-disable-next-line no-control-regex -- finding control characters is what it is for
+  /\r(?!\n)|[\0-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]|(?<!^)\ufeff|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const BLOCK_SCALAR_HEADER = /[|>][-+0-9]*$/;
 
@@ -109,7 +121,7 @@ function hasOddKey(value: unknown): boolean {
 
 /** The data of a one-document YAML text, or `undefined` when only the `yaml` library may say (see above). */
 export function parsePlainYaml(text: string): { data: unknown } | undefined {
-  if (SLOW_PATH.test(text) || spansLines(text)) return undefined;
+  if (ODD_CHARACTER.test(text) || SLOW_PATH.test(text) || spansLines(text)) return undefined;
   let data: unknown;
   try {
     data = jsYaml.load(text, { schema });
