@@ -166,9 +166,8 @@ export function httpStatusOf(err: BerthError): number {
     case ErrorCode.notFound:
       return 404;
     case ErrorCode.conflict:
+    case ErrorCode.locked: // another operation runs on the (app, env): a conflict with current state
       return 409;
-    case ErrorCode.locked:
-      return 423;
     case ErrorCode.timeout:
       return 504;
     case ErrorCode.unavailable:
