@@ -174,9 +174,8 @@ export function httpStatusOf(err: BerthError): number {
     case ErrorCode.notFound:
       return 404;
     case ErrorCode.conflict:
+    case ErrorCode.locked: // another operation runs on the (app, env): a conflict with current state
       return 409;
-    case ErrorCode.locked:
-      return 423;
     case ErrorCode.tooLarge:
       return 413;
     case ErrorCode.timeout:

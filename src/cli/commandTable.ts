@@ -21,7 +21,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   },
   { names: ['status'], load: async () => (await import('./commands/status.js')).registerStatus },
   {
-    names: ['scale', 'restart', 'promote', 'abort'],
+    names: ['scale', 'restart', 'promote', 'abort', 'cancel'],
     load: async () => (await import('./commands/operate.js')).registerOperate,
   },
   { names: ['policy'], load: async () => (await import('./commands/policy.js')).registerPolicy },

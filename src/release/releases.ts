@@ -42,6 +42,21 @@ export interface StepCommand {
   at: string;
 }
 
+/**
+ * What a release was started with beyond its own columns, stored with it and honoured when a
+ * restarted control plane resumes it.
+ */
+export interface ReleaseOptions {
+  /** The release fails when it has not finished this long after it started (resumes included). */
+  timeoutMs?: number;
+}
+
+/** An operator's request to end a running release (`berth cancel`). */
+export interface CancelRequest {
+  by: string;
+  at: string;
+}
+
 /** A release as the API shows it (the rendered state is fetched separately). */
 export interface Release {
   id: number;
@@ -56,6 +71,10 @@ export interface Release {
   configVersion: number;
   sourceRevision: number | null;
   rollbackPolicy: 'auto' | 'none';
+  /** What it was started with (its timeout); `{}` when nothing beyond the defaults. */
+  options: ReleaseOptions;
+  /** Set once someone asked to cancel it; the engine then fails it (and rolls back per its policy). */
+  cancelRequest: CancelRequest | null;
   author: string;
   message: string | null;
   createdAt: string;
@@ -92,6 +111,7 @@ export interface NewRelease {
   rendered: RenderedRelease;
   sourceRevision?: number;
   rollbackPolicy: 'auto' | 'none';
+  options?: ReleaseOptions;
   author: string;
   message?: string;
 }
@@ -143,6 +163,7 @@ export class Releases {
           started_at: null,
           finished_at: null,
           rollback_policy: r.rollbackPolicy,
+          options: JSON.stringify(r.options ?? {}),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -284,6 +305,20 @@ export class Releases {
       .execute();
   }
 
+  /**
+   * Records a request to cancel a release that has not finished (the first request is kept). False
+   * when the release has already finished.
+   */
+  async requestCancel(id: number, request: CancelRequest): Promise<boolean> {
+    const r = await this.db
+      .updateTable('releases')
+      .set((eb) => ({ cancel_request: eb.fn.coalesce('cancel_request', eb.val(JSON.stringify(request))) }))
+      .where('id', '=', id)
+      .where('status', 'in', [ReleaseStatus.pending, ReleaseStatus.running])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async setStep(id: number, service: string, status: StepStatus, message?: string): Promise<void> {
     const t = now();
     await this.db
@@ -403,6 +438,8 @@ export class Releases {
       configVersion: row.config_version,
       sourceRevision: row.source_revision,
       rollbackPolicy: row.rollback_policy as 'auto' | 'none',
+      options: JSON.parse(row.options) as ReleaseOptions,
+      cancelRequest: row.cancel_request ? (JSON.parse(row.cancel_request) as CancelRequest) : null,
       author: row.author,
       message: row.message,
       createdAt: row.created_at,

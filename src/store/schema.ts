@@ -99,6 +99,10 @@ export interface ReleasesTable {
   started_at: string | null;
   finished_at: string | null;
   rollback_policy: Defaulted<RollbackPolicy>;
+  /** JSON: what the release was started with beyond its columns (ReleaseOptions: the timeout); `{}` when nothing. */
+  options: Defaulted<string>;
+  /** JSON: an operator's request to cancel the release (`{by, at}`), kept until it has ended it. */
+  cancel_request: string | null;
 }
 
 /** One service's step in a release. */

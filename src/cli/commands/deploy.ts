@@ -9,6 +9,7 @@ import { printPlan } from '../planView.js';
 import type { Release } from '../../release/releases.js';
 import type { PlanResult } from '../../release/engine.js';
 import { ValidationError } from '../../errors.js';
+import { WAIT_HELP, startOperation } from '../operation.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
 
@@ -43,6 +44,7 @@ export function registerDeploy(program: Command): void {
     .option('--timeout <duration>', 'fail the release when it has not finished by then (e.g. 10m)')
     .option('--config-version <n>', 'config version to deploy (default: current)', versionNumber)
     .option('-d, --detach', 'return once the release is recorded, without following it')
+    .option('--wait', WAIT_HELP)
     .action(
       async (
         dir: string | undefined,
@@ -53,6 +55,7 @@ export function registerDeploy(program: Command): void {
           timeout?: string;
           configVersion?: number;
           detach?: boolean;
+          wait?: boolean;
         },
         cmd: Command,
       ) => {
@@ -64,15 +67,19 @@ export function registerDeploy(program: Command): void {
             { file: 'command line', path: 'timeout', message: `"${o.timeout}" is not a duration (e.g. 90s, 10m)` },
           ]);
         const client = await ctx.client();
-        const release = await client.post<Release>('/api/v1/releases', {
-          env: o.env,
-          spec: await readSpecInput(dir),
-          author: ctx.author,
-          rollbackPolicy: o.rollback ? 'auto' : 'none',
-          ...(o.message ? { message: o.message } : {}),
-          ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
-          ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-        });
+        const spec = await readSpecInput(dir);
+        const release = await startOperation(o.wait, (wait) =>
+          client.post<Release>('/api/v1/releases', {
+            env: o.env,
+            spec,
+            author: ctx.author,
+            rollbackPolicy: o.rollback ? 'auto' : 'none',
+            ...(o.message ? { message: o.message } : {}),
+            ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
+            ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+            wait,
+          }),
+        );
         if (o.detach)
           return ctx.output === 'json'
             ? printJSON(release)

@@ -1,6 +1,7 @@
 /**
  * `berth scale APP/SERVICE N`, `berth restart APP[/SERVICE]`: operate a running app;
- * `berth promote|abort APP/SERVICE`: steer a running canary, blue-green or A/B rollout.
+ * `berth promote|abort APP/SERVICE`: steer a running canary, blue-green or A/B rollout;
+ * `berth cancel APP`: end the release in progress (it fails and rolls back per its policy).
  */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
@@ -8,6 +9,8 @@ import { followRelease } from '../progress.js';
 import { printJSON } from '../output.js';
 import type { Release } from '../../release/releases.js';
 import { ValidationError } from '../../errors.js';
+import { versionNumber } from '../flags.js';
+import { WAIT_HELP, startOperation } from '../operation.js';
 
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
@@ -45,7 +48,8 @@ export function registerOperate(program: Command): void {
     )
     .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
     .option('-d, --detach', 'do not follow the rollout')
-    .action(async (t: string, n: string, o: { env: string; detach?: boolean }, cmd: Command) => {
+    .option('--wait', WAIT_HELP)
+    .action(async (t: string, n: string, o: { env: string; detach?: boolean; wait?: boolean }, cmd: Command) => {
       const { app, service } = target(t, true);
       const replicas = Number(n);
       if (!Number.isInteger(replicas) || replicas < 0)
@@ -53,12 +57,14 @@ export function registerOperate(program: Command): void {
           { file: 'command line', path: 'replicas', message: `"${n}" is not a whole number ≥ 0` },
         ]);
       const ctx = contextOf(cmd);
-      const release = await (
-        await ctx.client()
-      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/scale`, {
-        replicas,
-        author: ctx.author,
-      });
+      const client = await ctx.client();
+      const release = await startOperation(o.wait, (wait) =>
+        client.post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/scale`, {
+          replicas,
+          author: ctx.author,
+          wait,
+        }),
+      );
       await follow(cmd, release, o.detach);
     });
 
@@ -69,13 +75,15 @@ export function registerOperate(program: Command): void {
     )
     .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
     .option('-d, --detach', 'do not follow the rollout')
-    .action(async (t: string, o: { env: string; detach?: boolean }, cmd: Command) => {
+    .option('--wait', WAIT_HELP)
+    .action(async (t: string, o: { env: string; detach?: boolean; wait?: boolean }, cmd: Command) => {
       const { app, service } = target(t, false);
       const ctx = contextOf(cmd);
       const path = service
         ? `${base(app, o.env)}/services/${encodeURIComponent(service)}/restart`
         : `${base(app, o.env)}/restart`;
-      const release = await (await ctx.client()).post<Release>(path, { author: ctx.author });
+      const client = await ctx.client();
+      const release = await startOperation(o.wait, (wait) => client.post<Release>(path, { author: ctx.author, wait }));
       await follow(cmd, release, o.detach);
     });
 
@@ -116,5 +124,33 @@ export function registerOperate(program: Command): void {
       ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, { author: ctx.author });
       if (ctx.output === 'json') printJSON(release);
       else process.stdout.write(`abort of ${service} requested in revision ${release.revision}\n`);
+    });
+
+  program
+    .command('cancel <app>')
+    .description(
+      'end the release in progress of APP (any kind: deploy, restart, scale, rollback...): it fails as cancelled and rolls back per its rollback policy',
+    )
+    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .option('--revision <n>', 'cancel only if this revision is the one in progress', versionNumber)
+    .option('-d, --detach', 'return once the cancel is recorded, without following the release')
+    .action(async (app: string, o: { env: string; revision?: number; detach?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const client = await ctx.client();
+      const release = await client.post<Release>(`${base(app, o.env)}/cancel`, {
+        author: ctx.author,
+        ...(o.revision === undefined ? {} : { revision: o.revision }),
+      });
+      if (o.detach)
+        return ctx.output === 'json'
+          ? printJSON(release)
+          : void process.stdout.write(`cancel of revision ${release.revision} of ${release.app} requested\n`);
+      const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
+      if (ctx.output === 'json') printJSON(final);
+      // The release may have finished on its own before the cancel reached it.
+      if (final.status !== 'failed' || !final.reason?.startsWith('cancelled by')) {
+        process.stderr.write(`revision ${final.revision} ended ${final.status} before the cancel took effect\n`);
+        process.exitCode = 1;
+      }
     });
 }

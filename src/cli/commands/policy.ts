@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
 import { printJSON, printTable } from '../output.js';
+import { WAIT_HELP, startOperation } from '../operation.js';
 import type { Release } from '../../release/releases.js';
 import type { TrafficPolicy } from '../../runtime/runtime.js';
 import { ValidationError } from '../../errors.js';
@@ -95,21 +96,26 @@ export function registerPolicy(program: Command): void {
       .option('--route <path>', "a route's policy instead of a service's (TARGET is then APP)")
       .option('--host <host>', 'the route’s host, when it has one')
       .option('-d, --detach', 'do not follow the revision')
+      .option('--wait', WAIT_HELP)
       .action(async (...args: unknown[]) => {
         const cmd = args.at(-1) as Command;
-        const o = args.at(-2) as { env: string; route?: string; host?: string; detach?: boolean };
+        const o = args.at(-2) as { env: string; route?: string; host?: string; detach?: boolean; wait?: boolean };
         const t = target(args[0] as string);
         const body = { policy: withPolicy ? await policyText(args[1] as string) : null };
         const ctx = contextOf(cmd);
         const client = await ctx.client();
         let release: Release;
         if (o.route !== undefined) {
-          release = await client.put<Release>(`${base(t.app, o.env)}/routes/policy`, {
-            ...body,
-            path: o.route,
-            ...(o.host ? { host: o.host } : {}),
-            author: ctx.author,
-          });
+          const path = o.route;
+          release = await startOperation(o.wait, (wait) =>
+            client.put<Release>(`${base(t.app, o.env)}/routes/policy`, {
+              ...body,
+              path,
+              ...(o.host ? { host: o.host } : {}),
+              author: ctx.author,
+              wait,
+            }),
+          );
         } else {
           if (!t.service)
             throw new ValidationError('invalid target', [
@@ -119,9 +125,13 @@ export function registerPolicy(program: Command): void {
                 message: 'name the service as APP/SERVICE, or a route with --route',
               },
             ]);
-          release = await client.put<Release>(
-            `${base(t.app, o.env)}/services/${encodeURIComponent(t.service)}/policy`,
-            { ...body, author: ctx.author },
+          const service = t.service;
+          release = await startOperation(o.wait, (wait) =>
+            client.put<Release>(`${base(t.app, o.env)}/services/${encodeURIComponent(service)}/policy`, {
+              ...body,
+              author: ctx.author,
+              wait,
+            }),
           );
         }
         if (o.detach)

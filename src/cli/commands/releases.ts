@@ -7,6 +7,7 @@ import { age, printJSON, printTable } from '../output.js';
 import { printPlan } from '../planView.js';
 import type { Release } from '../../release/releases.js';
 import type { Plan } from '../../release/plan.js';
+import { WAIT_HELP, startOperation } from '../operation.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
 const base = (app: string, env: string): string =>
@@ -56,20 +57,32 @@ export function registerReleases(program: Command): void {
     .option('--to <revision>', 'revision to go back to', versionNumber)
     .option('-m, --message <message>', 'why')
     .option('-d, --detach', 'do not follow the rollback')
-    .action(async (app: string, o: { env: string; to?: number; message?: string; detach?: boolean }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const client = await ctx.client();
-      const release = await client.post<Release>(`${base(app, o.env)}/rollback`, {
-        author: ctx.author,
-        ...(o.to === undefined ? {} : { toRevision: o.to }),
-        ...(o.message ? { message: o.message } : {}),
-      });
-      if (o.detach)
-        return ctx.output === 'json'
-          ? printJSON(release)
-          : void process.stdout.write(`revision ${release.revision} (rollback to ${release.sourceRevision}) created\n`);
-      const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
-      if (ctx.output === 'json') printJSON(final);
-      if (final.status !== 'succeeded') process.exitCode = 1;
-    });
+    .option('--wait', WAIT_HELP)
+    .action(
+      async (
+        app: string,
+        o: { env: string; to?: number; message?: string; detach?: boolean; wait?: boolean },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const client = await ctx.client();
+        const release = await startOperation(o.wait, (wait) =>
+          client.post<Release>(`${base(app, o.env)}/rollback`, {
+            author: ctx.author,
+            ...(o.to === undefined ? {} : { toRevision: o.to }),
+            ...(o.message ? { message: o.message } : {}),
+            wait,
+          }),
+        );
+        if (o.detach)
+          return ctx.output === 'json'
+            ? printJSON(release)
+            : void process.stdout.write(
+                `revision ${release.revision} (rollback to ${release.sourceRevision}) created\n`,
+              );
+        const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
+        if (ctx.output === 'json') printJSON(final);
+        if (final.status !== 'succeeded') process.exitCode = 1;
+      },
+    );
 }

@@ -58,7 +58,7 @@ export function registerStatus(program: Command): void {
       if (ctx.output === 'json') return printJSON(st);
       const last = st.lastRelease;
       process.stdout.write(
-        `${bold(`${st.app} in ${st.env}`)}  revision ${st.currentRevision ?? '-'}${last && last.revision !== st.currentRevision ? ` (revision ${last.revision} ${last.status})` : ''}\n`,
+        `${bold(`${st.app} in ${st.env}`)}  revision ${st.currentRevision ?? '-'}${last && last.revision !== st.currentRevision ? ` (revision ${last.revision} ${last.kind} ${last.status}${last.status === 'failed' && last.reason ? `: ${last.reason}` : ''})` : ''}\n`,
       );
       if (st.edge)
         process.stdout.write(`edge: ${st.edge.url}${st.edge.error ? ` — NOT LISTENING: ${st.edge.error}` : ''}\n`);

@@ -13,6 +13,7 @@ import type { Client } from '../client.js';
 import { DEFAULT_PORT } from '../client.js';
 import { readSpecInput, appFromCwd } from '../specInput.js';
 import { followRelease } from '../progress.js';
+import { WAIT_HELP, startOperation } from '../operation.js';
 import { bold, dim, green, printJSON, printTable } from '../output.js';
 import type { Release } from '../../release/releases.js';
 import type { AppObservation, LogLine } from '../../runtime/runtime.js';
@@ -57,8 +58,10 @@ async function freshClient(ctx: CliContext): Promise<Client> {
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
 
-async function takeDown(client: Client, app: string, env: string, author: string): Promise<Release> {
-  const release = await client.delete<Release>(base(app, env), { author });
+async function takeDown(client: Client, app: string, env: string, author: string, wait?: boolean): Promise<Release> {
+  const release = await startOperation(wait, (w) =>
+    client.delete<Release>(base(app, env), { author, wait: String(w) }),
+  );
   return followRelease(client, release);
 }
 
@@ -152,14 +155,15 @@ export function registerUp(program: Command): void {
     .command('down [app]')
     .description('take an app down: every replica stopped gracefully (history is kept)')
     .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
-    .action(async (app: string | undefined, o: { env: string }, cmd: Command) => {
+    .option('--wait', WAIT_HELP)
+    .action(async (app: string | undefined, o: { env: string; wait?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const name = app ?? (await appFromCwd());
       if (!name)
         throw new ValidationError('which app?', [
           { file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' },
         ]);
-      const final = await takeDown(await ctx.client(), name, o.env, ctx.author);
+      const final = await takeDown(await ctx.client(), name, o.env, ctx.author, o.wait);
       if (ctx.output === 'json') printJSON(final);
       if (final.status !== 'succeeded') process.exitCode = 1;
     });

@@ -15,13 +15,18 @@ const FAILURE_WORDS = /error|not found|no such|denied|cannot|can't|could not|fai
 /** Lines that never explain anything: runtime banners, stack frames, closing braces. */
 const NOISE = /^\s*(?:Node\.js v\d|at\s|\^+\s*$|[{}[\]()]\s*$|throw\s|\.\.\.|\}\s*$)/;
 
+/** The lines of stderr that can say something (no blank lines, stack frames, braces or runtime banners). */
+export function meaningfulLines(lines: readonly string[]): string[] {
+  return lines.map((l) => l.trim()).filter((l) => l !== '' && !NOISE.test(l));
+}
+
 /**
  * The stderr line most likely to say why the command failed: the last error line, else the last
  * line mentioning a failure, else the last meaningful line. Undefined when stderr was empty.
  */
 export function stderrExcerpt(lines: readonly string[] | undefined): string | undefined {
   if (!lines || lines.length === 0) return undefined;
-  const meaningful = lines.map((l) => l.trim()).filter((l) => l !== '' && !NOISE.test(l));
+  const meaningful = meaningfulLines(lines);
   const pick =
     findLast(meaningful, (l) => ERROR_LINE.test(l)) ??
     findLast(meaningful, (l) => FAILURE_WORDS.test(l)) ??

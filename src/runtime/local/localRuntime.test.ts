@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TimeoutError } from '../../errors.js';
+import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { Runtime, RuntimeEvent } from '../runtime.js';
 import { isSameProcessAlive, readStartTime } from './procfs.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
@@ -184,8 +184,11 @@ describe('local runtime', () => {
       rollout: { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 1500 },
     });
     const err2 = await rt.converge(crashing, noop).catch((e: unknown) => e);
-    expect(err2).toBeInstanceOf(TimeoutError);
-    expect((err2 as Error).message).toMatch(/orders-ccccc-\w+: exited with code 1 \(\d+ restarts\)/);
+    // A replica crashing before it was ever ready fails the converge at its third crash (a crash loop).
+    expect(err2).toBeInstanceOf(RuntimeError);
+    expect((err2 as Error).message).toMatch(
+      /^orders: crash loop: orders-ccccc-\w+ crashed 3 times in a row without ever becoming ready; last exit: exited with code 1/,
+    );
   });
 
   it('applies routes to the edge and reports its url', async () => {

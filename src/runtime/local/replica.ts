@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
 import type { ReplicaStatus, RestartPolicy, RuntimeEvent, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
-import { exitReason, stderrExcerpt } from './exitReason.js';
+import { exitReason, meaningfulLines, stderrExcerpt } from './exitReason.js';
+import { CRASH_STDERR_LINES } from './convergeFailure.js';
 import { ProbeWorker } from './probes.js';
 import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
@@ -98,6 +99,7 @@ export class Replica {
       r.run = { kind: 'running', shim };
       r.everRunning = true;
       r.phase = serving || !record.spec.readiness ? ReplicaPhase.ready : ReplicaPhase.starting;
+      if (r.phase === ReplicaPhase.ready) record.everReady = true;
       const ranMs = ctx.now() - Date.parse(record.startedAt ?? record.created);
       r.startProbes(ranMs);
     } else if (shim || readExitInfo(dir)) {
@@ -372,6 +374,10 @@ export class Replica {
     if (this.terminating || this.run.kind !== 'running') return;
     if (ok && this.phase !== ReplicaPhase.ready) {
       this.phase = ReplicaPhase.ready;
+      if (!this.record.everReady) {
+        this.record.everReady = true;
+        writeReplicaRecord(this.dir, this.record);
+      }
       this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', message: `replica ${this.id} is ready` });
       this.ctx.changed();
     } else if (!ok) {
@@ -461,6 +467,9 @@ export class Replica {
     const ranForMs = this.record.startedAt ? exitAtMs - Date.parse(this.record.startedAt) : 0;
     const reason = this.pendingReason ?? exitReason(info);
     this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason };
+    const stderr = meaningfulLines(info.stderrTail ?? []).slice(-CRASH_STDERR_LINES);
+    if (stderr.length > 0) this.record.lastStderr = stderr;
+    else delete this.record.lastStderr;
     this.run = { kind: 'down' };
     this.usage = undefined;
     this.pendingReason = undefined;

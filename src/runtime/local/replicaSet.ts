@@ -3,14 +3,12 @@
  * state (scale, rolling update with maxSurge/maxUnavailable), keeps the gateway's backends equal to
  * the ready replicas (always withdrawing a replica before stopping it), and reports status.
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { Track } from '../runtime.js';
-import { discoveryFor } from '../../spec/templates.js';
 import type {
   ConvergeOptions,
   RuntimeEvent,
@@ -21,6 +19,9 @@ import type {
 } from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
 import { listenerProblem } from './listenerProblem.js';
+import { crashLoopError, noProgressMessage } from './convergeFailure.js';
+import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
+import { canaryStateOf, trackStatus } from './trackStates.js';
 import type { PortRegistry } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
@@ -143,6 +144,9 @@ export class ReplicaSet {
           if (failed) throw new RuntimeError(`${state.service}: ${listenerProblem('its address', failed)}`);
           break;
         }
+        // A new version that keeps crashing before it is ever ready will not get better by waiting.
+        const loop = crashLoopError(state.service, this.fresh());
+        if (loop) throw loop;
         const now = this.ctx.now();
         const sig = `${c.newReady}/${c.newCount}/${this.replicas.size}`;
         if (sig !== progress) {
@@ -341,30 +345,8 @@ export class ReplicaSet {
     try {
       const port = await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const id = `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
-      const record: ReplicaRecord = {
-        id,
-        app: state.app,
-        env: state.env,
-        service: state.service,
-        hash: state.hash,
-        revision: state.revision,
-        ...(track === Track.canary ? { track } : {}),
-        port,
-        restarts: 0,
-        backoffStreak: 0,
-        created: new Date(this.ctx.now()).toISOString(),
-        spec: {
-          ...(state.workload.readiness ? { readiness: state.workload.readiness } : {}),
-          ...(state.workload.liveness ? { liveness: state.workload.liveness } : {}),
-          terminationGracePeriodMs: state.workload.terminationGracePeriodMs,
-          ...(state.workload.resources.memoryLimitBytes !== undefined
-            ? { memoryLimitBytes: state.workload.resources.memoryLimitBytes }
-            : {}),
-          ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
-          restart: state.restart,
-        },
-      };
+      const record = newReplicaRecord(state, track, port, this.ctx.now());
+      const id = record.id;
       const dir = join(this.dir, id);
       writeReplicaRecord(dir, record);
       this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}` });
@@ -403,21 +385,7 @@ export class ReplicaSet {
   }
 
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
-    return {
-      command: state.workload.command ?? [],
-      ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
-      env: {
-        ...inheritedEnv(),
-        ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
-        ...state.workload.env,
-        PORT: String(rec.port),
-        BERTH_CONFIG_DIR: this.configDir(state.hash),
-        BERTH_APP: state.app,
-        BERTH_ENV: state.env,
-        BERTH_SERVICE: state.service,
-        BERTH_REPLICA: rec.id,
-      },
-    };
+    return launchOf(state, rec, this.configDir(state.hash));
   }
 
   private configDir(hash: string): string {
@@ -451,22 +419,21 @@ export class ReplicaSet {
   }
 
   private failureMessage(state: ServiceState, elapsedMs: number): string {
-    const c = this.counts();
     const wanted = new Set(this.targets().map((t) => t.state.hash));
-    const parts = [...this.replicas.values()]
-      .filter((r) => wanted.has(r.hash) && !r.serving && !r.terminating)
-      .map((r) => {
-        const s = r.status();
-        // A crash loop is better explained by how the last run ended than by the current attempt.
-        if (s.lastExit && s.restarts > 0 && s.phase !== 'unready')
-          return `${r.id}: ${s.lastExit.reason} (${s.restarts} restarts)`;
-        return `${r.id}: ${s.message ?? s.phase}`;
-      });
     const desired = state.replicas + (this.canaryState?.replicas ?? 0);
-    const head = `${state.service}: ${c.newReady}/${desired} replicas ready after ${Math.round(elapsedMs / 1000)}s`;
-    const old = [...this.replicas.values()].filter((r) => !wanted.has(r.hash)).length;
-    const tail = old > 0 ? [`${old} replica(s) of an older version remain`] : [];
-    return [head, ...parts, ...tail].join('; ');
+    return noProgressMessage(
+      state.service,
+      elapsedMs,
+      { newReady: this.counts().newReady, desired },
+      [...this.replicas.values()],
+      wanted,
+    );
+  }
+
+  /** The replicas of the versions being converged to (stable and canary), not going away. */
+  private fresh(): Replica[] {
+    const wanted = new Set(this.targets().map((t) => t.state.hash));
+    return [...this.replicas.values()].filter((r) => wanted.has(r.hash) && !r.terminating);
   }
 
   private replicaContext(id: string): ReplicaContext {
@@ -519,54 +486,7 @@ export class ReplicaSet {
   }
 }
 
-/** Variables of the machine a process needs to behave normally (a container image would set them). */
-const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
-
-function inheritedEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of INHERITED) {
-    const v = process.env[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-function shortHash(hash: string): string {
-  return (
-    hash
-      .replace(/^[a-z0-9]+:/i, '')
-      .replace(/[^A-Za-z0-9]/g, '')
-      .slice(0, 5)
-      .toLowerCase() || 'x'
-  );
-}
-
 function abortError(signal: AbortSignal, service: string): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : new RuntimeError(`${service}: converge aborted`);
-}
-
-/** The canary track of `state` as a ServiceState of its own (same service, rollout and restart policy). */
-function canaryStateOf(state: ServiceState): ServiceState | undefined {
-  const c = state.canary;
-  if (!c) return undefined;
-  const { canary: _c, traffic: _t, ...base } = state;
-  return {
-    ...base,
-    revision: c.revision,
-    configVersion: c.configVersion,
-    hash: c.hash,
-    replicas: c.replicas,
-    workload: c.workload,
-  };
-}
-
-function trackStatus(track: Track, target: ServiceState | undefined, replicas: Replica[], weight: number): TrackStatus {
-  return {
-    track,
-    ...(target ? { revision: target.revision, hash: target.hash } : {}),
-    desiredReplicas: target?.replicas ?? 0,
-    readyReplicas: replicas.filter((r) => r.serving && (!target || r.hash === target.hash)).length,
-    weight,
-  };
 }

@@ -36,6 +36,10 @@ export interface ReplicaRecord {
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;
   lastExit?: NonNullable<ReplicaStatus['lastExit']>;
+  /** The last exit's last stderr lines (at most CRASH_STDERR_LINES), for a crash loop's report. */
+  lastStderr?: string[];
+  /** Whether the replica was ready at least once: its crashes after that are not a crash loop of a rollout. */
+  everReady?: boolean;
   created: string;
   /** When the current (or last) run started. */
   startedAt?: string;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
+import { WaitQuery, waitOptions } from './operationWait.js';
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -55,11 +56,16 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Take the app down in this environment (graceful stop of every replica)',
         tags: ['apps'],
         params: AppEnvParams,
-        querystring: z.object({ author: Author }),
+        querystring: z.object({ author: Author, wait: WaitQuery }),
       },
     },
     async (req, reply) => {
-      const release = await ctx.engine.down({ app: req.params.app, env: req.params.env, author: req.query.author });
+      const release = await ctx.engine.down({
+        app: req.params.app,
+        env: req.params.env,
+        author: req.query.author,
+        ...waitOptions(req.query.wait, reply),
+      });
       return reply.status(202).send(release);
     },
   );

@@ -1,7 +1,11 @@
-/** Operating a running app: scale a service, rolling-restart a service or the whole app. */
+/**
+ * Operating a running app: scale a service, rolling-restart a service or the whole app, cancel the
+ * release in progress.
+ */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
+import { Wait, waitOptions } from './operationWait.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
 
@@ -13,14 +17,25 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Scale one service: a new revision with its replica count changed',
         tags: ['operate'],
         params: ServiceParams,
-        body: z.object({ replicas: z.number().int().min(0).max(1000).describe('Desired replicas'), author: Author }),
+        body: z.object({
+          replicas: z.number().int().min(0).max(1000).describe('Desired replicas'),
+          author: Author,
+          wait: Wait,
+        }),
       },
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
-      return reply
-        .status(202)
-        .send(await ctx.engine.scale({ app, env, service, replicas: req.body.replicas, author: req.body.author }));
+      return reply.status(202).send(
+        await ctx.engine.scale({
+          app,
+          env,
+          service,
+          replicas: req.body.replicas,
+          author: req.body.author,
+          ...waitOptions(req.body.wait, reply),
+        }),
+      );
     },
   );
 
@@ -31,12 +46,20 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Rolling restart of one service',
         tags: ['operate'],
         params: ServiceParams,
-        body: z.object({ author: Author }).default({ author: 'api' }),
+        body: z.object({ author: Author, wait: Wait }).default({ author: 'api', wait: false }),
       },
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
-      return reply.status(202).send(await ctx.engine.restart({ app, env, service, author: req.body.author }));
+      return reply.status(202).send(
+        await ctx.engine.restart({
+          app,
+          env,
+          service,
+          author: req.body.author,
+          ...waitOptions(req.body.wait, reply),
+        }),
+      );
     },
   );
 
@@ -47,12 +70,47 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Rolling restart of every service of the app',
         tags: ['operate'],
         params: AppEnvParams,
-        body: z.object({ author: Author }).default({ author: 'api' }),
+        body: z.object({ author: Author, wait: Wait }).default({ author: 'api', wait: false }),
       },
     },
     async (req, reply) =>
-      reply
+      reply.status(202).send(
+        await ctx.engine.restart({
+          app: req.params.app,
+          env: req.params.env,
+          author: req.body.author,
+          ...waitOptions(req.body.wait, reply),
+        }),
+      ),
+  );
+
+  api.post(
+    '/api/v1/apps/:app/envs/:env/cancel',
+    {
+      schema: {
+        summary:
+          'Cancel the release in progress: it fails as cancelled and rolls back per its rollback policy (409 when none runs)',
+        tags: ['operate'],
+        params: AppEnvParams,
+        body: z
+          .object({
+            author: Author,
+            revision: z
+              .number()
+              .int()
+              .positive()
+              .optional()
+              .describe('Cancel only if this revision is the one in progress'),
+          })
+          .default({ author: 'api' }),
+      },
+    },
+    async (req, reply) => {
+      const { app, env } = req.params;
+      const { author, revision } = req.body;
+      return reply
         .status(202)
-        .send(await ctx.engine.restart({ app: req.params.app, env: req.params.env, author: req.body.author })),
+        .send(await ctx.engine.cancel({ app, env, author, ...(revision === undefined ? {} : { revision }) }));
+    },
   );
 }

@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
 import { policySchema } from '../../spec/policy.js';
 import { NotFoundError } from '../../errors.js';
+import { Wait, waitOptions } from './operationWait.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
 const PolicyInput = policySchema.nullable().describe('The policy in berth.yaml form; null removes it');
@@ -50,7 +51,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
         summary: "Change a service's traffic policy live: a new revision, no replica moves",
         tags: ['policy'],
         params: ServiceParams,
-        body: z.object({ policy: PolicyInput, author: Author }),
+        body: z.object({ policy: PolicyInput, author: Author, wait: Wait }),
       },
     },
     async (req, reply) => {
@@ -61,6 +62,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
         target: { service },
         policy: req.body.policy,
         author: req.body.author,
+        ...waitOptions(req.body.wait, reply),
       });
       return reply.status(202).send(release);
     },
@@ -78,18 +80,20 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
           host: z.string().optional().describe('The route’s host, when it has one'),
           policy: PolicyInput,
           author: Author,
+          wait: Wait,
         }),
       },
     },
     async (req, reply) => {
       const { app, env } = req.params;
-      const { path, host, policy, author } = req.body;
+      const { path, host, policy, author, wait } = req.body;
       const release = await ctx.engine.setPolicy({
         app,
         env,
         target: { route: { path, ...(host === undefined ? {} : { host }) } },
         policy,
         author,
+        ...waitOptions(wait, reply),
       });
       return reply.status(202).send(release);
     },

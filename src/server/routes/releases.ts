@@ -5,6 +5,7 @@ import { AppEnvParams, Author, ConfigChangeInput, SpecInput, configChangeOf, sse
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { EngineUpdate } from '../../release/engine.js';
+import { Wait, waitOptions } from './operationWait.js';
 
 const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
@@ -23,7 +24,10 @@ const DeployBody = z.object({
     .positive()
     .max(86_400)
     .optional()
-    .describe('Fail the release when it has not finished by then'),
+    .describe(
+      'Fail the release when it has not finished this long after it started (kept when the control plane restarts)',
+    ),
+  wait: Wait,
 });
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
@@ -52,7 +56,13 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       schema: {
         summary: 'What a deploy would change, service by service and field by field',
         tags: ['releases'],
-        body: DeployBody.omit({ author: true, message: true, rollbackPolicy: true, timeoutSeconds: true }).extend({
+        body: DeployBody.omit({
+          author: true,
+          message: true,
+          rollbackPolicy: true,
+          timeoutSeconds: true,
+          wait: true,
+        }).extend({
           config: ConfigChangeInput.partial({ baseVersion: true })
             .optional()
             .describe('Plan against the current config with this change applied: nothing is written'),
@@ -93,6 +103,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         ...(b.message === undefined ? {} : { message: b.message }),
         ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
         ...(b.timeoutSeconds === undefined ? {} : { timeoutMs: b.timeoutSeconds * 1000 }),
+        ...waitOptions(b.wait, reply),
       });
       return reply.status(202).send(release);
     },
@@ -213,6 +224,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
           toRevision: z.number().int().positive().optional(),
           author: Author,
           message: z.string().max(500).optional(),
+          wait: Wait,
         }),
       },
     },
@@ -224,6 +236,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         author: b.author,
         ...(b.toRevision === undefined ? {} : { toRevision: b.toRevision }),
         ...(b.message === undefined ? {} : { message: b.message }),
+        ...waitOptions(b.wait, reply),
       });
       return reply.status(202).send(release);
     },

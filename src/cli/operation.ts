@@ -1,0 +1,26 @@
+/**
+ * Starting an operation (deploy, rollback, scale, restart, policy, down) from the CLI: when another
+ * one runs on the app and environment the server refuses it (409, naming the running revision) and
+ * the command exits 1 with that message; with `--wait` it says so and queues behind it instead.
+ */
+import { LockedError } from '../errors.js';
+import type { Release } from '../release/releases.js';
+import { dim } from './output.js';
+
+/** The `--wait` option's help text. */
+export const WAIT_HELP = 'when another operation runs on the app, queue behind it instead of failing';
+
+/** Sends the operation; on a refusal because another runs, with `wait`, says so and sends it again queued. */
+export async function startOperation(
+  wait: boolean | undefined,
+  send: (wait: boolean) => Promise<Release>,
+): Promise<Release> {
+  try {
+    return await send(false);
+  } catch (err) {
+    if (!wait || !(err instanceof LockedError)) throw err;
+    const what = err.message.split(';')[0];
+    process.stderr.write(dim(`${what}; waiting for it to finish...\n`));
+    return send(true);
+  }
+}

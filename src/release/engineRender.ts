@@ -1,0 +1,134 @@
+/**
+ * The release engine's view of desired state: a revision rendered for its environment's runtime
+ * (real secret values, discovery addresses), autoscaled services kept at the count they run at,
+ * the stable state a progressive rollout starts from, and a plan against the running revision.
+ */
+import type { Runtime, ServiceState } from '../runtime/runtime.js';
+import type { AppSpec } from '../spec/schema.js';
+import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
+import { renderRelease, type RenderResult } from './render.js';
+import { planRelease, type Plan } from './plan.js';
+import { ReleaseKind, type Release } from './releases.js';
+import type { DeployRequest, EngineDeps } from './engineTypes.js';
+
+export interface EngineRenderer {
+  render(
+    spec: AppSpec,
+    file: string,
+    env: string,
+    configVersion: number | undefined,
+    revision: number,
+    positionOf?: DeployRequest['loaded']['positionOf'],
+    restarts?: Record<string, string>,
+    trial?: ResolvedConfig,
+  ): Promise<RenderResult>;
+  /**
+   * Keeps autoscaled services at the count they run at: the autoscaler's, else what the runtime
+   * runs now (after a control-plane restart the autoscaler knows nothing yet), within the spec's
+   * min and max. Services without `autoscale` keep berth.yaml's `replicas`.
+   */
+  keepAutoscaled(
+    spec: AppSpec,
+    env: string,
+    states: Record<string, ServiceState>,
+    runtime: Runtime,
+  ): Promise<Record<string, ServiceState>>;
+  /**
+   * What runs now for each service, as the last good revision before `release` rendered it: the
+   * stable track a progressive rollout starts from. Empty for anything but a deploy (rollbacks,
+   * restarts and scales are rolling).
+   */
+  stableStates(release: Release): Promise<Record<string, ServiceState>>;
+  planAgainst(
+    current: Release | undefined,
+    spec: AppSpec,
+    specDigest: string,
+    result: RenderResult,
+    trialChanges?: ConfigDiffEntry[],
+  ): Promise<Plan>;
+}
+
+/** How a config difference is named among a field's sources: a value by its key, a file as `file:NAME`. */
+const configKeyOf = (d: ConfigDiffEntry): string => (d.kind === 'file' ? `file:${d.key}` : d.key);
+
+export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
+  const { releases } = deps;
+
+  const renderer: EngineRenderer = {
+    async render(spec, file, env, configVersion, revision, positionOf, restarts, trial) {
+      const environment = await deps.environments.get(env);
+      const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
+      const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
+      const runtime = await deps.runtimeFor(env);
+      const addresses = await runtime.addresses(
+        spec.name,
+        env,
+        Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
+      );
+      return renderRelease({
+        spec,
+        file,
+        ...(positionOf ? { positionOf } : {}),
+        environment: { name: env, defaults: environment.defaults },
+        config,
+        addresses,
+        revision,
+        digestSecret: (s) => deps.secretBox.digest(s),
+        ...(restarts ? { restarts } : {}),
+        // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
+        // render` shows them), not in every service's own environment.
+        discoveryApart: runtime.kind === 'kubernetes',
+      });
+    },
+
+    async keepAutoscaled(spec, env, states, runtime) {
+      const scaled = Object.keys(states).filter((n) => spec.services[n]?.autoscale);
+      if (scaled.length === 0) return states;
+      const observed = await runtime.observe(spec.name, env).catch(() => undefined);
+      const out = { ...states };
+      for (const n of scaled) {
+        const a = spec.services[n]!.autoscale!;
+        const live =
+          deps.autoscaledReplicas?.(spec.name, env, n, 'stable') ??
+          observed?.services.find((s) => s.service === n)?.desiredReplicas;
+        if (live !== undefined && live > 0)
+          out[n] = { ...states[n]!, replicas: Math.min(a.max, Math.max(a.min, live)) };
+      }
+      return out;
+    },
+
+    async stableStates(release) {
+      if (release.kind !== ReleaseKind.deploy) return {};
+      const good = await releases.lastGood(release.app, release.env, release.revision);
+      if (!good || good.kind === ReleaseKind.down) return {};
+      const content = await releases.content(good.id);
+      const { states } = await renderer.render(
+        content.spec,
+        good.specFile,
+        good.env,
+        good.configVersion,
+        good.revision,
+        undefined,
+        content.rendered.restarts,
+      );
+      return states;
+    },
+
+    async planAgainst(current, spec, specDigest, result, trialChanges = []) {
+      let changedConfigKeys = trialChanges.map(configKeyOf);
+      let specChanged = true;
+      let from;
+      if (current) {
+        const content = await releases.content(current.id);
+        from = current.kind === ReleaseKind.down ? undefined : content.rendered;
+        specChanged = current.specDigest !== specDigest;
+        // A trial version does not exist yet: the stored part of the difference ends at the latest.
+        const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
+        const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
+        changedConfigKeys = [...new Set([...diff.map(configKeyOf), ...changedConfigKeys])];
+      }
+      return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
+    },
+  };
+  return renderer;
+}

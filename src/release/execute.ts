@@ -1,0 +1,291 @@
+/**
+ * Running one release to its end: level by level (a level starts when the previous one is ready),
+ * each service converged by the runtime or rolled out progressively, then the routes, then the
+ * services no longer in the app pruned. A release ends succeeded or failed, never silently: it
+ * fails when a service fails, when its timeout (stored with it, counted from its start, resumes
+ * included) passes, or when an operator cancels it; a failure then rolls back per its policy.
+ */
+import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
+import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
+import type { RenderedService } from './render.js';
+import { runProgressive } from './progressive.js';
+import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
+import type { ReleaseBus } from './releaseBus.js';
+import type { EngineRenderer } from './engineRender.js';
+import type { EngineDeps } from './engineTypes.js';
+import type { Operation } from './operationLock.js';
+
+export interface ExecuteContext {
+  deps: EngineDeps;
+  bus: ReleaseBus;
+  renderer: EngineRenderer;
+  /** Aborted when the control plane stops: a release interrupted so stays running and is resumed on start. */
+  closing: AbortSignal;
+}
+
+/** Runs `first`, then the automatic rollback its failure starts, each to its end, under `op`. */
+export async function runOperation(ctx: ExecuteContext, op: Operation, first: Release): Promise<void> {
+  let next: Release | undefined = first;
+  while (next) next = await execute(ctx, op, next);
+}
+
+/** The reason a cancelled release fails with. */
+export function cancelledError(c: CancelRequest): ConflictError {
+  return new ConflictError(`cancelled by ${c.by}`);
+}
+
+/** `5s`, `90s`, `10m`: a timeout as a person wrote it. */
+function durationText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 120 && s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+}
+
+/** An abort signal for the release's timeout, counted from when it started (so a resumed release keeps its deadline). */
+function deadlineOf(release: Release): { signal: AbortSignal; clear(): void } | undefined {
+  const timeoutMs = release.options.timeoutMs;
+  if (timeoutMs === undefined) return undefined;
+  const startedMs = Date.parse(release.startedAt ?? release.createdAt);
+  const ac = new AbortController();
+  const timer = setTimeout(
+    () => ac.abort(new TimeoutError(`timeout of ${durationText(timeoutMs)} exceeded`)),
+    Math.max(0, startedMs + timeoutMs - Date.now()),
+  );
+  return { signal: ac.signal, clear: () => clearTimeout(timer) };
+}
+
+/** Executes one release; returns the auto-rollback release to run next, if one was created. */
+async function execute(ctx: ExecuteContext, op: Operation, given: Release): Promise<Release | undefined> {
+  const { releases, logger } = ctx.deps;
+  const { bus } = ctx;
+  const id = given.id;
+  // Registered before the release is read again: a cancel is either in the row read below or
+  // aborts this controller (engine.cancel stores the request first, then aborts).
+  const cancel = new AbortController();
+  op.release = given;
+  op.cancel = cancel;
+  const release =
+    given.status === ReleaseStatus.pending ? await bus.setStatus(id, ReleaseStatus.running) : await releases.get(id);
+  op.release = release;
+  if (release.cancelRequest && !cancel.signal.aborted) cancel.abort(cancelledError(release.cancelRequest));
+  const deadline = deadlineOf(release);
+  const signal = AbortSignal.any([ctx.closing, cancel.signal, ...(deadline ? [deadline.signal] : [])]);
+  const onEvent = (e: RuntimeEvent): void => void onRuntimeEvent(ctx, id, e);
+  try {
+    await bus.record(id, {
+      service: null,
+      type: 'Normal',
+      reason: given.status === ReleaseStatus.running ? 'Resumed' : 'Started',
+      message: `${release.kind} of ${release.app} revision ${release.revision} to ${release.env}${
+        release.options.timeoutMs === undefined ? '' : ` (timeout ${durationText(release.options.timeoutMs)})`
+      }`,
+    });
+    const runtime = await ctx.deps.runtimeFor(release.env);
+    if (signal.aborted) throw signal.reason;
+    if (release.kind === ReleaseKind.down) {
+      await runtime.remove(release.app, release.env);
+    } else {
+      const content = await releases.content(id);
+      const rendered0 = await ctx.renderer.render(
+        content.spec,
+        release.specFile,
+        release.env,
+        release.configVersion,
+        release.revision,
+        undefined,
+        content.rendered.restarts,
+      );
+      const { rendered } = rendered0;
+      const states = await ctx.renderer.keepAutoscaled(content.spec, release.env, rendered0.states, runtime);
+      const stable = await ctx.renderer.keepAutoscaled(
+        content.spec,
+        release.env,
+        await ctx.renderer.stableStates(release),
+        runtime,
+      );
+      for (const [level, names] of rendered.levels.entries()) {
+        await bus.record(id, {
+          service: null,
+          type: 'Normal',
+          reason: 'Level',
+          message: `level ${level}: ${names.join(', ')}`,
+        });
+        await runLevel(
+          ctx,
+          id,
+          runtime,
+          names.map((n) => ({
+            state: states[n]!,
+            ...(stable[n] && stable[n].hash !== states[n]!.hash && rendered.services[n]!.strategy
+              ? { stable: stable[n], strategy: rendered.services[n]!.strategy }
+              : {}),
+          })),
+          release.steps,
+          signal,
+        );
+      }
+      if (signal.aborted) throw signal.reason;
+      await runtime.applyRoutes({ app: release.app, env: release.env, routes: rendered.routes }, { signal, onEvent });
+      const observed = await runtime.observe(release.app, release.env);
+      for (const s of observed.services) {
+        if (!(s.service in rendered.services)) {
+          await bus.record(id, {
+            service: s.service,
+            type: 'Normal',
+            reason: 'Pruned',
+            message: `${s.service} is no longer in the app; removing it`,
+          });
+          await runtime.remove(release.app, release.env, s.service);
+        }
+      }
+    }
+    await bus.setStatus(id, ReleaseStatus.succeeded);
+    await bus.record(id, {
+      service: null,
+      type: 'Normal',
+      reason: 'Succeeded',
+      message: `revision ${release.revision} is live`,
+    });
+    return undefined;
+  } catch (err) {
+    if (ctx.closing.aborted) throw err; // shutting down: the release stays running and is resumed on start
+    const reason = await failureReason(ctx, id, err, [cancel.signal, deadline?.signal]);
+    await bus.setStatus(id, ReleaseStatus.failed, reason);
+    await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', message: reason });
+    logger.info({ app: release.app, env: release.env, revision: release.revision, reason }, 'release failed');
+    return autoRollback(ctx, release, reason);
+  } finally {
+    deadline?.clear();
+    if (op.cancel === cancel) op.cancel = undefined;
+  }
+}
+
+/**
+ * Why a release failed: the error, or, when it was stopped (cancelled, timed out), why it was
+ * stopped and which services it was rolling out then.
+ */
+async function failureReason(
+  ctx: ExecuteContext,
+  id: number,
+  err: unknown,
+  stops: (AbortSignal | undefined)[],
+): Promise<string> {
+  const message = toBerthError(err).message;
+  const stop = stops.find((s) => s?.aborted);
+  if (!stop) return message;
+  const why = toBerthError(stop.reason).message;
+  if (!message.includes(why)) return `${why}: ${message}`;
+  const steps = (await ctx.deps.releases.get(id)).steps.filter((s) => s.status === StepStatus.failed);
+  return steps.length > 0 ? `${why} while rolling out ${steps.map((s) => s.service).join(', ')}` : why;
+}
+
+async function runLevel(
+  ctx: ExecuteContext,
+  id: number,
+  runtime: Runtime,
+  services: { state: ServiceState; stable?: ServiceState; strategy?: RenderedService['strategy'] }[],
+  steps: Release['steps'],
+  signal: AbortSignal,
+): Promise<void> {
+  const { releases } = ctx.deps;
+  const levelAbort = new AbortController();
+  const both = AbortSignal.any([signal, levelAbort.signal]);
+  const failures: string[] = [];
+  await Promise.all(
+    services.map(async ({ state, stable, strategy }) => {
+      const step = steps.find((s) => s.service === state.service);
+      await releases.setStep(
+        id,
+        state.service,
+        StepStatus.running,
+        step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined,
+      );
+      try {
+        const onEvent = (e: RuntimeEvent): void => void onRuntimeEvent(ctx, id, e);
+        if (stable && strategy) {
+          const autoscaled = ctx.deps.autoscaledReplicas;
+          await runProgressive(
+            {
+              runtime,
+              releases,
+              releaseId: id,
+              record: (e) => ctx.bus.record(id, e),
+              onEvent,
+              signal: both,
+              ...(autoscaled
+                ? { autoscaled: (track: Track) => autoscaled(state.app, state.env, state.service, track) }
+                : {}),
+            },
+            stable,
+            state,
+            strategy,
+            step?.progress,
+          );
+        } else await runtime.converge(state, { signal: both, onEvent });
+        await releases.setStep(
+          id,
+          state.service,
+          StepStatus.succeeded,
+          `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`,
+        );
+      } catch (err) {
+        const message = toBerthError(err).message;
+        failures.push(message);
+        await releases.setStep(id, state.service, StepStatus.failed, message);
+        levelAbort.abort(); // a level fails as a whole; the next level never starts
+      }
+    }),
+  );
+  if (failures.length > 0) throw new BerthError('RUNTIME', failures.join('; '));
+}
+
+async function onRuntimeEvent(ctx: ExecuteContext, id: number, e: RuntimeEvent): Promise<void> {
+  try {
+    await ctx.bus.record(id, {
+      time: e.time,
+      service: e.service,
+      type: e.type,
+      reason: e.reason,
+      message: e.replica && !e.message.includes(e.replica) ? `${e.replica}: ${e.message}` : e.message,
+    });
+  } catch (err) {
+    ctx.deps.logger.warn({ err }, 'could not record a runtime event');
+  }
+}
+
+async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string): Promise<Release | undefined> {
+  const { releases } = ctx.deps;
+  if (failed.rollbackPolicy !== 'auto' || failed.kind === ReleaseKind.autoRollback || failed.kind === ReleaseKind.down)
+    return undefined;
+  const good = await releases.lastGood(failed.app, failed.env, failed.revision);
+  if (!good) {
+    await ctx.bus.record(failed.id, {
+      service: null,
+      type: 'Warning',
+      reason: 'NoRollback',
+      message: 'no earlier good revision to roll back to',
+    });
+    return undefined;
+  }
+  const content = await releases.content(good.id);
+  const rb = await releases.create({
+    app: failed.app,
+    env: failed.env,
+    kind: ReleaseKind.autoRollback,
+    spec: content.spec,
+    specDigest: good.specDigest,
+    specFile: good.specFile,
+    configVersion: good.configVersion,
+    rendered: content.rendered,
+    sourceRevision: good.revision,
+    rollbackPolicy: 'none',
+    author: 'berth',
+    message: `automatic rollback after revision ${failed.revision} failed: ${reason}`,
+  });
+  await ctx.bus.record(failed.id, {
+    service: null,
+    type: 'Warning',
+    reason: 'RollingBack',
+    message: `rolling back to revision ${good.revision} as revision ${rb.revision}`,
+  });
+  return rb;
+}

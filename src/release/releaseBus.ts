@@ -1,0 +1,81 @@
+/**
+ * What a release's watchers see: every event and status change of a release, committed to the
+ * store first and then published to the subscribers of that release (SSE streams, `wait`).
+ */
+import { EventEmitter } from 'node:events';
+import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from './releases.js';
+
+/** What subscribers of a release see: its events as they are recorded, and its status changes. */
+export type EngineUpdate = { type: 'event'; event: ReleaseEvent } | { type: 'release'; release: Release };
+
+/** An event to record; its time is now when not given. */
+export type NewEvent = Omit<ReleaseEvent, 'id' | 'releaseId' | 'time'> & { time?: string };
+
+export interface ReleaseBus {
+  /** Records an event of release `id` and publishes it. */
+  record(id: number, e: NewEvent): Promise<void>;
+  /** Sets the status of release `id` (and its reason) and publishes the release. */
+  setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<Release>;
+  subscribe(id: number, listener: (u: EngineUpdate) => void): () => void;
+  /** Resolves once release `id` has finished, or when `signal` aborts (then with its current state). */
+  finished(id: number, signal?: AbortSignal): Promise<Release>;
+}
+
+export const isFinished = (r: Release): boolean =>
+  r.status === ReleaseStatus.succeeded || r.status === ReleaseStatus.failed;
+
+export function createReleaseBus(releases: Releases): ReleaseBus {
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const publish = (id: number, u: EngineUpdate): void => {
+    bus.emit(String(id), u);
+  };
+  const subscribe = (id: number, listener: (u: EngineUpdate) => void): (() => void) => {
+    bus.on(String(id), listener);
+    return () => bus.off(String(id), listener);
+  };
+
+  return {
+    async record(id, e) {
+      const event = await releases.addEvent({
+        releaseId: id,
+        time: e.time ?? new Date().toISOString(),
+        service: e.service,
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+      });
+      publish(id, { type: 'event', event });
+    },
+
+    async setStatus(id, status, reason) {
+      await releases.setStatus(id, status, reason);
+      const r = await releases.get(id);
+      publish(id, { type: 'release', release: r });
+      return r;
+    },
+
+    subscribe,
+
+    async finished(id, signal) {
+      for (;;) {
+        const r = await releases.get(id);
+        if (isFinished(r) || signal?.aborted) return r;
+        await new Promise<void>((resolve) => {
+          const off = subscribe(id, (u) => {
+            if (u.type === 'release' && isFinished(u.release)) done();
+          });
+          const t = setTimeout(done, 1000);
+          const onAbort = (): void => done();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          function done(): void {
+            off();
+            clearTimeout(t);
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Start-up of the release engine: every unfinished release is resumed where it stands, with what it
+ * was started with (its timeout counted from its first start, its rollback policy, a cancel
+ * accepted before the restart), and every (app, env) with nothing unfinished gets its current
+ * revision converged again (a resync) so the runtime re-attaches to what runs.
+ */
+import { ReleaseStatus } from './releases.js';
+import { runOperation, type ExecuteContext } from './execute.js';
+import type { OperationLock } from './operationLock.js';
+
+export interface ResumeContext extends ExecuteContext {
+  lock: OperationLock;
+  /** The resync of each (app, env), aborted by the first operation that starts there. */
+  resyncs: Map<string, AbortController>;
+}
+
+const key = (app: string, env: string): string => `${app}/${env}`;
+
+export async function resumeAll(ctx: ResumeContext): Promise<void> {
+  const { releases, logger } = ctx.deps;
+  const resuming = new Set<string>();
+  for (const r of await releases.unfinished()) {
+    const k = key(r.app, r.env);
+    if (resuming.has(k)) {
+      // Only the newest unfinished release of an (app, env) can be the live one; older ones were abandoned.
+      await ctx.bus.setStatus(r.id, ReleaseStatus.failed, 'superseded while the control plane was down');
+      continue;
+    }
+    let op;
+    try {
+      op = await ctx.lock.acquire(r.app, r.env);
+    } catch (err) {
+      logger.warn({ err, release: r.id }, 'cannot resume release');
+      continue;
+    }
+    resuming.add(k);
+    logger.info(
+      { app: r.app, env: r.env, revision: r.revision, timeoutMs: r.options.timeoutMs, cancel: r.cancelRequest },
+      'resuming release',
+    );
+    op.release = r;
+    ctx.lock.hold(op, () => runOperation(ctx, op, r));
+  }
+  for (const cur of await releases.active()) {
+    const k = key(cur.app, cur.env);
+    if (resuming.has(k)) continue;
+    const ac = new AbortController();
+    ctx.resyncs.set(k, ac);
+    void (async () => {
+      try {
+        const content = await releases.content(cur.id);
+        const { states } = await ctx.renderer.render(
+          content.spec,
+          cur.specFile,
+          cur.env,
+          cur.configVersion,
+          cur.revision,
+          undefined,
+          content.rendered.restarts,
+        );
+        const runtime = await ctx.deps.runtimeFor(cur.env);
+        const signal = AbortSignal.any([ac.signal, ctx.closing]);
+        await runtime.applyRoutes(
+          { app: cur.app, env: cur.env, routes: content.rendered.routes },
+          { signal, onEvent: () => undefined },
+        );
+        const kept = await ctx.renderer.keepAutoscaled(content.spec, cur.env, states, runtime);
+        await Promise.all(Object.values(kept).map((s) => runtime.converge(s, { signal, onEvent: () => undefined })));
+      } catch (err) {
+        if (!ac.signal.aborted && !ctx.closing.aborted)
+          logger.warn({ err, app: cur.app, env: cur.env }, 'resync after start-up failed');
+      } finally {
+        if (ctx.resyncs.get(k) === ac) ctx.resyncs.delete(k);
+      }
+    })();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Why a converge of the local runtime fails, in one line the release keeps as its reason: a crash
+ * loop of the new version (it fails at once, not at the progress deadline), or no progress within
+ * `rollout.progressDeadline`, each naming the replicas and how they ended.
+ */
+import { RuntimeError } from '../../errors.js';
+import type { Replica } from './replica.js';
+
+/**
+ * Consecutive crashes of a replica that was never ready after which a rollout stops waiting for it
+ * (Kubernetes' CrashLoopBackOff; kubectl shows it after the second). With the default back-off (10 s
+ * then 20 s) the third crash comes about 30 s into the rollout; `restart.initialBackoff` shortens it.
+ */
+export const CRASH_LOOP_THRESHOLD = 3;
+
+/** How many of the last stderr lines a crash loop's reason quotes. */
+export const CRASH_STDERR_LINES = 3;
+
+/** Longest stderr line quoted. */
+const MAX_LINE_CHARS = 200;
+
+/**
+ * The crash loop among `fresh` (replicas of the version being rolled out): the first that crashed
+ * CRASH_LOOP_THRESHOLD times in a row without ever becoming ready, as an error naming it, its last
+ * exit (code or signal with the stderr line that says why, or why it could not start) and its last
+ * meaningful stderr lines. Undefined when none.
+ */
+export function crashLoopError(service: string, fresh: readonly Replica[]): RuntimeError | undefined {
+  const looping = fresh.find((r) => !r.record.everReady && r.record.restarts >= CRASH_LOOP_THRESHOLD);
+  if (!looping) return undefined;
+  const { lastExit, lastStderr, restarts } = looping.record;
+  const stderr = (lastStderr ?? []).map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS - 1)}…` : l));
+  return new RuntimeError(
+    `${service}: crash loop: ${looping.id} crashed ${restarts} times in a row without ever becoming ready` +
+      (lastExit ? `; last exit: ${lastExit.reason}` : '') +
+      (stderr.length > 0 ? `; last stderr: ${stderr.join(' | ')}` : ''),
+    {
+      details: {
+        service,
+        replica: looping.id,
+        restarts,
+        ...(lastExit ? { exitCode: lastExit.code, signal: lastExit.signal } : {}),
+        ...(lastStderr ? { stderr: lastStderr } : {}),
+      },
+    },
+  );
+}
+
+/**
+ * Why a converge made no progress: how many replicas are ready after how long, each unready
+ * replica of the wanted versions with its reason, and how many of an older version remain.
+ */
+export function noProgressMessage(
+  service: string,
+  elapsedMs: number,
+  ready: { newReady: number; desired: number },
+  all: readonly Replica[],
+  wanted: ReadonlySet<string>,
+): string {
+  const parts = all
+    .filter((r) => wanted.has(r.hash) && !r.serving && !r.terminating)
+    .map((r) => {
+      const s = r.status();
+      // A crash loop is better explained by how the last run ended than by the current attempt.
+      if (s.lastExit && s.restarts > 0 && s.phase !== 'unready')
+        return `${r.id}: ${s.lastExit.reason} (${s.restarts} restarts)`;
+      return `${r.id}: ${s.message ?? s.phase}`;
+    });
+  const head = `${service}: ${ready.newReady}/${ready.desired} replicas ready after ${Math.round(elapsedMs / 1000)}s`;
+  const old = all.filter((r) => !wanted.has(r.hash)).length;
+  const tail = old > 0 ? [`${old} replica(s) of an older version remain`] : [];
+  return [head, ...parts, ...tail].join('; ');
+}

@@ -1,0 +1,79 @@
+/**
+ * What a new replica of a desired state is made of: its id, the record written before its shim is
+ * spawned (no environment: it may hold secrets), and how to launch its command (the environment the
+ * 12-factor contract promises: `$PORT`, `$BERTH_CONFIG_DIR`, discovery variables, the machine's basics).
+ */
+import { randomBytes } from 'node:crypto';
+import { Track, type ServiceState } from '../runtime.js';
+import { discoveryFor } from '../../spec/templates.js';
+import type { Launch } from './replica.js';
+import type { ReplicaRecord } from './replicaStore.js';
+
+/** Variables of the machine a process needs to behave normally (a container image would set them). */
+const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
+
+function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of INHERITED) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** The first letters of a workload hash, as replica ids and events show it. */
+export function shortHash(hash: string): string {
+  return (
+    hash
+      .replace(/^[a-z0-9]+:/i, '')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 5)
+      .toLowerCase() || 'x'
+  );
+}
+
+/** The record of a new replica of `state` on `track`, listening on `port`. */
+export function newReplicaRecord(state: ServiceState, track: Track, port: number, nowMs: number): ReplicaRecord {
+  return {
+    id: `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+    app: state.app,
+    env: state.env,
+    service: state.service,
+    hash: state.hash,
+    revision: state.revision,
+    ...(track === Track.canary ? { track } : {}),
+    port,
+    restarts: 0,
+    backoffStreak: 0,
+    created: new Date(nowMs).toISOString(),
+    spec: {
+      ...(state.workload.readiness ? { readiness: state.workload.readiness } : {}),
+      ...(state.workload.liveness ? { liveness: state.workload.liveness } : {}),
+      terminationGracePeriodMs: state.workload.terminationGracePeriodMs,
+      ...(state.workload.resources.memoryLimitBytes !== undefined
+        ? { memoryLimitBytes: state.workload.resources.memoryLimitBytes }
+        : {}),
+      ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
+      restart: state.restart,
+    },
+  };
+}
+
+/** How to (re)start replica `rec` of `state`, its config files in `configDir`. */
+export function launchOf(state: ServiceState, rec: ReplicaRecord, configDir: string): Launch {
+  return {
+    command: state.workload.command ?? [],
+    ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
+    env: {
+      ...inheritedEnv(),
+      ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
+      ...state.workload.env,
+      PORT: String(rec.port),
+      BERTH_CONFIG_DIR: configDir,
+      BERTH_APP: state.app,
+      BERTH_ENV: state.env,
+      BERTH_SERVICE: state.service,
+      BERTH_REPLICA: rec.id,
+    },
+  };
+}
