@@ -14,6 +14,7 @@ import type { Environments } from '../environment/environments.js';
 import type { ConfigDiffEntry, ConfigPreview, ConfigSets, ResolvedConfig } from '../config/configSets.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { Leases } from '../store/leases.js';
+import { hasOwnKey } from '../own.js';
 import { renderRelease, type RenderResult, type RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
 import { planRelease, type Plan } from './plan.js';
@@ -343,7 +344,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         );
         const observed = await runtime.observe(release.app, release.env);
         for (const s of observed.services) {
-          if (!(s.service in rendered.services)) {
+          if (!hasOwnKey(rendered.services, s.service)) {
             await record(id, {
               service: s.service,
               type: 'Normal',

@@ -19,7 +19,7 @@ export function formatCycle(cycle: readonly string[]): string {
  */
 export function findCycles(services: Graph): string[][] {
   const names = Object.keys(services).sort();
-  const edges = (n: string) => [...new Set(services[n]!.dependsOn)].filter((d) => d in services).sort();
+  const edges = (n: string) => [...new Set(services[n]!.dependsOn)].filter((d) => Object.hasOwn(services, d)).sort();
   const cycles: string[][] = [];
   for (const group of stronglyConnected(names, edges)) {
     const start = group[0]!;
@@ -96,7 +96,7 @@ export function dependencyLevels(services: Graph): string[][] {
   const problems: Problem[] = [];
   for (const [name, s] of Object.entries(services)) {
     for (const d of s.dependsOn) {
-      if (!(d in services)) problems.push({ path: `services.${name}.dependsOn`, message: `unknown service \`${d}\`` });
+      if (!Object.hasOwn(services, d)) problems.push({ path: `services.${name}.dependsOn`, message: `unknown service \`${d}\`` });
     }
   }
   for (const c of findCycles(services)) problems.push({ path: `services.${c[0]}.dependsOn`, message: formatCycle(c) });
