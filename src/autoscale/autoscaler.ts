@@ -9,6 +9,7 @@
 import type { ReplicaStatus, Runtime, ServiceStatus, TrackTraffic } from '../runtime/runtime.js';
 import { ReplicaPhase, Track } from '../runtime/runtime.js';
 import { toBerthError } from '../errors.js';
+import { ownGet } from '../own.js';
 import {
   DEFAULT_SCALE_UP,
   Hpa,
@@ -213,7 +214,7 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
       let traffic: Promise<TrackTraffic[]> | undefined;
       const trafficOf = () => (traffic ??= runtime.traffic!(app, env, svc.service));
       for (const t of tracksOf(svc)) {
-        const settings = (await opts.source.settings(app, env, t.revision))[svc.service];
+        const settings = ownGet(await opts.source.settings(app, env, t.revision), svc.service);
         if (!settings) continue;
         const key = keyOf(app, env, svc.service, t.track);
         seen.add(key);

@@ -6,6 +6,7 @@
 import type { ReleaseContent, Release } from '../release/releases.js';
 import type { ServiceSpec } from '../spec/schema.js';
 import { DEFAULT_TOLERANCE } from './hpa.js';
+import { ownGet } from '../own.js';
 
 /** One autoscaled service at one revision, normalised (releases stored before a field existed get its default). */
 export interface ServiceAutoscale {
@@ -41,7 +42,7 @@ export function autoscaleOf(content: Pick<ReleaseContent, 'spec' | 'rendered'>):
     const a = svc.autoscale as Partial<NonNullable<ServiceSpec['autoscale']>> | undefined;
     if (!a || a.max === undefined) continue;
     const cpuRequestMillis =
-      content.rendered.services[name]?.workload.resources.cpuRequestMillis ?? svc.resources.cpuRequestMillis;
+      ownGet(content.rendered.services, name)?.workload.resources.cpuRequestMillis ?? svc.resources.cpuRequestMillis;
     out[name] = {
       minReplicas: a.min ?? 1,
       maxReplicas: a.max,

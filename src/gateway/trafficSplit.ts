@@ -36,7 +36,8 @@ function isSpace(c: number): boolean {
 /** Whether `req` carries the header or cookie value of `match` (header names are lower case). */
 export function matchesRequest(match: TrafficMatch, req: IncomingMessage): boolean {
   if ('header' in match) {
-    const v = req.headers[match.header];
+    // Own keys only: a header named `constructor` must not find Object.prototype's.
+    const v = Object.hasOwn(req.headers, match.header) ? req.headers[match.header] : undefined;
     return typeof v === 'string' ? v === match.value : v !== undefined && v.includes(match.value);
   }
   const cookie = req.headers.cookie;

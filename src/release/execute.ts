@@ -7,6 +7,7 @@
  */
 import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
 import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
+import { hasOwnKey } from '../own.js';
 import type { RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
 import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
@@ -127,7 +128,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
       await runtime.applyRoutes({ app: release.app, env: release.env, routes: rendered.routes }, { signal, onEvent });
       const observed = await runtime.observe(release.app, release.env);
       for (const s of observed.services) {
-        if (!(s.service in rendered.services)) {
+        if (!hasOwnKey(rendered.services, s.service)) {
           await bus.record(id, {
             service: s.service,
             type: 'Normal',

@@ -5,6 +5,7 @@
 import type { Route } from '../runtime/runtime.js';
 import type { RenderedRelease, RenderedService } from './render.js';
 import { canonicalJSON } from '../canonical.js';
+import { ownGet } from '../own.js';
 import { discoveryPrefix } from '../spec/templates.js';
 
 export const PlanAction = {
@@ -118,12 +119,14 @@ function addressChanges(
   const a = from ?? {};
   const b = to ?? {};
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((k) => a[k] !== b[k] && !(k.startsWith(own) && /^(HOST|PORT|URL)$/.test(k.slice(own.length))))
+    .filter(
+      (k) => ownGet(a, k) !== ownGet(b, k) && !(k.startsWith(own) && /^(HOST|PORT|URL)$/.test(k.slice(own.length))),
+    )
     .sort()
     .map((k) => ({
       path: `env.${k}`,
-      ...(a[k] === undefined ? {} : { from: a[k] }),
-      ...(b[k] === undefined ? {} : { to: b[k] }),
+      ...(ownGet(a, k) === undefined ? {} : { from: ownGet(a, k) }),
+      ...(ownGet(b, k) === undefined ? {} : { to: ownGet(b, k) }),
       because: ['service address'],
     }));
 }
@@ -136,8 +139,8 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
   const services: ServicePlan[] = [];
   const names = [...new Set([...Object.keys(from?.services ?? {}), ...Object.keys(to.services)])].sort();
   for (const name of names) {
-    const a = from?.services[name];
-    const b = to.services[name];
+    const a = ownGet(from?.services, name);
+    const b = ownGet(to.services, name);
     if (!b) {
       services.push({
         service: name,

@@ -13,6 +13,7 @@ import type { ResolvedConfig } from '../config/configSets.js';
 import type { Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
+import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../config/secretBox.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
@@ -150,13 +151,14 @@ export function renderRelease(input: RenderInput): RenderResult {
     const prefix = discoveryPrefix(name);
     const own = [`${prefix}_HOST`, `${prefix}_PORT`, `${prefix}_URL`];
     const lookup = (v: string): { value: string; secret: boolean } | undefined =>
-      lookupMap[v] ?? (v in discovery && !own.includes(v) ? { value: discovery[v]!, secret: false } : undefined);
+      ownGet(lookupMap, v) ??
+      (hasOwnKey(discovery, v) && !own.includes(v) ? { value: discovery[v]!, secret: false } : undefined);
     const key = input.memo?.keyOf(
       name,
       svc,
       lookup,
       input.config.files,
-      `${memoContext}${input.restarts?.[name] ?? ''}`,
+      `${memoContext}${ownGet(input.restarts, name) ?? ''}`,
     );
     const known = key === undefined ? undefined : input.memo!.get(key);
     if (known) {
@@ -188,7 +190,7 @@ export function renderRelease(input: RenderInput): RenderResult {
     stripPrefix: r.stripPrefix,
     ...(r.policy ? { policy: r.policy } : {}),
   }));
-  const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => s in spec.services));
+  const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)));
   return {
     rendered: {
       app: spec.name,
@@ -233,14 +235,14 @@ function renderService(
   const hashedEnv: Record<string, string> = {};
   for (const [k, template] of Object.entries(svc.env).sort(([a], [b]) => a.localeCompare(b))) {
     const f = field(`env.${k}`, template);
-    env[k] = f.value;
-    maskedEnv[k] = f.masked;
-    hashedEnv[k] = f.hashed;
+    setOwn(env, k, f.value);
+    setOwn(maskedEnv, k, f.masked);
+    setOwn(hashedEnv, k, f.hashed);
   }
   const files = svc.files.map((file, i) => {
     const path = `files.${file.path}`;
     if (file.fromConfig === undefined) return { path: file.path, f: field(path, file.content ?? '') };
-    const stored = input.config.files[file.fromConfig];
+    const stored = ownGet(input.config.files, file.fromConfig);
     if (!stored) {
       missingFiles.push({
         file: input.file,
@@ -289,7 +291,7 @@ function renderService(
   });
   const real: Workload = { ...view((f) => f.value), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
-  const restartedAt = input.restarts?.[name];
+  const restartedAt = ownGet(input.restarts, name);
   const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv, discovery: discoveryHash, restartedAt }).slice(
     0,
     12,

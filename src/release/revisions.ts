@@ -5,6 +5,7 @@
  * result like any deploy.
  */
 import { NotFoundError, ValidationError } from '../errors.js';
+import { hasOwnKey } from '../own.js';
 import type { TrafficPolicy } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { specDigest } from '../spec/load.js';
@@ -44,7 +45,8 @@ function carried(content: ReleaseContent): Pick<NewRevision, 'app' | 'env' | 'fi
 
 /** NotFound naming the services there are, when `service` is not one of them. */
 export function checkService(content: ReleaseContent, service: string): void {
-  if (!(service in content.spec.services)) {
+  // Own keys only: `constructor` or `__proto__` must be "no such service", not Object.prototype's.
+  if (!hasOwnKey(content.spec.services, service)) {
     const known = Object.keys(content.spec.services).join(', ');
     throw new NotFoundError(`${content.release.app} has no service ${service} (services: ${known})`);
   }

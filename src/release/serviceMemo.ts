@@ -12,6 +12,7 @@ import type { ServiceSpec } from '../spec/schema.js';
 import type { ServiceState } from '../runtime/runtime.js';
 import type { RenderedService } from './render.js';
 import { variablesIn } from '../spec/interpolate.js';
+import { ownGet } from '../own.js';
 
 /** What a service's render gave. */
 export interface MemoizedService {
@@ -80,7 +81,7 @@ export class ServiceRenderMemo {
     }
     for (const f of svc.files) {
       if (f.fromConfig === undefined) continue;
-      const stored = configFiles[f.fromConfig];
+      const stored = ownGet(configFiles, f.fromConfig);
       h.update(stored ? `${stored.secret ? 's' : 'p'}${stored.content.length}:${stored.content}` : '\u0001');
     }
     return h.update(contextKey).digest('base64');

@@ -2,7 +2,7 @@
  * The HTTP API: fastify with zod-validated requests, a token on every route but the health check,
  * errors mapped to status codes in one place (errors.ts), and the OpenAPI document it serves.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -40,7 +40,14 @@ const PUBLIC = new Set(['/healthz']);
 /** The largest request body (a berth.yaml is at most 1 MiB of it, checked by the loader). */
 const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
-function toError(err: FastifyError | Error): BerthError {
+/** A URL whose percent-encoding does not decode (`/%E0`, a path parameter such as `%C0%80`): the client's fault. */
+function badUrl(url: string): ValidationError {
+  const message = `the URL ${JSON.stringify(url)} is not validly percent-encoded (UTF-8)`;
+  return new ValidationError('malformed URL', [{ file: 'request URL', path: '', message }]);
+}
+
+function toError(err: FastifyError | Error, url: string): BerthError {
+  if (err instanceof URIError || (err as FastifyError).code === 'FST_ERR_BAD_URL') return badUrl(url);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'request';
     return new ValidationError(
@@ -65,7 +72,17 @@ function toError(err: FastifyError | Error): BerthError {
 export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   // On close, open streams (status, logs and release events followed by browsers and CLIs) are cut
   // rather than waited for: they never end by themselves, and clients reconnect.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    forceCloseConnections: true,
+    // Errors of fastify's own routing (a path that does not decode): the same quiet 400 as a handler's URIError.
+    frameworkErrors: (err, req, reply) => {
+      const e = toError(err, req.url);
+      ctx.logger.debug({ url: req.url, code: e.code, message: e.message }, 'request refused');
+      void (reply as FastifyReply).status(httpStatusOf(e)).send(e.toJSON());
+    },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -91,9 +108,11 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const e = toError(err);
+    const e = toError(err, req.url);
     const status = httpStatusOf(e);
+    // A client's mistake is logged at debug, without a stack: anyone can send them, and the log is not theirs to fill.
     if (status >= 500) ctx.logger.error({ err, url: req.url }, 'request failed');
+    else ctx.logger.debug({ url: req.url, status, code: e.code, message: e.message }, 'request refused');
     void reply.status(status).send(e.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {

@@ -23,6 +23,7 @@ import { createKubernetesRuntime, type ServiceDescription } from '../runtime/kub
 import { shapeOf } from '../runtime/kubernetes/manifests/shapes.js';
 import { readStartTime, isSameProcessAlive } from '../runtime/local/procfs.js';
 import { ConflictError } from '../errors.js';
+import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
@@ -94,10 +95,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const describeService = async (s: ServiceState): Promise<ServiceDescription> => {
     const release = await releases.byRevision(s.app, s.env, s.revision);
     const { spec, rendered } = await releases.content(release.id);
-    const svc = spec.services[s.service];
+    const svc = ownGet(spec.services, s.service);
     return {
       ...(svc ? { shape: shapeOf(svc) } : {}),
-      secretDigests: rendered.services[s.service]?.secretDigests ?? {},
+      secretDigests: ownGet(rendered.services, s.service)?.secretDigests ?? {},
     };
   };
   const kubeRuntimes = new Map<string, Runtime>();

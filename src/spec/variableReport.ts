@@ -4,6 +4,7 @@
  * and which config keys no field uses.
  */
 import { interpolate, MASK } from './interpolate.js';
+import { ownGet } from '../own.js';
 import type { VariableValue } from './interpolate.js';
 import type { AppSpec } from './schema.js';
 import { discoveryOwners, isDiscoveryFor, templateFields } from './templates.js';
@@ -39,7 +40,7 @@ export function variableReport(spec: AppSpec, values: VariableValues): VariableI
       let users = usedBy.get(name);
       if (users === undefined) usedBy.set(name, (users = new Set()));
       users.add(field.service);
-      return values[name];
+      return ownGet(values, name);
     };
     for (const m of interpolate(field.template, lookup).missing) missing.add(m.name);
   }
@@ -48,8 +49,8 @@ export function variableReport(spec: AppSpec, values: VariableValues): VariableI
   const fromConfig = Object.keys(values).filter((n) => values[n]!.source === 'config');
   const names = new Set([...Object.keys(spec.variables), ...fromConfig, ...usedBy.keys()]);
   return [...names].sort().map((name): VariableInfo => {
-    const declared = spec.variables[name];
-    const v = values[name];
+    const declared = ownGet(spec.variables, name);
+    const v = ownGet(values, name);
     const secret = declared?.secret === true || v?.secret === true;
     return {
       name,

@@ -4,6 +4,7 @@
  */
 import type { Problem } from '../errors.js';
 import { interpolate } from './interpolate.js';
+import { ownGet, setOwn } from '../own.js';
 import type { VariableValue } from './interpolate.js';
 import type { AppSpec } from './schema.js';
 import { discoveryOwners, isDiscoveryFor, templateFields } from './templates.js';
@@ -34,14 +35,14 @@ export interface VariableSources {
  */
 export function resolveVariables(spec: Pick<AppSpec, 'variables'>, sources: VariableSources): VariableValues {
   const out: VariableValues = {};
-  const declaredSecret = (name: string) => spec.variables[name]?.secret === true;
+  const declaredSecret = (name: string) => ownGet(spec.variables, name)?.secret === true;
   for (const [name, v] of Object.entries(spec.variables)) {
-    if (v.default !== undefined) out[name] = { value: v.default, secret: v.secret, source: 'default' };
+    if (v.default !== undefined) setOwn(out, name, { value: v.default, secret: v.secret, source: 'default' });
   }
   for (const [name, value] of Object.entries(sources.environment))
-    out[name] = { value, secret: declaredSecret(name), source: 'environment' };
+    setOwn(out, name, { value, secret: declaredSecret(name), source: 'environment' });
   for (const [name, v] of Object.entries(sources.config))
-    out[name] = { value: v.value, secret: v.secret || declaredSecret(name), source: 'config' };
+    setOwn(out, name, { value: v.value, secret: v.secret || declaredSecret(name), source: 'config' });
   return out;
 }
 
@@ -50,7 +51,7 @@ export function lookupIn(
   values: VariableValues,
   extra: Record<string, VariableValue> = {},
 ): (name: string) => VariableValue | undefined {
-  return (name) => values[name] ?? extra[name];
+  return (name) => ownGet(values, name) ?? ownGet(extra, name);
 }
 
 /** Where unresolved-variable problems point. */
@@ -72,7 +73,7 @@ export function unresolvedVariables(spec: AppSpec, values: VariableValues, where
   const owners = discoveryOwners(services);
   for (const field of templateFields(spec)) {
     const lookup = (name: string): VariableValue | undefined =>
-      values[name] ?? (isDiscoveryFor(owners, name, field.service) ? { value: name, secret: false } : undefined);
+      ownGet(values, name) ?? (isDiscoveryFor(owners, name, field.service) ? { value: name, secret: false } : undefined);
     const seen = new Set<string>();
     for (const m of interpolate(field.template, lookup).missing) {
       if (seen.has(m.name)) continue;

@@ -14,7 +14,7 @@ export function answerFetch(answers: Answers): ReturnType<typeof vi.fn> {
     const url = String(input);
     const path = url.split('?')[0]!;
     const key = `${init?.method ?? 'GET'} ${path}`;
-    const found = key in answers ? answers[key] : path in answers ? answers[path] : undefined;
+    const found = Object.hasOwn(answers, key) ? answers[key] : Object.hasOwn(answers, path) ? answers[path] : undefined;
     if (found === undefined)
       return new Response(JSON.stringify({ code: 'NOT_FOUND', message: `no ${key}` }), { status: 404 });
     const [status, body] =

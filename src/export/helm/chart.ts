@@ -25,6 +25,7 @@ import {
 } from '../../runtime/kubernetes/manifests/contract.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
 import { goString, literalExpr, templateExpr, type ExpressionContext } from './goTemplate.js';
+import { ownGet, setOwn } from '../../own.js';
 
 /** Stands for the release namespace while rendering; a valid DNS label nobody uses. */
 const NAMESPACE_PLACEHOLDER = 'berth-helm-release-namespace-0';
@@ -77,7 +78,7 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   );
   for (const [name, v] of Object.entries(spec.variables)) if (v.secret) secret.add(name);
   const discovery = discoveryData(manifest.addresses ?? {});
-  const provided = Object.fromEntries(Object.entries(discovery).filter(([k]) => !(k in resolved)));
+  const provided = Object.fromEntries(Object.entries(discovery).filter(([k]) => !Object.hasOwn(resolved, k)));
   const ctx: ExpressionContext = { secret, provided, namespacePlaceholder: NAMESPACE_PLACEHOLDER };
 
   const files: ChartFiles = {};
@@ -86,8 +87,8 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
     const service = obj.metadata.labels?.[LABEL.name];
     const path = templatePath(obj, service);
     const t = new Templater(ctx);
-    const svcSpec = service === undefined ? undefined : spec.services[service];
-    const state = service === undefined ? undefined : manifest.services[service];
+    const svcSpec = service === undefined ? undefined : ownGet(spec.services, service);
+    const state = service === undefined ? undefined : ownGet(manifest.services, service);
     const config =
       state === undefined ? undefined : serviceConfig(state, manifest.secretDigests?.[service!], discovery);
     const tokenized = t.walk(obj, [], (value, keyPath) => {
@@ -138,9 +139,9 @@ function sourceExpr(
 ): string {
   if (key.startsWith('env.')) {
     const name = key.slice(4);
-    const template = svc.env[name];
+    const template = ownGet(svc.env, name);
     if (template !== undefined) return templateExpr(template, ctx);
-    return literalExpr(ctx.provided[name] ?? '', ctx);
+    return literalExpr(ownGet(ctx.provided, name) ?? '', ctx);
   }
   const file = config.files.find((f) => f.key === key);
   const content = svc.files.find((f) => f.path === file?.path)?.content ?? '';
@@ -230,8 +231,8 @@ function valuesYaml(
 ): string {
   const config: Record<string, string> = {};
   for (const name of [...used].sort()) {
-    const v = resolved[name];
-    if (v && !secret.has(name)) config[name] = v.value;
+    const v = ownGet(resolved, name);
+    if (v && !secret.has(name)) setOwn(config, name, v.value);
   }
   const secrets = Object.fromEntries(
     [...used]

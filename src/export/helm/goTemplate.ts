@@ -57,7 +57,7 @@ function segmentsExpr(segments: TemplateSegment[], ctx: ExpressionContext): stri
 
 function segmentExpr(s: TemplateSegment, ctx: ExpressionContext): string {
   if (s.kind === 'text') return literalExpr(s.text, ctx);
-  const provided = ctx.provided[s.name];
+  const provided = Object.hasOwn(ctx.provided, s.name) ? ctx.provided[s.name] : undefined;
   const hasKey = `(hasKey ${mapOf(s.name, ctx)} ${goString(s.name)})`;
   if (provided !== undefined) {
     // Discovery variables always have a value: fallbacks never apply, alternatives always do.

@@ -15,6 +15,7 @@ const ConfigChange = ConfigChangeInput.extend({
   message: z.string().max(500).optional().describe('Why this change'),
 });
 import { NotFoundError } from '../../errors.js';
+import { ownGet } from '../../own.js';
 
 export function configRoutes(api: Api, ctx: ServerContext): void {
   const base = '/api/v1/apps/:app/envs/:env/config';
@@ -105,7 +106,7 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       const { app, env, key } = req.params;
       const version = req.query.version ?? (await ctx.configSets.current(app, env)).version;
       const resolved = await ctx.configSets.resolve(app, env, version);
-      const entry = resolved.values[key];
+      const entry = ownGet(resolved.values, key);
       if (!entry) throw new NotFoundError(`${app}/${env} config version ${version} has no key ${key}`);
       if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
       if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');

@@ -44,7 +44,8 @@ export async function consoleRoutes(
   if (root) await app.register(fastifyStatic, { root, serve: false });
 
   app.get('/*', { schema: { hide: true } }, async (req, reply) => {
-    const path = decodeURIComponent((req.params as { '*': string })['*'] ?? '');
+    // The router has decoded the wildcard already: decoding again would turn `%25E0` into a URIError.
+    const path = (req.params as { '*': string })['*'] ?? '';
     if (path === 'api' || path.startsWith('api/')) {
       return reply.status(404).send({ code: 'NOT_FOUND', message: `no route GET /${path}` });
     }

@@ -66,13 +66,13 @@ export function serviceConfig(
   const builtIn: Record<string, string> = {};
   if (first) builtIn.PORT = String(first.port);
   if (workload.files.length > 0) builtIn.BERTH_CONFIG_DIR = CONFIG_DIR;
-  for (const [k, v] of Object.entries(builtIn)) if (!(k in workload.env)) env.push({ name: k, value: v });
+  for (const [k, v] of Object.entries(builtIn)) if (!Object.hasOwn(workload.env, k)) env.push({ name: k, value: v });
 
   // Skip the shared discovery variables before sorting: they are most of the keys in a large app.
-  const own = Object.keys(workload.env).filter((k) => discovery[k] !== workload.env[k]);
+  const own = Object.keys(workload.env).filter((k) => !Object.hasOwn(discovery, k) || discovery[k] !== workload.env[k]);
   for (const k of own.sort()) {
     const key = `env.${k}`;
-    const secret = key in digests;
+    const secret = Object.hasOwn(digests, key);
     (secret ? secretData : configData)[key] = workload.env[k]!;
     const ref = secret ? 'secretKeyRef' : 'configMapKeyRef';
     env.push({ name: k, valueFrom: { [ref]: { name: secret ? secretName : configMapName, key } } });
@@ -82,7 +82,7 @@ export function serviceConfig(
   const keys = fileKeys(workload.files.map((f) => f.path));
   const files = workload.files.map((f) => {
     const key = keys.get(f.path)!;
-    const secret = f.secret || `files.${f.path}` in digests;
+    const secret = f.secret || Object.hasOwn(digests, `files.${f.path}`);
     (secret ? secretData : configData)[key] = f.content;
     return { key, path: f.path, secret };
   });
