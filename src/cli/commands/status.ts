@@ -105,6 +105,7 @@ export function registerStatus(program: Command): void {
           ? ['service', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'status']
           : ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
       );
+      for (const line of checkLines(last, st.currentRevision)) process.stdout.write(`${line}\n`);
       const scaling = await client
         .get<{ tracks: TrackAutoscaleStatus[] }>(
           `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/autoscale`,
@@ -149,6 +150,22 @@ function tracksText(s: AppObservation['services'][number]): string {
   return s.tracks
     .map((t) => `${t.track} ${t.readyReplicas}/${t.desiredReplicas} ${t.weight}%${t.track === 'canary' ? by : ''}`)
     .join(' · ');
+}
+
+/**
+ * The latest analysis check of each service of the last release, while it runs or when it did not
+ * become the current one (a failed rollout): `analysis api: step 1/3 at 20%: fail: error rate …`.
+ */
+function checkLines(release: Release | null, currentRevision: number | null): string[] {
+  if (!release || (release.revision === currentRevision && release.status === 'succeeded')) return [];
+  return release.steps.flatMap((s) => {
+    const c = s.progress?.checks?.at(-1);
+    if (!c || !s.progress) return [];
+    const times = c.repeats ? ` (${c.repeats} checks)` : '';
+    return [
+      `analysis ${s.service}${release.status === 'running' ? '' : ` (revision ${release.revision} ${release.status})`}: step ${c.step + 1}/${s.progress.of} at ${c.weight}%: ${c.verdict}: ${c.message}${times}`,
+    ];
+  });
 }
 
 /** `canary step 3/5: pause 30s` for a service whose progressive rollout is running. */
