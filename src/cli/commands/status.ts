@@ -4,6 +4,7 @@ import { contextOf } from '../context.js';
 import { age, bold, printJSON, printTable } from '../output.js';
 import type { AppObservation, ServiceStatus } from '../../runtime/runtime.js';
 import type { Release } from '../../release/releases.js';
+import { driftText, type ConfigDrift } from '../../release/configDrift.js';
 import type { TrackAutoscaleStatus } from '../../autoscale/autoscaler.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
@@ -21,6 +22,7 @@ type Status = AppObservation & {
   env: string;
   currentRevision: number | null;
   lastRelease: Release | null;
+  configDrift?: ConfigDrift;
 };
 
 const mib = (b?: number): string => (b === undefined ? '-' : `${(b / 1048576).toFixed(0)}Mi`);
@@ -62,6 +64,7 @@ export function registerStatus(program: Command): void {
       );
       if (st.edge)
         process.stdout.write(`edge: ${st.edge.url}${st.edge.error ? ` — NOT LISTENING: ${st.edge.error}` : ''}\n`);
+      if (st.configDrift) process.stdout.write(`${driftText(st.configDrift).join('\n')}\n`);
       if (st.services.length === 0) return void process.stdout.write('no services running\n');
       if (o.replicas) {
         return printTable(
