@@ -16,12 +16,13 @@ import type { SecretBox } from '../config/secretBox.js';
 import type { Leases } from '../store/leases.js';
 import { renderRelease, type RenderResult, type RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
-import { planRelease, type Plan } from './plan.js';
+import { planContextOf, planRelease, type Plan } from './plan.js';
 import {
   downRevision,
   policyRevision,
   restartRevision,
   rollbackRevision,
+  scaleIsNoop,
   scaleRevision,
   type NewRevision,
   type PolicyTarget,
@@ -642,7 +643,10 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     },
 
     async scale(req) {
-      return createRevision(scaleRevision(await currentContent(req.app, req.env, 'scale'), req));
+      const content = await currentContent(req.app, req.env, 'scale');
+      // The same count again: nothing to do, no revision (the running one is the answer).
+      if (scaleIsNoop(content, req)) return content.release;
+      return createRevision(scaleRevision(content, req));
     },
 
     async setPolicy(req) {
@@ -706,10 +710,8 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const a = await releases.content((await releases.byRevision(app, env, from)).id);
       const b = await releases.content((await releases.byRevision(app, env, to)).id);
       const cfg = await deps.configSets.diff(app, env, a.release.configVersion, b.release.configVersion);
-      return planRelease(a.release.kind === ReleaseKind.down ? undefined : a.rendered, b.rendered, {
-        changedConfigKeys: cfg.map((d) => d.key),
-        specChanged: a.release.specDigest !== b.release.specDigest,
-      });
+      const diffContext = planContextOf(cfg, a.release.specDigest !== b.release.specDigest);
+      return planRelease(a.release.kind === ReleaseKind.down ? undefined : a.rendered, b.rendered, diffContext);
     },
 
     async start() {

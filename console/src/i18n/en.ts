@@ -228,6 +228,7 @@ export const en = {
     routes: 'Routes',
     routeAdded: 'added',
     routeRemoved: 'removed',
+    routePolicyChanged: 'policy changed',
   },
   releases: {
     title: 'Releases of {{app}} in {{env}}',

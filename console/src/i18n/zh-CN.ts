@@ -229,6 +229,7 @@ export const zhCN: typeof en = {
     routes: '路由',
     routeAdded: '新增',
     routeRemoved: '删除',
+    routePolicyChanged: '策略已更改',
   },
   releases: {
     title: '{{app}}（{{env}}）的发布',
