@@ -23,7 +23,7 @@ export function printPlan(plan: Plan, title: string): void {
           : s.action === 'unchanged'
             ? 'unchanged'
             : s.restart
-              ? `update, ${s.toReplicas} replica${s.toReplicas === 1 ? '' : 's'} replaced (rolling)`
+              ? `update, ${s.toReplicas} replica${s.toReplicas === 1 ? '' : 's'} replaced (${s.strategy ?? 'rolling'})`
               : s.fromReplicas !== s.toReplicas
                 ? `scale ${s.fromReplicas} → ${s.toReplicas}, no restart`
                 : 'update, no restart';
@@ -34,6 +34,11 @@ export function printPlan(plan: Plan, title: string): void {
   }
   for (const r of plan.routes.added) out.write(`${green('+')} route ${r.host ?? ''}${r.pathPrefix} → ${r.service}\n`);
   for (const r of plan.routes.removed) out.write(`${red('-')} route ${r.host ?? ''}${r.pathPrefix} → ${r.service}\n`);
+  // A plan of an older server has no policyChanged.
+  for (const c of plan.routes.policyChanged ?? [])
+    out.write(
+      `${yellow('~')} route ${c.route.host ?? ''}${c.route.pathPrefix} → ${c.route.service}  ${dim('policy changed, no restart')}\n    policy: ${show(c.from)} → ${show(c.to)}\n`,
+    );
   if (plan.fromConfigVersion !== undefined && plan.fromConfigVersion !== plan.toConfigVersion) {
     out.write(dim(`config version ${plan.fromConfigVersion} → ${plan.toConfigVersion}\n`));
   }

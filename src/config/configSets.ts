@@ -86,6 +86,12 @@ export interface ConfigSets {
   get(app: string, env: string, version?: number): Promise<ConfigView>;
   /** Applies a change as a new version; ConflictError if `baseVersion` is not the latest. */
   write(app: string, env: string, change: ConfigChange): Promise<ConfigVersionInfo>;
+  /**
+   * A new version with version `to`'s content (values, files and secrets as they were), e.g. to
+   * return to the values a release runs after a failed deploy rolled back. ConflictError for a stale
+   * `baseVersion`; ValidationError when the latest version already has that content.
+   */
+  revert(app: string, env: string, req: ConfigRevert): Promise<ConfigVersionInfo>;
   /** Every version, newest first. */
   history(app: string, env: string): Promise<ConfigVersionInfo[]>;
   /** What changed from one version to another (0 is the empty set), secrets masked. */
@@ -106,6 +112,15 @@ export interface ConfigSets {
 
 /** A change to try out: a ConfigChange without author or message, its base optional. */
 export type ConfigPreview = Omit<ConfigChange, 'author' | 'message' | 'baseVersion'> & { baseVersion?: number };
+
+/** What `revert` takes: the version whose content to restore, based on the latest the writer saw. */
+export interface ConfigRevert {
+  to: number;
+  /** The version the writer last saw; omitted: whatever is latest. */
+  baseVersion?: number;
+  author: string;
+  message?: string;
+}
 
 interface LoadedVersion {
   row: ConfigVersionRow | undefined;
@@ -226,6 +241,34 @@ export function createConfigSets(db: Kysely<Database>, box: SecretBox): ConfigSe
         }
         throw err;
       }
+    },
+
+    async revert(app, env, req) {
+      const target = await loadOrThrow(app, env, req.to);
+      return db.transaction().execute(async (trx) => {
+        const latest = await latestVersion(trx, app, env);
+        if (req.baseVersion !== undefined && latest !== req.baseVersion)
+          throw staleWrite(app, env, req.baseVersion, latest);
+        const before = (await load(trx, app, env, latest))?.snapshot ?? emptySnapshot();
+        // The stored entries are copied as they are: secrets stay sealed, never decrypted here.
+        const after = target.snapshot;
+        if (compareSnapshots(before, after, box).length === 0) {
+          throw new ValidationError('nothing to change', [
+            { path: 'to', message: `version ${latest} of ${app}/${env} already has the content of version ${req.to}` },
+          ]);
+        }
+        const row: ConfigVersionRow = {
+          app,
+          env,
+          version: latest + 1,
+          author: req.author,
+          message: req.message ?? `revert to version ${req.to}`,
+          created_at: new Date().toISOString(),
+          entries: serializeEntries(after),
+        };
+        await trx.insertInto('config_versions').values(row).execute();
+        return info(app, env, { row, snapshot: after }, before);
+      });
     },
 
     async history(app, env) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackTraffic } from '../runtime/runtime.js';
-import { analyse, intervalOf, quantileMs } from './analysis.js';
+import { analyse, intervalOf, MAX_CHECKS, quantileMs, withCheck, type AnalysisCheck } from './analysis.js';
 
 const BUCKETS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000];
 const traffic = (requests: number, errors: number, counts: number[]): TrackTraffic => ({
@@ -11,7 +11,7 @@ const traffic = (requests: number, errors: number, counts: number[]): TrackTraff
   latencyCounts: [...counts, ...Array<number>(BUCKETS.length + 1 - counts.length).fill(0)],
   latencySumMs: 0,
 });
-const policy = { intervalMs: 1000, minRequests: 20, maxErrorRate: 0.05 };
+const policy = { intervalMs: 1000, minRequests: 20, onNoData: 'wait' as const, maxErrorRate: 0.05 };
 
 describe('analysis', () => {
   it('interpolates quantiles inside a bucket, like histogram_quantile', () => {
@@ -44,7 +44,9 @@ describe('analysis', () => {
     const slow = analyse(traffic(50, 0, [0, 0, 0, 0, 0, 0, 0, 50]), { ...policy, maxP99Ms: 200 });
     expect(slow).toMatchObject({ verdict: 'fail' });
     expect(slow.message).toMatch(/^p99 249 ms > 200 ms/);
-    expect(analyse(traffic(10, 10, [10]), policy).verdict).toBe('inconclusive');
+    const few = analyse(traffic(3, 3, [3]), policy);
+    expect(few.verdict).toBe('inconclusive');
+    expect(few.message).toBe('3 requests < minRequests 20 (3 requests, 3 errors (100.0%), p99 1 ms): no verdict');
   });
 
   it('fails a new version that finishes far fewer requests than its weight sends it (hung or refusing)', () => {
@@ -53,5 +55,25 @@ describe('analysis', () => {
     expect(hung.message).toMatch(/^the new version finished 2 requests where its weight asks for about 200/);
     // Little traffic overall: no verdict rather than a false alarm.
     expect(analyse(traffic(2, 0, [2]), policy, 40).verdict).toBe('inconclusive');
+  });
+
+  it('keeps every check, a long wait for requests as one entry that counts its repeats', () => {
+    const at = (step: number, verdict: AnalysisCheck['verdict'], requests = 0): AnalysisCheck => ({
+      ...analyse(traffic(requests, 0, [requests]), policy),
+      verdict,
+      at: '2026-01-01T00:00:00Z',
+      step,
+      weight: 20,
+      scope: 'step',
+    });
+    let checks: AnalysisCheck[] = [at(0, 'pass', 30)];
+    for (let i = 0; i < 5; i++) checks = withCheck(checks, at(1, 'inconclusive', i));
+    expect(checks).toHaveLength(2);
+    expect(checks[1]).toMatchObject({ step: 1, requests: 4, repeats: 5 });
+    checks = withCheck(checks, at(1, 'fail', 30));
+    checks = withCheck(checks, at(2, 'inconclusive'));
+    expect(checks.map((c) => c.verdict)).toEqual(['pass', 'inconclusive', 'fail', 'inconclusive']);
+    for (let i = 0; i < MAX_CHECKS + 10; i++) checks = withCheck(checks, at(3, 'pass', 30));
+    expect(checks).toHaveLength(MAX_CHECKS);
   });
 });

@@ -19,6 +19,51 @@ export interface AnalysisResult {
   message: string;
 }
 
+/**
+ * One check as kept on the release (in its step's progress) and shown by `status`, `history` and
+ * the console: the numbers, the verdict and why. `scope` says whether it judged one analysis
+ * interval or the whole step (a step ends only on a step verdict of `pass`).
+ */
+export interface AnalysisCheck extends AnalysisResult {
+  at: string;
+  /** 0-based step of the rollout. */
+  step: number;
+  /** Percent of weighted traffic on the new track during the check. */
+  weight: number;
+  scope: 'interval' | 'step';
+  /** Consecutive inconclusive checks of a step are kept as one: how many it stands for. */
+  repeats?: number;
+}
+
+/** At most this many checks are kept per service and release (the oldest go first). */
+export const MAX_CHECKS = 200;
+
+/**
+ * `checks` with `c` added: an inconclusive check that follows an inconclusive one of the same step
+ * and scope replaces it (counting it in `repeats`), so a long wait for data keeps one entry.
+ */
+export function withCheck(checks: readonly AnalysisCheck[], c: AnalysisCheck): AnalysisCheck[] {
+  const last = checks.at(-1);
+  if (
+    last &&
+    c.verdict === 'inconclusive' &&
+    last.verdict === 'inconclusive' &&
+    last.step === c.step &&
+    last.scope === c.scope
+  )
+    return [...checks.slice(0, -1), { ...c, repeats: (last.repeats ?? 1) + 1 }];
+  return [...checks, c].slice(-MAX_CHECKS);
+}
+
+/** No requests: what a track that has not been measured yet counts as. */
+export const NO_TRAFFIC: Omit<TrackTraffic, 'track'> = {
+  requests: 0,
+  errors: 0,
+  latencyBucketsMs: [],
+  latencyCounts: [],
+  latencySumMs: 0,
+};
+
 /** Counters of `now` minus `before` (a counter that went down means the proxy restarted: `now` alone). */
 export function intervalOf(before: TrackTraffic | undefined, now: TrackTraffic): TrackTraffic {
   if (!before || now.requests < before.requests || before.latencyCounts.length !== now.latencyCounts.length) return now;
@@ -73,7 +118,11 @@ export function analyse(interval: TrackTraffic, policy: AnalysisPolicy, expected
       message: `the new version finished ${requests} requests where its weight asks for about ${Math.round(expected)} (${numbers})`,
     };
   if (requests < policy.minRequests)
-    return { ...base, verdict: 'inconclusive', message: `${numbers}: fewer than ${policy.minRequests}, no verdict` };
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      message: `${requests} request${requests === 1 ? '' : 's'} < minRequests ${policy.minRequests} (${numbers}): no verdict`,
+    };
   const failures: string[] = [];
   if (errorRate > policy.maxErrorRate) failures.push(`error rate ${pct(errorRate)} > ${pct(policy.maxErrorRate)}`);
   if (policy.maxP99Ms !== undefined && p99Ms !== undefined && p99Ms > policy.maxP99Ms)

@@ -8,12 +8,13 @@
  * execute.ts; rendering for it engineRender.ts; its events releaseBus.ts.
  */
 import { ConflictError, NotFoundError } from '../errors.js';
-import { planRelease } from './plan.js';
+import { planContextOf, planRelease } from './plan.js';
 import {
   downRevision,
   policyRevision,
   restartRevision,
   rollbackRevision,
+  scaleIsNoop,
   scaleRevision,
   type NewRevision,
 } from './revisions.js';
@@ -213,6 +214,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     },
 
     async scale(req) {
+      // The same count again: nothing to do, no revision (the running one is the answer).
+      const content = await currentContent(req.app, req.env, 'scale');
+      if (scaleIsNoop(content, req)) return content.release;
       return createRevision(req.app, req.env, lockOpts(req), async () =>
         scaleRevision(await currentContent(req.app, req.env, 'scale'), req),
       );
@@ -288,10 +292,8 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const a = await releases.content((await releases.byRevision(app, env, from)).id);
       const b = await releases.content((await releases.byRevision(app, env, to)).id);
       const cfg = await deps.configSets.diff(app, env, a.release.configVersion, b.release.configVersion);
-      return planRelease(a.release.kind === ReleaseKind.down ? undefined : a.rendered, b.rendered, {
-        changedConfigKeys: cfg.map((d) => d.key),
-        specChanged: a.release.specDigest !== b.release.specDigest,
-      });
+      const diffContext = planContextOf(cfg, a.release.specDigest !== b.release.specDigest);
+      return planRelease(a.release.kind === ReleaseKind.down ? undefined : a.rendered, b.rendered, diffContext);
     },
 
     async start() {

@@ -2,7 +2,11 @@
  * Plan: what changes between two rendered releases, service by service and field by field, and why
  * (which config keys, the spec, or the environment). Used by `berth plan`, `berth diff` and deploys.
  */
-import type { Route } from '../runtime/runtime.js';
+import type { Route, TrafficPolicy } from '../runtime/runtime.js';
+import type { Strategy } from '../spec/strategy.js';
+import type { ConfigDiffEntry } from '../config/configSets.js';
+import { configKeyOf } from './configDrift.js';
+import { specPathOf, specValueOf } from './planPaths.js';
 import type { RenderedRelease, RenderedService } from './render.js';
 import { canonicalJSON } from '../canonical.js';
 import { ownGet } from '../own.js';
@@ -18,7 +22,7 @@ export const PlanAction = {
 export type PlanAction = (typeof PlanAction)[keyof typeof PlanAction];
 
 export interface FieldChange {
-  /** e.g. `env.LOG_LEVEL`, `files.app.conf`, `replicas`, `readiness.periodMs`. */
+  /** As in berth.yaml, e.g. `env.LOG_LEVEL`, `files[app.conf]`, `replicas`, `health.readiness.period`. */
   path: string;
   from?: unknown;
   to?: unknown;
@@ -35,7 +39,16 @@ export interface ServicePlan {
   toHash?: string;
   fromReplicas?: number;
   toReplicas?: number;
+  /** How the new version replaces the running one when the service is updated. */
+  strategy: Strategy['type'];
   changes: FieldChange[];
+}
+
+/** A route whose traffic policy changes (the route itself stays). */
+export interface RoutePolicyChange {
+  route: Route;
+  from?: TrafficPolicy;
+  to?: TrafficPolicy;
 }
 
 export interface Plan {
@@ -44,16 +57,24 @@ export interface Plan {
   fromConfigVersion?: number;
   toConfigVersion: number;
   services: ServicePlan[];
-  routes: { added: Route[]; removed: Route[] };
+  routes: { added: Route[]; removed: Route[]; policyChanged: RoutePolicyChange[] };
   levels: string[][];
   /** True when anything at all changes. */
   changed: boolean;
 }
 
 export interface PlanContext {
-  /** Config keys whose value differs between the two config versions. */
+  /** Config keys whose value differs between the two config versions (files as `file:NAME`). */
   changedConfigKeys: string[];
   specChanged: boolean;
+}
+
+/** The context of a plan from the config differences between the two releases: one naming for plan and diff. */
+export function planContextOf(
+  configDiff: readonly Pick<ConfigDiffEntry, 'kind' | 'key'>[],
+  specChanged: boolean,
+): PlanContext {
+  return { changedConfigKeys: [...new Set(configDiff.map(configKeyOf))], specChanged };
 }
 
 /** Flattens a service's shown state into path → value, keyed by name where arrays have one. */
@@ -78,6 +99,9 @@ export function flattenService(s: RenderedService): Map<string, unknown> {
   out.set('dependsOn', s.dependsOn.join(', '));
   put('rollout', s.rollout);
   put('restart', s.restart);
+  // Neither moves a replica by itself, but both are the service's and a plan shows them.
+  put('policy', s.policy);
+  put('strategy', s.strategy);
   return out;
 }
 
@@ -100,9 +124,9 @@ function diffService(from: RenderedService | undefined, to: RenderedService, ctx
     const secretChanged = secretA !== secretB && (secretA !== undefined || secretB !== undefined);
     if (va === vb && !secretChanged) continue;
     changes.push({
-      path,
-      ...(va === undefined ? {} : { from: va }),
-      ...(vb === undefined ? {} : { to: vb }),
+      path: specPathOf(path),
+      ...(va === undefined ? {} : { from: specValueOf(path, va) }),
+      ...(vb === undefined ? {} : { to: specValueOf(path, vb) }),
       because: why(path, from, to, ctx),
     });
   }
@@ -131,8 +155,9 @@ function addressChanges(
     }));
 }
 
-const routeKey = (r: Route): string =>
-  `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}${r.policy ? ` policy ${canonicalJSON(r.policy)}` : ''}`;
+/** A route's identity: what it matches and where it sends; its policy is compared apart. */
+const routeKey = (r: Route): string => `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}`;
+const policyText = (p: TrafficPolicy | undefined): string => (p ? canonicalJSON(p) : '');
 
 /** Compares the release in place (`from`, undefined for a first deploy) with a new rendering. */
 export function planRelease(from: RenderedRelease | undefined, to: RenderedRelease, ctx: PlanContext): Plan {
@@ -148,6 +173,7 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
         restart: false,
         fromHash: a!.hash,
         fromReplicas: a!.replicas,
+        strategy: a!.strategy?.type ?? 'rolling',
         changes: [],
       });
       continue;
@@ -170,6 +196,7 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
       ...(a ? { fromHash: a.hash, fromReplicas: a.replicas } : {}),
       toHash: b.hash,
       toReplicas: b.replicas,
+      strategy: b.strategy?.type ?? 'rolling',
       changes: a ? changes : [],
     });
   }
@@ -178,6 +205,11 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
   const routes = {
     added: [...toRoutes].filter(([k]) => !fromRoutes.has(k)).map(([, r]) => r),
     removed: [...fromRoutes].filter(([k]) => !toRoutes.has(k)).map(([, r]) => r),
+    policyChanged: [...toRoutes].flatMap(([k, r]): RoutePolicyChange[] => {
+      const before = fromRoutes.get(k);
+      if (!before || policyText(before.policy) === policyText(r.policy)) return [];
+      return [{ route: r, ...(before.policy ? { from: before.policy } : {}), ...(r.policy ? { to: r.policy } : {}) }];
+    }),
   };
   return {
     app: to.app,
@@ -187,6 +219,8 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
     services,
     routes,
     levels: to.levels,
-    changed: services.some((s) => s.action !== 'unchanged') || routes.added.length + routes.removed.length > 0,
+    changed:
+      services.some((s) => s.action !== 'unchanged') ||
+      routes.added.length + routes.removed.length + routes.policyChanged.length > 0,
   };
 }

@@ -4,6 +4,10 @@
  * error rate and latency (analysis) and obeying promote/abort commands on the way. Every step starts
  * with a record of where the rollout stands, so a restarted control plane resumes at the same step.
  *
+ * A step that sends the new version traffic passes only on a passing check over the whole step; a
+ * step with too few requests to judge waits or fails (analysis `onNoData`), and no data never
+ * promotes. Every check is kept in the step's progress on the release.
+ *
  * When every step has passed, the rollout finalizes: the stable track is rolled to the new version
  * while the canary takes all traffic, then traffic returns to stable and the canary goes. Any
  * failure (a check, an abort command, a canary that never gets ready) first puts all traffic back on
@@ -20,7 +24,7 @@ import type {
   TrafficMatch,
 } from '../runtime/runtime.js';
 import type { Strategy } from '../spec/strategy.js';
-import { analyse, intervalOf } from './analysis.js';
+import { analyse, intervalOf, NO_TRAFFIC, withCheck, type AnalysisCheck } from './analysis.js';
 import type { Releases, StepProgress } from './releases.js';
 
 type Progressive = Exclude<Strategy, { type: 'rolling' }>;
@@ -128,15 +132,24 @@ export async function runProgressive(
     canary: track(),
     traffic: { canaryWeight: weight, ...(match ? { match } : {}) },
   });
-  const progress = async (step: number, phase: string, startedAt = new Date(now()).toISOString()): Promise<void> =>
-    ctx.releases.setProgress(ctx.releaseId, service, {
+  // Checks of earlier steps survive a restart with the progress they are kept in.
+  let checks: AnalysisCheck[] = resume?.checks ?? [];
+  let last: StepProgress | undefined;
+  let phaseIndex = 0;
+  const progress = async (step: number, phase: string, startedAt = new Date(now()).toISOString()): Promise<void> => {
+    last = {
       strategy: strategy.type,
       step,
       of: phases.length,
       weight,
       phase,
       stepStartedAt: startedAt,
-    });
+    };
+    await progressNow();
+  };
+  const progressNow = async (): Promise<void> => {
+    if (last) await ctx.releases.setProgress(ctx.releaseId, service, { ...last, ...(checks.length ? { checks } : {}) });
+  };
 
   // Replays the weight steps before the resumed one, so the tracks are as they were.
   const start = resume && resume.strategy === strategy.type ? Math.min(resume.step, phases.length) : 0;
@@ -147,6 +160,7 @@ export async function runProgressive(
     let full = false;
     for (let i = start; i < phases.length && !full; i++) {
       const p = phases[i]!;
+      phaseIndex = i;
       const resumed = i === start && resume !== undefined && resume.step === i;
       const startedAt = resumed ? resume.stepStartedAt : new Date(now()).toISOString();
       if (p.kind === 'weight') {
@@ -161,7 +175,7 @@ export async function runProgressive(
           message: `step ${i + 1}/${phases.length}: new version ${next.hash.slice(0, 8)} gets ${describePhase(p)} (${replicas} replica${replicas === 1 ? '' : 's'})`,
         });
         await converge(both());
-        // A step that sends traffic is checked once before the next one.
+        // A step that sends traffic is checked (over at least one interval) before the next one.
         if (analysis && (weight > 0 || match)) full = await hold(analysis.intervalMs, Date.parse(startedAt), false);
       } else {
         await progress(i, describePhase(p), startedAt);
@@ -203,10 +217,28 @@ export async function runProgressive(
   /**
    * Waits `ms` (undefined: until promoted) checking the canary every analysis interval and acting
    * on commands. Resolves true for a full promotion (skip the remaining steps).
+   *
+   * A step that sends the new version traffic ends only on a passing verdict over the whole step:
+   * with fewer than `minRequests` requests it is inconclusive and, per `onNoData`, waits (promote
+   * ends the wait, like a manual pause) or fails. No data never promotes.
    */
   async function hold(ms: number | undefined, startedMs: number, promotable: boolean): Promise<boolean> {
-    let baseline = await reading();
-    let nextCheckMs = now() + (analysis?.intervalMs ?? Infinity);
+    const step = phaseIndex;
+    const checked = analysis && (weight > 0 || match) ? analysis : undefined;
+    if (checked && !ctx.runtime.traffic && !warnedNoMetrics) {
+      warnedNoMetrics = true;
+      await ctx.record({
+        service,
+        type: 'Warning',
+        reason: 'NoAnalysis',
+        message: `the ${ctx.runtime.kind} runtime measures no per-track traffic: steps proceed without checks`,
+      });
+    }
+    const measured = ctx.runtime.traffic ? checked : undefined;
+    const stepStart = measured ? await reading() : undefined;
+    let baseline = stepStart;
+    let nextCheckMs = now() + (measured?.intervalMs ?? Infinity);
+    let waiting: string | undefined;
     for (;;) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const cmd = await ctx.releases.takeCommand(ctx.releaseId, service);
@@ -215,42 +247,74 @@ export async function runProgressive(
         await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `fully promoted by ${cmd.by}` });
         return true;
       }
-      if (cmd?.kind === 'promote' && promotable) {
-        await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `promoted by ${cmd.by}` });
+      if (cmd?.kind === 'promote' && (promotable || waiting)) {
+        const over = waiting ? ` (the step was ${waiting})` : '';
+        await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `promoted by ${cmd.by}${over}` });
         return false;
       }
-      if (analysis && (weight > 0 || match) && now() >= nextCheckMs) {
+      const timeUp = ms !== undefined && now() - startedMs >= ms;
+      if (measured && (now() >= nextCheckMs || (timeUp && !waiting))) {
         const current = await reading();
-        if (!current && !ctx.runtime.traffic && !warnedNoMetrics) {
-          warnedNoMetrics = true;
-          await ctx.record({
-            service,
-            type: 'Warning',
-            reason: 'NoAnalysis',
-            message: `the ${ctx.runtime.kind} runtime measures no per-track traffic: steps proceed without checks`,
-          });
-        }
+        const at = new Date(now()).toISOString();
         if (current) {
           const interval = intervalOf(baseline?.canary, current.canary);
           // Without a header match, weight w% of all requests should have reached the new version.
           const stable = intervalOf(baseline?.stable, current.stable).requests;
           const expected = !match && weight > 0 && weight < 100 ? (stable * weight) / (100 - weight) : undefined;
-          const result = analyse(interval, analysis, expected);
+          const result = analyse(interval, measured, expected);
+          // At the step's end the step verdict below says it with the same or more numbers.
+          if (result.verdict === 'fail' || !timeUp) await check({ ...result, at, step, weight, scope: 'interval' });
           if (result.verdict === 'fail')
             throw new RolloutAborted(`${service}: analysis failed at ${weight}% on the new version: ${result.message}`);
-          await ctx.record({
-            service,
-            type: 'Normal',
-            reason: 'Analysis',
-            message: `${result.verdict}: ${result.message}`,
-          });
           baseline = current;
         }
-        nextCheckMs = now() + analysis.intervalMs;
-      }
-      if (ms !== undefined && now() - startedMs >= ms) return false;
-      await sleep(Math.min(ctx.pollMs ?? 200, ms === undefined ? Infinity : Math.max(10, startedMs + ms - now())));
+        nextCheckMs = now() + measured.intervalMs;
+        if (timeUp) {
+          const total = current
+            ? intervalOf(stepStart?.canary, current.canary)
+            : { ...NO_TRAFFIC, track: 'canary' as const };
+          const result = analyse(total, measured);
+          await check({ ...result, at, step, weight, scope: 'step' });
+          if (result.verdict === 'pass') return false;
+          if (result.verdict === 'fail')
+            throw new RolloutAborted(
+              `${service}: analysis failed at ${weight}% on the new version over the step: ${result.message}`,
+            );
+          const why = `${result.requests} request${result.requests === 1 ? '' : 's'} < minRequests ${measured.minRequests}`;
+          if ((measured.onNoData ?? 'wait') === 'fail')
+            throw new RolloutAborted(
+              `${service}: no verdict at ${weight}% on the new version: ${why} over the step (onNoData: fail)`,
+            );
+          if (!waiting) {
+            waiting = `waiting: ${why}`;
+            await progress(step, waiting, new Date(startedMs).toISOString());
+            await ctx.record({
+              service,
+              type: 'Warning',
+              reason: 'WaitingForData',
+              message: `step ${step + 1}/${phases.length}: ${waiting} over the step; it goes on once enough requests pass the checks, or on berth promote (onNoData: wait)`,
+            });
+          }
+        }
+      } else if (timeUp && !measured) return false;
+      const untilCheck = measured ? Math.max(10, nextCheckMs - now()) : Infinity;
+      const untilEnd = ms === undefined || waiting ? Infinity : Math.max(10, startedMs + ms - now());
+      await sleep(Math.min(ctx.pollMs ?? 200, untilCheck, untilEnd));
     }
+  }
+
+  /** Keeps a check on the release (in the step's progress) and records it as an event. */
+  async function check(c: AnalysisCheck): Promise<void> {
+    checks = withCheck(checks, c);
+    await progressNow();
+    // A wait for data repeats one inconclusive check: kept once (with repeats), recorded once.
+    if ((checks.at(-1)?.repeats ?? 1) > 1) return;
+    await ctx.record({
+      service,
+      type: c.verdict === 'fail' ? 'Warning' : 'Normal',
+      reason: 'Analysis',
+      message: `${c.scope === 'step' ? 'step ' : ''}${c.verdict}: ${c.message}`,
+    });
   }
 
   async function reading(): Promise<{ stable: TrackTraffic; canary: TrackTraffic } | undefined> {

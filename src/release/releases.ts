@@ -7,6 +7,7 @@ import type { Database } from '../store/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { RenderedRelease } from './render.js';
+import type { AnalysisCheck } from './analysis.js';
 
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../store/schema.js';
 
@@ -33,6 +34,8 @@ export interface StepProgress {
   /** What the step does, e.g. `weight 25%`, `pause 30s`, `waiting for promote`, `finalizing`. */
   phase: string;
   stepStartedAt: string;
+  /** The analysis checks of the rollout so far, oldest first (absent before the first). */
+  checks?: AnalysisCheck[];
 }
 
 /** An operator's command to a running progressive rollout. */

@@ -181,7 +181,7 @@ describe('planRelease', () => {
     expect(api).toMatchObject({ action: 'update', restart: true });
     expect(api.changes).toEqual([
       { path: 'env.GREETING', from: 'hello', to: 'hi', because: ['config GREETING'] },
-      { path: 'files.app.conf', from: 'greeting=hello\n', to: 'greeting=hi\n', because: ['config GREETING'] },
+      { path: 'files[app.conf]', from: 'greeting=hello\n', to: 'greeting=hi\n', because: ['config GREETING'] },
     ]);
     expect(plan.services.find((s) => s.service === 'web')!.action).toBe('unchanged');
   });
@@ -254,7 +254,7 @@ describe('files from the config set', () => {
     const api = plan.services.find((s) => s.service === 'api')!;
     expect(api).toMatchObject({ action: 'update', restart: true });
     expect(api.changes).toContainEqual({
-      path: 'files.rules.json',
+      path: 'files[rules.json]',
       from: '1',
       to: '2',
       because: ['config file:rules.json'],

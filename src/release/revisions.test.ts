@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { parseSpec } from '../spec/load.js';
 import type { RenderedRelease } from './render.js';
 import type { Release, ReleaseContent } from './releases.js';
-import { downRevision, policyRevision, restartRevision, rollbackRevision, scaleRevision } from './revisions.js';
+import {
+  downRevision,
+  policyRevision,
+  restartRevision,
+  rollbackRevision,
+  scaleIsNoop,
+  scaleRevision,
+} from './revisions.js';
 
 const { spec, digest } = parseSpec(
   [
@@ -58,6 +65,25 @@ describe('revisions', () => {
     expect(before.spec.services.web!.replicas).toBe(2);
     expect(() => scaleRevision(before, { service: 'wbe', replicas: 1, author: 'ana' })).toThrow(
       new NotFoundError('shop has no service wbe (services: web, orders)'),
+    );
+  });
+
+  it('makes no revision for the count a service already has, and leaves an autoscaled one to its autoscaler', () => {
+    expect(scaleIsNoop(content(), { service: 'web', replicas: 2 })).toBe(true);
+    expect(scaleIsNoop(content(), { service: 'web', replicas: 3 })).toBe(false);
+    const scaled = parseSpec(
+      [
+        'name: shop',
+        'services:',
+        '  web: { image: web, autoscale: { min: 1, max: 4, cpu: 70% }, resources: { requests: { cpu: 100m } } }',
+      ].join('\n'),
+      'berth.yaml',
+    ).spec;
+    const auto = { ...content(), spec: scaled };
+    expect(scaleIsNoop(auto, { service: 'web', replicas: 1 })).toBe(false);
+    expect(() => scaleRevision(auto, { service: 'web', replicas: 3, author: 'ana' })).toThrow(ConflictError);
+    expect(() => scaleRevision(auto, { service: 'web', replicas: 3, author: 'ana' })).toThrow(
+      'shop/web is autoscaled (min 1, max 4): the autoscaler owns its replica count; change autoscale.min and autoscale.max in berth.yaml and deploy',
     );
   });
 

@@ -4,7 +4,7 @@
  * with one thing changed"; these builders say which thing, and the engine records and runs the
  * result like any deploy.
  */
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hasOwnKey } from '../own.js';
 import type { TrafficPolicy } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
@@ -81,6 +81,13 @@ export function scaleRevision(
 ): NewRevision {
   checkService(content, req.service);
   const before = content.spec.services[req.service]!;
+  if (before.autoscale) {
+    const { min, max } = before.autoscale;
+    throw new ConflictError(
+      `${content.release.app}/${req.service} is autoscaled (min ${min}, max ${max}): the autoscaler owns its replica count; change autoscale.min and autoscale.max in berth.yaml and deploy`,
+      { details: { service: req.service, autoscale: { min, max } } },
+    );
+  }
   const spec: AppSpec = {
     ...content.spec,
     services: { ...content.spec.services, [req.service]: { ...before, replicas: req.replicas } },
@@ -94,6 +101,16 @@ export function scaleRevision(
     message: `scale ${req.service} from ${before.replicas} to ${req.replicas}`,
     rollbackPolicy: 'auto',
   };
+}
+
+/**
+ * Whether scaling changes nothing: the service already has that count in the running revision.
+ * Such a scale makes no revision (like `kubectl scale` to the current count).
+ */
+export function scaleIsNoop(content: ReleaseContent, req: { service: string; replicas: number }): boolean {
+  checkService(content, req.service);
+  const s = content.spec.services[req.service]!;
+  return !s.autoscale && s.replicas === req.replicas;
 }
 
 /** Which policy a live change targets: a service's, or one route's (by path and host). */

@@ -3,6 +3,8 @@
  * return them and the web console imports them (type-only), so the two cannot drift apart.
  */
 import type { TrackAutoscaleStatus } from '../autoscale/autoscaler.js';
+import type { ConfigDrift } from '../release/configDrift.js';
+import type { PlanResult } from '../release/engine.js';
 import type { Release } from '../release/releases.js';
 import type { AppObservation, TrafficPolicy } from '../runtime/runtime.js';
 import type { VariableInfo } from '../spec/variableReport.js';
@@ -23,6 +25,18 @@ export interface AppStatus extends AppObservation {
   env: string;
   currentRevision: number | null;
   lastRelease: Release | null;
+  /** The config set is ahead of the running release: which keys, and how to return to what runs. */
+  configDrift?: ConfigDrift;
+}
+
+/** `POST /api/v1/plans`: the plan, and what it starts from. */
+export interface PlanResponse extends PlanResult {
+  /** The newest revision when it is not the current one (e.g. a first deploy that failed). */
+  lastRelease?: Release;
+  /** Replicas the runtime runs for the app now (they run after a failed first revision too). */
+  runningReplicas: number;
+  /** The config set is ahead of the running release (see AppStatus). */
+  configDrift?: ConfigDrift;
 }
 
 /** `GET …/policy`: the traffic policies in force as of the current revision. */

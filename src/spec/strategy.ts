@@ -12,12 +12,20 @@ import { durationMs } from './units.js';
 /** One step of a canary: send `weight` percent of requests to the new track, or wait. */
 export type CanaryStep = { weight: number } | { pauseMs: number } | { pause: 'manual' };
 
+/** What a step without enough requests to judge does: wait (the default) or fail. */
+export type OnNoData = 'wait' | 'fail';
+
 /** What the release engine checks while a progressive release runs. */
 export interface AnalysisPolicy {
   /** How often the checks run. */
   intervalMs: number;
-  /** Fewer requests to the new track than this in an interval: no verdict for that interval. */
+  /** Fewer requests to the new track than this in an interval or a whole step: no verdict. */
   minRequests: number;
+  /**
+   * What a step whose new version had fewer than `minRequests` requests over the whole step does:
+   * `wait` for more (like a manual pause; `berth promote` ends it) or `fail` the rollout. Never pass.
+   */
+  onNoData: OnNoData;
   /** Highest error rate (5xx) of the new track, 0–1. */
   maxErrorRate: number;
   /** Highest p99 latency of the new track, when set. */
@@ -56,7 +64,13 @@ const analysis = z
       .int('must be a whole number')
       .min(1, 'must be at least 1')
       .default(20)
-      .describe('Fewer requests to the new version in an interval give no verdict. Default 20.'),
+      .describe('Fewer requests to the new version in an interval, or over a whole step, give no verdict. Default 20.'),
+    onNoData: z
+      .enum(['wait', 'fail'])
+      .default('wait')
+      .describe(
+        'A step whose new version got fewer than `minRequests` requests is never passed: `wait` holds it until enough arrive (or `berth promote`), `fail` aborts the rollout. Default `wait`.',
+      ),
     maxErrorRate: z
       .union([z.string().regex(PERCENT_TEXT, 'must be a percentage like `5%`'), z.number().min(0).max(1)])
       .default('5%')
@@ -67,6 +81,7 @@ const analysis = z
   .transform((a): AnalysisPolicy => ({
     intervalMs: a.interval,
     minRequests: a.minRequests,
+    onNoData: a.onNoData,
     maxErrorRate: a.maxErrorRate,
     ...(a.maxP99 === undefined ? {} : { maxP99Ms: a.maxP99 }),
   }));
@@ -97,7 +112,7 @@ const match = z
   ])
   .describe('Requests with this header or cookie value go to the new version; the rest stay.');
 
-const DEFAULT_ANALYSIS: AnalysisPolicy = { intervalMs: 5000, minRequests: 20, maxErrorRate: 0.05 };
+const DEFAULT_ANALYSIS: AnalysisPolicy = { intervalMs: 5000, minRequests: 20, onNoData: 'wait', maxErrorRate: 0.05 };
 const DEFAULT_STEPS: CanaryStep[] = [{ weight: 10 }, { pauseMs: 30_000 }, { weight: 50 }, { pauseMs: 30_000 }];
 
 const analysisOf = (a: AnalysisPolicy | false | undefined): { analysis?: AnalysisPolicy } =>

@@ -30,7 +30,7 @@ describe('strategy in berth.yaml', () => {
     expect(strategyOf('name: app\nservices:\n  api: { command: x, strategy: canary }\n')).toEqual({
       type: 'canary',
       steps: [{ weight: 10 }, { pauseMs: 30_000 }, { weight: 50 }, { pauseMs: 30_000 }],
-      analysis: { intervalMs: 5000, minRequests: 20, maxErrorRate: 0.05 },
+      analysis: { intervalMs: 5000, minRequests: 20, onNoData: 'wait', maxErrorRate: 0.05 },
     });
     expect(strategyOf('name: app\nservices:\n  api: { command: x, strategy: blueGreen }\n')).toMatchObject({
       type: 'blueGreen',
@@ -42,13 +42,13 @@ describe('strategy in berth.yaml', () => {
   it('normalises canary steps, manual gates and analysis thresholds', () => {
     const s = strategyOf(
       spec(
-        'type: canary\nsteps: [{ weight: 5 }, { pause: 10s }, { weight: 25 }, { pause: manual }]\nanalysis: { interval: 2s, maxErrorRate: 1%, maxP99: 300ms, minRequests: 50 }',
+        'type: canary\nsteps: [{ weight: 5 }, { pause: 10s }, { weight: 25 }, { pause: manual }]\nanalysis: { interval: 2s, maxErrorRate: 1%, maxP99: 300ms, minRequests: 50, onNoData: fail }',
       ),
     );
     expect(s).toEqual({
       type: 'canary',
       steps: [{ weight: 5 }, { pauseMs: 10_000 }, { weight: 25 }, { pause: 'manual' }],
-      analysis: { intervalMs: 2000, minRequests: 50, maxErrorRate: 0.01, maxP99Ms: 300 },
+      analysis: { intervalMs: 2000, minRequests: 50, onNoData: 'fail', maxErrorRate: 0.01, maxP99Ms: 300 },
     });
     expect(strategyOf(spec('type: abTest\nmatch: { header: X-Variant, value: b }\nanalysis: false'))).toEqual({
       type: 'abTest',

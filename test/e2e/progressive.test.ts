@@ -26,6 +26,17 @@ interface Release {
   status: string;
   reason: string | null;
 }
+interface Check {
+  step: number;
+  weight: number;
+  scope: 'interval' | 'step';
+  verdict: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  message: string;
+  repeats?: number;
+}
 interface ReleaseEvent {
   time: string;
   service: string | null;
@@ -231,6 +242,65 @@ describe('progressive delivery', () => {
     expect(await versions(20)).toEqual(new Set(['6']));
     expect((await berth.cli(['promote', `${APP}/api`])).code).toBe(0);
     expect((await deploy).code).toBe(0);
+    expect(await versions(10)).toEqual(new Set(['7']));
+  });
+
+  it('never promotes a version nobody sent a request to: the step waits, saying why, until traffic judges it', async () => {
+    // The issue's repro: a canary answering 500 only, deployed while nobody sends a request.
+    await useStrategy(
+      'type: canary\nsteps:\n  - weight: 20\n  - pause: 1s\nanalysis: { interval: 500ms, minRequests: 10 }',
+    );
+    expect((await berth.cli(['config', 'set', 'VERSION=8', 'ERROR_RATE=1', '--app', APP])).code).toBe(0);
+    const deploy = berth.cli(['deploy', dir]);
+    await waitFor('the step waiting for data', async () =>
+      /canary step 1\/3: waiting: 0 requests < minRequests 10/.test((await berth.cli(['status', APP])).stdout),
+    );
+    // Far longer than the steps take: still waiting, nothing promoted.
+    await new Promise((r) => setTimeout(r, 3000));
+    const [running] = await history();
+    expect(running).toMatchObject({ kind: 'deploy', status: 'running' });
+    const table = (await berth.cli(['status', APP])).stdout;
+    expect(table).toMatch(/canary step 1\/3: waiting: 0 requests < minRequests 10/);
+    expect(table).toMatch(/analysis api: step 1\/3 at 20%: inconclusive: 0 requests < minRequests 10/);
+    expect((await events(running!.revision)).map((e) => e.reason)).toContain('WaitingForData');
+
+    // Traffic comes: the new version's 500s fail the check, traffic goes back to the old version.
+    const load = keepAliveLoad([edge], { connections: 2 });
+    const result = await deploy;
+    await load.stop();
+    expect(result.code).toBe(1);
+    const [rollback, failed] = await history();
+    expect(rollback).toMatchObject({ kind: 'auto-rollback', status: 'succeeded' });
+    expect(failed!.reason).toMatch(/api: analysis failed at 20% on the new version.*error rate 100\.0% > 5\.0%/);
+    expect(await versions(10)).toEqual(new Set(['7']));
+
+    // Every check's numbers are kept on the release, shown by history -o json.
+    const full = await berth.json<
+      { revision: number; steps: { service: string; progress?: { checks?: Check[] } }[] }[]
+    >(['history', APP]);
+    const checks = full.find((r) => r.revision === failed!.revision)!.steps[0]!.progress!.checks!;
+    const waited = checks.find((c) => c.scope === 'step' && c.verdict === 'inconclusive')!;
+    expect(waited).toMatchObject({ step: 0, weight: 20, requests: 0, errors: 0 });
+    expect(waited.message).toMatch(/^0 requests < minRequests 10/);
+    expect(waited.repeats).toBeGreaterThan(2);
+    const verdict = checks.at(-1)!;
+    expect(verdict).toMatchObject({ verdict: 'fail', step: 0, weight: 20, errorRate: 1 });
+    expect(verdict.requests).toBeGreaterThanOrEqual(10);
+    expect(verdict.errors).toBe(verdict.requests);
+  });
+
+  it('fails a step without enough requests when the analysis says onNoData: fail', async () => {
+    await useStrategy(
+      'type: canary\nsteps:\n  - weight: 20\nanalysis: { interval: 500ms, minRequests: 10, onNoData: fail }',
+    );
+    expect((await berth.cli(['config', 'set', 'VERSION=9', 'ERROR_RATE=1', '--app', APP])).code).toBe(0);
+    const result = await berth.cli(['deploy', dir]);
+    expect(result.code).toBe(1);
+    const [rollback, failed] = await history();
+    expect(rollback).toMatchObject({ kind: 'auto-rollback', status: 'succeeded' });
+    expect(failed!.reason).toMatch(
+      /api: no verdict at 20% on the new version: 0 requests < minRequests 10 over the step \(onNoData: fail\)/,
+    );
     expect(await versions(10)).toEqual(new Set(['7']));
   });
 

@@ -10,15 +10,24 @@ const plan: Plan = {
   toConfigVersion: 2,
   levels: [['inventory'], ['web']],
   changed: true,
-  routes: { added: [{ pathPrefix: '/new', service: 'web', stripPrefix: false }], removed: [] },
+  routes: { added: [{ pathPrefix: '/new', service: 'web', stripPrefix: false }], removed: [], policyChanged: [] },
   services: [
-    { service: 'inventory', action: 'unchanged', restart: false, fromReplicas: 1, toReplicas: 1, changes: [] },
+    {
+      service: 'inventory',
+      action: 'unchanged',
+      restart: false,
+      fromReplicas: 1,
+      toReplicas: 1,
+      strategy: 'rolling',
+      changes: [],
+    },
     {
       service: 'web',
       action: 'update',
       restart: true,
       fromReplicas: 1,
       toReplicas: 2,
+      strategy: 'rolling',
       changes: [{ path: 'env.GREETING', from: 'Hi', to: 'Hello', because: ['config GREETING'] }],
     },
   ],
@@ -38,10 +47,32 @@ describe('PlanView', () => {
     expect(screen.getByText('/new → web')).toBeTruthy();
   });
 
+  it('shows a route whose policy changes as a policy change, not as a route removed and added', () => {
+    const route = { pathPrefix: '/api', service: 'web', stripPrefix: false };
+    render(
+      <PlanView
+        plan={{
+          ...plan,
+          routes: { added: [], removed: [], policyChanged: [{ route, to: { timeoutMs: 500 } }] },
+        }}
+      />,
+    );
+    const row = document.querySelector('[data-route-policy]')!;
+    expect(row.textContent).toContain('policy changed');
+    expect(row.textContent).toContain('/api → web');
+    expect(screen.queryByText('added')).toBeNull();
+    expect(screen.queryByText('removed')).toBeNull();
+  });
+
   it('says when nothing changes', () => {
     render(
       <PlanView
-        plan={{ ...plan, changed: false, routes: { added: [], removed: [] }, services: [plan.services[0]!] }}
+        plan={{
+          ...plan,
+          changed: false,
+          routes: { added: [], removed: [], policyChanged: [] },
+          services: [plan.services[0]!],
+        }}
       />,
     );
     expect(screen.getByText('Nothing changes.')).toBeTruthy();

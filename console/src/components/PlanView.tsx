@@ -12,6 +12,7 @@ import { formatValue } from './format';
 export function PlanView({ plan, leftTitle, rightTitle }: { plan: Plan; leftTitle?: string; rightTitle?: string }) {
   const { t } = useTranslation();
   const changed = plan.services.filter((s) => s.action !== 'unchanged');
+  const policyChanged = plan.routes.policyChanged ?? [];
   return (
     <div className="plan">
       {!plan.changed ? <Alert type="info" showIcon title={t('plan.nothing')} style={{ marginBottom: 12 }} /> : null}
@@ -64,7 +65,7 @@ export function PlanView({ plan, leftTitle, rightTitle }: { plan: Plan; leftTitl
           { title: t('plan.changes'), render: (_: unknown, s: ServicePlan) => s.changes.length },
         ]}
       />
-      {plan.routes.added.length + plan.routes.removed.length > 0 ? (
+      {plan.routes.added.length + plan.routes.removed.length + policyChanged.length > 0 ? (
         <div style={{ marginTop: 12 }}>
           <Typography.Text strong>{t('plan.routes')}</Typography.Text>
           {plan.routes.added.map((r) => (
@@ -77,6 +78,13 @@ export function PlanView({ plan, leftTitle, rightTitle }: { plan: Plan; leftTitl
             <div key={`-${r.host ?? ''}${r.pathPrefix}`}>
               <Tag color="red">{t('plan.routeRemoved')}</Tag>
               <code>{`${r.host ?? ''}${r.pathPrefix} → ${r.service}`}</code>
+            </div>
+          ))}
+          {policyChanged.map((c) => (
+            <div key={`~${c.route.host ?? ''}${c.route.pathPrefix}`} data-route-policy>
+              <Tag color="orange">{t('plan.routePolicyChanged')}</Tag>
+              <code>{`${c.route.host ?? ''}${c.route.pathPrefix} → ${c.route.service}`}</code>{' '}
+              <Typography.Text type="secondary">{`${formatValue(c.from)} → ${formatValue(c.to)}`}</Typography.Text>
             </div>
           ))}
         </div>

@@ -91,6 +91,8 @@ export const en = {
     strategy: { canary: 'canary', blueGreen: 'blue-green', abTest: 'A/B test' },
     rolloutStep: '{{strategy}} step {{step}}/{{of}}: {{phase}}',
     rolloutFinal: '{{strategy}}: {{phase}}',
+    lastCheck: 'Last check: {{verdict}} · {{requests}} requests, {{errors}} errors ({{rate}}%), p99 {{p99}} ms',
+    verdict: { pass: 'pass', fail: 'fail', inconclusive: 'not enough requests' },
     circuit: { closed: 'circuit closed', open: 'circuit open', halfOpen: 'circuit half-open' },
     openedAt: 'opened {{time}}',
     autoscale: 'Autoscale',
@@ -226,6 +228,7 @@ export const en = {
     routes: 'Routes',
     routeAdded: 'added',
     routeRemoved: 'removed',
+    routePolicyChanged: 'policy changed',
   },
   releases: {
     title: 'Releases of {{app}} in {{env}}',

@@ -93,6 +93,8 @@ export const zhCN: typeof en = {
     strategy: { canary: '金丝雀发布', blueGreen: '蓝绿发布', abTest: 'A/B 测试' },
     rolloutStep: '{{strategy}} 第 {{step}}/{{of}} 步：{{phase}}',
     rolloutFinal: '{{strategy}}：{{phase}}',
+    lastCheck: '最近检查：{{verdict}} · {{requests}} 个请求，{{errors}} 个错误（{{rate}}%），p99 {{p99}} 毫秒',
+    verdict: { pass: '通过', fail: '失败', inconclusive: '请求不足' },
     circuit: { closed: '熔断器关闭', open: '熔断器打开', halfOpen: '熔断器半开' },
     openedAt: '打开于 {{time}}',
     autoscale: '自动扩缩容',
@@ -227,6 +229,7 @@ export const zhCN: typeof en = {
     routes: '路由',
     routeAdded: '新增',
     routeRemoved: '删除',
+    routePolicyChanged: '策略已更改',
   },
   releases: {
     title: '{{app}}（{{env}}）的发布',

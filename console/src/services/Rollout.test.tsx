@@ -62,6 +62,32 @@ describe('rollout cells', () => {
     expect(screen.getByText('canary step 2/3: waiting for promote')).toBeTruthy();
   });
 
+  it("shows the rollout's latest analysis check with its numbers: a step waiting for requests", () => {
+    const progress = {
+      ...rolloutOf(running, 'api')!,
+      phase: 'waiting: 3 requests < minRequests 20',
+      checks: [
+        {
+          at: '2025-01-01T00:00:05Z',
+          step: 1,
+          weight: 50,
+          scope: 'step' as const,
+          verdict: 'inconclusive' as const,
+          requests: 3,
+          errors: 1,
+          errorRate: 1 / 3,
+          message: '3 requests < minRequests 20 (3 requests, 1 errors (33.3%)): no verdict',
+          repeats: 4,
+        },
+      ],
+    };
+    render(<RolloutStep progress={progress} />);
+    expect(screen.getByText('canary step 2/3: waiting: 3 requests < minRequests 20')).toBeTruthy();
+    const check = document.querySelector('[data-check]')!;
+    expect(check.getAttribute('data-check')).toBe('inconclusive');
+    expect(check.textContent).toBe('Last check: not enough requests · 3 requests, 1 errors (33.3%), p99 - ms');
+  });
+
   it('shows the circuit only when it is not closed', () => {
     const { container, rerender } = render(<CircuitTag circuit={{ state: 'closed' }} />);
     expect(container.textContent).toBe('');

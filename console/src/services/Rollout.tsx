@@ -55,12 +55,32 @@ export function RolloutStep({ progress }: { progress: StepProgress | undefined }
   const { t } = useTranslation();
   if (!progress) return null;
   const strategy = t(`services.strategy.${progress.strategy}`);
+  const check = progress.checks?.at(-1);
   return (
-    <Tag color="processing" data-rollout>
-      {progress.step >= progress.of
-        ? t('services.rolloutFinal', { strategy, phase: progress.phase })
-        : t('services.rolloutStep', { strategy, step: progress.step + 1, of: progress.of, phase: progress.phase })}
-    </Tag>
+    <>
+      <Tag color="processing" data-rollout>
+        {progress.step >= progress.of
+          ? t('services.rolloutFinal', { strategy, phase: progress.phase })
+          : t('services.rolloutStep', { strategy, step: progress.step + 1, of: progress.of, phase: progress.phase })}
+      </Tag>
+      {check ? (
+        <Tooltip title={check.message}>
+          <Typography.Text
+            type={check.verdict === 'fail' ? 'danger' : 'secondary'}
+            style={{ display: 'block' }}
+            data-check={check.verdict}
+          >
+            {t('services.lastCheck', {
+              verdict: t(`services.verdict.${check.verdict}`),
+              requests: check.requests,
+              errors: check.errors,
+              rate: (check.errorRate * 100).toFixed(1),
+              p99: check.p99Ms === undefined ? '-' : Math.round(check.p99Ms),
+            })}
+          </Typography.Text>
+        </Tooltip>
+      ) : null}
+    </>
   );
 }
 

@@ -1,4 +1,4 @@
-/** `berth config set|get|unset|history|diff|variables`: versioned values, files and secrets per app and environment. */
+/** `berth config set|get|unset|revert|history|diff|variables`: versioned values, files and secrets per app and environment. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
@@ -122,6 +122,34 @@ export function registerConfig(program: Command): void {
       if (ctx.output === 'json') return printJSON(res);
       process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
     });
+
+  withTarget(config.command('revert [app]'))
+    .description(
+      "a new version with an earlier version's content, secrets included (e.g. back to what runs after a failed deploy rolled back)",
+    )
+    .requiredOption('--to <version>', 'the version whose content the new version gets', versionNumber)
+    .option('-m, --message <message>', 'why (default: revert to version N)')
+    .option('--base <version>', 'the version this change is based on; a stale one is refused', versionNumber)
+    .action(
+      async (app: string | undefined, o: Target & { to: number; message?: string; base?: number }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const t = { ...o, ...(app === undefined ? {} : { app }) };
+        const baseVersion = o.base === undefined ? await current(ctx, t) : o.base;
+        const res = await (
+          await ctx.client()
+        ).post<VersionInfo>(`${await path(t)}/revert`, {
+          to: o.to,
+          baseVersion,
+          author: ctx.author,
+          ...(o.message ? { message: o.message } : {}),
+        });
+        if (ctx.output === 'json') return printJSON(res);
+        const keys = [...res.summary.added, ...res.summary.changed, ...res.summary.removed].sort();
+        process.stdout.write(
+          `config version ${res.version} (was ${baseVersion}) has the content of version ${o.to}: ${keys.join(', ')}\n`,
+        );
+      },
+    );
 
   withTarget(config.command('get [key]'))
     .description('show the config (current version by default); secrets masked unless --reveal')

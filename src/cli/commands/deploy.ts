@@ -7,11 +7,21 @@ import { followRelease } from '../progress.js';
 import { printJSON } from '../output.js';
 import { printPlan } from '../planView.js';
 import type { Release } from '../../release/releases.js';
-import type { PlanResult } from '../../release/engine.js';
+import type { PlanResponse } from '../../server/apiTypes.js';
+import { driftText } from '../../release/configDrift.js';
 import { ValidationError } from '../../errors.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
+
+/** What a plan starts from: the running revision, or why nothing succeeded while replicas may run. */
+function fromText(res: PlanResponse): string {
+  if (res.current) return `revision ${res.current.revision}`;
+  const running = `${res.runningReplicas} replica${res.runningReplicas === 1 ? '' : 's'} running`;
+  if (res.lastRelease)
+    return `no succeeded revision: revision ${res.lastRelease.revision} ${res.lastRelease.kind} ${res.lastRelease.status}, ${running}`;
+  return res.runningReplicas > 0 ? `nothing deployed, ${running}` : 'nothing deployed';
+}
 
 export function registerDeploy(program: Command): void {
   program
@@ -22,17 +32,17 @@ export function registerDeploy(program: Command): void {
     .action(async (dir: string | undefined, o: { env: string; configVersion?: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
-      const res = await client.post<PlanResult>('/api/v1/plans', {
+      const res = await client.post<PlanResponse>('/api/v1/plans', {
         env: o.env,
         spec: await readSpecInput(dir),
         ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
       });
       if (ctx.output === 'json') return printJSON(res);
-      const from = res.current ? `revision ${res.current.revision}` : 'nothing deployed';
       printPlan(
         res.plan,
-        `plan for ${res.plan.app} in ${res.plan.env} (from ${from}, config version ${res.plan.toConfigVersion})`,
+        `plan for ${res.plan.app} in ${res.plan.env} (from ${fromText(res)}, config version ${res.plan.toConfigVersion})`,
       );
+      if (res.configDrift) process.stdout.write(`${driftText(res.configDrift).join('\n')}\n`);
     });
 
   program

@@ -65,6 +65,13 @@ export function registerOperate(program: Command): void {
           wait,
         }),
       );
+      // A finished release back means the count was already that: no revision was made.
+      if (release.status === 'succeeded' || release.status === 'failed') {
+        if (ctx.output === 'json') return printJSON(release);
+        return void process.stdout.write(
+          `${app}/${service} already runs ${replicas} replica${replicas === 1 ? '' : 's'} in revision ${release.revision}: nothing to change\n`,
+        );
+      }
       await follow(cmd, release, o.detach);
     });
 

@@ -4,6 +4,7 @@ import { contextOf } from '../context.js';
 import { age, bold, printJSON, printTable } from '../output.js';
 import type { AppObservation, ServiceStatus } from '../../runtime/runtime.js';
 import type { Release } from '../../release/releases.js';
+import { driftText, type ConfigDrift } from '../../release/configDrift.js';
 import type { TrackAutoscaleStatus } from '../../autoscale/autoscaler.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
@@ -21,6 +22,7 @@ type Status = AppObservation & {
   env: string;
   currentRevision: number | null;
   lastRelease: Release | null;
+  configDrift?: ConfigDrift;
 };
 
 const mib = (b?: number): string => (b === undefined ? '-' : `${(b / 1048576).toFixed(0)}Mi`);
@@ -62,6 +64,7 @@ export function registerStatus(program: Command): void {
       );
       if (st.edge)
         process.stdout.write(`edge: ${st.edge.url}${st.edge.error ? ` — NOT LISTENING: ${st.edge.error}` : ''}\n`);
+      if (st.configDrift) process.stdout.write(`${driftText(st.configDrift).join('\n')}\n`);
       if (st.services.length === 0) return void process.stdout.write('no services running\n');
       if (o.replicas) {
         return printTable(
@@ -105,6 +108,7 @@ export function registerStatus(program: Command): void {
           ? ['service', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'status']
           : ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
       );
+      for (const line of checkLines(last, st.currentRevision)) process.stdout.write(`${line}\n`);
       const scaling = await client
         .get<{ tracks: TrackAutoscaleStatus[] }>(
           `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/autoscale`,
@@ -149,6 +153,22 @@ function tracksText(s: AppObservation['services'][number]): string {
   return s.tracks
     .map((t) => `${t.track} ${t.readyReplicas}/${t.desiredReplicas} ${t.weight}%${t.track === 'canary' ? by : ''}`)
     .join(' · ');
+}
+
+/**
+ * The latest analysis check of each service of the last release, while it runs or when it did not
+ * become the current one (a failed rollout): `analysis api: step 1/3 at 20%: fail: error rate …`.
+ */
+function checkLines(release: Release | null, currentRevision: number | null): string[] {
+  if (!release || (release.revision === currentRevision && release.status === 'succeeded')) return [];
+  return release.steps.flatMap((s) => {
+    const c = s.progress?.checks?.at(-1);
+    if (!c || !s.progress) return [];
+    const times = c.repeats ? ` (${c.repeats} checks)` : '';
+    return [
+      `analysis ${s.service}${release.status === 'running' ? '' : ` (revision ${release.revision} ${release.status})`}: step ${c.step + 1}/${s.progress.of} at ${c.weight}%: ${c.verdict}: ${c.message}${times}`,
+    ];
+  });
 }
 
 /** `canary step 3/5: pause 30s` for a service whose progressive rollout is running. */

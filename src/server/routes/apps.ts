@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
+import { configDrift } from '../../release/configDrift.js';
 import { AppEnvParams, Author, type Api } from './api.js';
 import { WaitQuery, waitOptions } from './operationWait.js';
 
@@ -45,7 +46,15 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
         ctx.releases.current(app, env),
         ctx.releases.list(app, env, 1),
       ]);
-      return { app, env, currentRevision: current?.revision ?? null, lastRelease: last ?? null, ...observed };
+      const drift = await configDrift(ctx, app, env);
+      return {
+        app,
+        env,
+        currentRevision: current?.revision ?? null,
+        lastRelease: last ?? null,
+        ...observed,
+        ...(drift ? { configDrift: drift } : {}),
+      };
     },
   );
 

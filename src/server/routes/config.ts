@@ -64,6 +64,40 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     },
   );
 
+  api.post(
+    `${base}/revert`,
+    {
+      schema: {
+        summary: "Revert config: a new version with an earlier version's content (secrets included)",
+        tags: ['config'],
+        params: AppEnvParams,
+        body: z.object({
+          to: z.number().int().min(0).describe('The version whose content the new version gets'),
+          baseVersion: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe('The version this revert is based on; a stale one is refused with 409'),
+          author: Author,
+          message: z.string().max(500).optional().describe('Why; default `revert to version N`'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const { app, env } = req.params;
+      await ctx.environments.get(env);
+      const { to, baseVersion, author, message } = req.body;
+      const version = await ctx.configSets.revert(app, env, {
+        to,
+        author,
+        ...(baseVersion === undefined ? {} : { baseVersion }),
+        ...(message === undefined ? {} : { message }),
+      });
+      return reply.status(201).send(version);
+    },
+  );
+
   api.get(
     `${base}/history`,
     {

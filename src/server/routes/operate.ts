@@ -14,7 +14,8 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
     '/api/v1/apps/:app/envs/:env/services/:service/scale',
     {
       schema: {
-        summary: 'Scale one service: a new revision with its replica count changed',
+        summary:
+          'Scale one service: a new revision with its replica count changed (202); the running release when the count is already that (200); 409 for an autoscaled service',
         tags: ['operate'],
         params: ServiceParams,
         body: z.object({
@@ -26,16 +27,17 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
-      return reply.status(202).send(
-        await ctx.engine.scale({
-          app,
-          env,
-          service,
-          replicas: req.body.replicas,
-          author: req.body.author,
-          ...waitOptions(req.body.wait, reply),
-        }),
-      );
+      const release = await ctx.engine.scale({
+        app,
+        env,
+        service,
+        replicas: req.body.replicas,
+        author: req.body.author,
+        ...waitOptions(req.body.wait, reply),
+      });
+      // 200 with the running release when the count is already that (no revision); 202 for a new one.
+      const finished = release.status === 'succeeded' || release.status === 'failed';
+      return reply.status(finished ? 200 : 202).send(release);
     },
   );
 

@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { EngineUpdate } from '../../release/engine.js';
 import { Wait, waitOptions } from './operationWait.js';
+import { planResponse } from '../planResponse.js';
 
 const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
@@ -75,12 +76,14 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         throw new ValidationError('invalid plan request', [
           { path: 'config', message: 'a config change applies to the current config: leave out configVersion' },
         ]);
-      return ctx.engine.plan({
-        loaded: await specOf(b),
+      const loaded = await specOf(b);
+      const result = await ctx.engine.plan({
+        loaded,
         env: b.env,
         ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
         ...(b.config ? { configChange: configChangeOf(b.config) } : {}),
       });
+      return planResponse(ctx, loaded.spec.name, b.env, result);
     },
   );
 
