@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
-import { printJSON } from '../output.js';
+import { printData } from '../output.js';
 import type { Release } from '../../release/releases.js';
 import { ValidationError } from '../../errors.js';
 
@@ -29,11 +29,11 @@ function target(t: string, needService: boolean): { app: string; service?: strin
 async function follow(cmd: Command, release: Release, detach?: boolean): Promise<void> {
   const ctx = contextOf(cmd);
   if (detach)
-    return ctx.output === 'json'
-      ? printJSON(release)
+    return ctx.output !== 'table'
+      ? printData(ctx.output, release)
       : void process.stdout.write(`revision ${release.revision} created (${release.message})\n`);
-  const final = await followRelease(await ctx.client(), release, { quiet: ctx.output === 'json' });
-  if (ctx.output === 'json') printJSON(final);
+  const final = await followRelease(await ctx.client(), release, { quiet: ctx.output !== 'table' });
+  if (ctx.output !== 'table') await printData(ctx.output, final);
   if (final.status !== 'succeeded') process.exitCode = 1;
 }
 
@@ -95,7 +95,7 @@ export function registerOperate(program: Command): void {
         full: o.full === true,
         author: ctx.author,
       });
-      if (ctx.output === 'json') printJSON(release);
+      if (ctx.output !== 'table') await printData(ctx.output, release);
       else
         process.stdout.write(
           `${o.full ? 'full promotion' : 'promotion'} of ${service} requested in revision ${release.revision}\n`,
@@ -114,7 +114,7 @@ export function registerOperate(program: Command): void {
       const release = await (
         await ctx.client()
       ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, { author: ctx.author });
-      if (ctx.output === 'json') printJSON(release);
+      if (ctx.output !== 'table') await printData(ctx.output, release);
       else process.stdout.write(`abort of ${service} requested in revision ${release.revision}\n`);
     });
 }

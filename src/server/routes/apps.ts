@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, Author, type Api } from './api.js';
+import { requireApp } from '../appLookup.js';
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -38,6 +39,7 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
     async (req): Promise<AppStatus> => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
+      await requireApp(ctx, app, env);
       const runtime = await ctx.runtimeFor(env);
       const [observed, current, [last]] = await Promise.all([
         runtime.observe(app, env),
