@@ -7,10 +7,11 @@ import swagger from '@fastify/swagger';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
+  jsonSchemaTransformObject,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { describeOperation } from './openapi.js';
 import { BerthError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { appRoutes } from './routes/apps.js';
@@ -55,7 +56,9 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   // rather than waited for: they never end by themselves, and clients reconnect.
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024, forceCloseConnections: true });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Response schemas (openapi.ts) document the answers; they do not filter or re-check them on the
+  // way out (a field the document does not list yet must not turn an answer into a 500).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   await app.register(swagger, {
     openapi: {
@@ -69,7 +72,9 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
       security: [{ token: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
+  app.addHook('onRoute', describeOperation);
 
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.has(req.routeOptions.url ?? '')) return;
