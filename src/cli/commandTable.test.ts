@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, commandName, normalizedArgs, registrationsFor } from './commandTable.js';
+import { COMMANDS, badGlobalOption, commandName, normalizedArgs, registrationsFor } from './commandTable.js';
 
 const registered = (registers: ((p: Command) => void)[]): string[] => {
   const program = new Command('berth');
@@ -44,6 +44,27 @@ describe('registrationsFor', () => {
     expect(registered(await registrationsFor([]))).toEqual(all);
     expect(registered(await registrationsFor(['help', 'render']))).toEqual(all);
     expect(registered(await registrationsFor(['rendr']))).toEqual(all);
+  });
+
+  it('loads every command when a global option is bad, so the help commander prints is whole', async () => {
+    const all = COMMANDS.flatMap((c) => c.names);
+    expect(registered(await registrationsFor(['--bogus', 'status']))).toEqual(all);
+    expect(registered(await registrationsFor(['-o', 'xml', 'status']))).toEqual(all);
+    expect(registered(await registrationsFor(['status', '--output=xml']))).toEqual(all);
+    expect(registered(await registrationsFor(['status', '-o']))).toEqual(all);
+    // A bad option after the command is that command's: its own help is the right one.
+    expect(registered(await registrationsFor(['status', '--bogus']))).toEqual(['status']);
+  });
+
+  it('tells good global options from bad ones', () => {
+    expect(
+      badGlobalOption(['--home', '/h', '--server=http://x', '-ojson', '--token', 't', 'status', '-o', 'yaml']),
+    ).toBe(false);
+    expect(badGlobalOption(['-V'])).toBe(false);
+    expect(badGlobalOption(['status', 'shop', '--replicas'])).toBe(false);
+    expect(badGlobalOption(['--hme', '/h', 'status'])).toBe(true);
+    expect(badGlobalOption(['-oxml', 'status'])).toBe(true);
+    expect(badGlobalOption(['import', 'c.yml', '--', '-o', 'x'])).toBe(false);
   });
 
   it('loads no command for --version alone, and the named one when there is one', async () => {

@@ -49,13 +49,47 @@ export function commandName(args: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** Global options that take no value. */
+const FLAGS = new Set(['-V', '--version', '-h', '--help']);
+
+/**
+ * Whether the command line misuses a global option: one Berth does not know before the command name
+ * (`berth --bogus status`), or an output format that is not one (`-o xml`, anywhere, as commander
+ * reads global options anywhere). Commander then prints the program's help, which must list every
+ * command, not only the one that was loaded.
+ */
+export function badGlobalOption(args: readonly string[]): boolean {
+  const formats: readonly string[] = OUTPUT_FORMATS;
+  let beforeCommand = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    const output = /^(?:-o|--output=)(.+)$/.exec(a)?.[1];
+    if (output !== undefined) {
+      if (!formats.includes(output)) return true;
+      continue;
+    }
+    if (a === '-o' || a === '--output') {
+      if (!formats.includes(args[i + 1] ?? '')) return true;
+      i++;
+      continue;
+    }
+    if (!beforeCommand) continue;
+    if (!a.startsWith('-') || a === '-') beforeCommand = false;
+    else if (VALUED.has(a)) i++;
+    else if (!FLAGS.has(a) && !VALUED.has(a.split('=')[0]!)) return true;
+  }
+  return false;
+}
+
 /**
  * The registrations a command line needs: the named command's file, none for `--version` alone, or
- * every file when there is no command, `help`, or a name Berth does not know (so help and "did you
- * mean" suggestions are whole).
+ * every file when there is no command, `help`, a name Berth does not know, or a bad global option (so
+ * help and "did you mean" suggestions are whole).
  */
 export async function registrationsFor(args: readonly string[]): Promise<Register[]> {
   const name = commandName(args);
+  if (badGlobalOption(args)) return Promise.all(COMMANDS.map((c) => c.load()));
   // `berth --version` alone prints the version: no command is needed for that.
   if (name === undefined && args.some((a) => a === '--version' || a === '-V')) return [];
   const named = name === undefined ? [] : COMMANDS.filter((c) => c.names.includes(name));

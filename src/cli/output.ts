@@ -33,6 +33,21 @@ export function printJSON(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** YAML text of a value, as `-o yaml` prints it (the YAML library is loaded only when asked). */
+export async function yamlText(value: unknown): Promise<string> {
+  const { stringify } = await import('yaml');
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/**
+ * Prints a command's result for scripts: `-o json` as JSON, `-o yaml` as YAML (the same data).
+ * Every read command answers both; `table` is the people's form each command prints itself.
+ */
+export async function printData(output: Exclude<OutputFormat, 'table'>, value: unknown): Promise<void> {
+  if (output === 'json') return printJSON(value);
+  process.stdout.write(await yamlText(value));
+}
+
 /** Prints an error for people (every problem on its own line) or as JSON; returns the exit code. */
 export function printError(err: unknown, output: OutputFormat): number {
   const e = err instanceof BerthError ? err : toBerthError(err);

@@ -20,6 +20,16 @@ describe('environments: the traffic router of a Kubernetes target', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('deletes an environment (a method that works detached from the object too), 404 when it does not exist', async () => {
+    await envs.create({ name: 'qa' });
+    const { delete: remove } = envs;
+    expect(await remove('qa')).toMatchObject({ name: 'qa', target: { kind: 'local' } });
+    expect((await envs.list()).map((e) => e.name)).toEqual(['local']);
+    await expect(envs.delete('qa')).rejects.toThrow(/environment qa does not exist \(known: local\)/);
+    // Created again, it starts afresh.
+    expect(await envs.create({ name: 'qa', defaults: { A: '1' } })).toMatchObject({ defaults: { A: '1' } });
+  });
+
   it('stores the router and the Gateway, and leaves them out when not given', async () => {
     await envs.create({
       name: 'prod',

@@ -75,6 +75,8 @@ export interface Environments {
   list(): Promise<Environment[]>;
   get(name: string): Promise<Environment>;
   create(input: EnvironmentInput): Promise<Environment>;
+  /** Deletes an environment (the caller checks that no app runs there); 404 when it does not exist. */
+  delete(name: string): Promise<Environment>;
 }
 
 export function createEnvironments(db: Kysely<Database>): Environments {
@@ -84,7 +86,7 @@ export function createEnvironments(db: Kysely<Database>): Environments {
     defaults: JSON.parse(r.defaults) as Record<string, string>,
     createdAt: r.created_at,
   });
-  return {
+  const environments: Environments = {
     async list() {
       const rows = await db.selectFrom('environments').selectAll().orderBy('name').execute();
       return rows.map(toEnv);
@@ -114,5 +116,11 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       await db.insertInto('environments').values(row).execute();
       return toEnv(row);
     },
+    async delete(name) {
+      const env = await environments.get(name);
+      await db.deleteFrom('environments').where('name', '=', name).execute();
+      return env;
+    },
   };
+  return environments;
 }

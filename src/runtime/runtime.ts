@@ -316,6 +316,8 @@ export interface LogSelector {
   env: string;
   service?: string;
   replica?: string;
+  /** The runs that ended last (replaced, scaled away, or before a restart) instead of the running ones, as kubectl's --previous. */
+  previous?: boolean;
 }
 
 export interface LogLine {

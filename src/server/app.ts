@@ -7,10 +7,11 @@ import swagger from '@fastify/swagger';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
+  jsonSchemaTransformObject,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { describeOperation } from './openapi.js';
 import {
   BerthError,
   TooLargeError,
@@ -84,7 +85,9 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     },
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Response schemas (openapi.ts) document the answers; they do not filter or re-check them on the
+  // way out (a field the document does not list yet must not turn an answer into a 500).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   await app.register(swagger, {
     openapi: {
@@ -98,7 +101,9 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
       security: [{ token: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
+  app.addHook('onRoute', describeOperation);
 
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.has(req.routeOptions.url ?? '')) return;

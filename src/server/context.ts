@@ -19,6 +19,9 @@ export interface ServerContext {
   logger: Logger;
   /** One machine's autoscaler (absent in tests that do not run one). */
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;
-  /** Stops the control plane (and, when asked, the gateway): used by `berth up` in the foreground. */
-  shutdown(opts: { stopGateway: boolean }): Promise<void>;
+  /**
+   * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
+   * too when asked, and by default when no app runs on this machine.
+   */
+  shutdown(opts: { stopGateway?: boolean }): Promise<void>;
 }

@@ -25,6 +25,7 @@ import { readStartTime, isSameProcessAlive } from '../runtime/local/procfs.js';
 import { ConflictError } from '../errors.js';
 import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
+import { appsRunHere } from './appsRunHere.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
@@ -52,7 +53,7 @@ function holderAlive(holder: string): boolean {
 
 export interface Daemon {
   url: string;
-  /** Graceful stop; services keep running. */
+  /** Graceful stop; services keep running. The gateway stops when asked, and by default when no app runs here. */
   close(opts?: { stopGateway?: boolean }): Promise<void>;
   closed: Promise<void>;
 }
@@ -152,7 +153,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
-      if (o.stopGateway) await gateway.stop().catch((err: unknown) => logger.warn({ err }, 'gateway stop failed'));
+      const stopGateway =
+        o.stopGateway ??
+        !(await appsRunHere(opts.home, releases, environments).catch((err: unknown) => {
+          logger.warn({ err }, 'could not tell whether apps run here: the gateway keeps running');
+          return true;
+        }));
+      if (stopGateway) await gateway.stop().catch((err: unknown) => logger.warn({ err }, 'gateway stop failed'));
       await store.close();
       const info = await readServerInfo(opts.home);
       if (info?.pid === process.pid) await rm(serverInfoFile(opts.home), { force: true });

@@ -137,8 +137,10 @@ describe('deploying with unresolved variables', () => {
       expect(r.stderr).toMatch(new RegExp(`${file}:9:\\d+ services\\.api\\.env\\.DB: .*DB_URL`));
       expect(r.stderr).toMatch(new RegExp(`${file}:10:\\d+ services\\.api\\.env\\.KEY: .*API_KEY`));
       expect(r.stderr).toContain('set MODE to fast or safe');
-      const history = await berth.api<unknown[]>('GET', '/api/v1/apps/vars/envs/local/releases');
-      expect(history.body).toEqual([]);
+      // No revision was recorded: the app is unknown there.
+      const history = await berth.api<{ code: string }>('GET', '/api/v1/apps/vars/envs/local/releases');
+      expect(history.status).toBe(404);
+      expect(history.body.code).toBe('NOT_FOUND');
     } finally {
       await berth.teardown();
     }

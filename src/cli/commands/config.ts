@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
 import { contextOf, type CliContext } from '../context.js';
-import { age, dim, printJSON, printTable } from '../output.js';
+import { age, dim, printData, printTable } from '../output.js';
 import { appFromCwd } from '../specInput.js';
 import { ValidationError, type Problem } from '../../errors.js';
 import type {
@@ -98,7 +98,7 @@ export function registerConfig(program: Command): void {
             : {}),
           ...(o.message ? { message: o.message } : {}),
         });
-        if (ctx.output === 'json') return printJSON(res);
+        if (ctx.output !== 'table') return printData(ctx.output, res);
         process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
       },
     );
@@ -119,7 +119,7 @@ export function registerConfig(program: Command): void {
         ...(o.file ? { files: Object.fromEntries(keys.map((k) => [k, null])) } : { unset: keys }),
         ...(o.message ? { message: o.message } : {}),
       });
-      if (ctx.output === 'json') return printJSON(res);
+      if (ctx.output !== 'table') return printData(ctx.output, res);
       process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
     });
 
@@ -143,7 +143,7 @@ export function registerConfig(program: Command): void {
           author: ctx.author,
           ...(o.message ? { message: o.message } : {}),
         });
-        if (ctx.output === 'json') return printJSON(res);
+        if (ctx.output !== 'table') return printData(ctx.output, res);
         const keys = [...res.summary.added, ...res.summary.changed, ...res.summary.removed].sort();
         process.stdout.write(
           `config version ${res.version} (was ${baseVersion}) has the content of version ${o.to}: ${keys.join(', ')}\n`,
@@ -166,11 +166,11 @@ export function registerConfig(program: Command): void {
             reveal: o.reveal ? 'true' : 'false',
           },
         );
-        if (ctx.output === 'json') return printJSON(v);
+        if (ctx.output !== 'table') return printData(ctx.output, v);
         return void process.stdout.write(`${v.value}\n`);
       }
       const view = await client.get<ConfigView>(await path(o), { version: o.version });
-      if (ctx.output === 'json') return printJSON(view);
+      if (ctx.output !== 'table') return printData(ctx.output, view);
       process.stdout.write(
         dim(
           `version ${view.version}${view.author ? ` by ${view.author}` : ''}${view.createdAt ? `, ${age(view.createdAt)} ago` : ''}\n`,
@@ -198,7 +198,7 @@ export function registerConfig(program: Command): void {
     .action(async (o: Target, cmd: Command) => {
       const ctx = contextOf(cmd);
       const list = await (await ctx.client()).get<VersionInfo[]>(`${await path(o)}/history`);
-      if (ctx.output === 'json') return printJSON(list);
+      if (ctx.output !== 'table') return printData(ctx.output, list);
       printTable(
         list.map((v) => ({
           version: v.version,
@@ -222,7 +222,7 @@ export function registerConfig(program: Command): void {
     .action(async (from: string, to: string, o: Target, cmd: Command) => {
       const ctx = contextOf(cmd);
       const diff = await (await ctx.client()).get<DiffEntry[]>(`${await path(o)}/diff`, { from, to });
-      if (ctx.output === 'json') return printJSON(diff);
+      if (ctx.output !== 'table') return printData(ctx.output, diff);
       if (diff.length === 0) return void process.stdout.write('no differences\n');
       for (const d of diff) {
         const mark = d.change === 'added' ? '+' : d.change === 'removed' ? '-' : '~';
@@ -244,7 +244,7 @@ export function registerConfig(program: Command): void {
       const ctx = contextOf(cmd);
       const app = o.app ?? (await appFromCwd());
       const list = await (await ctx.client()).get<Variables>((await path(o)).replace(/\/config$/, '/variables'));
-      if (ctx.output === 'json') return printJSON(list);
+      if (ctx.output !== 'table') return printData(ctx.output, list);
       process.stdout.write(
         dim(`${app} in ${o.env}: berth.yaml of revision ${list.revision}, config version ${list.configVersion}\n`),
       );

@@ -4,7 +4,7 @@ import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { followRelease } from '../progress.js';
-import { printJSON } from '../output.js';
+import { printData } from '../output.js';
 import { printPlan } from '../planView.js';
 import type { Release } from '../../release/releases.js';
 import type { PlanResponse } from '../../server/apiTypes.js';
@@ -37,7 +37,7 @@ export function registerDeploy(program: Command): void {
         spec: await readSpecInput(dir),
         ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
       });
-      if (ctx.output === 'json') return printJSON(res);
+      if (ctx.output !== 'table') return printData(ctx.output, res);
       printPlan(
         res.plan,
         `plan for ${res.plan.app} in ${res.plan.env} (from ${fromText(res)}, config version ${res.plan.toConfigVersion})`,
@@ -91,11 +91,11 @@ export function registerDeploy(program: Command): void {
           }),
         );
         if (o.detach)
-          return ctx.output === 'json'
-            ? printJSON(release)
+          return ctx.output !== 'table'
+            ? printData(ctx.output, release)
             : void process.stdout.write(`revision ${release.revision} of ${release.app} created (${release.status})\n`);
-        const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
-        if (ctx.output === 'json') printJSON(final);
+        const final = await followRelease(client, release, { quiet: ctx.output !== 'table' });
+        if (ctx.output !== 'table') await printData(ctx.output, final);
         if (final.status !== 'succeeded') process.exitCode = 1;
       },
     );

@@ -1,7 +1,7 @@
-/** `berth env list|create`: the environments apps deploy to. */
+/** `berth env list|create|delete`: the environments apps deploy to. */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
-import { printJSON, printTable } from '../output.js';
+import { printData, printTable } from '../output.js';
 import type { Environment } from '../../environment/environments.js';
 import { ValidationError } from '../../errors.js';
 
@@ -14,7 +14,7 @@ export function registerEnv(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const list = await (await ctx.client()).get<Environment[]>('/api/v1/environments');
-      if (ctx.output === 'json') return printJSON(list);
+      if (ctx.output !== 'table') return printData(ctx.output, list);
       printTable(
         list.map((e) => ({
           name: e.name,
@@ -88,8 +88,18 @@ export function registerEnv(program: Command): void {
         const created = await (
           await ctx.client()
         ).post<Environment>('/api/v1/environments', { name, target, defaults });
-        if (ctx.output === 'json') return printJSON(created);
+        if (ctx.output !== 'table') return printData(ctx.output, created);
         process.stdout.write(`environment ${created.name} created\n`);
       },
     );
+  env
+    .command('delete <name>')
+    .alias('rm')
+    .description('delete an environment (refused while an app runs there; its history and config are kept)')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      await (await ctx.client()).delete(`/api/v1/environments/${encodeURIComponent(name)}`);
+      if (ctx.output !== 'table') return printData(ctx.output, { deleted: name });
+      process.stdout.write(`environment ${name} deleted\n`);
+    });
 }

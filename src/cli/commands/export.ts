@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
-import { printJSON } from '../output.js';
+import { printData } from '../output.js';
 import { ValidationError } from '../../errors.js';
 
 export function registerExport(program: Command): void {
@@ -58,7 +58,8 @@ export function registerExport(program: Command): void {
           await mkdir(dirname(join(root, path)), { recursive: true });
           await writeFile(join(root, path), content);
         }
-        if (ctx.output === 'json') return printJSON({ dir: root, chart: res.chart, files: Object.keys(res.files) });
+        if (ctx.output !== 'table')
+          return printData(ctx.output, { dir: root, chart: res.chart, files: Object.keys(res.files) });
         process.stdout.write(
           `wrote Helm chart ${res.chart} to ${root} (${Object.keys(res.files).length} files)\n` +
             `install: helm install ${res.chart} ${root} --namespace ${res.namespace} --set secrets.NAME=... (see values.yaml)\n`,

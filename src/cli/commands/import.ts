@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConflictError } from '../../errors.js';
 import { contextOf } from '../context.js';
-import { bold, dim, printJSON, printTable } from '../output.js';
+import { bold, dim, printData, printTable } from '../output.js';
 
 interface ImportFlags {
   out?: string;
@@ -69,8 +69,8 @@ export function registerImport(program: Command): void {
         }
       }
       const summary = summarize(result.report);
-      if (ctx.output === 'json')
-        return printJSON({
+      if (ctx.output !== 'table')
+        return printData(ctx.output, {
           app: result.app,
           file: path.resolve(composeFile),
           out: o.dryRun ? null : out,

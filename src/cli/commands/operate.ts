@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
-import { printJSON } from '../output.js';
+import { printData } from '../output.js';
 import type { Release } from '../../release/releases.js';
 import { ValidationError } from '../../errors.js';
 import { versionNumber } from '../flags.js';
@@ -32,11 +32,11 @@ function target(t: string, needService: boolean): { app: string; service?: strin
 async function follow(cmd: Command, release: Release, detach?: boolean): Promise<void> {
   const ctx = contextOf(cmd);
   if (detach)
-    return ctx.output === 'json'
-      ? printJSON(release)
+    return ctx.output !== 'table'
+      ? printData(ctx.output, release)
       : void process.stdout.write(`revision ${release.revision} created (${release.message})\n`);
-  const final = await followRelease(await ctx.client(), release, { quiet: ctx.output === 'json' });
-  if (ctx.output === 'json') printJSON(final);
+  const final = await followRelease(await ctx.client(), release, { quiet: ctx.output !== 'table' });
+  if (ctx.output !== 'table') await printData(ctx.output, final);
   if (final.status !== 'succeeded') process.exitCode = 1;
 }
 
@@ -67,7 +67,7 @@ export function registerOperate(program: Command): void {
       );
       // A finished release back means the count was already that: no revision was made.
       if (release.status === 'succeeded' || release.status === 'failed') {
-        if (ctx.output === 'json') return printJSON(release);
+        if (ctx.output !== 'table') return printData(ctx.output, release);
         return void process.stdout.write(
           `${app}/${service} already runs ${replicas} replica${replicas === 1 ? '' : 's'} in revision ${release.revision}: nothing to change\n`,
         );
@@ -110,7 +110,7 @@ export function registerOperate(program: Command): void {
         full: o.full === true,
         author: ctx.author,
       });
-      if (ctx.output === 'json') printJSON(release);
+      if (ctx.output !== 'table') await printData(ctx.output, release);
       else
         process.stdout.write(
           `${o.full ? 'full promotion' : 'promotion'} of ${service} requested in revision ${release.revision}\n`,
@@ -129,7 +129,7 @@ export function registerOperate(program: Command): void {
       const release = await (
         await ctx.client()
       ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, { author: ctx.author });
-      if (ctx.output === 'json') printJSON(release);
+      if (ctx.output !== 'table') await printData(ctx.output, release);
       else process.stdout.write(`abort of ${service} requested in revision ${release.revision}\n`);
     });
 
@@ -149,11 +149,11 @@ export function registerOperate(program: Command): void {
         ...(o.revision === undefined ? {} : { revision: o.revision }),
       });
       if (o.detach)
-        return ctx.output === 'json'
-          ? printJSON(release)
+        return ctx.output !== 'table'
+          ? printData(ctx.output, release)
           : void process.stdout.write(`cancel of revision ${release.revision} of ${release.app} requested\n`);
-      const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
-      if (ctx.output === 'json') printJSON(final);
+      const final = await followRelease(client, release, { quiet: ctx.output !== 'table' });
+      if (ctx.output !== 'table') await printData(ctx.output, final);
       // The release may have finished on its own before the cancel reached it.
       if (final.status !== 'failed' || !final.reason?.startsWith('cancelled by')) {
         process.stderr.write(`revision ${final.revision} ended ${final.status} before the cancel took effect\n`);

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
-import { printJSON, printTable } from '../output.js';
+import { printData, printTable } from '../output.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 import type { Release } from '../../release/releases.js';
 import type { TrafficPolicy } from '../../runtime/runtime.js';
@@ -75,7 +75,7 @@ export function registerPolicy(program: Command): void {
     .action(async (app: string, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const p = await (await ctx.client()).get<Policies>(`${base(app, o.env)}/policy`);
-      if (ctx.output === 'json') return printJSON(p);
+      if (ctx.output !== 'table') return printData(ctx.output, p);
       printTable(
         [
           ...Object.entries(p.services).map(([s, sp]) => ({ target: s, policy: summary(sp) })),
@@ -135,11 +135,11 @@ export function registerPolicy(program: Command): void {
           );
         }
         if (o.detach)
-          return ctx.output === 'json'
-            ? printJSON(release)
+          return ctx.output !== 'table'
+            ? printData(ctx.output, release)
             : void process.stdout.write(`revision ${release.revision} created\n`);
-        const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
-        if (ctx.output === 'json') printJSON(final);
+        const final = await followRelease(client, release, { quiet: ctx.output !== 'table' });
+        if (ctx.output !== 'table') await printData(ctx.output, final);
         if (final.status !== 'succeeded') process.exitCode = 1;
       });
 

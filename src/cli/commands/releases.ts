@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { followRelease } from '../progress.js';
-import { age, printJSON, printTable } from '../output.js';
+import { age, printData, printTable } from '../output.js';
 import { printPlan } from '../planView.js';
 import type { Release } from '../../release/releases.js';
 import type { Plan } from '../../release/plan.js';
@@ -22,7 +22,7 @@ export function registerReleases(program: Command): void {
     .action(async (app: string, o: { env: string; limit: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const list = await (await ctx.client()).get<Release[]>(`${base(app, o.env)}/releases`, { limit: o.limit });
-      if (ctx.output === 'json') return printJSON(list);
+      if (ctx.output !== 'table') return printData(ctx.output, list);
       printTable(
         list.map((r) => ({
           revision: r.revision,
@@ -44,7 +44,7 @@ export function registerReleases(program: Command): void {
     .action(async (app: string, from: string, to: string, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const plan = await (await ctx.client()).get<Plan>(`${base(app, o.env)}/diff`, { from, to });
-      if (ctx.output === 'json') return printJSON(plan);
+      if (ctx.output !== 'table') return printData(ctx.output, plan);
       printPlan(plan, `${app} in ${o.env}: revision ${from} → ${to}`);
     });
 
@@ -75,13 +75,13 @@ export function registerReleases(program: Command): void {
           }),
         );
         if (o.detach)
-          return ctx.output === 'json'
-            ? printJSON(release)
+          return ctx.output !== 'table'
+            ? printData(ctx.output, release)
             : void process.stdout.write(
                 `revision ${release.revision} (rollback to ${release.sourceRevision}) created\n`,
               );
-        const final = await followRelease(client, release, { quiet: ctx.output === 'json' });
-        if (ctx.output === 'json') printJSON(final);
+        const final = await followRelease(client, release, { quiet: ctx.output !== 'table' });
+        if (ctx.output !== 'table') await printData(ctx.output, final);
         if (final.status !== 'succeeded') process.exitCode = 1;
       },
     );

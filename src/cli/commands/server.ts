@@ -1,7 +1,12 @@
-/** `berth server`: run the control plane in the foreground. */
+/** `berth server`: run the control plane in the foreground; `berth server stop`: stop the running one. */
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../client.js';
 import { contextOf } from '../context.js';
+import { printData } from '../output.js';
+import { UnavailableError } from '../../errors.js';
+
+/** How long `berth server stop` waits for the control plane to finish its graceful stop. */
+const STOP_WAIT_MS = 60_000;
 
 interface ServerOptions {
   host: string;
@@ -12,7 +17,7 @@ interface ServerOptions {
 }
 
 export function registerServer(program: Command): void {
-  program
+  const server = program
     .command('server')
     .description('run the control plane (API, release engine, local runtime) in the foreground')
     .option('--host <host>', 'address to listen on (loopback by default)', process.env.BERTH_HOST ?? '127.0.0.1')
@@ -45,5 +50,30 @@ export function registerServer(program: Command): void {
       process.once('SIGINT', stop);
       await daemon.closed;
       process.exit(0);
+    });
+
+  server
+    .command('stop')
+    .description(
+      'stop the running control plane gracefully (apps keep running; the gateway stops too when no app runs, or with --gateway)',
+    )
+    .option('--gateway', 'also stop the gateway: every service address and edge stops answering')
+    .action(async (o: { gateway?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const client = await ctx.client();
+      if (!(await client.healthy())) {
+        if (ctx.output !== 'table') return printData(ctx.output, { stopped: false, url: client.url });
+        return void process.stdout.write(`no control plane runs at ${client.url} (data directory ${ctx.home})\n`);
+      }
+      const info = await client.get<{ pid: number }>('/api/v1/info');
+      await client.post('/api/v1/shutdown', o.gateway ? { stopGateway: true } : {});
+      const deadline = Date.now() + STOP_WAIT_MS;
+      while (await client.healthy()) {
+        if (Date.now() > deadline)
+          throw new UnavailableError(`the control plane at ${client.url} (pid ${info.pid}) is still stopping`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (ctx.output !== 'table') return printData(ctx.output, { stopped: true, url: client.url, pid: info.pid });
+      process.stdout.write(`control plane at ${client.url} (pid ${info.pid}) stopped\n`);
     });
 }

@@ -1,7 +1,7 @@
 /** `berth status [APP]`: every app at a glance, or one app's services, replicas and addresses. */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
-import { age, bold, printJSON, printTable } from '../output.js';
+import { age, bold, printData, printTable } from '../output.js';
 import type { AppObservation, ServiceStatus } from '../../runtime/runtime.js';
 import type { Release } from '../../release/releases.js';
 import { driftText, type ConfigDrift } from '../../release/configDrift.js';
@@ -38,7 +38,7 @@ export function registerStatus(program: Command): void {
       const client = await ctx.client();
       if (!app) {
         const apps = await client.get<AppRow[]>('/api/v1/apps');
-        if (ctx.output === 'json') return printJSON(apps);
+        if (ctx.output !== 'table') return printData(ctx.output, apps);
         if (apps.length === 0)
           return void process.stdout.write('no apps yet: deploy one with `berth up <dir>` or `berth deploy <dir>`\n');
         return printTable(
@@ -57,7 +57,7 @@ export function registerStatus(program: Command): void {
       const st = await client.get<Status>(
         `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/status`,
       );
-      if (ctx.output === 'json') return printJSON(st);
+      if (ctx.output !== 'table') return printData(ctx.output, st);
       const last = st.lastRelease;
       process.stdout.write(
         `${bold(`${st.app} in ${st.env}`)}  revision ${st.currentRevision ?? '-'}${last && last.revision !== st.currentRevision ? ` (revision ${last.revision} ${last.kind} ${last.status}${last.status === 'failed' && last.reason ? `: ${last.reason}` : ''})` : ''}\n`,

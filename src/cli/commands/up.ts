@@ -14,7 +14,7 @@ import { DEFAULT_PORT } from '../client.js';
 import { readSpecInput, appFromCwd } from '../specInput.js';
 import { followRelease } from '../progress.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
-import { bold, dim, green, printJSON, printTable } from '../output.js';
+import { bold, dim, green, printData, printTable } from '../output.js';
 import type { Release } from '../../release/releases.js';
 import type { AppObservation, LogLine } from '../../runtime/runtime.js';
 import { UnavailableError, ValidationError } from '../../errors.js';
@@ -100,7 +100,7 @@ export function registerUp(program: Command): void {
         return;
       }
       const st = await client.get<AppObservation & { app: string }>(`${base(release.app, o.env)}/status`);
-      if (ctx.output === 'json') printJSON({ controlPlane: client.url, ...st });
+      if (ctx.output !== 'table') await printData(ctx.output, { controlPlane: client.url, ...st });
       else {
         process.stdout.write(
           `\n${bold(`${release.app} is running`)}\n  app:           ${green(st.edge?.url ?? '(no routes)')}\n  control plane: ${client.url}\n  console:       ${await consoleLink(ctx, client.url)}\n\n`,
@@ -164,7 +164,7 @@ export function registerUp(program: Command): void {
           { file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' },
         ]);
       const final = await takeDown(await ctx.client(), name, o.env, ctx.author, o.wait);
-      if (ctx.output === 'json') printJSON(final);
+      if (ctx.output !== 'table') await printData(ctx.output, final);
       if (final.status !== 'succeeded') process.exitCode = 1;
     });
 }

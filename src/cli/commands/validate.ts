@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolveSpecFile } from '../specInput.js';
 import { contextOf } from '../context.js';
-import { green, printJSON } from '../output.js';
+import { green, printData, printJSON } from '../output.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -12,21 +12,20 @@ export function registerValidate(program: Command): void {
       const ctx = contextOf(cmd);
       const { loadSpec } = await import('../../spec/load.js');
       const loaded = await loadSpec(await resolveSpecFile(file));
-      if (ctx.output === 'json')
-        printJSON({
-          ok: true,
-          app: loaded.spec.name,
-          services: Object.keys(loaded.spec.services),
-          digest: loaded.digest,
-        });
-      else
-        process.stdout.write(
-          `${green('✓')} ${loaded.file}: app ${loaded.spec.name}, ${Object.keys(loaded.spec.services).length} services, no problems\n`,
-        );
+      const services = Object.keys(loaded.spec.services);
+      if (ctx.output !== 'table')
+        return printData(ctx.output, { ok: true, app: loaded.spec.name, services, digest: loaded.digest });
+      process.stdout.write(
+        `${green('✓')} ${loaded.file}: app ${loaded.spec.name}, ${services.length} service${services.length === 1 ? '' : 's'}, no problems\n`,
+      );
     });
 
   program
     .command('schema')
-    .description('print the JSON Schema of berth.yaml (for editor completion)')
-    .action(async () => printJSON((await import('../../spec/jsonschema.js')).specJSONSchema()));
+    .description('print the JSON Schema of berth.yaml (for editor completion; -o yaml prints it as YAML)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const schema = (await import('../../spec/jsonschema.js')).specJSONSchema();
+      const { output } = contextOf(cmd);
+      return output === 'yaml' ? printData(output, schema) : printJSON(schema);
+    });
 }

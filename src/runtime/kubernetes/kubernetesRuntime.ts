@@ -372,7 +372,11 @@ class KubernetesRuntime implements Runtime {
     o: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },
   ): AsyncIterable<LogLine> {
     const signal = AbortSignal.any([o.signal ?? new AbortController().signal, this.closing.signal]);
-    return podLogs(this.clients, this.opts.namespace, selector, { ...o, signal });
+    return podLogs(this.clients, this.opts.namespace, selector, {
+      ...o,
+      signal,
+      ...(selector.previous ? { previous: true } : {}),
+    });
   }
 
   async remove(app: string, env: string, service?: string): Promise<void> {

@@ -16,6 +16,8 @@ import { listPods } from './status.js';
 /** Options of a log read. */
 export interface LogOptions {
   follow: boolean;
+  /** The previous container instance's log (kubectl --previous). */
+  previous?: boolean;
   since?: Date;
   tail?: number;
   signal?: AbortSignal;
@@ -46,6 +48,7 @@ async function* podLines(
   const since = opts.since?.getTime();
   const controller = await clients.log.log(namespace, name, container, out, {
     follow: opts.follow,
+    ...(opts.previous ? { previous: true } : {}),
     timestamps: true,
     ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}),
     // Whole seconds: lines of that second are filtered below.
@@ -80,7 +83,9 @@ export async function* podLogs(
   const pods = (await listPods(clients, namespace, selectorOf(selector.app, selector.env, selector.service)))
     .filter((p) => selector.replica === undefined || p.metadata?.name === selector.replica)
     // A pod whose container never started has no log yet (the endpoint answers 400).
-    .filter((p) => p.status?.phase !== 'Pending' || p.status.containerStatuses?.some((c) => c.state?.running));
+    .filter((p) => p.status?.phase !== 'Pending' || p.status.containerStatuses?.some((c) => c.state?.running))
+    // --previous: the container instance before the last restart, which only a restarted pod has.
+    .filter((p) => !selector.previous || p.status?.containerStatuses?.some((c) => (c.restartCount ?? 0) > 0));
   if (selector.replica !== undefined && pods.length === 0)
     throw new NotFoundError(`replica ${selector.replica} of ${selector.app}/${selector.env} has no running pod`);
   const stop = new AbortController();

@@ -28,6 +28,7 @@ import type {
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
+import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
 import { takeProcSnapshot } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
@@ -63,6 +64,8 @@ export interface LocalRuntimeOptions {
   /** Log rotation size and number of rotated files kept. */
   logMaxBytes?: number;
   logKeep?: number;
+  /** How long, how many and how much of the logs of ended replica runs are kept per service (`--previous`). */
+  logRetention?: Partial<LogRetention>;
   /** Wall clock in ms (injectable for tests). */
   now?: () => number;
 }
@@ -89,9 +92,11 @@ class LocalRuntime implements Runtime {
   private closed = false;
 
   private readonly opts: LocalRuntimeOptions;
+  private readonly retention: LogRetention;
 
   constructor(opts: LocalRuntimeOptions) {
     this.opts = opts;
+    this.retention = { ...DEFAULT_LOG_RETENTION, ...opts.logRetention };
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.now ?? Date.now;
     this.ports = new PortRegistry(
@@ -221,7 +226,12 @@ class LocalRuntime implements Runtime {
     opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },
   ): AsyncIterable<LogLine> {
     await this.ready();
-    yield* readReplicaLogs(this.opts.home, selector, { ...opts, keep: this.opts.logKeep ?? DEFAULT_LOG_KEEP });
+    yield* readReplicaLogs(this.opts.home, selector, {
+      ...opts,
+      keep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
+      retention: this.retention,
+      nowMs: this.now(),
+    });
   }
 
   async remove(app: string, env: string, service?: string): Promise<void> {
@@ -323,6 +333,8 @@ class LocalRuntime implements Runtime {
           shims: this.shims,
           logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
           logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
+          archiveLogs: (rec, logDir, reason) =>
+            archiveReplicaLogs(this.opts.home, rec, logDir, { reason, nowMs: this.now(), retention: this.retention }),
           logger: this.logger,
           now: () => this.now(),
           gatewayReady: () => this.gatewayReady(),

@@ -9,6 +9,7 @@ import { LogFollower, readAllLogRecords } from './logFiles.js';
 import type { LogRecord } from './logFiles.js';
 import { listReplicaDirs, listServiceDirs, serviceDir } from './replicaStore.js';
 import { LOG_DIR } from './shimFiles.js';
+import { archivedServices, previousArchives, type LogRetention } from './logArchive.js';
 
 /** How often a follow looks for new lines and new replicas. */
 const FOLLOW_POLL_MS = 200;
@@ -47,12 +48,41 @@ function byTime(a: LogLine, b: LogLine): number {
   return a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
 }
 
+/** The lines of the runs that ended last (`--previous`): complete files, read once, merged by time. */
+function previousLines(
+  home: string,
+  sel: LogSelector,
+  opts: { since?: Date; tail?: number; keep: number; retention: LogRetention; nowMs: number },
+): LogLine[] {
+  const services = sel.service ? [sel.service] : archivedServices(home, sel.app, sel.env);
+  let lines: LogLine[] = [];
+  for (const a of previousArchives(home, sel, services, opts.retention, opts.nowMs)) {
+    const src = { service: a.meta.service, replica: a.meta.replica, logDir: a.dir };
+    lines.push(...toLines(src, readAllLogRecords(a.dir, { includeCurrent: true, keep: opts.keep }), opts.since));
+  }
+  lines.sort(byTime);
+  if (opts.tail !== undefined) lines = opts.tail > 0 ? lines.slice(-opts.tail) : [];
+  return lines;
+}
+
 /** The merged log stream of a selection; see Runtime.logs. */
 export async function* readReplicaLogs(
   home: string,
   sel: LogSelector,
-  opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal; keep: number },
+  opts: {
+    follow: boolean;
+    since?: Date;
+    tail?: number;
+    signal?: AbortSignal;
+    keep: number;
+    retention: LogRetention;
+    nowMs: number;
+  },
 ): AsyncGenerator<LogLine> {
+  if (sel.previous) {
+    yield* previousLines(home, sel, opts);
+    return;
+  }
   const followers = new Map<string, { src: Source; follower: LogFollower }>();
   try {
     let first: LogLine[] = [];

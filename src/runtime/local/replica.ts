@@ -14,7 +14,7 @@ import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from '.
 import type { ProcSnapshot } from './procfs.js';
 import { clearRunFiles, readExitInfo, readShimInfo, writeReplicaRecord } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
-import { CHILD_NODE_OPTIONS, shimArgv } from './shimFiles.js';
+import { CHILD_NODE_OPTIONS, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 import type { ShimLauncher } from './shimPool.js';
 
@@ -30,6 +30,8 @@ export interface ReplicaContext {
   shims: ShimLauncher;
   logMaxBytes: number;
   logKeep: number;
+  /** Keeps the logs of the run that ended before a restart (they move out of the replica's logs/). */
+  archiveLogs(rec: ReplicaRecord, logDir: string): void;
   now(): number;
   emit(e: Omit<RuntimeEvent, 'time' | 'service'>): void;
   /** Something observable changed (phase, readiness): the set re-reconciles and updates the gateway. */
@@ -261,6 +263,17 @@ export class Replica {
     if (!launch) return;
     const now = this.ctx.now();
     clearRunFiles(this.dir);
+    // The run before this one (if it wrote anything) becomes `--previous`; this run logs afresh.
+    try {
+      this.ctx.archiveLogs(this.record, shimPaths(this.dir).logs);
+    } catch (err) {
+      this.ctx.emit({
+        replica: this.id,
+        type: 'Warning',
+        reason: 'Logs',
+        message: `previous run's logs not kept: ${String(err)}`,
+      });
+    }
     this.record.startedAt = iso(now);
     this.record.backoffUntil = undefined;
     writeReplicaRecord(this.dir, this.record);

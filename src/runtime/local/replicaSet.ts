@@ -35,6 +35,8 @@ import {
   writeReplicaRecord,
 } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
+import { shimPaths } from './shimFiles.js';
+import type { ArchiveReason } from './logArchive.js';
 import { planRollout, rolloutLimits } from './rollout.js';
 import type { ShimLauncher } from './shimPool.js';
 
@@ -46,6 +48,8 @@ export interface SetContext {
   shims: ShimLauncher;
   logMaxBytes: number;
   logKeep: number;
+  /** Keeps the logs of a replica run that ended (replica dir's logs/ folder moves to the archives). */
+  archiveLogs(rec: ReplicaRecord, logDir: string, reason: ArchiveReason): void;
   logger: Logger;
   now(): number;
   /** Starts (or adopts) the gateway process once. */
@@ -203,6 +207,7 @@ export class ReplicaSet {
       t.generation++;
     });
     await Promise.all(all.map((r) => r.stop()));
+    for (const r of all) this.keepLogs(r, 'removed');
     this.replicas.clear();
     rmSync(this.dir, { recursive: true, force: true });
     this.wake();
@@ -379,6 +384,7 @@ export class ReplicaSet {
       this.ctx.logger.warn({ err, replica: r.id }, 'gateway update failed before stopping a replica');
     }
     await r.stop();
+    this.keepLogs(r, 'replaced');
     rmSync(r.dir, { recursive: true, force: true });
     this.replicas.delete(r.id);
     this.wake();
@@ -436,11 +442,21 @@ export class ReplicaSet {
     return [...this.replicas.values()].filter((r) => wanted.has(r.hash) && !r.terminating);
   }
 
+  /** Archives a stopped replica's logs; a failure to keep them never blocks its removal. */
+  private keepLogs(r: Replica, reason: ArchiveReason): void {
+    try {
+      this.ctx.archiveLogs(r.record, shimPaths(r.dir).logs, reason);
+    } catch (err) {
+      this.ctx.logger.warn({ err, replica: r.id }, 'could not keep the logs of a stopped replica');
+    }
+  }
+
   private replicaContext(id: string): ReplicaContext {
     return {
       shims: this.ctx.shims,
       logMaxBytes: this.ctx.logMaxBytes,
       logKeep: this.ctx.logKeep,
+      archiveLogs: (rec, logDir) => this.ctx.archiveLogs(rec, logDir, 'restarted'),
       now: this.ctx.now,
       emit: (e) => this.emit(e),
       changed: () => this.onReplicaChanged(id),

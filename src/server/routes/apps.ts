@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.js';
 import { configDrift } from '../../release/configDrift.js';
 import { AppEnvParams, Author, type Api } from './api.js';
 import { WaitQuery, waitOptions } from './operationWait.js';
+import { requireApp } from '../appLookup.js';
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -40,6 +41,7 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
     async (req): Promise<AppStatus> => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
+      await requireApp(ctx, app, env);
       const runtime = await ctx.runtimeFor(env);
       const [observed, current, [last]] = await Promise.all([
         runtime.observe(app, env),

@@ -2,6 +2,7 @@
 import type { AutoscaleStatus } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
+import { requireApp } from '../appLookup.js';
 
 /** The autoscaler as the daemon hands it to the routes (absent: nothing is autoscaled here). */
 export function autoscaleRoutes(api: Api, ctx: ServerContext): void {
@@ -18,6 +19,7 @@ export function autoscaleRoutes(api: Api, ctx: ServerContext): void {
     async (req): Promise<AutoscaleStatus> => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
+      await requireApp(ctx, app, env);
       return { app, env, tracks: ctx.autoscaler?.status(app, env) ?? [] };
     },
   );

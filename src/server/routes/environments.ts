@@ -1,6 +1,8 @@
-/** Environments: list and create. */
+/** Environments: list, create and delete. */
+import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { EnvironmentInput } from '../../environment/environments.js';
+import { ConflictError } from '../../errors.js';
 import type { Api } from './api.js';
 
 export function environmentRoutes(api: Api, ctx: ServerContext): void {
@@ -11,5 +13,29 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
     '/api/v1/environments',
     { schema: { summary: 'Create an environment', tags: ['environments'], body: EnvironmentInput } },
     async (req, reply) => reply.status(201).send(await ctx.environments.create(req.body)),
+  );
+  api.delete(
+    '/api/v1/environments/:name',
+    {
+      schema: {
+        summary:
+          'Delete an environment: refused (409) while an app runs there or a release is under way; its release history and config versions are kept',
+        tags: ['environments'],
+        params: z.object({ name: z.string().describe('Environment name') }),
+      },
+    },
+    async (req, reply) => {
+      const { name } = req.params;
+      await ctx.environments.get(name);
+      const [active, unfinished] = await Promise.all([ctx.releases.active(), ctx.releases.unfinished()]);
+      const busy = [...new Set([...active, ...unfinished].filter((r) => r.env === name).map((r) => r.app))].sort();
+      if (busy.length > 0)
+        throw new ConflictError(
+          `environment ${name} still runs ${busy.length === 1 ? 'app' : 'apps'} ${busy.join(', ')}: take ${busy.length === 1 ? 'it' : 'them'} down first (berth down APP --env ${name})`,
+          { details: { env: name, apps: busy } },
+        );
+      await ctx.environments.delete(name);
+      return reply.status(204).send();
+    },
   );
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, sse, type Api } from './api.js';
 import { toBerthError } from '../../errors.js';
+import { requireApp } from '../appLookup.js';
 
 /** Observe the runtime this often; a browser sees a change at most this much later. */
 const POLL_MS = 1000;
@@ -30,6 +31,7 @@ export function liveRoutes(api: Api, ctx: ServerContext, opts: { pollMs?: number
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
+      await requireApp(ctx, app, env);
       const runtime = await ctx.runtimeFor(env);
       reply.hijack();
       const raw = reply.raw;

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
+import { requireApp, requireService } from '../appLookup.js';
+import { ValidationError } from '../../errors.js';
 
 export function logRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -17,6 +19,12 @@ export function logRoutes(api: Api, ctx: ServerContext): void {
           follow: z.enum(['true', 'false']).default('false'),
           tail: z.coerce.number().int().min(0).max(100_000).default(200),
           since: z.iso.datetime().optional(),
+          previous: z
+            .enum(['true', 'false'])
+            .default('false')
+            .describe(
+              'The runs that ended last instead of the running ones: the replicas a deploy replaced, or the run before a restart (kubectl logs --previous)',
+            ),
         }),
       },
     },
@@ -24,10 +32,23 @@ export function logRoutes(api: Api, ctx: ServerContext): void {
       const { app, env } = req.params;
       const q = req.query;
       await ctx.environments.get(env);
+      if (q.service) await requireService(ctx, app, env, q.service);
+      else await requireApp(ctx, app, env);
+      const previous = q.previous === 'true';
+      if (previous && q.follow === 'true')
+        throw new ValidationError('invalid query', [
+          { file: 'request query', path: 'follow', message: 'the previous runs write no more lines: leave out follow' },
+        ]);
       const runtime = await ctx.runtimeFor(env);
       const abort = new AbortController();
       const lines = runtime.logs(
-        { app, env, ...(q.service ? { service: q.service } : {}), ...(q.replica ? { replica: q.replica } : {}) },
+        {
+          app,
+          env,
+          ...(q.service ? { service: q.service } : {}),
+          ...(q.replica ? { replica: q.replica } : {}),
+          ...(previous ? { previous } : {}),
+        },
         {
           follow: q.follow === 'true',
           tail: q.tail,

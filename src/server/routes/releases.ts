@@ -7,6 +7,7 @@ import { parseSpec } from '../../spec/load.js';
 import type { EngineUpdate } from '../../release/engine.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';
+import { requireApp } from '../appLookup.js';
 
 const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
@@ -122,7 +123,11 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         querystring: z.object({ limit: z.coerce.number().int().positive().max(1000).default(50) }),
       },
     },
-    async (req) => ctx.releases.list(req.params.app, req.params.env, req.query.limit),
+    async (req) => {
+      await ctx.environments.get(req.params.env);
+      await requireApp(ctx, req.params.app, req.params.env);
+      return ctx.releases.list(req.params.app, req.params.env, req.query.limit);
+    },
   );
 
   api.get(
@@ -213,7 +218,10 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         querystring: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }),
       },
     },
-    async (req) => ctx.engine.diff(req.params.app, req.params.env, req.query.from, req.query.to),
+    async (req) => {
+      await requireApp(ctx, req.params.app, req.params.env);
+      return ctx.engine.diff(req.params.app, req.params.env, req.query.from, req.query.to);
+    },
   );
 
   api.post(

@@ -26,14 +26,25 @@ export function systemRoutes(api: Api, ctx: ServerContext): void {
     '/api/v1/shutdown',
     {
       schema: {
-        summary: 'Stop the control plane (running services keep running unless stopGateway)',
+        summary:
+          'Stop the control plane gracefully; running services keep running. The gateway stops too when stopGateway is true, and by default when no app runs on this machine',
         tags: ['system'],
-        body: z.object({ stopGateway: z.boolean().default(false) }).default({ stopGateway: false }),
+        body: z
+          .object({
+            stopGateway: z
+              .boolean()
+              .optional()
+              .describe(
+                'true: stop the gateway (and so every service address and edge); false: keep it; default: stop it when no app runs',
+              ),
+          })
+          .default({}),
       },
     },
     async (req, reply) => {
       await reply.status(202).send({ ok: true });
-      setImmediate(() => void ctx.shutdown({ stopGateway: req.body.stopGateway }));
+      const { stopGateway } = req.body;
+      setImmediate(() => void ctx.shutdown(stopGateway === undefined ? {} : { stopGateway }));
     },
   );
 

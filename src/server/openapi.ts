@@ -1,0 +1,187 @@
+/**
+ * The API's operations as the OpenAPI document (`GET /api/v1/openapi.json`) publishes them: an
+ * operationId and every status an operation answers, each with its schema, in one table beside the
+ * routes (which keep their request schemas). An onRoute hook puts each entry on its route, so the
+ * document says what the server really answers: scale answers 202, an environment is created with
+ * 201 and deleted with 204, an unknown app is a 404. test/e2e/openapi.test.ts validates the document
+ * with an OpenAPI validator, checks that every operation is described, and compares the statuses and
+ * bodies of real requests with it.
+ */
+import type { RouteOptions } from 'fastify';
+import { z } from 'zod';
+import * as S from './responseSchemas.js';
+
+/** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
+type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
+
+interface Operation {
+  id: string;
+  /** Status code → answer; errors are added from `errors`. */
+  ok: Record<number, Answer>;
+  /** The error statuses this operation answers (401 is added for every route but the health check). */
+  errors: readonly number[];
+}
+
+const NOT_FOUND = 404;
+/** Bad input (a path, query or body field). */
+const BAD = 400;
+/** Another operation runs, or the state forbids this one. */
+const BUSY = [409] as const;
+
+const text = (type: string, description: string): Answer => ({
+  description,
+  content: { [type]: { schema: z.string() } },
+});
+const stream = (type: string, description: string, schema: z.ZodType): Answer => ({
+  description,
+  content: { [type]: { schema } },
+});
+
+const app = '/api/v1/apps/:app/envs/:env';
+
+/** Every route of the API by `METHOD url` (Map: looked up by own key only). */
+export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operation>([
+  ['GET /healthz', { id: 'getHealth', ok: { 200: S.Health }, errors: [] }],
+  ['GET /api/v1/info', { id: 'getInfo', ok: { 200: S.Info }, errors: [] }],
+  ['POST /api/v1/shutdown', { id: 'shutdown', ok: { 202: S.Health }, errors: [BAD] }],
+  ['POST /api/v1/validate', { id: 'validateSpec', ok: { 200: S.Validation }, errors: [BAD] }],
+  ['GET /api/v1/schema', { id: 'getSpecSchema', ok: { 200: S.AnyObject }, errors: [] }],
+  ['GET /metrics', { id: 'getMetrics', ok: { 200: text('text/plain', 'Prometheus text format') }, errors: [] }],
+
+  ['GET /api/v1/apps', { id: 'listApps', ok: { 200: S.AppSummaryList }, errors: [] }],
+  [`GET ${app}/status`, { id: 'getAppStatus', ok: { 200: S.AppStatus }, errors: [BAD, NOT_FOUND] }],
+  [
+    `GET ${app}/status/stream`,
+    {
+      id: 'streamAppStatus',
+      ok: { 200: stream('text/event-stream', 'Server-sent `status` events, each an AppStatus', S.AppStatus) },
+      errors: [BAD, NOT_FOUND],
+    },
+  ],
+  [`DELETE ${app}`, { id: 'takeAppDown', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  [`GET ${app}/autoscale`, { id: 'getAutoscale', ok: { 200: S.AutoscaleStatus }, errors: [BAD, NOT_FOUND] }],
+
+  ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
+  ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  [`GET ${app}/releases`, { id: 'listReleases', ok: { 200: S.ReleaseList }, errors: [BAD, NOT_FOUND] }],
+  [`GET ${app}/releases/:revision`, { id: 'getRelease', ok: { 200: S.Release }, errors: [BAD, NOT_FOUND] }],
+  [
+    `GET ${app}/releases/:revision/rendered`,
+    { id: 'getRenderedRelease', ok: { 200: S.AnyObject }, errors: [BAD, NOT_FOUND] },
+  ],
+  [
+    `GET ${app}/releases/:revision/events`,
+    {
+      id: 'streamReleaseEvents',
+      ok: {
+        200: stream(
+          'text/event-stream',
+          'Server-sent `event` (a release event) and `release` (the Release) messages',
+          S.AnyObject,
+        ),
+      },
+      errors: [BAD, NOT_FOUND],
+    },
+  ],
+  [`GET ${app}/diff`, { id: 'diffReleases', ok: { 200: S.Plan }, errors: [BAD, NOT_FOUND] }],
+  [`POST ${app}/rollback`, { id: 'rollback', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+
+  [
+    `POST ${app}/services/:service/scale`,
+    {
+      id: 'scaleService',
+      // 200: the service already has that count; no revision is made and the running one is the answer.
+      ok: { 200: S.Release, 202: S.Release },
+      errors: [BAD, NOT_FOUND, ...BUSY],
+    },
+  ],
+  [
+    `POST ${app}/services/:service/restart`,
+    { id: 'restartService', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] },
+  ],
+  [`POST ${app}/restart`, { id: 'restartApp', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  [
+    `POST ${app}/services/:service/promote`,
+    { id: 'promote', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] },
+  ],
+  [`POST ${app}/cancel`, { id: 'cancelRelease', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  [`POST ${app}/services/:service/abort`, { id: 'abort', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+
+  [`GET ${app}/policy`, { id: 'getPolicies', ok: { 200: S.Policies }, errors: [BAD, NOT_FOUND] }],
+  [
+    `PUT ${app}/services/:service/policy`,
+    { id: 'setServicePolicy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] },
+  ],
+  [`PUT ${app}/routes/policy`, { id: 'setRoutePolicy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+
+  [`GET ${app}/config`, { id: 'getConfig', ok: { 200: S.ConfigView }, errors: [BAD, NOT_FOUND] }],
+  [`PATCH ${app}/config`, { id: 'changeConfig', ok: { 201: S.ConfigVersionInfo }, errors: [BAD, NOT_FOUND, 409] }],
+  [
+    `POST ${app}/config/revert`,
+    { id: 'revertConfig', ok: { 201: S.ConfigVersionInfo }, errors: [BAD, NOT_FOUND, 409] },
+  ],
+  [
+    `GET ${app}/config/history`,
+    { id: 'listConfigVersions', ok: { 200: S.ConfigVersionInfo.array() }, errors: [BAD, NOT_FOUND] },
+  ],
+  [`GET ${app}/config/diff`, { id: 'diffConfig', ok: { 200: S.ConfigDiff }, errors: [BAD, NOT_FOUND] }],
+  [`GET ${app}/config/values/:key`, { id: 'getConfigValue', ok: { 200: S.ConfigValue }, errors: [BAD, NOT_FOUND] }],
+  [`GET ${app}/variables`, { id: 'getVariables', ok: { 200: S.Variables }, errors: [BAD, NOT_FOUND] }],
+
+  [
+    `GET ${app}/logs`,
+    {
+      id: 'getLogs',
+      ok: { 200: stream('application/x-ndjson', 'Log lines, one JSON object per line', S.LogLine) },
+      errors: [BAD, NOT_FOUND],
+    },
+  ],
+
+  ['GET /api/v1/environments', { id: 'listEnvironments', ok: { 200: S.Environment.array() }, errors: [] }],
+  ['POST /api/v1/environments', { id: 'createEnvironment', ok: { 201: S.Environment }, errors: [BAD, 409] }],
+  [
+    'DELETE /api/v1/environments/:name',
+    {
+      id: 'deleteEnvironment',
+      ok: { 204: z.null().describe('Deleted: no content') },
+      errors: [BAD, NOT_FOUND, 409],
+    },
+  ],
+
+  [
+    'POST /api/v1/render',
+    {
+      id: 'render',
+      ok: {
+        200: {
+          description: 'The objects (JSON), or with format yaml and Accept: application/yaml the YAML text',
+          content: {
+            'application/json': { schema: S.Rendered },
+            'application/yaml': { schema: z.string() },
+          },
+        },
+      },
+      errors: [BAD, NOT_FOUND],
+    },
+  ],
+  ['POST /api/v1/export/helm', { id: 'exportHelm', ok: { 200: S.HelmChart }, errors: [BAD, NOT_FOUND] }],
+]);
+
+/** The public routes: no token, so no 401. */
+const PUBLIC = new Set(['GET /healthz']);
+
+/**
+ * onRoute hook: gives a route its operationId and responses from OPERATIONS. Routes hidden from the
+ * document (the console, the document itself) and HEAD twins are left alone; a route missing from
+ * the table keeps no operationId, which the contract test reports by name.
+ */
+export function describeOperation(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (methods.includes('HEAD') || (route.schema as { hide?: boolean } | undefined)?.hide) return;
+  const key = `${methods[0]} ${route.url}`;
+  const op = OPERATIONS.get(key);
+  if (!op) return;
+  const response: Record<number, unknown> = { ...op.ok };
+  for (const status of [...(PUBLIC.has(key) ? [] : [401]), ...op.errors]) response[status] = S.ErrorBody;
+  route.schema = { ...route.schema, operationId: op.id, response };
+}

@@ -1,0 +1,271 @@
+/**
+ * What the API answers, as the OpenAPI document publishes it: one zod schema per answer shape, named
+ * (a component of the document) where several operations share it. They describe the fields a client
+ * can rely on; objects stay open (`.loose()`) so a field added later is no breaking change. The
+ * answers are not re-validated on the way out (see app.ts): the contract test checks real answers
+ * against these schemas (test/e2e/openapi.test.ts).
+ */
+import { z } from 'zod';
+
+const iso = z.string().describe('ISO 8601 time (UTC)');
+const nullableIso = iso.nullable();
+
+export const ErrorBody = z
+  .object({
+    code: z.string().describe('Stable error code: VALIDATION, UNAUTHORIZED, NOT_FOUND, CONFLICT, LOCKED, ...'),
+    message: z.string(),
+    problems: z
+      .array(
+        z
+          .object({
+            file: z.string().optional(),
+            line: z.number().int().optional(),
+            column: z.number().int().optional(),
+            path: z.string(),
+            message: z.string(),
+          })
+          .loose(),
+      )
+      .optional()
+      .describe('Every problem of a VALIDATION error'),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose()
+  .meta({ id: 'Error', description: 'An error: its code decides the HTTP status' });
+
+export const ReleaseStep = z
+  .object({
+    service: z.string(),
+    level: z.number().int(),
+    status: z.string(),
+    message: z.string().nullable(),
+    startedAt: nullableIso,
+    finishedAt: nullableIso,
+    progress: z.object({}).loose().optional().describe('Where a progressive rollout of the service stands'),
+  })
+  .loose()
+  .meta({ id: 'ReleaseStep' });
+
+export const Release = z
+  .object({
+    id: z.number().int(),
+    app: z.string(),
+    env: z.string(),
+    revision: z.number().int(),
+    kind: z.string().describe('deploy, rollback, auto-rollback, scale, restart, policy, down, ...'),
+    status: z.string().describe('pending, running, succeeded or failed'),
+    reason: z.string().nullable(),
+    specDigest: z.string(),
+    specFile: z.string(),
+    configVersion: z.number().int(),
+    sourceRevision: z.number().int().nullable(),
+    rollbackPolicy: z.enum(['auto', 'none']),
+    author: z.string(),
+    message: z.string().nullable(),
+    createdAt: iso,
+    startedAt: nullableIso,
+    finishedAt: nullableIso,
+    steps: z.array(ReleaseStep),
+  })
+  .loose()
+  .meta({ id: 'Release', description: 'A revision of an app in an environment' });
+
+export const ReleaseList = z.array(Release);
+
+const Route = z.object({ pathPrefix: z.string(), host: z.string().optional(), service: z.string() }).loose();
+
+export const Plan = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    fromConfigVersion: z.number().int().optional(),
+    toConfigVersion: z.number().int(),
+    services: z.array(
+      z
+        .object({
+          service: z.string(),
+          action: z.string(),
+          changes: z.array(z.object({ path: z.string(), because: z.array(z.string()) }).loose()),
+        })
+        .loose(),
+    ),
+    routes: z.object({ added: z.array(Route), removed: z.array(Route) }).loose(),
+    levels: z.array(z.array(z.string())),
+    changed: z.boolean(),
+  })
+  .loose()
+  .meta({ id: 'Plan', description: 'What differs, service by service and field by field, and why' });
+
+export const PlanResult = z.object({ plan: Plan, current: Release.optional() }).loose();
+
+const ReplicaStatus = z
+  .object({
+    id: z.string(),
+    phase: z.string(),
+    hash: z.string(),
+    pid: z.number().int().optional(),
+    port: z.number().int().optional(),
+    startedAt: iso.optional(),
+    restarts: z.number().int(),
+    lastExit: z.object({ at: iso, reason: z.string() }).loose().optional(),
+    message: z.string().optional(),
+    cpuPercent: z.number().optional(),
+    memoryBytes: z.number().optional(),
+  })
+  .loose();
+
+export const AppStatus = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    currentRevision: z.number().int().nullable(),
+    lastRelease: Release.nullable(),
+    services: z.array(
+      z
+        .object({
+          service: z.string(),
+          desiredReplicas: z.number().int(),
+          readyReplicas: z.number().int(),
+          replicas: z.array(ReplicaStatus),
+        })
+        .loose(),
+    ),
+    edge: z.object({ url: z.string(), port: z.number().int(), error: z.string().optional() }).loose().optional(),
+  })
+  .loose()
+  .meta({ id: 'AppStatus', description: 'What runs, as the environment’s runtime observes it' });
+
+export const AppSummaryList = z.array(
+  z
+    .object({
+      app: z.string(),
+      env: z.string(),
+      lastRelease: Release.optional(),
+      currentRevision: z.number().int().nullable(),
+      down: z.boolean(),
+    })
+    .loose(),
+);
+
+export const Environment = z
+  .object({
+    name: z.string(),
+    target: z.object({ kind: z.enum(['local', 'kubernetes']) }).loose(),
+    defaults: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+  })
+  .loose()
+  .meta({ id: 'Environment' });
+
+const ConfigSummary = z
+  .object({ added: z.array(z.string()), changed: z.array(z.string()), removed: z.array(z.string()) })
+  .loose()
+  .nullable();
+
+export const ConfigVersionInfo = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    version: z.number().int(),
+    author: z.string().nullable(),
+    message: z.string().nullable(),
+    createdAt: nullableIso,
+    summary: ConfigSummary,
+  })
+  .loose()
+  .meta({ id: 'ConfigVersion', description: 'A config version: who made it, when, why, which keys it changed' });
+
+export const ConfigView = ConfigVersionInfo.extend({
+  values: z.record(z.string(), z.object({ value: z.string(), secret: z.boolean() }).loose()),
+  files: z.record(z.string(), z.object({ content: z.string(), secret: z.boolean() }).loose()),
+})
+  .loose()
+  .meta({ id: 'ConfigView', description: 'A config version’s values and files, secrets masked' });
+
+export const ConfigDiff = z.array(
+  z
+    .object({
+      kind: z.enum(['value', 'file']),
+      key: z.string(),
+      change: z.enum(['added', 'removed', 'changed']),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      secret: z.boolean(),
+    })
+    .loose(),
+);
+
+export const ConfigValue = z
+  .object({ key: z.string(), version: z.number().int(), secret: z.boolean(), value: z.string() })
+  .loose();
+
+export const Variables = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    revision: z.number().int(),
+    configVersion: z.number().int(),
+    variables: z.array(
+      z.object({ name: z.string(), declared: z.boolean(), secret: z.boolean(), usedBy: z.array(z.string()) }).loose(),
+    ),
+  })
+  .loose();
+
+export const Policies = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    revision: z.number().int(),
+    services: z.record(z.string(), z.object({}).loose().nullable()),
+    routes: z.array(
+      z
+        .object({
+          path: z.string(),
+          host: z.string().optional(),
+          service: z.string(),
+          policy: z.object({}).loose().nullable(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+
+export const AutoscaleStatus = z
+  .object({ app: z.string(), env: z.string(), tracks: z.array(z.object({ service: z.string() }).loose()) })
+  .loose();
+
+export const LogLine = z
+  .object({
+    time: iso,
+    service: z.string(),
+    replica: z.string(),
+    stream: z.enum(['stdout', 'stderr']),
+    line: z.string(),
+  })
+  .loose()
+  .describe('One line per JSON object (NDJSON); a line `{ "error": … }` ends a stream that failed');
+
+export const Validation = z
+  .object({
+    ok: z.boolean(),
+    app: z.string().optional(),
+    services: z.array(z.string()).optional(),
+    digest: z.string().optional(),
+    problems: z.array(z.object({ path: z.string(), message: z.string() }).loose()),
+  })
+  .loose();
+
+export const Rendered = z
+  .object({
+    objects: z.array(z.object({}).loose()).optional().describe('The objects (format json)'),
+    yaml: z.string().optional().describe('The objects as one YAML stream (format yaml)'),
+  })
+  .loose();
+
+export const HelmChart = z
+  .object({ chart: z.string(), namespace: z.string(), files: z.record(z.string(), z.string()) })
+  .loose();
+
+export const Health = z.object({ ok: z.boolean() }).loose();
+export const Info = z.object({ version: z.string(), home: z.string(), pid: z.number().int() }).loose();
+export const AnyObject = z.object({}).loose();
