@@ -128,7 +128,7 @@ const routeSchema = z.object({
     .string()
     .regex(PLAIN_TEXT, 'must have no space, quote or `#`')
     .optional()
-    .describe('exact host to match (case-insensitive, port ignored)'),
+    .describe('host to match (case-insensitive, port ignored); `*.shop.local` matches one more label'),
   pathPrefix: z
     .string()
     .startsWith('/', 'must start with /')

@@ -160,8 +160,8 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
     return lines;
   }
   lines.push(...forwardingRules);
-  // In the Node router's order (host routes first, then the longest prefix, table order on ties):
-  // the first rule that matches wins, as there.
+  // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
+  // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
   if (routes.some((r) => r.host !== undefined)) {
     // Lower case without the port; `[::1]:80` keeps its brackets, like normaliseHost.
@@ -169,7 +169,10 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
   }
   routes.forEach((route, n) => {
     const conds = ['!{ var(txn.route) -m found }'];
-    if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${quoted(route.host)} }`);
+    if (route.wildcard !== undefined)
+      // `*.shop.local`: exactly one label in front of the suffix, as wildcardMatches.
+      conds.push(`{ var(txn.host) -m reg ${quoted(`^[^.]+${regexEscape(route.wildcard)}$`)} }`);
+    else if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${quoted(route.host)} }`);
     // A prefix matches at a segment boundary: the path is the prefix, or continues with `/`.
     if (route.prefix !== '')
       conds.push(

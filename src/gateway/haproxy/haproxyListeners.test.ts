@@ -150,7 +150,7 @@ describe('HAProxy data plane', () => {
     expect((await get(port)).status).toBe(200);
   });
 
-  it('routes an edge exactly like the Node edge: host, longest prefix, strip, 404, 503', async () => {
+  it('routes an edge exactly like the Node edge: host, wildcard host, longest prefix, strip, 404, 503', async () => {
     const [web, api, admin] = await Promise.all([upstream('e-web'), upstream('e-api'), upstream('e-admin')]);
     const services: ServiceListener[] = [
       { key: 'shop/local/web', port: await freePort(), backends: [backend(web)] },
@@ -165,6 +165,8 @@ describe('HAProxy data plane', () => {
       { host: 'Admin.Shop', pathPrefix: '/', target: 'shop/local/admin', stripPrefix: true },
       { host: 'admin.shop', pathPrefix: '/x', target: 'shop/local/gone', stripPrefix: false },
       { pathPrefix: '/empty', target: 'shop/local/empty', stripPrefix: false },
+      { host: '*.shop', pathPrefix: '/', target: 'shop/local/api', stripPrefix: false },
+      { host: '*.eu.shop', pathPrefix: '/', target: 'shop/local/web', stripPrefix: false },
     ];
     const hxEdge = await freePort();
     expect(await hx.apply(table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
@@ -189,6 +191,11 @@ describe('HAProxy data plane', () => {
         ['/x/1', { host: 'admin.shop' }],
         ['/deep/path', { host: 'admin.shop' }],
         ['/', { host: 'other.shop' }],
+        ['/', { host: 'shop' }],
+        ['/a', { host: 'x.eu.shop:81' }],
+        ['/', { host: 'a.b.eu.shop' }],
+        ['/', { host: 'a.b.c.shop' }],
+        ['/', { host: 'xshop' }],
       ];
       for (const [path, headers] of cases) {
         const [h, n] = [await get(hxEdge, path, headers), await get(nodeEdge, path, headers)];
@@ -203,6 +210,14 @@ describe('HAProxy data plane', () => {
         } else {
           expect(h.text, what).toBe(n.text);
         }
+      }
+      // Wildcard hosts match one label on both planes; the exact host and the longer wildcard win.
+      for (const p of [hxEdge, nodeEdge]) {
+        expect((await get(p, '/w', { host: 'a.shop' })).echo?.name).toBe('e-api');
+        expect((await get(p, '/w', { host: 'admin.shop' })).echo?.name).toBe('e-admin');
+        expect((await get(p, '/w', { host: 'x.eu.shop' })).echo?.name).toBe('e-web');
+        expect((await get(p, '/w', { host: 'a.b.c.shop' })).echo?.url).toBe('/w');
+        expect((await get(p, '/api/w', { host: 'a.b.c.shop' })).echo?.url).toBe('/w');
       }
       // Without any route matching: the Node edge's 404 text.
       const onlyHost = await freePort();
