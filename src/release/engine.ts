@@ -161,7 +161,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       spec,
       file,
       ...(positionOf ? { positionOf } : {}),
-      environment: { name: env, defaults: environment.defaults },
+      environment: { name: env, defaults: environment.defaults, target: environment.target },
       config,
       addresses,
       revision,
@@ -338,7 +338,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           );
         }
         await runtime.applyRoutes(
-          { app: release.app, env: release.env, routes: rendered.routes },
+          { app: release.app, env: release.env, routes: rendered.routes, edge: rendered.edge },
           { signal, onEvent: (e) => void onRuntimeEvent(id, e) },
         );
         const observed = await runtime.observe(release.app, release.env);
@@ -752,7 +752,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
             const runtime = await deps.runtimeFor(cur.env);
             const signal = AbortSignal.any([ac.signal, closing.signal]);
             await runtime.applyRoutes(
-              { app: cur.app, env: cur.env, routes: content.rendered.routes },
+              { app: cur.app, env: cur.env, routes: content.rendered.routes, edge: content.rendered.edge },
               { signal, onEvent: () => undefined },
             );
             const kept = await keepAutoscaled(content.spec, cur.env, states, runtime);

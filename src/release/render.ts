@@ -10,18 +10,21 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
+import type { EdgeSettings, Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { MASK } from '../config/secretBox.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
+import { edgeSettings } from './edgeSettings.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
   name: string;
   defaults: Record<string, string>;
+  /** Where the environment runs; its edge ports, when on this machine. */
+  target?: { kind: string; edgePort?: number; edgePorts?: Record<string, number> };
 }
 
 export interface RenderInput {
@@ -79,6 +82,8 @@ export interface RenderedRelease {
   levels: string[][];
   services: Record<string, RenderedService>;
   routes: Route[];
+  /** Where the edge listens on one machine (berth.yaml `edge`, the environment's edge ports); runtime defaults when absent. */
+  edge?: EdgeSettings;
   /** `<SERVICE>_HOST/_PORT/_URL` of every service: each service gets all but its own. */
   discovery?: Record<string, string>;
   /** Service → last restart time; carried from revision to revision. */
@@ -189,6 +194,8 @@ export function renderRelease(input: RenderInput): RenderResult {
     ...(r.policy ? { policy: r.policy } : {}),
   }));
   const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => s in spec.services));
+  const target = input.environment.target;
+  const edge = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
   return {
     rendered: {
       app: spec.name,
@@ -197,6 +204,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       levels,
       services,
       routes,
+      ...(edge ? { edge } : {}),
       discovery,
       ...(Object.keys(restarts).length ? { restarts } : {}),
     },

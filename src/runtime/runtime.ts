@@ -173,10 +173,30 @@ export interface Route {
   policy?: TrafficPolicy;
 }
 
+/** A port set by configuration, with where it was set (for conflict messages). */
+export interface ConfiguredPort {
+  port: number;
+  /** Where the port was set, e.g. `berth.yaml edge.port` or `environment staging (--edge-port shop=9000)`. */
+  from: string;
+}
+
+/**
+ * Where an app's edge listens on one machine, from berth.yaml `edge` and the environment (see
+ * docs/berth-yaml.md, "Edge"). Clusters ignore the ports: the Ingress controller owns 80 and 443.
+ */
+export interface EdgeSettings {
+  /** The edge's HTTP port, exactly (a port another app's edge holds is a conflict). */
+  port?: ConfiguredPort;
+  /** Without a fixed port: the first app's edge gets this one, later apps the next free port above. */
+  preferredPort?: number;
+}
+
 export interface AppRoutes {
   app: string;
   env: string;
   routes: Route[];
+  /** Ports (and TLS) of the edge; the runtime's defaults when absent. */
+  edge?: EdgeSettings;
 }
 
 /** A service whose address is asked for, with its first declared port when it has one. */

@@ -114,7 +114,7 @@ class LocalRuntime implements Runtime {
   async applyRoutes(routes: AppRoutes, _opts: ConvergeOptions): Promise<void> {
     await this.ready();
     const key = `${checkName('app', routes.app)}/${checkName('env', routes.env)}`;
-    const port = await this.ports.edgePort(key);
+    const port = await this.ports.edgePort(key, routes.edge);
     await this.gatewayReady();
     await this.opts.gateway.update((t) => {
       t.edges = t.edges.filter((e) => e.key !== key);
