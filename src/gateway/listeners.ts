@@ -20,6 +20,15 @@ import type { CompiledRoute } from './router.js';
 import { compileRoutes, matchRoute, rewritePath } from './router.js';
 import type { RoutingTable, ServiceTraffic } from './table.js';
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
+import {
+  answerAndClose,
+  MAX_HEADER_FIELDS,
+  headTooLarge,
+  onClientError,
+  PARSER_BYTES,
+  tooLargeAnswer,
+  tooLargeBody,
+} from './requestLimits.js';
 
 /** A port the gateway could not bind, as reported in the `PUT /table` response. */
 export interface ListenerError {
@@ -68,19 +77,35 @@ class Listener {
     this.port = port;
     this.noRoute = Buffer.from(`no route of ${key} matches this request\n`);
     this.server = createServer(
-      { keepAliveTimeout: keepAliveTimeoutMs },
+      { keepAliveTimeout: keepAliveTimeoutMs, maxHeaderSize: PARSER_BYTES },
       kind === 'service' ? this.onServiceRequest : this.onEdgeRequest,
     );
+    this.server.maxHeadersCount = MAX_HEADER_FIELDS;
     this.server.on('upgrade', this.onUpgrade);
-    // A client that resets its connection must not take the gateway down.
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server.on('clientError', onClientError);
+  }
+
+  /** Answers 414/431 (and closes) when the request head is over the limits; true if it did. */
+  private refused(req: IncomingMessage, res?: ServerResponse): boolean {
+    const status = headTooLarge(req);
+    if (status === undefined) return false;
+    this.stats.requests++;
+    this.stats.errors++;
+    if (res === undefined) answerAndClose(req.socket, tooLargeAnswer(status));
+    else {
+      res.shouldKeepAlive = false;
+      sendText(res, status, tooLargeBody(status));
+    }
+    return true;
   }
 
   private readonly onServiceRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.refused(req, res)) return;
     proxyRequest(req, res, this.set, req.url!, this.stats);
   };
 
   private readonly onEdgeRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.refused(req, res)) return;
     const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
     const url = req.url!;
     const route = matchRoute(this.routes, fwd.host, url);
@@ -98,6 +123,7 @@ class Listener {
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.refused(req)) return;
     this.stats.requests++;
     const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
     let set = this.set;
