@@ -338,7 +338,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           );
         }
         await runtime.applyRoutes(
-          { app: release.app, env: release.env, routes: rendered.routes, edge: rendered.edge },
+          { app: release.app, env: release.env, routes: rendered.routes, edge: rendered0.edge },
           { signal, onEvent: (e) => void onRuntimeEvent(id, e) },
         );
         const observed = await runtime.observe(release.app, release.env);
@@ -740,7 +740,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         void (async () => {
           try {
             const content = await releases.content(cur.id);
-            const { states } = await render(
+            const { states, edge } = await render(
               content.spec,
               cur.specFile,
               cur.env,
@@ -752,7 +752,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
             const runtime = await deps.runtimeFor(cur.env);
             const signal = AbortSignal.any([ac.signal, closing.signal]);
             await runtime.applyRoutes(
-              { app: cur.app, env: cur.env, routes: content.rendered.routes, edge: content.rendered.edge },
+              { app: cur.app, env: cur.env, routes: content.rendered.routes, edge },
               { signal, onEvent: () => undefined },
             );
             const kept = await keepAutoscaled(content.spec, cur.env, states, runtime);

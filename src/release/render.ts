@@ -18,6 +18,7 @@ import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
 import { edgeSettings } from './edgeSettings.js';
+import { resolveEdgeTls } from './edgeTls.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
@@ -94,6 +95,8 @@ export interface RenderResult {
   rendered: RenderedRelease;
   /** Real desired state per service, for the runtime only. */
   states: Record<string, ServiceState>;
+  /** The edge's real settings (certificates and keys), for the runtime only; `rendered.edge` masks them. */
+  edge?: EdgeSettings;
 }
 
 /** `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app but `self` (12-factor discovery). */
@@ -195,7 +198,22 @@ export function renderRelease(input: RenderInput): RenderResult {
   }));
   const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => s in spec.services));
   const target = input.environment.target;
-  const edge = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
+  const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
+  const tls = spec.edge?.tls
+    ? resolveEdgeTls({
+        tls: spec.edge.tls,
+        routes,
+        file: input.file,
+        ...(input.positionOf ? { positionOf: input.positionOf } : {}),
+        config: input.config,
+        app: spec.name,
+        env: input.environment.name,
+      })
+    : undefined;
+  if (tls && tls.problems.length > 0)
+    throw new ValidationError(`the edge TLS of ${spec.name} cannot be set up`, tls.problems);
+  const edge = tls ? { ...ports, tls: tls.real } : ports;
+  const shownEdge = tls ? { ...ports, tls: tls.shown } : ports;
   return {
     rendered: {
       app: spec.name,
@@ -204,11 +222,12 @@ export function renderRelease(input: RenderInput): RenderResult {
       levels,
       services,
       routes,
-      ...(edge ? { edge } : {}),
+      ...(shownEdge ? { edge: shownEdge } : {}),
       discovery,
       ...(Object.keys(restarts).length ? { restarts } : {}),
     },
     states,
+    ...(edge ? { edge } : {}),
   };
 }
 

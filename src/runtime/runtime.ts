@@ -189,6 +189,26 @@ export interface EdgeSettings {
   port?: ConfiguredPort;
   /** Without a fixed port: the first app's edge gets this one, later apps the next free port above. */
   preferredPort?: number;
+  /** HTTPS beside HTTP; absent: HTTP only. */
+  tls?: EdgeTls;
+}
+
+/** A certificate of the edge: PEM texts (in a release's shown form: the cert's SHA-256 and the key masked). */
+export interface EdgeCertificate {
+  hosts: string[];
+  cert: string;
+  key: string;
+}
+
+/** HTTPS at an app's edge on one machine. */
+export interface EdgeTls {
+  /** The HTTPS port, exactly; else one picked from 8443 up. */
+  port?: ConfiguredPort;
+  /** The HTTP port answers 308 with the https:// URL instead of serving. */
+  redirect: boolean;
+  certificates: EdgeCertificate[];
+  /** Hosts no certificate covers, to get a certificate of the local development CA. */
+  devHosts?: string[];
 }
 
 export interface AppRoutes {
@@ -317,7 +337,14 @@ export interface PolicyCounters {
 export interface AppObservation {
   services: ServiceStatus[];
   /** Where the app's routes are served, when it has any. */
-  edge?: { url: string; port: number; /** Why the edge is not listening, when it is not. */ error?: string };
+  edge?: {
+    url: string;
+    port: number;
+    /** The HTTPS URL, when the edge has TLS. */
+    httpsUrl?: string;
+    /** Why the edge is not listening, when it is not. */
+    error?: string;
+  };
 }
 
 /** Something the runtime did or saw, streamed as progress (reasons follow Kubernetes events). */

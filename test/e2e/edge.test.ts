@@ -2,7 +2,10 @@
  * The edge of an app on one machine: its port from the environment (`berth env create|set
  * --edge-port`) and from berth.yaml (`edge.port`), and a conflict between two apps named clearly.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBerth, writeApp, type Berth } from './harness.js';
 import { freePort } from '../../src/runtime/local/ports.js';
@@ -80,5 +83,54 @@ describe('edge port', () => {
     );
     // The first app still answers on its port.
     expect(await (await fetch(`http://127.0.0.1:${appPort}/`)).text()).toBe(`edge-a 127.0.0.1:${appPort}`);
+  });
+});
+
+function httpsGet(
+  port: number,
+  servername: string,
+  ca: Buffer,
+): Promise<{ status: number; body: string; names?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, path: '/x', servername, headers: { host: servername }, ca, agent: false },
+      (res) => {
+        const names = (res.socket as TLSSocket).getPeerCertificate().subjectaltname;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body, names }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('edge TLS', () => {
+  it('serves HTTPS with a development CA certificate for the route hosts and redirects HTTP with 308', async () => {
+    const tlsPort = await freePort();
+    const dir = await app('edge-tls', [
+      '  - { host: "*.shop.local", path: /, service: web }',
+      'edge:',
+      '  tls:',
+      `    port: ${tlsPort}`,
+      '    devCertificates: true',
+    ]);
+    const deployed = await berth.cli(['deploy', dir, '--env', 'stage']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const st = await berth.json<{ edge: { port: number; httpsUrl: string } }>(['status', 'edge-tls', '--env', 'stage']);
+    expect(st.edge.httpsUrl).toBe(`https://127.0.0.1:${tlsPort}`);
+    const ca = await readFile(join(berth.home, 'tls', 'ca.crt'));
+    // A real handshake verified against the development CA, for a host of the wildcard route.
+    const r = await httpsGet(tlsPort, 'a.shop.local', ca);
+    expect(r).toMatchObject({ status: 200, body: 'edge-tls a.shop.local' });
+    expect(r.names).toContain('DNS:*.shop.local');
+    const plain = await fetch(`http://127.0.0.1:${st.edge.port}/x?y=1`, { redirect: 'manual' });
+    expect(plain.status).toBe(308);
+    expect(plain.headers.get('location')).toBe(`https://127.0.0.1:${tlsPort}/x?y=1`);
+    // The key is nowhere in what people are shown.
+    const history = await berth.cli(['history', 'edge-tls', '--env', 'stage', '-o', 'json']);
+    expect(history.stdout).not.toContain('PRIVATE KEY');
   });
 });
