@@ -199,21 +199,27 @@ export function renderRelease(input: RenderInput): RenderResult {
   const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => s in spec.services));
   const target = input.environment.target;
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
-  const tls = spec.edge?.tls
-    ? resolveEdgeTls({
-        tls: spec.edge.tls,
-        routes,
-        file: input.file,
-        ...(input.positionOf ? { positionOf: input.positionOf } : {}),
-        config: input.config,
-        app: spec.name,
-        env: input.environment.name,
-      })
-    : undefined;
+  // Certificates are files of this machine: read for environments on it only.
+  const tls =
+    spec.edge?.tls && target?.kind === 'local'
+      ? resolveEdgeTls({
+          tls: spec.edge.tls,
+          routes,
+          file: input.file,
+          ...(input.positionOf ? { positionOf: input.positionOf } : {}),
+          config: input.config,
+          app: spec.name,
+          env: input.environment.name,
+        })
+      : undefined;
   if (tls && tls.problems.length > 0)
     throw new ValidationError(`the edge TLS of ${spec.name} cannot be set up`, tls.problems);
-  const edge = tls ? { ...ports, tls: tls.real } : ports;
-  const shownEdge = tls ? { ...ports, tls: tls.shown } : ports;
+  const k8s = spec.edge?.tls?.kubernetes;
+  const ingressTls = k8s
+    ? { ingressTls: { secretName: k8s.secretName, ...(k8s.clusterIssuer ? { clusterIssuer: k8s.clusterIssuer } : {}) } }
+    : undefined;
+  const edge = tls || ingressTls ? { ...ports, ...(tls ? { tls: tls.real } : {}), ...ingressTls } : ports;
+  const shownEdge = tls || ingressTls ? { ...ports, ...(tls ? { tls: tls.shown } : {}), ...ingressTls } : ports;
   return {
     rendered: {
       app: spec.name,

@@ -191,6 +191,14 @@ export interface EdgeSettings {
   preferredPort?: number;
   /** HTTPS beside HTTP; absent: HTTP only. */
   tls?: EdgeTls;
+  /** On Kubernetes: the Ingress's `tls` Secret and, optionally, cert-manager's ClusterIssuer. */
+  ingressTls?: IngressTls;
+}
+
+/** The `tls` of an app's Ingress: the Secret holding its certificate, and who issues it. */
+export interface IngressTls {
+  secretName: string;
+  clusterIssuer?: string;
 }
 
 /** A certificate of the edge: PEM texts (in a release's shown form: the cert's SHA-256 and the key masked). */

@@ -49,4 +49,25 @@ describe('Ingress hosts', () => {
       );
     }
   });
+
+  it("renders the Ingress's tls section with the route hosts and cert-manager's annotation; local certificate files are not read", async () => {
+    const text = withRoutes(
+      [
+        '  - { host: "*.shop.example", service: web }',
+        '  - { host: shop.example, path: /api, service: api }',
+        'edge:',
+        '  tls:',
+        '    certificates: [{ hosts: [shop.example], cert: only-on-my-laptop.crt, key: only-on-my-laptop.key }]',
+        '    kubernetes: { secretName: shop-tls, clusterIssuer: letsencrypt }',
+      ].join('\n'),
+    );
+    const objects = renderManifests(fixtureInput({ secrets: 'masked' }, text).manifest);
+    expect(() => validateObjects(objects, '1.30')).not.toThrow();
+    const ing = objects.find((o) => o.kind === 'Ingress')!;
+    expect(ing.metadata.annotations).toMatchObject({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect((ing.spec as { tls: unknown }).tls).toEqual([
+      { hosts: ['*.shop.example', 'shop.example'], secretName: 'shop-tls' },
+    ]);
+    await expect(objectsToYaml([ing])).toMatchFileSnapshot('__snapshots__/ingress-tls.yaml');
+  });
 });

@@ -11,6 +11,9 @@ import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
  */
 export const STRIP_PREFIX_ANNOTATION = 'berth.dev/strip-prefix';
 
+/** cert-manager's annotation: it issues the Ingress's `tls` Secret from this ClusterIssuer. */
+export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+
 /** One path of an Ingress rule: host (or none), path prefix, and the backend Service and port name. */
 export interface IngressPath {
   host: string;
@@ -109,14 +112,21 @@ export function ingress(input: ManifestInput, problems: Problem[]): KubernetesOb
     });
   });
   if (paths.length === 0) return undefined;
+  const tls = input.ingressTls;
+  // The certificate covers every host the Ingress serves (a wildcard as written).
+  const hosts = [...new Set(paths.map((p) => p.host).filter(Boolean))].sort();
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: objectMeta(input, input.app, undefined, 'edge', {
-      annotations: stripPrefixAnnotation(input, served),
+      annotations: {
+        ...stripPrefixAnnotation(input, served),
+        ...(tls?.clusterIssuer ? { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } : {}),
+      },
     }),
     spec: {
       ...(input.options.ingressClassName ? { ingressClassName: input.options.ingressClassName } : {}),
+      ...(tls ? { tls: [{ ...(hosts.length ? { hosts } : {}), secretName: tls.secretName }] } : {}),
       rules: ingressRules(paths),
     },
   };
