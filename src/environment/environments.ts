@@ -9,9 +9,28 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../server/zodProblems.js';
 import { TrafficRouter } from '../runtime/kubernetes/manifests/contract.js';
 
+const edgePortSchema = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be a TCP port (1-65535)')
+  .max(65535, 'must be a TCP port (1-65535)');
+
 export const EnvironmentTarget = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('local') }).describe('Run services as supervised processes on this machine.'),
+    z
+      .object({
+        kind: z.literal('local'),
+        edgePort: edgePortSchema
+          .optional()
+          .describe(
+            "Edge port of this environment's apps: the first app's edge gets it, later apps the next free port above (below an app's own port). Default: BERTH_EDGE_PORT, else 8080.",
+          ),
+        edgePorts: z
+          .record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an app name'), edgePortSchema)
+          .optional()
+          .describe("Edge port of one app in this environment, exactly (over berth.yaml's `edge.port`)."),
+      })
+      .describe('Run services as supervised processes on this machine.'),
     z
       .object({
         kind: z.literal('kubernetes'),
@@ -63,6 +82,18 @@ export const EnvironmentInput = z.object({
 });
 export type EnvironmentInput = z.input<typeof EnvironmentInput>;
 
+/** A change of an environment's edge ports (`berth env set`); `null` removes a setting. */
+export const EnvironmentEdgeChange = z
+  .strictObject({
+    edgePort: edgePortSchema.nullable().optional().describe("The environment's edge port; null: back to the default."),
+    edgePorts: z
+      .record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an app name'), edgePortSchema.nullable())
+      .optional()
+      .describe("App → its edge port in this environment; null removes the app's port."),
+  })
+  .describe("A change of an environment's edge ports.");
+export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
+
 export interface Environment {
   name: string;
   target: EnvironmentTarget;
@@ -77,6 +108,8 @@ export interface Environments {
   create(input: EnvironmentInput): Promise<Environment>;
   /** Deletes an environment (the caller checks that no app runs there); 404 when it does not exist. */
   delete(name: string): Promise<Environment>;
+  /** Changes the edge ports of an environment on this machine. */
+  setEdge(name: string, change: EnvironmentEdgeChange): Promise<Environment>;
 }
 
 export function createEnvironments(db: Kysely<Database>): Environments {
@@ -120,6 +153,34 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const env = await environments.get(name);
       await db.deleteFrom('environments').where('name', '=', name).execute();
       return env;
+    },
+    async setEdge(name, change) {
+      const parsed = EnvironmentEdgeChange.safeParse(change);
+      if (!parsed.success) throw new ValidationError('invalid edge change', zodProblems(parsed.error, 'request body'));
+      const env = await environments.get(name);
+      if (env.target.kind !== 'local')
+        throw new ValidationError(`environment ${name} runs on Kubernetes: its edge is the Ingress controller's`, [
+          { file: 'request body', path: 'edgePort', message: 'edge ports apply to environments on this machine' },
+        ]);
+      const target = { ...env.target };
+      const { edgePort, edgePorts } = parsed.data;
+      if (edgePort === null) delete target.edgePort;
+      else if (edgePort !== undefined) target.edgePort = edgePort;
+      if (edgePorts !== undefined) {
+        const ports = new Map(Object.entries(target.edgePorts ?? {}));
+        for (const [app, port] of Object.entries(edgePorts)) {
+          if (port === null) ports.delete(app);
+          else ports.set(app, port);
+        }
+        if (ports.size > 0) target.edgePorts = Object.fromEntries([...ports].sort(([a], [b]) => a.localeCompare(b)));
+        else delete target.edgePorts;
+      }
+      await db
+        .updateTable('environments')
+        .set({ target: JSON.stringify(target) })
+        .where('name', '=', name)
+        .execute();
+      return { ...env, target };
     },
   };
   return environments;

@@ -234,6 +234,7 @@ describe('edge listeners', () => {
             { pathPrefix: '/api', target: 'shop/local/api', stripPrefix: true },
             { pathPrefix: '/api/v2', target: 'shop/local/admin', stripPrefix: false },
             { host: 'admin.shop', pathPrefix: '/', target: 'shop/local/admin', stripPrefix: false },
+            { host: '*.shop.local', pathPrefix: '/w', target: 'shop/local/admin', stripPrefix: true },
             { pathPrefix: '/empty', target: 'shop/local/empty', stripPrefix: false },
           ],
         },
@@ -254,6 +255,10 @@ describe('edge listeners', () => {
     expect(await hit('/api/users?id=3')).toEqual(['api', '/users?id=3']);
     expect(await hit('/api/v2/x')).toEqual(['admin', '/api/v2/x']);
     expect(await hit('/api/x', 'ADMIN.shop:8080')).toEqual(['admin', '/api/x']);
+    expect(await hit('/w/x', 'a.shop.local')).toEqual(['admin', '/x']);
+    expect(await hit('/w/x', 'A.Shop.Local:8080')).toEqual(['admin', '/x']);
+    expect(await hit('/w/x', 'shop.local')).toEqual(['web', '/w/x']);
+    expect(await hit('/w/x', 'a.b.shop.local')).toEqual(['web', '/w/x']);
     const empty = await get(edge, '/empty/1');
     expect(empty.status).toBe(503);
     expect(empty.text).toContain('no ready replicas for shop/local/empty');

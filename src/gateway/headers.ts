@@ -53,7 +53,11 @@ export interface ForwardHeaders {
  * Builds the upstream request headers: hop-by-hop headers, `Expect` (Node answers 100-continue
  * itself) and incoming X-Forwarded-Host/-Proto dropped; Host kept; X-Forwarded-For appended to.
  */
-export function forwardHeaders(raw: readonly string[], remoteAddress: string | undefined): ForwardHeaders {
+export function forwardHeaders(
+  raw: readonly string[],
+  remoteAddress: string | undefined,
+  proto: 'http' | 'https' = 'http',
+): ForwardHeaders {
   const headers: string[] = [];
   let host: string | undefined;
   let hasBody = false;
@@ -116,7 +120,7 @@ export function forwardHeaders(raw: readonly string[], remoteAddress: string | u
   const client = remoteAddress ?? 'unknown';
   headers.push('x-forwarded-for', xff === undefined ? client : `${xff}, ${client}`);
   if (host !== undefined) headers.push('x-forwarded-host', host);
-  headers.push('x-forwarded-proto', 'http');
+  headers.push('x-forwarded-proto', proto);
   return { headers, host, hasBody };
 }
 

@@ -4,8 +4,13 @@
  * compiled routes are swapped, the socket stays open); new ports are bound; listeners that are
  * gone stop accepting, finish their in-flight requests and close their idle connections.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { BackendSet } from './balancer.js';
 import { Balancer } from './balancer.js';
@@ -17,9 +22,18 @@ import { countBackend } from './exchange.js';
 import type { ActivePolicy } from './policy.js';
 import type { RouteCounters } from './routeCounters.js';
 import type { CompiledRoute } from './router.js';
-import { compileRoutes, matchRoute, rewritePath } from './router.js';
-import type { RoutingTable, ServiceTraffic } from './table.js';
+import { compileRoutes, isWildcardHost, matchRoute, normaliseHost, rewritePath, wildcardMatches } from './router.js';
+import type { EdgeCertificateFiles, RoutingTable, ServiceTraffic } from './table.js';
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
+import {
+  answerAndClose,
+  MAX_HEADER_FIELDS,
+  headTooLarge,
+  onClientError,
+  PARSER_BYTES,
+  tooLargeAnswer,
+  tooLargeBody,
+} from './requestLimits.js';
 
 /** A port the gateway could not bind, as reported in the `PUT /table` response. */
 export interface ListenerError {
@@ -51,37 +65,129 @@ export interface ListenerStatsJSON {
 
 type ListenerKind = ListenerStatsJSON['kind'];
 
+/** A certificate ready for SNI: exact hosts, and wildcard suffixes (`.shop.local`) longest first. */
+interface SniEntry {
+  exact: Set<string>;
+  wildcards: string[];
+  context: SecureContext;
+}
+
+/** Loads the certificates' files; throws naming the hosts of one that cannot be used. */
+function loadCertificates(certs: readonly EdgeCertificateFiles[]): {
+  entries: SniEntry[];
+  first: { cert: Buffer; key: Buffer };
+} {
+  let first: { cert: Buffer; key: Buffer } | undefined;
+  const entries = certs.map((c) => {
+    try {
+      const pair = { cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) };
+      first ??= pair;
+      const hosts = c.hosts.map((h) => h.toLowerCase());
+      return {
+        exact: new Set(hosts.filter((h) => !isWildcardHost(h))),
+        wildcards: hosts.filter(isWildcardHost).map((h) => h.slice(1)),
+        context: createSecureContext(pair),
+      };
+    } catch (err) {
+      throw new Error(`certificate for ${c.hosts.join(', ')}: ${(err as Error).message}`);
+    }
+  });
+  if (first === undefined) throw new Error('an HTTPS edge needs a certificate');
+  return { entries, first };
+}
+
 class Listener {
   readonly kind: ListenerKind;
   readonly key: string;
   readonly port: number;
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
+  readonly secure: boolean;
+  /** The HTTPS port an HTTP edge redirects to; undefined: it serves. */
+  redirectPort: number | undefined;
+  private sniEntries: SniEntry[] = [];
   readonly stats: ListenerStats = newListenerStats();
   readonly tunnels = new Set<Duplex>();
   set: BackendSet | undefined;
   routes: CompiledRoute<RouteTarget>[] = [];
   noRoute: Buffer;
 
-  constructor(kind: ListenerKind, key: string, port: number, keepAliveTimeoutMs: number) {
+  constructor(kind: ListenerKind, key: string, port: number, keepAliveTimeoutMs: number, secure = false) {
     this.kind = kind;
     this.key = key;
     this.port = port;
+    this.secure = secure;
     this.noRoute = Buffer.from(`no route of ${key} matches this request\n`);
-    this.server = createServer(
-      { keepAliveTimeout: keepAliveTimeoutMs },
-      kind === 'service' ? this.onServiceRequest : this.onEdgeRequest,
-    );
+    const opts = { keepAliveTimeout: keepAliveTimeoutMs, maxHeaderSize: PARSER_BYTES };
+    const handler = kind === 'service' ? this.onServiceRequest : this.onEdgeRequest;
+    this.server = secure
+      ? createHttpsServer({ ...opts, SNICallback: (name, cb) => cb(null, this.contextFor(name)) }, handler)
+      : createServer(opts, handler);
+    this.server.maxHeadersCount = MAX_HEADER_FIELDS;
     this.server.on('upgrade', this.onUpgrade);
-    // A client that resets its connection must not take the gateway down.
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server.on('clientError', onClientError);
+  }
+
+  /** Uses these certificates from the next handshake on; throws (keeping the old ones) if one cannot be loaded. */
+  setCertificates(certs: readonly EdgeCertificateFiles[]): void {
+    const { entries, first } = loadCertificates(certs);
+    (this.server as HttpsServer).setSecureContext(first);
+    this.sniEntries = entries;
+  }
+
+  /** The certificate for an SNI name: exact host, then the longest wildcard, else the default (undefined). */
+  private contextFor(servername: string): SecureContext | undefined {
+    const name = servername.toLowerCase();
+    let best: SniEntry | undefined;
+    let bestLength = -1;
+    for (const e of this.sniEntries) {
+      if (e.exact.has(name)) return e.context;
+      for (const w of e.wildcards)
+        if (w.length > bestLength && wildcardMatches(name, w)) {
+          best = e;
+          bestLength = w.length;
+        }
+    }
+    return best?.context;
+  }
+
+  /** Answers 308 to the https:// URL when this HTTP edge redirects; true if it did. */
+  private redirected(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.redirectPort === undefined) return false;
+    this.stats.requests++;
+    const host = normaliseHost(req.headers.host) || '127.0.0.1';
+    const location = `https://${host}${this.redirectPort === 443 ? '' : `:${this.redirectPort}`}${req.url!}`;
+    const body = `moved to ${location}\n`;
+    res.writeHead(308, {
+      location,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+    return true;
+  }
+
+  /** Answers 414/431 (and closes) when the request head is over the limits; true if it did. */
+  private refused(req: IncomingMessage, res?: ServerResponse): boolean {
+    const status = headTooLarge(req);
+    if (status === undefined) return false;
+    this.stats.requests++;
+    this.stats.errors++;
+    if (res === undefined) answerAndClose(req.socket, tooLargeAnswer(status));
+    else {
+      res.shouldKeepAlive = false;
+      sendText(res, status, tooLargeBody(status));
+    }
+    return true;
   }
 
   private readonly onServiceRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.refused(req, res)) return;
     proxyRequest(req, res, this.set, req.url!, this.stats);
   };
 
   private readonly onEdgeRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
+    if (this.refused(req, res) || this.redirected(req, res)) return;
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress, this.secure ? 'https' : 'http');
     const url = req.url!;
     const route = matchRoute(this.routes, fwd.host, url);
     if (route === undefined) {
@@ -98,8 +204,9 @@ class Listener {
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.refused(req)) return;
     this.stats.requests++;
-    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress, this.secure ? 'https' : 'http');
     let set = this.set;
     let path = req.url!;
     let unavailable = set?.unavailableBody;
@@ -212,9 +319,12 @@ export class Listeners {
   async apply(table: RoutingTable): Promise<ListenerError[]> {
     const drained = this.balancer.apply(table.services);
 
-    const wanted = new Map<string, { kind: ListenerKind; key: string; port: number }>();
+    const wanted = new Map<string, { kind: ListenerKind; key: string; port: number; secure?: boolean }>();
     for (const s of table.services) wanted.set(`service ${s.key}`, { kind: 'service', key: s.key, port: s.port });
-    for (const e of table.edges) wanted.set(`edge ${e.key}`, { kind: 'edge', key: e.key, port: e.port });
+    for (const e of table.edges) {
+      wanted.set(`edge ${e.key}`, { kind: 'edge', key: e.key, port: e.port });
+      if (e.tls) wanted.set(`edge-tls ${e.key}`, { kind: 'edge', key: e.key, port: e.tls.port, secure: true });
+    }
 
     // Close first, so a port that moves from one key to another is free to bind.
     for (const [id, l] of this.listeners) {
@@ -227,8 +337,10 @@ export class Listeners {
 
     const created = new Map<string, Listener>();
     for (const [id, w] of wanted) {
-      if (!this.listeners.has(id)) created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs));
+      if (!this.listeners.has(id))
+        created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs, w.secure));
     }
+    const errors: ListenerError[] = [];
     // Backends and routes are set before any new listener accepts, so none serves an empty table.
     const find = (id: string): Listener | undefined => this.listeners.get(id) ?? created.get(id);
     for (const s of table.services) {
@@ -236,22 +348,34 @@ export class Listeners {
       if (l) l.set = this.balancer.set(s.key);
     }
     for (const e of table.edges) {
-      const l = find(`edge ${e.key}`);
-      if (l) {
-        l.routes = compileRoutes(e.routes, (r) => {
-          const set = this.balancer.set(r.target);
-          return {
-            set,
-            unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
-            policy: set?.policies.route(e.key, r),
-            counters: set?.routes.route(e.key, r),
-          };
-        });
+      const secure = find(`edge-tls ${e.key}`);
+      if (secure && e.tls) {
+        try {
+          secure.setCertificates(e.tls.certificates);
+        } catch (err) {
+          // Not listening without its certificates (a listening one keeps its old ones).
+          created.delete(`edge-tls ${e.key}`);
+          errors.push({ key: e.key, port: e.tls.port, message: (err as Error).message });
+        }
       }
+      const plain = find(`edge ${e.key}`);
+      if (plain) plain.redirectPort = e.tls?.redirect ? e.tls.port : undefined;
+      if (!plain && !secure) continue;
+      // One compiled table for both ports: a route's policy state and counters are the same.
+      const routes = compileRoutes(e.routes, (r) => {
+        const set = this.balancer.set(r.target);
+        return {
+          set,
+          unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
+          policy: set?.policies.route(e.key, r),
+          counters: set?.routes.route(e.key, r),
+        };
+      });
+      if (plain) plain.routes = routes;
+      if (secure) secure.routes = routes;
     }
     this.balancer.commitRoutes();
 
-    const errors: ListenerError[] = [];
     await Promise.all(
       [...created].map(([id, l]) =>
         l.listen().then(

@@ -38,6 +38,32 @@ describe('router', () => {
     expect(target('other.example.com', '/other')).toBe('web');
   });
 
+  it('matches wildcard hosts by one label; exact beats wildcard, longer wildcard beats shorter, any host last', () => {
+    const wild = compileRoutes(
+      [
+        { pathPrefix: '/', target: 'any', stripPrefix: false },
+        { host: '*.shop.local', pathPrefix: '/', target: 'wild', stripPrefix: false },
+        { host: '*.eu.shop.local', pathPrefix: '/', target: 'wild-eu', stripPrefix: false },
+        { host: 'a.shop.local', pathPrefix: '/', target: 'exact', stripPrefix: false },
+        { host: '*.shop.local', pathPrefix: '/api', target: 'wild-api', stripPrefix: false },
+      ],
+      (r) => r.target,
+    );
+    const t = (host: string, url = '/'): string | undefined => matchRoute(wild, host, url)?.target;
+    expect(t('b.shop.local')).toBe('wild');
+    expect(t('B.Shop.Local:8080', '/api/x')).toBe('wild-api');
+    expect(t('a.shop.local')).toBe('exact');
+    // The host decides before the prefix: the exact host's `/` beats the wildcard's `/api`.
+    expect(t('a.shop.local', '/api/x')).toBe('exact');
+    expect(t('x.eu.shop.local')).toBe('wild-eu');
+    // One label only, as a Kubernetes Ingress wildcard: neither the bare suffix nor two labels.
+    expect(t('shop.local')).toBe('any');
+    expect(t('a.b.shop.local')).toBe('any');
+    expect(t('.shop.local')).toBe('any');
+    expect(t('ashop.local')).toBe('any');
+    expect(wild.map((r) => r.target)).toEqual(['exact', 'wild-eu', 'wild-api', 'wild', 'any']);
+  });
+
   it('returns no route when nothing matches', () => {
     const only = compileRoutes([{ pathPrefix: '/api', target: 'api', stripPrefix: false }], (r) => r.target);
     expect(matchRoute(only, 'x', '/')).toBeUndefined();

@@ -1,13 +1,20 @@
 /**
  * Edge routing: picks the route of an app's edge for a request's host and path. Routes are
  * compiled once per table so a request costs one host normalisation and a short scan.
+ *
+ * Hosts match as a Kubernetes Ingress matches them: `shop.local` exactly (case-insensitive, port
+ * ignored); `*.shop.local` any host with exactly one more label in front (`a.shop.local`, not
+ * `shop.local` nor `a.b.shop.local`). An exact host beats a wildcard, a longer wildcard a shorter
+ * one, and any host route a host-less one; within each, the longest prefix wins.
  */
 import type { EdgeRoute } from './table.js';
 
 /** A route ready for matching. */
 export interface CompiledRoute<T> {
-  /** Lower-case host without port, or undefined for any host. */
+  /** Lower-case host without port, or undefined for any host (for a wildcard: as written, `*.shop.local`). */
   host: string | undefined;
+  /** For a wildcard host `*.shop.local`: the suffix its hosts end with, `.shop.local`. */
+  wildcard: string | undefined;
   /** The prefix without a trailing slash ('' for `/`, which matches every path). */
   prefix: string;
   stripPrefix: boolean;
@@ -35,20 +42,42 @@ export function normaliseHost(host: string | undefined): string {
   return host.slice(0, end).toLowerCase();
 }
 
-/** Orders routes so the first match is the winner: host-specific before host-less, then longest prefix. */
+/** True if `host` is a wildcard host (`*.shop.local`). */
+export function isWildcardHost(host: string): boolean {
+  return host.startsWith('*.');
+}
+
+/**
+ * How specific a route's host is; smaller wins: an exact host, then wildcards by length (a longer
+ * suffix is more specific), then any host.
+ */
+function hostRank(r: CompiledRoute<unknown>): number {
+  if (r.host === undefined) return Number.MAX_SAFE_INTEGER;
+  if (r.wildcard === undefined) return 0;
+  return Number.MAX_SAFE_INTEGER - 1 - r.wildcard.length;
+}
+
+/** Orders routes so the first match is the winner: exact host, longer wildcard, shorter wildcard, any host; then longest prefix. */
 export function compileRoutes<T>(routes: readonly EdgeRoute[], attach: (route: EdgeRoute) => T): CompiledRoute<T>[] {
-  const compiled = routes.map((route) => ({
-    host: route.host === undefined ? undefined : normaliseHost(route.host),
-    prefix: normalisePrefix(route.pathPrefix),
-    stripPrefix: route.stripPrefix,
-    route,
-    target: attach(route),
-  }));
-  // Stable sort keeps table order between routes that tie.
-  return compiled.sort((a, b) => {
-    if ((a.host === undefined) !== (b.host === undefined)) return a.host === undefined ? 1 : -1;
-    return b.prefix.length - a.prefix.length;
+  const compiled = routes.map((route) => {
+    const host = route.host === undefined ? undefined : normaliseHost(route.host);
+    return {
+      host,
+      wildcard: host !== undefined && isWildcardHost(host) ? host.slice(1) : undefined,
+      prefix: normalisePrefix(route.pathPrefix),
+      stripPrefix: route.stripPrefix,
+      route,
+      target: attach(route),
+    };
   });
+  // Stable sort keeps table order between routes that tie.
+  return compiled.sort((a, b) => hostRank(a) - hostRank(b) || b.prefix.length - a.prefix.length);
+}
+
+/** True if the normalised request host `h` is matched by the wildcard suffix `suffix` (`.shop.local`): one more label. */
+export function wildcardMatches(h: string, suffix: string): boolean {
+  const label = h.length - suffix.length;
+  return label > 0 && h.endsWith(suffix) && h.lastIndexOf('.', label - 1) === -1;
 }
 
 /** True if `url` (path plus query) starts with `prefix` at a segment boundary. */
@@ -71,7 +100,7 @@ export function matchRoute<T>(
     const r = routes[i]!;
     if (r.host !== undefined) {
       if (h === undefined) h = normaliseHost(host);
-      if (r.host !== h) continue;
+      if (r.wildcard === undefined ? r.host !== h : !wildcardMatches(h, r.wildcard)) continue;
     }
     if (prefixMatches(url, r.prefix)) return r;
   }

@@ -58,12 +58,29 @@ export interface EdgeRoute {
   policy?: TrafficPolicy;
 }
 
+/** A certificate of an edge, as files the gateway reads (PEM; the key file is 0600). */
+export interface EdgeCertificateFiles {
+  hosts: string[];
+  certFile: string;
+  keyFile: string;
+}
+
+/** HTTPS of an edge: a second port serving the same routes, certificates picked by SNI. */
+export interface EdgeTlsListener {
+  port: number;
+  /** The HTTP port answers 308 with the https:// URL instead of serving. */
+  redirect: boolean;
+  /** The first one is also the default (a client without SNI, or a host no certificate names). */
+  certificates: EdgeCertificateFiles[];
+}
+
 /** An app's edge: one port serving its routes (longest matching prefix wins; host match first). */
 export interface EdgeListener {
   /** `app/env`. */
   key: string;
   port: number;
   routes: EdgeRoute[];
+  tls?: EdgeTlsListener;
 }
 
 export interface RoutingTable {

@@ -128,7 +128,7 @@ const routeSchema = z.object({
     .string()
     .regex(PLAIN_TEXT, 'must have no space, quote or `#`')
     .optional()
-    .describe('exact host to match (case-insensitive, port ignored)'),
+    .describe('host to match (case-insensitive, port ignored); `*.shop.local` matches one more label'),
   pathPrefix: z
     .string()
     .startsWith('/', 'must start with /')
@@ -142,6 +142,21 @@ const routeSchema = z.object({
   policy: policySchema.optional().describe("the route's policy; its fields override the target service's"),
 });
 
+const tlsSchema = z.object({
+  port,
+  redirect: z.boolean().describe('the HTTP port answers 308 with the https:// URL'),
+  certificates: z
+    .array(
+      z.object({
+        hosts: z.array(z.string().regex(PLAIN_TEXT, 'must have no space, quote or `#`')).min(1),
+        certFile: z.string().startsWith('/', 'must be an absolute path').describe('PEM certificate (chain) file'),
+        keyFile: z.string().startsWith('/', 'must be an absolute path').describe('PEM private key file'),
+      }),
+    )
+    .min(1, 'an HTTPS edge needs a certificate')
+    .describe('certificates picked by SNI; the first is the default'),
+});
+
 const edgeSchema = z.object({
   key: z
     .string()
@@ -149,6 +164,7 @@ const edgeSchema = z.object({
     .describe('app/env'),
   port,
   routes: z.array(routeSchema),
+  tls: tlsSchema.optional().describe('HTTPS on a second port'),
 });
 
 /** Schema of a RoutingTable, with the cross-field checks (unique keys, ports, backend ids). */
@@ -189,6 +205,7 @@ export const routingTableSchema = z
         ctx.addIssue({ code: 'custom', path: ['edges', i, 'key'], message: `duplicate key ${e.key}` });
       edgeKeys.add(e.key);
       claimPort(e.port, ['edges', i, 'port']);
+      if (e.tls) claimPort(e.tls.port, ['edges', i, 'tls', 'port']);
     });
   });
 

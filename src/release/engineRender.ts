@@ -69,7 +69,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
         spec,
         file,
         ...(positionOf ? { positionOf } : {}),
-        environment: { name: env, defaults: environment.defaults },
+        environment: { name: env, defaults: environment.defaults, target: environment.target },
         config,
         addresses,
         revision,

@@ -125,7 +125,10 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
         );
       }
       if (signal.aborted) throw signal.reason;
-      await runtime.applyRoutes({ app: release.app, env: release.env, routes: rendered.routes }, { signal, onEvent });
+      await runtime.applyRoutes(
+        { app: release.app, env: release.env, routes: rendered.routes, edge: rendered0.edge },
+        { signal, onEvent },
+      );
       const observed = await runtime.observe(release.app, release.env);
       for (const s of observed.services) {
         if (!hasOwnKey(rendered.services, s.service)) {

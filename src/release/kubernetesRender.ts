@@ -61,6 +61,7 @@ export function manifestInputOf(
     configVersion: result.rendered.configVersion,
     services: result.states,
     routes: result.rendered.routes,
+    ...(result.rendered.edge?.ingressTls ? { ingressTls: result.rendered.edge.ingressTls } : {}),
     options,
     shapes: shapesOf(spec),
     secretDigests: Object.fromEntries(

@@ -10,7 +10,7 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
+import type { EdgeSettings, Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
@@ -18,11 +18,15 @@ import { MASK } from '../config/secretBox.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
+import { edgeSettings } from './edgeSettings.js';
+import { resolveEdgeTls } from './edgeTls.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
   name: string;
   defaults: Record<string, string>;
+  /** Where the environment runs; its edge ports, when on this machine. */
+  target?: { kind: string; edgePort?: number; edgePorts?: Record<string, number> };
 }
 
 export interface RenderInput {
@@ -80,6 +84,8 @@ export interface RenderedRelease {
   levels: string[][];
   services: Record<string, RenderedService>;
   routes: Route[];
+  /** Where the edge listens on one machine (berth.yaml `edge`, the environment's edge ports); runtime defaults when absent. */
+  edge?: EdgeSettings;
   /** `<SERVICE>_HOST/_PORT/_URL` of every service: each service gets all but its own. */
   discovery?: Record<string, string>;
   /** Service → last restart time; carried from revision to revision. */
@@ -90,6 +96,8 @@ export interface RenderResult {
   rendered: RenderedRelease;
   /** Real desired state per service, for the runtime only. */
   states: Record<string, ServiceState>;
+  /** The edge's real settings (certificates and keys), for the runtime only; `rendered.edge` masks them. */
+  edge?: EdgeSettings;
 }
 
 /** `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app but `self` (12-factor discovery). */
@@ -191,6 +199,29 @@ export function renderRelease(input: RenderInput): RenderResult {
     ...(r.policy ? { policy: r.policy } : {}),
   }));
   const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)));
+  const target = input.environment.target;
+  const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
+  // Certificates are files of this machine: read for environments on it only.
+  const tls =
+    spec.edge?.tls && target?.kind === 'local'
+      ? resolveEdgeTls({
+          tls: spec.edge.tls,
+          routes,
+          file: input.file,
+          ...(input.positionOf ? { positionOf: input.positionOf } : {}),
+          config: input.config,
+          app: spec.name,
+          env: input.environment.name,
+        })
+      : undefined;
+  if (tls && tls.problems.length > 0)
+    throw new ValidationError(`the edge TLS of ${spec.name} cannot be set up`, tls.problems);
+  const k8s = spec.edge?.tls?.kubernetes;
+  const ingressTls = k8s
+    ? { ingressTls: { secretName: k8s.secretName, ...(k8s.clusterIssuer ? { clusterIssuer: k8s.clusterIssuer } : {}) } }
+    : undefined;
+  const edge = tls || ingressTls ? { ...ports, ...(tls ? { tls: tls.real } : {}), ...ingressTls } : ports;
+  const shownEdge = tls || ingressTls ? { ...ports, ...(tls ? { tls: tls.shown } : {}), ...ingressTls } : ports;
   return {
     rendered: {
       app: spec.name,
@@ -199,10 +230,12 @@ export function renderRelease(input: RenderInput): RenderResult {
       levels,
       services,
       routes,
+      ...(shownEdge ? { edge: shownEdge } : {}),
       discovery,
       ...(Object.keys(restarts).length ? { restarts } : {}),
     },
     states,
+    ...(edge ? { edge } : {}),
   };
 }
 

@@ -49,7 +49,7 @@ export async function resumeAll(ctx: ResumeContext): Promise<void> {
     void (async () => {
       try {
         const content = await releases.content(cur.id);
-        const { states } = await ctx.renderer.render(
+        const { states, edge } = await ctx.renderer.render(
           content.spec,
           cur.specFile,
           cur.env,
@@ -61,7 +61,7 @@ export async function resumeAll(ctx: ResumeContext): Promise<void> {
         const runtime = await ctx.deps.runtimeFor(cur.env);
         const signal = AbortSignal.any([ac.signal, ctx.closing]);
         await runtime.applyRoutes(
-          { app: cur.app, env: cur.env, routes: content.rendered.routes },
+          { app: cur.app, env: cur.env, routes: content.rendered.routes, edge },
           { signal, onEvent: () => undefined },
         );
         const kept = await ctx.renderer.keepAutoscaled(content.spec, cur.env, states, runtime);

@@ -173,10 +173,58 @@ export interface Route {
   policy?: TrafficPolicy;
 }
 
+/** A port set by configuration, with where it was set (for conflict messages). */
+export interface ConfiguredPort {
+  port: number;
+  /** Where the port was set, e.g. `berth.yaml edge.port` or `environment staging (--edge-port shop=9000)`. */
+  from: string;
+}
+
+/**
+ * Where an app's edge listens on one machine, from berth.yaml `edge` and the environment (see
+ * docs/berth-yaml.md, "Edge"). Clusters ignore the ports: the Ingress controller owns 80 and 443.
+ */
+export interface EdgeSettings {
+  /** The edge's HTTP port, exactly (a port another app's edge holds is a conflict). */
+  port?: ConfiguredPort;
+  /** Without a fixed port: the first app's edge gets this one, later apps the next free port above. */
+  preferredPort?: number;
+  /** HTTPS beside HTTP; absent: HTTP only. */
+  tls?: EdgeTls;
+  /** On Kubernetes: the Ingress's `tls` Secret and, optionally, cert-manager's ClusterIssuer. */
+  ingressTls?: IngressTls;
+}
+
+/** The `tls` of an app's Ingress: the Secret holding its certificate, and who issues it. */
+export interface IngressTls {
+  secretName: string;
+  clusterIssuer?: string;
+}
+
+/** A certificate of the edge: PEM texts (in a release's shown form: the cert's SHA-256 and the key masked). */
+export interface EdgeCertificate {
+  hosts: string[];
+  cert: string;
+  key: string;
+}
+
+/** HTTPS at an app's edge on one machine. */
+export interface EdgeTls {
+  /** The HTTPS port, exactly; else one picked from 8443 up. */
+  port?: ConfiguredPort;
+  /** The HTTP port answers 308 with the https:// URL instead of serving. */
+  redirect: boolean;
+  certificates: EdgeCertificate[];
+  /** Hosts no certificate covers, to get a certificate of the local development CA. */
+  devHosts?: string[];
+}
+
 export interface AppRoutes {
   app: string;
   env: string;
   routes: Route[];
+  /** Ports (and TLS) of the edge; the runtime's defaults when absent. */
+  edge?: EdgeSettings;
 }
 
 /** A service whose address is asked for, with its first declared port when it has one. */
@@ -297,7 +345,14 @@ export interface PolicyCounters {
 export interface AppObservation {
   services: ServiceStatus[];
   /** Where the app's routes are served, when it has any. */
-  edge?: { url: string; port: number; /** Why the edge is not listening, when it is not. */ error?: string };
+  edge?: {
+    url: string;
+    port: number;
+    /** The HTTPS URL, when the edge has TLS. */
+    httpsUrl?: string;
+    /** Why the edge is not listening, when it is not. */
+    error?: string;
+  };
 }
 
 /** Something the runtime did or saw, streamed as progress (reasons follow Kubernetes events). */

@@ -10,6 +10,7 @@ import { cpuMillis, durationMs, memoryBytes } from './units.js';
 import { strategySchema } from './strategy.js';
 import { policySchema } from './policy.js';
 import { filePathConflicts, filePathProblem } from './filePaths.js';
+import { edgeSchema } from './edge.js';
 
 /** App names: a DNS label (RFC 1123) of at most 40 characters. */
 export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -598,6 +599,7 @@ export const appSchema = z
       .array(routeSchema)
       .default([])
       .describe("Routes of the app's edge (the built-in proxy on one machine, an Ingress on clusters)."),
+    edge: edgeSchema.optional(),
   })
   .describe('A Berth application description (berth.yaml).');
 

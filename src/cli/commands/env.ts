@@ -4,6 +4,19 @@ import { contextOf } from '../context.js';
 import { printData, printTable } from '../output.js';
 import type { Environment } from '../../environment/environments.js';
 import { ValidationError } from '../../errors.js';
+import { edgePortFlag, type EdgePortChange } from '../edgePorts.js';
+
+const EDGE_PORT_HELP =
+  "edge port on this machine: PORT (the environment's: first app gets it, later apps the next free above), APP=PORT (that app's, exactly), default or APP=default to remove; repeatable";
+
+/** The local target's edge fields from `--edge-port` values (removals dropped: nothing to remove yet). */
+function edgeTarget(change: EdgePortChange): Record<string, unknown> {
+  const ports = Object.entries(change.edgePorts ?? {}).filter(([, p]) => p !== null);
+  return {
+    ...(typeof change.edgePort === 'number' ? { edgePort: change.edgePort } : {}),
+    ...(ports.length ? { edgePorts: Object.fromEntries(ports) } : {}),
+  };
+}
 
 export function registerEnv(program: Command): void {
   const env = program.command('env').description('environments: where apps run, and their variable defaults');
@@ -23,8 +36,15 @@ export function registerEnv(program: Command): void {
               ? 'this machine'
               : `kubernetes ${e.target.context ?? '(current context)'}/${e.target.namespace}`,
           defaults: Object.keys(e.defaults).join(','),
+          edge:
+            e.target.kind === 'local'
+              ? [
+                  ...(e.target.edgePort !== undefined ? [String(e.target.edgePort)] : []),
+                  ...Object.entries(e.target.edgePorts ?? {}).map(([a, p]) => `${a}=${p}`),
+                ].join(',')
+              : '',
         })),
-        ['name', 'target', 'defaults'],
+        ['name', 'target', 'defaults', 'edge'],
       );
     });
 
@@ -40,6 +60,7 @@ export function registerEnv(program: Command): void {
       'how canary/blue-green/A-B traffic is split on the cluster: gatewayApi (HTTPRoute, default) or ingressNginx',
     )
     .option('--gateway <name[/namespace]>', 'the Gateway API Gateway the HTTPRoutes attach to (default: berth)')
+    .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
     .action(
       async (
         name: string,
@@ -50,6 +71,7 @@ export function registerEnv(program: Command): void {
           namespace?: string;
           trafficRouter?: string;
           gateway?: string;
+          edgePort?: EdgePortChange;
         },
         cmd: Command,
       ) => {
@@ -63,6 +85,14 @@ export function registerEnv(program: Command): void {
             ]);
           defaults[p.slice(0, i)] = p.slice(i + 1);
         }
+        if (o.kubernetes && o.edgePort)
+          throw new ValidationError('--edge-port is for this machine', [
+            {
+              file: 'command line',
+              path: 'edge-port',
+              message: "a --kubernetes environment's edge is its Ingress controller's",
+            },
+          ]);
         if (!o.kubernetes && (o.trafficRouter || o.gateway || o.context || o.namespace))
           throw new ValidationError('options need --kubernetes', [
             {
@@ -84,7 +114,7 @@ export function registerEnv(program: Command): void {
               ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
               ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
             }
-          : { kind: 'local' };
+          : { kind: 'local', ...edgeTarget(o.edgePort ?? {}) };
         const created = await (
           await ctx.client()
         ).post<Environment>('/api/v1/environments', { name, target, defaults });
@@ -101,5 +131,30 @@ export function registerEnv(program: Command): void {
       await (await ctx.client()).delete(`/api/v1/environments/${encodeURIComponent(name)}`);
       if (ctx.output !== 'table') return printData(ctx.output, { deleted: name });
       process.stdout.write(`environment ${name} deleted\n`);
+    });
+
+  env
+    .command('set <name>')
+    .description("change an environment's edge ports (each app takes its new port at its next deploy)")
+    .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
+    .action(async (name: string, o: { edgePort?: EdgePortChange }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      if (!o.edgePort)
+        throw new ValidationError('nothing to change', [
+          { file: 'command line', path: 'edge-port', message: 'give --edge-port PORT or --edge-port APP=PORT' },
+        ]);
+      const changed = await (
+        await ctx.client()
+      ).patch<Environment>(`/api/v1/environments/${encodeURIComponent(name)}`, o.edgePort);
+      if (ctx.output !== 'table') return printData(ctx.output, changed);
+      const t = changed.target;
+      const ports =
+        t.kind === 'local'
+          ? [
+              `edge port ${t.edgePort ?? 'default'}`,
+              ...Object.entries(t.edgePorts ?? {}).map(([a, p]) => `${a} at ${p}`),
+            ].join(', ')
+          : '';
+      process.stdout.write(`environment ${changed.name}: ${ports} (taken by each app's next deploy)\n`);
     });
 }

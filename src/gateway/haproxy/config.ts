@@ -6,6 +6,7 @@
  */
 import type { EdgeRoute, ServiceListener } from '../table.js';
 import { compileRoutes } from '../router.js';
+import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES, PARSER_BYTES, tooLargeBody } from '../requestLimits.js';
 
 /** One replica in a server slot. */
 export interface SlotServer {
@@ -144,6 +145,12 @@ function renderBackend(b: BackendModel): string[] {
   return lines;
 }
 
+/** The Node listeners' 414 and 431 (requestLimits.ts), first in every frontend. */
+const limitRules = [
+  `  http-request return status 414 content-type text/plain string ${quote(tooLargeBody(414))} hdr connection close if { url,length gt ${MAX_URL_BYTES} }`,
+  `  http-request return status 431 content-type text/plain string ${quote(tooLargeBody(431))} hdr connection close if { req.hdrs,length gt ${MAX_HEADER_BYTES} }`,
+];
+
 /** Request headers the Node proxy sets (see headers.ts): the original Host, and the scheme. */
 const forwardingRules = [
   '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found }',
@@ -152,7 +159,7 @@ const forwardingRules = [
 ];
 
 function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string[] {
-  const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
+  const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`, ...limitRules];
   if (e.nodePort !== undefined) {
     // The Node edge sets the forwarding headers itself, from the original request.
     lines.push(`  default_backend ${proxyName('e', e.key)}`, '', `backend ${proxyName('e', e.key)}`);
@@ -160,8 +167,8 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
     return lines;
   }
   lines.push(...forwardingRules);
-  // In the Node router's order (host routes first, then the longest prefix, table order on ties):
-  // the first rule that matches wins, as there.
+  // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
+  // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
   if (routes.some((r) => r.host !== undefined)) {
     // Lower case without the port; `[::1]:80` keeps its brackets, like normaliseHost.
@@ -169,7 +176,10 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
   }
   routes.forEach((route, n) => {
     const conds = ['!{ var(txn.route) -m found }'];
-    if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${quoted(route.host)} }`);
+    if (route.wildcard !== undefined)
+      // `*.shop.local`: exactly one label in front of the suffix, as wildcardMatches.
+      conds.push(`{ var(txn.host) -m reg ${quoted(`^[^.]+${regexEscape(route.wildcard)}$`)} }`);
+    else if (route.host !== undefined) conds.push(`{ var(txn.host) -m str ${quoted(route.host)} }`);
     // A prefix matches at a segment boundary: the path is the prefix, or continues with `/`.
     if (route.prefix !== '')
       conds.push(
@@ -212,6 +222,9 @@ export function renderConfig(m: HaproxyModel): string {
     // One thread: on a 2-core machine the replicas, the gateway's Node process and the clients need
     // the other core; a second HAProxy thread only adds lock contention there.
     '  nbthread 1',
+    // Room for a request head over the 414/431 limits, so those answers can be given (not a 400).
+    `  tune.bufsize ${PARSER_BYTES}`,
+    `  tune.http.maxhdr ${MAX_HEADER_FIELDS}`,
     // Old workers finish their requests and serve each idle keep-alive client once more; bounded.
     `  hard-stop-after ${hardStopS}s`,
     '',
@@ -236,7 +249,7 @@ export function renderConfig(m: HaproxyModel): string {
   ];
   const backends = new Set(m.backends.map((b) => b.key));
   for (const s of m.services) {
-    out.push('', `frontend ${proxyName('f', s.key)}`, `  bind 127.0.0.1:${s.port}`, ...forwardingRules);
+    out.push('', `frontend ${proxyName('f', s.key)}`, `  bind 127.0.0.1:${s.port}`, ...limitRules, ...forwardingRules);
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
   for (const e of m.edges) out.push('', ...renderEdge(e, backends));

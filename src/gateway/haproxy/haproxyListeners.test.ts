@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -41,6 +41,19 @@ async function get(
 ): Promise<{ status: number; text: string; echo?: Echo }> {
   const res = await fetchText(`http://127.0.0.1:${port}${path}`, { headers });
   return { status: res.status, text: res.text, echo: res.status === 200 ? (JSON.parse(res.text) as Echo) : undefined };
+}
+
+/** Sends `data` on a fresh connection and returns all that comes back until the server closes; a reset fails. */
+function rawExchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let out = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => (out += d));
+    sock.on('error', (err) => reject(new Error(`${err.message} after ${JSON.stringify(out.slice(0, 80))}`)));
+    sock.on('close', () => resolve(out));
+    sock.write(data);
+  });
 }
 
 /** Keep-alive load over a few connections, in a bounded loop, until stopped. */
@@ -150,7 +163,7 @@ describe('HAProxy data plane', () => {
     expect((await get(port)).status).toBe(200);
   });
 
-  it('routes an edge exactly like the Node edge: host, longest prefix, strip, 404, 503', async () => {
+  it('routes an edge exactly like the Node edge: host, wildcard host, longest prefix, strip, 404, 503', async () => {
     const [web, api, admin] = await Promise.all([upstream('e-web'), upstream('e-api'), upstream('e-admin')]);
     const services: ServiceListener[] = [
       { key: 'shop/local/web', port: await freePort(), backends: [backend(web)] },
@@ -165,6 +178,8 @@ describe('HAProxy data plane', () => {
       { host: 'Admin.Shop', pathPrefix: '/', target: 'shop/local/admin', stripPrefix: true },
       { host: 'admin.shop', pathPrefix: '/x', target: 'shop/local/gone', stripPrefix: false },
       { pathPrefix: '/empty', target: 'shop/local/empty', stripPrefix: false },
+      { host: '*.shop', pathPrefix: '/', target: 'shop/local/api', stripPrefix: false },
+      { host: '*.eu.shop', pathPrefix: '/', target: 'shop/local/web', stripPrefix: false },
     ];
     const hxEdge = await freePort();
     expect(await hx.apply(table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
@@ -189,6 +204,11 @@ describe('HAProxy data plane', () => {
         ['/x/1', { host: 'admin.shop' }],
         ['/deep/path', { host: 'admin.shop' }],
         ['/', { host: 'other.shop' }],
+        ['/', { host: 'shop' }],
+        ['/a', { host: 'x.eu.shop:81' }],
+        ['/', { host: 'a.b.eu.shop' }],
+        ['/', { host: 'a.b.c.shop' }],
+        ['/', { host: 'xshop' }],
       ];
       for (const [path, headers] of cases) {
         const [h, n] = [await get(hxEdge, path, headers), await get(nodeEdge, path, headers)];
@@ -203,6 +223,14 @@ describe('HAProxy data plane', () => {
         } else {
           expect(h.text, what).toBe(n.text);
         }
+      }
+      // Wildcard hosts match one label on both planes; the exact host and the longer wildcard win.
+      for (const p of [hxEdge, nodeEdge]) {
+        expect((await get(p, '/w', { host: 'a.shop' })).echo?.name).toBe('e-api');
+        expect((await get(p, '/w', { host: 'admin.shop' })).echo?.name).toBe('e-admin');
+        expect((await get(p, '/w', { host: 'x.eu.shop' })).echo?.name).toBe('e-web');
+        expect((await get(p, '/w', { host: 'a.b.c.shop' })).echo?.url).toBe('/w');
+        expect((await get(p, '/api/w', { host: 'a.b.c.shop' })).echo?.url).toBe('/w');
       }
       // Without any route matching: the Node edge's 404 text.
       const onlyHost = await freePort();
@@ -221,6 +249,42 @@ describe('HAProxy data plane', () => {
         status: 404,
         text: 'no route of shop/other matches this request\n',
       });
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('answers an over-long URL 414 and oversized headers 431 on both planes, not a reset', async () => {
+    const web = await upstream('big-web');
+    const services: ServiceListener[] = [{ key: 'shop/local/web', port: await freePort(), backends: [backend(web)] }];
+    const routes = [{ pathPrefix: '/', target: 'shop/local/web', stripPrefix: false }];
+    const [hxEdge, nodeEdge] = [await freePort(), await freePort()];
+    expect(await hx.apply(table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
+    const node = new Listeners({ drainTimeoutMs: 1_000 });
+    try {
+      const nodeServices = [{ ...services[0]!, port: await freePort() }];
+      expect(await node.apply(table(nodeServices, [{ key: 'shop/local', port: nodeEdge, routes }]))).toEqual([]);
+      const head = (target: string, headers: string): string =>
+        `GET ${target} HTTP/1.1\r\nhost: shop\r\n${headers}\r\n`;
+      for (const port of [hxEdge, nodeEdge, services[0]!.port, nodeServices[0]!.port]) {
+        const what = `port ${port === hxEdge || port === services[0]!.port ? 'haproxy' : 'node'} ${port}`;
+        const longUrl = await rawExchange(port, head(`/${'a'.repeat(9_000)}`, ''));
+        expect(longUrl, what).toMatch(/^HTTP\/1\.1 414 [^\r]*\r\n[\s\S]*request target longer than 8192 bytes\n$/);
+        const bigHeader = await rawExchange(port, head('/', `x-big: ${'b'.repeat(20_000)}\r\n`));
+        expect(bigHeader, what).toMatch(
+          /^HTTP\/1\.1 431 [^\r]*\r\n[\s\S]*request header fields larger than 16384 bytes\n$/,
+        );
+        const manyHeaders = await rawExchange(
+          port,
+          head('/', Array.from({ length: 400 }, (_, i) => `x-h${i}: ${'c'.repeat(60)}\r\n`).join('')),
+        );
+        expect(manyHeaders, what).toMatch(/^HTTP\/1\.1 431 /);
+        // Within the limits: served.
+        const fine = await rawExchange(port, head('/ok', `x-fine: ${'d'.repeat(8_000)}\r\nconnection: close\r\n`));
+        expect(fine, what).toMatch(/^HTTP\/1\.1 200 /);
+      }
+      // Beyond what the Node parser takes at all: still an answer, not a reset.
+      expect(await rawExchange(nodeEdge, head('/', `x-big: ${'e'.repeat(70_000)}\r\n`))).toMatch(/^HTTP\/1\.1 431 /);
     } finally {
       await node.close();
     }

@@ -149,6 +149,7 @@ export async function edgeObjects(clients: KubeClients, req: EdgeRequest): Promi
     configVersion: 0,
     services,
     routes: req.routes.routes,
+    ...(req.routes.edge?.ingressTls ? { ingressTls: req.routes.edge.ingressTls } : {}),
     options: req.options,
     shapes,
   };

@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
+import type { EdgeTlsListener, GatewayControl, ServiceTraffic } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
   ConvergeOptions,
+  EdgeTls,
   LogLine,
   LogSelector,
   Runtime,
@@ -25,6 +26,8 @@ import type {
   Track,
   TrackTraffic,
 } from '../runtime.js';
+import { devCertificate } from './devCa.js';
+import { writeEdgeCertificates } from './edgeCertificates.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
@@ -35,6 +38,9 @@ import type { ProcSnapshot } from './procfs.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
+
+/** First HTTPS port of edges whose berth.yaml sets none. */
+const DEFAULT_TLS_PORT = 8443;
 
 /** How often `observe` may ask the gateway to retry listeners that could not bind. */
 const LISTENER_RETRY_MS = 2_000;
@@ -119,7 +125,8 @@ class LocalRuntime implements Runtime {
   async applyRoutes(routes: AppRoutes, _opts: ConvergeOptions): Promise<void> {
     await this.ready();
     const key = `${checkName('app', routes.app)}/${checkName('env', routes.env)}`;
-    const port = await this.ports.edgePort(key);
+    const port = await this.ports.edgePort(key, routes.edge);
+    const tls = routes.routes.length > 0 ? await this.edgeTls(key, routes.edge?.tls) : undefined;
     await this.gatewayReady();
     await this.opts.gateway.update((t) => {
       t.edges = t.edges.filter((e) => e.key !== key);
@@ -134,12 +141,28 @@ class LocalRuntime implements Runtime {
             stripPrefix: r.stripPrefix,
             ...(r.policy ? { policy: r.policy } : {}),
           })),
+          ...(tls ? { tls } : {}),
         });
       }
       t.generation++;
     });
     const failed = this.opts.gateway.listenerErrors().find((e) => e.key === key);
     if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
+  }
+
+  /** The HTTPS side of an edge: its port (from 8443 up unless set) and its certificates as files. */
+  private async edgeTls(key: string, tls: EdgeTls | undefined): Promise<EdgeTlsListener | undefined> {
+    if (!tls) return undefined;
+    const certificates = [...tls.certificates];
+    if (tls.devHosts?.length)
+      certificates.push({ hosts: tls.devHosts, ...(await devCertificate(this.opts.home, tls.devHosts)) });
+    if (certificates.length === 0) return undefined;
+    const port = await this.ports.edgePort(
+      `${key} https`,
+      tls.port ? { port: tls.port } : { preferredPort: DEFAULT_TLS_PORT },
+    );
+    const files = writeEdgeCertificates(join(this.opts.home, 'gateway', 'tls'), certificates);
+    return { port, redirect: tls.redirect, certificates: files };
   }
 
   async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
@@ -191,6 +214,7 @@ class LocalRuntime implements Runtime {
     const observed: AppObservation['edge'] = {
       url: `http://127.0.0.1:${edge.port}`,
       port: edge.port,
+      ...(edge.tls ? { httpsUrl: `https://127.0.0.1:${edge.tls.port}` } : {}),
       ...(failed ? { error: listenerProblem(`the edge of ${key}`, failed) } : {}),
     };
     return { services, edge: observed };
@@ -254,6 +278,7 @@ class LocalRuntime implements Runtime {
     });
     const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));
     await this.ports.release(serviceKeys, edgeKey);
+    await this.ports.release([], `${edgeKey} https`);
     rmSync(join(runRoot(this.opts.home), checkName('app', app), checkName('env', env)), {
       recursive: true,
       force: true,

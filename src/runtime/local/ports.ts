@@ -6,12 +6,21 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { ConflictError } from '../../errors.js';
+import type { EdgeSettings } from '../runtime.js';
 import { writeJsonAtomic } from './shimFiles.js';
 
 interface PortsFile {
   services: Record<string, number>;
   edges: Record<string, number>;
+  /** Edge key → where its port was set, for edges whose port is configured exactly. */
+  edgeSources?: Record<string, string>;
+  /** Edge key → the preferred port its port was picked from. */
+  edgePreferences?: Record<string, number>;
 }
+
+const own = <T>(r: Record<string, T> | undefined, key: string): T | undefined =>
+  r !== undefined && Object.hasOwn(r, key) ? r[key] : undefined;
 
 /** Asks the kernel for a free port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -61,18 +70,38 @@ export class PortRegistry {
     });
   }
 
-  /** The edge port of `app/env`: the preference for the first app, else the next free one above it. */
-  edgePort(key: string): Promise<number> {
+  /**
+   * The edge port of `app/env`. A configured port (`settings.port`) is taken exactly: held by another
+   * edge or a service address, it is a ConflictError naming both. Otherwise the preferred port
+   * (`settings.preferredPort`, else the registry's) or the next free one above it, kept while the
+   * preference stays the same.
+   */
+  edgePort(key: string, settings: EdgeSettings = {}): Promise<number> {
     return this.serial(async () => {
-      const existing = this.data.edges[key];
-      if (existing !== undefined) return existing;
-      const taken = this.taken();
-      let port = this.edgePortPreference;
-      for (let tries = 0; tries < 1000; tries++, port++) {
-        if (port > 0 && port < 65536 && !taken.has(port) && (await canBind(port))) break;
+      const existing = own(this.data.edges, key);
+      const fixed = settings.port;
+      if (fixed !== undefined) {
+        const holder = this.holderOf(fixed.port, key);
+        if (holder !== undefined)
+          throw new ConflictError(
+            `edge port ${fixed.port} of ${key} (${fixed.from}) is already ${holder}; give one of them another port`,
+          );
+        this.setEdge(key, fixed.port, { source: fixed.from });
+        return fixed.port;
       }
-      this.data.edges[key] = port;
-      this.save();
+      const preference = settings.preferredPort ?? this.edgePortPreference;
+      if (
+        existing !== undefined &&
+        own(this.data.edgeSources, key) === undefined &&
+        (own(this.data.edgePreferences, key) ?? this.edgePortPreference) === preference
+      )
+        return existing;
+      const taken = this.taken(key);
+      let port = preference;
+      for (let tries = 0; tries < 1000; tries++, port++) {
+        if (port === existing || (port > 0 && port < 65536 && !taken.has(port) && (await canBind(port)))) break;
+      }
+      this.setEdge(key, port, { preference });
       return port;
     });
   }
@@ -92,14 +121,44 @@ export class PortRegistry {
     return this.serial(async () => {
       const drop = new Set(serviceKeys);
       this.data.services = Object.fromEntries(Object.entries(this.data.services).filter(([k]) => !drop.has(k)));
-      if (edgeKey !== undefined)
-        this.data.edges = Object.fromEntries(Object.entries(this.data.edges).filter(([k]) => k !== edgeKey));
+      if (edgeKey !== undefined) {
+        const drop = ([k]: [string, unknown]): boolean => k !== edgeKey;
+        this.data.edges = Object.fromEntries(Object.entries(this.data.edges).filter(drop));
+        this.data.edgeSources = Object.fromEntries(Object.entries(this.data.edgeSources ?? {}).filter(drop));
+        this.data.edgePreferences = Object.fromEntries(Object.entries(this.data.edgePreferences ?? {}).filter(drop));
+      }
       this.save();
     });
   }
 
-  private taken(): Set<number> {
-    return new Set([...Object.values(this.data.services), ...Object.values(this.data.edges)]);
+  /** Ports of the registry, but the edge `except`'s. */
+  private taken(except?: string): Set<number> {
+    const edges = Object.entries(this.data.edges).filter(([k]) => k !== except);
+    return new Set([...Object.values(this.data.services), ...edges.map(([, p]) => p)]);
+  }
+
+  /** Who holds `port` in the registry but the edge `key`: `the edge of blog/local (berth.yaml edge.port)`. */
+  private holderOf(port: number, key: string): string | undefined {
+    for (const [k, p] of Object.entries(this.data.edges)) {
+      if (k === key || p !== port) continue;
+      const source = own(this.data.edgeSources, k);
+      return `the edge of ${k}${source !== undefined ? ` (${source})` : ''}`;
+    }
+    for (const [k, p] of Object.entries(this.data.services)) if (p === port) return `the address of service ${k}`;
+    return undefined;
+  }
+
+  private setEdge(key: string, port: number, how: { source: string } | { preference: number }): void {
+    this.data.edges[key] = port;
+    const sources = new Map(Object.entries(this.data.edgeSources ?? {}));
+    const preferences = new Map(Object.entries(this.data.edgePreferences ?? {}));
+    sources.delete(key);
+    preferences.delete(key);
+    if ('source' in how) sources.set(key, how.source);
+    else preferences.set(key, how.preference);
+    this.data.edgeSources = Object.fromEntries(sources);
+    this.data.edgePreferences = Object.fromEntries(preferences);
+    this.save();
   }
 
   private async pickFree(): Promise<number> {
@@ -125,7 +184,12 @@ export class PortRegistry {
 function readPorts(file: string): PortsFile {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<PortsFile>;
-    return { services: parsed.services ?? {}, edges: parsed.edges ?? {} };
+    return {
+      services: parsed.services ?? {},
+      edges: parsed.edges ?? {},
+      ...(parsed.edgeSources ? { edgeSources: parsed.edgeSources } : {}),
+      ...(parsed.edgePreferences ? { edgePreferences: parsed.edgePreferences } : {}),
+    };
   } catch {
     return { services: {}, edges: {} };
   }

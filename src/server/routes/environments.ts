@@ -1,7 +1,7 @@
 /** Environments: list, create and delete. */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { EnvironmentInput } from '../../environment/environments.js';
+import { EnvironmentEdgeChange, EnvironmentInput } from '../../environment/environments.js';
 import { ConflictError } from '../../errors.js';
 import type { Api } from './api.js';
 
@@ -37,5 +37,17 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
       await ctx.environments.delete(name);
       return reply.status(204).send();
     },
+  );
+  api.patch(
+    '/api/v1/environments/:name',
+    {
+      schema: {
+        summary: "Change an environment's edge ports (taken by the next deploy of each app)",
+        tags: ['environments'],
+        params: z.object({ name: z.string() }),
+        body: EnvironmentEdgeChange,
+      },
+    },
+    async (req) => ctx.environments.setEdge(req.params.name, req.body),
   );
 }

@@ -3,7 +3,7 @@
  * and returns. `renderManifests` (manifests/render.ts) is a pure function of this input; the
  * Kubernetes runtime applies its output, `berth render` prints it, the Helm export templates it.
  */
-import type { Route, ServiceAddress, ServiceState, TrafficMatch } from '../../runtime.js';
+import type { Route, ServiceAddress, ServiceState, TrafficMatch, IngressTls } from '../../runtime.js';
 
 /** A Kubernetes object as sent to the API server (apiVersion, kind, metadata.name at least). */
 export interface KubernetesObject {
@@ -113,6 +113,8 @@ export interface ManifestInput {
   discovery?: Record<string, string>;
   /** Per service, `secretDigests` of the canary track's revision (`ServiceState.canary`), when it has one. */
   canarySecretDigests?: Record<string, Record<string, string>>;
+  /** The Ingress's `tls` (berth.yaml `edge.tls.kubernetes`). */
+  ingressTls?: IngressTls;
 }
 
 /** Labels every object of an app carries; pruning selects by `app.kubernetes.io/part-of` + managed-by. */

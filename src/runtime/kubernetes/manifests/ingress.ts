@@ -11,12 +11,37 @@ import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
  */
 export const STRIP_PREFIX_ANNOTATION = 'berth.dev/strip-prefix';
 
+/** cert-manager's annotation: it issues the Ingress's `tls` Secret from this ClusterIssuer. */
+export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+
 /** One path of an Ingress rule: host (or none), path prefix, and the backend Service and port name. */
 export interface IngressPath {
   host: string;
   path: string;
   service: string;
   port: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Why Kubernetes would refuse `host` as an Ingress rule's host, or undefined: a DNS-1123 subdomain,
+ * not an IP address, at most 253 characters, labels of at most 63; a wildcard `*` only as the whole
+ * first label (`*.shop.local`; it matches exactly one label there, as on one machine).
+ */
+export function ingressHostProblem(host: string): string | undefined {
+  const labels = host.split('.');
+  const wildcard = labels[0] === '*';
+  const rest = wildcard ? labels.slice(1) : labels;
+  if (host.length > 253) return 'is longer than 253 characters, the longest host an Ingress takes';
+  if (host.includes('*') && !(wildcard && !rest.some((l) => l.includes('*'))))
+    return 'a wildcard must be the whole first label, as in `*.shop.local`';
+  if (rest.length === 0) return 'a wildcard needs a domain after it, as in `*.shop.local`';
+  if (!rest.every((l) => DNS_LABEL.test(l) && l.length <= 63))
+    return 'must be a DNS name of lower-case labels (letters, digits, `-`; at most 63 characters each)';
+  if (!wildcard && rest.length === 4 && rest.every((l) => /^\d+$/.test(l)))
+    return 'is an IP address; an Ingress host must be a DNS name';
+  return undefined;
 }
 
 /** Ingress rules: one per host (sorted), its paths longest first. */
@@ -67,25 +92,41 @@ export function ingress(input: ManifestInput, problems: Problem[]): KubernetesOb
       });
       return;
     }
+    const host = r.host ?? (input.options.defaultHost || undefined);
+    const bad = host === undefined ? undefined : ingressHostProblem(host);
+    if (bad !== undefined) {
+      problems.push({
+        path: r.host !== undefined ? `routes.${i}.host` : 'defaultHost',
+        message: `host ${host} ${bad}`,
+      });
+      return;
+    }
     const tracked = hasTracks({ shape: shapeIn(input, r.service), state });
     if (tracked && router === TrafficRouter.gatewayApi) return;
     served.push(r);
     paths.push({
-      host: r.host ?? input.options.defaultHost ?? '',
+      host: host ?? '',
       path: r.pathPrefix,
       service: tracked ? trackServiceName(r.service, 'stable') : r.service,
       port: port.name,
     });
   });
   if (paths.length === 0) return undefined;
+  const tls = input.ingressTls;
+  // The certificate covers every host the Ingress serves (a wildcard as written).
+  const hosts = [...new Set(paths.map((p) => p.host).filter(Boolean))].sort();
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: objectMeta(input, input.app, undefined, 'edge', {
-      annotations: stripPrefixAnnotation(input, served),
+      annotations: {
+        ...stripPrefixAnnotation(input, served),
+        ...(tls?.clusterIssuer ? { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } : {}),
+      },
     }),
     spec: {
       ...(input.options.ingressClassName ? { ingressClassName: input.options.ingressClassName } : {}),
+      ...(tls ? { tls: [{ ...(hosts.length ? { hosts } : {}), secretName: tls.secretName }] } : {}),
       rules: ingressRules(paths),
     },
   };
