@@ -19,6 +19,8 @@ export interface RetryPolicy {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Uniform in [0, 1): the jitter. Injectable for tests. */
   random: () => number;
+  /** Wall clock in ms, for a Retry-After given as an HTTP date. Injectable for tests. */
+  now: () => number;
   /** Told of each retry (for logs and tests). */
   onRetry?: (r: { what: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -29,6 +31,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxMs: 10_000,
   sleep: (ms, signal) => sleepMs(ms, undefined, signal ? { signal } : {}),
   random: Math.random,
+  now: Date.now,
 };
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
@@ -69,7 +72,7 @@ export function retryAfterMs(err: unknown, now: () => number = Date.now): number
 
 /** The wait before try `attempt + 1` (attempt counts from 1): Retry-After, else full-jitter backoff. */
 export function backoffMs(policy: RetryPolicy, attempt: number, err: unknown): number {
-  const after = retryAfterMs(err);
+  const after = retryAfterMs(err, policy.now);
   if (after !== undefined) return Math.min(after, policy.maxMs);
   const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
   return Math.round(cap / 2 + (policy.random() * cap) / 2);
