@@ -4,7 +4,8 @@
  * Best effort: a rollout never fails because its events could not be watched.
  */
 import type { RuntimeEvent } from '../runtime.js';
-import type { KubeClients } from './client.js';
+import { apiStatus, type KubeClients } from './client.js';
+import { transientReason } from './retry.js';
 
 interface EventObject {
   metadata?: { resourceVersion?: string };
@@ -90,8 +91,10 @@ export function watchWorkloadEvents(
           message: e.message ?? '',
         });
       },
-      () => {
+      (err: unknown) => {
         if (stopped) return;
+        // Refused for good (403: a Role without events; 404): no use asking again every second.
+        if (apiStatus(err) !== undefined && transientReason(err) === undefined) return;
         // Re-established: from where it was, or from a fresh list after 410 Gone.
         timer = setTimeout(() => void run(gone ? undefined : last).catch(giveUp), gone ? 0 : (opts.rewatchMs ?? 1000));
       },

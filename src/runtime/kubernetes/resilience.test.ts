@@ -7,6 +7,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../runtime.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
+import { createClients, loadKubeConfig } from './client.js';
+import { watchWorkloadEvents } from './events.js';
+
+const until = async (what: () => boolean): Promise<void> => {
+  for (let i = 0; i < 300 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(what(), String(what)).toBe(true);
+};
 
 const app = 'shop';
 const env = 'prod';
@@ -69,23 +76,53 @@ describe('Kubernetes runtime resilience', () => {
     expect(slept).toEqual([]);
   });
 
-  it('re-establishes the events watch when it ends, and after 410 Gone from a fresh list', async () => {
-    // Watches end every 100 ms; pods take 900 ms to become ready.
-    h = await startHarness({ podReadyDelayMs: 900, watchTimeoutMs: 100 });
+  it('re-establishes the events watch each time it ends, through a compaction of the watch history', async () => {
+    // Watches end every 100 ms; pods take 1.5 s to become ready.
+    h = await startHarness({ podReadyDelayMs: 1500, watchTimeoutMs: 100 });
     const rt = h.open({ retry });
     const done = rt.converge(testState({ app, env, service: 'web', replicas: 1, hash: 'a1' }), o());
-    await new Promise((r) => setTimeout(r, 300));
+    const eventWatches = (): number =>
+      h.server.requests.filter((r) => r.path === `/api/v1/namespaces/${ns}/events` && r.query.watch === 'true').length;
+    await until(() => h.server.get('apps/v1', 'Deployment', ns, 'web') !== undefined && eventWatches() >= 2);
     h.server.compact(); // every watch's resource version is now too old
-    await new Promise((r) => setTimeout(r, 250));
+    const after = eventWatches();
+    await until(() => eventWatches() > after + 1);
     const web = h.server.get('apps/v1', 'Deployment', ns, 'web')!;
     h.server.controllers.event(web, 'Warning', 'LateWarning', 'said after the first watch ended and after compaction');
     await done;
     expect(events.map((e) => e.reason)).toContain('LateWarning');
-    const eventCalls = h.server.requests.filter((r) => r.path === `/api/v1/namespaces/${ns}/events`);
-    // One list at the start, one after the 410; a watch per 100 ms.
-    expect(eventCalls.filter((r) => r.query.watch !== 'true').length).toBe(2);
-    expect(eventCalls.filter((r) => r.query.watch === 'true').length).toBeGreaterThan(3);
+    expect(eventWatches()).toBeGreaterThan(3);
     expect(events.map((e) => e.reason)).toContain('Converged');
+  });
+
+  it('opens the events watch again from a fresh list when the server answers 410 Gone', async () => {
+    h = await startHarness({ watchTimeoutMs: 100 });
+    h.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const clients = createClients(loadKubeConfig({ kubeconfig: h.kubeconfig, context: 'fake' }));
+    const seen: string[] = [];
+    const web = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns } };
+    const watch = watchWorkloadEvents(clients, ns, [web], {
+      service: 'web',
+      onEvent: (e) => void seen.push(e.reason),
+      now: Date.now,
+      rewatchMs: 20,
+    });
+    try {
+      await watch.ready;
+      h.server.controllers.event(web, 'Normal', 'First', 'before');
+      await until(() => seen.includes('First'));
+      // Other objects change, then etcd compacts: the watch's version is gone, its next start gets 410.
+      h.server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: ns } });
+      h.server.compact();
+      const lists = (): number =>
+        h.server.requests.filter((r) => r.path.endsWith('/events') && r.query.watch !== 'true').length;
+      await until(() => lists() >= 2);
+      h.server.controllers.event(web, 'Warning', 'AfterGone', 'after the relist');
+      await until(() => seen.includes('AfterGone'));
+      expect(seen).toEqual(['First', 'AfterGone']);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('keeps working when the HPA changes the replica count during the rollout, and never fights it', async () => {
