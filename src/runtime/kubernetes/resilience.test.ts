@@ -126,7 +126,7 @@ describe('Kubernetes runtime resilience', () => {
   });
 
   it('keeps working when the HPA changes the replica count during the rollout, and never fights it', async () => {
-    h = await startHarness({ podReadyDelayMs: 300 });
+    h = await startHarness({ podReadyDelayMs: 1000 });
     const rt = h.open({
       retry,
       describeService: async () => ({
@@ -141,8 +141,7 @@ describe('Kubernetes runtime resilience', () => {
     const state = testState({ app, env, service: 'web', replicas: 2, hash: 'a1', progressDeadlineMs: 4000 });
     state.workload.resources = { cpuRequestMillis: 100 };
     const done = rt.converge(state, o());
-    for (let i = 0; i < 100 && !h.server.get('apps/v1', 'Deployment', ns, 'web'); i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await until(() => h.server.get('apps/v1', 'Deployment', ns, 'web') !== undefined);
     // The autoscaler scales through the scale subresource: an Update by kube-controller-manager.
     h.server.update('apps/v1', 'Deployment', ns, 'web', { 'spec.replicas': 4 }, 'kube-controller-manager');
     await done;
