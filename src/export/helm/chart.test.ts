@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
 import { exportHelmChart, type ChartFiles } from './chart.js';
 import { helmBinary } from './helmBinary.js';
+import { comparable, helmTemplate, writeChart } from './helmTestKit.js';
 import { parseSpec } from '../../spec/load.js';
 import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';
 import { ANNOTATION, type KubernetesObject } from '../../runtime/kubernetes/manifests/contract.js';
 import { at } from '../../runtime/kubernetes/manifests/testdata/at.js';
+import { jobName } from '../../runtime/kubernetes/manifests/job.js';
 import {
   FIXTURE_FILE,
   FIXTURE_TEXT,
@@ -41,39 +42,10 @@ function chartOf(text = FIXTURE_TEXT): ChartFiles {
   });
 }
 
-async function write(files: ChartFiles, name: string): Promise<string> {
-  const root = join(dir, name);
-  for (const [p, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, p)), { recursive: true });
-    await writeFile(join(root, p), content);
-  }
-  return root;
-}
+const write = (files: ChartFiles, name: string): Promise<string> => writeChart(files, dir, name);
 
-async function template(chart: string, args: string[]): Promise<KubernetesObject[]> {
-  const { stdout } = await run(helm, ['template', 'shop', chart, '--namespace', 'shop-prod', ...args], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return parseAllDocuments(stdout)
-    .map((d) => d.toJS() as KubernetesObject | null)
-    .filter((o): o is KubernetesObject => o !== null);
-}
-
-/** Objects by kind/name, without the checksum annotation (Berth's covers secret digests, Helm's the values). */
-function comparable(objects: KubernetesObject[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const o of objects) {
-    const copy = structuredClone(o);
-    const ann = (at(copy, 'spec.template.metadata.annotations') ??
-      at(copy, 'spec.jobTemplate.spec.template.metadata.annotations')) as Record<string, string> | undefined;
-    if (ann) {
-      expect(ann[ANNOTATION.configChecksum]).toMatch(/^[0-9a-f]{64}$/);
-      ann[ANNOTATION.configChecksum] = 'checksum';
-    }
-    out[`${o.kind}/${o.metadata.name}`] = copy;
-  }
-  return out;
-}
+const template = (chart: string, args: string[]): Promise<KubernetesObject[]> =>
+  helmTemplate(helm, chart, { release: 'shop', namespace: 'shop-prod', args });
 
 const checksumOf = (objs: KubernetesObject[], name: string): string =>
   at(
@@ -110,6 +82,21 @@ describe('Helm export', () => {
       name: 'DSN',
       valueFrom: { secretKeyRef: { name: 'api-creds', key: 'env.DSN' } },
     });
+  });
+
+  it('names a Job by its pod template, so a values change that changes the template makes a new Job', async () => {
+    const chart = await write(chartOf(), 'shop-job');
+    const jobOf = (objs: KubernetesObject[]): KubernetesObject =>
+      objs.find((o) => o.kind === 'Job' && o.metadata.labels?.['app.kubernetes.io/name'] === 'migrate')!;
+    const base = jobOf(await template(chart, ['--set', 'secrets.DB_PASSWORD=a']));
+    const again = jobOf(await template(chart, ['--set', 'secrets.DB_PASSWORD=a']));
+    const retagged = jobOf(await template(chart, ['--set', 'secrets.DB_PASSWORD=a', '--set', 'config.TAG=9.9.9']));
+    expect(again.metadata.name).toBe(base.metadata.name);
+    expect(base.metadata.name).toBe(jobName('migrate', at(base, 'spec.template')));
+    expect(at(retagged, 'spec.template.spec.containers.0.image')).toBe('shop/api:9.9.9');
+    expect(retagged.metadata.name).toMatch(/^migrate-[0-9a-f]{12}$/);
+    expect(retagged.metadata.name).not.toBe(base.metadata.name);
+    expect(retagged.metadata.name).toBe(jobName('migrate', at(retagged, 'spec.template')));
   });
 
   it('takes plain values from values.yaml, and a changed value rolls the pods', async () => {

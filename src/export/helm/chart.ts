@@ -24,6 +24,7 @@ import {
   type ManifestOptions,
 } from '../../runtime/kubernetes/manifests/contract.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
+import { JOB_DIGEST_LENGTH } from '../../runtime/kubernetes/manifests/job.js';
 import { goString, literalExpr, templateExpr, type ExpressionContext } from './goTemplate.js';
 import { ownGet, setOwn } from '../../own.js';
 
@@ -86,6 +87,7 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   for (const obj of objects) {
     const service = obj.metadata.labels?.[LABEL.name];
     const path = templatePath(obj, service);
+    if (Object.hasOwn(files, path)) throw new Error(`two objects of the chart would be ${path}`);
     const t = new Templater(ctx);
     const svcSpec = service === undefined ? undefined : ownGet(spec.services, service);
     const state = service === undefined ? undefined : ownGet(manifest.services, service);
@@ -103,7 +105,9 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
       if (key === ANNOTATION.configChecksum) return `${checksumExpr(service, objects)} | toJson`;
       return undefined;
     });
-    if (obj.kind === 'Secret' && svcSpec && config && service !== undefined) {
+    if (obj.kind === 'Job' && service !== undefined) {
+      files[path] = jobTemplate(t, tokenized as KubernetesObject, `${spec.name}.${service}.podTemplate`, service);
+    } else if (obj.kind === 'Secret' && svcSpec && config && service !== undefined) {
       const { stringData: _masked, ...rest } = tokenized as Record<string, unknown>;
       const data: Record<string, string> = {};
       for (const key of Object.keys(config.secretData).sort())
@@ -123,11 +127,50 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   return files;
 }
 
-/** `templates/<service>/<kind>.yaml`, or `templates/<kind>.yaml` for app-wide objects. */
+/**
+ * `templates/<service>/<kind>.yaml` for a service's main object of a kind, `<kind>-<suffix>.yaml` for
+ * the others (`service-headless`, `service-canary`, `deployment-canary`, ...), `templates/<kind>.yaml`
+ * or `templates/<kind>-<name>.yaml` for app-wide objects: one file per object, so none hides another
+ * (the track Services of a progressive service all are Services of that service).
+ */
 export function templatePath(obj: KubernetesObject, service: string | undefined): string {
   const kind = obj.kind.charAt(0).toLowerCase() + obj.kind.slice(1);
-  const extra = obj.kind === 'Service' && obj.metadata.name.endsWith('-headless') ? '-headless' : '';
-  return service === undefined ? `templates/${kind}.yaml` : `templates/${service}/${kind}${extra}.yaml`;
+  const name = obj.metadata.name;
+  // A service's ConfigMap and Secret are `<service>-config` / `<service>-secret`; a Job carries a digest.
+  const main =
+    service === undefined
+      ? [name]
+      : [service, `${service}-config`, `${service}-secret`, ...(obj.kind === 'Job' ? [name] : [])];
+  const extra = main.includes(name)
+    ? ''
+    : `-${service !== undefined && name.startsWith(`${service}-`) ? name.slice(service.length + 1) : name}`;
+  return service === undefined ? `templates/${kind}${extra}.yaml` : `templates/${service}/${kind}${extra}.yaml`;
+}
+
+/**
+ * A Job whose name follows its pod template: the template is a named template of the chart, the
+ * Job's name `<service>-<sha256 of the template's JSON, 12 hex digits>` as `berth render` names it
+ * (job.ts: podTemplateDigest), so a values change that changes the template makes a new Job instead
+ * of an upgrade the API server refuses (a Job's template is immutable).
+ */
+function jobTemplate(t: Templater, job: KubernetesObject, defineName: string, service: string): string {
+  const spec = job.spec as Record<string, unknown>;
+  const body = t.render(spec.template);
+  const named: KubernetesObject = {
+    ...job,
+    metadata: {
+      ...job.metadata,
+      name: t.token(
+        `printf "%s-%s" ${goString(service)} ($podTemplate | fromYaml | toJson | sha256sum | trunc ${JOB_DIGEST_LENGTH}) | toJson`,
+      ),
+    },
+    spec: { ...spec, template: t.block('$podTemplate | trim') },
+  };
+  return (
+    `{{- define ${goString(defineName)} }}\n${body}{{- end }}\n` +
+    `{{- $podTemplate := include ${goString(defineName)} . }}\n` +
+    t.render(named)
+  );
 }
 
 /** The expression of a ConfigMap/Secret data key of `service`: from its berth.yaml template. */
@@ -198,8 +241,18 @@ class Templater {
     return value;
   }
 
+  /** A token for a whole YAML block: the action's text is indented under the key it is the value of. */
+  block(action: string): string {
+    this.actions.push(action);
+    return `BERTHBLK${this.actions.length - 1}X`;
+  }
+
   render(obj: unknown): string {
-    const text = objectToYaml(obj);
+    const text = objectToYaml(obj).replace(
+      /^( *)([^\s:]+):\s+BERTHBLK(\d+)X$/gm,
+      (_, indent: string, key: string, i: string) =>
+        `${indent}${key}:{{ ${this.actions[Number(i)]} | nindent ${indent.length + 2} }}`,
+    );
     return text.replace(/BERTHTPL(\d+)X/g, (_, i: string) => `{{ ${this.actions[Number(i)]} }}`);
   }
 }

@@ -132,7 +132,7 @@ describe('API calls and RBAC', () => {
     expect(secretWhere.secret).toMatch(new RegExp(`s3cret|${Buffer.from('s3cret').toString('base64')}`));
   });
 
-  it('only applies with server-side apply as field manager berth, and deletes only by name after a labelled list', () => {
+  it('only applies with server-side apply as field manager berth, never forced, and deletes only by name after a labelled list', () => {
     const patches = h.server.requests.filter((r) => r.method === 'PATCH');
     expect(patches.length).toBeGreaterThan(0);
     expect(
@@ -140,7 +140,7 @@ describe('API calls and RBAC', () => {
         (r) =>
           r.contentType === 'application/apply-patch+yaml' &&
           r.query.fieldManager === 'berth' &&
-          r.query.force === 'true',
+          r.query.force !== 'true',
       ),
     ).toBe(true);
     const lists = h.server.requests.filter(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, Log, Watch } from '@kubernetes/client-node';
 import { NotFoundError, ValidationError } from '../../errors.js';
+import { DEFAULT_RETRY, retrying, retryWatch, type RetryPolicy } from './retry.js';
 
 /** The APIs of one cluster connection. */
 export interface KubeClients {
@@ -14,7 +15,8 @@ export interface KubeClients {
   /** Server-side apply, list and delete of any kind (resolves resources through discovery). */
   objects: KubernetesObjectApi;
   core: CoreV1Api;
-  watch: Watch;
+  /** Watches; a watch that fails to open for a transient reason is opened again (retry.ts). */
+  watch: Pick<Watch, 'watch'>;
   log: Log;
   /** The context in use. */
   context: string;
@@ -51,13 +53,17 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }):
   return kc;
 }
 
-/** The client-node APIs over a kubeconfig. */
-export function createClients(kc: KubeConfig): KubeClients {
+/** The API calls the retry wrapper covers: every request/response call (not log streams). */
+const RETRIED = /^(read|list|create|delete|patch|replace)/;
+
+/** The client-node APIs over a kubeconfig, their calls retried on transient errors (retry.ts). */
+export function createClients(kc: KubeConfig, retry: RetryPolicy = DEFAULT_RETRY): KubeClients {
+  const watch = new Watch(kc);
   return {
     config: kc,
-    objects: KubernetesObjectApi.makeApiClient(kc),
-    core: kc.makeApiClient(CoreV1Api),
-    watch: new Watch(kc),
+    objects: retrying(KubernetesObjectApi.makeApiClient(kc), 'objects', retry, RETRIED),
+    core: retrying(kc.makeApiClient(CoreV1Api), 'core', retry, RETRIED),
+    watch: { watch: retryWatch(watch.watch.bind(watch), retry) as Watch['watch'] },
     log: new Log(kc),
     context: kc.getCurrentContext(),
   };

@@ -36,7 +36,7 @@ describe('kubernetes runtime', () => {
     expect(patches.length).toBeGreaterThanOrEqual(3);
     for (const p of patches) {
       expect(p.contentType).toBe('application/apply-patch+yaml');
-      expect(p.query).toMatchObject({ fieldManager: 'berth', force: 'true' });
+      expect(p.query).toMatchObject({ fieldManager: 'berth', force: 'false' });
     }
     const deploy = h.server.get('apps/v1', 'Deployment', NS, 'web')!;
     expect((deploy.metadata.managedFields as { manager: string }[])[0]!.manager).toBe('berth');

@@ -24,7 +24,7 @@ import { applyObjects } from './apply.js';
 import { createClients, loadKubeConfig, type KubeClients } from './client.js';
 import { edgeObjects, liveRoutes, splitText, stripRelease } from './edge.js';
 import { watchWorkloadEvents } from './events.js';
-import { EDGE_KINDS, kindOf, labelsOf, MANAGED_KINDS, ref, SERVICE_KINDS } from './kinds.js';
+import { EDGE_KINDS, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
 import { podLogs } from './logs.js';
 import type { GatewayRef, KubernetesObject, ServiceShape, TrafficRouter } from './manifests/contract.js';
 import { LABEL } from './manifests/contract.js';
@@ -35,9 +35,11 @@ import { desiredSplit } from './manifests/trafficContext.js';
 import { serviceHost } from './manifests/addresses.js';
 import { discoveryConfigMapName } from './manifests/discovery.js';
 import { ensureNamespace } from './namespace.js';
-import { listLabelled, prune, deleteObject } from './prune.js';
+import { listLabelled, prune, pruneFrom, deleteObject } from './prune.js';
+import { Inventory } from './inventory.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
 import { observeApp } from './status.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 /** What the release knows about a service beyond its ServiceState. */
 export interface ServiceDescription {
@@ -67,6 +69,8 @@ export interface KubernetesRuntimeOptions {
   ingressClassName?: string;
   /** Host for routes without one. */
   defaultHost?: string;
+  /** Retries of transient API errors (429, 5xx, resets): attempts, backoff, and for tests the sleep and jitter. */
+  retry?: Partial<RetryPolicy>;
   /** Pause before re-watching a dropped watch and between pod checks (default 1000 ms). */
   pollIntervalMs?: number;
   /** What splits traffic between the tracks of progressive services (default `gatewayApi`). */
@@ -98,6 +102,8 @@ class KubernetesRuntime implements Runtime {
   private readonly routes = new Map<string, Route[]>();
   /** The shared discovery ConfigMap per `app/env`, as last applied (or being applied). */
   private readonly sharedApplied = new Map<string, { text: string; done: Promise<void> }>();
+  /** The apps' live objects, listed once per release (prune and hadCanary read it). */
+  private readonly inventory: Inventory;
   private readonly closing = new AbortController();
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -109,6 +115,12 @@ class KubernetesRuntime implements Runtime {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.clock ?? Date.now;
     this.fieldManager = opts.fieldManager ?? 'berth';
+    this.inventory = new Inventory(() => this.clients, opts.namespace);
+  }
+
+  /** The inventory key of the release a state belongs to (a canary's revision included). */
+  private static release(state: ServiceState): string {
+    return `${state.revision}/${state.canary?.revision ?? ''}`;
   }
 
   /** The cluster connection, made on first use so a bad kubeconfig fails the operation, not the server. */
@@ -118,6 +130,11 @@ class KubernetesRuntime implements Runtime {
         ...(this.opts.kubeconfig === undefined ? {} : { kubeconfig: this.opts.kubeconfig }),
         ...(this.opts.context === undefined ? {} : { context: this.opts.context }),
       }),
+      {
+        ...DEFAULT_RETRY,
+        onRetry: (r) => this.logger.warn(r, 'transient Kubernetes API error: retrying'),
+        ...this.opts.retry,
+      },
     );
     return this.clientsOnce;
   }
@@ -188,6 +205,7 @@ class KubernetesRuntime implements Runtime {
         service: state.service,
         onEvent: o.onEvent,
         now: this.now,
+        rewatchMs: this.opts.pollIntervalMs ?? 1000,
       },
     );
     try {
@@ -229,13 +247,11 @@ class KubernetesRuntime implements Runtime {
     if (!hasTracks({ shape: { ...shape, progressive: {} }, state })) return false;
     const last = this.states.get(`${state.app}/${state.env}/${state.service}`);
     if (last) return last.canary !== undefined;
-    const live = await listLabelled(
-      this.clients,
-      this.opts.namespace,
-      labelsOf(state.app, state.env, state.service),
-      MANAGED_KINDS.filter((k) => k.kind === 'Deployment'),
+    const live = await this.inventory.of(state.app, state.env, KubernetesRuntime.release(state));
+    const labels = labelsOf(state.app, state.env, state.service);
+    return [...live.values()].some(
+      (d) => d.kind === 'Deployment' && hasLabels(d, labels) && d.metadata.labels?.[LABEL.track] === 'canary',
     );
-    return live.some((d) => d.metadata.labels?.[LABEL.track] === 'canary');
   }
 
   /** The app's routes to `state`'s service: as last applied, else as its live traffic objects record them. */
@@ -258,6 +274,8 @@ class KubernetesRuntime implements Runtime {
   ): Promise<void> {
     const ns = this.opts.namespace;
     const apply = { namespace: ns, fieldManager: this.fieldManager, service: state.service };
+    // Listed before the apply, so what this release applies is recorded on top of it.
+    const live = this.inventory.of(state.app, state.env, KubernetesRuntime.release(state));
     const applied = await applyObjects(this.clients, objects, apply);
     this.states.set(`${state.app}/${state.env}/${state.service}`, state);
     o.onEvent(this.event(state.service, 'Applied', `server-side applied ${applied.map(ref).join(', ')} to ${ns}`));
@@ -275,8 +293,11 @@ class KubernetesRuntime implements Runtime {
     await Promise.all(workloads.map((w) => watchRollout(this.clients, w, watchOpts)));
     await Promise.all(
       workloads.map((w) => {
-        // Without spec.replicas (autoscaled, or a DaemonSet) the count is the controller's to decide.
-        const replicas = (w.spec as { replicas?: number } | undefined)?.replicas;
+        // Without spec.replicas in what Berth rendered (autoscaled, or a DaemonSet) the count is the
+        // controller's to decide, and may change during the rollout: the count the server answered
+        // the apply with (the HPA's at that moment) is not a bound.
+        const rendered = objects.find((x) => x.kind === w.kind && x.metadata.name === w.metadata.name);
+        const replicas = (rendered?.spec as { replicas?: number } | undefined)?.replicas;
         const canary = w.metadata.labels?.[LABEL.track] === 'canary' && state.canary;
         return waitForOldPods(this.clients, w, {
           ...watchOpts,
@@ -291,7 +312,10 @@ class KubernetesRuntime implements Runtime {
         this.event(state.service, 'Traffic', `${splitText(desiredSplit(state))} (${routed.map(ref).join(', ')})`),
       );
     }
-    const pruned = await prune(this.clients, ns, labelsOf(state.app, state.env, state.service), applied, SERVICE_KINDS);
+    await this.inventory.applied(state.app, state.env, applied);
+    const labels = labelsOf(state.app, state.env, state.service);
+    const pruned = await pruneFrom(this.clients, ns, (await live).values(), labels, applied);
+    await this.inventory.deleted(state.app, state.env, pruned);
     if (pruned.length > 0)
       o.onEvent(this.event(state.service, 'Pruned', `deleted ${pruned.map(ref).join(', ')}: no longer rendered`));
     const tracks = state.canary ? ` and ${state.canary.replicas} of ${state.canary.hash} (canary)` : '';
@@ -389,6 +413,7 @@ class KubernetesRuntime implements Runtime {
       for (const k of [...map.keys()])
         if (k === `${app}/${env}/${service}` || (service === undefined && k.startsWith(`${app}/${env}/`)))
           map.delete(k);
+    this.inventory.forget(app, env);
     if (service === undefined) {
       this.routes.delete(`${app}/${env}`);
       this.sharedApplied.delete(`${app}/${env}`);

@@ -77,9 +77,20 @@ export async function prune(
   keep: KubernetesObject[],
   kinds: readonly ManagedKind[] = MANAGED_KINDS,
 ): Promise<KubernetesObject[]> {
+  return pruneFrom(clients, namespace, await listLabelled(clients, namespace, labels, kinds), labels, keep);
+}
+
+/** Deletes the objects of `live` that carry every label of `labels` and are not in `keep`. */
+export async function pruneFrom(
+  clients: KubeClients,
+  namespace: string,
+  live: Iterable<KubernetesObject>,
+  labels: Record<string, string>,
+  keep: KubernetesObject[],
+): Promise<KubernetesObject[]> {
   const id = (o: KubernetesObject): string => `${o.apiVersion}|${o.kind}|${o.metadata.name}`;
   const kept = new Set(keep.map(id));
-  const stale = (await listLabelled(clients, namespace, labels, kinds)).filter((o) => !kept.has(id(o)));
+  const stale = [...live].filter((o) => hasLabels(o, labels) && !kept.has(id(o)));
   for (const o of stale) await deleteObject(clients, namespace, o);
   return stale;
 }

@@ -49,6 +49,8 @@ export function watchRollout(
     let watch: AbortController | undefined;
     let stall: NodeJS.Timeout | undefined;
     let retry: NodeJS.Timeout | undefined;
+    /** The last watch ended with 410 Gone: its resource version is compacted. */
+    let gone = false;
     const finish = (err?: Error): void => {
       if (settled) return;
       settled = true;
@@ -105,7 +107,9 @@ export function watchRollout(
           } as ClientObject as never)
           .then((o) => {
             check(o as unknown as Workload);
-            start(o.metadata?.resourceVersion);
+            // After 410 Gone the object's version may itself be compacted: watch from now (the
+            // server sends the object as it is first).
+            start(gone ? undefined : o.metadata?.resourceVersion);
           })
           .catch((err: unknown) => {
             if (apiStatus(err) === 404)
@@ -116,11 +120,13 @@ export function watchRollout(
     };
     const start = (resourceVersion: string | undefined): void => {
       if (settled) return;
+      gone = false;
       clients.watch
         .watch(
           collectionPath(kind, opts.namespace),
           { fieldSelector: `metadata.name=${name}`, ...(resourceVersion ? { resourceVersion } : {}) },
-          (type: string, o: Workload) => {
+          (type: string, o: Workload & { code?: number }) => {
+            gone = type === 'ERROR' && o.code === 410;
             if (type === 'DELETED')
               finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
             else if (type === 'ADDED' || type === 'MODIFIED') check(o);

@@ -19,6 +19,8 @@ import {
   type ResourceType,
 } from './fakeCluster.js';
 import { FakeControllers, type RolloutMode } from './fakeControllers.js';
+import { Faults, type Fault } from './faults.js';
+import { HttpError, serverSideApply, serverSideUpdate } from './serverSideApply.js';
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -58,33 +60,45 @@ export interface FakeApiServer {
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): FakeObject | undefined;
   /** Stored objects of a kind (all namespaces when `namespace` is undefined). */
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): FakeObject[];
+  /** Injects a fault (429, 5xx, connection reset) into the next matching requests. */
+  inject(fault: Fault): void;
+  /** How many faults were injected so far. */
+  readonly injected: number;
+  /** Forgets the watch history (etcd compaction): a watch from an older resource version gets 410 Gone. */
+  compact(): void;
+  /**
+   * A change by another client than Berth (an Update by `manager`: the HPA's scale, `kubectl edit`):
+   * sets the dotted paths and takes their ownership.
+   */
+  update(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+    values: Record<string, unknown>,
+    manager: string,
+  ): FakeObject;
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
-    super(message);
-    this.status = status;
-    this.reason = reason;
-  }
-}
-
-const statusBody = (code: number, reason: string, message: string): unknown => ({
+const statusBody = (code: number, reason: string, message: string, causes: HttpError['causes'] = []): unknown => ({
   kind: 'Status',
   apiVersion: 'v1',
   metadata: {},
   status: code < 400 ? 'Success' : 'Failure',
   message,
   reason,
+  ...(causes.length > 0 ? { details: { causes } } : {}),
   code,
 });
 
 /** What an apply can change: everything but server-set metadata and status. */
 const content = (o: FakeObject): string => {
   const { metadata, status: _status, ...rest } = o;
-  return canonical({ rest, labels: metadata.labels, annotations: metadata.annotations });
+  const owners = ((metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[]) ?? []).map(
+    (e) => [e.manager, e.operation, e.fieldsV1],
+  );
+  return canonical({ rest, labels: metadata.labels, annotations: metadata.annotations, owners });
 };
 
 /** Kubernetes time with nanoseconds, as the kubelet writes log timestamps. */
@@ -99,6 +113,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     msPerDeadlineSecond: opts.msPerDeadlineSecond ?? 1000,
   });
   const requests: RecordedRequest[] = [];
+  const faults = new Faults();
   const streams = new Set<ServerResponse>();
   const nsType = typeOfKind('v1', 'Namespace')!;
   const served = RESOURCE_TYPES.filter((t) => !(opts.withoutKinds ?? []).includes(t.kind));
@@ -172,34 +187,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       throw new HttpError(400, 'BadRequest', 'the name of the object does not match the URL');
     requireNamespace(ns);
     const old = cluster.get(t, ns, name);
-    const managedFields = [
-      {
-        manager: q.fieldManager,
-        operation: 'Apply',
-        apiVersion: applied.apiVersion,
-        time: new Date().toISOString(),
-        fieldsType: 'FieldsV1',
-      },
-    ];
-    const { metadata, status: _ignored, ...rest } = applied;
-    const next: FakeObject = {
-      ...rest,
-      apiVersion: applied.apiVersion,
-      kind: applied.kind,
-      metadata: {
-        name,
-        ...(ns ? { namespace: ns } : {}),
-        ...(metadata.labels ? { labels: metadata.labels } : {}),
-        ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
-        managedFields,
-      },
-    };
-    const hasSpec = 'spec' in next;
-    if (hasSpec) {
-      const prevGen = (old?.metadata.generation as number | undefined) ?? 0;
-      next.metadata.generation = old && canonical(old.spec) === canonical(next.spec) ? prevGen : prevGen + 1;
-    }
-    if (old?.status) next.status = old.status;
+    const next = serverSideApply(
+      old,
+      { ...applied, metadata: { ...applied.metadata, ...(ns ? { namespace: ns } : {}) } },
+      { manager: q.fieldManager, force: q.force === 'true', time: new Date().toISOString() },
+    );
     // A no-op apply leaves the object alone (no new resourceVersion, no watch event).
     if (old && content(old) === content(next)) return old;
     return cluster.put(t, next);
@@ -258,6 +250,23 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     const contentType = req.headers['content-type'];
     requests.push({ method, path: url.pathname, query: q, ...(contentType ? { contentType } : {}) });
     if (req.headers.authorization !== `Bearer ${token}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
+    const fault = faults.take({ method, path: url.pathname, watch: q.watch === 'true' || q.watch === '1' });
+    if (fault?.status === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault) {
+      res.writeHead(fault.status, {
+        'content-type': 'application/json',
+        ...(fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }),
+      });
+      res.end(
+        JSON.stringify(
+          statusBody(fault.status, fault.status === 429 ? 'TooManyRequests' : 'InternalError', 'injected fault'),
+        ),
+      );
+      return;
+    }
     const segments = url.pathname
       .split('/')
       .filter((s) => s !== '')
@@ -290,6 +299,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
         res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
         res.flushHeaders(); // a real API server answers a watch at once, before any event
         streams.add(res);
+        if (cluster.expired(q.resourceVersion)) {
+          // As the real server: the watch opens, says 410 Expired in an ERROR event, and ends.
+          const gone = statusBody(410, 'Expired', `too old resource version: ${q.resourceVersion}`);
+          res.end(`${JSON.stringify({ type: 'ERROR', object: gone })}\n`);
+          streams.delete(res);
+          return;
+        }
         const stop = cluster.watch(t, ns, sel, q.resourceVersion, (e) => res.write(`${JSON.stringify(e)}\n`));
         const limitMs = q.timeoutSeconds ? Number(q.timeoutSeconds) * 1000 : opts.watchTimeoutMs;
         const timer = limitMs === undefined ? undefined : setTimeout(() => res.end(), limitMs);
@@ -351,7 +367,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
         return;
       }
       const e = err instanceof HttpError ? err : new HttpError(500, 'InternalError', String(err));
-      send(res, e.status, statusBody(e.status, e.reason, e.message));
+      send(res, e.status, statusBody(e.status, e.reason, e.message, e.causes));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -399,6 +415,21 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     list(apiVersion, kind, namespace, labelSelector) {
       const t = typeOfKind(apiVersion, kind);
       return t ? cluster.list(t, namespace, labelSelector ? { labelSelector } : {}) : [];
+    },
+    inject(fault) {
+      faults.add(fault);
+    },
+    get injected() {
+      return faults.injected;
+    },
+    compact() {
+      cluster.compact();
+    },
+    update(apiVersion, kind, namespace, name, values, manager) {
+      const t = typeOfKind(apiVersion, kind);
+      const old = t ? cluster.get(t, namespace, name) : undefined;
+      if (!t || !old) throw new Error(`no ${kind} ${namespace}/${name}`);
+      return cluster.put(t, serverSideUpdate(old, values, { manager, time: new Date().toISOString() }));
     },
     async close() {
       controllers.close();

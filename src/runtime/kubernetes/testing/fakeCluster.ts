@@ -175,6 +175,8 @@ export class FakeCluster {
   private readonly objects = new Map<string, FakeObject>();
   private readonly history: { rv: number; type: ResourceType; event: WatchEvent }[] = [];
   private readonly listeners = new Set<Listener>();
+  /** Watches from before this resource version are refused (410 Gone), as after etcd compaction. */
+  private compactedRv = 0;
 
   /** The current (latest) resource version. */
   resourceVersion(): string {
@@ -228,6 +230,17 @@ export class FakeCluster {
   private emit(t: ResourceType, event: WatchEvent): void {
     this.history.push({ rv: this.rv, type: t, event });
     for (const l of this.listeners) l(t, event);
+  }
+
+  /** Forgets the change history, as etcd compaction does: watches from an older version get 410 Gone. */
+  compact(): void {
+    this.compactedRv = this.rv;
+    this.history.length = 0;
+  }
+
+  /** Whether a watch from `fromRv` can no longer be served (its history is compacted). */
+  expired(fromRv: string | undefined): boolean {
+    return fromRv !== undefined && fromRv !== '' && fromRv !== '0' && Number(fromRv) < this.compactedRv;
   }
 
   /** Subscribes to changes of one type (and namespace, selectors); replays history after `fromRv`. */
