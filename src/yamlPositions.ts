@@ -3,8 +3,8 @@
  * aliases and `<<` merge keys the way the YAML loader resolves them. Used for berth.yaml and for
  * imported compose files.
  */
-import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Document, LineCounter, Node, Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import type { Alias, Document, LineCounter, Node, Pair } from 'yaml';
 
 /** A path into a document: map keys and list indexes. */
 export type YamlPath = readonly (string | number)[];
@@ -21,8 +21,31 @@ function isMergeKey(node: unknown): boolean {
   return isScalar(node) && (typeof node.value === 'symbol' || node.value === '<<');
 }
 
+/** What an alias resolves to: the last node before it with its anchor (one walk per document). */
+type Resolve = (alias: Alias) => unknown;
+
+function aliasResolver(doc: Document): Resolve {
+  let sources: Map<Alias, Node> | undefined;
+  return (alias) => {
+    if (!sources) {
+      const found = new Map<Alias, Node>();
+      const latest = new Map<string, Node>();
+      visit(doc, {
+        Node(_key, node) {
+          if (isAlias(node)) {
+            const source = latest.get(node.source);
+            if (source) found.set(node, source);
+          } else if (node.anchor) latest.set(node.anchor, node);
+        },
+      });
+      sources = found;
+    }
+    return sources.get(alias);
+  };
+}
+
 /** The pair for `key` in a map, following `<<` merge keys like the YAML loader does. */
-function findPair(doc: Document, map: unknown, key: string, depth = 0): Pair | undefined {
+function findPair(resolve: Resolve, map: unknown, key: string, depth = 0): Pair | undefined {
   if (!isMap(map) || depth > 10) return undefined;
   const own = map.items.find((p) => keyText(p.key) === key);
   if (own) return own as Pair;
@@ -30,7 +53,7 @@ function findPair(doc: Document, map: unknown, key: string, depth = 0): Pair | u
     if (!isMergeKey(p.key)) continue;
     const sources = isSeq(p.value) ? p.value.items : [p.value];
     for (const s of sources) {
-      const found = findPair(doc, isAlias(s) ? s.resolve(doc) : s, key, depth + 1);
+      const found = findPair(resolve, isAlias(s) ? resolve(s) : s, key, depth + 1);
       if (found) return found;
     }
   }
@@ -39,13 +62,14 @@ function findPair(doc: Document, map: unknown, key: string, depth = 0): Pair | u
 
 /** A locator for `doc`; a path deeper than the document gives the nearest existing node. */
 export function yamlLocator(doc: Document, lines: LineCounter): Locate {
+  const resolve = aliasResolver(doc);
   return (path, at = 'value') => {
     let node: unknown = doc.contents;
     let key: unknown;
     let matched = 0;
     for (const seg of path) {
-      if (isAlias(node)) node = node.resolve(doc);
-      const pair = isMap(node) ? findPair(doc, node, String(seg)) : undefined;
+      if (isAlias(node)) node = resolve(node);
+      const pair = isMap(node) ? findPair(resolve, node, String(seg)) : undefined;
       const item = isSeq(node) && typeof seg === 'number' ? node.items[seg] : undefined;
       if (pair) {
         key = pair.key;
@@ -58,7 +82,7 @@ export function yamlLocator(doc: Document, lines: LineCounter): Locate {
     }
     // A block map or list starts at its first entry, and `web:` with nothing after it has an empty
     // value at the end of the line: the key is where people look.
-    const resolved = isAlias(node) ? node.resolve(doc) : node;
+    const resolved = isAlias(node) ? resolve(node) : node;
     const emptyValue = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
     const preferKey = at === 'key' || isMap(resolved) || isSeq(resolved) || isAlias(node) || emptyValue;
     const target = (preferKey && matched === path.length && key ? key : node) as Node | null;

@@ -20,6 +20,7 @@ import {
 } from './entries.js';
 import { MASK, type SecretBox } from './secretBox.js';
 import { validateChange } from './validateChange.js';
+import { NOTHING_TO_CHANGE } from './nothingToChange.js';
 
 /** Key names that changed in a version against the one before it; files appear as `file:<path>`. */
 export interface ConfigChangeSummary {
@@ -217,7 +218,7 @@ export function createConfigSets(db: Kysely<Database>, box: SecretBox): ConfigSe
           const after = applyChange(before, change, box);
           const changes = compareSnapshots(before, after, box);
           if (changes.length === 0) {
-            throw new ValidationError('nothing to change', [
+            throw new ValidationError(NOTHING_TO_CHANGE, [
               { path: '', message: `the change leaves the config of ${app}/${env} as it is in version ${latest}` },
             ]);
           }

@@ -8,6 +8,7 @@ import { ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import type { Locate } from './report.js';
 import { yamlLocator } from '../yamlPositions.js';
+import { AliasCycleError, expandedSize, MAX_EXPANDED_NODES } from './yamlExpansion.js';
 
 /** A compose file parsed to plain data, with a way back to positions. */
 export interface ComposeDocument {
@@ -47,9 +48,27 @@ export function parseCompose(text: string, file: string): ComposeDocument {
       }
     },
   });
+  // Aliases are bounded by what they expand to (see yamlExpansion.ts), not by the library's count.
+  try {
+    const size = expandedSize(doc);
+    if (size > MAX_EXPANDED_NODES)
+      fail(file, [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '',
+          message: `YAML: its aliases expand to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} nodes (an alias bomb?); a compose file needs far fewer`,
+        },
+      ]);
+  } catch (err) {
+    if (!(err instanceof AliasCycleError)) throw err;
+    const { line, col } = lines.linePos(err.alias.range?.[0] ?? 0);
+    fail(file, [{ file, line, column: col, path: '', message: `YAML: ${err.message}` }]);
+  }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     fail(file, [
       { file, line: 1, column: 1, path: '', message: `YAML: ${err instanceof Error ? err.message : String(err)}` },

@@ -37,6 +37,10 @@ export interface ServiceOut {
   terminationGracePeriod?: string;
   rollout?: { maxSurge?: number | string; maxUnavailable?: number | string };
   restart?: { initialBackoff?: string; resetAfter?: string };
+  /** `job`: others wait for it to finish (compose's `service_completed_successfully`). */
+  kind?: 'job';
+  /** `perNode`: one replica on every node (compose's `deploy.mode: global`). */
+  placement?: 'perNode';
 }
 
 /** Options of an import that mappers read. */
@@ -58,6 +62,8 @@ export interface ImportContext {
   names: Map<string, string>;
   report: Report;
   variables: Variables;
+  /** Compose names of services others wait for to finish: they become `kind: job`. */
+  jobs: Set<string>;
   /** The environment compose interpolates from (environment over .env). */
   lookup: Lookup;
   /** Dotted compose path → variables its value was interpolated from. */

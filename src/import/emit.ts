@@ -20,6 +20,8 @@ export interface SpecParts {
 function serviceObject(s: ServiceOut): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   if (s.image !== undefined) o.image = s.image;
+  if (s.kind !== undefined) o.kind = s.kind;
+  if (s.placement !== undefined) o.placement = s.placement;
   if (s.command !== undefined) o.command = s.command;
   if (s.cwd !== undefined) o.cwd = s.cwd;
   if (s.replicas !== undefined) o.replicas = s.replicas;

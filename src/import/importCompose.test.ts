@@ -127,7 +127,7 @@ describe('build, healthchecks and depends_on conditions', () => {
     });
     expect(api.health.readiness).not.toHaveProperty('port');
     expect(api.health.liveness).toBeUndefined();
-    expect(api.dependsOn).toEqual(['db', 'cache']);
+    expect(api.dependsOn).toEqual(['db', 'cache', 'migrate']);
 
     const worker = spec.services.worker!;
     expect(worker.image).toBe('registry.example.com/orders/worker:2.0');
@@ -152,12 +152,16 @@ describe('build, healthchecks and depends_on conditions', () => {
     expect(entry(r, 'services.api.entrypoint').reason).toContain('joined into one argv');
     expect(entry(r, 'services.api.depends_on.db')).toMatchObject({ status: 'mapped', to: 'services.api.dependsOn' });
     expect(entry(r, 'services.api.depends_on.cache').status).toBe('changed');
-    expect(entry(r, 'services.api.depends_on.migrate')).toMatchObject({ status: 'unmapped', line: 19 });
-    expect(entry(r, 'services.api.depends_on.migrate').reason).toContain('`kind: job`');
+    // Waiting for migrate to finish makes migrate a job.
+    expect(entry(r, 'services.api.depends_on.migrate')).toMatchObject({ status: 'mapped', line: 19 });
+    expect(entry(r, 'services.api.depends_on.migrate').reason).toContain('`migrate` becomes `kind: job`');
+    expect(spec.services.migrate!.kind).toBe('job');
+    expect(entry(r, 'services.migrate', 'services.migrate.kind').status).toBe('changed');
     expect(entry(r, 'services.api.healthcheck').reason).toContain('became an `http` probe');
     expect(entry(r, 'services.migrate.restart').status).toBe('unmapped');
-    expect(entry(r, 'services.cache.healthcheck').reason).toBe('disabled: no probes');
-    expect(r.specText).toContain('# not mapped from docker-compose.yml: depends_on.migrate');
+    expect(entry(r, 'services.cache.healthcheck').reason).toBe(
+      'disabled: no probes (what berth.yaml means without `health`)',
+    );
   });
 
   it('adds liveness probes that wait out start_period with --liveness', async () => {
@@ -208,7 +212,11 @@ describe('deploy: replicas, resources, update_config, restart policies', () => {
       'resources.limits.pids',
     ])
       expect(entry(r, `services.api.deploy.${k}`).status).toBe('unmapped');
-    expect(entry(r, 'services.worker.deploy.mode').reason).toContain('placement');
+    expect(entry(r, 'services.worker.deploy.mode')).toMatchObject({
+      status: 'mapped',
+      to: 'services.worker.placement',
+    });
+    expect(r.spec.spec.services.worker!.placement).toBe('perNode');
     expect(entry(r, 'services.batch.restart').status).toBe('changed');
     expect(entry(r, 'services.batch.scale')).toMatchObject({ status: 'mapped', to: 'services.batch.replicas' });
   });
@@ -307,9 +315,10 @@ describe('env_file, .env and interpolation', () => {
     expect(r.variables.find((v) => v.name === 'API_KEY')!.secret).toBe(true);
     expect(entry(r, 'services.web.env_file.0.CACHE_TTL').reason).toContain('(./web.env:2)');
     expect(entry(r, 'services.web.env_file.1')).toMatchObject({ status: 'ignored' });
-    expect(entry(r, 'services.web.environment.UNSET_PLAIN', 'services.web.environment.UNSET_PLAIN').reason).toContain(
-      '`${NOWHERE}` is not set',
-    );
+    // A note on the value, which went where the value's own entry says.
+    expect(
+      r.report.find((e) => e.key === 'services.web.environment.UNSET_PLAIN' && e.to === undefined)!.reason,
+    ).toContain('`${NOWHERE}` is not set');
     expect(entry(r, 'services.web.environment.FROM_SHELL').reason).toContain('has no value');
     expect(r.configScript).toContain('# $BERTH config set --app env-interp "$@" -- \'FROM_SHELL=...\'');
   });

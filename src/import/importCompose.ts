@@ -130,6 +130,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
     names,
     report,
     variables: new Variables(),
+    jobs: new Set(),
     lookup,
     uses: interpolated.uses,
     problems: [],
@@ -139,9 +140,9 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
 
   mapTopLevel(ctx, interpolated.data);
   for (const [name, at] of interpolated.unset)
-    report.changed(
+    report.add(
+      'changed',
       at,
-      at.join('.'),
       `\`\${${name}}\` is not set in the environment or the .env file: compose uses an empty string, and so did the import`,
     );
 
@@ -196,6 +197,15 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
     await mapVolumes(s);
     mapOtherKeys(s);
   }
+  for (const s of services)
+    if (ctx.jobs.has(s.composeName)) {
+      s.out.kind = 'job';
+      report.changed(
+        s.path,
+        `services.${s.name}.kind`,
+        'others wait for it to finish (`service_completed_successfully`): a job, which runs to completion once per change (on clusters; on one machine `kind` is not used yet)',
+      );
+    }
   if (ctx.problems.length > 0) {
     const n = ctx.problems.length;
     fail(`${file} cannot be imported (${n} problem${n === 1 ? '' : 's'})`, ctx.problems);

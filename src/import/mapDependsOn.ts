@@ -2,7 +2,7 @@
  * `depends_on`, list and map forms. Berth's `dependsOn` deploys a service after its dependencies
  * are ready (their readiness probe passes), so every condition becomes that health gate:
  * `service_healthy` keeps its meaning, `service_started` gets stricter, and
- * `service_completed_successfully` (a one-off task) has no equivalent until Berth has job services.
+ * `service_completed_successfully` (a one-off task) makes the dependency a job (`kind: job`).
  */
 import type { ServiceContext } from './context.js';
 
@@ -32,14 +32,12 @@ export function mapDependsOn(ctx: ServiceContext): void {
     const depService = ctx.compose.services[e.dep];
     const test = depService?.healthcheck?.disable ? undefined : testOf(depService?.healthcheck?.test);
     const probed = test !== undefined && test !== 'NONE';
+    if (!ctx.out.dependsOn.includes(target)) ctx.out.dependsOn.push(target);
     if (e.condition === 'service_completed_successfully') {
-      ctx.report.unmapped(
-        path,
-        `\`${e.dep}\` must finish successfully first: a run-to-completion dependency needs a job service (\`kind: job\`), which Berth does not have yet; the ordering was dropped`,
-      );
+      ctx.jobs.add(e.dep);
+      ctx.report.mapped(path, to, `deployed after \`${target}\` has finished: \`${target}\` becomes \`kind: job\``);
       continue;
     }
-    if (!ctx.out.dependsOn.includes(target)) ctx.out.dependsOn.push(target);
     const gate = probed
       ? `after \`${target}\` is ready (its readiness probe, from its healthcheck, passes)`
       : `after \`${target}\` is running (it has no healthcheck, so no readiness probe)`;

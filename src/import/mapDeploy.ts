@@ -65,10 +65,13 @@ export function mapDeploy(ctx: ServiceContext): void {
   const dp = [...ctx.path, 'deploy'];
   if (svc.scale !== undefined && svc.scale !== null) setReplicas(ctx, [...ctx.path, 'scale'], svc.scale);
   if (d?.replicas !== undefined) setReplicas(ctx, [...dp, 'replicas'], d.replicas);
-  if (d?.mode !== undefined && d.mode !== 'replicated')
+  if (d?.mode === 'global') {
+    ctx.out.placement = 'perNode';
+    report.mapped([...dp, 'mode'], `${base}.placement`, 'one replica on every node (a DaemonSet on clusters)');
+  } else if (d?.mode !== undefined && d.mode !== 'replicated')
     report.unmapped(
       [...dp, 'mode'],
-      `\`${d.mode}\`: one replica per node needs a placement field (a DaemonSet), which Berth does not have yet`,
+      `\`${d.mode}\`: berth.yaml runs services continuously, replicated or one per node`,
     );
 
   const limits = amounts(
@@ -106,9 +109,7 @@ export function mapDeploy(ctx: ServiceContext): void {
       if (!['cpus', 'memory', 'pids'].includes(extra))
         report.unmapped(
           [...dp, 'resources', k, extra],
-          extra === 'devices'
-            ? 'devices (GPUs) need a placement field, which Berth does not have yet'
-            : 'Berth has CPU and memory only',
+          extra === 'devices' ? 'devices (GPUs): berth.yaml requests no devices' : 'Berth has CPU and memory only',
         );
   }
 
@@ -117,7 +118,7 @@ export function mapDeploy(ctx: ServiceContext): void {
   if (d?.placement !== undefined)
     report.unmapped(
       [...dp, 'placement'],
-      'placement constraints and preferences need a placement field, which Berth does not have yet',
+      'node constraints and preferences: berth.yaml does not choose nodes (`placement` says only replicated or one per node)',
     );
   if (d?.rollback_config !== undefined)
     report.unmapped(
@@ -191,13 +192,13 @@ function mapRestartPolicy(
   if (r.condition === 'none')
     ctx.report.unmapped(
       [...path, 'condition'],
-      '`none`: Berth restarts every replica that exits; a run-once task needs a job service (`kind: job`), which Berth does not have yet',
+      '`none`: berth.yaml has no never-restart policy, Berth restarts every replica of a service that exits (a task others wait for becomes `kind: job`)',
     );
   else if (r.condition !== undefined)
-    ctx.report.changed(
+    ctx.report.add(
+      'changed',
       [...path, 'condition'],
-      to,
-      `\`${r.condition}\`: Berth restarts every replica that exits, with a growing backoff`,
+      `\`${r.condition}\`: Berth restarts every replica that exits, with a growing backoff (its default: nothing to write)`,
     );
   const delay = r.delay === undefined ? undefined : composeDurationMs(r.delay);
   if (delay !== undefined) {
@@ -226,15 +227,19 @@ function mapRestartPolicy(
 
 function mapRestart(ctx: ServiceContext, policy: string): void {
   const path = [...ctx.path, 'restart'];
-  const to = `services.${ctx.name}.restart`;
+  // Restarting with a backoff is what berth.yaml means without `restart`: nothing to write.
   if (policy === 'always' || policy === 'unless-stopped')
-    ctx.report.mapped(path, to, 'Berth restarts replicas that exit, with a growing backoff');
+    ctx.report.add('mapped', path, 'Berth restarts replicas that exit, with a growing backoff (its default)');
   else if (policy.startsWith('on-failure'))
-    ctx.report.changed(path, to, 'Berth restarts replicas that exit, also after a clean exit, and never gives up');
+    ctx.report.add(
+      'changed',
+      path,
+      'Berth restarts replicas that exit, also after a clean exit, and never gives up (its default)',
+    );
   else if (policy === 'no')
     ctx.report.unmapped(
       path,
-      '`no`: Berth restarts every replica that exits; a run-once task needs a job service (`kind: job`), which Berth does not have yet',
+      '`no`: berth.yaml has no never-restart policy, Berth restarts every replica of a service that exits (a task others wait for becomes `kind: job`)',
     );
   else problemAt(ctx, path, `\`${policy}\` is not a restart policy (no, always, on-failure[:N], unless-stopped)`);
 }

@@ -12,12 +12,13 @@ import type { ImportContext, ServiceContext } from './context.js';
 import { literal, problemAt } from './context.js';
 import { findServiceRefs, rewriteServiceRefs } from './discovery.js';
 import type { AddressInfo, ServiceRef } from './discovery.js';
+import { splitPassword } from './connectionPassword.js';
+import type { PasswordSplit } from './connectionPassword.js';
 import { parseDotenv } from './dotenv.js';
 import { secretName, secretValue, variableName } from './names.js';
 import { Variables } from './variables.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)([^/\s@]+)(@.*)$/i;
 
 /** One environment variable of a service, after env_file and environment are merged. */
 export interface EnvItem {
@@ -76,18 +77,18 @@ export async function collectEnv(ctx: ServiceContext): Promise<EnvItem[]> {
  */
 export function inferPorts(services: ServiceContext[], envs: Map<string, EnvItem[]>): void {
   const infos = services.map((s) => ({ composeName: s.composeName, name: s.name }));
+  // Every reference once (not once per target: Sentry's ~50 services made that 50 times the work).
+  const refs: { ref: ServiceRef; by: string }[] = [];
+  for (const s of services)
+    for (const item of envs.get(s.composeName) ?? [])
+      for (const ref of findServiceRefs(item.value ?? '', item.key, s.composeName, infos))
+        refs.push({ ref, by: `${s.composeName} (${item.key}=${item.value})` });
   for (const target of services) {
     if (target.out.ports.length > 0) continue;
     const found: { port: number; by: string }[] = [];
-    for (const s of services)
-      for (const item of envs.get(s.composeName) ?? [])
-        for (const ref of findServiceRefs(item.value ?? '', item.key, s.composeName, infos))
-          if (
-            ref.composeName === target.composeName &&
-            ref.port !== undefined &&
-            !found.some((f) => f.port === ref.port)
-          )
-            found.push({ port: ref.port, by: `${s.composeName} (${item.key}=${item.value})` });
+    for (const { ref, by } of refs)
+      if (ref.composeName === target.composeName && ref.port !== undefined && !found.some((f) => f.port === ref.port))
+        found.push({ port: ref.port, by });
     if (found.length === 0) continue;
     target.out.ports = found.map((f) => ({ port: f.port }));
     target.report.changed(
@@ -136,8 +137,9 @@ export function mapEnvironments(
       const value = item.value ?? ctx.lookup(item.key);
       const byName = secretName(item.key);
       const secret = byName ?? (value === undefined ? undefined : secretValue(value)) ?? usedSecretVariable(ctx, item);
-      if (value !== undefined && !byName && URL_PASSWORD.test(value)) {
-        later.push(() => splitUrlPassword(ctx, item, value, addresses));
+      const split = value === undefined || byName ? undefined : splitPassword(value);
+      if (split) {
+        later.push(() => splitOutPassword(ctx, item, split, addresses));
         continue;
       }
       if (value !== undefined && !secret) {
@@ -172,18 +174,20 @@ export function mapEnvironments(
   for (const f of later) f();
 }
 
-function splitUrlPassword(ctx: ServiceContext, item: EnvItem, value: string, addresses: AddressInfo[]): void {
-  const [, head, password, rest] = URL_PASSWORD.exec(value)!;
+function splitOutPassword(ctx: ServiceContext, item: EnvItem, split: PasswordSplit, addresses: AddressInfo[]): void {
+  const { head, password, tail, kind } = split;
   const v = ctx.variables.claim([`${item.key}_PASSWORD`, `${item.key.toUpperCase()}_PASSWORD`], password, {
     service: ctx.name,
-    secret: `the password in the URL of ${item.key}`,
+    secret: `the password in the ${kind} of ${item.key}`,
     shareSecret: true,
   });
-  const r = rewriteServiceRefs(rest!, item.key, ctx.composeName, addresses);
-  ctx.out.env[item.key] = `${literal(head!)}\${${v.name}}${r.template ?? literal(rest!)}`;
+  // A URL names its host after the password, a connection string anywhere (`Server=db;…`).
+  const h = kind === 'URL' ? { refs: [] } : rewriteServiceRefs(head, item.key, ctx.composeName, addresses);
+  const t = rewriteServiceRefs(tail, item.key, ctx.composeName, addresses);
+  ctx.out.env[item.key] = `${h.template ?? literal(head)}\${${v.name}}${t.template ?? literal(tail)}`;
   ctx.report.changed(
     item.path,
     `services.${ctx.name}.env.${item.key}`,
-    `the password inside the URL → secret variable ${v.name} in the config set; the rest of the URL stays in berth.yaml${refsNote(r.refs)}`,
+    `the password inside the ${kind} → secret variable ${v.name} in the config set; the rest of the ${kind} stays in berth.yaml${refsNote([...h.refs, ...t.refs])}`,
   );
 }

@@ -60,7 +60,7 @@ export function mapHealthcheck(ctx: ServiceContext): void {
   const to = `services.${ctx.name}.health`;
   const kind = testOf(hc.test);
   if (hc.disable || kind === 'NONE') {
-    ctx.report.mapped(at, to, 'disabled: no probes');
+    ctx.report.add('mapped', at, 'disabled: no probes (what berth.yaml means without `health`)');
     return;
   }
   if (kind === undefined) {

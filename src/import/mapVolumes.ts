@@ -1,8 +1,8 @@
 /**
- * Service `volumes`. Berth has no volumes: a read-only bind mount of one small text
+ * Service `volumes`. berth.yaml has no volumes: a read-only bind mount of one small text
  * file is a config file, and becomes one of the service's `files`; a named volume holds data that
- * must outlive a replica, which needs a stateful service (`stateful: true`, a StatefulSet with a
- * volume claim on clusters) that Berth does not have yet; other bind mounts share host folders,
+ * must outlive a replica, which berth.yaml cannot express (`stateful: true` gives a StatefulSet its
+ * stable names on clusters, not a volume claim); other bind mounts share host folders,
  * which on one machine the service's `cwd` already gives it and on a cluster do not exist.
  */
 import path from 'node:path';
@@ -55,7 +55,7 @@ export async function mapVolumes(ctx: ServiceContext): Promise<void> {
       ctx.report.unmapped(
         at,
         m.source
-          ? `named volume \`${m.source}\` at ${m.target}: data that outlives a replica needs a stateful service (\`stateful: true\`, a volume claim on clusters), which Berth does not have yet; on one machine the process keeps its data in its own folders`
+          ? `named volume \`${m.source}\` at ${m.target}: berth.yaml has no volumes (a \`stateful: true\` service gets stable names on clusters, not storage); on one machine the process keeps its data in its own folders`
           : `anonymous volume at ${m.target}: scratch space; on one machine the process writes to its own folders`,
       );
       continue;

@@ -3,6 +3,7 @@
  * as `spring.datasource.url` where Berth variables are shell names. Also the "looks like a secret"
  * rule applied to variable names and values.
  */
+import { splitPassword } from './connectionPassword.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from '../spec/schema.js';
 
 /** A DNS-label form of `name`: lowercase, `_` and `.` become `-`, starting with a letter when `letterFirst`. */
@@ -67,7 +68,10 @@ export function secretName(key: string): string | undefined {
   return undefined;
 }
 
-/** Why a value looks like it holds a secret (a password inside a URL), or undefined. */
+/** Why a value looks like it holds a secret (a password inside a URL or a connection string), or undefined. */
 export function secretValue(value: string): string | undefined {
-  return /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value) ? 'the value has a password in a URL' : undefined;
+  if (/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value)) return 'the value has a password in a URL';
+  return splitPassword(value)?.kind === 'connection string'
+    ? 'the value has a password in a connection string'
+    : undefined;
 }

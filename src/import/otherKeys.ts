@@ -54,7 +54,7 @@ export const UNMAPPED_SERVICE_KEYS: Record<string, string> = {
   credential_spec: SECURITY,
   develop: 'compose watch is a development loop; Berth deploys releases',
   device_cgroup_rules: KERNEL,
-  devices: 'host devices need a placement field, which Berth does not have yet',
+  devices: 'berth.yaml requests no host devices',
   dns: 'Berth services find each other through <SERVICE>_HOST/_PORT/_URL',
   dns_opt: 'Berth services find each other through <SERVICE>_HOST/_PORT/_URL',
   dns_search: 'Berth services find each other through <SERVICE>_HOST/_PORT/_URL',
@@ -64,7 +64,7 @@ export const UNMAPPED_SERVICE_KEYS: Record<string, string> = {
   external_links:
     'Berth services find each other through <SERVICE>_HOST/_PORT/_URL; outside services are configured with variables',
   extra_hosts: 'Berth does not edit /etc/hosts; configure outside addresses with variables',
-  gpus: 'GPUs need a placement field, which Berth does not have yet',
+  gpus: 'berth.yaml requests no GPUs',
   group_add: SECURITY,
   hostname: 'the service name is its host name: <SERVICE>_HOST',
   init: KERNEL,
@@ -124,7 +124,7 @@ export const TOP_LEVEL_KEYS: Record<string, { status: 'unmapped' | 'ignored'; re
   volumes: {
     status: 'unmapped',
     reason:
-      'Berth has no volumes: services that keep data need a stateful service (`stateful: true`), which Berth does not have yet',
+      'berth.yaml has no volumes (a `stateful: true` service gets stable names on clusters, not storage); on one machine a service keeps its data in its own folders',
   },
   models: { status: 'unmapped', reason: 'AI model bindings are not in berth.yaml' },
 };

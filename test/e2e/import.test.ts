@@ -137,9 +137,19 @@ describe('berth import', () => {
   it('runs the imported app: config script applied, both services ready', async () => {
     berth = await startBerth();
     const env = { BERTH_HOME: berth.home, BERTH: `${process.execPath} ${CLI}` };
+    // GREETING already holds the script's value: its `config set` changes nothing, and the script
+    // goes on to set the secrets (a no-op set used to exit 1 and stop the `set -e` script there).
+    const pre = await berth.cli(['config', 'set', '--app', 'imported', '--env', 'local', 'GREETING=hello']);
+    expect(pre.code).toBe(0);
     const applied = await run('sh', [join(dir, 'berth.config.sh'), '--env', 'local'], env);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
+    expect(applied.stdout).toBe('unchanged: config version 1 already holds these values\nconfig version 2 (was 1)\n');
+    // Applied again: every set is unchanged, and the script still succeeds.
+    const again = await run('sh', [join(dir, 'berth.config.sh'), '--env', 'local'], env);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout.match(/^unchanged: config version 2 /gm)).toHaveLength(2);
     const got = await berth.json<{ values: Record<string, { value: string; secret: boolean }> }>([
       'config',
       'get',

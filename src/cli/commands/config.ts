@@ -6,6 +6,7 @@ import { contextOf, type CliContext } from '../context.js';
 import { age, dim, printData, printTable } from '../output.js';
 import { appFromCwd } from '../specInput.js';
 import { ValidationError, type Problem } from '../../errors.js';
+import { NOTHING_TO_CHANGE } from '../../config/nothingToChange.js';
 import type {
   ConfigDiffEntry as DiffEntry,
   ConfigVersionInfo as VersionInfo,
@@ -85,19 +86,31 @@ export function registerConfig(program: Command): void {
         const set = Object.fromEntries(
           Object.entries(values.ok).map(([k, v]) => [k, { value: v, secret: o.secret ?? false }]),
         );
+        // Setting what is already set is not an error (like `kubectl apply`): scripts such as the
+        // berth.config.sh of `berth import` can be applied again and go on past such a value.
         const res = await (
           await ctx.client()
-        ).patch<VersionInfo>(await path(o), {
-          baseVersion,
-          author: ctx.author,
-          ...(Object.keys(set).length ? { set } : {}),
-          ...(Object.keys(fileContents).length
-            ? o.secret
-              ? { secretFiles: fileContents }
-              : { files: fileContents }
-            : {}),
-          ...(o.message ? { message: o.message } : {}),
-        });
+        )
+          .patch<VersionInfo>(await path(o), {
+            baseVersion,
+            author: ctx.author,
+            ...(Object.keys(set).length ? { set } : {}),
+            ...(Object.keys(fileContents).length
+              ? o.secret
+                ? { secretFiles: fileContents }
+                : { files: fileContents }
+              : {}),
+            ...(o.message ? { message: o.message } : {}),
+          })
+          .catch((err: unknown) => {
+            if (err instanceof ValidationError && err.message === NOTHING_TO_CHANGE) return undefined;
+            throw err;
+          });
+        if (res === undefined) {
+          if (ctx.output !== 'table') return printData(ctx.output, { version: baseVersion, unchanged: true });
+          process.stdout.write(`unchanged: config version ${baseVersion} already holds these values\n`);
+          return;
+        }
         if (ctx.output !== 'table') return printData(ctx.output, res);
         process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
       },
