@@ -44,7 +44,7 @@ function validate(schema: Schema, v: unknown, at = ''): string[] {
   if (typeOf(v) === 'object') {
     const obj = v as Record<string, unknown>;
     const props = (schema.properties ?? {}) as Record<string, Schema>;
-    for (const r of (schema.required ?? []) as string[]) if (!(r in obj)) fail(`missing ${r}`);
+    for (const r of (schema.required ?? []) as string[]) if (!Object.hasOwn(obj, r)) fail(`missing ${r}`);
     for (const [k, x] of Object.entries(obj)) {
       if (schema.propertyNames) errors.push(...validate(schema.propertyNames as Schema, k, `${at}/${k}(name)`));
       if (props[k]) errors.push(...validate(props[k], x, `${at}/${k}`));
