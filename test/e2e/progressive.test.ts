@@ -264,6 +264,12 @@ describe('progressive delivery', () => {
     expect(table).toMatch(/analysis api: step 1\/3 at 20%: inconclusive: 0 requests < minRequests 10/);
     expect((await events(running!.revision)).map((e) => e.reason)).toContain('WaitingForData');
 
+    // Like a manual pause, promote ends the wait; the next step waits for its own requests.
+    expect((await berth.cli(['promote', `${APP}/api`])).code).toBe(0);
+    await waitFor('the next step waiting for data', async () =>
+      /canary step 2\/3: waiting: 0 requests < minRequests 10/.test((await berth.cli(['status', APP])).stdout),
+    );
+
     // Traffic comes: the new version's 500s fail the check, traffic goes back to the old version.
     const load = keepAliveLoad([edge], { connections: 2 });
     const result = await deploy;
@@ -284,7 +290,7 @@ describe('progressive delivery', () => {
     expect(waited.message).toMatch(/^0 requests < minRequests 10/);
     expect(waited.repeats).toBeGreaterThan(2);
     const verdict = checks.at(-1)!;
-    expect(verdict).toMatchObject({ verdict: 'fail', step: 0, weight: 20, errorRate: 1 });
+    expect(verdict).toMatchObject({ verdict: 'fail', step: 1, weight: 20, errorRate: 1 });
     expect(verdict.requests).toBeGreaterThanOrEqual(10);
     expect(verdict.errors).toBe(verdict.requests);
   });
