@@ -45,6 +45,17 @@ export interface EdgeFrontendModel {
   routes?: EdgeRoute[];
   /** Port of the Node edge listener that routes this edge (some route has a policy or a Node-only target). */
   nodePort?: number;
+  /** HTTPS on a second bind of the same frontend: certificates by SNI from a crt-list file. */
+  tls?: EdgeTlsModel;
+}
+
+/** The HTTPS side of an edge frontend. */
+export interface EdgeTlsModel {
+  port: number;
+  /** Plain HTTP answers 308 with the https:// URL. */
+  redirect: boolean;
+  /** crt-list file: `<pem> <sni filter>...` per certificate, the first the default. */
+  crtList: string;
 }
 
 /** Everything haproxy.cfg is rendered from. */
@@ -158,8 +169,23 @@ const forwardingRules = [
   '  http-request set-header X-Forwarded-Proto http',
 ];
 
+/** The HTTPS bind, and the redirect of plain HTTP to it, as the Node edge does them. */
+function tlsRules(t: EdgeTlsModel): string[] {
+  const lines = [`  bind 127.0.0.1:${t.port} ssl crt-list ${t.crtList}`];
+  if (t.redirect) {
+    const port = t.port === 443 ? '' : `:${t.port}`;
+    lines.push(
+      `  http-request redirect location https://%[req.hdr(host),lower,regsub(:[0-9]+$,)]${port}%[url] code 308 if !{ ssl_fc } { req.hdr(host) -m found }`,
+      `  http-request redirect location https://127.0.0.1${port}%[url] code 308 if !{ ssl_fc }`,
+    );
+  }
+  return lines;
+}
+
 function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string[] {
-  const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`, ...limitRules];
+  const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
+  if (e.tls) lines.push(...tlsRules(e.tls));
+  lines.push(...limitRules);
   if (e.nodePort !== undefined) {
     // The Node edge sets the forwarding headers itself, from the original request.
     lines.push(`  default_backend ${proxyName('e', e.key)}`, '', `backend ${proxyName('e', e.key)}`);
@@ -167,6 +193,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
     return lines;
   }
   lines.push(...forwardingRules);
+  if (e.tls) lines.push('  http-request set-header X-Forwarded-Proto https if { ssl_fc }');
   // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
   // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);

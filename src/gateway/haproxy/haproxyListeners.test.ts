@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { connect, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +13,8 @@ import type { Echo, Upstream } from '../testing.js';
 import { fetchText, freePort, startUpgradeEcho, startUpstream, tempHome, upgradeExchange } from '../testing.js';
 import { HaproxyListeners } from './haproxyListeners.js';
 import { AdminSocket } from './adminSocket.js';
+import { devCa, devCertificate } from '../../runtime/local/devCa.js';
+import { writeEdgeCertificates } from '../../runtime/local/edgeCertificates.js';
 
 let home: { dir: string; remove(): Promise<void> };
 let hx: HaproxyListeners;
@@ -288,6 +293,63 @@ describe('HAProxy data plane', () => {
     } finally {
       await node.close();
     }
+  });
+
+  it('serves HTTPS natively: certificate by SNI (exact, wildcard, default), 308 redirect, X-Forwarded-Proto https', async () => {
+    const web = await upstream('tls-hx-web');
+    const shop = await devCertificate(home.dir, ['shop.local']);
+    const api = await devCertificate(home.dir, ['*.api.local']);
+    const ca = readFileSync((await devCa(home.dir)).certFile);
+    const certificates = writeEdgeCertificates(join(home.dir, 'certs'), [
+      { hosts: ['shop.local'], ...shop },
+      { hosts: ['*.api.local'], ...api },
+    ]);
+    const services: ServiceListener[] = [{ key: 'shop/local/web', port: await freePort(), backends: [backend(web)] }];
+    const [edge, tlsPort] = [await freePort(), await freePort()];
+    const routes = [{ pathPrefix: '/', target: 'shop/local/web', stripPrefix: false }];
+    expect(
+      await hx.apply(
+        table(services, [
+          { key: 'shop/local', port: edge, routes, tls: { port: tlsPort, redirect: true, certificates } },
+        ]),
+      ),
+    ).toEqual([]);
+    const httpsGet = (servername: string | undefined): Promise<{ status: number; body: string; names?: string }> =>
+      new Promise((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: tlsPort,
+            path: '/p?q=1',
+            ca,
+            agent: false,
+            headers: { host: servername ?? 'other' },
+            ...(servername === undefined ? { checkServerIdentity: () => undefined } : { servername }),
+          },
+          (res) => {
+            const names = (res.socket as TLSSocket).getPeerCertificate().subjectaltname;
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, body, names }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const exact = await httpsGet('shop.local');
+    expect(exact.names).toBe('DNS:shop.local, IP Address:127.0.0.1');
+    expect(exact.status).toBe(200);
+    const echo = JSON.parse(exact.body) as Echo;
+    expect(echo.url).toBe('/p?q=1');
+    expect(echo.headers['x-forwarded-proto']).toBe('https');
+    expect((await httpsGet('x.api.local')).names).toBe('DNS:*.api.local, IP Address:127.0.0.1');
+    expect((await httpsGet(undefined)).names).toBe('DNS:shop.local, IP Address:127.0.0.1');
+    const plain = await fetchText(`http://127.0.0.1:${edge}/cart?id=7`, {
+      headers: { host: `Shop.Local:${edge}` },
+    });
+    expect(plain.status).toBe(308);
+    expect(plain.headers.location).toBe(`https://shop.local:${tlsPort}/cart?id=7`);
   });
 
   it('resolves a removal only after the replica finished its in-flight request, which gets its full answer', async () => {

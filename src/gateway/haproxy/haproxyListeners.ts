@@ -15,6 +15,7 @@ import { Listeners } from '../listeners.js';
 import type { ListenerError, RoutingTable, ServiceListener, ServiceTraffic } from '../table.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, EdgeFrontendModel, HaproxyModel } from './config.js';
+import { writeCrtList } from './crtList.js';
 import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotName, structureKey } from './config.js';
 import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
@@ -158,7 +159,10 @@ export class HaproxyListeners {
   async apply(table: RoutingTable): Promise<ListenerError[]> {
     const errors: ListenerError[] = [];
     // Ports the running worker binds are ours; any other is probed (again after a failed reload).
-    const held = new Set([...(this.running?.services ?? []), ...(this.running?.edges ?? [])].map((l) => l.port));
+    const held = new Set([
+      ...[...(this.running?.services ?? []), ...(this.running?.edges ?? [])].map((l) => l.port),
+      ...(this.running?.edges ?? []).flatMap((e) => (e.tls ? [e.tls.port] : [])),
+    ]);
     const bindable = async (key: string, port: number): Promise<boolean> => {
       if (held.has(port)) return true;
       const err = await probePort(port);
@@ -178,7 +182,11 @@ export class HaproxyListeners {
     for (const s of table.services) {
       if (nodeServiceKeys.has(s.key)) nodeTable.services.push({ ...s, port: await portOf(`service ${s.key}`) });
     }
-    for (const e of nodeEdges) nodeTable.edges.push({ ...e, port: await portOf(`edge ${e.key}`) });
+    // HAProxy terminates TLS and redirects: the Node edge behind it serves plain HTTP.
+    for (const e of nodeEdges) {
+      const { tls: _tls, ...plain } = e;
+      nodeTable.edges.push({ ...plain, port: await portOf(`edge ${e.key}`) });
+    }
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [] };
     for (const s of table.services) if (await bindable(s.key, s.port)) next.services.push({ key: s.key, port: s.port });
@@ -188,6 +196,18 @@ export class HaproxyListeners {
       const edge: EdgeFrontendModel = { key: e.key, port: e.port };
       if (isNode) edge.nodePort = this.internalPorts[`edge ${e.key}`];
       else edge.routes = e.routes;
+      if (e.tls && (await bindable(e.key, e.tls.port))) {
+        try {
+          edge.tls = {
+            port: e.tls.port,
+            redirect: e.tls.redirect,
+            crtList: writeCrtList(this.paths.dir, e.key, e.tls),
+          };
+        } catch (err) {
+          // Checked here: a certificate HAProxy cannot load would fail the whole reload.
+          errors.push({ key: e.key, port: e.tls.port, message: (err as Error).message });
+        }
+      }
       next.edges.push(edge);
     }
     let grew = false;
