@@ -9,6 +9,7 @@ import type { Problem } from '../errors.js';
 import type { Locate } from './report.js';
 import { yamlLocator } from '../yamlPositions.js';
 import { AliasCycleError, expandedSize, MAX_EXPANDED_NODES } from './yamlExpansion.js';
+import { keyProblems } from '../spec/yamlDocument.js';
 
 /** A compose file parsed to plain data, with a way back to positions. */
 export interface ComposeDocument {
@@ -25,7 +26,14 @@ function fail(file: string, problems: Problem[]): never {
 /** Parses compose YAML; throws ValidationError with file:line:col for syntax errors and non-map documents. */
 export function parseCompose(text: string, file: string): ComposeDocument {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  // logLevel error: a list or map used as a key is reported below, not printed as a process warning.
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: true,
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
     fail(
       file,
@@ -37,6 +45,15 @@ export function parseCompose(text: string, file: string): ComposeDocument {
       }),
     );
   }
+  const badKeys = keyProblems(doc).filter((p) => p.code === 'COLLECTION_KEY');
+  if (badKeys.length > 0)
+    fail(
+      file,
+      badKeys.map((p) => {
+        const { line, col } = lines.linePos(p.pos);
+        return { file, line, column: col, path: (p.path ?? []).join('.'), message: p.message };
+      }),
+    );
   // Compose's merge tags: `!override` replaces a merged value (what a plain key does here) and
   // `!reset` removes it (null, which the mapper treats as absent).
   visit(doc, {

@@ -125,9 +125,10 @@ export function parsePlainYaml(text: string): { data: unknown } | undefined {
   let data: unknown;
   try {
     data = jsYaml.load(text, { schema });
+    // Recursive like js-yaml: data nested deeper than the stack allows is left to the yaml library too.
+    if (hasOddKey(data)) return undefined;
   } catch {
     return undefined;
   }
-  if (hasOddKey(data)) return undefined;
   return { data: data ?? null };
 }

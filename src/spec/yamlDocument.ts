@@ -42,6 +42,14 @@ export function parseYamlDocument(text: string): ParsedYaml {
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter: lines });
   const problems: YamlProblem[] = doc.errors.map((e) => ({ pos: e.pos[0], code: e.code, message: e.message }));
+  problems.push(...keyProblems(doc));
+  problems.sort((a, b) => a.pos - b.pos);
+  return { doc, lines, problems };
+}
+
+/** Keys that are lists or maps, and duplicate keys (with `uniqueKeys: false` the library leaves both to this). */
+export function keyProblems(doc: Document.Parsed): YamlProblem[] {
+  const problems: YamlProblem[] = [];
   const stack: { node: unknown; path: DocPath }[] = [{ node: doc.contents, path: [] }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
@@ -67,6 +75,5 @@ export function parseYamlDocument(text: string): ParsedYaml {
       stack.push({ node: pair.value, path: [...path, keyText(key)] });
     }
   }
-  problems.sort((a, b) => a.pos - b.pos);
-  return { doc, lines, problems };
+  return problems;
 }

@@ -4,7 +4,7 @@
  * naming the limit, and a large spec with problems is checked off the event loop, so the control
  * plane keeps answering while it is.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,5 +132,31 @@ describe('spec limits', () => {
     // Parsing it on the event loop answered no health check until it was done.
     expect(latencies.length, `validation took ${took} ms`).toBeGreaterThanOrEqual(3);
     expect(Math.max(...latencies), `latencies ${latencies.join(', ')} during ${took} ms`).toBeLessThan(1_000);
+  });
+
+  it('reports a value the Kubernetes schemas refuse at its berth.yaml line, by the render API and the offline CLI', async () => {
+    const app = join(dir, 'kapp');
+    await mkdir(app, { recursive: true });
+    const file = join(app, 'berth.yaml');
+    const text = 'name: kapp\nservices:\n  web:\n    image: nginx\n    ports: [8080]\n    replicas: 3000000000\n';
+    await writeFile(file, text);
+    const where = `${file}:6:15 services.web.replicas: Kubernetes Deployment/web spec.replicas: must match format "int32"`;
+    for (const args of [
+      ['render', app],
+      ['render', '--offline', app],
+    ]) {
+      const r = await berth.cli(args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(where);
+    }
+    const res = await berth.api<{ problems: { file: string; line: number; column: number; path: string }[] }>(
+      'POST',
+      '/api/v1/render',
+      { env: 'local', spec: { file, text } },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toEqual([
+      expect.objectContaining({ file, line: 6, column: 15, path: 'services.web.replicas' }),
+    ]);
   });
 });

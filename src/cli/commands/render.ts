@@ -71,14 +71,17 @@ async function renderOffline(
   o: RenderOptions,
   format: string,
 ): Promise<Rendered> {
-  const [{ parseSpec }, { kubernetesRelease }, { ManifestMemo }, { createHmac }] = await Promise.all([
-    import('../../spec/load.js'),
-    import('../../release/kubernetesRender.js'),
-    import('../../runtime/kubernetes/manifests/manifestMemo.js'),
-    import('node:crypto'),
-  ]);
+  const [{ parseSpec }, { kubernetesRelease }, { withSpecPositions }, { ManifestMemo }, { createHmac }] =
+    await Promise.all([
+      import('../../spec/load.js'),
+      import('../../release/kubernetesRender.js'),
+      import('../../release/kubernetesProblems.js'),
+      import('../../runtime/kubernetes/manifests/manifestMemo.js'),
+      import('node:crypto'),
+    ]);
+  const loaded = parseSpec(spec.text, spec.file);
   const { manifest } = kubernetesRelease({
-    loaded: parseSpec(spec.text, spec.file),
+    loaded,
     environment: { name: o.env, defaults: {} },
     config: { version: 0, values: {}, files: {} },
     revision: 0,
@@ -92,6 +95,6 @@ async function renderOffline(
     },
   });
   // Rendered, validated and printed once, as the control plane does (nothing to reuse in one process).
-  const { objects, documents } = new ManifestMemo().render(manifest);
+  const { objects, documents } = withSpecPositions(loaded, () => new ManifestMemo().render(manifest));
   return format === 'yaml' ? { yaml: documents.join('---\n') } : { objects };
 }

@@ -8,6 +8,7 @@ import type { Environment } from '../../environment/environments.js';
 import { SpecParser } from '../../spec/specParser.js';
 import { loadSecretBox, type SecretBox } from '../../config/secretBox.js';
 import { prepareKubernetesRender } from '../../release/kubernetesRender.js';
+import { withSpecPositions } from '../../release/kubernetesProblems.js';
 import { ManifestMemo } from '../../runtime/kubernetes/manifests/manifestMemo.js';
 import { ServiceRenderMemo } from '../../release/serviceMemo.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
@@ -170,7 +171,8 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       environment,
       ...(own && configVersion !== undefined ? { configVersion, latestRevision: revision } : {}),
     });
-    const { objects, documents } = manifests.render(manifest);
+    // A value the Kubernetes schemas refuse is reported at its berth.yaml line, like every problem.
+    const { objects, documents } = withSpecPositions(parsed.loaded, () => manifests.render(manifest));
     const about = {
       app: manifest.app,
       env: manifest.env,
