@@ -27,22 +27,20 @@ describe('LIST calls of a release', () => {
       // Level by level, 20 services at a time, as a release of independent services converges them.
       for (let i = 0; i < names.length; i += 20)
         await Promise.all(
-          names
-            .slice(i, i + 20)
-            .map((service) =>
-              rt.converge(
-                testState({
-                  app: 'big',
-                  env: 'prod',
-                  service,
-                  replicas: 1,
-                  hash,
-                  revision,
-                  progressDeadlineMs: 120_000,
-                }),
-                o,
-              ),
+          names.slice(i, i + 20).map((service) =>
+            rt.converge(
+              testState({
+                app: 'big',
+                env: 'prod',
+                service,
+                replicas: 1,
+                hash,
+                revision,
+                progressDeadlineMs: 120_000,
+              }),
+              o,
             ),
+          ),
         );
       await rt.applyRoutes(
         { app: 'big', env: 'prod', routes: [{ pathPrefix: '/', service: 'svc0', stripPrefix: false }] },
