@@ -36,6 +36,8 @@ import {
   type Releases,
   type StepCommand,
 } from './releases.js';
+import { message, messageOf } from '../model/messages.js';
+import type { Message } from '../model/messages.js';
 
 export interface EngineDeps {
   releases: Releases;
@@ -253,7 +255,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     publish(id, { type: 'event', event });
   }
 
-  async function setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<Release> {
+  async function setStatus(id: number, status: ReleaseStatus, reason?: string | Message): Promise<Release> {
     await releases.setStatus(id, status, reason);
     const r = await releases.get(id);
     publish(id, { type: 'release', release: r });
@@ -365,11 +367,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     } catch (err) {
       if (closing.signal.aborted) throw err; // shutting down: the release stays running and is resumed on start
       const e = toBerthError(err);
-      const reason =
+      const why =
         signal.aborted && !closing.signal.aborted
-          ? `deadline of ${Math.round((timeoutMs ?? 0) / 1000)}s exceeded: ${e.message}`
-          : e.message;
-      await setStatus(id, ReleaseStatus.failed, reason);
+          ? message('release.deadlineExceeded', { seconds: Math.round((timeoutMs ?? 0) / 1000), error: e.message })
+          : (messageOf(e) ?? message('release.failed', { error: e.message }));
+      const reason = why.text;
+      await setStatus(id, ReleaseStatus.failed, why);
       await record(id, { service: null, type: 'Warning', reason: 'Failed', message: reason });
       return autoRollback(release, reason);
     }
@@ -407,6 +410,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     const levelAbort = new AbortController();
     const both = AbortSignal.any([signal, levelAbort.signal]);
     const failures: string[] = [];
+    const codedFailures: Message[] = [];
     await Promise.all(
       services.map(async ({ state, stable, strategy }) => {
         const step = steps.find((s) => s.service === state.service);
@@ -449,12 +453,19 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         } catch (err) {
           const message = toBerthError(err).message;
           failures.push(message);
+          const coded = messageOf(err);
+          if (coded) codedFailures.push(coded);
           await releases.setStep(id, state.service, StepStatus.failed, message);
           levelAbort.abort(); // a level fails as a whole; the next level never starts
         }
       }),
     );
-    if (failures.length > 0) throw new BerthError('RUNTIME', failures.join('; '));
+    if (failures.length > 0)
+      // one failure that says why with a code keeps it (a rollout aborted by someone, a failed analysis)
+      throw Object.assign(
+        new BerthError('RUNTIME', failures.join('; ')),
+        failures.length === 1 && codedFailures.length === 1 ? { reasonMessage: codedFailures[0] } : {},
+      );
   }
 
   async function onRuntimeEvent(id: number, e: RuntimeEvent): Promise<void> {
@@ -719,7 +730,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         const k = key(r.app, r.env);
         if (resuming.has(k)) {
           // Only the newest unfinished release of an (app, env) can be the live one; older ones were abandoned.
-          await setStatus(r.id, ReleaseStatus.failed, 'superseded while the control plane was down');
+          await setStatus(r.id, ReleaseStatus.failed, message('release.supersededWhileDown'));
           continue;
         }
         try {

@@ -22,6 +22,8 @@ import type {
 import type { Strategy } from '../spec/strategy.js';
 import { analyse, intervalOf } from './analysis.js';
 import type { Releases, StepProgress } from './releases.js';
+import { message } from '../model/messages.js';
+import type { Message } from '../model/messages.js';
 
 type Progressive = Exclude<Strategy, { type: 'rolling' }>;
 
@@ -49,6 +51,11 @@ export interface ProgressiveContext {
 
 /** Thrown when the rollout was aborted (by a check or a person); the stable track serves again. */
 export class RolloutAborted extends RuntimeError {}
+
+/** A RolloutAborted that says why with a message code (kept on the failed release). */
+function aborted(m: Message): RolloutAborted {
+  return Object.assign(new RolloutAborted(m.text), { reasonMessage: m });
+}
 
 /** The steps a strategy takes for a service of `replicas` replicas. */
 export function phasesOf(strategy: Progressive, replicas: number): Phase[] {
@@ -81,10 +88,17 @@ export function phasesOf(strategy: Progressive, replicas: number): Phase[] {
   }
 }
 
+function phaseMessage(p: Phase): Message {
+  if (p.kind === 'weight')
+    return p.match
+      ? message('rollout.match', { match: matchText(p.match) })
+      : message('rollout.weight', { weight: p.weight });
+  if (p.kind === 'pause') return message('rollout.pause', { seconds: Math.round(p.ms / 1000) });
+  return message('rollout.waitingForPromote');
+}
+
 function describePhase(p: Phase): string {
-  if (p.kind === 'weight') return p.match ? `requests matching ${matchText(p.match)}` : `weight ${p.weight}%`;
-  if (p.kind === 'pause') return `pause ${Math.round(p.ms / 1000)}s`;
-  return 'waiting for promote';
+  return phaseMessage(p).text;
 }
 
 function matchText(m: TrafficMatch): string {
@@ -128,13 +142,14 @@ export async function runProgressive(
     canary: track(),
     traffic: { canaryWeight: weight, ...(match ? { match } : {}) },
   });
-  const progress = async (step: number, phase: string, startedAt = new Date(now()).toISOString()): Promise<void> =>
+  const progress = async (step: number, phase: Message, startedAt = new Date(now()).toISOString()): Promise<void> =>
     ctx.releases.setProgress(ctx.releaseId, service, {
       strategy: strategy.type,
       step,
       of: phases.length,
       weight,
-      phase,
+      phase: phase.text,
+      phaseMessage: phase,
       stepStartedAt: startedAt,
     });
 
@@ -153,7 +168,7 @@ export async function runProgressive(
         weight = p.weight;
         replicas = p.replicas;
         match = p.match;
-        await progress(i, describePhase(p), startedAt);
+        await progress(i, phaseMessage(p), startedAt);
         await ctx.record({
           service,
           type: 'Normal',
@@ -164,7 +179,7 @@ export async function runProgressive(
         // A step that sends traffic is checked once before the next one.
         if (analysis && (weight > 0 || match)) full = await hold(analysis.intervalMs, Date.parse(startedAt), false);
       } else {
-        await progress(i, describePhase(p), startedAt);
+        await progress(i, phaseMessage(p), startedAt);
         await ctx.record({
           service,
           type: 'Normal',
@@ -175,7 +190,7 @@ export async function runProgressive(
       }
     }
 
-    await progress(phases.length, 'finalizing');
+    await progress(phases.length, message('rollout.finalizing'));
     await ctx.record({
       service,
       type: 'Normal',
@@ -197,7 +212,9 @@ export async function runProgressive(
       message: `${e.message}; all traffic back to ${stable.hash.slice(0, 8)}`,
     });
     await converge(stable);
-    throw err instanceof RolloutAborted ? err : new RolloutAborted(`${service}: ${e.message}`);
+    throw err instanceof RolloutAborted
+      ? err
+      : aborted(message('release.rolloutFailed', { service, error: e.message }));
   }
 
   /**
@@ -210,7 +227,7 @@ export async function runProgressive(
     for (;;) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const cmd = await ctx.releases.takeCommand(ctx.releaseId, service);
-      if (cmd?.kind === 'abort') throw new RolloutAborted(`${service}: aborted by ${cmd.by}`);
+      if (cmd?.kind === 'abort') throw aborted(message('release.aborted', { service, by: cmd.by }));
       if (cmd?.kind === 'promoteFull') {
         await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `fully promoted by ${cmd.by}` });
         return true;
@@ -237,7 +254,7 @@ export async function runProgressive(
           const expected = !match && weight > 0 && weight < 100 ? (stable * weight) / (100 - weight) : undefined;
           const result = analyse(interval, analysis, expected);
           if (result.verdict === 'fail')
-            throw new RolloutAborted(`${service}: analysis failed at ${weight}% on the new version: ${result.message}`);
+            throw aborted(message('release.analysisFailed', { service, weight, error: result.message }));
           await ctx.record({
             service,
             type: 'Normal',
