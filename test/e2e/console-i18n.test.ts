@@ -18,9 +18,10 @@ const WIDTH = 1280;
 let berth: Berth;
 let b: ConsoleBrowser;
 let deploy: Promise<CliResult>;
+let dir: string;
 
 beforeAll(async () => {
-  const dir = await copyExample('canary');
+  dir = await copyExample('canary');
   berth = await startBerth();
   const original = await readFile(join(dir, 'berth.yaml'), 'utf8');
   const hosts = [1, 2, 3, 4].map((i) => `canary-demo-api-${i}.internal.example-company.test`);
@@ -169,5 +170,23 @@ describe('the console at 1280×800 and in simplified Chinese', () => {
     const done = await deploy;
     expect(done.code, done.stderr + done.stdout).toBe(0);
     expect(b.errors).toEqual([]);
+  });
+
+  it('deploys from the console what `berth plan` shows, at the config version the plan was made with', async () => {
+    const { page } = b;
+    expect((await berth.cli(['config', 'set', 'VERSION=4', '--app', APP])).code).toBe(0);
+    const cli = await berth.json<{ plan: { toConfigVersion: number; services: unknown } }>(['plan', dir]);
+    const planned = page.waitForResponse((r) => r.url().endsWith('/api/v1/plans'));
+    await page.goto(`${berth.url}${BASE}/releases?deploy=1`);
+    const shown = (await (await planned).json()) as typeof cli;
+    await page.getByTestId('deploy-plan').waitFor();
+    // the same plan as the CLI's for the same berth.yaml and config
+    expect(shown.plan).toEqual(cli.plan);
+    // a config saved while the dialog is open is not deployed unplanned
+    expect((await berth.cli(['config', 'set', 'VERSION=5', '--app', APP])).code).toBe(0);
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/releases') && r.method() === 'POST');
+    await page.getByTestId('confirm-deploy').click();
+    const body = (await sent).postDataJSON() as { configVersion?: number };
+    expect(body.configVersion).toBe(cli.plan.toConfigVersion);
   });
 });
