@@ -21,6 +21,8 @@ import {
   type ReplicaSample,
 } from './hpa.js';
 import type { AutoscaleSource, ServiceAutoscale } from './settings.js';
+import { message } from '../model/messages.js';
+import type { Message } from '../model/messages.js';
 
 /** The metrics Berth scales on. */
 export type AutoscaleMetric = 'cpu' | 'requestsPerSecond';
@@ -45,6 +47,8 @@ export interface ScaleEvent {
   from: number;
   to: number;
   reason: string;
+  /** The reason as a code and params, for the console to translate. */
+  reasonMessage?: Message;
 }
 
 /** The autoscaler's view of one track (what `GET …/autoscale` returns per track). */
@@ -66,6 +70,8 @@ export interface TrackAutoscaleStatus {
   condition?: HpaCondition;
   /** Why the count is what it is, e.g. `requestsPerSecond above target`. */
   reason: string;
+  /** The reason as a code and params, for the console to translate. */
+  reasonMessage?: Message;
   lastEvaluatedAt?: string;
   lastScaleTime?: string;
   /** The last failure to read or scale, cleared by the next success. */
@@ -272,7 +278,8 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
           desiredReplicas: t.current,
           readyReplicas: ready,
           metrics: [],
-          reason: 'waiting for the first sync period',
+          reason: message('autoscale.waitingFirstSync').text,
+          reasonMessage: message('autoscale.waitingFirstSync'),
           events: [],
         },
       };
@@ -313,6 +320,7 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
       })),
       condition: rec.condition,
       reason: rec.reason,
+      reasonMessage: rec.reasonMessage,
       lastEvaluatedAt: iso(at),
     });
     delete status.error;
@@ -337,6 +345,7 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
       from: t.current,
       to: rec.desiredReplicas,
       reason: rec.reason,
+      reasonMessage: rec.reasonMessage,
     };
     status.lastScaleTime = event.time;
     status.events = [...status.events, event].slice(-MAX_EVENTS);

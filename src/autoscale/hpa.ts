@@ -7,6 +7,9 @@
  * One instance per scaled target (a track of a service): it remembers recommendations and scale events.
  */
 
+import { message } from '../model/messages.js';
+import type { Message } from '../model/messages.js';
+
 /** How a replica counts for a metric (Kubernetes' groupPods). */
 export const SampleState = {
   /** Serving: its value counts; without a value it is a *missing* sample. */
@@ -129,6 +132,8 @@ export interface Recommendation {
   condition: HpaCondition;
   /** Human-readable reason, e.g. `requestsPerSecond above target` or `all metrics below target`. */
   reason: string;
+  /** The reason as a code and params, for the console to translate. */
+  reasonMessage: Message;
 }
 
 interface Timestamped {
@@ -222,20 +227,20 @@ export class Hpa {
     if (this.recommendations.length === 0) this.recommendations.push({ value: currentReplicas, atMs: now });
     const base = { currentReplicas, metrics: [] as MetricResult[] };
     if (currentReplicas === 0)
-      return { ...base, desiredReplicas: 0, condition: 'ScalingDisabled', reason: 'scaling is disabled at 0 replicas' };
+      return { ...base, desiredReplicas: 0, condition: 'ScalingDisabled', ...why(message('autoscale.disabledAtZero')) };
     if (currentReplicas > maxReplicas)
       return {
         ...base,
         desiredReplicas: maxReplicas,
         condition: 'AboveMaxReplicas',
-        reason: 'current replicas above max',
+        ...why(message('autoscale.aboveMax')),
       };
     if (currentReplicas < minReplicas)
       return {
         ...base,
         desiredReplicas: minReplicas,
         condition: 'BelowMinReplicas',
-        reason: 'current replicas below min',
+        ...why(message('autoscale.belowMin')),
       };
 
     const results = metrics.map((m) => this.evaluate(currentReplicas, m));
@@ -253,16 +258,21 @@ export class Hpa {
         desiredReplicas: currentReplicas,
         metrics: results,
         condition: 'FailedGetMetrics',
-        reason: errors.length > 0 ? errors.join('; ') : 'no metrics',
+        ...why(
+          errors.length > 0
+            ? message('autoscale.metricErrors', { errors: errors.join('; ') })
+            : message('autoscale.noMetrics'),
+        ),
       };
     }
     const top = valid.find((r) => r.proposal === proposal)!;
-    const reason =
+    const reason = why(
       proposal > currentReplicas
-        ? `${top.name} above target`
+        ? message('autoscale.aboveTarget', { metric: top.name })
         : proposal < currentReplicas
-          ? 'all metrics below target'
-          : 'metrics within tolerance of target';
+          ? message('autoscale.belowTarget')
+          : message('autoscale.withinTolerance'),
+    );
 
     const stabilized = this.stabilize(currentReplicas, proposal, now);
     const { desired, condition } = this.limit(currentReplicas, stabilized.value, now);
@@ -272,7 +282,7 @@ export class Hpa {
       proposal,
       metrics: results,
       condition: desired !== stabilized.value || !stabilized.condition ? condition : stabilized.condition,
-      reason,
+      ...reason,
     };
   }
 
@@ -359,4 +369,9 @@ export class Hpa {
     const highest = (direction === 1) === (rules.selectPolicy === 'Max');
     return highest ? Math.max(...proposals) : Math.min(...proposals);
   }
+}
+
+/** A reason as both the English text and the message it comes from. */
+function why(m: Message): { reason: string; reasonMessage: Message } {
+  return { reason: m.text, reasonMessage: m };
 }

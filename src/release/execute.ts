@@ -8,6 +8,7 @@
 import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
 import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
 import { hasOwnKey } from '../own.js';
+import { message as coded, messageOf, type Message } from '../model/messages.js';
 import type { RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
 import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
@@ -152,8 +153,9 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
     return undefined;
   } catch (err) {
     if (ctx.closing.aborted) throw err; // shutting down: the release stays running and is resumed on start
-    const reason = await failureReason(ctx, id, err, [cancel.signal, deadline?.signal]);
-    await bus.setStatus(id, ReleaseStatus.failed, reason);
+    const why = await failureReason(ctx, id, err, [cancel.signal, deadline?.signal]);
+    const reason = why.text;
+    await bus.setStatus(id, ReleaseStatus.failed, why);
     await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', message: reason });
     logger.info({ app: release.app, env: release.env, revision: release.revision, reason }, 'release failed');
     return autoRollback(ctx, release, reason);
@@ -172,14 +174,17 @@ async function failureReason(
   id: number,
   err: unknown,
   stops: (AbortSignal | undefined)[],
-): Promise<string> {
+): Promise<Message> {
   const message = toBerthError(err).message;
   const stop = stops.find((s) => s?.aborted);
-  if (!stop) return message;
+  // A failure that says why with a code keeps it (a rollout aborted by someone, a failed analysis).
+  if (!stop) return messageOf(err) ?? coded('release.failed', { error: message });
   const why = toBerthError(stop.reason).message;
-  if (!message.includes(why)) return `${why}: ${message}`;
+  if (!message.includes(why)) return coded('release.failed', { error: `${why}: ${message}` });
   const steps = (await ctx.deps.releases.get(id)).steps.filter((s) => s.status === StepStatus.failed);
-  return steps.length > 0 ? `${why} while rolling out ${steps.map((s) => s.service).join(', ')}` : why;
+  return coded('release.failed', {
+    error: steps.length > 0 ? `${why} while rolling out ${steps.map((s) => s.service).join(', ')}` : why,
+  });
 }
 
 async function runLevel(
@@ -194,6 +199,7 @@ async function runLevel(
   const levelAbort = new AbortController();
   const both = AbortSignal.any([signal, levelAbort.signal]);
   const failures: string[] = [];
+  const codedFailures: Message[] = [];
   await Promise.all(
     services.map(async ({ state, stable, strategy }) => {
       const step = steps.find((s) => s.service === state.service);
@@ -234,12 +240,19 @@ async function runLevel(
       } catch (err) {
         const message = toBerthError(err).message;
         failures.push(message);
+        const withCode = messageOf(err);
+        if (withCode) codedFailures.push(withCode);
         await releases.setStep(id, state.service, StepStatus.failed, message);
         levelAbort.abort(); // a level fails as a whole; the next level never starts
       }
     }),
   );
-  if (failures.length > 0) throw new BerthError('RUNTIME', failures.join('; '));
+  if (failures.length > 0)
+    // one failure that says why with a code keeps it (a rollout aborted by someone, a failed analysis)
+    throw Object.assign(
+      new BerthError('RUNTIME', failures.join('; ')),
+      failures.length === 1 && codedFailures.length === 1 ? { reasonMessage: codedFailures[0] } : {},
+    );
 }
 
 async function onRuntimeEvent(ctx: ExecuteContext, id: number, e: RuntimeEvent): Promise<void> {

@@ -26,6 +26,8 @@ import type {
 import type { Strategy } from '../spec/strategy.js';
 import { analyse, intervalOf, NO_TRAFFIC, withCheck, type AnalysisCheck } from './analysis.js';
 import type { Releases, StepProgress } from './releases.js';
+import { message } from '../model/messages.js';
+import type { Message } from '../model/messages.js';
 
 type Progressive = Exclude<Strategy, { type: 'rolling' }>;
 
@@ -53,6 +55,11 @@ export interface ProgressiveContext {
 
 /** Thrown when the rollout was aborted (by a check or a person); the stable track serves again. */
 export class RolloutAborted extends RuntimeError {}
+
+/** A RolloutAborted that says why with a message code (kept on the failed release). */
+function aborted(m: Message): RolloutAborted {
+  return Object.assign(new RolloutAborted(m.text), { reasonMessage: m });
+}
 
 /** The steps a strategy takes for a service of `replicas` replicas. */
 export function phasesOf(strategy: Progressive, replicas: number): Phase[] {
@@ -85,10 +92,17 @@ export function phasesOf(strategy: Progressive, replicas: number): Phase[] {
   }
 }
 
+function phaseMessage(p: Phase): Message {
+  if (p.kind === 'weight')
+    return p.match
+      ? message('rollout.match', { match: matchText(p.match) })
+      : message('rollout.weight', { weight: p.weight });
+  if (p.kind === 'pause') return message('rollout.pause', { seconds: Math.round(p.ms / 1000) });
+  return message('rollout.waitingForPromote');
+}
+
 function describePhase(p: Phase): string {
-  if (p.kind === 'weight') return p.match ? `requests matching ${matchText(p.match)}` : `weight ${p.weight}%`;
-  if (p.kind === 'pause') return `pause ${Math.round(p.ms / 1000)}s`;
-  return 'waiting for promote';
+  return phaseMessage(p).text;
 }
 
 function matchText(m: TrafficMatch): string {
@@ -136,13 +150,14 @@ export async function runProgressive(
   let checks: AnalysisCheck[] = resume?.checks ?? [];
   let last: StepProgress | undefined;
   let phaseIndex = 0;
-  const progress = async (step: number, phase: string, startedAt = new Date(now()).toISOString()): Promise<void> => {
+  const progress = async (step: number, phase: Message, startedAt = new Date(now()).toISOString()): Promise<void> => {
     last = {
       strategy: strategy.type,
       step,
       of: phases.length,
       weight,
-      phase,
+      phase: phase.text,
+      phaseMessage: phase,
       stepStartedAt: startedAt,
     };
     await progressNow();
@@ -167,7 +182,7 @@ export async function runProgressive(
         weight = p.weight;
         replicas = p.replicas;
         match = p.match;
-        await progress(i, describePhase(p), startedAt);
+        await progress(i, phaseMessage(p), startedAt);
         await ctx.record({
           service,
           type: 'Normal',
@@ -178,7 +193,7 @@ export async function runProgressive(
         // A step that sends traffic is checked (over at least one interval) before the next one.
         if (analysis && (weight > 0 || match)) full = await hold(analysis.intervalMs, Date.parse(startedAt), false);
       } else {
-        await progress(i, describePhase(p), startedAt);
+        await progress(i, phaseMessage(p), startedAt);
         await ctx.record({
           service,
           type: 'Normal',
@@ -189,7 +204,7 @@ export async function runProgressive(
       }
     }
 
-    await progress(phases.length, 'finalizing');
+    await progress(phases.length, message('rollout.finalizing'));
     await ctx.record({
       service,
       type: 'Normal',
@@ -211,7 +226,9 @@ export async function runProgressive(
       message: `${e.message}; all traffic back to ${stable.hash.slice(0, 8)}`,
     });
     await converge(stable);
-    throw err instanceof RolloutAborted ? err : new RolloutAborted(`${service}: ${e.message}`);
+    throw err instanceof RolloutAborted
+      ? err
+      : aborted(message('release.rolloutFailed', { service, error: e.message }));
   }
 
   /**
@@ -242,7 +259,7 @@ export async function runProgressive(
     for (;;) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const cmd = await ctx.releases.takeCommand(ctx.releaseId, service);
-      if (cmd?.kind === 'abort') throw new RolloutAborted(`${service}: aborted by ${cmd.by}`);
+      if (cmd?.kind === 'abort') throw aborted(message('release.aborted', { service, by: cmd.by }));
       if (cmd?.kind === 'promoteFull') {
         await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `fully promoted by ${cmd.by}` });
         return true;
@@ -265,7 +282,7 @@ export async function runProgressive(
           // At the step's end the step verdict below says it with the same or more numbers.
           if (result.verdict === 'fail' || !timeUp) await check({ ...result, at, step, weight, scope: 'interval' });
           if (result.verdict === 'fail')
-            throw new RolloutAborted(`${service}: analysis failed at ${weight}% on the new version: ${result.message}`);
+            throw aborted(message('release.analysisFailed', { service, weight, error: result.message }));
           baseline = current;
         }
         nextCheckMs = now() + measured.intervalMs;
@@ -277,17 +294,14 @@ export async function runProgressive(
           await check({ ...result, at, step, weight, scope: 'step' });
           if (result.verdict === 'pass') return false;
           if (result.verdict === 'fail')
-            throw new RolloutAborted(
-              `${service}: analysis failed at ${weight}% on the new version over the step: ${result.message}`,
-            );
-          const why = `${result.requests} request${result.requests === 1 ? '' : 's'} < minRequests ${measured.minRequests}`;
+            throw aborted(message('release.analysisFailedOverStep', { service, weight, error: result.message }));
+          const counts = { requests: result.requests, minRequests: measured.minRequests };
           if ((measured.onNoData ?? 'wait') === 'fail')
-            throw new RolloutAborted(
-              `${service}: no verdict at ${weight}% on the new version: ${why} over the step (onNoData: fail)`,
-            );
+            throw aborted(message('release.noVerdict', { service, weight, ...counts }));
           if (!waiting) {
-            waiting = `waiting: ${why}`;
-            await progress(step, waiting, new Date(startedMs).toISOString());
+            const phase = message('rollout.waitingForData', counts);
+            waiting = phase.text;
+            await progress(step, phase, new Date(startedMs).toISOString());
             await ctx.record({
               service,
               type: 'Warning',

@@ -2,6 +2,7 @@
  * What a release's watchers see: every event and status change of a release, committed to the
  * store first and then published to the subscribers of that release (SSE streams, `wait`).
  */
+import type { Message } from '../model/messages.js';
 import { EventEmitter } from 'node:events';
 import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from './releases.js';
 
@@ -15,7 +16,7 @@ export interface ReleaseBus {
   /** Records an event of release `id` and publishes it. */
   record(id: number, e: NewEvent): Promise<void>;
   /** Sets the status of release `id` (and its reason) and publishes the release. */
-  setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<Release>;
+  setStatus(id: number, status: ReleaseStatus, reason?: string | Message): Promise<Release>;
   subscribe(id: number, listener: (u: EngineUpdate) => void): () => void;
   /** Resolves once release `id` has finished, or when `signal` aborts (then with its current state). */
   finished(id: number, signal?: AbortSignal): Promise<Release>;

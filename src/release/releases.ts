@@ -10,6 +10,8 @@ import type { RenderedRelease } from './render.js';
 import type { AnalysisCheck } from './analysis.js';
 
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../store/schema.js';
+import { decodeMessage, encodeMessage } from '../model/messages.js';
+import type { Message } from '../model/messages.js';
 
 export { ReleaseKind, ReleaseStatus, StepStatus };
 
@@ -33,6 +35,8 @@ export interface StepProgress {
   weight: number;
   /** What the step does, e.g. `weight 25%`, `pause 30s`, `waiting for promote`, `finalizing`. */
   phase: string;
+  /** The same as a code and params, for the console to translate. */
+  phaseMessage?: Message;
   stepStartedAt: string;
   /** The analysis checks of the rollout so far, oldest first (absent before the first). */
   checks?: AnalysisCheck[];
@@ -69,6 +73,8 @@ export interface Release {
   kind: ReleaseKind;
   status: ReleaseStatus;
   reason: string | null;
+  /** `reason` as a code and params, for the console to translate (absent for older releases). */
+  reasonMessage?: Message;
   specDigest: string;
   specFile: string;
   configVersion: number;
@@ -294,13 +300,13 @@ export class Releases {
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }
 
-  async setStatus(id: number, status: ReleaseStatus, reason?: string): Promise<void> {
+  async setStatus(id: number, status: ReleaseStatus, reason?: string | Message): Promise<void> {
     const t = now();
     await this.db
       .updateTable('releases')
       .set({
         status,
-        ...(reason === undefined ? {} : { reason }),
+        ...(reason === undefined ? {} : { reason: encodeMessage(reason) }),
         ...(status === ReleaseStatus.running ? { started_at: t } : {}),
         ...(status === ReleaseStatus.succeeded || status === ReleaseStatus.failed ? { finished_at: t } : {}),
       })
@@ -435,7 +441,7 @@ export class Releases {
       revision: row.revision,
       kind: row.kind as ReleaseKind,
       status: row.status as ReleaseStatus,
-      reason: row.reason,
+      ...reasonOf(row.reason),
       specDigest: row.spec_digest,
       specFile: row.spec_file,
       configVersion: row.config_version,
@@ -459,4 +465,11 @@ export class Releases {
       })),
     };
   }
+}
+
+/** A stored reason as the API shows it: the English text, and its code when it has one. */
+function reasonOf(stored: string | null): { reason: string | null; reasonMessage?: Message } {
+  if (stored === null) return { reason: null };
+  const { text, message } = decodeMessage(stored);
+  return { reason: text, ...(message ? { reasonMessage: message } : {}) };
 }

@@ -4,6 +4,7 @@
  * accepted before the restart), and every (app, env) with nothing unfinished gets its current
  * revision converged again (a resync) so the runtime re-attaches to what runs.
  */
+import { message } from '../model/messages.js';
 import { ReleaseStatus } from './releases.js';
 import { runOperation, type ExecuteContext } from './execute.js';
 import type { OperationLock } from './operationLock.js';
@@ -23,7 +24,7 @@ export async function resumeAll(ctx: ResumeContext): Promise<void> {
     const k = key(r.app, r.env);
     if (resuming.has(k)) {
       // Only the newest unfinished release of an (app, env) can be the live one; older ones were abandoned.
-      await ctx.bus.setStatus(r.id, ReleaseStatus.failed, 'superseded while the control plane was down');
+      await ctx.bus.setStatus(r.id, ReleaseStatus.failed, message('release.supersededWhileDown'));
       continue;
     }
     let op;

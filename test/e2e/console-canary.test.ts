@@ -23,6 +23,7 @@ interface Release {
   kind: string;
   status: string;
   reason: string | null;
+  reasonMessage?: { code: string; params: Record<string, unknown> };
 }
 
 /** The version the edge answers with, over `n` requests. */
@@ -118,6 +119,8 @@ describe('the console during a canary and with traffic policy', () => {
     const aborted = releases.find((r) => r.revision === 3)!;
     expect(aborted).toMatchObject({ kind: 'deploy', status: 'failed' });
     expect(aborted.reason).toMatch(/api: aborted by console/);
+    // beside the English text, the code and params the console translates
+    expect(aborted.reasonMessage).toMatchObject({ code: 'release.aborted', params: { service: 'api', by: 'console' } });
     // and the automatic rollback to revision 2 that follows it
     expect(releases[0]).toMatchObject({ revision: 4, kind: 'auto-rollback', status: 'succeeded' });
   });

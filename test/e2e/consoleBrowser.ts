@@ -19,15 +19,20 @@ export interface ConsoleBrowser {
   close(): Promise<void>;
 }
 
-/** Launches chromium (BERTH_CHROMIUM overrides /usr/bin/chromium) with one page at 1440×900. */
-export async function openBrowser(opts: { locale?: string } = {}): Promise<ConsoleBrowser> {
+/** Launches chromium (BERTH_CHROMIUM overrides /usr/bin/chromium) with one page, 1440×900 unless told. */
+export async function openBrowser(
+  opts: { locale?: string; viewport?: { width: number; height: number } } = {},
+): Promise<ConsoleBrowser> {
   await mkdir(SHOTS, { recursive: true });
   const browser = await chromium.launch({
     executablePath: process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: opts.locale ?? 'en-US' });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1440, height: 900 },
+    locale: opts.locale ?? 'en-US',
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];

@@ -12,6 +12,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { HealthTag, StatusTag } from '../components/Tags';
 import { appHealth, serviceHealth } from '../components/health';
 import { formatAgo } from '../components/format';
+import { PageTitle } from '../components/PageTitle';
 
 function AppCard({ summary }: { summary: AppSummary }) {
   const { t, i18n } = useTranslation();
@@ -77,7 +78,7 @@ export function AppsList() {
   const apps = useResource<AppSummary[]>('/api/v1/apps', { pollMs: 5000 });
   return (
     <div data-page="overview">
-      <Typography.Title level={3}>{t('overview.title')}</Typography.Title>
+      <PageTitle title={t('overview.title')} />
       <ErrorAlert error={apps.error} />
       {apps.data === undefined && apps.loading ? <Spin /> : null}
       {apps.data && apps.data.length === 0 ? (

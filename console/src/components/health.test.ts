@@ -21,6 +21,14 @@ describe('health', () => {
     expect(serviceHealth(svc(0, 0))).toBe('stopped');
   });
 
+  it('rates a service whose circuit breaker is open or half-open as degraded, and so its app', () => {
+    const open = { ...svc(2, 2, ['ready', 'ready']), circuit: { state: 'open' as const, reason: '5 failures' } };
+    expect(serviceHealth(open)).toBe('degraded');
+    expect(serviceHealth({ ...open, circuit: { state: 'halfOpen' } })).toBe('degraded');
+    expect(serviceHealth({ ...open, circuit: { state: 'closed' } })).toBe('healthy');
+    expect(appHealth([svc(1, 1, ['ready']), open])).toBe('degraded');
+  });
+
   it('rates an app by its worst service', () => {
     expect(appHealth([svc(1, 1, ['ready']), svc(0, 1, ['exited'])])).toBe('down');
     expect(appHealth([svc(1, 1, ['ready']), svc(1, 2, ['ready', 'unready'])])).toBe('degraded');

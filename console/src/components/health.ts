@@ -21,10 +21,15 @@ export const healthColor: Record<Health, string> = {
   unknown: '#8c8c8c',
 };
 
-/** A service: every desired replica ready → healthy; some starting → progressing; none ready → down. */
+/**
+ * A service: every desired replica ready → healthy, unless its circuit breaker is open (or testing
+ * with one request, half-open): requests get the fallback, so it is degraded; some starting →
+ * progressing; none ready → down.
+ */
 export function serviceHealth(s: ServiceStatus): Health {
   if (s.desiredReplicas === 0) return s.replicas.length === 0 ? Health.stopped : Health.progressing;
-  if (s.readyReplicas >= s.desiredReplicas) return Health.healthy;
+  if (s.readyReplicas >= s.desiredReplicas)
+    return s.circuit && s.circuit.state !== 'closed' ? Health.degraded : Health.healthy;
   const starting = s.replicas.some((r) => r.phase === 'starting');
   if (s.readyReplicas === 0) return starting ? Health.progressing : Health.down;
   return starting ? Health.progressing : Health.degraded;

@@ -11,6 +11,7 @@ import { ValuesEditor } from './ValuesEditor';
 import { FilesEditor } from './FilesEditor';
 import { Versions } from './Versions';
 import { VariablesTable } from './VariablesTable';
+import { PageTitle } from '../components/PageTitle';
 
 export default function ConfigDetails() {
   const { t } = useTranslation();
@@ -28,7 +29,7 @@ export default function ConfigDetails() {
 
   return (
     <div data-page="config">
-      <Typography.Title level={3}>{t('config.title', { app, env })}</Typography.Title>
+      <PageTitle title={t('config.title', { app, env })} />
       <ErrorAlert error={config.error} />
       {saved !== undefined ? (
         <Alert

@@ -8,6 +8,7 @@ import { useResource } from '../api/hooks';
 import type { Environment } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatTime } from '../components/format';
+import { PageTitle } from '../components/PageTitle';
 
 interface NewEnvironment {
   name: string;
@@ -60,14 +61,21 @@ export function EnvironmentsList() {
 
   return (
     <div data-page="environments">
-      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t('environments.title')}
-        </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-environment">
-          {t('environments.create')}
-        </Button>
-      </Space>
+      <PageTitle
+        title={t('environments.title')}
+        actions={
+          <>
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => setCreating(true)}
+              data-testid="new-environment"
+            >
+              {t('environments.create')}
+            </Button>
+          </>
+        }
+      />
       <ErrorAlert error={envs.error} />
       <Table<Environment>
         rowKey="name"

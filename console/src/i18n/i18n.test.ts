@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { zhCN } from './zh-CN';
 import { supportedLanguage } from './index';
+import { message, REASON_CODES } from '../../../src/model/messages.js';
+import i18n from './index';
+import { reasonText } from '../components/reason';
 
 const SRC = join(import.meta.dirname, '..');
 
@@ -92,6 +95,21 @@ describe('translations', () => {
       'test/literal.fixture.tsx:4 text "Hello there"',
       'test/literal.fixture.tsx:5 placeholder="Type here"',
     ]);
+  });
+
+  it('translates every code of a server-made message in both languages, with its params', async () => {
+    const known = new Set(keys(en));
+    expect(REASON_CODES.filter((c) => !known.has(`reasons.${c}`))).toEqual([]);
+    expect(keys(en).filter((k) => k.startsWith('reasons.') && !REASON_CODES.includes(k.slice(8) as never))).toEqual([]);
+    const aborted = message('release.aborted', { service: 'api', by: 'console' });
+    expect(aborted.text).toBe('api: aborted by console');
+    await i18n.changeLanguage('zh-CN');
+    expect(reasonText(i18n.t, aborted, aborted.text)).toBe('api：已被 console 中止');
+    expect(reasonText(i18n.t, message('rollout.weight', { weight: 25 }), 'x')).toBe('权重 25%');
+    // no code (a release from before codes): the server's text
+    expect(reasonText(i18n.t, undefined, 'db: superseded')).toBe('db: superseded');
+    await i18n.changeLanguage('en');
+    expect(reasonText(i18n.t, aborted, 'x')).toBe(aborted.text);
   });
 
   it('maps browser languages to the ones it has', () => {

@@ -9,6 +9,7 @@ import { streamNdjson } from '../api/stream';
 import type { AppStatus, LogLine } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatClock } from '../components/format';
+import { PageTitle } from '../components/PageTitle';
 
 /** Lines kept in the page; older ones are dropped. */
 const KEEP = 2000;
@@ -65,7 +66,7 @@ export default function LogsTail() {
 
   return (
     <div data-page="logs">
-      <Typography.Title level={3}>{t('logs.title', { app, env })}</Typography.Title>
+      <PageTitle title={t('logs.title', { app, env })} />
       <ErrorAlert error={status.error ?? error} />
       <Card
         size="small"

@@ -15,6 +15,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { ReleaseProgress } from '../releases/ReleaseProgress';
 import { PolicyEditor, putPolicy, targetLabel, type PolicyTarget } from './PolicyEditor';
 import { PolicySummary } from './PolicySummary';
+import { PageTitle } from '../components/PageTitle';
 
 interface Row {
   key: string;
@@ -76,16 +77,13 @@ export default function PoliciesList() {
 
   return (
     <div data-page="policies">
-      <Space align="center" style={{ marginBottom: 16 }} wrap>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t('policies.title', { app, env })}
-        </Typography.Title>
+      <PageTitle title={t('policies.title', { app, env })}>
         {policies.data ? (
           <Link to={`/apps/${encodeURIComponent(app)}/${encodeURIComponent(env)}/releases`}>
             {t('releases.revisionN', { revision: policies.data.revision })}
           </Link>
         ) : null}
-      </Space>
+      </PageTitle>
       <Typography.Paragraph type="secondary">{t('policies.hint')}</Typography.Paragraph>
       <ErrorAlert error={policies.error} />
       <ErrorAlert error={actionError} />

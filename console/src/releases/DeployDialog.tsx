@@ -42,9 +42,13 @@ export function DeployDialog({
     setBusy(true);
     setError(undefined);
     try {
+      // The release is made from what the plan shown was made from: the app's last spec and the
+      // plan's config version (a config saved meanwhile would otherwise deploy unplanned changes),
+      // as `berth plan` then `berth deploy --config-version N` would.
       const r = await api<Release>('POST', '/api/v1/releases', {
         app,
         env,
+        ...(plan ? { configVersion: plan.plan.toConfigVersion } : {}),
         author: AUTHOR,
         ...(message.trim() ? { message: message.trim() } : {}),
       });

@@ -17,6 +17,8 @@ import { formatDuration, formatTime } from '../components/format';
 import { AUTHOR } from '../config/ReviewChange';
 import { DeployDialog } from './DeployDialog';
 import { ReleaseProgress } from './ReleaseProgress';
+import { PageTitle } from '../components/PageTitle';
+import { reasonText } from '../components/reason';
 
 function RevisionDiff({ app, env, releases }: { app: string; env: string; releases: Release[] }) {
   const { t } = useTranslation();
@@ -109,20 +111,22 @@ export default function ReleasesList() {
 
   return (
     <div data-page="releases">
-      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t('releases.title', { app, env })}
-        </Typography.Title>
-        <Button
-          type="primary"
-          icon={<RocketOutlined />}
-          onClick={() => setSearch({ deploy: '1' })}
-          disabled={list.length === 0}
-          data-testid="deploy"
-        >
-          {t('releases.deploy')}
-        </Button>
-      </Space>
+      <PageTitle
+        title={t('releases.title', { app, env })}
+        actions={
+          <>
+            <Button
+              type="primary"
+              icon={<RocketOutlined />}
+              onClick={() => setSearch({ deploy: '1' })}
+              disabled={list.length === 0}
+              data-testid="deploy"
+            >
+              {t('releases.deploy')}
+            </Button>
+          </>
+        }
+      />
       <ErrorAlert error={releases.error} />
       <ErrorAlert error={actionError} />
       {watching !== undefined ? (
@@ -169,7 +173,11 @@ export default function ReleasesList() {
               render: (v: number) => t('config.versionN', { version: v }),
             },
             { title: t('common.author'), dataIndex: 'author' },
-            { title: t('common.message'), render: (_: unknown, r: Release) => r.message ?? r.reason ?? '' },
+            {
+              title: t('common.message'),
+              render: (_: unknown, r: Release) =>
+                r.message ?? (r.reason === null ? '' : reasonText(t, r.reasonMessage, r.reason)),
+            },
             { title: t('common.time'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, i18n.language) },
             {
               title: t('releases.duration'),

@@ -11,6 +11,7 @@ import type { Release, ReleaseEvent, StepStatus } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { StatusTag } from '../components/Tags';
 import { formatClock, formatDuration } from '../components/format';
+import { reasonText } from '../components/reason';
 
 const stepState: Record<StepStatus, 'wait' | 'process' | 'finish' | 'error'> = {
   pending: 'wait',
@@ -77,7 +78,7 @@ export function ReleaseProgress({
         <Alert
           type={release.status === 'failed' ? 'error' : 'info'}
           showIcon
-          title={release.reason}
+          title={reasonText(t, release.reasonMessage, release.reason)}
           style={{ marginBottom: 12 }}
         />
       ) : null}
@@ -115,8 +116,13 @@ export function ReleaseProgress({
               {formatClock(e.time, i18n.language)}
             </Typography.Text>
             {e.service ? <Tag>{e.service}</Tag> : null}
-            <Tag color={e.type === 'Warning' ? 'red' : 'default'}>{e.reason}</Tag>
-            <span>{e.message}</span>
+            <Tag color={e.type === 'Warning' ? 'red' : 'default'}>
+              {t(`events.${e.reason}`, { defaultValue: e.reason } as never) as unknown as string}
+            </Tag>
+            {/* the runtime's own words (replica ids, pids, ports): shown as it logs them, marked as English */}
+            <span lang="en" data-server-text>
+              {e.message}
+            </span>
           </List.Item>
         )}
       />

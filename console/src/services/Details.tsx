@@ -5,6 +5,7 @@
  * or fully) and abort appear for a service that runs two tracks.
  */
 import { lazy, Suspense, useCallback, useState, type ReactNode } from 'react';
+import type { ButtonProps } from 'antd';
 import {
   App as AntApp,
   Alert,
@@ -40,6 +41,7 @@ import { appHealth, serviceHealth } from '../components/health';
 import { formatBytes, formatPercent, formatTime } from '../components/format';
 import { AUTHOR } from '../config/ReviewChange';
 import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from './Rollout';
+import { PageTitle } from '../components/PageTitle';
 
 const ServiceGraph = lazy(() => import('./ServiceGraph'));
 
@@ -128,15 +130,31 @@ export default function ServicesDetails() {
   const promote = (service: string, path: string): void => {
     // a plain variable: the confirmation's content is rendered outside this component's state
     let full = false;
-    act(t('services.confirmPromote', { service }), path, () => ({ full, author: AUTHOR }), {
-      danger: false,
-      testId: 'confirm-promote',
+    const dialog = modal.confirm({
+      title: t('services.confirmPromote', { service }),
       content: (
-        <Checkbox data-testid="promote-full" onChange={(e) => (full = e.target.checked)}>
-          {t('services.promoteFully')}
-        </Checkbox>
+        <PromoteChoice
+          onChange={(checked) => {
+            full = checked;
+            // the dialog's button says what it does: "Promote" or "Promote fully"
+            dialog.update({ okText: t(checked ? 'services.promoteFullyOk' : 'services.promoteOk') });
+          }}
+        />
       ),
-      done: (r) => t(full ? 'services.promotedFully' : 'services.promoted', { service, revision: r.revision }),
+      okText: t('services.promoteOk'),
+      cancelText: t('common.cancel'),
+      okButtonProps: { 'data-testid': 'confirm-promote' } as ButtonProps,
+      onOk: async () => {
+        setActionError(undefined);
+        try {
+          const r = await api<Release>('POST', path, { full, author: AUTHOR });
+          void message.success(
+            t(full ? 'services.promotedFully' : 'services.promoted', { service, revision: r.revision }),
+          );
+        } catch (err) {
+          setActionError(err);
+        }
+      },
     });
   };
 
@@ -159,10 +177,7 @@ export default function ServicesDetails() {
 
   return (
     <div data-page="services">
-      <Space align="center" style={{ marginBottom: 16 }} wrap>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t('services.title', { app, env })}
-        </Typography.Title>
+      <PageTitle title={t('services.title', { app, env })}>
         <HealthTag health={appHealth(status.services)} />
         <Badge
           status={live.connected ? 'processing' : 'default'}
@@ -173,7 +188,7 @@ export default function ServicesDetails() {
             {t('releases.revisionN', { revision: status.currentRevision })}
           </Link>
         ) : null}
-      </Space>
+      </PageTitle>
       {streamError ? <Alert type="warning" showIcon title={streamError.message} style={{ marginBottom: 16 }} /> : null}
       <ErrorAlert error={actionError} />
       {status.edge ? (
@@ -281,12 +296,16 @@ export default function ServicesDetails() {
               },
               {
                 title: t('common.actions'),
+                // pinned: however wide the other columns get (routes, addresses, a canary's tracks),
+                // Restart, Promote and Abort stay on screen; the table scrolls under them
+                fixed: 'right' as const,
                 render: (_: unknown, s: ServiceStatus) => {
                   const svc = `${base}/services/${encodeURIComponent(s.service)}`;
                   return (
-                    <Space>
+                    <Space size={4}>
                       <Button
                         size="small"
+                        data-testid={`restart-${s.service}`}
                         onClick={() =>
                           act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, () => ({
                             author: AUTHOR,
@@ -335,6 +354,27 @@ export default function ServicesDetails() {
           />
         </>
       )}
+    </div>
+  );
+}
+
+/** The Promote dialog's body: what a promotion does, and the "Promote fully" choice with what that does. */
+function PromoteChoice({ onChange }: { onChange: (full: boolean) => void }): React.JSX.Element {
+  const { t } = useTranslation();
+  const [full, setFull] = useState(false);
+  return (
+    <div data-testid="promote-text">
+      <Typography.Paragraph>{t(full ? 'services.promoteFullyHelp' : 'services.promoteStep')}</Typography.Paragraph>
+      <Checkbox
+        data-testid="promote-full"
+        checked={full}
+        onChange={(e) => {
+          setFull(e.target.checked);
+          onChange(e.target.checked);
+        }}
+      >
+        {t('services.promoteFully')}
+      </Checkbox>
     </div>
   );
 }

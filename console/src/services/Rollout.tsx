@@ -7,6 +7,7 @@ import { Progress, Space, Tag, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { CircuitStatus, Release, StepProgress, TrackAutoscale, TrafficSplit, Track } from '../api/types';
 import { formatAgo, formatTime } from '../components/format';
+import { reasonText } from '../components/reason';
 
 /** The step progress of `service` in a release that is under way, if it rolls out progressively. */
 export function rolloutOf(release: Release | null | undefined, service: string): StepProgress | undefined {
@@ -50,18 +51,19 @@ export function TracksCell({ tracks, traffic }: { tracks: Track[] | undefined; t
   );
 }
 
-/** `canary step 2/3: waiting for promote`; the phase is the control plane's own words. */
+/** `canary step 2/3: waiting for promote`; the phase is the control plane's, translated from its code. */
 export function RolloutStep({ progress }: { progress: StepProgress | undefined }) {
   const { t } = useTranslation();
   if (!progress) return null;
   const strategy = t(`services.strategy.${progress.strategy}`);
+  const phase = reasonText(t, progress.phaseMessage, progress.phase);
   const check = progress.checks?.at(-1);
   return (
     <>
       <Tag color="processing" data-rollout>
         {progress.step >= progress.of
-          ? t('services.rolloutFinal', { strategy, phase: progress.phase })
-          : t('services.rolloutStep', { strategy, step: progress.step + 1, of: progress.of, phase: progress.phase })}
+          ? t('services.rolloutFinal', { strategy, phase })
+          : t('services.rolloutStep', { strategy, step: progress.step + 1, of: progress.of, phase })}
       </Tag>
       {check ? (
         <Tooltip title={check.message}>
@@ -116,7 +118,11 @@ export function AutoscaleCell({ tracks }: { tracks: TrackAutoscale[] }) {
           .join(', ');
         return (
           <span key={a.track} data-autoscale={a.track}>
-            <Tooltip title={[metrics, a.reason, a.error].filter(Boolean).join(' · ') || undefined}>
+            <Tooltip
+              title={
+                [metrics, reasonText(t, a.reasonMessage, a.reason), a.error].filter(Boolean).join(' · ') || undefined
+              }
+            >
               <span>
                 {tracks.length > 1 ? <Tag>{t(`services.track.${a.track}`)}</Tag> : null}
                 {t('services.autoscaleRange', { current: a.currentReplicas, min: a.minReplicas, max: a.maxReplicas })}
@@ -128,7 +134,7 @@ export function AutoscaleCell({ tracks }: { tracks: TrackAutoscale[] }) {
                   from: last.from,
                   to: last.to,
                   ago: formatAgo(last.time, i18n.language),
-                  reason: last.reason,
+                  reason: reasonText(t, last.reasonMessage, last.reason),
                 })}
               </Typography.Text>
             ) : null}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage, message, messageOf, REASON_CODES } from './messages.js';
+
+describe('server-made messages', () => {
+  it('makes the English text from the code and params', () => {
+    expect(message('release.deadlineExceeded', { seconds: 5, error: 'api not ready' }).text).toBe(
+      'deadline of 5s exceeded: api not ready',
+    );
+    expect(message('rollout.waitingForPromote')).toEqual({
+      code: 'rollout.waitingForPromote',
+      params: {},
+      text: 'waiting for promote',
+    });
+    expect(REASON_CODES).toContain('autoscale.aboveTarget');
+  });
+
+  it('keeps the code through a text column, and reads older plain text as text', () => {
+    const m = message('release.aborted', { service: 'api', by: 'ana' });
+    expect(decodeMessage(encodeMessage(m))).toEqual({ text: 'api: aborted by ana', message: m });
+    expect(decodeMessage('db: superseded by a newer converge')).toEqual({ text: 'db: superseded by a newer converge' });
+    expect(decodeMessage(encodeMessage('plain'))).toEqual({ text: 'plain' });
+  });
+
+  it('reads the message an error carries, ignoring unknown codes', () => {
+    const m = message('release.rolloutFailed', { service: 'api', error: 'boom' });
+    expect(messageOf(Object.assign(new Error(m.text), { reasonMessage: m }))).toBe(m);
+    expect(messageOf(Object.assign(new Error('x'), { reasonMessage: { code: 'nope', params: {}, text: 'x' } }))).toBe(
+      undefined,
+    );
+    expect(messageOf(new Error('x'))).toBeUndefined();
+  });
+});
