@@ -28,7 +28,7 @@ import { buildApi } from './app.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
-import { ensureToken, createTokenVerifier } from './auth.js';
+import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
 import { version } from '../version.js';
 
 export interface DaemonOptions {
@@ -79,7 +79,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   const store = await openStore({ file: join(opts.home, 'berth.db') });
   const box = await loadSecretBox(opts.home);
-  await ensureToken(store.db, opts.home);
+  await ensureToken(store.db, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
   const gateway = createGatewayControl({
     home: opts.home,

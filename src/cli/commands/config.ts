@@ -89,7 +89,6 @@ export function registerConfig(program: Command): void {
           await ctx.client()
         ).patch<VersionInfo>(await path(o), {
           baseVersion,
-          author: ctx.author,
           ...(Object.keys(set).length ? { set } : {}),
           ...(Object.keys(fileContents).length
             ? o.secret
@@ -115,7 +114,6 @@ export function registerConfig(program: Command): void {
         await ctx.client()
       ).patch<VersionInfo>(await path(o), {
         baseVersion,
-        author: ctx.author,
         ...(o.file ? { files: Object.fromEntries(keys.map((k) => [k, null])) } : { unset: keys }),
         ...(o.message ? { message: o.message } : {}),
       });

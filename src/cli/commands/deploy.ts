@@ -67,7 +67,6 @@ export function registerDeploy(program: Command): void {
         const release = await client.post<Release>('/api/v1/releases', {
           env: o.env,
           spec: await readSpecInput(dir),
-          author: ctx.author,
           rollbackPolicy: o.rollback ? 'auto' : 'none',
           ...(o.message ? { message: o.message } : {}),
           ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),

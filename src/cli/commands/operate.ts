@@ -57,7 +57,6 @@ export function registerOperate(program: Command): void {
         await ctx.client()
       ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/scale`, {
         replicas,
-        author: ctx.author,
       });
       await follow(cmd, release, o.detach);
     });
@@ -75,7 +74,7 @@ export function registerOperate(program: Command): void {
       const path = service
         ? `${base(app, o.env)}/services/${encodeURIComponent(service)}/restart`
         : `${base(app, o.env)}/restart`;
-      const release = await (await ctx.client()).post<Release>(path, { author: ctx.author });
+      const release = await (await ctx.client()).post<Release>(path, {});
       await follow(cmd, release, o.detach);
     });
 
@@ -93,7 +92,6 @@ export function registerOperate(program: Command): void {
         await ctx.client()
       ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/promote`, {
         full: o.full === true,
-        author: ctx.author,
       });
       if (ctx.output === 'json') printJSON(release);
       else
@@ -113,7 +111,7 @@ export function registerOperate(program: Command): void {
       const ctx = contextOf(cmd);
       const release = await (
         await ctx.client()
-      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, { author: ctx.author });
+      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, {});
       if (ctx.output === 'json') printJSON(release);
       else process.stdout.write(`abort of ${service} requested in revision ${release.revision}\n`);
     });

@@ -108,7 +108,6 @@ export function registerPolicy(program: Command): void {
             ...body,
             path: o.route,
             ...(o.host ? { host: o.host } : {}),
-            author: ctx.author,
           });
         } else {
           if (!t.service)
@@ -121,7 +120,7 @@ export function registerPolicy(program: Command): void {
             ]);
           release = await client.put<Release>(
             `${base(t.app, o.env)}/services/${encodeURIComponent(t.service)}/policy`,
-            { ...body, author: ctx.author },
+            body,
           );
         }
         if (o.detach)

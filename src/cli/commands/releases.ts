@@ -60,7 +60,6 @@ export function registerReleases(program: Command): void {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       const release = await client.post<Release>(`${base(app, o.env)}/rollback`, {
-        author: ctx.author,
         ...(o.to === undefined ? {} : { toRevision: o.to }),
         ...(o.message ? { message: o.message } : {}),
       });

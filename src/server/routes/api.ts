@@ -30,9 +30,6 @@ export const SpecInput = z
   })
   .describe('An app spec');
 
-/** Who asks, as the CLI or console reports it (the token identifies the caller, this names the person). */
-export const Author = z.string().min(1).max(100).default('api').describe('Who makes the change');
-
 /** A change to a config set, as PATCH …/config takes it (and a plan, to preview one). */
 export const ConfigChangeInput = z.object({
   baseVersion: z.number().int().min(0).describe('The version this change is based on; a stale one is refused with 409'),

@@ -1,8 +1,8 @@
 /** Apps: the overview, the live status of one app in one environment, and taking it down. */
-import { z } from 'zod';
 import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, type Api } from './api.js';
+import { AppEnvParams, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -55,11 +55,10 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Take the app down in this environment (graceful stop of every replica)',
         tags: ['apps'],
         params: AppEnvParams,
-        querystring: z.object({ author: Author }),
       },
     },
     async (req, reply) => {
-      const release = await ctx.engine.down({ app: req.params.app, env: req.params.env, author: req.query.author });
+      const release = await ctx.engine.down({ app: req.params.app, env: req.params.env, author: authorOf(req) });
       return reply.status(202).send(release);
     },
   );

@@ -8,10 +8,10 @@ import { variableReport } from '../../spec/variableReport.js';
 import { resolveVariables } from '../../spec/variables.js';
 import type { Variables } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, ConfigChangeInput, configChangeOf, type Api } from './api.js';
+import { AppEnvParams, ConfigChangeInput, configChangeOf, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 
 const ConfigChange = ConfigChangeInput.extend({
-  author: Author,
   message: z.string().max(500).optional().describe('Why this change'),
 });
 import { NotFoundError } from '../../errors.js';
@@ -50,10 +50,10 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
-      const { set, unset, files, secretFiles, baseVersion, author, message } = configChangeOf(req.body);
+      const { set, unset, files, secretFiles, baseVersion, message } = configChangeOf(req.body);
       const version = await ctx.configSets.write(app, env, {
         baseVersion,
-        author,
+        author: authorOf(req),
         ...(set ? { set } : {}),
         ...(unset ? { unset } : {}),
         ...(files ? { files } : {}),

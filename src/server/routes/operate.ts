@@ -1,7 +1,8 @@
 /** Operating a running app: scale a service, rolling-restart a service or the whole app. */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, type Api } from './api.js';
+import { AppEnvParams, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
 
@@ -13,14 +14,14 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Scale one service: a new revision with its replica count changed',
         tags: ['operate'],
         params: ServiceParams,
-        body: z.object({ replicas: z.number().int().min(0).max(1000).describe('Desired replicas'), author: Author }),
+        body: z.object({ replicas: z.number().int().min(0).max(1000).describe('Desired replicas') }),
       },
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
       return reply
         .status(202)
-        .send(await ctx.engine.scale({ app, env, service, replicas: req.body.replicas, author: req.body.author }));
+        .send(await ctx.engine.scale({ app, env, service, replicas: req.body.replicas, author: authorOf(req) }));
     },
   );
 
@@ -31,12 +32,12 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Rolling restart of one service',
         tags: ['operate'],
         params: ServiceParams,
-        body: z.object({ author: Author }).default({ author: 'api' }),
+        body: z.object({}).default({}),
       },
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
-      return reply.status(202).send(await ctx.engine.restart({ app, env, service, author: req.body.author }));
+      return reply.status(202).send(await ctx.engine.restart({ app, env, service, author: authorOf(req) }));
     },
   );
 
@@ -47,12 +48,12 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Rolling restart of every service of the app',
         tags: ['operate'],
         params: AppEnvParams,
-        body: z.object({ author: Author }).default({ author: 'api' }),
+        body: z.object({}).default({}),
       },
     },
     async (req, reply) =>
       reply
         .status(202)
-        .send(await ctx.engine.restart({ app: req.params.app, env: req.params.env, author: req.body.author })),
+        .send(await ctx.engine.restart({ app: req.params.app, env: req.params.env, author: authorOf(req) })),
   );
 }

@@ -1,7 +1,8 @@
 /** Releases: plan, deploy, history, one revision, its live events (SSE), diff and rollback. */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, ConfigChangeInput, SpecInput, configChangeOf, sse, type Api } from './api.js';
+import { AppEnvParams, ConfigChangeInput, SpecInput, configChangeOf, sse, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { EngineUpdate } from '../../release/engine.js';
@@ -10,7 +11,6 @@ const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
   spec: SpecInput.optional().describe("The berth.yaml; without it, `app`'s latest revision's spec is used"),
   app: z.string().min(1).optional().describe('The app whose latest spec to use when `spec` is not sent'),
-  author: Author,
   message: z.string().max(500).optional().describe('Why this release'),
   rollbackPolicy: z
     .enum(['auto', 'none'])
@@ -52,7 +52,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       schema: {
         summary: 'What a deploy would change, service by service and field by field',
         tags: ['releases'],
-        body: DeployBody.omit({ author: true, message: true, rollbackPolicy: true, timeoutSeconds: true }).extend({
+        body: DeployBody.omit({ message: true, rollbackPolicy: true, timeoutSeconds: true }).extend({
           config: ConfigChangeInput.partial({ baseVersion: true })
             .optional()
             .describe('Plan against the current config with this change applied: nothing is written'),
@@ -88,7 +88,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       const release = await ctx.engine.deploy({
         loaded: await specOf(b),
         env: b.env,
-        author: b.author,
+        author: authorOf(req),
         rollbackPolicy: b.rollbackPolicy,
         ...(b.message === undefined ? {} : { message: b.message }),
         ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
@@ -211,7 +211,6 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         params: AppEnvParams,
         body: z.object({
           toRevision: z.number().int().positive().optional(),
-          author: Author,
           message: z.string().max(500).optional(),
         }),
       },
@@ -221,7 +220,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       const release = await ctx.engine.rollback({
         app: req.params.app,
         env: req.params.env,
-        author: b.author,
+        author: authorOf(req),
         ...(b.toRevision === undefined ? {} : { toRevision: b.toRevision }),
         ...(b.message === undefined ? {} : { message: b.message }),
       });
