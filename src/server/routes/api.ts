@@ -42,16 +42,22 @@ export const ConfigChangeInput = z.object({
       ]),
     )
     .optional()
-    .describe('Values to set: a string, or { value, secret } (secret omitted keeps a key as it is)'),
+    .describe(
+      'Values to set: a string, or { value, secret }. Secret omitted keeps a key as it is (a secret stays secret); true makes it secret; false makes a secret plain, the one way to',
+    ),
   unset: z.array(z.string()).optional().describe('Keys to remove'),
   files: z
     .record(z.string(), z.string().max(1_000_000).nullable())
     .optional()
-    .describe('Config files to set (null removes)'),
+    .describe('Config files to set, a secret file staying secret (null removes)'),
   secretFiles: z
     .record(z.string(), z.string().max(1_000_000))
     .optional()
     .describe('Config files whose content is secret'),
+  plainFiles: z
+    .record(z.string(), z.string().max(1_000_000))
+    .optional()
+    .describe('Config files set as plain files: the one way to make a secret file plain'),
 });
 
 /** The store's form of a ConfigChangeInput (without author and message). */

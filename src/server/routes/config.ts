@@ -50,7 +50,7 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
-      const { set, unset, files, secretFiles, baseVersion, message } = configChangeOf(req.body);
+      const { set, unset, files, secretFiles, plainFiles, baseVersion, message } = configChangeOf(req.body);
       const version = await ctx.configSets.write(app, env, {
         baseVersion,
         author: authorOf(req),
@@ -58,6 +58,7 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
         ...(unset ? { unset } : {}),
         ...(files ? { files } : {}),
         ...(secretFiles ? { secretFiles } : {}),
+        ...(plainFiles ? { plainFiles } : {}),
         ...(message === undefined ? {} : { message }),
       });
       return reply.status(201).send(version);
@@ -111,6 +112,32 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
       if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');
       return { key, version, secret: entry.secret, value: entry.value };
+    },
+  );
+
+  api.get(
+    `${base}/files/*`,
+    {
+      schema: {
+        summary: 'One config file (its path after files/); a secret one is revealed only with reveal=true',
+        tags: ['config'],
+        params: AppEnvParams.extend({ '*': z.string().describe('The file path') }),
+        querystring: z.object({
+          version: z.coerce.number().int().min(0).optional(),
+          reveal: z.enum(['true', 'false']).default('false'),
+        }),
+      },
+    },
+    async (req) => {
+      const { app, env, '*': path } = req.params;
+      const version = req.query.version ?? (await ctx.configSets.current(app, env)).version;
+      const resolved = await ctx.configSets.resolve(app, env, version);
+      const file = ownGet(resolved.files, path);
+      if (!file) throw new NotFoundError(`${app}/${env} config version ${version} has no file ${path}`);
+      const size = Buffer.byteLength(file.content);
+      if (file.secret && req.query.reveal !== 'true') return { path, version, secret: true, size, content: '******' };
+      if (file.secret) ctx.logger.info({ app, env, file: path, version }, 'secret revealed');
+      return { path, version, secret: file.secret, size, content: file.content };
     },
   );
 
