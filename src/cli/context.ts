@@ -1,5 +1,5 @@
 /** What every command gets: global options, and the control-plane client made on first use. */
-import { homedir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createClient, type Client } from './client.js';
@@ -16,7 +16,6 @@ export interface CliContext {
   home: string;
   output: OutputFormat;
   client(): Promise<Client>;
-  author: string;
 }
 
 /** The data directory: --home, then BERTH_HOME, then ~/.berth. */
@@ -37,14 +36,5 @@ export function contextOf(cmd: Command): CliContext {
         ...(o.server ? { server: o.server } : {}),
         ...(o.token ? { token: o.token } : {}),
       })),
-    author: process.env.BERTH_AUTHOR ?? process.env.USER ?? safeUser(),
   };
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cli';
-  }
 }

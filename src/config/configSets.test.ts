@@ -53,7 +53,7 @@ describe('config sets', () => {
       author: null,
       message: null,
       createdAt: null,
-      summary: { added: [], changed: [], removed: [] },
+      summary: { added: [], changed: [], removed: [], madePlain: [], madeSecret: [] },
     });
     const view = await configs.get('shop', 'local');
     expect(view).toMatchObject({ version: 0, values: {}, files: {} });
@@ -70,7 +70,13 @@ describe('config sets', () => {
       message: 'first',
     });
     expect(v1).toMatchObject({ version: 1, author: 'ann', message: 'first' });
-    expect(v1.summary).toEqual({ added: ['DB_PASSWORD', 'PORT', 'file:conf/app.ini'], changed: [], removed: [] });
+    expect(v1.summary).toEqual({
+      added: ['DB_PASSWORD', 'PORT', 'file:conf/app.ini'],
+      changed: [],
+      removed: [],
+      madePlain: [],
+      madeSecret: [],
+    });
     expect(Date.now() - Date.parse(v1.createdAt!)).toBeLessThan(60_000);
 
     const v2 = await configs.write('shop', 'local', {
@@ -92,7 +98,7 @@ describe('config sets', () => {
     const view = await configs.get('shop', 'local');
     expect(view.version).toBe(2);
     expect(view.values).toEqual({ DB_PASSWORD: { value: MASK, secret: true }, PORT: { value: '9090', secret: false } });
-    expect(view.files).toEqual({ 'conf/app.ini': { content: '[app]\nname=shop\n', secret: false } });
+    expect(view.files).toEqual({ 'conf/app.ini': { content: '[app]\nname=shop\n', secret: false, size: 16 } });
     expect(JSON.stringify(view)).not.toContain('hunter2');
     expect((await configs.get('shop', 'local', 1)).values.PORT).toEqual({ value: '8080', secret: false });
   });
@@ -135,9 +141,27 @@ describe('config sets', () => {
       [2, 'bob', null],
       [1, 'ann', 'init'],
     ]);
-    expect(history[0]!.summary).toEqual({ added: [], changed: [], removed: ['file:nginx.conf'] });
-    expect(history[1]!.summary).toEqual({ added: ['C', 'file:nginx.conf'], changed: ['A', 'S'], removed: ['B'] });
-    expect(history[2]!.summary).toEqual({ added: ['A', 'B', 'S'], changed: [], removed: [] });
+    expect(history[0]!.summary).toEqual({
+      added: [],
+      changed: [],
+      removed: ['file:nginx.conf'],
+      madePlain: [],
+      madeSecret: [],
+    });
+    expect(history[1]!.summary).toEqual({
+      added: ['C', 'file:nginx.conf'],
+      changed: ['A', 'S'],
+      removed: ['B'],
+      madePlain: [],
+      madeSecret: [],
+    });
+    expect(history[2]!.summary).toEqual({
+      added: ['A', 'B', 'S'],
+      changed: [],
+      removed: [],
+      madePlain: [],
+      madeSecret: [],
+    });
     expect(JSON.stringify(history)).not.toMatch(/old-secret|new-secret/);
     expect((await configs.current('shop', 'local')).summary).toEqual(history[0]!.summary);
     expect((await configs.get('shop', 'local', 2)).summary).toEqual(history[1]!.summary);
@@ -213,7 +237,7 @@ describe('config sets', () => {
     });
     const diff = await configs.diff('shop', 'local', 1, 2);
     expect(diff).toEqual([
-      { kind: 'value', key: 'PW', change: 'changed', from: MASK, to: MASK, secret: true },
+      { kind: 'value', key: 'PW', change: 'changed', from: MASK, to: MASK, secret: true, secrecy: 'madeSecret' },
       { kind: 'value', key: 'X', change: 'added', to: '1', secret: false },
     ]);
     // Re-setting a secret to the value it already has is no change at all.
@@ -370,7 +394,7 @@ describe('config sets', () => {
   it('moves a file between plain and secret explicitly', async () => {
     await configs.write('shop', 'local', { baseVersion: 0, files: { 'cert.pem': 'PUBLIC' }, author: 'ann' });
     await configs.write('shop', 'local', { baseVersion: 1, secretFiles: { 'cert.pem': 'NOW-SECRET' }, author: 'ann' });
-    expect((await configs.get('shop', 'local')).files['cert.pem']).toEqual({ content: MASK, secret: true });
+    expect((await configs.get('shop', 'local')).files['cert.pem']).toEqual({ content: MASK, secret: true, size: 10 });
     await configs.write('shop', 'local', { baseVersion: 2, files: { 'cert.pem': null }, author: 'ann' });
     expect((await configs.get('shop', 'local')).files).toEqual({});
   });

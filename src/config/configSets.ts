@@ -27,6 +27,10 @@ export interface ConfigChangeSummary {
   added: string[];
   changed: string[];
   removed: string[];
+  /** Of the changed, the secrets that became plain (only ever on an explicit request). */
+  madePlain: string[];
+  /** Of the changed, the plain ones that became secret. */
+  madeSecret: string[];
 }
 
 /** One version's metadata. Version 0 ("no config yet") has no author and no time. */
@@ -44,20 +48,26 @@ export interface ConfigVersionInfo {
 /** A version's content for people: secret values and files are shown as MASK. */
 export interface ConfigView extends ConfigVersionInfo {
   values: Record<string, { value: string; secret: boolean }>;
-  files: Record<string, { content: string; secret: boolean }>;
+  /** `size` is the real content's length in bytes (UTF-8), a secret file's too. */
+  files: Record<string, { content: string; secret: boolean; size: number }>;
 }
 
 /** A change to a config set, based on the version the writer last saw. */
 export interface ConfigChange {
   /** The version the change was made against; 0 when there is no config yet. */
   baseVersion: number;
-  /** Keys to set. `secret` omitted keeps an existing key's secrecy (new keys are plain). */
+  /**
+   * Keys to set. `secret` omitted keeps an existing key's secrecy (new keys are plain); `true` makes
+   * the key secret; `false` makes a secret key plain, the one way to (the version records it).
+   */
   set?: Record<string, { value: string; secret?: boolean }>;
   unset?: string[];
-  /** Plain files to set; null removes the file (plain or secret). */
+  /** Files to set, keeping an existing file's secrecy (new files are plain); null removes the file. */
   files?: Record<string, string | null>;
-  /** Secret files to set. */
+  /** Files to set as secrets. */
   secretFiles?: Record<string, string>;
+  /** Files to set as plain files: the one way to make a secret file plain (the version records it). */
+  plainFiles?: Record<string, string>;
   author: string;
   message?: string;
 }
@@ -70,6 +80,8 @@ export interface ConfigDiffEntry {
   from?: string;
   to?: string;
   secret: boolean;
+  /** A changed entry whose secrecy changed: a secret made plain, or a plain one made secret. */
+  secrecy?: 'madePlain' | 'madeSecret';
 }
 
 /** A version with secrets decrypted: for the renderer only, never for an API response. */
@@ -200,7 +212,10 @@ export function createConfigSets(db: Kysely<Database>, box: SecretBox): ConfigSe
           sortedEntries(values).map(([k, v]) => [k, { value: masked(v), secret: isSecret(v) }]),
         ),
         files: Object.fromEntries(
-          sortedEntries(files).map(([k, f]) => [k, { content: masked(f), secret: isSecret(f) }]),
+          sortedEntries(files).map(([k, f]) => [
+            k,
+            { content: masked(f), secret: isSecret(f), size: Buffer.byteLength(plainOf(f, box)) },
+          ]),
         ),
       };
     },
@@ -343,13 +358,17 @@ function applyChange(before: Snapshot, change: ConfigChange, box: SecretBox): Sn
     if (!after.values.delete(key)) problems.push({ path: `unset.${key}`, message: `${key} is not set` });
   }
   for (const [file, content] of Object.entries(change.files ?? {})) {
-    if (content !== null) after.files.set(file, { content });
+    const existing = before.files.get(file);
+    // A secret file stays secret: only plainFiles makes it plain.
+    if (content !== null)
+      after.files.set(file, existing !== undefined && isSecret(existing) ? sealed(existing, content, box) : { content });
     else if (!after.files.delete(file))
       problems.push({ path: `files.${file}`, message: `there is no file ${file} to remove` });
   }
   for (const [file, content] of Object.entries(change.secretFiles ?? {})) {
     after.files.set(file, sealed(before.files.get(file), content, box));
   }
+  for (const [file, content] of Object.entries(change.plainFiles ?? {})) after.files.set(file, { content });
 
   if (problems.length > 0) throw new ValidationError('invalid config change', problems);
   return after;
@@ -380,12 +399,24 @@ function toDiffEntry(c: SnapshotChange): ConfigDiffEntry {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     secret,
+    ...(secrecyChange(c) ? { secrecy: secrecyChange(c) } : {}),
   };
 }
 
+/** Whether a changed entry went from secret to plain or back. */
+function secrecyChange(c: SnapshotChange): ConfigDiffEntry['secrecy'] {
+  if (c.before === undefined || c.after === undefined || isSecret(c.before) === isSecret(c.after)) return undefined;
+  return isSecret(c.before) ? 'madePlain' : 'madeSecret';
+}
+
 function summarize(changes: SnapshotChange[]): ConfigChangeSummary {
-  const summary: ConfigChangeSummary = { added: [], changed: [], removed: [] };
-  for (const c of changes) summary[c.change].push(c.kind === 'file' ? `file:${c.key}` : c.key);
+  const summary: ConfigChangeSummary = { added: [], changed: [], removed: [], madePlain: [], madeSecret: [] };
+  for (const c of changes) {
+    const name = c.kind === 'file' ? `file:${c.key}` : c.key;
+    summary[c.change].push(name);
+    const secrecy = secrecyChange(c);
+    if (secrecy) summary[secrecy].push(name);
+  }
   return summary;
 }
 

@@ -14,6 +14,7 @@ export interface ChangeShape {
   unset?: unknown;
   files?: unknown;
   secretFiles?: unknown;
+  plainFiles?: unknown;
   author: unknown;
   message?: unknown;
 }
@@ -78,6 +79,12 @@ export function validateChange(change: ChangeShape): Problem[] {
   checkFiles(change.secretFiles, 'secretFiles', false, add, secretFiles);
   for (const file of secretFiles) {
     if (plainFiles.has(file)) add(`secretFiles.${file}`, `${file} is also in files`);
+  }
+  const madePlain = new Set<string>();
+  checkFiles(change.plainFiles, 'plainFiles', false, add, madePlain);
+  for (const file of madePlain) {
+    if (plainFiles.has(file)) add(`plainFiles.${file}`, `${file} is also in files`);
+    if (secretFiles.has(file)) add(`plainFiles.${file}`, `${file} is also in secretFiles`);
   }
   return problems;
 }

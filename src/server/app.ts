@@ -105,11 +105,14 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   });
   app.addHook('onRoute', describeOperation);
 
+  app.decorateRequest('identity', null);
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.has(req.routeOptions.url ?? '')) return;
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!(await ctx.verifyToken(token))) throw new UnauthorizedError();
+    const identity = await ctx.verifyToken(token);
+    if (!identity) throw new UnauthorizedError();
+    req.identity = identity;
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -6,6 +6,7 @@ import type { ConfigSets } from '../config/configSets.js';
 import type { Environments } from '../environment/environments.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
+import type { Identity } from './identity.js';
 
 export interface ServerContext {
   version: string;
@@ -15,7 +16,8 @@ export interface ServerContext {
   configSets: ConfigSets;
   environments: Environments;
   runtimeFor(env: string): Promise<Runtime>;
-  verifyToken(token: string | undefined): Promise<boolean>;
+  /** The owner of a valid token; undefined for any other. */
+  verifyToken(token: string | undefined): Promise<Identity | undefined>;
   logger: Logger;
   /** One machine's autoscaler (absent in tests that do not run one). */
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;

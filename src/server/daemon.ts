@@ -3,7 +3,7 @@
  * serves the API, and resumes unfinished releases. One per data directory. Stopping it (even with
  * SIGKILL) leaves services and the gateway running; the next start re-adopts them.
  */
-import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile, rename } from 'node:fs/promises';
 import { readServerInfo, serverInfoFile, type ServerInfo } from './serverInfo.js';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -22,6 +22,7 @@ import type { Runtime, ServiceState } from '../runtime/runtime.js';
 import { createKubernetesRuntime, type ServiceDescription } from '../runtime/kubernetes/kubernetesRuntime.js';
 import { shapeOf } from '../runtime/kubernetes/manifests/shapes.js';
 import { readStartTime, isSameProcessAlive } from '../runtime/local/procfs.js';
+import { CHILD_UMASK } from '../runtime/local/shimFiles.js';
 import { ConflictError } from '../errors.js';
 import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
@@ -29,7 +30,7 @@ import { appsRunHere } from './appsRunHere.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
-import { ensureToken, createTokenVerifier } from './auth.js';
+import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
 import { version } from '../version.js';
 
 export interface DaemonOptions {
@@ -58,8 +59,24 @@ export interface Daemon {
   closed: Promise<void>;
 }
 
+/**
+ * Makes the data directory the owner's alone whether or not it existed: the directory 0700, and every
+ * file this process and what it starts (gateway, shims, SQLite's WAL) create there 0600 / 0700 by
+ * umask 077. Workloads get the umask the server was started with (CHILD_UMASK).
+ */
+async function privateHome(home: string): Promise<void> {
+  const started = process.umask(0o077);
+  process.env[CHILD_UMASK] ??= started.toString(8);
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  await chmod(home, 0o700);
+  // Berth's own files an earlier version left readable to others (berth.db was 0644) become
+  // owner-only too; nothing else is touched (the home may hold files that are not Berth's).
+  for (const name of ['berth.db', 'berth.db-wal', 'berth.db-shm', 'server.log', 'server.json', 'token', 'secret.key'])
+    await chmod(join(home, name), 0o600).catch(() => undefined);
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
-  await mkdir(opts.home, { recursive: true, mode: 0o700 });
+  await privateHome(opts.home);
   const logger: Logger = pino(
     {
       level: opts.logLevel ?? 'info',
@@ -80,7 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   const store = await openStore({ file: join(opts.home, 'berth.db') });
   const box = await loadSecretBox(opts.home);
-  await ensureToken(store.db, opts.home);
+  await ensureToken(store.db, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
   const gateway = createGatewayControl({
     home: opts.home,

@@ -6,6 +6,7 @@ import { contextOf, type CliContext } from '../context.js';
 import { age, dim, printData, printTable } from '../output.js';
 import { appFromCwd } from '../specInput.js';
 import { ValidationError, type Problem } from '../../errors.js';
+import { KEY_PATTERN } from '../../config/validateChange.js';
 import { NOTHING_TO_CHANGE } from '../../config/nothingToChange.js';
 import type {
   ConfigDiffEntry as DiffEntry,
@@ -55,7 +56,11 @@ export function registerConfig(program: Command): void {
 
   withTarget(config.command('set [pairs...]'))
     .description('set values (KEY=VALUE ...) and/or files (--file PATH=LOCAL_FILE); every change is a new version')
-    .option('--secret', 'the values are secrets: encrypted at rest, masked everywhere')
+    .option('--secret', 'the values (and files) are secrets: encrypted at rest, masked everywhere')
+    .option(
+      '--plain',
+      'store the values (and files) in plain text, making secret ones plain (without it, a secret stays secret)',
+    )
     .option('--file <pairs...>', 'config files as PATH=LOCAL_FILE (content read from LOCAL_FILE)')
     .option('-m, --message <message>', 'why')
     .option(
@@ -66,7 +71,7 @@ export function registerConfig(program: Command): void {
     .action(
       async (
         pairs: string[],
-        o: Target & { secret?: boolean; file?: string[]; message?: string; base?: number },
+        o: Target & { secret?: boolean; plain?: boolean; file?: string[]; message?: string; base?: number },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
@@ -79,13 +84,16 @@ export function registerConfig(program: Command): void {
             path: 'pairs',
             message: 'give KEY=VALUE pairs and/or --file PATH=LOCAL_FILE',
           });
+        if (o.secret && o.plain)
+          problems.push({ file: 'command line', path: 'plain', message: '--secret and --plain exclude each other' });
         if (problems.length) throw new ValidationError('invalid arguments', problems);
         const fileContents: Record<string, string> = {};
         for (const [p, local] of Object.entries(files.ok)) fileContents[p] = await readFile(local, 'utf8');
         const baseVersion = o.base === undefined ? await current(ctx, o) : o.base;
-        const set = Object.fromEntries(
-          Object.entries(values.ok).map(([k, v]) => [k, { value: v, secret: o.secret ?? false }]),
-        );
+        // Neither flag: each key keeps its secrecy (a secret stays secret, a new key is plain).
+        const secrecy = o.secret ? { secret: true } : o.plain ? { secret: false } : {};
+        const set = Object.fromEntries(Object.entries(values.ok).map(([k, v]) => [k, { value: v, ...secrecy }]));
+        const fileField = o.secret ? 'secretFiles' : o.plain ? 'plainFiles' : 'files';
         // Setting what is already set is not an error (like `kubectl apply`): scripts such as the
         // berth.config.sh of `berth import` can be applied again and go on past such a value.
         const res = await (
@@ -93,13 +101,8 @@ export function registerConfig(program: Command): void {
         )
           .patch<VersionInfo>(await path(o), {
             baseVersion,
-            author: ctx.author,
             ...(Object.keys(set).length ? { set } : {}),
-            ...(Object.keys(fileContents).length
-              ? o.secret
-                ? { secretFiles: fileContents }
-                : { files: fileContents }
-              : {}),
+            ...(Object.keys(fileContents).length ? { [fileField]: fileContents } : {}),
             ...(o.message ? { message: o.message } : {}),
           })
           .catch((err: unknown) => {
@@ -113,6 +116,12 @@ export function registerConfig(program: Command): void {
         }
         if (ctx.output !== 'table') return printData(ctx.output, res);
         process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
+        for (const k of res.summary.madePlain ?? [])
+          process.stdout.write(
+            `${k} is no longer secret: stored and shown in plain text from version ${res.version}\n`,
+          );
+        for (const k of res.summary.madeSecret ?? [])
+          process.stdout.write(`${k} is now secret: encrypted and masked from version ${res.version}\n`);
       },
     );
 
@@ -128,7 +137,6 @@ export function registerConfig(program: Command): void {
         await ctx.client()
       ).patch<VersionInfo>(await path(o), {
         baseVersion,
-        author: ctx.author,
         ...(o.file ? { files: Object.fromEntries(keys.map((k) => [k, null])) } : { unset: keys }),
         ...(o.message ? { message: o.message } : {}),
       });
@@ -153,7 +161,6 @@ export function registerConfig(program: Command): void {
         ).post<VersionInfo>(`${await path(t)}/revert`, {
           to: o.to,
           baseVersion,
-          author: ctx.author,
           ...(o.message ? { message: o.message } : {}),
         });
         if (ctx.output !== 'table') return printData(ctx.output, res);
@@ -165,46 +172,65 @@ export function registerConfig(program: Command): void {
     );
 
   withTarget(config.command('get [key]'))
-    .description('show the config (current version by default); secrets masked unless --reveal')
+    .description(
+      'show the config (current version by default), or one KEY or config file; secrets masked unless --reveal',
+    )
     .option('--version <n>', 'a past version')
-    .option('--reveal', 'show the value of a secret KEY')
-    .action(async (key: string | undefined, o: Target & { version?: string; reveal?: boolean }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const client = await ctx.client();
-      if (key) {
-        const v = await client.get<{ key: string; value: string; secret: boolean; version: number }>(
-          `${await path(o)}/values/${encodeURIComponent(key)}`,
-          {
-            version: o.version,
-            reveal: o.reveal ? 'true' : 'false',
-          },
+    .option('--reveal', 'show the value of a secret KEY or the content of a secret file')
+    .option('--file', 'KEY is a config file path (implied when it is not a key name, e.g. app.conf)')
+    .action(
+      async (
+        key: string | undefined,
+        o: Target & { version?: string; reveal?: boolean; file?: boolean },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const client = await ctx.client();
+        if (key && (o.file || !KEY_PATTERN.test(key))) {
+          const f = await client.get<{ path: string; content: string; secret: boolean; size: number; version: number }>(
+            `${await path(o)}/files/${key.split('/').map(encodeURIComponent).join('/')}`,
+            { version: o.version, reveal: o.reveal ? 'true' : 'false' },
+          );
+          if (ctx.output !== 'table') return printData(ctx.output, f);
+          if (f.secret && !o.reveal)
+            return void process.stdout.write(`${f.content} (secret file, ${f.size} bytes; --reveal shows it)\n`);
+          return void process.stdout.write(f.content);
+        }
+        if (key) {
+          const v = await client.get<{ key: string; value: string; secret: boolean; version: number }>(
+            `${await path(o)}/values/${encodeURIComponent(key)}`,
+            {
+              version: o.version,
+              reveal: o.reveal ? 'true' : 'false',
+            },
+          );
+          if (ctx.output !== 'table') return printData(ctx.output, v);
+          return void process.stdout.write(`${v.value}\n`);
+        }
+        const view = await client.get<ConfigView>(await path(o), { version: o.version });
+        if (ctx.output !== 'table') return printData(ctx.output, view);
+        process.stdout.write(
+          dim(
+            `version ${view.version}${view.author ? ` by ${view.author}` : ''}${view.createdAt ? `, ${age(view.createdAt)} ago` : ''}\n`,
+          ),
         );
-        if (ctx.output !== 'table') return printData(ctx.output, v);
-        return void process.stdout.write(`${v.value}\n`);
-      }
-      const view = await client.get<ConfigView>(await path(o), { version: o.version });
-      if (ctx.output !== 'table') return printData(ctx.output, view);
-      process.stdout.write(
-        dim(
-          `version ${view.version}${view.author ? ` by ${view.author}` : ''}${view.createdAt ? `, ${age(view.createdAt)} ago` : ''}\n`,
-        ),
-      );
-      printTable(
-        [
-          ...Object.entries(view.values).map(([k, v]) => ({
-            key: k,
-            kind: v.secret ? 'secret' : 'value',
-            value: v.value,
-          })),
-          ...Object.entries(view.files).map(([k, f]) => ({
-            key: k,
-            kind: f.secret ? 'secret file' : 'file',
-            value: `${f.content.length} bytes`,
-          })),
-        ],
-        ['key', 'kind', 'value'],
-      );
-    });
+        printTable(
+          [
+            ...Object.entries(view.values).map(([k, v]) => ({
+              key: k,
+              kind: v.secret ? 'secret' : 'value',
+              value: v.value,
+            })),
+            ...Object.entries(view.files).map(([k, f]) => ({
+              key: k,
+              kind: f.secret ? 'secret file' : 'file',
+              value: `${f.size} bytes`,
+            })),
+          ],
+          ['key', 'kind', 'value'],
+        );
+      },
+    );
 
   withTarget(config.command('history'))
     .description('config versions, newest first')
@@ -222,6 +248,8 @@ export function registerConfig(program: Command): void {
                 ...v.summary.added.map((k) => `+${k}`),
                 ...v.summary.changed.map((k) => `~${k}`),
                 ...v.summary.removed.map((k) => `-${k}`),
+                ...(v.summary.madePlain ?? []).map((k) => `(${k} made plain)`),
+                ...(v.summary.madeSecret ?? []).map((k) => `(${k} made secret)`),
               ].join(' ')
             : '',
           message: v.message ?? '',
@@ -239,7 +267,9 @@ export function registerConfig(program: Command): void {
       if (diff.length === 0) return void process.stdout.write('no differences\n');
       for (const d of diff) {
         const mark = d.change === 'added' ? '+' : d.change === 'removed' ? '-' : '~';
-        const label = `${d.kind === 'file' ? 'file ' : ''}${d.key}${d.secret ? ' (secret)' : ''}`;
+        const secrecy =
+          d.secrecy === 'madePlain' ? ' (secret → plain)' : d.secrecy === 'madeSecret' ? ' (plain → secret)' : '';
+        const label = `${d.kind === 'file' ? 'file ' : ''}${d.key}${secrecy || (d.secret ? ' (secret)' : '')}`;
         const detail =
           d.change === 'changed'
             ? `${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`

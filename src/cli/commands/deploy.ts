@@ -82,7 +82,6 @@ export function registerDeploy(program: Command): void {
           client.post<Release>('/api/v1/releases', {
             env: o.env,
             spec,
-            author: ctx.author,
             rollbackPolicy: o.rollback ? 'auto' : 'none',
             ...(o.message ? { message: o.message } : {}),
             ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),

@@ -61,7 +61,6 @@ export function registerOperate(program: Command): void {
       const release = await startOperation(o.wait, (wait) =>
         client.post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/scale`, {
           replicas,
-          author: ctx.author,
           wait,
         }),
       );
@@ -90,7 +89,7 @@ export function registerOperate(program: Command): void {
         ? `${base(app, o.env)}/services/${encodeURIComponent(service)}/restart`
         : `${base(app, o.env)}/restart`;
       const client = await ctx.client();
-      const release = await startOperation(o.wait, (wait) => client.post<Release>(path, { author: ctx.author, wait }));
+      const release = await startOperation(o.wait, (wait) => client.post<Release>(path, { wait }));
       await follow(cmd, release, o.detach);
     });
 
@@ -108,7 +107,6 @@ export function registerOperate(program: Command): void {
         await ctx.client()
       ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/promote`, {
         full: o.full === true,
-        author: ctx.author,
       });
       if (ctx.output !== 'table') await printData(ctx.output, release);
       else
@@ -128,7 +126,7 @@ export function registerOperate(program: Command): void {
       const ctx = contextOf(cmd);
       const release = await (
         await ctx.client()
-      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, { author: ctx.author });
+      ).post<Release>(`${base(app, o.env)}/services/${encodeURIComponent(service!)}/abort`, {});
       if (ctx.output !== 'table') await printData(ctx.output, release);
       else process.stdout.write(`abort of ${service} requested in revision ${release.revision}\n`);
     });
@@ -145,7 +143,6 @@ export function registerOperate(program: Command): void {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       const release = await client.post<Release>(`${base(app, o.env)}/cancel`, {
-        author: ctx.author,
         ...(o.revision === undefined ? {} : { revision: o.revision }),
       });
       if (o.detach)

@@ -112,7 +112,6 @@ export function registerPolicy(program: Command): void {
               ...body,
               path,
               ...(o.host ? { host: o.host } : {}),
-              author: ctx.author,
               wait,
             }),
           );
@@ -129,7 +128,6 @@ export function registerPolicy(program: Command): void {
           release = await startOperation(o.wait, (wait) =>
             client.put<Release>(`${base(t.app, o.env)}/services/${encodeURIComponent(service)}/policy`, {
               ...body,
-              author: ctx.author,
               wait,
             }),
           );

@@ -68,7 +68,6 @@ export function registerReleases(program: Command): void {
         const client = await ctx.client();
         const release = await startOperation(o.wait, (wait) =>
           client.post<Release>(`${base(app, o.env)}/rollback`, {
-            author: ctx.author,
             ...(o.to === undefined ? {} : { toRevision: o.to }),
             ...(o.message ? { message: o.message } : {}),
             wait,

@@ -58,10 +58,8 @@ async function freshClient(ctx: CliContext): Promise<Client> {
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
 
-async function takeDown(client: Client, app: string, env: string, author: string, wait?: boolean): Promise<Release> {
-  const release = await startOperation(wait, (w) =>
-    client.delete<Release>(base(app, env), { author, wait: String(w) }),
-  );
+async function takeDown(client: Client, app: string, env: string, wait?: boolean): Promise<Release> {
+  const release = await startOperation(wait, (w) => client.delete<Release>(base(app, env), { wait: String(w) }));
   return followRelease(client, release);
 }
 
@@ -91,7 +89,6 @@ export function registerUp(program: Command): void {
       const release = await client.post<Release>('/api/v1/releases', {
         env: o.env,
         spec,
-        author: ctx.author,
         message: 'berth up',
       });
       const final = await followRelease(client, release);
@@ -142,7 +139,7 @@ export function registerUp(program: Command): void {
       await stop;
       await follow;
       process.stderr.write(`\nstopping ${release.app}...\n`);
-      const down = await takeDown(client, release.app, o.env, ctx.author);
+      const down = await takeDown(client, release.app, o.env);
       if (started) {
         const apps = await client.get<{ down: boolean }[]>('/api/v1/apps');
         if (apps.every((a) => a.down)) await client.post('/api/v1/shutdown', { stopGateway: true });
@@ -163,7 +160,7 @@ export function registerUp(program: Command): void {
         throw new ValidationError('which app?', [
           { file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' },
         ]);
-      const final = await takeDown(await ctx.client(), name, o.env, ctx.author, o.wait);
+      const final = await takeDown(await ctx.client(), name, o.env, o.wait);
       if (ctx.output !== 'table') await printData(ctx.output, final);
       if (final.status !== 'succeeded') process.exitCode = 1;
     });

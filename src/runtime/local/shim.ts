@@ -17,7 +17,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { LineSplitter, LogWriter } from './logFiles.js';
 import type { LogStream } from './logFiles.js';
 import { killGroup, readStartTime } from './procfs.js';
-import { CHILD_NODE_OPTIONS, parseShimArgv, shimPaths, writeJsonAtomic } from './shimFiles.js';
+import { CHILD_NODE_OPTIONS, CHILD_UMASK, parseShimArgv, shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimArgs, ShimInfo } from './shimFiles.js';
 
 /** How long to wait for the child's pipes to drain after it exited (a grandchild may hold them). */
@@ -37,7 +37,12 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
   mkdirSync(paths.logs, { recursive: true });
   const log = new LogWriter(paths.logs, { maxBytes: args.logMaxBytes, keep: args.logKeep });
 
-  const { NODE_OPTIONS: _shimNodeOptions, [CHILD_NODE_OPTIONS]: childNodeOptions, ...env } = baseEnv;
+  const {
+    NODE_OPTIONS: _shimNodeOptions,
+    [CHILD_NODE_OPTIONS]: childNodeOptions,
+    [CHILD_UMASK]: childUmask,
+    ...env
+  } = baseEnv;
   if (childNodeOptions !== undefined) env.NODE_OPTIONS = childNodeOptions;
 
   let finished = false;
@@ -54,8 +59,12 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
   };
 
   const [file, ...argv] = args.command as [string, ...string[]];
-  // Own process group, so a stop reaches everything the command started.
+  // Own process group, so a stop reaches everything the command started. The shim's own files are
+  // owner-only; the command gets the umask the control plane was started with (spawn is synchronous).
+  const mask = childUmask === undefined ? Number.NaN : Number.parseInt(childUmask, 8);
+  const shimUmask = Number.isNaN(mask) ? undefined : process.umask(mask);
   const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  if (shimUmask !== undefined) process.umask(shimUmask);
 
   child.once('error', (err) => {
     finish({ code: 127, signal: null, at: new Date().toISOString(), error: spawnError(err, file, cwd) });

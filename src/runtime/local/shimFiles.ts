@@ -29,6 +29,11 @@ export const EXIT_FILE = 'exit.json';
 export const LOG_DIR = 'logs';
 /** NODE_OPTIONS meant for the workload is carried under this name so it cannot affect the shim itself. */
 export const CHILD_NODE_OPTIONS = 'BERTH_CHILD_NODE_OPTIONS';
+/**
+ * The umask (octal) the workload runs with: the control plane and the shims create their files
+ * owner-only (umask 077), the command gets the umask the control plane was started with.
+ */
+export const CHILD_UMASK = 'BERTH_CHILD_UMASK';
 
 /** Options the runtime passes on the shim's command line. */
 export interface ShimArgs {

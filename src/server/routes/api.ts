@@ -31,9 +31,6 @@ export const SpecInput = z
   })
   .describe('An app spec');
 
-/** Who asks, as the CLI or console reports it (the token identifies the caller, this names the person). */
-export const Author = z.string().min(1).max(100).default('api').describe('Who makes the change');
-
 /** A change to a config set, as PATCH …/config takes it (and a plan, to preview one). */
 export const ConfigChangeInput = z.object({
   baseVersion: z.number().int().min(0).describe('The version this change is based on; a stale one is refused with 409'),
@@ -46,16 +43,22 @@ export const ConfigChangeInput = z.object({
       ]),
     )
     .optional()
-    .describe('Values to set: a string, or { value, secret } (secret omitted keeps a key as it is)'),
+    .describe(
+      'Values to set: a string, or { value, secret }. Secret omitted keeps a key as it is (a secret stays secret); true makes it secret; false makes a secret plain, the one way to',
+    ),
   unset: z.array(z.string()).optional().describe('Keys to remove'),
   files: z
     .record(z.string(), z.string().max(1_000_000).nullable())
     .optional()
-    .describe('Config files to set (null removes)'),
+    .describe('Config files to set, a secret file staying secret (null removes)'),
   secretFiles: z
     .record(z.string(), z.string().max(1_000_000))
     .optional()
     .describe('Config files whose content is secret'),
+  plainFiles: z
+    .record(z.string(), z.string().max(1_000_000))
+    .optional()
+    .describe('Config files set as plain files: the one way to make a secret file plain'),
 });
 
 /** The store's form of a ConfigChangeInput (without author and message). */

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { configDrift } from '../../release/configDrift.js';
-import { AppEnvParams, Author, type Api } from './api.js';
+import { AppEnvParams, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 import { WaitQuery, waitOptions } from './operationWait.js';
 import { requireApp } from '../appLookup.js';
 
@@ -67,14 +68,14 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Take the app down in this environment (graceful stop of every replica)',
         tags: ['apps'],
         params: AppEnvParams,
-        querystring: z.object({ author: Author, wait: WaitQuery }),
+        querystring: z.object({ wait: WaitQuery }),
       },
     },
     async (req, reply) => {
       const release = await ctx.engine.down({
         app: req.params.app,
         env: req.params.env,
-        author: req.query.author,
+        author: authorOf(req),
         ...waitOptions(req.query.wait, reply),
       });
       return reply.status(202).send(release);

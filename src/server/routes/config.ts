@@ -8,10 +8,10 @@ import { variableReport } from '../../spec/variableReport.js';
 import { resolveVariables } from '../../spec/variables.js';
 import type { Variables } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, ConfigChangeInput, configChangeOf, type Api } from './api.js';
+import { AppEnvParams, ConfigChangeInput, configChangeOf, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 
 const ConfigChange = ConfigChangeInput.extend({
-  author: Author,
   message: z.string().max(500).optional().describe('Why this change'),
 });
 import { NotFoundError } from '../../errors.js';
@@ -50,14 +50,15 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
-      const { set, unset, files, secretFiles, baseVersion, author, message } = configChangeOf(req.body);
+      const { set, unset, files, secretFiles, plainFiles, baseVersion, message } = configChangeOf(req.body);
       const version = await ctx.configSets.write(app, env, {
         baseVersion,
-        author,
+        author: authorOf(req),
         ...(set ? { set } : {}),
         ...(unset ? { unset } : {}),
         ...(files ? { files } : {}),
         ...(secretFiles ? { secretFiles } : {}),
+        ...(plainFiles ? { plainFiles } : {}),
         ...(message === undefined ? {} : { message }),
       });
       return reply.status(201).send(version);
@@ -79,7 +80,6 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
             .min(0)
             .optional()
             .describe('The version this revert is based on; a stale one is refused with 409'),
-          author: Author,
           message: z.string().max(500).optional().describe('Why; default `revert to version N`'),
         }),
       },
@@ -87,7 +87,8 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
-      const { to, baseVersion, author, message } = req.body;
+      const { to, baseVersion, message } = req.body;
+      const author = authorOf(req);
       const version = await ctx.configSets.revert(app, env, {
         to,
         author,
@@ -145,6 +146,32 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
       if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');
       return { key, version, secret: entry.secret, value: entry.value };
+    },
+  );
+
+  api.get(
+    `${base}/files/*`,
+    {
+      schema: {
+        summary: 'One config file (its path after files/); a secret one is revealed only with reveal=true',
+        tags: ['config'],
+        params: AppEnvParams.extend({ '*': z.string().describe('The file path') }),
+        querystring: z.object({
+          version: z.coerce.number().int().min(0).optional(),
+          reveal: z.enum(['true', 'false']).default('false'),
+        }),
+      },
+    },
+    async (req) => {
+      const { app, env, '*': path } = req.params;
+      const version = req.query.version ?? (await ctx.configSets.current(app, env)).version;
+      const resolved = await ctx.configSets.resolve(app, env, version);
+      const file = ownGet(resolved.files, path);
+      if (!file) throw new NotFoundError(`${app}/${env} config version ${version} has no file ${path}`);
+      const size = Buffer.byteLength(file.content);
+      if (file.secret && req.query.reveal !== 'true') return { path, version, secret: true, size, content: '******' };
+      if (file.secret) ctx.logger.info({ app, env, file: path, version }, 'secret revealed');
+      return { path, version, secret: file.secret, size, content: file.content };
     },
   );
 

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, type Api } from './api.js';
+import { AppEnvParams, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 import { Wait, waitOptions } from './operationWait.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
@@ -20,7 +21,6 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         params: ServiceParams,
         body: z.object({
           replicas: z.number().int().min(0).max(1000).describe('Desired replicas'),
-          author: Author,
           wait: Wait,
         }),
       },
@@ -32,7 +32,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         env,
         service,
         replicas: req.body.replicas,
-        author: req.body.author,
+        author: authorOf(req),
         ...waitOptions(req.body.wait, reply),
       });
       // 200 with the running release when the count is already that (no revision); 202 for a new one.
@@ -48,7 +48,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Rolling restart of one service',
         tags: ['operate'],
         params: ServiceParams,
-        body: z.object({ author: Author, wait: Wait }).default({ author: 'api', wait: false }),
+        body: z.object({ wait: Wait }).default({ wait: false }),
       },
     },
     async (req, reply) => {
@@ -58,7 +58,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
           app,
           env,
           service,
-          author: req.body.author,
+          author: authorOf(req),
           ...waitOptions(req.body.wait, reply),
         }),
       );
@@ -72,7 +72,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Rolling restart of every service of the app',
         tags: ['operate'],
         params: AppEnvParams,
-        body: z.object({ author: Author, wait: Wait }).default({ author: 'api', wait: false }),
+        body: z.object({ wait: Wait }).default({ wait: false }),
       },
     },
     async (req, reply) =>
@@ -80,7 +80,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         await ctx.engine.restart({
           app: req.params.app,
           env: req.params.env,
-          author: req.body.author,
+          author: authorOf(req),
           ...waitOptions(req.body.wait, reply),
         }),
       ),
@@ -96,7 +96,6 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         params: AppEnvParams,
         body: z
           .object({
-            author: Author,
             revision: z
               .number()
               .int()
@@ -104,12 +103,13 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
               .optional()
               .describe('Cancel only if this revision is the one in progress'),
           })
-          .default({ author: 'api' }),
+          .default({}),
       },
     },
     async (req, reply) => {
       const { app, env } = req.params;
-      const { author, revision } = req.body;
+      const { revision } = req.body;
+      const author = authorOf(req);
       return reply
         .status(202)
         .send(await ctx.engine.cancel({ app, env, author, ...(revision === undefined ? {} : { revision }) }));

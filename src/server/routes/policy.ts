@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { Policies } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, type Api } from './api.js';
+import { AppEnvParams, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 import { policySchema } from '../../spec/policy.js';
 import { NotFoundError } from '../../errors.js';
 import { Wait, waitOptions } from './operationWait.js';
@@ -51,7 +52,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
         summary: "Change a service's traffic policy live: a new revision, no replica moves",
         tags: ['policy'],
         params: ServiceParams,
-        body: z.object({ policy: PolicyInput, author: Author, wait: Wait }),
+        body: z.object({ policy: PolicyInput, wait: Wait }),
       },
     },
     async (req, reply) => {
@@ -61,7 +62,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
         env,
         target: { service },
         policy: req.body.policy,
-        author: req.body.author,
+        author: authorOf(req),
         ...waitOptions(req.body.wait, reply),
       });
       return reply.status(202).send(release);
@@ -79,20 +80,19 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
           path: z.string().regex(/^\//, 'must start with `/`').describe('The route’s path prefix'),
           host: z.string().optional().describe('The route’s host, when it has one'),
           policy: PolicyInput,
-          author: Author,
           wait: Wait,
         }),
       },
     },
     async (req, reply) => {
       const { app, env } = req.params;
-      const { path, host, policy, author, wait } = req.body;
+      const { path, host, policy, wait } = req.body;
       const release = await ctx.engine.setPolicy({
         app,
         env,
         target: { route: { path, ...(host === undefined ? {} : { host }) } },
         policy,
-        author,
+        author: authorOf(req),
         ...waitOptions(wait, reply),
       });
       return reply.status(202).send(release);

@@ -1,7 +1,8 @@
 /** Steering a running canary, blue-green or A/B rollout: promote (one step, or all) and abort. */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, type Api } from './api.js';
+import { AppEnvParams, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
 
@@ -16,14 +17,13 @@ export function progressiveRoutes(api: Api, ctx: ServerContext): void {
         body: z
           .object({
             full: z.boolean().default(false).describe('Skip every remaining step and analysis'),
-            author: Author,
           })
-          .default({ full: false, author: 'api' }),
+          .default({ full: false }),
       },
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
-      const release = await ctx.engine.promote({ app, env, service, full: req.body.full, author: req.body.author });
+      const release = await ctx.engine.promote({ app, env, service, full: req.body.full, author: authorOf(req) });
       return reply.status(202).send(release);
     },
   );
@@ -35,12 +35,12 @@ export function progressiveRoutes(api: Api, ctx: ServerContext): void {
         summary: "Abort a service's progressive rollout: traffic back to stable, the release fails and rolls back",
         tags: ['operate'],
         params: ServiceParams,
-        body: z.object({ author: Author }).default({ author: 'api' }),
+        body: z.object({}).default({}),
       },
     },
     async (req, reply) => {
       const { app, env, service } = req.params;
-      return reply.status(202).send(await ctx.engine.abort({ app, env, service, author: req.body.author }));
+      return reply.status(202).send(await ctx.engine.abort({ app, env, service, author: authorOf(req) }));
     },
   );
 }

@@ -1,7 +1,8 @@
 /** Releases: plan, deploy, history, one revision, its live events (SSE), diff and rollback. */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { AppEnvParams, Author, ConfigChangeInput, SpecInput, configChangeOf, sse, type Api } from './api.js';
+import { AppEnvParams, ConfigChangeInput, SpecInput, configChangeOf, sse, type Api } from './api.js';
+import { authorOf } from '../identity.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { EngineUpdate } from '../../release/engine.js';
@@ -13,7 +14,6 @@ const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
   spec: SpecInput.optional().describe("The berth.yaml; without it, `app`'s latest revision's spec is used"),
   app: z.string().min(1).optional().describe('The app whose latest spec to use when `spec` is not sent'),
-  author: Author,
   message: z.string().max(500).optional().describe('Why this release'),
   rollbackPolicy: z
     .enum(['auto', 'none'])
@@ -59,7 +59,6 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         summary: 'What a deploy would change, service by service and field by field',
         tags: ['releases'],
         body: DeployBody.omit({
-          author: true,
           message: true,
           rollbackPolicy: true,
           timeoutSeconds: true,
@@ -102,7 +101,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       const release = await ctx.engine.deploy({
         loaded: await specOf(b),
         env: b.env,
-        author: b.author,
+        author: authorOf(req),
         rollbackPolicy: b.rollbackPolicy,
         ...(b.message === undefined ? {} : { message: b.message }),
         ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
@@ -233,7 +232,6 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         params: AppEnvParams,
         body: z.object({
           toRevision: z.number().int().positive().optional(),
-          author: Author,
           message: z.string().max(500).optional(),
           wait: Wait,
         }),
@@ -244,7 +242,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       const release = await ctx.engine.rollback({
         app: req.params.app,
         env: req.params.env,
-        author: b.author,
+        author: authorOf(req),
         ...(b.toRevision === undefined ? {} : { toRevision: b.toRevision }),
         ...(b.message === undefined ? {} : { message: b.message }),
         ...waitOptions(b.wait, reply),
