@@ -134,7 +134,7 @@ describe('spec limits', () => {
     expect(Math.max(...latencies), `latencies ${latencies.join(', ')} during ${took} ms`).toBeLessThan(1_000);
   });
 
-  it('reports a value the Kubernetes schemas refuse at its berth.yaml line, by the render API and the offline CLI', async () => {
+  it('reports a value the Kubernetes schemas refuse at its berth.yaml line, by the render API, render (--offline too) and the Helm export', async () => {
     const app = join(dir, 'kapp');
     await mkdir(app, { recursive: true });
     const file = join(app, 'berth.yaml');
@@ -144,6 +144,7 @@ describe('spec limits', () => {
     for (const args of [
       ['render', app],
       ['render', '--offline', app],
+      ['export', join(dir, 'chart'), '--file', app],
     ]) {
       const r = await berth.cli(args);
       expect(r.code, r.stderr).toBe(1);

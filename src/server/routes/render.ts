@@ -231,18 +231,20 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       const { manifest, result } = await prepareKubernetesRender(d, { ...r, secrets: 'masked' });
       const config = await ctx.configSets.resolve(r.loaded.spec.name, r.env, result.rendered.configVersion);
       const environment = await ctx.environments.get(r.env);
-      const files = exportHelmChart({
-        loaded: r.loaded,
-        environment: { name: r.env, defaults: environment.defaults },
-        config,
-        revision: manifest.revision,
-        digestSecret: d.digestSecret,
-        options: {
-          namespace: manifest.options.namespace,
-          ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
-          ...(r.ingressClassName ? { ingressClassName: r.ingressClassName } : {}),
-        },
-      });
+      const files = withSpecPositions(r.loaded, () =>
+        exportHelmChart({
+          loaded: r.loaded,
+          environment: { name: r.env, defaults: environment.defaults },
+          config,
+          revision: manifest.revision,
+          digestSecret: d.digestSecret,
+          options: {
+            namespace: manifest.options.namespace,
+            ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
+            ...(r.ingressClassName ? { ingressClassName: r.ingressClassName } : {}),
+          },
+        }),
+      );
       return { chart: r.loaded.spec.name, namespace: manifest.options.namespace, files };
     },
   );
