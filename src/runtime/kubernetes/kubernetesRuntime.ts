@@ -291,7 +291,7 @@ class KubernetesRuntime implements Runtime {
       now: this.now,
     };
     await Promise.all(workloads.map((w) => watchRollout(this.clients, w, watchOpts)));
-    await Promise.all(
+    const running = await Promise.all(
       workloads.map((w) => {
         // Without spec.replicas in what Berth rendered (autoscaled, or a DaemonSet) the count is the
         // controller's to decide, and may change during the rollout: the count the server answered
@@ -318,13 +318,22 @@ class KubernetesRuntime implements Runtime {
     await this.inventory.deleted(state.app, state.env, pruned);
     if (pruned.length > 0)
       o.onEvent(this.event(state.service, 'Pruned', `deleted ${pruned.map(ref).join(', ')}: no longer rendered`));
-    const tracks = state.canary ? ` and ${state.canary.replicas} of ${state.canary.hash} (canary)` : '';
+    // An autoscaled track runs what its autoscaler decided: say the live count.
+    const count = (track: 'stable' | 'canary', declared: number): number => {
+      const i = workloads.findIndex((w) => (w.metadata.labels?.[LABEL.track] ?? 'stable') === track);
+      const w = workloads[i];
+      const rendered = w && objects.find((x) => x.kind === w.kind && x.metadata.name === w.metadata.name);
+      const autoscaled =
+        (rendered?.kind === 'Deployment' || rendered?.kind === 'StatefulSet') &&
+        (rendered.spec as { replicas?: number }).replicas === undefined;
+      return autoscaled ? (running[i] ?? declared) : declared;
+    };
+    const n = count('stable', state.replicas);
+    const tracks = state.canary
+      ? ` and ${count('canary', state.canary.replicas)} of ${state.canary.hash} (canary)`
+      : '';
     o.onEvent(
-      this.event(
-        state.service,
-        'Converged',
-        `${state.replicas} replica${state.replicas === 1 ? '' : 's'} of ${state.hash}${tracks} ready`,
-      ),
+      this.event(state.service, 'Converged', `${n} replica${n === 1 ? '' : 's'} of ${state.hash}${tracks} ready`),
     );
   }
 

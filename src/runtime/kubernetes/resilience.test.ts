@@ -147,6 +147,7 @@ describe('Kubernetes runtime resilience', () => {
     await done;
     const pods = h.server.list('v1', 'Pod', ns, 'app.kubernetes.io/name=web');
     expect(pods).toHaveLength(4);
+    expect(events.find((e) => e.reason === 'Converged')?.message).toBe('4 replicas of a1 ready');
     // A new release re-applies without spec.replicas: the HPA's 4 stay, no conflict.
     await rt.converge({ ...state, hash: 'b2', revision: 2, workload: { ...state.workload, image: 'web:b2' } }, o());
     const live = h.server.get('apps/v1', 'Deployment', ns, 'web')!;

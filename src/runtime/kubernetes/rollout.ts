@@ -169,15 +169,16 @@ export function podSelectorOf(workload: KubernetesObject): string | undefined {
 /**
  * Waits until the workload's pods are exactly its current version: none terminating, none of
  * another Berth hash, no more than desired. A real cluster keeps old pods Terminating for their
- * grace period after the controller reports the rollout done.
+ * grace period after the controller reports the rollout done. Resolves with how many pods run
+ * (the live count: an autoscaler's, when Berth renders none).
  */
 export async function waitForOldPods(
   clients: KubeClients,
   workload: KubernetesObject,
   opts: RolloutWatchOptions & { hash: string; desired: number },
-): Promise<void> {
+): Promise<number | undefined> {
   const selector = podSelectorOf(workload);
-  if (!selector || workload.kind === 'Job' || workload.kind === 'CronJob') return;
+  if (!selector || workload.kind === 'Job' || workload.kind === 'CronJob') return undefined;
   const deadline = opts.now() + opts.progressDeadlineMs;
   let reported = -1;
   for (;;) {
@@ -196,7 +197,7 @@ export async function waitForOldPods(
         p.metadata?.deletionTimestamp !== undefined ||
         (p.metadata?.annotations?.[ANNOTATION.hash] ?? opts.hash) !== opts.hash,
     );
-    if (stale.length === 0 && live.length <= opts.desired) return;
+    if (stale.length === 0 && live.length <= opts.desired) return live.length;
     const old = Math.max(stale.length, live.length - opts.desired);
     if (old !== reported) {
       reported = old;
