@@ -9,7 +9,7 @@ const view: ConfigView = {
   author: 'me',
   message: null,
   createdAt: null,
-  summary: { added: [], changed: [], removed: [] },
+  summary: { added: [], changed: [], removed: [], madePlain: [], madeSecret: [] },
   values: { A: { value: '1', secret: false }, S: { value: '******', secret: true }, Z: { value: 'z', secret: false } },
   files: {},
 };
