@@ -190,7 +190,9 @@ export function renderRelease(input: RenderInput): RenderResult {
     stripPrefix: r.stripPrefix,
     ...(r.policy ? { policy: r.policy } : {}),
   }));
-  const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)));
+  const restarts = Object.fromEntries(
+    Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)),
+  );
   return {
     rendered: {
       app: spec.name,

@@ -96,7 +96,8 @@ export function dependencyLevels(services: Graph): string[][] {
   const problems: Problem[] = [];
   for (const [name, s] of Object.entries(services)) {
     for (const d of s.dependsOn) {
-      if (!Object.hasOwn(services, d)) problems.push({ path: `services.${name}.dependsOn`, message: `unknown service \`${d}\`` });
+      if (!Object.hasOwn(services, d))
+        problems.push({ path: `services.${name}.dependsOn`, message: `unknown service \`${d}\`` });
     }
   }
   for (const c of findCycles(services)) problems.push({ path: `services.${c[0]}.dependsOn`, message: formatCycle(c) });
