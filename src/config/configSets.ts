@@ -27,10 +27,10 @@ export interface ConfigChangeSummary {
   added: string[];
   changed: string[];
   removed: string[];
-  /** Of the changed, the secrets that became plain (only ever on an explicit request). */
-  madePlain: string[];
-  /** Of the changed, the plain ones that became secret. */
-  madeSecret: string[];
+  /** Of the changed, the secrets that became plain (only ever on an explicit request). Always sent. */
+  madePlain?: string[];
+  /** Of the changed, the plain ones that became secret. Always sent. */
+  madeSecret?: string[];
 }
 
 /** One version's metadata. Version 0 ("no config yet") has no author and no time. */
@@ -361,7 +361,10 @@ function applyChange(before: Snapshot, change: ConfigChange, box: SecretBox): Sn
     const existing = before.files.get(file);
     // A secret file stays secret: only plainFiles makes it plain.
     if (content !== null)
-      after.files.set(file, existing !== undefined && isSecret(existing) ? sealed(existing, content, box) : { content });
+      after.files.set(
+        file,
+        existing !== undefined && isSecret(existing) ? sealed(existing, content, box) : { content },
+      );
     else if (!after.files.delete(file))
       problems.push({ path: `files.${file}`, message: `there is no file ${file} to remove` });
   }
@@ -410,7 +413,13 @@ function secrecyChange(c: SnapshotChange): ConfigDiffEntry['secrecy'] {
 }
 
 function summarize(changes: SnapshotChange[]): ConfigChangeSummary {
-  const summary: ConfigChangeSummary = { added: [], changed: [], removed: [], madePlain: [], madeSecret: [] };
+  const summary: Required<ConfigChangeSummary> = {
+    added: [],
+    changed: [],
+    removed: [],
+    madePlain: [],
+    madeSecret: [],
+  };
   for (const c of changes) {
     const name = c.kind === 'file' ? `file:${c.key}` : c.key;
     summary[c.change].push(name);

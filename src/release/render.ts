@@ -198,7 +198,9 @@ export function renderRelease(input: RenderInput): RenderResult {
     stripPrefix: r.stripPrefix,
     ...(r.policy ? { policy: r.policy } : {}),
   }));
-  const restarts = Object.fromEntries(Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)));
+  const restarts = Object.fromEntries(
+    Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)),
+  );
   const target = input.environment.target;
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
   // Certificates are files of this machine: read for environments on it only.

@@ -40,7 +40,9 @@ export async function ensureToken(db: Kysely<Database>, home: string, owner: str
  * Verifies a bearer token against the stored hashes in constant time per comparison; the token's
  * owner, or undefined for a token that is not one of them.
  */
-export function createTokenVerifier(db: Kysely<Database>): (token: string | undefined) => Promise<Identity | undefined> {
+export function createTokenVerifier(
+  db: Kysely<Database>,
+): (token: string | undefined) => Promise<Identity | undefined> {
   return async (token) => {
     if (!token) return undefined;
     const h = Buffer.from(hashToken(token), 'hex');

@@ -73,7 +73,8 @@ export function unresolvedVariables(spec: AppSpec, values: VariableValues, where
   const owners = discoveryOwners(services);
   for (const field of templateFields(spec)) {
     const lookup = (name: string): VariableValue | undefined =>
-      ownGet(values, name) ?? (isDiscoveryFor(owners, name, field.service) ? { value: name, secret: false } : undefined);
+      ownGet(values, name) ??
+      (isDiscoveryFor(owners, name, field.service) ? { value: name, secret: false } : undefined);
     const seen = new Set<string>();
     for (const m of interpolate(field.template, lookup).missing) {
       if (seen.has(m.name)) continue;
