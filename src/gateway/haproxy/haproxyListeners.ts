@@ -20,6 +20,8 @@ import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotN
 import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
 import { assignSlots } from './slots.js';
+import type { Counters } from './haproxyCounters.js';
+import { addCounters, countersFrom, listenerStats, serviceTraffic, zeroCounters } from './haproxyCounters.js';
 
 /** Options of the HAProxy listener set. */
 export interface HaproxyListenersOptions extends ListenersOptions {
@@ -38,13 +40,6 @@ export interface HaproxyListenersOptions extends ListenersOptions {
 interface SlotWant {
   addr: string | undefined;
   ready: boolean;
-}
-
-/** Cumulative counters carried over reloads (a new worker starts from zero). */
-interface Counters {
-  stable: [number, number];
-  canary: [number, number];
-  unavailable: number;
 }
 
 /** What survives a gateway restart, beside HAProxy itself. */
@@ -84,8 +79,6 @@ function slotWants(b: BackendModel): Map<string, SlotWant> {
   out.set(nodeSlot, { addr: node ? `127.0.0.1 ${b.nodePort}` : undefined, ready: node });
   return out;
 }
-
-const zero = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
 
 /** All listeners of a gateway whose data path is HAProxy. */
 export class HaproxyListeners {
@@ -381,38 +374,13 @@ export class HaproxyListeners {
     this.loads++;
     try {
       const rows = await this.proc!.admin().stat();
-      for (const [key, c] of this.countersFrom(rows)) {
-        const b = (this.base[key] ??= zero());
-        b.stable[0] += c.stable[0];
-        b.stable[1] += c.stable[1];
-        b.canary[0] += c.canary[0];
-        b.canary[1] += c.canary[1];
-        b.unavailable += c.unavailable;
-      }
+      for (const [key, c] of countersFrom(rows, this.model?.backends ?? []))
+        addCounters((this.base[key] ??= zeroCounters()), c);
       // Same tick as the base grows: a reader never sees the counters go back.
       this.rows = [];
     } catch (err) {
       this.logger?.warn({ err }, 'cannot read haproxy counters before reload');
     }
-  }
-
-  private countersFrom(rows: readonly StatRow[]): Map<string, Counters> {
-    const byProxy = new Map((this.model?.backends ?? []).map((b) => [proxyName('s', b.key), b.key]));
-    const out = new Map<string, Counters>();
-    for (const r of rows) {
-      const key = byProxy.get(r.proxy);
-      if (key === undefined) continue;
-      const c = out.get(key) ?? zero();
-      out.set(key, c);
-      if (r.name === 'BACKEND') c.unavailable += r.errors5xx;
-      else if (r.name !== 'FRONTEND' && r.name !== nodeSlot) {
-        const t = r.name.startsWith('c') ? c.canary : c.stable;
-        t[0] += r.requests;
-        t[1] += r.errors5xx;
-        c.unavailable -= r.errors5xx;
-      } else if (r.name === nodeSlot) c.unavailable -= r.errors5xx;
-    }
-    return out;
   }
 
   private startPolling(): void {
@@ -438,26 +406,7 @@ export class HaproxyListeners {
 
   /** Counters of HAProxy's public listeners (as of the last poll). */
   stats(): ListenerStatsJSON[] {
-    const fe = new Map(this.rows.filter((r) => r.name === 'FRONTEND').map((r) => [r.proxy, r]));
-    const out: ListenerStatsJSON[] = [];
-    for (const [kind, list] of [
-      ['service', this.model?.services ?? []],
-      ['edge', this.model?.edges ?? []],
-    ] as const) {
-      for (const l of list) {
-        const r = fe.get(proxyName('f', kind === 'edge' ? `edge/${l.key}` : l.key));
-        out.push({
-          kind,
-          key: l.key,
-          port: l.port,
-          requests: r?.requests ?? 0,
-          errors: r?.errors5xx ?? 0,
-          inFlight: r?.sessions ?? 0,
-          backends: {},
-        });
-      }
-    }
-    return out;
+    return listenerStats(this.rows, this.model);
   }
 
   /**
@@ -465,34 +414,7 @@ export class HaproxyListeners {
    * services, added to the Node listeners' for services and edges Node serves.
    */
   traffic(): ServiceTraffic[] {
-    const fromNode = new Map(this.node.traffic().map((t) => [t.key, t]));
-    const current = this.countersFrom(this.rows);
-    const out: ServiceTraffic[] = [];
-    for (const b of this.model?.backends ?? []) {
-      const c = current.get(b.key) ?? zero();
-      const base = this.base[b.key] ?? zero();
-      const node = fromNode.get(b.key);
-      const track = (name: 'stable' | 'canary'): ServiceTraffic['tracks'][number] => {
-        const n = node?.tracks.find((t) => t.track === name);
-        return {
-          track: name,
-          requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
-          errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
-          latencyBucketsMs: n?.latencyBucketsMs ?? [],
-          latencyCounts: n?.latencyCounts ?? [0],
-          latencySumMs: n?.latencySumMs ?? 0,
-        };
-      };
-      const t: ServiceTraffic = {
-        key: b.key,
-        tracks: [track('stable'), track('canary')],
-        unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
-      };
-      if (node?.policy !== undefined) t.policy = node.policy;
-      if (node?.routes !== undefined) t.routes = node.routes;
-      out.push(t);
-    }
-    return out;
+    return serviceTraffic(this.model?.backends ?? [], this.rows, this.base, this.node.traffic());
   }
 
   private save(): void {

@@ -1,0 +1,111 @@
+/**
+ * Request counters of the HAProxy data path: what HAProxy's `show stat` rows say per listener and per
+ * service track, and the running totals carried over reloads (a reload starts a worker at zero).
+ */
+import type { ListenerStatsJSON } from '../listeners.js';
+import type { ServiceTraffic } from '../table.js';
+import type { StatRow } from './adminSocket.js';
+import type { BackendModel, HaproxyModel } from './config.js';
+import { nodeSlot, proxyName } from './config.js';
+
+/** Cumulative counters carried over reloads (a new worker starts from zero). */
+export interface Counters {
+  stable: [number, number];
+  canary: [number, number];
+  unavailable: number;
+}
+
+export const zeroCounters = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
+
+/** Adds `c` into `into`. */
+export function addCounters(into: Counters, c: Counters): void {
+  into.stable[0] += c.stable[0];
+  into.stable[1] += c.stable[1];
+  into.canary[0] += c.canary[0];
+  into.canary[1] += c.canary[1];
+  into.unavailable += c.unavailable;
+}
+
+/** Per-service counters of the current worker, from its `show stat` rows. */
+export function countersFrom(rows: readonly StatRow[], backends: readonly BackendModel[]): Map<string, Counters> {
+  const byProxy = new Map(backends.map((b) => [proxyName('s', b.key), b.key]));
+  const out = new Map<string, Counters>();
+  for (const r of rows) {
+    const key = byProxy.get(r.proxy);
+    if (key === undefined) continue;
+    const c = out.get(key) ?? zeroCounters();
+    out.set(key, c);
+    if (r.name === 'BACKEND') c.unavailable += r.errors5xx;
+    else if (r.name !== 'FRONTEND' && r.name !== nodeSlot) {
+      const t = r.name.startsWith('c') ? c.canary : c.stable;
+      t[0] += r.requests;
+      t[1] += r.errors5xx;
+      c.unavailable -= r.errors5xx;
+    } else if (r.name === nodeSlot) c.unavailable -= r.errors5xx;
+  }
+  return out;
+}
+
+/** Counters of HAProxy's public listeners, from `rows` (the last poll). */
+export function listenerStats(rows: readonly StatRow[], model: HaproxyModel | undefined): ListenerStatsJSON[] {
+  const fe = new Map(rows.filter((r) => r.name === 'FRONTEND').map((r) => [r.proxy, r]));
+  const out: ListenerStatsJSON[] = [];
+  for (const [kind, list] of [
+    ['service', model?.services ?? []],
+    ['edge', model?.edges ?? []],
+  ] as const) {
+    for (const l of list) {
+      const r = fe.get(proxyName('f', kind === 'edge' ? `edge/${l.key}` : l.key));
+      out.push({
+        kind,
+        key: l.key,
+        port: l.port,
+        requests: r?.requests ?? 0,
+        errors: r?.errors5xx ?? 0,
+        inFlight: r?.sessions ?? 0,
+        backends: {},
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-track counters: HAProxy's (current worker's `rows` plus the counts `carried` over reloads) for
+ * native services, added to the Node listeners' (`nodeTraffic`) for services and edges Node serves.
+ */
+export function serviceTraffic(
+  backends: readonly BackendModel[],
+  rows: readonly StatRow[],
+  carried: Readonly<Record<string, Counters>>,
+  nodeTraffic: readonly ServiceTraffic[],
+): ServiceTraffic[] {
+  const fromNode = new Map(nodeTraffic.map((t) => [t.key, t]));
+  const current = countersFrom(rows, backends);
+  const out: ServiceTraffic[] = [];
+  for (const b of backends) {
+    const c = current.get(b.key) ?? zeroCounters();
+    const base = carried[b.key] ?? zeroCounters();
+    const node = fromNode.get(b.key);
+    const track = (name: 'stable' | 'canary'): ServiceTraffic['tracks'][number] => {
+      const n = node?.tracks.find((t) => t.track === name);
+      return {
+        track: name,
+        requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
+        errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
+        latencyBucketsMs: n?.latencyBucketsMs ?? [],
+        latencyCounts: n?.latencyCounts ?? [0],
+        latencySumMs: n?.latencySumMs ?? 0,
+      };
+    };
+    const t: ServiceTraffic = {
+      key: b.key,
+      tracks: [track('stable'), track('canary')],
+      unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
+    };
+    if (node?.policy !== undefined) t.policy = node.policy;
+    if (node?.routes !== undefined) t.routes = node.routes;
+    out.push(t);
+  }
+  return out;
+}
