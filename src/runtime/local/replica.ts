@@ -5,52 +5,23 @@
  */
 import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
-import type { ReplicaStatus, RestartPolicy, RuntimeEvent, Track } from '../runtime.js';
+import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
 import { exitReason, meaningfulLines, stderrExcerpt } from './exitReason.js';
 import { CRASH_STDERR_LINES } from './convergeFailure.js';
-import { ProbeWorker } from './probes.js';
 import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
+import { ReplicaProbes } from './replicaProbes.js';
+import { SHIM_START_TIMEOUT_MS, iso, observeRun } from './replicaRun.js';
+import type { RunState } from './replicaRun.js';
 import type { ProcSnapshot } from './procfs.js';
 import { clearRunFiles, readExitInfo, readShimInfo, writeReplicaRecord } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import { CHILD_NODE_OPTIONS, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
-import type { ShimLauncher } from './shimPool.js';
+import type { Launch, ReplicaContext } from './replicaContext.js';
 
-/** How long a shim may take to write shim.json before it is considered failed. */
-const SHIM_START_TIMEOUT_MS = 10_000;
-/** How long a replica without a readiness probe must keep running to count as ready. */
-const MIN_READY_MS = 1_000;
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
-
-/** What the runtime gives every replica. */
-export interface ReplicaContext {
-  shims: ShimLauncher;
-  logMaxBytes: number;
-  logKeep: number;
-  /** Keeps the logs of the run that ended before a restart (they move out of the replica's logs/). */
-  archiveLogs(rec: ReplicaRecord, logDir: string): void;
-  now(): number;
-  emit(e: Omit<RuntimeEvent, 'time' | 'service'>): void;
-  /** Something observable changed (phase, readiness): the set re-reconciles and updates the gateway. */
-  changed(): void;
-  /** Takes this replica out of the gateway's backends; resolves once the gateway serves that. */
-  withdraw(): Promise<void>;
-}
-
-/** How to (re)start the command: only known in memory, since the environment may hold secrets. */
-export interface Launch {
-  command: string[];
-  cwd?: string;
-  env: Record<string, string>;
-}
-
-type RunState =
-  | { kind: 'spawning'; shimPid: number | undefined; sinceMs: number }
-  | { kind: 'running'; shim: ShimInfo }
-  | { kind: 'down' };
 
 /** One supervised replica. */
 export class Replica {
@@ -60,9 +31,7 @@ export class Replica {
   restart: RestartPolicy = DEFAULT_RESTART_POLICY;
   private run: RunState = { kind: 'down' };
   private message: string | undefined;
-  private readiness: ProbeWorker | undefined;
-  private liveness: ProbeWorker | undefined;
-  private readyTimer: NodeJS.Timeout | undefined;
+  private readonly probes = new ReplicaProbes();
   private pendingReason: string | undefined;
   private stopRequestedAtMs: number | undefined;
   private termSent = false;
@@ -159,39 +128,14 @@ export class Replica {
       }
       return;
     }
-    const exit = readExitInfo(this.dir);
-    if (exit) {
-      this.onExit(exit);
+    const seen = observeRun(this.run, this.dir, now);
+    if (seen?.kind === 'exited') {
+      this.onExit(seen.info);
       return;
     }
-    if (this.run.kind === 'spawning') {
-      const shim = readShimInfo(this.dir);
-      if (shim) this.onRunning(shim);
-      else if (
-        this.run.shimPid === undefined ? now - this.run.sinceMs > SHIM_START_TIMEOUT_MS : !isAlive(this.run.shimPid)
-      ) {
-        // Re-read: the shim may have finished between the two reads.
-        this.onExit(
-          readExitInfo(this.dir) ?? {
-            code: null,
-            signal: null,
-            at: iso(now),
-            error: 'the shim exited before starting the command',
-          },
-        );
-      }
-      return;
-    }
+    if (seen?.kind === 'running') this.onRunning(seen.shim);
+    if (this.run.kind !== 'running' || seen !== undefined) return;
     const { shim } = this.run;
-    if (!isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
-      const late = readExitInfo(this.dir);
-      if (late) this.onExit(late);
-      else {
-        if (shim.pid > 0 && isSameProcessAlive(shim.pid, shim.startTime)) killGroup(shim.pid, 'SIGKILL');
-        this.onExit({ code: null, signal: null, at: iso(now), error: 'its shim died unexpectedly' });
-      }
-      return;
-    }
     if (this.terminating && this.stopRequestedAtMs !== undefined) {
       if (!this.termSent) this.sendTerm();
       if (now - this.stopRequestedAtMs > this.record.spec.terminationGracePeriodMs + STOP_SAFETY_MS) {
@@ -250,7 +194,7 @@ export class Replica {
   describe(): string | undefined {
     if (this.message) return this.message;
     if (this.phase === ReplicaPhase.starting || this.phase === ReplicaPhase.unready) {
-      const r = this.readiness;
+      const r = this.probes.readiness;
       if (r && r.lastMessage) return `readiness probe failed: ${r.lastMessage}`;
       if (this.run.kind === 'spawning') return 'starting the process';
       if (r) return 'waiting for the readiness probe';
@@ -350,37 +294,20 @@ export class Replica {
   }
 
   private startProbes(ranMs: number): void {
-    const { readiness, liveness } = this.record.spec;
     const target = {
       host: '127.0.0.1',
       port: this.record.port,
       env: this.launch?.env ?? {},
       cwd: this.record.spec.cwd,
     };
-    if (readiness) {
-      this.readiness = new ProbeWorker(readiness, target, (ok) => this.setReady(ok, ''), { startupPollMs: 25 });
-      this.readiness.start(Math.max(0, readiness.initialDelayMs - ranMs));
-    } else if (this.phase !== ReplicaPhase.ready) {
-      // Without a probe, "running" is all there is to know; a command that dies at once must not
-      // count as ready (and let a rollout finish) in the instant before it exits.
-      this.readyTimer = setTimeout(() => this.setReady(true, 'process running'), Math.max(0, MIN_READY_MS - ranMs));
-      this.readyTimer.unref();
-    }
-    if (liveness) {
-      this.liveness = new ProbeWorker(liveness, target, (ok, msg) => {
-        if (!ok) void this.killForRestart(`liveness probe failed: ${msg}`, 'SIGTERM');
-      });
-      this.liveness.start(Math.max(0, liveness.initialDelayMs - ranMs));
-    }
+    this.probes.start(this.record.spec, target, ranMs, this.phase === ReplicaPhase.ready, {
+      ready: (ok, message) => this.setReady(ok, message),
+      unhealthy: (msg) => void this.killForRestart(`liveness probe failed: ${msg}`, 'SIGTERM'),
+    });
   }
 
   private stopProbes(): void {
-    if (this.readyTimer) clearTimeout(this.readyTimer);
-    this.readyTimer = undefined;
-    this.readiness?.stop();
-    this.liveness?.stop();
-    this.readiness = undefined;
-    this.liveness = undefined;
+    this.probes.stop();
   }
 
   private setReady(ok: boolean, _message: string): void {
@@ -394,7 +321,7 @@ export class Replica {
       this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', message: `replica ${this.id} is ready` });
       this.ctx.changed();
     } else if (!ok) {
-      const why = `readiness probe failed: ${this.readiness?.lastMessage ?? 'unknown'}`;
+      const why = `readiness probe failed: ${this.probes.readiness?.lastMessage ?? 'unknown'}`;
       // Readiness is probed every few ms until first ready, so failures in the first period after
       // start (before Kubernetes would even have probed) are start-up, not news.
       const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
@@ -512,18 +439,4 @@ export class Replica {
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', message: this.message });
     this.ctx.changed();
   }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 1) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

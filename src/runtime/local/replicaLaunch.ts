@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Track, type ServiceState } from '../runtime.js';
 import { discoveryFor } from '../../spec/templates.js';
-import type { Launch } from './replica.js';
+import type { Launch } from './replicaContext.js';
 import type { ReplicaRecord } from './replicaStore.js';
 
 /** Variables of the machine a process needs to behave normally (a container image would set them). */

@@ -25,7 +25,7 @@ import { canaryStateOf, trackStatus } from './trackStates.js';
 import type { PortRegistry } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
-import type { Launch, ReplicaContext } from './replica.js';
+import type { Launch, ReplicaContext } from './replicaContext.js';
 import {
   CONFIG_DIR,
   hashDirName,
