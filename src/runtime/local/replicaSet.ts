@@ -9,19 +9,15 @@ import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { Track } from '../runtime.js';
-import type {
-  ConvergeOptions,
-  RuntimeEvent,
-  ServiceState,
-  ServiceStatus,
-  TrackStatus,
-  TrafficSplit,
-} from '../runtime.js';
+import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
-import { canaryStateOf, trackStatus } from './trackStates.js';
+import { canaryStateOf } from './trackStates.js';
+import { serviceStatus } from './serviceStatus.js';
+import { ChangeWaiters, abortError } from './changeWaiters.js';
+import { setServiceListener } from './serviceListener.js';
 import type { PortRegistry } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
@@ -69,7 +65,7 @@ export class ReplicaSet {
   private generation = 0;
   private readonly pendingStarts = new Map<Track, number>();
   private listeners = new Set<(e: RuntimeEvent) => void>();
-  private wakers = new Set<() => void>();
+  private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
   private closed = false;
 
@@ -160,10 +156,7 @@ export class ReplicaSet {
         if (now - lastProgressMs >= state.rollout.progressDeadlineMs) {
           throw new TimeoutError(this.failureMessage(state, now - startedMs), { details: { service: state.service } });
         }
-        await this.waitForChange(
-          opts.signal,
-          Math.min(1000, state.rollout.progressDeadlineMs - (now - lastProgressMs)),
-        );
+        await this.changes.wait(opts.signal, Math.min(1000, state.rollout.progressDeadlineMs - (now - lastProgressMs)));
       }
       pruneConfigDirs(join(this.dir, CONFIG_DIR), new Set(this.targets().map((t) => hashDirName(t.state.hash))));
     } finally {
@@ -177,7 +170,7 @@ export class ReplicaSet {
     else if (track === Track.canary && this.canaryState) this.canaryState = { ...this.canaryState, replicas };
     else return false;
     this.reconcile();
-    this.wake();
+    this.changes.wake();
     return true;
   }
 
@@ -190,7 +183,7 @@ export class ReplicaSet {
   tick(snap: ProcSnapshot | undefined): void {
     for (const r of this.replicas.values()) r.tick(snap);
     if (this.desired) this.reconcile();
-    this.wake();
+    this.changes.wake();
   }
 
   /** Stops every replica (gateway first), removes the listener and the service's directory. */
@@ -210,45 +203,27 @@ export class ReplicaSet {
     for (const r of all) this.keepLogs(r, 'removed');
     this.replicas.clear();
     rmSync(this.dir, { recursive: true, force: true });
-    this.wake();
+    this.changes.wake();
   }
 
   /** Stops probes and waiters; processes keep running. */
   close(): void {
     this.closed = true;
     for (const r of this.replicas.values()) r.dispose();
-    this.wake();
+    this.changes.wake();
   }
 
   status(): ServiceStatus {
-    const replicas = [...this.replicas.values()].sort((a, b) => a.record.created.localeCompare(b.record.created));
-    const d = this.desired;
-    const any = replicas[0];
-    const stable = replicas.filter((r) => r.track === Track.stable);
-    const canary = replicas.filter((r) => r.track === Track.canary);
-    const c = this.canaryState;
-    const tracks: TrackStatus[] = [];
-    if (c || canary.length > 0) {
-      const weight = this.traffic?.canaryWeight ?? 0;
-      tracks.push(
-        trackStatus(Track.stable, d, stable, 100 - weight),
-        trackStatus(Track.canary, c, canary, c ? weight : 0),
-      );
-    }
-    return {
+    return serviceStatus({
       app: this.app,
       env: this.env,
       service: this.service,
-      ...(d ? { revision: d.revision, hash: d.hash } : any ? { revision: any.record.revision, hash: any.hash } : {}),
-      desiredReplicas: d ? d.replicas : stable.filter((r) => !r.terminating).length,
-      readyReplicas: stable.filter((r) => r.serving && (!d || r.hash === d.hash)).length,
-      ...(tracks.length > 0 ? { tracks } : {}),
-      ...(this.traffic && c ? { traffic: this.traffic } : {}),
-      ...(this.servicePort !== undefined
-        ? { address: { host: '127.0.0.1', port: this.servicePort, url: `http://127.0.0.1:${this.servicePort}` } }
-        : {}),
-      replicas: replicas.map((r) => r.status()),
-    };
+      replicas: [...this.replicas.values()],
+      desired: this.desired,
+      canary: this.canaryState,
+      traffic: this.traffic,
+      port: this.servicePort,
+    });
   }
 
   /** Sets the gateway's backends to the serving replicas; resolves once the gateway serves them. */
@@ -256,30 +231,13 @@ export class ReplicaSet {
     const port = this.servicePort;
     if (port === undefined) return Promise.resolve();
     return this.ctx.gateway.update((t: RoutingTable) => {
-      const backends = [...this.replicas.values()]
-        .filter((r) => r.serving)
-        .map((r) => ({
-          id: r.id,
-          host: '127.0.0.1',
-          port: r.record.port,
-          ...(r.track === Track.canary ? { track: Track.canary } : {}),
-        }));
-      const split = this.canaryState && this.traffic ? { ...this.traffic } : undefined;
-      let listener = t.services.find((s) => s.key === this.key);
-      if (!listener) {
-        listener = { key: this.key, port, backends };
-        t.services.push(listener);
-      }
-      listener.port = port;
-      listener.backends = backends;
-      // Adopted but not converged yet (a control-plane restart): the split and policy the gateway
-      // serves stay as they are until the resumed release or resync says otherwise.
-      if (this.desired) {
-        if (split) listener.split = split;
-        else delete listener.split;
-        if (this.desired.policy) listener.policy = this.desired.policy;
-        else delete listener.policy;
-      }
+      setServiceListener(t, {
+        key: this.key,
+        port,
+        replicas: this.replicas.values(),
+        split: this.canaryState && this.traffic ? { ...this.traffic } : undefined,
+        desired: this.desired,
+      });
       t.generation++;
     });
   }
@@ -366,7 +324,7 @@ export class ReplicaSet {
       });
     } finally {
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
-      this.wake();
+      this.changes.wake();
     }
   }
 
@@ -387,7 +345,7 @@ export class ReplicaSet {
     this.keepLogs(r, 'replaced');
     rmSync(r.dir, { recursive: true, force: true });
     this.replicas.delete(r.id);
-    this.wake();
+    this.changes.wake();
   }
 
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
@@ -468,7 +426,7 @@ export class ReplicaSet {
     this.syncGateway().catch((err: unknown) =>
       this.ctx.logger.warn({ err, service: this.key }, 'gateway update failed'),
     );
-    this.wake();
+    this.changes.wake();
   }
 
   private emit(e: Omit<RuntimeEvent, 'time' | 'service'>): void {
@@ -482,27 +440,4 @@ export class ReplicaSet {
       }
     }
   }
-
-  private waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(10, timeoutMs));
-      signal.addEventListener('abort', done, { once: true });
-      this.wakers.add(done);
-    });
-  }
-
-  private wake(): void {
-    for (const w of [...this.wakers]) w();
-  }
-}
-
-function abortError(signal: AbortSignal, service: string): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new RuntimeError(`${service}: converge aborted`);
 }

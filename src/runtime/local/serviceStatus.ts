@@ -1,0 +1,54 @@
+/**
+ * What `status` reports for one service on one machine: its revision, desired and ready replicas,
+ * per-track counts and traffic while a canary runs, its address, and each replica's status.
+ */
+import { Track } from '../runtime.js';
+import type { ServiceState, ServiceStatus, TrackStatus, TrafficSplit } from '../runtime.js';
+import type { Replica } from './replica.js';
+import { trackStatus } from './trackStates.js';
+
+/** A replica set's state, as `serviceStatus` reads it. */
+export interface ServiceStatusInput {
+  app: string;
+  env: string;
+  service: string;
+  replicas: readonly Replica[];
+  /** The stable track's desired state (undefined while adopted but not converged). */
+  desired: ServiceState | undefined;
+  /** The canary track's desired state while a progressive release runs. */
+  canary: ServiceState | undefined;
+  traffic: TrafficSplit | undefined;
+  /** The service's port on the gateway, once it has one. */
+  port: number | undefined;
+}
+
+export function serviceStatus(s: ServiceStatusInput): ServiceStatus {
+  const replicas = [...s.replicas].sort((a, b) => a.record.created.localeCompare(b.record.created));
+  const d = s.desired;
+  const any = replicas[0];
+  const stable = replicas.filter((r) => r.track === Track.stable);
+  const canary = replicas.filter((r) => r.track === Track.canary);
+  const c = s.canary;
+  const tracks: TrackStatus[] = [];
+  if (c || canary.length > 0) {
+    const weight = s.traffic?.canaryWeight ?? 0;
+    tracks.push(
+      trackStatus(Track.stable, d, stable, 100 - weight),
+      trackStatus(Track.canary, c, canary, c ? weight : 0),
+    );
+  }
+  return {
+    app: s.app,
+    env: s.env,
+    service: s.service,
+    ...(d ? { revision: d.revision, hash: d.hash } : any ? { revision: any.record.revision, hash: any.hash } : {}),
+    desiredReplicas: d ? d.replicas : stable.filter((r) => !r.terminating).length,
+    readyReplicas: stable.filter((r) => r.serving && (!d || r.hash === d.hash)).length,
+    ...(tracks.length > 0 ? { tracks } : {}),
+    ...(s.traffic && c ? { traffic: s.traffic } : {}),
+    ...(s.port !== undefined
+      ? { address: { host: '127.0.0.1', port: s.port, url: `http://127.0.0.1:${s.port}` } }
+      : {}),
+    replicas: replicas.map((r) => r.status()),
+  };
+}
