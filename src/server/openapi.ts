@@ -126,6 +126,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ],
   [`GET ${app}/config/diff`, { id: 'diffConfig', ok: { 200: S.ConfigDiff }, errors: [BAD, NOT_FOUND] }],
   [`GET ${app}/config/values/:key`, { id: 'getConfigValue', ok: { 200: S.ConfigValue }, errors: [BAD, NOT_FOUND] }],
+  [`GET ${app}/config/files/*`, { id: 'getConfigFile', ok: { 200: S.ConfigFile }, errors: [BAD, NOT_FOUND] }],
   [`GET ${app}/variables`, { id: 'getVariables', ok: { 200: S.Variables }, errors: [BAD, NOT_FOUND] }],
 
   [
@@ -139,6 +140,10 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
 
   ['GET /api/v1/environments', { id: 'listEnvironments', ok: { 200: S.Environment.array() }, errors: [] }],
   ['POST /api/v1/environments', { id: 'createEnvironment', ok: { 201: S.Environment }, errors: [BAD, 409] }],
+  [
+    'PATCH /api/v1/environments/:name',
+    { id: 'setEnvironmentEdge', ok: { 200: S.Environment }, errors: [BAD, NOT_FOUND] },
+  ],
   [
     'DELETE /api/v1/environments/:name',
     {

@@ -199,6 +199,16 @@ export const ConfigValue = z
   .object({ key: z.string(), version: z.number().int(), secret: z.boolean(), value: z.string() })
   .loose();
 
+export const ConfigFile = z
+  .object({
+    path: z.string(),
+    version: z.number().int(),
+    secret: z.boolean(),
+    size: z.number().int().describe('Bytes of the real content, also of a masked secret file'),
+    content: z.string().describe('The content; `******` for a secret file unless revealed'),
+  })
+  .loose();
+
 export const Variables = z
   .object({
     app: z.string(),

@@ -70,7 +70,7 @@ describe('config files from the config set', () => {
     expect((await berth.cli(['config', 'set', '--file', `rules.json=${local}`, '--app', APP])).code).toBe(0);
     const plan = await berth.cli(['plan', dir]);
     expect(plan.stdout).toMatch(
-      /files\.rules\.json: "\{\\"max\\":3\}" → "\{\\"max\\":5\}"\s+\(config file:rules\.json\)/,
+      /files\[rules\.json\]: "\{\\"max\\":3\}" → "\{\\"max\\":5\}"\s+\(config file:rules\.json\)/,
     );
     expect((await berth.cli(['deploy', dir])).code).toBe(0);
     expect(await served()).toBe('{"max":5}');

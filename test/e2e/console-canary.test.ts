@@ -55,7 +55,8 @@ async function bothTracksAtHalf(): Promise<void> {
 
 beforeAll(async () => {
   dir = await copyExample('canary');
-  berth = await startBerth();
+  // The token's owner is the author of what the console does (never a name the page sends).
+  berth = await startBerth({ env: { BERTH_TOKEN_OWNER: 'ana' } });
   const first = await berth.cli(['deploy', dir]);
   expect(first.code, first.stderr).toBe(0);
   // a manual gate, as in test/e2e/progressive.test.ts: 50%, then wait for promote
@@ -89,7 +90,7 @@ describe('the console during a canary and with traffic policy', () => {
     await b.shot('canary-promote');
     const sent = page.waitForRequest((r) => r.url().endsWith('/services/api/promote'));
     await page.getByTestId('confirm-promote').click();
-    expect((await sent).postDataJSON()).toEqual({ full: true, author: 'console' });
+    expect((await sent).postDataJSON()).toEqual({ full: true });
     await page.getByText(/Full promotion of api requested in revision 2/).waitFor();
 
     const done = await deploy.done;
@@ -118,9 +119,9 @@ describe('the console during a canary and with traffic policy', () => {
     const releases = (await berth.api<Release[]>('GET', `/api/v1/apps/${APP}/envs/local/releases`)).body;
     const aborted = releases.find((r) => r.revision === 3)!;
     expect(aborted).toMatchObject({ kind: 'deploy', status: 'failed' });
-    expect(aborted.reason).toMatch(/api: aborted by console/);
+    expect(aborted.reason).toMatch(/api: aborted by ana/);
     // beside the English text, the code and params the console translates
-    expect(aborted.reasonMessage).toMatchObject({ code: 'release.aborted', params: { service: 'api', by: 'console' } });
+    expect(aborted.reasonMessage).toMatchObject({ code: 'release.aborted', params: { service: 'api', by: 'ana' } });
     // and the automatic rollback to revision 2 that follows it
     expect(releases[0]).toMatchObject({ revision: 4, kind: 'auto-rollback', status: 'succeeded' });
   });

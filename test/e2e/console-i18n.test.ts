@@ -6,6 +6,7 @@
  * zh-CN shows no English but the names and values of the app itself, including the rollout's step,
  * which the server sends as a code the console translates.
  */
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,11 +20,13 @@ let berth: Berth;
 let b: ConsoleBrowser;
 let deploy: Promise<CliResult>;
 let dir: string;
+/** berth.yaml as the first revision deployed it (a plan or diff may name its fields). */
+let original: string;
 
 beforeAll(async () => {
   dir = await copyExample('canary');
   berth = await startBerth();
-  const original = await readFile(join(dir, 'berth.yaml'), 'utf8');
+  original = await readFile(join(dir, 'berth.yaml'), 'utf8');
   const hosts = [1, 2, 3, 4].map((i) => `canary-demo-api-${i}.internal.example-company.test`);
   const routes = `routes:\n${hosts.map((h) => `  - { host: ${h}, path: /, service: api }`).join('\n')}\n`;
   await writeFile(join(dir, 'berth.yaml'), original.replace(/^routes:\n(?: {2}.*\n)+/m, routes));
@@ -115,6 +118,10 @@ describe('the console at 1280×800 and in simplified Chinese', () => {
       const r = await berth.api('GET', path);
       if (r.status === 200) wordsOf(r.body, allowed);
     }
+    // berth.yaml's own keys and values: a plan or diff names a change by its berth.yaml path
+    // (`strategy.analysis.interval`); comments are left out.
+    wordsOf(parse(original), allowed);
+    wordsOf(parse(await readFile(join(dir, 'berth.yaml'), 'utf8')), allowed);
     for (const w of ['canary', 'demo', 'api', 'local', 'stable', 'http', 'node', 'server', 'js']) allowed.add(w);
     const english: string[] = [];
     for (const [path, pageId] of [

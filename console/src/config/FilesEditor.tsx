@@ -8,7 +8,6 @@ import { useTranslation } from 'react-i18next';
 import { api, appBase } from '../api/client';
 import type { ConfigVersionInfo, ConfigView } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { AUTHOR } from './ReviewChange';
 import { Impact, usePlanOf } from './Impact';
 
 /** The change an edit makes: a plain file, or a secret one. */
@@ -63,7 +62,6 @@ export function FilesEditor({
     try {
       const v = await api<ConfigVersionInfo>('PATCH', `${appBase(app, env)}/config`, {
         baseVersion: view.version,
-        author: AUTHOR,
         ...(message.trim() ? { message: message.trim() } : {}),
         ...body,
       });

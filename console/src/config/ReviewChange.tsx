@@ -13,9 +13,6 @@ import { Impact, usePlanOf } from './Impact';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { SideBySide } from '../components/SideBySide';
 
-/** Who the console says made a change (the token identifies the caller; this names the tool). */
-export const AUTHOR = 'console';
-
 export function ReviewChange({
   app,
   env,
@@ -50,7 +47,6 @@ export function ReviewChange({
         baseVersion: view.version,
         set: change.set,
         unset: change.unset,
-        author: AUTHOR,
         ...(message.trim() ? { message: message.trim() } : {}),
       });
       onSaved(v.version);

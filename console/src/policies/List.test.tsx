@@ -54,7 +54,6 @@ describe('policies page', () => {
     const put = fetch.mock.calls.find(([, init]) => (init as RequestInit | undefined)?.method === 'PUT')!;
     expect(JSON.parse((put[1] as RequestInit).body as string)).toEqual({
       policy: { rateLimit: { requestsPerSecond: 0 } },
-      author: 'console',
     });
     expect(screen.getByTestId('policy-yaml')).toBeTruthy();
   });
@@ -73,7 +72,6 @@ describe('policies page', () => {
     expect(JSON.parse((put[1] as RequestInit).body as string)).toEqual({
       path: '/api',
       policy: { timeout: '500ms' },
-      author: 'console',
     });
   });
 });

@@ -9,7 +9,6 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, api, appBase } from '../api/client';
 import type { Release, TrafficPolicy } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { AUTHOR } from '../config/ReviewChange';
 import { parsePolicyYaml, policyToYaml } from './policyYaml';
 
 /** What a policy belongs to: a service, or a route named by its path and host. */
@@ -24,12 +23,11 @@ export function targetLabel(target: PolicyTarget): string {
 export async function putPolicy(app: string, env: string, target: PolicyTarget, policy: unknown): Promise<Release> {
   const base = appBase(app, env);
   return target.kind === 'service'
-    ? api<Release>('PUT', `${base}/services/${encodeURIComponent(target.service)}/policy`, { policy, author: AUTHOR })
+    ? api<Release>('PUT', `${base}/services/${encodeURIComponent(target.service)}/policy`, { policy })
     : api<Release>('PUT', `${base}/routes/policy`, {
         path: target.path,
         ...(target.host === undefined ? {} : { host: target.host }),
         policy,
-        author: AUTHOR,
       });
 }
 

@@ -9,7 +9,6 @@ import { api } from '../api/client';
 import type { PlanResult, Release } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
-import { AUTHOR } from '../config/ReviewChange';
 
 export function DeployDialog({
   app,
@@ -49,7 +48,6 @@ export function DeployDialog({
         app,
         env,
         ...(plan ? { configVersion: plan.plan.toConfigVersion } : {}),
-        author: AUTHOR,
         ...(message.trim() ? { message: message.trim() } : {}),
       });
       onDeployed(r);

@@ -14,7 +14,6 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
 import { StatusTag } from '../components/Tags';
 import { formatDuration, formatTime } from '../components/format';
-import { AUTHOR } from '../config/ReviewChange';
 import { DeployDialog } from './DeployDialog';
 import { ReleaseProgress } from './ReleaseProgress';
 import { PageTitle } from '../components/PageTitle';
@@ -99,7 +98,7 @@ export default function ReleasesList() {
       onOk: async () => {
         setActionError(undefined);
         try {
-          const r = await api<Release>('POST', `${base}/rollback`, { toRevision: to.revision, author: AUTHOR });
+          const r = await api<Release>('POST', `${base}/rollback`, { toRevision: to.revision });
           setWatching(r.revision);
           reload();
         } catch (err) {

@@ -39,7 +39,6 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { HealthTag } from '../components/Tags';
 import { appHealth, serviceHealth } from '../components/health';
 import { formatBytes, formatPercent, formatTime } from '../components/format';
-import { AUTHOR } from '../config/ReviewChange';
 import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from './Rollout';
 import { PageTitle } from '../components/PageTitle';
 
@@ -147,7 +146,7 @@ export default function ServicesDetails() {
       onOk: async () => {
         setActionError(undefined);
         try {
-          const r = await api<Release>('POST', path, { full, author: AUTHOR });
+          const r = await api<Release>('POST', path, { full });
           void message.success(
             t(full ? 'services.promotedFully' : 'services.promoted', { service, revision: r.revision }),
           );
@@ -307,9 +306,7 @@ export default function ServicesDetails() {
                         size="small"
                         data-testid={`restart-${s.service}`}
                         onClick={() =>
-                          act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, () => ({
-                            author: AUTHOR,
-                          }))
+                          act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, () => ({}))
                         }
                       >
                         {t('services.restart')}
@@ -329,17 +326,10 @@ export default function ServicesDetails() {
                             danger
                             data-testid={`abort-${s.service}`}
                             onClick={() =>
-                              act(
-                                t('services.confirmAbort', { service: s.service }),
-                                `${svc}/abort`,
-                                () => ({
-                                  author: AUTHOR,
-                                }),
-                                {
-                                  testId: 'confirm-abort',
-                                  done: (r) => t('services.aborted', { service: s.service, revision: r.revision }),
-                                },
-                              )
+                              act(t('services.confirmAbort', { service: s.service }), `${svc}/abort`, () => ({}), {
+                                testId: 'confirm-abort',
+                                done: (r) => t('services.aborted', { service: s.service, revision: r.revision }),
+                              })
                             }
                           >
                             {t('services.abort')}

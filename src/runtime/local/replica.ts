@@ -16,7 +16,7 @@ import type { RunState } from './replicaRun.js';
 import type { ProcSnapshot } from './procfs.js';
 import { clearRunFiles, readExitInfo, readShimInfo, writeReplicaRecord } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
-import { CHILD_NODE_OPTIONS, shimArgv, shimPaths } from './shimFiles.js';
+import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
 
@@ -240,6 +240,8 @@ export class Replica {
       env[CHILD_NODE_OPTIONS] = env.NODE_OPTIONS;
       delete env.NODE_OPTIONS;
     }
+    const umask = process.env[CHILD_UMASK];
+    if (umask !== undefined) env[CHILD_UMASK] = umask;
     const argv = shimArgv({
       replicaDir: this.dir,
       gracePeriodMs: this.record.spec.terminationGracePeriodMs,
