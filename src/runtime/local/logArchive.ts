@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import type { LogSelector } from '../runtime.js';
 import { CURRENT_LOG } from './logFiles.js';
-import { checkName, type ReplicaRecord } from './replicaStore.js';
+import { checkName, exists, subdirs, type ReplicaRecord } from './replicaStore.js';
 import { writeJsonAtomic } from './shimFiles.js';
 
 /** How long, how many and how much of the ended runs' logs are kept, per service. */
@@ -160,24 +160,4 @@ function folderBytes(dir: string): number {
     return 0;
   }
   return n;
-}
-
-function subdirs(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

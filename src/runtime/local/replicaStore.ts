@@ -126,7 +126,8 @@ function readJson<T>(path: string): T | undefined {
   }
 }
 
-function subdirs(dir: string): string[] {
+/** The folders in `dir`, sorted (none when it does not exist). */
+export function subdirs(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
@@ -137,7 +138,8 @@ function subdirs(dir: string): string[] {
   }
 }
 
-function exists(path: string): boolean {
+/** Whether anything is at `path`. */
+export function exists(path: string): boolean {
   try {
     statSync(path);
     return true;
