@@ -327,8 +327,17 @@ export class Replica {
       // Readiness is probed every few ms until first ready, so failures in the first period after
       // start (before Kubernetes would even have probed) are start-up, not news.
       const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
-      const startingUp = this.phase !== ReplicaPhase.ready && ranMs < (this.record.spec.readiness?.periodMs ?? 0);
+      const periodMs = this.record.spec.readiness?.periodMs ?? 0;
+      const startingUp = this.phase !== ReplicaPhase.ready && ranMs < periodMs;
       if (!startingUp) this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: why });
+      // The probe reports a verdict once, when it flips: one that failed within the first period and
+      // still fails at its end is news then (a fast-failing probe must not hide a slow start).
+      else
+        setTimeout(() => {
+          if (this.terminating || this.run.kind !== 'running' || this.phase === ReplicaPhase.ready) return;
+          const still = `readiness probe failed: ${this.probes.readiness?.lastMessage ?? 'unknown'}`;
+          this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: still });
+        }, periodMs - ranMs).unref();
       if (this.phase === ReplicaPhase.ready) {
         this.phase = ReplicaPhase.unready;
         this.ctx.changed();

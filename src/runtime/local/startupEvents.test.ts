@@ -29,7 +29,9 @@ describe('readiness events during start-up', () => {
     const events = await converge(2000, 100);
     const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
     expect(unhealthy.length).toBeGreaterThan(0);
-    expect(unhealthy[0]!.message).toMatch(/^readiness probe failed: GET \/healthz: (HTTP 503|connect ECONNREFUSED)/);
+    expect(unhealthy[0]!.message).toMatch(
+      /^readiness probe failed: (GET \/healthz: connect ECONNREFUSED|HTTP 503 from \/healthz)/,
+    );
     expect(events.map((e) => e.reason)).toContain('Ready');
   });
 });
