@@ -242,6 +242,14 @@ export interface ServiceAddress {
   error?: string;
 }
 
+/**
+ * Consecutive crashes of a replica (a pod's container) of the version being rolled out that was never
+ * ready after which its rollout fails at once instead of at the progress deadline (Kubernetes'
+ * CrashLoopBackOff; kubectl shows it after the second). Locally, with the default back-off (10 s then
+ * 20 s), the third crash comes about 30 s into the rollout; `restart.initialBackoff` shortens it.
+ */
+export const CRASH_LOOP_THRESHOLD = 3;
+
 export const ReplicaPhase = {
   starting: 'starting',
   ready: 'ready',

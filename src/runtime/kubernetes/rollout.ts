@@ -1,13 +1,15 @@
 /**
  * Watching a workload's rollout after apply: the workload is watched (re-read and re-watched when
  * the watch drops) until its status says the rollout finished or failed, a local no-progress timer
- * backs up the controller's own progress deadline, and finally the runtime waits until no pod of an
+ * backs up the controller's own progress deadline, a crash loop of the new version's pods fails it at
+ * once (crashLoop.ts), and finally the runtime waits until no pod of an
  * older version (or terminating) remains.
  */
 import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { RuntimeEvent } from '../runtime.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
+import { watchCrashLoops } from './crashLoop.js';
 import { collectionPath, kindOf, ref } from './kinds.js';
 import { ANNOTATION, LABEL, type KubernetesObject } from './manifests/contract.js';
 import { rolloutProgress } from './rolloutStatus.js';
@@ -51,9 +53,11 @@ export function watchRollout(
     let retry: NodeJS.Timeout | undefined;
     /** The last watch ended with 410 Gone: its resource version is compacted. */
     let gone = false;
+    let stopCrashWatch: (() => void) | undefined;
     const finish = (err?: Error): void => {
       if (settled) return;
       settled = true;
+      stopCrashWatch?.();
       clearTimeout(stall);
       clearTimeout(retry);
       watch?.abort();
@@ -144,6 +148,21 @@ export function watchRollout(
     armStall();
     check(workload as unknown as Workload);
     start(workload.metadata.resourceVersion as string | undefined);
+    const selector = podSelectorOf(workload);
+    const hash = (workload.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)
+      ?.template?.metadata?.annotations?.[ANNOTATION.hash];
+    if (!settled && selector && hash !== undefined && kind.kind !== 'Job' && kind.kind !== 'CronJob')
+      stopCrashWatch = watchCrashLoops(clients, {
+        namespace: opts.namespace,
+        service: opts.service,
+        selector,
+        hash,
+        rewatchMs: opts.pollIntervalMs,
+        onCrashLoop: (err) => {
+          emit('Warning', 'CrashLoop', `${ref(workload)}: ${err.message}`);
+          finish(err);
+        },
+      });
   });
 }
 

@@ -4,14 +4,10 @@
  * `rollout.progressDeadline`, each naming the replicas and how they ended.
  */
 import { RuntimeError } from '../../errors.js';
+import { CRASH_LOOP_THRESHOLD } from '../runtime.js';
 import type { Replica } from './replica.js';
 
-/**
- * Consecutive crashes of a replica that was never ready after which a rollout stops waiting for it
- * (Kubernetes' CrashLoopBackOff; kubectl shows it after the second). With the default back-off (10 s
- * then 20 s) the third crash comes about 30 s into the rollout; `restart.initialBackoff` shortens it.
- */
-export const CRASH_LOOP_THRESHOLD = 3;
+export { CRASH_LOOP_THRESHOLD };
 
 /** How many of the last stderr lines a crash loop's reason quotes. */
 export const CRASH_STDERR_LINES = 3;

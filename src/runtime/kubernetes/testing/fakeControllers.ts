@@ -14,8 +14,11 @@ import {
   type WatchEvent,
 } from './fakeCluster.js';
 
-/** How new pods behave: become ready after the delay, or never start (image pull back-off). */
-export type RolloutMode = 'progress' | 'stuck';
+/**
+ * How new pods behave: become ready after the delay, never start (image pull back-off), or crash
+ * (exit code 3, `boom`) after each start, restarted with a back-off (CrashLoopBackOff).
+ */
+export type RolloutMode = 'progress' | 'stuck' | 'crashloop';
 
 export interface ControllerOptions {
   podReadyDelayMs: number;
@@ -326,11 +329,12 @@ export class FakeControllers {
       },
     };
     this.cluster.put(POD, pod);
-    const stuck = this.mode === 'stuck';
+    const mode = this.mode;
     this.later(this.opts.podReadyDelayMs, () => {
       const p = this.cluster.get(POD, pod.metadata.namespace, name);
       if (!p) return;
-      if (stuck) {
+      if (mode === 'crashloop') return this.crashLoop(p, containers);
+      if (mode === 'stuck') {
         const image = containers[0]?.image ?? 'unknown';
         p.status = {
           ...p.status,
@@ -375,6 +379,31 @@ export class FakeControllers {
     this.appendLog(p.metadata.namespace!, p.metadata.name, `${p.metadata.name} listening${port ? ` on :${port}` : ''}`);
     this.event(p, 'Normal', 'Started', `Started container ${containers[0]?.name ?? ''}`);
     this.reconcile(t, w.metadata.namespace, w.metadata.name);
+  }
+
+  /** The kubelet restarting a container that exits with 3 at once, with a back-off, for ever. */
+  private crashLoop(p: FakeObject, containers: Container[]): void {
+    const now = new Date().toISOString();
+    const restarts = ((p.status?.containerStatuses as Json[] | undefined)?.[0]?.restartCount as number) + 1;
+    const terminated = { exitCode: 3, reason: 'Error', message: 'boom\n', startedAt: now, finishedAt: now };
+    const back = `back-off ${10 * 2 ** Math.min(restarts - 1, 5)}s restarting failed container`;
+    p.status = {
+      ...p.status,
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'False' }],
+      containerStatuses: containers.map((c) => ({
+        ...{ name: c.name, image: c.image, ready: false, started: false, restartCount: restarts },
+        state: { waiting: { reason: 'CrashLoopBackOff', message: `${back}=${c.name} pod=${p.metadata.name}` } },
+        lastState: { terminated },
+      })),
+    };
+    this.cluster.put(POD, p);
+    this.appendLog(p.metadata.namespace!, p.metadata.name, 'boom');
+    this.event(p, 'Warning', 'BackOff', `Back-off restarting failed container ${containers[0]?.name ?? ''}`);
+    this.later(this.opts.podReadyDelayMs * 4, () => {
+      const live = this.cluster.get(POD, p.metadata.namespace, p.metadata.name);
+      if (live) this.crashLoop(live, containers);
+    });
   }
 
   private deletePod(p: FakeObject): void {
