@@ -14,6 +14,24 @@ describe('server-made messages', () => {
     expect(REASON_CODES).toContain('autoscale.aboveTarget');
   });
 
+  it('says a cancel, a timeout and a crash loop with their own codes, in the words the CLI has always printed', () => {
+    expect(message('release.cancelled', { by: 'ana' }).text).toBe('cancelled by ana');
+    expect(message('release.cancelledRollingOut', { by: 'ana', services: 'front, api' }).text).toBe(
+      'cancelled by ana while rolling out front, api',
+    );
+    expect(message('release.timedOut', { duration: '5s' }).text).toBe('timeout of 5s exceeded');
+    expect(message('release.timedOutRollingOut', { duration: '10m', services: 'front' }).text).toBe(
+      'timeout of 10m exceeded while rolling out front',
+    );
+    const loop = { service: 'front', replica: 'front-ab12cd34-1', crashes: 3, lastExit: 'exited with code 3: boom' };
+    expect(message('release.crashLoop', { ...loop, lastStderr: 'starting | boom' }).text).toBe(
+      'front: crash loop: front-ab12cd34-1 crashed 3 times in a row without ever becoming ready; last exit: exited with code 3: boom; last stderr: starting | boom',
+    );
+    expect(message('release.crashLoopNoStderr', loop).text).toBe(
+      'front: crash loop: front-ab12cd34-1 crashed 3 times in a row without ever becoming ready; last exit: exited with code 3: boom',
+    );
+  });
+
   it('keeps the code through a text column, and reads older plain text as text', () => {
     const m = message('release.aborted', { service: 'api', by: 'ana' });
     expect(decodeMessage(encodeMessage(m))).toEqual({ text: 'api: aborted by ana', message: m });

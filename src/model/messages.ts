@@ -30,6 +30,14 @@ const TEXT = {
   'release.noVerdict': (p) =>
     `${p.service}: no verdict at ${p.weight}% on the new version: ${p.requests} request${p.requests === 1 ? '' : 's'} < minRequests ${p.minRequests} over the step (onNoData: fail)`,
   'release.rolloutFailed': (p) => `${p.service}: ${p.error}`,
+  'release.cancelled': (p) => `cancelled by ${p.by}`,
+  'release.cancelledRollingOut': (p) => `cancelled by ${p.by} while rolling out ${p.services}`,
+  'release.timedOut': (p) => `timeout of ${p.duration} exceeded`,
+  'release.timedOutRollingOut': (p) => `timeout of ${p.duration} exceeded while rolling out ${p.services}`,
+  'release.crashLoop': (p) =>
+    `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}; last stderr: ${p.lastStderr}`,
+  'release.crashLoopNoStderr': (p) =>
+    `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}`,
   // autoscale reasons (TrackAutoscaleStatus.reasonMessage, ScaleEvent.reasonMessage)
   'autoscale.disabledAtZero': () => 'scaling is disabled at 0 replicas',
   'autoscale.aboveMax': () => 'current replicas above max',

@@ -8,7 +8,7 @@
 import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
 import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
 import { hasOwnKey } from '../own.js';
-import { message as coded, messageOf, type Message } from '../model/messages.js';
+import { message as coded, messageOf, type Message, type ReasonCode } from '../model/messages.js';
 import type { RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
 import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
@@ -33,7 +33,8 @@ export async function runOperation(ctx: ExecuteContext, op: Operation, first: Re
 
 /** The reason a cancelled release fails with. */
 export function cancelledError(c: CancelRequest): ConflictError {
-  return new ConflictError(`cancelled by ${c.by}`);
+  const m = coded('release.cancelled', { by: c.by });
+  return Object.assign(new ConflictError(m.text), { reasonMessage: m });
 }
 
 /** `5s`, `90s`, `10m`: a timeout as a person wrote it. */
@@ -48,8 +49,9 @@ function deadlineOf(release: Release): { signal: AbortSignal; clear(): void } | 
   if (timeoutMs === undefined) return undefined;
   const startedMs = Date.parse(release.startedAt ?? release.createdAt);
   const ac = new AbortController();
+  const m = coded('release.timedOut', { duration: durationText(timeoutMs) });
   const timer = setTimeout(
-    () => ac.abort(new TimeoutError(`timeout of ${durationText(timeoutMs)} exceeded`)),
+    () => ac.abort(Object.assign(new TimeoutError(m.text), { reasonMessage: m })),
     Math.max(0, startedMs + timeoutMs - Date.now()),
   );
   return { signal: ac.signal, clear: () => clearTimeout(timer) };
@@ -181,11 +183,22 @@ async function failureReason(
   if (!stop) return messageOf(err) ?? coded('release.failed', { error: message });
   const why = toBerthError(stop.reason).message;
   if (!message.includes(why)) return coded('release.failed', { error: `${why}: ${message}` });
-  const steps = (await ctx.deps.releases.get(id)).steps.filter((s) => s.status === StepStatus.failed);
-  return coded('release.failed', {
-    error: steps.length > 0 ? `${why} while rolling out ${steps.map((s) => s.service).join(', ')}` : why,
-  });
+  const services = (await ctx.deps.releases.get(id)).steps
+    .filter((s) => s.status === StepStatus.failed)
+    .map((s) => s.service)
+    .join(', ');
+  const stopped = messageOf(stop.reason); // release.cancelled or release.timedOut, from the stop's signal
+  const rollingOut = stopped && WHILE_ROLLING_OUT.get(stopped.code);
+  if (services && stopped && rollingOut) return coded(rollingOut, { ...stopped.params, services });
+  if (services) return coded('release.failed', { error: `${why} while rolling out ${services}` });
+  return stopped ?? coded('release.failed', { error: why });
 }
+
+/** A stop's reason, and the same naming the services it was rolling out. */
+const WHILE_ROLLING_OUT = new Map<ReasonCode, ReasonCode>([
+  ['release.cancelled', 'release.cancelledRollingOut'],
+  ['release.timedOut', 'release.timedOutRollingOut'],
+]);
 
 async function runLevel(
   ctx: ExecuteContext,

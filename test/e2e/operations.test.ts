@@ -20,6 +20,8 @@ interface Release {
   kind: string;
   status: string;
   reason: string | null;
+  /** The reason's code and params (the console translates them), beside its English text. */
+  reasonMessage?: { code: string; params: Record<string, string | number>; text: string };
   sourceRevision: number | null;
   options: { timeoutMs?: number };
   cancelRequest: { by: string } | null;
@@ -156,6 +158,11 @@ describe('one operation at a time', () => {
     const cancelled = await revision('slow', 4);
     expect(cancelled).toMatchObject({ status: 'failed', cancelRequest: { by: expect.any(String) } });
     expect(cancelled.reason).toMatch(/^cancelled by \S+ while rolling out front$/);
+    expect(cancelled.reasonMessage).toEqual({
+      code: 'release.cancelledRollingOut',
+      params: { by: cancelled.cancelRequest!.by, services: 'front' },
+      text: cancelled.reason,
+    });
     expect(await revision('slow', 5)).toMatchObject({ kind: 'auto-rollback', status: 'succeeded', sourceRevision: 3 });
 
     const nothing = await berth.cli(['cancel', 'slow']);
@@ -183,6 +190,11 @@ describe('what a release was started with survives a restart', () => {
     const tookMs = Date.now() - t0;
     expect(final.status).toBe('failed');
     expect(final.reason).toMatch(/^timeout of 5s exceeded/);
+    expect(final.reasonMessage).toEqual({
+      code: 'release.timedOutRollingOut',
+      params: { duration: '5s', services: 'front' },
+      text: final.reason,
+    });
     expect(final.options).toEqual({ timeoutMs: 5000 });
     // Counted from the release's start, not from the resume (nor the 600 s progress deadline).
     expect(tookMs).toBeGreaterThanOrEqual(5000);
@@ -210,6 +222,18 @@ describe('a crash loop fails fast', () => {
     const [failed] = await history('boom');
     expect(failed).toMatchObject({ revision: 1, status: 'failed' });
     expect(failed!.reason).toMatch(reason);
+    const { reasonMessage } = await revision('boom', 1);
+    expect(reasonMessage).toMatchObject({
+      code: 'release.crashLoop',
+      params: {
+        service: 'front',
+        replica: expect.stringMatching(/^front-\w+-\w+$/),
+        crashes: 3,
+        lastExit: 'exited with code 3: boom',
+        lastStderr: 'starting | boom',
+      },
+      text: failed!.reason,
+    });
     expect(failed!.steps[0]).toMatchObject({ service: 'front', status: 'failed' });
     expect((await berth.cli(['history', 'boom'])).stdout).toContain('crash loop');
     expect((await berth.cli(['status', 'boom'])).stdout).toMatch(/revision 1 deploy failed: front: crash loop/);

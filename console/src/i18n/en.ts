@@ -345,6 +345,14 @@ export const en = {
       noVerdict:
         '{{service}}: no verdict at {{weight}}% on the new version: {{requests}} requests < minRequests {{minRequests}} over the step (onNoData: fail)',
       rolloutFailed: '{{service}}: {{error}}',
+      cancelled: 'cancelled by {{by}}',
+      cancelledRollingOut: 'cancelled by {{by}} while rolling out {{services}}',
+      timedOut: 'timeout of {{duration}} exceeded',
+      timedOutRollingOut: 'timeout of {{duration}} exceeded while rolling out {{services}}',
+      crashLoop:
+        '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}; last stderr: {{lastStderr}}',
+      crashLoopNoStderr:
+        '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}',
     },
     autoscale: {
       disabledAtZero: 'scaling is disabled at 0 replicas',

@@ -108,8 +108,24 @@ describe('translations', () => {
     expect(reasonText(i18n.t, message('rollout.weight', { weight: 25 }), 'x')).toBe('权重 25%');
     // no code (a release from before codes): the server's text
     expect(reasonText(i18n.t, undefined, 'db: superseded')).toBe('db: superseded');
+    const cancelled = message('release.cancelledRollingOut', { by: 'ana', services: 'front' });
+    expect(reasonText(i18n.t, cancelled, cancelled.text)).toBe('发布 front 时已被 ana 取消');
+    const timedOut = message('release.timedOutRollingOut', { duration: '5s', services: 'front' });
+    expect(reasonText(i18n.t, timedOut, timedOut.text)).toBe('发布 front 时超过 5s 的超时时间');
+    const loop = message('release.crashLoop', {
+      service: 'front',
+      replica: 'front-1',
+      crashes: 3,
+      lastExit: 'exited with code 3: boom',
+      lastStderr: 'starting | boom',
+    });
+    expect(reasonText(i18n.t, loop, loop.text)).toBe(
+      'front：崩溃循环：front-1 连续崩溃 3 次，从未就绪；最后一次退出：exited with code 3: boom；最后的 stderr：starting | boom',
+    );
     await i18n.changeLanguage('en');
     expect(reasonText(i18n.t, aborted, 'x')).toBe(aborted.text);
+    // the console's English says what the CLI says
+    for (const m of [cancelled, timedOut, loop]) expect(reasonText(i18n.t, m, 'x')).toBe(m.text);
   });
 
   it('maps browser languages to the ones it has', () => {

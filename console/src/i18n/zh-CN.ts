@@ -344,6 +344,14 @@ export const zhCN: typeof en = {
       noVerdict:
         '{{service}}：新版本在 {{weight}}% 流量时无法判定：整个步骤只有 {{requests}} 个请求 < minRequests {{minRequests}}（onNoData: fail）',
       rolloutFailed: '{{service}}：发布失败：{{error}}',
+      cancelled: '已被 {{by}} 取消',
+      cancelledRollingOut: '发布 {{services}} 时已被 {{by}} 取消',
+      timedOut: '超过 {{duration}} 的超时时间',
+      timedOutRollingOut: '发布 {{services}} 时超过 {{duration}} 的超时时间',
+      crashLoop:
+        '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}；最后的 stderr：{{lastStderr}}',
+      crashLoopNoStderr:
+        '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}',
     },
     autoscale: {
       disabledAtZero: '副本数为 0 时不自动扩缩',

@@ -5,6 +5,7 @@
  */
 import { RuntimeError } from '../../errors.js';
 import { CRASH_LOOP_THRESHOLD } from '../runtime.js';
+import { message } from '../../model/messages.js';
 import type { Replica } from './replica.js';
 
 export { CRASH_LOOP_THRESHOLD };
@@ -26,20 +27,28 @@ export function crashLoopError(service: string, fresh: readonly Replica[]): Runt
   if (!looping) return undefined;
   const { lastExit, lastStderr, restarts } = looping.record;
   const stderr = (lastStderr ?? []).map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS - 1)}…` : l));
-  return new RuntimeError(
+  const head = { service, replica: looping.id, crashes: restarts };
+  // The release's reason keeps the code, so the console can say it in its language; a record
+  // without a last exit (none seen so far) has no code and reads as the text alone.
+  const reason = lastExit
+    ? stderr.length > 0
+      ? message('release.crashLoop', { ...head, lastExit: lastExit.reason, lastStderr: stderr.join(' | ') })
+      : message('release.crashLoopNoStderr', { ...head, lastExit: lastExit.reason })
+    : undefined;
+  const text =
+    reason?.text ??
     `${service}: crash loop: ${looping.id} crashed ${restarts} times in a row without ever becoming ready` +
-      (lastExit ? `; last exit: ${lastExit.reason}` : '') +
-      (stderr.length > 0 ? `; last stderr: ${stderr.join(' | ')}` : ''),
-    {
-      details: {
-        service,
-        replica: looping.id,
-        restarts,
-        ...(lastExit ? { exitCode: lastExit.code, signal: lastExit.signal } : {}),
-        ...(lastStderr ? { stderr: lastStderr } : {}),
-      },
+      (stderr.length > 0 ? `; last stderr: ${stderr.join(' | ')}` : '');
+  const err = new RuntimeError(text, {
+    details: {
+      service,
+      replica: looping.id,
+      restarts,
+      ...(lastExit ? { exitCode: lastExit.code, signal: lastExit.signal } : {}),
+      ...(lastStderr ? { stderr: lastStderr } : {}),
     },
-  );
+  });
+  return reason ? Object.assign(err, { reasonMessage: reason }) : err;
 }
 
 /**
