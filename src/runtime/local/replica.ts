@@ -332,12 +332,15 @@ export class Replica {
       if (!startingUp) this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: why });
       // The probe reports a verdict once, when it flips: one that failed within the first period and
       // still fails at its end is news then (a fast-failing probe must not hide a slow start).
-      else
+      else {
+        const run = this.run;
         setTimeout(() => {
-          if (this.terminating || this.run.kind !== 'running' || this.phase === ReplicaPhase.ready) return;
+          // Only for this run: a restarted one is starting up afresh.
+          if (this.terminating || this.run !== run || this.phase === ReplicaPhase.ready) return;
           const still = `readiness probe failed: ${this.probes.readiness?.lastMessage ?? 'unknown'}`;
           this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: still });
         }, periodMs - ranMs).unref();
+      }
       if (this.phase === ReplicaPhase.ready) {
         this.phase = ReplicaPhase.unready;
         this.ctx.changed();
