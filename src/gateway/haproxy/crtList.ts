@@ -5,17 +5,12 @@
  * TLS first, since a certificate HAProxy cannot load fails the whole config check.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { EdgeTlsListener } from '../table.js';
+import { writeFileAtomic } from '../state.js';
 import { proxyName } from './config.js';
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, path);
-}
 
 /** Writes the PEM files and the crt-list of edge `key`; returns the crt-list's path. Throws naming a certificate that cannot be used. */
 export function writeCrtList(dir: string, key: string, tls: EdgeTlsListener): string {
@@ -32,7 +27,7 @@ export function writeCrtList(dir: string, key: string, tls: EdgeTlsListener): st
       throw new Error(`certificate for ${c.hosts.join(', ')}: ${(err as Error).message}`);
     }
     const file = join(tlsDir, `${createHash('sha256').update(pem).digest('hex').slice(0, 32)}.pem`);
-    writeAtomic(file, pem);
+    writeFileAtomic(file, pem, 0o600);
     return `${file} ${c.hosts.map((h) => h.toLowerCase()).join(' ')}`;
   });
   const text = `${lines.join('\n')}\n`;
@@ -41,6 +36,6 @@ export function writeCrtList(dir: string, key: string, tls: EdgeTlsListener): st
     tlsDir,
     `${proxyName('e', key)}.${createHash('sha256').update(text).digest('hex').slice(0, 12)}.crtlist`,
   );
-  writeAtomic(list, text);
+  writeFileAtomic(list, text, 0o600);
   return list;
 }
