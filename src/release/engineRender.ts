@@ -8,6 +8,7 @@ import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
 import { planRelease, type Plan } from './plan.js';
+import { configKeyOf } from './configDrift.js';
 import { ReleaseKind, type Release } from './releases.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 
@@ -47,9 +48,6 @@ export interface EngineRenderer {
     trialChanges?: ConfigDiffEntry[],
   ): Promise<Plan>;
 }
-
-/** How a config difference is named among a field's sources: a value by its key, a file as `file:NAME`. */
-const configKeyOf = (d: ConfigDiffEntry): string => (d.kind === 'file' ? `file:${d.key}` : d.key);
 
 export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
   const { releases } = deps;
