@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Problem } from '../errors.js';
 import { MASK } from '../config/secretBox.js';
+import { ownGet } from '../own.js';
 import type { ResolvedConfig } from '../config/configSets.js';
 import type { EdgeCertificate, EdgeTls, Route } from '../runtime/runtime.js';
 import type { EdgeTlsSpec } from '../spec/edge.js';
@@ -51,7 +52,7 @@ export function resolveEdgeTls(input: TlsInput): { real: EdgeTls; shown: EdgeTls
         }
       }
       const name = c[`${what}FromConfig`]!;
-      const stored = Object.hasOwn(input.config.files, name) ? input.config.files[name] : undefined;
+      const stored = ownGet(input.config.files, name);
       if (stored === undefined) {
         at(
           [...base, `${what}FromConfig`],

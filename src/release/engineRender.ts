@@ -8,7 +8,8 @@ import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
 import { planRelease, type Plan } from './plan.js';
-import { ReleaseKind, type Release } from './releases.js';
+import { configKeyOf } from './configDrift.js';
+import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 
 export interface EngineRenderer {
@@ -39,6 +40,8 @@ export interface EngineRenderer {
    * restarts and scales are rolling).
    */
   stableStates(release: Release): Promise<Record<string, ServiceState>>;
+  /** A stored release rendered again as it was released (its spec, config version and restarts), with its content. */
+  renderStored(release: Release): Promise<{ content: ReleaseContent; result: RenderResult }>;
   planAgainst(
     current: Release | undefined,
     spec: AppSpec,
@@ -47,9 +50,6 @@ export interface EngineRenderer {
     trialChanges?: ConfigDiffEntry[],
   ): Promise<Plan>;
 }
-
-/** How a config difference is named among a field's sources: a value by its key, a file as `file:NAME`. */
-const configKeyOf = (d: ConfigDiffEntry): string => (d.kind === 'file' ? `file:${d.key}` : d.key);
 
 export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
   const { releases } = deps;
@@ -101,17 +101,21 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       if (release.kind !== ReleaseKind.deploy) return {};
       const good = await releases.lastGood(release.app, release.env, release.revision);
       if (!good || good.kind === ReleaseKind.down) return {};
-      const content = await releases.content(good.id);
-      const { states } = await renderer.render(
+      return (await renderer.renderStored(good)).result.states;
+    },
+
+    async renderStored(release) {
+      const content = await releases.content(release.id);
+      const result = await renderer.render(
         content.spec,
-        good.specFile,
-        good.env,
-        good.configVersion,
-        good.revision,
+        release.specFile,
+        release.env,
+        release.configVersion,
+        release.revision,
         undefined,
         content.rendered.restarts,
       );
-      return states;
+      return { content, result };
     },
 
     async planAgainst(current, spec, specDigest, result, trialChanges = []) {

@@ -88,16 +88,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
     if (release.kind === ReleaseKind.down) {
       await runtime.remove(release.app, release.env);
     } else {
-      const content = await releases.content(id);
-      const rendered0 = await ctx.renderer.render(
-        content.spec,
-        release.specFile,
-        release.env,
-        release.configVersion,
-        release.revision,
-        undefined,
-        content.rendered.restarts,
-      );
+      const { content, result: rendered0 } = await ctx.renderer.renderStored(release);
       const { rendered } = rendered0;
       const states = await ctx.renderer.keepAutoscaled(content.spec, release.env, rendered0.states, runtime);
       const stable = await ctx.renderer.keepAutoscaled(

@@ -222,8 +222,11 @@ export function renderRelease(input: RenderInput): RenderResult {
   const ingressTls = k8s
     ? { ingressTls: { secretName: k8s.secretName, ...(k8s.clusterIssuer ? { clusterIssuer: k8s.clusterIssuer } : {}) } }
     : undefined;
-  const edge = tls || ingressTls ? { ...ports, ...(tls ? { tls: tls.real } : {}), ...ingressTls } : ports;
-  const shownEdge = tls || ingressTls ? { ...ports, ...(tls ? { tls: tls.shown } : {}), ...ingressTls } : ports;
+  // The runtime gets the certificates and keys, the release their masked view; both carry the same ports.
+  const edgeWith = (t: EdgeSettings['tls']): EdgeSettings | undefined =>
+    tls || ingressTls ? { ...ports, ...(t ? { tls: t } : {}), ...ingressTls } : ports;
+  const edge = edgeWith(tls?.real);
+  const shownEdge = edgeWith(tls?.shown);
   return {
     rendered: {
       app: spec.name,

@@ -49,16 +49,10 @@ export async function resumeAll(ctx: ResumeContext): Promise<void> {
     ctx.resyncs.set(k, ac);
     void (async () => {
       try {
-        const content = await releases.content(cur.id);
-        const { states, edge } = await ctx.renderer.render(
-          content.spec,
-          cur.specFile,
-          cur.env,
-          cur.configVersion,
-          cur.revision,
-          undefined,
-          content.rendered.restarts,
-        );
+        const {
+          content,
+          result: { states, edge },
+        } = await ctx.renderer.renderStored(cur);
         const runtime = await ctx.deps.runtimeFor(cur.env);
         const signal = AbortSignal.any([ac.signal, ctx.closing]);
         await runtime.applyRoutes(
