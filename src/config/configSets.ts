@@ -269,7 +269,7 @@ export function createConfigSets(db: Kysely<Database>, box: SecretBox): ConfigSe
         // The stored entries are copied as they are: secrets stay sealed, never decrypted here.
         const after = target.snapshot;
         if (compareSnapshots(before, after, box).length === 0) {
-          throw new ValidationError('nothing to change', [
+          throw new ValidationError(NOTHING_TO_CHANGE, [
             { path: 'to', message: `version ${latest} of ${app}/${env} already has the content of version ${req.to}` },
           ]);
         }

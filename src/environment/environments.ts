@@ -8,6 +8,7 @@ import type { Database } from '../store/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../server/zodProblems.js';
 import { TrafficRouter } from '../runtime/kubernetes/manifests/contract.js';
+import { APP_NAME } from '../spec/schema.js';
 
 const edgePortSchema = z
   .number()
@@ -26,7 +27,7 @@ export const EnvironmentTarget = z
             "Edge port of this environment's apps: the first app's edge gets it, later apps the next free port above (below an app's own port). Default: BERTH_EDGE_PORT, else 8080.",
           ),
         edgePorts: z
-          .record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an app name'), edgePortSchema)
+          .record(z.string().regex(APP_NAME, 'must be an app name'), edgePortSchema)
           .optional()
           .describe("Edge port of one app in this environment, exactly (over berth.yaml's `edge.port`)."),
       })
@@ -87,7 +88,7 @@ export const EnvironmentEdgeChange = z
   .strictObject({
     edgePort: edgePortSchema.nullable().optional().describe("The environment's edge port; null: back to the default."),
     edgePorts: z
-      .record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an app name'), edgePortSchema.nullable())
+      .record(z.string().regex(APP_NAME, 'must be an app name'), edgePortSchema.nullable())
       .optional()
       .describe("App → its edge port in this environment; null removes the app's port."),
   })

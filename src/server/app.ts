@@ -103,7 +103,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  app.addHook('onRoute', describeOperation);
+  app.addHook('onRoute', (route) => describeOperation(route, PUBLIC));
 
   app.decorateRequest('identity', null);
   app.addHook('onRequest', async (req) => {

@@ -172,21 +172,19 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ['POST /api/v1/export/helm', { id: 'exportHelm', ok: { 200: S.HelmChart }, errors: [BAD, NOT_FOUND] }],
 ]);
 
-/** The public routes: no token, so no 401. */
-const PUBLIC = new Set(['GET /healthz']);
-
 /**
  * onRoute hook: gives a route its operationId and responses from OPERATIONS. Routes hidden from the
  * document (the console, the document itself) and HEAD twins are left alone; a route missing from
- * the table keeps no operationId, which the contract test reports by name.
+ * the table keeps no operationId, which the contract test reports by name. `publicUrls` are the
+ * routes the token check lets through (app.ts): they answer no 401.
  */
-export function describeOperation(route: RouteOptions): void {
+export function describeOperation(route: RouteOptions, publicUrls: ReadonlySet<string>): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (methods.includes('HEAD') || (route.schema as { hide?: boolean } | undefined)?.hide) return;
   const key = `${methods[0]} ${route.url}`;
   const op = OPERATIONS.get(key);
   if (!op) return;
   const response: Record<number, unknown> = { ...op.ok };
-  for (const status of [...(PUBLIC.has(key) ? [] : [401]), ...op.errors]) response[status] = S.ErrorBody;
+  for (const status of [...(publicUrls.has(route.url) ? [] : [401]), ...op.errors]) response[status] = S.ErrorBody;
   route.schema = { ...route.schema, operationId: op.id, response };
 }

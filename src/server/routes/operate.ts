@@ -7,6 +7,7 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { authorOf } from '../identity.js';
 import { Wait, waitOptions } from './operationWait.js';
+import { isFinished } from '../../release/releaseBus.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
 
@@ -36,8 +37,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         ...waitOptions(req.body.wait, reply),
       });
       // 200 with the running release when the count is already that (no revision); 202 for a new one.
-      const finished = release.status === 'succeeded' || release.status === 'failed';
-      return reply.status(finished ? 200 : 202).send(release);
+      return reply.status(isFinished(release) ? 200 : 202).send(release);
     },
   );
 
