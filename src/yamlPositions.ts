@@ -21,27 +21,31 @@ function isMergeKey(node: unknown): boolean {
   return isScalar(node) && (typeof node.value === 'symbol' || node.value === '<<');
 }
 
-/** What an alias resolves to: the last node before it with its anchor (one walk per document). */
+/**
+ * Each alias of `doc` and the node it refers to: the last node before it with its anchor, as YAML
+ * resolves it (one walk; `alias.resolve(doc)` walks the document again for every alias). An alias
+ * with no anchor before it is absent.
+ */
+export function aliasSources(doc: Document): Map<Alias, Node> {
+  const found = new Map<Alias, Node>();
+  const latest = new Map<string, Node>();
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        const source = latest.get(node.source);
+        if (source) found.set(node, source);
+      } else if (node.anchor) latest.set(node.anchor, node);
+    },
+  });
+  return found;
+}
+
+/** What an alias resolves to (the walk is done on first use, once per document). */
 type Resolve = (alias: Alias) => unknown;
 
 function aliasResolver(doc: Document): Resolve {
   let sources: Map<Alias, Node> | undefined;
-  return (alias) => {
-    if (!sources) {
-      const found = new Map<Alias, Node>();
-      const latest = new Map<string, Node>();
-      visit(doc, {
-        Node(_key, node) {
-          if (isAlias(node)) {
-            const source = latest.get(node.source);
-            if (source) found.set(node, source);
-          } else if (node.anchor) latest.set(node.anchor, node);
-        },
-      });
-      sources = found;
-    }
-    return sources.get(alias);
-  };
+  return (alias) => (sources ??= aliasSources(doc)).get(alias);
 }
 
 /** The pair for `key` in a map, following `<<` merge keys like the YAML loader does. */

@@ -3,13 +3,13 @@
  * compose resolves them, compose's `!reset` / `!override` tags accepted, and every syntax error
  * reported as file:line:col.
  */
-import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isScalar, visit } from 'yaml';
 import { ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import type { Locate } from './report.js';
 import { yamlLocator } from '../yamlPositions.js';
 import { AliasCycleError, expandedSize, MAX_EXPANDED_NODES } from './yamlExpansion.js';
-import { keyProblems } from '../spec/yamlDocument.js';
+import { parseYamlDocument } from '../spec/yamlDocument.js';
 
 /** A compose file parsed to plain data, with a way back to positions. */
 export interface ComposeDocument {
@@ -25,35 +25,21 @@ function fail(file: string, problems: Problem[]): never {
 
 /** Parses compose YAML; throws ValidationError with file:line:col for syntax errors and non-map documents. */
 export function parseCompose(text: string, file: string): ComposeDocument {
-  const lines = new LineCounter();
-  // logLevel error: a list or map used as a key is reported below, not printed as a process warning.
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    merge: true,
-    uniqueKeys: true,
-    logLevel: 'error',
-  });
-  if (doc.errors.length > 0) {
+  // Syntax errors, duplicate keys and lists or maps used as keys, in text order (yamlDocument.ts).
+  const { doc, lines, problems } = parseYamlDocument(text);
+  if (problems.length > 0) {
     fail(
       file,
-      doc.errors.map((e) => {
-        const { line, col } = lines.linePos(e.pos[0]);
+      problems.map((e) => {
+        const { line, col } = lines.linePos(e.pos);
+        if (e.code === 'COLLECTION_KEY')
+          return { file, line, column: col, path: (e.path ?? []).join('.'), message: e.message };
         const message =
           e.code === 'MULTIPLE_DOCS' ? 'a compose file holds one document, this one has several (`---`)' : e.message;
         return { file, line, column: col, path: '', message: `YAML syntax: ${message.split('\n')[0]}` };
       }),
     );
   }
-  const badKeys = keyProblems(doc).filter((p) => p.code === 'COLLECTION_KEY');
-  if (badKeys.length > 0)
-    fail(
-      file,
-      badKeys.map((p) => {
-        const { line, col } = lines.linePos(p.pos);
-        return { file, line, column: col, path: (p.path ?? []).join('.'), message: p.message };
-      }),
-    );
   // Compose's merge tags: `!override` replaces a merged value (what a plain key does here) and
   // `!reset` removes it (null, which the mapper treats as absent).
   visit(doc, {

@@ -6,8 +6,9 @@
  * tell it from an attack. The expanded size can: a real file grows a few times, a "billion laughs"
  * document by orders of magnitude, and the import walks the expanded data, so that is what is bounded.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Alias, Document, Node } from 'yaml';
+import { aliasSources } from '../yamlPositions.js';
 
 /** The most nodes an expanded compose file may have (Sentry's self-hosted file expands to ~5,000). */
 export const MAX_EXPANDED_NODES = 200_000;
@@ -27,16 +28,7 @@ export class AliasCycleError extends Error {
  * it, as YAML resolves it; an unknown alias counts as one node (the loader reports it).
  */
 export function expandedSize(doc: Document, limit = MAX_EXPANDED_NODES): number {
-  const sourceOf = new Map<Alias, Node>();
-  const latest = new Map<string, Node>();
-  visit(doc, {
-    Node(_key, node) {
-      if (isAlias(node)) {
-        const source = latest.get(node.source);
-        if (source) sourceOf.set(node, source);
-      } else if (node.anchor) latest.set(node.anchor, node);
-    },
-  });
+  const sourceOf = aliasSources(doc);
   const sizes = new Map<Node, number>();
   const inProgress = new Set<Node>();
   const cap = (n: number) => Math.min(n, limit + 1);

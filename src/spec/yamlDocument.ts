@@ -10,7 +10,8 @@
  *   They are reported as problems at their position instead, and the library's warnings are off.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, ErrorCode, Node } from 'yaml';
+import type { Alias, Document, ErrorCode, Node } from 'yaml';
+import { aliasSources } from '../yamlPositions.js';
 import type { DocPath } from './problems.js';
 
 /** A problem found in the document before its data is read, at an offset of the text. */
@@ -50,6 +51,7 @@ export function parseYamlDocument(text: string): ParsedYaml {
 /** Keys that are lists or maps, and duplicate keys (with `uniqueKeys: false` the library leaves both to this). */
 export function keyProblems(doc: Document.Parsed): YamlProblem[] {
   const problems: YamlProblem[] = [];
+  let sources: Map<Alias, Node> | undefined;
   const stack: { node: unknown; path: DocPath }[] = [{ node: doc.contents, path: [] }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
@@ -59,7 +61,7 @@ export function keyProblems(doc: Document.Parsed): YamlProblem[] {
     for (const pair of node.items) {
       const key = pair.key as Node | null;
       const pos = key?.range?.[0] ?? node.range?.[0] ?? 0;
-      if (isMap(key) || isSeq(key) || (isAlias(key) && !isScalar(key.resolve(doc)))) {
+      if (isMap(key) || isSeq(key) || (isAlias(key) && !isScalar((sources ??= aliasSources(doc)).get(key)))) {
         problems.push({
           pos,
           code: 'COLLECTION_KEY',

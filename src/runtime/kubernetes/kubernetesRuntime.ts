@@ -291,13 +291,16 @@ class KubernetesRuntime implements Runtime {
       now: this.now,
     };
     await Promise.all(workloads.map((w) => watchRollout(this.clients, w, watchOpts)));
+    // Without spec.replicas in what Berth rendered (autoscaled, or a DaemonSet) the count is the
+    // controller's to decide, and may change during the rollout: the count the server answered the
+    // apply with (the HPA's at that moment) is not a bound.
+    const rendered = workloads.map((w) =>
+      objects.find((x) => x.kind === w.kind && x.metadata.name === w.metadata.name),
+    );
+    const replicasOf = (i: number) => (rendered[i]?.spec as { replicas?: number } | undefined)?.replicas;
     const running = await Promise.all(
-      workloads.map((w) => {
-        // Without spec.replicas in what Berth rendered (autoscaled, or a DaemonSet) the count is the
-        // controller's to decide, and may change during the rollout: the count the server answered
-        // the apply with (the HPA's at that moment) is not a bound.
-        const rendered = objects.find((x) => x.kind === w.kind && x.metadata.name === w.metadata.name);
-        const replicas = (rendered?.spec as { replicas?: number } | undefined)?.replicas;
+      workloads.map((w, i) => {
+        const replicas = replicasOf(i);
         const canary = w.metadata.labels?.[LABEL.track] === 'canary' && state.canary;
         return waitForOldPods(this.clients, w, {
           ...watchOpts,
@@ -321,11 +324,8 @@ class KubernetesRuntime implements Runtime {
     // An autoscaled track runs what its autoscaler decided: say the live count.
     const count = (track: 'stable' | 'canary', declared: number): number => {
       const i = workloads.findIndex((w) => (w.metadata.labels?.[LABEL.track] ?? 'stable') === track);
-      const w = workloads[i];
-      const rendered = w && objects.find((x) => x.kind === w.kind && x.metadata.name === w.metadata.name);
-      const autoscaled =
-        (rendered?.kind === 'Deployment' || rendered?.kind === 'StatefulSet') &&
-        (rendered.spec as { replicas?: number }).replicas === undefined;
+      const kind = rendered[i]?.kind;
+      const autoscaled = (kind === 'Deployment' || kind === 'StatefulSet') && replicasOf(i) === undefined;
       return autoscaled ? (running[i] ?? declared) : declared;
     };
     const n = count('stable', state.replicas);
