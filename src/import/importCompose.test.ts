@@ -52,7 +52,7 @@ describe('classic web + postgres + redis', () => {
     const web = spec.services.web!;
     expect(web.image).toBe('shop/web:1.4');
     expect(web.command).toEqual(['node', 'server.js', '--port', '3000']);
-    expect(web.ports).toEqual([{ name: 'http', port: 3000, protocol: 'TCP' }]);
+    expect(web.ports).toEqual([{ name: 'http', port: 3000, protocol: 'TCP', appProtocol: 'http' }]);
     expect(web.dependsOn).toEqual(['db', 'redis']);
     expect(web.env).toMatchObject({
       NODE_ENV: '${NODE_ENV}',

@@ -10,7 +10,16 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { EdgeSettings, Route, ServiceAddress, ServiceState, TrafficPolicy, Workload } from '../runtime/runtime.js';
+import type {
+  EdgeSettings,
+  Route,
+  RunKind,
+  ServiceAddress,
+  ServiceState,
+  TrafficPolicy,
+  VolumeMount,
+  Workload,
+} from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
@@ -59,6 +68,8 @@ export interface RenderInput {
 export interface RenderedService {
   service: string;
   hash: string;
+  /** A job, a cronjob or a stateful service (the runtime's `RunKind`); absent: a replicated service. */
+  run?: RunKind;
   replicas: number;
   dependsOn: string[];
   workload: Workload;
@@ -302,6 +313,7 @@ function renderService(
     return { path: file.path, f: { value: stored.content, masked: MASK, hashed: `secret:${digest}`, secret: true } };
   });
   const command = svc.command?.map((arg, i) => field(`command.${i}`, arg));
+  const entrypoint = svc.entrypoint?.map((arg, i) => field(`entrypoint.${i}`, arg));
   const cwd = svc.cwd === undefined ? undefined : field('cwd', svc.cwd);
   // A cwd that starts with a variable is relative until rendered: anchor it at the berth.yaml folder.
   if (cwd && !isAbsolute(cwd.value)) {
@@ -314,6 +326,8 @@ function renderService(
 
   const base = {
     ports: svc.ports,
+    ...(svc.volumes.length > 0 ? { volumes: svc.volumes.map((m) => volumeMount(m, input.spec)) } : {}),
+    ...(svc.stopSignal ? { stopSignal: svc.stopSignal } : {}),
     ...(svc.health.readiness ? { readiness: svc.health.readiness } : {}),
     ...(svc.health.liveness ? { liveness: svc.health.liveness } : {}),
     resources: svc.resources,
@@ -321,6 +335,7 @@ function renderService(
   };
   const view = (pick: (f: Field) => string): Workload => ({
     ...(command ? { command: command.map(pick) } : {}),
+    ...(entrypoint ? { entrypoint: entrypoint.map(pick) } : {}),
     ...(cwd ? { cwd: pick(cwd) } : {}),
     ...(image ? { image: pick(image) } : {}),
     ...base,
@@ -330,12 +345,12 @@ function renderService(
   const real: Workload = { ...view((f) => f.value), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
   const restartedAt = ownGet(input.restarts, name);
-  const hash = contentHash({ ...view((f) => f.hashed), env: hashedEnv, discovery: discoveryHash, restartedAt }).slice(
-    0,
-    12,
-  );
+  const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };
+  const hash = contentHash({ ...hashed, env: hashedEnv, discovery: discoveryHash, restartedAt }).slice(0, 12);
 
+  const run = runKindOf(svc);
   const common = {
+    ...(run ? { run } : {}),
     replicas: svc.replicas,
     rollout: svc.rollout,
     restart: svc.restart,
@@ -365,4 +380,33 @@ function renderService(
       ...(input.discoveryApart ? { discovery } : {}),
     },
   };
+}
+
+/** A mount with its volume's size from the app's `volumes`. */
+function volumeMount(m: ServiceSpec['volumes'][number], spec: AppSpec): VolumeMount {
+  const size = ownGet(spec.volumes ?? {}, m.volume)?.sizeBytes;
+  return { ...m, ...(size === undefined ? {} : { sizeBytes: size }) };
+}
+
+/** berth.yaml's `kind`, `stateful` and job fields as the runtime's `RunKind`; undefined for a plain service. */
+export function runKindOf(svc: ServiceSpec): RunKind | undefined {
+  if (svc.kind === 'job') return { kind: 'job', backoffLimit: svc.backoffLimit ?? 0 };
+  if (svc.kind === 'cronjob')
+    return {
+      kind: 'cronjob',
+      schedule: svc.schedule!,
+      backoffLimit: svc.backoffLimit ?? 0,
+      concurrency: svc.concurrency ?? 'forbid',
+    };
+  return svc.stateful ? { kind: 'service', stateful: true } : undefined;
+}
+
+/**
+ * Ports as the hash sees them: a port's default `appProtocol` (http for the first TCP port, tcp for
+ * the others) is left out, so services rendered before ports had one keep their hash (and replicas).
+ */
+function portsAsHashed(ports: Workload['ports']): object[] {
+  return ports.map(({ appProtocol, ...p }, i) =>
+    appProtocol === undefined || appProtocol === (i === 0 ? 'http' : 'tcp') ? p : { ...p, appProtocol },
+  );
 }

@@ -104,6 +104,7 @@ function usedVariables(svc: ServiceSpec): string[] {
     ...Object.values(svc.env),
     ...svc.files.flatMap((f) => (f.fromConfig === undefined ? [f.content ?? ''] : [])),
     ...(svc.command ?? []),
+    ...(svc.entrypoint ?? []),
     ...(svc.cwd === undefined ? [] : [svc.cwd]),
     ...(svc.image === undefined ? [] : [svc.image]),
   ];

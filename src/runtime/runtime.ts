@@ -41,22 +41,93 @@ export interface Resources {
   memoryLimitBytes?: number;
 }
 
+/** What a port speaks (Kubernetes' `appProtocol`): `http` and `grpc` carry requests, `tcp` opaque connections. */
+export const APP_PROTOCOLS = ['http', 'grpc', 'tcp'] as const;
+export type AppProtocol = (typeof APP_PROTOCOLS)[number];
+
+/** A port of a service. */
+export interface WorkloadPort {
+  /** Kubernetes port name: `http` for the first port unless named, `port-<number>` for others. */
+  name: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  /** Absent on UDP ports; `http` for the first TCP port unless set, `tcp` for the others. */
+  appProtocol?: AppProtocol;
+}
+
+/** A named volume mounted into a replica (berth.yaml `volumes:` + a service's `volumes:` entry). */
+export interface VolumeMount {
+  /** The app's volume (a key of berth.yaml's top-level `volumes`). */
+  volume: string;
+  /** Where the container sees it; on one machine, its directory is given in `env` (and BERTH_VOLUME_<NAME>). */
+  path: string;
+  /** An extra environment variable set to the volume's directory on one machine (e.g. `PGDATA`). */
+  env?: string;
+  readOnly: boolean;
+  /** The volume's requested size (berth.yaml `volumes.<name>.size`), in bytes; clusters' PVC request. */
+  sizeBytes?: number;
+}
+
+/** The signals a service can choose to be stopped with (berth.yaml `stopSignal`). */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
 /** How to run one replica. `command` is for one machine, `image` for clusters. */
 export interface Workload {
-  /** argv; a shell string in berth.yaml becomes ['/bin/sh', '-c', string]. */
+  /**
+   * argv; a shell string in berth.yaml becomes ['/bin/sh', '-c', string]. With `entrypoint`, its
+   * arguments (compose's `command`, Kubernetes' `args`).
+   */
   command?: string[];
+  /** The container's entrypoint (compose's `entrypoint`, Kubernetes' `command`); see `processArgv`. */
+  entrypoint?: string[];
   /** Absolute working directory for `command`. */
   cwd?: string;
   image?: string;
   /** Fully resolved environment (service discovery variables included). */
   env: Record<string, string>;
   files: WorkloadFile[];
-  ports: { name: string; port: number; protocol: 'TCP' | 'UDP' }[];
+  ports: WorkloadPort[];
+  /** Named volumes mounted into every replica (a stateful service's replicas each get their own). */
+  volumes?: VolumeMount[];
   readiness?: Probe;
   liveness?: Probe;
   resources: Resources;
   /** SIGTERM, then this long, then SIGKILL. Kubernetes default 30 s. */
   terminationGracePeriodMs: number;
+  /** The signal that starts a graceful stop, instead of SIGTERM (nginx: SIGQUIT). */
+  stopSignal?: StopSignal;
+}
+
+/**
+ * How a service runs, on every runtime (berth.yaml `kind`, `stateful` and the job fields). A state
+ * without one is a replicated long-running service.
+ */
+export type RunKind =
+  | {
+      kind: 'service';
+      /** StatefulSet semantics: a stable index per replica, ordered start and stop, a volume per replica. */
+      stateful: boolean;
+    }
+  | {
+      /** Runs to completion once per change of its hash; exit 0 = succeeded. */
+      kind: 'job';
+      /** Retries of a failed run before the job (and its release) fails. */
+      backoffLimit: number;
+    }
+  | {
+      /** Runs on `schedule`; each run is a job. */
+      kind: 'cronjob';
+      /** 5-field cron or `@hourly`-style. */
+      schedule: string;
+      backoffLimit: number;
+      /** What happens when a run is due while the last one still runs (Kubernetes' concurrencyPolicy). */
+      concurrency: 'forbid' | 'allow' | 'replace';
+    };
+
+/** The argv a replica runs on one machine: `entrypoint` followed by `command`. */
+export function processArgv(w: Pick<Workload, 'command' | 'entrypoint'>): string[] {
+  return [...(w.entrypoint ?? []), ...(w.command ?? [])];
 }
 
 /** Rolling-update parameters (Kubernetes semantics: a count, or a percentage string like `25%`). */
@@ -143,6 +214,8 @@ export interface ServiceState {
   hash: string;
   replicas: number;
   workload: Workload;
+  /** A job, a cronjob or a stateful service; absent: a replicated service. */
+  run?: RunKind;
   rollout: RolloutPolicy;
   restart: RestartPolicy;
   /**

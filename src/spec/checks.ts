@@ -100,10 +100,33 @@ function undeclared(name: string, declared: string[]): string {
   return `undeclared variable \`${name}\` (declare it under \`variables\`)`;
 }
 
+/** Mounts of volumes the app does not declare under `volumes`. */
+function volumeFindings(data: Record<string, unknown>, services: Record<string, unknown>): Finding[] {
+  const declared = isMap(data.volumes) ? Object.keys(data.volumes) : [];
+  const out: Finding[] = [];
+  for (const [name, svc] of Object.entries(services)) {
+    const mounts = isMap(svc) && Array.isArray(svc.volumes) ? (svc.volumes as unknown[]) : [];
+    mounts.forEach((m, i) => {
+      const volume = typeof m === 'string' ? m.split(':')[0] : isMap(m) ? m.volume : undefined;
+      if (typeof volume !== 'string' || declared.includes(volume)) return;
+      out.push({
+        path: ['services', name, 'volumes', i, ...(typeof m === 'string' ? [] : ['volume'])],
+        message: `unknown volume \`${volume}\` (declare it under the top-level \`volumes\`)${didYouMean(volume, declared)}`,
+      });
+    });
+  }
+  return out;
+}
+
 /** Cross-field findings on the raw YAML data of a berth.yaml. */
 export function crossFindings(data: unknown): Finding[] {
   if (!isMap(data)) return [];
   const services = isMap(data.services) ? data.services : {};
   const names = Object.keys(services);
-  return [...dependencyFindings(services), ...routeFindings(data.routes, names), ...variableFindings(data, names)];
+  return [
+    ...dependencyFindings(services),
+    ...routeFindings(data.routes, names),
+    ...variableFindings(data, names),
+    ...volumeFindings(data, services),
+  ];
 }

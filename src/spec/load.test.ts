@@ -43,8 +43,9 @@ describe('loadSpec of a valid spec', () => {
       cwd: path.join(dir, 'web'),
       image: 'shop/web:1.0',
       env: { GREETING: 'hello ${USER_NAME:-world}', ORDERS: '${ORDERS_URL}/api', WORKERS: '4' },
-      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' }],
       files: [{ path: 'app.conf', content: 'level=${LOG_LEVEL}\n' }],
+      volumes: [],
       replicas: 2,
       dependsOn: ['orders'],
       health: {
@@ -83,10 +84,11 @@ describe('loadSpec of a valid spec', () => {
       cwd: dir,
       env: {},
       ports: [
-        { name: 'api', port: 9090, protocol: 'TCP' },
+        { name: 'api', port: 9090, protocol: 'TCP', appProtocol: 'http' },
         { name: 'port-9091', port: 9091, protocol: 'UDP' },
       ],
       files: [],
+      volumes: [],
       replicas: 1,
       dependsOn: ['inventory'],
       health: {
@@ -112,6 +114,7 @@ describe('loadSpec of a valid spec', () => {
       env: {},
       ports: [],
       files: [],
+      volumes: [],
       replicas: 1,
       dependsOn: [],
       health: {},

@@ -5,13 +5,15 @@
  * field carries `.describe()` text that becomes the JSON Schema editors show.
  */
 import { z } from 'zod';
-import type { Probe, ProbeTiming, Workload } from '../runtime/runtime.js';
+import { APP_PROTOCOLS, STOP_SIGNALS } from '../runtime/runtime.js';
+import type { AppProtocol, Probe, ProbeTiming, Workload } from '../runtime/runtime.js';
 import { durationMs } from './units.js';
 import { autoscaleSchema, resourcesSchema, restartSchema, rolloutSchema } from './replicaPolicies.js';
 import { strategySchema } from './strategy.js';
 import { policySchema } from './policy.js';
 import { filePathConflicts, filePathProblem } from './filePaths.js';
 import { edgeSchema } from './edge.js';
+import { volumeMountsSchema, volumesSchema } from './volumes.js';
 
 /** App names: a DNS label (RFC 1123) of at most 40 characters. */
 export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -75,20 +77,30 @@ const portLong = z.strictObject({
     .describe('Port name (Kubernetes port name). Default: `http` for the first port, `port-<number>` for others.'),
   port: portNumber.describe('Port number the service listens on.'),
   protocol: z.enum(['TCP', 'UDP']).default('TCP').describe('`TCP` (default) or `UDP`.'),
+  appProtocol: z
+    .enum(APP_PROTOCOLS)
+    .optional()
+    .describe(
+      'What the port speaks (Kubernetes `appProtocol`): `http` (requests: policies, tracks, metrics, a `_URL`), `grpc`, or `tcp` (opaque: connections are balanced, not requests). Default: `http` for the first TCP port, `tcp` for the others.',
+    ),
 });
 
-type PortEntry = number | { name?: string | undefined; port: number; protocol: 'TCP' | 'UDP' };
+type PortEntry =
+  number | { name?: string | undefined; port: number; protocol: 'TCP' | 'UDP'; appProtocol?: AppProtocol | undefined };
 
 /** Fills default names; entries that failed validation (possible inside a refinement) become undefined. */
 function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
   return list.map((entry, i) => {
     const p = entry as PortEntry;
-    const long = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;
+    const long: Exclude<PortEntry, number> = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;
     if (typeof long?.port !== 'number') return undefined;
+    const protocol = long.protocol ?? 'TCP';
+    const appProtocol = long.appProtocol ?? (protocol === 'UDP' ? undefined : i === 0 ? 'http' : 'tcp');
     return {
       name: long.name ?? (i === 0 ? 'http' : `port-${long.port}`),
       port: long.port,
-      protocol: long.protocol ?? 'TCP',
+      protocol,
+      ...(appProtocol ? { appProtocol } : {}),
     };
   });
 }
@@ -109,6 +121,12 @@ const ports = z
           message: `port name \`${p.name}\` is already used by ports.${first}`,
           path: [i],
         });
+      if (p.protocol === 'UDP' && p.appProtocol !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `a UDP port carries datagrams: \`appProtocol: ${p.appProtocol}\` needs \`protocol: TCP\``,
+          path: [i, 'appProtocol'],
+        });
       const same = out.findIndex((q) => q?.port === p.port && q.protocol === p.protocol);
       if (same < i)
         ctx.addIssue({
@@ -120,7 +138,7 @@ const ports = z
   }, evenWithProblems)
   .default([])
   .transform((list) => normalizePorts(list) as Workload['ports'])
-  .describe('Ports the service listens on: numbers (`[8080]`) or `{ name, port, protocol }`.');
+  .describe('Ports the service listens on: numbers (`[8080]`) or `{ name, port, protocol, appProtocol }`.');
 
 const file = z
   .strictObject({
@@ -256,6 +274,11 @@ export const serviceSchema = z
     command: command
       .optional()
       .describe('How to run the service on one machine: a shell string (run by `/bin/sh -c`) or an argv list.'),
+    entrypoint: command
+      .optional()
+      .describe(
+        "The container's entrypoint (compose's `entrypoint`, Kubernetes' `command`); `command` then gives its arguments. On one machine the process runs `entrypoint` followed by `command`.",
+      ),
     cwd: z
       .string()
       .min(1, 'must not be empty')
@@ -280,6 +303,7 @@ export const serviceSchema = z
       .describe('Environment variables; values may use `${VARIABLES}`.'),
     ports,
     files,
+    volumes: volumeMountsSchema,
     replicas: z
       .number()
       .int('must be a whole number')
@@ -291,7 +315,11 @@ export const serviceSchema = z
     resources: resourcesSchema,
     terminationGracePeriod: durationMs()
       .prefault('30s')
-      .describe('On stop: SIGTERM, then this long, then SIGKILL. Default `30s`.'),
+      .describe('On stop: SIGTERM (or `stopSignal`), then this long, then SIGKILL. Default `30s`.'),
+    stopSignal: z
+      .enum(STOP_SIGNALS)
+      .optional()
+      .describe('The signal that asks the service to stop gracefully (nginx: `SIGQUIT`). Default `SIGTERM`.'),
     rollout: rolloutSchema,
     restart: restartSchema,
     kind: z
@@ -305,6 +333,18 @@ export const serviceSchema = z
       .regex(CRON, 'must be a cron schedule such as `*/5 * * * *` or `@hourly`')
       .optional()
       .describe('Cron schedule of a `kind: cronjob` service, e.g. `0 3 * * *`.'),
+    backoffLimit: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .optional()
+      .describe('Retries of a failed `job` or `cronjob` run before it counts as failed. Default 0.'),
+    concurrency: z
+      .enum(['forbid', 'allow', 'replace'])
+      .optional()
+      .describe(
+        'A `cronjob` run due while the last one still runs: `forbid` (skip it; the default), `allow` (run both) or `replace` (stop the old one).',
+      ),
     stateful: z
       .boolean()
       .optional()
@@ -330,7 +370,13 @@ export const serviceSchema = z
       ctx.issues.push({ code: 'custom', message, input: s, path: [path] });
     if (s.kind === 'cronjob' && s.schedule === undefined) issue('a `kind: cronjob` service needs `schedule`', 'kind');
     if (s.schedule !== undefined && s.kind !== 'cronjob') issue('`schedule` is only for `kind: cronjob`', 'schedule');
+    if (s.backoffLimit !== undefined && s.kind !== 'job' && s.kind !== 'cronjob')
+      issue('`backoffLimit` is only for `kind: job` and `kind: cronjob`', 'backoffLimit');
+    if (s.concurrency !== undefined && s.kind !== 'cronjob')
+      issue('`concurrency` is only for `kind: cronjob`', 'concurrency');
     if (s.kind === 'job' || s.kind === 'cronjob') {
+      if (typeof s.replicas === 'number' && s.replicas !== 1)
+        issue('a job runs one replica to completion: remove `replicas`', 'replicas');
       if (s.autoscale !== undefined) issue('only `kind: service` can `autoscale`', 'autoscale');
       if (s.stateful === true) issue('only `kind: service` can be `stateful`', 'stateful');
       if (s.placement === 'perNode') issue('only `kind: service` can have `placement: perNode`', 'placement');
@@ -423,6 +469,7 @@ export const appSchema = z
       .default([])
       .describe("Routes of the app's edge (the built-in proxy on one machine, an Ingress on clusters)."),
     edge: edgeSchema.optional(),
+    volumes: volumesSchema,
   })
   .describe('A Berth application description (berth.yaml).');
 

@@ -17,7 +17,7 @@ function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Every interpolated string of every service: `command` (string or each argv item), `cwd`, `image`,
+ * Every interpolated string of every service: `command` and `entrypoint` (string or each argv item), `cwd`, `image`,
  * `env` values and `files[].content`. Works on the raw YAML data and on a parsed `AppSpec` alike.
  */
 export function templateFields(spec: unknown): TemplateField[] {
@@ -28,8 +28,11 @@ export function templateFields(spec: unknown): TemplateField[] {
     const add = (path: DocPath, v: unknown) => {
       if (typeof v === 'string') out.push({ service, path: ['services', service, ...path], template: v });
     };
-    if (Array.isArray(s.command)) s.command.forEach((arg, i) => add(['command', i], arg));
-    else add(['command'], s.command);
+    for (const key of ['command', 'entrypoint'] as const) {
+      const value = s[key];
+      if (Array.isArray(value)) value.forEach((arg, i) => add([key, i], arg));
+      else add([key], value);
+    }
     add(['cwd'], s.cwd);
     add(['image'], s.image);
     if (isMap(s.env)) for (const [k, v] of Object.entries(s.env)) add(['env', k], v);

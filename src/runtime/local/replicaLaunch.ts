@@ -4,7 +4,7 @@
  * 12-factor contract promises: `$PORT`, `$BERTH_CONFIG_DIR`, discovery variables, the machine's basics).
  */
 import { randomBytes } from 'node:crypto';
-import { Track, type ServiceState } from '../runtime.js';
+import { processArgv, Track, type ServiceState } from '../runtime.js';
 import { discoveryFor } from '../../spec/templates.js';
 import type { Launch } from './replicaContext.js';
 import type { ReplicaRecord } from './replicaStore.js';
@@ -62,7 +62,7 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
 /** How to (re)start replica `rec` of `state`, its config files in `configDir`. */
 export function launchOf(state: ServiceState, rec: ReplicaRecord, configDir: string): Launch {
   return {
-    command: state.workload.command ?? [],
+    command: processArgv(state.workload),
     ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
     env: {
       ...inheritedEnv(),

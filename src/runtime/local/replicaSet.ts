@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
-import { Track } from '../runtime.js';
+import { processArgv, Track } from '../runtime.js';
 import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
 import { listenerProblem } from './listenerProblem.js';
@@ -107,7 +107,7 @@ export class ReplicaSet {
 
   /** Makes the replicas match `state`; see Runtime.converge. */
   async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
-    if (!state.workload.command || state.workload.command.length === 0) {
+    if (processArgv(state.workload).length === 0) {
       throw new RuntimeError(
         `${state.service}: the workload has no command (the local runtime runs commands, not images)`,
       );
