@@ -2,6 +2,7 @@
  * The release records: revisions, their steps and their events, in the store. Every state change of
  * the engine goes through here and is committed before the engine acts on it.
  */
+import { upgradeStoredSpec } from '../spec/stored.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { NotFoundError } from '../errors.js';
@@ -216,7 +217,7 @@ export class Releases {
     if (!row) throw new NotFoundError(`release ${id} not found`);
     return {
       release: await this.toRelease(row),
-      spec: JSON.parse(row.spec) as AppSpec,
+      spec: upgradeStoredSpec(JSON.parse(row.spec) as AppSpec),
       rendered: JSON.parse(row.rendered) as RenderedRelease,
     };
   }
