@@ -88,12 +88,14 @@ export function flattenService(s: RenderedService): Map<string, unknown> {
     }
     for (const [k, v] of Object.entries(value)) put(prefix ? `${prefix}.${k}` : k, v);
   };
-  const { env, files, ports, command, ...rest } = s.workload;
+  const { env, files, ports, command, entrypoint, ...rest } = s.workload;
   put('', rest);
   for (const [k, v] of Object.entries(env)) out.set(`env.${k}`, v);
   for (const f of files) out.set(`files.${f.path}`, f.content);
-  for (const p of ports) out.set(`ports.${p.name}`, `${p.port}/${p.protocol}`);
+  for (const p of ports)
+    out.set(`ports.${p.name}`, `${p.port}/${p.protocol}${p.appProtocol ? ` (${p.appProtocol})` : ''}`);
   if (command) out.set('command', command.join(' '));
+  if (entrypoint) out.set('entrypoint', entrypoint.join(' '));
   out.set('replicas', s.replicas);
   if (s.restartedAt) out.set('restartedAt', s.restartedAt);
   out.set('dependsOn', s.dependsOn.join(', '));

@@ -3,6 +3,7 @@
  * the engine goes through here and is committed before the engine acts on it.
  */
 import { upgradeStoredSpec } from '../spec/stored.js';
+import { upgradeStoredRendering } from './storedRendering.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { NotFoundError } from '../errors.js';
@@ -218,7 +219,7 @@ export class Releases {
     return {
       release: await this.toRelease(row),
       spec: upgradeStoredSpec(JSON.parse(row.spec) as AppSpec),
-      rendered: JSON.parse(row.rendered) as RenderedRelease,
+      rendered: upgradeStoredRendering(JSON.parse(row.rendered) as RenderedRelease),
     };
   }
 

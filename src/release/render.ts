@@ -10,6 +10,7 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
+import { defaultAppProtocol } from '../runtime/runtime.js';
 import type {
   EdgeSettings,
   Route,
@@ -407,6 +408,6 @@ export function runKindOf(svc: ServiceSpec): RunKind | undefined {
  */
 function portsAsHashed(ports: Workload['ports']): object[] {
   return ports.map(({ appProtocol, ...p }, i) =>
-    appProtocol === undefined || appProtocol === (i === 0 ? 'http' : 'tcp') ? p : { ...p, appProtocol },
+    appProtocol === defaultAppProtocol(i, p.protocol) ? p : { ...p, appProtocol },
   );
 }

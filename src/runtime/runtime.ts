@@ -45,6 +45,11 @@ export interface Resources {
 export const APP_PROTOCOLS = ['http', 'grpc', 'tcp'] as const;
 export type AppProtocol = (typeof APP_PROTOCOLS)[number];
 
+/** The `appProtocol` of the `index`th port when berth.yaml sets none: http for the first TCP port, tcp for others. */
+export function defaultAppProtocol(index: number, protocol: 'TCP' | 'UDP'): AppProtocol | undefined {
+  return protocol === 'UDP' ? undefined : index === 0 ? 'http' : 'tcp';
+}
+
 /** A port of a service. */
 export interface WorkloadPort {
   /** Kubernetes port name: `http` for the first port unless named, `port-<number>` for others. */

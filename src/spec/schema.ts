@@ -5,7 +5,7 @@
  * field carries `.describe()` text that becomes the JSON Schema editors show.
  */
 import { z } from 'zod';
-import { APP_PROTOCOLS, STOP_SIGNALS } from '../runtime/runtime.js';
+import { APP_PROTOCOLS, defaultAppProtocol, STOP_SIGNALS } from '../runtime/runtime.js';
 import type { AppProtocol, Probe, ProbeTiming, Workload } from '../runtime/runtime.js';
 import { durationMs } from './units.js';
 import { autoscaleSchema, resourcesSchema, restartSchema, rolloutSchema } from './replicaPolicies.js';
@@ -95,7 +95,7 @@ function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | 
     const long: Exclude<PortEntry, number> = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;
     if (typeof long?.port !== 'number') return undefined;
     const protocol = long.protocol ?? 'TCP';
-    const appProtocol = long.appProtocol ?? (protocol === 'UDP' ? undefined : i === 0 ? 'http' : 'tcp');
+    const appProtocol = long.appProtocol ?? defaultAppProtocol(i, protocol);
     return {
       name: long.name ?? (i === 0 ? 'http' : `port-${long.port}`),
       port: long.port,
