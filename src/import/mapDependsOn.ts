@@ -34,7 +34,7 @@ export function mapDependsOn(ctx: ServiceContext): void {
     const probed = test !== undefined && test !== 'NONE';
     if (!ctx.out.dependsOn.includes(target)) ctx.out.dependsOn.push(target);
     if (e.condition === 'service_completed_successfully') {
-      ctx.jobs.add(e.dep);
+      ctx.jobs.set(e.dep, [...(ctx.jobs.get(e.dep) ?? []), ctx.name]);
       ctx.report.mapped(path, to, `deployed after \`${target}\` has finished: \`${target}\` becomes \`kind: job\``);
       continue;
     }
