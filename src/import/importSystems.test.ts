@@ -178,7 +178,10 @@ describe('command, entrypoint and stopping', () => {
     const compose = 'services:\n  a: { image: x, command: [a], stop_signal: SIGKILL }\n';
     const res = await importCompose({ file: path.join(out, 'signal.yml'), text: compose, environment: {} });
     expect(res.spec.spec.services.a!.stopSignal).toBeUndefined();
-    expect(res.report.find((e) => e.key === 'services.a.stop_signal')).toMatchObject({ status: 'unmapped' });
+    expect(res.report.find((e) => e.key === 'services.a.stop_signal')).toMatchObject({
+      status: 'unmapped',
+      reason: expect.stringContaining('`SIGKILL`: Berth stops a service with SIGTERM, SIGQUIT, SIGINT'),
+    });
   });
 });
 
