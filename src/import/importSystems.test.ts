@@ -45,18 +45,18 @@ describe('named volumes', () => {
     expect(spec.services.redis!.volumes).toEqual([{ volume: 'redisdata', path: '/data', readOnly: false }]);
     // The read-only bind of one file is still a config file; the directory binds are dropped.
     expect(spec.services.redis!.files.map((f) => f.path)).toEqual(['usr/local/etc/redis/redis.conf']);
-    expect(entry('services.db.volumes.0')).toMatchObject({ status: 'mapped', to: 'services.db.volumes', line: 27 });
+    expect(entry('services.db.volumes.0')).toMatchObject({ status: 'mapped', to: 'services.db.volumes', line: 28 });
     expect(entry('services.db.volumes.1').reason).toContain('bind mount of the host path ./initdb');
     expect(entry('services.redis.volumes.2')).toMatchObject({ status: 'unmapped' });
     expect(entry('services.redis.volumes.2').reason).toContain('`redisdata` is already mounted at /data');
-    expect(entry('volumes.pg_data')).toMatchObject({ status: 'changed', to: 'volumes.pg-data', line: 62 });
+    expect(entry('volumes.pg_data')).toMatchObject({ status: 'changed', to: 'volumes.pg-data', line: 63 });
     expect(entry('volumes.redisdata').reason).toContain('external in compose');
     expect(entry('volumes.unused')).toMatchObject({ status: 'ignored', reason: 'no service mounts it' });
   });
 
   it('reports a healthcheck whose script lived on a dropped bind mount, naming the mount', () => {
     const e = entry('services.db.healthcheck.test');
-    expect(e).toMatchObject({ status: 'unmapped', line: 31 });
+    expect(e).toMatchObject({ status: 'unmapped', line: 32 });
     expect(e.reason).toContain('runs /healthchecks/postgres.sh');
     expect(e.reason).toContain('./healthchecks:/healthchecks (services.db.volumes.2)');
     // The comment above the service in berth.yaml names it too.
@@ -124,10 +124,14 @@ describe('ports of services others reach by host name', () => {
     expect(proxy!.ports[0]!.appProtocol).toBe('http');
     expect(web!.env).toMatchObject({
       DB_HOST: '${DB_HOST}',
+      // 5432 beside DB_HOST=db is db's port: on one machine its address has another.
+      DB_PORT: '${DB_PORT}',
       CACHE_HOST: '${CACHE_HOST}',
       REDIS_ADDR: '${REDIS_HOST}:${REDIS_PORT}',
       DATABASE_URL: 'postgres://shop:${POSTGRES_PASSWORD}@${DB_HOST}:${DB_PORT}/shop',
     });
+    expect(r.spec.spec.variables).not.toHaveProperty('DB_PORT');
+    expect(entry('services.web.environment.DB_PORT').reason).toContain('`5432` is the port of `db`');
     // The report never shows the password of the URL that named the service.
     expect(JSON.stringify(r.report)).not.toContain('s3cret');
   });

@@ -10,7 +10,8 @@
 import path from 'node:path';
 import type { ImportContext, ServiceContext } from './context.js';
 import { literal, problemAt } from './context.js';
-import { findServiceRefs, rewriteServiceRefs } from './discovery.js';
+import { discoveryPrefix } from '../spec/templates.js';
+import { findServiceRefs, portPartner, rewriteServiceRefs } from './discovery.js';
 import type { AddressInfo, ServiceRef } from './discovery.js';
 import { splitPassword } from './connectionPassword.js';
 import type { PasswordSplit } from './connectionPassword.js';
@@ -150,6 +151,20 @@ export function mapEnvironments(
       const split = value === undefined || byName ? undefined : splitPassword(value);
       if (split) {
         later.push(() => splitOutPassword(ctx, item, split, addresses));
+        continue;
+      }
+      const partner =
+        value === undefined || secret
+          ? undefined
+          : portPartner(item.key, value, envs.get(ctx.composeName) ?? [], addresses);
+      if (partner) {
+        const port = `\${${discoveryPrefix(partner.name)}_PORT}`;
+        ctx.out.env[item.key] = port;
+        ctx.report.changed(
+          item.path,
+          to,
+          `kept in berth.yaml${from}: \`${value}\` is the port of \`${partner.name}\`, named by the host beside it: \`${port}\`, its address's port (on one machine not ${value})`,
+        );
         continue;
       }
       if (value !== undefined && !secret) {
