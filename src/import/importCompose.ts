@@ -19,7 +19,7 @@ import type { ImportContext, ServiceContext } from './context.js';
 import { dotenvValues, parseDotenv } from './dotenv.js';
 import { configScript, specText } from './emit.js';
 import { commandWords, mapCommand, rewriteCommandRefs } from './mapCommand.js';
-import { mapDependsOn } from './mapDependsOn.js';
+import { collectWaits, mapDependsOn } from './mapDependsOn.js';
 import { mapDeploy } from './mapDeploy.js';
 import { collectEnv, inferPorts, mapEnvironments } from './mapEnvironment.js';
 import type { EnvItem } from './mapEnvironment.js';
@@ -200,8 +200,10 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
   }));
   mapEnvironments(services, envs, addresses);
   for (const s of services) rewriteCommandRefs(s, addresses);
-  for (const s of services) mapDependsOn(s);
+  for (const s of services) collectWaits(s);
   decideJobs(services, refs);
+  const jobs = new Set(services.filter((s) => s.out.kind === 'job').map((s) => s.composeName));
+  for (const s of services) mapDependsOn(s, jobs);
   for (const s of services) {
     mapHealthcheck(s);
     mapDeploy(s);

@@ -88,7 +88,7 @@ describe('jobs', () => {
     for (const name of ['db', 'redis', 'cache']) expect(r.spec.spec.services[name]!.kind).toBeUndefined();
   });
 
-  it('maps restart: on-failure and deploy.restart_policy.max_attempts to backoffLimit', async () => {
+  it('maps on-failure and max_attempts to backoffLimit, and says a plain depends_on of a job waits for it', async () => {
     const compose = [
       'services:',
       '  a: { image: x, command: [a], restart: on-failure }',
@@ -99,12 +99,23 @@ describe('jobs', () => {
       '    depends_on:',
       '      a: { condition: service_completed_successfully }',
       '      b: { condition: service_completed_successfully }',
+      '  seed: { image: x, command: [seed], restart: "no" }',
+      '  d: { image: x, command: [d], depends_on: [seed] }',
       '',
     ].join('\n');
     const res = await importCompose({ file: path.join(out, 'retries.yml'), text: compose, environment: {} });
     expect(res.spec.spec.services.a).toMatchObject({ kind: 'job', backoffLimit: 6 });
     expect(res.spec.spec.services.b).toMatchObject({ kind: 'job', backoffLimit: 5 });
     expect(res.report.find((e) => e.key === 'services.a.restart')!.reason).toContain("6 times (Kubernetes' default)");
+    // A plain depends_on of a one-shot task waits for it to finish: the report says so.
+    expect(res.spec.spec.services.seed!.kind).toBe('job');
+    expect(res.spec.spec.services.d!.dependsOn).toEqual(['seed']);
+    expect(res.report.find((e) => e.key === 'services.d.depends_on.0')).toMatchObject({
+      status: 'changed',
+      reason: expect.stringContaining(
+        "`seed` is a one-shot task (`kind: job`): Berth deploys this service after it has finished successfully, where compose's `service_started` only waits for it to start",
+      ),
+    });
   });
 });
 
