@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { didYouMean, zodFindings } from '../spec/problems.js';
+import { parseShortVolume } from './mapVolumes.js';
 import type { Locate } from './report.js';
 
 /** Numbers written as strings (interpolation makes strings) become numbers, as compose casts them. */
@@ -131,6 +132,7 @@ export const composeServiceSchema = z.looseObject({
   volumes: nullable(z.array(z.union([z.string(), volumeLong]))),
   scale: nullable(intLike),
   stop_grace_period: nullable(z.union([z.string(), z.number()])),
+  stop_signal: nullable(z.union([z.string(), z.number()])),
   cpus: nullable(amount),
   mem_limit: nullable(amount),
   mem_reservation: nullable(amount),
@@ -304,7 +306,7 @@ export function validateCompose(data: Record<string, unknown>, file: string, loc
   return result.data!;
 }
 
-/** depends_on, configs and secrets must name things the file defines, as compose checks (on the raw data, so it runs even when types are wrong). */
+/** depends_on, named volumes, configs and secrets must name things the file defines, as compose checks (on the raw data, so it runs even when types are wrong). */
 function checkReferences(
   data: Record<string, unknown>,
   add: (path: (string | number)[], message: string) => void,
@@ -322,6 +324,15 @@ function checkReferences(
     for (const [key, d] of refs)
       if (typeof d === 'string' && !names.includes(d))
         add(['services', name, 'depends_on', key], `unknown service \`${d}\`${didYouMean(d, names)}`);
+    const volumes = Object.keys(asMap(data.volumes));
+    (Array.isArray(svc.volumes) ? (svc.volumes as unknown[]) : []).forEach((v, i) => {
+      const m = typeof v === 'string' ? parseShortVolume(v) : asMap(v);
+      if (m?.type === 'volume' && typeof m.source === 'string' && m.source !== '' && !volumes.includes(m.source))
+        add(
+          ['services', name, 'volumes', i],
+          `unknown volume \`${m.source}\` (define it under the top-level \`volumes\`)${didYouMean(m.source, volumes)}`,
+        );
+    });
     for (const kind of ['configs', 'secrets'] as const) {
       const defined = Object.keys(asMap(data[kind]));
       const list = Array.isArray(svc[kind]) ? (svc[kind] as unknown[]) : [];

@@ -4,6 +4,7 @@
  * it needs to read files next to the compose file.
  */
 import type { Problem } from '../errors.js';
+import type { AppProtocol, StopSignal } from '../runtime/runtime.js';
 import type { Lookup } from './composeInterpolate.js';
 import type { ComposeFile, ComposeService } from './composeSchema.js';
 import type { Report } from './report.js';
@@ -21,12 +22,16 @@ export interface ProbeOut {
 
 /** A berth.yaml service in its input form, as the import writes it. */
 export interface ServiceOut {
+  /** The container's entrypoint; on one machine the process runs `entrypoint` then `command`. */
+  entrypoint?: string[];
   command?: string[];
   cwd?: string;
   image?: string;
   env: Record<string, string>;
-  ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' }[];
+  ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP'; appProtocol?: AppProtocol }[];
   files: { path: string; content: string }[];
+  /** Mounts of the app's named volumes. */
+  volumes: { volume: string; path: string; readOnly?: true }[];
   replicas?: number;
   dependsOn: string[];
   health: { readiness?: ProbeOut; liveness?: ProbeOut };
@@ -35,10 +40,13 @@ export interface ServiceOut {
     limits?: { cpu?: string; memory?: string | number };
   };
   terminationGracePeriod?: string;
+  stopSignal?: StopSignal;
   rollout?: { maxSurge?: number | string; maxUnavailable?: number | string };
   restart?: { initialBackoff?: string; resetAfter?: string };
-  /** `job`: others wait for it to finish (compose's `service_completed_successfully`). */
+  /** `job`: runs to completion (others wait for it to finish, or compose never restarts it). */
   kind?: 'job';
+  /** Retries of a failed job (compose's `restart: on-failure:N`). */
+  backoffLimit?: number;
   /** `perNode`: one replica on every node (compose's `deploy.mode: global`). */
   placement?: 'perNode';
 }
@@ -62,8 +70,10 @@ export interface ImportContext {
   names: Map<string, string>;
   report: Report;
   variables: Variables;
-  /** Compose names of services others wait for to finish: they become `kind: job`. */
-  jobs: Set<string>;
+  /** Compose names of services others wait for to finish (→ the berth names of those waiting): jobs. */
+  jobs: Map<string, string[]>;
+  /** Compose volume name → berth.yaml volume name, for the named volumes services mount. */
+  volumes: Map<string, string>;
   /** The environment compose interpolates from (environment over .env). */
   lookup: Lookup;
   /** Dotted compose path → variables its value was interpolated from. */

@@ -95,3 +95,27 @@ export function rewriteServiceRefs(
   out += literal(value.slice(last));
   return rewritten ? { template: out, refs } : { refs };
 }
+
+/**
+ * The service whose port a `<PREFIX>_PORT` value gives, when the same service's `<PREFIX>_HOST`
+ * (or `_HOSTNAME`, `_SERVER`, `_ADDR`) names it and the value is its first port: `DB_HOST=db` with
+ * `DB_PORT=5432`, `PGHOST=db` with `PGPORT=5432`. On one machine a service's address has another
+ * port, so such a value must become `${<SERVICE>_PORT}` too.
+ */
+export function portPartner(
+  key: string,
+  value: string,
+  env: readonly { key: string; value: string | undefined }[],
+  services: readonly AddressInfo[],
+): AddressInfo | undefined {
+  const m = /^(.*?)_?PORT$/i.exec(key);
+  if (!m || !/^\d+$/.test(value.trim())) return undefined;
+  const prefix = m[1]!;
+  for (const e of env) {
+    const h = /^(.*?)_?(HOST|HOSTNAME|SERVER|ADDR)$/i.exec(e.key);
+    if (!h || h[1] !== prefix || e.value === undefined) continue;
+    const svc = services.find((s) => s.composeName === e.value);
+    if (svc?.primaryPort === Number(value)) return svc;
+  }
+  return undefined;
+}

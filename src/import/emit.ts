@@ -14,6 +14,8 @@ export interface SpecParts {
   variables: ImportedVariable[];
   /** Write non-secret values as variable defaults instead of config-set values. */
   defaults: boolean;
+  /** Names of the app's named volumes. */
+  volumes: string[];
   services: { name: string; out: ServiceOut; unmapped: string[] }[];
 }
 
@@ -22,18 +24,22 @@ function serviceObject(s: ServiceOut): Record<string, unknown> {
   if (s.image !== undefined) o.image = s.image;
   if (s.kind !== undefined) o.kind = s.kind;
   if (s.placement !== undefined) o.placement = s.placement;
+  if (s.entrypoint !== undefined) o.entrypoint = s.entrypoint;
   if (s.command !== undefined) o.command = s.command;
   if (s.cwd !== undefined) o.cwd = s.cwd;
   if (s.replicas !== undefined) o.replicas = s.replicas;
+  if (s.backoffLimit !== undefined) o.backoffLimit = s.backoffLimit;
   if (s.ports.length) o.ports = s.ports.map((p) => (Object.keys(p).length === 1 ? p.port : p));
   if (s.dependsOn.length) o.dependsOn = s.dependsOn;
   if (Object.keys(s.env).length) o.env = s.env;
   if (s.files.length) o.files = s.files;
+  if (s.volumes.length) o.volumes = s.volumes;
   if (s.health.readiness || s.health.liveness) o.health = s.health;
   if (s.resources.requests || s.resources.limits) o.resources = s.resources;
   if (s.rollout) o.rollout = s.rollout;
   if (s.restart) o.restart = s.restart;
   if (s.terminationGracePeriod !== undefined) o.terminationGracePeriod = s.terminationGracePeriod;
+  if (s.stopSignal !== undefined) o.stopSignal = s.stopSignal;
   return o;
 }
 
@@ -54,6 +60,7 @@ export function specText(parts: SpecParts): string {
     name: parts.app,
     description: `Imported from ${parts.source}`,
     ...(parts.variables.length ? { variables: vars } : {}),
+    ...(parts.volumes.length ? { volumes: Object.fromEntries(parts.volumes.map((v) => [v, null])) } : {}),
     services: Object.fromEntries(parts.services.map((s) => [s.name, serviceObject(s.out)])),
   });
   // Short lists of plain values read best on one line: ports, dependsOn, commands.

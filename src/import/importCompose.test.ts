@@ -91,9 +91,13 @@ describe('classic web + postgres + redis', () => {
     expect(entry(r, 'services.web.depends_on.0').reason).toContain('`service_started` becomes stricter');
     expect(entry(r, 'services.web.networks')).toMatchObject({ status: 'unmapped' });
     expect(entry(r, 'services.web.labels')).toMatchObject({ status: 'unmapped' });
-    expect(entry(r, 'services.db.volumes.0').reason).toContain('`stateful: true`');
+    expect(entry(r, 'services.db.volumes.0')).toMatchObject({ status: 'mapped', to: 'services.db.volumes' });
+    expect(spec.volumes).toEqual({ pgdata: {} });
+    expect(spec.services.db!.volumes).toEqual([
+      { volume: 'pgdata', path: '/var/lib/postgresql/data', readOnly: false },
+    ]);
     expect(entry(r, 'services.db', 'services.db.ports').reason).toMatch(/port 5432 added: reached by web/);
-    expect(entry(r, 'volumes')).toMatchObject({ status: 'unmapped', line: 34, column: 1 });
+    expect(entry(r, 'volumes.pgdata')).toMatchObject({ status: 'mapped', to: 'volumes.pgdata', line: 35, column: 3 });
   });
 });
 
@@ -108,14 +112,15 @@ describe('--defaults', () => {
 });
 
 describe('build, healthchecks and depends_on conditions', () => {
-  it('maps build to image and cwd, joins entrypoint and command, and turns healthchecks into probes', async () => {
+  it('maps build to image and cwd, keeps entrypoint and command, and turns healthchecks into probes', async () => {
     const r = await run('build-health/docker-compose.yml');
     const { spec } = r.spec;
     const dir = fixture('build-health');
     const api = spec.services.api!;
     expect(spec.name).toBe('orders');
     expect(api.image).toBe('orders-api');
-    expect(api.command).toEqual(['node', 'server.js', '--port', '8080']);
+    expect(api.entrypoint).toEqual(['node']);
+    expect(api.command).toEqual(['server.js', '--port', '8080']);
     expect(api.cwd).toBe(path.join(dir, 'api'));
     expect(api.health.readiness).toMatchObject({
       kind: 'http',
@@ -149,7 +154,8 @@ describe('build, healthchecks and depends_on conditions', () => {
     expect(entry(r, 'services.api.build', 'services.api.image').reason).toContain(
       '`orders-api` (the name compose gives it)',
     );
-    expect(entry(r, 'services.api.entrypoint').reason).toContain('joined into one argv');
+    expect(entry(r, 'services.api.entrypoint')).toMatchObject({ status: 'mapped', to: 'services.api.entrypoint' });
+    expect(entry(r, 'services.api.command').reason).toContain('the arguments of `entrypoint`');
     expect(entry(r, 'services.api.depends_on.db')).toMatchObject({ status: 'mapped', to: 'services.api.dependsOn' });
     expect(entry(r, 'services.api.depends_on.cache').status).toBe('changed');
     // Waiting for migrate to finish makes migrate a job.
@@ -158,7 +164,7 @@ describe('build, healthchecks and depends_on conditions', () => {
     expect(spec.services.migrate!.kind).toBe('job');
     expect(entry(r, 'services.migrate', 'services.migrate.kind').status).toBe('changed');
     expect(entry(r, 'services.api.healthcheck').reason).toContain('became an `http` probe');
-    expect(entry(r, 'services.migrate.restart').status).toBe('unmapped');
+    expect(entry(r, 'services.migrate.restart')).toMatchObject({ status: 'mapped', to: 'services.migrate.kind' });
     expect(entry(r, 'services.cache.healthcheck').reason).toBe(
       'disabled: no probes (what berth.yaml means without `health`)',
     );
@@ -392,7 +398,12 @@ describe('a minimal, odd compose file', () => {
     const { spec } = r.spec;
     expect(spec.name).toBe('odd-project-v2');
     expect(Object.keys(spec.services)).toEqual(['web-app', 'lives']);
-    expect(spec.services['web-app']!.command).toEqual(['sh', '-c', 'while true; do echo "$$(date) up"; sleep 5; done']);
+    expect(spec.services['web-app']!.entrypoint).toEqual([
+      'sh',
+      '-c',
+      'while true; do echo "$$(date) up"; sleep 5; done',
+    ]);
+    expect(spec.services['web-app']!.command).toBeUndefined();
     expect(spec.services['web-app']!.env).toEqual({
       EMPTY: '${EMPTY}',
       'spring.profiles.active': '${spring_profiles_active}',

@@ -18,15 +18,18 @@ import { validateCompose } from './composeSchema.js';
 import type { ImportContext, ServiceContext } from './context.js';
 import { dotenvValues, parseDotenv } from './dotenv.js';
 import { configScript, specText } from './emit.js';
-import { mapCommand } from './mapCommand.js';
-import { mapDependsOn } from './mapDependsOn.js';
+import { commandWords, mapCommand, rewriteCommandRefs } from './mapCommand.js';
+import { collectWaits, mapDependsOn } from './mapDependsOn.js';
 import { mapDeploy } from './mapDeploy.js';
 import { collectEnv, inferPorts, mapEnvironments } from './mapEnvironment.js';
 import type { EnvItem } from './mapEnvironment.js';
 import { mapFiles } from './mapFiles.js';
 import { mapHealthcheck } from './mapHealthcheck.js';
 import { mapPorts } from './mapPorts.js';
-import { mapVolumes } from './mapVolumes.js';
+import { mapTopLevelVolumes, mapVolumes } from './mapVolumes.js';
+import { reportHealthcheckMounts } from './healthcheckMounts.js';
+import { addImagePorts, markAppProtocols } from './mapAppProtocol.js';
+import { decideJobs } from './mapJobs.js';
 import { appName, serviceNames } from './names.js';
 import { MAPPED_SERVICE_KEYS, TOP_LEVEL_KEYS, UNMAPPED_SERVICE_KEYS } from './otherKeys.js';
 import { Report } from './report.js';
@@ -130,7 +133,8 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
     names,
     report,
     variables: new Variables(),
-    jobs: new Set(),
+    jobs: new Map(),
+    volumes: new Map(),
     lookup,
     uses: interpolated.uses,
     problems: [],
@@ -165,7 +169,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
       name: names.get(composeName)!,
       svc,
       path: at,
-      out: { env: {}, ports: [], files: [], dependsOn: [], health: {}, resources: {} },
+      out: { env: {}, ports: [], files: [], volumes: [], dependsOn: [], health: {}, resources: {} },
     };
     if (s.name !== composeName)
       report.changed(
@@ -182,30 +186,31 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
   }
   const envs = new Map<string, EnvItem[]>();
   for (const s of services) envs.set(s.composeName, await collectEnv(s));
-  inferPorts(services, envs);
+  // Who reaches whom: env values, and the words of commands (`-database postgres://db:5432/shop`).
+  const referring = new Map<string, EnvItem[]>(
+    services.map((s) => [s.composeName, [...(envs.get(s.composeName) ?? []), ...commandWords(s)]]),
+  );
+  const refs = inferPorts(services, referring);
+  addImagePorts(services, refs);
+  for (const s of services) markAppProtocols(s);
   const addresses = services.map((s) => ({
     composeName: s.composeName,
     name: s.name,
     ...(s.out.ports[0] ? { primaryPort: s.out.ports[0].port } : {}),
   }));
   mapEnvironments(services, envs, addresses);
+  for (const s of services) rewriteCommandRefs(s, addresses);
+  for (const s of services) collectWaits(s);
+  decideJobs(services, refs);
+  const jobs = new Set(services.filter((s) => s.out.kind === 'job').map((s) => s.composeName));
+  for (const s of services) mapDependsOn(s, jobs);
   for (const s of services) {
-    mapDependsOn(s);
     mapHealthcheck(s);
     mapDeploy(s);
     await mapFiles(s);
-    await mapVolumes(s);
+    reportHealthcheckMounts(s, await mapVolumes(s));
     mapOtherKeys(s);
   }
-  for (const s of services)
-    if (ctx.jobs.has(s.composeName)) {
-      s.out.kind = 'job';
-      report.changed(
-        s.path,
-        `services.${s.name}.kind`,
-        'others wait for it to finish (`service_completed_successfully`): a job, which runs to completion once per change (on clusters; on one machine `kind` is not used yet)',
-      );
-    }
   if (ctx.problems.length > 0) {
     const n = ctx.problems.length;
     fail(`${file} cannot be imported (${n} problem${n === 1 ? '' : 's'})`, ctx.problems);
@@ -225,6 +230,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
     source,
     variables,
     defaults,
+    volumes: [...new Set(ctx.volumes.values())],
     services: services.map((s) => ({ name: s.name, out: s.out, unmapped: unmappedOf(s) })),
   });
   let spec: LoadedSpec;
@@ -259,6 +265,7 @@ function mapTopLevel(ctx: ImportContext, data: Record<string, unknown>): void {
     const known = TOP_LEVEL_KEYS[key];
     if (known) report.add(known.status, [key], known.reason);
   }
+  mapTopLevelVolumes(ctx);
   for (const kind of ['configs', 'secrets'] as const)
     for (const name of Object.keys(compose[kind] ?? {})) {
       const users = Object.entries(compose.services)

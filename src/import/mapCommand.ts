@@ -1,25 +1,62 @@
 /**
  * `image`, `build`, `command`, `entrypoint`, `working_dir`. Berth runs a service from `image` on
- * clusters and from `command` on one machine. Docker runs `entrypoint + command`; Berth's
- * `command` is the whole argv, so the two are joined. A service built from source runs on one
- * machine from its build context (`cwd`), and gets the image name compose gives it
- * (`<project>-<service>`) for clusters.
+ * clusters and from `entrypoint` + `command` on one machine; both keep compose's meaning
+ * (Kubernetes' `command` and `args`), strings split into argv as compose splits them. A service
+ * built from source runs on one machine from its build context (`cwd`), and gets the image name
+ * compose gives it (`<project>-<service>`) for clusters.
  */
 import path from 'node:path';
 import { literal, problemAt } from './context.js';
 import type { ServiceContext } from './context.js';
+import { rewriteServiceRefs } from './discovery.js';
+import type { AddressInfo } from './discovery.js';
 import { shellWords } from './shellWords.js';
 
-function argv(ctx: ServiceContext, key: 'command' | 'entrypoint'): string[] | undefined {
+function argv(ctx: ServiceContext, key: 'command' | 'entrypoint', report = true): string[] | undefined {
   const v = ctx.svc[key];
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v;
   const words = shellWords(v);
   if (!words) {
-    problemAt(ctx, [...ctx.path, key], 'unclosed quote in the command');
+    if (report) problemAt(ctx, [...ctx.path, key], 'unclosed quote in the command');
     return undefined;
   }
   return words;
+}
+
+/** The words of `entrypoint` and `command` as compose runs them, for finding service references (`db:5432`). */
+export function commandWords(ctx: ServiceContext): { key: string; value: string; path: (string | number)[] }[] {
+  return (['entrypoint', 'command'] as const).flatMap((k) =>
+    (argv(ctx, k, false) ?? []).map((value) => ({ key: k, value, path: [...ctx.path, k] })),
+  );
+}
+
+/**
+ * Service addresses inside `entrypoint` and `command` (`-database postgres://db:5432/shop`) become
+ * discovery variables, as in env values; a bare word (`db`) is left alone, it may mean anything.
+ */
+export function rewriteCommandRefs(ctx: ServiceContext, addresses: readonly AddressInfo[]): void {
+  for (const k of ['entrypoint', 'command'] as const) {
+    const words = ctx.out[k] ? argv(ctx, k, false) : undefined;
+    if (!words) continue;
+    const notes: string[] = [];
+    ctx.out[k] = words.map((w, i) => {
+      const r = rewriteServiceRefs(w, '', ctx.composeName, addresses);
+      for (const ref of r.refs)
+        notes.push(
+          ref.to
+            ? `\`${ref.text}\` → \`${ref.to}\``
+            : `\`${ref.text}\` is left as is (not the service's first port): on one machine it must use <SERVICE>_HOST and <SERVICE>_PORT`,
+        );
+      return r.template ?? ctx.out[k]![i]!;
+    });
+    if (notes.length)
+      ctx.report.changed(
+        [...ctx.path, k],
+        `services.${ctx.name}.${k}`,
+        `service address${notes.length > 1 ? 'es' : ''} in the ${k}: ${notes.join(', ')}`,
+      );
+  }
 }
 
 /** A build context on disk (not a git or http URL), relative to the compose file. */
@@ -58,7 +95,7 @@ export function mapCommand(ctx: ServiceContext): void {
         `Berth does not build images: build and push \`${svc.image}\` before deploying to a cluster`,
       );
     }
-    if (dir && (command || entrypoint)) {
+    if (dir && (command?.length || entrypoint?.length)) {
       out.cwd = literal(path.relative(ctx.outDir, dir) || '.');
       report.changed(
         at('build'),
@@ -70,30 +107,29 @@ export function mapCommand(ctx: ServiceContext): void {
 
   const split = (k: 'command' | 'entrypoint') =>
     typeof svc[k] === 'string' ? ' (the string is split into argv as compose does, no shell)' : '';
-  const joined = entrypoint !== undefined && entrypoint.length > 0 ? [...entrypoint, ...(command ?? [])] : command;
-  if (joined && joined.length > 0) {
-    out.command = joined.map(literal);
+  if (entrypoint !== undefined && entrypoint.length > 0) {
+    out.entrypoint = entrypoint.map(literal);
+    report.mapped(
+      at('entrypoint'),
+      `services.${ctx.name}.entrypoint`,
+      `the container's entrypoint; on one machine Berth runs it followed by \`command\`${split('entrypoint')}`,
+    );
+  }
+  if (command !== undefined && command.length > 0) {
+    out.command = command.map(literal);
     const to = `services.${ctx.name}.command`;
-    if (entrypoint?.length && command?.length) {
-      report.changed(
-        at('entrypoint'),
-        to,
-        `entrypoint and command joined into one argv, as Docker runs them${split('entrypoint')}`,
-      );
-      report.changed(at('command'), to, `appended to the entrypoint${split('command')}`);
-    } else if (entrypoint?.length) {
-      report.mapped(at('entrypoint'), to, `the argv Berth runs on one machine${split('entrypoint')}`);
-    } else {
+    if (out.entrypoint) report.mapped(at('command'), to, `the arguments of \`entrypoint\`${split('command')}`);
+    else
       report.changed(
         at('command'),
         to,
-        `compose passes it to the image entrypoint; Berth runs it as the whole argv on one machine (clusters run the image as built)${split('command')}`,
+        `the container's arguments, after the image's own entrypoint, as in compose; on one machine Berth runs \`command\` as the whole argv (an image entrypoint such as docker-entrypoint.sh is not there)${split('command')}`,
       );
-    }
-  } else if (svc.command !== undefined || svc.entrypoint !== undefined) {
-    report.ignored(at(svc.command !== undefined ? 'command' : 'entrypoint'), 'empty: the image defaults apply');
   }
-  if (!out.command)
+  for (const k of ['entrypoint', 'command'] as const)
+    if (svc[k] !== undefined && svc[k] !== null && (k === 'entrypoint' ? !out.entrypoint : !out.command))
+      report.ignored(at(k), `empty: the image's ${k === 'entrypoint' ? 'ENTRYPOINT' : 'CMD'} applies`);
+  if (!out.command && !out.entrypoint)
     report.changed(
       ctx.path,
       `services.${ctx.name}.image`,

@@ -11,8 +11,10 @@ import {
   composeDurationMs,
   dockerMemoryBytes,
 } from './composeUnits.js';
+import { STOP_SIGNALS } from '../runtime/runtime.js';
 import type { ServiceContext } from './context.js';
 import { problemAt } from './context.js';
+import { mapJobRestart } from './mapJobs.js';
 
 type Amounts = { cpu?: string; memory?: string | number };
 
@@ -53,6 +55,8 @@ function amounts(
 
 function setReplicas(ctx: ServiceContext, path: (string | number)[], n: number): void {
   if (n < 0) return problemAt(ctx, path, 'must be 0 or more');
+  if (ctx.out.kind === 'job' && n !== 1)
+    return ctx.report.unmapped(path, `${n} replicas: a job runs one replica to completion`);
   ctx.out.replicas = n;
   ctx.report.mapped(path, `services.${ctx.name}.replicas`);
 }
@@ -65,7 +69,9 @@ export function mapDeploy(ctx: ServiceContext): void {
   const dp = [...ctx.path, 'deploy'];
   if (svc.scale !== undefined && svc.scale !== null) setReplicas(ctx, [...ctx.path, 'scale'], svc.scale);
   if (d?.replicas !== undefined) setReplicas(ctx, [...dp, 'replicas'], d.replicas);
-  if (d?.mode === 'global') {
+  if (d?.mode === 'global' && ctx.out.kind === 'job')
+    report.unmapped([...dp, 'mode'], '`global`: a job runs one replica to completion, not one per node');
+  else if (d?.mode === 'global') {
     ctx.out.placement = 'perNode';
     report.mapped([...dp, 'mode'], `${base}.placement`, 'one replica on every node (a DaemonSet on clusters)');
   } else if (d?.mode !== undefined && d.mode !== 'replicated')
@@ -134,7 +140,9 @@ export function mapDeploy(ctx: ServiceContext): void {
           : 'Berth balances through its own proxy (one machine) or a Service (clusters)',
       );
 
-  if (svc.restart) mapRestart(ctx, svc.restart);
+  if (ctx.out.kind === 'job') mapJobRestart(ctx);
+  else if (svc.restart) mapRestart(ctx, svc.restart);
+  mapStopSignal(ctx);
   if (svc.stop_grace_period !== undefined && svc.stop_grace_period !== null) {
     const ms = composeDurationMs(svc.stop_grace_period);
     if (ms === undefined)
@@ -144,7 +152,7 @@ export function mapDeploy(ctx: ServiceContext): void {
       report.mapped(
         [...ctx.path, 'stop_grace_period'],
         `${base}.terminationGracePeriod`,
-        'SIGTERM, then this long, then SIGKILL',
+        `${ctx.out.stopSignal ?? 'SIGTERM'}, then this long, then SIGKILL`,
       );
     }
   }
@@ -189,7 +197,10 @@ function mapRestartPolicy(
   path: (string | number)[],
 ): void {
   const to = `services.${ctx.name}.restart`;
-  if (r.condition === 'none')
+  const job = ctx.out.kind === 'job'; // its condition and max_attempts are mapJobRestart's
+  if (job) {
+    // nothing: see mapJobRestart
+  } else if (r.condition === 'none')
     ctx.report.unmapped(
       [...path, 'condition'],
       '`none`: berth.yaml has no never-restart policy, Berth restarts every replica of a service that exits (a task others wait for becomes `kind: job`)',
@@ -218,7 +229,7 @@ function mapRestartPolicy(
       'a replica that runs this long counts as started well and resets the backoff',
     );
   }
-  if (r.max_attempts !== undefined)
+  if (r.max_attempts !== undefined && !job)
     ctx.report.unmapped(
       [...path, 'max_attempts'],
       'Berth never gives up restarting a service; the backoff grows to `maxBackoff`',
@@ -237,9 +248,41 @@ function mapRestart(ctx: ServiceContext, policy: string): void {
       'Berth restarts replicas that exit, also after a clean exit, and never gives up (its default)',
     );
   else if (policy === 'no')
-    ctx.report.unmapped(
-      path,
-      '`no`: berth.yaml has no never-restart policy, Berth restarts every replica of a service that exits (a task others wait for becomes `kind: job`)',
-    );
+    return; // decideJobs says why the service is not a job
   else problemAt(ctx, path, `\`${policy}\` is not a restart policy (no, always, on-failure[:N], unless-stopped)`);
+}
+
+/** Signal numbers compose accepts for `stop_signal` (Linux numbering). */
+const SIGNAL_NUMBERS = new Map([
+  [1, 'SIGHUP'],
+  [2, 'SIGINT'],
+  [3, 'SIGQUIT'],
+  [10, 'SIGUSR1'],
+  [12, 'SIGUSR2'],
+  [15, 'SIGTERM'],
+  [28, 'SIGWINCH'],
+]);
+
+/** `stop_signal` → `stopSignal`: `SIGQUIT`, `QUIT` and `3` all name SIGQUIT. */
+function mapStopSignal(ctx: ServiceContext): void {
+  const raw = ctx.svc.stop_signal;
+  if (raw === undefined || raw === null) return;
+  const at = [...ctx.path, 'stop_signal'];
+  const text = String(raw).trim().toUpperCase();
+  const name = /^\d+$/.test(text) ? SIGNAL_NUMBERS.get(Number(text)) : text.startsWith('SIG') ? text : `SIG${text}`;
+  const signal = STOP_SIGNALS.find((s) => s === name);
+  if (!signal) {
+    ctx.report.unmapped(
+      at,
+      `\`${String(raw)}\`: Berth stops a service with ${STOP_SIGNALS.join(', ')} (then SIGKILL after \`terminationGracePeriod\`)`,
+    );
+    return;
+  }
+  ctx.out.stopSignal = signal;
+  ctx.report.add(
+    signal === String(raw) ? 'mapped' : 'changed',
+    at,
+    `${signal} asks the service to stop, then SIGKILL after \`terminationGracePeriod\`${signal === String(raw) ? '' : ` (written as ${signal})`}`,
+    `services.${ctx.name}.stopSignal`,
+  );
 }

@@ -10,7 +10,8 @@
 import path from 'node:path';
 import type { ImportContext, ServiceContext } from './context.js';
 import { literal, problemAt } from './context.js';
-import { findServiceRefs, rewriteServiceRefs } from './discovery.js';
+import { discoveryPrefix } from '../spec/templates.js';
+import { findServiceRefs, portPartner, rewriteServiceRefs } from './discovery.js';
 import type { AddressInfo, ServiceRef } from './discovery.js';
 import { splitPassword } from './connectionPassword.js';
 import type { PasswordSplit } from './connectionPassword.js';
@@ -73,16 +74,20 @@ export async function collectEnv(ctx: ServiceContext): Promise<EnvItem[]> {
 
 /**
  * Ports for services that declare none but that others reach as `service:port`: compose needs no
- * declaration inside its network, Berth needs the port to give the service an address.
+ * declaration inside its network, Berth needs the port to give the service an address. Returns
+ * every service reference found in the values (`db:5432`, `DB_HOST=db`), with who made it.
  */
-export function inferPorts(services: ServiceContext[], envs: Map<string, EnvItem[]>): void {
+export function inferPorts(
+  services: ServiceContext[],
+  envs: Map<string, EnvItem[]>,
+): { ref: ServiceRef; by: string }[] {
   const infos = services.map((s) => ({ composeName: s.composeName, name: s.name }));
   // Every reference once (not once per target: Sentry's ~50 services made that 50 times the work).
   const refs: { ref: ServiceRef; by: string }[] = [];
   for (const s of services)
     for (const item of envs.get(s.composeName) ?? [])
       for (const ref of findServiceRefs(item.value ?? '', item.key, s.composeName, infos))
-        refs.push({ ref, by: `${s.composeName} (${item.key}=${item.value})` });
+        refs.push({ ref, by: `${s.composeName} (${item.key}=${hidePassword(item.value ?? '')})` });
   for (const target of services) {
     if (target.out.ports.length > 0) continue;
     const found: { port: number; by: string }[] = [];
@@ -97,6 +102,12 @@ export function inferPorts(services: ServiceContext[], envs: Map<string, EnvItem
       `port${found.length > 1 ? 's' : ''} ${found.map((f) => f.port).join(', ')} added: reached by ${found.map((f) => f.by).join(', ')}; compose needs no port declaration inside its network, Berth needs one to give the service an address`,
     );
   }
+  return refs;
+}
+
+/** A value for the report with the password of a URL hidden (`postgres://app:***@db/app`). */
+function hidePassword(value: string): string {
+  return value.replace(/(:\/\/[^/\s:@]+:)[^/\s@]+@/g, '$1***@');
 }
 
 function usedSecretVariable(ctx: ImportContext, item: EnvItem): string | undefined {
@@ -140,6 +151,20 @@ export function mapEnvironments(
       const split = value === undefined || byName ? undefined : splitPassword(value);
       if (split) {
         later.push(() => splitOutPassword(ctx, item, split, addresses));
+        continue;
+      }
+      const partner =
+        value === undefined || secret
+          ? undefined
+          : portPartner(item.key, value, envs.get(ctx.composeName) ?? [], addresses);
+      if (partner) {
+        const port = `\${${discoveryPrefix(partner.name)}_PORT}`;
+        ctx.out.env[item.key] = port;
+        ctx.report.changed(
+          item.path,
+          to,
+          `kept in berth.yaml${from}: \`${value}\` is the port of \`${partner.name}\`, named by the host beside it: \`${port}\`, its address's port (on one machine not ${value})`,
+        );
         continue;
       }
       if (value !== undefined && !secret) {

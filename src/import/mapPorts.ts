@@ -3,6 +3,8 @@
  * compose host port (`8080:80`) publishes it on the host, which Berth does through `routes`
  * instead, so the host side is reported. Ranges are expanded port by port.
  */
+import { APP_PROTOCOLS } from '../runtime/runtime.js';
+import type { AppProtocol } from '../runtime/runtime.js';
 import type { ServiceContext, ServiceOut } from './context.js';
 import { problemAt } from './context.js';
 
@@ -49,6 +51,8 @@ export function mapPorts(ctx: ServiceContext): void {
   const { svc, report } = ctx;
   const to = `services.${ctx.name}.ports`;
   const entries: { port: number; protocol: 'TCP' | 'UDP'; name?: string }[] = [];
+  /** Compose `app_protocol` of TCP ports, by port number. */
+  const appProtocols = new Map<number, AppProtocol>();
   const add = (path: (string | number)[], p: ParsedPort, shown: string) => {
     const protocol = p.protocol.toUpperCase();
     if (protocol !== 'TCP' && protocol !== 'UDP') {
@@ -96,7 +100,17 @@ export function mapPorts(ctx: ServiceContext): void {
       );
     if (entry.mode === 'host')
       report.unmapped([...path, 'mode'], 'host mode publishing: Berth publishes through `routes`');
-    if (entry.app_protocol) report.unmapped([...path, 'app_protocol'], 'Berth ports have no application protocol');
+    if (entry.app_protocol) {
+      const app = entry.app_protocol.toLowerCase();
+      if ((APP_PROTOCOLS as readonly string[]).includes(app) && (entry.protocol ?? 'tcp').toLowerCase() === 'tcp') {
+        appProtocols.set(entry.target, app as AppProtocol);
+        report.mapped([...path, 'app_protocol'], `${to}.appProtocol`);
+      } else
+        report.unmapped(
+          [...path, 'app_protocol'],
+          `\`${entry.app_protocol}\`: a Berth TCP port speaks \`http\`, \`grpc\` or \`tcp\` (opaque connections)`,
+        );
+    }
     add(
       path,
       {
@@ -118,6 +132,10 @@ export function mapPorts(ctx: ServiceContext): void {
   });
 
   ctx.out.ports = named(entries);
+  for (const p of ctx.out.ports) {
+    const app = p.protocol === 'UDP' ? undefined : appProtocols.get(p.port);
+    if (app) p.appProtocol = app;
+  }
 }
 
 /** Port names as the schema would default them, explicit names kept when they are unique. */

@@ -28,6 +28,7 @@ export const MAPPED_SERVICE_KEYS: ReadonlySet<string> = new Set([
   'mem_limit',
   'mem_reservation',
   'stop_grace_period',
+  'stop_signal',
   'configs',
   'secrets',
   'volumes',
@@ -96,7 +97,6 @@ export const UNMAPPED_SERVICE_KEYS: Record<string, string> = {
   security_opt: SECURITY,
   shm_size: KERNEL,
   stdin_open: 'services run without a terminal',
-  stop_signal: 'Berth stops replicas with SIGTERM, then SIGKILL after `terminationGracePeriod`',
   storage_opt: KERNEL,
   sysctls: KERNEL,
   tmpfs: 'Berth mounts nothing; the process can use the system temp folder',
@@ -120,11 +120,6 @@ export const TOP_LEVEL_KEYS: Record<string, { status: 'unmapped' | 'ignored'; re
   networks: {
     status: 'unmapped',
     reason: 'every service of an app is in one network; services find each other through <SERVICE>_HOST/_PORT/_URL',
-  },
-  volumes: {
-    status: 'unmapped',
-    reason:
-      'berth.yaml has no volumes (a `stateful: true` service gets stable names on clusters, not storage); on one machine a service keeps its data in its own folders',
   },
   models: { status: 'unmapped', reason: 'AI model bindings are not in berth.yaml' },
 };

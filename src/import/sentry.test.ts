@@ -38,7 +38,8 @@ describe('Sentry-style self-hosted compose file', () => {
     expect(Object.keys(spec.services)).toHaveLength(48);
     const worker = spec.services.worker!;
     expect(worker.image).toBe('tracker-self-hosted-local');
-    expect(worker.command).toEqual(['/etc/tracker/entrypoint.sh', 'run', 'worker']);
+    expect(worker.entrypoint).toEqual(['/etc/tracker/entrypoint.sh']);
+    expect(worker.command).toEqual(['run', 'worker']);
     // depends_on merged from x-app-defaults, with service_healthy and service_started conditions.
     expect(worker.dependsOn).toEqual(
       expect.arrayContaining(['redis', 'kafka', 'postgres', 'memcached', 'smtp', 'symbolicator', 'snuba-api']),
@@ -60,9 +61,9 @@ describe('Sentry-style self-hosted compose file', () => {
     expect(password).toMatchObject({ value: 'Tr4ck3r', secret: true });
     expect(r.specText).not.toContain('Tr4ck3r');
     expect(r.configScript).toContain("'TRACKER_DB_CONNECTION_PASSWORD=Tr4ck3r'");
-    // Named volumes are reported as not mapped, with their position inside the anchor.
+    // Named volumes are mounts of the app's volumes, reported with their position inside the anchor.
     const volume = r.report.find((e) => e.key === 'services.worker.volumes.0')!;
-    expect(volume).toMatchObject({ status: 'unmapped' });
+    expect(volume).toMatchObject({ status: 'mapped', to: 'services.worker.volumes' });
     expect(volume.reason).toContain('named volume `tracker-data`');
   });
 });
