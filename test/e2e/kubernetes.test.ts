@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, copyExample, startBerth, waitFor, type Berth } from './harness.js';
+import { ROOT, copyExample, startBerth, waitFor, writeApp, type Berth } from './harness.js';
 import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/testing/fakeApiServer.js';
 
 interface Status {
@@ -191,6 +191,30 @@ describe('deploying to a Kubernetes environment', () => {
     expect(canaryWeight()).toBe(0);
     const stable = JSON.stringify(api.list('apps/v1', 'Deployment', 'canary-prod')[0]);
     expect(stable).toContain('"VERSION"');
+  });
+
+  it('refuses a deploy whose objects the Kubernetes schemas refuse, at the berth.yaml line, before any change', async () => {
+    const env = await berth.cli(['env', 'create', 'kbad', '--kubernetes', '--context', 'fake', '--namespace', 'kbad']);
+    expect(env.code, env.stderr).toBe(0);
+    const dir = await writeApp('big', {
+      'berth.yaml': [
+        'name: big',
+        'services:',
+        '  web:',
+        '    image: nginx',
+        '    ports: [8080]',
+        '    replicas: 3000000000',
+      ],
+    });
+    const r = await berth.cli(['deploy', dir, '--env', 'kbad']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${join(dir, 'berth.yaml')}:6:15 services.web.replicas: Kubernetes Deployment/web spec.replicas: must match format "int32"`,
+    );
+    // Refused before a revision was made or anything was applied.
+    expect(api.list('apps/v1', 'Deployment', 'kbad')).toEqual([]);
+    const history = await berth.cli(['history', 'big', '--env', 'kbad']);
+    expect(history.stdout).not.toMatch(/deploy/);
   });
 
   /** The canary example in a new Kubernetes environment, deployed once, with `analysis` for its canary. */
