@@ -19,6 +19,7 @@ const TEXT = {
   'rollout.finalizing': () => 'finalizing',
   'rollout.waitingForData': (p) =>
     `waiting: ${p.requests} request${p.requests === 1 ? '' : 's'} < minRequests ${p.minRequests}`,
+  'rollout.waitingUnmeasured': (p) => `waiting: the ${p.runtime} runtime measures no per-track traffic`,
   // release reasons (Release.reasonMessage)
   'release.failed': (p) => String(p.error),
   'release.deadlineExceeded': (p) => `deadline of ${p.seconds}s exceeded: ${p.error}`,
@@ -29,6 +30,8 @@ const TEXT = {
     `${p.service}: analysis failed at ${p.weight}% on the new version over the step: ${p.error}`,
   'release.noVerdict': (p) =>
     `${p.service}: no verdict at ${p.weight}% on the new version: ${p.requests} request${p.requests === 1 ? '' : 's'} < minRequests ${p.minRequests} over the step (onNoData: fail)`,
+  'release.notMeasured': (p) =>
+    `${p.service}: no verdict at ${p.weight}% on the new version: the ${p.runtime} runtime measures no per-track traffic (onNoData: fail)`,
   'release.rolloutFailed': (p) => `${p.service}: ${p.error}`,
   'release.cancelled': (p) => `cancelled by ${p.by}`,
   'release.cancelledRollingOut': (p) => `cancelled by ${p.by} while rolling out ${p.services}`,

@@ -22,6 +22,7 @@ import { ReleaseKind, ReleaseStatus, type Release, type ReleaseContent, type Ste
 import { createReleaseBus, isFinished } from './releaseBus.js';
 import { createEngineRenderer } from './engineRender.js';
 import { createOperationLock } from './operationLock.js';
+import { checkKubernetesObjects } from './kubernetesRender.js';
 import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
 import { resumeAll } from './resume.js';
 import type { EngineDeps, OperationOptions, ReleaseEngine } from './engineTypes.js';
@@ -177,7 +178,13 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
 
     async deploy(req) {
       const { spec, file, digest, positionOf } = req.loaded;
-      await deps.environments.get(req.env);
+      const environment = await deps.environments.get(req.env);
+      // What the cluster would refuse is refused here, at its berth.yaml line, not by a failed release.
+      if (environment.target.kind === 'kubernetes')
+        await checkKubernetesObjects(
+          { ...deps, digestSecret: (s) => deps.secretBox.digest(s) },
+          { loaded: req.loaded, env: req.env, environment, configVersion: req.configVersion },
+        );
       return createRevision(spec.name, req.env, lockOpts(req), async () => {
         const current = await releases.current(spec.name, req.env);
         // A restart stays part of the running state: a later deploy must not restart again.

@@ -1,8 +1,8 @@
 /**
  * A release rendered for Kubernetes: the spec and config set rendered with the cluster's service
  * addresses (`<svc>.<namespace>.svc.cluster.local`), then turned into the manifest renderer's input.
- * Used by `berth render`, the Helm export and the benchmark; the Kubernetes runtime builds the same
- * input per service.
+ * Used by `berth render`, the Helm export, the benchmark and a deploy's check of its objects; the
+ * Kubernetes runtime builds the same input per service.
  */
 import type { AppSpec } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/load.js';
@@ -15,6 +15,8 @@ import type { ManifestInput, ManifestOptions } from '../runtime/kubernetes/manif
 import { kubernetesAddresses } from '../runtime/kubernetes/manifests/addresses.js';
 import { shapesOf } from '../runtime/kubernetes/manifests/shapes.js';
 import type { ServiceRenderMemo } from './serviceMemo.js';
+import { ManifestMemo } from '../runtime/kubernetes/manifests/manifestMemo.js';
+import { withSpecPositions } from './kubernetesProblems.js';
 
 export interface KubernetesReleaseInput {
   loaded: Pick<LoadedSpec, 'spec' | 'file' | 'positionOf'>;
@@ -130,4 +132,30 @@ export async function prepareKubernetesRender(
       ...traffic,
     },
   });
+}
+
+/**
+ * Renders the objects a deploy to a Kubernetes environment will apply and checks them against the
+ * Kubernetes schemas, as `berth render` does: a value the schemas refuse is a ValidationError at its
+ * berth.yaml file:line:col, before any revision is made (the runtime would otherwise fail the
+ * release with the object's field only).
+ */
+export async function checkKubernetesObjects(
+  deps: Parameters<typeof prepareKubernetesRender>[0],
+  req: {
+    loaded: Pick<LoadedSpec, 'spec' | 'file'> & Partial<Pick<LoadedSpec, 'positionOf'>>;
+    env: string;
+    environment: Environment;
+    configVersion?: number | undefined;
+  },
+): Promise<void> {
+  const loaded = { ...req.loaded, positionOf: req.loaded.positionOf ?? (() => undefined) };
+  const { manifest } = await prepareKubernetesRender(deps, {
+    loaded,
+    env: req.env,
+    environment: req.environment,
+    secrets: 'masked',
+    ...(req.configVersion === undefined ? {} : { configVersion: req.configVersion }),
+  });
+  withSpecPositions(loaded, () => new ManifestMemo().render(manifest));
 }

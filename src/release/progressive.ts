@@ -24,7 +24,7 @@ import type {
   TrafficMatch,
 } from '../runtime/runtime.js';
 import type { Strategy } from '../spec/strategy.js';
-import { analyse, intervalOf, NO_TRAFFIC, withCheck, type AnalysisCheck } from './analysis.js';
+import { analyse, intervalOf, NO_TRAFFIC, withCheck, type AnalysisCheck, type AnalysisResult } from './analysis.js';
 import type { Releases, StepProgress } from './releases.js';
 import { message } from '../model/messages.js';
 import type { Message } from '../model/messages.js';
@@ -128,7 +128,6 @@ export async function runProgressive(
   let weight = 0;
   let replicas = 0;
   let match: TrafficMatch | undefined;
-  let warnedNoMetrics = false;
 
   // A step sizes the canary at least to its share of traffic; an autoscaler may keep it bigger.
   const track = (): CanaryTrack => ({
@@ -237,21 +236,15 @@ export async function runProgressive(
    *
    * A step that sends the new version traffic ends only on a passing verdict over the whole step:
    * with fewer than `minRequests` requests it is inconclusive and, per `onNoData`, waits (promote
-   * ends the wait, like a manual pause) or fails. No data never promotes.
+   * ends the wait, like a manual pause) or fails. No data never promotes, and neither does a
+   * runtime that cannot measure per-track traffic.
    */
   async function hold(ms: number | undefined, startedMs: number, promotable: boolean): Promise<boolean> {
     const step = phaseIndex;
-    const checked = analysis && (weight > 0 || match) ? analysis : undefined;
-    if (checked && !ctx.runtime.traffic && !warnedNoMetrics) {
-      warnedNoMetrics = true;
-      await ctx.record({
-        service,
-        type: 'Warning',
-        reason: 'NoAnalysis',
-        message: `the ${ctx.runtime.kind} runtime measures no per-track traffic: steps proceed without checks`,
-      });
-    }
-    const measured = ctx.runtime.traffic ? checked : undefined;
+    const measured = analysis && (weight > 0 || match) ? analysis : undefined;
+    // A runtime without per-track counters (Kubernetes) cannot judge a step: every step check is
+    // inconclusive and follows onNoData like a step without enough requests.
+    const unmeasured = ctx.runtime.traffic ? undefined : ctx.runtime.kind;
     const stepStart = measured ? await reading() : undefined;
     let baseline = stepStart;
     let nextCheckMs = now() + (measured?.intervalMs ?? Infinity);
@@ -290,23 +283,37 @@ export async function runProgressive(
           const total = current
             ? intervalOf(stepStart?.canary, current.canary)
             : { ...NO_TRAFFIC, track: 'canary' as const };
-          const result = analyse(total, measured);
+          const result: AnalysisResult = unmeasured
+            ? {
+                ...analyse(total, measured),
+                verdict: 'inconclusive',
+                message: `the ${unmeasured} runtime measures no per-track traffic: no verdict`,
+              }
+            : analyse(total, measured);
           await check({ ...result, at, step, weight, scope: 'step' });
           if (result.verdict === 'pass') return false;
           if (result.verdict === 'fail')
             throw aborted(message('release.analysisFailedOverStep', { service, weight, error: result.message }));
           const counts = { requests: result.requests, minRequests: measured.minRequests };
           if ((measured.onNoData ?? 'wait') === 'fail')
-            throw aborted(message('release.noVerdict', { service, weight, ...counts }));
+            throw aborted(
+              unmeasured
+                ? message('release.notMeasured', { service, weight, runtime: unmeasured })
+                : message('release.noVerdict', { service, weight, ...counts }),
+            );
           if (!waiting) {
-            const phase = message('rollout.waitingForData', counts);
+            const phase = unmeasured
+              ? message('rollout.waitingUnmeasured', { runtime: unmeasured })
+              : message('rollout.waitingForData', counts);
             waiting = phase.text;
             await progress(step, phase, new Date(startedMs).toISOString());
             await ctx.record({
               service,
               type: 'Warning',
               reason: 'WaitingForData',
-              message: `step ${step + 1}/${phases.length}: ${waiting} over the step; it goes on once enough requests pass the checks, or on berth promote (onNoData: wait)`,
+              message: unmeasured
+                ? `step ${step + 1}/${phases.length}: ${waiting}; it goes on on berth promote (check the new version with your own metrics first) or ends on berth abort (onNoData: wait)`
+                : `step ${step + 1}/${phases.length}: ${waiting} over the step; it goes on once enough requests pass the checks, or on berth promote (onNoData: wait)`,
             });
           }
         }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, copyExample, startBerth, type Berth } from './harness.js';
+import { ROOT, copyExample, startBerth, waitFor, writeApp, type Berth } from './harness.js';
 import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/testing/fakeApiServer.js';
 
 interface Status {
@@ -142,7 +142,7 @@ describe('deploying to a Kubernetes environment', () => {
       join(dir, 'berth.yaml'),
       spec.replace(
         / {4}strategy:\n(?: {6}.*\n)+/,
-        '    strategy:\n      type: canary\n      steps: [{ weight: 20 }, { pause: 1s }, { weight: 50 }, { pause: 1s }]\n      analysis: { interval: 500ms }\n',
+        '    strategy:\n      type: canary\n      steps: [{ weight: 20 }, { pause: 1s }, { weight: 50 }, { pause: 1s }]\n      analysis: false\n',
       ),
     );
     const env = await berth.cli([
@@ -191,6 +191,97 @@ describe('deploying to a Kubernetes environment', () => {
     expect(canaryWeight()).toBe(0);
     const stable = JSON.stringify(api.list('apps/v1', 'Deployment', 'canary-prod')[0]);
     expect(stable).toContain('"VERSION"');
-    expect(deploy.stderr).toMatch(/no per-track traffic: steps proceed without checks/);
+  });
+
+  it('refuses a deploy whose objects the Kubernetes schemas refuse, at the berth.yaml line, before any change', async () => {
+    const env = await berth.cli(['env', 'create', 'kbad', '--kubernetes', '--context', 'fake', '--namespace', 'kbad']);
+    expect(env.code, env.stderr).toBe(0);
+    const dir = await writeApp('big', {
+      'berth.yaml': [
+        'name: big',
+        'services:',
+        '  web:',
+        '    image: nginx',
+        '    ports: [8080]',
+        '    replicas: 3000000000',
+      ],
+    });
+    const r = await berth.cli(['deploy', dir, '--env', 'kbad']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${join(dir, 'berth.yaml')}:6:15 services.web.replicas: Kubernetes Deployment/web spec.replicas: must match format "int32"`,
+    );
+    // Refused before a revision was made or anything was applied.
+    expect(api.list('apps/v1', 'Deployment', 'kbad')).toEqual([]);
+    const history = await berth.cli(['history', 'big', '--env', 'kbad']);
+    expect(history.stdout).not.toMatch(/deploy/);
+  });
+
+  /** The canary example in a new Kubernetes environment, deployed once, with `analysis` for its canary. */
+  async function canaryOnCluster(name: string, analysis: string): Promise<string> {
+    const dir = await copyExample('canary');
+    const spec = await readFile(join(dir, 'berth.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'berth.yaml'),
+      spec.replace(
+        / {4}strategy:\n(?: {6}.*\n)+/,
+        `    strategy:\n      type: canary\n      steps: [{ weight: 20 }]\n      analysis: ${analysis}\n`,
+      ),
+    );
+    const env = await berth.cli(['env', 'create', name, '--kubernetes', '--context', 'fake', '--namespace', name]);
+    expect(env.code, env.stderr).toBe(0);
+    const first = await berth.cli(['deploy', dir, '--env', name]);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await berth.cli(['config', 'set', 'VERSION=2', '--app', 'canary-demo', '--env', name])).code).toBe(0);
+    return dir;
+  }
+  const deployments = (ns: string): string[] =>
+    api
+      .list('apps/v1', 'Deployment', ns)
+      .map((d) => d.metadata.name)
+      .sort();
+
+  it('never promotes a canary the cluster cannot measure: with onNoData: wait the step waits for promote', async () => {
+    const dir = await canaryOnCluster('kwait', '{ interval: 200ms }');
+    const deploy = berth.cli(['deploy', dir, '--env', 'kwait']);
+    const waiting = /canary step 1\/2: waiting: the kubernetes runtime measures no per-track traffic/;
+    const status = async (): Promise<string> => (await berth.cli(['status', 'canary-demo', '--env', 'kwait'])).stdout;
+    await waitFor('the first step waiting', async () => waiting.test(await status()));
+    // Far longer than the step and its checks take: still waiting, nothing promoted.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await status()).toMatch(waiting);
+    expect(deployments('kwait')).toEqual(['api', 'api-canary']);
+    const history = await berth.json<
+      { status: string; steps: { progress?: { checks?: { verdict: string; message: string }[] } }[] }[]
+    >(['history', 'canary-demo', '--env', 'kwait']);
+    expect(history[0]!.status).toBe('running');
+    expect(history[0]!.steps[0]!.progress!.checks!.at(-1)).toMatchObject({
+      verdict: 'inconclusive',
+      message: 'the kubernetes runtime measures no per-track traffic: no verdict',
+    });
+
+    // promote ends each step's wait, as after looking at the numbers elsewhere.
+    expect((await berth.cli(['promote', 'canary-demo/api', '--env', 'kwait'])).code).toBe(0);
+    await waitFor('the last step waiting', async () =>
+      /canary step 2\/2: waiting: the kubernetes/.test(await status()),
+    );
+    expect((await berth.cli(['promote', 'canary-demo/api', '--env', 'kwait'])).code).toBe(0);
+    const result = await deploy;
+    expect(result.code, result.stderr).toBe(0);
+    expect(deployments('kwait')).toEqual(['api']);
+  });
+
+  it('fails a canary the cluster cannot measure when the analysis says onNoData: fail', async () => {
+    const dir = await canaryOnCluster('kfail', '{ interval: 200ms, onNoData: fail }');
+    const template = () => JSON.stringify((api.list('apps/v1', 'Deployment', 'kfail')[0] as { spec?: unknown }).spec);
+    const before = template();
+    const result = await berth.cli(['deploy', dir, '--env', 'kfail']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /api: no verdict at 20% on the new version: the kubernetes runtime measures no per-track traffic \(onNoData: fail\)/,
+    );
+    // Back on the stable track: the canary is gone and the old version serves.
+    expect(deployments('kfail')).toEqual(['api']);
+    expect(template()).toBe(before);
   });
 });

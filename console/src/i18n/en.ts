@@ -334,6 +334,7 @@ export const en = {
       waitingForPromote: 'waiting for promote',
       finalizing: 'finalizing',
       waitingForData: 'waiting: {{requests}} requests < minRequests {{minRequests}}',
+      waitingUnmeasured: 'waiting: the {{runtime}} runtime measures no per-track traffic',
     },
     release: {
       failed: '{{error}}',
@@ -344,6 +345,8 @@ export const en = {
       analysisFailedOverStep: '{{service}}: analysis failed at {{weight}}% on the new version over the step: {{error}}',
       noVerdict:
         '{{service}}: no verdict at {{weight}}% on the new version: {{requests}} requests < minRequests {{minRequests}} over the step (onNoData: fail)',
+      notMeasured:
+        '{{service}}: no verdict at {{weight}}% on the new version: the {{runtime}} runtime measures no per-track traffic (onNoData: fail)',
       rolloutFailed: '{{service}}: {{error}}',
       cancelled: 'cancelled by {{by}}',
       cancelledRollingOut: 'cancelled by {{by}} while rolling out {{services}}',

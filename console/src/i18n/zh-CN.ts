@@ -333,6 +333,7 @@ export const zhCN: typeof en = {
       waitingForPromote: '等待推进',
       finalizing: '收尾中',
       waitingForData: '等待数据：{{requests}} 个请求 < minRequests {{minRequests}}',
+      waitingUnmeasured: '等待：{{runtime}} 运行时无法按轨道统计流量',
     },
     release: {
       failed: '失败：{{error}}',
@@ -343,6 +344,8 @@ export const zhCN: typeof en = {
       analysisFailedOverStep: '{{service}}：新版本在 {{weight}}% 流量时整个步骤的分析未通过：{{error}}',
       noVerdict:
         '{{service}}：新版本在 {{weight}}% 流量时无法判定：整个步骤只有 {{requests}} 个请求 < minRequests {{minRequests}}（onNoData: fail）',
+      notMeasured:
+        '{{service}}：新版本在 {{weight}}% 流量时无法判定：{{runtime}} 运行时无法按轨道统计流量（onNoData: fail）',
       rolloutFailed: '{{service}}：发布失败：{{error}}',
       cancelled: '已被 {{by}} 取消',
       cancelledRollingOut: '发布 {{services}} 时已被 {{by}} 取消',
