@@ -40,12 +40,14 @@ describe('named volumes', () => {
     const { spec } = r.spec;
     expect(spec.volumes).toEqual({ 'pg-data': {}, redisdata: {} });
     expect(spec.services.db!.volumes).toEqual([
-      { volume: 'pg-data', path: '/var/lib/postgresql/data', readOnly: false },
+      { volume: 'pg-data', path: '/var/lib/postgresql/data', env: 'PGDATA', readOnly: false },
     ]);
     expect(spec.services.redis!.volumes).toEqual([{ volume: 'redisdata', path: '/data', readOnly: false }]);
     // The read-only bind of one file is still a config file; the directory binds are dropped.
     expect(spec.services.redis!.files.map((f) => f.path)).toEqual(['usr/local/etc/redis/redis.conf']);
     expect(entry('services.db.volumes.0')).toMatchObject({ status: 'mapped', to: 'services.db.volumes', line: 28 });
+    // postgres reads its data directory from PGDATA: on one machine it points at the volume.
+    expect(entry('services.db.volumes.0').reason).toContain('and in PGDATA');
     expect(entry('services.db.volumes.1').reason).toContain('bind mount of the host path ./initdb');
     expect(entry('services.redis.volumes.2')).toMatchObject({ status: 'unmapped' });
     expect(entry('services.redis.volumes.2').reason).toContain('`redisdata` is already mounted at /data');

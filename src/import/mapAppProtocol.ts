@@ -15,10 +15,18 @@ interface Known {
   images: string[];
   port: number;
   what: string;
+  /** Where the image keeps its data, and the environment variable that tells the server so. */
+  data?: { path: string; env: string };
 }
 
 const KNOWN: readonly Known[] = [
-  { images: ['postgres', 'postgresql', 'postgis', 'timescaledb', 'pgvector'], port: 5432, what: 'PostgreSQL' },
+  {
+    images: ['postgres', 'postgis', 'timescaledb', 'pgvector'],
+    port: 5432,
+    what: 'PostgreSQL',
+    data: { path: '/var/lib/postgresql/data', env: 'PGDATA' },
+  },
+  { images: ['postgresql'], port: 5432, what: 'PostgreSQL' },
   { images: ['mysql', 'mariadb', 'percona', 'percona-server', 'mysql-server'], port: 3306, what: 'MySQL' },
   { images: ['redis', 'redis-stack-server', 'valkey', 'keydb', 'dragonfly'], port: 6379, what: 'Redis (RESP)' },
   { images: ['mongo', 'mongodb', 'mongodb-community-server'], port: 27017, what: 'MongoDB' },
