@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
 import { loadSpec } from '../spec/load.js';
 import { importCompose } from './importCompose.js';
 import type { ImportResult } from './importCompose.js';
@@ -63,6 +64,27 @@ describe('named volumes', () => {
     expect(e.reason).toContain('./healthchecks:/healthchecks (services.db.volumes.2)');
     // The comment above the service in berth.yaml names it too.
     expect(r.specText).toContain('# not mapped from docker-compose.yml: volumes.1, volumes.2, healthcheck.test');
+  });
+});
+
+describe('an undeclared named volume', () => {
+  it('is refused as compose refuses it, with file:line:col', async () => {
+    const compose =
+      'volumes:\n  pgdata:\nservices:\n  db:\n    image: postgres\n    volumes: [pgdat:/var/lib/postgresql/data]\n';
+    const err = await importCompose({ file: path.join(out, 'undeclared.yml'), text: compose, environment: {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems).toEqual([
+      {
+        file: path.join(out, 'undeclared.yml'),
+        line: 6,
+        column: 15,
+        path: 'services.db.volumes.0',
+        message: 'unknown volume `pgdat` (define it under the top-level `volumes`) (did you mean `pgdata`?)',
+      },
+    ]);
   });
 });
 
