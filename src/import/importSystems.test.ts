@@ -176,6 +176,7 @@ describe('ports of services others reach by host name', () => {
       'services:',
       '  app: { image: shop/app, command: [app], environment: { MQ: "amqp://mq", SEARCH_HOST: search } }',
       '  mq: { image: shop/broker, ports: ["5672", "15672"] }',
+      '  rabbit: { image: rabbitmq:3-management, ports: ["5672", "15672"] }',
       '  api: { image: shop/api, ports: [{ target: 9000, app_protocol: grpc }] }',
       '  search: { image: shop/search }',
       '',
@@ -183,6 +184,11 @@ describe('ports of services others reach by host name', () => {
     const res = await importCompose({ file: path.join(out, 'numbers.yml'), text: compose, environment: {} });
     const { mq, api, search } = res.spec.spec.services;
     expect(mq!.ports.map((p) => `${p.port}:${p.appProtocol}`)).toEqual(['5672:tcp', '15672:tcp']);
+    // rabbitmq's management UI is HTTP, though not its first port.
+    expect(res.spec.spec.services.rabbit!.ports.map((p) => `${p.port}:${p.appProtocol}`)).toEqual([
+      '5672:tcp',
+      '15672:http',
+    ]);
     expect(api!.ports[0]!.appProtocol).toBe('grpc');
     expect(search!.ports).toEqual([]);
     expect(res.report.filter((e) => e.key === 'services.search').map((e) => e.reason)).toContainEqual(
