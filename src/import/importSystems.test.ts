@@ -124,6 +124,7 @@ describe('jobs', () => {
       '      a: { condition: service_completed_successfully }',
       '      b: { condition: service_completed_successfully }',
       '  seed: { image: x, command: [seed], restart: "no" }',
+      '  once: { image: x, command: [once], deploy: { restart_policy: { condition: none } } }',
       '  d: { image: x, command: [d], depends_on: [seed] }',
       '',
     ].join('\n');
@@ -131,6 +132,15 @@ describe('jobs', () => {
     expect(res.spec.spec.services.a).toMatchObject({ kind: 'job', backoffLimit: 6 });
     expect(res.spec.spec.services.b).toMatchObject({ kind: 'job', backoffLimit: 5 });
     expect(res.report.find((e) => e.key === 'services.a.restart')!.reason).toContain("6 times (Kubernetes' default)");
+    expect(res.report.find((e) => e.key === 'services.b.deploy.restart_policy.condition')).toMatchObject({
+      status: 'mapped',
+      to: 'services.b.backoffLimit',
+    });
+    expect(res.spec.spec.services.once!.kind).toBe('job');
+    expect(res.report.find((e) => e.key === 'services.once.deploy.restart_policy.condition')).toMatchObject({
+      status: 'mapped',
+      to: 'services.once.kind',
+    });
     // A plain depends_on of a one-shot task waits for it to finish: the report says so.
     expect(res.spec.spec.services.seed!.kind).toBe('job');
     expect(res.spec.spec.services.d!.dependsOn).toEqual(['seed']);
