@@ -31,7 +31,7 @@ export interface ServiceOut {
   ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP'; appProtocol?: AppProtocol }[];
   files: { path: string; content: string }[];
   /** Mounts of the app's named volumes. */
-  volumes: { volume: string; path: string; readOnly?: true }[];
+  volumes: { volume: string; path: string; env?: string; readOnly?: true }[];
   replicas?: number;
   dependsOn: string[];
   health: { readiness?: ProbeOut; liveness?: ProbeOut };

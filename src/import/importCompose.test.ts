@@ -94,7 +94,7 @@ describe('classic web + postgres + redis', () => {
     expect(entry(r, 'services.db.volumes.0')).toMatchObject({ status: 'mapped', to: 'services.db.volumes' });
     expect(spec.volumes).toEqual({ pgdata: {} });
     expect(spec.services.db!.volumes).toEqual([
-      { volume: 'pgdata', path: '/var/lib/postgresql/data', readOnly: false },
+      { volume: 'pgdata', path: '/var/lib/postgresql/data', env: 'PGDATA', readOnly: false },
     ]);
     expect(entry(r, 'services.db', 'services.db.ports').reason).toMatch(/port 5432 added: reached by web/);
     expect(entry(r, 'volumes.pgdata')).toMatchObject({ status: 'mapped', to: 'volumes.pgdata', line: 35, column: 3 });

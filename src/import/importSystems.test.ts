@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
 import { loadSpec } from '../spec/load.js';
 import { importCompose } from './importCompose.js';
 import type { ImportResult } from './importCompose.js';
@@ -40,12 +41,14 @@ describe('named volumes', () => {
     const { spec } = r.spec;
     expect(spec.volumes).toEqual({ 'pg-data': {}, redisdata: {} });
     expect(spec.services.db!.volumes).toEqual([
-      { volume: 'pg-data', path: '/var/lib/postgresql/data', readOnly: false },
+      { volume: 'pg-data', path: '/var/lib/postgresql/data', env: 'PGDATA', readOnly: false },
     ]);
     expect(spec.services.redis!.volumes).toEqual([{ volume: 'redisdata', path: '/data', readOnly: false }]);
     // The read-only bind of one file is still a config file; the directory binds are dropped.
     expect(spec.services.redis!.files.map((f) => f.path)).toEqual(['usr/local/etc/redis/redis.conf']);
     expect(entry('services.db.volumes.0')).toMatchObject({ status: 'mapped', to: 'services.db.volumes', line: 28 });
+    // postgres reads its data directory from PGDATA: on one machine it points at the volume.
+    expect(entry('services.db.volumes.0').reason).toContain('and in PGDATA');
     expect(entry('services.db.volumes.1').reason).toContain('bind mount of the host path ./initdb');
     expect(entry('services.redis.volumes.2')).toMatchObject({ status: 'unmapped' });
     expect(entry('services.redis.volumes.2').reason).toContain('`redisdata` is already mounted at /data');
@@ -61,6 +64,27 @@ describe('named volumes', () => {
     expect(e.reason).toContain('./healthchecks:/healthchecks (services.db.volumes.2)');
     // The comment above the service in berth.yaml names it too.
     expect(r.specText).toContain('# not mapped from docker-compose.yml: volumes.1, volumes.2, healthcheck.test');
+  });
+});
+
+describe('an undeclared named volume', () => {
+  it('is refused as compose refuses it, with file:line:col', async () => {
+    const compose =
+      'volumes:\n  pgdata:\nservices:\n  db:\n    image: postgres\n    volumes: [pgdat:/var/lib/postgresql/data]\n';
+    const err = await importCompose({ file: path.join(out, 'undeclared.yml'), text: compose, environment: {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems).toEqual([
+      {
+        file: path.join(out, 'undeclared.yml'),
+        line: 6,
+        column: 15,
+        path: 'services.db.volumes.0',
+        message: 'unknown volume `pgdat` (define it under the top-level `volumes`) (did you mean `pgdata`?)',
+      },
+    ]);
   });
 });
 
@@ -100,6 +124,7 @@ describe('jobs', () => {
       '      a: { condition: service_completed_successfully }',
       '      b: { condition: service_completed_successfully }',
       '  seed: { image: x, command: [seed], restart: "no" }',
+      '  once: { image: x, command: [once], deploy: { restart_policy: { condition: none } } }',
       '  d: { image: x, command: [d], depends_on: [seed] }',
       '',
     ].join('\n');
@@ -107,6 +132,15 @@ describe('jobs', () => {
     expect(res.spec.spec.services.a).toMatchObject({ kind: 'job', backoffLimit: 6 });
     expect(res.spec.spec.services.b).toMatchObject({ kind: 'job', backoffLimit: 5 });
     expect(res.report.find((e) => e.key === 'services.a.restart')!.reason).toContain("6 times (Kubernetes' default)");
+    expect(res.report.find((e) => e.key === 'services.b.deploy.restart_policy.condition')).toMatchObject({
+      status: 'mapped',
+      to: 'services.b.backoffLimit',
+    });
+    expect(res.spec.spec.services.once!.kind).toBe('job');
+    expect(res.report.find((e) => e.key === 'services.once.deploy.restart_policy.condition')).toMatchObject({
+      status: 'mapped',
+      to: 'services.once.kind',
+    });
     // A plain depends_on of a one-shot task waits for it to finish: the report says so.
     expect(res.spec.spec.services.seed!.kind).toBe('job');
     expect(res.spec.spec.services.d!.dependsOn).toEqual(['seed']);
@@ -152,6 +186,7 @@ describe('ports of services others reach by host name', () => {
       'services:',
       '  app: { image: shop/app, command: [app], environment: { MQ: "amqp://mq", SEARCH_HOST: search } }',
       '  mq: { image: shop/broker, ports: ["5672", "15672"] }',
+      '  rabbit: { image: rabbitmq:3-management, ports: ["5672", "15672"] }',
       '  api: { image: shop/api, ports: [{ target: 9000, app_protocol: grpc }] }',
       '  search: { image: shop/search }',
       '',
@@ -159,6 +194,11 @@ describe('ports of services others reach by host name', () => {
     const res = await importCompose({ file: path.join(out, 'numbers.yml'), text: compose, environment: {} });
     const { mq, api, search } = res.spec.spec.services;
     expect(mq!.ports.map((p) => `${p.port}:${p.appProtocol}`)).toEqual(['5672:tcp', '15672:tcp']);
+    // rabbitmq's management UI is HTTP, though not its first port.
+    expect(res.spec.spec.services.rabbit!.ports.map((p) => `${p.port}:${p.appProtocol}`)).toEqual([
+      '5672:tcp',
+      '15672:http',
+    ]);
     expect(api!.ports[0]!.appProtocol).toBe('grpc');
     expect(search!.ports).toEqual([]);
     expect(res.report.filter((e) => e.key === 'services.search').map((e) => e.reason)).toContainEqual(

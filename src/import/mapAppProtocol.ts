@@ -15,14 +15,24 @@ interface Known {
   images: string[];
   port: number;
   what: string;
+  /** Other ports of the image that speak HTTP (a management UI), which would default to `tcp`. */
+  http?: number[];
+  /** Where the image keeps its data, and the environment variable that tells the server so. */
+  data?: { path: string; env: string };
 }
 
 const KNOWN: readonly Known[] = [
-  { images: ['postgres', 'postgresql', 'postgis', 'timescaledb', 'pgvector'], port: 5432, what: 'PostgreSQL' },
+  {
+    images: ['postgres', 'postgis', 'timescaledb', 'pgvector'],
+    port: 5432,
+    what: 'PostgreSQL',
+    data: { path: '/var/lib/postgresql/data', env: 'PGDATA' },
+  },
+  { images: ['postgresql'], port: 5432, what: 'PostgreSQL' },
   { images: ['mysql', 'mariadb', 'percona', 'percona-server', 'mysql-server'], port: 3306, what: 'MySQL' },
   { images: ['redis', 'redis-stack-server', 'valkey', 'keydb', 'dragonfly'], port: 6379, what: 'Redis (RESP)' },
   { images: ['mongo', 'mongodb', 'mongodb-community-server'], port: 27017, what: 'MongoDB' },
-  { images: ['rabbitmq'], port: 5672, what: 'AMQP' },
+  { images: ['rabbitmq'], port: 5672, what: 'AMQP', http: [15672] },
   { images: ['kafka', 'cp-kafka', 'cp-server', 'redpanda'], port: 9092, what: 'Kafka' },
   { images: ['memcached'], port: 11211, what: 'memcached' },
   { images: ['zookeeper', 'cp-zookeeper'], port: 2181, what: 'ZooKeeper' },
@@ -89,6 +99,15 @@ export function markAppProtocols(ctx: ServiceContext): void {
   const known = knownImage(ctx.svc.image ?? undefined);
   ctx.out.ports.forEach((p, i) => {
     if (p.appProtocol !== undefined || p.protocol === 'UDP') return;
+    if (i > 0 && known?.http?.includes(p.port)) {
+      p.appProtocol = 'http';
+      ctx.report.changed(
+        [...ctx.path, 'image'],
+        `services.${ctx.name}.ports.${i}.appProtocol`,
+        `port ${p.port} of ${ctx.svc.image} serves HTTP (its management UI): \`appProtocol: http\`, where a port after the first would be \`tcp\``,
+      );
+      return;
+    }
     const what = known?.port === p.port ? known.what : NON_HTTP_PORTS.get(p.port);
     if (what === undefined) return;
     p.appProtocol = 'tcp';
@@ -96,7 +115,7 @@ export function markAppProtocols(ctx: ServiceContext): void {
     ctx.report.changed(
       ctx.svc.image && known?.port === p.port ? [...ctx.path, 'image'] : ctx.path,
       `services.${ctx.name}.ports.${i}.appProtocol`,
-      `port ${p.port} speaks ${what}, not HTTP (${by}): \`appProtocol: tcp\`, so Berth balances its connections and the others get ${discoveryPrefix(ctx.name)}_HOST and ${discoveryPrefix(ctx.name)}_PORT but no ${discoveryPrefix(ctx.name)}_URL`,
+      `port ${p.port} speaks ${what}, not HTTP (${by}): \`appProtocol: tcp\`, so Berth balances its connections${i === 0 ? ` and the others get ${discoveryPrefix(ctx.name)}_HOST and ${discoveryPrefix(ctx.name)}_PORT but no ${discoveryPrefix(ctx.name)}_URL` : ' (no `_URL` for it)'}`,
     );
   });
 }

@@ -106,6 +106,13 @@ export function mapJobRestart(ctx: ServiceContext): void {
     ctx.out.backoffLimit = rp.max_attempts;
     ctx.report.mapped([...at, 'max_attempts'], to, `a failed run is retried ${rp.max_attempts} times`);
   }
-  if (rp.condition !== undefined && rp.condition !== 'none' && neverRestarted(ctx) === undefined)
-    ctx.report.mapped([...at, 'condition'], to, 'a job is retried when it fails, up to `backoffLimit` times');
+  // `condition: none` that made the service a job is reported by decideJobs.
+  if (rp.condition !== undefined && neverRestarted(ctx)?.at.at(-1) !== 'condition')
+    ctx.report.mapped(
+      [...at, 'condition'],
+      to,
+      rp.condition === 'none'
+        ? 'never restarted: a failed run is not retried'
+        : 'a job is retried when it fails, up to `backoffLimit` times',
+    );
 }

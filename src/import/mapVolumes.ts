@@ -10,6 +10,7 @@
 import path from 'node:path';
 import type { ImportContext, ServiceContext } from './context.js';
 import { literal } from './context.js';
+import { knownImage } from './mapAppProtocol.js';
 import { dnsLabel } from './names.js';
 
 /** Largest bind-mounted file copied into berth.yaml. */
@@ -204,11 +205,19 @@ function mapNamedVolume(ctx: ServiceContext, at: (string | number)[], m: Mount):
     );
     return;
   }
-  ctx.out.volumes.push({ volume, path: target, ...(m.readOnly ? { readOnly: true as const } : {}) });
+  // The image's data directory, named by a variable the server reads (postgres: PGDATA): set it to the volume.
+  const data = knownImage(ctx.svc.image ?? undefined)?.data;
+  const env = data?.path === target && !Object.hasOwn(ctx.out.env, data.env) ? data.env : undefined;
+  ctx.out.volumes.push({
+    volume,
+    path: target,
+    ...(env ? { env } : {}),
+    ...(m.readOnly ? { readOnly: true as const } : {}),
+  });
   ctx.report.mapped(
     at,
     `services.${ctx.name}.volumes`,
-    `named volume \`${volume}\` at ${target}${m.readOnly ? ', read-only' : ''}: on one machine the process finds its directory in $BERTH_VOLUME_${volume.toUpperCase().replace(/-/g, '_')}`,
+    `named volume \`${volume}\` at ${target}${m.readOnly ? ', read-only' : ''}: on one machine the process finds its directory in $BERTH_VOLUME_${volume.toUpperCase().replace(/-/g, '_')}${env ? ` and in ${env} (the variable ${ctx.svc.image} reads its data directory from)` : ''}`,
   );
 }
 

@@ -106,7 +106,8 @@ export const UNMAPPED_SERVICE_KEYS: Record<string, string> = {
   user: SECURITY,
   userns_mode: SECURITY,
   uts: KERNEL,
-  volumes_from: 'Berth services share no volumes',
+  volumes_from:
+    "Berth does not copy another service's mounts: list the named volumes this service needs under its own `volumes`",
 };
 
 /** Reason per unmapped or ignored top-level key. */
