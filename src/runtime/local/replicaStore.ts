@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
-import type { Probe, ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
+import type { Probe, ReplicaStatus, RestartPolicy, StopSignal, Track } from '../runtime.js';
 import { shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 
@@ -15,6 +15,8 @@ export interface ReplicaSpec {
   readiness?: Probe;
   liveness?: Probe;
   terminationGracePeriodMs: number;
+  /** Sent by the shim on a stop instead of SIGTERM (berth.yaml `stopSignal`). */
+  stopSignal?: StopSignal;
   memoryLimitBytes?: number;
   cwd?: string;
   /** Restart backoff, so an adopted replica backs off as its release asked before converge is called again. */
