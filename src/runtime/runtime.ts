@@ -31,6 +31,11 @@ export interface WorkloadFile {
   content: string;
   /** True when any part of the content came from a secret: written with mode 0600, never shown. */
   secret: boolean;
+  /**
+   * The content holds per-replica values (`{{ replica.port }}`, spec/replicaValues.ts) that the
+   * runtime resolves for each replica. Absent otherwise, so workload hashes of other files stay as they were.
+   */
+  perReplica?: true;
 }
 
 export interface Resources {

@@ -89,7 +89,7 @@ type PortEntry =
   number | { name?: string | undefined; port: number; protocol: 'TCP' | 'UDP'; appProtocol?: AppProtocol | undefined };
 
 /** Fills default names; entries that failed validation (possible inside a refinement) become undefined. */
-function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
+export function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
   return list.map((entry, i) => {
     const p = entry as PortEntry;
     const long: Exclude<PortEntry, number> = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;

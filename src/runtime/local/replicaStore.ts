@@ -34,6 +34,8 @@ export interface ReplicaRecord {
   /** The service track the replica belongs to; stable when absent (and in records written before tracks). */
   track?: Track;
   port: number;
+  /** Its slot among the replicas of its version and track (0, 1, ...): `{{ replica.index }}` in files. */
+  index?: number;
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;
@@ -51,7 +53,7 @@ export interface ReplicaRecord {
 }
 
 export const REPLICA_FILE = 'replica.json';
-/** Folder of a service directory holding config files, one folder per workload hash. */
+/** Folder of a service directory that held config files per workload hash (replicas now have their own). */
 export const CONFIG_DIR = 'config';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
