@@ -153,7 +153,9 @@ const file = z
     content: z
       .string()
       .optional()
-      .describe('File content; may use `${VARIABLES}`. A file using a secret is written with mode 0600.'),
+      .describe(
+        'File content; may use `${VARIABLES}` and per-replica values `{{ replica.port }}`, `{{ replica.port.<name> }}`, `{{ replica.index }}`, `{{ replica.configDir }}` (`{{{{` is a literal `{{`). A file using a secret is written with mode 0600.',
+      ),
     fromConfig: z
       .string()
       .min(1, 'must not be empty')
