@@ -123,6 +123,22 @@ describe('nginx on Berth', () => {
     );
   });
 
+  it('keeps serving and logging while the control plane is SIGKILLed, and the lines are in berth logs after', async () => {
+    const st = await berth.json<{ services: { service: string; address?: { url: string } }[] }>(['status', APP]);
+    const url = st.services.find((s) => s.service === 'web')!.address!.url;
+    await berth.kill('SIGKILL');
+    for (let i = 0; i < 6; i++) expect((await fetch(`${url}/while-down-${i}`)).status).toBe(200);
+    await berth.restart();
+    const lines = await logs([`${APP}/web`]);
+    const down = lines.filter((l) => /"GET \/while-down-\d HTTP\/1\.1" 200 /.test(l.line));
+    expect(down.map((l) => /while-down-(\d)/.exec(l.line)![1]).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    const restarts = await berth.json<{ services: { service: string; replicas: { restarts: number }[] }[] }>([
+      'status',
+      APP,
+    ]);
+    expect(restarts.services.find((s) => s.service === 'web')!.replicas.map((r) => r.restarts)).toEqual([0, 0, 0]);
+  });
+
   it('stops nginx with SIGQUIT, its graceful quit', async () => {
     const down = await berth.cli(['down', APP]);
     expect(down.code, down.stderr).toBe(0);
