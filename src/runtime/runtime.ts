@@ -31,10 +31,7 @@ export interface WorkloadFile {
   content: string;
   /** True when any part of the content came from a secret: written with mode 0600, never shown. */
   secret: boolean;
-  /**
-   * The content holds per-replica values (`{{ replica.port }}`, spec/replicaValues.ts) that the
-   * runtime resolves for each replica. Absent otherwise, so workload hashes of other files stay as they were.
-   */
+  /** Holds per-replica values (`{{ replica.port }}`) the runtime resolves; absent otherwise (hashes unchanged). */
   perReplica?: true;
 }
 

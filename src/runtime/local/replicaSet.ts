@@ -309,8 +309,8 @@ export class ReplicaSet {
     try {
       const port = await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const siblings = [...this.replicas.values()].filter((r) => r.track === track && r.hash === state.hash);
-      const index = freeIndex(siblings.filter((r) => !r.terminating).map((r) => r.record.index));
+      const live = [...this.replicas.values()].filter((r) => r.track === track && r.hash === state.hash);
+      const index = freeIndex(live.flatMap((r) => (r.terminating ? [] : [r.record.index])));
       const record = { ...newReplicaRecord(state, track, port, this.ctx.now()), index };
       const id = record.id;
       const dir = join(this.dir, id);

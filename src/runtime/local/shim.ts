@@ -64,8 +64,8 @@ function main(args: ParsedShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | un
   // Own process group, so a stop reaches everything the command started. The shim's own files are
   // owner-only; the command gets the umask the control plane was started with (spawn is synchronous).
   const mask = childUmask === undefined ? Number.NaN : Number.parseInt(childUmask, 8);
-  const shimUmask = Number.isNaN(mask) ? undefined : process.umask(mask);
   const pipes = stdioPipes(args.replicaDir);
+  const shimUmask = Number.isNaN(mask) ? undefined : process.umask(mask);
   const child = spawn(file, argv, {
     env,
     detached: true,
