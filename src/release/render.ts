@@ -26,6 +26,7 @@ import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../config/secretBox.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
+import { usesReplicaValues } from '../spec/replicaValues.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
 import { edgeSettings } from './edgeSettings.js';
@@ -291,7 +292,11 @@ function renderService(
   }
   const files = svc.files.map((file, i) => {
     const path = `files.${file.path}`;
-    if (file.fromConfig === undefined) return { path: file.path, f: field(path, file.content ?? '') };
+    if (file.fromConfig === undefined) {
+      const f = field(path, file.content ?? '');
+      // Resolved per replica by the runtime; a config set's file is taken as it is.
+      return { path: file.path, f, ...(usesReplicaValues(file.content ?? '') ? { perReplica: true as const } : {}) };
+    }
     const stored = ownGet(input.config.files, file.fromConfig);
     if (!stored) {
       missingFiles.push({
@@ -341,7 +346,12 @@ function renderService(
     ...(image ? { image: pick(image) } : {}),
     ...base,
     env: {},
-    files: files.map(({ path, f }) => ({ path, content: pick(f), secret: f.secret })),
+    files: files.map(({ path, f, perReplica }) => ({
+      path,
+      content: pick(f),
+      secret: f.secret,
+      ...(perReplica ? { perReplica } : {}),
+    })),
   });
   const real: Workload = { ...view((f) => f.value), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };

@@ -31,6 +31,8 @@ export interface WorkloadFile {
   content: string;
   /** True when any part of the content came from a secret: written with mode 0600, never shown. */
   secret: boolean;
+  /** Holds per-replica values (`{{ replica.port }}`) the runtime resolves; absent otherwise (hashes unchanged). */
+  perReplica?: true;
 }
 
 export interface Resources {

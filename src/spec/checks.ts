@@ -8,6 +8,7 @@ import { findCycles, formatCycle } from './graph.js';
 import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
 import type { Finding } from './problems.js';
+import { replicaValueFindings } from './replicaChecks.js';
 import { discoveryOwners, isDiscoveryFor, RUNTIME_VARIABLES, templateFields } from './templates.js';
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -128,5 +129,6 @@ export function crossFindings(data: unknown): Finding[] {
     ...routeFindings(data.routes, names),
     ...variableFindings(data, names),
     ...volumeFindings(data, services),
+    ...replicaValueFindings(services),
   ];
 }

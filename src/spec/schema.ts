@@ -89,7 +89,7 @@ type PortEntry =
   number | { name?: string | undefined; port: number; protocol: 'TCP' | 'UDP'; appProtocol?: AppProtocol | undefined };
 
 /** Fills default names; entries that failed validation (possible inside a refinement) become undefined. */
-function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
+export function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
   return list.map((entry, i) => {
     const p = entry as PortEntry;
     const long: Exclude<PortEntry, number> = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;
@@ -153,7 +153,9 @@ const file = z
     content: z
       .string()
       .optional()
-      .describe('File content; may use `${VARIABLES}`. A file using a secret is written with mode 0600.'),
+      .describe(
+        'File content; may use `${VARIABLES}` and per-replica values `{{ replica.port }}`, `{{ replica.port.<name> }}`, `{{ replica.index }}`, `{{ replica.configDir }}` (`{{{{` is a literal `{{`). A file using a secret is written with mode 0600.',
+      ),
     fromConfig: z
       .string()
       .min(1, 'must not be empty')

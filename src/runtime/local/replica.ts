@@ -155,7 +155,7 @@ export class Replica {
     this.ctx.changed();
   }
 
-  /** SIGTERM through the shim, SIGKILL after the grace period; resolves once the command is gone. */
+  /** SIGTERM to the shim (which sends the service's stop signal), SIGKILL after the grace period; resolves once the command is gone. */
   stop(): Promise<void> {
     this.markTerminating();
     if (this.run.kind === 'down') {
@@ -247,6 +247,7 @@ export class Replica {
       gracePeriodMs: this.record.spec.terminationGracePeriodMs,
       logMaxBytes: this.ctx.logMaxBytes,
       logKeep: this.ctx.logKeep,
+      ...(this.record.spec.stopSignal ? { stopSignal: this.record.spec.stopSignal } : {}),
       command: launch.command,
     });
     const child = this.ctx.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });

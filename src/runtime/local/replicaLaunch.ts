@@ -50,6 +50,7 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
       ...(state.workload.readiness ? { readiness: state.workload.readiness } : {}),
       ...(state.workload.liveness ? { liveness: state.workload.liveness } : {}),
       terminationGracePeriodMs: state.workload.terminationGracePeriodMs,
+      ...(state.workload.stopSignal ? { stopSignal: state.workload.stopSignal } : {}),
       ...(state.workload.resources.memoryLimitBytes !== undefined
         ? { memoryLimitBytes: state.workload.resources.memoryLimitBytes }
         : {}),

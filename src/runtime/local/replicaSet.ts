@@ -10,7 +10,8 @@ import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
 import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
-import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
+import { pruneConfigDirs } from './configFiles.js';
+import { freeIndex, replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
@@ -118,7 +119,6 @@ export class ReplicaSet {
     this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
     this.listeners.add(opts.onEvent);
     try {
-      for (const t of this.targets()) writeConfigFiles(this.configDir(t.state.hash), t.state.workload.files);
       this.servicePort = await this.ctx.ports.servicePort(this.key);
       await this.ctx.gatewayReady();
       for (const r of this.replicas.values()) {
@@ -158,6 +158,7 @@ export class ReplicaSet {
         }
         await this.changes.wait(opts.signal, Math.min(1000, state.rollout.progressDeadlineMs - (now - lastProgressMs)));
       }
+      // Config directories per version, shared by its replicas, from before each replica had its own.
       pruneConfigDirs(join(this.dir, CONFIG_DIR), new Set(this.targets().map((t) => hashDirName(t.state.hash))));
     } finally {
       this.listeners.delete(opts.onEvent);
@@ -308,12 +309,21 @@ export class ReplicaSet {
     try {
       const port = await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const record = newReplicaRecord(state, track, port, this.ctx.now());
+      const live = [...this.replicas.values()].filter((r) => r.track === track && r.hash === state.hash);
+      const index = freeIndex(live.flatMap((r) => (r.terminating ? [] : [r.record.index])));
+      const record = { ...newReplicaRecord(state, track, port, this.ctx.now()), index };
       const id = record.id;
       const dir = join(this.dir, id);
       writeReplicaRecord(dir, record);
       this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}` });
-      const r = Replica.create(this.replicaContext(id), dir, record, this.launchFor(state, record));
+      let launch: Launch;
+      try {
+        launch = this.launchFor(state, record);
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      const r = Replica.create(this.replicaContext(id), dir, record, launch);
       r.restart = state.restart;
       this.replicas.set(id, r);
     } catch (err) {
@@ -348,12 +358,12 @@ export class ReplicaSet {
     this.changes.wake();
   }
 
+  /** How to start `rec`, its config directory written first (a replica of before it had one gets it now). */
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
-    return launchOf(state, rec, this.configDir(state.hash));
-  }
-
-  private configDir(hash: string): string {
-    return join(this.dir, CONFIG_DIR, hashDirName(hash));
+    const dir = join(this.dir, rec.id);
+    const launch = launchOf(state, rec, replicaConfigDir(dir));
+    writeReplicaConfig(dir, state.workload.files, { ...rec, ports: state.workload.ports, env: launch.env });
+    return launch;
   }
 
   /** The stable and canary targets converge works toward. */

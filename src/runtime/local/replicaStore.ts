@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
-import type { Probe, ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
+import type { Probe, ReplicaStatus, RestartPolicy, StopSignal, Track } from '../runtime.js';
 import { shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 
@@ -15,6 +15,8 @@ export interface ReplicaSpec {
   readiness?: Probe;
   liveness?: Probe;
   terminationGracePeriodMs: number;
+  /** Sent by the shim on a stop instead of SIGTERM (berth.yaml `stopSignal`). */
+  stopSignal?: StopSignal;
   memoryLimitBytes?: number;
   cwd?: string;
   /** Restart backoff, so an adopted replica backs off as its release asked before converge is called again. */
@@ -32,6 +34,8 @@ export interface ReplicaRecord {
   /** The service track the replica belongs to; stable when absent (and in records written before tracks). */
   track?: Track;
   port: number;
+  /** Its slot among the replicas of its version and track (0, 1, ...): `{{ replica.index }}` in files. */
+  index?: number;
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;
@@ -49,7 +53,7 @@ export interface ReplicaRecord {
 }
 
 export const REPLICA_FILE = 'replica.json';
-/** Folder of a service directory holding config files, one folder per workload hash. */
+/** Folder of a service directory that held config files per workload hash (replicas now have their own). */
 export const CONFIG_DIR = 'config';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -2,10 +2,11 @@
  * The shim: a tiny process that owns one run of one replica's command (like containerd-shim or
  * conmon). The runtime starts it detached, so the control plane can die without touching the
  * service. It records the child's identity (shim.json), timestamps its output into rotated log
- * files, turns SIGTERM into SIGTERM → grace → SIGKILL of the child's process group, and records
- * how the child ended (exit.json) before exiting itself.
+ * files, turns SIGTERM into the service's stop signal → grace → SIGKILL of the child's process
+ * group, and records how the child ended (exit.json) before exiting itself. The child's stdout and
+ * stderr are real pipes (stdioPipes.ts), so it can open /dev/stdout and /dev/stderr.
  *
- * Usage: node shim.js <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> -- <command...>
+ * Usage: node shim.js <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> [stopSignal] -- <command...>
  * The shim's environment is the replica's environment.
  *
  * Warm mode: `node shim.js --warm <home>` boots ahead of need (see shimPool.ts), says `ready` on
@@ -13,12 +14,13 @@
  * away first, and detaches from it once the command runs.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync } from 'node:fs';
 import { LineSplitter, LogWriter } from './logFiles.js';
 import type { LogStream } from './logFiles.js';
 import { killGroup, readStartTime } from './procfs.js';
 import { CHILD_NODE_OPTIONS, CHILD_UMASK, parseShimArgv, shimPaths, writeJsonAtomic } from './shimFiles.js';
-import type { ExitInfo, ShimArgs, ShimInfo } from './shimFiles.js';
+import type { ExitInfo, ParsedShimArgs, ShimInfo } from './shimFiles.js';
+import { openStdioPipes, type StdioPipe } from './stdioPipes.js';
 
 /** How long to wait for the child's pipes to drain after it exited (a grandchild may hold them). */
 const DRAIN_TIMEOUT_MS = 1000;
@@ -32,7 +34,7 @@ interface WarmJob {
   cwd?: string;
 }
 
-function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefined): void {
+function main(args: ParsedShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefined): void {
   const paths = shimPaths(args.replicaDir);
   mkdirSync(paths.logs, { recursive: true });
   const log = new LogWriter(paths.logs, { maxBytes: args.logMaxBytes, keep: args.logKeep });
@@ -62,9 +64,17 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
   // Own process group, so a stop reaches everything the command started. The shim's own files are
   // owner-only; the command gets the umask the control plane was started with (spawn is synchronous).
   const mask = childUmask === undefined ? Number.NaN : Number.parseInt(childUmask, 8);
+  const pipes = stdioPipes(args.replicaDir);
   const shimUmask = Number.isNaN(mask) ? undefined : process.umask(mask);
-  const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  const child = spawn(file, argv, {
+    env,
+    detached: true,
+    stdio: ['ignore', pipes?.stdout.write ?? 'pipe', pipes?.stderr.write ?? 'pipe'],
+    ...(cwd ? { cwd } : {}),
+  });
   if (shimUmask !== undefined) process.umask(shimUmask);
+  // The child holds its own copies: the pipes end when the child's group closes them.
+  if (pipes) for (const p of [pipes.stdout, pipes.stderr]) closeSync(p.write);
 
   child.once('error', (err) => {
     finish({ code: 127, signal: null, at: new Date().toISOString(), error: spawnError(err, file, cwd) });
@@ -102,14 +112,14 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
       if (open === 0) onDrained?.();
     });
   };
-  pipe(child.stdout, 'stdout');
-  pipe(child.stderr, 'stderr');
+  pipe(pipes?.stdout.read ?? child.stdout!, 'stdout');
+  pipe(pipes?.stderr.read ?? child.stderr!, 'stderr');
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    killGroup(pid, 'SIGTERM');
+    killGroup(pid, args.stopSignal);
     setTimeout(() => killGroup(pid, 'SIGKILL'), args.gracePeriodMs).unref();
   };
   process.on('SIGTERM', stop);
@@ -129,6 +139,16 @@ function main(args: ShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | undefine
       setTimeout(done, DRAIN_TIMEOUT_MS).unref();
     }
   });
+}
+
+/** Real pipes for the child's stdout and stderr, or undefined (Node's socket pipes) if no FIFO can be made. */
+function stdioPipes(dir: string): { stdout: StdioPipe; stderr: StdioPipe } | undefined {
+  try {
+    return openStdioPipes(dir, ['stdout', 'stderr'] as const);
+  } catch (err) {
+    process.emitWarning(`stdout and stderr are sockets (${(err as Error).message})`);
+    return undefined;
+  }
 }
 
 /** Why the command could not be started, in words (spawn reports a missing cwd as a missing command). */

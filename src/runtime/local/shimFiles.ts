@@ -4,6 +4,7 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { constants } from 'node:os';
 
 /** Written by the shim once the command runs. */
 export interface ShimInfo {
@@ -41,27 +42,44 @@ export interface ShimArgs {
   gracePeriodMs: number;
   logMaxBytes: number;
   logKeep: number;
+  /** What a stop sends the command's process group first (berth.yaml `stopSignal`); SIGTERM when absent. */
+  stopSignal?: NodeJS.Signals;
   command: string[];
 }
 
+/** What the shim parsed: the stop signal is always known. */
+export type ParsedShimArgs = ShimArgs & { stopSignal: NodeJS.Signals };
+
 /** Builds the shim's argv (after the script path). */
 export function shimArgv(a: ShimArgs): string[] {
-  return [a.replicaDir, String(a.gracePeriodMs), String(a.logMaxBytes), String(a.logKeep), '--', ...a.command];
+  const signal = a.stopSignal && a.stopSignal !== 'SIGTERM' ? [a.stopSignal] : [];
+  return [
+    a.replicaDir,
+    String(a.gracePeriodMs),
+    String(a.logMaxBytes),
+    String(a.logKeep),
+    ...signal,
+    '--',
+    ...a.command,
+  ];
 }
 
 /** Parses the shim's argv (after the script path). */
-export function parseShimArgv(argv: string[]): ShimArgs {
+export function parseShimArgv(argv: string[]): ParsedShimArgs {
   const sep = argv.indexOf('--');
-  const [replicaDir, grace, maxBytes, keep] = argv.slice(0, sep);
+  const [replicaDir, grace, maxBytes, keep, signal = 'SIGTERM'] = argv.slice(0, sep);
   const command = argv.slice(sep + 1);
-  if (sep < 0 || !replicaDir || command.length === 0) {
-    throw new Error('usage: shim <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> -- <command...>');
+  // The shim is built on its own (no import of the runtime's model): any signal of this system.
+  const stopSignal = Object.hasOwn(constants.signals, signal) ? (signal as NodeJS.Signals) : undefined;
+  if (sep < 0 || !replicaDir || command.length === 0 || stopSignal === undefined) {
+    throw new Error('usage: shim <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> [stopSignal] -- <command...>');
   }
   return {
     replicaDir,
     gracePeriodMs: Number(grace),
     logMaxBytes: Number(maxBytes),
     logKeep: Number(keep),
+    stopSignal,
     command,
   };
 }

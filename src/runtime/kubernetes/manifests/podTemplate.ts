@@ -71,11 +71,24 @@ function resources(ctx: ServiceContext): Record<string, unknown> | undefined {
   return out;
 }
 
-/** Sleep before SIGTERM so the endpoint controller and proxies stop sending traffic first. */
+/**
+ * Sleep before SIGTERM so the endpoint controller and proxies stop sending traffic first. A service
+ * with a `stopSignal` gets it from the hook instead: after the sleep, the hook sends it to the
+ * container's main process (PID 1) and waits for that process to exit, so the kubelet's SIGTERM
+ * that follows the hook never comes while it still runs (within the grace period). Kubernetes'
+ * own `lifecycle.stopSignal` is alpha behind a feature gate in 1.33, the newest version rendered.
+ */
 function preStop(ctx: ServiceContext): Record<string, unknown> | undefined {
   const wanted = ctx.input.options.preStopSeconds ?? DEFAULT_PRE_STOP_SECONDS;
-  const s = Math.min(wanted, Math.floor(seconds(ctx.state.workload.terminationGracePeriodMs) / 2));
-  if (s <= 0 || ctx.shape.kind !== 'service') return undefined;
+  const drain = ctx.shape.kind === 'service';
+  const s = drain ? Math.min(wanted, Math.floor(seconds(ctx.state.workload.terminationGracePeriodMs) / 2)) : 0;
+  const signal = ctx.state.workload.stopSignal;
+  if (signal !== undefined && signal !== 'SIGTERM') {
+    const name = signal.replace(/^SIG/, '');
+    const stop = `kill -s ${name} 1; while kill -0 1 2>/dev/null; do sleep 1; done`;
+    return { preStop: { exec: { command: ['/bin/sh', '-c', s > 0 ? `sleep ${s}; ${stop}` : stop] } } };
+  }
+  if (s <= 0) return undefined;
   return ctx.minor >= FIELD_SINCE.preStopSleep
     ? { preStop: { sleep: { seconds: s } } }
     : { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${s}`] } } };

@@ -156,6 +156,7 @@ export function serviceObjectsIn(scope: ManifestScope, name: string): Kubernetes
     problems: scope.problems,
     ...(shared ? { discoveryConfigMap: discoveryConfigMapName(input.app) } : {}),
   };
+  scope.problems.push(...ctx.config.problems);
   const own = hasTracks(ctx) ? trackedObjects(ctx, discovery, discoveryHex) : serviceObjects(ctx);
   return own.filter((o): o is KubernetesObject => o !== undefined);
 }

@@ -4,7 +4,9 @@
  */
 import { hash } from 'node:crypto';
 import { canonicalJSON } from '../../../canonical.js';
+import type { Problem } from '../../../errors.js';
 import type { ServiceState } from '../../runtime.js';
+import { clusterFileContent } from './replicaFiles.js';
 
 /** Where a service's config files are mounted, and what `$BERTH_CONFIG_DIR` is on a cluster. */
 export const CONFIG_DIR = '/etc/berth/config';
@@ -22,6 +24,8 @@ export interface ServiceConfig {
   files: { key: string; path: string; secret: boolean }[];
   /** sha256 of the config data and of the secrets' keyed digests (never of a secret itself). */
   checksum: string;
+  /** Files whose per-replica values cannot be resolved on a cluster. */
+  problems: Problem[];
 }
 
 /** sha256 of the shared discovery variables, part of every pod's config checksum. */
@@ -80,10 +84,13 @@ export function serviceConfig(
   env.sort((a, b) => String(a.name).localeCompare(String(b.name)));
 
   const keys = fileKeys(workload.files.map((f) => f.path));
-  const files = workload.files.map((f) => {
+  const problems: Problem[] = [];
+  const files = workload.files.map((f, i) => {
     const key = keys.get(f.path)!;
     const secret = f.secret || Object.hasOwn(digests, `files.${f.path}`);
-    (secret ? secretData : configData)[key] = f.content;
+    (secret ? secretData : configData)[key] = f.perReplica
+      ? clusterFileContent(state, i, CONFIG_DIR, problems)
+      : f.content;
     return { key, path: f.path, secret };
   });
 
@@ -97,5 +104,5 @@ export function serviceConfig(
     'sha256',
     canonicalJSON({ config: configData, secrets: secretDigests, discovery: discoveryDigestHex }),
   );
-  return { configMapName, secretName, configData, secretData, env, files, checksum };
+  return { configMapName, secretName, configData, secretData, env, files, checksum, problems };
 }

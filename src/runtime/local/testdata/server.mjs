@@ -8,8 +8,10 @@
 //   FIXTURE_IGNORE_SIGTERM=1   log SIGTERM and keep running
 //   FIXTURE_ALLOCATE_MB=n      allocate and touch n MiB after start
 //   FIXTURE_SIGTERM_LOG=path   append `<replica> <epoch ms>` to path on SIGTERM
+//   FIXTURE_DEV_STDIO=1        open /dev/stdout and /dev/stderr by path and write a line to each
+//   FIXTURE_SIGNAL_LOG=path    append `<replica> <signal>` to path on SIGQUIT, SIGINT or SIGHUP, then exit
 // GET /env answers the environment as JSON; GET /config?file=x the file x of $BERTH_CONFIG_DIR.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 
@@ -26,6 +28,15 @@ const n = Number(env.FIXTURE_PRINT_LINES ?? 0);
 for (let i = 0; i < n; i++) {
   console.log(`out ${i}`);
   console.error(`err ${i}`);
+}
+
+if (env.FIXTURE_DEV_STDIO === '1') {
+  // What nginx's `access_log /dev/stdout` does; throws ENXIO when stdout is a socket.
+  for (const stream of ['stdout', 'stderr']) {
+    const fd = openSync(`/dev/${stream}`, 'a');
+    writeSync(fd, `${name} wrote to /dev/${stream}\n`);
+    closeSync(fd);
+  }
 }
 
 let hog;
@@ -74,3 +85,12 @@ process.on('SIGTERM', () => {
   server.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 200).unref();
 });
+
+for (const signal of ['SIGQUIT', 'SIGINT', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (env.FIXTURE_SIGNAL_LOG) appendFileSync(env.FIXTURE_SIGNAL_LOG, `${name} ${signal}\n`);
+    console.log(`${name} got ${signal}`);
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 200).unref();
+  });
+}

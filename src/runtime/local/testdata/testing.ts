@@ -26,7 +26,7 @@ export const FIXTURE = join(here, 'server.mjs');
 
 /** Compiles shim.ts and its imports to a cache directory keyed by their content; returns shim.js. */
 export function buildShim(): string {
-  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts'];
+  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts', 'stdioPipes.ts'];
   const h = createHash('sha256');
   for (const s of sources) h.update(readFileSync(join(localDir, s)));
   const out = join(tmpdir(), `berth-shim-${h.digest('hex').slice(0, 16)}`);
