@@ -104,6 +104,9 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   const lifecycle = preStop(ctx);
   const hasFiles = config.files.length > 0;
   const container: Record<string, unknown> = { name: state.service, image: img };
+  // compose's entrypoint/command are Kubernetes' command/args (docs/berth-yaml.md, Clusters).
+  if (w.entrypoint?.length) container.command = w.entrypoint;
+  if (w.command?.length) container.args = w.command;
   if (w.ports.length)
     container.ports = w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol }));
   if (ctx.discoveryConfigMap) container.envFrom = [{ configMapRef: { name: ctx.discoveryConfigMap } }];
