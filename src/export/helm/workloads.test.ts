@@ -17,7 +17,23 @@ import { FIXTURE_FILE, fixtureInput, testDigest } from '../../runtime/kubernetes
 export const WORKLOADS_SPEC = `name: shop
 variables:
   DIRECTION: { default: up }
+volumes:
+  pgdata: { size: 10Gi }
+  uploads:
 services:
+  db:
+    image: postgres:16
+    stateful: true
+    replicas: 2
+    ports: [5432]
+    volumes: ["pgdata:/var/lib/postgresql/data"]
+  report:
+    image: shop/report:1
+    kind: cronjob
+    schedule: "@hourly"
+    concurrency: allow
+    backoffLimit: 2
+    volumes: ["uploads:/srv/uploads:ro"]
   api:
     image: shop/api:1
     entrypoint: [/usr/bin/tini, --]
@@ -64,5 +80,15 @@ describe('Helm export of commands, volumes and jobs', () => {
     });
     const job = down.find((o) => o.kind === 'Job');
     expect(at(job, 'spec.template.spec.containers.0.args')).toEqual(['migrate', 'down']);
+    const kinds = fromHelm.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds).toContain('PersistentVolumeClaim/shop-uploads');
+    const db = fromHelm.find((o) => o.kind === 'StatefulSet');
+    expect(at(db, 'spec.volumeClaimTemplates.0.metadata.name')).toBe('pgdata');
+    expect(
+      at(
+        fromHelm.find((o) => o.kind === 'CronJob'),
+        'spec.concurrencyPolicy',
+      ),
+    ).toBe('Allow');
   });
 });

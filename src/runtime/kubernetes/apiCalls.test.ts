@@ -55,6 +55,7 @@ describe('API calls and RBAC', () => {
     await rt.converge(web, o);
     const api = testState({ app, env, service: 'api', replicas: 1, hash: 'a1' });
     api.workload.env.TOKEN = 's3cret';
+    api.workload.volumes = [{ volume: 'uploads', path: '/srv/uploads', readOnly: false }];
     await rt.converge(api, o);
     secretWhere = {
       configMap: JSON.stringify(h.server.get('v1', 'ConfigMap', 'berth-test', 'api-config') ?? {}),
@@ -122,6 +123,7 @@ describe('API calls and RBAC', () => {
       'httproutes',
       'ingresses',
       'jobs',
+      'persistentvolumeclaims',
       'poddisruptionbudgets',
       'secrets',
       'services',

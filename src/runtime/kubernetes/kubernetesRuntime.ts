@@ -77,6 +77,10 @@ export interface KubernetesRuntimeOptions {
   trafficRouter?: TrafficRouter;
   /** The Gateway HTTPRoutes attach to (default `berth` in the namespace). */
   gateway?: GatewayRef;
+  /** StorageClass of the volumes' PersistentVolumeClaims (the cluster's default when omitted). */
+  storageClass?: string;
+  /** Time zone of CronJob schedules (the environment's). */
+  timeZone?: string;
 }
 
 /**
@@ -188,7 +192,10 @@ class KubernetesRuntime implements Runtime {
         ? { canarySecretDigests: { [state.service]: canaryDescription.secretDigests } }
         : {}),
     });
-    const objects = rendered.filter((x) => x.metadata.labels?.[LABEL.name] === state.service);
+    // The service's own objects, and the claims of the volumes it mounts (no service label: apps share them).
+    const objects = rendered.filter(
+      (x) => x.metadata.labels?.[LABEL.name] === state.service || x.kind === 'PersistentVolumeClaim',
+    );
     const traffic = objects.filter((x) => isTrafficObject(x, state.service)).map(stripRelease);
     const own = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
     // The app's shared discovery ConfigMap first: the pods read it (envFrom).
@@ -346,6 +353,8 @@ class KubernetesRuntime implements Runtime {
       ...(this.opts.defaultHost ? { defaultHost: this.opts.defaultHost } : {}),
       ...(this.opts.trafficRouter ? { trafficRouter: this.opts.trafficRouter } : {}),
       ...(this.opts.gateway ? { gateway: this.opts.gateway } : {}),
+      ...(this.opts.storageClass ? { storageClass: this.opts.storageClass } : {}),
+      ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
     };
   }
 
