@@ -148,7 +148,10 @@ describe('API calls and RBAC', () => {
     const lists = h.server.requests.filter(
       (r) => r.method === 'GET' && r.query.labelSelector && r.query.watch !== 'true',
     );
-    expect(lists.every((r) => /app\.kubernetes\.io\/(part-of|name)=/.test(r.query.labelSelector!))).toBe(true);
+    // By the app's labels, or (the inventory and the ownership check) every object Berth manages.
+    expect(lists.every((r) => /app\.kubernetes\.io\/(part-of|name|managed-by)=/.test(r.query.labelSelector!))).toBe(
+      true,
+    );
     expect(calls.map((c) => c.verb)).not.toContain('deletecollection');
     expect(calls.map((c) => c.verb)).not.toContain('update');
   });

@@ -20,7 +20,7 @@ export function statefulSet(ctx: ServiceContext): KubernetesObject {
     spec: {
       ...(shape.autoscale ? {} : { replicas: state.replicas }),
       serviceName: headlessServiceName(state.service),
-      selector: { matchLabels: selectorLabels(input.app, state.service) },
+      selector: { matchLabels: selectorLabels(input, state.service) },
       podManagementPolicy: 'OrderedReady',
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
       template: podTemplate(ctx),
