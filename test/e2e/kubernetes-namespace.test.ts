@@ -13,13 +13,19 @@ import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubern
 let api: FakeApiServer;
 let berth: Berth;
 
-/** An app whose services each run an image on port 8080. */
-const app = (name: string, services: string[]): Promise<string> =>
+/** An app whose services each run an image on port 8080 (and mount `extra` lines' volumes). */
+const app = (name: string, services: string[], extra: string[] = []): Promise<string> =>
   writeApp(name, {
     'berth.yaml': [
       `name: ${name}`,
+      ...extra,
       'services:',
-      ...services.flatMap((s) => [`  ${s}:`, `    image: registry.example/${name}-${s}:1`, '    ports: [8080]']),
+      ...services.flatMap((s) => [
+        `  ${s}:`,
+        `    image: registry.example/${name}-${s}:1`,
+        '    ports: [8080]',
+        ...(extra.length > 0 ? ['    volumes: ["data:/data"]'] : []),
+      ]),
     ],
   });
 
@@ -29,7 +35,18 @@ beforeAll(async () => {
   await api.writeKubeconfig(kubeconfig, { context: 'fake' });
   berth = await startBerth({ env: { KUBECONFIG: kubeconfig } });
   for (const env of ['prod', 'staging']) {
-    const r = await berth.cli(['env', 'create', env, '--kubernetes', '--context', 'fake', '--namespace', 'shared']);
+    const r = await berth.cli([
+      'env',
+      'create',
+      env,
+      '--kubernetes',
+      '--context',
+      'fake',
+      '--namespace',
+      'shared',
+      '--storage-class',
+      'fast-ssd',
+    ]);
     expect(r.code, r.stderr).toBe(0);
   }
 });
@@ -72,8 +89,8 @@ describe('apps sharing a namespace', () => {
     expect(r.stderr).toMatch(/belong to app blog \(environment prod\)/);
   });
 
-  it('deploys an app with distinct service names beside it', async () => {
-    const shop = await app('shop', ['api']);
+  it('deploys an app with distinct service names beside it, its volume a claim in the storage class', async () => {
+    const shop = await app('shop', ['api'], ['volumes:', '  data: { size: 2Gi }']);
     const r = await berth.cli(['deploy', shop, '--env', 'prod']);
     expect(r.code, r.stderr).toBe(0);
     const instances = api
@@ -81,5 +98,7 @@ describe('apps sharing a namespace', () => {
       .map((d) => `${d.metadata.name} ${d.metadata.labels?.['app.kubernetes.io/instance']}`)
       .sort();
     expect(instances).toEqual(['api shop-prod', 'web blog-prod']);
+    const claim = api.get('v1', 'PersistentVolumeClaim', 'shared', 'shop-data');
+    expect(claim?.spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '2Gi' } } });
   });
 });

@@ -43,7 +43,13 @@ export interface HelmExportInput {
    */
   options: Pick<
     ManifestOptions,
-    'namespace' | 'kubernetesVersion' | 'ingressClassName' | 'defaultHost' | 'preStopSeconds'
+    | 'namespace'
+    | 'kubernetesVersion'
+    | 'ingressClassName'
+    | 'defaultHost'
+    | 'preStopSeconds'
+    | 'storageClass'
+    | 'timeZone'
   >;
 }
 

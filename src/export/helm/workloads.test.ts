@@ -91,4 +91,28 @@ describe('Helm export of commands, volumes and jobs', () => {
       ),
     ).toBe('Allow');
   });
+
+  it("carries the environment's storage class and time zone into the chart", async () => {
+    const options = { namespace: 'shop-prod', storageClass: 'fast-ssd', timeZone: 'Europe/Berlin' };
+    const files = exportHelmChart({
+      loaded: parseSpec(WORKLOADS_SPEC, FIXTURE_FILE),
+      environment: { name: 'prod', defaults: {} },
+      config: { version: 7, values: {}, files: {} },
+      revision: 12,
+      digestSecret: testDigest,
+      options,
+    });
+    const chart = await writeChart(files, dir, 'workloads-cluster');
+    const fromHelm = await helmTemplate(helm, chart, { release: 'shop', namespace: 'shop-prod', args: [] });
+    const fromBerth = renderManifests(fixtureInput(options, WORKLOADS_SPEC).manifest);
+    expect(comparable(fromHelm)).toEqual(comparable(fromBerth));
+    const claim = fromHelm.find((o) => o.kind === 'PersistentVolumeClaim');
+    expect(at(claim, 'spec.storageClassName')).toBe('fast-ssd');
+    expect(
+      at(
+        fromHelm.find((o) => o.kind === 'CronJob'),
+        'spec.timeZone',
+      ),
+    ).toBe('Europe/Berlin');
+  });
 });
