@@ -290,11 +290,13 @@ class KubernetesRuntime implements Runtime {
     // Listed before the apply, so what this release applies is recorded on top of it.
     const live = this.inventory.of(state.app, state.env, KubernetesRuntime.release(state));
     const replaced = await replaceChangedSelectors(this.clients, ns, objects, await live);
-    if (replaced.length > 0) {
-      await this.inventory.deleted(state.app, state.env, replaced);
-      const what = replaced.map(ref).join(', ');
-      o.onEvent(this.event(state.service, 'Replaced', `deleted ${what} to apply it anew: its pod selector changed`));
-    }
+    await this.inventory.deleted(
+      state.app,
+      state.env,
+      replaced.map((r) => r.object),
+    );
+    for (const r of replaced)
+      o.onEvent(this.event(state.service, 'Replaced', `deleted ${ref(r.object)} to apply it anew: ${r.why}`));
     const applied = await applyObjects(this.clients, objects, apply);
     this.states.set(`${state.app}/${state.env}/${state.service}`, state);
     o.onEvent(this.event(state.service, 'Applied', `server-side applied ${applied.map(ref).join(', ')} to ${ns}`));

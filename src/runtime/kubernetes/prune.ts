@@ -49,8 +49,16 @@ export async function listLabelled(
   return lists.flat().filter((o) => hasLabels(o, labels));
 }
 
-/** Deletes one object (dependents in the background); an object already gone is fine. Never a claim. */
-export async function deleteObject(clients: KubeClients, namespace: string, o: KubernetesObject): Promise<void> {
+/**
+ * Deletes one object (dependents in the background, or left in place: `Orphan`); an object already
+ * gone is fine. Never a claim.
+ */
+export async function deleteObject(
+  clients: KubeClients,
+  namespace: string,
+  o: KubernetesObject,
+  propagation: 'Background' | 'Orphan' = 'Background',
+): Promise<void> {
   if (isClaim(o)) throw new RuntimeError(`${ref(o)} holds data: Berth does not delete volumes with an app`);
   try {
     await clients.objects.delete(
@@ -59,7 +67,7 @@ export async function deleteObject(clients: KubeClients, namespace: string, o: K
       undefined,
       undefined,
       undefined,
-      'Background',
+      propagation,
     );
   } catch (err) {
     if (apiStatus(err) === 404) return;

@@ -99,4 +99,30 @@ describe('volumes on a cluster', () => {
       [],
     );
   });
+
+  it('gives a running stateful service a volume by replacing its StatefulSet, keeping its pods', async () => {
+    await rt.converge(testState({ app, env, service: 'db', replicas: 2, hash: 'a1' }), o);
+    const events: RuntimeEvent[] = [];
+    const db = withVolume(
+      testState({ app, env, service: 'db', replicas: 2, hash: 'b2', revision: 2 }),
+      'pgdata',
+      '/data',
+    );
+    await rt.converge(db, { ...o, onEvent: (e) => events.push(e) });
+    expect(events.find((e) => e.reason === 'Replaced')?.message).toBe(
+      'deleted StatefulSet/db to apply it anew: its volume claim templates changed (its pods are kept and rolled)',
+    );
+    const deletes = h.server.requests.filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => [r.path, r.query.propagationPolicy])).toEqual([
+      ['/apis/apps/v1/namespaces/berth-test/statefulsets/db', 'Orphan'],
+    ]);
+    const sts = h.server.get('apps/v1', 'StatefulSet', NS, 'db')?.spec as {
+      volumeClaimTemplates: { metadata: { name: string } }[];
+    };
+    expect(sts.volumeClaimTemplates.map((t) => t.metadata.name)).toEqual(['pgdata']);
+    // The same templates again: nothing is replaced.
+    const again: RuntimeEvent[] = [];
+    await rt.converge({ ...db, revision: 3 }, { ...o, onEvent: (e) => again.push(e) });
+    expect(again.map((e) => e.reason)).not.toContain('Replaced');
+  });
 });
