@@ -8,6 +8,8 @@ import { fixtureInput } from './testdata/fixture.js';
 import { at } from './testdata/at.js';
 import type { KubernetesObject } from './contract.js';
 import { ValidationError } from '../../../errors.js';
+import { objectProblems } from './validate.js';
+import { supportedVersions } from './versions.js';
 
 const SPEC = `name: shop
 volumes:
@@ -177,5 +179,23 @@ describe('jobs and cronjobs on clusters', () => {
     } catch (err) {
       expect(JSON.stringify((err as ValidationError).problems)).toContain('needs Kubernetes 1.27');
     }
+  });
+});
+
+describe('schema validation of volumes, claim templates and job settings', () => {
+  it('validates against the OpenAPI schemas of every supported Kubernetes version', () => {
+    for (const v of supportedVersions()) {
+      const objects = renderManifests(fixtureInput({ kubernetesVersion: v, storageClass: 'fast-ssd' }, SPEC).manifest);
+      const kinds = new Set(objects.map((o) => o.kind));
+      expect([...kinds]).toEqual(expect.arrayContaining(['PersistentVolumeClaim', 'StatefulSet', 'Job', 'CronJob']));
+      for (const o of objects) expect(objectProblems(o, Number(v.split('.')[1])), `${v} ${o.kind}`).toEqual([]);
+    }
+  });
+
+  it('rejects a malformed claim with the field path', () => {
+    const objects = renderManifests(fixtureInput({}, SPEC).manifest);
+    const claim = structuredClone(objects.find((o) => o.kind === 'PersistentVolumeClaim')!);
+    (claim.spec as { accessModes: unknown }).accessModes = 'ReadWriteOnce';
+    expect(objectProblems(claim, 30)).toEqual([expect.objectContaining({ path: 'spec.accessModes' })]);
   });
 });
