@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
 import { openStore, type Store } from '../store/store.js';
-import { createEnvironments, type Environments } from './environments.js';
+import { clusterStorage, createEnvironments, type Environments, type EnvironmentTarget } from './environments.js';
 
 describe('environments: the traffic router of a Kubernetes target', () => {
   let dir: string;
@@ -72,5 +72,36 @@ describe('environments: the traffic router of a Kubernetes target', () => {
       'target.gateway.name',
       'target.trafficRouter',
     ]);
+  });
+});
+
+describe('environments: the storage class of a Kubernetes target', () => {
+  let dir: string;
+  let store: Store;
+  let envs: Environments;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-env-'));
+    store = await openStore({ file: join(dir, 'berth.db') });
+    envs = createEnvironments(store.db);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the storage class, hands it (and a time zone) to the manifests, and refuses a bad name', async () => {
+    const e = await envs.create({
+      name: 'prod',
+      target: { kind: 'kubernetes', namespace: 'shop', storageClass: 'fast-ssd' },
+    });
+    expect(clusterStorage(e.target)).toEqual({ storageClass: 'fast-ssd' });
+    expect(clusterStorage({ ...e.target, timeZone: 'Europe/Berlin' } as unknown as EnvironmentTarget)).toEqual({
+      storageClass: 'fast-ssd',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(clusterStorage({ kind: 'local' })).toEqual({});
+    const bad = envs.create({ name: 'qa', target: { kind: 'kubernetes', namespace: 'qa', storageClass: 'Fast SSD' } });
+    await expect(bad).rejects.toThrow(ValidationError);
+    await expect(bad).rejects.toMatchObject({ problems: [expect.objectContaining({ path: 'target.storageClass' })] });
   });
 });

@@ -64,11 +64,32 @@ export const EnvironmentTarget = z
           .describe(
             'The Gateway API Gateway the HTTPRoutes attach to (`gatewayApi` router); default `berth` in the namespace.',
           ),
+        storageClass: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')
+          .max(253)
+          .optional()
+          .describe(
+            "StorageClass of the apps' volumes (their PersistentVolumeClaims); the cluster's default class when omitted.",
+          ),
       })
       .describe('Apply releases to a Kubernetes cluster.'),
   ])
   .describe('Where the environment runs its apps.');
 export type EnvironmentTarget = z.infer<typeof EnvironmentTarget>;
+
+/**
+ * The cluster settings of a Kubernetes target the manifests use: its volumes' StorageClass and its
+ * CronJobs' time zone (`timeZone`, when the environment has one).
+ */
+export function clusterStorage(t: EnvironmentTarget): { storageClass?: string; timeZone?: string } {
+  if (t.kind !== 'kubernetes') return {};
+  const tz = (t as { timeZone?: unknown }).timeZone;
+  return {
+    ...(t.storageClass ? { storageClass: t.storageClass } : {}),
+    ...(typeof tz === 'string' && tz ? { timeZone: tz } : {}),
+  };
+}
 
 export const EnvironmentInput = z.object({
   name: z

@@ -7,7 +7,7 @@
 import type { AppSpec } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { ResolvedConfig, ConfigSets } from '../config/configSets.js';
-import type { Environment, Environments } from '../environment/environments.js';
+import { clusterStorage, type Environment, type Environments } from '../environment/environments.js';
 import type { Releases } from './releases.js';
 import { ValidationError } from '../errors.js';
 import { renderRelease, type RenderResult } from './render.js';
@@ -103,6 +103,7 @@ export async function prepareKubernetesRender(
     traffic = {
       ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
       ...(t.gateway ? { gateway: t.gateway } : {}),
+      ...clusterStorage(t),
     };
     if (req.namespace !== undefined && req.namespace !== environment.target.namespace)
       throw new ValidationError(`environment ${req.env} deploys to namespace ${environment.target.namespace}`, [

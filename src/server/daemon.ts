@@ -12,7 +12,7 @@ import { openStore } from '../store/store.js';
 import { createLeases } from '../store/leases.js';
 import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
-import { createEnvironments } from '../environment/environments.js';
+import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
@@ -124,7 +124,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const e = await environments.get(env);
     if (e.target.kind === 'local') return local;
     const t = e.target;
-    const key = JSON.stringify([t.context ?? '', t.namespace, t.trafficRouter ?? '', t.gateway ?? null]);
+    const cluster = clusterStorage(t);
+    const key = JSON.stringify([t.context ?? '', t.namespace, t.trafficRouter ?? '', t.gateway ?? null, cluster]);
     let rt = kubeRuntimes.get(key);
     if (!rt) {
       rt = createKubernetesRuntime({
@@ -134,6 +135,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         describeService,
         ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
         ...(t.gateway ? { gateway: t.gateway } : {}),
+        ...cluster,
       });
       kubeRuntimes.set(key, rt);
     }

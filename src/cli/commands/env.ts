@@ -60,6 +60,10 @@ export function registerEnv(program: Command): void {
       'how canary/blue-green/A-B traffic is split on the cluster: gatewayApi (HTTPRoute, default) or ingressNginx',
     )
     .option('--gateway <name[/namespace]>', 'the Gateway API Gateway the HTTPRoutes attach to (default: berth)')
+    .option(
+      '--storage-class <class>',
+      "StorageClass of the apps' volumes (with --kubernetes; default: the cluster's default class)",
+    )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
     .action(
       async (
@@ -71,6 +75,7 @@ export function registerEnv(program: Command): void {
           namespace?: string;
           trafficRouter?: string;
           gateway?: string;
+          storageClass?: string;
           edgePort?: EdgePortChange;
         },
         cmd: Command,
@@ -93,7 +98,7 @@ export function registerEnv(program: Command): void {
               message: "a --kubernetes environment's edge is its Ingress controller's",
             },
           ]);
-        if (!o.kubernetes && (o.trafficRouter || o.gateway || o.context || o.namespace))
+        if (!o.kubernetes && (o.trafficRouter || o.gateway || o.context || o.namespace || o.storageClass))
           throw new ValidationError('options need --kubernetes', [
             {
               file: 'command line',
@@ -113,6 +118,7 @@ export function registerEnv(program: Command): void {
               ...(o.context ? { context: o.context } : {}),
               ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
               ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
+              ...(o.storageClass ? { storageClass: o.storageClass } : {}),
             }
           : { kind: 'local', ...edgeTarget(o.edgePort ?? {}) };
         const created = await (

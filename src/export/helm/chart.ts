@@ -43,7 +43,13 @@ export interface HelmExportInput {
    */
   options: Pick<
     ManifestOptions,
-    'namespace' | 'kubernetesVersion' | 'ingressClassName' | 'defaultHost' | 'preStopSeconds'
+    | 'namespace'
+    | 'kubernetesVersion'
+    | 'ingressClassName'
+    | 'defaultHost'
+    | 'preStopSeconds'
+    | 'storageClass'
+    | 'timeZone'
   >;
 }
 
@@ -69,7 +75,8 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   const resolved = resolveVariables(spec, { config: input.config.values, environment: input.environment.defaults });
   const used = new Set<string>();
   for (const svc of Object.values(spec.services)) {
-    for (const t of [svc.image ?? '', ...Object.values(svc.env), ...svc.files.map((f) => f.content ?? '')])
+    const argv = [...(svc.entrypoint ?? []), ...(svc.command ?? [])];
+    for (const t of [svc.image ?? '', ...Object.values(svc.env), ...svc.files.map((f) => f.content ?? ''), ...argv])
       for (const v of variablesIn(t)) used.add(v);
   }
   const secret = new Set(
@@ -100,6 +107,8 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
       if (obj.kind === 'ConfigMap' && parent === 'data' && typeof key === 'string')
         return `${sourceExpr(key, svcSpec, config, ctx)} | toJson`;
       if (key === 'image' && svcSpec.image !== undefined) return `${templateExpr(svcSpec.image, ctx)} | toJson`;
+      const argv = argvSource(keyPath, svcSpec);
+      if (argv !== undefined) return `${templateExpr(argv, ctx)} | toJson`;
       if (key === 'name' && (parent === 'secretKeyRef' || parent === 'secret') && value === config.secretName)
         return `${existingSecretExpr(service, config.secretName)} | toJson`;
       if (key === ANNOTATION.configChecksum) return `${checksumExpr(service, objects)} | toJson`;
@@ -125,6 +134,15 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   files['values.yaml'] = valuesYaml(spec, input, used, resolved, secret, servicesWithSecrets);
   files['.helmignore'] = '*.tgz\n';
   return files;
+}
+
+/** The berth.yaml text of a container's `command` (entrypoint) or `args` (command) entry at `keyPath`. */
+function argvSource(keyPath: readonly (string | number)[], svc: AppSpec['services'][string]): string | undefined {
+  const n = keyPath.length;
+  const i = keyPath[n - 1];
+  if (keyPath[n - 4] !== 'containers' || typeof i !== 'number') return undefined;
+  const list = keyPath[n - 2] === 'command' ? svc.entrypoint : keyPath[n - 2] === 'args' ? svc.command : undefined;
+  return list?.[i];
 }
 
 /**

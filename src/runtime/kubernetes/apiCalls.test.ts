@@ -55,6 +55,7 @@ describe('API calls and RBAC', () => {
     await rt.converge(web, o);
     const api = testState({ app, env, service: 'api', replicas: 1, hash: 'a1' });
     api.workload.env.TOKEN = 's3cret';
+    api.workload.volumes = [{ volume: 'uploads', path: '/srv/uploads', readOnly: false }];
     await rt.converge(api, o);
     secretWhere = {
       configMap: JSON.stringify(h.server.get('v1', 'ConfigMap', 'berth-test', 'api-config') ?? {}),
@@ -122,6 +123,7 @@ describe('API calls and RBAC', () => {
       'httproutes',
       'ingresses',
       'jobs',
+      'persistentvolumeclaims',
       'poddisruptionbudgets',
       'secrets',
       'services',
@@ -146,7 +148,10 @@ describe('API calls and RBAC', () => {
     const lists = h.server.requests.filter(
       (r) => r.method === 'GET' && r.query.labelSelector && r.query.watch !== 'true',
     );
-    expect(lists.every((r) => /app\.kubernetes\.io\/(part-of|name)=/.test(r.query.labelSelector!))).toBe(true);
+    // By the app's labels, or (the inventory and the ownership check) every object Berth manages.
+    expect(lists.every((r) => /app\.kubernetes\.io\/(part-of|name|managed-by)=/.test(r.query.labelSelector!))).toBe(
+      true,
+    );
     expect(calls.map((c) => c.verb)).not.toContain('deletecollection');
     expect(calls.map((c) => c.verb)).not.toContain('update');
   });

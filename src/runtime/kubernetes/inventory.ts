@@ -1,12 +1,15 @@
 /**
  * What Berth has in the namespace for an app in an environment: listed once per release (one LIST
- * per kind, by the app's labels) and kept up to date by the runtime's own applies and deletes, so
- * pruning a service needs no LIST of its own (a release of 200 services made 10 LISTs per service).
- * A new release key (another revision, a canary's) lists again, so what another client changed
- * between releases is seen; `forget` drops an app's.
+ * per kind of every object Berth manages in the namespace, `managed-by=berth`) and kept up to date
+ * by the runtime's own applies and deletes, so pruning a service needs no LIST of its own (a release
+ * of 200 services made 10 LISTs per service). The same LISTs give the other apps' and environments'
+ * objects, whose names a release must not take (ownership.ts). A new release key (another
+ * revision, a canary's) lists again, so what another client changed between releases is seen;
+ * `forget` drops an app's.
  */
 import type { KubeClients } from './client.js';
-import { labelsOf, SERVICE_KINDS } from './kinds.js';
+import { CLAIM_KIND, hasLabels, isClaim, labelsOf, SERVICE_KINDS } from './kinds.js';
+import { LABEL } from './manifests/contract.js';
 import type { KubernetesObject } from './manifests/contract.js';
 import { listLabelled } from './prune.js';
 
@@ -15,7 +18,12 @@ const id = (o: KubernetesObject): string => `${o.apiVersion}|${o.kind}|${o.metad
 interface Entry {
   release: string;
   objects: Promise<Map<string, KubernetesObject>>;
+  /** Berth's objects of other apps and environments in the namespace (claims included). */
+  others: Promise<KubernetesObject[]>;
 }
+
+/** Every object Berth manages in a namespace carries this label. */
+const BERTH = { [LABEL.managedBy]: 'berth' };
 
 export class Inventory {
   private readonly apps = new Map<string, Entry>();
@@ -29,19 +37,33 @@ export class Inventory {
 
   /** The app's live objects of the service kinds, listed once per `release` (concurrent callers share it). */
   of(app: string, env: string, release: string): Promise<Map<string, KubernetesObject>> {
+    return this.entry(app, env, release).objects;
+  }
+
+  /** The objects of other apps and environments in the namespace, as listed for `release`. */
+  others(app: string, env: string, release: string): Promise<KubernetesObject[]> {
+    return this.entry(app, env, release).others;
+  }
+
+  private entry(app: string, env: string, release: string): Entry {
     const key = `${app}/${env}`;
     const known = this.apps.get(key);
-    if (known?.release === release) return known.objects;
-    const objects = listLabelled(this.clients(), this.namespace, labelsOf(app, env), SERVICE_KINDS).then(
-      (list) => new Map(list.map((o) => [id(o), o])),
+    if (known?.release === release) return known;
+    const labels = labelsOf(app, env);
+    const all = listLabelled(this.clients(), this.namespace, BERTH, [...SERVICE_KINDS, CLAIM_KIND]);
+    // Claims are never the app's to prune: only other apps' names to avoid.
+    const objects = all.then(
+      (list) => new Map(list.filter((o) => !isClaim(o) && hasLabels(o, labels)).map((o) => [id(o), o])),
     );
-    const entry = { release, objects };
+    const others = all.then((list) => list.filter((o) => !hasLabels(o, labels)));
+    const entry = { release, objects, others };
     this.apps.set(key, entry);
     // A failed list is made again by the next caller.
     objects.catch(() => {
       if (this.apps.get(key) === entry) this.apps.delete(key);
     });
-    return objects;
+    others.catch(() => undefined);
+    return entry;
   }
 
   /** Records objects the runtime applied (a no-op when the app's objects are not listed yet). */

@@ -47,6 +47,23 @@ export const MANAGED_KINDS: readonly ManagedKind[] = [
 ];
 
 /**
+ * PersistentVolumeClaims: applied with the services that mount them, listed to find another app's
+ * claim of the same name, but never among the kinds that are pruned or removed: data outlives
+ * deploys, `berth down` and a service's removal (deleting a volume is an explicit act).
+ */
+export const CLAIM_KIND: ManagedKind = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  plural: 'persistentvolumeclaims',
+  workload: false,
+};
+
+/** Whether `o` is a PersistentVolumeClaim (never deleted by Berth). */
+export function isClaim(o: { apiVersion: string; kind: string }): boolean {
+  return o.kind === CLAIM_KIND.kind && o.apiVersion === CLAIM_KIND.apiVersion;
+}
+
+/**
  * The kinds of an app's edge: its Ingress, and the traffic split of its progressive services
  * (HTTPRoutes, canary Ingresses). `applyRoutes` owns and prunes them app-wide.
  */

@@ -24,7 +24,8 @@ import { applyObjects } from './apply.js';
 import { createClients, loadKubeConfig, type KubeClients } from './client.js';
 import { edgeObjects, liveRoutes, splitText, stripRelease } from './edge.js';
 import { watchWorkloadEvents } from './events.js';
-import { EDGE_KINDS, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
+import { CLAIM_KIND, EDGE_KINDS, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
+import { collisionError, collisionsWith, nameCollisions, namesOf } from './ownership.js';
 import { podLogs } from './logs.js';
 import type { GatewayRef, KubernetesObject, ServiceShape, TrafficRouter } from './manifests/contract.js';
 import { LABEL } from './manifests/contract.js';
@@ -35,6 +36,7 @@ import { desiredSplit } from './manifests/trafficContext.js';
 import { serviceHost } from './manifests/addresses.js';
 import { discoveryConfigMapName } from './manifests/discovery.js';
 import { ensureNamespace } from './namespace.js';
+import { replaceChangedSelectors } from './selectors.js';
 import { listLabelled, prune, pruneFrom, deleteObject } from './prune.js';
 import { Inventory } from './inventory.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
@@ -77,6 +79,10 @@ export interface KubernetesRuntimeOptions {
   trafficRouter?: TrafficRouter;
   /** The Gateway HTTPRoutes attach to (default `berth` in the namespace). */
   gateway?: GatewayRef;
+  /** StorageClass of the volumes' PersistentVolumeClaims (the cluster's default when omitted). */
+  storageClass?: string;
+  /** Time zone of CronJob schedules (the environment's). */
+  timeZone?: string;
 }
 
 /**
@@ -188,13 +194,20 @@ class KubernetesRuntime implements Runtime {
         ? { canarySecretDigests: { [state.service]: canaryDescription.secretDigests } }
         : {}),
     });
-    const objects = rendered.filter((x) => x.metadata.labels?.[LABEL.name] === state.service);
+    // The service's own objects, and the claims of the volumes it mounts (no service label: apps share them).
+    const objects = rendered.filter(
+      (x) => x.metadata.labels?.[LABEL.name] === state.service || x.kind === 'PersistentVolumeClaim',
+    );
     const traffic = objects.filter((x) => isTrafficObject(x, state.service)).map(stripRelease);
     const own = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
     // The app's shared discovery ConfigMap first: the pods read it (envFrom).
     const shared = rendered.find(
       (x) => x.kind === 'ConfigMap' && x.metadata.name === discoveryConfigMapName(state.app),
     );
+    // Nothing is applied over another app's or environment's object of the same name.
+    const others = await this.inventory.others(state.app, state.env, KubernetesRuntime.release(state));
+    const taken = collisionsWith([...own, ...traffic, ...(shared ? [shared] : [])], others);
+    if (taken.length > 0) throw collisionError(state.app, state.env, ns, taken);
     if (shared) await this.applyShared(state, shared);
     // The event watch starts before the apply, so it sees the first ScalingReplicaSet.
     const events = watchWorkloadEvents(
@@ -276,6 +289,14 @@ class KubernetesRuntime implements Runtime {
     const apply = { namespace: ns, fieldManager: this.fieldManager, service: state.service };
     // Listed before the apply, so what this release applies is recorded on top of it.
     const live = this.inventory.of(state.app, state.env, KubernetesRuntime.release(state));
+    const replaced = await replaceChangedSelectors(this.clients, ns, objects, await live);
+    await this.inventory.deleted(
+      state.app,
+      state.env,
+      replaced.map((r) => r.object),
+    );
+    for (const r of replaced)
+      o.onEvent(this.event(state.service, 'Replaced', `deleted ${ref(r.object)} to apply it anew: ${r.why}`));
     const applied = await applyObjects(this.clients, objects, apply);
     this.states.set(`${state.app}/${state.env}/${state.service}`, state);
     o.onEvent(this.event(state.service, 'Applied', `server-side applied ${applied.map(ref).join(', ')} to ${ns}`));
@@ -346,6 +367,8 @@ class KubernetesRuntime implements Runtime {
       ...(this.opts.defaultHost ? { defaultHost: this.opts.defaultHost } : {}),
       ...(this.opts.trafficRouter ? { trafficRouter: this.opts.trafficRouter } : {}),
       ...(this.opts.gateway ? { gateway: this.opts.gateway } : {}),
+      ...(this.opts.storageClass ? { storageClass: this.opts.storageClass } : {}),
+      ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
     };
   }
 
@@ -377,7 +400,27 @@ class KubernetesRuntime implements Runtime {
     return { host, port, url: `http://${host}:${port}` };
   }
 
+  /**
+   * Refuses a release whose services' names are taken in the namespace by another app or environment,
+   * before anything of it is applied (the engine asks for the addresses when it renders the release).
+   */
+  private async refuseTakenNames(app: string, env: string, services: string[]): Promise<void> {
+    const ns = this.opts.namespace;
+    const berth = await listLabelled(this.clients, ns, { [LABEL.managedBy]: 'berth' }, [...MANAGED_KINDS, CLAIM_KIND]);
+    const labels = labelsOf(app, env);
+    const taken = nameCollisions(
+      namesOf(app, services),
+      berth.filter((o) => !hasLabels(o, labels)),
+    );
+    if (taken.length > 0) throw collisionError(app, env, ns, taken);
+  }
+
   async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
+    await this.refuseTakenNames(
+      app,
+      env,
+      endpoints.map((e) => e.name),
+    );
     // The declared port is what the Service will listen on; only a service without one falls back
     // to the live Service (or the default port).
     if (endpoints.every((e) => e.port !== undefined)) {

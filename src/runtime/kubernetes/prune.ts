@@ -7,7 +7,7 @@
 import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError } from '../../errors.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
-import { hasLabels, MANAGED_KINDS, ref, type ManagedKind } from './kinds.js';
+import { hasLabels, isClaim, MANAGED_KINDS, ref, type ManagedKind } from './kinds.js';
 import type { KubernetesObject } from './manifests/contract.js';
 
 /** Lists the objects of the given kinds that carry all `labels` (apiVersion and kind filled in). */
@@ -49,8 +49,17 @@ export async function listLabelled(
   return lists.flat().filter((o) => hasLabels(o, labels));
 }
 
-/** Deletes one object (dependents in the background); an object already gone is fine. */
-export async function deleteObject(clients: KubeClients, namespace: string, o: KubernetesObject): Promise<void> {
+/**
+ * Deletes one object (dependents in the background, or left in place: `Orphan`); an object already
+ * gone is fine. Never a claim.
+ */
+export async function deleteObject(
+  clients: KubeClients,
+  namespace: string,
+  o: KubernetesObject,
+  propagation: 'Background' | 'Orphan' = 'Background',
+): Promise<void> {
+  if (isClaim(o)) throw new RuntimeError(`${ref(o)} holds data: Berth does not delete volumes with an app`);
   try {
     await clients.objects.delete(
       { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace } } as ClientObject,
@@ -58,7 +67,7 @@ export async function deleteObject(clients: KubeClients, namespace: string, o: K
       undefined,
       undefined,
       undefined,
-      'Background',
+      propagation,
     );
   } catch (err) {
     if (apiStatus(err) === 404) return;
@@ -90,7 +99,8 @@ export async function pruneFrom(
 ): Promise<KubernetesObject[]> {
   const id = (o: KubernetesObject): string => `${o.apiVersion}|${o.kind}|${o.metadata.name}`;
   const kept = new Set(keep.map(id));
-  const stale = [...live].filter((o) => hasLabels(o, labels) && !kept.has(id(o)));
+  // A claim holds data: never pruned, whatever a release renders (see CLAIM_KIND).
+  const stale = [...live].filter((o) => !isClaim(o) && hasLabels(o, labels) && !kept.has(id(o)));
   for (const o of stale) await deleteObject(clients, namespace, o);
   return stale;
 }

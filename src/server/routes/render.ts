@@ -242,6 +242,9 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
             namespace: manifest.options.namespace,
             ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
             ...(r.ingressClassName ? { ingressClassName: r.ingressClassName } : {}),
+            // The environment's volume storage class and CronJob time zone, as `berth render` has them.
+            ...(manifest.options.storageClass ? { storageClass: manifest.options.storageClass } : {}),
+            ...(manifest.options.timeZone ? { timeZone: manifest.options.timeZone } : {}),
           },
         }),
       );

@@ -35,6 +35,10 @@ export interface ManifestOptions {
   trafficRouter?: TrafficRouter;
   /** The Gateway the HTTPRoutes of progressive services attach to (default `berth` in `namespace`). */
   gateway?: GatewayRef;
+  /** StorageClass of the volumes' PersistentVolumeClaims (the cluster's default class when omitted). */
+  storageClass?: string;
+  /** IANA time zone of CronJob schedules (`timeZone`, Kubernetes 1.27+); the controller's (UTC) when omitted. */
+  timeZone?: string;
 }
 
 /**

@@ -18,7 +18,7 @@ export function daemonSet(ctx: ServiceContext): KubernetesObject {
       annotations: { [ANNOTATION.hash]: state.hash },
     }),
     spec: {
-      selector: { matchLabels: selectorLabels(input.app, state.service) },
+      selector: { matchLabels: selectorLabels(input, state.service) },
       updateStrategy: {
         type: 'RollingUpdate',
         rollingUpdate: surgeOnly ? { maxSurge, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable },

@@ -13,7 +13,7 @@ import { seconds } from './quantities.js';
 export function deployment(ctx: ServiceContext): KubernetesObject {
   const { input, state, shape } = ctx;
   const template = podTemplate(ctx);
-  const matchLabels = selectorLabels(input.app, state.service);
+  const matchLabels = selectorLabels(input, state.service);
   if (ctx.track === 'canary') matchLabels[LABEL.track] = 'canary';
   // Fields added in the order they print (no spreads: every service of a render comes through here).
   const spec: Record<string, unknown> = {};

@@ -5,8 +5,17 @@ import { objectMeta } from './labels.js';
 import { podTemplate, type ServiceContext } from './podTemplate.js';
 import { versionOf } from './deployment.js';
 
-/** Retries of a failed Job pod before the Job fails (Kubernetes' default). */
+/**
+ * Retries of a failed Job pod before the Job fails, for a state rendered before berth.yaml had
+ * `backoffLimit` (Kubernetes' default); a job's `backoffLimit` (default 0) otherwise.
+ */
 export const JOB_BACKOFF_LIMIT = 6;
+
+/** The Job's `backoffLimit`: berth.yaml's, from the state's run kind. */
+export function backoffLimitOf(ctx: ServiceContext): number {
+  const run = ctx.state.run;
+  return run && run.kind !== 'service' ? run.backoffLimit : JOB_BACKOFF_LIMIT;
+}
 
 /** Hex digits of the pod template's digest in a Job's name. */
 export const JOB_DIGEST_LENGTH = 12;
@@ -49,7 +58,7 @@ export function jobName(service: string, template: unknown): string {
 /** The Job spec shared by a Job and a CronJob's job template. */
 export function jobSpec(ctx: ServiceContext): Record<string, unknown> {
   const n = Math.max(1, ctx.state.replicas);
-  return { completions: n, parallelism: n, backoffLimit: JOB_BACKOFF_LIMIT, template: podTemplate(ctx) };
+  return { completions: n, parallelism: n, backoffLimit: backoffLimitOf(ctx), template: podTemplate(ctx) };
 }
 
 /** The Job of `ctx.state`; `replicas` is how many pods must complete (run in parallel). */

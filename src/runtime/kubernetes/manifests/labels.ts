@@ -1,13 +1,26 @@
 /** Labels, annotations and metadata every rendered object carries, linking it to its app, env and release. */
+import { hash } from 'node:crypto';
 import type { ManifestInput } from './contract.js';
 import { ANNOTATION, LABEL } from './contract.js';
 import type { Track } from '../../runtime.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Labels that select the pods of one service (stable for the life of the workload: selectors are immutable). */
-export function selectorLabels(app: string, service: string): Record<string, string> {
-  return { [LABEL.name]: service, [LABEL.instance]: app };
+/**
+ * `app.kubernetes.io/instance`: `<app>-<env>`, unique per app and environment in a namespace (a label
+ * value has at most 63 characters: a longer one keeps its first 54 and a digest of the whole).
+ */
+export function instanceLabel(app: string, env: string): string {
+  const s = `${app}-${env}`;
+  return s.length <= 63 ? s : `${s.slice(0, 54)}-${hash('sha256', s).slice(0, 8)}`;
+}
+
+/**
+ * Labels that select the pods of one service of one app in one environment (stable for the life of
+ * the workload: selectors are immutable), so no selector matches another app's or environment's pods.
+ */
+export function selectorLabels(input: Pick<ManifestInput, 'app' | 'env'>, service: string): Record<string, string> {
+  return { [LABEL.name]: service, [LABEL.instance]: instanceLabel(input.app, input.env) };
 }
 
 /** `labels` plus `berth.dev/track` when the object belongs to one track of a progressive service. */
@@ -37,7 +50,7 @@ export function objectLabels(
   // Assigned one by one (in the order they print): every object of a render calls this.
   const labels: Record<string, string> = {};
   if (service !== undefined) labels[LABEL.name] = service;
-  labels[LABEL.instance] = input.app;
+  labels[LABEL.instance] = instanceLabel(input.app, input.env);
   labels[LABEL.partOf] = input.app;
   labels[LABEL.component] = component;
   labels[LABEL.managedBy] = 'berth';

@@ -12,6 +12,6 @@ export function podDisruptionBudget(ctx: ServiceContext): KubernetesObject | und
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: objectMeta(input, state.service, state.service, shape.kind),
-    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(input.app, state.service) } },
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(input, state.service) } },
   };
 }

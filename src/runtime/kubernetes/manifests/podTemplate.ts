@@ -6,6 +6,7 @@ import { imageVersion, objectLabels, withTrack } from './labels.js';
 import { cpuQuantity, memoryQuantity, seconds } from './quantities.js';
 import { CONFIG_DIR, type ServiceConfig } from './serviceConfig.js';
 import { FIELD_SINCE } from './versions.js';
+import { claimVolumes, volumeMounts } from './volumes.js';
 
 /** What the per-kind renderers get for one service. */
 export interface ServiceContext {
@@ -27,6 +28,11 @@ export function workloadName(ctx: Pick<ServiceContext, 'state' | 'track'>): stri
 }
 
 const MASK = '******';
+/** The pod volume of a service's config files. */
+const CONFIG_VOLUME = 'berth-config';
+const REPLICA_INDEX = 'BERTH_REPLICA_INDEX';
+/** The label the StatefulSet controller puts on each pod: its ordinal. */
+export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 const DEFAULT_PRE_STOP_SECONDS = 5;
 
 function probePort(explicit: number | undefined, ctx: ServiceContext, which: string): number | string {
@@ -117,15 +123,25 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   const lifecycle = preStop(ctx);
   const hasFiles = config.files.length > 0;
   const container: Record<string, unknown> = { name: state.service, image: img };
+  // compose's entrypoint/command are Kubernetes' command/args (docs/berth-yaml.md, Clusters).
+  if (w.entrypoint?.length) container.command = w.entrypoint;
+  if (w.command?.length) container.args = w.command;
   if (w.ports.length)
     container.ports = w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol }));
   if (ctx.discoveryConfigMap) container.envFrom = [{ configMapRef: { name: ctx.discoveryConfigMap } }];
-  if (config.env.length) container.env = config.env;
+  const mounts = w.volumes ?? [];
+  const stateful = isStateful(ctx);
+  const env = stateful ? withReplicaIndex(config.env, ctx.minor) : config.env;
+  if (env.length) container.env = env;
   if (res) container.resources = res;
   if (w.readiness && shape.kind === 'service') container.readinessProbe = probe(w.readiness, ctx, 'readiness');
   if (w.liveness) container.livenessProbe = probe(w.liveness, ctx, 'liveness');
   if (lifecycle) container.lifecycle = lifecycle;
-  if (hasFiles) container.volumeMounts = [{ name: 'berth-config', mountPath: CONFIG_DIR, readOnly: true }];
+  if (hasFiles || mounts.length > 0)
+    container.volumeMounts = [
+      ...(hasFiles ? [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR, readOnly: true }] : []),
+      ...volumeMounts(mounts),
+    ];
   const spec: Record<string, unknown> = {
     // Kubernetes' own `<SERVICE>_PORT=tcp://...` links would clash with Berth's discovery variables.
     enableServiceLinks: false,
@@ -133,7 +149,19 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   if (shape.kind !== 'service') spec.restartPolicy = 'OnFailure';
   spec.terminationGracePeriodSeconds = seconds(w.terminationGracePeriodMs);
   spec.containers = [container];
-  if (hasFiles) spec.volumes = [{ name: 'berth-config', projected: { sources: fileSources(config) } }];
+  // A stateful service's claims come from its StatefulSet's volumeClaimTemplates, one per replica.
+  const claims = stateful ? [] : claimVolumes(ctx.input.app, mounts);
+  if (hasFiles || claims.length > 0)
+    spec.volumes = [
+      ...(hasFiles ? [{ name: CONFIG_VOLUME, projected: { sources: fileSources(config) } }] : []),
+      ...claims,
+    ];
+  for (const m of mounts)
+    if (m.volume === CONFIG_VOLUME)
+      ctx.problems.push({
+        path: `volumes.${m.volume}`,
+        message: `\`${CONFIG_VOLUME}\` is the name of the config files' volume on clusters: name the volume otherwise`,
+      });
   return {
     metadata: {
       labels: withTrack(objectLabels(ctx.input, state.service, shape.kind, imageVersion(img)), ctx.track),
@@ -141,6 +169,25 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
     },
     spec,
   };
+}
+
+/** Whether the service runs as a StatefulSet. */
+export function isStateful(ctx: Pick<ServiceContext, 'shape'>): boolean {
+  const { shape } = ctx;
+  return shape.kind === 'service' && shape.placement !== 'perNode' && shape.stateful;
+}
+
+/**
+ * `BERTH_REPLICA_INDEX` from the pod's `apps.kubernetes.io/pod-index` label (the downward API), as a
+ * stateful replica has it on one machine; the label exists from Kubernetes 1.28.
+ */
+function withReplicaIndex(env: Record<string, unknown>[], minor: number): Record<string, unknown>[] {
+  if (minor < FIELD_SINCE.podIndexLabel || env.some((e) => e.name === REPLICA_INDEX)) return env;
+  const index = {
+    name: REPLICA_INDEX,
+    valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } },
+  };
+  return [...env, index].sort((a, b) => String(a.name).localeCompare(String(b.name)));
 }
 
 /** The projected volume's sources: the ConfigMap's files, then the Secret's. */

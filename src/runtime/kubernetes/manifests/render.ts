@@ -23,6 +23,7 @@ import { discoveryConfigMap, discoveryConfigMapName, sharedDiscovery } from './d
 import { DEFAULT_KUBERNETES_VERSION, minorOf } from './versions.js';
 import { canaryObjects, hasTracks, shapeIn, trackServices } from './tracks.js';
 import { trafficObjects } from './traffic.js';
+import { persistentVolumeClaims } from './volumes.js';
 import type { ServiceState } from '../../runtime.js';
 import { discoveryFor } from '../../../spec/templates.js';
 
@@ -30,6 +31,7 @@ import { discoveryFor } from '../../../spec/templates.js';
 const KIND_ORDER = [
   'Secret',
   'ConfigMap',
+  'PersistentVolumeClaim',
   'Service',
   'DaemonSet',
   'Deployment',
@@ -161,10 +163,12 @@ export function serviceObjectsIn(scope: ManifestScope, name: string): Kubernetes
   return own.filter((o): o is KubernetesObject => o !== undefined);
 }
 
-/** The app's own objects: the shared discovery ConfigMap and the Ingress of its routes. */
+/** The app's own objects: the shared discovery ConfigMap, its volumes' claims and the Ingress of its routes. */
 export function appObjectsIn(scope: ManifestScope): KubernetesObject[] {
-  const edge = ingress(scope.input, scope.problems);
-  return [...(scope.shared ? [scope.shared] : []), ...(edge ? [edge] : [])];
+  const { input } = scope;
+  const edge = ingress(input, scope.problems);
+  const claims = persistentVolumeClaims(input, (name) => shapeIn(input, name).stateful);
+  return [...(scope.shared ? [scope.shared] : []), ...claims, ...(edge ? [edge] : [])];
 }
 
 /** Throws the render problems collected in `scope`, if any. */

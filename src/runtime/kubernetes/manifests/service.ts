@@ -25,7 +25,7 @@ export function service(ctx: ServiceContext): KubernetesObject | undefined {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: objectMeta(input, state.service, state.service, shape.kind),
-    spec: { type: 'ClusterIP', selector: selectorLabels(input.app, state.service), ports: ports(ctx) },
+    spec: { type: 'ClusterIP', selector: selectorLabels(input, state.service), ports: ports(ctx) },
   };
 }
 
@@ -40,7 +40,7 @@ export function headlessService(ctx: ServiceContext): KubernetesObject {
     spec: {
       clusterIP: 'None',
       publishNotReadyAddresses: true,
-      selector: selectorLabels(input.app, state.service),
+      selector: selectorLabels(input, state.service),
       ...(p.length ? { ports: p } : {}),
     },
   };

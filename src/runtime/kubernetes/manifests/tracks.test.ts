@@ -70,14 +70,14 @@ describe('a progressive service at rest (no canary running)', () => {
 
   it('labels the stable pods with their track and keeps the Deployment selector unchanged', () => {
     const web = find(gw, 'Deployment', 'web');
-    expect(web.spec.selector.matchLabels).toEqual({ [LABEL.name]: 'web', [LABEL.instance]: 'shop' });
+    expect(web.spec.selector.matchLabels).toEqual({ [LABEL.name]: 'web', [LABEL.instance]: 'shop-prod' });
     expect(web.spec.template.metadata.labels[LABEL.track]).toBe('stable');
     expect(web.metadata.labels[LABEL.track]).toBe('stable');
     // The plain Service still selects every pod of the service: in-cluster discovery is unchanged.
-    expect(find(gw, 'Service', 'web').spec.selector).toEqual({ [LABEL.name]: 'web', [LABEL.instance]: 'shop' });
+    expect(find(gw, 'Service', 'web').spec.selector).toEqual({ [LABEL.name]: 'web', [LABEL.instance]: 'shop-prod' });
     expect(find(gw, 'Service', 'web-canary').spec.selector).toEqual({
       [LABEL.name]: 'web',
-      [LABEL.instance]: 'shop',
+      [LABEL.instance]: 'shop-prod',
       [LABEL.track]: 'canary',
     });
     expect(find(gw, 'Service', 'web-stable').spec.ports).toEqual(find(gw, 'Service', 'web').spec.ports);
@@ -165,7 +165,7 @@ describe('a progressive service with a canary running', () => {
     const canary = find(objs, 'Deployment', 'api-canary');
     expect(canary.spec.selector.matchLabels).toEqual({
       [LABEL.name]: 'api',
-      [LABEL.instance]: 'shop',
+      [LABEL.instance]: 'shop-prod',
       [LABEL.track]: 'canary',
     });
     expect(canary.spec.template.metadata.labels[LABEL.track]).toBe('canary');

@@ -47,7 +47,7 @@ export function trackServices(ctx: ServiceContext): KubernetesObject[] {
     metadata: objectMeta(input, trackServiceName(state.service, track), state.service, shape.kind, { track }),
     spec: {
       type: 'ClusterIP',
-      selector: { ...selectorLabels(input.app, state.service), [LABEL.track]: track },
+      selector: { ...selectorLabels(input, state.service), [LABEL.track]: track },
       ports: state.workload.ports.map((p) => ({
         name: p.name,
         port: p.port,

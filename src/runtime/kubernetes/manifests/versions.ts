@@ -39,6 +39,7 @@ const SERVED: Record<string, [number, number]> = {
   'v1/ConfigMap': [0, 99],
   'v1/Secret': [0, 99],
   'v1/Service': [0, 99],
+  'v1/PersistentVolumeClaim': [0, 99],
   'apps/v1/Deployment': [9, 99],
   'apps/v1/StatefulSet': [9, 99],
   'apps/v1/DaemonSet': [9, 99],
@@ -64,4 +65,8 @@ export function isServed(apiVersion: string, kind: string, minor: number): boole
 export const FIELD_SINCE = {
   /** `lifecycle.preStop.sleep` (PodLifecycleSleepAction, beta and on by default in 1.30). */
   preStopSleep: 30,
+  /** A CronJob's `spec.timeZone` (GA in 1.27). */
+  cronJobTimeZone: 27,
+  /** The `apps.kubernetes.io/pod-index` label on a StatefulSet's pods (beta, on by default in 1.28). */
+  podIndexLabel: 28,
 } as const;
