@@ -25,6 +25,7 @@ import type {
   RouteTraffic,
   Track,
   TrackTraffic,
+  VolumeStatus,
 } from '../runtime.js';
 import { devCertificate } from './devCa.js';
 import { writeEdgeCertificates } from './edgeCertificates.js';
@@ -38,6 +39,7 @@ import type { ProcSnapshot } from './procfs.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
+import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
 const DEFAULT_TLS_PORT = 8443;
@@ -258,6 +260,20 @@ class LocalRuntime implements Runtime {
     });
   }
 
+  async volumes(env: string, app?: string): Promise<VolumeStatus[]> {
+    await this.ready();
+    return listVolumes(this.opts.home, checkName('env', env), app);
+  }
+
+  async removeVolumes(app: string, env: string, volume?: string): Promise<VolumeStatus[]> {
+    await this.ready();
+    const inUse = new Map<string, string>();
+    for (const s of this.sets.values()) {
+      if (s.app === app && s.env === env) for (const [dir, replica] of s.mountedVolumes()) inUse.set(dir, replica);
+    }
+    return removeVolumes(this.opts.home, app, env, volume, inUse);
+  }
+
   async remove(app: string, env: string, service?: string): Promise<void> {
     await this.ready();
     const targets = service
@@ -283,6 +299,7 @@ class LocalRuntime implements Runtime {
       recursive: true,
       force: true,
     });
+    forgetMounts(this.opts.home, app, env);
   }
 
   async close(): Promise<void> {

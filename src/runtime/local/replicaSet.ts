@@ -34,6 +34,8 @@ import type { ReplicaRecord } from './replicaStore.js';
 import { shimPaths } from './shimFiles.js';
 import type { ArchiveReason } from './logArchive.js';
 import { planRollout, rolloutLimits } from './rollout.js';
+import { freeSlots, planStateful } from './statefulRollout.js';
+import { forgetMounts, isStateful, prepareVolumes, recordMounts } from './volumes.js';
 import type { ShimLauncher } from './shimPool.js';
 
 /** What the runtime shares with every replica set. */
@@ -64,6 +66,8 @@ export class ReplicaSet {
   private traffic: TrafficSplit | undefined;
   private generation = 0;
   private readonly pendingStarts = new Map<Track, number>();
+  /** Slot indexes of the replicas being created, per track. */
+  private readonly pendingSlots = new Map<Track, Set<number>>();
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
@@ -95,6 +99,13 @@ export class ReplicaSet {
     }
   }
 
+  /** The volume directories the replicas here mount (any phase but gone), each with a replica mounting it. */
+  mountedVolumes(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of this.replicas.values()) for (const v of r.record.volumes ?? []) out.set(v, r.id);
+    return out;
+  }
+
   /** Whether the service's policy has a circuit breaker (its state is then worth reporting). */
   get hasCircuitBreaker(): boolean {
     return this.desired?.policy?.circuitBreaker !== undefined;
@@ -118,6 +129,7 @@ export class ReplicaSet {
     this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
     this.listeners.add(opts.onEvent);
     try {
+      recordMounts(this.ctx.home, this.app, this.env, this.service, state.workload.volumes ?? []);
       for (const t of this.targets()) writeConfigFiles(this.configDir(t.state.hash), t.state.workload.files);
       this.servicePort = await this.ctx.ports.servicePort(this.key);
       await this.ctx.gatewayReady();
@@ -203,6 +215,8 @@ export class ReplicaSet {
     for (const r of all) this.keepLogs(r, 'removed');
     this.replicas.clear();
     rmSync(this.dir, { recursive: true, force: true });
+    // The volumes stay (only `berth volume rm` / `down --volumes` delete data); no service mounts them now.
+    forgetMounts(this.ctx.home, this.app, this.env, [this.service]);
     this.changes.wake();
   }
 
@@ -257,6 +271,10 @@ export class ReplicaSet {
       return;
     }
     const state = target;
+    if (isStateful(state) && track === Track.stable) {
+      this.reconcileStateful(state, track);
+      return;
+    }
     const limits = rolloutLimits(state.rollout, state.replicas);
     const pending = this.pendingStarts.get(track) ?? 0;
     const fresh = live.filter((r) => r.hash === state.hash);
@@ -299,16 +317,45 @@ export class ReplicaSet {
         message: `scaling ${state.service}${which} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`,
       });
     }
-    for (let i = 0; i < step.start; i++) void this.startReplica(state, track);
+    // Each new replica takes the lowest slot its version has free (BERTH_REPLICA_INDEX).
+    const slots = freeSlots([...fresh.map((r) => r.record.index), ...this.slotsPending(track)], step.start);
+    for (const index of slots) void this.startReplica(state, track, index);
     for (const v of victims) void this.retire(v);
   }
 
-  private async startReplica(state: ServiceState, track: Track): Promise<void> {
+  /** One StatefulSet step: one replica starts or stops at a time, in index order (statefulRollout.ts). */
+  private reconcileStateful(state: ServiceState, track: Track): void {
+    const all = [...this.replicas.values()].filter((r) => r.track === track);
+    const step = planStateful(state.replicas, state.hash, all, this.pendingStarts.get(track) ?? 0);
+    if (step.kind === 'start') {
+      this.emit({
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `creating replica ${state.service}-${step.index} (${shortHash(state.hash)}) of ${state.replicas}`,
+      });
+      void this.startReplica(state, track, step.index);
+    } else if (step.kind === 'stop') {
+      const victim = this.replicas.get(step.id);
+      if (victim) void this.retire(victim);
+    }
+  }
+
+  private slotsPending(track: Track): Set<number> {
+    let s = this.pendingSlots.get(track);
+    if (!s) this.pendingSlots.set(track, (s = new Set()));
+    return s;
+  }
+
+  private async startReplica(state: ServiceState, track: Track, index: number): Promise<void> {
     this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
+    this.slotsPending(track).add(index);
     try {
-      const port = await this.ctx.ports.replicaPort();
+      // A stateful replica keeps its port across restarts and updates (its stable address).
+      const port = isStateful(state)
+        ? await this.ctx.ports.indexPort(this.key, index)
+        : await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const record = newReplicaRecord(state, track, port, this.ctx.now());
+      const record = newReplicaRecord(state, track, port, this.ctx.now(), index);
       const id = record.id;
       const dir = join(this.dir, id);
       writeReplicaRecord(dir, record);
@@ -323,6 +370,7 @@ export class ReplicaSet {
         message: `cannot create a replica of ${state.service}: ${(err as Error).message}`,
       });
     } finally {
+      this.slotsPending(track).delete(index);
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.changes.wake();
     }
@@ -349,7 +397,7 @@ export class ReplicaSet {
   }
 
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
-    return launchOf(state, rec, this.configDir(state.hash));
+    return launchOf(state, rec, this.configDir(state.hash), prepareVolumes(this.ctx.home, state, rec.index));
   }
 
   private configDir(hash: string): string {
