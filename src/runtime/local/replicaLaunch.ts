@@ -76,14 +76,14 @@ export function newReplicaRecord(
 }
 
 /**
- * How to (re)start replica `rec` of `state`, its config files in `configDir`, `volumeEnv` pointing at
- * its volume directories (prepareVolumes).
+ * How to (re)start replica `rec` of `state`, its config files in `configDir`; `runtimeEnv` holds what
+ * the runtime knows only at start: its volume directories (prepareVolumes), stateful replicas' addresses.
  */
 export function launchOf(
   state: ServiceState,
   rec: ReplicaRecord,
   configDir: string,
-  volumeEnv: Record<string, string> = {},
+  runtimeEnv: Record<string, string> = {},
 ): Launch {
   return {
     command: processArgv(state.workload),
@@ -92,7 +92,7 @@ export function launchOf(
       ...inheritedEnv(),
       ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
       ...state.workload.env,
-      ...volumeEnv,
+      ...runtimeEnv,
       PORT: String(rec.port),
       BERTH_CONFIG_DIR: configDir,
       BERTH_APP: state.app,

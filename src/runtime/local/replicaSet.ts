@@ -52,6 +52,8 @@ export interface SetContext {
   now(): number;
   /** Starts (or adopts) the gateway process once. */
   gatewayReady(): Promise<void>;
+  /** `<SERVICE>_<INDEX>_HOST/_PORT` of the stateful services' replicas of `app/env`, for a replica starting now. */
+  replicaAddresses(app: string, env: string): Record<string, string>;
 }
 
 /** The replicas of one `app/env/service`. */
@@ -97,6 +99,11 @@ export class ReplicaSet {
       this.replicas.set(rec.id, r);
       this.ctx.logger.info({ service: this.key, replica: rec.id, pid: r.pid, phase: r.phase }, 'adopted replica');
     }
+  }
+
+  /** The replica count of a stateful service as desired now; undefined for other services or before converge. */
+  get statefulReplicas(): number | undefined {
+    return this.desired && isStateful(this.desired) ? this.desired.replicas : undefined;
   }
 
   /** The volume directories the replicas here mount (any phase but gone), each with a replica mounting it. */
@@ -397,7 +404,10 @@ export class ReplicaSet {
   }
 
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
-    return launchOf(state, rec, this.configDir(state.hash), prepareVolumes(this.ctx.home, state, rec.index));
+    return launchOf(state, rec, this.configDir(state.hash), {
+      ...this.ctx.replicaAddresses(this.app, this.env),
+      ...prepareVolumes(this.ctx.home, state, rec.index),
+    });
   }
 
   private configDir(hash: string): string {

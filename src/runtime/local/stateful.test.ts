@@ -54,7 +54,19 @@ describe('a stateful service on one machine', () => {
       expect(env.BERTH_VOLUME_PGDATA).toBe(volumeDir(`pgdata-${i}`));
       expect(env.PGDATA).toBe(volumeDir(`pgdata-${i}`));
       expect(statSync(volumeDir(`pgdata-${i}`)).mode & 0o777).toBe(0o700);
+      // Its own stable address and those of the replicas started before it (headless-Service style).
+      expect(env.PORT).toBe(String(r.port));
+      for (let j = 0; j <= i; j++) {
+        expect(env[`DB_${j}_HOST`]).toBe('127.0.0.1');
+        expect(env[`DB_${j}_PORT`]).toBe(String(replicas[j]!.port));
+      }
+      expect(env[`DB_${i + 1}_PORT`]).toBeUndefined();
     }
+    // Another service started afterwards sees every replica's address.
+    await rt.converge(fixtureState(), opts());
+    const [client] = await replicasOf(rt, 'orders');
+    const seen = await envOf(client!.port!);
+    expect([0, 1, 2].map((j) => seen[`DB_${j}_PORT`])).toEqual(replicas.map((r) => String(r.port)));
   });
 
   it('updates from the highest index down, keeping each index, port and volume, also after re-adoption', async () => {
