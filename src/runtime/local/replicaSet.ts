@@ -68,8 +68,8 @@ export class ReplicaSet {
   private traffic: TrafficSplit | undefined;
   private generation = 0;
   private readonly pendingStarts = new Map<Track, number>();
-  /** Slot indexes of the replicas being created, per track. */
-  private readonly pendingSlots = new Map<Track, Set<number>>();
+  /** Slots of the replicas being created, as `<track>/<index>`. */
+  private readonly pendingSlots = new Set<string>();
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
@@ -300,16 +300,7 @@ export class ReplicaSet {
     const unready = old.filter((r) => !r.serving).sort(byAge);
     const ready = old.filter((r) => r.serving).sort(byAge);
     // Scale-down of the current hash: not-ready ones first, then the newest (Kubernetes' preference).
-    const surplus = [
-      ...fresh
-        .filter((r) => !r.serving)
-        .sort(byAge)
-        .reverse(),
-      ...fresh
-        .filter((r) => r.serving)
-        .sort(byAge)
-        .reverse(),
-    ];
+    const surplus = [...fresh].sort((a, b) => Number(a.serving) - Number(b.serving) || byAge(b, a));
     const victims = [
       ...unready.slice(0, step.removeUnhealthyOld),
       ...ready.slice(0, step.removeReadyOld),
@@ -325,7 +316,15 @@ export class ReplicaSet {
       });
     }
     // Each new replica takes the lowest slot its version has free (BERTH_REPLICA_INDEX).
-    const slots = freeSlots([...fresh.map((r) => r.record.index), ...this.slotsPending(track)], step.start);
+    const slots = freeSlots(
+      [
+        ...fresh.map((r) => r.record.index),
+        ...[...this.pendingSlots]
+          .filter((k) => k.startsWith(`${track}/`))
+          .map((k) => Number(k.slice(track.length + 1))),
+      ],
+      step.start,
+    );
     for (const index of slots) void this.startReplica(state, track, index);
     for (const v of victims) void this.retire(v);
   }
@@ -347,15 +346,9 @@ export class ReplicaSet {
     }
   }
 
-  private slotsPending(track: Track): Set<number> {
-    let s = this.pendingSlots.get(track);
-    if (!s) this.pendingSlots.set(track, (s = new Set()));
-    return s;
-  }
-
   private async startReplica(state: ServiceState, track: Track, index: number): Promise<void> {
     this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
-    this.slotsPending(track).add(index);
+    this.pendingSlots.add(`${track}/${index}`);
     try {
       // A stateful replica keeps its port across restarts and updates (its stable address).
       const port = isStateful(state)
@@ -377,7 +370,7 @@ export class ReplicaSet {
         message: `cannot create a replica of ${state.service}: ${(err as Error).message}`,
       });
     } finally {
-      this.slotsPending(track).delete(index);
+      this.pendingSlots.delete(`${track}/${index}`);
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.changes.wake();
     }
