@@ -355,6 +355,8 @@ export type ReplicaPhase = (typeof ReplicaPhase)[keyof typeof ReplicaPhase];
 
 export interface ReplicaStatus {
   id: string;
+  /** Its slot (`BERTH_REPLICA_INDEX`): a stateful replica's stable index. */
+  index?: number;
   phase: ReplicaPhase;
   hash: string;
   pid?: number;

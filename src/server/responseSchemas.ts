@@ -101,6 +101,11 @@ export const PlanResult = z.object({ plan: Plan, current: Release.optional() }).
 const ReplicaStatus = z
   .object({
     id: z.string(),
+    index: z
+      .number()
+      .int()
+      .optional()
+      .describe("The replica's slot, BERTH_REPLICA_INDEX (a stateful replica's stable index)"),
     phase: z.string(),
     hash: z.string(),
     pid: z.number().int().optional(),

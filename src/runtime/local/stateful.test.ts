@@ -47,7 +47,11 @@ describe('a stateful service on one machine', () => {
       .map((e) => `${e.reason} ${e.replica}`);
     expect(order).toEqual(['Started db-0', 'Ready db-0', 'Started db-1', 'Ready db-1', 'Started db-2', 'Ready db-2']);
     const replicas = await replicasOf(rt);
-    expect(replicas.map((r) => r.id)).toEqual(['db-0', 'db-1', 'db-2']);
+    expect(replicas.map((r) => [r.id, r.index])).toEqual([
+      ['db-0', 0],
+      ['db-1', 1],
+      ['db-2', 2],
+    ]);
     for (const [i, r] of replicas.entries()) {
       const env = await envOf(r.port!);
       expect(env.BERTH_REPLICA_INDEX).toBe(String(i));
