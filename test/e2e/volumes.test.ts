@@ -21,7 +21,7 @@ interface Volume {
   path: string;
 }
 interface Status {
-  services: { service: string; address?: { url: string }; replicas: { pid?: number }[] }[];
+  services: { service: string; address?: { url: string }; replicas: { id: string; index?: number; port?: number }[] }[];
 }
 
 const server = [
@@ -142,4 +142,50 @@ describe('a volume on one machine', () => {
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('notes/local has no volume notes');
   }, 120_000);
+});
+
+describe('a stateful service', () => {
+  it('gives each replica its index and its own volume copy, kept by a scale-down and listed by berth volume ls', async () => {
+    const app = await writeApp('ledger', {
+      'server.mjs': server,
+      'berth.yaml': [
+        'name: ledger',
+        'volumes: { notes: }',
+        'services:',
+        '  db:',
+        '    stateful: true',
+        '    replicas: 2',
+        '    command: node server.mjs',
+        '    env: { GREETING: hi }',
+        '    volumes: [{ volume: notes, path: /data, env: DATA_DIR }]',
+      ],
+    });
+    try {
+      await ok(['deploy', app]);
+      const st = await berth.json<Status>(['status', 'ledger']);
+      const replicas = st.services[0]!.replicas.sort((a, b) => a.id.localeCompare(b.id));
+      expect(replicas.map((r) => [r.id, r.index])).toEqual([
+        ['db-0', 0],
+        ['db-1', 1],
+      ]);
+      for (const r of replicas) {
+        const seen = (await (await fetch(`http://127.0.0.1:${r.port}/`)).json()) as { volume: string; index: string };
+        expect(seen).toMatchObject({
+          index: String(r.index),
+          volume: expect.stringMatching(new RegExp(`/notes-${r.index}$`)),
+        });
+        expect((await fetch(`http://127.0.0.1:${r.port}/mine-${r.index}`, { method: 'POST' })).ok).toBe(true);
+      }
+      await ok(['scale', 'ledger/db', '1']);
+      const volumes = await berth.json<(Volume & { index?: number })[]>(['volume', 'ls', 'ledger']);
+      expect(volumes.map((v) => [v.name, v.volume, v.index, v.usedBytes, v.services])).toEqual([
+        ['notes-0', 'notes', 0, 7, ['db']],
+        ['notes-1', 'notes', 1, 7, ['db']],
+      ]);
+      await ok(['down', 'ledger', '--volumes', '--yes']);
+      expect(await berth.json<Volume[]>(['volume', 'ls', 'ledger'])).toEqual([]);
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
