@@ -29,8 +29,13 @@ export function volumeRoutes(api: Api, ctx: ServerContext): void {
       const envs = env !== undefined ? [await ctx.environments.get(env)] : await ctx.environments.list();
       const out: VolumeStatus[] = [];
       for (const e of envs) {
-        const runtime = await ctx.runtimeFor(e.name);
-        if (runtime.volumes) out.push(...(await runtime.volumes(e.name, app)));
+        // Asked for every environment, one whose cluster cannot be reached must not hide this machine's.
+        const runtime = await ctx.runtimeFor(e.name).catch((err: unknown) => {
+          if (env !== undefined) throw err;
+          req.log.warn({ err, env: e.name }, 'volumes of an environment not listed');
+          return undefined;
+        });
+        if (runtime?.volumes) out.push(...(await runtime.volumes(e.name, app)));
       }
       return out;
     },
