@@ -75,6 +75,26 @@ export interface VolumeMount {
   sizeBytes?: number;
 }
 
+/** A volume's data on a machine (one directory per app, environment and volume; per replica for stateful services). */
+export interface VolumeStatus {
+  app: string;
+  env: string;
+  /** The app's volume (berth.yaml `volumes` key). */
+  volume: string;
+  /** The replica index of a stateful service's own copy (`pgdata-0`); absent for a shared volume. */
+  index?: number;
+  /** What `berth volume ls` shows: the volume, or `<volume>-<index>` for a stateful replica's copy. */
+  name: string;
+  /** Bytes of the files under it (apparent sizes, walked like `du --apparent-size`). */
+  usedBytes: number;
+  /** The requested size (berth.yaml `volumes.<name>.size`), when the last release that mounted it set one. */
+  sizeBytes?: number;
+  /** Services of the running release that mount it (none after `berth down`). */
+  services: string[];
+  /** Where the data is (a directory on one machine). */
+  path: string;
+}
+
 /** The signals a service can choose to be stopped with (berth.yaml `stopSignal`). */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
@@ -342,6 +362,8 @@ export type ReplicaPhase = (typeof ReplicaPhase)[keyof typeof ReplicaPhase];
 
 export interface ReplicaStatus {
   id: string;
+  /** Its slot (`BERTH_REPLICA_INDEX`): a stateful replica's stable index. */
+  index?: number;
   phase: ReplicaPhase;
   hash: string;
   pid?: number;
@@ -513,7 +535,14 @@ export interface Runtime {
     selector: LogSelector,
     opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },
   ): AsyncIterable<LogLine>;
-  /** Remove one service, or the whole app in this environment (routes included). */
+  /** The volumes kept for `app` (every app when absent) in `env`, with their use; runtimes without volumes lack it. */
+  volumes?(env: string, app?: string): Promise<VolumeStatus[]>;
+  /**
+   * Deletes the data of `volume` (every volume of the app when absent; a stateful service's per-replica
+   * copies included) and returns what was removed. ConflictError while a replica mounting it runs.
+   */
+  removeVolumes?(app: string, env: string, volume?: string): Promise<VolumeStatus[]>;
+  /** Remove one service, or the whole app in this environment (routes included). Volumes are kept. */
   remove(app: string, env: string, service?: string): Promise<void>;
   /** Stop supervising; running replicas are left running (they are re-adopted on the next start). */
   close(): Promise<void>;

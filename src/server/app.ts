@@ -22,6 +22,7 @@ import {
 } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { appRoutes } from './routes/apps.js';
+import { volumeRoutes } from './routes/volumes.js';
 import { releaseRoutes } from './routes/releases.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
@@ -130,6 +131,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   systemRoutes(typed, ctx);
   appRoutes(typed, ctx);
+  volumeRoutes(typed, ctx);
   releaseRoutes(typed, ctx);
   configRoutes(typed, ctx);
   environmentRoutes(typed, ctx);

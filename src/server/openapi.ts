@@ -59,6 +59,9 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   [`DELETE ${app}`, { id: 'takeAppDown', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  ['GET /api/v1/volumes', { id: 'listVolumes', ok: { 200: S.VolumeList }, errors: [BAD, NOT_FOUND] }],
+  [`DELETE ${app}/volumes/:volume`, { id: 'deleteVolume', ok: { 200: S.VolumeList }, errors: [BAD, NOT_FOUND, 409] }],
+  [`DELETE ${app}/volumes`, { id: 'deleteAppVolumes', ok: { 200: S.VolumeList }, errors: [BAD, NOT_FOUND, 409] }],
   [`GET ${app}/autoscale`, { id: 'getAutoscale', ok: { 200: S.AutoscaleStatus }, errors: [BAD, NOT_FOUND] }],
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],

@@ -101,6 +101,11 @@ export const PlanResult = z.object({ plan: Plan, current: Release.optional() }).
 const ReplicaStatus = z
   .object({
     id: z.string(),
+    index: z
+      .number()
+      .int()
+      .optional()
+      .describe("The replica's slot, BERTH_REPLICA_INDEX (a stateful replica's stable index)"),
     phase: z.string(),
     hash: z.string(),
     pid: z.number().int().optional(),
@@ -279,3 +284,20 @@ export const HelmChart = z
 export const Health = z.object({ ok: z.boolean() }).loose();
 export const Info = z.object({ version: z.string(), home: z.string(), pid: z.number().int() }).loose();
 export const AnyObject = z.object({}).loose();
+
+export const Volume = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    volume: z.string().describe("The app's volume (berth.yaml `volumes` key)"),
+    index: z.number().int().optional().describe("The replica index of a stateful service's own copy"),
+    name: z.string().describe('The volume, or `<volume>-<index>` for a stateful replica’s copy'),
+    usedBytes: z.number().int().describe('Bytes of the files in it (apparent sizes)'),
+    sizeBytes: z.number().int().optional().describe('Requested size (berth.yaml `volumes.<name>.size`)'),
+    services: z.array(z.string()).describe('Services of the running release that mount it'),
+    path: z.string().describe('Its directory on this machine'),
+  })
+  .loose()
+  .meta({ id: 'Volume' });
+
+export const VolumeList = z.array(Volume);

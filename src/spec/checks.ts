@@ -101,14 +101,31 @@ function undeclared(name: string, declared: string[]): string {
   return `undeclared variable \`${name}\` (declare it under \`variables\`)`;
 }
 
-/** Mounts of volumes the app does not declare under `volumes`. */
+/**
+ * Mounts of volumes the app does not declare under `volumes`, and a volume a stateful service
+ * mounts that another service mounts too (each stateful replica has its own copy: nothing to share).
+ */
 function volumeFindings(data: Record<string, unknown>, services: Record<string, unknown>): Finding[] {
   const declared = isMap(data.volumes) ? Object.keys(data.volumes) : [];
   const out: Finding[] = [];
+  const statefulOwner = new Map<string, string>();
+  for (const [name, svc] of Object.entries(services)) {
+    if (!isMap(svc) || svc.stateful !== true || !Array.isArray(svc.volumes)) continue;
+    for (const m of svc.volumes as unknown[]) {
+      const volume = typeof m === 'string' ? m.split(':')[0] : isMap(m) ? m.volume : undefined;
+      if (typeof volume === 'string' && !statefulOwner.has(volume)) statefulOwner.set(volume, name);
+    }
+  }
   for (const [name, svc] of Object.entries(services)) {
     const mounts = isMap(svc) && Array.isArray(svc.volumes) ? (svc.volumes as unknown[]) : [];
     mounts.forEach((m, i) => {
       const volume = typeof m === 'string' ? m.split(':')[0] : isMap(m) ? m.volume : undefined;
+      const owner = typeof volume === 'string' ? statefulOwner.get(volume) : undefined;
+      if (owner !== undefined && owner !== name)
+        out.push({
+          path: ['services', name, 'volumes', i, ...(typeof m === 'string' ? [] : ['volume'])],
+          message: `volume \`${volume}\` is mounted by the stateful service \`${owner}\`, whose replicas each have their own copy (\`${volume}-0\`, ...): declare another volume for \`${name}\``,
+        });
       if (typeof volume !== 'string' || declared.includes(volume)) return;
       out.push({
         path: ['services', name, 'volumes', i, ...(typeof m === 'string' ? [] : ['volume'])],

@@ -351,7 +351,7 @@ export const serviceSchema = z
       .boolean()
       .optional()
       .describe(
-        'On clusters: a StatefulSet with stable pod names (and a headless Service) instead of a Deployment. Default false.',
+        'StatefulSet semantics: a stable index per replica (BERTH_REPLICA_INDEX), ordered start and stop, a volume copy per replica (`pgdata-0`); on clusters a StatefulSet with a headless Service. Default false.',
       ),
     placement: z
       .enum(['replicated', 'perNode'])

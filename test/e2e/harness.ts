@@ -82,7 +82,14 @@ async function waitFor<T>(
 }
 export { waitFor };
 
-export async function startBerth(opts: { home?: string; env?: Record<string, string> } = {}): Promise<Berth> {
+export async function startBerth(
+  opts: {
+    home?: string;
+    env?: Record<string, string>;
+    /** Runs the control plane (and so every replica) as this user, e.g. for programs that refuse root. */
+    user?: { uid: number; gid: number };
+  } = {},
+): Promise<Berth> {
   const home = opts.home ?? (await tempHome());
   const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1', ...opts.env };
   let proc!: ChildProcess;
@@ -93,6 +100,7 @@ export async function startBerth(opts: { home?: string; env?: Record<string, str
     proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--quiet'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.user ?? {}),
     });
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));

@@ -29,6 +29,7 @@ export type {
   TrackStatus as Track,
   TrafficPolicy,
   TrafficSplit,
+  VolumeStatus,
 } from '../../../src/runtime/runtime.js';
 export type { TrackAutoscaleStatus as TrackAutoscale } from '../../../src/autoscale/autoscaler.js';
 export type { AppStatus, AppSummary, AutoscaleStatus, Policies, Variables } from '../../../src/server/apiTypes.js';

@@ -75,6 +75,15 @@ export const en = {
     empty: 'No apps yet. Deploy one from a folder with a berth.yaml, for example:',
     emptyCommand: 'npx berth up examples/shop',
   },
+  volumes: {
+    title: 'Volumes',
+    volume: 'Volume',
+    used: 'Used',
+    size: 'Requested',
+    services: 'Mounted by',
+    path: 'Directory',
+    kept: 'Kept across deploys and `berth down`; deleted only by `berth volume rm` or `berth down --volumes`.',
+  },
   services: {
     title: 'Services of {{app}} in {{env}}',
     graph: 'Dependencies',

@@ -77,6 +77,15 @@ export const zhCN: typeof en = {
     empty: '还没有应用。在含有 berth.yaml 的目录中部署一个，例如：',
     emptyCommand: 'npx berth up examples/shop',
   },
+  volumes: {
+    title: '数据卷',
+    volume: '数据卷',
+    used: '已用',
+    size: '申请容量',
+    services: '挂载的服务',
+    path: '目录',
+    kept: '在部署和 `berth down` 之后保留；只有 `berth volume rm` 或 `berth down --volumes` 会删除。',
+  },
   services: {
     title: '{{app}}（{{env}}）的服务',
     graph: '依赖关系',

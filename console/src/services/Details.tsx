@@ -23,6 +23,7 @@ import {
 } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
+import { VolumesCard } from '../volumes/Card';
 import { api, appBase } from '../api/client';
 import { useResource, useSse } from '../api/hooks';
 import type {
@@ -216,6 +217,7 @@ export default function ServicesDetails() {
               <ServiceGraph services={graphServices} levels={rendered.data?.levels ?? []} />
             </Suspense>
           </Card>
+          <VolumesCard app={app} env={env} />
           <Table<ServiceStatus>
             className="services-table"
             rowKey="service"

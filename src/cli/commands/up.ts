@@ -19,6 +19,8 @@ import type { Release } from '../../release/releases.js';
 import type { AppObservation, LogLine } from '../../runtime/runtime.js';
 import { UnavailableError, ValidationError } from '../../errors.js';
 import { tokenFile } from '../../server/serverInfo.js';
+import { confirm } from '../confirm.js';
+import { deleteVolumes } from './volume.js';
 import { readFile } from 'node:fs/promises';
 
 /** The console's address with the token in the fragment (never sent to a server or written to its logs). */
@@ -61,6 +63,13 @@ const base = (app: string, env: string): string =>
 async function takeDown(client: Client, app: string, env: string, wait?: boolean): Promise<Release> {
   const release = await startOperation(wait, (w) => client.delete<Release>(base(app, env), { wait: String(w) }));
   return followRelease(client, release);
+}
+
+interface DownOptions {
+  env: string;
+  wait?: boolean;
+  volumes?: boolean;
+  yes?: boolean;
 }
 
 export function registerUp(program: Command): void {
@@ -150,18 +159,26 @@ export function registerUp(program: Command): void {
 
   program
     .command('down [app]')
-    .description('take an app down: every replica stopped gracefully (history is kept)')
+    .description('take an app down: every replica stopped gracefully (history and volumes are kept)')
     .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
     .option('--wait', WAIT_HELP)
-    .action(async (app: string | undefined, o: { env: string; wait?: boolean }, cmd: Command) => {
+    .option('--volumes', "also delete the app's volumes in the environment (asks first)")
+    .option('-y, --yes', 'with --volumes: do not ask for confirmation')
+    .action(async (app: string | undefined, o: DownOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const name = app ?? (await appFromCwd());
       if (!name)
         throw new ValidationError('which app?', [
           { file: 'command line', path: 'app', message: 'pass the app name (or run in a folder with a berth.yaml)' },
         ]);
+      // Asked before anything stops: a "no" leaves the app running.
+      if (o.volumes) await confirm(`take ${name} down in ${o.env} and delete the data of its volumes?`, o.yes);
       const final = await takeDown(await ctx.client(), name, o.env, o.wait);
-      if (ctx.output !== 'table') await printData(ctx.output, final);
+      const volumes =
+        o.volumes && final.status === 'succeeded'
+          ? { volumesDeleted: await deleteVolumes(cmd, name, o.env, undefined, true) }
+          : {};
+      if (ctx.output !== 'table') await printData(ctx.output, { ...final, ...volumes });
       if (final.status !== 'succeeded') process.exitCode = 1;
     });
 }

@@ -25,6 +25,7 @@ import type {
   RouteTraffic,
   Track,
   TrackTraffic,
+  VolumeStatus,
 } from '../runtime.js';
 import { devCertificate } from './devCa.js';
 import { writeEdgeCertificates } from './edgeCertificates.js';
@@ -38,6 +39,8 @@ import type { ProcSnapshot } from './procfs.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
+import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
+import { discoveryPrefix } from '../../spec/templates.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
 const DEFAULT_TLS_PORT = 8443;
@@ -258,6 +261,20 @@ class LocalRuntime implements Runtime {
     });
   }
 
+  async volumes(env: string, app?: string): Promise<VolumeStatus[]> {
+    await this.ready();
+    return listVolumes(this.opts.home, checkName('env', env), app);
+  }
+
+  async removeVolumes(app: string, env: string, volume?: string): Promise<VolumeStatus[]> {
+    await this.ready();
+    const inUse = new Map<string, string>();
+    for (const s of this.sets.values()) {
+      if (s.app === app && s.env === env) for (const [dir, replica] of s.mountedVolumes()) inUse.set(dir, replica);
+    }
+    return removeVolumes(this.opts.home, app, env, volume, inUse);
+  }
+
   async remove(app: string, env: string, service?: string): Promise<void> {
     await this.ready();
     const targets = service
@@ -283,6 +300,7 @@ class LocalRuntime implements Runtime {
       recursive: true,
       force: true,
     });
+    forgetMounts(this.opts.home, app, env);
   }
 
   async close(): Promise<void> {
@@ -363,6 +381,7 @@ class LocalRuntime implements Runtime {
           logger: this.logger,
           now: () => this.now(),
           gatewayReady: () => this.gatewayReady(),
+          replicaAddresses: (a, e) => this.replicaAddresses(a, e),
         },
         app,
         env,
@@ -371,6 +390,28 @@ class LocalRuntime implements Runtime {
       this.sets.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * `<SERVICE>_<INDEX>_HOST` and `_PORT` of every replica of the app's stateful services that has a
+   * port (a headless Service's per-pod names): indexes below the desired count, or every reserved one
+   * while a service has not been converged since a restart.
+   */
+  private replicaAddresses(app: string, env: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const s of this.sets.values()) {
+      if (s.app !== app || s.env !== env) continue;
+      const count = s.statefulReplicas;
+      const ports = this.ports.indexPorts(s.key);
+      if (ports.size === 0 || (count === undefined && s.size === 0)) continue;
+      const prefix = discoveryPrefix(s.service);
+      for (const [index, port] of [...ports].sort(([a], [b]) => a - b)) {
+        if (count !== undefined && index >= count) continue;
+        out[`${prefix}_${index}_HOST`] = '127.0.0.1';
+        out[`${prefix}_${index}_PORT`] = String(port);
+      }
+    }
+    return out;
   }
 
   /** Asks the gateway to bind what it could not (a port freed since); at most every few seconds. */

@@ -17,6 +17,8 @@ interface PortsFile {
   edgeSources?: Record<string, string>;
   /** Edge key → the preferred port its port was picked from. */
   edgePreferences?: Record<string, number>;
+  /** `app/env/service/<index>` → the port of a stateful service's replica with that index. */
+  replicas?: Record<string, number>;
 }
 
 const own = <T>(r: Record<string, T> | undefined, key: string): T | undefined =>
@@ -106,6 +108,32 @@ export class PortRegistry {
     });
   }
 
+  /**
+   * The port of replica `index` of the stateful service `key`, kept until the service is removed (its
+   * stable address, as a headless Service gives a StatefulSet's pod a stable name).
+   */
+  indexPort(key: string, index: number): Promise<number> {
+    return this.serial(async () => {
+      const replicaKey = `${key}/${index}`;
+      const existing = own(this.data.replicas, replicaKey);
+      if (existing !== undefined) return existing;
+      const port = await this.pickFree();
+      this.data.replicas = { ...this.data.replicas, [replicaKey]: port };
+      this.save();
+      return port;
+    });
+  }
+
+  /** The ports of a stateful service's replicas by index (none for other services). */
+  indexPorts(key: string): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [k, p] of Object.entries(this.data.replicas ?? {})) {
+      const m = /^(.*)\/(\d+)$/.exec(k);
+      if (m && m[1] === key) out.set(Number(m[2]), p);
+    }
+    return out;
+  }
+
   /** A free port for a replica: not bound now and not one of the registry's. */
   replicaPort(): Promise<number> {
     return this.serial(() => this.pickFree());
@@ -121,6 +149,10 @@ export class PortRegistry {
     return this.serial(async () => {
       const drop = new Set(serviceKeys);
       this.data.services = Object.fromEntries(Object.entries(this.data.services).filter(([k]) => !drop.has(k)));
+      if (this.data.replicas)
+        this.data.replicas = Object.fromEntries(
+          Object.entries(this.data.replicas).filter(([k]) => !drop.has(k.slice(0, k.lastIndexOf('/')))),
+        );
       if (edgeKey !== undefined) {
         const drop = ([k]: [string, unknown]): boolean => k !== edgeKey;
         this.data.edges = Object.fromEntries(Object.entries(this.data.edges).filter(drop));
@@ -134,7 +166,11 @@ export class PortRegistry {
   /** Ports of the registry, but the edge `except`'s. */
   private taken(except?: string): Set<number> {
     const edges = Object.entries(this.data.edges).filter(([k]) => k !== except);
-    return new Set([...Object.values(this.data.services), ...edges.map(([, p]) => p)]);
+    return new Set([
+      ...Object.values(this.data.services),
+      ...edges.map(([, p]) => p),
+      ...Object.values(this.data.replicas ?? {}),
+    ]);
   }
 
   /** Who holds `port` in the registry but the edge `key`: `the edge of blog/local (berth.yaml edge.port)`. */
@@ -189,6 +225,7 @@ function readPorts(file: string): PortsFile {
       edges: parsed.edges ?? {},
       ...(parsed.edgeSources ? { edgeSources: parsed.edgeSources } : {}),
       ...(parsed.edgePreferences ? { edgePreferences: parsed.edgePreferences } : {}),
+      ...(parsed.replicas ? { replicas: parsed.replicas } : {}),
     };
   } catch {
     return { services: {}, edges: {} };

@@ -178,6 +178,7 @@ export class Replica {
   status(): ReplicaStatus {
     return {
       id: this.id,
+      ...(this.record.index !== undefined ? { index: this.record.index } : {}),
       phase: this.phase,
       hash: this.hash,
       ...(this.pid !== undefined ? { pid: this.pid } : {}),

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { processArgv, Track, type ServiceState } from '../runtime.js';
 import { discoveryFor } from '../../spec/templates.js';
 import type { Launch } from './replicaContext.js';
+import { isStateful, mountDirs } from './volumes.js';
 import type { ReplicaRecord } from './replicaStore.js';
 
 /** Variables of the machine a process needs to behave normally (a container image would set them). */
@@ -32,10 +33,23 @@ export function shortHash(hash: string): string {
   );
 }
 
-/** The record of a new replica of `state` on `track`, listening on `port`. */
-export function newReplicaRecord(state: ServiceState, track: Track, port: number, nowMs: number): ReplicaRecord {
+/**
+ * The record of a new replica of `state` on `track`, listening on `port`, in slot `index`. A stateful
+ * replica is named after its index (`db-0`, like a StatefulSet's pod), the others after their version.
+ */
+export function newReplicaRecord(
+  state: ServiceState,
+  track: Track,
+  port: number,
+  nowMs: number,
+  index?: number,
+): ReplicaRecord {
+  const volumes = mountDirs(state, index).map((m) => m.dir);
   return {
-    id: `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+    id:
+      isStateful(state) && index !== undefined
+        ? `${state.service}-${index}`
+        : `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
     app: state.app,
     env: state.env,
     service: state.service,
@@ -43,6 +57,8 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
     revision: state.revision,
     ...(track === Track.canary ? { track } : {}),
     port,
+    ...(index !== undefined ? { index } : {}),
+    ...(volumes.length > 0 ? { volumes } : {}),
     restarts: 0,
     backoffStreak: 0,
     created: new Date(nowMs).toISOString(),
@@ -60,8 +76,16 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
   };
 }
 
-/** How to (re)start replica `rec` of `state`, its config files in `configDir`. */
-export function launchOf(state: ServiceState, rec: ReplicaRecord, configDir: string): Launch {
+/**
+ * How to (re)start replica `rec` of `state`, its config files in `configDir`; `runtimeEnv` holds what
+ * the runtime knows only at start: its volume directories (prepareVolumes), stateful replicas' addresses.
+ */
+export function launchOf(
+  state: ServiceState,
+  rec: ReplicaRecord,
+  configDir: string,
+  runtimeEnv: Record<string, string> = {},
+): Launch {
   return {
     command: processArgv(state.workload),
     ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
@@ -69,12 +93,14 @@ export function launchOf(state: ServiceState, rec: ReplicaRecord, configDir: str
       ...inheritedEnv(),
       ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
       ...state.workload.env,
+      ...runtimeEnv,
       PORT: String(rec.port),
       BERTH_CONFIG_DIR: configDir,
       BERTH_APP: state.app,
       BERTH_ENV: state.env,
       BERTH_SERVICE: state.service,
       BERTH_REPLICA: rec.id,
+      ...(rec.index !== undefined ? { BERTH_REPLICA_INDEX: String(rec.index) } : {}),
     },
   };
 }

@@ -11,7 +11,7 @@ import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
 import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
 import { pruneConfigDirs } from './configFiles.js';
-import { freeIndex, replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
+import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
@@ -35,6 +35,8 @@ import type { ReplicaRecord } from './replicaStore.js';
 import { shimPaths } from './shimFiles.js';
 import type { ArchiveReason } from './logArchive.js';
 import { planRollout, rolloutLimits } from './rollout.js';
+import { freeSlots, planStateful } from './statefulRollout.js';
+import { forgetMounts, isStateful, prepareVolumes, recordMounts } from './volumes.js';
 import type { ShimLauncher } from './shimPool.js';
 
 /** What the runtime shares with every replica set. */
@@ -51,6 +53,8 @@ export interface SetContext {
   now(): number;
   /** Starts (or adopts) the gateway process once. */
   gatewayReady(): Promise<void>;
+  /** `<SERVICE>_<INDEX>_HOST/_PORT` of the stateful services' replicas of `app/env`, for a replica starting now. */
+  replicaAddresses(app: string, env: string): Record<string, string>;
 }
 
 /** The replicas of one `app/env/service`. */
@@ -65,6 +69,8 @@ export class ReplicaSet {
   private traffic: TrafficSplit | undefined;
   private generation = 0;
   private readonly pendingStarts = new Map<Track, number>();
+  /** Slots of the replicas being created, as `<track>/<index>`. */
+  private readonly pendingSlots = new Set<string>();
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
@@ -96,6 +102,18 @@ export class ReplicaSet {
     }
   }
 
+  /** The replica count of a stateful service as desired now; undefined for other services or before converge. */
+  get statefulReplicas(): number | undefined {
+    return this.desired && isStateful(this.desired) ? this.desired.replicas : undefined;
+  }
+
+  /** The volume directories the replicas here mount (any phase but gone), each with a replica mounting it. */
+  mountedVolumes(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of this.replicas.values()) for (const v of r.record.volumes ?? []) out.set(v, r.id);
+    return out;
+  }
+
   /** Whether the service's policy has a circuit breaker (its state is then worth reporting). */
   get hasCircuitBreaker(): boolean {
     return this.desired?.policy?.circuitBreaker !== undefined;
@@ -119,6 +137,7 @@ export class ReplicaSet {
     this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
     this.listeners.add(opts.onEvent);
     try {
+      recordMounts(this.ctx.home, this.app, this.env, this.service, state.workload.volumes ?? []);
       this.servicePort = await this.ctx.ports.servicePort(this.key);
       await this.ctx.gatewayReady();
       for (const r of this.replicas.values()) {
@@ -204,6 +223,8 @@ export class ReplicaSet {
     for (const r of all) this.keepLogs(r, 'removed');
     this.replicas.clear();
     rmSync(this.dir, { recursive: true, force: true });
+    // The volumes stay (only `berth volume rm` / `down --volumes` delete data); no service mounts them now.
+    forgetMounts(this.ctx.home, this.app, this.env, [this.service]);
     this.changes.wake();
   }
 
@@ -258,6 +279,10 @@ export class ReplicaSet {
       return;
     }
     const state = target;
+    if (isStateful(state) && track === Track.stable) {
+      this.reconcileStateful(state, track);
+      return;
+    }
     const limits = rolloutLimits(state.rollout, state.replicas);
     const pending = this.pendingStarts.get(track) ?? 0;
     const fresh = live.filter((r) => r.hash === state.hash);
@@ -276,16 +301,7 @@ export class ReplicaSet {
     const unready = old.filter((r) => !r.serving).sort(byAge);
     const ready = old.filter((r) => r.serving).sort(byAge);
     // Scale-down of the current hash: not-ready ones first, then the newest (Kubernetes' preference).
-    const surplus = [
-      ...fresh
-        .filter((r) => !r.serving)
-        .sort(byAge)
-        .reverse(),
-      ...fresh
-        .filter((r) => r.serving)
-        .sort(byAge)
-        .reverse(),
-    ];
+    const surplus = [...fresh].sort((a, b) => Number(a.serving) - Number(b.serving) || byAge(b, a));
     const victims = [
       ...unready.slice(0, step.removeUnhealthyOld),
       ...ready.slice(0, step.removeReadyOld),
@@ -300,18 +316,47 @@ export class ReplicaSet {
         message: `scaling ${state.service}${which} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`,
       });
     }
-    for (let i = 0; i < step.start; i++) void this.startReplica(state, track);
+    // Each new replica takes the lowest slot its version has free (BERTH_REPLICA_INDEX).
+    const slots = freeSlots(
+      [
+        ...fresh.map((r) => r.record.index),
+        ...[...this.pendingSlots]
+          .filter((k) => k.startsWith(`${track}/`))
+          .map((k) => Number(k.slice(track.length + 1))),
+      ],
+      step.start,
+    );
+    for (const index of slots) void this.startReplica(state, track, index);
     for (const v of victims) void this.retire(v);
   }
 
-  private async startReplica(state: ServiceState, track: Track): Promise<void> {
+  /** One StatefulSet step: one replica starts or stops at a time, in index order (statefulRollout.ts). */
+  private reconcileStateful(state: ServiceState, track: Track): void {
+    const all = [...this.replicas.values()].filter((r) => r.track === track);
+    const step = planStateful(state.replicas, state.hash, all, this.pendingStarts.get(track) ?? 0);
+    if (step.kind === 'start') {
+      this.emit({
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `creating replica ${state.service}-${step.index} (${shortHash(state.hash)}) of ${state.replicas}`,
+      });
+      void this.startReplica(state, track, step.index);
+    } else if (step.kind === 'stop') {
+      const victim = this.replicas.get(step.id);
+      if (victim) void this.retire(victim);
+    }
+  }
+
+  private async startReplica(state: ServiceState, track: Track, index: number): Promise<void> {
     this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
+    this.pendingSlots.add(`${track}/${index}`);
     try {
-      const port = await this.ctx.ports.replicaPort();
+      // A stateful replica keeps its port across restarts and updates (its stable address).
+      const port = isStateful(state)
+        ? await this.ctx.ports.indexPort(this.key, index)
+        : await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const live = [...this.replicas.values()].filter((r) => r.track === track && r.hash === state.hash);
-      const index = freeIndex(live.flatMap((r) => (r.terminating ? [] : [r.record.index])));
-      const record = { ...newReplicaRecord(state, track, port, this.ctx.now()), index };
+      const record = newReplicaRecord(state, track, port, this.ctx.now(), index);
       const id = record.id;
       const dir = join(this.dir, id);
       writeReplicaRecord(dir, record);
@@ -333,6 +378,7 @@ export class ReplicaSet {
         message: `cannot create a replica of ${state.service}: ${(err as Error).message}`,
       });
     } finally {
+      this.pendingSlots.delete(`${track}/${index}`);
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.changes.wake();
     }
@@ -361,7 +407,10 @@ export class ReplicaSet {
   /** How to start `rec`, its config directory written first (a replica of before it had one gets it now). */
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
     const dir = join(this.dir, rec.id);
-    const launch = launchOf(state, rec, replicaConfigDir(dir));
+    const launch = launchOf(state, rec, replicaConfigDir(dir), {
+      ...this.ctx.replicaAddresses(this.app, this.env),
+      ...prepareVolumes(this.ctx.home, state, rec.index),
+    });
     writeReplicaConfig(dir, state.workload.files, { ...rec, ports: state.workload.ports, env: launch.env });
     return launch;
   }

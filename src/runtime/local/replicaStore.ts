@@ -34,8 +34,13 @@ export interface ReplicaRecord {
   /** The service track the replica belongs to; stable when absent (and in records written before tracks). */
   track?: Track;
   port: number;
-  /** Its slot among the replicas of its version and track (0, 1, ...): `{{ replica.index }}` in files. */
+  /**
+   * The replica's slot: a stateful service's stable index (0..n-1, kept across restarts, updates and
+   * control-plane restarts), a plain service's lowest free slot of its version; absent in older records.
+   */
   index?: number;
+  /** The volume directories it mounts (`pgdata`, or `pgdata-0` for a stateful replica), so none is removed under it. */
+  volumes?: string[];
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;
