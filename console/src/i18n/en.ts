@@ -353,6 +353,7 @@ export const en = {
         '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}; last stderr: {{lastStderr}}',
       crashLoopNoStderr:
         '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}',
+      jobFailed: '{{service}}: job failed after {{attempts}} run(s); last exit: {{lastExit}}; log tail: {{logTail}}',
     },
     autoscale: {
       disabledAtZero: 'scaling is disabled at 0 replicas',

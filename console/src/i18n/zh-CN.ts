@@ -352,6 +352,7 @@ export const zhCN: typeof en = {
         '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}；最后的 stderr：{{lastStderr}}',
       crashLoopNoStderr:
         '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}',
+      jobFailed: '{{service}}：任务在运行 {{attempts}} 次后失败；最后一次退出：{{lastExit}}；日志末尾：{{logTail}}',
     },
     autoscale: {
       disabledAtZero: '副本数为 0 时不自动扩缩',

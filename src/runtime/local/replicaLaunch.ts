@@ -55,6 +55,7 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
         : {}),
       ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
       restart: state.restart,
+      ...(state.run?.kind === 'job' ? { job: { backoffLimit: state.run.backoffLimit } } : {}),
     },
   };
 }

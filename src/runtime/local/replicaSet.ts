@@ -15,6 +15,7 @@ import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { canaryStateOf } from './trackStates.js';
+import { isJob, jobProgress } from './jobRun.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters, abortError } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
@@ -136,6 +137,14 @@ export class ReplicaSet {
         if (this.closed) throw new RuntimeError(`${state.service}: the runtime was closed during converge`);
         if (gen !== this.generation) throw new ConflictError(`${state.service}: superseded by a newer converge`);
         this.reconcile();
+        if (isJob(state)) {
+          // A job is done when its run succeeded; it fails once that run failed for good (no deadline but the release's).
+          const job = jobProgress(state, [...this.replicas.values()]);
+          if (job.kind === 'failed') throw job.error;
+          if (job.kind === 'succeeded') break;
+          await this.changes.wait(opts.signal, 1000);
+          continue;
+        }
         const c = this.counts();
         if (c.done) {
           // Ready means reachable: return only once the gateway routes to every new replica.
@@ -257,6 +266,10 @@ export class ReplicaSet {
       return;
     }
     const state = target;
+    if (isJob(state)) {
+      this.reconcileJob(state, live);
+      return;
+    }
     const limits = rolloutLimits(state.rollout, state.replicas);
     const pending = this.pendingStarts.get(track) ?? 0;
     const fresh = live.filter((r) => r.hash === state.hash);
@@ -301,6 +314,21 @@ export class ReplicaSet {
     }
     for (let i = 0; i < step.start; i++) void this.startReplica(state, track);
     for (const v of victims) void this.retire(v);
+  }
+
+  /**
+   * A job: one run of its hash, started unless one exists (running, backing off or ended: an ended
+   * run is the record that this hash ran); runs of other hashes are stopped (a changed job replaces its old run).
+   */
+  private reconcileJob(state: ServiceState, live: Replica[]): void {
+    for (const v of live.filter((r) => r.hash !== state.hash)) void this.retire(v);
+    if (live.some((r) => r.hash === state.hash) || (this.pendingStarts.get(Track.stable) ?? 0) > 0) return;
+    this.emit({
+      type: 'Normal',
+      reason: 'SuccessfulCreate',
+      message: `running job ${state.service} (${shortHash(state.hash)})`,
+    });
+    void this.startReplica(state, Track.stable);
   }
 
   private async startReplica(state: ServiceState, track: Track): Promise<void> {
