@@ -15,6 +15,9 @@ import type { ExitInfo } from './shimFiles.js';
 /** How many of the last log lines a job's outcome keeps (and a failed release quotes). */
 export const JOB_LOG_TAIL_LINES = 10;
 
+/** Ended runs a job keeps (the current version's and the versions before it), newest first. */
+export const JOB_RUNS_KEPT = 5;
+
 /** Longest log line kept in a tail. */
 const MAX_LINE_CHARS = 300;
 
@@ -66,7 +69,7 @@ export function jobProgress(state: ServiceState, replicas: readonly Replica[]): 
   const done = run?.record.completion;
   if (!run || !done) return { kind: 'running' };
   if (done.result === 'failed') return { kind: 'failed', error: jobFailedError(state.service, run.id, done) };
-  return replicas.length === 1 ? { kind: 'succeeded' } : { kind: 'running' };
+  return replicas.every((r) => r.record.completion) ? { kind: 'succeeded' } : { kind: 'running' };
 }
 
 /** The error a failed job fails its release with: how its last run ended and the tail of its log. */

@@ -49,11 +49,14 @@ describe('kind: job on one machine', () => {
     // A later deploy (another revision, same workload hash) converges it again: no second run.
     await rt.converge(jobState(`console.log('migrated 3 tables')`, { revision: 2 }), noop);
     expect(runs()).toBe(1);
-    // A changed job (new hash) runs again and its old run's record goes.
+    // A changed job (new hash) runs again; the old version's run is kept as its record.
     await rt.converge(jobState(`console.log('v2')`, { revision: 3, hash: 'job00002' }), noop);
     expect(runs()).toBe(2);
     const after = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'migrate')!;
-    expect(after.replicas.map((r) => r.hash)).toEqual(['job00002']);
+    expect(after.replicas.map((r) => r.hash)).toEqual(['job00001', 'job00002']);
+    // So a rollback to the first version does not run it again.
+    await rt.converge(jobState(`console.log('migrated 3 tables')`, { revision: 4 }), noop);
+    expect(runs()).toBe(2);
   });
 
   it('a failing job is retried backoffLimit times, then fails the converge with its log tail', async () => {

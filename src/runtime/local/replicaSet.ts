@@ -15,7 +15,7 @@ import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { canaryStateOf } from './trackStates.js';
-import { isJob, jobProgress } from './jobRun.js';
+import { JOB_RUNS_KEPT, isJob, jobProgress } from './jobRun.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters, abortError } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
@@ -318,10 +318,16 @@ export class ReplicaSet {
 
   /**
    * A job: one run of its hash, started unless one exists (running, backing off or ended: an ended
-   * run is the record that this hash ran); runs of other hashes are stopped (a changed job replaces its old run).
+   * run is the record that this hash ran, so a rollback to it does not run it again). A run of
+   * another hash that has not ended is stopped; ended runs beyond the newest JOB_RUNS_KEPT go.
    */
   private reconcileJob(state: ServiceState, live: Replica[]): void {
-    for (const v of live.filter((r) => r.hash !== state.hash)) void this.retire(v);
+    const others = live.filter((r) => r.hash !== state.hash);
+    for (const v of others.filter((r) => !r.record.completion)) void this.retire(v);
+    const ended = others
+      .filter((r) => r.record.completion)
+      .sort((a, b) => b.record.created.localeCompare(a.record.created));
+    for (const v of ended.slice(JOB_RUNS_KEPT - 1)) void this.retire(v);
     if (live.some((r) => r.hash === state.hash) || (this.pendingStarts.get(Track.stable) ?? 0) > 0) return;
     this.emit({
       type: 'Normal',
