@@ -57,6 +57,27 @@ export function completionOf(
   };
 }
 
+/**
+ * One reconcile step of a job: its run of this hash starts unless one exists (running, backing off
+ * or ended: an ended run is the record that this hash ran, so a rollback to it does not run it
+ * again); a run of another hash that has not ended is stopped; ended runs beyond the newest
+ * JOB_RUNS_KEPT go.
+ */
+export function jobPlan(
+  state: ServiceState,
+  live: readonly Replica[],
+  pending: number,
+): { retire: Replica[]; start: boolean } {
+  const others = live.filter((r) => r.hash !== state.hash);
+  const ended = others
+    .filter((r) => r.record.completion)
+    .sort((a, b) => b.record.created.localeCompare(a.record.created));
+  return {
+    retire: [...others.filter((r) => !r.record.completion), ...ended.slice(JOB_RUNS_KEPT - 1)],
+    start: pending === 0 && !live.some((r) => r.hash === state.hash),
+  };
+}
+
 /** Where the converge of a job stands: still running, done, or failed (with the error to throw). */
 export type JobProgress = { kind: 'running' } | { kind: 'succeeded' } | { kind: 'failed'; error: RuntimeError };
 

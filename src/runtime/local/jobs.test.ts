@@ -104,3 +104,40 @@ describe('kind: job on one machine', () => {
     expect(runs()).toBe(1);
   });
 });
+
+describe('kind: cronjob runs on one machine', () => {
+  const cron = (script: string): ServiceState => ({
+    ...jobState(script, { backoffLimit: 0 }),
+    service: 'report',
+    run: { kind: 'cronjob', schedule: '* * * * *', backoffLimit: 0, concurrency: 'forbid' },
+  });
+
+  it('a converge starts nothing; each run started by id completes with its exit code and log tail', async () => {
+    const rt = local.start();
+    await rt.converge(cron(`console.log('rows: 42')`), noop);
+    expect(runs()).toBe(0);
+    await rt.startJobRun!('shop', 'dev', 'report', 'r1');
+    await rt.startJobRun!('shop', 'dev', 'report', 'r1'); // the same run id twice is one run
+    const done = await waitFor(async () => {
+      const all = await rt.jobRuns!('shop', 'dev', 'report');
+      return all[0]?.phase === 'succeeded' ? all : undefined;
+    });
+    expect(done).toEqual([
+      expect.objectContaining({ runId: 'r1', replica: 'report-r1', exitCode: 0, attempts: 1, logTail: ['rows: 42'] }),
+    ]);
+    expect(runs()).toBe(1);
+  });
+
+  it('stopJobRun stops a running run and reports it replaced', async () => {
+    const rt = local.start();
+    await rt.converge(cron(`setInterval(() => {}, 1000)`), noop);
+    await rt.startJobRun!('shop', 'dev', 'report', 'r1');
+    await waitFor(() => runs() === 1);
+    await rt.stopJobRun!('shop', 'dev', 'report', 'r1');
+    expect((await rt.jobRuns!('shop', 'dev', 'report'))[0]).toMatchObject({
+      runId: 'r1',
+      phase: 'failed',
+      reason: 'replaced by a newer run',
+    });
+  });
+});

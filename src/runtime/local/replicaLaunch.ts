@@ -33,9 +33,15 @@ export function shortHash(hash: string): string {
 }
 
 /** The record of a new replica of `state` on `track`, listening on `port`. */
-export function newReplicaRecord(state: ServiceState, track: Track, port: number, nowMs: number): ReplicaRecord {
+export function newReplicaRecord(
+  state: ServiceState,
+  track: Track,
+  port: number,
+  nowMs: number,
+  id = `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+): ReplicaRecord {
   return {
-    id: `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+    id,
     app: state.app,
     env: state.env,
     service: state.service,
@@ -55,7 +61,9 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
         : {}),
       ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
       restart: state.restart,
-      ...(state.run?.kind === 'job' ? { job: { backoffLimit: state.run.backoffLimit } } : {}),
+      ...(state.run?.kind === 'job' || state.run?.kind === 'cronjob'
+        ? { job: { backoffLimit: state.run.backoffLimit } }
+        : {}),
     },
   };
 }

@@ -9,13 +9,21 @@ import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
-import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
+import type {
+  ConvergeOptions,
+  JobRunStatus,
+  RuntimeEvent,
+  ServiceState,
+  ServiceStatus,
+  TrafficSplit,
+} from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { canaryStateOf } from './trackStates.js';
-import { JOB_RUNS_KEPT, isJob, jobProgress } from './jobRun.js';
+import { isJob, jobPlan, jobProgress } from './jobRun.js';
+import { runReplicaId, runsOf, runsToPrune, stopRun } from './cronRuns.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters, abortError } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
@@ -137,6 +145,8 @@ export class ReplicaSet {
         if (this.closed) throw new RuntimeError(`${state.service}: the runtime was closed during converge`);
         if (gen !== this.generation) throw new ConflictError(`${state.service}: superseded by a newer converge`);
         this.reconcile();
+        // A cronjob's converge only sets what its runs run; the scheduler starts them.
+        if (state.run?.kind === 'cronjob') break;
         if (isJob(state)) {
           // A job is done when its run succeeded; it fails once that run failed for good (no deadline but the release's).
           const job = jobProgress(state, [...this.replicas.values()]);
@@ -181,6 +191,27 @@ export class ReplicaSet {
     this.reconcile();
     this.changes.wake();
     return true;
+  }
+
+  /** Starts run `runId` of the cronjob this set converged to. */
+  async startRun(runId: string): Promise<void> {
+    const state = this.desired;
+    if (state?.run?.kind !== 'cronjob')
+      throw new RuntimeError(`${this.service} is not a cronjob converged on this machine (yet)`);
+    const id = runReplicaId(state.service, runId);
+    if (this.replicas.has(id)) return;
+    this.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), id);
+    this.changes.wake();
+  }
+
+  /** The cronjob's runs this set holds, oldest first. */
+  runs(): JobRunStatus[] {
+    return runsOf(this.service, this.replicas.values());
+  }
+
+  /** Stops a running run; it stays, failed as `replaced by a newer run`. */
+  stopRun(runId: string): Promise<void> {
+    return stopRun(this.replicas.get(runReplicaId(this.service, runId)), this.ctx.now);
   }
 
   /** Replicas started since the last usage sample. */
@@ -267,7 +298,13 @@ export class ReplicaSet {
     }
     const state = target;
     if (isJob(state)) {
-      this.reconcileJob(state, live);
+      const plan = jobPlan(state, live, this.pendingStarts.get(track) ?? 0);
+      for (const v of plan.retire) void this.retire(v);
+      if (plan.start) void this.startReplica(state, track);
+      return;
+    }
+    if (state.run?.kind === 'cronjob') {
+      for (const v of runsToPrune(live)) void this.retire(v);
       return;
     }
     const limits = rolloutLimits(state.rollout, state.replicas);
@@ -316,40 +353,12 @@ export class ReplicaSet {
     for (const v of victims) void this.retire(v);
   }
 
-  /**
-   * A job: one run of its hash, started unless one exists (running, backing off or ended: an ended
-   * run is the record that this hash ran, so a rollback to it does not run it again). A run of
-   * another hash that has not ended is stopped; ended runs beyond the newest JOB_RUNS_KEPT go.
-   */
-  private reconcileJob(state: ServiceState, live: Replica[]): void {
-    const others = live.filter((r) => r.hash !== state.hash);
-    for (const v of others.filter((r) => !r.record.completion)) void this.retire(v);
-    const ended = others
-      .filter((r) => r.record.completion)
-      .sort((a, b) => b.record.created.localeCompare(a.record.created));
-    for (const v of ended.slice(JOB_RUNS_KEPT - 1)) void this.retire(v);
-    if (live.some((r) => r.hash === state.hash) || (this.pendingStarts.get(Track.stable) ?? 0) > 0) return;
-    this.emit({
-      type: 'Normal',
-      reason: 'SuccessfulCreate',
-      message: `running job ${state.service} (${shortHash(state.hash)})`,
-    });
-    void this.startReplica(state, Track.stable);
-  }
-
   private async startReplica(state: ServiceState, track: Track): Promise<void> {
     this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
     try {
       const port = await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const record = newReplicaRecord(state, track, port, this.ctx.now());
-      const id = record.id;
-      const dir = join(this.dir, id);
-      writeReplicaRecord(dir, record);
-      this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}` });
-      const r = Replica.create(this.replicaContext(id), dir, record, this.launchFor(state, record));
-      r.restart = state.restart;
-      this.replicas.set(id, r);
+      this.spawn(state, track, port);
     } catch (err) {
       this.emit({
         type: 'Warning',
@@ -360,6 +369,18 @@ export class ReplicaSet {
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.changes.wake();
     }
+  }
+
+  /** Writes a new replica's record and starts it (`id`: a cronjob run's). */
+  private spawn(state: ServiceState, track: Track, port: number, id?: string): void {
+    const record = newReplicaRecord(state, track, port, this.ctx.now(), id);
+    const dir = join(this.dir, record.id);
+    writeReplicaRecord(dir, record);
+    const what = `assigned ${record.id} port ${port}`;
+    this.emit({ replica: record.id, type: 'Normal', reason: 'Scheduled', message: what });
+    const r = Replica.create(this.replicaContext(record.id), dir, record, this.launchFor(state, record));
+    r.restart = state.restart;
+    this.replicas.set(record.id, r);
   }
 
   private async retire(r: Replica): Promise<void> {
