@@ -25,6 +25,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
     load: async () => (await import('./commands/operate.js')).registerOperate,
   },
   { names: ['policy'], load: async () => (await import('./commands/policy.js')).registerPolicy },
+  { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
