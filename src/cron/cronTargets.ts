@@ -37,6 +37,23 @@ export async function timeZoneOf(environments: Pick<Environments, 'get'>, env: s
   return (await environments.get(env)).target.timeZone ?? DEFAULT_TIME_ZONE;
 }
 
+/** Every `kind: job` of every current release, whose runs the scheduler records. */
+export function jobTargets(releases: JobSource): () => Promise<{ app: string; env: string; job: string }[]> {
+  const byId = new Map<number, JobSpec[]>();
+  return async () => {
+    const out: { app: string; env: string; job: string }[] = [];
+    for (const cur of await releases.active()) {
+      let jobs = byId.get(cur.id);
+      if (!jobs) {
+        jobs = jobsOf(await releases.content(cur.id));
+        byId.set(cur.id, jobs);
+      }
+      for (const j of jobs) if (j.run.kind === 'job') out.push({ app: cur.app, env: cur.env, job: j.job });
+    }
+    return out;
+  };
+}
+
 /** Every cronjob of every current release, for the scheduler. */
 export function cronTargets(releases: JobSource, environments: Pick<Environments, 'get'>): () => Promise<CronTarget[]> {
   const byId = new Map<number, JobSpec[]>();

@@ -147,6 +147,28 @@ describe('cron scheduler', () => {
     expect(rt.started).toEqual(['s20260301t100000']);
   });
 
+  it('records the runs of a kind: job (started by deploys) and how they ended', async () => {
+    await rt.startJobRun('shop', 'dev', 'migrate', 'job0001-abcde');
+    const s = createCronScheduler({
+      now: () => clock,
+      targets: async () => [],
+      jobs: async () => [{ app: 'shop', env: 'dev', job: 'migrate' }],
+      runtimeFor: async () => rt as unknown as Runtime,
+      runs,
+      logger: pino({ level: 'silent' }),
+    });
+    await s.tick();
+    expect(await runs.list('shop', 'dev', 'migrate')).toEqual([
+      expect.objectContaining({ runId: 'job0001-abcde', trigger: 'deploy', status: 'running' }),
+    ]);
+    rt.end('job0001-abcde', 'succeeded');
+    await s.tick();
+    await s.tick();
+    expect(await runs.list('shop', 'dev', 'migrate')).toEqual([
+      expect.objectContaining({ runId: 'job0001-abcde', status: 'succeeded', exitCode: 0, logTail: ['done'] }),
+    ]);
+  });
+
   it('runNow starts a manual run whatever the concurrency', async () => {
     const s = scheduler();
     await s.tick();

@@ -20,6 +20,8 @@ export interface CronSchedulerDeps {
   /** The scheduler's clock in epoch ms (faster than the wall clock only in tests: BERTH_CRON_TIME_SCALE). */
   now(): number;
   targets(): Promise<CronTarget[]>;
+  /** The `kind: job` services of current releases, whose runs (one per version) are recorded too. */
+  jobs?(): Promise<JobKey[]>;
   runtimeFor(env: string): Promise<Runtime>;
   runs: JobRunStore;
   logger: Logger;
@@ -127,7 +129,31 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
     await deps.runs.setCursor(t, now);
   };
 
+  /** Records the runs of a `kind: job` the runtime holds (started by deploys) and how they ended. */
+  const recordJob = async (k: JobKey): Promise<void> => {
+    const rt = await deps.runtimeFor(k.env);
+    if (!rt.jobRuns) return;
+    for (const r of await rt.jobRuns(k.app, k.env, k.job))
+      await deps.runs.add({
+        ...k,
+        runId: r.runId,
+        trigger: 'deploy',
+        status: 'running',
+        ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+        replica: r.replica,
+        logTail: [],
+      });
+    await sync(rt, k);
+  };
+
   const tick = async (): Promise<void> => {
+    for (const k of (await deps.jobs?.()) ?? []) {
+      try {
+        await recordJob(k);
+      } catch (err) {
+        deps.logger.warn({ err, app: k.app, env: k.env, job: k.job }, 'recording job runs failed');
+      }
+    }
     for (const t of await deps.targets()) {
       try {
         await one(t);

@@ -31,7 +31,7 @@ import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { createCronScheduler } from '../cron/scheduler.js';
 import { createJobRunStore } from '../cron/jobRunStore.js';
-import { cronTargets } from '../cron/cronTargets.js';
+import { cronTargets, jobTargets } from '../cron/cronTargets.js';
 import { cronClock } from '../cron/cronClock.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
@@ -168,6 +168,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const cron = createCronScheduler({
     now: cronClock(process.env.BERTH_CRON_TIME_SCALE, process.env.BERTH_CRON_TIME_ORIGIN),
     targets: cronTargets(releases, environments),
+    jobs: jobTargets(releases),
     runtimeFor,
     runs: jobRuns,
     logger: logger.child({ part: 'cron' }),

@@ -8,7 +8,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBerth, writeApp, type Berth } from './harness.js';
+import type { JobsStatus } from '../../src/server/apiTypes.js';
+import { startBerth, waitFor, writeApp, type Berth } from './harness.js';
 
 const APP = 'jobs-demo';
 let berth: Berth;
@@ -127,6 +128,23 @@ describe('a migration job between a database and an API', () => {
     expect(r.stdout + r.stderr).toContain('ERROR: relation "users" has a conflicting column');
     // Two runs of the failing version, no API restart; the rollback did not run the old job again.
     expect(await order()).toEqual(['job-start', 'job-end', 'api-start', 'api-start', 'job-start', 'job-start']);
+    // The runs are recorded in the store: berth jobs shows both versions' runs, newest first.
+    const st = await waitFor(
+      'both runs in the history',
+      async () => {
+        const s = await berth.json<JobsStatus>(['jobs', APP, 'migrate']);
+        const runs = s.jobs[0]!.runs;
+        return runs.length === 2 && runs.every((r) => r.status !== 'running') ? s : undefined;
+      },
+      10_000,
+      200,
+    );
+    expect(st.jobs[0]).toMatchObject({ job: 'migrate', kind: 'job', backoffLimit: 1 });
+    const [failed, ok] = st.jobs[0]!.runs;
+    expect(failed).toMatchObject({ trigger: 'deploy', status: 'failed', exitCode: 2, reason: 'exit code 2' });
+    expect(failed!.logTail).toContain('ERROR: relation "users" has a conflicting column');
+    expect(ok).toMatchObject({ trigger: 'deploy', status: 'succeeded', exitCode: 0 });
+    expect(ok!.logTail.at(-1)).toBe('db said migrated');
   });
 });
 

@@ -44,7 +44,6 @@ export function jobRoutes(api: Api, ctx: ServerContext): void {
           details: { app, env, job: only },
         });
       const timeZone = await timeZoneOf(ctx.environments, env);
-      const rt = await ctx.runtimeFor(env);
       const out: JobStatus[] = [];
       for (const { job, run } of jobs) {
         if (run.kind === 'cronjob') {
@@ -61,20 +60,8 @@ export function jobRoutes(api: Api, ctx: ServerContext): void {
           });
           continue;
         }
-        // A job's runs (one per version) are the runtime's own record.
-        const runs: JobRun[] = ((await rt.jobRuns?.(app, env, job)) ?? []).reverse().map((r) => ({
-          app,
-          env,
-          job,
-          runId: r.runId,
-          trigger: 'deploy',
-          status: r.phase,
-          ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-          ...(r.endedAt ? { endedAt: r.endedAt, exitCode: r.exitCode ?? null } : {}),
-          ...(r.reason ? { reason: r.reason } : {}),
-          logTail: r.logTail,
-          replica: r.replica,
-        }));
+        // A job's runs (one per version, started by deploys) as the scheduler recorded them.
+        const runs = (await ctx.jobRuns?.list(app, env, job)) ?? [];
         out.push({ job, kind: 'job', backoffLimit: run.backoffLimit, runs });
       }
       return { app, env, jobs: out };
