@@ -46,6 +46,8 @@ describe('kind: job on one machine', () => {
     expect(events.map((e) => e.reason)).toContain('Completed');
     const st = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'migrate')!;
     expect(st.replicas[0]).toMatchObject({ phase: 'exited', message: 'completed (1 run)' });
+    // A job that succeeded counts as ready (status, health, metrics).
+    expect(st).toMatchObject({ desiredReplicas: 1, readyReplicas: 1 });
     // A later deploy (another revision, same workload hash) converges it again: no second run.
     await rt.converge(jobState(`console.log('migrated 3 tables')`, { revision: 2 }), noop);
     expect(runs()).toBe(1);
@@ -116,6 +118,8 @@ describe('kind: cronjob runs on one machine', () => {
     const rt = local.start();
     await rt.converge(cron(`console.log('rows: 42')`), noop);
     expect(runs()).toBe(0);
+    const idle = (await rt.observe('shop', 'dev')).services.find((x) => x.service === 'report')!;
+    expect(idle).toMatchObject({ desiredReplicas: 0, readyReplicas: 0 });
     await rt.startJobRun!('shop', 'dev', 'report', 'r1');
     await rt.startJobRun!('shop', 'dev', 'report', 'r1'); // the same run id twice is one run
     const done = await waitFor(async () => {
