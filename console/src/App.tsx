@@ -17,6 +17,7 @@ const ConfigDetails = lazy(() => import('./config/Details'));
 const ReleasesList = lazy(() => import('./releases/List'));
 const LogsTail = lazy(() => import('./logs/Tail'));
 const PoliciesList = lazy(() => import('./policies/List'));
+const JobsList = lazy(() => import('./jobs/List'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -58,6 +59,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />
           <Route path="apps/:app/:env/releases" element={page(<ReleasesList />)} />
           <Route path="apps/:app/:env/policies" element={page(<PoliciesList />)} />
+          <Route path="apps/:app/:env/jobs" element={page(<JobsList />)} />
           <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>

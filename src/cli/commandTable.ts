@@ -26,6 +26,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   },
   { names: ['policy'], load: async () => (await import('./commands/policy.js')).registerPolicy },
   { names: ['volume'], load: async () => (await import('./commands/volume.js')).registerVolume },
+  { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },

@@ -30,6 +30,27 @@ describe('environments: the traffic router of a Kubernetes target', () => {
     expect(await envs.create({ name: 'qa', defaults: { A: '1' } })).toMatchObject({ defaults: { A: '1' } });
   });
 
+  it('keeps a validated IANA time zone for cronjobs, settable and removable, on both targets', async () => {
+    expect(await envs.create({ name: 'qa', target: { kind: 'local', timeZone: 'Asia/Shanghai' } })).toMatchObject({
+      target: { kind: 'local', timeZone: 'Asia/Shanghai' },
+    });
+    const bad = await envs.create({ name: 'qb', target: { kind: 'local', timeZone: 'Mars/Olympus' } }).catch((e) => e);
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect(JSON.stringify((bad as ValidationError).toJSON())).toMatch(/target\.timeZone.*must be an IANA time zone/);
+    expect((await envs.setEdge('qa', { timeZone: 'Europe/Berlin' })).target).toEqual({
+      kind: 'local',
+      timeZone: 'Europe/Berlin',
+    });
+    expect((await envs.setEdge('qa', { timeZone: null })).target).toEqual({ kind: 'local' });
+    await envs.create({ name: 'prod', target: { kind: 'kubernetes', namespace: 'shop' } });
+    expect((await envs.setEdge('prod', { timeZone: 'America/New_York' })).target).toMatchObject({
+      kind: 'kubernetes',
+      timeZone: 'America/New_York',
+    });
+    await expect(envs.setEdge('prod', { edgePort: 9000 })).rejects.toThrow(/runs on Kubernetes/);
+    expect((await envs.get('prod')).target).toMatchObject({ timeZone: 'America/New_York' });
+  });
+
   it('stores the router and the Gateway, and leaves them out when not given', async () => {
     await envs.create({
       name: 'prod',

@@ -9,6 +9,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../server/zodProblems.js';
 import { TrafficRouter } from '../runtime/kubernetes/manifests/contract.js';
 import { APP_NAME } from '../spec/schema.js';
+import { isTimeZone } from '../cron/timeZone.js';
+
+const timeZoneSchema = z
+  .string()
+  .refine(isTimeZone, 'must be an IANA time zone such as `Europe/Berlin`, `America/New_York` or `UTC`')
+  .describe('IANA time zone the cronjobs of this environment follow their `schedule` in. Default `UTC`.');
 
 const edgePortSchema = z
   .number()
@@ -30,6 +36,7 @@ export const EnvironmentTarget = z
           .record(z.string().regex(APP_NAME, 'must be an app name'), edgePortSchema)
           .optional()
           .describe("Edge port of one app in this environment, exactly (over berth.yaml's `edge.port`)."),
+        timeZone: timeZoneSchema.optional(),
       })
       .describe('Run services as supervised processes on this machine.'),
     z
@@ -40,6 +47,7 @@ export const EnvironmentTarget = z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
           .describe('Namespace to deploy into (created if missing).'),
+        timeZone: timeZoneSchema.optional(),
         trafficRouter: z
           .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
           .optional()
@@ -112,8 +120,9 @@ export const EnvironmentEdgeChange = z
       .record(z.string().regex(APP_NAME, 'must be an app name'), edgePortSchema.nullable())
       .optional()
       .describe("App → its edge port in this environment; null removes the app's port."),
+    timeZone: timeZoneSchema.nullable().optional().describe('The time zone of cron schedules; null: back to UTC.'),
   })
-  .describe("A change of an environment's edge ports.");
+  .describe("A change of an environment's edge ports or time zone.");
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
 export interface Environment {
@@ -180,12 +189,22 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const parsed = EnvironmentEdgeChange.safeParse(change);
       if (!parsed.success) throw new ValidationError('invalid edge change', zodProblems(parsed.error, 'request body'));
       const env = await environments.get(name);
-      if (env.target.kind !== 'local')
+      const { edgePort, edgePorts, timeZone } = parsed.data;
+      if (env.target.kind !== 'local' && (edgePort !== undefined || edgePorts !== undefined))
         throw new ValidationError(`environment ${name} runs on Kubernetes: its edge is the Ingress controller's`, [
           { file: 'request body', path: 'edgePort', message: 'edge ports apply to environments on this machine' },
         ]);
       const target = { ...env.target };
-      const { edgePort, edgePorts } = parsed.data;
+      if (timeZone === null) delete target.timeZone;
+      else if (timeZone !== undefined) target.timeZone = timeZone;
+      if (target.kind !== 'local') {
+        await db
+          .updateTable('environments')
+          .set({ target: JSON.stringify(target) })
+          .where('name', '=', name)
+          .execute();
+        return { ...env, target };
+      }
       if (edgePort === null) delete target.edgePort;
       else if (edgePort !== undefined) target.edgePort = edgePort;
       if (edgePorts !== undefined) {

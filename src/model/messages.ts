@@ -41,6 +41,8 @@ const TEXT = {
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}; last stderr: ${p.lastStderr}`,
   'release.crashLoopNoStderr': (p) =>
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}`,
+  'release.jobFailed': (p) =>
+    `${p.service}: job failed after ${p.attempts} run${p.attempts === 1 ? '' : 's'}; last exit: ${p.lastExit}; log tail: ${p.logTail}`,
   // autoscale reasons (TrackAutoscaleStatus.reasonMessage, ScaleEvent.reasonMessage)
   'autoscale.disabledAtZero': () => 'scaling is disabled at 0 replicas',
   'autoscale.aboveMax': () => 'current replicas above max',

@@ -239,7 +239,9 @@ async function runLevel(
           id,
           state.service,
           StepStatus.succeeded,
-          `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`,
+          state.run?.kind === 'job'
+            ? 'job completed'
+            : `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`,
         );
       } catch (err) {
         const message = toBerthError(err).message;

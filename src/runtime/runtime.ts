@@ -152,6 +152,23 @@ export type RunKind =
       concurrency: 'forbid' | 'allow' | 'replace';
     };
 
+/** One run of a cronjob as the runtime holds it. */
+export interface JobRunStatus {
+  runId: string;
+  /** The replica whose logs are the run's (`berth logs APP/JOB --replica ID`). */
+  replica: string;
+  phase: 'running' | 'succeeded' | 'failed';
+  startedAt?: string;
+  endedAt?: string;
+  exitCode?: number | null;
+  /** How the run ended, in one line (`exit code 1`, `replaced by a newer run`). */
+  reason?: string;
+  /** Runs made (1 + retries under backoffLimit). */
+  attempts: number;
+  /** The last lines of its log (stdout and stderr), oldest first; set once it ended. */
+  logTail: string[];
+}
+
 /** The argv a replica runs on one machine: `entrypoint` followed by `command`. */
 export function processArgv(w: Pick<Workload, 'command' | 'entrypoint'>): string[] {
   return [...(w.entrypoint ?? []), ...(w.command ?? [])];
@@ -544,6 +561,15 @@ export interface Runtime {
   removeVolumes?(app: string, env: string, volume?: string): Promise<VolumeStatus[]>;
   /** Remove one service, or the whole app in this environment (routes included). Volumes are kept. */
   remove(app: string, env: string, service?: string): Promise<void>;
+  /**
+   * Starts one run, named `runId`, of the cronjob `service` as last converged (one machine; the
+   * control plane's scheduler calls it). Rejects when the cronjob has not been converged here.
+   */
+  startJobRun?(app: string, env: string, service: string, runId: string): Promise<void>;
+  /** The runs of a cronjob the runtime holds: running ones and the last ended ones. */
+  jobRuns?(app: string, env: string, service: string): Promise<JobRunStatus[]>;
+  /** Stops a running run (a due run under `concurrency: replace`); it is reported failed, `replaced`. */
+  stopJobRun?(app: string, env: string, service: string, runId: string): Promise<void>;
   /** Stop supervising; running replicas are left running (they are re-adopted on the next start). */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * return them and the web console imports them (type-only), so the two cannot drift apart.
  */
 import type { TrackAutoscaleStatus } from '../autoscale/autoscaler.js';
+import type { JobRun } from '../model/jobRuns.js';
 import type { ConfigDrift } from '../release/configDrift.js';
 import type { PlanResult } from '../release/engine.js';
 import type { Release } from '../release/releases.js';
@@ -64,4 +65,25 @@ export interface Variables {
   /** The config version whose values are reported. */
   configVersion: number;
   variables: VariableInfo[];
+}
+
+/** One job or cronjob of the current release with its history (`GET …/jobs`). */
+export interface JobStatus {
+  job: string;
+  kind: 'job' | 'cronjob';
+  schedule?: string;
+  /** The environment's time zone the schedule is read in. */
+  timeZone?: string;
+  concurrency?: 'forbid' | 'allow' | 'replace';
+  backoffLimit: number;
+  nextDueAt?: string;
+  /** Newest first. */
+  runs: JobRun[];
+}
+
+/** `GET …/jobs`. */
+export interface JobsStatus {
+  app: string;
+  env: string;
+  jobs: JobStatus[];
 }

@@ -35,6 +35,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policy.js';
 import { liveRoutes } from './routes/live.js';
 import { autoscaleRoutes } from './routes/autoscale.js';
+import { jobRoutes } from './routes/jobs.js';
 import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
@@ -143,6 +144,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   policyRoutes(typed, ctx);
   liveRoutes(typed, ctx);
   autoscaleRoutes(typed, ctx);
+  jobRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -1,4 +1,6 @@
 /** What the HTTP routes work with: the control plane's parts, wired once by the daemon. */
+import type { CronScheduler } from '../cron/scheduler.js';
+import type { JobRunStore } from '../cron/jobRunStore.js';
 import type { Logger } from 'pino';
 import type { ReleaseEngine } from '../release/engine.js';
 import type { Releases } from '../release/releases.js';
@@ -21,6 +23,10 @@ export interface ServerContext {
   logger: Logger;
   /** One machine's autoscaler (absent in tests that do not run one). */
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;
+  /** One machine's cron scheduler (absent in tests that do not run one). */
+  cron?: Pick<CronScheduler, 'runNow'>;
+  /** The history of cronjob runs. */
+  jobRuns?: Pick<JobRunStore, 'list'>;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -29,6 +29,10 @@ import { buildApi } from './app.js';
 import { appsRunHere } from './appsRunHere.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
+import { createCronScheduler } from '../cron/scheduler.js';
+import { createJobRunStore } from '../cron/jobRunStore.js';
+import { cronTargets, jobTargets } from '../cron/cronTargets.js';
+import { cronClock } from '../cron/cronClock.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
 import { version } from '../version.js';
@@ -161,6 +165,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'autoscaler' }),
   });
 
+  // One machine's cron scheduler; clusters run CronJobs themselves.
+  const jobRuns = createJobRunStore(store.db);
+  const cron = createCronScheduler({
+    now: cronClock(process.env.BERTH_CRON_TIME_SCALE, process.env.BERTH_CRON_TIME_ORIGIN),
+    targets: cronTargets(releases, environments),
+    jobs: jobTargets(releases),
+    runtimeFor,
+    runs: jobRuns,
+    logger: logger.child({ part: 'cron' }),
+  });
+
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -169,6 +184,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       logger.info('control plane stopping');
       await api.close().catch(() => undefined);
       await autoscaler.stop();
+      await cron.stop();
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
@@ -198,6 +214,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger,
     shutdown: (o) => close(o),
     autoscaler,
+    cron,
+    jobRuns,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -210,6 +228,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await rename(tmp, serverInfoFile(opts.home));
   await engine.start();
   autoscaler.start();
+  cron.start();
   logger.info({ url, home: opts.home }, 'control plane listening');
   return { url, close, closed };
 }

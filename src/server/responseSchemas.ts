@@ -249,6 +249,45 @@ export const AutoscaleStatus = z
   .object({ app: z.string(), env: z.string(), tracks: z.array(z.object({ service: z.string() }).loose()) })
   .loose();
 
+export const JobRun = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    job: z.string(),
+    runId: z.string(),
+    trigger: z.enum(['scheduled', 'manual', 'deploy']),
+    status: z.enum(['running', 'succeeded', 'failed', 'skipped', 'missed']),
+    dueAt: iso.optional(),
+    startedAt: iso.optional(),
+    endedAt: iso.optional(),
+    exitCode: z.number().int().nullable().optional(),
+    reason: z.string().optional(),
+    logTail: z.array(z.string()),
+    replica: z.string().optional(),
+  })
+  .loose();
+
+export const JobsStatus = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    jobs: z.array(
+      z
+        .object({
+          job: z.string(),
+          kind: z.enum(['job', 'cronjob']),
+          schedule: z.string().optional(),
+          timeZone: z.string().optional(),
+          concurrency: z.enum(['forbid', 'allow', 'replace']).optional(),
+          backoffLimit: z.number().int(),
+          nextDueAt: iso.optional(),
+          runs: z.array(JobRun),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+
 export const LogLine = z
   .object({
     time: iso,

@@ -149,6 +149,35 @@ export interface TokensTable {
   created_at: CreatedAt;
 }
 
+/** One run of a cronjob, or a due time that was skipped (forbid) or missed (control plane down). */
+export interface JobRunsTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  service: string;
+  run_id: string;
+  /** `scheduled` or `manual`. */
+  trigger: string;
+  /** `running`, `succeeded`, `failed`, `skipped` or `missed`. */
+  status: string;
+  due_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  exit_code: number | null;
+  reason: string | null;
+  /** JSON array of the last log lines. */
+  log_tail: Defaulted<string>;
+  replica: string | null;
+}
+
+/** How far the scheduler has looked at a cronjob's schedule (epoch ms of its clock). */
+export interface CronCursorsTable {
+  app: string;
+  env: string;
+  service: string;
+  checked_until: number;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -159,6 +188,8 @@ export interface Database {
   release_events: ReleaseEventsTable;
   leases: LeasesTable;
   tokens: TokensTable;
+  job_runs: JobRunsTable;
+  cron_cursors: CronCursorsTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

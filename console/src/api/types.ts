@@ -42,3 +42,5 @@ export type { Environment } from '../../../src/environment/environments.js';
 
 /** What secrets look like wherever the API shows them. */
 export const MASK = '******';
+export type { JobRun } from '../../../src/model/jobRuns.js';
+export type { JobsStatus, JobStatus } from '../../../src/server/apiTypes.js';

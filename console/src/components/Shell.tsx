@@ -12,6 +12,7 @@ import {
   FileTextOutlined,
   CloudServerOutlined,
   SafetyOutlined,
+  ScheduleOutlined,
   LogoutOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -21,7 +22,7 @@ import type { AppSummary } from '../api/types';
 import { clearToken } from '../auth/token';
 import { LanguageSwitch } from './LanguageSwitch';
 
-const SECTIONS = ['services', 'config', 'releases', 'policies', 'logs'] as const;
+const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAST = 'berth.lastApp';
 
@@ -68,6 +69,7 @@ export function Shell() {
     config: <SettingOutlined />,
     releases: <RocketOutlined />,
     policies: <SafetyOutlined />,
+    jobs: <ScheduleOutlined />,
     logs: <FileTextOutlined />,
   };
 

@@ -17,6 +17,7 @@ export const en = {
     logs: 'Logs',
     policies: 'Policies',
     environments: 'Environments',
+    jobs: 'Jobs',
   },
   common: {
     actions: 'Actions',
@@ -292,6 +293,27 @@ export const en = {
     noMatch: 'No line matches the filter',
     count: '{{shown}} of {{total}} lines',
   },
+  jobs: {
+    title: 'Jobs of {{app}} in {{env}}',
+    hint: 'Jobs run to completion once per version at deploy; cronjobs run on their schedule in the environment’s time zone. Each run with its exit code and the end of its log; skipped and missed due times are listed too.',
+    none: 'This app has no job or cronjob here.',
+    cronjobHead: 'schedule {{schedule}} ({{timeZone}}), concurrency {{concurrency}}, backoffLimit {{backoffLimit}}',
+    jobHead: 'runs once per version, backoffLimit {{backoffLimit}}',
+    next: 'next run {{at}}',
+    runNow: 'Run now',
+    noRuns: 'No runs yet',
+    run: 'Run',
+    trigger: 'Trigger',
+    status: 'Status',
+    due: 'Due',
+    started: 'Started',
+    ended: 'Ended',
+    exitCode: 'Exit code',
+    reason: 'Reason',
+    logTail: 'Log tail',
+    triggers: { scheduled: 'scheduled', manual: 'manual', deploy: 'deploy' },
+    statuses: { running: 'running', succeeded: 'succeeded', failed: 'failed', skipped: 'skipped', missed: 'missed' },
+  },
   policies: {
     title: 'Traffic policies of {{app}} in {{env}}',
     hint: 'What the proxy enforces on requests to each service and through each route: rate limit, timeout, retries, circuit breaker, fallback. A change is a new revision that moves no replica; the next deploy applies berth.yaml’s policies again.',
@@ -365,6 +387,7 @@ export const en = {
         '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}; last stderr: {{lastStderr}}',
       crashLoopNoStderr:
         '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}',
+      jobFailed: '{{service}}: job failed after {{attempts}} run(s); last exit: {{lastExit}}; log tail: {{logTail}}',
     },
     autoscale: {
       disabledAtZero: 'scaling is disabled at 0 replicas',

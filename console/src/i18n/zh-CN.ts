@@ -19,6 +19,7 @@ export const zhCN: typeof en = {
     logs: '日志',
     policies: '流量策略',
     environments: '环境',
+    jobs: '任务',
   },
   common: {
     actions: '操作',
@@ -292,6 +293,27 @@ export const zhCN: typeof en = {
     noMatch: '没有匹配过滤条件的行',
     count: '{{total}} 行中显示 {{shown}} 行',
   },
+  jobs: {
+    title: '{{app}} 在 {{env}} 中的任务',
+    hint: '任务（job）在每个版本部署时运行一次直到完成；定时任务（cronjob）按环境时区的计划运行。每次运行都列出退出码和日志末尾；被跳过和错过的计划时间也会列出。',
+    none: '此应用在这里没有任务或定时任务。',
+    cronjobHead: '计划 {{schedule}}（{{timeZone}}），并发策略 {{concurrency}}，重试上限 {{backoffLimit}}',
+    jobHead: '每个版本运行一次，重试上限 {{backoffLimit}}',
+    next: '下次运行 {{at}}',
+    runNow: '立即运行',
+    noRuns: '尚无运行记录',
+    run: '运行',
+    trigger: '触发方式',
+    status: '状态',
+    due: '计划时间',
+    started: '开始',
+    ended: '结束',
+    exitCode: '退出码',
+    reason: '原因',
+    logTail: '日志末尾',
+    triggers: { scheduled: '按计划', manual: '手动', deploy: '部署' },
+    statuses: { running: '运行中', succeeded: '成功', failed: '失败', skipped: '已跳过', missed: '已错过' },
+  },
   policies: {
     title: '{{app}}（{{env}}）的流量策略',
     hint: '代理对每个服务和每条路由的请求执行的策略：限流、超时、重试、熔断、降级应答。修改会生成一个新修订版，不移动任何副本；下次部署会重新应用 berth.yaml 中的策略。',
@@ -364,6 +386,7 @@ export const zhCN: typeof en = {
         '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}；最后的 stderr：{{lastStderr}}',
       crashLoopNoStderr:
         '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}',
+      jobFailed: '{{service}}：任务在运行 {{attempts}} 次后失败；最后一次退出：{{lastExit}}；日志末尾：{{logTail}}',
     },
     autoscale: {
       disabledAtZero: '副本数为 0 时不自动扩缩',

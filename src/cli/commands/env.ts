@@ -65,6 +65,10 @@ export function registerEnv(program: Command): void {
       "StorageClass of the apps' volumes (with --kubernetes; default: the cluster's default class)",
     )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
+    .option(
+      '--time-zone <zone>',
+      'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)',
+    )
     .action(
       async (
         name: string,
@@ -77,6 +81,7 @@ export function registerEnv(program: Command): void {
           gateway?: string;
           storageClass?: string;
           edgePort?: EdgePortChange;
+          timeZone?: string;
         },
         cmd: Command,
       ) => {
@@ -119,8 +124,13 @@ export function registerEnv(program: Command): void {
               ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
               ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
               ...(o.storageClass ? { storageClass: o.storageClass } : {}),
+              ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
             }
-          : { kind: 'local', ...edgeTarget(o.edgePort ?? {}) };
+          : {
+              kind: 'local',
+              ...edgeTarget(o.edgePort ?? {}),
+              ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
+            };
         const created = await (
           await ctx.client()
         ).post<Environment>('/api/v1/environments', { name, target, defaults });
@@ -141,17 +151,31 @@ export function registerEnv(program: Command): void {
 
   env
     .command('set <name>')
-    .description("change an environment's edge ports (each app takes its new port at its next deploy)")
+    .description(
+      "change an environment's edge ports (each app takes its new port at its next deploy) or the time zone of its cronjobs",
+    )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
-    .action(async (name: string, o: { edgePort?: EdgePortChange }, cmd: Command) => {
+    .option(
+      '--time-zone <zone>',
+      `${'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)'}; "" goes back to UTC`,
+    )
+    .action(async (name: string, o: { edgePort?: EdgePortChange; timeZone?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      if (!o.edgePort)
+      if (!o.edgePort && o.timeZone === undefined)
         throw new ValidationError('nothing to change', [
-          { file: 'command line', path: 'edge-port', message: 'give --edge-port PORT or --edge-port APP=PORT' },
+          {
+            file: 'command line',
+            path: 'edge-port',
+            message: 'give --edge-port PORT, --edge-port APP=PORT or --time-zone ZONE',
+          },
         ]);
+      const change = {
+        ...(o.edgePort ?? {}),
+        ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
+      };
       const changed = await (
         await ctx.client()
-      ).patch<Environment>(`/api/v1/environments/${encodeURIComponent(name)}`, o.edgePort);
+      ).patch<Environment>(`/api/v1/environments/${encodeURIComponent(name)}`, change);
       if (ctx.output !== 'table') return printData(ctx.output, changed);
       const t = changed.target;
       const ports =
@@ -161,6 +185,9 @@ export function registerEnv(program: Command): void {
               ...Object.entries(t.edgePorts ?? {}).map(([a, p]) => `${a} at ${p}`),
             ].join(', ')
           : '';
-      process.stdout.write(`environment ${changed.name}: ${ports} (taken by each app's next deploy)\n`);
+      const zone = `cronjobs in ${t.timeZone ?? 'UTC'}`;
+      process.stdout.write(
+        `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}\n`,
+      );
     });
 }

@@ -15,6 +15,7 @@ import type {
   AppRoutes,
   ConvergeOptions,
   EdgeTls,
+  JobRunStatus,
   LogLine,
   LogSelector,
   Runtime,
@@ -301,6 +302,21 @@ class LocalRuntime implements Runtime {
       force: true,
     });
     forgetMounts(this.opts.home, app, env);
+  }
+
+  async startJobRun(app: string, env: string, service: string, runId: string): Promise<void> {
+    await this.ready();
+    await this.set(app, env, service).startRun(checkName('run', runId));
+  }
+
+  async jobRuns(app: string, env: string, service: string): Promise<JobRunStatus[]> {
+    await this.ready();
+    return this.sets.get(`${app}/${env}/${service}`)?.runs() ?? [];
+  }
+
+  async stopJobRun(app: string, env: string, service: string, runId: string): Promise<void> {
+    await this.ready();
+    await this.sets.get(`${app}/${env}/${service}`)?.stopRun(runId);
   }
 
   async close(): Promise<void> {

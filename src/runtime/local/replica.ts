@@ -19,6 +19,7 @@ import type { ReplicaRecord } from './replicaStore.js';
 import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
+import { completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
@@ -65,11 +66,17 @@ export class Replica {
   static adopt(ctx: ReplicaContext, dir: string, record: ReplicaRecord, serving: boolean): Replica {
     const r = new Replica(ctx, dir, record, undefined);
     if (record.spec.restart) r.restart = record.spec.restart;
+    if (record.completion) {
+      // A job's run that ended for good: kept as the record that its hash ran.
+      r.phase = ReplicaPhase.exited;
+      r.message = completedMessage(record);
+      return r;
+    }
     const shim = readShimInfo(dir);
     if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
       r.run = { kind: 'running', shim };
       r.everRunning = true;
-      r.phase = serving || !record.spec.readiness ? ReplicaPhase.ready : ReplicaPhase.starting;
+      r.phase = !record.spec.job && (serving || !record.spec.readiness) ? ReplicaPhase.ready : ReplicaPhase.starting;
       if (r.phase === ReplicaPhase.ready) record.everReady = true;
       const ranMs = ctx.now() - Date.parse(record.startedAt ?? record.created);
       r.startProbes(ranMs);
@@ -110,6 +117,7 @@ export class Replica {
   /** Gives an adopted replica what it needs to restart; restarts it now if it is down. */
   provideLaunch(launch: Launch): void {
     this.launch = launch;
+    if (this.record.completion) return;
     if (!this.terminating && this.run.kind === 'down' && this.phase === ReplicaPhase.exited) this.start();
   }
 
@@ -298,6 +306,8 @@ export class Replica {
   }
 
   private startProbes(ranMs: number): void {
+    // A job is not served: it runs (starting) until it completes.
+    if (this.record.spec.job) return;
     const target = {
       host: '127.0.0.1',
       port: this.record.port,
@@ -438,6 +448,24 @@ export class Replica {
       this.ctx.changed();
       return;
     }
+    const completion = completionOf(this.record, info, reason, () =>
+      logTailOf(shimPaths(this.dir).logs, this.ctx.logKeep),
+    );
+    if (completion) {
+      this.record.completion = completion;
+      writeReplicaRecord(this.dir, this.record);
+      this.phase = ReplicaPhase.exited;
+      this.message = completedMessage(this.record);
+      const ok = completion.result === 'succeeded';
+      this.ctx.emit({
+        replica: this.id,
+        type: ok ? 'Normal' : 'Warning',
+        reason: ok ? 'Completed' : 'BackoffLimitExceeded',
+        message: `job ${this.id} ${this.message}`,
+      });
+      this.ctx.changed();
+      return;
+    }
     const { delayMs, streak } = nextStreak(this.restart, this.record.backoffStreak, this.everRunning ? ranForMs : 0);
     this.record.backoffStreak = streak;
     this.record.restarts++;
@@ -455,4 +483,12 @@ export class Replica {
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', message: this.message });
     this.ctx.changed();
   }
+}
+
+/** A job run's outcome in one line (its replica's status message). */
+function completedMessage(rec: ReplicaRecord): string | undefined {
+  const c = rec.completion;
+  if (!c) return undefined;
+  const runs = `${c.attempts} run${c.attempts === 1 ? '' : 's'}`;
+  return c.result === 'succeeded' ? `completed (${runs})` : `failed: ${c.reason} (${runs})`;
 }

@@ -43,13 +43,15 @@ export function newReplicaRecord(
   port: number,
   nowMs: number,
   index?: number,
+  id?: string,
 ): ReplicaRecord {
   const volumes = mountDirs(state, index).map((m) => m.dir);
   return {
     id:
-      isStateful(state) && index !== undefined
+      id ??
+      (isStateful(state) && index !== undefined
         ? `${state.service}-${index}`
-        : `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+        : `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`),
     app: state.app,
     env: state.env,
     service: state.service,
@@ -72,6 +74,9 @@ export function newReplicaRecord(
         : {}),
       ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
       restart: state.restart,
+      ...(state.run?.kind === 'job' || state.run?.kind === 'cronjob'
+        ? { job: { backoffLimit: state.run.backoffLimit } }
+        : {}),
     },
   };
 }

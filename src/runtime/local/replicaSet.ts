@@ -9,13 +9,22 @@ import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
-import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
+import type {
+  ConvergeOptions,
+  JobRunStatus,
+  RuntimeEvent,
+  ServiceState,
+  ServiceStatus,
+  TrafficSplit,
+} from '../runtime.js';
 import { pruneConfigDirs } from './configFiles.js';
 import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { listenerProblem } from './listenerProblem.js';
 import { crashLoopError, noProgressMessage } from './convergeFailure.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { canaryStateOf } from './trackStates.js';
+import { isJob, jobPlan, jobProgress } from './jobRun.js';
+import { runReplicaId, runsOf, runsToPrune, stopRun } from './cronRuns.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters, abortError } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
@@ -155,6 +164,16 @@ export class ReplicaSet {
         if (this.closed) throw new RuntimeError(`${state.service}: the runtime was closed during converge`);
         if (gen !== this.generation) throw new ConflictError(`${state.service}: superseded by a newer converge`);
         this.reconcile();
+        // A cronjob's converge only sets what its runs run; the scheduler starts them.
+        if (state.run?.kind === 'cronjob') break;
+        if (isJob(state)) {
+          // A job is done when its run succeeded; it fails once that run failed for good (no deadline but the release's).
+          const job = jobProgress(state, [...this.replicas.values()]);
+          if (job.kind === 'failed') throw job.error;
+          if (job.kind === 'succeeded') break;
+          await this.changes.wait(opts.signal, 1000);
+          continue;
+        }
         const c = this.counts();
         if (c.done) {
           // Ready means reachable: return only once the gateway routes to every new replica.
@@ -192,6 +211,27 @@ export class ReplicaSet {
     this.reconcile();
     this.changes.wake();
     return true;
+  }
+
+  /** Starts run `runId` of the cronjob this set converged to. */
+  async startRun(runId: string): Promise<void> {
+    const state = this.desired;
+    if (state?.run?.kind !== 'cronjob')
+      throw new RuntimeError(`${this.service} is not a cronjob converged on this machine (yet)`);
+    const id = runReplicaId(state.service, runId);
+    if (this.replicas.has(id)) return;
+    this.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), undefined, id);
+    this.changes.wake();
+  }
+
+  /** The cronjob's runs this set holds, oldest first. */
+  runs(): JobRunStatus[] {
+    return runsOf(this.service, this.replicas.values());
+  }
+
+  /** Stops a running run; it stays, failed as `replaced by a newer run`. */
+  stopRun(runId: string): Promise<void> {
+    return stopRun(this.replicas.get(runReplicaId(this.service, runId)), this.ctx.now);
   }
 
   /** Replicas started since the last usage sample. */
@@ -279,6 +319,16 @@ export class ReplicaSet {
       return;
     }
     const state = target;
+    if (isJob(state)) {
+      const plan = jobPlan(state, live, this.pendingStarts.get(track) ?? 0);
+      for (const v of plan.retire) void this.retire(v);
+      if (plan.start) void this.startReplica(state, track, 0);
+      return;
+    }
+    if (state.run?.kind === 'cronjob') {
+      for (const v of runsToPrune(live)) void this.retire(v);
+      return;
+    }
     if (isStateful(state) && track === Track.stable) {
       this.reconcileStateful(state, track);
       return;
@@ -356,21 +406,7 @@ export class ReplicaSet {
         ? await this.ctx.ports.indexPort(this.key, index)
         : await this.ctx.ports.replicaPort();
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const record = newReplicaRecord(state, track, port, this.ctx.now(), index);
-      const id = record.id;
-      const dir = join(this.dir, id);
-      writeReplicaRecord(dir, record);
-      this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}` });
-      let launch: Launch;
-      try {
-        launch = this.launchFor(state, record);
-      } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-      const r = Replica.create(this.replicaContext(id), dir, record, launch);
-      r.restart = state.restart;
-      this.replicas.set(id, r);
+      this.spawn(state, track, port, index);
     } catch (err) {
       this.emit({
         type: 'Warning',
@@ -382,6 +418,25 @@ export class ReplicaSet {
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.changes.wake();
     }
+  }
+
+  /** Writes a new replica's record (slot `index`; `id`: a cronjob run's) and starts it. */
+  private spawn(state: ServiceState, track: Track, port: number, index?: number, id?: string): void {
+    const record = newReplicaRecord(state, track, port, this.ctx.now(), index, id);
+    const dir = join(this.dir, record.id);
+    writeReplicaRecord(dir, record);
+    const what = `assigned ${record.id} port ${port}`;
+    this.emit({ replica: record.id, type: 'Normal', reason: 'Scheduled', message: what });
+    let launch: Launch;
+    try {
+      launch = this.launchFor(state, record);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    const r = Replica.create(this.replicaContext(record.id), dir, record, launch);
+    r.restart = state.restart;
+    this.replicas.set(record.id, r);
   }
 
   private async retire(r: Replica): Promise<void> {

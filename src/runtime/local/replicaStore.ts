@@ -21,6 +21,21 @@ export interface ReplicaSpec {
   cwd?: string;
   /** Restart backoff, so an adopted replica backs off as its release asked before converge is called again. */
   restart?: RestartPolicy;
+  /** Set for a job's run: it runs to completion, retried up to `backoffLimit` times after a failure. */
+  job?: { backoffLimit: number };
+}
+
+/** How a job's run ended (kept in its replica.json, so a restarted control plane never runs it again). */
+export interface JobCompletion {
+  result: 'succeeded' | 'failed';
+  exitCode: number | null;
+  /** The exit as one line: `exit code 3`, `killed by SIGKILL`, why it could not start. */
+  reason: string;
+  endedAt: string;
+  /** Runs made (1 + retries). */
+  attempts: number;
+  /** The last lines of the last run's log (stdout and stderr), oldest first. */
+  logTail: string[];
 }
 
 /** Contents of replica.json. */
@@ -54,6 +69,8 @@ export interface ReplicaRecord {
   startedAt?: string;
   /** Set while waiting to restart. */
   backoffUntil?: string;
+  /** A job's run that ended for good (succeeded, or failed after its retries). */
+  completion?: JobCompletion;
   spec: ReplicaSpec;
 }
 

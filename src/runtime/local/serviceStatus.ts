@@ -42,8 +42,13 @@ export function serviceStatus(s: ServiceStatusInput): ServiceStatus {
     env: s.env,
     service: s.service,
     ...(d ? { revision: d.revision, hash: d.hash } : any ? { revision: any.record.revision, hash: any.hash } : {}),
-    desiredReplicas: d ? d.replicas : stable.filter((r) => !r.terminating).length,
-    readyReplicas: stable.filter((r) => r.serving && (!d || r.hash === d.hash)).length,
+    // A job's run that succeeded counts as ready; a cronjob wants no replica between its runs.
+    desiredReplicas: d ? (d.run?.kind === 'cronjob' ? 0 : d.replicas) : stable.filter((r) => !r.terminating).length,
+    readyReplicas:
+      d?.run?.kind === 'cronjob'
+        ? 0
+        : stable.filter((r) => (r.serving || r.record.completion?.result === 'succeeded') && (!d || r.hash === d.hash))
+            .length,
     ...(tracks.length > 0 ? { tracks } : {}),
     ...(s.traffic && c ? { traffic: s.traffic } : {}),
     ...(s.port !== undefined

@@ -6,12 +6,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_release_progress.js';
 import * as m003 from './003_release_options.js';
+import * as m004 from './004_job_runs.js';
 
 /** All migrations this version of Berth knows, keyed by name. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '001_initial': m001,
   '002_release_progress': m002,
   '003_release_options': m003,
+  '004_job_runs': m004,
 };
 
 /** A Kysely MigrationProvider over `migrations`. */

@@ -1,0 +1,18 @@
+/**
+ * Time zones of cron schedules: an IANA name (`Europe/Berlin`, `Asia/Shanghai`, `UTC`) that this
+ * Node knows. Dependency-free, so the environment model can validate with it.
+ */
+
+/** Whether `name` is an IANA time zone Node (ICU) knows. */
+export function isTimeZone(name: string): boolean {
+  if (name.trim() === '' || name !== name.trim()) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The time zone schedules run in when the environment sets none. */
+export const DEFAULT_TIME_ZONE = 'UTC';
