@@ -70,9 +70,11 @@ export function keyProblems(doc: Document.Parsed): YamlProblem[] {
         });
         continue;
       }
-      if (isScalar(key)) {
-        if (seen.has(key.value)) problems.push({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
-        seen.add(key.value);
+      // An alias key (`*name: x`) is the scalar its anchor names: it duplicates a key like that scalar would.
+      const scalar = isAlias(key) ? (sources ??= aliasSources(doc)).get(key) : key;
+      if (isScalar(scalar)) {
+        if (seen.has(scalar.value)) problems.push({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
+        seen.add(scalar.value);
       }
       stack.push({ node: pair.value, path: [...path, keyText(key)] });
     }
