@@ -8,6 +8,7 @@ import { findCycles, formatCycle } from './graph.js';
 import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
 import type { Finding } from './problems.js';
+import { shadowingFindings } from './shadowing.js';
 import { discoveryOwners, isDiscoveryFor, RUNTIME_VARIABLES, templateFields } from './templates.js';
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -127,6 +128,7 @@ export function crossFindings(data: unknown): Finding[] {
     ...dependencyFindings(services),
     ...routeFindings(data.routes, names),
     ...variableFindings(data, names),
+    ...shadowingFindings(data, names),
     ...volumeFindings(data, services),
   ];
 }
