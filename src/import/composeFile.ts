@@ -8,7 +8,8 @@ import { ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import type { Locate } from './report.js';
 import { yamlLocator } from '../yamlPositions.js';
-import { AliasCycleError, expandedSize, MAX_EXPANDED_NODES } from './yamlExpansion.js';
+import { MAX_EXPANDED_NODES } from './yamlExpansion.js';
+import { AliasCycleError, expandedShape, MAX_YAML_DEPTH, tooDeepMessage } from '../spec/yamlNesting.js';
 import { parseYamlDocument } from '../spec/yamlDocument.js';
 
 /** A compose file parsed to plain data, with a way back to positions. */
@@ -53,7 +54,11 @@ export function parseCompose(text: string, file: string): ComposeDocument {
   });
   // Aliases are bounded by what they expand to (see yamlExpansion.ts), not by the library's count.
   try {
-    const size = expandedSize(doc);
+    const { size, depth } = expandedShape(doc, MAX_EXPANDED_NODES);
+    if (depth > MAX_YAML_DEPTH)
+      fail(file, [
+        { file, line: 1, column: 1, path: '', message: `YAML: ${tooDeepMessage()} once its aliases are expanded` },
+      ]);
     if (size > MAX_EXPANDED_NODES)
       fail(file, [
         {

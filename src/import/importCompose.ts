@@ -11,6 +11,7 @@ import type { Problem } from '../errors.js';
 import { parseSpec } from '../spec/load.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { APP_NAME } from '../spec/schema.js';
+import { reservedNames } from '../spec/shadowing.js';
 import { parseCompose } from './composeFile.js';
 import { interpolateCompose } from './composeInterpolate.js';
 import type { Lookup } from './composeInterpolate.js';
@@ -132,7 +133,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
     outDir: path.dirname(outFile),
     names,
     report,
-    variables: new Variables(),
+    variables: new Variables(reservedNames(names.values())),
     jobs: new Map(),
     volumes: new Map(),
     lookup,

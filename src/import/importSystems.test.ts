@@ -201,6 +201,9 @@ describe('ports of services others reach by host name', () => {
     ]);
     expect(api!.ports[0]!.appProtocol).toBe('grpc');
     expect(search!.ports).toEqual([]);
+    // SEARCH_HOST is search's discovery variable: its compose value goes in a variable of another name.
+    expect(res.spec.spec.services.app!.env.SEARCH_HOST).toBe('${APP_SEARCH_HOST}');
+    expect(Object.keys(res.spec.spec.variables)).not.toContain('SEARCH_HOST');
     expect(res.report.filter((e) => e.key === 'services.search').map((e) => e.reason)).toContainEqual(
       expect.stringContaining('reached by host name from app (SEARCH_HOST=search), but no port is known'),
     );

@@ -11,6 +11,8 @@ import type { ServiceContext } from './context.js';
 import { rewriteServiceRefs } from './discovery.js';
 import type { AddressInfo } from './discovery.js';
 import { shellWords } from './shellWords.js';
+import { commandSecrets } from './commandSecrets.js';
+import { upperName } from './names.js';
 
 function argv(ctx: ServiceContext, key: 'command' | 'entrypoint', report = true): string[] | undefined {
   const v = ctx.svc[key];
@@ -40,16 +42,42 @@ export function rewriteCommandRefs(ctx: ServiceContext, addresses: readonly Addr
     const words = ctx.out[k] ? argv(ctx, k, false) : undefined;
     if (!words) continue;
     const notes: string[] = [];
-    ctx.out[k] = words.map((w, i) => {
-      const r = rewriteServiceRefs(w, '', ctx.composeName, addresses);
+    const secrets: string[] = [];
+    const rewrite = (text: string) => {
+      const r = rewriteServiceRefs(text, '', ctx.composeName, addresses);
       for (const ref of r.refs)
         notes.push(
           ref.to
             ? `\`${ref.text}\` → \`${ref.to}\``
             : `\`${ref.text}\` is left as is (not the service's first port): on one machine it must use <SERVICE>_HOST and <SERVICE>_PORT`,
         );
-      return r.template ?? ctx.out[k]![i]!;
+      return r.template ?? literal(text);
+    };
+    ctx.out[k] = words.map((w, i) => {
+      let out = '';
+      let last = 0;
+      for (const s of commandSecrets(w, words[i - 1])) {
+        const v = ctx.variables.claim(
+          [`${upperName(ctx.name)}_${upperName(s.flag?.replace(/^-+/, '') ?? 'PASSWORD')}`],
+          s.password,
+          {
+            service: ctx.name,
+            secret: `a password in the ${k}`,
+            shareSecret: true,
+          },
+        );
+        secrets.push(`the ${s.flag ? `value of \`${s.flag}\`` : 'password in a URL'} → secret variable ${v.name}`);
+        out += rewrite(w.slice(last, s.start)) + `\${${v.name}}`;
+        last = s.end;
+      }
+      return out + rewrite(w.slice(last));
     });
+    if (secrets.length)
+      ctx.report.changed(
+        [...ctx.path, k],
+        `services.${ctx.name}.${k}`,
+        `password${secrets.length > 1 ? 's' : ''} in the ${k} moved to the config set: ${secrets.join(', ')} (encrypted at rest, masked everywhere); berth.yaml keeps \`\${NAME}\``,
+      );
     if (notes.length)
       ctx.report.changed(
         [...ctx.path, k],

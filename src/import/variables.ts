@@ -22,6 +22,16 @@ export class Variables {
   private readonly byName = new Map<string, ImportedVariable>();
 
   /**
+   * `reserved`: names that cannot be declared, the discovery variables of the app's services
+   * (spec/shadowing.ts): `SEARCH_HOST=search` gets a per-service name, not `SEARCH_HOST`.
+   */
+  private readonly reserved: (name: string) => boolean;
+
+  constructor(reserved: (name: string) => boolean = () => false) {
+    this.reserved = reserved;
+  }
+
+  /**
    * The variable for `value` under the first free name among `preferred`, reusing one that has the
    * same value; falls back to numbered names. With `shareSecret`, a secret variable that already
    * holds the same value is reused whatever its name (a password in a URL and the database's own).
@@ -35,15 +45,16 @@ export class Variables {
       const same = [...this.byName.values()].find((v) => v.secret && v.value === value);
       if (same) return this.use(same, opts);
     }
-    const names = preferred.map(variableName);
+    const names = preferred.map(variableName).filter((n) => !this.reserved(n));
     for (const name of names) {
       const v = this.byName.get(name);
       if (v && v.value === value) return this.use(v, opts);
       if (!v) return this.create(name, value, opts);
     }
-    const base = names[names.length - 1] ?? 'VALUE';
+    const base = names[names.length - 1] ?? `${variableName(preferred[preferred.length - 1] ?? 'VALUE')}_VALUE`;
     for (let i = 2; ; i++) {
       const name = `${base}_${i}`;
+      if (this.reserved(name)) continue;
       const v = this.byName.get(name);
       if (v && v.value === value) return this.use(v, opts);
       if (!v) return this.create(name, value, opts);

@@ -9,6 +9,7 @@ import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
 import type { Finding } from './problems.js';
 import { replicaValueFindings } from './replicaChecks.js';
+import { shadowingFindings } from './shadowing.js';
 import { discoveryOwners, isDiscoveryFor, RUNTIME_VARIABLES, templateFields } from './templates.js';
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -145,6 +146,7 @@ export function crossFindings(data: unknown): Finding[] {
     ...dependencyFindings(services),
     ...routeFindings(data.routes, names),
     ...variableFindings(data, names),
+    ...shadowingFindings(data, names),
     ...volumeFindings(data, services),
     ...replicaValueFindings(services),
   ];

@@ -70,6 +70,24 @@ describe('keys', () => {
       `berth.yaml:${4 + 10_000 * 3}:27 : YAML syntax: Map keys must be unique`,
     ]);
   });
+
+  it('reports a duplicate key made through an alias, like any other duplicate', () => {
+    const text = [
+      'name: a',
+      'services:',
+      '  web:',
+      '    image: x',
+      '    env:',
+      '      GREETING: &g HELLO',
+      '      HELLO: one',
+      '      *g : two',
+      '    labels: { &k tier: a, *k : b }',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([
+      'berth.yaml:8:7 : YAML syntax: Map keys must be unique',
+      'berth.yaml:9:27 : YAML syntax: Map keys must be unique',
+    ]);
+  });
 });
 
 describe('config file paths', () => {

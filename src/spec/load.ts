@@ -14,6 +14,8 @@ import type { DocPath, Finding } from './problems.js';
 import { parsePlainYaml } from './plainYaml.js';
 import { appSchema } from './schema.js';
 import { parseYamlDocument } from './yamlDocument.js';
+import { AliasCycleError, expandedShape, MAX_YAML_DEPTH, tooDeepMessage } from './yamlNesting.js';
+import type { Shape } from './yamlNesting.js';
 import type { AppSpec, ServiceSpec } from './schema.js';
 
 /** A parsed, validated berth.yaml. */
@@ -52,6 +54,9 @@ export function checkSpecSize(text: string, file: string): void {
       { details: { file, bytes, limit: MAX_SPEC_BYTES } },
     );
 }
+
+/** The most nodes berth.yaml's aliases may expand to while measuring its depth (toJS limits aliases further). */
+const MAX_EXPANDED_NODES = 1_000_000;
 
 /** YAML syntax errors reported one by one; the rest are summed up. */
 const MAX_SYNTAX_PROBLEMS = 10;
@@ -177,6 +182,21 @@ export function parseSpecFully(text: string, file: string): LoadedSpec {
     fail(problems);
   }
 
+  // Aliases can nest the data deeper than the text: measured first, as toJS and every later walk recurse.
+  let expanded: Shape | AliasCycleError;
+  try {
+    expanded = expandedShape(doc, MAX_EXPANDED_NODES);
+  } catch (err) {
+    if (!(err instanceof AliasCycleError)) throw err;
+    expanded = err;
+  }
+  if (expanded instanceof AliasCycleError || expanded.depth > MAX_YAML_DEPTH) {
+    const at =
+      expanded instanceof AliasCycleError ? lines.linePos(expanded.alias.range?.[0] ?? 0) : { line: 1, col: 1 };
+    const message =
+      expanded instanceof AliasCycleError ? expanded.message : `${tooDeepMessage()} once its aliases are expanded`;
+    fail([{ file: label, line: at.line, column: at.col, path: '', message: `YAML: ${message}` }]);
+  }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

@@ -9,8 +9,9 @@
  *   the library would turn them into strings and print a process warning on the user's terminal.
  *   They are reported as problems at their position instead, and the library's warnings are off.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Alias, Document, ErrorCode, Node } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, parseDocument, YAMLParseError } from 'yaml';
+import type { Alias, CST, Document, ErrorCode, Node } from 'yaml';
+import { tooDeepAt, tooDeepMessage } from './yamlNesting.js';
 import { aliasSources } from '../yamlPositions.js';
 import type { DocPath } from './problems.js';
 
@@ -18,7 +19,7 @@ import type { DocPath } from './problems.js';
 export interface YamlProblem {
   /** Offset in the text. */
   pos: number;
-  code: ErrorCode | 'COLLECTION_KEY';
+  code: ErrorCode | 'COLLECTION_KEY' | 'TOO_DEEP';
   message: string;
   /** The field path of the map holding a bad key; absent for syntax errors. */
   path?: DocPath;
@@ -41,11 +42,31 @@ function keyText(key: unknown): string {
 /** Parses berth.yaml text; never throws on bad YAML (it is in `problems`). */
 export function parseYamlDocument(text: string): ParsedYaml {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { ...OPTIONS, lineCounter: lines });
+  // parseDocument(text, options) in two steps, to refuse a text nested too deeply before building
+  // its document, which recurses per level (yamlNesting.ts).
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const deep = tooDeepAt(tokens);
+  if (deep !== undefined)
+    return { doc: parseDocument(''), lines, problems: [{ pos: deep, code: 'TOO_DEEP', message: tooDeepMessage() }] };
+  const doc = composeDocument(tokens, text);
   const problems: YamlProblem[] = doc.errors.map((e) => ({ pos: e.pos[0], code: e.code, message: e.message }));
   problems.push(...keyProblems(doc));
   problems.sort((a, b) => a.pos - b.pos);
   return { doc, lines, problems };
+}
+
+/** The first document of the tokens (a second one is an error, as in `parseDocument`). */
+function composeDocument(tokens: CST.Token[], text: string): Document.Parsed {
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(OPTIONS).compose(tokens, true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      const range: [number, number] = [next.range[0], next.range[1]];
+      doc.errors.push(new YAMLParseError(range, 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  return doc!;
 }
 
 /** Keys that are lists or maps, and duplicate keys (with `uniqueKeys: false` the library leaves both to this). */
@@ -70,9 +91,11 @@ export function keyProblems(doc: Document.Parsed): YamlProblem[] {
         });
         continue;
       }
-      if (isScalar(key)) {
-        if (seen.has(key.value)) problems.push({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
-        seen.add(key.value);
+      // An alias key (`*name: x`) is the scalar its anchor names: it duplicates a key like that scalar would.
+      const scalar = isAlias(key) ? (sources ??= aliasSources(doc)).get(key) : key;
+      if (isScalar(scalar)) {
+        if (seen.has(scalar.value)) problems.push({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
+        seen.add(scalar.value);
       }
       stack.push({ node: pair.value, path: [...path, keyText(key)] });
     }
