@@ -54,30 +54,53 @@ export interface EngineRenderer {
 export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
   const { releases } = deps;
 
+  /** `render`; with `edgeTls: false` for a render whose states only are used (no certificate file is read). */
+  async function renderFor(
+    spec: AppSpec,
+    file: string,
+    env: string,
+    configVersion: number | undefined,
+    revision: number,
+    o: {
+      positionOf?: DeployRequest['loaded']['positionOf'];
+      restarts?: Record<string, string> | undefined;
+      trial?: ResolvedConfig | undefined;
+      edgeTls?: boolean;
+    } = {},
+  ): Promise<RenderResult> {
+    const { positionOf, restarts, trial } = o;
+    const environment = await deps.environments.get(env);
+    const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
+    const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
+    const runtime = await deps.runtimeFor(env);
+    const addresses = await runtime.addresses(
+      spec.name,
+      env,
+      Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
+    );
+    return renderRelease({
+      spec,
+      file,
+      ...(positionOf ? { positionOf } : {}),
+      environment: { name: env, defaults: environment.defaults, target: environment.target },
+      config,
+      addresses,
+      revision,
+      digestSecret: (s) => deps.secretBox.digest(s),
+      ...(restarts ? { restarts } : {}),
+      // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
+      // render` shows them), not in every service's own environment.
+      discoveryApart: runtime.kind === 'kubernetes',
+      ...(o.edgeTls === false ? { edgeTls: false } : {}),
+    });
+  }
+
   const renderer: EngineRenderer = {
-    async render(spec, file, env, configVersion, revision, positionOf, restarts, trial) {
-      const environment = await deps.environments.get(env);
-      const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
-      const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
-      const runtime = await deps.runtimeFor(env);
-      const addresses = await runtime.addresses(
-        spec.name,
-        env,
-        Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
-      );
-      return renderRelease({
-        spec,
-        file,
+    render(spec, file, env, configVersion, revision, positionOf, restarts, trial) {
+      return renderFor(spec, file, env, configVersion, revision, {
         ...(positionOf ? { positionOf } : {}),
-        environment: { name: env, defaults: environment.defaults, target: environment.target },
-        config,
-        addresses,
-        revision,
-        digestSecret: (s) => deps.secretBox.digest(s),
-        ...(restarts ? { restarts } : {}),
-        // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
-        // render` shows them), not in every service's own environment.
-        discoveryApart: runtime.kind === 'kubernetes',
+        restarts,
+        trial,
       });
     },
 
@@ -101,7 +124,13 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       if (release.kind !== ReleaseKind.deploy) return {};
       const good = await releases.lastGood(release.app, release.env, release.revision);
       if (!good || good.kind === ReleaseKind.down) return {};
-      return (await renderer.renderStored(good)).result.states;
+      // Its states only: its certificate files are not read (they may be gone since, and are not used).
+      const content = await releases.content(good.id);
+      const result = await renderFor(content.spec, good.specFile, good.env, good.configVersion, good.revision, {
+        restarts: content.rendered.restarts,
+        edgeTls: false,
+      });
+      return result.states;
     },
 
     async renderStored(release) {

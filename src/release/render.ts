@@ -63,6 +63,11 @@ export interface RenderInput {
    * secret key). The results are shared between renders: callers must not change them.
    */
   memo?: ServiceRenderMemo;
+  /**
+   * False when only the services' states are wanted (the stable track a rollout starts from): the
+   * edge's certificate files are then not read, and the result's edge has no TLS. Default true.
+   */
+  edgeTls?: boolean;
 }
 
 /** The stored, shown form of one service: secrets masked, with what each field was made from. */
@@ -215,9 +220,9 @@ export function renderRelease(input: RenderInput): RenderResult {
   );
   const target = input.environment.target;
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
-  // Certificates are files of this machine: read for environments on it only.
+  // Certificates are files of this machine: read for environments on it only, by renders that use them.
   const tls =
-    spec.edge?.tls && target?.kind === 'local'
+    spec.edge?.tls && target?.kind === 'local' && input.edgeTls !== false
       ? resolveEdgeTls({
           tls: spec.edge.tls,
           routes,
