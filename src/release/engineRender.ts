@@ -7,8 +7,7 @@ import type { Runtime, ServiceState } from '../runtime/runtime.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
-import { planRelease, type Plan } from './plan.js';
-import { configKeyOf } from './configDrift.js';
+import { planContextOf, planRelease, type Plan } from './plan.js';
 import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 
@@ -148,19 +147,18 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
     },
 
     async planAgainst(current, spec, specDigest, result, trialChanges = []) {
-      let changedConfigKeys = trialChanges.map(configKeyOf);
-      let specChanged = true;
-      let from;
-      if (current) {
-        const content = await releases.content(current.id);
-        from = current.kind === ReleaseKind.down ? undefined : content.rendered;
-        specChanged = current.specDigest !== specDigest;
-        // A trial version does not exist yet: the stored part of the difference ends at the latest.
-        const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
-        const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
-        changedConfigKeys = [...new Set([...diff.map(configKeyOf), ...changedConfigKeys])];
-      }
-      return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
+      if (!current) return planRelease(undefined, result.rendered, planContextOf(trialChanges, true));
+      const content = await releases.content(current.id);
+      const from = current.kind === ReleaseKind.down ? undefined : content.rendered;
+      // A trial version does not exist yet: the stored part of the difference ends at the latest.
+      const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
+      const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
+      // One naming of the config causes for plan and diff (`planContextOf`).
+      return planRelease(
+        from,
+        result.rendered,
+        planContextOf([...diff, ...trialChanges], current.specDigest !== specDigest),
+      );
     },
   };
   return renderer;
