@@ -24,6 +24,7 @@ import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../config/secretBox.js';
+import { configKeyOf } from '../config/entries.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { usesReplicaValues } from '../spec/replicaValues.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
@@ -312,7 +313,7 @@ function renderService(
       return { path: file.path, f: { value: '', masked: '', hashed: '', secret: false } };
     }
     // The plan names the config file as the cause when it changes.
-    sources[path] = [`file:${file.fromConfig}`];
+    sources[path] = [configKeyOf({ kind: 'file', key: file.fromConfig })];
     if (!stored.secret)
       return {
         path: file.path,
