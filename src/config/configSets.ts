@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError, type Problem } from '../
 import type { ConfigVersionRow, Database } from '../store/schema.js';
 import {
   compareSnapshots,
+  configKeyOf,
   emptySnapshot,
   isSecret,
   parseEntries,
@@ -421,7 +422,7 @@ function summarize(changes: SnapshotChange[]): ConfigChangeSummary {
     madeSecret: [],
   };
   for (const c of changes) {
-    const name = c.kind === 'file' ? `file:${c.key}` : c.key;
+    const name = configKeyOf(c);
     summary[c.change].push(name);
     const secrecy = secrecyChange(c);
     if (secrecy) summary[secrecy].push(name);

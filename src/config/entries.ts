@@ -25,6 +25,13 @@ export interface Snapshot {
   files: Map<string, StoredFile>;
 }
 
+/**
+ * How a config entry is named where values and files mix (change summaries, plan causes, a rendered
+ * field's sources, drift): a value by its key, a file as `file:NAME`.
+ */
+export const configKeyOf = (e: { kind: 'value' | 'file'; key: string }): string =>
+  e.kind === 'file' ? `file:${e.key}` : e.key;
+
 /** Whether an entry is secret. */
 export type Stored = StoredValue | StoredFile;
 

@@ -6,7 +6,8 @@
  * (`berth config revert APP --to N`). Nothing is reverted on its own: the config set is the team's
  * record of what it wants, and only a person decides to change it.
  */
-import type { ConfigDiffEntry, ConfigSets } from '../config/configSets.js';
+import type { ConfigSets } from '../config/configSets.js';
+import { configKeyOf } from '../config/entries.js';
 import type { Release, Releases } from './releases.js';
 
 /** The config set compared with the running release. */
@@ -23,10 +24,6 @@ export interface ConfigDrift {
   /** The command that makes the config set what runs again. */
   revert: string;
 }
-
-/** How a config difference is named: a value by its key, a file as `file:NAME` (as plans name causes). */
-export const configKeyOf = (d: Pick<ConfigDiffEntry, 'kind' | 'key'>): string =>
-  d.kind === 'file' ? `file:${d.key}` : d.key;
 
 /** The drift of `app` in `env`, or undefined when the latest config is the one that runs (or nothing runs). */
 export async function configDrift(

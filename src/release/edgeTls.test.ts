@@ -26,7 +26,11 @@ const spec = (tls: string[]): string =>
     '',
   ].join('\n');
 
-function render(text: string, files: Record<string, { content: string; secret: boolean }> = {}) {
+function render(
+  text: string,
+  files: Record<string, { content: string; secret: boolean }> = {},
+  o: { edgeTls?: boolean } = {},
+) {
   const file = join(dir, 'berth.yaml');
   const loaded = parseSpec(text, file);
   return renderRelease({
@@ -38,6 +42,7 @@ function render(text: string, files: Record<string, { content: string; secret: b
     addresses: { web: { host: '127.0.0.1', port: 41001, url: 'http://127.0.0.1:41001' } },
     revision: 1,
     digestSecret: (s) => `d${s.length}`,
+    ...o,
   });
 }
 
@@ -102,6 +107,22 @@ describe('edge TLS of a release', () => {
       '13:edge.tls.certificates.1.keyFromConfig: config file api.key holds a private key but is not secret; set it again with `berth config set --file api.key=LOCAL_FILE --secret`',
       '14:edge.tls.certificates.2.cert: is not a PEM certificate',
     ]);
+  });
+
+  it('reads a file holding both the certificate and the key for both, and no file for a render of states only', () => {
+    writeFileSync(join(dir, 'bundle.pem'), `${pem.cert}${pem.key}`);
+    const text = spec(['certificates:', '  - { hosts: [shop.local], cert: bundle.pem, key: bundle.pem }']);
+    expect(render(text).edge?.tls?.certificates).toEqual([
+      { hosts: ['shop.local'], cert: `${pem.cert}${pem.key}`, key: `${pem.cert}${pem.key}` },
+    ]);
+    const gone = spec(['certificates:', '  - { hosts: [shop.local], cert: gone.crt, key: gone.key }']);
+    expect(problems(() => render(gone))).toEqual([
+      '12:edge.tls.certificates.0.cert: cannot read gone.crt: ENOENT',
+      '12:edge.tls.certificates.0.key: cannot read gone.key: ENOENT',
+    ]);
+    const statesOnly = render(gone, {}, { edgeTls: false });
+    expect(statesOnly.edge?.tls).toBeUndefined();
+    expect(Object.keys(statesOnly.states)).toEqual(['web']);
   });
 
   it('refuses a certificate with both or neither of a file and a config file', () => {

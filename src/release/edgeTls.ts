@@ -1,6 +1,7 @@
 /**
  * The edge's TLS of a release: berth.yaml `edge.tls` with each certificate and key read from its
- * file (relative to berth.yaml, at every render) or from the config set. The runtime gets the PEM
+ * file (relative to berth.yaml, once per render that uses them: a changed file rolls out with the
+ * next deploy) or from the config set. The runtime gets the PEM
  * texts; the release shows the certificate's SHA-256 and the key masked, never the key.
  */
 import { createHash, X509Certificate } from 'node:crypto';
@@ -37,6 +38,22 @@ export function resolveEdgeTls(input: TlsInput): { real: EdgeTls; shown: EdgeTls
   const problems: Problem[] = [];
   const at = (path: (string | number)[], message: string): void =>
     void problems.push({ file: input.file, ...(input.positionOf?.(path) ?? {}), path: path.join('.'), message });
+  // Each file read once per render, even when it holds both the certificate and the key or serves
+  // several entries; a file that cannot be read is named at each field that uses it.
+  const texts = new Map<string, { text: string } | { code: string }>();
+  const readOnce = (path: string): { text: string } | { code: string } => {
+    const full = resolve(dirname(input.file), path);
+    let got = texts.get(full);
+    if (got === undefined) {
+      try {
+        got = { text: readFileSync(full, 'utf8') };
+      } catch (err) {
+        got = { code: (err as NodeJS.ErrnoException).code ?? String(err) };
+      }
+      texts.set(full, got);
+    }
+    return got;
+  };
   const certificates: EdgeCertificate[] = [];
   const shown: EdgeCertificate[] = [];
   input.tls.certificates.forEach((c, i) => {
@@ -44,12 +61,10 @@ export function resolveEdgeTls(input: TlsInput): { real: EdgeTls; shown: EdgeTls
     const read = (what: 'cert' | 'key'): string | undefined => {
       const path = c[what];
       if (path !== undefined) {
-        try {
-          return readFileSync(resolve(dirname(input.file), path), 'utf8');
-        } catch (err) {
-          at([...base, what], `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-          return undefined;
-        }
+        const got = readOnce(path);
+        if ('text' in got) return got.text;
+        at([...base, what], `cannot read ${path}: ${got.code}`);
+        return undefined;
       }
       const name = c[`${what}FromConfig`]!;
       const stored = ownGet(input.config.files, name);

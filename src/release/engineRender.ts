@@ -7,8 +7,7 @@ import type { Runtime, ServiceState } from '../runtime/runtime.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
-import { planRelease, type Plan } from './plan.js';
-import { configKeyOf } from './configDrift.js';
+import { planContextOf, planRelease, type Plan } from './plan.js';
 import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 
@@ -54,30 +53,53 @@ export interface EngineRenderer {
 export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
   const { releases } = deps;
 
+  /** `render`; with `edgeTls: false` for a render whose states only are used (no certificate file is read). */
+  async function renderFor(
+    spec: AppSpec,
+    file: string,
+    env: string,
+    configVersion: number | undefined,
+    revision: number,
+    o: {
+      positionOf?: DeployRequest['loaded']['positionOf'];
+      restarts?: Record<string, string> | undefined;
+      trial?: ResolvedConfig | undefined;
+      edgeTls?: boolean;
+    } = {},
+  ): Promise<RenderResult> {
+    const { positionOf, restarts, trial } = o;
+    const environment = await deps.environments.get(env);
+    const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
+    const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
+    const runtime = await deps.runtimeFor(env);
+    const addresses = await runtime.addresses(
+      spec.name,
+      env,
+      Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
+    );
+    return renderRelease({
+      spec,
+      file,
+      ...(positionOf ? { positionOf } : {}),
+      environment: { name: env, defaults: environment.defaults, target: environment.target },
+      config,
+      addresses,
+      revision,
+      digestSecret: (s) => deps.secretBox.digest(s),
+      ...(restarts ? { restarts } : {}),
+      // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
+      // render` shows them), not in every service's own environment.
+      discoveryApart: runtime.kind === 'kubernetes',
+      ...(o.edgeTls === false ? { edgeTls: false } : {}),
+    });
+  }
+
   const renderer: EngineRenderer = {
-    async render(spec, file, env, configVersion, revision, positionOf, restarts, trial) {
-      const environment = await deps.environments.get(env);
-      const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
-      const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
-      const runtime = await deps.runtimeFor(env);
-      const addresses = await runtime.addresses(
-        spec.name,
-        env,
-        Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
-      );
-      return renderRelease({
-        spec,
-        file,
+    render(spec, file, env, configVersion, revision, positionOf, restarts, trial) {
+      return renderFor(spec, file, env, configVersion, revision, {
         ...(positionOf ? { positionOf } : {}),
-        environment: { name: env, defaults: environment.defaults, target: environment.target },
-        config,
-        addresses,
-        revision,
-        digestSecret: (s) => deps.secretBox.digest(s),
-        ...(restarts ? { restarts } : {}),
-        // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
-        // render` shows them), not in every service's own environment.
-        discoveryApart: runtime.kind === 'kubernetes',
+        restarts,
+        trial,
       });
     },
 
@@ -101,7 +123,13 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       if (release.kind !== ReleaseKind.deploy) return {};
       const good = await releases.lastGood(release.app, release.env, release.revision);
       if (!good || good.kind === ReleaseKind.down) return {};
-      return (await renderer.renderStored(good)).result.states;
+      // Its states only: its certificate files are not read (they may be gone since, and are not used).
+      const content = await releases.content(good.id);
+      const result = await renderFor(content.spec, good.specFile, good.env, good.configVersion, good.revision, {
+        restarts: content.rendered.restarts,
+        edgeTls: false,
+      });
+      return result.states;
     },
 
     async renderStored(release) {
@@ -119,19 +147,18 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
     },
 
     async planAgainst(current, spec, specDigest, result, trialChanges = []) {
-      let changedConfigKeys = trialChanges.map(configKeyOf);
-      let specChanged = true;
-      let from;
-      if (current) {
-        const content = await releases.content(current.id);
-        from = current.kind === ReleaseKind.down ? undefined : content.rendered;
-        specChanged = current.specDigest !== specDigest;
-        // A trial version does not exist yet: the stored part of the difference ends at the latest.
-        const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
-        const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
-        changedConfigKeys = [...new Set([...diff.map(configKeyOf), ...changedConfigKeys])];
-      }
-      return planRelease(from, result.rendered, { changedConfigKeys, specChanged });
+      if (!current) return planRelease(undefined, result.rendered, planContextOf(trialChanges, true));
+      const content = await releases.content(current.id);
+      const from = current.kind === ReleaseKind.down ? undefined : content.rendered;
+      // A trial version does not exist yet: the stored part of the difference ends at the latest.
+      const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
+      const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
+      // One naming of the config causes for plan and diff (`planContextOf`).
+      return planRelease(
+        from,
+        result.rendered,
+        planContextOf([...diff, ...trialChanges], current.specDigest !== specDigest),
+      );
     },
   };
   return renderer;

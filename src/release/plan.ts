@@ -5,7 +5,7 @@
 import type { Route, TrafficPolicy } from '../runtime/runtime.js';
 import type { Strategy } from '../spec/strategy.js';
 import type { ConfigDiffEntry } from '../config/configSets.js';
-import { configKeyOf } from './configDrift.js';
+import { configKeyOf } from '../config/entries.js';
 import { specPathOf, specValueOf } from './planPaths.js';
 import type { RenderedRelease, RenderedService } from './render.js';
 import { canonicalJSON } from '../canonical.js';

@@ -25,6 +25,7 @@ import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../config/secretBox.js';
+import { configKeyOf } from '../config/entries.js';
 import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { usesReplicaValues } from '../spec/replicaValues.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
@@ -64,6 +65,11 @@ export interface RenderInput {
    * secret key). The results are shared between renders: callers must not change them.
    */
   memo?: ServiceRenderMemo;
+  /**
+   * False when only the services' states are wanted (the stable track a rollout starts from): the
+   * edge's certificate files are then not read, and the result's edge has no TLS. Default true.
+   */
+  edgeTls?: boolean;
 }
 
 /** The stored, shown form of one service: secrets masked, with what each field was made from. */
@@ -216,9 +222,9 @@ export function renderRelease(input: RenderInput): RenderResult {
   );
   const target = input.environment.target;
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
-  // Certificates are files of this machine: read for environments on it only.
+  // Certificates are files of this machine: read for environments on it only, by renders that use them.
   const tls =
-    spec.edge?.tls && target?.kind === 'local'
+    spec.edge?.tls && target?.kind === 'local' && input.edgeTls !== false
       ? resolveEdgeTls({
           tls: spec.edge.tls,
           routes,
@@ -308,7 +314,7 @@ function renderService(
       return { path: file.path, f: { value: '', masked: '', hashed: '', secret: false } };
     }
     // The plan names the config file as the cause when it changes.
-    sources[path] = [`file:${file.fromConfig}`];
+    sources[path] = [configKeyOf({ kind: 'file', key: file.fromConfig })];
     if (!stored.secret)
       return {
         path: file.path,

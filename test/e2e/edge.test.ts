@@ -2,13 +2,14 @@
  * The edge of an app on one machine: its port from the environment (`berth env create|set
  * --edge-port`) and from berth.yaml (`edge.port`), and a conflict between two apps named clearly.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBerth, writeApp, type Berth } from './harness.js';
 import { freePort } from '../../src/runtime/local/ports.js';
+import { devCertificate } from '../../src/runtime/local/devCa.js';
 
 let berth: Berth;
 const dirs: string[] = [];
@@ -132,5 +133,42 @@ describe('edge TLS', () => {
     // The key is nowhere in what people are shown.
     const history = await berth.cli(['history', 'edge-tls', '--env', 'stage', '-o', 'json']);
     expect(history.stdout).not.toContain('PRIVATE KEY');
+  });
+
+  it('rolls out a certificate moved to new files, without reading the old files again', async () => {
+    const tlsPort = await freePort();
+    const tls = (name: string) => [
+      'edge:',
+      '  tls:',
+      `    port: ${tlsPort}`,
+      '    certificates:',
+      `      - { hosts: [shop.local], cert: ${name}.crt, key: ${name}.key }`,
+    ];
+    const dir = await app('edge-moved', tls('old'));
+    // Two certificates of a CA of the test's own (its files in the app's folder).
+    const old = await devCertificate(dir, ['shop.local', 'old.shop.local']);
+    const moved = await devCertificate(dir, ['shop.local', 'new.shop.local']);
+    const ca = await readFile(join(dir, 'tls', 'ca.crt'));
+    await writeFile(join(dir, 'old.crt'), old.cert);
+    await writeFile(join(dir, 'old.key'), old.key);
+    const first = await berth.cli(['deploy', dir, '--env', 'stage']);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await httpsGet(tlsPort, 'shop.local', ca)).names).toContain('DNS:old.shop.local');
+    // The certificate moves to new files and the old ones are gone: the stable state the deploy
+    // starts from is the last revision's services, not its certificates, so it reads no old file.
+    await writeFile(join(dir, 'new.crt'), moved.cert);
+    await writeFile(join(dir, 'new.key'), moved.key);
+    await rm(join(dir, 'old.crt'));
+    await rm(join(dir, 'old.key'));
+    const text = await readFile(join(dir, 'berth.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'berth.yaml'),
+      text.replace('cert: old.crt, key: old.key', 'cert: new.crt, key: new.key'),
+    );
+    const second = await berth.cli(['deploy', dir, '--env', 'stage']);
+    expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+    const r = await httpsGet(tlsPort, 'shop.local', ca);
+    expect(r).toMatchObject({ status: 200, body: 'edge-moved shop.local' });
+    expect(r.names).toContain('DNS:new.shop.local');
   });
 });

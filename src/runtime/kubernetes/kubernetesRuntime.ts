@@ -141,6 +141,7 @@ class KubernetesRuntime implements Runtime {
         onRetry: (r) => this.logger.warn(r, 'transient Kubernetes API error: retrying'),
         ...this.opts.retry,
       },
+      this.closing.signal,
     );
     return this.clientsOnce;
   }

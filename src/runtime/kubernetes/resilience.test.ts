@@ -60,6 +60,27 @@ describe('Kubernetes runtime resilience', () => {
     expect(h.server.get('apps/v1', 'Deployment', ns, 'web')).toBeUndefined();
   });
 
+  it('ends a retry backoff at once when the runtime closes, instead of waiting it out', async () => {
+    h = await startHarness();
+    // A 30 s backoff (the real sleep): close() must cut it short.
+    const rt = h.open({ retry: { baseMs: 60_000, maxMs: 60_000, random: () => 0 } });
+    h.server.inject({ method: 'PATCH', path: '/configmaps/web-config', status: 503, times: 5 });
+    const converging = rt.converge(testState({ app, env, service: 'web', replicas: 1, hash: 'a1' }), o());
+    const outcome = converging.then(
+      () => 'converged',
+      (err: unknown) => err,
+    );
+    await until(() => h.server.injected === 1);
+    await new Promise((r) => setTimeout(r, 50)); // into the backoff
+    const closedAt = Date.now();
+    await rt.close();
+    const err = await outcome;
+    expect(Date.now() - closedAt).toBeLessThan(1000);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toMatch(/not retried \(the runtime is closing\)/);
+    expect(h.server.injected).toBe(1); // no second try after the close
+  });
+
   it('gives up after the attempts, and never retries what cannot succeed', async () => {
     h = await startHarness();
     const rt = h.open({ retry: { ...retry, attempts: 3 } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
-import { backoffMs, DEFAULT_RETRY, transientReason, withRetry, type RetryPolicy } from './retry.js';
+import { backoffMs, DEFAULT_RETRY, retryWatch, transientReason, withRetry, type RetryPolicy } from './retry.js';
 
 const api = (code: number, headers: Record<string, string> = {}) => new ApiException(code, 'x', {}, headers);
 const reset = Object.assign(new Error('request to http://127.0.0.1/ failed, reason: socket hang up'), {
@@ -73,5 +73,35 @@ describe('retry of transient API errors', () => {
       ),
     ).rejects.toThrow();
     expect(calls).toBe(1);
+  });
+
+  it('ends a backoff under way at once when the closing signal aborts, for calls and watch starts', async () => {
+    const policy: RetryPolicy = { ...DEFAULT_RETRY, baseMs: 60_000, maxMs: 60_000, random: () => 0 };
+    const closing = new AbortController();
+    let calls = 0;
+    const call = withRetry(
+      'objects.patch',
+      async () => {
+        calls++;
+        throw api(503);
+      },
+      policy,
+      closing.signal,
+    );
+    const watchEnded = new Promise<unknown>((resolve) => {
+      const failing = async (_p: string, _q: object, _cb: unknown, done: (err: unknown) => void) => {
+        calls++;
+        setImmediate(() => done(api(503)));
+        return new AbortController();
+      };
+      void retryWatch(failing, policy, closing.signal)('/api/v1/pods', {}, () => undefined, resolve);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const at = Date.now();
+    closing.abort(new Error('the runtime is closing'));
+    await expect(call).rejects.toThrow('objects.patch: not retried (the runtime is closing)');
+    expect(await watchEnded).toBeNull();
+    expect(Date.now() - at).toBeLessThan(500);
+    expect(calls).toBe(2); // one try each, none after the close
   });
 });

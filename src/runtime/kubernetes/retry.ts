@@ -78,7 +78,11 @@ export function backoffMs(policy: RetryPolicy, attempt: number, err: unknown): n
   return Math.round(cap / 2 + (policy.random() * cap) / 2);
 }
 
-/** Runs `fn`, again after a backoff while it fails transiently, at most `policy.attempts` times. */
+/**
+ * Runs `fn`, again after a backoff while it fails transiently, at most `policy.attempts` times.
+ * When `signal` aborts (the runtime closing), a backoff under way ends at once and the call fails
+ * with the signal's reason (the last error as its cause): no retry is started after it.
+ */
 export async function withRetry<T>(
   what: string,
   fn: () => Promise<T>,
@@ -93,17 +97,35 @@ export async function withRetry<T>(
       if (reason === undefined || attempt >= policy.attempts || signal?.aborted) throw err;
       const delayMs = backoffMs(policy, attempt, err);
       policy.onRetry?.({ what, attempt, delayMs, reason });
-      await policy.sleep(delayMs, signal);
+      try {
+        await policy.sleep(delayMs, signal);
+      } catch (e) {
+        if (signal?.aborted) throw abandoned(what, signal, err);
+        throw e;
+      }
+      if (signal?.aborted) throw abandoned(what, signal, err);
     }
   }
+}
+
+/** The error of a retry given up because `signal` aborted, the last transient error as its cause. */
+function abandoned(what: string, signal: AbortSignal, last: unknown): Error {
+  const why = signal.reason instanceof Error ? signal.reason.message : 'aborted';
+  return new Error(`${what}: not retried (${why})`, { cause: last });
 }
 
 /**
  * The same API object, every method of `methods` retried by `withRetry` (the others untouched).
  * Safe because every call Berth makes is idempotent: server-side apply, get, list, and deletes that
- * take an answer of 404 as done.
+ * take an answer of 404 as done. `signal` (the runtime closing) ends a backoff under way at once.
  */
-export function retrying<T extends object>(api: T, label: string, policy: RetryPolicy, methods: RegExp): T {
+export function retrying<T extends object>(
+  api: T,
+  label: string,
+  policy: RetryPolicy,
+  methods: RegExp,
+  signal?: AbortSignal,
+): T {
   return new Proxy(api, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -113,6 +135,7 @@ export function retrying<T extends object>(api: T, label: string, policy: RetryP
           `${label}.${prop}`,
           () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args),
           policy,
+          signal,
         );
     },
   });
@@ -129,13 +152,16 @@ type WatchFn = (
  * A watch whose start is retried: when the watch ends with a transient error before any event came
  * (refused, reset, 429, 5xx), it is opened again after a backoff, at most `policy.attempts` times,
  * and `done` is only called for the end that is not retried. The returned controller aborts whichever
- * attempt runs. A watch that ran and then ended is the caller's to re-establish (from where it was).
+ * attempt runs, and so does `signal` (the runtime closing): a backoff under way then ends at once,
+ * with `done(null)`. A watch that ran and then ended is the caller's to re-establish (from where it was).
  */
-export function retryWatch(watch: WatchFn, policy: RetryPolicy): WatchFn {
+export function retryWatch(watch: WatchFn, policy: RetryPolicy, signal?: AbortSignal): WatchFn {
   return async (path, query, callback, done) => {
     const outer = new AbortController();
     let current: AbortController | undefined;
     outer.signal.addEventListener('abort', () => current?.abort(), { once: true });
+    if (signal?.aborted) outer.abort();
+    else signal?.addEventListener('abort', () => outer.abort(), { once: true, signal: outer.signal });
     const attempt = async (n: number): Promise<void> => {
       let events = 0;
       current = await watch(

@@ -10,9 +10,6 @@ import type { Replica } from './replica.js';
 
 export { CRASH_LOOP_THRESHOLD };
 
-/** How many of the last stderr lines a crash loop's reason quotes. */
-export const CRASH_STDERR_LINES = 3;
-
 /** Longest stderr line quoted. */
 const MAX_LINE_CHARS = 200;
 

@@ -38,6 +38,9 @@ export interface JobCompletion {
   logTail: string[];
 }
 
+/** How many of the last stderr lines a replica keeps of an exit (`lastStderr`), and a crash loop's reason quotes. */
+export const CRASH_STDERR_LINES = 3;
+
 /** Contents of replica.json. */
 export interface ReplicaRecord {
   id: string;
