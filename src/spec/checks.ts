@@ -65,7 +65,9 @@ function routeFindings(routes: unknown, names: string[]): Finding[] {
 function variableFindings(data: Record<string, unknown>, names: string[]): Finding[] {
   const declared = isMap(data.variables) ? Object.keys(data.variables) : [];
   const out: Finding[] = [];
-  const owners = discoveryOwners(names);
+  const owners = discoveryOwners(
+    Object.fromEntries(names.map((n) => [n, isMap(data.services) ? data.services[n] : undefined])),
+  );
   for (const field of templateFields(data)) {
     let uses;
     try {

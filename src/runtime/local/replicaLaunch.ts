@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { processArgv, Track, type ServiceState } from '../runtime.js';
-import { discoveryFor } from '../../spec/templates.js';
+import { discoveryFor, portVariable } from '../../spec/templates.js';
 import type { Launch } from './replicaContext.js';
 import type { ReplicaRecord } from './replicaStore.js';
 
@@ -33,7 +33,13 @@ export function shortHash(hash: string): string {
 }
 
 /** The record of a new replica of `state` on `track`, listening on `port`. */
-export function newReplicaRecord(state: ServiceState, track: Track, port: number, nowMs: number): ReplicaRecord {
+export function newReplicaRecord(
+  state: ServiceState,
+  track: Track,
+  port: number,
+  nowMs: number,
+  ports?: Record<string, number>,
+): ReplicaRecord {
   return {
     id: `${state.service}-${shortHash(state.hash)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
     app: state.app,
@@ -43,6 +49,7 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
     revision: state.revision,
     ...(track === Track.canary ? { track } : {}),
     port,
+    ...(ports && Object.keys(ports).length > 0 ? { ports } : {}),
     restarts: 0,
     backoffStreak: 0,
     created: new Date(nowMs).toISOString(),
@@ -59,6 +66,13 @@ export function newReplicaRecord(state: ServiceState, track: Track, port: number
   };
 }
 
+/** `PORT_<NAME>` of every declared TCP port of the replica (the first one is `$PORT` too). */
+function portVariables(rec: ReplicaRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, port] of Object.entries(rec.ports ?? {})) out[`PORT_${portVariable(name)}`] = String(port);
+  return out;
+}
+
 /** How to (re)start replica `rec` of `state`, its config files in `configDir`. */
 export function launchOf(state: ServiceState, rec: ReplicaRecord, configDir: string): Launch {
   return {
@@ -66,8 +80,9 @@ export function launchOf(state: ServiceState, rec: ReplicaRecord, configDir: str
     ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
     env: {
       ...inheritedEnv(),
-      ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
+      ...(state.discovery ? discoveryFor(state.service, state.discovery, state.workload.ports) : {}),
       ...state.workload.env,
+      ...portVariables(rec),
       PORT: String(rec.port),
       BERTH_CONFIG_DIR: configDir,
       BERTH_APP: state.app,

@@ -18,6 +18,7 @@ import { canaryStateOf } from './trackStates.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters, abortError } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
+import { opaquePorts } from '../serviceAddress.js';
 import type { PortRegistry } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
@@ -67,6 +68,8 @@ export class ReplicaSet {
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
+  /** Gateway port of each L4 port of the service, by port name. */
+  private tcpPorts = new Map<string, number>();
   private closed = false;
 
   private readonly ctx: SetContext;
@@ -82,6 +85,7 @@ export class ReplicaSet {
     this.key = `${app}/${env}/${service}`;
     this.dir = serviceDir(ctx.home, app, env, service);
     this.servicePort = ctx.ports.lookup().services[this.key];
+    for (const l of ctx.gateway.table().tcp ?? []) if (l.key === this.key) this.tcpPorts.set(l.name, l.port);
   }
 
   /** Adopts every replica directory found on disk; `serving` are the ids the gateway routes to now. */
@@ -120,6 +124,12 @@ export class ReplicaSet {
     try {
       for (const t of this.targets()) writeConfigFiles(this.configDir(t.state.hash), t.state.workload.files);
       this.servicePort = await this.ctx.ports.servicePort(this.key);
+      const tcpPorts = new Map<string, number>();
+      for (const p of opaquePorts(state.workload.ports)) {
+        const first = p === state.workload.ports[0];
+        tcpPorts.set(p.name, first ? this.servicePort : await this.ctx.ports.servicePort(`${this.key}:${p.name}`));
+      }
+      this.tcpPorts = tcpPorts;
       await this.ctx.gatewayReady();
       for (const r of this.replicas.values()) {
         r.restart = state.restart;
@@ -140,7 +150,9 @@ export class ReplicaSet {
         if (c.done) {
           // Ready means reachable: return only once the gateway routes to every new replica.
           await this.syncGateway();
-          const failed = this.ctx.gateway.listenerErrors().find((e) => e.key === this.key);
+          const failed = this.ctx.gateway
+            .listenerErrors()
+            .find((e) => e.key === this.key || e.key.startsWith(`${this.key}:`));
           if (failed) throw new RuntimeError(`${state.service}: ${listenerProblem('its address', failed)}`);
           break;
         }
@@ -197,6 +209,7 @@ export class ReplicaSet {
     await this.ctx.gatewayReady();
     await this.ctx.gateway.update((t) => {
       t.services = t.services.filter((s) => s.key !== this.key);
+      if (t.tcp) t.tcp = t.tcp.filter((l) => l.key !== this.key);
       t.generation++;
     });
     await Promise.all(all.map((r) => r.stop()));
@@ -223,6 +236,7 @@ export class ReplicaSet {
       canary: this.canaryState,
       traffic: this.traffic,
       port: this.servicePort,
+      tcpPorts: this.tcpPorts,
     });
   }
 
@@ -237,6 +251,7 @@ export class ReplicaSet {
         replicas: this.replicas.values(),
         split: this.canaryState && this.traffic ? { ...this.traffic } : undefined,
         desired: this.desired,
+        tcpPorts: this.tcpPorts,
       });
       t.generation++;
     });
@@ -307,12 +322,25 @@ export class ReplicaSet {
     this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
     try {
       const port = await this.ctx.ports.replicaPort();
+      const ports: Record<string, number> = {};
+      const taken = new Set([port]);
+      for (const [i, p] of state.workload.ports.entries()) {
+        if (p.protocol !== 'TCP') continue;
+        let other = i === 0 ? port : await this.ctx.ports.replicaPort();
+        while (i > 0 && taken.has(other)) other = await this.ctx.ports.replicaPort();
+        taken.add(other);
+        ports[p.name] = other;
+      }
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      const record = newReplicaRecord(state, track, port, this.ctx.now());
+      const record = newReplicaRecord(state, track, port, this.ctx.now(), ports);
       const id = record.id;
       const dir = join(this.dir, id);
       writeReplicaRecord(dir, record);
-      this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}` });
+      const named = Object.entries(ports)
+        .slice(1)
+        .map(([n, p]) => `, ${n} ${p}`)
+        .join('');
+      this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}${named}` });
       const r = Replica.create(this.replicaContext(id), dir, record, this.launchFor(state, record));
       r.restart = state.restart;
       this.replicas.set(id, r);

@@ -32,6 +32,8 @@ export interface ReplicaRecord {
   /** The service track the replica belongs to; stable when absent (and in records written before tracks). */
   track?: Track;
   port: number;
+  /** The replica's port per declared TCP port name (`PORT_<NAME>`), the first one being `port`. */
+  ports?: Record<string, number>;
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;
