@@ -161,4 +161,29 @@ services:
       render(text, { environment: { name: 'prod', defaults: {}, target: { kind: 'kubernetes' } } }),
     ).not.toThrow();
   });
+
+  it("refuses a port name that makes another service's address variable, at the port", () => {
+    const text = `name: shop
+services:
+  orders:
+    command: node orders.js
+    ports: [8080, { name: db, port: 5433 }]
+  orders-db:
+    command: node db.js
+    ports: [5432]
+`;
+    expect(() => parseSpec(text, FILE)).toThrow(ValidationError);
+    try {
+      parseSpec(text, FILE);
+    } catch (e) {
+      expect((e as ValidationError).problems).toEqual([
+        expect.objectContaining({
+          file: FILE,
+          line: 5,
+          path: 'services.orders.ports.1',
+          message: expect.stringContaining('ORDERS_DB_PORT is also the address of service `orders-db`') as string,
+        }),
+      ]);
+    }
+  });
 });

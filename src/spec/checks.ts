@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.js';
 import { findCycles, formatCycle } from './graph.js';
 import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
+import { discoveryFindings } from './discoveryChecks.js';
 import type { Finding } from './problems.js';
 import { discoveryOwners, isDiscoveryFor, RUNTIME_VARIABLES, templateFields } from './templates.js';
 
@@ -130,5 +131,6 @@ export function crossFindings(data: unknown): Finding[] {
     ...routeFindings(data.routes, names),
     ...variableFindings(data, names),
     ...volumeFindings(data, services),
+    ...discoveryFindings(services),
   ];
 }
