@@ -93,6 +93,8 @@ describe('HAProxy mode tcp', () => {
       ],
     });
     expect(await hx.apply(tcp([a, b]))).toEqual([]);
+    // Listed among the listeners (a restarted control checks what the gateway serves against them).
+    expect(hx.stats()).toContainEqual(expect.objectContaining({ kind: 'tcp', key: 'shop/local/redis:redis', port }));
     const clients = await Promise.all(Array.from({ length: 4 }, () => client(port)));
     const owners = await Promise.all(clients.map(async (x) => (await x.ask('hi')).split(':')[0]!));
     // Least connections: two each.
