@@ -186,4 +186,25 @@ services:
       ]);
     }
   });
+
+  it('refuses a traffic policy or an edge route for a service whose first port is tcp, naming the field', () => {
+    const text = `name: shop
+services:
+  redis:
+    command: redis-server --port $$PORT
+    ports: [{ port: 6379, appProtocol: tcp }]
+    policy: { timeout: 1s }
+routes:
+  - { path: /, service: redis }
+`;
+    try {
+      parseSpec(text, FILE);
+      expect.unreachable('parsed');
+    } catch (e) {
+      expect((e as ValidationError).problems.map((p) => [p.line, p.path, p.message])).toEqual([
+        [6, 'services.redis.policy', expect.stringContaining('a traffic policy applies to HTTP requests')],
+        [8, 'routes.0.service', expect.stringContaining('the edge routes HTTP requests')],
+      ]);
+    }
+  });
 });

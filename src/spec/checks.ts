@@ -7,7 +7,7 @@ import { ValidationError } from '../errors.js';
 import { findCycles, formatCycle } from './graph.js';
 import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
-import { discoveryFindings } from './discoveryChecks.js';
+import { discoveryFindings, opaqueFindings } from './discoveryChecks.js';
 import type { Finding } from './problems.js';
 import { discoveryOwners, isDiscoveryFor, RUNTIME_VARIABLES, templateFields } from './templates.js';
 
@@ -132,5 +132,6 @@ export function crossFindings(data: unknown): Finding[] {
     ...variableFindings(data, names),
     ...volumeFindings(data, services),
     ...discoveryFindings(services),
+    ...opaqueFindings(services, data.routes),
   ];
 }
