@@ -46,6 +46,12 @@ class TcpBackend {
     this.closer.unref();
   }
 
+  /** Back in the table (a replica ready again within its grace period): its connections stay. */
+  revive(): void {
+    if (this.closer !== undefined) clearTimeout(this.closer);
+    this.closer = undefined;
+  }
+
   /** Closes every connection now. */
   destroy(): void {
     if (this.closer !== undefined) clearTimeout(this.closer);
@@ -83,7 +89,7 @@ class L4Listener {
       if (have === undefined) {
         have = new TcpBackend(b.id, b.host, b.port);
         this.all.set(k, have);
-      }
+      } else have.revive();
       next.push(have);
     }
     for (const [k, b] of this.all) {
