@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import { serviceAddress } from '../runtime/serviceAddress.js';
 import type { ServiceAddress } from '../runtime/runtime.js';
 import { parseSpec } from '../spec/load.js';
+import { planRelease } from './plan.js';
 import { renderRelease, type RenderInput } from './render.js';
 
 const FILE = '/apps/shop/berth.yaml';
@@ -206,5 +207,26 @@ routes:
         [8, 'routes.0.service', expect.stringContaining('the edge routes HTTP requests')],
       ]);
     }
+  });
+
+  it("plans a moved port address as a change of the services that see it, not of the service's own", () => {
+    const text = `name: shop
+services:
+  api:
+    command: node api.js
+    ports: [8080, { name: admin, port: 8081 }]
+  web:
+    command: node web.js
+`;
+    const { spec } = parseSpec(text, FILE);
+    const at = (admin: number): Record<string, ServiceAddress> => ({
+      api: serviceAddress('127.0.0.1', 41001, spec.services.api!.ports, () => admin),
+      web: serviceAddress('127.0.0.1', 41002, spec.services.web!.ports, () => 0),
+    });
+    const before = render(text, { addresses: at(41011) }).rendered;
+    const after = render(text, { addresses: at(41012) }).rendered;
+    const plan = planRelease(before, after, { changedConfigKeys: [], specChanged: false });
+    const changes = Object.fromEntries(plan.services.map((s) => [s.service, s.changes.map((c) => c.path)]));
+    expect(changes).toEqual({ api: [], web: ['env.API_ADMIN_PORT'] });
   });
 });
