@@ -207,31 +207,28 @@ describe.each(['node', 'haproxy'] as const)('TCP services, %s data plane', (plan
     expect(ids.filter((id) => echo.replicas.some((x) => x.id === id))).toEqual([]);
   }, 60_000);
 
-  it.runIf(plane === 'node')(
-    'refuses a UDP port at deploy to a local environment, naming file, line and field',
-    async () => {
-      const udp = await writeApp('udp', {
-        'berth.yaml': [
-          'name: udp-demo',
-          'services:',
-          '  dns:',
-          '    command: node dns.js',
-          '    ports:',
-          '      - 8053',
-          '      - { port: 5353, protocol: UDP }',
-        ],
-      });
-      try {
-        const r = await berth.cli(['deploy', udp]);
-        expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(
-          new RegExp(
-            `${join(udp, 'berth.yaml').replace(/[.]/g, '\\.')}:7:\\d+ services\\.dns\\.ports\\.1\\.protocol: UDP port 5353 cannot be served on one machine`,
-          ),
-        );
-      } finally {
-        await rm(udp, { recursive: true, force: true });
-      }
-    },
-  );
+  it('refuses a UDP port at deploy to a local environment, naming file, line and field', async () => {
+    const udp = await writeApp('udp', {
+      'berth.yaml': [
+        'name: udp-demo',
+        'services:',
+        '  dns:',
+        '    command: node dns.js',
+        '    ports:',
+        '      - 8053',
+        '      - { port: 5353, protocol: UDP }',
+      ],
+    });
+    try {
+      const r = await berth.cli(['deploy', udp]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `${join(udp, 'berth.yaml').replace(/[.]/g, '\\.')}:7:\\d+ services\\.dns\\.ports\\.1\\.protocol: UDP port 5353 cannot be served on one machine`,
+        ),
+      );
+    } finally {
+      await rm(udp, { recursive: true, force: true });
+    }
+  });
 });
