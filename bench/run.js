@@ -11,6 +11,7 @@ const all = {
   render: 'render.mjs',
   rolling: 'rolling.mjs',
   'restart-stress': 'restart-stress.mjs',
+  tcp: 'tcp.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

@@ -162,6 +162,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     const missing = [
       ...table.services.map((s) => ({ kind: 'service', key: s.key, port: s.port })),
       ...table.edges.map((e) => ({ kind: 'edge', key: e.key, port: e.port })),
+      ...(table.tcp ?? []).map((l) => ({ kind: 'tcp', key: `${l.key}:${l.name}`, port: l.port })),
     ].filter((l) => !serving.has(`${l.kind} ${l.key} ${l.port}`));
     for (const l of missing) logger?.error({ key: l.key, port: l.port }, `gateway is not listening on port ${l.port}`);
     return missing.map((l) => ({ key: l.key, port: l.port, message: 'not listening' }));

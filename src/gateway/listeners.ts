@@ -25,6 +25,7 @@ import type { CompiledRoute } from './router.js';
 import { compileRoutes, isWildcardHost, matchRoute, normaliseHost, rewritePath, wildcardMatches } from './router.js';
 import type { EdgeCertificateFiles, RoutingTable, ServiceTraffic } from './table.js';
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
+import { TcpListeners } from './tcpListeners.js';
 import {
   answerAndClose,
   MAX_HEADER_FIELDS,
@@ -54,7 +55,8 @@ interface RouteTarget {
 
 /** Per-listener counters as `GET /stats` reports them. */
 export interface ListenerStatsJSON {
-  kind: 'service' | 'edge';
+  /** `tcp`: an L4 listener (`requests` counts its connections). */
+  kind: 'service' | 'edge' | 'tcp';
   key: string;
   port: number;
   requests: number;
@@ -63,7 +65,7 @@ export interface ListenerStatsJSON {
   backends: Record<string, number>;
 }
 
-type ListenerKind = ListenerStatsJSON['kind'];
+type ListenerKind = Exclude<ListenerStatsJSON['kind'], 'tcp'>;
 
 /** A certificate ready for SNI: exact hosts, and wildcard suffixes (`.shop.local`) longest first. */
 interface SniEntry {
@@ -299,6 +301,7 @@ export interface ListenersOptions {
 /** All listeners of the gateway and the balancer behind them. */
 export class Listeners {
   private readonly balancer: Balancer;
+  private readonly tcp: TcpListeners;
   private readonly listeners = new Map<string, Listener>();
   private readonly closing = new Set<Promise<void>>();
   private readonly drainTimeoutMs: number;
@@ -308,6 +311,7 @@ export class Listeners {
   constructor(opts: ListenersOptions = {}) {
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
     this.balancer = new Balancer(opts.pool);
+    this.tcp = new TcpListeners({ drainTimeoutMs: opts.drainTimeoutMs ?? 10_000 });
     this.drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 30_000;
   }
@@ -335,12 +339,14 @@ export class Listeners {
       }
     }
 
+    // L4 listeners between the two: a port that moves between HTTP and L4 is free on both sides.
+    const errors: ListenerError[] = await this.tcp.apply(table.tcp ?? []);
+
     const created = new Map<string, Listener>();
     for (const [id, w] of wanted) {
       if (!this.listeners.has(id))
         created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs, w.secure));
     }
-    const errors: ListenerError[] = [];
     // Backends and routes are set before any new listener accepts, so none serves an empty table.
     const find = (id: string): Listener | undefined => this.listeners.get(id) ?? created.get(id);
     for (const s of table.services) {
@@ -400,7 +406,7 @@ export class Listeners {
 
   /** Counters of every listener. */
   stats(): ListenerStatsJSON[] {
-    return [...this.listeners.values()].map((l) => l.statsJSON());
+    return [...[...this.listeners.values()].map((l) => l.statsJSON()), ...this.tcp.stats()];
   }
 
   /** Cumulative per-track counters of every service of the table. */
@@ -412,7 +418,7 @@ export class Listeners {
   async close(): Promise<void> {
     for (const l of this.listeners.values()) this.track(l.close(this.drainTimeoutMs));
     this.listeners.clear();
-    await Promise.all([...this.closing]);
+    await Promise.all([...this.closing, this.tcp.close()]);
     if (!(await withTimeout(this.balancer.close(), this.drainTimeoutMs))) await this.balancer.destroy();
   }
 

@@ -35,6 +35,25 @@ export interface ServiceListener {
   policy?: TrafficPolicy;
 }
 
+/**
+ * An L4 address of a service port that is not served as HTTP (an opaque `tcp` or a `grpc` port, and
+ * every port after the first): connections are balanced over the ready replicas and piped through.
+ */
+export interface TcpListener {
+  /** `app/env/service`. */
+  key: string;
+  /** The service's port name (berth.yaml `ports[].name`); `key` and `name` identify the listener. */
+  name: string;
+  port: number;
+  /** The ready replicas, each at its own port for this name. */
+  backends: Backend[];
+  /**
+   * How long the open connections of a backend that leaves the table are kept (the service's
+   * termination grace period); then they are closed. New connections never go to it.
+   */
+  graceMs: number;
+}
+
 /** Request counters per track of one service (its listener and every edge route to it together). */
 export interface ServiceTraffic {
   /** `app/env/service`. */
@@ -88,6 +107,8 @@ export interface RoutingTable {
   generation: number;
   services: ServiceListener[];
   edges: EdgeListener[];
+  /** L4 addresses of service ports (absent in tables written before them: none). */
+  tcp?: TcpListener[];
 }
 
 export function emptyTable(): RoutingTable {

@@ -117,6 +117,20 @@ const serviceSchema = z.object({
   policy: policySchema.optional(),
 });
 
+const tcpSchema = z.object({
+  key: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'must be app/env/service')
+    .describe('app/env/service'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a port name (lowercase letters, digits and `-`)')
+    .describe("the service's port name"),
+  port,
+  backends: z.array(backendSchema).describe('ready replicas, each at its port of this name'),
+  graceMs: z.number().int().min(0).describe('how long the open connections of a backend that leaves are kept'),
+});
+
 /**
  * Route text the proxies take as it is (HAProxy's config quotes it, and no URL path or host holds a
  * space, a quote or `#`): berth.yaml checks routes more strictly, this keeps any table.json honest.
@@ -173,6 +187,7 @@ export const routingTableSchema = z
     generation: z.number().int().min(0).describe('increases with every change'),
     services: z.array(serviceSchema),
     edges: z.array(edgeSchema),
+    tcp: z.array(tcpSchema).optional().describe('L4 addresses of service ports'),
   })
   .superRefine((t, ctx) => {
     const ports = new Map<number, string>();
@@ -198,6 +213,13 @@ export const routingTableSchema = z
         }
         ids.add(b.id);
       });
+    });
+    const tcpIds = new Set<string>();
+    (t.tcp ?? []).forEach((l, i) => {
+      const id = `${l.key}:${l.name}`;
+      if (tcpIds.has(id)) ctx.addIssue({ code: 'custom', path: ['tcp', i, 'name'], message: `duplicate port ${id}` });
+      tcpIds.add(id);
+      claimPort(l.port, ['tcp', i, 'port']);
     });
     const edgeKeys = new Set<string>();
     t.edges.forEach((e, i) => {

@@ -75,7 +75,11 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
     const addresses = await runtime.addresses(
       spec.name,
       env,
-      Object.entries(spec.services).map(([name, s]) => ({ name, ...(s.ports[0] ? { port: s.ports[0].port } : {}) })),
+      Object.entries(spec.services).map(([name, s]) => ({
+        name,
+        ...(s.ports[0] ? { port: s.ports[0].port } : {}),
+        ports: s.ports,
+      })),
     );
     return renderRelease({
       spec,

@@ -10,7 +10,7 @@ import { specPathOf, specValueOf } from './planPaths.js';
 import type { RenderedRelease, RenderedService } from './render.js';
 import { canonicalJSON } from '../canonical.js';
 import { ownGet } from '../own.js';
-import { discoveryPrefix } from '../spec/templates.js';
+import { discoveryFor } from '../spec/templates.js';
 
 export const PlanAction = {
   create: 'create',
@@ -140,14 +140,13 @@ function addressChanges(
   service: string,
   from: Record<string, string> | undefined,
   to: Record<string, string> | undefined,
+  ports: readonly { name: string }[],
 ): FieldChange[] {
-  const own = `${discoveryPrefix(service)}_`;
-  const a = from ?? {};
-  const b = to ?? {};
+  // What the service sees: every address but its own (each of its ports included).
+  const a = discoveryFor(service, from ?? {}, ports);
+  const b = discoveryFor(service, to ?? {}, ports);
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter(
-      (k) => ownGet(a, k) !== ownGet(b, k) && !(k.startsWith(own) && /^(HOST|PORT|URL)$/.test(k.slice(own.length))),
-    )
+    .filter((k) => ownGet(a, k) !== ownGet(b, k))
     .sort()
     .map((k) => ({
       path: `env.${k}`,
@@ -180,7 +179,10 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
       });
       continue;
     }
-    const changes = [...diffService(a, b, ctx), ...(a ? addressChanges(name, from?.discovery, to.discovery) : [])];
+    const changes = [
+      ...diffService(a, b, ctx),
+      ...(a ? addressChanges(name, from?.discovery, to.discovery, b.workload.ports) : []),
+    ];
     const restart = a !== undefined && a.hash !== b.hash;
     const action: PlanAction = !a
       ? 'create'

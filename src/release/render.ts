@@ -26,8 +26,9 @@ import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../config/secretBox.js';
 import { configKeyOf } from '../config/entries.js';
-import { discoveryFor, discoveryPrefix } from '../spec/templates.js';
 import { usesReplicaValues } from '../spec/replicaValues.js';
+import { localPortProblems } from './localPorts.js';
+import { addressVariables, discoveryFor, discoveryNames, discoveryPorts } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
 import { edgeSettings } from './edgeSettings.js';
@@ -127,10 +128,7 @@ export function discoveryEnv(
   const env: Record<string, string> = {};
   for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => a.localeCompare(b))) {
     if (name === self) continue;
-    const p = discoveryPrefix(name);
-    env[`${p}_HOST`] = addr.host;
-    env[`${p}_PORT`] = String(addr.port);
-    env[`${p}_URL`] = addr.url;
+    addressVariables(name, addr, env);
   }
   return env;
 }
@@ -154,6 +152,11 @@ export function renderRelease(input: RenderInput): RenderResult {
     );
   }
 
+  if (input.environment.target?.kind === 'local') {
+    const udp = localPortProblems(spec, input.file, input.positionOf);
+    if (udp.length > 0) throw new ValidationError(`${spec.name} has ports one machine cannot serve`, udp);
+  }
+
   const services: Record<string, RenderedService> = {};
   const states: Record<string, ServiceState> = {};
   // Every service's address, once: stored once per release and hashed once, not per service
@@ -175,8 +178,7 @@ export function renderRelease(input: RenderInput): RenderResult {
     : '';
   for (const name of Object.keys(spec.services).sort()) {
     const svc = spec.services[name]!;
-    const prefix = discoveryPrefix(name);
-    const own = [`${prefix}_HOST`, `${prefix}_PORT`, `${prefix}_URL`];
+    const own = discoveryNames(name, discoveryPorts(svc));
     const lookup = (v: string): { value: string; secret: boolean } | undefined =>
       ownGet(lookupMap, v) ??
       (hasOwnKey(discovery, v) && !own.includes(v) ? { value: discovery[v]!, secret: false } : undefined);
@@ -193,7 +195,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       states[name] = known.state;
       continue;
     }
-    const env = input.discoveryApart ? {} : discoveryFor(name, discovery);
+    const env = input.discoveryApart ? {} : discoveryFor(name, discovery, svc.ports);
     const problemsBefore = fileProblems.length;
     const r = renderService(name, svc, lookup, env, discovery, discoveryHash, input, fileProblems);
     services[name] = r.rendered;

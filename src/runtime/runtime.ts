@@ -348,13 +348,30 @@ export interface AppRoutes {
 export interface ServiceEndpoint {
   name: string;
   port?: number;
+  /** Every declared port (the first one included); each TCP port after the first gets an address too. */
+  ports?: WorkloadPort[];
+}
+
+/** The stable address of one port of a service after its first (`<SVC>_<PORTNAME>_PORT`). */
+export interface PortAddress {
+  /** The port's name (berth.yaml `ports[].name`, `port-<number>` by default). */
+  name: string;
+  port: number;
+  appProtocol?: AppProtocol;
+  /** `http://host:port` for an http or grpc port (`<SVC>_<PORTNAME>_URL`); absent on opaque ports. */
+  url?: string;
 }
 
 /** A stable address of a service as the other services see it. */
 export interface ServiceAddress {
   host: string;
   port: number;
+  /** `http://host:port`; `tcp://` or `udp://` when the first port is opaque (then discovery has no `_URL`). */
   url: string;
+  /** Set when the first port is not http/grpc: `tcp` (appProtocol tcp) or `udp`. Absent: http/grpc. */
+  opaque?: 'tcp' | 'udp';
+  /** The addresses of the service's other ports, in berth.yaml's order. */
+  ports?: PortAddress[];
   /** Why this address is not listening (e.g. its port is taken), when it is not. */
   error?: string;
 }

@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.js';
 import { findCycles, formatCycle } from './graph.js';
 import { variableUses } from './interpolate.js';
 import { didYouMean } from './problems.js';
+import { discoveryFindings, opaqueFindings } from './discoveryChecks.js';
 import type { Finding } from './problems.js';
 import { replicaValueFindings } from './replicaChecks.js';
 import { shadowingFindings } from './shadowing.js';
@@ -67,7 +68,9 @@ function routeFindings(routes: unknown, names: string[]): Finding[] {
 function variableFindings(data: Record<string, unknown>, names: string[]): Finding[] {
   const declared = isMap(data.variables) ? Object.keys(data.variables) : [];
   const out: Finding[] = [];
-  const owners = discoveryOwners(names);
+  const owners = discoveryOwners(
+    Object.fromEntries(names.map((n) => [n, isMap(data.services) ? data.services[n] : undefined])),
+  );
   for (const field of templateFields(data)) {
     let uses;
     try {
@@ -149,5 +152,7 @@ export function crossFindings(data: unknown): Finding[] {
     ...shadowingFindings(data, names),
     ...volumeFindings(data, services),
     ...replicaValueFindings(services),
+    ...discoveryFindings(services),
+    ...opaqueFindings(services, data.routes),
   ];
 }

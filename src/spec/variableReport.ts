@@ -33,7 +33,7 @@ export interface VariableInfo {
 export function variableReport(spec: AppSpec, values: VariableValues): VariableInfo[] {
   const usedBy = new Map<string, Set<string>>();
   const missing = new Set<string>();
-  const owners = discoveryOwners(Object.keys(spec.services));
+  const owners = discoveryOwners(spec.services);
   for (const field of templateFields(spec)) {
     const lookup = (name: string): VariableValue | undefined => {
       if (isDiscoveryFor(owners, name, field.service)) return { value: name, secret: false };

@@ -68,9 +68,8 @@ export interface ProblemLocation {
  * variables of the other services (`ORDERS_URL`, ...) count as set: the renderer provides them.
  */
 export function unresolvedVariables(spec: AppSpec, values: VariableValues, where: ProblemLocation = {}): Problem[] {
-  const services = Object.keys(spec.services);
   const problems: Problem[] = [];
-  const owners = discoveryOwners(services);
+  const owners = discoveryOwners(spec.services);
   for (const field of templateFields(spec)) {
     const lookup = (name: string): VariableValue | undefined =>
       ownGet(values, name) ??

@@ -94,7 +94,7 @@ export function registerStatus(program: Command): void {
           tracks: tracksText(s),
           rollout: rolloutText(running, s.service),
           restarts: s.replicas.reduce((n, r) => n + r.restarts, 0),
-          address: s.address?.url,
+          address: addressText(s.address),
           revision: s.revision,
           status:
             s.address?.error ??
@@ -116,6 +116,13 @@ export function registerStatus(program: Command): void {
         .catch(() => ({ tracks: [] }));
       for (const t of scaling.tracks) process.stdout.write(`${autoscaleText(t)}\n`);
     });
+}
+
+/** The first port's URL, then each other port's: `tcp://127.0.0.1:41001 · admin http://127.0.0.1:41002`. */
+function addressText(a: ServiceStatus['address']): string | undefined {
+  if (a === undefined) return undefined;
+  const others = (a.ports ?? []).map((p) => ` · ${p.name} ${p.url ?? `tcp://${a.host}:${p.port}`}`);
+  return `${a.url}${others.join('')}`;
 }
 
 /** `autoscale web stable: 4 (min 1, max 4) · requestsPerSecond 23.4/20 · scaled 1→4 12s ago: …`. */

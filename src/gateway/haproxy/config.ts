@@ -29,6 +29,15 @@ export interface BackendModel {
    * alone gets the traffic); undefined when HAProxy balances over the replicas itself.
    */
   nodePort?: number;
+  /** `tcp`: the backend of an L4 address (`key` is `app/env/service:port-name`), balanced by connections. */
+  mode?: 'tcp';
+}
+
+/** An L4 address HAProxy binds (`mode tcp`): its backend is the BackendModel of the same key. */
+export interface TcpFrontendModel {
+  /** `app/env/service:port-name`. */
+  key: string;
+  port: number;
 }
 
 /** A service address HAProxy binds. */
@@ -64,8 +73,10 @@ export interface HaproxyModel {
   dir: string;
   services: ServiceFrontendModel[];
   edges: EdgeFrontendModel[];
-  /** One per service of the table (also those whose port is taken: edges may route to them). */
+  /** One per service of the table (also those whose port is taken: edges may route to them), and per L4 address. */
   backends: BackendModel[];
+  /** L4 addresses (absent in models saved before them: none). */
+  tcp?: TcpFrontendModel[];
   /** Longest life of an old worker after a reload. */
   hardStopAfterMs?: number;
 }
@@ -116,6 +127,7 @@ export function structureKey(m: HaproxyModel): string {
   return JSON.stringify({
     services: m.services,
     edges: m.edges,
+    tcp: m.tcp ?? [],
     backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
     hardStopAfterMs: m.hardStopAfterMs,
   });
@@ -137,7 +149,28 @@ function renderSlot(name: string, server: SlotServer | undefined, flags: string)
   return `  server ${name} ${host}:${server.port}${flags}`;
 }
 
+/** Idle limit of an L4 connection (a database or cache client keeps its connections open). */
+const TCP_IDLE = '1h';
+
+/**
+ * An L4 backend: the same fixed slots as an HTTP one (filled and drained through the admin socket),
+ * balanced by connections. A slot set to drain takes no new connection and keeps its open ones.
+ */
+function renderTcpBackend(b: BackendModel): string[] {
+  const lines = [
+    `backend ${proxyName('s', b.key)}`,
+    '  mode tcp',
+    '  balance leastconn',
+    `  timeout server ${TCP_IDLE}`,
+  ];
+  b.stable.forEach((s, i) => lines.push(renderSlot(slotName('stable', i), s, '')));
+  b.canary.forEach((s, i) => lines.push(renderSlot(slotName('canary', i), s, ' backup')));
+  lines.push(`  server ${nodeSlot} 127.0.0.1:1 disabled`);
+  return lines;
+}
+
 function renderBackend(b: BackendModel): string[] {
+  if (b.mode === 'tcp') return renderTcpBackend(b);
   const node = b.nodePort !== undefined;
   const lines = [
     `backend ${proxyName('s', b.key)}`,
@@ -280,6 +313,17 @@ export function renderConfig(m: HaproxyModel): string {
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
   for (const e of m.edges) out.push('', ...renderEdge(e, backends));
-  for (const b of m.backends) out.push('', ...renderBackend(b));
+  for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
+  const tcp = m.backends.filter((b) => b.mode === 'tcp');
+  if (tcp.length > 0) {
+    // L4 proxies after defaults of their own, so no HTTP option applies to them.
+    out.push('', 'defaults', '  mode tcp', '  retries 2', '  option redispatch 1', '  timeout connect 1s');
+    out.push(`  timeout client ${TCP_IDLE}`, `  timeout server ${TCP_IDLE}`, '  timeout queue 5s');
+  }
+  for (const f of m.tcp ?? []) {
+    out.push('', `frontend ${proxyName('f', f.key)}`, `  bind 127.0.0.1:${f.port}`);
+    out.push(`  default_backend ${proxyName('s', f.key)}`);
+  }
+  for (const b of tcp) out.push('', ...renderBackend(b));
   return `${out.join('\n')}\n`;
 }

@@ -53,6 +53,7 @@ export function listenerStats(rows: readonly StatRow[], model: HaproxyModel | un
   for (const [kind, list] of [
     ['service', model?.services ?? []],
     ['edge', model?.edges ?? []],
+    ['tcp', model?.tcp ?? []],
   ] as const) {
     for (const l of list) {
       const r = fe.get(proxyName('f', kind === 'edge' ? `edge/${l.key}` : l.key));

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { readJsonFile, writeFileAtomic } from '../state.js';
 import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
-import type { ListenerError, RoutingTable, ServiceListener, ServiceTraffic } from '../table.js';
+import type { ListenerError, RoutingTable, ServiceTraffic } from '../table.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, EdgeFrontendModel, HaproxyModel } from './config.js';
 import { writeCrtList } from './crtList.js';
@@ -153,7 +153,9 @@ export class HaproxyListeners {
     const errors: ListenerError[] = [];
     // Ports the running worker binds are ours; any other is probed (again after a failed reload).
     const held = new Set([
-      ...[...(this.running?.services ?? []), ...(this.running?.edges ?? [])].map((l) => l.port),
+      ...[...(this.running?.services ?? []), ...(this.running?.edges ?? []), ...(this.running?.tcp ?? [])].map(
+        (l) => l.port,
+      ),
       ...(this.running?.edges ?? []).flatMap((e) => (e.tls ? [e.tls.port] : [])),
     ]);
     const bindable = async (key: string, port: number): Promise<boolean> => {
@@ -181,7 +183,7 @@ export class HaproxyListeners {
       nodeTable.edges.push({ ...plain, port: await portOf(`edge ${e.key}`) });
     }
 
-    const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [] };
+    const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
     for (const s of table.services) if (await bindable(s.key, s.port)) next.services.push({ key: s.key, port: s.port });
     for (const e of table.edges) {
       if (!(await bindable(e.key, e.port))) continue;
@@ -203,7 +205,25 @@ export class HaproxyListeners {
       }
       next.edges.push(edge);
     }
+    // L4 addresses: HAProxy serves them alone (`mode tcp`), with the same slots as HTTP backends.
+    const tcpKeys = new Set<string>();
+    for (const l of table.tcp ?? []) {
+      const key = `${l.key}:${l.name}`;
+      tcpKeys.add(key);
+      if (await bindable(key, l.port)) next.tcp!.push({ key, port: l.port });
+    }
     let grew = false;
+    for (const l of table.tcp ?? []) {
+      const key = `${l.key}:${l.name}`;
+      const a = assignSlots(
+        key,
+        this.model?.backends.find((b) => b.key === key),
+        l.backends,
+      );
+      a.backend.mode = 'tcp';
+      next.backends.push(a.backend);
+      grew ||= a.grew;
+    }
     for (const s of table.services) {
       const a = assignSlots(
         s.key,
@@ -236,7 +256,7 @@ export class HaproxyListeners {
       );
       this.loaded(next);
     } else {
-      await this.runtimeChanges(next, table.services);
+      await this.runtimeChanges(next, new Set([...table.services.map((s) => s.key), ...tcpKeys]));
       // Slots are placed now, even if the reload below fails: the next apply starts from them, and
       // reloads again for as long as the worker runs another structure.
       this.model = next;
@@ -271,7 +291,7 @@ export class HaproxyListeners {
    * Applies slot changes to the running worker: new replicas are enabled first, then the ones
    * that left (or a whole removed service) are drained; waits until they have nothing in flight.
    */
-  private async runtimeChanges(next: HaproxyModel, services: readonly ServiceListener[]): Promise<void> {
+  private async runtimeChanges(next: HaproxyModel, keys: ReadonlySet<string>): Promise<void> {
     const admin = this.proc!.admin();
     // Only slots the worker has: new backends and grown slots come with the reload.
     const existing = new Set<string>();
@@ -290,7 +310,7 @@ export class HaproxyListeners {
     }
     // A service that leaves the table: every slot of its backend drains before the reload drops it.
     for (const b of this.running?.backends ?? []) {
-      if (services.some((s) => s.key === b.key)) continue;
+      if (keys.has(b.key)) continue;
       for (const slot of slotWants(b).keys())
         wanted.set(`${proxyName('s', b.key)}/${slot}`, { addr: undefined, ready: false });
     }
@@ -312,12 +332,19 @@ export class HaproxyListeners {
       await admin.setState(backend, server, 'ready');
       this.applied.set(id, want);
     }
+    // An L4 connection lasts as long as its client wants: a leaving replica's open connections are
+    // not waited for (they end with the replica's own stop, within its grace period).
+    const l4 = new Set(
+      [...(this.running?.backends ?? []), ...next.backends]
+        .filter((b) => b.mode === 'tcp')
+        .map((b) => proxyName('s', b.key)),
+    );
     for (const id of disable) {
       const [backend, server] = id.split('/') as [string, string];
       const now = this.applied.get(id);
       if (now?.ready !== false) {
         await admin.setState(backend, server, 'drain');
-        draining.push(id);
+        if (!l4.has(backend)) draining.push(id);
       }
     }
     if (draining.length > 0) await this.waitDrained(draining);

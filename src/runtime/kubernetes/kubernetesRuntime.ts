@@ -17,9 +17,11 @@ import type {
   Runtime,
   RuntimeEvent,
   ServiceAddress,
+  WorkloadPort,
   ServiceEndpoint,
   ServiceState,
 } from '../runtime.js';
+import { serviceAddress } from '../serviceAddress.js';
 import { applyObjects } from './apply.js';
 import { createClients, loadKubeConfig, type KubeClients } from './client.js';
 import { edgeObjects, liveRoutes, splitText, stripRelease } from './edge.js';
@@ -394,11 +396,16 @@ class KubernetesRuntime implements Runtime {
     if (what.length > 0) o.onEvent(this.event('', 'Routes', what.join(', ')));
   }
 
-  private addressOf(app: string, env: string, service: string, livePort: number | undefined): ServiceAddress {
-    const converged = this.states.get(`${app}/${env}/${service}`)?.workload.ports[0]?.port;
-    const port = livePort ?? converged ?? DEFAULT_SERVICE_PORT;
-    const host = serviceHost(service, this.opts.namespace);
-    return { host, port, url: `http://${host}:${port}` };
+  private addressOf(
+    app: string,
+    env: string,
+    service: string,
+    livePort: number | undefined,
+    declared?: WorkloadPort[],
+  ): ServiceAddress {
+    const ports = declared ?? this.states.get(`${app}/${env}/${service}`)?.workload.ports;
+    const port = livePort ?? ports?.[0]?.port ?? DEFAULT_SERVICE_PORT;
+    return serviceAddress(serviceHost(service, this.opts.namespace), port, ports, (p) => p.port);
   }
 
   /**
@@ -425,7 +432,7 @@ class KubernetesRuntime implements Runtime {
     // The declared port is what the Service will listen on; only a service without one falls back
     // to the live Service (or the default port).
     if (endpoints.every((e) => e.port !== undefined)) {
-      return Object.fromEntries(endpoints.map((e) => [e.name, this.addressOf(app, env, e.name, e.port)]));
+      return Object.fromEntries(endpoints.map((e) => [e.name, this.addressOf(app, env, e.name, e.port, e.ports)]));
     }
     const live = await listLabelled(
       this.clients,
@@ -436,7 +443,7 @@ class KubernetesRuntime implements Runtime {
     const portOf = (s: string): number | undefined =>
       (live.find((x) => x.metadata.name === s)?.spec as { ports?: { port: number }[] } | undefined)?.ports?.[0]?.port;
     return Object.fromEntries(
-      endpoints.map((e) => [e.name, this.addressOf(app, env, e.name, e.port ?? portOf(e.name))]),
+      endpoints.map((e) => [e.name, this.addressOf(app, env, e.name, e.port ?? portOf(e.name), e.ports)]),
     );
   }
 

@@ -37,6 +37,7 @@ import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './
 import { PortRegistry } from './ports.js';
 import { takeProcSnapshot } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
+import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
@@ -170,14 +171,16 @@ class LocalRuntime implements Runtime {
   }
 
   async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
-    const services = endpoints.map((e) => e.name);
     await this.ready();
     const out: Record<string, ServiceAddress> = {};
-    for (const s of services) {
-      const port = await this.ports.servicePort(
-        `${checkName('app', app)}/${checkName('env', env)}/${checkName('service', s)}`,
-      );
-      out[s] = { host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` };
+    for (const e of endpoints) {
+      const key = `${checkName('app', app)}/${checkName('env', env)}/${checkName('service', e.name)}`;
+      const port = await this.ports.servicePort(key);
+      // Each TCP port after the first gets its own stable port on the gateway.
+      const others = new Map<string, number>();
+      for (const p of (e.ports ?? []).slice(1))
+        if (p.protocol === 'TCP') others.set(p.name, await this.ports.servicePort(`${key}:${p.name}`));
+      out[e.name] = serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!);
     }
     return out;
   }
@@ -284,7 +287,10 @@ class LocalRuntime implements Runtime {
     await Promise.all(targets.map((s) => s.remove()));
     for (const s of targets) this.sets.delete(s.key);
     if (service) {
-      await this.ports.release([`${app}/${env}/${service}`]);
+      const key = `${app}/${env}/${service}`;
+      await this.ports.release(
+        Object.keys(this.ports.lookup().services).filter((k) => k === key || k.startsWith(`${key}:`)),
+      );
       return;
     }
     const edgeKey = `${app}/${env}`;
@@ -292,6 +298,7 @@ class LocalRuntime implements Runtime {
     await this.opts.gateway.update((t) => {
       t.edges = t.edges.filter((e) => e.key !== edgeKey);
       t.services = t.services.filter((s) => !s.key.startsWith(`${edgeKey}/`));
+      if (t.tcp) t.tcp = t.tcp.filter((l) => !l.key.startsWith(`${edgeKey}/`));
       t.generation++;
     });
     const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));

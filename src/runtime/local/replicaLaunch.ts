@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { processArgv, Track, type ServiceState } from '../runtime.js';
-import { discoveryFor } from '../../spec/templates.js';
+import { discoveryFor, portVariable } from '../../spec/templates.js';
 import type { Launch } from './replicaContext.js';
 import { isStateful, mountDirs } from './volumes.js';
 import type { ReplicaRecord } from './replicaStore.js';
@@ -34,7 +34,7 @@ export function shortHash(hash: string): string {
 }
 
 /**
- * The record of a new replica of `state` on `track`, listening on `port`, in slot `index`. A stateful
+ * The record of a new replica of `state` on `track`, listening on `port` (and `ports`, by declared port name), in slot `index`. A stateful
  * replica is named after its index (`db-0`, like a StatefulSet's pod), the others after their version.
  */
 export function newReplicaRecord(
@@ -44,6 +44,7 @@ export function newReplicaRecord(
   nowMs: number,
   index?: number,
   id?: string,
+  ports?: Record<string, number>,
 ): ReplicaRecord {
   const volumes = mountDirs(state, index).map((m) => m.dir);
   return {
@@ -61,6 +62,7 @@ export function newReplicaRecord(
     port,
     ...(index !== undefined ? { index } : {}),
     ...(volumes.length > 0 ? { volumes } : {}),
+    ...(ports && Object.keys(ports).length > 0 ? { ports } : {}),
     restarts: 0,
     backoffStreak: 0,
     created: new Date(nowMs).toISOString(),
@@ -81,6 +83,13 @@ export function newReplicaRecord(
   };
 }
 
+/** `PORT_<NAME>` of every declared TCP port of the replica (the first one is `$PORT` too). */
+function portVariables(rec: ReplicaRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, port] of Object.entries(rec.ports ?? {})) out[`PORT_${portVariable(name)}`] = String(port);
+  return out;
+}
+
 /**
  * How to (re)start replica `rec` of `state`, its config files in `configDir`; `runtimeEnv` holds what
  * the runtime knows only at start: its volume directories (prepareVolumes), stateful replicas' addresses.
@@ -96,9 +105,10 @@ export function launchOf(
     ...(state.workload.cwd ? { cwd: state.workload.cwd } : {}),
     env: {
       ...inheritedEnv(),
-      ...(state.discovery ? discoveryFor(state.service, state.discovery) : {}),
+      ...(state.discovery ? discoveryFor(state.service, state.discovery, state.workload.ports) : {}),
       ...state.workload.env,
       ...runtimeEnv,
+      ...portVariables(rec),
       PORT: String(rec.port),
       BERTH_CONFIG_DIR: configDir,
       BERTH_APP: state.app,

@@ -28,6 +28,7 @@ import { runReplicaId, runsOf, runsToPrune, stopRun } from './cronRuns.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters, abortError } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
+import { opaquePorts } from '../serviceAddress.js';
 import type { PortRegistry } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
@@ -83,6 +84,8 @@ export class ReplicaSet {
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
+  /** Gateway port of each L4 port of the service, by port name. */
+  private tcpPorts = new Map<string, number>();
   private closed = false;
 
   private readonly ctx: SetContext;
@@ -98,6 +101,7 @@ export class ReplicaSet {
     this.key = `${app}/${env}/${service}`;
     this.dir = serviceDir(ctx.home, app, env, service);
     this.servicePort = ctx.ports.lookup().services[this.key];
+    for (const l of ctx.gateway.table().tcp ?? []) if (l.key === this.key) this.tcpPorts.set(l.name, l.port);
   }
 
   /** Adopts every replica directory found on disk; `serving` are the ids the gateway routes to now. */
@@ -148,6 +152,12 @@ export class ReplicaSet {
     try {
       recordMounts(this.ctx.home, this.app, this.env, this.service, state.workload.volumes ?? []);
       this.servicePort = await this.ctx.ports.servicePort(this.key);
+      const tcpPorts = new Map<string, number>();
+      for (const p of opaquePorts(state.workload.ports)) {
+        const first = p === state.workload.ports[0];
+        tcpPorts.set(p.name, first ? this.servicePort : await this.ctx.ports.servicePort(`${this.key}:${p.name}`));
+      }
+      this.tcpPorts = tcpPorts;
       await this.ctx.gatewayReady();
       for (const r of this.replicas.values()) {
         r.restart = state.restart;
@@ -178,7 +188,9 @@ export class ReplicaSet {
         if (c.done) {
           // Ready means reachable: return only once the gateway routes to every new replica.
           await this.syncGateway();
-          const failed = this.ctx.gateway.listenerErrors().find((e) => e.key === this.key);
+          const failed = this.ctx.gateway
+            .listenerErrors()
+            .find((e) => e.key === this.key || e.key.startsWith(`${this.key}:`));
           if (failed) throw new RuntimeError(`${state.service}: ${listenerProblem('its address', failed)}`);
           break;
         }
@@ -220,7 +232,7 @@ export class ReplicaSet {
       throw new RuntimeError(`${this.service} is not a cronjob converged on this machine (yet)`);
     const id = runReplicaId(state.service, runId);
     if (this.replicas.has(id)) return;
-    this.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), undefined, id);
+    this.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), { id });
     this.changes.wake();
   }
 
@@ -257,6 +269,7 @@ export class ReplicaSet {
     await this.ctx.gatewayReady();
     await this.ctx.gateway.update((t) => {
       t.services = t.services.filter((s) => s.key !== this.key);
+      if (t.tcp) t.tcp = t.tcp.filter((l) => l.key !== this.key);
       t.generation++;
     });
     await Promise.all(all.map((r) => r.stop()));
@@ -285,6 +298,7 @@ export class ReplicaSet {
       canary: this.canaryState,
       traffic: this.traffic,
       port: this.servicePort,
+      tcpPorts: this.tcpPorts,
     });
   }
 
@@ -299,6 +313,7 @@ export class ReplicaSet {
         replicas: this.replicas.values(),
         split: this.canaryState && this.traffic ? { ...this.traffic } : undefined,
         desired: this.desired,
+        tcpPorts: this.tcpPorts,
       });
       t.generation++;
     });
@@ -405,8 +420,9 @@ export class ReplicaSet {
       const port = isStateful(state)
         ? await this.ctx.ports.indexPort(this.key, index)
         : await this.ctx.ports.replicaPort();
+      const ports = await this.namedPorts(state, port);
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      this.spawn(state, track, port, index);
+      this.spawn(state, track, port, { index, ports });
     } catch (err) {
       this.emit({
         type: 'Warning',
@@ -420,12 +436,35 @@ export class ReplicaSet {
     }
   }
 
+  /** The replica's port per declared TCP port (`PORT_<NAME>`): the first is `port`, each other a free one. */
+  private async namedPorts(state: ServiceState, port: number): Promise<Record<string, number>> {
+    const ports: Record<string, number> = {};
+    const taken = new Set([port]);
+    for (const [i, p] of state.workload.ports.entries()) {
+      if (p.protocol !== 'TCP') continue;
+      let other = i === 0 ? port : await this.ctx.ports.replicaPort();
+      while (i > 0 && taken.has(other)) other = await this.ctx.ports.replicaPort();
+      taken.add(other);
+      ports[p.name] = other;
+    }
+    return ports;
+  }
+
   /** Writes a new replica's record (slot `index`; `id`: a cronjob run's) and starts it. */
-  private spawn(state: ServiceState, track: Track, port: number, index?: number, id?: string): void {
-    const record = newReplicaRecord(state, track, port, this.ctx.now(), index, id);
+  private spawn(
+    state: ServiceState,
+    track: Track,
+    port: number,
+    o: { index?: number; id?: string; ports?: Record<string, number> } = {},
+  ): void {
+    const record = newReplicaRecord(state, track, port, this.ctx.now(), o.index, o.id, o.ports);
     const dir = join(this.dir, record.id);
     writeReplicaRecord(dir, record);
-    const what = `assigned ${record.id} port ${port}`;
+    const named = Object.entries(o.ports ?? {})
+      .slice(1)
+      .map(([n, p]) => `, ${n} ${p}`)
+      .join('');
+    const what = `assigned ${record.id} port ${port}${named}`;
     this.emit({ replica: record.id, type: 'Normal', reason: 'Scheduled', message: what });
     let launch: Launch;
     try {

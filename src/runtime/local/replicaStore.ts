@@ -59,6 +59,8 @@ export interface ReplicaRecord {
   index?: number;
   /** The volume directories it mounts (`pgdata`, or `pgdata-0` for a stateful replica), so none is removed under it. */
   volumes?: string[];
+  /** The replica's port per declared TCP port name (`PORT_<NAME>`), the first one being `port`. */
+  ports?: Record<string, number>;
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;

@@ -6,6 +6,7 @@ import { Track } from '../runtime.js';
 import type { ServiceState, ServiceStatus, TrackStatus, TrafficSplit } from '../runtime.js';
 import type { Replica } from './replica.js';
 import { trackStatus } from './trackStates.js';
+import { serviceAddress } from '../serviceAddress.js';
 
 /** A replica set's state, as `serviceStatus` reads it. */
 export interface ServiceStatusInput {
@@ -20,6 +21,8 @@ export interface ServiceStatusInput {
   traffic: TrafficSplit | undefined;
   /** The service's port on the gateway, once it has one. */
   port: number | undefined;
+  /** The gateway port of each L4 port, by name. */
+  tcpPorts: ReadonlyMap<string, number>;
 }
 
 export function serviceStatus(s: ServiceStatusInput): ServiceStatus {
@@ -52,7 +55,9 @@ export function serviceStatus(s: ServiceStatusInput): ServiceStatus {
     ...(tracks.length > 0 ? { tracks } : {}),
     ...(s.traffic && c ? { traffic: s.traffic } : {}),
     ...(s.port !== undefined
-      ? { address: { host: '127.0.0.1', port: s.port, url: `http://127.0.0.1:${s.port}` } }
+      ? {
+          address: serviceAddress('127.0.0.1', s.port, d?.workload.ports, (p) => s.tcpPorts.get(p.name) ?? 0),
+        }
       : {}),
     replicas: replicas.map((r) => r.status()),
   };

@@ -1,5 +1,6 @@
 /** Service discovery on Kubernetes: every service's address is its Service's cluster DNS name. */
 import type { ServiceAddress } from '../../runtime.js';
+import { serviceAddress } from '../../serviceAddress.js';
 import type { AppSpec } from '../../../spec/schema.js';
 
 /** `<service>.<namespace>.svc.cluster.local`. */
@@ -22,9 +23,7 @@ export function kubernetesAddresses(
     const svc = spec.services[name]!;
     const port = svc.ports[0];
     if (!port || (svc.kind ?? 'service') !== 'service') continue;
-    const host = serviceHost(name, namespace);
-    const scheme = port.protocol === 'UDP' ? 'udp' : 'http';
-    out[name] = { host, port: port.port, url: `${scheme}://${host}:${port.port}` };
+    out[name] = serviceAddress(serviceHost(name, namespace), port.port, svc.ports, (p) => p.port);
   }
   return out;
 }

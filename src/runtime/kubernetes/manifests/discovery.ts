@@ -1,6 +1,6 @@
 /** One ConfigMap `<app>-discovery` with every service's `<SERVICE>_HOST`, `_PORT` and `_URL`, shared by all pods. */
 import type { ServiceAddress } from '../../runtime.js';
-import { discoveryPrefix } from '../../../spec/templates.js';
+import { addressVariables } from '../../../spec/templates.js';
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
 
@@ -13,11 +13,7 @@ export function discoveryConfigMapName(app: string): string {
 export function discoveryData(addresses: Record<string, ServiceAddress>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(addresses).sort()) {
-    const a = addresses[name]!;
-    const p = discoveryPrefix(name);
-    out[`${p}_HOST`] = a.host;
-    out[`${p}_PORT`] = String(a.port);
-    out[`${p}_URL`] = a.url;
+    addressVariables(name, addresses[name]!, out);
   }
   return out;
 }

@@ -265,7 +265,13 @@ describe('kubernetesAddresses', () => {
     const { spec } = parseSpec(FIXTURE_TEXT, '/x/berth.yaml');
     expect(kubernetesAddresses('shop', 'ns1', spec)).toEqual({
       agent: { host: 'agent.ns1.svc.cluster.local', port: 9100, url: 'http://agent.ns1.svc.cluster.local:9100' },
-      api: { host: 'api.ns1.svc.cluster.local', port: 8080, url: 'http://api.ns1.svc.cluster.local:8080' },
+      // Every TCP port after the first has its own address (`API_METRICS_PORT`); an opaque one no URL.
+      api: {
+        host: 'api.ns1.svc.cluster.local',
+        port: 8080,
+        url: 'http://api.ns1.svc.cluster.local:8080',
+        ports: [{ name: 'metrics', port: 9090, appProtocol: 'tcp' }],
+      },
       db: { host: 'db.ns1.svc.cluster.local', port: 5432, url: 'http://db.ns1.svc.cluster.local:5432' },
       web: { host: 'web.ns1.svc.cluster.local', port: 3000, url: 'http://web.ns1.svc.cluster.local:3000' },
     });

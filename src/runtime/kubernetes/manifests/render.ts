@@ -146,7 +146,10 @@ export function serviceObjectsIn(scope: ManifestScope, name: string): Kubernetes
     given.discovery && !shared
       ? {
           ...given,
-          workload: { ...given.workload, env: { ...discoveryFor(name, given.discovery), ...given.workload.env } },
+          workload: {
+            ...given.workload,
+            env: { ...discoveryFor(name, given.discovery, given.workload.ports), ...given.workload.env },
+          },
         }
       : given;
   const ctx: ServiceContext = {

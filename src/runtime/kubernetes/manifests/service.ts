@@ -14,6 +14,7 @@ function ports(ctx: ServiceContext): Record<string, unknown>[] {
     port: p.port,
     targetPort: p.name,
     protocol: p.protocol,
+    ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
   }));
 }
 

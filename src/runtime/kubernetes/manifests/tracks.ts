@@ -53,6 +53,7 @@ export function trackServices(ctx: ServiceContext): KubernetesObject[] {
         port: p.port,
         targetPort: p.name,
         protocol: p.protocol,
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
       })),
     },
   }));
