@@ -130,4 +130,44 @@ describe('upgrading from the legacy instance label', () => {
     expect(api.template.metadata.labels).toMatchObject(apiNew);
     expect((h.server.get('v1', 'Service', NS, 'api')!.spec as { selector: unknown }).selector).toEqual(apiNew);
   });
+
+  it('keeps the legacy selector when a volume replaces a legacy StatefulSet, orphaning its pods', async () => {
+    const db = { 'app.kubernetes.io/name': 'db', 'app.kubernetes.io/instance': 'shop' };
+    const labels = { ...LABELS, ...db, 'app.kubernetes.io/component': 'service' };
+    h.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    h.server.seed({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: NS, labels: { ...labels } },
+      spec: {
+        replicas: 2,
+        serviceName: 'db-headless',
+        selector: { matchLabels: { ...db } },
+        template: {
+          metadata: { labels: { ...labels } },
+          spec: { containers: [{ name: 'db', image: 'registry.example/db:old' }] },
+        },
+      },
+    });
+    const stateful = h.open({
+      describeService: async () => ({ shape: { kind: 'service', stateful: true, placement: 'replicated' } }),
+    });
+    const state = testState({ app: 'shop', env: 'prod', service: 'db', replicas: 2, hash: 'a1' });
+    const before = h.server.requests.length;
+    const events: RuntimeEvent[] = [];
+    await stateful.converge(
+      { ...state, workload: { ...state.workload, volumes: [{ volume: 'pgdata', path: '/data', readOnly: false }] } },
+      { signal: AbortSignal.timeout(20_000), onEvent: (e) => events.push(e) },
+    );
+    const deletes = h.server.requests.slice(before).filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => [r.path, r.query.propagationPolicy])).toEqual([
+      ['/apis/apps/v1/namespaces/berth-test/statefulsets/db', 'Orphan'],
+    ]);
+    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['LegacySelector', 'Replaced', 'Converged']));
+    const sts = h.server.get('apps/v1', 'StatefulSet', NS, 'db')!.spec as Required<Spec>;
+    expect(sts.selector).toEqual({ matchLabels: db });
+    expect(sts.template.metadata.labels).toMatchObject(db);
+    const pods = h.server.list('v1', 'Pod', NS, 'app.kubernetes.io/name=db,app.kubernetes.io/instance=shop');
+    expect(pods.map((p) => p.metadata.annotations?.['berth.dev/hash'])).toEqual(['a1', 'a1']);
+  });
 });
