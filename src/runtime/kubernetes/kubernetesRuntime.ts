@@ -39,6 +39,8 @@ import { serviceHost } from './manifests/addresses.js';
 import { discoveryConfigMapName } from './manifests/discovery.js';
 import { ensureNamespace } from './namespace.js';
 import { replaceChangedSelectors } from './selectors.js';
+import { adoptLegacySelectors } from './legacySelectors.js';
+import { instanceLabel } from './manifests/labels.js';
 import { listLabelled, prune, pruneFrom, deleteObject } from './prune.js';
 import { Inventory } from './inventory.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
@@ -202,7 +204,18 @@ class KubernetesRuntime implements Runtime {
       (x) => x.metadata.labels?.[LABEL.name] === state.service || x.kind === 'PersistentVolumeClaim',
     );
     const traffic = objects.filter((x) => isTrafficObject(x, state.service)).map(stripRelease);
-    const own = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
+    const ownRendered = objects.filter((x) => !isTrafficObject(x) && x.kind !== 'Ingress');
+    // A service whose live workload an earlier Berth applied keeps its (immutable) selector: a rolling update.
+    const live = await this.inventory.of(state.app, state.env, KubernetesRuntime.release(state));
+    const { objects: own, adopted } = adoptLegacySelectors(state.app, state.env, state.service, ownRendered, live);
+    for (const w of adopted)
+      o.onEvent(
+        this.event(
+          state.service,
+          'LegacySelector',
+          `${ref(w)} keeps the pod selector ${LABEL.instance}=${state.app} an earlier Berth applied (selectors are immutable): it rolls as usual; delete it to take ${LABEL.instance}=${instanceLabel(state.app, state.env)}`,
+        ),
+      );
     // The app's shared discovery ConfigMap first: the pods read it (envFrom).
     const shared = rendered.find(
       (x) => x.kind === 'ConfigMap' && x.metadata.name === discoveryConfigMapName(state.app),

@@ -73,46 +73,4 @@ describe('apps sharing a namespace', () => {
     expect(pods.map((p) => p.metadata.labels?.['app.kubernetes.io/name'])).toEqual(['api', 'api']);
     expect(h.server.get('apps/v1', 'Deployment', NS, 'api')).toBeDefined();
   });
-
-  it('replaces a workload applied with the old instance label (`<app>`), whose immutable selector changed', async () => {
-    const old = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' };
-    const labels = {
-      ...old,
-      'app.kubernetes.io/part-of': 'shop',
-      'app.kubernetes.io/managed-by': 'berth',
-      'berth.dev/env': 'prod',
-    };
-    h.server.seed({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: NS, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: old },
-        template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'registry.example/web:old' }] } },
-      },
-    });
-    const events: RuntimeEvent[] = [];
-    await rt.converge(testState({ app: 'shop', env: 'prod', service: 'web', replicas: 1, hash: 'a1' }), {
-      signal: AbortSignal.timeout(20_000),
-      onEvent: (e) => events.push(e),
-    });
-    expect(events.find((e) => e.reason === 'Replaced')?.message).toBe(
-      'deleted Deployment/web to apply it anew: its pod selector changed',
-    );
-    const spec = h.server.get('apps/v1', 'Deployment', NS, 'web')!.spec as {
-      selector: { matchLabels: Record<string, string> };
-    };
-    expect(spec.selector.matchLabels).toEqual({
-      'app.kubernetes.io/name': 'web',
-      'app.kubernetes.io/instance': 'shop-prod',
-    });
-    // Converged again, nothing is replaced.
-    const again: RuntimeEvent[] = [];
-    await rt.converge(testState({ app: 'shop', env: 'prod', service: 'web', replicas: 1, hash: 'b2', revision: 2 }), {
-      signal: AbortSignal.timeout(20_000),
-      onEvent: (e) => again.push(e),
-    });
-    expect(again.map((e) => e.reason)).not.toContain('Replaced');
-  });
 });

@@ -1,9 +1,9 @@
 /**
  * Workloads whose immutable fields changed since they were applied, which the API server would
  * refuse to apply (422):
- * - a label selector: once, for workloads applied before `app.kubernetes.io/instance` became
- *   `<app>-<env>` (it was `<app>`, which matched the pods of the app's other environments in the
- *   namespace). Such a workload is deleted, then applied anew: its pods are replaced at once rather
+ * - a label selector Berth renders differently from the live one (a last resort: workloads an earlier
+ *   Berth applied with `app.kubernetes.io/instance=<app>` keep that selector, legacySelectors.ts, so
+ *   they roll). Such a workload is deleted, then applied anew: its pods are replaced at once rather
  *   than rolled (the event says so).
  * - a StatefulSet's `volumeClaimTemplates` (a volume added to a stateful service, or another size or
  *   class): it is deleted keeping its pods (`--cascade=orphan`, as Kubernetes documents), and the new

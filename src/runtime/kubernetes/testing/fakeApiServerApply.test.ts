@@ -114,6 +114,14 @@ describe('fake API server: apply, defaults, immutability, 410, faults', () => {
     const selector = await apply(deployment({ app: 'other' }), 'berth', true);
     expect(selector.status).toBe(422);
     expect(json<Status>(selector).message).toMatch(/spec\.selector: Invalid value: .*field is immutable/);
+    // A selector its own pod template's labels do not match is invalid too.
+    const mismatch = deployment({});
+    mismatch.spec.template.metadata.labels = { app: 'other' };
+    const invalid = await apply(mismatch, 'berth');
+    expect(invalid.status).toBe(422);
+    expect(json<Status>(invalid).message).toMatch(
+      /spec\.template\.metadata\.labels: .*`selector` does not match template `labels`/,
+    );
     const job = (image: string) => ({
       apiVersion: 'batch/v1',
       kind: 'Job',

@@ -200,6 +200,7 @@ export function applyDefaults(kind: string, o: Json): void {
 const IMMUTABLE: Record<string, Path[]> = {
   Deployment: [['spec', 'selector']],
   StatefulSet: [['spec', 'selector']],
+  DaemonSet: [['spec', 'selector']],
   Job: [['spec', 'template']],
 };
 
@@ -210,6 +211,20 @@ function checkImmutable(kind: string, name: string, group: string, before: Json,
     const message = `${kind}.${group} "${name}" is invalid: ${field}: Invalid value: ${JSON.stringify(getAt(after, p))}: field is immutable`;
     throw new HttpError(422, 'Invalid', message, [{ reason: 'FieldValueInvalid', message, field }]);
   }
+}
+
+const SELECTING = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+/** A workload whose selector does not match its own pod template's labels is invalid (422), as on a real server. */
+function checkSelectorMatchesTemplate(kind: string, name: string, group: string, o: Json): void {
+  if (!SELECTING.has(kind)) return;
+  const matchLabels = getAt(o, ['spec', 'selector', 'matchLabels']) as Record<string, string> | undefined;
+  const labels = (getAt(o, ['spec', 'template', 'metadata', 'labels']) ?? {}) as Record<string, string>;
+  if (!matchLabels || Object.entries(matchLabels).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v))
+    return;
+  const field = 'spec.template.metadata.labels';
+  const message = `${kind}.${group} "${name}" is invalid: ${field}: Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``;
+  throw new HttpError(422, 'Invalid', message, [{ reason: 'FieldValueInvalid', message, field }]);
 }
 
 const group = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
@@ -252,6 +267,7 @@ export function serverSideApply(
     if (!fields.has(q) && !others.some((x) => related(x, q))) deleteAt(result, unkey(q));
   for (const [p, v] of fields) setAt(result, unkey(p), v);
   applyDefaults(applied.kind, result);
+  checkSelectorMatchesTemplate(applied.kind, applied.metadata.name, group(applied.apiVersion), result);
   if (old) {
     const before = content(old);
     applyDefaults(applied.kind, before);
