@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { ConflictError } from '../../errors.js';
-import type { EdgeSettings } from '../runtime.js';
+import type { EdgeSettings, WorkloadPort } from '../runtime.js';
 import { writeJsonAtomic } from './shimFiles.js';
 
 interface PortsFile {
@@ -230,4 +230,25 @@ function readPorts(file: string): PortsFile {
   } catch {
     return { services: {}, edges: {} };
   }
+}
+
+/**
+ * A new replica's port per declared TCP port (`PORT_<NAME>`, replicaLaunch.ts): the first port is
+ * `first` (its `$PORT`), each other one a free port of `registry`.
+ */
+export async function namedReplicaPorts(
+  registry: Pick<PortRegistry, 'replicaPort'>,
+  ports: readonly WorkloadPort[],
+  first: number,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const taken = new Set([first]);
+  for (const [i, p] of ports.entries()) {
+    if (p.protocol !== 'TCP') continue;
+    let other = i === 0 ? first : await registry.replicaPort();
+    while (i > 0 && taken.has(other)) other = await registry.replicaPort();
+    taken.add(other);
+    out[p.name] = other;
+  }
+  return out;
 }

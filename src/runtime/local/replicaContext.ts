@@ -5,6 +5,10 @@
 import type { RuntimeEvent } from '../runtime.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { ShimLauncher } from './shimPool.js';
+import type { Logger } from 'pino';
+import type { GatewayControl } from '../../gateway/table.js';
+import type { PortRegistry } from './ports.js';
+import type { ArchiveReason } from './logArchive.js';
 
 /** What the runtime gives every replica. */
 export interface ReplicaContext {
@@ -26,4 +30,22 @@ export interface Launch {
   command: string[];
   cwd?: string;
   env: Record<string, string>;
+}
+
+/** What the runtime shares with every replica set. */
+export interface SetContext {
+  home: string;
+  gateway: GatewayControl;
+  ports: PortRegistry;
+  shims: ShimLauncher;
+  logMaxBytes: number;
+  logKeep: number;
+  /** Keeps the logs of a replica run that ended (replica dir's logs/ folder moves to the archives). */
+  archiveLogs(rec: ReplicaRecord, logDir: string, reason: ArchiveReason): void;
+  logger: Logger;
+  now(): number;
+  /** Starts (or adopts) the gateway process once. */
+  gatewayReady(): Promise<void>;
+  /** `<SERVICE>_<INDEX>_HOST/_PORT` of the stateful services' replicas of `app/env`, for a replica starting now. */
+  replicaAddresses(app: string, env: string): Record<string, string>;
 }

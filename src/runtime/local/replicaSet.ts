@@ -5,9 +5,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
-import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
-import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
+import { ConflictError, RuntimeError } from '../../errors.js';
+import type { RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
 import type {
   ConvergeOptions,
@@ -20,19 +19,20 @@ import type {
 import { pruneConfigDirs } from './configFiles.js';
 import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { listenerProblem } from './listenerProblem.js';
-import { crashLoopError, noProgressMessage } from './convergeFailure.js';
+import { noProgressMessage } from './convergeFailure.js';
+import { untilConverged } from './convergeWait.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { canaryStateOf } from './trackStates.js';
-import { isJob, jobPlan, jobProgress } from './jobRun.js';
+import { isJob, jobPlan } from './jobRun.js';
 import { runReplicaId, runsOf, runsToPrune, stopRun } from './cronRuns.js';
 import { serviceStatus } from './serviceStatus.js';
-import { ChangeWaiters, abortError } from './changeWaiters.js';
+import { ChangeWaiters } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
 import { opaquePorts } from '../serviceAddress.js';
-import type { PortRegistry } from './ports.js';
+import { namedReplicaPorts } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
-import type { Launch, ReplicaContext } from './replicaContext.js';
+import type { Launch, ReplicaContext, SetContext } from './replicaContext.js';
 import {
   CONFIG_DIR,
   hashDirName,
@@ -44,28 +44,9 @@ import {
 import type { ReplicaRecord } from './replicaStore.js';
 import { shimPaths } from './shimFiles.js';
 import type { ArchiveReason } from './logArchive.js';
-import { planRollout, rolloutLimits } from './rollout.js';
-import { freeSlots, planStateful } from './statefulRollout.js';
+import { planStateful } from './statefulRollout.js';
+import { convergeCounts, rollingStep } from './rollingStep.js';
 import { forgetMounts, isStateful, prepareVolumes, recordMounts } from './volumes.js';
-import type { ShimLauncher } from './shimPool.js';
-
-/** What the runtime shares with every replica set. */
-export interface SetContext {
-  home: string;
-  gateway: GatewayControl;
-  ports: PortRegistry;
-  shims: ShimLauncher;
-  logMaxBytes: number;
-  logKeep: number;
-  /** Keeps the logs of a replica run that ended (replica dir's logs/ folder moves to the archives). */
-  archiveLogs(rec: ReplicaRecord, logDir: string, reason: ArchiveReason): void;
-  logger: Logger;
-  now(): number;
-  /** Starts (or adopts) the gateway process once. */
-  gatewayReady(): Promise<void>;
-  /** `<SERVICE>_<INDEX>_HOST/_PORT` of the stateful services' replicas of `app/env`, for a replica starting now. */
-  replicaAddresses(app: string, env: string): Record<string, string>;
-}
 
 /** The replicas of one `app/env/service`. */
 export class ReplicaSet {
@@ -166,48 +147,38 @@ export class ReplicaSet {
       }
       // The split first: without a canary, traffic is back on stable before a canary replica stops.
       await this.syncGateway();
-      const startedMs = this.ctx.now();
-      let lastProgressMs = startedMs;
-      let progress = '';
-      for (;;) {
-        if (opts.signal.aborted) throw abortError(opts.signal, state.service);
-        if (this.closed) throw new RuntimeError(`${state.service}: the runtime was closed during converge`);
-        if (gen !== this.generation) throw new ConflictError(`${state.service}: superseded by a newer converge`);
-        this.reconcile();
-        // A cronjob's converge only sets what its runs run; the scheduler starts them.
-        if (state.run?.kind === 'cronjob') break;
-        if (isJob(state)) {
-          // A job is done when its run succeeded; it fails once that run failed for good (no deadline but the release's).
-          const job = jobProgress(state, [...this.replicas.values()]);
-          if (job.kind === 'failed') throw job.error;
-          if (job.kind === 'succeeded') break;
-          await this.changes.wait(opts.signal, 1000);
-          continue;
-        }
-        const c = this.counts();
-        if (c.done) {
+      await untilConverged({
+        state,
+        signal: opts.signal,
+        now: this.ctx.now,
+        stale: () =>
+          this.closed
+            ? new RuntimeError(`${state.service}: the runtime was closed during converge`)
+            : gen !== this.generation
+              ? new ConflictError(`${state.service}: superseded by a newer converge`)
+              : undefined,
+        reconcile: () => this.reconcile(),
+        replicas: () => [...this.replicas.values()],
+        counts: () => this.counts(),
+        fresh: () => this.fresh(),
+        settle: async () => {
           // Ready means reachable: return only once the gateway routes to every new replica.
           await this.syncGateway();
           const failed = this.ctx.gateway
             .listenerErrors()
             .find((e) => e.key === this.key || e.key.startsWith(`${this.key}:`));
           if (failed) throw new RuntimeError(`${state.service}: ${listenerProblem('its address', failed)}`);
-          break;
-        }
-        // A new version that keeps crashing before it is ever ready will not get better by waiting.
-        const loop = crashLoopError(state.service, this.fresh());
-        if (loop) throw loop;
-        const now = this.ctx.now();
-        const sig = `${c.newReady}/${c.newCount}/${this.replicas.size}`;
-        if (sig !== progress) {
-          progress = sig;
-          lastProgressMs = now;
-        }
-        if (now - lastProgressMs >= state.rollout.progressDeadlineMs) {
-          throw new TimeoutError(this.failureMessage(state, now - startedMs), { details: { service: state.service } });
-        }
-        await this.changes.wait(opts.signal, Math.min(1000, state.rollout.progressDeadlineMs - (now - lastProgressMs)));
-      }
+        },
+        failure: (elapsedMs) =>
+          noProgressMessage(
+            state.service,
+            elapsedMs,
+            { newReady: this.counts().newReady, desired: state.replicas + (this.canaryState?.replicas ?? 0) },
+            [...this.replicas.values()],
+            new Set(this.targets().map((t) => t.state.hash)),
+          ),
+        wait: (ms) => this.changes.wait(opts.signal, ms),
+      });
       // Config directories per version, shared by its replicas, from before each replica had its own.
       pruneConfigDirs(join(this.dir, CONFIG_DIR), new Set(this.targets().map((t) => hashDirName(t.state.hash))));
     } finally {
@@ -348,49 +319,17 @@ export class ReplicaSet {
       this.reconcileStateful(state, track);
       return;
     }
-    const limits = rolloutLimits(state.rollout, state.replicas);
-    const pending = this.pendingStarts.get(track) ?? 0;
-    const fresh = live.filter((r) => r.hash === state.hash);
-    const old = live.filter((r) => r.hash !== state.hash);
-    const step = planRollout(
-      {
-        desired: state.replicas,
-        newCount: fresh.length + pending,
-        newReady: fresh.filter((r) => r.serving).length,
-        oldCount: old.length,
-        oldReady: old.filter((r) => r.serving).length,
-      },
-      limits,
+    const pendingSlots = [...this.pendingSlots]
+      .filter((k) => k.startsWith(`${track}/`))
+      .map((k) => Number(k.slice(track.length + 1)));
+    const { slots, victims, message } = rollingStep(
+      state,
+      track,
+      live,
+      this.pendingStarts.get(track) ?? 0,
+      pendingSlots,
     );
-    const byAge = (a: Replica, b: Replica): number => a.record.created.localeCompare(b.record.created);
-    const unready = old.filter((r) => !r.serving).sort(byAge);
-    const ready = old.filter((r) => r.serving).sort(byAge);
-    // Scale-down of the current hash: not-ready ones first, then the newest (Kubernetes' preference).
-    const surplus = [...fresh].sort((a, b) => Number(a.serving) - Number(b.serving) || byAge(b, a));
-    const victims = [
-      ...unready.slice(0, step.removeUnhealthyOld),
-      ...ready.slice(0, step.removeReadyOld),
-      ...surplus.slice(0, step.removeNew),
-    ];
-    if (step.start > 0 || victims.length > 0) {
-      const total = fresh.length + pending + step.start - step.removeNew;
-      const which = track === Track.canary ? ' canary' : '';
-      this.emit({
-        type: 'Normal',
-        reason: 'ScalingReplicaSet',
-        message: `scaling ${state.service}${which} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`,
-      });
-    }
-    // Each new replica takes the lowest slot its version has free (BERTH_REPLICA_INDEX).
-    const slots = freeSlots(
-      [
-        ...fresh.map((r) => r.record.index),
-        ...[...this.pendingSlots]
-          .filter((k) => k.startsWith(`${track}/`))
-          .map((k) => Number(k.slice(track.length + 1))),
-      ],
-      step.start,
-    );
+    if (message) this.emit({ type: 'Normal', reason: 'ScalingReplicaSet', message });
     for (const index of slots) void this.startReplica(state, track, index);
     for (const v of victims) void this.retire(v);
   }
@@ -420,7 +359,7 @@ export class ReplicaSet {
       const port = isStateful(state)
         ? await this.ctx.ports.indexPort(this.key, index)
         : await this.ctx.ports.replicaPort();
-      const ports = await this.namedPorts(state, port);
+      const ports = await namedReplicaPorts(this.ctx.ports, state.workload.ports, port);
       if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
       this.spawn(state, track, port, { index, ports });
     } catch (err) {
@@ -434,20 +373,6 @@ export class ReplicaSet {
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
       this.changes.wake();
     }
-  }
-
-  /** The replica's port per declared TCP port (`PORT_<NAME>`): the first is `port`, each other a free one. */
-  private async namedPorts(state: ServiceState, port: number): Promise<Record<string, number>> {
-    const ports: Record<string, number> = {};
-    const taken = new Set([port]);
-    for (const [i, p] of state.workload.ports.entries()) {
-      if (p.protocol !== 'TCP') continue;
-      let other = i === 0 ? port : await this.ctx.ports.replicaPort();
-      while (i > 0 && taken.has(other)) other = await this.ctx.ports.replicaPort();
-      taken.add(other);
-      ports[p.name] = other;
-    }
-    return ports;
   }
 
   /** Writes a new replica's record (slot `index`; `id`: a cronjob run's) and starts it. */
@@ -519,32 +444,7 @@ export class ReplicaSet {
 
   /** Whether every track runs exactly its desired replicas, all ready, and nothing else remains. */
   private counts(): { done: boolean; newCount: number; newReady: number } {
-    const all = [...this.replicas.values()];
-    let done = all.length === (this.desired?.replicas ?? 0) + (this.canaryState?.replicas ?? 0);
-    let newCount = 0;
-    let newReady = 0;
-    for (const track of [Track.stable, Track.canary]) {
-      const target = track === Track.stable ? this.desired : this.canaryState;
-      const desired = target?.replicas ?? 0;
-      const fresh = all.filter((r) => r.track === track && r.hash === target?.hash && !r.terminating);
-      const ready = fresh.filter((r) => r.serving).length;
-      newCount += fresh.length;
-      newReady += ready;
-      if ((this.pendingStarts.get(track) ?? 0) > 0 || fresh.length !== desired || ready !== desired) done = false;
-    }
-    return { done, newCount, newReady };
-  }
-
-  private failureMessage(state: ServiceState, elapsedMs: number): string {
-    const wanted = new Set(this.targets().map((t) => t.state.hash));
-    const desired = state.replicas + (this.canaryState?.replicas ?? 0);
-    return noProgressMessage(
-      state.service,
-      elapsedMs,
-      { newReady: this.counts().newReady, desired },
-      [...this.replicas.values()],
-      wanted,
-    );
+    return convergeCounts([...this.replicas.values()], this.desired, this.canaryState, this.pendingStarts);
   }
 
   /** The replicas of the versions being converged to (stable and canary), not going away. */
