@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ConflictError, RuntimeError, TimeoutError } from '../../errors.js';
 import type { GatewayControl, RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
+import { message, said } from '../../model/messages.js';
 import type { ConvergeOptions, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
 import { pruneConfigDirs, writeConfigFiles } from './configFiles.js';
 import { listenerProblem } from './listenerProblem.js';
@@ -292,12 +293,13 @@ export class ReplicaSet {
     ];
     if (step.start > 0 || victims.length > 0) {
       const total = fresh.length + pending + step.start - step.removeNew;
-      const which = track === Track.canary ? ' canary' : '';
-      this.emit({
-        type: 'Normal',
-        reason: 'ScalingReplicaSet',
-        message: `scaling ${state.service}${which} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`,
+      const scaling = message(track === Track.canary ? 'event.scalingCanary' : 'event.scaling', {
+        service: state.service,
+        hash: shortHash(state.hash),
+        replicas: total,
+        removing: victims.length,
       });
+      this.emit({ type: 'Normal', reason: 'ScalingReplicaSet', ...said(scaling) });
     }
     for (let i = 0; i < step.start; i++) void this.startReplica(state, track);
     for (const v of victims) void this.retire(v);
@@ -312,7 +314,8 @@ export class ReplicaSet {
       const id = record.id;
       const dir = join(this.dir, id);
       writeReplicaRecord(dir, record);
-      this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', message: `assigned ${id} port ${port}` });
+      const scheduled = said(message('event.scheduled', { replica: id, port }));
+      this.emit({ replica: id, type: 'Normal', reason: 'Scheduled', ...scheduled });
       const r = Replica.create(this.replicaContext(id), dir, record, this.launchFor(state, record));
       r.restart = state.restart;
       this.replicas.set(id, r);
@@ -320,7 +323,7 @@ export class ReplicaSet {
       this.emit({
         type: 'Warning',
         reason: 'FailedCreate',
-        message: `cannot create a replica of ${state.service}: ${(err as Error).message}`,
+        ...said(message('event.failedCreate', { service: state.service, error: (err as Error).message })),
       });
     } finally {
       this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
@@ -334,7 +337,7 @@ export class ReplicaSet {
       replica: r.id,
       type: 'Normal',
       reason: 'Killing',
-      message: `stopping replica ${r.id} (grace period ${r.record.spec.terminationGracePeriodMs}ms)`,
+      ...said(message('event.stopping', { replica: r.id, graceMs: r.record.spec.terminationGracePeriodMs })),
     });
     try {
       await this.syncGateway();
