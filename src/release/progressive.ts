@@ -365,10 +365,14 @@ export async function runProgressive(
 
   /** Keeps a check on the release (in the step's progress) and records it as an event. */
   async function check(c: AnalysisCheck): Promise<void> {
+    const before = checks.at(-1);
     checks = withCheck(checks, c);
+    // A wait for data repeats one inconclusive check: kept once (with repeats), recorded once, and
+    // written to the store only when its numbers change (the next write carries the count).
+    const repeat = (checks.at(-1)?.repeats ?? 1) > 1;
+    if (repeat && before?.message === c.message) return;
     await progressNow();
-    // A wait for data repeats one inconclusive check: kept once (with repeats), recorded once.
-    if ((checks.at(-1)?.repeats ?? 1) > 1) return;
+    if (repeat) return;
     await ctx.record({
       service,
       type: c.verdict === 'fail' ? 'Warning' : 'Normal',
