@@ -1,5 +1,6 @@
 /** `--edge-port` of `berth env create|set`: `PORT`, `APP=PORT`, and `default` / `APP=default` to remove. */
 import { InvalidArgumentError } from 'commander';
+import { APP_NAME } from '../spec/schema.js';
 
 /** What `--edge-port` values ask for; `null` removes a setting. */
 export interface EdgePortChange {
@@ -19,8 +20,7 @@ export function edgePortFlag(value: string, previous: EdgePortChange = {}): Edge
   const eq = value.indexOf('=');
   if (eq === -1) return { ...previous, edgePort: port(value, value) };
   const app = value.slice(0, eq);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(app))
-    throw new InvalidArgumentError(`"${value}": ${app || '(empty)'} is not an app name.`);
+  if (!APP_NAME.test(app)) throw new InvalidArgumentError(`"${value}": ${app || '(empty)'} is not an app name.`);
   const ports = new Map(Object.entries(previous.edgePorts ?? {}));
   ports.set(app, port(value.slice(eq + 1), value));
   return { ...previous, edgePorts: Object.fromEntries(ports) };

@@ -19,7 +19,10 @@ export async function startOperation(
     return await send(false);
   } catch (err) {
     if (!wait || !(err instanceof LockedError)) throw err;
-    const what = err.message.split(';')[0];
+    // The 409's details say what runs; the message is for people and may change.
+    const d = err.details ?? {};
+    const running = typeof d['running'] === 'string' ? d['running'] : 'another operation is in progress';
+    const what = typeof d['app'] === 'string' ? `${d['app']} in ${String(d['env'])}: ${running}` : running;
     process.stderr.write(dim(`${what}; waiting for it to finish...\n`));
     return send(true);
   }

@@ -39,6 +39,13 @@ export function printPlan(plan: Plan, title: string): void {
     out.write(
       `${yellow('~')} route ${c.route.host ?? ''}${c.route.pathPrefix} → ${c.route.service}  ${dim('policy changed, no restart')}\n    policy: ${show(c.from)} → ${show(c.to)}\n`,
     );
+  // A plan of an older server has no edge.
+  const edge = plan.edge ?? [];
+  if (edge.length > 0) {
+    out.write(`${yellow('~')} ${bold('edge')}\n`);
+    for (const c of edge)
+      out.write(`    ${c.path}: ${show(c.from)} → ${show(c.to)}  ${dim(`(${c.because.join(', ')})`)}\n`);
+  }
   if (plan.fromConfigVersion !== undefined && plan.fromConfigVersion !== plan.toConfigVersion) {
     out.write(dim(`config version ${plan.fromConfigVersion} → ${plan.toConfigVersion}\n`));
   }

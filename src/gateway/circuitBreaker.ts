@@ -6,6 +6,7 @@
  * request after `openMs`.
  */
 import type { CircuitStatus, TrafficPolicy } from '../runtime/runtime.js';
+import { message, type Message } from '../model/messages.js';
 
 /** The breaker's settings, as in a TrafficPolicy. */
 export type CircuitBreakerConfig = NonNullable<TrafficPolicy['circuitBreaker']>;
@@ -35,7 +36,7 @@ export class CircuitBreaker {
   private consecutive = 0;
   private openedAtMs = 0;
   private openedAt: string | undefined;
-  private reason: string | undefined;
+  private reason: Message | undefined;
   /** Increases every time the circuit half-opens, so a late probe of an earlier round is ignored. */
   private round = 0;
   private probesStarted = 0;
@@ -82,7 +83,7 @@ export class CircuitBreaker {
     if (outcome === Outcome.cancelled) {
       this.probesStarted--;
     } else if (outcome === Outcome.failure) {
-      this.open(nowMs, 'a half-open probe failed');
+      this.open(nowMs, message('circuit.probeFailed'));
     } else if (++this.probesSucceeded >= this.config.halfOpenRequests) {
       this.state = 'closed';
       this.reset();
@@ -95,7 +96,10 @@ export class CircuitBreaker {
     if (state === 'open' && nowMs - this.openedAtMs >= this.config.openMs) state = 'halfOpen';
     const s: CircuitStatus = { state };
     if (this.openedAt !== undefined) s.openedAt = this.openedAt;
-    if (this.reason !== undefined) s.reason = this.reason;
+    if (this.reason !== undefined) {
+      s.reason = this.reason.text;
+      s.reasonMessage = this.reason;
+    }
     return s;
   }
 
@@ -103,7 +107,7 @@ export class CircuitBreaker {
     const { consecutiveFailures, errorRate, minRequests, windowMs } = this.config;
     this.consecutive = failed ? this.consecutive + 1 : 0;
     if (consecutiveFailures !== undefined && this.consecutive >= consecutiveFailures) {
-      this.open(nowMs, `${this.consecutive} failure${this.consecutive === 1 ? '' : 's'} in a row`);
+      this.open(nowMs, message('circuit.failures', { count: this.consecutive }));
       return;
     }
     if (errorRate === undefined) return;
@@ -126,11 +130,12 @@ export class CircuitBreaker {
       }
     }
     if (requests >= minRequests && failures / requests > errorRate) {
-      this.open(nowMs, `error rate ${Math.round((failures / requests) * 100)}% over ${formatDuration(windowMs)}`);
+      const percent = Math.round((failures / requests) * 100);
+      this.open(nowMs, message('circuit.errorRate', { percent, window: formatDuration(windowMs) }));
     }
   }
 
-  private open(nowMs: number, reason: string): void {
+  private open(nowMs: number, reason: Message): void {
     this.state = 'open';
     this.openedAtMs = nowMs;
     this.openedAt = new Date(this.wallClock()).toISOString();

@@ -386,7 +386,12 @@ describe('circuit breaker', () => {
     expect((await get(port)).status).toBe(500);
     expect(await counters(key)).toMatchObject({
       shortCircuited: 1,
-      circuit: { state: 'open', reason: 'route /fragile of shop/local: 2 failures in a row' },
+      circuit: {
+        state: 'open',
+        reason: 'route /fragile of shop/local: 2 failures in a row',
+        route: 'route /fragile of shop/local',
+        reasonMessage: { code: 'circuit.failures', params: { count: 2 } },
+      },
     });
   });
 });
@@ -437,7 +442,13 @@ describe('reporting', () => {
       retries: 0,
       timeouts: 0,
       shortCircuited: 2,
-      circuit: { state: 'open', openedAt: expect.any(String) as string, reason: '1 failure in a row' },
+      circuit: {
+        state: 'open',
+        openedAt: expect.any(String) as string,
+        reason: '1 failure in a row',
+        // with a code, for the console's tooltip in its language
+        reasonMessage: { code: 'circuit.failures', params: { count: 1 }, text: '1 failure in a row' },
+      },
     });
     expect(services.find((s) => s.key === 'shop/local/plain')!.policy).toBeUndefined();
   });

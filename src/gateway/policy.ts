@@ -122,7 +122,7 @@ export class ServicePolicies {
       for (const [label, breaker] of this.routeBreakers) {
         const s = breaker.status(nowMs);
         if (out.circuit === undefined || severity[s.state] > severity[out.circuit.state]) {
-          out.circuit = s.reason === undefined ? s : { ...s, reason: `${label}: ${s.reason}` };
+          out.circuit = s.reason === undefined ? s : { ...s, reason: `${label}: ${s.reason}`, route: label };
         }
       }
     }

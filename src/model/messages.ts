@@ -6,8 +6,14 @@
  * console's type-only imports share it.
  */
 
-/** Values a message is made from. */
-export type MessageParams = Record<string, string | number>;
+/**
+ * Values a message is made from. A value may itself be a message (a rollout step's phase inside a
+ * release event): its text goes into the English text, and the console translates it first.
+ */
+export type MessageParams = Record<string, string | number | Message>;
+
+/** Params with every nested message as its text: what the English texts are made from. */
+type TextParams = Record<string, string | number>;
 
 /** The English text of each code, from its params. */
 const TEXT = {
@@ -43,6 +49,84 @@ const TEXT = {
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}`,
   'release.jobFailed': (p) =>
     `${p.service}: job failed after ${p.attempts} run${p.attempts === 1 ? '' : 's'}; last exit: ${p.lastExit}; log tail: ${p.logTail}`,
+  // release and runtime events (ReleaseEvent.detail, RuntimeEvent.detail)
+  'event.started': (p) => `${p.kind} of ${p.app} revision ${p.revision} to ${p.env}${p.timeout}`,
+  'event.timeout': (p) => ` (timeout ${p.duration})`,
+  'kind.deploy': () => 'deploy',
+  'kind.rollback': () => 'rollback',
+  'kind.auto-rollback': () => 'auto-rollback',
+  'kind.down': () => 'down',
+  'kind.scale': () => 'scale',
+  'kind.restart': () => 'restart',
+  'kind.policy': () => 'policy',
+  'event.level': (p) => `level ${p.level}: ${p.services}`,
+  'event.pruned': (p) => `${p.service} is no longer in the app; removing it`,
+  'event.live': (p) => `revision ${p.revision} is live`,
+  'event.noRollback': () => 'no earlier good revision to roll back to',
+  'event.rollingBack': (p) => `rolling back to revision ${p.target} as revision ${p.revision}`,
+  'event.cancelRequested': (p) => `cancel requested by ${p.by}; the release fails`,
+  'event.cancelRequestedRollback': (p) => `cancel requested by ${p.by}; the release fails and rolls back`,
+  'event.promoteRequested': (p) => `promote requested by ${p.by}`,
+  'event.promoteFullRequested': (p) => `full promotion requested by ${p.by}`,
+  'event.abortRequested': (p) => `abort requested by ${p.by}`,
+  'event.setWeight': (p) =>
+    `step ${p.step}/${p.of}: new version ${p.hash} gets ${p.phase} (${p.replicas} replica${p.replicas === 1 ? '' : 's'})`,
+  'event.paused': (p) => `step ${p.step}/${p.of}: ${p.phase}`,
+  'event.pausedChecking': (p) => `step ${p.step}/${p.of}: ${p.phase}, checking every ${p.intervalMs} ms`,
+  'event.promoting': (p) => `promoting ${p.hash}: the stable track takes the new version while the canary serves`,
+  'event.rolloutAborted': (p) => `${p.error}; all traffic back to ${p.hash}`,
+  'event.promotedFully': (p) => `fully promoted by ${p.by}`,
+  'event.promoted': (p) => `promoted by ${p.by}`,
+  'event.promotedWaiting': (p) => `promoted by ${p.by} (the step was ${p.phase})`,
+  'event.waitingForData': (p) =>
+    `step ${p.step}/${p.of}: ${p.phase} over the step; it goes on once enough requests pass the checks, or on berth promote (onNoData: wait)`,
+  'event.waitingUnmeasured': (p) =>
+    `step ${p.step}/${p.of}: ${p.phase}; it goes on on berth promote (check the new version with your own metrics first) or ends on berth abort (onNoData: wait)`,
+  'event.analysis': (p) => `${p.verdict}: ${p.result}`,
+  'event.analysisStep': (p) => `step ${p.verdict}: ${p.result}`,
+  'event.replicaStarted': (p) => `started replica ${p.replica} (pid ${p.pid}, port ${p.port})`,
+  'event.replicaReady': (p) => `replica ${p.replica} is ready`,
+  'event.readinessFailed': (p) => `readiness probe failed: ${p.detail}`,
+  'event.replicaRestarting': (p) => `stopping replica ${p.replica}: ${p.reason}; it will be restarted`,
+  'event.replicaExited': (p) => `replica ${p.replica} ${p.reason}`,
+  'event.backOff': (p) => `back-off ${p.delay} restarting failed replica (${p.reason})`,
+  'event.logsNotKept': (p) => `previous run's logs not kept: ${p.error}`,
+  'event.ofReplica': (p) => `${p.replica}: ${p.message}`,
+  'event.scaling': (p) => `scaling ${p.service} (${p.hash}) to ${p.replicas}, removing ${p.removing} replica(s)`,
+  'event.scalingCanary': (p) =>
+    `scaling ${p.service} canary (${p.hash}) to ${p.replicas}, removing ${p.removing} replica(s)`,
+  'event.scheduled': (p) => `assigned ${p.replica} port ${p.port}`,
+  'event.failedCreate': (p) => `cannot create a replica of ${p.service}: ${p.error}`,
+  'event.stopping': (p) => `stopping replica ${p.replica} (grace period ${p.graceMs}ms)`,
+  'event.waitingOldPods': (p) =>
+    `waiting for ${p.count} old pod${p.count === 1 ? '' : 's'} of ${p.workload} to terminate`,
+  'release.kubernetesCrashLoop': (p) =>
+    `${p.service}: crash loop: pod ${p.pod} container ${p.container} crashed ${p.restarts} time${p.restarts === 1 ? '' : 's'} in a row without ever becoming ready${p.waiting}${p.lastExit}${p.lastMessage}`,
+  'crash.backOff': () => ' (CrashLoopBackOff)',
+  'crash.lastExit': (p) => `; last exit: ${p.exit}${p.reason}`,
+  'crash.lastMessage': (p) => `; last message: ${p.message}`,
+  'crash.exitCode': (p) => `exited with code ${p.code}`,
+  'crash.signal': (p) => `killed by signal ${p.signal}`,
+  'crash.terminated': () => 'terminated',
+  // analysis checks (AnalysisCheck.messageDetail)
+  'analysis.numbers': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate})`,
+  'analysis.numbersP99': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate}), p99 ${p.p99} ms`,
+  'analysis.tooFewFinished': (p) =>
+    `the new version finished ${p.requests} requests where its weight asks for about ${p.expected} (${p.numbers})`,
+  'analysis.tooFew': (p) =>
+    `${p.requests} request${p.requests === 1 ? '' : 's'} < minRequests ${p.minRequests} (${p.numbers}): no verdict`,
+  'analysis.errorRateOver': (p) => `error rate ${p.rate} > ${p.maxRate} (${p.numbers})`,
+  'analysis.p99Over': (p) => `p99 ${p.p99} ms > ${p.maxP99} ms (${p.numbers})`,
+  'analysis.errorRateAndP99Over': (p) =>
+    `error rate ${p.rate} > ${p.maxRate}, p99 ${p.p99} ms > ${p.maxP99} ms (${p.numbers})`,
+  'analysis.unmeasured': (p) => `the ${p.runtime} runtime measures no per-track traffic: no verdict`,
+  'verdict.pass': () => 'pass',
+  'verdict.fail': () => 'fail',
+  'verdict.inconclusive': () => 'inconclusive',
+  // circuit breaker (CircuitStatus.reasonMessage)
+  'circuit.probeFailed': () => 'a half-open probe failed',
+  'circuit.failures': (p) => `${p.count} failure${p.count === 1 ? '' : 's'} in a row`,
+  'circuit.errorRate': (p) => `error rate ${p.percent}% over ${p.window}`,
   // autoscale reasons (TrackAutoscaleStatus.reasonMessage, ScaleEvent.reasonMessage)
   'autoscale.disabledAtZero': () => 'scaling is disabled at 0 replicas',
   'autoscale.aboveMax': () => 'current replicas above max',
@@ -53,7 +137,7 @@ const TEXT = {
   'autoscale.belowTarget': () => 'all metrics below target',
   'autoscale.withinTolerance': () => 'metrics within tolerance of target',
   'autoscale.waitingFirstSync': () => 'waiting for the first sync period',
-} as const satisfies Record<string, (p: MessageParams) => string>;
+} as const satisfies Record<string, (p: TextParams) => string>;
 
 /** Every code a server-made message can have. */
 export type ReasonCode = keyof typeof TEXT;
@@ -70,7 +154,14 @@ export interface Message {
 
 /** The message of `code` with `params`, its English text made from them. */
 export function message(code: ReasonCode, params: MessageParams = {}): Message {
-  return { code, params, text: TEXT[code](params) };
+  const flat: TextParams = {};
+  for (const [k, v] of Object.entries(params)) flat[k] = typeof v === 'object' ? v.text : v;
+  return { code, params, text: TEXT[code](flat) };
+}
+
+/** An event's text and its message: spread into a release or runtime event. */
+export function said(m: Message): { message: string; detail: Message } {
+  return { message: m.text, detail: m };
 }
 
 /** An error that says why with a message (a release failing with it keeps the code). */

@@ -5,6 +5,7 @@
  */
 import type { TrackTraffic } from '../runtime/runtime.js';
 import type { AnalysisPolicy } from '../spec/strategy.js';
+import { message, type Message } from '../model/messages.js';
 
 /** The outcome of one check. */
 export interface AnalysisResult {
@@ -17,6 +18,8 @@ export interface AnalysisResult {
   p99Ms?: number;
   /** One line with the numbers and, for a failure, which threshold was crossed. */
   message: string;
+  /** `message` as a code with params, for the console to translate (absent on older checks). */
+  messageDetail?: Message;
 }
 
 /**
@@ -108,25 +111,27 @@ export function analyse(interval: TrackTraffic, policy: AnalysisPolicy, expected
   const errorRate = requests > 0 ? errors / requests : 0;
   const p99Ms = quantileMs(interval, 0.99);
   const numbers =
-    `${requests} requests, ${errors} errors (${pct(errorRate)})` +
-    (p99Ms === undefined ? '' : `, p99 ${Math.round(p99Ms)} ms`);
+    p99Ms === undefined
+      ? message('analysis.numbers', { requests, errors, rate: pct(errorRate) })
+      : message('analysis.numbersP99', { requests, errors, rate: pct(errorRate), p99: Math.round(p99Ms) });
   const base = { requests, errors, errorRate, ...(p99Ms === undefined ? {} : { p99Ms }) };
+  const verdict = (v: AnalysisResult['verdict'], m: Message): AnalysisResult => ({
+    ...base,
+    verdict: v,
+    message: m.text,
+    messageDetail: m,
+  });
   if (expected !== undefined && expected >= 3 * policy.minRequests && requests < expected / 10)
-    return {
-      ...base,
-      verdict: 'fail',
-      message: `the new version finished ${requests} requests where its weight asks for about ${Math.round(expected)} (${numbers})`,
-    };
+    return verdict('fail', message('analysis.tooFewFinished', { requests, expected: Math.round(expected), numbers }));
   if (requests < policy.minRequests)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      message: `${requests} request${requests === 1 ? '' : 's'} < minRequests ${policy.minRequests} (${numbers}): no verdict`,
-    };
-  const failures: string[] = [];
-  if (errorRate > policy.maxErrorRate) failures.push(`error rate ${pct(errorRate)} > ${pct(policy.maxErrorRate)}`);
-  if (policy.maxP99Ms !== undefined && p99Ms !== undefined && p99Ms > policy.maxP99Ms)
-    failures.push(`p99 ${Math.round(p99Ms)} ms > ${policy.maxP99Ms} ms`);
-  if (failures.length > 0) return { ...base, verdict: 'fail', message: `${failures.join(', ')} (${numbers})` };
-  return { ...base, verdict: 'pass', message: numbers };
+    return verdict('inconclusive', message('analysis.tooFew', { requests, minRequests: policy.minRequests, numbers }));
+  const rateOver = errorRate > policy.maxErrorRate;
+  const p99Over = policy.maxP99Ms !== undefined && p99Ms !== undefined && p99Ms > policy.maxP99Ms;
+  const rate = { rate: pct(errorRate), maxRate: pct(policy.maxErrorRate) };
+  const p99 = { p99: Math.round(p99Ms ?? 0), maxP99: policy.maxP99Ms ?? 0 };
+  if (rateOver && p99Over)
+    return verdict('fail', message('analysis.errorRateAndP99Over', { ...rate, ...p99, numbers }));
+  if (rateOver) return verdict('fail', message('analysis.errorRateOver', { ...rate, numbers }));
+  if (p99Over) return verdict('fail', message('analysis.p99Over', { ...p99, numbers }));
+  return verdict('pass', numbers);
 }

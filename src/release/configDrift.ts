@@ -37,12 +37,22 @@ export async function configDrift(
   if (latest === current.configVersion) return undefined;
   const keys = (await deps.configSets.diff(app, env, current.configVersion, latest)).map(configKeyOf);
   if (keys.length === 0) return undefined;
-  // The failed tries since the release before the current one (an auto-rollback comes after them).
-  const failed: Release[] = [];
-  for (const r of await deps.releases.list(app, env, 50)) {
-    if (r.revision === current.revision) continue;
-    if (r.status === 'succeeded') break;
-    if (r.status === 'failed' && r.configVersion > current.configVersion) failed.push(r);
+  // The failed tries since the release before the current one (an auto-rollback comes after them):
+  // read newest first, in pages that grow until that release or the first one is reached.
+  let failed: Release[] = [];
+  for (let limit = 50; ; limit *= 4) {
+    const page = await deps.releases.list(app, env, limit);
+    failed = [];
+    let reached = false;
+    for (const r of page) {
+      if (r.revision === current.revision) continue;
+      if (r.status === 'succeeded') {
+        reached = true;
+        break;
+      }
+      if (r.status === 'failed' && r.configVersion > current.configVersion) failed.push(r);
+    }
+    if (reached || page.length < limit) break;
   }
   return {
     runningRevision: current.revision,

@@ -22,6 +22,7 @@ import { ReleaseKind, ReleaseStatus, type Release, type ReleaseContent, type Ste
 import { createReleaseBus, isFinished } from './releaseBus.js';
 import { createEngineRenderer } from './engineRender.js';
 import { createOperationLock } from './operationLock.js';
+import { message, said } from '../model/messages.js';
 import { checkKubernetesObjects } from './kubernetesRender.js';
 import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
 import { resumeAll } from './resume.js';
@@ -83,7 +84,16 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       service: req.service,
       type: 'Normal',
       reason: kind === 'abort' ? 'AbortRequested' : 'PromoteRequested',
-      message: `${kind === 'promoteFull' ? 'full promotion' : what} requested by ${req.author}`,
+      ...said(
+        message(
+          kind === 'abort'
+            ? 'event.abortRequested'
+            : kind === 'promoteFull'
+              ? 'event.promoteFullRequested'
+              : 'event.promoteRequested',
+          { by: req.author },
+        ),
+      ),
     });
     return releases.get(release.id);
   }
@@ -277,7 +287,14 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         service: null,
         type: 'Warning',
         reason: 'CancelRequested',
-        message: `cancel requested by ${req.author}; the release fails${stored.rollbackPolicy === 'auto' && stored.kind !== ReleaseKind.autoRollback ? ' and rolls back' : ''}`,
+        ...said(
+          message(
+            stored.rollbackPolicy === 'auto' && stored.kind !== ReleaseKind.autoRollback
+              ? 'event.cancelRequestedRollback'
+              : 'event.cancelRequested',
+            { by: req.author },
+          ),
+        ),
       });
       if (op?.release?.id === running.id) op.cancel?.abort(cancelledError(stored.cancelRequest ?? request));
       return stored;

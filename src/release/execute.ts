@@ -8,7 +8,7 @@
 import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
 import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
 import { hasOwnKey } from '../own.js';
-import { message as coded, messageOf, type Message, type ReasonCode } from '../model/messages.js';
+import { message as coded, messageOf, said, type Message, type ReasonCode } from '../model/messages.js';
 import type { RenderedService } from './render.js';
 import { runProgressive } from './progressive.js';
 import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
@@ -79,9 +79,18 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
       service: null,
       type: 'Normal',
       reason: given.status === ReleaseStatus.running ? 'Resumed' : 'Started',
-      message: `${release.kind} of ${release.app} revision ${release.revision} to ${release.env}${
-        release.options.timeoutMs === undefined ? '' : ` (timeout ${durationText(release.options.timeoutMs)})`
-      }`,
+      ...said(
+        coded('event.started', {
+          kind: coded(`kind.${release.kind}`),
+          app: release.app,
+          revision: release.revision,
+          env: release.env,
+          timeout:
+            release.options.timeoutMs === undefined
+              ? ''
+              : coded('event.timeout', { duration: durationText(release.options.timeoutMs) }),
+        }),
+      ),
     });
     const runtime = await ctx.deps.runtimeFor(release.env);
     if (signal.aborted) throw signal.reason;
@@ -102,7 +111,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
           service: null,
           type: 'Normal',
           reason: 'Level',
-          message: `level ${level}: ${names.join(', ')}`,
+          ...said(coded('event.level', { level, services: names.join(', ') })),
         });
         await runLevel(
           ctx,
@@ -130,7 +139,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
             service: s.service,
             type: 'Normal',
             reason: 'Pruned',
-            message: `${s.service} is no longer in the app; removing it`,
+            ...said(coded('event.pruned', { service: s.service })),
           });
           await runtime.remove(release.app, release.env, s.service);
         }
@@ -141,7 +150,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
       service: null,
       type: 'Normal',
       reason: 'Succeeded',
-      message: `revision ${release.revision} is live`,
+      ...said(coded('event.live', { revision: release.revision })),
     });
     return undefined;
   } catch (err) {
@@ -149,7 +158,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
     const why = await failureReason(ctx, id, err, [cancel.signal, deadline?.signal]);
     const reason = why.text;
     await bus.setStatus(id, ReleaseStatus.failed, why);
-    await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', message: reason });
+    await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', ...said(why) });
     logger.info({ app: release.app, env: release.env, revision: release.revision, reason }, 'release failed');
     return autoRollback(ctx, release, reason);
   } finally {
@@ -261,6 +270,13 @@ async function runLevel(
     );
 }
 
+/** A runtime event's message as the release keeps it: with its replica in front when it does not name it. */
+function eventMessage(e: RuntimeEvent): { message: string; detail?: Message } {
+  const named = !e.replica || e.message.includes(e.replica);
+  if (e.detail) return said(named ? e.detail : coded('event.ofReplica', { replica: e.replica!, message: e.detail }));
+  return { message: named ? e.message : `${e.replica}: ${e.message}` };
+}
+
 async function onRuntimeEvent(ctx: ExecuteContext, id: number, e: RuntimeEvent): Promise<void> {
   try {
     await ctx.bus.record(id, {
@@ -268,7 +284,7 @@ async function onRuntimeEvent(ctx: ExecuteContext, id: number, e: RuntimeEvent):
       service: e.service,
       type: e.type,
       reason: e.reason,
-      message: e.replica && !e.message.includes(e.replica) ? `${e.replica}: ${e.message}` : e.message,
+      ...eventMessage(e),
     });
   } catch (err) {
     ctx.deps.logger.warn({ err }, 'could not record a runtime event');
@@ -285,7 +301,7 @@ async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string
       service: null,
       type: 'Warning',
       reason: 'NoRollback',
-      message: 'no earlier good revision to roll back to',
+      ...said(coded('event.noRollback')),
     });
     return undefined;
   }
@@ -308,7 +324,7 @@ async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string
     service: null,
     type: 'Warning',
     reason: 'RollingBack',
-    message: `rolling back to revision ${good.revision} as revision ${rb.revision}`,
+    ...said(coded('event.rollingBack', { target: good.revision, revision: rb.revision })),
   });
   return rb;
 }

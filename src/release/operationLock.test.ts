@@ -53,7 +53,13 @@ describe('operation lock', () => {
     expect((err as LockedError).message).toMatch(
       /^shop in prod: revision 2 \(deploy by ana, running\) is in progress; /,
     );
-    expect((err as LockedError).details).toMatchObject({ app: 'shop', env: 'prod', revision: 2 });
+    // What runs, in words, for `--wait` to say without parsing the message.
+    expect((err as LockedError).details).toMatchObject({
+      app: 'shop',
+      env: 'prod',
+      revision: 2,
+      running: 'revision 2 (deploy by ana, running) is in progress',
+    });
 
     // Another (app, env) is independent.
     await lock.giveUp(await lock.acquire('shop', 'staging'));

@@ -101,7 +101,8 @@ export function createOperationLock(deps: OperationLockDeps): OperationLock {
         : 'another operation is starting';
     return new LockedError(
       `${app} in ${env}: ${what}; retry when it has finished, queue behind it with --wait (API: "wait": true), or end it with \`berth cancel ${app} -e ${env}\``,
-      { details: { app, env, ...(r ? { revision: r.revision, kind: r.kind, status: r.status } : {}) } },
+      // `running` says what is under way in words, for a client that waits behind it (`--wait`).
+      { details: { app, env, running: what, ...(r ? { revision: r.revision, kind: r.kind, status: r.status } : {}) } },
     );
   }
 

@@ -33,7 +33,47 @@ const rendered = (text: string, configVersion = 1): ReturnType<typeof renderRele
 };
 const spec = planContextOf([], true);
 
+/** Rendered for a local environment, whose edge ports a plan shows. */
+const renderedLocal = (text: string, edgePort?: number): ReturnType<typeof renderRelease>['rendered'] => {
+  const loaded = parseSpec(text, FILE);
+  return renderRelease({
+    spec: loaded.spec,
+    file: FILE,
+    positionOf: loaded.positionOf,
+    environment: {
+      name: 'stage',
+      defaults: {},
+      target: { kind: 'local', ...(edgePort === undefined ? {} : { edgePort }) },
+    },
+    config: { version: 1, values: {}, files: {} },
+    addresses: { api: { host: '127.0.0.1', port: 41002, url: 'http://127.0.0.1:41002' } },
+    revision: 1,
+    digestSecret: (s) => `d${s.length}`,
+  }).rendered;
+};
+
 describe('plan', () => {
+  it("shows the edge's port and TLS changes, and where a port was set", () => {
+    const tls = (port: number, redirect: boolean): string =>
+      `${BASE}edge:\n  port: 9000\n  tls: { port: ${port}, redirect: ${redirect}, devCertificates: true }\n`;
+    const plan = planRelease(renderedLocal(tls(9443, false)), renderedLocal(tls(9444, true)), spec);
+    expect(plan.changed).toBe(true);
+    expect(plan.services.every((s) => s.action === 'unchanged')).toBe(true);
+    expect(plan.edge).toEqual([
+      { path: 'edge.tls.port', from: 9443, to: 9444, because: ['berth.yaml edge.tls.port'] },
+      { path: 'edge.tls.redirect', from: false, to: true, because: ['berth.yaml'] },
+    ]);
+    // The environment's edge port: said to come from the environment.
+    const env = planRelease(renderedLocal(BASE, 9100), renderedLocal(BASE, 9200), planContextOf([], false));
+    expect(env.edge).toEqual([{ path: 'edge.port', from: 9100, to: 9200, because: ['environment'] }]);
+    // HTTPS added: its fields appear, from nothing.
+    const added = planRelease(renderedLocal(BASE), renderedLocal(tls(9443, true)), spec);
+    expect(added.edge.map((c) => c.path)).toEqual(
+      expect.arrayContaining(['edge.port', 'edge.tls.port', 'edge.tls.redirect', 'edge.tls.devCertificates']),
+    );
+    expect(planRelease(renderedLocal(BASE), renderedLocal(BASE), spec).edge).toEqual([]);
+  });
+
   it('names the strategy that replaces the replicas', () => {
     const plan = planRelease(rendered(BASE), rendered(BASE.replace('LEVEL: info', 'LEVEL: debug')), spec);
     expect(plan.services[0]).toMatchObject({ action: 'update', restart: true, strategy: 'canary' });

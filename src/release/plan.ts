@@ -7,6 +7,7 @@ import type { Strategy } from '../spec/strategy.js';
 import type { ConfigDiffEntry } from '../config/configSets.js';
 import { configKeyOf } from '../config/entries.js';
 import { specPathOf, specValueOf } from './planPaths.js';
+import { edgeChanges } from './planEdge.js';
 import type { RenderedRelease, RenderedService } from './render.js';
 import { canonicalJSON } from '../canonical.js';
 import { ownGet } from '../own.js';
@@ -58,6 +59,8 @@ export interface Plan {
   toConfigVersion: number;
   services: ServicePlan[];
   routes: { added: Route[]; removed: Route[]; policyChanged: RoutePolicyChange[] };
+  /** The edge's ports and TLS that change (`edge.port`, `edge.tls.port`, a certificate). */
+  edge: FieldChange[];
   levels: string[][];
   /** True when anything at all changes. */
   changed: boolean;
@@ -215,6 +218,7 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
       return [{ route: r, ...(before.policy ? { from: before.policy } : {}), ...(r.policy ? { to: r.policy } : {}) }];
     }),
   };
+  const edge = edgeChanges(from?.edge, to.edge, ctx.specChanged);
   return {
     app: to.app,
     env: to.env,
@@ -222,9 +226,10 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
     toConfigVersion: to.configVersion,
     services,
     routes,
+    edge,
     levels: to.levels,
     changed:
       services.some((s) => s.action !== 'unchanged') ||
-      routes.added.length + routes.removed.length + routes.policyChanged.length > 0,
+      routes.added.length + routes.removed.length + routes.policyChanged.length + edge.length > 0,
   };
 }

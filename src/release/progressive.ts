@@ -26,7 +26,7 @@ import type {
 import type { Strategy } from '../spec/strategy.js';
 import { analyse, intervalOf, NO_TRAFFIC, withCheck, type AnalysisCheck, type AnalysisResult } from './analysis.js';
 import type { Releases, StepProgress } from './releases.js';
-import { message } from '../model/messages.js';
+import { message, messageOf, said } from '../model/messages.js';
 import type { Message } from '../model/messages.js';
 
 type Progressive = Exclude<Strategy, { type: 'rolling' }>;
@@ -43,7 +43,13 @@ export interface ProgressiveContext {
   releases: Releases;
   releaseId: number;
   /** Records a release event. */
-  record(e: { service: string; type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
+  record(e: {
+    service: string;
+    type: 'Normal' | 'Warning';
+    reason: string;
+    message: string;
+    detail?: Message;
+  }): Promise<void>;
   onEvent(e: RuntimeEvent): void;
   signal: AbortSignal;
   now?: () => number;
@@ -99,10 +105,6 @@ function phaseMessage(p: Phase): Message {
       : message('rollout.weight', { weight: p.weight });
   if (p.kind === 'pause') return message('rollout.pause', { seconds: Math.round(p.ms / 1000) });
   return message('rollout.waitingForPromote');
-}
-
-function describePhase(p: Phase): string {
-  return phaseMessage(p).text;
 }
 
 function matchText(m: TrafficMatch): string {
@@ -186,7 +188,15 @@ export async function runProgressive(
           service,
           type: 'Normal',
           reason: 'SetWeight',
-          message: `step ${i + 1}/${phases.length}: new version ${next.hash.slice(0, 8)} gets ${describePhase(p)} (${replicas} replica${replicas === 1 ? '' : 's'})`,
+          ...said(
+            message('event.setWeight', {
+              step: i + 1,
+              of: phases.length,
+              hash: next.hash.slice(0, 8),
+              phase: phaseMessage(p),
+              replicas,
+            }),
+          ),
         });
         await converge(both());
         // A step that sends traffic is checked (over at least one interval) before the next one.
@@ -197,7 +207,16 @@ export async function runProgressive(
           service,
           type: 'Normal',
           reason: 'Paused',
-          message: `step ${i + 1}/${phases.length}: ${describePhase(p)}${analysis && (weight > 0 || match) ? `, checking every ${analysis.intervalMs} ms` : ''}`,
+          ...said(
+            analysis && (weight > 0 || match)
+              ? message('event.pausedChecking', {
+                  step: i + 1,
+                  of: phases.length,
+                  phase: phaseMessage(p),
+                  intervalMs: analysis.intervalMs,
+                })
+              : message('event.paused', { step: i + 1, of: phases.length, phase: phaseMessage(p) }),
+          ),
         });
         full = await hold(p.kind === 'pause' ? p.ms : undefined, Date.parse(startedAt), true);
       }
@@ -208,7 +227,7 @@ export async function runProgressive(
       service,
       type: 'Normal',
       reason: 'Promoting',
-      message: `promoting ${next.hash.slice(0, 8)}: the stable track takes the new version while the canary serves`,
+      ...said(message('event.promoting', { hash: next.hash.slice(0, 8) })),
     });
     weight = 100;
     replicas = next.replicas;
@@ -222,7 +241,7 @@ export async function runProgressive(
       service,
       type: 'Warning',
       reason: 'Aborted',
-      message: `${e.message}; all traffic back to ${stable.hash.slice(0, 8)}`,
+      ...said(message('event.rolloutAborted', { error: messageOf(err) ?? e.message, hash: stable.hash.slice(0, 8) })),
     });
     await converge(stable);
     throw err instanceof RolloutAborted
@@ -248,18 +267,25 @@ export async function runProgressive(
     const stepStart = measured ? await reading() : undefined;
     let baseline = stepStart;
     let nextCheckMs = now() + (measured?.intervalMs ?? Infinity);
-    let waiting: string | undefined;
+    let waiting: Message | undefined;
     for (;;) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const cmd = await ctx.releases.takeCommand(ctx.releaseId, service);
       if (cmd?.kind === 'abort') throw aborted(message('release.aborted', { service, by: cmd.by }));
       if (cmd?.kind === 'promoteFull') {
-        await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `fully promoted by ${cmd.by}` });
+        await ctx.record({
+          service,
+          type: 'Normal',
+          reason: 'Promoted',
+          ...said(message('event.promotedFully', { by: cmd.by })),
+        });
         return true;
       }
       if (cmd?.kind === 'promote' && (promotable || waiting)) {
-        const over = waiting ? ` (the step was ${waiting})` : '';
-        await ctx.record({ service, type: 'Normal', reason: 'Promoted', message: `promoted by ${cmd.by}${over}` });
+        const promoted = waiting
+          ? message('event.promotedWaiting', { by: cmd.by, phase: waiting })
+          : message('event.promoted', { by: cmd.by });
+        await ctx.record({ service, type: 'Normal', reason: 'Promoted', ...said(promoted) });
         return false;
       }
       const timeUp = ms !== undefined && now() - startedMs >= ms;
@@ -275,7 +301,9 @@ export async function runProgressive(
           // At the step's end the step verdict below says it with the same or more numbers.
           if (result.verdict === 'fail' || !timeUp) await check({ ...result, at, step, weight, scope: 'interval' });
           if (result.verdict === 'fail')
-            throw aborted(message('release.analysisFailed', { service, weight, error: result.message }));
+            throw aborted(
+              message('release.analysisFailed', { service, weight, error: result.messageDetail ?? result.message }),
+            );
           baseline = current;
         }
         nextCheckMs = now() + measured.intervalMs;
@@ -283,17 +311,25 @@ export async function runProgressive(
           const total = current
             ? intervalOf(stepStart?.canary, current.canary)
             : { ...NO_TRAFFIC, track: 'canary' as const };
-          const result: AnalysisResult = unmeasured
+          const noMeasure = unmeasured ? message('analysis.unmeasured', { runtime: unmeasured }) : undefined;
+          const result: AnalysisResult = noMeasure
             ? {
                 ...analyse(total, measured),
                 verdict: 'inconclusive',
-                message: `the ${unmeasured} runtime measures no per-track traffic: no verdict`,
+                message: noMeasure.text,
+                messageDetail: noMeasure,
               }
             : analyse(total, measured);
           await check({ ...result, at, step, weight, scope: 'step' });
           if (result.verdict === 'pass') return false;
           if (result.verdict === 'fail')
-            throw aborted(message('release.analysisFailedOverStep', { service, weight, error: result.message }));
+            throw aborted(
+              message('release.analysisFailedOverStep', {
+                service,
+                weight,
+                error: result.messageDetail ?? result.message,
+              }),
+            );
           const counts = { requests: result.requests, minRequests: measured.minRequests };
           if ((measured.onNoData ?? 'wait') === 'fail')
             throw aborted(
@@ -302,18 +338,21 @@ export async function runProgressive(
                 : message('release.noVerdict', { service, weight, ...counts }),
             );
           if (!waiting) {
-            const phase = unmeasured
+            waiting = unmeasured
               ? message('rollout.waitingUnmeasured', { runtime: unmeasured })
               : message('rollout.waitingForData', counts);
-            waiting = phase.text;
-            await progress(step, phase, new Date(startedMs).toISOString());
+            await progress(step, waiting, new Date(startedMs).toISOString());
             await ctx.record({
               service,
               type: 'Warning',
               reason: 'WaitingForData',
-              message: unmeasured
-                ? `step ${step + 1}/${phases.length}: ${waiting}; it goes on on berth promote (check the new version with your own metrics first) or ends on berth abort (onNoData: wait)`
-                : `step ${step + 1}/${phases.length}: ${waiting} over the step; it goes on once enough requests pass the checks, or on berth promote (onNoData: wait)`,
+              ...said(
+                message(unmeasured ? 'event.waitingUnmeasured' : 'event.waitingForData', {
+                  step: step + 1,
+                  of: phases.length,
+                  phase: waiting,
+                }),
+              ),
             });
           }
         }
@@ -326,15 +365,24 @@ export async function runProgressive(
 
   /** Keeps a check on the release (in the step's progress) and records it as an event. */
   async function check(c: AnalysisCheck): Promise<void> {
+    const before = checks.at(-1);
     checks = withCheck(checks, c);
+    // A wait for data repeats one inconclusive check: kept once (with repeats), recorded once, and
+    // written to the store only when its numbers change (the next write carries the count).
+    const repeat = (checks.at(-1)?.repeats ?? 1) > 1;
+    if (repeat && before?.message === c.message) return;
     await progressNow();
-    // A wait for data repeats one inconclusive check: kept once (with repeats), recorded once.
-    if ((checks.at(-1)?.repeats ?? 1) > 1) return;
+    if (repeat) return;
     await ctx.record({
       service,
       type: c.verdict === 'fail' ? 'Warning' : 'Normal',
       reason: 'Analysis',
-      message: `${c.scope === 'step' ? 'step ' : ''}${c.verdict}: ${c.message}`,
+      ...said(
+        message(c.scope === 'step' ? 'event.analysisStep' : 'event.analysis', {
+          verdict: message(`verdict.${c.verdict}`),
+          result: c.messageDetail ?? c.message,
+        }),
+      ),
     });
   }
 

@@ -45,6 +45,7 @@ export function createReleaseBus(releases: Releases): ReleaseBus {
         type: e.type,
         reason: e.reason,
         message: e.message,
+        ...(e.detail ? { detail: e.detail } : {}),
       });
       publish(id, { type: 'event', event });
     },

@@ -109,6 +109,8 @@ export interface ReleaseEvent {
   type: string;
   reason: string;
   message: string;
+  /** `message` as a code with params, for the console to translate (absent on events without one). */
+  detail?: Message;
 }
 
 export interface NewRelease {
@@ -402,7 +404,8 @@ export class Releases {
         service: e.service,
         type: e.type,
         reason: e.reason,
-        message: e.message,
+        // The column keeps the message's code with its text (decodeMessage reads either).
+        message: encodeMessage(e.detail ?? e.message),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -424,7 +427,7 @@ export class Releases {
       service: r.service,
       type: r.type,
       reason: r.reason,
-      message: r.message,
+      ...eventMessageOf(r.message),
     }));
   }
 
@@ -470,6 +473,11 @@ export class Releases {
 }
 
 /** A stored reason as the API shows it: the English text, and its code when it has one. */
+function eventMessageOf(stored: string): { message: string; detail?: Message } {
+  const { text, message } = decodeMessage(stored);
+  return { message: text, ...(message ? { detail: message } : {}) };
+}
+
 function reasonOf(stored: string | null): { reason: string | null; reasonMessage?: Message } {
   if (stored === null) return { reason: null };
   const { text, message } = decodeMessage(stored);

@@ -3,6 +3,7 @@
  * given desired state, and report what it observes. Ordering, strategies and analysis belong to the
  * release engine (src/release), which is the same for every runtime.
  */
+import type { Message } from '../model/messages.js';
 
 export * from './routing.js';
 import type { AppRoutes, Track, TrafficPolicy, TrafficSplit } from './routing.js';
@@ -339,6 +340,10 @@ export interface CircuitStatus {
   /** When it last opened, and why (e.g. `5 failures in a row`). */
   openedAt?: string;
   reason?: string;
+  /** `reason` as a code with params, for the console to translate. */
+  reasonMessage?: Message;
+  /** The route whose breaker it is (`reason` then starts with it), for a service without its own breaker. */
+  route?: string;
 }
 
 /** Cumulative request counters of one track since the proxy started (they reset when it restarts). */
@@ -398,6 +403,8 @@ export interface RuntimeEvent {
   /** CamelCase, e.g. Started, Ready, Unhealthy, Killing, BackOff, ScalingReplicaSet. */
   reason: string;
   message: string;
+  /** `message` as a code with params (model/messages.ts), for the console to translate; absent for a cluster's own events. */
+  detail?: Message;
 }
 
 export interface LogSelector {

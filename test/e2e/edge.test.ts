@@ -2,7 +2,7 @@
  * The edge of an app on one machine: its port from the environment (`berth env create|set
  * --edge-port`) and from berth.yaml (`edge.port`), and a conflict between two apps named clearly.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -133,6 +133,22 @@ describe('edge TLS', () => {
     // The key is nowhere in what people are shown.
     const history = await berth.cli(['history', 'edge-tls', '--env', 'stage', '-o', 'json']);
     expect(history.stdout).not.toContain('PRIVATE KEY');
+
+    // A new certificate (other hosts) replaces the old one's files; taking the app down removes them.
+    const certFiles = async (): Promise<string[]> =>
+      (await readdir(join(berth.home, 'gateway', 'tls'))).filter((f) => /\.(crt|key)$/.test(f)).sort();
+    const first = await certFiles();
+    expect(first).toHaveLength(2);
+    const spec = await readFile(join(dir, 'berth.yaml'), 'utf8');
+    await writeFile(join(dir, 'berth.yaml'), spec.replace('*.shop.local', '*.other.local'));
+    const again = await berth.cli(['deploy', dir, '--env', 'stage']);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await httpsGet(tlsPort, 'b.other.local', ca)).names).toContain('DNS:*.other.local');
+    const second = await certFiles();
+    expect(second).toHaveLength(2);
+    expect(second.filter((f) => first.includes(f))).toEqual([]);
+    expect((await berth.cli(['down', 'edge-tls', '--env', 'stage'])).code).toBe(0);
+    expect(await certFiles()).toEqual([]);
   });
 
   it('rolls out a certificate moved to new files, without reading the old files again', async () => {

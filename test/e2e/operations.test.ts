@@ -118,7 +118,9 @@ describe('one operation at a time', () => {
     // Queued: the restart starts once the deploy has finished, and both succeed.
     const queued = await berth.cli(['restart', 'slow/front', '--wait']);
     expect(queued.code, queued.stderr).toBe(0);
-    expect(queued.stderr).toContain('waiting for it to finish');
+    expect(queued.stderr).toMatch(
+      /slow in local: revision 2 \(deploy by \S+, running\) is in progress; waiting for it to finish/,
+    );
     expect(queued.stderr).toContain('revision 3 is live');
 
     const [restart, deployed, ...rest] = await history('slow');

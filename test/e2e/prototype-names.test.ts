@@ -89,4 +89,19 @@ describe('names of Object.prototype members are unknown names', () => {
     const missing = await berth.api<ErrorBody>('GET', `${base}/config/values/hasOwnProperty`);
     expect(missing.status).toBe(404);
   });
+
+  it('refuses __proto__ as an environment variable default instead of dropping it', async () => {
+    const cli = await berth.cli(['env', 'create', 'protoenv', '--var', '__proto__=x', '--var', 'A=b']);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('"__proto__=x": `__proto__` cannot be a variable name');
+    // The API refuses a body with the key too (its JSON parser refuses `__proto__` keys).
+    const api = await berth.api<ErrorBody>(
+      'POST',
+      '/api/v1/environments',
+      JSON.parse('{"name":"protoenv","defaults":{"__proto__":"x","A":"b"}}') as unknown,
+    );
+    expect(api.status).toBe(400);
+    // Nothing was made.
+    expect((await berth.api('GET', '/api/v1/environments/protoenv')).status).toBe(404);
+  });
 });

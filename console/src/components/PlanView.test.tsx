@@ -11,6 +11,7 @@ const plan: Plan = {
   levels: [['inventory'], ['web']],
   changed: true,
   routes: { added: [{ pathPrefix: '/new', service: 'web', stripPrefix: false }], removed: [], policyChanged: [] },
+  edge: [],
   services: [
     {
       service: 'inventory',

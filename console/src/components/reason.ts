@@ -12,6 +12,9 @@ export type { Message };
 export function reasonText(t: TFunction, m: Message | undefined, fallback: string): string {
   if (!m) return fallback;
   const key = `reasons.${m.code}`;
-  const out = t(key, { ...m.params, defaultValue: '' } as never) as unknown as string;
+  // A param that is itself a message (a step's phase inside an event) is translated first.
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(m.params)) params[k] = typeof v === 'object' ? reasonText(t, v, v.text) : v;
+  const out = t(key, { ...params, defaultValue: '' } as never) as unknown as string;
   return out === '' || out === key ? fallback : out;
 }

@@ -128,6 +128,43 @@ describe('translations', () => {
     for (const m of [cancelled, timedOut, loop]) expect(reasonText(i18n.t, m, 'x')).toBe(m.text);
   });
 
+  it('translates release and runtime events, a message inside a message first', async () => {
+    const started = message('event.replicaStarted', { replica: 'api-6c0c4-1', pid: 4242, port: 40623 });
+    expect(started.text).toBe('started replica api-6c0c4-1 (pid 4242, port 40623)');
+    const step = message('event.setWeight', {
+      step: 1,
+      of: 3,
+      hash: 'bd0ce9c7',
+      phase: message('rollout.weight', { weight: 50 }),
+      replicas: 1,
+    });
+    expect(step.text).toBe('step 1/3: new version bd0ce9c7 gets weight 50% (1 replica)');
+    const check = message('event.analysisStep', {
+      verdict: message('verdict.inconclusive'),
+      result: message('analysis.unmeasured', { runtime: 'kubernetes' }),
+    });
+    const loop = message('release.kubernetesCrashLoop', {
+      service: 'web',
+      pod: 'web-1',
+      container: 'web',
+      restarts: 3,
+      waiting: message('crash.backOff'),
+      lastExit: message('crash.lastExit', { exit: message('crash.exitCode', { code: 3 }), reason: '' }),
+      lastMessage: '',
+    });
+    const circuit = message('circuit.errorRate', { percent: 50, window: '5s' });
+    await i18n.changeLanguage('zh-CN');
+    expect(reasonText(i18n.t, started, started.text)).toBe('副本 api-6c0c4-1 已启动（pid 4242，端口 40623）');
+    expect(reasonText(i18n.t, step, step.text)).toBe('第 1/3 步：新版本 bd0ce9c7 获得权重 50%（1 个副本）');
+    expect(reasonText(i18n.t, check, check.text)).toBe('整个步骤无结论：kubernetes 运行时无法按轨道统计流量：无法判定');
+    expect(reasonText(i18n.t, loop, loop.text)).toBe(
+      'web：崩溃循环：Pod web-1 的容器 web 连续崩溃 3 次，从未就绪（CrashLoopBackOff）；最后一次退出：以退出码 3 退出',
+    );
+    expect(reasonText(i18n.t, circuit, circuit.text)).toBe('5s 内错误率 50%');
+    await i18n.changeLanguage('en');
+    for (const m of [started, check, loop, circuit]) expect(reasonText(i18n.t, m, 'x')).toBe(m.text);
+  });
+
   it('maps browser languages to the ones it has', () => {
     expect(supportedLanguage('zh-CN')).toBe('zh-CN');
     expect(supportedLanguage('zh-TW')).toBe('zh-CN');

@@ -119,10 +119,14 @@ export function ReleaseProgress({
             <Tag color={e.type === 'Warning' ? 'red' : 'default'}>
               {t(`events.${e.reason}`, { defaultValue: e.reason } as never) as unknown as string}
             </Tag>
-            {/* the runtime's own words (replica ids, pids, ports): shown as it logs them, marked as English */}
-            <span lang="en" data-server-text>
-              {e.message}
-            </span>
+            {e.detail ? (
+              <span data-event-text>{reasonText(t, e.detail, e.message)}</span>
+            ) : (
+              // a cluster's own words (Kubernetes events): shown as it says them, marked as English
+              <span lang="en" data-server-text>
+                {e.message}
+              </span>
+            )}
           </List.Item>
         )}
       />

@@ -66,7 +66,7 @@ export function RolloutStep({ progress }: { progress: StepProgress | undefined }
           : t('services.rolloutStep', { strategy, step: progress.step + 1, of: progress.of, phase })}
       </Tag>
       {check ? (
-        <Tooltip title={check.message}>
+        <Tooltip title={reasonText(t, check.messageDetail, check.message)}>
           <Typography.Text
             type={check.verdict === 'fail' ? 'danger' : 'secondary'}
             style={{ display: 'block' }}
@@ -90,8 +90,12 @@ export function RolloutStep({ progress }: { progress: StepProgress | undefined }
 export function CircuitTag({ circuit }: { circuit: CircuitStatus | undefined }) {
   const { t, i18n } = useTranslation();
   if (!circuit || circuit.state === 'closed') return null;
+  // A route's breaker: its label stays as it is, the reason is translated.
+  const reason = circuit.reasonMessage
+    ? `${circuit.route ? `${circuit.route}: ` : ''}${reasonText(t, circuit.reasonMessage, circuit.reasonMessage.text)}`
+    : circuit.reason;
   const why = [
-    circuit.reason,
+    reason,
     circuit.openedAt ? t('services.openedAt', { time: formatTime(circuit.openedAt, i18n.language) }) : '',
   ]
     .filter(Boolean)

@@ -93,6 +93,10 @@ export function registerEnv(program: Command): void {
             throw new ValidationError('invalid --var', [
               { file: 'command line', path: 'var', message: `"${p}" is not KEY=VALUE` },
             ]);
+          if (p.slice(0, i) === '__proto__')
+            throw new ValidationError('invalid --var', [
+              { file: 'command line', path: 'var', message: `"${p}": \`__proto__\` cannot be a variable name` },
+            ]);
           defaults[p.slice(0, i)] = p.slice(i + 1);
         }
         if (o.kubernetes && o.edgePort)

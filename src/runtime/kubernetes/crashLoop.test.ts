@@ -2,6 +2,7 @@
  * A crash loop of the new version's pods fails the rollout at once (issue 12, point 3), not at the
  * progress deadline: against the fake API server, whose pods can crash-loop (exit code 3, `boom`).
  */
+import { messageOf } from '../../model/messages.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CRASH_LOOP_THRESHOLD, type Runtime, type RuntimeEvent } from '../runtime.js';
 import { crashLoopOf, type CrashPod } from './crashLoop.js';
@@ -42,6 +43,8 @@ describe('kubernetes runtime: crash loops', () => {
     const elapsed = Date.now() - started;
     console.log(`crash-looping rollout failed after ${elapsed} ms (progress deadline 600000 ms): ${err?.message}`);
     expect(err?.message).toMatch(REASON);
+    // It says so with a code: the failed release's reason reads in the console's language.
+    expect(messageOf(err)).toMatchObject({ code: 'release.kubernetesCrashLoop', text: err?.message });
     expect(elapsed).toBeLessThan(5_000);
     expect(
       events.some(
@@ -85,6 +88,12 @@ describe('crashLoopOf', () => {
     ).toBe(
       'web: crash loop: pod web-abc12-xyz34 container web crashed 3 times in a row without ever becoming ready; last exit: exited with code 137 (OOMKilled)',
     );
+    const m = messageOf(crashLoopOf('web', pod({ restartCount: CRASH_LOOP_THRESHOLD, lastState: oom }), false));
+    expect(m?.params).toMatchObject({ pod: 'web-abc12-xyz34', container: 'web', restarts: 3, waiting: '' });
+    expect(m?.params['lastExit']).toMatchObject({
+      code: 'crash.lastExit',
+      params: { exit: { code: 'crash.exitCode', params: { code: 137 } }, reason: ' (OOMKilled)' },
+    });
   });
 
   it('leaves alone a pod that is or was ready', () => {

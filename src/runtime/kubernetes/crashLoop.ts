@@ -9,6 +9,7 @@ import { RuntimeError } from '../../errors.js';
 import { CRASH_LOOP_THRESHOLD } from '../runtime.js';
 import type { KubeClients } from './client.js';
 import { ANNOTATION } from './manifests/contract.js';
+import { message } from '../../model/messages.js';
 
 interface ContainerStatus {
   name?: string;
@@ -48,33 +49,41 @@ export function crashLoopOf(service: string, pod: CrashPod, everReady: boolean):
   if (!c) return undefined;
   const name = pod.metadata?.name ?? '?';
   const restarts = c.restartCount ?? 0;
-  const waiting = c.state?.waiting?.reason === 'CrashLoopBackOff' ? ' (CrashLoopBackOff)' : '';
+  const waiting = c.state?.waiting?.reason === 'CrashLoopBackOff';
   const t = c.lastState?.terminated;
   const exit = t
     ? t.exitCode !== undefined
-      ? `exited with code ${t.exitCode}`
+      ? message('crash.exitCode', { code: t.exitCode })
       : t.signal !== undefined
-        ? `killed by signal ${t.signal}`
-        : 'terminated'
+        ? message('crash.signal', { signal: t.signal })
+        : message('crash.terminated')
     : undefined;
-  const message = t?.message?.trim().replace(/\s*\n\s*/g, ' | ');
+  const lastMessage = t?.message?.trim().replace(/\s*\n\s*/g, ' | ');
   const quoted =
-    message && message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message;
-  return new RuntimeError(
-    `${service}: crash loop: pod ${name} container ${c.name ?? '?'} crashed ${restarts} time${restarts === 1 ? '' : 's'} ` +
-      `in a row without ever becoming ready${waiting}` +
-      (exit ? `; last exit: ${exit}${t?.reason ? ` (${t.reason})` : ''}` : '') +
-      (quoted ? `; last message: ${quoted}` : ''),
-    {
-      details: {
-        service,
-        pod: name,
-        container: c.name,
-        restarts,
-        ...(t ? { exitCode: t.exitCode, reason: t.reason, message: t.message } : {}),
-      },
+    lastMessage && lastMessage.length > MAX_MESSAGE_CHARS
+      ? `${lastMessage.slice(0, MAX_MESSAGE_CHARS - 1)}…`
+      : lastMessage;
+  // Optional parts are nested messages (or empty), so a translation has the same parts.
+  const why = message('release.kubernetesCrashLoop', {
+    service,
+    pod: name,
+    container: c.name ?? '?',
+    restarts,
+    waiting: waiting ? message('crash.backOff') : '',
+    lastExit: exit ? message('crash.lastExit', { exit, reason: t?.reason ? ` (${t.reason})` : '' }) : '',
+    lastMessage: quoted ? message('crash.lastMessage', { message: quoted }) : '',
+  });
+  // The release that fails with it keeps the code (its reason reads in the console's language).
+  const err = new RuntimeError(why.text, {
+    details: {
+      service,
+      pod: name,
+      container: c.name,
+      restarts,
+      ...(t ? { exitCode: t.exitCode, reason: t.reason, message: t.message } : {}),
     },
-  );
+  });
+  return Object.assign(err, { reasonMessage: why });
 }
 
 /**

@@ -8,6 +8,7 @@
 import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { RuntimeEvent } from '../runtime.js';
+import { message, said } from '../../model/messages.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { watchCrashLoops } from './crashLoop.js';
 import { collectionPath, kindOf, ref } from './kinds.js';
@@ -225,7 +226,7 @@ export async function waitForOldPods(
         service: opts.service,
         type: 'Normal',
         reason: 'Killing',
-        message: `waiting for ${old} old pod${old === 1 ? '' : 's'} of ${ref(workload)} to terminate`,
+        ...said(message('event.waitingOldPods', { count: old, workload: ref(workload) })),
       });
     }
     if (opts.now() > deadline)

@@ -29,7 +29,7 @@ import type {
   VolumeStatus,
 } from '../runtime.js';
 import { devCertificate } from './devCa.js';
-import { writeEdgeCertificates } from './edgeCertificates.js';
+import { pruneEdgeCertificates, writeEdgeCertificates } from './edgeCertificates.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
@@ -151,8 +151,22 @@ class LocalRuntime implements Runtime {
       }
       t.generation++;
     });
+    this.pruneCertificates();
     const failed = this.opts.gateway.listenerErrors().find((e) => e.key === key);
     if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
+  }
+
+  private certificateDir(): string {
+    return join(this.opts.home, 'gateway', 'tls');
+  }
+
+  /** Removes certificate files no edge of the gateway's table uses any more. */
+  private pruneCertificates(): void {
+    try {
+      pruneEdgeCertificates(this.certificateDir(), this.opts.gateway.table().edges);
+    } catch (err) {
+      this.logger.warn({ err }, 'could not remove unused edge certificates');
+    }
   }
 
   /** The HTTPS side of an edge: its port (from 8443 up unless set) and its certificates as files. */
@@ -166,7 +180,7 @@ class LocalRuntime implements Runtime {
       `${key} https`,
       tls.port ? { port: tls.port } : { preferredPort: DEFAULT_TLS_PORT },
     );
-    const files = writeEdgeCertificates(join(this.opts.home, 'gateway', 'tls'), certificates);
+    const files = writeEdgeCertificates(this.certificateDir(), certificates);
     return { port, redirect: tls.redirect, certificates: files };
   }
 
@@ -301,6 +315,7 @@ class LocalRuntime implements Runtime {
       if (t.tcp) t.tcp = t.tcp.filter((l) => !l.key.startsWith(`${edgeKey}/`));
       t.generation++;
     });
+    this.pruneCertificates();
     const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));
     await this.ports.release(serviceKeys, edgeKey);
     await this.ports.release([], `${edgeKey} https`);

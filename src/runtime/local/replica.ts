@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
+import { message, said } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
 import { exitReason, meaningfulLines, stderrExcerpt } from './exitReason.js';
@@ -223,7 +224,7 @@ export class Replica {
         replica: this.id,
         type: 'Warning',
         reason: 'Logs',
-        message: `previous run's logs not kept: ${String(err)}`,
+        ...said(message('event.logsNotKept', { error: String(err) })),
       });
     }
     this.record.startedAt = iso(now);
@@ -294,7 +295,7 @@ export class Replica {
       replica: this.id,
       type: 'Normal',
       reason: 'Started',
-      message: `started replica ${this.id} (pid ${shim.pid}, port ${this.record.port})`,
+      ...said(message('event.replicaStarted', { replica: this.id, pid: shim.pid, port: this.record.port })),
     });
     if (this.terminating) {
       this.sendTerm();
@@ -331,16 +332,17 @@ export class Replica {
         this.record.everReady = true;
         writeReplicaRecord(this.dir, this.record);
       }
-      this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', message: `replica ${this.id} is ready` });
+      const ready = said(message('event.replicaReady', { replica: this.id }));
+      this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', ...ready });
       this.ctx.changed();
     } else if (!ok) {
-      const why = `readiness probe failed: ${this.probes.readiness?.lastMessage ?? 'unknown'}`;
+      const why = said(message('event.readinessFailed', { detail: this.probes.readiness?.lastMessage ?? 'unknown' }));
       // Readiness is probed every few ms until first ready, so failures in the first period after
       // start (before Kubernetes would even have probed) are start-up, not news.
       const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
       const periodMs = this.record.spec.readiness?.periodMs ?? 0;
       const startingUp = this.phase !== ReplicaPhase.ready && ranMs < periodMs;
-      if (!startingUp) this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: why });
+      if (!startingUp) this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...why });
       // The probe reports a verdict once, when it flips: one that failed within the first period and
       // still fails at its end is news then (a fast-failing probe must not hide a slow start).
       else {
@@ -348,8 +350,8 @@ export class Replica {
         setTimeout(() => {
           // Only for this run: a restarted one is starting up afresh.
           if (this.terminating || this.run !== run || this.phase === ReplicaPhase.ready) return;
-          const still = `readiness probe failed: ${this.probes.readiness?.lastMessage ?? 'unknown'}`;
-          this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', message: still });
+          const still = message('event.readinessFailed', { detail: this.probes.readiness?.lastMessage ?? 'unknown' });
+          this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...said(still) });
         }, periodMs - ranMs).unref();
       }
       if (this.phase === ReplicaPhase.ready) {
@@ -385,7 +387,7 @@ export class Replica {
       replica: this.id,
       type: 'Normal',
       reason: 'Killing',
-      message: `stopping replica ${this.id}: ${reason}; it will be restarted`,
+      ...said(message('event.replicaRestarting', { replica: this.id, reason })),
     });
     await this.ctx.withdraw().catch(() => undefined);
     if (this.run.kind === 'running' && this.run.shim.shimPid === shimPid) killPid(shimPid, 'SIGTERM');
@@ -478,8 +480,11 @@ export class Replica {
         ? `exit code ${info.code}${excerpt ? `: ${excerpt}` : ''}`
         : reason;
     this.message = `back-off ${formatDuration(delayMs)} restarting failed replica (${what})`;
-    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', message: `replica ${this.id} ${reason}` });
-    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', message: this.message });
+    const exited = said(message('event.replicaExited', { replica: this.id, reason }));
+    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', ...exited });
+    const delay = formatDuration(delayMs);
+    const backOff = said(message('event.backOff', { delay, reason: what }));
+    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', ...backOff });
     this.ctx.changed();
   }
 }

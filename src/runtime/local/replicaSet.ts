@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConflictError, RuntimeError } from '../../errors.js';
 import type { RoutingTable } from '../../gateway/table.js';
 import { processArgv, Track } from '../runtime.js';
+import { message, said } from '../../model/messages.js';
 import type {
   ConvergeOptions,
   JobRunStatus,
@@ -322,14 +323,14 @@ export class ReplicaSet {
     const pendingSlots = [...this.pendingSlots]
       .filter((k) => k.startsWith(`${track}/`))
       .map((k) => Number(k.slice(track.length + 1)));
-    const { slots, victims, message } = rollingStep(
+    const { slots, victims, scaling } = rollingStep(
       state,
       track,
       live,
       this.pendingStarts.get(track) ?? 0,
       pendingSlots,
     );
-    if (message) this.emit({ type: 'Normal', reason: 'ScalingReplicaSet', message });
+    if (scaling) this.emit({ type: 'Normal', reason: 'ScalingReplicaSet', ...said(scaling) });
     for (const index of slots) void this.startReplica(state, track, index);
     for (const v of victims) void this.retire(v);
   }
@@ -366,7 +367,7 @@ export class ReplicaSet {
       this.emit({
         type: 'Warning',
         reason: 'FailedCreate',
-        message: `cannot create a replica of ${state.service}: ${(err as Error).message}`,
+        ...said(message('event.failedCreate', { service: state.service, error: (err as Error).message })),
       });
     } finally {
       this.pendingSlots.delete(`${track}/${index}`);
@@ -389,8 +390,8 @@ export class ReplicaSet {
       .slice(1)
       .map(([n, p]) => `, ${n} ${p}`)
       .join('');
-    const what = `assigned ${record.id} port ${port}${named}`;
-    this.emit({ replica: record.id, type: 'Normal', reason: 'Scheduled', message: what });
+    const scheduled = said(message('event.scheduled', { replica: record.id, port: `${port}${named}` }));
+    this.emit({ replica: record.id, type: 'Normal', reason: 'Scheduled', ...scheduled });
     let launch: Launch;
     try {
       launch = this.launchFor(state, record);
@@ -409,7 +410,7 @@ export class ReplicaSet {
       replica: r.id,
       type: 'Normal',
       reason: 'Killing',
-      message: `stopping replica ${r.id} (grace period ${r.record.spec.terminationGracePeriodMs}ms)`,
+      ...said(message('event.stopping', { replica: r.id, graceMs: r.record.spec.terminationGracePeriodMs })),
     });
     try {
       await this.syncGateway();

@@ -5,6 +5,7 @@
 import type { ServiceState, Track } from '../runtime.js';
 import { Track as Tracks } from '../runtime.js';
 import type { Replica } from './replica.js';
+import { message, type Message } from '../../model/messages.js';
 import { shortHash } from './replicaLaunch.js';
 import { planRollout, rolloutLimits } from './rollout.js';
 import { freeSlots } from './statefulRollout.js';
@@ -13,7 +14,7 @@ import { freeSlots } from './statefulRollout.js';
 export interface RollingStep {
   slots: number[];
   victims: Replica[];
-  message?: string;
+  scaling?: Message;
 }
 
 /**
@@ -50,15 +51,19 @@ export function rollingStep(
     ...ready.slice(0, step.removeReadyOld),
     ...surplus.slice(0, step.removeNew),
   ];
-  const which = track === Tracks.canary ? ' canary' : '';
   const total = fresh.length + pending + step.start - step.removeNew;
-  const message =
+  const scaling =
     step.start > 0 || victims.length > 0
-      ? `scaling ${state.service}${which} (${shortHash(state.hash)}) to ${total}, removing ${victims.length} replica(s)`
+      ? message(track === Tracks.canary ? 'event.scalingCanary' : 'event.scaling', {
+          service: state.service,
+          hash: shortHash(state.hash),
+          replicas: total,
+          removing: victims.length,
+        })
       : undefined;
   // Each new replica takes the lowest slot its version has free (BERTH_REPLICA_INDEX).
   const slots = freeSlots([...fresh.map((r) => r.record.index), ...pendingSlots], step.start);
-  return { slots, victims, ...(message ? { message } : {}) };
+  return { slots, victims, ...(scaling ? { scaling } : {}) };
 }
 
 /** How far a converge is: whether every track runs exactly its desired replicas, all ready, and nothing else. */
