@@ -1,1 +1,4 @@
-require("http").createServer((q,s)=>s.end("ok")).listen(process.env.PORT)
+// A web server a compose file builds from this folder: answers "ok" on $PORT.
+import { createServer } from 'node:http';
+
+createServer((_req, res) => res.end('ok')).listen(process.env.PORT);
