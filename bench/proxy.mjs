@@ -23,11 +23,11 @@
 //      PROXY_BENCH_RATE=<req/s> (pace the latency run at this rate instead of half of Berth's),
 //      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there).
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from './lib/ports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.PROXY_BENCH_DURATION ?? 10);
@@ -58,16 +58,6 @@ if (!existsSync(gatewayDist)) {
   process.exit(2);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const children = [];

@@ -197,24 +197,18 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const target = { ...env.target };
       if (timeZone === null) delete target.timeZone;
       else if (timeZone !== undefined) target.timeZone = timeZone;
-      if (target.kind !== 'local') {
-        await db
-          .updateTable('environments')
-          .set({ target: JSON.stringify(target) })
-          .where('name', '=', name)
-          .execute();
-        return { ...env, target };
-      }
-      if (edgePort === null) delete target.edgePort;
-      else if (edgePort !== undefined) target.edgePort = edgePort;
-      if (edgePorts !== undefined) {
-        const ports = new Map(Object.entries(target.edgePorts ?? {}));
-        for (const [app, port] of Object.entries(edgePorts)) {
-          if (port === null) ports.delete(app);
-          else ports.set(app, port);
+      if (target.kind === 'local') {
+        if (edgePort === null) delete target.edgePort;
+        else if (edgePort !== undefined) target.edgePort = edgePort;
+        if (edgePorts !== undefined) {
+          const ports = new Map(Object.entries(target.edgePorts ?? {}));
+          for (const [app, port] of Object.entries(edgePorts)) {
+            if (port === null) ports.delete(app);
+            else ports.set(app, port);
+          }
+          if (ports.size > 0) target.edgePorts = Object.fromEntries([...ports].sort(([a], [b]) => a.localeCompare(b)));
+          else delete target.edgePorts;
         }
-        if (ports.size > 0) target.edgePorts = Object.fromEntries([...ports].sort(([a], [b]) => a.localeCompare(b)));
-        else delete target.edgePorts;
       }
       await db
         .updateTable('environments')

@@ -26,6 +26,7 @@ import { compileRoutes, isWildcardHost, matchRoute, normaliseHost, rewritePath, 
 import type { EdgeCertificateFiles, RoutingTable, ServiceTraffic } from './table.js';
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
 import { TcpListeners } from './tcpListeners.js';
+import { listenLoopback } from './bind.js';
 import {
   answerAndClose,
   MAX_HEADER_FIELDS,
@@ -232,14 +233,7 @@ class Listener {
   };
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.port, '127.0.0.1', () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    return listenLoopback(this.server, this.port);
   }
 
   /** Stops accepting, lets in-flight requests finish (at most `timeoutMs`), then cuts what is left. */

@@ -10,6 +10,7 @@ import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { ListenerStatsJSON } from './listeners.js';
 import type { ListenerError, TcpListener } from './table.js';
+import { listenLoopback } from './bind.js';
 
 /** Per-listener counters as `GET /stats` reports them (kind `tcp`; `requests` counts connections). */
 type TcpStatsJSON = ListenerStatsJSON & { kind: 'tcp' };
@@ -162,14 +163,7 @@ class L4Listener {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.port, '127.0.0.1', () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    return listenLoopback(this.server, this.port);
   }
 
   /** Stops accepting; open connections get the grace period (bounded by `timeoutMs`), then are closed. */
