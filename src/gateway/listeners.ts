@@ -27,6 +27,9 @@ import type { EdgeCertificateFiles, RoutingTable, ServiceTraffic } from './table
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
 import { TcpListeners } from './tcpListeners.js';
 import { listenLoopback } from './bind.js';
+import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
+
+export type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import {
   answerAndClose,
   MAX_HEADER_FIELDS,
@@ -37,13 +40,6 @@ import {
   tooLargeBody,
 } from './requestLimits.js';
 
-/** A port the gateway could not bind, as reported in the `PUT /table` response. */
-export interface ListenerError {
-  key: string;
-  port: number;
-  message: string;
-}
-
 /** What an edge route resolves to at apply time. */
 interface RouteTarget {
   set: BackendSet | undefined;
@@ -52,18 +48,6 @@ interface RouteTarget {
   policy: ActivePolicy | undefined;
   /** Where requests through the route count, beside their track; undefined without a target. */
   counters: RouteCounters | undefined;
-}
-
-/** Per-listener counters as `GET /stats` reports them. */
-export interface ListenerStatsJSON {
-  /** `tcp`: an L4 listener (`requests` counts its connections). */
-  kind: 'service' | 'edge' | 'tcp';
-  key: string;
-  port: number;
-  requests: number;
-  errors: number;
-  inFlight: number;
-  backends: Record<string, number>;
 }
 
 type ListenerKind = Exclude<ListenerStatsJSON['kind'], 'tcp'>;

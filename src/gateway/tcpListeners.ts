@@ -8,7 +8,7 @@
  */
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import type { ListenerStatsJSON } from './listeners.js';
+import type { ListenerStatsJSON } from './listenerTypes.js';
 import type { ListenerError, TcpListener } from './table.js';
 import { listenLoopback } from './bind.js';
 
