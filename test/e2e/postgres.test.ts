@@ -1,7 +1,8 @@
 /**
  * Debian's PostgreSQL as a stateful Berth service: `initdb` on its volume at first start, `postgres
- * -D $PGDATA` on the replica's stable port, and an API that creates its table before it starts (the
- * migration, until jobs exist) and reads it through `DB_0_HOST:DB_0_PORT`. A row inserted with psql
+ * -D $PGDATA` on the replica's stable port, a migration job that creates the table between the
+ * database and the API (`kind: job`; the API dependsOn it), and an API that reads the table through
+ * `DB_0_HOST:DB_0_PORT`. A row inserted with psql
  * is still there after a deploy that replaces the database, a restart, `berth down` + `berth up` and
  * a SIGKILL of the control plane. PostgreSQL refuses to run as root: as root, the control plane (and
  * so every replica) runs as the `postgres` user the Debian package creates.
@@ -52,11 +53,18 @@ const spec = (version: string): string[] => [
   '      - { volume: pgdata, path: /var/lib/postgresql/data, env: PGDATA }',
   '    health:',
   `      readiness: { exec: { command: "${PG}/pg_isready -q -h 127.0.0.1 -p $PORT" }, period: 1s }`,
-  '  api:',
+  '  migrate:',
+  '    kind: job',
   '    dependsOn: [db]',
-  // The migration, inside the API's start command until jobs exist.
-  `    command: ${PG}/psql -h $$DB_0_HOST -p $$DB_0_PORT -U postgres -qc "create table if not exists notes (note text)" && exec node api.mjs`,
+  `    command: ${PG}/psql -h $$DB_0_HOST -p $$DB_0_PORT -U postgres -v ON_ERROR_STOP=1 -qc "create table if not exists notes (note text)"`,
+  '  api:',
+  '    dependsOn: [migrate]',
+  '    command: node api.mjs',
 ];
+
+interface Jobs {
+  jobs: { job: string; runs: { trigger: string; status: string; exitCode?: number | null }[] }[];
+}
 
 let berth: Berth;
 let dir: string;
@@ -98,10 +106,16 @@ async function state(): Promise<{ dbPort: number; notes: string }> {
 }
 
 describe('PostgreSQL on a volume', () => {
-  it('keeps a row across a deploy of a change, a restart, down + up and a control-plane SIGKILL', async () => {
+  it('migrates with a job before the API and keeps a row across a deploy of a change, a restart, down + up and a control-plane SIGKILL', async () => {
     await ok(['deploy', dir]);
     const first = await state();
     expect(first.notes).toBe('');
+    // The migration ran once, as a job, before the API started.
+    const jobs = await waitFor('the migration in the job history', async () => {
+      const j = await berth.json<Jobs>(['jobs', 'pg', 'migrate']);
+      return j.jobs[0]?.runs.some((r) => r.status === 'succeeded') ? j : undefined;
+    });
+    expect(jobs.jobs[0]!.runs.map((r) => [r.trigger, r.status, r.exitCode])).toEqual([['deploy', 'succeeded', 0]]);
     await execFileP(`${PG}/psql`, [
       '-h',
       '127.0.0.1',
