@@ -125,4 +125,20 @@ describe('environments: the storage class of a Kubernetes target', () => {
     await expect(bad).rejects.toThrow(ValidationError);
     await expect(bad).rejects.toMatchObject({ problems: [expect.objectContaining({ path: 'target.storageClass' })] });
   });
+
+  it('keeps volume sizes per environment as bytes, and refuses a bad size naming the volume', async () => {
+    const e = await envs.create({
+      name: 'big',
+      target: { kind: 'kubernetes', namespace: 'big', volumeSizes: { pgdata: '50Gi' } },
+    });
+    expect(clusterStorage(e.target)).toEqual({ volumeSizes: { pgdata: 50 * 2 ** 30 } });
+    expect((await envs.get('big')).target).toMatchObject({ volumeSizes: { pgdata: 50 * 2 ** 30 } });
+    const bad = envs.create({
+      name: 'odd',
+      target: { kind: 'kubernetes', namespace: 'odd', volumeSizes: { pgdata: 'lots' } },
+    });
+    await expect(bad).rejects.toMatchObject({
+      problems: [expect.objectContaining({ path: 'target.volumeSizes.pgdata' })],
+    });
+  });
 });

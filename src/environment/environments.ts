@@ -9,6 +9,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../server/zodProblems.js';
 import { TrafficRouter } from '../runtime/kubernetes/manifests/contract.js';
 import { APP_NAME } from '../spec/schema.js';
+import { memoryBytes } from '../spec/units.js';
+import { VOLUME_NAME } from '../spec/volumes.js';
 import { isTimeZone } from '../cron/timeZone.js';
 
 const timeZoneSchema = z
@@ -80,6 +82,12 @@ export const EnvironmentTarget = z
           .describe(
             "StorageClass of the apps' volumes (their PersistentVolumeClaims); the cluster's default class when omitted.",
           ),
+        volumeSizes: z
+          .record(z.string().regex(VOLUME_NAME, 'must be a volume name'), memoryBytes())
+          .optional()
+          .describe(
+            "Volume name → the size its claims request in this environment (`50Gi`), over berth.yaml's `volumes.<name>.size`.",
+          ),
       })
       .describe('Apply releases to a Kubernetes cluster.'),
   ])
@@ -87,14 +95,19 @@ export const EnvironmentTarget = z
 export type EnvironmentTarget = z.infer<typeof EnvironmentTarget>;
 
 /**
- * The cluster settings of a Kubernetes target the manifests use: its volumes' StorageClass and its
+ * The cluster settings of a Kubernetes target the manifests use: its volumes' StorageClass and sizes, its
  * CronJobs' time zone (`timeZone`, when the environment has one).
  */
-export function clusterStorage(t: EnvironmentTarget): { storageClass?: string; timeZone?: string } {
+export function clusterStorage(t: EnvironmentTarget): {
+  storageClass?: string;
+  timeZone?: string;
+  volumeSizes?: Record<string, number>;
+} {
   if (t.kind !== 'kubernetes') return {};
   const tz = (t as { timeZone?: unknown }).timeZone;
   return {
     ...(t.storageClass ? { storageClass: t.storageClass } : {}),
+    ...(t.volumeSizes && Object.keys(t.volumeSizes).length > 0 ? { volumeSizes: t.volumeSizes } : {}),
     ...(typeof tz === 'string' && tz ? { timeZone: tz } : {}),
   };
 }

@@ -64,6 +64,11 @@ export function registerEnv(program: Command): void {
       '--storage-class <class>',
       "StorageClass of the apps' volumes (with --kubernetes; default: the cluster's default class)",
     )
+    .option(
+      '--volume-size <volume=size>',
+      "a volume's claim size in this environment, e.g. pgdata=50Gi, over berth.yaml's size (with --kubernetes; repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
     .option(
       '--time-zone <zone>',
@@ -80,6 +85,7 @@ export function registerEnv(program: Command): void {
           trafficRouter?: string;
           gateway?: string;
           storageClass?: string;
+          volumeSize?: string[];
           edgePort?: EdgePortChange;
           timeZone?: string;
         },
@@ -107,7 +113,19 @@ export function registerEnv(program: Command): void {
               message: "a --kubernetes environment's edge is its Ingress controller's",
             },
           ]);
-        if (!o.kubernetes && (o.trafficRouter || o.gateway || o.context || o.namespace || o.storageClass))
+        const volumeSizes = new Map<string, string>();
+        for (const v of o.volumeSize ?? []) {
+          const i = v.indexOf('=');
+          if (i <= 0 || i === v.length - 1)
+            throw new ValidationError('invalid --volume-size', [
+              { file: 'command line', path: 'volume-size', message: `"${v}" is not VOLUME=SIZE (e.g. pgdata=50Gi)` },
+            ]);
+          volumeSizes.set(v.slice(0, i), v.slice(i + 1));
+        }
+        if (
+          !o.kubernetes &&
+          (o.trafficRouter || o.gateway || o.context || o.namespace || o.storageClass || volumeSizes.size > 0)
+        )
           throw new ValidationError('options need --kubernetes', [
             {
               file: 'command line',
@@ -128,6 +146,7 @@ export function registerEnv(program: Command): void {
               ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
               ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
               ...(o.storageClass ? { storageClass: o.storageClass } : {}),
+              ...(volumeSizes.size > 0 ? { volumeSizes: Object.fromEntries(volumeSizes) } : {}),
               ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
             }
           : {

@@ -29,7 +29,7 @@ import { watchWorkloadEvents } from './events.js';
 import { CLAIM_KIND, EDGE_KINDS, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
 import { collisionError, collisionsWith, nameCollisions, namesOf } from './ownership.js';
 import { podLogs } from './logs.js';
-import type { GatewayRef, KubernetesObject, ServiceShape, TrafficRouter } from './manifests/contract.js';
+import type { KubernetesObject, ManifestOptions, ServiceShape } from './manifests/contract.js';
 import { LABEL } from './manifests/contract.js';
 import { renderManifests } from './manifests/render.js';
 import { canaryState, DEFAULT_SHAPE, hasTracks } from './manifests/tracks.js';
@@ -55,8 +55,24 @@ export interface ServiceDescription {
   secretDigests?: Record<string, string>;
 }
 
+/**
+ * The manifest options an environment sets, passed to every render as given: Kubernetes version
+ * (default the renderer's, 1.30), Ingress class, host of routes without one, traffic router and
+ * Gateway, the volumes' StorageClass and sizes, CronJobs' time zone.
+ */
+const ENVIRONMENT_OPTIONS = [
+  'kubernetesVersion',
+  'ingressClassName',
+  'defaultHost',
+  'trafficRouter',
+  'gateway',
+  'storageClass',
+  'volumeSizes',
+  'timeZone',
+] as const;
+
 /** Options of the Kubernetes runtime. */
-export interface KubernetesRuntimeOptions {
+export interface KubernetesRuntimeOptions extends Pick<ManifestOptions, (typeof ENVIRONMENT_OPTIONS)[number]> {
   /** kubeconfig path; default $KUBECONFIG, else ~/.kube/config. */
   kubeconfig?: string;
   /** kubeconfig context; the current context when omitted. */
@@ -70,23 +86,10 @@ export interface KubernetesRuntimeOptions {
   clock?: () => number;
   /** Shape and secret keys of a service, from its release (see ServiceDescription). */
   describeService?: (state: ServiceState) => Promise<ServiceDescription>;
-  /** Kubernetes minor version the objects are validated against (default the renderer's, 1.30). */
-  kubernetesVersion?: string;
-  ingressClassName?: string;
-  /** Host for routes without one. */
-  defaultHost?: string;
   /** Retries of transient API errors (429, 5xx, resets): attempts, backoff, and for tests the sleep and jitter. */
   retry?: Partial<RetryPolicy>;
   /** Pause before re-watching a dropped watch and between pod checks (default 1000 ms). */
   pollIntervalMs?: number;
-  /** What splits traffic between the tracks of progressive services (default `gatewayApi`). */
-  trafficRouter?: TrafficRouter;
-  /** The Gateway HTTPRoutes attach to (default `berth` in the namespace). */
-  gateway?: GatewayRef;
-  /** StorageClass of the volumes' PersistentVolumeClaims (the cluster's default when omitted). */
-  storageClass?: string;
-  /** Time zone of CronJob schedules (the environment's). */
-  timeZone?: string;
 }
 
 /**
@@ -378,13 +381,7 @@ class KubernetesRuntime implements Runtime {
     return {
       namespace: this.opts.namespace,
       secrets: 'real',
-      ...(this.opts.kubernetesVersion ? { kubernetesVersion: this.opts.kubernetesVersion } : {}),
-      ...(this.opts.ingressClassName ? { ingressClassName: this.opts.ingressClassName } : {}),
-      ...(this.opts.defaultHost ? { defaultHost: this.opts.defaultHost } : {}),
-      ...(this.opts.trafficRouter ? { trafficRouter: this.opts.trafficRouter } : {}),
-      ...(this.opts.gateway ? { gateway: this.opts.gateway } : {}),
-      ...(this.opts.storageClass ? { storageClass: this.opts.storageClass } : {}),
-      ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
+      ...Object.fromEntries(ENVIRONMENT_OPTIONS.flatMap((k) => (this.opts[k] ? [[k, this.opts[k]]] : []))),
     };
   }
 

@@ -244,6 +244,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
             ...(r.ingressClassName ? { ingressClassName: r.ingressClassName } : {}),
             // The environment's volume storage class and CronJob time zone, as `berth render` has them.
             ...(manifest.options.storageClass ? { storageClass: manifest.options.storageClass } : {}),
+            ...(manifest.options.volumeSizes ? { volumeSizes: manifest.options.volumeSizes } : {}),
             ...(manifest.options.timeZone ? { timeZone: manifest.options.timeZone } : {}),
           },
         }),

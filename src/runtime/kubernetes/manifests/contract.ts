@@ -37,6 +37,8 @@ export interface ManifestOptions {
   gateway?: GatewayRef;
   /** StorageClass of the volumes' PersistentVolumeClaims (the cluster's default class when omitted). */
   storageClass?: string;
+  /** Volume name → bytes its claims request in this environment, over berth.yaml's `size`. */
+  volumeSizes?: Record<string, number>;
   /** IANA time zone of CronJob schedules (`timeZone`, Kubernetes 1.27+); the controller's (UTC) when omitted. */
   timeZone?: string;
 }

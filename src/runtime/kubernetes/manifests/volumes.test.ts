@@ -91,6 +91,17 @@ describe('volumes on clusters', () => {
     expect(uploads.spec).not.toHaveProperty('storageClassName');
     expect(uploads.spec.resources.requests.storage).toBe('1Gi');
   });
+
+  it("sizes a volume's claims per environment (volumeSizes) over berth.yaml's size, stateful templates too", () => {
+    const sized = renderManifests(
+      fixtureInput({ volumeSizes: { uploads: 50 * 2 ** 30, pgdata: 200 * 2 ** 30 } }, SPEC).manifest,
+    );
+    expect(find(sized, 'PersistentVolumeClaim', 'shop-uploads').spec.resources.requests.storage).toBe('50Gi');
+    // Not named by the environment: berth.yaml's size.
+    expect(find(sized, 'PersistentVolumeClaim', 'shop-assets').spec.resources.requests.storage).toBe('512Mi');
+    const templates = find(sized, 'StatefulSet', 'db').spec.volumeClaimTemplates;
+    expect(templates[0].spec.resources.requests.storage).toBe('200Gi');
+  });
 });
 
 describe('a stateful service with volumes', () => {

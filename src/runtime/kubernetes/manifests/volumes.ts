@@ -9,6 +9,7 @@ import type { VolumeMount } from '../../runtime.js';
 import { LABEL, type KubernetesObject, type ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
 import { memoryQuantity } from './quantities.js';
+import { ownGet } from '../../../own.js';
 
 /** A claim's request when berth.yaml gives the volume no `size`. */
 export const DEFAULT_VOLUME_BYTES = 2 ** 30;
@@ -32,7 +33,8 @@ export function podVolumeName(volume: string): string {
 function claimSpec(input: Pick<ManifestInput, 'options'>, m: VolumeMount): Record<string, unknown> {
   const spec: Record<string, unknown> = { accessModes: ['ReadWriteOnce'] };
   if (input.options.storageClass !== undefined) spec.storageClassName = input.options.storageClass;
-  spec.resources = { requests: { storage: memoryQuantity(m.sizeBytes ?? DEFAULT_VOLUME_BYTES) } };
+  const size = ownGet(input.options.volumeSizes ?? {}, m.volume) ?? m.sizeBytes ?? DEFAULT_VOLUME_BYTES;
+  spec.resources = { requests: { storage: memoryQuantity(size) } };
   return spec;
 }
 
