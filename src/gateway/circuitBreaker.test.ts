@@ -12,7 +12,12 @@ describe('CircuitBreaker', () => {
     );
     b.record(b.allow(0), Outcome.failure, 0);
     b.record(b.allow(1), Outcome.failure, 1);
-    expect(b.status(2)).toEqual({ state: 'open', openedAt: '2025-01-01T00:00:00.000Z', reason: '2 failures in a row' });
+    expect(b.status(2)).toEqual({
+      state: 'open',
+      openedAt: '2025-01-01T00:00:00.000Z',
+      reason: '2 failures in a row',
+      reasonMessage: { code: 'circuit.failures', params: { count: 2 }, text: '2 failures in a row' },
+    });
     expect(b.allow(50)).toBe(rejected);
 
     const p1 = b.allow(101);
