@@ -432,6 +432,8 @@ export const en = {
       readinessFailed: 'readiness probe failed: {{detail}}',
       replicaRestarting: 'stopping replica {{replica}}: {{reason}}; it will be restarted',
       replicaExited: 'replica {{replica}} {{reason}}',
+      creatingReplica: 'creating replica {{replica}} ({{hash}}) of {{replicas}}',
+      jobEnded: 'job {{replica}} {{result}}',
       backOff: 'back-off {{delay}} restarting failed replica ({{reason}})',
       logsNotKept: "previous run's logs not kept: {{error}}",
       ofReplica: '{{replica}}: {{message}}',

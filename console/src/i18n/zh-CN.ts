@@ -431,6 +431,8 @@ export const zhCN: typeof en = {
       readinessFailed: '就绪探针失败：{{detail}}',
       replicaRestarting: '正在停止副本 {{replica}}：{{reason}}；之后会重启',
       replicaExited: '副本 {{replica}} {{reason}}',
+      creatingReplica: '正在创建副本 {{replica}}（{{hash}}），共 {{replicas}} 个',
+      jobEnded: '任务 {{replica}} {{result}}',
       backOff: '退避 {{delay}} 后重启失败的副本（{{reason}}）',
       logsNotKept: '未能保留上一次运行的日志：{{error}}',
       ofReplica: '{{replica}}：{{message}}',

@@ -462,7 +462,7 @@ export class Replica {
         replica: this.id,
         type: ok ? 'Normal' : 'Warning',
         reason: ok ? 'Completed' : 'BackoffLimitExceeded',
-        message: `job ${this.id} ${this.message}`,
+        ...said(message('event.jobEnded', { replica: this.id, result: this.message ?? '' })),
       });
       this.ctx.changed();
       return;

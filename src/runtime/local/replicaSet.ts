@@ -340,11 +340,12 @@ export class ReplicaSet {
     const all = [...this.replicas.values()].filter((r) => r.track === track);
     const step = planStateful(state.replicas, state.hash, all, this.pendingStarts.get(track) ?? 0);
     if (step.kind === 'start') {
-      this.emit({
-        type: 'Normal',
-        reason: 'SuccessfulCreate',
-        message: `creating replica ${state.service}-${step.index} (${shortHash(state.hash)}) of ${state.replicas}`,
+      const creating = message('event.creatingReplica', {
+        replica: `${state.service}-${step.index}`,
+        hash: shortHash(state.hash),
+        replicas: state.replicas,
       });
+      this.emit({ type: 'Normal', reason: 'SuccessfulCreate', ...said(creating) });
       void this.startReplica(state, track, step.index);
     } else if (step.kind === 'stop') {
       const victim = this.replicas.get(step.id);
