@@ -15,6 +15,7 @@ import {
   type ServiceShape,
 } from './manifests/contract.js';
 import { ingress } from './manifests/ingress.js';
+import { ingressTlsSecrets } from './manifests/tlsSecret.js';
 import { DEFAULT_SHAPE, hasTracks, trackServiceName } from './manifests/tracks.js';
 import { isTrafficObject, liveSplit, trafficObjects } from './manifests/traffic.js';
 import { desiredSplit, routesFromAnnotation } from './manifests/trafficContext.js';
@@ -156,7 +157,8 @@ export async function edgeObjects(clients: KubeClients, req: EdgeRequest): Promi
   const problems: Problem[] = [];
   const edge = ingress(input, problems);
   const objects = [
-    ...(edge ? [edge] : []),
+    // The Secrets of berth.yaml's certificates first: the Ingress names them.
+    ...(edge ? [...ingressTlsSecrets(input), edge] : []),
     ...Object.keys(splits).flatMap((s) =>
       trafficObjects(input, services[s]!, shapes[s]!, req.routes.routes, problems, splits[s]),
     ),
