@@ -113,10 +113,12 @@ describe('edge.tls certificates from files on Kubernetes', () => {
 
   it('applies the Secret through the API server with the Ingress that names it', async () => {
     h = await startHarness({ msPerDeadlineSecond: 100 });
-    const rt = h.open({ namespace: NS });
     const o = { signal: AbortSignal.timeout(20_000), onEvent: (_e: RuntimeEvent) => undefined };
     const { result } = release(FILES, 'real');
-    await rt.converge(testState({ app: 'shop', env: 'prod', service: 'web', replicas: 1, hash: 'a1', port: 80 }), o);
+    const web = testState({ app: 'shop', env: 'prod', service: 'web', replicas: 1, hash: 'a1', port: 80 });
+    web.workload.env.TOKEN = 's3cret';
+    const rt = h.open({ namespace: NS, describeService: async () => ({ secretDigests: { 'env.TOKEN': 'd' } }) });
+    await rt.converge(web, o);
     await rt.applyRoutes({ app: 'shop', env: 'prod', routes: result.rendered.routes, edge: result.edge! }, o);
     const secret = h.server.get('v1', 'Secret', NS, 'shop-tls-2')!;
     expect(secret.type).toBe('kubernetes.io/tls');
@@ -126,5 +128,14 @@ describe('edge.tls certificates from files on Kubernetes', () => {
       { hosts: ['shop.example'], secretName: 'shop-tls' },
       { hosts: ['*.shop.example'], secretName: 'shop-tls-2' },
     ]);
+    // One certificate left: its Secret stays, the other goes; then a Secret of the user's instead.
+    const one = release('    certificates: [{ hosts: [shop.example], cert: shop.crt, key: shop.key }]', 'real');
+    await rt.applyRoutes({ app: 'shop', env: 'prod', routes: one.result.rendered.routes, edge: one.result.edge! }, o);
+    const secrets = (): string[] => h!.server.list('v1', 'Secret', NS).map((x) => x.metadata.name);
+    expect(secrets()).toEqual(['shop-tls', 'web-secret']);
+    const mine = release(`${FILES}\n    kubernetes: { secretName: mine }`, 'real');
+    await rt.applyRoutes({ app: 'shop', env: 'prod', routes: mine.result.rendered.routes, edge: mine.result.edge! }, o);
+    // The service's own Secret is not the edge's.
+    expect(secrets()).toEqual(['web-secret']);
   });
 });
