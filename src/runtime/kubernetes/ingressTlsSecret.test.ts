@@ -93,6 +93,19 @@ describe('edge.tls certificates from files on Kubernetes', () => {
     });
   });
 
+  it('berth.yaml: certificates alone are a valid edge.tls for Kubernetes; a bad Secret name is named with its line', () => {
+    expect(parseSpec(spec(FILES), join(home.dir, 'berth.yaml')).spec.edge?.tls?.kubernetes).toBeUndefined();
+    let err: unknown;
+    try {
+      parseSpec(spec(`${FILES}\n    kubernetes: { secretName: Shop_TLS }`), join(home.dir, 'berth.yaml'));
+    } catch (e) {
+      err = e;
+    }
+    expect(JSON.stringify(err)).toMatch(
+      /"line":14.*"path":"edge\.tls\.kubernetes\.secretName".*must be a Kubernetes Secret name/,
+    );
+  });
+
   it('makes no Secret when edge.tls.kubernetes names one (yours, or the one cert-manager fills), and names a missing file', () => {
     const given = renderManifests(
       release(`${FILES}\n    kubernetes: { secretName: mine, clusterIssuer: letsencrypt }`, 'real').manifest,
