@@ -2,7 +2,7 @@
  * Environments (local, dev, test, staging, prod, ...): where an app runs (this machine, or a Kubernetes
  * context and namespace) and the variable defaults every app gets there.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../store/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
@@ -150,10 +150,31 @@ export interface Environments {
   list(): Promise<Environment[]>;
   get(name: string): Promise<Environment>;
   create(input: EnvironmentInput): Promise<Environment>;
-  /** Deletes an environment (the caller checks that no app runs there); 404 when it does not exist. */
+  /**
+   * Deletes an environment: 404 when it does not exist, 409 while an app runs there or a release is
+   * under way. The check and the delete are one write transaction, and a release is created only in a
+   * transaction that finds its environment (Releases.create): a deploy racing a delete either lands
+   * first (the delete is refused) or finds the environment gone (the deploy is refused).
+   */
   delete(name: string): Promise<Environment>;
   /** Changes the edge ports of an environment on this machine. */
   setEdge(name: string, change: EnvironmentEdgeChange): Promise<Environment>;
+}
+
+/**
+ * The apps of an environment that a delete must wait for: a release pending or running there, or a
+ * current (last succeeded) release that is not a `down`.
+ */
+async function busyApps(db: Kysely<Database>, env: string): Promise<string[]> {
+  const rows = await sql<{ app: string }>`
+    select distinct r.app as app from releases r
+    where r.env = ${env}
+      and (r.status in ('pending', 'running')
+        or (r.status = 'succeeded' and r.kind != 'down' and r.revision = (
+          select max(c.revision) from releases c
+          where c.app = r.app and c.env = r.env and c.status = 'succeeded')))
+    order by r.app`.execute(db);
+  return rows.rows.map((r) => r.app);
 }
 
 export function createEnvironments(db: Kysely<Database>): Environments {
@@ -195,7 +216,16 @@ export function createEnvironments(db: Kysely<Database>): Environments {
     },
     async delete(name) {
       const env = await environments.get(name);
-      await db.deleteFrom('environments').where('name', '=', name).execute();
+      await db.transaction().execute(async (tx) => {
+        const busy = await busyApps(tx, name);
+        if (busy.length > 0)
+          throw new ConflictError(
+            `environment ${name} still runs ${busy.length === 1 ? 'app' : 'apps'} ${busy.join(', ')}: take ${busy.length === 1 ? 'it' : 'them'} down first (berth down APP --env ${name})`,
+            { details: { env: name, apps: busy } },
+          );
+        const gone = await tx.deleteFrom('environments').where('name', '=', name).executeTakeFirst();
+        if (gone.numDeletedRows === 0n) throw new NotFoundError(`environment ${name} does not exist`);
+      });
       return env;
     },
     async setEdge(name, change) {

@@ -89,6 +89,11 @@ class Listener {
   readonly port: number;
   readonly server: Server | HttpsServer;
   readonly secure: boolean;
+  /**
+   * An internal hand-off port of the HAProxy data plane: HAProxy (which terminates TLS) sets
+   * X-Forwarded-Proto on every request it passes here, so an edge takes the scheme from it.
+   */
+  readonly handoff: boolean;
   /** The HTTPS port an HTTP edge redirects to; undefined: it serves. */
   redirectPort: number | undefined;
   private sniEntries: SniEntry[] = [];
@@ -98,11 +103,19 @@ class Listener {
   routes: CompiledRoute<RouteTarget>[] = [];
   noRoute: Buffer;
 
-  constructor(kind: ListenerKind, key: string, port: number, keepAliveTimeoutMs: number, secure = false) {
+  constructor(
+    kind: ListenerKind,
+    key: string,
+    port: number,
+    keepAliveTimeoutMs: number,
+    secure = false,
+    handoff = false,
+  ) {
     this.kind = kind;
     this.key = key;
     this.port = port;
     this.secure = secure;
+    this.handoff = handoff;
     this.noRoute = Buffer.from(`no route of ${key} matches this request\n`);
     const opts = { keepAliveTimeout: keepAliveTimeoutMs, maxHeaderSize: PARSER_BYTES };
     const handler = kind === 'service' ? this.onServiceRequest : this.onEdgeRequest;
@@ -135,6 +148,15 @@ class Listener {
         }
     }
     return best?.context;
+  }
+
+  /**
+   * The scheme the client used: this listener's own, or on a hand-off port the one HAProxy names
+   * (it overwrites any X-Forwarded-Proto a client sends). A public port never trusts the header.
+   */
+  private proto(req: IncomingMessage): 'http' | 'https' {
+    if (this.secure) return 'https';
+    return this.handoff && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   }
 
   /** Answers 308 to the https:// URL when this HTTP edge redirects; true if it did. */
@@ -174,7 +196,7 @@ class Listener {
 
   private readonly onEdgeRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (this.refused(req, res) || this.redirected(req, res)) return;
-    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress, this.secure ? 'https' : 'http');
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress, this.proto(req));
     const url = req.url!;
     const route = matchRoute(this.routes, fwd.host, url);
     if (route === undefined) {
@@ -193,7 +215,7 @@ class Listener {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (this.refused(req)) return;
     this.stats.requests++;
-    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress, this.secure ? 'https' : 'http');
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress, this.proto(req));
     let set = this.set;
     let path = req.url!;
     let unavailable = set?.unavailableBody;
@@ -274,6 +296,11 @@ export interface ListenersOptions {
   /** Idle keep-alive timeout of client connections. */
   keepAliveTimeoutMs?: number;
   pool?: Partial<PoolOptions>;
+  /**
+   * Every listener is an internal hand-off port behind the HAProxy data plane, which sets
+   * X-Forwarded-Proto (`https` for what it received over TLS): edges take the scheme from it.
+   */
+  handoff?: boolean;
 }
 
 /** All listeners of the gateway and the balancer behind them. */
@@ -285,8 +312,10 @@ export class Listeners {
   private readonly drainTimeoutMs: number;
   private readonly keepAliveTimeoutMs: number;
   private readonly removalWaitMs: number;
+  private readonly handoff: boolean;
 
   constructor(opts: ListenersOptions = {}) {
+    this.handoff = opts.handoff ?? false;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
     this.balancer = new Balancer(opts.pool);
     this.tcp = new TcpListeners({ drainTimeoutMs: opts.drainTimeoutMs ?? 10_000 });
@@ -323,7 +352,7 @@ export class Listeners {
     const created = new Map<string, Listener>();
     for (const [id, w] of wanted) {
       if (!this.listeners.has(id))
-        created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs, w.secure));
+        created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs, w.secure, this.handoff));
     }
     // Backends and routes are set before any new listener accepts, so none serves an empty table.
     const find = (id: string): Listener | undefined => this.listeners.get(id) ?? created.get(id);

@@ -11,7 +11,7 @@ import type { Problem } from '../errors.js';
 import { MASK } from '../config/secretBox.js';
 import { ownGet } from '../own.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { EdgeCertificate, EdgeTls, Route } from '../runtime/runtime.js';
+import type { EdgeCertificate, EdgeTls, IngressTls, Route } from '../runtime/runtime.js';
 import type { EdgeTlsSpec } from '../spec/edge.js';
 import { isWildcardHost, wildcardMatches } from '../gateway/router.js';
 
@@ -31,6 +31,31 @@ export function certificateCovers(hosts: readonly string[], host: string): boole
   return hosts.some(
     (h) => h === host || (isWildcardHost(h) && !isWildcardHost(host) && wildcardMatches(host, h.slice(1))),
   );
+}
+
+/**
+ * The Ingress's `tls` on Kubernetes: `edge.tls.kubernetes` as given (a Secret of the user's or one
+ * cert-manager fills), else a Secret Berth makes of each certificate (`<app>-tls`, `<app>-tls-2`..),
+ * real for the runtime and shown for the release; undefined without either.
+ */
+export function resolveIngressTls(
+  input: TlsInput,
+  read: boolean,
+): { real?: IngressTls; shown?: IngressTls; problems: Problem[] } {
+  const k8s = input.tls.kubernetes;
+  if (k8s) {
+    const given = { secretName: k8s.secretName, ...(k8s.clusterIssuer ? { clusterIssuer: k8s.clusterIssuer } : {}) };
+    return { real: given, shown: given, problems: [] };
+  }
+  if (input.tls.certificates.length === 0 || !read) return { problems: [] };
+  // Only the certificates: development certificates are of one machine.
+  const { real, shown, problems } = resolveEdgeTls({ ...input, tls: { ...input.tls, devCertificates: false } });
+  const name = (i: number): string => (i === 0 ? `${input.app}-tls` : `${input.app}-tls-${i + 1}`);
+  const secrets = (certs: EdgeCertificate[]): IngressTls => ({
+    secretName: name(0),
+    secrets: certs.map((c, i) => ({ name: name(i), ...c })),
+  });
+  return { real: secrets(real.certificates), shown: secrets(shown.certificates), problems };
 }
 
 /** The real TLS settings for the runtime and the shown ones for the release; problems name berth.yaml's fields. */

@@ -63,7 +63,10 @@ export function manifestInputOf(
     configVersion: result.rendered.configVersion,
     services: result.states,
     routes: result.rendered.routes,
-    ...(result.rendered.edge?.ingressTls ? { ingressTls: result.rendered.edge.ingressTls } : {}),
+    // The real edge (with the certificates its Secrets hold) when this render read them.
+    ...((result.edge ?? result.rendered.edge)?.ingressTls
+      ? { ingressTls: (result.edge ?? result.rendered.edge)!.ingressTls! }
+      : {}),
     options,
     shapes: shapesOf(spec),
     secretDigests: Object.fromEntries(

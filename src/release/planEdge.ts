@@ -25,7 +25,10 @@ function flattenEdge(e: EdgeSettings | undefined): Map<string, EdgeField> {
     for (const c of tls.certificates) out.set(`edge.tls.certificates[${c.hosts.join(', ')}]`, { value: c.cert });
     if (tls.devHosts?.length) out.set('edge.tls.devCertificates', { value: tls.devHosts.join(', ') });
   }
-  if (e.ingressTls) {
+  if (e.ingressTls?.secrets) {
+    // Berth's Secrets of the certificates (Kubernetes): a renewed certificate is a change.
+    for (const c of e.ingressTls.secrets) out.set(`edge.tls.certificates[${c.hosts.join(', ')}]`, { value: c.cert });
+  } else if (e.ingressTls) {
     out.set('edge.tls.kubernetes.secretName', { value: e.ingressTls.secretName });
     if (e.ingressTls.clusterIssuer) out.set('edge.tls.kubernetes.clusterIssuer', { value: e.ingressTls.clusterIssuer });
   }

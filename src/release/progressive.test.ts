@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceShape } from '../runtime/kubernetes/manifests/contract.js';
 import { startHarness, testState, type KubeHarness } from '../runtime/kubernetes/testing/harness.js';
+import { createEnvironments } from '../environment/environments.js';
 import { parseSpec } from '../spec/load.js';
 import { openStore, type Store } from '../store/store.js';
 import { runProgressive } from './progressive.js';
@@ -43,6 +44,7 @@ describe('a progressive rollout waiting for data', () => {
     const next = testState({ app: 'shop', env: 'prod', service: 'web', replicas: 1, hash: 'b2', revision: 2 });
     const signal = AbortSignal.timeout(20_000);
     await rt.converge(stable, { signal, onEvent: () => undefined });
+    await createEnvironments(store.db).create({ name: 'prod' });
     const releases = new CountingReleases(store.db);
     const loaded = parseSpec(SPEC, '/app/berth.yaml');
     const { rendered } = renderRelease({

@@ -143,6 +143,13 @@ export class Releases {
   /** Creates revision N+1 with its steps, atomically. */
   async create(r: NewRelease): Promise<Release> {
     const id = await this.db.transaction().execute(async (tx) => {
+      // Checked in the write transaction that creates the release, which an environment's delete
+      // (checking that nothing runs there) also takes: the two never interleave.
+      const env = await tx.selectFrom('environments').select('name').where('name', '=', r.env).executeTakeFirst();
+      if (!env)
+        throw new NotFoundError(
+          `environment ${r.env} does not exist (deleted?); create it with \`berth env create ${r.env}\``,
+        );
       await tx
         .insertInto('apps')
         .values({ name: r.app, created_at: now() })

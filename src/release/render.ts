@@ -32,7 +32,7 @@ import { addressVariables, discoveryFor, discoveryNames, discoveryPorts } from '
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
 import { edgeSettings } from './edgeSettings.js';
-import { resolveEdgeTls } from './edgeTls.js';
+import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
@@ -237,17 +237,29 @@ export function renderRelease(input: RenderInput): RenderResult {
           env: input.environment.name,
         })
       : undefined;
-  if (tls && tls.problems.length > 0)
-    throw new ValidationError(`the edge TLS of ${spec.name} cannot be set up`, tls.problems);
-  const k8s = spec.edge?.tls?.kubernetes;
-  const ingressTls = k8s
-    ? { ingressTls: { secretName: k8s.secretName, ...(k8s.clusterIssuer ? { clusterIssuer: k8s.clusterIssuer } : {}) } }
-    : undefined;
+  // On Kubernetes: the Ingress's tls, with Secrets made of the certificates (read as above).
+  const ingress =
+    spec.edge?.tls && target?.kind !== 'local'
+      ? resolveIngressTls(
+          {
+            tls: spec.edge.tls,
+            routes,
+            file: input.file,
+            ...(input.positionOf ? { positionOf: input.positionOf } : {}),
+            config: input.config,
+            app: spec.name,
+            env: input.environment.name,
+          },
+          input.edgeTls !== false,
+        )
+      : undefined;
+  const tlsProblems = [...(tls?.problems ?? []), ...(ingress?.problems ?? [])];
+  if (tlsProblems.length > 0) throw new ValidationError(`the edge TLS of ${spec.name} cannot be set up`, tlsProblems);
   // The runtime gets the certificates and keys, the release their masked view; both carry the same ports.
-  const edgeWith = (t: EdgeSettings['tls']): EdgeSettings | undefined =>
-    tls || ingressTls ? { ...ports, ...(t ? { tls: t } : {}), ...ingressTls } : ports;
-  const edge = edgeWith(tls?.real);
-  const shownEdge = edgeWith(tls?.shown);
+  const edgeWith = (t: EdgeSettings['tls'], i: EdgeSettings['ingressTls']): EdgeSettings | undefined =>
+    tls || i ? { ...ports, ...(t ? { tls: t } : {}), ...(i ? { ingressTls: i } : {}) } : ports;
+  const edge = edgeWith(tls?.real, ingress?.real);
+  const shownEdge = edgeWith(tls?.shown, ingress?.shown);
   return {
     rendered: {
       app: spec.name,

@@ -87,6 +87,17 @@ export interface EdgeSettings {
 export interface IngressTls {
   secretName: string;
   clusterIssuer?: string;
+  /**
+   * berth.yaml's own certificates (without `edge.tls.kubernetes`): Berth makes a `kubernetes.io/tls`
+   * Secret of each (`secretName` the first), named in the Ingress's `tls` with its hosts. The
+   * runtime gets the PEM texts; a release shows the certificate's SHA-256 and the key masked.
+   */
+  secrets?: IngressTlsSecret[];
+}
+
+/** A `kubernetes.io/tls` Secret Berth makes from a certificate of berth.yaml. */
+export interface IngressTlsSecret extends EdgeCertificate {
+  name: string;
 }
 
 /** A certificate of the edge: PEM texts (in a release's shown form: the cert's SHA-256 and the key masked). */

@@ -43,7 +43,12 @@ const tlsSchema = z
       .boolean()
       .default(true)
       .describe('The HTTP port answers 308 with the https:// URL (true), or serves as well (false).'),
-    certificates: z.array(certificateSchema).default([]).describe('Certificates, chosen per host by SNI.'),
+    certificates: z
+      .array(certificateSchema)
+      .default([])
+      .describe(
+        'Certificates, chosen per host by SNI. On Kubernetes Berth makes a `kubernetes.io/tls` Secret of each (`<app>-tls`, `<app>-tls-2`..) that the Ingress names, unless `kubernetes` names the Secret.',
+      ),
     devCertificates: z
       .boolean()
       .default(false)
@@ -62,7 +67,7 @@ const tlsSchema = z
           .describe('cert-manager ClusterIssuer: adds the `cert-manager.io/cluster-issuer` annotation.'),
       })
       .optional()
-      .describe("The Ingress's `tls` section on Kubernetes."),
+      .describe("The Ingress's `tls` section on Kubernetes, instead of Secrets made of `certificates`."),
   })
   .superRefine((t, ctx) => {
     if (t.certificates.length === 0 && !t.devCertificates && t.kubernetes === undefined)

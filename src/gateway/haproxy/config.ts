@@ -220,7 +220,10 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
   if (e.tls) lines.push(...tlsRules(e.tls));
   lines.push(...limitRules);
   if (e.nodePort !== undefined) {
-    // The Node edge sets the forwarding headers itself, from the original request.
+    // The Node edge sets the forwarding headers itself, from the original request; the scheme it
+    // cannot see (TLS ends here) it takes from this header, which no client can set through here.
+    lines.push('  http-request set-header X-Forwarded-Proto http');
+    if (e.tls) lines.push('  http-request set-header X-Forwarded-Proto https if { ssl_fc }');
     lines.push(`  default_backend ${proxyName('e', e.key)}`, '', `backend ${proxyName('e', e.key)}`);
     lines.push(`  server ${nodeSlot} 127.0.0.1:${e.nodePort}`);
     return lines;

@@ -107,7 +107,7 @@ export class HaproxyListeners {
 
   constructor(opts: HaproxyListenersOptions) {
     this.opts = opts;
-    this.node = new Listeners(opts);
+    this.node = new Listeners({ ...opts, handoff: true });
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;

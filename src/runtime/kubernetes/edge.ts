@@ -15,12 +15,14 @@ import {
   type ServiceShape,
 } from './manifests/contract.js';
 import { ingress } from './manifests/ingress.js';
+import { ingressTlsSecrets } from './manifests/tlsSecret.js';
 import { DEFAULT_SHAPE, hasTracks, trackServiceName } from './manifests/tracks.js';
 import { isTrafficObject, liveSplit, trafficObjects } from './manifests/traffic.js';
 import { desiredSplit, routesFromAnnotation } from './manifests/trafficContext.js';
 import { validateObjects } from './manifests/validate.js';
 import { DEFAULT_KUBERNETES_VERSION } from './manifests/versions.js';
-import { listLabelled } from './prune.js';
+import { listLabelled, prune } from './prune.js';
+import { LABEL } from './manifests/contract.js';
 
 /**
  * The object without the per-release annotations (revision, config version): edge objects are
@@ -156,7 +158,8 @@ export async function edgeObjects(clients: KubeClients, req: EdgeRequest): Promi
   const problems: Problem[] = [];
   const edge = ingress(input, problems);
   const objects = [
-    ...(edge ? [edge] : []),
+    // The Secrets of berth.yaml's certificates first: the Ingress names them.
+    ...(edge ? [...ingressTlsSecrets(input), edge] : []),
     ...Object.keys(splits).flatMap((s) =>
       trafficObjects(input, services[s]!, shapes[s]!, req.routes.routes, problems, splits[s]),
     ),
@@ -164,4 +167,25 @@ export async function edgeObjects(clients: KubeClients, req: EdgeRequest): Promi
   if (problems.length > 0) throw new ValidationError(`the routes of ${app} cannot be served`, problems);
   validateObjects(objects, req.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
   return objects.map(stripRelease);
+}
+
+const SECRET_KIND = MANAGED_KINDS.filter((k) => k.kind === 'Secret');
+
+/**
+ * Deletes the app's edge objects `applied` no longer has: Ingress and HTTPRoutes, and the TLS
+ * Secrets Berth made of berth.yaml's certificates (labelled component `edge`; a service's own
+ * Secrets carry its shape's component and are never touched here).
+ */
+export async function pruneEdge(
+  clients: KubeClients,
+  namespace: string,
+  app: string,
+  env: string,
+  applied: KubernetesObject[],
+): Promise<KubernetesObject[]> {
+  const labels = labelsOf(app, env);
+  return [
+    ...(await prune(clients, namespace, labels, applied, EDGE_KINDS)),
+    ...(await prune(clients, namespace, { ...labels, [LABEL.component]: 'edge' }, applied, SECRET_KIND)),
+  ];
 }

@@ -24,9 +24,9 @@ import type {
 import { serviceAddress } from '../serviceAddress.js';
 import { applyObjects } from './apply.js';
 import { createClients, loadKubeConfig, type KubeClients } from './client.js';
-import { edgeObjects, liveRoutes, splitText, stripRelease } from './edge.js';
+import { edgeObjects, liveRoutes, pruneEdge, splitText, stripRelease } from './edge.js';
 import { watchWorkloadEvents } from './events.js';
-import { CLAIM_KIND, EDGE_KINDS, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
+import { CLAIM_KIND, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
 import { collisionError, collisionsWith, nameCollisions, namesOf } from './ownership.js';
 import { podLogs } from './logs.js';
 import type { KubernetesObject, ManifestOptions, ServiceShape } from './manifests/contract.js';
@@ -41,7 +41,7 @@ import { ensureNamespace } from './namespace.js';
 import { replaceChangedSelectors } from './selectors.js';
 import { adoptLegacySelectors } from './legacySelectors.js';
 import { instanceLabel } from './manifests/labels.js';
-import { listLabelled, prune, pruneFrom, deleteObject } from './prune.js';
+import { listLabelled, pruneFrom, deleteObject } from './prune.js';
 import { Inventory } from './inventory.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
 import { observeApp } from './status.js';
@@ -401,7 +401,7 @@ class KubernetesRuntime implements Runtime {
       },
     });
     const applied = await applyObjects(this.clients, objects, { namespace: ns, fieldManager: this.fieldManager });
-    const pruned = await prune(this.clients, ns, labelsOf(app, env), applied, EDGE_KINDS);
+    const pruned = await pruneEdge(this.clients, ns, app, env, applied);
     const what = [...applied.map((x) => `applied ${ref(x)}`), ...pruned.map((x) => `deleted ${ref(x)}`)];
     if (what.length > 0) o.onEvent(this.event('', 'Routes', what.join(', ')));
   }

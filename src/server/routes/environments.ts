@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { EnvironmentEdgeChange, EnvironmentInput } from '../../environment/environments.js';
-import { ConflictError } from '../../errors.js';
 import type { Api } from './api.js';
 
 export function environmentRoutes(api: Api, ctx: ServerContext): void {
@@ -26,14 +25,6 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const { name } = req.params;
-      await ctx.environments.get(name);
-      const [active, unfinished] = await Promise.all([ctx.releases.active(), ctx.releases.unfinished()]);
-      const busy = [...new Set([...active, ...unfinished].filter((r) => r.env === name).map((r) => r.app))].sort();
-      if (busy.length > 0)
-        throw new ConflictError(
-          `environment ${name} still runs ${busy.length === 1 ? 'app' : 'apps'} ${busy.join(', ')}: take ${busy.length === 1 ? 'it' : 'them'} down first (berth down APP --env ${name})`,
-          { details: { env: name, apps: busy } },
-        );
       await ctx.environments.delete(name);
       return reply.status(204).send();
     },

@@ -126,7 +126,11 @@ export function ingress(input: ManifestInput, problems: Problem[]): KubernetesOb
     }),
     spec: {
       ...(input.options.ingressClassName ? { ingressClassName: input.options.ingressClassName } : {}),
-      ...(tls ? { tls: [{ ...(hosts.length ? { hosts } : {}), secretName: tls.secretName }] } : {}),
+      ...(tls?.secrets
+        ? { tls: tls.secrets.map((s) => ({ hosts: [...s.hosts].sort(), secretName: s.name })) }
+        : tls
+          ? { tls: [{ ...(hosts.length ? { hosts } : {}), secretName: tls.secretName }] }
+          : {}),
       rules: ingressRules(paths),
     },
   };

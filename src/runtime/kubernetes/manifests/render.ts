@@ -11,6 +11,7 @@ import { daemonSet } from './daemonSet.js';
 import { deployment } from './deployment.js';
 import { horizontalPodAutoscaler } from './hpa.js';
 import { ingress } from './ingress.js';
+import { ingressTlsSecrets } from './tlsSecret.js';
 import { job } from './job.js';
 import { podDisruptionBudget } from './pdb.js';
 import type { ServiceContext } from './podTemplate.js';
@@ -171,7 +172,8 @@ export function appObjectsIn(scope: ManifestScope): KubernetesObject[] {
   const { input } = scope;
   const edge = ingress(input, scope.problems);
   const claims = persistentVolumeClaims(input, (name) => shapeIn(input, name).stateful);
-  return [...(scope.shared ? [scope.shared] : []), ...claims, ...(edge ? [edge] : [])];
+  const tls = edge ? ingressTlsSecrets(input) : [];
+  return [...(scope.shared ? [scope.shared] : []), ...claims, ...tls, ...(edge ? [edge] : [])];
 }
 
 /** Throws the render problems collected in `scope`, if any. */
