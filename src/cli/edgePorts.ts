@@ -1,6 +1,6 @@
 /** `--edge-port` of `berth env create|set`: `PORT`, `APP=PORT`, and `default` / `APP=default` to remove. */
 import { InvalidArgumentError } from 'commander';
-import { APP_NAME } from '../spec/schema.js';
+import { APP_NAME } from '../spec/names.js';
 
 /** What `--edge-port` values ask for; `null` removes a setting. */
 export interface EdgePortChange {

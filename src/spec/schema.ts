@@ -14,17 +14,13 @@ import { policySchema } from './policy.js';
 import { filePathConflicts, filePathProblem } from './filePaths.js';
 import { edgeSchema } from './edge.js';
 import { volumeMountsSchema, volumesSchema } from './volumes.js';
+import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 
-/** App names: a DNS label (RFC 1123) of at most 40 characters. */
-export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** Service names start with a letter: they become Kubernetes Service names and `<NAME>_HOST` variables. */
-export const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** Variable names, as in a shell. */
-export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-export const NAME_MAX_LENGTH = 40;
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
 
 /** A scalar written in YAML (`8080`, `true`) used as a string value. */

@@ -1,0 +1,13 @@
+/**
+ * The shapes of names in berth.yaml, without the schema: the CLI checks names with them at start,
+ * where loading zod and the schema would cost every command its start-up time.
+ */
+
+/** App names: a DNS label (RFC 1123) of at most 40 characters. */
+export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Service names start with a letter: they become Kubernetes Service names and `<NAME>_HOST` variables. */
+export const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** Variable names, as in a shell. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The longest app and service name. */
+export const NAME_MAX_LENGTH = 40;
