@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';
 import { ANNOTATION, type KubernetesObject } from '../../runtime/kubernetes/manifests/contract.js';
 import { at } from '../../runtime/kubernetes/manifests/testdata/at.js';
 import { jobName } from '../../runtime/kubernetes/manifests/job.js';
+import { devCertificate } from '../../runtime/local/devCa.js';
 import {
   FIXTURE_FILE,
   FIXTURE_TEXT,
@@ -117,5 +118,52 @@ describe('Helm export', () => {
         'data.DB_HOST',
       ),
     ).toBe('db.elsewhere.svc.cluster.local');
+  });
+});
+
+describe('Helm export of an edge with certificate files', () => {
+  it('leaves the PEMs out of the chart: helm template requires them as values and makes the TLS Secret of them', async () => {
+    const certDir = await mkdtemp(join(tmpdir(), 'berth-helm-tls-'));
+    const pem = await devCertificate(certDir, ['shop.example']);
+    await writeFile(join(certDir, 'shop.crt'), pem.cert);
+    await writeFile(join(certDir, 'shop.key'), pem.key);
+    const text = [
+      'name: shop',
+      'services:',
+      '  web: { image: registry.example/web, ports: [80] }',
+      'routes:',
+      '  - { host: shop.example, service: web }',
+      'edge:',
+      '  tls:',
+      '    certificates:',
+      '      - { hosts: [shop.example], cert: shop.crt, key: shop.key }',
+    ].join('\n');
+    const files = exportHelmChart({
+      loaded: parseSpec(text, join(certDir, 'berth.yaml')),
+      environment: { name: 'prod', defaults: {} },
+      config: { version: 1, values: {}, files: {} },
+      revision: 1,
+      digestSecret: testDigest,
+      options: { namespace: 'shop-prod' },
+    });
+    const all = Object.values(files).join('\n');
+    expect(all).not.toContain('PRIVATE KEY');
+    expect(all).not.toContain('******');
+    expect(files['values.yaml']).toContain('--set-file edgeTls.NAME.crt=FILE');
+    const chart = await write(files, 'shop-tls');
+    await expect(template(chart, [])).rejects.toThrow(/edgeTls\.shop-tls\.crt/);
+    const objs = await template(chart, [
+      '--set-file',
+      `edgeTls.shop-tls.crt=${join(certDir, 'shop.crt')}`,
+      '--set-file',
+      `edgeTls.shop-tls.key=${join(certDir, 'shop.key')}`,
+    ]);
+    const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'shop-tls');
+    expect(at(secret, 'type')).toBe('kubernetes.io/tls');
+    expect(Buffer.from(at(secret, 'data')['tls.crt'] as string, 'base64').toString()).toBe(pem.cert);
+    expect(Buffer.from(at(secret, 'data')['tls.key'] as string, 'base64').toString()).toBe(pem.key);
+    const ingress = objs.find((o) => o.kind === 'Ingress');
+    expect(at(ingress, 'spec.tls')).toEqual([{ hosts: ['shop.example'], secretName: 'shop-tls' }]);
+    await rm(certDir, { recursive: true, force: true });
   });
 });

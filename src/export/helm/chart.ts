@@ -91,6 +91,7 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
 
   const files: ChartFiles = {};
   const servicesWithSecrets: Record<string, string[]> = {};
+  const tlsSecrets: string[] = [];
   for (const obj of objects) {
     const service = obj.metadata.labels?.[LABEL.name];
     const path = templatePath(obj, service);
@@ -126,12 +127,23 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
         `{{- if not (index .Values.existingSecrets ${goString(service)}) }}\n` +
         t.render({ ...rest, data }) +
         `{{- end }}\n`;
+    } else if (obj.kind === 'Secret' && (obj as { type?: string }).type === 'kubernetes.io/tls') {
+      // An edge certificate Berth read from files: its PEMs are install-time values, never in the chart.
+      const { stringData: _masked, ...rest } = tokenized as Record<string, unknown>;
+      const name = obj.metadata.name;
+      const pem = (key: 'crt' | 'key') =>
+        t.token(
+          `required ${goString(`edgeTls.${name}.${key}: the edge certificate's PEM (--set-file edgeTls.${name}.${key}=FILE)`)} ` +
+            `(dig ${goString(name)} ${goString(key)} "" (.Values.edgeTls | default dict)) | b64enc | toJson`,
+        );
+      tlsSecrets.push(name);
+      files[path] = t.render({ ...rest, data: { 'tls.crt': pem('crt'), 'tls.key': pem('key') } });
     } else {
       files[path] = t.render(tokenized);
     }
   }
   files['Chart.yaml'] = chartYaml(spec, input, kubernetesVersion);
-  files['values.yaml'] = valuesYaml(spec, input, used, resolved, secret, servicesWithSecrets);
+  files['values.yaml'] = valuesYaml(spec, input, used, resolved, secret, servicesWithSecrets, tlsSecrets);
   files['.helmignore'] = '*.tgz\n';
   return files;
 }
@@ -299,6 +311,7 @@ function valuesYaml(
   resolved: ReturnType<typeof resolveVariables>,
   secret: Set<string>,
   servicesWithSecrets: Record<string, string[]>,
+  tlsSecrets: string[] = [],
 ): string {
   const config: Record<string, string> = {};
   for (const name of [...used].sort()) {
@@ -326,6 +339,12 @@ function valuesYaml(
         .map(([s, k]) => `${s}: ${k.join(', ')}`)
         .join('; ') || 'none'
     }).`,
+    ...(tlsSecrets.length > 0
+      ? [
+          `# edgeTls: the edge's certificates, never exported: --set-file edgeTls.NAME.crt=FILE --set-file edgeTls.NAME.key=FILE`,
+          `#   for NAME in ${tlsSecrets.join(', ')}.`,
+        ]
+      : []),
   ].join('\n');
   return `${header}\n${stringify({ config, secrets, existingSecrets: existing })}`;
 }
