@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { didYouMean, zodFindings } from '../spec/problems.js';
-import { parseShortVolume } from './mapVolumes.js';
+import { parseShortVolume } from './composeVolumes.js';
 import type { Locate } from './report.js';
 
 /** Numbers written as strings (interpolation makes strings) become numbers, as compose casts them. */

@@ -12,18 +12,14 @@ import type { ImportContext, ServiceContext } from './context.js';
 import { literal } from './context.js';
 import { knownImage } from './mapAppProtocol.js';
 import { dnsLabel } from './names.js';
+import { parseShortVolume, type Mount } from './composeVolumes.js';
+
+export { parseShortVolume } from './composeVolumes.js';
 
 /** Largest bind-mounted file copied into berth.yaml. */
 const MAX_FILE_BYTES = 64 * 1024;
 /** berth.yaml volume names are DNS labels of at most 40 characters. */
 const VOLUME_NAME_MAX = 40;
-
-interface Mount {
-  type: 'bind' | 'volume' | 'tmpfs' | string;
-  source?: string;
-  target: string;
-  readOnly: boolean;
-}
 
 /** A bind mount the import dropped (kept for the healthcheck report), or turned into a file. */
 export interface BindOutcome {
@@ -32,19 +28,6 @@ export interface BindOutcome {
   target: string;
   /** The config file it became (`$BERTH_CONFIG_DIR/<file>`), when it became one. */
   file?: string;
-}
-
-/** `[source:]target[:mode]` */
-export function parseShortVolume(text: string): Mount | undefined {
-  const parts = text.split(':');
-  // A Windows drive letter (`C:\data:/data`) has a colon of its own.
-  if (parts.length > 1 && /^[A-Za-z]$/.test(parts[0]!) && /^[\\/]/.test(parts[1] ?? ''))
-    parts.splice(0, 2, `${parts[0]}:${parts[1]}`);
-  if (parts.length === 1) return { type: 'volume', target: parts[0]!, readOnly: false };
-  const [source, target, mode = ''] = parts;
-  if (!target) return undefined;
-  const bind = /^(\.|\/|~|[A-Za-z]:)/.test(source!) || source!.startsWith('$');
-  return { type: bind ? 'bind' : 'volume', source: source!, target, readOnly: mode.split(',').includes('ro') };
 }
 
 /** Compose volume name → a berth.yaml volume name (a DNS label), unique; `pg_data` → `pg-data`. */
