@@ -224,35 +224,20 @@ export function renderRelease(input: RenderInput): RenderResult {
   );
   const target = input.environment.target;
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
-  // Certificates are files of this machine: read for environments on it only, by renders that use them.
-  const tls =
-    spec.edge?.tls && target?.kind === 'local' && input.edgeTls !== false
-      ? resolveEdgeTls({
-          tls: spec.edge.tls,
-          routes,
-          file: input.file,
-          ...(input.positionOf ? { positionOf: input.positionOf } : {}),
-          config: input.config,
-          app: spec.name,
-          env: input.environment.name,
-        })
-      : undefined;
-  // On Kubernetes: the Ingress's tls, with Secrets made of the certificates (read as above).
-  const ingress =
-    spec.edge?.tls && target?.kind !== 'local'
-      ? resolveIngressTls(
-          {
-            tls: spec.edge.tls,
-            routes,
-            file: input.file,
-            ...(input.positionOf ? { positionOf: input.positionOf } : {}),
-            config: input.config,
-            app: spec.name,
-            env: input.environment.name,
-          },
-          input.edgeTls !== false,
-        )
-      : undefined;
+  // Certificates are files of this machine, read only by renders that use them: the edge's on this
+  // machine, and on Kubernetes the Ingress's tls with Secrets made of them.
+  const tlsInput = spec.edge?.tls && {
+    tls: spec.edge.tls,
+    routes,
+    file: input.file,
+    ...(input.positionOf ? { positionOf: input.positionOf } : {}),
+    config: input.config,
+    app: spec.name,
+    env: input.environment.name,
+  };
+  const local = target?.kind === 'local';
+  const tls = tlsInput && local && input.edgeTls !== false ? resolveEdgeTls(tlsInput) : undefined;
+  const ingress = tlsInput && !local ? resolveIngressTls(tlsInput, input.edgeTls !== false) : undefined;
   const tlsProblems = [...(tls?.problems ?? []), ...(ingress?.problems ?? [])];
   if (tlsProblems.length > 0) throw new ValidationError(`the edge TLS of ${spec.name} cannot be set up`, tlsProblems);
   // The runtime gets the certificates and keys, the release their masked view; both carry the same ports.

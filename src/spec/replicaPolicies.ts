@@ -29,30 +29,17 @@ export const resourcesSchema = z
     if (r.limits?.cpu !== undefined) out.cpuLimitMillis = r.limits.cpu;
     if (r.requests?.memory !== undefined) out.memoryRequestBytes = r.requests.memory;
     if (r.limits?.memory !== undefined) out.memoryLimitBytes = r.limits.memory;
-    if (
-      out.cpuRequestMillis !== undefined &&
-      out.cpuLimitMillis !== undefined &&
-      out.cpuRequestMillis > out.cpuLimitMillis
-    ) {
+    const over = (kind: 'cpu' | 'memory', request: number | undefined, limit: number | undefined, shown: string) => {
+      if (request === undefined || limit === undefined || request <= limit) return;
       ctx.issues.push({
         code: 'custom',
-        message: `cpu request (${out.cpuRequestMillis}m) is above its limit (${out.cpuLimitMillis}m)`,
+        message: `${kind} request (${request}${shown}) is above its limit (${limit}${shown})`,
         input: r,
-        path: ['requests', 'cpu'],
+        path: ['requests', kind],
       });
-    }
-    if (
-      out.memoryRequestBytes !== undefined &&
-      out.memoryLimitBytes !== undefined &&
-      out.memoryRequestBytes > out.memoryLimitBytes
-    ) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `memory request (${out.memoryRequestBytes} bytes) is above its limit (${out.memoryLimitBytes} bytes)`,
-        input: r,
-        path: ['requests', 'memory'],
-      });
-    }
+    };
+    over('cpu', out.cpuRequestMillis, out.cpuLimitMillis, 'm');
+    over('memory', out.memoryRequestBytes, out.memoryLimitBytes, ' bytes');
     return out;
   })
   .describe('CPU and memory requests and limits.');

@@ -4,8 +4,8 @@ import type { ServiceShape } from './contract.js';
 
 /** The shape of one service. */
 export function shapeOf(svc: ServiceSpec): ServiceShape {
-  // Specs stored before strategies existed have none: they are rolling.
-  const strategy = svc.strategy as ServiceSpec['strategy'] | undefined;
+  // A stored spec gets its default strategy when read (src/spec/stored.ts).
+  const strategy = svc.strategy;
   return {
     kind: svc.kind ?? 'service',
     ...(svc.schedule === undefined ? {} : { schedule: svc.schedule }),
@@ -27,7 +27,7 @@ export function shapeOf(svc: ServiceSpec): ServiceShape {
           },
         }
       : {}),
-    ...(strategy && strategy.type !== 'rolling'
+    ...(strategy.type !== 'rolling'
       ? { progressive: strategy.type === 'abTest' ? { match: strategy.match } : {} }
       : {}),
   };
