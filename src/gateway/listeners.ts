@@ -28,8 +28,6 @@ import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
 import { TcpListeners } from './tcpListeners.js';
 import { listenLoopback } from './bind.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
-
-export type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import {
   answerAndClose,
   MAX_HEADER_FIELDS,
@@ -39,6 +37,8 @@ import {
   tooLargeAnswer,
   tooLargeBody,
 } from './requestLimits.js';
+
+export type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 
 /** What an edge route resolves to at apply time. */
 interface RouteTarget {
