@@ -138,7 +138,12 @@ describe('environments: the storage class of a Kubernetes target', () => {
       target: { kind: 'kubernetes', namespace: 'odd', volumeSizes: { pgdata: 'lots' } },
     });
     await expect(bad).rejects.toMatchObject({
-      problems: [expect.objectContaining({ path: 'target.volumeSizes.pgdata' })],
+      problems: [
+        expect.objectContaining({
+          path: 'target.volumeSizes.pgdata',
+          message: expect.stringContaining('invalid size (use e.g. 64Mi, 1Gi'),
+        }),
+      ],
     });
   });
 });

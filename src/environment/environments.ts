@@ -83,7 +83,7 @@ export const EnvironmentTarget = z
             "StorageClass of the apps' volumes (their PersistentVolumeClaims); the cluster's default class when omitted.",
           ),
         volumeSizes: z
-          .record(z.string().regex(VOLUME_NAME, 'must be a volume name'), memoryBytes())
+          .record(z.string().regex(VOLUME_NAME, 'must be a volume name'), memoryBytes('size'))
           .optional()
           .describe(
             "Volume name → the size its claims request in this environment (`50Gi`), over berth.yaml's `volumes.<name>.size`.",

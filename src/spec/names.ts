@@ -9,5 +9,7 @@ export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** Variable names, as in a shell. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A volume name: a DNS label (it names a directory and a PersistentVolumeClaim). */
+export const VOLUME_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** The longest app and service name. */
 export const NAME_MAX_LENGTH = 40;

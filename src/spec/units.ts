@@ -120,9 +120,9 @@ export function cpuMillis() {
     .transform((v) => parseCpuMillis(v)!);
 }
 
-/** Input: "64Mi", "1Gi", "128M" or a number of bytes; output: bytes. */
-export function memoryBytes() {
-  const message = 'invalid memory quantity (use e.g. 64Mi, 1Gi, 128M, or a number of bytes)';
+/** Input: "64Mi", "1Gi", "128M" or a number of bytes; output: bytes. `what` names it in the error (a volume's `size`). */
+export function memoryBytes(what = 'memory quantity') {
+  const message = `invalid ${what} (use e.g. 64Mi, 1Gi, 128M, or a number of bytes)`;
   return z
     .union([z.string().regex(MEMORY_TEXT, message), nonNegative(message, false)])
     .transform((v) => parseMemoryBytes(v)!);

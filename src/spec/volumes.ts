@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import type { VolumeMount } from '../runtime/runtime.js';
 import { memoryBytes } from './units.js';
+import { VOLUME_NAME } from './names.js';
 
-/** A volume name: a DNS label (it names a directory and a PersistentVolumeClaim). */
-export const VOLUME_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export { VOLUME_NAME } from './names.js';
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const volumeName = z
@@ -17,7 +17,7 @@ const volumeName = z
   .regex(VOLUME_NAME, 'volume names are lowercase letters, digits and `-`, starting and ending with a letter or digit');
 
 const volumeLong = z.strictObject({
-  size: memoryBytes()
+  size: memoryBytes('size')
     .optional()
     .describe(
       'Requested size (`10Gi`): the PersistentVolumeClaim request on clusters; shown beside the use on one machine.',

@@ -4,6 +4,7 @@ import { contextOf } from '../context.js';
 import { printData, printTable } from '../output.js';
 import type { Environment } from '../../environment/environments.js';
 import { ValidationError } from '../../errors.js';
+import { VOLUME_NAME } from '../../spec/names.js';
 import { edgePortFlag, type EdgePortChange } from '../edgePorts.js';
 
 const EDGE_PORT_HELP =
@@ -116,9 +117,13 @@ export function registerEnv(program: Command): void {
         const volumeSizes = new Map<string, string>();
         for (const v of o.volumeSize ?? []) {
           const i = v.indexOf('=');
-          if (i <= 0 || i === v.length - 1)
+          if (i <= 0 || i === v.length - 1 || !VOLUME_NAME.test(v.slice(0, i)))
             throw new ValidationError('invalid --volume-size', [
-              { file: 'command line', path: 'volume-size', message: `"${v}" is not VOLUME=SIZE (e.g. pgdata=50Gi)` },
+              {
+                file: 'command line',
+                path: 'volume-size',
+                message: `"${v}" is not VOLUME=SIZE (a volume name of lowercase letters, digits and -; e.g. pgdata=50Gi)`,
+              },
             ]);
           volumeSizes.set(v.slice(0, i), v.slice(i + 1));
         }
