@@ -101,6 +101,23 @@ describe('issue 13 bad input: each refused with file:line:col and the field', ()
     ]);
   });
 
+  it('a cronjob whose schedule has a field out of range', async () => {
+    const out = await problems(
+      'cron-range',
+      [
+        'name: shop',
+        'services:',
+        '  report:',
+        '    kind: cronjob',
+        '    schedule: "99 * * * *"',
+        '    command: date',
+        '',
+      ].join('\n'),
+    );
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^cron-range\.yaml:5:15 services\.report\.schedule: not a valid cron schedule: /);
+  });
+
   it('a UDP port that asks for an application protocol UDP cannot carry', async () => {
     const out = await problems(
       'udp-app',

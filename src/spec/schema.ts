@@ -14,6 +14,7 @@ import { policySchema } from './policy.js';
 import { filePathConflicts, filePathProblem } from './filePaths.js';
 import { edgeSchema } from './edge.js';
 import { volumeMountsSchema, volumesSchema } from './volumes.js';
+import { scheduleProblem } from '../cron/schedule.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 
 export { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
@@ -329,6 +330,10 @@ export const serviceSchema = z
     schedule: z
       .string()
       .regex(CRON, 'must be a cron schedule such as `*/5 * * * *` or `@hourly`')
+      .superRefine((s, ctx) => {
+        const problem = scheduleProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: `not a valid cron schedule: ${problem}` });
+      })
       .optional()
       .describe('Cron schedule of a `kind: cronjob` service, e.g. `0 3 * * *`.'),
     backoffLimit: z
