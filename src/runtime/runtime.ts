@@ -3,10 +3,19 @@
  * given desired state, and report what it observes. Ordering, strategies and analysis belong to the
  * release engine (src/release), which is the same for every runtime.
  */
-import type { Message } from '../model/messages.js';
-
 export * from './routing.js';
+export * from './observation.js';
 import type { AppRoutes, Track, TrafficPolicy, TrafficSplit } from './routing.js';
+import type {
+  AppObservation,
+  LogLine,
+  LogSelector,
+  PolicyCounters,
+  RouteTraffic,
+  RuntimeEvent,
+  ServiceAddress,
+  TrackTraffic,
+} from './observation.js';
 
 /** A health check, Kubernetes-style. All durations are in milliseconds. */
 export type Probe = ProbeTiming &
@@ -103,6 +112,18 @@ export interface VolumeStatus {
 export const STOP_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
+/** When the runtime pulls `image` (Kubernetes' `imagePullPolicy`). */
+export const IMAGE_PULL_POLICIES = ['IfNotPresent', 'Always', 'Never'] as const;
+export type ImagePullPolicy = (typeof IMAGE_PULL_POLICIES)[number];
+
+/** Credentials for a registry (berth.yaml `registries`): for the runtime only, never stored or shown. */
+export interface RegistryAuth {
+  /** The registry host (`registry.example.com`, `localhost:5000`). */
+  server: string;
+  username: string;
+  password: string;
+}
+
 /** How to run one replica. `command` is for one machine, `image` for clusters. */
 export interface Workload {
   /**
@@ -115,6 +136,15 @@ export interface Workload {
   /** Absolute working directory for `command`. */
   cwd?: string;
   image?: string;
+  /** On one machine, run `image` as a container (absent: run `command` as a process). Set by render. */
+  runAs?: 'container';
+  /** When to pull `image`; absent: `IfNotPresent`. */
+  imagePullPolicy?: ImagePullPolicy;
+  /**
+   * The image as resolved at deploy, `sha256:…` (its repository digest when the engine has one, else
+   * the image's id): a container runs exactly this, so a rollback runs the earlier image. One machine only.
+   */
+  imageDigest?: string;
   /** Fully resolved environment (service discovery variables included). */
   env: Record<string, string>;
   files: WorkloadFile[];
@@ -233,6 +263,26 @@ export interface ServiceState {
    * by all states of a release. A replica gets the other services' variables, overridden by `workload.env`.
    */
   discovery?: Record<string, string>;
+  /** Credentials to pull `workload.image` (its registry's entry in berth.yaml `registries`); not in the hash. */
+  registryAuth?: RegistryAuth;
+}
+
+/** An image a container workload needs, as `resolveImages` is asked for it. */
+export interface ImageRequest {
+  /** The service that runs it (errors name it). */
+  service: string;
+  image: string;
+  pullPolicy: ImagePullPolicy;
+  auth?: RegistryAuth;
+}
+
+/** An image made present on the machine, with the digest the revision records (`Workload.imageDigest`). */
+export interface ResolvedImage {
+  service: string;
+  image: string;
+  digest: string;
+  /** True when it was pulled for this request. */
+  pulled: boolean;
 }
 
 /** A service whose address is asked for, with its first declared port when it has one. */
@@ -243,30 +293,6 @@ export interface ServiceEndpoint {
   ports?: WorkloadPort[];
 }
 
-/** The stable address of one port of a service after its first (`<SVC>_<PORTNAME>_PORT`). */
-export interface PortAddress {
-  /** The port's name (berth.yaml `ports[].name`, `port-<number>` by default). */
-  name: string;
-  port: number;
-  appProtocol?: AppProtocol;
-  /** `http://host:port` for an http or grpc port (`<SVC>_<PORTNAME>_URL`); absent on opaque ports. */
-  url?: string;
-}
-
-/** A stable address of a service as the other services see it. */
-export interface ServiceAddress {
-  host: string;
-  port: number;
-  /** `http://host:port`; `tcp://` or `udp://` when the first port is opaque (then discovery has no `_URL`). */
-  url: string;
-  /** Set when the first port is not http/grpc: `tcp` (appProtocol tcp) or `udp`. Absent: http/grpc. */
-  opaque?: 'tcp' | 'udp';
-  /** The addresses of the service's other ports, in berth.yaml's order. */
-  ports?: PortAddress[];
-  /** Why this address is not listening (e.g. its port is taken), when it is not. */
-  error?: string;
-}
-
 /**
  * Consecutive crashes of a replica (a pod's container) of the version being rolled out that was never
  * ready after which its rollout fails at once instead of at the progress deadline (Kubernetes'
@@ -274,155 +300,6 @@ export interface ServiceAddress {
  * 20 s), the third crash comes about 30 s into the rollout; `restart.initialBackoff` shortens it.
  */
 export const CRASH_LOOP_THRESHOLD = 3;
-
-export const ReplicaPhase = {
-  starting: 'starting',
-  ready: 'ready',
-  unready: 'unready',
-  backoff: 'backoff',
-  terminating: 'terminating',
-  exited: 'exited',
-} as const;
-export type ReplicaPhase = (typeof ReplicaPhase)[keyof typeof ReplicaPhase];
-
-export interface ReplicaStatus {
-  id: string;
-  /** Its slot (`BERTH_REPLICA_INDEX`): a stateful replica's stable index. */
-  index?: number;
-  phase: ReplicaPhase;
-  hash: string;
-  pid?: number;
-  port?: number;
-  startedAt?: string;
-  restarts: number;
-  /** Why the replica last stopped (exit code/signal, liveness failure, OOM...). */
-  lastExit?: { at: string; code: number | null; signal: string | null; reason: string };
-  /** Human-readable explanation of the current phase (probe failure, backoff remaining...). */
-  message?: string;
-  cpuPercent?: number;
-  memoryBytes?: number;
-}
-
-/** One track of a service as observed. */
-export interface TrackStatus {
-  track: Track;
-  revision?: number;
-  hash?: string;
-  desiredReplicas: number;
-  readyReplicas: number;
-  /** Percent of weighted traffic the track receives now. */
-  weight: number;
-}
-
-export interface ServiceStatus {
-  app: string;
-  env: string;
-  service: string;
-  /** The stable track's revision, hash and replicas (the whole service when it has one track). */
-  revision?: number;
-  hash?: string;
-  desiredReplicas: number;
-  readyReplicas: number;
-  address?: ServiceAddress;
-  /** Replicas of every track (each replica's hash tells its track). */
-  replicas: ReplicaStatus[];
-  /** Both tracks while a progressive release runs; absent when the service has only stable. */
-  tracks?: TrackStatus[];
-  /** The live split between the tracks, when there are two. */
-  traffic?: TrafficSplit;
-  /** The circuit breaker's state, when the service has one. */
-  circuit?: CircuitStatus;
-}
-
-/** A circuit breaker as the proxy sees it now. */
-export interface CircuitStatus {
-  state: 'closed' | 'open' | 'halfOpen';
-  /** When it last opened, and why (e.g. `5 failures in a row`). */
-  openedAt?: string;
-  reason?: string;
-  /** `reason` as a code with params, for the console to translate. */
-  reasonMessage?: Message;
-  /** The route whose breaker it is (`reason` then starts with it), for a service without its own breaker. */
-  route?: string;
-}
-
-/** Cumulative request counters of one track since the proxy started (they reset when it restarts). */
-export interface TrackTraffic {
-  track: Track;
-  requests: number;
-  /** Responses with status >= 500, the proxy's own 502/504 included (a 503 for no ready replica is in no track). */
-  errors: number;
-  /** Upper bounds (ms) of the latency histogram's buckets; the last bucket is unbounded. */
-  latencyBucketsMs: number[];
-  /** Requests per bucket (one more entry than latencyBucketsMs: the overflow). */
-  latencyCounts: number[];
-  latencySumMs: number;
-}
-
-/** Cumulative request counters of one edge route to a service, per track. */
-export interface RouteTraffic {
-  /** `app/env` of the edge serving the route. */
-  edge: string;
-  /** Host (lower case), if any, then path prefix: `shop.example/api`, `/api`. */
-  route: string;
-  tracks: TrackTraffic[];
-}
-
-/** What the proxy's policy did to a service's requests, cumulative since it started. */
-export interface PolicyCounters {
-  /** Answered 429 by the rate limit (service and routes together). */
-  rateLimited: number;
-  /** Sent again to another replica. */
-  retries: number;
-  /** Replicas that did not answer within the timeout. */
-  timeouts: number;
-  /** Answered by the circuit breaker while open (fallback or 503), without reaching a replica. */
-  shortCircuited: number;
-  circuit?: CircuitStatus;
-}
-
-export interface AppObservation {
-  services: ServiceStatus[];
-  /** Where the app's routes are served, when it has any. */
-  edge?: {
-    url: string;
-    port: number;
-    /** The HTTPS URL, when the edge has TLS. */
-    httpsUrl?: string;
-    /** Why the edge is not listening, when it is not. */
-    error?: string;
-  };
-}
-
-/** Something the runtime did or saw, streamed as progress (reasons follow Kubernetes events). */
-export interface RuntimeEvent {
-  time: string;
-  service: string;
-  replica?: string;
-  type: 'Normal' | 'Warning';
-  /** CamelCase, e.g. Started, Ready, Unhealthy, Killing, BackOff, ScalingReplicaSet. */
-  reason: string;
-  message: string;
-  /** `message` as a code with params (model/messages.ts), for the console to translate; absent for a cluster's own events. */
-  detail?: Message;
-}
-
-export interface LogSelector {
-  app: string;
-  env: string;
-  service?: string;
-  replica?: string;
-  /** The runs that ended last (replaced, scaled away, or before a restart) instead of the running ones, as kubectl's --previous. */
-  previous?: boolean;
-}
-
-export interface LogLine {
-  time: string;
-  service: string;
-  replica: string;
-  stream: 'stdout' | 'stderr';
-  line: string;
-}
 
 export interface ConvergeOptions {
   signal: AbortSignal;
@@ -466,6 +343,16 @@ export interface Runtime {
     selector: LogSelector,
     opts: { follow: boolean; since?: Date; tail?: number; signal?: AbortSignal },
   ): AsyncIterable<LogLine>;
+  /**
+   * Makes the images of container workloads present on the machine (pulling them as their policy
+   * says) and returns each one's digest, which the revision records. Rejects with a problem naming the
+   * service when the engine is unreachable, an image is not found or a pull is refused. `pull: false`
+   * only looks (plans and diffs). Runtimes whose nodes pull for themselves lack it.
+   */
+  resolveImages?(
+    images: ImageRequest[],
+    opts: { pull: boolean; signal?: AbortSignal; onEvent?: (e: RuntimeEvent) => void },
+  ): Promise<ResolvedImage[]>;
   /** The volumes kept for `app` (every app when absent) in `env`, with their use; runtimes without volumes lack it. */
   volumes?(env: string, app?: string): Promise<VolumeStatus[]>;
   /**
