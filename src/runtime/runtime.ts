@@ -46,6 +46,11 @@ export interface WorkloadFile {
   secret: boolean;
   /** Holds per-replica values (`{{ replica.port }}`) the runtime resolves; absent otherwise (hashes unchanged). */
   perReplica?: true;
+  /**
+   * An absolute path inside the container where the file is also mounted read-only (compose's config
+   * and secret `target`, `/etc/nginx/nginx.conf`); it is always under $BERTH_CONFIG_DIR too.
+   */
+  mountPath?: string;
 }
 
 export interface Resources {
