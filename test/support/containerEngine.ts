@@ -121,8 +121,9 @@ export async function startTestEngine(): Promise<TestEngine> {
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3_000).unref())]);
         if (child.exitCode === null) child.kill('SIGKILL');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
       await rm(dir, { recursive: true, force: true });
     },
