@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { EdgeTlsListener, GatewayControl, ServiceTraffic } from '../../gateway/table.js';
+import { NotFoundError } from '../../errors.js';
+import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
   ConvergeOptions,
-  EdgeTls,
   JobRunStatus,
   LogLine,
   LogSelector,
@@ -28,8 +27,7 @@ import type {
   TrackTraffic,
   VolumeStatus,
 } from '../runtime.js';
-import { devCertificate } from './devCa.js';
-import { pruneEdgeCertificates, writeEdgeCertificates } from './edgeCertificates.js';
+import { applyEdgeRoutes, pruneCertificates } from './edgeRoutes.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
@@ -40,12 +38,12 @@ import type { ProcSnapshot } from './procfs.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
+import { runnerFactory } from './runners.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
-const DEFAULT_TLS_PORT = 8443;
 
 /** How often `observe` may ask the gateway to retry listeners that could not bind. */
 const LISTENER_RETRY_MS = 2_000;
@@ -129,59 +127,16 @@ class LocalRuntime implements Runtime {
 
   async applyRoutes(routes: AppRoutes, _opts: ConvergeOptions): Promise<void> {
     await this.ready();
-    const key = `${checkName('app', routes.app)}/${checkName('env', routes.env)}`;
-    const port = await this.ports.edgePort(key, routes.edge);
-    const tls = routes.routes.length > 0 ? await this.edgeTls(key, routes.edge?.tls) : undefined;
-    await this.gatewayReady();
-    await this.opts.gateway.update((t) => {
-      t.edges = t.edges.filter((e) => e.key !== key);
-      if (routes.routes.length > 0) {
-        t.edges.push({
-          key,
-          port,
-          routes: routes.routes.map((r) => ({
-            ...(r.host !== undefined ? { host: r.host } : {}),
-            pathPrefix: r.pathPrefix,
-            target: `${key}/${r.service}`,
-            stripPrefix: r.stripPrefix,
-            ...(r.policy ? { policy: r.policy } : {}),
-          })),
-          ...(tls ? { tls } : {}),
-        });
-      }
-      t.generation++;
-    });
-    this.pruneCertificates();
-    const failed = this.opts.gateway.listenerErrors().find((e) => e.key === key);
-    if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
-  }
-
-  private certificateDir(): string {
-    return join(this.opts.home, 'gateway', 'tls');
-  }
-
-  /** Removes certificate files no edge of the gateway's table uses any more. */
-  private pruneCertificates(): void {
-    try {
-      pruneEdgeCertificates(this.certificateDir(), this.opts.gateway.table().edges);
-    } catch (err) {
-      this.logger.warn({ err }, 'could not remove unused edge certificates');
-    }
-  }
-
-  /** The HTTPS side of an edge: its port (from 8443 up unless set) and its certificates as files. */
-  private async edgeTls(key: string, tls: EdgeTls | undefined): Promise<EdgeTlsListener | undefined> {
-    if (!tls) return undefined;
-    const certificates = [...tls.certificates];
-    if (tls.devHosts?.length)
-      certificates.push({ hosts: tls.devHosts, ...(await devCertificate(this.opts.home, tls.devHosts)) });
-    if (certificates.length === 0) return undefined;
-    const port = await this.ports.edgePort(
-      `${key} https`,
-      tls.port ? { port: tls.port } : { preferredPort: DEFAULT_TLS_PORT },
+    await applyEdgeRoutes(
+      {
+        home: this.opts.home,
+        ports: this.ports,
+        gateway: this.opts.gateway,
+        logger: this.logger,
+        gatewayReady: () => this.gatewayReady(),
+      },
+      routes,
     );
-    const files = writeEdgeCertificates(this.certificateDir(), certificates);
-    return { port, redirect: tls.redirect, certificates: files };
   }
 
   async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
@@ -315,7 +270,7 @@ class LocalRuntime implements Runtime {
       if (t.tcp) t.tcp = t.tcp.filter((l) => !l.key.startsWith(`${edgeKey}/`));
       t.generation++;
     });
-    this.pruneCertificates();
+    pruneCertificates({ home: this.opts.home, gateway: this.opts.gateway, logger: this.logger });
     const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));
     await this.ports.release(serviceKeys, edgeKey);
     await this.ports.release([], `${edgeKey} https`);
@@ -411,7 +366,15 @@ class LocalRuntime implements Runtime {
           home: this.opts.home,
           gateway: this.opts.gateway,
           ports: this.ports,
-          shims: this.shims,
+          // Container replicas: the container runner is wired here (src/runtime/container).
+          runnerFor: runnerFactory(
+            {
+              shims: this.shims,
+              logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
+              logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
+            },
+            undefined,
+          ),
           logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
           logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
           archiveLogs: (rec, logDir, reason) =>
