@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTAINER_CONFIG_DIR, CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
-import { containerRecord, containerState } from './containerFixtures.js';
+import { containerRecord, containerState } from './testing.js';
 
 describe('containerLaunchOf', () => {
   const homeId = homeIdOf('/tmp/some-home');

@@ -18,7 +18,7 @@ import type { ExitInfo } from '../local/shimFiles.js';
 import { connectEngine, type Engine } from './engine.js';
 import { containerLaunchOf, homeIdOf } from './containerLaunch.js';
 import { CONTAINER_FILE, CONTAINER_HOST, ContainerRunner } from './containerRunner.js';
-import { containerRecord, containerState } from './containerFixtures.js';
+import { containerRecord, containerState } from './testing.js';
 
 let enginePromise: Promise<Engine> | undefined;
 const engine = (): Promise<Engine> =>
@@ -234,7 +234,7 @@ describe('ContainerRunner', () => {
     t.runner.release();
 
     const again = t.make();
-    expect(again.adopt(Date.now())).toBe('running');
+    expect(again.adopt(Date.now(), true)).toBe('running');
     expect(again.current()?.container).toBe(first.kind === 'running' ? first.run.container : '');
     await new Promise((r) => setTimeout(r, 1500)); // the resumed stream replays the second already logged
     await get(t.rec.port, '/crash');
@@ -254,7 +254,7 @@ describe('ContainerRunner', () => {
     t.runner.release();
     await podman(['rm', '-f', '-t', '0', t.launch.container!.name]);
     const again = t.make();
-    again.adopt(Date.now());
+    again.adopt(Date.now(), true);
     const info = await exited(again);
     expect(info.error).toBe(`the container ${t.launch.container!.name} disappeared (removed outside Berth)`);
     expect(existsSync(join(t.dir, CONTAINER_FILE))).toBe(false);

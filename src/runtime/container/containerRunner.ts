@@ -111,15 +111,18 @@ export class ContainerRunner implements Runner {
     container.stop({ t }).catch(() => undefined); // 304: already stopped; its exit comes from wait
   }
 
-  kill(): void {
+  /** SIGKILL through the engine (`hard` changes nothing: the engine supervises the container itself). */
+  kill(_hard = false): void {
     this.wanted = 'kill';
     const container = this.run?.container;
     if (!container || !this.run?.file.started) return;
     container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
   }
 
-  adopt(_nowMs: number): 'running' | 'ended' | 'none' {
+  adopt(_nowMs: number, _expectRun: boolean): 'running' | 'starting' | 'ended' | 'none' {
     const file = readContainerFile(this.opts.dir);
+    // No container.json: none was created (a control plane that died in the middle of creating one
+    // left a container the sweep at start removes); the replica starts one when converge asks.
     if (!file) return 'none';
     const gen = this.fresh();
     this.run = { file, container: undefined };
@@ -140,15 +143,20 @@ export class ContainerRunner implements Runner {
     return treeUsage(snap, pid);
   }
 
+  /** Read at each probe, so a run adopted (or restarted) since is reached as it is now. */
   probes(): ProbeAccess {
-    const ports = new Map((this.run?.file.ports ?? []).map((p) => [p.containerPort, p.hostPort]));
-    const container = this.run?.container;
     return {
-      hostPort: (port) => ports.get(port) ?? port,
-      exec: (command, timeoutMs) =>
-        container
-          ? execProbe(container, command, timeoutMs)
-          : Promise.resolve({ ok: false, message: 'exec probe: the container is not running' }),
+      hostPort: (port) => {
+        const ports = this.run?.file.ports ?? [];
+        if (port === undefined) return ports[0]?.hostPort ?? 0;
+        return ports.find((p) => p.containerPort === port)?.hostPort ?? port;
+      },
+      exec: async (command, timeoutMs) => {
+        const run = this.run;
+        if (!run?.file.started) return { ok: false, message: 'exec probe: the container is not running' };
+        const container = run.container ?? (await this.opts.engine()).docker.getContainer(run.file.id);
+        return execProbe(container, command, timeoutMs);
+      },
     };
   }
 
@@ -218,6 +226,9 @@ export class ContainerRunner implements Runner {
     }
     if (gen !== this.gen || !this.run) return;
     this.run.container = container;
+    // A stop asked for while the engine was being asked about it.
+    if (this.wanted === 'kill') this.kill();
+    else if (this.wanted === 'stop') this.stop();
     if (!file.started || state.Status === 'created' || state.Status === 'configured') {
       await container.remove({ force: true }).catch(() => undefined);
       rmSync(this.filePath, { force: true });

@@ -52,7 +52,7 @@ describe('sweepContainers', () => {
     const kept = containersOnDisk(home);
     expect([...kept]).toEqual([keptId]);
     const { docker } = await connectEngine({ BERTH_CONTAINER_SOCKET: inject('containerSocket') });
-    const swept = await sweepContainers(docker, homeId, kept);
+    const swept = await sweepContainers(docker, homeId, () => kept);
     expect(swept).toEqual([
       { id: orphanId, name: `berth-${homeId}-shop-local-web-orph1`, service: 'shop/local/web', replica: 'web-orph1' },
     ]);

@@ -17,21 +17,27 @@ export interface SweptContainer {
   replica: string;
 }
 
+export interface SweepOptions {
+  /** A container the engine refuses to remove (it is skipped). */
+  onError?: (name: string, reason: string) => void;
+}
+
 /**
- * Removes every container labelled `berth.home=<homeId>` whose id is not in `kept` (force: a running
- * orphan is killed). Returns what it removed; a container the engine refuses to remove is skipped and
- * reported through `onError`.
+ * Removes every container labelled `berth.home=<homeId>` whose id is not among `kept()` (force: a
+ * running orphan is killed). `kept` is read after the engine listed its containers, so a replica that
+ * recorded its container meanwhile keeps it. Returns what it removed.
  */
 export async function sweepContainers(
   docker: Docker,
   homeId: string,
-  kept: ReadonlySet<string>,
-  onError: (name: string, reason: string) => void = () => undefined,
+  kept: () => ReadonlySet<string>,
+  opts: SweepOptions = {},
 ): Promise<SweptContainer[]> {
   const listed = await docker.listContainers({ all: true, filters: { label: [`${LABEL.home}=${homeId}`] } });
+  const keep = kept();
   const out: SweptContainer[] = [];
   for (const c of listed) {
-    if (kept.has(c.Id)) continue;
+    if (keep.has(c.Id)) continue;
     const labels = new Map(Object.entries(c.Labels ?? {}));
     // The engine filtered on the label already; this guards an engine that ignores filters.
     if (labels.get(LABEL.home) !== homeId) continue;
@@ -39,7 +45,7 @@ export async function sweepContainers(
     try {
       await docker.getContainer(c.Id).remove({ force: true });
     } catch (err) {
-      onError(name, engineReason(err));
+      opts.onError?.(name, engineReason(err));
       continue;
     }
     out.push({

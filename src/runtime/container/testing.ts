@@ -5,6 +5,8 @@
 import type { ServiceState, Workload } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY } from '../local/backoff.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
+import { podman } from '../../../test/support/containerEngine.js';
+import { LABEL, homeIdOf } from './containerLaunch.js';
 
 /** A service `svc` of app `app`/`env` that runs `image` as a container, with `over` merged into its workload. */
 export function containerState(
@@ -59,4 +61,13 @@ export function containerRecord(
     created: new Date().toISOString(),
     spec: { terminationGracePeriodMs: state.workload.terminationGracePeriodMs },
   };
+}
+
+/** Last-resort cleanup: removes every container of the Berth home `home` (by its label) through the test engine. */
+export async function removeHomeContainers(home: string): Promise<string[]> {
+  const ids = (await podman(['ps', '-a', '-q', '--filter', `label=${LABEL.home}=${homeIdOf(home)}`]))
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]);
+  return ids;
 }

@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { podman } from '../../../test/support/containerEngine.js';
+import { NODE_IMAGE } from '../../../test/support/testImages.js';
+import type { ConvergeOptions, LogLine, Runtime, ServiceState } from '../runtime.js';
+import { createLocalRuntime } from '../local/localRuntime.js';
+import { RecordingGateway, buildShim, fixtureState, killAll, tempHome } from '../local/testdata/testing.js';
+import { CONTAINER_HOST, LABEL, homeIdOf } from './containerLaunch.js';
+import { removeHomeContainers } from './testing.js';
+
+const homes: string[] = [];
+const runtimes: Runtime[] = [];
+afterEach(async () => {
+  for (const rt of runtimes.splice(0)) await rt.close().catch(() => undefined);
+  for (const home of homes.splice(0)) {
+    killAll(home);
+    await removeHomeContainers(home);
+  }
+});
+
+const opts = (): ConvergeOptions => ({ signal: AbortSignal.timeout(60_000), onEvent: () => undefined });
+
+function open(home: string, env: NodeJS.ProcessEnv = { BERTH_CONTAINER_SOCKET: inject('containerSocket') }): Runtime {
+  const rt = createLocalRuntime({
+    home,
+    gateway: new RecordingGateway(),
+    shimEntry: buildShim(),
+    pollIntervalMs: 50,
+    edgePort: 0,
+    containers: { env },
+  });
+  runtimes.push(rt);
+  return rt;
+}
+
+/** A container service of the test image with `replicas` replicas, ready on /healthz. */
+function webState(replicas: number): ServiceState {
+  const base = fixtureState({ app: 'shop', env: 'dev', service: 'web', replicas, hash: 'c0ffee01' });
+  return {
+    ...base,
+    workload: {
+      ...base.workload,
+      command: undefined,
+      image: NODE_IMAGE,
+      runAs: 'container',
+      env: { GREETING: 'from a container' },
+    },
+  };
+}
+
+/** The ids of the containers of `home` the engine has, sorted. */
+async function containersOf(home: string): Promise<string[]> {
+  const out = await podman([
+    'ps',
+    '-a',
+    '--no-trunc',
+    '--format',
+    '{{.ID}}',
+    '--filter',
+    `label=${LABEL.home}=${homeIdOf(home)}`,
+  ]);
+  return out.split('\n').filter(Boolean).sort();
+}
+
+describe('local runtime with containers', () => {
+  it('runs a container service, sweeps orphans at start, and adopts its containers after a restart without duplicates', async () => {
+    const home = tempHome();
+    homes.push(home);
+    // An orphan: a container of this home that no replica names (as if the control plane died creating it).
+    const orphan = `berth-${homeIdOf(home)}-shop-dev-web-orphan`;
+    await podman(['create', '--name', orphan, '--label', `${LABEL.home}=${homeIdOf(home)}`, NODE_IMAGE]);
+    const rt = open(home);
+    await rt.converge(webState(2), opts());
+    const st = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'web')!;
+    expect(st.runAs).toBe('container');
+    expect(st.readyReplicas).toBe(2);
+    expect(st.address?.containerHost).toBe(CONTAINER_HOST);
+    expect(st.replicas.every((r) => /^[0-9a-f]{12}$/.test(r.container ?? ''))).toBe(true);
+    const before = await containersOf(home);
+    expect(before).toHaveLength(2); // the orphan is gone
+    expect(before.map((id) => id.slice(0, 12)).sort()).toEqual(st.replicas.map((r) => r.container).sort());
+    const port = st.replicas[0]!.port;
+    expect(await (await fetch(`http://127.0.0.1:${port}/env/GREETING`)).text()).toBe('from a container');
+
+    await rt.close();
+    const again = open(home);
+    const adopted = (await again.observe('shop', 'dev')).services.find((s) => s.service === 'web')!;
+    expect(adopted.replicas.map((r) => r.id).sort()).toEqual(st.replicas.map((r) => r.id).sort());
+    await again.converge(webState(2), opts());
+    const after = (await again.observe('shop', 'dev')).services.find((s) => s.service === 'web')!;
+    expect(after.readyReplicas).toBe(2);
+    expect(after.replicas.map((r) => r.container).sort()).toEqual(st.replicas.map((r) => r.container).sort());
+    expect(await containersOf(home)).toEqual(before);
+
+    // Logs resumed after the adoption: each start line once per replica.
+    await new Promise((r) => setTimeout(r, 1500));
+    const lines: LogLine[] = [];
+    for await (const l of again.logs({ app: 'shop', env: 'dev', service: 'web' }, { follow: false })) lines.push(l);
+    for (const r of st.replicas)
+      expect(lines.filter((l) => l.replica === r.id && l.line === 'listening on 8080')).toHaveLength(1);
+
+    await again.remove('shop', 'dev');
+    expect(await containersOf(home)).toEqual([]);
+  });
+
+  it('says the engine is missing, naming the service, before converging a container service', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const rt = open(home, { BERTH_CONTAINER_SOCKET: `${home}/no-engine.sock` });
+    await expect(rt.converge(webState(1), opts())).rejects.toThrow(
+      /^web runs as a container: no container engine is running: none of .*no-engine\.sock exists/,
+    );
+    // A process service of the same runtime runs as before, and says so.
+    await rt.converge(fixtureState({ app: 'shop', env: 'dev', service: 'api' }), opts());
+    const st = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'api')!;
+    expect(st.runAs).toBe('process');
+    expect(st.readyReplicas).toBe(1);
+    await rt.remove('shop', 'dev');
+  });
+});
