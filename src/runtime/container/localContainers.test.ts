@@ -102,6 +102,60 @@ describe('local runtime with containers', () => {
     expect(await containersOf(home)).toEqual([]);
   });
 
+  it('resolves per-replica values as the container sees them, mounts the file at its mountPath, and probes by exec inside', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const rt = open(home);
+    const base = webState(1);
+    const state: ServiceState = {
+      ...base,
+      workload: {
+        ...base.workload,
+        files: [
+          {
+            path: 'app.conf',
+            content: 'port={{ replica.port }} dir={{ replica.configDir }}\n',
+            secret: false,
+            perReplica: true,
+            mountPath: '/etc/app.conf',
+          },
+        ],
+        readiness: {
+          kind: 'exec',
+          command: ['/bin/sh', '-c', 'grep -qx "port=8080 dir=/etc/berth/config" /etc/app.conf'],
+          initialDelayMs: 0,
+          periodMs: 100,
+          timeoutMs: 2000,
+          failureThreshold: 1,
+          successThreshold: 1,
+        },
+      },
+    };
+    await rt.converge(state, opts());
+    const st = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'web')!;
+    expect(st.readyReplicas).toBe(1);
+    await rt.remove('shop', 'dev');
+  });
+
+  it('fails a crash-looping container service with its exit code and stderr', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const rt = open(home);
+    const base = webState(1);
+    const state: ServiceState = {
+      ...base,
+      workload: { ...base.workload, env: { CRASH: 'no database at db:5432' } },
+      rollout: { ...base.rollout, progressDeadlineMs: 15_000 },
+      restart: { initialBackoffMs: 100, maxBackoffMs: 200, resetAfterMs: 60_000 },
+    };
+    await expect(rt.converge(state, opts())).rejects.toThrow(
+      /crash loop: .*exited with code 3: Error: no database at db:5432/,
+    );
+    const st = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'web')!;
+    expect(st.replicas[0]?.lastExit?.code).toBe(3);
+    await rt.remove('shop', 'dev');
+  });
+
   it('says the engine is missing, naming the service, before converging a container service', async () => {
     const home = tempHome();
     homes.push(home);
