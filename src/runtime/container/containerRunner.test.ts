@@ -13,6 +13,7 @@ import type { Probe, Workload } from '../runtime.js';
 import { freePort } from '../local/ports.js';
 import { readAllLogRecords } from '../local/logFiles.js';
 import { runProbe } from '../local/probes.js';
+import { takeProcSnapshot } from '../local/procfs.js';
 import type { RunChange, Runner } from '../local/runner.js';
 import type { ExitInfo } from '../local/shimFiles.js';
 import { connectEngine, type Engine } from './engine.js';
@@ -129,6 +130,9 @@ describe('ContainerRunner', () => {
     expect(await get(t.rec.port, '/env/PORT')).toBe('8080');
     expect(await get(t.rec.port, '/env/BERTH_CONFIG_DIR')).toBe('/etc/berth/config');
     expect(await get(t.rec.port, '/env/HOME')).toBe('/root'); // the image's, not the machine's
+    // usage from /proc through the container's init process (visible: a rootful engine here)
+    const use = t.runner.usage(takeProcSnapshot(Date.now()));
+    expect(use?.rssBytes).toBeGreaterThan(1024 * 1024);
 
     // exec probes run inside: the config dir is there and read-only
     const exec = t.runner.probes().exec!;
