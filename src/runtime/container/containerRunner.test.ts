@@ -251,6 +251,14 @@ describe('ContainerRunner', () => {
     expect(lines).toContain('Error: asked to crash');
   });
 
+  it('adopts nothing where no container was recorded, and ends a run that was due but never started', async () => {
+    const t = await setup();
+    expect(t.runner.adopt(Date.now(), false)).toBe('none');
+    expect(t.runner.poll(Date.now())).toBeUndefined();
+    expect(t.runner.adopt(Date.now(), true)).toBe('ended');
+    expect((await exited(t.runner)).error).toBe('the control plane stopped before the container was started');
+  });
+
   it('says the container disappeared when it was removed while no runner watched it', async () => {
     const t = await setup();
     t.runner.start(t.launch, Date.now());

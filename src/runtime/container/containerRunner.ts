@@ -119,11 +119,17 @@ export class ContainerRunner implements Runner {
     container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
   }
 
-  adopt(_nowMs: number, _expectRun: boolean): 'running' | 'starting' | 'ended' | 'none' {
+  adopt(_nowMs: number, expectRun: boolean): 'running' | 'starting' | 'ended' | 'none' {
     const file = readContainerFile(this.opts.dir);
-    // No container.json: none was created (a control plane that died in the middle of creating one
-    // left a container the sweep at start removes); the replica starts one when converge asks.
-    if (!file) return 'none';
+    if (!file) {
+      if (!expectRun) return 'none';
+      // A run was due but no container is recorded: the control plane stopped while pulling or
+      // creating it (a container it created unrecorded is removed by the sweep at start). That run
+      // ended: the replica restarts it as after a failed start.
+      const gen = this.fresh();
+      this.ended(gen, exitError('the control plane stopped before the container was started'));
+      return 'ended';
+    }
     const gen = this.fresh();
     this.run = { file, container: undefined };
     // Its process seen in /proc decides now; when the engine's pids are not visible, the engine does (async).
