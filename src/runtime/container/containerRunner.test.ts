@@ -251,6 +251,24 @@ describe('ContainerRunner', () => {
     expect(lines).toContain('Error: asked to crash');
   });
 
+  it('adopts a container that exited while no runner watched it as ended, with its exit code and stderr', async () => {
+    const t = await setup();
+    t.runner.start(t.launch, Date.now());
+    await next(t.runner, 'running');
+    await untilReady(t.runner, 8080);
+    t.runner.release();
+    await get(t.rec.port, '/crash');
+    await podman(['wait', t.launch.container!.name]);
+    const again = t.make();
+    expect(again.adopt(Date.now(), true)).toBe('ended');
+    const info = await exited(again);
+    expect(info.code).toBe(3);
+    expect(info.stderrTail?.at(-1)).toBe('Error: asked to crash');
+    expect(await podman(['ps', '-a', '--filter', `name=${t.launch.container!.name}`, '--format', '{{.Names}}'])).toBe(
+      '',
+    );
+  });
+
   it('adopts nothing where no container was recorded, and ends a run that was due but never started', async () => {
     const t = await setup();
     expect(t.runner.adopt(Date.now(), false)).toBe('none');
