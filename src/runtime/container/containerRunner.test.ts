@@ -219,11 +219,18 @@ describe('ContainerRunner', () => {
     );
   });
 
-  it('enforces the memory limit: the kernel kills the container, reported as OOMKilled', async () => {
-    const t = await setup({ resources: { memoryLimitBytes: 64 * 1024 * 1024 } });
+  it('sets the CPU and memory limits and the kernel enforces the memory one: killed, reported as OOMKilled', async () => {
+    const t = await setup({ resources: { memoryLimitBytes: 64 * 1024 * 1024, cpuLimitMillis: 500 } });
     t.runner.start(t.launch, Date.now());
     await next(t.runner, 'running');
     await untilReady(t.runner, 8080);
+    const limits = await podman([
+      'inspect',
+      t.launch.container!.name,
+      '--format',
+      '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}',
+    ]);
+    expect(limits.trim()).toBe(`${64 * 1024 * 1024} 500000000`);
     await get(t.rec.port, '/alloc?mb=200').catch(() => undefined);
     const info = await exited(t.runner);
     expect(info).toMatchObject({ code: 137, error: 'OOMKilled' });
