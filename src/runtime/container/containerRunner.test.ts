@@ -206,6 +206,20 @@ describe('ContainerRunner', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
+  it("fails a run the engine cannot create, with the engine's reason", async () => {
+    const t = await setup();
+    t.runner.start(
+      {
+        ...t.launch,
+        container: { ...t.launch.container!, mounts: [{ source: t.dir, target: 'relative', readOnly: false }] },
+      },
+      Date.now(),
+    );
+    expect((await exited(t.runner)).error).toMatch(
+      new RegExp(`^cannot create container ${t.launch.container!.name} from ${NODE_IMAGE}: \\S`),
+    );
+  });
+
   it('fails a run whose image is missing: Never says so, IfNotPresent says the pull failed', async () => {
     const never = await setup({ image: 'localhost/berth-test/missing:0', imagePullPolicy: 'Never' });
     never.runner.start(never.launch, Date.now());

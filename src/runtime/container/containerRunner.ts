@@ -190,7 +190,9 @@ export class ContainerRunner implements Runner {
     if (this.wanted) return this.ended(gen, exitError('stopped before it started'));
     this.limitBytes = c.memoryBytes;
     await removeByName(docker, c.name);
-    const container = await docker.createContainer(createOptions(c, env, kind, this.opts));
+    const container = await docker.createContainer(createOptions(c, env, kind, this.opts)).catch((err: unknown) => {
+      throw new Error(`cannot create container ${c.name} from ${c.image}: ${engineReason(err)}`);
+    });
     if (gen !== this.gen) {
       await container.remove({ force: true }).catch(() => undefined);
       return;
