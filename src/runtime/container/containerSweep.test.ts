@@ -14,7 +14,7 @@ import { sweepContainers } from './containerSweep.js';
 const created: string[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  if (created.length > 0) await podman(['rm', '-f', '-t', '0', ...created.splice(0)]).catch(() => undefined);
+  if (created.length > 0) await podman(['rm', '--force', '--ignore', '--time', '0', ...created.splice(0)]);
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
