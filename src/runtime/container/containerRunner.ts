@@ -208,9 +208,11 @@ export class ContainerRunner implements Runner {
       rmSync(this.filePath, { force: true });
       throw new Error(`cannot start container ${c.name}: ${engineReason(err)}`);
     }
+    // Started: recorded before anything else is awaited, so a control plane closed now adopts it.
+    file.started = true;
+    writeJsonAtomic(this.filePath, file, 0o600);
     const info = await container.inspect();
     if (gen !== this.gen) return;
-    file.started = true;
     file.pid = info.State.Pid ?? 0;
     file.startTime = file.pid > 0 ? (readStartTime(file.pid) ?? -1) : -1;
     if (file.startTime < 0) file.pid = 0;
