@@ -71,8 +71,6 @@ export class ContainerRunner implements Runner {
   private abort = new AbortController();
   private pump: ContainerLogPump | undefined;
   private wanted: 'stop' | 'kill' | undefined;
-  /** The memory limit of the current run, when it has one. */
-  private limitBytes: number | undefined;
 
   constructor(opts: ContainerRunnerOptions) {
     this.opts = opts;
@@ -188,7 +186,6 @@ export class ContainerRunner implements Runner {
     await ensureImagePresent(docker, c.image, c.pullPolicy, c.auth);
     if (gen !== this.gen) return;
     if (this.wanted) return this.ended(gen, exitError('stopped before it started'));
-    this.limitBytes = c.memoryBytes;
     await removeByName(docker, c.name);
     const container = await docker.createContainer(createOptions(c, env, kind, this.opts)).catch((err: unknown) => {
       throw new Error(`cannot create container ${c.name} from ${c.image}: ${engineReason(err)}`);
@@ -265,7 +262,7 @@ export class ContainerRunner implements Runner {
     const waited = async (): Promise<void> => {
       await container.wait({ condition: 'not-running', abortSignal: signal });
       if (gen !== this.gen) return;
-      const state = (await container.inspect()).State;
+      const { State: state, HostConfig: host } = await container.inspect();
       await Promise.race([logs, new Promise((r) => setTimeout(r, LOG_DRAIN_MS))]);
       if (gen !== this.gen) return;
       pump.close();
@@ -274,7 +271,7 @@ export class ContainerRunner implements Runner {
         code: state.ExitCode ?? null,
         signal: null,
         at: validTime(state.FinishedAt) ?? new Date().toISOString(),
-        ...(oomKilled(state, this.wanted, this.limitBytes) ? { error: 'OOMKilled' } : {}),
+        ...(oomKilled(state, this.wanted, host.Memory) ? { error: 'OOMKilled' } : {}),
         ...(tail.length > 0 ? { stderrTail: tail } : {}),
       };
       await container.remove({ force: true }).catch(() => undefined);
@@ -314,7 +311,7 @@ function oomKilled(
   wanted: string | undefined,
   limit: number | undefined,
 ): boolean {
-  return state.OOMKilled === true || (state.ExitCode === 137 && wanted === undefined && limit !== undefined);
+  return state.OOMKilled === true || (state.ExitCode === 137 && wanted === undefined && (limit ?? 0) > 0);
 }
 
 function exitError(error: string): ExitInfo {
