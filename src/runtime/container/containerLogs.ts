@@ -1,11 +1,18 @@
 /**
  * A container's output into the replica's log files: the engine's log stream (stdout and stderr
  * multiplexed, each line timestamped by the engine) is written with the shim's LogWriter, so
- * `berth logs` and `-f` read containers and processes alike. After a control-plane restart it
- * resumes after the last line written: the engine's `since` counts whole seconds, so the lines of
- * that second already in the file are skipped by their timestamps (to the millisecond, as stored).
+ * `berth logs` and `-f` read containers and processes alike. Each frame of the stream is one log
+ * entry, `<time> <text>`: a line, or part of a long one (the engine splits lines of over 8 KiB into
+ * entries without a newline), so the time is taken off every frame before the text joins its line.
+ *
+ * Podman stamps entries to the second. A live line gets its arrival time within that second (the
+ * millisecond `berth logs` shows for processes too); a replayed one the second's last millisecond.
+ * After a control-plane restart the pump resumes after the last line written: the engine's `since`
+ * counts whole seconds, so of the last second in the file, as many lines as the file holds are
+ * skipped, and nothing is written twice or lost at the boundary.
  */
 import { mkdirSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { CURRENT_LOG, LineSplitter, LogWriter, readAllLogRecords } from '../local/logFiles.js';
@@ -15,10 +22,14 @@ import type { LogStream } from '../local/logFiles.js';
 const STDERR_TAIL_LINES = 40;
 const STDERR_LINE_CHARS = 500;
 
-/** Where a resumed stream starts: after `count` lines stamped `time` (ms since the epoch). */
+/** Where a resumed stream starts: after `count` lines of the second `second` (since the epoch). */
 interface ResumePoint {
-  time: number;
+  second: number;
   count: number;
+}
+
+function secondOf(ms: number): number {
+  return Math.floor(ms / 1000);
 }
 
 /** Milliseconds since the epoch of an engine timestamp (RFC 3339 with up to nanoseconds); NaN if none. */
@@ -35,6 +46,9 @@ export class ContainerLogPump {
   private lineTime = new Date();
   private readonly tail: string[] = [];
   private readonly splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  /** The time of a line's first entry while the rest of it is still to come. */
+  private readonly pendingAt: Record<LogStream, number | undefined> = { stdout: undefined, stderr: undefined };
   private resume: ResumePoint | undefined;
   private stream: Readable | undefined;
   private closed = false;
@@ -53,10 +67,10 @@ export class ContainerLogPump {
       for (const r of records) if (r.stream === 'stderr') this.keepTail(r.line);
       const last = records.at(-1);
       if (last) {
-        const time = Date.parse(last.time);
+        const second = secondOf(Date.parse(last.time));
         let count = 0;
-        for (let i = records.length - 1; i >= 0 && Date.parse(records[i]!.time) === time; i--) count++;
-        this.resume = { time, count };
+        for (let i = records.length - 1; i >= 0 && secondOf(Date.parse(records[i]!.time)) === second; i--) count++;
+        this.resume = { second, count };
       }
     }
     this.writer = new LogWriter(logDir, { ...opts, now: () => this.lineTime });
@@ -64,7 +78,7 @@ export class ContainerLogPump {
 
   /** The `since` to ask the engine for (seconds; 0: from the start). */
   get since(): number {
-    return this.resume ? Math.max(0, Math.floor(this.resume.time / 1000) - 1) : 0;
+    return this.resume ? Math.max(0, this.resume.second - 1) : 0;
   }
 
   /** The last stderr lines seen, oldest first. */
@@ -93,14 +107,14 @@ export class ContainerLogPump {
           const size = buf.readUInt32BE(4);
           if (buf.length < 8 + size) break;
           const kind = buf[0] === 2 ? 'stderr' : 'stdout';
-          this.frame(kind, buf.subarray(8, 8 + size).toString('utf8'));
+          this.frame(kind, buf.subarray(8, 8 + size));
           buf = buf.subarray(8 + size);
         }
       });
       const done = (): void => {
         for (const kind of ['stdout', 'stderr'] as const) {
           const rest = this.splitters[kind].flush();
-          if (rest !== undefined) this.line(kind, rest);
+          if (rest !== undefined) this.line(kind, rest, this.pendingAt[kind] ?? Date.now());
         }
         resolve();
       };
@@ -127,20 +141,30 @@ export class ContainerLogPump {
     return `${this.logDir}/${CURRENT_LOG}`;
   }
 
-  private frame(kind: LogStream, text: string): void {
-    for (const l of this.splitters[kind].push(text)) this.line(kind, l);
+  /** One log entry: `<RFC 3339 time> <text>`, the text a line or a part of one. */
+  private frame(kind: LogStream, bytes: Buffer): void {
+    const sp = bytes.indexOf(0x20);
+    const stamp = sp > 0 && sp < 40 ? engineTimeMs(bytes.subarray(0, sp).toString('latin1')) : Number.NaN;
+    const body = Number.isNaN(stamp) ? bytes : bytes.subarray(sp + 1);
+    const now = Date.now();
+    // Stamped to the second (Podman): the arrival time when it falls in that second.
+    const at = Number.isNaN(stamp) ? now : stamp % 1000 === 0 ? Math.min(Math.max(now, stamp), stamp + 999) : stamp;
+    const first = this.pendingAt[kind] ?? at;
+    const text = this.decoders[kind].write(body);
+    const lines = this.splitters[kind].push(text);
+    for (const [i, l] of lines.entries()) this.line(kind, l, i === 0 ? first : at);
+    // A line still open (a long one's first parts) is timed by its first entry.
+    if (text.endsWith('\n')) this.pendingAt[kind] = undefined;
+    else if (text !== '') this.pendingAt[kind] = lines.length > 0 ? at : first;
   }
 
-  /** One engine line, `<RFC 3339 time> <text>`. */
-  private line(kind: LogStream, raw: string): void {
+  /** One whole line, timed `at` (ms since the epoch). */
+  private line(kind: LogStream, text: string, at: number): void {
     if (this.closed) return;
-    const sp = raw.indexOf(' ');
-    const stampMs = sp > 0 ? engineTimeMs(raw.slice(0, sp)) : Number.NaN;
-    const text = Number.isNaN(stampMs) ? raw : raw.slice(sp + 1);
-    const at = Number.isNaN(stampMs) ? Date.now() : stampMs;
     if (this.resume) {
-      if (at < this.resume.time) return;
-      if (at === this.resume.time && this.resume.count > 0) {
+      const second = secondOf(at);
+      if (second < this.resume.second) return;
+      if (second === this.resume.second && this.resume.count > 0) {
         this.resume.count--;
         return;
       }

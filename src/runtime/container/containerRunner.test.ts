@@ -185,6 +185,22 @@ describe('ContainerRunner', () => {
     }
   });
 
+  it('logs a line the engine splits into parts as one line (multi-byte characters across the parts), and a last line without newline', async () => {
+    const script =
+      "process.stdout.write('€'.repeat(7000) + '\\n'); process.stderr.write('tail without newline'); setTimeout(() => process.exit(4), 100)";
+    const t = await setup({ command: ['/usr/local/bin/node', '-e', script] });
+    t.runner.start(t.launch, Date.now());
+    const info = await exited(t.runner);
+    expect(info.code).toBe(4);
+    expect(info.stderrTail).toEqual(['tail without newline']);
+    const recs = readAllLogRecords(join(t.dir, 'logs'), { includeCurrent: true, keep: 2 });
+    expect(recs.map((r) => [r.stream, r.line.length])).toEqual([
+      ['stdout', 7000],
+      ['stderr', 'tail without newline'.length],
+    ]);
+    expect(recs[0]!.line).toBe('€'.repeat(7000));
+  });
+
   it('reports a crash with its exit code and the last stderr lines', async () => {
     const t = await setup({ env: { CRASH: 'cannot connect to the database' } });
     t.runner.start(t.launch, Date.now());
