@@ -156,6 +156,40 @@ describe('local runtime with containers', () => {
     await rt.remove('shop', 'dev');
   });
 
+  it('runs a container canary beside process replicas, both behind the gateway, then promotes it (a service moving to its image)', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const gateway = new RecordingGateway();
+    const rt = createLocalRuntime({
+      home,
+      gateway,
+      shimEntry: buildShim(),
+      pollIntervalMs: 50,
+      edgePort: 0,
+      containers: { env: { BERTH_CONTAINER_SOCKET: inject('containerSocket') } },
+    });
+    runtimes.push(rt);
+    const stable = fixtureState({ app: 'shop', env: 'dev', service: 'web', replicas: 1 });
+    await rt.converge(stable, opts());
+    const next = { ...webState(1), revision: 2 };
+    const canary = { revision: 2, configVersion: 1, hash: next.hash, replicas: 1, workload: next.workload };
+    await rt.converge({ ...stable, canary, traffic: { canaryWeight: 50 } }, opts());
+    const listener = gateway.table().services.find((s) => s.key === 'shop/dev/web')!;
+    expect(listener.split).toEqual({ canaryWeight: 50 });
+    const canaryBackend = listener.backends.find((b) => b.track === 'canary')!;
+    expect(await (await fetch(`http://127.0.0.1:${canaryBackend.port}/env/GREETING`)).text()).toBe('from a container');
+    let st = (await rt.observe('shop', 'dev')).services[0]!;
+    expect(st.replicas.map((r) => (r.container ? 'container' : 'process')).sort()).toEqual(['container', 'process']);
+
+    await rt.converge(next, opts());
+    st = (await rt.observe('shop', 'dev')).services[0]!;
+    expect(st.runAs).toBe('container');
+    expect(st.replicas).toHaveLength(1);
+    expect(st.replicas[0]!.container).toMatch(/^[0-9a-f]{12}$/);
+    expect((await containersOf(home)).map((id) => id.slice(0, 12))).toEqual([st.replicas[0]!.container]);
+    await rt.remove('shop', 'dev');
+  });
+
   it('says the engine is missing, naming the service, before converging a container service', async () => {
     const home = tempHome();
     homes.push(home);
