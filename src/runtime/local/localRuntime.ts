@@ -39,6 +39,8 @@ import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { runnerFactory } from './runners.js';
+import { LocalContainers } from '../container/localContainers.js';
+import { CONTAINER_HOST } from '../container/containerLaunch.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
@@ -77,6 +79,11 @@ export interface LocalRuntimeOptions {
   logRetention?: Partial<LogRetention>;
   /** Wall clock in ms (injectable for tests). */
   now?: () => number;
+  /**
+   * Container replicas (src/runtime/container): the environment the engine is looked for in
+   * (BERTH_CONTAINER_SOCKET, DOCKER_HOST; process.env by default), or false to run none.
+   */
+  containers?: false | { env?: NodeJS.ProcessEnv };
 }
 
 /** Creates the local runtime and re-adopts the replicas found under `<home>/run`. */
@@ -102,6 +109,7 @@ class LocalRuntime implements Runtime {
 
   private readonly opts: LocalRuntimeOptions;
   private readonly retention: LogRetention;
+  private readonly containers: LocalContainers | undefined;
 
   constructor(opts: LocalRuntimeOptions) {
     this.opts = opts;
@@ -117,11 +125,18 @@ class LocalRuntime implements Runtime {
       home: opts.home,
       size: opts.warmShims ?? Number(process.env.BERTH_WARM_SHIMS ?? 4),
     });
+    const logs = { logMaxBytes: opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, logKeep: opts.logKeep ?? DEFAULT_LOG_KEEP };
+    this.containers =
+      opts.containers === false
+        ? undefined
+        : new LocalContainers({ home: opts.home, ...logs, env: opts.containers?.env });
     this.init = this.adopt();
   }
 
   async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
     await this.ready();
+    if (state.workload.runAs === 'container' || state.canary?.workload.runAs === 'container')
+      await this.containers?.check(state.service);
     return this.set(state.app, state.env, state.service).converge(state, opts);
   }
 
@@ -149,7 +164,10 @@ class LocalRuntime implements Runtime {
       const others = new Map<string, number>();
       for (const p of (e.ports ?? []).slice(1))
         if (p.protocol === 'TCP') others.set(p.name, await this.ports.servicePort(`${key}:${p.name}`));
-      out[e.name] = serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!);
+      out[e.name] = {
+        ...serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!),
+        ...(this.containers ? { containerHost: CONTAINER_HOST } : {}),
+      };
     }
     return out;
   }
@@ -172,6 +190,7 @@ class LocalRuntime implements Runtime {
       .sort((a, b) => a.service.localeCompare(b.service))
       .map((s) => {
         const st = s.status();
+        if (st.address && this.containers) st.address.containerHost = CONTAINER_HOST;
         const circuit = circuits?.get(s.key);
         if (circuit) st.circuit = circuit;
         const failed = errors.find((e) => e.key === s.key);
@@ -328,6 +347,8 @@ class LocalRuntime implements Runtime {
         this.logger.warn({ err, app, env, service }, 'cannot adopt service directory');
       }
     }
+    // Containers no adopted replica names (a control plane that died while creating one): removed.
+    await this.containers?.sweep(this.logger);
     if (this.closed) return;
     this.timer = setInterval(() => this.tick(), this.opts.pollIntervalMs ?? 250);
     this.timer.unref();
@@ -360,21 +381,22 @@ class LocalRuntime implements Runtime {
   private set(app: string, env: string, service: string): ReplicaSet {
     const key = `${app}/${env}/${service}`;
     let s = this.sets.get(key);
+    const containers = this.containers;
     if (!s) {
       s = new ReplicaSet(
         {
           home: this.opts.home,
           gateway: this.opts.gateway,
           ports: this.ports,
-          // Container replicas: the container runner is wired here (src/runtime/container).
           runnerFor: runnerFactory(
             {
               shims: this.shims,
               logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
               logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
             },
-            undefined,
+            containers ? (rec, dir) => containers.runnerOf(rec, dir) : undefined,
           ),
+          ...(containers ? { containerLaunch: (st, rec, cfg, env) => containers.launchOf(st, rec, cfg, env) } : {}),
           logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
           logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
           archiveLogs: (rec, logDir, reason) =>

@@ -430,7 +430,9 @@ export class ReplicaSet {
     };
     const make = state.workload.runAs === 'container' ? this.ctx.containerLaunch : undefined;
     const launch = (make ?? launchOf)(state, rec, replicaConfigDir(dir), runtimeEnv);
-    writeReplicaConfig(dir, state.workload.files, { ...rec, ports: state.workload.ports, env: launch.env });
+    // Per-replica values as the replica sees them ($PORT and $BERTH_CONFIG_DIR: a container's are its own).
+    const seen = { port: Number(launch.env.PORT ?? rec.port), configDir: launch.env.BERTH_CONFIG_DIR };
+    writeReplicaConfig(dir, state.workload.files, { ...rec, ...seen, ports: state.workload.ports, env: launch.env });
     return launch;
   }
 
