@@ -119,8 +119,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const rendered =
         r.kind === ReleaseKind.down
           ? emptyRendered(r.app, r.env, r.configVersion ?? 0)
-          : (await renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts))
-              .rendered;
+          : await renderPinned(r, revision);
       const rel = await releases.create({
         app: r.app,
         env: r.env,
@@ -146,6 +145,23 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     }
   }
 
+  /**
+   * Revision `revision` of `r`, rendered. A deploy resolves its container images first (pulling as
+   * their policy says) and renders again with their digests, so the revision records them; every
+   * other operation runs the digests it carries (a rollback its target's, a scale the running ones).
+   */
+  async function renderPinned(r: NewRevision, revision: number) {
+    const render = (images: Record<string, string> | undefined) =>
+      renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts, undefined, images);
+    const first = await render(r.images);
+    if (r.kind !== ReleaseKind.deploy) return first.rendered;
+    const images = await renderer.pinImages(first.states, r.env, {
+      pull: true,
+      onEvent: (e) => deps.logger.info({ app: r.app, env: r.env, service: e.service }, e.message),
+    });
+    return images ? (await render(images)).rendered : first.rendered;
+  }
+
   /** The running revision of an app, with its content; NotFound when nothing runs. */
   async function currentContent(app: string, env: string, what: string): Promise<ReleaseContent> {
     const current = await releases.current(app, env);
@@ -163,18 +179,25 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     async plan(req) {
       const { spec, file, digest, positionOf } = req.loaded;
       const current = await releases.current(spec.name, req.env);
-      const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+      const running = current ? (await releases.content(current.id)).rendered : undefined;
+      const restarts = running?.restarts;
       const trial = req.configChange ? await deps.configSets.preview(spec.name, req.env, req.configChange) : undefined;
-      const result = await renderer.render(
-        spec,
-        file,
-        req.env,
-        req.configVersion,
-        (current?.revision ?? 0) + 1,
-        positionOf,
-        restarts,
-        trial?.resolved,
-      );
+      const render = (images?: Record<string, string>) =>
+        renderer.render(
+          spec,
+          file,
+          req.env,
+          req.configVersion,
+          (current?.revision ?? 0) + 1,
+          positionOf,
+          restarts,
+          trial?.resolved,
+          images,
+        );
+      // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
+      const unpinned = await render();
+      const images = await renderer.pinImages(unpinned.states, req.env, { pull: false, fallback: running?.images });
+      const result = images ? await render(images) : unpinned;
       const plan = await renderer.planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };
     },
