@@ -181,7 +181,9 @@ export function renderRelease(input: RenderInput): RenderResult {
   const states: Record<string, ServiceState> = {};
   const target = input.environment.target;
   const { containers, problems: runProblems } = containerServices(spec, {
-    local: target?.kind !== 'kubernetes',
+    // Only an environment on this machine runs containers of its own; a render without a target
+    // (Kubernetes objects, Helm export) or for a cluster runs images there.
+    local: target?.kind === 'local',
     mode: target?.containers,
     file: input.file,
     positionOf: input.positionOf,

@@ -130,6 +130,9 @@ describe('which services run as containers', () => {
       input({ environment: { name: 'prod', defaults: {}, target: { kind: 'kubernetes', containers: 'never' } } }),
     );
     expect(Object.values(r.states).every((s) => s.workload.runAs === undefined)).toBe(true);
+    // A render without a target (Kubernetes objects, a Helm export) neither.
+    const objects = renderRelease(input({ environment: { name: 'prod', defaults: {} } }));
+    expect(Object.values(objects.states).every((s) => s.workload.runAs === undefined)).toBe(true);
   });
 
   it('keeps the hashes of an existing process app: no runAs, no pull policy, no registry in its workloads', () => {
