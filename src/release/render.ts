@@ -185,6 +185,7 @@ export function renderRelease(input: RenderInput): RenderResult {
     // (Kubernetes objects, Helm export) or for a cluster runs images there.
     local: target?.kind === 'local',
     mode: target?.containers,
+    env: input.environment.name,
     file: input.file,
     positionOf: input.positionOf,
   });

@@ -28,12 +28,13 @@ export type ContainersModeName = 'auto' | 'always' | 'never';
 export function runAsOf(
   svc: Pick<ServiceSpec, 'runAs' | 'image' | 'command'>,
   mode: ContainersModeName,
+  env = 'ENV',
 ): RunAs | string {
   if (svc.runAs) return svc.runAs;
   if (mode === 'always' && svc.image !== undefined) return 'container';
   if (mode === 'never') {
     if (svc.command !== undefined) return 'process';
-    return 'it has an `image` and no `command`, and the environment runs no containers (`containers: never`): give it a `command`, or change the environment with `berth env set ENV --containers auto`';
+    return `it has an \`image\` and no \`command\`, and environment ${env} runs no containers (\`containers: never\`): give it a \`command\`, or let ${env} run containers (\`berth env set ${env} --containers auto\`)`;
   }
   return svc.image !== undefined && svc.command === undefined ? 'container' : 'process';
 }
@@ -44,13 +45,19 @@ export function runAsOf(
  */
 export function containerServices(
   spec: Pick<AppSpec, 'services'>,
-  o: { local: boolean; mode: ContainersModeName | undefined; file: string; positionOf?: PositionOf | undefined },
+  o: {
+    local: boolean;
+    mode: ContainersModeName | undefined;
+    env: string;
+    file: string;
+    positionOf?: PositionOf | undefined;
+  },
 ): { containers: Set<string>; problems: Problem[] } {
   const containers = new Set<string>();
   const problems: Problem[] = [];
   if (!o.local) return { containers, problems };
   for (const [name, svc] of Object.entries(spec.services)) {
-    const how = runAsOf(svc, o.mode ?? 'auto');
+    const how = runAsOf(svc, o.mode ?? 'auto', o.env);
     if (how === 'container') containers.add(name);
     else if (how !== 'process') {
       const path = ['services', name, 'image'];

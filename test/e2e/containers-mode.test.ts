@@ -79,7 +79,8 @@ describe('the containers mode of an environment', () => {
     const out = `${refused.stdout}${refused.stderr}`;
     expect(out).toContain('cm-never has services that cannot run in qa');
     expect(out).toMatch(/berth\.yaml:7:\d+ services\.cache\.image: service cache cannot run in this environment/);
-    expect(out).toContain('containers: never');
+    expect(out).toContain('environment qa runs no containers (`containers: never`)');
+    expect(out).toContain('berth env set qa --containers auto');
     // Nothing was recorded: the app has no revision there.
     expect((await berth.api('GET', '/api/v1/apps/cm-never/envs/qa/releases')).status).toBe(404);
   });
