@@ -27,6 +27,7 @@ import { checkKubernetesObjects } from './kubernetesRender.js';
 import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
 import { resumeAll } from './resume.js';
 import type { EngineDeps, OperationOptions, ReleaseEngine } from './engineTypes.js';
+import { runningImages } from './pinImages.js';
 
 export type {
   DeployRequest,
@@ -196,7 +197,10 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         );
       // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
       const unpinned = await render();
-      const images = await renderer.pinImages(unpinned.states, req.env, { pull: false, fallback: running?.images });
+      const images = await renderer.pinImages(unpinned.states, req.env, {
+        pull: false,
+        fallback: runningImages(running),
+      });
       const result = images ? await render(images) : unpinned;
       const plan = await renderer.planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };

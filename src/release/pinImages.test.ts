@@ -200,6 +200,23 @@ describe('image digests pinned per revision', () => {
     }
   });
 
+  it('plans without pulling: an image the machine lacks keeps its running digest, a new reference has none yet', async () => {
+    // The running revision (3) runs WEB at A; the tag is gone from the machine, so a look finds nothing.
+    await podman(['untag', WEB, WEB]);
+    try {
+      const same = await engine.plan({ loaded: parseSpec(SPEC(WEB), join(dir, 'berth.yaml')), env: 'local' });
+      expect(same.plan.services.find((s) => s.service === 'web')!.action).toBe('unchanged');
+      const other = `${REPO}/elsewhere:2`;
+      const moved = await engine.plan({ loaded: parseSpec(SPEC(other), join(dir, 'berth.yaml')), env: 'local' });
+      const changes = moved.plan.services.find((s) => s.service === 'web')!.changes;
+      expect(changes).toContainEqual(expect.objectContaining({ path: 'image', from: WEB, to: other }));
+      expect(changes).toContainEqual(expect.objectContaining({ path: 'imageDigest', from: digestA }));
+      expect(changes.find((c) => c.path === 'imageDigest')).not.toHaveProperty('to');
+    } finally {
+      await podman(['tag', IMAGE_B, WEB]);
+    }
+  });
+
   it('fails the deploy request naming the service when its image cannot be resolved, recording nothing', async () => {
     const before = (await deps.releases.list('pins', 'local', 10)).length;
     const err = await deploy(`${REPO}/nope:1`).catch((e: unknown) => e);

@@ -6,16 +6,30 @@
  * machine does not have yet, rather than show it vanishing.
  */
 import { BerthError, RuntimeError } from '../errors.js';
-import { ownGet, setOwn } from '../own.js';
+import { setOwn } from '../own.js';
 import type { ImageRequest, Runtime, RuntimeEvent, ServiceState } from '../runtime/runtime.js';
 
 export interface PinOptions {
   /** Pull what the pull policy says (a deploy), or only look at what the machine has (a plan). */
   pull: boolean;
-  /** Digests to keep for services whose image cannot be looked at (`pull: false` only). */
-  fallback?: Record<string, string> | undefined;
+  /**
+   * The running revision's image and digest per service, kept for a service whose image is the same
+   * reference but cannot be looked at (`pull: false` only: the machine does not have it yet).
+   */
+  fallback?: Map<string, { image: string; digest: string }> | undefined;
   onEvent?: (e: RuntimeEvent) => void;
   signal?: AbortSignal;
+}
+
+/** The image and digest each container service of a stored release runs (a plan's fallback). */
+export function runningImages(
+  rendered: { services: Record<string, { workload: { image?: string; imageDigest?: string } }> } | undefined,
+): Map<string, { image: string; digest: string }> {
+  const out = new Map<string, { image: string; digest: string }>();
+  for (const [service, s] of Object.entries(rendered?.services ?? {}))
+    if (s.workload.image !== undefined && s.workload.imageDigest !== undefined)
+      out.set(service, { image: s.workload.image, digest: s.workload.imageDigest });
+  return out;
 }
 
 /** What `resolveImages` is asked for: every container workload with an image, in service order. */
@@ -78,7 +92,8 @@ export async function pinImages(
     ),
   );
   requests.forEach((r, i) => {
-    const digest = looks[i] ?? ownGet(opts.fallback, r.service);
+    const running = opts.fallback?.get(r.service);
+    const digest = looks[i] ?? (running?.image === r.image ? running.digest : undefined);
     if (digest !== undefined) setOwn(out, r.service, digest);
   });
   return out;
