@@ -103,7 +103,7 @@ describe('the containers mode of an environment', () => {
     expect(deployed.code, deployed.stderr).toBe(0);
     const status = await berth.cli(['status', 'cm-proc']);
     expect(status.stdout).toMatch(/RUN AS/);
-    expect(status.stdout).toMatch(/^web +process +1\/1/m);
+    expect(status.stdout).toMatch(/^web +1\/1 +0 +http:\/\/127\.0\.0\.1:\d+ +1 +process +ok$/m);
     const json = await berth.json<{ services: { service: string; runAs?: string }[] }>(['status', 'cm-proc']);
     expect(json.services).toEqual([expect.objectContaining({ service: 'web', runAs: 'process' })]);
 

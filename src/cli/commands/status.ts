@@ -108,8 +108,8 @@ export function registerStatus(program: Command): void {
             (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),
         st.services.some((s) => s.tracks)
-          ? ['service', 'run as', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'status']
-          : ['service', 'run as', 'ready', 'restarts', 'address', 'revision', 'status'],
+          ? ['service', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'run as', 'status']
+          : ['service', 'ready', 'restarts', 'address', 'revision', 'run as', 'status'],
       );
       for (const line of checkLines(last, st.currentRevision)) process.stdout.write(`${line}\n`);
       const scaling = await client
