@@ -10,7 +10,6 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import { defaultAppProtocol } from '../runtime/runtime.js';
 import type {
   EdgeSettings,
   Route,
@@ -18,7 +17,6 @@ import type {
   ServiceAddress,
   ServiceState,
   TrafficPolicy,
-  VolumeMount,
   Workload,
 } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
@@ -33,6 +31,7 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
 import { edgeSettings } from './edgeSettings.js';
 import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
+import { portsAsHashed, runKindOf, volumeMount } from './renderWorkloadParts.js';
 import {
   containerAddresses,
   containerServices,
@@ -160,6 +159,8 @@ interface Field {
   secret: boolean;
 }
 
+export { runKindOf } from './renderWorkloadParts.js';
+
 /** Renders a release; throws one ValidationError listing every unresolved variable. */
 export function renderRelease(input: RenderInput): RenderResult {
   const { spec } = input;
@@ -192,6 +193,8 @@ export function renderRelease(input: RenderInput): RenderResult {
   if (runProblems.length > 0)
     throw new ValidationError(`${spec.name} has services that cannot run in ${input.environment.name}`, runProblems);
   const registries = resolveRegistries(spec, (v) => ownGet(lookupMap, v));
+  // What a memoized service also depends on: the credentials (as a keyed digest, never in clear).
+  const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
   const discovery = discoveryEnv(undefined, input.addresses);
@@ -231,7 +234,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       svc,
       lookup,
       input.config.files,
-      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.digest ?? ''}${containerDiscoveryHash}` : ''}|${registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()].map((r) => r.real))) : ''}`,
+      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.digest ?? ''}${run.discoveryHash}` : ''}|${registriesKey}`,
     );
     const known = key === undefined ? undefined : input.memo!.get(key);
     if (known) {
@@ -463,33 +466,4 @@ function renderService(
       ...(registry ? { registryAuth: registry.real } : {}),
     },
   };
-}
-
-/** A mount with its volume's size from the app's `volumes`. */
-function volumeMount(m: ServiceSpec['volumes'][number], spec: AppSpec): VolumeMount {
-  const size = ownGet(spec.volumes ?? {}, m.volume)?.sizeBytes;
-  return { ...m, ...(size === undefined ? {} : { sizeBytes: size }) };
-}
-
-/** berth.yaml's `kind`, `stateful` and job fields as the runtime's `RunKind`; undefined for a plain service. */
-export function runKindOf(svc: ServiceSpec): RunKind | undefined {
-  if (svc.kind === 'job') return { kind: 'job', backoffLimit: svc.backoffLimit ?? 0 };
-  if (svc.kind === 'cronjob')
-    return {
-      kind: 'cronjob',
-      schedule: svc.schedule!,
-      backoffLimit: svc.backoffLimit ?? 0,
-      concurrency: svc.concurrency ?? 'forbid',
-    };
-  return svc.stateful ? { kind: 'service', stateful: true } : undefined;
-}
-
-/**
- * Ports as the hash sees them: a port's default `appProtocol` (http for the first TCP port, tcp for
- * the others) is left out, so services rendered before ports had one keep their hash (and replicas).
- */
-function portsAsHashed(ports: Workload['ports']): object[] {
-  return ports.map(({ appProtocol, ...p }, i) =>
-    appProtocol === defaultAppProtocol(i, p.protocol) ? p : { ...p, appProtocol },
-  );
 }
