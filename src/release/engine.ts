@@ -8,6 +8,7 @@
  * execute.ts; rendering for it engineRender.ts; its events releaseBus.ts.
  */
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { RuntimeEvent } from '../runtime/runtime.js';
 import { planContextOf, planRelease } from './plan.js';
 import {
   downRevision,
@@ -117,10 +118,11 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const r = await make();
       const last = (await releases.list(r.app, r.env, 1))[0];
       const revision = (last?.revision ?? 0) + 1;
+      const pulls: RuntimeEvent[] = [];
       const rendered =
         r.kind === ReleaseKind.down
           ? emptyRendered(r.app, r.env, r.configVersion ?? 0)
-          : await renderPinned(r, revision);
+          : await renderPinned(r, revision, pulls);
       const rel = await releases.create({
         app: r.app,
         env: r.env,
@@ -137,6 +139,15 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         ...(r.sourceRevision === undefined ? {} : { sourceRevision: r.sourceRevision }),
       });
       op.release = rel;
+      // What resolving its images did (pulled, found present) belongs to the revision's events.
+      for (const e of pulls)
+        await bus.record(rel.id, {
+          time: e.time,
+          service: e.service,
+          type: e.type,
+          reason: e.reason,
+          ...(e.detail ? said(e.detail) : { message: e.message }),
+        });
       resyncs.get(key(app, env))?.abort();
       lock.hold(op, () => runOperation(ctx, op, rel));
       return rel;
@@ -151,14 +162,14 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
    * their policy says) and renders again with their digests, so the revision records them; every
    * other operation runs the digests it carries (a rollback its target's, a scale the running ones).
    */
-  async function renderPinned(r: NewRevision, revision: number) {
+  async function renderPinned(r: NewRevision, revision: number, events: RuntimeEvent[]) {
     const render = (images: Record<string, string> | undefined) =>
       renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts, undefined, images);
     const first = await render(r.images);
     if (r.kind !== ReleaseKind.deploy) return first.rendered;
     const images = await renderer.pinImages(first.states, r.env, {
       pull: true,
-      onEvent: (e) => deps.logger.info({ app: r.app, env: r.env, service: e.service }, e.message),
+      onEvent: (e) => events.push(e),
     });
     return images ? (await render(images)).rendered : first.rendered;
   }

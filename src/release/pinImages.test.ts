@@ -65,6 +65,14 @@ function podmanRuntime(docker: Docker) {
     close: async () => {},
     resolveImages: async (requests, opts): Promise<ResolvedImage[]> => {
       asked.push({ requests, pull: opts.pull });
+      for (const r of requests)
+        opts.onEvent?.({
+          time: new Date().toISOString(),
+          service: r.service,
+          type: 'Normal',
+          reason: 'ImagePresent',
+          message: `image ${r.image} is on the machine`,
+        });
       const out: ResolvedImage[] = [];
       for (const r of requests)
         out.push({ service: r.service, image: r.image, digest: await inspectDigest(docker, r.image), pulled: false });
@@ -155,6 +163,13 @@ describe('image digests pinned per revision', () => {
     expect(web1.workload.imageDigest).toBe(digestA);
     expect(web1.hash).toBe(r1.rendered.services.web!.hash);
     expect(web1.workload.env.API).toBe('http://host.berth.internal:41101');
+    // What resolving did is the revision's first event.
+    const events = await deps.releases.events(first.id);
+    expect(events[0]).toMatchObject({
+      service: 'web',
+      reason: 'ImagePresent',
+      message: `image ${WEB} is on the machine`,
+    });
 
     // The tag moves to another image, like a rebuilt :latest. A plan looks (pulls nothing) and shows it.
     await podman(['tag', IMAGE_B, WEB]);
