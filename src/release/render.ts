@@ -429,8 +429,9 @@ function renderService(
   const restartedAt = ownGet(input.restarts, name);
   const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };
   const hash = contentHash({ ...hashed, env: hashedEnv, discovery: run.discoveryHash, restartedAt }).slice(0, 12);
+  // Only a container on this machine pulls with them (a cluster's nodes use its own pull secrets).
   // Credentials are never in the hash: a new password moves no replica.
-  const registry = image ? registryFor(image.value, run.registries) : undefined;
+  const registry = image && run.container ? registryFor(image.value, run.registries) : undefined;
 
   const runKind = runKindOf(svc);
   const common = {

@@ -125,11 +125,23 @@ describe('which services run as containers', () => {
     });
   });
 
+  it('a plan shows a service moving to a container when the environment changes its mode', () => {
+    const before = renderRelease(input());
+    const after = renderRelease(input({}, 'always'));
+    const plan = planRelease(before.rendered, after.rendered, { changedConfigKeys: [], specChanged: false });
+    const both = plan.services.find((s) => s.service === 'both')!;
+    expect(both).toMatchObject({ action: 'update', restart: true });
+    expect(both.changes).toContainEqual({ path: 'runAs', to: 'container', because: ['environment'] });
+    expect(plan.services.find((s) => s.service === 'command-only')!.action).toBe('unchanged');
+  });
+
   it('Kubernetes environments ignore the rule: no workload says runAs', () => {
     const r = renderRelease(
       input({ environment: { name: 'prod', defaults: {}, target: { kind: 'kubernetes', containers: 'never' } } }),
     );
     expect(Object.values(r.states).every((s) => s.workload.runAs === undefined)).toBe(true);
+    // Nor do they get registry credentials: a cluster's nodes pull with its own pull secrets.
+    expect(Object.values(r.states).every((s) => s.registryAuth === undefined)).toBe(true);
     // A render without a target (Kubernetes objects, a Helm export) neither.
     const objects = renderRelease(input({ environment: { name: 'prod', defaults: {} } }));
     expect(Object.values(objects.states).every((s) => s.workload.runAs === undefined)).toBe(true);
@@ -191,7 +203,13 @@ describe('images and registries', () => {
       username: 'ci',
       password: 's3cret-pw',
     });
-    expect(r.states.both!.registryAuth).toEqual({ server: 'localhost:5000', username: 'local', password: 'plain-pw' });
+    // Only containers pull: `both` runs its command here, and gets them once the environment runs it as a container.
+    expect(r.states.both!.registryAuth).toBeUndefined();
+    expect(renderRelease(input({}, 'always')).states.both!.registryAuth).toEqual({
+      server: 'localhost:5000',
+      username: 'local',
+      password: 'plain-pw',
+    });
     // A Docker Hub name without a host: no entry (docker.io is not listed).
     expect(r.states['both-as-container']!.registryAuth).toBeUndefined();
     expect(r.states['command-only']!.registryAuth).toBeUndefined();
@@ -201,9 +219,11 @@ describe('images and registries', () => {
       username: 'ci',
       password: '******',
     });
-    const stored = JSON.stringify(r.rendered);
-    expect(stored).not.toContain('s3cret-pw');
-    expect(stored).not.toContain('plain-pw');
+    for (const mode of ['auto', 'always'] as const) {
+      const stored = JSON.stringify(renderRelease(input({}, mode)).rendered);
+      expect(stored).not.toContain('s3cret-pw');
+      expect(stored).not.toContain('plain-pw');
+    }
     // A new password changes no hash (no replica moves) and shows as no change.
     const other = renderRelease(input({ config: config('rotated-pw') }));
     for (const n of Object.keys(r.states)) expect(other.states[n]!.hash).toBe(r.states[n]!.hash);
