@@ -64,8 +64,10 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
 /** The engine's reason for a failure in one line (its JSON `message`, else the socket error). */
 export function engineReason(err: unknown): string {
   const e = err as { code?: string; address?: string; json?: { message?: string }; reason?: string; message?: string };
-  if (e?.code === 'EACCES') return `permission denied on ${e.address ?? 'its socket'} (add yourself to its group or run Berth as a user that may use it)`;
-  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT') return `nothing listens on ${e.address ?? 'its socket'} (the engine is not running)`;
+  if (e?.code === 'EACCES')
+    return `permission denied on ${e.address ?? 'its socket'} (add yourself to its group or run Berth as a user that may use it)`;
+  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT')
+    return `nothing listens on ${e.address ?? 'its socket'} (the engine is not running)`;
   const fromJson = e?.json?.message;
   if (typeof fromJson === 'string' && fromJson) return fromJson.trim();
   return (e?.message ?? String(err)).trim();

@@ -15,6 +15,7 @@ import type {
   AppRoutes,
   ConvergeOptions,
   EdgeTls,
+  ImageRequest,
   JobRunStatus,
   LogLine,
   LogSelector,
@@ -23,6 +24,7 @@ import type {
   ServiceEndpoint,
   ServiceState,
   PolicyCounters,
+  ResolvedImage,
   RouteTraffic,
   Track,
   TrackTraffic,
@@ -43,6 +45,7 @@ import { ReplicaSet } from './replicaSet.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
+import { imageResolver, type ResolveImagesOptions } from '../container/images.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
 const DEFAULT_TLS_PORT = 8443;
@@ -339,6 +342,12 @@ class LocalRuntime implements Runtime {
   async stopJobRun(app: string, env: string, service: string, runId: string): Promise<void> {
     await this.ready();
     await this.sets.get(`${app}/${env}/${service}`)?.stopRun(runId);
+  }
+
+  /** Images of container workloads, through the engine (connected on first use): container/images.ts. */
+  private readonly images = imageResolver();
+  resolveImages(images: ImageRequest[], opts: ResolveImagesOptions): Promise<ResolvedImage[]> {
+    return this.images(images, opts);
   }
 
   async close(): Promise<void> {
