@@ -9,7 +9,7 @@ import {
 } from '../../../test/support/registry.js';
 import type { ImageRequest, RuntimeEvent } from '../runtime.js';
 import { connectEngine, type Engine } from './engine.js';
-import { imageResolver, resolveImages } from './images.js';
+import { imageResolver, lazyEngine, resolveImages } from './images.js';
 
 // A real registry (docker-registry with bcrypt htpasswd auth) on the address the test engine
 // trusts over HTTP; tiny images built FROM scratch are pushed to it with the podman CLI.
@@ -168,11 +168,11 @@ describe('resolveImages against a private registry', () => {
 
 describe('imageResolver', () => {
   it('connects on first use and says no engine is running, naming the services that need one', async () => {
-    const resolve = imageResolver({ BERTH_CONTAINER_SOCKET: '/nonexistent/berth-test/podman.sock' });
+    const resolve = imageResolver(lazyEngine({ BERTH_CONTAINER_SOCKET: '/nonexistent/berth-test/podman.sock' }));
     await expect(
       resolve([{ service: 'redis', image: 'localhost/debian:12', pullPolicy: 'IfNotPresent' }], { pull: true }),
     ).rejects.toThrow(/^redis: no container engine is running: none of \/nonexistent\/berth-test\/podman\.sock exists/);
-    const ok = imageResolver({ BERTH_CONTAINER_SOCKET: inject('containerSocket') });
+    const ok = imageResolver(lazyEngine({ BERTH_CONTAINER_SOCKET: inject('containerSocket') }));
     const got = await ok([{ service: 'redis', image: 'localhost/debian:12', pullPolicy: 'Never' }], { pull: true });
     expect(got[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });

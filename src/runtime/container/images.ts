@@ -333,24 +333,34 @@ export function pullFailure(
   return new RuntimeError(`${head}: ${reason}`, { details });
 }
 
+/** An engine connected on first use; a failed connection is forgotten, so the next call tries again. */
+export function lazyEngine(env: NodeJS.ProcessEnv = process.env): () => Promise<Engine> {
+  let connecting: Promise<Engine> | undefined;
+  return () =>
+    (connecting ??= connectEngine(env).catch((err: unknown) => {
+      connecting = undefined;
+      throw err;
+    }));
+}
+
 /**
- * `resolveImages` over an engine connected on first use (and again after a failed attempt): what
- * `LocalRuntime.resolveImages` is. An engine that is missing fails naming the services that need it.
+ * `resolveImages` over the engine `engine` gives (by default one connected on first use, through
+ * the environment's sockets): what `LocalRuntime.resolveImages` is. An engine that is missing fails
+ * naming the services that need it.
  */
 export function imageResolver(
-  env: NodeJS.ProcessEnv = process.env,
+  engine: () => Promise<Engine> = lazyEngine(),
 ): (requests: ImageRequest[], opts: ResolveImagesOptions) => Promise<ResolvedImage[]> {
-  let engine: Promise<Engine> | undefined;
   return async (requests, opts) => {
     if (requests.length === 0) return [];
-    engine ??= connectEngine(env);
     let connected: Engine;
     try {
-      connected = await engine;
+      connected = await engine();
     } catch (err) {
-      engine = undefined;
       const services = [...new Set(requests.map((r) => r.service))].join(', ');
-      throw new UnavailableError(`${services}: ${(err as Error).message}`, { cause: err });
+      throw new UnavailableError(`${services}: ${err instanceof Error ? err.message : engineReason(err)}`, {
+        cause: err,
+      });
     }
     return resolveImages(connected, requests, opts);
   };

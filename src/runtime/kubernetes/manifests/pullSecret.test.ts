@@ -48,7 +48,9 @@ const podSpec = (objects: KubernetesObject[], kind: string, prefix: string): Rec
   ) as Record<string, unknown>;
 
 const dockerConfig = (o: KubernetesObject): unknown =>
-  JSON.parse(Buffer.from((o as { data: Record<string, string> }).data['.dockerconfigjson']!, 'base64').toString());
+  JSON.parse(
+    Buffer.from((o as unknown as { data: Record<string, string> }).data['.dockerconfigjson']!, 'base64').toString(),
+  );
 
 describe('image pull policy and registry credentials on Kubernetes', () => {
   it('renders one dockerconfigjson Secret per registry, named by the pods that pull from it, valid for the schemas', () => {
