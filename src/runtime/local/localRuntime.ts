@@ -15,7 +15,6 @@ import type {
   AppRoutes,
   ConvergeOptions,
   EdgeTls,
-  ImageRequest,
   JobRunStatus,
   LogLine,
   LogSelector,
@@ -24,7 +23,6 @@ import type {
   ServiceEndpoint,
   ServiceState,
   PolicyCounters,
-  ResolvedImage,
   RouteTraffic,
   Track,
   TrackTraffic,
@@ -46,6 +44,7 @@ import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
 import { imageResolver, type ResolveImagesOptions } from '../container/images.js';
+import type { ImageRequest, ResolvedImage } from '../runtime.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
 const DEFAULT_TLS_PORT = 8443;
