@@ -9,7 +9,7 @@ import {
 } from '../../../test/support/registry.js';
 import type { ImageRequest, RuntimeEvent } from '../runtime.js';
 import { connectEngine, type Engine } from './engine.js';
-import { imageResolver, lazyEngine, resolveImages } from './images.js';
+import { imageResolver, lazyEngine, pinnedReference, resolveImages } from './images.js';
 
 // A real registry (docker-registry with bcrypt htpasswd auth) on the address the test engine
 // trusts over HTTP; tiny images built FROM scratch are pushed to it with the podman CLI.
@@ -163,6 +163,29 @@ describe('resolveImages against a private registry', () => {
     ]);
     expect(events.filter((e) => e.reason === 'Pulled').map((e) => e.service)).toEqual(['web', 'worker']);
     expect(await resolveImages(engine, requests, { pull: false })).toMatchObject([{ digest }, { digest }]);
+  });
+});
+
+describe('pinnedReference', () => {
+  it('names a pinned repository digest with its repository, an image id alone, so the engine finds exactly that image', async () => {
+    const image = await remote('v1');
+    const [pulled] = await resolveImages(
+      engine,
+      [{ service: 'api', image, pullPolicy: 'IfNotPresent', auth: auth() }],
+      {
+        pull: true,
+      },
+    );
+    const id = (await engine.docker.getImage(image).inspect()).Id;
+    const byDigest = await pinnedReference(engine, image, pulled!.digest);
+    expect(byDigest).toBe(`${registry.address}/${repo}@${pulled!.digest}`);
+    expect((await engine.docker.getImage(byDigest).inspect()).Id).toBe(id);
+    // A bare repository digest is no image to the engine; the id alone is.
+    await expect(engine.docker.getImage(pulled!.digest).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await pinnedReference(engine, image, id)).toBe(id);
+    // Gone from the machine: the repository digest, which a pull fetches exactly.
+    await removeImages(image);
+    expect(await pinnedReference(engine, image, pulled!.digest)).toBe(`${registry.address}/${repo}@${pulled!.digest}`);
   });
 });
 

@@ -333,6 +333,31 @@ export function pullFailure(
   return new RuntimeError(`${head}: ${reason}`, { details });
 }
 
+/**
+ * The reference to create a container from so that it runs exactly the image a revision pinned
+ * (`Workload.imageDigest` of `image`). A repository digest names an image only with its repository
+ * (`repo@sha256:…`; both engines refuse a bare one), an image id only alone: the engine is asked
+ * which of the two it has. With neither on the machine, `repo@digest`: pulling it fetches exactly the
+ * pinned manifest (a locally built image that is gone cannot come back, and the pull says so).
+ */
+export async function pinnedReference(engine: Engine, image: string, digest: string): Promise<string> {
+  const byRepository = `${imageReference(image).name}@${digest}`;
+  for (const candidate of [byRepository, digest]) {
+    const found = await engine.docker
+      .getImage(candidate)
+      .inspect()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (engineStatus(err) === 404) return false;
+          throw err;
+        },
+      );
+    if (found) return candidate;
+  }
+  return byRepository;
+}
+
 /** An engine connected on first use; a failed connection is forgotten, so the next call tries again. */
 export function lazyEngine(env: NodeJS.ProcessEnv = process.env): () => Promise<Engine> {
   let connecting: Promise<Engine> | undefined;
