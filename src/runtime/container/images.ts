@@ -171,7 +171,7 @@ async function pull(engine: Engine, w: Wanted, opts: ResolveImagesOptions): Prom
     stream = await dial<IncomingMessage>(engine, {
       path: '/images/create?',
       method: 'POST',
-      // Query options only: the credentials go in the X-Registry-Auth header (dockerode's pull would also put them in the query).
+      // Query options only: the credentials go in the X-Registry-Auth header.
       options: { fromImage: repository, tag },
       authconfig: w.auth
         ? { username: w.auth.username, password: w.auth.password, serveraddress: w.auth.server }
