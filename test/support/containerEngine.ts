@@ -105,14 +105,28 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-/** Starts `podman system service` on a fresh socket and waits until it answers. */
-export async function startTestEngine(): Promise<TestEngine> {
+/**
+ * The registries.conf of one test engine: the test registry (plain HTTP on 127.0.0.1, see
+ * registry.ts) listed as insecure, since Podman pulls over HTTP only from registries listed so. The
+ * engine reads it once at start, so the registry's address is chosen before the engine starts.
+ */
+export function testRegistriesConf(insecureRegistries: string[]): string {
+  return insecureRegistries.map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = true\n`).join('\n');
+}
+
+/**
+ * Starts `podman system service` on a fresh socket and waits until it answers. `insecureRegistries`
+ * (`127.0.0.1:PORT`) go into a registries.conf of this engine only (CONTAINERS_REGISTRIES_CONF).
+ */
+export async function startTestEngine(opts: { insecureRegistries?: string[] } = {}): Promise<TestEngine> {
   await writeConf();
   const dir = await mkdtemp(join(tmpdir(), 'berth-engine-'));
   const socketPath = join(dir, 'podman.sock');
+  const registriesConf = join(dir, 'registries.conf');
+  await writeFile(registriesConf, testRegistriesConf(opts.insecureRegistries ?? []));
   // Its own directory as cwd: conmon drops an `oom` file in the cwd it inherits when a container hits its memory limit.
   const child: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], {
-    env: podmanEnv(),
+    env: { ...podmanEnv(), CONTAINERS_REGISTRIES_CONF: registriesConf },
     cwd: dir,
     stdio: 'ignore',
   });

@@ -9,12 +9,14 @@ import type { Environment } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatTime } from '../components/format';
 import { PageTitle } from '../components/PageTitle';
+import { ContainersCell, useModeOptions, type ContainersMode } from './Containers';
 
 interface NewEnvironment {
   name: string;
   kind: 'local' | 'kubernetes';
   context?: string;
   namespace?: string;
+  containers?: ContainersMode;
   defaults?: string;
 }
 
@@ -36,6 +38,7 @@ export function EnvironmentsList() {
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<NewEnvironment>();
   const kind = Form.useWatch('kind', form);
+  const modeOptions = useModeOptions();
 
   const create = async (v: NewEnvironment): Promise<void> => {
     setBusy(true);
@@ -46,7 +49,7 @@ export function EnvironmentsList() {
         target:
           v.kind === 'kubernetes'
             ? { kind: 'kubernetes', namespace: v.namespace ?? '', ...(v.context ? { context: v.context } : {}) }
-            : { kind: 'local' },
+            : { kind: 'local', ...(v.containers && v.containers !== 'auto' ? { containers: v.containers } : {}) },
         defaults: parseDefaults(v.defaults),
       });
       setCreating(false);
@@ -77,6 +80,7 @@ export function EnvironmentsList() {
         }
       />
       <ErrorAlert error={envs.error} />
+      {creating ? null : <ErrorAlert error={error} />}
       <Table<Environment>
         rowKey="name"
         loading={envs.loading && !envs.data}
@@ -106,6 +110,12 @@ export function EnvironmentsList() {
                 Object.entries(e.defaults).map(([k, v]) => <Tag key={k}>{`${k}=${v}`}</Tag>)
               ),
           },
+          {
+            title: t('environments.containers'),
+            render: (_: unknown, e: Environment) => (
+              <ContainersCell env={e} onChanged={envs.reload} onError={setError} />
+            ),
+          },
           { title: t('common.time'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, i18n.language) },
         ]}
       />
@@ -122,7 +132,7 @@ export function EnvironmentsList() {
           <Form<NewEnvironment>
             form={form}
             layout="vertical"
-            initialValues={{ kind: 'local' }}
+            initialValues={{ kind: 'local', containers: 'auto' }}
             onFinish={(v) => void create(v)}
           >
             <Form.Item name="name" label={t('environments.name')}>
@@ -145,7 +155,15 @@ export function EnvironmentsList() {
                   <Input placeholder={t('environments.contextPlaceholder')} />
                 </Form.Item>
               </>
-            ) : null}
+            ) : (
+              <Form.Item
+                name="containers"
+                label={t('environments.containers')}
+                extra={t('environments.containersHelp')}
+              >
+                <Select options={modeOptions} data-testid="environment-containers" />
+              </Form.Item>
+            )}
             <Form.Item name="defaults" label={t('environments.defaults')} extra={t('environments.defaultsHint')}>
               <Input.TextArea rows={4} style={{ fontFamily: 'monospace' }} />
             </Form.Item>

@@ -121,6 +121,12 @@ export const en = {
     replica: 'Replica',
     phase: 'Phase',
     pid: 'PID',
+    container: 'Container',
+    runAs: { process: 'process', container: 'container' },
+    runAsHelp: {
+      process: 'Runs its command as a supervised process on this machine',
+      container: 'Runs its image as a container (Docker or Podman)',
+    },
     port: 'Port',
     started: 'Started',
     message: 'Message',
@@ -247,6 +253,12 @@ export const en = {
     routePolicyChanged: 'policy changed',
   },
   releases: {
+    images: 'Images of revision {{revision}}',
+    image: 'Image',
+    digest: 'Digest',
+    digestHelp:
+      'The exact image this revision runs: the registry digest, or the image id of a locally built image. A rollback runs it again.',
+    noDigest: 'not pinned (runs as a process, or on a cluster)',
     title: 'Releases of {{app}} in {{env}}',
     empty: 'No releases yet. Deploy the app with `berth deploy` or `berth up`; later deploys can start here.',
     revision: 'Revision',
@@ -358,6 +370,12 @@ export const en = {
     defaults: 'Variable defaults',
     defaultsHint: 'One KEY=value per line',
     noDefaults: 'none',
+    containers: 'Containers',
+    containersMode: { auto: 'auto', always: 'always', never: 'never' },
+    containersHelp:
+      "Which services run as containers on this machine: auto (those with an image and no command), always (every service with an image), never (every service runs its command). A service's own runAs comes first; the next deploy of each app takes it.",
+    containersChanged: 'Containers mode of {{env}} is now {{mode}}: the next deploy of each app takes it',
+    containersClusters: 'images (cluster)',
   },
   reasons: enReasons,
   events: {
@@ -385,6 +403,8 @@ export const en = {
     Promoted: 'promoted',
     Promoting: 'promoting',
     Pruned: 'pruned',
+    Pulled: 'image pulled',
+    Pulling: 'pulling image',
     Ready: 'ready',
     ReplicaSetUpdated: 'replica set updated',
     Resumed: 'resumed',

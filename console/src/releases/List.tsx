@@ -16,6 +16,7 @@ import { StatusTag } from '../components/Tags';
 import { formatDuration, formatTime } from '../components/format';
 import { DeployDialog } from './DeployDialog';
 import { ReleaseProgress } from './ReleaseProgress';
+import { ReleaseImages } from './Images';
 import { PageTitle } from '../components/PageTitle';
 import { reasonText } from '../components/reason';
 
@@ -132,6 +133,9 @@ export default function ReleasesList() {
         <div style={{ marginBottom: 16 }}>
           <ReleaseProgress key={watching} app={app} env={env} revision={watching} onFinished={onFinished} />
         </div>
+      ) : null}
+      {watching !== undefined ? (
+        <ReleaseImages key={`images-${watching}`} app={app} env={env} revision={watching} />
       ) : null}
       {releases.data && list.length === 0 ? (
         <Card>

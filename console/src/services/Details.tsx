@@ -42,6 +42,7 @@ import { appHealth, serviceHealth } from '../components/health';
 import { formatBytes, formatPercent, formatTime } from '../components/format';
 import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from './Rollout';
 import { PageTitle } from '../components/PageTitle';
+import { ContainerId, RunAsTag } from './RunAs';
 
 const ServiceGraph = lazy(() => import('./ServiceGraph'));
 
@@ -65,6 +66,9 @@ function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
           render: (p: ReplicaStatus['phase']) => <Tag>{t(`phase.${p}`)}</Tag>,
         },
         { title: t('services.pid'), dataIndex: 'pid' },
+        ...(replicas.some((r) => r.container)
+          ? [{ title: t('services.container'), dataIndex: 'container', render: (c?: string) => <ContainerId id={c} /> }]
+          : []),
         { title: t('services.port'), dataIndex: 'port' },
         { title: t('services.started'), dataIndex: 'startedAt', render: (v?: string) => formatTime(v, i18n.language) },
         { title: t('services.restarts'), dataIndex: 'restarts' },
@@ -226,7 +230,16 @@ export default function ServicesDetails() {
             pagination={false}
             expandable={{ expandedRowRender: (s) => <ReplicaTable replicas={s.replicas} /> }}
             columns={[
-              { title: t('services.service'), dataIndex: 'service', render: (s: string) => <strong>{s}</strong> },
+              {
+                title: t('services.service'),
+                dataIndex: 'service',
+                render: (name: string, s: ServiceStatus) => (
+                  <Space size={4} data-service-name={name}>
+                    <strong>{name}</strong>
+                    <RunAsTag runAs={s.runAs} />
+                  </Space>
+                ),
+              },
               {
                 title: t('services.health'),
                 render: (_: unknown, s: ServiceStatus) => (

@@ -32,6 +32,7 @@ import { podLogs } from './logs.js';
 import type { KubernetesObject, ManifestOptions, ServiceShape } from './manifests/contract.js';
 import { LABEL } from './manifests/contract.js';
 import { renderManifests } from './manifests/render.js';
+import { isPullSecret } from './manifests/pullSecret.js';
 import { canaryState, DEFAULT_SHAPE, hasTracks } from './manifests/tracks.js';
 import { isTrafficObject } from './manifests/traffic.js';
 import { desiredSplit } from './manifests/trafficContext.js';
@@ -225,9 +226,10 @@ class KubernetesRuntime implements Runtime {
     );
     // Nothing is applied over another app's or environment's object of the same name.
     const others = await this.inventory.others(state.app, state.env, KubernetesRuntime.release(state));
-    const taken = collisionsWith([...own, ...traffic, ...(shared ? [shared] : [])], others);
+    const shares = [...(shared ? [shared] : []), ...rendered.filter(isPullSecret)];
+    const taken = collisionsWith([...own, ...traffic, ...shares], others);
     if (taken.length > 0) throw collisionError(state.app, state.env, ns, taken);
-    if (shared) await this.applyShared(state, shared);
+    for (const x of shares) await this.applyShared(state, x);
     // The event watch starts before the apply, so it sees the first ScalingReplicaSet.
     const events = watchWorkloadEvents(
       this.clients,
@@ -251,13 +253,13 @@ class KubernetesRuntime implements Runtime {
   }
 
   /**
-   * Applies the app's shared discovery ConfigMap once per content: every service of a release renders
-   * the same one (its release annotations change it once per release), and concurrent converges of a
-   * level share one apply. It carries no service label, so no service's prune removes it; `remove`
-   * of the app does.
+   * Applies an object the app's services share (the discovery ConfigMap, a registry's pull Secret) once
+   * per content: every service of a release renders the same one (its release annotations change it
+   * once per release), and concurrent converges of a level share one apply. It carries no service
+   * label, so no service's prune removes it; `remove` of the app does.
    */
   private applyShared(state: ServiceState, shared: KubernetesObject): Promise<void> {
-    const key = `${state.app}/${state.env}`;
+    const key = `${state.app}/${state.env}/${shared.kind}/${shared.metadata.name}`;
     const text = JSON.stringify(shared);
     const known = this.sharedApplied.get(key);
     if (known?.text === text) return known.done;
@@ -486,7 +488,7 @@ class KubernetesRuntime implements Runtime {
     this.inventory.forget(app, env);
     if (service === undefined) {
       this.routes.delete(`${app}/${env}`);
-      this.sharedApplied.delete(`${app}/${env}`);
+      for (const k of [...this.sharedApplied.keys()]) if (k.startsWith(`${app}/${env}/`)) this.sharedApplied.delete(k);
     }
     this.logger.info({ app, env, service, deleted: objects.map(ref) }, 'removed');
   }

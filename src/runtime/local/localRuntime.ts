@@ -44,6 +44,8 @@ import { CONTAINER_HOST } from '../container/containerLaunch.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
+import { imageResolver, type ResolveImagesOptions } from '../container/images.js';
+import type { ImageRequest, ResolvedImage } from '../runtime.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
 
@@ -313,6 +315,12 @@ class LocalRuntime implements Runtime {
   async stopJobRun(app: string, env: string, service: string, runId: string): Promise<void> {
     await this.ready();
     await this.sets.get(`${app}/${env}/${service}`)?.stopRun(runId);
+  }
+
+  /** Images of container workloads, through the engine (connected on first use): container/images.ts. */
+  private readonly images = imageResolver();
+  resolveImages(images: ImageRequest[], opts: ResolveImagesOptions): Promise<ResolvedImage[]> {
+    return this.images(images, opts);
   }
 
   async close(): Promise<void> {

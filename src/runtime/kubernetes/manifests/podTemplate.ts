@@ -6,6 +6,7 @@ import { imageVersion, objectLabels, withTrack } from './labels.js';
 import { cpuQuantity, memoryQuantity, seconds } from './quantities.js';
 import { CONFIG_DIR, type ServiceConfig } from './serviceConfig.js';
 import { FIELD_SINCE } from './versions.js';
+import { imagePullSecrets } from './pullSecret.js';
 import { claimVolumes, volumeMounts } from './volumes.js';
 
 /** What the per-kind renderers get for one service. */
@@ -151,6 +152,8 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   if (shape.kind !== 'service') spec.restartPolicy = 'OnFailure';
   spec.terminationGracePeriodSeconds = seconds(w.terminationGracePeriodMs);
   spec.containers = [container];
+  const pullSecrets = imagePullSecrets(ctx.input.app, state);
+  if (pullSecrets.length > 0) spec.imagePullSecrets = pullSecrets;
   // A stateful service's claims come from its StatefulSet's volumeClaimTemplates, one per replica.
   const claims = stateful ? [] : claimVolumes(ctx.input.app, mounts);
   if (hasFiles || claims.length > 0)

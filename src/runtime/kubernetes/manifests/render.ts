@@ -12,6 +12,7 @@ import { deployment } from './deployment.js';
 import { horizontalPodAutoscaler } from './hpa.js';
 import { ingress } from './ingress.js';
 import { ingressTlsSecrets } from './tlsSecret.js';
+import { pullSecrets } from './pullSecret.js';
 import { job } from './job.js';
 import { podDisruptionBudget } from './pdb.js';
 import type { ServiceContext } from './podTemplate.js';
@@ -167,13 +168,14 @@ export function serviceObjectsIn(scope: ManifestScope, name: string): Kubernetes
   return own.filter((o): o is KubernetesObject => o !== undefined);
 }
 
-/** The app's own objects: the shared discovery ConfigMap, its volumes' claims and the Ingress of its routes. */
+/** The app's own objects: the shared discovery ConfigMap, its volumes' claims, its registries' Secrets and the Ingress of its routes. */
 export function appObjectsIn(scope: ManifestScope): KubernetesObject[] {
   const { input } = scope;
   const edge = ingress(input, scope.problems);
   const claims = persistentVolumeClaims(input, (name) => shapeIn(input, name).stateful);
   const tls = edge ? ingressTlsSecrets(input) : [];
-  return [...(scope.shared ? [scope.shared] : []), ...claims, ...tls, ...(edge ? [edge] : [])];
+  const pull = pullSecrets(input);
+  return [...(scope.shared ? [scope.shared] : []), ...claims, ...pull, ...tls, ...(edge ? [edge] : [])];
 }
 
 /** Throws the render problems collected in `scope`, if any. */
