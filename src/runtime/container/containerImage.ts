@@ -5,7 +5,9 @@
  */
 import type Docker from 'dockerode';
 import type { ImagePullPolicy, RegistryAuth } from '../runtime.js';
-import { engineReason, engineStatus } from './engine.js';
+import type { ContainerLaunch } from '../local/runner.js';
+import { engineReason, engineStatus, type Engine } from './engine.js';
+import { pinnedReference } from './images.js';
 
 /** Whether the engine has `image` (a name, name:tag, name@digest or image id). */
 export async function hasImage(docker: Docker, image: string): Promise<boolean> {
@@ -50,4 +52,21 @@ export async function ensureImagePresent(
   if (await hasImage(docker, image)) return;
   if (policy === 'Never') throw new Error(`image ${image} is not on this machine (imagePullPolicy: Never)`);
   return pullImage(docker, image, auth);
+}
+
+/**
+ * The reference a run creates its container from, made present first: exactly the pinned image when
+ * the revision pinned one (present: nothing is pulled whatever the policy, a digest never changes;
+ * missing: pulled by digest unless the policy is Never), else the image as its pull policy says.
+ */
+export async function runnableImage(engine: Engine, c: ContainerLaunch): Promise<string> {
+  if (!c.digest) {
+    await ensureImagePresent(engine.docker, c.image, c.pullPolicy, c.auth);
+    return c.image;
+  }
+  const ref = await pinnedReference(engine, c.image, c.digest);
+  if (await hasImage(engine.docker, ref)) return ref;
+  if (c.pullPolicy === 'Never') throw new Error(`image ${ref} is not on this machine (imagePullPolicy: Never)`);
+  await pullImage(engine.docker, ref, c.auth);
+  return ref;
 }

@@ -112,7 +112,8 @@ export function containerLaunchOf(
   const limits = w.resources;
   const container: ContainerLaunch = {
     name: containerName(homeId, rec),
-    image: w.imageDigest ?? w.image,
+    image: w.image,
+    ...(w.imageDigest ? { digest: w.imageDigest } : {}),
     pullPolicy: w.imagePullPolicy ?? 'IfNotPresent',
     ...(state.registryAuth ? { auth: state.registryAuth } : {}),
     ...(w.entrypoint ? { entrypoint: w.entrypoint } : {}),

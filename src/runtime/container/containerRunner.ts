@@ -32,7 +32,7 @@ import { CONTAINER_HOST } from './containerLaunch.js';
 import { ContainerLogPump } from './containerLogs.js';
 import { CONTAINER_FILE, readContainerFile } from './containerFile.js';
 import type { ContainerFile } from './containerFile.js';
-import { ensureImagePresent } from './containerImage.js';
+import { runnableImage } from './containerImage.js';
 import { execProbe } from './containerExec.js';
 import { engineReason, engineStatus } from './engine.js';
 import type { Engine } from './engine.js';
@@ -182,13 +182,14 @@ export class ContainerRunner implements Runner {
   }
 
   private async startAsync(gen: number, c: ContainerLaunch, env: Record<string, string>): Promise<void> {
-    const { docker, kind } = await this.opts.engine();
-    await ensureImagePresent(docker, c.image, c.pullPolicy, c.auth);
+    const engine = await this.opts.engine();
+    const { docker, kind } = engine;
+    const image = await runnableImage(engine, c);
     if (gen !== this.gen) return;
     if (this.wanted) return this.ended(gen, exitError('stopped before it started'));
     await removeByName(docker, c.name);
-    const container = await docker.createContainer(createOptions(c, env, kind, this.opts)).catch((err: unknown) => {
-      throw new Error(`cannot create container ${c.name} from ${c.image}: ${engineReason(err)}`);
+    const container = await docker.createContainer(createOptions({ ...c, image }, env, kind, this.opts)).catch((err: unknown) => {
+      throw new Error(`cannot create container ${c.name} from ${image}: ${engineReason(err)}`);
     });
     if (gen !== this.gen) {
       await container.remove({ force: true }).catch(() => undefined);

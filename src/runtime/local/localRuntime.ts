@@ -317,9 +317,11 @@ class LocalRuntime implements Runtime {
     await this.sets.get(`${app}/${env}/${service}`)?.stopRun(runId);
   }
 
-  /** Images of container workloads, through the engine (connected on first use): container/images.ts. */
-  private readonly images = imageResolver();
+  /** Images of container workloads, through the engine the container replicas use: container/images.ts. */
+  private images: ReturnType<typeof imageResolver> | undefined;
   resolveImages(images: ImageRequest[], opts: ResolveImagesOptions): Promise<ResolvedImage[]> {
+    const containers = this.containers;
+    this.images ??= imageResolver(containers ? () => containers.engine() : undefined);
     return this.images(images, opts);
   }
 

@@ -23,8 +23,10 @@ export interface Launch {
 export interface ContainerLaunch {
   /** Container name, unique on the engine (it carries the Berth home's id). */
   name: string;
-  /** What to run: the digest reference resolved at deploy, else the image as written. */
+  /** The image as written in berth.yaml (`shop/web:1.0`). */
   image: string;
+  /** The digest the revision pinned (Workload.imageDigest): then exactly that image runs. */
+  digest?: string;
   pullPolicy: ImagePullPolicy;
   auth?: RegistryAuth;
   /** Overrides of the image's ENTRYPOINT and CMD (Workload.entrypoint / Workload.command). */
