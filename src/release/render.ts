@@ -225,6 +225,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       ownGet(lookupMap, v) ?? (hasOwnKey(seen, v) && !own.includes(v) ? { value: seen[v]!, secret: false } : undefined);
     const run: ServiceRun = {
       container,
+      pullsImage: container || target?.kind !== 'local',
       digest: container ? ownGet(input.images, name) : undefined,
       discoveryHash: container ? containerDiscoveryHash : discoveryHash,
       registries,
@@ -317,6 +318,8 @@ export function renderRelease(input: RenderInput): RenderResult {
 interface ServiceRun {
   /** Runs as a container on one machine (`Workload.runAs`). */
   container: boolean;
+  /** Runs its image: a container here, or any service on a cluster (whose pods pull with the registry's credentials). */
+  pullsImage: boolean;
   /** The digest its image resolved to (`Workload.imageDigest`), when known. */
   digest: string | undefined;
   /** The digest of the discovery table the service sees (its hash changes with the addresses). */
@@ -429,9 +432,9 @@ function renderService(
   const restartedAt = ownGet(input.restarts, name);
   const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };
   const hash = contentHash({ ...hashed, env: hashedEnv, discovery: run.discoveryHash, restartedAt }).slice(0, 12);
-  // Only a container on this machine pulls with them (a cluster's nodes use its own pull secrets).
-  // Credentials are never in the hash: a new password moves no replica.
-  const registry = image && run.container ? registryFor(image.value, run.registries) : undefined;
+  // Whatever pulls the image uses them: the engine here for a container, a cluster's nodes through an
+  // imagePullSecret. Credentials are never in the hash: a new password moves no replica.
+  const registry = image && run.pullsImage ? registryFor(image.value, run.registries) : undefined;
 
   const runKind = runKindOf(svc);
   const common = {

@@ -140,8 +140,9 @@ describe('which services run as containers', () => {
       input({ environment: { name: 'prod', defaults: {}, target: { kind: 'kubernetes', containers: 'never' } } }),
     );
     expect(Object.values(r.states).every((s) => s.workload.runAs === undefined)).toBe(true);
-    // Nor do they get registry credentials: a cluster's nodes pull with its own pull secrets.
-    expect(Object.values(r.states).every((s) => s.registryAuth === undefined)).toBe(true);
+    // Every service there runs its image: its pods pull with the registry's credentials (an imagePullSecret).
+    expect(r.states['image-only']!.registryAuth?.server).toBe('registry.example.com');
+    expect(r.states.both!.registryAuth?.server).toBe('localhost:5000');
     // A render without a target (Kubernetes objects, a Helm export) neither.
     const objects = renderRelease(input({ environment: { name: 'prod', defaults: {} } }));
     expect(Object.values(objects.states).every((s) => s.workload.runAs === undefined)).toBe(true);

@@ -167,3 +167,46 @@ describe('Helm export of an edge with certificate files', () => {
     await rm(certDir, { recursive: true, force: true });
   });
 });
+
+describe('Helm export of registry credentials', () => {
+  it('leaves them out of the chart: helm template requires the docker config as a value and the pods name its Secret', async () => {
+    const text = [
+      'name: shop',
+      'variables:',
+      '  REGISTRY_PASSWORD: { secret: true }',
+      'registries:',
+      '  registry.example.com: { username: ci, password: "${REGISTRY_PASSWORD}" }',
+      'services:',
+      '  web: { image: registry.example.com/shop/web:1, ports: [80] }',
+    ].join('\n');
+    const files = exportHelmChart({
+      loaded: parseSpec(text, FIXTURE_FILE),
+      environment: { name: 'prod', defaults: {} },
+      config: { version: 1, values: { REGISTRY_PASSWORD: { value: 'pull-s3cret', secret: true } }, files: {} },
+      revision: 1,
+      digestSecret: testDigest,
+      options: { namespace: 'shop-prod' },
+    });
+    const all = Object.values(files).join('\n');
+    expect(all).not.toContain('pull-s3cret');
+    expect(all).not.toContain('******');
+    expect(files['values.yaml']).toContain('--set-file registryAuth.NAME=FILE');
+    const chart = await write(files, 'shop-registry');
+    await expect(template(chart, [])).rejects.toThrow(/registryAuth\.shop-registry-/);
+    const dockerConfig = JSON.stringify({
+      auths: { 'registry.example.com': { auth: Buffer.from('ci:pull-s3cret').toString('base64') } },
+    });
+    const configFile = join(dir, 'docker-config.json');
+    await writeFile(configFile, dockerConfig);
+    const secretName = /registryAuth\.NAME=FILE for NAME in (shop-registry-[a-z0-9-]+)/.exec(
+      files['values.yaml']!,
+    )?.[1];
+    expect(secretName).toBeDefined();
+    const objs = await template(chart, ['--set-file', `registryAuth.${secretName}=${configFile}`]);
+    const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name === secretName);
+    expect(at(secret, 'type')).toBe('kubernetes.io/dockerconfigjson');
+    expect(Buffer.from(at(secret, 'data')['.dockerconfigjson'] as string, 'base64').toString()).toBe(dockerConfig);
+    const web = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web');
+    expect(at(web, 'spec.template.spec.imagePullSecrets')).toEqual([{ name: secretName }]);
+  });
+});

@@ -5,6 +5,7 @@
  * template expression. Secrets never enter the chart: each is a required value at install time,
  * or a service's Secret is replaced by an existing one (`existingSecrets.<service>`).
  */
+import { PULL_SECRET_TYPE } from '../../runtime/kubernetes/manifests/pullSecret.js';
 import { stringify } from 'yaml';
 import type { AppSpec } from '../../spec/schema.js';
 import type { LoadedSpec } from '../../spec/load.js';
@@ -92,6 +93,7 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
   const files: ChartFiles = {};
   const servicesWithSecrets: Record<string, string[]> = {};
   const tlsSecrets: string[] = [];
+  const pullSecrets: string[] = [];
   for (const obj of objects) {
     const service = obj.metadata.labels?.[LABEL.name];
     const path = templatePath(obj, service);
@@ -138,12 +140,22 @@ export function exportHelmChart(input: HelmExportInput): ChartFiles {
         );
       tlsSecrets.push(name);
       files[path] = t.render({ ...rest, data: { 'tls.crt': pem('crt'), 'tls.key': pem('key') } });
+    } else if (obj.kind === 'Secret' && (obj as { type?: string }).type === PULL_SECRET_TYPE) {
+      // A registry's credentials (berth.yaml `registries`): a docker config file given at install time.
+      const { stringData: _masked, ...rest } = tokenized as Record<string, unknown>;
+      const name = obj.metadata.name;
+      const config = t.token(
+        `required ${goString(`registryAuth.${name}: the registry's docker config JSON (--set-file registryAuth.${name}=FILE)`)} ` +
+          `(dig ${goString(name)} "" (.Values.registryAuth | default dict)) | b64enc | toJson`,
+      );
+      pullSecrets.push(name);
+      files[path] = t.render({ ...rest, data: { '.dockerconfigjson': config } });
     } else {
       files[path] = t.render(tokenized);
     }
   }
   files['Chart.yaml'] = chartYaml(spec, input, kubernetesVersion);
-  files['values.yaml'] = valuesYaml(spec, input, used, resolved, secret, servicesWithSecrets, tlsSecrets);
+  files['values.yaml'] = valuesYaml(spec, input, used, resolved, secret, servicesWithSecrets, tlsSecrets, pullSecrets);
   files['.helmignore'] = '*.tgz\n';
   return files;
 }
@@ -312,6 +324,7 @@ function valuesYaml(
   secret: Set<string>,
   servicesWithSecrets: Record<string, string[]>,
   tlsSecrets: string[] = [],
+  pullSecrets: string[] = [],
 ): string {
   const config: Record<string, string> = {};
   for (const name of [...used].sort()) {
@@ -343,6 +356,12 @@ function valuesYaml(
       ? [
           `# edgeTls: the edge's certificates, never exported: --set-file edgeTls.NAME.crt=FILE --set-file edgeTls.NAME.key=FILE`,
           `#   for NAME in ${tlsSecrets.join(', ')}.`,
+        ]
+      : []),
+    ...(pullSecrets.length > 0
+      ? [
+          `# registryAuth: registry credentials (berth.yaml registries), never exported: a docker config JSON`,
+          `#   ({"auths":{"HOST":{"auth":"BASE64(user:password)"}}}): --set-file registryAuth.NAME=FILE for NAME in ${pullSecrets.join(', ')}.`,
         ]
       : []),
   ].join('\n');

@@ -188,9 +188,11 @@ export class ContainerRunner implements Runner {
     if (gen !== this.gen) return;
     if (this.wanted) return this.ended(gen, exitError('stopped before it started'));
     await removeByName(docker, c.name);
-    const container = await docker.createContainer(createOptions({ ...c, image }, env, kind, this.opts)).catch((err: unknown) => {
-      throw new Error(`cannot create container ${c.name} from ${image}: ${engineReason(err)}`);
-    });
+    const container = await docker
+      .createContainer(createOptions({ ...c, image }, env, kind, this.opts))
+      .catch((err: unknown) => {
+        throw new Error(`cannot create container ${c.name} from ${image}: ${engineReason(err)}`);
+      });
     if (gen !== this.gen) {
       await container.remove({ force: true }).catch(() => undefined);
       return;
