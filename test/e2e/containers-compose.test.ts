@@ -87,7 +87,12 @@ describe('a compose app of images on one machine', () => {
     const edge = st.edge!.url;
 
     // web (its config file mounted where compose put it) → api → redis and postgres.
-    expect(await get(`${edge}/`)).toEqual({ status: 200, body: { from: 'web', greeting: 'hello from compose' } });
+    expect(await get(`${edge}/`)).toEqual({
+      status: 200,
+      body: { from: 'web', greeting: 'hello from compose', config: { title: 'Notes' } },
+    });
+    // The compose secret, from the config set, mounted at /run/secrets/api_token.
+    expect((await get(`${edge}/api/token`)).body).toEqual({ from: 'web', api: { from: 'api', tokenBytes: 7 } });
     expect(await get(`${edge}/api/hits`)).toEqual({
       status: 200,
       body: { from: 'web', api: { from: 'api', hits: 1 } },
@@ -95,6 +100,10 @@ describe('a compose app of images on one machine', () => {
     expect((await get(`${edge}/api/hits`)).body).toEqual({ from: 'web', api: { from: 'api', hits: 2 } });
     expect((await get(`${edge}/api/notes?text=kept`, { method: 'POST' })).status).toBe(200);
     expect((await get(`${edge}/api/notes`)).body).toEqual({ from: 'web', api: { from: 'api', notes: ['kept'] } });
+
+    // The engine's log stream is in Berth's log files.
+    const logs = await berth.cli(['logs', 'notes/web']);
+    expect(logs.stdout).toContain('web listening on 8080');
 
     // postgres restarted: a new container on the same volume.
     const before = (await docker.listContainers({ filters: { label: ['berth.app=notes', 'berth.service=db'] } }))

@@ -7,7 +7,7 @@ import { ensureImage } from './containerEngine.js';
 
 export const REDIS_IMAGE = 'localhost/berth-test/redis:1';
 export const POSTGRES_IMAGE = 'localhost/berth-test/postgres:1';
-export const COMPOSE_APP_IMAGE = 'localhost/berth-test/compose-app:1';
+export const COMPOSE_APP_IMAGE = 'localhost/berth-test/compose-app:3';
 
 const APT = 'apt-get update && apt-get install -y --no-install-recommends';
 const CLEAN = 'rm -rf /var/lib/apt/lists/*';
@@ -80,8 +80,9 @@ exec postgres -c listen_addresses='*' "$@"
 `;
 
 /**
- * ROLE=web answers / and forwards /api/* to $API_URL; ROLE=api keeps notes in Postgres
- * ($DATABASE_URL, through psql) and counts hits in Redis ($REDIS_URL, through redis-cli).
+ * ROLE=web answers / (with its config file /etc/notes/web.json) and forwards /api/* to $API_URL;
+ * ROLE=api keeps notes in Postgres ($DATABASE_URL, through psql), counts hits in Redis ($REDIS_URL,
+ * through redis-cli) and tells the size of its secret file /run/secrets/api_token.
  * Both listen on $PORT, answer /healthz, and stop on SIGTERM.
  */
 const COMPOSE_APP = `const http = require('node:http');
@@ -95,9 +96,16 @@ function run(cmd, args, input) {
     if (input !== undefined) child.stdin.end(input);
   });
 }
-const psql = (sql, vars = {}) => run('psql', [process.env.DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-At',
+const psql = (sql, vars = {}) => run('psql', [process.env.DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-qAt',
   ...Object.entries(vars).flatMap(([k, v]) => ['-v', k + '=' + v]), '-f', '-'], sql);
+function readJson(file) {
+  try { return JSON.parse(require('node:fs').readFileSync(file, 'utf8')); } catch (err) { return { error: err.code }; }
+}
 async function api(req, url) {
+  if (url.pathname === '/api/token') {
+    const token = require('node:fs').readFileSync('/run/secrets/api_token', 'utf8');
+    return { tokenBytes: token.length };
+  }
   if (url.pathname === '/api/hits') return { hits: Number(await run('redis-cli', ['-u', process.env.REDIS_URL, 'INCR', 'hits'])) };
   if (url.pathname === '/api/notes' && req.method === 'POST') {
     await psql("CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, text text);\\nINSERT INTO notes (text) VALUES (:'text');", { text: url.searchParams.get('text') || '' });
@@ -122,7 +130,7 @@ const server = http.createServer(async (req, res) => {
       const r = await fetch(process.env.API_URL + url.pathname + url.search, { method: req.method });
       return send(r.status, { from: 'web', api: await r.json() });
     }
-    return send(200, { from: 'web', greeting: process.env.GREETING || '' });
+    return send(200, { from: 'web', greeting: process.env.GREETING || '', config: readJson('/etc/notes/web.json') });
   } catch (err) {
     console.error(role + ': ' + err.message);
     send(502, { error: err.message });
