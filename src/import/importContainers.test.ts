@@ -128,3 +128,33 @@ describe('a compose service built from source', () => {
     );
   });
 });
+
+describe('a config compose puts where Berth cannot mount it', () => {
+  it('is written under $BERTH_CONFIG_DIR without a mountPath, and the report says why', async () => {
+    const r2 = await importCompose({
+      file: FILE,
+      text: [
+        'services:',
+        '  web:',
+        '    image: nginx:1.27',
+        '    configs:',
+        '      - { source: site, target: /etc/berth/config/site.conf }',
+        '      - { source: site, target: /etc/nginx/site.conf }',
+        '      - { source: other, target: /etc/nginx/site.conf }',
+        'configs:',
+        '  site: { content: "server {}" }',
+        '  other: { content: "x" }',
+      ].join('\n'),
+      environment: {},
+    });
+    expect(r2.spec.spec.services.web!.files).toEqual([
+      { path: 'etc/berth/config/site.conf', content: 'server {}' },
+      { path: 'etc/nginx/site.conf', content: 'server {}', mountPath: '/etc/nginx/site.conf' },
+    ]);
+    expect(r2.report.find((e) => e.key === 'services.web.configs.0')?.reason).toContain(
+      'not mounted where compose put it (/etc/berth/config/site.conf is inside the config directory /etc/berth/config',
+    );
+    // The same target twice: the second is the same file path too, so it is not written at all.
+    expect(r2.report.find((e) => e.key === 'services.web.configs.2')).toMatchObject({ status: 'unmapped' });
+  });
+});
