@@ -12,6 +12,7 @@ const all = {
   rolling: 'rolling.mjs',
   'restart-stress': 'restart-stress.mjs',
   tcp: 'tcp.mjs',
+  containers: 'containers.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

@@ -33,6 +33,7 @@ describe('registrationsFor', () => {
     expect(registered(await registrationsFor(['render', '.', '--offline']))).toEqual(['render']);
     expect(registered(await registrationsFor(['-o', 'json', 'diff', 'shop', '1', '2']))).toEqual([
       'history',
+      'releases',
       'diff',
       'rollback',
     ]);

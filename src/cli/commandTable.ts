@@ -16,7 +16,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['up', 'down'], load: async () => (await import('./commands/up.js')).registerUp },
   { names: ['plan', 'deploy'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
   {
-    names: ['history', 'diff', 'rollback'],
+    names: ['history', 'releases', 'diff', 'rollback'],
     load: async () => (await import('./commands/releases.js')).registerReleases,
   },
   { names: ['status'], load: async () => (await import('./commands/status.js')).registerStatus },

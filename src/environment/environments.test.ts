@@ -147,3 +147,41 @@ describe('environments: the storage class of a Kubernetes target', () => {
     });
   });
 });
+
+describe('environments: which services run as containers', () => {
+  let dir: string;
+  let store: Store;
+  let envs: Environments;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-env-'));
+    store = await openStore({ file: join(dir, 'berth.db') });
+    envs = createEnvironments(store.db);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the containers mode of a local environment, changes it, and auto is stored as no setting', async () => {
+    expect((await envs.create({ name: 'qa', target: { kind: 'local', containers: 'always' } })).target).toEqual({
+      kind: 'local',
+      containers: 'always',
+    });
+    expect((await envs.get('qa')).target).toMatchObject({ containers: 'always' });
+    expect((await envs.setEdge('qa', { containers: 'never' })).target).toEqual({ kind: 'local', containers: 'never' });
+    expect((await envs.get('qa')).target).toEqual({ kind: 'local', containers: 'never' });
+    expect((await envs.setEdge('qa', { containers: 'auto' })).target).toEqual({ kind: 'local' });
+    const bad = await envs.setEdge('qa', { containers: 'sometimes' as 'auto' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect(JSON.stringify((bad as ValidationError).toJSON())).toMatch(/"path":"containers".*auto.*always.*never/);
+  });
+
+  it('refuses a containers mode for a Kubernetes environment: a cluster always runs images', async () => {
+    await envs.create({ name: 'prod', target: { kind: 'kubernetes', namespace: 'prod' } });
+    const err = await envs.setEdge('prod', { containers: 'never' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toBe(
+      'environment prod runs on Kubernetes: every service runs its image there',
+    );
+  });
+});

@@ -18,6 +18,16 @@ const timeZoneSchema = z
   .refine(isTimeZone, 'must be an IANA time zone such as `Europe/Berlin`, `America/New_York` or `UTC`')
   .describe('IANA time zone the cronjobs of this environment follow their `schedule` in. Default `UTC`.');
 
+/** Which services of an environment on this machine run as containers (docs/berth-yaml.md, Containers). */
+export const CONTAINERS_MODES = ['auto', 'always', 'never'] as const;
+export type ContainersMode = (typeof CONTAINERS_MODES)[number];
+
+const containersModeSchema = z
+  .enum(CONTAINERS_MODES)
+  .describe(
+    "Which services run as containers on this machine: `auto` (those with `image` and no `command`; the default), `always` (every service with an `image`), `never` (every service runs its `command`). A service's own `runAs` comes first.",
+  );
+
 const edgePortSchema = z
   .number()
   .int('must be a whole number')
@@ -39,8 +49,9 @@ export const EnvironmentTarget = z
           .optional()
           .describe("Edge port of one app in this environment, exactly (over berth.yaml's `edge.port`)."),
         timeZone: timeZoneSchema.optional(),
+        containers: containersModeSchema.optional(),
       })
-      .describe('Run services as supervised processes on this machine.'),
+      .describe('Run services on this machine: as supervised processes, or as containers (Docker or Podman).'),
     z
       .object({
         kind: z.literal('kubernetes'),
@@ -134,8 +145,9 @@ export const EnvironmentEdgeChange = z
       .optional()
       .describe("App → its edge port in this environment; null removes the app's port."),
     timeZone: timeZoneSchema.nullable().optional().describe('The time zone of cron schedules; null: back to UTC.'),
+    containers: containersModeSchema.optional(),
   })
-  .describe("A change of an environment's edge ports or time zone.");
+  .describe("A change of an environment's edge ports, time zone or containers mode.");
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
 export interface Environment {
@@ -232,15 +244,26 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const parsed = EnvironmentEdgeChange.safeParse(change);
       if (!parsed.success) throw new ValidationError('invalid edge change', zodProblems(parsed.error, 'request body'));
       const env = await environments.get(name);
-      const { edgePort, edgePorts, timeZone } = parsed.data;
+      const { edgePort, edgePorts, timeZone, containers } = parsed.data;
       if (env.target.kind !== 'local' && (edgePort !== undefined || edgePorts !== undefined))
         throw new ValidationError(`environment ${name} runs on Kubernetes: its edge is the Ingress controller's`, [
           { file: 'request body', path: 'edgePort', message: 'edge ports apply to environments on this machine' },
+        ]);
+      if (env.target.kind !== 'local' && containers !== undefined)
+        throw new ValidationError(`environment ${name} runs on Kubernetes: every service runs its image there`, [
+          {
+            file: 'request body',
+            path: 'containers',
+            message: 'the containers mode applies to environments on this machine',
+          },
         ]);
       const target = { ...env.target };
       if (timeZone === null) delete target.timeZone;
       else if (timeZone !== undefined) target.timeZone = timeZone;
       if (target.kind === 'local') {
+        // `auto` is the default: stored as no setting, as before the option existed.
+        if (containers === 'auto') delete target.containers;
+        else if (containers !== undefined) target.containers = containers;
         if (edgePort === null) delete target.edgePort;
         else if (edgePort !== undefined) target.edgePort = edgePort;
         if (edgePorts !== undefined) {

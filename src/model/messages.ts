@@ -85,6 +85,7 @@ const TEXT = {
   'event.analysis': (p) => `${p.verdict}: ${p.result}`,
   'event.analysisStep': (p) => `step ${p.verdict}: ${p.result}`,
   'event.replicaStarted': (p) => `started replica ${p.replica} (pid ${p.pid}, port ${p.port})`,
+  'event.containerStarted': (p) => `started replica ${p.replica} (container ${p.container}, port ${p.port})`,
   'event.replicaReady': (p) => `replica ${p.replica} is ready`,
   'event.readinessFailed': (p) => `readiness probe failed: ${p.detail}`,
   'event.replicaRestarting': (p) => `stopping replica ${p.replica}: ${p.reason}; it will be restarted`,

@@ -8,6 +8,7 @@
  * execute.ts; rendering for it engineRender.ts; its events releaseBus.ts.
  */
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { RuntimeEvent } from '../runtime/runtime.js';
 import { planContextOf, planRelease } from './plan.js';
 import {
   downRevision,
@@ -27,6 +28,7 @@ import { checkKubernetesObjects } from './kubernetesRender.js';
 import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
 import { resumeAll } from './resume.js';
 import type { EngineDeps, OperationOptions, ReleaseEngine } from './engineTypes.js';
+import { runningImages } from './pinImages.js';
 
 export type {
   DeployRequest,
@@ -116,11 +118,11 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const r = await make();
       const last = (await releases.list(r.app, r.env, 1))[0];
       const revision = (last?.revision ?? 0) + 1;
+      const pulls: RuntimeEvent[] = [];
       const rendered =
         r.kind === ReleaseKind.down
           ? emptyRendered(r.app, r.env, r.configVersion ?? 0)
-          : (await renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts))
-              .rendered;
+          : await renderPinned(r, revision, pulls);
       const rel = await releases.create({
         app: r.app,
         env: r.env,
@@ -137,6 +139,15 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         ...(r.sourceRevision === undefined ? {} : { sourceRevision: r.sourceRevision }),
       });
       op.release = rel;
+      // What resolving its images did (pulled, found present) belongs to the revision's events.
+      for (const e of pulls)
+        await bus.record(rel.id, {
+          time: e.time,
+          service: e.service,
+          type: e.type,
+          reason: e.reason,
+          ...(e.detail ? said(e.detail) : { message: e.message }),
+        });
       resyncs.get(key(app, env))?.abort();
       lock.hold(op, () => runOperation(ctx, op, rel));
       return rel;
@@ -144,6 +155,23 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       await lock.giveUp(op);
       throw err;
     }
+  }
+
+  /**
+   * Revision `revision` of `r`, rendered. A deploy resolves its container images first (pulling as
+   * their policy says) and renders again with their digests, so the revision records them; every
+   * other operation runs the digests it carries (a rollback its target's, a scale the running ones).
+   */
+  async function renderPinned(r: NewRevision, revision: number, events: RuntimeEvent[]) {
+    const render = (images: Record<string, string> | undefined) =>
+      renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts, undefined, images);
+    const first = await render(r.images);
+    if (r.kind !== ReleaseKind.deploy) return first.rendered;
+    const images = await renderer.pinImages(first.states, r.env, {
+      pull: true,
+      onEvent: (e) => events.push(e),
+    });
+    return images ? (await render(images)).rendered : first.rendered;
   }
 
   /** The running revision of an app, with its content; NotFound when nothing runs. */
@@ -163,18 +191,28 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     async plan(req) {
       const { spec, file, digest, positionOf } = req.loaded;
       const current = await releases.current(spec.name, req.env);
-      const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+      const running = current ? (await releases.content(current.id)).rendered : undefined;
+      const restarts = running?.restarts;
       const trial = req.configChange ? await deps.configSets.preview(spec.name, req.env, req.configChange) : undefined;
-      const result = await renderer.render(
-        spec,
-        file,
-        req.env,
-        req.configVersion,
-        (current?.revision ?? 0) + 1,
-        positionOf,
-        restarts,
-        trial?.resolved,
-      );
+      const render = (images?: Record<string, string>) =>
+        renderer.render(
+          spec,
+          file,
+          req.env,
+          req.configVersion,
+          (current?.revision ?? 0) + 1,
+          positionOf,
+          restarts,
+          trial?.resolved,
+          images,
+        );
+      // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
+      const unpinned = await render();
+      const images = await renderer.pinImages(unpinned.states, req.env, {
+        pull: false,
+        fallback: runningImages(running),
+      });
+      const result = images ? await render(images) : unpinned;
       const plan = await renderer.planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };
     },

@@ -4,6 +4,7 @@
  * the stable state a progressive rollout starts from, and a plan against the running revision.
  */
 import type { Runtime, ServiceState } from '../runtime/runtime.js';
+import { pinImages, type PinOptions } from './pinImages.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
@@ -21,7 +22,18 @@ export interface EngineRenderer {
     positionOf?: DeployRequest['loaded']['positionOf'],
     restarts?: Record<string, string>,
     trial?: ResolvedConfig,
+    images?: Record<string, string>,
   ): Promise<RenderResult>;
+  /**
+   * The digests of the images of `states`' container workloads (service → digest), from the
+   * environment's runtime (pinImages.ts); undefined when none runs as a container or the runtime
+   * resolves no images.
+   */
+  pinImages(
+    states: Record<string, ServiceState>,
+    env: string,
+    opts: PinOptions,
+  ): Promise<Record<string, string> | undefined>;
   /**
    * Keeps autoscaled services at the count they run at: the autoscaler's, else what the runtime
    * runs now (after a control-plane restart the autoscaler knows nothing yet), within the spec's
@@ -64,6 +76,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       positionOf?: DeployRequest['loaded']['positionOf'];
       restarts?: Record<string, string> | undefined;
       trial?: ResolvedConfig | undefined;
+      images?: Record<string, string> | undefined;
       edgeTls?: boolean;
     } = {},
   ): Promise<RenderResult> {
@@ -91,6 +104,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       revision,
       digestSecret: (s) => deps.secretBox.digest(s),
       ...(restarts ? { restarts } : {}),
+      ...(o.images ? { images: o.images } : {}),
       // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
       // render` shows them), not in every service's own environment.
       discoveryApart: runtime.kind === 'kubernetes',
@@ -99,12 +113,17 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
   }
 
   const renderer: EngineRenderer = {
-    render(spec, file, env, configVersion, revision, positionOf, restarts, trial) {
+    render(spec, file, env, configVersion, revision, positionOf, restarts, trial, images) {
       return renderFor(spec, file, env, configVersion, revision, {
         ...(positionOf ? { positionOf } : {}),
         restarts,
         trial,
+        images,
       });
+    },
+
+    async pinImages(states, env, opts) {
+      return pinImages(await deps.runtimeFor(env), states, opts);
     },
 
     async keepAutoscaled(spec, env, states, runtime) {
@@ -131,6 +150,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       const content = await releases.content(good.id);
       const result = await renderFor(content.spec, good.specFile, good.env, good.configVersion, good.revision, {
         restarts: content.rendered.restarts,
+        images: content.rendered.images,
         edgeTls: false,
       });
       return result.states;
@@ -146,6 +166,9 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
         release.revision,
         undefined,
         content.rendered.restarts,
+        undefined,
+        // The digests it was released with: a rollback, a resume and a resync run exactly those images.
+        content.rendered.images,
       );
       return { content, result };
     },

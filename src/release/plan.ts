@@ -107,6 +107,8 @@ export function flattenService(s: RenderedService): Map<string, unknown> {
   // Neither moves a replica by itself, but both are the service's and a plan shows them.
   put('policy', s.policy);
   put('strategy', s.strategy);
+  // Which credentials pull the image (never their password): shown, but moves no replica.
+  if (s.registry) out.set('registry', `${s.registry.server} as ${s.registry.username}`);
   return out;
 }
 
@@ -159,6 +161,13 @@ function addressChanges(
     }));
 }
 
+/** The discovery table a service of `release` sees: the containers' one for a container service. */
+function seenBy(release: RenderedRelease | undefined, s: RenderedService): Record<string, string> | undefined {
+  return s.workload.runAs === 'container' && release?.containerDiscovery
+    ? release.containerDiscovery
+    : release?.discovery;
+}
+
 /** A route's identity: what it matches and where it sends; its policy is compared apart. */
 const routeKey = (r: Route): string => `${r.host ?? '*'}${r.pathPrefix}→${r.service}${r.stripPrefix ? ' (strip)' : ''}`;
 const policyText = (p: TrafficPolicy | undefined): string => (p ? canonicalJSON(p) : '');
@@ -184,7 +193,7 @@ export function planRelease(from: RenderedRelease | undefined, to: RenderedRelea
     }
     const changes = [
       ...diffService(a, b, ctx),
-      ...(a ? addressChanges(name, from?.discovery, to.discovery, b.workload.ports) : []),
+      ...(a ? addressChanges(name, seenBy(from, a), seenBy(to, b), b.workload.ports) : []),
     ];
     const restart = a !== undefined && a.hash !== b.hash;
     const action: PlanAction = !a

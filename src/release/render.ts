@@ -10,7 +10,6 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import { defaultAppProtocol } from '../runtime/runtime.js';
 import type {
   EdgeSettings,
   Route,
@@ -18,7 +17,6 @@ import type {
   ServiceAddress,
   ServiceState,
   TrafficPolicy,
-  VolumeMount,
   Workload,
 } from '../runtime/runtime.js';
 import { ValidationError, type Problem } from '../errors.js';
@@ -33,13 +31,23 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
 import { edgeSettings } from './edgeSettings.js';
 import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
+import { portsAsHashed, runKindOf, volumeMount } from './renderWorkloadParts.js';
+import {
+  containerAddresses,
+  containerServices,
+  hasContainerHosts,
+  registryFor,
+  resolveRegistries,
+  type ContainersModeName,
+  type ResolvedRegistry,
+} from './renderContainers.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
   name: string;
   defaults: Record<string, string>;
   /** Where the environment runs; its edge ports, when on this machine. */
-  target?: { kind: string; edgePort?: number; edgePorts?: Record<string, number> };
+  target?: { kind: string; edgePort?: number; edgePorts?: Record<string, number>; containers?: ContainersModeName };
 }
 
 export interface RenderInput {
@@ -55,6 +63,11 @@ export interface RenderInput {
   digestSecret: (plain: string) => string;
   /** Service → time of its last `berth restart`: part of the workload hash, so a restart replaces replicas. */
   restarts?: Record<string, string>;
+  /**
+   * Service → the digest its image resolved to at deploy (`rendered.images` of the release): set as
+   * `Workload.imageDigest` of the services that run as containers, so the hash follows the image.
+   */
+  images?: Record<string, string>;
   /**
    * Leave the discovery variables out of every state's `workload.env` and share them as
    * `ServiceState.discovery` (for Kubernetes, where one ConfigMap holds them): copying ~3n variables
@@ -94,6 +107,8 @@ export interface RenderedService {
   policy?: TrafficPolicy;
   /** How a new version reaches users; absent means `rolling` (and in releases made before strategies). */
   strategy?: Exclude<Strategy, { type: 'rolling' }>;
+  /** The registry credentials its image is pulled with (berth.yaml `registries`), password masked. */
+  registry?: ServiceState['registryAuth'];
 }
 
 /** The stored, shown form of a whole release. */
@@ -110,6 +125,10 @@ export interface RenderedRelease {
   discovery?: Record<string, string>;
   /** Service → last restart time; carried from revision to revision. */
   restarts?: Record<string, string>;
+  /** Service → the digest its image resolved to at deploy (container services on one machine); a rollback runs it again. */
+  images?: Record<string, string>;
+  /** The discovery variables as containers see them (`ServiceAddress.containerHost`), when they differ from `discovery`. */
+  containerDiscovery?: Record<string, string>;
 }
 
 export interface RenderResult {
@@ -140,6 +159,8 @@ interface Field {
   secret: boolean;
 }
 
+export { runKindOf } from './renderWorkloadParts.js';
+
 /** Renders a release; throws one ValidationError listing every unresolved variable. */
 export function renderRelease(input: RenderInput): RenderResult {
   const { spec } = input;
@@ -159,10 +180,29 @@ export function renderRelease(input: RenderInput): RenderResult {
 
   const services: Record<string, RenderedService> = {};
   const states: Record<string, ServiceState> = {};
+  const target = input.environment.target;
+  const { containers, problems: runProblems } = containerServices(spec, {
+    // Only an environment on this machine runs containers of its own; a render without a target
+    // (Kubernetes objects, Helm export) or for a cluster runs images there.
+    local: target?.kind === 'local',
+    mode: target?.containers,
+    env: input.environment.name,
+    file: input.file,
+    positionOf: input.positionOf,
+  });
+  if (runProblems.length > 0)
+    throw new ValidationError(`${spec.name} has services that cannot run in ${input.environment.name}`, runProblems);
+  const registries = resolveRegistries(spec, (v) => ownGet(lookupMap, v));
+  // What a memoized service also depends on: the credentials (as a keyed digest, never in clear).
+  const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
   const discovery = discoveryEnv(undefined, input.addresses);
   const discoveryHash = contentHash(discovery);
+  // Containers reach the other services at another host (ServiceAddress.containerHost).
+  const inside = containers.size > 0 && hasContainerHosts(input.addresses);
+  const containerDiscovery = inside ? discoveryEnv(undefined, containerAddresses(input.addresses)) : discovery;
+  const containerDiscoveryHash = inside ? contentHash(containerDiscovery) : discoveryHash;
   const fileProblems: Problem[] = [];
   input.memo?.beginRender();
   const memoContext = input.memo
@@ -179,15 +219,22 @@ export function renderRelease(input: RenderInput): RenderResult {
   for (const name of Object.keys(spec.services).sort()) {
     const svc = spec.services[name]!;
     const own = discoveryNames(name, discoveryPorts(svc));
+    const container = containers.has(name);
+    const seen = container ? containerDiscovery : discovery;
     const lookup = (v: string): { value: string; secret: boolean } | undefined =>
-      ownGet(lookupMap, v) ??
-      (hasOwnKey(discovery, v) && !own.includes(v) ? { value: discovery[v]!, secret: false } : undefined);
+      ownGet(lookupMap, v) ?? (hasOwnKey(seen, v) && !own.includes(v) ? { value: seen[v]!, secret: false } : undefined);
+    const run: ServiceRun = {
+      container,
+      digest: container ? ownGet(input.images, name) : undefined,
+      discoveryHash: container ? containerDiscoveryHash : discoveryHash,
+      registries,
+    };
     const key = input.memo?.keyOf(
       name,
       svc,
       lookup,
       input.config.files,
-      `${memoContext}${ownGet(input.restarts, name) ?? ''}`,
+      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.digest ?? ''}${run.discoveryHash}` : ''}|${registriesKey}`,
     );
     const known = key === undefined ? undefined : input.memo!.get(key);
     if (known) {
@@ -195,9 +242,9 @@ export function renderRelease(input: RenderInput): RenderResult {
       states[name] = known.state;
       continue;
     }
-    const env = input.discoveryApart ? {} : discoveryFor(name, discovery, svc.ports);
+    const env = input.discoveryApart ? {} : discoveryFor(name, seen, svc.ports);
     const problemsBefore = fileProblems.length;
-    const r = renderService(name, svc, lookup, env, discovery, discoveryHash, input, fileProblems);
+    const r = renderService(name, svc, lookup, env, discovery, run, input, fileProblems);
     services[name] = r.rendered;
     states[name] = r.state;
     // A service with a problem is rendered again next time, so the problem is reported again.
@@ -222,7 +269,9 @@ export function renderRelease(input: RenderInput): RenderResult {
   const restarts = Object.fromEntries(
     Object.entries(input.restarts ?? {}).filter(([s]) => hasOwnKey(spec.services, s)),
   );
-  const target = input.environment.target;
+  const images = Object.fromEntries(
+    Object.entries(states).flatMap(([n, st]) => (st.workload.imageDigest ? [[n, st.workload.imageDigest]] : [])),
+  );
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
   // Certificates are files of this machine, read only by renders that use them: the edge's on this
   // machine, and on Kubernetes the Ingress's tls with Secrets made of them.
@@ -255,11 +304,24 @@ export function renderRelease(input: RenderInput): RenderResult {
       routes,
       ...(shownEdge ? { edge: shownEdge } : {}),
       discovery,
+      ...(inside ? { containerDiscovery } : {}),
       ...(Object.keys(restarts).length ? { restarts } : {}),
+      ...(Object.keys(images).length ? { images } : {}),
     },
     states,
     ...(edge ? { edge } : {}),
   };
+}
+
+/** How one service runs on this render's runtime, as render decided it before rendering the service. */
+interface ServiceRun {
+  /** Runs as a container on one machine (`Workload.runAs`). */
+  container: boolean;
+  /** The digest its image resolved to (`Workload.imageDigest`), when known. */
+  digest: string | undefined;
+  /** The digest of the discovery table the service sees (its hash changes with the addresses). */
+  discoveryHash: string;
+  registries: Map<string, ResolvedRegistry>;
 }
 
 function renderService(
@@ -269,7 +331,7 @@ function renderService(
   /** The runtime's env so far: the other services' discovery variables, unless they are kept apart. */
   env: Record<string, string>,
   discovery: Record<string, string>,
-  discoveryHash: string,
+  run: ServiceRun,
   input: RenderInput,
   missingFiles: Problem[],
 ): { rendered: RenderedService; state: ServiceState } {
@@ -336,6 +398,10 @@ function renderService(
   const image = svc.image === undefined ? undefined : field('image', svc.image);
 
   const base = {
+    // Only what is set: a process service renders (and hashes) as it did before containers.
+    ...(run.container ? { runAs: 'container' as const } : {}),
+    ...(svc.imagePullPolicy ? { imagePullPolicy: svc.imagePullPolicy } : {}),
+    ...(run.digest ? { imageDigest: run.digest } : {}),
     ports: svc.ports,
     ...(svc.volumes.length > 0 ? { volumes: svc.volumes.map((m) => volumeMount(m, input.spec)) } : {}),
     ...(svc.stopSignal ? { stopSignal: svc.stopSignal } : {}),
@@ -364,11 +430,14 @@ function renderService(
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
   const restartedAt = ownGet(input.restarts, name);
   const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };
-  const hash = contentHash({ ...hashed, env: hashedEnv, discovery: discoveryHash, restartedAt }).slice(0, 12);
+  const hash = contentHash({ ...hashed, env: hashedEnv, discovery: run.discoveryHash, restartedAt }).slice(0, 12);
+  // Only a container on this machine pulls with them (a cluster's nodes use its own pull secrets).
+  // Credentials are never in the hash: a new password moves no replica.
+  const registry = image && run.container ? registryFor(image.value, run.registries) : undefined;
 
-  const run = runKindOf(svc);
+  const runKind = runKindOf(svc);
   const common = {
-    ...(run ? { run } : {}),
+    ...(runKind ? { run: runKind } : {}),
     replicas: svc.replicas,
     rollout: svc.rollout,
     restart: svc.restart,
@@ -384,6 +453,7 @@ function renderService(
       secretDigests,
       ...(restartedAt ? { restartedAt } : {}),
       ...(svc.strategy.type === 'rolling' ? {} : { strategy: svc.strategy }),
+      ...(registry ? { registry: registry.shown } : {}),
       ...common,
     },
     state: {
@@ -396,35 +466,7 @@ function renderService(
       workload: real,
       ...common,
       ...(input.discoveryApart ? { discovery } : {}),
+      ...(registry ? { registryAuth: registry.real } : {}),
     },
   };
-}
-
-/** A mount with its volume's size from the app's `volumes`. */
-function volumeMount(m: ServiceSpec['volumes'][number], spec: AppSpec): VolumeMount {
-  const size = ownGet(spec.volumes ?? {}, m.volume)?.sizeBytes;
-  return { ...m, ...(size === undefined ? {} : { sizeBytes: size }) };
-}
-
-/** berth.yaml's `kind`, `stateful` and job fields as the runtime's `RunKind`; undefined for a plain service. */
-export function runKindOf(svc: ServiceSpec): RunKind | undefined {
-  if (svc.kind === 'job') return { kind: 'job', backoffLimit: svc.backoffLimit ?? 0 };
-  if (svc.kind === 'cronjob')
-    return {
-      kind: 'cronjob',
-      schedule: svc.schedule!,
-      backoffLimit: svc.backoffLimit ?? 0,
-      concurrency: svc.concurrency ?? 'forbid',
-    };
-  return svc.stateful ? { kind: 'service', stateful: true } : undefined;
-}
-
-/**
- * Ports as the hash sees them: a port's default `appProtocol` (http for the first TCP port, tcp for
- * the others) is left out, so services rendered before ports had one keep their hash (and replicas).
- */
-function portsAsHashed(ports: Workload['ports']): object[] {
-  return ports.map(({ appProtocol, ...p }, i) =>
-    appProtocol === defaultAppProtocol(i, p.protocol) ? p : { ...p, appProtocol },
-  );
 }

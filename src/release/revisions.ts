@@ -23,6 +23,8 @@ export interface NewRevision {
   /** Config version to render with; the current one when undefined. */
   configVersion: number | undefined;
   restarts?: Record<string, string>;
+  /** Service → image digest to run (`rendered.images`): carried by every operation but a deploy, which resolves them anew. */
+  images?: Record<string, string>;
   author: string;
   message?: string;
   sourceRevision?: number;
@@ -31,8 +33,10 @@ export interface NewRevision {
   timeoutMs?: number;
 }
 
-/** The running revision's spec file, config version and restart stamps, carried by every operation on it. */
-function carried(content: ReleaseContent): Pick<NewRevision, 'app' | 'env' | 'file' | 'configVersion' | 'restarts'> {
+/** The running revision's spec file, config version, restart stamps and image digests, carried by every operation on it. */
+function carried(
+  content: ReleaseContent,
+): Pick<NewRevision, 'app' | 'env' | 'file' | 'configVersion' | 'restarts' | 'images'> {
   const { release } = content;
   return {
     app: release.app,
@@ -40,6 +44,7 @@ function carried(content: ReleaseContent): Pick<NewRevision, 'app' | 'env' | 'fi
     file: release.specFile,
     configVersion: release.configVersion,
     ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
+    ...(content.rendered.images ? { images: content.rendered.images } : {}),
   };
 }
 

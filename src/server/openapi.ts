@@ -144,6 +144,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ],
 
   ['GET /api/v1/environments', { id: 'listEnvironments', ok: { 200: S.Environment.array() }, errors: [] }],
+  ['GET /api/v1/environments/:name', { id: 'getEnvironment', ok: { 200: S.Environment }, errors: [BAD, NOT_FOUND] }],
   ['POST /api/v1/environments', { id: 'createEnvironment', ok: { 201: S.Environment }, errors: [BAD, 409] }],
   [
     'PATCH /api/v1/environments/:name',

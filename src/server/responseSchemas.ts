@@ -129,6 +129,10 @@ export const AppStatus = z
       z
         .object({
           service: z.string(),
+          runAs: z
+            .enum(['process', 'container'])
+            .optional()
+            .describe('How its replicas run on one machine (absent on clusters, which run images)'),
           desiredReplicas: z.number().int(),
           readyReplicas: z.number().int(),
           replicas: z.array(ReplicaStatus),

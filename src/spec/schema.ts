@@ -16,6 +16,7 @@ import { edgeSchema } from './edge.js';
 import { volumeMountsSchema, volumesSchema } from './volumes.js';
 import { scheduleProblem } from '../cron/schedule.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
+import { imagePullPolicySchema, registriesSchema, runAsSchema, runAsProblems } from './containers.js';
 
 export { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 
@@ -301,7 +302,11 @@ export const serviceSchema = z
       .string()
       .min(1, 'must not be empty')
       .optional()
-      .describe('Container image for clusters, e.g. `shop/web:1.0`.'),
+      .describe(
+        'Container image, e.g. `shop/web:1.0`: what clusters run, and one machine too when the service runs as a container (see `runAs`).',
+      ),
+    runAs: runAsSchema,
+    imagePullPolicy: imagePullPolicySchema,
     env: z
       .record(
         z
@@ -385,6 +390,7 @@ export const serviceSchema = z
     if (typeof s !== 'object' || s === null) return;
     const issue = (message: string, path: string) =>
       ctx.issues.push({ code: 'custom', message, input: s, path: [path] });
+    for (const p of runAsProblems(s)) issue(p.message, p.path);
     if (s.kind === 'cronjob' && s.schedule === undefined) issue('a `kind: cronjob` service needs `schedule`', 'kind');
     if (s.schedule !== undefined && s.kind !== 'cronjob') issue('`schedule` is only for `kind: cronjob`', 'schedule');
     if (s.backoffLimit !== undefined && s.kind !== 'job' && s.kind !== 'cronjob')
@@ -487,6 +493,7 @@ export const appSchema = z
       .describe("Routes of the app's edge (the built-in proxy on one machine, an Ingress on clusters)."),
     edge: edgeSchema.optional(),
     volumes: volumesSchema,
+    registries: registriesSchema,
   })
   .describe('A Berth application description (berth.yaml).');
 

@@ -19,7 +19,8 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 /**
  * Every interpolated string of every service: `command` and `entrypoint` (string or each argv item), `cwd`, `image`,
- * `env` values and `files[].content`. Works on the raw YAML data and on a parsed `AppSpec` alike.
+ * `env` values and `files[].content`; and the `username` and `password` of each of `registries` (as
+ * `service` `registries.<host>`). Works on the raw YAML data and on a parsed `AppSpec` alike.
  */
 export function templateFields(spec: unknown): TemplateField[] {
   const out: TemplateField[] = [];
@@ -38,6 +39,16 @@ export function templateFields(spec: unknown): TemplateField[] {
     add(['image'], s.image);
     if (isMap(s.env)) for (const [k, v] of Object.entries(s.env)) add(['env', k], v);
     if (Array.isArray(s.files)) s.files.forEach((f, i) => isMap(f) && add(['files', i, 'content'], f.content));
+  }
+  // A registry's credentials are the app's, used by no service in particular.
+  const registries = isMap(spec) && isMap(spec.registries) ? spec.registries : {};
+  for (const [host, r] of Object.entries(registries)) {
+    if (!isMap(r)) continue;
+    for (const key of ['username', 'password'] as const) {
+      const v = r[key];
+      if (typeof v === 'string')
+        out.push({ service: `registries.${host}`, path: ['registries', host, key], template: v });
+    }
   }
   return out;
 }

@@ -6,7 +6,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,13 +76,23 @@ export async function ensureBaseImage(): Promise<void> {
   }
 }
 
+/** A file of an image's build context: its content, or a file of this machine copied in (a binary). */
+export type ContextFile = string | { copyFrom: string };
+
 /** Builds image `name` from `dockerfile` and the files beside it unless Podman has it already. */
-export async function ensureImage(name: string, dockerfile: string, files: Record<string, string> = {}): Promise<void> {
+export async function ensureImage(
+  name: string,
+  dockerfile: string,
+  files: Record<string, ContextFile> = {},
+): Promise<void> {
   if (await imageExists(name)) return;
   const dir = await mkdtemp(join(tmpdir(), 'berth-image-'));
   try {
     await writeFile(join(dir, 'Dockerfile'), dockerfile);
-    for (const [f, content] of Object.entries(files)) await writeFile(join(dir, f), content);
+    for (const [f, content] of Object.entries(files)) {
+      if (typeof content === 'string') await writeFile(join(dir, f), content);
+      else await copyFile(content.copyFrom, join(dir, f));
+    }
     await podman(['build', '--network', 'host', '-t', name, dir], { timeoutMs: 900_000 });
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -100,14 +110,23 @@ export async function startTestEngine(): Promise<TestEngine> {
   await writeConf();
   const dir = await mkdtemp(join(tmpdir(), 'berth-engine-'));
   const socketPath = join(dir, 'podman.sock');
+  // Its own directory as cwd: conmon drops an `oom` file in the cwd it inherits when a container hits its memory limit.
   const child: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], {
     env: podmanEnv(),
+    cwd: dir,
     stdio: 'ignore',
   });
   const docker = new Docker({ socketPath });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (existsSync(socketPath) && (await docker.ping().then(() => true, () => false))) break;
+    if (
+      existsSync(socketPath) &&
+      (await docker.ping().then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`podman system service did not answer on ${socketPath}`);
@@ -121,8 +140,9 @@ export async function startTestEngine(): Promise<TestEngine> {
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3_000).unref())]);
         if (child.exitCode === null) child.kill('SIGKILL');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
       await rm(dir, { recursive: true, force: true });
     },

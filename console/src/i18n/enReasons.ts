@@ -70,6 +70,7 @@ export const enReasons = {
     analysis: '{{verdict}}: {{result}}',
     analysisStep: 'step {{verdict}}: {{result}}',
     replicaStarted: 'started replica {{replica}} (pid {{pid}}, port {{port}})',
+    containerStarted: 'started replica {{replica}} (container {{container}}, port {{port}})',
     replicaReady: 'replica {{replica}} is ready',
     readinessFailed: 'readiness probe failed: {{detail}}',
     replicaRestarting: 'stopping replica {{replica}}: {{reason}}; it will be restarted',

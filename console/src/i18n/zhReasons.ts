@@ -72,6 +72,7 @@ export const zhReasons: typeof enReasons = {
     analysis: '{{verdict}}：{{result}}',
     analysisStep: '整个步骤{{verdict}}：{{result}}',
     replicaStarted: '副本 {{replica}} 已启动（pid {{pid}}，端口 {{port}}）',
+    containerStarted: '副本 {{replica}} 已启动（容器 {{container}}，端口 {{port}}）',
     replicaReady: '副本 {{replica}} 已就绪',
     readinessFailed: '就绪探针失败：{{detail}}',
     replicaRestarting: '正在停止副本 {{replica}}：{{reason}}；之后会重启',

@@ -1,4 +1,4 @@
-/** `berth env list|create|delete`: the environments apps deploy to. */
+/** `berth env list|get|create|set|delete`: the environments apps deploy to. */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { printData, printTable } from '../output.js';
@@ -6,6 +6,29 @@ import type { Environment } from '../../environment/environments.js';
 import { ValidationError } from '../../errors.js';
 import { VOLUME_NAME } from '../../spec/names.js';
 import { edgePortFlag, type EdgePortChange } from '../edgePorts.js';
+
+const CONTAINERS_HELP =
+  'which services run as containers on this machine: auto (those with an image and no command; default), always (every service with an image), never (every service runs its command)';
+const CONTAINERS_MODES = ['auto', 'always', 'never'];
+
+/** `--containers MODE`, checked here so a typo is named as the flag. */
+function containersFlag(v: string): string {
+  if (!CONTAINERS_MODES.includes(v))
+    throw new ValidationError('invalid --containers', [
+      { file: 'command line', path: 'containers', message: `"${v}" is not one of auto, always, never` },
+    ]);
+  return v;
+}
+
+/** What `env list`/`get` show of a target: where it runs, its containers mode on this machine. */
+function targetText(e: Environment): { target: string; containers: string } {
+  if (e.target.kind !== 'local')
+    return {
+      target: `kubernetes ${e.target.context ?? '(current context)'}/${e.target.namespace}`,
+      containers: 'images',
+    };
+  return { target: 'this machine', containers: e.target.containers ?? 'auto' };
+}
 
 const EDGE_PORT_HELP =
   "edge port on this machine: PORT (the environment's: first app gets it, later apps the next free above), APP=PORT (that app's, exactly), default or APP=default to remove; repeatable";
@@ -24,6 +47,7 @@ export function registerEnv(program: Command): void {
 
   env
     .command('list')
+    .alias('ls')
     .description('every environment')
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -32,10 +56,7 @@ export function registerEnv(program: Command): void {
       printTable(
         list.map((e) => ({
           name: e.name,
-          target:
-            e.target.kind === 'local'
-              ? 'this machine'
-              : `kubernetes ${e.target.context ?? '(current context)'}/${e.target.namespace}`,
+          ...targetText(e),
           defaults: Object.keys(e.defaults).join(','),
           edge:
             e.target.kind === 'local'
@@ -45,8 +66,43 @@ export function registerEnv(program: Command): void {
                 ].join(',')
               : '',
         })),
-        ['name', 'target', 'defaults', 'edge'],
+        ['name', 'target', 'containers', 'defaults', 'edge'],
       );
+    });
+
+  env
+    .command('get <name>')
+    .description('one environment: where it runs, its containers mode, edge ports, time zone and variable defaults')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const e = await (await ctx.client()).get<Environment>(`/api/v1/environments/${encodeURIComponent(name)}`);
+      if (ctx.output !== 'table') return printData(ctx.output, e);
+      const t = targetText(e);
+      const lines = [
+        ['name', e.name],
+        ['target', t.target],
+        ['containers', t.containers],
+        ...(e.target.kind === 'local'
+          ? [
+              [
+                'edge',
+                [
+                  e.target.edgePort === undefined ? 'default' : String(e.target.edgePort),
+                  ...Object.entries(e.target.edgePorts ?? {}).map(([a, p]) => `${a}=${p}`),
+                ].join(', '),
+              ],
+            ]
+          : []),
+        ['time zone', e.target.timeZone ?? 'UTC'],
+        [
+          'defaults',
+          Object.entries(e.defaults)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', '),
+        ],
+        ['created', e.createdAt],
+      ];
+      for (const [k, v] of lines) process.stdout.write(`${`${k}:`.padEnd(12)}${v}\n`);
     });
 
   env
@@ -75,6 +131,7 @@ export function registerEnv(program: Command): void {
       '--time-zone <zone>',
       'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)',
     )
+    .option('--containers <mode>', CONTAINERS_HELP, containersFlag)
     .action(
       async (
         name: string,
@@ -89,6 +146,7 @@ export function registerEnv(program: Command): void {
           volumeSize?: string[];
           edgePort?: EdgePortChange;
           timeZone?: string;
+          containers?: string;
         },
         cmd: Command,
       ) => {
@@ -106,6 +164,14 @@ export function registerEnv(program: Command): void {
             ]);
           defaults[p.slice(0, i)] = p.slice(i + 1);
         }
+        if (o.kubernetes && o.containers)
+          throw new ValidationError('--containers is for this machine', [
+            {
+              file: 'command line',
+              path: 'containers',
+              message: 'a --kubernetes environment always runs images',
+            },
+          ]);
         if (o.kubernetes && o.edgePort)
           throw new ValidationError('--edge-port is for this machine', [
             {
@@ -158,6 +224,7 @@ export function registerEnv(program: Command): void {
               kind: 'local',
               ...edgeTarget(o.edgePort ?? {}),
               ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
+              ...(o.containers !== undefined ? { containers: o.containers } : {}),
             };
         const created = await (
           await ctx.client()
@@ -179,43 +246,49 @@ export function registerEnv(program: Command): void {
 
   env
     .command('set <name>')
+    .alias('update')
     .description(
-      "change an environment's edge ports (each app takes its new port at its next deploy) or the time zone of its cronjobs",
+      "change an environment's edge ports, the time zone of its cronjobs or its containers mode (each app takes them at its next deploy)",
     )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
     .option(
       '--time-zone <zone>',
       `${'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)'}; "" goes back to UTC`,
     )
-    .action(async (name: string, o: { edgePort?: EdgePortChange; timeZone?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      if (!o.edgePort && o.timeZone === undefined)
-        throw new ValidationError('nothing to change', [
-          {
-            file: 'command line',
-            path: 'edge-port',
-            message: 'give --edge-port PORT, --edge-port APP=PORT or --time-zone ZONE',
-          },
-        ]);
-      const change = {
-        ...(o.edgePort ?? {}),
-        ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
-      };
-      const changed = await (
-        await ctx.client()
-      ).patch<Environment>(`/api/v1/environments/${encodeURIComponent(name)}`, change);
-      if (ctx.output !== 'table') return printData(ctx.output, changed);
-      const t = changed.target;
-      const ports =
-        t.kind === 'local'
-          ? [
-              `edge port ${t.edgePort ?? 'default'}`,
-              ...Object.entries(t.edgePorts ?? {}).map(([a, p]) => `${a} at ${p}`),
-            ].join(', ')
-          : '';
-      const zone = `cronjobs in ${t.timeZone ?? 'UTC'}`;
-      process.stdout.write(
-        `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}\n`,
-      );
-    });
+    .option('--containers <mode>', CONTAINERS_HELP, containersFlag)
+    .action(
+      async (name: string, o: { edgePort?: EdgePortChange; timeZone?: string; containers?: string }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined)
+          throw new ValidationError('nothing to change', [
+            {
+              file: 'command line',
+              path: 'edge-port',
+              message: 'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE or --containers MODE',
+            },
+          ]);
+        const change = {
+          ...(o.edgePort ?? {}),
+          ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
+          ...(o.containers !== undefined ? { containers: o.containers } : {}),
+        };
+        const changed = await (
+          await ctx.client()
+        ).patch<Environment>(`/api/v1/environments/${encodeURIComponent(name)}`, change);
+        if (ctx.output !== 'table') return printData(ctx.output, changed);
+        const t = changed.target;
+        const ports =
+          t.kind === 'local'
+            ? [
+                `edge port ${t.edgePort ?? 'default'}`,
+                ...Object.entries(t.edgePorts ?? {}).map(([a, p]) => `${a} at ${p}`),
+              ].join(', ')
+            : '';
+        const zone = `cronjobs in ${t.timeZone ?? 'UTC'}`;
+        const containers = t.kind === 'local' ? `, containers ${t.containers ?? 'auto'}` : '';
+        process.stdout.write(
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}\n`,
+        );
+      },
+    );
 }

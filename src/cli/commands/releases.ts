@@ -1,4 +1,4 @@
-/** `berth history`, `berth diff`, `berth rollback`: a release's past, its differences, going back. */
+/** `berth history`, `berth releases show`, `berth diff`, `berth rollback`: a release's past, one revision, its differences, going back. */
 import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
@@ -7,6 +7,9 @@ import { age, printData, printTable } from '../output.js';
 import { printPlan } from '../planView.js';
 import type { Release } from '../../release/releases.js';
 import type { Plan } from '../../release/plan.js';
+import type { RenderedRelease } from '../../release/render.js';
+import type { Environment } from '../../environment/environments.js';
+import { ValidationError } from '../../errors.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 
 const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
@@ -34,6 +37,45 @@ export function registerReleases(program: Command): void {
           message: r.status === 'failed' ? `${r.reason ?? ''}` : (r.message ?? ''),
         })),
         ['revision', 'kind', 'status', 'config', 'author', 'age', 'message'],
+      );
+    });
+
+  program
+    .command('releases')
+    .description('one revision of an app: `berth releases show APP REVISION`')
+    .command('show <app> <revision>')
+    .description(
+      'one revision: kind, status, config version, and per service its hash, how it runs and the image digest it pinned',
+    )
+    .option('-e, --env <env>', 'environment', defaultEnv())
+    .action(async (app: string, revision: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const client = await ctx.client();
+      if (!/^[1-9]\d*$/.test(revision))
+        throw new ValidationError('invalid revision', [
+          { file: 'command line', path: 'revision', message: `"${revision}" is not a revision number such as 3` },
+        ]);
+      const release = await client.get<Release>(`${base(app, o.env)}/releases/${revision}`);
+      const rendered = await client.get<RenderedRelease>(`${base(app, o.env)}/releases/${revision}/rendered`);
+      const environment = await client.get<Environment>(`/api/v1/environments/${encodeURIComponent(o.env)}`);
+      // One machine runs a service as a process unless its workload says container; a cluster runs images.
+      const runAs = (w: RenderedRelease['services'][string]['workload']): string =>
+        environment.target.kind === 'kubernetes' ? 'image' : (w.runAs ?? 'process');
+      if (ctx.output !== 'table') return printData(ctx.output, { release, rendered });
+      process.stdout.write(
+        `${app} in ${o.env}: revision ${release.revision} ${release.kind}${release.sourceRevision ? ` of ${release.sourceRevision}` : ''} ${release.status}, config v${release.configVersion}, by ${release.author} ${age(release.createdAt)} ago${release.message ? `: ${release.message}` : ''}\n`,
+      );
+      printTable(
+        Object.values(rendered.services).map((s) => ({
+          service: s.service,
+          hash: s.hash,
+          replicas: s.replicas,
+          'run as': runAs(s.workload),
+          image: s.workload.image ?? '',
+          digest: s.workload.imageDigest ?? '',
+          registry: s.registry ? `${s.registry.server} as ${s.registry.username}` : '',
+        })),
+        ['service', 'hash', 'replicas', 'run as', 'image', 'digest', 'registry'],
       );
     });
 

@@ -30,7 +30,9 @@ const mib = (b?: number): string => (b === undefined ? '-' : `${(b / 1048576).to
 export function registerStatus(program: Command): void {
   program
     .command('status [app]')
-    .description('apps at a glance, or one app: services, replicas ready/desired, restarts, addresses, edge URL')
+    .description(
+      'apps at a glance, or one app: services, how each runs (process or container), replicas ready/desired, restarts, addresses, edge URL',
+    )
     .option('-e, --env <env>', 'environment', defaultEnv())
     .option('--replicas', 'one row per replica (pid, port, phase, CPU, memory, last exit)')
     .action(async (app: string | undefined, o: { env: string; replicas?: boolean }, cmd: Command) => {
@@ -90,6 +92,7 @@ export function registerStatus(program: Command): void {
       printTable(
         st.services.map((s) => ({
           service: s.service,
+          'run as': s.runAs ?? 'image',
           ready: `${s.readyReplicas}/${s.desiredReplicas}`,
           tracks: tracksText(s),
           rollout: rolloutText(running, s.service),
@@ -105,8 +108,8 @@ export function registerStatus(program: Command): void {
             (s.readyReplicas === s.desiredReplicas ? 'ok' : 'progressing'),
         })),
         st.services.some((s) => s.tracks)
-          ? ['service', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'status']
-          : ['service', 'ready', 'restarts', 'address', 'revision', 'status'],
+          ? ['service', 'ready', 'tracks', 'rollout', 'restarts', 'address', 'revision', 'run as', 'status']
+          : ['service', 'ready', 'restarts', 'address', 'revision', 'run as', 'status'],
       );
       for (const line of checkLines(last, st.currentRevision)) process.stdout.write(`${line}\n`);
       const scaling = await client

@@ -3,7 +3,7 @@
  * by Podman on a unix socket) with dockerode. This file finds the socket, connects, says which engine
  * answered, and turns the engine's failures into errors a user can act on, naming the service.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, UnavailableError } from '../../errors.js';
@@ -49,7 +49,7 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
   }
   let last: unknown;
   for (const socketPath of present) {
-    const docker = new Docker({ socketPath, timeout: 0 });
+    const docker = new (await dockerode())({ socketPath, timeout: 0 });
     try {
       const v = await docker.version();
       const podman = (v.Components ?? []).some((c) => /podman/i.test(c.Name));
@@ -61,11 +61,18 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
   throw new UnavailableError(`the container engine at ${present.join(', ')} does not answer: ${engineReason(last)}`);
 }
 
+/** dockerode, loaded when an engine is first needed (it takes ~200 ms to load: not at every server start). */
+async function dockerode(): Promise<typeof Docker> {
+  return (await import('dockerode')).default;
+}
+
 /** The engine's reason for a failure in one line (its JSON `message`, else the socket error). */
 export function engineReason(err: unknown): string {
   const e = err as { code?: string; address?: string; json?: { message?: string }; reason?: string; message?: string };
-  if (e?.code === 'EACCES') return `permission denied on ${e.address ?? 'its socket'} (add yourself to its group or run Berth as a user that may use it)`;
-  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT') return `nothing listens on ${e.address ?? 'its socket'} (the engine is not running)`;
+  if (e?.code === 'EACCES')
+    return `permission denied on ${e.address ?? 'its socket'} (add yourself to its group or run Berth as a user that may use it)`;
+  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT')
+    return `nothing listens on ${e.address ?? 'its socket'} (the engine is not running)`;
   const fromJson = e?.json?.message;
   if (typeof fromJson === 'string' && fromJson) return fromJson.trim();
   return (e?.message ?? String(err)).trim();

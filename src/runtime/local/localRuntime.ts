@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { EdgeTlsListener, GatewayControl, ServiceTraffic } from '../../gateway/table.js';
+import { NotFoundError } from '../../errors.js';
+import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
   ConvergeOptions,
-  EdgeTls,
   JobRunStatus,
   LogLine,
   LogSelector,
@@ -28,8 +27,7 @@ import type {
   TrackTraffic,
   VolumeStatus,
 } from '../runtime.js';
-import { devCertificate } from './devCa.js';
-import { pruneEdgeCertificates, writeEdgeCertificates } from './edgeCertificates.js';
+import { applyEdgeRoutes, pruneCertificates } from './edgeRoutes.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { listenerProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
@@ -40,12 +38,14 @@ import type { ProcSnapshot } from './procfs.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
+import { runnerFactory } from './runners.js';
+import { LocalContainers } from '../container/localContainers.js';
+import { CONTAINER_HOST } from '../container/containerLaunch.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
 
 /** First HTTPS port of edges whose berth.yaml sets none. */
-const DEFAULT_TLS_PORT = 8443;
 
 /** How often `observe` may ask the gateway to retry listeners that could not bind. */
 const LISTENER_RETRY_MS = 2_000;
@@ -79,6 +79,11 @@ export interface LocalRuntimeOptions {
   logRetention?: Partial<LogRetention>;
   /** Wall clock in ms (injectable for tests). */
   now?: () => number;
+  /**
+   * Container replicas (src/runtime/container): the environment the engine is looked for in
+   * (BERTH_CONTAINER_SOCKET, DOCKER_HOST; process.env by default), or false to run none.
+   */
+  containers?: false | { env?: NodeJS.ProcessEnv };
 }
 
 /** Creates the local runtime and re-adopts the replicas found under `<home>/run`. */
@@ -104,6 +109,7 @@ class LocalRuntime implements Runtime {
 
   private readonly opts: LocalRuntimeOptions;
   private readonly retention: LogRetention;
+  private readonly containers: LocalContainers | undefined;
 
   constructor(opts: LocalRuntimeOptions) {
     this.opts = opts;
@@ -119,69 +125,33 @@ class LocalRuntime implements Runtime {
       home: opts.home,
       size: opts.warmShims ?? Number(process.env.BERTH_WARM_SHIMS ?? 4),
     });
+    const logs = { logMaxBytes: opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, logKeep: opts.logKeep ?? DEFAULT_LOG_KEEP };
+    this.containers =
+      opts.containers === false
+        ? undefined
+        : new LocalContainers({ home: opts.home, ...logs, env: opts.containers?.env });
     this.init = this.adopt();
   }
 
   async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
     await this.ready();
+    if (state.workload.runAs === 'container' || state.canary?.workload.runAs === 'container')
+      await this.containers?.check(state.service);
     return this.set(state.app, state.env, state.service).converge(state, opts);
   }
 
   async applyRoutes(routes: AppRoutes, _opts: ConvergeOptions): Promise<void> {
     await this.ready();
-    const key = `${checkName('app', routes.app)}/${checkName('env', routes.env)}`;
-    const port = await this.ports.edgePort(key, routes.edge);
-    const tls = routes.routes.length > 0 ? await this.edgeTls(key, routes.edge?.tls) : undefined;
-    await this.gatewayReady();
-    await this.opts.gateway.update((t) => {
-      t.edges = t.edges.filter((e) => e.key !== key);
-      if (routes.routes.length > 0) {
-        t.edges.push({
-          key,
-          port,
-          routes: routes.routes.map((r) => ({
-            ...(r.host !== undefined ? { host: r.host } : {}),
-            pathPrefix: r.pathPrefix,
-            target: `${key}/${r.service}`,
-            stripPrefix: r.stripPrefix,
-            ...(r.policy ? { policy: r.policy } : {}),
-          })),
-          ...(tls ? { tls } : {}),
-        });
-      }
-      t.generation++;
-    });
-    this.pruneCertificates();
-    const failed = this.opts.gateway.listenerErrors().find((e) => e.key === key);
-    if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
-  }
-
-  private certificateDir(): string {
-    return join(this.opts.home, 'gateway', 'tls');
-  }
-
-  /** Removes certificate files no edge of the gateway's table uses any more. */
-  private pruneCertificates(): void {
-    try {
-      pruneEdgeCertificates(this.certificateDir(), this.opts.gateway.table().edges);
-    } catch (err) {
-      this.logger.warn({ err }, 'could not remove unused edge certificates');
-    }
-  }
-
-  /** The HTTPS side of an edge: its port (from 8443 up unless set) and its certificates as files. */
-  private async edgeTls(key: string, tls: EdgeTls | undefined): Promise<EdgeTlsListener | undefined> {
-    if (!tls) return undefined;
-    const certificates = [...tls.certificates];
-    if (tls.devHosts?.length)
-      certificates.push({ hosts: tls.devHosts, ...(await devCertificate(this.opts.home, tls.devHosts)) });
-    if (certificates.length === 0) return undefined;
-    const port = await this.ports.edgePort(
-      `${key} https`,
-      tls.port ? { port: tls.port } : { preferredPort: DEFAULT_TLS_PORT },
+    await applyEdgeRoutes(
+      {
+        home: this.opts.home,
+        ports: this.ports,
+        gateway: this.opts.gateway,
+        logger: this.logger,
+        gatewayReady: () => this.gatewayReady(),
+      },
+      routes,
     );
-    const files = writeEdgeCertificates(this.certificateDir(), certificates);
-    return { port, redirect: tls.redirect, certificates: files };
   }
 
   async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
@@ -194,7 +164,10 @@ class LocalRuntime implements Runtime {
       const others = new Map<string, number>();
       for (const p of (e.ports ?? []).slice(1))
         if (p.protocol === 'TCP') others.set(p.name, await this.ports.servicePort(`${key}:${p.name}`));
-      out[e.name] = serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!);
+      out[e.name] = {
+        ...serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!),
+        ...(this.containers ? { containerHost: CONTAINER_HOST } : {}),
+      };
     }
     return out;
   }
@@ -217,6 +190,7 @@ class LocalRuntime implements Runtime {
       .sort((a, b) => a.service.localeCompare(b.service))
       .map((s) => {
         const st = s.status();
+        if (st.address && this.containers) st.address.containerHost = CONTAINER_HOST;
         const circuit = circuits?.get(s.key);
         if (circuit) st.circuit = circuit;
         const failed = errors.find((e) => e.key === s.key);
@@ -315,7 +289,7 @@ class LocalRuntime implements Runtime {
       if (t.tcp) t.tcp = t.tcp.filter((l) => !l.key.startsWith(`${edgeKey}/`));
       t.generation++;
     });
-    this.pruneCertificates();
+    pruneCertificates({ home: this.opts.home, gateway: this.opts.gateway, logger: this.logger });
     const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));
     await this.ports.release(serviceKeys, edgeKey);
     await this.ports.release([], `${edgeKey} https`);
@@ -373,6 +347,8 @@ class LocalRuntime implements Runtime {
         this.logger.warn({ err, app, env, service }, 'cannot adopt service directory');
       }
     }
+    // Containers no adopted replica names (a control plane that died while creating one): removed.
+    await this.containers?.sweep(this.logger);
     if (this.closed) return;
     this.timer = setInterval(() => this.tick(), this.opts.pollIntervalMs ?? 250);
     this.timer.unref();
@@ -405,13 +381,22 @@ class LocalRuntime implements Runtime {
   private set(app: string, env: string, service: string): ReplicaSet {
     const key = `${app}/${env}/${service}`;
     let s = this.sets.get(key);
+    const containers = this.containers;
     if (!s) {
       s = new ReplicaSet(
         {
           home: this.opts.home,
           gateway: this.opts.gateway,
           ports: this.ports,
-          shims: this.shims,
+          runnerFor: runnerFactory(
+            {
+              shims: this.shims,
+              logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
+              logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
+            },
+            containers ? (rec, dir) => containers.runnerOf(rec, dir) : undefined,
+          ),
+          ...(containers ? { containerLaunch: (st, rec, cfg, env) => containers.launchOf(st, rec, cfg, env) } : {}),
           logMaxBytes: this.opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
           logKeep: this.opts.logKeep ?? DEFAULT_LOG_KEEP,
           archiveLogs: (rec, logDir, reason) =>

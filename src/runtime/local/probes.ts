@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Probe } from '../runtime.js';
+import type { ProbeAccess } from './runner.js';
 
 /** Where a probe is aimed. */
 export interface ProbeTarget {
@@ -16,6 +17,8 @@ export interface ProbeTarget {
   /** Environment and working directory of exec probes (the replica's own). */
   env: Record<string, string>;
   cwd?: string;
+  /** How the run is reached (a container's published ports, exec inside it); absent: directly. */
+  access?: ProbeAccess;
 }
 
 /** The outcome of one probe attempt. */
@@ -24,15 +27,22 @@ export interface ProbeResult {
   message: string;
 }
 
+/** The port a probe connects to: its own or the replica's, as reached from the host. */
+function portOf(port: number | undefined, target: ProbeTarget): number {
+  return target.access ? target.access.hostPort(port) : (port ?? target.port);
+}
+
 /** Runs one probe attempt; never throws. */
 export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
   switch (probe.kind) {
     case 'http':
-      return httpProbe(target.host, probe.port ?? target.port, probe.path, probe.timeoutMs);
+      return httpProbe(target.host, portOf(probe.port, target), probe.path, probe.timeoutMs);
     case 'tcp':
-      return tcpProbe(target.host, probe.port ?? target.port, probe.timeoutMs);
+      return tcpProbe(target.host, portOf(probe.port, target), probe.timeoutMs);
     case 'exec':
-      return execProbe(probe.command, target, probe.timeoutMs);
+      return target.access?.exec
+        ? target.access.exec(probe.command, probe.timeoutMs)
+        : execProbe(probe.command, target, probe.timeoutMs);
   }
 }
 

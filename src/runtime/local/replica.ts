@@ -1,24 +1,22 @@
 /**
- * One replica's lifecycle: spawn its shim, watch for the command's exit (polled, since an adopted
- * shim is not our child), run its probes, restart it in place after a backoff, enforce its memory
- * limit, and stop it gracefully through the shim.
+ * One replica's lifecycle: start a run through its runner (a process under its shim, or a container:
+ * runner.ts), watch for the run's exit (polled), run its probes, restart it in place after a backoff,
+ * enforce its memory limit (unless the engine does), and stop it gracefully.
  */
-import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
 import { message, said } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
 import { exitReason, meaningfulLines, stderrExcerpt } from './exitReason.js';
-import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
+import { cpuPercent } from './procfs.js';
 import { ReplicaProbes } from './replicaProbes.js';
-import { SHIM_START_TIMEOUT_MS, iso, observeRun } from './replicaRun.js';
-import type { RunState } from './replicaRun.js';
+import { SHIM_START_TIMEOUT_MS, iso } from './replicaRun.js';
 import type { ProcSnapshot } from './procfs.js';
-import { CRASH_STDERR_LINES, clearRunFiles, readExitInfo, readShimInfo, writeReplicaRecord } from './replicaStore.js';
+import { CRASH_STDERR_LINES, writeReplicaRecord } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
-import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
-import type { ExitInfo, ShimInfo } from './shimFiles.js';
+import type { ExitInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
+import type { RunIdentity, Runner } from './runner.js';
 import { completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
@@ -30,7 +28,10 @@ export class Replica {
   terminating = false;
   /** Restart backoff of the current desired state (kept up to date by the replica set). */
   restart: RestartPolicy = DEFAULT_RESTART_POLICY;
-  private run: RunState = { kind: 'down' };
+  /** Where the current run stands: none, being started, or running (`current`). */
+  private run: 'down' | 'starting' | 'running' = 'down';
+  private current: RunIdentity | undefined;
+  private readonly runner: Runner;
   private message: string | undefined;
   private readonly probes = new ReplicaProbes();
   private pendingReason: string | undefined;
@@ -50,6 +51,7 @@ export class Replica {
     this.dir = dir;
     this.record = record;
     this.launch = launch;
+    this.runner = ctx.runnerFor(record, dir);
   }
 
   /** Creates a new replica and starts it. */
@@ -72,22 +74,23 @@ export class Replica {
       r.message = completedMessage(record);
       return r;
     }
-    const shim = readShimInfo(dir);
-    if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
-      r.run = { kind: 'running', shim };
+    const found = r.runner.adopt(ctx.now(), !record.backoffUntil);
+    if (found === 'running') {
+      r.run = 'running';
+      r.current = r.runner.current();
       r.everRunning = true;
       r.phase = !record.spec.job && (serving || !record.spec.readiness) ? ReplicaPhase.ready : ReplicaPhase.starting;
       if (r.phase === ReplicaPhase.ready) record.everReady = true;
       const ranMs = ctx.now() - Date.parse(record.startedAt ?? record.created);
       r.startProbes(ranMs);
-    } else if (shim || readExitInfo(dir)) {
-      r.run = { kind: 'running', shim: shim ?? { shimPid: 0, shimStartTime: -1, pid: 0, startTime: -1 } };
+    } else if (found === 'ended') {
+      // Its exit is read on the next tick.
+      r.run = 'running';
+    } else if (found === 'starting') {
+      r.run = 'starting';
     } else if (record.backoffUntil) {
       r.phase = ReplicaPhase.backoff;
       r.message = `waiting to restart (${record.lastExit?.reason ?? 'exited'})`;
-    } else {
-      // Spawned but no shim.json: the shim may be starting right now.
-      r.run = { kind: 'spawning', shimPid: undefined, sinceMs: ctx.now() };
     }
     return r;
   }
@@ -104,9 +107,20 @@ export class Replica {
     return this.record.track ?? 'stable';
   }
 
-  /** The pid of the replica's command, when it runs. */
+  /** The pid of the replica's command, when it runs (and the host sees it). */
   get pid(): number | undefined {
-    return this.run.kind === 'running' && this.run.shim.pid > 0 ? this.run.shim.pid : undefined;
+    const pid = this.run === 'running' ? this.current?.pid : undefined;
+    return pid !== undefined && pid > 0 ? pid : undefined;
+  }
+
+  /** The container running the replica, when it runs as one. */
+  get container(): string | undefined {
+    return this.run === 'running' ? this.current?.container : undefined;
+  }
+
+  /** The directory the current run's logs are written to. */
+  get logDir(): string {
+    return this.runner.logDir;
   }
 
   /** True when the gateway may send it requests. */
@@ -118,13 +132,13 @@ export class Replica {
   provideLaunch(launch: Launch): void {
     this.launch = launch;
     if (this.record.completion) return;
-    if (!this.terminating && this.run.kind === 'down' && this.phase === ReplicaPhase.exited) this.start();
+    if (!this.terminating && this.run === 'down' && this.phase === ReplicaPhase.exited) this.start();
   }
 
   /** Polling step: exit detection, backoff expiry, resource sampling, stop safety net. */
   tick(snap: ProcSnapshot | undefined): void {
     const now = this.ctx.now();
-    if (this.run.kind === 'down') {
+    if (this.run === 'down') {
       const until = this.record.backoffUntil ? Date.parse(this.record.backoffUntil) : undefined;
       if (!this.terminating && this.phase === ReplicaPhase.backoff && until !== undefined && now >= until) {
         if (this.launch) this.start();
@@ -136,29 +150,26 @@ export class Replica {
       }
       return;
     }
-    const seen = observeRun(this.run, this.dir, now);
+    const seen = this.runner.poll(now);
     if (seen?.kind === 'exited') {
       this.onExit(seen.info);
       return;
     }
-    if (seen?.kind === 'running') this.onRunning(seen.shim);
-    if (this.run.kind !== 'running' || seen !== undefined) return;
-    const { shim } = this.run;
+    if (seen?.kind === 'running') this.onRunning(seen.run);
+    if (this.run !== 'running' || seen !== undefined) return;
     if (this.terminating && this.stopRequestedAtMs !== undefined) {
       if (!this.termSent) this.sendTerm();
-      if (now - this.stopRequestedAtMs > this.record.spec.terminationGracePeriodMs + STOP_SAFETY_MS) {
-        killGroup(shim.pid, 'SIGKILL');
-        killPid(shim.shimPid, 'SIGKILL');
-      }
+      if (now - this.stopRequestedAtMs > this.record.spec.terminationGracePeriodMs + STOP_SAFETY_MS)
+        this.runner.kill(true);
     }
-    if (snap) this.sample(snap, shim);
+    if (snap) this.sample(snap);
   }
 
   /** Marks the replica as going away (no longer serving) without signalling it yet. */
   markTerminating(): void {
     if (this.terminating) return;
     this.terminating = true;
-    if (this.run.kind !== 'down') this.phase = ReplicaPhase.terminating;
+    if (this.run !== 'down') this.phase = ReplicaPhase.terminating;
     this.stopProbes();
     this.ctx.changed();
   }
@@ -166,7 +177,7 @@ export class Replica {
   /** SIGTERM to the shim (which sends the service's stop signal), SIGKILL after the grace period; resolves once the command is gone. */
   stop(): Promise<void> {
     this.markTerminating();
-    if (this.run.kind === 'down') {
+    if (this.run === 'down') {
       this.phase = ReplicaPhase.exited;
       this.record.backoffUntil = undefined;
       return Promise.resolve();
@@ -178,9 +189,10 @@ export class Replica {
     return new Promise((resolve) => this.stopWaiters.push(resolve));
   }
 
-  /** Stops probes; the process keeps running (used by `close`). */
+  /** Stops probes; the run keeps going (used by `close`). */
   dispose(): void {
     this.stopProbes();
+    this.runner.release();
   }
 
   status(): ReplicaStatus {
@@ -191,7 +203,8 @@ export class Replica {
       hash: this.hash,
       ...(this.pid !== undefined ? { pid: this.pid } : {}),
       port: this.record.port,
-      ...(this.record.startedAt && this.run.kind !== 'down' ? { startedAt: this.record.startedAt } : {}),
+      ...(this.container !== undefined ? { container: this.container.slice(0, 12) } : {}),
+      ...(this.record.startedAt && this.run !== 'down' ? { startedAt: this.record.startedAt } : {}),
       restarts: this.record.restarts,
       ...(this.record.lastExit ? { lastExit: this.record.lastExit } : {}),
       ...(this.describe() ? { message: this.describe() } : {}),
@@ -205,7 +218,8 @@ export class Replica {
     if (this.phase === ReplicaPhase.starting || this.phase === ReplicaPhase.unready) {
       const r = this.probes.readiness;
       if (r && r.lastMessage) return `readiness probe failed: ${r.lastMessage}`;
-      if (this.run.kind === 'spawning') return 'starting the process';
+      if (this.run === 'starting')
+        return this.record.runAs === 'container' ? 'starting the container' : 'starting the process';
       if (r) return 'waiting for the readiness probe';
     }
     return undefined;
@@ -215,10 +229,9 @@ export class Replica {
     const launch = this.launch;
     if (!launch) return;
     const now = this.ctx.now();
-    clearRunFiles(this.dir);
     // The run before this one (if it wrote anything) becomes `--previous`; this run logs afresh.
     try {
-      this.ctx.archiveLogs(this.record, shimPaths(this.dir).logs);
+      this.ctx.archiveLogs(this.record, this.runner.logDir);
     } catch (err) {
       this.ctx.emit({
         replica: this.id,
@@ -234,69 +247,42 @@ export class Replica {
     this.message = undefined;
     this.pendingReason = undefined;
     this.usage = undefined;
-    if (launch.cwd !== undefined && !existsSync(launch.cwd)) {
-      // Spawning would fail with a misleading "ENOENT" naming the shim or the command.
-      this.onExit({
-        code: null,
-        signal: null,
-        at: iso(now),
-        error: `the working directory ${launch.cwd} does not exist`,
-      });
-      return;
-    }
-    const env: Record<string, string> = { ...launch.env };
-    if (env.NODE_OPTIONS !== undefined) {
-      env[CHILD_NODE_OPTIONS] = env.NODE_OPTIONS;
-      delete env.NODE_OPTIONS;
-    }
-    const umask = process.env[CHILD_UMASK];
-    if (umask !== undefined) env[CHILD_UMASK] = umask;
-    const argv = shimArgv({
-      replicaDir: this.dir,
-      gracePeriodMs: this.record.spec.terminationGracePeriodMs,
-      logMaxBytes: this.ctx.logMaxBytes,
-      logKeep: this.ctx.logKeep,
-      ...(this.record.spec.stopSignal ? { stopSignal: this.record.spec.stopSignal } : {}),
-      command: launch.command,
-    });
-    const child = this.ctx.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
-    child.once('error', (err) => {
-      this.onExit({
-        code: null,
-        signal: null,
-        at: iso(this.ctx.now()),
-        error: `cannot start the shim: ${err.message}`,
-      });
-    });
-    this.run = { kind: 'spawning', shimPid: child.pid, sinceMs: now };
+    this.termSent = false;
+    this.runner.start(launch, now);
+    this.run = 'starting';
+    this.current = undefined;
     this.ctx.changed();
-    this.watchSpawn();
+    this.watchStart();
   }
 
   /**
-   * Notices the shim's shim.json within ~10 ms instead of at the next supervision tick, so probes
-   * start (and a rollout moves on) as soon as the command runs. Only while spawning.
+   * Notices the run starting (or failing to) within ~10 ms instead of at the next supervision tick,
+   * so probes start (and a rollout moves on) as soon as the command runs. Only while starting.
    */
-  private watchSpawn(): void {
+  private watchStart(): void {
     const since = this.ctx.now();
     const check = (): void => {
-      if (this.run.kind !== 'spawning') return;
-      const shim = readShimInfo(this.dir);
-      if (shim) this.onRunning(shim);
+      if (this.run !== 'starting') return;
+      const seen = this.runner.poll(this.ctx.now());
+      if (seen?.kind === 'running') this.onRunning(seen.run);
+      else if (seen?.kind === 'exited') this.onExit(seen.info);
       else if (this.ctx.now() - since < SHIM_START_TIMEOUT_MS) setTimeout(check, 10).unref();
     };
-    setTimeout(check, 10).unref();
+    check();
   }
 
-  private onRunning(shim: ShimInfo): void {
-    this.run = { kind: 'running', shim };
+  private onRunning(run: RunIdentity): void {
+    this.run = 'running';
+    this.current = run;
     this.everRunning = true;
-    this.ctx.emit({
-      replica: this.id,
-      type: 'Normal',
-      reason: 'Started',
-      ...said(message('event.replicaStarted', { replica: this.id, pid: shim.pid, port: this.record.port })),
-    });
+    const started = run.container
+      ? message('event.containerStarted', {
+          replica: this.id,
+          container: run.container.slice(0, 12),
+          port: this.record.port,
+        })
+      : message('event.replicaStarted', { replica: this.id, pid: run.pid, port: this.record.port });
+    this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Started', ...said(started) });
     if (this.terminating) {
       this.sendTerm();
       return;
@@ -313,6 +299,7 @@ export class Replica {
       port: this.record.port,
       env: this.launch?.env ?? {},
       cwd: this.record.spec.cwd,
+      access: this.runner.probes(),
     };
     this.probes.start(this.record.spec, target, ranMs, this.phase === ReplicaPhase.ready, {
       ready: (ok, message) => this.setReady(ok, message),
@@ -325,7 +312,7 @@ export class Replica {
   }
 
   private setReady(ok: boolean, _message: string): void {
-    if (this.terminating || this.run.kind !== 'running') return;
+    if (this.terminating || this.run !== 'running') return;
     if (ok && this.phase !== ReplicaPhase.ready) {
       this.phase = ReplicaPhase.ready;
       if (!this.record.everReady) {
@@ -363,7 +350,7 @@ export class Replica {
 
   /** Liveness failure or OOM: leave the gateway, then kill; the exit is handled as a crash with `reason`. */
   private async killForRestart(reason: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    if (this.terminating || this.pendingReason || this.run.kind !== 'running') return;
+    if (this.terminating || this.pendingReason || this.run !== 'running') return;
     this.pendingReason = reason;
     this.ctx.emit({
       replica: this.id,
@@ -372,11 +359,10 @@ export class Replica {
       message: reason,
     });
     this.stopProbes();
-    const pid = this.run.shim.pid;
-    const shimPid = this.run.shim.shimPid;
+    const run = this.current;
     if (signal === 'SIGKILL') {
       // The kernel does not wait for an OOM kill either.
-      killGroup(pid, 'SIGKILL');
+      this.runner.kill();
       this.phase = ReplicaPhase.unready;
       this.ctx.changed();
       return;
@@ -390,29 +376,27 @@ export class Replica {
       ...said(message('event.replicaRestarting', { replica: this.id, reason })),
     });
     await this.ctx.withdraw().catch(() => undefined);
-    if (this.run.kind === 'running' && this.run.shim.shimPid === shimPid) killPid(shimPid, 'SIGTERM');
+    // Only the run that failed: a restarted one is not stopped for it.
+    if (this.run === 'running' && this.current === run) this.runner.stop();
   }
 
   private sendTerm(): void {
-    if (this.run.kind === 'running' && this.run.shim.shimPid > 0) {
-      killPid(this.run.shim.shimPid, 'SIGTERM');
-      this.termSent = true;
-    }
-    // While spawning, the shim may not handle signals yet: tick() sends it once shim.json appears.
+    this.runner.stop();
+    this.termSent = true;
   }
 
   /** True while the replica runs but has not been measured yet (it started since the last sample). */
   needsSample(): boolean {
-    return this.run.kind === 'running' && this.run.shim.pid > 0 && !this.usage;
+    return this.pid !== undefined && !this.usage;
   }
 
   /** Measures a replica that needsSample() now, so status never shows a running replica without usage. */
   sampleNow(snap: ProcSnapshot): void {
-    if (this.run.kind === 'running' && this.run.shim.pid > 0) this.sample(snap, this.run.shim);
+    if (this.pid !== undefined) this.sample(snap);
   }
 
-  private sample(snap: ProcSnapshot, shim: ShimInfo): void {
-    const use = treeUsage(snap, shim.pid);
+  private sample(snap: ProcSnapshot): void {
+    const use = this.runner.usage(snap);
     if (!use) return;
     const cpu = this.usage ? cpuPercent(this.usage.ticks, this.usage.atMs, use.cpuTicks, snap.takenAtMs) : 0;
     this.usage = {
@@ -421,7 +405,7 @@ export class Replica {
       ticks: use.cpuTicks,
       atMs: snap.takenAtMs,
     };
-    const limit = this.record.spec.memoryLimitBytes;
+    const limit = this.runner.limitsMemory ? undefined : this.record.spec.memoryLimitBytes;
     if (limit !== undefined && use.rssBytes > limit && !this.terminating)
       void this.killForRestart('OOMKilled', 'SIGKILL');
   }
@@ -437,10 +421,10 @@ export class Replica {
     const stderr = meaningfulLines(info.stderrTail ?? []).slice(-CRASH_STDERR_LINES);
     if (stderr.length > 0) this.record.lastStderr = stderr;
     else delete this.record.lastStderr;
-    this.run = { kind: 'down' };
+    this.run = 'down';
+    this.current = undefined;
     this.usage = undefined;
     this.pendingReason = undefined;
-    clearRunFiles(this.dir);
     if (this.terminating) {
       this.phase = ReplicaPhase.exited;
       this.message = undefined;
@@ -449,9 +433,7 @@ export class Replica {
       this.ctx.changed();
       return;
     }
-    const completion = completionOf(this.record, info, reason, () =>
-      logTailOf(shimPaths(this.dir).logs, this.ctx.logKeep),
-    );
+    const completion = completionOf(this.record, info, reason, () => logTailOf(this.runner.logDir, this.ctx.logKeep));
     if (completion) {
       this.record.completion = completion;
       writeReplicaRecord(this.dir, this.record);

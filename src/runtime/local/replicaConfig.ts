@@ -29,11 +29,13 @@ export interface ReplicaValueSource {
   ports: readonly WorkloadPort[];
   /** The replica's environment: a named port other than the first is its `PORT_<NAME>`. */
   env: Readonly<Record<string, string>>;
+  /** Its config directory as the replica sees it (a container's /etc/berth/config); absent: where it is written. */
+  configDir?: string;
 }
 
 /** The value of `ref` for a replica whose config directory is `configDir`. */
 function valueOf(ref: ReplicaRef, src: ReplicaValueSource, configDir: string): string | { error: string } {
-  if (ref.kind === 'configDir') return configDir;
+  if (ref.kind === 'configDir') return src.configDir ?? configDir;
   if (ref.kind === 'index') {
     return src.index === undefined ? { error: 'this replica has no index' } : String(src.index);
   }

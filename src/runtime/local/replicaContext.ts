@@ -1,10 +1,10 @@
 /**
- * What a replica gets from its replica set: the shim launcher, log settings, clock, event sink and
- * the callbacks through which it reports changes; and how to (re)start its command.
+ * What a replica gets from its replica set: its runner, log settings, clock, event sink and the
+ * callbacks through which it reports changes.
  */
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent, ServiceState } from '../runtime.js';
 import type { ReplicaRecord } from './replicaStore.js';
-import type { ShimLauncher } from './shimPool.js';
+import type { Launch, Runner } from './runner.js';
 import type { Logger } from 'pino';
 import type { GatewayControl } from '../../gateway/table.js';
 import type { PortRegistry } from './ports.js';
@@ -12,7 +12,8 @@ import type { ArchiveReason } from './logArchive.js';
 
 /** What the runtime gives every replica. */
 export interface ReplicaContext {
-  shims: ShimLauncher;
+  /** Makes the runner of a replica (kept for its lifetime). */
+  runnerFor(rec: ReplicaRecord, dir: string): Runner;
   logMaxBytes: number;
   logKeep: number;
   /** Keeps the logs of the run that ended before a restart (they move out of the replica's logs/). */
@@ -25,19 +26,28 @@ export interface ReplicaContext {
   withdraw(): Promise<void>;
 }
 
-/** How to (re)start the command: only known in memory, since the environment may hold secrets. */
-export interface Launch {
-  command: string[];
-  cwd?: string;
-  env: Record<string, string>;
-}
+export type { Launch } from './runner.js';
+
+/**
+ * How a container replica's launch is made from its state (src/runtime/container/containerLaunch.ts):
+ * `runtimeEnv` as for a process (volume directories, stateful replicas' addresses).
+ */
+export type ContainerLaunchOf = (
+  state: ServiceState,
+  rec: ReplicaRecord,
+  configDir: string,
+  runtimeEnv: Record<string, string>,
+) => Launch;
 
 /** What the runtime shares with every replica set. */
 export interface SetContext {
   home: string;
   gateway: GatewayControl;
   ports: PortRegistry;
-  shims: ShimLauncher;
+  /** Makes the runner of a replica: its shim for a process, the container runner for a container. */
+  runnerFor(rec: ReplicaRecord, dir: string): Runner;
+  /** Makes the launch of a container replica; absent where this runtime runs no containers. */
+  containerLaunch?: ContainerLaunchOf;
   logMaxBytes: number;
   logKeep: number;
   /** Keeps the logs of a replica run that ended (replica dir's logs/ folder moves to the archives). */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { processArgv, Track, type ServiceState } from '../runtime.js';
 import { discoveryFor, portVariable } from '../../spec/templates.js';
-import type { Launch } from './replicaContext.js';
+import type { Launch } from './runner.js';
 import { isStateful, mountDirs } from './volumes.js';
 import type { ReplicaRecord } from './replicaStore.js';
 
@@ -63,6 +63,7 @@ export function newReplicaRecord(
     ...(index !== undefined ? { index } : {}),
     ...(volumes.length > 0 ? { volumes } : {}),
     ...(ports && Object.keys(ports).length > 0 ? { ports } : {}),
+    ...(state.workload.runAs === 'container' ? { runAs: 'container' as const } : {}),
     restarts: 0,
     backoffStreak: 0,
     created: new Date(nowMs).toISOString(),

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, RuntimeError } from '../../errors.js';
 import type { RoutingTable } from '../../gateway/table.js';
-import { processArgv, Track } from '../runtime.js';
+import { Track } from '../runtime.js';
 import { message, said } from '../../model/messages.js';
 import type {
   ConvergeOptions,
@@ -23,6 +23,7 @@ import { listenerProblem } from './listenerProblem.js';
 import { noProgressMessage } from './convergeFailure.js';
 import { untilConverged } from './convergeWait.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
+import { checkRunnable } from './runners.js';
 import { canaryStateOf } from './trackStates.js';
 import { isJob, jobPlan } from './jobRun.js';
 import { runReplicaId, runsOf, runsToPrune, stopRun } from './cronRuns.js';
@@ -43,7 +44,6 @@ import {
   writeReplicaRecord,
 } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
-import { shimPaths } from './shimFiles.js';
 import type { ArchiveReason } from './logArchive.js';
 import { planStateful } from './statefulRollout.js';
 import { convergeCounts, rollingStep } from './rollingStep.js';
@@ -121,11 +121,7 @@ export class ReplicaSet {
 
   /** Makes the replicas match `state`; see Runtime.converge. */
   async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
-    if (processArgv(state.workload).length === 0) {
-      throw new RuntimeError(
-        `${state.service}: the workload has no command (the local runtime runs commands, not images)`,
-      );
-    }
+    checkRunnable(state, this.ctx.containerLaunch !== undefined);
     const gen = ++this.generation;
     this.desired = state;
     this.canaryState = canaryStateOf(state);
@@ -428,11 +424,15 @@ export class ReplicaSet {
   /** How to start `rec`, its config directory written first (a replica of before it had one gets it now). */
   private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
     const dir = join(this.dir, rec.id);
-    const launch = launchOf(state, rec, replicaConfigDir(dir), {
+    const runtimeEnv = {
       ...this.ctx.replicaAddresses(this.app, this.env),
       ...prepareVolumes(this.ctx.home, state, rec.index),
-    });
-    writeReplicaConfig(dir, state.workload.files, { ...rec, ports: state.workload.ports, env: launch.env });
+    };
+    const make = state.workload.runAs === 'container' ? this.ctx.containerLaunch : undefined;
+    const launch = (make ?? launchOf)(state, rec, replicaConfigDir(dir), runtimeEnv);
+    // Per-replica values as the replica sees them ($PORT and $BERTH_CONFIG_DIR: a container's are its own).
+    const seen = { port: Number(launch.env.PORT ?? rec.port), configDir: launch.env.BERTH_CONFIG_DIR };
+    writeReplicaConfig(dir, state.workload.files, { ...rec, ...seen, ports: state.workload.ports, env: launch.env });
     return launch;
   }
 
@@ -458,7 +458,7 @@ export class ReplicaSet {
   /** Archives a stopped replica's logs; a failure to keep them never blocks its removal. */
   private keepLogs(r: Replica, reason: ArchiveReason): void {
     try {
-      this.ctx.archiveLogs(r.record, shimPaths(r.dir).logs, reason);
+      this.ctx.archiveLogs(r.record, r.logDir, reason);
     } catch (err) {
       this.ctx.logger.warn({ err, replica: r.id }, 'could not keep the logs of a stopped replica');
     }
@@ -466,7 +466,7 @@ export class ReplicaSet {
 
   private replicaContext(id: string): ReplicaContext {
     return {
-      shims: this.ctx.shims,
+      runnerFor: (rec, dir) => this.ctx.runnerFor(rec, dir),
       logMaxBytes: this.ctx.logMaxBytes,
       logKeep: this.ctx.logKeep,
       archiveLogs: (rec, logDir) => this.ctx.archiveLogs(rec, logDir, 'restarted'),

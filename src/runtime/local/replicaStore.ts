@@ -61,6 +61,8 @@ export interface ReplicaRecord {
   volumes?: string[];
   /** The replica's port per declared TCP port name (`PORT_<NAME>`), the first one being `port`. */
   ports?: Record<string, number>;
+  /** Set when the replica runs as a container (its runner then is the container runner). */
+  runAs?: 'container';
   restarts: number;
   /** Consecutive failures, for the backoff; reset after a long enough run. */
   backoffStreak: number;

@@ -6,7 +6,6 @@
  */
 import type { ImagePullPolicy, RegistryAuth } from '../runtime.js';
 import type { ProcSnapshot } from './procfs.js';
-import type { ProbeResult } from './probes.js';
 import type { ExitInfo } from './shimFiles.js';
 
 /** How to (re)start one run: only known in memory, since the environment may hold secrets. */
@@ -62,10 +61,13 @@ export interface RunUsage {
 
 /** Where probes of the current run are aimed (they run in the control plane). */
 export interface ProbeAccess {
-  /** The host port an http/tcp probe connects to for the replica port `port` (identity for processes). */
-  hostPort(port: number): number;
+  /**
+   * The host port an http/tcp probe connects to for the probe's `port` (a declared port of the replica,
+   * or its first port when absent): the same number for a process, the published port for a container.
+   */
+  hostPort(port: number | undefined): number;
   /** Runs an exec probe inside the run (containers); absent: on the host, as the replica's user. */
-  exec?(command: string[], timeoutMs: number): Promise<ProbeResult>;
+  exec?(command: string[], timeoutMs: number): Promise<{ ok: boolean; message: string }>;
 }
 
 /** The runs of one replica. */
@@ -83,13 +85,14 @@ export interface Runner {
    * control plane dies meanwhile). Its exit comes back from `poll`.
    */
   stop(): void;
-  /** SIGKILL now (OOM, a stop that overran its grace period). */
-  kill(): void;
+  /** SIGKILL now (OOM); `hard` also kills what supervises the run (a stop that overran its grace period). */
+  kill(hard?: boolean): void;
   /**
-   * After a control-plane restart: takes over the run found on disk (or in the engine).
-   * `running`: it runs; `ended`: it ended or died, `poll` reports how; `none`: no run was started.
+   * After a control-plane restart: takes over the run found on disk (or in the engine). `running`: it
+   * runs; `starting`: it is being started (only when `expectRun`: the replica was not waiting to
+   * restart); `ended`: it ended or died, `poll` reports how; `none`: nothing runs.
    */
-  adopt(nowMs: number): 'running' | 'ended' | 'none';
+  adopt(nowMs: number, expectRun: boolean): 'running' | 'starting' | 'ended' | 'none';
   /** What the current run uses, from a snapshot of /proc (or the engine); undefined when unknown. */
   usage(snap: ProcSnapshot): RunUsage | undefined;
   /** How probes reach the current run. */

@@ -52,6 +52,7 @@ export function serviceStatus(s: ServiceStatusInput): ServiceStatus {
         ? 0
         : stable.filter((r) => (r.serving || r.record.completion?.result === 'succeeded') && (!d || r.hash === d.hash))
             .length,
+    runAs: (d ? d.workload.runAs : any?.record.runAs) === 'container' ? 'container' : 'process',
     ...(tracks.length > 0 ? { tracks } : {}),
     ...(s.traffic && c ? { traffic: s.traffic } : {}),
     ...(s.port !== undefined

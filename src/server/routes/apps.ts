@@ -7,6 +7,7 @@ import { AppEnvParams, type Api } from './api.js';
 import { authorOf } from '../identity.js';
 import { WaitQuery, waitOptions } from './operationWait.js';
 import { requireApp } from '../appLookup.js';
+import { withRunAs } from '../../release/runAsStatus.js';
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -50,12 +51,15 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
         ctx.releases.list(app, env, 1),
       ]);
       const drift = await configDrift(ctx, app, env);
+      const rendered = current ? (await ctx.releases.content(current.id)).rendered : undefined;
       return {
         app,
         env,
         currentRevision: current?.revision ?? null,
         lastRelease: last ?? null,
         ...observed,
+        // How each service runs (process or container), as the runtime says or the running revision rendered it.
+        services: withRunAs(observed.services, rendered, runtime.kind),
         ...(drift ? { configDrift: drift } : {}),
       };
     },

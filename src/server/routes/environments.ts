@@ -8,6 +8,17 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
   api.get('/api/v1/environments', { schema: { summary: 'Every environment', tags: ['environments'] } }, async () =>
     ctx.environments.list(),
   );
+  api.get(
+    '/api/v1/environments/:name',
+    {
+      schema: {
+        summary: 'One environment: its target (edge ports, time zone, containers mode) and variable defaults',
+        tags: ['environments'],
+        params: z.object({ name: z.string().describe('Environment name') }),
+      },
+    },
+    async (req) => ctx.environments.get(req.params.name),
+  );
   api.post(
     '/api/v1/environments',
     { schema: { summary: 'Create an environment', tags: ['environments'], body: EnvironmentInput } },
@@ -33,7 +44,8 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
     '/api/v1/environments/:name',
     {
       schema: {
-        summary: "Change an environment's edge ports (taken by the next deploy of each app)",
+        summary:
+          "Change an environment's edge ports, cron time zone or containers mode (each taken by the next deploy of each app)",
         tags: ['environments'],
         params: z.object({ name: z.string() }),
         body: EnvironmentEdgeChange,

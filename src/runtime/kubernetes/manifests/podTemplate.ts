@@ -123,6 +123,8 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   const lifecycle = preStop(ctx);
   const hasFiles = config.files.length > 0;
   const container: Record<string, unknown> = { name: state.service, image: img };
+  // Only when berth.yaml sets it: otherwise Kubernetes' own default (and the objects stay as they were).
+  if (w.imagePullPolicy) container.imagePullPolicy = w.imagePullPolicy;
   // compose's entrypoint/command are Kubernetes' command/args (docs/berth-yaml.md, Clusters).
   if (w.entrypoint?.length) container.command = w.entrypoint;
   if (w.command?.length) container.args = w.command;

@@ -1,0 +1,111 @@
+/**
+ * Containers for the local runtime: one engine connection (made when first needed, again after a
+ * failure), the runner and the launch of each container replica, the engine check before a
+ * container service converges, and the sweep of orphaned containers at start.
+ */
+import type { Logger } from 'pino';
+import { UnavailableError } from '../../errors.js';
+import type { ServiceState } from '../runtime.js';
+import type { ReplicaRecord } from '../local/replicaStore.js';
+import type { Launch, Runner } from '../local/runner.js';
+import { containerLaunchOf, homeIdOf } from './containerLaunch.js';
+import { containersOnDisk } from './containerFile.js';
+import { ContainerRunner } from './containerRunner.js';
+import { sweepContainers } from './containerSweep.js';
+import { connectEngine, engineReason, type Engine } from './engine.js';
+
+/** How long the sweep at start may take before the runtime goes on without it. */
+const SWEEP_TIMEOUT_MS = 5_000;
+
+export interface LocalContainersOptions {
+  home: string;
+  logMaxBytes: number;
+  logKeep: number;
+  /** Where the engine is looked for (BERTH_CONTAINER_SOCKET, DOCKER_HOST, ...; see engineSockets). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export class LocalContainers {
+  readonly homeId: string;
+  private readonly opts: LocalContainersOptions;
+  private connecting: Promise<Engine> | undefined;
+
+  constructor(opts: LocalContainersOptions) {
+    this.opts = opts;
+    this.homeId = homeIdOf(opts.home);
+  }
+
+  /** The engine; a failed connection is forgotten, so the next call tries again. */
+  engine(): Promise<Engine> {
+    this.connecting ??= connectEngine(this.opts.env ?? process.env).catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  /** Says what is missing, naming the service, when no engine answers (before a container service converges). */
+  async check(service: string): Promise<void> {
+    try {
+      await this.engine();
+    } catch (err) {
+      throw new UnavailableError(
+        `${service} runs as a container: ${err instanceof Error ? err.message : engineReason(err)}`,
+      );
+    }
+  }
+
+  /** The runner of a container replica. */
+  runnerOf(rec: ReplicaRecord, dir: string): Runner {
+    return new ContainerRunner({
+      engine: () => this.engine(),
+      dir,
+      gracePeriodMs: rec.spec.terminationGracePeriodMs,
+      ...(rec.spec.stopSignal ? { stopSignal: rec.spec.stopSignal } : {}),
+      logMaxBytes: this.opts.logMaxBytes,
+      logKeep: this.opts.logKeep,
+    });
+  }
+
+  /** The launch of a container replica. */
+  launchOf(state: ServiceState, rec: ReplicaRecord, configDir: string, runtimeEnv: Record<string, string>): Launch {
+    return containerLaunchOf(state, rec, configDir, runtimeEnv, this.homeId);
+  }
+
+  /**
+   * Removes this home's containers that no replica keeps (after the replicas on disk were adopted);
+   * nothing when no engine is there. It runs before the runtime is ready, so no replica of this
+   * runtime is creating a container meanwhile.
+   */
+  async sweep(logger: Logger): Promise<void> {
+    const work = async (): Promise<void> => {
+      let engine: Engine;
+      try {
+        engine = await this.engine();
+      } catch {
+        return; // no engine: no container of ours can run either
+      }
+      const swept = await sweepContainers(engine.docker, this.homeId, () => containersOnDisk(this.opts.home), {
+        onError: (name, reason) => logger.warn({ container: name, reason }, 'cannot remove an orphaned container'),
+      });
+      for (const c of swept)
+        logger.info({ container: c.name, service: c.service, replica: c.replica }, 'removed an orphaned container');
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn('the container engine did not answer the sweep of orphaned containers in time');
+        resolve();
+      }, SWEEP_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([
+        work().catch((err: unknown) => logger.warn({ err }, 'sweeping orphaned containers failed')),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

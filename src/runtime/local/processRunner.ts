@@ -1,0 +1,169 @@
+/**
+ * Runs a replica as a process under its shim (shim.ts): spawns the shim detached (so the control
+ * plane can die without touching the service), reads how the run stands from the shim's files and
+ * processes (polled, since an adopted shim is not our child), and stops it through the shim.
+ */
+import { existsSync } from 'node:fs';
+import type { Runner, Launch, RunChange, RunIdentity, RunUsage, ProbeAccess } from './runner.js';
+import { isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
+import type { ProcSnapshot } from './procfs.js';
+import { SHIM_START_TIMEOUT_MS, iso, observeRun } from './replicaRun.js';
+import type { RunState } from './replicaRun.js';
+import { clearRunFiles, readExitInfo, readShimInfo } from './replicaStore.js';
+import type { ReplicaRecord } from './replicaStore.js';
+import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
+import type { ExitInfo, ShimInfo } from './shimFiles.js';
+import type { ShimLauncher } from './shimPool.js';
+
+export interface ProcessRunnerDeps {
+  shims: ShimLauncher;
+  logMaxBytes: number;
+  logKeep: number;
+}
+
+export class ProcessRunner implements Runner {
+  readonly limitsMemory = false;
+  readonly logDir: string;
+  private run: RunState = { kind: 'down' };
+  /** An exit found before poll was asked (a failed spawn): reported by the next poll. */
+  private pendingExit: ExitInfo | undefined;
+  /** A stop asked for while the shim was still starting: sent once it runs. */
+  private stopWanted = false;
+
+  private readonly deps: ProcessRunnerDeps;
+  private readonly dir: string;
+  private readonly record: ReplicaRecord;
+
+  constructor(deps: ProcessRunnerDeps, dir: string, record: ReplicaRecord) {
+    this.deps = deps;
+    this.dir = dir;
+    this.record = record;
+    this.logDir = shimPaths(dir).logs;
+  }
+
+  start(launch: Launch, nowMs: number): void {
+    clearRunFiles(this.dir);
+    this.stopWanted = false;
+    this.pendingExit = undefined;
+    if (launch.cwd !== undefined && !existsSync(launch.cwd)) {
+      // Spawning would fail with a misleading "ENOENT" naming the shim or the command.
+      this.run = { kind: 'down' };
+      this.pendingExit = {
+        code: null,
+        signal: null,
+        at: iso(nowMs),
+        error: `the working directory ${launch.cwd} does not exist`,
+      };
+      return;
+    }
+    const env: Record<string, string> = { ...launch.env };
+    if (env.NODE_OPTIONS !== undefined) {
+      env[CHILD_NODE_OPTIONS] = env.NODE_OPTIONS;
+      delete env.NODE_OPTIONS;
+    }
+    const umask = process.env[CHILD_UMASK];
+    if (umask !== undefined) env[CHILD_UMASK] = umask;
+    const spec = this.record.spec;
+    const argv = shimArgv({
+      replicaDir: this.dir,
+      gracePeriodMs: spec.terminationGracePeriodMs,
+      logMaxBytes: this.deps.logMaxBytes,
+      logKeep: this.deps.logKeep,
+      ...(spec.stopSignal ? { stopSignal: spec.stopSignal } : {}),
+      command: launch.command,
+    });
+    const child = this.deps.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
+    const run: RunState = { kind: 'spawning', shimPid: child.pid, sinceMs: nowMs };
+    this.run = run;
+    child.once('error', (err) => {
+      if (this.run !== run) return;
+      this.run = { kind: 'down' };
+      this.pendingExit = {
+        code: null,
+        signal: null,
+        at: iso(Date.now()),
+        error: `cannot start the shim: ${err.message}`,
+      };
+    });
+  }
+
+  poll(nowMs: number): RunChange {
+    if (this.pendingExit) {
+      const info = this.pendingExit;
+      this.pendingExit = undefined;
+      return { kind: 'exited', info };
+    }
+    if (this.run.kind === 'down') return undefined;
+    const seen = observeRun(this.run, this.dir, nowMs);
+    if (seen?.kind === 'exited') {
+      this.run = { kind: 'down' };
+      clearRunFiles(this.dir);
+      return seen;
+    }
+    if (seen?.kind === 'running' && this.run.kind === 'spawning') {
+      this.run = { kind: 'running', shim: seen.shim };
+      if (this.stopWanted) this.sendTerm();
+      return { kind: 'running', run: identity(seen.shim) };
+    }
+    return undefined;
+  }
+
+  current(): RunIdentity | undefined {
+    return this.run.kind === 'running' && this.run.shim.pid > 0 ? identity(this.run.shim) : undefined;
+  }
+
+  stop(): void {
+    this.stopWanted = true;
+    // While spawning, the shim may not handle signals yet: poll sends it once shim.json appears.
+    if (this.run.kind === 'running') this.sendTerm();
+  }
+
+  kill(hard = false): void {
+    if (this.run.kind !== 'running') return;
+    killGroup(this.run.shim.pid, 'SIGKILL');
+    if (hard) killPid(this.run.shim.shimPid, 'SIGKILL');
+  }
+
+  adopt(nowMs: number, expectRun: boolean): 'running' | 'starting' | 'ended' | 'none' {
+    const shim = readShimInfo(this.dir);
+    if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
+      this.run = { kind: 'running', shim };
+      return 'running';
+    }
+    if (shim || readExitInfo(this.dir)) {
+      // Dead or done: the next poll reads exit.json (or reports the shim's death).
+      this.run = { kind: 'running', shim: shim ?? { shimPid: 0, shimStartTime: -1, pid: 0, startTime: -1 } };
+      return 'ended';
+    }
+    if (!expectRun) return 'none';
+    // Spawned but no shim.json: the shim may be starting right now.
+    this.run = { kind: 'spawning', shimPid: undefined, sinceMs: nowMs };
+    return 'starting';
+  }
+
+  usage(snap: ProcSnapshot): RunUsage | undefined {
+    if (this.run.kind !== 'running' || this.run.shim.pid <= 0) return undefined;
+    const use = treeUsage(snap, this.run.shim.pid);
+    return use ? { cpuTicks: use.cpuTicks, rssBytes: use.rssBytes } : undefined;
+  }
+
+  probes(): ProbeAccess {
+    const port = this.record.port;
+    return { hostPort: (p) => p ?? port };
+  }
+
+  release(): void {
+    // The shim runs on by itself: nothing is held.
+  }
+
+  private sendTerm(): void {
+    if (this.run.kind === 'running' && this.run.shim.shimPid > 0) killPid(this.run.shim.shimPid, 'SIGTERM');
+  }
+}
+
+/** How long a shim may take to start before its run counts as failed (re-exported for the replica's fast watch). */
+export const START_WATCH_MS = SHIM_START_TIMEOUT_MS;
+
+function identity(shim: ShimInfo): RunIdentity {
+  return { pid: shim.pid };
+}
