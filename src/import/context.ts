@@ -27,9 +27,12 @@ export interface ServiceOut {
   command?: string[];
   cwd?: string;
   image?: string;
+  /** `container`: runs from its image on one machine too, though it has a `command` (compose runs every service so). */
+  runAs?: 'container';
   env: Record<string, string>;
   ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP'; appProtocol?: AppProtocol }[];
-  files: { path: string; content: string }[];
+  /** Config files; `mountPath` is where compose put it (a config's or secret's `target`, a bind's target). */
+  files: { path: string; content: string; mountPath?: string }[];
   /** Mounts of the app's named volumes. */
   volumes: { volume: string; path: string; env?: string; readOnly?: true }[];
   replicas?: number;
@@ -49,6 +52,19 @@ export interface ServiceOut {
   backoffLimit?: number;
   /** `perNode`: one replica on every node (compose's `deploy.mode: global`). */
   placement?: 'perNode';
+}
+
+/** A `ports` entry compose publishes on the host. */
+export interface PublishedPorts {
+  path: (string | number)[];
+  /** The container ports it names. */
+  ports: number[];
+  /** `host port 8080 of 127.0.0.1`. */
+  host: string;
+  /** What the service listens on, for the report (`listens on port 80 (\`8080:80\`)`). */
+  what: string;
+  /** Other changes to report with it (a range expanded, a port listed twice). */
+  notes: string[];
 }
 
 /** Options of an import that mappers read. */
@@ -92,6 +108,17 @@ export interface ServiceContext extends ImportContext {
   /** `['services', composeName]` */
   path: (string | number)[];
   out: ServiceOut;
+  /** Port entries compose publishes on the host (TCP): reported by mapRoutes with the route they become. */
+  published: PublishedPorts[];
+}
+
+/**
+ * Whether the service runs as a container on one machine: every imported service does, as in
+ * compose, except one built from source with a command of its own, which runs that command on the
+ * host in its build context (a process).
+ */
+export function runsAsContainer(out: ServiceOut): boolean {
+  return out.image !== undefined && (out.runAs === 'container' || (!out.command && !out.entrypoint));
 }
 
 /** Adds an import error at a compose path. */

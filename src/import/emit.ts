@@ -5,6 +5,7 @@
  */
 import { Document, isMap, isScalar, visit } from 'yaml';
 import type { ServiceOut } from './context.js';
+import type { RouteOut } from './mapRoutes.js';
 import type { ImportedVariable } from './variables.js';
 
 /** What berth.yaml is made from. */
@@ -16,12 +17,15 @@ export interface SpecParts {
   defaults: boolean;
   /** Names of the app's named volumes. */
   volumes: string[];
+  /** Edge routes of the published HTTP ports. */
+  routes: RouteOut[];
   services: { name: string; out: ServiceOut; unmapped: string[] }[];
 }
 
 function serviceObject(s: ServiceOut): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   if (s.image !== undefined) o.image = s.image;
+  if (s.runAs !== undefined) o.runAs = s.runAs;
   if (s.kind !== undefined) o.kind = s.kind;
   if (s.placement !== undefined) o.placement = s.placement;
   if (s.entrypoint !== undefined) o.entrypoint = s.entrypoint;
@@ -62,6 +66,7 @@ export function specText(parts: SpecParts): string {
     ...(parts.variables.length ? { variables: vars } : {}),
     ...(parts.volumes.length ? { volumes: Object.fromEntries(parts.volumes.map((v) => [v, null])) } : {}),
     services: Object.fromEntries(parts.services.map((s) => [s.name, serviceObject(s.out)])),
+    ...(parts.routes.length ? { routes: parts.routes } : {}),
   });
   // Short lists of plain values read best on one line: ports, dependsOn, commands.
   visit(doc, {

@@ -266,13 +266,16 @@ describe('configs and secrets', () => {
       {
         path: 'etc/nginx/conf.d/default.conf',
         content: expect.stringContaining('proxy_pass http://api:8080; set $$backend api;'),
+        mountPath: '/etc/nginx/conf.d/default.conf',
       },
-      { path: 'motd', content: 'Welcome to $$SHOP (price: 5$$)\n' },
+      // No target: compose mounts a config at /<name>, a secret at /run/secrets/<name>.
+      { path: 'motd', content: 'Welcome to $$SHOP (price: 5$$)\n', mountPath: '/motd' },
     ]);
     expect(api!.files).toEqual([
-      { path: 'secrets/db_password', content: '${DB_PASSWORD}' },
-      { path: 'secrets/token.txt', content: '${API_TOKEN}' },
-      { path: 'etc/tls/key.pem', content: '${TLS_KEY}' },
+      { path: 'secrets/db_password', content: '${DB_PASSWORD}', mountPath: '/run/secrets/db_password' },
+      // A relative secret target is under /run/secrets, as in compose.
+      { path: 'secrets/token.txt', content: '${API_TOKEN}', mountPath: '/run/secrets/token.txt' },
+      { path: 'etc/tls/key.pem', content: '${TLS_KEY}', mountPath: '/etc/tls/key.pem' },
     ]);
     expect(r.spec.spec.variables.TLS_KEY).toMatchObject({ secret: true });
     const byName = Object.fromEntries(r.variables.map((v) => [v.name, v]));
@@ -283,7 +286,11 @@ describe('configs and secrets', () => {
     expect(r.specText).not.toContain('MIIBVQ');
     expect(r.configScript).toContain("'TLS_KEY=-----BEGIN PRIVATE KEY-----\nMIIBVQ\n-----END PRIVATE KEY-----\n'");
 
-    expect(entry(r, 'services.proxy.configs.0').reason).toContain('$BERTH_CONFIG_DIR/etc/nginx/conf.d/default.conf');
+    expect(entry(r, 'services.proxy.configs.0').reason).toContain(
+      'written to $BERTH_CONFIG_DIR/etc/nginx/conf.d/default.conf and mounted read-only at /etc/nginx/conf.d/default.conf, where compose put it',
+    );
+    // The services run as containers: nothing says they must read their files elsewhere.
+    expect(r.report.filter((e) => e.reason.includes('must read it'))).toEqual([]);
     expect(entry(r, 'services.proxy.configs.0.mode').status).toBe('unmapped');
     expect(entry(r, 'services.api.secrets.0').reason).toContain('secret variable DB_PASSWORD');
     expect(entry(r, 'services.api.secrets.2.uid').status).toBe('unmapped');
@@ -372,8 +379,12 @@ describe('long-form ports and volumes', () => {
       'port-9100:9100/TCP',
     ]);
     expect(gw.files).toEqual([
-      { path: 'etc/envoy/envoy.yaml', content: 'static_resources: { listeners: [] }\n# cost: 5$$\n' },
-      { path: 'app/app.properties', content: 'greeting=hello\n' },
+      {
+        path: 'etc/envoy/envoy.yaml',
+        content: 'static_resources: { listeners: [] }\n# cost: 5$$\n',
+        mountPath: '/etc/envoy/envoy.yaml',
+      },
+      { path: 'app/app.properties', content: 'greeting=hello\n', mountPath: '/app/app.properties' },
     ]);
     expect(entry(r, 'services.gateway.ports.2').reason).toContain('the range became 3 ports');
     expect(entry(r, 'services.gateway.ports.3').reason).toContain('of ::1');

@@ -27,6 +27,7 @@ import type { EnvItem } from './mapEnvironment.js';
 import { mapFiles } from './mapFiles.js';
 import { mapHealthcheck } from './mapHealthcheck.js';
 import { mapPorts } from './mapPorts.js';
+import { mapRoutes } from './mapRoutes.js';
 import { mapTopLevelVolumes, mapVolumes } from './mapVolumes.js';
 import { reportHealthcheckMounts } from './healthcheckMounts.js';
 import { addImagePorts, markAppProtocols } from './mapAppProtocol.js';
@@ -171,6 +172,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
       svc,
       path: at,
       out: { env: {}, ports: [], files: [], volumes: [], dependsOn: [], health: {}, resources: {} },
+      published: [],
     };
     if (s.name !== composeName)
       report.changed(
@@ -194,6 +196,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
   const refs = inferPorts(services, referring);
   addImagePorts(services, refs);
   for (const s of services) markAppProtocols(s);
+  const routes = mapRoutes(services);
   const addresses = services.map((s) => ({
     composeName: s.composeName,
     name: s.name,
@@ -232,6 +235,7 @@ export async function importCompose(input: ImportInput): Promise<ImportResult> {
     variables,
     defaults,
     volumes: [...new Set(ctx.volumes.values())],
+    routes,
     services: services.map((s) => ({ name: s.name, out: s.out, unmapped: unmappedOf(s) })),
   });
   let spec: LoadedSpec;

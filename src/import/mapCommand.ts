@@ -1,9 +1,11 @@
 /**
- * `image`, `build`, `command`, `entrypoint`, `working_dir`. Berth runs a service from `image` on
- * clusters and from `entrypoint` + `command` on one machine; both keep compose's meaning
- * (Kubernetes' `command` and `args`), strings split into argv as compose splits them. A service
- * built from source runs on one machine from its build context (`cwd`), and gets the image name
- * compose gives it (`<project>-<service>`) for clusters.
+ * `image`, `build`, `command`, `entrypoint`, `working_dir`. A compose service runs from its image,
+ * and so does the imported one, on one machine (as a container) and on clusters: `entrypoint` and
+ * `command` keep compose's meaning (Kubernetes' `command` and `args`), strings split into argv as
+ * compose splits them, and a service with a `command` gets `runAs: container` (Berth would otherwise
+ * run the command as a process). A service built from source with a command of its own keeps running
+ * that command on one machine from its build context (`cwd`); built without one, it runs the image
+ * compose gives it (`<project>-<service>`), which must be built first.
  */
 import path from 'node:path';
 import { literal, problemAt } from './context.js';
@@ -102,28 +104,32 @@ export function mapCommand(ctx: ServiceContext): void {
   const at = (k: string) => [...ctx.path, k];
   const entrypoint = argv(ctx, 'entrypoint');
   const command = argv(ctx, 'command');
+  const built = svc.build !== undefined && svc.build !== null;
+  const dir = built ? localContext(ctx) : undefined;
+  const hasCommand = Boolean(command?.length || entrypoint?.length);
+  // Built from source with a command of its own: that command runs on the host from the build
+  // context (issue 13). Everything else runs from its image, as compose runs it.
+  const process = built && hasCommand;
 
   if (svc.image) {
     out.image = literal(svc.image);
-    report.mapped(at('image'), `services.${ctx.name}.image`, svc.build ? 'the name compose builds the image as' : '');
+    report.mapped(at('image'), `services.${ctx.name}.image`, built ? 'the name compose builds the image as' : '');
   }
-  if (svc.build !== undefined && svc.build !== null) {
-    const dir = localContext(ctx);
-    if (!svc.image) {
-      out.image = literal(`${ctx.app}-${ctx.composeName}`);
-      report.changed(
-        at('build'),
-        `services.${ctx.name}.image`,
-        `Berth does not build images: build and push \`${out.image}\` (the name compose gives it) before deploying to a cluster${dir ? `, e.g. \`docker build -t ${out.image} ${path.relative(ctx.composeDir, dir) || '.'}\`` : ''}`,
-      );
-    } else {
-      report.changed(
-        at('build'),
-        `services.${ctx.name}.image`,
-        `Berth does not build images: build and push \`${svc.image}\` before deploying to a cluster`,
-      );
-    }
-    if (dir && (command?.length || entrypoint?.length)) {
+  if (built) {
+    const name = svc.image ?? `${ctx.app}-${ctx.composeName}`;
+    const build = dir
+      ? ` (\`docker build -t ${name} ${path.relative(ctx.composeDir, dir) || '.'}\` or \`podman build\`)`
+      : '';
+    if (!svc.image) out.image = literal(name);
+    const named = svc.image ? `\`${name}\`` : `\`${name}\` (the name compose gives it)`;
+    report.changed(
+      at('build'),
+      `services.${ctx.name}.image`,
+      process
+        ? `Berth does not build images: build and push ${named} before deploying to a cluster${build}`
+        : `Berth runs images and does not build them: build ${named}${build} on this machine before \`berth up\` (and push it for clusters), or set \`image\` to an image you have; until the engine has it, \`berth up\` stops saying the image is not found`,
+    );
+    if (dir && process) {
       out.cwd = literal(path.relative(ctx.outDir, dir) || '.');
       report.changed(
         at('build'),
@@ -132,6 +138,7 @@ export function mapCommand(ctx: ServiceContext): void {
       );
     }
   }
+  if (!process && hasCommand) out.runAs = 'container';
 
   const split = (k: 'command' | 'entrypoint') =>
     typeof svc[k] === 'string' ? ' (the string is split into argv as compose does, no shell)' : '';
@@ -140,13 +147,21 @@ export function mapCommand(ctx: ServiceContext): void {
     report.mapped(
       at('entrypoint'),
       `services.${ctx.name}.entrypoint`,
-      `the container's entrypoint; on one machine Berth runs it followed by \`command\`${split('entrypoint')}`,
+      process
+        ? `the container's entrypoint; on one machine Berth runs it followed by \`command\`${split('entrypoint')}`
+        : `the container's entrypoint, as in compose${split('entrypoint')}`,
     );
   }
   if (command !== undefined && command.length > 0) {
     out.command = command.map(literal);
     const to = `services.${ctx.name}.command`;
     if (out.entrypoint) report.mapped(at('command'), to, `the arguments of \`entrypoint\`${split('command')}`);
+    else if (!process)
+      report.mapped(
+        at('command'),
+        to,
+        `the container's arguments, after the image's own entrypoint, as in compose${split('command')}`,
+      );
     else
       report.changed(
         at('command'),
@@ -157,15 +172,29 @@ export function mapCommand(ctx: ServiceContext): void {
   for (const k of ['entrypoint', 'command'] as const)
     if (svc[k] !== undefined && svc[k] !== null && (k === 'entrypoint' ? !out.entrypoint : !out.command))
       report.ignored(at(k), `empty: the image's ${k === 'entrypoint' ? 'ENTRYPOINT' : 'CMD'} applies`);
-  if (!out.command && !out.entrypoint)
-    report.changed(
+  if (out.runAs)
+    report.mapped(
+      ctx.path,
+      `services.${ctx.name}.runAs`,
+      'runs as a container of its image on one machine too, as in compose (`runAs: container`: with a `command`, Berth would otherwise run the command as a process)',
+    );
+  else if (!process)
+    report.mapped(
       ctx.path,
       `services.${ctx.name}.image`,
-      'no `command`: the service runs on clusters (from its image) only; to run it on one machine, add a `command`',
+      'runs as a container of its image, on one machine (an `image` without a `command`) and on clusters',
+    );
+  else
+    report.changed(
+      ctx.path,
+      `services.${ctx.name}.command`,
+      'runs its command as a process on one machine (built from source), and from its image on clusters',
     );
   if (svc.working_dir)
     report.unmapped(
       at('working_dir'),
-      'the working directory inside the container comes from the image; on one machine `cwd` is a host folder',
+      process
+        ? 'the working directory inside the container comes from the image; on one machine `cwd` is a host folder'
+        : "the container's working directory comes from the image (its WORKDIR): berth.yaml does not set another",
     );
 }

@@ -5,12 +5,15 @@
  * is that variable: Berth writes it with mode 0600 and masks it everywhere.
  *
  * Berth writes files under the service's config directory ($BERTH_CONFIG_DIR), so absolute
- * container paths become relative ones: `/etc/app.conf` → `etc/app.conf`, a secret's default
- * `/run/secrets/<name>` → `secrets/<name>`.
+ * container paths become relative ones there (`/etc/app.conf` → `etc/app.conf`, a secret's default
+ * `/run/secrets/<name>` → `secrets/<name>`), and the file's `mountPath` is where compose put it
+ * (`target`, default `/<name>` for a config, `/run/secrets/<name>` for a secret): a container and a
+ * cluster's pod see it there too, read-only.
  */
 import path from 'node:path';
 import type { ServiceContext } from './context.js';
-import { literal, problemAt } from './context.js';
+import { literal, problemAt, runsAsContainer } from './context.js';
+import { mountPathConflicts, mountPathProblem } from '../spec/filePaths.js';
 
 type Kind = 'configs' | 'secrets';
 
@@ -20,6 +23,41 @@ function filePath(kind: Kind, name: string, target: string | undefined): string 
   const clean = path.posix.normalize(target.replace(/\\/g, '/'));
   if (clean.startsWith('/')) return clean.replace(/^\/+/, '').replace(/^run\/secrets\//, 'secrets/');
   return kind === 'secrets' ? `secrets/${clean}` : clean;
+}
+
+/** Where compose mounts a config or secret in the container (compose-spec: `target`, its defaults). */
+export function composeTarget(kind: Kind, name: string, target: string | undefined): string {
+  if (target === undefined) return kind === 'secrets' ? `/run/secrets/${name}` : `/${name}`;
+  const clean = path.posix.normalize(target.replace(/\\/g, '/'));
+  if (clean.startsWith('/')) return clean;
+  return kind === 'secrets' ? `/run/secrets/${clean}` : `/${clean}`;
+}
+
+/**
+ * The `mountPath` of a file the service reads at `target` in compose, or the reason it cannot have
+ * one (a path inside Berth's config directory, or one another file of the service already has).
+ */
+export function mountPathFor(ctx: ServiceContext, target: string): { mountPath: string } | { problem: string } {
+  const problem = mountPathProblem(target);
+  if (problem) return { problem: `${target} ${problem}` };
+  const taken = ctx.out.files.map((f) => f.mountPath);
+  const conflict = mountPathConflicts([...taken, target])[taken.length];
+  if (conflict === undefined) return { mountPath: target };
+  return { problem: conflict.replace(/files\.(\d+)/g, (_, i: string) => `file ${ctx.out.files[Number(i)]!.path}`) };
+}
+
+/** Where a file is, for the report: mounted where compose put it, or read under $BERTH_CONFIG_DIR. */
+export function fileWhere(
+  ctx: ServiceContext,
+  file: string,
+  mount: { mountPath: string } | { problem: string },
+): string {
+  const dir = `$BERTH_CONFIG_DIR/${file}`;
+  if ('problem' in mount)
+    return `written to ${dir}; not mounted where compose put it (${mount.problem}): the service must read it there`;
+  if (runsAsContainer(ctx.out))
+    return `written to ${dir} and mounted read-only at ${mount.mountPath}, where compose put it`;
+  return `written to ${dir} (\`mountPath: ${mount.mountPath}\` for its image on clusters); on one machine the process must read it at ${dir}`;
 }
 
 /** The content of a top-level config or secret, read from its file, inline content or an environment variable. */
@@ -78,9 +116,11 @@ export async function mapFiles(ctx: ServiceContext): Promise<void> {
         continue;
       }
       const to = `services.${ctx.name}.files`;
-      const where = `written to $BERTH_CONFIG_DIR/${file}${target === undefined || target.replace(/^\/+/, '') !== file ? ` (compose: ${target ?? (kind === 'secrets' ? `/run/secrets/${name}` : `/${name}`)}); the service must read it there` : ''}`;
+      const mount = mountPathFor(ctx, composeTarget(kind, name, target));
+      const where = fileWhere(ctx, file, mount);
+      const mountPath = 'mountPath' in mount ? { mountPath: mount.mountPath } : {};
       if (kind === 'configs') {
-        ctx.out.files.push({ path: file, content: literal(src.content) });
+        ctx.out.files.push({ path: file, content: literal(src.content), ...mountPath });
         ctx.report.changed(at, to, `content of ${src.from} copied into berth.yaml, ${where}`);
       } else {
         const v = ctx.variables.claim([name.toUpperCase(), `SECRET_${name.toUpperCase()}`], src.content, {
@@ -88,7 +128,7 @@ export async function mapFiles(ctx: ServiceContext): Promise<void> {
           secret: `compose secret \`${name}\``,
           description: `compose secret ${name} (${src.from})`,
         });
-        ctx.out.files.push({ path: file, content: `\${${v.name}}` });
+        ctx.out.files.push({ path: file, content: `\${${v.name}}`, ...mountPath });
         ctx.report.changed(at, to, `value of ${src.from} → secret variable ${v.name} in the config set; ${where}`);
       }
       if (typeof ref !== 'string')

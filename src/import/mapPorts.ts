@@ -61,10 +61,9 @@ export function mapPorts(ctx: ServiceContext): void {
     }
     const notes: string[] = [];
     if (p.ports.length > 1) notes.push(`the range became ${p.ports.length} ports`);
-    if (p.published)
-      notes.push(
-        `published on host port ${p.published}${p.hostIp ? ` of ${p.hostIp}` : ''} in compose: Berth publishes services through \`routes\` (the built-in proxy on one machine, an Ingress on clusters)`,
-      );
+    const host = p.published ? `host port ${p.published}${p.hostIp ? ` of ${p.hostIp}` : ''}` : '';
+    if (p.published && protocol !== 'TCP')
+      notes.push(`published on ${host} in compose: Berth publishes services through \`routes\`, which are HTTP`);
     const dupes: number[] = [];
     for (const port of p.ports) {
       if (entries.some((e) => e.port === port && e.protocol === protocol)) dupes.push(port);
@@ -72,7 +71,9 @@ export function mapPorts(ctx: ServiceContext): void {
     }
     if (dupes.length) notes.push(`${dupes.join(', ')} already listed: kept once`);
     const what = `listens on ${p.ports.length > 1 ? `ports ${p.ports[0]}-${p.ports[p.ports.length - 1]}` : `port ${p.ports[0]}`}${protocol === 'UDP' ? '/udp' : ''} (\`${shown}\`)`;
-    if (notes.length) report.changed(path, to, `${what}; ${notes.join('; ')}`);
+    // Published TCP ports are reported with the route they become (mapRoutes.ts).
+    if (p.published && protocol === 'TCP') ctx.published.push({ path, ports: p.ports, host, what, notes });
+    else if (notes.length) report.changed(path, to, `${what}; ${notes.join('; ')}`);
     else report.mapped(path, to, what);
   };
 

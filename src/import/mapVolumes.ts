@@ -9,7 +9,8 @@
  */
 import path from 'node:path';
 import type { ImportContext, ServiceContext } from './context.js';
-import { literal } from './context.js';
+import { literal, runsAsContainer } from './context.js';
+import { fileWhere, mountPathFor } from './mapFiles.js';
 import { knownImage } from './mapAppProtocol.js';
 import { dnsLabel } from './names.js';
 import { parseShortVolume, type Mount } from './composeVolumes.js';
@@ -142,18 +143,25 @@ export async function mapVolumes(ctx: ServiceContext): Promise<BindOutcome[]> {
       !target.split('/').includes('..') &&
       !ctx.out.files.some((f) => f.path === target)
     ) {
-      ctx.out.files.push({ path: target, content: literal(file) });
+      const mount = mountPathFor(ctx, path.posix.normalize(m.target));
+      ctx.out.files.push({
+        path: target,
+        content: literal(file),
+        ...('mountPath' in mount ? { mountPath: mount.mountPath } : {}),
+      });
       ctx.report.changed(
         at,
         `services.${ctx.name}.files`,
-        `read-only bind of the file ${m.source}: its content is copied into berth.yaml and written to $BERTH_CONFIG_DIR/${target} (compose: ${m.target}); the service must read it there, and a change to ${m.source} needs a new import`,
+        `read-only bind of the file ${m.source}: its content is copied into berth.yaml, ${fileWhere(ctx, target, mount)}; a change to ${m.source} needs a new import`,
       );
       binds.push({ at, source: m.source, target: m.target, file: target });
       continue;
     }
     ctx.report.unmapped(
       at,
-      `bind mount of the host path ${m.source} at ${m.target}: clusters have no host folders; on one machine the service runs on the host${ctx.out.cwd ? ` in \`${ctx.out.cwd}\`` : ''} and reads its files directly (a read-only bind of one text file would become a config file; data to keep belongs in a named volume)`,
+      runsAsContainer(ctx.out)
+        ? `bind mount of the host path ${m.source} at ${m.target}: Berth mounts no host folders (clusters have none); put what the service reads there in its image, a read-only text file would become a config file, and data to keep belongs in a named volume`
+        : `bind mount of the host path ${m.source} at ${m.target}: clusters have no host folders; on one machine the service runs on the host${ctx.out.cwd ? ` in \`${ctx.out.cwd}\`` : ''} and reads its files directly (a read-only bind of one text file would become a config file; data to keep belongs in a named volume)`,
     );
     binds.push({ at, source: m.source, target: m.target });
   }
@@ -200,7 +208,7 @@ function mapNamedVolume(ctx: ServiceContext, at: (string | number)[], m: Mount):
   ctx.report.mapped(
     at,
     `services.${ctx.name}.volumes`,
-    `named volume \`${volume}\` at ${target}${m.readOnly ? ', read-only' : ''}: on one machine the process finds its directory in $BERTH_VOLUME_${volume.toUpperCase().replace(/-/g, '_')}${env ? ` and in ${env} (the variable ${ctx.svc.image} reads its data directory from)` : ''}`,
+    `named volume \`${volume}\` at ${target}${m.readOnly ? ', read-only' : ''}: ${runsAsContainer(ctx.out) ? `mounted there in the container, and named by` : 'on one machine the process finds its directory in'} $BERTH_VOLUME_${volume.toUpperCase().replace(/-/g, '_')}${env ? ` and in ${env} (the variable ${ctx.svc.image} reads its data directory from)` : ''}`,
   );
 }
 

@@ -420,11 +420,13 @@ function renderService(
     ...(image ? { image: pick(image) } : {}),
     ...base,
     env: {},
-    files: files.map(({ path, f, perReplica }) => ({
+    files: files.map(({ path, f, perReplica }, i) => ({
       path,
       content: pick(f),
       secret: f.secret,
       ...(perReplica ? { perReplica } : {}),
+      // Only when set, so the hashes of files without one stay as they were.
+      ...(svc.files[i]!.mountPath === undefined ? {} : { mountPath: svc.files[i]!.mountPath }),
     })),
   });
   const real: Workload = { ...view((f) => f.value), env };

@@ -54,3 +54,45 @@ export function filePathConflicts(paths: readonly (string | undefined)[]): (stri
     return undefined;
   });
 }
+
+/** Where a service's config directory is inside a container (and on clusters): `$BERTH_CONFIG_DIR`. */
+export const CONTAINER_CONFIG_DIR = '/etc/berth/config';
+
+/**
+ * Why `mountPath` cannot be where a container also sees a config file, or undefined when it can:
+ * an absolute path naming a file, written the one way the engine and Kubernetes take it, outside the
+ * config directory (which is mounted read-only: nothing can be mounted inside it).
+ */
+export function mountPathProblem(mountPath: string): string | undefined {
+  if (mountPath.includes('\0')) return 'must not contain a NUL character';
+  if (!mountPath.startsWith('/')) return 'must be an absolute path inside the container, such as `/etc/app/app.conf`';
+  if (mountPath === '/' || mountPath.endsWith('/')) return 'must name a file, not a folder (it ends with `/`)';
+  const names = mountPath.slice(1).split('/');
+  if (names.includes('')) return 'has an empty name between two `/`';
+  if (names.includes('.') || names.includes('..')) return 'must not have `.` or `..` folders: write the path it means';
+  const long = names.find((n) => new TextEncoder().encode(n).length > MAX_NAME_BYTES);
+  if (long !== undefined) return `has a name longer than ${MAX_NAME_BYTES} bytes (\`${long.slice(0, 20)}…\`)`;
+  if (mountPath === CONTAINER_CONFIG_DIR || mountPath.startsWith(`${CONTAINER_CONFIG_DIR}/`))
+    return `is inside the config directory ${CONTAINER_CONFIG_DIR}, where the file is already (\`path\`): leave \`mountPath\` out`;
+  return undefined;
+}
+
+/**
+ * For each mount path of a service's files (in order), why it conflicts with an earlier one: the
+ * same path twice, or a path that another one needs as a folder (`/etc/app` and `/etc/app/x.conf`).
+ */
+export function mountPathConflicts(paths: readonly (string | undefined)[]): (string | undefined)[] {
+  const seen: { path: string; i: number }[] = [];
+  return paths.map((p, i) => {
+    if (p === undefined || mountPathProblem(p) !== undefined) return undefined;
+    for (const o of seen) {
+      if (o.path === p) return `\`${p}\` is already the mountPath of files.${o.i}`;
+      if (o.path.startsWith(`${p}/`))
+        return `\`${p}\` is a folder of files.${o.i}'s mountPath \`${o.path}\`, it cannot also be a file`;
+      if (p.startsWith(`${o.path}/`))
+        return `\`${o.path}\` is files.${o.i}'s mountPath (a file), it cannot also be a folder`;
+    }
+    seen.push({ path: p, i });
+    return undefined;
+  });
+}

@@ -11,7 +11,7 @@ import { durationMs } from './units.js';
 import { autoscaleSchema, resourcesSchema, restartSchema, rolloutSchema } from './replicaPolicies.js';
 import { strategySchema } from './strategy.js';
 import { policySchema } from './policy.js';
-import { filePathConflicts, filePathProblem } from './filePaths.js';
+import { filePathConflicts, filePathProblem, mountPathConflicts, mountPathProblem } from './filePaths.js';
 import { edgeSchema } from './edge.js';
 import { volumeMountsSchema, volumesSchema } from './volumes.js';
 import { scheduleProblem } from '../cron/schedule.js';
@@ -161,6 +161,16 @@ const file = z
       .describe(
         "Take the content from this file of the environment's config set (`berth config set --file NAME=LOCAL`), versioned with it; a secret file stays secret.",
       ),
+    mountPath: z
+      .string()
+      .superRefine((p, ctx) => {
+        const message = mountPathProblem(p);
+        if (message) ctx.addIssue({ code: 'custom', message });
+      })
+      .optional()
+      .describe(
+        "An absolute path where a container also sees the file, read-only (`/etc/nginx/nginx.conf`; compose's config or secret `target`). A process reads it under $BERTH_CONFIG_DIR only.",
+      ),
   })
   .refine((f) => (f.content === undefined) !== (f.fromConfig === undefined), {
     message: 'a file needs `content` or `fromConfig` (one of them)',
@@ -173,6 +183,10 @@ const files = z
     const paths = list.map((f) => (typeof f?.path === 'string' ? f.path : undefined));
     filePathConflicts(paths).forEach((message, i) => {
       if (message) ctx.addIssue({ code: 'custom', message, path: [i, 'path'] });
+    });
+    const mounts = list.map((f) => (typeof f?.mountPath === 'string' ? f.mountPath : undefined));
+    mountPathConflicts(mounts).forEach((message, i) => {
+      if (message) ctx.addIssue({ code: 'custom', message, path: [i, 'mountPath'] });
     });
   }, evenWithProblems)
   .default([])

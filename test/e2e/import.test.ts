@@ -20,7 +20,7 @@ const WEB = `require('http').createServer(async (q, s) => { try { const r = awai
 const COMPOSE = `name: imported
 services:
   api:
-    image: example/api:1
+    build: .
     command: ["node", "-e", ${JSON.stringify(API)}]
     ports: ["8080:8080"]
     environment:
@@ -31,7 +31,7 @@ services:
       interval: 1s
       timeout: 1s
   web:
-    image: example/web:1
+    build: .
     command: ["node", "-e", ${JSON.stringify(WEB)}]
     expose: ["3000"]
     environment:

@@ -3,6 +3,7 @@
  * `localhost/berth-test/<name>:<n>`; bump `<n>` when its Dockerfile changes.
  */
 import { ensureBaseImage, ensureImage } from './containerEngine.js';
+import { ensureComposeImages } from './composeImages.js';
 
 /**
  * A Node HTTP service: the host's node binary (statically linked but for glibc and libstdc++, which
@@ -81,4 +82,5 @@ export async function ensureTestImages(): Promise<void> {
     node: { copyFrom: process.execPath },
     'server.js': NODE_SERVER,
   });
+  await ensureComposeImages();
 }

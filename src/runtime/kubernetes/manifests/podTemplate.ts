@@ -142,7 +142,7 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
   if (lifecycle) container.lifecycle = lifecycle;
   if (hasFiles || mounts.length > 0)
     container.volumeMounts = [
-      ...(hasFiles ? [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR, readOnly: true }] : []),
+      ...(hasFiles ? [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR, readOnly: true }, ...fileMounts(ctx)] : []),
       ...volumeMounts(mounts),
     ];
   const spec: Record<string, unknown> = {
@@ -174,6 +174,18 @@ export function podTemplate(ctx: ServiceContext): Record<string, unknown> {
     },
     spec,
   };
+}
+
+/**
+ * A file with a `mountPath` is also mounted there, from the config volume by `subPath` (its path in
+ * the volume), read-only: the image reads its config where compose put it. A subPath mount does not
+ * follow later changes of the volume, which is fine here: a changed file changes the pod template's
+ * config checksum, so the pods are replaced.
+ */
+function fileMounts(ctx: ServiceContext): Record<string, unknown>[] {
+  return ctx.state.workload.files.flatMap((f) =>
+    f.mountPath === undefined ? [] : [{ name: CONFIG_VOLUME, mountPath: f.mountPath, subPath: f.path, readOnly: true }],
+  );
 }
 
 /** Whether the service runs as a StatefulSet. */
