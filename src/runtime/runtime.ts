@@ -37,6 +37,9 @@ export interface ProbeTiming {
   successThreshold: number;
 }
 
+/** Where a container (one machine's or a cluster's pod) sees its config files: its $BERTH_CONFIG_DIR. */
+export const CONTAINER_CONFIG_DIR = '/etc/berth/config';
+
 /** A config file the runtime writes for the service (under $BERTH_CONFIG_DIR on one machine). */
 export interface WorkloadFile {
   /** Relative path inside the config directory, e.g. `app.conf` or `nginx/site.conf`. */

@@ -18,6 +18,7 @@ import { createReleaseEngine } from '../release/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
 import type { DataPlane } from '../gateway/server.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
+import { localContainers } from '../runtime/container/localContainers.js';
 import type { Runtime, ServiceState } from '../runtime/runtime.js';
 import { createKubernetesRuntime, type ServiceDescription } from '../runtime/kubernetes/kubernetesRuntime.js';
 import { shapeOf } from '../runtime/kubernetes/manifests/shapes.js';
@@ -109,7 +110,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     ...(opts.dataPlane ? { dataPlane: opts.dataPlane } : {}),
   });
   await gateway.ensureRunning();
-  const local = createLocalRuntime({ home: opts.home, gateway, logger: logger.child({ part: 'runtime' }) });
+  const local = createLocalRuntime({
+    home: opts.home,
+    gateway,
+    logger: logger.child({ part: 'runtime' }),
+    // Container replicas through the engine found via BERTH_CONTAINER_SOCKET, DOCKER_HOST or the usual sockets.
+    containers: localContainers(),
+  });
   const environments = createEnvironments(store.db);
   const releases = new Releases(store.db);
   // The Kubernetes runtime learns a service's shape (StatefulSet, Job, ...) and which values are

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_CONFIG_DIR, CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
+import { CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
+import { CONTAINER_CONFIG_DIR } from '../runtime.js';
 import { containerRecord, containerState } from './testing.js';
 
 describe('containerLaunchOf', () => {
   const homeId = homeIdOf('/tmp/some-home');
 
-  it('names and labels the container after the home, app, env and replica, and runs the resolved digest', () => {
+  it('names and labels the container after the home, app, env and replica, and carries the resolved digest', () => {
     const state = containerState('localhost/shop/web:1', {
       imageDigest: 'sha256:0123',
       imagePullPolicy: 'Always',
@@ -31,7 +32,9 @@ describe('containerLaunchOf', () => {
       'berth.replica': 'web-abc12-x1y2z',
       'berth.hash': 'sha256:abc123',
     });
-    expect(c.image).toBe('sha256:0123');
+    // The image as written, and the digest apart: the run creates the container from exactly that (pinnedReference).
+    expect(c.digest).toBe('sha256:0123');
+    expect(c.image).not.toContain('sha256');
     expect(c.pullPolicy).toBe('Always');
     expect(c.auth?.username).toBe('u');
     expect(c.entrypoint).toEqual(['/bin/app']);

@@ -9,17 +9,13 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { discoveryFor, portVariable } from '../../spec/templates.js';
-import type { ServiceState } from '../runtime.js';
-import { CONFIG_DIR } from '../kubernetes/manifests/serviceConfig.js';
+import { CONTAINER_CONFIG_DIR, type ServiceState } from '../runtime.js';
 import type { ContainerLaunch, Launch } from '../local/runner.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
 import { mountDirs, volumeEnvName } from '../local/volumes.js';
 
 /** The host name by which a container reaches the machine's 127.0.0.1 (set up by containerRunner.ts). */
 export const CONTAINER_HOST = 'host.berth.internal';
-
-/** Where a container sees its config files ($BERTH_CONFIG_DIR): where a cluster mounts them too. */
-export const CONTAINER_CONFIG_DIR = CONFIG_DIR;
 
 /** The label keys by which Berth finds its containers again. */
 export const LABEL = {

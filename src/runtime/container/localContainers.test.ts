@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { localContainers } from './localContainers.js';
 import { podman } from '../../../test/support/containerEngine.js';
 import { NODE_IMAGE } from '../../../test/support/testImages.js';
 import type { ConvergeOptions, LogLine, Runtime, ServiceState } from '../runtime.js';
@@ -26,7 +27,7 @@ function open(home: string, env: NodeJS.ProcessEnv = { BERTH_CONTAINER_SOCKET: i
     shimEntry: buildShim(),
     pollIntervalMs: 50,
     edgePort: 0,
-    containers: { env },
+    containers: localContainers(env),
   });
   runtimes.push(rt);
   return rt;
@@ -166,7 +167,7 @@ describe('local runtime with containers', () => {
       shimEntry: buildShim(),
       pollIntervalMs: 50,
       edgePort: 0,
-      containers: { env: { BERTH_CONTAINER_SOCKET: inject('containerSocket') } },
+      containers: localContainers({ BERTH_CONTAINER_SOCKET: inject('containerSocket') }),
     });
     runtimes.push(rt);
     const stable = fixtureState({ app: 'shop', env: 'dev', service: 'web', replicas: 1 });

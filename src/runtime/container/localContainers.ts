@@ -5,10 +5,12 @@
  */
 import type { Logger } from 'pino';
 import { UnavailableError } from '../../errors.js';
-import type { ServiceState } from '../runtime.js';
+import type { ImageRequest, ResolvedImage, RuntimeEvent, ServiceState } from '../runtime.js';
+import type { ContainerSupport, ContainerSupportContext, ContainerSupportOf } from '../local/containerSupport.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
 import type { Launch, Runner } from '../local/runner.js';
-import { containerLaunchOf, homeIdOf } from './containerLaunch.js';
+import { CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
+import { imageResolver } from './images.js';
 import { containersOnDisk } from './containerFile.js';
 import { ContainerRunner } from './containerRunner.js';
 import { sweepContainers } from './containerSweep.js';
@@ -17,16 +19,20 @@ import { connectEngine, engineReason, type Engine } from './engine.js';
 /** How long the sweep at start may take before the runtime goes on without it. */
 const SWEEP_TIMEOUT_MS = 5_000;
 
-export interface LocalContainersOptions {
-  home: string;
-  logMaxBytes: number;
-  logKeep: number;
+export interface LocalContainersOptions extends ContainerSupportContext {
   /** Where the engine is looked for (BERTH_CONTAINER_SOCKET, DOCKER_HOST, ...; see engineSockets). */
   env?: NodeJS.ProcessEnv;
 }
 
-export class LocalContainers {
+/** The local runtime's container support, finding the engine through `env` (process.env by default). */
+export function localContainers(env?: NodeJS.ProcessEnv): ContainerSupportOf {
+  return (ctx) => new LocalContainers({ ...ctx, ...(env ? { env } : {}) });
+}
+
+export class LocalContainers implements ContainerSupport {
+  readonly host = CONTAINER_HOST;
   readonly homeId: string;
+  private readonly images = imageResolver(() => this.engine());
   private readonly opts: LocalContainersOptions;
   private connecting: Promise<Engine> | undefined;
 
@@ -65,6 +71,13 @@ export class LocalContainers {
       logMaxBytes: this.opts.logMaxBytes,
       logKeep: this.opts.logKeep,
     });
+  }
+
+  resolveImages(
+    images: ImageRequest[],
+    opts: { pull: boolean; signal?: AbortSignal; onEvent?: (e: RuntimeEvent) => void },
+  ): Promise<ResolvedImage[]> {
+    return this.images(images, opts);
   }
 
   /** The launch of a container replica. */

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { localContainers } from '../container/localContainers.js';
 import type { Runtime, ServiceState, Workload } from '../runtime.js';
 import { runtimeConformance } from '../testing.js';
 import { createLocalRuntime } from './localRuntime.js';
@@ -13,9 +14,17 @@ function localConformance(name: string, runAs: 'process' | 'container'): void {
     const home = tempHome();
     const gateway = new RecordingGateway();
     const instances: Runtime[] = [];
-    const containers = runAs === 'container' ? { env: { BERTH_CONTAINER_SOCKET: inject('containerSocket') } } : false;
+    const containers =
+      runAs === 'container' ? localContainers({ BERTH_CONTAINER_SOCKET: inject('containerSocket') }) : undefined;
     const open = (): Runtime => {
-      const rt = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, edgePort: 0, containers });
+      const rt = createLocalRuntime({
+        home,
+        gateway,
+        shimEntry,
+        pollIntervalMs: 50,
+        edgePort: 0,
+        ...(containers ? { containers } : {}),
+      });
       instances.push(rt);
       return rt;
     };

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, RuntimeError } from '../../errors.js';
 import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
   ConvergeOptions,
+  ImageRequest,
   JobRunStatus,
   LogLine,
   LogSelector,
@@ -22,7 +23,9 @@ import type {
   ServiceEndpoint,
   ServiceState,
   PolicyCounters,
+  ResolvedImage,
   RouteTraffic,
+  RuntimeEvent,
   Track,
   TrackTraffic,
   VolumeStatus,
@@ -39,15 +42,10 @@ import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { runnerFactory } from './runners.js';
-import { LocalContainers } from '../container/localContainers.js';
-import { CONTAINER_HOST } from '../container/containerLaunch.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
-import { imageResolver, type ResolveImagesOptions } from '../container/images.js';
-import type { ImageRequest, ResolvedImage } from '../runtime.js';
-
-/** First HTTPS port of edges whose berth.yaml sets none. */
+import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
 
 /** How often `observe` may ask the gateway to retry listeners that could not bind. */
 const LISTENER_RETRY_MS = 2_000;
@@ -81,11 +79,8 @@ export interface LocalRuntimeOptions {
   logRetention?: Partial<LogRetention>;
   /** Wall clock in ms (injectable for tests). */
   now?: () => number;
-  /**
-   * Container replicas (src/runtime/container): the environment the engine is looked for in
-   * (BERTH_CONTAINER_SOCKET, DOCKER_HOST; process.env by default), or false to run none.
-   */
-  containers?: false | { env?: NodeJS.ProcessEnv };
+  /** Runs container replicas with this (src/runtime/container/localContainers.ts); absent: none. */
+  containers?: ContainerSupportOf;
 }
 
 /** Creates the local runtime and re-adopts the replicas found under `<home>/run`. */
@@ -111,7 +106,7 @@ class LocalRuntime implements Runtime {
 
   private readonly opts: LocalRuntimeOptions;
   private readonly retention: LogRetention;
-  private readonly containers: LocalContainers | undefined;
+  private readonly containers: ContainerSupport | undefined;
 
   constructor(opts: LocalRuntimeOptions) {
     this.opts = opts;
@@ -128,10 +123,7 @@ class LocalRuntime implements Runtime {
       size: opts.warmShims ?? Number(process.env.BERTH_WARM_SHIMS ?? 4),
     });
     const logs = { logMaxBytes: opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, logKeep: opts.logKeep ?? DEFAULT_LOG_KEEP };
-    this.containers =
-      opts.containers === false
-        ? undefined
-        : new LocalContainers({ home: opts.home, ...logs, env: opts.containers?.env });
+    this.containers = opts.containers?.({ home: opts.home, ...logs });
     this.init = this.adopt();
   }
 
@@ -168,7 +160,7 @@ class LocalRuntime implements Runtime {
         if (p.protocol === 'TCP') others.set(p.name, await this.ports.servicePort(`${key}:${p.name}`));
       out[e.name] = {
         ...serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!),
-        ...(this.containers ? { containerHost: CONTAINER_HOST } : {}),
+        ...(this.containers ? { containerHost: this.containers.host } : {}),
       };
     }
     return out;
@@ -192,7 +184,7 @@ class LocalRuntime implements Runtime {
       .sort((a, b) => a.service.localeCompare(b.service))
       .map((s) => {
         const st = s.status();
-        if (st.address && this.containers) st.address.containerHost = CONTAINER_HOST;
+        if (st.address && this.containers) st.address.containerHost = this.containers.host;
         const circuit = circuits?.get(s.key);
         if (circuit) st.circuit = circuit;
         const failed = errors.find((e) => e.key === s.key);
@@ -317,12 +309,17 @@ class LocalRuntime implements Runtime {
     await this.sets.get(`${app}/${env}/${service}`)?.stopRun(runId);
   }
 
-  /** Images of container workloads, through the engine the container replicas use: container/images.ts. */
-  private images: ReturnType<typeof imageResolver> | undefined;
-  resolveImages(images: ImageRequest[], opts: ResolveImagesOptions): Promise<ResolvedImage[]> {
-    const containers = this.containers;
-    this.images ??= imageResolver(containers ? () => containers.engine() : undefined);
-    return this.images(images, opts);
+  /** Images of container workloads, through the engine the container replicas use. */
+  async resolveImages(
+    images: ImageRequest[],
+    opts: { pull: boolean; signal?: AbortSignal; onEvent?: (e: RuntimeEvent) => void },
+  ): Promise<ResolvedImage[]> {
+    if (images.length === 0) return [];
+    if (!this.containers) {
+      const services = [...new Set(images.map((i) => i.service))].join(', ');
+      throw new RuntimeError(`${services}: this runtime runs no containers`);
+    }
+    return this.containers.resolveImages(images, opts);
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,11 @@
 import { hash } from 'node:crypto';
 import { canonicalJSON } from '../../../canonical.js';
 import type { Problem } from '../../../errors.js';
-import type { ServiceState } from '../../runtime.js';
+import { CONTAINER_CONFIG_DIR, type ServiceState } from '../../runtime.js';
 import { clusterFileContent } from './replicaFiles.js';
 
 /** Where a service's config files are mounted, and what `$BERTH_CONFIG_DIR` is on a cluster. */
-export const CONFIG_DIR = '/etc/berth/config';
+export const CONFIG_DIR = CONTAINER_CONFIG_DIR;
 
 export interface ServiceConfig {
   configMapName: string;
