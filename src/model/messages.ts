@@ -110,6 +110,44 @@ const TEXT = {
   'crash.exitCode': (p) => `exited with code ${p.code}`,
   'crash.signal': (p) => `killed by signal ${p.signal}`,
   'crash.terminated': () => 'terminated',
+  // probe attempts (ProbeResult.detail): the OS's own error text stays as it is inside them
+  'probe.httpStatus': (p) => `HTTP ${p.status} from ${p.path}`,
+  'probe.httpError': (p) => `GET ${p.path}: ${p.error}`,
+  'probe.httpTimeout': (p) => `GET ${p.path}: no response within ${p.timeoutMs}ms`,
+  'probe.tcpConnected': (p) => `tcp ${p.address}: connected`,
+  'probe.tcpError': (p) => `tcp ${p.address}: ${p.error}`,
+  'probe.tcpTimeout': (p) => `tcp ${p.address}: no connection within ${p.timeoutMs}ms`,
+  'probe.execEmpty': () => 'exec probe has an empty command',
+  'probe.execOk': (p) => `exec ${p.file}: exit 0`,
+  'probe.execExitCode': (p) => `exec ${p.file}: exit code ${p.code}${p.stderr}`,
+  'probe.execKilled': (p) => `exec ${p.file}: killed by ${p.signal}${p.stderr}`,
+  'probe.execError': (p) => `exec ${p.file}: ${p.error}`,
+  'probe.execTimeout': (p) => `exec ${p.file}: no exit within ${p.timeoutMs}ms`,
+  'probe.stderr': (p) => `: ${p.line}`,
+  'probe.unknown': () => 'unknown',
+  // how a replica's command ended (ReplicaStatus.lastExit.reasonMessage) and what it does now (messageDetail)
+  'exit.code': (p) => `exited with code ${p.code}`,
+  'exit.signal': (p) => `killed by ${p.signal}`,
+  'exit.shortCode': (p) => `exit code ${p.code}`,
+  'exit.withExcerpt': (p) => `${p.how}: ${p.excerpt}`,
+  'exit.error': (p) => String(p.error),
+  'exit.commandNotFound': (p) => `command not found: ${p.file} (${p.error})`,
+  'exit.notExecutable': (p) => `permission denied: ${p.file} is not executable (${p.error})`,
+  'exit.noWorkingDir': (p) => `the working directory ${p.dir} does not exist`,
+  'exit.shimNotStarted': (p) => `cannot start the shim: ${p.error}`,
+  'exit.shimExitedEarly': () => 'the shim exited before starting the command',
+  'exit.shimDied': () => 'its shim died unexpectedly',
+  'exit.oomKilled': () => 'OOMKilled',
+  'exit.livenessFailed': (p) => `liveness probe failed: ${p.detail}`,
+  'exit.exited': () => 'exited',
+  'replica.waitingToRestart': (p) => `waiting to restart (${p.reason})`,
+  'replica.waitingForConverge': () => 'waiting for converge to restart it (its environment is not kept on disk)',
+  'replica.startingProcess': () => 'starting the process',
+  'replica.waitingForReadiness': () => 'waiting for the readiness probe',
+  // a job's run (JobRunStatus.reasonMessage, its replica's messageDetail)
+  'job.completed': (p) => `completed (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
+  'job.failed': (p) => `failed: ${p.reason} (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
+  'job.replaced': () => 'replaced by a newer run',
   // analysis checks (AnalysisCheck.messageDetail)
   'analysis.numbers': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate})`,
   'analysis.numbersP99': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate}), p99 ${p.p99} ms`,
@@ -175,6 +213,24 @@ export interface WithMessage {
 export function messageOf(err: unknown): Message | undefined {
   const m = (err as WithMessage | null | undefined)?.reasonMessage;
   return m && typeof m.code === 'string' && Object.hasOwn(TEXT, m.code) ? m : undefined;
+}
+
+/**
+ * The message a code and params read from outside (a file another process wrote) make, its text
+ * made anew; undefined when the code is unknown or a param is neither a value nor such a message.
+ */
+export function messageFrom(stored: unknown): Message | undefined {
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const { code, params } = stored as { code?: unknown; params?: unknown };
+  if (typeof code !== 'string' || !Object.hasOwn(TEXT, code)) return undefined;
+  if (typeof params !== 'object' || params === null) return undefined;
+  const out: MessageParams = {};
+  for (const [k, v] of Object.entries(params)) {
+    const value = typeof v === 'string' || typeof v === 'number' ? v : messageFrom(v);
+    if (value === undefined) return undefined;
+    out[k] = value;
+  }
+  return message(code as ReasonCode, out);
 }
 
 const STORED = '\u0000msg:';

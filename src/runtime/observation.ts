@@ -29,9 +29,18 @@ export interface ReplicaStatus {
   startedAt?: string;
   restarts: number;
   /** Why the replica last stopped (exit code/signal, liveness failure, OOM...). */
-  lastExit?: { at: string; code: number | null; signal: string | null; reason: string };
+  lastExit?: {
+    at: string;
+    code: number | null;
+    signal: string | null;
+    reason: string;
+    /** `reason` as a code with params, for the console to translate. */
+    reasonMessage?: Message;
+  };
   /** Human-readable explanation of the current phase (probe failure, backoff remaining...). */
   message?: string;
+  /** `message` as a code with params, for the console to translate. */
+  messageDetail?: Message;
   cpuPercent?: number;
   memoryBytes?: number;
 }

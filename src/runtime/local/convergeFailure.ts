@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from '../../errors.js';
 import { CRASH_LOOP_THRESHOLD } from '../runtime.js';
-import { message } from '../../model/messages.js';
+import { message, type Message } from '../../model/messages.js';
 import type { Replica } from './replica.js';
 
 export { CRASH_LOOP_THRESHOLD };
@@ -29,8 +29,8 @@ export function crashLoopError(service: string, fresh: readonly Replica[]): Runt
   // without a last exit (none seen so far) has no code and reads as the text alone.
   const reason = lastExit
     ? stderr.length > 0
-      ? message('release.crashLoop', { ...head, lastExit: lastExit.reason, lastStderr: stderr.join(' | ') })
-      : message('release.crashLoopNoStderr', { ...head, lastExit: lastExit.reason })
+      ? message('release.crashLoop', { ...head, lastExit: exitOf(lastExit), lastStderr: stderr.join(' | ') })
+      : message('release.crashLoopNoStderr', { ...head, lastExit: exitOf(lastExit) })
     : undefined;
   const text =
     reason?.text ??
@@ -46,6 +46,11 @@ export function crashLoopError(service: string, fresh: readonly Replica[]): Runt
     },
   });
   return reason ? Object.assign(err, { reasonMessage: reason }) : err;
+}
+
+/** A last exit as a message param: its code when the record has one (older records: the text). */
+function exitOf(e: NonNullable<Replica['record']['lastExit']>): Message | string {
+  return e.reasonMessage ?? e.reason;
 }
 
 /**

@@ -47,6 +47,13 @@ describe('replicas that cannot run', () => {
     expect(r.phase).toBe('backoff');
     expect(r.lastExit?.reason).toMatch(/^command not found: berth-no-such-command \(spawn .*ENOENT\)$/);
     expect(r.message).toMatch(/^back-off \d+ms restarting failed replica \(command not found/);
+    const notFound = { code: 'exit.commandNotFound', params: { file: 'berth-no-such-command' } };
+    expect(r.lastExit?.reasonMessage).toMatchObject({ ...notFound, text: r.lastExit?.reason });
+    expect(r.messageDetail).toMatchObject({ code: 'event.backOff', params: { reason: notFound } });
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.crashLoopNoStderr',
+      params: { lastExit: notFound },
+    });
   });
 
   it('a shell command that does not exist: the shell says so in the reason', async () => {
@@ -61,6 +68,12 @@ describe('replicas that cannot run', () => {
     const rt = start();
     const err = await failure(rt, withCommand([process.execPath, '-e', '0'], { cwd: `${local.home}/missing` }));
     expect(err.message).toContain(`the working directory ${local.home}/missing does not exist`);
+    const r = (await rt.observe('shop', 'dev')).services[0]!.replicas[0]!;
+    expect(r.lastExit?.reasonMessage).toMatchObject({
+      code: 'exit.noWorkingDir',
+      params: { dir: `${local.home}/missing` },
+      text: `the working directory ${local.home}/missing does not exist`,
+    });
   });
 
   it('a port already taken: the crash reason quotes the error line of stderr', async () => {

@@ -5,10 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { ReplicaPhase } from '../runtime.js';
-import { message, said } from '../../model/messages.js';
+import { message, said, type Message } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
-import { exitReason, meaningfulLines, stderrExcerpt } from './exitReason.js';
+import { backOffReason, exitError, exitReasonMessage, meaningfulLines } from './exitReason.js';
 import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
 import { ReplicaProbes } from './replicaProbes.js';
 import { SHIM_START_TIMEOUT_MS, iso, observeRun } from './replicaRun.js';
@@ -19,7 +19,7 @@ import type { ReplicaRecord } from './replicaStore.js';
 import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
-import { completionOf, logTailOf } from './jobRun.js';
+import { completionMessage, completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
@@ -31,9 +31,9 @@ export class Replica {
   /** Restart backoff of the current desired state (kept up to date by the replica set). */
   restart: RestartPolicy = DEFAULT_RESTART_POLICY;
   private run: RunState = { kind: 'down' };
-  private message: string | undefined;
+  private message: Message | undefined;
   private readonly probes = new ReplicaProbes();
-  private pendingReason: string | undefined;
+  private pendingReason: Message | undefined;
   private stopRequestedAtMs: number | undefined;
   private termSent = false;
   private stopWaiters: (() => void)[] = [];
@@ -84,7 +84,10 @@ export class Replica {
       r.run = { kind: 'running', shim: shim ?? { shimPid: 0, shimStartTime: -1, pid: 0, startTime: -1 } };
     } else if (record.backoffUntil) {
       r.phase = ReplicaPhase.backoff;
-      r.message = `waiting to restart (${record.lastExit?.reason ?? 'exited'})`;
+      const exit = record.lastExit;
+      r.message = message('replica.waitingToRestart', {
+        reason: exit?.reasonMessage ?? exit?.reason ?? message('exit.exited'),
+      });
     } else {
       // Spawned but no shim.json: the shim may be starting right now.
       r.run = { kind: 'spawning', shimPid: undefined, sinceMs: ctx.now() };
@@ -130,7 +133,7 @@ export class Replica {
         if (this.launch) this.start();
         else {
           this.phase = ReplicaPhase.exited;
-          this.message = 'waiting for converge to restart it (its environment is not kept on disk)';
+          this.message = message('replica.waitingForConverge');
           this.ctx.changed();
         }
       }
@@ -184,6 +187,7 @@ export class Replica {
   }
 
   status(): ReplicaStatus {
+    const why = this.describeMessage();
     return {
       id: this.id,
       ...(this.record.index !== undefined ? { index: this.record.index } : {}),
@@ -194,19 +198,24 @@ export class Replica {
       ...(this.record.startedAt && this.run.kind !== 'down' ? { startedAt: this.record.startedAt } : {}),
       restarts: this.record.restarts,
       ...(this.record.lastExit ? { lastExit: this.record.lastExit } : {}),
-      ...(this.describe() ? { message: this.describe() } : {}),
+      ...(why ? { message: why.text, messageDetail: why } : {}),
       ...(this.usage ? { cpuPercent: this.usage.cpuPercent, memoryBytes: this.usage.memoryBytes } : {}),
     };
   }
 
   /** Why the replica is not ready, in one line (used by converge's failure message). */
   describe(): string | undefined {
+    return this.describeMessage()?.text;
+  }
+
+  /** `describe` as a code with params, for the console to translate. */
+  describeMessage(): Message | undefined {
     if (this.message) return this.message;
     if (this.phase === ReplicaPhase.starting || this.phase === ReplicaPhase.unready) {
       const r = this.probes.readiness;
-      if (r && r.lastMessage) return `readiness probe failed: ${r.lastMessage}`;
-      if (this.run.kind === 'spawning') return 'starting the process';
-      if (r) return 'waiting for the readiness probe';
+      if (r && r.lastMessage) return message('event.readinessFailed', { detail: r.lastDetail ?? r.lastMessage });
+      if (this.run.kind === 'spawning') return message('replica.startingProcess');
+      if (r) return message('replica.waitingForReadiness');
     }
     return undefined;
   }
@@ -240,7 +249,7 @@ export class Replica {
         code: null,
         signal: null,
         at: iso(now),
-        error: `the working directory ${launch.cwd} does not exist`,
+        ...exitError(message('exit.noWorkingDir', { dir: launch.cwd })),
       });
       return;
     }
@@ -265,7 +274,7 @@ export class Replica {
         code: null,
         signal: null,
         at: iso(this.ctx.now()),
-        error: `cannot start the shim: ${err.message}`,
+        ...exitError(message('exit.shimNotStarted', { error: err.message })),
       });
     });
     this.run = { kind: 'spawning', shimPid: child.pid, sinceMs: now };
@@ -316,7 +325,7 @@ export class Replica {
     };
     this.probes.start(this.record.spec, target, ranMs, this.phase === ReplicaPhase.ready, {
       ready: (ok, message) => this.setReady(ok, message),
-      unhealthy: (msg) => void this.killForRestart(`liveness probe failed: ${msg}`, 'SIGTERM'),
+      unhealthy: (_msg, detail) => void this.killForRestart(message('exit.livenessFailed', { detail }), 'SIGTERM'),
     });
   }
 
@@ -336,7 +345,8 @@ export class Replica {
       this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', ...ready });
       this.ctx.changed();
     } else if (!ok) {
-      const why = said(message('event.readinessFailed', { detail: this.probes.readiness?.lastMessage ?? 'unknown' }));
+      const detail = this.probes.readiness?.lastDetail ?? message('probe.unknown');
+      const why = said(message('event.readinessFailed', { detail }));
       // Readiness is probed every few ms until first ready, so failures in the first period after
       // start (before Kubernetes would even have probed) are start-up, not news.
       const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
@@ -350,7 +360,9 @@ export class Replica {
         setTimeout(() => {
           // Only for this run: a restarted one is starting up afresh.
           if (this.terminating || this.run !== run || this.phase === ReplicaPhase.ready) return;
-          const still = message('event.readinessFailed', { detail: this.probes.readiness?.lastMessage ?? 'unknown' });
+          const still = message('event.readinessFailed', {
+            detail: this.probes.readiness?.lastDetail ?? message('probe.unknown'),
+          });
           this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...said(still) });
         }, periodMs - ranMs).unref();
       }
@@ -362,14 +374,14 @@ export class Replica {
   }
 
   /** Liveness failure or OOM: leave the gateway, then kill; the exit is handled as a crash with `reason`. */
-  private async killForRestart(reason: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  private async killForRestart(reason: Message, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     if (this.terminating || this.pendingReason || this.run.kind !== 'running') return;
     this.pendingReason = reason;
     this.ctx.emit({
       replica: this.id,
       type: 'Warning',
       reason: signal === 'SIGKILL' ? 'OOMKilling' : 'Unhealthy',
-      message: reason,
+      ...said(reason),
     });
     this.stopProbes();
     const pid = this.run.shim.pid;
@@ -423,7 +435,7 @@ export class Replica {
     };
     const limit = this.record.spec.memoryLimitBytes;
     if (limit !== undefined && use.rssBytes > limit && !this.terminating)
-      void this.killForRestart('OOMKilled', 'SIGKILL');
+      void this.killForRestart(message('exit.oomKilled'), 'SIGKILL');
   }
 
   private onExit(info: ExitInfo): void {
@@ -432,8 +444,9 @@ export class Replica {
     // A replica that ended while no control plane watched it ended at info.at, not now.
     const exitAtMs = Math.min(now, Date.parse(info.at) || now);
     const ranForMs = this.record.startedAt ? exitAtMs - Date.parse(this.record.startedAt) : 0;
-    const reason = this.pendingReason ?? exitReason(info);
-    this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason };
+    const why = this.pendingReason ?? exitReasonMessage(info);
+    const reason = why.text;
+    this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason, reasonMessage: why };
     const stderr = meaningfulLines(info.stderrTail ?? []).slice(-CRASH_STDERR_LINES);
     if (stderr.length > 0) this.record.lastStderr = stderr;
     else delete this.record.lastStderr;
@@ -449,7 +462,7 @@ export class Replica {
       this.ctx.changed();
       return;
     }
-    const completion = completionOf(this.record, info, reason, () =>
+    const completion = completionOf(this.record, info, why, () =>
       logTailOf(shimPaths(this.dir).logs, this.ctx.logKeep),
     );
     if (completion) {
@@ -474,25 +487,16 @@ export class Replica {
     this.record.backoffUntil = iso(Math.max(now, exitAtMs + delayMs));
     writeReplicaRecord(this.dir, this.record);
     this.phase = ReplicaPhase.backoff;
-    const excerpt = info.error ? undefined : stderrExcerpt(info.stderrTail);
-    const what =
-      reason === exitReason(info) && info.code !== null && !info.error
-        ? `exit code ${info.code}${excerpt ? `: ${excerpt}` : ''}`
-        : reason;
-    this.message = `back-off ${formatDuration(delayMs)} restarting failed replica (${what})`;
-    const exited = said(message('event.replicaExited', { replica: this.id, reason }));
+    const what = backOffReason(info, why);
+    this.message = message('event.backOff', { delay: formatDuration(delayMs), reason: what });
+    const exited = said(message('event.replicaExited', { replica: this.id, reason: why }));
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', ...exited });
-    const delay = formatDuration(delayMs);
-    const backOff = said(message('event.backOff', { delay, reason: what }));
-    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', ...backOff });
+    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', ...said(this.message) });
     this.ctx.changed();
   }
 }
 
 /** A job run's outcome in one line (its replica's status message). */
-function completedMessage(rec: ReplicaRecord): string | undefined {
-  const c = rec.completion;
-  if (!c) return undefined;
-  const runs = `${c.attempts} run${c.attempts === 1 ? '' : 's'}`;
-  return c.result === 'succeeded' ? `completed (${runs})` : `failed: ${c.reason} (${runs})`;
+function completedMessage(rec: ReplicaRecord): Message | undefined {
+  return rec.completion && completionMessage(rec.completion);
 }
