@@ -49,6 +49,13 @@ describe('kubernetes runtime', () => {
     expect(reasons[0]).toBe('Applied');
     expect(reasons).toContain('Progressing');
     expect(reasons).toContain('RolloutComplete');
+    // the rollout's status lines carry codes the console translates, their text as before
+    const complete = events.find((e) => e.reason === 'RolloutComplete')!;
+    expect(complete.message).toBe('Deployment/web: 3 of 3 replicas ready and available');
+    expect(complete.detail).toMatchObject({
+      code: 'event.ofObject',
+      params: { object: 'Deployment/web', message: { code: 'workload.deploymentDone', params: { ready: 3 } } },
+    });
     expect(reasons.at(-1)).toBe('Converged');
     // Kubernetes' own events about the Deployment and its pods are forwarded as progress.
     expect(events.some((e) => e.reason === 'ScalingReplicaSet' && /Scaled up replica set web-/.test(e.message))).toBe(
@@ -92,6 +99,12 @@ describe('kubernetes runtime', () => {
       events.some((e) => e.type === 'Warning' && e.reason === 'BackOff' && /Back-off pulling image/.test(e.message)),
     ).toBe(true);
     expect(events.some((e) => e.type === 'Warning' && e.reason === 'RolloutFailed')).toBe(true);
+    // the release that fails with it keeps a code: the controller's message stays inside it as it is
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.kubernetesRolloutFailed',
+      params: { service: 'web', object: 'Deployment/web', error: { code: 'workload.deadlineExceededBecause' } },
+      text: (err as Error).message,
+    });
   });
 
   it('stops watching when the signal aborts', async () => {

@@ -8,7 +8,7 @@
 import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { RuntimeEvent } from '../runtime.js';
-import { message, said } from '../../model/messages.js';
+import { message, messageOf, said, type Message } from '../../model/messages.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { watchCrashLoops } from './crashLoop.js';
 import { collectionPath, kindOf, ref } from './kinds.js';
@@ -49,6 +49,7 @@ export function watchRollout(
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let last = '';
+    let lastDetail: Message | undefined;
     let watch: AbortController | undefined;
     let stall: NodeJS.Timeout | undefined;
     let retry: NodeJS.Timeout | undefined;
@@ -67,36 +68,49 @@ export function watchRollout(
       else resolve();
     };
     const onAbort = (): void => finish(interrupted(opts.service, workload, opts.signal));
-    const emit = (type: RuntimeEvent['type'], reason: string, message: string): void =>
-      opts.onEvent({ time: new Date(opts.now()).toISOString(), service: opts.service, type, reason, message });
+    // An event about the workload: `<Kind/name>: <what>`, the what as a code when it has one.
+    const emit = (type: RuntimeEvent['type'], reason: string, what: Message | string): void =>
+      opts.onEvent({
+        time: new Date(opts.now()).toISOString(),
+        service: opts.service,
+        type,
+        reason,
+        ...said(message('event.ofObject', { object: ref(workload), message: what })),
+      });
     const armStall = (): void => {
       clearTimeout(stall);
       stall = setTimeout(() => {
-        emit('Warning', 'ProgressDeadlineExceeded', `${ref(workload)}: ${last}`);
-        finish(
-          new TimeoutError(
-            `${opts.service}: rollout of ${ref(workload)} made no progress for ${Math.round(opts.progressDeadlineMs / 1000)}s: ${last}`,
-            { details: { service: opts.service, object: ref(workload) } },
-          ),
-        );
+        emit('Warning', 'ProgressDeadlineExceeded', lastDetail ?? last);
+        const why = message('release.kubernetesNoProgress', {
+          service: opts.service,
+          object: ref(workload),
+          seconds: Math.round(opts.progressDeadlineMs / 1000),
+          last: lastDetail ?? last,
+        });
+        const err = new TimeoutError(why.text, { details: { service: opts.service, object: ref(workload) } });
+        finish(Object.assign(err, { reasonMessage: why }));
       }, opts.progressDeadlineMs);
     };
     const check = (o: Workload): void => {
       if (settled) return;
       const p = rolloutProgress(o);
       if (p.failed) {
-        emit('Warning', 'RolloutFailed', `${ref(workload)}: ${p.failed}`);
-        finish(
-          new RuntimeError(`${opts.service}: rollout of ${ref(workload)} failed: ${p.failed}`, {
-            details: { service: opts.service, object: ref(workload) },
-          }),
-        );
+        const failed = p.failedDetail ?? p.failed;
+        emit('Warning', 'RolloutFailed', failed);
+        const why = message('release.kubernetesRolloutFailed', {
+          service: opts.service,
+          object: ref(workload),
+          error: failed,
+        });
+        const err = new RuntimeError(why.text, { details: { service: opts.service, object: ref(workload) } });
+        finish(Object.assign(err, { reasonMessage: why }));
         return;
       }
       if (p.message !== last) {
         last = p.message;
+        lastDetail = p.detail;
         armStall();
-        emit('Normal', p.done ? 'RolloutComplete' : 'Progressing', `${ref(workload)}: ${p.message}`);
+        emit('Normal', p.done ? 'RolloutComplete' : 'Progressing', p.detail);
       }
       if (p.done) finish();
     };
@@ -160,7 +174,7 @@ export function watchRollout(
         hash,
         rewatchMs: opts.pollIntervalMs,
         onCrashLoop: (err) => {
-          emit('Warning', 'CrashLoop', `${ref(workload)}: ${err.message}`);
+          emit('Warning', 'CrashLoop', messageOf(err) ?? err.message);
           finish(err);
         },
       });
