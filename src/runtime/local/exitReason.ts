@@ -77,6 +77,13 @@ export function backOffReason(info: ExitInfo, reason: Message): Message {
   return excerpt ? message('exit.withExcerpt', { how: short, excerpt }) : short;
 }
 
+/** A replica waiting out its back-off, found so by a restarted control plane: `waiting to restart (<last exit>)`. */
+export function waitingToRestart(lastExit: { reason: string; reasonMessage?: Message } | undefined): Message {
+  return message('replica.waitingToRestart', {
+    reason: lastExit?.reasonMessage ?? lastExit?.reason ?? message('exit.exited'),
+  });
+}
+
 /** A start error's message: the writer's code when it makes the same text (older exit files have text only). */
 function startError(info: ExitInfo): Message {
   const m = messageFrom(info.errorMessage);

@@ -8,7 +8,7 @@ import { ReplicaPhase } from '../runtime.js';
 import { message, said, type Message } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
-import { backOffReason, exitError, exitReasonMessage, meaningfulLines } from './exitReason.js';
+import { backOffReason, exitError, exitReasonMessage, meaningfulLines, waitingToRestart } from './exitReason.js';
 import { cpuPercent, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
 import { ReplicaProbes } from './replicaProbes.js';
 import { SHIM_START_TIMEOUT_MS, iso, observeRun } from './replicaRun.js';
@@ -84,10 +84,7 @@ export class Replica {
       r.run = { kind: 'running', shim: shim ?? { shimPid: 0, shimStartTime: -1, pid: 0, startTime: -1 } };
     } else if (record.backoffUntil) {
       r.phase = ReplicaPhase.backoff;
-      const exit = record.lastExit;
-      r.message = message('replica.waitingToRestart', {
-        reason: exit?.reasonMessage ?? exit?.reason ?? message('exit.exited'),
-      });
+      r.message = waitingToRestart(record.lastExit);
     } else {
       // Spawned but no shim.json: the shim may be starting right now.
       r.run = { kind: 'spawning', shimPid: undefined, sinceMs: ctx.now() };
@@ -345,8 +342,7 @@ export class Replica {
       this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', ...ready });
       this.ctx.changed();
     } else if (!ok) {
-      const detail = this.probes.readiness?.lastDetail ?? message('probe.unknown');
-      const why = said(message('event.readinessFailed', { detail }));
+      const why = said(message('event.readinessFailed', { detail: this.probes.readinessFinding() }));
       // Readiness is probed every few ms until first ready, so failures in the first period after
       // start (before Kubernetes would even have probed) are start-up, not news.
       const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
@@ -360,9 +356,7 @@ export class Replica {
         setTimeout(() => {
           // Only for this run: a restarted one is starting up afresh.
           if (this.terminating || this.run !== run || this.phase === ReplicaPhase.ready) return;
-          const still = message('event.readinessFailed', {
-            detail: this.probes.readiness?.lastDetail ?? message('probe.unknown'),
-          });
+          const still = message('event.readinessFailed', { detail: this.probes.readinessFinding() });
           this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...said(still) });
         }, periodMs - ranMs).unref();
       }

@@ -2,7 +2,7 @@
  * A replica's health checks while its command runs: the readiness probe (or, without one, a short
  * minimum run time) decides when it is ready, the liveness probe when it must be restarted.
  */
-import type { Message } from '../../model/messages.js';
+import { message, type Message } from '../../model/messages.js';
 import type { Probe } from '../runtime.js';
 import { ProbeWorker } from './probes.js';
 import type { ProbeTarget } from './probes.js';
@@ -27,6 +27,11 @@ export class ReplicaProbes {
   /** The running readiness probe, if any. */
   get readiness(): ProbeWorker | undefined {
     return this.readinessWorker;
+  }
+
+  /** What the readiness probe's last attempt found (`unknown` before its first). */
+  readinessFinding(): Message {
+    return this.readinessWorker?.lastDetail ?? message('probe.unknown');
   }
 
   /** Starts the probes of a run that has been going for `ranMs` (more than 0 for an adopted one). */
