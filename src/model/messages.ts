@@ -148,6 +148,10 @@ const TEXT = {
   'job.completed': (p) => `completed (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
   'job.failed': (p) => `failed: ${p.reason} (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
   'job.replaced': () => 'replaced by a newer run',
+  'job.lost': () => 'the runtime no longer has this run',
+  'job.couldNotStart': (p) => `could not start: ${p.error}`,
+  'job.missed': () => 'the control plane was not running at its time',
+  'job.skipped': (p) => `concurrency forbid: ${p.running} still running`,
   // a cluster workload's rollout as `kubectl rollout status` reads it (kubernetes/rolloutStatus.ts)
   'workload.waitingGeneration': (p) => `waiting for ${p.workload} generation ${p.generation} to be observed`,
   'workload.deadlineExceeded': () => 'progress deadline exceeded',

@@ -171,6 +171,10 @@ export const enReasons = {
     completed: 'completed ({{attempts}} run(s))',
     failed: 'failed: {{reason}} ({{attempts}} run(s))',
     replaced: 'replaced by a newer run',
+    lost: 'the runtime no longer has this run',
+    couldNotStart: 'could not start: {{error}}',
+    missed: 'the control plane was not running at its time',
+    skipped: 'concurrency forbid: {{running}} still running',
   },
   workload: {
     waitingGeneration: 'waiting for {{workload}} generation {{generation}} to be observed',

@@ -172,6 +172,10 @@ export const zhReasons: typeof enReasons = {
     completed: '已完成（运行 {{attempts}} 次）',
     failed: '失败：{{reason}}（运行 {{attempts}} 次）',
     replaced: '已被更新的一次运行取代',
+    lost: '运行时中已没有这次运行',
+    couldNotStart: '无法启动：{{error}}',
+    missed: '到点时控制平面没有运行',
+    skipped: 'concurrency forbid：{{running}} 仍在运行',
   },
   workload: {
     waitingGeneration: '等待控制器观察到 {{workload}} 的第 {{generation}} 代',

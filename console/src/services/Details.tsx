@@ -42,13 +42,15 @@ import { appHealth, serviceHealth } from '../components/health';
 import { formatBytes, formatPercent, formatTime } from '../components/format';
 import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from './Rollout';
 import { PageTitle } from '../components/PageTitle';
+import { reasonText } from '../components/reason';
 
 const ServiceGraph = lazy(() => import('./ServiceGraph'));
 
 const sum = (xs: (number | undefined)[]): number | undefined =>
   xs.every((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + (b ?? 0), 0);
 
-function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
+/** A service's replicas: phase, process, usage, and why it is not ready or how it last ended (in the console's language). */
+export function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
   const { t, i18n } = useTranslation();
   return (
     <Table<ReplicaStatus>
@@ -73,7 +75,11 @@ function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
         {
           title: t('services.message'),
           render: (_: unknown, r: ReplicaStatus) =>
-            r.message ?? (r.lastExit ? t('services.lastExit', { reason: r.lastExit.reason }) : ''),
+            r.message !== undefined
+              ? reasonText(t, r.messageDetail, r.message)
+              : r.lastExit
+                ? t('services.lastExit', { reason: reasonText(t, r.lastExit.reasonMessage, r.lastExit.reason) })
+                : '',
         },
       ]}
     />
