@@ -47,6 +47,11 @@ const TEXT = {
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}; last stderr: ${p.lastStderr}`,
   'release.crashLoopNoStderr': (p) =>
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}`,
+  'release.noProgress': (p) =>
+    `${p.service}: ${p.newReady}/${p.desired} replicas ready after ${p.seconds}s${p.details}`,
+  'release.replicaWhy': (p) => `; ${p.replica}: ${p.reason}${p.rest}`,
+  'release.exitedRestarts': (p) => `${p.reason} (${p.restarts} restarts)`,
+  'release.olderRemain': (p) => `; ${p.count} replica(s) of an older version remain${p.rest}`,
   'release.jobFailed': (p) =>
     `${p.service}: job failed after ${p.attempts} run${p.attempts === 1 ? '' : 's'}; last exit: ${p.lastExit}; log tail: ${p.logTail}`,
   // release and runtime events (ReleaseEvent.detail, RuntimeEvent.detail)

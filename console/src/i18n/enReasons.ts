@@ -34,6 +34,10 @@ export const enReasons = {
       '{{service}}: crash loop: pod {{pod}} container {{container}} crashed {{restarts}} times in a row without ever becoming ready{{waiting}}{{lastExit}}{{lastMessage}}',
     kubernetesRolloutFailed: '{{service}}: rollout of {{object}} failed: {{error}}',
     kubernetesNoProgress: '{{service}}: rollout of {{object}} made no progress for {{seconds}}s: {{last}}',
+    noProgress: '{{service}}: {{newReady}}/{{desired}} replicas ready after {{seconds}}s{{details}}',
+    replicaWhy: '; {{replica}}: {{reason}}{{rest}}',
+    exitedRestarts: '{{reason}} ({{restarts}} restarts)',
+    olderRemain: '; {{count}} replica(s) of an older version remain{{rest}}',
   },
   kind: {
     deploy: 'deploy',

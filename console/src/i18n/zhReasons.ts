@@ -36,6 +36,10 @@ export const zhReasons: typeof enReasons = {
       '{{service}}：崩溃循环：Pod {{pod}} 的容器 {{container}} 连续崩溃 {{restarts}} 次，从未就绪{{waiting}}{{lastExit}}{{lastMessage}}',
     kubernetesRolloutFailed: '{{service}}：{{object}} 的发布失败：{{error}}',
     kubernetesNoProgress: '{{service}}：{{object}} 的发布在 {{seconds}} 秒内没有进展：{{last}}',
+    noProgress: '{{service}}：{{seconds}} 秒后 {{desired}} 个副本中只有 {{newReady}} 个就绪{{details}}',
+    replicaWhy: '；{{replica}}：{{reason}}{{rest}}',
+    exitedRestarts: '{{reason}}（已重启 {{restarts}} 次）',
+    olderRemain: '；还有 {{count}} 个旧版本副本{{rest}}',
   },
   kind: {
     deploy: '部署',

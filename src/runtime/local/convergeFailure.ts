@@ -63,18 +63,25 @@ export function noProgressMessage(
   ready: { newReady: number; desired: number },
   all: readonly Replica[],
   wanted: ReadonlySet<string>,
-): string {
+): Message {
   const parts = all
     .filter((r) => wanted.has(r.hash) && !r.serving && !r.terminating)
     .map((r) => {
       const s = r.status();
       // A crash loop is better explained by how the last run ended than by the current attempt.
-      if (s.lastExit && s.restarts > 0 && s.phase !== 'unready')
-        return `${r.id}: ${s.lastExit.reason} (${s.restarts} restarts)`;
-      return `${r.id}: ${s.message ?? s.phase}`;
+      const why =
+        s.lastExit && s.restarts > 0 && s.phase !== 'unready'
+          ? message('release.exitedRestarts', { reason: exitOf(s.lastExit), restarts: s.restarts })
+          : (s.messageDetail ?? s.message ?? s.phase);
+      return { code: 'release.replicaWhy' as const, params: { replica: r.id, reason: why } };
     });
-  const head = `${service}: ${ready.newReady}/${ready.desired} replicas ready after ${Math.round(elapsedMs / 1000)}s`;
   const old = all.filter((r) => !wanted.has(r.hash)).length;
-  const tail = old > 0 ? [`${old} replica(s) of an older version remain`] : [];
-  return [head, ...parts, ...tail].join('; ');
+  const tail = old > 0 ? [{ code: 'release.olderRemain' as const, params: { count: old } }] : [];
+  // Each part ends in the next (`; <part><rest>`), so a translation lists them the same way.
+  const details = [...parts, ...tail].reduceRight<Message | ''>(
+    (rest, p) => message(p.code, { ...p.params, rest }),
+    '',
+  );
+  const seconds = Math.round(elapsedMs / 1000);
+  return message('release.noProgress', { service, ...ready, seconds, details });
 }
