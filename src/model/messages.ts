@@ -54,6 +54,10 @@ const TEXT = {
   'release.olderRemain': (p) => `; ${p.count} replica(s) of an older version remain${p.rest}`,
   'release.jobFailed': (p) =>
     `${p.service}: job failed after ${p.attempts} run${p.attempts === 1 ? '' : 's'}; last exit: ${p.lastExit}; log tail: ${p.logTail}`,
+  // a release step's state (ReleaseStep.messageDetail)
+  'step.resumed': () => 'resumed after restart',
+  'step.jobCompleted': () => 'job completed',
+  'step.ready': (p) => `${p.replicas} replica${p.replicas === 1 ? '' : 's'} ready`,
   // release and runtime events (ReleaseEvent.detail, RuntimeEvent.detail)
   'event.started': (p) => `${p.kind} of ${p.app} revision ${p.revision} to ${p.env}${p.timeout}`,
   'event.timeout': (p) => ` (timeout ${p.duration})`,

@@ -220,7 +220,7 @@ async function runLevel(
         id,
         state.service,
         StepStatus.running,
-        step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined,
+        step?.status === StepStatus.succeeded ? coded('step.resumed') : undefined,
       );
       try {
         const onEvent = (e: RuntimeEvent): void => void onRuntimeEvent(ctx, id, e);
@@ -248,16 +248,15 @@ async function runLevel(
           id,
           state.service,
           StepStatus.succeeded,
-          state.run?.kind === 'job'
-            ? 'job completed'
-            : `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`,
+          state.run?.kind === 'job' ? coded('step.jobCompleted') : coded('step.ready', { replicas: state.replicas }),
         );
       } catch (err) {
         const message = toBerthError(err).message;
         failures.push(message);
         const withCode = messageOf(err);
         if (withCode) codedFailures.push(withCode);
-        await releases.setStep(id, state.service, StepStatus.failed, message);
+        // the step keeps the code when it says the same as the error (the CLI prints the text)
+        await releases.setStep(id, state.service, StepStatus.failed, withCode?.text === message ? withCode : message);
         levelAbort.abort(); // a level fails as a whole; the next level never starts
       }
     }),

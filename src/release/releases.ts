@@ -22,6 +22,8 @@ export interface ReleaseStep {
   level: number;
   status: StepStatus;
   message: string | null;
+  /** `message` as a code with params, for the console to translate. */
+  messageDetail?: Message;
   startedAt: string | null;
   finishedAt: string | null;
   /** Where a canary, blue-green or A/B rollout of the service stands; absent for rolling. */
@@ -339,13 +341,13 @@ export class Releases {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async setStep(id: number, service: string, status: StepStatus, message?: string): Promise<void> {
+  async setStep(id: number, service: string, status: StepStatus, message?: string | Message): Promise<void> {
     const t = now();
     await this.db
       .updateTable('release_steps')
       .set({
         status,
-        message: message ?? null,
+        message: message === undefined ? null : encodeMessage(message),
         ...(status === StepStatus.running ? { started_at: t, finished_at: null } : {}),
         ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped
           ? { finished_at: t }
@@ -470,7 +472,7 @@ export class Releases {
         service: s.service,
         level: s.level,
         status: s.status as StepStatus,
-        message: s.message,
+        ...stepMessageOf(s.message),
         startedAt: s.started_at,
         finishedAt: s.finished_at,
         ...(s.progress ? { progress: JSON.parse(s.progress) as StepProgress } : {}),
@@ -483,6 +485,11 @@ export class Releases {
 function eventMessageOf(stored: string): { message: string; detail?: Message } {
   const { text, message } = decodeMessage(stored);
   return { message: text, ...(message ? { detail: message } : {}) };
+}
+
+function stepMessageOf(stored: string | null): { message: string | null; messageDetail?: Message } {
+  const { reason, reasonMessage } = reasonOf(stored);
+  return { message: reason, ...(reasonMessage ? { messageDetail: reasonMessage } : {}) };
 }
 
 function reasonOf(stored: string | null): { reason: string | null; reasonMessage?: Message } {

@@ -203,4 +203,9 @@ export const enReasons = {
     completionsActive: '{{succeeded}} of {{completions}} completions, {{active}} active',
     applied: 'applied',
   },
+  step: {
+    resumed: 'resumed after restart',
+    jobCompleted: 'job completed',
+    ready: '{{replicas}} replica(s) ready',
+  },
 };

@@ -204,4 +204,9 @@ export const zhReasons: typeof enReasons = {
     completionsActive: '完成 {{succeeded}}/{{completions}} 次，{{active}} 个运行中',
     applied: '已应用',
   },
+  step: {
+    resumed: '重启后继续',
+    jobCompleted: '任务已完成',
+    ready: '{{replicas}} 个副本就绪',
+  },
 };

@@ -38,6 +38,13 @@ const jobFailed = message('release.jobFailed', {
   logTail: 'connecting to db | relation "users" already exists',
 });
 
+const step = (m: ReturnType<typeof message>) => ({
+  message: m.text,
+  messageDetail: m,
+  startedAt: at,
+  finishedAt: at,
+});
+
 const release = {
   id: 7,
   app: 'shop',
@@ -47,7 +54,10 @@ const release = {
   status: 'failed',
   reason: jobFailed.text,
   reasonMessage: jobFailed,
-  steps: [],
+  steps: [
+    { service: 'db', level: 0, status: 'succeeded', ...step(message('step.ready', { replicas: 2 })) },
+    { service: 'migrate', level: 1, status: 'failed', ...step(jobFailed) },
+  ],
   createdAt: at,
   startedAt: at,
   finishedAt: at,
@@ -97,12 +107,15 @@ describe('release progress in simplified Chinese', () => {
       '任务 migrate-job01 失败：退出码 3（运行 2 次）',
       '就绪探针失败：GET /healthz 失败：connect ECONNREFUSED 127.0.0.1:40123',
     ]);
+    // the release's reason, and the failed step's state
     expect(
-      await screen.findByText(
+      await screen.findAllByText(
         'migrate：任务在运行 2 次后失败；最后一次退出：退出码 3；日志末尾：connecting to db | relation "users" already exists',
       ),
-    ).toBeTruthy();
-    expect(document.body.textContent).not.toMatch(/readiness probe failed|exit code|back-off|job failed/);
+    ).toHaveLength(2);
+    // each step's state too
+    expect(screen.getByText('2 个副本就绪')).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/readiness probe failed|exit code|back-off|job failed|\bready\b/);
   });
 
   it('in English says what the CLI prints', async () => {
@@ -113,6 +126,7 @@ describe('release progress in simplified Chinese', () => {
       </App>,
     );
     expect(await screen.findByText(readiness.text)).toBeTruthy();
+    expect(screen.getByText('2 replica(s) ready')).toBeTruthy();
     expect(readiness.text).toBe('readiness probe failed: GET /healthz: connect ECONNREFUSED 127.0.0.1:40123');
     expect(backOff.text).toBe(
       'back-off 10s restarting failed replica (exit code 3: Error: relation "users" already exists)',
