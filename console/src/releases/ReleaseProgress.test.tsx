@@ -113,6 +113,9 @@ describe('release progress in simplified Chinese', () => {
         'migrate：任务在运行 2 次后失败；最后一次退出：退出码 3；日志末尾：connecting to db | relation "users" already exists',
       ),
     ).toHaveLength(2);
+    // the events' reasons (tags) too: a job's BackoffLimitExceeded
+    expect(screen.getByText('超过重试上限')).toBeTruthy();
+    expect(document.body.textContent).not.toContain('BackoffLimitExceeded');
     // each step's state too
     expect(screen.getByText('2 个副本就绪')).toBeTruthy();
     expect(document.body.textContent).not.toMatch(/readiness probe failed|exit code|back-off|job failed|\bready\b/);
