@@ -187,6 +187,21 @@ const TEXT = {
   'release.kubernetesRolloutFailed': (p) => `${p.service}: rollout of ${p.object} failed: ${p.error}`,
   'release.kubernetesNoProgress': (p) =>
     `${p.service}: rollout of ${p.object} made no progress for ${p.seconds}s: ${p.last}`,
+  // what the Kubernetes runtime did while converging (kubernetes/convergeEvents.ts)
+  'kube.item': (p) => String(p.item),
+  'kube.list': (p) => `${p.first}, ${p.rest}`,
+  'kube.legacySelector': (p) =>
+    `${p.object} keeps the pod selector ${p.legacy} an earlier Berth applied (selectors are immutable): it rolls as usual; delete it to take ${p.current}`,
+  'kube.replaced': (p) => `deleted ${p.object} to apply it anew: ${p.why}`,
+  'kube.applied': (p) => `server-side applied ${p.objects} to ${p.namespace}`,
+  'kube.traffic': (p) => `canary ${p.canary}%, stable ${p.stable}%${p.match} (${p.objects})`,
+  'kube.matchHeader': (p) => `, header ${p.header}: ${p.value}`,
+  'kube.matchCookie': (p) => `, cookie ${p.cookie}=${p.value}`,
+  'kube.pruned': (p) => `deleted ${p.objects}: no longer rendered`,
+  'kube.converged': (p) => `${p.count} replica${p.count === 1 ? '' : 's'} of ${p.hash}${p.canary} ready`,
+  'kube.convergedCanary': (p) => ` and ${p.count} of ${p.hash} (canary)`,
+  'kube.routeApplied': (p) => `applied ${p.object}`,
+  'kube.routeDeleted': (p) => `deleted ${p.object}`,
   // analysis checks (AnalysisCheck.messageDetail)
   'analysis.numbers': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate})`,
   'analysis.numbersP99': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate}), p99 ${p.p99} ms`,

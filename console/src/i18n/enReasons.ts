@@ -208,4 +208,20 @@ export const enReasons = {
     jobCompleted: 'job completed',
     ready: '{{replicas}} replica(s) ready',
   },
+  kube: {
+    item: '{{item}}',
+    list: '{{first}}, {{rest}}',
+    legacySelector:
+      '{{object}} keeps the pod selector {{legacy}} an earlier Berth applied (selectors are immutable): it rolls as usual; delete it to take {{current}}',
+    replaced: 'deleted {{object}} to apply it anew: {{why}}',
+    applied: 'server-side applied {{objects}} to {{namespace}}',
+    traffic: 'canary {{canary}}%, stable {{stable}}%{{match}} ({{objects}})',
+    matchHeader: ', header {{header}}: {{value}}',
+    matchCookie: ', cookie {{cookie}}={{value}}',
+    pruned: 'deleted {{objects}}: no longer rendered',
+    converged: '{{count}} replica(s) of {{hash}}{{canary}} ready',
+    convergedCanary: ' and {{count}} of {{hash}} (canary)',
+    routeApplied: 'applied {{object}}',
+    routeDeleted: 'deleted {{object}}',
+  },
 };

@@ -209,4 +209,20 @@ export const zhReasons: typeof enReasons = {
     jobCompleted: '任务已完成',
     ready: '{{replicas}} 个副本就绪',
   },
+  kube: {
+    item: '{{item}}',
+    list: '{{first}}、{{rest}}',
+    legacySelector:
+      '{{object}} 保留早先 Berth 应用的 Pod 选择器 {{legacy}}（选择器不可修改）：照常滚动更新；删除它即可改用 {{current}}',
+    replaced: '已删除 {{object}} 以重新应用：{{why}}',
+    applied: '已在 {{namespace}} 中以服务端方式应用 {{objects}}',
+    traffic: '金丝雀 {{canary}}%，稳定 {{stable}}%{{match}}（{{objects}}）',
+    matchHeader: '，请求头 {{header}}: {{value}}',
+    matchCookie: '，Cookie {{cookie}}={{value}}',
+    pruned: '已删除 {{objects}}：不再渲染',
+    converged: '{{hash}} 的 {{count}} 个副本{{canary}}已就绪',
+    convergedCanary: '以及 {{hash}}（金丝雀）的 {{count}} 个副本',
+    routeApplied: '已应用 {{object}}',
+    routeDeleted: '已删除 {{object}}',
+  },
 };

@@ -57,6 +57,9 @@ describe('kubernetes runtime', () => {
       params: { object: 'Deployment/web', message: { code: 'workload.deploymentDone', params: { ready: 3 } } },
     });
     expect(reasons.at(-1)).toBe('Converged');
+    // what the runtime itself did, too: applied objects and the count it converged to
+    expect(events[0]!.detail).toMatchObject({ code: 'kube.applied', text: events[0]!.message });
+    expect(events.at(-1)!.detail).toMatchObject({ code: 'kube.converged', params: { count: 3 } });
     // Kubernetes' own events about the Deployment and its pods are forwarded as progress.
     expect(events.some((e) => e.reason === 'ScalingReplicaSet' && /Scaled up replica set web-/.test(e.message))).toBe(
       true,
