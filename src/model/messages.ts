@@ -58,6 +58,12 @@ const TEXT = {
   'step.resumed': () => 'resumed after restart',
   'step.jobCompleted': () => 'job completed',
   'step.ready': (p) => `${p.replicas} replica${p.replicas === 1 ? '' : 's'} ready`,
+  // the message of a revision Berth makes (Release.messageDetail)
+  'revision.scale': (p) => `scale ${p.service} from ${p.from} to ${p.to}`,
+  'revision.restart': (p) => `rolling restart of ${p.service}`,
+  'revision.restartAll': () => 'rolling restart of every service',
+  'revision.down': () => 'take the app down',
+  'revision.autoRollback': (p) => `automatic rollback after revision ${p.revision} failed: ${p.reason}`,
   // release and runtime events (ReleaseEvent.detail, RuntimeEvent.detail)
   'event.started': (p) => `${p.kind} of ${p.app} revision ${p.revision} to ${p.env}${p.timeout}`,
   'event.timeout': (p) => ` (timeout ${p.duration})`,

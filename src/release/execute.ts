@@ -160,7 +160,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
     await bus.setStatus(id, ReleaseStatus.failed, why);
     await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', ...said(why) });
     logger.info({ app: release.app, env: release.env, revision: release.revision, reason }, 'release failed');
-    return autoRollback(ctx, release, reason);
+    return autoRollback(ctx, release, why);
   } finally {
     deadline?.clear();
     if (op.cancel === cancel) op.cancel = undefined;
@@ -290,7 +290,7 @@ async function onRuntimeEvent(ctx: ExecuteContext, id: number, e: RuntimeEvent):
   }
 }
 
-async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string): Promise<Release | undefined> {
+async function autoRollback(ctx: ExecuteContext, failed: Release, reason: Message): Promise<Release | undefined> {
   const { releases } = ctx.deps;
   if (failed.rollbackPolicy !== 'auto' || failed.kind === ReleaseKind.autoRollback || failed.kind === ReleaseKind.down)
     return undefined;
@@ -317,7 +317,7 @@ async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string
     sourceRevision: good.revision,
     rollbackPolicy: 'none',
     author: 'berth',
-    message: `automatic rollback after revision ${failed.revision} failed: ${reason}`,
+    message: coded('revision.autoRollback', { revision: failed.revision, reason }),
   });
   await ctx.bus.record(failed.id, {
     service: null,

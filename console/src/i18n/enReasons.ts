@@ -224,4 +224,11 @@ export const enReasons = {
     routeApplied: 'applied {{object}}',
     routeDeleted: 'deleted {{object}}',
   },
+  revision: {
+    scale: 'scale {{service}} from {{from}} to {{to}}',
+    restart: 'rolling restart of {{service}}',
+    restartAll: 'rolling restart of every service',
+    down: 'take the app down',
+    autoRollback: 'automatic rollback after revision {{revision}} failed: {{reason}}',
+  },
 };

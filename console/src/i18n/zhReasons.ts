@@ -225,4 +225,11 @@ export const zhReasons: typeof enReasons = {
     routeApplied: '已应用 {{object}}',
     routeDeleted: '已删除 {{object}}',
   },
+  revision: {
+    scale: '将 {{service}} 从 {{from}} 个副本扩缩到 {{to}} 个',
+    restart: '滚动重启 {{service}}',
+    restartAll: '滚动重启所有服务',
+    down: '下线应用',
+    autoRollback: '修订 {{revision}} 失败后自动回滚：{{reason}}',
+  },
 };
