@@ -191,9 +191,13 @@ const TEXT = {
   'workload.applied': () => 'applied',
   'event.ofObject': (p) => `${p.object}: ${p.message}`,
   'release.kubernetesRolloutFailed': (p) => `${p.service}: rollout of ${p.object} failed: ${p.error}`,
+  'release.kubernetesInterrupted': (p) => `${p.service}: rollout of ${p.object} interrupted: ${p.why}`,
+  'release.kubernetesDeleted': (p) => `${p.service}: ${p.object} was deleted during its rollout`,
+  'release.kubernetesOldPods': (p) => `${p.service}: ${p.count} old pods of ${p.object} did not terminate`,
   'release.kubernetesNoProgress': (p) =>
     `${p.service}: rollout of ${p.object} made no progress for ${p.seconds}s: ${p.last}`,
   // what the Kubernetes runtime did while converging (kubernetes/convergeEvents.ts)
+  'kube.aborted': () => 'aborted',
   'kube.item': (p) => String(p.item),
   'kube.list': (p) => `${p.first}, ${p.rest}`,
   'kube.legacySelector': (p) =>

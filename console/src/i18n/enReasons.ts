@@ -34,6 +34,9 @@ export const enReasons = {
       '{{service}}: crash loop: pod {{pod}} container {{container}} crashed {{restarts}} times in a row without ever becoming ready{{waiting}}{{lastExit}}{{lastMessage}}',
     kubernetesRolloutFailed: '{{service}}: rollout of {{object}} failed: {{error}}',
     kubernetesNoProgress: '{{service}}: rollout of {{object}} made no progress for {{seconds}}s: {{last}}',
+    kubernetesInterrupted: '{{service}}: rollout of {{object}} interrupted: {{why}}',
+    kubernetesDeleted: '{{service}}: {{object}} was deleted during its rollout',
+    kubernetesOldPods: '{{service}}: {{count}} old pods of {{object}} did not terminate',
     noProgress: '{{service}}: {{newReady}}/{{desired}} replicas ready after {{seconds}}s{{details}}',
     replicaWhy: '; {{replica}}: {{reason}}{{rest}}',
     exitedRestarts: '{{reason}} ({{restarts}} restarts)',
@@ -209,6 +212,7 @@ export const enReasons = {
     ready: '{{replicas}} replica(s) ready',
   },
   kube: {
+    aborted: 'aborted',
     item: '{{item}}',
     list: '{{first}}, {{rest}}',
     legacySelector:

@@ -36,6 +36,9 @@ export const zhReasons: typeof enReasons = {
       '{{service}}：崩溃循环：Pod {{pod}} 的容器 {{container}} 连续崩溃 {{restarts}} 次，从未就绪{{waiting}}{{lastExit}}{{lastMessage}}',
     kubernetesRolloutFailed: '{{service}}：{{object}} 的发布失败：{{error}}',
     kubernetesNoProgress: '{{service}}：{{object}} 的发布在 {{seconds}} 秒内没有进展：{{last}}',
+    kubernetesInterrupted: '{{service}}：{{object}} 的发布被中断：{{why}}',
+    kubernetesDeleted: '{{service}}：{{object}} 在发布过程中被删除',
+    kubernetesOldPods: '{{service}}：{{object}} 的 {{count}} 个旧 Pod 没有终止',
     noProgress: '{{service}}：{{seconds}} 秒后 {{desired}} 个副本中只有 {{newReady}} 个就绪{{details}}',
     replicaWhy: '；{{replica}}：{{reason}}{{rest}}',
     exitedRestarts: '{{reason}}（已重启 {{restarts}} 次）',
@@ -210,6 +213,7 @@ export const zhReasons: typeof enReasons = {
     ready: '{{replicas}} 个副本就绪',
   },
   kube: {
+    aborted: '已中止',
     item: '{{item}}',
     list: '{{first}}、{{rest}}',
     legacySelector:

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BerthError, RuntimeError, ValidationError } from '../../errors.js';
+import { message } from '../../model/messages.js';
 import type { LogLine, Runtime, RuntimeEvent } from '../runtime.js';
 import { createKubernetesRuntime } from './kubernetesRuntime.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
@@ -120,6 +121,27 @@ describe('kubernetes runtime', () => {
         opts([], ac.signal),
       ),
     ).rejects.toThrow(/^web: rollout of Deployment\/web interrupted: deadline of the release$/);
+  });
+
+  it('says why a rollout was interrupted with a code, the stop reason inside', async () => {
+    h.server.setRolloutMode('stuck');
+    const ac = new AbortController();
+    const stop = message('release.cancelled', { by: 'ana' });
+    setTimeout(() => ac.abort(Object.assign(new Error(stop.text), { reasonMessage: stop })), 150);
+    const err = await rt
+      .converge(
+        testState({ app, env, service: 'web', replicas: 1, hash: 'a1', progressDeadlineMs: 600_000 }),
+        opts([], ac.signal),
+      )
+      .then(
+        () => new Error('converge finished'),
+        (e: unknown) => e as Error,
+      );
+    expect(err.message).toBe('web: rollout of Deployment/web interrupted: cancelled by ana');
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.kubernetesInterrupted',
+      params: { service: 'web', object: 'Deployment/web', why: stop },
+    });
   });
 
   it('prunes by label what a release no longer renders and never touches anything else', async () => {

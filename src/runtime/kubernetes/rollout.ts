@@ -31,8 +31,15 @@ export interface RolloutWatchOptions {
 /** The error a rollout interrupted by its signal rejects with. */
 function interrupted(service: string, o: KubernetesObject, signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  const why = reason instanceof Error ? reason.message : 'aborted';
-  return new RuntimeError(`${service}: rollout of ${ref(o)} interrupted: ${why}`, { cause: reason });
+  const why = messageOf(reason) ?? (reason instanceof Error ? reason.message : message('kube.aborted'));
+  const m = message('release.kubernetesInterrupted', { service, object: ref(o), why });
+  return Object.assign(new RuntimeError(m.text, { cause: reason }), { reasonMessage: m });
+}
+
+/** The error of a workload deleted under its rollout. */
+function deleted(service: string, o: KubernetesObject): Error {
+  const m = message('release.kubernetesDeleted', { service, object: ref(o) });
+  return Object.assign(new RuntimeError(m.text), { reasonMessage: m });
 }
 
 type Workload = Parameters<typeof rolloutProgress>[0];
@@ -131,8 +138,7 @@ export function watchRollout(
             start(gone ? undefined : o.metadata?.resourceVersion);
           })
           .catch((err: unknown) => {
-            if (apiStatus(err) === 404)
-              finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
+            if (apiStatus(err) === 404) finish(deleted(opts.service, workload));
             else rewatch(); // transient: the stall timer bounds how long this goes on
           });
       }, opts.pollIntervalMs);
@@ -146,8 +152,7 @@ export function watchRollout(
           { fieldSelector: `metadata.name=${name}`, ...(resourceVersion ? { resourceVersion } : {}) },
           (type: string, o: Workload & { code?: number }) => {
             gone = type === 'ERROR' && o.code === 410;
-            if (type === 'DELETED')
-              finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
+            if (type === 'DELETED') finish(deleted(opts.service, workload));
             else if (type === 'ADDED' || type === 'MODIFIED') check(o);
           },
           () => rewatch(),
@@ -243,8 +248,10 @@ export async function waitForOldPods(
         ...said(message('event.waitingOldPods', { count: old, workload: ref(workload) })),
       });
     }
-    if (opts.now() > deadline)
-      throw new TimeoutError(`${opts.service}: ${old} old pods of ${ref(workload)} did not terminate`);
+    if (opts.now() > deadline) {
+      const m = message('release.kubernetesOldPods', { service: opts.service, count: old, object: ref(workload) });
+      throw Object.assign(new TimeoutError(m.text), { reasonMessage: m });
+    }
     await new Promise((r) => setTimeout(r, opts.pollIntervalMs));
   }
 }
