@@ -164,6 +164,7 @@ const TEXT = {
   'job.failed': (p) => `failed: ${p.reason} (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
   'job.replaced': () => 'replaced by a newer run',
   'job.lost': () => 'the runtime no longer has this run',
+  'job.noOutput': () => '(no output)',
   'job.couldNotStart': (p) => `could not start: ${p.error}`,
   'job.missed': () => 'the control plane was not running at its time',
   'job.skipped': (p) => `concurrency forbid: ${p.running} still running`,

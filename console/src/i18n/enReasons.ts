@@ -179,6 +179,7 @@ export const enReasons = {
     failed: 'failed: {{reason}} ({{attempts}} run(s))',
     replaced: 'replaced by a newer run',
     lost: 'the runtime no longer has this run',
+    noOutput: '(no output)',
     couldNotStart: 'could not start: {{error}}',
     missed: 'the control plane was not running at its time',
     skipped: 'concurrency forbid: {{running}} still running',

@@ -180,6 +180,7 @@ export const zhReasons: typeof enReasons = {
     failed: '失败：{{reason}}（运行 {{attempts}} 次）',
     replaced: '已被更新的一次运行取代',
     lost: '运行时中已没有这次运行',
+    noOutput: '（无输出）',
     couldNotStart: '无法启动：{{error}}',
     missed: '到点时控制平面没有运行',
     skipped: 'concurrency forbid：{{running}} 仍在运行',

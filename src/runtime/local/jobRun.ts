@@ -108,7 +108,7 @@ export function jobFailedError(service: string, replica: string, c: JobCompletio
     service,
     attempts: c.attempts,
     lastExit: c.reasonMessage ?? c.reason,
-    logTail: c.logTail.length > 0 ? c.logTail.join(' | ') : '(no output)',
+    logTail: c.logTail.length > 0 ? c.logTail.join(' | ') : message('job.noOutput'),
   });
   return Object.assign(
     new RuntimeError(reason.text, {
