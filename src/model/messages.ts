@@ -213,6 +213,15 @@ const TEXT = {
   'kube.convergedCanary': (p) => ` and ${p.count} of ${p.hash} (canary)`,
   'kube.routeApplied': (p) => `applied ${p.object}`,
   'kube.routeDeleted': (p) => `deleted ${p.object}`,
+  // a gateway listener that cannot listen (local/listenerProblem.ts)
+  'listener.cannotListen': (p) => `${p.what} cannot listen on 127.0.0.1:${p.port}: ${p.why}`,
+  'listener.edgeOf': (p) => `the edge of ${p.key}`,
+  'listener.addressOf': (p) => `the address of ${p.service}`,
+  'listener.itsAddress': () => 'its address',
+  'listener.inUse': () => 'another process uses that port (EADDRINUSE)',
+  'listener.denied': () => 'permission denied (EACCES)',
+  'listener.notBound': () =>
+    'the gateway could not bind it when it started (see gateway/gateway.log in the Berth home)',
   // analysis checks (AnalysisCheck.messageDetail)
   'analysis.numbers': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate})`,
   'analysis.numbersP99': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate}), p99 ${p.p99} ms`,

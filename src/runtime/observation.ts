@@ -135,6 +135,8 @@ export interface AppObservation {
     httpsUrl?: string;
     /** Why the edge is not listening, when it is not. */
     error?: string;
+    /** `error` as a code with params. */
+    errorMessage?: Message;
   };
 }
 
@@ -197,6 +199,8 @@ export interface ServiceAddress {
   ports?: PortAddress[];
   /** Why this address is not listening (e.g. its port is taken), when it is not. */
   error?: string;
+  /** `error` as a code with params, for the console to translate. */
+  errorMessage?: Message;
   /**
    * The host by which a container replica on this machine reaches this address (inside a container,
    * `127.0.0.1` is the container itself); absent where every replica uses `host`.

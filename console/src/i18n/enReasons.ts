@@ -236,4 +236,13 @@ export const enReasons = {
     down: 'take the app down',
     autoRollback: 'automatic rollback after revision {{revision}} failed: {{reason}}',
   },
+  listener: {
+    cannotListen: '{{what}} cannot listen on 127.0.0.1:{{port}}: {{why}}',
+    edgeOf: 'the edge of {{key}}',
+    addressOf: 'the address of {{service}}',
+    itsAddress: 'its address',
+    inUse: 'another process uses that port (EADDRINUSE)',
+    denied: 'permission denied (EACCES)',
+    notBound: 'the gateway could not bind it when it started (see gateway/gateway.log in the Berth home)',
+  },
 };

@@ -193,8 +193,19 @@ describe('translations', () => {
     expect(reasonText(i18n.t, stuck, stuck.text)).toBe(
       'api：30 秒后 2 个副本中只有 0 个就绪；api-1：就绪探针失败：GET /healthz：500 毫秒内无响应；api-2：以退出码 3 退出：fatal: DATABASE_URL is not set（已重启 4 次）；还有 1 个旧版本副本',
     );
+    const edge = message('listener.cannotListen', {
+      what: message('listener.edgeOf', { key: 'shop/local' }),
+      port: 8080,
+      why: message('listener.inUse'),
+    });
+    expect(reasonText(i18n.t, edge, edge.text)).toBe(
+      'shop/local 的入口无法监听 127.0.0.1:8080：另一个进程占用了该端口（EADDRINUSE）',
+    );
     await i18n.changeLanguage('en');
     expect(reasonText(i18n.t, stuck, 'x')).toBe(stuck.text);
+    expect(reasonText(i18n.t, edge, 'x')).toBe(
+      'the edge of shop/local cannot listen on 127.0.0.1:8080: another process uses that port (EADDRINUSE)',
+    );
   });
 
   it('maps browser languages to the ones it has', () => {

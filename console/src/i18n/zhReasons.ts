@@ -237,4 +237,13 @@ export const zhReasons: typeof enReasons = {
     down: '下线应用',
     autoRollback: '修订 {{revision}} 失败后自动回滚：{{reason}}',
   },
+  listener: {
+    cannotListen: '{{what}}无法监听 127.0.0.1:{{port}}：{{why}}',
+    edgeOf: '{{key}} 的入口',
+    addressOf: '{{service}} 的地址',
+    itsAddress: '它的地址',
+    inUse: '另一个进程占用了该端口（EADDRINUSE）',
+    denied: '权限不足（EACCES）',
+    notBound: '网关启动时未能绑定它（见 Berth 主目录中的 gateway/gateway.log）',
+  },
 };

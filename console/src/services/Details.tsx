@@ -207,7 +207,7 @@ export default function ServicesDetails() {
               <Typography.Link href={status.edge.url} target="_blank" rel="noreferrer">
                 {status.edge.url}
               </Typography.Link>
-              {status.edge.error ? ` — ${status.edge.error}` : ''}
+              {status.edge.error ? ` — ${reasonText(t, status.edge.errorMessage, status.edge.error)}` : ''}
             </span>
           }
         />
@@ -283,7 +283,7 @@ export default function ServicesDetails() {
                 title: t('services.address'),
                 render: (_: unknown, s: ServiceStatus) =>
                   s.address ? (
-                    <Tooltip title={s.address.error}>
+                    <Tooltip title={s.address.error && reasonText(t, s.address.errorMessage, s.address.error)}>
                       <code style={s.address.error ? { color: '#ff4d4f' } : undefined}>{s.address.url}</code>
                     </Tooltip>
                   ) : (

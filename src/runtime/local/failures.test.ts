@@ -125,6 +125,25 @@ describe('gateway listeners that cannot bind', () => {
     const obs = await rt.observe('shop', 'dev');
     expect(obs.edge).toMatchObject({ port: edgePort, error: expect.stringContaining('EADDRINUSE') });
     expect(obs.services[0]!.address).toMatchObject({ port: servicePort, error: expect.stringContaining('EADDRINUSE') });
+    // each with its code, the port's problem inside, for the console to translate
+    const inUse = { code: 'listener.cannotListen', params: { port: edgePort, why: { code: 'listener.inUse' } } };
+    expect(obs.edge?.errorMessage).toMatchObject({
+      ...inUse,
+      params: { ...inUse.params, what: { code: 'listener.edgeOf' } },
+    });
+    expect(obs.services[0]!.address?.errorMessage).toMatchObject({
+      code: 'listener.cannotListen',
+      params: { port: servicePort, what: { code: 'listener.addressOf', params: { service: 'orders' } } },
+      text: obs.services[0]!.address?.error,
+    });
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.rolloutFailed',
+      params: {
+        service: 'orders',
+        error: { code: 'listener.cannotListen', params: { what: { code: 'listener.itsAddress' } } },
+      },
+    });
+    expect((routesErr as { reasonMessage?: unknown }).reasonMessage).toMatchObject({ code: 'listener.cannotListen' });
 
     // Freed ports: observe asks the gateway to try again, and the errors go away.
     local.gateway.takenPorts.clear();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { NotFoundError, RuntimeError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { EdgeTlsListener, GatewayControl, ServiceTraffic } from '../../gateway/table.js';
 import type {
   AppObservation,
@@ -31,7 +31,7 @@ import type {
 import { devCertificate } from './devCa.js';
 import { pruneEdgeCertificates, writeEdgeCertificates } from './edgeCertificates.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
-import { listenerProblem } from './listenerProblem.js';
+import { addressProblem, edgeCannotListen, edgeProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
@@ -153,7 +153,7 @@ class LocalRuntime implements Runtime {
     });
     this.pruneCertificates();
     const failed = this.opts.gateway.listenerErrors().find((e) => e.key === key);
-    if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
+    if (failed) throw edgeCannotListen(key, failed);
   }
 
   private certificateDir(): string {
@@ -224,7 +224,7 @@ class LocalRuntime implements Runtime {
         if (failed && st.address)
           st.address = {
             ...st.address,
-            error: listenerProblem(`the address of ${s.service}`, failed),
+            ...addressProblem(s.service, failed),
           } as ServiceAddress;
         return st;
       });
@@ -236,7 +236,7 @@ class LocalRuntime implements Runtime {
       url: `http://127.0.0.1:${edge.port}`,
       port: edge.port,
       ...(edge.tls ? { httpsUrl: `https://127.0.0.1:${edge.tls.port}` } : {}),
-      ...(failed ? { error: listenerProblem(`the edge of ${key}`, failed) } : {}),
+      ...(failed ? edgeProblem(key, failed) : {}),
     };
     return { services, edge: observed };
   }
