@@ -6,6 +6,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, JobRunsTable } from '../store/schema.js';
 import type { JobRun } from '../model/jobRuns.js';
+import { decodeMessage, encodeMessage } from '../model/messages.js';
 
 /** Which cronjob. */
 export interface JobKey {
@@ -22,7 +23,7 @@ export interface JobRunStore {
   finish(
     key: JobKey,
     runId: string,
-    end: Pick<JobRun, 'status' | 'endedAt' | 'exitCode' | 'reason' | 'logTail'>,
+    end: Pick<JobRun, 'status' | 'endedAt' | 'exitCode' | 'reason' | 'reasonMessage' | 'logTail'>,
   ): Promise<void>;
   /** The runs recorded as running. */
   running(key: JobKey): Promise<JobRun[]>;
@@ -30,6 +31,16 @@ export interface JobRunStore {
   list(app: string, env: string, job?: string, limit?: number): Promise<JobRun[]>;
   cursor(key: JobKey): Promise<number | undefined>;
   setCursor(key: JobKey, atMs: number): Promise<void>;
+}
+
+/** The reason column: the message with its code when there is one (decodeMessage reads both). */
+function reasonColumn(r: Pick<JobRun, 'reason' | 'reasonMessage'>): string | null {
+  return r.reasonMessage ? encodeMessage(r.reasonMessage) : (r.reason ?? null);
+}
+
+function reasonOf(stored: string): Pick<JobRun, 'reason' | 'reasonMessage'> {
+  const { text, message } = decodeMessage(stored);
+  return { reason: text, ...(message ? { reasonMessage: message } : {}) };
 }
 
 function toRun(r: Selectable<JobRunsTable>): JobRun {
@@ -44,7 +55,7 @@ function toRun(r: Selectable<JobRunsTable>): JobRun {
     ...(r.started_at ? { startedAt: r.started_at } : {}),
     ...(r.ended_at ? { endedAt: r.ended_at } : {}),
     ...(r.ended_at ? { exitCode: r.exit_code } : {}),
-    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.reason ? reasonOf(r.reason) : {}),
     logTail: JSON.parse(r.log_tail) as string[],
     ...(r.replica ? { replica: r.replica } : {}),
   };
@@ -74,7 +85,7 @@ export function createJobRunStore(db: Kysely<Database>): JobRunStore {
           started_at: run.startedAt ?? null,
           ended_at: run.endedAt ?? null,
           exit_code: run.exitCode ?? null,
-          reason: run.reason ?? null,
+          reason: reasonColumn(run),
           log_tail: JSON.stringify(run.logTail),
           replica: run.replica ?? null,
         })
@@ -89,7 +100,7 @@ export function createJobRunStore(db: Kysely<Database>): JobRunStore {
           status: end.status,
           ended_at: end.endedAt ?? new Date().toISOString(),
           exit_code: end.exitCode ?? null,
-          reason: end.reason ?? null,
+          reason: reasonColumn(end),
           log_tail: JSON.stringify(end.logTail),
         })
         .where('app', '=', k.app)

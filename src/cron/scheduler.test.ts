@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRunStatus, Runtime } from '../runtime/runtime.js';
+import { message } from '../model/messages.js';
 import { openStore, type Store } from '../store/store.js';
 import { createJobRunStore, type JobRunStore } from './jobRunStore.js';
 import { createCronScheduler, type CronTarget } from './scheduler.js';
@@ -100,6 +101,12 @@ describe('cron scheduler', () => {
     expect((await runs.list('shop', 'dev', 'report'))[0]!.reason).toBe(
       'concurrency forbid: s20260301t100100 still running',
     );
+    // read back from the store with its code, for the console to translate
+    expect((await runs.list('shop', 'dev', 'report'))[0]!.reasonMessage).toEqual({
+      code: 'job.skipped',
+      params: { running: 's20260301t100100' },
+      text: 'concurrency forbid: s20260301t100100 still running',
+    });
   });
 
   it('replace stops the running run, then starts the due one; allow runs both', async () => {
@@ -135,6 +142,11 @@ describe('cron scheduler', () => {
       'running 2026-03-01T10:05:00.000Z',
     ]);
     expect(rt.started).toEqual(['s20260301t100500']);
+    const missed = (await runs.list('shop', 'dev', 'report')).at(-1)!;
+    expect(missed).toMatchObject({
+      reason: 'the control plane was not running at its time',
+      reasonMessage: { code: 'job.missed' },
+    });
   });
 
   it('reads the schedule in the environment time zone', async () => {
@@ -167,6 +179,37 @@ describe('cron scheduler', () => {
     expect(await runs.list('shop', 'dev', 'migrate')).toEqual([
       expect.objectContaining({ runId: 'job0001-abcde', status: 'succeeded', exitCode: 0, logTail: ['done'] }),
     ]);
+  });
+
+  it("a run's reason from the runtime keeps its code through the store; a reason stored as text reads as text", async () => {
+    await rt.startJobRun('shop', 'dev', 'migrate', 'job0001-abcde');
+    const failed = message('job.failed', { reason: message('exit.shortCode', { code: 3 }), attempts: 2 });
+    rt.runs.set('job0001-abcde', {
+      ...rt.runs.get('job0001-abcde')!,
+      phase: 'failed',
+      exitCode: 3,
+      reason: failed.text,
+      reasonMessage: failed,
+    });
+    const s = createCronScheduler({
+      now: () => clock,
+      targets: async () => [],
+      jobs: async () => [{ app: 'shop', env: 'dev', job: 'migrate' }],
+      runtimeFor: async () => rt as unknown as Runtime,
+      runs,
+      logger: pino({ level: 'silent' }),
+    });
+    await s.tick();
+    expect((await runs.list('shop', 'dev', 'migrate'))[0]).toMatchObject({
+      status: 'failed',
+      reason: 'failed: exit code 3 (2 runs)',
+      reasonMessage: failed,
+    });
+    // a row from before codes: its text, no code
+    await store.db.updateTable('job_runs').set({ reason: 'exit code 1' }).execute();
+    const old = (await runs.list('shop', 'dev', 'migrate'))[0]!;
+    expect(old.reason).toBe('exit code 1');
+    expect(old.reasonMessage).toBeUndefined();
   });
 
   it('runNow starts a manual run whatever the concurrency', async () => {

@@ -9,9 +9,18 @@
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { JobRun } from '../model/jobRuns.js';
+import { message, type Message } from '../model/messages.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planDue, type CronSchedule } from './schedule.js';
 import type { JobKey, JobRunStore } from './jobRunStore.js';
+
+/** A history entry's reason: its English text and its code. */
+function because(m: Message): Pick<JobRun, 'reason' | 'reasonMessage'> {
+  return { reason: m.text, reasonMessage: m };
+}
+
+/** Why a run recorded as running ended when the runtime no longer knows it. */
+const lost = because(message('job.lost'));
 
 /** One cronjob of a current release, with its environment's time zone. */
 export interface CronTarget extends JobKey, CronSchedule {}
@@ -67,7 +76,7 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
         status: s ? s.phase : 'failed',
         ...(s?.endedAt ? { endedAt: s.endedAt } : {}),
         ...(s?.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
-        reason: s ? (s.reason ?? '') : 'the runtime no longer has this run',
+        ...(s ? { reason: s.reason ?? '', ...(s.reasonMessage ? { reasonMessage: s.reasonMessage } : {}) } : lost),
         logTail: s?.logTail ?? [],
       });
     }
@@ -80,9 +89,9 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
       if (!rt.startJobRun) throw new Error('this runtime does not run cronjobs from Berth (the cluster does)');
       await rt.startJobRun(k.app, k.env, k.job, run.runId);
     } catch (err) {
-      const reason = `could not start: ${(err as Error).message}`;
-      await deps.runs.finish(k, run.runId, { status: 'failed', reason, logTail: [] });
-      return { ...run, status: 'failed', reason };
+      const reason = because(message('job.couldNotStart', { error: (err as Error).message }));
+      await deps.runs.finish(k, run.runId, { status: 'failed', ...reason, logTail: [] });
+      return { ...run, status: 'failed', ...reason };
     }
     return run;
   };
@@ -102,7 +111,7 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
           ...base,
           trigger: 'scheduled',
           status: 'missed',
-          reason: 'the control plane was not running at its time',
+          ...because(message('job.missed')),
           logTail: [],
         });
       else if (a.kind === 'skip')
@@ -110,7 +119,7 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
           ...base,
           trigger: 'scheduled',
           status: 'skipped',
-          reason: `concurrency forbid: ${running.join(', ')} still running`,
+          ...because(message('job.skipped', { running: running.join(', ') })),
           logTail: [],
         });
       else {

@@ -4,6 +4,7 @@
  * was skipped (`concurrency: forbid` while a run went on) or missed (the control plane was down).
  * Dependency-free: the console imports it as a type.
  */
+import type { Message } from './messages.js';
 
 /** What a history entry came to. */
 export type JobRunState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'missed';
@@ -26,6 +27,8 @@ export interface JobRun {
   exitCode?: number | null;
   /** Why it failed, was skipped or missed, in one line. */
   reason?: string;
+  /** `reason` as a code with params, for the console to translate. */
+  reasonMessage?: Message;
   /** The last lines of its log, oldest first. */
   logTail: string[];
   /** The replica whose logs are the run's: `berth logs APP/JOB --replica REPLICA`. */

@@ -47,8 +47,23 @@ const TEXT = {
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}; last stderr: ${p.lastStderr}`,
   'release.crashLoopNoStderr': (p) =>
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}`,
+  'release.noProgress': (p) =>
+    `${p.service}: ${p.newReady}/${p.desired} replicas ready after ${p.seconds}s${p.details}`,
+  'release.replicaWhy': (p) => `; ${p.replica}: ${p.reason}${p.rest}`,
+  'release.exitedRestarts': (p) => `${p.reason} (${p.restarts} restarts)`,
+  'release.olderRemain': (p) => `; ${p.count} replica(s) of an older version remain${p.rest}`,
   'release.jobFailed': (p) =>
     `${p.service}: job failed after ${p.attempts} run${p.attempts === 1 ? '' : 's'}; last exit: ${p.lastExit}; log tail: ${p.logTail}`,
+  // a release step's state (ReleaseStep.messageDetail)
+  'step.resumed': () => 'resumed after restart',
+  'step.jobCompleted': () => 'job completed',
+  'step.ready': (p) => `${p.replicas} replica${p.replicas === 1 ? '' : 's'} ready`,
+  // the message of a revision Berth makes (Release.messageDetail)
+  'revision.scale': (p) => `scale ${p.service} from ${p.from} to ${p.to}`,
+  'revision.restart': (p) => `rolling restart of ${p.service}`,
+  'revision.restartAll': () => 'rolling restart of every service',
+  'revision.down': () => 'take the app down',
+  'revision.autoRollback': (p) => `automatic rollback after revision ${p.revision} failed: ${p.reason}`,
   // release and runtime events (ReleaseEvent.detail, RuntimeEvent.detail)
   'event.started': (p) => `${p.kind} of ${p.app} revision ${p.revision} to ${p.env}${p.timeout}`,
   'event.timeout': (p) => ` (timeout ${p.duration})`,
@@ -114,6 +129,105 @@ const TEXT = {
   'crash.exitCode': (p) => `exited with code ${p.code}`,
   'crash.signal': (p) => `killed by signal ${p.signal}`,
   'crash.terminated': () => 'terminated',
+  // probe attempts (ProbeResult.detail): the OS's own error text stays as it is inside them
+  'probe.httpStatus': (p) => `HTTP ${p.status} from ${p.path}`,
+  'probe.httpError': (p) => `GET ${p.path}: ${p.error}`,
+  'probe.httpTimeout': (p) => `GET ${p.path}: no response within ${p.timeoutMs}ms`,
+  'probe.tcpConnected': (p) => `tcp ${p.address}: connected`,
+  'probe.tcpError': (p) => `tcp ${p.address}: ${p.error}`,
+  'probe.tcpTimeout': (p) => `tcp ${p.address}: no connection within ${p.timeoutMs}ms`,
+  'probe.execEmpty': () => 'exec probe has an empty command',
+  'probe.execOk': (p) => `exec ${p.file}: exit 0`,
+  'probe.execExitCode': (p) => `exec ${p.file}: exit code ${p.code}${p.stderr}`,
+  'probe.execKilled': (p) => `exec ${p.file}: killed by ${p.signal}${p.stderr}`,
+  'probe.execError': (p) => `exec ${p.file}: ${p.error}`,
+  'probe.execTimeout': (p) => `exec ${p.file}: no exit within ${p.timeoutMs}ms`,
+  'probe.execNotRunning': () => 'exec probe: the container is not running',
+  'probe.stderr': (p) => `: ${p.line}`,
+  'probe.unknown': () => 'unknown',
+  // how a replica's command ended (ReplicaStatus.lastExit.reasonMessage) and what it does now (messageDetail)
+  'exit.code': (p) => `exited with code ${p.code}`,
+  'exit.signal': (p) => `killed by ${p.signal}`,
+  'exit.shortCode': (p) => `exit code ${p.code}`,
+  'exit.withExcerpt': (p) => `${p.how}: ${p.excerpt}`,
+  'exit.error': (p) => String(p.error),
+  'exit.commandNotFound': (p) => `command not found: ${p.file} (${p.error})`,
+  'exit.notExecutable': (p) => `permission denied: ${p.file} is not executable (${p.error})`,
+  'exit.noWorkingDir': (p) => `the working directory ${p.dir} does not exist`,
+  'exit.shimNotStarted': (p) => `cannot start the shim: ${p.error}`,
+  'exit.shimExitedEarly': () => 'the shim exited before starting the command',
+  'exit.shimDied': () => 'its shim died unexpectedly',
+  'exit.oomKilled': () => 'OOMKilled',
+  'exit.livenessFailed': (p) => `liveness probe failed: ${p.detail}`,
+  'exit.exited': () => 'exited',
+  'replica.waitingToRestart': (p) => `waiting to restart (${p.reason})`,
+  'replica.waitingForConverge': () => 'waiting for converge to restart it (its environment is not kept on disk)',
+  'replica.startingProcess': () => 'starting the process',
+  'replica.startingContainer': () => 'starting the container',
+  'replica.waitingForReadiness': () => 'waiting for the readiness probe',
+  // a job's run (JobRunStatus.reasonMessage, its replica's messageDetail)
+  'job.completed': (p) => `completed (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
+  'job.failed': (p) => `failed: ${p.reason} (${p.attempts} run${p.attempts === 1 ? '' : 's'})`,
+  'job.replaced': () => 'replaced by a newer run',
+  'job.lost': () => 'the runtime no longer has this run',
+  'job.noOutput': () => '(no output)',
+  'job.couldNotStart': (p) => `could not start: ${p.error}`,
+  'job.missed': () => 'the control plane was not running at its time',
+  'job.skipped': (p) => `concurrency forbid: ${p.running} still running`,
+  // a cluster workload's rollout as `kubectl rollout status` reads it (kubernetes/rolloutStatus.ts)
+  'workload.waitingGeneration': (p) => `waiting for ${p.workload} generation ${p.generation} to be observed`,
+  'workload.deadlineExceeded': () => 'progress deadline exceeded',
+  'workload.deadlineExceededBecause': (p) => `progress deadline exceeded: ${p.message}`,
+  'workload.noProgress': () => 'the rollout made no progress',
+  'workload.replicasUpdated': (p) => `${p.updated} of ${p.desired} new replicas updated, ${p.ready} ready`,
+  'workload.oldReplicasPending': (p) => `${p.count} old replicas pending termination`,
+  'workload.replicasAvailable': (p) => `${p.available} of ${p.updated} updated replicas available, ${p.ready} ready`,
+  'workload.deploymentDone': (p) => `${p.ready} of ${p.desired} replicas ready and available`,
+  'workload.onDelete': () => 'OnDelete update strategy: pods are replaced when deleted',
+  'workload.replicasReady': (p) => `${p.ready} of ${p.desired} replicas ready`,
+  'workload.partitionDone': (p) => `partitioned rollout: ${p.updated} replicas updated`,
+  'workload.partitionUpdating': (p) => `${p.updated} of ${p.wanted} replicas updated (partition ${p.partition})`,
+  'workload.atRevision': (p) => `${p.updated} of ${p.desired} replicas at revision ${p.revision}`,
+  'workload.podsScheduled': (p) => `${p.updated} of ${p.desired} updated pods scheduled`,
+  'workload.podsAvailable': (p) => `${p.available} of ${p.desired} updated pods available`,
+  'workload.daemonSetDone': (p) => `${p.available} of ${p.desired} pods available`,
+  'workload.failed': () => 'failed',
+  'workload.jobFailed': (p) => `job failed: ${p.message}`,
+  'workload.completions': (p) => `${p.succeeded} of ${p.completions} completions`,
+  'workload.completionsActive': (p) => `${p.succeeded} of ${p.completions} completions, ${p.active} active`,
+  'workload.applied': () => 'applied',
+  'event.ofObject': (p) => `${p.object}: ${p.message}`,
+  'release.kubernetesRolloutFailed': (p) => `${p.service}: rollout of ${p.object} failed: ${p.error}`,
+  'release.kubernetesInterrupted': (p) => `${p.service}: rollout of ${p.object} interrupted: ${p.why}`,
+  'release.kubernetesDeleted': (p) => `${p.service}: ${p.object} was deleted during its rollout`,
+  'release.kubernetesOldPods': (p) => `${p.service}: ${p.count} old pods of ${p.object} did not terminate`,
+  'release.kubernetesNoProgress': (p) =>
+    `${p.service}: rollout of ${p.object} made no progress for ${p.seconds}s: ${p.last}`,
+  // what the Kubernetes runtime did while converging (kubernetes/convergeEvents.ts)
+  'kube.aborted': () => 'aborted',
+  'kube.item': (p) => String(p.item),
+  'kube.list': (p) => `${p.first}, ${p.rest}`,
+  'kube.legacySelector': (p) =>
+    `${p.object} keeps the pod selector ${p.legacy} an earlier Berth applied (selectors are immutable): it rolls as usual; delete it to take ${p.current}`,
+  'kube.replaced': (p) => `deleted ${p.object} to apply it anew: ${p.why}`,
+  'kube.applied': (p) => `server-side applied ${p.objects} to ${p.namespace}`,
+  'kube.traffic': (p) => `canary ${p.canary}%, stable ${p.stable}%${p.match} (${p.objects})`,
+  'kube.matchHeader': (p) => `, header ${p.header}: ${p.value}`,
+  'kube.matchCookie': (p) => `, cookie ${p.cookie}=${p.value}`,
+  'kube.pruned': (p) => `deleted ${p.objects}: no longer rendered`,
+  'kube.converged': (p) => `${p.count} replica${p.count === 1 ? '' : 's'} of ${p.hash}${p.canary} ready`,
+  'kube.convergedCanary': (p) => ` and ${p.count} of ${p.hash} (canary)`,
+  'kube.routeApplied': (p) => `applied ${p.object}`,
+  'kube.routeDeleted': (p) => `deleted ${p.object}`,
+  // a gateway listener that cannot listen (local/listenerProblem.ts)
+  'listener.cannotListen': (p) => `${p.what} cannot listen on 127.0.0.1:${p.port}: ${p.why}`,
+  'listener.edgeOf': (p) => `the edge of ${p.key}`,
+  'listener.addressOf': (p) => `the address of ${p.service}`,
+  'listener.itsAddress': () => 'its address',
+  'listener.inUse': () => 'another process uses that port (EADDRINUSE)',
+  'listener.denied': () => 'permission denied (EACCES)',
+  'listener.notBound': () =>
+    'the gateway could not bind it when it started (see gateway/gateway.log in the Berth home)',
   // analysis checks (AnalysisCheck.messageDetail)
   'analysis.numbers': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate})`,
   'analysis.numbersP99': (p) => `${p.requests} requests, ${p.errors} errors (${p.rate}), p99 ${p.p99} ms`,
@@ -179,6 +293,24 @@ export interface WithMessage {
 export function messageOf(err: unknown): Message | undefined {
   const m = (err as WithMessage | null | undefined)?.reasonMessage;
   return m && typeof m.code === 'string' && Object.hasOwn(TEXT, m.code) ? m : undefined;
+}
+
+/**
+ * The message a code and params read from outside (a file another process wrote) make, its text
+ * made anew; undefined when the code is unknown or a param is neither a value nor such a message.
+ */
+export function messageFrom(stored: unknown): Message | undefined {
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const { code, params } = stored as { code?: unknown; params?: unknown };
+  if (typeof code !== 'string' || !Object.hasOwn(TEXT, code)) return undefined;
+  if (typeof params !== 'object' || params === null) return undefined;
+  const out: MessageParams = {};
+  for (const [k, v] of Object.entries(params)) {
+    const value = typeof v === 'string' || typeof v === 'number' ? v : messageFrom(v);
+    if (value === undefined) return undefined;
+    out[k] = value;
+  }
+  return message(code as ReasonCode, out);
 }
 
 const STORED = '\u0000msg:';

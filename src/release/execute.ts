@@ -160,7 +160,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
     await bus.setStatus(id, ReleaseStatus.failed, why);
     await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', ...said(why) });
     logger.info({ app: release.app, env: release.env, revision: release.revision, reason }, 'release failed');
-    return autoRollback(ctx, release, reason);
+    return autoRollback(ctx, release, why);
   } finally {
     deadline?.clear();
     if (op.cancel === cancel) op.cancel = undefined;
@@ -220,7 +220,7 @@ async function runLevel(
         id,
         state.service,
         StepStatus.running,
-        step?.status === StepStatus.succeeded ? 'resumed after restart' : undefined,
+        step?.status === StepStatus.succeeded ? coded('step.resumed') : undefined,
       );
       try {
         const onEvent = (e: RuntimeEvent): void => void onRuntimeEvent(ctx, id, e);
@@ -248,16 +248,15 @@ async function runLevel(
           id,
           state.service,
           StepStatus.succeeded,
-          state.run?.kind === 'job'
-            ? 'job completed'
-            : `${state.replicas} replica${state.replicas === 1 ? '' : 's'} ready`,
+          state.run?.kind === 'job' ? coded('step.jobCompleted') : coded('step.ready', { replicas: state.replicas }),
         );
       } catch (err) {
         const message = toBerthError(err).message;
         failures.push(message);
         const withCode = messageOf(err);
         if (withCode) codedFailures.push(withCode);
-        await releases.setStep(id, state.service, StepStatus.failed, message);
+        // the step keeps the code when it says the same as the error (the CLI prints the text)
+        await releases.setStep(id, state.service, StepStatus.failed, withCode?.text === message ? withCode : message);
         levelAbort.abort(); // a level fails as a whole; the next level never starts
       }
     }),
@@ -291,7 +290,7 @@ async function onRuntimeEvent(ctx: ExecuteContext, id: number, e: RuntimeEvent):
   }
 }
 
-async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string): Promise<Release | undefined> {
+async function autoRollback(ctx: ExecuteContext, failed: Release, reason: Message): Promise<Release | undefined> {
   const { releases } = ctx.deps;
   if (failed.rollbackPolicy !== 'auto' || failed.kind === ReleaseKind.autoRollback || failed.kind === ReleaseKind.down)
     return undefined;
@@ -318,7 +317,7 @@ async function autoRollback(ctx: ExecuteContext, failed: Release, reason: string
     sourceRevision: good.revision,
     rollbackPolicy: 'none',
     author: 'berth',
-    message: `automatic rollback after revision ${failed.revision} failed: ${reason}`,
+    message: coded('revision.autoRollback', { revision: failed.revision, reason }),
   });
   await ctx.bus.record(failed.id, {
     service: null,

@@ -12,7 +12,8 @@ import type { RenderedRelease } from './render.js';
 import type { AnalysisCheck } from './analysis.js';
 
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../store/schema.js';
-import { decodeMessage, encodeMessage } from '../model/messages.js';
+import { encodeMessage } from '../model/messages.js';
+import { eventMessageOf, reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
 import type { Message } from '../model/messages.js';
 
 export { ReleaseKind, ReleaseStatus, StepStatus };
@@ -22,6 +23,8 @@ export interface ReleaseStep {
   level: number;
   status: StepStatus;
   message: string | null;
+  /** `message` as a code with params, for the console to translate. */
+  messageDetail?: Message;
   startedAt: string | null;
   finishedAt: string | null;
   /** Where a canary, blue-green or A/B rollout of the service stands; absent for rolling. */
@@ -88,6 +91,8 @@ export interface Release {
   cancelRequest: CancelRequest | null;
   author: string;
   message: string | null;
+  /** `message` as a code with params when Berth wrote it (scale, restart, down, auto-rollback). */
+  messageDetail?: Message;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -126,7 +131,7 @@ export interface NewRelease {
   rollbackPolicy: 'auto' | 'none';
   options?: ReleaseOptions;
   author: string;
-  message?: string;
+  message?: string | Message;
 }
 
 type Row = Selectable<Database['releases']>;
@@ -178,7 +183,7 @@ export class Releases {
           rendered: JSON.stringify(r.rendered),
           source_revision: r.sourceRevision ?? null,
           author: r.author,
-          message: r.message ?? null,
+          message: r.message === undefined ? null : encodeMessage(r.message),
           created_at: now(),
           started_at: null,
           finished_at: null,
@@ -339,13 +344,13 @@ export class Releases {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async setStep(id: number, service: string, status: StepStatus, message?: string): Promise<void> {
+  async setStep(id: number, service: string, status: StepStatus, message?: string | Message): Promise<void> {
     const t = now();
     await this.db
       .updateTable('release_steps')
       .set({
         status,
-        message: message ?? null,
+        message: message === undefined ? null : encodeMessage(message),
         ...(status === StepStatus.running ? { started_at: t, finished_at: null } : {}),
         ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped
           ? { finished_at: t }
@@ -462,7 +467,7 @@ export class Releases {
       options: JSON.parse(row.options) as ReleaseOptions,
       cancelRequest: row.cancel_request ? (JSON.parse(row.cancel_request) as CancelRequest) : null,
       author: row.author,
-      message: row.message,
+      ...releaseMessageOf(row.message),
       createdAt: row.created_at,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
@@ -470,23 +475,11 @@ export class Releases {
         service: s.service,
         level: s.level,
         status: s.status as StepStatus,
-        message: s.message,
+        ...stepMessageOf(s.message),
         startedAt: s.started_at,
         finishedAt: s.finished_at,
         ...(s.progress ? { progress: JSON.parse(s.progress) as StepProgress } : {}),
       })),
     };
   }
-}
-
-/** A stored reason as the API shows it: the English text, and its code when it has one. */
-function eventMessageOf(stored: string): { message: string; detail?: Message } {
-  const { text, message } = decodeMessage(stored);
-  return { message: text, ...(message ? { detail: message } : {}) };
-}
-
-function reasonOf(stored: string | null): { reason: string | null; reasonMessage?: Message } {
-  if (stored === null) return { reason: null };
-  const { text, message } = decodeMessage(stored);
-  return { reason: text, ...(message ? { reasonMessage: message } : {}) };
 }

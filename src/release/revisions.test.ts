@@ -60,7 +60,12 @@ describe('revisions', () => {
     const before = content();
     const r = scaleRevision(before, { service: 'web', replicas: 5, author: 'ana' });
     expect(r.spec.services.web!.replicas).toBe(5);
-    expect(r.message).toBe('scale web from 2 to 5');
+    // a coded message (the console translates it), its text what the CLI prints
+    expect(r.message).toEqual({
+      code: 'revision.scale',
+      params: { service: 'web', from: 2, to: 5 },
+      text: 'scale web from 2 to 5',
+    });
     expect(r.specDigest).not.toBe(digest);
     expect(before.spec.services.web!.replicas).toBe(2);
     expect(() => scaleRevision(before, { service: 'wbe', replicas: 1, author: 'ana' })).toThrow(
@@ -112,7 +117,7 @@ describe('revisions', () => {
     expect(one.restarts).toEqual({ orders: 'T0', web: 'T1' });
     const all = restartRevision(content(), { author: 'ana' }, 'T2');
     expect(all.restarts).toEqual({ web: 'T2', orders: 'T2' });
-    expect(all.message).toBe('rolling restart of every service');
+    expect(all.message).toMatchObject({ code: 'revision.restartAll', text: 'rolling restart of every service' });
   });
 
   it('takes the app down keeping its spec for a later rollback, and no restart stamps', () => {

@@ -6,6 +6,7 @@
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hasOwnKey } from '../own.js';
+import { message, type Message } from '../model/messages.js';
 import type { TrafficPolicy } from '../runtime/runtime.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { specDigest } from '../spec/load.js';
@@ -26,7 +27,8 @@ export interface NewRevision {
   /** Service → image digest to run (`rendered.images`): carried by every operation but a deploy, which resolves them anew. */
   images?: Record<string, string>;
   author: string;
-  message?: string;
+  /** The author's words, or what Berth says of a revision it makes (`scale web from 2 to 4`). */
+  message?: string | Message;
   sourceRevision?: number;
   rollbackPolicy: 'auto' | 'none';
   positionOf?: LoadedSpec['positionOf'];
@@ -103,7 +105,7 @@ export function scaleRevision(
     spec,
     specDigest: specDigest(spec),
     author: req.author,
-    message: `scale ${req.service} from ${before.replicas} to ${req.replicas}`,
+    message: message('revision.scale', { service: req.service, from: before.replicas, to: req.replicas }),
     rollbackPolicy: 'auto',
   };
 }
@@ -174,7 +176,7 @@ export function restartRevision(
     specDigest: content.release.specDigest,
     restarts: { ...content.rendered.restarts, ...Object.fromEntries(services.map((s) => [s, at])) },
     author: req.author,
-    message: `rolling restart of ${req.service ?? 'every service'}`,
+    message: req.service ? message('revision.restart', { service: req.service }) : message('revision.restartAll'),
     rollbackPolicy: 'auto',
   };
 }
@@ -188,7 +190,7 @@ export function downRevision(last: ReleaseContent, req: { author: string }): New
     spec: last.spec,
     specDigest: last.release.specDigest,
     author: req.author,
-    message: 'take the app down',
+    message: message('revision.down'),
     rollbackPolicy: 'none',
   };
 }

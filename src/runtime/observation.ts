@@ -29,9 +29,18 @@ export interface ReplicaStatus {
   startedAt?: string;
   restarts: number;
   /** Why the replica last stopped (exit code/signal, liveness failure, OOM...). */
-  lastExit?: { at: string; code: number | null; signal: string | null; reason: string };
+  lastExit?: {
+    at: string;
+    code: number | null;
+    signal: string | null;
+    reason: string;
+    /** `reason` as a code with params, for the console to translate. */
+    reasonMessage?: Message;
+  };
   /** Human-readable explanation of the current phase (probe failure, backoff remaining...). */
   message?: string;
+  /** `message` as a code with params, for the console to translate. */
+  messageDetail?: Message;
   cpuPercent?: number;
   memoryBytes?: number;
 }
@@ -126,6 +135,8 @@ export interface AppObservation {
     httpsUrl?: string;
     /** Why the edge is not listening, when it is not. */
     error?: string;
+    /** `error` as a code with params. */
+    errorMessage?: Message;
   };
 }
 
@@ -188,6 +199,8 @@ export interface ServiceAddress {
   ports?: PortAddress[];
   /** Why this address is not listening (e.g. its port is taken), when it is not. */
   error?: string;
+  /** `error` as a code with params, for the console to translate. */
+  errorMessage?: Message;
   /**
    * The host by which a container replica on this machine reaches this address (inside a container,
    * `127.0.0.1` is the container itself); absent where every replica uses `host`.

@@ -5,6 +5,7 @@
  */
 export * from './routing.js';
 export * from './observation.js';
+import type { Message } from '../model/messages.js';
 import type { AppRoutes, Track, TrafficPolicy, TrafficSplit } from './routing.js';
 import type {
   AppObservation,
@@ -205,6 +206,8 @@ export interface JobRunStatus {
   exitCode?: number | null;
   /** How the run ended, in one line (`exit code 1`, `replaced by a newer run`). */
   reason?: string;
+  /** `reason` as a code with params, for the console to translate. */
+  reasonMessage?: Message;
   /** Runs made (1 + retries under backoffLimit). */
   attempts: number;
   /** The last lines of its log (stdout and stderr), oldest first; set once it ended. */

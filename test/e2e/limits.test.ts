@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/model/messages.js';
 import { ROOT, startBerth, waitFor, type Berth, type CliResult } from './harness.js';
 
 const HELLO = join(ROOT, 'test/apps/hello/server.mjs');
@@ -19,9 +20,12 @@ interface Replica {
   phase: string;
   restarts: number;
   message?: string;
-  lastExit?: { reason: string; code: number | null };
+  /** `message` as a code with params (the console translates it). */
+  messageDetail?: Message;
+  lastExit?: { reason: string; code: number | null; reasonMessage?: Message };
 }
 interface Status {
+  lastRelease?: { reason: string | null; reasonMessage?: Message } | null;
   edge?: { url: string; port: number; error?: string };
   services: { service: string; readyReplicas: number; desiredReplicas: number; replicas: Replica[] }[];
 }
@@ -134,6 +138,11 @@ ${quick}`,
     expect(ghostReplica.lastExit?.reason).toBe(
       'command not found: berth-no-such-command (spawn berth-no-such-command ENOENT)',
     );
+    // ... with the code the shim wrote, for the console to say it in its language
+    expect(ghostReplica.lastExit?.reasonMessage).toMatchObject({
+      code: 'exit.commandNotFound',
+      params: { file: 'berth-no-such-command', error: 'spawn berth-no-such-command ENOENT' },
+    });
     const portyReplica = (await status('porty')).services[0]!.replicas[0]!;
     expect(portyReplica.lastExit?.reason).toContain(`EADDRINUSE: address already in use 127.0.0.1:${taken}`);
     const hangsReplica = (await status('hangs')).services[0]!.replicas[0]!;
@@ -141,6 +150,16 @@ ${quick}`,
       phase: 'starting',
       restarts: 0,
       message: 'readiness probe failed: GET /healthz: no response within 500ms',
+      messageDetail: {
+        code: 'event.readinessFailed',
+        params: { detail: { code: 'probe.httpTimeout', params: { path: '/healthz', timeoutMs: 500 } } },
+      },
+    });
+    // the release it failed says why with codes too, the probe's finding inside
+    const hangsRelease = (await status('hangs')).lastRelease;
+    expect(hangsRelease?.reasonMessage).toMatchObject({
+      code: 'release.noProgress',
+      params: { details: { params: { reason: { params: { detail: { code: 'probe.httpTimeout' } } } } } },
     });
 
     // A crash loop: restarts counted, the last exit's reason kept, and a back-off that grows.

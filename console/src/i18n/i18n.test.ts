@@ -165,6 +165,49 @@ describe('translations', () => {
     for (const m of [started, check, loop, circuit]) expect(reasonText(i18n.t, m, 'x')).toBe(m.text);
   });
 
+  it('translates a stuck rollout part by part, with what each replica found inside', async () => {
+    const probe = message('probe.httpTimeout', { path: '/healthz', timeoutMs: 500 });
+    const crash = message('exit.withExcerpt', {
+      how: message('exit.code', { code: 3 }),
+      excerpt: 'fatal: DATABASE_URL is not set',
+    });
+    const stuck = message('release.noProgress', {
+      service: 'api',
+      newReady: 0,
+      desired: 2,
+      seconds: 30,
+      details: message('release.replicaWhy', {
+        replica: 'api-1',
+        reason: message('event.readinessFailed', { detail: probe }),
+        rest: message('release.replicaWhy', {
+          replica: 'api-2',
+          reason: message('release.exitedRestarts', { reason: crash, restarts: 4 }),
+          rest: message('release.olderRemain', { count: 1, rest: '' }),
+        }),
+      }),
+    });
+    expect(stuck.text).toBe(
+      'api: 0/2 replicas ready after 30s; api-1: readiness probe failed: GET /healthz: no response within 500ms; api-2: exited with code 3: fatal: DATABASE_URL is not set (4 restarts); 1 replica(s) of an older version remain',
+    );
+    await i18n.changeLanguage('zh-CN');
+    expect(reasonText(i18n.t, stuck, stuck.text)).toBe(
+      'api：30 秒后 2 个副本中只有 0 个就绪；api-1：就绪探针失败：GET /healthz：500 毫秒内无响应；api-2：以退出码 3 退出：fatal: DATABASE_URL is not set（已重启 4 次）；还有 1 个旧版本副本',
+    );
+    const edge = message('listener.cannotListen', {
+      what: message('listener.edgeOf', { key: 'shop/local' }),
+      port: 8080,
+      why: message('listener.inUse'),
+    });
+    expect(reasonText(i18n.t, edge, edge.text)).toBe(
+      'shop/local 的入口无法监听 127.0.0.1:8080：另一个进程占用了该端口（EADDRINUSE）',
+    );
+    await i18n.changeLanguage('en');
+    expect(reasonText(i18n.t, stuck, 'x')).toBe(stuck.text);
+    expect(reasonText(i18n.t, edge, 'x')).toBe(
+      'the edge of shop/local cannot listen on 127.0.0.1:8080: another process uses that port (EADDRINUSE)',
+    );
+  });
+
   it('maps browser languages to the ones it has', () => {
     expect(supportedLanguage('zh-CN')).toBe('zh-CN');
     expect(supportedLanguage('zh-TW')).toBe('zh-CN');

@@ -1,5 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { message } from '../../../src/model/messages.js';
+import i18n from '../i18n';
 import type { JobsStatus } from '../api/types';
 import { answerFetch, renderAt } from '../test/render';
 import JobsList from './List';
@@ -85,5 +87,37 @@ describe('jobs page', () => {
     );
     const post = fetch.mock.calls.find(([, init]) => (init as RequestInit | undefined)?.method === 'POST')!;
     expect(String(post[0])).toBe(`${BASE}/jobs/report/runs`);
+  });
+
+  it('says why a run failed, was skipped or missed in simplified Chinese', async () => {
+    const failed = message('job.failed', { reason: message('exit.shortCode', { code: 2 }), attempts: 1 });
+    const skipped = message('job.skipped', { running: 's20260301t190000' });
+    const missed = message('job.missed');
+    const runs = jobs.jobs[1]!.runs;
+    const coded: JobsStatus = {
+      ...jobs,
+      jobs: [
+        jobs.jobs[0]!,
+        {
+          ...jobs.jobs[1]!,
+          runs: [
+            { ...runs[0]!, reason: failed.text, reasonMessage: failed },
+            { ...runs[1]!, status: 'skipped', reason: skipped.text, reasonMessage: skipped },
+            { ...runs[1]!, runId: 's20260227t190000', reason: missed.text, reasonMessage: missed },
+          ],
+        },
+      ],
+    };
+    await i18n.changeLanguage('zh-CN');
+    try {
+      answerFetch({ [`${BASE}/jobs`]: coded });
+      renderAt(<JobsList />, '/apps/shop/dev/jobs', '/apps/:app/:env/jobs');
+      expect(await screen.findByText('失败：退出码 2（运行 1 次）')).toBeTruthy();
+      expect(screen.getByText('concurrency forbid：s20260301t190000 仍在运行')).toBeTruthy();
+      expect(screen.getByText('到点时控制平面没有运行')).toBeTruthy();
+      expect(screen.queryByText(/not running at its time|still running|exit code/)).toBeNull();
+    } finally {
+      await i18n.changeLanguage('en');
+    }
   });
 });

@@ -13,6 +13,7 @@ import { useResource } from '../api/hooks';
 import type { JobRun, JobsStatus, JobStatus } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PageTitle } from '../components/PageTitle';
+import { reasonText } from '../components/reason';
 
 const COLORS: Record<JobRun['status'], string> = {
   running: 'processing',
@@ -73,7 +74,11 @@ function JobCard({ job, onRun }: { job: JobStatus; onRun: (job: string) => void 
           { title: t('jobs.started'), dataIndex: 'startedAt' },
           { title: t('jobs.ended'), dataIndex: 'endedAt' },
           { title: t('jobs.exitCode'), dataIndex: 'exitCode' },
-          { title: t('jobs.reason'), dataIndex: 'reason' },
+          {
+            title: t('jobs.reason'),
+            dataIndex: 'reason',
+            render: (v: string | undefined, r: JobRun) => (v === undefined ? '' : reasonText(t, r.reasonMessage, v)),
+          },
           {
             title: t('jobs.logTail'),
             dataIndex: 'logTail',

@@ -179,7 +179,11 @@ export default function ReleasesList() {
             {
               title: t('common.message'),
               render: (_: unknown, r: Release) =>
-                r.message ?? (r.reason === null ? '' : reasonText(t, r.reasonMessage, r.reason)),
+                r.message !== null
+                  ? reasonText(t, r.messageDetail, r.message)
+                  : r.reason === null
+                    ? ''
+                    : reasonText(t, r.reasonMessage, r.reason),
             },
             { title: t('common.time'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, i18n.language) },
             {

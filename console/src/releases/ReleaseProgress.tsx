@@ -99,7 +99,7 @@ export function ReleaseProgress({
               .map((s) => ({
                 title: s.service,
                 status: stepState[s.status],
-                content: s.message ?? t(`status.${s.status}`),
+                content: s.message === null ? t(`status.${s.status}`) : reasonText(t, s.messageDetail, s.message),
               }))}
           />
         </div>

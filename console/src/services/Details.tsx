@@ -43,13 +43,15 @@ import { formatBytes, formatPercent, formatTime } from '../components/format';
 import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from './Rollout';
 import { PageTitle } from '../components/PageTitle';
 import { ContainerId, RunAsTag } from './RunAs';
+import { reasonText } from '../components/reason';
 
 const ServiceGraph = lazy(() => import('./ServiceGraph'));
 
 const sum = (xs: (number | undefined)[]): number | undefined =>
   xs.every((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + (b ?? 0), 0);
 
-function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
+/** A service's replicas: phase, process, usage, and why it is not ready or how it last ended (in the console's language). */
+export function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
   const { t, i18n } = useTranslation();
   return (
     <Table<ReplicaStatus>
@@ -77,7 +79,11 @@ function ReplicaTable({ replicas }: { replicas: ReplicaStatus[] }) {
         {
           title: t('services.message'),
           render: (_: unknown, r: ReplicaStatus) =>
-            r.message ?? (r.lastExit ? t('services.lastExit', { reason: r.lastExit.reason }) : ''),
+            r.message !== undefined
+              ? reasonText(t, r.messageDetail, r.message)
+              : r.lastExit
+                ? t('services.lastExit', { reason: reasonText(t, r.lastExit.reasonMessage, r.lastExit.reason) })
+                : '',
         },
       ]}
     />
@@ -205,7 +211,7 @@ export default function ServicesDetails() {
               <Typography.Link href={status.edge.url} target="_blank" rel="noreferrer">
                 {status.edge.url}
               </Typography.Link>
-              {status.edge.error ? ` — ${status.edge.error}` : ''}
+              {status.edge.error ? ` — ${reasonText(t, status.edge.errorMessage, status.edge.error)}` : ''}
             </span>
           }
         />
@@ -290,7 +296,7 @@ export default function ServicesDetails() {
                 title: t('services.address'),
                 render: (_: unknown, s: ServiceStatus) =>
                   s.address ? (
-                    <Tooltip title={s.address.error}>
+                    <Tooltip title={s.address.error && reasonText(t, s.address.errorMessage, s.address.error)}>
                       <code style={s.address.error ? { color: '#ff4d4f' } : undefined}>{s.address.url}</code>
                     </Tooltip>
                   ) : (

@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import type { ProbeResult } from '../local/probes.js';
+import { execFailed, probeResult, type ProbeResult } from '../local/probes.js';
 import { engineReason } from './engine.js';
 
 /** Runs `command` inside `container`; never throws. */
@@ -15,13 +15,13 @@ export async function execProbe(
   timeoutMs: number,
 ): Promise<ProbeResult> {
   const file = command[0];
-  if (file === undefined) return { ok: false, message: 'exec probe has an empty command' };
+  if (file === undefined) return probeResult(false, 'probe.execEmpty');
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ProbeResult>((resolve) => {
     timer = setTimeout(() => {
       abort.abort();
-      resolve({ ok: false, message: `exec ${file}: no exit within ${timeoutMs}ms` });
+      resolve(probeResult(false, 'probe.execTimeout', { file, timeoutMs }));
     }, timeoutMs);
   });
   const run = async (): Promise<ProbeResult> => {
@@ -50,13 +50,14 @@ export async function execProbe(
       abort.signal.addEventListener('abort', () => stream.destroy());
     });
     const info = await exec.inspect();
-    if (info.ExitCode === 0) return { ok: true, message: `exec ${file}: exit 0` };
-    const tail = stderr.trim().split('\n').pop();
-    return { ok: false, message: `exec ${file}: exit code ${info.ExitCode}${tail ? `: ${tail}` : ''}` };
+    if (info.ExitCode === 0) return probeResult(true, 'probe.execOk', { file });
+    return execFailed(file, info.ExitCode ?? null, null, stderr);
   };
   try {
     return await Promise.race([
-      run().catch((err: unknown): ProbeResult => ({ ok: false, message: `exec ${file}: ${engineReason(err)}` })),
+      run().catch((err: unknown): ProbeResult =>
+        probeResult(false, 'probe.execError', { file, error: engineReason(err) }),
+      ),
       timeout,
     ]);
   } finally {

@@ -34,6 +34,7 @@ import { CONTAINER_FILE, readContainerFile } from './containerFile.js';
 import type { ContainerFile } from './containerFile.js';
 import { runnableImage } from './containerImage.js';
 import { execProbe } from './containerExec.js';
+import { probeResult } from '../local/probes.js';
 import { engineReason, engineStatus } from './engine.js';
 import type { Engine } from './engine.js';
 
@@ -157,7 +158,7 @@ export class ContainerRunner implements Runner {
       },
       exec: async (command, timeoutMs) => {
         const run = this.run;
-        if (!run?.file.started) return { ok: false, message: 'exec probe: the container is not running' };
+        if (!run?.file.started) return probeResult(false, 'probe.execNotRunning');
         const container = run.container ?? (await this.opts.engine()).docker.getContainer(run.file.id);
         return execProbe(container, command, timeoutMs);
       },

@@ -36,13 +36,6 @@ export function stripRelease(o: KubernetesObject): KubernetesObject {
   return { ...o, metadata: Object.keys(rest).length > 0 ? { ...metadata, annotations: rest } : metadata };
 }
 
-/** `canary 25%`, with the A/B match when there is one, for events. */
-export function splitText(split: TrafficSplit): string {
-  const m = split.match;
-  const match = m ? ('header' in m ? `, header ${m.header}: ${m.value}` : `, cookie ${m.cookie}=${m.value}`) : '';
-  return `canary ${split.canaryWeight}%, stable ${100 - split.canaryWeight}%${match}`;
-}
-
 /** The routes a service's live traffic objects record (`berth.dev/routes`), for a converge after a restart. */
 export async function liveRoutes(
   clients: KubeClients,

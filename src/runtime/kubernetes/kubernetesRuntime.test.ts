@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BerthError, RuntimeError, ValidationError } from '../../errors.js';
+import { message } from '../../model/messages.js';
 import type { LogLine, Runtime, RuntimeEvent } from '../runtime.js';
 import { createKubernetesRuntime } from './kubernetesRuntime.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
@@ -49,7 +50,17 @@ describe('kubernetes runtime', () => {
     expect(reasons[0]).toBe('Applied');
     expect(reasons).toContain('Progressing');
     expect(reasons).toContain('RolloutComplete');
+    // the rollout's status lines carry codes the console translates, their text as before
+    const complete = events.find((e) => e.reason === 'RolloutComplete')!;
+    expect(complete.message).toBe('Deployment/web: 3 of 3 replicas ready and available');
+    expect(complete.detail).toMatchObject({
+      code: 'event.ofObject',
+      params: { object: 'Deployment/web', message: { code: 'workload.deploymentDone', params: { ready: 3 } } },
+    });
     expect(reasons.at(-1)).toBe('Converged');
+    // what the runtime itself did, too: applied objects and the count it converged to
+    expect(events[0]!.detail).toMatchObject({ code: 'kube.applied', text: events[0]!.message });
+    expect(events.at(-1)!.detail).toMatchObject({ code: 'kube.converged', params: { count: 3 } });
     // Kubernetes' own events about the Deployment and its pods are forwarded as progress.
     expect(events.some((e) => e.reason === 'ScalingReplicaSet' && /Scaled up replica set web-/.test(e.message))).toBe(
       true,
@@ -92,6 +103,12 @@ describe('kubernetes runtime', () => {
       events.some((e) => e.type === 'Warning' && e.reason === 'BackOff' && /Back-off pulling image/.test(e.message)),
     ).toBe(true);
     expect(events.some((e) => e.type === 'Warning' && e.reason === 'RolloutFailed')).toBe(true);
+    // the release that fails with it keeps a code: the controller's message stays inside it as it is
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.kubernetesRolloutFailed',
+      params: { service: 'web', object: 'Deployment/web', error: { code: 'workload.deadlineExceededBecause' } },
+      text: (err as Error).message,
+    });
   });
 
   it('stops watching when the signal aborts', async () => {
@@ -104,6 +121,27 @@ describe('kubernetes runtime', () => {
         opts([], ac.signal),
       ),
     ).rejects.toThrow(/^web: rollout of Deployment\/web interrupted: deadline of the release$/);
+  });
+
+  it('says why a rollout was interrupted with a code, the stop reason inside', async () => {
+    h.server.setRolloutMode('stuck');
+    const ac = new AbortController();
+    const stop = message('release.cancelled', { by: 'ana' });
+    setTimeout(() => ac.abort(Object.assign(new Error(stop.text), { reasonMessage: stop })), 150);
+    const err = await rt
+      .converge(
+        testState({ app, env, service: 'web', replicas: 1, hash: 'a1', progressDeadlineMs: 600_000 }),
+        opts([], ac.signal),
+      )
+      .then(
+        () => new Error('converge finished'),
+        (e: unknown) => e as Error,
+      );
+    expect(err.message).toBe('web: rollout of Deployment/web interrupted: cancelled by ana');
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.kubernetesInterrupted',
+      params: { service: 'web', object: 'Deployment/web', why: stop },
+    });
   });
 
   it('prunes by label what a release no longer renders and never touches anything else', async () => {

@@ -21,10 +21,12 @@ import type {
   ServiceEndpoint,
   ServiceState,
 } from '../runtime.js';
+import { said, type Message } from '../../model/messages.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { applyObjects } from './apply.js';
 import { createClients, loadKubeConfig, type KubeClients } from './client.js';
-import { edgeObjects, liveRoutes, pruneEdge, splitText, stripRelease } from './edge.js';
+import { edgeObjects, liveRoutes, pruneEdge, stripRelease } from './edge.js';
+import * as say from './convergeEvents.js';
 import { watchWorkloadEvents } from './events.js';
 import { CLAIM_KIND, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
 import { collisionError, collisionsWith, nameCollisions, namesOf } from './ownership.js';
@@ -165,8 +167,8 @@ class KubernetesRuntime implements Runtime {
     await this.namespaceReady;
   }
 
-  private event(service: string, reason: string, message: string): RuntimeEvent {
-    return { time: new Date(this.now()).toISOString(), service, type: 'Normal', reason, message };
+  private event(service: string, reason: string, m: Message): RuntimeEvent {
+    return { time: new Date(this.now()).toISOString(), service, type: 'Normal', reason, ...said(m) };
   }
 
   async converge(state: ServiceState, o: ConvergeOptions): Promise<void> {
@@ -217,7 +219,11 @@ class KubernetesRuntime implements Runtime {
         this.event(
           state.service,
           'LegacySelector',
-          `${ref(w)} keeps the pod selector ${LABEL.instance}=${state.app} an earlier Berth applied (selectors are immutable): it rolls as usual; delete it to take ${LABEL.instance}=${instanceLabel(state.app, state.env)}`,
+          say.legacySelectorMessage(
+            w,
+            `${LABEL.instance}=${state.app}`,
+            `${LABEL.instance}=${instanceLabel(state.app, state.env)}`,
+          ),
         ),
       );
     // The app's shared discovery ConfigMap first: the pods read it (envFrom).
@@ -316,11 +322,10 @@ class KubernetesRuntime implements Runtime {
       state.env,
       replaced.map((r) => r.object),
     );
-    for (const r of replaced)
-      o.onEvent(this.event(state.service, 'Replaced', `deleted ${ref(r.object)} to apply it anew: ${r.why}`));
+    for (const r of replaced) o.onEvent(this.event(state.service, 'Replaced', say.replacedMessage(r.object, r.why)));
     const applied = await applyObjects(this.clients, objects, apply);
     this.states.set(`${state.app}/${state.env}/${state.service}`, state);
-    o.onEvent(this.event(state.service, 'Applied', `server-side applied ${applied.map(ref).join(', ')} to ${ns}`));
+    o.onEvent(this.event(state.service, 'Applied', say.appliedMessage(applied, ns)));
 
     const workloads = applied.filter((x) => kindOf(x)?.workload);
     const watchOpts = {
@@ -353,16 +358,13 @@ class KubernetesRuntime implements Runtime {
     );
     if (traffic.length > 0) {
       const routed = await applyObjects(this.clients, traffic, apply);
-      o.onEvent(
-        this.event(state.service, 'Traffic', `${splitText(desiredSplit(state))} (${routed.map(ref).join(', ')})`),
-      );
+      o.onEvent(this.event(state.service, 'Traffic', say.trafficMessage(desiredSplit(state), routed)));
     }
     await this.inventory.applied(state.app, state.env, applied);
     const labels = labelsOf(state.app, state.env, state.service);
     const pruned = await pruneFrom(this.clients, ns, (await live).values(), labels, applied);
     await this.inventory.deleted(state.app, state.env, pruned);
-    if (pruned.length > 0)
-      o.onEvent(this.event(state.service, 'Pruned', `deleted ${pruned.map(ref).join(', ')}: no longer rendered`));
+    if (pruned.length > 0) o.onEvent(this.event(state.service, 'Pruned', say.prunedMessage(pruned)));
     // An autoscaled track runs what its autoscaler decided: say the live count.
     const count = (track: 'stable' | 'canary', declared: number): number => {
       const i = workloads.findIndex((w) => (w.metadata.labels?.[LABEL.track] ?? 'stable') === track);
@@ -371,12 +373,8 @@ class KubernetesRuntime implements Runtime {
       return autoscaled ? (running[i] ?? declared) : declared;
     };
     const n = count('stable', state.replicas);
-    const tracks = state.canary
-      ? ` and ${count('canary', state.canary.replicas)} of ${state.canary.hash} (canary)`
-      : '';
-    o.onEvent(
-      this.event(state.service, 'Converged', `${n} replica${n === 1 ? '' : 's'} of ${state.hash}${tracks} ready`),
-    );
+    const canary = state.canary && { count: count('canary', state.canary.replicas), hash: state.canary.hash };
+    o.onEvent(this.event(state.service, 'Converged', say.convergedMessage(n, state.hash, canary || undefined)));
   }
 
   private manifestOptions(): Parameters<typeof renderManifests>[0]['options'] {
@@ -404,8 +402,8 @@ class KubernetesRuntime implements Runtime {
     });
     const applied = await applyObjects(this.clients, objects, { namespace: ns, fieldManager: this.fieldManager });
     const pruned = await pruneEdge(this.clients, ns, app, env, applied);
-    const what = [...applied.map((x) => `applied ${ref(x)}`), ...pruned.map((x) => `deleted ${ref(x)}`)];
-    if (what.length > 0) o.onEvent(this.event('', 'Routes', what.join(', ')));
+    const what = say.routesMessage(applied, pruned);
+    if (what) o.onEvent(this.event('', 'Routes', what));
   }
 
   private addressOf(

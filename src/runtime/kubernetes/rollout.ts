@@ -8,7 +8,7 @@
 import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { RuntimeEvent } from '../runtime.js';
-import { message, said } from '../../model/messages.js';
+import { message, messageOf, said, type Message } from '../../model/messages.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { watchCrashLoops } from './crashLoop.js';
 import { collectionPath, kindOf, ref } from './kinds.js';
@@ -31,8 +31,15 @@ export interface RolloutWatchOptions {
 /** The error a rollout interrupted by its signal rejects with. */
 function interrupted(service: string, o: KubernetesObject, signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  const why = reason instanceof Error ? reason.message : 'aborted';
-  return new RuntimeError(`${service}: rollout of ${ref(o)} interrupted: ${why}`, { cause: reason });
+  const why = messageOf(reason) ?? (reason instanceof Error ? reason.message : message('kube.aborted'));
+  const m = message('release.kubernetesInterrupted', { service, object: ref(o), why });
+  return Object.assign(new RuntimeError(m.text, { cause: reason }), { reasonMessage: m });
+}
+
+/** The error of a workload deleted under its rollout. */
+function deleted(service: string, o: KubernetesObject): Error {
+  const m = message('release.kubernetesDeleted', { service, object: ref(o) });
+  return Object.assign(new RuntimeError(m.text), { reasonMessage: m });
 }
 
 type Workload = Parameters<typeof rolloutProgress>[0];
@@ -49,6 +56,7 @@ export function watchRollout(
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let last = '';
+    let lastDetail: Message | undefined;
     let watch: AbortController | undefined;
     let stall: NodeJS.Timeout | undefined;
     let retry: NodeJS.Timeout | undefined;
@@ -67,36 +75,49 @@ export function watchRollout(
       else resolve();
     };
     const onAbort = (): void => finish(interrupted(opts.service, workload, opts.signal));
-    const emit = (type: RuntimeEvent['type'], reason: string, message: string): void =>
-      opts.onEvent({ time: new Date(opts.now()).toISOString(), service: opts.service, type, reason, message });
+    // An event about the workload: `<Kind/name>: <what>`, the what as a code when it has one.
+    const emit = (type: RuntimeEvent['type'], reason: string, what: Message | string): void =>
+      opts.onEvent({
+        time: new Date(opts.now()).toISOString(),
+        service: opts.service,
+        type,
+        reason,
+        ...said(message('event.ofObject', { object: ref(workload), message: what })),
+      });
     const armStall = (): void => {
       clearTimeout(stall);
       stall = setTimeout(() => {
-        emit('Warning', 'ProgressDeadlineExceeded', `${ref(workload)}: ${last}`);
-        finish(
-          new TimeoutError(
-            `${opts.service}: rollout of ${ref(workload)} made no progress for ${Math.round(opts.progressDeadlineMs / 1000)}s: ${last}`,
-            { details: { service: opts.service, object: ref(workload) } },
-          ),
-        );
+        emit('Warning', 'ProgressDeadlineExceeded', lastDetail ?? last);
+        const why = message('release.kubernetesNoProgress', {
+          service: opts.service,
+          object: ref(workload),
+          seconds: Math.round(opts.progressDeadlineMs / 1000),
+          last: lastDetail ?? last,
+        });
+        const err = new TimeoutError(why.text, { details: { service: opts.service, object: ref(workload) } });
+        finish(Object.assign(err, { reasonMessage: why }));
       }, opts.progressDeadlineMs);
     };
     const check = (o: Workload): void => {
       if (settled) return;
       const p = rolloutProgress(o);
       if (p.failed) {
-        emit('Warning', 'RolloutFailed', `${ref(workload)}: ${p.failed}`);
-        finish(
-          new RuntimeError(`${opts.service}: rollout of ${ref(workload)} failed: ${p.failed}`, {
-            details: { service: opts.service, object: ref(workload) },
-          }),
-        );
+        const failed = p.failedDetail ?? p.failed;
+        emit('Warning', 'RolloutFailed', failed);
+        const why = message('release.kubernetesRolloutFailed', {
+          service: opts.service,
+          object: ref(workload),
+          error: failed,
+        });
+        const err = new RuntimeError(why.text, { details: { service: opts.service, object: ref(workload) } });
+        finish(Object.assign(err, { reasonMessage: why }));
         return;
       }
       if (p.message !== last) {
         last = p.message;
+        lastDetail = p.detail;
         armStall();
-        emit('Normal', p.done ? 'RolloutComplete' : 'Progressing', `${ref(workload)}: ${p.message}`);
+        emit('Normal', p.done ? 'RolloutComplete' : 'Progressing', p.detail);
       }
       if (p.done) finish();
     };
@@ -117,8 +138,7 @@ export function watchRollout(
             start(gone ? undefined : o.metadata?.resourceVersion);
           })
           .catch((err: unknown) => {
-            if (apiStatus(err) === 404)
-              finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
+            if (apiStatus(err) === 404) finish(deleted(opts.service, workload));
             else rewatch(); // transient: the stall timer bounds how long this goes on
           });
       }, opts.pollIntervalMs);
@@ -132,8 +152,7 @@ export function watchRollout(
           { fieldSelector: `metadata.name=${name}`, ...(resourceVersion ? { resourceVersion } : {}) },
           (type: string, o: Workload & { code?: number }) => {
             gone = type === 'ERROR' && o.code === 410;
-            if (type === 'DELETED')
-              finish(new RuntimeError(`${opts.service}: ${ref(workload)} was deleted during its rollout`));
+            if (type === 'DELETED') finish(deleted(opts.service, workload));
             else if (type === 'ADDED' || type === 'MODIFIED') check(o);
           },
           () => rewatch(),
@@ -160,7 +179,7 @@ export function watchRollout(
         hash,
         rewatchMs: opts.pollIntervalMs,
         onCrashLoop: (err) => {
-          emit('Warning', 'CrashLoop', `${ref(workload)}: ${err.message}`);
+          emit('Warning', 'CrashLoop', messageOf(err) ?? err.message);
           finish(err);
         },
       });
@@ -229,8 +248,10 @@ export async function waitForOldPods(
         ...said(message('event.waitingOldPods', { count: old, workload: ref(workload) })),
       });
     }
-    if (opts.now() > deadline)
-      throw new TimeoutError(`${opts.service}: ${old} old pods of ${ref(workload)} did not terminate`);
+    if (opts.now() > deadline) {
+      const m = message('release.kubernetesOldPods', { service: opts.service, count: old, object: ref(workload) });
+      throw Object.assign(new TimeoutError(m.text), { reasonMessage: m });
+    }
     await new Promise((r) => setTimeout(r, opts.pollIntervalMs));
   }
 }

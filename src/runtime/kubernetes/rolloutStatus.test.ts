@@ -84,3 +84,71 @@ describe('rolloutProgress', () => {
     ).toBe('job failed: BackoffLimitExceeded');
   });
 });
+
+describe('rolloutProgress as coded messages', () => {
+  it('each line is a code with its params, its text the line the CLI prints', () => {
+    const p = rolloutProgress({
+      kind: 'Deployment',
+      metadata: meta(1),
+      spec: { replicas: 2 },
+      status: { observedGeneration: 1, updatedReplicas: 1, replicas: 3, readyReplicas: 2 },
+    });
+    expect(p.detail).toEqual({
+      code: 'workload.replicasUpdated',
+      params: { updated: 1, desired: 2, ready: 2 },
+      text: '1 of 2 new replicas updated, 2 ready',
+    });
+    expect(p.message).toBe(p.detail.text);
+    const waiting = rolloutProgress({ kind: 'StatefulSet', metadata: meta(4), status: { observedGeneration: 3 } });
+    expect(waiting.detail).toMatchObject({
+      code: 'workload.waitingGeneration',
+      params: { workload: 'StatefulSet web', generation: 4 },
+      text: 'waiting for StatefulSet web generation 4 to be observed',
+    });
+  });
+
+  it("a failure says why with a code; the controller's own message stays as it is inside it", () => {
+    const deadline = rolloutProgress({
+      kind: 'Deployment',
+      metadata: meta(1),
+      spec: { replicas: 1 },
+      status: {
+        observedGeneration: 1,
+        conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded', message: 'RS "web-1" timed out.' }],
+      },
+    });
+    expect(deadline.failedDetail).toEqual({
+      code: 'workload.deadlineExceededBecause',
+      params: { message: 'RS "web-1" timed out.' },
+      text: 'progress deadline exceeded: RS "web-1" timed out.',
+    });
+    expect(deadline.failed).toBe(deadline.failedDetail?.text);
+    expect(deadline.detail.code).toBe('workload.deadlineExceeded');
+    const silent = rolloutProgress({
+      kind: 'Deployment',
+      metadata: meta(1),
+      status: { observedGeneration: 1, conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded' }] },
+    });
+    expect(silent.failedDetail).toMatchObject({
+      params: { message: { code: 'workload.noProgress' } },
+      text: 'progress deadline exceeded: the rollout made no progress',
+    });
+    const job = rolloutProgress({
+      kind: 'Job',
+      metadata: meta(1),
+      status: { conditions: [{ type: 'Failed', status: 'True', message: 'BackoffLimitExceeded' }] },
+    });
+    expect(job.failedDetail).toMatchObject({ code: 'workload.jobFailed', params: { message: 'BackoffLimitExceeded' } });
+    const running = rolloutProgress({
+      kind: 'Job',
+      metadata: meta(1),
+      spec: { completions: 2 },
+      status: { active: 1 },
+    });
+    expect(running.detail).toMatchObject({
+      code: 'workload.completionsActive',
+      params: { succeeded: 0, completions: 2, active: 1 },
+      text: '0 of 2 completions, 1 active',
+    });
+  });
+});

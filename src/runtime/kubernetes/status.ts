@@ -5,6 +5,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { RuntimeError } from '../../errors.js';
+import { message as coded, type Message } from '../../model/messages.js';
 import type {
   AppObservation,
   ReplicaPhase,
@@ -23,6 +24,8 @@ import { listLabelled } from './prune.js';
 const iso = (v: unknown): string | undefined =>
   v instanceof Date ? v.toISOString() : typeof v === 'string' && v !== '' ? new Date(v).toISOString() : undefined;
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+const exitedWith = (m: Message) => ({ reason: m.text, reasonMessage: m });
 
 /** A pod as a Berth replica. */
 export function replicaOf(pod: V1Pod): ReplicaStatus {
@@ -61,7 +64,8 @@ export function replicaOf(pod: V1Pod): ReplicaStatus {
             at: iso(last.finishedAt) ?? '',
             code: last.exitCode,
             signal: last.signal ? `signal ${last.signal}` : null,
-            reason: last.reason ?? `exited with code ${last.exitCode}`,
+            // the cluster's own reason (OOMKilled, Error) as it says it; Berth's words with a code
+            ...(last.reason ? { reason: last.reason } : exitedWith(coded('crash.exitCode', { code: last.exitCode }))),
           },
         }
       : {}),

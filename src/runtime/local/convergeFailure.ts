@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from '../../errors.js';
 import { CRASH_LOOP_THRESHOLD } from '../runtime.js';
-import { message } from '../../model/messages.js';
+import { message, type Message } from '../../model/messages.js';
 import type { Replica } from './replica.js';
 
 export { CRASH_LOOP_THRESHOLD };
@@ -29,8 +29,8 @@ export function crashLoopError(service: string, fresh: readonly Replica[]): Runt
   // without a last exit (none seen so far) has no code and reads as the text alone.
   const reason = lastExit
     ? stderr.length > 0
-      ? message('release.crashLoop', { ...head, lastExit: lastExit.reason, lastStderr: stderr.join(' | ') })
-      : message('release.crashLoopNoStderr', { ...head, lastExit: lastExit.reason })
+      ? message('release.crashLoop', { ...head, lastExit: exitOf(lastExit), lastStderr: stderr.join(' | ') })
+      : message('release.crashLoopNoStderr', { ...head, lastExit: exitOf(lastExit) })
     : undefined;
   const text =
     reason?.text ??
@@ -48,6 +48,11 @@ export function crashLoopError(service: string, fresh: readonly Replica[]): Runt
   return reason ? Object.assign(err, { reasonMessage: reason }) : err;
 }
 
+/** A last exit as a message param: its code when the record has one (older records: the text). */
+function exitOf(e: NonNullable<Replica['record']['lastExit']>): Message | string {
+  return e.reasonMessage ?? e.reason;
+}
+
 /**
  * Why a converge made no progress: how many replicas are ready after how long, each unready
  * replica of the wanted versions with its reason, and how many of an older version remain.
@@ -58,18 +63,25 @@ export function noProgressMessage(
   ready: { newReady: number; desired: number },
   all: readonly Replica[],
   wanted: ReadonlySet<string>,
-): string {
+): Message {
   const parts = all
     .filter((r) => wanted.has(r.hash) && !r.serving && !r.terminating)
     .map((r) => {
       const s = r.status();
       // A crash loop is better explained by how the last run ended than by the current attempt.
-      if (s.lastExit && s.restarts > 0 && s.phase !== 'unready')
-        return `${r.id}: ${s.lastExit.reason} (${s.restarts} restarts)`;
-      return `${r.id}: ${s.message ?? s.phase}`;
+      const why =
+        s.lastExit && s.restarts > 0 && s.phase !== 'unready'
+          ? message('release.exitedRestarts', { reason: exitOf(s.lastExit), restarts: s.restarts })
+          : (s.messageDetail ?? s.message ?? s.phase);
+      return { code: 'release.replicaWhy' as const, params: { replica: r.id, reason: why } };
     });
-  const head = `${service}: ${ready.newReady}/${ready.desired} replicas ready after ${Math.round(elapsedMs / 1000)}s`;
   const old = all.filter((r) => !wanted.has(r.hash)).length;
-  const tail = old > 0 ? [`${old} replica(s) of an older version remain`] : [];
-  return [head, ...parts, ...tail].join('; ');
+  const tail = old > 0 ? [{ code: 'release.olderRemain' as const, params: { count: old } }] : [];
+  // Each part ends in the next (`; <part><rest>`), so a translation lists them the same way.
+  const details = [...parts, ...tail].reduceRight<Message | ''>(
+    (rest, p) => message(p.code, { ...p.params, rest }),
+    '',
+  );
+  const seconds = Math.round(elapsedMs / 1000);
+  return message('release.noProgress', { service, ...ready, seconds, details });
 }

@@ -4,6 +4,7 @@
  * within the rollout's progress deadline, a failed job, an abort, or a newer converge.
  */
 import { TimeoutError } from '../../errors.js';
+import type { Message } from '../../model/messages.js';
 import type { ServiceState } from '../runtime.js';
 import { abortError } from './changeWaiters.js';
 import { crashLoopError } from './convergeFailure.js';
@@ -25,7 +26,7 @@ export interface ConvergeView {
   /** Once converged: makes it reachable (the gateway routes to it), or throws why it cannot be. */
   settle(): Promise<void>;
   /** The no-progress message after `elapsedMs`. */
-  failure(elapsedMs: number): string;
+  failure(elapsedMs: number): Message;
   wait(ms: number): Promise<void>;
 }
 
@@ -61,7 +62,8 @@ export async function untilConverged(v: ConvergeView): Promise<void> {
       lastProgressMs = now;
     }
     if (now - lastProgressMs >= state.rollout.progressDeadlineMs) {
-      throw new TimeoutError(v.failure(now - startedMs), { details: { service: state.service } });
+      const why = v.failure(now - startedMs);
+      throw Object.assign(new TimeoutError(why.text, { details: { service: state.service } }), { reasonMessage: why });
     }
     await v.wait(Math.min(1000, state.rollout.progressDeadlineMs - (now - lastProgressMs)));
   }

@@ -3,6 +3,7 @@
  * completion (like a job's, retried up to backoffLimit), named after the scheduler's run id. Ended
  * runs keep their directory (record and logs) until JOB_RUNS_KEPT newer ones ended.
  */
+import { message } from '../../model/messages.js';
 import type { JobRunStatus } from '../runtime.js';
 import { JOB_RUNS_KEPT } from './jobRun.js';
 import type { Replica } from './replica.js';
@@ -23,6 +24,7 @@ export function runStatusOf(service: string, r: Replica): JobRunStatus {
     phase: c ? c.result : 'running',
     ...(r.record.created ? { startedAt: r.record.created } : {}),
     ...(c ? { endedAt: c.endedAt, exitCode: c.exitCode, reason: c.reason } : {}),
+    ...(c?.reasonMessage ? { reasonMessage: c.reasonMessage } : {}),
     attempts: c ? c.attempts : r.record.restarts + 1,
     logTail: c ? c.logTail : [],
   };
@@ -53,10 +55,12 @@ export async function stopRun(r: Replica | undefined, now: () => number): Promis
 }
 
 function replacedCompletion(rec: ReplicaRecord, nowMs: number): JobCompletion {
+  const reason = message('job.replaced');
   return {
     result: 'failed',
     exitCode: rec.lastExit?.code ?? null,
-    reason: 'replaced by a newer run',
+    reason: reason.text,
+    reasonMessage: reason,
     endedAt: new Date(nowMs).toISOString(),
     attempts: rec.restarts + 1,
     logTail: [],

@@ -4,12 +4,11 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { RuntimeError } from '../../errors.js';
 import type { EdgeTlsListener, GatewayControl } from '../../gateway/table.js';
 import type { AppRoutes, EdgeTls } from '../runtime.js';
 import { devCertificate } from './devCa.js';
 import { pruneEdgeCertificates, writeEdgeCertificates } from './edgeCertificates.js';
-import { listenerProblem } from './listenerProblem.js';
+import { edgeCannotListen } from './listenerProblem.js';
 import type { PortRegistry } from './ports.js';
 import { checkName } from './replicaStore.js';
 
@@ -50,7 +49,7 @@ export async function applyEdgeRoutes(deps: EdgeDeps, routes: AppRoutes): Promis
   });
   pruneCertificates(deps);
   const failed = deps.gateway.listenerErrors().find((e) => e.key === key);
-  if (failed) throw new RuntimeError(listenerProblem(`the edge of ${key}`, failed));
+  if (failed) throw edgeCannotListen(key, failed);
 }
 
 /** Removes certificate files no edge of the gateway's table uses any more. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exitReason, stderrExcerpt } from './exitReason.js';
+import { message } from '../../model/messages.js';
+import { backOffReason, exitError, exitReason, exitReasonMessage, stderrExcerpt } from './exitReason.js';
 
 const nodeCrash = `node:events:497
       throw er; // Unhandled 'error' event
@@ -49,5 +50,51 @@ describe('exit reasons', () => {
     expect(exitReason({ code: 127, signal: null, at, error: 'command not found: x (spawn x ENOENT)' })).toBe(
       'command not found: x (spawn x ENOENT)',
     );
+  });
+});
+
+describe('exit reasons as coded messages', () => {
+  const at = new Date().toISOString();
+
+  it("an exit code, a signal and a stderr excerpt are codes with params; the text is the CLI's", () => {
+    expect(exitReasonMessage({ code: 3, signal: null, at })).toEqual({
+      code: 'exit.code',
+      params: { code: 3 },
+      text: 'exited with code 3',
+    });
+    expect(exitReasonMessage({ code: null, signal: 'SIGKILL', at })).toMatchObject({
+      code: 'exit.signal',
+      params: { signal: 'SIGKILL' },
+    });
+    const crash = exitReasonMessage({ code: 1, signal: null, at, stderrTail: nodeCrash });
+    expect(crash).toMatchObject({
+      code: 'exit.withExcerpt',
+      params: {
+        how: { code: 'exit.code', params: { code: 1 } },
+        excerpt: 'Error: listen EADDRINUSE: address already in use 127.0.0.1:4100',
+      },
+    });
+    expect(crash.text).toBe(exitReason({ code: 1, signal: null, at, stderrTail: nodeCrash }));
+  });
+
+  it('a start error keeps the code its writer gave; an exit file without one reads as its text', () => {
+    const notFound = message('exit.commandNotFound', { file: 'x', error: 'spawn x ENOENT' });
+    expect(exitReasonMessage({ code: 127, signal: null, at, ...exitError(notFound) })).toEqual(notFound);
+    const old = exitReasonMessage({ code: 127, signal: null, at, error: 'command not found: x (spawn x ENOENT)' });
+    expect(old).toMatchObject({ code: 'exit.error', text: 'command not found: x (spawn x ENOENT)' });
+    // a code whose text does not match the error is not trusted
+    const forged = { code: 127, signal: null, at, error: 'other', errorMessage: notFound };
+    expect(exitReasonMessage(forged)).toMatchObject({ code: 'exit.error', text: 'other' });
+  });
+
+  it('a back-off says `exit code N` (with the excerpt) for a plain exit, else the reason itself', () => {
+    const info = { code: 1, signal: null, at, stderrTail: nodeCrash };
+    const plain = backOffReason(info, exitReasonMessage(info));
+    expect(plain).toMatchObject({ code: 'exit.withExcerpt', params: { how: { code: 'exit.shortCode' } } });
+    expect(plain.text).toBe('exit code 1: Error: listen EADDRINUSE: address already in use 127.0.0.1:4100');
+    const liveness = message('exit.livenessFailed', {
+      detail: message('probe.httpStatus', { status: 500, path: '/' }),
+    });
+    expect(backOffReason({ code: 0, signal: null, at }, liveness)).toBe(liveness);
   });
 });

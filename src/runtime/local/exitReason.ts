@@ -3,6 +3,7 @@
  * followed by the line of its stderr that most likely says why, so `berth status` and a failed
  * deploy explain a crash without a trip to the logs.
  */
+import { message, messageFrom, type Message } from '../../model/messages.js';
 import type { ExitInfo } from './shimFiles.js';
 
 /** Longest stderr excerpt kept in a reason. */
@@ -35,16 +36,58 @@ export function stderrExcerpt(lines: readonly string[] | undefined): string | un
   return pick.length > MAX_EXCERPT_CHARS ? `${pick.slice(0, MAX_EXCERPT_CHARS - 1)}…` : pick;
 }
 
-/** How the command ended, without the stderr excerpt: `exited with code 3`, `killed by SIGKILL`, or the start error. */
-export function exitHow(info: ExitInfo): string {
-  return info.error ?? (info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`);
+/** Why a run could not start or was lost, for an ExitInfo: its English `error` and its code. */
+export function exitError(m: Message): { error: string; errorMessage: Message } {
+  return { error: m.text, errorMessage: m };
 }
 
-/** `exitHow` plus the stderr excerpt, e.g. `exited with code 1: Error: listen EADDRINUSE: ...`. */
+/** How the command ended, without the stderr excerpt: `exited with code 3`, `killed by SIGKILL`, or the start error. */
+export function exitHowMessage(info: ExitInfo): Message {
+  if (info.error !== undefined) return startError(info);
+  return info.signal
+    ? message('exit.signal', { signal: info.signal })
+    : message('exit.code', { code: info.code ?? 'null' });
+}
+
+/** `exitHowMessage` as text. */
+export function exitHow(info: ExitInfo): string {
+  return exitHowMessage(info).text;
+}
+
+/** `exitHowMessage` plus the stderr excerpt, e.g. `exited with code 1: Error: listen EADDRINUSE: ...`. */
+export function exitReasonMessage(info: ExitInfo): Message {
+  const how = exitHowMessage(info);
+  const excerpt = info.error !== undefined ? undefined : stderrExcerpt(info.stderrTail);
+  return excerpt ? message('exit.withExcerpt', { how, excerpt }) : how;
+}
+
+/** `exitReasonMessage` as text. */
 export function exitReason(info: ExitInfo): string {
-  const how = exitHow(info);
-  const excerpt = info.error ? undefined : stderrExcerpt(info.stderrTail);
-  return excerpt ? `${how}: ${excerpt}` : how;
+  return exitReasonMessage(info).text;
+}
+
+/**
+ * What a back-off message says about the exit it follows: `exit code N` (with the excerpt) for an
+ * exit the runtime did not cause, else `reason` (a liveness failure, an OOM kill, a start error).
+ */
+export function backOffReason(info: ExitInfo, reason: Message): Message {
+  if (reason.text !== exitReason(info) || info.code === null || info.error !== undefined) return reason;
+  const short = message('exit.shortCode', { code: info.code });
+  const excerpt = stderrExcerpt(info.stderrTail);
+  return excerpt ? message('exit.withExcerpt', { how: short, excerpt }) : short;
+}
+
+/** A replica waiting out its back-off, found so by a restarted control plane: `waiting to restart (<last exit>)`. */
+export function waitingToRestart(lastExit: { reason: string; reasonMessage?: Message } | undefined): Message {
+  return message('replica.waitingToRestart', {
+    reason: lastExit?.reasonMessage ?? lastExit?.reason ?? message('exit.exited'),
+  });
+}
+
+/** A start error's message: the writer's code when it makes the same text (older exit files have text only). */
+function startError(info: ExitInfo): Message {
+  const m = messageFrom(info.errorMessage);
+  return m && m.text === info.error ? m : message('exit.error', { error: info.error ?? '' });
 }
 
 function findLast(lines: readonly string[], test: (l: string) => boolean): string | undefined {

@@ -47,6 +47,13 @@ describe('replicas that cannot run', () => {
     expect(r.phase).toBe('backoff');
     expect(r.lastExit?.reason).toMatch(/^command not found: berth-no-such-command \(spawn .*ENOENT\)$/);
     expect(r.message).toMatch(/^back-off \d+ms restarting failed replica \(command not found/);
+    const notFound = { code: 'exit.commandNotFound', params: { file: 'berth-no-such-command' } };
+    expect(r.lastExit?.reasonMessage).toMatchObject({ ...notFound, text: r.lastExit?.reason });
+    expect(r.messageDetail).toMatchObject({ code: 'event.backOff', params: { reason: notFound } });
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.crashLoopNoStderr',
+      params: { lastExit: notFound },
+    });
   });
 
   it('a shell command that does not exist: the shell says so in the reason', async () => {
@@ -61,6 +68,12 @@ describe('replicas that cannot run', () => {
     const rt = start();
     const err = await failure(rt, withCommand([process.execPath, '-e', '0'], { cwd: `${local.home}/missing` }));
     expect(err.message).toContain(`the working directory ${local.home}/missing does not exist`);
+    const r = (await rt.observe('shop', 'dev')).services[0]!.replicas[0]!;
+    expect(r.lastExit?.reasonMessage).toMatchObject({
+      code: 'exit.noWorkingDir',
+      params: { dir: `${local.home}/missing` },
+      text: `the working directory ${local.home}/missing does not exist`,
+    });
   });
 
   it('a port already taken: the crash reason quotes the error line of stderr', async () => {
@@ -112,6 +125,25 @@ describe('gateway listeners that cannot bind', () => {
     const obs = await rt.observe('shop', 'dev');
     expect(obs.edge).toMatchObject({ port: edgePort, error: expect.stringContaining('EADDRINUSE') });
     expect(obs.services[0]!.address).toMatchObject({ port: servicePort, error: expect.stringContaining('EADDRINUSE') });
+    // each with its code, the port's problem inside, for the console to translate
+    const inUse = { code: 'listener.cannotListen', params: { port: edgePort, why: { code: 'listener.inUse' } } };
+    expect(obs.edge?.errorMessage).toMatchObject({
+      ...inUse,
+      params: { ...inUse.params, what: { code: 'listener.edgeOf' } },
+    });
+    expect(obs.services[0]!.address?.errorMessage).toMatchObject({
+      code: 'listener.cannotListen',
+      params: { port: servicePort, what: { code: 'listener.addressOf', params: { service: 'orders' } } },
+      text: obs.services[0]!.address?.error,
+    });
+    expect((err as { reasonMessage?: unknown }).reasonMessage).toMatchObject({
+      code: 'release.rolloutFailed',
+      params: {
+        service: 'orders',
+        error: { code: 'listener.cannotListen', params: { what: { code: 'listener.itsAddress' } } },
+      },
+    });
+    expect((routesErr as { reasonMessage?: unknown }).reasonMessage).toMatchObject({ code: 'listener.cannotListen' });
 
     // Freed ports: observe asks the gateway to try again, and the errors go away.
     local.gateway.takenPorts.clear();

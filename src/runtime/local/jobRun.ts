@@ -5,7 +5,7 @@
  * ran (the shim keeps running and records the exit; the new control plane adopts it).
  */
 import { RuntimeError } from '../../errors.js';
-import { message } from '../../model/messages.js';
+import { message, type Message } from '../../model/messages.js';
 import type { ServiceState } from '../runtime.js';
 import { readAllLogRecords } from './logFiles.js';
 import type { Replica } from './replica.js';
@@ -40,21 +40,30 @@ export function logTailOf(logDir: string, keep: number): string[] {
 export function completionOf(
   rec: ReplicaRecord,
   info: ExitInfo,
-  reason: string,
+  reason: Message,
   logTail: () => string[],
 ): JobCompletion | undefined {
   const job = rec.spec.job;
   if (!job) return undefined;
   const succeeded = info.code === 0 && !info.error;
   if (!succeeded && rec.restarts < job.backoffLimit) return undefined;
+  const why = info.code !== null && !info.error ? message('exit.shortCode', { code: info.code }) : reason;
   return {
     result: succeeded ? 'succeeded' : 'failed',
     exitCode: info.code,
-    reason: info.code !== null && !info.error ? `exit code ${info.code}` : reason,
+    reason: why.text,
+    reasonMessage: why,
     endedAt: info.at,
     attempts: rec.restarts + 1,
     logTail: logTail(),
   };
+}
+
+/** A run's outcome in one line: `completed (1 run)`, `failed: exit code 3 (2 runs)`. */
+export function completionMessage(c: JobCompletion): Message {
+  return c.result === 'succeeded'
+    ? message('job.completed', { attempts: c.attempts })
+    : message('job.failed', { reason: c.reasonMessage ?? c.reason, attempts: c.attempts });
 }
 
 /**
@@ -98,8 +107,8 @@ export function jobFailedError(service: string, replica: string, c: JobCompletio
   const reason = message('release.jobFailed', {
     service,
     attempts: c.attempts,
-    lastExit: c.reason,
-    logTail: c.logTail.length > 0 ? c.logTail.join(' | ') : '(no output)',
+    lastExit: c.reasonMessage ?? c.reason,
+    logTail: c.logTail.length > 0 ? c.logTail.join(' | ') : message('job.noOutput'),
   });
   return Object.assign(
     new RuntimeError(reason.text, {

@@ -46,6 +46,11 @@ describe('kind: job on one machine', () => {
     expect(events.map((e) => e.reason)).toContain('Completed');
     const st = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'migrate')!;
     expect(st.replicas[0]).toMatchObject({ phase: 'exited', message: 'completed (1 run)' });
+    expect(st.replicas[0]!.messageDetail).toEqual({
+      code: 'job.completed',
+      params: { attempts: 1 },
+      text: 'completed (1 run)',
+    });
     // A job that succeeded counts as ready (status, health, metrics).
     expect(st).toMatchObject({ desiredReplicas: 1, readyReplicas: 1 });
     // A later deploy (another revision, same workload hash) converges it again: no second run.
@@ -72,7 +77,17 @@ describe('kind: job on one machine', () => {
     expect(err.message).toBe(
       'migrate: job failed after 3 runs; last exit: exit code 3; log tail: connecting to db | relation "users" already exists',
     );
-    expect((err as { reasonMessage?: { code: string } }).reasonMessage?.code).toBe('release.jobFailed');
+    expect((err as { reasonMessage?: { code: string } }).reasonMessage).toMatchObject({
+      code: 'release.jobFailed',
+      params: { attempts: 3, lastExit: { code: 'exit.shortCode', params: { code: 3 } } },
+    });
+    const run = (await rt.observe('shop', 'dev')).services.find((s) => s.service === 'migrate')!.replicas[0]!;
+    expect(run.message).toBe('failed: exit code 3 (3 runs)');
+    expect(run.messageDetail).toMatchObject({
+      code: 'job.failed',
+      params: { attempts: 3, reason: { code: 'exit.shortCode' } },
+      text: run.message,
+    });
     // Failed for good: it is not retried by the supervision loop nor by the next converge of the same hash.
     await new Promise((r) => setTimeout(r, 400));
     expect(runs()).toBe(3);
@@ -142,6 +157,7 @@ describe('kind: cronjob runs on one machine', () => {
       runId: 'r1',
       phase: 'failed',
       reason: 'replaced by a newer run',
+      reasonMessage: { code: 'job.replaced', params: {}, text: 'replaced by a newer run' },
     });
   });
 });

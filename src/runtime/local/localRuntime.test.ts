@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, TimeoutError } from '../../errors.js';
+import type { Message } from '../../model/messages.js';
 import type { Runtime, RuntimeEvent } from '../runtime.js';
 import { isSameProcessAlive, readStartTime } from './procfs.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
@@ -177,6 +178,26 @@ describe('local runtime', () => {
     expect((err as Error).message).toMatch(
       /^orders: 0\/1 replicas ready after \d+s; orders-\w+-\w+: readiness probe failed: HTTP 500 from \/healthz/,
     );
+    // ... and as codes, the probe's finding inside the replica's part, for the console to translate
+    const why = (err as { reasonMessage?: Message }).reasonMessage!;
+    expect(why).toMatchObject({
+      code: 'release.noProgress',
+      params: {
+        service: 'orders',
+        newReady: 0,
+        desired: 1,
+        details: {
+          code: 'release.replicaWhy',
+          params: {
+            reason: {
+              code: 'event.readinessFailed',
+              params: { detail: { code: 'probe.httpStatus', params: { status: 500, path: '/healthz' } } },
+            },
+          },
+        },
+      },
+      text: (err as Error).message,
+    });
 
     const crashing = fixtureState({
       hash: 'ccccccc3',

@@ -32,7 +32,7 @@ import type {
 } from '../runtime.js';
 import { applyEdgeRoutes, pruneCertificates } from './edgeRoutes.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
-import { listenerProblem } from './listenerProblem.js';
+import { addressProblem, edgeProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
@@ -192,7 +192,7 @@ class LocalRuntime implements Runtime {
         if (failed && st.address)
           st.address = {
             ...st.address,
-            error: listenerProblem(`the address of ${s.service}`, failed),
+            ...addressProblem(s.service, failed),
           } as ServiceAddress;
         return st;
       });
@@ -204,7 +204,7 @@ class LocalRuntime implements Runtime {
       url: `http://127.0.0.1:${edge.port}`,
       port: edge.port,
       ...(edge.tls ? { httpsUrl: `https://127.0.0.1:${edge.tls.port}` } : {}),
-      ...(failed ? { error: listenerProblem(`the edge of ${key}`, failed) } : {}),
+      ...(failed ? edgeProblem(key, failed) : {}),
     };
     return { services, edge: observed };
   }

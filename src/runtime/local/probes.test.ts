@@ -67,3 +67,74 @@ describe('probes that hang', () => {
     expect(r.ms).toBeLessThan(1000);
   });
 });
+
+/** A port on 127.0.0.1 nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('probe results as coded messages', () => {
+  it('an http probe that is refused says so with a code, the OS error kept as it is', async () => {
+    const port = await closedPort();
+    const r = await runProbe({ kind: 'http', path: '/healthz', ...timing }, target(port));
+    expect(r.message).toBe(`GET /healthz: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(r.detail).toEqual({
+      code: 'probe.httpError',
+      params: { path: '/healthz', error: `connect ECONNREFUSED 127.0.0.1:${port}` },
+      text: r.message,
+    });
+  });
+
+  it('an http probe answered 503 carries the status and path', async () => {
+    const port = await serve((_req, res) => res.writeHead(503).end());
+    const r = await runProbe({ kind: 'http', path: '/ready', ...timing }, target(port));
+    expect(r).toMatchObject({ ok: false, message: 'HTTP 503 from /ready' });
+    expect(r.detail).toMatchObject({ code: 'probe.httpStatus', params: { status: 503, path: '/ready' } });
+  });
+
+  it('a tcp probe that is refused and one that connects', async () => {
+    const port = await closedPort();
+    const refused = await runProbe({ kind: 'tcp', ...timing }, target(port));
+    expect(refused.detail).toMatchObject({
+      code: 'probe.tcpError',
+      params: { address: `127.0.0.1:${port}`, error: `connect ECONNREFUSED 127.0.0.1:${port}` },
+      text: `tcp 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    });
+    const open = await serve(() => undefined);
+    const ok = await runProbe({ kind: 'tcp', ...timing }, target(open));
+    expect(ok).toMatchObject({ ok: true, message: `tcp 127.0.0.1:${open}: connected` });
+    expect(ok.detail.code).toBe('probe.tcpConnected');
+  });
+
+  it('an exec probe that fails carries its exit code and stderr line as a nested message', async () => {
+    const r = await runProbe(
+      { kind: 'exec', command: ['/bin/sh', '-c', 'echo "db down" >&2; exit 2'], ...timing },
+      target(),
+    );
+    expect(r.message).toBe('exec /bin/sh: exit code 2: db down');
+    expect(r.detail).toMatchObject({
+      code: 'probe.execExitCode',
+      params: { file: '/bin/sh', code: 2, stderr: { code: 'probe.stderr', params: { line: 'db down' } } },
+      text: r.message,
+    });
+    const silent = await runProbe({ kind: 'exec', command: ['/bin/sh', '-c', 'exit 1'], ...timing }, target());
+    expect(silent.detail).toMatchObject({ code: 'probe.execExitCode', params: { stderr: '' } });
+    expect(silent.message).toBe('exec /bin/sh: exit code 1');
+    const missing = await runProbe({ kind: 'exec', command: ['/no/such/probe'], ...timing }, target());
+    expect(missing.detail).toMatchObject({ code: 'probe.execError', params: { file: '/no/such/probe' } });
+    expect(missing.message).toBe('exec /no/such/probe: spawn /no/such/probe ENOENT');
+  });
+
+  it('a timeout is a code with the probe timeout', async () => {
+    const r = await runProbe({ kind: 'exec', command: ['/bin/sh', '-c', 'sleep 30'], ...timing }, target());
+    expect(r.detail).toMatchObject({
+      code: 'probe.execTimeout',
+      params: { file: '/bin/sh', timeoutMs: 300 },
+      text: 'exec /bin/sh: no exit within 300ms',
+    });
+  });
+});

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { message, type Message, type MessageParams, type ReasonCode } from '../../model/messages.js';
 import type { Probe } from '../runtime.js';
 import type { ProbeAccess } from './runner.js';
 
@@ -24,7 +25,16 @@ export interface ProbeTarget {
 /** The outcome of one probe attempt. */
 export interface ProbeResult {
   ok: boolean;
+  /** What the attempt found, in English (the CLI's words; `detail.text`). */
   message: string;
+  /** `message` as a code with params, for the console to translate. */
+  detail: Message;
+}
+
+/** A probe attempt's outcome from its message code (`message` is the code's English text). */
+export function probeResult(ok: boolean, code: ReasonCode, params: MessageParams = {}): ProbeResult {
+  const detail = message(code, params);
+  return { ok, message: detail.text, detail };
 }
 
 /** The port a probe connects to: its own or the replica's, as reached from the host. */
@@ -59,34 +69,35 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
     // One deadline for the whole exchange: a server that trickles bytes never trips an idle timeout.
     const timer = setTimeout(() => {
       req.destroy();
-      settle({ ok: false, message: `GET ${path}: no response within ${timeoutMs}ms` });
+      settle(probeResult(false, 'probe.httpTimeout', { path, timeoutMs }));
     }, timeoutMs);
     req.once('response', (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       const ok = status >= 200 && status < 400;
-      settle({ ok, message: `HTTP ${status} from ${path}` });
+      settle(probeResult(ok, 'probe.httpStatus', { status, path }));
     });
-    req.once('error', (err) => settle({ ok: false, message: `GET ${path}: ${err.message}` }));
+    req.once('error', (err) => settle(probeResult(false, 'probe.httpError', { path, error: err.message })));
     req.end();
   });
 }
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  const address = `${host}:${port}`;
   return new Promise((resolve) => {
     const sock = connect({ host, port });
     const timer = setTimeout(() => {
       sock.destroy();
-      resolve({ ok: false, message: `tcp ${host}:${port}: no connection within ${timeoutMs}ms` });
+      resolve(probeResult(false, 'probe.tcpTimeout', { address, timeoutMs }));
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
       sock.destroy();
-      resolve({ ok: true, message: `tcp ${host}:${port}: connected` });
+      resolve(probeResult(true, 'probe.tcpConnected', { address }));
     });
     sock.once('error', (err) => {
       clearTimeout(timer);
-      resolve({ ok: false, message: `tcp ${host}:${port}: ${err.message}` });
+      resolve(probeResult(false, 'probe.tcpError', { address, error: err.message }));
     });
   });
 }
@@ -98,7 +109,7 @@ function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): P
   return new Promise((resolve) => {
     const [file, ...args] = command;
     if (!file) {
-      resolve({ ok: false, message: 'exec probe has an empty command' });
+      resolve(probeResult(false, 'probe.execEmpty'));
       return;
     }
     let settled = false;
@@ -119,26 +130,36 @@ function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): P
     });
     const timer = setTimeout(() => {
       killProbeGroup(child.pid);
-      settle({ ok: false, message: `exec ${file}: no exit within ${timeoutMs}ms` });
+      settle(probeResult(false, 'probe.execTimeout', { file, timeoutMs }));
     }, timeoutMs);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => {
       if (stderr.length < 4096) stderr += d;
     });
-    child.once('error', (err) => settle({ ok: false, message: `exec ${file}: ${err.message}` }));
+    child.once('error', (err) => settle(probeResult(false, 'probe.execError', { file, error: err.message })));
     child.once('exit', (code, signal) => {
       // Whatever the command left behind goes with it, so its pipes close and the verdict comes now.
       killProbeGroup(child.pid);
       const verdict = (): void => {
-        if (code === 0) return settle({ ok: true, message: `exec ${file}: exit 0` });
-        const why = code !== null ? `exit code ${code}` : `killed by ${signal}`;
-        const tail = stderr.trim().split('\n').pop();
-        settle({ ok: false, message: `exec ${file}: ${why}${tail ? `: ${tail}` : ''}` });
+        if (code === 0) return settle(probeResult(true, 'probe.execOk', { file }));
+        settle(execFailed(file, code, signal, stderr));
       };
       child.once('close', verdict);
       setTimeout(verdict, EXEC_DRAIN_MS).unref();
     });
   });
+}
+
+/**
+ * A command's failed exit as a probe result: how it ended and the last line of its stderr (an exec
+ * probe inside a container reports its exit the same way).
+ */
+export function execFailed(file: string, code: number | null, signal: string | null, stderr: string): ProbeResult {
+  const tail = stderr.trim().split('\n').pop();
+  const params = { file, stderr: tail ? message('probe.stderr', { line: tail }) : '' };
+  return code !== null
+    ? probeResult(false, 'probe.execExitCode', { ...params, code })
+    : probeResult(false, 'probe.execKilled', { ...params, signal: String(signal) });
 }
 
 function killProbeGroup(pid: number | undefined): void {
@@ -170,10 +191,12 @@ export class ProbeWorker {
   private verdict: boolean | undefined;
   /** The last attempt's message (why it failed, typically). */
   lastMessage = '';
+  /** `lastMessage` as a code with params (undefined before the first attempt). */
+  lastDetail: Message | undefined;
 
   private readonly probe: Probe;
   private readonly target: ProbeTarget;
-  private readonly onChange: (healthy: boolean, message: string) => void;
+  private readonly onChange: (healthy: boolean, message: string, detail: Message) => void;
   private readonly timers: ProbeTimers;
   private readonly startupPollMs: number | undefined;
 
@@ -185,7 +208,7 @@ export class ProbeWorker {
   constructor(
     probe: Probe,
     target: ProbeTarget,
-    onChange: (healthy: boolean, message: string) => void,
+    onChange: (healthy: boolean, message: string, detail: Message) => void,
     opts: { timers?: ProbeTimers; startupPollMs?: number } = {},
   ) {
     this.probe = probe;
@@ -216,19 +239,20 @@ export class ProbeWorker {
     const r = await runProbe(this.probe, this.target);
     if (this.stopped) return;
     this.lastMessage = r.message;
+    this.lastDetail = r.detail;
     if (r.ok) {
       this.successes++;
       this.failures = 0;
       if (this.verdict !== true && this.successes >= Math.max(1, this.probe.successThreshold)) {
         this.verdict = true;
-        this.onChange(true, r.message);
+        this.onChange(true, r.message, r.detail);
       }
     } else {
       this.failures++;
       this.successes = 0;
       if (this.verdict !== false && this.failures >= Math.max(1, this.probe.failureThreshold)) {
         this.verdict = false;
-        this.onChange(false, r.message);
+        this.onChange(false, r.message, r.detail);
       }
     }
     const starting = this.startupPollMs !== undefined && this.verdict !== true;

@@ -4,6 +4,8 @@
  * processes (polled, since an adopted shim is not our child), and stops it through the shim.
  */
 import { existsSync } from 'node:fs';
+import { message } from '../../model/messages.js';
+import { exitError } from './exitReason.js';
 import type { Runner, Launch, RunChange, RunIdentity, RunUsage, ProbeAccess } from './runner.js';
 import { isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
@@ -52,7 +54,7 @@ export class ProcessRunner implements Runner {
         code: null,
         signal: null,
         at: iso(nowMs),
-        error: `the working directory ${launch.cwd} does not exist`,
+        ...exitError(message('exit.noWorkingDir', { dir: launch.cwd })),
       };
       return;
     }
@@ -82,7 +84,7 @@ export class ProcessRunner implements Runner {
         code: null,
         signal: null,
         at: iso(Date.now()),
-        error: `cannot start the shim: ${err.message}`,
+        ...exitError(message('exit.shimNotStarted', { error: err.message })),
       };
     });
   }

@@ -4,10 +4,10 @@
  * enforce its memory limit (unless the engine does), and stop it gracefully.
  */
 import { ReplicaPhase } from '../runtime.js';
-import { message, said } from '../../model/messages.js';
+import { message, said, type Message } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
-import { exitReason, meaningfulLines, stderrExcerpt } from './exitReason.js';
+import { backOffReason, exitReasonMessage, meaningfulLines, waitingToRestart } from './exitReason.js';
 import { cpuPercent } from './procfs.js';
 import { ReplicaProbes } from './replicaProbes.js';
 import { SHIM_START_TIMEOUT_MS, iso } from './replicaRun.js';
@@ -17,7 +17,7 @@ import type { ReplicaRecord } from './replicaStore.js';
 import type { ExitInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
 import type { RunIdentity, Runner } from './runner.js';
-import { completionOf, logTailOf } from './jobRun.js';
+import { completionMessage, completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
@@ -32,9 +32,9 @@ export class Replica {
   private run: 'down' | 'starting' | 'running' = 'down';
   private current: RunIdentity | undefined;
   private readonly runner: Runner;
-  private message: string | undefined;
+  private message: Message | undefined;
   private readonly probes = new ReplicaProbes();
-  private pendingReason: string | undefined;
+  private pendingReason: Message | undefined;
   private stopRequestedAtMs: number | undefined;
   private termSent = false;
   private stopWaiters: (() => void)[] = [];
@@ -90,7 +90,7 @@ export class Replica {
       r.run = 'starting';
     } else if (record.backoffUntil) {
       r.phase = ReplicaPhase.backoff;
-      r.message = `waiting to restart (${record.lastExit?.reason ?? 'exited'})`;
+      r.message = waitingToRestart(record.lastExit);
     }
     return r;
   }
@@ -144,7 +144,7 @@ export class Replica {
         if (this.launch) this.start();
         else {
           this.phase = ReplicaPhase.exited;
-          this.message = 'waiting for converge to restart it (its environment is not kept on disk)';
+          this.message = message('replica.waitingForConverge');
           this.ctx.changed();
         }
       }
@@ -196,6 +196,7 @@ export class Replica {
   }
 
   status(): ReplicaStatus {
+    const why = this.describeMessage();
     return {
       id: this.id,
       ...(this.record.index !== undefined ? { index: this.record.index } : {}),
@@ -207,20 +208,25 @@ export class Replica {
       ...(this.record.startedAt && this.run !== 'down' ? { startedAt: this.record.startedAt } : {}),
       restarts: this.record.restarts,
       ...(this.record.lastExit ? { lastExit: this.record.lastExit } : {}),
-      ...(this.describe() ? { message: this.describe() } : {}),
+      ...(why ? { message: why.text, messageDetail: why } : {}),
       ...(this.usage ? { cpuPercent: this.usage.cpuPercent, memoryBytes: this.usage.memoryBytes } : {}),
     };
   }
 
   /** Why the replica is not ready, in one line (used by converge's failure message). */
   describe(): string | undefined {
+    return this.describeMessage()?.text;
+  }
+
+  /** `describe` as a code with params, for the console to translate. */
+  describeMessage(): Message | undefined {
     if (this.message) return this.message;
     if (this.phase === ReplicaPhase.starting || this.phase === ReplicaPhase.unready) {
       const r = this.probes.readiness;
-      if (r && r.lastMessage) return `readiness probe failed: ${r.lastMessage}`;
+      if (r && r.lastMessage) return message('event.readinessFailed', { detail: r.lastDetail ?? r.lastMessage });
       if (this.run === 'starting')
-        return this.record.runAs === 'container' ? 'starting the container' : 'starting the process';
-      if (r) return 'waiting for the readiness probe';
+        return message(this.record.runAs === 'container' ? 'replica.startingContainer' : 'replica.startingProcess');
+      if (r) return message('replica.waitingForReadiness');
     }
     return undefined;
   }
@@ -303,7 +309,7 @@ export class Replica {
     };
     this.probes.start(this.record.spec, target, ranMs, this.phase === ReplicaPhase.ready, {
       ready: (ok, message) => this.setReady(ok, message),
-      unhealthy: (msg) => void this.killForRestart(`liveness probe failed: ${msg}`, 'SIGTERM'),
+      unhealthy: (_msg, detail) => void this.killForRestart(message('exit.livenessFailed', { detail }), 'SIGTERM'),
     });
   }
 
@@ -323,7 +329,7 @@ export class Replica {
       this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', ...ready });
       this.ctx.changed();
     } else if (!ok) {
-      const why = said(message('event.readinessFailed', { detail: this.probes.readiness?.lastMessage ?? 'unknown' }));
+      const why = said(message('event.readinessFailed', { detail: this.probes.readinessFinding() }));
       // Readiness is probed every few ms until first ready, so failures in the first period after
       // start (before Kubernetes would even have probed) are start-up, not news.
       const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
@@ -337,7 +343,7 @@ export class Replica {
         setTimeout(() => {
           // Only for this run: a restarted one is starting up afresh.
           if (this.terminating || this.run !== run || this.phase === ReplicaPhase.ready) return;
-          const still = message('event.readinessFailed', { detail: this.probes.readiness?.lastMessage ?? 'unknown' });
+          const still = message('event.readinessFailed', { detail: this.probes.readinessFinding() });
           this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...said(still) });
         }, periodMs - ranMs).unref();
       }
@@ -349,14 +355,14 @@ export class Replica {
   }
 
   /** Liveness failure or OOM: leave the gateway, then kill; the exit is handled as a crash with `reason`. */
-  private async killForRestart(reason: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  private async killForRestart(reason: Message, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     if (this.terminating || this.pendingReason || this.run !== 'running') return;
     this.pendingReason = reason;
     this.ctx.emit({
       replica: this.id,
       type: 'Warning',
       reason: signal === 'SIGKILL' ? 'OOMKilling' : 'Unhealthy',
-      message: reason,
+      ...said(reason),
     });
     this.stopProbes();
     const run = this.current;
@@ -407,7 +413,7 @@ export class Replica {
     };
     const limit = this.runner.limitsMemory ? undefined : this.record.spec.memoryLimitBytes;
     if (limit !== undefined && use.rssBytes > limit && !this.terminating)
-      void this.killForRestart('OOMKilled', 'SIGKILL');
+      void this.killForRestart(message('exit.oomKilled'), 'SIGKILL');
   }
 
   private onExit(info: ExitInfo): void {
@@ -416,8 +422,9 @@ export class Replica {
     // A replica that ended while no control plane watched it ended at info.at, not now.
     const exitAtMs = Math.min(now, Date.parse(info.at) || now);
     const ranForMs = this.record.startedAt ? exitAtMs - Date.parse(this.record.startedAt) : 0;
-    const reason = this.pendingReason ?? exitReason(info);
-    this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason };
+    const why = this.pendingReason ?? exitReasonMessage(info);
+    const reason = why.text;
+    this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason, reasonMessage: why };
     const stderr = meaningfulLines(info.stderrTail ?? []).slice(-CRASH_STDERR_LINES);
     if (stderr.length > 0) this.record.lastStderr = stderr;
     else delete this.record.lastStderr;
@@ -433,7 +440,7 @@ export class Replica {
       this.ctx.changed();
       return;
     }
-    const completion = completionOf(this.record, info, reason, () => logTailOf(this.runner.logDir, this.ctx.logKeep));
+    const completion = completionOf(this.record, info, why, () => logTailOf(this.runner.logDir, this.ctx.logKeep));
     if (completion) {
       this.record.completion = completion;
       writeReplicaRecord(this.dir, this.record);
@@ -456,25 +463,16 @@ export class Replica {
     this.record.backoffUntil = iso(Math.max(now, exitAtMs + delayMs));
     writeReplicaRecord(this.dir, this.record);
     this.phase = ReplicaPhase.backoff;
-    const excerpt = info.error ? undefined : stderrExcerpt(info.stderrTail);
-    const what =
-      reason === exitReason(info) && info.code !== null && !info.error
-        ? `exit code ${info.code}${excerpt ? `: ${excerpt}` : ''}`
-        : reason;
-    this.message = `back-off ${formatDuration(delayMs)} restarting failed replica (${what})`;
-    const exited = said(message('event.replicaExited', { replica: this.id, reason }));
+    const what = backOffReason(info, why);
+    this.message = message('event.backOff', { delay: formatDuration(delayMs), reason: what });
+    const exited = said(message('event.replicaExited', { replica: this.id, reason: why }));
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', ...exited });
-    const delay = formatDuration(delayMs);
-    const backOff = said(message('event.backOff', { delay, reason: what }));
-    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', ...backOff });
+    this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', ...said(this.message) });
     this.ctx.changed();
   }
 }
 
 /** A job run's outcome in one line (its replica's status message). */
-function completedMessage(rec: ReplicaRecord): string | undefined {
-  const c = rec.completion;
-  if (!c) return undefined;
-  const runs = `${c.attempts} run${c.attempts === 1 ? '' : 's'}`;
-  return c.result === 'succeeded' ? `completed (${runs})` : `failed: ${c.reason} (${runs})`;
+function completedMessage(rec: ReplicaRecord): Message | undefined {
+  return rec.completion && completionMessage(rec.completion);
 }

@@ -2,6 +2,7 @@
  * A replica's health checks while its command runs: the readiness probe (or, without one, a short
  * minimum run time) decides when it is ready, the liveness probe when it must be restarted.
  */
+import { message, type Message } from '../../model/messages.js';
 import type { Probe } from '../runtime.js';
 import { ProbeWorker } from './probes.js';
 import type { ProbeTarget } from './probes.js';
@@ -13,8 +14,8 @@ const MIN_READY_MS = 1_000;
 export interface ProbeReports {
   /** Readiness changed (or, without a readiness probe, the replica ran long enough). */
   ready(ok: boolean, message: string): void;
-  /** The liveness probe failed. */
-  unhealthy(message: string): void;
+  /** The liveness probe failed: what its last attempt found. */
+  unhealthy(message: string, detail: Message): void;
 }
 
 /** The probe workers of one run of a replica. */
@@ -26,6 +27,11 @@ export class ReplicaProbes {
   /** The running readiness probe, if any. */
   get readiness(): ProbeWorker | undefined {
     return this.readinessWorker;
+  }
+
+  /** What the readiness probe's last attempt found (`unknown` before its first). */
+  readinessFinding(): Message {
+    return this.readinessWorker?.lastDetail ?? message('probe.unknown');
   }
 
   /** Starts the probes of a run that has been going for `ranMs` (more than 0 for an adopted one). */
@@ -47,8 +53,8 @@ export class ReplicaProbes {
       this.readyTimer.unref();
     }
     if (liveness) {
-      this.liveness = new ProbeWorker(liveness, target, (ok, msg) => {
-        if (!ok) report.unhealthy(msg);
+      this.liveness = new ProbeWorker(liveness, target, (ok, msg, detail) => {
+        if (!ok) report.unhealthy(msg, detail);
       });
       this.liveness.start(Math.max(0, liveness.initialDelayMs - ranMs));
     }

@@ -3,6 +3,8 @@
  * yet), running (the shim and its command), or ended (exit.json, or a shim that died or never
  * started). Polled, since an adopted shim is not our child.
  */
+import { message } from '../../model/messages.js';
+import { exitError } from './exitReason.js';
 import { isSameProcessAlive, killGroup } from './procfs.js';
 import { readExitInfo, readShimInfo } from './replicaStore.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
@@ -36,7 +38,7 @@ export function observeRun(run: Exclude<RunState, { kind: 'down' }>, dir: string
           code: null,
           signal: null,
           at: iso(now),
-          error: 'the shim exited before starting the command',
+          ...exitError(message('exit.shimExitedEarly')),
         },
       };
     }
@@ -47,7 +49,7 @@ export function observeRun(run: Exclude<RunState, { kind: 'down' }>, dir: string
     const late = readExitInfo(dir);
     if (late) return { kind: 'exited', info: late };
     if (shim.pid > 0 && isSameProcessAlive(shim.pid, shim.startTime)) killGroup(shim.pid, 'SIGKILL');
-    return { kind: 'exited', info: { code: null, signal: null, at: iso(now), error: 'its shim died unexpectedly' } };
+    return { kind: 'exited', info: { code: null, signal: null, at: iso(now), ...exitError(message('exit.shimDied')) } };
   }
   return undefined;
 }

@@ -19,7 +19,7 @@ import type {
 } from '../runtime.js';
 import { pruneConfigDirs } from './configFiles.js';
 import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
-import { listenerProblem } from './listenerProblem.js';
+import { addressCannotListen } from './listenerProblem.js';
 import { noProgressMessage } from './convergeFailure.js';
 import { untilConverged } from './convergeWait.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
@@ -164,7 +164,7 @@ export class ReplicaSet {
           const failed = this.ctx.gateway
             .listenerErrors()
             .find((e) => e.key === this.key || e.key.startsWith(`${this.key}:`));
-          if (failed) throw new RuntimeError(`${state.service}: ${listenerProblem('its address', failed)}`);
+          if (failed) throw addressCannotListen(state.service, failed);
         },
         failure: (elapsedMs) =>
           noProgressMessage(

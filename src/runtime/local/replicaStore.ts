@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
+import type { Message } from '../../model/messages.js';
 import type { Probe, ReplicaStatus, RestartPolicy, StopSignal, Track } from '../runtime.js';
 import { shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
@@ -31,6 +32,8 @@ export interface JobCompletion {
   exitCode: number | null;
   /** The exit as one line: `exit code 3`, `killed by SIGKILL`, why it could not start. */
   reason: string;
+  /** `reason` as a code with params (absent in records written before codes). */
+  reasonMessage?: Message;
   endedAt: string;
   /** Runs made (1 + retries). */
   attempts: number;

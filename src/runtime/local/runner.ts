@@ -4,6 +4,7 @@
  * (src/runtime/container/containerRunner.ts). A runner owns the runs of one replica, one at a time;
  * the replica polls it on every supervision tick, so a runner answers from what it already knows.
  */
+import type { Message } from '../../model/messages.js';
 import type { ImagePullPolicy, RegistryAuth } from '../runtime.js';
 import type { ProcSnapshot } from './procfs.js';
 import type { ExitInfo } from './shimFiles.js';
@@ -69,7 +70,7 @@ export interface ProbeAccess {
    */
   hostPort(port: number | undefined): number;
   /** Runs an exec probe inside the run (containers); absent: on the host, as the replica's user. */
-  exec?(command: string[], timeoutMs: number): Promise<{ ok: boolean; message: string }>;
+  exec?(command: string[], timeoutMs: number): Promise<{ ok: boolean; message: string; detail: Message }>;
 }
 
 /** The runs of one replica. */

@@ -77,7 +77,7 @@ function main(args: ParsedShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | un
   if (pipes) for (const p of [pipes.stdout, pipes.stderr]) closeSync(p.write);
 
   child.once('error', (err) => {
-    finish({ code: 127, signal: null, at: new Date().toISOString(), error: spawnError(err, file, cwd) });
+    finish({ code: 127, signal: null, at: new Date().toISOString(), ...spawnError(err, file, cwd) });
   });
   if (child.pid === undefined) return; // 'error' follows
 
@@ -152,13 +152,29 @@ function stdioPipes(dir: string): { stdout: StdioPipe; stderr: StdioPipe } | und
 }
 
 /** Why the command could not be started, in words (spawn reports a missing cwd as a missing command). */
-function spawnError(err: NodeJS.ErrnoException, file: string, cwd: string | undefined): string {
+function spawnError(
+  err: NodeJS.ErrnoException,
+  file: string,
+  cwd: string | undefined,
+): Pick<ExitInfo, 'error' | 'errorMessage'> {
+  // The code and params let the console say it in its language; the runtime checks that the
+  // text is the code's (exitReason.ts), so a drift between the two falls back to the text.
+  const coded = (code: string, params: Record<string, string>, text: string) => ({
+    error: text,
+    errorMessage: { code, params, text },
+  });
   if (err.code === 'ENOENT') {
-    if (cwd !== undefined && !existsSync(cwd)) return `the working directory ${cwd} does not exist`;
-    return `command not found: ${file} (${err.message})`;
+    if (cwd !== undefined && !existsSync(cwd))
+      return coded('exit.noWorkingDir', { dir: cwd }, `the working directory ${cwd} does not exist`);
+    return coded('exit.commandNotFound', { file, error: err.message }, `command not found: ${file} (${err.message})`);
   }
-  if (err.code === 'EACCES') return `permission denied: ${file} is not executable (${err.message})`;
-  return err.message;
+  if (err.code === 'EACCES')
+    return coded(
+      'exit.notExecutable',
+      { file, error: err.message },
+      `permission denied: ${file} is not executable (${err.message})`,
+    );
+  return coded('exit.error', { error: err.message }, err.message);
 }
 
 if (process.argv[2] === '--warm') {

@@ -21,6 +21,11 @@ export interface ExitInfo {
   at: string;
   /** Set when the command could not be started at all (e.g. ENOENT). */
   error?: string;
+  /**
+   * `error` as a message code with params (src/model/messages.ts; the shim is built on its own, so
+   * it is typed here as it is stored); absent in older exit files.
+   */
+  errorMessage?: { code: string; params: Record<string, unknown>; text: string };
   /** The command's last stderr lines, oldest first (a crash usually says why there). */
   stderrTail?: string[];
 }

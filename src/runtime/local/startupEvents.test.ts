@@ -32,6 +32,11 @@ describe('readiness events during start-up', () => {
     expect(unhealthy[0]!.message).toMatch(
       /^readiness probe failed: (GET \/healthz: connect ECONNREFUSED|HTTP 503 from \/healthz)/,
     );
+    // the probe's own finding is a code inside the event's, the OS error kept as it is
+    expect(unhealthy[0]!.detail).toMatchObject({ code: 'event.readinessFailed', text: unhealthy[0]!.message });
+    const probe = unhealthy[0]!.detail!.params.detail as { code: string; params: Record<string, unknown> };
+    expect(['probe.httpError', 'probe.httpStatus']).toContain(probe.code);
+    expect(probe.params.path).toBe('/healthz');
     expect(events.map((e) => e.reason)).toContain('Ready');
   });
 });

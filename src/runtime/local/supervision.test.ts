@@ -42,9 +42,18 @@ describe('local runtime supervision', () => {
     expect(r.id).toBe(first.id);
     expect(r.port).toBe(first.port);
     expect(r.lastExit).toMatchObject({ code: 3, signal: null, reason: 'exited with code 3' });
+    // ... and the same as codes with params for the console to translate
+    expect(r.lastExit?.reasonMessage).toEqual({ code: 'exit.code', params: { code: 3 }, text: 'exited with code 3' });
     // 300 ms, 600 ms, 1.2 s, 2 s: the 4th back-off is the capped one.
     expect(r.message).toMatch(/^back-off (1s|2s) restarting failed replica \(exit code 3\)$/);
+    expect(r.messageDetail).toMatchObject({
+      code: 'event.backOff',
+      params: { reason: { code: 'exit.shortCode', params: { code: 3 } } },
+      text: r.message,
+    });
     const backoffs = events.filter((e) => e.reason === 'BackOff').map((e) => e.message);
+    const exited = events.find((e) => e.reason === 'Exited');
+    expect(exited?.detail).toMatchObject({ code: 'event.replicaExited', params: { reason: { code: 'exit.code' } } });
     expect(backoffs.slice(0, 3)).toEqual([
       'back-off 300ms restarting failed replica (exit code 3)',
       'back-off 600ms restarting failed replica (exit code 3)',
@@ -85,6 +94,10 @@ describe('local runtime supervision', () => {
       'a liveness restart for HTTP 500',
     );
     expect(r.lastExit?.reason).toBe('liveness probe failed: HTTP 500 from /healthz');
+    expect(r.lastExit?.reasonMessage).toMatchObject({
+      code: 'exit.livenessFailed',
+      params: { detail: { code: 'probe.httpStatus', params: { status: 500, path: '/healthz' } } },
+    });
     // The fixture exits 0 on SIGTERM: the stop was graceful.
     expect(r.lastExit?.code).toBe(0);
   });
@@ -125,6 +138,10 @@ describe('local runtime supervision', () => {
       10_000,
       'an OOM restart',
     );
-    expect(r.lastExit).toMatchObject({ reason: 'OOMKilled', signal: 'SIGKILL' });
+    expect(r.lastExit).toMatchObject({
+      reason: 'OOMKilled',
+      signal: 'SIGKILL',
+      reasonMessage: { code: 'exit.oomKilled' },
+    });
   });
 });
