@@ -140,9 +140,10 @@ describe('ContainerRunner', () => {
     const ro = await exec(['/bin/sh', '-c', 'echo x > /etc/berth/config/app.conf'], 5000);
     expect(ro.ok).toBe(false);
     expect(ro.message).toMatch(/exit code \d+: .*Read-only file system/);
-    expect(await exec(['/bin/sleep', '5'], 300)).toEqual({
+    expect(await exec(['/bin/sleep', '5'], 300)).toMatchObject({
       ok: false,
       message: 'exec /bin/sleep: no exit within 300ms',
+      detail: { code: 'probe.execTimeout', params: { file: '/bin/sleep', timeoutMs: 300 } },
     });
 
     const recs = await logLines(t.dir, (l) => l.includes('started'));

@@ -3,9 +3,11 @@
  * environment (BERTH_CONTAINER_SOCKET here), connected when first asked, and what it says without one.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { localContainers } from '../container/localContainers.js';
 import { useLocalRuntime } from './testdata/testing.js';
 
-const local = useLocalRuntime();
+// The engine is looked for through process.env when first needed (as the server's runtime does).
+const local = useLocalRuntime({ containers: localContainers() });
 const saved = process.env.BERTH_CONTAINER_SOCKET;
 afterEach(() => {
   if (saved === undefined) delete process.env.BERTH_CONTAINER_SOCKET;
