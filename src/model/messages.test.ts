@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, message, messageOf, REASON_CODES } from './messages.js';
+import { convergeStale } from '../runtime/local/convergeFailure.js';
 
 describe('server-made messages', () => {
   it('makes the English text from the code and params', () => {
@@ -30,6 +31,22 @@ describe('server-made messages', () => {
     expect(message('release.crashLoopNoStderr', loop).text).toBe(
       'front: crash loop: front-ab12cd34-1 crashed 3 times in a row without ever becoming ready; last exit: exited with code 3: boom',
     );
+  });
+
+  it('says a stop of another kind and a converge cut short with codes, nesting the stop’s own message', () => {
+    const stop = message('release.cancelled', { by: 'ana' });
+    const rollingOut = message('release.stoppedRollingOut', { why: stop, services: 'api' });
+    expect(rollingOut.text).toBe('cancelled by ana while rolling out api');
+    expect(rollingOut.params.why).toEqual(stop);
+    expect(message('release.stoppedWith', { why: 'shutting down', error: 'db not ready' }).text).toBe(
+      'shutting down: db not ready',
+    );
+    const closed = convergeStale('closed', 'db');
+    expect(closed.message).toBe('db: the runtime was closed during converge');
+    expect(messageOf(closed)?.code).toBe('release.convergeClosed');
+    const superseded = convergeStale('superseded', 'db');
+    expect(superseded.message).toBe('db: superseded by a newer converge');
+    expect(messageOf(superseded)?.code).toBe('release.convergeSuperseded');
   });
 
   it('keeps the code through a text column, and reads older plain text as text', () => {

@@ -43,6 +43,10 @@ const TEXT = {
   'release.cancelledRollingOut': (p) => `cancelled by ${p.by} while rolling out ${p.services}`,
   'release.timedOut': (p) => `timeout of ${p.duration} exceeded`,
   'release.timedOutRollingOut': (p) => `timeout of ${p.duration} exceeded while rolling out ${p.services}`,
+  'release.stoppedRollingOut': (p) => `${p.why} while rolling out ${p.services}`,
+  'release.stoppedWith': (p) => `${p.why}: ${p.error}`,
+  'release.convergeClosed': (p) => `${p.service}: the runtime was closed during converge`,
+  'release.convergeSuperseded': (p) => `${p.service}: superseded by a newer converge`,
   'release.crashLoop': (p) =>
     `${p.service}: crash loop: ${p.replica} crashed ${p.crashes} times in a row without ever becoming ready; last exit: ${p.lastExit}; last stderr: ${p.lastStderr}`,
   'release.crashLoopNoStderr': (p) =>

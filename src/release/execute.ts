@@ -182,7 +182,9 @@ async function failureReason(
   // A failure that says why with a code keeps it (a rollout aborted by someone, a failed analysis).
   if (!stop) return messageOf(err) ?? coded('release.failed', { error: message });
   const why = toBerthError(stop.reason).message;
-  if (!message.includes(why)) return coded('release.failed', { error: `${why}: ${message}` });
+  const whyMessage = messageOf(stop.reason) ?? why;
+  if (!message.includes(why))
+    return coded('release.stoppedWith', { why: whyMessage, error: messageOf(err) ?? message });
   const services = (await ctx.deps.releases.get(id)).steps
     .filter((s) => s.status === StepStatus.failed)
     .map((s) => s.service)
@@ -190,7 +192,7 @@ async function failureReason(
   const stopped = messageOf(stop.reason); // release.cancelled or release.timedOut, from the stop's signal
   const rollingOut = stopped && WHILE_ROLLING_OUT.get(stopped.code);
   if (services && stopped && rollingOut) return coded(rollingOut, { ...stopped.params, services });
-  if (services) return coded('release.failed', { error: `${why} while rolling out ${services}` });
+  if (services) return coded('release.stoppedRollingOut', { why: whyMessage, services });
   return stopped ?? coded('release.failed', { error: why });
 }
 

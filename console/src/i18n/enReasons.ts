@@ -25,6 +25,10 @@ export const enReasons = {
     cancelledRollingOut: 'cancelled by {{by}} while rolling out {{services}}',
     timedOut: 'timeout of {{duration}} exceeded',
     timedOutRollingOut: 'timeout of {{duration}} exceeded while rolling out {{services}}',
+    stoppedRollingOut: '{{why}} while rolling out {{services}}',
+    stoppedWith: '{{why}}: {{error}}',
+    convergeClosed: '{{service}}: the runtime was closed during converge',
+    convergeSuperseded: '{{service}}: superseded by a newer converge',
     crashLoop:
       '{{service}}: crash loop: {{replica}} crashed {{crashes}} times in a row without ever becoming ready; last exit: {{lastExit}}; last stderr: {{lastStderr}}',
     crashLoopNoStderr:

@@ -27,6 +27,10 @@ export const zhReasons: typeof enReasons = {
     cancelledRollingOut: '发布 {{services}} 时已被 {{by}} 取消',
     timedOut: '超过 {{duration}} 的超时时间',
     timedOutRollingOut: '发布 {{services}} 时超过 {{duration}} 的超时时间',
+    stoppedRollingOut: '发布 {{services}} 时：{{why}}',
+    stoppedWith: '{{why}}：{{error}}',
+    convergeClosed: '{{service}}：收敛期间运行时已关闭',
+    convergeSuperseded: '{{service}}：已被更新的收敛取代',
     crashLoop:
       '{{service}}：崩溃循环：{{replica}} 连续崩溃 {{crashes}} 次，从未就绪；最后一次退出：{{lastExit}}；最后的 stderr：{{lastStderr}}',
     crashLoopNoStderr:

@@ -3,7 +3,7 @@
  * loop of the new version (it fails at once, not at the progress deadline), or no progress within
  * `rollout.progressDeadline`, each naming the replicas and how they ended.
  */
-import { RuntimeError } from '../../errors.js';
+import { ConflictError, RuntimeError } from '../../errors.js';
 import { CRASH_LOOP_THRESHOLD } from '../runtime.js';
 import { message, type Message } from '../../model/messages.js';
 import type { Replica } from './replica.js';
@@ -84,4 +84,14 @@ export function noProgressMessage(
   );
   const seconds = Math.round(elapsedMs / 1000);
   return message('release.noProgress', { service, ...ready, seconds, details });
+}
+
+/** Why a converge stopped before its end: the runtime closed, or a newer converge of the service took over. */
+export function convergeStale(why: 'closed' | 'superseded', service: string): RuntimeError | ConflictError {
+  if (why === 'closed') {
+    const m = message('release.convergeClosed', { service });
+    return Object.assign(new RuntimeError(m.text), { reasonMessage: m });
+  }
+  const m = message('release.convergeSuperseded', { service });
+  return Object.assign(new ConflictError(m.text), { reasonMessage: m });
 }

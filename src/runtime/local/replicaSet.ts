@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, RuntimeError } from '../../errors.js';
+import { RuntimeError } from '../../errors.js';
 import type { RoutingTable } from '../../gateway/table.js';
 import { Track } from '../runtime.js';
 import { message, said } from '../../model/messages.js';
@@ -20,7 +20,7 @@ import type {
 import { pruneConfigDirs } from './configFiles.js';
 import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { addressCannotListen } from './listenerProblem.js';
-import { noProgressMessage } from './convergeFailure.js';
+import { convergeStale, noProgressMessage } from './convergeFailure.js';
 import { untilConverged } from './convergeWait.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { checkRunnable } from './runners.js';
@@ -150,9 +150,9 @@ export class ReplicaSet {
         now: this.ctx.now,
         stale: () =>
           this.closed
-            ? new RuntimeError(`${state.service}: the runtime was closed during converge`)
+            ? convergeStale('closed', state.service)
             : gen !== this.generation
-              ? new ConflictError(`${state.service}: superseded by a newer converge`)
+              ? convergeStale('superseded', state.service)
               : undefined,
         reconcile: () => this.reconcile(),
         replicas: () => [...this.replicas.values()],
