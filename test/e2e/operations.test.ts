@@ -231,7 +231,8 @@ describe('a crash loop fails fast', () => {
         service: 'front',
         replica: expect.stringMatching(/^front-\w+-\w+$/),
         crashes: 3,
-        lastExit: 'exited with code 3: boom',
+        // The last exit is a message of its own (translated in the console), its text as the CLI prints it.
+        lastExit: expect.objectContaining({ code: 'exit.withExcerpt', text: 'exited with code 3: boom' }),
         lastStderr: 'starting | boom',
       },
       text: failed!.reason,
