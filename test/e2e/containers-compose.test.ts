@@ -106,8 +106,14 @@ describe('a compose app of images on one machine', () => {
     const logs = await berth.cli(['logs', 'notes/web']);
     expect(logs.stdout).toContain('web listening on 8080');
 
-    // postgres restarted: a new container on the same volume.
+    // Each replica's container, as the engine names it, in `berth status --replicas`.
     const homeLabel = homeIdOf(berth.home);
+    const [web] = await docker.listContainers({ filters: { label: [`berth.home=${homeLabel}`, 'berth.service=web'] } });
+    const table = (await berth.cli(['status', 'notes', '--replicas'])).stdout;
+    expect(table.split('\n').find((l) => l.startsWith('SERVICE'))).toMatch(/PID\s+CONTAINER\s+PORT/);
+    expect(table).toContain(web!.Id.slice(0, 12));
+
+    // postgres restarted: a new container on the same volume.
     const dbOf = () =>
       docker.listContainers({ filters: { label: [`berth.home=${homeLabel}`, 'berth.app=notes', 'berth.service=db'] } });
     const before = (await dbOf()).map((c) => c.Id);

@@ -34,7 +34,7 @@ export function registerStatus(program: Command): void {
       'apps at a glance, or one app: services, how each runs (process or container), replicas ready/desired, restarts, addresses, edge URL',
     )
     .option('-e, --env <env>', 'environment', defaultEnv())
-    .option('--replicas', 'one row per replica (pid, port, phase, CPU, memory, last exit)')
+    .option('--replicas', 'one row per replica (pid, container, port, phase, CPU, memory, last exit)')
     .action(async (app: string | undefined, o: { env: string; replicas?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
@@ -69,6 +69,8 @@ export function registerStatus(program: Command): void {
       if (st.configDrift) process.stdout.write(`${driftText(st.configDrift).join('\n')}\n`);
       if (st.services.length === 0) return void process.stdout.write('no services running\n');
       if (o.replicas) {
+        // The container column only when some replica runs as one.
+        const containers = st.services.some((s) => s.replicas.some((r) => r.container !== undefined));
         return printTable(
           st.services.flatMap((s) =>
             s.replicas.map((r) => ({
@@ -76,6 +78,7 @@ export function registerStatus(program: Command): void {
               replica: r.id,
               phase: r.phase,
               pid: r.pid,
+              container: r.container ?? '',
               port: r.port,
               restarts: r.restarts,
               cpu: r.cpuPercent === undefined ? '-' : `${r.cpuPercent.toFixed(1)}%`,
@@ -85,7 +88,20 @@ export function registerStatus(program: Command): void {
               message: r.message ?? '',
             })),
           ),
-          ['service', 'replica', 'phase', 'pid', 'port', 'restarts', 'cpu', 'memory', 'age', 'last exit', 'message'],
+          [
+            'service',
+            'replica',
+            'phase',
+            'pid',
+            ...(containers ? ['container'] : []),
+            'port',
+            'restarts',
+            'cpu',
+            'memory',
+            'age',
+            'last exit',
+            'message',
+          ],
         );
       }
       const running = last && (last.status === 'running' || last.status === 'pending') ? last : undefined;
