@@ -10,11 +10,11 @@ import type { ContainerSupport, ContainerSupportContext, ContainerSupportOf } fr
 import type { ReplicaRecord } from '../local/replicaStore.js';
 import type { Launch, Runner } from '../local/runner.js';
 import { CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
-import { imageResolver } from './images.js';
+import { imageResolver, lazyEngine } from './images.js';
 import { containersOnDisk } from './containerFile.js';
 import { ContainerRunner } from './containerRunner.js';
 import { sweepContainers } from './containerSweep.js';
-import { connectEngine, engineReason, type Engine } from './engine.js';
+import { engineReason, type Engine } from './engine.js';
 
 /** How long the sweep at start may take before the runtime goes on without it. */
 const SWEEP_TIMEOUT_MS = 5_000;
@@ -32,22 +32,19 @@ export function localContainers(env?: NodeJS.ProcessEnv): ContainerSupportOf {
 export class LocalContainers implements ContainerSupport {
   readonly host = CONTAINER_HOST;
   readonly homeId: string;
+  private readonly connect: () => Promise<Engine>;
   private readonly images = imageResolver(() => this.engine());
   private readonly opts: LocalContainersOptions;
-  private connecting: Promise<Engine> | undefined;
 
   constructor(opts: LocalContainersOptions) {
     this.opts = opts;
     this.homeId = homeIdOf(opts.home);
+    this.connect = lazyEngine(opts.env ?? process.env);
   }
 
   /** The engine; a failed connection is forgotten, so the next call tries again. */
   engine(): Promise<Engine> {
-    this.connecting ??= connectEngine(this.opts.env ?? process.env).catch((err: unknown) => {
-      this.connecting = undefined;
-      throw err;
-    });
-    return this.connecting;
+    return this.connect();
   }
 
   /** Says what is missing, naming the service, when no engine answers (before a container service converges). */
