@@ -14,7 +14,7 @@ afterEach(async () => {
   for (const rt of runtimes.splice(0)) await rt.close().catch(() => undefined);
   for (const home of homes.splice(0)) {
     killAll(home);
-    await removeHomeContainers(home);
+    await removeHomeContainers(home, inject('containerSocket'));
   }
 });
 
