@@ -2,7 +2,7 @@
  * A Docker engine for tests: Debian's dockerd on a socket, data root and exec root of its own under
  * /tmp (never the system's /var/lib/docker or /run/docker.sock, and an empty daemon.json of its own).
  * Only one dockerd of a machine can own the default bridge (docker0), so every vitest run of the
- * machine shares one: the first run starts it, each run holds a lease (a file named by its pid), and
+ * machine shares one: the first run starts it, each run holds a lease (a file named by its pid and a random id), and
  * the run that gives back the last lease stops it. A lock directory serialises start, image loads
  * and stop, so two runs that start or end together do not race. dockerd is started detached: it
  * outlives the run that started it while other runs hold leases.
@@ -11,6 +11,7 @@
  * load`), only those whose image id Docker does not have yet (the data root is kept between runs).
  */
 import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -159,7 +160,8 @@ export interface DockerTestEngine {
 /** Takes a lease on the shared test dockerd (starting it if none runs) and copies `images` in. */
 export async function startDockerEngine(images: readonly string[]): Promise<DockerTestEngine> {
   const docker = new Docker({ socketPath: DOCKER_SOCKET });
-  const lease = join(LEASES, String(process.pid));
+  // One per setup, not per process: the unit and e2e projects of one vitest process each take one.
+  const lease = join(LEASES, `${process.pid}-${randomUUID()}`);
   const loaded = await withLock(async () => {
     await mkdir(LEASES, { recursive: true });
     await writeFile(lease, '');
@@ -175,8 +177,9 @@ export async function startDockerEngine(images: readonly string[]): Promise<Dock
         await rm(lease, { force: true });
         const leases = await readdir(LEASES).catch(() => []);
         // A run that died without its teardown leaves its lease: not counted, and removed.
-        for (const p of leases.filter((l) => !alive(Number(l)))) await rm(join(LEASES, p), { force: true });
-        if (leases.some((l) => alive(Number(l)))) return;
+        const holder = (l: string): number => Number(l.split('-')[0]);
+        for (const p of leases.filter((l) => !alive(holder(l)))) await rm(join(LEASES, p), { force: true });
+        if (leases.some((l) => alive(holder(l)))) return;
         await stopDockerd();
       }),
   };
