@@ -26,7 +26,7 @@ import { compileRoutes, isWildcardHost, matchRoute, normaliseHost, rewritePath, 
 import type { EdgeCertificateFiles, RoutingTable, ServiceTraffic } from './table.js';
 import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
 import { TcpListeners } from './tcpListeners.js';
-import { listenLoopback } from './bind.js';
+import { ExtraBinds, listenLoopback, type HostBindError } from './bind.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import {
   answerAndClose,
@@ -99,6 +99,8 @@ class Listener {
   private sniEntries: SniEntry[] = [];
   readonly stats: ListenerStats = newListenerStats();
   readonly tunnels = new Set<Duplex>();
+  /** A service address's further hosts (RoutingTable.serviceHosts); an edge has none. */
+  readonly extra: ExtraBinds;
   set: BackendSet | undefined;
   routes: CompiledRoute<RouteTarget>[] = [];
   noRoute: Buffer;
@@ -125,6 +127,7 @@ class Listener {
     this.server.maxHeadersCount = MAX_HEADER_FIELDS;
     this.server.on('upgrade', this.onUpgrade);
     this.server.on('clientError', onClientError);
+    this.extra = new ExtraBinds(this.server, port);
   }
 
   /** Uses these certificates from the next handshake on; throws (keeping the old ones) if one cannot be loaded. */
@@ -244,6 +247,7 @@ class Listener {
 
   /** Stops accepting, lets in-flight requests finish (at most `timeoutMs`), then cuts what is left. */
   close(timeoutMs: number): Promise<void> {
+    this.extra.close();
     return new Promise((resolve) => {
       const server = this.server;
       // Connections that finish a response after close() would otherwise stay open as idle keep-alives.
@@ -346,8 +350,10 @@ export class Listeners {
       }
     }
 
+    // Service addresses listen on the table's further hosts too; a hand-off port behind HAProxy never does.
+    const hosts = this.handoff ? [] : (table.serviceHosts ?? []);
     // L4 listeners between the two: a port that moves between HTTP and L4 is free on both sides.
-    const errors: ListenerError[] = await this.tcp.apply(table.tcp ?? []);
+    const errors: ListenerError[] = await this.tcp.apply(table.tcp ?? [], hosts);
 
     const created = new Map<string, Listener>();
     for (const [id, w] of wanted) {
@@ -397,6 +403,16 @@ export class Listeners {
             void errors.push({ key: l.key, port: l.port, message: err.code ?? err.message }),
         ),
       ),
+    );
+
+    await Promise.all(
+      [...this.listeners.values()]
+        .filter((l) => l.kind === 'service')
+        .map((l) =>
+          l.extra
+            .set(hosts)
+            .catch((err: HostBindError) => void errors.push({ key: l.key, port: l.port, message: err.code })),
+        ),
     );
 
     // A request dispatched just before this table may still sit in a removed backend's pool,

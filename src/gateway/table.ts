@@ -109,6 +109,12 @@ export interface RoutingTable {
   edges: EdgeListener[];
   /** L4 addresses of service ports (absent in tables written before them: none). */
   tcp?: TcpListener[];
+  /**
+   * Addresses besides 127.0.0.1 where every service address (HTTP and L4) listens too: the bridge
+   * address by which containers of a Docker engine reach this machine (`host-gateway`). Never a
+   * wildcard; edges stay on 127.0.0.1. Absent or empty: loopback only.
+   */
+  serviceHosts?: string[];
 }
 
 export function emptyTable(): RoutingTable {

@@ -71,3 +71,14 @@ describe('routing table policies', () => {
     expect(problems).toHaveLength(11);
   });
 });
+
+describe('routing table service hosts', () => {
+  it('accepts a bridge address and refuses wildcards, loopback and names, saying which entry', () => {
+    const t = parseRoutingTable({ ...(tableWith(undefined) as object), serviceHosts: ['172.17.0.1'] });
+    expect(t.serviceHosts).toEqual(['172.17.0.1']);
+    const message = 'must be an IPv4 address that is neither a wildcard, broadcast nor loopback';
+    expect(
+      problemsOf({ ...(tableWith(undefined) as object), serviceHosts: ['0.0.0.0', '127.0.0.2', 'docker0', '::'] }),
+    ).toEqual([0, 1, 2, 3].map((i) => ({ path: `serviceHosts.${i}`, message })));
+  });
+});

@@ -2,6 +2,7 @@
  * The zod schema of the routing table the gateway accepts on `PUT /table` and loads from
  * `table.json`: the schema is checked at that boundary so a bad table never reaches a listener.
  */
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { ValidationError } from '../errors.js';
@@ -181,6 +182,14 @@ const edgeSchema = z.object({
   tls: tlsSchema.optional().describe('HTTPS on a second port'),
 });
 
+/** A unicast IPv4 address other than loopback: where service addresses also listen for containers. */
+const serviceHost = z
+  .string()
+  .refine((h) => isIPv4(h) && h !== '0.0.0.0' && h !== '255.255.255.255' && !h.startsWith('127.'), {
+    message: 'must be an IPv4 address that is neither a wildcard, broadcast nor loopback',
+  })
+  .describe('an address besides 127.0.0.1 where service addresses listen (a container bridge)');
+
 /** Schema of a RoutingTable, with the cross-field checks (unique keys, ports, backend ids). */
 export const routingTableSchema = z
   .object({
@@ -188,6 +197,10 @@ export const routingTableSchema = z
     services: z.array(serviceSchema),
     edges: z.array(edgeSchema),
     tcp: z.array(tcpSchema).optional().describe('L4 addresses of service ports'),
+    serviceHosts: z
+      .array(serviceHost)
+      .optional()
+      .describe('addresses besides 127.0.0.1 where service addresses listen too (never edges)'),
   })
   .superRefine((t, ctx) => {
     const ports = new Map<number, string>();

@@ -10,7 +10,7 @@ import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { ListenerStatsJSON } from './listenerTypes.js';
 import type { ListenerError, TcpListener } from './table.js';
-import { listenLoopback } from './bind.js';
+import { ExtraBinds, listenLoopback, type HostBindError } from './bind.js';
 
 /** Per-listener counters as `GET /stats` reports them (kind `tcp`; `requests` counts connections). */
 type TcpStatsJSON = ListenerStatsJSON & { kind: 'tcp' };
@@ -73,11 +73,15 @@ class L4Listener {
   errors = 0;
   /** Every backend with open connections, the current ones and those that left. */
   readonly all = new Map<string, TcpBackend>();
+  /** The further hosts of this address (RoutingTable.serviceHosts). */
+  readonly extra: ExtraBinds;
 
   constructor(id: string, port: number) {
     this.id = id;
     this.port = port;
-    this.server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (client) => this.onConnection(client));
+    const opts = { pauseOnConnect: true, allowHalfOpen: true };
+    this.server = createServer(opts, (client) => this.onConnection(client));
+    this.extra = new ExtraBinds(this.server, port, opts);
   }
 
   /** Swaps in `wanted`: kept backends keep their connections, new ones are added, removed ones retire. */
@@ -168,6 +172,7 @@ class L4Listener {
 
   /** Stops accepting; open connections get the grace period (bounded by `timeoutMs`), then are closed. */
   close(timeoutMs: number): Promise<void> {
+    this.extra.close();
     return new Promise((resolve) => {
       const force = setTimeout(
         () => {
@@ -211,8 +216,11 @@ export class TcpListeners {
     this.drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
   }
 
-  /** Makes the L4 listeners serve `wanted`; returns the ports that cannot be bound. */
-  async apply(wanted: readonly TcpListener[]): Promise<ListenerError[]> {
+  /**
+   * Makes the L4 listeners serve `wanted`, each on 127.0.0.1 and on every one of `hosts`; returns
+   * the ports that cannot be bound.
+   */
+  async apply(wanted: readonly TcpListener[], hosts: readonly string[] = []): Promise<ListenerError[]> {
     const byId = new Map(wanted.map((l) => [tcpListenerId(l), l]));
     for (const [id, l] of this.listeners) {
       const w = byId.get(id);
@@ -225,17 +233,23 @@ export class TcpListeners {
     const errors: ListenerError[] = [];
     await Promise.all(
       [...byId].map(async ([id, w]) => {
-        const have = this.listeners.get(id);
-        if (have !== undefined) return have.setBackends(w);
-        const l = new L4Listener(id, w.port);
-        l.setBackends(w);
-        try {
-          await l.listen();
-          this.listeners.set(id, l);
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException;
-          errors.push({ key: id, port: w.port, message: e.code ?? e.message });
+        let l = this.listeners.get(id);
+        if (l !== undefined) l.setBackends(w);
+        else {
+          l = new L4Listener(id, w.port);
+          l.setBackends(w);
+          try {
+            await l.listen();
+            this.listeners.set(id, l);
+          } catch (err) {
+            const e = err as NodeJS.ErrnoException;
+            errors.push({ key: id, port: w.port, message: e.code ?? e.message });
+            return;
+          }
         }
+        await l.extra
+          .set(hosts)
+          .catch((err: HostBindError) => void errors.push({ key: id, port: w.port, message: err.code }));
       }),
     );
     return errors;

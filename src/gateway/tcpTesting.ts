@@ -15,11 +15,12 @@ export async function echo(name: string): Promise<{ name: string; port: number; 
   return { name, port: (server.address() as { port: number }).port, server, open };
 }
 
-/** A client connection that sends a line and reads the answer. */
+/** A client connection (to `host`, 127.0.0.1 by default) that sends a line and reads the answer. */
 export async function client(
   port: number,
+  host = '127.0.0.1',
 ): Promise<{ ask(text: string): Promise<string>; closed: Promise<void>; s: Socket }> {
-  const s = connect({ host: '127.0.0.1', port });
+  const s = connect({ host, port });
   s.on('error', () => undefined);
   await new Promise<void>((r, j) => {
     s.once('connect', r);

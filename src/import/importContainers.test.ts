@@ -60,7 +60,7 @@ describe('a compose app of images', () => {
     ]);
     expect(db!.health.readiness).toMatchObject({
       kind: 'exec',
-      command: ['/bin/sh', '-c', 'pg_isready -U notes -d notes'],
+      command: ['/bin/sh', '-c', 'pg_isready -h 127.0.0.1 -U notes -d notes'],
     });
     expect(redis!.health.readiness).toMatchObject({ kind: 'exec', command: ['redis-cli', 'ping'] });
     expect(api!.health.readiness).toMatchObject({ kind: 'http', path: '/healthz' });

@@ -3,7 +3,7 @@
  * `localhost/berth-test/<name>:<n>`; bump `<n>` when its Dockerfile changes.
  */
 import { ensureBaseImage, ensureImage } from './containerEngine.js';
-import { ensureComposeImages } from './composeImages.js';
+import { COMPOSE_APP_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, ensureComposeImages } from './composeImages.js';
 
 /**
  * A Node HTTP service: the host's node binary (statically linked but for glibc and libstdc++, which
@@ -84,3 +84,6 @@ export async function ensureTestImages(): Promise<void> {
   });
   await ensureComposeImages();
 }
+
+/** The images the Docker test engine gets copied in (dockerEngine.ts): what the tests run against Docker. */
+export const DOCKER_TEST_IMAGES = [NODE_IMAGE, REDIS_IMAGE, POSTGRES_IMAGE, COMPOSE_APP_IMAGE];

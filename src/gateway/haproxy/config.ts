@@ -38,12 +38,21 @@ export interface TcpFrontendModel {
   /** `app/env/service:port-name`. */
   key: string;
   port: number;
+  /** Hosts bound besides 127.0.0.1 (RoutingTable.serviceHosts that could be bound). */
+  hosts?: string[];
 }
 
 /** A service address HAProxy binds. */
 export interface ServiceFrontendModel {
   key: string;
   port: number;
+  /** Hosts bound besides 127.0.0.1 (RoutingTable.serviceHosts that could be bound). */
+  hosts?: string[];
+}
+
+/** The bind lines of a service address: 127.0.0.1 and its further hosts, on its port. */
+function serviceBinds(f: { port: number; hosts?: string[] }): string[] {
+  return ['127.0.0.1', ...(f.hosts ?? [])].map((h) => `  bind ${h}:${f.port}`);
 }
 
 /** An edge HAProxy binds: routed natively, or passed whole to the gateway's Node edge listener. */
@@ -312,7 +321,7 @@ export function renderConfig(m: HaproxyModel): string {
   ];
   const backends = new Set(m.backends.map((b) => b.key));
   for (const s of m.services) {
-    out.push('', `frontend ${proxyName('f', s.key)}`, `  bind 127.0.0.1:${s.port}`, ...limitRules, ...forwardingRules);
+    out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), ...limitRules, ...forwardingRules);
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
   for (const e of m.edges) out.push('', ...renderEdge(e, backends));
@@ -324,7 +333,7 @@ export function renderConfig(m: HaproxyModel): string {
     out.push(`  timeout client ${TCP_IDLE}`, `  timeout server ${TCP_IDLE}`, '  timeout queue 5s');
   }
   for (const f of m.tcp ?? []) {
-    out.push('', `frontend ${proxyName('f', f.key)}`, `  bind 127.0.0.1:${f.port}`);
+    out.push('', `frontend ${proxyName('f', f.key)}`, ...serviceBinds(f));
     out.push(`  default_backend ${proxyName('s', f.key)}`);
   }
   for (const b of tcp) out.push('', ...renderBackend(b));

@@ -49,12 +49,12 @@ interface SavedState {
   base: Record<string, Counters>;
 }
 
-/** Bind and release `port` on 127.0.0.1: the error code if something else holds it. */
-function probePort(port: number): Promise<string | undefined> {
+/** Bind and release `port` on `host`: the error code if something else holds it (or the host is not this machine's). */
+function probePort(port: number, host = '127.0.0.1'): Promise<string | undefined> {
   return new Promise((resolve) => {
     const s = createServer();
     s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(undefined)));
+    s.listen(port, host, () => s.close(() => resolve(undefined)));
   });
 }
 
@@ -164,6 +164,21 @@ export class HaproxyListeners {
       if (err !== undefined) errors.push({ key, port, message: err });
       return err === undefined;
     };
+    // A service address's further hosts (RoutingTable.serviceHosts): those the worker binds, and the others that probe free.
+    const heldHosts = new Set(
+      [...(this.running?.services ?? []), ...(this.running?.tcp ?? [])].flatMap((l) =>
+        (l.hosts ?? []).map((h) => `${h}:${l.port}`),
+      ),
+    );
+    const hostsOf = async (key: string, port: number): Promise<{ hosts?: string[] }> => {
+      const hosts: string[] = [];
+      for (const h of table.serviceHosts ?? []) {
+        const err = heldHosts.has(`${h}:${port}`) ? undefined : await probePort(port, h);
+        if (err === undefined) hosts.push(h);
+        else errors.push({ key, port, message: `${h}: ${err}` });
+      }
+      return hosts.length > 0 ? { hosts } : {};
+    };
 
     const known = new Set(table.services.map((s) => s.key));
     const native = new Set(table.services.filter(isNativeService).map((s) => s.key));
@@ -184,7 +199,9 @@ export class HaproxyListeners {
     }
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
-    for (const s of table.services) if (await bindable(s.key, s.port)) next.services.push({ key: s.key, port: s.port });
+    for (const s of table.services)
+      if (await bindable(s.key, s.port))
+        next.services.push({ key: s.key, port: s.port, ...(await hostsOf(s.key, s.port)) });
     for (const e of table.edges) {
       if (!(await bindable(e.key, e.port))) continue;
       const isNode = nodeEdges.includes(e);
@@ -210,7 +227,7 @@ export class HaproxyListeners {
     for (const l of table.tcp ?? []) {
       const key = `${l.key}:${l.name}`;
       tcpKeys.add(key);
-      if (await bindable(key, l.port)) next.tcp!.push({ key, port: l.port });
+      if (await bindable(key, l.port)) next.tcp!.push({ key, port: l.port, ...(await hostsOf(key, l.port)) });
     }
     let grew = false;
     for (const l of table.tcp ?? []) {

@@ -237,16 +237,17 @@ describe('ContainerRunner', () => {
     );
   });
 
-  it('fails a run whose image is missing: Never says so, IfNotPresent says the pull failed', async () => {
+  it('fails a run whose image is missing as a deploy does (images.ts), naming the service: Never says so, IfNotPresent says why the pull failed', async () => {
     const never = await setup({ image: 'localhost/berth-test/missing:0', imagePullPolicy: 'Never' });
     never.runner.start(never.launch, Date.now());
     expect((await exited(never.runner)).error).toBe(
-      'image localhost/berth-test/missing:0 is not on this machine (imagePullPolicy: Never)',
+      'web: image localhost/berth-test/missing:0 is not on this machine and its imagePullPolicy is Never (build or pull it first, e.g. `podman pull localhost/berth-test/missing:0`, or use IfNotPresent)',
     );
     const pull = await setup({ image: 'localhost/berth-test/missing:0' });
     pull.runner.start(pull.launch, Date.now());
+    // Classified as images.ts's pullFailure does: nothing listens on localhost:80 here.
     expect((await exited(pull.runner, 60_000)).error).toMatch(
-      /^cannot pull image localhost\/berth-test\/missing:0: \S/,
+      /^web: cannot pull localhost\/berth-test\/missing:0: registry localhost is unreachable \(.*\)$/,
     );
   });
 

@@ -6,10 +6,10 @@
  * into the replica's log files and waits for its exit, then removes it. `container.json` in the
  * replica directory names it, so a restarted control plane adopts it instead of starting another.
  *
- * Networking: a container reaches the machine's 127.0.0.1 services (the gateway stays loopback-only)
- * at CONTAINER_HOST. Podman: slirp4netns with allow_host_loopback, where 10.0.2.2 is the host's
- * loopback (verified here). Docker: its default bridge and `host-gateway`, which reaches the host's
- * bridge address, not 127.0.0.1 — not testable on this machine (no Docker): untested.
+ * Networking: a container reaches the machine's service addresses at CONTAINER_HOST. Podman:
+ * slirp4netns with allow_host_loopback, where 10.0.2.2 is the host's loopback. Docker: its default
+ * bridge and `host-gateway`, the bridge's gateway address, where the gateway then binds the service
+ * addresses too (serviceHostsOf in engine.ts, RoutingTable.serviceHosts). Both tested.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError, UnavailableError } from '../../errors.js';
 
@@ -59,6 +60,27 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
     }
   }
   throw new UnavailableError(`the container engine at ${present.join(', ')} does not answer: ${engineReason(last)}`);
+}
+
+/**
+ * Where service addresses must listen besides 127.0.0.1 for this engine's containers to reach them
+ * at CONTAINER_HOST: none on Podman (slirp4netns maps it to the machine's loopback); on Docker the
+ * IPv4 gateway of its default `bridge` network, which `host-gateway` resolves to (172.17.0.1 by default).
+ */
+export async function serviceHostsOf(engine: Engine): Promise<string[]> {
+  if (engine.kind === 'podman') return [];
+  let info: { IPAM?: { Config?: { Gateway?: string }[] } };
+  try {
+    info = (await engine.docker.getNetwork('bridge').inspect()) as typeof info;
+  } catch (err) {
+    throw new UnavailableError(`Docker's bridge network cannot be inspected: ${engineReason(err)}`);
+  }
+  const gateway = (info.IPAM?.Config ?? []).map((c) => c.Gateway).find((g) => g !== undefined && isIPv4(g));
+  if (gateway === undefined)
+    throw new UnavailableError(
+      "Docker's bridge network has no IPv4 gateway: containers could not reach the service addresses (host-gateway)",
+    );
+  return [gateway];
 }
 
 /** dockerode, loaded when an engine is first needed (it takes ~200 ms to load: not at every server start). */

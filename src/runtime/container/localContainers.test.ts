@@ -7,6 +7,7 @@ import { createLocalRuntime } from '../local/localRuntime.js';
 import { RecordingGateway, buildShim, fixtureState, killAll, tempHome } from '../local/testdata/testing.js';
 import { CONTAINER_HOST, LABEL, homeIdOf } from './containerLaunch.js';
 import { removeHomeContainers } from './testing.js';
+import { connectEngine, serviceHostsOf } from './engine.js';
 
 const homes: string[] = [];
 const runtimes: Runtime[] = [];
@@ -14,7 +15,8 @@ afterEach(async () => {
   for (const rt of runtimes.splice(0)) await rt.close().catch(() => undefined);
   for (const home of homes.splice(0)) {
     killAll(home);
-    await removeHomeContainers(home);
+    await removeHomeContainers(home, inject('containerSocket'));
+    await removeHomeContainers(home, inject('dockerSocket'));
   }
 });
 
@@ -189,6 +191,33 @@ describe('local runtime with containers', () => {
     expect(st.replicas[0]!.container).toMatch(/^[0-9a-f]{12}$/);
     expect((await containersOf(home)).map((id) => id.slice(0, 12))).toEqual([st.replicas[0]!.container]);
     await rt.remove('shop', 'dev');
+  });
+
+  it("has the gateway listen on Docker's bridge address for service addresses once a container service converges on Docker, and not on Podman", async () => {
+    const bridgeOf = async (socket: string): Promise<string[] | undefined> => {
+      const home = tempHome();
+      homes.push(home);
+      const gateway = new RecordingGateway();
+      const rt = createLocalRuntime({
+        home,
+        gateway,
+        shimEntry: buildShim(),
+        pollIntervalMs: 50,
+        edgePort: 0,
+        containers: localContainers({ BERTH_CONTAINER_SOCKET: socket }),
+      });
+      runtimes.push(rt);
+      // A process service asks for nothing.
+      await rt.converge(fixtureState({ app: 'shop', env: 'dev', service: 'api' }), opts());
+      expect(gateway.table().serviceHosts).toBeUndefined();
+      await rt.converge(webState(1), opts());
+      const hosts = gateway.table().serviceHosts;
+      await rt.remove('shop', 'dev');
+      return hosts;
+    };
+    const docker = await connectEngine({ BERTH_CONTAINER_SOCKET: inject('dockerSocket') });
+    expect(await bridgeOf(inject('dockerSocket'))).toEqual(await serviceHostsOf(docker));
+    expect(await bridgeOf(inject('containerSocket'))).toBeUndefined();
   });
 
   it('says the engine is missing, naming the service, before converging a container service', async () => {

@@ -14,7 +14,7 @@ import { imageResolver, lazyEngine } from './images.js';
 import { containersOnDisk } from './containerFile.js';
 import { ContainerRunner } from './containerRunner.js';
 import { sweepContainers } from './containerSweep.js';
-import { engineReason, type Engine } from './engine.js';
+import { engineReason, serviceHostsOf, type Engine } from './engine.js';
 
 /** How long the sweep at start may take before the runtime goes on without it. */
 const SWEEP_TIMEOUT_MS = 5_000;
@@ -45,6 +45,11 @@ export class LocalContainers implements ContainerSupport {
   /** The engine; a failed connection is forgotten, so the next call tries again. */
   engine(): Promise<Engine> {
     return this.connect();
+  }
+
+  /** Where service addresses listen besides 127.0.0.1 for this engine's containers (Docker's bridge address). */
+  async serviceHosts(): Promise<string[]> {
+    return serviceHostsOf(await this.engine());
   }
 
   /** Says what is missing, naming the service, when no engine answers (before a container service converges). */

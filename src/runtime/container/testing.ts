@@ -5,7 +5,7 @@
 import type { ServiceState, Workload } from '../runtime.js';
 import { DEFAULT_RESTART_POLICY } from '../local/backoff.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
-import { podman } from '../../../test/support/containerEngine.js';
+import Docker from 'dockerode';
 import { LABEL, homeIdOf } from './containerLaunch.js';
 
 /** A service `svc` of app `app`/`env` that runs `image` as a container, with `over` merged into its workload. */
@@ -63,11 +63,17 @@ export function containerRecord(
   };
 }
 
-/** Last-resort cleanup: removes every container of the Berth home `home` (by its label) through the test engine. */
-export async function removeHomeContainers(home: string): Promise<string[]> {
-  const ids = (await podman(['ps', '-a', '-q', '--filter', `label=${LABEL.home}=${homeIdOf(home)}`]))
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]);
-  return ids;
+/**
+ * Last-resort cleanup: removes every container of the Berth home `home` (by its label) through the
+ * test engine at `socketPath` (Podman's or Docker's); returns their ids.
+ */
+export async function removeHomeContainers(home: string, socketPath: string): Promise<string[]> {
+  const docker = new Docker({ socketPath });
+  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL.home}=${homeIdOf(home)}`] } });
+  for (const c of found)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, t: 0 })
+      .catch(() => undefined);
+  return found.map((c) => c.Id);
 }

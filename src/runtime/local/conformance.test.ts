@@ -7,15 +7,24 @@ import { FIXTURE, RecordingGateway, buildShim, killAll, tempHome } from './testd
 import { NODE_IMAGE } from '../../../test/support/testImages.js';
 import { removeHomeContainers } from '../container/testing.js';
 
-/** The kit against the local runtime, its replicas run as processes or as containers of the test image. */
-function localConformance(name: string, runAs: 'process' | 'container'): void {
+/**
+ * The kit against the local runtime, its replicas run as processes or as containers of the test
+ * image on the test engine `engine` (Podman's or Docker's socket, test/support/containersSetup.ts).
+ */
+function localConformance(
+  name: string,
+  runAs: 'process' | 'container',
+  engine?: 'containerSocket' | 'dockerSocket',
+): void {
   runtimeConformance(name, async () => {
     const shimEntry = buildShim();
     const home = tempHome();
     const gateway = new RecordingGateway();
     const instances: Runtime[] = [];
     const containers =
-      runAs === 'container' ? localContainers({ BERTH_CONTAINER_SOCKET: inject('containerSocket') }) : undefined;
+      runAs === 'container'
+        ? localContainers({ BERTH_CONTAINER_SOCKET: inject(engine ?? 'containerSocket') })
+        : undefined;
     const open = (): Runtime => {
       const rt = createLocalRuntime({
         home,
@@ -67,7 +76,7 @@ function localConformance(name: string, runAs: 'process' | 'container'): void {
         for (const rt of instances) await rt.close();
         killAll(home);
         // None orphaned: removing the app removed its containers.
-        const left = runAs === 'container' ? await removeHomeContainers(home) : [];
+        const left = runAs === 'container' ? await removeHomeContainers(home, inject(engine ?? 'containerSocket')) : [];
         if (left.length > 0) throw new Error(`containers left after remove: ${left.join(', ')}`);
       },
     };
@@ -75,4 +84,5 @@ function localConformance(name: string, runAs: 'process' | 'container'): void {
 }
 
 localConformance('local', 'process');
-localConformance('local, containers', 'container');
+localConformance('local, containers', 'container', 'containerSocket');
+localConformance('local, containers on Docker', 'container', 'dockerSocket');

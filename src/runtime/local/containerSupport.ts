@@ -11,6 +11,11 @@ import type { Launch, Runner } from './runner.js';
 export interface ContainerSupport {
   /** The host by which a container reaches this machine's service addresses (ServiceAddress.containerHost). */
   readonly host: string;
+  /**
+   * Where service addresses must listen besides 127.0.0.1 for containers to reach them (RoutingTable.serviceHosts):
+   * none for Podman, whose containers reach the machine's loopback; Docker's bridge address for Docker.
+   */
+  serviceHosts(): Promise<string[]>;
   /** Says what is missing, naming the service, when no engine answers (before a container service converges). */
   check(service: string): Promise<void>;
   /** The runner of a container replica. */

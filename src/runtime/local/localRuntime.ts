@@ -45,6 +45,7 @@ import { runnerFactory } from './runners.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
+import { bindServiceHosts } from './serviceHosts.js';
 import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
 
 /** How often `observe` may ask the gateway to retry listeners that could not bind. */
@@ -129,8 +130,10 @@ class LocalRuntime implements Runtime {
 
   async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
     await this.ready();
-    if (state.workload.runAs === 'container' || state.canary?.workload.runAs === 'container')
-      await this.containers?.check(state.service);
+    if (this.containers && (state.workload.runAs === 'container' || state.canary?.workload.runAs === 'container')) {
+      await this.containers.check(state.service);
+      await bindServiceHosts(this.opts.gateway, this.containers, () => this.gatewayReady());
+    }
     return this.set(state.app, state.env, state.service).converge(state, opts);
   }
 
