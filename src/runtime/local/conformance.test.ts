@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { createGatewayControl, type LocalGatewayControl } from '../../gateway/control.js';
 import { ensureGatewayBuilt, freePort } from '../../gateway/testing.js';
 import { CONFORMANCE_SERVER } from '../conformance/server.js';
@@ -35,10 +35,16 @@ function runningWith(marker: string): string[] {
   return out.sort();
 }
 
+let shimEntry = '';
+let entry = '';
+beforeAll(() => {
+  // Built once, before any test's setup: a stale gateway build compiles for a while.
+  shimEntry = buildShim();
+  entry = ensureGatewayBuilt();
+}, 120_000);
+
 function localConformance(name: string, runAs: 'process' | 'container'): void {
   runtimeConformance(name, async () => {
-    const shimEntry = buildShim();
-    const entry = ensureGatewayBuilt();
     const home = tempHome();
     // The edge's preferred port: a free one (the registry takes the next free one above it if taken since).
     const edgePort = await freePort();
