@@ -64,9 +64,14 @@ export class KitContext {
     return url!;
   }
 
-  /** GET `base` + `path` (with `headers`, `host` among them: fetch would drop it), read as a replica's answer. */
+  /**
+   * GET `base` + `path` (with `headers`, `host` among them: fetch would drop it) as a new client: on a
+   * connection of its own, closed after the answer (an idle keep-alive connection gets one more answer
+   * from the old HAProxy worker after a reload, under the old table: docs/architecture.md). Read as a
+   * replica's answer.
+   */
   async ask(base: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-    const res = await request(new URL(path, base), { headers, signal: AbortSignal.timeout(10_000) });
+    const res = await request(new URL(path, base), { headers, reset: true, signal: AbortSignal.timeout(10_000) });
     const text = await res.body.text();
     try {
       const body = JSON.parse(text) as Omit<Answer, 'status' | 'text'>;
