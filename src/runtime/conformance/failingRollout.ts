@@ -20,6 +20,8 @@ export function failingRolloutTests(k: KitContext): void {
     );
     expect(err, 'the converge of a version that is never ready fails').toBeInstanceOf(Error);
     expect(err!.message).toContain('web');
+    // The reason as a code too, which the release keeps and the console translates.
+    expect((err as { reasonMessage?: { code?: unknown } }).reasonMessage?.code).toMatch(/^release\./);
 
     const st = (await k.status('web'))!;
     const byHash = (h: string) => st.replicas.filter((r) => r.hash === h);
