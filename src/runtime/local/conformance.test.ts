@@ -1,5 +1,4 @@
-/** The kit against the local runtime: replicas as processes and as containers (Podman), Node data plane. */
+/** The kit against the local runtime: replicas as processes, Node data plane. */
 import { localConformance } from './testdata/conformance/testing.js';
 
 localConformance('local', 'process');
-localConformance('local, containers', 'container');
