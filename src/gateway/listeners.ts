@@ -28,6 +28,7 @@ import { proxyUpgrade, rejectUpgrade } from './upgrade.js';
 import { TcpListeners } from './tcpListeners.js';
 import { ExtraBinds, listenLoopback, type HostBindError } from './bind.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
+import type { DataPlaneListeners } from './dataPlane.js';
 import {
   answerAndClose,
   MAX_HEADER_FIELDS,
@@ -307,8 +308,8 @@ export interface ListenersOptions {
   handoff?: boolean;
 }
 
-/** All listeners of the gateway and the balancer behind them. */
-export class Listeners {
+/** All listeners of the gateway and the balancer behind them: the Node data plane. */
+export class Listeners implements DataPlaneListeners {
   private readonly balancer: Balancer;
   private readonly tcp: TcpListeners;
   private readonly listeners = new Map<string, Listener>();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError } from '../errors.js';
 import { createControlApi } from './controlApi.js';
+import type { DataPlaneListeners } from './dataPlane.js';
 import { HaproxyListeners } from './haproxy/haproxyListeners.js';
 import type { ListenerError, ListenersOptions } from './listeners.js';
 import { Listeners } from './listeners.js';
@@ -102,7 +103,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   acquireLock(paths, startTime);
 
   const dataPlane = opts.dataPlane ?? 'node';
-  const listeners =
+  const listeners: DataPlaneListeners =
     dataPlane === 'haproxy'
       ? new HaproxyListeners({ ...opts, dir: join(paths.dir, 'haproxy'), log: join(paths.dir, 'haproxy.log'), logger })
       : new Listeners(opts);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { DataPlaneListeners } from '../dataPlane.js';
 import { readJsonFile, writeFileAtomic } from '../state.js';
 import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
@@ -81,7 +82,7 @@ function slotWants(b: BackendModel): Map<string, SlotWant> {
 }
 
 /** All listeners of a gateway whose data path is HAProxy. */
-export class HaproxyListeners {
+export class HaproxyListeners implements DataPlaneListeners {
   private readonly node: Listeners;
   private readonly paths: HaproxyPaths;
   private readonly logger: Logger | undefined;

@@ -15,10 +15,11 @@ import {
 } from './fakeCluster.js';
 
 /**
- * How new pods behave: become ready after the delay, never start (image pull back-off), or crash
- * (exit code 3, `boom`) after each start, restarted with a back-off (CrashLoopBackOff).
+ * How new pods behave: become ready after the delay, never start (image pull back-off), run but never
+ * pass their readiness probe (`unready`), or crash (exit code 3, `boom`) after each start, restarted
+ * with a back-off (CrashLoopBackOff).
  */
-export type RolloutMode = 'progress' | 'stuck' | 'crashloop';
+export type RolloutMode = 'progress' | 'stuck' | 'unready' | 'crashloop';
 
 export interface ControllerOptions {
   podReadyDelayMs: number;
@@ -50,6 +51,8 @@ const omitZero = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(
 /** Simulated workload controllers, kubelet and log store over a FakeCluster. */
 export class FakeControllers {
   mode: RolloutMode = 'progress';
+  /** How pods whose first container runs one of these images behave, over `mode`. */
+  readonly imageModes = new Map<string, RolloutMode>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<string>();
   private readonly deadlines = new Map<string, number>();
@@ -329,7 +332,7 @@ export class FakeControllers {
       },
     };
     this.cluster.put(POD, pod);
-    const mode = this.mode;
+    const mode = this.imageModes.get(containers[0]?.image ?? '') ?? this.mode;
     this.later(this.opts.podReadyDelayMs, () => {
       const p = this.cluster.get(POD, pod.metadata.namespace, name);
       if (!p) return;
@@ -351,22 +354,23 @@ export class FakeControllers {
         this.event(p, 'Warning', 'BackOff', `Back-off pulling image "${image}"`);
         return;
       }
-      this.start(t, w, p, containers);
+      this.start(t, w, p, containers, mode !== 'unready');
     });
   }
 
-  private start(t: ResourceType, w: FakeObject, p: FakeObject, containers: Container[]): void {
+  private start(t: ResourceType, w: FakeObject, p: FakeObject, containers: Container[], passes = true): void {
     const now = new Date().toISOString();
     const job = t.kind === 'Job';
+    const ready = !job && passes;
     p.status = {
       phase: job ? 'Succeeded' : 'Running',
       podIP: `10.0.0.${this.ip++ % 250}`,
       startTime: now,
-      conditions: [{ type: 'Ready', status: job ? 'False' : 'True' }],
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       containerStatuses: containers.map((c) => ({
         name: c.name,
         image: c.image,
-        ready: !job,
+        ready,
         started: !job,
         restartCount: 0,
         state: job
@@ -378,6 +382,8 @@ export class FakeControllers {
     const port = containers[0]?.ports?.[0]?.containerPort;
     this.appendLog(p.metadata.namespace!, p.metadata.name, `${p.metadata.name} listening${port ? ` on :${port}` : ''}`);
     this.event(p, 'Normal', 'Started', `Started container ${containers[0]?.name ?? ''}`);
+    if (!passes)
+      this.event(p, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
     this.reconcile(t, w.metadata.namespace, w.metadata.name);
   }
 
