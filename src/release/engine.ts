@@ -24,7 +24,6 @@ import { createReleaseBus, isFinished } from './releaseBus.js';
 import { createEngineRenderer } from './engineRender.js';
 import { createOperationLock } from './operationLock.js';
 import { message, said } from '../model/messages.js';
-import { checkKubernetesObjects } from './kubernetesRender.js';
 import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
 import { resumeAll } from './resume.js';
 import type { EngineDeps, OperationOptions, ReleaseEngine } from './engineTypes.js';
@@ -163,8 +162,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
    * other operation runs the digests it carries (a rollback its target's, a scale the running ones).
    */
   async function renderPinned(r: NewRevision, revision: number, events: RuntimeEvent[]) {
-    const render = (images: Record<string, string> | undefined) =>
-      renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts, undefined, images);
+    const render = (images: Record<string, string> | undefined) => renderer.render({ ...r, revision, images });
     const first = await render(r.images);
     if (r.kind !== ReleaseKind.deploy) return first.rendered;
     const images = await renderer.pinImages(first.states, r.env, {
@@ -194,18 +192,20 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const running = current ? (await releases.content(current.id)).rendered : undefined;
       const restarts = running?.restarts;
       const trial = req.configChange ? await deps.configSets.preview(spec.name, req.env, req.configChange) : undefined;
+      // A plan reads addresses: it allocates none (a new service's are `(allocated at deploy)`).
       const render = (images?: Record<string, string>) =>
-        renderer.render(
+        renderer.render({
           spec,
           file,
-          req.env,
-          req.configVersion,
-          (current?.revision ?? 0) + 1,
+          env: req.env,
+          configVersion: req.configVersion,
+          revision: (current?.revision ?? 0) + 1,
           positionOf,
           restarts,
-          trial?.resolved,
+          trial: trial?.resolved,
           images,
-        );
+          allocate: false,
+        });
       // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
       const unpinned = await render();
       const images = await renderer.pinImages(unpinned.states, req.env, {
@@ -226,13 +226,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
 
     async deploy(req) {
       const { spec, file, digest, positionOf } = req.loaded;
-      const environment = await deps.environments.get(req.env);
-      // What the cluster would refuse is refused here, at its berth.yaml line, not by a failed release.
-      if (environment.target.kind === 'kubernetes')
-        await checkKubernetesObjects(
-          { ...deps, digestSecret: (s) => deps.secretBox.digest(s) },
-          { loaded: req.loaded, env: req.env, environment, configVersion: req.configVersion },
-        );
+      // What the runtime would refuse (a cluster's schemas) is refused here, at its berth.yaml line,
+      // not by a failed release.
+      await renderer.check(req.loaded, req.env, req.configVersion);
       return createRevision(spec.name, req.env, lockOpts(req), async () => {
         const current = await releases.current(spec.name, req.env);
         // A restart stays part of the running state: a later deploy must not restart again.

@@ -11,19 +11,41 @@ import { renderRelease, type RenderResult } from './render.js';
 import { planContextOf, planRelease, type Plan } from './plan.js';
 import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
+import type { LoadedSpec } from '../spec/load.js';
+import { readRenderSources } from './renderSources.js';
+
+/** What the engine renders: a spec as revision `revision` of an app in `env`. */
+export interface EngineRenderRequest {
+  spec: AppSpec;
+  file: string;
+  env: string;
+  /** The config version; the current one when omitted. */
+  configVersion?: number | undefined;
+  revision: number;
+  positionOf?: DeployRequest['loaded']['positionOf'];
+  restarts?: Record<string, string> | undefined;
+  /** A config set not stored yet (a plan's preview of a change), rendered instead of any version. */
+  trial?: ResolvedConfig | undefined;
+  /** Service → image digest the revision runs (`rendered.images`). */
+  images?: Record<string, string> | undefined;
+  /**
+   * False for a plan: the runtime's addresses are read and none is allocated, so a service that has
+   * none yet sees `(allocated at deploy)` in the others' discovery variables. Default true.
+   */
+  allocate?: boolean;
+}
 
 export interface EngineRenderer {
-  render(
-    spec: AppSpec,
-    file: string,
+  render(req: EngineRenderRequest): Promise<RenderResult>;
+  /**
+   * Lets the environment's runtime check what a deploy of `loaded` would make (`Runtime.checkRelease`,
+   * a cluster's schemas) before a revision is made; nothing to do for a runtime that checks nothing.
+   */
+  check(
+    loaded: Pick<LoadedSpec, 'spec' | 'file'> & Partial<Pick<LoadedSpec, 'positionOf'>>,
     env: string,
     configVersion: number | undefined,
-    revision: number,
-    positionOf?: DeployRequest['loaded']['positionOf'],
-    restarts?: Record<string, string>,
-    trial?: ResolvedConfig,
-    images?: Record<string, string>,
-  ): Promise<RenderResult>;
+  ): Promise<void>;
   /**
    * The digests of the images of `states`' container workloads (service → digest), from the
    * environment's runtime (pinImages.ts); undefined when none runs as a container or the runtime
@@ -66,60 +88,63 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
   const { releases } = deps;
 
   /** `render`; with `edgeTls: false` for a render whose states only are used (no certificate file is read). */
-  async function renderFor(
-    spec: AppSpec,
-    file: string,
-    env: string,
-    configVersion: number | undefined,
-    revision: number,
-    o: {
-      positionOf?: DeployRequest['loaded']['positionOf'];
-      restarts?: Record<string, string> | undefined;
-      trial?: ResolvedConfig | undefined;
-      images?: Record<string, string> | undefined;
-      edgeTls?: boolean;
-    } = {},
-  ): Promise<RenderResult> {
-    const { positionOf, restarts, trial } = o;
-    const environment = await deps.environments.get(env);
-    const version = configVersion ?? (await deps.configSets.current(spec.name, env)).version;
-    const config = trial ?? (await deps.configSets.resolve(spec.name, env, version));
-    const runtime = await deps.runtimeFor(env);
-    const addresses = await runtime.addresses(
-      spec.name,
+  async function renderFor(req: EngineRenderRequest & { edgeTls?: boolean }): Promise<RenderResult> {
+    const { spec, env } = req;
+    const { environment, config, revision } = await readRenderSources(deps, {
+      app: spec.name,
       env,
-      Object.entries(spec.services).map(([name, s]) => ({
-        name,
-        ...(s.ports[0] ? { port: s.ports[0].port } : {}),
-        ports: s.ports,
-      })),
-    );
+      configVersion: req.configVersion,
+      trial: req.trial,
+      revision: req.revision,
+    });
+    const runtime = await deps.runtimeFor(env);
+    const endpoints = Object.entries(spec.services).map(([name, s]) => ({
+      name,
+      ...(s.ports[0] ? { port: s.ports[0].port } : {}),
+      ports: s.ports,
+    }));
+    const allocate = req.allocate !== false;
+    const addresses = await runtime.addresses(spec.name, env, endpoints, { allocate });
+    // What a plan cannot know yet: the addresses the deploy will allocate.
+    const unallocated = allocate ? [] : endpoints.filter((e) => !Object.hasOwn(addresses, e.name)).map((e) => e.name);
     return renderRelease({
       spec,
-      file,
-      ...(positionOf ? { positionOf } : {}),
+      file: req.file,
+      ...(req.positionOf ? { positionOf: req.positionOf } : {}),
       environment: { name: env, defaults: environment.defaults, target: environment.target },
       config,
       addresses,
+      ...(unallocated.length > 0 ? { unallocated } : {}),
       revision,
       digestSecret: (s) => deps.secretBox.digest(s),
-      ...(restarts ? { restarts } : {}),
-      ...(o.images ? { images: o.images } : {}),
+      ...(req.restarts ? { restarts: req.restarts } : {}),
+      ...(req.images ? { images: req.images } : {}),
       // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
       // render` shows them), not in every service's own environment.
-      discoveryApart: runtime.kind === 'kubernetes',
-      ...(o.edgeTls === false ? { edgeTls: false } : {}),
+      discoveryApart: runtime.sharesDiscovery === true,
+      ...(req.edgeTls === false ? { edgeTls: false } : {}),
     });
   }
 
   const renderer: EngineRenderer = {
-    render(spec, file, env, configVersion, revision, positionOf, restarts, trial, images) {
-      return renderFor(spec, file, env, configVersion, revision, {
-        ...(positionOf ? { positionOf } : {}),
-        restarts,
-        trial,
-        images,
+    render: (req) => renderFor(req),
+
+    async check(loaded, env, configVersion) {
+      const runtime = await deps.runtimeFor(env);
+      if (!runtime.checkRelease) return;
+      const [latest] = await releases.list(loaded.spec.name, env, 1);
+      const revision = (latest?.revision ?? 0) + 1;
+      const positionOf = loaded.positionOf ?? (() => undefined);
+      const result = await renderFor({
+        spec: loaded.spec,
+        file: loaded.file,
+        env,
+        configVersion,
+        revision,
+        positionOf,
+        allocate: false,
       });
+      await runtime.checkRelease({ loaded: { ...loaded, positionOf }, revision, result });
     },
 
     async pinImages(states, env, opts) {
@@ -148,7 +173,12 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       if (!good || good.kind === ReleaseKind.down) return {};
       // Its states only: its certificate files are not read (they may be gone since, and are not used).
       const content = await releases.content(good.id);
-      const result = await renderFor(content.spec, good.specFile, good.env, good.configVersion, good.revision, {
+      const result = await renderFor({
+        spec: content.spec,
+        file: good.specFile,
+        env: good.env,
+        configVersion: good.configVersion,
+        revision: good.revision,
         restarts: content.rendered.restarts,
         images: content.rendered.images,
         edgeTls: false,
@@ -158,18 +188,16 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
 
     async renderStored(release) {
       const content = await releases.content(release.id);
-      const result = await renderer.render(
-        content.spec,
-        release.specFile,
-        release.env,
-        release.configVersion,
-        release.revision,
-        undefined,
-        content.rendered.restarts,
-        undefined,
+      const result = await renderFor({
+        spec: content.spec,
+        file: release.specFile,
+        env: release.env,
+        configVersion: release.configVersion,
+        revision: release.revision,
+        restarts: content.rendered.restarts,
         // The digests it was released with: a rollback, a resume and a resync run exactly those images.
-        content.rendered.images,
-      );
+        images: content.rendered.images,
+      });
       return { content, result };
     },
 

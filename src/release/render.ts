@@ -29,6 +29,7 @@ import { localPortProblems } from './localPorts.js';
 import { addressVariables, discoveryFor, discoveryNames, discoveryPorts } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
+import { withUnallocated } from './unallocated.js';
 import { edgeSettings } from './edgeSettings.js';
 import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
 import { portsAsHashed, runKindOf, volumeMount } from './renderWorkloadParts.js';
@@ -58,6 +59,8 @@ export interface RenderInput {
   environment: RenderEnvironment;
   config: ResolvedConfig;
   addresses: Record<string, ServiceAddress>;
+  /** Services whose address the deploy allocates (a plan's render): their discovery variables say so. */
+  unallocated?: readonly string[];
   revision: number;
   /** Keyed digest of a secret value (SecretBox.digest): lets hashes change with a secret without revealing it. */
   digestSecret: (plain: string) => string;
@@ -197,11 +200,13 @@ export function renderRelease(input: RenderInput): RenderResult {
   const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
-  const discovery = discoveryEnv(undefined, input.addresses);
+  const discovery = withUnallocated(discoveryEnv(undefined, input.addresses), spec, input.unallocated);
   const discoveryHash = contentHash(discovery);
   // Containers reach the other services at another host (ServiceAddress.containerHost).
   const inside = containers.size > 0 && hasContainerHosts(input.addresses);
-  const containerDiscovery = inside ? discoveryEnv(undefined, containerAddresses(input.addresses)) : discovery;
+  const containerDiscovery = inside
+    ? withUnallocated(discoveryEnv(undefined, containerAddresses(input.addresses)), spec, input.unallocated)
+    : discovery;
   const containerDiscoveryHash = inside ? contentHash(containerDiscovery) : discoveryHash;
   const fileProblems: Problem[] = [];
   input.memo?.beginRender();

@@ -6,7 +6,8 @@
 export * from './routing.js';
 export * from './observation.js';
 import type { Message } from '../model/messages.js';
-import type { AppRoutes, Track, TrafficPolicy, TrafficSplit } from './routing.js';
+import type { LoadedSpec } from '../spec/load.js';
+import type { AppRoutes, EdgeSettings, Route, Track, TrafficPolicy, TrafficSplit } from './routing.js';
 import type {
   AppObservation,
   LogLine,
@@ -317,6 +318,23 @@ export interface ConvergeOptions {
   onEvent: (e: RuntimeEvent) => void;
 }
 
+/** A rendered release as `Runtime.checkRelease` gets it (the release renderer's result has this shape). */
+export interface ReleaseToCheck {
+  loaded: Pick<LoadedSpec, 'spec' | 'file' | 'positionOf'>;
+  revision: number;
+  result: {
+    states: Record<string, ServiceState>;
+    edge?: EdgeSettings;
+    rendered: {
+      env: string;
+      configVersion: number;
+      routes: Route[];
+      edge?: EdgeSettings;
+      services: Record<string, { secretDigests: Record<string, string> }>;
+    };
+  };
+}
+
 /** Make services look like their desired state, and report what is there. */
 export interface Runtime {
   readonly kind: 'local' | 'kubernetes';
@@ -332,8 +350,26 @@ export interface Runtime {
   /**
    * Stable addresses of the given services, allocating them when new. `port` is the service's first
    * declared port (what a cluster Service listens on); one machine gives each service its own port.
+   * With `allocate: false` (a plan) nothing is allocated or saved: a service whose address would be
+   * allocated is left out of the answer.
    */
-  addresses(app: string, env: string, services: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>>;
+  addresses(
+    app: string,
+    env: string,
+    services: ServiceEndpoint[],
+    opts?: { allocate?: boolean },
+  ): Promise<Record<string, ServiceAddress>>;
+  /**
+   * The discovery variables are shared once per app (a cluster's `<app>-discovery` ConfigMap, read
+   * from `ServiceState.discovery`) instead of being copied into each service's environment.
+   */
+  readonly sharesDiscovery?: boolean;
+  /**
+   * Checks what a deploy of a rendered release would make before any revision is (a cluster's
+   * objects against its schemas): a ValidationError at berth.yaml's file:line:col for what it would
+   * refuse. Runtimes that make nothing of their own to check lack it.
+   */
+  checkRelease?(release: ReleaseToCheck): Promise<void>;
   observe(app: string, env: string): Promise<AppObservation>;
   /**
    * Request counters per track of a service, as the traffic layer measures them; undefined when this

@@ -9,6 +9,8 @@ import type { Environments } from '../environment/environments.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Identity } from './identity.js';
+import type { SecretBox } from '../config/secretBox.js';
+import type { RenderService } from './renderService.js';
 
 export interface ServerContext {
   version: string;
@@ -18,6 +20,10 @@ export interface ServerContext {
   configSets: ConfigSets;
   environments: Environments;
   runtimeFor(env: string): Promise<Runtime>;
+  /** The control plane's secret key: the keyed digests of secret values, the same as the engine's. */
+  secretBox: SecretBox;
+  /** Renders for Kubernetes and Helm charts, with their caches (one per control plane). */
+  renders: RenderService;
   /** The owner of a valid token; undefined for any other. */
   verifyToken(token: string | undefined): Promise<Identity | undefined>;
   logger: Logger;

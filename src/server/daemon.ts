@@ -27,6 +27,7 @@ import { CHILD_UMASK } from '../runtime/local/shimFiles.js';
 import { ConflictError } from '../errors.js';
 import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
+import { createRenderService } from './renderService.js';
 import { appsRunHere } from './appsRunHere.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
@@ -217,6 +218,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     configSets,
     environments,
     runtimeFor,
+    secretBox: box,
+    renders: createRenderService({ environments, configSets, releases, secretBox: box }),
     verifyToken: createTokenVerifier(store.db),
     logger,
     shutdown: (o) => close(o),

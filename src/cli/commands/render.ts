@@ -74,8 +74,8 @@ async function renderOffline(
   const [{ parseSpec }, { kubernetesRelease }, { withSpecPositions }, { ManifestMemo }, { createHmac }] =
     await Promise.all([
       import('../../spec/load.js'),
-      import('../../release/kubernetesRender.js'),
-      import('../../release/kubernetesProblems.js'),
+      import('../../runtime/kubernetes/releaseRender.js'),
+      import('../../runtime/kubernetes/specPositions.js'),
       import('../../runtime/kubernetes/manifests/manifestMemo.js'),
       import('node:crypto'),
     ]);

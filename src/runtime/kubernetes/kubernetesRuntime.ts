@@ -20,6 +20,7 @@ import type {
   WorkloadPort,
   ServiceEndpoint,
   ServiceState,
+  ReleaseToCheck,
 } from '../runtime.js';
 import { said, type Message } from '../../model/messages.js';
 import { serviceAddress } from '../serviceAddress.js';
@@ -31,9 +32,9 @@ import { watchWorkloadEvents } from './events.js';
 import { CLAIM_KIND, hasLabels, kindOf, labelsOf, MANAGED_KINDS, ref } from './kinds.js';
 import { collisionError, collisionsWith, nameCollisions, namesOf } from './ownership.js';
 import { podLogs } from './logs.js';
-import type { KubernetesObject, ManifestOptions, ServiceShape } from './manifests/contract.js';
-import { LABEL } from './manifests/contract.js';
+import { LABEL, type KubernetesObject, type ManifestOptions, type ServiceShape } from './manifests/contract.js';
 import { renderManifests } from './manifests/render.js';
+import { checkReleaseObjects } from './releaseRender.js';
 import { isPullSecret } from './manifests/pullSecret.js';
 import { canaryState, DEFAULT_SHAPE, hasTracks } from './manifests/tracks.js';
 import { isTrafficObject } from './manifests/traffic.js';
@@ -108,6 +109,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions): Runtime
 
 class KubernetesRuntime implements Runtime {
   readonly kind = 'kubernetes' as const;
+  readonly sharesDiscovery = true;
   private clientsOnce: KubeClients | undefined;
   private namespaceReady: Promise<unknown> | undefined;
   /** Last converged state per `app/env/service`: the Ingress needs the port names of routed services. */
@@ -433,12 +435,13 @@ class KubernetesRuntime implements Runtime {
     if (taken.length > 0) throw collisionError(app, env, ns, taken);
   }
 
+  async checkRelease(release: ReleaseToCheck): Promise<void> {
+    checkReleaseObjects(release, this.manifestOptions());
+  }
+
   async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
-    await this.refuseTakenNames(
-      app,
-      env,
-      endpoints.map((e) => e.name),
-    );
+    const names = endpoints.map((e) => e.name);
+    await this.refuseTakenNames(app, env, names);
     // The declared port is what the Service will listen on; only a service without one falls back
     // to the live Service (or the default port).
     if (endpoints.every((e) => e.port !== undefined)) {

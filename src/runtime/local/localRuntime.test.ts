@@ -28,6 +28,33 @@ function sigtermTimes(file: string): Map<string, number> {
 }
 
 describe('local runtime', () => {
+  it('reads addresses without allocating when asked not to allocate: only the registered ones, nothing saved', async () => {
+    const rt = start();
+    const registry = join(local.home, 'run', 'ports.json');
+    const read = (): string | undefined => {
+      try {
+        return readFileSync(registry, 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    const web = { name: 'web', ports: [{ name: 'http', port: 8080, protocol: 'TCP' as const }] };
+    const admin = { name: 'admin', port: 9000, protocol: 'TCP' as const };
+    expect(await rt.addresses('shop', 'dev', [web, { name: 'api' }], { allocate: false })).toEqual({});
+    expect(read()).toBeUndefined();
+
+    const allocated = await rt.addresses('shop', 'dev', [web]);
+    const saved = read();
+    expect(saved).toContain('shop/dev/web');
+    // Registered: read as allocated. Not registered (a service, or a second TCP port): left out.
+    const known = await rt.addresses('shop', 'dev', [web, { name: 'api' }], { allocate: false });
+    expect(known).toEqual({ web: allocated.web });
+    expect(
+      await rt.addresses('shop', 'dev', [{ name: 'web', ports: [...web.ports, admin] }], { allocate: false }),
+    ).toEqual({});
+    expect(read()).toBe(saved);
+  });
+
   it('converges two ready replicas on distinct ports with their environment and config files', async () => {
     const rt = start();
     const events: RuntimeEvent[] = [];

@@ -151,16 +151,30 @@ class LocalRuntime implements Runtime {
     );
   }
 
-  async addresses(app: string, env: string, endpoints: ServiceEndpoint[]): Promise<Record<string, ServiceAddress>> {
+  async addresses(
+    app: string,
+    env: string,
+    endpoints: ServiceEndpoint[],
+    opts: { allocate?: boolean } = {},
+  ): Promise<Record<string, ServiceAddress>> {
     await this.ready();
+    // A read (a plan) takes the ports registered already; one missing leaves its service out.
+    const known = this.ports.lookup().services;
+    const portOf = (key: string): Promise<number | undefined> | number | undefined =>
+      opts.allocate === false ? (Object.hasOwn(known, key) ? known[key] : undefined) : this.ports.servicePort(key);
     const out: Record<string, ServiceAddress> = {};
-    for (const e of endpoints) {
+    endpoints: for (const e of endpoints) {
       const key = `${checkName('app', app)}/${checkName('env', env)}/${checkName('service', e.name)}`;
-      const port = await this.ports.servicePort(key);
+      const port = await portOf(key);
+      if (port === undefined) continue;
       // Each TCP port after the first gets its own stable port on the gateway.
       const others = new Map<string, number>();
-      for (const p of (e.ports ?? []).slice(1))
-        if (p.protocol === 'TCP') others.set(p.name, await this.ports.servicePort(`${key}:${p.name}`));
+      for (const p of (e.ports ?? []).slice(1)) {
+        if (p.protocol !== 'TCP') continue;
+        const other = await portOf(`${key}:${p.name}`);
+        if (other === undefined) continue endpoints;
+        others.set(p.name, other);
+      }
       out[e.name] = {
         ...serviceAddress('127.0.0.1', port, e.ports, (p) => others.get(p.name)!),
         ...(this.containers ? { containerHost: this.containers.host } : {}),

@@ -8,6 +8,43 @@ import { authorOf } from '../identity.js';
 import { WaitQuery, waitOptions } from './operationWait.js';
 import { requireApp } from '../appLookup.js';
 import { withRunAs } from '../../release/runAsStatus.js';
+import type { Release } from '../../release/releases.js';
+import type { RenderedRelease } from '../../release/render.js';
+import type { AppObservation, Runtime } from '../../runtime/runtime.js';
+import type { ConfigDrift } from '../../release/configDrift.js';
+
+/** One app in one environment at a glance: its last release and the revision that runs (or took it down). */
+export function appSummaryOf(
+  app: string,
+  env: string,
+  last: Release | undefined,
+  current: Pick<Release, 'revision' | 'kind'> | undefined,
+): AppSummary {
+  return { app, env, lastRelease: last, currentRevision: current?.revision ?? null, down: current?.kind === 'down' };
+}
+
+/** An app's status: what the runtime observes, with the revisions and the config drift. */
+export function appStatusOf(s: {
+  app: string;
+  env: string;
+  observed: AppObservation;
+  current: Pick<Release, 'revision'> | undefined;
+  last: Release | undefined;
+  rendered: Pick<RenderedRelease, 'services'> | undefined;
+  runtimeKind: Runtime['kind'];
+  drift: ConfigDrift | undefined;
+}): AppStatus {
+  return {
+    app: s.app,
+    env: s.env,
+    currentRevision: s.current?.revision ?? null,
+    lastRelease: s.last ?? null,
+    ...s.observed,
+    // How each service runs (process or container), as the runtime says or the running revision rendered it.
+    services: withRunAs(s.observed.services, s.rendered, s.runtimeKind),
+    ...(s.drift ? { configDrift: s.drift } : {}),
+  };
+}
 
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -18,14 +55,7 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
       return Promise.all(
         pairs.map(async ({ app, env }) => {
           const [last] = await ctx.releases.list(app, env, 1);
-          const current = await ctx.releases.current(app, env);
-          return {
-            app,
-            env,
-            lastRelease: last,
-            currentRevision: current?.revision ?? null,
-            down: current?.kind === 'down',
-          };
+          return appSummaryOf(app, env, last, await ctx.releases.current(app, env));
         }),
       );
     },
@@ -52,16 +82,7 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
       ]);
       const drift = await configDrift(ctx, app, env);
       const rendered = current ? (await ctx.releases.content(current.id)).rendered : undefined;
-      return {
-        app,
-        env,
-        currentRevision: current?.revision ?? null,
-        lastRelease: last ?? null,
-        ...observed,
-        // How each service runs (process or container), as the runtime says or the running revision rendered it.
-        services: withRunAs(observed.services, rendered, runtime.kind),
-        ...(drift ? { configDrift: drift } : {}),
-      };
+      return appStatusOf({ app, env, observed, current, last, rendered, runtimeKind: runtime.kind, drift });
     },
   );
 

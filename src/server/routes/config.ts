@@ -11,11 +11,52 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, ConfigChangeInput, configChangeOf, type Api } from './api.js';
 import { authorOf } from '../identity.js';
 
-const ConfigChange = ConfigChangeInput.extend({
-  message: z.string().max(500).optional().describe('Why this change'),
-});
 import { NotFoundError } from '../../errors.js';
 import { ownGet } from '../../own.js';
+import type { ConfigChange as StoreChange } from '../../config/configSets.js';
+import { MASK } from '../../config/secretBox.js';
+
+export const ConfigChange = ConfigChangeInput.extend({
+  message: z.string().max(500).optional().describe('Why this change'),
+});
+
+/** The config set write of a PATCH body by `author`: only the parts it sent. */
+export function configWriteOf(b: z.infer<typeof ConfigChange>, author: string): StoreChange {
+  const { set, unset, files, secretFiles, plainFiles, baseVersion, message } = configChangeOf(b);
+  return {
+    baseVersion,
+    author,
+    ...(set ? { set } : {}),
+    ...(unset ? { unset } : {}),
+    ...(files ? { files } : {}),
+    ...(secretFiles ? { secretFiles } : {}),
+    ...(plainFiles ? { plainFiles } : {}),
+    ...(message === undefined ? {} : { message }),
+  };
+}
+
+/** One value as shown: a secret masked unless `reveal` (then `revealed` is true, for the log). */
+export function shownValue(
+  key: string,
+  version: number,
+  entry: { value: string; secret: boolean },
+  reveal: boolean,
+): { key: string; version: number; secret: boolean; value: string; revealed: boolean } {
+  if (entry.secret && !reveal) return { key, version, secret: true, value: MASK, revealed: false };
+  return { key, version, secret: entry.secret, value: entry.value, revealed: entry.secret };
+}
+
+/** One config file as shown, with its size in bytes: a secret one masked unless `reveal`. */
+export function shownFile(
+  path: string,
+  version: number,
+  file: { content: string; secret: boolean },
+  reveal: boolean,
+): { path: string; version: number; secret: boolean; size: number; content: string; revealed: boolean } {
+  const size = Buffer.byteLength(file.content);
+  if (file.secret && !reveal) return { path, version, secret: true, size, content: MASK, revealed: false };
+  return { path, version, secret: file.secret, size, content: file.content, revealed: file.secret };
+}
 
 export function configRoutes(api: Api, ctx: ServerContext): void {
   const base = '/api/v1/apps/:app/envs/:env/config';
@@ -50,17 +91,7 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const { app, env } = req.params;
       await ctx.environments.get(env);
-      const { set, unset, files, secretFiles, plainFiles, baseVersion, message } = configChangeOf(req.body);
-      const version = await ctx.configSets.write(app, env, {
-        baseVersion,
-        author: authorOf(req),
-        ...(set ? { set } : {}),
-        ...(unset ? { unset } : {}),
-        ...(files ? { files } : {}),
-        ...(secretFiles ? { secretFiles } : {}),
-        ...(plainFiles ? { plainFiles } : {}),
-        ...(message === undefined ? {} : { message }),
-      });
+      const version = await ctx.configSets.write(app, env, configWriteOf(req.body, authorOf(req)));
       return reply.status(201).send(version);
     },
   );
@@ -143,9 +174,9 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       const resolved = await ctx.configSets.resolve(app, env, version);
       const entry = ownGet(resolved.values, key);
       if (!entry) throw new NotFoundError(`${app}/${env} config version ${version} has no key ${key}`);
-      if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
-      if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');
-      return { key, version, secret: entry.secret, value: entry.value };
+      const { revealed, ...shown } = shownValue(key, version, entry, req.query.reveal === 'true');
+      if (revealed) ctx.logger.info({ app, env, key, version }, 'secret revealed');
+      return shown;
     },
   );
 
@@ -168,10 +199,9 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       const resolved = await ctx.configSets.resolve(app, env, version);
       const file = ownGet(resolved.files, path);
       if (!file) throw new NotFoundError(`${app}/${env} config version ${version} has no file ${path}`);
-      const size = Buffer.byteLength(file.content);
-      if (file.secret && req.query.reveal !== 'true') return { path, version, secret: true, size, content: '******' };
-      if (file.secret) ctx.logger.info({ app, env, file: path, version }, 'secret revealed');
-      return { path, version, secret: file.secret, size, content: file.content };
+      const { revealed, ...shown } = shownFile(path, version, file, req.query.reveal === 'true');
+      if (revealed) ctx.logger.info({ app, env, file: path, version }, 'secret revealed');
+      return shown;
     },
   );
 

@@ -15,6 +15,27 @@ import { AppEnvParams, type Api } from './api.js';
 
 const JobParams = AppEnvParams.extend({ job: z.string().min(1).describe('Job or cronjob name') });
 
+/** The status of one job or cronjob at `nowMs` with its recorded runs: a cronjob's schedule and next due time. */
+export function jobStatusOf(
+  { job, run }: ReturnType<typeof jobsOf>[number],
+  timeZone: string,
+  nowMs: number,
+  runs: JobStatus['runs'],
+): JobStatus {
+  if (run.kind !== 'cronjob') return { job, kind: 'job', backoffLimit: run.backoffLimit, runs };
+  const next = nextDue({ schedule: run.schedule, timeZone }, nowMs);
+  return {
+    job,
+    kind: 'cronjob',
+    schedule: run.schedule,
+    timeZone,
+    concurrency: run.concurrency,
+    backoffLimit: run.backoffLimit,
+    ...(next !== undefined ? { nextDueAt: new Date(next).toISOString() } : {}),
+    runs,
+  };
+}
+
 /** Jobs and their history; the cron scheduler and its history as the daemon hands them over. */
 export function jobRoutes(api: Api, ctx: ServerContext): void {
   const jobsHere = async (app: string, env: string) => {
@@ -45,25 +66,9 @@ export function jobRoutes(api: Api, ctx: ServerContext): void {
         });
       const timeZone = await timeZoneOf(ctx.environments, env);
       const out: JobStatus[] = [];
-      for (const { job, run } of jobs) {
-        if (run.kind === 'cronjob') {
-          const next = nextDue({ schedule: run.schedule, timeZone }, Date.now());
-          out.push({
-            job,
-            kind: 'cronjob',
-            schedule: run.schedule,
-            timeZone,
-            concurrency: run.concurrency,
-            backoffLimit: run.backoffLimit,
-            ...(next !== undefined ? { nextDueAt: new Date(next).toISOString() } : {}),
-            runs: (await ctx.jobRuns?.list(app, env, job)) ?? [],
-          });
-          continue;
-        }
-        // A job's runs (one per version, started by deploys) as the scheduler recorded them.
-        const runs = (await ctx.jobRuns?.list(app, env, job)) ?? [];
-        out.push({ job, kind: 'job', backoffLimit: run.backoffLimit, runs });
-      }
+      // A job's runs (one per version, started by deploys) as the scheduler recorded them; a cronjob's all runs.
+      for (const j of jobs)
+        out.push(jobStatusOf(j, timeZone, Date.now(), (await ctx.jobRuns?.list(app, env, j.job)) ?? []));
       return { app, env, jobs: out };
     },
   );

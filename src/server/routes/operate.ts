@@ -8,8 +8,14 @@ import { AppEnvParams, type Api } from './api.js';
 import { authorOf } from '../identity.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { isFinished } from '../../release/releaseBus.js';
+import type { Release } from '../../release/releases.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
+
+/** A scale's answer status: 200 with the running release when the count is already that (no revision); 202 for a new one. */
+export function scaleStatus(release: Release): 200 | 202 {
+  return isFinished(release) ? 200 : 202;
+}
 
 export function operateRoutes(api: Api, ctx: ServerContext): void {
   api.post(
@@ -36,8 +42,7 @@ export function operateRoutes(api: Api, ctx: ServerContext): void {
         author: authorOf(req),
         ...waitOptions(req.body.wait, reply),
       });
-      // 200 with the running release when the count is already that (no revision); 202 for a new one.
-      return reply.status(isFinished(release) ? 200 : 202).send(release);
+      return reply.status(scaleStatus(release)).send(release);
     },
   );
 

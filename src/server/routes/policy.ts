@@ -9,11 +9,38 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { authorOf } from '../identity.js';
 import { policySchema } from '../../spec/policy.js';
+import type { AppSpec } from '../../spec/schema.js';
 import { NotFoundError } from '../../errors.js';
 import { Wait, waitOptions } from './operationWait.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });
 const PolicyInput = policySchema.nullable().describe('The policy in berth.yaml form; null removes it');
+
+/** The policies in force of a revision's spec: every service's and every route's, null where none is set. */
+export function policiesOf(
+  app: string,
+  env: string,
+  revision: number,
+  spec: Pick<AppSpec, 'services' | 'routes'>,
+): Policies {
+  return {
+    app,
+    env,
+    revision,
+    services: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.policy ?? null])),
+    routes: spec.routes.map((r) => ({
+      path: r.path,
+      ...(r.host === undefined ? {} : { host: r.host }),
+      service: r.service,
+      policy: r.policy ?? null,
+    })),
+  };
+}
+
+/** The route a policy change names: by its path, and its host when it has one. */
+export function routeTarget(path: string, host: string | undefined): { route: { path: string; host?: string } } {
+  return { route: { path, ...(host === undefined ? {} : { host }) } };
+}
 
 export function policyRoutes(api: Api, ctx: ServerContext): void {
   api.get(
@@ -30,18 +57,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
       const current = await ctx.releases.current(app, env);
       if (!current || current.kind === 'down') throw new NotFoundError(`${app} is not running in ${env}`);
       const { spec } = await ctx.releases.content(current.id);
-      return {
-        app,
-        env,
-        revision: current.revision,
-        services: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.policy ?? null])),
-        routes: spec.routes.map((r) => ({
-          path: r.path,
-          ...(r.host === undefined ? {} : { host: r.host }),
-          service: r.service,
-          policy: r.policy ?? null,
-        })),
-      };
+      return policiesOf(app, env, current.revision, spec);
     },
   );
 
@@ -90,7 +106,7 @@ export function policyRoutes(api: Api, ctx: ServerContext): void {
       const release = await ctx.engine.setPolicy({
         app,
         env,
-        target: { route: { path, ...(host === undefined ? {} : { host }) } },
+        target: routeTarget(path, host),
         policy,
         author: authorOf(req),
         ...waitOptions(wait, reply),

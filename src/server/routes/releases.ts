@@ -5,12 +5,13 @@ import { AppEnvParams, ConfigChangeInput, SpecInput, configChangeOf, sse, type A
 import { authorOf } from '../identity.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
-import type { EngineUpdate } from '../../release/engine.js';
+import type { DeployRequest, EngineUpdate, PlanRequest } from '../../release/engine.js';
+import type { LoadedSpec } from '../../spec/load.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';
 import { requireApp } from '../appLookup.js';
 
-const DeployBody = z.object({
+export const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
   spec: SpecInput.optional().describe("The berth.yaml; without it, `app`'s latest revision's spec is used"),
   app: z.string().min(1).optional().describe('The app whose latest spec to use when `spec` is not sent'),
@@ -34,23 +35,70 @@ const DeployBody = z.object({
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
 
+export const PlanBody = DeployBody.omit({
+  message: true,
+  rollbackPolicy: true,
+  timeoutSeconds: true,
+  wait: true,
+}).extend({
+  config: ConfigChangeInput.partial({ baseVersion: true })
+    .optional()
+    .describe('Plan against the current config with this change applied: nothing is written'),
+});
+
+type SpecSource = { spec?: z.infer<typeof SpecInput> | undefined; app?: string | undefined };
+
+/**
+ * The berth.yaml a plan or deploy sent, parsed (and of the app it names, if it names one); undefined
+ * when none was sent and the app's latest spec is to be used. A ValidationError names the body field.
+ */
+export function sentSpec(b: SpecSource): LoadedSpec | undefined {
+  if (b.spec) {
+    const loaded = parseSpec(b.spec.text, b.spec.file);
+    if (b.app !== undefined && b.app !== loaded.spec.name)
+      throw new ValidationError('invalid request', [
+        { path: 'app', message: `the spec sent is app ${loaded.spec.name}, not ${b.app}` },
+      ]);
+    return loaded;
+  }
+  if (b.app === undefined)
+    throw new ValidationError('invalid request', [
+      { path: 'spec', message: 'send the berth.yaml as spec, or name the app whose latest spec to use' },
+    ]);
+  return undefined;
+}
+
+/** The engine's plan request of a plan body but its spec; a config change and a config version together are refused. */
+export function planOptionsOf(b: z.infer<typeof PlanBody>): Omit<PlanRequest, 'loaded'> {
+  if (b.config && b.configVersion !== undefined)
+    throw new ValidationError('invalid plan request', [
+      { path: 'config', message: 'a config change applies to the current config: leave out configVersion' },
+    ]);
+  return {
+    env: b.env,
+    ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
+    ...(b.config ? { configChange: configChangeOf(b.config) } : {}),
+  };
+}
+
+/** The engine's deploy request of a deploy body but its spec and `wait` (that one needs the reply). */
+export function deployOptionsOf(
+  b: z.infer<typeof DeployBody>,
+  author: string,
+): Omit<DeployRequest, 'loaded' | 'wait' | 'signal'> {
+  return {
+    env: b.env,
+    author,
+    rollbackPolicy: b.rollbackPolicy,
+    ...(b.message === undefined ? {} : { message: b.message }),
+    ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
+    ...(b.timeoutSeconds === undefined ? {} : { timeoutMs: b.timeoutSeconds * 1000 }),
+  };
+}
+
 export function releaseRoutes(api: Api, ctx: ServerContext): void {
   /** The berth.yaml sent, or the latest revision's spec of the app named. */
-  const specOf = async (b: { spec?: z.infer<typeof SpecInput> | undefined; app?: string | undefined; env: string }) => {
-    if (b.spec) {
-      const loaded = parseSpec(b.spec.text, b.spec.file);
-      if (b.app !== undefined && b.app !== loaded.spec.name)
-        throw new ValidationError('invalid request', [
-          { path: 'app', message: `the spec sent is app ${loaded.spec.name}, not ${b.app}` },
-        ]);
-      return loaded;
-    }
-    if (b.app === undefined)
-      throw new ValidationError('invalid request', [
-        { path: 'spec', message: 'send the berth.yaml as spec, or name the app whose latest spec to use' },
-      ]);
-    return ctx.engine.latestSpec(b.app, b.env);
-  };
+  const specOf = async (b: SpecSource & { env: string }) => sentSpec(b) ?? ctx.engine.latestSpec(b.app!, b.env);
 
   api.post(
     '/api/v1/plans',
@@ -58,31 +106,14 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       schema: {
         summary: 'What a deploy would change, service by service and field by field',
         tags: ['releases'],
-        body: DeployBody.omit({
-          message: true,
-          rollbackPolicy: true,
-          timeoutSeconds: true,
-          wait: true,
-        }).extend({
-          config: ConfigChangeInput.partial({ baseVersion: true })
-            .optional()
-            .describe('Plan against the current config with this change applied: nothing is written'),
-        }),
+        body: PlanBody,
       },
     },
     async (req) => {
       const b = req.body;
-      if (b.config && b.configVersion !== undefined)
-        throw new ValidationError('invalid plan request', [
-          { path: 'config', message: 'a config change applies to the current config: leave out configVersion' },
-        ]);
+      const options = planOptionsOf(b);
       const loaded = await specOf(b);
-      const result = await ctx.engine.plan({
-        loaded,
-        env: b.env,
-        ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
-        ...(b.config ? { configChange: configChangeOf(b.config) } : {}),
-      });
+      const result = await ctx.engine.plan({ loaded, ...options });
       return planResponse(ctx, loaded.spec.name, b.env, result);
     },
   );
@@ -99,13 +130,8 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const b = req.body;
       const release = await ctx.engine.deploy({
+        ...deployOptionsOf(b, authorOf(req)),
         loaded: await specOf(b),
-        env: b.env,
-        author: authorOf(req),
-        rollbackPolicy: b.rollbackPolicy,
-        ...(b.message === undefined ? {} : { message: b.message }),
-        ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
-        ...(b.timeoutSeconds === undefined ? {} : { timeoutMs: b.timeoutSeconds * 1000 }),
         ...waitOptions(b.wait, reply),
       });
       return reply.status(202).send(release);

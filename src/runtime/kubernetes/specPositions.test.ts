@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../errors.js';
-import { ManifestMemo } from '../runtime/kubernetes/manifests/manifestMemo.js';
-import { parseSpec } from '../spec/load.js';
-import { kubernetesRelease } from './kubernetesRender.js';
-import { serviceFieldOf, withSpecPositions } from './kubernetesProblems.js';
+import { ValidationError } from '../../errors.js';
+import { ManifestMemo } from './manifests/manifestMemo.js';
+import { parseSpec } from '../../spec/load.js';
+import { kubernetesRelease } from './releaseRender.js';
+import { serviceFieldOf, withSpecPositions } from './specPositions.js';
 
 /** The problems of rendering `text` for Kubernetes, as `file:line:col path: message`. */
 function renderProblems(text: string): string[] {

@@ -4,8 +4,8 @@
  * was rendered from, with its file, line and column, like every other problem. A field without a
  * known source points at its service (or at `routes` for the edge's objects).
  */
-import { ValidationError, type Problem } from '../errors.js';
-import type { LoadedSpec } from '../spec/load.js';
+import { ValidationError, type Problem } from '../../errors.js';
+import type { LoadedSpec } from '../../spec/load.js';
 
 type Located = Pick<LoadedSpec, 'spec' | 'file' | 'positionOf'>;
 

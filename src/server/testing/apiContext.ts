@@ -1,0 +1,96 @@
+/**
+ * A control plane's ServerContext for route tests through fastify's `inject()`: a real SQLite store,
+ * secret key, token, environments, config sets, releases, render service and release engine in a
+ * temporary home, wired as daemon.ts wires them. The runtime is the test's (`runtimeFor`); routes that
+ * reach none need none.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { createConfigSets } from '../../config/configSets.js';
+import { loadSecretBox } from '../../config/secretBox.js';
+import { createEnvironments } from '../../environment/environments.js';
+import { createReleaseEngine } from '../../release/engine.js';
+import { Releases } from '../../release/releases.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { createLeases } from '../../store/leases.js';
+import { openStore } from '../../store/store.js';
+import { buildApi } from '../app.js';
+import { createTokenVerifier, ensureToken } from '../auth.js';
+import { tokenFile } from '../serverInfo.js';
+import type { ServerContext } from '../context.js';
+import { createRenderService } from '../renderService.js';
+
+export interface TestApi {
+  ctx: ServerContext;
+  api: FastifyInstance;
+  /** `inject()` with the home's token. */
+  request(o: {
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    url: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime> } = {}): Promise<TestApi> {
+  const home = await mkdtemp(join(tmpdir(), 'berth-api-'));
+  const store = await openStore({ file: join(home, 'berth.db') });
+  const box = await loadSecretBox(home);
+  await ensureToken(store.db, home, 'tester');
+  const token = (await readFile(tokenFile(home), 'utf8')).trim();
+  const environments = createEnvironments(store.db);
+  const releases = new Releases(store.db);
+  const configSets = createConfigSets(store.db, box);
+  const runtimeFor =
+    o.runtimeFor ??
+    (async (env: string): Promise<Runtime> => {
+      throw new Error(`this test gives no runtime (asked for ${env})`);
+    });
+  const logger = pino({ level: 'silent' });
+  const engine = createReleaseEngine({
+    releases,
+    environments,
+    configSets,
+    secretBox: box,
+    leases: createLeases(store.db, { holder: 'test' }),
+    runtimeFor,
+    isHolderAlive: () => true,
+    logger,
+  });
+  const ctx: ServerContext = {
+    version: 'test',
+    home,
+    engine,
+    releases,
+    configSets,
+    environments,
+    runtimeFor,
+    secretBox: box,
+    renders: createRenderService({ environments, configSets, releases, secretBox: box }),
+    verifyToken: createTokenVerifier(store.db),
+    logger,
+    shutdown: async () => {},
+  };
+  const api = await buildApi(ctx);
+  return {
+    ctx,
+    api,
+    request: (r) =>
+      api.inject({
+        method: r.method,
+        url: r.url,
+        headers: { authorization: `Bearer ${token}`, ...r.headers },
+        ...(r.body === undefined ? {} : { payload: r.body as object }),
+      }),
+    async close() {
+      await api.close();
+      await engine.close();
+      await store.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
