@@ -19,7 +19,7 @@ import { contentHash } from '../canonical.js';
 import { exportHelmChart, type ChartFiles } from '../export/helm/chart.js';
 import { ManifestMemo } from '../runtime/kubernetes/manifests/manifestMemo.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../runtime/kubernetes/manifests/versions.js';
-import { kubernetesRelease } from '../runtime/kubernetes/releaseRender.js';
+import { kubernetesRelease } from '../export/kubernetesRelease.js';
 import { withSpecPositions } from '../runtime/kubernetes/specPositions.js';
 import { kubernetesTargetOptions } from './kubernetesTarget.js';
 import { boundedCache } from './boundedCache.js';

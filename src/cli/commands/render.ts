@@ -74,7 +74,7 @@ async function renderOffline(
   const [{ parseSpec }, { kubernetesRelease }, { withSpecPositions }, { ManifestMemo }, { createHmac }] =
     await Promise.all([
       import('../../spec/load.js'),
-      import('../../runtime/kubernetes/releaseRender.js'),
+      import('../../export/kubernetesRelease.js'),
       import('../../runtime/kubernetes/specPositions.js'),
       import('../../runtime/kubernetes/manifests/manifestMemo.js'),
       import('node:crypto'),

@@ -12,7 +12,7 @@ import type { LoadedSpec } from '../../spec/load.js';
 import type { ResolvedConfig } from '../../config/configSets.js';
 import { resolveVariables } from '../../spec/variables.js';
 import { variablesIn } from '../../spec/interpolate.js';
-import { kubernetesRelease } from '../../runtime/kubernetes/releaseRender.js';
+import { kubernetesRelease } from '../kubernetesRelease.js';
 import { renderObjects } from '../../runtime/kubernetes/manifests/render.js';
 import { validateObjects } from '../../runtime/kubernetes/manifests/validate.js';
 import { serviceConfig } from '../../runtime/kubernetes/manifests/serviceConfig.js';

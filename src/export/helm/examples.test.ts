@@ -15,7 +15,7 @@ import { helmBinary } from './helmBinary.js';
 import { comparable, helmTemplate, writeChart } from './helmTestKit.js';
 import { loadSpec } from '../../spec/load.js';
 import { resolveVariables } from '../../spec/variables.js';
-import { kubernetesRelease } from '../../runtime/kubernetes/releaseRender.js';
+import { kubernetesRelease } from '../kubernetesRelease.js';
 import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';
 
 const examplesDir = fileURLToPath(new URL('../../../examples/', import.meta.url));

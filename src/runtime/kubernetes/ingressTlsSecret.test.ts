@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createHash, createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { kubernetesRelease } from './releaseRender.js';
+import { kubernetesRelease } from '../../export/kubernetesRelease.js';
 import { parseSpec } from '../../spec/load.js';
 import { tempHome } from '../../gateway/testing.js';
 import { devCertificate } from '../local/devCa.js';

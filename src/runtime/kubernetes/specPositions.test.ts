@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors.js';
 import { ManifestMemo } from './manifests/manifestMemo.js';
 import { parseSpec } from '../../spec/load.js';
-import { kubernetesRelease } from './releaseRender.js';
+import { kubernetesRelease } from '../../export/kubernetesRelease.js';
 import { serviceFieldOf, withSpecPositions } from './specPositions.js';
 
 /** The problems of rendering `text` for Kubernetes, as `file:line:col path: message`. */

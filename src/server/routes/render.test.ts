@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { answersYamlText, RenderBody, renderRequestOf, serverTiming } from './render.js';
 import { testApi, type TestApi } from '../testing/apiContext.js';
-import { kubernetesRelease } from '../../runtime/kubernetes/releaseRender.js';
+import { kubernetesRelease } from '../../export/kubernetesRelease.js';
 import { parseSpec } from '../../spec/load.js';
 
 const SPEC = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../../spec/load.js';
-import { kubernetesRelease } from '../releaseRender.js';
+import { kubernetesRelease } from '../../../export/kubernetesRelease.js';
 import { ServiceRenderMemo } from '../../../release/serviceMemo.js';
 import type { ManifestOptions } from './contract.js';
 import { renderManifests } from './render.js';

@@ -1,6 +1,6 @@
 /** A berth.yaml using every shape the renderer knows, rendered the way the engine does. */
 import { parseSpec } from '../../../../spec/load.js';
-import { kubernetesRelease } from '../../releaseRender.js';
+import { kubernetesRelease } from '../../../../export/kubernetesRelease.js';
 import type { ManifestOptions } from '../contract.js';
 import { createHmac } from 'node:crypto';
 
