@@ -5,7 +5,7 @@ import { AppEnvParams, ConfigChangeInput, SpecInput, configChangeOf, sse, type A
 import { authorOf } from '../identity.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
-import type { EngineUpdate } from '../../release/engine.js';
+import type { EngineUpdate } from '../../release/engine/engine.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';
 import { requireApp } from '../appLookup.js';

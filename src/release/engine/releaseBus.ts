@@ -2,9 +2,9 @@
  * What a release's watchers see: every event and status change of a release, committed to the
  * store first and then published to the subscribers of that release (SSE streams, `wait`).
  */
-import type { Message } from '../model/messages.js';
+import type { Message } from '../../model/messages.js';
 import { EventEmitter } from 'node:events';
-import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from './releases.js';
+import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from '../releases.js';
 
 /** What subscribers of a release see: its events as they are recorded, and its status changes. */
 export type EngineUpdate = { type: 'event'; event: ReleaseEvent } | { type: 'release'; release: Release };

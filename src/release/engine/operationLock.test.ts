@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockedError } from '../errors.js';
-import { createLeases } from '../store/leases.js';
-import { openStore, type Store } from '../store/store.js';
+import { LockedError } from '../../errors.js';
+import { createLeases } from '../../store/leases.js';
+import { openStore, type Store } from '../../store/store.js';
 import { createOperationLock, type OperationLock } from './operationLock.js';
-import type { Release } from './releases.js';
+import type { Release } from '../releases.js';
 
 describe('operation lock', () => {
   let dir: string;

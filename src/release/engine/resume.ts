@@ -4,8 +4,8 @@
  * accepted before the restart), and every (app, env) with nothing unfinished gets its current
  * revision converged again (a resync) so the runtime re-attaches to what runs.
  */
-import { message } from '../model/messages.js';
-import { ReleaseStatus } from './releases.js';
+import { message } from '../../model/messages.js';
+import { ReleaseStatus } from '../releases.js';
 import { runOperation, type ExecuteContext } from './execute.js';
 import type { OperationLock } from './operationLock.js';
 

@@ -5,15 +5,15 @@
  * fails when a service fails, when its timeout (stored with it, counted from its start, resumes
  * included) passes, or when an operator cancels it; a failure then rolls back per its policy.
  */
-import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
-import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
-import { hasOwnKey } from '../own.js';
-import { message as coded, messageOf, said, type Message, type ReasonCode } from '../model/messages.js';
-import type { RenderedService } from './render.js';
-import { runProgressive } from './progressive.js';
-import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
+import { BerthError, ConflictError, TimeoutError, toBerthError } from '../../errors.js';
+import type { Runtime, RuntimeEvent, ServiceState, Track } from '../../runtime/runtime.js';
+import { hasOwnKey } from '../../own.js';
+import { message as coded, messageOf, said, type Message, type ReasonCode } from '../../model/messages.js';
+import type { RenderedService } from '../render.js';
+import { runProgressive } from '../progressive.js';
+import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from '../releases.js';
 import type { ReleaseBus } from './releaseBus.js';
-import type { EngineRenderer } from './engineRender.js';
+import type { EngineRenderer } from '../engineRender.js';
 import type { EngineDeps } from './engineTypes.js';
 import type { Operation } from './operationLock.js';
 

@@ -10,9 +10,9 @@
  * running operation: it ends by finishing, failing, or a deliberate cancel.
  */
 import type { Logger } from 'pino';
-import { LockedError, UnavailableError } from '../errors.js';
-import type { Leases } from '../store/leases.js';
-import type { Release } from './releases.js';
+import { LockedError, UnavailableError } from '../../errors.js';
+import type { Leases } from '../../store/leases.js';
+import type { Release } from '../releases.js';
 
 /** How a caller takes the lock. */
 export interface AcquireOptions {

@@ -7,9 +7,9 @@
  * running release ends by finishing, failing, or a deliberate `cancel`. Running a release is
  * execute.ts; rendering for it engineRender.ts; its events releaseBus.ts.
  */
-import { ConflictError, NotFoundError } from '../errors.js';
-import type { RuntimeEvent } from '../runtime/runtime.js';
-import { planContextOf, planRelease } from './plan.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import type { RuntimeEvent } from '../../runtime/runtime.js';
+import { planContextOf, planRelease } from '../plan.js';
 import {
   downRevision,
   policyRevision,
@@ -18,17 +18,17 @@ import {
   scaleIsNoop,
   scaleRevision,
   type NewRevision,
-} from './revisions.js';
-import { ReleaseKind, ReleaseStatus, type Release, type ReleaseContent, type StepCommand } from './releases.js';
+} from '../revisions.js';
+import { ReleaseKind, ReleaseStatus, type Release, type ReleaseContent, type StepCommand } from '../releases.js';
 import { createReleaseBus, isFinished } from './releaseBus.js';
-import { createEngineRenderer } from './engineRender.js';
+import { createEngineRenderer } from '../engineRender.js';
 import { createOperationLock } from './operationLock.js';
-import { message, said } from '../model/messages.js';
-import { checkKubernetesObjects } from './kubernetesRender.js';
+import { message, said } from '../../model/messages.js';
+import { checkKubernetesObjects } from '../kubernetesRender.js';
 import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
 import { resumeAll } from './resume.js';
 import type { EngineDeps, OperationOptions, ReleaseEngine } from './engineTypes.js';
-import { runningImages } from './pinImages.js';
+import { runningImages } from '../pinImages.js';
 
 export type {
   DeployRequest,
