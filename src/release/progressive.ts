@@ -55,6 +55,8 @@ export interface ProgressiveContext {
   now?: () => number;
   /** How often commands are looked for while waiting. */
   pollMs?: number;
+  /** Waits `ms`, or less when `signal` aborts (the engine's clock); real time when absent. */
+  sleep?: (ms: number) => Promise<void>;
   /** The autoscaler's count for a track of an autoscaled service, if it keeps one. */
   autoscaled?: (track: Track) => number | undefined;
 }
@@ -394,6 +396,7 @@ export async function runProgressive(
   }
 
   function sleep(ms: number): Promise<void> {
+    if (ctx.sleep) return ctx.sleep(ms);
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       ctx.signal.addEventListener('abort', done, { once: true });

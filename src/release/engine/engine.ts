@@ -4,11 +4,15 @@
  * so a control plane killed at any point resumes the release on start-up (`start`, resume.ts) with
  * what it was started with. Operations on one (app, env) are serialized by the operation lock
  * (operationLock.ts): a second one is refused or queued, never allowed to supersede the first; a
- * running release ends by finishing, failing, or a deliberate `cancel`. Running a release is
- * execute.ts; rendering for it engineRender.ts; its events releaseBus.ts.
+ * running release ends by finishing, failing, or a deliberate `cancel`.
+ *
+ * This file wires the concerns together; each lives in its own file of this folder, with its test
+ * beside it: the lock (operationLock.ts), preparing a revision (prepare.ts), running it
+ * (execute.ts: levels.ts, deadline.ts, failure.ts, rollback.ts), promote/abort/cancel
+ * (commands.ts), start-up (resume.ts), the events (releaseBus.ts) and time (clock.ts).
+ * Rendering for it is ../engineRender.ts.
  */
-import { ConflictError, NotFoundError } from '../../errors.js';
-import type { RuntimeEvent } from '../../runtime/runtime.js';
+import { NotFoundError } from '../../errors.js';
 import { planContextOf, planRelease } from '../plan.js';
 import {
   downRevision,
@@ -19,16 +23,18 @@ import {
   scaleRevision,
   type NewRevision,
 } from '../revisions.js';
-import { ReleaseKind, ReleaseStatus, type Release, type ReleaseContent, type StepCommand } from '../releases.js';
-import { createReleaseBus, isFinished } from './releaseBus.js';
+import { ReleaseKind, ReleaseStatus, type ReleaseContent } from '../releases.js';
 import { createEngineRenderer } from '../engineRender.js';
-import { createOperationLock } from './operationLock.js';
-import { message, said } from '../../model/messages.js';
 import { checkKubernetesObjects } from '../kubernetesRender.js';
-import { cancelledError, runOperation, type ExecuteContext } from './execute.js';
+import { runningImages } from '../pinImages.js';
+import { isoNow, systemClock } from './clock.js';
+import { cancelRelease, stepCommand, type CommandContext } from './commands.js';
+import { runOperation, type ExecuteContext } from './execute.js';
+import { createOperationLock } from './operationLock.js';
+import { createRevision, renderRevision, type PrepareContext } from './prepare.js';
+import { createReleaseBus, isFinished } from './releaseBus.js';
 import { resumeAll } from './resume.js';
 import type { EngineDeps, OperationOptions, ReleaseEngine } from './engineTypes.js';
-import { runningImages } from '../pinImages.js';
 
 export type {
   DeployRequest,
@@ -45,7 +51,8 @@ const key = (app: string, env: string): string => `${app}/${env}`;
 export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
   const { releases } = deps;
   const closing = new AbortController();
-  const bus = createReleaseBus(releases);
+  const clock = deps.clock ?? systemClock;
+  const bus = createReleaseBus(releases, clock);
   const renderer = createEngineRenderer(deps);
   const lock = createOperationLock({
     leases: deps.leases,
@@ -53,126 +60,23 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     logger: deps.logger,
     leaseTtlMs: deps.leaseTtlMs ?? 15_000,
     closing: closing.signal,
+    clock,
   });
   const resyncs = new Map<string, AbortController>();
-  const ctx: ExecuteContext = { deps, bus, renderer, closing: closing.signal };
-
-  /** Leaves a promote/abort for the running progressive rollout of a service. */
-  async function command(
-    req: { app: string; env: string; service: string; author: string },
-    kind: StepCommand['kind'],
-  ): Promise<Release> {
-    const release = (await releases.unfinished()).find((r) => r.app === req.app && r.env === req.env);
-    const what = kind === 'abort' ? 'abort' : 'promote';
-    if (!release) throw new ConflictError(`nothing to ${what}: no release of ${req.app} is running in ${req.env}`);
-    const step = release.steps.find((s) => s.service === req.service);
-    if (!step) throw new NotFoundError(`revision ${release.revision} of ${req.app} has no service ${req.service}`);
-    const taken = await releases.setCommand(release.id, req.service, {
-      kind,
-      by: req.author,
-      at: new Date().toISOString(),
-    });
-    if (!taken) {
-      const rolling = step.status === 'running' && !step.progress;
-      throw new ConflictError(
-        `nothing to ${what}: ${req.service} has no canary, blue-green or A/B rollout running in revision ${release.revision} (its step is ${rolling ? 'a rolling update, running' : step.status})` +
-          (kind === 'abort'
-            ? `; to end revision ${release.revision}, use \`berth cancel ${req.app} -e ${req.env}\``
-            : ''),
-        { details: { app: req.app, env: req.env, revision: release.revision, service: req.service } },
-      );
-    }
-    await bus.record(release.id, {
-      service: req.service,
-      type: 'Normal',
-      reason: kind === 'abort' ? 'AbortRequested' : 'PromoteRequested',
-      ...said(
-        message(
-          kind === 'abort'
-            ? 'event.abortRequested'
-            : kind === 'promoteFull'
-              ? 'event.promoteFullRequested'
-              : 'event.promoteRequested',
-          { by: req.author },
-        ),
-      ),
-    });
-    return releases.get(release.id);
-  }
-
-  /**
-   * Takes the operation lock (refused, or queued with `wait`), renders and records revision N+1
-   * from `make` (called holding the lock, so it sees what the operation before it left), and starts it.
-   */
-  async function createRevision(
-    app: string,
-    env: string,
-    opts: OperationOptions,
-    make: () => Promise<NewRevision>,
-  ): Promise<Release> {
-    // Made once before the lock too: a request that cannot be made (no such service, nothing
-    // running) is refused for that, not for another operation being under way.
-    await make();
-    const op = await lock.acquire(app, env, opts);
-    try {
-      const r = await make();
-      const last = (await releases.list(r.app, r.env, 1))[0];
-      const revision = (last?.revision ?? 0) + 1;
-      const pulls: RuntimeEvent[] = [];
-      const rendered =
-        r.kind === ReleaseKind.down
-          ? emptyRendered(r.app, r.env, r.configVersion ?? 0)
-          : await renderPinned(r, revision, pulls);
-      const rel = await releases.create({
-        app: r.app,
-        env: r.env,
-        kind: r.kind,
-        spec: r.spec,
-        specDigest: r.specDigest,
-        specFile: r.file,
-        configVersion: rendered.configVersion,
-        rendered,
-        rollbackPolicy: r.rollbackPolicy,
-        options: r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs },
-        author: r.author,
-        ...(r.message === undefined ? {} : { message: r.message }),
-        ...(r.sourceRevision === undefined ? {} : { sourceRevision: r.sourceRevision }),
-      });
-      op.release = rel;
-      // What resolving its images did (pulled, found present) belongs to the revision's events.
-      for (const e of pulls)
-        await bus.record(rel.id, {
-          time: e.time,
-          service: e.service,
-          type: e.type,
-          reason: e.reason,
-          ...(e.detail ? said(e.detail) : { message: e.message }),
-        });
-      resyncs.get(key(app, env))?.abort();
+  const ctx: ExecuteContext = { deps, bus, renderer, clock, closing: closing.signal };
+  const commands: CommandContext = { releases, bus, lock, clock };
+  const preparing: PrepareContext = {
+    releases,
+    bus,
+    renderer,
+    lock,
+    start(op, rel) {
+      resyncs.get(key(rel.app, rel.env))?.abort();
       lock.hold(op, () => runOperation(ctx, op, rel));
-      return rel;
-    } catch (err) {
-      await lock.giveUp(op);
-      throw err;
-    }
-  }
-
-  /**
-   * Revision `revision` of `r`, rendered. A deploy resolves its container images first (pulling as
-   * their policy says) and renders again with their digests, so the revision records them; every
-   * other operation runs the digests it carries (a rollback its target's, a scale the running ones).
-   */
-  async function renderPinned(r: NewRevision, revision: number, events: RuntimeEvent[]) {
-    const render = (images: Record<string, string> | undefined) =>
-      renderer.render(r.spec, r.file, r.env, r.configVersion, revision, r.positionOf, r.restarts, undefined, images);
-    const first = await render(r.images);
-    if (r.kind !== ReleaseKind.deploy) return first.rendered;
-    const images = await renderer.pinImages(first.states, r.env, {
-      pull: true,
-      onEvent: (e) => events.push(e),
-    });
-    return images ? (await render(images)).rendered : first.rendered;
-  }
+    },
+  };
+  const newRevision = (app: string, env: string, opts: OperationOptions, make: () => Promise<NewRevision>) =>
+    createRevision(preparing, app, env, opts, make);
 
   /** The running revision of an app, with its content; NotFound when nothing runs. */
   async function currentContent(app: string, env: string, what: string): Promise<ReleaseContent> {
@@ -195,17 +99,17 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const restarts = running?.restarts;
       const trial = req.configChange ? await deps.configSets.preview(spec.name, req.env, req.configChange) : undefined;
       const render = (images?: Record<string, string>) =>
-        renderer.render(
+        renderRevision(renderer, {
           spec,
           file,
-          req.env,
-          req.configVersion,
-          (current?.revision ?? 0) + 1,
-          positionOf,
-          restarts,
-          trial?.resolved,
-          images,
-        );
+          env: req.env,
+          configVersion: req.configVersion,
+          revision: (current?.revision ?? 0) + 1,
+          ...(positionOf ? { positionOf } : {}),
+          ...(restarts ? { restarts } : {}),
+          ...(trial ? { trial: trial.resolved } : {}),
+          ...(images ? { images } : {}),
+        });
       // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
       const unpinned = await render();
       const images = await renderer.pinImages(unpinned.states, req.env, {
@@ -233,7 +137,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           { ...deps, digestSecret: (s) => deps.secretBox.digest(s) },
           { loaded: req.loaded, env: req.env, environment, configVersion: req.configVersion },
         );
-      return createRevision(spec.name, req.env, lockOpts(req), async () => {
+      return newRevision(spec.name, req.env, lockOpts(req), async () => {
         const current = await releases.current(spec.name, req.env);
         // A restart stays part of the running state: a later deploy must not restart again.
         const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
@@ -256,7 +160,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     },
 
     async rollback(req) {
-      return createRevision(req.app, req.env, lockOpts(req), async () => {
+      return newRevision(req.app, req.env, lockOpts(req), async () => {
         const current = await releases.current(req.app, req.env);
         if (!current) throw new NotFoundError(`${req.app}/${req.env} has no release to roll back from`);
         const target =
@@ -272,25 +176,25 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       // The same count again: nothing to do, no revision (the running one is the answer).
       const content = await currentContent(req.app, req.env, 'scale');
       if (scaleIsNoop(content, req)) return content.release;
-      return createRevision(req.app, req.env, lockOpts(req), async () =>
+      return newRevision(req.app, req.env, lockOpts(req), async () =>
         scaleRevision(await currentContent(req.app, req.env, 'scale'), req),
       );
     },
 
     async setPolicy(req) {
-      return createRevision(req.app, req.env, lockOpts(req), async () =>
+      return newRevision(req.app, req.env, lockOpts(req), async () =>
         policyRevision(await currentContent(req.app, req.env, 'change a traffic policy in'), req),
       );
     },
 
     async restart(req) {
-      return createRevision(req.app, req.env, lockOpts(req), async () =>
-        restartRevision(await currentContent(req.app, req.env, 'restart'), req, new Date().toISOString()),
+      return newRevision(req.app, req.env, lockOpts(req), async () =>
+        restartRevision(await currentContent(req.app, req.env, 'restart'), req, isoNow(clock)),
       );
     },
 
     async down(req) {
-      return createRevision(req.app, req.env, lockOpts(req), async () => {
+      return newRevision(req.app, req.env, lockOpts(req), async () => {
         const current = await releases.current(req.app, req.env);
         const last = current ?? (await releases.list(req.app, req.env, 1))[0];
         if (!last) throw new NotFoundError(`${req.app} has never been deployed to ${req.env}`);
@@ -299,43 +203,15 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     },
 
     async promote(req) {
-      return command(req, req.full ? 'promoteFull' : 'promote');
+      return stepCommand(commands, req, req.full ? 'promoteFull' : 'promote');
     },
 
     async abort(req) {
-      return command(req, 'abort');
+      return stepCommand(commands, req, 'abort');
     },
 
     async cancel(req) {
-      const op = lock.current(req.app, req.env);
-      const running = op?.release ?? (await releases.unfinished()).find((r) => r.app === req.app && r.env === req.env);
-      if (!running) throw new ConflictError(`nothing to cancel: no release of ${req.app} is running in ${req.env}`);
-      if (req.revision !== undefined && req.revision !== running.revision)
-        throw new ConflictError(
-          `revision ${req.revision} of ${req.app} is not running in ${req.env} (revision ${running.revision} is)`,
-          { details: { app: req.app, env: req.env, revision: running.revision } },
-        );
-      const request = { by: req.author, at: new Date().toISOString() };
-      if (!(await releases.requestCancel(running.id, request))) {
-        const now = await releases.get(running.id);
-        throw new ConflictError(`nothing to cancel: revision ${now.revision} of ${req.app} has already ${now.status}`);
-      }
-      const stored = await releases.get(running.id);
-      await bus.record(running.id, {
-        service: null,
-        type: 'Warning',
-        reason: 'CancelRequested',
-        ...said(
-          message(
-            stored.rollbackPolicy === 'auto' && stored.kind !== ReleaseKind.autoRollback
-              ? 'event.cancelRequestedRollback'
-              : 'event.cancelRequested',
-            { by: req.author },
-          ),
-        ),
-      });
-      if (op?.release?.id === running.id) op.cancel?.abort(cancelledError(stored.cancelRequest ?? request));
-      return stored;
+      return cancelRelease(commands, req);
     },
 
     async wait(id, signal) {
@@ -368,8 +244,4 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       await Promise.allSettled(lock.running());
     },
   };
-}
-
-function emptyRendered(app: string, env: string, configVersion: number) {
-  return { app, env, configVersion, levels: [], services: {}, routes: [] };
 }

@@ -14,12 +14,14 @@ import { createLeases } from '../../store/leases.js';
 import { openStore, type Store } from '../../store/store.js';
 import { createOperationLock, type OperationLock } from './operationLock.js';
 import type { Release } from '../releases.js';
+import { FakeClock } from './testing/fakeClock.js';
 
 describe('operation lock', () => {
   let dir: string;
   let store: Store;
   const alive = new Set<string>();
   const closing = new AbortController();
+  let clock = new FakeClock();
 
   const lockOf = (holder: string): OperationLock =>
     createOperationLock({
@@ -28,12 +30,14 @@ describe('operation lock', () => {
       logger: pino({ level: 'silent' }),
       leaseTtlMs: 10_000,
       closing: closing.signal,
+      clock,
     });
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'berth-oplock-'));
     store = await openStore({ file: path.join(dir, 'berth.db') });
     alive.clear();
+    clock = new FakeClock();
   });
   afterEach(async () => {
     await store.close();
