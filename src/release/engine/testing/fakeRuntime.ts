@@ -58,7 +58,7 @@ export class FakeRuntime {
   readonly rollouts: { service: string; track: 'stable' | 'canary'; hash: string }[] = [];
   private readonly scripts = new Map<string, Script>();
   private readonly ports = new Map<string, number>();
-  private readonly traffics = new Map<string, TrackTraffic[]>();
+  private readonly traffics = new Map<string, () => TrackTraffic[]>();
   private readonly waiters: { test: () => boolean; resolve: () => void }[] = [];
 
   /** Makes converges of `service` fail with `error` (only those of `hash`, or of its canary track, when given). */
@@ -82,9 +82,28 @@ export class FakeRuntime {
     this.script(service).events = events;
   }
 
-  /** The per-track counters `traffic()` answers for `service` (none: the runtime measures nothing). */
-  setTraffic(service: string, tracks: TrackTraffic[]): void {
-    this.traffics.set(service, tracks);
+  /**
+   * Makes `service` get traffic: each look at its counters (`traffic()`) finds `requests` more on
+   * each track, `canaryErrorRate` of the canary's failed. Without it the runtime measures nothing.
+   */
+  serve(service: string, opts: { requests: number; canaryErrorRate?: number }): void {
+    const tracks: TrackTraffic[] = (['stable', 'canary'] as const).map((track) => ({
+      track,
+      requests: 0,
+      errors: 0,
+      latencyBucketsMs: [100],
+      latencyCounts: [0, 0],
+      latencySumMs: 0,
+    }));
+    this.traffics.set(service, () => {
+      for (const t of tracks) {
+        t.requests += opts.requests;
+        t.errors += t.track === 'canary' ? Math.round(opts.requests * (opts.canaryErrorRate ?? 0)) : 0;
+        t.latencyCounts[0]! += opts.requests;
+        t.latencySumMs += opts.requests * 5;
+      }
+      return tracks.map((t) => ({ ...t, latencyCounts: [...t.latencyCounts] }));
+    });
   }
 
   /** Forgets what a test scripted for `service`. */
@@ -117,7 +136,7 @@ export class FakeRuntime {
       guard(async () => {
         void app;
         void env;
-        return this.traffics.get(service) ?? [];
+        return this.traffics.get(service)?.() ?? [];
       });
     return {
       kind: this.kind,
