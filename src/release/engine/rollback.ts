@@ -7,6 +7,11 @@ import { message as coded, said, type Message } from '../../model/messages.js';
 import { ReleaseKind, type Release } from '../releases.js';
 import type { ExecuteContext } from './context.js';
 
+/** Whether a failure of `r` is rolled back automatically. */
+export function rollsBack(r: Release): boolean {
+  return r.rollbackPolicy === 'auto' && r.kind !== ReleaseKind.autoRollback && r.kind !== ReleaseKind.down;
+}
+
 /** Creates the auto-rollback revision of `failed` and returns it (to run next); undefined when there is none to make. */
 export async function autoRollback(
   ctx: ExecuteContext,
@@ -14,8 +19,7 @@ export async function autoRollback(
   reason: Message,
 ): Promise<Release | undefined> {
   const { releases } = ctx.deps;
-  if (failed.rollbackPolicy !== 'auto' || failed.kind === ReleaseKind.autoRollback || failed.kind === ReleaseKind.down)
-    return undefined;
+  if (!rollsBack(failed)) return undefined;
   const good = await releases.lastGood(failed.app, failed.env, failed.revision);
   if (!good) {
     await ctx.bus.record(failed.id, {

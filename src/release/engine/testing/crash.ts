@@ -20,6 +20,13 @@ export class Crash {
     return this;
   }
 
+  /** Counts from zero again (the steps before were not the ones under test). */
+  reset(): this {
+    this.count = 0;
+    this.log.length = 0;
+    return this;
+  }
+
   /** Tells `fn` when it dies. */
   whenDead(fn: () => void): void {
     this.onCrash = fn;

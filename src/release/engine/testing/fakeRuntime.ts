@@ -36,10 +36,20 @@ export type RuntimeCall =
   | { op: 'applyRoutes'; app: string; env: string; routes: number }
   | { op: 'remove'; app: string; env: string; service?: string };
 
+/** Which converges of a service fail. */
+export interface FailOptions {
+  /** Only those of this hash (the canary's, when it has one). */
+  hash?: string;
+  /** Only those with a canary track. */
+  canary?: boolean;
+  /** Only those of a state this says yes to. */
+  when?: (state: ServiceState) => boolean;
+}
+
 /** How converging a service goes, as a test scripted it. */
 interface Script {
   /** Fails converges of this hash (every hash when absent) with this error. */
-  fail?: { error: Error; hash?: string; canary?: boolean };
+  fail?: FailOptions & { error: Error };
   /** Converges wait for this before finishing (a rollout not ready yet). */
   gate?: Promise<void>;
   /** Events each converge reports. */
@@ -61,8 +71,8 @@ export class FakeRuntime {
   private readonly traffics = new Map<string, () => TrackTraffic[]>();
   private readonly waiters: { test: () => boolean; resolve: () => void }[] = [];
 
-  /** Makes converges of `service` fail with `error` (only those of `hash`, or of its canary track, when given). */
-  fail(service: string, error: Error | string, opts: { hash?: string; canary?: boolean } = {}): void {
+  /** Makes converges of `service` fail with `error` (only those `opts` picks, when given). */
+  fail(service: string, error: Error | string, opts: FailOptions = {}): void {
     const e = typeof error === 'string' ? new RuntimeError(error) : error;
     this.script(service).fail = { error: e, ...opts };
   }
@@ -191,7 +201,8 @@ export class FakeRuntime {
     const failing =
       fail &&
       (fail.canary ? state.canary !== undefined : true) &&
-      (!fail.hash || fail.hash === (state.canary?.hash ?? state.hash));
+      (!fail.hash || fail.hash === (state.canary?.hash ?? state.hash)) &&
+      (!fail.when || fail.when(state));
     if (failing) throw fail.error;
     const before = this.running.get(key(app, env, service));
     if (before?.hash !== state.hash) this.rollouts.push({ service, track: 'stable', hash: state.hash });

@@ -70,9 +70,12 @@ export async function openWorld(): Promise<World> {
   let n = 0;
 
   const until = async (test: () => Promise<boolean> | boolean, what = 'a condition'): Promise<void> => {
-    for (let i = 0; i < 2000; i++) {
+    // Real time bounds the wait only (no clock moves): what the engine does meanwhile takes ms.
+    const give = Date.now() + 10_000;
+    while (Date.now() < give) {
       if (await test()) return;
-      await settle(1);
+      // A pause between looks: polling the store back to back starves the engine's own queries.
+      await new Promise((r) => setTimeout(r, 2));
     }
     throw new Error(`timed out waiting for ${what}`);
   };
