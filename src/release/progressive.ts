@@ -224,6 +224,9 @@ export async function runProgressive(
       }
     }
 
+    // A rollout resumed while finalizing may have finished it already (the canary gone, stable on
+    // the new version): starting a canary again to hand traffic over would replace replicas twice.
+    const finalized = resume?.step === phases.length && (await runsOnlyNext());
     await progress(phases.length, message('rollout.finalizing'));
     await ctx.record({
       service,
@@ -234,7 +237,7 @@ export async function runProgressive(
     weight = 100;
     replicas = next.replicas;
     match = undefined;
-    await converge({ ...next, canary: track(), traffic: { canaryWeight: 100 } });
+    if (!finalized) await converge({ ...next, canary: track(), traffic: { canaryWeight: 100 } });
     await converge(next);
   } catch (err) {
     if (ctx.signal.aborted) throw err; // shutting down: resumed on the next start
@@ -386,6 +389,13 @@ export async function runProgressive(
         }),
       ),
     });
+  }
+
+  /** Whether the runtime runs the new version alone: stable on its hash, no canary track. */
+  async function runsOnlyNext(): Promise<boolean> {
+    const observed = await ctx.runtime.observe(next.app, next.env).catch(() => undefined);
+    const s = observed?.services.find((o) => o.service === service);
+    return s?.hash === next.hash && !s.tracks?.some((t) => t.track === 'canary');
   }
 
   async function reading(): Promise<{ stable: TrackTraffic; canary: TrackTraffic } | undefined> {

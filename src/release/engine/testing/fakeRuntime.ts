@@ -247,6 +247,26 @@ export class FakeRuntime {
           desiredReplicas: r.replicas,
           readyReplicas: r.replicas,
           replicas: [],
+          ...(r.canary
+            ? {
+                tracks: [
+                  {
+                    track: 'stable' as const,
+                    hash: r.hash,
+                    desiredReplicas: r.replicas,
+                    readyReplicas: r.replicas,
+                    weight: 100 - (r.traffic?.canaryWeight ?? 0),
+                  },
+                  {
+                    track: 'canary' as const,
+                    hash: r.canary.hash,
+                    desiredReplicas: r.canary.replicas,
+                    readyReplicas: r.canary.replicas,
+                    weight: r.traffic?.canaryWeight ?? 0,
+                  },
+                ],
+              }
+            : {}),
         })),
     };
   }

@@ -37,3 +37,11 @@ services:
         - pause: manual
 `;
 }
+
+/** One service rolled out by canary with timed steps only: 50% and 100% analysed each second, a 2 s pause between. */
+export function timedCanary(version = '1'): string {
+  return canary(version).replace(
+    '        - pause: manual\n',
+    '        - pause: 2s\n      analysis:\n        interval: 1s\n        minRequests: 10\n',
+  );
+}
