@@ -16,7 +16,7 @@ import type { ReleaseToCheck, Runtime, ServiceAddress, ServiceEndpoint } from '.
 import { parseSpec } from '../spec/load.js';
 import { createLeases } from '../store/leases.js';
 import { openStore, type Store } from '../store/store.js';
-import type { EngineDeps } from './engineTypes.js';
+import type { EngineDeps } from './engine/engineTypes.js';
 import { createEngineRenderer, type EngineRenderer } from './engineRender.js';
 import { Releases } from './releases.js';
 import { UNALLOCATED } from './unallocated.js';

@@ -10,7 +10,7 @@ import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
 import { planContextOf, planRelease, type Plan } from './plan.js';
 import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
-import type { DeployRequest, EngineDeps } from './engineTypes.js';
+import type { DeployRequest, EngineDeps } from './engine/engineTypes.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { readRenderSources } from './renderSources.js';
 

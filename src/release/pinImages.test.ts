@@ -19,7 +19,7 @@ import type { ImageRequest, ResolvedImage, Runtime, ServiceAddress, ServiceState
 import { parseSpec } from '../spec/load.js';
 import { createLeases } from '../store/leases.js';
 import { openStore, type Store } from '../store/store.js';
-import { createReleaseEngine, type EngineDeps, type ReleaseEngine } from './engine.js';
+import { createReleaseEngine, type EngineDeps, type ReleaseEngine } from './engine/engine.js';
 import { createEngineRenderer } from './engineRender.js';
 import { Releases } from './releases.js';
 

@@ -55,6 +55,8 @@ export interface ProgressiveContext {
   now?: () => number;
   /** How often commands are looked for while waiting. */
   pollMs?: number;
+  /** Waits `ms`, or less when `signal` aborts (the engine's clock); real time when absent. */
+  sleep?: (ms: number) => Promise<void>;
   /** The autoscaler's count for a track of an autoscaled service, if it keeps one. */
   autoscaled?: (track: Track) => number | undefined;
 }
@@ -222,6 +224,9 @@ export async function runProgressive(
       }
     }
 
+    // A rollout resumed while finalizing may have finished it already (the canary gone, stable on
+    // the new version): starting a canary again to hand traffic over would replace replicas twice.
+    const finalized = resume?.step === phases.length && (await runsOnlyNext());
     await progress(phases.length, message('rollout.finalizing'));
     await ctx.record({
       service,
@@ -232,7 +237,7 @@ export async function runProgressive(
     weight = 100;
     replicas = next.replicas;
     match = undefined;
-    await converge({ ...next, canary: track(), traffic: { canaryWeight: 100 } });
+    if (!finalized) await converge({ ...next, canary: track(), traffic: { canaryWeight: 100 } });
     await converge(next);
   } catch (err) {
     if (ctx.signal.aborted) throw err; // shutting down: resumed on the next start
@@ -386,6 +391,13 @@ export async function runProgressive(
     });
   }
 
+  /** Whether the runtime runs the new version alone: stable on its hash, no canary track. */
+  async function runsOnlyNext(): Promise<boolean> {
+    const observed = await ctx.runtime.observe(next.app, next.env).catch(() => undefined);
+    const s = observed?.services.find((o) => o.service === service);
+    return s?.hash === next.hash && !s.tracks?.some((t) => t.track === 'canary');
+  }
+
   async function reading(): Promise<{ stable: TrackTraffic; canary: TrackTraffic } | undefined> {
     const tracks = await ctx.runtime.traffic?.(next.app, next.env, service);
     const stable = tracks?.find((t) => t.track === 'stable');
@@ -394,6 +406,7 @@ export async function runProgressive(
   }
 
   function sleep(ms: number): Promise<void> {
+    if (ctx.sleep) return ctx.sleep(ms);
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       ctx.signal.addEventListener('abort', done, { once: true });

@@ -5,7 +5,7 @@
 import type { TrackAutoscaleStatus } from '../autoscale/autoscaler.js';
 import type { JobRun } from '../model/jobRuns.js';
 import type { ConfigDrift } from '../release/configDrift.js';
-import type { PlanResult } from '../release/engine.js';
+import type { PlanResult } from '../release/engine/engine.js';
 import type { Release } from '../release/releases.js';
 import type { AppObservation, TrafficPolicy } from '../runtime/runtime.js';
 import type { VariableInfo } from '../spec/variableReport.js';

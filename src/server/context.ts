@@ -2,7 +2,7 @@
 import type { CronScheduler } from '../cron/scheduler.js';
 import type { JobRunStore } from '../cron/jobRunStore.js';
 import type { Logger } from 'pino';
-import type { ReleaseEngine } from '../release/engine.js';
+import type { ReleaseEngine } from '../release/engine/engine.js';
 import type { Releases } from '../release/releases.js';
 import type { ConfigSets } from '../config/configSets.js';
 import type { Environments } from '../environment/environments.js';

@@ -2,7 +2,7 @@
  * A plan's answer with what it starts from: the newest revision when none succeeded (a first
  * deploy that failed leaves replicas running), the replicas that run, and the config drift.
  */
-import type { PlanResult } from '../release/engine.js';
+import type { PlanResult } from '../release/engine/engine.js';
 import { configDrift } from '../release/configDrift.js';
 import type { PlanResponse } from './apiTypes.js';
 import type { ServerContext } from './context.js';

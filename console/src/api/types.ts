@@ -36,7 +36,7 @@ export type { AppStatus, AppSummary, AutoscaleStatus, Policies, Variables } from
 export type { VariableInfo } from '../../../src/spec/variableReport.js';
 export type { RenderedRelease, RenderedService } from '../../../src/release/render.js';
 export type { FieldChange, Plan, ServicePlan } from '../../../src/release/plan.js';
-export type { PlanResult } from '../../../src/release/engine.js';
+export type { PlanResult } from '../../../src/release/engine/engine.js';
 export type { ConfigDiffEntry, ConfigVersionInfo, ConfigView } from '../../../src/config/configSets.js';
 export type { Environment } from '../../../src/environment/environments.js';
 

@@ -7,7 +7,7 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { authorOf } from '../identity.js';
 import { Wait, waitOptions } from './operationWait.js';
-import { isFinished } from '../../release/releaseBus.js';
+import { isFinished } from '../../release/engine/releaseBus.js';
 import type { Release } from '../../release/releases.js';
 
 const ServiceParams = AppEnvParams.extend({ service: z.string().min(1).describe('Service name') });

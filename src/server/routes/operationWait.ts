@@ -6,7 +6,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { OperationOptions } from '../../release/engine.js';
+import type { OperationOptions } from '../../release/engine/engine.js';
 
 /** The `wait` field of an operation's body (or query). */
 export const Wait = z

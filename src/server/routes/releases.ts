@@ -5,7 +5,7 @@ import { AppEnvParams, ConfigChangeInput, SpecInput, configChangeOf, sse, type A
 import { authorOf } from '../identity.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
-import type { DeployRequest, EngineUpdate, PlanRequest } from '../../release/engine.js';
+import type { DeployRequest, EngineUpdate, PlanRequest } from '../../release/engine/engine.js';
 import type { LoadedSpec } from '../../spec/load.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';

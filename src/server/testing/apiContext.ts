@@ -12,7 +12,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createConfigSets } from '../../config/configSets.js';
 import { loadSecretBox } from '../../config/secretBox.js';
 import { createEnvironments } from '../../environment/environments.js';
-import { createReleaseEngine } from '../../release/engine.js';
+import { createReleaseEngine } from '../../release/engine/engine.js';
 import { Releases } from '../../release/releases.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { createLeases } from '../../store/leases.js';

@@ -2,9 +2,10 @@
  * What a release's watchers see: every event and status change of a release, committed to the
  * store first and then published to the subscribers of that release (SSE streams, `wait`).
  */
-import type { Message } from '../model/messages.js';
+import type { Message } from '../../model/messages.js';
 import { EventEmitter } from 'node:events';
-import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from './releases.js';
+import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from '../releases.js';
+import { isoNow, systemClock, type EngineClock } from './clock.js';
 
 /** What subscribers of a release see: its events as they are recorded, and its status changes. */
 export type EngineUpdate = { type: 'event'; event: ReleaseEvent } | { type: 'release'; release: Release };
@@ -25,7 +26,7 @@ export interface ReleaseBus {
 export const isFinished = (r: Release): boolean =>
   r.status === ReleaseStatus.succeeded || r.status === ReleaseStatus.failed;
 
-export function createReleaseBus(releases: Releases): ReleaseBus {
+export function createReleaseBus(releases: Releases, clock: EngineClock = systemClock): ReleaseBus {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   const publish = (id: number, u: EngineUpdate): void => {
@@ -40,7 +41,7 @@ export function createReleaseBus(releases: Releases): ReleaseBus {
     async record(id, e) {
       const event = await releases.addEvent({
         releaseId: id,
-        time: e.time ?? new Date().toISOString(),
+        time: e.time ?? isoNow(clock),
         service: e.service,
         type: e.type,
         reason: e.reason,
@@ -67,12 +68,12 @@ export function createReleaseBus(releases: Releases): ReleaseBus {
           const off = subscribe(id, (u) => {
             if (u.type === 'release' && isFinished(u.release)) done();
           });
-          const t = setTimeout(done, 1000);
+          const cancel = clock.setTimer(1000, done);
           const onAbort = (): void => done();
           signal?.addEventListener('abort', onAbort, { once: true });
           function done(): void {
             off();
-            clearTimeout(t);
+            cancel();
             signal?.removeEventListener('abort', onAbort);
             resolve();
           }

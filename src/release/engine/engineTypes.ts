@@ -1,15 +1,16 @@
 /** The release engine's interface, what it is made from, and what its operations take. */
 import type { Logger } from 'pino';
-import type { Runtime, Track, TrafficPolicy } from '../runtime/runtime.js';
-import type { LoadedSpec } from '../spec/load.js';
-import type { Environments } from '../environment/environments.js';
-import type { ConfigPreview, ConfigSets } from '../config/configSets.js';
-import type { SecretBox } from '../config/secretBox.js';
-import type { Leases } from '../store/leases.js';
-import type { Plan } from './plan.js';
-import type { PolicyTarget } from './revisions.js';
-import type { Release, Releases } from './releases.js';
+import type { Runtime, Track, TrafficPolicy } from '../../runtime/runtime.js';
+import type { LoadedSpec } from '../../spec/load.js';
+import type { Environments } from '../../environment/environments.js';
+import type { ConfigPreview, ConfigSets } from '../../config/configSets.js';
+import type { SecretBox } from '../../config/secretBox.js';
+import type { Leases } from '../../store/leases.js';
+import type { Plan } from '../plan.js';
+import type { PolicyTarget } from '../revisions.js';
+import type { Release, Releases } from '../releases.js';
 import type { EngineUpdate } from './releaseBus.js';
+import type { EngineClock } from './clock.js';
 
 export interface EngineDeps {
   releases: Releases;
@@ -23,6 +24,8 @@ export interface EngineDeps {
   isHolderAlive(holder: string): boolean;
   logger: Logger;
   leaseTtlMs?: number;
+  /** The engine's time (timeouts, waits, polls, lease renewals, the times it records); the real one when absent. */
+  clock?: EngineClock;
   /**
    * The replica count the autoscaler keeps a track of an autoscaled service at, when it has one: a
    * deploy, a resync and a progressive rollout keep it (like an HPA-owned Deployment's replicas)

@@ -1,13 +1,15 @@
 /**
  * Start-up of the release engine: every unfinished release is resumed where it stands, with what it
  * was started with (its timeout counted from its first start, its rollback policy, a cancel
- * accepted before the restart), and every (app, env) with nothing unfinished gets its current
- * revision converged again (a resync) so the runtime re-attaches to what runs.
+ * accepted before the restart); a release that failed but whose automatic rollback was never
+ * made (the control plane died between the two) gets it now; and every other (app, env) gets its
+ * current revision converged again (a resync) so the runtime re-attaches to what runs.
  */
-import { message } from '../model/messages.js';
-import { ReleaseStatus } from './releases.js';
+import { message } from '../../model/messages.js';
+import { ReleaseStatus, type Release } from '../releases.js';
 import { runOperation, type ExecuteContext } from './execute.js';
 import type { OperationLock } from './operationLock.js';
+import { autoRollback, rollsBack } from './rollback.js';
 
 export interface ResumeContext extends ExecuteContext {
   lock: OperationLock;
@@ -42,6 +44,28 @@ export async function resumeAll(ctx: ResumeContext): Promise<void> {
     op.release = r;
     ctx.lock.hold(op, () => runOperation(ctx, op, r));
   }
+  for (const { app, env } of await releases.apps()) {
+    const k = key(app, env);
+    if (resuming.has(k)) continue;
+    const [last] = await releases.list(app, env, 1);
+    // Its rollback is made right after it fails: a failed latest revision that rolls back has not got it yet.
+    if (!last || last.status !== ReleaseStatus.failed || !rollsBack(last)) continue;
+    if (!(await releases.lastGood(app, env, last.revision))) continue;
+    let op;
+    try {
+      op = await ctx.lock.acquire(app, env);
+    } catch (err) {
+      logger.warn({ err, release: last.id }, 'cannot roll back release');
+      continue;
+    }
+    resuming.add(k);
+    logger.info({ app, env, revision: last.revision }, 'rolling back a release that failed before a restart');
+    const held = op;
+    ctx.lock.hold(held, async () => {
+      const rb = await autoRollback(ctx, last, reasonOf(last));
+      if (rb) await runOperation(ctx, held, rb);
+    });
+  }
   for (const cur of await releases.active()) {
     const k = key(cur.app, cur.env);
     if (resuming.has(k)) continue;
@@ -69,4 +93,9 @@ export async function resumeAll(ctx: ResumeContext): Promise<void> {
       }
     })();
   }
+}
+
+/** Why `r` failed, as it was recorded. */
+function reasonOf(r: Release) {
+  return r.reasonMessage ?? message('release.failed', { error: r.reason ?? 'unknown' });
 }

@@ -9,17 +9,19 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockedError } from '../errors.js';
-import { createLeases } from '../store/leases.js';
-import { openStore, type Store } from '../store/store.js';
+import { LockedError } from '../../errors.js';
+import { createLeases } from '../../store/leases.js';
+import { openStore, type Store } from '../../store/store.js';
 import { createOperationLock, type OperationLock } from './operationLock.js';
-import type { Release } from './releases.js';
+import type { Release } from '../releases.js';
+import { FakeClock } from './testing/fakeClock.js';
 
 describe('operation lock', () => {
   let dir: string;
   let store: Store;
   const alive = new Set<string>();
   const closing = new AbortController();
+  let clock = new FakeClock();
 
   const lockOf = (holder: string): OperationLock =>
     createOperationLock({
@@ -28,12 +30,14 @@ describe('operation lock', () => {
       logger: pino({ level: 'silent' }),
       leaseTtlMs: 10_000,
       closing: closing.signal,
+      clock,
     });
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'berth-oplock-'));
     store = await openStore({ file: path.join(dir, 'berth.db') });
     alive.clear();
+    clock = new FakeClock();
   });
   afterEach(async () => {
     await store.close();
@@ -98,5 +102,29 @@ describe('operation lock', () => {
     alive.delete('a'); // a died holding it
     const taken = await b.acquire('shop', 'prod');
     expect(b.current('shop', 'prod')).toBe(taken);
+  });
+
+  it('renews its lease on the clock while the operation runs, and a waiter for a foreign lease looks again every second', async () => {
+    const a = lockOf('a');
+    const leasesOfA = createLeases(store.db, { holder: 'a', clock });
+    const op = await a.acquire('shop', 'prod');
+    let finish!: () => void;
+    a.hold(op, () => new Promise<void>((r) => (finish = r)));
+    const first = (await leasesOfA.holderOf('shop', 'prod'))!.expiresAt;
+    // The lease store stamps real time; the renewal (every ttl/3 of the engine's clock) moves it on.
+    await new Promise((r) => setTimeout(r, 20));
+    await clock.advance(3_400);
+    const renewed = (await leasesOfA.holderOf('shop', 'prod'))!.expiresAt;
+    expect(renewed).toBeGreaterThan(first);
+
+    alive.add('a');
+    const b = lockOf('b');
+    let taken = false;
+    const waiting = b.acquire('shop', 'prod', { wait: true }).then((o) => ((taken = true), o));
+    await clock.advance(5_000);
+    expect(taken).toBe(false);
+    finish(); // a gives its lease up; b finds it free at its next look, one second later at most
+    await clock.advance(1_000);
+    expect(b.current('shop', 'prod')).toBe(await waiting);
   });
 });

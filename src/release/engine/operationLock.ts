@@ -10,9 +10,10 @@
  * running operation: it ends by finishing, failing, or a deliberate cancel.
  */
 import type { Logger } from 'pino';
-import { LockedError, UnavailableError } from '../errors.js';
-import type { Leases } from '../store/leases.js';
-import type { Release } from './releases.js';
+import { LockedError, UnavailableError } from '../../errors.js';
+import type { Leases } from '../../store/leases.js';
+import type { Release } from '../releases.js';
+import { every, sleep, type EngineClock } from './clock.js';
 
 /** How a caller takes the lock. */
 export interface AcquireOptions {
@@ -54,6 +55,8 @@ export interface OperationLockDeps {
   leaseTtlMs: number;
   /** Aborts every wait when the control plane stops. */
   closing: AbortSignal;
+  /** Times the renewals and the polls of a foreign lease. */
+  clock: EngineClock;
 }
 
 interface Held extends Operation {
@@ -142,27 +145,24 @@ export function createOperationLock(deps: OperationLockDeps): OperationLock {
         if (foreign === undefined) return op;
         drop(op);
         if (!opts.wait) throw refusal(app, env, undefined, foreign);
-        await until(new Promise((r) => setTimeout(r, FOREIGN_POLL_MS).unref()), signal);
+        await sleep(deps.clock, FOREIGN_POLL_MS, signal, { unref: true });
       }
     },
 
     hold(op, body) {
       const h = op as Held;
-      const renew = setInterval(
-        () => {
-          deps.leases
-            .renew(op.app, op.env, deps.leaseTtlMs)
-            .catch((err: unknown) => deps.logger.warn({ err }, 'lease renewal failed'));
-        },
-        Math.max(1000, deps.leaseTtlMs / 3),
-      );
+      const stopRenewing = every(deps.clock, Math.max(1000, deps.leaseTtlMs / 3), () => {
+        deps.leases
+          .renew(op.app, op.env, deps.leaseTtlMs)
+          .catch((err: unknown) => deps.logger.warn({ err }, 'lease renewal failed'));
+      });
       void (async () => {
         try {
           await body();
         } catch (err) {
           deps.logger.error({ err, app: op.app, env: op.env, release: op.release?.id }, 'release engine failure');
         } finally {
-          clearInterval(renew);
+          stopRenewing();
           await deps.leases.release(op.app, op.env).catch(() => undefined);
           drop(h);
         }
