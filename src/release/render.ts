@@ -139,14 +139,13 @@ export interface RenderResult {
   edge?: EdgeSettings;
 }
 
-/** `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app but `self` (12-factor discovery). */
-export function discoveryEnv(
-  self: string | undefined,
-  addresses: Record<string, ServiceAddress>,
-): Record<string, string> {
+/**
+ * `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app (12-factor discovery); a service
+ * sees its own too, as it always has.
+ */
+export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => a.localeCompare(b))) {
-    if (name === self) continue;
     addressVariables(name, addr, env);
   }
   return env;
@@ -197,11 +196,11 @@ export function renderRelease(input: RenderInput): RenderResult {
   const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
-  const discovery = discoveryEnv(undefined, input.addresses);
+  const discovery = discoveryEnv(input.addresses);
   const discoveryHash = contentHash(discovery);
   // Containers reach the other services at another host (ServiceAddress.containerHost).
   const inside = containers.size > 0 && hasContainerHosts(input.addresses);
-  const containerDiscovery = inside ? discoveryEnv(undefined, containerAddresses(input.addresses)) : discovery;
+  const containerDiscovery = inside ? discoveryEnv(containerAddresses(input.addresses)) : discovery;
   const containerDiscoveryHash = inside ? contentHash(containerDiscovery) : discoveryHash;
   const fileProblems: Problem[] = [];
   input.memo?.beginRender();

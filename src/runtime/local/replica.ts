@@ -308,7 +308,7 @@ export class Replica {
       access: this.runner.probes(),
     };
     this.probes.start(this.record.spec, target, ranMs, this.phase === ReplicaPhase.ready, {
-      ready: (ok, message) => this.setReady(ok, message),
+      ready: (ok) => this.setReady(ok),
       unhealthy: (_msg, detail) => void this.killForRestart(message('exit.livenessFailed', { detail }), 'SIGTERM'),
     });
   }
@@ -317,7 +317,7 @@ export class Replica {
     this.probes.stop();
   }
 
-  private setReady(ok: boolean, _message: string): void {
+  private setReady(ok: boolean): void {
     if (this.terminating || this.run !== 'running') return;
     if (ok && this.phase !== ReplicaPhase.ready) {
       this.phase = ReplicaPhase.ready;

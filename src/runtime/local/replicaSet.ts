@@ -91,7 +91,7 @@ export class ReplicaSet {
     for (const d of listReplicaDirs(this.dir)) {
       const rec = readReplicaRecord(d);
       if (!rec || this.replicas.has(rec.id)) continue;
-      const r = Replica.adopt(this.replicaContext(rec.id), d, rec, serving.has(rec.id));
+      const r = Replica.adopt(this.replicaContext(), d, rec, serving.has(rec.id));
       this.replicas.set(rec.id, r);
       this.ctx.logger.info({ service: this.key, replica: rec.id, pid: r.pid, phase: r.phase }, 'adopted replica');
     }
@@ -396,7 +396,7 @@ export class ReplicaSet {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-    const r = Replica.create(this.replicaContext(record.id), dir, record, launch);
+    const r = Replica.create(this.replicaContext(), dir, record, launch);
     r.restart = state.restart;
     this.replicas.set(record.id, r);
   }
@@ -464,7 +464,7 @@ export class ReplicaSet {
     }
   }
 
-  private replicaContext(id: string): ReplicaContext {
+  private replicaContext(): ReplicaContext {
     return {
       runnerFor: (rec, dir) => this.ctx.runnerFor(rec, dir),
       logMaxBytes: this.ctx.logMaxBytes,
@@ -472,12 +472,12 @@ export class ReplicaSet {
       archiveLogs: (rec, logDir) => this.ctx.archiveLogs(rec, logDir, 'restarted'),
       now: this.ctx.now,
       emit: (e) => this.emit(e),
-      changed: () => this.onReplicaChanged(id),
+      changed: () => this.onReplicaChanged(),
       withdraw: () => this.syncGateway(),
     };
   }
 
-  private onReplicaChanged(_id: string): void {
+  private onReplicaChanged(): void {
     this.syncGateway().catch((err: unknown) =>
       this.ctx.logger.warn({ err, service: this.key }, 'gateway update failed'),
     );
