@@ -9,9 +9,6 @@ import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, ErrorCode } from '../errors.js';
 
-/** What every secret value is shown as. */
-export const MASK = '******';
-
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

@@ -22,7 +22,6 @@ import type {
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
-import { MASK } from '../config/secretBox.js';
 import { configKeyOf } from '../config/entries.js';
 import { usesReplicaValues } from '../spec/replicaValues.js';
 import { localPortProblems } from './localPorts.js';
@@ -41,6 +40,7 @@ import {
   type ContainersModeName,
   type ResolvedRegistry,
 } from './renderContainers.js';
+import { MASK } from '../model/mask.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {

@@ -17,12 +17,12 @@ import { volumeMountsSchema, volumesSchema } from './volumes.js';
 import { scheduleProblem } from '../cron/schedule.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 import { imagePullPolicySchema, registriesSchema, runAsSchema, runAsProblems } from './containers.js';
+import { DNS_LABEL, HOST_NAME } from '../model/names.js';
 
 export { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PORT_NAME = DNS_LABEL;
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
 
 /** A scalar written in YAML (`8080`, `true`) used as a string value. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { interpolate, MASK } from './interpolate.js';
+import { interpolate } from './interpolate.js';
 import { parseSpec } from './load.js';
 import { resolveVariables, unresolvedVariables } from './variables.js';
 import { ownGet } from '../own.js';
+import { MASK } from '../model/mask.js';
 
 const text = [
   'name: shop', // 1

@@ -6,7 +6,8 @@
 import { ReplicaPhase } from '../runtime.js';
 import { message, said, type Message } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
-import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
+import { DEFAULT_RESTART_POLICY, nextStreak } from './backoff.js';
+import { formatDuration } from '../../model/durations.js';
 import { backOffReason, exitReasonMessage, meaningfulLines, waitingToRestart } from './exitReason.js';
 import { cpuPercent } from './procfs.js';
 import { ReplicaProbes } from './replicaProbes.js';

@@ -16,6 +16,7 @@ const ConfigChange = ConfigChangeInput.extend({
 });
 import { NotFoundError } from '../../errors.js';
 import { ownGet } from '../../own.js';
+import { MASK } from '../../model/mask.js';
 
 export function configRoutes(api: Api, ctx: ServerContext): void {
   const base = '/api/v1/apps/:app/envs/:env/config';
@@ -143,7 +144,7 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       const resolved = await ctx.configSets.resolve(app, env, version);
       const entry = ownGet(resolved.values, key);
       if (!entry) throw new NotFoundError(`${app}/${env} config version ${version} has no key ${key}`);
-      if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: '******' };
+      if (entry.secret && req.query.reveal !== 'true') return { key, version, secret: true, value: MASK };
       if (entry.secret) ctx.logger.info({ app, env, key, version }, 'secret revealed');
       return { key, version, secret: entry.secret, value: entry.value };
     },
@@ -169,7 +170,7 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
       const file = ownGet(resolved.files, path);
       if (!file) throw new NotFoundError(`${app}/${env} config version ${version} has no file ${path}`);
       const size = Buffer.byteLength(file.content);
-      if (file.secret && req.query.reveal !== 'true') return { path, version, secret: true, size, content: '******' };
+      if (file.secret && req.query.reveal !== 'true') return { path, version, secret: true, size, content: MASK };
       if (file.secret) ctx.logger.info({ app, env, file: path, version }, 'secret revealed');
       return { path, version, secret: file.secret, size, content: file.content };
     },

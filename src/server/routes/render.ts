@@ -14,6 +14,7 @@ import { ServiceRenderMemo } from '../../release/serviceMemo.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
 import { exportHelmChart } from '../../export/helm/chart.js';
 import { contentHash } from '../../canonical.js';
+import { dnsLabel } from '../../spec/dnsLabel.js';
 
 /** The app name (read without parsing the whole spec) and the config version a render uses. */
 async function specIdentity(
@@ -25,10 +26,7 @@ async function specIdentity(
   return { app, configVersion: b.configVersion ?? (await ctx.configSets.current(app, b.env)).version };
 }
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -')
-  .max(63);
+const kubernetesName = dnsLabel().max(63);
 
 const RenderBody = z.object({
   env: z.string().min(1).default('local').describe('Environment whose config set is rendered'),
@@ -38,10 +36,10 @@ const RenderBody = z.object({
     .regex(/^v?1\.\d+(\.\d+)?$/, 'a Kubernetes version such as 1.30')
     .optional()
     .describe(`Kubernetes version the objects target (default ${DEFAULT_KUBERNETES_VERSION})`),
-  namespace: dnsLabel
+  namespace: kubernetesName
     .optional()
     .describe('Namespace for an environment that does not target Kubernetes (default: the environment name)'),
-  ingressClassName: dnsLabel.optional().describe('Ingress class of the app’s routes'),
+  ingressClassName: kubernetesName.optional().describe('Ingress class of the app’s routes'),
   configVersion: z.number().int().min(0).optional().describe('Config version to render (default: current)'),
   format: z
     .enum(['json', 'yaml'])
