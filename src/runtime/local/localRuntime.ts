@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
+import type { GatewayControl } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
@@ -44,11 +44,9 @@ import { ReplicaSet } from './replicaSet.js';
 import { runnerFactory } from './runners.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
-import { discoveryPrefix } from '../../spec/templates.js';
+import { GatewayAccess } from './gatewayAccess.js';
+import { statefulAddresses } from './statefulAddresses.js';
 import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
-
-/** How often `observe` may ask the gateway to retry listeners that could not bind. */
-const LISTENER_RETRY_MS = 2_000;
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
@@ -96,16 +94,15 @@ class LocalRuntime implements Runtime {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly init: Promise<void>;
-  private gatewayStarted: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSampleMs = 0;
-  private lastListenerRetryMs = 0;
   private lastGatewayCheckMs = 0;
-  private trafficReading: Promise<ServiceTraffic[]> | undefined;
   private closed = false;
 
   private readonly opts: LocalRuntimeOptions;
   private readonly retention: LogRetention;
+  /** The gateway process: started once, counters read together, listeners retried (gatewayAccess.ts). */
+  private readonly gw: GatewayAccess;
   private readonly containers: ContainerSupport | undefined;
 
   constructor(opts: LocalRuntimeOptions) {
@@ -113,6 +110,7 @@ class LocalRuntime implements Runtime {
     this.retention = { ...DEFAULT_LOG_RETENTION, ...opts.logRetention };
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.now ?? Date.now;
+    this.gw = new GatewayAccess(opts.gateway, this.logger, () => this.now());
     this.ports = new PortRegistry(
       join(runRoot(opts.home), 'ports.json'),
       opts.edgePort ?? Number(process.env.BERTH_EDGE_PORT ?? 8080),
@@ -142,7 +140,7 @@ class LocalRuntime implements Runtime {
         ports: this.ports,
         gateway: this.opts.gateway,
         logger: this.logger,
-        gatewayReady: () => this.gatewayReady(),
+        gatewayReady: () => this.gw.ready(),
       },
       routes,
     );
@@ -169,7 +167,7 @@ class LocalRuntime implements Runtime {
   async observe(app: string, env: string): Promise<AppObservation> {
     await this.ready();
     const errors = this.opts.gateway.listenerErrors();
-    if (errors.length > 0) this.retryListeners();
+    if (errors.length > 0) this.gw.retryListeners();
     const sets = [...this.sets.values()].filter((s) => s.app === app && s.env === env);
     const unmeasured = sets.flatMap((s) => s.unmeasured());
     if (unmeasured.length > 0) {
@@ -178,7 +176,7 @@ class LocalRuntime implements Runtime {
     }
     // Circuit states live in the gateway: asked for only when some service has a breaker.
     const circuits = sets.some((s) => s.hasCircuitBreaker)
-      ? new Map((await this.gatewayTraffic()).map((t) => [t.key, t.policy?.circuit]))
+      ? new Map((await this.gw.traffic()).map((t) => [t.key, t.policy?.circuit]))
       : undefined;
     const services = sets
       .sort((a, b) => a.service.localeCompare(b.service))
@@ -212,19 +210,19 @@ class LocalRuntime implements Runtime {
   async traffic(app: string, env: string, service: string): Promise<TrackTraffic[]> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.gatewayTraffic()).find((s) => s.key === key)?.tracks ?? [];
+    return (await this.gw.traffic()).find((s) => s.key === key)?.tracks ?? [];
   }
 
   async routeTraffic(app: string, env: string, service: string): Promise<RouteTraffic[]> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.gatewayTraffic()).find((s) => s.key === key)?.routes ?? [];
+    return (await this.gw.traffic()).find((s) => s.key === key)?.routes ?? [];
   }
 
   async policyCounters(app: string, env: string, service: string): Promise<PolicyCounters | undefined> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.gatewayTraffic()).find((s) => s.key === key)?.policy;
+    return (await this.gw.traffic()).find((s) => s.key === key)?.policy;
   }
 
   async scale(app: string, env: string, service: string, track: Track, replicas: number): Promise<void> {
@@ -276,7 +274,7 @@ class LocalRuntime implements Runtime {
       return;
     }
     const edgeKey = `${app}/${env}`;
-    await this.gatewayReady();
+    await this.gw.ready();
     await this.opts.gateway.update((t) => {
       t.edges = t.edges.filter((e) => e.key !== edgeKey);
       t.services = t.services.filter((s) => !s.key.startsWith(`${edgeKey}/`));
@@ -337,7 +335,7 @@ class LocalRuntime implements Runtime {
   }
 
   private async adopt(): Promise<void> {
-    await this.gatewayReady().catch((err: unknown) => {
+    await this.gw.ready().catch((err: unknown) => {
       // Replicas are supervised even when the gateway cannot start now.
       this.logger.warn({ err }, 'gateway not running; adopting replicas without it');
     });
@@ -410,8 +408,8 @@ class LocalRuntime implements Runtime {
             archiveReplicaLogs(this.opts.home, rec, logDir, { reason, nowMs: this.now(), retention: this.retention }),
           logger: this.logger,
           now: () => this.now(),
-          gatewayReady: () => this.gatewayReady(),
-          replicaAddresses: (a, e) => this.replicaAddresses(a, e),
+          gatewayReady: () => this.gw.ready(),
+          replicaAddresses: (a, e) => statefulAddresses(this.sets.values(), this.ports, a, e),
         },
         app,
         env,
@@ -420,66 +418,5 @@ class LocalRuntime implements Runtime {
       this.sets.set(key, s);
     }
     return s;
-  }
-
-  /**
-   * `<SERVICE>_<INDEX>_HOST` and `_PORT` of every replica of the app's stateful services that has a
-   * port (a headless Service's per-pod names): indexes below the desired count, or every reserved one
-   * while a service has not been converged since a restart.
-   */
-  private replicaAddresses(app: string, env: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const s of this.sets.values()) {
-      if (s.app !== app || s.env !== env) continue;
-      const count = s.statefulReplicas;
-      const ports = this.ports.indexPorts(s.key);
-      if (ports.size === 0 || (count === undefined && s.size === 0)) continue;
-      const prefix = discoveryPrefix(s.service);
-      for (const [index, port] of [...ports].sort(([a], [b]) => a - b)) {
-        if (count !== undefined && index >= count) continue;
-        out[`${prefix}_${index}_HOST`] = '127.0.0.1';
-        out[`${prefix}_${index}_PORT`] = String(port);
-      }
-    }
-    return out;
-  }
-
-  /** Asks the gateway to bind what it could not (a port freed since); at most every few seconds. */
-  private retryListeners(): void {
-    const now = this.now();
-    if (now - this.lastListenerRetryMs < LISTENER_RETRY_MS) return;
-    this.lastListenerRetryMs = now;
-    this.opts.gateway
-      .update(() => undefined)
-      .catch((err: unknown) => this.logger.warn({ err }, 'retrying the gateway listeners failed'));
-  }
-
-  /**
-   * The gateway's counters of every service. Callers asking at the same time share one reading (a
-   * metrics scrape asks for a service's tracks, routes and policy together), and a finished reading
-   * is never reused, so nobody sees counters older than their own call.
-   */
-  private gatewayTraffic(): Promise<ServiceTraffic[]> {
-    if (!this.trafficReading) {
-      const reading = this.opts.gateway.traffic();
-      this.trafficReading = reading;
-      const clear = (): void => {
-        if (this.trafficReading === reading) this.trafficReading = undefined;
-      };
-      reading.then(clear, clear);
-    }
-    return this.trafficReading;
-  }
-
-  private gatewayReady(): Promise<void> {
-    if (!this.gatewayStarted) {
-      const p = this.opts.gateway.ensureRunning();
-      this.gatewayStarted = p;
-      // A failed start is retried by the next caller.
-      p.catch(() => {
-        if (this.gatewayStarted === p) this.gatewayStarted = undefined;
-      });
-    }
-    return this.gatewayStarted;
   }
 }
