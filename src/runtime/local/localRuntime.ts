@@ -41,11 +41,11 @@ import type { ProcSnapshot } from './procfs.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
+import { GatewayAccess } from './gatewayAccess.js';
 import { runnerFactory } from './runners.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
-import { GatewayAccess } from './gatewayAccess.js';
-import { statefulAddresses } from './statefulAddresses.js';
+import { discoveryPrefix } from '../../spec/templates.js';
 import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
 
 /** How often supervision checks that the gateway process is alive. */
@@ -140,7 +140,7 @@ class LocalRuntime implements Runtime {
         ports: this.ports,
         gateway: this.opts.gateway,
         logger: this.logger,
-        gatewayReady: () => this.gw.ready(),
+        gatewayReady: () => this.gatewayReady(),
       },
       routes,
     );
@@ -274,7 +274,7 @@ class LocalRuntime implements Runtime {
       return;
     }
     const edgeKey = `${app}/${env}`;
-    await this.gw.ready();
+    await this.gatewayReady();
     await this.opts.gateway.update((t) => {
       t.edges = t.edges.filter((e) => e.key !== edgeKey);
       t.services = t.services.filter((s) => !s.key.startsWith(`${edgeKey}/`));
@@ -335,7 +335,7 @@ class LocalRuntime implements Runtime {
   }
 
   private async adopt(): Promise<void> {
-    await this.gw.ready().catch((err: unknown) => {
+    await this.gatewayReady().catch((err: unknown) => {
       // Replicas are supervised even when the gateway cannot start now.
       this.logger.warn({ err }, 'gateway not running; adopting replicas without it');
     });
@@ -408,8 +408,8 @@ class LocalRuntime implements Runtime {
             archiveReplicaLogs(this.opts.home, rec, logDir, { reason, nowMs: this.now(), retention: this.retention }),
           logger: this.logger,
           now: () => this.now(),
-          gatewayReady: () => this.gw.ready(),
-          replicaAddresses: (a, e) => statefulAddresses(this.sets.values(), this.ports, a, e),
+          gatewayReady: () => this.gatewayReady(),
+          replicaAddresses: (a, e) => this.replicaAddresses(a, e),
         },
         app,
         env,
@@ -418,5 +418,32 @@ class LocalRuntime implements Runtime {
       this.sets.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * `<SERVICE>_<INDEX>_HOST` and `_PORT` of every replica of the app's stateful services that has a
+   * port (a headless Service's per-pod names): indexes below the desired count, or every reserved one
+   * while a service has not been converged since a restart.
+   */
+  private replicaAddresses(app: string, env: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const s of this.sets.values()) {
+      if (s.app !== app || s.env !== env) continue;
+      const count = s.statefulReplicas;
+      const ports = this.ports.indexPorts(s.key);
+      if (ports.size === 0 || (count === undefined && s.size === 0)) continue;
+      const prefix = discoveryPrefix(s.service);
+      for (const [index, port] of [...ports].sort(([a], [b]) => a - b)) {
+        if (count !== undefined && index >= count) continue;
+        out[`${prefix}_${index}_HOST`] = '127.0.0.1';
+        out[`${prefix}_${index}_PORT`] = String(port);
+      }
+    }
+    return out;
+  }
+
+  /** Starts (or adopts) the gateway process once (gatewayAccess.ts). */
+  private gatewayReady(): Promise<void> {
+    return this.gw.ready();
   }
 }
