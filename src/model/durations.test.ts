@@ -9,7 +9,7 @@ describe('formatDuration', () => {
     expect(formatDuration(25)).toBe('25ms');
   });
 
-  it('writes back-offs as kubectl does, and whole minutes and seconds alone', () => {
+  it('writes whole minutes and seconds alone, and compound durations in full', () => {
     expect([150, 10_000, 20_000, 90_000, 300_000].map(formatDuration)).toEqual(['150ms', '10s', '20s', '1m30s', '5m']);
     expect([60_000, 30_000, 1500].map(formatDuration)).toEqual(['1m', '30s', '1s500ms']);
   });

@@ -50,7 +50,9 @@ export function scheduleBackOff(
   record.backoffStreak = streak;
   record.restarts++;
   record.backoffUntil = iso(Math.max(nowMs, exit.exitAtMs + delayMs));
-  return message('event.backOff', { delay: formatDuration(delayMs), reason: backOffReason(exit.info, exit.why) });
+  // Shown as kubectl shows a back-off: whole seconds from one second up (1.2 s → `1s`), else milliseconds.
+  const shown = delayMs >= 1000 ? Math.round(delayMs / 1000) * 1000 : delayMs;
+  return message('event.backOff', { delay: formatDuration(shown), reason: backOffReason(exit.info, exit.why) });
 }
 
 /** A job run's outcome in one line (its replica's status message). */
