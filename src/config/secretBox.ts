@@ -9,6 +9,9 @@ import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, ErrorCode } from '../errors.js';
 
+/** What secrets look like wherever Berth shows them (declared in src/model/mask.ts; importers here keep working). */
+export { MASK } from '../model/mask.js';
+
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

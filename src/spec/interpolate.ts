@@ -7,6 +7,9 @@
 import { ValidationError } from '../errors.js';
 import { MASK } from '../model/mask.js';
 
+/** What secrets look like (declared in src/model/mask.ts; importers here keep working). */
+export { MASK } from '../model/mask.js';
+
 /** The operators of `${NAME<op>argument}`. */
 export const Operator = {
   defaultIfUnsetOrEmpty: ':-',
