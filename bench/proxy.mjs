@@ -28,6 +28,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './lib/ports.mjs';
+import { nginxConf, waitHttp, which } from './lib/proxyTools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.PROXY_BENCH_DURATION ?? 10);
@@ -36,12 +37,6 @@ const CONNECTIONS = 32;
 const ONLY = process.env.PROXY_BENCH_ONLY?.split(',');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function which(cmd) {
-  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH ?? '').split(':')]) {
-    if (existsSync(join(dir, cmd))) return join(dir, cmd);
-  }
-  return undefined;
-}
 const wrk = which('wrk');
 const nginx = which('nginx');
 const haproxy = which('haproxy');
@@ -57,7 +52,6 @@ if (!existsSync(gatewayDist)) {
   console.error('dist/gateway is missing: run `npm run build` first');
   process.exit(2);
 }
-
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const children = [];
@@ -85,47 +79,6 @@ function start(name, cmd, args, opts = {}) {
   return child;
 }
 let stopping = false;
-
-async function waitHttp(port, path = '/') {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}${path}`);
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(50);
-  }
-  throw new Error(`nothing answers 200 on port ${port}`);
-}
-
-function nginxConf(prefix, body) {
-  // One worker, like every other process here; temp paths inside the prefix so no root dirs are needed.
-  mkdirSync(prefix, { recursive: true });
-  const conf = join(prefix, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `daemon off;
-master_process on;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  keepalive_requests 1000000;
-  ${body}
-}
-`,
-  );
-  return conf;
-}
 
 // ---- processes under test ----
 

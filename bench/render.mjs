@@ -23,7 +23,7 @@ const cli = join(root, 'dist/cli/main.js');
 const bin = join(root, 'bin/berth.js');
 const SERVICES = Number(process.env.SERVICES ?? 200);
 const RUNS = Number(process.env.RUNS ?? 10);
-const { helmBinary } = await import(join(root, 'dist/export/helm/helmBinary.js'));
+const { helmBinary } = await import(join(root, 'test/support/helmBinary.mjs'));
 const helm = await helmBinary();
 
 const app = mkdtempSync(join(tmpdir(), 'berth-bench-render-'));

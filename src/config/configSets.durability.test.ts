@@ -81,7 +81,7 @@ describe('config writes from other processes', () => {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       }).outputText,
     );
-    for (const folder of ['store', 'config']) {
+    for (const folder of ['model', 'store', 'config']) {
       await mkdir(path.join(buildDir, 'src', folder), { recursive: true });
       await transpileTree(path.join(srcDir, folder), path.join(buildDir, 'src', folder));
     }

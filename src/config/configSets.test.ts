@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { openStore, type Store } from '../store/store.js';
 import { createConfigSets, type ConfigChange, type ConfigSets } from './configSets.js';
-import { loadSecretBox, MASK, type SecretBox } from './secretBox.js';
+import { loadSecretBox, type SecretBox } from './secretBox.js';
+import { MASK } from '../model/mask.js';
 
 /** The error `promise` rejects with, asserted to be a `type`. */
 async function rejection<E>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {

@@ -19,9 +19,10 @@ import {
   type SnapshotChange,
   type Stored,
 } from './entries.js';
-import { MASK, type SecretBox } from './secretBox.js';
+import { type SecretBox } from './secretBox.js';
 import { validateChange } from './validateChange.js';
 import { NOTHING_TO_CHANGE } from './nothingToChange.js';
+import { MASK } from '../model/mask.js';
 
 /** Key names that changed in a version against the one before it; files appear as `file:<path>`. */
 export interface ConfigChangeSummary {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/store.js';
 import { createConfigSets, type ConfigSets } from './configSets.js';
-import { loadSecretBox, MASK } from './secretBox.js';
+import { loadSecretBox } from './secretBox.js';
+import { MASK } from '../model/mask.js';
 
 describe('secrecy of config keys and files', () => {
   let dir: string;

@@ -2,7 +2,8 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSecretBox, MASK, SecretKeyError } from './secretBox.js';
+import { loadSecretBox, SecretKeyError } from './secretBox.js';
+import { MASK } from '../model/mask.js';
 
 describe('secretBox', () => {
   let dir: string;

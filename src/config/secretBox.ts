@@ -9,8 +9,8 @@ import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, ErrorCode } from '../errors.js';
 
-/** What every secret value is shown as. */
-export const MASK = '******';
+/** What secrets look like wherever Berth shows them (declared in src/model/mask.ts; importers here keep working). */
+export { MASK } from '../model/mask.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;

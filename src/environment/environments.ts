@@ -12,6 +12,8 @@ import { APP_NAME } from '../spec/schema.js';
 import { memoryBytes } from '../spec/units.js';
 import { VOLUME_NAME } from '../spec/volumes.js';
 import { isTimeZone } from '../cron/timeZone.js';
+import { DNS_LABEL } from '../model/names.js';
+import { dnsLabel } from '../spec/dnsLabel.js';
 
 const timeZoneSchema = z
   .string()
@@ -56,10 +58,7 @@ export const EnvironmentTarget = z
       .object({
         kind: z.literal('kubernetes'),
         context: z.string().min(1).optional().describe('kubeconfig context; the current context when omitted.'),
-        namespace: z
-          .string()
-          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
-          .describe('Namespace to deploy into (created if missing).'),
+        namespace: z.string().regex(DNS_LABEL).describe('Namespace to deploy into (created if missing).'),
         timeZone: timeZoneSchema.optional(),
         trafficRouter: z
           .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
@@ -74,9 +73,7 @@ export const EnvironmentTarget = z
               .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')
               .max(253)
               .describe('Name of the Gateway.'),
-            namespace: z
-              .string()
-              .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -')
+            namespace: dnsLabel()
               .max(63)
               .optional()
               .describe("The Gateway's namespace; the environment's when omitted."),

@@ -7,6 +7,7 @@
  */
 import type { CircuitStatus, TrafficPolicy } from '../runtime/runtime.js';
 import { message, type Message } from '../model/messages.js';
+import { formatDuration } from '../model/durations.js';
 
 /** The breaker's settings, as in a TrafficPolicy. */
 export type CircuitBreakerConfig = NonNullable<TrafficPolicy['circuitBreaker']>;
@@ -22,12 +23,6 @@ const closedTicket = 0;
 
 /** Slots of the error-rate window: the window slides in steps of windowMs / slotCount. */
 const slotCount = 10;
-
-function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
 
 /** One circuit breaker. Times are a monotonic clock in milliseconds (performance.now()). */
 export class CircuitBreaker {

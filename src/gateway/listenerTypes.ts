@@ -1,11 +1,7 @@
 /** What the gateway says of its listeners: the ones that could not bind, and their counters. */
 
-/** A port the gateway could not bind, as reported in the `PUT /table` response. */
-export interface ListenerError {
-  key: string;
-  port: number;
-  message: string;
-}
+/** A port the gateway could not bind, as reported in the `PUT /table` response (declared beside the table). */
+export type { ListenerError } from './table.js';
 
 /** Per-listener counters as `GET /stats` reports them. */
 export interface ListenerStatsJSON {

@@ -8,6 +8,7 @@ import type { Problem } from '../errors.js';
 import { ValidationError } from '../errors.js';
 import type { TrafficMatch } from '../runtime/runtime.js';
 import type { RoutingTable } from './table.js';
+import { DNS_LABEL } from '../model/names.js';
 
 const port = z.number().int().min(1).max(65535).describe('TCP port on 127.0.0.1');
 
@@ -125,7 +126,7 @@ const tcpSchema = z.object({
     .describe('app/env/service'),
   name: z
     .string()
-    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a port name (lowercase letters, digits and `-`)')
+    .regex(DNS_LABEL, 'must be a port name (lowercase letters, digits and `-`)')
     .describe("the service's port name"),
   port,
   backends: z.array(backendSchema).describe('ready replicas, each at its port of this name'),

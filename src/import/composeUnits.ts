@@ -3,7 +3,7 @@
  * (`1m30s`, `1.5s`, `250ms`, `10us`); compose memory is Docker's binary units (`512m` and `512M`
  * are both 512 MiB, where berth.yaml's `512M` would be 512 000 000 bytes); cpus are cores.
  */
-import { formatDuration } from '../spec/units.js';
+import { formatDuration } from '../model/durations.js';
 
 const GO_DURATION = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;

@@ -7,8 +7,8 @@ import { APP_PROTOCOLS } from '../runtime/runtime.js';
 import type { AppProtocol } from '../runtime/runtime.js';
 import type { ServiceContext, ServiceOut } from './context.js';
 import { problemAt } from './context.js';
+import { DNS_LABEL as PORT_NAME } from '../model/names.js';
 
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_RANGE = 100;
 
 interface ParsedPort {

@@ -8,12 +8,12 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Problem } from '../errors.js';
-import { MASK } from '../config/secretBox.js';
 import { ownGet } from '../own.js';
 import type { ResolvedConfig } from '../config/configSets.js';
 import type { EdgeCertificate, EdgeTls, IngressTls, Route } from '../runtime/runtime.js';
 import type { EdgeTlsSpec } from '../spec/edge.js';
 import { isWildcardHost, wildcardMatches } from '../gateway/router.js';
+import { MASK } from '../model/mask.js';
 
 interface TlsInput {
   tls: EdgeTlsSpec;

@@ -22,7 +22,7 @@ import type {
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
-import { MASK } from '../config/secretBox.js';
+import { MASK } from '../model/mask.js';
 import { configKeyOf } from '../config/entries.js';
 import { usesReplicaValues } from '../spec/replicaValues.js';
 import { localPortProblems } from './localPorts.js';
@@ -142,14 +142,13 @@ export interface RenderResult {
   edge?: EdgeSettings;
 }
 
-/** `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app but `self` (12-factor discovery). */
-export function discoveryEnv(
-  self: string | undefined,
-  addresses: Record<string, ServiceAddress>,
-): Record<string, string> {
+/**
+ * `<SERVICE>_HOST`, `_PORT`, `_URL` of every service of the app (12-factor discovery); a service
+ * sees its own too, as it always has.
+ */
+export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => a.localeCompare(b))) {
-    if (name === self) continue;
     addressVariables(name, addr, env);
   }
   return env;
@@ -200,12 +199,12 @@ export function renderRelease(input: RenderInput): RenderResult {
   const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
-  const discovery = withUnallocated(discoveryEnv(undefined, input.addresses), spec, input.unallocated);
+  const discovery = withUnallocated(discoveryEnv(input.addresses), spec, input.unallocated);
   const discoveryHash = contentHash(discovery);
   // Containers reach the other services at another host (ServiceAddress.containerHost).
   const inside = containers.size > 0 && hasContainerHosts(input.addresses);
   const containerDiscovery = inside
-    ? withUnallocated(discoveryEnv(undefined, containerAddresses(input.addresses)), spec, input.unallocated)
+    ? withUnallocated(discoveryEnv(containerAddresses(input.addresses)), spec, input.unallocated)
     : discovery;
   const containerDiscoveryHash = inside ? contentHash(containerDiscovery) : discoveryHash;
   const fileProblems: Problem[] = [];

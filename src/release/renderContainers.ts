@@ -13,8 +13,8 @@ import type { Problem } from '../errors.js';
 import type { AppSpec, ServiceSpec } from '../spec/schema.js';
 import type { RegistryAuth, RunAs, ServiceAddress } from '../runtime/runtime.js';
 import { interpolate } from '../spec/interpolate.js';
-import { MASK } from '../config/secretBox.js';
 import { setOwn } from '../own.js';
+import { MASK } from '../model/mask.js';
 
 type PositionOf = (path: (string | number)[]) => { line: number; column: number } | undefined;
 

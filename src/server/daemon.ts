@@ -38,6 +38,7 @@ import { cronClock } from '../cron/cronClock.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
 import { version } from '../version.js';
+import { MASK } from '../model/mask.js';
 
 export interface DaemonOptions {
   home: string;
@@ -86,7 +87,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const logger: Logger = pino(
     {
       level: opts.logLevel ?? 'info',
-      redact: { paths: ['*.token', '*.authorization', 'headers.authorization'], censor: '******' },
+      redact: { paths: ['*.token', '*.authorization', 'headers.authorization'], censor: MASK },
     },
     pino.multistream([
       { stream: pino.destination({ dest: join(opts.home, 'server.log'), mkdir: true, sync: false }) },

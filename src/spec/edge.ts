@@ -1,5 +1,6 @@
 /** berth.yaml `edge`: where the app's edge listens on one machine, and its TLS. */
 import { z } from 'zod';
+import { HOST_NAME } from '../model/names.js';
 
 const tcpPort = z
   .number()
@@ -8,7 +9,6 @@ const tcpPort = z
   .max(65535, 'must be a TCP port (1-65535)');
 
 /** A host a certificate is for, as a route's `host` (`shop.local`, `*.shop.local`). */
-const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const certificateSchema = z
   .strictObject({

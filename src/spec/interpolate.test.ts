@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
-import { interpolate, MASK, parseTemplate, variablesIn, variableUses } from './interpolate.js';
+import { interpolate, parseTemplate, variablesIn, variableUses } from './interpolate.js';
 import type { VariableValue } from './interpolate.js';
+import { MASK } from '../model/mask.js';
 
 const values: Record<string, VariableValue> = {
   SET: { value: 'v', secret: false },

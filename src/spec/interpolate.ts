@@ -5,6 +5,10 @@
  * Every value that came from a secret is replaced by `******` in the masked output.
  */
 import { ValidationError } from '../errors.js';
+import { MASK } from '../model/mask.js';
+
+/** What secrets look like (declared in src/model/mask.ts; importers here keep working). */
+export { MASK } from '../model/mask.js';
 
 /** The operators of `${NAME<op>argument}`. */
 export const Operator = {
@@ -44,9 +48,6 @@ export interface Interpolated {
   /** Variables without a value and without a fallback (plain references and `:?` / `?`). */
   missing: { name: string; message: string }[];
 }
-
-/** What replaces secret values in masked output. */
-export const MASK = '******';
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;

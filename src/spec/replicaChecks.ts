@@ -6,7 +6,7 @@
 import type { Finding } from './problems.js';
 import { didYouMean } from './problems.js';
 import { parseReplicaTemplate, positionIn } from './replicaValues.js';
-import { normalizePorts } from './schema.js';
+import { normalizePorts } from './ports.js';
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -2,11 +2,12 @@
  * The berth.yaml schema. Input is what people write (shorthands, "10s", "64Mi"); output (`AppSpec`)
  * is normalised to the runtime's shapes (src/runtime/runtime.ts): `...Ms` numbers, argv commands,
  * probes with Kubernetes defaults. Every object is strict so a misspelt key is an error, and every
- * field carries `.describe()` text that becomes the JSON Schema editors show.
+ * field carries `.describe()` text that becomes the JSON Schema editors show. The parts live beside it:
+ * ports.ts, probes.ts, replicaPolicies.ts (resources, rollout, restart, autoscale), strategy.ts,
+ * policy.ts, files.ts, edge.ts, volumes.ts, containers.ts, and the shared fields in fields.ts.
  */
 import { z } from 'zod';
-import { APP_PROTOCOLS, defaultAppProtocol, STOP_SIGNALS } from '../runtime/runtime.js';
-import type { AppProtocol, Probe, ProbeTiming, Workload } from '../runtime/runtime.js';
+import { STOP_SIGNALS } from '../runtime/runtime.js';
 import { durationMs } from './units.js';
 import { autoscaleSchema, resourcesSchema, restartSchema, rolloutSchema } from './replicaPolicies.js';
 import { strategySchema } from './strategy.js';
@@ -17,28 +18,15 @@ import { volumeMountsSchema, volumesSchema } from './volumes.js';
 import { scheduleProblem } from '../cron/schedule.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 import { imagePullPolicySchema, registriesSchema, runAsSchema, runAsProblems } from './containers.js';
+import { HOST_NAME } from '../model/names.js';
+import { command, scalarText } from './fields.js';
+import { portsSchema } from './ports.js';
+import { healthSchema } from './probes.js';
 
 export { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
-
-/** A scalar written in YAML (`8080`, `true`) used as a string value. */
-const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
-
-/** A command: a shell string (run by /bin/sh -c) or an argv list. */
-const command = z
-  .union([z.string().min(1, 'must not be empty'), z.array(z.string()).min(1, 'needs at least one item')])
-  .transform((v) => (typeof v === 'string' ? ['/bin/sh', '-c', v] : v));
-
-const portNumber = z
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be between 1 and 65535')
-  .max(65535, 'must be between 1 and 65535');
-
 const variableLong = z.strictObject({
   default: scalarText.optional().describe('Value used when neither the config set nor the environment sets one.'),
   description: z.string().optional().describe('What the variable is for; shown in the console and the CLI.'),
@@ -65,168 +53,6 @@ export const variableSchema = z
   .describe(
     'A declared variable: a default value (`LOG_LEVEL: info`), nothing (`DB_URL:`), or `{ default, description, secret }`.',
   );
-
-const portLong = z.strictObject({
-  name: z
-    .string()
-    .max(15, 'port names have at most 15 characters')
-    .regex(PORT_NAME, 'port names are lowercase letters, digits and `-`')
-    .optional()
-    .describe('Port name (Kubernetes port name). Default: `http` for the first port, `port-<number>` for others.'),
-  port: portNumber.describe('Port number the service listens on.'),
-  protocol: z.enum(['TCP', 'UDP']).default('TCP').describe('`TCP` (default) or `UDP`.'),
-  appProtocol: z
-    .enum(APP_PROTOCOLS)
-    .optional()
-    .describe(
-      'What the port speaks (Kubernetes `appProtocol`): `http` (requests: policies, tracks, metrics, a `_URL`), `grpc`, or `tcp` (opaque: connections are balanced, not requests). Default: `http` for the first TCP port, `tcp` for the others.',
-    ),
-});
-
-type PortEntry =
-  number | { name?: string | undefined; port: number; protocol: 'TCP' | 'UDP'; appProtocol?: AppProtocol | undefined };
-
-/** Fills default names; entries that failed validation (possible inside a refinement) become undefined. */
-export function normalizePorts(list: readonly unknown[]): (Workload['ports'][number] | undefined)[] {
-  return list.map((entry, i) => {
-    const p = entry as PortEntry;
-    const long: Exclude<PortEntry, number> = typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p;
-    if (typeof long?.port !== 'number') return undefined;
-    const protocol = long.protocol ?? 'TCP';
-    const appProtocol = long.appProtocol ?? defaultAppProtocol(i, protocol);
-    return {
-      name: long.name ?? (i === 0 ? 'http' : `port-${long.port}`),
-      port: long.port,
-      protocol,
-      ...(appProtocol ? { appProtocol } : {}),
-    };
-  });
-}
-
-/** Runs a refinement even when entries have problems of their own, so duplicates are reported too. */
-const evenWithProblems = { when: (payload: { value: unknown }) => Array.isArray(payload.value) };
-
-const ports = z
-  .array(z.union([portNumber, portLong]))
-  .superRefine((list, ctx) => {
-    const out = normalizePorts(list);
-    out.forEach((p, i) => {
-      if (!p) return;
-      const first = out.findIndex((q) => q?.name === p.name);
-      if (first < i)
-        ctx.addIssue({
-          code: 'custom',
-          message: `port name \`${p.name}\` is already used by ports.${first}`,
-          path: [i],
-        });
-      if (p.protocol === 'UDP' && p.appProtocol !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          message: `a UDP port carries datagrams: \`appProtocol: ${p.appProtocol}\` needs \`protocol: TCP\``,
-          path: [i, 'appProtocol'],
-        });
-      const same = out.findIndex((q) => q?.port === p.port && q.protocol === p.protocol);
-      if (same < i)
-        ctx.addIssue({
-          code: 'custom',
-          message: `port ${p.port}/${p.protocol} is already listed as ports.${same}`,
-          path: [i],
-        });
-    });
-  }, evenWithProblems)
-  .default([])
-  .transform((list) => normalizePorts(list) as Workload['ports'])
-  .describe('Ports the service listens on: numbers (`[8080]`) or `{ name, port, protocol, appProtocol }`.');
-
-/** A health check: exactly one of `http`, `tcp`, `exec`, plus Kubernetes timing with its defaults. */
-export const probeSchema = z
-  .strictObject({
-    http: z
-      .strictObject({
-        path: z
-          .string()
-          .regex(/^\//, 'must start with `/`')
-          .default('/')
-          .describe('Request path; 2xx and 3xx answers are healthy. Default `/`.'),
-        port: portNumber.optional().describe("Port to probe. Default: the service's `$PORT`."),
-      })
-      .optional()
-      .describe('HTTP GET check.'),
-    tcp: z
-      .strictObject({ port: portNumber.optional().describe("Port to connect to. Default: the service's `$PORT`.") })
-      .optional()
-      .describe('TCP connect check.'),
-    exec: z
-      .strictObject({ command: command.describe('Command run inside the replica; exit code 0 is healthy.') })
-      .optional()
-      .describe('Command check.'),
-    initialDelay: durationMs().prefault(0).describe('Wait this long after start before the first check. Default `0s`.'),
-    period: durationMs({ positive: true }).prefault('10s').describe('Time between checks. Default `10s`.'),
-    timeout: durationMs({ positive: true }).prefault('1s').describe('A check slower than this fails. Default `1s`.'),
-    failureThreshold: z
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .default(3)
-      .describe('Consecutive failures that make the replica unhealthy. Default 3.'),
-    successThreshold: z
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .default(1)
-      .describe('Consecutive successes that make it healthy again. Default 1.'),
-  })
-  .transform((p, ctx): Probe => {
-    const kinds = (['http', 'tcp', 'exec'] as const).filter((k) => p[k] !== undefined);
-    if (kinds.length !== 1) {
-      const found = kinds.length === 0 ? 'none' : kinds.map((k) => `\`${k}\``).join(' and ');
-      ctx.issues.push({
-        code: 'custom',
-        message: `a probe needs exactly one of \`http\`, \`tcp\` or \`exec\` (found ${found})`,
-        input: p,
-      });
-      return z.NEVER;
-    }
-    const timing: ProbeTiming = {
-      initialDelayMs: p.initialDelay,
-      periodMs: p.period,
-      timeoutMs: p.timeout,
-      failureThreshold: p.failureThreshold,
-      successThreshold: p.successThreshold,
-    };
-    if (p.http)
-      return {
-        kind: 'http',
-        path: p.http.path,
-        ...(p.http.port === undefined ? {} : { port: p.http.port }),
-        ...timing,
-      };
-    if (p.tcp) return { kind: 'tcp', ...(p.tcp.port === undefined ? {} : { port: p.tcp.port }), ...timing };
-    return { kind: 'exec', command: p.exec!.command, ...timing };
-  })
-  .describe('A health check: one of `http`, `tcp` or `exec`, with optional timing.');
-
-const health = z
-  .strictObject({
-    readiness: probeSchema
-      .optional()
-      .describe('Traffic goes to a replica only while this passes; rollouts wait for it.'),
-    liveness: probeSchema.optional().describe('A replica failing this is restarted.'),
-  })
-  .prefault({})
-  .check((ctx) => {
-    const live = ctx.value.liveness;
-    // Also runs when the probe has problems of its own, so the value may be the raw input.
-    if (typeof live?.successThreshold === 'number' && live.successThreshold !== 1) {
-      ctx.issues.push({
-        code: 'custom',
-        message: 'a liveness probe needs `successThreshold: 1` (Kubernetes rule)',
-        input: live,
-        path: ['liveness', 'successThreshold'],
-      });
-    }
-  })
-  .describe('Health checks.');
 
 /** One service. New fields (strategy, autoscale, ...) are added to this object and to its transform. */
 export const serviceSchema = z
@@ -265,7 +91,7 @@ export const serviceSchema = z
       )
       .default({})
       .describe('Environment variables; values may use `${VARIABLES}`.'),
-    ports,
+    ports: portsSchema,
     files,
     volumes: volumeMountsSchema,
     replicas: z
@@ -275,7 +101,7 @@ export const serviceSchema = z
       .default(1)
       .describe('Number of replicas. Default 1.'),
     dependsOn: z.array(z.string()).default([]).describe('Services that must be deployed and ready before this one.'),
-    health,
+    health: healthSchema,
     resources: resourcesSchema,
     terminationGracePeriod: durationMs()
       .prefault('30s')

@@ -71,24 +71,6 @@ export function parseMemoryBytes(input: string | number): number | undefined {
   return ceil(Number(m[1]) * MEMORY_FACTOR[m[2]!]!);
 }
 
-/** Formats milliseconds the way berth.yaml writes them, e.g. 90000 → "1m30s". */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const parts: string[] = [];
-  let rest = ms;
-  for (const [unit, size] of [
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join('');
-}
-
 /** A non-negative (or positive) number, as a schema whose JSON Schema shows `minimum`. */
 function nonNegative(message: string, positive: boolean) {
   return positive ? z.number().positive(message) : z.number().min(0, message);

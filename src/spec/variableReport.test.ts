@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MASK } from './interpolate.js';
 import { parseSpec } from './load.js';
 import { variableReport } from './variableReport.js';
 import { resolveVariables } from './variables.js';
+import { MASK } from '../model/mask.js';
 
 const text = [
   'name: shop',

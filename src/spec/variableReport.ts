@@ -3,12 +3,13 @@
  * which value each one gets and from where, which services use it, which used ones have no value,
  * and which config keys no field uses.
  */
-import { interpolate, MASK } from './interpolate.js';
+import { interpolate } from './interpolate.js';
 import { ownGet } from '../own.js';
 import type { VariableValue } from './interpolate.js';
 import type { AppSpec } from './schema.js';
 import { discoveryOwners, isDiscoveryFor, templateFields } from './templates.js';
 import type { VariableSource, VariableValues } from './variables.js';
+import { MASK } from '../model/mask.js';
 
 /** One variable of the report. */
 export interface VariableInfo {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { interpolate, MASK } from './interpolate.js';
+import { interpolate } from './interpolate.js';
 import { parseSpec } from './load.js';
-import { lookupIn, resolveVariables, unresolvedVariables } from './variables.js';
+import { resolveVariables, unresolvedVariables } from './variables.js';
+import { ownGet } from '../own.js';
+import { MASK } from '../model/mask.js';
 
 const text = [
   'name: shop', // 1
@@ -49,17 +51,9 @@ describe('resolveVariables', () => {
     });
     expect(values.DB_PASSWORD).toEqual({ value: 'pw', secret: true, source: 'config' });
     expect(values.API_KEY).toEqual({ value: 'env-key', secret: true, source: 'environment' });
-    const r = interpolate(loaded.spec.services.web!.env.DB!, lookupIn(values));
+    const r = interpolate(loaded.spec.services.web!.env.DB!, (name) => ownGet(values, name));
     expect(r.value).toBe('postgres://app:pw@db/eu');
     expect(r.masked).toBe(`postgres://app:${MASK}@db/eu`);
-  });
-
-  it('looks up extra values (such as discovery variables) after resolved ones', () => {
-    const lookup = lookupIn(
-      { A: { value: '1', secret: false, source: 'config' } },
-      { A: { value: '2', secret: false }, B: { value: '3', secret: false } },
-    );
-    expect([lookup('A')?.value, lookup('B')?.value, lookup('C')]).toEqual(['1', '3', undefined]);
   });
 });
 

@@ -46,14 +46,6 @@ export function resolveVariables(spec: Pick<AppSpec, 'variables'>, sources: Vari
   return out;
 }
 
-/** A lookup for `interpolate` over resolved values plus extra ones (e.g. discovery variables). */
-export function lookupIn(
-  values: VariableValues,
-  extra: Record<string, VariableValue> = {},
-): (name: string) => VariableValue | undefined {
-  return (name) => ownGet(values, name) ?? ownGet(extra, name);
-}
-
 /** Where unresolved-variable problems point. */
 export interface ProblemLocation {
   /** berth.yaml path shown in problems. */

@@ -1,19 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../errors.js';
-import { parseSpec } from './load.js';
-
-/** The problems of an invalid spec, as `line:column path: message`. */
-function problemsOf(lines: string[]): string[] {
-  try {
-    parseSpec(lines.join('\n'), 'berth.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    const e = err as ValidationError;
-    for (const p of e.problems) expect(p.file).toBe('berth.yaml');
-    return e.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+import { problemsOf } from './testdata/problemsOf.js';
 
 describe('volumes and stateful services in berth.yaml', () => {
   it('names the line of a volume mounted twice and of a stateful service with a strategy', () => {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { CLI, startBerth, type Berth } from './harness.js';
 import { FIXTURE_TEXT } from '../../src/runtime/kubernetes/manifests/testdata/fixture.js';
-import { helmBinary } from '../../src/export/helm/helmBinary.js';
+import { helmBinary } from '../support/helmBinary.mjs';
 import { comparable } from '../../src/export/helm/helmTestKit.js';
 import type { KubernetesObject } from '../../src/runtime/kubernetes/manifests/contract.js';
 

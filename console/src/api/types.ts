@@ -41,6 +41,6 @@ export type { ConfigDiffEntry, ConfigVersionInfo, ConfigView } from '../../../sr
 export type { Environment } from '../../../src/environment/environments.js';
 
 /** What secrets look like wherever the API shows them. */
-export const MASK = '******';
+export { MASK } from '../../../src/model/mask.js';
 export type { JobRun } from '../../../src/model/jobRuns.js';
 export type { JobsStatus, JobStatus } from '../../../src/server/apiTypes.js';

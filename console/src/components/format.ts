@@ -44,7 +44,7 @@ export function formatAgo(iso: string | null | undefined, lang: string, now = Da
 }
 
 /** Milliseconds between two ISO times as `1.2 s` / `3 min 4 s`, or a dash. */
-export function formatDuration(from: string | null, to: string | null): string {
+export function formatElapsed(from: string | null, to: string | null): string {
   if (!from || !to) return '–';
   const ms = new Date(to).getTime() - new Date(from).getTime();
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;

@@ -2,7 +2,7 @@
 import { Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { TrafficPolicy } from '../api/types';
-import { formatDurationMs } from './policyYaml';
+import { formatDuration } from '../../../src/model/durations.js';
 
 export function PolicySummary({ policy }: { policy: TrafficPolicy | null }) {
   const { t } = useTranslation();
@@ -25,7 +25,7 @@ export function PolicySummary({ policy }: { policy: TrafficPolicy | null }) {
         </Tag>
       ) : null}
       {policy.timeoutMs !== undefined ? (
-        <Tag data-part="timeout">{t('policies.timeout', { timeout: formatDurationMs(policy.timeoutMs) })}</Tag>
+        <Tag data-part="timeout">{t('policies.timeout', { timeout: formatDuration(policy.timeoutMs) })}</Tag>
       ) : null}
       {policy.retries ? (
         <Tag data-part="retries">
@@ -34,7 +34,7 @@ export function PolicySummary({ policy }: { policy: TrafficPolicy | null }) {
       ) : null}
       {c ? (
         <Tag color="orange" data-part="circuitBreaker">
-          {t('policies.circuitBreaker', { when: opensOn, openFor: formatDurationMs(c.openMs) })}
+          {t('policies.circuitBreaker', { when: opensOn, openFor: formatDuration(c.openMs) })}
         </Tag>
       ) : null}
       {policy.fallback ? (

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // the control plane's own schema: what the editor shows must read back to the same policy
 import { policySchema } from '../../../src/spec/policy';
-import { formatDurationMs, parsePolicyYaml, policyToYaml } from './policyYaml';
+import { parsePolicyYaml, policyToYaml } from './policyYaml';
+import { formatDuration } from '../../../src/model/durations.js';
 
 const written = [
   { rateLimit: { requestsPerSecond: 5 } },
@@ -25,9 +26,9 @@ describe('policy YAML', () => {
   });
 
   it('writes durations and shares the way berth.yaml does', () => {
-    expect(formatDurationMs(0)).toBe('0s');
-    expect(formatDurationMs(25)).toBe('25ms');
-    expect(formatDurationMs(90_000)).toBe('1m30s');
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(25)).toBe('25ms');
+    expect(formatDuration(90_000)).toBe('1m30s');
     const text = policyToYaml(policySchema.parse({ circuitBreaker: { errorRate: '50%' }, timeout: '2s' }));
     expect(text).toContain('errorRate: 50%');
     expect(text).toContain('timeout: 2s');

@@ -5,26 +5,7 @@
  */
 import { parseDocument, stringify } from 'yaml';
 import type { Problem, TrafficPolicy } from '../api/types';
-
-const UNITS = [
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-  ['ms', 1],
-] as const;
-
-/** Milliseconds as berth.yaml writes them: 90000 → `1m30s`, 250 → `250ms` (src/spec/units.ts formatDuration). */
-export function formatDurationMs(ms: number): string {
-  if (ms === 0) return '0s';
-  const parts: string[] = [];
-  let rest = Math.round(ms);
-  for (const [unit, size] of UNITS) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join('');
-}
+import { formatDuration } from '../../../src/model/durations.js';
 
 /** A share as berth.yaml writes it (`50%`), or the plain fraction when a percentage would round it. */
 function formatShare(share: number): number | string {
@@ -36,12 +17,12 @@ function formatShare(share: number): number | string {
 export function policyToSpec(p: TrafficPolicy): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (p.rateLimit) out.rateLimit = { requestsPerSecond: p.rateLimit.requestsPerSecond, burst: p.rateLimit.burst };
-  if (p.timeoutMs !== undefined) out.timeout = formatDurationMs(p.timeoutMs);
+  if (p.timeoutMs !== undefined) out.timeout = formatDuration(p.timeoutMs);
   if (p.retries)
     out.retries = {
       attempts: p.retries.attempts,
       onStatus: p.retries.onStatus,
-      backoff: formatDurationMs(p.retries.backoffMs),
+      backoff: formatDuration(p.retries.backoffMs),
     };
   if (p.circuitBreaker) {
     const c = p.circuitBreaker;
@@ -49,8 +30,8 @@ export function policyToSpec(p: TrafficPolicy): Record<string, unknown> {
       ...(c.consecutiveFailures === undefined ? {} : { consecutiveFailures: c.consecutiveFailures }),
       ...(c.errorRate === undefined ? {} : { errorRate: formatShare(c.errorRate) }),
       minRequests: c.minRequests,
-      window: formatDurationMs(c.windowMs),
-      openFor: formatDurationMs(c.openMs),
+      window: formatDuration(c.windowMs),
+      openFor: formatDuration(c.openMs),
       halfOpenRequests: c.halfOpenRequests,
     };
   }

@@ -13,7 +13,7 @@ import type { Plan, Release } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
 import { StatusTag } from '../components/Tags';
-import { formatDuration, formatTime } from '../components/format';
+import { formatElapsed, formatTime } from '../components/format';
 import { DeployDialog } from './DeployDialog';
 import { ReleaseProgress } from './ReleaseProgress';
 import { ReleaseImages } from './Images';
@@ -188,7 +188,7 @@ export default function ReleasesList() {
             { title: t('common.time'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, i18n.language) },
             {
               title: t('releases.duration'),
-              render: (_: unknown, r: Release) => formatDuration(r.startedAt, r.finishedAt),
+              render: (_: unknown, r: Release) => formatElapsed(r.startedAt, r.finishedAt),
             },
             {
               title: t('common.actions'),

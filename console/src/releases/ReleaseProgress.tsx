@@ -10,7 +10,7 @@ import { useSse } from '../api/hooks';
 import type { Release, ReleaseEvent, StepStatus } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { StatusTag } from '../components/Tags';
-import { formatClock, formatDuration } from '../components/format';
+import { formatClock, formatElapsed } from '../components/format';
 import { reasonText } from '../components/reason';
 
 const stepState: Record<StepStatus, 'wait' | 'process' | 'finish' | 'error'> = {
@@ -69,7 +69,7 @@ export function ReleaseProgress({
       }
       extra={
         release
-          ? formatDuration(release.startedAt ?? release.createdAt, release.finishedAt ?? new Date().toISOString())
+          ? formatElapsed(release.startedAt ?? release.createdAt, release.finishedAt ?? new Date().toISOString())
           : null
       }
     >

@@ -14,6 +14,7 @@ import type {
   ConfigView,
 } from '../../config/configSets.js';
 import type { Variables } from '../../server/apiTypes.js';
+import { envOption } from '../envOption.js';
 
 interface Target {
   app?: string;
@@ -41,9 +42,7 @@ function parsePairs(pairs: string[], flag: string): { ok: Record<string, string>
 }
 
 const withTarget = (c: Command): Command =>
-  c
-    .option('-a, --app <app>', 'app (default: the berth.yaml in this folder)')
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local');
+  c.option('-a, --app <app>', 'app (default: the berth.yaml in this folder)').addOption(envOption());
 
 async function current(ctx: CliContext, t: Target): Promise<number> {
   return (await (await ctx.client()).get<ConfigView>(await path(t))).version;

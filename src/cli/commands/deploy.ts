@@ -11,8 +11,7 @@ import type { PlanResponse } from '../../server/apiTypes.js';
 import { driftText } from '../../release/configDrift.js';
 import { ValidationError } from '../../errors.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
-
-const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
+import { envOption } from '../envOption.js';
 
 /** What a plan starts from: the running revision, or why nothing succeeded while replicas may run. */
 function fromText(res: PlanResponse): string {
@@ -27,7 +26,7 @@ export function registerDeploy(program: Command): void {
   program
     .command('plan [dir]')
     .description('show which services a deploy would change and why, field by field')
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .option('--config-version <n>', 'config version to plan with (default: current)', versionNumber)
     .action(async (dir: string | undefined, o: { env: string; configVersion?: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -48,7 +47,7 @@ export function registerDeploy(program: Command): void {
   program
     .command('deploy [dir]')
     .description('create a new revision and apply it in dependency order')
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .option('-m, --message <message>', 'why this release')
     .option('--no-rollback', 'leave a failed release in place instead of rolling back')
     .option('--timeout <duration>', 'fail the release when it has not finished by then (e.g. 10m)')

@@ -7,12 +7,13 @@ import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { printData } from '../output.js';
 import { ValidationError } from '../../errors.js';
+import { envOption } from '../envOption.js';
 
 export function registerExport(program: Command): void {
   program
     .command('export <dir>')
     .description('write a Helm chart of the app (values from the config set; secrets required at install time)')
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('--format <format>', 'export format (helm)', 'helm')
     .option('-f, --file <path>', 'berth.yaml or its folder', '.')
     .option(

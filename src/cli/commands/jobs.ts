@@ -9,12 +9,10 @@ import type { JobRun } from '../../model/jobRuns.js';
 import type { JobsStatus } from '../../server/apiTypes.js';
 import { contextOf } from '../context.js';
 import { printData, printTable } from '../output.js';
+import { envOption } from '../envOption.js';
 
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
-
-const ENV_HELP = 'environment';
-const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
 
 function runRow(r: JobRun): Record<string, unknown> {
   return {
@@ -38,7 +36,7 @@ export function registerJobs(program: Command): void {
     )
     .argument('<app>', 'the app')
     .argument('[job]', 'only this job or cronjob')
-    .option('-e, --env <env>', ENV_HELP, defaultEnv())
+    .addOption(envOption())
     .action(async (app: string, job: string | undefined, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const q = job !== undefined ? `?job=${encodeURIComponent(job)}` : '';
@@ -73,7 +71,7 @@ export function registerJobs(program: Command): void {
   jobs
     .command('run <target>')
     .description('run a cronjob now (APP/JOB); its history records the run as manual')
-    .option('-e, --env <env>', ENV_HELP, defaultEnv())
+    .addOption(envOption())
     .action(async (t: string, o: { env: string }, cmd: Command) => {
       const [app, job, extra] = t.split('/');
       if (!app || !job || extra !== undefined)

@@ -4,6 +4,7 @@ import { contextOf } from '../context.js';
 import { dim, yamlText } from '../output.js';
 import type { LogLine } from '../../runtime/runtime.js';
 import { ValidationError } from '../../errors.js';
+import { envOption } from '../envOption.js';
 
 interface LogsOptions {
   env: string;
@@ -18,7 +19,7 @@ export function registerLogs(program: Command): void {
   program
     .command('logs <target>')
     .description('logs of an app or one service (APP or APP/SERVICE)')
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'lines of history to start with', '100')
     .option('--replica <id>', 'one replica only')

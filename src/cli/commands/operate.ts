@@ -11,6 +11,7 @@ import type { Release } from '../../release/releases.js';
 import { ValidationError } from '../../errors.js';
 import { versionNumber } from '../flags.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
+import { envOption } from '../envOption.js';
 
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
@@ -46,7 +47,7 @@ export function registerOperate(program: Command): void {
     .description(
       'set the replica count of a running service (APP/SERVICE); a new revision, until the next deploy applies berth.yaml again',
     )
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('-d, --detach', 'do not follow the rollout')
     .option('--wait', WAIT_HELP)
     .action(async (t: string, n: string, o: { env: string; detach?: boolean; wait?: boolean }, cmd: Command) => {
@@ -79,7 +80,7 @@ export function registerOperate(program: Command): void {
     .description(
       'rolling restart of a service (APP/SERVICE) or of every service (APP): new replicas replace the old ones, no downtime',
     )
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('-d, --detach', 'do not follow the rollout')
     .option('--wait', WAIT_HELP)
     .action(async (t: string, o: { env: string; detach?: boolean; wait?: boolean }, cmd: Command) => {
@@ -98,7 +99,7 @@ export function registerOperate(program: Command): void {
     .description(
       'end the current pause of the canary, blue-green or A/B rollout of APP/SERVICE (with --full, skip every remaining step)',
     )
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('--full', 'skip every remaining step and check: the new version takes all traffic now')
     .action(async (t: string, o: { env: string; full?: boolean }, cmd: Command) => {
       const { app, service } = target(t, true);
@@ -120,7 +121,7 @@ export function registerOperate(program: Command): void {
     .description(
       'abort the canary, blue-green or A/B rollout of APP/SERVICE: all traffic back to the stable version, the release fails and rolls back',
     )
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .action(async (t: string, o: { env: string }, cmd: Command) => {
       const { app, service } = target(t, true);
       const ctx = contextOf(cmd);
@@ -136,7 +137,7 @@ export function registerOperate(program: Command): void {
     .description(
       'end the release in progress of APP (any kind: deploy, restart, scale, rollback...): it fails as cancelled and rolls back per its rollback policy',
     )
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('--revision <n>', 'cancel only if this revision is the one in progress', versionNumber)
     .option('-d, --detach', 'return once the cancel is recorded, without following the release')
     .action(async (app: string, o: { env: string; revision?: number; detach?: boolean }, cmd: Command) => {

@@ -11,6 +11,7 @@ import { WAIT_HELP, startOperation } from '../operation.js';
 import type { Release } from '../../release/releases.js';
 import type { TrafficPolicy } from '../../runtime/runtime.js';
 import { ValidationError } from '../../errors.js';
+import { envOption } from '../envOption.js';
 
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
@@ -71,7 +72,7 @@ export function registerPolicy(program: Command): void {
   policy
     .command('show <app>')
     .description('the policies in force, per service and per route')
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .action(async (app: string, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const p = await (await ctx.client()).get<Policies>(`${base(app, o.env)}/policy`);
@@ -92,7 +93,7 @@ export function registerPolicy(program: Command): void {
     policy
       .command(withPolicy ? `${name} <target> <policy>` : `${name} <target>`)
       .description(description)
-      .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+      .addOption(envOption())
       .option('--route <path>', "a route's policy instead of a service's (TARGET is then APP)")
       .option('--host <host>', 'the route’s host, when it has one')
       .option('-d, --detach', 'do not follow the revision')

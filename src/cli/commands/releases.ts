@@ -11,8 +11,8 @@ import type { RenderedRelease } from '../../release/render.js';
 import type { Environment } from '../../environment/environments.js';
 import { ValidationError } from '../../errors.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
+import { envOption } from '../envOption.js';
 
-const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
 
@@ -20,7 +20,7 @@ export function registerReleases(program: Command): void {
   program
     .command('history <app>')
     .description('the revisions of an app in an environment, newest first')
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .option('--limit <n>', 'how many', '50')
     .action(async (app: string, o: { env: string; limit: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -47,7 +47,7 @@ export function registerReleases(program: Command): void {
     .description(
       'one revision: kind, status, config version, and per service its hash, how it runs and the image digest it pinned',
     )
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .action(async (app: string, revision: string, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
@@ -82,7 +82,7 @@ export function registerReleases(program: Command): void {
   program
     .command('diff <app> <from> <to>')
     .description('what differs between two revisions, field by field (config keys included)')
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .action(async (app: string, from: string, to: string, o: { env: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const plan = await (await ctx.client()).get<Plan>(`${base(app, o.env)}/diff`, { from, to });
@@ -95,7 +95,7 @@ export function registerReleases(program: Command): void {
     .description(
       'a new revision with an earlier revision’s content, config version included (default: the last good one)',
     )
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .option('--to <revision>', 'revision to go back to', versionNumber)
     .option('-m, --message <message>', 'why')
     .option('-d, --detach', 'do not follow the rollback')

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
+import { envOption } from '../envOption.js';
 
 interface RenderOptions {
   env: string;
@@ -23,7 +24,7 @@ export function registerRender(program: Command): void {
   program
     .command('render [dir]')
     .description('print the Kubernetes objects of an app in an environment (-o yaml, the default, or -o json)')
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option(
       '-n, --namespace <namespace>',
       'namespace when the environment does not target Kubernetes (default: env name)',

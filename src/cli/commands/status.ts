@@ -6,8 +6,7 @@ import type { AppObservation, ServiceStatus } from '../../runtime/runtime.js';
 import type { Release } from '../../release/releases.js';
 import { driftText, type ConfigDrift } from '../../release/configDrift.js';
 import type { TrackAutoscaleStatus } from '../../autoscale/autoscaler.js';
-
-const defaultEnv = (): string => process.env.BERTH_ENV ?? 'local';
+import { envOption } from '../envOption.js';
 
 interface AppRow {
   app: string;
@@ -33,7 +32,7 @@ export function registerStatus(program: Command): void {
     .description(
       'apps at a glance, or one app: services, how each runs (process or container), replicas ready/desired, restarts, addresses, edge URL',
     )
-    .option('-e, --env <env>', 'environment', defaultEnv())
+    .addOption(envOption())
     .option('--replicas', 'one row per replica (pid, container, port, phase, CPU, memory, last exit)')
     .action(async (app: string | undefined, o: { env: string; replicas?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);

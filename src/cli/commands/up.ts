@@ -22,6 +22,7 @@ import { tokenFile } from '../../server/serverInfo.js';
 import { confirm } from '../confirm.js';
 import { deleteVolumes } from './volume.js';
 import { readFile } from 'node:fs/promises';
+import { envOption } from '../envOption.js';
 
 /** The console's address with the token in the fragment (never sent to a server or written to its logs). */
 async function consoleLink(ctx: CliContext, url: string): Promise<string> {
@@ -77,7 +78,7 @@ export function registerUp(program: Command): void {
     .command('up [dir]')
     .description('start the control plane if needed and run the app on this machine (environment local)')
     .option('-d, --detach', 'return once the app is ready')
-    .option('-e, --env <env>', 'environment', 'local')
+    .addOption(envOption('environment', 'local'))
     .option(
       '--port <port>',
       'control plane port, when it has to be started',
@@ -160,7 +161,7 @@ export function registerUp(program: Command): void {
   program
     .command('down [app]')
     .description('take an app down: every replica stopped gracefully (history and volumes are kept)')
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('--wait', WAIT_HELP)
     .option('--volumes', "also delete the app's volumes in the environment (asks first)")
     .option('-y, --yes', 'with --volumes: do not ask for confirmation')

@@ -7,6 +7,7 @@ import { contextOf } from '../context.js';
 import { confirm } from '../confirm.js';
 import { dim, printData, printTable } from '../output.js';
 import type { VolumeStatus } from '../../runtime/runtime.js';
+import { envOption } from '../envOption.js';
 
 const UNITS = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
 
@@ -50,7 +51,7 @@ export function registerVolume(program: Command): void {
     .command('ls [app]')
     .alias('list')
     .description('volumes per app and environment: size used, requested size, services mounting it, path')
-    .option('-e, --env <env>', 'only this environment (default: every one)')
+    .addOption(envOption('only this environment (default: every one)', null))
     .action(async (app: string | undefined, o: { env?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
@@ -80,7 +81,7 @@ export function registerVolume(program: Command): void {
     .command('rm <app> <volume>')
     .alias('remove')
     .description("delete a volume's data (a stateful service's per-replica copies too); refused while it is mounted")
-    .option('-e, --env <env>', 'environment', process.env.BERTH_ENV ?? 'local')
+    .addOption(envOption())
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (app: string, name: string, o: { env: string; yes?: boolean }, cmd: Command) => {
       const removed = await deleteVolumes(cmd, app, o.env, name, o.yes);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exportHelmChart, type ChartFiles } from './chart.js';
-import { helmBinary } from './helmBinary.js';
+import { helmBinary } from '../../../test/support/helmBinary.mjs';
 import { comparable, helmTemplate, writeChart } from './helmTestKit.js';
 import { parseSpec } from '../../spec/load.js';
 import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportHelmChart } from './chart.js';
-import { helmBinary } from './helmBinary.js';
+import { helmBinary } from '../../../test/support/helmBinary.mjs';
 import { comparable, helmTemplate, writeChart } from './helmTestKit.js';
 import { loadSpec } from '../../spec/load.js';
 import { resolveVariables } from '../../spec/variables.js';

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportHelmChart } from './chart.js';
-import { helmBinary } from './helmBinary.js';
+import { helmBinary } from '../../../test/support/helmBinary.mjs';
 import { comparable, helmTemplate, writeChart } from './helmTestKit.js';
 import { parseSpec } from '../../spec/load.js';
 import { renderManifests } from '../../runtime/kubernetes/manifests/render.js';

@@ -1,123 +1,32 @@
+/**
+ * The HAProxy data plane serving: a service over its replicas with counters, the admin socket's
+ * polling, an edge routed exactly like the Node edge, request-head limits, HTTPS by SNI, upgrades.
+ * Its life across changes (removals, reloads, splits, a taken port, adoption) is haproxyLifecycle.test.ts.
+ */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { connect, createServer } from 'node:net';
-import type { Server } from 'node:net';
 import { join } from 'node:path';
-import { Pool } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Listeners } from '../listeners.js';
-import type { Backend, EdgeListener, RoutingTable, ServiceListener } from '../table.js';
-import type { Echo, Upstream } from '../testing.js';
-import { fetchText, freePort, startUpgradeEcho, startUpstream, tempHome, upgradeExchange } from '../testing.js';
-import { HaproxyListeners } from './haproxyListeners.js';
+import type { Backend, ServiceListener } from '../table.js';
+import type { Echo } from '../testing.js';
+import { fetchText, freePort, startUpgradeEcho, upgradeExchange } from '../testing.js';
 import { AdminSocket } from './adminSocket.js';
 import { devCa, devCertificate } from '../../runtime/local/devCa.js';
 import { writeEdgeCertificates } from '../../runtime/local/edgeCertificates.js';
+import { backend, get, rawExchange, useHaproxy } from './testdata/harness.js';
 
-let home: { dir: string; remove(): Promise<void> };
-let hx: HaproxyListeners;
-let generation = 0;
-const upstreams: Upstream[] = [];
-const dir = (): string => join(home.dir, 'haproxy');
-
-async function upstream(name: string, delayMs = 0): Promise<Upstream> {
-  const u = await startUpstream(name, delayMs);
-  upstreams.push(u);
-  return u;
-}
-const backend = (u: Upstream, track?: 'canary'): Backend => ({
-  id: u.name,
-  host: '127.0.0.1',
-  port: u.port,
-  ...(track ? { track } : {}),
-});
-const table = (services: ServiceListener[], edges: EdgeListener[] = []): RoutingTable => ({
-  generation: ++generation,
-  services,
-  edges,
-});
-
-async function get(
-  port: number,
-  path = '/',
-  headers: Record<string, string> = {},
-): Promise<{ status: number; text: string; echo?: Echo }> {
-  const res = await fetchText(`http://127.0.0.1:${port}${path}`, { headers });
-  return { status: res.status, text: res.text, echo: res.status === 200 ? (JSON.parse(res.text) as Echo) : undefined };
-}
-
-/** Sends `data` on a fresh connection and returns all that comes back until the server closes; a reset fails. */
-function rawExchange(port: number, data: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    let out = '';
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => (out += d));
-    sock.on('error', (err) => reject(new Error(`${err.message} after ${JSON.stringify(out.slice(0, 80))}`)));
-    sock.on('close', () => resolve(out));
-    sock.write(data);
-  });
-}
-
-/** Keep-alive load over a few connections, in a bounded loop, until stopped. */
-function load(
-  port: number,
-  connections = 4,
-): { stop(): Promise<{ ok: number; failed: number; reasons: string[]; names: Set<string> }> } {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 });
-  let running = true;
-  const result = { ok: 0, failed: 0, reasons: [] as string[], names: new Set<string>() };
-  const worker = async (): Promise<void> => {
-    for (let i = 0; running && i < 100_000; i++) {
-      try {
-        const res = await pool.request({ path: '/load', method: 'GET' });
-        const text = await res.body.text();
-        if (res.statusCode === 200) {
-          result.ok++;
-          result.names.add((JSON.parse(text) as Echo).name);
-        } else {
-          result.failed++;
-          result.reasons.push(`${res.statusCode} ${text.slice(0, 80)}`);
-        }
-      } catch (err) {
-        result.failed++;
-        result.reasons.push(String(err));
-      }
-    }
-  };
-  const workers = Array.from({ length: connections }, () => worker());
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(workers);
-      await pool.close();
-      return result;
-    },
-  };
-}
-
-beforeAll(async () => {
-  home = await tempHome();
-  hx = new HaproxyListeners({ dir: dir(), removalWaitMs: 3_000, drainTimeoutMs: 2_000, statsIntervalMs: 50 });
-});
-
-afterAll(async () => {
-  await hx?.close();
-  await Promise.all(upstreams.map((u) => u.close()));
-  await home?.remove();
-});
-
-afterEach(async () => {
-  expect(await hx.apply(table([]))).toEqual([]);
-});
+const gw = useHaproxy();
 
 describe('HAProxy data plane', () => {
   it('spreads a service over its replicas and reports counters per track', async () => {
-    const [a, b] = await Promise.all([upstream('rr-a'), upstream('rr-b')]);
+    const [a, b] = await Promise.all([gw.upstream('rr-a'), gw.upstream('rr-b')]);
     const port = await freePort();
-    expect(await hx.apply(table([{ key: 'shop/local/orders', port, backends: [backend(a), backend(b)] }]))).toEqual([]);
+    expect(
+      await gw.hx.apply(gw.table([{ key: 'shop/local/orders', port, backends: [backend(a), backend(b)] }])),
+    ).toEqual([]);
     const names: string[] = [];
     for (let i = 0; i < 6; i++) names.push((await get(port, `/o/${i}?x=1`, { host: 'orders.shop:9999' })).echo!.name);
     expect(names.filter((n) => n === 'rr-a')).toHaveLength(3);
@@ -130,15 +39,15 @@ describe('HAProxy data plane', () => {
     expect(echo.headers['x-forwarded-proto']).toBe('http');
 
     await new Promise((r) => setTimeout(r, 150)); // a counter poll
-    const t = hx.traffic().find((s) => s.key === 'shop/local/orders')!;
+    const t = gw.hx.traffic().find((s) => s.key === 'shop/local/orders')!;
     expect(t.tracks.find((x) => x.track === 'stable')!.requests).toBe(7);
-    expect(hx.stats()).toContainEqual(expect.objectContaining({ kind: 'service', key: 'shop/local/orders', port }));
+    expect(gw.hx.stats()).toContainEqual(expect.objectContaining({ kind: 'service', key: 'shop/local/orders', port }));
   });
 
   it('polls its counters one call at a time: a stalled HAProxy gets no pile of admin connections', async () => {
-    const u = await upstream('poll');
+    const u = await gw.upstream('poll');
     const port = await freePort();
-    expect(await hx.apply(table([{ key: 'shop/local/poll', port, backends: [backend(u)] }]))).toEqual([]);
+    expect(await gw.hx.apply(gw.table([{ key: 'shop/local/poll', port, backends: [backend(u)] }]))).toEqual([]);
     let inFlight = 0;
     let most = 0;
     let calls = 0;
@@ -153,7 +62,7 @@ describe('HAProxy data plane', () => {
       }
     });
     // HAProxy's master and worker stopped for 20 poll intervals: a poll's call waits for its answer.
-    const pids = execFileSync('pgrep', ['-f', dir()]).toString().trim().split('\n').map(Number);
+    const pids = execFileSync('pgrep', ['-f', gw.dir()]).toString().trim().split('\n').map(Number);
     expect(pids.length).toBeGreaterThan(0);
     try {
       for (const pid of pids) process.kill(pid, 'SIGSTOP');
@@ -169,7 +78,7 @@ describe('HAProxy data plane', () => {
   });
 
   it('routes an edge exactly like the Node edge: host, wildcard host, longest prefix, strip, 404, 503', async () => {
-    const [web, api, admin] = await Promise.all([upstream('e-web'), upstream('e-api'), upstream('e-admin')]);
+    const [web, api, admin] = await Promise.all([gw.upstream('e-web'), gw.upstream('e-api'), gw.upstream('e-admin')]);
     const services: ServiceListener[] = [
       { key: 'shop/local/web', port: await freePort(), backends: [backend(web)] },
       { key: 'shop/local/api', port: await freePort(), backends: [backend(api)] },
@@ -187,13 +96,13 @@ describe('HAProxy data plane', () => {
       { host: '*.eu.shop', pathPrefix: '/', target: 'shop/local/web', stripPrefix: false },
     ];
     const hxEdge = await freePort();
-    expect(await hx.apply(table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
+    expect(await gw.hx.apply(gw.table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
     // The same table on Node listeners, on other ports: every answer must match.
     const nodeEdge = await freePort();
     const node = new Listeners({ drainTimeoutMs: 1_000 });
     try {
       const nodeServices = await Promise.all(services.map(async (s) => ({ ...s, port: await freePort() })));
-      expect(await node.apply(table(nodeServices, [{ key: 'shop/local', port: nodeEdge, routes }]))).toEqual([]);
+      expect(await node.apply(gw.table(nodeServices, [{ key: 'shop/local', port: nodeEdge, routes }]))).toEqual([]);
       const cases: [string, Record<string, string>][] = [
         ['/', {}],
         ['/index.html?a=1', {}],
@@ -240,8 +149,8 @@ describe('HAProxy data plane', () => {
       // Without any route matching: the Node edge's 404 text.
       const onlyHost = await freePort();
       expect(
-        await hx.apply(
-          table(services, [
+        await gw.hx.apply(
+          gw.table(services, [
             {
               key: 'shop/other',
               port: onlyHost,
@@ -260,15 +169,15 @@ describe('HAProxy data plane', () => {
   });
 
   it('answers an over-long URL 414 and oversized headers 431 on both planes, not a reset', async () => {
-    const web = await upstream('big-web');
+    const web = await gw.upstream('big-web');
     const services: ServiceListener[] = [{ key: 'shop/local/web', port: await freePort(), backends: [backend(web)] }];
     const routes = [{ pathPrefix: '/', target: 'shop/local/web', stripPrefix: false }];
     const [hxEdge, nodeEdge] = [await freePort(), await freePort()];
-    expect(await hx.apply(table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
+    expect(await gw.hx.apply(gw.table(services, [{ key: 'shop/local', port: hxEdge, routes }]))).toEqual([]);
     const node = new Listeners({ drainTimeoutMs: 1_000 });
     try {
       const nodeServices = [{ ...services[0]!, port: await freePort() }];
-      expect(await node.apply(table(nodeServices, [{ key: 'shop/local', port: nodeEdge, routes }]))).toEqual([]);
+      expect(await node.apply(gw.table(nodeServices, [{ key: 'shop/local', port: nodeEdge, routes }]))).toEqual([]);
       const head = (target: string, headers: string): string =>
         `GET ${target} HTTP/1.1\r\nhost: shop\r\n${headers}\r\n`;
       for (const port of [hxEdge, nodeEdge, services[0]!.port, nodeServices[0]!.port]) {
@@ -296,11 +205,11 @@ describe('HAProxy data plane', () => {
   });
 
   it('serves HTTPS natively: certificate by SNI (exact, wildcard, default), 308 redirect, X-Forwarded-Proto https', async () => {
-    const web = await upstream('tls-hx-web');
-    const shop = await devCertificate(home.dir, ['shop.local']);
-    const api = await devCertificate(home.dir, ['*.api.local']);
-    const ca = readFileSync((await devCa(home.dir)).certFile);
-    const certificates = writeEdgeCertificates(join(home.dir, 'certs'), [
+    const web = await gw.upstream('tls-gw.hx-web');
+    const shop = await devCertificate(gw.home.dir, ['shop.local']);
+    const api = await devCertificate(gw.home.dir, ['*.api.local']);
+    const ca = readFileSync((await devCa(gw.home.dir)).certFile);
+    const certificates = writeEdgeCertificates(join(gw.home.dir, 'certs'), [
       { hosts: ['shop.local'], ...shop },
       { hosts: ['*.api.local'], ...api },
     ]);
@@ -308,8 +217,8 @@ describe('HAProxy data plane', () => {
     const [edge, tlsPort] = [await freePort(), await freePort()];
     const routes = [{ pathPrefix: '/', target: 'shop/local/web', stripPrefix: false }];
     expect(
-      await hx.apply(
-        table(services, [
+      await gw.hx.apply(
+        gw.table(services, [
           { key: 'shop/local', port: edge, routes, tls: { port: tlsPort, redirect: true, certificates } },
         ]),
       ),
@@ -352,122 +261,14 @@ describe('HAProxy data plane', () => {
     expect(plain.headers.location).toBe(`https://shop.local:${tlsPort}/cart?id=7`);
   });
 
-  it('resolves a removal only after the replica finished its in-flight request, which gets its full answer', async () => {
-    const [slow, fresh] = await Promise.all([upstream('slow', 800), upstream('fresh')]);
-    const port = await freePort();
-    await hx.apply(table([{ key: 'shop/local/slow', port, backends: [backend(slow)] }]));
-    const inFlight = get(port, '/slow');
-    while (slow.received === 0) await new Promise((r) => setTimeout(r, 5));
-    const started = Date.now();
-    await hx.apply(table([{ key: 'shop/local/slow', port, backends: [backend(fresh)] }]));
-    const waited = Date.now() - started;
-    expect(slow.hits).toBe(1); // answered before apply resolved
-    expect(waited).toBeGreaterThan(500);
-    const answer = await inFlight;
-    expect(answer.status).toBe(200);
-    expect(answer.echo!.name).toBe('slow');
-    // Idle pooled connections to the removed replica are closed too.
-    const open = (): Promise<number> => new Promise((resolve) => slow.server.getConnections((_e, n) => resolve(n)));
-    for (let i = 0; i < 50 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(await open()).toBe(0);
-    expect((await get(port, '/')).echo!.name).toBe('fresh');
-  });
-
-  it('loses no request of a keep-alive load while replicas are replaced 12 times', async () => {
-    const port = await freePort();
-    let current = [await upstream('gen0-a'), await upstream('gen0-b')];
-    await hx.apply(table([{ key: 'shop/local/roll', port, backends: current.map((u) => backend(u)) }]));
-    const l = load(port);
-    for (let i = 1; i <= 12; i++) {
-      const next = await upstream(`gen${i}-${i % 2 ? 'a' : 'b'}`, 2);
-      // Surge one, then drop one, as a rolling update does; the dropped replica is closed right after.
-      await hx.apply(table([{ key: 'shop/local/roll', port, backends: [...current, next].map((u) => backend(u)) }]));
-      const gone = current.shift()!;
-      current = [...current, next];
-      await hx.apply(table([{ key: 'shop/local/roll', port, backends: current.map((u) => backend(u)) }]));
-      await gone.close();
-      await new Promise((r) => setTimeout(r, 30));
-    }
-    const r = await l.stop();
-    expect(r.reasons).toEqual([]);
-    expect(r.failed).toBe(0);
-    expect(r.ok).toBeGreaterThan(200);
-    expect(r.names.has('gen12-b')).toBe(true);
-    expect(hx.pid()).toBeDefined();
-  });
-
-  it('switches a service to a canary split (Node behind HAProxy) and back without failing a request', async () => {
-    const [stable, canary] = await Promise.all([upstream('split-stable'), upstream('split-canary')]);
-    const port = await freePort();
-    const backends = [backend(stable), backend(canary, 'canary')];
-    const svc = (split?: ServiceListener['split']): ServiceListener => ({
-      key: 'shop/local/split',
-      port,
-      backends,
-      ...(split ? { split } : {}),
-    });
-    await hx.apply(table([svc()]));
-    const pid = hx.pid();
-    const l = load(port);
-    await new Promise((r) => setTimeout(r, 150));
-    await hx.apply(table([svc({ canaryWeight: 50 })]));
-    await new Promise((r) => setTimeout(r, 300));
-    const during = canary.hits;
-    await hx.apply(table([svc()]));
-    await new Promise((r) => setTimeout(r, 150));
-    const r = await l.stop();
-    expect(r.reasons).toEqual([]);
-    expect(r.failed).toBe(0);
-    expect(during).toBeGreaterThan(10); // the split reached the canary
-    const after = canary.hits;
-    for (let i = 0; i < 5; i++) expect((await get(port)).echo!.name).toBe('split-stable');
-    expect(canary.hits).toBe(after);
-    expect(hx.pid()).toBe(pid); // same HAProxy master throughout
-  });
-
-  it('grows a backend past its slots with a reload that keeps every replica, and serves all of them', async () => {
-    const port = await freePort();
-    const ups = await Promise.all(Array.from({ length: 10 }, (_, i) => upstream(`grow-${i}`)));
-    await hx.apply(table([{ key: 'shop/local/grow', port, backends: ups.slice(0, 2).map((u) => backend(u)) }]));
-    const l = load(port, 2);
-    await hx.apply(table([{ key: 'shop/local/grow', port, backends: ups.map((u) => backend(u)) }]));
-    const r = await l.stop();
-    const seen = new Set<string>();
-    for (let i = 0; i < 20; i++) seen.add((await get(port)).echo!.name);
-    expect(r.reasons).toEqual([]);
-    expect(r.failed).toBe(0);
-    expect(seen.size).toBe(10);
-  });
-
-  it('reports a taken port and serves the others; the taken one is retried on the next apply', async () => {
-    const taken = await freePort();
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
-    const u = await upstream('taken-ok');
-    const ok = await freePort();
-    const t = (): RoutingTable =>
-      table([
-        { key: 'shop/local/blocked', port: taken, backends: [backend(u)] },
-        { key: 'shop/local/fine', port: ok, backends: [backend(u)] },
-      ]);
-    try {
-      expect(await hx.apply(t())).toEqual([{ key: 'shop/local/blocked', port: taken, message: 'EADDRINUSE' }]);
-      expect((await get(ok)).status).toBe(200);
-    } finally {
-      await new Promise((r) => blocker.close(r));
-    }
-    expect(await hx.apply(t())).toEqual([]);
-    expect((await get(taken)).echo!.name).toBe('taken-ok');
-  });
-
   it('passes WebSocket-style upgrades through the service address and the edge (prefix stripped)', async () => {
     const echo = await startUpgradeEcho();
     const ws: Backend = { id: 'ws', host: '127.0.0.1', port: echo.port };
     const [port, edge] = [await freePort(), await freePort()];
     try {
       expect(
-        await hx.apply(
-          table(
+        await gw.hx.apply(
+          gw.table(
             [{ key: 'shop/local/ws', port, backends: [ws] }],
             [
               {
@@ -488,22 +289,5 @@ describe('HAProxy data plane', () => {
     } finally {
       echo.close();
     }
-  });
-
-  it('a new gateway adopts the running HAProxy: same process, serving throughout', async () => {
-    const u = await upstream('adopted');
-    const port = await freePort();
-    const t = table([{ key: 'shop/local/adopt', port, backends: [backend(u)] }]);
-    await hx.apply(t);
-    const pid = hx.pid();
-    const l = load(port, 2);
-    await hx.close({ keepHaproxy: true });
-    hx = new HaproxyListeners({ dir: dir(), removalWaitMs: 3_000, drainTimeoutMs: 2_000, statsIntervalMs: 50 });
-    expect(hx.pid()).toBe(pid);
-    expect(await hx.apply(t)).toEqual([]);
-    expect(hx.pid()).toBe(pid);
-    const r = await l.stop();
-    expect(r.failed).toBe(0);
-    expect(r.ok).toBeGreaterThan(10);
   });
 });

@@ -17,6 +17,7 @@ import { message, said, type Message } from '../../model/messages.js';
 import type { ImagePullPolicy, ImageRequest, RegistryAuth, ResolvedImage, RuntimeEvent } from '../runtime.js';
 import { connectEngine, engineReason, engineStatus, type Engine } from './engine.js';
 import { imageReference, sameRepository, type ImageReference } from './imageReference.js';
+import { MASK } from '../../model/mask.js';
 
 export interface ResolveImagesOptions {
   /** False: only look (plans and diffs); an image a deploy would pull is then left out of the result. */
@@ -286,7 +287,7 @@ function emit(w: Wanted, opts: ResolveImagesOptions, type: RuntimeEvent['type'],
 /** `text` with the registry password replaced, wherever an engine or registry echoed it. */
 function scrub(w: Wanted, text: string): string {
   const secret = w.auth?.password;
-  return secret ? text.split(secret).join('******') : text;
+  return secret ? text.split(secret).join(MASK) : text;
 }
 
 /** A failed inspect: the engine itself is the problem (not running, permission denied, ...). */

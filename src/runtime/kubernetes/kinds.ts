@@ -72,9 +72,6 @@ export const EDGE_KINDS = MANAGED_KINDS.filter((k) => k.kind === 'Ingress' || k.
 /** Every kind but the edge's: what converge prunes per service. */
 export const SERVICE_KINDS = MANAGED_KINDS.filter((k) => !EDGE_KINDS.includes(k));
 
-/** The workload kinds (whose rollout converge watches). */
-export const WORKLOAD_KINDS = MANAGED_KINDS.filter((k) => k.workload);
-
 /** The collection path of a kind in a namespace, e.g. `/apis/apps/v1/namespaces/prod/deployments`. */
 export function collectionPath(k: { apiVersion: string; plural: string }, namespace: string): string {
   const root = k.apiVersion.includes('/') ? 'apis' : 'api';

@@ -29,12 +29,3 @@ export function nextStreak(
   const current = ranForMs >= policy.resetAfterMs ? 0 : streak;
   return { delayMs: backoffDelayMs(policy, current), streak: current + 1 };
 }
-
-/** `20s`, `1m30s`, `150ms`: the way kubectl shows a back-off. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const totalS = Math.round(ms / 1000);
-  const m = Math.floor(totalS / 60);
-  const s = totalS % 60;
-  return m > 0 ? `${m}m${s > 0 ? `${s}s` : ''}` : `${s}s`;
-}

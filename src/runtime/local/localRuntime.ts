@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { GatewayControl, ServiceTraffic } from '../../gateway/table.js';
+import type { GatewayControl } from '../../gateway/table.js';
 import type {
   AppObservation,
   AppRoutes,
@@ -41,15 +41,13 @@ import type { ProcSnapshot } from './procfs.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
+import { GatewayAccess } from './gatewayAccess.js';
 import { runnerFactory } from './runners.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
 import { bindServiceHosts } from './serviceHosts.js';
 import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
-
-/** How often `observe` may ask the gateway to retry listeners that could not bind. */
-const LISTENER_RETRY_MS = 2_000;
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
@@ -97,16 +95,15 @@ class LocalRuntime implements Runtime {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly init: Promise<void>;
-  private gatewayStarted: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSampleMs = 0;
-  private lastListenerRetryMs = 0;
   private lastGatewayCheckMs = 0;
-  private trafficReading: Promise<ServiceTraffic[]> | undefined;
   private closed = false;
 
   private readonly opts: LocalRuntimeOptions;
   private readonly retention: LogRetention;
+  /** The gateway process: started once, counters read together, listeners retried (gatewayAccess.ts). */
+  private readonly gw: GatewayAccess;
   private readonly containers: ContainerSupport | undefined;
 
   constructor(opts: LocalRuntimeOptions) {
@@ -114,6 +111,7 @@ class LocalRuntime implements Runtime {
     this.retention = { ...DEFAULT_LOG_RETENTION, ...opts.logRetention };
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.now ?? Date.now;
+    this.gw = new GatewayAccess(opts.gateway, this.logger, () => this.now());
     this.ports = new PortRegistry(
       join(runRoot(opts.home), 'ports.json'),
       opts.edgePort ?? Number(process.env.BERTH_EDGE_PORT ?? 8080),
@@ -186,7 +184,7 @@ class LocalRuntime implements Runtime {
   async observe(app: string, env: string): Promise<AppObservation> {
     await this.ready();
     const errors = this.opts.gateway.listenerErrors();
-    if (errors.length > 0) this.retryListeners();
+    if (errors.length > 0) this.gw.retryListeners();
     const sets = [...this.sets.values()].filter((s) => s.app === app && s.env === env);
     const unmeasured = sets.flatMap((s) => s.unmeasured());
     if (unmeasured.length > 0) {
@@ -195,7 +193,7 @@ class LocalRuntime implements Runtime {
     }
     // Circuit states live in the gateway: asked for only when some service has a breaker.
     const circuits = sets.some((s) => s.hasCircuitBreaker)
-      ? new Map((await this.gatewayTraffic()).map((t) => [t.key, t.policy?.circuit]))
+      ? new Map((await this.gw.traffic()).map((t) => [t.key, t.policy?.circuit]))
       : undefined;
     const services = sets
       .sort((a, b) => a.service.localeCompare(b.service))
@@ -229,19 +227,19 @@ class LocalRuntime implements Runtime {
   async traffic(app: string, env: string, service: string): Promise<TrackTraffic[]> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.gatewayTraffic()).find((s) => s.key === key)?.tracks ?? [];
+    return (await this.gw.traffic()).find((s) => s.key === key)?.tracks ?? [];
   }
 
   async routeTraffic(app: string, env: string, service: string): Promise<RouteTraffic[]> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.gatewayTraffic()).find((s) => s.key === key)?.routes ?? [];
+    return (await this.gw.traffic()).find((s) => s.key === key)?.routes ?? [];
   }
 
   async policyCounters(app: string, env: string, service: string): Promise<PolicyCounters | undefined> {
     await this.ready();
     const key = `${app}/${env}/${service}`;
-    return (await this.gatewayTraffic()).find((s) => s.key === key)?.policy;
+    return (await this.gw.traffic()).find((s) => s.key === key)?.policy;
   }
 
   async scale(app: string, env: string, service: string, track: Track, replicas: number): Promise<void> {
@@ -461,42 +459,8 @@ class LocalRuntime implements Runtime {
     return out;
   }
 
-  /** Asks the gateway to bind what it could not (a port freed since); at most every few seconds. */
-  private retryListeners(): void {
-    const now = this.now();
-    if (now - this.lastListenerRetryMs < LISTENER_RETRY_MS) return;
-    this.lastListenerRetryMs = now;
-    this.opts.gateway
-      .update(() => undefined)
-      .catch((err: unknown) => this.logger.warn({ err }, 'retrying the gateway listeners failed'));
-  }
-
-  /**
-   * The gateway's counters of every service. Callers asking at the same time share one reading (a
-   * metrics scrape asks for a service's tracks, routes and policy together), and a finished reading
-   * is never reused, so nobody sees counters older than their own call.
-   */
-  private gatewayTraffic(): Promise<ServiceTraffic[]> {
-    if (!this.trafficReading) {
-      const reading = this.opts.gateway.traffic();
-      this.trafficReading = reading;
-      const clear = (): void => {
-        if (this.trafficReading === reading) this.trafficReading = undefined;
-      };
-      reading.then(clear, clear);
-    }
-    return this.trafficReading;
-  }
-
+  /** Starts (or adopts) the gateway process once (gatewayAccess.ts). */
   private gatewayReady(): Promise<void> {
-    if (!this.gatewayStarted) {
-      const p = this.opts.gateway.ensureRunning();
-      this.gatewayStarted = p;
-      // A failed start is retried by the next caller.
-      p.catch(() => {
-        if (this.gatewayStarted === p) this.gatewayStarted = undefined;
-      });
-    }
-    return this.gatewayStarted;
+    return this.gw.ready();
   }
 }

@@ -6,18 +6,20 @@
 import { ReplicaPhase } from '../runtime.js';
 import { message, said, type Message } from '../../model/messages.js';
 import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
-import { DEFAULT_RESTART_POLICY, formatDuration, nextStreak } from './backoff.js';
-import { backOffReason, exitReasonMessage, meaningfulLines, waitingToRestart } from './exitReason.js';
-import { cpuPercent } from './procfs.js';
+import { DEFAULT_RESTART_POLICY } from './backoff.js';
+import { waitingToRestart } from './exitReason.js';
+import { UsageMeter } from './replicaUsage.js';
+import { reportUnready } from './replicaReadiness.js';
+import { completedMessage, recordExit, scheduleBackOff } from './replicaExit.js';
 import { ReplicaProbes } from './replicaProbes.js';
 import { SHIM_START_TIMEOUT_MS, iso } from './replicaRun.js';
 import type { ProcSnapshot } from './procfs.js';
-import { CRASH_STDERR_LINES, writeReplicaRecord } from './replicaStore.js';
+import { writeReplicaRecord } from './replicaStore.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { ExitInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
 import type { RunIdentity, Runner } from './runner.js';
-import { completionMessage, completionOf, logTailOf } from './jobRun.js';
+import { completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
@@ -38,7 +40,7 @@ export class Replica {
   private stopRequestedAtMs: number | undefined;
   private termSent = false;
   private stopWaiters: (() => void)[] = [];
-  private usage: { cpuPercent: number; memoryBytes: number; ticks: number; atMs: number } | undefined;
+  private readonly usage = new UsageMeter();
   private everRunning = false;
 
   private readonly ctx: ReplicaContext;
@@ -209,7 +211,7 @@ export class Replica {
       restarts: this.record.restarts,
       ...(this.record.lastExit ? { lastExit: this.record.lastExit } : {}),
       ...(why ? { message: why.text, messageDetail: why } : {}),
-      ...(this.usage ? { cpuPercent: this.usage.cpuPercent, memoryBytes: this.usage.memoryBytes } : {}),
+      ...this.usage.current,
     };
   }
 
@@ -252,7 +254,7 @@ export class Replica {
     this.phase = ReplicaPhase.starting;
     this.message = undefined;
     this.pendingReason = undefined;
-    this.usage = undefined;
+    this.usage.reset();
     this.termSent = false;
     this.runner.start(launch, now);
     this.run = 'starting';
@@ -308,7 +310,7 @@ export class Replica {
       access: this.runner.probes(),
     };
     this.probes.start(this.record.spec, target, ranMs, this.phase === ReplicaPhase.ready, {
-      ready: (ok, message) => this.setReady(ok, message),
+      ready: (ok) => this.setReady(ok),
       unhealthy: (_msg, detail) => void this.killForRestart(message('exit.livenessFailed', { detail }), 'SIGTERM'),
     });
   }
@@ -317,7 +319,7 @@ export class Replica {
     this.probes.stop();
   }
 
-  private setReady(ok: boolean, _message: string): void {
+  private setReady(ok: boolean): void {
     if (this.terminating || this.run !== 'running') return;
     if (ok && this.phase !== ReplicaPhase.ready) {
       this.phase = ReplicaPhase.ready;
@@ -329,24 +331,17 @@ export class Replica {
       this.ctx.emit({ replica: this.id, type: 'Normal', reason: 'Ready', ...ready });
       this.ctx.changed();
     } else if (!ok) {
-      const why = said(message('event.readinessFailed', { detail: this.probes.readinessFinding() }));
-      // Readiness is probed every few ms until first ready, so failures in the first period after
-      // start (before Kubernetes would even have probed) are start-up, not news.
-      const ranMs = this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created);
-      const periodMs = this.record.spec.readiness?.periodMs ?? 0;
-      const startingUp = this.phase !== ReplicaPhase.ready && ranMs < periodMs;
-      if (!startingUp) this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...why });
-      // The probe reports a verdict once, when it flips: one that failed within the first period and
-      // still fails at its end is news then (a fast-failing probe must not hide a slow start).
-      else {
-        const run = this.run;
-        setTimeout(() => {
-          // Only for this run: a restarted one is starting up afresh.
-          if (this.terminating || this.run !== run || this.phase === ReplicaPhase.ready) return;
-          const still = message('event.readinessFailed', { detail: this.probes.readinessFinding() });
-          this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Unhealthy', ...said(still) });
-        }, periodMs - ranMs).unref();
-      }
+      const run = this.run;
+      reportUnready({
+        replica: this.id,
+        ranMs: this.ctx.now() - Date.parse(this.record.startedAt ?? this.record.created),
+        periodMs: this.record.spec.readiness?.periodMs ?? 0,
+        wasReady: this.phase === ReplicaPhase.ready,
+        finding: () => this.probes.readinessFinding(),
+        // Only for this run: a restarted one is starting up afresh.
+        stillUnready: () => !this.terminating && this.run === run && this.phase !== ReplicaPhase.ready,
+        emit: (e) => this.ctx.emit(e),
+      });
       if (this.phase === ReplicaPhase.ready) {
         this.phase = ReplicaPhase.unready;
         this.ctx.changed();
@@ -393,7 +388,7 @@ export class Replica {
 
   /** True while the replica runs but has not been measured yet (it started since the last sample). */
   needsSample(): boolean {
-    return this.pid !== undefined && !this.usage;
+    return this.pid !== undefined && !this.usage.current;
   }
 
   /** Measures a replica that needsSample() now, so status never shows a running replica without usage. */
@@ -402,35 +397,18 @@ export class Replica {
   }
 
   private sample(snap: ProcSnapshot): void {
-    const use = this.runner.usage(snap);
-    if (!use) return;
-    const cpu = this.usage ? cpuPercent(this.usage.ticks, this.usage.atMs, use.cpuTicks, snap.takenAtMs) : 0;
-    this.usage = {
-      cpuPercent: Math.round(cpu * 10) / 10,
-      memoryBytes: use.rssBytes,
-      ticks: use.cpuTicks,
-      atMs: snap.takenAtMs,
-    };
-    const limit = this.runner.limitsMemory ? undefined : this.record.spec.memoryLimitBytes;
-    if (limit !== undefined && use.rssBytes > limit && !this.terminating)
-      void this.killForRestart(message('exit.oomKilled'), 'SIGKILL');
+    const overLimit = this.usage.sample(this.runner, snap, this.record.spec.memoryLimitBytes);
+    if (overLimit && !this.terminating) void this.killForRestart(message('exit.oomKilled'), 'SIGKILL');
   }
 
   private onExit(info: ExitInfo): void {
     const now = this.ctx.now();
     this.stopProbes();
-    // A replica that ended while no control plane watched it ended at info.at, not now.
-    const exitAtMs = Math.min(now, Date.parse(info.at) || now);
-    const ranForMs = this.record.startedAt ? exitAtMs - Date.parse(this.record.startedAt) : 0;
-    const why = this.pendingReason ?? exitReasonMessage(info);
-    const reason = why.text;
-    this.record.lastExit = { at: info.at, code: info.code, signal: info.signal, reason, reasonMessage: why };
-    const stderr = meaningfulLines(info.stderrTail ?? []).slice(-CRASH_STDERR_LINES);
-    if (stderr.length > 0) this.record.lastStderr = stderr;
-    else delete this.record.lastStderr;
+    const exit = recordExit(this.record, info, this.pendingReason, now);
+    const why = exit.why;
     this.run = 'down';
     this.current = undefined;
-    this.usage = undefined;
+    this.usage.reset();
     this.pendingReason = undefined;
     if (this.terminating) {
       this.phase = ReplicaPhase.exited;
@@ -456,23 +434,12 @@ export class Replica {
       this.ctx.changed();
       return;
     }
-    const { delayMs, streak } = nextStreak(this.restart, this.record.backoffStreak, this.everRunning ? ranForMs : 0);
-    this.record.backoffStreak = streak;
-    this.record.restarts++;
-    // The back-off counts from the exit: time spent with the control plane down was waited already.
-    this.record.backoffUntil = iso(Math.max(now, exitAtMs + delayMs));
+    this.message = scheduleBackOff(this.record, this.restart, { info, ...exit }, this.everRunning, now);
     writeReplicaRecord(this.dir, this.record);
     this.phase = ReplicaPhase.backoff;
-    const what = backOffReason(info, why);
-    this.message = message('event.backOff', { delay: formatDuration(delayMs), reason: what });
     const exited = said(message('event.replicaExited', { replica: this.id, reason: why }));
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'Exited', ...exited });
     this.ctx.emit({ replica: this.id, type: 'Warning', reason: 'BackOff', ...said(this.message) });
     this.ctx.changed();
   }
-}
-
-/** A job run's outcome in one line (its replica's status message). */
-function completedMessage(rec: ReplicaRecord): Message | undefined {
-  return rec.completion && completionMessage(rec.completion);
 }

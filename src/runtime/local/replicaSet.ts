@@ -1,14 +1,13 @@
 /**
- * One service's replicas in one environment: adopts what is on disk, reconciles toward the desired
- * state (scale, rolling update with maxSurge/maxUnavailable), keeps the gateway's backends equal to
- * the ready replicas (always withdrawing a replica before stopping it), and reports status.
+ * One service's replicas in one environment: adopts what is on disk, holds the desired state of each
+ * track and converges toward it (the steps that start and stop replicas are trackReconciler.ts),
+ * keeps the gateway's backends equal to the ready replicas, and reports status (serviceStatus.ts).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import type { RoutingTable } from '../../gateway/table.js';
 import { Track } from '../runtime.js';
-import { message, said } from '../../model/messages.js';
 import type {
   ConvergeOptions,
   JobRunStatus,
@@ -18,36 +17,24 @@ import type {
   TrafficSplit,
 } from '../runtime.js';
 import { pruneConfigDirs } from './configFiles.js';
-import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { addressCannotListen } from './listenerProblem.js';
 import { convergeStale, noProgressMessage } from './convergeFailure.js';
 import { untilConverged } from './convergeWait.js';
-import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';
 import { checkRunnable } from './runners.js';
 import { canaryStateOf } from './trackStates.js';
-import { isJob, jobPlan } from './jobRun.js';
-import { runReplicaId, runsOf, runsToPrune, stopRun } from './cronRuns.js';
+import { runReplicaId, runsOf, stopRun } from './cronRuns.js';
 import { serviceStatus } from './serviceStatus.js';
 import { ChangeWaiters } from './changeWaiters.js';
 import { setServiceListener } from './serviceListener.js';
 import { opaquePorts } from '../serviceAddress.js';
-import { namedReplicaPorts } from './ports.js';
 import type { ProcSnapshot } from './procfs.js';
 import { Replica } from './replica.js';
-import type { Launch, ReplicaContext, SetContext } from './replicaContext.js';
-import {
-  CONFIG_DIR,
-  hashDirName,
-  listReplicaDirs,
-  readReplicaRecord,
-  serviceDir,
-  writeReplicaRecord,
-} from './replicaStore.js';
-import type { ReplicaRecord } from './replicaStore.js';
+import type { ReplicaContext, SetContext } from './replicaContext.js';
+import { CONFIG_DIR, hashDirName, listReplicaDirs, readReplicaRecord, serviceDir } from './replicaStore.js';
 import type { ArchiveReason } from './logArchive.js';
-import { planStateful } from './statefulRollout.js';
-import { convergeCounts, rollingStep } from './rollingStep.js';
-import { forgetMounts, isStateful, prepareVolumes, recordMounts } from './volumes.js';
+import { convergeCounts } from './rollingStep.js';
+import { TrackReconciler } from './trackReconciler.js';
+import { forgetMounts, isStateful, recordMounts } from './volumes.js';
 
 /** The replicas of one `app/env/service`. */
 export class ReplicaSet {
@@ -60,15 +47,14 @@ export class ReplicaSet {
   private canaryState: ServiceState | undefined;
   private traffic: TrafficSplit | undefined;
   private generation = 0;
-  private readonly pendingStarts = new Map<Track, number>();
-  /** Slots of the replicas being created, as `<track>/<index>`. */
-  private readonly pendingSlots = new Set<string>();
   private listeners = new Set<(e: RuntimeEvent) => void>();
   private readonly changes = new ChangeWaiters();
   private servicePort: number | undefined;
   /** Gateway port of each L4 port of the service, by port name. */
   private tcpPorts = new Map<string, number>();
   private closed = false;
+  /** Starts and stops replicas of each track toward its target (trackReconciler.ts). */
+  private readonly tracks: TrackReconciler;
 
   private readonly ctx: SetContext;
   readonly app: string;
@@ -84,6 +70,20 @@ export class ReplicaSet {
     this.dir = serviceDir(ctx.home, app, env, service);
     this.servicePort = ctx.ports.lookup().services[this.key];
     for (const l of ctx.gateway.table().tcp ?? []) if (l.key === this.key) this.tcpPorts.set(l.name, l.port);
+    this.tracks = new TrackReconciler({
+      key: this.key,
+      dir: this.dir,
+      app,
+      env,
+      ctx,
+      replicas: this.replicas,
+      current: (state) => (this.desired === state || this.canaryState === state) && !this.closed,
+      emit: (e) => this.emit(e),
+      wake: () => this.changes.wake(),
+      syncGateway: () => this.syncGateway(),
+      replicaContext: () => this.replicaContext(),
+      keepLogs: (r, reason) => this.keepLogs(r, reason),
+    });
   }
 
   /** Adopts every replica directory found on disk; `serving` are the ids the gateway routes to now. */
@@ -91,7 +91,7 @@ export class ReplicaSet {
     for (const d of listReplicaDirs(this.dir)) {
       const rec = readReplicaRecord(d);
       if (!rec || this.replicas.has(rec.id)) continue;
-      const r = Replica.adopt(this.replicaContext(rec.id), d, rec, serving.has(rec.id));
+      const r = Replica.adopt(this.replicaContext(), d, rec, serving.has(rec.id));
       this.replicas.set(rec.id, r);
       this.ctx.logger.info({ service: this.key, replica: rec.id, pid: r.pid, phase: r.phase }, 'adopted replica');
     }
@@ -140,7 +140,8 @@ export class ReplicaSet {
       for (const r of this.replicas.values()) {
         r.restart = state.restart;
         const target = this.targets().find((t) => t.track === r.track)?.state;
-        if (target && r.hash === target.hash && !r.terminating) r.provideLaunch(this.launchFor(target, r.record));
+        if (target && r.hash === target.hash && !r.terminating)
+          r.provideLaunch(this.tracks.launchFor(target, r.record));
       }
       // The split first: without a canary, traffic is back on stable before a canary replica stops.
       await this.syncGateway();
@@ -200,7 +201,7 @@ export class ReplicaSet {
       throw new RuntimeError(`${this.service} is not a cronjob converged on this machine (yet)`);
     const id = runReplicaId(state.service, runId);
     if (this.replicas.has(id)) return;
-    this.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), { id });
+    this.tracks.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), { id });
     this.changes.wake();
   }
 
@@ -290,150 +291,7 @@ export class ReplicaSet {
   /** One reconcile step of each track toward its desired state (a canary not desired has 0 replicas). */
   private reconcile(): void {
     if (!this.desired || this.closed) return;
-    this.reconcileTrack(Track.stable, this.desired);
-    this.reconcileTrack(Track.canary, this.canaryState);
-  }
-
-  private reconcileTrack(track: Track, target: ServiceState | undefined): void {
-    const live = [...this.replicas.values()].filter((r) => !r.terminating && r.track === track);
-    if (!target) {
-      // No canary wanted: every replica of the track leaves (traffic already went back to stable).
-      for (const v of live) void this.retire(v);
-      return;
-    }
-    const state = target;
-    if (isJob(state)) {
-      const plan = jobPlan(state, live, this.pendingStarts.get(track) ?? 0);
-      for (const v of plan.retire) void this.retire(v);
-      if (plan.start) void this.startReplica(state, track, 0);
-      return;
-    }
-    if (state.run?.kind === 'cronjob') {
-      for (const v of runsToPrune(live)) void this.retire(v);
-      return;
-    }
-    if (isStateful(state) && track === Track.stable) {
-      this.reconcileStateful(state, track);
-      return;
-    }
-    const pendingSlots = [...this.pendingSlots]
-      .filter((k) => k.startsWith(`${track}/`))
-      .map((k) => Number(k.slice(track.length + 1)));
-    const { slots, victims, scaling } = rollingStep(
-      state,
-      track,
-      live,
-      this.pendingStarts.get(track) ?? 0,
-      pendingSlots,
-    );
-    if (scaling) this.emit({ type: 'Normal', reason: 'ScalingReplicaSet', ...said(scaling) });
-    for (const index of slots) void this.startReplica(state, track, index);
-    for (const v of victims) void this.retire(v);
-  }
-
-  /** One StatefulSet step: one replica starts or stops at a time, in index order (statefulRollout.ts). */
-  private reconcileStateful(state: ServiceState, track: Track): void {
-    const all = [...this.replicas.values()].filter((r) => r.track === track);
-    const step = planStateful(state.replicas, state.hash, all, this.pendingStarts.get(track) ?? 0);
-    if (step.kind === 'start') {
-      const creating = message('event.creatingReplica', {
-        replica: `${state.service}-${step.index}`,
-        hash: shortHash(state.hash),
-        replicas: state.replicas,
-      });
-      this.emit({ type: 'Normal', reason: 'SuccessfulCreate', ...said(creating) });
-      void this.startReplica(state, track, step.index);
-    } else if (step.kind === 'stop') {
-      const victim = this.replicas.get(step.id);
-      if (victim) void this.retire(victim);
-    }
-  }
-
-  private async startReplica(state: ServiceState, track: Track, index: number): Promise<void> {
-    this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 0) + 1);
-    this.pendingSlots.add(`${track}/${index}`);
-    try {
-      // A stateful replica keeps its port across restarts and updates (its stable address).
-      const port = isStateful(state)
-        ? await this.ctx.ports.indexPort(this.key, index)
-        : await this.ctx.ports.replicaPort();
-      const ports = await namedReplicaPorts(this.ctx.ports, state.workload.ports, port);
-      if ((this.desired !== state && this.canaryState !== state) || this.closed) return;
-      this.spawn(state, track, port, { index, ports });
-    } catch (err) {
-      this.emit({
-        type: 'Warning',
-        reason: 'FailedCreate',
-        ...said(message('event.failedCreate', { service: state.service, error: (err as Error).message })),
-      });
-    } finally {
-      this.pendingSlots.delete(`${track}/${index}`);
-      this.pendingStarts.set(track, (this.pendingStarts.get(track) ?? 1) - 1);
-      this.changes.wake();
-    }
-  }
-
-  /** Writes a new replica's record (slot `index`; `id`: a cronjob run's) and starts it. */
-  private spawn(
-    state: ServiceState,
-    track: Track,
-    port: number,
-    o: { index?: number; id?: string; ports?: Record<string, number> } = {},
-  ): void {
-    const record = newReplicaRecord(state, track, port, this.ctx.now(), o.index, o.id, o.ports);
-    const dir = join(this.dir, record.id);
-    writeReplicaRecord(dir, record);
-    const named = Object.entries(o.ports ?? {})
-      .slice(1)
-      .map(([n, p]) => `, ${n} ${p}`)
-      .join('');
-    const scheduled = said(message('event.scheduled', { replica: record.id, port: `${port}${named}` }));
-    this.emit({ replica: record.id, type: 'Normal', reason: 'Scheduled', ...scheduled });
-    let launch: Launch;
-    try {
-      launch = this.launchFor(state, record);
-    } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
-    }
-    const r = Replica.create(this.replicaContext(record.id), dir, record, launch);
-    r.restart = state.restart;
-    this.replicas.set(record.id, r);
-  }
-
-  private async retire(r: Replica): Promise<void> {
-    r.markTerminating();
-    this.emit({
-      replica: r.id,
-      type: 'Normal',
-      reason: 'Killing',
-      ...said(message('event.stopping', { replica: r.id, graceMs: r.record.spec.terminationGracePeriodMs })),
-    });
-    try {
-      await this.syncGateway();
-    } catch (err) {
-      this.ctx.logger.warn({ err, replica: r.id }, 'gateway update failed before stopping a replica');
-    }
-    await r.stop();
-    this.keepLogs(r, 'replaced');
-    rmSync(r.dir, { recursive: true, force: true });
-    this.replicas.delete(r.id);
-    this.changes.wake();
-  }
-
-  /** How to start `rec`, its config directory written first (a replica of before it had one gets it now). */
-  private launchFor(state: ServiceState, rec: ReplicaRecord): Launch {
-    const dir = join(this.dir, rec.id);
-    const runtimeEnv = {
-      ...this.ctx.replicaAddresses(this.app, this.env),
-      ...prepareVolumes(this.ctx.home, state, rec.index),
-    };
-    const make = state.workload.runAs === 'container' ? this.ctx.containerLaunch : undefined;
-    const launch = (make ?? launchOf)(state, rec, replicaConfigDir(dir), runtimeEnv);
-    // Per-replica values as the replica sees them ($PORT and $BERTH_CONFIG_DIR: a container's are its own).
-    const seen = { port: Number(launch.env.PORT ?? rec.port), configDir: launch.env.BERTH_CONFIG_DIR };
-    writeReplicaConfig(dir, state.workload.files, { ...rec, ...seen, ports: state.workload.ports, env: launch.env });
-    return launch;
+    this.tracks.reconcile(this.desired, this.canaryState);
   }
 
   /** The stable and canary targets converge works toward. */
@@ -446,7 +304,7 @@ export class ReplicaSet {
 
   /** Whether every track runs exactly its desired replicas, all ready, and nothing else remains. */
   private counts(): { done: boolean; newCount: number; newReady: number } {
-    return convergeCounts([...this.replicas.values()], this.desired, this.canaryState, this.pendingStarts);
+    return convergeCounts([...this.replicas.values()], this.desired, this.canaryState, this.tracks.pendingStarts);
   }
 
   /** The replicas of the versions being converged to (stable and canary), not going away. */
@@ -464,7 +322,7 @@ export class ReplicaSet {
     }
   }
 
-  private replicaContext(id: string): ReplicaContext {
+  private replicaContext(): ReplicaContext {
     return {
       runnerFor: (rec, dir) => this.ctx.runnerFor(rec, dir),
       logMaxBytes: this.ctx.logMaxBytes,
@@ -472,12 +330,12 @@ export class ReplicaSet {
       archiveLogs: (rec, logDir) => this.ctx.archiveLogs(rec, logDir, 'restarted'),
       now: this.ctx.now,
       emit: (e) => this.emit(e),
-      changed: () => this.onReplicaChanged(id),
+      changed: () => this.onReplicaChanged(),
       withdraw: () => this.syncGateway(),
     };
   }
 
-  private onReplicaChanged(_id: string): void {
+  private onReplicaChanged(): void {
     this.syncGateway().catch((err: unknown) =>
       this.ctx.logger.warn({ err, service: this.key }, 'gateway update failed'),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors.js';
-import { backoffDelayMs, formatDuration, nextStreak } from './backoff.js';
+import { backoffDelayMs, nextStreak } from './backoff.js';
 import { planRollout, rolloutLimits } from './rollout.js';
 
 describe('rolloutLimits', () => {
@@ -67,8 +67,5 @@ describe('backoff', () => {
     expect([0, 1, 2, 5, 9].map((n) => backoffDelayMs(policy, n))).toEqual([10_000, 20_000, 40_000, 300_000, 300_000]);
     expect(nextStreak(policy, 4, 1000)).toEqual({ delayMs: 160_000, streak: 5 });
     expect(nextStreak(policy, 4, 600_000)).toEqual({ delayMs: 10_000, streak: 1 });
-  });
-  it('formats like kubectl', () => {
-    expect([150, 20_000, 90_000, 300_000].map(formatDuration)).toEqual(['150ms', '20s', '1m30s', '5m']);
   });
 });

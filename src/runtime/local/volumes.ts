@@ -13,6 +13,7 @@ import { ConflictError, NotFoundError, RuntimeError } from '../../errors.js';
 import type { ServiceState, VolumeMount, VolumeStatus } from '../runtime.js';
 import { checkName, subdirs } from './replicaStore.js';
 import { writeJsonAtomic } from './shimFiles.js';
+import { DNS_LABEL } from '../../model/names.js';
 
 /** The file beside the volume directories (a volume name has no dot, so it is never one of them). */
 const META_FILE = 'volumes.json';
@@ -200,8 +201,7 @@ async function usedBytes(path: string): Promise<number> {
 
 /** Refuses a directory name that could escape the app's volume folder (names come from a validated spec). */
 function volumeDirName(dir: string): string {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(dir))
-    throw new RuntimeError(`invalid volume name ${JSON.stringify(dir)}`);
+  if (!DNS_LABEL.test(dir)) throw new RuntimeError(`invalid volume name ${JSON.stringify(dir)}`);
   return dir;
 }
 

@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { dnsLabel } from '../../spec/dnsLabel.js';
 
 export type Api = FastifyInstance<
   RawServerDefault,
@@ -17,7 +18,7 @@ export type Api = FastifyInstance<
   ZodTypeProvider
 >;
 
-const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -');
+const name = dnsLabel();
 
 /** `:app` and `:env` path parameters. */
 export const AppEnvParams = z.object({ app: name.describe('App name'), env: name.describe('Environment name') });

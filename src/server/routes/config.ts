@@ -14,7 +14,7 @@ import { authorOf } from '../identity.js';
 import { NotFoundError } from '../../errors.js';
 import { ownGet } from '../../own.js';
 import type { ConfigChange as StoreChange } from '../../config/configSets.js';
-import { MASK } from '../../config/secretBox.js';
+import { MASK } from '../../model/mask.js';
 
 export const ConfigChange = ConfigChangeInput.extend({
   message: z.string().max(500).optional().describe('Why this change'),

@@ -8,11 +8,9 @@ import type { ServerContext } from '../context.js';
 import type { RenderHow, RenderRequest } from '../renderService.js';
 import { SpecInput, type Api } from './api.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
+import { dnsLabel } from '../../spec/dnsLabel.js';
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -')
-  .max(63);
+const kubernetesName = dnsLabel().max(63);
 
 export const RenderBody = z.object({
   env: z.string().min(1).default('local').describe('Environment whose config set is rendered'),
@@ -22,10 +20,10 @@ export const RenderBody = z.object({
     .regex(/^v?1\.\d+(\.\d+)?$/, 'a Kubernetes version such as 1.30')
     .optional()
     .describe(`Kubernetes version the objects target (default ${DEFAULT_KUBERNETES_VERSION})`),
-  namespace: dnsLabel
+  namespace: kubernetesName
     .optional()
     .describe('Namespace for an environment that does not target Kubernetes (default: the environment name)'),
-  ingressClassName: dnsLabel.optional().describe('Ingress class of the app’s routes'),
+  ingressClassName: kubernetesName.optional().describe('Ingress class of the app’s routes'),
   configVersion: z.number().int().min(0).optional().describe('Config version to render (default: current)'),
   format: z
     .enum(['json', 'yaml'])

@@ -7,8 +7,9 @@ import { ConflictError } from '../../errors.js';
 import type { VolumeStatus } from '../../runtime/runtime.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
+import { dnsLabel } from '../../spec/dnsLabel.js';
 
-const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and -');
+const name = dnsLabel();
 
 export function volumeRoutes(api: Api, ctx: ServerContext): void {
   api.get(

@@ -2,7 +2,7 @@
  * Every migration, by name, imported in code rather than found on disk, so the same list runs
  * from `dist/`, from sources under test, and from a bundle. Names sort in the order they run.
  */
-import type { Migration, MigrationProvider } from 'kysely';
+import type { Migration } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_release_progress.js';
 import * as m003 from './003_release_options.js';
@@ -14,9 +14,4 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '002_release_progress': m002,
   '003_release_options': m003,
   '004_job_runs': m004,
-};
-
-/** A Kysely MigrationProvider over `migrations`. */
-export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ ...migrations }),
 };

@@ -4,7 +4,7 @@ import { renderManifests } from './render.js';
 import { fixtureInput } from './testdata/fixture.js';
 import { at } from './testdata/at.js';
 import { objectProblems } from './validate.js';
-import { supportedVersions } from './versions.js';
+import { supportedVersions } from './testdata/supportedVersions.js';
 
 const SPEC = `name: site
 variables:

@@ -4,6 +4,7 @@ import type { Route } from '../../runtime.js';
 import { TrafficRouter, type KubernetesObject, type ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
 import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
+import { DNS_LABEL } from '../../../model/names.js';
 
 /**
  * Routes with `stripPrefix` are listed in this annotation: the Ingress API has no prefix rewriting,
@@ -21,8 +22,6 @@ export interface IngressPath {
   service: string;
   port: string;
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Why Kubernetes would refuse `host` as an Ingress rule's host, or undefined: a DNS-1123 subdomain,

@@ -8,6 +8,7 @@ import { CONFIG_DIR, type ServiceConfig } from './serviceConfig.js';
 import { FIELD_SINCE } from './versions.js';
 import { imagePullSecrets } from './pullSecret.js';
 import { claimVolumes, volumeMounts } from './volumes.js';
+import { MASK } from '../../../model/mask.js';
 
 /** What the per-kind renderers get for one service. */
 export interface ServiceContext {
@@ -28,7 +29,6 @@ export function workloadName(ctx: Pick<ServiceContext, 'state' | 'track'>): stri
   return ctx.track === 'canary' ? `${ctx.state.service}-canary` : ctx.state.service;
 }
 
-const MASK = '******';
 /** The pod volume of a service's config files. */
 const CONFIG_VOLUME = 'berth-config';
 const REPLICA_INDEX = 'BERTH_REPLICA_INDEX';

@@ -12,9 +12,9 @@ import { createHash } from 'node:crypto';
 import type { RegistryAuth, ServiceState } from '../../runtime.js';
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
+import { MASK } from '../../../model/mask.js';
 
 export const PULL_SECRET_TYPE = 'kubernetes.io/dockerconfigjson';
-const MASK = '******';
 
 /** The Secret's name for `server`: readable, and distinct for distinct servers (`shop-registry-ghcr-io-1a2b3c`). */
 export function pullSecretName(app: string, server: string): string {

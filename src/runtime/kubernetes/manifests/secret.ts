@@ -2,8 +2,7 @@
 import type { KubernetesObject } from './contract.js';
 import { objectMeta } from './labels.js';
 import type { ServiceContext } from './podTemplate.js';
-
-const MASK = '******';
+import { MASK } from '../../../model/mask.js';
 
 /**
  * The Secret of `ctx.state`: base64 `data` with the real values when applying, `stringData` of

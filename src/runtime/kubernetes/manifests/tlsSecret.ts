@@ -1,8 +1,7 @@
 /** The edge's certificates from berth.yaml → `kubernetes.io/tls` Secrets the Ingress's `tls` names. */
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
-
-const MASK = '******';
+import { MASK } from '../../../model/mask.js';
 
 /**
  * One Secret per certificate Berth makes for the Ingress (none when `edge.tls.kubernetes` names the

@@ -29,11 +29,6 @@ export function minorOf(version: string): number {
   return minor;
 }
 
-/** Every supported version, oldest first. */
-export function supportedVersions(): string[] {
-  return Array.from({ length: NEWEST_MINOR - OLDEST_MINOR + 1 }, (_, i) => `1.${OLDEST_MINOR + i}`);
-}
-
 /** apiVersion/kind → [first minor served, last minor served] for the kinds Berth renders. */
 const SERVED: Record<string, [number, number]> = {
   'v1/ConfigMap': [0, 99],

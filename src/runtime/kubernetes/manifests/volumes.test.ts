@@ -9,7 +9,7 @@ import { at } from './testdata/at.js';
 import type { KubernetesObject } from './contract.js';
 import { ValidationError } from '../../../errors.js';
 import { objectProblems } from './validate.js';
-import { supportedVersions } from './versions.js';
+import { supportedVersions } from './testdata/supportedVersions.js';
 
 const SPEC = `name: shop
 volumes:

