@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Pool } from 'undici';
-import type { TrafficSplit } from '../runtime/runtime.js';
+import type { TrafficSplit } from '../model/routing.js';
 import type { ActivePolicy } from './policy.js';
 import { ServicePolicies } from './policy.js';
 import { ServiceRoutes } from './routeCounters.js';

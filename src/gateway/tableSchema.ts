@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { ValidationError } from '../errors.js';
-import type { TrafficMatch } from '../runtime/runtime.js';
+import type { TrafficMatch } from '../model/routing.js';
 import type { RoutingTable } from './table.js';
 
 const port = z.number().int().min(1).max(65535).describe('TCP port on 127.0.0.1');

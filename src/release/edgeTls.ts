@@ -11,9 +11,9 @@ import type { Problem } from '../errors.js';
 import { MASK } from '../config/secretBox.js';
 import { ownGet } from '../own.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { EdgeCertificate, EdgeTls, IngressTls, Route } from '../runtime/runtime.js';
+import type { EdgeCertificate, EdgeTls, IngressTls, Route } from '../model/routing.js';
 import type { EdgeTlsSpec } from '../spec/edge.js';
-import { isWildcardHost, wildcardMatches } from '../gateway/router.js';
+import { isWildcardHost, wildcardMatches } from '../model/hosts.js';
 
 interface TlsInput {
   tls: EdgeTlsSpec;

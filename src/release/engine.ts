@@ -8,7 +8,7 @@
  * execute.ts; rendering for it engineRender.ts; its events releaseBus.ts.
  */
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { RuntimeEvent } from '../runtime/runtime.js';
+import type { RuntimeEvent } from '../model/observation.js';
 import { planContextOf, planRelease } from './plan.js';
 import {
   downRevision,

@@ -3,7 +3,8 @@
  * (real secret values, discovery addresses), autoscaled services kept at the count they run at,
  * the stable state a progressive rollout starts from, and a plan against the running revision.
  */
-import type { Runtime, ServiceState } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ServiceState } from '../model/serviceState.js';
 import { pinImages, type PinOptions } from './pinImages.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';

@@ -1,6 +1,7 @@
 /** The release engine's interface, what it is made from, and what its operations take. */
 import type { Logger } from 'pino';
-import type { Runtime, Track, TrafficPolicy } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Track, TrafficPolicy } from '../model/routing.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Environments } from '../environment/environments.js';
 import type { ConfigPreview, ConfigSets } from '../config/configSets.js';

@@ -6,7 +6,10 @@
  * included) passes, or when an operator cancels it; a failure then rolls back per its policy.
  */
 import { BerthError, ConflictError, TimeoutError, toBerthError } from '../errors.js';
-import type { Runtime, RuntimeEvent, ServiceState, Track } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeEvent } from '../model/observation.js';
+import type { ServiceState } from '../model/serviceState.js';
+import type { Track } from '../model/routing.js';
 import { hasOwnKey } from '../own.js';
 import { message as coded, messageOf, said, type Message, type ReasonCode } from '../model/messages.js';
 import type { RenderedService } from './render.js';

@@ -2,7 +2,7 @@
  * Plan: what changes between two rendered releases, service by service and field by field, and why
  * (which config keys, the spec, or the environment). Used by `berth plan`, `berth diff` and deploys.
  */
-import type { Route, TrafficPolicy } from '../runtime/runtime.js';
+import type { Route, TrafficPolicy } from '../model/routing.js';
 import type { Strategy } from '../spec/strategy.js';
 import type { ConfigDiffEntry } from '../config/configSets.js';
 import { configKeyOf } from '../config/entries.js';

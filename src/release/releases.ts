@@ -11,7 +11,7 @@ import type { AppSpec } from '../spec/schema.js';
 import type { RenderedRelease } from './render.js';
 import type { AnalysisCheck } from './analysis.js';
 
-import { ReleaseKind, ReleaseStatus, StepStatus } from '../store/schema.js';
+import { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import { encodeMessage } from '../model/messages.js';
 import { eventMessageOf, reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
 import type { Message } from '../model/messages.js';

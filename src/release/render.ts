@@ -10,15 +10,10 @@ import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type {
-  EdgeSettings,
-  Route,
-  RunKind,
-  ServiceAddress,
-  ServiceState,
-  TrafficPolicy,
-  Workload,
-} from '../runtime/runtime.js';
+import type { EdgeSettings, Route, TrafficPolicy } from '../model/routing.js';
+import type { RunKind, Workload } from '../model/workload.js';
+import type { ServiceAddress } from '../model/observation.js';
+import type { ServiceState } from '../model/serviceState.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';

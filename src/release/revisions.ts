@@ -7,7 +7,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hasOwnKey } from '../own.js';
 import { message, type Message } from '../model/messages.js';
-import type { TrafficPolicy } from '../runtime/runtime.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { specDigest } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';

@@ -4,7 +4,7 @@
  * `runAs: container`; anything else on one machine is a process). Clusters always run images: their
  * services carry none.
  */
-import type { ServiceStatus } from '../runtime/runtime.js';
+import type { ServiceStatus } from '../model/observation.js';
 import type { RenderedRelease } from './render.js';
 import { ownGet } from '../own.js';
 

@@ -3,7 +3,8 @@
  * Berth renders by default (a port's `appProtocol`) are filled in, so `berth plan` and `diff` against
  * a revision made by an earlier Berth show only what the user changed.
  */
-import { defaultAppProtocol, type Workload } from '../runtime/runtime.js';
+import { defaultAppProtocol } from '../model/ports.js';
+import { type Workload } from '../model/workload.js';
 import type { RenderedRelease } from './render.js';
 
 /** Ports with their default `appProtocol` (http for the first TCP port, tcp for the others). */

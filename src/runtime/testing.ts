@@ -5,7 +5,9 @@
  *   runtimeConformance('local', async () => ({ runtime, makeState, newInstance, teardown }));
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConvergeOptions, LogLine, Runtime, RuntimeEvent, ServiceState, ServiceStatus } from './runtime.js';
+import type { ConvergeOptions, Runtime } from './runtime.js';
+import type { LogLine, RuntimeEvent, ServiceStatus } from '../model/observation.js';
+import type { ServiceState } from '../model/serviceState.js';
 
 /** What a runtime under test provides to the kit. */
 export interface ConformanceSetup {

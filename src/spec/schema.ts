@@ -5,8 +5,11 @@
  * field carries `.describe()` text that becomes the JSON Schema editors show.
  */
 import { z } from 'zod';
-import { APP_PROTOCOLS, defaultAppProtocol, STOP_SIGNALS } from '../runtime/runtime.js';
-import type { AppProtocol, Probe, ProbeTiming, Workload } from '../runtime/runtime.js';
+import { APP_PROTOCOLS, defaultAppProtocol } from '../model/ports.js';
+import { STOP_SIGNALS } from '../model/workload.js';
+import type { AppProtocol } from '../model/ports.js';
+import type { Probe, ProbeTiming } from '../model/probe.js';
+import type { Workload } from '../model/workload.js';
 import { durationMs } from './units.js';
 import { autoscaleSchema, resourcesSchema, restartSchema, rolloutSchema } from './replicaPolicies.js';
 import { strategySchema } from './strategy.js';
@@ -14,7 +17,7 @@ import { policySchema } from './policy.js';
 import { filesSchema as files } from './files.js';
 import { edgeSchema } from './edge.js';
 import { volumeMountsSchema, volumesSchema } from './volumes.js';
-import { scheduleProblem } from '../cron/schedule.js';
+import { scheduleProblem } from './cronSchedule.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 import { imagePullPolicySchema, registriesSchema, runAsSchema, runAsProblems } from './containers.js';
 

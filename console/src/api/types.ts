@@ -24,13 +24,11 @@ export type {
   CircuitStatus,
   LogLine,
   ReplicaStatus,
-  Route,
   ServiceStatus,
   TrackStatus as Track,
-  TrafficPolicy,
-  TrafficSplit,
-  VolumeStatus,
-} from '../../../src/runtime/runtime.js';
+} from '../../../src/model/observation.js';
+export type { Route, TrafficPolicy, TrafficSplit } from '../../../src/model/routing.js';
+export type { VolumeStatus } from '../../../src/model/volumes.js';
 export type { TrackAutoscaleStatus as TrackAutoscale } from '../../../src/autoscale/autoscaler.js';
 export type { AppStatus, AppSummary, AutoscaleStatus, Policies, Variables } from '../../../src/server/apiTypes.js';
 export type { VariableInfo } from '../../../src/spec/variableReport.js';

@@ -4,7 +4,7 @@
  * engine's call only (X-Registry-Auth), never to a file or a log.
  */
 import type Docker from 'dockerode';
-import type { ImagePullPolicy, RegistryAuth } from '../runtime.js';
+import type { ImagePullPolicy, RegistryAuth } from '../../model/workload.js';
 import type { ContainerLaunch } from '../local/runner.js';
 import { engineReason, engineStatus, type Engine } from './engine.js';
 import { pinnedReference } from './images.js';

@@ -1,6 +1,8 @@
 import { inject } from 'vitest';
 import { localContainers } from '../container/localContainers.js';
-import type { Runtime, ServiceState, Workload } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { Workload } from '../../model/workload.js';
 import { runtimeConformance } from '../testing.js';
 import { createLocalRuntime } from './localRuntime.js';
 import { FIXTURE, RecordingGateway, buildShim, killAll, tempHome } from './testdata/testing.js';

@@ -6,7 +6,7 @@
  */
 import { RuntimeError } from '../../errors.js';
 import { message, type Message } from '../../model/messages.js';
-import type { ServiceState } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { readAllLogRecords } from './logFiles.js';
 import type { Replica } from './replica.js';
 import type { JobCompletion, ReplicaRecord } from './replicaStore.js';

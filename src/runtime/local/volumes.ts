@@ -10,7 +10,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, RuntimeError } from '../../errors.js';
-import type { ServiceState, VolumeMount, VolumeStatus } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { VolumeMount, VolumeStatus } from '../../model/volumes.js';
 import { checkName, subdirs } from './replicaStore.js';
 import { writeJsonAtomic } from './shimFiles.js';
 
