@@ -9,7 +9,8 @@ import { pinImages, type PinOptions } from './pinImages.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
-import { planContextOf, planRelease, type Plan } from './plan.js';
+import { planContextOf, planRelease } from './plan.js';
+import { type Plan } from './planTypes.js';
 import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 

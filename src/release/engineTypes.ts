@@ -7,7 +7,7 @@ import type { Environments } from '../environment/environments.js';
 import type { ConfigPreview, ConfigSets } from '../config/configSets.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { Leases } from '../store/leases.js';
-import type { Plan } from './plan.js';
+import type { Plan } from './planTypes.js';
 import type { PolicyTarget } from './revisions.js';
 import type { Release, Releases } from './releases.js';
 import type { EngineUpdate } from './releaseBus.js';

@@ -12,7 +12,7 @@ import type { ServiceState } from '../model/serviceState.js';
 import type { Track } from '../model/routing.js';
 import { hasOwnKey } from '../own.js';
 import { message as coded, messageOf, said, type Message, type ReasonCode } from '../model/messages.js';
-import type { RenderedService } from './render.js';
+import type { RenderedService } from './rendered.js';
 import { runProgressive } from './progressive.js';
 import { ReleaseKind, ReleaseStatus, StepStatus, type CancelRequest, type Release } from './releases.js';
 import type { ReleaseBus } from './releaseBus.js';

@@ -4,7 +4,7 @@
  * Ingress TLS Secret, named by berth.yaml's `edge` paths. A port set by the environment says so.
  */
 import type { EdgeSettings } from '../model/routing.js';
-import type { FieldChange } from './plan.js';
+import type { FieldChange } from './planTypes.js';
 
 interface EdgeField {
   value: unknown;

@@ -8,7 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { AppSpec } from '../spec/schema.js';
-import type { RenderedRelease } from './render.js';
+import type { RenderedRelease } from './rendered.js';
 import type { AnalysisCheck } from './analysis.js';
 
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';

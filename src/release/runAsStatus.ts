@@ -5,7 +5,7 @@
  * services carry none.
  */
 import type { ServiceStatus } from '../model/observation.js';
-import type { RenderedRelease } from './render.js';
+import type { RenderedRelease } from './rendered.js';
 import { ownGet } from '../own.js';
 
 /** `services` with `runAs` filled in from `rendered` where the runtime left it out (one machine only). */

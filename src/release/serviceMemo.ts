@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ServiceSpec } from '../spec/schema.js';
 import type { ServiceState } from '../model/serviceState.js';
-import type { RenderedService } from './render.js';
+import type { RenderedService } from './rendered.js';
 import { variablesIn } from '../spec/interpolate.js';
 import { ownGet } from '../own.js';
 

@@ -5,7 +5,7 @@
  */
 import { defaultAppProtocol } from '../model/ports.js';
 import { type Workload } from '../model/workload.js';
-import type { RenderedRelease } from './render.js';
+import type { RenderedRelease } from './rendered.js';
 
 /** Ports with their default `appProtocol` (http for the first TCP port, tcp for the others). */
 export function portsWithDefaults(ports: Workload['ports']): Workload['ports'] {
