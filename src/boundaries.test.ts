@@ -120,6 +120,20 @@ describe('the walls between parts (docs/architecture.md, "Parts and arrows")', (
     expect(described).toEqual([]);
   });
 
+  it('leave no import circle between files either', () => {
+    const edges = new Map<string, Set<string>>();
+    const known = new Set(sourceFiles());
+    const fileOf = (to: string): string | undefined =>
+      [to, to.replace(/\.js$/, '.ts'), to.replace(/\.js$/, '.tsx'), `${to}.ts`, `${to}.tsx`].find((f) => known.has(f));
+    for (const i of imports()) {
+      const to = fileOf(i.to);
+      if (to === undefined) continue;
+      if (!edges.has(i.from)) edges.set(i.from, new Set());
+      edges.get(i.from)!.add(to);
+    }
+    expect(cycles(edges)).toEqual([]);
+  });
+
   it('keep the model dependency-free: it imports only its own files', () => {
     const outside = sourceFiles()
       .filter((f) => f.startsWith('src/model/'))
