@@ -19,7 +19,8 @@ import {
   scaleRevision,
   type NewRevision,
 } from './revisions.js';
-import { ReleaseKind, ReleaseStatus, type Release, type ReleaseContent, type StepCommand } from './releases.js';
+import { type Release, type ReleaseContent, type StepCommand } from './releases.js';
+import { ReleaseKind, ReleaseStatus } from '../model/releaseStatus.js';
 import { createReleaseBus, isFinished } from './releaseBus.js';
 import { createEngineRenderer } from './engineRender.js';
 import { createOperationLock } from './operationLock.js';

@@ -11,7 +11,8 @@ import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
 import { planContextOf, planRelease } from './plan.js';
 import { type Plan } from './planTypes.js';
-import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
+import { type Release, type ReleaseContent } from './releases.js';
+import { ReleaseKind } from '../model/releaseStatus.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 
 export interface EngineRenderer {

@@ -5,7 +5,7 @@
  * revision converged again (a resync) so the runtime re-attaches to what runs.
  */
 import { message } from '../model/messages.js';
-import { ReleaseStatus } from './releases.js';
+import { ReleaseStatus } from '../model/releaseStatus.js';
 import { runOperation, type ExecuteContext } from './execute.js';
 import type { OperationLock } from './operationLock.js';
 
