@@ -19,7 +19,7 @@ import {
   scaleRevision,
   type NewRevision,
 } from './revisions.js';
-import { type Release, type ReleaseContent, type StepCommand } from './releases.js';
+import type { Release, ReleaseContent, StepCommand } from './releases.js';
 import { ReleaseKind, ReleaseStatus } from '../model/releaseStatus.js';
 import { createReleaseBus, isFinished } from './releaseBus.js';
 import { createEngineRenderer } from './engineRender.js';

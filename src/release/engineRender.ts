@@ -10,8 +10,8 @@ import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
 import { planContextOf, planRelease } from './plan.js';
-import { type Plan } from './planTypes.js';
-import { type Release, type ReleaseContent } from './releases.js';
+import type { Plan } from './planTypes.js';
+import type { Release, ReleaseContent } from './releases.js';
 import { ReleaseKind } from '../model/releaseStatus.js';
 import type { DeployRequest, EngineDeps } from './engineTypes.js';
 

@@ -14,7 +14,7 @@ import { hasOwnKey } from '../own.js';
 import { message as coded, messageOf, said, type Message, type ReasonCode } from '../model/messages.js';
 import type { RenderedService } from './rendered.js';
 import { runProgressive } from './progressive.js';
-import { type CancelRequest, type Release } from './releases.js';
+import type { CancelRequest, Release } from './releases.js';
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import type { ReleaseBus } from './releaseBus.js';
 import type { EngineRenderer } from './engineRender.js';

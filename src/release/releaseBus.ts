@@ -4,7 +4,7 @@
  */
 import type { Message } from '../model/messages.js';
 import { EventEmitter } from 'node:events';
-import { type Release, type ReleaseEvent, type Releases } from './releases.js';
+import type { Release, ReleaseEvent, Releases } from './releases.js';
 import { ReleaseStatus } from '../model/releaseStatus.js';
 
 /** What subscribers of a release see: its events as they are recorded, and its status changes. */

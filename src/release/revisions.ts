@@ -11,7 +11,7 @@ import type { TrafficPolicy } from '../model/routing.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { specDigest } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
-import { type ReleaseContent } from './releases.js';
+import type { ReleaseContent } from './releases.js';
 import { ReleaseKind } from '../model/releaseStatus.js';
 
 /** Everything the engine needs to record and start revision N+1. */

@@ -4,7 +4,7 @@
  * a revision made by an earlier Berth show only what the user changed.
  */
 import { defaultAppProtocol } from '../model/ports.js';
-import { type Workload } from '../model/workload.js';
+import type { Workload } from '../model/workload.js';
 import type { RenderedRelease } from './rendered.js';
 
 /** Ports with their default `appProtocol` (http for the first TCP port, tcp for the others). */

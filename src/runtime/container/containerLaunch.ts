@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { discoveryFor, portVariable } from '../../spec/templates.js';
 import { CONTAINER_CONFIG_DIR } from '../../model/workload.js';
-import { type ServiceState } from '../../model/serviceState.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import type { ContainerLaunch, Launch } from '../local/runner.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
 import { mountDirs, volumeEnvName } from '../local/volumes.js';

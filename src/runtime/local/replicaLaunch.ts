@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { processArgv } from '../../model/workload.js';
 import { Track } from '../../model/routing.js';
-import { type ServiceState } from '../../model/serviceState.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { discoveryFor, portVariable } from '../../spec/templates.js';
 import type { Launch } from './runner.js';
 import { isStateful, mountDirs } from './volumes.js';

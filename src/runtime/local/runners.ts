@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from '../../errors.js';
 import { processArgv } from '../../model/workload.js';
-import { type ServiceState } from '../../model/serviceState.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { ProcessRunner, type ProcessRunnerDeps } from './processRunner.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { Runner } from './runner.js';

@@ -1,7 +1,7 @@
 /** The app's routes → one Ingress named after the app (class configurable). */
 import type { Problem } from '../../../errors.js';
 import type { Route } from '../../../model/routing.js';
-import { type KubernetesObject, type ManifestInput } from './contract.js';
+import type { KubernetesObject, ManifestInput } from './contract.js';
 import { TrafficRouter } from '../../../model/routing.js';
 import { objectMeta } from './labels.js';
 import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
