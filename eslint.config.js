@@ -1,9 +1,21 @@
 // typescript-eslint strict, with floating promises and type-only imports as errors (shared/style.md).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundariesPlugin } from './scripts/boundaries/boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'console/dist/', 'test-output/', 'bench/results/', 'coverage/', 'examples/**/*.js', 'bin/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'console/dist/',
+      'test-output/',
+      'bench/results/',
+      'coverage/',
+      'examples/**/*.js',
+      'bin/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -20,10 +32,37 @@ export default tseslint.config(
         'error',
         {
           selector: "BinaryExpression[operator='in'][left.type!='Literal']",
-          message: 'use Object.hasOwn(obj, key) or ownGet (src/own.ts): `in` also finds inherited members such as constructor',
+          message:
+            'use Object.hasOwn(obj, key) or ownGet (src/own.ts): `in` also finds inherited members such as constructor',
         },
       ],
     },
   },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', performance: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', AbortController: 'readonly' } } },
+  // The walls between parts (docs/architecture.md, "Parts and arrows"; the table is
+  // scripts/boundaries/parts.json): a wrong import fails with the arrow it breaks and that section.
+  {
+    files: ['src/**/*.ts', 'console/src/**/*.ts', 'console/src/**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/testdata/**', '**/testing.ts'],
+    plugins: { berth: boundariesPlugin },
+    rules: { 'berth/boundaries': 'error' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+        AbortController: 'readonly',
+      },
+    },
+  },
 );

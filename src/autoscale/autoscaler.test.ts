@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../errors.js';
-import type { AppObservation, ReplicaStatus, Runtime, ServiceStatus, TrackTraffic } from '../runtime/runtime.js';
-import { Track } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { AppObservation, ReplicaStatus, ServiceStatus, TrackTraffic } from '../model/observation.js';
+import { Track } from '../model/routing.js';
 import { createAutoscaler, type ScaleEvent } from './autoscaler.js';
 import type { AutoscaleSource, ServiceAutoscale } from './settings.js';
 

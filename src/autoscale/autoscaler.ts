@@ -6,8 +6,10 @@
  * request counters), so a canary's scale-down never touches stable and vice versa — the coupling
  * that makes an HPA fight a canary in Argo Rollouts does not exist here.
  */
-import type { ReplicaStatus, Runtime, ServiceStatus, TrackTraffic } from '../runtime/runtime.js';
-import { ReplicaPhase, Track } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ReplicaStatus, ServiceStatus, TrackTraffic } from '../model/observation.js';
+import { ReplicaPhase } from '../model/observation.js';
+import { Track } from '../model/routing.js';
 import { toBerthError } from '../errors.js';
 import { ownGet } from '../own.js';
 import {

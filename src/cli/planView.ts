@@ -1,5 +1,5 @@
 /** Prints a plan (or a diff of two revisions) for people: one block per service, one line per field. */
-import type { Plan } from '../release/plan.js';
+import type { Plan } from '../release/planTypes.js';
 import { bold, dim, green, red, yellow } from './output.js';
 
 const show = (v: unknown): string => (v === undefined ? '∅' : JSON.stringify(v));

@@ -5,9 +5,9 @@
  */
 import type { Environments } from '../environment/environments.js';
 import type { Release, ReleaseContent } from '../release/releases.js';
-import type { RunKind } from '../runtime/runtime.js';
+import type { RunKind } from '../model/workload.js';
 import type { CronTarget } from './scheduler.js';
-import { DEFAULT_TIME_ZONE } from './timeZone.js';
+import { DEFAULT_TIME_ZONE } from '../model/timeZone.js';
 
 /** A job or cronjob of a current release. */
 export interface JobSpec {

@@ -59,16 +59,6 @@ export function dueTimes(
   return out;
 }
 
-/** Why croner refuses `schedule` (a field out of range, `99 * * * *`), or undefined when it is valid. */
-export function scheduleProblem(schedule: string): string | undefined {
-  try {
-    new Cron(schedule, { paused: true });
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 /** The next due time of `schedule` after `afterMs`, if any. */
 export function nextDue(s: Pick<CronSchedule, 'schedule' | 'timeZone'>, afterMs: number): number | undefined {
   return new Cron(s.schedule, { timezone: s.timeZone, paused: true }).nextRun(new Date(afterMs))?.getTime();

@@ -6,12 +6,12 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../store/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { zodProblems } from '../server/zodProblems.js';
-import { TrafficRouter } from '../runtime/kubernetes/manifests/contract.js';
+import { zodProblems } from '../zodProblems.js';
+import { TrafficRouter } from '../model/routing.js';
 import { APP_NAME } from '../spec/schema.js';
 import { memoryBytes } from '../spec/units.js';
 import { VOLUME_NAME } from '../spec/volumes.js';
-import { isTimeZone } from '../cron/timeZone.js';
+import { isTimeZone } from '../model/timeZone.js';
 import { DNS_LABEL } from '../model/names.js';
 import { dnsLabel } from '../spec/dnsLabel.js';
 

@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Pool } from 'undici';
-import type { TrafficSplit } from '../runtime/runtime.js';
+import type { Upstream } from './upstream.js';
+import type { TrafficSplit } from '../model/routing.js';
 import type { ActivePolicy } from './policy.js';
 import { ServicePolicies } from './policy.js';
 import { ServiceRoutes } from './routeCounters.js';
@@ -33,15 +34,6 @@ const defaultPoolOptions: PoolOptions = {
   keepAliveTimeoutMs: 4_000,
   connections: null,
 };
-
-/** One backend with its keep-alive connection pool. */
-export interface Upstream {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  readonly origin: string;
-  readonly pool: Pool;
-}
 
 /**
  * The ready backends of one service, per track, and the split between the tracks. A request is

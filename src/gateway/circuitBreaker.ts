@@ -5,7 +5,8 @@
  * Driven by the requests themselves (no timers): the open → half-open step happens on the first
  * request after `openMs`.
  */
-import type { CircuitStatus, TrafficPolicy } from '../runtime/runtime.js';
+import type { CircuitStatus } from '../model/observation.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import { message, type Message } from '../model/messages.js';
 import { formatDuration } from '../model/durations.js';
 

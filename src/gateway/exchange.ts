@@ -7,10 +7,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { idempotentMethods } from './answers.js';
-import type { Upstream } from './balancer.js';
+import type { Upstream } from './upstream.js';
 import type { ForwardHeaders } from './headers.js';
 import { responseHeaders } from './headers.js';
-import type { ListenerStats } from './proxy.js';
+import type { ListenerStats } from './listenerStats.js';
 import type { RouteCounters } from './routeCounters.js';
 import type { TrackSet } from './trackSet.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyCounters, TrafficPolicy } from '../runtime/runtime.js';
+import type { PolicyCounters } from '../model/observation.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import { createGatewayControl } from './control.js';
 import type { Backend, EdgeListener, ServiceListener, ServiceTraffic } from './table.js';
 import type { Upstream } from './testing.js';

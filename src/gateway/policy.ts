@@ -5,7 +5,8 @@
  * once per table; buckets and breakers whose settings did not change carry over, so a table update
  * neither refills a bucket nor closes an open circuit, and the counters live as long as the service.
  */
-import type { CircuitStatus, PolicyCounters, TrafficPolicy } from '../runtime/runtime.js';
+import type { CircuitStatus, PolicyCounters } from '../model/observation.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import { CircuitBreaker } from './circuitBreaker.js';
 import type { EdgeRoute } from './table.js';
 import { TokenBucket } from './tokenBucket.js';

@@ -10,13 +10,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { retryableCodes, sendText } from './answers.js';
-import type { BackendSet, Upstream } from './balancer.js';
+import type { BackendSet } from './balancer.js';
+import type { Upstream } from './upstream.js';
 import { Outcome, rejected } from './circuitBreaker.js';
 import type { ForwardHeaders } from './headers.js';
 import { forwardHeaders } from './headers.js';
 import { countBackend, dispatchOptions, recordOutcome, writeResponseHead } from './exchange.js';
 import type { ActivePolicy, Fallback } from './policy.js';
-import type { ListenerStats } from './proxy.js';
+import type { ListenerStats } from './listenerStats.js';
 import type { RouteCounters } from './routeCounters.js';
 import { retryAfterSeconds } from './tokenBucket.js';
 import type { TrackSet } from './trackSet.js';

@@ -6,7 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { BackendSet, Upstream } from './balancer.js';
+import type { ListenerStats } from './listenerStats.js';
+import type { BackendSet } from './balancer.js';
+import type { Upstream } from './upstream.js';
 import type { ForwardHeaders } from './headers.js';
 import { forwardHeaders } from './headers.js';
 import { retryableCodes, sendText } from './answers.js';
@@ -15,21 +17,6 @@ import type { ActivePolicy } from './policy.js';
 import { proxyWithPolicy } from './policyExchange.js';
 import type { RouteCounters } from './routeCounters.js';
 import type { TrackSet } from './trackSet.js';
-
-/** Counters of one listener; plain integers so counting costs nothing measurable. */
-export interface ListenerStats {
-  requests: number;
-  /** Responses with status >= 500, including the gateway's own 502/503/504. */
-  errors: number;
-  inFlight: number;
-  /** Requests sent per backend id. */
-  backends: Map<string, number>;
-}
-
-/** Fresh zeroed counters. */
-export function newListenerStats(): ListenerStats {
-  return { requests: 0, errors: 0, inFlight: 0, backends: new Map() };
-}
 
 const kExchange = Symbol('berth.exchange');
 type ProxiedResponse = ServerResponse & { [kExchange]?: Exchange };

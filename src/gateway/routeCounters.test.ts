@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackTraffic } from '../runtime/runtime.js';
+import type { TrackTraffic } from '../model/observation.js';
 import type { ServiceTraffic } from './table.js';
 import type { RouteTraffic } from './routeCounters.js';
 import type { Backend, EdgeListener, ServiceListener } from './table.js';

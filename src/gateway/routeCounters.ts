@@ -6,7 +6,8 @@
  * the route (or its service) drops them. Requests through the service's own address are in no
  * route; the service's TrackSets count every request, so they hold the sum of its routes and more.
  */
-import type { RouteTraffic, Track } from '../runtime/runtime.js';
+import type { RouteTraffic } from '../model/observation.js';
+import type { Track } from '../model/routing.js';
 import type { EdgeRoute } from './table.js';
 import { TrackCounters } from './trackCounters.js';
 

@@ -7,6 +7,7 @@
  * `shop.local` nor `a.b.shop.local`). An exact host beats a wildcard, a longer wildcard a shorter
  * one, and any host route a host-less one; within each, the longest prefix wins.
  */
+import { isWildcardHost, wildcardMatches } from '../model/hosts.js';
 import type { EdgeRoute } from './table.js';
 
 /** A route ready for matching. */
@@ -42,11 +43,6 @@ export function normaliseHost(host: string | undefined): string {
   return host.slice(0, end).toLowerCase();
 }
 
-/** True if `host` is a wildcard host (`*.shop.local`). */
-export function isWildcardHost(host: string): boolean {
-  return host.startsWith('*.');
-}
-
 /**
  * How specific a route's host is; smaller wins: an exact host, then wildcards by length (a longer
  * suffix is more specific), then any host.
@@ -72,12 +68,6 @@ export function compileRoutes<T>(routes: readonly EdgeRoute[], attach: (route: E
   });
   // Stable sort keeps table order between routes that tie.
   return compiled.sort((a, b) => hostRank(a) - hostRank(b) || b.prefix.length - a.prefix.length);
-}
-
-/** True if the normalised request host `h` is matched by the wildcard suffix `suffix` (`.shop.local`): one more label. */
-export function wildcardMatches(h: string, suffix: string): boolean {
-  const label = h.length - suffix.length;
-  return label > 0 && h.endsWith(suffix) && h.lastIndexOf('.', label - 1) === -1;
 }
 
 /** True if `url` (path plus query) starts with `prefix` at a segment boundary. */

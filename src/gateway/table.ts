@@ -4,14 +4,8 @@
  * service addresses and the edge keep serving while the control plane restarts.
  */
 
-import type {
-  PolicyCounters,
-  RouteTraffic,
-  Track,
-  TrackTraffic,
-  TrafficPolicy,
-  TrafficSplit,
-} from '../runtime/runtime.js';
+import type { PolicyCounters, RouteTraffic, TrackTraffic } from '../model/observation.js';
+import type { Track, TrafficPolicy, TrafficSplit } from '../model/routing.js';
 
 /** One ready replica a listener may send requests to. */
 export interface Backend {

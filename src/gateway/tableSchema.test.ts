@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
-import type { TrafficPolicy } from '../runtime/runtime.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import { parseRoutingTable } from './tableSchema.js';
 
 function tableWith(policy: unknown, routePolicy?: unknown): unknown {

@@ -6,7 +6,7 @@ import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { ValidationError } from '../errors.js';
-import type { TrafficMatch } from '../runtime/runtime.js';
+import type { TrafficMatch } from '../model/routing.js';
 import type { RoutingTable } from './table.js';
 import { DNS_LABEL } from '../model/names.js';
 

@@ -3,7 +3,8 @@
  * TrackSet counts every request to the track; each edge route to the service keeps its own pair
  * beside it (routeCounters.ts), counted from the same measurement.
  */
-import type { Track, TrackTraffic } from '../runtime/runtime.js';
+import type { Track } from '../model/routing.js';
+import type { TrackTraffic } from '../model/observation.js';
 
 /**
  * Upper bounds (ms, inclusive) of the latency histogram's buckets; one more bucket counts what

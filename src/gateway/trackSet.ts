@@ -3,7 +3,7 @@
  * cumulative request counters. The counters live as long as the service's BackendSet, so they
  * survive table updates and add up the service address and every edge route to the service.
  */
-import type { Upstream } from './balancer.js';
+import type { Upstream } from './upstream.js';
 import { TrackCounters } from './trackCounters.js';
 
 /** The upstreams and counters of one track of one service. */

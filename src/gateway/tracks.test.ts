@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackTraffic } from '../runtime/runtime.js';
+import type { TrackTraffic } from '../model/observation.js';
 import type { Gateway } from './server.js';
 import type { Backend, RoutingTable, ServiceListener } from './table.js';
 import type { Upstream } from './testing.js';

@@ -4,7 +4,7 @@
  * percent of requests at random (as Envoy's weighted clusters do: no per-client stickiness).
  */
 import type { IncomingMessage } from 'node:http';
-import type { TrafficMatch, TrafficSplit } from '../runtime/runtime.js';
+import type { TrafficMatch, TrafficSplit } from '../model/routing.js';
 
 /** The value of cookie `name` in a Cookie header, or undefined (no decoding: values are compared as sent). */
 export function cookieValue(header: string, name: string): string | undefined {

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Upstream } from './balancer.js';
+import type { Upstream } from './upstream.js';
 import type { ForwardHeaders } from './headers.js';
 
 function reject(socket: Duplex, status: number, reason: string, body: string): void {

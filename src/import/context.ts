@@ -4,7 +4,8 @@
  * it needs to read files next to the compose file.
  */
 import type { Problem } from '../errors.js';
-import type { AppProtocol, StopSignal } from '../runtime/runtime.js';
+import type { AppProtocol } from '../model/ports.js';
+import type { StopSignal } from '../model/workload.js';
 import type { Lookup } from './composeInterpolate.js';
 import type { ComposeFile, ComposeService } from './composeSchema.js';
 import type { Report } from './report.js';

@@ -11,7 +11,7 @@ import {
   composeDurationMs,
   dockerMemoryBytes,
 } from './composeUnits.js';
-import { STOP_SIGNALS } from '../runtime/runtime.js';
+import { STOP_SIGNALS } from '../model/workload.js';
 import type { ServiceContext } from './context.js';
 import { problemAt } from './context.js';
 import { mapJobRestart } from './mapJobs.js';

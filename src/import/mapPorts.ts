@@ -3,8 +3,8 @@
  * compose host port (`8080:80`) publishes it on the host, which Berth does through `routes`
  * instead, so the host side is reported. Ranges are expanded port by port.
  */
-import { APP_PROTOCOLS } from '../runtime/runtime.js';
-import type { AppProtocol } from '../runtime/runtime.js';
+import { APP_PROTOCOLS } from '../model/ports.js';
+import type { AppProtocol } from '../model/ports.js';
 import type { ServiceContext, ServiceOut } from './context.js';
 import { problemAt } from './context.js';
 import { DNS_LABEL as PORT_NAME } from '../model/names.js';

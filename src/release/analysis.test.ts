@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrackTraffic } from '../runtime/runtime.js';
+import type { TrackTraffic } from '../model/observation.js';
 import { analyse, intervalOf, MAX_CHECKS, quantileMs, withCheck, type AnalysisCheck } from './analysis.js';
 
 const BUCKETS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000];

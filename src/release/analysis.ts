@@ -3,7 +3,7 @@
  * two readings of the proxy's cumulative counters) checked against the spec's thresholds.
  * Latency quantiles come from the histogram the way Prometheus' histogram_quantile computes them.
  */
-import type { TrackTraffic } from '../runtime/runtime.js';
+import type { TrackTraffic } from '../model/observation.js';
 import type { AnalysisPolicy } from '../spec/strategy.js';
 import { message, type Message } from '../model/messages.js';
 

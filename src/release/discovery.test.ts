@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
 import { serviceAddress } from '../runtime/serviceAddress.js';
-import type { ServiceAddress } from '../runtime/runtime.js';
+import type { ServiceAddress } from '../model/observation.js';
 import { parseSpec } from '../spec/load.js';
 import { planRelease } from './plan.js';
 import { renderRelease, type RenderInput } from './render.js';

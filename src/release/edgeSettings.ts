@@ -3,7 +3,7 @@
  * in their documented precedence (docs/berth-yaml.md, "Edge").
  */
 import type { AppSpec } from '../spec/schema.js';
-import type { EdgeSettings } from '../runtime/runtime.js';
+import type { EdgeSettings } from '../model/routing.js';
 
 /** What of an environment's target decides edge ports (its local target's fields). */
 export interface EdgeEnvironment {

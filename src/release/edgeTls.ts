@@ -10,9 +10,9 @@ import { dirname, resolve } from 'node:path';
 import type { Problem } from '../errors.js';
 import { ownGet } from '../own.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { EdgeCertificate, EdgeTls, IngressTls, Route } from '../runtime/runtime.js';
+import type { EdgeCertificate, EdgeTls, IngressTls, Route } from '../model/routing.js';
 import type { EdgeTlsSpec } from '../spec/edge.js';
-import { isWildcardHost, wildcardMatches } from '../gateway/router.js';
+import { isWildcardHost, wildcardMatches } from '../model/hosts.js';
 import { MASK } from '../model/mask.js';
 
 interface TlsInput {

@@ -3,13 +3,16 @@
  * (real secret values, discovery addresses), autoscaled services kept at the count they run at,
  * the stable state a progressive rollout starts from, and a plan against the running revision.
  */
-import type { Runtime, ServiceState } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ServiceState } from '../model/serviceState.js';
 import { pinImages, type PinOptions } from './pinImages.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
-import { planContextOf, planRelease, type Plan } from './plan.js';
-import { ReleaseKind, type Release, type ReleaseContent } from './releases.js';
+import { planContextOf, planRelease } from './plan.js';
+import type { Plan } from './planTypes.js';
+import type { Release, ReleaseContent } from './releases.js';
+import { ReleaseKind } from '../model/releaseStatus.js';
 import type { DeployRequest, EngineDeps } from './engine/engineTypes.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { readRenderSources } from './renderSources.js';

@@ -7,7 +7,9 @@
  */
 import { BerthError, RuntimeError } from '../errors.js';
 import { setOwn } from '../own.js';
-import type { ImageRequest, Runtime, RuntimeEvent, ServiceState } from '../runtime/runtime.js';
+import type { ImageRequest, Runtime } from '../runtime/runtime.js';
+import type { RuntimeEvent } from '../model/observation.js';
+import type { ServiceState } from '../model/serviceState.js';
 
 export interface PinOptions {
   /** Pull what the pull policy says (a deploy), or only look at what the machine has (a plan). */

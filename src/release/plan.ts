@@ -2,69 +2,16 @@
  * Plan: what changes between two rendered releases, service by service and field by field, and why
  * (which config keys, the spec, or the environment). Used by `berth plan`, `berth diff` and deploys.
  */
-import type { Route, TrafficPolicy } from '../runtime/runtime.js';
-import type { Strategy } from '../spec/strategy.js';
+import type { Route, TrafficPolicy } from '../model/routing.js';
 import type { ConfigDiffEntry } from '../config/configSets.js';
 import { configKeyOf } from '../config/entries.js';
 import { specPathOf, specValueOf } from './planPaths.js';
 import { edgeChanges } from './planEdge.js';
-import type { RenderedRelease, RenderedService } from './render.js';
+import type { FieldChange, Plan, PlanAction, RoutePolicyChange, ServicePlan } from './planTypes.js';
+import type { RenderedRelease, RenderedService } from './rendered.js';
 import { canonicalJSON } from '../canonical.js';
 import { ownGet } from '../own.js';
 import { discoveryFor } from '../spec/templates.js';
-
-export const PlanAction = {
-  create: 'create',
-  update: 'update',
-  scale: 'scale',
-  remove: 'remove',
-  unchanged: 'unchanged',
-} as const;
-export type PlanAction = (typeof PlanAction)[keyof typeof PlanAction];
-
-export interface FieldChange {
-  /** As in berth.yaml, e.g. `env.LOG_LEVEL`, `files[app.conf]`, `replicas`, `health.readiness.period`. */
-  path: string;
-  from?: unknown;
-  to?: unknown;
-  /** Why: `config LOG_LEVEL`, `secret SESSION_SECRET`, `berth.yaml`, `environment`, `service address`. */
-  because: string[];
-}
-
-export interface ServicePlan {
-  service: string;
-  action: PlanAction;
-  /** Replicas will be replaced (the workload hash changes). */
-  restart: boolean;
-  fromHash?: string;
-  toHash?: string;
-  fromReplicas?: number;
-  toReplicas?: number;
-  /** How the new version replaces the running one when the service is updated. */
-  strategy: Strategy['type'];
-  changes: FieldChange[];
-}
-
-/** A route whose traffic policy changes (the route itself stays). */
-export interface RoutePolicyChange {
-  route: Route;
-  from?: TrafficPolicy;
-  to?: TrafficPolicy;
-}
-
-export interface Plan {
-  app: string;
-  env: string;
-  fromConfigVersion?: number;
-  toConfigVersion: number;
-  services: ServicePlan[];
-  routes: { added: Route[]; removed: Route[]; policyChanged: RoutePolicyChange[] };
-  /** The edge's ports and TLS that change (`edge.port`, `edge.tls.port`, a certificate). */
-  edge: FieldChange[];
-  levels: string[][];
-  /** True when anything at all changes. */
-  changed: boolean;
-}
 
 export interface PlanContext {
   /** Config keys whose value differs between the two config versions (files as `file:NAME`). */

@@ -3,8 +3,8 @@
  * certificate (by its hosts, shown as the certificate's SHA-256), the development CA's hosts and the
  * Ingress TLS Secret, named by berth.yaml's `edge` paths. A port set by the environment says so.
  */
-import type { EdgeSettings } from '../runtime/runtime.js';
-import type { FieldChange } from './plan.js';
+import type { EdgeSettings } from '../model/routing.js';
+import type { FieldChange } from './planTypes.js';
 
 interface EdgeField {
   value: unknown;

@@ -14,15 +14,10 @@
  * the old stable track and removes the canary, then fails the service with the reason and numbers.
  */
 import { RuntimeError, toBerthError } from '../errors.js';
-import type {
-  CanaryTrack,
-  Runtime,
-  RuntimeEvent,
-  ServiceState,
-  Track,
-  TrackTraffic,
-  TrafficMatch,
-} from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { CanaryTrack, ServiceState } from '../model/serviceState.js';
+import type { RuntimeEvent, TrackTraffic } from '../model/observation.js';
+import type { Track, TrafficMatch } from '../model/routing.js';
 import type { Strategy } from '../spec/strategy.js';
 import { analyse, intervalOf, NO_TRAFFIC, withCheck, type AnalysisCheck, type AnalysisResult } from './analysis.js';
 import type { Releases, StepProgress } from './releases.js';

@@ -8,15 +8,14 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { AppSpec } from '../spec/schema.js';
-import type { RenderedRelease } from './render.js';
+import type { RenderedRelease } from './rendered.js';
 import type { AnalysisCheck } from './analysis.js';
 
-import { ReleaseKind, ReleaseStatus, StepStatus } from '../store/schema.js';
+import { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import { encodeMessage } from '../model/messages.js';
 import { eventMessageOf, reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
 import type { Message } from '../model/messages.js';
 
-export { ReleaseKind, ReleaseStatus, StepStatus };
 
 export interface ReleaseStep {
   service: string;

@@ -4,21 +4,15 @@
  * runtime at apply time, never stored or shown) and `rendered` (secrets masked, stored with the
  * release and used for plans and diffs).
  */
-import type { Strategy } from '../spec/strategy.js';
 import type { AppSpec, ServiceSpec } from '../spec/schema.js';
 import { interpolate, variablesIn } from '../spec/interpolate.js';
 import { dependencyLevels } from '../spec/graph.js';
 import { resolveVariables, unresolvedVariables } from '../spec/variables.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type {
-  EdgeSettings,
-  Route,
-  RunKind,
-  ServiceAddress,
-  ServiceState,
-  TrafficPolicy,
-  Workload,
-} from '../runtime/runtime.js';
+import type { EdgeSettings, Route } from '../model/routing.js';
+import type { Workload } from '../model/workload.js';
+import type { ServiceAddress } from '../model/observation.js';
+import type { ServiceState } from '../model/serviceState.js';
 import { ValidationError, type Problem } from '../errors.js';
 import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
@@ -29,6 +23,7 @@ import { localPortProblems } from './localPorts.js';
 import { addressVariables, discoveryFor, discoveryNames, discoveryPorts } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
+import type { RenderedRelease, RenderedService } from './rendered.js';
 import { withUnallocated } from './unallocated.js';
 import { edgeSettings } from './edgeSettings.js';
 import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
@@ -87,51 +82,6 @@ export interface RenderInput {
    * edge's certificate files are then not read, and the result's edge has no TLS. Default true.
    */
   edgeTls?: boolean;
-}
-
-/** The stored, shown form of one service: secrets masked, with what each field was made from. */
-export interface RenderedService {
-  service: string;
-  hash: string;
-  /** A job, a cronjob or a stateful service (the runtime's `RunKind`); absent: a replicated service. */
-  run?: RunKind;
-  replicas: number;
-  dependsOn: string[];
-  workload: Workload;
-  rollout: ServiceState['rollout'];
-  restart: ServiceState['restart'];
-  /** Field path (e.g. `env.LOG_LEVEL`, `files.app.conf`) → the variables it was made from. */
-  sources: Record<string, string[]>;
-  /** Field path → keyed digest of its real value, for fields that contain a secret (shown masked). */
-  secretDigests: Record<string, string>;
-  /** When `berth restart` last asked for fresh replicas (like Kubernetes' restartedAt annotation). */
-  restartedAt?: string;
-  /** What the proxy enforces on the service's requests (not in the hash: changing it moves no replica). */
-  policy?: TrafficPolicy;
-  /** How a new version reaches users; absent means `rolling` (and in releases made before strategies). */
-  strategy?: Exclude<Strategy, { type: 'rolling' }>;
-  /** The registry credentials its image is pulled with (berth.yaml `registries`), password masked. */
-  registry?: ServiceState['registryAuth'];
-}
-
-/** The stored, shown form of a whole release. */
-export interface RenderedRelease {
-  app: string;
-  env: string;
-  configVersion: number;
-  levels: string[][];
-  services: Record<string, RenderedService>;
-  routes: Route[];
-  /** Where the edge listens on one machine (berth.yaml `edge`, the environment's edge ports); runtime defaults when absent. */
-  edge?: EdgeSettings;
-  /** `<SERVICE>_HOST/_PORT/_URL` of every service: each service gets all but its own. */
-  discovery?: Record<string, string>;
-  /** Service → last restart time; carried from revision to revision. */
-  restarts?: Record<string, string>;
-  /** Service → the digest its image resolved to at deploy (container services on one machine); a rollback runs it again. */
-  images?: Record<string, string>;
-  /** The discovery variables as containers see them (`ServiceAddress.containerHost`), when they differ from `discovery`. */
-  containerDiscovery?: Record<string, string>;
 }
 
 export interface RenderResult {

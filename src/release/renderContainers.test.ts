@@ -4,7 +4,7 @@ import { renderRelease, type RenderInput } from './render.js';
 import { planRelease } from './plan.js';
 import { ValidationError } from '../errors.js';
 import type { ResolvedConfig } from '../config/configSets.js';
-import type { ServiceAddress } from '../runtime/runtime.js';
+import type { ServiceAddress } from '../model/observation.js';
 import { registryHostOf } from './renderContainers.js';
 
 const FILE = '/apps/shop/berth.yaml';

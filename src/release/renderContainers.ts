@@ -11,7 +11,8 @@
  */
 import type { Problem } from '../errors.js';
 import type { AppSpec, ServiceSpec } from '../spec/schema.js';
-import type { RegistryAuth, RunAs, ServiceAddress } from '../runtime/runtime.js';
+import type { RegistryAuth } from '../model/workload.js';
+import type { RunAs, ServiceAddress } from '../model/observation.js';
 import { interpolate } from '../spec/interpolate.js';
 import { setOwn } from '../own.js';
 import { MASK } from '../model/mask.js';

@@ -3,8 +3,9 @@
  * how it runs (`RunKind`), and its ports as the hash sees them.
  */
 import type { AppSpec, ServiceSpec } from '../spec/schema.js';
-import { defaultAppProtocol } from '../runtime/runtime.js';
-import type { RunKind, VolumeMount, Workload } from '../runtime/runtime.js';
+import { defaultAppProtocol } from '../model/ports.js';
+import type { RunKind, Workload } from '../model/workload.js';
+import type { VolumeMount } from '../model/volumes.js';
 import { ownGet } from '../own.js';
 
 /** A mount with its volume's size from the app's `volumes`. */

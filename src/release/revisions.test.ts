@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { parseSpec } from '../spec/load.js';
-import type { RenderedRelease } from './render.js';
+import type { RenderedRelease } from './rendered.js';
 import type { Release, ReleaseContent } from './releases.js';
 import {
   downRevision,

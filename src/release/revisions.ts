@@ -7,11 +7,12 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hasOwnKey } from '../own.js';
 import { message, type Message } from '../model/messages.js';
-import type { TrafficPolicy } from '../runtime/runtime.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { specDigest } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
-import { ReleaseKind, type ReleaseContent } from './releases.js';
+import type { ReleaseContent } from './releases.js';
+import { ReleaseKind } from '../model/releaseStatus.js';
 
 /** Everything the engine needs to record and start revision N+1. */
 export interface NewRevision {

@@ -4,8 +4,8 @@
  * `runAs: container`; anything else on one machine is a process). Clusters always run images: their
  * services carry none.
  */
-import type { ServiceStatus } from '../runtime/runtime.js';
-import type { RenderedRelease } from './render.js';
+import type { ServiceStatus } from '../model/observation.js';
+import type { RenderedRelease } from './rendered.js';
 import { ownGet } from '../own.js';
 
 /** `services` with `runAs` filled in from `rendered` where the runtime left it out (one machine only). */

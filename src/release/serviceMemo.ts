@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServiceSpec } from '../spec/schema.js';
-import type { ServiceState } from '../runtime/runtime.js';
-import type { RenderedService } from './render.js';
+import type { ServiceState } from '../model/serviceState.js';
+import type { RenderedService } from './rendered.js';
 import { variablesIn } from '../spec/interpolate.js';
 import { ownGet } from '../own.js';
 

@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { message } from '../model/messages.js';
 import { parseSpec } from '../spec/load.js';
 import { openStore, type Store } from '../store/store.js';
-import { Releases, StepStatus } from './releases.js';
+import { Releases } from './releases.js';
+import { StepStatus } from '../model/releaseStatus.js';
 import { renderRelease } from './render.js';
 
 const SPEC = 'name: shop\nservices:\n  web:\n    command: [node, server.js]\n  db:\n    command: [node, db.js]\n';

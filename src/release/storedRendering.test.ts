@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../spec/load.js';
-import { renderRelease, type RenderedRelease } from './render.js';
+import { renderRelease } from './render.js';
+import type { RenderedRelease } from './rendered.js';
 import { planRelease } from './plan.js';
 import { upgradeStoredRendering } from './storedRendering.js';
 

@@ -3,8 +3,9 @@
  * Berth renders by default (a port's `appProtocol`) are filled in, so `berth plan` and `diff` against
  * a revision made by an earlier Berth show only what the user changed.
  */
-import { defaultAppProtocol, type Workload } from '../runtime/runtime.js';
-import type { RenderedRelease } from './render.js';
+import { defaultAppProtocol } from '../model/ports.js';
+import type { Workload } from '../model/workload.js';
+import type { RenderedRelease } from './rendered.js';
 
 /** Ports with their default `appProtocol` (http for the first TCP port, tcp for the others). */
 export function portsWithDefaults(ports: Workload['ports']): Workload['ports'] {

@@ -2,12 +2,12 @@
  * The runtime contract. A runtime owns one thing: make one service in one environment look like a
  * given desired state, and report what it observes. Ordering, strategies and analysis belong to the
  * release engine (src/release), which is the same for every runtime.
+ *
+ * This file holds only the contract: the Runtime interface and what its methods take or return that
+ * is not shared model. The shapes every part shares (Workload, Probe, ports, volumes, ServiceState,
+ * routes and traffic policies, observations) are in src/model/ (docs/architecture.md, "Parts and arrows").
  */
-export * from './routing.js';
-export * from './observation.js';
 import type { Message } from '../model/messages.js';
-import type { LoadedSpec } from '../spec/load.js';
-import type { AppRoutes, EdgeSettings, Route, Track, TrafficPolicy, TrafficSplit } from './routing.js';
 import type {
   AppObservation,
   LogLine,
@@ -17,184 +17,13 @@ import type {
   RuntimeEvent,
   ServiceAddress,
   TrackTraffic,
-} from './observation.js';
-
-/** A health check, Kubernetes-style. All durations are in milliseconds. */
-export type Probe = ProbeTiming &
-  (
-    | { kind: 'http'; path: string; /** Defaults to the replica's $PORT. */ port?: number }
-    | { kind: 'tcp'; /** Defaults to the replica's $PORT. */ port?: number }
-    | { kind: 'exec'; command: string[] }
-  );
-
-export interface ProbeTiming {
-  initialDelayMs: number;
-  /** Kubernetes default 10 s. */
-  periodMs: number;
-  /** Kubernetes default 1 s. */
-  timeoutMs: number;
-  /** Kubernetes default 3. */
-  failureThreshold: number;
-  /** Kubernetes default 1. */
-  successThreshold: number;
-}
-
-/** Where a container (one machine's or a cluster's pod) sees its config files: its $BERTH_CONFIG_DIR. */
-export const CONTAINER_CONFIG_DIR = '/etc/berth/config';
-
-/** A config file the runtime writes for the service (under $BERTH_CONFIG_DIR on one machine). */
-export interface WorkloadFile {
-  /** Relative path inside the config directory, e.g. `app.conf` or `nginx/site.conf`. */
-  path: string;
-  content: string;
-  /** True when any part of the content came from a secret: written with mode 0600, never shown. */
-  secret: boolean;
-  /** Holds per-replica values (`{{ replica.port }}`) the runtime resolves; absent otherwise (hashes unchanged). */
-  perReplica?: true;
-  /**
-   * An absolute path inside the container where the file is also mounted read-only (compose's config
-   * and secret `target`, `/etc/nginx/nginx.conf`); it is always under $BERTH_CONFIG_DIR too.
-   */
-  mountPath?: string;
-}
-
-export interface Resources {
-  /** CPU in millicores. */
-  cpuRequestMillis?: number;
-  cpuLimitMillis?: number;
-  memoryRequestBytes?: number;
-  memoryLimitBytes?: number;
-}
-
-/** What a port speaks (Kubernetes' `appProtocol`): `http` and `grpc` carry requests, `tcp` opaque connections. */
-export const APP_PROTOCOLS = ['http', 'grpc', 'tcp'] as const;
-export type AppProtocol = (typeof APP_PROTOCOLS)[number];
-
-/** The `appProtocol` of the `index`th port when berth.yaml sets none: http for the first TCP port, tcp for others. */
-export function defaultAppProtocol(index: number, protocol: 'TCP' | 'UDP'): AppProtocol | undefined {
-  return protocol === 'UDP' ? undefined : index === 0 ? 'http' : 'tcp';
-}
-
-/** A port of a service. */
-export interface WorkloadPort {
-  /** Kubernetes port name: `http` for the first port unless named, `port-<number>` for others. */
-  name: string;
-  port: number;
-  protocol: 'TCP' | 'UDP';
-  /** Absent on UDP ports; `http` for the first TCP port unless set, `tcp` for the others. */
-  appProtocol?: AppProtocol;
-}
-
-/** A named volume mounted into a replica (berth.yaml `volumes:` + a service's `volumes:` entry). */
-export interface VolumeMount {
-  /** The app's volume (a key of berth.yaml's top-level `volumes`). */
-  volume: string;
-  /** Where the container sees it; on one machine, its directory is given in `env` (and BERTH_VOLUME_<NAME>). */
-  path: string;
-  /** An extra environment variable set to the volume's directory on one machine (e.g. `PGDATA`). */
-  env?: string;
-  readOnly: boolean;
-  /** The volume's requested size (berth.yaml `volumes.<name>.size`), in bytes; clusters' PVC request. */
-  sizeBytes?: number;
-}
-
-/** A volume's data on a machine (one directory per app, environment and volume; per replica for stateful services). */
-export interface VolumeStatus {
-  app: string;
-  env: string;
-  /** The app's volume (berth.yaml `volumes` key). */
-  volume: string;
-  /** The replica index of a stateful service's own copy (`pgdata-0`); absent for a shared volume. */
-  index?: number;
-  /** What `berth volume ls` shows: the volume, or `<volume>-<index>` for a stateful replica's copy. */
-  name: string;
-  /** Bytes of the files under it (apparent sizes, walked like `du --apparent-size`). */
-  usedBytes: number;
-  /** The requested size (berth.yaml `volumes.<name>.size`), when the last release that mounted it set one. */
-  sizeBytes?: number;
-  /** Services of the running release that mount it (none after `berth down`). */
-  services: string[];
-  /** Where the data is (a directory on one machine). */
-  path: string;
-}
-
-/** The signals a service can choose to be stopped with (berth.yaml `stopSignal`). */
-export const STOP_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
-export type StopSignal = (typeof STOP_SIGNALS)[number];
-
-/** When the runtime pulls `image` (Kubernetes' `imagePullPolicy`). */
-export const IMAGE_PULL_POLICIES = ['IfNotPresent', 'Always', 'Never'] as const;
-export type ImagePullPolicy = (typeof IMAGE_PULL_POLICIES)[number];
-
-/** Credentials for a registry (berth.yaml `registries`): for the runtime only, never stored or shown. */
-export interface RegistryAuth {
-  /** The registry host (`registry.example.com`, `localhost:5000`). */
-  server: string;
-  username: string;
-  password: string;
-}
-
-/** How to run one replica. `command` is for one machine, `image` for clusters. */
-export interface Workload {
-  /**
-   * argv; a shell string in berth.yaml becomes ['/bin/sh', '-c', string]. With `entrypoint`, its
-   * arguments (compose's `command`, Kubernetes' `args`).
-   */
-  command?: string[];
-  /** The container's entrypoint (compose's `entrypoint`, Kubernetes' `command`); see `processArgv`. */
-  entrypoint?: string[];
-  /** Absolute working directory for `command`. */
-  cwd?: string;
-  image?: string;
-  /** On one machine, run `image` as a container (absent: run `command` as a process). Set by render. */
-  runAs?: 'container';
-  /** When to pull `image`; absent: `IfNotPresent`. */
-  imagePullPolicy?: ImagePullPolicy;
-  /**
-   * The image as resolved at deploy, `sha256:…` (its repository digest when the engine has one, else
-   * the image's id): a container runs exactly this, so a rollback runs the earlier image. One machine only.
-   */
-  imageDigest?: string;
-  /** Fully resolved environment (service discovery variables included). */
-  env: Record<string, string>;
-  files: WorkloadFile[];
-  ports: WorkloadPort[];
-  /** Named volumes mounted into every replica (a stateful service's replicas each get their own). */
-  volumes?: VolumeMount[];
-  readiness?: Probe;
-  liveness?: Probe;
-  resources: Resources;
-  /** SIGTERM, then this long, then SIGKILL. Kubernetes default 30 s. */
-  terminationGracePeriodMs: number;
-  /** The signal that starts a graceful stop, instead of SIGTERM (nginx: SIGQUIT). */
-  stopSignal?: StopSignal;
-}
-
-/**
- * How a service runs, on every runtime (berth.yaml `kind`, `stateful` and the job fields). A state
- * without one is a replicated long-running service.
- */
-export type RunKind =
-  | {
-      kind: 'service';
-      /** StatefulSet semantics: a stable index per replica, ordered start and stop, a volume per replica. */
-      stateful: boolean;
-    }
-  | {
-      /** Runs to completion once per change of its hash; exit 0 = succeeded. */
-      kind: 'job';
-      /** Retries of a failed run before the job (and its release) fails. */
-      backoffLimit: number;
-    }
-  | {
-      /** Runs on `schedule`; each run is a job. */
-      kind: 'cronjob';
-      /** 5-field cron or `@hourly`-style. */
-      schedule: string;
-      backoffLimit: number;
-      /** What happens when a run is due while the last one still runs (Kubernetes' concurrencyPolicy). */
-      concurrency: 'forbid' | 'allow' | 'replace';
-    };
+} from '../model/observation.js';
+import type { WorkloadPort } from '../model/ports.js';
+import type { AppRoutes, EdgeSettings, Route, Track } from '../model/routing.js';
+import type { LoadedSpec } from '../spec/load.js';
+import type { ServiceState } from '../model/serviceState.js';
+import type { VolumeStatus } from '../model/volumes.js';
+import type { ImagePullPolicy, RegistryAuth } from '../model/workload.js';
 
 /** One run of a cronjob as the runtime holds it. */
 export interface JobRunStatus {
@@ -213,70 +42,6 @@ export interface JobRunStatus {
   attempts: number;
   /** The last lines of its log (stdout and stderr), oldest first; set once it ended. */
   logTail: string[];
-}
-
-/** The argv a replica runs on one machine: `entrypoint` followed by `command`. */
-export function processArgv(w: Pick<Workload, 'command' | 'entrypoint'>): string[] {
-  return [...(w.entrypoint ?? []), ...(w.command ?? [])];
-}
-
-/** Rolling-update parameters (Kubernetes semantics: a count, or a percentage string like `25%`). */
-export interface RolloutPolicy {
-  maxSurge: number | string;
-  maxUnavailable: number | string;
-  /** A rollout that makes no progress for this long fails. */
-  progressDeadlineMs: number;
-}
-
-/** Restart backoff for crashed replicas (Kubernetes: 10 s doubling to 300 s, reset after 10 min). */
-export interface RestartPolicy {
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-  resetAfterMs: number;
-}
-
-/** The second version of a service, running beside the stable one during a canary, blue-green or A/B release. */
-export interface CanaryTrack {
-  revision: number;
-  configVersion: number;
-  hash: string;
-  replicas: number;
-  workload: Workload;
-}
-
-/** The desired state of one service in one environment: what `converge` makes real. */
-export interface ServiceState {
-  app: string;
-  env: string;
-  service: string;
-  /** Release revision this state belongs to. */
-  revision: number;
-  configVersion: number;
-  /** Content hash of the workload template: replicas with another hash are replaced. */
-  hash: string;
-  replicas: number;
-  workload: Workload;
-  /** A job, a cronjob or a stateful service; absent: a replicated service. */
-  run?: RunKind;
-  rollout: RolloutPolicy;
-  restart: RestartPolicy;
-  /**
-   * The canary track, when a progressive release runs: converge makes both tracks real and
-   * applies `traffic`. Without it, traffic goes back to stable first, then the canary is removed.
-   */
-  canary?: CanaryTrack;
-  /** How requests split between the tracks; everything to stable when absent. */
-  traffic?: TrafficSplit;
-  /** What the proxy enforces on requests to the service (not part of the workload: no replica restarts). */
-  policy?: TrafficPolicy;
-  /**
-   * The discovery variables (`<SERVICE>_HOST/_PORT/_URL`) of every addressed service when they are not
-   * in `workload.env` (renders for Kubernetes, where one shared ConfigMap holds them): one object shared
-   * by all states of a release. A replica gets the other services' variables, overridden by `workload.env`.
-   */
-  discovery?: Record<string, string>;
-  /** Credentials to pull `workload.image` (its registry's entry in berth.yaml `registries`); not in the hash. */
-  registryAuth?: RegistryAuth;
 }
 
 /** An image a container workload needs, as `resolveImages` is asked for it. */

@@ -3,7 +3,8 @@
  * (`<SVC>_HOST`, `<SVC>_PORT`, `<SVC>_URL` only when it carries requests) and each TCP port after it
  * (`<SVC>_<PORTNAME>_PORT`, `_URL` for http and grpc ports).
  */
-import type { AppProtocol, PortAddress, ServiceAddress, WorkloadPort } from './runtime.js';
+import type { AppProtocol, WorkloadPort } from '../model/ports.js';
+import type { PortAddress, ServiceAddress } from '../model/observation.js';
 
 /** What port `i` speaks: its appProtocol, else the default (`http` for a first TCP port, `tcp` after it; none on UDP). */
 export function appProtocolOf(p: WorkloadPort, i: number): AppProtocol | undefined {

@@ -7,7 +7,8 @@ import type { JobRun } from '../model/jobRuns.js';
 import type { ConfigDrift } from '../release/configDrift.js';
 import type { PlanResult } from '../release/engine/engine.js';
 import type { Release } from '../release/releases.js';
-import type { AppObservation, TrafficPolicy } from '../runtime/runtime.js';
+import type { AppObservation } from '../model/observation.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import type { VariableInfo } from '../spec/variableReport.js';
 
 /** `GET /api/v1/apps`: one entry per app and environment. */

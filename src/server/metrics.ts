@@ -11,7 +11,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Releases } from '../release/releases.js';
-import type { Runtime, ServiceStatus, TrackTraffic } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ServiceStatus, TrackTraffic } from '../model/observation.js';
 
 /** What the metrics read. */
 export interface MetricsSources {

@@ -4,7 +4,8 @@
  * is decided at render (src/release/renderContainers.ts); this file only checks what is written.
  */
 import { z } from 'zod';
-import { IMAGE_PULL_POLICIES, RUN_AS } from '../runtime/runtime.js';
+import { IMAGE_PULL_POLICIES } from '../model/workload.js';
+import { RUN_AS } from '../model/observation.js';
 
 /** A registry host as an image reference names it: `registry.example.com`, `localhost:5000`, `docker.io`. */
 export const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;

@@ -4,7 +4,7 @@
  * A policy is not part of a service's workload: changing it moves no replica.
  */
 import { z } from 'zod';
-import type { TrafficPolicy } from '../runtime/runtime.js';
+import type { TrafficPolicy } from '../model/routing.js';
 import { durationMs } from './units.js';
 
 const PERCENT_TEXT = /^\d+(\.\d+)?%$/;

@@ -1,7 +1,8 @@
 /** A service's `ports` in berth.yaml: numbers or `{ name, port, protocol, appProtocol }`, normalised with default names. */
 import { z } from 'zod';
-import { APP_PROTOCOLS, defaultAppProtocol } from '../runtime/runtime.js';
-import type { AppProtocol, Workload } from '../runtime/runtime.js';
+import { APP_PROTOCOLS, defaultAppProtocol } from '../model/ports.js';
+import type { AppProtocol } from '../model/ports.js';
+import type { Workload } from '../model/workload.js';
 import { DNS_LABEL as PORT_NAME } from '../model/names.js';
 import { portNumber } from './fields.js';
 

@@ -1,6 +1,6 @@
 /** Health checks in berth.yaml: a probe (`http`, `tcp` or `exec` with Kubernetes timing) and a service's `health`. */
 import { z } from 'zod';
-import type { Probe, ProbeTiming } from '../runtime/runtime.js';
+import type { Probe, ProbeTiming } from '../model/probe.js';
 import { durationMs } from './units.js';
 import { command, portNumber } from './fields.js';
 

@@ -4,7 +4,8 @@
  * Output is normalised to the runtime's shapes (src/runtime/runtime.ts), as in schema.ts.
  */
 import { z } from 'zod';
-import type { Resources, RestartPolicy, RolloutPolicy } from '../runtime/runtime.js';
+import type { Resources } from '../model/workload.js';
+import type { RestartPolicy, RolloutPolicy } from '../model/serviceState.js';
 import { cpuMillis, durationMs, memoryBytes } from './units.js';
 
 const PERCENT = /^\d+%$/;

@@ -7,7 +7,7 @@
  * policy.ts, files.ts, edge.ts, volumes.ts, containers.ts, and the shared fields in fields.ts.
  */
 import { z } from 'zod';
-import { STOP_SIGNALS } from '../runtime/runtime.js';
+import { STOP_SIGNALS } from '../model/workload.js';
 import { durationMs } from './units.js';
 import { autoscaleSchema, resourcesSchema, restartSchema, rolloutSchema } from './replicaPolicies.js';
 import { strategySchema } from './strategy.js';
@@ -15,7 +15,7 @@ import { policySchema } from './policy.js';
 import { filesSchema as files } from './files.js';
 import { edgeSchema } from './edge.js';
 import { volumeMountsSchema, volumesSchema } from './volumes.js';
-import { scheduleProblem } from '../cron/schedule.js';
+import { scheduleProblem } from './cronSchedule.js';
 import { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 import { imagePullPolicySchema, registriesSchema, runAsSchema, runAsProblems } from './containers.js';
 import { HOST_NAME } from '../model/names.js';

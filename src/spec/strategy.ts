@@ -6,7 +6,7 @@
  * Rollouts where they mean the same thing.
  */
 import { z } from 'zod';
-import type { TrafficMatch } from '../runtime/runtime.js';
+import type { TrafficMatch } from '../model/routing.js';
 import { durationMs } from './units.js';
 
 /** One step of a canary: send `weight` percent of requests to the new track, or wait. */

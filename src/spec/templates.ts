@@ -2,7 +2,7 @@
  * Which strings of berth.yaml may use `${VARIABLES}` (and so are interpolated at render time), and
  * which variable names Berth itself provides so they need no declaration.
  */
-import type { ServiceAddress } from '../runtime/runtime.js';
+import type { ServiceAddress } from '../model/observation.js';
 import type { DocPath } from './problems.js';
 
 /** A string that may hold variable references, with its place in the document. */

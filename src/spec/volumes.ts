@@ -4,7 +4,7 @@
  * or compose's short form `pgdata:/var/lib/postgresql/data`).
  */
 import { z } from 'zod';
-import type { VolumeMount } from '../runtime/runtime.js';
+import type { VolumeMount } from '../model/volumes.js';
 import { memoryBytes } from './units.js';
 import { VOLUME_NAME } from './names.js';
 

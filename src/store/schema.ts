@@ -4,48 +4,13 @@
  * Columns the database fills by default are optional on insert.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ReleaseKind, ReleaseStatus, RollbackPolicy, StepStatus } from '../model/releaseStatus.js';
 
 /** ISO-8601 UTC time set by the database when omitted on insert, never updated. */
 export type CreatedAt = ColumnType<string, string | undefined, never>;
 
 /** A column with a database default: optional on insert, updatable. */
 export type Defaulted<T> = ColumnType<T, T | undefined, T>;
-
-/** Kinds of release; `down` is a release that removes every service of the app. */
-export const ReleaseKind = {
-  deploy: 'deploy',
-  rollback: 'rollback',
-  autoRollback: 'auto-rollback',
-  down: 'down',
-  scale: 'scale',
-  restart: 'restart',
-  /** A live change of a service's or route's traffic policy: no replica moves. */
-  policy: 'policy',
-} as const;
-export type ReleaseKind = (typeof ReleaseKind)[keyof typeof ReleaseKind];
-
-/** Lifecycle of a release. */
-export const ReleaseStatus = {
-  pending: 'pending',
-  running: 'running',
-  succeeded: 'succeeded',
-  failed: 'failed',
-} as const;
-export type ReleaseStatus = (typeof ReleaseStatus)[keyof typeof ReleaseStatus];
-
-/** Lifecycle of one service's step inside a release. */
-export const StepStatus = {
-  pending: 'pending',
-  running: 'running',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  skipped: 'skipped',
-} as const;
-export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
-
-/** Whether a failed release rolls back by itself. */
-export const RollbackPolicy = { auto: 'auto', none: 'none' } as const;
-export type RollbackPolicy = (typeof RollbackPolicy)[keyof typeof RollbackPolicy];
 
 /** An environment: where releases run and its variable defaults. */
 export interface EnvironmentsTable {

@@ -1,46 +1,18 @@
 /**
- * The shapes the control plane's API sends, as the console uses them. They are the server's own
- * types (imported type-only, so no server code reaches the bundle): a change on one side that the
- * other does not follow fails the typecheck instead of the page.
+ * The shapes the control plane's API sends, as the console uses them: the API contract module
+ * (src/api/types.ts, types only, so no server code reaches the bundle) and what the console adds. The
+ * console imports nothing else of src/ but the shared model (src/model/); a change on one side that
+ * the other does not follow fails the typecheck instead of the page.
  */
 
-import type { ErrorJSON } from '../../../src/errors.js';
+import type { ErrorJSON } from '../../../src/api/types.js';
 
-export type { Problem } from '../../../src/errors.js';
+export type * from '../../../src/api/types.js';
 
 /** An error answer: the server's codes, or one the console gives a failure of its own (`HTTP_502`, `INVALID_YAML`). */
 export interface ErrorBody extends Omit<ErrorJSON, 'code'> {
   code: ErrorJSON['code'] | `HTTP_${number}` | 'INVALID_YAML';
 }
-export type {
-  Release,
-  ReleaseEvent,
-  ReleaseStatus,
-  ReleaseStep,
-  StepProgress,
-  StepStatus,
-} from '../../../src/release/releases.js';
-export type {
-  CircuitStatus,
-  LogLine,
-  ReplicaStatus,
-  Route,
-  ServiceStatus,
-  TrackStatus as Track,
-  TrafficPolicy,
-  TrafficSplit,
-  VolumeStatus,
-} from '../../../src/runtime/runtime.js';
-export type { TrackAutoscaleStatus as TrackAutoscale } from '../../../src/autoscale/autoscaler.js';
-export type { AppStatus, AppSummary, AutoscaleStatus, Policies, Variables } from '../../../src/server/apiTypes.js';
-export type { VariableInfo } from '../../../src/spec/variableReport.js';
-export type { RenderedRelease, RenderedService } from '../../../src/release/render.js';
-export type { FieldChange, Plan, ServicePlan } from '../../../src/release/plan.js';
-export type { PlanResult } from '../../../src/release/engine/engine.js';
-export type { ConfigDiffEntry, ConfigVersionInfo, ConfigView } from '../../../src/config/configSets.js';
-export type { Environment } from '../../../src/environment/environments.js';
 
 /** What secrets look like wherever the API shows them. */
 export { MASK } from '../../../src/model/mask.js';
-export type { JobRun } from '../../../src/model/jobRuns.js';
-export type { JobsStatus, JobStatus } from '../../../src/server/apiTypes.js';

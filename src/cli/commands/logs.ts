@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { dim, yamlText } from '../output.js';
-import type { LogLine } from '../../runtime/runtime.js';
+import type { LogLine } from '../../model/observation.js';
 import { ValidationError } from '../../errors.js';
 import { envOption } from '../envOption.js';
 

@@ -9,7 +9,7 @@ import { followRelease } from '../progress.js';
 import { printData, printTable } from '../output.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 import type { Release } from '../../release/releases.js';
-import type { TrafficPolicy } from '../../runtime/runtime.js';
+import type { TrafficPolicy } from '../../model/routing.js';
 import { ValidationError } from '../../errors.js';
 import { envOption } from '../envOption.js';
 

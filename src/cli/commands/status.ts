@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { age, bold, printData, printTable } from '../output.js';
-import type { AppObservation, ServiceStatus } from '../../runtime/runtime.js';
+import type { AppObservation, ServiceStatus } from '../../model/observation.js';
 import type { Release } from '../../release/releases.js';
 import { driftText, type ConfigDrift } from '../../release/configDrift.js';
 import type { TrackAutoscaleStatus } from '../../autoscale/autoscaler.js';

@@ -16,7 +16,7 @@ import { followRelease } from '../progress.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 import { bold, dim, green, printData, printTable } from '../output.js';
 import type { Release } from '../../release/releases.js';
-import type { AppObservation, LogLine } from '../../runtime/runtime.js';
+import type { AppObservation, LogLine } from '../../model/observation.js';
 import { UnavailableError, ValidationError } from '../../errors.js';
 import { tokenFile } from '../../server/serverInfo.js';
 import { confirm } from '../confirm.js';

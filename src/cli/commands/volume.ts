@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { confirm } from '../confirm.js';
 import { dim, printData, printTable } from '../output.js';
-import type { VolumeStatus } from '../../runtime/runtime.js';
+import type { VolumeStatus } from '../../model/volumes.js';
 import { envOption } from '../envOption.js';
 
 const UNITS = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];

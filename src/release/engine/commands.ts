@@ -6,7 +6,8 @@
  */
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { message, said } from '../../model/messages.js';
-import { ReleaseKind, type Release, type Releases, type StepCommand } from '../releases.js';
+import type { Release, Releases, StepCommand } from '../releases.js';
+import { ReleaseKind } from '../../model/releaseStatus.js';
 import { isoNow, type EngineClock } from './clock.js';
 import { cancelledError } from './failure.js';
 import type { OperationLock } from './operationLock.js';

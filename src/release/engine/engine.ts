@@ -23,7 +23,8 @@ import {
   scaleRevision,
   type NewRevision,
 } from '../revisions.js';
-import { ReleaseKind, ReleaseStatus, type ReleaseContent } from '../releases.js';
+import type { ReleaseContent } from '../releases.js';
+import { ReleaseKind, ReleaseStatus } from '../../model/releaseStatus.js';
 import { createEngineRenderer } from '../engineRender.js';
 import { runningImages } from '../pinImages.js';
 import { isoNow, systemClock } from './clock.js';

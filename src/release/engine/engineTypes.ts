@@ -1,12 +1,13 @@
 /** The release engine's interface, what it is made from, and what its operations take. */
 import type { Logger } from 'pino';
-import type { Runtime, Track, TrafficPolicy } from '../../runtime/runtime.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { Track, TrafficPolicy } from '../../model/routing.js';
 import type { LoadedSpec } from '../../spec/load.js';
 import type { Environments } from '../../environment/environments.js';
 import type { ConfigPreview, ConfigSets } from '../../config/configSets.js';
 import type { SecretBox } from '../../config/secretBox.js';
 import type { Leases } from '../../store/leases.js';
-import type { Plan } from '../plan.js';
+import type { Plan } from '../planTypes.js';
 import type { PolicyTarget } from '../revisions.js';
 import type { Release, Releases } from '../releases.js';
 import type { EngineUpdate } from './releaseBus.js';

@@ -7,8 +7,9 @@
  */
 import { hasOwnKey } from '../../own.js';
 import { message as coded, said } from '../../model/messages.js';
-import type { RuntimeEvent } from '../../runtime/runtime.js';
-import { ReleaseKind, ReleaseStatus, type Release } from '../releases.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { Release } from '../releases.js';
+import { ReleaseKind, ReleaseStatus } from '../../model/releaseStatus.js';
 import type { ExecuteContext } from './context.js';
 import { deadlineOf, durationText } from './deadline.js';
 import { cancelledError, failureReason } from './failure.js';

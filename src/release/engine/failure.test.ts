@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import { message } from '../../model/messages.js';
-import { StepStatus } from '../releases.js';
+import { StepStatus } from '../../model/releaseStatus.js';
 import { cancelledError, failureReason } from './failure.js';
 import { openWorld, type World } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';

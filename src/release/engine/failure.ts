@@ -4,7 +4,8 @@
  */
 import { ConflictError, toBerthError } from '../../errors.js';
 import { message as coded, messageOf, type Message, type ReasonCode } from '../../model/messages.js';
-import { StepStatus, type CancelRequest, type Releases } from '../releases.js';
+import type { CancelRequest, Releases } from '../releases.js';
+import { StepStatus } from '../../model/releaseStatus.js';
 
 /** The reason a cancelled release fails with. */
 export function cancelledError(c: CancelRequest): ConflictError {

@@ -1,10 +1,14 @@
 /** One level of a release: the services that start together once the previous level is ready. */
 import { BerthError, toBerthError } from '../../errors.js';
 import { message as coded, messageOf, type Message } from '../../model/messages.js';
-import type { Runtime, RuntimeEvent, ServiceState, Track } from '../../runtime/runtime.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { Track } from '../../model/routing.js';
 import { runProgressive } from '../progressive.js';
-import type { RenderedService } from '../render.js';
-import { StepStatus, type Release } from '../releases.js';
+import type { RenderedService } from '../rendered.js';
+import type { Release } from '../releases.js';
+import { StepStatus } from '../../model/releaseStatus.js';
 import { sleep } from './clock.js';
 import type { ExecuteContext } from './context.js';
 import { recordRuntimeEvent } from './runtimeEvents.js';

@@ -4,9 +4,10 @@
  * digest), recorded in the store with what resolving did, and handed to `start`.
  */
 import { said } from '../../model/messages.js';
-import type { RuntimeEvent } from '../../runtime/runtime.js';
-import { ReleaseKind, type Release, type Releases } from '../releases.js';
-import type { RenderedRelease } from '../render.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { Release, Releases } from '../releases.js';
+import { ReleaseKind } from '../../model/releaseStatus.js';
+import type { RenderedRelease } from '../rendered.js';
 import type { NewRevision } from '../revisions.js';
 import type { EngineRenderer } from '../engineRender.js';
 import type { OperationOptions } from './engineTypes.js';

@@ -3,7 +3,7 @@
  * release's subscribers, stamped with the engine's clock; `finished` resolves on the status change.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReleaseStatus } from '../releases.js';
+import { ReleaseStatus } from '../../model/releaseStatus.js';
 import { createReleaseBus, type EngineUpdate } from './releaseBus.js';
 import { FakeClock } from './testing/fakeClock.js';
 import { openWorld, type World } from './testing/world.js';

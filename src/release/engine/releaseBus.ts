@@ -4,7 +4,8 @@
  */
 import type { Message } from '../../model/messages.js';
 import { EventEmitter } from 'node:events';
-import { ReleaseStatus, type Release, type ReleaseEvent, type Releases } from '../releases.js';
+import type { Release, ReleaseEvent, Releases } from '../releases.js';
+import { ReleaseStatus } from '../../model/releaseStatus.js';
 import { isoNow, systemClock, type EngineClock } from './clock.js';
 
 /** What subscribers of a release see: its events as they are recorded, and its status changes. */

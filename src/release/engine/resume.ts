@@ -6,7 +6,8 @@
  * current revision converged again (a resync) so the runtime re-attaches to what runs.
  */
 import { message } from '../../model/messages.js';
-import { ReleaseStatus, type Release } from '../releases.js';
+import type { Release } from '../releases.js';
+import { ReleaseStatus } from '../../model/releaseStatus.js';
 import { runOperation, type ExecuteContext } from './execute.js';
 import type { OperationLock } from './operationLock.js';
 import { autoRollback, rollsBack } from './rollback.js';

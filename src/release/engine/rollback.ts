@@ -4,7 +4,8 @@
  * under the same operation. Never for an auto-rollback itself, a `down`, or policy `none`.
  */
 import { message as coded, said, type Message } from '../../model/messages.js';
-import { ReleaseKind, type Release } from '../releases.js';
+import type { Release } from '../releases.js';
+import { ReleaseKind } from '../../model/releaseStatus.js';
 import type { ExecuteContext } from './context.js';
 
 /** Whether a failure of `r` is rolled back automatically. */

@@ -1,6 +1,6 @@
 /** What the runtime reports while it converges, kept on the release as its events. */
 import { message as coded, said, type Message } from '../../model/messages.js';
-import type { RuntimeEvent } from '../../runtime/runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import type { ExecuteContext } from './context.js';
 
 /** A runtime event's message as the release keeps it: with its replica in front when it does not name it. */

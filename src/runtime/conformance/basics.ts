@@ -1,6 +1,6 @@
 /** The kit's basics: converge up and down, a new version, addresses, logs, removal, idempotence. */
 import { expect, it } from 'vitest';
-import type { LogLine, RuntimeEvent } from '../runtime.js';
+import type { LogLine, RuntimeEvent } from '../../model/observation.js';
 import type { KitContext } from './context.js';
 
 export function basicTests(k: KitContext): void {

@@ -4,7 +4,10 @@
  */
 import { request } from 'undici';
 import { expect } from 'vitest';
-import type { ConvergeOptions, Runtime, RuntimeEvent, ServiceState, ServiceStatus, TrafficSplit } from '../runtime.js';
+import type { ConvergeOptions, Runtime } from '../runtime.js';
+import type { RuntimeEvent, ServiceStatus } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import type { ConformanceSetup, StateOptions } from './setup.js';
 
 /** A replica's answer to a request (see ServingView `requests`). */

@@ -4,7 +4,7 @@
  * with the app.
  */
 import { expect, it } from 'vitest';
-import type { AppRoutes, Route } from '../runtime.js';
+import type { AppRoutes, Route } from '../../model/routing.js';
 import type { KitContext } from './context.js';
 
 const HOST = 'conform.example';

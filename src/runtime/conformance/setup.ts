@@ -3,7 +3,9 @@
  * a second instance over the same state, and how the kit sees what runs, what is served and what a
  * volume holds where the Runtime interface alone cannot show it.
  */
-import type { Route, Runtime, ServiceState } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { Route } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
 
 /** A desired state the kit asks for. */
 export interface StateOptions {

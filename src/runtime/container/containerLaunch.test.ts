@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
-import { CONTAINER_CONFIG_DIR } from '../runtime.js';
+import { CONTAINER_CONFIG_DIR } from '../../model/workload.js';
 import { containerRecord, containerState } from './testing.js';
 
 describe('containerLaunchOf', () => {

@@ -14,7 +14,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { StopSignal } from '../runtime.js';
+import type { StopSignal } from '../../model/workload.js';
 import type {
   ContainerLaunch,
   Launch,

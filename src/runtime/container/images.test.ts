@@ -7,7 +7,8 @@ import {
   registryPort,
   type TestRegistry,
 } from '../../../test/support/registry.js';
-import type { ImageRequest, RuntimeEvent } from '../runtime.js';
+import type { ImageRequest } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { connectEngine, type Engine } from './engine.js';
 import { imageResolver, lazyEngine, pinnedReference, resolveImages } from './images.js';
 

@@ -14,7 +14,9 @@
 import type { IncomingMessage } from 'node:http';
 import { RuntimeError, UnavailableError } from '../../errors.js';
 import { message, said, type Message } from '../../model/messages.js';
-import type { ImagePullPolicy, ImageRequest, RegistryAuth, ResolvedImage, RuntimeEvent } from '../runtime.js';
+import type { ImageRequest, ResolvedImage } from '../runtime.js';
+import type { ImagePullPolicy, RegistryAuth } from '../../model/workload.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { connectEngine, engineReason, engineStatus, type Engine } from './engine.js';
 import { imageReference, sameRepository, type ImageReference } from './imageReference.js';
 import { MASK } from '../../model/mask.js';

@@ -5,7 +5,9 @@
  */
 import type { Logger } from 'pino';
 import { UnavailableError } from '../../errors.js';
-import type { ImageRequest, ResolvedImage, RuntimeEvent, ServiceState } from '../runtime.js';
+import type { ImageRequest, ResolvedImage } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import type { ContainerSupport, ContainerSupportContext, ContainerSupportOf } from '../local/containerSupport.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
 import type { Launch, Runner } from '../local/runner.js';

@@ -2,7 +2,8 @@
  * Desired states and replica records for the container driver's tests (no engine needed to build
  * them; the engine's tests add the test image, test/support/testImages.ts).
  */
-import type { ServiceState, Workload } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { Workload } from '../../model/workload.js';
 import { DEFAULT_RESTART_POLICY } from '../local/backoff.js';
 import type { ReplicaRecord } from '../local/replicaStore.js';
 import Docker from 'dockerode';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { LogLine, RuntimeEvent } from '../runtime.js';
+import type { LogLine, RuntimeEvent } from '../../model/observation.js';
 import type { ServiceShape } from './manifests/contract.js';
 import { callsTable, distinctCalls, type ApiCall } from './testing/apiCalls.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';

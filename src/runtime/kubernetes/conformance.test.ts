@@ -3,8 +3,8 @@
  * served is read from the objects (ServingView `objects`): the Ingress's routes, the HTTPRoute's
  * weights, the ready pods a Service selects; a volume is its claim.
  */
-import type { Route } from '../runtime.js';
-import { runtimeConformance } from '../testing.js';
+import type { Route } from '../../model/routing.js';
+import { runtimeConformance } from '../conformance/kit.js';
 import { ANNOTATION, LABEL, type ServiceShape } from './manifests/contract.js';
 import { STRIP_PREFIX_ANNOTATION } from './manifests/ingress.js';
 import type { FakeObject } from './testing/fakeCluster.js';

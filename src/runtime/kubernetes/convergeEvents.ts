@@ -4,7 +4,7 @@
  * params (`kube.*`), so the console says it in its language and the CLI prints the same English.
  */
 import { message, type Message } from '../../model/messages.js';
-import type { TrafficSplit } from '../runtime.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import { ref } from './kinds.js';
 import type { KubernetesObject } from './manifests/contract.js';
 

@@ -4,7 +4,8 @@
  */
 import { messageOf } from '../../model/messages.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CRASH_LOOP_THRESHOLD, type Runtime, type RuntimeEvent } from '../runtime.js';
+import { CRASH_LOOP_THRESHOLD, type Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { crashLoopOf, type CrashPod } from './crashLoop.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 

@@ -4,7 +4,8 @@
  * known from the last converge or read back from the cluster after a restart.
  */
 import { ValidationError, type Problem } from '../../errors.js';
-import type { AppRoutes, Route, ServiceState, TrafficSplit } from '../runtime.js';
+import type { AppRoutes, Route, TrafficSplit } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import type { KubeClients } from './client.js';
 import { EDGE_KINDS, labelsOf, MANAGED_KINDS } from './kinds.js';
 import {

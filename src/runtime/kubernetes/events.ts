@@ -3,7 +3,7 @@
  * and the Warning events of its pods: image pull back-off, failed probes...) forwarded as progress.
  * Best effort: a rollout never fails because its events could not be watched.
  */
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { apiStatus, type KubeClients } from './client.js';
 import { transientReason } from './retry.js';
 

@@ -6,7 +6,7 @@ import { kubernetesRelease } from '../../export/kubernetesRelease.js';
 import { parseSpec } from '../../spec/load.js';
 import { tempHome } from '../../gateway/testing.js';
 import { devCertificate } from '../local/devCa.js';
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { objectsToYaml } from './manifests/toYaml.js';
 import { renderManifests } from './manifests/render.js';
 import type { ManifestOptions } from './manifests/contract.js';

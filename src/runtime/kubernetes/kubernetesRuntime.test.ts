@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BerthError, RuntimeError, ValidationError } from '../../errors.js';
 import { message } from '../../model/messages.js';
-import type { LogLine, Runtime, RuntimeEvent } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { LogLine, RuntimeEvent } from '../../model/observation.js';
 import { createKubernetesRuntime } from './kubernetesRuntime.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 

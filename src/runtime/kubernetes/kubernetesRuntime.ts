@@ -7,21 +7,11 @@
  * scheduling, scaling and rolling; this file wires the pieces.
  */
 import { pino, type Logger } from 'pino';
-import type {
-  AppObservation,
-  Route,
-  AppRoutes,
-  ConvergeOptions,
-  LogLine,
-  LogSelector,
-  Runtime,
-  RuntimeEvent,
-  ServiceAddress,
-  WorkloadPort,
-  ServiceEndpoint,
-  ServiceState,
-  ReleaseToCheck,
-} from '../runtime.js';
+import type { ConvergeOptions, Runtime, ServiceEndpoint, ReleaseToCheck } from '../runtime.js';
+import type { AppObservation, LogLine, LogSelector, RuntimeEvent, ServiceAddress } from '../../model/observation.js';
+import type { Route, AppRoutes } from '../../model/routing.js';
+import type { WorkloadPort } from '../../model/ports.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { said, type Message } from '../../model/messages.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { applyObjects } from './apply.js';

@@ -4,7 +4,8 @@
  * converge rolls it with PATCH only, its pods never all gone; a new service gets the new labels.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Runtime, RuntimeEvent } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 
 const NS = 'berth-test';

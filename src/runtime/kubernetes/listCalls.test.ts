@@ -6,7 +6,7 @@
  * measures a 200-service release (docs/benchmarks.md); the default is 20 services.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 
 const services = Number(process.env.BERTH_LIST_CALLS_SERVICES ?? 20);

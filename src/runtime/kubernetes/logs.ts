@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { V1Pod } from '@kubernetes/client-node';
 import { NotFoundError } from '../../errors.js';
-import type { LogLine, LogSelector } from '../runtime.js';
+import type { LogLine, LogSelector } from '../../model/observation.js';
 import type { KubeClients } from './client.js';
 import { selectorOf } from './kinds.js';
 import { LABEL } from './manifests/contract.js';

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../errors.js';
-import type { Runtime, RuntimeEvent } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 
 const NS = 'berth-test';

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../errors.js';
-import type { Runtime, RuntimeEvent, ServiceState, TrafficSplit } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import type { KubernetesRuntimeOptions } from './kubernetesRuntime.js';
 import type { ServiceShape } from './manifests/contract.js';
 import { at } from './manifests/testdata/at.js';

@@ -5,7 +5,7 @@
  * count mid-rollout is not fought; another field manager's change is reported, never forced over.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 import { createClients, loadKubeConfig } from './client.js';
 import { watchWorkloadEvents } from './events.js';

@@ -7,7 +7,7 @@
  */
 import type { KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import { RuntimeError, TimeoutError } from '../../errors.js';
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { message, messageOf, said, type Message } from '../../model/messages.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { watchCrashLoops } from './crashLoop.js';

@@ -13,8 +13,8 @@ import type {
   ServiceAddress,
   ServiceStatus,
   TrackStatus,
-  TrafficSplit,
-} from '../runtime.js';
+} from '../../model/observation.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import { apiStatus, describeApiError, type KubeClients } from './client.js';
 import { EDGE_KINDS, kindOf, labelsOf, MANAGED_KINDS, selectorOf } from './kinds.js';
 import { ANNOTATION, LABEL, type KubernetesObject } from './manifests/contract.js';

@@ -3,7 +3,9 @@
  * mounted, a stateful service gets claim templates, and no prune nor removal ever deletes a claim.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Runtime, RuntimeEvent, ServiceState } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import type { ServiceShape } from './manifests/contract.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime, RuntimeEvent } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { createLocalRuntime } from './localRuntime.js';
 import type { LocalRuntimeOptions } from './localRuntime.js';
 import { isSameProcessAlive, readStartTime } from './procfs.js';

@@ -2,7 +2,7 @@
  * Crash-loop backoff, Kubernetes-style: the delay before restarting a replica doubles with every
  * consecutive failure up to a cap, and the streak resets once a run lasted long enough.
  */
-import type { RestartPolicy } from '../runtime.js';
+import type { RestartPolicy } from '../../model/serviceState.js';
 
 /** Kubernetes' kubelet defaults: 10 s doubling to 300 s, reset after 10 min of running. */
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { RuntimeError } from '../../errors.js';
-import type { WorkloadFile } from '../runtime.js';
+import type { WorkloadFile } from '../../model/workload.js';
 
 /** Writes `files` under `dir` (created 0700); secret files get mode 0600. Idempotent. */
 export function writeConfigFiles(dir: string, files: WorkloadFile[]): void {

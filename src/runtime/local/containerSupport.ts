@@ -4,7 +4,9 @@
  * a machine without an engine, or a test, runs processes alone.
  */
 import type { Logger } from 'pino';
-import type { ImageRequest, ResolvedImage, RuntimeEvent, ServiceState } from '../runtime.js';
+import type { ImageRequest, ResolvedImage } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { Launch, Runner } from './runner.js';
 

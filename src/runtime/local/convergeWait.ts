@@ -5,7 +5,7 @@
  */
 import { TimeoutError } from '../../errors.js';
 import type { Message } from '../../model/messages.js';
-import type { ServiceState } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { abortError } from './changeWaiters.js';
 import { crashLoopError } from './convergeFailure.js';
 import { isJob, jobProgress } from './jobRun.js';

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../gateway/state.js';
 import type { EdgeCertificateFiles, EdgeTlsListener } from '../../gateway/table.js';
-import type { EdgeCertificate } from '../runtime.js';
+import type { EdgeCertificate } from '../../model/routing.js';
 
 /** The names this module gives its files (a crt-list's PEM files beside them are not ours). */
 const OWN_FILE = /^[0-9a-f]{32}\.(crt|key)$/;

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EdgeTlsListener, GatewayControl } from '../../gateway/table.js';
-import type { AppRoutes, EdgeTls } from '../runtime.js';
+import type { AppRoutes, EdgeTls } from '../../model/routing.js';
 import { devCertificate } from './devCa.js';
 import { pruneEdgeCertificates, writeEdgeCertificates } from './edgeCertificates.js';
 import { edgeCannotListen } from './listenerProblem.js';

@@ -6,11 +6,18 @@
  */
 import { RuntimeError } from '../../errors.js';
 import { message, type Message } from '../../model/messages.js';
-import type { ServiceState } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { readAllLogRecords } from './logFiles.js';
-import type { Replica } from './replica.js';
 import type { JobCompletion, ReplicaRecord } from './replicaStore.js';
 import type { ExitInfo } from './shimFiles.js';
+
+/** What a job's reconcile reads of a replica (replica.ts's Replica has it; replica.ts imports this file). */
+export interface JobReplica {
+  readonly id: string;
+  readonly hash: string;
+  readonly terminating: boolean;
+  readonly record: Pick<ReplicaRecord, 'completion' | 'created'>;
+}
 
 /** How many of the last log lines a job's outcome keeps (and a failed release quotes). */
 export const JOB_LOG_TAIL_LINES = 10;
@@ -72,11 +79,11 @@ export function completionMessage(c: JobCompletion): Message {
  * again); a run of another hash that has not ended is stopped; ended runs beyond the newest
  * JOB_RUNS_KEPT go.
  */
-export function jobPlan(
+export function jobPlan<R extends JobReplica>(
   state: ServiceState,
-  live: readonly Replica[],
+  live: readonly R[],
   pending: number,
-): { retire: Replica[]; start: boolean } {
+): { retire: R[]; start: boolean } {
   const others = live.filter((r) => r.hash !== state.hash);
   const ended = others
     .filter((r) => r.record.completion)
@@ -94,7 +101,7 @@ export type JobProgress = { kind: 'running' } | { kind: 'succeeded' } | { kind: 
  * The progress of the job of `state` among a set's `replicas`: done once the run of its hash
  * succeeded and no run of another hash remains; failed once that run failed for good.
  */
-export function jobProgress(state: ServiceState, replicas: readonly Replica[]): JobProgress {
+export function jobProgress(state: ServiceState, replicas: readonly JobReplica[]): JobProgress {
   const run = replicas.find((r) => r.hash === state.hash && !r.terminating);
   const done = run?.record.completion;
   if (!run || !done) return { kind: 'running' };

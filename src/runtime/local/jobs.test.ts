@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RuntimeEvent, ServiceState } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const local = useLocalRuntime();

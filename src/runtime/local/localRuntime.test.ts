@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, TimeoutError } from '../../errors.js';
 import type { Message } from '../../model/messages.js';
-import type { Runtime, RuntimeEvent } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { isSameProcessAlive, readStartTime } from './procfs.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 

@@ -11,25 +11,26 @@ import type { Logger } from 'pino';
 import { NotFoundError, RuntimeError } from '../../errors.js';
 import type { GatewayControl } from '../../gateway/table.js';
 import type {
-  AppObservation,
-  AppRoutes,
   ConvergeOptions,
   ImageRequest,
   JobRunStatus,
+  Runtime,
+  ServiceEndpoint,
+  ResolvedImage,
+} from '../runtime.js';
+import type {
+  AppObservation,
   LogLine,
   LogSelector,
-  Runtime,
   ServiceAddress,
-  ServiceEndpoint,
-  ServiceState,
   PolicyCounters,
-  ResolvedImage,
   RouteTraffic,
   RuntimeEvent,
-  Track,
   TrackTraffic,
-  VolumeStatus,
-} from '../runtime.js';
+} from '../../model/observation.js';
+import type { AppRoutes, Track } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { VolumeStatus } from '../../model/volumes.js';
 import { applyEdgeRoutes, pruneCertificates } from './edgeRoutes.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logFiles.js';
 import { addressProblem, edgeProblem } from './listenerProblem.js';

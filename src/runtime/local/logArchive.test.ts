@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, LogSelector, Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { LogLine, LogSelector } from '../../model/observation.js';
 import { archiveReplicaLogs, pruneArchives, serviceArchiveDir } from './logArchive.js';
 import { LogWriter } from './logFiles.js';
 import type { ReplicaRecord } from './replicaStore.js';

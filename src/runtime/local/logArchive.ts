@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogSelector } from '../runtime.js';
+import type { LogSelector } from '../../model/observation.js';
 import { CURRENT_LOG } from './logFiles.js';
 import { checkName, exists, subdirs, type ReplicaRecord } from './replicaStore.js';
 import { writeJsonAtomic } from './shimFiles.js';

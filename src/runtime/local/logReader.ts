@@ -4,7 +4,7 @@
  * meanwhile, until the signal aborts.
  */
 import { join } from 'node:path';
-import type { LogLine, LogSelector } from '../runtime.js';
+import type { LogLine, LogSelector } from '../../model/observation.js';
 import { LogFollower, readAllLogRecords } from './logFiles.js';
 import type { LogRecord } from './logFiles.js';
 import { listReplicaDirs, listServiceDirs, serviceDir } from './replicaStore.js';

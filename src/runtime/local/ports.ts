@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { ConflictError } from '../../errors.js';
-import type { EdgeSettings, WorkloadPort } from '../runtime.js';
+import type { EdgeSettings } from '../../model/routing.js';
+import type { WorkloadPort } from '../../model/ports.js';
 import { writeJsonAtomic } from './shimFiles.js';
 
 interface PortsFile {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Probe } from '../runtime.js';
+import type { Probe } from '../../model/probe.js';
 import { runProbe } from './probes.js';
 
 const timing = { initialDelayMs: 0, periodMs: 1000, timeoutMs: 300, failureThreshold: 1, successThreshold: 1 };

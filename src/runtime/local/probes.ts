@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { message, type Message, type MessageParams, type ReasonCode } from '../../model/messages.js';
-import type { Probe } from '../runtime.js';
+import type { Probe } from '../../model/probe.js';
 import type { ProbeAccess } from './runner.js';
 
 /** Where a probe is aimed. */

@@ -3,9 +3,11 @@
  * runner.ts), watch for the run's exit (polled), run its probes, restart it in place after a backoff,
  * enforce its memory limit (unless the engine does), and stop it gracefully.
  */
-import { ReplicaPhase } from '../runtime.js';
+import { ReplicaPhase } from '../../model/observation.js';
 import { message, said, type Message } from '../../model/messages.js';
-import type { ReplicaStatus, RestartPolicy, Track } from '../runtime.js';
+import type { ReplicaStatus } from '../../model/observation.js';
+import type { RestartPolicy } from '../../model/serviceState.js';
+import type { Track } from '../../model/routing.js';
 import { DEFAULT_RESTART_POLICY } from './backoff.js';
 import { waitingToRestart } from './exitReason.js';
 import { UsageMeter } from './replicaUsage.js';

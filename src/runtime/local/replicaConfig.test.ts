@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ServiceState, WorkloadFile } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { WorkloadFile } from '../../model/workload.js';
 import { freeIndex, resolveReplicaFiles } from './replicaConfig.js';
 import { fixtureState, useLocalRuntime } from './testdata/testing.js';
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { resolveReplicaTemplate, type ReplicaRef } from '../../spec/replicaValues.js';
 import { discoveryPrefix } from '../../spec/templates.js';
-import type { WorkloadFile, WorkloadPort } from '../runtime.js';
+import type { WorkloadFile } from '../../model/workload.js';
+import type { WorkloadPort } from '../../model/ports.js';
 import { writeConfigFiles } from './configFiles.js';
 
 /** The folder of a replica directory that is its `$BERTH_CONFIG_DIR`. */

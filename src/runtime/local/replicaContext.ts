@@ -2,7 +2,8 @@
  * What a replica gets from its replica set: its runner, log settings, clock, event sink and the
  * callbacks through which it reports changes.
  */
-import type { RuntimeEvent, ServiceState } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { Launch, Runner } from './runner.js';
 import type { Logger } from 'pino';

@@ -3,7 +3,7 @@
  * meaningful stderr lines) and, for a crash, the back-off before the next run, counted from the exit.
  */
 import { message, type Message } from '../../model/messages.js';
-import type { RestartPolicy } from '../runtime.js';
+import type { RestartPolicy } from '../../model/serviceState.js';
 import { nextStreak } from './backoff.js';
 import { formatDuration } from '../../model/durations.js';
 import { backOffReason, exitReasonMessage, meaningfulLines } from './exitReason.js';

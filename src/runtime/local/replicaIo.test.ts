@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { LogLine } from '../../model/observation.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const local = useLocalRuntime();

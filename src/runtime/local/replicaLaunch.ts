@@ -4,7 +4,9 @@
  * 12-factor contract promises: `$PORT`, `$BERTH_CONFIG_DIR`, discovery variables, the machine's basics).
  */
 import { randomBytes } from 'node:crypto';
-import { processArgv, Track, type ServiceState } from '../runtime.js';
+import { processArgv } from '../../model/workload.js';
+import { Track } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { discoveryFor, portVariable } from '../../spec/templates.js';
 import type { Launch } from './runner.js';
 import { isStateful, mountDirs } from './volumes.js';

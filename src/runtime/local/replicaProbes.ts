@@ -3,7 +3,7 @@
  * minimum run time) decides when it is ready, the liveness probe when it must be restarted.
  */
 import { message, type Message } from '../../model/messages.js';
-import type { Probe } from '../runtime.js';
+import type { Probe } from '../../model/probe.js';
 import { ProbeWorker } from './probes.js';
 import type { ProbeTarget } from './probes.js';
 

@@ -5,7 +5,7 @@
  * fast-failing probe does not hide a slow start.
  */
 import { message, said, type Message } from '../../model/messages.js';
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 
 /** What the report needs of the replica. */
 export interface UnreadyReport {

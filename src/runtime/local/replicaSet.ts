@@ -7,15 +7,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import type { RoutingTable } from '../../gateway/table.js';
-import { Track } from '../runtime.js';
-import type {
-  ConvergeOptions,
-  JobRunStatus,
-  RuntimeEvent,
-  ServiceState,
-  ServiceStatus,
-  TrafficSplit,
-} from '../runtime.js';
+import { Track } from '../../model/routing.js';
+import type { ConvergeOptions, JobRunStatus } from '../runtime.js';
+import type { RuntimeEvent, ServiceStatus } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import { pruneConfigDirs } from './configFiles.js';
 import { addressCannotListen } from './listenerProblem.js';
 import { convergeStale, noProgressMessage } from './convergeFailure.js';

@@ -7,7 +7,11 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import type { Message } from '../../model/messages.js';
-import type { Probe, ReplicaStatus, RestartPolicy, StopSignal, Track } from '../runtime.js';
+import type { Probe } from '../../model/probe.js';
+import type { ReplicaStatus } from '../../model/observation.js';
+import type { RestartPolicy } from '../../model/serviceState.js';
+import type { StopSignal } from '../../model/workload.js';
+import type { Track } from '../../model/routing.js';
 import { shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 

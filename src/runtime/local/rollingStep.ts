@@ -2,8 +2,9 @@
  * One step of a rolling update of one track (Kubernetes' RollingUpdate with maxSurge/maxUnavailable,
  * rollout.ts), as replicas to start (by free slot) and replicas to stop; and how many a converge has.
  */
-import type { ServiceState, Track } from '../runtime.js';
-import { Track as Tracks } from '../runtime.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { Track } from '../../model/routing.js';
+import { Track as Tracks } from '../../model/routing.js';
 import type { Replica } from './replica.js';
 import { message, type Message } from '../../model/messages.js';
 import { shortHash } from './replicaLaunch.js';

@@ -3,7 +3,7 @@
  * rounds up, maxUnavailable rounds down, and when both come out 0 the surge becomes 1.
  */
 import { ValidationError } from '../../errors.js';
-import type { RolloutPolicy } from '../runtime.js';
+import type { RolloutPolicy } from '../../model/serviceState.js';
 
 /** A count or a percentage of `replicas`. */
 export function resolveIntOrPercent(value: number | string, replicas: number, roundUp: boolean, field: string): number {

@@ -5,7 +5,7 @@
  * the replica polls it on every supervision tick, so a runner answers from what it already knows.
  */
 import type { Message } from '../../model/messages.js';
-import type { ImagePullPolicy, RegistryAuth } from '../runtime.js';
+import type { ImagePullPolicy, RegistryAuth } from '../../model/workload.js';
 import type { ProcSnapshot } from './procfs.js';
 import type { ExitInfo } from './shimFiles.js';
 

@@ -4,7 +4,8 @@
  * every replica set.
  */
 import { RuntimeError } from '../../errors.js';
-import { processArgv, type ServiceState } from '../runtime.js';
+import { processArgv } from '../../model/workload.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { ProcessRunner, type ProcessRunnerDeps } from './processRunner.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { Runner } from './runner.js';

@@ -5,8 +5,9 @@
  */
 import type { RoutingTable, TcpListener } from '../../gateway/table.js';
 import { appProtocolOf, opaquePorts } from '../serviceAddress.js';
-import { Track } from '../runtime.js';
-import type { ServiceState, TrafficSplit } from '../runtime.js';
+import { Track } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import type { Replica } from './replica.js';
 
 /** What `setServiceListener` writes for one service. */

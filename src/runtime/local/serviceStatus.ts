@@ -2,8 +2,10 @@
  * What `status` reports for one service on one machine: its revision, desired and ready replicas,
  * per-track counts and traffic while a canary runs, its address, and each replica's status.
  */
-import { Track } from '../runtime.js';
-import type { ServiceState, ServiceStatus, TrackStatus, TrafficSplit } from '../runtime.js';
+import { Track } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { ServiceStatus, TrackStatus } from '../../model/observation.js';
+import type { TrafficSplit } from '../../model/routing.js';
 import type { Replica } from './replica.js';
 import { trackStatus } from './trackStates.js';
 import { serviceAddress } from '../serviceAddress.js';

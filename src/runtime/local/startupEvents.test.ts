@@ -3,7 +3,7 @@
  * are start-up and raise no Unhealthy event, failures beyond it do.
  */
 import { describe, expect, it } from 'vitest';
-import type { RuntimeEvent } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
 import { fixtureState, useLocalRuntime } from './testdata/testing.js';
 
 const local = useLocalRuntime();

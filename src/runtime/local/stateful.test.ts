@@ -6,7 +6,10 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../errors.js';
-import type { Runtime, RuntimeEvent, ServiceState, VolumeMount } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { VolumeMount } from '../../model/volumes.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const fx = useLocalRuntime();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReplicaStatus, Runtime, RuntimeEvent } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { ReplicaStatus, RuntimeEvent } from '../../model/observation.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const local = useLocalRuntime({ sampleIntervalMs: 100 });

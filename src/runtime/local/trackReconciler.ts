@@ -6,8 +6,9 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Track } from '../runtime.js';
-import type { RuntimeEvent, ServiceState } from '../runtime.js';
+import { Track } from '../../model/routing.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { message, said } from '../../model/messages.js';
 import { replicaConfigDir, writeReplicaConfig } from './replicaConfig.js';
 import { launchOf, newReplicaRecord, shortHash } from './replicaLaunch.js';

@@ -2,7 +2,9 @@
  * The two tracks of a service on one machine: the canary track of a desired state as a ServiceState
  * of its own (so the replica set converges it like any), and what `status` reports per track.
  */
-import type { Track, ServiceState, TrackStatus } from '../runtime.js';
+import type { Track } from '../../model/routing.js';
+import type { ServiceState } from '../../model/serviceState.js';
+import type { TrackStatus } from '../../model/observation.js';
 import type { Replica } from './replica.js';
 
 /** The canary track of `state` as a ServiceState of its own (same service, rollout and restart policy). */

@@ -4,7 +4,9 @@
  * to stable before any canary replica is stopped; both survive a runtime restart (re-adoption).
  */
 import { describe, expect, it } from 'vitest';
-import type { Runtime, RuntimeEvent, ServiceState } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import type { RuntimeEvent } from '../../model/observation.js';
+import type { ServiceState } from '../../model/serviceState.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const local = useLocalRuntime({ sampleIntervalMs: 200 });

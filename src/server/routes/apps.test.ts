@@ -1,8 +1,8 @@
 /** The apps routes' mapping (pure): an app at a glance, and its status from what the runtime observes. */
 import { describe, expect, it } from 'vitest';
 import type { Release } from '../../release/releases.js';
-import type { RenderedRelease } from '../../release/render.js';
-import type { ServiceStatus } from '../../runtime/runtime.js';
+import type { RenderedRelease } from '../../release/rendered.js';
+import type { ServiceStatus } from '../../model/observation.js';
 import { appStatusOf, appSummaryOf } from './apps.js';
 
 const last = { revision: 3, kind: 'deploy' } as Pick<Release, 'revision' | 'kind'> as Release;

@@ -9,8 +9,9 @@ import { WaitQuery, waitOptions } from './operationWait.js';
 import { requireApp } from '../appLookup.js';
 import { withRunAs } from '../../release/runAsStatus.js';
 import type { Release } from '../../release/releases.js';
-import type { RenderedRelease } from '../../release/render.js';
-import type { AppObservation, Runtime } from '../../runtime/runtime.js';
+import type { RenderedRelease } from '../../release/rendered.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { AppObservation } from '../../model/observation.js';
 import type { ConfigDrift } from '../../release/configDrift.js';
 
 /** One app in one environment at a glance: its last release and the revision that runs (or took it down). */

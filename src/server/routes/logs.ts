@@ -4,7 +4,7 @@ import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { requireApp, requireService } from '../appLookup.js';
 import { ValidationError } from '../../errors.js';
-import type { LogSelector } from '../../runtime/runtime.js';
+import type { LogSelector } from '../../model/observation.js';
 
 export const LogQuery = z.object({
   service: z.string().optional(),

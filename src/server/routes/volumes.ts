@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ConflictError } from '../../errors.js';
-import type { VolumeStatus } from '../../runtime/runtime.js';
+import type { VolumeStatus } from '../../model/volumes.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { dnsLabel } from '../../spec/dnsLabel.js';

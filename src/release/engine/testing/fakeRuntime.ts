@@ -9,17 +9,10 @@
  * (every call from then on never returns, like a killed process), while what it did stays done.
  */
 import { NotFoundError, RuntimeError } from '../../../errors.js';
-import type {
-  AppObservation,
-  AppRoutes,
-  ConvergeOptions,
-  Runtime,
-  RuntimeEvent,
-  ServiceAddress,
-  ServiceState,
-  TrackTraffic,
-  TrafficSplit,
-} from '../../../runtime/runtime.js';
+import type { ConvergeOptions, Runtime } from '../../../runtime/runtime.js';
+import type { AppObservation, RuntimeEvent, ServiceAddress, TrackTraffic } from '../../../model/observation.js';
+import type { AppRoutes, TrafficSplit } from '../../../model/routing.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import type { Crash } from './crash.js';
 
 /** What runs of one service. */

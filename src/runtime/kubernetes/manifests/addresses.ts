@@ -1,5 +1,5 @@
 /** Service discovery on Kubernetes: every service's address is its Service's cluster DNS name. */
-import type { ServiceAddress } from '../../runtime.js';
+import type { ServiceAddress } from '../../../model/observation.js';
 import { serviceAddress } from '../../serviceAddress.js';
 import type { AppSpec } from '../../../spec/schema.js';
 

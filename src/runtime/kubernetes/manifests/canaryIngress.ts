@@ -4,7 +4,7 @@
  * `canary: "true"`, sending its weight, a header value, or a cookie set to `always` to
  * `<service>-canary`. Also the reverse: the split an applied canary Ingress carries.
  */
-import type { TrafficMatch, TrafficSplit } from '../../runtime.js';
+import type { TrafficMatch, TrafficSplit } from '../../../model/routing.js';
 import { ANNOTATION, type KubernetesObject } from './contract.js';
 import { ingressRules, stripPrefixAnnotation } from './ingress.js';
 import { objectMeta } from './labels.js';

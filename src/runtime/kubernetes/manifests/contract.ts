@@ -3,7 +3,9 @@
  * and returns. `renderManifests` (manifests/render.ts) is a pure function of this input; the
  * Kubernetes runtime applies its output, `berth render` prints it, the Helm export templates it.
  */
-import type { Route, ServiceAddress, ServiceState, TrafficMatch, IngressTls } from '../../runtime.js';
+import type { ServiceAddress } from '../../../model/observation.js';
+import type { ServiceState } from '../../../model/serviceState.js';
+import type { TrafficRouter, Route, TrafficMatch, IngressTls } from '../../../model/routing.js';
 
 /** A Kubernetes object as sent to the API server (apiVersion, kind, metadata.name at least). */
 export interface KubernetesObject {
@@ -42,13 +44,6 @@ export interface ManifestOptions {
   /** IANA time zone of CronJob schedules (`timeZone`, Kubernetes 1.27+); the controller's (UTC) when omitted. */
   timeZone?: string;
 }
-
-/**
- * What splits traffic between a service's stable and canary tracks: Gateway API HTTPRoute weights
- * and header matches, or ingress-nginx canary annotations on a second Ingress.
- */
-export const TrafficRouter = { gatewayApi: 'gatewayApi', ingressNginx: 'ingressNginx' } as const;
-export type TrafficRouter = (typeof TrafficRouter)[keyof typeof TrafficRouter];
 
 /** A Gateway API Gateway, by name (and namespace when it is not the routes' own). */
 export interface GatewayRef {

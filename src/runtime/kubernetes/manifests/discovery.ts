@@ -1,5 +1,5 @@
 /** One ConfigMap `<app>-discovery` with every service's `<SERVICE>_HOST`, `_PORT` and `_URL`, shared by all pods. */
-import type { ServiceAddress } from '../../runtime.js';
+import type { ServiceAddress } from '../../../model/observation.js';
 import { addressVariables } from '../../../spec/templates.js';
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';

@@ -6,7 +6,7 @@
  * reverse: the split an applied HTTPRoute carries.
  */
 import { createHash } from 'node:crypto';
-import type { Route, TrafficMatch, TrafficSplit } from '../../runtime.js';
+import type { Route, TrafficMatch, TrafficSplit } from '../../../model/routing.js';
 import { ANNOTATION, DEFAULT_GATEWAY_NAME, type KubernetesObject } from './contract.js';
 import { objectMeta } from './labels.js';
 import { routesAnnotation, type TrafficContext } from './trafficContext.js';

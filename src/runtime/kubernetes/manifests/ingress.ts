@@ -1,7 +1,8 @@
 /** The app's routes → one Ingress named after the app (class configurable). */
 import type { Problem } from '../../../errors.js';
-import type { Route } from '../../runtime.js';
-import { TrafficRouter, type KubernetesObject, type ManifestInput } from './contract.js';
+import type { Route } from '../../../model/routing.js';
+import type { KubernetesObject, ManifestInput } from './contract.js';
+import { TrafficRouter } from '../../../model/routing.js';
 import { objectMeta } from './labels.js';
 import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
 import { DNS_LABEL } from '../../../model/names.js';

@@ -2,7 +2,7 @@
 import { hash } from 'node:crypto';
 import type { ManifestInput } from './contract.js';
 import { ANNOTATION, LABEL } from './contract.js';
-import type { Track } from '../../runtime.js';
+import type { Track } from '../../../model/routing.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 

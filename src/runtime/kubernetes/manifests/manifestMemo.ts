@@ -4,7 +4,7 @@
  * it back when nothing it reads changed) and whose context is the same gets that render's objects,
  * with their YAML and their schema verdict, instead of building, validating and printing them again.
  */
-import type { ServiceState } from '../../runtime.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { appObjectsIn, manifestScope, serviceObjectsIn, sortedBy, throwRenderProblems } from './render.js';
 import { validateObjects } from './validate.js';

@@ -1,6 +1,8 @@
 /** The pod template every workload kind shares: container, probes, resources, drain delay, config volume. */
 import type { Problem } from '../../../errors.js';
-import type { Probe, ServiceState, Track } from '../../runtime.js';
+import type { Probe } from '../../../model/probe.js';
+import type { ServiceState } from '../../../model/serviceState.js';
+import type { Track } from '../../../model/routing.js';
 import { ANNOTATION, type ManifestInput, type ServiceShape } from './contract.js';
 import { imageVersion, objectLabels, withTrack } from './labels.js';
 import { cpuQuantity, memoryQuantity, seconds } from './quantities.js';

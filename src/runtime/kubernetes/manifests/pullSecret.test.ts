@@ -3,7 +3,8 @@
  * (ServiceState.registryAuth) as `kubernetes.io/dockerconfigjson` Secrets named in `imagePullSecrets`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RuntimeEvent, ServiceState } from '../../runtime.js';
+import type { RuntimeEvent } from '../../../model/observation.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import { startHarness, testState, type KubeHarness } from '../testing/harness.js';
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { pullSecretName } from './pullSecret.js';

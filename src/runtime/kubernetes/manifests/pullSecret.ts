@@ -9,7 +9,8 @@
  * it (it is applied like the shared discovery ConfigMap and carries no service label).
  */
 import { createHash } from 'node:crypto';
-import type { RegistryAuth, ServiceState } from '../../runtime.js';
+import type { RegistryAuth } from '../../../model/workload.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import type { KubernetesObject, ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
 import { MASK } from '../../../model/mask.js';

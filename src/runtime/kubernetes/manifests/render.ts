@@ -26,7 +26,7 @@ import { DEFAULT_KUBERNETES_VERSION, minorOf } from './versions.js';
 import { canaryObjects, hasTracks, shapeIn, trackServices } from './tracks.js';
 import { trafficObjects } from './traffic.js';
 import { persistentVolumeClaims } from './volumes.js';
-import type { ServiceState } from '../../runtime.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import { discoveryFor } from '../../../spec/templates.js';
 
 /** Apply order (Helm's install order): config first, then what uses it, then what points at it. */

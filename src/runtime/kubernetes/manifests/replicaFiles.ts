@@ -6,7 +6,7 @@
  */
 import type { Problem } from '../../../errors.js';
 import { resolveReplicaTemplate, type ReplicaRef } from '../../../spec/replicaValues.js';
-import type { ServiceState } from '../../runtime.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 
 const INDEX_ON_CLUSTERS =
   '`{{ replica.index }}` differs per pod, and every pod of a service mounts the same files on Kubernetes: ' +

@@ -5,7 +5,8 @@
 import { hash } from 'node:crypto';
 import { canonicalJSON } from '../../../canonical.js';
 import type { Problem } from '../../../errors.js';
-import { CONTAINER_CONFIG_DIR, type ServiceState } from '../../runtime.js';
+import { CONTAINER_CONFIG_DIR } from '../../../model/workload.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import { clusterFileContent } from './replicaFiles.js';
 
 /** Where a service's config files are mounted, and what `$BERTH_CONFIG_DIR` is on a cluster. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { ValidationError } from '../../../errors.js';
-import type { CanaryTrack, ServiceState, TrafficSplit } from '../../runtime.js';
+import type { CanaryTrack, ServiceState } from '../../../model/serviceState.js';
+import type { TrafficSplit } from '../../../model/routing.js';
 import type { KubernetesObject, ManifestInput, ManifestOptions } from './contract.js';
 import { ANNOTATION, LABEL } from './contract.js';
 import { cookieRegex, httpRouteSplit, parseCookieRegex } from './httpRoute.js';

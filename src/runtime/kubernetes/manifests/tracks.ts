@@ -4,7 +4,8 @@
  * the stable ones. The plain `<service>` Service keeps selecting both tracks, so in-cluster callers
  * keep one address.
  */
-import type { CanaryTrack, ServiceState, Track } from '../../runtime.js';
+import type { CanaryTrack, ServiceState } from '../../../model/serviceState.js';
+import type { Track } from '../../../model/routing.js';
 import { LABEL, type KubernetesObject, type ManifestInput, type ServiceShape } from './contract.js';
 import { configMap } from './configMap.js';
 import { deployment } from './deployment.js';

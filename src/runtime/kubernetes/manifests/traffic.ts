@@ -4,8 +4,10 @@
  * whichever of them is applied.
  */
 import type { Problem } from '../../../errors.js';
-import type { Route, ServiceState, TrafficSplit } from '../../runtime.js';
-import { LABEL, TrafficRouter, type KubernetesObject, type ManifestInput, type ServiceShape } from './contract.js';
+import type { Route, TrafficSplit } from '../../../model/routing.js';
+import type { ServiceState } from '../../../model/serviceState.js';
+import { LABEL, type KubernetesObject, type ManifestInput, type ServiceShape } from './contract.js';
+import { TrafficRouter } from '../../../model/routing.js';
 import { canaryIngress, canaryIngressSplit, nginxMatchProblem } from './canaryIngress.js';
 import { HTTP_ROUTE_API_VERSION, httpRouteSplit, httpRoutes } from './httpRoute.js';
 import { trackServiceName } from './tracks.js';

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { Problem } from '../../../errors.js';
-import type { Route, ServiceState, TrafficSplit } from '../../runtime.js';
+import type { Route, TrafficSplit } from '../../../model/routing.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import type { ManifestInput } from './contract.js';
 
 /** One progressive service's traffic split, as its renderers need it. */

@@ -5,7 +5,7 @@
  * (`<volume>-<service>-<index>`, e.g. `pgdata-db-0`). Claims are never pruned nor removed with the
  * app (they are not among the kinds Berth lists, kinds.ts): data outlives deploys and `berth down`.
  */
-import type { VolumeMount } from '../../runtime.js';
+import type { VolumeMount } from '../../../model/volumes.js';
 import { LABEL, type KubernetesObject, type ManifestInput } from './contract.js';
 import { objectMeta } from './labels.js';
 import { memoryQuantity } from './quantities.js';

@@ -2,7 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Runtime, ServiceState } from '../../runtime.js';
+import type { Runtime } from '../../runtime.js';
+import type { ServiceState } from '../../../model/serviceState.js';
 import { createKubernetesRuntime, type KubernetesRuntimeOptions } from '../kubernetesRuntime.js';
 import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions } from './fakeApiServer.js';
 

@@ -1,6 +1,6 @@
 /** Turns a zod error into Berth problems, one per issue, each with its field path. */
 import type { z } from 'zod';
-import type { Problem } from '../errors.js';
+import type { Problem } from './errors.js';
 
 export function zodProblems(error: z.ZodError, file: string): Problem[] {
   return error.issues.map((issue) => ({

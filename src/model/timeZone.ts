@@ -1,6 +1,7 @@
 /**
  * Time zones of cron schedules: an IANA name (`Europe/Berlin`, `Asia/Shanghai`, `UTC`) that this
- * Node knows. Dependency-free, so the environment model can validate with it.
+ * Node knows. Part of the shared model (dependency-free): environments validate with it, the
+ * scheduler runs schedules in it.
  */
 
 /** Whether `name` is an IANA time zone Node (ICU) knows. */

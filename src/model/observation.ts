@@ -1,10 +1,10 @@
 /**
  * What a runtime reports: replicas, services and tracks as observed, traffic counters, events and
- * log lines (part of the runtime contract, re-exported by runtime.ts).
+ * log lines (the runtime contract's answers; part of the shared model, src/model/).
  */
-import type { Message } from '../model/messages.js';
+import type { Message } from './messages.js';
 import type { Track, TrafficSplit } from './routing.js';
-import type { AppProtocol } from './runtime.js';
+import type { AppProtocol } from './ports.js';
 
 export const ReplicaPhase = {
   starting: 'starting',

@@ -1,6 +1,7 @@
 /**
  * How requests reach services: traffic policies, the stable and canary tracks and their split, and an
- * app's edge (routes, ports, TLS). Part of the runtime contract (src/runtime/runtime.ts re-exports it).
+ * app's edge (routes, ports, TLS). Part of the shared model (dependency-free): the release renders it,
+ * the runtimes and the gateway enforce it, the console shows it.
  */
 /**
  * Traffic policy of a service (every request to it, through its address or the edge) or of one
@@ -125,3 +126,10 @@ export interface AppRoutes {
   /** Ports (and TLS) of the edge; the runtime's defaults when absent. */
   edge?: EdgeSettings;
 }
+
+/**
+ * What splits traffic between a service's stable and canary tracks: Gateway API HTTPRoute weights
+ * and header matches, or ingress-nginx canary annotations on a second Ingress (an environment's `trafficRouter`, clusters only).
+ */
+export const TrafficRouter = { gatewayApi: 'gatewayApi', ingressNginx: 'ingressNginx' } as const;
+export type TrafficRouter = (typeof TrafficRouter)[keyof typeof TrafficRouter];

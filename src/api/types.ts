@@ -1,0 +1,29 @@
+/**
+ * The API contract: the shapes the control plane's HTTP API sends and takes, as its clients (the web
+ * console) see them. Types only — every line is an `export type`, so importing this module brings no
+ * server code into the console's bundle. The console imports src/ only through this module and the
+ * shared model (src/model/); eslint's berth/boundaries rule keeps it so (docs/architecture.md,
+ * "Parts and arrows"). A change on one side the other does not follow fails the typecheck.
+ */
+export type { ErrorJSON, Problem } from '../errors.js';
+export type { Release, ReleaseEvent, ReleaseStep, StepProgress } from '../release/releases.js';
+export type { ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
+export type {
+  CircuitStatus,
+  LogLine,
+  ReplicaStatus,
+  ServiceStatus,
+  TrackStatus as Track,
+} from '../model/observation.js';
+export type { Route, TrafficPolicy, TrafficSplit } from '../model/routing.js';
+export type { VolumeStatus } from '../model/volumes.js';
+export type { TrackAutoscaleStatus as TrackAutoscale } from '../autoscale/autoscaler.js';
+export type { AppStatus, AppSummary, AutoscaleStatus, Policies, Variables } from '../server/apiTypes.js';
+export type { VariableInfo } from '../spec/variableReport.js';
+export type { RenderedRelease, RenderedService } from '../release/rendered.js';
+export type { FieldChange, Plan, ServicePlan } from '../release/planTypes.js';
+export type { PlanResult } from '../release/engine/engine.js';
+export type { ConfigDiffEntry, ConfigVersionInfo, ConfigView } from '../config/configSets.js';
+export type { Environment } from '../environment/environments.js';
+export type { JobRun } from '../model/jobRuns.js';
+export type { JobsStatus, JobStatus } from '../server/apiTypes.js';
