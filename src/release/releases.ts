@@ -16,7 +16,6 @@ import { encodeMessage } from '../model/messages.js';
 import { eventMessageOf, reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
 import type { Message } from '../model/messages.js';
 
-
 export interface ReleaseStep {
   service: string;
   level: number;
