@@ -3,20 +3,15 @@
  * services it was rolling out, and a resumed release keeps the deadline counted from its first
  * start. No real time passes: the clock is moved by hand.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { durationText } from './deadline.js';
 import { FakeClock } from './testing/fakeClock.js';
-import { openWorld, type World } from './testing/world.js';
+import { type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 describe('release timeout', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('fails the release when its timeout passes, naming what it was rolling out', async () => {
     const clock = new FakeClock();

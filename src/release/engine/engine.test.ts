@@ -4,20 +4,15 @@
  * closed engine leaves its running release running (to be resumed) instead of failing it.
  */
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { ENV, type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 describe('release engine', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('plans against what runs without recording anything, and diffs two revisions', async () => {
     const plane = await w.start();

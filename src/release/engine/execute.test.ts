@@ -3,18 +3,13 @@
  * levels in dependency order, routes after the services, services no longer in the app pruned,
  * `down`, and a failure in any level failing the release with its coded reason.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { describe, expect, it } from 'vitest';
+import { ENV, type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 describe('executing a release', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('converges level by level, each level once the previous one is ready, then applies the routes', async () => {
     const plane = await w.start();

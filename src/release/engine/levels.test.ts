@@ -3,10 +3,10 @@
  * failure aborts the others, each step says how it ended), and a single coded failure keeps its
  * code while several are joined.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RolloutAborted } from '../progressive.js';
 import { message } from '../../model/messages.js';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { ENV, type World, worldPerTest } from './testing/world.js';
 
 const TWO_AT_ONCE = `name: shop
 services:
@@ -24,12 +24,7 @@ services:
 
 describe('a level', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('converges its services together and fails as a whole: a failure stops the rest of the level', async () => {
     const plane = await w.start();

@@ -3,9 +3,9 @@
  * nothing and leaving the lock free; a render that fails gives the lock back; revision N+1 is
  * numbered after the last one and rendered with its options (positionOf for errors at their line).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { ENV, type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 const NEEDS_TOKEN = `name: shop
@@ -19,12 +19,7 @@ services:
 
 describe('preparing a revision', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('refuses an operation that cannot be made for that reason, recording nothing', async () => {
     const plane = await w.start();

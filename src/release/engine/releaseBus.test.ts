@@ -2,21 +2,16 @@
  * The release bus (releaseBus.ts) over a real store: an event is committed, then published to the
  * release's subscribers, stamped with the engine's clock; `finished` resolves on the status change.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReleaseStatus } from '../../model/releaseStatus.js';
 import { createReleaseBus, type EngineUpdate } from './releaseBus.js';
 import { FakeClock } from './testing/fakeClock.js';
-import { openWorld, type World } from './testing/world.js';
+import { type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 describe('release bus', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('stores an event before publishing it, at the clock’s time, and resolves finished() on the status', async () => {
     const plane = await w.start();

@@ -5,23 +5,18 @@
  * services finishes the operation. For every n: the release finishes exactly once, with the outcome
  * of an uninterrupted run, and nothing is rolled out twice.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Release } from '../releases.js';
 import { Crash } from './testing/crash.js';
 import { settle } from './testing/fakeClock.js';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { ENV, type World, openWorld, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 const SERVICES = ['db', 'api', 'web'] as const;
 
 describe('resume after a crash at each step', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   /** Revision 1 (v1) deployed and running; returns its hashes. */
   async function runningV1(): Promise<Record<string, string>> {

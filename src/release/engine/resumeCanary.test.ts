@@ -5,20 +5,15 @@
  * release succeeds once, the canary track and the stable track are each rolled to the new version
  * once, and no canary is left behind.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Crash } from './testing/crash.js';
 import { FakeClock } from './testing/fakeClock.js';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { ENV, type World, openWorld, worldPerTest } from './testing/world.js';
 import { timedCanary } from './testing/specs.js';
 
 describe('resume of a canary after a crash at each step', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   const v2Done = async (): Promise<boolean> => {
     const [last] = await w.releases.list('shop', ENV, 1);

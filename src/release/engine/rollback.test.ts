@@ -4,18 +4,13 @@
  * `none`, a first revision with nothing good before it, and an auto-rollback that fails itself
  * roll nothing back.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { describe, expect, it } from 'vitest';
+import { ENV, type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 describe('auto-rollback', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   const revisions = async () =>
     (await w.releases.list('shop', ENV, 10)).reverse().map((r) => [r.revision, r.kind, r.status]);

@@ -4,20 +4,15 @@
  * `wait` and started only once the first (its automatic rollback included) has finished; it never
  * supersedes it. Another (app, env) is not held up.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LockedError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
-import { ENV, openWorld, type World } from './testing/world.js';
+import { ENV, type World, worldPerTest } from './testing/world.js';
 import { threeLevels } from './testing/specs.js';
 
 describe('one operation at a time per app and environment', () => {
   let w: World;
-  beforeEach(async () => {
-    w = await openWorld();
-  });
-  afterEach(async () => {
-    await w.close();
-  });
+  worldPerTest((o) => (w = o));
 
   it('refuses a second operation while one runs, naming it, and records nothing for it', async () => {
     const plane = await w.start();

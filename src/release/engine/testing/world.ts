@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import { createConfigSets } from '../../../config/configSets.js';
 import { loadSecretBox } from '../../../config/secretBox.js';
 import { createEnvironments } from '../../../environment/environments.js';
@@ -57,6 +58,21 @@ export interface World {
   /** Waits until `test` holds, letting the engine run (no clock moves). */
   until(test: () => Promise<boolean> | boolean, what?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A fresh world for each test of the calling suite, closed after it: `let w: World; worldPerTest((o) => (w = o));`.
+ */
+export function worldPerTest(set: (w: World) => void): void {
+  let current: World | undefined;
+  beforeEach(async () => {
+    current = await openWorld();
+    set(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
 }
 
 export async function openWorld(): Promise<World> {
