@@ -46,3 +46,9 @@ export interface StoredSpan extends GatewaySpan {
    */
   caller?: string;
 }
+
+/** `GET /api/v1/traces/:traceId`: a trace's gateway spans, ordered by start. */
+export interface TraceView {
+  traceId: string;
+  spans: StoredSpan[];
+}
