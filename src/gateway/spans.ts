@@ -8,7 +8,16 @@
 import type { GatewaySpan, SpanKind } from '../model/trace.js';
 import type { Track } from '../model/routing.js';
 import type { ForwardHeaders } from './headers.js';
-import { formatTraceParent, newSpanId, newTraceId, parseTraceParent } from './traceContext.js';
+import {
+  SAMPLED,
+  flagsOf,
+  formatTraceParent,
+  isValidTraceParent,
+  newTraceId,
+  newSpanId,
+  parentIdOf,
+  traceIdOf,
+} from './traceContext.js';
 
 export type { GatewaySpan };
 
@@ -102,19 +111,21 @@ export class SpanQueue {
     edge?: string,
     route?: string,
   ): HopSpan {
-    const parent = parseTraceParent(fwd.traceparent);
+    // Read in place (no parsed object per request). The flags are passed on as received; a new
+    // trace is sampled (the gateway records every hop).
+    const tp = fwd.traceparent;
+    const valid = isValidTraceParent(tp);
     const span = new HopSpan(
       this,
-      parent?.traceId ?? newTraceId(),
-      parent?.parentId,
+      valid ? traceIdOf(tp) : newTraceId(),
+      valid ? parentIdOf(tp) : undefined,
       kind,
       method,
       service,
       edge,
       route,
     );
-    // The sampled flag is passed on as received; a new trace is sampled (the gateway records every hop).
-    const value = formatTraceParent(span.traceId, span.spanId, parent?.flags ?? 1);
+    const value = formatTraceParent(span.traceId, span.spanId, valid ? flagsOf(tp) : SAMPLED);
     if (fwd.traceparentAt >= 0) fwd.headers[fwd.traceparentAt] = value;
     else fwd.headers.push('traceparent', value);
     fwd.headers.push(TRACE_ID_HEADER, span.traceId);

@@ -42,21 +42,34 @@ function hexByte(s: string, at: number): number {
 }
 
 /**
- * Parses a `traceparent` value; undefined when it is invalid: wrong length or dashes, upper-case
- * or non-hex digits, version ff, an all-zero trace or parent id, or (version 00) anything after
- * the flags. A later version is read by its first four fields if what follows starts with `-`.
+ * True when a `traceparent` value is valid: not wrong length or dashes, upper-case or non-hex
+ * digits, version ff, an all-zero trace or parent id, nor (version 00) anything after the flags. A
+ * later version is read by its first four fields if what follows starts with `-`. The fields of a
+ * valid one are at fixed offsets (`traceIdOf`, `parentIdOf`, `flagsOf`), so the proxy reads them
+ * without building an object.
  */
-export function parseTraceParent(value: string | undefined): TraceParent | undefined {
-  if (value === undefined || value.length < HEADER_LENGTH) return undefined;
+export function isValidTraceParent(value: string | undefined): value is string {
+  if (value === undefined || value.length < HEADER_LENGTH) return false;
   const version = hexByte(value, 0);
-  if (version < 0 || version === 0xff) return undefined;
+  if (version < 0 || version === 0xff) return false;
   if (version === 0 ? value.length !== HEADER_LENGTH : value.length > HEADER_LENGTH && value[HEADER_LENGTH] !== '-')
-    return undefined;
-  if (value[2] !== '-' || value[35] !== '-' || value[52] !== '-') return undefined;
-  if (!hexNotZero(value, 3, 35) || !hexNotZero(value, 36, 52)) return undefined;
-  const flags = hexByte(value, 53);
-  if (flags < 0) return undefined;
-  return { traceId: value.slice(3, 35), parentId: value.slice(36, 52), flags };
+    return false;
+  if (value[2] !== '-' || value[35] !== '-' || value[52] !== '-') return false;
+  if (!hexNotZero(value, 3, 35) || !hexNotZero(value, 36, 52)) return false;
+  return hexByte(value, 53) >= 0;
+}
+
+/** The trace id of a valid traceparent. */
+export const traceIdOf = (valid: string): string => valid.slice(3, 35);
+/** The parent id of a valid traceparent. */
+export const parentIdOf = (valid: string): string => valid.slice(36, 52);
+/** The trace flags of a valid traceparent. */
+export const flagsOf = (valid: string): number => hexByte(valid, 53);
+
+/** Parses a `traceparent` value; undefined when it is invalid (see isValidTraceParent). */
+export function parseTraceParent(value: string | undefined): TraceParent | undefined {
+  if (!isValidTraceParent(value)) return undefined;
+  return { traceId: traceIdOf(value), parentId: parentIdOf(value), flags: flagsOf(value) };
 }
 
 /** The `traceparent` (version 00) of a span. */
