@@ -249,6 +249,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     cron,
     jobRuns,
     traces,
+    traceStats: () => traceCollector.stats(),
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

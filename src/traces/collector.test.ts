@@ -93,6 +93,36 @@ describe('trace collector', () => {
     }
   });
 
+  it('counts what the gateway dropped when its queue was full, and what it stored', async () => {
+    const small = await startTestGateway({ spanQueueCapacity: 2 });
+    const store = new TraceStore({ file: join(small.home, 'traces.db') });
+    const control = createGatewayControl({ home: small.home });
+    const collector = startTraceCollector({ store, source: (max) => control.spans(max), intervalMs: 60_000 });
+    try {
+      const up = await small.upstream('collect-small');
+      const port = await freePort();
+      await small.apply({
+        services: [{ key: 'q/local/s', port, backends: [{ id: 'q', host: '127.0.0.1', port: up.port }] }],
+        edges: [],
+      });
+      const burst = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) expect((await fetchText(`http://127.0.0.1:${port}/`)).status).toBe(200);
+        // The span ends just after the answer: let the last one reach the queue.
+        await new Promise((r) => setTimeout(r, 20));
+      };
+      await burst(5);
+      expect(await collector.collect()).toBe(2);
+      expect(collector.stats()).toEqual({ stored: 2, dropped: 3, queued: 0 });
+      await burst(3);
+      await collector.collect();
+      expect(collector.stats()).toEqual({ stored: 4, dropped: 4, queued: 0 });
+    } finally {
+      await collector.stop();
+      store.close();
+      await small.close();
+    }
+  });
+
   it('waits quietly while no gateway runs', async () => {
     const store = new TraceStore({ file: join(t.home, 'empty.db') });
     const control = createGatewayControl({ home: join(t.home, 'nowhere') });

@@ -26,9 +26,20 @@ export interface TraceCollectorOptions {
   batch?: number;
 }
 
+/** What the collector has seen since it started (the control plane's `/metrics`). */
+export interface TraceCollectorStats {
+  /** Spans stored. */
+  stored: number;
+  /** Spans the gateway dropped because its queue was full (summed across gateway restarts). */
+  dropped: number;
+  /** Spans waiting in the gateway's queue at the last collection. */
+  queued: number;
+}
+
 export interface TraceCollector {
   /** Drains the gateway now (what each tick does); resolves with the spans stored. */
   collect(): Promise<number>;
+  stats(): TraceCollectorStats;
   stop(): Promise<void>;
 }
 
@@ -38,6 +49,7 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
   const pruneEveryMs = opts.pruneEveryMs ?? 60_000;
   const batch = opts.batch ?? 5000;
   let lastDropped = 0;
+  const totals: TraceCollectorStats = { stored: 0, dropped: 0, queued: 0 };
   let lastPrune = 0;
   let running: Promise<number> | undefined;
   let stopped = false;
@@ -50,9 +62,14 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
       if (got === undefined) break;
       opts.store.add(got.spans);
       stored += got.spans.length;
-      if (got.dropped > lastDropped)
-        opts.logger?.warn({ dropped: got.dropped - lastDropped }, 'the gateway dropped spans: its queue was full');
-      // A restarted gateway counts from zero again.
+      totals.stored += got.spans.length;
+      totals.queued = got.queued;
+      // A restarted gateway counts from zero again: then all it reports is new.
+      const dropped = got.dropped >= lastDropped ? got.dropped - lastDropped : got.dropped;
+      if (dropped > 0) {
+        totals.dropped += dropped;
+        opts.logger?.warn({ dropped }, 'the gateway dropped spans: its queue was full');
+      }
       lastDropped = got.dropped;
       if (got.queued === 0) break;
     }
@@ -76,6 +93,7 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
   timer.unref();
   return {
     collect,
+    stats: () => ({ ...totals }),
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -12,7 +12,7 @@ import type { GatewaySpan, StoredSpan } from '../model/trace.js';
 
 /** How long spans are kept by default: one day. */
 export const DEFAULT_TRACE_RETENTION_MS = 24 * 60 * 60 * 1000;
-/** How many spans are kept at most by default (the oldest go first): about 300 MB on disk. */
+/** How many spans are kept at most by default (the oldest go first): about 200 MB on disk (some 200 bytes a span). */
 export const DEFAULT_TRACE_MAX_SPANS = 1_000_000;
 
 export interface TraceStoreOptions {

@@ -70,6 +70,12 @@ describe('berth trace', () => {
     const logs = await berth.cli(['logs', 'shop/web', '--env', 'tr']);
     expect(logs.stdout).toContain(`buy plum: 201 trace ${traceId}`);
 
+    // The control plane's /metrics counts the spans it stored (and any the gateway dropped).
+    const metrics = await berth.api<string>('GET', '/metrics');
+    const stored = /^berth_trace_spans_total\{outcome="stored"\} (\d+)$/m.exec(String(metrics.body));
+    expect(Number(stored?.[1])).toBeGreaterThanOrEqual(3);
+    expect(String(metrics.body)).toMatch(/^berth_trace_spans_total\{outcome="dropped"\} 0$/m);
+
     const bad = await berth.cli(['trace', 'nope']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('traceId');
