@@ -32,12 +32,18 @@ async function drain(): Promise<{ spans: GatewaySpan[]; dropped: number; queued:
   return JSON.parse(res.text) as { spans: GatewaySpan[]; dropped: number; queued: number };
 }
 
+/** Spans drained from the gateway and not yet asked for, so one trace's wait keeps the others'. */
+let pending: GatewaySpan[] = [];
+
 /** Spans of one trace once `n` have ended (the edge hop ends just after the client has its answer). */
 async function spansOf(traceId: string, n: number): Promise<GatewaySpan[]> {
-  const got: GatewaySpan[] = [];
-  for (let i = 0; i < 100 && got.length < n; i++) {
-    got.push(...(await drain()).spans.filter((s) => s.traceId === traceId));
-    if (got.length < n) await new Promise((r) => setTimeout(r, 10));
+  let got: GatewaySpan[] = [];
+  for (let i = 0; i < 100; i++) {
+    pending.push(...(await drain()).spans);
+    got = got.concat(pending.filter((s) => s.traceId === traceId));
+    pending = pending.filter((s) => s.traceId !== traceId);
+    if (got.length >= n) break;
+    await new Promise((r) => setTimeout(r, 10));
   }
   return got.sort((x, y) => x.startMs - y.startMs);
 }
@@ -80,6 +86,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await drain();
+  pending = [];
 });
 
 afterAll(async () => {
@@ -175,6 +182,66 @@ describe('tracing at the proxy', () => {
     const [span] = await spansOf('0af7651916cd43dd8448eb211c80319c', 1);
     expect(span).toMatchObject({ service: 'shop/local/none', status: 503, error: true });
     expect(span!.track).toBeUndefined();
+  });
+});
+
+describe('tracing under a traffic policy', () => {
+  it('records the status the client got: a retried 503 that then succeeds, a timeout 504, a 429', async () => {
+    const failing = await t.upstream('trace-503', 0, 503);
+    const slow = await t.upstream('trace-slow', 1_000);
+    const [retryPort, timeoutPort, limitPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    await t.apply({
+      services: [
+        {
+          key: 'p/local/retry',
+          port: retryPort,
+          backends: [
+            { id: 'bad', host: '127.0.0.1', port: failing.port },
+            { id: 'good', host: '127.0.0.1', port: b.port },
+          ],
+          policy: { retries: { attempts: 1, onStatus: [503], backoffMs: 0 } },
+        },
+        {
+          key: 'p/local/timeout',
+          port: timeoutPort,
+          backends: [{ id: 'slow', host: '127.0.0.1', port: slow.port }],
+          policy: { timeoutMs: 100 },
+        },
+        {
+          key: 'p/local/limit',
+          port: limitPort,
+          backends: [{ id: 'l', host: '127.0.0.1', port: b.port }],
+          policy: { rateLimit: { requestsPerSecond: 0.01, burst: 1 } },
+        },
+      ],
+      edges: [],
+    });
+    const traced = (n: number) => ({ traceparent: `00-${String(n).repeat(32)}-00f067aa0ba902b7-01` });
+    // Round robin starts at either backend: two requests, one of them meets the 503 first and is retried.
+    for (const n of [1, 2])
+      expect((await fetchText(`http://127.0.0.1:${retryPort}/`, { headers: traced(n) })).status).toBe(200);
+    expect((await fetchText(`http://127.0.0.1:${timeoutPort}/`, { headers: traced(3) })).status).toBe(504);
+    expect((await fetchText(`http://127.0.0.1:${limitPort}/`, { headers: traced(4) })).status).toBe(200);
+    expect((await fetchText(`http://127.0.0.1:${limitPort}/`, { headers: traced(5) })).status).toBe(429);
+
+    for (const n of [1, 2])
+      expect((await spansOf(String(n).repeat(32), 1))[0]).toMatchObject({
+        service: 'p/local/retry',
+        status: 200,
+        error: false,
+        track: 'stable',
+      });
+    expect((await spansOf('3'.repeat(32), 1))[0]).toMatchObject({
+      service: 'p/local/timeout',
+      status: 504,
+      error: true,
+    });
+    expect((await spansOf('5'.repeat(32), 1))[0]).toMatchObject({
+      service: 'p/local/limit',
+      status: 429,
+      error: false,
+    });
+    expect(await spansOf('4'.repeat(32), 1)).toMatchObject([{ service: 'p/local/limit', status: 200 }]);
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayControl } from '../gateway/control.js';
@@ -120,6 +121,34 @@ describe('trace collector', () => {
       await collector.stop();
       store.close();
       await small.close();
+    }
+  });
+
+  it('logs a failing source once, not on every tick, and again once it changes', async () => {
+    const store = new TraceStore({ file: join(t.home, 'failing.db') });
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    let answer: Error | undefined = new Error('no such endpoint: GET /spans');
+    const collector = startTraceCollector({
+      store,
+      logger,
+      intervalMs: 60_000,
+      source: async () => {
+        if (answer) throw answer;
+        return { spans: [], dropped: 0, queued: 0 };
+      },
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect(await collector.collect()).toBe(0);
+      expect(warnings).toHaveLength(1);
+      answer = undefined;
+      await collector.collect();
+      answer = new Error('no such endpoint: GET /spans');
+      await collector.collect();
+      expect(warnings).toHaveLength(2);
+    } finally {
+      await collector.stop();
+      store.close();
     }
   });
 

@@ -52,6 +52,7 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
   const totals: TraceCollectorStats = { stored: 0, dropped: 0, queued: 0 };
   let lastPrune = 0;
   let running: Promise<number> | undefined;
+  let lastFailure: string | undefined;
   let stopped = false;
 
   const drain = async (): Promise<number> => {
@@ -83,8 +84,17 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
 
   const collect = (): Promise<number> =>
     (running ??= drain()
+      .then((n) => {
+        lastFailure = undefined;
+        return n;
+      })
       .catch((err: unknown) => {
-        opts.logger?.warn({ err }, 'collecting spans failed; retrying on the next tick');
+        // Logged once per kind of failure, not every second: a gateway started by an older Berth
+        // has no GET /spans (404) until it is restarted, and a stopped one is not an incident.
+        const message = err instanceof Error ? err.message : String(err);
+        if (message !== lastFailure)
+          opts.logger?.warn({ err }, 'collecting spans failed; retrying every tick, logged again when it changes');
+        lastFailure = message;
         return 0;
       })
       .finally(() => (running = undefined)));
