@@ -4,7 +4,8 @@
  * plane collects the gateway's spans, and `berth trace ID` shows the three hops in order, nested,
  * with their callers.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceView } from '../../src/model/trace.js';
 import { freePort } from '../../src/runtime/local/ports.js';
@@ -82,5 +83,29 @@ describe('berth trace', () => {
     const missing = await berth.cli(['trace', '0'.repeat(31) + '1']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('no spans of trace');
+  });
+
+  it('keeps the spans of requests made while the control plane is down, and stores them once it is back', async () => {
+    await berth.kill('SIGKILL');
+    const traceId = '6bf92f3577b34da6a3ce929d0e0e4738';
+    // The gateway outlives the control plane: the edge still serves, and its span waits in the queue.
+    const table = JSON.parse(await readFile(join(berth.home, 'gateway/table.json'), 'utf8')) as {
+      edges: { key: string; port: number }[];
+    };
+    const edge = table.edges.find((e) => e.key === 'shop/tr')!.port;
+    const res = await fetch(`http://127.0.0.1:${edge}/api/inventory`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(res.status).toBe(200);
+    await berth.restart();
+    let view: TraceView | undefined;
+    for (let i = 0; i < 50 && view === undefined; i++) {
+      const r = await berth.cli(['trace', traceId, '-o', 'json']);
+      if (r.code === 0) view = JSON.parse(r.stdout) as TraceView;
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(view?.spans.map((s) => [s.kind, s.service, s.route, s.status])).toEqual([
+      ['edge', 'shop/tr/inventory', '/api/inventory', 200],
+    ]);
   });
 });
