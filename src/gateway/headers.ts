@@ -51,6 +51,8 @@ export interface ForwardHeaders {
   traceparent: string | undefined;
   /** Index in `headers` of that traceparent's value; -1 without one. */
   traceparentAt: number;
+  /** True when `headers` has a `tracestate` (dropped by tracing when the trace is new). */
+  tracestate: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function forwardHeaders(
   let dropped: string[] | undefined;
   let traceparent: string | undefined;
   let traceparentAt = -1;
+  let tracestate = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -88,12 +91,15 @@ export function forwardHeaders(
       case 6:
         if (name.toLowerCase() === 'expect') continue;
         break;
-      case 10:
-        if (name.toLowerCase() === 'connection') {
+      case 10: {
+        const n = name.toLowerCase();
+        if (n === 'connection') {
           dropped = connectionTokens(value);
           continue;
         }
+        if (n === 'tracestate') tracestate = true;
         break;
+      }
       case 11:
         if (name.toLowerCase() === 'traceparent') {
           if (traceparent !== undefined) continue;
@@ -143,7 +149,7 @@ export function forwardHeaders(
   headers.push('x-forwarded-for', xff === undefined ? client : `${xff}, ${client}`);
   if (host !== undefined) headers.push('x-forwarded-host', host);
   headers.push('x-forwarded-proto', proto);
-  return { headers, host, hasBody, traceparent, traceparentAt };
+  return { headers, host, hasBody, traceparent, traceparentAt, tracestate };
 }
 
 /** Converts undici's raw response headers to a flat string array without hop-by-hop headers. */

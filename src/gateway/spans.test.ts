@@ -35,6 +35,25 @@ describe('SpanQueue.begin on the forwarded headers', () => {
     expect(values(named.headers, 'traceparent')).toHaveLength(1);
   });
 
+  it('keeps tracestate with a valid traceparent and drops it with a new trace (W3C processing model)', () => {
+    const raw = (tp?: string) => [
+      ...(tp ? ['traceparent', tp] : []),
+      'TraceState',
+      'congo=t61rcWkgMzE',
+      'tracestate',
+      'rojo=1',
+    ];
+    const kept = forwardHeaders(raw(incoming), undefined);
+    new SpanQueue().begin(kept, 'service', 'GET', undefined);
+    expect(values(kept.headers, 'tracestate')).toEqual(['congo=t61rcWkgMzE', 'rojo=1']);
+    for (const tp of [undefined, 'garbage']) {
+      const fwd = forwardHeaders(raw(tp), undefined);
+      const span = new SpanQueue().begin(fwd, 'service', 'GET', undefined);
+      expect(values(fwd.headers, 'tracestate')).toEqual([]);
+      expect(values(fwd.headers, 'traceparent')).toEqual([`00-${span.traceId}-${span.spanId}-01`]);
+    }
+  });
+
   it('ends a span once, with wall-clock start and duration', () => {
     const q = new SpanQueue(10);
     const span = q.begin(forwardHeaders([], undefined), 'edge', 'POST', 'a/b/c', 'a/b', '/');

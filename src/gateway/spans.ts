@@ -77,6 +77,12 @@ export class HopSpan implements GatewaySpan {
   }
 }
 
+/** Removes every `tracestate` of flat [name, value, ...] headers (rare: only with a new trace). */
+function dropTracestate(headers: string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2)
+    if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'tracestate') headers.splice(i, 2);
+}
+
 /** What `drain` hands the control plane. */
 export interface SpanBatch {
   spans: GatewaySpan[];
@@ -129,6 +135,8 @@ export class SpanQueue {
     if (fwd.traceparentAt >= 0) fwd.headers[fwd.traceparentAt] = value;
     else fwd.headers.push('traceparent', value);
     fwd.headers.push(TRACE_ID_HEADER, span.traceId);
+    // W3C processing model: a tracestate without a valid traceparent is invalid and discarded.
+    if (!valid && fwd.tracestate) dropTracestate(fwd.headers);
     return span;
   }
 
