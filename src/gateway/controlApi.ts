@@ -11,7 +11,6 @@ import { NotFoundError, UnauthorizedError, ValidationError, httpStatusOf, toBert
 import type { ListenerError, ListenerStatsJSON } from './listeners.js';
 import type { RoutingTable, ServiceTraffic } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
-import type { SpanBatch } from './spans.js';
 
 /** What the control API needs from the gateway. */
 export interface ControlApiHandlers {
@@ -28,8 +27,8 @@ export interface ControlApiHandlers {
     /** Tracing's queue: spans waiting, queued and dropped since start; absent with tracing off. */
     spans?: { queued: number; recorded: number; dropped: number };
   };
-  /** Takes up to `max` ended spans, oldest first. */
-  spans(max: number): SpanBatch;
+  /** Takes up to `max` ended spans, oldest first: a SpanBatch as JSON text. */
+  spans(max: number): string;
 }
 
 const defaultSpanBatch = 5000;
@@ -93,7 +92,11 @@ async function handle(h: ControlApiHandlers, token: Buffer, req: IncomingMessage
     return sendJson(res, 200, result.errors.length > 0 ? result : { generation: result.generation });
   }
   if (path === '/stats' && req.method === 'GET') return sendJson(res, 200, h.stats());
-  if (path === '/spans' && req.method === 'GET') return sendJson(res, 200, h.spans(spanBatchSize(query)));
+  if (path === '/spans' && req.method === 'GET') {
+    const body = h.spans(spanBatchSize(query));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    return void res.end(body);
+  }
   throw new NotFoundError(`no such endpoint: ${req.method} ${path}`);
 }
 

@@ -169,7 +169,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         services: listeners.traffic(),
         spans: spans && { queued: spans.queued, recorded: spans.recorded, dropped: spans.dropped },
       }),
-      spans: (max) => spans?.drain(max) ?? { spans: [], dropped: 0, queued: 0 },
+      spans: (max) => spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

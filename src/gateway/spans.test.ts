@@ -54,6 +54,39 @@ describe('SpanQueue.begin on the forwarded headers', () => {
     }
   });
 
+  it('drainJSON writes what JSON.stringify of drain would, escaping the edge, route and service', () => {
+    const fill = (q: SpanQueue): void => {
+      const edge = q.begin(
+        forwardHeaders(['traceparent', incoming], undefined),
+        'edge',
+        'POST',
+        'a/b/"c',
+        'a/b',
+        'h.example/pa"th\\',
+      );
+      edge.spanId = '1'.repeat(16);
+      edge.end('canary', 201, false, edge.startMs + 12.5);
+      const svc = q.begin(forwardHeaders([], undefined), 'service', 'GET', undefined);
+      svc.traceId = '2'.repeat(32);
+      svc.spanId = '3'.repeat(16);
+      svc.end(undefined, 0, true, svc.startMs + 1);
+    };
+    const [a, b] = [new SpanQueue(), new SpanQueue()];
+    fill(a);
+    fill(b);
+    const byHand = JSON.parse(a.drainJSON(10)) as { spans: Record<string, unknown>[] };
+    const expected = JSON.parse(JSON.stringify(b.drain(10))) as { spans: Record<string, unknown>[] };
+    // The same spans apart from the start (each queue's hops began at their own time).
+    for (const s of [...byHand.spans, ...expected.spans]) delete s.startMs;
+    expect(byHand).toEqual(expected);
+    expect(byHand.spans[0]).toMatchObject({
+      service: 'a/b/"c',
+      route: 'h.example/pa"th\\',
+      parentId: '00f067aa0ba902b7',
+    });
+    expect(JSON.parse(new SpanQueue().drainJSON(5))).toEqual({ spans: [], dropped: 0, queued: 0 });
+  });
+
   it('ends a span once, with wall-clock start and duration', () => {
     const q = new SpanQueue(10);
     const span = q.begin(forwardHeaders([], undefined), 'edge', 'POST', 'a/b/c', 'a/b', '/');

@@ -83,6 +83,17 @@ function dropTracestate(headers: string[]): void {
     if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'tracestate') headers.splice(i, 2);
 }
 
+function spanJSON(s: HopSpan): string {
+  let out = `{"traceId":"${s.traceId}","spanId":"${s.spanId}"`;
+  if (s.parentId !== undefined) out += `,"parentId":"${s.parentId}"`;
+  out += `,"kind":"${s.kind}"`;
+  if (s.edge !== undefined) out += `,"edge":${JSON.stringify(s.edge)}`;
+  if (s.route !== undefined) out += `,"route":${JSON.stringify(s.route)}`;
+  if (s.service !== undefined) out += `,"service":${JSON.stringify(s.service)}`;
+  if (s.track !== undefined) out += `,"track":"${s.track}"`;
+  return `${out},"method":"${s.method}","status":${s.status},"error":${s.error},"startMs":${s.startMs},"durationMs":${s.durationMs}}`;
+}
+
 /** What `drain` hands the control plane. */
 export interface SpanBatch {
   spans: GatewaySpan[];
@@ -157,6 +168,18 @@ export class SpanQueue {
       this.items = [];
     } else taken = this.items.splice(0, max);
     return { spans: taken, dropped: this.dropped, queued: this.items.length };
+  }
+
+  /**
+   * `drain` as the JSON `GET /spans` sends, written by hand: the ids, kind, track and method need no
+   * escaping (hex, fixed words, an HTTP token), so only the edge, route and service go through
+   * JSON.stringify; several times cheaper than stringifying the span objects.
+   */
+  drainJSON(max: number): string {
+    const { spans, dropped, queued } = this.drain(max);
+    let out = '{"spans":[';
+    for (let i = 0; i < spans.length; i++) out += (i === 0 ? '' : ',') + spanJSON(spans[i] as HopSpan);
+    return `${out}],"dropped":${dropped},"queued":${queued}}`;
   }
 
   get queued(): number {

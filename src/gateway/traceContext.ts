@@ -79,6 +79,8 @@ export function formatTraceParent(traceId: string, spanId: string, flags: number
 
 const POOL_BYTES = 4096;
 const pool = Buffer.alloc(POOL_BYTES);
+/** The pool as hex, two digits a byte: ids are slices of it (one native call per 4 KiB of ids). */
+let poolHex = '';
 let poolAt = POOL_BYTES;
 
 /** `bytes` random bytes as lower-case hex (never all zeros), from a pool refilled 4 KiB at a time. */
@@ -86,12 +88,13 @@ function randomHex(bytes: number): string {
   for (;;) {
     if (poolAt + bytes > POOL_BYTES) {
       randomFillSync(pool);
+      poolHex = pool.toString('hex');
       poolAt = 0;
     }
-    const hex = pool.toString('hex', poolAt, poolAt + bytes);
+    const from = poolAt * 2;
     poolAt += bytes;
     // All zeros is invalid in a traceparent; 2^-64 at worst, but then draw again.
-    if (hexNotZero(hex, 0, hex.length)) return hex;
+    if (hexNotZero(poolHex, from, from + bytes * 2)) return poolHex.slice(from, from + bytes * 2);
   }
 }
 
