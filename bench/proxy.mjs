@@ -21,7 +21,9 @@
 // Env: PROXY_BENCH_DURATION (s, default 10), PROXY_BENCH_ROUNDS (default 3),
 //      PROXY_BENCH_ONLY (comma list of targets), PROXY_BENCH_NO_LATENCY=1,
 //      PROXY_BENCH_RATE=<req/s> (pace the latency run at this rate instead of half of Berth's),
-//      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there).
+//      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there),
+//      BERTH_GATEWAY_TRACING=off (the gateways proxy without tracing: the "tracing off" figures;
+//      with tracing on, the bench drains their spans every second as the control plane does).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -57,8 +59,10 @@ const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const children = [];
 let gatewayControl;
 let haproxyControl;
+let spanDrain;
 
 async function cleanup() {
+  clearInterval(spanDrain);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   if (gatewayControl) await gatewayControl.stop().catch(() => undefined);
   if (haproxyControl) await haproxyControl.stop().catch(() => undefined);
@@ -214,6 +218,11 @@ await gatewayControl.update((t) => {
 });
 
 const gatewayPid = gatewayControl.pid();
+// What the control plane does with tracing on: take the gateways' spans every second (their JSON
+// encoding is part of the gateway's CPU per request; an undrained queue would drop them cheaply).
+spanDrain = setInterval(() => {
+  for (const c of [gatewayControl, haproxyControl]) void c?.spans(20_000).catch(() => undefined);
+}, 1000);
 
 // The same table through a second gateway whose data plane is HAProxy (its own home and ports).
 let haproxyPid;

@@ -26,4 +26,5 @@ export type { PlanResult } from '../release/engine/engine.js';
 export type { ConfigDiffEntry, ConfigVersionInfo, ConfigView } from '../config/configSets.js';
 export type { Environment } from '../environment/environments.js';
 export type { JobRun } from '../model/jobRuns.js';
+export type { GatewaySpan, StoredSpan, TraceView } from '../model/trace.js';
 export type { JobsStatus, JobStatus } from '../server/apiTypes.js';

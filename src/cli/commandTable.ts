@@ -28,6 +28,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['volume'], load: async () => (await import('./commands/volume.js')).registerVolume },
   { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
+  { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
   { names: ['validate', 'schema'], load: async () => (await import('./commands/validate.js')).registerValidate },

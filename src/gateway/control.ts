@@ -18,6 +18,7 @@ import { alreadyRunningExitCode, gatewayPaths, logTail, readGatewayState, readJs
 import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
+import type { SpanBatch } from './spans.js';
 
 /** Options of createGatewayControl. */
 export interface GatewayControlOptions {
@@ -40,6 +41,8 @@ export interface GatewayControlOptions {
 export interface LocalGatewayControl extends GatewayControl {
   /** Pid of the gateway process this control talks to, if any. */
   pid(): number | undefined;
+  /** Takes up to `max` of the gateway's ended spans (`GET /spans`); undefined when no gateway runs. */
+  spans(max: number): Promise<SpanBatch | undefined>;
 }
 
 interface Connection {
@@ -285,26 +288,36 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
    * release engine reads counters every second or so. Never starts or adopts a gateway.
    */
   async function traffic(): Promise<ServiceTraffic[]> {
+    const stats = (await readLive('/stats')) as { services?: ServiceTraffic[] } | undefined;
+    return stats?.services ?? [];
+  }
+
+  /** Like traffic(): never starts a gateway, not serialised with updates. */
+  async function spans(max: number): Promise<SpanBatch | undefined> {
+    return (await readLive(`/spans?max=${max}`)) as SpanBatch | undefined;
+  }
+
+  /** GET `path` of the running gateway (adopted or not); undefined when none runs. */
+  async function readLive(path: string): Promise<unknown> {
     let c = conn;
     if (c === undefined || !isSameProcess(c.pid, c.startTime)) {
       const s = readGatewayState(paths);
-      if (!s || !isSameProcess(s.pid, s.startTime)) return [];
+      if (!s || !isSameProcess(s.pid, s.startTime)) return undefined;
       let token: string;
       try {
         token = readFileSync(paths.token, 'utf8').trim();
       } catch {
-        return [];
+        return undefined;
       }
       c = { pid: s.pid, startTime: s.startTime, base: `http://127.0.0.1:${s.controlPort}`, token };
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const stats = (await call(c, 'GET', '/stats')) as { services?: ServiceTraffic[] };
-        return stats.services ?? [];
+        return await call(c, 'GET', path);
       } catch (err) {
         if (err instanceof BerthError) throw err;
-        // Stopped between the check and the call: no gateway, so no traffic.
-        if (!isSameProcess(c.pid, c.startTime)) return [];
+        // Stopped between the check and the call: no gateway.
+        if (!isSameProcess(c.pid, c.startTime)) return undefined;
         // A keep-alive connection the gateway closed as it was reused: a GET is safe to send again.
         if (attempt >= 2) throw err;
       }
@@ -366,6 +379,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     stop: () => serialise(stop),
     listenerErrors: () => errors,
     traffic,
+    spans,
     pid: () => conn?.pid,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The gateway's control API on 127.0.0.1: `GET /healthz` (open), and with
- * `Authorization: Bearer <token>`: `GET /table`, `PUT /table`, `GET /stats`.
+ * `Authorization: Bearer <token>`: `GET /table`, `PUT /table`, `GET /stats`, and `GET /spans?max=N`
+ * (takes up to N, default 5000, of the queued spans: the control plane collects them).
  * Errors are Berth's error JSON with the status from `httpStatusOf`.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -19,7 +20,29 @@ export interface ControlApiHandlers {
   /** Validated table in; resolves once it is served. */
   apply(table: RoutingTable): Promise<{ generation: number; errors: ListenerError[] }>;
   /** Per-listener counters, and per-track counters of every service. */
-  stats(): { generation: number; listeners: ListenerStatsJSON[]; services: ServiceTraffic[] };
+  stats(): {
+    generation: number;
+    listeners: ListenerStatsJSON[];
+    services: ServiceTraffic[];
+    /** Tracing's queue: spans waiting, queued and dropped since start; absent with tracing off. */
+    spans?: { queued: number; recorded: number; dropped: number };
+  };
+  /** Takes up to `max` ended spans, oldest first: a SpanBatch as JSON text. */
+  spans(max: number): string;
+}
+
+const defaultSpanBatch = 5000;
+
+/** The `max` of `GET /spans`: a positive integer, at most 100 000. */
+function spanBatchSize(query: string | undefined): number {
+  const raw = new URLSearchParams(query ?? '').get('max');
+  if (raw === null) return defaultSpanBatch;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new ValidationError('invalid max', [
+      { file: 'query', path: 'max', message: `must be an integer from 1 to 100000, got ${JSON.stringify(raw)}` },
+    ]);
+  return n;
 }
 
 const maxBodyBytes = 16 * 1024 * 1024;
@@ -59,7 +82,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 async function handle(h: ControlApiHandlers, token: Buffer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const [path, query] = (req.url ?? '/').split('?', 2);
   if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { ok: true, ...h.health() });
   if (!authorized(req, token)) throw new UnauthorizedError();
   if (path === '/table' && req.method === 'GET') return sendJson(res, 200, h.table());
@@ -69,6 +92,11 @@ async function handle(h: ControlApiHandlers, token: Buffer, req: IncomingMessage
     return sendJson(res, 200, result.errors.length > 0 ? result : { generation: result.generation });
   }
   if (path === '/stats' && req.method === 'GET') return sendJson(res, 200, h.stats());
+  if (path === '/spans' && req.method === 'GET') {
+    const body = h.spans(spanBatchSize(query));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    return void res.end(body);
+  }
   throw new NotFoundError(`no such endpoint: ${req.method} ${path}`);
 }
 

@@ -47,11 +47,19 @@ export interface ForwardHeaders {
   host: string | undefined;
   /** True if the request carries a body (Transfer-Encoding, or a non-zero Content-Length). */
   hasBody: boolean;
+  /** The first `traceparent` as received (passed on unchanged unless tracing replaces it). */
+  traceparent: string | undefined;
+  /** Index in `headers` of that traceparent's value; -1 without one. */
+  traceparentAt: number;
+  /** True when `headers` has a `tracestate` (dropped by tracing when the trace is new). */
+  tracestate: boolean;
 }
 
 /**
  * Builds the upstream request headers: hop-by-hop headers, `Expect` (Node answers 100-continue
- * itself) and incoming X-Forwarded-Host/-Proto dropped; Host kept; X-Forwarded-For appended to.
+ * itself), incoming X-Forwarded-Host/-Proto and X-Berth-Trace-Id dropped; Host kept;
+ * X-Forwarded-For appended to; the first `traceparent` noted (a second one is dropped: the W3C
+ * spec allows one).
  */
 export function forwardHeaders(
   raw: readonly string[],
@@ -63,6 +71,9 @@ export function forwardHeaders(
   let hasBody = false;
   let xff: string | undefined;
   let dropped: string[] | undefined;
+  let traceparent: string | undefined;
+  let traceparentAt = -1;
+  let tracestate = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -80,10 +91,20 @@ export function forwardHeaders(
       case 6:
         if (name.toLowerCase() === 'expect') continue;
         break;
-      case 10:
-        if (name.toLowerCase() === 'connection') {
+      case 10: {
+        const n = name.toLowerCase();
+        if (n === 'connection') {
           dropped = connectionTokens(value);
           continue;
+        }
+        if (n === 'tracestate') tracestate = true;
+        break;
+      }
+      case 11:
+        if (name.toLowerCase() === 'traceparent') {
+          if (traceparent !== undefined) continue;
+          traceparent = value;
+          traceparentAt = headers.length + 1;
         }
         break;
       case 14:
@@ -99,6 +120,7 @@ export function forwardHeaders(
         break;
       case 16:
         if (name.toLowerCase() === 'x-forwarded-host') continue;
+        if (name.toLowerCase() === 'x-berth-trace-id') continue;
         break;
       case 17:
         if (name.toLowerCase() === 'x-forwarded-proto') continue;
@@ -114,14 +136,20 @@ export function forwardHeaders(
   if (dropped !== undefined) {
     const remove = dropped;
     for (let i = headers.length - 2; i >= 0; i -= 2) {
-      if (remove.includes(headers[i]!.toLowerCase())) headers.splice(i, 2);
+      if (!remove.includes(headers[i]!.toLowerCase())) continue;
+      headers.splice(i, 2);
+      // The noted traceparent moves down, or is gone when the Connection header named it.
+      if (i + 1 === traceparentAt) {
+        traceparent = undefined;
+        traceparentAt = -1;
+      } else if (i < traceparentAt) traceparentAt -= 2;
     }
   }
   const client = remoteAddress ?? 'unknown';
   headers.push('x-forwarded-for', xff === undefined ? client : `${xff}, ${client}`);
   if (host !== undefined) headers.push('x-forwarded-host', host);
   headers.push('x-forwarded-proto', proto);
-  return { headers, host, hasBody };
+  return { headers, host, hasBody, traceparent, traceparentAt, tracestate };
 }
 
 /** Converts undici's raw response headers to a flat string array without hop-by-hop headers. */

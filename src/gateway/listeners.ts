@@ -22,6 +22,7 @@ import { newListenerStats } from './listenerStats.js';
 import { countBackend } from './exchange.js';
 import type { ActivePolicy } from './policy.js';
 import type { RouteCounters } from './routeCounters.js';
+import { routeLabel } from './routeCounters.js';
 import type { CompiledRoute } from './router.js';
 import { compileRoutes, matchRoute, normaliseHost, rewritePath } from './router.js';
 import { isWildcardHost, wildcardMatches } from '../model/hosts.js';
@@ -31,6 +32,7 @@ import { TcpListeners } from './tcpListeners.js';
 import { ExtraBinds, listenLoopback, type HostBindError } from './bind.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import type { DataPlaneListeners } from './dataPlane.js';
+import type { SpanQueue } from './spans.js';
 import {
   answerAndClose,
   MAX_HEADER_FIELDS,
@@ -51,6 +53,9 @@ interface RouteTarget {
   policy: ActivePolicy | undefined;
   /** Where requests through the route count, beside their track; undefined without a target. */
   counters: RouteCounters | undefined;
+  /** The target service's key, and the route's label (host and path prefix), for its spans. */
+  service: string;
+  label: string;
 }
 
 type ListenerKind = Exclude<ListenerStatsJSON['kind'], 'tcp'>;
@@ -107,16 +112,20 @@ class Listener {
   set: BackendSet | undefined;
   routes: CompiledRoute<RouteTarget>[] = [];
   noRoute: Buffer;
+  /** Where ended hops go when tracing is on. */
+  private readonly spans: SpanQueue | undefined;
 
   constructor(
     kind: ListenerKind,
     key: string,
     port: number,
     keepAliveTimeoutMs: number,
+    spans: SpanQueue | undefined,
     secure = false,
     handoff = false,
   ) {
     this.kind = kind;
+    this.spans = spans;
     this.key = key;
     this.port = port;
     this.secure = secure;
@@ -197,7 +206,11 @@ class Listener {
 
   private readonly onServiceRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (this.refused(req, res)) return;
-    proxyRequest(req, res, this.set, req.url!, this.stats);
+    const spans = this.spans;
+    if (spans === undefined) return proxyRequest(req, res, this.set, req.url!, this.stats);
+    const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
+    const span = spans.begin(fwd, 'service', req.method!, this.key);
+    proxyRequest(req, res, this.set, req.url!, this.stats, { fwd, span });
   };
 
   private readonly onEdgeRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -210,11 +223,13 @@ class Listener {
       sendText(res, 404, this.noRoute);
       return;
     }
-    proxyRequest(req, res, route.target.set, rewritePath(route, url), this.stats, {
+    const target = route.target;
+    proxyRequest(req, res, target.set, rewritePath(route, url), this.stats, {
       fwd,
-      unavailable: route.target.unavailable,
-      policy: route.target.policy,
-      route: route.target.counters,
+      unavailable: target.unavailable,
+      policy: target.policy,
+      route: target.counters,
+      span: this.spans?.begin(fwd, 'edge', req.method!, target.service, this.key, target.label),
     });
   };
 
@@ -308,6 +323,8 @@ export interface ListenersOptions {
    * X-Forwarded-Proto (`https` for what it received over TLS): edges take the scheme from it.
    */
   handoff?: boolean;
+  /** Tracing: every proxied hop continues or starts a W3C trace and queues its span here. Off when absent. */
+  spans?: SpanQueue;
 }
 
 /** All listeners of the gateway and the balancer behind them: the Node data plane. */
@@ -320,9 +337,11 @@ export class Listeners implements DataPlaneListeners {
   private readonly keepAliveTimeoutMs: number;
   private readonly removalWaitMs: number;
   private readonly handoff: boolean;
+  private readonly spans: SpanQueue | undefined;
 
   constructor(opts: ListenersOptions = {}) {
     this.handoff = opts.handoff ?? false;
+    this.spans = opts.spans;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
     this.balancer = new Balancer(opts.pool);
     this.tcp = new TcpListeners({ drainTimeoutMs: opts.drainTimeoutMs ?? 10_000 });
@@ -361,7 +380,10 @@ export class Listeners implements DataPlaneListeners {
     const created = new Map<string, Listener>();
     for (const [id, w] of wanted) {
       if (!this.listeners.has(id))
-        created.set(id, new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs, w.secure, this.handoff));
+        created.set(
+          id,
+          new Listener(w.kind, w.key, w.port, this.keepAliveTimeoutMs, this.spans, w.secure, this.handoff),
+        );
     }
     // Backends and routes are set before any new listener accepts, so none serves an empty table.
     const find = (id: string): Listener | undefined => this.listeners.get(id) ?? created.get(id);
@@ -391,6 +413,8 @@ export class Listeners implements DataPlaneListeners {
           unavailable: Buffer.from(`no ready replicas for ${r.target}\n`),
           policy: set?.policies.route(e.key, r),
           counters: set?.routes.route(e.key, r),
+          service: r.target,
+          label: routeLabel(r),
         };
       });
       if (plain) plain.routes = routes;

@@ -24,7 +24,9 @@ process.on('uncaughtException', (err) => {
 });
 
 try {
-  const gateway = await startGateway({ home: values.home, logger, dataPlane });
+  // BERTH_GATEWAY_TRACING=off proxies without traces (the proxy benchmark's "tracing off").
+  const tracing = process.env.BERTH_GATEWAY_TRACING !== 'off';
+  const gateway = await startGateway({ home: values.home, logger, dataPlane, tracing });
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     gateway.close().then(

@@ -21,6 +21,7 @@ import type { ListenerStats } from './listenerStats.js';
 import type { RouteCounters } from './routeCounters.js';
 import { retryAfterSeconds } from './tokenBucket.js';
 import type { TrackSet } from './trackSet.js';
+import type { HopSpan } from './spans.js';
 
 /** Why a try failed before any of its answer went to the client. */
 type FailureKind = 'connect' | 'timeout' | 'status' | 'other';
@@ -67,10 +68,11 @@ function onAttemptTimeout(a: Attempt): void {
   a.ex.onTimeout(a);
 }
 
-function sendFallback(res: ServerResponse, stats: ListenerStats, f: Fallback): void {
+function sendFallback(res: ServerResponse, stats: ListenerStats, f: Fallback, span: HopSpan | undefined): void {
   if (f.status >= 500) stats.errors++;
   res.writeHead(f.status, f.headers);
   res.end(f.body);
+  span?.end(undefined, f.status, f.status >= 500, performance.now());
 }
 
 /** One proxied request under a policy: tries, retries and the breaker's bookkeeping. */
@@ -86,6 +88,10 @@ class PolicyExchange {
   private track: TrackSet;
   /** The edge route the request came through; undefined through the service's address. */
   private readonly route: RouteCounters | undefined;
+  /** The hop's span when tracing is on. */
+  private readonly span: HopSpan | undefined;
+  /** The status sent to the client; 0 until one is. */
+  private status = 0;
   /** Tries left after this one: the policy's attempts, or today's single connection-level retry. */
   private retriesLeft: number;
   private backoff: NodeJS.Timeout | undefined;
@@ -106,11 +112,13 @@ class PolicyExchange {
     policy: ActivePolicy,
     ticket: number,
     route: RouteCounters | undefined,
+    span: HopSpan | undefined,
   ) {
     this.res = res;
     this.set = set;
     this.track = track;
     this.route = route;
+    this.span = span;
     this.stats = stats;
     this.policy = policy;
     this.ticket = ticket;
@@ -152,6 +160,7 @@ class PolicyExchange {
       }
     }
     this.resumeUpstream = resume;
+    this.status = statusCode;
     if (writeResponseHead(this.res, this.stats, statusCode, statusText, headers)) this.failed = true;
     this.responded = true;
     return true;
@@ -223,6 +232,7 @@ class PolicyExchange {
   private answerFailure(status: number, body: string): void {
     this.stats.errors++;
     this.failed = true;
+    this.status = status;
     sendText(this.res, status, body);
     this.finish();
   }
@@ -268,6 +278,7 @@ class PolicyExchange {
     if (this.backoff !== undefined) clearTimeout(this.backoff);
     const nowMs = performance.now();
     recordOutcome(this.track, this.route, nowMs - this.startMs, this.failed);
+    this.span?.end(this.track.track, this.status, this.failed, nowMs);
     const breaker = this.policy.breaker;
     if (breaker !== undefined) {
       const outcome = this.failed ? Outcome.failure : this.responded ? Outcome.success : Outcome.cancelled;
@@ -298,6 +309,7 @@ export function proxyWithPolicy(
   fwd: ForwardHeaders | undefined,
   unavailable: Buffer | undefined,
   route: RouteCounters | undefined,
+  span: HopSpan | undefined,
 ): void {
   const nowMs = performance.now();
   if (policy.bucket !== undefined) {
@@ -314,15 +326,17 @@ export function proxyWithPolicy(
         String(body.length),
       ]);
       res.end(body);
+      span?.end(undefined, 429, false, performance.now());
       return;
     }
   }
   const track = set?.route(req);
   if (track === undefined) {
     if (set !== undefined) set.unavailable++;
-    if (policy.fallback !== undefined) return sendFallback(res, stats, policy.fallback);
+    if (policy.fallback !== undefined) return sendFallback(res, stats, policy.fallback, span);
     stats.errors++;
     sendText(res, 503, set?.unavailableBody ?? unavailable ?? 'no ready replicas\n');
+    span?.end(undefined, 503, true, performance.now());
     return;
   }
   let ticket = 0;
@@ -330,13 +344,14 @@ export function proxyWithPolicy(
     ticket = policy.breaker.allow(nowMs);
     if (ticket === rejected) {
       policy.counters.shortCircuited++;
-      if (policy.fallback !== undefined) return sendFallback(res, stats, policy.fallback);
+      if (policy.fallback !== undefined) return sendFallback(res, stats, policy.fallback, span);
       stats.errors++;
       sendText(res, 503, policy.circuitOpenBody);
+      span?.end(undefined, 503, true, performance.now());
       return;
     }
   }
   stats.inFlight++;
   const f = fwd ?? forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
-  new PolicyExchange(req, res, set!, track, stats, path, f, policy, ticket, route).start(track.pick()!);
+  new PolicyExchange(req, res, set!, track, stats, path, f, policy, ticket, route, span).start(track.pick()!);
 }

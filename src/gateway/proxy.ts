@@ -17,6 +17,7 @@ import type { ActivePolicy } from './policy.js';
 import { proxyWithPolicy } from './policyExchange.js';
 import type { RouteCounters } from './routeCounters.js';
 import type { TrackSet } from './trackSet.js';
+import type { HopSpan } from './spans.js';
 
 const kExchange = Symbol('berth.exchange');
 type ProxiedResponse = ServerResponse & { [kExchange]?: Exchange };
@@ -46,6 +47,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** The edge route the request came through; undefined through the service's address. */
   private readonly route: RouteCounters | undefined;
   private readonly startMs: number;
+  /** The hop's span when tracing is on. */
+  private readonly span: HopSpan | undefined;
+  /** The status sent to the client; 0 until one is. */
+  private status = 0;
   private failed = false;
   private upstream: Upstream | undefined;
   private abortUpstream: ((err?: Error) => void) | undefined;
@@ -65,11 +70,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     path: string,
     fwd: ForwardHeaders,
     route: RouteCounters | undefined,
+    span: HopSpan | undefined,
   ) {
     this.res = res;
     this.set = set;
     this.track = track;
     this.route = route;
+    this.span = span;
     this.startMs = performance.now();
     this.stats = stats;
     this.opts = dispatchOptions(req, path, fwd);
@@ -94,6 +101,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx: Node answers 100-continue to the client itself.
     if (this.done) return false;
     this.resumeUpstream = resume;
+    this.status = statusCode;
     if (writeResponseHead(this.res, this.stats, statusCode, statusText, headers)) this.failed = true;
     this.responded = true;
     return true;
@@ -143,8 +151,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.stats.errors++;
     this.failed = true;
     if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+      this.status = 504;
       sendText(this.res, 504, `upstream ${this.upstream!.id} of ${this.set.key} timed out\n`);
     } else {
+      this.status = 502;
       sendText(this.res, 502, `upstream ${this.upstream!.id} of ${this.set.key} failed: ${code ?? err.message}\n`);
     }
     this.finish();
@@ -162,7 +172,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.done = true;
     this.stats.inFlight--;
     this.res[kExchange] = undefined;
-    recordOutcome(this.track, this.route, performance.now() - this.startMs, this.failed);
+    const nowMs = performance.now();
+    recordOutcome(this.track, this.route, nowMs - this.startMs, this.failed);
+    this.span?.end(this.track.track, this.status, this.failed, nowMs);
   }
 }
 
@@ -172,7 +184,8 @@ const noOptions = {};
  * Proxies one request to a ready backend of `set` (its track chosen by the set's split), sending
  * `path` upstream. No backend in either track: 503 naming the service. A traffic policy (the
  * route's given in `opts`, else the service's) hands the request to the policy's exchange. An edge
- * passes its route's counters in `opts.route`: the finished request counts there too.
+ * passes its route's counters in `opts.route`: the finished request counts there too. With
+ * tracing on, `opts.span` is the hop's span (begun on `opts.fwd`), ended with the request.
  */
 export function proxyRequest(
   req: IncomingMessage,
@@ -180,12 +193,18 @@ export function proxyRequest(
   set: BackendSet | undefined,
   path: string,
   stats: ListenerStats,
-  opts: { fwd?: ForwardHeaders; unavailable?: Buffer; policy?: ActivePolicy; route?: RouteCounters } = noOptions,
+  opts: {
+    fwd?: ForwardHeaders;
+    unavailable?: Buffer;
+    policy?: ActivePolicy;
+    route?: RouteCounters;
+    span?: HopSpan;
+  } = noOptions,
 ): void {
   stats.requests++;
   const policy = opts.policy ?? set?.policy;
   if (policy !== undefined) {
-    proxyWithPolicy(req, res, set, path, stats, policy, opts.fwd, opts.unavailable, opts.route);
+    proxyWithPolicy(req, res, set, path, stats, policy, opts.fwd, opts.unavailable, opts.route, opts.span);
     return;
   }
   const track = set?.route(req);
@@ -193,10 +212,11 @@ export function proxyRequest(
     stats.errors++;
     if (set !== undefined) set.unavailable++;
     sendText(res, 503, set?.unavailableBody ?? opts.unavailable ?? 'no ready replicas\n');
+    opts.span?.end(undefined, 503, true, performance.now());
     return;
   }
   stats.inFlight++;
   const fwd = opts.fwd ?? forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
   // route() returns only a track with a ready backend, so pick() has one to give.
-  new Exchange(req, res, set!, track, stats, path, fwd, opts.route).start(track.pick()!);
+  new Exchange(req, res, set!, track, stats, path, fwd, opts.route, opts.span).start(track.pick()!);
 }

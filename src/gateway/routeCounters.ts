@@ -37,7 +37,7 @@ export class RouteCounters {
 }
 
 /** The route label of `route`: host (lower case, as it is matched) then path prefix. */
-function routeLabel(route: EdgeRoute): string {
+export function routeLabel(route: EdgeRoute): string {
   return route.host === undefined ? route.pathPrefix : `${route.host.toLowerCase()}${route.pathPrefix}`;
 }
 

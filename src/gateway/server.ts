@@ -19,6 +19,7 @@ import { ensureToken, gatewayPaths, readJsonFile, writeFileAtomic } from './stat
 import type { RoutingTable } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
+import { SpanQueue } from './spans.js';
 
 /** Options of an in-process gateway. */
 export interface StartGatewayOptions extends ListenersOptions {
@@ -28,6 +29,13 @@ export interface StartGatewayOptions extends ListenersOptions {
   controlPort?: number;
   /** What serves the listeners: Node (default) or an HAProxy process this gateway drives. */
   dataPlane?: DataPlane;
+  /**
+   * Tracing (default on): every proxied hop continues or starts a W3C trace and its span waits in a
+   * bounded queue for the control plane (`GET /spans`). `false` proxies without touching traceparent.
+   */
+  tracing?: boolean;
+  /** Spans the queue holds before it drops new ones (default 20 000). */
+  spanQueueCapacity?: number;
 }
 
 /** The data path of a gateway: its own Node listeners, or HAProxy driven through its admin socket. */
@@ -103,10 +111,17 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   acquireLock(paths, startTime);
 
   const dataPlane = opts.dataPlane ?? 'node';
+  const spans = opts.tracing === false ? undefined : new SpanQueue(opts.spanQueueCapacity);
+  const listenerOpts = { ...opts, spans };
   const listeners: DataPlaneListeners =
     dataPlane === 'haproxy'
-      ? new HaproxyListeners({ ...opts, dir: join(paths.dir, 'haproxy'), log: join(paths.dir, 'haproxy.log'), logger })
-      : new Listeners(opts);
+      ? new HaproxyListeners({
+          ...listenerOpts,
+          dir: join(paths.dir, 'haproxy'),
+          log: join(paths.dir, 'haproxy.log'),
+          logger,
+        })
+      : new Listeners(listenerOpts);
   let current = loadTable(paths, logger);
   let chain: Promise<unknown> = Promise.resolve();
   let controlPort = 0;
@@ -148,7 +163,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       health: () => ({ pid: process.pid, generation: current.generation }),
       table: () => current,
       apply,
-      stats: () => ({ generation: current.generation, listeners: listeners.stats(), services: listeners.traffic() }),
+      stats: () => ({
+        generation: current.generation,
+        listeners: listeners.stats(),
+        services: listeners.traffic(),
+        spans: spans && { queued: spans.queued, recorded: spans.recorded, dropped: spans.dropped },
+      }),
+      spans: (max) => spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

@@ -36,6 +36,7 @@ import { policyRoutes } from './routes/policy.js';
 import { liveRoutes } from './routes/live.js';
 import { autoscaleRoutes } from './routes/autoscale.js';
 import { jobRoutes } from './routes/jobs.js';
+import { traceRoutes } from './routes/traces.js';
 import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
@@ -145,6 +146,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   liveRoutes(typed, ctx);
   autoscaleRoutes(typed, ctx);
   jobRoutes(typed, ctx);
+  traceRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -11,6 +11,8 @@ import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Identity } from './identity.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
+import type { TraceStore } from '../traces/traceStore.js';
+import type { TraceCollectorStats } from '../traces/collector.js';
 
 export interface ServerContext {
   version: string;
@@ -33,6 +35,10 @@ export interface ServerContext {
   cron?: Pick<CronScheduler, 'runNow'>;
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
+  /** The spans the gateway recorded (absent in tests that do not keep any). */
+  traces?: Pick<TraceStore, 'trace'>;
+  /** The span collector's counters for `/metrics` (absent in tests that run none). */
+  traceStats?: () => TraceCollectorStats;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

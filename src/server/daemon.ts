@@ -16,6 +16,8 @@ import { clusterStorage, createEnvironments } from '../environment/environments.
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
+import { startTraceCollector } from '../traces/collector.js';
+import { TraceStore } from '../traces/traceStore.js';
 import type { DataPlane } from '../gateway/server.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
 import { localContainers } from '../runtime/container/localContainers.js';
@@ -79,7 +81,16 @@ async function privateHome(home: string): Promise<void> {
   await chmod(home, 0o700);
   // Berth's own files an earlier version left readable to others (berth.db was 0644) become
   // owner-only too; nothing else is touched (the home may hold files that are not Berth's).
-  for (const name of ['berth.db', 'berth.db-wal', 'berth.db-shm', 'server.log', 'server.json', 'token', 'secret.key'])
+  for (const name of [
+    'berth.db',
+    'berth.db-wal',
+    'berth.db-shm',
+    'traces.db',
+    'server.log',
+    'server.json',
+    'token',
+    'secret.key',
+  ])
     await chmod(join(home, name), 0o600).catch(() => undefined);
 }
 
@@ -119,6 +130,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'runtime' }),
     // Container replicas through the engine found via BERTH_CONTAINER_SOCKET, DOCKER_HOST or the usual sockets.
     containers: localContainers(),
+  });
+  // Spans of every request through the gateway, in their own file (src/traces/traceStore.ts).
+  const traces = new TraceStore({ file: join(opts.home, 'traces.db') });
+  const traceCollector = startTraceCollector({
+    store: traces,
+    source: (max) => gateway.spans(max),
+    logger: logger.child({ part: 'traces' }),
   });
   const environments = createEnvironments(store.db);
   const releases = new Releases(store.db);
@@ -195,6 +213,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await api.close().catch(() => undefined);
       await autoscaler.stop();
       await cron.stop();
+      await traceCollector.stop();
+      traces.close();
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
@@ -228,6 +248,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     autoscaler,
     cron,
     jobRuns,
+    traces,
+    traceStats: () => traceCollector.stats(),
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

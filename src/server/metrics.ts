@@ -13,12 +13,15 @@ import type { Logger } from 'pino';
 import type { Releases } from '../release/releases.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ServiceStatus, TrackTraffic } from '../model/observation.js';
+import type { TraceCollectorStats } from '../traces/collector.js';
 
 /** What the metrics read. */
 export interface MetricsSources {
   releases: Releases;
   runtimeFor(env: string): Promise<Runtime>;
   logger: Logger;
+  /** Tracing's counters, when the control plane collects spans. */
+  traceStats?: () => TraceCollectorStats;
 }
 
 /** Renders the metrics text on each scrape. */
@@ -154,6 +157,17 @@ export function createMetrics(src: MetricsSources): Metrics {
     labelNames: ['app', 'env', 'service'],
     registers: [registry],
   });
+  const spans = new Counter({
+    name: 'berth_trace_spans_total',
+    help: 'Spans of the gateway since the control plane started: stored, or dropped by the gateway because its queue was full.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const spansQueued = new Gauge({
+    name: 'berth_trace_spans_queued',
+    help: "Spans waiting in the gateway's queue at the last collection.",
+    registers: [registry],
+  });
   // Last restart count seen per replica: a counter only grows by what is new since the last scrape.
   const seenRestarts = new Map<string, number>();
 
@@ -183,6 +197,13 @@ export function createMetrics(src: MetricsSources): Metrics {
   return {
     contentType: registry.contentType,
     async render() {
+      const t = src.traceStats?.();
+      if (t !== undefined) {
+        spans.reset();
+        spans.inc({ outcome: 'stored' }, t.stored);
+        spans.inc({ outcome: 'dropped' }, t.dropped);
+        spansQueued.set(t.queued);
+      }
       releases.reset();
       for (const c of await src.releases.counts())
         releases.inc({ app: c.app, env: c.env, kind: c.kind, status: c.status }, c.count);

@@ -65,6 +65,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [`GET ${app}/autoscale`, { id: 'getAutoscale', ok: { 200: S.AutoscaleStatus }, errors: [BAD, NOT_FOUND] }],
   [`GET ${app}/jobs`, { id: 'listJobs', ok: { 200: S.JobsStatus }, errors: [BAD, NOT_FOUND] }],
   [`POST ${app}/jobs/:job/runs`, { id: 'runJob', ok: { 202: S.JobRun }, errors: [BAD, NOT_FOUND] }],
+  ['GET /api/v1/traces/:traceId', { id: 'getTrace', ok: { 200: S.TraceView }, errors: [BAD, NOT_FOUND] }],
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
   ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],

@@ -292,6 +292,32 @@ export const JobsStatus = z
   })
   .loose();
 
+export const TraceView = z
+  .object({
+    traceId: z.string(),
+    spans: z.array(
+      z
+        .object({
+          traceId: z.string(),
+          spanId: z.string(),
+          parentId: z.string().optional(),
+          kind: z.enum(['edge', 'service']),
+          edge: z.string().optional(),
+          route: z.string().optional(),
+          service: z.string().optional(),
+          caller: z.string().optional(),
+          track: z.enum(['stable', 'canary']).optional(),
+          method: z.string(),
+          status: z.number().int(),
+          error: z.boolean(),
+          startMs: z.number(),
+          durationMs: z.number(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+
 export const LogLine = z
   .object({
     time: iso,

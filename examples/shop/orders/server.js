@@ -26,7 +26,12 @@ const server = createServer(async (req, res) => {
     }
     if (url.pathname === '/api/orders' && req.method === 'POST') {
       const { item } = await readBody(req);
-      const r = await fetch(`${inventoryUrl}/api/inventory/${encodeURIComponent(item)}/reserve`, { method: 'POST' });
+      // traceparent passed on: the reservation is part of the caller's trace.
+      const tp = req.headers.traceparent;
+      const r = await fetch(`${inventoryUrl}/api/inventory/${encodeURIComponent(item)}/reserve`, {
+        method: 'POST',
+        headers: typeof tp === 'string' ? { traceparent: tp } : {},
+      });
       const body = await r.json();
       if (!r.ok) return send(r.status, body);
       const order = { id: orders.length + 1, item, price: prices[item] ?? 1, currency };

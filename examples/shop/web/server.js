@@ -8,8 +8,12 @@ const log = (level, msg) => process.stdout.write(`${level} ${msg}\n`);
 const escape = (s) =>
   String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
-async function getJSON(url) {
-  const r = await fetch(url);
+// Calls to the other services carry the request's traceparent on, so the gateway's spans of this
+// request and of the calls it makes are one trace (`berth trace ID`).
+const traced = (req) => (typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {});
+
+async function getJSON(url, req) {
+  const r = await fetch(url, { headers: traced(req) });
   return r.json();
 }
 
@@ -24,9 +28,21 @@ const server = createServer(async (req, res) => {
     return res.end(JSON.stringify({ greeting }));
   }
   try {
+    if (url.pathname === '/buy' && req.method === 'POST') {
+      // Buys one item through orders (which reserves it at inventory): web → orders → inventory.
+      const item = url.searchParams.get('item') ?? '';
+      const r = await fetch(`${process.env.ORDERS_URL}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...traced(req) },
+        body: JSON.stringify({ item }),
+      });
+      log('info', `buy ${item}: ${r.status} trace ${req.headers['x-berth-trace-id'] ?? '-'}`);
+      res.writeHead(r.status, { 'content-type': 'application/json' });
+      return res.end(await r.text());
+    }
     const [inventory, orders] = await Promise.all([
-      getJSON(`${process.env.INVENTORY_URL}/api/inventory`),
-      getJSON(`${process.env.ORDERS_URL}/api/orders`),
+      getJSON(`${process.env.INVENTORY_URL}/api/inventory`, req),
+      getJSON(`${process.env.ORDERS_URL}/api/orders`, req),
     ]);
     const session = createHmac('sha256', secret).update('visitor').digest('hex').slice(0, 16);
     const rows = Object.entries(inventory.items)

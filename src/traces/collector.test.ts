@@ -1,0 +1,166 @@
+/**
+ * The collector against a real gateway: spans of real requests leave the gateway through its control
+ * API (`GET /spans`, read by the local gateway control as the daemon reads it) into the SQLite store.
+ */
+import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayControl } from '../gateway/control.js';
+import type { TestGateway } from '../gateway/testing.js';
+import { fetchText, freePort, startTestGateway } from '../gateway/testing.js';
+import { startTraceCollector } from './collector.js';
+import { TraceStore } from './traceStore.js';
+
+let t: TestGateway;
+let relay: Server;
+let edgePort: number;
+
+beforeAll(async () => {
+  t = await startTestGateway({ drainTimeoutMs: 1_000 });
+  const inventory = await t.upstream('collect-inventory');
+  const [ordersPort, inventoryPort] = [await freePort(), await freePort()];
+  edgePort = await freePort();
+  // The orders replica calls inventory's address, forwarding traceparent.
+  relay = createServer((req, res) => {
+    const tp = req.headers.traceparent;
+    request(`http://127.0.0.1:${inventoryPort}/stock`, { headers: typeof tp === 'string' ? { traceparent: tp } : {} })
+      .then((r) => r.body.text())
+      .then(
+        (text) => res.end(text),
+        (err: Error) => res.end(err.message),
+      );
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  await t.apply({
+    services: [
+      {
+        key: 'shop/local/orders',
+        port: ordersPort,
+        backends: [{ id: 'o', host: '127.0.0.1', port: (relay.address() as AddressInfo).port }],
+      },
+      {
+        key: 'shop/local/inventory',
+        port: inventoryPort,
+        backends: [{ id: 'i', host: '127.0.0.1', port: inventory.port }],
+      },
+    ],
+    edges: [
+      {
+        key: 'shop/local',
+        port: edgePort,
+        routes: [{ pathPrefix: '/orders', target: 'shop/local/orders', stripPrefix: false }],
+      },
+    ],
+  });
+});
+
+afterAll(async () => {
+  relay?.closeAllConnections();
+  relay?.close();
+  await t?.close();
+});
+
+describe('trace collector', () => {
+  it('moves the gateway spans of a request into the store as one trace with callers', async () => {
+    const store = new TraceStore({ file: join(t.home, 'traces.db') });
+    const control = createGatewayControl({ home: t.home });
+    const collector = startTraceCollector({ store, source: (max) => control.spans(max), intervalMs: 60_000, batch: 1 });
+    try {
+      const res = await fetchText(`http://127.0.0.1:${edgePort}/orders/1`, {
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      });
+      expect(res.status).toBe(200);
+      let spans = store.trace('0af7651916cd43dd8448eb211c80319c');
+      for (let i = 0; i < 50 && spans.length < 2; i++) {
+        await collector.collect();
+        spans = store.trace('0af7651916cd43dd8448eb211c80319c');
+        if (spans.length < 2) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(spans.map((s) => [s.kind, s.service, s.caller, s.status])).toEqual([
+        ['edge', 'shop/local/orders', undefined, 200],
+        ['service', 'shop/local/inventory', 'shop/local/orders', 200],
+      ]);
+      expect(spans[0]!.parentId).toBe('b7ad6b7169203331');
+      expect(spans[1]!.parentId).toBe(spans[0]!.spanId);
+      // Drained: the gateway queue is empty now (batches of one were taken until it was).
+      expect(await control.spans(10)).toMatchObject({ spans: [], queued: 0, dropped: 0 });
+    } finally {
+      await collector.stop();
+      store.close();
+    }
+  });
+
+  it('counts what the gateway dropped when its queue was full, and what it stored', async () => {
+    const small = await startTestGateway({ spanQueueCapacity: 2 });
+    const store = new TraceStore({ file: join(small.home, 'traces.db') });
+    const control = createGatewayControl({ home: small.home });
+    const collector = startTraceCollector({ store, source: (max) => control.spans(max), intervalMs: 60_000 });
+    try {
+      const up = await small.upstream('collect-small');
+      const port = await freePort();
+      await small.apply({
+        services: [{ key: 'q/local/s', port, backends: [{ id: 'q', host: '127.0.0.1', port: up.port }] }],
+        edges: [],
+      });
+      const burst = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) expect((await fetchText(`http://127.0.0.1:${port}/`)).status).toBe(200);
+        // The span ends just after the answer: let the last one reach the queue.
+        await new Promise((r) => setTimeout(r, 20));
+      };
+      await burst(5);
+      expect(await collector.collect()).toBe(2);
+      expect(collector.stats()).toEqual({ stored: 2, dropped: 3, queued: 0 });
+      await burst(3);
+      await collector.collect();
+      expect(collector.stats()).toEqual({ stored: 4, dropped: 4, queued: 0 });
+    } finally {
+      await collector.stop();
+      store.close();
+      await small.close();
+    }
+  });
+
+  it('logs a failing source once, not on every tick, and again once it changes', async () => {
+    const store = new TraceStore({ file: join(t.home, 'failing.db') });
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    let answer: Error | undefined = new Error('no such endpoint: GET /spans');
+    const collector = startTraceCollector({
+      store,
+      logger,
+      intervalMs: 60_000,
+      source: async () => {
+        if (answer) throw answer;
+        return { spans: [], dropped: 0, queued: 0 };
+      },
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect(await collector.collect()).toBe(0);
+      expect(warnings).toHaveLength(1);
+      answer = undefined;
+      await collector.collect();
+      answer = new Error('no such endpoint: GET /spans');
+      await collector.collect();
+      expect(warnings).toHaveLength(2);
+    } finally {
+      await collector.stop();
+      store.close();
+    }
+  });
+
+  it('waits quietly while no gateway runs', async () => {
+    const store = new TraceStore({ file: join(t.home, 'empty.db') });
+    const control = createGatewayControl({ home: join(t.home, 'nowhere') });
+    const collector = startTraceCollector({ store, source: (max) => control.spans(max), intervalMs: 60_000 });
+    try {
+      expect(await collector.collect()).toBe(0);
+    } finally {
+      await collector.stop();
+      store.close();
+    }
+  });
+});

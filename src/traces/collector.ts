@@ -1,0 +1,113 @@
+/**
+ * Takes the gateway's ended spans into the trace store: every `intervalMs` it drains the gateway's
+ * queue in batches (`GET /spans` through `source`) until it is empty, and prunes the store by its
+ * retention every `pruneEveryMs`. A gateway that is not running, or a failed call, is retried on the
+ * next tick: the spans wait in the gateway's bounded queue meanwhile.
+ */
+import type { Logger } from 'pino';
+import type { GatewaySpan } from '../model/trace.js';
+import type { TraceStore } from './traceStore.js';
+
+/** One batch from the gateway (its `GET /spans`); undefined when no gateway runs. */
+export interface SpanSourceBatch {
+  spans: GatewaySpan[];
+  /** Spans the gateway dropped since it started (its queue was full). */
+  dropped: number;
+  /** Spans still queued in the gateway. */
+  queued: number;
+}
+
+export interface TraceCollectorOptions {
+  store: TraceStore;
+  source: (max: number) => Promise<SpanSourceBatch | undefined>;
+  logger?: Logger;
+  intervalMs?: number;
+  pruneEveryMs?: number;
+  batch?: number;
+}
+
+/** What the collector has seen since it started (the control plane's `/metrics`). */
+export interface TraceCollectorStats {
+  /** Spans stored. */
+  stored: number;
+  /** Spans the gateway dropped because its queue was full (summed across gateway restarts). */
+  dropped: number;
+  /** Spans waiting in the gateway's queue at the last collection. */
+  queued: number;
+}
+
+export interface TraceCollector {
+  /** Drains the gateway now (what each tick does); resolves with the spans stored. */
+  collect(): Promise<number>;
+  stats(): TraceCollectorStats;
+  stop(): Promise<void>;
+}
+
+/** Starts collecting. */
+export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector {
+  const intervalMs = opts.intervalMs ?? 1000;
+  const pruneEveryMs = opts.pruneEveryMs ?? 60_000;
+  const batch = opts.batch ?? 5000;
+  let lastDropped = 0;
+  const totals: TraceCollectorStats = { stored: 0, dropped: 0, queued: 0 };
+  let lastPrune = 0;
+  let running: Promise<number> | undefined;
+  let lastFailure: string | undefined;
+  let stopped = false;
+
+  const drain = async (): Promise<number> => {
+    let stored = 0;
+    // Bounded: a gateway that fills its queue faster than this drains it leaves the rest for the next tick.
+    for (let i = 0; i < 20 && !stopped; i++) {
+      const got = await opts.source(batch);
+      if (got === undefined) break;
+      opts.store.add(got.spans);
+      stored += got.spans.length;
+      totals.stored += got.spans.length;
+      totals.queued = got.queued;
+      // A restarted gateway counts from zero again: then all it reports is new.
+      const dropped = got.dropped >= lastDropped ? got.dropped - lastDropped : got.dropped;
+      if (dropped > 0) {
+        totals.dropped += dropped;
+        opts.logger?.warn({ dropped }, 'the gateway dropped spans: its queue was full');
+      }
+      lastDropped = got.dropped;
+      if (got.queued === 0) break;
+    }
+    const now = Date.now();
+    if (now - lastPrune >= pruneEveryMs) {
+      lastPrune = now;
+      opts.store.prune(now);
+    }
+    return stored;
+  };
+
+  const collect = (): Promise<number> =>
+    (running ??= drain()
+      .then((n) => {
+        lastFailure = undefined;
+        return n;
+      })
+      .catch((err: unknown) => {
+        // Logged once per kind of failure, not every second: a gateway started by an older Berth
+        // has no GET /spans (404) until it is restarted, and a stopped one is not an incident.
+        const message = err instanceof Error ? err.message : String(err);
+        if (message !== lastFailure)
+          opts.logger?.warn({ err }, 'collecting spans failed; retrying every tick, logged again when it changes');
+        lastFailure = message;
+        return 0;
+      })
+      .finally(() => (running = undefined)));
+
+  const timer = setInterval(() => void collect(), intervalMs);
+  timer.unref();
+  return {
+    collect,
+    stats: () => ({ ...totals }),
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
