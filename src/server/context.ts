@@ -11,6 +11,7 @@ import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Identity } from './identity.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
+import type { LogIndex } from '../logs/logIndex.js';
 
 export interface ServerContext {
   version: string;
@@ -33,6 +34,8 @@ export interface ServerContext {
   cron?: Pick<CronScheduler, 'runNow'>;
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
+  /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */
+  logIndex?: Pick<LogIndex, 'search'>;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.
