@@ -303,6 +303,26 @@ export const LogLine = z
   .loose()
   .describe('One line per JSON object (NDJSON); a line `{ "error": … }` ends a stream that failed');
 
+export const LogSearchResult = z
+  .object({
+    lines: z.array(
+      z
+        .object({
+          time: iso,
+          service: z.string(),
+          replica: z.string(),
+          stream: z.enum(['stdout', 'stderr']),
+          level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).optional(),
+          message: z.string().optional(),
+          traceId: z.string().optional(),
+          line: z.string(),
+        })
+        .loose(),
+    ),
+    truncated: z.boolean().describe('Older matching lines were left out by the limit'),
+  })
+  .loose();
+
 export const Validation = z
   .object({
     ok: z.boolean(),
