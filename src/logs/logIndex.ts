@@ -161,29 +161,40 @@ function phrase(text: string): string {
 }
 
 function search(db: BetterSqlite3.Database, q: LogSearchQuery): LogSearchResult {
-  const where = ['app = ?', 'env = ?'];
+  // The most selective condition drives the query: the text index, then the trace id's index,
+  // else the (app, env, time) index. A unary + keeps SQLite from walking the time index instead
+  // of the trace index when it guesses wrong about how many rows a trace has.
+  const text = q.text !== undefined && q.text !== '' ? q.text : undefined;
+  const fts = text !== undefined && [...text].length >= 3;
+  const byTrace = !fts && q.traceId !== undefined;
+  const col = (name: string): string => (byTrace ? `+l.${name}` : `l.${name}`);
+  const where = [`${col('app')} = ?`, `${col('env')} = ?`];
   const args: (string | number)[] = [q.app, q.env];
   const add = (sql: string, ...values: (string | number)[]): void => {
     where.push(sql);
     args.push(...values);
   };
-  if (q.service !== undefined) add('service = ?', q.service);
-  if (q.replica !== undefined) add('replica = ?', q.replica);
-  if (q.stream !== undefined) add('stream = ?', q.stream);
-  if (q.level !== undefined) add('level >= ?', LOG_LEVELS.indexOf(q.level));
-  if (q.traceId !== undefined) add('trace_id = ?', q.traceId.toLowerCase());
-  if (q.sinceMs !== undefined) add('time_ms >= ?', q.sinceMs);
-  if (q.untilMs !== undefined) add('time_ms < ?', q.untilMs);
-  if (q.text !== undefined && q.text !== '') {
-    // The trigram index answers three characters and more; shorter text is a scan of the rows the
-    // other conditions leave (LIKE is case-insensitive for ASCII, as the index is).
-    if ([...q.text].length >= 3) add('id IN (SELECT rowid FROM lines_fts WHERE lines_fts MATCH ?)', phrase(q.text));
-    else add("raw LIKE ? ESCAPE '\\'", `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (q.service !== undefined) add('l.service = ?', q.service);
+  if (q.replica !== undefined) add('l.replica = ?', q.replica);
+  if (q.stream !== undefined) add('l.stream = ?', q.stream);
+  if (q.level !== undefined) add('l.level >= ?', LOG_LEVELS.indexOf(q.level));
+  if (q.traceId !== undefined) add('l.trace_id = ?', q.traceId.toLowerCase());
+  if (q.sinceMs !== undefined) add(`${col('time_ms')} >= ?`, q.sinceMs);
+  if (q.untilMs !== undefined) add(`${col('time_ms')} < ?`, q.untilMs);
+  let from = 'lines l';
+  if (fts) {
+    // The trigram index answers three characters and more (a phrase: FTS5 operators in it are text).
+    from = 'lines_fts f CROSS JOIN lines l ON l.id = f.rowid';
+    add('lines_fts MATCH ?', phrase(text));
+  } else if (text !== undefined) {
+    // Shorter text is a scan of the rows the other conditions leave (LIKE is case-insensitive for
+    // ASCII, as the index is).
+    add("l.raw LIKE ? ESCAPE '\\'", `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
   const rows = db
     .prepare(
-      `SELECT time_ms, service, replica, stream, level, message, trace_id, raw FROM lines
-       WHERE ${where.join(' AND ')} ORDER BY time_ms DESC, id DESC LIMIT ?`,
+      `SELECT l.time_ms, l.service, l.replica, l.stream, l.level, l.message, l.trace_id, l.raw FROM ${from}
+       WHERE ${where.join(' AND ')} ORDER BY l.time_ms DESC, l.id DESC LIMIT ?`,
     )
     .all(...args, q.limit + 1) as LineRow[];
   const truncated = rows.length > q.limit;
