@@ -87,6 +87,17 @@ describe('the log index', () => {
     expect(r.truncated).toBe(true);
   });
 
+  it('answers the lines indexed after a line, in the order they were indexed (a follow’s cursor)', () => {
+    const all = index.search(q).lines;
+    const third = all[3]!;
+    index.append([line(-5, 'late but new'), line(9, 'newest')], []);
+    const after = index.search({ ...q, afterId: third.id });
+    expect(raws(after)).toEqual(['trade T-4712 accepted', 'late but new', 'newest']);
+    expect(after.lines.map((l) => l.id)).toEqual([...after.lines.map((l) => l.id)].sort((a, b) => a - b));
+    expect(raws(index.search({ ...q, afterId: third.id, text: 'new', limit: 1 }))).toEqual(['late but new']);
+    expect(index.search({ ...q, afterId: after.lines.at(-1)!.id }).lines).toEqual([]);
+  });
+
   it('keeps lines and file cursors across a reopen, in one transaction with them', () => {
     index.append([line(9, 'after')], [{ fileId: '1:42', fingerprint: 'first', offset: 100 }]);
     index.close();

@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS file_cursors (
 `;
 
 interface LineRow {
+  id: number;
   time_ms: number;
   service: string;
   replica: string;
@@ -181,6 +182,7 @@ function search(db: BetterSqlite3.Database, q: LogSearchQuery): LogSearchResult 
   if (q.traceId !== undefined) add('l.trace_id = ?', q.traceId.toLowerCase());
   if (q.sinceMs !== undefined) add(`${col('time_ms')} >= ?`, q.sinceMs);
   if (q.untilMs !== undefined) add(`${col('time_ms')} < ?`, q.untilMs);
+  if (q.afterId !== undefined) add('l.id > ?', q.afterId);
   let from = 'lines l';
   if (fts) {
     // The trigram index answers three characters and more (a phrase: FTS5 operators in it are text).
@@ -193,16 +195,18 @@ function search(db: BetterSqlite3.Database, q: LogSearchQuery): LogSearchResult 
   }
   const rows = db
     .prepare(
-      `SELECT l.time_ms, l.service, l.replica, l.stream, l.level, l.message, l.trace_id, l.raw FROM ${from}
-       WHERE ${where.join(' AND ')} ORDER BY l.time_ms DESC, l.id DESC LIMIT ?`,
+      `SELECT l.id, l.time_ms, l.service, l.replica, l.stream, l.level, l.message, l.trace_id, l.raw FROM ${from}
+       WHERE ${where.join(' AND ')} ORDER BY ${q.afterId !== undefined ? 'l.id' : 'l.time_ms DESC, l.id DESC'} LIMIT ?`,
     )
     .all(...args, q.limit + 1) as LineRow[];
   const truncated = rows.length > q.limit;
-  return { lines: rows.slice(0, q.limit).reverse().map(foundLine), truncated };
+  const kept = rows.slice(0, q.limit);
+  return { lines: (q.afterId !== undefined ? kept : kept.reverse()).map(foundLine), truncated };
 }
 
 function foundLine(r: LineRow): FoundLogLine {
   return {
+    id: r.id,
     time: new Date(r.time_ms).toISOString(),
     service: r.service,
     replica: r.replica,

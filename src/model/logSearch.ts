@@ -20,12 +20,19 @@ export interface LogSearchQuery {
   sinceMs?: number;
   /** Up to this time, exclusive (ms since the epoch). */
   untilMs?: number;
-  /** At most this many lines: the newest that match. */
+  /**
+   * Only lines indexed after the line of this id, the first ones first (a follow's cursor: each
+   * line is seen once, in the order it was indexed); without it, the newest lines.
+   */
+  afterId?: number;
+  /** At most this many lines: the newest that match (the first after `afterId`). */
   limit: number;
 }
 
 /** One indexed line. */
 export interface FoundLogLine {
+  /** Its place in the index, growing in the order lines were indexed (`afterId` of the next search). */
+  id: number;
   /** When the shim read it (ISO 8601, ms). */
   time: string;
   service: string;
@@ -38,7 +45,10 @@ export interface FoundLogLine {
   line: string;
 }
 
-/** A search's answer: matching lines oldest first, and whether older ones were left out by `limit`. */
+/**
+ * A search's answer: matching lines oldest first, and whether `limit` left some out (older ones;
+ * with `afterId`, later ones).
+ */
 export interface LogSearchResult {
   lines: FoundLogLine[];
   truncated: boolean;

@@ -308,6 +308,7 @@ export const LogSearchResult = z
     lines: z.array(
       z
         .object({
+          id: z.number().int().describe('The line’s place in the index (`after` of a follow)'),
           time: iso,
           service: z.string(),
           replica: z.string(),

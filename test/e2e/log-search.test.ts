@@ -2,13 +2,14 @@
  * The log center end to end: a real control plane, two services that log one trade (web as pino
  * JSON, orders as logback/logstash JSON with an error), found by one search across both — by text,
  * level and trace id, over the CLI and the API — and still found once, not twice, after the
- * control plane was killed and started again. A search with a range that ends before it starts is
- * refused naming the field.
+ * control plane was killed and started again; a followed search prints each new match once. A
+ * search with a range that ends before it starts is refused naming the field.
  */
+import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogSearchResult } from '../../src/model/logSearch.js';
-import { startBerth, waitFor, writeApp, type Berth } from './harness.js';
+import { CLI, startBerth, waitFor, writeApp, type Berth } from './harness.js';
 
 const APP = 'logsearch-demo';
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -129,9 +130,34 @@ describe('searching the logs of an app', () => {
     const cli = await berth.cli(['logs', APP, '--level', 'loud']);
     expect(cli.code).not.toBe(0);
     expect(cli.stderr).toMatch(/level/);
-    const follow = await berth.cli(['logs', APP, '--grep', 'x', '-f']);
+    const follow = await berth.cli(['logs', APP, '--grep', 'x', '-f', '--until', '1m']);
     expect(follow.code).not.toBe(0);
-    expect(follow.stderr).toContain('following with a filter is not there yet');
+    expect(follow.stderr).toContain('until: a follow has no end');
+  });
+
+  it('follows a search: prints each new matching line once, as it is indexed, until Ctrl-C', async () => {
+    const proc = spawn(process.execPath, [CLI, 'logs', APP, '--grep', 'T-4713', '-f', '-o', 'json'], {
+      env: { ...process.env, BERTH_HOME: berth.home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+    try {
+      await new Promise((r) => setTimeout(r, 1000)); // the first search has answered (nothing yet)
+      expect(await (await fetch(`${edge}/trade?id=T-4713&trace=${TRACE}`)).text()).toBe('rejected');
+      const lines = await waitFor('two followed lines', async () => {
+        const got = out.split('\n').filter(Boolean);
+        return got.length >= 2 ? got : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1200)); // two more polls: nothing is printed twice
+      expect(out.split('\n').filter(Boolean)).toEqual(lines);
+      // In the order they were indexed: one look reads the services' files one after the other.
+      expect(lines.map((l) => (JSON.parse(l) as { service: string }).service).sort()).toEqual(['orders', 'web']);
+    } finally {
+      proc.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('indexes each line once across a control-plane kill and restart, and what was printed meanwhile', async () => {
@@ -141,6 +167,6 @@ describe('searching the logs of an app', () => {
     await berth.restart();
     await searchUntil('q=T-4712', 2);
     expect((await search('q=T-4711')).lines).toHaveLength(2);
-    expect((await search(`trace=${TRACE}`)).lines).toHaveLength(4);
+    expect((await search(`trace=${TRACE}`)).lines).toHaveLength(6);
   });
 });

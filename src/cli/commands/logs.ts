@@ -48,7 +48,9 @@ export function registerLogs(program: Command): void {
         ]);
       if (isSearch(o)) {
         checkSearchFlags(o);
-        return searchLogs(ctx, { app, env: o.env, service }, o);
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        return searchLogs(ctx, { app, env: o.env, service }, o, stop.signal);
       }
       // A tail reads ISO times only; a duration ago is turned into one here.
       let since = o.since;

@@ -35,6 +35,7 @@ describe('a log search query', () => {
       since: '1h',
       until: '2026-03-10T11:30:00Z',
       limit: '20',
+      after: '41',
     });
     expect(logSearchOf('shop', 'prod', q, NOW)).toEqual({
       app: 'shop',
@@ -47,6 +48,7 @@ describe('a log search query', () => {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       sinceMs: NOW - 3_600_000,
       untilMs: Date.parse('2026-03-10T11:30:00Z'),
+      afterId: 41,
       limit: 20,
     });
   });
@@ -78,5 +80,6 @@ describe('a log search query', () => {
     expect(LogSearchParams.safeParse({ stream: 'stdin' }).success).toBe(false);
     expect(LogSearchParams.safeParse({ limit: '0' }).success).toBe(false);
     expect(LogSearchParams.safeParse({ limit: '10001' }).success).toBe(false);
+    expect(LogSearchParams.safeParse({ after: '-1' }).success).toBe(false);
   });
 });

@@ -21,6 +21,12 @@ export const LogSearchParams = z.object({
   since: z.string().optional().describe('From this time: ISO 8601, or a duration ago (90s, 15m, 1h, 2d)'),
   until: z.string().optional().describe('Up to this time: ISO 8601, or a duration ago'),
   limit: z.coerce.number().int().min(1).max(10_000).default(500).describe('At most this many lines, the newest'),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Only lines indexed after the line of this id, first ones first (a follow: the last id seen)'),
 });
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -73,6 +79,7 @@ export function logSearchOf(
     ...(q.trace ? { traceId: q.trace } : {}),
     ...(sinceMs !== undefined ? { sinceMs } : {}),
     ...(untilMs !== undefined ? { untilMs } : {}),
+    ...(q.after !== undefined ? { afterId: q.after } : {}),
     limit: q.limit,
   };
 }
