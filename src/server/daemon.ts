@@ -231,7 +231,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     autoscaler,
     cron,
     jobRuns,
-    logIndex: logCenter.index,
+    ...(logCenter.index ? { logIndex: logCenter.index } : {}),
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

@@ -16,7 +16,8 @@ import { ValidationError } from '../errors.js';
 export const LOG_INDEX_FILE = 'logindex.db';
 
 export interface LogCenter {
-  index: LogIndex;
+  /** Absent when the index could not be opened: the control plane runs on, searches answer 503. */
+  index?: LogIndex;
   close(): Promise<void>;
 }
 
@@ -53,7 +54,14 @@ export function indexRetentionOf(env: Readonly<Record<string, string | undefined
 /** Opens the index and starts following this machine's replica logs into it. */
 export function startLogCenter(home: string, logger: Logger, env = process.env): LogCenter {
   const retention = indexRetentionOf(env);
-  const index = openLogIndex(join(home, LOG_INDEX_FILE));
+  let index: LogIndex;
+  try {
+    index = openLogIndex(join(home, LOG_INDEX_FILE));
+  } catch (err) {
+    // A damaged index must not keep the control plane (releases, the running apps) from starting.
+    logger.error({ err, file: join(home, LOG_INDEX_FILE) }, 'the log index cannot be opened: log search is off');
+    return { close: async () => undefined };
+  }
   const ingester = createLogIngester({
     index,
     source: localLogFileSource(home),
