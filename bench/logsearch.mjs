@@ -10,7 +10,7 @@
 //     and the ratio grep / index.
 // Run after `npm run build`: `node bench/logsearch.mjs` or `LINES=200000 node bench/logsearch.mjs`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +136,19 @@ console.log(
 console.log(`trace id                    ${f(byTrace.p50, 2).padStart(8)} ${f(byTrace.p99, 2).padStart(8)}`);
 console.log(`errors of a service, 1 h    ${f(errors.p50, 2).padStart(8)} ${f(errors.p99, 2).padStart(8)}`);
 console.log(`grep -rhiF trade id         ${f(grep.p50, 2).padStart(8)} ${f(grep.p99, 2).padStart(8)}`);
+const report = {
+  lines: LINES,
+  services: SERVICES,
+  filesBytes,
+  indexBytes,
+  ingestLinesPerS: ingested / ingestS,
+  byText,
+  byTrace,
+  errors,
+  grep,
+};
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/logsearch.json'), `${JSON.stringify(report, null, 2)}\n`);
 rmSync(home, { recursive: true, force: true });
 
 function safeSize(p) {
