@@ -42,9 +42,12 @@ export interface LogIngesterOptions {
   pollMs?: number;
   /** Bytes read from one file per batch. Default 1 MiB. */
   chunkBytes?: number;
-  /** Lines per transaction. Default 5000. */
+  /**
+   * Lines per transaction. Default 1000: the index is written on the control plane's event loop,
+   * and a batch is about a tenth of a second of it on a small machine.
+   */
   batchLines?: number;
-  /** Lines one look indexes at most before it yields (a backlog is read over several). Default 4 batches. */
+  /** Lines one look indexes at most before it yields to the event loop (a backlog is read over several). Default one batch. */
   lookLines?: number;
   retentionOf?: (env: string) => IndexRetention;
   /** Between retention runs. Default 60 s. */
@@ -69,8 +72,8 @@ const FORGET_AFTER_MISSES = 3;
 export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   const { index, source } = opts;
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
-  const batchLines = opts.batchLines ?? 5000;
-  const lookLines = opts.lookLines ?? batchLines * 4;
+  const batchLines = opts.batchLines ?? 1000;
+  const lookLines = opts.lookLines ?? batchLines;
   const now = opts.now ?? Date.now;
   const retentionOf = opts.retentionOf ?? (() => DEFAULT_INDEX_RETENTION);
   const cursors = index.cursors();
