@@ -13,6 +13,7 @@ const all = {
   'restart-stress': 'restart-stress.mjs',
   tcp: 'tcp.mjs',
   containers: 'containers.mjs',
+  logsearch: 'logsearch.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

@@ -27,6 +27,7 @@ import { releaseRoutes } from './routes/releases.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { logRoutes } from './routes/logs.js';
+import { logSearchRoutes } from './routes/logSearch.js';
 import { systemRoutes } from './routes/system.js';
 import { renderRoutes } from './routes/render.js';
 import { operateRoutes } from './routes/operate.js';
@@ -138,6 +139,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   configRoutes(typed, ctx);
   environmentRoutes(typed, ctx);
   logRoutes(typed, ctx);
+  logSearchRoutes(typed, ctx);
   renderRoutes(typed, ctx);
   operateRoutes(typed, ctx);
   progressiveRoutes(typed, ctx);

@@ -13,6 +13,7 @@ import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
 import type { TraceStore } from '../traces/traceStore.js';
 import type { TraceCollectorStats } from '../traces/collector.js';
+import type { LogIndex } from '../logs/logIndex.js';
 
 export interface ServerContext {
   version: string;
@@ -39,6 +40,8 @@ export interface ServerContext {
   traces?: Pick<TraceStore, 'trace'>;
   /** The span collector's counters for `/metrics` (absent in tests that run none). */
   traceStats?: () => TraceCollectorStats;
+  /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */
+  logIndex?: Pick<LogIndex, 'search'>;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -32,6 +32,7 @@ import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
 import { createRenderService } from './renderService.js';
 import { appsRunHere } from './appsRunHere.js';
+import { startLogCenter } from './logCenter.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { createCronScheduler } from '../cron/scheduler.js';
@@ -115,6 +116,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   const store = await openStore({ file: join(opts.home, 'berth.db') });
+  const logCenter = startLogCenter(opts.home, logger.child({ part: 'logs' }));
   const box = await loadSecretBox(opts.home);
   await ensureToken(store.db, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
@@ -215,6 +217,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await cron.stop();
       await traceCollector.stop();
       traces.close();
+      await logCenter.close();
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
@@ -250,6 +253,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     jobRuns,
     traces,
     traceStats: () => traceCollector.stats(),
+    ...(logCenter.index ? { logIndex: logCenter.index } : {}),
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

@@ -143,6 +143,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
       errors: [BAD, NOT_FOUND],
     },
   ],
+  [`GET ${app}/logs/search`, { id: 'searchLogs', ok: { 200: S.LogSearchResult }, errors: [BAD, NOT_FOUND, 503] }],
 
   ['GET /api/v1/environments', { id: 'listEnvironments', ok: { 200: S.Environment.array() }, errors: [] }],
   ['GET /api/v1/environments/:name', { id: 'getEnvironment', ok: { 200: S.Environment }, errors: [BAD, NOT_FOUND] }],

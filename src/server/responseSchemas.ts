@@ -329,6 +329,27 @@ export const LogLine = z
   .loose()
   .describe('One line per JSON object (NDJSON); a line `{ "error": … }` ends a stream that failed');
 
+export const LogSearchResult = z
+  .object({
+    lines: z.array(
+      z
+        .object({
+          id: z.number().int().describe('The line’s place in the index (`after` of a follow)'),
+          time: iso,
+          service: z.string(),
+          replica: z.string(),
+          stream: z.enum(['stdout', 'stderr']),
+          level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).optional(),
+          message: z.string().optional(),
+          traceId: z.string().optional(),
+          line: z.string(),
+        })
+        .loose(),
+    ),
+    truncated: z.boolean().describe('Older matching lines were left out by the limit'),
+  })
+  .loose();
+
 export const Validation = z
   .object({
     ok: z.boolean(),

@@ -1,0 +1,153 @@
+/**
+ * Ingestion over real log files as the shim writes them (LogWriter, rotation) and as the runtime
+ * archives them, into a real index file: every line once, across rotation, archiving, a lines
+ * budget per look and a control plane that stops and starts again.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { archiveReplicaLogs, DEFAULT_LOG_RETENTION } from '../runtime/local/logArchive.js';
+import { LogWriter } from '../runtime/local/logFiles.js';
+import { localLogFileSource } from '../runtime/local/logFileList.js';
+import { writeReplicaRecord, type ReplicaRecord } from '../runtime/local/replicaStore.js';
+import { openLogIndex, type LogIndex } from './logIndex.js';
+import { createLogIngester, type LogIngesterOptions } from './logIngester.js';
+
+const record = (id: string): ReplicaRecord => ({
+  id,
+  app: 'shop',
+  env: 'dev',
+  service: 'orders',
+  hash: 'aaaaaaa1',
+  revision: 1,
+  port: 1,
+  restarts: 0,
+  backoffStreak: 0,
+  created: new Date(0).toISOString(),
+  spec: { terminationGracePeriodMs: 1000 },
+});
+
+describe('the log ingester', () => {
+  let home: string;
+  let index: LogIndex;
+  const open = (): LogIndex => (index = openLogIndex(join(home, 'logindex.db')));
+  const ingester = (o: Partial<LogIngesterOptions> = {}) =>
+    createLogIngester({ index, source: localLogFileSource(home), ...o });
+  const texts = (): string[] => index.search({ app: 'shop', env: 'dev', limit: 100_000 }).lines.map((l) => l.line);
+
+  /** A replica folder with a replica.json and a log writer (rotating at `maxBytes`, keeping 3). */
+  const replica = (id: string, maxBytes = 1 << 20): { dir: string; logs: string; writer: LogWriter } => {
+    const dir = join(home, 'run', 'shop', 'dev', 'orders', id);
+    writeReplicaRecord(dir, record(id));
+    const logs = join(dir, 'logs');
+    mkdirSync(logs, { recursive: true });
+    return { dir, logs, writer: new LogWriter(logs, { maxBytes, keep: 3 }) };
+  };
+
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'berth-ingest-'));
+    open();
+  });
+  afterEach(() => {
+    index.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('indexes new complete lines of every replica once, with service, replica, stream, time and what the line says', () => {
+    const a = replica('orders-a');
+    const b = replica('orders-b');
+    a.writer.write('stdout', JSON.stringify({ level: 50, msg: 'trade T-9 failed', trace_id: 'abc123def4567890' }));
+    b.writer.write('stderr', 'WARN slow');
+    const ing = ingester();
+    expect(ing.runOnce()).toBe(2);
+    expect(ing.runOnce()).toBe(0);
+    a.writer.write('stdout', 'second');
+    expect(ing.runOnce()).toBe(1);
+    const found = index.search({ app: 'shop', env: 'dev', limit: 10 }).lines;
+    expect(found.map((l) => [l.replica, l.stream, l.level, l.message, l.traceId, l.line])).toEqual([
+      ['orders-a', 'stdout', 'error', 'trade T-9 failed', 'abc123def4567890', expect.stringContaining('"msg"')],
+      ['orders-b', 'stderr', 'warn', undefined, undefined, 'WARN slow'],
+      ['orders-a', 'stdout', undefined, undefined, undefined, 'second'],
+    ]);
+    expect(found.every((l) => l.service === 'orders' && l.time.endsWith('Z'))).toBe(true);
+    a.writer.close();
+    b.writer.close();
+  });
+
+  it('leaves a line without its newline for the next look', () => {
+    const a = replica('orders-a');
+    writeFileSync(join(a.logs, 'current.log'), '2026-01-01T00:00:00.000Z stdout half a li', { flag: 'a' });
+    const ing = ingester();
+    expect(ing.runOnce()).toBe(0);
+    writeFileSync(join(a.logs, 'current.log'), 'ne\n', { flag: 'a' });
+    expect(ing.runOnce()).toBe(1);
+    expect(texts()).toEqual(['half a line']);
+    a.writer.close();
+  });
+
+  it('reads on across rotations and into the archive of an ended run, nothing twice, nothing lost', () => {
+    const a = replica('orders-a', 2000); // ~40 lines a file: 100 lines rotate twice
+    const ing = ingester();
+    for (let i = 0; i < 30; i++) a.writer.write('stdout', `line ${i} ${'x'.repeat(10)}`);
+    expect(ing.runOnce()).toBe(30);
+    for (let i = 30; i < 100; i++) a.writer.write('stdout', `line ${i} ${'x'.repeat(10)}`);
+    a.writer.close();
+    // The run ends before the next look: its log folder moves to the archives.
+    archiveReplicaLogs(home, record('orders-a'), a.logs, {
+      reason: 'removed',
+      nowMs: Date.now(),
+      retention: DEFAULT_LOG_RETENTION,
+    });
+    rmSync(a.dir, { recursive: true });
+    expect(ing.runOnce()).toBe(70);
+    expect(texts()).toEqual(Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(10)}`));
+    expect(ing.runOnce()).toBe(0);
+  });
+
+  it('starts again where the last committed batch ended after a restart, and reads a backlog over several looks', () => {
+    const a = replica('orders-a');
+    for (let i = 0; i < 50; i++) a.writer.write('stdout', `before ${i}`);
+    const first = ingester({ batchLines: 10, lookLines: 20 });
+    expect(first.runOnce()).toBe(20);
+    expect(first.runOnce()).toBe(20);
+    index.close(); // the control plane stops (or is killed: the cursors are in the lines' transaction)
+    for (let i = 0; i < 5; i++) a.writer.write('stdout', `after ${i}`);
+    open();
+    const second = ingester({ batchLines: 10, lookLines: 20 });
+    expect(second.runOnce()).toBe(15);
+    expect(texts()).toEqual([
+      ...Array.from({ length: 50 }, (_, i) => `before ${i}`),
+      ...Array.from({ length: 5 }, (_, i) => `after ${i}`),
+    ]);
+    a.writer.close();
+  });
+
+  it('takes a file whose first line changed for a new file, even under a cursor’s inode', () => {
+    const a = replica('orders-a');
+    a.writer.write('stdout', 'old run');
+    a.writer.close();
+    const ing = ingester();
+    expect(ing.runOnce()).toBe(1);
+    // Same path and inode, new content: as if the filesystem gave a deleted file's inode to a new log.
+    writeFileSync(
+      join(a.logs, 'current.log'),
+      `${new Date(Date.now() + 1000).toISOString()} stdout new run, a longer first line\n`,
+    );
+    expect(ing.runOnce()).toBe(1);
+    expect(texts()).toEqual(['old run', 'new run, a longer first line']);
+  });
+
+  it('applies the retention of each environment', () => {
+    const a = replica('orders-a');
+    a.writer.write('stdout', 'kept');
+    a.writer.close();
+    const ing = ingester({
+      now: () => Date.now() + 3_600_000,
+      retentionOf: () => ({ maxAgeMs: 60_000, maxBytes: 1e9 }),
+    });
+    ing.runOnce();
+    expect(ing.prune()).toBe(1);
+    expect(texts()).toEqual([]);
+  });
+});

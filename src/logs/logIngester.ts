@@ -1,0 +1,249 @@
+/**
+ * Follows every replica's log files into the index. Each look lists the files, reads what each
+ * gained since its cursor (complete lines only) and writes lines and cursors in one transaction
+ * per batch, so a control plane killed at any point reads on from the last committed batch:
+ * nothing twice, nothing lost (unless rotation deleted a file before it was read). Retention runs
+ * beside it, per environment.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { FileCursor, IncomingLine, LogIndex } from './logIndex.js';
+
+/** A log file as the runtime lists it (see runtime/local/logFileList.ts). */
+export interface LogFileRef {
+  app: string;
+  env: string;
+  service: string;
+  replica: string;
+  path: string;
+  fileId: string;
+  size: number;
+  archived: boolean;
+}
+
+/** Where the lines come from: the files, and how one stored line reads (time, stream, text). */
+export interface LogFileSource {
+  files(opts: { skipArchive: (dir: string) => boolean }): LogFileRef[];
+  parseRecord(raw: string): { time: string; stream: 'stdout' | 'stderr'; line: string } | undefined;
+}
+
+/** How long and how much of an environment's lines the index keeps. */
+export interface IndexRetention {
+  maxAgeMs: number;
+  maxBytes: number;
+}
+
+/** Seven days, 1 GiB of raw text per environment (the index takes about twice that on disk with its FTS). */
+export const DEFAULT_INDEX_RETENTION: IndexRetention = { maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 1024 ** 3 };
+
+export interface LogIngesterOptions {
+  index: LogIndex;
+  source: LogFileSource;
+  /** Between looks when there was nothing new. Default 500 ms. */
+  pollMs?: number;
+  /** Bytes read from one file per batch. Default 1 MiB. */
+  chunkBytes?: number;
+  /**
+   * Lines per transaction. Default 1000: the index is written on the control plane's event loop,
+   * and a batch is about a tenth of a second of it on a small machine.
+   */
+  batchLines?: number;
+  /** Lines one look indexes at most before it yields to the event loop (a backlog is read over several). Default one batch. */
+  lookLines?: number;
+  retentionOf?: (env: string) => IndexRetention;
+  /** Between retention runs. Default 60 s. */
+  retentionEveryMs?: number;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+export interface LogIngester {
+  /** One look: reads everything new into the index; answers how many lines it indexed. */
+  runOnce(): number;
+  /** Applies the retention of every environment; answers how many lines went. */
+  prune(): number;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const FINGERPRINT_BYTES = 64;
+/** Files missing from this many looks in a row lose their cursor (a look can race a rename once). */
+const FORGET_AFTER_MISSES = 3;
+
+export function createLogIngester(opts: LogIngesterOptions): LogIngester {
+  const { index, source } = opts;
+  const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
+  const batchLines = opts.batchLines ?? 1000;
+  const lookLines = opts.lookLines ?? batchLines;
+  const now = opts.now ?? Date.now;
+  const retentionOf = opts.retentionOf ?? (() => DEFAULT_INDEX_RETENTION);
+  const cursors = index.cursors();
+  const misses = new Map<string, number>();
+  // Archives read to their end: immutable, not looked at again in this process.
+  const doneArchives = new Set<string>();
+
+  const runOnce = (): number => {
+    const files = source.files({ skipArchive: (dir) => doneArchives.has(dir) });
+    forgetMissing(new Set(files.map((f) => f.fileId)));
+    let total = 0;
+    let lines: IncomingLine[] = [];
+    let moved: FileCursor[] = [];
+    const commit = (): void => {
+      if (lines.length === 0 && moved.length === 0) return;
+      index.append(lines, moved);
+      for (const c of moved) cursors.set(c.fileId, c);
+      total += lines.length;
+      lines = [];
+      moved = [];
+    };
+    const archiveDone = new Map<string, boolean>();
+    for (const f of files) {
+      if (total + lines.length >= lookLines) break;
+      const dir = f.path.slice(0, f.path.lastIndexOf('/'));
+      let complete = true;
+      for (;;) {
+        const got = readFrom(f, cursors.get(f.fileId), lookLines - total - lines.length);
+        if (!got) break;
+        for (const raw of got.raws) {
+          const rec = source.parseRecord(raw);
+          if (!rec) continue;
+          const timeMs = Date.parse(rec.time);
+          if (!Number.isFinite(timeMs)) continue;
+          lines.push({
+            timeMs,
+            app: f.app,
+            env: f.env,
+            service: f.service,
+            replica: f.replica,
+            stream: rec.stream,
+            raw: rec.line,
+          });
+        }
+        const cursor = got.cursor;
+        moved.push(cursor);
+        cursors.set(f.fileId, cursor); // the next chunk of this file reads on from here
+        if (lines.length >= batchLines) commit();
+        if (cursor.offset >= f.size || total + lines.length >= lookLines) break;
+      }
+      if ((cursors.get(f.fileId)?.offset ?? 0) < f.size) complete = false;
+      if (f.archived) archiveDone.set(dir, (archiveDone.get(dir) ?? true) && complete);
+    }
+    commit();
+    // An archive is done when every file of it was read to its end in this look.
+    for (const [dir, done] of archiveDone) if (done) doneArchives.add(dir);
+    return total;
+  };
+
+  /** The complete lines of `f` after its cursor, up to chunkBytes and maxLines; undefined when nothing new. */
+  const readFrom = (
+    f: LogFileRef,
+    known: FileCursor | undefined,
+    maxLines: number,
+  ): { raws: string[]; cursor: FileCursor } | undefined => {
+    let fd: number;
+    try {
+      fd = openSync(f.path, 'r');
+    } catch {
+      return undefined; // rotated or archived since the listing: the next look finds it
+    }
+    try {
+      const head = Buffer.alloc(FINGERPRINT_BYTES);
+      const headLen = readSync(fd, head, 0, FINGERPRINT_BYTES, 0);
+      const nl = head.subarray(0, headLen).indexOf(10);
+      const fingerprint = head.subarray(0, nl >= 0 ? nl : headLen).toString('latin1');
+      // A cursor of another file that had this inode before starts the new one from its beginning.
+      const from = known && sameFile(known.fingerprint, fingerprint) ? known.offset : 0;
+      const buf = Buffer.alloc(chunkBytes);
+      const n = readSync(fd, buf, 0, chunkBytes, from);
+      if (n <= 0) return undefined;
+      let end = endOfLines(buf.subarray(0, n), maxLines);
+      // A line longer than a chunk is cut there rather than blocking the file.
+      if (end === 0 && n === chunkBytes) end = n;
+      if (end === 0) return undefined;
+      const text = buf.subarray(0, end).toString('utf8');
+      const raws = text.split('\n');
+      if (raws.at(-1) === '') raws.pop();
+      return { raws, cursor: { fileId: f.fileId, fingerprint, offset: from + end } };
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  const forgetMissing = (seen: Set<string>): void => {
+    const gone: string[] = [];
+    for (const id of cursors.keys()) {
+      if (seen.has(id)) {
+        misses.delete(id);
+        continue;
+      }
+      const m = (misses.get(id) ?? 0) + 1;
+      misses.set(id, m);
+      if (m >= FORGET_AFTER_MISSES) gone.push(id);
+    }
+    if (gone.length === 0) return;
+    index.dropCursors(gone);
+    for (const id of gone) {
+      cursors.delete(id);
+      misses.delete(id);
+    }
+  };
+
+  const prune = (): number => {
+    let n = 0;
+    for (const env of index.environments()) {
+      const r = retentionOf(env);
+      n += index.prune(env, { beforeMs: now() - r.maxAgeMs, maxBytes: r.maxBytes });
+    }
+    return n;
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let lastPrune = 0;
+  const tick = (): void => {
+    running = (async () => {
+      try {
+        // Keep going while there is more (a backlog), yielding to the event loop between looks.
+        while (!stopped && runOnce() > 0) await new Promise((r) => setImmediate(r));
+        if (!stopped && now() - lastPrune >= (opts.retentionEveryMs ?? 60_000)) {
+          lastPrune = now();
+          prune();
+        }
+      } catch (err) {
+        opts.onError?.(err);
+      }
+    })();
+    void running.then(() => {
+      if (!stopped) timer = setTimeout(tick, opts.pollMs ?? 500);
+    });
+  };
+  return {
+    runOnce,
+    prune,
+    start() {
+      stopped = false;
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** The same file: the fingerprint was taken from its first line, complete or (in a young file) not yet. */
+function sameFile(stored: string, current: string): boolean {
+  return stored === current || (stored.length < FINGERPRINT_BYTES && current.startsWith(stored));
+}
+
+/** The byte offset after the last complete line of `buf`, or after its `maxLines`-th line. */
+function endOfLines(buf: Buffer, maxLines: number): number {
+  let end = 0;
+  for (let count = 0; count < maxLines; count++) {
+    const nl = buf.indexOf(10, end);
+    if (nl < 0) break;
+    end = nl + 1;
+  }
+  return end;
+}
