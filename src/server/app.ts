@@ -27,6 +27,7 @@ import { releaseRoutes } from './routes/releases.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { logRoutes } from './routes/logs.js';
+import { alertRoutes } from './routes/alerts.js';
 import { systemRoutes } from './routes/system.js';
 import { renderRoutes } from './routes/render.js';
 import { operateRoutes } from './routes/operate.js';
@@ -145,6 +146,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   liveRoutes(typed, ctx);
   autoscaleRoutes(typed, ctx);
   jobRoutes(typed, ctx);
+  alertRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -11,6 +11,7 @@ import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Identity } from './identity.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
+import type { AlertRules } from '../alerts/ruleStore.js';
 
 export interface ServerContext {
   version: string;
@@ -31,6 +32,8 @@ export interface ServerContext {
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;
   /** One machine's cron scheduler (absent in tests that do not run one). */
   cron?: Pick<CronScheduler, 'runNow'>;
+  /** The alert rules of every app and environment. */
+  alertRules: AlertRules;
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
   /**

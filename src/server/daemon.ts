@@ -12,6 +12,7 @@ import { openStore } from '../store/store.js';
 import { createLeases } from '../store/leases.js';
 import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
+import { createAlertRules } from '../alerts/ruleStore.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
@@ -228,6 +229,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     autoscaler,
     cron,
     jobRuns,
+    alertRules: createAlertRules(store.db, box),
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

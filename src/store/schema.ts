@@ -143,6 +143,36 @@ export interface CronCursorsTable {
   checked_until: number;
 }
 
+/** An alert rule of an app in an environment. */
+export interface AlertRulesTable {
+  app: string;
+  env: string;
+  name: string;
+  /** JSON of the rule without its channels (src/alerts/rule.ts). */
+  spec: string;
+  /** The rule's channels: JSON encrypted with the secret box (URLs and signing secrets are credentials). */
+  channels: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A notification waiting for its receiver's 2xx (src/alerts/outbox.ts). */
+export interface AlertOutboxTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  rule: string;
+  /** The channel to send to: JSON encrypted with the secret box. */
+  channel: string;
+  /** JSON Notification (src/alerts/notification.ts). */
+  notification: string;
+  attempts: Defaulted<number>;
+  /** Epoch ms of the next try. */
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -155,6 +185,8 @@ export interface Database {
   tokens: TokensTable;
   job_runs: JobRunsTable;
   cron_cursors: CronCursorsTable;
+  alert_rules: AlertRulesTable;
+  alert_outbox: AlertOutboxTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

@@ -1,0 +1,82 @@
+/**
+ * `berth alerts rules APP`: the alert rules of an app in an environment; `berth alerts rules get APP
+ * NAME`, `berth alerts rules apply APP -f FILE` (create or replace every rule of a file, each checked
+ * with its file and line before any is sent) and `berth alerts rules delete APP NAME`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { AlertRuleView } from '../../alerts/ruleStore.js';
+import { parseRuleFile } from '../../alerts/ruleFile.js';
+import { contextOf } from '../context.js';
+import { envOption } from '../envOption.js';
+import { printData, printTable } from '../output.js';
+
+const rulesPath = (app: string, env: string, name?: string): string =>
+  `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}/alerts/rules` +
+  (name === undefined ? '' : `/${encodeURIComponent(name)}`);
+
+function ruleRow(r: AlertRuleView): Record<string, unknown> {
+  return {
+    name: r.name,
+    metric: r.metric,
+    service: r.service ?? '*',
+    threshold: r.threshold,
+    for: r.for,
+    severity: r.severity,
+    notify: r.notify.map((c) => c.type).join(', '),
+  };
+}
+
+const COLUMNS = ['name', 'metric', 'service', 'threshold', 'for', 'severity', 'notify'];
+
+export function registerAlerts(program: Command): void {
+  const alerts = program.command('alerts').description('alert rules and where they notify (docs/alerts.md)');
+  const rules = alerts
+    .command('rules')
+    .description('the alert rules of an app in an environment (berth alerts rules APP); get, apply -f FILE, delete')
+    .argument('<app>', 'the app')
+    .addOption(envOption())
+    .action(async (app: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const list = await (await ctx.client()).get<AlertRuleView[]>(rulesPath(app, o.env));
+      if (ctx.output !== 'table') return printData(ctx.output, list);
+      if (list.length === 0) process.stdout.write(`${app} has no alert rule in ${o.env}\n`);
+      else printTable(list.map(ruleRow), COLUMNS);
+    });
+  rules
+    .command('get <app> <name>')
+    .description('one alert rule (channel URLs and secrets are never shown)')
+    .addOption(envOption())
+    .action(async (app: string, name: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const rule = await (await ctx.client()).get<AlertRuleView>(rulesPath(app, o.env, name));
+      await printData(ctx.output === 'table' ? 'yaml' : ctx.output, rule);
+    });
+  rules
+    .command('apply <app>')
+    .description('create or replace every rule of a YAML file (rules: {NAME: RULE}); nothing is sent if one is invalid')
+    .requiredOption('-f, --file <file>', 'the rules file')
+    .addOption(envOption())
+    .action(async (app: string, o: { env: string; file: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const parsed = parseRuleFile(await readFile(o.file, 'utf8'), o.file);
+      const client = await ctx.client();
+      const written: AlertRuleView[] = [];
+      for (const [name, body] of parsed)
+        written.push(await client.put<AlertRuleView>(rulesPath(app, o.env, name), body));
+      if (ctx.output !== 'table') return printData(ctx.output, written);
+      process.stdout.write(
+        `${written.length} alert rule(s) of ${app} in ${o.env} applied: ${written.map((r) => r.name).join(', ')}\n`,
+      );
+    });
+  rules
+    .command('delete <app> <name>')
+    .description('delete an alert rule')
+    .addOption(envOption())
+    .action(async (app: string, name: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      await (await ctx.client()).delete(rulesPath(app, o.env, name));
+      if (ctx.output !== 'table') return printData(ctx.output, { deleted: name });
+      process.stdout.write(`alert rule ${name} of ${app} in ${o.env} deleted\n`);
+    });
+}
