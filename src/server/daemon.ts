@@ -13,6 +13,7 @@ import { createLeases } from '../store/leases.js';
 import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
 import { createAlertRules } from '../alerts/ruleStore.js';
+import { createOutbox } from '../alerts/outbox.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
@@ -187,6 +188,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'cron' }),
   });
 
+  // Alert notifications waiting for their receivers; rows left by a previous run are delivered too.
+  const outbox = createOutbox({ db: store.db, box, logger: logger.child({ part: 'alerts' }) });
+
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -196,6 +200,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await api.close().catch(() => undefined);
       await autoscaler.stop();
       await cron.stop();
+      await outbox.stop();
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
@@ -243,6 +248,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await engine.start();
   autoscaler.start();
   cron.start();
+  outbox.start();
   logger.info({ url, home: opts.home }, 'control plane listening');
   return { url, close, closed };
 }
