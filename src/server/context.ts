@@ -12,6 +12,7 @@ import type { Identity } from './identity.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
 import type { AlertRules } from '../alerts/ruleStore.js';
+import type { Evaluator } from '../alerts/evaluator.js';
 
 export interface ServerContext {
   version: string;
@@ -34,6 +35,8 @@ export interface ServerContext {
   cron?: Pick<CronScheduler, 'runNow'>;
   /** The alert rules of every app and environment. */
   alertRules: AlertRules;
+  /** The alert evaluator: the alerts pending, firing or just resolved (absent in tests that run none). */
+  alerts?: Pick<Evaluator, 'instances'>;
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
   /**

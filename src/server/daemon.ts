@@ -14,6 +14,8 @@ import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
 import { createAlertRules } from '../alerts/ruleStore.js';
 import { createOutbox } from '../alerts/outbox.js';
+import { createEvaluator } from '../alerts/evaluator.js';
+import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
@@ -190,6 +192,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   // Alert notifications waiting for their receivers; rows left by a previous run are delivered too.
   const outbox = createOutbox({ db: store.db, box, logger: logger.child({ part: 'alerts' }) });
+  const alertRules = createAlertRules(store.db, box);
+  const evaluator = createEvaluator({
+    rules: alertRules,
+    read: createAlertReadings(runtimeFor),
+    outbox,
+    logger: logger.child({ part: 'alerts' }),
+  });
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -200,6 +209,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await api.close().catch(() => undefined);
       await autoscaler.stop();
       await cron.stop();
+      await evaluator.stop();
       await outbox.stop();
       await engine.close();
       await local.close();
@@ -234,7 +244,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     autoscaler,
     cron,
     jobRuns,
-    alertRules: createAlertRules(store.db, box),
+    alertRules,
+    alerts: evaluator,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -249,6 +260,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   autoscaler.start();
   cron.start();
   outbox.start();
+  evaluator.start();
   logger.info({ url, home: opts.home }, 'control plane listening');
   return { url, close, closed };
 }

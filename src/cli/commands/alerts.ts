@@ -1,5 +1,5 @@
 /**
- * `berth alerts rules APP`: the alert rules of an app in an environment; `berth alerts rules get APP
+ * `berth alerts APP`: the alerts pending, firing or just resolved; `berth alerts rules APP`: the alert rules of an app in an environment; `berth alerts rules get APP
  * NAME`, `berth alerts rules apply APP -f FILE` (create or replace every rule of a file, each checked
  * with its file and line before any is sent) and `berth alerts rules delete APP NAME`.
  */
@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { AlertRuleView } from '../../alerts/ruleStore.js';
 import { parseRuleFile } from '../../alerts/ruleFile.js';
+import type { AlertView } from '../../server/routes/alerts.js';
 import { contextOf } from '../context.js';
 import { envOption } from '../envOption.js';
 import { printData, printTable } from '../output.js';
@@ -30,7 +31,33 @@ function ruleRow(r: AlertRuleView): Record<string, unknown> {
 const COLUMNS = ['name', 'metric', 'service', 'threshold', 'for', 'severity', 'notify'];
 
 export function registerAlerts(program: Command): void {
-  const alerts = program.command('alerts').description('alert rules and where they notify (docs/alerts.md)');
+  const alerts = program
+    .command('alerts')
+    .description(
+      'the alerts of an app pending, firing or just resolved (berth alerts APP); berth alerts rules APP: its rules (docs/alerts.md)',
+    )
+    .argument('<app>', 'the app')
+    .addOption(envOption())
+    .action(async (app: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const list = await (
+        await ctx.client()
+      ).get<AlertView[]>(`/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/alerts`);
+      if (ctx.output !== 'table') return printData(ctx.output, list);
+      if (list.length === 0) process.stdout.write(`no alert of ${app} is pending or firing in ${o.env}\n`);
+      else
+        printTable(
+          list.map((a) => ({
+            rule: a.rule,
+            service: a.service ?? '',
+            state: a.phase,
+            since: a.since ?? a.firedAt,
+            value: a.value,
+            resolved: a.resolvedAt,
+          })),
+          ['rule', 'service', 'state', 'since', 'value', 'resolved'],
+        );
+    });
   const rules = alerts
     .command('rules')
     .description('the alert rules of an app in an environment (berth alerts rules APP); get, apply -f FILE, delete')

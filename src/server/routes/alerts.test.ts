@@ -4,6 +4,8 @@
  * a missing threshold refused with 400 naming each field; the channels encrypted in the SQLite file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvaluator } from '../../alerts/evaluator.js';
+import type { Readings } from '../../alerts/readings.js';
 import { testApi, type TestApi } from '../testing/apiContext.js';
 
 const url = '/api/v1/apps/shop/envs/local/alerts/rules';
@@ -114,5 +116,63 @@ describe('the alert rule routes', () => {
       body: { metric: 'job-failed' },
     });
     expect(r.statusCode).toBe(404);
+  });
+
+  it('shows the alerts pending and firing, as the evaluator stepped them', async () => {
+    expect((await t.request({ method: 'GET', url: '/api/v1/apps/shop/envs/local/alerts' })).json()).toEqual([]);
+    let clock = Date.parse('2026-12-06T09:00:00Z');
+    const readings: Readings = new Map([
+      [
+        'unavailable-replicas',
+        [
+          { service: 'orders', value: 2 },
+          { service: 'web', value: 1 },
+        ],
+      ],
+    ]);
+    const evaluator = createEvaluator({
+      rules: t.ctx.alertRules,
+      read: async () => readings,
+      outbox: { enqueue: async () => [] },
+      now: () => clock,
+    });
+    t.ctx.alerts = evaluator;
+    await t.request({
+      method: 'PUT',
+      url: `${url}/down`,
+      body: { metric: 'unavailable-replicas', threshold: 1, for: '30s' },
+    });
+    await t.request({ method: 'PUT', url: `${url}/any-down`, body: { metric: 'unavailable-replicas', threshold: 0 } });
+    await evaluator.evaluate();
+    clock += 30_000;
+    await evaluator.evaluate();
+    const alerts = await t.request({ method: 'GET', url: '/api/v1/apps/shop/envs/local/alerts' });
+    expect(alerts.json()).toEqual([
+      {
+        rule: 'any-down',
+        service: 'orders',
+        phase: 'firing',
+        since: '2026-12-06T09:00:00.000Z',
+        firedAt: '2026-12-06T09:00:00.000Z',
+        value: 2,
+      },
+      {
+        rule: 'any-down',
+        service: 'web',
+        phase: 'firing',
+        since: '2026-12-06T09:00:00.000Z',
+        firedAt: '2026-12-06T09:00:00.000Z',
+        value: 1,
+      },
+      {
+        rule: 'down',
+        service: 'orders',
+        phase: 'firing',
+        since: '2026-12-06T09:00:00.000Z',
+        firedAt: '2026-12-06T09:00:30.000Z',
+        value: 2,
+      },
+    ]);
+    expect((await t.request({ method: 'GET', url: '/api/v1/apps/shop/envs/staging/alerts' })).json()).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 /** Alert rules of an app in an environment: list, read, create or replace, delete. */
 import { z } from 'zod';
+import type { AlertPhase } from '../../alerts/alertState.js';
+import type { AlertInstance } from '../../alerts/evaluator.js';
 import { ruleView } from '../../alerts/ruleStore.js';
 import { dnsLabel } from '../../spec/dnsLabel.js';
 import type { ServerContext } from '../context.js';
@@ -8,7 +10,51 @@ import { AppEnvParams, type Api } from './api.js';
 const RuleParams = AppEnvParams.extend({ name: dnsLabel().describe('Rule name') });
 const base = '/api/v1/apps/:app/envs/:env/alerts/rules';
 
+/** An alert instance as the API shows it. */
+export interface AlertView {
+  rule: string;
+  service?: string;
+  phase: AlertPhase;
+  /** When the current breach began (pending, firing). */
+  since?: string;
+  firedAt?: string;
+  resolvedAt?: string;
+  value?: number;
+}
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The alerts of an app in an environment that are pending, firing or just resolved. */
+export function alertViews(instances: readonly AlertInstance[], app: string, env: string): AlertView[] {
+  return instances
+    .filter((i) => i.app === app && i.env === env)
+    .map((i) => {
+      const view: AlertView = { rule: i.rule, phase: i.state.phase };
+      if (i.service !== undefined) view.service = i.service;
+      const since = iso(i.state.breachedSince);
+      if (since !== undefined && (i.state.phase === 'pending' || i.state.phase === 'firing')) view.since = since;
+      const fired = iso(i.state.firedAt);
+      if (fired !== undefined) view.firedAt = fired;
+      const resolved = iso(i.state.resolvedAt);
+      if (resolved !== undefined) view.resolvedAt = resolved;
+      if (i.state.value !== undefined) view.value = i.state.value;
+      return view;
+    })
+    .sort((a, b) => a.rule.localeCompare(b.rule) || (a.service ?? '').localeCompare(b.service ?? ''));
+}
+
 export function alertRoutes(api: Api, ctx: ServerContext): void {
+  api.get(
+    '/api/v1/apps/:app/envs/:env/alerts',
+    {
+      schema: {
+        summary: 'The alerts of an app in an environment that are pending, firing or just resolved',
+        tags: ['alerts'],
+        params: AppEnvParams,
+      },
+    },
+    async (req) => alertViews(ctx.alerts?.instances() ?? [], req.params.app, req.params.env),
+  );
   api.get(
     base,
     { schema: { summary: 'The alert rules of an app in an environment', tags: ['alerts'], params: AppEnvParams } },

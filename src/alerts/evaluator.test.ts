@@ -1,0 +1,169 @@
+/**
+ * The evaluator on a clock the test moves, with its rules in a real SQLite store and its
+ * notifications through the real outbox to a real receiver on 127.0.0.1: an error-rate rule fires
+ * only after `for`, per service, and resolves; an event rule fires at once; a service that
+ * disappears resolves; a replaced rule starts again; failed readings keep the states.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadSecretBox } from '../config/secretBox.js';
+import { openStore, type Store } from '../store/store.js';
+import { createEvaluator, type Evaluator } from './evaluator.js';
+import { createOutbox, type Outbox } from './outbox.js';
+import type { Readings } from './readings.js';
+import { createAlertRules, type AlertRules } from './ruleStore.js';
+import { startReceiver, type Receiver } from './testing.js';
+
+describe('the alert evaluator', () => {
+  let home: string;
+  let store: Store;
+  let rules: AlertRules;
+  let outbox: Outbox;
+  let receiver: Receiver;
+  let evaluator: Evaluator;
+  let clock: number;
+  let readings: Readings | Error;
+  const start = Date.parse('2026-12-06T09:00:00Z');
+
+  beforeEach(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'berth-eval-'));
+    store = await openStore({ file: path.join(home, 'berth.db') });
+    const box = await loadSecretBox(home);
+    clock = start;
+    rules = createAlertRules(store.db, box, () => new Date(clock));
+    outbox = createOutbox({ db: store.db, box, now: () => clock });
+    receiver = await startReceiver();
+    readings = new Map();
+    evaluator = createEvaluator({
+      rules,
+      outbox,
+      now: () => clock,
+      read: async () => {
+        if (readings instanceof Error) throw readings;
+        return readings;
+      },
+    });
+  });
+  afterEach(async () => {
+    await receiver.close();
+    await store.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  /** Moves the clock, evaluates, delivers; the notifications the receiver got in this step. */
+  async function step(advanceMs: number, r: Readings): Promise<Record<string, unknown>[]> {
+    clock += advanceMs;
+    readings = r;
+    const before = receiver.received.length;
+    await evaluator.evaluate();
+    await outbox.deliverDue();
+    return receiver.received.slice(before).map((x) => JSON.parse(x.body) as Record<string, unknown>);
+  }
+
+  const errorRate = (orders: number, web = 0): Readings =>
+    new Map([
+      [
+        'error-rate',
+        [
+          { service: 'orders', value: orders },
+          { service: 'web', value: web },
+        ],
+      ],
+    ]);
+
+  it('fires an error-rate rule once the breach lasted `for`, per service, and resolves it', async () => {
+    await rules.put('shop', 'local', 'errors', {
+      metric: 'error-rate',
+      threshold: 0.05,
+      for: '1m',
+      severity: 'critical',
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    expect(await step(0, errorRate(0.01))).toEqual([]);
+    expect(await step(10_000, errorRate(0.2))).toEqual([]);
+    expect(evaluator.instances()).toMatchObject([{ rule: 'errors', service: 'orders', state: { phase: 'pending' } }]);
+    expect(await step(30_000, errorRate(0.3))).toEqual([]);
+    const fired = await step(30_000, errorRate(0.25));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatchObject({
+      status: 'firing',
+      app: 'shop',
+      env: 'local',
+      rule: 'errors',
+      service: 'orders',
+      severity: 'critical',
+      value: 0.25,
+      threshold: 0.05,
+      startsAt: new Date(start + 70_000).toISOString(),
+    });
+    expect(await step(10_000, errorRate(0.4))).toEqual([]);
+    const resolved = await step(10_000, errorRate(0.0));
+    expect(resolved).toMatchObject([
+      {
+        status: 'resolved',
+        service: 'orders',
+        value: 0,
+        startsAt: new Date(start + 70_000).toISOString(),
+        endsAt: new Date(start + 90_000).toISOString(),
+      },
+    ]);
+    expect(evaluator.instances()).toMatchObject([{ state: { phase: 'resolved' } }]);
+    await step(10_000, errorRate(0));
+    expect(evaluator.instances()).toEqual([]);
+  });
+
+  it('watches one service when the rule names it, and resolves a service that has no reading any more', async () => {
+    await rules.put('shop', 'local', 'web-errors', {
+      metric: 'error-rate',
+      service: 'web',
+      threshold: 0.1,
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    expect(await step(0, errorRate(0.9, 0))).toEqual([]);
+    expect(await step(1000, errorRate(0.9, 0.5))).toMatchObject([{ status: 'firing', service: 'web' }]);
+    expect(await step(1000, new Map())).toMatchObject([{ status: 'resolved', service: 'web', value: 0.5 }]);
+  });
+
+  it('fires an event rule for the app at once, and resolves it when no event is counted', async () => {
+    await rules.put('shop', 'local', 'rollbacks', {
+      metric: 'release-rolled-back',
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    const fired = await step(0, new Map([['release-rolled-back', [{ value: 1 }]]]));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatchObject({ status: 'firing', rule: 'rollbacks', metric: 'release-rolled-back' });
+    expect(fired[0]).not.toHaveProperty('service');
+    expect(fired[0]).not.toHaveProperty('value');
+    expect(await step(10_000, new Map([['release-rolled-back', [{ value: 0 }]]]))).toMatchObject([
+      { status: 'resolved' },
+    ]);
+  });
+
+  it('keeps the states when the readings fail, and starts a replaced rule again from inactive', async () => {
+    await rules.put('shop', 'local', 'errors', {
+      metric: 'error-rate',
+      threshold: 0.05,
+      for: '1m',
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    await step(0, errorRate(0.5));
+    expect(evaluator.instances()).toMatchObject([{ state: { phase: 'pending', breachedSince: start } }]);
+    readings = new Error('runtime unreachable');
+    clock += 30_000;
+    await evaluator.evaluate();
+    expect(evaluator.instances()).toMatchObject([{ state: { phase: 'pending', breachedSince: start } }]);
+    await rules.put('shop', 'local', 'errors', {
+      metric: 'error-rate',
+      threshold: 0.05,
+      for: '1m',
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    expect(await step(40_000, errorRate(0.5))).toEqual([]);
+    expect(evaluator.instances()).toMatchObject([{ state: { phase: 'pending', breachedSince: start + 70_000 } }]);
+    await rules.delete('shop', 'local', 'errors');
+    await step(1000, errorRate(0.5));
+    expect(evaluator.instances()).toEqual([]);
+  });
+});
