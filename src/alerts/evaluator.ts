@@ -6,6 +6,8 @@
  * one. An instance whose service has no reading any more counts as not breached, so it resolves.
  */
 import type { Logger } from 'pino';
+import { ValidationError } from '../errors.js';
+import { parseDurationMs } from '../spec/units.js';
 import { INACTIVE, nextState, type AlertState } from './alertState.js';
 import type { Notification } from './notification.js';
 import type { Outbox } from './outbox.js';
@@ -44,6 +46,24 @@ export interface Evaluator {
 
 const measured = new Set<string>(MEASURED_METRICS);
 
+/** The default time between evaluations. */
+export const DEFAULT_INTERVAL_MS = 10_000;
+
+/** The evaluation interval from `BERTH_ALERT_INTERVAL` (`10s`, `500ms`); the default when unset. */
+export function evaluationIntervalMs(text: string | undefined): number {
+  if (text === undefined || text === '') return DEFAULT_INTERVAL_MS;
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms < 100)
+    throw new ValidationError('invalid BERTH_ALERT_INTERVAL', [
+      {
+        file: 'environment',
+        path: 'BERTH_ALERT_INTERVAL',
+        message: `"${text}" is not a duration of at least 100ms (e.g. 10s)`,
+      },
+    ]);
+  return ms;
+}
+
 /** The key of an app-wide instance (a release event has no service). */
 const APP_WIDE = '';
 
@@ -55,7 +75,7 @@ interface Tracked {
 
 export function createEvaluator(o: EvaluatorOptions): Evaluator {
   const now = o.now ?? Date.now;
-  const intervalMs = o.intervalMs ?? 10_000;
+  const intervalMs = o.intervalMs ?? DEFAULT_INTERVAL_MS;
   /** app\0env\0rule → service (or APP_WIDE) → state. */
   const states = new Map<string, Map<string, Tracked>>();
   let timer: NodeJS.Timeout | undefined;

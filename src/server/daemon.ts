@@ -14,7 +14,7 @@ import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
 import { createAlertRules } from '../alerts/ruleStore.js';
 import { createOutbox } from '../alerts/outbox.js';
-import { createEvaluator } from '../alerts/evaluator.js';
+import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
 import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
@@ -197,6 +197,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rules: alertRules,
     read: createAlertReadings(runtimeFor),
     outbox,
+    intervalMs: evaluationIntervalMs(process.env.BERTH_ALERT_INTERVAL),
     logger: logger.child({ part: 'alerts' }),
   });
 
