@@ -195,7 +195,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const alertRules = createAlertRules(store.db, box);
   const evaluator = createEvaluator({
     rules: alertRules,
-    read: createAlertReadings(runtimeFor),
+    read: createAlertReadings({ runtimeFor, db: store.db }),
     outbox,
     intervalMs: evaluationIntervalMs(process.env.BERTH_ALERT_INTERVAL),
     logger: logger.child({ part: 'alerts' }),
