@@ -10,7 +10,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSecretBox } from '../config/secretBox.js';
 import { openStore, type Store } from '../store/store.js';
-import { createEvaluator, type Evaluator } from './evaluator.js';
+import { ValidationError } from '../errors.js';
+import { createEvaluator, evaluationIntervalMs, type Evaluator } from './evaluator.js';
+import { createAlertStateStore } from './stateStore.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import type { Readings } from './readings.js';
 import { createAlertRules, type AlertRules } from './ruleStore.js';
@@ -165,5 +167,50 @@ describe('the alert evaluator', () => {
     await rules.delete('shop', 'local', 'errors');
     await step(1000, errorRate(0.5));
     expect(evaluator.instances()).toEqual([]);
+  });
+
+  it('goes on after a restart from the states it saved: a firing alert resolves once, with its startsAt, and never fires twice', async () => {
+    const saved = createAlertStateStore(store.db);
+    const read = async (): Promise<Readings> => readings as Readings;
+    const first = createEvaluator({ rules, outbox, now: () => clock, read, states: saved });
+    await rules.put('shop', 'local', 'errors', {
+      metric: 'error-rate',
+      threshold: 0.05,
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    readings = errorRate(0.5);
+    await first.evaluate();
+    await outbox.deliverDue();
+    expect(receiver.received.map((r) => (JSON.parse(r.body) as { status: string }).status)).toEqual(['firing']);
+    expect((await saved.all()).map((s) => [s.rule, s.service, s.state.phase])).toEqual([
+      ['errors', 'orders', 'firing'],
+    ]);
+
+    // A new control plane on the same store: still breached, nothing new is sent.
+    const second = createEvaluator({ rules, outbox, now: () => clock, read, states: saved });
+    clock += 10_000;
+    await second.evaluate();
+    await outbox.deliverDue();
+    expect(receiver.received).toHaveLength(1);
+    // Then the breach ends: it resolves with the startsAt of the first control plane's firing.
+    readings = errorRate(0);
+    clock += 10_000;
+    await second.evaluate();
+    await outbox.deliverDue();
+    expect(JSON.parse(receiver.received[1]!.body)).toMatchObject({
+      status: 'resolved',
+      startsAt: new Date(start).toISOString(),
+    });
+    clock += 10_000;
+    await second.evaluate();
+    expect(await saved.all()).toEqual([]);
+  });
+
+  it('reads its interval from BERTH_ALERT_INTERVAL, and refuses one that is not a duration', () => {
+    expect(evaluationIntervalMs(undefined)).toBe(10_000);
+    expect(evaluationIntervalMs('500ms')).toBe(500);
+    expect(evaluationIntervalMs('1m')).toBe(60_000);
+    expect(() => evaluationIntervalMs('soon')).toThrow(ValidationError);
+    expect(() => evaluationIntervalMs('10ms')).toThrow(/BERTH_ALERT_INTERVAL/);
   });
 });

@@ -12,6 +12,7 @@ import { INACTIVE, nextState, type AlertState } from './alertState.js';
 import type { Notification } from './notification.js';
 import type { Outbox } from './outbox.js';
 import type { Readings } from './readings.js';
+import type { AlertStateStore } from './stateStore.js';
 import { MEASURED_METRICS, type AlertRule } from './rule.js';
 
 export interface EvaluatorOptions {
@@ -19,6 +20,8 @@ export interface EvaluatorOptions {
   /** The readings of an app in an environment now. */
   read(app: string, env: string): Promise<Readings>;
   outbox: Pick<Outbox, 'enqueue'>;
+  /** Where the states are kept across restarts; in memory only when absent. */
+  states?: AlertStateStore;
   /** Epoch ms; injectable so tests control time. */
   now?: () => number;
   /** Time between evaluations when started. Default 10 s. */
@@ -81,6 +84,19 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = true;
+  let loaded = false;
+
+  /** Takes up the states a previous control plane saved, once. */
+  async function load(): Promise<void> {
+    if (loaded || !o.states) return;
+    for (const saved of await o.states.all()) {
+      const key = `${saved.app}\0${saved.env}\0${saved.rule}`;
+      const tracked = states.get(key) ?? new Map<string, Tracked>();
+      tracked.set(saved.service, { version: saved.ruleVersion, state: saved.state });
+      states.set(key, tracked);
+    }
+    loaded = true;
+  }
 
   const ruleKey = (r: AlertRule): string => `${r.app}\0${r.env}\0${r.name}`;
 
@@ -118,17 +134,31 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       const before = tracked.get(service);
       const state = before && before.version === r.updatedAt ? before.state : INACTIVE;
       const step = nextState(state, { breached, ...(value !== undefined ? { value } : {}), nowMs, forMs: r.for });
-      if (step.state.phase === 'inactive') tracked.delete(service);
-      else tracked.set(service, { version: r.updatedAt, state: step.state });
+      // The notification first, then the state: a kill between the two sends it twice, never not at all.
       if (step.transition === 'firing' || step.transition === 'resolved')
         await o.outbox.enqueue(notification(r, service, step.state, step.transition), r.notify);
+      const id = { app: r.app, env: r.env, rule: r.name, service };
+      if (step.state.phase === 'inactive') {
+        tracked.delete(service);
+        if (before) await o.states?.remove(id);
+      } else {
+        tracked.set(service, { version: r.updatedAt, state: step.state });
+        if (before?.state.phase !== step.state.phase || before.version !== r.updatedAt)
+          await o.states?.save({ ...id, ruleVersion: r.updatedAt, state: step.state });
+      }
     }
   }
 
   async function evaluate(): Promise<void> {
+    await load();
     const rules = await o.rules.all();
     const live = new Set(rules.map(ruleKey));
-    for (const key of [...states.keys()]) if (!live.has(key)) states.delete(key);
+    for (const key of [...states.keys()]) {
+      if (live.has(key)) continue;
+      states.delete(key);
+      const [app, env, rule] = key.split('\0') as [string, string, string];
+      await o.states?.remove({ app, env, rule });
+    }
     const byTarget = new Map<string, AlertRule[]>();
     for (const r of rules) {
       const target = `${r.app}\0${r.env}`;

@@ -15,6 +15,7 @@ import { createConfigSets } from '../config/configSets.js';
 import { createAlertRules } from '../alerts/ruleStore.js';
 import { createOutbox } from '../alerts/outbox.js';
 import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
+import { createAlertStateStore } from '../alerts/stateStore.js';
 import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
@@ -197,6 +198,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rules: alertRules,
     read: createAlertReadings({ runtimeFor, db: store.db }),
     outbox,
+    states: createAlertStateStore(store.db),
     intervalMs: evaluationIntervalMs(process.env.BERTH_ALERT_INTERVAL),
     logger: logger.child({ part: 'alerts' }),
   });

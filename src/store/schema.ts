@@ -173,6 +173,19 @@ export interface AlertOutboxTable {
   created_at: string;
 }
 
+/** Where an alert instance stands (src/alerts/stateStore.ts); inactive ones have no row. */
+export interface AlertStatesTable {
+  app: string;
+  env: string;
+  rule: string;
+  /** The service, or '' for an alert of the whole app. */
+  service: string;
+  /** The rule's updatedAt when this state began. */
+  rule_version: string;
+  /** JSON AlertState. */
+  state: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -187,6 +200,7 @@ export interface Database {
   cron_cursors: CronCursorsTable;
   alert_rules: AlertRulesTable;
   alert_outbox: AlertOutboxTable;
+  alert_states: AlertStatesTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

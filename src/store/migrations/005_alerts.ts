@@ -2,11 +2,12 @@
  * Alerts: the rules of each app and environment (`alert_rules`; the channels column is encrypted,
  * channel URLs and signing secrets being credentials) and the outbox of notifications
  * (`alert_outbox`): a notification is written here before it is sent and removed only after its
- * receiver answered 2xx, so none is lost when the control plane stops between the two.
+ * receiver answered 2xx, so none is lost when the control plane stops between the two; and where
+ * each alert stands (`alert_states`), so a restarted control plane resolves what was firing.
  */
 import type { Kysely } from 'kysely';
 
-/** Creates alert_rules and alert_outbox. */
+/** Creates alert_rules, alert_outbox and alert_states. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('alert_rules')
@@ -33,10 +34,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('alert_outbox_due').on('alert_outbox').column('next_attempt_at').execute();
+  await db.schema
+    .createTable('alert_states')
+    .addColumn('app', 'text', (c) => c.notNull())
+    .addColumn('env', 'text', (c) => c.notNull())
+    .addColumn('rule', 'text', (c) => c.notNull())
+    .addColumn('service', 'text', (c) => c.notNull())
+    .addColumn('rule_version', 'text', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('alert_states_pk', ['app', 'env', 'rule', 'service'])
+    .execute();
 }
 
-/** Drops the two tables. */
+/** Drops the three tables. */
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('alert_states').execute();
   await db.schema.dropTable('alert_outbox').execute();
   await db.schema.dropTable('alert_rules').execute();
 }
