@@ -144,4 +144,44 @@ describe('alerts', () => {
       return list.every((a) => a.phase === 'resolved') ? true : undefined;
     });
   }, 60_000);
+
+  it('delivers a firing notification after a control-plane kill between firing and delivery', async () => {
+    const st = await berth.json<{ edge: { url: string } }>(['status', APP]);
+    const before = receiver.received.length;
+    receiver.answer = () => ({ status: 503, body: 'receiver down' });
+    await writeFile(join(dir, 'data', 'fail'), '');
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        await fetch(st.edge.url).then(
+          (r) => r.text(),
+          () => '',
+        );
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      // The alert fired and its notification was tried (refused): it waits in the outbox.
+      await receiver.waitFor(before + 1, 15_000);
+      await berth.kill('SIGKILL');
+      receiver.answer = () => ({ status: 200 });
+      const refused = receiver.received.length;
+      await berth.restart();
+      const got = await receiver.waitFor(refused + 1, 15_000);
+      const delivered = JSON.parse(got[refused]!.body) as { status: string; rule: string };
+      expect(delivered).toMatchObject({ status: 'firing', rule: 'orders-errors', service: 'orders' });
+      // Every try was the same firing notification: none was lost, and the alert did not fire anew.
+      expect(
+        receiver.received
+          .slice(before)
+          .map((r) => (JSON.parse(r.body) as { status: string; startsAt: string }).startsAt),
+      ).toEqual(
+        Array(receiver.received.length - before).fill((JSON.parse(got[before]!.body) as { startsAt: string }).startsAt),
+      );
+    } finally {
+      stop = true;
+      await load;
+      await rm(join(dir, 'data', 'fail'), { force: true });
+    }
+  }, 60_000);
 });
