@@ -12,6 +12,7 @@ import { loadSecretBox } from '../config/secretBox.js';
 import { openStore, type Store } from '../store/store.js';
 import { ValidationError } from '../errors.js';
 import { createEvaluator, evaluationIntervalMs, type Evaluator } from './evaluator.js';
+import { createSilences } from './silences.js';
 import { createAlertStateStore } from './stateStore.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import type { Readings } from './readings.js';
@@ -212,5 +213,45 @@ describe('the alert evaluator', () => {
     expect(evaluationIntervalMs('1m')).toBe(60_000);
     expect(() => evaluationIntervalMs('soon')).toThrow(ValidationError);
     expect(() => evaluationIntervalMs('10ms')).toThrow(/BERTH_ALERT_INTERVAL/);
+  });
+
+  it('sends nothing while a matching silence lasts, and again once it ended', async () => {
+    const silences = createSilences(store.db, () => clock);
+    const silenced = createEvaluator({
+      rules,
+      outbox,
+      now: () => clock,
+      read: async () => readings as Readings,
+      silences,
+    });
+    await rules.put('shop', 'local', 'errors', {
+      metric: 'error-rate',
+      threshold: 0.05,
+      notify: [{ type: 'webhook', url: receiver.url }],
+    });
+    const s1 = await silences.create('shop', 'local', { rule: 'errors', service: 'orders', for: '1m' }, 'tester');
+    await silences.create('shop', 'local', { rule: 'other', for: '1h' }, 'tester');
+    readings = errorRate(0.5, 0.5);
+    await silenced.evaluate();
+    await outbox.deliverDue();
+    // orders is silenced, web is not.
+    expect(receiver.received.map((r) => (JSON.parse(r.body) as { service: string }).service)).toEqual(['web']);
+    expect(silenced.instances().map((i) => [i.service, i.state.phase])).toEqual([
+      ['orders', 'firing'],
+      ['web', 'firing'],
+    ]);
+    clock += 60_000;
+    expect((await silences.active('shop', 'local')).map((s) => s.rule)).toEqual(['other']);
+    readings = errorRate(0, 0);
+    await silenced.evaluate();
+    await outbox.deliverDue();
+    expect(
+      receiver.received.slice(1).map((r) => JSON.parse(r.body) as { service: string; status: string }),
+    ).toMatchObject([
+      { service: 'orders', status: 'resolved' },
+      { service: 'web', status: 'resolved' },
+    ]);
+    await expect(silences.expire('shop', 'local', s1.id)).rejects.toThrow(/no active silence/);
+    await expect(silences.create('shop', 'local', { for: '0s' }, 'tester')).rejects.toThrow(/invalid silence/);
   });
 });

@@ -12,6 +12,7 @@ import { INACTIVE, nextState, type AlertState } from './alertState.js';
 import type { Notification } from './notification.js';
 import type { Outbox } from './outbox.js';
 import type { Readings } from './readings.js';
+import type { Silences } from './silences.js';
 import type { AlertStateStore } from './stateStore.js';
 import { MEASURED_METRICS, type AlertRule } from './rule.js';
 
@@ -20,6 +21,8 @@ export interface EvaluatorOptions {
   /** The readings of an app in an environment now. */
   read(app: string, env: string): Promise<Readings>;
   outbox: Pick<Outbox, 'enqueue'>;
+  /** Silences: a notification due while one matches is not sent. */
+  silences?: Pick<Silences, 'silenced'>;
   /** Where the states are kept across restarts; in memory only when absent. */
   states?: AlertStateStore;
   /** Epoch ms; injectable so tests control time. */
@@ -135,8 +138,10 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       const state = before && before.version === r.updatedAt ? before.state : INACTIVE;
       const step = nextState(state, { breached, ...(value !== undefined ? { value } : {}), nowMs, forMs: r.for });
       // The notification first, then the state: a kill between the two sends it twice, never not at all.
-      if (step.transition === 'firing' || step.transition === 'resolved')
-        await o.outbox.enqueue(notification(r, service, step.state, step.transition), r.notify);
+      if (step.transition === 'firing' || step.transition === 'resolved') {
+        const n = notification(r, service, step.state, step.transition);
+        if (!(await o.silences?.silenced(n, nowMs))) await o.outbox.enqueue(n, r.notify);
+      }
       const id = { app: r.app, env: r.env, rule: r.name, service };
       if (step.state.phase === 'inactive') {
         tracked.delete(service);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CHANNEL_TYPES } from '../alerts/channel.js';
 import { ALERT_METRICS, SEVERITIES } from '../alerts/rule.js';
+import { MASK } from '../model/mask.js';
 
 /** An alert rule as the API shows it (`ruleView`): channel URLs only by origin, secrets masked. */
 export const AlertRule = z
@@ -20,7 +21,7 @@ export const AlertRule = z
       z.object({
         type: z.enum(CHANNEL_TYPES),
         url: z.string().describe('The URL’s origin; its path and query (a robot’s token) are `******`'),
-        secret: z.literal('******').optional(),
+        secret: z.literal(MASK).optional(),
       }),
     ),
     createdAt: z.string(),
@@ -42,3 +43,19 @@ export const AlertList = z.array(
     value: z.number().optional(),
   }),
 );
+
+/** A silence. */
+export const Silence = z.object({
+  id: z.number(),
+  app: z.string(),
+  env: z.string(),
+  rule: z.string().optional(),
+  service: z.string().optional(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  comment: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+export const SilenceList = z.array(Silence);

@@ -13,6 +13,7 @@ import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
 import type { AlertRules } from '../alerts/ruleStore.js';
 import type { Evaluator } from '../alerts/evaluator.js';
+import type { Silences } from '../alerts/silences.js';
 
 export interface ServerContext {
   version: string;
@@ -35,6 +36,8 @@ export interface ServerContext {
   cron?: Pick<CronScheduler, 'runNow'>;
   /** The alert rules of every app and environment. */
   alertRules: AlertRules;
+  /** Silences of alert notifications. */
+  silences: Silences;
   /** The alert evaluator: the alerts pending, firing or just resolved (absent in tests that run none). */
   alerts?: Pick<Evaluator, 'instances'>;
   /** The history of cronjob runs. */

@@ -16,6 +16,7 @@ import { createAlertRules } from '../alerts/ruleStore.js';
 import { createOutbox } from '../alerts/outbox.js';
 import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
 import { createAlertStateStore } from '../alerts/stateStore.js';
+import { createSilences } from '../alerts/silences.js';
 import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
@@ -194,11 +195,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Alert notifications waiting for their receivers; rows left by a previous run are delivered too.
   const outbox = createOutbox({ db: store.db, box, logger: logger.child({ part: 'alerts' }) });
   const alertRules = createAlertRules(store.db, box);
+  const silences = createSilences(store.db);
   const evaluator = createEvaluator({
     rules: alertRules,
     read: createAlertReadings({ runtimeFor, db: store.db }),
     outbox,
     states: createAlertStateStore(store.db),
+    silences,
     intervalMs: evaluationIntervalMs(process.env.BERTH_ALERT_INTERVAL),
     logger: logger.child({ part: 'alerts' }),
   });
@@ -249,6 +252,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     jobRuns,
     alertRules,
     alerts: evaluator,
+    silences,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

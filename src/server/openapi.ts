@@ -73,6 +73,12 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     `PUT ${app}/alerts/rules/:name`,
     { id: 'putAlertRule', ok: { 200: A.AlertRule, 201: A.AlertRule }, errors: [BAD, NOT_FOUND] },
   ],
+  [`GET ${app}/alerts/silences`, { id: 'listSilences', ok: { 200: A.SilenceList }, errors: [BAD] }],
+  [`POST ${app}/alerts/silences`, { id: 'createSilence', ok: { 201: A.Silence }, errors: [BAD, NOT_FOUND] }],
+  [
+    `DELETE ${app}/alerts/silences/:id`,
+    { id: 'expireSilence', ok: { 204: z.null().describe('Ended: no content') }, errors: [BAD, NOT_FOUND] },
+  ],
   [
     `DELETE ${app}/alerts/rules/:name`,
     { id: 'deleteAlertRule', ok: { 204: z.null().describe('Deleted: no content') }, errors: [BAD, NOT_FOUND] },

@@ -186,6 +186,22 @@ export interface AlertStatesTable {
   state: string;
 }
 
+/** A silence: notifications of the matching alerts are not sent between its start and end. */
+export interface AlertSilencesTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  /** Only this rule (null: every rule of the app). */
+  rule: string | null;
+  /** Only this service (null: every service). */
+  service: string | null;
+  starts_at: string;
+  ends_at: string;
+  comment: string | null;
+  created_by: string;
+  created_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -201,6 +217,7 @@ export interface Database {
   alert_rules: AlertRulesTable;
   alert_outbox: AlertOutboxTable;
   alert_states: AlertStatesTable;
+  alert_silences: AlertSilencesTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

@@ -184,4 +184,28 @@ describe('alerts', () => {
       await rm(join(dir, 'data', 'fail'), { force: true });
     }
   }, 60_000);
+
+  it('silences, lists and ends a silence through the CLI, and names a bad --for', async () => {
+    const made = await berth.cli([
+      'alerts',
+      'silence',
+      APP,
+      '--for',
+      '1h',
+      '--rule',
+      'orders-errors',
+      '--comment',
+      'deploy',
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const id = /silence (\d+) of/.exec(made.stdout)?.[1];
+    expect(id).toBeDefined();
+    const list = await berth.json<{ id: number; rule: string; comment: string }[]>(['alerts', 'silences', APP]);
+    expect(list).toMatchObject([{ id: Number(id), rule: 'orders-errors', comment: 'deploy' }]);
+    const bad = await berth.cli(['alerts', 'silence', APP, '--for', 'forever']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/for: invalid duration/);
+    expect((await berth.cli(['alerts', 'unsilence', APP, id!])).code).toBe(0);
+    expect(await berth.json<unknown[]>(['alerts', 'silences', APP])).toEqual([]);
+  });
 });

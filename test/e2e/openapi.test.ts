@@ -109,6 +109,7 @@ async function settled(): Promise<void> {
 }
 
 const RULE = '/api/v1/apps/{app}/envs/{env}/alerts/rules/{name}';
+const SILENCES = '/api/v1/apps/{app}/envs/{env}/alerts/silences';
 
 describe('what the server really answers', () => {
   // method, concrete path, the document's path, body, expected status, options
@@ -184,6 +185,11 @@ describe('what the server really answers', () => {
     ['GET', `${A}/alerts`, '/api/v1/apps/{app}/envs/{env}/alerts', undefined, 200],
     ['DELETE', `${A}/alerts/rules/oa`, RULE, undefined, 204],
     ['DELETE', `${A}/alerts/rules/oa`, RULE, undefined, 404],
+    ['POST', `${A}/alerts/silences`, SILENCES, { rule: 'oa', for: '1h' }, 201],
+    ['POST', `${A}/alerts/silences`, SILENCES, { for: 'forever' }, 400],
+    ['GET', `${A}/alerts/silences`, SILENCES, undefined, 200],
+    ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 204],
+    ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 404],
   ];
 
   it.each(cases)(

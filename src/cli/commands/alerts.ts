@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { AlertRuleView } from '../../alerts/ruleStore.js';
 import { parseRuleFile } from '../../alerts/ruleFile.js';
 import type { AlertView } from '../../server/routes/alerts.js';
+import type { Silence } from '../../alerts/silences.js';
 import { contextOf } from '../context.js';
 import { envOption } from '../envOption.js';
 import { printData, printTable } from '../output.js';
@@ -57,6 +58,66 @@ export function registerAlerts(program: Command): void {
           })),
           ['rule', 'service', 'state', 'since', 'value', 'resolved'],
         );
+    });
+  const silencesPath = (app: string, env: string): string =>
+    `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}/alerts/silences`;
+  alerts
+    .command('silence <app>')
+    .description('send no notification of the app’s alerts (one rule’s, one service’s) for a while')
+    .requiredOption('--for <duration>', 'how long from now, e.g. 2h')
+    .option('--rule <rule>', 'only this rule')
+    .option('--service <service>', 'only this service')
+    .option('--comment <text>', 'why')
+    .addOption(envOption())
+    .action(
+      async (
+        app: string,
+        o: { env: string; for: string; rule?: string; service?: string; comment?: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const body = {
+          for: o.for,
+          ...(o.rule !== undefined ? { rule: o.rule } : {}),
+          ...(o.service !== undefined ? { service: o.service } : {}),
+          ...(o.comment !== undefined ? { comment: o.comment } : {}),
+        };
+        const s = await (await ctx.client()).post<Silence>(silencesPath(app, o.env), body);
+        if (ctx.output !== 'table') return printData(ctx.output, s);
+        process.stdout.write(`silence ${s.id} of ${app} in ${o.env} until ${s.endsAt}\n`);
+      },
+    );
+  alerts
+    .command('silences <app>')
+    .description('the silences of an app that have not ended')
+    .addOption(envOption())
+    .action(async (app: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const list = await (await ctx.client()).get<Silence[]>(silencesPath(app, o.env));
+      if (ctx.output !== 'table') return printData(ctx.output, list);
+      if (list.length === 0) process.stdout.write(`${app} has no active silence in ${o.env}\n`);
+      else
+        printTable(
+          list.map((s) => ({
+            id: s.id,
+            rule: s.rule ?? '*',
+            service: s.service ?? '*',
+            until: s.endsAt,
+            by: s.createdBy,
+            comment: s.comment,
+          })),
+          ['id', 'rule', 'service', 'until', 'by', 'comment'],
+        );
+    });
+  alerts
+    .command('unsilence <app> <id>')
+    .description('end a silence now')
+    .addOption(envOption())
+    .action(async (app: string, id: string, o: { env: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      await (await ctx.client()).delete(`${silencesPath(app, o.env)}/${encodeURIComponent(id)}`);
+      if (ctx.output !== 'table') return printData(ctx.output, { ended: Number(id) });
+      process.stdout.write(`silence ${id} of ${app} in ${o.env} ended\n`);
     });
   const rules = alerts
     .command('rules')

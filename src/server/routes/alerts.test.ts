@@ -175,4 +175,37 @@ describe('the alert rule routes', () => {
     ]);
     expect((await t.request({ method: 'GET', url: '/api/v1/apps/shop/envs/staging/alerts' })).json()).toEqual([]);
   });
+
+  it('silences an app’s alerts for a while, lists the active silences, ends one, and refuses a bad one naming the field', async () => {
+    const base = '/api/v1/apps/shop/envs/local/alerts/silences';
+    const made = await t.request({
+      method: 'POST',
+      url: base,
+      body: { rule: 'errors', for: '2h', comment: 'maintenance' },
+    });
+    expect(made.statusCode).toBe(201);
+    const silence = made.json<{ id: number; startsAt: string; endsAt: string }>();
+    expect(made.json()).toMatchObject({
+      app: 'shop',
+      env: 'local',
+      rule: 'errors',
+      comment: 'maintenance',
+      createdBy: 'tester',
+    });
+    expect(Date.parse(silence.endsAt) - Date.parse(silence.startsAt)).toBe(7_200_000);
+    expect((await t.request({ method: 'GET', url: base })).json<{ id: number }[]>().map((s) => s.id)).toEqual([
+      silence.id,
+    ]);
+    const bad = await t.request({ method: 'POST', url: base, body: { for: 'forever', service: 'Bad_Name' } });
+    expect(bad.statusCode).toBe(400);
+    expect(
+      bad
+        .json<{ problems: { path: string }[] }>()
+        .problems.map((p) => p.path)
+        .sort(),
+    ).toEqual(['for', 'service']);
+    expect((await t.request({ method: 'DELETE', url: `${base}/${silence.id}` })).statusCode).toBe(204);
+    expect((await t.request({ method: 'GET', url: base })).json()).toEqual([]);
+    expect((await t.request({ method: 'DELETE', url: `${base}/${silence.id}` })).statusCode).toBe(404);
+  });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AlertPhase } from '../../alerts/alertState.js';
 import type { AlertInstance } from '../../alerts/evaluator.js';
 import { ruleView } from '../../alerts/ruleStore.js';
+import { authorOf } from '../identity.js';
 import { dnsLabel } from '../../spec/dnsLabel.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
@@ -94,6 +95,48 @@ export function alertRoutes(api: Api, ctx: ServerContext): void {
     { schema: { summary: 'Delete an alert rule', tags: ['alerts'], params: RuleParams } },
     async (req, reply) => {
       await ctx.alertRules.delete(req.params.app, req.params.env, req.params.name);
+      return reply.status(204).send();
+    },
+  );
+  const silences = '/api/v1/apps/:app/envs/:env/alerts/silences';
+  api.get(
+    silences,
+    {
+      schema: {
+        summary: 'The silences of an app in an environment that have not ended',
+        tags: ['alerts'],
+        params: AppEnvParams,
+      },
+    },
+    async (req) => ctx.silences.active(req.params.app, req.params.env),
+  );
+  api.post(
+    silences,
+    {
+      schema: {
+        summary: 'Silence the notifications of an app’s alerts (one rule’s, one service’s) for a while',
+        tags: ['alerts'],
+        params: AppEnvParams,
+        body: z.unknown().describe('{ rule?, service?, for, comment? } (docs/alerts.md)'),
+      },
+    },
+    async (req, reply) => {
+      const { app, env } = req.params;
+      await ctx.environments.get(env);
+      return reply.status(201).send(await ctx.silences.create(app, env, req.body, authorOf(req)));
+    },
+  );
+  api.delete(
+    `${silences}/:id`,
+    {
+      schema: {
+        summary: 'End a silence now',
+        tags: ['alerts'],
+        params: AppEnvParams.extend({ id: z.coerce.number().int().positive().describe('Silence id') }),
+      },
+    },
+    async (req, reply) => {
+      await ctx.silences.expire(req.params.app, req.params.env, req.params.id);
       return reply.status(204).send();
     },
   );
