@@ -27,6 +27,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['policy'], load: async () => (await import('./commands/policy.js')).registerPolicy },
   { names: ['volume'], load: async () => (await import('./commands/volume.js')).registerVolume },
   { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
+  { names: ['alerts'], load: async () => (await import('./commands/alerts.js')).registerAlerts },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
   { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },

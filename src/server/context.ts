@@ -14,6 +14,9 @@ import type { RenderService } from './renderService.js';
 import type { TraceStore } from '../traces/traceStore.js';
 import type { TraceCollectorStats } from '../traces/collector.js';
 import type { LogIndex } from '../logs/logIndex.js';
+import type { AlertRules } from '../alerts/ruleStore.js';
+import type { Evaluator } from '../alerts/evaluator.js';
+import type { Silences } from '../alerts/silences.js';
 
 export interface ServerContext {
   version: string;
@@ -34,6 +37,12 @@ export interface ServerContext {
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;
   /** One machine's cron scheduler (absent in tests that do not run one). */
   cron?: Pick<CronScheduler, 'runNow'>;
+  /** The alert rules of every app and environment. */
+  alertRules: AlertRules;
+  /** Silences of alert notifications. */
+  silences: Silences;
+  /** The alert evaluator: the alerts pending, firing or just resolved (absent in tests that run none). */
+  alerts?: Pick<Evaluator, 'instances'>;
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
   /** The spans the gateway recorded (absent in tests that do not keep any). */

@@ -12,6 +12,12 @@ import { openStore } from '../store/store.js';
 import { createLeases } from '../store/leases.js';
 import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
+import { createAlertRules } from '../alerts/ruleStore.js';
+import { createOutbox } from '../alerts/outbox.js';
+import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
+import { createAlertStateStore } from '../alerts/stateStore.js';
+import { createSilences } from '../alerts/silences.js';
+import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
@@ -206,6 +212,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'cron' }),
   });
 
+  // Alert notifications waiting for their receivers; rows left by a previous run are delivered too.
+  const outbox = createOutbox({ db: store.db, box, logger: logger.child({ part: 'alerts' }) });
+  const alertRules = createAlertRules(store.db, box);
+  const silences = createSilences(store.db);
+  const evaluator = createEvaluator({
+    rules: alertRules,
+    read: createAlertReadings({ runtimeFor, db: store.db }),
+    outbox,
+    states: createAlertStateStore(store.db),
+    silences,
+    intervalMs: evaluationIntervalMs(process.env.BERTH_ALERT_INTERVAL),
+    logger: logger.child({ part: 'alerts' }),
+  });
+
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -218,6 +238,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await traceCollector.stop();
       traces.close();
       await logCenter.close();
+      await evaluator.stop();
+      await outbox.stop();
       await engine.close();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
@@ -254,6 +276,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     traces,
     traceStats: () => traceCollector.stats(),
     ...(logCenter.index ? { logIndex: logCenter.index } : {}),
+    alertRules,
+    alerts: evaluator,
+    silences,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -267,6 +292,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await engine.start();
   autoscaler.start();
   cron.start();
+  outbox.start();
+  evaluator.start();
   logger.info({ url, home: opts.home }, 'control plane listening');
   return { url, close, closed };
 }

@@ -10,6 +10,7 @@
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import * as S from './responseSchemas.js';
+import * as A from './alertSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -66,6 +67,23 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [`GET ${app}/jobs`, { id: 'listJobs', ok: { 200: S.JobsStatus }, errors: [BAD, NOT_FOUND] }],
   [`POST ${app}/jobs/:job/runs`, { id: 'runJob', ok: { 202: S.JobRun }, errors: [BAD, NOT_FOUND] }],
   ['GET /api/v1/traces/:traceId', { id: 'getTrace', ok: { 200: S.TraceView }, errors: [BAD, NOT_FOUND] }],
+  [`GET ${app}/alerts`, { id: 'listAlerts', ok: { 200: A.AlertList }, errors: [BAD] }],
+  [`GET ${app}/alerts/rules`, { id: 'listAlertRules', ok: { 200: A.AlertRuleList }, errors: [BAD] }],
+  [`GET ${app}/alerts/rules/:name`, { id: 'getAlertRule', ok: { 200: A.AlertRule }, errors: [BAD, NOT_FOUND] }],
+  [
+    `PUT ${app}/alerts/rules/:name`,
+    { id: 'putAlertRule', ok: { 200: A.AlertRule, 201: A.AlertRule }, errors: [BAD, NOT_FOUND] },
+  ],
+  [`GET ${app}/alerts/silences`, { id: 'listSilences', ok: { 200: A.SilenceList }, errors: [BAD] }],
+  [`POST ${app}/alerts/silences`, { id: 'createSilence', ok: { 201: A.Silence }, errors: [BAD, NOT_FOUND] }],
+  [
+    `DELETE ${app}/alerts/silences/:id`,
+    { id: 'expireSilence', ok: { 204: z.null().describe('Ended: no content') }, errors: [BAD, NOT_FOUND] },
+  ],
+  [
+    `DELETE ${app}/alerts/rules/:name`,
+    { id: 'deleteAlertRule', ok: { 204: z.null().describe('Deleted: no content') }, errors: [BAD, NOT_FOUND] },
+  ],
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
   ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],

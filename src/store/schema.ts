@@ -143,6 +143,65 @@ export interface CronCursorsTable {
   checked_until: number;
 }
 
+/** An alert rule of an app in an environment. */
+export interface AlertRulesTable {
+  app: string;
+  env: string;
+  name: string;
+  /** JSON of the rule without its channels (src/alerts/rule.ts). */
+  spec: string;
+  /** The rule's channels: JSON encrypted with the secret box (URLs and signing secrets are credentials). */
+  channels: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A notification waiting for its receiver's 2xx (src/alerts/outbox.ts). */
+export interface AlertOutboxTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  rule: string;
+  /** The channel to send to: JSON encrypted with the secret box. */
+  channel: string;
+  /** JSON Notification (src/alerts/notification.ts). */
+  notification: string;
+  attempts: Defaulted<number>;
+  /** Epoch ms of the next try. */
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: string;
+}
+
+/** Where an alert instance stands (src/alerts/stateStore.ts); inactive ones have no row. */
+export interface AlertStatesTable {
+  app: string;
+  env: string;
+  rule: string;
+  /** The service, or '' for an alert of the whole app. */
+  service: string;
+  /** The rule's updatedAt when this state began. */
+  rule_version: string;
+  /** JSON AlertState. */
+  state: string;
+}
+
+/** A silence: notifications of the matching alerts are not sent between its start and end. */
+export interface AlertSilencesTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  /** Only this rule (null: every rule of the app). */
+  rule: string | null;
+  /** Only this service (null: every service). */
+  service: string | null;
+  starts_at: string;
+  ends_at: string;
+  comment: string | null;
+  created_by: string;
+  created_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -155,6 +214,10 @@ export interface Database {
   tokens: TokensTable;
   job_runs: JobRunsTable;
   cron_cursors: CronCursorsTable;
+  alert_rules: AlertRulesTable;
+  alert_outbox: AlertOutboxTable;
+  alert_states: AlertStatesTable;
+  alert_silences: AlertSilencesTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

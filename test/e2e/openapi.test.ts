@@ -72,11 +72,12 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids)).toEqual(new Set([...OPERATIONS.values()].map((o) => o.id)));
     for (const [method, path, op] of ops) {
       const statuses = Object.keys(op.responses);
-      // One success status, but for scale: 202 with a new revision, 200 when the count is already that.
+      // One success status, but for scale (202 with a new revision, 200 when the count is already that)
+      // and an alert rule's PUT (201 created, 200 replaced).
       expect(
         statuses.filter((s) => /^2\d\d$/.test(s)),
         `${method} ${path}`,
-      ).toHaveLength(op.operationId === 'scaleService' ? 2 : 1);
+      ).toHaveLength(op.operationId === 'scaleService' || op.operationId === 'putAlertRule' ? 2 : 1);
       if (path !== '/healthz') expect(statuses, `${method} ${path}`).toContain('401');
       for (const [status, r] of Object.entries(op.responses)) {
         if (status === '204') {
@@ -106,6 +107,9 @@ async function settled(): Promise<void> {
     return last && (last.status === 'succeeded' || last.status === 'failed');
   });
 }
+
+const RULE = '/api/v1/apps/{app}/envs/{env}/alerts/rules/{name}';
+const SILENCES = '/api/v1/apps/{app}/envs/{env}/alerts/silences';
 
 describe('what the server really answers', () => {
   // method, concrete path, the document's path, body, expected status, options
@@ -167,6 +171,25 @@ describe('what the server really answers', () => {
     ['POST', '/api/v1/validate', '/api/v1/validate', {}, 400],
     ['GET', '/api/v1/schema', '/api/v1/schema', undefined, 200],
     ['POST', '/api/v1/render', '/api/v1/render', 'RENDER', 200],
+    [
+      'PUT',
+      `${A}/alerts/rules/oa`,
+      RULE,
+      { metric: 'job-failed', notify: [{ type: 'slack', url: 'https://h.test/x' }] },
+      201,
+    ],
+    ['PUT', `${A}/alerts/rules/oa`, RULE, { metric: 'job-failed' }, 200],
+    ['PUT', `${A}/alerts/rules/oa`, RULE, { metric: 'cpu-temperature' }, 400],
+    ['GET', `${A}/alerts/rules`, '/api/v1/apps/{app}/envs/{env}/alerts/rules', undefined, 200],
+    ['GET', `${A}/alerts/rules/oa`, RULE, undefined, 200],
+    ['GET', `${A}/alerts`, '/api/v1/apps/{app}/envs/{env}/alerts', undefined, 200],
+    ['DELETE', `${A}/alerts/rules/oa`, RULE, undefined, 204],
+    ['DELETE', `${A}/alerts/rules/oa`, RULE, undefined, 404],
+    ['POST', `${A}/alerts/silences`, SILENCES, { rule: 'oa', for: '1h' }, 201],
+    ['POST', `${A}/alerts/silences`, SILENCES, { for: 'forever' }, 400],
+    ['GET', `${A}/alerts/silences`, SILENCES, undefined, 200],
+    ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 204],
+    ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 404],
   ];
 
   it.each(cases)(

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { createAlertRules } from '../../alerts/ruleStore.js';
+import { createSilences } from '../../alerts/silences.js';
 import { createConfigSets } from '../../config/configSets.js';
 import { loadSecretBox } from '../../config/secretBox.js';
 import { createEnvironments } from '../../environment/environments.js';
@@ -74,6 +76,8 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
     verifyToken: createTokenVerifier(store.db),
     logger,
     shutdown: async () => {},
+    alertRules: createAlertRules(store.db, box),
+    silences: createSilences(store.db),
   };
   const api = await buildApi(ctx);
   return {

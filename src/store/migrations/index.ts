@@ -7,6 +7,7 @@ import * as m001 from './001_initial.js';
 import * as m002 from './002_release_progress.js';
 import * as m003 from './003_release_options.js';
 import * as m004 from './004_job_runs.js';
+import * as m005 from './005_alerts.js';
 
 /** All migrations this version of Berth knows, keyed by name. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -14,4 +15,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '002_release_progress': m002,
   '003_release_options': m003,
   '004_job_runs': m004,
+  '005_alerts': m005,
 };

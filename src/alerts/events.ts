@@ -1,0 +1,82 @@
+/**
+ * Readings of the event metrics from the store, where the release engine and the cron scheduler
+ * record them first: releases that failed or were rolled back, and job runs that failed, each
+ * finished after the previous look; and cronjob due times missed (rows newer than the last one
+ * seen, since a missed time is recorded after the fact). Counts per look: an event alert fires on
+ * the look that saw one and resolves on the next without one.
+ */
+import type { Kysely } from 'kysely';
+import { ReleaseKind, ReleaseStatus } from '../model/releaseStatus.js';
+import type { Database } from '../store/schema.js';
+import type { Reading, Readings } from './readings.js';
+
+/** Where the previous look stopped: a time for finished things, the last job_runs id for missed ones. */
+export interface EventCursor {
+  sinceIso: string;
+  lastRunId: number;
+}
+
+/** Counts per service (or for the app, under no service). */
+function counted(services: readonly (string | undefined)[]): Reading[] {
+  const by = new Map<string | undefined, number>();
+  for (const s of services) by.set(s, (by.get(s) ?? 0) + 1);
+  return [...by].map(([service, value]) => (service === undefined ? { value } : { service, value }));
+}
+
+/**
+ * The events of `app` in `env` after `cursor` up to `untilIso`, and the cursor for the next look.
+ * Without a cursor (the first look) nothing counts: only what happens while the control plane watches.
+ */
+export async function eventReadings(
+  db: Kysely<Database>,
+  app: string,
+  env: string,
+  cursor: EventCursor | undefined,
+  untilIso: string,
+): Promise<{ readings: Readings; cursor: EventCursor }> {
+  const last = await db
+    .selectFrom('job_runs')
+    .select(db.fn.max('id').as('id'))
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .executeTakeFirst();
+  const next: EventCursor = { sinceIso: untilIso, lastRunId: Number(last?.id ?? 0) };
+  if (cursor === undefined) return { readings: new Map(), cursor: next };
+  const releases = await db
+    .selectFrom('releases')
+    .select(['kind', 'status'])
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('finished_at', '>', cursor.sinceIso)
+    .where('finished_at', '<=', untilIso)
+    .execute();
+  const failedRuns = await db
+    .selectFrom('job_runs')
+    .select('service')
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('status', '=', 'failed')
+    .where('ended_at', '>', cursor.sinceIso)
+    .where('ended_at', '<=', untilIso)
+    .execute();
+  const missed = await db
+    .selectFrom('job_runs')
+    .select('service')
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('status', '=', 'missed')
+    .where('id', '>', cursor.lastRunId)
+    .where('id', '<=', next.lastRunId)
+    .execute();
+  const rolledBack = (k: string): boolean => k === ReleaseKind.rollback || k === ReleaseKind.autoRollback;
+  const readings: Readings = new Map([
+    ['release-failed', counted(releases.filter((r) => r.status === ReleaseStatus.failed).map(() => undefined))],
+    [
+      'release-rolled-back',
+      counted(releases.filter((r) => rolledBack(r.kind) && r.status === ReleaseStatus.succeeded).map(() => undefined)),
+    ],
+    ['job-failed', counted(failedRuns.map((r) => r.service))],
+    ['cronjob-missed', counted(missed.map((r) => r.service))],
+  ]);
+  return { readings, cursor: next };
+}

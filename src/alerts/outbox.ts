@@ -1,0 +1,218 @@
+/**
+ * Durable delivery of notifications. A notification is written to the outbox (one row per channel,
+ * in one transaction) before anything is sent, and its row is deleted only after the receiver took
+ * it (a 2xx, and for chat robots a zero error code). A failed try is recorded with its reason and
+ * retried with exponential backoff (1 s, 2 s, 4 s … capped at 5 min by default), so a control plane
+ * killed between the write and the send delivers on its next start: at least once, never lost.
+ * Rows are tried in order of their due time; one pass runs at a time.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../config/secretBox.js';
+import type { Database } from '../store/schema.js';
+import { Channel } from './channel.js';
+import { requestFor, verdictOf, type OutgoingRequest } from './formatters/index.js';
+import type { Notification } from './notification.js';
+
+/** A receiver's answer. */
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+/** Sends one request; the default is fetch with a timeout. Throws when nothing answered. */
+export type Send = (request: OutgoingRequest) => Promise<Answer>;
+
+/** How long to wait before the next try: `initialMs`, doubling per failed try, at most `maxMs`. */
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 300_000 };
+
+/** The wait after `attempts` failed tries (1 → initialMs, 2 → 2 × initialMs, …). */
+export function backoffMs(attempts: number, b: Backoff = DEFAULT_BACKOFF): number {
+  return Math.min(b.maxMs, b.initialMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** A notification waiting in the outbox, as people see it (no channel URL or secret). */
+export interface PendingNotification {
+  id: number;
+  app: string;
+  env: string;
+  rule: string;
+  channel: Channel['type'];
+  status: Notification['status'];
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+}
+
+export interface OutboxOptions {
+  db: Kysely<Database>;
+  box: SecretBox;
+  /** Epoch ms; injectable so tests control time. */
+  now?: () => number;
+  send?: Send;
+  backoff?: Backoff;
+  /** How often a started outbox looks for due rows (it also wakes on every enqueue). Default 1 s. */
+  pollMs?: number;
+  logger?: Pick<Logger, 'warn' | 'info'>;
+}
+
+export interface Outbox {
+  /** Writes a notification for each channel; once this resolves it will be delivered. Returns the row ids. */
+  enqueue(n: Notification, channels: readonly Channel[]): Promise<number[]>;
+  /** Tries every due row once; how many were delivered and how many failed. */
+  deliverDue(): Promise<{ delivered: number; failed: number }>;
+  /** What waits, oldest first. */
+  pending(): Promise<PendingNotification[]>;
+  /** Delivers in the background until stop(). */
+  start(): void;
+  /** Stops the background loop and waits for a pass under way. */
+  stop(): Promise<void>;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** fetch with a timeout: a receiver that never answers is a failed try, not a stuck outbox. */
+export const fetchSend: Send = async (r) => {
+  const res = await fetch(r.url, {
+    method: 'POST',
+    headers: r.headers,
+    body: r.body,
+    redirect: 'error',
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return { status: res.status, body: await res.text() };
+};
+
+/** The outbox in `db`, channels sealed with `box`. */
+export function createOutbox(o: OutboxOptions): Outbox {
+  const now = o.now ?? Date.now;
+  const send = o.send ?? fetchSend;
+  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const pollMs = o.pollMs ?? 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<{ delivered: number; failed: number }> | undefined;
+  let again = false;
+  let stopped = true;
+
+  async function pass(): Promise<{ delivered: number; failed: number }> {
+    let delivered = 0;
+    let failed = 0;
+    const rows = await o.db
+      .selectFrom('alert_outbox')
+      .selectAll()
+      .where('next_attempt_at', '<=', now())
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .execute();
+    for (const row of rows) {
+      const channel = Channel.parse(JSON.parse(o.box.decrypt(row.channel)));
+      const notification = JSON.parse(row.notification) as Notification;
+      let reason: string;
+      try {
+        const answer = await send(requestFor(channel, notification, now()));
+        const verdict = verdictOf(channel, answer.status, answer.body);
+        if (verdict.ok) {
+          await o.db.deleteFrom('alert_outbox').where('id', '=', row.id).execute();
+          delivered++;
+          continue;
+        }
+        reason = verdict.reason;
+      } catch (err) {
+        reason = err instanceof Error ? `${err.message}${causeOf(err)}` : String(err);
+      }
+      const attempts = row.attempts + 1;
+      await o.db
+        .updateTable('alert_outbox')
+        .set({ attempts, next_attempt_at: now() + backoffMs(attempts, backoff), last_error: reason.slice(0, 500) })
+        .where('id', '=', row.id)
+        .execute();
+      failed++;
+      o.logger?.warn(
+        { app: row.app, env: row.env, rule: row.rule, channel: channel.type, attempts, reason },
+        'alert notification not delivered; will retry',
+      );
+    }
+    return { delivered, failed };
+  }
+
+  function deliverDue(): Promise<{ delivered: number; failed: number }> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = pass().finally(() => {
+      running = undefined;
+      if (again && !stopped) {
+        again = false;
+        void deliverDue().catch(() => undefined);
+      }
+    });
+    return running;
+  }
+
+  const tick = (): void => {
+    if (stopped) return;
+    deliverDue()
+      .catch((err: unknown) => o.logger?.warn({ err }, 'alert outbox pass failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, pollMs);
+      });
+  };
+
+  return {
+    async enqueue(n, channels) {
+      if (channels.length === 0) return [];
+      const at = new Date(now()).toISOString();
+      const rows = channels.map((c) => ({
+        app: n.app,
+        env: n.env,
+        rule: n.rule,
+        channel: o.box.encrypt(JSON.stringify(c)),
+        notification: JSON.stringify(n),
+        next_attempt_at: now(),
+        created_at: at,
+      }));
+      const inserted = await o.db.insertInto('alert_outbox').values(rows).returning('id').execute();
+      if (!stopped) void deliverDue().catch(() => undefined);
+      return inserted.map((r) => r.id);
+    },
+    deliverDue,
+    async pending() {
+      const rows = await o.db.selectFrom('alert_outbox').selectAll().orderBy('id').execute();
+      return rows.map((row) => ({
+        id: row.id,
+        app: row.app,
+        env: row.env,
+        rule: row.rule,
+        channel: Channel.parse(JSON.parse(o.box.decrypt(row.channel))).type,
+        status: (JSON.parse(row.notification) as Notification).status,
+        attempts: row.attempts,
+        nextAttemptAt: new Date(row.next_attempt_at).toISOString(),
+        lastError: row.last_error,
+        createdAt: row.created_at,
+      }));
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+/** fetch's "fetch failed" says why only in its cause (ECONNREFUSED, a timeout). */
+function causeOf(err: Error): string {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? `: ${cause.message}` : '';
+}

@@ -1,0 +1,50 @@
+/**
+ * What the alert evaluator reads for an app in an environment, from what the control plane already
+ * measures: the runtime's observation (unavailable replicas, restarts, open circuits), the
+ * gateway's request counters (error rate, p99) and the events in the store (releases failed or
+ * rolled back, job runs failed, cronjob due times missed), each as the change since the previous look.
+ */
+import {
+  observedReadings,
+  trafficReadings,
+  type Readings,
+  type RestartCounts,
+  type TrafficCounters,
+} from '../alerts/readings.js';
+import type { Kysely } from 'kysely';
+import { eventReadings, type EventCursor } from '../alerts/events.js';
+import type { TrackTraffic } from '../model/observation.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Database } from '../store/schema.js';
+
+/** The evaluator's `read`, remembering the previous counters of each app and environment. */
+export function createAlertReadings(o: {
+  runtimeFor: (env: string) => Promise<Runtime>;
+  db: Kysely<Database>;
+  now?: () => Date;
+}): (app: string, env: string) => Promise<Readings> {
+  const { runtimeFor } = o;
+  const now = o.now ?? (() => new Date());
+  const restarts = new Map<string, RestartCounts>();
+  const counters = new Map<string, TrafficCounters>();
+  const cursors = new Map<string, EventCursor>();
+  return async (app, env) => {
+    const key = `${app}\0${env}`;
+    const runtime = await runtimeFor(env);
+    const { services } = await runtime.observe(app, env);
+    const observed = observedReadings(services, restarts.get(key) ?? new Map());
+    restarts.set(key, observed.restarts);
+    const readings: Readings = new Map(observed.readings);
+    if (runtime.traffic) {
+      const now = new Map<string, TrackTraffic[]>();
+      for (const s of services) now.set(s.service, await runtime.traffic(app, env, s.service));
+      const measured = trafficReadings(now, counters.get(key) ?? new Map());
+      counters.set(key, measured.counters);
+      for (const [metric, values] of measured.readings) readings.set(metric, values);
+    }
+    const events = await eventReadings(o.db, app, env, cursors.get(key), now().toISOString());
+    cursors.set(key, events.cursor);
+    for (const [metric, values] of events.readings) readings.set(metric, values);
+    return readings;
+  };
+}
