@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { AlertRuleView } from '../../alerts/ruleStore.js';
-import { parseRuleFile } from '../../alerts/ruleFile.js';
 import type { AlertView } from '../../server/routes/alerts.js';
 import type { Silence } from '../../alerts/silences.js';
 import { contextOf } from '../context.js';
@@ -147,6 +146,8 @@ export function registerAlerts(program: Command): void {
     .addOption(envOption())
     .action(async (app: string, o: { env: string; file: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      // On demand: the rules file's parser brings yaml and zod, which the CLI bundle leaves out.
+      const { parseRuleFile } = await import('../../alerts/ruleFile.js');
       const parsed = parseRuleFile(await readFile(o.file, 'utf8'), o.file);
       const client = await ctx.client();
       const written: AlertRuleView[] = [];

@@ -9,7 +9,6 @@ import type { LogLine } from '../../model/observation.js';
 import { ValidationError } from '../../errors.js';
 import { envOption } from '../envOption.js';
 import { checkSearchFlags, isSearch, searchLogs, type LogSearchFlags } from './logSearch.js';
-import { timeOf } from '../../server/routes/logSearch.js';
 
 interface LogsOptions extends LogSearchFlags {
   env: string;
@@ -55,6 +54,8 @@ export function registerLogs(program: Command): void {
       // A tail reads ISO times only; a duration ago is turned into one here.
       let since = o.since;
       if (since !== undefined) {
+        // On demand: the search route's module brings zod, which the CLI bundle leaves out.
+        const { timeOf } = await import('../../server/routes/logSearch.js');
         const ms = timeOf(since, Date.now());
         if (ms === undefined)
           throw new ValidationError('invalid options', [
