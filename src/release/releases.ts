@@ -13,7 +13,10 @@ import type { AnalysisCheck } from './analysis.js';
 
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import { encodeMessage } from '../model/messages.js';
-import { eventMessageOf, reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
+import { reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
+import { addEventIn, eventsOf, type ReleaseEvent } from './releaseEvents.js';
+
+export type { ReleaseEvent } from './releaseEvents.js';
 import type { Message } from '../model/messages.js';
 
 export interface ReleaseStep {
@@ -104,18 +107,6 @@ export interface ReleaseContent {
   rendered: RenderedRelease;
 }
 
-export interface ReleaseEvent {
-  id: number;
-  releaseId: number;
-  time: string;
-  service: string | null;
-  type: string;
-  reason: string;
-  message: string;
-  /** `message` as a code with params, for the console to translate (absent on events without one). */
-  detail?: Message;
-}
-
 export interface NewRelease {
   app: string;
   env: string;
@@ -135,6 +126,25 @@ export interface NewRelease {
 type Row = Selectable<Database['releases']>;
 
 const now = (): string => new Date().toISOString();
+
+async function setStatusIn(
+  db: Kysely<Database>,
+  id: number,
+  status: ReleaseStatus,
+  reason?: string | Message,
+): Promise<void> {
+  const t = now();
+  await db
+    .updateTable('releases')
+    .set({
+      status,
+      ...(reason === undefined ? {} : { reason: encodeMessage(reason) }),
+      ...(status === ReleaseStatus.running ? { started_at: t } : {}),
+      ...(status === ReleaseStatus.succeeded || status === ReleaseStatus.failed ? { finished_at: t } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
 
 /** Typed access to releases, steps and events. */
 export class Releases {
@@ -315,17 +325,23 @@ export class Releases {
   }
 
   async setStatus(id: number, status: ReleaseStatus, reason?: string | Message): Promise<void> {
-    const t = now();
-    await this.db
-      .updateTable('releases')
-      .set({
-        status,
-        ...(reason === undefined ? {} : { reason: encodeMessage(reason) }),
-        ...(status === ReleaseStatus.running ? { started_at: t } : {}),
-        ...(status === ReleaseStatus.succeeded || status === ReleaseStatus.failed ? { finished_at: t } : {}),
-      })
-      .where('id', '=', id)
-      .execute();
+    await setStatusIn(this.db, id, status, reason);
+  }
+
+  /**
+   * Sets a release's final status and records its closing event in one transaction: a crash keeps
+   * both or neither (the resume finishes a release whose status is still `running`).
+   */
+  async finish(
+    id: number,
+    status: ReleaseStatus,
+    reason: string | Message | undefined,
+    e: Omit<ReleaseEvent, 'id'>,
+  ): Promise<ReleaseEvent> {
+    return this.db.transaction().execute(async (tx) => {
+      await setStatusIn(tx, id, status, reason);
+      return addEventIn(tx, e);
+    });
   }
 
   /**
@@ -406,39 +422,11 @@ export class Releases {
   }
 
   async addEvent(e: Omit<ReleaseEvent, 'id'>): Promise<ReleaseEvent> {
-    const row = await this.db
-      .insertInto('release_events')
-      .values({
-        release_id: e.releaseId,
-        time: e.time,
-        service: e.service,
-        type: e.type,
-        reason: e.reason,
-        // The column keeps the message's code with its text (decodeMessage reads either).
-        message: encodeMessage(e.detail ?? e.message),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { ...e, id: row.id };
+    return addEventIn(this.db, e);
   }
 
   async events(releaseId: number, afterId = 0): Promise<ReleaseEvent[]> {
-    const rows = await this.db
-      .selectFrom('release_events')
-      .selectAll()
-      .where('release_id', '=', releaseId)
-      .where('id', '>', afterId)
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      releaseId: r.release_id,
-      time: r.time,
-      service: r.service,
-      type: r.type,
-      reason: r.reason,
-      ...eventMessageOf(r.message),
-    }));
+    return eventsOf(this.db, releaseId, afterId);
   }
 
   private async toRelease(row: Row): Promise<Release> {

@@ -115,8 +115,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
         }
       }
     }
-    await bus.setStatus(id, ReleaseStatus.succeeded);
-    await bus.record(id, {
+    await bus.finish(id, ReleaseStatus.succeeded, undefined, {
       service: null,
       type: 'Normal',
       reason: 'Succeeded',
@@ -127,8 +126,7 @@ async function execute(ctx: ExecuteContext, op: Operation, given: Release): Prom
     if (ctx.closing.aborted) throw err; // shutting down: the release stays running and is resumed on start
     const why = await failureReason(ctx.deps.releases, id, err, [cancel.signal, deadline?.signal]);
     const reason = why.text;
-    await bus.setStatus(id, ReleaseStatus.failed, why);
-    await bus.record(id, { service: null, type: 'Warning', reason: 'Failed', ...said(why) });
+    await bus.finish(id, ReleaseStatus.failed, why, { service: null, type: 'Warning', reason: 'Failed', ...said(why) });
     logger.info({ app: release.app, env: release.env, revision: release.revision, reason }, 'release failed');
     return autoRollback(ctx, release, why);
   } finally {

@@ -19,6 +19,11 @@ export interface ReleaseBus {
   record(id: number, e: NewEvent): Promise<void>;
   /** Sets the status of release `id` (and its reason) and publishes the release. */
   setStatus(id: number, status: ReleaseStatus, reason?: string | Message): Promise<Release>;
+  /**
+   * Finishes release `id`: its final status and closing event in one transaction, then publishes
+   * the event and the release (a watcher that stops at the final status has seen the event).
+   */
+  finish(id: number, status: ReleaseStatus, reason: string | Message | undefined, e: NewEvent): Promise<Release>;
   subscribe(id: number, listener: (u: EngineUpdate) => void): () => void;
   /** Resolves once release `id` has finished, or when `signal` aborts (then with its current state). */
   finished(id: number, signal?: AbortSignal): Promise<Release>;
@@ -38,18 +43,28 @@ export function createReleaseBus(releases: Releases, clock: EngineClock = system
     return () => bus.off(String(id), listener);
   };
 
+  const toStore = (id: number, e: NewEvent): Omit<ReleaseEvent, 'id'> => ({
+    releaseId: id,
+    time: e.time ?? isoNow(clock),
+    service: e.service,
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    ...(e.detail ? { detail: e.detail } : {}),
+  });
+
   return {
     async record(id, e) {
-      const event = await releases.addEvent({
-        releaseId: id,
-        time: e.time ?? isoNow(clock),
-        service: e.service,
-        type: e.type,
-        reason: e.reason,
-        message: e.message,
-        ...(e.detail ? { detail: e.detail } : {}),
-      });
+      const event = await releases.addEvent(toStore(id, e));
       publish(id, { type: 'event', event });
+    },
+
+    async finish(id, status, reason, e) {
+      const event = await releases.finish(id, status, reason, toStore(id, e));
+      publish(id, { type: 'event', event });
+      const r = await releases.get(id);
+      publish(id, { type: 'release', release: r });
+      return r;
     },
 
     async setStatus(id, status, reason) {
