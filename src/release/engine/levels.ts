@@ -1,5 +1,5 @@
 /** One level of a release: the services that start together once the previous level is ready. */
-import { BerthError, toBerthError } from '../../errors.js';
+import { BerthError, toBerthError, UnavailableError } from '../../errors.js';
 import { message as coded, messageOf, type Message } from '../../model/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { RuntimeEvent } from '../../model/observation.js';
@@ -78,6 +78,8 @@ export async function runLevel(
           state.run?.kind === 'job' ? coded('step.jobCompleted') : coded('step.ready', { replicas: state.replicas }),
         );
       } catch (err) {
+        // shutting down: the step stays running, as the release does, and the resume carries it on
+        if (ctx.closing.aborted) return;
         const message = toBerthError(err).message;
         failures.push(message);
         const withCode = messageOf(err);
@@ -88,6 +90,7 @@ export async function runLevel(
       }
     }),
   );
+  if (ctx.closing.aborted) throw new UnavailableError('the control plane is stopping');
   if (failures.length > 0)
     // one failure that says why with a code keeps it (a rollout aborted by someone, a failed analysis)
     throw Object.assign(
