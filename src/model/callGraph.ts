@@ -46,7 +46,7 @@ export interface CallEdge {
   to: string;
   /** Hops (requests) in the window. */
   count: number;
-  /** `count` over the window's length, requests per second. */
+  /** `count` over the window's length, requests per second (3 significant digits). */
   ratePerSec: number;
   /** Hops that failed: a 5xx, a gateway failure, or an answer cut short. */
   errors: number;

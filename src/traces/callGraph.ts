@@ -80,7 +80,7 @@ export function observedCalls(db: BetterSqlite3.Database, q: CallGraphQuery): Ca
     from: nameOf(r.caller, prefix),
     to: nameOf(r.callee, prefix),
     count: r.n,
-    ratePerSec: round3(r.n / seconds),
+    ratePerSec: Number((r.n / seconds).toPrecision(3)),
     errors: r.errors,
     errorRate: round3(r.errors / r.n),
     p50Ms: round3(r.p50),

@@ -124,8 +124,8 @@ describe('berth graph', () => {
       ),
     );
     expect(lines[1]).toMatch(/^CALLER +CALLEE +REQUESTS +RATE +ERRORS +P50 +P99 +MARK$/);
-    expect(lines[2]).toMatch(/^\(outside\) +web +8 +0\.002\/s +0\.0% +[0-9.]+ m?s +[0-9.]+ m?s +-$/);
-    expect(lines.find((l) => l.startsWith('(outside)  orders'))).toMatch(/ 3 +0\.001\/s +100\.0% /);
+    expect(lines[2]).toMatch(/^\(outside\) +web +8 +0\.00222\/s +0\.0% +[0-9.]+ m?s +[0-9.]+ m?s +-$/);
+    expect(lines.find((l) => l.startsWith('(outside)  orders'))).toMatch(/ 3 +0\.000833\/s +100\.0% /);
     expect(lines.find((l) => l.startsWith('inventory'))).toMatch(/^inventory +orders +1 .* undeclared$/);
     expect(lines.at(-1)).toMatch(/^web +inventory +0 +- +- +- +- +unused$/);
 

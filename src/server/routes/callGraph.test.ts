@@ -90,7 +90,7 @@ describe('GET …/callgraph', () => {
       ['(unknown)', 'inventory', 1, 0, undefined],
       ['inventory', 'orders', 1, 0, 'undeclared'],
     ]);
-    expect(g.edges[1]).toMatchObject({ ratePerSec: 0.003, errorRate: 0.333, p50Ms: 10, p99Ms: 10 });
+    expect(g.edges[1]).toMatchObject({ ratePerSec: 0.00333, errorRate: 0.333, p50Ms: 10, p99Ms: 10 });
     expect(g.declared).toEqual([
       { from: 'orders', to: 'inventory', called: true },
       { from: 'web', to: 'orders', called: true },
@@ -127,6 +127,17 @@ describe('GET …/callgraph', () => {
       expect(res.json<{ problems: unknown[] }>().problems).toEqual([
         { file: 'request query', path: 'window', message },
       ]);
+    }
+  });
+
+  it('answers 503 when the control plane keeps no traces', async () => {
+    t.ctx.traces = undefined;
+    try {
+      const res = await t.request({ method: 'GET', url });
+      expect(res.statusCode).toBe(503);
+      expect(res.json<{ message: string }>().message).toBe('this control plane keeps no traces');
+    } finally {
+      t.ctx.traces = store;
     }
   });
 
