@@ -28,3 +28,4 @@ export type { Environment } from '../environment/environments.js';
 export type { JobRun } from '../model/jobRuns.js';
 export type { GatewaySpan, StoredSpan, TraceView } from '../model/trace.js';
 export type { JobsStatus, JobStatus } from '../server/apiTypes.js';
+export type { CallDifference, CallEdge, CallGraph, CallNode, CallNodeKind, DeclaredEdge } from '../model/callGraph.js';

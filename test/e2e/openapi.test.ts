@@ -156,6 +156,8 @@ describe('what the server really answers', () => {
     ['GET', `${A}/variables`, '/api/v1/apps/{app}/envs/{env}/variables', undefined, 200],
     ['GET', `${A}/policy`, '/api/v1/apps/{app}/envs/{env}/policy', undefined, 200],
     ['GET', `${A}/autoscale`, '/api/v1/apps/{app}/envs/{env}/autoscale', undefined, 200],
+    ['GET', `${A}/callgraph?window=1h`, '/api/v1/apps/{app}/envs/{env}/callgraph', undefined, 200],
+    ['GET', `${A}/callgraph?window=soon`, '/api/v1/apps/{app}/envs/{env}/callgraph', undefined, 400],
     ['GET', '/api/v1/volumes?app=tiny', '/api/v1/volumes', undefined, 200],
     ['GET', '/api/v1/volumes?env=nope', '/api/v1/volumes', undefined, 404],
     ['DELETE', `${A}/volumes/nope`, '/api/v1/apps/{app}/envs/{env}/volumes/{volume}', undefined, 404],
