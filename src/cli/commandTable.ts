@@ -30,6 +30,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['alerts'], load: async () => (await import('./commands/alerts.js')).registerAlerts },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
   { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
+  { names: ['metrics'], load: async () => (await import('./commands/metrics.js')).registerMetrics },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
   { names: ['validate', 'schema'], load: async () => (await import('./commands/validate.js')).registerValidate },

@@ -39,6 +39,7 @@ import { liveRoutes } from './routes/live.js';
 import { autoscaleRoutes } from './routes/autoscale.js';
 import { jobRoutes } from './routes/jobs.js';
 import { traceRoutes } from './routes/traces.js';
+import { metricsHistoryRoutes } from './routes/metricsHistory.js';
 import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
@@ -150,6 +151,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   autoscaleRoutes(typed, ctx);
   jobRoutes(typed, ctx);
   traceRoutes(typed, ctx);
+  metricsHistoryRoutes(typed, ctx);
   alertRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
