@@ -27,9 +27,11 @@ const T0 = Date.UTC(2026, 11, 6, 10, 0, 0);
 
 describe('histogram blobs', () => {
   it('round-trips counts as varints, a zero bucket one byte', () => {
-    const counts = [0, 1, 127, 128, 300, 2 ** 40, 0];
+    const counts = [0, 1, 127, 128, 300, 2 ** 40];
     expect(decodeCounts(encodeCounts(counts))).toEqual(counts);
     expect(encodeCounts([0, 0, 0, 5]).length).toBe(4);
+    // Empty buckets at the end are left out.
+    expect(decodeCounts(encodeCounts([3, 0, 2, 0, 0, 0]))).toEqual([3, 0, 2]);
   });
 });
 
@@ -50,7 +52,7 @@ describe('MetricStore', () => {
     const [s] = store.series('shop', 'local', 'traffic');
     expect(s).toMatchObject({ service: 'web', track: 'stable', route: '', bounds });
     expect(store.trafficRows('raw', [s!.id], T0, T0 + 60_000)).toEqual([
-      { series: s!.id, t: T0, requests: 3, errors: 0, sumMs: 15, counts: [1, 2, 0, 0] },
+      { series: s!.id, t: T0, requests: 3, errors: 0, sumMs: 15, counts: [1, 2] },
       { series: s!.id, t: T0 + 10_000, requests: 0, errors: 0, sumMs: 0, counts: [] },
     ]);
     const [r] = store.series('shop', 'local', 'replicas');
@@ -75,7 +77,7 @@ describe('MetricStore', () => {
     const [s] = store.series('shop', 'local', 'traffic');
     const [r] = store.series('shop', 'local', 'replicas');
     expect(store.trafficRows('1m', [s!.id], T0, T0 + 10 * MINUTE_MS)).toEqual([
-      { series: s!.id, t: T0, requests: 12, errors: 1, sumMs: 60, counts: [6, 0, 6, 0] },
+      { series: s!.id, t: T0, requests: 12, errors: 1, sumMs: 60, counts: [6, 0, 6] },
     ]);
     expect(store.replicaRows('1m', [r!.id], T0, T0 + 10 * MINUTE_MS)).toEqual([
       { series: r!.id, t: T0, cpu: 25, memory: 100, restarts: 2, ready: 1.5, desired: 2 },

@@ -49,6 +49,7 @@ export interface TrafficSample {
   key: SeriesKey;
   requests: number;
   errors: number;
+  /** Summed latency (ms); kept rounded to the millisecond. */
   sumMs: number;
   /** Requests per latency bucket (the overflow last). */
   counts: number[];
@@ -111,7 +112,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) W
 `;
 const trafficTable = (name: string): string =>
   `CREATE TABLE IF NOT EXISTS ${name} (series INTEGER NOT NULL, t INTEGER NOT NULL, requests INTEGER NOT NULL,
-   errors INTEGER NOT NULL, sum_ms REAL NOT NULL, hist BLOB, PRIMARY KEY (series, t)) WITHOUT ROWID;`;
+   errors INTEGER NOT NULL, sum_ms INTEGER NOT NULL, hist BLOB, PRIMARY KEY (series, t)) WITHOUT ROWID;`;
 const replicaTable = (name: string): string =>
   `CREATE TABLE IF NOT EXISTS ${name} (series INTEGER NOT NULL, t INTEGER NOT NULL, cpu REAL, memory INTEGER,
    restarts INTEGER NOT NULL, ready REAL NOT NULL, desired REAL NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID;`;
@@ -212,7 +213,14 @@ export class MetricStore {
       (t: number, traffic: readonly TrafficSample[], replicas: readonly ReplicaSample[]) => {
         for (const s of traffic) {
           const id = idOf('traffic', s.key, s.bounds);
-          insTraffic.run(id, t, s.requests, s.errors, s.sumMs, s.requests > 0 ? encodeCounts(s.counts) : null);
+          insTraffic.run(
+            id,
+            t,
+            s.requests,
+            s.errors,
+            Math.round(s.sumMs),
+            s.requests > 0 ? encodeCounts(s.counts) : null,
+          );
           if (s.cursor !== undefined) setLast.run(s.cursor, id);
         }
         for (const s of replicas)
@@ -346,7 +354,14 @@ export class MetricStore {
           if (r.hist) addCounts(m.counts, decodeCounts(r.hist));
         }
         for (const [t, m] of minutes)
-          insTraffic.run(id, t, m.requests, m.errors, m.sumMs, m.requests > 0 ? encodeCounts(m.counts) : null);
+          insTraffic.run(
+            id,
+            t,
+            m.requests,
+            m.errors,
+            Math.round(m.sumMs),
+            m.requests > 0 ? encodeCounts(m.counts) : null,
+          );
       }
       this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('rolledUntil', ?)").run(to);
     })();
