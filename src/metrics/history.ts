@@ -116,12 +116,16 @@ function replicaValue(metric: MetricName, v: ReplicaSum | undefined): number | n
   }
 }
 
-/** One metric's points over a range, a series per service (or per track / route when asked). */
-export function readHistory(
+/**
+ * One metric's points over a range, a series per service (or per track / route when asked). The
+ * rows are read series by series, yielding to the event loop between them: a month of one-minute
+ * rollups of many services is millions of rows, and the control plane keeps serving meanwhile.
+ */
+export async function readHistory(
   store: MetricStore,
   q: HistoryQuery,
   opts: { nowMs: number; rawIntervalMs: number },
-): HistoryAnswer {
+): Promise<HistoryAnswer> {
   const { resolution, stepMs } = resolutionOf(q, { ...opts, rawRetentionMs: store.rawRetentionMs });
   const first = Math.floor(q.from / stepMs) * stepMs;
   const n = Math.max(1, Math.ceil((q.to - first) / stepMs));
@@ -148,6 +152,7 @@ export function readHistory(
   }
   const series: MetricSeriesView[] = [];
   for (const line of lines.values()) {
+    await new Promise((resolve) => setImmediate(resolve));
     const ids = [...line.ids];
     const buckets = new Map<number, TrafficSum | ReplicaSum>();
     const bucketOf = (t: number): number => Math.floor((t - first) / stepMs);

@@ -53,14 +53,13 @@ function driven(file: string, start: number) {
   };
 }
 
-const requests = (store: MetricStore, from: number, to: number, metric: 'requests' | 'restarts' = 'requests') =>
-  readHistory(
-    store,
-    { app: 'shop', env: 'local', metric, service: 'web', from, to, stepMs: 10_000 },
-    {
-      nowMs: to,
-      rawIntervalMs: 10_000,
-    },
+const requests = async (store: MetricStore, from: number, to: number, metric: 'requests' | 'restarts' = 'requests') =>
+  (
+    await readHistory(
+      store,
+      { app: 'shop', env: 'local', metric, service: 'web', from, to, stepMs: 10_000 },
+      { nowMs: to, rawIntervalMs: 10_000 },
+    )
   ).series[0]?.points.map(([, v]) => v);
 
 describe('the metric sampler', () => {
@@ -72,7 +71,7 @@ describe('the metric sampler', () => {
     await s.tick(web([track(103)]));
     await s.tick(web([track(1, 1)])); // the gateway restarted: 2 requests since
     await s.tick(web([track(4, 1)]));
-    expect(requests(s.store, T0, s.now() + 1)).toEqual([null, 0, 3, 0, 2, 3]);
+    expect(await requests(s.store, T0, s.now() + 1)).toEqual([null, 0, 3, 0, 2, 3]);
     await s.close();
   });
 
@@ -86,7 +85,7 @@ describe('the metric sampler', () => {
     s = driven(file, stoppedAt + 60_000);
     // A track never seen before on a store that is not new counts from zero (it is new).
     await s.tick(web([track(25), track(0, 4, 0, 'canary')]));
-    expect(requests(s.store, T0, s.now() + 1)?.filter((v) => v !== null)).toEqual([0, 10, 19]);
+    expect((await requests(s.store, T0, s.now() + 1))?.filter((v) => v !== null)).toEqual([0, 10, 19]);
     await s.close();
   });
 
@@ -96,8 +95,8 @@ describe('the metric sampler', () => {
     await s.tick(web([], [r('a', 3)])); // before Berth looked: not counted
     await s.tick(web([], [r('a', 5)]));
     await s.tick(web([], [r('a', 5), r('b', 1)]));
-    expect(requests(s.store, T0, s.now() + 1, 'restarts')).toEqual([null, 0, 2, 1]);
-    const cpu = readHistory(
+    expect(await requests(s.store, T0, s.now() + 1, 'restarts')).toEqual([null, 0, 2, 1]);
+    const cpu = await readHistory(
       s.store,
       { app: 'shop', env: 'local', metric: 'cpu', from: T0, to: s.now() + 1, stepMs: 10_000 },
       { nowMs: s.now(), rawIntervalMs: 10_000 },

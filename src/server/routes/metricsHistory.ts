@@ -130,7 +130,7 @@ export function metricsHistoryRoutes(api: Api, ctx: ServerContext): void {
       else await requireApp(ctx, app, env);
       const h = ctx.metricHistory;
       if (!h) throw new UnavailableError('this control plane keeps no metric history');
-      const answer = readHistory(
+      const answer = await readHistory(
         h.store,
         {
           app,
