@@ -19,6 +19,7 @@ const LogsTail = lazy(() => import('./logs/Tail'));
 const PoliciesList = lazy(() => import('./policies/List'));
 const JobsList = lazy(() => import('./jobs/List'));
 const Topology = lazy(() => import('./topology/Topology'));
+const Metrics = lazy(() => import('./metrics/Metrics'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -63,6 +64,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/jobs" element={page(<JobsList />)} />
           <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
           <Route path="apps/:app/:env/topology" element={page(<Topology />)} />
+          <Route path="apps/:app/:env/metrics" element={page(<Metrics />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

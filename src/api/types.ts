@@ -27,5 +27,13 @@ export type { ConfigDiffEntry, ConfigVersionInfo, ConfigView } from '../config/c
 export type { Environment } from '../environment/environments.js';
 export type { JobRun } from '../model/jobRuns.js';
 export type { GatewaySpan, StoredSpan, TraceView } from '../model/trace.js';
+export type {
+  MetricHistory,
+  MetricName,
+  MetricPoint,
+  MetricSeriesView,
+  ReleaseMarker,
+  ReleaseMarkers,
+} from '../model/metricHistory.js';
 export type { JobsStatus, JobStatus } from '../server/apiTypes.js';
 export type { CallDifference, CallEdge, CallGraph, CallNode, CallNodeKind, DeclaredEdge } from '../model/callGraph.js';

@@ -40,6 +40,7 @@ import { autoscaleRoutes } from './routes/autoscale.js';
 import { jobRoutes } from './routes/jobs.js';
 import { traceRoutes } from './routes/traces.js';
 import { callGraphRoutes } from './routes/callGraph.js';
+import { metricsHistoryRoutes } from './routes/metricsHistory.js';
 import { consoleRoutes } from './routes/console.js';
 
 const PUBLIC = new Set(['/healthz']);
@@ -152,6 +153,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   jobRoutes(typed, ctx);
   traceRoutes(typed, ctx);
   callGraphRoutes(typed, ctx);
+  metricsHistoryRoutes(typed, ctx);
   alertRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);

@@ -17,6 +17,7 @@ import type { LogIndex } from '../logs/logIndex.js';
 import type { AlertRules } from '../alerts/ruleStore.js';
 import type { Evaluator } from '../alerts/evaluator.js';
 import type { Silences } from '../alerts/silences.js';
+import type { MetricStore } from '../metrics/metricStore.js';
 
 export interface ServerContext {
   version: string;
@@ -49,6 +50,8 @@ export interface ServerContext {
   traces?: Pick<TraceStore, 'trace' | 'file' | 'retentionMs'>;
   /** The span collector's counters for `/metrics` (absent in tests that run none). */
   traceStats?: () => TraceCollectorStats;
+  /** The metric history and its sampler's interval (absent in tests that keep none). */
+  metricHistory?: { store: MetricStore; intervalMs: number };
   /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */
   logIndex?: Pick<LogIndex, 'search'>;
   /**

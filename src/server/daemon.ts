@@ -24,6 +24,10 @@ import { createReleaseEngine } from '../release/engine/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
 import { startTraceCollector } from '../traces/collector.js';
 import { TraceStore } from '../traces/traceStore.js';
+import { MetricStore } from '../metrics/metricStore.js';
+import { startSampler } from '../metrics/sampler.js';
+import { metricSettings } from '../metrics/settings.js';
+import { createMetricSource } from './metricSource.js';
 import type { DataPlane } from '../gateway/server.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
 import { localContainers } from '../runtime/container/localContainers.js';
@@ -93,6 +97,7 @@ async function privateHome(home: string): Promise<void> {
     'berth.db-wal',
     'berth.db-shm',
     'traces.db',
+    'metrics.db',
     'server.log',
     'server.json',
     'token',
@@ -181,6 +186,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     return rt;
   };
+  // Metric history (src/metrics/): every app's measurements sampled into <home>/metrics.db.
+  const metricsConfig = metricSettings();
+  const metricStore = new MetricStore({
+    file: join(opts.home, 'metrics.db'),
+    rawRetentionMs: metricsConfig.rawRetentionMs,
+    rollupRetentionMs: metricsConfig.rollupRetentionMs,
+  });
+  const sampler = startSampler({
+    store: metricStore,
+    source: createMetricSource({ releases, runtimeFor, logger: logger.child({ part: 'metrics' }) }),
+    intervalMs: metricsConfig.intervalMs,
+    logger: logger.child({ part: 'metrics' }),
+  });
   const configSets = createConfigSets(store.db, box);
   const engine = createReleaseEngine({
     releases,
@@ -237,6 +255,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await cron.stop();
       await traceCollector.stop();
       traces.close();
+      await sampler.stop();
+      metricStore.close();
       await logCenter.close();
       await evaluator.stop();
       await outbox.stop();
@@ -275,6 +295,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     jobRuns,
     traces,
     traceStats: () => traceCollector.stats(),
+    metricHistory: { store: metricStore, intervalMs: sampler.intervalMs },
     ...(logCenter.index ? { logIndex: logCenter.index } : {}),
     alertRules,
     alerts: evaluator,

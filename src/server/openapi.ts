@@ -12,6 +12,7 @@ import { z } from 'zod';
 import * as S from './responseSchemas.js';
 import * as A from './alertSchemas.js';
 import * as G from './callGraphSchemas.js';
+import * as M from './metricsHistorySchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -164,6 +165,11 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   [`GET ${app}/logs/search`, { id: 'searchLogs', ok: { 200: S.LogSearchResult }, errors: [BAD, NOT_FOUND, 503] }],
+  [
+    `GET ${app}/metrics/history`,
+    { id: 'getMetricHistory', ok: { 200: M.MetricHistory }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [`GET ${app}/metrics/markers`, { id: 'getReleaseMarkers', ok: { 200: M.ReleaseMarkers }, errors: [BAD, NOT_FOUND] }],
 
   ['GET /api/v1/environments', { id: 'listEnvironments', ok: { 200: S.Environment.array() }, errors: [] }],
   ['GET /api/v1/environments/:name', { id: 'getEnvironment', ok: { 200: S.Environment }, errors: [BAD, NOT_FOUND] }],

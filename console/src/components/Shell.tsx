@@ -15,6 +15,7 @@ import {
   ScheduleOutlined,
   LogoutOutlined,
   DeploymentUnitOutlined,
+  LineChartOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -23,7 +24,7 @@ import type { AppSummary } from '../api/types';
 import { clearToken } from '../auth/token';
 import { LanguageSwitch } from './LanguageSwitch';
 
-const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs', 'topology'] as const;
+const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs', 'topology', 'metrics'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAST = 'berth.lastApp';
 
@@ -73,6 +74,7 @@ export function Shell() {
     jobs: <ScheduleOutlined />,
     logs: <FileTextOutlined />,
     topology: <DeploymentUnitOutlined />,
+    metrics: <LineChartOutlined />,
   };
 
   return (

@@ -1,6 +1,7 @@
 /** English strings of the console. zh-CN.ts has the same keys (checked by the compiler and a test). */
 import { enReasons } from './enReasons';
 import { enTopology } from './enTopology';
+import { enMetrics } from './enMetrics';
 
 export const en = {
   shell: {
@@ -22,6 +23,7 @@ export const en = {
     environments: 'Environments',
     jobs: 'Jobs',
     topology: 'Topology',
+    metrics: 'Metrics',
   },
   common: {
     actions: 'Actions',
@@ -381,6 +383,7 @@ export const en = {
   },
   reasons: enReasons,
   topology: enTopology,
+  metrics: enMetrics,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -2,6 +2,7 @@
 import type { en } from './en';
 import { zhReasons } from './zhReasons';
 import { zhTopology } from './zhTopology';
+import { zhMetrics } from './zhMetrics';
 
 export const zhCN: typeof en = {
   shell: {
@@ -23,6 +24,7 @@ export const zhCN: typeof en = {
     environments: '环境',
     jobs: '任务',
     topology: '拓扑',
+    metrics: '指标',
   },
   common: {
     actions: '操作',
@@ -375,6 +377,7 @@ export const zhCN: typeof en = {
   },
   reasons: zhReasons,
   topology: zhTopology,
+  metrics: zhMetrics,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',

@@ -1,0 +1,33 @@
+/** English strings of the metrics page (console/src/metrics/): `metrics` of en.ts. */
+export const enMetrics = {
+  title: 'Metrics of {{app}} in {{env}}',
+  allServices: 'All services',
+  empty: 'No samples in this range yet: the control plane samples every 10 seconds',
+  markersHelp: 'Vertical lines: releases (deploys blue, rollbacks orange, aborts red)',
+  marker: 'rev {{revision}} {{kind}}',
+  kind: { deploy: 'deploy', rollback: 'rollback', abort: 'abort' },
+  range: { '1h': '1 hour', '6h': '6 hours', '24h': '24 hours', '7d': '7 days', '30d': '30 days' },
+  chart: {
+    rps: 'Requests per second',
+    errorRate: 'Error rate (5xx)',
+    latency: 'Latency',
+    cpu: 'CPU',
+    memory: 'Memory',
+    restarts: 'Restarts',
+    replicas: 'Replicas',
+  },
+  series: {
+    requests: 'requests',
+    rps: 'requests/s',
+    errors: 'errors',
+    errorRate: 'error rate',
+    p50: 'p50',
+    p99: 'p99',
+    cpu: 'CPU',
+    memory: 'memory',
+    restarts: 'restarts',
+    ready: 'ready',
+    desired: 'desired',
+  },
+  unit: { perSecond: '{{v}}/s', percent: '{{v}}%', ms: '{{v}} ms', mib: '{{v}} MiB' },
+};

@@ -1,0 +1,58 @@
+/**
+ * What the metric sampler (src/metrics/sampler.ts) reads each tick: every app and environment with a
+ * current release that is not `down`, its services' replicas as the runtime observes them, and the
+ * proxy's cumulative request counters per track and per route. An environment that cannot be read
+ * (a cluster down) is left out of that tick, logged once per failure, and does not stop the others.
+ */
+import type { Logger } from 'pino';
+import type { AppReading } from '../metrics/sampler.js';
+import type { Releases } from '../release/releases.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export function createMetricSource(o: {
+  releases: Pick<Releases, 'apps' | 'current'>;
+  runtimeFor: (env: string) => Promise<Runtime>;
+  logger?: Logger;
+}): () => Promise<AppReading[]> {
+  const failing = new Map<string, string>();
+  return async () => {
+    const out: AppReading[] = [];
+    for (const { app, env } of await o.releases.apps()) {
+      const current = await o.releases.current(app, env);
+      if (!current || current.kind === 'down') continue;
+      const key = `${app}\0${env}`;
+      try {
+        const runtime = await o.runtimeFor(env);
+        const observed = await runtime.observe(app, env);
+        const reading: AppReading = { app, env, services: [] };
+        for (const s of observed.services) {
+          const [tracks, routes] = await Promise.all([
+            runtime.traffic?.(app, env, s.service),
+            runtime.routeTraffic?.(app, env, s.service),
+          ]);
+          const t = s.tracks ?? [{ desiredReplicas: s.desiredReplicas, readyReplicas: s.readyReplicas }];
+          reading.services.push({
+            service: s.service,
+            tracks: tracks ?? [],
+            routes: routes ?? [],
+            replicas: s.replicas.map((r) => ({
+              id: r.id,
+              restarts: r.restarts,
+              ...(r.cpuPercent !== undefined ? { cpuPercent: r.cpuPercent } : {}),
+              ...(r.memoryBytes !== undefined ? { memoryBytes: r.memoryBytes } : {}),
+            })),
+            ready: t.reduce((a, x) => a + x.readyReplicas, 0),
+            desired: t.reduce((a, x) => a + x.desiredReplicas, 0),
+          });
+        }
+        out.push(reading);
+        failing.delete(key);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (failing.get(key) !== message) o.logger?.warn({ err, app, env }, 'metric history: cannot observe');
+        failing.set(key, message);
+      }
+    }
+    return out;
+  };
+}
