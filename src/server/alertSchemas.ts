@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CHANNEL_TYPES } from '../alerts/channel.js';
 import { ALERT_METRICS, SEVERITIES } from '../alerts/rule.js';
+import { HISTORY_KINDS } from '../alerts/history.js';
 import { MASK } from '../model/mask.js';
 
 /** An alert rule as the API shows it (`ruleView`): channel URLs only by origin, secrets masked. */
@@ -59,3 +60,22 @@ export const Silence = z.object({
 });
 
 export const SilenceList = z.array(Silence);
+
+/** An entry of the alert history. */
+export const AlertHistoryList = z.array(
+  z.object({
+    id: z.number(),
+    app: z.string(),
+    env: z.string(),
+    rule: z.string(),
+    service: z.string().optional(),
+    kind: z.enum(HISTORY_KINDS),
+    at: z.string(),
+    value: z.number().optional(),
+    status: z.enum(['firing', 'resolved']).optional(),
+    channel: z.string().optional(),
+    attempts: z.number().optional(),
+    error: z.string().optional(),
+    startsAt: z.string().optional(),
+  }),
+);

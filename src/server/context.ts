@@ -17,6 +17,7 @@ import type { LogIndex } from '../logs/logIndex.js';
 import type { AlertRules } from '../alerts/ruleStore.js';
 import type { Evaluator } from '../alerts/evaluator.js';
 import type { Silences } from '../alerts/silences.js';
+import type { AlertHistory } from '../alerts/history.js';
 
 export interface ServerContext {
   version: string;
@@ -41,6 +42,8 @@ export interface ServerContext {
   alertRules: AlertRules;
   /** Silences of alert notifications. */
   silences: Silences;
+  /** What alerts went through: transitions, silenced notifications, delivery outcomes. */
+  alertHistory: Pick<AlertHistory, 'query'>;
   /** The alert evaluator: the alerts pending, firing or just resolved (absent in tests that run none). */
   alerts?: Pick<Evaluator, 'instances'>;
   /** The history of cronjob runs. */

@@ -188,6 +188,14 @@ describe('what the server really answers', () => {
     ['POST', `${A}/alerts/silences`, SILENCES, { rule: 'oa', for: '1h' }, 201],
     ['POST', `${A}/alerts/silences`, SILENCES, { for: 'forever' }, 400],
     ['GET', `${A}/alerts/silences`, SILENCES, undefined, 200],
+    [
+      'GET',
+      `${A}/alerts/history?rule=oa&since=1h&limit=5`,
+      '/api/v1/apps/{app}/envs/{env}/alerts/history',
+      undefined,
+      200,
+    ],
+    ['GET', `${A}/alerts/history?since=yesterday`, '/api/v1/apps/{app}/envs/{env}/alerts/history', undefined, 400],
     ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 204],
     ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 404],
   ];
