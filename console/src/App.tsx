@@ -18,6 +18,7 @@ const ReleasesList = lazy(() => import('./releases/List'));
 const LogsTail = lazy(() => import('./logs/Tail'));
 const PoliciesList = lazy(() => import('./policies/List'));
 const JobsList = lazy(() => import('./jobs/List'));
+const AlertsPage = lazy(() => import('./alerts/Page'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -61,6 +62,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/policies" element={page(<PoliciesList />)} />
           <Route path="apps/:app/:env/jobs" element={page(<JobsList />)} />
           <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
+          <Route path="apps/:app/:env/alerts" element={page(<AlertsPage />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

@@ -28,3 +28,8 @@ export type { Environment } from '../environment/environments.js';
 export type { JobRun } from '../model/jobRuns.js';
 export type { GatewaySpan, StoredSpan, TraceView } from '../model/trace.js';
 export type { JobsStatus, JobStatus } from '../server/apiTypes.js';
+export type { AlertRuleView, AlertRulePreview } from '../alerts/ruleStore.js';
+export type { AlertView } from '../server/routes/alerts.js';
+export type { RulesFileResult } from '../server/routes/alertRulesFile.js';
+export type { Silence } from '../alerts/silences.js';
+export type { AlertHistoryEntry } from '../alerts/history.js';

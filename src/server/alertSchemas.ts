@@ -32,6 +32,12 @@ export const AlertRule = z
 
 export const AlertRuleList = z.array(AlertRule);
 
+/** A rules file checked or applied. */
+export const RulesFileResult = z.object({
+  applied: z.boolean(),
+  rules: z.array(AlertRule.omit({ app: true, env: true, createdAt: true, updatedAt: true })),
+});
+
 /** An alert pending, firing or just resolved. */
 export const AlertList = z.array(
   z.object({

@@ -189,6 +189,20 @@ describe('what the server really answers', () => {
     ['POST', `${A}/alerts/silences`, SILENCES, { for: 'forever' }, 400],
     ['GET', `${A}/alerts/silences`, SILENCES, undefined, 200],
     [
+      'POST',
+      `${A}/alerts/rules-file`,
+      '/api/v1/apps/{app}/envs/{env}/alerts/rules-file',
+      { file: 'rules:\n  of:\n    metric: job-failed\n', dryRun: true },
+      200,
+    ],
+    [
+      'POST',
+      `${A}/alerts/rules-file`,
+      '/api/v1/apps/{app}/envs/{env}/alerts/rules-file',
+      { file: 'rules:\n  of:\n    metric: cpu\n' },
+      400,
+    ],
+    [
       'GET',
       `${A}/alerts/history?rule=oa&since=1h&limit=5`,
       '/api/v1/apps/{app}/envs/{env}/alerts/history',

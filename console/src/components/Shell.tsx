@@ -14,6 +14,7 @@ import {
   SafetyOutlined,
   ScheduleOutlined,
   LogoutOutlined,
+  AlertOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -22,7 +23,7 @@ import type { AppSummary } from '../api/types';
 import { clearToken } from '../auth/token';
 import { LanguageSwitch } from './LanguageSwitch';
 
-const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs'] as const;
+const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs', 'alerts'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAST = 'berth.lastApp';
 
@@ -71,6 +72,7 @@ export function Shell() {
     policies: <SafetyOutlined />,
     jobs: <ScheduleOutlined />,
     logs: <FileTextOutlined />,
+    alerts: <AlertOutlined />,
   };
 
   return (

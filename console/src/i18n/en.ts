@@ -1,5 +1,6 @@
 /** English strings of the console. zh-CN.ts has the same keys (checked by the compiler and a test). */
 import { enReasons } from './enReasons';
+import { enAlerts } from './enAlerts';
 
 export const en = {
   shell: {
@@ -20,6 +21,7 @@ export const en = {
     policies: 'Policies',
     environments: 'Environments',
     jobs: 'Jobs',
+    alerts: 'Alerts',
   },
   common: {
     actions: 'Actions',
@@ -378,6 +380,7 @@ export const en = {
     containersClusters: 'images (cluster)',
   },
   reasons: enReasons,
+  alerts: enAlerts,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

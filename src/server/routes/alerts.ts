@@ -8,6 +8,7 @@ import { dnsLabel } from '../../spec/dnsLabel.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { timeRangeOf } from './timeRange.js';
+import { alertRulesFileRoute } from './alertRulesFile.js';
 import type { HistoryQuery } from '../../alerts/history.js';
 import { ValidationError } from '../../errors.js';
 
@@ -71,6 +72,7 @@ export function historyQuery(app: string, env: string, q: z.infer<typeof History
 }
 
 export function alertRoutes(api: Api, ctx: ServerContext): void {
+  alertRulesFileRoute(api, ctx);
   api.get(
     '/api/v1/apps/:app/envs/:env/alerts',
     {
