@@ -34,14 +34,29 @@ export async function eventReadings(
   cursor: EventCursor | undefined,
   untilIso: string,
 ): Promise<{ readings: Readings; cursor: EventCursor }> {
-  const last = await db
-    .selectFrom('job_runs')
-    .select(db.fn.max('id').as('id'))
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .executeTakeFirst();
-  const next: EventCursor = { sinceIso: untilIso, lastRunId: Number(last?.id ?? 0) };
-  if (cursor === undefined) return { readings: new Map(), cursor: next };
+  const runs = db.selectFrom('job_runs').where('app', '=', app).where('env', '=', env);
+  if (cursor === undefined) {
+    const last = await runs.select(db.fn.max('id').as('id')).executeTakeFirst();
+    return { readings: new Map(), cursor: { sinceIso: untilIso, lastRunId: Number(last?.id ?? 0) } };
+  }
+  // One look at the job runs: those that failed in the window, and every row recorded since the last look.
+  const rows = await runs
+    .select(['id', 'service', 'status', 'ended_at'])
+    .where((w) =>
+      w.or([
+        w('id', '>', cursor.lastRunId),
+        w.and([w('status', '=', 'failed'), w('ended_at', '>', cursor.sinceIso), w('ended_at', '<=', untilIso)]),
+      ]),
+    )
+    .execute();
+  const next: EventCursor = {
+    sinceIso: untilIso,
+    lastRunId: rows.reduce((m, r) => Math.max(m, r.id), cursor.lastRunId),
+  };
+  const failed = rows.filter(
+    (r) => r.status === 'failed' && r.ended_at !== null && r.ended_at > cursor.sinceIso && r.ended_at <= untilIso,
+  );
+  const missed = rows.filter((r) => r.status === 'missed' && r.id > cursor.lastRunId);
   const releases = await db
     .selectFrom('releases')
     .select(['kind', 'status'])
@@ -50,24 +65,6 @@ export async function eventReadings(
     .where('finished_at', '>', cursor.sinceIso)
     .where('finished_at', '<=', untilIso)
     .execute();
-  const failedRuns = await db
-    .selectFrom('job_runs')
-    .select('service')
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .where('status', '=', 'failed')
-    .where('ended_at', '>', cursor.sinceIso)
-    .where('ended_at', '<=', untilIso)
-    .execute();
-  const missed = await db
-    .selectFrom('job_runs')
-    .select('service')
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .where('status', '=', 'missed')
-    .where('id', '>', cursor.lastRunId)
-    .where('id', '<=', next.lastRunId)
-    .execute();
   const rolledBack = (k: string): boolean => k === ReleaseKind.rollback || k === ReleaseKind.autoRollback;
   const readings: Readings = new Map([
     ['release-failed', counted(releases.filter((r) => r.status === ReleaseStatus.failed).map(() => undefined))],
@@ -75,7 +72,7 @@ export async function eventReadings(
       'release-rolled-back',
       counted(releases.filter((r) => rolledBack(r.kind) && r.status === ReleaseStatus.succeeded).map(() => undefined)),
     ],
-    ['job-failed', counted(failedRuns.map((r) => r.service))],
+    ['job-failed', counted(failed.map((r) => r.service))],
     ['cronjob-missed', counted(missed.map((r) => r.service))],
   ]);
   return { readings, cursor: next };
