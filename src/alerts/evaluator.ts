@@ -142,23 +142,27 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       const state = before && before.version === r.updatedAt ? before.state : INACTIVE;
       const step = nextState(state, { breached, ...(value !== undefined ? { value } : {}), nowMs, forMs: r.for });
       // The notification first, then the state: a kill between the two sends it twice, never not at all.
-      if (step.transition !== undefined) {
+      // A pending alert whose breach ended before `for` goes back to inactive without a notification.
+      const kind =
+        step.transition ??
+        (before?.state.phase === 'pending' && step.state.phase === 'inactive' ? 'cleared' : undefined);
+      if (kind !== undefined) {
         const at = new Date(nowMs).toISOString();
         const entry: NewHistoryEntry = {
           app: r.app,
           env: r.env,
           rule: r.name,
           ...(service !== APP_WIDE ? { service } : {}),
-          kind: step.transition,
+          kind,
           at,
           ...(step.state.value !== undefined ? { value: step.state.value } : {}),
           ...(step.state.firedAt !== undefined ? { startsAt: new Date(step.state.firedAt).toISOString() } : {}),
         };
         const entries = [entry];
-        if (step.transition === 'firing' || step.transition === 'resolved') {
-          const n = notification(r, service, step.state, step.transition);
+        if (kind === 'firing' || kind === 'resolved') {
+          const n = notification(r, service, step.state, kind);
           if (!(await o.silences?.silenced(n, nowMs))) await o.outbox.enqueue(n, r.notify);
-          else entries.push({ ...entry, kind: 'silenced', status: step.transition });
+          else entries.push({ ...entry, kind: 'silenced', status: kind });
         }
         await o.history?.record(entries);
       }

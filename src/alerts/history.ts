@@ -1,5 +1,5 @@
 /**
- * The alert history: what each alert instance went through — pending, firing, resolved; a
+ * The alert history: what each alert instance went through — pending, cleared, firing, resolved; a
  * notification a silence dropped; and each channel's delivery outcome (delivered, or given up with
  * its last error) — kept in the store for `maxAgeMs` (default 30 days) and at most `maxEntries` per
  * app and environment (default 10,000), the oldest pruned first.
@@ -8,7 +8,16 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
 /** What happened. */
-export const HISTORY_KINDS = ['pending', 'firing', 'resolved', 'silenced', 'delivered', 'undelivered'] as const;
+/** What happened: `cleared` is a pending alert whose breach ended before `for` (it never fired). */
+export const HISTORY_KINDS = [
+  'pending',
+  'cleared',
+  'firing',
+  'resolved',
+  'silenced',
+  'delivered',
+  'undelivered',
+] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
 /** One entry of the history, as the API shows it. */

@@ -9,6 +9,7 @@ import { formatValue } from './format';
 
 const KIND_COLORS: Record<AlertHistoryEntry['kind'], string> = {
   pending: 'warning',
+  cleared: 'default',
   firing: 'error',
   resolved: 'success',
   silenced: 'default',

@@ -59,6 +59,7 @@ export const enAlerts = {
   detail: 'Detail',
   kinds: {
     pending: 'pending',
+    cleared: 'cleared before firing',
     firing: 'firing',
     resolved: 'resolved',
     silenced: 'notification silenced',

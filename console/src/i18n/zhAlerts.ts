@@ -61,6 +61,7 @@ export const zhAlerts: typeof enAlerts = {
   detail: '详情',
   kinds: {
     pending: '待定',
+    cleared: '未触发即恢复',
     firing: '触发',
     resolved: '恢复',
     silenced: '通知已静默',

@@ -105,4 +105,35 @@ describe('the alert history route', () => {
     const limit = await t.request({ method: 'GET', url: `${base}/history?limit=0` });
     expect(limit.statusCode).toBe(400);
   });
+
+  it('records a pending alert whose breach ended before `for` as cleared, with no notification', async () => {
+    let clock = Date.now() + 120_000;
+    let readings: Readings = new Map([['p99', [{ service: 'web', value: 900 }]]]);
+    const sent: unknown[] = [];
+    const evaluator = createEvaluator({
+      rules: t.ctx.alertRules,
+      read: async () => readings,
+      outbox: { enqueue: async (n) => (sent.push(n), []) },
+      history: createAlertHistory(store.db),
+      now: () => clock,
+    });
+    const put = await t.request({
+      method: 'PUT',
+      url: `${base}/rules/slow`,
+      body: { metric: 'p99', threshold: 500, for: '1m' },
+    });
+    expect(put.statusCode).toBe(201);
+    await evaluator.evaluate();
+    clock += 10_000;
+    readings = new Map([['p99', [{ service: 'web', value: 80 }]]]);
+    await evaluator.evaluate();
+    const entries = (await t.request({ method: 'GET', url: `${base}/history?rule=slow` })).json<
+      { kind: string; value: number }[]
+    >();
+    expect(entries.map((e) => [e.kind, e.value])).toEqual([
+      ['cleared', 80],
+      ['pending', 900],
+    ]);
+    expect(sent).toEqual([]);
+  });
 });
