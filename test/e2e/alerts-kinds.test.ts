@@ -95,8 +95,16 @@ describe('more alert rule kinds', () => {
     const [fired] = bodies('/restarts');
     expect(fired).toMatchObject({ status: 'firing', rule: 'worker-restarts', service: 'worker' });
     expect(fired!.value).toBeGreaterThanOrEqual(1);
+    // A replica waiting out its restart backoff when the crashes stop may still restart once more
+    // (and fire again): the first firing is followed by its resolution.
     await expect
-      .poll(() => bodies('/restarts').map((b) => b.status), { timeout: 30_000 })
+      .poll(
+        () =>
+          bodies('/restarts')
+            .map((b) => b.status)
+            .slice(0, 2),
+        { timeout: 30_000 },
+      )
       .toEqual(['firing', 'resolved']);
     const history = await berth.json<{ kind: string; rule: string }[]>([
       'alerts',
@@ -105,6 +113,6 @@ describe('more alert rule kinds', () => {
       '--rule',
       'worker-restarts',
     ]);
-    expect(history.map((e) => e.kind)).toEqual(['delivered', 'resolved', 'delivered', 'firing']);
+    expect(history.map((e) => e.kind).slice(-4)).toEqual(['delivered', 'resolved', 'delivered', 'firing']);
   }, 60_000);
 });
