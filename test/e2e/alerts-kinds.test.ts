@@ -2,7 +2,8 @@
  * More rule kinds end to end against the real control plane and real processes: a cronjob run that
  * exits 1 (`berth jobs run`) fires a job-failed rule, and a service whose process keeps crashing
  * fires a restarts rule, each to a real HTTP receiver on 127.0.0.1 with the service it is about;
- * the restarts alert resolves once the process stays up.
+ * the restarts alert resolves once the process stays up; a deploy that does not become ready fires
+ * release-failed, and its automatic rollback release-rolled-back, each for the whole app.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,6 +53,12 @@ beforeAll(async () => {
       '    threshold: 0',
       '    service: worker',
       '    notify: [{ type: webhook, url: "RECEIVER/restarts" }]',
+      '  deploy-failed:',
+      '    metric: release-failed',
+      '    notify: [{ type: webhook, url: "RECEIVER/failed" }]',
+      '  rolled-back:',
+      '    metric: release-rolled-back',
+      '    notify: [{ type: webhook, url: "RECEIVER/rollback" }]',
     ],
   });
   const rules = join(dir, 'alerts.yaml');
@@ -114,5 +121,35 @@ describe('more alert rule kinds', () => {
       'worker-restarts',
     ]);
     expect(history.map((e) => e.kind).slice(-4)).toEqual(['delivered', 'resolved', 'delivered', 'firing']);
+  }, 60_000);
+
+  it('fires release-failed and release-rolled-back when a deploy does not become ready and is rolled back', async () => {
+    const spec = join(dir, 'berth.yaml');
+    const original = await readFile(spec, 'utf8');
+    try {
+      await writeFile(
+        spec,
+        original.replace(
+          '    command: node worker.mjs\n',
+          '    command: node -e "process.exit(3)"\n    rollout: { progressDeadline: 3s }\n',
+        ),
+      );
+      const r = await berth.cli(['deploy', dir, '-m', 'broken worker']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/rolled back to revision 1/);
+    } finally {
+      await writeFile(spec, original);
+    }
+    await expect.poll(() => bodies('/failed').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => bodies('/rollback').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    for (const [path, rule] of [
+      ['/failed', 'deploy-failed'],
+      ['/rollback', 'rolled-back'],
+    ] as const) {
+      const [fired] = bodies(path);
+      expect(fired).toMatchObject({ status: 'firing', rule });
+      // An event of the whole app: no service.
+      expect(fired).not.toHaveProperty('service');
+    }
   }, 60_000);
 });
