@@ -20,6 +20,7 @@ const PoliciesList = lazy(() => import('./policies/List'));
 const JobsList = lazy(() => import('./jobs/List'));
 const Topology = lazy(() => import('./topology/Topology'));
 const Metrics = lazy(() => import('./metrics/Metrics'));
+const AlertsPage = lazy(() => import('./alerts/Page'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -65,6 +66,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
           <Route path="apps/:app/:env/topology" element={page(<Topology />)} />
           <Route path="apps/:app/:env/metrics" element={page(<Metrics />)} />
+          <Route path="apps/:app/:env/alerts" element={page(<AlertsPage />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

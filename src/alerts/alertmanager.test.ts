@@ -88,7 +88,7 @@ describe('notifications to a real Alertmanager', () => {
   it('shows a firing alert with Berth’s labels, and drops it once resolved', async () => {
     const startsAt = new Date(Date.now() - 60_000).toISOString();
     await outbox.enqueue({ ...firing, startsAt }, [{ type: 'alertmanager', url }]);
-    expect(await outbox.deliverDue()).toEqual({ delivered: 1, failed: 0 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 1, failed: 0, givenUp: 0 });
     const alerts = await active();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.labels).toEqual({
@@ -105,13 +105,13 @@ describe('notifications to a real Alertmanager', () => {
     await outbox.enqueue({ ...resolved, startsAt, endsAt: new Date(Date.now() - 1000).toISOString() }, [
       { type: 'alertmanager', url },
     ]);
-    expect(await outbox.deliverDue()).toEqual({ delivered: 1, failed: 0 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 1, failed: 0, givenUp: 0 });
     await expect.poll(active, { timeout: 5000 }).toEqual([]);
   });
 
   it('keeps a notification Alertmanager refuses (400) for retry', async () => {
     await outbox.enqueue({ ...firing, startsAt: 'not a time' }, [{ type: 'alertmanager', url }]);
-    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 1 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 1, givenUp: 0 });
     const [row] = await outbox.pending();
     expect(row!.lastError).toMatch(/^HTTP 400/);
   });

@@ -14,6 +14,7 @@ import type { Outbox } from './outbox.js';
 import type { Readings } from './readings.js';
 import type { Silences } from './silences.js';
 import type { AlertStateStore } from './stateStore.js';
+import type { AlertHistory, NewHistoryEntry } from './history.js';
 import { MEASURED_METRICS, type AlertRule } from './rule.js';
 
 export interface EvaluatorOptions {
@@ -23,6 +24,8 @@ export interface EvaluatorOptions {
   outbox: Pick<Outbox, 'enqueue'>;
   /** Silences: a notification due while one matches is not sent. */
   silences?: Pick<Silences, 'silenced'>;
+  /** Where each transition is recorded (and pruned, at most once a minute). */
+  history?: Pick<AlertHistory, 'record' | 'prune'>;
   /** Where the states are kept across restarts; in memory only when absent. */
   states?: AlertStateStore;
   /** Epoch ms; injectable so tests control time. */
@@ -88,6 +91,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   let running: Promise<void> | undefined;
   let stopped = true;
   let loaded = false;
+  let prunedAt = -Infinity;
 
   /** Takes up the states a previous control plane saved, once. */
   async function load(): Promise<void> {
@@ -138,9 +142,29 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       const state = before && before.version === r.updatedAt ? before.state : INACTIVE;
       const step = nextState(state, { breached, ...(value !== undefined ? { value } : {}), nowMs, forMs: r.for });
       // The notification first, then the state: a kill between the two sends it twice, never not at all.
-      if (step.transition === 'firing' || step.transition === 'resolved') {
-        const n = notification(r, service, step.state, step.transition);
-        if (!(await o.silences?.silenced(n, nowMs))) await o.outbox.enqueue(n, r.notify);
+      // A pending alert whose breach ended before `for` goes back to inactive without a notification.
+      const kind =
+        step.transition ??
+        (before?.state.phase === 'pending' && step.state.phase === 'inactive' ? 'cleared' : undefined);
+      if (kind !== undefined) {
+        const at = new Date(nowMs).toISOString();
+        const entry: NewHistoryEntry = {
+          app: r.app,
+          env: r.env,
+          rule: r.name,
+          ...(service !== APP_WIDE ? { service } : {}),
+          kind,
+          at,
+          ...(step.state.value !== undefined ? { value: step.state.value } : {}),
+          ...(step.state.firedAt !== undefined ? { startsAt: new Date(step.state.firedAt).toISOString() } : {}),
+        };
+        const entries = [entry];
+        if (kind === 'firing' || kind === 'resolved') {
+          const n = notification(r, service, step.state, kind);
+          if (!(await o.silences?.silenced(n, nowMs))) await o.outbox.enqueue(n, r.notify);
+          else entries.push({ ...entry, kind: 'silenced', status: kind });
+        }
+        await o.history?.record(entries);
       }
       const id = { app: r.app, env: r.env, rule: r.name, service };
       if (step.state.phase === 'inactive') {
@@ -181,6 +205,10 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       }
       const nowMs = now();
       for (const r of group) await evaluateRule(r, readings, nowMs);
+    }
+    if (o.history && now() - prunedAt >= 60_000) {
+      prunedAt = now();
+      await o.history.prune(prunedAt);
     }
   }
 

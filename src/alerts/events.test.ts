@@ -102,4 +102,17 @@ describe('event readings', () => {
       'cronjob-missed': [],
     });
   });
+
+  it('counts a run once that ended before a look but was recorded after it, and nothing from before the first look', async () => {
+    await run('migrate', 'failed', '2026-12-06T08:59:30.000Z');
+    const first = await eventReadings(store.db, 'shop', 'local', undefined, '2026-12-06T09:00:00.000Z');
+    // Ended at 09:00:04.9, noticed and written only after the look at 09:00:05.
+    let look = await eventReadings(store.db, 'shop', 'local', first.cursor, '2026-12-06T09:00:05.000Z');
+    expect(look.readings.get('job-failed')).toEqual([]);
+    await run('report', 'failed', '2026-12-06T09:00:04.900Z');
+    look = await eventReadings(store.db, 'shop', 'local', look.cursor, '2026-12-06T09:00:10.000Z');
+    expect(look.readings.get('job-failed')).toEqual([{ service: 'report', value: 1 }]);
+    look = await eventReadings(store.db, 'shop', 'local', look.cursor, '2026-12-06T09:00:15.000Z');
+    expect(look.readings.get('job-failed')).toEqual([]);
+  });
 });

@@ -50,7 +50,7 @@ describe('the alert outbox', () => {
     const raw = store.sqlite.prepare('select channel from alert_outbox').all() as { channel: string }[];
     expect(raw.map((r) => r.channel).join()).not.toContain(receiver.url);
 
-    expect(await outbox.deliverDue()).toEqual({ delivered: 2, failed: 0 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 2, failed: 0, givenUp: 0 });
     expect(receiver.received.map((r) => r.url)).toEqual(['/hook', '/services/T/B/x']);
     expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({
       version: '1',
@@ -67,7 +67,7 @@ describe('the alert outbox', () => {
     receiver.answer = () => (refuse-- > 0 ? { status: 503, body: 'busy' } : { status: 200 });
     await outbox.enqueue(firing, [{ type: 'webhook', url: receiver.url }]);
 
-    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 1 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 1, givenUp: 0 });
     let [row] = await outbox.pending();
     expect(row).toMatchObject({
       attempts: 1,
@@ -76,7 +76,7 @@ describe('the alert outbox', () => {
     });
     // Not due yet: nothing is sent.
     clock += 999;
-    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 0 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 0, givenUp: 0 });
     expect(receiver.received).toHaveLength(1);
     clock += 1;
     await outbox.deliverDue();
@@ -87,7 +87,7 @@ describe('the alert outbox', () => {
     [row] = await outbox.pending();
     expect(row).toMatchObject({ attempts: 3, nextAttemptAt: new Date(clock + 4000).toISOString() });
     clock += 4000;
-    expect(await outbox.deliverDue()).toEqual({ delivered: 1, failed: 0 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 1, failed: 0, givenUp: 0 });
     expect(receiver.received).toHaveLength(4);
     expect(await outbox.pending()).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe('the alert outbox', () => {
       { type: 'dingtalk', url: `${receiver.url}/robot/send?access_token=t`, secret: 'SECx' },
       { type: 'webhook', url: closed.url },
     ]);
-    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 2 });
+    expect(await outbox.deliverDue()).toEqual({ delivered: 0, failed: 2, givenUp: 0 });
     const rows = await outbox.pending();
     expect(rows[0]!.lastError).toContain('sign not match');
     expect(rows[1]!.lastError).toMatch(/fetch failed: .*ECONNREFUSED/);

@@ -4,7 +4,10 @@
  * it (a 2xx, and for chat robots a zero error code). A failed try is recorded with its reason and
  * retried with exponential backoff (1 s, 2 s, 4 s … capped at 5 min by default), so a control plane
  * killed between the write and the send delivers on its next start: at least once, never lost.
- * Rows are tried in order of their due time; one pass runs at a time.
+ * Rows are tried in order of their due time; one pass runs at a time. A row that still fails after
+ * `maxAttempts` tries, or whose last try came `maxAgeMs` after it was written (defaults: 20 tries,
+ * 24 h), is given up: it leaves the outbox and the alert history records it undelivered with its
+ * last error. Each delivered row is recorded in the history too, with the tries it took.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -13,6 +16,7 @@ import type { Database } from '../store/schema.js';
 import { Channel } from './channel.js';
 import { requestFor, verdictOf, type OutgoingRequest } from './formatters/index.js';
 import type { Notification } from './notification.js';
+import { insertHistory, type NewHistoryEntry } from './history.js';
 
 /** A receiver's answer. */
 export interface Answer {
@@ -30,6 +34,14 @@ export interface Backoff {
 }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 300_000 };
+
+/** When a notification is given up: after this many failed tries, or a failed try this long after it was written. */
+export interface GiveUp {
+  maxAttempts: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_GIVE_UP: GiveUp = { maxAttempts: 20, maxAgeMs: 86_400_000 };
 
 /** The wait after `attempts` failed tries (1 → initialMs, 2 → 2 × initialMs, …). */
 export function backoffMs(attempts: number, b: Backoff = DEFAULT_BACKOFF): number {
@@ -57,6 +69,7 @@ export interface OutboxOptions {
   now?: () => number;
   send?: Send;
   backoff?: Backoff;
+  giveUp?: GiveUp;
   /** How often a started outbox looks for due rows (it also wakes on every enqueue). Default 1 s. */
   pollMs?: number;
   logger?: Pick<Logger, 'warn' | 'info'>;
@@ -65,14 +78,21 @@ export interface OutboxOptions {
 export interface Outbox {
   /** Writes a notification for each channel; once this resolves it will be delivered. Returns the row ids. */
   enqueue(n: Notification, channels: readonly Channel[]): Promise<number[]>;
-  /** Tries every due row once; how many were delivered and how many failed. */
-  deliverDue(): Promise<{ delivered: number; failed: number }>;
+  /** Tries every due row once; how many were delivered, failed (to be retried) and given up. */
+  deliverDue(): Promise<PassResult>;
   /** What waits, oldest first. */
   pending(): Promise<PendingNotification[]>;
   /** Delivers in the background until stop(). */
   start(): void;
   /** Stops the background loop and waits for a pass under way. */
   stop(): Promise<void>;
+}
+
+/** What one pass over the due rows did. */
+export interface PassResult {
+  delivered: number;
+  failed: number;
+  givenUp: number;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -94,15 +114,44 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const now = o.now ?? Date.now;
   const send = o.send ?? fetchSend;
   const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const giveUp = o.giveUp ?? DEFAULT_GIVE_UP;
   const pollMs = o.pollMs ?? 1000;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<{ delivered: number; failed: number }> | undefined;
+  let running: Promise<PassResult> | undefined;
   let again = false;
   let stopped = true;
 
-  async function pass(): Promise<{ delivered: number; failed: number }> {
-    let delivered = 0;
-    let failed = 0;
+  /** The history entry of a row's outcome. */
+  const outcome = (
+    row: { app: string; env: string; rule: string },
+    n: Notification,
+    channel: Channel,
+    kind: 'delivered' | 'undelivered',
+    attempts: number,
+    error?: string,
+  ): NewHistoryEntry => ({
+    app: row.app,
+    env: row.env,
+    rule: row.rule,
+    ...(n.service !== undefined ? { service: n.service } : {}),
+    kind,
+    at: new Date(now()).toISOString(),
+    status: n.status,
+    channel: channel.type,
+    attempts,
+    ...(error !== undefined ? { error } : {}),
+    startsAt: n.startsAt,
+  });
+
+  /** Removes a row and records what became of it, together. */
+  const settle = (id: number, entry: NewHistoryEntry): Promise<void> =>
+    o.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('alert_outbox').where('id', '=', id).execute();
+      await insertHistory(tx, [entry]);
+    });
+
+  async function pass(): Promise<PassResult> {
+    const result: PassResult = { delivered: 0, failed: 0, givenUp: 0 };
     const rows = await o.db
       .selectFrom('alert_outbox')
       .selectAll()
@@ -113,35 +162,40 @@ export function createOutbox(o: OutboxOptions): Outbox {
     for (const row of rows) {
       const channel = Channel.parse(JSON.parse(o.box.decrypt(row.channel)));
       const notification = JSON.parse(row.notification) as Notification;
+      const attempts = row.attempts + 1;
       let reason: string;
       try {
         const answer = await send(requestFor(channel, notification, now()));
         const verdict = verdictOf(channel, answer.status, answer.body);
         if (verdict.ok) {
-          await o.db.deleteFrom('alert_outbox').where('id', '=', row.id).execute();
-          delivered++;
+          await settle(row.id, outcome(row, notification, channel, 'delivered', attempts));
+          result.delivered++;
           continue;
         }
         reason = verdict.reason;
       } catch (err) {
         reason = err instanceof Error ? `${err.message}${causeOf(err)}` : String(err);
       }
-      const attempts = row.attempts + 1;
+      reason = reason.slice(0, 500);
+      const log = { app: row.app, env: row.env, rule: row.rule, channel: channel.type, attempts, reason };
+      if (attempts >= giveUp.maxAttempts || now() - Date.parse(row.created_at) >= giveUp.maxAgeMs) {
+        await settle(row.id, outcome(row, notification, channel, 'undelivered', attempts, reason));
+        result.givenUp++;
+        o.logger?.warn(log, 'alert notification given up');
+        continue;
+      }
       await o.db
         .updateTable('alert_outbox')
-        .set({ attempts, next_attempt_at: now() + backoffMs(attempts, backoff), last_error: reason.slice(0, 500) })
+        .set({ attempts, next_attempt_at: now() + backoffMs(attempts, backoff), last_error: reason })
         .where('id', '=', row.id)
         .execute();
-      failed++;
-      o.logger?.warn(
-        { app: row.app, env: row.env, rule: row.rule, channel: channel.type, attempts, reason },
-        'alert notification not delivered; will retry',
-      );
+      result.failed++;
+      o.logger?.warn(log, 'alert notification not delivered; will retry');
     }
-    return { delivered, failed };
+    return result;
   }
 
-  function deliverDue(): Promise<{ delivered: number; failed: number }> {
+  function deliverDue(): Promise<PassResult> {
     if (running) {
       again = true;
       return running;

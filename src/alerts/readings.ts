@@ -56,9 +56,31 @@ export function observedReadings(
 /** The proxy's cumulative counters per service and track, carried from one look to the next. */
 export type TrafficCounters = Map<string, TrackTraffic[]>;
 
+/** A latency histogram: upper bounds (ms) and counts, one more count than bounds (the overflow). */
+export type Histogram = Pick<TrackTraffic, 'latencyBucketsMs' | 'latencyCounts'>;
+
+/**
+ * One histogram of several (the tracks of a service, each the sum of its replicas' requests), so a
+ * quantile is of every request together. Histograms with the same bounds add bucket by bucket; with
+ * different bounds, each bucket's count goes to the merged bucket of the same upper bound (the union
+ * of all bounds), the overflow to the overflow.
+ */
+export function mergedHistogram(histograms: readonly Histogram[]): Histogram {
+  const bounds = [...new Set(histograms.flatMap((h) => h.latencyBucketsMs))].sort((a, b) => a - b);
+  const counts = new Array<number>(bounds.length + 1).fill(0);
+  const slot = new Map(bounds.map((b, i) => [b, i]));
+  for (const h of histograms)
+    h.latencyCounts.forEach((c, i) => {
+      const upper = h.latencyBucketsMs[i];
+      const at = upper === undefined ? bounds.length : slot.get(upper)!;
+      counts[at]! += c;
+    });
+  return { latencyBucketsMs: bounds, latencyCounts: counts };
+}
+
 /**
  * Readings from the gateway's request counters of each service (all its tracks): `error-rate`
- * (5xx / requests) and `p99` (ms) over the interval since the previous look. A service without
+ * (5xx / requests) and `p99` (ms, of the tracks' histograms merged) over the interval since the previous look. A service without
  * requests in the interval has an error rate of 0 and no p99; the first look measures nothing.
  */
 export function trafficReadings(
@@ -81,11 +103,9 @@ export function trafficReadings(
     const requests = intervals.reduce((a, t) => a + t.requests, 0);
     const errors = intervals.reduce((a, t) => a + t.errors, 0);
     errorRate.push({ service, value: requests === 0 ? 0 : errors / requests });
-    const slowest = intervals
-      .map((t) => quantileMs(t, 0.99))
-      .filter((q): q is number => q !== undefined)
-      .reduce<number | undefined>((a, q) => (a === undefined ? q : Math.max(a, q)), undefined);
-    if (slowest !== undefined) p99.push({ service, value: slowest });
+    // The service's p99 is of all its requests: the tracks' histograms merged, not the slower track's p99.
+    const q = quantileMs(mergedHistogram(intervals), 0.99);
+    if (q !== undefined) p99.push({ service, value: q });
   }
   return {
     readings: new Map([

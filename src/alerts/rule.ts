@@ -54,24 +54,40 @@ export const AlertRuleInput = z
     severity: z.enum(SEVERITIES).prefault('warning').describe('critical, warning or info. Default `warning`'),
     labels: z
       .record(z.string().regex(LABEL_NAME, 'a label name is letters, digits and _'), z.string().max(1024))
+      .superRefine((labels, ctx) => {
+        for (const key of Object.keys(labels))
+          if (RESERVED_LABELS.has(key))
+            ctx.addIssue({ code: 'custom', path: [key], message: `${key} is set by Berth` });
+      })
       .prefault({})
       .describe('Extra labels sent with every notification (e.g. team: payments)'),
     summary: z.string().max(1024).optional().describe('A line of text sent with the alert'),
     notify: z.array(Channel).max(20).prefault([]).describe('Where the alert is sent when it fires and resolves'),
   })
   .strict()
-  .superRefine((r, ctx) => {
-    const isMeasured = measured.has(r.metric);
-    if (isMeasured && r.threshold === undefined)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${r.metric} needs a threshold` });
-    if (!isMeasured && r.threshold !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${r.metric} is an event and takes no threshold` });
-    if (r.metric === 'error-rate' && r.threshold !== undefined && r.threshold > 1)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'an error rate is a share between 0 and 1' });
-    for (const key of Object.keys(r.labels))
-      if (RESERVED_LABELS.has(key))
-        ctx.addIssue({ code: 'custom', path: ['labels', key], message: `${key} is set by Berth` });
-  });
+  // Checked whenever metric and threshold themselves are valid, whatever else is wrong, so a rule's
+  // problems are all named at once (zod skips a refinement after an aborting issue by default).
+  .superRefine(
+    (r, ctx) => {
+      const isMeasured = measured.has(r.metric);
+      if (isMeasured && r.threshold === undefined)
+        ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${r.metric} needs a threshold` });
+      if (!isMeasured && r.threshold !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['threshold'],
+          message: `${r.metric} is an event and takes no threshold`,
+        });
+      if (r.metric === 'error-rate' && r.threshold !== undefined && r.threshold > 1)
+        ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'an error rate is a share between 0 and 1' });
+    },
+    {
+      when: (payload) =>
+        typeof payload.value === 'object' &&
+        payload.value !== null &&
+        !payload.issues.some((i) => i.path?.[0] === 'metric' || i.path?.[0] === 'threshold'),
+    },
+  );
 export type AlertRuleInput = z.input<typeof AlertRuleInput>;
 export type AlertRuleSpec = z.output<typeof AlertRuleInput>;
 

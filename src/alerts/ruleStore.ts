@@ -39,6 +39,14 @@ export function parseAlertRule(body: unknown, where = 'request body'): AlertRule
   return parsed.data;
 }
 
+/** A rule of a file before it is applied, as people see it. */
+export type AlertRulePreview = Omit<AlertRuleView, 'app' | 'env' | 'createdAt' | 'updatedAt'>;
+
+/** What a rule of a file would be, shown as `ruleView` shows a stored one. */
+export function rulePreview(name: string, spec: AlertRuleSpec): AlertRulePreview {
+  return { name, ...spec, for: formatDuration(spec.for), notify: spec.notify.map(channelView) };
+}
+
 /** A rule as people see it. */
 export function ruleView(r: AlertRule): AlertRuleView {
   return { ...r, for: formatDuration(r.for), notify: r.notify.map(channelView) };

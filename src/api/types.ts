@@ -37,3 +37,8 @@ export type {
 } from '../model/metricHistory.js';
 export type { JobsStatus, JobStatus } from '../server/apiTypes.js';
 export type { CallDifference, CallEdge, CallGraph, CallNode, CallNodeKind, DeclaredEdge } from '../model/callGraph.js';
+export type { AlertRuleView, AlertRulePreview } from '../alerts/ruleStore.js';
+export type { AlertView } from '../server/routes/alerts.js';
+export type { RulesFileResult } from '../server/routes/alertRulesFile.js';
+export type { Silence } from '../alerts/silences.js';
+export type { AlertHistoryEntry } from '../alerts/history.js';

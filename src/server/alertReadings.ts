@@ -19,7 +19,7 @@ import type { Database } from '../store/schema.js';
 
 /** The evaluator's `read`, remembering the previous counters of each app and environment. */
 export function createAlertReadings(o: {
-  runtimeFor: (env: string) => Promise<Runtime>;
+  runtimeFor: (env: string) => Promise<Pick<Runtime, 'observe' | 'traffic'>>;
   db: Kysely<Database>;
   now?: () => Date;
 }): (app: string, env: string) => Promise<Readings> {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CHANNEL_TYPES } from '../alerts/channel.js';
 import { ALERT_METRICS, SEVERITIES } from '../alerts/rule.js';
+import { HISTORY_KINDS } from '../alerts/history.js';
 import { MASK } from '../model/mask.js';
 
 /** An alert rule as the API shows it (`ruleView`): channel URLs only by origin, secrets masked. */
@@ -31,6 +32,12 @@ export const AlertRule = z
 
 export const AlertRuleList = z.array(AlertRule);
 
+/** A rules file checked or applied. */
+export const RulesFileResult = z.object({
+  applied: z.boolean(),
+  rules: z.array(AlertRule.omit({ app: true, env: true, createdAt: true, updatedAt: true })),
+});
+
 /** An alert pending, firing or just resolved. */
 export const AlertList = z.array(
   z.object({
@@ -59,3 +66,22 @@ export const Silence = z.object({
 });
 
 export const SilenceList = z.array(Silence);
+
+/** An entry of the alert history. */
+export const AlertHistoryList = z.array(
+  z.object({
+    id: z.number(),
+    app: z.string(),
+    env: z.string(),
+    rule: z.string(),
+    service: z.string().optional(),
+    kind: z.enum(HISTORY_KINDS),
+    at: z.string(),
+    value: z.number().optional(),
+    status: z.enum(['firing', 'resolved']).optional(),
+    channel: z.string().optional(),
+    attempts: z.number().optional(),
+    error: z.string().optional(),
+    startsAt: z.string().optional(),
+  }),
+);

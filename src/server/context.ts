@@ -18,6 +18,7 @@ import type { AlertRules } from '../alerts/ruleStore.js';
 import type { Evaluator } from '../alerts/evaluator.js';
 import type { Silences } from '../alerts/silences.js';
 import type { MetricStore } from '../metrics/metricStore.js';
+import type { AlertHistory } from '../alerts/history.js';
 
 export interface ServerContext {
   version: string;
@@ -42,6 +43,8 @@ export interface ServerContext {
   alertRules: AlertRules;
   /** Silences of alert notifications. */
   silences: Silences;
+  /** What alerts went through: transitions, silenced notifications, delivery outcomes. */
+  alertHistory: Pick<AlertHistory, 'query'>;
   /** The alert evaluator: the alerts pending, firing or just resolved (absent in tests that run none). */
   alerts?: Pick<Evaluator, 'instances'>;
   /** The history of cronjob runs. */

@@ -17,6 +17,7 @@ import { createOutbox } from '../alerts/outbox.js';
 import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
 import { createAlertStateStore } from '../alerts/stateStore.js';
 import { createSilences } from '../alerts/silences.js';
+import { createAlertHistory } from '../alerts/history.js';
 import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
@@ -234,12 +235,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const outbox = createOutbox({ db: store.db, box, logger: logger.child({ part: 'alerts' }) });
   const alertRules = createAlertRules(store.db, box);
   const silences = createSilences(store.db);
+  const alertHistory = createAlertHistory(store.db);
   const evaluator = createEvaluator({
     rules: alertRules,
     read: createAlertReadings({ runtimeFor, db: store.db }),
     outbox,
     states: createAlertStateStore(store.db),
     silences,
+    history: alertHistory,
     intervalMs: evaluationIntervalMs(process.env.BERTH_ALERT_INTERVAL),
     logger: logger.child({ part: 'alerts' }),
   });
@@ -300,6 +303,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     alertRules,
     alerts: evaluator,
     silences,
+    alertHistory,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

@@ -77,6 +77,11 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     `PUT ${app}/alerts/rules/:name`,
     { id: 'putAlertRule', ok: { 200: A.AlertRule, 201: A.AlertRule }, errors: [BAD, NOT_FOUND] },
   ],
+  [
+    `POST ${app}/alerts/rules-file`,
+    { id: 'applyAlertRulesFile', ok: { 200: A.RulesFileResult }, errors: [BAD, NOT_FOUND] },
+  ],
+  [`GET ${app}/alerts/history`, { id: 'alertHistory', ok: { 200: A.AlertHistoryList }, errors: [BAD] }],
   [`GET ${app}/alerts/silences`, { id: 'listSilences', ok: { 200: A.SilenceList }, errors: [BAD] }],
   [`POST ${app}/alerts/silences`, { id: 'createSilence', ok: { 201: A.Silence }, errors: [BAD, NOT_FOUND] }],
   [

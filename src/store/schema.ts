@@ -202,6 +202,30 @@ export interface AlertSilencesTable {
   created_at: string;
 }
 
+/** One entry of the alert history (src/alerts/history.ts). */
+export interface AlertHistoryTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  rule: string;
+  /** The service, or null for an alert of the whole app. */
+  service: string | null;
+  /** pending, firing, resolved, silenced (a notification dropped), delivered or undelivered (given up). */
+  kind: string;
+  /** ISO time. */
+  at: string;
+  value: number | null;
+  /** The notification's status (firing or resolved), for a delivery outcome or a silenced one. */
+  status: string | null;
+  /** The channel's type, for a delivery outcome. */
+  channel: string | null;
+  attempts: number | null;
+  /** The last error of a delivery given up. */
+  error: string | null;
+  /** The alert's startsAt, when it fired. */
+  starts_at: string | null;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -218,6 +242,7 @@ export interface Database {
   alert_outbox: AlertOutboxTable;
   alert_states: AlertStatesTable;
   alert_silences: AlertSilencesTable;
+  alert_history: AlertHistoryTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

@@ -2,7 +2,8 @@
  * Alerts end to end against the real control plane: rules applied from a file with `berth alerts
  * rules apply` (a bad file refused with file, line and field, nothing written), and an error-rate
  * rule that fires to a real HTTP receiver on 127.0.0.1 within its `for` + one evaluation interval
- * once the app answers errors through the gateway, and resolves once it answers well again.
+ * once the app answers errors through the gateway, and resolves once it answers well again; `berth
+ * alerts history` shows its transitions and each delivery.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -143,6 +144,29 @@ describe('alerts', () => {
       const list = await berth.json<{ phase: string }[]>(['alerts', APP]);
       return list.every((a) => a.phase === 'resolved') ? true : undefined;
     });
+
+    // The history has every transition and each delivery, newest first.
+    const history = await berth.json<{ kind: string; status?: string; channel?: string; attempts?: number }[]>([
+      'alerts',
+      'history',
+      APP,
+      '--rule',
+      'orders-errors',
+      '--since',
+      '10m',
+    ]);
+    expect(history.map((e) => [e.kind, e.status, e.channel, e.attempts])).toEqual([
+      ['delivered', 'resolved', 'webhook', 1],
+      ['resolved', undefined, undefined, undefined],
+      ['delivered', 'firing', 'webhook', 1],
+      ['firing', undefined, undefined, undefined],
+      ['pending', undefined, undefined, undefined],
+    ]);
+    const table = await berth.cli(['alerts', 'history', APP, '--limit', '2']);
+    expect(table.stdout).toMatch(/orders-errors\s+orders\s+delivered \(resolved\)\s+-\s+webhook\s+1 try/);
+    const bad = await berth.cli(['alerts', 'history', APP, '--since', 'last week']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('since: "last week" is not a time');
   }, 60_000);
 
   it('delivers a firing notification after a control-plane kill between firing and delivery', async () => {

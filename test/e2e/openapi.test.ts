@@ -190,6 +190,28 @@ describe('what the server really answers', () => {
     ['POST', `${A}/alerts/silences`, SILENCES, { rule: 'oa', for: '1h' }, 201],
     ['POST', `${A}/alerts/silences`, SILENCES, { for: 'forever' }, 400],
     ['GET', `${A}/alerts/silences`, SILENCES, undefined, 200],
+    [
+      'POST',
+      `${A}/alerts/rules-file`,
+      '/api/v1/apps/{app}/envs/{env}/alerts/rules-file',
+      { file: 'rules:\n  of:\n    metric: job-failed\n', dryRun: true },
+      200,
+    ],
+    [
+      'POST',
+      `${A}/alerts/rules-file`,
+      '/api/v1/apps/{app}/envs/{env}/alerts/rules-file',
+      { file: 'rules:\n  of:\n    metric: cpu\n' },
+      400,
+    ],
+    [
+      'GET',
+      `${A}/alerts/history?rule=oa&since=1h&limit=5`,
+      '/api/v1/apps/{app}/envs/{env}/alerts/history',
+      undefined,
+      200,
+    ],
+    ['GET', `${A}/alerts/history?since=yesterday`, '/api/v1/apps/{app}/envs/{env}/alerts/history', undefined, 400],
     ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 204],
     ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 404],
   ];

@@ -16,6 +16,7 @@ import {
   LogoutOutlined,
   DeploymentUnitOutlined,
   LineChartOutlined,
+  AlertOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -24,7 +25,17 @@ import type { AppSummary } from '../api/types';
 import { clearToken } from '../auth/token';
 import { LanguageSwitch } from './LanguageSwitch';
 
-const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs', 'topology', 'metrics'] as const;
+const SECTIONS = [
+  'services',
+  'config',
+  'releases',
+  'policies',
+  'jobs',
+  'logs',
+  'topology',
+  'metrics',
+  'alerts',
+] as const;
 type Section = (typeof SECTIONS)[number];
 const LAST = 'berth.lastApp';
 
@@ -75,6 +86,7 @@ export function Shell() {
     logs: <FileTextOutlined />,
     topology: <DeploymentUnitOutlined />,
     metrics: <LineChartOutlined />,
+    alerts: <AlertOutlined />,
   };
 
   return (

@@ -2,6 +2,7 @@
 import { enReasons } from './enReasons';
 import { enTopology } from './enTopology';
 import { enMetrics } from './enMetrics';
+import { enAlerts } from './enAlerts';
 
 export const en = {
   shell: {
@@ -24,6 +25,7 @@ export const en = {
     jobs: 'Jobs',
     topology: 'Topology',
     metrics: 'Metrics',
+    alerts: 'Alerts',
   },
   common: {
     actions: 'Actions',
@@ -384,6 +386,7 @@ export const en = {
   reasons: enReasons,
   topology: enTopology,
   metrics: enMetrics,
+  alerts: enAlerts,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -3,6 +3,7 @@ import type { en } from './en';
 import { zhReasons } from './zhReasons';
 import { zhTopology } from './zhTopology';
 import { zhMetrics } from './zhMetrics';
+import { zhAlerts } from './zhAlerts';
 
 export const zhCN: typeof en = {
   shell: {
@@ -25,6 +26,7 @@ export const zhCN: typeof en = {
     jobs: '任务',
     topology: '拓扑',
     metrics: '指标',
+    alerts: '告警',
   },
   common: {
     actions: '操作',
@@ -378,6 +380,7 @@ export const zhCN: typeof en = {
   reasons: zhReasons,
   topology: zhTopology,
   metrics: zhMetrics,
+  alerts: zhAlerts,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',

@@ -1,5 +1,6 @@
 /**
- * `berth alerts APP`: the alerts pending, firing or just resolved; `berth alerts rules APP`: the alert rules of an app in an environment; `berth alerts rules get APP
+ * `berth alerts APP`: the alerts pending, firing or just resolved; `berth alerts history APP`: what
+ * they went through and how each notification was delivered; `berth alerts rules APP`: the alert rules of an app in an environment; `berth alerts rules get APP
  * NAME`, `berth alerts rules apply APP -f FILE` (create or replace every rule of a file, each checked
  * with its file and line before any is sent) and `berth alerts rules delete APP NAME`.
  */
@@ -8,6 +9,7 @@ import type { Command } from 'commander';
 import type { AlertRuleView } from '../../alerts/ruleStore.js';
 import type { AlertView } from '../../server/routes/alerts.js';
 import type { Silence } from '../../alerts/silences.js';
+import type { AlertHistoryEntry } from '../../alerts/history.js';
 import { contextOf } from '../context.js';
 import { envOption } from '../envOption.js';
 import { printData, printTable } from '../output.js';
@@ -25,6 +27,24 @@ function ruleRow(r: AlertRuleView): Record<string, unknown> {
     for: r.for,
     severity: r.severity,
     notify: r.notify.map((c) => c.type).join(', '),
+  };
+}
+
+function historyRow(e: AlertHistoryEntry): Record<string, unknown> {
+  const detail =
+    e.kind === 'undelivered'
+      ? `after ${e.attempts} tries: ${e.error ?? ''}`
+      : e.kind === 'delivered'
+        ? `${e.attempts} ${e.attempts === 1 ? 'try' : 'tries'}`
+        : '';
+  return {
+    time: e.at,
+    rule: e.rule,
+    service: e.service ?? '',
+    event: e.status !== undefined ? `${e.kind} (${e.status})` : e.kind,
+    value: e.value,
+    channel: e.channel ?? '',
+    detail,
   };
 }
 
@@ -118,6 +138,35 @@ export function registerAlerts(program: Command): void {
       if (ctx.output !== 'table') return printData(ctx.output, { ended: Number(id) });
       process.stdout.write(`silence ${id} of ${app} in ${o.env} ended\n`);
     });
+  alerts
+    .command('history <app>')
+    .description(
+      'what the alerts of an app went through, newest first: pending, firing, resolved, silenced, and each delivery (delivered, or undelivered with its last error)',
+    )
+    .option('--rule <rule>', 'only this rule')
+    .option('--service <service>', 'only this service')
+    .option('--since <time>', 'from this time: ISO 8601, or a duration ago (15m, 1h, 2d)')
+    .option('--until <time>', 'up to this time: ISO 8601, or a duration ago')
+    .option('--limit <n>', 'at most this many entries, the newest (1-1000)', '100')
+    .addOption(envOption())
+    .action(
+      async (
+        app: string,
+        o: { env: string; rule?: string; service?: string; since?: string; until?: string; limit: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const list = await (
+          await ctx.client()
+        ).get<AlertHistoryEntry[]>(
+          `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(o.env)}/alerts/history`,
+          { rule: o.rule, service: o.service, since: o.since, until: o.until, limit: o.limit },
+        );
+        if (ctx.output !== 'table') return printData(ctx.output, list);
+        if (list.length === 0) process.stdout.write(`no alert history of ${app} in ${o.env}\n`);
+        else printTable(list.map(historyRow), ['time', 'rule', 'service', 'event', 'value', 'channel', 'detail']);
+      },
+    );
   const rules = alerts
     .command('rules')
     .description('the alert rules of an app in an environment (berth alerts rules APP); get, apply -f FILE, delete')

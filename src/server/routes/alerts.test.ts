@@ -91,8 +91,8 @@ describe('the alert rule routes', () => {
     const r = await t.request({ method: 'PUT', url: `${url}/p99`, body: { metric: 'p99', labels: { severity: 'x' } } });
     expect(r.statusCode).toBe(400);
     expect(r.json<{ problems: { path: string }[] }>().problems.map((p) => p.path)).toEqual([
-      'threshold',
       'labels.severity',
+      'threshold',
     ]);
     const e = await t.request({
       method: 'PUT',

@@ -7,6 +7,10 @@ import { authorOf } from '../identity.js';
 import { dnsLabel } from '../../spec/dnsLabel.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
+import { timeRangeOf } from './timeRange.js';
+import { alertRulesFileRoute } from './alertRulesFile.js';
+import type { HistoryQuery } from '../../alerts/history.js';
+import { ValidationError } from '../../errors.js';
 
 const RuleParams = AppEnvParams.extend({ name: dnsLabel().describe('Rule name') });
 const base = '/api/v1/apps/:app/envs/:env/alerts/rules';
@@ -44,7 +48,31 @@ export function alertViews(instances: readonly AlertInstance[], app: string, env
     .sort((a, b) => a.rule.localeCompare(b.rule) || (a.service ?? '').localeCompare(b.service ?? ''));
 }
 
+export const HistoryParams = z.object({
+  rule: z.string().optional().describe('Only this rule'),
+  service: z.string().optional().describe('Only this service'),
+  since: z.string().optional().describe('From this time: ISO 8601, or a duration ago (15m, 1h, 2d)'),
+  until: z.string().optional().describe('Up to this time: ISO 8601, or a duration ago'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('At most this many entries, the newest'),
+});
+
+/** The history query of a request; a time it cannot read, or a range that ends before it starts, names its field. */
+export function historyQuery(app: string, env: string, q: z.infer<typeof HistoryParams>, nowMs: number): HistoryQuery {
+  const { sinceMs, untilMs, problems } = timeRangeOf(q, nowMs);
+  if (problems.length > 0) throw new ValidationError('invalid alert history query', problems);
+  return {
+    app,
+    env,
+    ...(q.rule ? { rule: q.rule } : {}),
+    ...(q.service ? { service: q.service } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(untilMs !== undefined ? { untilMs } : {}),
+    limit: q.limit,
+  };
+}
+
 export function alertRoutes(api: Api, ctx: ServerContext): void {
+  alertRulesFileRoute(api, ctx);
   api.get(
     '/api/v1/apps/:app/envs/:env/alerts',
     {
@@ -97,6 +125,19 @@ export function alertRoutes(api: Api, ctx: ServerContext): void {
       await ctx.alertRules.delete(req.params.app, req.params.env, req.params.name);
       return reply.status(204).send();
     },
+  );
+  api.get(
+    '/api/v1/apps/:app/envs/:env/alerts/history',
+    {
+      schema: {
+        summary:
+          'What the alerts of an app went through, newest first: pending, firing, resolved, silenced, and each channel’s delivery (delivered, or undelivered with its last error)',
+        tags: ['alerts'],
+        params: AppEnvParams,
+        querystring: HistoryParams,
+      },
+    },
+    async (req) => ctx.alertHistory.query(historyQuery(req.params.app, req.params.env, req.query, Date.now())),
   );
   const silences = '/api/v1/apps/:app/envs/:env/alerts/silences';
   api.get(

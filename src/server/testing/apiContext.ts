@@ -11,6 +11,7 @@ import pino from 'pino';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAlertRules } from '../../alerts/ruleStore.js';
 import { createSilences } from '../../alerts/silences.js';
+import { createAlertHistory } from '../../alerts/history.js';
 import { createConfigSets } from '../../config/configSets.js';
 import { loadSecretBox } from '../../config/secretBox.js';
 import { createEnvironments } from '../../environment/environments.js';
@@ -78,6 +79,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
     shutdown: async () => {},
     alertRules: createAlertRules(store.db, box),
     silences: createSilences(store.db),
+    alertHistory: createAlertHistory(store.db),
   };
   const api = await buildApi(ctx);
   return {

@@ -8,6 +8,7 @@ import * as m002 from './002_release_progress.js';
 import * as m003 from './003_release_options.js';
 import * as m004 from './004_job_runs.js';
 import * as m005 from './005_alerts.js';
+import * as m006 from './006_alert_history.js';
 
 /** All migrations this version of Berth knows, keyed by name. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -16,4 +17,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '003_release_options': m003,
   '004_job_runs': m004,
   '005_alerts': m005,
+  '006_alert_history': m006,
 };
