@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../zodProblems.js';
 import { TrafficRouter } from '../model/routing.js';
 import { APP_NAME } from '../spec/schema.js';
-import { memoryBytes } from '../spec/units.js';
+import { durationMs, memoryBytes } from '../spec/units.js';
 import { VOLUME_NAME } from '../spec/volumes.js';
 import { isTimeZone } from '../model/timeZone.js';
 import { DNS_LABEL } from '../model/names.js';
@@ -35,6 +35,27 @@ const edgePortSchema = z
   .int('must be a whole number')
   .min(1, 'must be a TCP port (1-65535)')
   .max(65535, 'must be a TCP port (1-65535)');
+
+/** An absolute http(s) URL without user info (Prometheus' base URL). */
+const prometheusUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    return (u?.protocol === 'http:' || u?.protocol === 'https:') && !u.username && !u.password;
+  }, 'must be an http:// or https:// URL without a user name or password, e.g. http://prometheus.monitoring:9090')
+  .describe('Base URL of the Prometheus API (a path prefix such as /prometheus is kept).');
+
+const prometheusSchema = z
+  .strictObject({
+    url: prometheusUrl,
+    timeout: durationMs({ positive: true })
+      .optional()
+      .describe('How long one query may take (default 5s); a slower answer makes the check inconclusive.'),
+  })
+  .describe(
+    "Where canary analysis reads the traffic router's metrics (docs/kubernetes.md, Canary analysis with Prometheus). Without it a progressive release on this environment cannot be analysed automatically.",
+  );
 
 export const EnvironmentTarget = z
   .discriminatedUnion('kind', [
@@ -82,6 +103,7 @@ export const EnvironmentTarget = z
           .describe(
             'The Gateway API Gateway the HTTPRoutes attach to (`gatewayApi` router); default `berth` in the namespace.',
           ),
+        prometheus: prometheusSchema.optional(),
         storageClass: z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')

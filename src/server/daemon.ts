@@ -165,7 +165,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (e.target.kind === 'local') return local;
     const t = e.target;
     const cluster = clusterStorage(t);
-    const key = JSON.stringify([t.context ?? '', t.namespace, t.trafficRouter ?? '', t.gateway ?? null, cluster]);
+    // Canary analysis reads the traffic router's metrics from the environment's Prometheus, when it has one.
+    const prometheus = t.prometheus && {
+      url: t.prometheus.url,
+      ...(t.prometheus.timeout ? { timeoutMs: t.prometheus.timeout } : {}),
+    };
+    const key = JSON.stringify([
+      t.context ?? '',
+      t.namespace,
+      t.trafficRouter ?? '',
+      t.gateway ?? null,
+      cluster,
+      prometheus ?? null,
+    ]);
     let rt = kubeRuntimes.get(key);
     if (!rt) {
       rt = createKubernetesRuntime({
@@ -175,6 +187,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         describeService,
         ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
         ...(t.gateway ? { gateway: t.gateway } : {}),
+        ...(prometheus ? { prometheus } : {}),
         ...cluster,
       });
       kubeRuntimes.set(key, rt);

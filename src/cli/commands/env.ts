@@ -92,7 +92,7 @@ export function registerEnv(program: Command): void {
                 ].join(', '),
               ],
             ]
-          : []),
+          : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
         [
           'defaults',
@@ -118,6 +118,11 @@ export function registerEnv(program: Command): void {
     )
     .option('--gateway <name[/namespace]>', 'the Gateway API Gateway the HTTPRoutes attach to (default: berth)')
     .option(
+      '--prometheus <url>',
+      "the Prometheus that scrapes the traffic router: canary analysis reads each track's requests from it (with --kubernetes)",
+    )
+    .option('--prometheus-timeout <duration>', 'how long one Prometheus query may take (default 5s)')
+    .option(
       '--storage-class <class>',
       "StorageClass of the apps' volumes (with --kubernetes; default: the cluster's default class)",
     )
@@ -142,6 +147,8 @@ export function registerEnv(program: Command): void {
           namespace?: string;
           trafficRouter?: string;
           gateway?: string;
+          prometheus?: string;
+          prometheusTimeout?: string;
           storageClass?: string;
           volumeSize?: string[];
           edgePort?: EdgePortChange;
@@ -195,7 +202,14 @@ export function registerEnv(program: Command): void {
         }
         if (
           !o.kubernetes &&
-          (o.trafficRouter || o.gateway || o.context || o.namespace || o.storageClass || volumeSizes.size > 0)
+          (o.trafficRouter ||
+            o.gateway ||
+            o.context ||
+            o.namespace ||
+            o.storageClass ||
+            o.prometheus ||
+            o.prometheusTimeout ||
+            volumeSizes.size > 0)
         )
           throw new ValidationError('options need --kubernetes', [
             {
@@ -216,6 +230,14 @@ export function registerEnv(program: Command): void {
               ...(o.context ? { context: o.context } : {}),
               ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
               ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
+              ...(o.prometheus !== undefined || o.prometheusTimeout !== undefined
+                ? {
+                    prometheus: {
+                      url: o.prometheus,
+                      ...(o.prometheusTimeout !== undefined ? { timeout: o.prometheusTimeout } : {}),
+                    },
+                  }
+                : {}),
               ...(o.storageClass ? { storageClass: o.storageClass } : {}),
               ...(volumeSizes.size > 0 ? { volumeSizes: Object.fromEntries(volumeSizes) } : {}),
               ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),

@@ -1,0 +1,186 @@
+/**
+ * Canary analysis on Kubernetes reads Prometheus (issue 16, point 6): the real control plane deploys
+ * the canary example to an in-test Kubernetes API server, in environments whose traffic router
+ * (ingress-nginx, or Istio for the Gateway API) is scraped by a real Prometheus. The router's metrics
+ * come from a test target whose counters advance while the release runs: a healthy canary passes
+ * its checks and is promoted, one answering 5xx is rolled back, and a Prometheus that cannot be
+ * reached gives no verdict saying why.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { copyExample, startBerth, type Berth } from './harness.js';
+import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/testing/fakeApiServer.js';
+import {
+  startPrometheus,
+  startRouterMetrics,
+  type RouterMetrics,
+  type TestPrometheus,
+} from '../../src/runtime/kubernetes/prometheus/testing.js';
+import type { TrafficRouter } from '../../src/model/routing.js';
+
+let api: FakeApiServer;
+let berth: Berth;
+let router: RouterMetrics;
+let prom: TestPrometheus;
+
+beforeAll(async () => {
+  router = await startRouterMetrics();
+  [prom, api] = await Promise.all([startPrometheus([router.target]), startFakeApiServer({ podReadyDelayMs: 50 })]);
+  const kubeconfig = join(await mkdtemp(join(tmpdir(), 'berth-kube-')), 'kubeconfig');
+  await api.writeKubeconfig(kubeconfig, { context: 'fake' });
+  berth = await startBerth({ env: { KUBECONFIG: kubeconfig } });
+}, 60_000);
+afterAll(async () => {
+  await berth?.teardown();
+  await api?.close();
+  await prom?.stop();
+  await router?.close();
+});
+
+/** The canary example in a new Kubernetes environment scraped by `prometheus`, deployed once, VERSION=2 set. */
+async function canaryOnCluster(name: string, trafficRouter: TrafficRouter, prometheus: string, analysis: string) {
+  const dir = await copyExample('canary');
+  const spec = await readFile(join(dir, 'berth.yaml'), 'utf8');
+  await writeFile(
+    join(dir, 'berth.yaml'),
+    spec.replace(
+      / {4}strategy:\n(?: {6}.*\n)+/,
+      `    strategy:\n      type: canary\n      steps: [{ weight: 20 }]\n      analysis: ${analysis}\n`,
+    ),
+  );
+  const env = await berth.cli([
+    'env',
+    'create',
+    name,
+    '--kubernetes',
+    '--context',
+    'fake',
+    '--traffic-router',
+    trafficRouter,
+    '--prometheus',
+    prometheus,
+  ]);
+  expect(env.code, env.stderr).toBe(0);
+  const first = await berth.cli(['deploy', dir, '--env', name]);
+  expect(first.code, first.stderr).toBe(0);
+  expect((await berth.cli(['config', 'set', 'VERSION=2', '--app', 'canary-demo', '--env', name])).code).toBe(0);
+  return dir;
+}
+
+/** Serves the router's view of requests to `api` in `namespace` (4 stable : 1 canary) every 100 ms until stopped. */
+function traffic(trafficRouter: TrafficRouter, namespace: string, canaryStatus: number): () => void {
+  const timer = setInterval(() => {
+    const at = { router: trafficRouter, namespace, service: 'api' };
+    router.serve({ ...at, track: 'stable', status: 200, durationMs: 20, count: 4 });
+    router.serve({ ...at, track: 'canary', status: canaryStatus, durationMs: 30 });
+  }, 100);
+  return () => clearInterval(timer);
+}
+
+const deployments = (ns: string): string[] =>
+  api
+    .list('apps/v1', 'Deployment', ns)
+    .map((d) => d.metadata.name)
+    .sort();
+
+interface Check {
+  verdict: string;
+  message: string;
+  requests: number;
+  errors: number;
+  scope: string;
+}
+/** The status and analysis checks of the last deploy (newest first; an automatic rollback may follow it). */
+const checksOf = async (env: string): Promise<{ status: string; checks: Check[] }> => {
+  const history = await berth.json<{ kind: string; status: string; steps: { progress?: { checks?: Check[] } }[] }[]>([
+    'history',
+    'canary-demo',
+    '--env',
+    env,
+  ]);
+  const last = history.find((r) => r.kind === 'deploy')!;
+  return { status: last.status, checks: last.steps.flatMap((s) => s.progress?.checks ?? []) };
+};
+
+describe('canary analysis on Kubernetes from Prometheus', () => {
+  it.each<[TrafficRouter, string]>([
+    ['ingressNginx', 'kp-nginx'],
+    ['gatewayApi', 'kp-istio'],
+  ])(
+    '%s: a canary whose requests the router sees succeed passes its checks and is promoted',
+    async (r, name) => {
+      const dir = await canaryOnCluster(name, r, prom.url, '{ interval: 1s, minRequests: 5 }');
+      const stop = traffic(r, name, 200);
+      try {
+        const result = await berth.cli(['deploy', dir, '--env', name]);
+        expect(result.code, result.stderr).toBe(0);
+      } finally {
+        stop();
+      }
+      expect(deployments(name)).toEqual(['api']);
+      const { status, checks } = await checksOf(name);
+      expect(status).toBe('succeeded');
+      const steps = checks.filter((c) => c.scope === 'step' && c.verdict === 'pass');
+      expect(steps.length, JSON.stringify(checks)).toBeGreaterThanOrEqual(1);
+      expect(steps[0]!.requests).toBeGreaterThanOrEqual(5);
+      expect(steps[0]!).toMatchObject({ errors: 0 });
+      expect(checks.some((c) => c.verdict === 'fail')).toBe(false);
+    },
+    40_000,
+  );
+
+  it('a canary answering 5xx fails its check and is rolled back', async () => {
+    const name = 'kp-bad';
+    const dir = await canaryOnCluster(name, 'ingressNginx', prom.url, '{ interval: 1s, minRequests: 5 }');
+    const template = () => JSON.stringify((api.list('apps/v1', 'Deployment', name)[0] as { spec?: unknown }).spec);
+    const before = template();
+    const stop = traffic('ingressNginx', name, 503);
+    let result;
+    try {
+      result = await berth.cli(['deploy', dir, '--env', name]);
+    } finally {
+      stop();
+    }
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/api: analysis failed at 20% on the new version: error rate 100\.0% > 5\.0%/);
+    // Back on the stable track: the canary is gone and the old version serves.
+    expect(deployments(name)).toEqual(['api']);
+    expect(template()).toBe(before);
+    const { status, checks } = await checksOf(name);
+    expect(status).toBe('failed');
+    expect(checks.at(-1)).toMatchObject({ verdict: 'fail' });
+    expect(checks.at(-1)!.errors).toBe(checks.at(-1)!.requests);
+  }, 40_000);
+
+  it('a Prometheus that cannot be reached gives no verdict, saying why (onNoData: fail rolls back)', async () => {
+    const name = 'kp-down';
+    const dir = await canaryOnCluster(
+      name,
+      'ingressNginx',
+      'http://127.0.0.1:1',
+      '{ interval: 300ms, onNoData: fail }',
+    );
+    const result = await berth.cli(['deploy', dir, '--env', name]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /api: no verdict at 20% on the new version: no reading of the traffic: Prometheus at http:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED.* \(onNoData: fail\)/,
+    );
+    expect(deployments(name)).toEqual(['api']);
+    const { checks } = await checksOf(name);
+    expect(checks.at(-1)).toMatchObject({ verdict: 'inconclusive', scope: 'step' });
+    expect(checks.at(-1)!.message).toMatch(
+      /^no reading of the traffic: Prometheus at http:\/\/127\.0\.0\.1:1 is unreachable/,
+    );
+  }, 40_000);
+
+  it('refuses a Prometheus URL that is not http(s), naming the field', async () => {
+    const bad = await berth.cli(['env', 'create', 'kp-badurl', '--kubernetes', '--prometheus', 'ftp://prom:9090']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/target\.prometheus\.url.*must be an http:\/\/ or https:\/\/ URL/);
+    const needs = await berth.cli(['env', 'create', 'kp-local', '--prometheus', 'http://prom:9090']);
+    expect(needs.code).not.toBe(0);
+    expect(needs.stderr).toMatch(/kubernetes/);
+  });
+});
