@@ -40,6 +40,7 @@ import { Inventory } from './inventory.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
 import { observeApp } from './status.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { ENVIRONMENT_OPTIONS } from './environmentOptions.js';
 import { prometheusTraffic, type PrometheusSettings } from './prometheus/source.js';
 
 /** What the release knows about a service beyond its ServiceState. */
@@ -49,22 +50,6 @@ export interface ServiceDescription {
   /** `RenderedService.secretDigests`: which env values are secrets (they go to the Secret, not the ConfigMap). */
   secretDigests?: Record<string, string>;
 }
-
-/**
- * The manifest options an environment sets, passed to every render as given: Kubernetes version
- * (default the renderer's, 1.30), Ingress class, host of routes without one, traffic router and
- * Gateway, the volumes' StorageClass and sizes, CronJobs' time zone.
- */
-const ENVIRONMENT_OPTIONS = [
-  'kubernetesVersion',
-  'ingressClassName',
-  'defaultHost',
-  'trafficRouter',
-  'gateway',
-  'storageClass',
-  'volumeSizes',
-  'timeZone',
-] as const;
 
 /** Options of the Kubernetes runtime. */
 export interface KubernetesRuntimeOptions extends Pick<ManifestOptions, (typeof ENVIRONMENT_OPTIONS)[number]> {
@@ -125,8 +110,17 @@ class KubernetesRuntime implements Runtime {
 
   constructor(opts: KubernetesRuntimeOptions) {
     this.opts = opts;
-    const router = opts.trafficRouter ?? TrafficRouter.gatewayApi;
-    if (opts.prometheus) this.traffic = prometheusTraffic({ ...opts.prometheus, router, namespace: opts.namespace });
+    if (opts.prometheus)
+      this.traffic = prometheusTraffic({
+        ...opts.prometheus,
+        router: opts.trafficRouter ?? TrafficRouter.gatewayApi,
+        namespace: opts.namespace,
+        // A service known to run without tracks has no per-track traffic (its requests are not told apart).
+        tracked: (app, env, s) => {
+          const shape = this.shapes.get(`${app}/${env}/${s}`);
+          return !shape || hasTracks({ shape, state: this.states.get(`${app}/${env}/${s}`) });
+        },
+      });
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.clock ?? Date.now;
     this.fieldManager = opts.fieldManager ?? 'berth';

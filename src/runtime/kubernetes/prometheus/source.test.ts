@@ -129,8 +129,10 @@ describe.each<[TrafficRouter, string]>([
 describe('a Prometheus that cannot answer', () => {
   let server: Server;
   let base: string;
+  let hits = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      hits++;
       if (req.url?.startsWith('/slow')) return; // never answers
       if (req.url?.startsWith('/html')) return void res.writeHead(200).end('<html>login</html>');
       res
@@ -158,6 +160,27 @@ describe('a Prometheus that cannot answer', () => {
     expect(err).toBeInstanceOf(UnavailableError);
     return err as UnavailableError;
   };
+
+  it('fails at once with the same reason for a while after a failure, then asks again', async () => {
+    let clock = 0;
+    const read = prometheusTraffic({
+      url: `${base}/bad`,
+      router: 'gatewayApi',
+      namespace: 'ns',
+      failureHoldMs: 300,
+      now: () => clock,
+    });
+    const first = await read('shop', 'prod', 'api').catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(UnavailableError);
+    const asked = hits;
+    expect(asked).toBeGreaterThan(0);
+    clock = 299;
+    expect(await read('shop', 'prod', 'api').catch((e: unknown) => e)).toBe(first);
+    expect(hits).toBe(asked);
+    clock = 300;
+    await expect(read('shop', 'prod', 'api')).rejects.toThrow(/answered 400/);
+    expect(hits).toBeGreaterThan(asked);
+  });
 
   it('says it is unreachable, answered an error, timed out, or answered something else', async () => {
     // Port 1 on the loopback: nothing listens there.

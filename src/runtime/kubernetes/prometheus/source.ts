@@ -20,7 +20,19 @@ export interface PrometheusSettings {
 export interface PrometheusTrafficOptions extends PrometheusSettings {
   router: TrafficRouter;
   namespace: string;
+  /** False for a service that runs without tracks: it has no per-track traffic (an empty answer, no query). */
+  tracked?: (app: string, env: string, service: string) => boolean;
+  /**
+   * After a failed reading, readings within this long fail at once with the same reason (default
+   * 5000 ms): the control plane's /metrics and alert readings ask for every service, and a Prometheus
+   * that is down must not cost each of them a timeout.
+   */
+  failureHoldMs?: number;
+  /** Wall clock in ms. */
+  now?: () => number;
 }
+
+const FAILURE_HOLD_MS = 5000;
 
 /** Reads `Runtime.traffic` from Prometheus. */
 export function prometheusTraffic(
@@ -39,8 +51,21 @@ export function prometheusTraffic(
     ]);
     return trackTraffic(track, q, requests, buckets, sum);
   };
-  // The service's objects carry the app and environment in their namespace; the track Services' names are unique there.
-  return async (_app, _env, service) => Promise.all([read(service, 'stable'), read(service, 'canary')]);
+  // The track Services' names are unique in the namespace (an app's service names are its own there).
+  const now = opts.now ?? Date.now;
+  let failed: { until: number; error: unknown } | undefined;
+  return async (app, env, service) => {
+    if (opts.tracked?.(app, env, service) === false) return [];
+    if (failed && now() < failed.until) throw failed.error;
+    try {
+      const tracks = await Promise.all([read(service, 'stable'), read(service, 'canary')]);
+      failed = undefined;
+      return tracks;
+    } catch (err) {
+      failed = { until: now() + (opts.failureHoldMs ?? FAILURE_HOLD_MS), error: err };
+      throw err;
+    }
+  };
 }
 
 /** Milliseconds without float noise (0.005 s * 1000 = 5.000000000000001). */
