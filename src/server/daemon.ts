@@ -18,7 +18,7 @@ import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
 import { createAlertStateStore } from '../alerts/stateStore.js';
 import { createSilences } from '../alerts/silences.js';
 import { createAlertReadings } from './alertReadings.js';
-import { clusterStorage, createEnvironments } from '../environment/environments.js';
+import { clusterStorage, prometheusOf, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
@@ -166,10 +166,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const t = e.target;
     const cluster = clusterStorage(t);
     // Canary analysis reads the traffic router's metrics from the environment's Prometheus, when it has one.
-    const prometheus = t.prometheus && {
-      url: t.prometheus.url,
-      ...(t.prometheus.timeout ? { timeoutMs: t.prometheus.timeout } : {}),
-    };
+    const prometheus = prometheusOf(t);
     const key = JSON.stringify([
       t.context ?? '',
       t.namespace,

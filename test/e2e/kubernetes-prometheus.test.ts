@@ -183,4 +183,20 @@ describe('canary analysis on Kubernetes from Prometheus', () => {
     expect(needs.code).not.toBe(0);
     expect(needs.stderr).toMatch(/kubernetes/);
   });
+
+  it('points an existing environment at a Prometheus and back (env set --prometheus, env get)', async () => {
+    expect((await berth.cli(['env', 'create', 'kp-set', '--kubernetes', '--context', 'fake'])).code).toBe(0);
+    expect((await berth.cli(['env', 'get', 'kp-set'])).stdout).toMatch(/prometheus: +none/);
+    const set = await berth.cli(['env', 'set', 'kp-set', '--prometheus', prom.url, '--prometheus-timeout', '2s']);
+    expect(set.stdout, set.stderr).toContain(`canary analysis from ${prom.url}`);
+    expect((await berth.cli(['env', 'get', 'kp-set'])).stdout).toContain(`prometheus: ${prom.url}`);
+    const env = await berth.json<{ target: { prometheus?: unknown } }>(['env', 'get', 'kp-set']);
+    expect(env.target.prometheus).toEqual({ url: prom.url, timeout: '2s' });
+    expect((await berth.cli(['env', 'set', 'kp-set', '--prometheus', ''])).stdout).toContain('no Prometheus');
+    const local = await berth.cli(['env', 'create', 'kp-here']);
+    expect(local.code, local.stderr).toBe(0);
+    const refused = await berth.cli(['env', 'set', 'kp-here', '--prometheus', prom.url]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/prometheus.*Kubernetes environments/);
+  });
 });

@@ -278,21 +278,49 @@ export function registerEnv(program: Command): void {
       `${'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)'}; "" goes back to UTC`,
     )
     .option('--containers <mode>', CONTAINERS_HELP, containersFlag)
+    .option(
+      '--prometheus <url>',
+      'the Prometheus canary analysis reads the traffic router from (Kubernetes environments); "" removes it',
+    )
+    .option('--prometheus-timeout <duration>', 'how long one Prometheus query may take (default 5s; with --prometheus)')
     .action(
-      async (name: string, o: { edgePort?: EdgePortChange; timeZone?: string; containers?: string }, cmd: Command) => {
+      async (
+        name: string,
+        o: {
+          edgePort?: EdgePortChange;
+          timeZone?: string;
+          containers?: string;
+          prometheus?: string;
+          prometheusTimeout?: string;
+        },
+        cmd: Command,
+      ) => {
         const ctx = contextOf(cmd);
-        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined)
+        if (o.prometheusTimeout !== undefined && !o.prometheus)
+          throw new ValidationError('--prometheus-timeout needs --prometheus', [
+            { file: 'command line', path: 'prometheus-timeout', message: 'give --prometheus URL with it' },
+          ]);
+        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined && o.prometheus === undefined)
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
-              message: 'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE or --containers MODE',
+              message:
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE or --prometheus URL',
             },
           ]);
         const change = {
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
+          ...(o.prometheus !== undefined
+            ? {
+                prometheus:
+                  o.prometheus === ''
+                    ? null
+                    : { url: o.prometheus, ...(o.prometheusTimeout ? { timeout: o.prometheusTimeout } : {}) },
+              }
+            : {}),
         };
         const changed = await (
           await ctx.client()
@@ -308,8 +336,10 @@ export function registerEnv(program: Command): void {
             : '';
         const zone = `cronjobs in ${t.timeZone ?? 'UTC'}`;
         const containers = t.kind === 'local' ? `, containers ${t.containers ?? 'auto'}` : '';
+        const prometheus =
+          t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}\n`,
         );
       },
     );
