@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyExample, startBerth, type Berth } from './harness.js';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/testing/fakeApiServer.js';
 import {
   startPrometheus,
@@ -79,6 +81,28 @@ function traffic(trafficRouter: TrafficRouter, namespace: string, canaryStatus: 
   return () => clearInterval(timer);
 }
 
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** An HTTP server on `port` passing every request on to `target` (a Prometheus that comes up late). */
+async function proxyTo(port: number, target: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const out = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
 const deployments = (ns: string): string[] =>
   api
     .list('apps/v1', 'Deployment', ns)
@@ -104,7 +128,8 @@ const checksOf = async (env: string): Promise<{ status: string; checks: Check[] 
   return { status: last.status, checks: last.steps.flatMap((s) => s.progress?.checks ?? []) };
 };
 
-describe('canary analysis on Kubernetes from Prometheus', () => {
+// The tests use environments (and namespaces) of their own: they run side by side, mostly waiting for scrapes.
+describe.concurrent('canary analysis on Kubernetes from Prometheus', () => {
   it.each<[TrafficRouter, string]>([
     ['ingressNginx', 'kp-nginx'],
     ['gatewayApi', 'kp-istio'],
@@ -173,6 +198,42 @@ describe('canary analysis on Kubernetes from Prometheus', () => {
     expect(checks.at(-1)!.message).toMatch(
       /^no reading of the traffic: Prometheus at http:\/\/127\.0\.0\.1:1 is unreachable/,
     );
+  }, 40_000);
+
+  it('waits while Prometheus cannot be reached, saying why, and goes on once it answers', async () => {
+    const name = 'kp-late';
+    // Nothing listens on this port yet: Prometheus "comes up" there later, as a proxy to the real one.
+    const port = await freePort();
+    const dir = await canaryOnCluster(
+      name,
+      'ingressNginx',
+      `http://127.0.0.1:${port}`,
+      '{ interval: 500ms, minRequests: 5 }',
+    );
+    const stop = traffic('ingressNginx', name, 200);
+    let late: Server | undefined;
+    try {
+      const deploy = berth.cli(['deploy', dir, '--env', name]);
+      const status = async (): Promise<string> => (await berth.cli(['status', 'canary-demo', '--env', name])).stdout;
+      await waitFor('the step waiting for a reading', async () =>
+        /canary step 1\/2: waiting: no reading of the traffic \(Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable/.test(
+          await status(),
+        ),
+      );
+      expect(deployments(name)).toEqual(['api', 'api-canary']);
+      late = await proxyTo(port, prom.url);
+      const result = await deploy;
+      expect(result.code, result.stderr).toBe(0);
+    } finally {
+      stop();
+      late?.closeAllConnections();
+      await new Promise((resolve) => (late ? late.close(resolve) : resolve(undefined)));
+    }
+    expect(deployments(name)).toEqual(['api']);
+    const { status, checks } = await checksOf(name);
+    expect(status).toBe('succeeded');
+    // (The inconclusive checks of the wait are kept as one, and a later wait for requests took its place.)
+    expect(checks.filter((c) => c.scope === 'step').at(-1)).toMatchObject({ verdict: 'pass', errors: 0 });
   }, 40_000);
 
   it('refuses a Prometheus URL that is not http(s), naming the field', async () => {

@@ -24,7 +24,7 @@ export interface PrometheusTrafficOptions extends PrometheusSettings {
   tracked?: (app: string, env: string, service: string) => boolean;
   /**
    * After a failed reading, readings within this long fail at once with the same reason (default
-   * 5000 ms): the control plane's /metrics and alert readings ask for every service, and a Prometheus
+   * 2000 ms): the control plane's /metrics and alert readings ask for every service, and a Prometheus
    * that is down must not cost each of them a timeout.
    */
   failureHoldMs?: number;
@@ -32,7 +32,7 @@ export interface PrometheusTrafficOptions extends PrometheusSettings {
   now?: () => number;
 }
 
-const FAILURE_HOLD_MS = 5000;
+const FAILURE_HOLD_MS = 2000;
 
 /** Reads `Runtime.traffic` from Prometheus. */
 export function prometheusTraffic(
