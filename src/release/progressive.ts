@@ -361,12 +361,14 @@ export async function runProgressive(
                   ? message('release.noReading', { service, weight, error: readError })
                   : message('release.noVerdict', { service, weight, ...counts }),
             );
-          if (!waiting) {
-            waiting = unmeasured
-              ? message('rollout.waitingUnmeasured', { runtime: unmeasured })
-              : noReading
-                ? message('rollout.waitingForReading', { error: readError })
-                : message('rollout.waitingForData', counts);
+          const why = unmeasured
+            ? message('rollout.waitingUnmeasured', { runtime: unmeasured })
+            : noReading
+              ? message('rollout.waitingForReading', { error: readError })
+              : message('rollout.waitingForData', counts);
+          // Said once per reason: a wait for a reading that came goes on as a wait for requests.
+          if (waiting?.code !== why.code) {
+            waiting = why;
             await progress(step, waiting, new Date(startedMs).toISOString());
             await ctx.record({
               service,

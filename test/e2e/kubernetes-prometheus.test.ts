@@ -200,7 +200,7 @@ describe.concurrent('canary analysis on Kubernetes from Prometheus', () => {
     );
   }, 40_000);
 
-  it('waits while Prometheus cannot be reached, saying why, and goes on once it answers', async () => {
+  it('waits while Prometheus cannot be reached, saying why, then for requests, and goes on once they pass', async () => {
     const name = 'kp-late';
     // Nothing listens on this port yet: Prometheus "comes up" there later, as a proxy to the real one.
     const port = await freePort();
@@ -210,7 +210,7 @@ describe.concurrent('canary analysis on Kubernetes from Prometheus', () => {
       `http://127.0.0.1:${port}`,
       '{ interval: 500ms, minRequests: 5 }',
     );
-    const stop = traffic('ingressNginx', name, 200);
+    let stop = (): void => {};
     let late: Server | undefined;
     try {
       const deploy = berth.cli(['deploy', dir, '--env', name]);
@@ -222,6 +222,11 @@ describe.concurrent('canary analysis on Kubernetes from Prometheus', () => {
       );
       expect(deployments(name)).toEqual(['api', 'api-canary']);
       late = await proxyTo(port, prom.url);
+      // Readings come, but no requests yet: the step now says it waits for them.
+      await waitFor('the step waiting for requests', async () =>
+        /canary step 1\/2: waiting: 0 requests < minRequests 5/.test(await status()),
+      );
+      stop = traffic('ingressNginx', name, 200);
       const result = await deploy;
       expect(result.code, result.stderr).toBe(0);
     } finally {
@@ -232,7 +237,6 @@ describe.concurrent('canary analysis on Kubernetes from Prometheus', () => {
     expect(deployments(name)).toEqual(['api']);
     const { status, checks } = await checksOf(name);
     expect(status).toBe('succeeded');
-    // (The inconclusive checks of the wait are kept as one, and a later wait for requests took its place.)
     expect(checks.filter((c) => c.scope === 'step').at(-1)).toMatchObject({ verdict: 'pass', errors: 0 });
   }, 40_000);
 
