@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { zodProblems } from '../zodProblems.js';
 import { TrafficRouter } from '../model/routing.js';
 import { APP_NAME } from '../spec/schema.js';
-import { memoryBytes } from '../spec/units.js';
+import { memoryBytes, parseDurationMs } from '../spec/units.js';
 import { VOLUME_NAME } from '../spec/volumes.js';
 import { isTimeZone } from '../model/timeZone.js';
 import { DNS_LABEL } from '../model/names.js';
@@ -35,6 +35,31 @@ const edgePortSchema = z
   .int('must be a whole number')
   .min(1, 'must be a TCP port (1-65535)')
   .max(65535, 'must be a TCP port (1-65535)');
+
+/** An absolute http(s) URL without user info (Prometheus' base URL). */
+const prometheusUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    return (u?.protocol === 'http:' || u?.protocol === 'https:') && !u.username && !u.password;
+  }, 'must be an http:// or https:// URL without a user name or password, e.g. http://prometheus.monitoring:9090')
+  .describe('Base URL of the Prometheus API (a path prefix such as /prometheus is kept).');
+
+const prometheusSchema = z
+  .strictObject({
+    url: prometheusUrl,
+    // Kept as written: the API parses a body twice (route, then store), and a duration turned into ms would be read again as seconds.
+    timeout: z
+      .string()
+      .max(32)
+      .refine((v) => (parseDurationMs(v) ?? 0) > 0, 'must be a duration longer than 0s, e.g. 500ms, 5s or 1m')
+      .optional()
+      .describe('How long one query may take (default 5s); a slower answer makes the check inconclusive.'),
+  })
+  .describe(
+    "Where canary analysis reads the traffic router's metrics (docs/kubernetes.md, Canary analysis with Prometheus). Without it a progressive release on this environment cannot be analysed automatically.",
+  );
 
 export const EnvironmentTarget = z
   .discriminatedUnion('kind', [
@@ -82,6 +107,7 @@ export const EnvironmentTarget = z
           .describe(
             'The Gateway API Gateway the HTTPRoutes attach to (`gatewayApi` router); default `berth` in the namespace.',
           ),
+        prometheus: prometheusSchema.optional(),
         storageClass: z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')
@@ -120,6 +146,13 @@ export function clusterStorage(t: EnvironmentTarget): {
   };
 }
 
+/** Where the runtime of a Kubernetes target reads canary traffic: its Prometheus, with the timeout in ms. */
+export function prometheusOf(t: EnvironmentTarget): { url: string; timeoutMs?: number } | undefined {
+  if (t.kind !== 'kubernetes' || !t.prometheus) return undefined;
+  const timeoutMs = t.prometheus.timeout === undefined ? undefined : parseDurationMs(t.prometheus.timeout);
+  return { url: t.prometheus.url, ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
 export const EnvironmentInput = z.object({
   name: z
     .string()
@@ -143,8 +176,12 @@ export const EnvironmentEdgeChange = z
       .describe("App → its edge port in this environment; null removes the app's port."),
     timeZone: timeZoneSchema.nullable().optional().describe('The time zone of cron schedules; null: back to UTC.'),
     containers: containersModeSchema.optional(),
+    prometheus: prometheusSchema
+      .nullable()
+      .optional()
+      .describe("A Kubernetes environment's Prometheus for canary analysis; null removes it."),
   })
-  .describe("A change of an environment's edge ports, time zone or containers mode.");
+  .describe("A change of an environment's edge ports, time zone, containers mode or Prometheus.");
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
 export interface Environment {
@@ -241,7 +278,7 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const parsed = EnvironmentEdgeChange.safeParse(change);
       if (!parsed.success) throw new ValidationError('invalid edge change', zodProblems(parsed.error, 'request body'));
       const env = await environments.get(name);
-      const { edgePort, edgePorts, timeZone, containers } = parsed.data;
+      const { edgePort, edgePorts, timeZone, containers, prometheus } = parsed.data;
       if (env.target.kind !== 'local' && (edgePort !== undefined || edgePorts !== undefined))
         throw new ValidationError(`environment ${name} runs on Kubernetes: its edge is the Ingress controller's`, [
           { file: 'request body', path: 'edgePort', message: 'edge ports apply to environments on this machine' },
@@ -254,7 +291,14 @@ export function createEnvironments(db: Kysely<Database>): Environments {
             message: 'the containers mode applies to environments on this machine',
           },
         ]);
+      if (env.target.kind !== 'kubernetes' && prometheus !== undefined)
+        throw new ValidationError(
+          `environment ${name} runs on this machine: its analysis reads the edge's own counters`,
+          [{ file: 'request body', path: 'prometheus', message: 'a Prometheus applies to Kubernetes environments' }],
+        );
       const target = { ...env.target };
+      if (target.kind === 'kubernetes' && prometheus === null) delete target.prometheus;
+      else if (target.kind === 'kubernetes' && prometheus) target.prometheus = prometheus;
       if (timeZone === null) delete target.timeZone;
       else if (timeZone !== undefined) target.timeZone = timeZone;
       if (target.kind === 'local') {

@@ -26,6 +26,7 @@ const TEXT = {
   'rollout.waitingForData': (p) =>
     `waiting: ${p.requests} request${p.requests === 1 ? '' : 's'} < minRequests ${p.minRequests}`,
   'rollout.waitingUnmeasured': (p) => `waiting: the ${p.runtime} runtime measures no per-track traffic`,
+  'rollout.waitingForReading': (p) => `waiting: no reading of the traffic (${p.error})`,
   // release reasons (Release.reasonMessage)
   'release.failed': (p) => String(p.error),
   'release.deadlineExceeded': (p) => `deadline of ${p.seconds}s exceeded: ${p.error}`,
@@ -38,6 +39,8 @@ const TEXT = {
     `${p.service}: no verdict at ${p.weight}% on the new version: ${p.requests} request${p.requests === 1 ? '' : 's'} < minRequests ${p.minRequests} over the step (onNoData: fail)`,
   'release.notMeasured': (p) =>
     `${p.service}: no verdict at ${p.weight}% on the new version: the ${p.runtime} runtime measures no per-track traffic (onNoData: fail)`,
+  'release.noReading': (p) =>
+    `${p.service}: no verdict at ${p.weight}% on the new version: no reading of the traffic: ${p.error} (onNoData: fail)`,
   'release.rolloutFailed': (p) => `${p.service}: ${p.error}`,
   'release.cancelled': (p) => `cancelled by ${p.by}`,
   'release.cancelledRollingOut': (p) => `cancelled by ${p.by} while rolling out ${p.services}`,
@@ -244,6 +247,7 @@ const TEXT = {
   'analysis.errorRateAndP99Over': (p) =>
     `error rate ${p.rate} > ${p.maxRate}, p99 ${p.p99} ms > ${p.maxP99} ms (${p.numbers})`,
   'analysis.unmeasured': (p) => `the ${p.runtime} runtime measures no per-track traffic: no verdict`,
+  'analysis.noReading': (p) => `no reading of the traffic: ${p.error}: no verdict`,
   'verdict.pass': () => 'pass',
   'verdict.fail': () => 'fail',
   'verdict.inconclusive': () => 'inconclusive',

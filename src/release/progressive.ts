@@ -26,6 +26,8 @@ import type { Message } from '../model/messages.js';
 
 type Progressive = Exclude<Strategy, { type: 'rolling' }>;
 
+const NO_TRAFFIC_CANARY: TrackTraffic = { ...NO_TRAFFIC, track: 'canary' };
+
 /** One step of a rollout plan. */
 type Phase =
   | { kind: 'weight'; weight: number; replicas: number; match?: TrafficMatch }
@@ -144,6 +146,9 @@ export async function runProgressive(
     canary: track(),
     traffic: { canaryWeight: weight, ...(match ? { match } : {}) },
   });
+  // Why the last reading of the traffic failed, while it does (a runtime whose source cannot answer).
+  let readFailure: Message | undefined;
+  let readError = '';
   // Checks of earlier steps survive a restart with the progress they are kept in.
   let checks: AnalysisCheck[] = resume?.checks ?? [];
   let last: StepProgress | undefined;
@@ -264,7 +269,9 @@ export async function runProgressive(
     // A runtime without per-track counters (Kubernetes) cannot judge a step: every step check is
     // inconclusive and follows onNoData like a step without enough requests.
     const unmeasured = ctx.runtime.traffic ? undefined : ctx.runtime.kind;
-    const stepStart = measured ? await reading() : undefined;
+    let stepStart = measured ? await reading() : undefined;
+    // A step whose first reading failed (Prometheus down) starts at the first reading that comes.
+    let startUnread = measured !== undefined && !stepStart && readFailure !== undefined;
     let baseline = stepStart;
     let nextCheckMs = now() + (measured?.intervalMs ?? Infinity);
     let waiting: Message | undefined;
@@ -292,7 +299,22 @@ export async function runProgressive(
       if (measured && (now() >= nextCheckMs || (timeUp && !waiting))) {
         const current = await reading();
         const at = new Date(now()).toISOString();
-        if (current) {
+        const noReading = current ? undefined : readFailure;
+        if (current && startUnread) {
+          stepStart = baseline = current;
+          startUnread = false;
+        } else if (noReading && !timeUp) {
+          await check({
+            ...analyse(NO_TRAFFIC_CANARY, measured),
+            message: noReading.text,
+            messageDetail: noReading,
+            verdict: 'inconclusive',
+            at,
+            step,
+            weight,
+            scope: 'interval',
+          });
+        } else if (current) {
           const interval = intervalOf(baseline?.canary, current.canary);
           // Without a header match, weight w% of all requests should have reached the new version.
           const stable = intervalOf(baseline?.stable, current.stable).requests;
@@ -311,7 +333,7 @@ export async function runProgressive(
           const total = current
             ? intervalOf(stepStart?.canary, current.canary)
             : { ...NO_TRAFFIC, track: 'canary' as const };
-          const noMeasure = unmeasured ? message('analysis.unmeasured', { runtime: unmeasured }) : undefined;
+          const noMeasure = unmeasured ? message('analysis.unmeasured', { runtime: unmeasured }) : noReading;
           const result: AnalysisResult = noMeasure
             ? {
                 ...analyse(total, measured),
@@ -335,12 +357,18 @@ export async function runProgressive(
             throw aborted(
               unmeasured
                 ? message('release.notMeasured', { service, weight, runtime: unmeasured })
-                : message('release.noVerdict', { service, weight, ...counts }),
+                : noReading
+                  ? message('release.noReading', { service, weight, error: readError })
+                  : message('release.noVerdict', { service, weight, ...counts }),
             );
-          if (!waiting) {
-            waiting = unmeasured
-              ? message('rollout.waitingUnmeasured', { runtime: unmeasured })
+          const why = unmeasured
+            ? message('rollout.waitingUnmeasured', { runtime: unmeasured })
+            : noReading
+              ? message('rollout.waitingForReading', { error: readError })
               : message('rollout.waitingForData', counts);
+          // Said once per reason: a wait for a reading that came goes on as a wait for requests.
+          if (waiting?.code !== why.code) {
+            waiting = why;
             await progress(step, waiting, new Date(startedMs).toISOString());
             await ctx.record({
               service,
@@ -393,8 +421,21 @@ export async function runProgressive(
     return s?.hash === next.hash && !s.tracks?.some((t) => t.track === 'canary');
   }
 
+  /**
+   * The tracks' counters now; undefined while the runtime has none for both tracks, or when its
+   * source cannot answer (then `readFailure` says why: a check without a reading is inconclusive).
+   */
   async function reading(): Promise<{ stable: TrackTraffic; canary: TrackTraffic } | undefined> {
-    const tracks = await ctx.runtime.traffic?.(next.app, next.env, service);
+    let tracks: TrackTraffic[] | undefined;
+    try {
+      tracks = await ctx.runtime.traffic?.(next.app, next.env, service);
+      readFailure = undefined;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      readError = toBerthError(err).message;
+      readFailure = message('analysis.noReading', { error: readError });
+      return undefined;
+    }
     const stable = tracks?.find((t) => t.track === 'stable');
     const canary = tracks?.find((t) => t.track === 'canary');
     return stable && canary ? { stable, canary } : undefined;

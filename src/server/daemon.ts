@@ -19,7 +19,7 @@ import { createAlertStateStore } from '../alerts/stateStore.js';
 import { createSilences } from '../alerts/silences.js';
 import { createAlertHistory } from '../alerts/history.js';
 import { createAlertReadings } from './alertReadings.js';
-import { clusterStorage, createEnvironments } from '../environment/environments.js';
+import { clusterStorage, prometheusOf, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
@@ -171,7 +171,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (e.target.kind === 'local') return local;
     const t = e.target;
     const cluster = clusterStorage(t);
-    const key = JSON.stringify([t.context ?? '', t.namespace, t.trafficRouter ?? '', t.gateway ?? null, cluster]);
+    // Canary analysis reads the traffic router's metrics from the environment's Prometheus, when it has one.
+    const prometheus = prometheusOf(t);
+    const key = JSON.stringify([
+      t.context ?? '',
+      t.namespace,
+      t.trafficRouter ?? '',
+      t.gateway ?? null,
+      cluster,
+      prometheus ?? null,
+    ]);
     let rt = kubeRuntimes.get(key);
     if (!rt) {
       rt = createKubernetesRuntime({
@@ -181,6 +190,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         describeService,
         ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
         ...(t.gateway ? { gateway: t.gateway } : {}),
+        ...(prometheus ? { prometheus } : {}),
         ...cluster,
       });
       kubeRuntimes.set(key, rt);

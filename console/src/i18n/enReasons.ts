@@ -8,6 +8,7 @@ export const enReasons = {
     finalizing: 'finalizing',
     waitingForData: 'waiting: {{requests}} requests < minRequests {{minRequests}}',
     waitingUnmeasured: 'waiting: the {{runtime}} runtime measures no per-track traffic',
+    waitingForReading: 'waiting: no reading of the traffic ({{error}})',
   },
   release: {
     failed: '{{error}}',
@@ -20,6 +21,8 @@ export const enReasons = {
       '{{service}}: no verdict at {{weight}}% on the new version: {{requests}} requests < minRequests {{minRequests}} over the step (onNoData: fail)',
     notMeasured:
       '{{service}}: no verdict at {{weight}}% on the new version: the {{runtime}} runtime measures no per-track traffic (onNoData: fail)',
+    noReading:
+      '{{service}}: no verdict at {{weight}}% on the new version: no reading of the traffic: {{error}} (onNoData: fail)',
     rolloutFailed: '{{service}}: {{error}}',
     cancelled: 'cancelled by {{by}}',
     cancelledRollingOut: 'cancelled by {{by}} while rolling out {{services}}',
@@ -114,6 +117,7 @@ export const enReasons = {
     p99Over: 'p99 {{p99}} ms > {{maxP99}} ms ({{numbers}})',
     errorRateAndP99Over: 'error rate {{rate}} > {{maxRate}}, p99 {{p99}} ms > {{maxP99}} ms ({{numbers}})',
     unmeasured: 'the {{runtime}} runtime measures no per-track traffic: no verdict',
+    noReading: 'no reading of the traffic: {{error}}: no verdict',
   },
   verdict: {
     pass: 'pass',

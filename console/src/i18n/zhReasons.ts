@@ -10,6 +10,7 @@ export const zhReasons: typeof enReasons = {
     finalizing: '收尾中',
     waitingForData: '等待数据：{{requests}} 个请求 < minRequests {{minRequests}}',
     waitingUnmeasured: '等待：{{runtime}} 运行时无法按轨道统计流量',
+    waitingForReading: '等待：读不到流量数据（{{error}}）',
   },
   release: {
     failed: '失败：{{error}}',
@@ -22,6 +23,7 @@ export const zhReasons: typeof enReasons = {
       '{{service}}：新版本在 {{weight}}% 流量时无法判定：整个步骤只有 {{requests}} 个请求 < minRequests {{minRequests}}（onNoData: fail）',
     notMeasured:
       '{{service}}：新版本在 {{weight}}% 流量时无法判定：{{runtime}} 运行时无法按轨道统计流量（onNoData: fail）',
+    noReading: '{{service}}：新版本在 {{weight}}% 流量时无法判定：读不到流量数据：{{error}}（onNoData: fail）',
     rolloutFailed: '{{service}}：发布失败：{{error}}',
     cancelled: '已被 {{by}} 取消',
     cancelledRollingOut: '发布 {{services}} 时已被 {{by}} 取消',
@@ -115,6 +117,7 @@ export const zhReasons: typeof enReasons = {
     p99Over: 'p99 {{p99}} ms > {{maxP99}} ms（{{numbers}}）',
     errorRateAndP99Over: '错误率 {{rate}} > {{maxRate}}，p99 {{p99}} ms > {{maxP99}} ms（{{numbers}}）',
     unmeasured: '{{runtime}} 运行时无法按轨道统计流量：无法判定',
+    noReading: '读不到流量数据：{{error}}：无法判定',
   },
   verdict: {
     pass: '通过',

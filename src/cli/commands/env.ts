@@ -92,7 +92,7 @@ export function registerEnv(program: Command): void {
                 ].join(', '),
               ],
             ]
-          : []),
+          : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
         [
           'defaults',
@@ -118,6 +118,11 @@ export function registerEnv(program: Command): void {
     )
     .option('--gateway <name[/namespace]>', 'the Gateway API Gateway the HTTPRoutes attach to (default: berth)')
     .option(
+      '--prometheus <url>',
+      "the Prometheus that scrapes the traffic router: canary analysis reads each track's requests from it (with --kubernetes)",
+    )
+    .option('--prometheus-timeout <duration>', 'how long one Prometheus query may take (default 5s)')
+    .option(
       '--storage-class <class>',
       "StorageClass of the apps' volumes (with --kubernetes; default: the cluster's default class)",
     )
@@ -142,6 +147,8 @@ export function registerEnv(program: Command): void {
           namespace?: string;
           trafficRouter?: string;
           gateway?: string;
+          prometheus?: string;
+          prometheusTimeout?: string;
           storageClass?: string;
           volumeSize?: string[];
           edgePort?: EdgePortChange;
@@ -195,7 +202,14 @@ export function registerEnv(program: Command): void {
         }
         if (
           !o.kubernetes &&
-          (o.trafficRouter || o.gateway || o.context || o.namespace || o.storageClass || volumeSizes.size > 0)
+          (o.trafficRouter ||
+            o.gateway ||
+            o.context ||
+            o.namespace ||
+            o.storageClass ||
+            o.prometheus ||
+            o.prometheusTimeout ||
+            volumeSizes.size > 0)
         )
           throw new ValidationError('options need --kubernetes', [
             {
@@ -216,6 +230,14 @@ export function registerEnv(program: Command): void {
               ...(o.context ? { context: o.context } : {}),
               ...(o.trafficRouter ? { trafficRouter: o.trafficRouter } : {}),
               ...(gwName ? { gateway: { name: gwName, ...(gwNamespace ? { namespace: gwNamespace } : {}) } } : {}),
+              ...(o.prometheus !== undefined || o.prometheusTimeout !== undefined
+                ? {
+                    prometheus: {
+                      url: o.prometheus,
+                      ...(o.prometheusTimeout !== undefined ? { timeout: o.prometheusTimeout } : {}),
+                    },
+                  }
+                : {}),
               ...(o.storageClass ? { storageClass: o.storageClass } : {}),
               ...(volumeSizes.size > 0 ? { volumeSizes: Object.fromEntries(volumeSizes) } : {}),
               ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
@@ -256,21 +278,49 @@ export function registerEnv(program: Command): void {
       `${'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)'}; "" goes back to UTC`,
     )
     .option('--containers <mode>', CONTAINERS_HELP, containersFlag)
+    .option(
+      '--prometheus <url>',
+      'the Prometheus canary analysis reads the traffic router from (Kubernetes environments); "" removes it',
+    )
+    .option('--prometheus-timeout <duration>', 'how long one Prometheus query may take (default 5s; with --prometheus)')
     .action(
-      async (name: string, o: { edgePort?: EdgePortChange; timeZone?: string; containers?: string }, cmd: Command) => {
+      async (
+        name: string,
+        o: {
+          edgePort?: EdgePortChange;
+          timeZone?: string;
+          containers?: string;
+          prometheus?: string;
+          prometheusTimeout?: string;
+        },
+        cmd: Command,
+      ) => {
         const ctx = contextOf(cmd);
-        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined)
+        if (o.prometheusTimeout !== undefined && !o.prometheus)
+          throw new ValidationError('--prometheus-timeout needs --prometheus', [
+            { file: 'command line', path: 'prometheus-timeout', message: 'give --prometheus URL with it' },
+          ]);
+        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined && o.prometheus === undefined)
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
-              message: 'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE or --containers MODE',
+              message:
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE or --prometheus URL',
             },
           ]);
         const change = {
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
+          ...(o.prometheus !== undefined
+            ? {
+                prometheus:
+                  o.prometheus === ''
+                    ? null
+                    : { url: o.prometheus, ...(o.prometheusTimeout ? { timeout: o.prometheusTimeout } : {}) },
+              }
+            : {}),
         };
         const changed = await (
           await ctx.client()
@@ -286,8 +336,10 @@ export function registerEnv(program: Command): void {
             : '';
         const zone = `cronjobs in ${t.timeZone ?? 'UTC'}`;
         const containers = t.kind === 'local' ? `, containers ${t.containers ?? 'auto'}` : '';
+        const prometheus =
+          t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}\n`,
         );
       },
     );

@@ -9,7 +9,7 @@
 import { pino, type Logger } from 'pino';
 import type { ConvergeOptions, Runtime, ServiceEndpoint, ReleaseToCheck } from '../runtime.js';
 import type { AppObservation, LogLine, LogSelector, RuntimeEvent, ServiceAddress } from '../../model/observation.js';
-import type { Route, AppRoutes } from '../../model/routing.js';
+import { TrafficRouter, type Route, type AppRoutes } from '../../model/routing.js';
 import type { WorkloadPort } from '../../model/ports.js';
 import type { ServiceState } from '../../model/serviceState.js';
 import { said, type Message } from '../../model/messages.js';
@@ -40,6 +40,8 @@ import { Inventory } from './inventory.js';
 import { waitForOldPods, watchRollout } from './rollout.js';
 import { observeApp } from './status.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { ENVIRONMENT_OPTIONS } from './environmentOptions.js';
+import { prometheusTraffic, type PrometheusSettings } from './prometheus/source.js';
 
 /** What the release knows about a service beyond its ServiceState. */
 export interface ServiceDescription {
@@ -48,22 +50,6 @@ export interface ServiceDescription {
   /** `RenderedService.secretDigests`: which env values are secrets (they go to the Secret, not the ConfigMap). */
   secretDigests?: Record<string, string>;
 }
-
-/**
- * The manifest options an environment sets, passed to every render as given: Kubernetes version
- * (default the renderer's, 1.30), Ingress class, host of routes without one, traffic router and
- * Gateway, the volumes' StorageClass and sizes, CronJobs' time zone.
- */
-const ENVIRONMENT_OPTIONS = [
-  'kubernetesVersion',
-  'ingressClassName',
-  'defaultHost',
-  'trafficRouter',
-  'gateway',
-  'storageClass',
-  'volumeSizes',
-  'timeZone',
-] as const;
 
 /** Options of the Kubernetes runtime. */
 export interface KubernetesRuntimeOptions extends Pick<ManifestOptions, (typeof ENVIRONMENT_OPTIONS)[number]> {
@@ -84,6 +70,8 @@ export interface KubernetesRuntimeOptions extends Pick<ManifestOptions, (typeof 
   retry?: Partial<RetryPolicy>;
   /** Pause before re-watching a dropped watch and between pod checks (default 1000 ms). */
   pollIntervalMs?: number;
+  /** The Prometheus that scrapes the traffic router: per-track traffic for canary analysis (`traffic`). */
+  prometheus?: PrometheusSettings;
 }
 
 /**
@@ -117,9 +105,22 @@ class KubernetesRuntime implements Runtime {
   private readonly now: () => number;
   private readonly fieldManager: string;
   private readonly opts: KubernetesRuntimeOptions;
+  /** Per-track traffic from the router's metrics in Prometheus; absent without one (no analysis). */
+  readonly traffic?: Runtime['traffic'];
 
   constructor(opts: KubernetesRuntimeOptions) {
     this.opts = opts;
+    if (opts.prometheus)
+      this.traffic = prometheusTraffic({
+        ...opts.prometheus,
+        router: opts.trafficRouter ?? TrafficRouter.gatewayApi,
+        namespace: opts.namespace,
+        // A service known to run without tracks has no per-track traffic (its requests are not told apart).
+        tracked: (app, env, s) => {
+          const shape = this.shapes.get(`${app}/${env}/${s}`);
+          return !shape || hasTracks({ shape, state: this.states.get(`${app}/${env}/${s}`) });
+        },
+      });
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.now = opts.clock ?? Date.now;
     this.fieldManager = opts.fieldManager ?? 'berth';

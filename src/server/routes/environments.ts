@@ -45,7 +45,7 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
     {
       schema: {
         summary:
-          "Change an environment's edge ports, cron time zone or containers mode (each taken by the next deploy of each app)",
+          "Change an environment's edge ports, cron time zone or containers mode (each taken by the next deploy of each app), or a Kubernetes environment's Prometheus for canary analysis",
         tags: ['environments'],
         params: z.object({ name: z.string() }),
         body: EnvironmentEdgeChange,
