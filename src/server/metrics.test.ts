@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { routeTrafficText, trafficText } from './metrics.js';
+import type { Logger } from 'pino';
+import { createMetrics, routeTrafficText, trafficText } from './metrics.js';
+import type { Releases } from '../release/releases.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { TrackTraffic } from '../model/observation.js';
 
 describe('traffic metrics text', () => {
   it('writes counters and a cumulative histogram per track, in seconds, with escaped labels', () => {
@@ -92,5 +96,39 @@ describe('route traffic metrics text', () => {
       '# TYPE berth_http_route_request_duration_seconds histogram',
     ]);
     expect(text).not.toMatch(/^berth_http_requests_total/m);
+  });
+});
+
+describe('createMetrics', () => {
+  it("keeps the other services' traffic when one service's reading fails", async () => {
+    const reading = (requests: number): TrackTraffic => ({
+      track: 'stable',
+      requests,
+      errors: 0,
+      latencyBucketsMs: [10],
+      latencyCounts: [requests, 0],
+      latencySumMs: requests,
+    });
+    const service = (name: string) => ({ service: name, desiredReplicas: 1, readyReplicas: 1, replicas: [] });
+    const runtime = {
+      observe: async () => ({ services: [service('a'), service('b'), service('c')] }),
+      traffic: async (_app: string, _env: string, s: string) => {
+        if (s === 'b') throw new Error('Prometheus at http://127.0.0.1:1 is unreachable');
+        return [reading(s === 'a' ? 3 : 5)];
+      },
+    } as unknown as Runtime;
+    const releases = {
+      apps: async () => [{ app: 'shop', env: 'prod' }],
+      current: async () => ({ kind: 'deploy' }),
+      counts: async () => [],
+    } as unknown as Releases;
+    const warnings: unknown[] = [];
+    const logger = { warn: (o: unknown) => warnings.push(o) } as unknown as Logger;
+    const text = await createMetrics({ releases, runtimeFor: async () => runtime, logger }).render();
+    expect(text).toContain('berth_http_requests_total{app="shop",env="prod",service="a",track="stable"} 3');
+    expect(text).toContain('berth_http_requests_total{app="shop",env="prod",service="c",track="stable"} 5');
+    expect(text).not.toContain('berth_http_requests_total{app="shop",env="prod",service="b"');
+    expect(text).toContain('berth_replicas{app="shop",env="prod",service="b"');
+    expect(warnings).toHaveLength(1);
   });
 });

@@ -222,11 +222,16 @@ export function createMetrics(src: MetricsSources): Metrics {
           for (const s of observed.services) {
             replicaGauges(app, env, s);
             countRestarts(app, env, s, live);
-            // Asked together: the runtime answers all three from one reading of its proxy.
+            // Asked together: the runtime answers all three from one reading of its proxy. A reading
+            // that fails (a cluster's Prometheus down) leaves out this service's traffic, not the rest.
+            const unread = (err: unknown): undefined => {
+              src.logger.warn({ err, app, env, service: s.service }, 'metrics: cannot read traffic');
+              return undefined;
+            };
             const [tracks, routes, p] = await Promise.all([
-              runtime.traffic?.(app, env, s.service),
-              runtime.routeTraffic?.(app, env, s.service),
-              runtime.policyCounters?.(app, env, s.service),
+              runtime.traffic?.(app, env, s.service).catch(unread),
+              runtime.routeTraffic?.(app, env, s.service).catch(unread),
+              runtime.policyCounters?.(app, env, s.service).catch(unread),
             ]);
             for (const traffic of tracks ?? [])
               series.push({ labels: { app, env, service: s.service, track: traffic.track }, traffic });
