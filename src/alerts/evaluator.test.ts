@@ -126,7 +126,12 @@ describe('the alert evaluator', () => {
     });
     expect(await step(0, errorRate(0.9, 0))).toEqual([]);
     expect(await step(1000, errorRate(0.9, 0.5))).toMatchObject([{ status: 'firing', service: 'web' }]);
-    expect(await step(1000, new Map())).toMatchObject([{ status: 'resolved', service: 'web', value: 0.5 }]);
+    // a look that could not measure the metric at all changes nothing
+    expect(await step(1000, new Map())).toEqual([]);
+    expect(evaluator.instances()).toMatchObject([{ service: 'web', state: { phase: 'firing' } }]);
+    expect(await step(1000, new Map([['error-rate', [{ service: 'orders', value: 0.9 }]]]))).toMatchObject([
+      { status: 'resolved', service: 'web', value: 0.5 },
+    ]);
   });
 
   it('fires an event rule for the app at once, and resolves it when no event is counted', async () => {

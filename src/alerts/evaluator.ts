@@ -126,6 +126,8 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   }
 
   async function evaluateRule(r: AlertRule, readings: Readings, nowMs: number): Promise<void> {
+    // Not measured this look (the traffic could not be read): the rule's alerts keep their states.
+    if (!readings.has(r.metric)) return;
     const key = ruleKey(r);
     const tracked = states.get(key) ?? new Map<string, Tracked>();
     states.set(key, tracked);

@@ -12,6 +12,7 @@ import {
   type TrafficCounters,
 } from '../alerts/readings.js';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { eventReadings, type EventCursor } from '../alerts/events.js';
 import type { TrackTraffic } from '../model/observation.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -22,6 +23,7 @@ export function createAlertReadings(o: {
   runtimeFor: (env: string) => Promise<Pick<Runtime, 'observe' | 'traffic'>>;
   db: Kysely<Database>;
   now?: () => Date;
+  logger?: Pick<Logger, 'warn'>;
 }): (app: string, env: string) => Promise<Readings> {
   const { runtimeFor } = o;
   const now = o.now ?? (() => new Date());
@@ -37,10 +39,16 @@ export function createAlertReadings(o: {
     const readings: Readings = new Map(observed.readings);
     if (runtime.traffic) {
       const now = new Map<string, TrackTraffic[]>();
-      for (const s of services) now.set(s.service, await runtime.traffic(app, env, s.service));
-      const measured = trafficReadings(now, counters.get(key) ?? new Map());
-      counters.set(key, measured.counters);
-      for (const [metric, values] of measured.readings) readings.set(metric, values);
+      try {
+        for (const s of services) now.set(s.service, await runtime.traffic(app, env, s.service));
+        const measured = trafficReadings(now, counters.get(key) ?? new Map());
+        counters.set(key, measured.counters);
+        for (const [metric, values] of measured.readings) readings.set(metric, values);
+      } catch (err) {
+        // No traffic this look (a cluster's Prometheus down): the replicas and events are still read,
+        // and the next look measures the requests since the last one that was read.
+        o.logger?.warn({ err, app, env }, 'alerts: cannot read traffic');
+      }
     }
     const events = await eventReadings(o.db, app, env, cursors.get(key), now().toISOString());
     cursors.set(key, events.cursor);

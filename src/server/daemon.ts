@@ -248,7 +248,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const alertHistory = createAlertHistory(store.db);
   const evaluator = createEvaluator({
     rules: alertRules,
-    read: createAlertReadings({ runtimeFor, db: store.db }),
+    read: createAlertReadings({ runtimeFor, db: store.db, logger: logger.child({ part: 'alerts' }) }),
     outbox,
     states: createAlertStateStore(store.db),
     silences,

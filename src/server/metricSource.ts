@@ -26,9 +26,15 @@ export function createMetricSource(o: {
         const observed = await runtime.observe(app, env);
         const reading: AppReading = { app, env, services: [] };
         for (const s of observed.services) {
+          // A traffic reading that fails (a cluster's Prometheus down) leaves out this service's
+          // requests for the tick, not its replicas nor the other services.
+          const unread = (err: unknown): undefined => {
+            o.logger?.warn({ err, app, env, service: s.service }, 'metric history: cannot read traffic');
+            return undefined;
+          };
           const [tracks, routes] = await Promise.all([
-            runtime.traffic?.(app, env, s.service),
-            runtime.routeTraffic?.(app, env, s.service),
+            runtime.traffic?.(app, env, s.service).catch(unread),
+            runtime.routeTraffic?.(app, env, s.service).catch(unread),
           ]);
           const t = s.tracks ?? [{ desiredReplicas: s.desiredReplicas, readyReplicas: s.readyReplicas }];
           reading.services.push({
