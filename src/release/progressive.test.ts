@@ -5,11 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceShape } from '../runtime/kubernetes/manifests/contract.js';
 import { startHarness, testState, type KubeHarness } from '../runtime/kubernetes/testing/harness.js';
 import { createEnvironments } from '../environment/environments.js';
-import { parseSpec } from '../spec/load.js';
 import { openStore, type Store } from '../store/store.js';
 import { runProgressive } from './progressive.js';
 import { Releases, type StepProgress } from './releases.js';
-import { renderRelease } from './render.js';
+import { createStoredRelease } from './testing/storedRelease.js';
 
 /** Releases that count the progress writes of a rollout. */
 class CountingReleases extends Releases {
@@ -46,28 +45,7 @@ describe('a progressive rollout waiting for data', () => {
     await rt.converge(stable, { signal, onEvent: () => undefined });
     await createEnvironments(store.db).create({ name: 'prod' });
     const releases = new CountingReleases(store.db);
-    const loaded = parseSpec(SPEC, '/app/berth.yaml');
-    const { rendered } = renderRelease({
-      spec: loaded.spec,
-      file: loaded.file,
-      environment: { name: 'prod', defaults: {} },
-      config: { version: 1, values: {}, files: {} },
-      addresses: {},
-      revision: 2,
-      digestSecret: (s) => `d${s.length}`,
-    });
-    const rel = await releases.create({
-      app: 'shop',
-      env: 'prod',
-      kind: 'deploy',
-      spec: loaded.spec,
-      specDigest: 'x',
-      specFile: loaded.file,
-      configVersion: 1,
-      rendered,
-      rollbackPolicy: 'none',
-      author: 'test',
-    });
+    const rel = await createStoredRelease(releases, { spec: SPEC, env: 'prod', revision: 2 });
     const stop = new AbortController();
     const run = runProgressive(
       {

@@ -7,11 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSpec } from '../spec/load.js';
 import { openStore, type Store } from '../store/store.js';
 import { Releases } from './releases.js';
 import { ReleaseStatus } from '../model/releaseStatus.js';
-import { renderRelease } from './render.js';
+import { createStoredRelease } from './testing/storedRelease.js';
 
 let dir: string;
 let store: Store;
@@ -25,27 +24,8 @@ afterEach(async () => {
 });
 
 async function running(releases: Releases) {
-  const loaded = parseSpec('name: shop\nservices:\n  web:\n    command: [node, server.js]\n', '/app/berth.yaml');
-  const { rendered } = renderRelease({
-    spec: loaded.spec,
-    file: loaded.file,
-    environment: { name: 'local', defaults: {} },
-    config: { version: 1, values: {}, files: {} },
-    addresses: {},
-    revision: 1,
-    digestSecret: (s) => `d${s.length}`,
-  });
-  const r = await releases.create({
-    app: 'shop',
-    env: 'local',
-    kind: 'deploy',
-    spec: loaded.spec,
-    specDigest: 'x',
-    specFile: loaded.file,
-    configVersion: 1,
-    rendered,
-    rollbackPolicy: 'none',
-    author: 'test',
+  const r = await createStoredRelease(releases, {
+    spec: 'name: shop\nservices:\n  web:\n    command: [node, server.js]\n',
   });
   await releases.setStatus(r.id, ReleaseStatus.running);
   return r;

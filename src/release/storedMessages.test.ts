@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { message } from '../model/messages.js';
-import { parseSpec } from '../spec/load.js';
 import { openStore, type Store } from '../store/store.js';
 import { Releases } from './releases.js';
 import { StepStatus } from '../model/releaseStatus.js';
-import { renderRelease } from './render.js';
+import { createStoredRelease } from './testing/storedRelease.js';
 
 const SPEC = 'name: shop\nservices:\n  web:\n    command: [node, server.js]\n  db:\n    command: [node, db.js]\n';
 
@@ -27,31 +26,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function create(releases: Releases, msg?: string | ReturnType<typeof message>) {
-  const loaded = parseSpec(SPEC, '/app/berth.yaml');
-  const { rendered } = renderRelease({
-    spec: loaded.spec,
-    file: loaded.file,
-    environment: { name: 'local', defaults: {} },
-    config: { version: 1, values: {}, files: {} },
-    addresses: {},
-    revision: 1,
-    digestSecret: (s) => `d${s.length}`,
-  });
-  return releases.create({
-    app: 'shop',
-    env: 'local',
-    kind: 'deploy',
-    spec: loaded.spec,
-    specDigest: 'x',
-    specFile: loaded.file,
-    configVersion: 1,
-    rendered,
-    rollbackPolicy: 'none',
-    author: 'test',
-    ...(msg === undefined ? {} : { message: msg }),
-  });
-}
+const create = (releases: Releases, msg?: string | ReturnType<typeof message>) =>
+  createStoredRelease(releases, { spec: SPEC, ...(msg === undefined ? {} : { message: msg }) });
 
 describe('release messages in the store', () => {
   it("a release's own message: Berth's coded, an author's words as they are", async () => {
