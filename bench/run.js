@@ -14,6 +14,7 @@ const all = {
   tcp: 'tcp.mjs',
   containers: 'containers.mjs',
   logsearch: 'logsearch.mjs',
+  'logingest-loop': 'logingestloop.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

@@ -1,27 +1,63 @@
 /**
- * The control plane's log center: the index file under the home, the ingester that follows this
- * machine's replica logs into it, and the retention it applies. Retention defaults to 7 days and
- * 1 GiB of line text per environment; BERTH_LOG_INDEX_MAX_AGE ("72h") and
- * BERTH_LOG_INDEX_MAX_BYTES ("512Mi") change it for every environment.
+ * The control plane's log center: the index file under the home, a worker thread that owns its
+ * writes (it follows this machine's replica logs into it and applies the retention:
+ * logIngestWorker.ts), and a read connection on this thread for searches (WAL: readers never wait
+ * for the writer). Retention defaults to 7 days and 1 GiB of line text per environment;
+ * BERTH_LOG_INDEX_MAX_AGE ("72h") and BERTH_LOG_INDEX_MAX_BYTES ("512Mi") change the default.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { openLogIndex, type LogIndex } from '../logs/logIndex.js';
-import { createLogIngester, DEFAULT_INDEX_RETENTION, type IndexRetention } from '../logs/logIngester.js';
-import { localLogFileSource } from '../runtime/local/logFileList.js';
+import { DEFAULT_INDEX_RETENTION, type IndexRetention } from '../logs/logIngester.js';
 import { parseDurationMs, parseMemoryBytes } from '../spec/units.js';
 import { ValidationError } from '../errors.js';
 
 /** The index file, beside the main store. */
 export const LOG_INDEX_FILE = 'logindex.db';
 
+/** What the worker is started with. */
+export interface LogWorkerStart {
+  home: string;
+  file: string;
+  retention: IndexRetention;
+  pollMs?: number;
+  batchLines?: number;
+}
+
+/** Control plane → worker. */
+export type LogWorkerMessage =
+  | { type: 'retention'; defaults: IndexRetention; byEnv: [string, IndexRetention][] }
+  | { type: 'prune'; id: number }
+  | { type: 'stop' };
+
+/** Worker → control plane. */
+export type LogWorkerReport =
+  | { type: 'ready' }
+  | { type: 'error'; message: string }
+  | { type: 'pruned'; id: number; lines: number }
+  | { type: 'stopped' };
+
 export interface LogCenter {
-  /** Absent when the index could not be opened: the control plane runs on, searches answer 503. */
+  /** The read connection; absent when the index could not be opened: the control plane runs on, searches answer 503. */
   index?: LogIndex;
+  /** The retention of each environment with its own (the others keep the default). */
+  setRetention(byEnv: ReadonlyMap<string, IndexRetention>): void;
+  /** Applies the retention now (it also runs every minute); answers how many lines went. */
+  prune(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** The retention the control plane's environment asks for; a bad value names its variable. */
+export interface LogCenterOptions {
+  /** Between looks at the files when there was nothing new (ms). */
+  pollMs?: number;
+  /** Lines per transaction in the worker. */
+  batchLines?: number;
+}
+
+/** Reads an environment variable pair's retention, or the default; a bad value names its variable. */
 export function indexRetentionOf(env: Readonly<Record<string, string | undefined>>): IndexRetention {
   const problems: { file: string; path: string; message: string }[] = [];
   let { maxAgeMs, maxBytes } = DEFAULT_INDEX_RETENTION;
@@ -51,28 +87,99 @@ export function indexRetentionOf(env: Readonly<Record<string, string | undefined
   return { maxAgeMs, maxBytes };
 }
 
-/** Opens the index and starts following this machine's replica logs into it. */
-export function startLogCenter(home: string, logger: Logger, env = process.env): LogCenter {
-  const retention = indexRetentionOf(env);
+function workerEntry(): string {
+  // Compiled: the worker sits beside this file. Run from source (tests): use the build output.
+  const beside = fileURLToPath(new URL('./logIngestWorker.js', import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../../dist/server/logIngestWorker.js', import.meta.url));
+}
+
+/** A worker that dies is started again after this long (it reads on from its saved cursors). */
+const RESTART_AFTER_MS = 2000;
+
+/** Opens the index and starts the worker that follows this machine's replica logs into it. */
+export function startLogCenter(
+  home: string,
+  logger: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  opts: LogCenterOptions = {},
+): LogCenter {
+  const defaults = indexRetentionOf(env);
+  const file = join(home, LOG_INDEX_FILE);
   let index: LogIndex;
   try {
-    index = openLogIndex(join(home, LOG_INDEX_FILE));
+    // Opened here first: the schema exists before the worker writes and this thread reads.
+    index = openLogIndex(file);
   } catch (err) {
     // A damaged index must not keep the control plane (releases, the running apps) from starting.
-    logger.error({ err, file: join(home, LOG_INDEX_FILE) }, 'the log index cannot be opened: log search is off');
-    return { close: async () => undefined };
+    logger.error({ err, file }, 'the log index cannot be opened: log search is off');
+    return { setRetention: () => undefined, prune: async () => 0, close: async () => undefined };
   }
-  const ingester = createLogIngester({
-    index,
-    source: localLogFileSource(home),
-    retentionOf: () => retention,
-    onError: (err) => logger.warn({ err }, 'log indexing failed; retrying'),
-  });
-  ingester.start();
+  let byEnv: [string, IndexRetention][] = [];
+  let worker: Worker | undefined;
+  let closing = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let nextPrune = 1;
+  const pruning = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  const failPrunes = (err: Error): void => {
+    for (const p of pruning.values()) p.reject(err);
+    pruning.clear();
+  };
+  const start = (): void => {
+    const data: LogWorkerStart = {
+      home,
+      file,
+      retention: defaults,
+      ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+      ...(opts.batchLines !== undefined ? { batchLines: opts.batchLines } : {}),
+    };
+    const w = new Worker(workerEntry(), { workerData: data });
+    worker = w;
+    w.postMessage({ type: 'retention', defaults, byEnv } satisfies LogWorkerMessage);
+    w.on('message', (m: LogWorkerReport) => {
+      if (m.type === 'error') logger.warn({ err: m.message }, 'log indexing failed; retrying');
+      else if (m.type === 'pruned') {
+        pruning.get(m.id)?.resolve(m.lines);
+        pruning.delete(m.id);
+      }
+    });
+    w.on('error', (err) => logger.error({ err }, 'the log indexing worker failed'));
+    w.on('exit', (code) => {
+      if (worker !== w) return;
+      worker = undefined;
+      failPrunes(new Error(`the log indexing worker stopped (exit code ${code})`));
+      if (closing) return;
+      logger.warn({ code }, 'the log indexing worker stopped; starting it again');
+      restartTimer = setTimeout(start, RESTART_AFTER_MS);
+    });
+  };
+  start();
   return {
     index,
+    setRetention(map) {
+      byEnv = [...map];
+      worker?.postMessage({ type: 'retention', defaults, byEnv } satisfies LogWorkerMessage);
+    },
+    prune() {
+      const w = worker;
+      if (!w) return Promise.reject(new Error('the log indexing worker is not running'));
+      const id = nextPrune++;
+      return new Promise<number>((resolve, reject) => {
+        pruning.set(id, { resolve, reject });
+        w.postMessage({ type: 'prune', id } satisfies LogWorkerMessage);
+      });
+    },
     async close() {
-      await ingester.stop();
+      closing = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      const w = worker;
+      if (w) {
+        // The worker ends its batch (lines and cursors committed together), closes its connection and exits.
+        const exited = new Promise<void>((r) => w.once('exit', () => r()));
+        w.postMessage({ type: 'stop' } satisfies LogWorkerMessage);
+        const timer = setTimeout(() => void w.terminate(), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
       index.close();
     },
   };
