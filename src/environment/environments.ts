@@ -14,6 +14,7 @@ import { VOLUME_NAME } from '../spec/volumes.js';
 import { isTimeZone } from '../model/timeZone.js';
 import { DNS_LABEL } from '../model/names.js';
 import { dnsLabel } from '../spec/dnsLabel.js';
+import { changeLogRetention, LogRetentionChange, LogRetentionSetting } from './logRetention.js';
 
 const timeZoneSchema = z
   .string()
@@ -51,6 +52,7 @@ export const EnvironmentTarget = z
           .optional()
           .describe("Edge port of one app in this environment, exactly (over berth.yaml's `edge.port`)."),
         timeZone: timeZoneSchema.optional(),
+        logRetention: LogRetentionSetting.optional(),
         containers: containersModeSchema.optional(),
       })
       .describe('Run services on this machine: as supervised processes, or as containers (Docker or Podman).'),
@@ -60,6 +62,7 @@ export const EnvironmentTarget = z
         context: z.string().min(1).optional().describe('kubeconfig context; the current context when omitted.'),
         namespace: z.string().regex(DNS_LABEL).describe('Namespace to deploy into (created if missing).'),
         timeZone: timeZoneSchema.optional(),
+        logRetention: LogRetentionSetting.optional(),
         trafficRouter: z
           .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
           .optional()
@@ -143,8 +146,9 @@ export const EnvironmentEdgeChange = z
       .describe("App → its edge port in this environment; null removes the app's port."),
     timeZone: timeZoneSchema.nullable().optional().describe('The time zone of cron schedules; null: back to UTC.'),
     containers: containersModeSchema.optional(),
+    logRetention: LogRetentionChange.optional(),
   })
-  .describe("A change of an environment's edge ports, time zone or containers mode.");
+  .describe("A change of an environment's edge ports, time zone, containers mode or log retention.");
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
 export interface Environment {
@@ -241,7 +245,7 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const parsed = EnvironmentEdgeChange.safeParse(change);
       if (!parsed.success) throw new ValidationError('invalid edge change', zodProblems(parsed.error, 'request body'));
       const env = await environments.get(name);
-      const { edgePort, edgePorts, timeZone, containers } = parsed.data;
+      const { edgePort, edgePorts, timeZone, containers, logRetention } = parsed.data;
       if (env.target.kind !== 'local' && (edgePort !== undefined || edgePorts !== undefined))
         throw new ValidationError(`environment ${name} runs on Kubernetes: its edge is the Ingress controller's`, [
           { file: 'request body', path: 'edgePort', message: 'edge ports apply to environments on this machine' },
@@ -257,6 +261,11 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const target = { ...env.target };
       if (timeZone === null) delete target.timeZone;
       else if (timeZone !== undefined) target.timeZone = timeZone;
+      if (logRetention !== undefined) {
+        const kept = changeLogRetention(target.logRetention, logRetention);
+        if (kept) target.logRetention = kept;
+        else delete target.logRetention;
+      }
       if (target.kind === 'local') {
         // `auto` is the default: stored as no setting, as before the option existed.
         if (containers === 'auto') delete target.containers;

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { FileCursor, IncomingLine, LogIndex } from './logIndex.js';
+import { DEFAULT_LOG_INDEX_RETENTION, type LogIndexRetention } from '../model/logSearch.js';
 
 /** A log file as the runtime lists it (see runtime/local/logFileList.ts). */
 export interface LogFileRef {
@@ -26,14 +27,8 @@ export interface LogFileSource {
   parseRecord(raw: string): { time: string; stream: 'stdout' | 'stderr'; line: string } | undefined;
 }
 
-/** How long and how much of an environment's lines the index keeps. */
-export interface IndexRetention {
-  maxAgeMs: number;
-  maxBytes: number;
-}
-
-/** Seven days, 1 GiB of raw text per environment (the index takes about twice that on disk with its FTS). */
-export const DEFAULT_INDEX_RETENTION: IndexRetention = { maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 1024 ** 3 };
+export type IndexRetention = LogIndexRetention;
+export const DEFAULT_INDEX_RETENTION = DEFAULT_LOG_INDEX_RETENTION;
 
 export interface LogIngesterOptions {
   index: LogIndex;

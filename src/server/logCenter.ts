@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 import { openLogIndex, type LogIndex } from '../logs/logIndex.js';
 import { DEFAULT_INDEX_RETENTION, type IndexRetention } from '../logs/logIngester.js';
 import { parseDurationMs, parseMemoryBytes } from '../spec/units.js';
+import type { EnvironmentTarget } from '../environment/environments.js';
+import { logRetentionOf } from '../environment/logRetention.js';
 import { ValidationError } from '../errors.js';
 
 /** The index file, beside the main store. */
@@ -45,6 +47,11 @@ export interface LogCenter {
   index?: LogIndex;
   /** The retention of each environment with its own (the others keep the default). */
   setRetention(byEnv: ReadonlyMap<string, IndexRetention>): void;
+  /**
+   * Keeps each environment's retention its `logRetention` setting over the default: read now and
+   * every 30 s (a change is applied by the next retention run, within a minute and a half).
+   */
+  followRetention(list: () => Promise<readonly { name: string; target: EnvironmentTarget }[]>): Promise<void>;
   /** Applies the retention now (it also runs every minute); answers how many lines went. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -95,6 +102,8 @@ function workerEntry(): string {
 
 /** A worker that dies is started again after this long (it reads on from its saved cursors). */
 const RESTART_AFTER_MS = 2000;
+/** Between reads of the environments' retention settings. */
+const RETENTION_EVERY_MS = 30_000;
 
 /** Opens the index and starts the worker that follows this machine's replica logs into it. */
 export function startLogCenter(
@@ -112,12 +121,18 @@ export function startLogCenter(
   } catch (err) {
     // A damaged index must not keep the control plane (releases, the running apps) from starting.
     logger.error({ err, file }, 'the log index cannot be opened: log search is off');
-    return { setRetention: () => undefined, prune: async () => 0, close: async () => undefined };
+    return {
+      setRetention: () => undefined,
+      followRetention: async () => undefined,
+      prune: async () => 0,
+      close: async () => undefined,
+    };
   }
   let byEnv: [string, IndexRetention][] = [];
   let worker: Worker | undefined;
   let closing = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
   let nextPrune = 1;
   const pruning = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   const failPrunes = (err: Error): void => {
@@ -153,11 +168,25 @@ export function startLogCenter(
     });
   };
   start();
+  const setRetention = (map: ReadonlyMap<string, IndexRetention>): void => {
+    byEnv = [...map];
+    worker?.postMessage({ type: 'retention', defaults, byEnv } satisfies LogWorkerMessage);
+  };
   return {
     index,
-    setRetention(map) {
-      byEnv = [...map];
-      worker?.postMessage({ type: 'retention', defaults, byEnv } satisfies LogWorkerMessage);
+    setRetention,
+    async followRetention(list) {
+      if (retentionTimer) clearTimeout(retentionTimer);
+      const load = async (): Promise<void> => {
+        try {
+          const envs = await list();
+          setRetention(new Map(envs.map((e) => [e.name, logRetentionOf(e.target.logRetention, defaults)])));
+        } catch (err) {
+          logger.warn({ err }, 'could not read the environments’ log retention; keeping the last one');
+        }
+        if (!closing) retentionTimer = setTimeout(() => void load(), RETENTION_EVERY_MS).unref();
+      };
+      await load();
     },
     prune() {
       const w = worker;
@@ -171,6 +200,7 @@ export function startLogCenter(
     async close() {
       closing = true;
       if (restartTimer) clearTimeout(restartTimer);
+      if (retentionTimer) clearTimeout(retentionTimer);
       const w = worker;
       if (w) {
         // The worker ends its batch (lines and cursors committed together), closes its connection and exits.

@@ -20,6 +20,12 @@ function containersFlag(v: string): string {
   return v;
 }
 
+/** The log index's retention of an environment, as `env get`/`set` say it. */
+function logsKept(e: Environment): string {
+  const r = e.target.logRetention;
+  return `log index keeps ${r?.maxAge ?? '7 days'} and ${r?.maxSize ?? '1Gi'} of lines`;
+}
+
 /** What `env list`/`get` show of a target: where it runs, its containers mode on this machine. */
 function targetText(e: Environment): { target: string; containers: string } {
   if (e.target.kind !== 'local')
@@ -94,6 +100,7 @@ export function registerEnv(program: Command): void {
             ]
           : []),
         ['time zone', e.target.timeZone ?? 'UTC'],
+        ['logs', logsKept(e)],
         [
           'defaults',
           Object.entries(e.defaults)
@@ -248,7 +255,7 @@ export function registerEnv(program: Command): void {
     .command('set <name>')
     .alias('update')
     .description(
-      "change an environment's edge ports, the time zone of its cronjobs or its containers mode (each app takes them at its next deploy)",
+      "change an environment's edge ports, the time zone of its cronjobs or its containers mode (each app takes them at its next deploy), or how long and how much of its logs the log index keeps",
     )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
     .option(
@@ -256,21 +263,53 @@ export function registerEnv(program: Command): void {
       `${'IANA time zone the cronjobs of this environment follow (e.g. Europe/Berlin; default UTC)'}; "" goes back to UTC`,
     )
     .option('--containers <mode>', CONTAINERS_HELP, containersFlag)
+    .option(
+      '--log-max-age <duration>',
+      'how long the log index keeps lines (72h; default 168h = 7 days); "" goes back to it',
+    )
+    .option('--log-max-size <size>', 'how much line text the log index keeps (5Gi; default 1Gi); "" goes back to it')
     .action(
-      async (name: string, o: { edgePort?: EdgePortChange; timeZone?: string; containers?: string }, cmd: Command) => {
+      async (
+        name: string,
+        o: {
+          edgePort?: EdgePortChange;
+          timeZone?: string;
+          containers?: string;
+          logMaxAge?: string;
+          logMaxSize?: string;
+        },
+        cmd: Command,
+      ) => {
         const ctx = contextOf(cmd);
-        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined)
+        if (
+          !o.edgePort &&
+          o.timeZone === undefined &&
+          o.containers === undefined &&
+          o.logMaxAge === undefined &&
+          o.logMaxSize === undefined
+        )
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
-              message: 'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE or --containers MODE',
+              message:
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --log-max-age DURATION or --log-max-size SIZE',
             },
           ]);
+        const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
         const change = {
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
+          ...(o.logMaxAge !== undefined || o.logMaxSize !== undefined
+            ? {
+                logRetention: Object.fromEntries(
+                  Object.entries(logs)
+                    .filter(([, v]) => v !== undefined)
+                    .map(([k, v]) => [k, v === '' ? null : v]),
+                ),
+              }
+            : {}),
         };
         const changed = await (
           await ctx.client()
@@ -287,7 +326,7 @@ export function registerEnv(program: Command): void {
         const zone = `cronjobs in ${t.timeZone ?? 'UTC'}`;
         const containers = t.kind === 'local' ? `, containers ${t.containers ?? 'auto'}` : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}, ${logsKept(changed)}\n`,
         );
       },
     );
