@@ -28,3 +28,4 @@ export type { Environment } from '../environment/environments.js';
 export type { JobRun } from '../model/jobRuns.js';
 export type { GatewaySpan, StoredSpan, TraceView } from '../model/trace.js';
 export type { JobsStatus, JobStatus } from '../server/apiTypes.js';
+export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch.js';

@@ -1,5 +1,6 @@
 /** English strings of the console. zh-CN.ts has the same keys (checked by the compiler and a test). */
 import { enReasons } from './enReasons';
+import { enLogSearch } from './enLogSearch';
 
 export const en = {
   shell: {
@@ -378,6 +379,7 @@ export const en = {
     containersClusters: 'images (cluster)',
   },
   reasons: enReasons,
+  logSearch: enLogSearch,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

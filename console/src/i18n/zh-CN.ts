@@ -1,6 +1,7 @@
 /** 简体中文. Same keys as en.ts: the type makes a missing or extra key a compile error. */
 import type { en } from './en';
 import { zhReasons } from './zhReasons';
+import { zhLogSearch } from './zhLogSearch';
 
 export const zhCN: typeof en = {
   shell: {
@@ -372,6 +373,7 @@ export const zhCN: typeof en = {
     containersClusters: '镜像（集群）',
   },
   reasons: zhReasons,
+  logSearch: zhLogSearch,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
