@@ -147,7 +147,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'traces' }),
   });
   const environments = createEnvironments(store.db);
-  await logCenter.followRetention(() => environments.list());
+  await logCenter.followEnvironments(() => environments.list());
   const releases = new Releases(store.db);
   // The Kubernetes runtime learns a service's shape (StatefulSet, Job, ...) and which values are
   // secret from the revision it belongs to.

@@ -149,7 +149,7 @@ describe('the log center', () => {
     replicaWithLines(home, 'prod', 'web-1', 100, 'old', twoHoursAgo);
     const center = startLogCenter(home, pino({ level: 'silent' }), {}, { pollMs: 50 });
     try {
-      await center.followRetention(() => envs.list());
+      await center.followEnvironments(() => envs.list());
       // The worker's first retention run may come as soon as the backlog is in: wait for the last lines.
       const has = (env: string, text: string): boolean =>
         center.index!.search({ app: 'shop', env, text, limit: 1 }).lines.length > 0;
@@ -175,7 +175,7 @@ describe('the log center', () => {
       // Back to the default: nothing more goes.
       await envs.setEdge('dev', { logRetention: { maxSize: null } });
       expect((await envs.get('dev')).target).toEqual({ kind: 'local' });
-      await center.followRetention(() => envs.list());
+      await center.followEnvironments(() => envs.list());
       replicaWithLines(home, 'dev', 'web-2', 500);
       for (let i = 0; i < 200 && count(center, 'dev') < dev.lines + 500; i++)
         await new Promise((r) => setTimeout(r, 50));

@@ -1,7 +1,7 @@
 /**
  * The control plane's log center: the index file under the home, a worker thread that owns its
- * writes (it follows this machine's replica logs into it and applies the retention:
- * logIngestWorker.ts), and a read connection on this thread for searches (WAL: readers never wait
+ * writes (it follows this machine's replica logs and the pods of the environments on Kubernetes
+ * into it and applies the retention: logIngestWorker.ts), and a read connection on this thread for searches (WAL: readers never wait
  * for the writer). Retention defaults to 7 days and 1 GiB of line text per environment;
  * BERTH_LOG_INDEX_MAX_AGE ("72h") and BERTH_LOG_INDEX_MAX_BYTES ("512Mi") change the default.
  */
@@ -29,9 +29,17 @@ export interface LogWorkerStart {
   batchLines?: number;
 }
 
+/** An environment on Kubernetes whose pods' logs the worker follows. */
+export interface KubeLogTarget {
+  env: string;
+  namespace: string;
+  context?: string;
+}
+
 /** Control plane → worker. */
 export type LogWorkerMessage =
   | { type: 'retention'; defaults: IndexRetention; byEnv: [string, IndexRetention][] }
+  | { type: 'kube'; targets: KubeLogTarget[] }
   | { type: 'prune'; id: number }
   | { type: 'stop' };
 
@@ -48,10 +56,11 @@ export interface LogCenter {
   /** The retention of each environment with its own (the others keep the default). */
   setRetention(byEnv: ReadonlyMap<string, IndexRetention>): void;
   /**
-   * Keeps each environment's retention its `logRetention` setting over the default: read now and
-   * every 30 s (a change is applied by the next retention run, within a minute and a half).
+   * Keeps up with the environments: each one's retention is its `logRetention` setting over the
+   * default (applied by the next retention run, within a minute and a half), and the pods of each
+   * environment on Kubernetes are followed into the index. Read now and every 30 s.
    */
-  followRetention(list: () => Promise<readonly { name: string; target: EnvironmentTarget }[]>): Promise<void>;
+  followEnvironments(list: () => Promise<readonly { name: string; target: EnvironmentTarget }[]>): Promise<void>;
   /** Applies the retention now (it also runs every minute); answers how many lines went. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -102,8 +111,8 @@ function workerEntry(): string {
 
 /** A worker that dies is started again after this long (it reads on from its saved cursors). */
 const RESTART_AFTER_MS = 2000;
-/** Between reads of the environments' retention settings. */
-const RETENTION_EVERY_MS = 30_000;
+/** Between reads of the environments (retention settings, Kubernetes targets). */
+const ENVIRONMENTS_EVERY_MS = 30_000;
 
 /** Opens the index and starts the worker that follows this machine's replica logs into it. */
 export function startLogCenter(
@@ -123,12 +132,13 @@ export function startLogCenter(
     logger.error({ err, file }, 'the log index cannot be opened: log search is off');
     return {
       setRetention: () => undefined,
-      followRetention: async () => undefined,
+      followEnvironments: async () => undefined,
       prune: async () => 0,
       close: async () => undefined,
     };
   }
   let byEnv: [string, IndexRetention][] = [];
+  let kube: KubeLogTarget[] = [];
   let worker: Worker | undefined;
   let closing = false;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -150,6 +160,7 @@ export function startLogCenter(
     const w = new Worker(workerEntry(), { workerData: data });
     worker = w;
     w.postMessage({ type: 'retention', defaults, byEnv } satisfies LogWorkerMessage);
+    if (kube.length > 0) w.postMessage({ type: 'kube', targets: kube } satisfies LogWorkerMessage);
     w.on('message', (m: LogWorkerReport) => {
       if (m.type === 'error') logger.warn({ err: m.message }, 'log indexing failed; retrying');
       else if (m.type === 'pruned') {
@@ -175,16 +186,31 @@ export function startLogCenter(
   return {
     index,
     setRetention,
-    async followRetention(list) {
+    async followEnvironments(list) {
       if (retentionTimer) clearTimeout(retentionTimer);
       const load = async (): Promise<void> => {
         try {
           const envs = await list();
           setRetention(new Map(envs.map((e) => [e.name, logRetentionOf(e.target.logRetention, defaults)])));
+          const targets = envs.flatMap((e): KubeLogTarget[] =>
+            e.target.kind === 'kubernetes'
+              ? [
+                  {
+                    env: e.name,
+                    namespace: e.target.namespace,
+                    ...(e.target.context ? { context: e.target.context } : {}),
+                  },
+                ]
+              : [],
+          );
+          if (JSON.stringify(targets) !== JSON.stringify(kube)) {
+            kube = targets;
+            worker?.postMessage({ type: 'kube', targets } satisfies LogWorkerMessage);
+          }
         } catch (err) {
-          logger.warn({ err }, 'could not read the environments’ log retention; keeping the last one');
+          logger.warn({ err }, 'could not read the environments for the log index; keeping the last ones');
         }
-        if (!closing) retentionTimer = setTimeout(() => void load(), RETENTION_EVERY_MS).unref();
+        if (!closing) retentionTimer = setTimeout(() => void load(), ENVIRONMENTS_EVERY_MS).unref();
       };
       await load();
     },

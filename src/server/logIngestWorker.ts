@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openLogIndex } from '../logs/logIndex.js';
 import { createLogIngester, type IndexRetention } from '../logs/logIngester.js';
 import { localLogFileSource } from '../runtime/local/logFileList.js';
-import type { LogWorkerMessage, LogWorkerReport, LogWorkerStart } from './logCenter.js';
+import { createPodLogFollower, type PodLogFollower } from '../logs/podLogFollower.js';
+import type { KubeLogTarget, LogWorkerMessage, LogWorkerReport, LogWorkerStart } from './logCenter.js';
 
 const start = workerData as LogWorkerStart;
 const port = parentPort!;
@@ -29,10 +30,50 @@ const ingester = createLogIngester({
   // stop or a retention change is taken up within a second.
   batchLines: start.batchLines ?? 5000,
   lookLines: (start.batchLines ?? 5000) * 4,
-  onError: (err) => report({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+  onError: (err) => reportError(err),
 });
 
+const reportError = (err: unknown): void =>
+  report({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+
+/** One pod log follower per environment on Kubernetes, by its target. */
+const followers = new Map<string, PodLogFollower>();
+let kubeChange: Promise<void> = Promise.resolve();
+const followKube = async (targets: KubeLogTarget[]): Promise<void> => {
+  const wanted = new Map(targets.map((t) => [JSON.stringify(t), t]));
+  for (const [key, f] of followers)
+    if (!wanted.has(key)) {
+      followers.delete(key);
+      await f.stop();
+    }
+  if (![...wanted.keys()].some((k) => !followers.has(k))) return;
+  // The Kubernetes client is loaded only when an environment runs there.
+  const { createClients, loadKubeConfig } = await import('../runtime/kubernetes/client.js');
+  const { podLogSource } = await import('../runtime/kubernetes/logs.js');
+  for (const [key, t] of wanted) {
+    if (followers.has(key) || stopping) continue;
+    try {
+      const clients = createClients(loadKubeConfig(t.context !== undefined ? { context: t.context } : {}));
+      const f = createPodLogFollower({
+        index,
+        source: podLogSource(clients, t.namespace, t.env),
+        ...(start.pollMs !== undefined ? { pollMs: Math.max(start.pollMs, 200) } : {}),
+        onError: reportError,
+      });
+      followers.set(key, f);
+      f.start();
+    } catch (err) {
+      reportError(err);
+    }
+  }
+};
+let stopping = false;
+
 port.on('message', (m: LogWorkerMessage) => {
+  if (m.type === 'kube') {
+    kubeChange = kubeChange.then(() => followKube(m.targets)).catch(reportError);
+    return;
+  }
   if (m.type === 'retention') {
     retention = { defaults: m.defaults, byEnv: new Map(m.byEnv) };
     return;
@@ -41,8 +82,9 @@ port.on('message', (m: LogWorkerMessage) => {
     report({ type: 'pruned', id: m.id, lines: ingester.prune() });
     return;
   }
-  void ingester
-    .stop()
+  stopping = true;
+  void kubeChange
+    .then(() => Promise.all([ingester.stop(), ...[...followers.values()].map((f) => f.stop())]))
     .then(() => index.close())
     .finally(() => {
       report({ type: 'stopped' });
