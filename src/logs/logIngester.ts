@@ -8,22 +8,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { FileCursor, IncomingLine, LogIndex } from './logIndex.js';
 import { DEFAULT_LOG_INDEX_RETENTION, type LogIndexRetention } from '../model/logSearch.js';
-
-/** A log file as the runtime lists it (see runtime/local/logFileList.ts). */
-export interface LogFileRef {
-  app: string;
-  env: string;
-  service: string;
-  replica: string;
-  path: string;
-  fileId: string;
-  size: number;
-  archived: boolean;
-}
+import type { ReplicaLogFile } from '../model/logFiles.js';
 
 /** Where the lines come from: the files, and how one stored line reads (time, stream, text). */
 export interface LogFileSource {
-  files(opts: { skipArchive: (dir: string) => boolean }): LogFileRef[];
+  files(opts: { skipArchive: (dir: string) => boolean }): ReplicaLogFile[];
   parseRecord(raw: string): { time: string; stream: 'stdout' | 'stderr'; line: string } | undefined;
 }
 
@@ -130,7 +119,7 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
 
   /** The complete lines of `f` after its cursor, up to chunkBytes and maxLines; undefined when nothing new. */
   const readFrom = (
-    f: LogFileRef,
+    f: ReplicaLogFile,
     known: FileCursor | undefined,
     maxLines: number,
   ): { raws: string[]; cursor: FileCursor } | undefined => {

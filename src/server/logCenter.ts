@@ -73,34 +73,26 @@ export interface LogCenterOptions {
   batchLines?: number;
 }
 
-/** Reads an environment variable pair's retention, or the default; a bad value names its variable. */
+/** The control plane's variables that change the default retention: name, how it reads, an example. */
+const RETENTION_VARIABLES = [
+  { name: 'BERTH_LOG_INDEX_MAX_AGE', key: 'maxAgeMs', parse: parseDurationMs, example: 'a duration such as 72h' },
+  { name: 'BERTH_LOG_INDEX_MAX_BYTES', key: 'maxBytes', parse: parseMemoryBytes, example: 'a size such as 512Mi' },
+] as const;
+
+/** The default retention the control plane's variables ask for; a bad value names its variable. */
 export function indexRetentionOf(env: Readonly<Record<string, string | undefined>>): IndexRetention {
   const problems: { file: string; path: string; message: string }[] = [];
-  let { maxAgeMs, maxBytes } = DEFAULT_INDEX_RETENTION;
-  const age = env.BERTH_LOG_INDEX_MAX_AGE;
-  if (age !== undefined) {
-    const ms = parseDurationMs(age);
-    if (ms === undefined || ms <= 0)
-      problems.push({
-        file: 'environment',
-        path: 'BERTH_LOG_INDEX_MAX_AGE',
-        message: `"${age}" is not a duration such as 72h`,
-      });
-    else maxAgeMs = ms;
-  }
-  const bytes = env.BERTH_LOG_INDEX_MAX_BYTES;
-  if (bytes !== undefined) {
-    const n = parseMemoryBytes(bytes);
+  const out = { ...DEFAULT_INDEX_RETENTION };
+  for (const v of RETENTION_VARIABLES) {
+    const text = env[v.name];
+    if (text === undefined) continue;
+    const n = v.parse(text);
     if (n === undefined || n <= 0)
-      problems.push({
-        file: 'environment',
-        path: 'BERTH_LOG_INDEX_MAX_BYTES',
-        message: `"${bytes}" is not a size such as 512Mi`,
-      });
-    else maxBytes = n;
+      problems.push({ file: 'environment', path: v.name, message: `"${text}" is not ${v.example}` });
+    else out[v.key] = n;
   }
   if (problems.length > 0) throw new ValidationError('invalid log index retention', problems);
-  return { maxAgeMs, maxBytes };
+  return out;
 }
 
 function workerEntry(): string {
