@@ -12,7 +12,7 @@ import { DEFAULT_INDEX_RETENTION } from '../logs/logIngester.js';
 import { openLogIndex } from '../logs/logIndex.js';
 import { createEnvironments } from '../environment/environments.js';
 import { openStore } from '../store/store.js';
-import { indexRetentionOf, LOG_INDEX_FILE, startLogCenter } from './logCenter.js';
+import { indexRetentionOf, LOG_INDEX_FILE, startLogCenter, tellingLogCenter } from './logCenter.js';
 
 describe('the log index retention', () => {
   it('is 7 days and 1 GiB per environment by default, and the variables change it', () => {
@@ -173,9 +173,10 @@ describe('the log center', () => {
       ).toEqual(Array(100).fill('new'));
       expect(count(center, 'prod')).toBe(100);
       // Back to the default: nothing more goes.
-      await envs.setEdge('dev', { logRetention: { maxSize: null } });
+      // Through the environments the control plane serves: the change reaches the worker at once.
+      const told = tellingLogCenter(envs, center);
+      await told.setEdge('dev', { logRetention: { maxSize: null } });
       expect((await envs.get('dev')).target).toEqual({ kind: 'local' });
-      await center.followEnvironments(() => envs.list());
       replicaWithLines(home, 'dev', 'web-2', 500);
       for (let i = 0; i < 200 && count(center, 'dev') < dev.lines + 500; i++)
         await new Promise((r) => setTimeout(r, 50));

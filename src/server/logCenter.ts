@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { openLogIndex, type LogIndex } from '../logs/logIndex.js';
 import { DEFAULT_INDEX_RETENTION, type IndexRetention } from '../logs/logIngester.js';
 import { parseDurationMs, parseMemoryBytes } from '../spec/units.js';
-import type { EnvironmentTarget } from '../environment/environments.js';
+import type { Environments, EnvironmentTarget } from '../environment/environments.js';
 import { logRetentionOf } from '../environment/logRetention.js';
 import { ValidationError } from '../errors.js';
 
@@ -57,10 +57,12 @@ export interface LogCenter {
   setRetention(byEnv: ReadonlyMap<string, IndexRetention>): void;
   /**
    * Keeps up with the environments: each one's retention is its `logRetention` setting over the
-   * default (applied by the next retention run, within a minute and a half), and the pods of each
-   * environment on Kubernetes are followed into the index. Read now and every 30 s.
+   * default (applied by the next retention run, within a minute), and the pods of each environment
+   * on Kubernetes are followed into the index. Read now, on reloadEnvironments() and every 30 s.
    */
   followEnvironments(list: () => Promise<readonly { name: string; target: EnvironmentTarget }[]>): Promise<void>;
+  /** Reads the environments again now (an environment was created, changed or deleted). */
+  reloadEnvironments(): Promise<void>;
   /** Applies the retention now (it also runs every minute); answers how many lines went. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -95,6 +97,28 @@ export function indexRetentionOf(env: Readonly<Record<string, string | undefined
   return out;
 }
 
+/**
+ * The environments with the log center told of every change (create, set, delete), so a new
+ * environment's retention and a new Kubernetes environment's pods are taken up at once rather
+ * than at the next 30-second read.
+ */
+export function tellingLogCenter(envs: Environments, center: Pick<LogCenter, 'reloadEnvironments'>): Environments {
+  const after =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const r = await f(...a);
+      await center.reloadEnvironments();
+      return r;
+    };
+  // Spread: methods work detached (createEnvironments), and any other method passes through.
+  return {
+    ...envs,
+    create: after(envs.create),
+    delete: after(envs.delete),
+    setEdge: after(envs.setEdge),
+  };
+}
+
 function workerEntry(): string {
   // Compiled: the worker sits beside this file. Run from source (tests): use the build output.
   const beside = fileURLToPath(new URL('./logIngestWorker.js', import.meta.url));
@@ -125,6 +149,7 @@ export function startLogCenter(
     return {
       setRetention: () => undefined,
       followEnvironments: async () => undefined,
+      reloadEnvironments: async () => undefined,
       prune: async () => 0,
       close: async () => undefined,
     };
@@ -135,6 +160,7 @@ export function startLogCenter(
   let closing = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
+  let reloadEnvironments = async (): Promise<void> => undefined;
   let nextPrune = 1;
   const pruning = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   const failPrunes = (err: Error): void => {
@@ -179,8 +205,8 @@ export function startLogCenter(
     index,
     setRetention,
     async followEnvironments(list) {
-      if (retentionTimer) clearTimeout(retentionTimer);
       const load = async (): Promise<void> => {
+        if (retentionTimer) clearTimeout(retentionTimer);
         try {
           const envs = await list();
           setRetention(new Map(envs.map((e) => [e.name, logRetentionOf(e.target.logRetention, defaults)])));
@@ -204,8 +230,10 @@ export function startLogCenter(
         }
         if (!closing) retentionTimer = setTimeout(() => void load(), ENVIRONMENTS_EVERY_MS).unref();
       };
+      reloadEnvironments = load;
       await load();
     },
+    reloadEnvironments: () => reloadEnvironments(),
     prune() {
       const w = worker;
       if (!w) return Promise.reject(new Error('the log indexing worker is not running'));
