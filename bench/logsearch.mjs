@@ -2,8 +2,9 @@
 // same files. Generates LINES lines (default 5,000,000) as the shim writes them, spread over
 // SERVICES services (default 10) and a day of timestamps: pino-style JSON lines with a trade id
 // (each trade logged by two services), a trace id and a level, and plain lines. Then:
-//   - ingest: the control plane's ingester (dist/logs/logIngester.js) reading every file into a
-//     fresh index, in lines per second, and the index's size on disk beside the files' size,
+//   - ingest: the control plane's log center (dist/server/logCenter.js: its worker thread reads
+//     every file into a fresh index), in lines per second, and the index's size on disk beside the
+//     files' size,
 //   - search: RUNS (default 50) searches of each kind — a trade id (free text), a trace id, errors
 //     of one service in the last hour — p50 and p99 in ms,
 //   - grep: `grep -rhiF` of the same trade ids over the same files (GREP_RUNS, default 5), p50/p99,
@@ -19,9 +20,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'dist', p));
 const { LogWriter } = await dist('runtime/local/logFiles.js');
 const { writeReplicaRecord } = await dist('runtime/local/replicaStore.js');
-const { localLogFileSource } = await dist('runtime/local/logFileList.js');
 const { openLogIndex } = await dist('logs/logIndex.js');
-const { createLogIngester } = await dist('logs/logIngester.js');
+const { startLogCenter } = await dist('server/logCenter.js');
+const { pino } = await import('pino');
+const { default: Sqlite } = await import('better-sqlite3');
 
 const LINES = Number(process.env.LINES ?? 5_000_000);
 const SERVICES = Number(process.env.SERVICES ?? 10);
@@ -84,13 +86,16 @@ const filesBytes = sizeOf(join(home, 'run'));
 
 // Ingest.
 const dbFile = join(home, 'logindex.db');
-const index = openLogIndex(dbFile);
-const ingester = createLogIngester({ index, source: localLogFileSource(home) });
+const center = startLogCenter(home, pino({ level: 'silent' }), {}, { pollMs: 100 });
 t = process.hrtime.bigint();
+// Progress by the newest line's id, once a second (cheap; a count would scan the growing table).
+const probe = new Sqlite(dbFile, { readonly: true });
 let ingested = 0;
-for (let n; (n = ingester.runOnce()) > 0;) ingested += n;
+while ((ingested = probe.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM lines').get().n) < LINES)
+  await new Promise((r) => setTimeout(r, 1000));
 const ingestS = Number(process.hrtime.bigint() - t) / 1e9;
-index.close();
+probe.close();
+await center.close();
 const indexBytes = ['', '-wal', '-shm'].reduce((a, s) => a + (safeSize(dbFile + s) ?? 0), 0);
 const idx = openLogIndex(dbFile);
 

@@ -15,6 +15,7 @@ const all = {
   containers: 'containers.mjs',
   logsearch: 'logsearch.mjs',
   callgraph: 'callgraph.mjs',
+  'logingest-loop': 'logingestloop.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

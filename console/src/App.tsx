@@ -15,7 +15,7 @@ import { EnvironmentsList } from './environments/List';
 const ServicesDetails = lazy(() => import('./services/Details'));
 const ConfigDetails = lazy(() => import('./config/Details'));
 const ReleasesList = lazy(() => import('./releases/List'));
-const LogsTail = lazy(() => import('./logs/Tail'));
+const Logs = lazy(() => import('./logs/Logs'));
 const PoliciesList = lazy(() => import('./policies/List'));
 const JobsList = lazy(() => import('./jobs/List'));
 const Topology = lazy(() => import('./topology/Topology'));
@@ -63,7 +63,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/releases" element={page(<ReleasesList />)} />
           <Route path="apps/:app/:env/policies" element={page(<PoliciesList />)} />
           <Route path="apps/:app/:env/jobs" element={page(<JobsList />)} />
-          <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
+          <Route path="apps/:app/:env/logs" element={page(<Logs />)} />
           <Route path="apps/:app/:env/topology" element={page(<Topology />)} />
           <Route path="apps/:app/:env/metrics" element={page(<Metrics />)} />
           <Route path="apps/:app/:env/alerts" element={page(<AlertsPage />)} />

@@ -51,6 +51,33 @@ describe('environments: the traffic router of a Kubernetes target', () => {
     expect((await envs.get('prod')).target).toMatchObject({ timeZone: 'America/New_York' });
   });
 
+  it('keeps a log retention per environment as written, changes and removes each part, and names a bad value', async () => {
+    await envs.create({ name: 'qa', target: { kind: 'local', logRetention: { maxAge: '72h' } } });
+    expect((await envs.setEdge('qa', { logRetention: { maxSize: '5Gi' } })).target).toEqual({
+      kind: 'local',
+      logRetention: { maxAge: '72h', maxSize: '5Gi' },
+    });
+    expect((await envs.setEdge('qa', { logRetention: { maxAge: null } })).target).toEqual({
+      kind: 'local',
+      logRetention: { maxSize: '5Gi' },
+    });
+    expect((await envs.setEdge('qa', { logRetention: { maxSize: null } })).target).toEqual({ kind: 'local' });
+    await envs.create({ name: 'prod', target: { kind: 'kubernetes', namespace: 'shop' } });
+    expect((await envs.setEdge('prod', { logRetention: { maxAge: '30m' } })).target).toMatchObject({
+      logRetention: { maxAge: '30m' },
+    });
+    const bad = await envs.setEdge('qa', { logRetention: { maxAge: 'a week', maxSize: '0' } }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect((bad as ValidationError).problems.map((p) => [p.file, p.path])).toEqual([
+      ['request body', 'logRetention.maxAge'],
+      ['request body', 'logRetention.maxSize'],
+    ]);
+    const unknown = await envs
+      .create({ name: 'qb', target: { kind: 'local', logRetention: { maxLines: 5 } as never } })
+      .catch((e: unknown) => e);
+    expect(JSON.stringify((unknown as ValidationError).toJSON())).toMatch(/target\.logRetention/);
+  });
+
   it('stores the router and the Gateway, and leaves them out when not given', async () => {
     await envs.create({
       name: 'prod',

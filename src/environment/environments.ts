@@ -14,6 +14,7 @@ import { VOLUME_NAME } from '../spec/volumes.js';
 import { isTimeZone } from '../model/timeZone.js';
 import { DNS_LABEL } from '../model/names.js';
 import { dnsLabel } from '../spec/dnsLabel.js';
+import { changeLogRetention, LogRetentionChange, LogRetentionSetting } from './logRetention.js';
 
 const timeZoneSchema = z
   .string()
@@ -76,6 +77,7 @@ export const EnvironmentTarget = z
           .optional()
           .describe("Edge port of one app in this environment, exactly (over berth.yaml's `edge.port`)."),
         timeZone: timeZoneSchema.optional(),
+        logRetention: LogRetentionSetting.optional(),
         containers: containersModeSchema.optional(),
       })
       .describe('Run services on this machine: as supervised processes, or as containers (Docker or Podman).'),
@@ -85,6 +87,7 @@ export const EnvironmentTarget = z
         context: z.string().min(1).optional().describe('kubeconfig context; the current context when omitted.'),
         namespace: z.string().regex(DNS_LABEL).describe('Namespace to deploy into (created if missing).'),
         timeZone: timeZoneSchema.optional(),
+        logRetention: LogRetentionSetting.optional(),
         trafficRouter: z
           .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
           .optional()
@@ -180,8 +183,9 @@ export const EnvironmentEdgeChange = z
       .nullable()
       .optional()
       .describe("A Kubernetes environment's Prometheus for canary analysis; null removes it."),
+    logRetention: LogRetentionChange.optional(),
   })
-  .describe("A change of an environment's edge ports, time zone, containers mode or Prometheus.");
+  .describe("A change of an environment's edge ports, time zone, containers mode, Prometheus or log retention.");
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
 export interface Environment {
@@ -278,7 +282,7 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       const parsed = EnvironmentEdgeChange.safeParse(change);
       if (!parsed.success) throw new ValidationError('invalid edge change', zodProblems(parsed.error, 'request body'));
       const env = await environments.get(name);
-      const { edgePort, edgePorts, timeZone, containers, prometheus } = parsed.data;
+      const { edgePort, edgePorts, timeZone, containers, prometheus, logRetention } = parsed.data;
       if (env.target.kind !== 'local' && (edgePort !== undefined || edgePorts !== undefined))
         throw new ValidationError(`environment ${name} runs on Kubernetes: its edge is the Ingress controller's`, [
           { file: 'request body', path: 'edgePort', message: 'edge ports apply to environments on this machine' },
@@ -301,6 +305,11 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       else if (target.kind === 'kubernetes' && prometheus) target.prometheus = prometheus;
       if (timeZone === null) delete target.timeZone;
       else if (timeZone !== undefined) target.timeZone = timeZone;
+      if (logRetention !== undefined) {
+        const kept = changeLogRetention(target.logRetention, logRetention);
+        if (kept) target.logRetention = kept;
+        else delete target.logRetention;
+      }
       if (target.kind === 'local') {
         // `auto` is the default: stored as no setting, as before the option existed.
         if (containers === 'auto') delete target.containers;

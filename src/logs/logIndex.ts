@@ -32,9 +32,30 @@ export interface FileCursor {
   offset: number;
 }
 
+/**
+ * How far a pod's log has been indexed (Kubernetes): the newest line's timestamp as the kubelet
+ * wrote it (normalized to nanoseconds, so it sorts as text) and how many lines of exactly that
+ * timestamp were indexed — the log endpoint resumes from a whole second (`sinceTime`), and these
+ * two skip what was already taken.
+ */
+export interface PodCursor {
+  /** `<namespace>/<pod>/<container>`. */
+  podKey: string;
+  /** The pod's uid: a new pod under an old name starts afresh. */
+  uid: string;
+  /** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`. */
+  time: string;
+  /** Lines with exactly `time` indexed. */
+  sameTime: number;
+}
+
 export interface LogIndex {
-  /** Indexes lines and moves file cursors in one transaction. */
-  append(lines: readonly IncomingLine[], cursors: readonly FileCursor[]): void;
+  /** Indexes lines and moves file and pod cursors in one transaction. */
+  append(lines: readonly IncomingLine[], cursors: readonly FileCursor[], podCursors?: readonly PodCursor[]): void;
+  /** Every pod cursor, by pod key. */
+  podCursors(): Map<string, PodCursor>;
+  /** Forgets the cursors of pods that are gone. */
+  dropPodCursors(podKeys: readonly string[]): void;
   /** Every file cursor, by file id. */
   cursors(): Map<string, FileCursor>;
   /** Forgets the cursors of files that no longer exist. */
@@ -78,6 +99,12 @@ CREATE TABLE IF NOT EXISTS file_cursors (
   fingerprint TEXT NOT NULL,
   offset INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pod_cursors (
+  pod_key TEXT PRIMARY KEY,
+  uid TEXT NOT NULL,
+  time TEXT NOT NULL,
+  same_time INTEGER NOT NULL
+);
 `;
 
 interface LineRow {
@@ -112,26 +139,48 @@ export function openLogIndex(file: string): LogIndex {
      ON CONFLICT (file_id) DO UPDATE SET fingerprint = excluded.fingerprint, offset = excluded.offset`,
   );
   const dropCursor = db.prepare('DELETE FROM file_cursors WHERE file_id = ?');
-  const append = db.transaction((lines: readonly IncomingLine[], cursors: readonly FileCursor[]) => {
-    for (const l of lines) {
-      const p = parseLine(l.raw);
-      insert.run(
-        l.timeMs,
-        l.app,
-        l.env,
-        l.service,
-        l.replica,
-        l.stream,
-        p.level ? LOG_LEVELS.indexOf(p.level) : null,
-        p.message ?? null,
-        p.traceId ?? null,
-        l.raw,
-      );
-    }
-    for (const c of cursors) putCursor.run(c.fileId, c.fingerprint, c.offset);
-  });
+  const putPodCursor = db.prepare(
+    `INSERT INTO pod_cursors (pod_key, uid, time, same_time) VALUES (?, ?, ?, ?)
+     ON CONFLICT (pod_key) DO UPDATE SET uid = excluded.uid, time = excluded.time, same_time = excluded.same_time`,
+  );
+  const dropPodCursor = db.prepare('DELETE FROM pod_cursors WHERE pod_key = ?');
+  const append = db.transaction(
+    (lines: readonly IncomingLine[], cursors: readonly FileCursor[], podCursors: readonly PodCursor[]) => {
+      for (const l of lines) {
+        const p = parseLine(l.raw);
+        insert.run(
+          l.timeMs,
+          l.app,
+          l.env,
+          l.service,
+          l.replica,
+          l.stream,
+          p.level ? LOG_LEVELS.indexOf(p.level) : null,
+          p.message ?? null,
+          p.traceId ?? null,
+          l.raw,
+        );
+      }
+      for (const c of cursors) putCursor.run(c.fileId, c.fingerprint, c.offset);
+      for (const c of podCursors) putPodCursor.run(c.podKey, c.uid, c.time, c.sameTime);
+    },
+  );
   return {
-    append: (lines, cursors) => append(lines, cursors),
+    append: (lines, cursors, podCursors = []) => append(lines, cursors, podCursors),
+    podCursors() {
+      const rows = db.prepare('SELECT pod_key, uid, time, same_time FROM pod_cursors').all() as {
+        pod_key: string;
+        uid: string;
+        time: string;
+        same_time: number;
+      }[];
+      return new Map(
+        rows.map((r) => [r.pod_key, { podKey: r.pod_key, uid: r.uid, time: r.time, sameTime: r.same_time }]),
+      );
+    },
+    dropPodCursors: db.transaction((keys: readonly string[]) => {
+      for (const k of keys) dropPodCursor.run(k);
+    }),
     cursors() {
       const rows = db.prepare('SELECT file_id, fingerprint, offset FROM file_cursors').all() as {
         file_id: string;

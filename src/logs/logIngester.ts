@@ -7,33 +7,17 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { FileCursor, IncomingLine, LogIndex } from './logIndex.js';
-
-/** A log file as the runtime lists it (see runtime/local/logFileList.ts). */
-export interface LogFileRef {
-  app: string;
-  env: string;
-  service: string;
-  replica: string;
-  path: string;
-  fileId: string;
-  size: number;
-  archived: boolean;
-}
+import { DEFAULT_LOG_INDEX_RETENTION, type LogIndexRetention } from '../model/logSearch.js';
+import type { ReplicaLogFile } from '../model/logFiles.js';
 
 /** Where the lines come from: the files, and how one stored line reads (time, stream, text). */
 export interface LogFileSource {
-  files(opts: { skipArchive: (dir: string) => boolean }): LogFileRef[];
+  files(opts: { skipArchive: (dir: string) => boolean }): ReplicaLogFile[];
   parseRecord(raw: string): { time: string; stream: 'stdout' | 'stderr'; line: string } | undefined;
 }
 
-/** How long and how much of an environment's lines the index keeps. */
-export interface IndexRetention {
-  maxAgeMs: number;
-  maxBytes: number;
-}
-
-/** Seven days, 1 GiB of raw text per environment (the index takes about twice that on disk with its FTS). */
-export const DEFAULT_INDEX_RETENTION: IndexRetention = { maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 1024 ** 3 };
+export type IndexRetention = LogIndexRetention;
+export const DEFAULT_INDEX_RETENTION = DEFAULT_LOG_INDEX_RETENTION;
 
 export interface LogIngesterOptions {
   index: LogIndex;
@@ -135,7 +119,7 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
 
   /** The complete lines of `f` after its cursor, up to chunkBytes and maxLines; undefined when nothing new. */
   const readFrom = (
-    f: LogFileRef,
+    f: ReplicaLogFile,
     known: FileCursor | undefined,
     maxLines: number,
   ): { raws: string[]; cursor: FileCursor } | undefined => {

@@ -70,6 +70,10 @@ describe('parseLine', () => {
   it('finds a trace id in a plain line and in a traceparent', () => {
     expect(parseLine(`GET /orders 500 trace=${TRACE}`).traceId).toBe(TRACE);
     expect(parseLine(`forwarding traceparent 00-${TRACE}-00f067aa0ba902b7-01`).traceId).toBe(TRACE);
+    // "trace ID" with a space, as the example shop logs it: a whole 32-digit W3C id only.
+    expect(parseLine(`info buy plum: 201 trace ${TRACE.toUpperCase()} trade T-1`).traceId).toBe(TRACE);
+    expect(parseLine(`stack trace ${TRACE}0 follows`).traceId).toBeUndefined();
+    expect(parseLine('printing the stack trace deadbeef').traceId).toBeUndefined();
   });
 
   it('reads no level where there is none, and no level from a word deep in the text', () => {

@@ -119,6 +119,8 @@ const LOGFMT_LEVEL = /(?:^|\s)(?:level|lvl|severity)=("?)([A-Za-z]+)\1(?=\s|$)/;
 const LOGFMT_MSG = /(?:^|\s)msg=(?:"((?:[^"\\]|\\.)*)"|(\S+))/;
 const PLAIN_TRACE = /(?:^|[\s,;{[(])"?(?:trace_id|traceId|traceID|trace\.id|trace)"?\s*[=:]\s*"?([0-9A-Za-z-]{8,64})/;
 const TRACEPARENT = /\b00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}\b/;
+/** "trace 4bf9…" with a space: only a whole W3C trace id (32 hex digits) is taken, never a word. */
+const WORD_TRACE = /(?:^|\s)trace\s+([0-9a-fA-F]{32})(?![0-9A-Za-z])/;
 
 function fromPlain(text: string): ParsedLine {
   const out: ParsedLine = {};
@@ -129,7 +131,7 @@ function fromPlain(text: string): ParsedLine {
     const m = LOGFMT_MSG.exec(text);
     if (m) out.message = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
   }
-  const trace = PLAIN_TRACE.exec(text)?.[1] ?? TRACEPARENT.exec(text)?.[1];
+  const trace = PLAIN_TRACE.exec(text)?.[1] ?? TRACEPARENT.exec(text)?.[1] ?? WORD_TRACE.exec(text)?.[1];
   if (trace) out.traceId = traceIdOf(trace);
   return out;
 }

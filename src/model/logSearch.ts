@@ -53,3 +53,13 @@ export interface LogSearchResult {
   lines: FoundLogLine[];
   truncated: boolean;
 }
+
+/** How long and how much of an environment's lines the log index keeps. */
+export interface LogIndexRetention {
+  maxAgeMs: number;
+  /** Bytes of raw line text; the oldest lines beyond it go. */
+  maxBytes: number;
+}
+
+/** Seven days, 1 GiB of raw text per environment (the index takes about four times that on disk with its FTS). */
+export const DEFAULT_LOG_INDEX_RETENTION: LogIndexRetention = { maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 1024 ** 3 };

@@ -43,7 +43,7 @@ import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
 import { createRenderService } from './renderService.js';
 import { appsRunHere } from './appsRunHere.js';
-import { startLogCenter } from './logCenter.js';
+import { startLogCenter, tellingLogCenter } from './logCenter.js';
 import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { createCronScheduler } from '../cron/scheduler.js';
@@ -152,7 +152,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     source: (max) => gateway.spans(max),
     logger: logger.child({ part: 'traces' }),
   });
-  const environments = createEnvironments(store.db);
+  const environments = tellingLogCenter(createEnvironments(store.db), logCenter);
+  await logCenter.followEnvironments(() => environments.list());
   const releases = new Releases(store.db);
   // The Kubernetes runtime learns a service's shape (StatefulSet, Job, ...) and which values are
   // secret from the revision it belongs to.

@@ -70,6 +70,28 @@ describe('deploying to a Kubernetes environment', () => {
     ]);
   });
 
+  it('follows the pods’ logs into the log index: one search finds what two pods printed', async () => {
+    const pods = api.list('v1', 'Pod', 'shop-prod').map((p) => p.metadata.name);
+    const web = pods.find((p) => p.startsWith('web-'))!;
+    const orders = pods.find((p) => p.startsWith('orders-'))!;
+    api.controllers.appendLog('shop-prod', web, 'info buy apple: 201 trade T-5150');
+    api.controllers.appendLog('shop-prod', orders, 'info order 1: apple trade T-5150');
+    const found = await waitFor('both lines in the index', async () => {
+      const r = await berth.json<{ lines: { service: string; replica: string; line: string }[] }>([
+        'logs',
+        'shop',
+        '--env',
+        'prod',
+        '--grep',
+        'T-5150',
+        '-o',
+        'json',
+      ]);
+      return r.lines.length >= 2 ? r.lines : undefined;
+    });
+    expect(found.map((l) => `${l.service} ${l.replica}`).sort()).toEqual([`orders ${orders}`, `web ${web}`]);
+  });
+
   it('keeps secrets out of ConfigMaps and in a Secret', async () => {
     expect(
       (await berth.cli(['config', 'set', 'SESSION_SECRET=k8s-secret-77', '--secret', '--app', 'shop', '--env', 'prod']))

@@ -3,7 +3,8 @@
  * JSON, orders as logback/logstash JSON with an error), found by one search across both — by text,
  * level and trace id, over the CLI and the API — and still found once, not twice, after the
  * control plane was killed and started again; a followed search prints each new match once. A
- * search with a range that ends before it starts is refused naming the field.
+ * search with a range that ends before it starts is refused naming the field. An environment's
+ * own log retention is set with `berth env set` and shown by `env get`.
  */
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -168,5 +169,27 @@ describe('searching the logs of an app', () => {
     await searchUntil('q=T-4712', 2);
     expect((await search('q=T-4711')).lines).toHaveLength(2);
     expect((await search(`trace=${TRACE}`)).lines).toHaveLength(6);
+  });
+
+  it('keeps an environment’s own retention, set with berth env set and shown by env get; a bad value names its field', async () => {
+    const set = await berth.cli(['env', 'set', 'local', '--log-max-age', '72h', '--log-max-size', '5Gi']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('log index keeps 72h and 5Gi of lines');
+    const got = await berth.cli(['env', 'get', 'local']);
+    expect(got.stdout).toMatch(/logs: +log index keeps 72h and 5Gi of lines/);
+    const back = await berth.json<{ target: Record<string, unknown> }>(['env', 'set', 'local', '--log-max-age', '']);
+    expect(back.target.logRetention).toEqual({ maxSize: '5Gi' });
+    const bad = await berth.api<{ problems: { path: string; message: string }[] }>(
+      'PATCH',
+      '/api/v1/environments/local',
+      {
+        logRetention: { maxAge: 'a week' },
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems.map((p) => p.path)).toEqual(['logRetention.maxAge']);
+    const cli = await berth.cli(['env', 'set', 'local', '--log-max-size', 'lots']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('logRetention.maxSize');
   });
 });

@@ -1,4 +1,4 @@
-/** Live tail of an app's logs, per service or replica, with a filter; the newest lines at the bottom. */
+/** The logs page's live tail of an app's output, per service or replica, with a filter; the newest lines at the bottom. */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Badge, Button, Card, Input, Select, Space, Switch, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -9,7 +9,6 @@ import { streamNdjson } from '../api/stream';
 import type { AppStatus, LogLine } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatClock } from '../components/format';
-import { PageTitle } from '../components/PageTitle';
 
 /** Lines kept in the page; older ones are dropped. */
 const KEEP = 2000;
@@ -65,8 +64,7 @@ export default function LogsTail() {
     .flatMap((s) => s.replicas.map((r) => r.id));
 
   return (
-    <div data-page="logs">
-      <PageTitle title={t('logs.title', { app, env })} />
+    <div data-testid="log-tail">
       <ErrorAlert error={status.error ?? error} />
       <Card
         size="small"

@@ -25,7 +25,7 @@ const server = createServer(async (req, res) => {
       return send(200, { orders, currency, replica: process.env.BERTH_REPLICA });
     }
     if (url.pathname === '/api/orders' && req.method === 'POST') {
-      const { item } = await readBody(req);
+      const { item, trade } = await readBody(req);
       // traceparent passed on: the reservation is part of the caller's trace.
       const tp = req.headers.traceparent;
       const r = await fetch(`${inventoryUrl}/api/inventory/${encodeURIComponent(item)}/reserve`, {
@@ -36,7 +36,8 @@ const server = createServer(async (req, res) => {
       if (!r.ok) return send(r.status, body);
       const order = { id: orders.length + 1, item, price: prices[item] ?? 1, currency };
       orders.push(order);
-      log('info', `order ${order.id}: ${item}`);
+      const traceId = req.headers['x-berth-trace-id'];
+      log('info', `order ${order.id}: ${item}${trade ? ` trade ${trade} trace ${traceId ?? '-'}` : ''}`);
       return send(201, order);
     }
     send(404, { error: 'not found' });

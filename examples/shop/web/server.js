@@ -30,13 +30,18 @@ const server = createServer(async (req, res) => {
   try {
     if (url.pathname === '/buy' && req.method === 'POST') {
       // Buys one item through orders (which reserves it at inventory): web → orders → inventory.
+      // An optional trade id (?trade=T-1) is logged here and by orders: `berth logs shop --grep T-1` finds both.
       const item = url.searchParams.get('item') ?? '';
+      const trade = url.searchParams.get('trade');
       const r = await fetch(`${process.env.ORDERS_URL}/api/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...traced(req) },
-        body: JSON.stringify({ item }),
+        body: JSON.stringify(trade ? { item, trade } : { item }),
       });
-      log('info', `buy ${item}: ${r.status} trace ${req.headers['x-berth-trace-id'] ?? '-'}`);
+      log(
+        'info',
+        `buy ${item}: ${r.status} trace ${req.headers['x-berth-trace-id'] ?? '-'}${trade ? ` trade ${trade}` : ''}`,
+      );
       res.writeHead(r.status, { 'content-type': 'application/json' });
       return res.end(await r.text());
     }

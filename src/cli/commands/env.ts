@@ -20,6 +20,12 @@ function containersFlag(v: string): string {
   return v;
 }
 
+/** The log index's retention of an environment, as `env get`/`set` say it. */
+function logsKept(e: Environment): string {
+  const r = e.target.logRetention;
+  return `log index keeps ${r?.maxAge ?? '7 days'} and ${r?.maxSize ?? '1Gi'} of lines`;
+}
+
 /** What `env list`/`get` show of a target: where it runs, its containers mode on this machine. */
 function targetText(e: Environment): { target: string; containers: string } {
   if (e.target.kind !== 'local')
@@ -94,6 +100,7 @@ export function registerEnv(program: Command): void {
             ]
           : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
+        ['logs', logsKept(e)],
         [
           'defaults',
           Object.entries(e.defaults)
@@ -270,7 +277,7 @@ export function registerEnv(program: Command): void {
     .command('set <name>')
     .alias('update')
     .description(
-      "change an environment's edge ports, the time zone of its cronjobs or its containers mode (each app takes them at its next deploy)",
+      "change an environment's edge ports, the time zone of its cronjobs or its containers mode (each app takes them at its next deploy), or how long and how much of its logs the log index keeps",
     )
     .option('--edge-port <port|app=port>', EDGE_PORT_HELP, edgePortFlag)
     .option(
@@ -283,6 +290,11 @@ export function registerEnv(program: Command): void {
       'the Prometheus canary analysis reads the traffic router from (Kubernetes environments); "" removes it',
     )
     .option('--prometheus-timeout <duration>', 'how long one Prometheus query may take (default 5s; with --prometheus)')
+    .option(
+      '--log-max-age <duration>',
+      'how long the log index keeps lines (72h; default 168h = 7 days); "" goes back to it',
+    )
+    .option('--log-max-size <size>', 'how much line text the log index keeps (5Gi; default 1Gi); "" goes back to it')
     .action(
       async (
         name: string,
@@ -292,6 +304,8 @@ export function registerEnv(program: Command): void {
           containers?: string;
           prometheus?: string;
           prometheusTimeout?: string;
+          logMaxAge?: string;
+          logMaxSize?: string;
         },
         cmd: Command,
       ) => {
@@ -300,15 +314,23 @@ export function registerEnv(program: Command): void {
           throw new ValidationError('--prometheus-timeout needs --prometheus', [
             { file: 'command line', path: 'prometheus-timeout', message: 'give --prometheus URL with it' },
           ]);
-        if (!o.edgePort && o.timeZone === undefined && o.containers === undefined && o.prometheus === undefined)
+        if (
+          !o.edgePort &&
+          o.timeZone === undefined &&
+          o.containers === undefined &&
+          o.prometheus === undefined &&
+          o.logMaxAge === undefined &&
+          o.logMaxSize === undefined
+        )
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
               message:
-                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE or --prometheus URL',
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION or --log-max-size SIZE',
             },
           ]);
+        const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
         const change = {
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
@@ -319,6 +341,15 @@ export function registerEnv(program: Command): void {
                   o.prometheus === ''
                     ? null
                     : { url: o.prometheus, ...(o.prometheusTimeout ? { timeout: o.prometheusTimeout } : {}) },
+              }
+            : {}),
+          ...(o.logMaxAge !== undefined || o.logMaxSize !== undefined
+            ? {
+                logRetention: Object.fromEntries(
+                  Object.entries(logs)
+                    .filter(([, v]) => v !== undefined)
+                    .map(([k, v]) => [k, v === '' ? null : v]),
+                ),
               }
             : {}),
         };
@@ -339,7 +370,7 @@ export function registerEnv(program: Command): void {
         const prometheus =
           t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}\n`,
         );
       },
     );

@@ -135,3 +135,76 @@ async function* merge<T>(streams: AsyncGenerator<T>[]): AsyncGenerator<T> {
   }
   if (failure) throw failure;
 }
+
+/** A pod the log index follows (the shape of src/logs/podLogFollower.ts's PodRef). */
+export interface FollowedPod {
+  key: string;
+  uid: string;
+  app: string;
+  env: string;
+  service: string;
+  pod: string;
+  /** The container whose log is read: the service's own. */
+  container: string;
+}
+
+/**
+ * The log index's source over one environment's namespace: every pod Berth manages there whose
+ * container has started, and one pod's raw timestamped log lines, followed.
+ */
+export function podLogSource(
+  clients: KubeClients,
+  namespace: string,
+  env: string,
+): {
+  pods(): Promise<FollowedPod[]>;
+  follow(pod: FollowedPod, sinceTime: string | undefined, signal: AbortSignal): AsyncIterable<string>;
+} {
+  return {
+    async pods() {
+      const pods = await listPods(clients, namespace, `${LABEL.managedBy}=berth,${LABEL.env}=${env}`);
+      const out: FollowedPod[] = [];
+      for (const p of pods) {
+        const labels = p.metadata?.labels ?? {};
+        const app = labels[LABEL.partOf];
+        const service = labels[LABEL.name];
+        const name = p.metadata?.name;
+        if (!app || !service || !name) continue;
+        // A pod whose container never started has no log yet (the endpoint answers 400).
+        if (!p.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated)) continue;
+        const containers = p.spec?.containers ?? [];
+        const container = (containers.find((c) => c.name === service) ?? containers[0])?.name ?? service;
+        out.push({
+          key: `${namespace}/${name}/${container}`,
+          uid: p.metadata?.uid ?? '',
+          app,
+          env,
+          service,
+          pod: name,
+          container,
+        });
+      }
+      return out;
+    },
+    async *follow(pod, sinceTime, signal) {
+      const out = new PassThrough();
+      const controller = await clients.log.log(namespace, pod.pod, pod.container, out, {
+        follow: true,
+        timestamps: true,
+        ...(sinceTime ? { sinceTime } : {}),
+      });
+      const stop = (): void => {
+        controller.abort();
+        out.end();
+      };
+      if (signal.aborted) stop();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        yield* createInterface({ input: out, crlfDelay: Infinity });
+      } finally {
+        signal.removeEventListener('abort', stop);
+        controller.abort();
+      }
+    },
+  };
+}

@@ -10,20 +10,7 @@ import { join } from 'node:path';
 import { CURRENT_LOG, parseLogRecord } from './logFiles.js';
 import { listReplicaDirs, listServiceDirs, serviceDir, subdirs } from './replicaStore.js';
 import { LOG_DIR } from './shimFiles.js';
-
-/** One log file and whose it is. */
-export interface ReplicaLogFile {
-  app: string;
-  env: string;
-  service: string;
-  replica: string;
-  path: string;
-  /** `<dev>:<inode>`. */
-  fileId: string;
-  size: number;
-  /** An ended run's file: it will not grow. */
-  archived: boolean;
-}
+import type { ReplicaLogFile } from '../../model/logFiles.js';
 
 /**
  * The log files under a home. The running replicas are listed before the archives: a folder

@@ -1,0 +1,21 @@
+/** English strings of the logs page's tabs and its search (`logSearch` of en.ts). */
+export const enLogSearch = {
+  tabs: { tail: 'Live tail', search: 'Search' },
+  text: 'Text in the line',
+  service: 'All services',
+  replica: 'All replicas',
+  stream: 'Both streams',
+  level: 'Any level',
+  levelAtLeast: '{{level}} and above',
+  start: 'From',
+  end: 'Until',
+  trace: 'Trace id',
+  search: 'Search',
+  reset: 'Reset',
+  found: '{{count}} lines, oldest first',
+  truncated: 'Only the newest {{count}} lines are shown: narrow the search to see older ones.',
+  none: 'No indexed line matches',
+  toTrace: 'Trace',
+  toTraceTitle: 'Open trace {{traceId}}',
+  levels: { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' },
+};
