@@ -55,7 +55,7 @@ export function registerLogs(program: Command): void {
       let since = o.since;
       if (since !== undefined) {
         // On demand: the search route's module brings zod, which the CLI bundle leaves out.
-        const { timeOf } = await import('../../server/routes/logSearch.js');
+        const { timeOf } = await import('../../server/routes/timeRange.js');
         const ms = timeOf(since, Date.now());
         if (ms === undefined)
           throw new ValidationError('invalid options', [

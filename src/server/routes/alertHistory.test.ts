@@ -57,7 +57,10 @@ describe('the alert history route', () => {
     clock += 30_000;
     await evaluator.evaluate();
     clock += 10_000;
-    readings = new Map([['error-rate', [{ service: 'orders', value: 0 }]]]);
+    readings = new Map([
+      ['error-rate', [{ service: 'orders', value: 0 }]],
+      ['unavailable-replicas', []],
+    ]);
     await evaluator.evaluate();
 
     const all = await t.request({ method: 'GET', url: `${base}/history` });

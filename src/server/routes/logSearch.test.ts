@@ -1,7 +1,8 @@
 /** The log search route's parsing (pure): a query → the index's query, bad times and ranges named. */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors.js';
-import { LogSearchParams, logSearchOf, timeOf } from './logSearch.js';
+import { LogSearchParams, logSearchOf } from './logSearch.js';
+import { timeOf } from './timeRange.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 

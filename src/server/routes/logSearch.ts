@@ -9,7 +9,7 @@ import { AppEnvParams, type Api } from './api.js';
 import { requireApp, requireService } from '../appLookup.js';
 import { UnavailableError, ValidationError } from '../../errors.js';
 import { LOG_LEVELS, type LogSearchQuery, type LogSearchResult } from '../../model/logSearch.js';
-import { parseDurationMs } from '../../spec/units.js';
+import { timeRangeOf } from './timeRange.js';
 
 export const LogSearchParams = z.object({
   q: z.string().max(1000).optional().describe('Text the line contains (case-insensitive, as grep -i -F)'),
@@ -29,20 +29,6 @@ export const LogSearchParams = z.object({
     .describe('Only lines indexed after the line of this id, first ones first (a follow: the last id seen)'),
 });
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** A time as a query or flag gives it: ISO 8601, or a duration before `nowMs` ("15m", "1h", "2d"); undefined when neither. */
-export function timeOf(text: string, nowMs: number): number | undefined {
-  const t = text.trim();
-  if (ISO_TIME.test(t)) {
-    const ms = Date.parse(t);
-    return Number.isNaN(ms) ? undefined : ms;
-  }
-  const days = /^(\d+)d$/.exec(t);
-  const ago = days ? Number(days[1]) * 86_400_000 : parseDurationMs(t);
-  return ago === undefined ? undefined : nowMs - ago;
-}
-
 /** The index's query of a search request; a time it cannot read, or a range that ends before it starts, names its field. */
 export function logSearchOf(
   app: string,
@@ -50,23 +36,7 @@ export function logSearchOf(
   q: z.infer<typeof LogSearchParams>,
   nowMs: number,
 ): LogSearchQuery {
-  const problems: { file: string; path: string; message: string }[] = [];
-  const time = (field: 'since' | 'until'): number | undefined => {
-    const v = q[field];
-    if (v === undefined) return undefined;
-    const ms = timeOf(v, nowMs);
-    if (ms === undefined)
-      problems.push({
-        file: 'request query',
-        path: field,
-        message: `"${v}" is not a time (ISO 8601) or a duration ago (15m, 1h, 2d)`,
-      });
-    return ms;
-  };
-  const sinceMs = time('since');
-  const untilMs = time('until');
-  if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs)
-    problems.push({ file: 'request query', path: 'until', message: `${q.until} is not after since (${q.since})` });
+  const { sinceMs, untilMs, problems } = timeRangeOf(q, nowMs);
   if (problems.length > 0) throw new ValidationError('invalid log search', problems);
   return {
     app,

@@ -17,7 +17,7 @@ import {
 } from '../../model/metricHistory.js';
 import { parseDurationMs } from '../../spec/units.js';
 import { readHistory } from '../../metrics/history.js';
-import { timeOf } from './logSearch.js';
+import { timeOf } from './timeRange.js';
 import type { Releases } from '../../release/releases.js';
 
 const RangeParams = z.object({
