@@ -7,6 +7,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { copyExample, startBerth, type Berth } from './harness.js';
 import { freePort } from '../../src/runtime/local/ports.js';
 
@@ -108,6 +109,9 @@ describe('berth env diff', () => {
     );
     expect(out).not.toMatch(/s3ss10n|tok-same/);
     const json = await berth.json<{ entries: unknown[] }[]>(['env', 'diff', 'local', 'qa', '-o', 'json']);
+    const yaml = await berth.cli(['env', 'diff', 'local', 'qa', '-o', 'yaml']);
+    expect(yaml.code, yaml.stderr).toBe(0);
+    expect(parse(yaml.stdout)).toEqual(json);
     expect(json[0]?.entries).toEqual([
       { kind: 'value', key: 'CURRENCY', change: 'changed', secret: false, from: 'CHF', to: 'USD' },
       { kind: 'value', key: 'SESSION_SECRET', change: 'changed', secret: true },

@@ -175,6 +175,16 @@ describe('copying an environment', () => {
     });
     const named = await copy('kdev', { from: 'kprod', namespace: 'team-dev' });
     expect(named.json()).toMatchObject({ environment: { target: { namespace: 'team-dev' } } });
+
+    // Config may go from this machine to a cluster: the target keeps its own settings, and the answer says so.
+    const across = await copy('kprod', { from: 'local', intoExisting: true, apps: ['constructor'] });
+    expect(across.statusCode, across.body).toBe(200);
+    expect(across.json()).toMatchObject({
+      created: false,
+      environment: { target: { kind: 'kubernetes', namespace: 'prod' } },
+      notes: ["kprod runs on Kubernetes and local on this machine: only config is copied, kprod's settings are kept"],
+      apps: [{ app: 'constructor', outcome: 'copied', toVersion: 1 }],
+    });
   });
 });
 
