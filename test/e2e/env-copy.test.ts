@@ -14,6 +14,8 @@ import { freePort } from '../../src/runtime/local/ports.js';
 let berth: Berth;
 let dir: string;
 const shop = ['--app', 'shop'];
+/** The edge port of the shop in qa. */
+let edge = 0;
 
 async function ok(args: string[]): Promise<string> {
   const r = await berth.cli(args);
@@ -49,7 +51,7 @@ describe('berth env copy', () => {
         '',
       ].join('\n'),
     );
-    const edge = await freePort();
+    edge = await freePort();
     await ok(['env', 'set', 'qa', '--edge-port', String(edge)]);
     expect(out + (await readFile(join(berth.home, 'berth.db'), 'latin1'))).not.toContain('s3ss10n-local');
 
@@ -116,5 +118,19 @@ describe('berth env diff', () => {
       { kind: 'value', key: 'CURRENCY', change: 'changed', secret: false, from: 'CHF', to: 'USD' },
       { kind: 'value', key: 'SESSION_SECRET', change: 'changed', secret: true },
     ]);
+  });
+
+  it('copies over a newer config only with --force, deploying nothing: status says the config is ahead', async () => {
+    const newer = await berth.cli(['env', 'copy', 'local', 'qa', '--into-existing']);
+    expect(newer.code).toBe(1);
+    expect(newer.stderr).toMatch(/config of shop in qa was written after the version copied from local.*--force/);
+    const forced = await ok(['env', 'copy', 'local', 'qa', '--into-existing', '--force']);
+    expect(forced).toBe(
+      'copying config of local into existing qa\nshop  local@4 → qa@4  copied (2 values, 3 secrets, 1 file)\n',
+    );
+    expect(await ok(['env', 'diff', 'local', 'qa'])).toBe('shop (local@4 → qa@4): no differences\n');
+    expect(await ok(['status', 'shop', '--env', 'qa'])).toMatch(/config version 4 is ahead of what runs/);
+    const greeting = await (await fetch(`http://127.0.0.1:${edge}/api/greeting`)).json();
+    expect(greeting).toEqual({ greeting: 'Hello from the copied config' });
   });
 });
