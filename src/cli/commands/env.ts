@@ -45,7 +45,6 @@ function edgeTarget(change: EdgePortChange): Record<string, unknown> {
 
 export function registerEnv(program: Command): void {
   const env = program.command('env').description('environments: where apps run, and their variable defaults');
-  registerEnvCopy(env);
 
   env
     .command('list')
@@ -345,4 +344,6 @@ export function registerEnv(program: Command): void {
         );
       },
     );
+
+  registerEnvCopy(env);
 }
