@@ -42,3 +42,4 @@ export type { AlertView } from '../server/routes/alerts.js';
 export type { RulesFileResult } from '../server/routes/alertRulesFile.js';
 export type { Silence } from '../alerts/silences.js';
 export type { AlertHistoryEntry } from '../alerts/history.js';
+export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';

@@ -3,6 +3,7 @@ import { enReasons } from './enReasons';
 import { enTopology } from './enTopology';
 import { enMetrics } from './enMetrics';
 import { enAlerts } from './enAlerts';
+import { enEnvCompare } from './enEnvCompare';
 
 export const en = {
   shell: {
@@ -387,6 +388,7 @@ export const en = {
   topology: enTopology,
   metrics: enMetrics,
   alerts: enAlerts,
+  envCompare: enEnvCompare,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -4,6 +4,7 @@ import { zhReasons } from './zhReasons';
 import { zhTopology } from './zhTopology';
 import { zhMetrics } from './zhMetrics';
 import { zhAlerts } from './zhAlerts';
+import { zhEnvCompare } from './zhEnvCompare';
 
 export const zhCN: typeof en = {
   shell: {
@@ -381,6 +382,7 @@ export const zhCN: typeof en = {
   topology: zhTopology,
   metrics: zhMetrics,
   alerts: zhAlerts,
+  envCompare: zhEnvCompare,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
