@@ -43,3 +43,4 @@ export type { RulesFileResult } from '../server/routes/alertRulesFile.js';
 export type { Silence } from '../alerts/silences.js';
 export type { AlertHistoryEntry } from '../alerts/history.js';
 export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch.js';
+export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';

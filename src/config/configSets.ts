@@ -23,6 +23,8 @@ import { type SecretBox } from './secretBox.js';
 import { validateChange } from './validateChange.js';
 import { NOTHING_TO_CHANGE } from './nothingToChange.js';
 import { MASK } from '../model/mask.js';
+import { copyConfigSets, type AppConfigCopy, type ConfigCopyRequest } from './configCopy.js';
+import { compareEnvironmentConfigs, type AppConfigDiff } from './configCompare.js';
 
 /** Key names that changed in a version against the one before it; files appear as `file:<path>`. */
 export interface ConfigChangeSummary {
@@ -123,6 +125,10 @@ export interface ConfigSets {
     env: string,
     change: ConfigPreview,
   ): Promise<{ resolved: ResolvedConfig; diff: ConfigDiffEntry[] }>;
+  /** Copies every app's (or some apps') current config from one environment to another (configCopy.ts). */
+  copyEnvironment(req: ConfigCopyRequest): Promise<AppConfigCopy[]>;
+  /** Each app's current config difference from environment `from` to `to`, secrets by digest (configCompare.ts). */
+  compareEnvironments(from: string, to: string, apps?: string[]): Promise<AppConfigDiff[]>;
 }
 
 /** A change to try out: a ConfigChange without author or message, its base optional. */
@@ -331,6 +337,9 @@ export function createConfigSets(db: Kysely<Database>, box: SecretBox): ConfigSe
         diff: compareSnapshots(before, after, box).map(toDiffEntry),
       };
     },
+
+    copyEnvironment: (req) => copyConfigSets(db, box, req),
+    compareEnvironments: (from, to, apps) => compareEnvironmentConfigs(db, box, from, to, apps),
   };
 }
 

@@ -13,6 +13,7 @@ import * as S from './responseSchemas.js';
 import * as A from './alertSchemas.js';
 import * as G from './callGraphSchemas.js';
 import * as M from './metricsHistorySchemas.js';
+import * as E from './envCopySchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -182,6 +183,18 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [
     'PATCH /api/v1/environments/:name',
     { id: 'setEnvironmentEdge', ok: { 200: S.Environment }, errors: [BAD, NOT_FOUND] },
+  ],
+  [
+    'POST /api/v1/environments/:name/copy',
+    {
+      id: 'copyEnvironment',
+      ok: { 200: E.EnvironmentCopy, 201: E.EnvironmentCopy },
+      errors: [BAD, NOT_FOUND, 409],
+    },
+  ],
+  [
+    'GET /api/v1/environments/:name/config-diff',
+    { id: 'diffEnvironmentConfig', ok: { 200: E.EnvironmentConfigDiff }, errors: [BAD, NOT_FOUND] },
   ],
   [
     'DELETE /api/v1/environments/:name',

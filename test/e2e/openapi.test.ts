@@ -73,11 +73,12 @@ describe('the OpenAPI document', () => {
     for (const [method, path, op] of ops) {
       const statuses = Object.keys(op.responses);
       // One success status, but for scale (202 with a new revision, 200 when the count is already that)
-      // and an alert rule's PUT (201 created, 200 replaced).
+      // an alert rule's PUT (201 created, 200 replaced) and an environment copy (201 created, 200 into one that exists).
+      const two = ['scaleService', 'putAlertRule', 'copyEnvironment'];
       expect(
         statuses.filter((s) => /^2\d\d$/.test(s)),
         `${method} ${path}`,
-      ).toHaveLength(op.operationId === 'scaleService' || op.operationId === 'putAlertRule' ? 2 : 1);
+      ).toHaveLength(two.includes(op.operationId ?? '') ? 2 : 1);
       if (path !== '/healthz') expect(statuses, `${method} ${path}`).toContain('401');
       for (const [status, r] of Object.entries(op.responses)) {
         if (status === '204') {
@@ -167,6 +168,26 @@ describe('what the server really answers', () => {
     ['POST', '/api/v1/environments', '/api/v1/environments', { name: 'qa' }, 409],
     ['POST', '/api/v1/environments', '/api/v1/environments', { name: 'Not Valid' }, 400],
     ['GET', '/api/v1/environments', '/api/v1/environments', undefined, 200],
+    ['POST', '/api/v1/environments/qa2/copy', '/api/v1/environments/{name}/copy', { from: 'local' }, 201],
+    ['POST', '/api/v1/environments/qa/copy', '/api/v1/environments/{name}/copy', { from: 'local' }, 409],
+    [
+      'POST',
+      '/api/v1/environments/qa/copy',
+      '/api/v1/environments/{name}/copy',
+      { from: 'local', intoExisting: true },
+      200,
+    ],
+    ['POST', '/api/v1/environments/qa/copy', '/api/v1/environments/{name}/copy', { from: 'nope' }, 404],
+    ['POST', '/api/v1/environments/qa/copy', '/api/v1/environments/{name}/copy', { from: 'qa' }, 400],
+    ['GET', '/api/v1/environments/local/config-diff?to=qa2', '/api/v1/environments/{name}/config-diff', undefined, 200],
+    [
+      'GET',
+      '/api/v1/environments/local/config-diff?to=nope',
+      '/api/v1/environments/{name}/config-diff',
+      undefined,
+      404,
+    ],
+    ['DELETE', '/api/v1/environments/qa2', '/api/v1/environments/{name}', undefined, 204],
     ['DELETE', '/api/v1/environments/qa', '/api/v1/environments/{name}', undefined, 204],
     ['DELETE', '/api/v1/environments/qa', '/api/v1/environments/{name}', undefined, 404],
     ['POST', '/api/v1/validate', '/api/v1/validate', 'SPEC', 200],

@@ -11,6 +11,7 @@ import { ValuesEditor } from './ValuesEditor';
 import { FilesEditor } from './FilesEditor';
 import { Versions } from './Versions';
 import { VariablesTable } from './VariablesTable';
+import { CompareEnvironments } from './CompareEnvironments';
 import { PageTitle } from '../components/PageTitle';
 
 export default function ConfigDetails() {
@@ -87,6 +88,11 @@ export default function ConfigDetails() {
                 key: 'versions',
                 label: t('config.versions'),
                 children: <Versions app={app} env={env} latest={config.data.version} />,
+              },
+              {
+                key: 'environments',
+                label: t('envCompare.tab'),
+                children: <CompareEnvironments app={app} env={env} />,
               },
             ]}
           />

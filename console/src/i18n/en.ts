@@ -4,6 +4,7 @@ import { enTopology } from './enTopology';
 import { enMetrics } from './enMetrics';
 import { enAlerts } from './enAlerts';
 import { enLogSearch } from './enLogSearch';
+import { enEnvCompare } from './enEnvCompare';
 
 export const en = {
   shell: {
@@ -389,6 +390,7 @@ export const en = {
   metrics: enMetrics,
   alerts: enAlerts,
   logSearch: enLogSearch,
+  envCompare: enEnvCompare,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

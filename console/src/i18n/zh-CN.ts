@@ -5,6 +5,7 @@ import { zhTopology } from './zhTopology';
 import { zhMetrics } from './zhMetrics';
 import { zhAlerts } from './zhAlerts';
 import { zhLogSearch } from './zhLogSearch';
+import { zhEnvCompare } from './zhEnvCompare';
 
 export const zhCN: typeof en = {
   shell: {
@@ -383,6 +384,7 @@ export const zhCN: typeof en = {
   metrics: zhMetrics,
   alerts: zhAlerts,
   logSearch: zhLogSearch,
+  envCompare: zhEnvCompare,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',

@@ -6,6 +6,7 @@ import type { Environment } from '../../environment/environments.js';
 import { ValidationError } from '../../errors.js';
 import { VOLUME_NAME } from '../../spec/names.js';
 import { edgePortFlag, type EdgePortChange } from '../edgePorts.js';
+import { registerEnvCopy } from './envCopy.js';
 
 const CONTAINERS_HELP =
   'which services run as containers on this machine: auto (those with an image and no command; default), always (every service with an image), never (every service runs its command)';
@@ -374,4 +375,6 @@ export function registerEnv(program: Command): void {
         );
       },
     );
+
+  registerEnvCopy(env);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { EnvironmentEdgeChange, EnvironmentInput } from '../../environment/environments.js';
 import type { Api } from './api.js';
+import { environmentCopyRoutes } from './environmentCopy.js';
 
 export function environmentRoutes(api: Api, ctx: ServerContext): void {
   api.get('/api/v1/environments', { schema: { summary: 'Every environment', tags: ['environments'] } }, async () =>
@@ -53,4 +54,5 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req) => ctx.environments.setEdge(req.params.name, req.body),
   );
+  environmentCopyRoutes(api, ctx);
 }
