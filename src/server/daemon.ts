@@ -24,6 +24,8 @@ import { createReleaseEngine } from '../release/engine/engine.js';
 import { createGatewayControl } from '../gateway/control.js';
 import { startTraceCollector } from '../traces/collector.js';
 import { TraceStore } from '../traces/traceStore.js';
+import { otlpExportConfig } from '../traces/otlpConfig.js';
+import { startOtlpExporter } from '../traces/otlpExporter.js';
 import type { DataPlane } from '../gateway/server.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
 import { localContainers } from '../runtime/container/localContainers.js';
@@ -102,6 +104,8 @@ async function privateHome(home: string): Promise<void> {
 }
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  // A wrong OTEL_EXPORTER_OTLP_* variable is refused before anything starts.
+  const otlp = otlpExportConfig(process.env);
   await privateHome(opts.home);
   const logger: Logger = pino(
     {
@@ -141,8 +145,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   // Spans of every request through the gateway, in their own file (src/traces/traceStore.ts).
   const traces = new TraceStore({ file: join(opts.home, 'traces.db') });
+  // And to an OpenTelemetry collector when the OTEL_EXPORTER_OTLP_* variables name one (docs/traces.md).
+  const exporter = otlp ? startOtlpExporter({ config: otlp, logger: logger.child({ part: 'traces' }) }) : undefined;
+  if (otlp) logger.info({ url: otlp.url, protocol: otlp.protocol }, 'exporting spans over OTLP');
   const traceCollector = startTraceCollector({
     store: traces,
+    ...(exporter ? { exporter } : {}),
     source: (max) => gateway.spans(max),
     logger: logger.child({ part: 'traces' }),
   });
@@ -236,6 +244,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await autoscaler.stop();
       await cron.stop();
       await traceCollector.stop();
+      await exporter?.stop();
       traces.close();
       await logCenter.close();
       await evaluator.stop();
