@@ -29,7 +29,16 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: ['alerts'], load: async () => (await import('./commands/alerts.js')).registerAlerts },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
-  { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
+  {
+    names: ['trace', 'traces'],
+    load: async () => {
+      const m = await import('./commands/trace.js');
+      return (program) => {
+        m.registerTrace(program);
+        m.registerTraces(program);
+      };
+    },
+  },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
   { names: ['validate', 'schema'], load: async () => (await import('./commands/validate.js')).registerValidate },

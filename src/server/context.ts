@@ -46,7 +46,7 @@ export interface ServerContext {
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
   /** The spans the gateway recorded (absent in tests that do not keep any). */
-  traces?: Pick<TraceStore, 'trace'>;
+  traces?: Pick<TraceStore, 'trace' | 'list'>;
   /** The span collector's counters for `/metrics` (absent in tests that run none). */
   traceStats?: () => TraceCollectorStats;
   /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */

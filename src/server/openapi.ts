@@ -11,6 +11,7 @@ import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import * as S from './responseSchemas.js';
 import * as A from './alertSchemas.js';
+import * as T from './traceSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -67,6 +68,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [`GET ${app}/jobs`, { id: 'listJobs', ok: { 200: S.JobsStatus }, errors: [BAD, NOT_FOUND] }],
   [`POST ${app}/jobs/:job/runs`, { id: 'runJob', ok: { 202: S.JobRun }, errors: [BAD, NOT_FOUND] }],
   ['GET /api/v1/traces/:traceId', { id: 'getTrace', ok: { 200: S.TraceView }, errors: [BAD, NOT_FOUND] }],
+  [`GET ${app}/traces`, { id: 'listTraces', ok: { 200: T.TraceList }, errors: [BAD, NOT_FOUND, 503] }],
   [`GET ${app}/alerts`, { id: 'listAlerts', ok: { 200: A.AlertList }, errors: [BAD] }],
   [`GET ${app}/alerts/rules`, { id: 'listAlertRules', ok: { 200: A.AlertRuleList }, errors: [BAD] }],
   [`GET ${app}/alerts/rules/:name`, { id: 'getAlertRule', ok: { 200: A.AlertRule }, errors: [BAD, NOT_FOUND] }],

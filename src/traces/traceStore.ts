@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { GatewaySpan, StoredSpan } from '../model/trace.js';
+import type { GatewaySpan, StoredSpan, TraceList, TraceListQuery } from '../model/trace.js';
+import { listTraces } from './traceList.js';
 
 /** How long spans are kept by default: one day. */
 export const DEFAULT_TRACE_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_id);
 CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ms);
+CREATE INDEX IF NOT EXISTS spans_service ON spans (service, start_ms);
 `;
 
 function fromRow(r: SpanRow): GatewaySpan {
@@ -95,6 +97,7 @@ export class TraceStore {
   readonly maxSpans: number;
   private readonly db: BetterSqlite3.Database;
   private readonly insert: BetterSqlite3.Statement;
+  private readonly bySpanStart: BetterSqlite3.Statement;
   private readonly insertMany: (spans: readonly GatewaySpan[]) => void;
 
   constructor(opts: TraceStoreOptions) {
@@ -111,6 +114,7 @@ export class TraceStore {
       `INSERT INTO spans (trace_id, span_id, parent_id, kind, edge, route, service, track, method, status, error, start_ms, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.bySpanStart = this.db.prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ms, rowid');
     this.insertMany = this.db.transaction((spans: readonly GatewaySpan[]) => {
       for (const s of spans)
         this.insert.run(
@@ -138,10 +142,16 @@ export class TraceStore {
 
   /** The spans of a trace by start time, with their callers; empty when none is stored. */
   trace(traceId: string): StoredSpan[] {
-    const rows = this.db
-      .prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ms, rowid')
-      .all(traceId) as SpanRow[];
-    return withCallers(rows.map(fromRow));
+    return withCallers(this.spansOf(traceId));
+  }
+
+  /** The recent traces of an app and environment, newest first (src/traces/traceList.ts). */
+  list(q: TraceListQuery): TraceList {
+    return listTraces(this.db, q, (id) => this.spansOf(id));
+  }
+
+  private spansOf(traceId: string): GatewaySpan[] {
+    return (this.bySpanStart.all(traceId) as SpanRow[]).map(fromRow);
   }
 
   /** Drops spans older than the retention and, beyond `maxSpans`, the oldest; returns how many went. */
