@@ -18,6 +18,8 @@ const ReleasesList = lazy(() => import('./releases/List'));
 const LogsTail = lazy(() => import('./logs/Tail'));
 const PoliciesList = lazy(() => import('./policies/List'));
 const JobsList = lazy(() => import('./jobs/List'));
+const TracesList = lazy(() => import('./traces/List'));
+const TraceWaterfall = lazy(() => import('./traces/Waterfall'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -61,6 +63,8 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/policies" element={page(<PoliciesList />)} />
           <Route path="apps/:app/:env/jobs" element={page(<JobsList />)} />
           <Route path="apps/:app/:env/logs" element={page(<LogsTail />)} />
+          <Route path="apps/:app/:env/traces" element={page(<TracesList />)} />
+          <Route path="apps/:app/:env/traces/:traceId" element={page(<TraceWaterfall />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

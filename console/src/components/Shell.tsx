@@ -13,6 +13,7 @@ import {
   CloudServerOutlined,
   SafetyOutlined,
   ScheduleOutlined,
+  NodeIndexOutlined,
   LogoutOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -22,7 +23,7 @@ import type { AppSummary } from '../api/types';
 import { clearToken } from '../auth/token';
 import { LanguageSwitch } from './LanguageSwitch';
 
-const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs'] as const;
+const SECTIONS = ['services', 'config', 'releases', 'policies', 'jobs', 'logs', 'traces'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAST = 'berth.lastApp';
 
@@ -71,6 +72,7 @@ export function Shell() {
     policies: <SafetyOutlined />,
     jobs: <ScheduleOutlined />,
     logs: <FileTextOutlined />,
+    traces: <NodeIndexOutlined />,
   };
 
   return (

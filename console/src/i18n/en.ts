@@ -1,5 +1,6 @@
 /** English strings of the console. zh-CN.ts has the same keys (checked by the compiler and a test). */
 import { enReasons } from './enReasons';
+import { enTraces } from './enTraces';
 
 export const en = {
   shell: {
@@ -20,6 +21,7 @@ export const en = {
     policies: 'Policies',
     environments: 'Environments',
     jobs: 'Jobs',
+    traces: 'Traces',
   },
   common: {
     actions: 'Actions',
@@ -378,6 +380,7 @@ export const en = {
     containersClusters: 'images (cluster)',
   },
   reasons: enReasons,
+  traces: enTraces,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

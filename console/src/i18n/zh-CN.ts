@@ -1,6 +1,7 @@
 /** 简体中文. Same keys as en.ts: the type makes a missing or extra key a compile error. */
 import type { en } from './en';
 import { zhReasons } from './zhReasons';
+import { zhTraces } from './zhTraces';
 
 export const zhCN: typeof en = {
   shell: {
@@ -21,6 +22,7 @@ export const zhCN: typeof en = {
     policies: '流量策略',
     environments: '环境',
     jobs: '任务',
+    traces: '链路',
   },
   common: {
     actions: '操作',
@@ -372,6 +374,7 @@ export const zhCN: typeof en = {
     containersClusters: '镜像（集群）',
   },
   reasons: zhReasons,
+  traces: zhTraces,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
