@@ -83,7 +83,7 @@ function dropTracestate(headers: string[]): void {
     if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'tracestate') headers.splice(i, 2);
 }
 
-function spanJSON(s: HopSpan): string {
+function spanJSON(s: GatewaySpan): string {
   let out = `{"traceId":"${s.traceId}","spanId":"${s.spanId}"`;
   if (s.parentId !== undefined) out += `,"parentId":"${s.parentId}"`;
   out += `,"kind":"${s.kind}"`;
@@ -110,7 +110,7 @@ export class SpanQueue {
   dropped = 0;
   /** Spans queued since the gateway started. */
   recorded = 0;
-  private items: HopSpan[] = [];
+  private items: GatewaySpan[] = [];
 
   constructor(capacity = 20_000) {
     this.capacity = capacity;
@@ -151,7 +151,8 @@ export class SpanQueue {
     return span;
   }
 
-  push(span: HopSpan): void {
+  /** Queues an ended span: a Node hop's, or one HAProxy logged (haproxy/haproxySpans.ts). */
+  push(span: GatewaySpan): void {
     if (this.items.length >= this.capacity) {
       this.dropped++;
       return;
@@ -162,7 +163,7 @@ export class SpanQueue {
 
   /** Takes up to `max` spans, oldest first. */
   drain(max: number): SpanBatch {
-    let taken: HopSpan[];
+    let taken: GatewaySpan[];
     if (this.items.length <= max) {
       taken = this.items;
       this.items = [];
@@ -178,7 +179,7 @@ export class SpanQueue {
   drainJSON(max: number): string {
     const { spans, dropped, queued } = this.drain(max);
     let out = '{"spans":[';
-    for (let i = 0; i < spans.length; i++) out += (i === 0 ? '' : ',') + spanJSON(spans[i] as HopSpan);
+    for (let i = 0; i < spans.length; i++) out += (i === 0 ? '' : ',') + spanJSON(spans[i]!);
     return `${out}],"dropped":${dropped},"queued":${queued}}`;
   }
 
