@@ -158,7 +158,7 @@ export class Listener {
     const spans = this.spans;
     if (spans === undefined) return proxyRequest(req, res, this.set, req.url!, this.stats);
     const fwd = forwardHeaders(req.rawHeaders, req.socket.remoteAddress);
-    const span = spans.begin(fwd, 'service', req.method!, this.key);
+    const span = spans.begin(fwd, 'service', req.method!, this.key, undefined, undefined, req.url);
     proxyRequest(req, res, this.set, req.url!, this.stats, { fwd, span });
   };
 
@@ -178,7 +178,7 @@ export class Listener {
       unavailable: target.unavailable,
       policy: target.policy,
       route: target.counters,
-      span: this.spans?.begin(fwd, 'edge', req.method!, target.service, this.key, target.label),
+      span: this.spans?.begin(fwd, 'edge', req.method!, target.service, this.key, target.label, url),
     });
   };
 

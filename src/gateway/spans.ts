@@ -35,6 +35,7 @@ export class HopSpan implements GatewaySpan {
   service: string | undefined;
   track: Track | undefined = undefined;
   method: string;
+  path: string | undefined;
   status = 0;
   error = false;
   startMs: number;
@@ -50,8 +51,10 @@ export class HopSpan implements GatewaySpan {
     service: string | undefined,
     edge: string | undefined,
     route: string | undefined,
+    path: string | undefined,
   ) {
     this.queue = queue;
+    this.path = path;
     this.traceId = traceId;
     this.spanId = newSpanId();
     this.parentId = parentId;
@@ -77,6 +80,12 @@ export class HopSpan implements GatewaySpan {
   }
 }
 
+/** A request target without its query (a new string only when there is one). */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 /** Removes every `tracestate` of flat [name, value, ...] headers (rare: only with a new trace). */
 function dropTracestate(headers: string[]): void {
   for (let i = headers.length - 2; i >= 0; i -= 2)
@@ -91,6 +100,7 @@ function spanJSON(s: GatewaySpan): string {
   if (s.route !== undefined) out += `,"route":${JSON.stringify(s.route)}`;
   if (s.service !== undefined) out += `,"service":${JSON.stringify(s.service)}`;
   if (s.track !== undefined) out += `,"track":"${s.track}"`;
+  if (s.path !== undefined) out += `,"path":${JSON.stringify(s.path)}`;
   return `${out},"method":"${s.method}","status":${s.status},"error":${s.error},"startMs":${s.startMs},"durationMs":${s.durationMs}}`;
 }
 
@@ -127,6 +137,7 @@ export class SpanQueue {
     service: string | undefined,
     edge?: string,
     route?: string,
+    url?: string,
   ): HopSpan {
     // Read in place (no parsed object per request). The flags are passed on as received; a new
     // trace is sampled (the gateway records every hop).
@@ -141,6 +152,7 @@ export class SpanQueue {
       service,
       edge,
       route,
+      url === undefined ? undefined : pathOf(url),
     );
     const value = formatTraceParent(span.traceId, span.spanId, valid ? flagsOf(tp) : SAMPLED);
     if (fwd.traceparentAt >= 0) fwd.headers[fwd.traceparentAt] = value;

@@ -27,6 +27,8 @@ export interface GatewaySpan {
   /** The track that served it; absent when no replica was tried. */
   track?: Track;
   method: string;
+  /** The request's path as the client sent it to this hop, without the query (absent in spans stored before it was recorded). */
+  path?: string;
   /** The status sent to the client; 0 when the client went away before any answer. */
   status: number;
   /** A 5xx, a gateway failure or a response cut short. */

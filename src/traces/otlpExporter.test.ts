@@ -89,7 +89,7 @@ async function traced(traceId: string, exporter: ReturnType<typeof startOtlpExpo
   const control = createGatewayControl({ home: t.home });
   const collector = startTraceCollector({ store, source: (max) => control.spans(max), intervalMs: 60_000, exporter });
   try {
-    const res = await fetchText(`http://127.0.0.1:${edgePort}/orders/7`, {
+    const res = await fetchText(`http://127.0.0.1:${edgePort}/orders/7?card=secret`, {
       headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01`, 'x-ignored': 'yes' },
     });
     expect(res.status).toBe(200);
@@ -149,6 +149,7 @@ describe('OTLP export', () => {
           'http.request.method': 'GET',
           'http.response.status_code': 200,
           'http.route': '/orders',
+          'url.path': '/orders/7',
           'berth.span.kind': 'edge',
           'berth.edge': 'shop/prod',
           'berth.route': '/orders',
@@ -160,7 +161,12 @@ describe('OTLP export', () => {
         name: 'GET',
         kind: 2,
         resource: { 'service.name': 'inventory', 'service.namespace': 'shop' },
-        attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'berth.span.kind': 'service' },
+        attributes: {
+          'http.request.method': 'GET',
+          'http.response.status_code': 200,
+          'url.path': '/stock',
+          'berth.span.kind': 'service',
+        },
       });
       expect(i!.attributes).not.toHaveProperty('http.route');
       // Times in nanoseconds since the epoch, as recorded.

@@ -67,6 +67,7 @@ function routePath(route: string): string {
 export function toReadableSpan(s: GatewaySpan, resources: OtlpResources): ReadableSpan {
   const attributes: Attributes = { 'http.request.method': s.method, 'berth.span.kind': s.kind };
   if (s.status > 0) attributes['http.response.status_code'] = s.status;
+  if (s.path !== undefined) attributes['url.path'] = s.path;
   if (s.route !== undefined) {
     attributes['http.route'] = routePath(s.route);
     attributes['berth.route'] = s.route;

@@ -32,6 +32,7 @@ interface SpanRow {
   service: string | null;
   track: string | null;
   method: string;
+  path: string | null;
   status: number;
   error: number;
   start_ms: number;
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS spans (
   service TEXT,
   track TEXT,
   method TEXT NOT NULL,
+  path TEXT,
   status INTEGER NOT NULL,
   error INTEGER NOT NULL,
   start_ms REAL NOT NULL,
@@ -70,6 +72,7 @@ function fromRow(r: SpanRow): GatewaySpan {
     ...(r.service !== null ? { service: r.service } : {}),
     ...(r.track !== null ? { track: r.track as NonNullable<GatewaySpan['track']> } : {}),
     method: r.method,
+    ...(r.path !== null ? { path: r.path } : {}),
     status: r.status,
     error: r.error !== 0,
     startMs: r.start_ms,
@@ -110,9 +113,12 @@ export class TraceStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(schema);
+    // A traces.db made before spans had a path gets the column (its spans keep none).
+    const columns = this.db.prepare('PRAGMA table_info(spans)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'path')) this.db.exec('ALTER TABLE spans ADD COLUMN path TEXT');
     this.insert = this.db.prepare(
-      `INSERT INTO spans (trace_id, span_id, parent_id, kind, edge, route, service, track, method, status, error, start_ms, duration_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO spans (trace_id, span_id, parent_id, kind, edge, route, service, track, method, path, status, error, start_ms, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.bySpanStart = this.db.prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ms, rowid');
     this.insertMany = this.db.transaction((spans: readonly GatewaySpan[]) => {
@@ -127,6 +133,7 @@ export class TraceStore {
           s.service ?? null,
           s.track ?? null,
           s.method,
+          s.path ?? null,
           s.status,
           s.error ? 1 : 0,
           s.startMs,

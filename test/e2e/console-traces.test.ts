@@ -115,6 +115,8 @@ describe('the console’s traces', () => {
     expect(d).toContain('Where Service address');
     expect(d).toContain('Called by orders');
     expect(d).toContain('Track Stable');
+    expect(inventory.path).toMatch(/^\//);
+    expect(d).toContain(`Path ${inventory.path}`);
     expect(d).toMatch(/Status 200 /);
     await page.waitForTimeout(400);
     await b.shot('trace-waterfall-en');

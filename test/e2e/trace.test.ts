@@ -56,7 +56,7 @@ describe('berth trace', () => {
     expect(web!.parentId).toBe('00f067aa0ba902b7');
     expect(orders!.parentId).toBe(web!.spanId);
     expect(inventory!.parentId).toBe(orders!.spanId);
-    expect(web).toMatchObject({ edge: 'shop/tr', route: '/', track: 'stable' });
+    expect(web).toMatchObject({ edge: 'shop/tr', route: '/', track: 'stable', path: '/buy' });
 
     const table = await berth.cli(['trace', traceId]);
     expect(table.code).toBe(0);

@@ -48,6 +48,7 @@ export const enTraces = {
     service: 'Service',
     caller: 'Called by',
     track: 'Track',
+    path: 'Path',
     method: 'Method',
     status: 'Status',
     start: 'Started',

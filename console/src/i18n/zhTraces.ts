@@ -50,6 +50,7 @@ export const zhTraces: typeof enTraces = {
     service: '服务',
     caller: '调用方',
     track: '轨道',
+    path: '路径',
     method: '方法',
     status: '状态',
     start: '开始时间',

@@ -113,6 +113,7 @@ function Details({ span, startMs, app, env }: { span: StoredSpan; startMs: numbe
     ],
     ['track', span.track ? t(`traces.tracks.${span.track}`) : '–'],
     ['method', span.method],
+    ['path', span.path ?? '–'],
     [
       'status',
       <Space size={4}>

@@ -37,8 +37,8 @@ const HEX16 = /^[0-9a-f]{16}$/;
 /** A span from one log line; undefined when the line is not one. */
 export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend>): GatewaySpan | undefined {
   const f = line.trim().split(' ');
-  if (f.length !== 11 || f[0] !== SPAN_LOG_TAG) return undefined;
-  const [, traceId, spanId, parentId, st, ts, ta, method, name, routeIndex, server] = f as [string, ...string[]];
+  if (f.length !== 12 || f[0] !== SPAN_LOG_TAG) return undefined;
+  const [, traceId, spanId, parentId, st, ts, ta, method, name, routeIndex, server, path] = f as [string, ...string[]];
   const front = frontends.get(name!);
   if (front === undefined || !HEX32.test(traceId!) || !HEX16.test(spanId!)) return undefined;
   const status = Math.max(0, Number(st));
@@ -59,6 +59,7 @@ export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend
     ...(service !== undefined ? { service } : {}),
     ...(track !== undefined ? { track } : {}),
     method: method!,
+    ...(path!.startsWith('/') ? { path: path! } : {}),
     status,
     error: status === 0 || status >= 500,
     startMs,

@@ -117,6 +117,7 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       service: 'shop/local/orders',
       track: 'stable',
       method: 'GET',
+      path: '/orders/1',
       status: 200,
       error: false,
     });
@@ -126,6 +127,7 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       kind: 'service',
       service: 'shop/local/inventory',
       track: 'stable',
+      path: '/stock',
       status: 200,
     });
     expect(service).not.toHaveProperty('edge');
@@ -189,13 +191,14 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
 
   it('reads only span lines of known frontends', () => {
     const fronts = frontendsOf({ dir: '', services: [{ key: 'a/b/c', port: 1 }], edges: [], backends: [] });
-    const line = `berth-span ${'a'.repeat(32)} ${'b'.repeat(16)} - 503 1800000000.250 12 POST f.a:2fb:2fc - <NOSRV>`;
+    const line = `berth-span ${'a'.repeat(32)} ${'b'.repeat(16)} - 503 1800000000.250 12 POST f.a:2fb:2fc - <NOSRV> /pay`;
     expect(spanOfLine(line, fronts)).toEqual({
       traceId: 'a'.repeat(32),
       spanId: 'b'.repeat(16),
       kind: 'service',
       service: 'a/b/c',
       method: 'POST',
+      path: '/pay',
       status: 503,
       error: true,
       startMs: 1_800_000_000_250,

@@ -14,9 +14,10 @@ export const SPAN_LOG_TAG = 'berth-span';
 /**
  * What each line says, in order: trace id, span id, parent id (`-` when none), status (`-1` when
  * none was sent), accept time (`seconds.milliseconds`), total time (ms), method, frontend, edge
- * route index (`-` at a service address or when none matched), server (`r1`, `c1`, `<NOSRV>`).
+ * route index (`-` at a service address or when none matched), server (`r1`, `c1`, `<NOSRV>`), and
+ * the path without the query, last (as the client sent it: a route's prefix is stripped later).
  */
-const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %HM %f %[var(txn.route)] %s`;
+const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %HM %f %[var(txn.route)] %s %HP`;
 
 /** The rules of a traced HTTP frontend, sending its span lines to `logPort`. */
 export function traceRules(logPort: number): string[] {
