@@ -169,7 +169,10 @@ export class Listener {
     const route = matchRoute(this.routes, fwd.host, url);
     if (route === undefined) {
       this.stats.requests++;
+      // A span with no service, as HAProxy records it: the trace shows where the request went astray.
+      const span = this.spans?.begin(fwd, 'edge', req.method!, undefined, this.key, undefined, url);
       sendText(res, 404, this.noRoute);
+      span?.end(undefined, 404, false, performance.now());
       return;
     }
     const target = route.target;
