@@ -28,7 +28,7 @@ function Call({ span, app, env }: { span: StoredSpan; app: string; env: string }
       <Space size={4}>
         {callee}
         <Typography.Text type="secondary">
-          {t('traces.fromEdge', { route: `${span.method} ${span.route ?? ''}`.trim() })}
+          {t('traces.fromEdge', { route: `${span.method} ${span.route ?? t('traces.noRoute')}` })}
         </Typography.Text>
       </Space>
     );
