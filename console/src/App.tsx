@@ -21,6 +21,8 @@ const JobsList = lazy(() => import('./jobs/List'));
 const Topology = lazy(() => import('./topology/Topology'));
 const Metrics = lazy(() => import('./metrics/Metrics'));
 const AlertsPage = lazy(() => import('./alerts/Page'));
+const TracesList = lazy(() => import('./traces/List'));
+const TraceWaterfall = lazy(() => import('./traces/Waterfall'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -67,6 +69,8 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/topology" element={page(<Topology />)} />
           <Route path="apps/:app/:env/metrics" element={page(<Metrics />)} />
           <Route path="apps/:app/:env/alerts" element={page(<AlertsPage />)} />
+          <Route path="apps/:app/:env/traces" element={page(<TracesList />)} />
+          <Route path="apps/:app/:env/traces/:traceId" element={page(<TraceWaterfall />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

@@ -32,6 +32,16 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
   { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
   { names: ['metrics'], load: async () => (await import('./commands/metrics.js')).registerMetrics },
+  {
+    names: ['trace', 'traces'],
+    load: async () => {
+      const m = await import('./commands/trace.js');
+      return (program) => {
+        m.registerTrace(program);
+        m.registerTraces(program);
+      };
+    },
+  },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
   { names: ['validate', 'schema'], load: async () => (await import('./commands/validate.js')).registerValidate },

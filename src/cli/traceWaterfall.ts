@@ -3,34 +3,12 @@
  * its parent (two spaces a level), with caller, route, track, status, offset from the trace's first
  * span, duration and a bar placed on the trace's time axis.
  */
-import type { StoredSpan, TraceView } from '../model/trace.js';
+import type { TraceView } from '../model/trace.js';
+import { spanTree } from '../model/traceTree.js';
 
 const BAR_WIDTH = 30;
 
-/** Spans in tree order (a parent before its children, siblings by start) with their depth. */
-export function spanTree(spans: readonly StoredSpan[]): { span: StoredSpan; depth: number }[] {
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const children = new Map<string, StoredSpan[]>();
-  const roots: StoredSpan[] = [];
-  for (const s of spans) {
-    if (s.parentId !== undefined && byId.has(s.parentId) && s.parentId !== s.spanId) {
-      const list = children.get(s.parentId) ?? [];
-      list.push(s);
-      children.set(s.parentId, list);
-    } else roots.push(s);
-  }
-  const byStart = (a: StoredSpan, b: StoredSpan): number => a.startMs - b.startMs;
-  const out: { span: StoredSpan; depth: number }[] = [];
-  const seen = new Set<string>();
-  const walk = (s: StoredSpan, depth: number): void => {
-    if (seen.has(s.spanId)) return; // a span id repeated by a broken client: shown once
-    seen.add(s.spanId);
-    out.push({ span: s, depth });
-    for (const c of (children.get(s.spanId) ?? []).sort(byStart)) walk(c, depth + 1);
-  };
-  for (const r of roots.sort(byStart)) walk(r, 0);
-  return out;
-}
+export { spanTree };
 
 function ms(v: number): string {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`;

@@ -35,6 +35,7 @@ export class HopSpan implements GatewaySpan {
   service: string | undefined;
   track: Track | undefined = undefined;
   method: string;
+  path: string | undefined;
   status = 0;
   error = false;
   startMs: number;
@@ -50,8 +51,10 @@ export class HopSpan implements GatewaySpan {
     service: string | undefined,
     edge: string | undefined,
     route: string | undefined,
+    path: string | undefined,
   ) {
     this.queue = queue;
+    this.path = path;
     this.traceId = traceId;
     this.spanId = newSpanId();
     this.parentId = parentId;
@@ -77,13 +80,19 @@ export class HopSpan implements GatewaySpan {
   }
 }
 
+/** A request target without its query (a new string only when there is one). */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 /** Removes every `tracestate` of flat [name, value, ...] headers (rare: only with a new trace). */
 function dropTracestate(headers: string[]): void {
   for (let i = headers.length - 2; i >= 0; i -= 2)
     if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'tracestate') headers.splice(i, 2);
 }
 
-function spanJSON(s: HopSpan): string {
+function spanJSON(s: GatewaySpan): string {
   let out = `{"traceId":"${s.traceId}","spanId":"${s.spanId}"`;
   if (s.parentId !== undefined) out += `,"parentId":"${s.parentId}"`;
   out += `,"kind":"${s.kind}"`;
@@ -91,6 +100,7 @@ function spanJSON(s: HopSpan): string {
   if (s.route !== undefined) out += `,"route":${JSON.stringify(s.route)}`;
   if (s.service !== undefined) out += `,"service":${JSON.stringify(s.service)}`;
   if (s.track !== undefined) out += `,"track":"${s.track}"`;
+  if (s.path !== undefined) out += `,"path":${JSON.stringify(s.path)}`;
   return `${out},"method":"${s.method}","status":${s.status},"error":${s.error},"startMs":${s.startMs},"durationMs":${s.durationMs}}`;
 }
 
@@ -110,7 +120,7 @@ export class SpanQueue {
   dropped = 0;
   /** Spans queued since the gateway started. */
   recorded = 0;
-  private items: HopSpan[] = [];
+  private items: GatewaySpan[] = [];
 
   constructor(capacity = 20_000) {
     this.capacity = capacity;
@@ -127,6 +137,7 @@ export class SpanQueue {
     service: string | undefined,
     edge?: string,
     route?: string,
+    url?: string,
   ): HopSpan {
     // Read in place (no parsed object per request). The flags are passed on as received; a new
     // trace is sampled (the gateway records every hop).
@@ -141,6 +152,7 @@ export class SpanQueue {
       service,
       edge,
       route,
+      url === undefined ? undefined : pathOf(url),
     );
     const value = formatTraceParent(span.traceId, span.spanId, valid ? flagsOf(tp) : SAMPLED);
     if (fwd.traceparentAt >= 0) fwd.headers[fwd.traceparentAt] = value;
@@ -151,7 +163,8 @@ export class SpanQueue {
     return span;
   }
 
-  push(span: HopSpan): void {
+  /** Queues an ended span: a Node hop's, or one HAProxy logged (haproxy/haproxySpans.ts). */
+  push(span: GatewaySpan): void {
     if (this.items.length >= this.capacity) {
       this.dropped++;
       return;
@@ -162,7 +175,7 @@ export class SpanQueue {
 
   /** Takes up to `max` spans, oldest first. */
   drain(max: number): SpanBatch {
-    let taken: HopSpan[];
+    let taken: GatewaySpan[];
     if (this.items.length <= max) {
       taken = this.items;
       this.items = [];
@@ -178,7 +191,7 @@ export class SpanQueue {
   drainJSON(max: number): string {
     const { spans, dropped, queued } = this.drain(max);
     let out = '{"spans":[';
-    for (let i = 0; i < spans.length; i++) out += (i === 0 ? '' : ',') + spanJSON(spans[i] as HopSpan);
+    for (let i = 0; i < spans.length; i++) out += (i === 0 ? '' : ',') + spanJSON(spans[i]!);
     return `${out}],"dropped":${dropped},"queued":${queued}}`;
   }
 

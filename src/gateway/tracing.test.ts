@@ -183,6 +183,27 @@ describe('tracing at the proxy', () => {
     expect(span).toMatchObject({ service: 'shop/local/none', status: 503, error: true });
     expect(span!.track).toBeUndefined();
   });
+
+  it('records an edge request no route takes: a 404 span of the edge with no service', async () => {
+    await t.apply({
+      services: [],
+      edges: [
+        {
+          key: 'shop/local',
+          port: edgePort,
+          routes: [{ pathPrefix: '/api', target: 'shop/local/a', stripPrefix: false }],
+        },
+      ],
+    });
+    const res = await fetchText(`http://127.0.0.1:${edgePort}/nowhere?x=1`, {
+      headers: { traceparent: '00-1af7651916cd43dd8448eb211c80319d-b7ad6b7169203331-01' },
+    });
+    expect(res.status).toBe(404);
+    const [span] = await spansOf('1af7651916cd43dd8448eb211c80319d', 1);
+    expect(span).toMatchObject({ kind: 'edge', edge: 'shop/local', path: '/nowhere', status: 404, error: false });
+    expect(span).not.toHaveProperty('service');
+    expect(span).not.toHaveProperty('route');
+  });
 });
 
 describe('tracing under a traffic policy', () => {

@@ -27,6 +27,8 @@ export interface GatewaySpan {
   /** The track that served it; absent when no replica was tried. */
   track?: Track;
   method: string;
+  /** The request's path as the client sent it to this hop, without the query (absent in spans stored before it was recorded). */
+  path?: string;
   /** The status sent to the client; 0 when the client went away before any answer. */
   status: number;
   /** A 5xx, a gateway failure or a response cut short. */
@@ -51,4 +53,42 @@ export interface StoredSpan extends GatewaySpan {
 export interface TraceView {
   traceId: string;
   spans: StoredSpan[];
+}
+
+/** What a list of traces asks for (`GET /api/v1/apps/:app/envs/:env/traces`). */
+export interface TraceListQuery {
+  app: string;
+  env: string;
+  /** Only traces with a span of this service of the app (its name, not the full key). */
+  service?: string;
+  /** Only traces with a failed span (a 5xx, a gateway failure, a response cut short). */
+  errors?: boolean;
+  /** Only traces that took at least this long. */
+  minMs?: number;
+  /** Only traces with a span of the app that started at or after this time (epoch ms). */
+  sinceMs: number;
+  limit: number;
+}
+
+/** One trace in a list: its first span, what it touched, how long it took, whether it failed. */
+export interface TraceSummary {
+  traceId: string;
+  /** The first span's start, epoch ms. */
+  startMs: number;
+  /** From the first span's start to the last span's end. */
+  durationMs: number;
+  spans: number;
+  /** Services the trace reached (`app/env/service`), in the order it first reached them. */
+  services: string[];
+  /** Whether any span failed. */
+  error: boolean;
+  /** The earliest span: where the request entered (an edge, or a service address a replica called). */
+  root: Pick<GatewaySpan, 'kind' | 'edge' | 'route' | 'service' | 'method' | 'status' | 'error'>;
+}
+
+/** `GET /api/v1/apps/:app/envs/:env/traces`: the newest traces first. */
+export interface TraceList {
+  traces: TraceSummary[];
+  /** More traces matched than `limit` (or than one look examines): narrow the query to see older ones. */
+  truncated: boolean;
 }

@@ -50,7 +50,7 @@ export interface ServerContext {
   /** The history of cronjob runs. */
   jobRuns?: Pick<JobRunStore, 'list'>;
   /** The spans the gateway recorded (absent in tests that do not keep any). */
-  traces?: Pick<TraceStore, 'trace' | 'file' | 'retentionMs'>;
+  traces?: Pick<TraceStore, 'trace' | 'list' | 'file' | 'retentionMs'>;
   /** The span collector's counters for `/metrics` (absent in tests that run none). */
   traceStats?: () => TraceCollectorStats;
   /** The metric history and its sampler's interval (absent in tests that keep none). */

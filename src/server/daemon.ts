@@ -29,6 +29,8 @@ import { MetricStore } from '../metrics/metricStore.js';
 import { startSampler } from '../metrics/sampler.js';
 import { metricSettings } from '../metrics/settings.js';
 import { createMetricSource } from './metricSource.js';
+import { otlpExportConfig } from '../traces/otlpConfig.js';
+import { startOtlpExporter } from '../traces/otlpExporter.js';
 import type { DataPlane } from '../gateway/server.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
 import { localContainers } from '../runtime/container/localContainers.js';
@@ -108,6 +110,8 @@ async function privateHome(home: string): Promise<void> {
 }
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  // A wrong OTEL_EXPORTER_OTLP_* variable is refused before anything starts.
+  const otlp = otlpExportConfig(process.env);
   await privateHome(opts.home);
   const logger: Logger = pino(
     {
@@ -147,8 +151,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   // Spans of every request through the gateway, in their own file (src/traces/traceStore.ts).
   const traces = new TraceStore({ file: join(opts.home, 'traces.db') });
+  // And to an OpenTelemetry collector when the OTEL_EXPORTER_OTLP_* variables name one (docs/traces.md).
+  const exporter = otlp ? startOtlpExporter({ config: otlp, logger: logger.child({ part: 'traces' }) }) : undefined;
+  if (otlp) logger.info({ url: otlp.url, protocol: otlp.protocol }, 'exporting spans over OTLP');
   const traceCollector = startTraceCollector({
     store: traces,
+    ...(exporter ? { exporter } : {}),
     source: (max) => gateway.spans(max),
     logger: logger.child({ part: 'traces' }),
   });
@@ -268,6 +276,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await autoscaler.stop();
       await cron.stop();
       await traceCollector.stop();
+      await exporter?.stop();
       traces.close();
       await sampler.stop();
       metricStore.close();

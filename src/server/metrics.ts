@@ -168,6 +168,17 @@ export function createMetrics(src: MetricsSources): Metrics {
     help: "Spans waiting in the gateway's queue at the last collection.",
     registers: [registry],
   });
+  const exported = new Counter({
+    name: 'berth_trace_export_spans_total',
+    help: 'Spans sent over OTLP since the control plane started: exported (accepted by the collector), failed (refused, retries exhausted, or rejected), dropped (the export queue was full).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const exportQueued = new Gauge({
+    name: 'berth_trace_export_queued',
+    help: 'Spans waiting to be sent over OTLP.',
+    registers: [registry],
+  });
   // Last restart count seen per replica: a counter only grows by what is new since the last scrape.
   const seenRestarts = new Map<string, number>();
 
@@ -203,6 +214,12 @@ export function createMetrics(src: MetricsSources): Metrics {
         spans.inc({ outcome: 'stored' }, t.stored);
         spans.inc({ outcome: 'dropped' }, t.dropped);
         spansQueued.set(t.queued);
+        if (t.export !== undefined) {
+          exported.reset();
+          for (const outcome of ['exported', 'failed', 'dropped'] as const)
+            exported.inc({ outcome }, t.export[outcome]);
+          exportQueued.set(t.export.queued);
+        }
       }
       releases.reset();
       for (const c of await src.releases.counts())

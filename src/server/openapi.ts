@@ -14,6 +14,7 @@ import * as A from './alertSchemas.js';
 import * as G from './callGraphSchemas.js';
 import * as M from './metricsHistorySchemas.js';
 import * as E from './envCopySchemas.js';
+import * as T from './traceSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -71,6 +72,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [`POST ${app}/jobs/:job/runs`, { id: 'runJob', ok: { 202: S.JobRun }, errors: [BAD, NOT_FOUND] }],
   ['GET /api/v1/traces/:traceId', { id: 'getTrace', ok: { 200: S.TraceView }, errors: [BAD, NOT_FOUND] }],
   [`GET ${app}/callgraph`, { id: 'getCallGraph', ok: { 200: G.CallGraph }, errors: [BAD, NOT_FOUND, 503] }],
+  [`GET ${app}/traces`, { id: 'listTraces', ok: { 200: T.TraceList }, errors: [BAD, NOT_FOUND, 503] }],
   [`GET ${app}/alerts`, { id: 'listAlerts', ok: { 200: A.AlertList }, errors: [BAD] }],
   [`GET ${app}/alerts/rules`, { id: 'listAlertRules', ok: { 200: A.AlertRuleList }, errors: [BAD] }],
   [`GET ${app}/alerts/rules/:name`, { id: 'getAlertRule', ok: { 200: A.AlertRule }, errors: [BAD, NOT_FOUND] }],

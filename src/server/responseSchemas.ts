@@ -308,6 +308,7 @@ export const TraceView = z
           caller: z.string().optional(),
           track: z.enum(['stable', 'canary']).optional(),
           method: z.string(),
+          path: z.string().optional(),
           status: z.number().int(),
           error: z.boolean(),
           startMs: z.number(),

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { GatewaySpan } from '../model/trace.js';
+import type { OtlpExporter, OtlpExporterStats } from './otlpExporter.js';
 import type { TraceStore } from './traceStore.js';
 
 /** One batch from the gateway (its `GET /spans`); undefined when no gateway runs. */
@@ -24,6 +25,8 @@ export interface TraceCollectorOptions {
   intervalMs?: number;
   pruneEveryMs?: number;
   batch?: number;
+  /** Where stored spans are also sent (OTLP), when an export is configured. */
+  exporter?: Pick<OtlpExporter, 'offer' | 'stats'>;
 }
 
 /** What the collector has seen since it started (the control plane's `/metrics`). */
@@ -34,6 +37,8 @@ export interface TraceCollectorStats {
   dropped: number;
   /** Spans waiting in the gateway's queue at the last collection. */
   queued: number;
+  /** The OTLP export's counters, when spans are exported. */
+  export?: OtlpExporterStats;
 }
 
 export interface TraceCollector {
@@ -62,6 +67,7 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
       const got = await opts.source(batch);
       if (got === undefined) break;
       opts.store.add(got.spans);
+      opts.exporter?.offer(got.spans);
       stored += got.spans.length;
       totals.stored += got.spans.length;
       totals.queued = got.queued;
@@ -103,7 +109,7 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
   timer.unref();
   return {
     collect,
-    stats: () => ({ ...totals }),
+    stats: () => ({ ...totals, ...(opts.exporter ? { export: opts.exporter.stats() } : {}) }),
     async stop() {
       stopped = true;
       clearInterval(timer);

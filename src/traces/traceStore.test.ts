@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewaySpan } from '../model/trace.js';
 import { TraceStore, withCallers } from './traceStore.js';
@@ -26,6 +27,30 @@ const span = (over: Partial<GatewaySpan>): GatewaySpan => ({
 });
 
 describe('TraceStore', () => {
+  it('adds the path column to a traces.db made before spans had a path, keeping its spans', () => {
+    const file = join(dir, 'old.db');
+    const old = new Sqlite(file);
+    old.exec(`CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_id TEXT, kind TEXT NOT NULL,
+      edge TEXT, route TEXT, service TEXT, track TEXT, method TEXT NOT NULL, status INTEGER NOT NULL,
+      error INTEGER NOT NULL, start_ms REAL NOT NULL, duration_ms REAL NOT NULL)`);
+    old
+      .prepare(
+        `INSERT INTO spans VALUES ('${'a'.repeat(32)}', '${'1'.repeat(16)}', NULL, 'service', NULL, NULL, 's/e/x', NULL, 'GET', 200, 0, 1, 1)`,
+      )
+      .run();
+    old.close();
+    const store = new TraceStore({ file });
+    try {
+      store.add([span({ spanId: '2'.repeat(16), startMs: 2, path: '/orders/7' })]);
+      expect(store.trace('a'.repeat(32)).map((s) => [s.spanId[0], s.path])).toEqual([
+        ['1', undefined],
+        ['2', '/orders/7'],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('stores spans in a SQLite file and reads a trace back by start, callers derived, across a reopen', async () => {
     const file = join(dir, 'traces.db');
     const t0 = Date.now();

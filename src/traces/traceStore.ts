@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { GatewaySpan, StoredSpan } from '../model/trace.js';
+import type { GatewaySpan, StoredSpan, TraceList, TraceListQuery } from '../model/trace.js';
+import { listTraces } from './traceList.js';
 
 /** How long spans are kept by default: one day. */
 export const DEFAULT_TRACE_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +32,7 @@ interface SpanRow {
   service: string | null;
   track: string | null;
   method: string;
+  path: string | null;
   status: number;
   error: number;
   start_ms: number;
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS spans (
   service TEXT,
   track TEXT,
   method TEXT NOT NULL,
+  path TEXT,
   status INTEGER NOT NULL,
   error INTEGER NOT NULL,
   start_ms REAL NOT NULL,
@@ -55,6 +58,7 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_id);
 CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ms);
+CREATE INDEX IF NOT EXISTS spans_service ON spans (service, start_ms);
 `;
 
 function fromRow(r: SpanRow): GatewaySpan {
@@ -68,6 +72,7 @@ function fromRow(r: SpanRow): GatewaySpan {
     ...(r.service !== null ? { service: r.service } : {}),
     ...(r.track !== null ? { track: r.track as NonNullable<GatewaySpan['track']> } : {}),
     method: r.method,
+    ...(r.path !== null ? { path: r.path } : {}),
     status: r.status,
     error: r.error !== 0,
     startMs: r.start_ms,
@@ -95,6 +100,7 @@ export class TraceStore {
   readonly maxSpans: number;
   private readonly db: BetterSqlite3.Database;
   private readonly insert: BetterSqlite3.Statement;
+  private readonly bySpanStart: BetterSqlite3.Statement;
   private readonly insertMany: (spans: readonly GatewaySpan[]) => void;
 
   constructor(opts: TraceStoreOptions) {
@@ -107,10 +113,14 @@ export class TraceStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(schema);
+    // A traces.db made before spans had a path gets the column (its spans keep none).
+    const columns = this.db.prepare('PRAGMA table_info(spans)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'path')) this.db.exec('ALTER TABLE spans ADD COLUMN path TEXT');
     this.insert = this.db.prepare(
-      `INSERT INTO spans (trace_id, span_id, parent_id, kind, edge, route, service, track, method, status, error, start_ms, duration_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO spans (trace_id, span_id, parent_id, kind, edge, route, service, track, method, path, status, error, start_ms, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.bySpanStart = this.db.prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ms, rowid');
     this.insertMany = this.db.transaction((spans: readonly GatewaySpan[]) => {
       for (const s of spans)
         this.insert.run(
@@ -123,6 +133,7 @@ export class TraceStore {
           s.service ?? null,
           s.track ?? null,
           s.method,
+          s.path ?? null,
           s.status,
           s.error ? 1 : 0,
           s.startMs,
@@ -138,10 +149,16 @@ export class TraceStore {
 
   /** The spans of a trace by start time, with their callers; empty when none is stored. */
   trace(traceId: string): StoredSpan[] {
-    const rows = this.db
-      .prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ms, rowid')
-      .all(traceId) as SpanRow[];
-    return withCallers(rows.map(fromRow));
+    return withCallers(this.spansOf(traceId));
+  }
+
+  /** The recent traces of an app and environment, newest first (src/traces/traceList.ts). */
+  list(q: TraceListQuery): TraceList {
+    return listTraces(this.db, q, (id) => this.spansOf(id));
+  }
+
+  private spansOf(traceId: string): GatewaySpan[] {
+    return (this.bySpanStart.all(traceId) as SpanRow[]).map(fromRow);
   }
 
   /** Drops spans older than the retention and, beyond `maxSpans`, the oldest; returns how many went. */

@@ -155,6 +155,8 @@ describe('what the server really answers', () => {
     ['GET', `${A}/config/values/A`, '/api/v1/apps/{app}/envs/{env}/config/values/{key}', undefined, 200],
     ['GET', `${A}/config/values/NOPE`, '/api/v1/apps/{app}/envs/{env}/config/values/{key}', undefined, 404],
     ['GET', `${A}/variables`, '/api/v1/apps/{app}/envs/{env}/variables', undefined, 200],
+    ['GET', `${A}/traces?errors=true`, '/api/v1/apps/{app}/envs/{env}/traces', undefined, 200],
+    ['GET', `${A}/traces?since=soon`, '/api/v1/apps/{app}/envs/{env}/traces', undefined, 400],
     ['GET', `${A}/policy`, '/api/v1/apps/{app}/envs/{env}/policy', undefined, 200],
     ['GET', `${A}/autoscale`, '/api/v1/apps/{app}/envs/{env}/autoscale', undefined, 200],
     ['GET', `${A}/callgraph?window=1h`, '/api/v1/apps/{app}/envs/{env}/callgraph', undefined, 200],

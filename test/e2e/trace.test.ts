@@ -7,7 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TraceView } from '../../src/model/trace.js';
+import type { TraceList, TraceView } from '../../src/model/trace.js';
 import { freePort } from '../../src/runtime/local/ports.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
@@ -56,7 +56,7 @@ describe('berth trace', () => {
     expect(web!.parentId).toBe('00f067aa0ba902b7');
     expect(orders!.parentId).toBe(web!.spanId);
     expect(inventory!.parentId).toBe(orders!.spanId);
-    expect(web).toMatchObject({ edge: 'shop/tr', route: '/', track: 'stable' });
+    expect(web).toMatchObject({ edge: 'shop/tr', route: '/', track: 'stable', path: '/buy' });
 
     const table = await berth.cli(['trace', traceId]);
     expect(table.code).toBe(0);
@@ -76,6 +76,31 @@ describe('berth trace', () => {
     const stored = /^berth_trace_spans_total\{outcome="stored"\} (\d+)$/m.exec(String(metrics.body));
     expect(Number(stored?.[1])).toBeGreaterThanOrEqual(3);
     expect(String(metrics.body)).toMatch(/^berth_trace_spans_total\{outcome="dropped"\} 0$/m);
+
+    // The app's recent traces: this one first, with its root, the services it reached and its status.
+    const list = await berth.cli(['traces', 'shop', '--env', 'tr', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    const traces = (JSON.parse(list.stdout) as TraceList).traces;
+    expect(traces.find((t) => t.traceId === traceId)).toMatchObject({
+      spans: 3,
+      services: ['shop/tr/web', 'shop/tr/orders', 'shop/tr/inventory'],
+      error: false,
+      root: { kind: 'edge', route: '/', method: 'POST', status: 201 },
+    });
+    const inventoryOnly = await berth.cli(['traces', 'shop/inventory', '--env', 'tr', '--min-duration', '0ms']);
+    expect(inventoryOnly.stdout).toMatch(/^TRACE +STARTED +ROOT +SERVICES +SPANS +DURATION +STATUS$/m);
+    expect(inventoryOnly.stdout).toMatch(
+      new RegExp(`^${traceId} +\\S+ +POST / +web,orders,inventory +3 +[0-9.]+ m?s +201$`, 'm'),
+    );
+    expect((await berth.cli(['traces', 'shop', '--env', 'tr', '--errors'])).stderr).toContain('no traces of shop');
+    const badSince = await berth.api('GET', '/api/v1/apps/shop/envs/tr/traces?since=soon');
+    expect([badSince.status, JSON.stringify(badSince.body)]).toEqual([400, expect.stringContaining('since')]);
+    const badLimit = await berth.api('GET', '/api/v1/apps/shop/envs/tr/traces?limit=9999');
+    expect([badLimit.status, JSON.stringify(badLimit.body)]).toEqual([400, expect.stringContaining('limit')]);
+    const badFlag = await berth.cli(['traces', 'shop', '--env', 'tr', '--min-duration', 'slow']);
+    expect([badFlag.code, badFlag.stderr]).toEqual([1, expect.stringContaining('min-duration')]);
+    const unknown = await berth.api('GET', '/api/v1/apps/shop/envs/tr/traces?service=nope');
+    expect(unknown.status).toBe(404);
 
     const bad = await berth.cli(['trace', 'nope']);
     expect(bad.code).toBe(1);

@@ -13,6 +13,7 @@ import {
   CloudServerOutlined,
   SafetyOutlined,
   ScheduleOutlined,
+  NodeIndexOutlined,
   LogoutOutlined,
   DeploymentUnitOutlined,
   LineChartOutlined,
@@ -32,6 +33,7 @@ const SECTIONS = [
   'policies',
   'jobs',
   'logs',
+  'traces',
   'topology',
   'metrics',
   'alerts',
@@ -87,6 +89,7 @@ export function Shell() {
     topology: <DeploymentUnitOutlined />,
     metrics: <LineChartOutlined />,
     alerts: <AlertOutlined />,
+    traces: <NodeIndexOutlined />,
   };
 
   return (

@@ -5,6 +5,7 @@ import { enMetrics } from './enMetrics';
 import { enAlerts } from './enAlerts';
 import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
+import { enTraces } from './enTraces';
 
 export const en = {
   shell: {
@@ -28,6 +29,7 @@ export const en = {
     topology: 'Topology',
     metrics: 'Metrics',
     alerts: 'Alerts',
+    traces: 'Traces',
   },
   common: {
     actions: 'Actions',
@@ -391,6 +393,7 @@ export const en = {
   alerts: enAlerts,
   logSearch: enLogSearch,
   envCompare: enEnvCompare,
+  traces: enTraces,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

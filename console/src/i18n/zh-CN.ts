@@ -6,6 +6,7 @@ import { zhMetrics } from './zhMetrics';
 import { zhAlerts } from './zhAlerts';
 import { zhLogSearch } from './zhLogSearch';
 import { zhEnvCompare } from './zhEnvCompare';
+import { zhTraces } from './zhTraces';
 
 export const zhCN: typeof en = {
   shell: {
@@ -29,6 +30,7 @@ export const zhCN: typeof en = {
     topology: '拓扑',
     metrics: '指标',
     alerts: '告警',
+    traces: '链路',
   },
   common: {
     actions: '操作',
@@ -385,6 +387,7 @@ export const zhCN: typeof en = {
   alerts: zhAlerts,
   logSearch: zhLogSearch,
   envCompare: zhEnvCompare,
+  traces: zhTraces,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',

@@ -6,6 +6,7 @@
  */
 import type { EdgeRoute, ServiceListener } from '../table.js';
 import { compileRoutes } from '../router.js';
+import { traceRules } from './traceRules.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES, PARSER_BYTES, tooLargeBody } from '../requestLimits.js';
 
 /** One replica in a server slot. */
@@ -88,6 +89,8 @@ export interface HaproxyModel {
   tcp?: TcpFrontendModel[];
   /** Longest life of an old worker after a reload. */
   hardStopAfterMs?: number;
+  /** The gateway's UDP port for span log lines; undefined: tracing is off (traceRules.ts). */
+  traceLogPort?: number;
 }
 
 /** Name of the server slot that points at the gateway's Node listener. */
@@ -139,6 +142,7 @@ export function structureKey(m: HaproxyModel): string {
     tcp: m.tcp ?? [],
     backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
     hardStopAfterMs: m.hardStopAfterMs,
+    traceLogPort: m.traceLogPort,
   });
 }
 
@@ -224,7 +228,7 @@ function tlsRules(t: EdgeTlsModel): string[] {
   return lines;
 }
 
-function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string[] {
+function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, traceLogPort?: number): string[] {
   const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
   if (e.tls) lines.push(...tlsRules(e.tls));
   lines.push(...limitRules);
@@ -239,6 +243,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>): string
   }
   lines.push(...forwardingRules);
   if (e.tls) lines.push('  http-request set-header X-Forwarded-Proto https if { ssl_fc }');
+  if (traceLogPort !== undefined) lines.push(...traceRules(traceLogPort));
   // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
   // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
@@ -320,11 +325,14 @@ export function renderConfig(m: HaproxyModel): string {
     '  timeout queue 5s',
   ];
   const backends = new Set(m.backends.map((b) => b.key));
+  // HAProxy traces what it serves alone; what it hands to Node is traced there.
+  const native = new Set(m.backends.filter((b) => b.nodePort === undefined).map((b) => b.key));
   for (const s of m.services) {
     out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), ...limitRules, ...forwardingRules);
+    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
-  for (const e of m.edges) out.push('', ...renderEdge(e, backends));
+  for (const e of m.edges) out.push('', ...renderEdge(e, backends, m.traceLogPort));
   for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
   const tcp = m.backends.filter((b) => b.mode === 'tcp');
   if (tcp.length > 0) {

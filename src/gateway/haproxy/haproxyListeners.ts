@@ -17,6 +17,7 @@ import type { ListenerError, RoutingTable, ServiceTraffic } from '../table.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, EdgeFrontendModel, HaproxyModel } from './config.js';
 import { writeCrtList } from './crtList.js';
+import { HaproxySpanReceiver } from './haproxySpans.js';
 import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotName, structureKey } from './config.js';
 import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
@@ -98,6 +99,8 @@ export class HaproxyListeners implements DataPlaneListeners {
   private internalPorts: Record<string, number> = {};
   private base: Record<string, Counters> = {};
   private rows: StatRow[] = [];
+  /** Where HAProxy logs the spans of what it serves alone; undefined when tracing is off. */
+  private readonly spanReceiver: HaproxySpanReceiver | undefined;
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -109,6 +112,7 @@ export class HaproxyListeners implements DataPlaneListeners {
   constructor(opts: HaproxyListenersOptions) {
     this.opts = opts;
     this.node = new Listeners({ ...opts, handoff: true });
+    this.spanReceiver = opts.spans && new HaproxySpanReceiver(opts.spans);
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
@@ -200,6 +204,7 @@ export class HaproxyListeners implements DataPlaneListeners {
     }
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
+    if (this.spanReceiver) next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
     for (const s of table.services)
       if (await bindable(s.key, s.port))
         next.services.push({ key: s.key, port: s.port, ...(await hostsOf(s.key, s.port)) });
@@ -267,6 +272,7 @@ export class HaproxyListeners implements DataPlaneListeners {
       this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => p !== err.port));
     }
 
+    this.spanReceiver?.use(next);
     if (this.proc === undefined || !this.proc.alive()) {
       this.proc = await HaproxyProcess.start(
         { paths: this.paths, binary: this.opts.binary, logger: this.logger },
@@ -480,5 +486,6 @@ export class HaproxyListeners implements DataPlaneListeners {
       this.proc = undefined;
     }
     await this.node.close();
+    this.spanReceiver?.close();
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * The spans of the requests HAProxy serves alone: its log lines (traceRules.ts) arrive on a UDP
+ * socket on 127.0.0.1, are read back into gateway spans with what the model says about each
+ * frontend (the service of a service address; the edge, and per route index the route's label and
+ * target) and go into the same bounded queue as the Node listeners' spans. A line that is not a
+ * span's, or names a frontend the model does not know, is ignored.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { GatewaySpan } from '../../model/trace.js';
+import { routeLabel } from '../routeCounters.js';
+import { compileRoutes } from '../router.js';
+import type { SpanQueue } from '../spans.js';
+import { proxyName, type HaproxyModel } from './config.js';
+import { SPAN_LOG_TAG } from './traceRules.js';
+
+type Frontend =
+  { kind: 'service'; service: string } | { kind: 'edge'; edge: string; routes: { label: string; target: string }[] };
+
+/** What each traced frontend stands for, by its HAProxy name. */
+export function frontendsOf(m: HaproxyModel): Map<string, Frontend> {
+  const out = new Map<string, Frontend>();
+  for (const s of m.services) out.set(proxyName('f', s.key), { kind: 'service', service: s.key });
+  for (const e of m.edges)
+    if (e.nodePort === undefined)
+      out.set(proxyName('f', `edge/${e.key}`), {
+        kind: 'edge',
+        edge: e.key,
+        // In the order config.ts numbers them (txn.route).
+        routes: compileRoutes(e.routes ?? [], (r) => ({ label: routeLabel(r), target: r.target })).map((r) => r.target),
+      });
+  return out;
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** A span from one log line; undefined when the line is not one. */
+export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend>): GatewaySpan | undefined {
+  const f = line.trim().split(' ');
+  if (f.length !== 12 || f[0] !== SPAN_LOG_TAG) return undefined;
+  const [, traceId, spanId, parentId, st, ts, ta, method, name, routeIndex, server, path] = f as [string, ...string[]];
+  const front = frontends.get(name!);
+  if (front === undefined || !HEX32.test(traceId!) || !HEX16.test(spanId!)) return undefined;
+  const status = Math.max(0, Number(st));
+  const startMs = Number(ts) * 1000;
+  const durationMs = Math.max(0, Number(ta));
+  if (!Number.isFinite(startMs) || !Number.isFinite(durationMs) || !Number.isFinite(status)) return undefined;
+  const route = front.kind === 'edge' && /^\d+$/.test(routeIndex!) ? front.routes[Number(routeIndex)] : undefined;
+  const service = front.kind === 'service' ? front.service : route?.target;
+  // A native service has no split: its canary replicas are backups (c1…), used when no stable one is ready.
+  const track = server!.startsWith('r') ? 'stable' : server!.startsWith('c') ? 'canary' : undefined;
+  return {
+    traceId: traceId!,
+    spanId: spanId!,
+    ...(HEX16.test(parentId!) ? { parentId: parentId! } : {}),
+    kind: front.kind,
+    ...(front.kind === 'edge' ? { edge: front.edge } : {}),
+    ...(route !== undefined ? { route: route.label } : {}),
+    ...(service !== undefined ? { service } : {}),
+    ...(track !== undefined ? { track } : {}),
+    method: method!,
+    ...(path!.startsWith('/') ? { path: path! } : {}),
+    status,
+    error: status === 0 || status >= 500,
+    startMs,
+    durationMs,
+  };
+}
+
+/** The UDP socket HAProxy logs spans to. */
+export class HaproxySpanReceiver {
+  private socket: Socket | undefined;
+  private frontends = new Map<string, Frontend>();
+  private readonly queue: SpanQueue;
+
+  constructor(queue: SpanQueue) {
+    this.queue = queue;
+  }
+
+  /** Binds 127.0.0.1 (`port`, e.g. the one HAProxy was configured with before a gateway restart, else any); its port. */
+  async start(port = 0): Promise<number> {
+    if (this.socket !== undefined) return this.socket.address().port;
+    const bind = (p: number): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = createSocket('udp4');
+        s.once('error', reject);
+        s.bind(p, '127.0.0.1', () => {
+          s.off('error', reject);
+          resolve(s);
+        });
+      });
+    // The saved port may be taken now: then any, and HAProxy is reloaded with it.
+    this.socket = await bind(port).catch(() => bind(0));
+    this.socket.on('message', (msg) => {
+      const span = spanOfLine(msg.toString('utf8'), this.frontends);
+      if (span !== undefined) this.queue.push(span);
+    });
+    return this.socket.address().port;
+  }
+
+  /** Reads later lines with what `m` says about its frontends. */
+  use(m: HaproxyModel): void {
+    this.frontends = frontendsOf(m);
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}

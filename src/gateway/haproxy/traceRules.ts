@@ -1,0 +1,41 @@
+/**
+ * Tracing where HAProxy serves a request alone (no Node listener behind it): the same W3C hop as
+ * the Node data plane (spans.ts) in HAProxy 2.6's own rules. A valid incoming `traceparent` is
+ * continued (an all-zero or upper-case id starts a new trace, as isValidTraceParent; versions
+ * `f0`–`ff` too), else a trace is started (its id a UUIDv4's 32 hex digits); the hop gets a new span
+ * id (16 of another UUID's), sent upstream in `traceparent`, and the trace id as `x-berth-trace-id`.
+ * `tracestate` goes with a new trace. One log line per request carries the span to the gateway
+ * (haproxySpans.ts) over UDP on 127.0.0.1.
+ */
+
+/** The first word of a span's log line. */
+export const SPAN_LOG_TAG = 'berth-span';
+
+/**
+ * What each line says, in order: trace id, span id, parent id (`-` when none), status (`-1` when
+ * none was sent), accept time (`seconds.milliseconds`), total time (ms), method, frontend, edge
+ * route index (`-` at a service address or when none matched), server (`r1`, `c1`, `<NOSRV>`), and
+ * the path without the query, last (as the client sent it: a route's prefix is stripped later).
+ */
+const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %HM %f %[var(txn.route)] %s %HP`;
+
+/** The rules of a traced HTTP frontend, sending its span lines to `logPort`. */
+export function traceRules(logPort: number): string[] {
+  const tp = 'req.hdr(traceparent)';
+  return [
+    `  log 127.0.0.1:${logPort} len 2048 format raw local0`,
+    `  log-format "${LOG_FORMAT}"`,
+    `  acl tp_ok ${tp} -m reg ^[0-9a-e][0-9a-f]-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$`,
+    `  acl tp_zero ${tp},field(2,-) -m str ${'0'.repeat(32)}`,
+    `  acl tp_zero ${tp},field(3,-) -m str ${'0'.repeat(16)}`,
+    `  http-request set-var(txn.tid) ${tp},field(2,-) if tp_ok !tp_zero`,
+    `  http-request set-var(txn.pid) ${tp},field(3,-) if tp_ok !tp_zero`,
+    `  http-request set-var(txn.flags) ${tp},field(4,-) if tp_ok !tp_zero`,
+    '  http-request set-var(txn.tid) uuid,regsub(-,,g) unless { var(txn.tid) -m found }',
+    '  http-request set-var(txn.flags) str(01) unless { var(txn.flags) -m found }',
+    '  http-request set-var(txn.sid) uuid,regsub(-,,g),bytes(0,16)',
+    '  http-request del-header tracestate unless { var(txn.pid) -m found }',
+    '  http-request set-header traceparent 00-%[var(txn.tid)]-%[var(txn.sid)]-%[var(txn.flags)]',
+    '  http-request set-header x-berth-trace-id %[var(txn.tid)]',
+  ];
+}
