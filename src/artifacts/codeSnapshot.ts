@@ -52,11 +52,13 @@ export async function readManifest(
   dir: string,
   what: string,
   limits: SnapshotLimits = DEFAULT_LIMITS,
+  /** The field that names the folder, for the problem of a folder that is not there. */
+  field = 'cwd',
 ): Promise<CodeManifest> {
   const top = await lstat(dir).catch(() => undefined);
   if (!top?.isDirectory())
     throw new ValidationError(`${what} cannot be pinned: ${dir} is not a folder`, [
-      { path: 'cwd', message: `${dir} does not exist or is not a folder` },
+      { path: field, message: `${dir} does not exist or is not a folder` },
     ]);
   const entries: ManifestEntry[] = [];
   let bytes = 0;
@@ -108,5 +110,23 @@ export function compareManifests(
     added: [...b.keys()].filter((p) => !a.has(p)),
     removed: [...a.keys()].filter((p) => !b.has(p)),
     changed: [...b].filter(([p, k]) => a.has(p) && a.get(p) !== k).map(([p]) => p),
+  };
+}
+
+/** The limits from `BERTH_CODE_MAX_BYTES` and `BERTH_CODE_MAX_FILES` (whole numbers), the defaults where unset. */
+export function limitsFromEnv(env: NodeJS.ProcessEnv): SnapshotLimits {
+  const read = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new ValidationError(`${name} must be a whole number above 0, not ${JSON.stringify(raw)}`, [
+        { file: 'environment', path: name, message: `not a whole number above 0: ${JSON.stringify(raw)}` },
+      ]);
+    return n;
+  };
+  return {
+    maxBytes: read('BERTH_CODE_MAX_BYTES', DEFAULT_LIMITS.maxBytes),
+    maxEntries: read('BERTH_CODE_MAX_FILES', DEFAULT_LIMITS.maxEntries),
   };
 }

@@ -95,16 +95,16 @@ export class CodeStore {
   }
 
   /** Reads `dir` and records its manifest, storing no file: what a plan compares (no replica runs it). */
-  async look(dir: string, what: string): Promise<Snapshot> {
-    const manifest = await readManifest(dir, what, this.limits);
+  async look(dir: string, what: string, field?: string): Promise<Snapshot> {
+    const manifest = await readManifest(dir, what, this.limits, field);
     const digest = manifestDigest(manifest);
     await this.writeManifest(digest, manifest);
     return { digest, manifest };
   }
 
   /** Snapshots `dir`: its files stored (once per content), its manifest written, its tree materialized. */
-  async pin(dir: string, what: string): Promise<Snapshot> {
-    const manifest = await readManifest(dir, what, this.limits);
+  async pin(dir: string, what: string, field?: string): Promise<Snapshot> {
+    const manifest = await readManifest(dir, what, this.limits, field);
     await mkdir(join(this.root, 'blobs'), { recursive: true });
     for (const e of manifest.entries) {
       if (e.type !== 'file') continue;
