@@ -68,7 +68,7 @@ export interface EngineRenderer {
    */
   pinCode(
     states: Record<string, ServiceState>,
-    spec: AppSpec,
+    loaded: { spec: AppSpec; file: string },
     env: string,
     opts: CodePinOptions,
   ): Promise<Record<string, string> | undefined>;
@@ -171,11 +171,11 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       return pinImages(await deps.runtimeFor(env), states, opts);
     },
 
-    async pinCode(states, spec, env, opts) {
+    async pinCode(states, loaded, env, opts) {
       if (!deps.codeStore) return undefined;
       const environment = await deps.environments.get(env);
       if (environment.target.kind !== 'local') return undefined;
-      return pinCode(deps.codeStore, states, spec, opts);
+      return pinCode(deps.codeStore, states, loaded.spec, loaded.file, opts);
     },
 
     async keepAutoscaled(spec, env, states, runtime) {

@@ -16,6 +16,7 @@ import { codeChangesOf, pinCode } from './pinCode.js';
 
 let dir: string;
 let store: CodeStore;
+let home: string;
 
 const SPEC = `name: shop
 services:
@@ -25,17 +26,25 @@ services:
     ports: [{ name: http, port: 8080 }]
   cache:
     command: redis-server
+    cwd: ./api
     pinCode: false
     ports: [{ name: redis, port: 6379 }]
+  tool:
+    command: ./tool.sh
+  whole:
+    command: ./tool.sh
+    pinCode: true
 `;
-const SPEC_OBJ = () => parseSpec(SPEC, join(dir, 'berth.yaml')).spec;
+const FILE = (): string => join(dir, 'berth.yaml');
+const SPEC_OBJ = () => parseSpec(SPEC, FILE()).spec;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-pincode-'));
   await mkdir(join(dir, 'api'));
   await writeFile(join(dir, 'api', 'server.js'), 'v1\n');
   await writeFile(join(dir, 'berth.yaml'), SPEC);
-  store = new CodeStore({ root: join(dir, 'artifacts') });
+  home = await mkdtemp(join(tmpdir(), 'berth-pincode-home-'));
+  store = new CodeStore({ root: join(home, 'artifacts') });
 });
 
 afterEach(async () => {
@@ -44,8 +53,10 @@ afterEach(async () => {
     for (const e of await readdir(d, { withFileTypes: true }).catch(() => []))
       if (e.isDirectory()) await unlock(join(d, e.name));
   };
-  await unlock(dir);
-  await rm(dir, { recursive: true, force: true });
+  for (const d of [dir, home]) {
+    await unlock(d);
+    await rm(d, { recursive: true, force: true });
+  }
 });
 
 function render(codes?: Record<string, string>, kind = 'local') {
@@ -70,8 +81,9 @@ function render(codes?: Record<string, string>, kind = 'local') {
 describe('code pinning', () => {
   it('snapshots the services with a folder; replicas run its tree, the revision records the digest', async () => {
     const first = render();
-    const codes = await pinCode(store, first.states, SPEC_OBJ(), { store: true });
-    expect(Object.keys(codes!)).toEqual(['api']);
+    const codes = await pinCode(store, first.states, SPEC_OBJ(), FILE(), { store: true });
+    // cache says pinCode: false; tool runs in the berth.yaml folder (the default cwd), whole asks for it.
+    expect(Object.keys(codes!)).toEqual(['api', 'whole']);
     const pinned = render(codes);
     expect(pinned.rendered.codes).toEqual(codes);
     expect(pinned.states.api!.workload.cwd).toBe(store.treeOf(codes!.api!));
@@ -83,10 +95,10 @@ describe('code pinning', () => {
 
     await writeFile(join(dir, 'api', 'server.js'), 'v2\n');
     await writeFile(join(dir, 'api', 'extra.js'), 'new\n');
-    const looked = await pinCode(store, first.states, SPEC_OBJ(), { store: false });
+    const looked = await pinCode(store, first.states, SPEC_OBJ(), FILE(), { store: false });
     expect(looked!.api).not.toBe(codes!.api);
     // A plan stores no file: only the manifest it compares.
-    expect(await readdir(join(dir, 'artifacts', 'blobs'))).toHaveLength(1);
+    expect(await readdir(join(home, 'artifacts', 'blobs'))).toHaveLength(2);
     const next = render(looked);
     const ctx = {
       ...planContextOf([], false),
@@ -103,7 +115,7 @@ describe('code pinning', () => {
 
   it('names the service and field of a folder that is missing', async () => {
     await rm(join(dir, 'api'), { recursive: true });
-    const err = await pinCode(store, render().states, SPEC_OBJ(), { store: true }).catch((e: unknown) => e);
+    const err = await pinCode(store, render().states, SPEC_OBJ(), FILE(), { store: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({
       message: expect.stringMatching(/the code of service api cannot be pinned: .*\/api is not a folder/),
       problems: [{ path: 'services.api.cwd' }],

@@ -9,6 +9,7 @@ import { compareManifests } from '../artifacts/codeSnapshot.js';
 import { ownGet, setOwn } from '../own.js';
 import type { RenderedRelease } from './rendered.js';
 import type { AppSpec } from '../spec/schema.js';
+import { dirname, resolve } from 'node:path';
 import type { ServiceState } from '../model/serviceState.js';
 
 export interface CodePinOptions {
@@ -17,19 +18,23 @@ export interface CodePinOptions {
 }
 
 /**
- * The services whose code is pinned, in name order: processes (not containers) with a working folder,
- * unless berth.yaml says `pinCode: false`.
+ * The services whose code is pinned, in name order: processes (not containers) with a working folder
+ * of their own, unless berth.yaml says `pinCode: false`. A service that runs in the berth.yaml folder
+ * itself (the default `cwd`) is pinned only with `pinCode: true`: that folder is the app's, and often
+ * holds more than code (data, local files beside berth.yaml).
  */
 export function codeRequests(
   states: Record<string, ServiceState>,
   spec: Pick<AppSpec, 'services'>,
+  file: string,
 ): { service: string; dir: string }[] {
   return Object.keys(states)
     .sort()
     .flatMap((service) => {
       const w = states[service]!.workload;
       if (w.runAs === 'container' || w.cwd === undefined) return [];
-      return ownGet(spec.services, service)?.pinCode === false ? [] : [{ service, dir: w.cwd }];
+      const pin = ownGet(spec.services, service)?.pinCode ?? resolve(w.cwd) !== dirname(resolve(file));
+      return pin ? [{ service, dir: w.cwd }] : [];
     });
 }
 
@@ -38,9 +43,10 @@ export async function pinCode(
   store: CodeStore,
   states: Record<string, ServiceState>,
   spec: Pick<AppSpec, 'services'>,
+  file: string,
   opts: CodePinOptions,
 ): Promise<Record<string, string> | undefined> {
-  const requests = codeRequests(states, spec);
+  const requests = codeRequests(states, spec, file);
   if (requests.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const r of requests) {

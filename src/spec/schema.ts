@@ -74,7 +74,7 @@ export const serviceSchema = z
       .boolean()
       .optional()
       .describe(
-        'On one machine a deploy snapshots `cwd` and replicas run that read-only snapshot (docs/releases.md). `false`: they run in `cwd` itself, as it is at each start. Default `true`.',
+        'On one machine a deploy snapshots `cwd` and replicas run that read-only snapshot (docs/releases.md). `false`: they run in `cwd` itself, as it is at each start. Default: `true`, but `false` when `cwd` is the berth.yaml folder itself (the default `cwd`).',
       ),
     image: z
       .string()

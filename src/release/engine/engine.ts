@@ -121,7 +121,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         fallback: runningImages(running),
       });
       // The code the deploy would snapshot: its digest and manifest only (no file is stored).
-      const codes = await renderer.pinCode(unpinned.states, spec, req.env, { store: false });
+      const codes = await renderer.pinCode(unpinned.states, req.loaded, req.env, { store: false });
       const result = images || codes ? await render(images, codes) : unpinned;
       const plan = await renderer.planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };

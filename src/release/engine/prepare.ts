@@ -107,7 +107,7 @@ async function renderPinned(
   const first = await render(r.images, r.codes);
   if (r.kind !== ReleaseKind.deploy) return first.rendered;
   // The code of each process service is snapshotted now: the revision runs exactly this code.
-  const codes = await renderer.pinCode(first.states, r.spec, r.env, { store: true });
+  const codes = await renderer.pinCode(first.states, r, r.env, { store: true });
   const images = await renderer.pinImages(first.states, r.env, {
     pull: true,
     onEvent: (e) => events.push(e),
