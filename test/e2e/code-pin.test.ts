@@ -92,6 +92,14 @@ describe('a release pins code', () => {
     // The folder still holds the edit: the rollback runs revision 2's snapshot.
     expect(await readFile(source(), 'utf8')).toContain("version: 'two'");
     expect(await inventory()).not.toHaveProperty('version');
+    // The rollback's revision records revision 2's snapshot, shown by `berth releases show`.
+    type Shown = { rendered: { codes?: Record<string, string> } };
+    const [two, four] = await Promise.all(['2', '4'].map((n) => berth.json<Shown>(['releases', 'show', 'shop', n])));
+    expect(four.rendered.codes).toEqual(two.rendered.codes);
+    expect(Object.keys(four.rendered.codes ?? {})).toEqual(['inventory', 'orders', 'web']);
+    const table = await berth.cli(['releases', 'show', 'shop', '4']);
+    expect(table.stdout).toMatch(/REGISTRY +CODE/);
+    expect(table.stdout).toContain(two.rendered.codes!.inventory!.slice(0, 19));
   });
 
   it('keeps running the pinned code after a control-plane restart', async () => {
