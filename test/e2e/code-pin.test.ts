@@ -112,3 +112,23 @@ describe('a release pins code', () => {
     expect(await inventory()).not.toHaveProperty('version');
   });
 });
+
+describe('a folder too large to pin', () => {
+  it('refuses the deploy and the plan, naming the service and the folder, and starts nothing', async () => {
+    const small = await startBerth({ env: { BERTH_CODE_MAX_BYTES: '100' } });
+    try {
+      for (const cmd of ['plan', 'deploy']) {
+        const r = await small.cli([cmd, app]);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(
+          /the code of service inventory \(.*\/inventory\) is too large to pin: more than 100 bytes; .*BERTH_CODE_MAX_BYTES/,
+        );
+        expect(r.stderr).not.toMatch(/internal/i);
+      }
+      // No revision was made.
+      expect((await small.cli(['history', 'shop'])).stderr).toMatch(/no app shop in environment local/);
+    } finally {
+      await small.teardown();
+    }
+  });
+});
