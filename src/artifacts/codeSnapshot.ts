@@ -33,6 +33,33 @@ export const DEFAULT_LIMITS: SnapshotLimits = { maxBytes: 256 * 1024 * 1024, max
 /** Names never part of a snapshot, at any depth: version control metadata is not code a replica runs. */
 export const IGNORED_NAMES: ReadonlySet<string> = new Set(['.git', '.hg', '.svn']);
 
+/**
+ * Hashes already computed, by a file's identity and change stamps (device, inode, size, mtime and
+ * ctime: any write changes ctime), so a deploy or plan re-reads only the files that changed.
+ */
+export class HashCache {
+  private readonly map = new Map<string, string>();
+  /** Files actually read and hashed (the rest came from the cache). */
+  hashed = 0;
+  private readonly maxEntries: number;
+  constructor(maxEntries = 200_000) {
+    this.maxEntries = maxEntries;
+  }
+  async hash(
+    file: string,
+    st: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number },
+  ): Promise<string> {
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const known = this.map.get(key);
+    if (known !== undefined) return known;
+    const h = await hashFile(file);
+    this.hashed++;
+    if (this.map.size >= this.maxEntries) this.map.clear();
+    this.map.set(key, h);
+    return h;
+  }
+}
+
 /** `sha256:<hex>` of a manifest: the snapshot's digest. */
 export function manifestDigest(m: CodeManifest): string {
   return `sha256:${createHash('sha256').update(canonicalJSON(m)).digest('hex')}`;
@@ -54,6 +81,7 @@ export async function readManifest(
   limits: SnapshotLimits = DEFAULT_LIMITS,
   /** The field that names the folder, for the problem of a folder that is not there. */
   field = 'cwd',
+  cache?: HashCache,
 ): Promise<CodeManifest> {
   const top = await lstat(dir).catch(() => undefined);
   if (!top?.isDirectory())
@@ -85,7 +113,7 @@ export async function readManifest(
         entries.push({
           path: r,
           type: 'file',
-          sha256: await hashFile(a),
+          sha256: cache ? await cache.hash(a, st) : await hashFile(a),
           size: st.size,
           exec: (st.mode & 0o111) !== 0,
         });

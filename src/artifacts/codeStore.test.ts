@@ -74,6 +74,18 @@ describe('code snapshots', () => {
     expect(await readFile(join(await store.materialize(a.digest), 'server.js'), 'utf8')).toBe('console.log("v1")\n');
   });
 
+  it('reads again only the files that changed since the last snapshot', async () => {
+    await store.pin(src, 'web');
+    expect(store.hashes.hashed).toBe(3);
+    await store.look(src, 'web');
+    expect(store.hashes.hashed).toBe(3);
+    // Same size: the write still changes the file's ctime, so it is read again.
+    await writeFile(join(src, 'server.js'), 'console.log("v9")\n');
+    const b = await store.pin(src, 'web');
+    expect(store.hashes.hashed).toBe(4);
+    expect(await readFile(join(store.treeOf(b.digest), 'server.js'), 'utf8')).toBe('console.log("v9")\n');
+  });
+
   it('refuses a folder over the size bound, naming it, and a missing folder', async () => {
     const small = new CodeStore({ root: join(base, 'small'), limits: { maxBytes: 30, maxEntries: 100 } });
     await expect(small.pin(src, 'the code of service web')).rejects.toThrow(

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../errors.js';
 import {
   DEFAULT_LIMITS,
+  HashCache,
   manifestDigest,
   readManifest,
   type CodeManifest,
@@ -75,6 +76,8 @@ async function unlock(dir: string): Promise<void> {
 export class CodeStore {
   readonly root: string;
   private readonly limits: SnapshotLimits;
+  /** The hashes of files read before: an unchanged file is not read again. */
+  readonly hashes = new HashCache();
 
   constructor(opts: CodeStoreOptions) {
     this.root = opts.root;
@@ -96,7 +99,7 @@ export class CodeStore {
 
   /** Reads `dir` and records its manifest, storing no file: what a plan compares (no replica runs it). */
   async look(dir: string, what: string, field?: string): Promise<Snapshot> {
-    const manifest = await readManifest(dir, what, this.limits, field);
+    const manifest = await readManifest(dir, what, this.limits, field, this.hashes);
     const digest = manifestDigest(manifest);
     await this.writeManifest(digest, manifest);
     return { digest, manifest };
@@ -104,7 +107,7 @@ export class CodeStore {
 
   /** Snapshots `dir`: its files stored (once per content), its manifest written, its tree materialized. */
   async pin(dir: string, what: string, field?: string): Promise<Snapshot> {
-    const manifest = await readManifest(dir, what, this.limits, field);
+    const manifest = await readManifest(dir, what, this.limits, field, this.hashes);
     await mkdir(join(this.root, 'blobs'), { recursive: true });
     for (const e of manifest.entries) {
       if (e.type !== 'file') continue;
