@@ -71,6 +71,12 @@ export interface Workload {
    * the image's id): a container runs exactly this, so a rollback runs the earlier image. One machine only.
    */
   imageDigest?: string;
+  /**
+   * The code snapshot (`sha256:…` of its manifest, src/artifacts/) a process service with a `cwd`
+   * runs on one machine: the replicas' `cwd` is then the snapshot's read-only tree, so an edit of the
+   * service's folder changes nothing until the next deploy, and a rollback runs the earlier code.
+   */
+  codeDigest?: string;
   /** Fully resolved environment (service discovery variables included). */
   env: Record<string, string>;
   files: WorkloadFile[];

@@ -6,6 +6,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { ServiceState } from '../model/serviceState.js';
 import { pinImages, type PinOptions } from './pinImages.js';
+import { codeChangesOf, pinCode, type CodePinOptions } from './pinCode.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { ConfigDiffEntry, ResolvedConfig } from '../config/configSets.js';
 import { renderRelease, type RenderResult } from './render.js';
@@ -31,6 +32,8 @@ export interface EngineRenderRequest {
   trial?: ResolvedConfig | undefined;
   /** Service → image digest the revision runs (`rendered.images`). */
   images?: Record<string, string> | undefined;
+  /** Service → code snapshot the revision runs (`rendered.codes`); its tree is made again if missing. */
+  codes?: Record<string, string> | undefined;
   /**
    * False for a plan: the runtime's addresses are read and none is allocated, so a service that has
    * none yet sees `(allocated at deploy)` in the others' discovery variables. Default true.
@@ -58,6 +61,16 @@ export interface EngineRenderer {
     states: Record<string, ServiceState>,
     env: string,
     opts: PinOptions,
+  ): Promise<Record<string, string> | undefined>;
+  /**
+   * The code snapshots of `states`' process services with a `cwd` in an environment on this machine
+   * (service → digest; pinCode.ts); undefined when there are none or the engine keeps no artifacts.
+   */
+  pinCode(
+    states: Record<string, ServiceState>,
+    loaded: { spec: AppSpec; file: string },
+    env: string,
+    opts: CodePinOptions,
   ): Promise<Record<string, string> | undefined>;
   /**
    * Keeps autoscaled services at the count they run at: the autoscaler's, else what the runtime
@@ -110,6 +123,9 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
     const addresses = await runtime.addresses(spec.name, env, endpoints, { allocate });
     // What a plan cannot know yet: the addresses the deploy will allocate.
     const unallocated = allocate ? [] : endpoints.filter((e) => !Object.hasOwn(addresses, e.name)).map((e) => e.name);
+    const store = deps.codeStore;
+    // A revision's snapshots get their trees back if they went missing (removed by hand, a restored home).
+    if (store && req.codes && allocate) for (const d of new Set(Object.values(req.codes))) await store.materialize(d);
     return renderRelease({
       spec,
       file: req.file,
@@ -122,6 +138,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       digestSecret: (s) => deps.secretBox.digest(s),
       ...(req.restarts ? { restarts: req.restarts } : {}),
       ...(req.images ? { images: req.images } : {}),
+      ...(req.codes && store ? { codes: { digests: req.codes, treeOf: (d: string) => store.treeOf(d) } } : {}),
       // On a cluster the discovery variables live in one `<app>-discovery` ConfigMap (as `berth
       // render` shows them), not in every service's own environment.
       discoveryApart: runtime.sharesDiscovery === true,
@@ -154,6 +171,13 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       return pinImages(await deps.runtimeFor(env), states, opts);
     },
 
+    async pinCode(states, loaded, env, opts) {
+      if (!deps.codeStore) return undefined;
+      const environment = await deps.environments.get(env);
+      if (environment.target.kind !== 'local') return undefined;
+      return pinCode(deps.codeStore, states, loaded.spec, loaded.file, opts);
+    },
+
     async keepAutoscaled(spec, env, states, runtime) {
       const scaled = Object.keys(states).filter((n) => spec.services[n]?.autoscale);
       if (scaled.length === 0) return states;
@@ -184,6 +208,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
         revision: good.revision,
         restarts: content.rendered.restarts,
         images: content.rendered.images,
+        codes: content.rendered.codes,
         edgeTls: false,
       });
       return result.states;
@@ -200,6 +225,7 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
         restarts: content.rendered.restarts,
         // The digests it was released with: a rollback, a resume and a resync run exactly those images.
         images: content.rendered.images,
+        codes: content.rendered.codes,
       });
       return { content, result };
     },
@@ -212,11 +238,11 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
       const to = trialChanges.length > 0 ? result.rendered.configVersion - 1 : result.rendered.configVersion;
       const diff = await deps.configSets.diff(spec.name, result.rendered.env, current.configVersion, to);
       // One naming of the config causes for plan and diff (`planContextOf`).
-      return planRelease(
-        from,
-        result.rendered,
-        planContextOf([...diff, ...trialChanges], current.specDigest !== specDigest),
-      );
+      const codeChanges = await codeChangesOf(deps.codeStore, from, result.rendered);
+      return planRelease(from, result.rendered, {
+        ...planContextOf([...diff, ...trialChanges], current.specDigest !== specDigest),
+        ...(codeChanges ? { codeChanges } : {}),
+      });
     },
   };
   return renderer;

@@ -17,6 +17,8 @@ export interface PlanContext {
   /** Config keys whose value differs between the two config versions (files as `file:NAME`). */
   changedConfigKeys: string[];
   specChanged: boolean;
+  /** Service → what changed in its code snapshot (`code changed: 2 files`), for services whose snapshot differs. */
+  codeChanges?: Record<string, string>;
 }
 
 /** The context of a plan from the config differences between the two releases: one naming for plan and diff. */
@@ -60,6 +62,7 @@ export function flattenService(s: RenderedService): Map<string, unknown> {
 }
 
 function why(path: string, from: RenderedService | undefined, to: RenderedService, ctx: PlanContext): string[] {
+  if (path === 'codeDigest') return [ownGet(ctx.codeChanges, to.service) ?? 'code changed'];
   const vars = new Set([...(to.sources[path] ?? []), ...(from?.sources[path] ?? [])]);
   const reasons = ctx.changedConfigKeys.filter((k) => vars.has(k)).map((k) => `config ${k}`);
   if (reasons.length === 0) reasons.push(ctx.specChanged ? 'berth.yaml' : 'environment');

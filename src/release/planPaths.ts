@@ -16,6 +16,8 @@ const RENAMES: readonly [RegExp, string][] = [
   [/^resources\.memoryRequestBytes$/, 'resources.requests.memory'],
   [/^resources\.memoryLimitBytes$/, 'resources.limits.memory'],
   [/^policy\.circuitBreaker\.openMs$/, 'policy.circuitBreaker.openFor'],
+  // The code snapshot a process service runs (its folder's digest): `code: sha256:… → sha256:…`.
+  [/^codeDigest$/, 'code'],
 ];
 
 /** Paths whose last part is a name the user chose (an env key, a file, a port): never renamed. */

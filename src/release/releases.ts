@@ -312,6 +312,15 @@ export class Releases {
     return this.db.selectFrom('releases').select(['app', 'env']).distinct().orderBy('app').orderBy('env').execute();
   }
 
+  /** Every code snapshot a stored release runs (`rendered.codes`): what code collection keeps. */
+  async codeDigests(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('releases').select('rendered').execute();
+    const out = new Set<string>();
+    for (const r of rows)
+      for (const d of Object.values((JSON.parse(r.rendered) as Pick<RenderedRelease, 'codes'>).codes ?? {})) out.add(d);
+    return out;
+  }
+
   /** How many releases there are per app, environment, kind and status (for metrics). */
   async counts(): Promise<{ app: string; env: string; kind: string; status: string; count: number }[]> {
     const rows = await this.db

@@ -67,6 +67,12 @@ export interface RenderInput {
    */
   images?: Record<string, string>;
   /**
+   * The code snapshots the services that run as processes on this machine run (`rendered.codes`, see
+   * src/artifacts/): `Workload.codeDigest`, in the hash, and the replicas' `cwd` is `treeOf(digest)`,
+   * the snapshot's read-only tree, instead of the service's folder (which the stored view keeps).
+   */
+  codes?: { digests: Record<string, string>; treeOf: (digest: string) => string };
+  /**
    * Leave the discovery variables out of every state's `workload.env` and share them as
    * `ServiceState.discovery` (for Kubernetes, where one ConfigMap holds them): copying ~3n variables
    * into each of n services is O(n²). Hashes and the rendered view are the same either way.
@@ -181,6 +187,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       container,
       pullsImage: container || target?.kind !== 'local',
       digest: container ? ownGet(input.images, name) : undefined,
+      code: !container && target?.kind === 'local' ? ownGet(input.codes?.digests, name) : undefined,
       discoveryHash: container ? containerDiscoveryHash : discoveryHash,
       registries,
     };
@@ -189,7 +196,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       svc,
       lookup,
       input.config.files,
-      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.digest ?? ''}${run.discoveryHash}` : ''}|${registriesKey}`,
+      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.digest ?? ''}${run.discoveryHash}` : ''}|${run.code ?? ''}|${registriesKey}`,
     );
     const known = key === undefined ? undefined : input.memo!.get(key);
     if (known) {
@@ -227,6 +234,9 @@ export function renderRelease(input: RenderInput): RenderResult {
   const images = Object.fromEntries(
     Object.entries(states).flatMap(([n, st]) => (st.workload.imageDigest ? [[n, st.workload.imageDigest]] : [])),
   );
+  const codes = Object.fromEntries(
+    Object.entries(states).flatMap(([n, st]) => (st.workload.codeDigest ? [[n, st.workload.codeDigest]] : [])),
+  );
   const ports = target?.kind === 'local' ? edgeSettings(spec, { ...target, name: input.environment.name }) : undefined;
   // Certificates are files of this machine, read only by renders that use them: the edge's on this
   // machine, and on Kubernetes the Ingress's tls with Secrets made of them.
@@ -262,6 +272,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       ...(inside ? { containerDiscovery } : {}),
       ...(Object.keys(restarts).length ? { restarts } : {}),
       ...(Object.keys(images).length ? { images } : {}),
+      ...(Object.keys(codes).length ? { codes } : {}),
     },
     states,
     ...(edge ? { edge } : {}),
@@ -276,6 +287,8 @@ interface ServiceRun {
   pullsImage: boolean;
   /** The digest its image resolved to (`Workload.imageDigest`), when known. */
   digest: string | undefined;
+  /** The code snapshot it runs (`Workload.codeDigest`), when pinned: a process service with a `cwd` on this machine. */
+  code: string | undefined;
   /** The digest of the discovery table the service sees (its hash changes with the addresses). */
   discoveryHash: string;
   registries: Map<string, ResolvedRegistry>;
@@ -359,6 +372,7 @@ function renderService(
     ...(run.container ? { runAs: 'container' as const } : {}),
     ...(svc.imagePullPolicy ? { imagePullPolicy: svc.imagePullPolicy } : {}),
     ...(run.digest ? { imageDigest: run.digest } : {}),
+    ...(run.code && cwd ? { codeDigest: run.code } : {}),
     ports: svc.ports,
     ...(svc.volumes.length > 0 ? { volumes: svc.volumes.map((m) => volumeMount(m, input.spec)) } : {}),
     ...(svc.stopSignal ? { stopSignal: svc.stopSignal } : {}),
@@ -383,7 +397,9 @@ function renderService(
       ...(svc.files[i]!.mountPath === undefined ? {} : { mountPath: svc.files[i]!.mountPath }),
     })),
   });
-  const real: Workload = { ...view((f) => f.value), env };
+  // Replicas run in the pinned snapshot's tree; the stored view and the hash keep the service's folder.
+  const tree = run.code && cwd && input.codes ? input.codes.treeOf(run.code) : undefined;
+  const real: Workload = { ...view((f) => f.value), ...(tree ? { cwd: tree } : {}), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
   const restartedAt = ownGet(input.restarts, name);
   const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };

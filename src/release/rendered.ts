@@ -48,6 +48,8 @@ export interface RenderedRelease {
   restarts?: Record<string, string>;
   /** Service → the digest its image resolved to at deploy (container services on one machine); a rollback runs it again. */
   images?: Record<string, string>;
+  /** Service → the code snapshot it runs (process services with a `cwd` on one machine); a rollback runs it again. */
+  codes?: Record<string, string>;
   /** The discovery variables as containers see them (`ServiceAddress.containerHost`), when they differ from `discovery`. */
   containerDiscovery?: Record<string, string>;
 }

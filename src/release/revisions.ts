@@ -27,6 +27,8 @@ export interface NewRevision {
   restarts?: Record<string, string>;
   /** Service → image digest to run (`rendered.images`): carried by every operation but a deploy, which resolves them anew. */
   images?: Record<string, string>;
+  /** Service → code snapshot to run (`rendered.codes`): carried like `images`; a deploy snapshots anew. */
+  codes?: Record<string, string>;
   author: string;
   /** The author's words, or what Berth says of a revision it makes (`scale web from 2 to 4`). */
   message?: string | Message;
@@ -39,7 +41,7 @@ export interface NewRevision {
 /** The running revision's spec file, config version, restart stamps and image digests, carried by every operation on it. */
 function carried(
   content: ReleaseContent,
-): Pick<NewRevision, 'app' | 'env' | 'file' | 'configVersion' | 'restarts' | 'images'> {
+): Pick<NewRevision, 'app' | 'env' | 'file' | 'configVersion' | 'restarts' | 'images' | 'codes'> {
   const { release } = content;
   return {
     app: release.app,
@@ -48,6 +50,7 @@ function carried(
     configVersion: release.configVersion,
     ...(content.rendered.restarts ? { restarts: content.rendered.restarts } : {}),
     ...(content.rendered.images ? { images: content.rendered.images } : {}),
+    ...(content.rendered.codes ? { codes: content.rendered.codes } : {}),
   };
 }
 

@@ -56,6 +56,9 @@ import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
 import { version } from '../version.js';
 import { MASK } from '../model/mask.js';
+import { CodeStore } from '../artifacts/codeStore.js';
+import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
+import { startCodeCollector } from '../release/codeCollection.js';
 
 export interface DaemonOptions {
   home: string;
@@ -220,6 +223,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'metrics' }),
   });
   const configSets = createConfigSets(store.db, box);
+  // Code snapshots of process services (issue 17 point 1): a revision runs the code it was deployed with.
+  const codeStore = new CodeStore({ root: join(opts.home, 'artifacts'), limits: limitsFromEnv(process.env) });
   const engine = createReleaseEngine({
     releases,
     environments,
@@ -231,6 +236,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'engine' }),
     // Called only while releases run, after the autoscaler below exists.
     autoscaledReplicas: (app, env, service, track) => autoscaler.replicasOf(app, env, service, track),
+    codeStore,
   });
   // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
   const autoscaler = createAutoscaler({
@@ -266,6 +272,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'alerts' }),
   });
 
+  // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
+  const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -284,6 +292,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await evaluator.stop();
       await outbox.stop();
       await engine.close();
+      await codeCollector.stop();
       await local.close();
       for (const rt of kubeRuntimes.values()) await rt.close();
       const stopGateway =

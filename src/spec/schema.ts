@@ -70,6 +70,12 @@ export const serviceSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe('Working directory of `command`, relative to the berth.yaml folder. Default: that folder.'),
+    pinCode: z
+      .boolean()
+      .optional()
+      .describe(
+        'On one machine a deploy snapshots `cwd` and replicas run that read-only snapshot (docs/releases.md). `false`: they run in `cwd` itself, as it is at each start. Default: `true`, but `false` when `cwd` is the berth.yaml folder itself (the default `cwd`).',
+      ),
     image: z
       .string()
       .min(1, 'must not be empty')

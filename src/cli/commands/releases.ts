@@ -45,7 +45,7 @@ export function registerReleases(program: Command): void {
     .description('one revision of an app: `berth releases show APP REVISION`')
     .command('show <app> <revision>')
     .description(
-      'one revision: kind, status, config version, and per service its hash, how it runs and the image digest it pinned',
+      'one revision: kind, status, config version, and per service its hash, how it runs and the image digest or code snapshot it pinned',
     )
     .addOption(envOption())
     .action(async (app: string, revision: string, o: { env: string }, cmd: Command) => {
@@ -74,8 +74,10 @@ export function registerReleases(program: Command): void {
           image: s.workload.image ?? '',
           digest: s.workload.imageDigest ?? '',
           registry: s.registry ? `${s.registry.server} as ${s.registry.username}` : '',
+          // The code snapshot a process service runs (docs/releases.md); `-o json` has the whole digest.
+          code: s.workload.codeDigest?.slice(0, 'sha256:'.length + 12) ?? '',
         })),
-        ['service', 'hash', 'replicas', 'run as', 'image', 'digest', 'registry'],
+        ['service', 'hash', 'replicas', 'run as', 'image', 'digest', 'registry', 'code'],
       );
     });
 

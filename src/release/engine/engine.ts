@@ -27,6 +27,7 @@ import type { ReleaseContent } from '../releases.js';
 import { ReleaseKind, ReleaseStatus } from '../../model/releaseStatus.js';
 import { createEngineRenderer } from '../engineRender.js';
 import { runningImages } from '../pinImages.js';
+import { codeChangesOf } from '../pinCode.js';
 import { isoNow, systemClock } from './clock.js';
 import { cancelRelease, stepCommand, type CommandContext } from './commands.js';
 import { runOperation, type ExecuteContext } from './execute.js';
@@ -99,7 +100,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const restarts = running?.restarts;
       const trial = req.configChange ? await deps.configSets.preview(spec.name, req.env, req.configChange) : undefined;
       // A plan reads addresses: it allocates none (a new service's are `(allocated at deploy)`).
-      const render = (images?: Record<string, string>) =>
+      const render = (images?: Record<string, string>, codes?: Record<string, string>) =>
         renderer.render({
           spec,
           file,
@@ -110,6 +111,7 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           ...(restarts ? { restarts } : {}),
           ...(trial ? { trial: trial.resolved } : {}),
           ...(images ? { images } : {}),
+          ...(codes ? { codes } : {}),
           allocate: false,
         });
       // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
@@ -118,7 +120,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         pull: false,
         fallback: runningImages(running),
       });
-      const result = images ? await render(images) : unpinned;
+      // The code the deploy would snapshot: its digest and manifest only (no file is stored).
+      const codes = await renderer.pinCode(unpinned.states, req.loaded, req.env, { store: false });
+      const result = images || codes ? await render(images, codes) : unpinned;
       const plan = await renderer.planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };
     },
@@ -228,8 +232,10 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
       const a = await releases.content((await releases.byRevision(app, env, from)).id);
       const b = await releases.content((await releases.byRevision(app, env, to)).id);
       const cfg = await deps.configSets.diff(app, env, a.release.configVersion, b.release.configVersion);
+      const before = a.release.kind === ReleaseKind.down ? undefined : a.rendered;
+      const codeChanges = await codeChangesOf(deps.codeStore, before, b.rendered);
       const diffContext = planContextOf(cfg, a.release.specDigest !== b.release.specDigest);
-      return planRelease(a.release.kind === ReleaseKind.down ? undefined : a.rendered, b.rendered, diffContext);
+      return planRelease(before, b.rendered, { ...diffContext, ...(codeChanges ? { codeChanges } : {}) });
     },
 
     async start() {

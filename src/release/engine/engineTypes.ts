@@ -12,6 +12,7 @@ import type { PolicyTarget } from '../revisions.js';
 import type { Release, Releases } from '../releases.js';
 import type { EngineUpdate } from './releaseBus.js';
 import type { EngineClock } from './clock.js';
+import type { CodeStore } from '../../artifacts/codeStore.js';
 
 export interface EngineDeps {
   releases: Releases;
@@ -33,6 +34,11 @@ export interface EngineDeps {
    * instead of resetting to berth.yaml's `replicas`.
    */
   autoscaledReplicas?(app: string, env: string, service: string, track: Track): number | undefined;
+  /**
+   * Where a deploy snapshots the code of process services (src/artifacts/, `<BERTH_HOME>/artifacts/`):
+   * a revision then runs exactly the code it was deployed with. Absent: replicas run in their folders.
+   */
+  codeStore?: CodeStore;
 }
 
 /**

@@ -92,7 +92,7 @@ async function renderPinned(
   revision: number,
   events: RuntimeEvent[],
 ): Promise<RenderedRelease> {
-  const render = (images: Record<string, string> | undefined) =>
+  const render = (images: Record<string, string> | undefined, codes: Record<string, string> | undefined) =>
     renderer.render({
       spec: r.spec,
       file: r.file,
@@ -102,14 +102,17 @@ async function renderPinned(
       ...(r.positionOf ? { positionOf: r.positionOf } : {}),
       ...(r.restarts ? { restarts: r.restarts } : {}),
       ...(images ? { images } : {}),
+      ...(codes ? { codes } : {}),
     });
-  const first = await render(r.images);
+  const first = await render(r.images, r.codes);
   if (r.kind !== ReleaseKind.deploy) return first.rendered;
+  // The code of each process service is snapshotted now: the revision runs exactly this code.
+  const codes = await renderer.pinCode(first.states, r, r.env, { store: true });
   const images = await renderer.pinImages(first.states, r.env, {
     pull: true,
     onEvent: (e) => events.push(e),
   });
-  return images ? (await render(images)).rendered : first.rendered;
+  return images || codes ? (await render(images, codes)).rendered : first.rendered;
 }
 
 function emptyRendered(app: string, env: string, configVersion: number): RenderedRelease {
