@@ -29,7 +29,6 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: ['alerts'], load: async () => (await import('./commands/alerts.js')).registerAlerts },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
-  { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
   { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
   { names: ['metrics'], load: async () => (await import('./commands/metrics.js')).registerMetrics },
   {
