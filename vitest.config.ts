@@ -23,6 +23,8 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // a page under a loaded CI machine may take seconds to show what a click asked for
+          expect: { poll: { timeout: 15_000 } },
           globalSetup: ['test/support/containersSetup.ts'],
         },
       },

@@ -35,6 +35,7 @@ export function useResource<T>(path: string | null, opts: { pollMs?: number } = 
     setLoading(true);
     api<T>('GET', path, undefined, abort.signal).then(
       (d) => {
+        if (abort.signal.aborted) return; // a newer load (a reload, another path) answers instead
         setData(d);
         setError(undefined);
         setLoading(false);
