@@ -106,7 +106,8 @@ describe('metric history', () => {
     const lines = table.stdout.split('\n');
     expect(lines[0]).toMatch(/^requests of shop in mh from \S+ to \S+, a point per \d+(\.\d+)?s$/);
     expect(lines[1]).toMatch(/^SERVICE +LAST +MIN +AVG +MAX +TREND$/);
-    expect(lines[2]).toMatch(/^inventory +\d+ +0 +[0-9.]+ +\d+ +[▁-█ ]+$/);
+    // (one point or several: the lowest is 0 only once a tick without requests came after them)
+    expect(lines[2]).toMatch(/^inventory +\d+ +\d+ +[0-9.]+ +\d+ +[▁-█ ]+$/);
     expect(table.stdout).toMatch(/releases:\n {2}\S+ {2}revision 1 {2}deploy {2}succeeded {2}first\n/);
     expect(table.stdout).toMatch(/revision 3 {2}rollback {2}succeeded/);
     const json = await berth.json<MetricHistory>([
