@@ -41,9 +41,13 @@ export function createAlertReadings(o: {
       const now = new Map<string, TrackTraffic[]>();
       try {
         for (const s of services) now.set(s.service, await runtime.traffic(app, env, s.service));
-        const measured = trafficReadings(now, counters.get(key) ?? new Map());
+        const previous = counters.get(key);
+        const measured = trafficReadings(now, previous ?? new Map());
         counters.set(key, measured.counters);
-        for (const [metric, values] of measured.readings) readings.set(metric, values);
+        // The first look (after a start of the control plane too) has nothing to measure an interval
+        // from: its traffic metrics are not measured, so firing alerts keep their states instead of
+        // resolving on an empty reading.
+        if (previous) for (const [metric, values] of measured.readings) readings.set(metric, values);
       } catch (err) {
         // No traffic this look (a cluster's Prometheus down): the replicas and events are still read,
         // and the next look measures the requests since the last one that was read.
