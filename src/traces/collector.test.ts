@@ -3,65 +3,26 @@
  * API (`GET /spans`, read by the local gateway control as the daemon reads it) into the SQLite store.
  */
 import { join } from 'node:path';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayControl } from '../gateway/control.js';
 import type { TestGateway } from '../gateway/testing.js';
 import { fetchText, freePort, startTestGateway } from '../gateway/testing.js';
+import { startTracedShop, type TracedShop } from '../../test/support/tracedShop.js';
 import { startTraceCollector } from './collector.js';
 import { TraceStore } from './traceStore.js';
 
 let t: TestGateway;
-let relay: Server;
 let edgePort: number;
+let shop: TracedShop;
 
 beforeAll(async () => {
-  t = await startTestGateway({ drainTimeoutMs: 1_000 });
-  const inventory = await t.upstream('collect-inventory');
-  const [ordersPort, inventoryPort] = [await freePort(), await freePort()];
-  edgePort = await freePort();
-  // The orders replica calls inventory's address, forwarding traceparent.
-  relay = createServer((req, res) => {
-    const tp = req.headers.traceparent;
-    request(`http://127.0.0.1:${inventoryPort}/stock`, { headers: typeof tp === 'string' ? { traceparent: tp } : {} })
-      .then((r) => r.body.text())
-      .then(
-        (text) => res.end(text),
-        (err: Error) => res.end(err.message),
-      );
-  });
-  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-  await t.apply({
-    services: [
-      {
-        key: 'shop/local/orders',
-        port: ordersPort,
-        backends: [{ id: 'o', host: '127.0.0.1', port: (relay.address() as AddressInfo).port }],
-      },
-      {
-        key: 'shop/local/inventory',
-        port: inventoryPort,
-        backends: [{ id: 'i', host: '127.0.0.1', port: inventory.port }],
-      },
-    ],
-    edges: [
-      {
-        key: 'shop/local',
-        port: edgePort,
-        routes: [{ pathPrefix: '/orders', target: 'shop/local/orders', stripPrefix: false }],
-      },
-    ],
-  });
+  shop = await startTracedShop('local', 'collect-inventory');
+  ({ t, edgePort } = shop);
 });
 
 afterAll(async () => {
-  relay?.closeAllConnections();
-  relay?.close();
-  await t?.close();
+  await shop?.close();
 });
 
 describe('trace collector', () => {

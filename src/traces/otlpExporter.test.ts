@@ -4,17 +4,14 @@
  * control plane collects them, then sent as protobuf and as OTLP/JSON; retries, refusals, partial
  * success and the bounded queue with real HTTP.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../../test/support/otlpReceiver.js';
 import type { OtlpReceiver } from '../../test/support/otlpReceiver.js';
 import { createGatewayControl } from '../gateway/control.js';
 import type { TestGateway } from '../gateway/testing.js';
-import { fetchText, freePort, startTestGateway } from '../gateway/testing.js';
+import { fetchText, freePort } from '../gateway/testing.js';
+import { startTracedShop, type TracedShop } from '../../test/support/tracedShop.js';
 import type { GatewaySpan } from '../model/trace.js';
 import { startTraceCollector } from './collector.js';
 import type { OtlpExportConfig } from './otlpConfig.js';
@@ -22,52 +19,16 @@ import { startOtlpExporter } from './otlpExporter.js';
 import { TraceStore } from './traceStore.js';
 
 let t: TestGateway;
-let relay: Server;
 let edgePort: number;
+let shop: TracedShop;
 
 beforeAll(async () => {
-  t = await startTestGateway({ drainTimeoutMs: 1_000 });
-  const inventory = await t.upstream('otlp-inventory');
-  const [ordersPort, inventoryPort] = [await freePort(), await freePort()];
-  edgePort = await freePort();
-  // The orders replica calls inventory's address, forwarding traceparent.
-  relay = createServer((req, res) => {
-    const tp = req.headers.traceparent;
-    request(`http://127.0.0.1:${inventoryPort}/stock`, { headers: typeof tp === 'string' ? { traceparent: tp } : {} })
-      .then((r) => r.body.text())
-      .then(
-        (text) => res.end(text),
-        (err: Error) => res.end(err.message),
-      );
-  });
-  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-  await t.apply({
-    services: [
-      {
-        key: 'shop/prod/orders',
-        port: ordersPort,
-        backends: [{ id: 'o', host: '127.0.0.1', port: (relay.address() as AddressInfo).port }],
-      },
-      {
-        key: 'shop/prod/inventory',
-        port: inventoryPort,
-        backends: [{ id: 'i', host: '127.0.0.1', port: inventory.port }],
-      },
-    ],
-    edges: [
-      {
-        key: 'shop/prod',
-        port: edgePort,
-        routes: [{ pathPrefix: '/orders', target: 'shop/prod/orders', stripPrefix: false }],
-      },
-    ],
-  });
+  shop = await startTracedShop('prod', 'otlp-inventory');
+  ({ t, edgePort } = shop);
 });
 
 afterAll(async () => {
-  relay?.closeAllConnections();
-  relay?.close();
-  await t?.close();
+  await shop?.close();
 });
 
 function config(url: string, over: Partial<OtlpExportConfig> = {}): OtlpExportConfig {
