@@ -7,6 +7,7 @@
  * is not shared model. The shapes every part shares (Workload, Probe, ports, volumes, ServiceState,
  * routes and traffic policies, observations) are in src/model/ (docs/architecture.md, "Parts and arrows").
  */
+import type { BuiltImage, ImageBuildRequest } from '../model/build.js';
 import type { Message } from '../model/messages.js';
 import type {
   AppObservation,
@@ -165,6 +166,15 @@ export interface Runtime {
     images: ImageRequest[],
     opts: { pull: boolean; signal?: AbortSignal; onEvent?: (e: RuntimeEvent) => void },
   ): Promise<ResolvedImage[]>;
+  /**
+   * Builds one image from a Dockerfile (and pushes it when `push`), streaming the build's output
+   * line by line to `onLog`. Rejects with a RuntimeError naming the service, the log's last lines in
+   * `details.logTail`, when the build fails. Runtimes that cannot build lack it (then the control plane's host builds).
+   */
+  buildImage?(
+    request: ImageBuildRequest,
+    opts: { onLog: (line: string) => void; signal?: AbortSignal },
+  ): Promise<BuiltImage>;
   /** The volumes kept for `app` (every app when absent) in `env`, with their use; runtimes without volumes lack it. */
   volumes?(env: string, app?: string): Promise<VolumeStatus[]>;
   /**
