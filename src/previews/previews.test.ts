@@ -145,6 +145,19 @@ describe('preview environments', () => {
     expect(DEFAULT_PREVIEW_TTL_MS).toBe(72 * HOUR);
   });
 
+  it('gives a preview of a Kubernetes template its own namespace and no edge port', async () => {
+    await envs.create({ name: 'kstage', target: { kind: 'kubernetes', context: 'kind', namespace: 'stage' } });
+    const previews = previewsWith();
+    const p = await previews.open({ app: 'shop', key: 'pr-3', template: 'kstage', ttlMs: HOUR, author: 'ann' });
+    expect(p.edgePort).toBeUndefined();
+    expect(ports).toBe(41000);
+    expect((await envs.get('kstage-pr-3')).target).toEqual({
+      kind: 'kubernetes',
+      context: 'kind',
+      namespace: 'kstage-pr-3',
+    });
+  });
+
   it('renews an open preview (same environment, new expiry), refuses another template and bad input', async () => {
     const previews = previewsWith();
     await previews.open({ app: 'shop', key: 'feat-a', template: 'staging', ttlMs: HOUR, author: 'ann' });

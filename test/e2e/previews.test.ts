@@ -144,17 +144,22 @@ describe('berth preview', () => {
   }, 90_000);
 
   it('closes a preview whose time to live is over, and names bad input', async () => {
-    await ok(['preview', 'open', 'shop', 'pr-42', '--template', 'local', '--ttl', '2s']);
-    expect((await berth.json<{ name: string }[]>(['env', 'list'])).map((e) => e.name)).toContain('local-pr-42');
+    // Long enough for the deploy on a busy machine; the control plane sweeps every second (BERTH_PREVIEW_SWEEP_INTERVAL).
+    await ok(['preview', 'open', 'shop', 'pr-42', '--template', 'local', '--ttl', '10s']);
+    const deploy = await berth.cli(['deploy', dir, '--env', 'local-pr-42']);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const pids = await pidsOf('local-pr-42');
+    expect(pids.length).toBeGreaterThanOrEqual(3);
     const swept = await waitFor(
       'the sweep of pr-42',
       async () => {
         const [p] = await berth.json<Preview[]>(['preview', 'list', '--all', '--app', 'shop']);
         return p?.key === 'pr-42' && p.state === 'closed' ? p : undefined;
       },
-      15_000,
+      20_000,
     );
     expect(swept.closedReason).toBe('expired');
+    expect(pids.filter(alive)).toEqual([]);
     expect((await berth.json<{ name: string }[]>(['env', 'list'])).map((e) => e.name)).not.toContain('local-pr-42');
 
     const bad = await berth.cli(['preview', 'open', 'shop', 'Not_A_Label', '--template', 'local', '--ttl', 'soon']);
@@ -169,5 +174,5 @@ describe('berth preview', () => {
     const template = await berth.cli(['preview', 'open', 'shop', 'x', '--template', 'nowhere']);
     expect(template.code).toBe(1);
     expect(template.stderr).toContain('environment nowhere does not exist');
-  }, 40_000);
+  }, 60_000);
 });
