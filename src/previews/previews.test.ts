@@ -145,6 +145,12 @@ describe('preview environments', () => {
     expect(DEFAULT_PREVIEW_TTL_MS).toBe(72 * HOUR);
   });
 
+  it('never picks an edge port another environment names, even one whose app is not running', async () => {
+    await envs.create({ name: 'qa', target: { kind: 'local', edgePorts: { shop: 41001, web: 41002 } } });
+    const p = await previewsWith().open({ app: 'shop', key: 'pr-8', template: 'staging', ttlMs: HOUR, author: 'a' });
+    expect(p.edgePort).toBe(41003);
+  });
+
   it('gives a preview of a Kubernetes template its own namespace and no edge port', async () => {
     await envs.create({ name: 'kstage', target: { kind: 'kubernetes', context: 'kind', namespace: 'stage' } });
     const previews = previewsWith();

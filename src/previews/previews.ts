@@ -29,7 +29,7 @@ const CLOSE_ROUNDS = 3;
 
 export interface PreviewDeps {
   db: Kysely<Database>;
-  environments: Pick<Environments, 'get' | 'delete'>;
+  environments: Pick<Environments, 'get' | 'list' | 'delete'>;
   configSets: Pick<ConfigSets, 'current' | 'copyEnvironment'>;
   /** Takes `app` down in `env` (the runtime's remove, as `berth down`); resolves once its release finished. */
   takeDown(app: string, env: string, reason: string): Promise<void>;
@@ -88,6 +88,19 @@ export function createPreviews(deps: PreviewDeps): Previews {
     }
   }
 
+  /** A port free on this machine that no environment names as an edge port (its app may not run now). */
+  async function freeEdgePort(): Promise<number> {
+    const named = new Set(
+      (await deps.environments.list()).flatMap((e) =>
+        e.target.kind === 'local' ? [e.target.edgePort ?? 0, ...Object.values(e.target.edgePorts ?? {})] : [],
+      ),
+    );
+    for (let tries = 0; ; tries++) {
+      const port = await deps.pickEdgePort();
+      if (!named.has(port) || tries >= 20) return port;
+    }
+  }
+
   /** Makes the environment of an `opening` preview (unless a stopped open made it already), then records it open. */
   async function make(p: PreviewRecord): Promise<PreviewRecord> {
     let made = await existing(p.env);
@@ -97,7 +110,7 @@ export function createPreviews(deps: PreviewDeps): Previews {
       const copy = copiedEnvironment(template, p.env, { field: 'key' });
       if (copy.target.kind === 'local') {
         // Its own edge port, over berth.yaml's edge.port: the template's app keeps listening on its own.
-        edgePort = await deps.pickEdgePort();
+        edgePort = await freeEdgePort();
         copy.target.edgePort = edgePort;
         copy.target.edgePorts = Object.fromEntries([[p.app, edgePort]]);
       }

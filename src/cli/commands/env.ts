@@ -61,9 +61,9 @@ export function registerEnv(program: Command): void {
       const client = await ctx.client();
       const list = await client.get<Environment[]>('/api/v1/environments');
       if (ctx.output !== 'table') return printData(ctx.output, list);
-      // Which environments are previews (docs/previews.md): `APP/KEY`.
+      // Which environments are previews (docs/previews.md): `APP/KEY` (none from a control plane without previews).
       const previews = new Map(
-        (await client.get<{ app: string; key: string; env: string }[]>('/api/v1/previews')).map((p) => [
+        (await client.get<{ app: string; key: string; env: string }[]>('/api/v1/previews').catch(() => [])).map((p) => [
           p.env,
           `${p.app}/${p.key}`,
         ]),
