@@ -42,6 +42,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
     },
   },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfig },
+  { names: ['preview'], load: async () => (await import('./commands/preview.js')).registerPreview },
   { names: ['env'], load: async () => (await import('./commands/env.js')).registerEnv },
   { names: ['validate', 'schema'], load: async () => (await import('./commands/validate.js')).registerValidate },
   { names: ['render'], load: async () => (await import('./commands/render.js')).registerRender },

@@ -26,6 +26,7 @@ import { volumeRoutes } from './routes/volumes.js';
 import { releaseRoutes } from './routes/releases.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
+import { previewRoutes } from './routes/previews.js';
 import { logRoutes } from './routes/logs.js';
 import { logSearchRoutes } from './routes/logSearch.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -155,6 +156,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   callGraphRoutes(typed, ctx);
   metricsHistoryRoutes(typed, ctx);
   alertRoutes(typed, ctx);
+  previewRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -19,6 +19,7 @@ import type { Evaluator } from '../alerts/evaluator.js';
 import type { Silences } from '../alerts/silences.js';
 import type { MetricStore } from '../metrics/metricStore.js';
 import type { AlertHistory } from '../alerts/history.js';
+import type { Previews } from '../previews/previews.js';
 
 export interface ServerContext {
   version: string;
@@ -57,6 +58,8 @@ export interface ServerContext {
   metricHistory?: { store: MetricStore; intervalMs: number };
   /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */
   logIndex?: Pick<LogIndex, 'search'>;
+  /** Preview environments of branches and pull requests (absent in tests that keep none). */
+  previews?: Previews;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -59,6 +59,8 @@ import { MASK } from '../model/mask.js';
 import { CodeStore } from '../artifacts/codeStore.js';
 import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
+import { previewsOf, previewSweepIntervalMs } from './previewWiring.js';
+import { startPreviewSweeper } from '../previews/sweeper.js';
 
 export interface DaemonOptions {
   home: string;
@@ -272,6 +274,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'alerts' }),
   });
 
+  // Preview environments of branches and pull requests (docs/previews.md), swept once started.
+  const previewSweepMs = previewSweepIntervalMs(process.env.BERTH_PREVIEW_SWEEP_INTERVAL);
+  const previews = previewsOf({
+    db: store.db,
+    environments,
+    configSets,
+    engine,
+    logger: logger.child({ part: 'previews' }),
+  });
+  let previewSweeper: { stop(): Promise<void> } | undefined = undefined;
+
   // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
   const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });
   let resolveClosed!: () => void;
@@ -291,6 +304,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await logCenter.close();
       await evaluator.stop();
       await outbox.stop();
+      await previewSweeper?.stop();
       await engine.close();
       await codeCollector.stop();
       await local.close();
@@ -333,6 +347,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     alerts: evaluator,
     silences,
     alertHistory,
+    previews,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -348,6 +363,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   cron.start();
   outbox.start();
   evaluator.start();
+  previewSweeper = startPreviewSweeper({
+    previews,
+    logger: logger.child({ part: 'previews' }),
+    intervalMs: previewSweepMs,
+  });
   logger.info({ url, home: opts.home }, 'control plane listening');
   return { url, close, closed };
 }

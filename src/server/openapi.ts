@@ -15,6 +15,7 @@ import * as G from './callGraphSchemas.js';
 import * as M from './metricsHistorySchemas.js';
 import * as E from './envCopySchemas.js';
 import * as T from './traceSchemas.js';
+import * as P from './previewSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -224,6 +225,17 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   ['POST /api/v1/export/helm', { id: 'exportHelm', ok: { 200: S.HelmChart }, errors: [BAD, NOT_FOUND] }],
+
+  ['GET /api/v1/previews', { id: 'listPreviews', ok: { 200: P.PreviewList }, errors: [BAD, 503] }],
+  [
+    'POST /api/v1/previews',
+    { id: 'openPreview', ok: { 200: P.Preview, 201: P.Preview }, errors: [BAD, NOT_FOUND, 409, 503] },
+  ],
+  ['GET /api/v1/previews/:app/:key', { id: 'getPreview', ok: { 200: P.Preview }, errors: [NOT_FOUND, 503] }],
+  [
+    'DELETE /api/v1/previews/:app/:key',
+    { id: 'closePreview', ok: { 200: P.Preview }, errors: [BAD, NOT_FOUND, 409, 502, 503] },
+  ],
 ]);
 
 /**

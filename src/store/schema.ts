@@ -226,6 +226,29 @@ export interface AlertHistoryTable {
   starts_at: string | null;
 }
 
+/** One preview environment of an app (src/previews/, migration 010_previews). */
+export interface PreviewsTable {
+  app: string;
+  /** `pr-12` or a branch made a DNS label. */
+  key: string;
+  env: string;
+  template: string;
+  /** opening, open, closing or closed. */
+  state: string;
+  author: string;
+  ttl_ms: number;
+  /** The edge port picked for it on this machine (none on Kubernetes). */
+  edge_port: number | null;
+  /** ISO times: created, last opened again, when the sweeper closes it. */
+  created: string;
+  updated: string;
+  expires: string;
+  closed: string | null;
+  closed_reason: string | null;
+  /** Why the last close attempt failed (the sweeper tries again). */
+  error: string | null;
+}
+
 /** Every table of the store. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -243,6 +266,7 @@ export interface Database {
   alert_states: AlertStatesTable;
   alert_silences: AlertSilencesTable;
   alert_history: AlertHistoryTable;
+  previews: PreviewsTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

@@ -73,8 +73,9 @@ describe('the OpenAPI document', () => {
     for (const [method, path, op] of ops) {
       const statuses = Object.keys(op.responses);
       // One success status, but for scale (202 with a new revision, 200 when the count is already that)
-      // an alert rule's PUT (201 created, 200 replaced) and an environment copy (201 created, 200 into one that exists).
-      const two = ['scaleService', 'putAlertRule', 'copyEnvironment'];
+      // an alert rule's PUT (201 created, 200 replaced), an environment copy (201 created, 200 into one that exists)
+      // and a preview's open (201 opened, 200 renewed).
+      const two = ['scaleService', 'putAlertRule', 'copyEnvironment', 'openPreview'];
       expect(
         statuses.filter((s) => /^2\d\d$/.test(s)),
         `${method} ${path}`,
@@ -237,6 +238,7 @@ describe('what the server really answers', () => {
     ['GET', `${A}/alerts/history?since=yesterday`, '/api/v1/apps/{app}/envs/{env}/alerts/history', undefined, 400],
     ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 204],
     ['DELETE', `${A}/alerts/silences/1`, `${SILENCES}/{id}`, undefined, 404],
+    ...previewCases(),
   ];
 
   it.each(cases)(
@@ -282,3 +284,21 @@ describe('what the server really answers', () => {
     for (const l of lines) expect(validate(JSON.parse(l)), l).toBe(true);
   });
 });
+
+/** Preview environments (docs/previews.md): opened, renewed, listed, refused and closed. */
+function previewCases(): [string, string, string, unknown, number][] {
+  const P = '/api/v1/previews';
+  const one = `${P}/{app}/{key}`;
+  const open = { app: 'tiny', key: 'pr-1', template: 'local', ttl: '1h' };
+  return [
+    ['POST', P, P, open, 201],
+    ['POST', P, P, open, 200],
+    ['POST', P, P, { app: 'tiny', branch: 'x', key: 'y', template: 'local' }, 400],
+    ['POST', P, P, { ...open, key: 'pr-2', template: 'nope' }, 404],
+    ['POST', P, P, { ...open, template: 'qa-none' }, 409],
+    ['GET', `${P}?app=tiny`, P, undefined, 200],
+    ['GET', `${P}/tiny/pr-1`, one, undefined, 200],
+    ['DELETE', `${P}/tiny/pr-1?reason=done`, one, undefined, 200],
+    ['DELETE', `${P}/tiny/pr-9`, one, undefined, 404],
+  ];
+}

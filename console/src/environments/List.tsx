@@ -5,11 +5,12 @@ import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { Environment } from '../api/types';
+import type { Environment, Preview } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatTime } from '../components/format';
 import { PageTitle } from '../components/PageTitle';
 import { ContainersCell, useModeOptions, type ContainersMode } from './Containers';
+import { PreviewCell, previewsByEnv } from './PreviewCell';
 
 interface NewEnvironment {
   name: string;
@@ -33,6 +34,8 @@ export function parseDefaults(text: string | undefined): Record<string, string> 
 export function EnvironmentsList() {
   const { t, i18n } = useTranslation();
   const envs = useResource<Environment[]>('/api/v1/environments');
+  const previews = useResource<Preview[]>('/api/v1/previews');
+  const previewOf = previewsByEnv(previews.data);
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
@@ -114,6 +117,19 @@ export function EnvironmentsList() {
             title: t('environments.containers'),
             render: (_: unknown, e: Environment) => (
               <ContainersCell env={e} onChanged={envs.reload} onError={setError} />
+            ),
+          },
+          {
+            title: t('previews.column'),
+            render: (_: unknown, e: Environment) => (
+              <PreviewCell
+                preview={previewOf.get(e.name)}
+                onClosed={() => {
+                  envs.reload();
+                  previews.reload();
+                }}
+                onError={setError}
+              />
             ),
           },
           { title: t('common.time'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, i18n.language) },

@@ -5,6 +5,7 @@ import { enMetrics } from './enMetrics';
 import { enAlerts } from './enAlerts';
 import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
+import { enPreviews } from './enPreviews';
 import { enTraces } from './enTraces';
 
 export const en = {
@@ -393,6 +394,7 @@ export const en = {
   alerts: enAlerts,
   logSearch: enLogSearch,
   envCompare: enEnvCompare,
+  previews: enPreviews,
   traces: enTraces,
   events: {
     AbortRequested: 'abort requested',

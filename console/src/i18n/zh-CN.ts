@@ -6,6 +6,7 @@ import { zhMetrics } from './zhMetrics';
 import { zhAlerts } from './zhAlerts';
 import { zhLogSearch } from './zhLogSearch';
 import { zhEnvCompare } from './zhEnvCompare';
+import { zhPreviews } from './zhPreviews';
 import { zhTraces } from './zhTraces';
 
 export const zhCN: typeof en = {
@@ -387,6 +388,7 @@ export const zhCN: typeof en = {
   alerts: zhAlerts,
   logSearch: zhLogSearch,
   envCompare: zhEnvCompare,
+  previews: zhPreviews,
   traces: zhTraces,
   events: {
     AbortRequested: '已请求中止',

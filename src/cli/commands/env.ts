@@ -58,10 +58,19 @@ export function registerEnv(program: Command): void {
     .description('every environment')
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const list = await (await ctx.client()).get<Environment[]>('/api/v1/environments');
+      const client = await ctx.client();
+      const list = await client.get<Environment[]>('/api/v1/environments');
       if (ctx.output !== 'table') return printData(ctx.output, list);
+      // Which environments are previews (docs/previews.md): `APP/KEY` (none from a control plane without previews).
+      const previews = new Map(
+        (await client.get<{ app: string; key: string; env: string }[]>('/api/v1/previews').catch(() => [])).map((p) => [
+          p.env,
+          `${p.app}/${p.key}`,
+        ]),
+      );
       printTable(
         list.map((e) => ({
+          preview: previews.get(e.name),
           name: e.name,
           ...targetText(e),
           defaults: Object.keys(e.defaults).join(','),
@@ -73,7 +82,7 @@ export function registerEnv(program: Command): void {
                 ].join(',')
               : '',
         })),
-        ['name', 'target', 'containers', 'defaults', 'edge'],
+        ['name', 'target', 'containers', 'defaults', 'edge', 'preview'],
       );
     });
 
