@@ -50,14 +50,18 @@ export function appStatusOf(s: {
 export function appRoutes(api: Api, ctx: ServerContext): void {
   api.get(
     '/api/v1/apps',
-    { schema: { summary: 'Every app and environment with its last release', tags: ['apps'] } },
+    { schema: { summary: 'Every app and (existing) environment with its last release', tags: ['apps'] } },
     async (): Promise<AppSummary[]> => {
-      const pairs = await ctx.releases.apps();
+      // A deleted environment keeps its release history (for its audit), but no app runs there any more.
+      const [pairs, envs] = await Promise.all([ctx.releases.apps(), ctx.environments.list()]);
+      const live = new Set(envs.map((e) => e.name));
       return Promise.all(
-        pairs.map(async ({ app, env }) => {
-          const [last] = await ctx.releases.list(app, env, 1);
-          return appSummaryOf(app, env, last, await ctx.releases.current(app, env));
-        }),
+        pairs
+          .filter(({ env }) => live.has(env))
+          .map(async ({ app, env }) => {
+            const [last] = await ctx.releases.list(app, env, 1);
+            return appSummaryOf(app, env, last, await ctx.releases.current(app, env));
+          }),
       );
     },
   );

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApi, type TestApi } from '../testing/apiContext.js';
+import { createStoredRelease } from '../../release/testing/storedRelease.js';
 
 describe('the environment routes', () => {
   let t: TestApi;
@@ -56,8 +57,27 @@ describe('the environment routes', () => {
     expect(edge.statusCode).toBe(400);
   });
 
-  it('deletes an environment; a deleted or unknown one is not found', async () => {
+  it('deletes an environment; a deleted or unknown one is not found, and its apps leave the overview', async () => {
+    const spec = 'name: shop\nservices:\n  web:\n    command: sleep 60\n';
+    const staged = await createStoredRelease(t.ctx.releases, { spec, env: 'staging' });
+    // It failed: nothing runs there, so the environment can go.
+    await t.ctx.releases.finish(staged.id, 'failed', 'boom', {
+      releaseId: staged.id,
+      time: new Date().toISOString(),
+      service: null,
+      type: 'Warning',
+      reason: 'Failed',
+      message: 'boom',
+    });
+    await createStoredRelease(t.ctx.releases, { spec, env: 'local' });
+    const apps = async (): Promise<string[]> =>
+      (await t.request({ method: 'GET', url: '/api/v1/apps' }))
+        .json<{ env: string }[]>()
+        .map((a) => a.env)
+        .sort();
+    expect(await apps()).toEqual(['local', 'staging']);
     expect((await t.request({ method: 'DELETE', url: '/api/v1/environments/staging' })).statusCode).toBe(204);
+    expect(await apps()).toEqual(['local']);
     expect((await t.request({ method: 'GET', url: '/api/v1/environments/staging' })).statusCode).toBe(404);
     expect((await t.request({ method: 'GET', url: '/api/v1/environments/__proto__' })).statusCode).toBe(404);
   });
