@@ -81,6 +81,8 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
+type Json = Record<string, unknown>;
+
 const statusBody = (code: number, reason: string, message: string, causes: HttpError['causes'] = []): unknown => ({
   kind: 'Status',
   apiVersion: 'v1',
@@ -98,7 +100,8 @@ const content = (o: FakeObject): string => {
   const owners = ((metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[]) ?? []).map(
     (e) => [e.manager, e.operation, e.fieldsV1],
   );
-  return canonical({ rest, labels: metadata.labels, annotations: metadata.annotations, owners });
+  const { labels, annotations, ownerReferences } = metadata;
+  return canonical({ rest, labels, annotations, ownerReferences, owners });
 };
 
 /** Kubernetes time with nanoseconds, as the kubelet writes log timestamps. */
@@ -214,6 +217,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
         'BadRequest',
         `a container name must be specified for pod ${pod}, choose one of: [${containers.join(' ')}]`,
       );
+    // As the kubelet: no log before the container first started; a follow ends when the container did.
+    const statuses = (p.status?.containerStatuses ?? []) as { name: string; state?: Json; lastState?: Json }[];
+    const status = statuses.find((c) => c.name === (q.container ?? containers[0]));
+    if (status?.state?.waiting && !status.lastState?.terminated)
+      throw new HttpError(400, 'BadRequest', `container "${status.name}" in pod "${pod}" is waiting to start`);
     const since = q.sinceTime
       ? Date.parse(q.sinceTime)
       : q.sinceSeconds
@@ -226,7 +234,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.flushHeaders();
     for (const l of lines) res.write(fmt(l));
-    if (q.follow !== 'true') {
+    if (q.follow !== 'true' || status?.state?.terminated) {
       res.end();
       return;
     }
