@@ -21,6 +21,7 @@ import {
 import { FakeControllers, type RolloutMode } from './fakeControllers.js';
 import { Faults, type Fault } from './faults.js';
 import { HttpError, serverSideApply, serverSideUpdate } from './serverSideApply.js';
+import { validateObject } from './schemas.js';
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -195,6 +196,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       { ...applied, metadata: { ...applied.metadata, ...(ns ? { namespace: ns } : {}) } },
       { manager: q.fieldManager, force: q.force === 'true', time: new Date().toISOString() },
     );
+    validateObject(next);
     // A no-op apply leaves the object alone (no new resourceVersion, no watch event).
     if (old && content(old) === content(next)) return old;
     return cluster.put(t, next);
@@ -339,7 +341,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
         if (t.namespaced) requireNamespace(ns);
         if (cluster.get(t, ns, obj.metadata.name))
           throw new HttpError(409, 'AlreadyExists', `${t.plural} "${obj.metadata.name}" already exists`);
-        const created = cluster.put(t, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } });
+        const metadata = { ...obj.metadata, ...(ns ? { namespace: ns } : {}) };
+        const object = { ...obj, apiVersion: groupVersion(t), kind: t.kind, metadata };
+        validateObject(object);
+        const created = cluster.put(t, object);
         return send(res, 201, created);
       }
       throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${t.plural}`);
