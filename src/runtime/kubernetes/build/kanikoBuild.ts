@@ -11,7 +11,7 @@ import { RuntimeError } from '../../../errors.js';
 import { applyObjects } from '../apply.js';
 import { apiStatus, describeApiError, type KubeClients } from '../client.js';
 import { deleteObject } from '../prune.js';
-import { LABEL, type KubernetesObject } from '../manifests/contract.js';
+import { LABEL } from '../manifests/contract.js';
 import { BuildLog } from './buildLog.js';
 import { outcomeOf, type BuildJob, type BuildPod, type Outcome } from './buildOutcome.js';
 import {
@@ -67,6 +67,30 @@ async function readJob(clients: KubeClients, namespace: string, name: string): P
   }
 }
 
+/** Longest wait for a deleted Job to be gone before its successor of the same name is applied. */
+const GONE_WAIT_MS = 60_000;
+
+/**
+ * Waits until a deleted Job is gone: until then (finalizers) an apply of its name would update the
+ * Job being deleted instead of making a new one.
+ */
+async function jobGone(
+  clients: KubeClients,
+  ns: string,
+  name: string,
+  opts: InClusterBuildOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const started = Date.now();
+  while ((await readJob(clients, ns, name)) !== undefined) {
+    if (Date.now() - started > GONE_WAIT_MS)
+      throw new RuntimeError(`the earlier failed build's Job ${name} in ${ns} is still being deleted: try again later`);
+    signal?.throwIfAborted();
+    opts.closing.throwIfAborted();
+    await new Promise((r) => setTimeout(r, opts.pollIntervalMs ?? 1000));
+  }
+}
+
 /** Builds `request`'s image as a Kaniko Job; see the file's comment. */
 export async function buildInCluster(
   clients: KubeClients,
@@ -93,6 +117,7 @@ export async function buildInCluster(
   // A failed build asked for again runs again: its Job (and pod) make room for a new one.
   if (live && outcomeOf(live, [], name).kind === 'failed') {
     await removeAll();
+    await jobGone(clients, ns, name, opts, o.signal);
     live = undefined;
   }
   if (live) o.onLog(`[berth] re-attached to the build's Job ${name} in namespace ${ns}`);
@@ -126,7 +151,7 @@ export async function buildInCluster(
       { cause: opts.closing.reason, details: { service: request.service, job: name, namespace: ns } },
     );
   // The credentials are not left behind once the push is over.
-  if (secret) await deleteObject(clients, ns, secret as KubernetesObject);
+  if (secret) await deleteObject(clients, ns, secret);
   if (outcome.kind === 'succeeded') return { image: request.image, digest: outcome.digest };
   if (outcome.kind === 'stuck') await deleteObject(clients, ns, job);
   throw new RuntimeError(`${request.service}: the build of ${request.image} failed: ${outcome.why}`, {
