@@ -98,6 +98,21 @@ describe('builds on Kubernetes: a Kaniko Job', () => {
     expect(jobs()[0]!.metadata.uid).not.toBe(first.metadata.uid);
   });
 
+  it('waits for a failed Job still being deleted (a finalizer) before running the build again', async () => {
+    const rt = await start({ lines: ['no space left on device'], exitCode: 1 });
+    await expect(rt.buildImage!(buildRequest(), { onLog: () => {} })).rejects.toThrow(/kaniko exited with code 1/);
+    const [failed] = jobs();
+    // Something holds the failed Job (a finalizer): its deletion waits until that lets go.
+    h.server.seed({ ...failed!, metadata: { ...failed!.metadata, finalizers: ['example.com/hold'] } });
+    h.server.controllers.jobs.scriptFor = () => ({ lines: ['ok'], message: DIGEST });
+    const again = rt.buildImage!(buildRequest(), { onLog: () => {} });
+    await until(() => jobs()[0]?.metadata.deletionTimestamp !== undefined);
+    await new Promise((r) => setTimeout(r, 150));
+    h.server.finalize('batch/v1', 'Job', ns, failed!.metadata.name);
+    expect((await again).digest).toBe(DIGEST);
+    expect(jobs()[0]!.metadata.uid).not.toBe(failed!.metadata.uid);
+  });
+
   it('refuses a termination message that is not a digest', async () => {
     const rt = await start({ lines: ['done'], message: 'sha256:xyz' });
     await expect(rt.buildImage!(buildRequest(), { onLog: () => {} })).rejects.toThrow(

@@ -67,6 +67,8 @@ export interface FakeApiServer {
   readonly injected: number;
   /** Forgets the watch history (etcd compaction): a watch from an older resource version gets 410 Gone. */
   compact(): void;
+  /** Removes an object's finalizers, as their controller does: an object marked for deletion then goes. */
+  finalize(apiVersion: string, kind: string, namespace: string, name: string): void;
   /**
    * A change by another client than Berth (an Update by `manager`: the HPA's scale, `kubectl edit`):
    * sets the dotted paths and takes their ownership.
@@ -366,9 +368,14 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       return send(res, 200, applied);
     }
     if (method === 'DELETE') {
-      const gone = cluster.delete(t, ns, name);
-      if (!gone) throw new HttpError(404, 'NotFound', `${t.plural} "${name}" not found`);
-      return send(res, 200, gone);
+      const live = cluster.get(t, ns, name);
+      if (!live) throw new HttpError(404, 'NotFound', `${t.plural} "${name}" not found`);
+      // An object with finalizers is only marked: it goes once they are removed (`finalize`).
+      if (((live.metadata.finalizers as string[] | undefined) ?? []).length > 0) {
+        const marked = { ...live, metadata: { ...live.metadata, deletionTimestamp: new Date().toISOString() } };
+        return send(res, 202, live.metadata.deletionTimestamp ? live : cluster.put(t, marked));
+      }
+      return send(res, 200, cluster.delete(t, ns, name));
     }
     throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${t.plural}/${name}`);
   };
@@ -437,6 +444,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     },
     compact() {
       cluster.compact();
+    },
+    finalize(apiVersion, kind, namespace, name) {
+      const t = typeOfKind(apiVersion, kind);
+      const o = t ? cluster.get(t, namespace, name) : undefined;
+      if (!t || !o) throw new Error(`no ${kind} ${namespace}/${name}`);
+      if (o.metadata.deletionTimestamp) cluster.delete(t, namespace, name);
+      else cluster.put(t, { ...o, metadata: { ...o.metadata, finalizers: [] } });
     },
     update(apiVersion, kind, namespace, name, values, manager) {
       const t = typeOfKind(apiVersion, kind);
