@@ -33,7 +33,8 @@ export interface BuildPod {
 }
 
 export type Outcome =
-  | { kind: 'running' }
+  /** `pending`: the Job failed, its pod's exit not seen yet (the pod's watch may lag the Job's). */
+  | { kind: 'running'; pending?: boolean }
   | { kind: 'succeeded'; digest: string }
   | { kind: 'failed'; why: string }
   | { kind: 'stuck'; why: string };
@@ -64,9 +65,16 @@ function exitText(t: NonNullable<ContainerState['terminated']>): string {
 
 /**
  * The build's outcome. `pods` are the Job's own pods; `podsListed` says they were listed at least
- * once (a complete Job without any pod then has no digest to give).
+ * once (a complete Job without any pod then has no digest to give); unless `final`, a failed Job
+ * whose pod's exit is not known yet is still `pending`.
  */
-export function outcomeOf(job: BuildJob, pods: BuildPod[], name: string, podsListed = true): Outcome {
+export function outcomeOf(
+  job: BuildJob,
+  pods: BuildPod[],
+  name: string,
+  o: { podsListed?: boolean; final?: boolean } = {},
+): Outcome {
+  const { podsListed = true, final = true } = o;
   const failed = isTrue(job, 'Failed');
   if (failed) {
     if (failed.reason === 'DeadlineExceeded')
@@ -75,6 +83,7 @@ export function outcomeOf(job: BuildJob, pods: BuildPod[], name: string, podsLis
         why: `it ran longer than its deadline (activeDeadlineSeconds ${job.spec?.activeDeadlineSeconds ?? '?'}) and Kubernetes stopped Job ${name}`,
       };
     const ended = pods.map(kaniko).find((s) => s?.terminated && s.terminated.exitCode !== 0)?.terminated;
+    if (!ended && !final && pods.length > 0) return { kind: 'running', pending: true };
     const detail = ended ? exitText(ended) : `${failed.reason ?? 'Failed'}: ${failed.message ?? 'the Job failed'}`;
     return { kind: 'failed', why: `${detail} (Job ${name})` };
   }

@@ -162,16 +162,19 @@ describe('builds on Kubernetes: a Kaniko Job', () => {
     expect(buildPods()).toHaveLength(1);
   });
 
-  it('retries 429 and 5xx answers on apply, list, read and watch', async () => {
+  it('retries 429 and 5xx answers on apply, list, read and watch, and reopens a log that failed', async () => {
     const rt = await start({ lines: KANIKO_LINES, message: DIGEST });
+    h.server.inject({ method: 'GET', path: /\/log$/, status: 503 });
     h.server.inject({ method: 'GET', path: /\/jobs\/api-build-\w+$/, status: 503 });
     h.server.inject({ method: 'PATCH', path: '/secrets/', status: 500 });
     h.server.inject({ method: 'PATCH', path: '/jobs/', status: 429, retryAfterSeconds: 0 });
     h.server.inject({ method: 'GET', path: /\/pods$/, watch: false, status: 502 });
     h.server.inject({ method: 'GET', path: /\/jobs$/, watch: true, status: 429 });
-    const built = await rt.buildImage!(buildRequest(), { onLog: () => {} });
+    const lines: string[] = [];
+    const built = await rt.buildImage!(buildRequest(), { onLog: (l) => lines.push(l) });
     expect(built.digest).toBe(DIGEST);
-    expect(h.server.injected).toBe(5);
+    expect(h.server.injected).toBe(6);
+    expect(lines.slice(1)).toEqual(KANIKO_LINES); // every line once
     expect(jobs()).toHaveLength(1);
   });
 

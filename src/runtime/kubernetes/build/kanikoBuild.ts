@@ -67,6 +67,9 @@ async function readJob(clients: KubeClients, namespace: string, name: string): P
   }
 }
 
+/** How long a failed Job's pod has to show its exit before the Job's own reason is reported. */
+const GRACE_MS = 2000;
+
 /** Longest wait for a deleted Job to be gone before its successor of the same name is applied. */
 const GONE_WAIT_MS = 60_000;
 
@@ -185,6 +188,7 @@ function watchBuild(
     let job: BuildJob | undefined = w.first;
     const pods = new Map<string, BuildPod>();
     let podsListed = false;
+    let grace: NodeJS.Timeout | undefined;
     const log = new BuildLog(clients, ns, KANIKO_CONTAINER, w.onLog);
     let settled = false;
     const stops: (() => void)[] = [];
@@ -192,6 +196,7 @@ function watchBuild(
       if (settled) return;
       settled = true;
       for (const s of stops) s();
+      clearTimeout(grace);
       w.signal?.removeEventListener('abort', onAbort);
       opts.closing.removeEventListener('abort', onClose);
       void log.drain(drain ? (opts.drainMs ?? 3000) : 0).then(() => {
@@ -202,7 +207,7 @@ function watchBuild(
     };
     const onAbort = (): void => end({ kind: 'cancelled', logTail: log.tail() }, false);
     const onClose = (): void => end({ kind: 'closing' }, false);
-    const check = (): void => {
+    const check = (final = false): void => {
       if (settled) return;
       if (!job) return end(new RuntimeError(`the build's Job ${name} in ${ns} was deleted before it ended`), false);
       const mine = [...pods.values()].filter((p) =>
@@ -212,8 +217,10 @@ function watchBuild(
         const state = p.status?.containerStatuses?.find((c) => c.name === KANIKO_CONTAINER)?.state;
         if (state?.running || state?.terminated) log.follow(p.metadata.name, state.terminated !== undefined);
       }
-      const outcome = outcomeOf(job, mine, name, podsListed);
+      const outcome = outcomeOf(job, mine, name, { podsListed, final });
       if (outcome.kind !== 'running') end(outcome, true);
+      // The Job failed: its pod's exit (the better reason) has a moment to arrive.
+      else if (outcome.pending) grace ??= setTimeout(() => check(true), GRACE_MS);
     };
     if (w.signal?.aborted) return onAbort();
     w.signal?.addEventListener('abort', onAbort, { once: true });
