@@ -32,6 +32,7 @@ function render(r: ImageBuildRequest) {
 
 type PodSpec = {
   restartPolicy: string;
+  automountServiceAccountToken: boolean;
   containers: { name: string; image: string; args: string[]; env?: unknown[]; volumeMounts?: unknown[] }[];
   volumes?: { name: string; secret: { secretName: string; items: unknown[] } }[];
 };
@@ -46,6 +47,7 @@ describe('the Kaniko Job of a build', () => {
     expect(spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 3600 });
     const pod = (job.spec as { template: { spec: PodSpec } }).template.spec;
     expect(pod.restartPolicy).toBe('Never');
+    expect(pod).toMatchObject({ automountServiceAccountToken: false, enableServiceLinks: false });
     expect(pod.containers[0]!.image).toBe(KANIKO_IMAGE);
     expect(KANIKO_IMAGE).toMatch(/^gcr\.io\/kaniko-project\/executor:v\d+\.\d+\.\d+$/); // pinned, never latest
     expect(pod.containers[0]!.args).toEqual([

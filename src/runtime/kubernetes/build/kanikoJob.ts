@@ -197,7 +197,8 @@ export function kanikoJob(
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
-          automountServiceAccountToken: false,
+          // The build needs no API access; a ServiceAccount given for it (a cloud registry's identity) gets its token.
+          automountServiceAccountToken: builder.serviceAccountName !== undefined,
           enableServiceLinks: false,
           ...(builder.serviceAccountName ? { serviceAccountName: builder.serviceAccountName } : {}),
           containers: [
