@@ -9,6 +9,7 @@ import type { LogLine, RuntimeEvent } from '../../model/observation.js';
 import type { ServiceShape } from './manifests/contract.js';
 import { callsTable, distinctCalls, type ApiCall } from './testing/apiCalls.js';
 import { startHarness, testState, type KubeHarness } from './testing/harness.js';
+import { buildRequest } from './build/testing.js';
 
 const root = new URL('../../../', import.meta.url);
 const app = 'shop';
@@ -103,6 +104,10 @@ describe('API calls and RBAC', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     for await (const l of rt.logs({ app, env, service: 'web' }, { follow: true, signal: ac.signal })) lines.push(l);
+    // An image built in the cluster: the Kaniko Job, its registry Secret, its pod's log (build/).
+    h.server.controllers.jobs.scriptFor = (j) =>
+      j.metadata.labels?.['berth.dev/build'] ? { lines: ['built'], message: `sha256:${'0'.repeat(64)}` } : undefined;
+    await rt.buildImage!(buildRequest({ app, env }), { onLog: () => undefined });
     await h.open().applyRoutes({ app, env, routes: [] }, o);
     await rt.remove(app, env, 'api');
     await rt.remove(app, env);

@@ -42,6 +42,7 @@ import { observeApp } from './status.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { ENVIRONMENT_OPTIONS } from './environmentOptions.js';
 import { prometheusTraffic, type PrometheusSettings } from './prometheus/source.js';
+import { buildInCluster, type InClusterBuildOptions } from './build/kanikoBuild.js';
 
 /** What the release knows about a service beyond its ServiceState. */
 export interface ServiceDescription {
@@ -72,6 +73,8 @@ export interface KubernetesRuntimeOptions extends Pick<ManifestOptions, (typeof 
   pollIntervalMs?: number;
   /** The Prometheus that scrapes the traffic router: per-track traffic for canary analysis (`traffic`). */
   prometheus?: PrometheusSettings;
+  /** How image builds run in the cluster (build/kanikoJob.ts: the Kaniko image, resources, deadline). */
+  builder?: InClusterBuildOptions['builder'];
 }
 
 /**
@@ -466,6 +469,12 @@ class KubernetesRuntime implements Runtime {
       ...(selector.previous ? { previous: true } : {}),
     });
   }
+
+  /** An image built by a Kaniko Job in the namespace (build/kanikoBuild.ts); the runtime closing leaves it running. */
+  readonly buildImage: NonNullable<Runtime['buildImage']> = async (request, o) => {
+    await this.namespace();
+    return buildInCluster(this.clients, request, o, { ...this.opts, closing: this.closing.signal });
+  };
 
   async remove(app: string, env: string, service?: string): Promise<void> {
     const ns = this.opts.namespace;

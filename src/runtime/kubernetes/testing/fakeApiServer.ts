@@ -21,6 +21,7 @@ import {
 import { FakeControllers, type RolloutMode } from './fakeControllers.js';
 import { Faults, type Fault } from './faults.js';
 import { HttpError, serverSideApply, serverSideUpdate } from './serverSideApply.js';
+import { validateObject } from './schemas.js';
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -66,6 +67,8 @@ export interface FakeApiServer {
   readonly injected: number;
   /** Forgets the watch history (etcd compaction): a watch from an older resource version gets 410 Gone. */
   compact(): void;
+  /** Removes an object's finalizers, as their controller does: an object marked for deletion then goes. */
+  finalize(apiVersion: string, kind: string, namespace: string, name: string): void;
   /**
    * A change by another client than Berth (an Update by `manager`: the HPA's scale, `kubectl edit`):
    * sets the dotted paths and takes their ownership.
@@ -80,6 +83,8 @@ export interface FakeApiServer {
   ): FakeObject;
   close(): Promise<void>;
 }
+
+type Json = Record<string, unknown>;
 
 const statusBody = (code: number, reason: string, message: string, causes: HttpError['causes'] = []): unknown => ({
   kind: 'Status',
@@ -98,7 +103,8 @@ const content = (o: FakeObject): string => {
   const owners = ((metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[]) ?? []).map(
     (e) => [e.manager, e.operation, e.fieldsV1],
   );
-  return canonical({ rest, labels: metadata.labels, annotations: metadata.annotations, owners });
+  const { labels, annotations, ownerReferences } = metadata;
+  return canonical({ rest, labels, annotations, ownerReferences, owners });
 };
 
 /** Kubernetes time with nanoseconds, as the kubelet writes log timestamps. */
@@ -192,6 +198,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       { ...applied, metadata: { ...applied.metadata, ...(ns ? { namespace: ns } : {}) } },
       { manager: q.fieldManager, force: q.force === 'true', time: new Date().toISOString() },
     );
+    validateObject(next);
     // A no-op apply leaves the object alone (no new resourceVersion, no watch event).
     if (old && content(old) === content(next)) return old;
     return cluster.put(t, next);
@@ -214,6 +221,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
         'BadRequest',
         `a container name must be specified for pod ${pod}, choose one of: [${containers.join(' ')}]`,
       );
+    // As the kubelet: no log before the container first started; a follow ends when the container did.
+    const statuses = (p.status?.containerStatuses ?? []) as { name: string; state?: Json; lastState?: Json }[];
+    const status = statuses.find((c) => c.name === (q.container ?? containers[0]));
+    if (status?.state?.waiting && !status.lastState?.terminated)
+      throw new HttpError(400, 'BadRequest', `container "${status.name}" in pod "${pod}" is waiting to start`);
     const since = q.sinceTime
       ? Date.parse(q.sinceTime)
       : q.sinceSeconds
@@ -226,7 +238,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.flushHeaders();
     for (const l of lines) res.write(fmt(l));
-    if (q.follow !== 'true') {
+    if (q.follow !== 'true' || status?.state?.terminated) {
       res.end();
       return;
     }
@@ -331,7 +343,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
         if (t.namespaced) requireNamespace(ns);
         if (cluster.get(t, ns, obj.metadata.name))
           throw new HttpError(409, 'AlreadyExists', `${t.plural} "${obj.metadata.name}" already exists`);
-        const created = cluster.put(t, { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } });
+        const metadata = { ...obj.metadata, ...(ns ? { namespace: ns } : {}) };
+        const object = { ...obj, apiVersion: groupVersion(t), kind: t.kind, metadata };
+        validateObject(object);
+        const created = cluster.put(t, object);
         return send(res, 201, created);
       }
       throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${t.plural}`);
@@ -353,9 +368,14 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       return send(res, 200, applied);
     }
     if (method === 'DELETE') {
-      const gone = cluster.delete(t, ns, name);
-      if (!gone) throw new HttpError(404, 'NotFound', `${t.plural} "${name}" not found`);
-      return send(res, 200, gone);
+      const live = cluster.get(t, ns, name);
+      if (!live) throw new HttpError(404, 'NotFound', `${t.plural} "${name}" not found`);
+      // An object with finalizers is only marked: it goes once they are removed (`finalize`).
+      if (((live.metadata.finalizers as string[] | undefined) ?? []).length > 0) {
+        const marked = { ...live, metadata: { ...live.metadata, deletionTimestamp: new Date().toISOString() } };
+        return send(res, 202, live.metadata.deletionTimestamp ? live : cluster.put(t, marked));
+      }
+      return send(res, 200, cluster.delete(t, ns, name));
     }
     throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${t.plural}/${name}`);
   };
@@ -424,6 +444,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     },
     compact() {
       cluster.compact();
+    },
+    finalize(apiVersion, kind, namespace, name) {
+      const t = typeOfKind(apiVersion, kind);
+      const o = t ? cluster.get(t, namespace, name) : undefined;
+      if (!t || !o) throw new Error(`no ${kind} ${namespace}/${name}`);
+      if (o.metadata.deletionTimestamp) cluster.delete(t, namespace, name);
+      else cluster.put(t, { ...o, metadata: { ...o.metadata, finalizers: [] } });
     },
     update(apiVersion, kind, namespace, name, values, manager) {
       const t = typeOfKind(apiVersion, kind);

@@ -13,6 +13,7 @@ import {
   type ResourceType,
   type WatchEvent,
 } from './fakeCluster.js';
+import { FakeJobs } from './fakeJobs.js';
 
 /**
  * How new pods behave: become ready after the delay, never start (image pull back-off), run but never
@@ -63,10 +64,13 @@ export class FakeControllers {
   private ip = 1;
   private readonly cluster: FakeCluster;
   private readonly opts: ControllerOptions;
+  /** Jobs whose pods run as the test scripts them (fakeJobs.ts), and every Job's status. */
+  readonly jobs: FakeJobs;
 
   constructor(cluster: FakeCluster, opts: ControllerOptions) {
     this.cluster = cluster;
     this.opts = opts;
+    this.jobs = new FakeJobs(cluster, this, opts);
     cluster.onChange((t, e) => this.changed(t, e));
   }
 
@@ -78,7 +82,7 @@ export class FakeControllers {
     this.followers.clear();
   }
 
-  private later(ms: number, fn: () => void): void {
+  later(ms: number, fn: () => void): void {
     if (this.closed) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
@@ -92,6 +96,7 @@ export class FakeControllers {
     if (WORKLOADS.has(t.kind)) {
       if (e.type === 'DELETED') {
         for (const p of this.podsOf(o)) this.deletePod(p);
+        if (t.kind === 'Job') this.jobs.deleted(o);
         return;
       }
       const observed = (o.status?.observedGeneration as number | undefined) ?? 0;
@@ -127,7 +132,7 @@ export class FakeControllers {
       .filter((p) => (p.metadata.ownerReferences as { uid: string }[] | undefined)?.[0]?.uid === w.metadata.uid);
   }
 
-  private reconcile(t: ResourceType, ns: string | undefined, name: string): void {
+  reconcile(t: ResourceType, ns: string | undefined, name: string): void {
     const w = this.cluster.get(t, ns, name);
     if (!w) return;
     const spec = (w.spec ?? {}) as Json;
@@ -155,7 +160,7 @@ export class FakeControllers {
     }
     let current = pods.filter((p) => p.metadata.labels?.[label] === hash);
     const rs = `${name}-${hash}`;
-    if (current.length < desired) {
+    if (current.length < desired && !(t.kind === 'Job' && this.jobs.finished(w))) {
       for (let i = current.length; i < desired; i++) this.createPod(t, w, template, hash, current);
       current = this.podsOf(w).filter((p) => p.metadata.labels?.[label] === hash);
       if (t.kind === 'Deployment')
@@ -276,9 +281,7 @@ export class FakeControllers {
         observedGeneration: gen,
       };
     } else {
-      const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
-      status = omitZero({ active: pods.length - succeeded, succeeded });
-      if (succeeded >= desired) status.conditions = [{ type: 'Complete', status: 'True' }];
+      status = this.jobs.status(w, pods, desired);
     }
     if (canonical(status) === canonical(w.status ?? {})) return;
     this.cluster.put(t, { ...w, status });
@@ -332,6 +335,7 @@ export class FakeControllers {
       },
     };
     this.cluster.put(POD, pod);
+    if (t.kind === 'Job' && this.jobs.start(w, this.cluster.get(POD, pod.metadata.namespace, name)!)) return;
     const mode = this.imageModes.get(containers[0]?.image ?? '') ?? this.mode;
     this.later(this.opts.podReadyDelayMs, () => {
       const p = this.cluster.get(POD, pod.metadata.namespace, name);
@@ -414,9 +418,13 @@ export class FakeControllers {
 
   private deletePod(p: FakeObject): void {
     this.cluster.delete(POD, p.metadata.namespace, p.metadata.name);
-    const key = `${p.metadata.namespace}/${p.metadata.name}`;
-    for (const f of this.followers.get(key) ?? []) f(null);
-    this.followers.delete(key);
+    this.endLog(p.metadata.namespace!, p.metadata.name);
+  }
+
+  /** Ends the followed log streams of a pod (its container ended, or the pod went). */
+  endLog(ns: string, pod: string): void {
+    for (const f of this.followers.get(`${ns}/${pod}`) ?? []) f(null);
+    this.followers.delete(`${ns}/${pod}`);
   }
 
   /** Records a v1 Event about an object, as a controller or the kubelet would. */

@@ -45,12 +45,15 @@ const unkey = (k: string): Path => JSON.parse(k) as Path;
 /** `.spec.replicas`, as the real server names a field in a conflict. */
 export const fieldText = (p: Path): string => p.map((s) => `.${s}`).join('');
 
+/** The metadata fields an apply sets (and owns); the others are the server's. */
+const APPLIED_METADATA = ['labels', 'annotations', 'ownerReferences'];
+
 /** The leaf fields of an object (lists are leaves), without identity and server-set metadata. */
 function leaves(o: Json, prefix: Path = [], out = new Map<string, unknown>()): Map<string, unknown> {
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined) continue;
     if (prefix.length === 0 && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
-    if (prefix.length === 1 && prefix[0] === 'metadata' && k !== 'labels' && k !== 'annotations') continue;
+    if (prefix.length === 1 && prefix[0] === 'metadata' && !APPLIED_METADATA.includes(k)) continue;
     const p = [...prefix, k];
     if (isObject(v) && Object.keys(v).length > 0) leaves(v, p, out);
     else out.set(key(p), v);
@@ -129,6 +132,7 @@ function content(o: FakeObject | undefined): Json {
     metadata: {
       ...(metadata.labels ? { labels: metadata.labels } : {}),
       ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+      ...(metadata.ownerReferences ? { ownerReferences: metadata.ownerReferences } : {}),
     },
   };
 }
@@ -336,6 +340,7 @@ function withOwners(
       ...(id.metadata.namespace ? { namespace: id.metadata.namespace } : {}),
       ...(meta.labels ? { labels: meta.labels } : {}),
       ...(meta.annotations ? { annotations: meta.annotations } : {}),
+      ...(meta.ownerReferences ? { ownerReferences: meta.ownerReferences } : {}),
       managedFields,
     },
   } as FakeObject;
