@@ -15,6 +15,7 @@ import * as G from './callGraphSchemas.js';
 import * as M from './metricsHistorySchemas.js';
 import * as E from './envCopySchemas.js';
 import * as T from './traceSchemas.js';
+import * as H from './hookSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -224,6 +225,12 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   ['POST /api/v1/export/helm', { id: 'exportHelm', ok: { 200: S.HelmChart }, errors: [BAD, NOT_FOUND] }],
+
+  [
+    'POST /api/v1/hooks/:provider/:app',
+    { id: 'receiveWebhook', ok: { 200: H.HookAnswer, 202: H.HookAnswer }, errors: [BAD, 401, NOT_FOUND, 409, 413] },
+  ],
+  ['GET /api/v1/hooks/deliveries', { id: 'listWebhookDeliveries', ok: { 200: H.HookDeliveryList }, errors: [BAD] }],
 ]);
 
 /**
