@@ -22,6 +22,9 @@ import type { HookDeliveries } from './deliveryStore.js';
 import { HOOK_PROVIDERS, header, type HookProvider } from './providers.js';
 import { readPayload } from './payloads.js';
 
+/** The longest delivery id or event name taken (providers send UUIDs and short names). */
+const MAX_HEADER_CHARS = 200;
+
 /** A delivery as the route gives it. */
 export interface HookRequest {
   /** The URL's `{provider}` segment. */
@@ -130,8 +133,9 @@ export async function receiveHook(req: HookRequest, deps: ReceiverDeps): Promise
     provider: provider.provider,
     app: req.app,
     receivedAt,
-    ...optional('event', event),
-    ...optional('deliveryId', deliveryId),
+    // Header values are the sender's: what is written of them is bounded.
+    ...optional('event', event?.slice(0, MAX_HEADER_CHARS)),
+    ...optional('deliveryId', deliveryId?.slice(0, MAX_HEADER_CHARS)),
   };
   const refuse = async (err: BerthError, outcome: HookDeliveryOutcome = 'refused'): Promise<HookAnswer> => {
     const answer = answerOf(err);
@@ -149,6 +153,16 @@ export async function receiveHook(req: HookRequest, deps: ReceiverDeps): Promise
   if (event === undefined) return refuse(missing(provider.eventHeaders, 'which event this is'));
   if (deliveryId === undefined)
     return refuse(missing(provider.deliveryHeaders, 'a signed delivery without its id could be replayed'));
+  if (deliveryId.length > MAX_HEADER_CHARS || event.length > MAX_HEADER_CHARS)
+    return refuse(
+      new ValidationError('a webhook header is too long', [
+        {
+          file: 'request headers',
+          path: deliveryId.length > MAX_HEADER_CHARS ? provider.deliveryHeaders[0]! : provider.eventHeaders[0]!,
+          message: `is longer than ${MAX_HEADER_CHARS} characters`,
+        },
+      ]),
+    );
 
   const kind = provider.kind(event);
   let read: ReturnType<typeof readPayload> | undefined;

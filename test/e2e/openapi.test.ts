@@ -73,8 +73,9 @@ describe('the OpenAPI document', () => {
     for (const [method, path, op] of ops) {
       const statuses = Object.keys(op.responses);
       // One success status, but for scale (202 with a new revision, 200 when the count is already that)
-      // an alert rule's PUT (201 created, 200 replaced) and an environment copy (201 created, 200 into one that exists).
-      const two = ['scaleService', 'putAlertRule', 'copyEnvironment'];
+      // an alert rule's PUT (201 created, 200 replaced), an environment copy (201 created, 200 into one that exists)
+      // and a webhook delivery (202 a run started, 200 ignored).
+      const two = ['scaleService', 'putAlertRule', 'copyEnvironment', 'receiveWebhook'];
       expect(
         statuses.filter((s) => /^2\d\d$/.test(s)),
         `${method} ${path}`,

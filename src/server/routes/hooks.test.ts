@@ -308,6 +308,16 @@ describe('push webhooks', () => {
         400,
         'no X-GitHub-Delivery header',
       ],
+      [
+        'a delivery id too long',
+        post('github/shop', body, {
+          'X-GitHub-Event': 'push',
+          'X-GitHub-Delivery': 'x'.repeat(201),
+          'X-Hub-Signature-256': `sha256=${sign(body)}`,
+        }),
+        400,
+        'too long',
+      ],
       ['malformed JSON', github('push', Buffer.from('{"ref": "refs/heads/main",')), 400, 'is not JSON'],
       [
         'a field missing',
