@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ROOT, startBerth, type Berth } from './harness.js';
 import { testApi, type TestApi } from '../../src/server/testing/apiContext.js';
 import type { PushEvent } from '../../src/model/delivery.js';
@@ -134,6 +135,8 @@ describe('webhook deliveries into pipelines, listed by the CLI', () => {
       'replay',
       'triggered',
     ]);
+    const yaml = await cli(['hooks', 'deliveries', 'shop', '-o', 'yaml']);
+    expect(parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
     const none = await cli(['hooks', 'deliveries', 'blog']);
     expect(none.stdout).toContain('no webhook delivery for blog yet');
   });
