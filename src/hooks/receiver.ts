@@ -17,6 +17,7 @@ import {
   toBerthError,
 } from '../errors.js';
 import type { PipelineTriggers, TriggerAnswer } from '../model/delivery.js';
+import { DNS_LABEL } from '../model/names.js';
 import type { HookDeliveryOutcome } from '../model/hookDelivery.js';
 import type { HookDeliveries } from './deliveryStore.js';
 import { HOOK_PROVIDERS, header, type HookProvider } from './providers.js';
@@ -72,6 +73,8 @@ async function secretFor(
     return answerOf(
       new NotFoundError(`no webhook provider ${JSON.stringify(req.provider)}: use github, gitlab, gitea or forgejo`),
     );
+  // A name no app can have is not asked about: the same 404 as an unknown app.
+  if (req.app.length > 63 || !DNS_LABEL.test(req.app)) return answerOf(noWebhook(req.app));
   const secret = await deps.triggers.webhookSecret(req.app);
   if (secret === undefined || secret === '') return answerOf(noWebhook(req.app));
   return { provider, secret };

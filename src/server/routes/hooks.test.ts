@@ -421,6 +421,8 @@ describe('push webhooks', () => {
     ];
     expect(ma.replace('other', 'X')).toBe(mb.replace('nosuchapp', 'X'));
     expect((await post('bitbucket/shop', body, headers)).status).toBe(404);
+    const odd = await post('github/Not_An_App', body, headers);
+    expect(odd.status).toBe(404);
     delete t.ctx.pipelineTriggers;
     const none = await post('github/shop', body, headers);
     expect(none.status).toBe(404);

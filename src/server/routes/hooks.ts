@@ -53,10 +53,12 @@ export function hookRoutes(api: Api, ctx: ServerContext): void {
       },
       async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const answer = await receiveHook(
-          { provider: req.params.provider, app: req.params.app, headers: req.headers, body },
-          deps(),
-        );
+        const { provider, app } = req.params;
+        const answer = await receiveHook({ provider, app, headers: req.headers, body }, deps());
+        // Anyone can send a refused delivery: those are logged at debug only (and listed for the app).
+        const fields = { provider, app, status: answer.status, ...answer.body };
+        if (answer.status < 300) ctx.logger.info(fields, 'webhook delivery');
+        else ctx.logger.debug(fields, 'webhook delivery refused');
         return reply.status(answer.status).send(answer.body);
       },
     );
