@@ -64,6 +64,7 @@ describe('webhooks on the real control plane', () => {
     expect(r.stdout).toContain(`URL:          ${berth.url}/api/v1/hooks/gitlab/shop\n`);
     expect(r.stdout).toContain('X-Gitlab-Token');
     expect(r.stdout).toContain('webhook: { secret: ${PIPELINE_SECRET} }');
+    expect(r.stdout).toContain('berth pipeline set shop --webhook-secret-file FILE');
     const json = await berth.json<{ url: string }>([
       'hooks',
       'url',

@@ -129,7 +129,7 @@ export function registerHooks(program: Command): void {
         ]);
       const base = (o.baseUrl ?? (await ctx.client()).url).replace(/\/+$/, '');
       const url = `${base}/api/v1/hooks/${o.provider}/${encodeURIComponent(app)}`;
-      const secret = `the webhook secret of ${app}'s pipeline (its pipeline file's webhook: { secret: \${PIPELINE_SECRET} }, docs/pipelines.md); the same value in ${setup.name}`;
+      const secret = `the webhook secret of ${app}'s pipeline (webhook: { secret: \${PIPELINE_SECRET} } in its pipeline file, or berth pipeline set ${app} --webhook-secret-file FILE; docs/pipelines.md); the same value in ${setup.name}`;
       if (ctx.output !== 'table')
         return printData(ctx.output, {
           app,
