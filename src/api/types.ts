@@ -45,3 +45,4 @@ export type { AlertHistoryEntry } from '../alerts/history.js';
 export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch.js';
 export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';
 export type { PreviewRecord as Preview, PreviewState } from '../previews/previewStore.js';
+export type { HookDelivery, HookDeliveryOutcome } from '../model/hookDelivery.js';

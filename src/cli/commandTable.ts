@@ -28,6 +28,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['volume'], load: async () => (await import('./commands/volume.js')).registerVolume },
   { names: ['jobs'], load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: ['alerts'], load: async () => (await import('./commands/alerts.js')).registerAlerts },
+  { names: ['hooks'], load: async () => (await import('./commands/hooks.js')).registerHooks },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
   { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
   { names: ['metrics'], load: async () => (await import('./commands/metrics.js')).registerMetrics },

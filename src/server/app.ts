@@ -43,8 +43,10 @@ import { traceRoutes } from './routes/traces.js';
 import { callGraphRoutes } from './routes/callGraph.js';
 import { metricsHistoryRoutes } from './routes/metricsHistory.js';
 import { consoleRoutes } from './routes/console.js';
+import { HOOK_URL, hookRoutes } from './routes/hooks.js';
 
-const PUBLIC = new Set(['/healthz']);
+/** Routes without a Berth token: the health check, and webhooks (their signature is their identity). */
+const PUBLIC = new Set(['/healthz', HOOK_URL]);
 
 /** The largest request body (a berth.yaml is at most 1 MiB of it, checked by the loader). */
 const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -157,6 +159,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   metricsHistoryRoutes(typed, ctx);
   alertRoutes(typed, ctx);
   previewRoutes(typed, ctx);
+  hookRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

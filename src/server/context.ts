@@ -20,6 +20,8 @@ import type { Silences } from '../alerts/silences.js';
 import type { MetricStore } from '../metrics/metricStore.js';
 import type { AlertHistory } from '../alerts/history.js';
 import type { Previews } from '../previews/previews.js';
+import type { PipelineTriggers } from '../model/delivery.js';
+import type { HookDeliveries } from '../hooks/deliveryStore.js';
 
 export interface ServerContext {
   version: string;
@@ -60,6 +62,10 @@ export interface ServerContext {
   logIndex?: Pick<LogIndex, 'search'>;
   /** Preview environments of branches and pull requests (absent in tests that keep none). */
   previews?: Previews;
+  /** The pipelines a webhook delivery triggers (absent: no pipelines; the webhook route answers 404). */
+  pipelineTriggers?: PipelineTriggers;
+  /** The webhook deliveries received (src/hooks/deliveryStore.ts). */
+  hookDeliveries: HookDeliveries;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

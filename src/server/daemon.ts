@@ -18,6 +18,7 @@ import { createEvaluator, evaluationIntervalMs } from '../alerts/evaluator.js';
 import { createAlertStateStore } from '../alerts/stateStore.js';
 import { createSilences } from '../alerts/silences.js';
 import { createAlertHistory } from '../alerts/history.js';
+import { createHookDeliveries } from '../hooks/deliveryStore.js';
 import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, prometheusOf, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
@@ -263,6 +264,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const alertRules = createAlertRules(store.db, box);
   const silences = createSilences(store.db);
   const alertHistory = createAlertHistory(store.db);
+  const hookDeliveries = createHookDeliveries(store.db);
   const evaluator = createEvaluator({
     rules: alertRules,
     read: createAlertReadings({ runtimeFor, db: store.db, logger: logger.child({ part: 'alerts' }) }),
@@ -348,6 +350,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     silences,
     alertHistory,
     previews,
+    hookDeliveries,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

@@ -16,6 +16,7 @@ import * as M from './metricsHistorySchemas.js';
 import * as E from './envCopySchemas.js';
 import * as T from './traceSchemas.js';
 import * as P from './previewSchemas.js';
+import * as H from './hookSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -236,6 +237,11 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     'DELETE /api/v1/previews/:app/:key',
     { id: 'closePreview', ok: { 200: P.Preview }, errors: [BAD, NOT_FOUND, 409, 502, 503] },
   ],
+  [
+    'POST /api/v1/hooks/:provider/:app',
+    { id: 'receiveWebhook', ok: { 200: H.HookAnswer, 202: H.HookAnswer }, errors: [BAD, 401, NOT_FOUND, 409, 413] },
+  ],
+  ['GET /api/v1/hooks/deliveries', { id: 'listWebhookDeliveries', ok: { 200: H.HookDeliveryList }, errors: [BAD] }],
 ]);
 
 /**

@@ -250,6 +250,27 @@ export interface PreviewsTable {
 }
 
 /** Every table of the store. */
+/** One webhook delivery, accepted or refused (src/hooks/deliveryStore.ts). */
+export interface HookDeliveriesTable {
+  id: Generated<number>;
+  provider: string;
+  /** The provider's delivery id; null when the request gave none. */
+  delivery_id: string | null;
+  app: string;
+  received_at: string;
+  /** The event header's value (`push`, `Merge Request Hook`). */
+  event: string | null;
+  /** 1 while the delivery id is taken (a repeat is a replay); 0 for a refused or failed delivery. */
+  accepted: Defaulted<number>;
+  /** The HTTP status answered. */
+  status: number;
+  outcome: string;
+  detail: string | null;
+  run_id: string | null;
+  ref: string | null;
+  commit_sha: string | null;
+}
+
 export interface Database {
   environments: EnvironmentsTable;
   apps: AppsTable;
@@ -267,6 +288,7 @@ export interface Database {
   alert_silences: AlertSilencesTable;
   alert_history: AlertHistoryTable;
   previews: PreviewsTable;
+  hook_deliveries: HookDeliveriesTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

@@ -74,8 +74,8 @@ describe('the OpenAPI document', () => {
       const statuses = Object.keys(op.responses);
       // One success status, but for scale (202 with a new revision, 200 when the count is already that)
       // an alert rule's PUT (201 created, 200 replaced), an environment copy (201 created, 200 into one that exists)
-      // and a preview's open (201 opened, 200 renewed).
-      const two = ['scaleService', 'putAlertRule', 'copyEnvironment', 'openPreview'];
+      // a preview's open (201 opened, 200 renewed) and a webhook delivery (202 a run started, 200 ignored).
+      const two = ['scaleService', 'putAlertRule', 'copyEnvironment', 'openPreview', 'receiveWebhook'];
       expect(
         statuses.filter((s) => /^2\d\d$/.test(s)),
         `${method} ${path}`,

@@ -12,6 +12,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAlertRules } from '../../alerts/ruleStore.js';
 import { createSilences } from '../../alerts/silences.js';
 import { createAlertHistory } from '../../alerts/history.js';
+import { createHookDeliveries } from '../../hooks/deliveryStore.js';
 import { createConfigSets } from '../../config/configSets.js';
 import { loadSecretBox } from '../../config/secretBox.js';
 import { createEnvironments } from '../../environment/environments.js';
@@ -80,6 +81,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
     alertRules: createAlertRules(store.db, box),
     silences: createSilences(store.db),
     alertHistory: createAlertHistory(store.db),
+    hookDeliveries: createHookDeliveries(store.db),
   };
   const api = await buildApi(ctx);
   return {
