@@ -42,6 +42,7 @@ import { traceRoutes } from './routes/traces.js';
 import { callGraphRoutes } from './routes/callGraph.js';
 import { metricsHistoryRoutes } from './routes/metricsHistory.js';
 import { consoleRoutes } from './routes/console.js';
+import { promotionRoutes } from './routes/promotions.js';
 
 const PUBLIC = new Set(['/healthz']);
 
@@ -139,6 +140,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   appRoutes(typed, ctx);
   volumeRoutes(typed, ctx);
   releaseRoutes(typed, ctx);
+  promotionRoutes(typed, ctx);
   configRoutes(typed, ctx);
   environmentRoutes(typed, ctx);
   logRoutes(typed, ctx);
