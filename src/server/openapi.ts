@@ -99,7 +99,10 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
   ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
-  ['POST /api/v1/promotions', { id: 'promote', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
+  [
+    'POST /api/v1/promotions',
+    { id: 'promoteBetweenEnvironments', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+  ],
   [
     'POST /api/v1/promotions/preview',
     { id: 'previewPromotion', ok: { 200: P.PromotionPreview }, errors: [BAD, NOT_FOUND, ...BUSY] },

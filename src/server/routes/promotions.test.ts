@@ -9,6 +9,7 @@ import { testApi, type TestApi } from '../testing/apiContext.js';
 import { FakeRuntime } from '../../release/engine/testing/fakeRuntime.js';
 import type { Release } from '../../release/releases.js';
 import type { PromotionPreview } from '../../release/promote.js';
+import { PromotionPreview as PromotionPreviewSchema } from '../promotionSchemas.js';
 
 const SHOP = (greeting: string) => `name: shop
 variables:
@@ -71,6 +72,8 @@ describe('promotions', () => {
     expect(r.statusCode, r.body).toBe(200);
     expect(r.body).not.toContain('pw-of-');
     const p = r.json<PromotionPreview>();
+    // What the OpenAPI document says of it.
+    expect(PromotionPreviewSchema.safeParse(p).error).toBeUndefined();
     expect(p.source.revision).toBe(2);
     expect(p.current?.revision).toBe(1);
     expect(p.protected).toBe(false);
