@@ -44,3 +44,4 @@ export type { Silence } from '../alerts/silences.js';
 export type { AlertHistoryEntry } from '../alerts/history.js';
 export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch.js';
 export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';
+export type { PromotionPreview } from '../release/promote.js';

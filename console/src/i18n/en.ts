@@ -5,6 +5,7 @@ import { enMetrics } from './enMetrics';
 import { enAlerts } from './enAlerts';
 import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
+import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 
 export const en = {
@@ -283,6 +284,7 @@ export const en = {
       scale: 'scale',
       restart: 'restart',
       policy: 'traffic policy',
+      promotion: 'promotion',
     },
     status: 'Status',
     configVersion: 'Config',
@@ -393,6 +395,7 @@ export const en = {
   alerts: enAlerts,
   logSearch: enLogSearch,
   envCompare: enEnvCompare,
+  promote: enPromote,
   traces: enTraces,
   events: {
     AbortRequested: 'abort requested',

@@ -6,6 +6,7 @@ import { zhMetrics } from './zhMetrics';
 import { zhAlerts } from './zhAlerts';
 import { zhLogSearch } from './zhLogSearch';
 import { zhEnvCompare } from './zhEnvCompare';
+import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 
 export const zhCN: typeof en = {
@@ -279,6 +280,7 @@ export const zhCN: typeof en = {
       scale: '扩缩容',
       restart: '重启',
       policy: '流量策略',
+      promotion: '晋级',
     },
     status: '状态',
     configVersion: '配置',
@@ -387,6 +389,7 @@ export const zhCN: typeof en = {
   alerts: zhAlerts,
   logSearch: zhLogSearch,
   envCompare: zhEnvCompare,
+  promote: zhPromote,
   traces: zhTraces,
   events: {
     AbortRequested: '已请求中止',

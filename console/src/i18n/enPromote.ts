@@ -1,0 +1,22 @@
+/** English text of the Releases page's promotion to another environment: `promote` of en.ts. */
+export const enPromote = {
+  action: 'Promote…',
+  title: 'Promote {{app}} from {{env}}',
+  hint: 'Deploys the exact spec, image digests and code of the revision running in {{env}} to another environment, rendered with that environment’s own config.',
+  target: 'To environment',
+  choose: 'Choose an environment',
+  noOther: 'There is no other environment to promote to.',
+  source: 'Revision {{revision}} of {{from}} goes to {{to}}',
+  runsThere: 'revision {{revision}} runs there now',
+  nothingThere: 'nothing runs there yet',
+  configTitle: 'Config difference ({{from}} v{{fromVersion}} → {{to}} v{{toVersion}})',
+  configSame: 'Same config in both environments.',
+  configKept: '{{to}} keeps its own config: the promoted revision is rendered with it.',
+  planTitle: 'What changes in {{to}}',
+  protected: '{{to}} is a protected environment: a promotion into it needs your explicit confirmation.',
+  confirm: 'I confirm the promotion into {{to}}',
+  message: 'Message (optional)',
+  ok: 'Promote',
+  from: 'from {{env}}@{{revision}}',
+  promoted: 'Revision {{revision}} created in {{env}}',
+};

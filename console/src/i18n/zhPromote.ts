@@ -1,0 +1,22 @@
+/** 发布页面晋级到其他环境的中文文本：zh-CN.ts 的 `promote`。 */
+export const zhPromote = {
+  action: '晋级…',
+  title: '从 {{env}} 晋级 {{app}}',
+  hint: '将 {{env}} 中正在运行的修订的规格、镜像摘要和代码原样部署到另一个环境，并使用该环境自己的配置渲染。',
+  target: '目标环境',
+  choose: '选择环境',
+  noOther: '没有其他可晋级到的环境。',
+  source: '{{from}} 的修订 {{revision}} 将部署到 {{to}}',
+  runsThere: '目标环境当前运行修订 {{revision}}',
+  nothingThere: '目标环境尚未运行任何修订',
+  configTitle: '配置差异（{{from}} v{{fromVersion}} → {{to}} v{{toVersion}}）',
+  configSame: '两个环境的配置相同。',
+  configKept: '{{to}} 保留自己的配置：晋级的修订使用它渲染。',
+  planTitle: '{{to}} 中的变更',
+  protected: '{{to}} 是受保护的环境：晋级到该环境需要您明确确认。',
+  confirm: '我确认晋级到 {{to}}',
+  message: '说明（可选）',
+  ok: '晋级',
+  from: '来自 {{env}}@{{revision}}',
+  promoted: '已在 {{env}} 中创建修订 {{revision}}',
+};
