@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApi, type TestApi } from '../testing/apiContext.js';
 import { FakeRuntime } from '../../release/engine/testing/fakeRuntime.js';
+import { canary } from '../../release/engine/testing/specs.js';
 import type { Release } from '../../release/releases.js';
 import type { PromotionPreview } from '../../release/promote.js';
 import { PromotionPreview as PromotionPreviewSchema } from '../promotionSchemas.js';
@@ -142,6 +143,30 @@ describe('promotions', () => {
     expect(r.json<{ message: string }>().message).toBe(
       'nothing of shop succeeded in empty: there is no revision to promote',
     );
+  });
+
+  it('rolls out a progressive service by its strategy, as a deploy would (a canary, not rolling)', async () => {
+    const deployTo = async (env: string, text: string): Promise<Release> => {
+      const r = await post('/api/v1/releases', { env, spec: { file: '/apps/shop/berth.yaml', text } });
+      expect(r.statusCode, r.body).toBe(202);
+      return r.json<Release>();
+    };
+    for (const env of ['c1', 'c2']) expect((await post('/api/v1/environments', { name: env })).statusCode).toBe(201);
+    expect((await settle('shop', 'c2', (await deployTo('c2', canary('1'))).revision)).status).toBe('succeeded');
+    expect((await settle('shop', 'c1', (await deployTo('c1', canary('2'))).revision)).status).toBe('succeeded');
+    const r = await post('/api/v1/promotions', { app: 'shop', from: 'c1', to: 'c2' });
+    expect(r.statusCode, r.body).toBe(202);
+    const url = `/api/v1/apps/shop/envs/c2/releases/${r.json<Release>().revision}`;
+    let paused: Release | undefined;
+    for (let i = 0; i < 200 && !paused; i++) {
+      const rel = (await t.request({ method: 'GET', url })).json<Release>();
+      if (rel.steps[0]?.progress || rel.status !== 'running') paused = rel;
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(paused?.steps[0]?.progress).toMatchObject({ strategy: 'canary', weight: 50 });
+    const done = await post('/api/v1/apps/shop/envs/c2/services/web/promote', { full: true });
+    expect(done.statusCode, done.body).toBe(202);
+    expect((await settle('shop', 'c2', paused!.revision)).status).toBe('succeeded');
   });
 
   it('a protected target needs confirmed: true for a promotion, a deploy and a rollback', async () => {
