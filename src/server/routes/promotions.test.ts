@@ -175,6 +175,14 @@ describe('promotions', () => {
     expect(set.json<{ target: { protected?: boolean } }>().target.protected).toBe(true);
     const preview = await post('/api/v1/promotions/preview', { app: 'shop', from: 'test', to: 'staging' });
     expect(preview.json<PromotionPreview>().protected).toBe(true);
+    // A copy of a protected environment is not protected (a preview or a debugging copy of it).
+    const copy = await post('/api/v1/environments/staging-copy/copy', { from: 'staging' });
+    expect(copy.statusCode, copy.body).toBe(201);
+    expect(copy.json<{ environment: { target: object }; notes: string[] }>()).toMatchObject({
+      environment: { target: { kind: 'local' } },
+      notes: ['staging is protected, staging-copy is not: protect it with berth env set staging-copy --protected'],
+    });
+    expect(copy.json<{ environment: { target: object } }>().environment.target).not.toHaveProperty('protected');
     const before = (await t.request({ method: 'GET', url: '/api/v1/apps/shop/envs/staging/releases' })).json<
       Release[]
     >();
