@@ -90,6 +90,16 @@ describe('promoting from the Releases page', () => {
       'staging',
     ]);
     expect(history[0]).toMatchObject({ kind: 'promotion', options: { promotedFrom: { env: 'local', revision: 1 } } });
+
+    // A deploy into the protected staging waits for the same confirmation.
+    const { page } = b;
+    await page.getByTestId('deploy').click();
+    await page.waitForSelector('[data-testid="deploy-plan"]');
+    expect(await page.locator('.ant-modal').innerText()).toContain('staging is a protected environment');
+    expect(await page.getByTestId('confirm-deploy').isDisabled()).toBe(true);
+    await page.getByTestId('deploy-confirm').click();
+    expect(await page.getByTestId('confirm-deploy').isDisabled()).toBe(false);
+    await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('reads in simplified Chinese with no English but the app’s own names, and raised no console errors', async () => {
@@ -111,6 +121,13 @@ describe('promoting from the Releases page', () => {
     expect(english).toEqual([]);
     await b.shot('releases-promote-zh-CN');
     await promoteAndSeeOrigin(2, '来自 local@1');
+    // A rollback in the protected staging says so, and its dialog is the confirmation.
+    await page.getByTestId('rollback-1').click();
+    expect(await page.locator('.ant-modal-confirm').innerText()).toContain('staging 是受保护的环境');
+    await page.getByTestId('confirm-rollback').click();
+    await expect
+      .poll(async () => (await berth.json<{ kind: string }[]>(['history', 'shop', '--env', 'staging']))[0]?.kind)
+      .toBe('rollback');
     expect(b.errors).toEqual([]);
   });
 });

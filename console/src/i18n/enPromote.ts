@@ -19,4 +19,7 @@ export const enPromote = {
   ok: 'Promote',
   from: 'from {{env}}@{{revision}}',
   promoted: 'Revision {{revision}} created in {{env}}',
+  protectedDeploy: '{{env}} is a protected environment: a deploy into it needs your explicit confirmation.',
+  confirmDeploy: 'I confirm the deploy into {{env}}',
+  protectedRollback: '{{env}} is a protected environment: confirming rolls it back.',
 };

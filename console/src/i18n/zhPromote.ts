@@ -19,4 +19,7 @@ export const zhPromote = {
   ok: '晋级',
   from: '来自 {{env}}@{{revision}}',
   promoted: '已在 {{env}} 中创建修订 {{revision}}',
+  protectedDeploy: '{{env}} 是受保护的环境：部署到该环境需要您明确确认。',
+  confirmDeploy: '我确认部署到 {{env}}',
+  protectedRollback: '{{env}} 是受保护的环境：确认后将回滚该环境。',
 };

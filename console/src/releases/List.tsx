@@ -3,13 +3,13 @@
  * plan shown first, rollback to any earlier good revision, and a side-by-side diff of any two revisions.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { App as AntApp, Button, Card, Empty, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, Empty, Select, Space, Table, Tag, Typography } from 'antd';
 import { RocketOutlined, RollbackOutlined, SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, appBase } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { Plan, Release } from '../api/types';
+import type { Environment, Plan, Release } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
 import { StatusTag } from '../components/Tags';
@@ -80,6 +80,8 @@ export default function ReleasesList() {
   const deploying = search.get('deploy') === '1';
   const promoting = search.get('promote') === '1';
   const navigate = useNavigate();
+  const environment = useResource<Environment>(`/api/v1/environments/${encodeURIComponent(env)}`);
+  const guarded = environment.data?.target.protected === true;
   const list = releases.data ?? [];
   const current = list.find((r) => r.status === 'succeeded' && r.kind !== 'down');
 
@@ -95,14 +97,22 @@ export default function ReleasesList() {
   const rollback = (to: Release): void => {
     modal.confirm({
       title: t('releases.confirmRollback', { revision: to.revision }),
-      content: t('releases.rollbackHint', { revision: to.revision, configVersion: to.configVersion }),
+      content: (
+        <>
+          {t('releases.rollbackHint', { revision: to.revision, configVersion: to.configVersion })}
+          {guarded ? (
+            <Alert type="warning" showIcon style={{ marginTop: 8 }} title={t('promote.protectedRollback', { env })} />
+          ) : null}
+        </>
+      ),
       okText: t('releases.rollback'),
       okButtonProps: { danger: true, 'data-testid': 'confirm-rollback' },
       cancelText: t('common.cancel'),
       onOk: async () => {
         setActionError(undefined);
         try {
-          const r = await api<Release>('POST', `${base}/rollback`, { toRevision: to.revision });
+          // This dialog is the explicit confirmation a protected environment needs.
+          const r = await api<Release>('POST', `${base}/rollback`, { toRevision: to.revision, confirmed: guarded });
           setWatching(r.revision);
           reload();
         } catch (err) {
