@@ -29,6 +29,7 @@ export interface PromotionFlags {
 /** Adds the environment promotion's flags to `berth promote`. */
 export function addPromotionOptions(cmd: Command): Command {
   return cmd
+    .usage('APP/SERVICE [--full] [-e ENV] | APP --from ENV --to ENV [options]')
     .option('--from <env>', 'promote the app between environments: the environment whose running revision is promoted')
     .option('--to <env>', "the environment it is deployed to, with that environment's own config")
     .option('-m, --message <message>', 'why this promotion (default: promoted from FROM@REVISION)')
