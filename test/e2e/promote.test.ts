@@ -8,7 +8,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
+import { spawn } from 'node:child_process';
+import { CLI, copyExample, startBerth, waitFor, type Berth } from './harness.js';
 import { freePort } from '../../src/runtime/local/ports.js';
 
 let berth: Berth;
@@ -39,6 +40,27 @@ async function get(env: string, path: string): Promise<Record<string, unknown>> 
   const body = (await res.json()) as Record<string, unknown>;
   delete body.replica;
   return body;
+}
+
+/** Runs `berth ARGS` on a terminal (util-linux `script`) and answers `answer` to its question. */
+function onTerminal(args: string[], answer: string): Promise<{ code: number | null; out: string }> {
+  const line = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qec', line, '/dev/null'], {
+    env: { ...process.env, BERTH_HOME: berth.home, NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let asked = false;
+  const take = (d: Buffer): void => {
+    out += d.toString();
+    if (!asked && out.includes('[y/N]')) {
+      asked = true;
+      child.stdin.write(`${answer}\n`);
+    }
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));
 }
 
 beforeAll(async () => {
@@ -72,6 +94,13 @@ describe('berth promote', () => {
     expect((await berth.cli(['history', 'shop', '--env', 'staging'])).stderr).toMatch(
       /no app shop in environment staging/,
     );
+
+    // On a terminal it asks; "n" promotes nothing.
+    const no = await onTerminal(['promote', 'shop', '--from', 'test', '--to', 'staging'], 'n');
+    expect(no.out).toContain('promote shop test@1 to staging? [y/N]');
+    expect(no.out).toContain('not confirmed: answered no');
+    expect(no.code).toBe(1);
+    expect((await berth.cli(['history', 'shop', '--env', 'staging'])).code).toBe(1);
 
     const r = await berth.cli(['promote', 'shop', '--from', 'test', '--to', 'staging', '--yes']);
     expect(r.code, r.stderr).toBe(0);
@@ -138,6 +167,16 @@ describe('berth promote', () => {
     await ok(['rollback', 'shop', '--env', 'staging', '--to', '1', '--yes']);
     await settled('staging', 3);
     expect(await get('staging', '/api/inventory')).not.toHaveProperty('version');
+    // On a terminal, a refused deploy asks, and "y" sends it again confirmed.
+    const yes = await onTerminal(['deploy', dir, '--env', 'staging'], 'y');
+    expect(yes.out).toMatch(/environment staging is protected: a deploy of shop[^\n]*\n\s*go ahead\? \[y\/N\]/);
+    expect(yes.code, yes.out).toBe(0);
+    expect(
+      (await berth.json<{ revision: number; kind: string }[]>(['history', 'shop', '--env', 'staging']))[0],
+    ).toMatchObject({
+      revision: 4,
+      kind: 'deploy',
+    });
     await ok(['env', 'set', 'staging', '--protected=false']);
     expect(await ok(['env', 'get', 'staging'])).toMatch(/protected: +no/);
   }, 90_000);
