@@ -11,6 +11,7 @@ import { canary } from '../../release/engine/testing/specs.js';
 import type { Release } from '../../release/releases.js';
 import type { PromotionPreview } from '../../release/promote.js';
 import { PromotionPreview as PromotionPreviewSchema } from '../promotionSchemas.js';
+import { promote } from '../../release/promote.js';
 
 const SHOP = (greeting: string) => `name: shop
 variables:
@@ -107,6 +108,19 @@ describe('promotions', () => {
       params: { env: 'test', revision: 2 },
       text: 'promoted from test@2',
     });
+  });
+
+  it('promote(deps, req) in process: what the pipelines call, answering the revision made', async () => {
+    const result = await promote(t.ctx, {
+      app: 'shop',
+      from: 'test',
+      to: 'staging',
+      author: 'pipeline:shop#12',
+      confirmed: false,
+    });
+    expect(result).toMatchObject({ source: { env: 'test', revision: 2 }, revision: result.release.revision });
+    const done = await t.ctx.engine.wait(result.releaseId);
+    expect(done).toMatchObject({ status: 'succeeded', kind: 'promotion', author: 'pipeline:shop#12' });
   });
 
   it('refuses a promotion onto itself, of an unknown app, from where nothing succeeded, or missing a variable', async () => {
