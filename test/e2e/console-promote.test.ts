@@ -71,6 +71,9 @@ async function promoteAndSeeOrigin(revision: number, origin: string): Promise<vo
 
 describe('promoting from the Releases page', () => {
   it('shows the config difference and the plan, needs the confirmation of a protected target, and promotes', async () => {
+    await b.page.goto(`${berth.url}/environments`);
+    expect(await b.page.getByTestId('protected-staging').textContent()).toBe('protected');
+    expect(await b.page.getByTestId('protected-local').count()).toBe(0);
     await openPromote();
     const dialog = String(await b.page.locator('.ant-modal').innerText());
     expect(dialog).toContain('Revision 1 of local goes to staging · nothing runs there yet');
@@ -105,6 +108,8 @@ describe('promoting from the Releases page', () => {
   it('reads in simplified Chinese with no English but the app’s own names, and raised no console errors', async () => {
     const { page } = b;
     await page.evaluate("localStorage.setItem('berth.language', 'zh-CN')");
+    await page.goto(`${berth.url}/environments`);
+    expect(await page.getByTestId('protected-staging').textContent()).toBe('受保护');
     await openPromote();
     expect(await rows()).toEqual([
       ['GREETING', '不同', 'Hello local', 'Hello staging'],

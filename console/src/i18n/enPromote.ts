@@ -22,4 +22,5 @@ export const enPromote = {
   protectedDeploy: '{{env}} is a protected environment: a deploy into it needs your explicit confirmation.',
   confirmDeploy: 'I confirm the deploy into {{env}}',
   protectedRollback: '{{env}} is a protected environment: confirming rolls it back.',
+  protectedTag: 'protected',
 };

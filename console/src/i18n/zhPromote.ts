@@ -22,4 +22,5 @@ export const zhPromote = {
   protectedDeploy: '{{env}} 是受保护的环境：部署到该环境需要您明确确认。',
   confirmDeploy: '我确认部署到 {{env}}',
   protectedRollback: '{{env}} 是受保护的环境：确认后将回滚该环境。',
+  protectedTag: '受保护',
 };
