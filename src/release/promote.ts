@@ -28,6 +28,17 @@ export interface PromoteDeps {
   gate?: ProtectionGate;
 }
 
+/**
+ * What the API and the CLI may add to a PromotionRequest: the source revision and the target's config
+ * version a preview showed, so what runs is what was shown (refused when `from` has moved on since).
+ */
+export interface PromotionPins {
+  /** FROM's revision to promote: refused (409) unless it is still FROM's current succeeded one. */
+  revision?: number | undefined;
+  /** TO's config version to render with; TO's current one when omitted. */
+  configVersion?: number | undefined;
+}
+
 /** A started promotion: the new revision in `to`. */
 export interface PromotionResult {
   releaseId: number;
@@ -57,7 +68,7 @@ export interface PromotionPreview {
 /** Checks the request and finds the source revision's content: refusals name what is wrong. */
 async function sourceOf(
   deps: PromoteDeps,
-  req: Pick<PromotionRequest, 'app' | 'from' | 'to'>,
+  req: Pick<PromotionRequest, 'app' | 'from' | 'to'> & PromotionPins,
 ): Promise<ReleaseContent> {
   const { app, from, to } = req;
   if (from === to)
@@ -79,6 +90,11 @@ async function sourceOf(
     throw new ConflictError(`${app} is down in ${from} (revision ${current.revision}): there is nothing to promote`, {
       details: { app, env: from, revision: current.revision },
     });
+  if (req.revision !== undefined && req.revision !== current.revision)
+    throw new ConflictError(
+      `${app}'s running revision in ${from} is now ${current.revision}, not ${req.revision}: look at the promotion again`,
+      { details: { app, env: from, revision: current.revision, asked: req.revision } },
+    );
   return deps.releases.content(current.id);
 }
 
@@ -87,9 +103,14 @@ async function planIn(
   deps: PromoteDeps,
   source: ReleaseContent,
   to: string,
+  configVersion: number | undefined,
 ): Promise<Awaited<ReturnType<ReleaseEngine['planPromotion']>>> {
   try {
-    return await deps.engine.planPromotion({ source, to });
+    return await deps.engine.planPromotion({
+      source,
+      to,
+      ...(configVersion === undefined ? {} : { configVersion }),
+    });
   } catch (err) {
     throw inTarget(err, source, to);
   }
@@ -114,7 +135,7 @@ export async function previewPromotion(
   const source = await sourceOf(deps, req);
   const target = await deps.environments.get(req.to);
   const [config] = await deps.configSets.compareEnvironments(req.from, req.to, [req.app]);
-  const { plan, current } = await planIn(deps, source, req.to);
+  const { plan, current } = await planIn(deps, source, req.to, undefined);
   return {
     app: req.app,
     from: req.from,
@@ -133,7 +154,10 @@ export async function previewPromotion(
  * config. A protected `to` needs `req.confirmed` (or, later, the gate's approval). Resolves once the
  * revision is recorded and started (the engine runs it; wait on it with `engine.wait(releaseId)`).
  */
-export async function promote(deps: PromoteDeps, req: PromotionRequest & OperationOptions): Promise<PromotionResult> {
+export async function promote(
+  deps: PromoteDeps,
+  req: PromotionRequest & PromotionPins & OperationOptions,
+): Promise<PromotionResult> {
   const source = await sourceOf(deps, req);
   await requireAuthorized(
     deps.environments,
@@ -141,11 +165,12 @@ export async function promote(deps: PromoteDeps, req: PromotionRequest & Operati
     deps.gate,
   );
   // Rendered once first: a variable missing in `to` is refused before any revision is made.
-  await planIn(deps, source, req.to);
+  await planIn(deps, source, req.to, req.configVersion);
   const release = await deps.engine.promotion({
     source,
     to: req.to,
     author: req.author,
+    ...(req.configVersion === undefined ? {} : { configVersion: req.configVersion }),
     ...(req.message === undefined ? {} : { message: req.message }),
     ...(req.wait === undefined ? {} : { wait: req.wait }),
     ...(req.signal === undefined ? {} : { signal: req.signal }),

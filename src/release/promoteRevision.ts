@@ -13,6 +13,8 @@ export interface PromotionRevisionRequest {
   to: string;
   author: string;
   message?: string | undefined;
+  /** The target's config version to render with; its current one when undefined. */
+  configVersion?: number | undefined;
   /** The target's restart stamps (a restart stays part of its running state, as for a deploy). */
   restarts?: Record<string, string> | undefined;
 }
@@ -32,8 +34,8 @@ export function promotionRevision(source: ReleaseContent, req: PromotionRevision
     spec: source.spec,
     specDigest: s.specDigest,
     file: s.specFile,
-    // The target's own config: its current version.
-    configVersion: undefined,
+    // The target's own config: the version asked for (what a preview showed), else its current one.
+    configVersion: req.configVersion,
     ...(req.restarts ? { restarts: req.restarts } : {}),
     ...(images ? { images } : {}),
     ...(codes ? { codes } : {}),

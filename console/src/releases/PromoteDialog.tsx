@@ -119,6 +119,9 @@ export function PromoteDialog({
         app,
         from: env,
         to: preview.to,
+        // What the dialog showed is what runs: the source revision and the target's config version.
+        revision: preview.source.revision,
+        configVersion: preview.plan.toConfigVersion,
         confirmed: preview.protected ? confirmed : false,
         ...(message.trim() ? { message: message.trim() } : {}),
       });

@@ -79,6 +79,9 @@ export async function runPromotion(app: string, o: PromotionFlags, cmd: Command)
   const release = await startOperation(o.wait, (wait) =>
     client.post<Release>('/api/v1/promotions', {
       ...body,
+      // What was shown is what runs: FROM's revision and TO's config version of the preview.
+      revision: preview.source.revision,
+      configVersion: preview.plan.toConfigVersion,
       ...(o.message ? { message: o.message } : {}),
       confirmed: true,
       wait,

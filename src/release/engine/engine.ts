@@ -165,22 +165,29 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
 
     async promotion(req) {
       const { source, to } = req;
-      await renderer.check({ spec: source.spec, file: source.release.specFile }, to, undefined);
+      await renderer.check({ spec: source.spec, file: source.release.specFile }, to, req.configVersion);
       return newRevision(source.release.app, to, lockOpts(req), async () => {
         const current = await releases.current(source.release.app, to);
         const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
-        return promotionRevision(source, { to, author: req.author, message: req.message, restarts });
+        return promotionRevision(source, {
+          to,
+          author: req.author,
+          message: req.message,
+          configVersion: req.configVersion,
+          restarts,
+        });
       });
     },
 
-    async planPromotion({ source, to }) {
+    async planPromotion({ source, to, configVersion }) {
       const current = await releases.current(source.release.app, to);
       const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
-      const r = promotionRevision(source, { to, author: '', restarts });
+      const r = promotionRevision(source, { to, author: '', restarts, configVersion });
       const result = await renderer.render({
         spec: r.spec,
         file: r.file,
         env: to,
+        configVersion: r.configVersion,
         revision: (current?.revision ?? 0) + 1,
         restarts: r.restarts,
         images: r.images,

@@ -76,6 +76,8 @@ export interface PromotionStart extends OperationOptions {
   to: string;
   author: string;
   message?: string;
+  /** The target's config version to render with (what a preview showed); its current one when omitted. */
+  configVersion?: number;
 }
 
 export interface PlanResult {
@@ -98,7 +100,7 @@ export interface ReleaseEngine {
   /** Revision N+1 in `to` with `source`'s spec, image digests and code, rendered with `to`'s config (promoteRevision.ts). */
   promotion(req: PromotionStart): Promise<Release>;
   /** What a promotion would change in `to` (nothing is recorded or allocated). */
-  planPromotion(req: Pick<PromotionStart, 'source' | 'to'>): Promise<PlanResult>;
+  planPromotion(req: Pick<PromotionStart, 'source' | 'to' | 'configVersion'>): Promise<PlanResult>;
   rollback(req: AppEnvAuthor & OperationOptions & { toRevision?: number; message?: string }): Promise<Release>;
   down(req: AppEnvAuthor & OperationOptions): Promise<Release>;
   /** A new revision with one service's replica count changed (the next deploy applies berth.yaml's count again). */

@@ -144,6 +144,27 @@ describe('promotions', () => {
     expect(prod.statusCode, 'no revision was made in prod').toBe(404);
   });
 
+  it("promotes what a preview showed: refused once the source moved on; the target's config version asked for", async () => {
+    const moved = await post('/api/v1/promotions', { app: 'shop', from: 'test', to: 'staging', revision: 1 });
+    expect(moved.statusCode, moved.body).toBe(409);
+    expect(moved.json<{ message: string }>().message).toBe(
+      "shop's running revision in test is now 2, not 1: look at the promotion again",
+    );
+    // staging's config v1 (GREETING=staging) rendered although v2 is current.
+    await config('staging', { GREETING: 'staging-v2' });
+    const r = await post('/api/v1/promotions', {
+      app: 'shop',
+      from: 'test',
+      to: 'staging',
+      revision: 2,
+      configVersion: 1,
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    const done = await settle('shop', 'staging', r.json<Release>().revision);
+    expect(done).toMatchObject({ status: 'succeeded', configVersion: 1 });
+    expect((await rendered('staging', done.revision)).services['web']!.workload.env['GREETING']).toBe('v2 staging');
+  });
+
   it('refuses when the last release in the source failed and none succeeded', async () => {
     await config('empty', { GREETING: 'e', DB_PASSWORD: { value: 'x', secret: true } });
     runtime.fail('web', 'boom');

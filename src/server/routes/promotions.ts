@@ -26,6 +26,18 @@ export const PromotionBody = PromotionPreviewBody.extend({
     .boolean()
     .default(false)
     .describe('The explicit confirmation a protected `to` needs (refused with 403 without it)'),
+  revision: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("`from`'s revision to promote (what a preview showed): refused with 409 once `from` runs another"),
+  configVersion: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("`to`'s config version to render with (what a preview's plan used); its current one when omitted"),
   wait: Wait,
 });
 
@@ -69,6 +81,8 @@ export function promotionRoutes(api: Api, ctx: ServerContext): void {
         author: authorOf(req),
         confirmed: b.confirmed,
         ...(b.message === undefined ? {} : { message: b.message }),
+        ...(b.revision === undefined ? {} : { revision: b.revision }),
+        ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
         ...waitOptions(b.wait, reply),
       });
       return reply.status(202).send(release);
