@@ -46,3 +46,4 @@ export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch
 export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';
 export type { PreviewRecord as Preview, PreviewState } from '../previews/previewStore.js';
 export type { HookDelivery, HookDeliveryOutcome } from '../model/hookDelivery.js';
+export type { PromotionPreview } from '../release/promote.js';

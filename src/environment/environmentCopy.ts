@@ -1,7 +1,8 @@
 /**
  * The settings an environment made by `berth env copy FROM TO` gets: FROM's target and variable
  * defaults, less what belongs to FROM alone — its edge ports on this machine (two environments cannot
- * listen on one port) and its Kubernetes namespace (TO deploys into its own: TO's name, or the one given).
+ * listen on one port), its Kubernetes namespace (TO deploys into its own: TO's name, or the one given)
+ * and its protection.
  */
 import { ValidationError } from '../errors.js';
 import { zodProblems } from '../zodProblems.js';
@@ -35,6 +36,11 @@ export function copiedEnvironment(
     notes.push(
       `${to} deploys into namespace ${target.namespace}${target.context ? ` of context ${target.context}` : ''}`,
     );
+  }
+  // Protection belongs to FROM (production), not to its copies (a preview, a debugging copy).
+  if (target.protected) {
+    delete target.protected;
+    notes.push(`${from.name} is protected, ${to} is not: protect it with berth env set ${to} --protected`);
   }
   if (o.namespace !== undefined && from.target.kind === 'local')
     throw new ValidationError(`environment ${from.name} runs on this machine: a namespace applies to Kubernetes`, [

@@ -31,6 +31,12 @@ const containersModeSchema = z
     "Which services run as containers on this machine: `auto` (those with `image` and no `command`; the default), `always` (every service with an `image`), `never` (every service runs its `command`). A service's own `runAs` comes first.",
   );
 
+const protectedSchema = z
+  .boolean()
+  .describe(
+    'A protected environment: a deploy, promotion or rollback into it needs an explicit confirmation (docs/releases.md, Promotion).',
+  );
+
 const edgePortSchema = z
   .number()
   .int('must be a whole number')
@@ -79,6 +85,7 @@ export const EnvironmentTarget = z
         timeZone: timeZoneSchema.optional(),
         logRetention: LogRetentionSetting.optional(),
         containers: containersModeSchema.optional(),
+        protected: protectedSchema.optional(),
       })
       .describe('Run services on this machine: as supervised processes, or as containers (Docker or Podman).'),
     z
@@ -88,6 +95,7 @@ export const EnvironmentTarget = z
         namespace: z.string().regex(DNS_LABEL).describe('Namespace to deploy into (created if missing).'),
         timeZone: timeZoneSchema.optional(),
         logRetention: LogRetentionSetting.optional(),
+        protected: protectedSchema.optional(),
         trafficRouter: z
           .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
           .optional()
@@ -184,8 +192,11 @@ export const EnvironmentEdgeChange = z
       .optional()
       .describe("A Kubernetes environment's Prometheus for canary analysis; null removes it."),
     logRetention: LogRetentionChange.optional(),
+    protected: protectedSchema.optional(),
   })
-  .describe("A change of an environment's edge ports, time zone, containers mode, Prometheus or log retention.");
+  .describe(
+    "A change of an environment's edge ports, time zone, containers mode, Prometheus, log retention or protection.",
+  );
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
 export interface Environment {
@@ -305,6 +316,9 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       else if (target.kind === 'kubernetes' && prometheus) target.prometheus = prometheus;
       if (timeZone === null) delete target.timeZone;
       else if (timeZone !== undefined) target.timeZone = timeZone;
+      // Stored only when on, as before the setting existed.
+      if (parsed.data.protected === true) target.protected = true;
+      else if (parsed.data.protected === false) delete target.protected;
       if (logRetention !== undefined) {
         const kept = changeLogRetention(target.logRetention, logRetention);
         if (kept) target.logRetention = kept;

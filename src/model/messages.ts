@@ -71,6 +71,7 @@ const TEXT = {
   'revision.restartAll': () => 'rolling restart of every service',
   'revision.down': () => 'take the app down',
   'revision.autoRollback': (p) => `automatic rollback after revision ${p.revision} failed: ${p.reason}`,
+  'revision.promoted': (p) => `promoted from ${p.env}@${p.revision}`,
   // release and runtime events (ReleaseEvent.detail, RuntimeEvent.detail)
   'event.started': (p) => `${p.kind} of ${p.app} revision ${p.revision} to ${p.env}${p.timeout}`,
   'event.timeout': (p) => ` (timeout ${p.duration})`,
@@ -81,6 +82,7 @@ const TEXT = {
   'kind.scale': () => 'scale',
   'kind.restart': () => 'restart',
   'kind.policy': () => 'policy',
+  'kind.promotion': () => 'promotion',
   'event.level': (p) => `level ${p.level}: ${p.services}`,
   'event.pruned': (p) => `${p.service} is no longer in the app; removing it`,
   'event.live': (p) => `revision ${p.revision} is live`,

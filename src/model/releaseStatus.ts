@@ -14,6 +14,8 @@ export const ReleaseKind = {
   restart: 'restart',
   /** A live change of a service's or route's traffic policy: no replica moves. */
   policy: 'policy',
+  /** Another environment's revision (its spec, image digests and code) deployed with this environment's config. */
+  promotion: 'promotion',
 } as const;
 export type ReleaseKind = (typeof ReleaseKind)[keyof typeof ReleaseKind];
 

@@ -85,8 +85,8 @@ export interface EngineRenderer {
   ): Promise<Record<string, ServiceState>>;
   /**
    * What runs now for each service, as the last good revision before `release` rendered it: the
-   * stable track a progressive rollout starts from. Empty for anything but a deploy (rollbacks,
-   * restarts and scales are rolling).
+   * stable track a progressive rollout starts from. Empty for anything but a deploy or a promotion
+   * (rollbacks, restarts and scales are rolling).
    */
   stableStates(release: Release): Promise<Record<string, ServiceState>>;
   /** A stored release rendered again as it was released (its spec, config version and restarts), with its content. */
@@ -195,7 +195,8 @@ export function createEngineRenderer(deps: EngineDeps): EngineRenderer {
     },
 
     async stableStates(release) {
-      if (release.kind !== ReleaseKind.deploy) return {};
+      // A promotion brings new code as a deploy does: its progressive services roll out by their strategy.
+      if (release.kind !== ReleaseKind.deploy && release.kind !== ReleaseKind.promotion) return {};
       const good = await releases.lastGood(release.app, release.env, release.revision);
       if (!good || good.kind === ReleaseKind.down) return {};
       // Its states only: its certificate files are not read (they may be gone since, and are not used).

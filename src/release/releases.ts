@@ -62,6 +62,14 @@ export interface StepCommand {
 export interface ReleaseOptions {
   /** The release fails when it has not finished this long after it started (resumes included). */
   timeoutMs?: number;
+  /** Where a promotion's content came from: revision `revision` of the app in environment `env` (`berth promote`). */
+  promotedFrom?: PromotedFrom;
+}
+
+/** The source of a promoted revision. */
+export interface PromotedFrom {
+  env: string;
+  revision: number;
 }
 
 /** An operator's request to end a running release (`berth cancel`). */

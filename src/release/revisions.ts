@@ -11,7 +11,7 @@ import type { TrafficPolicy } from '../model/routing.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { specDigest } from '../spec/load.js';
 import type { AppSpec } from '../spec/schema.js';
-import type { ReleaseContent } from './releases.js';
+import type { PromotedFrom, ReleaseContent } from './releases.js';
 import { ReleaseKind } from '../model/releaseStatus.js';
 
 /** Everything the engine needs to record and start revision N+1. */
@@ -33,6 +33,8 @@ export interface NewRevision {
   /** The author's words, or what Berth says of a revision it makes (`scale web from 2 to 4`). */
   message?: string | Message;
   sourceRevision?: number;
+  /** A promotion's source (stored in the release's options). */
+  promotedFrom?: PromotedFrom;
   rollbackPolicy: 'auto' | 'none';
   positionOf?: LoadedSpec['positionOf'];
   timeoutMs?: number;

@@ -44,6 +44,7 @@ import { callGraphRoutes } from './routes/callGraph.js';
 import { metricsHistoryRoutes } from './routes/metricsHistory.js';
 import { consoleRoutes } from './routes/console.js';
 import { HOOK_URL, hookRoutes } from './routes/hooks.js';
+import { promotionRoutes } from './routes/promotions.js';
 
 /** Routes without a Berth token: the health check, and webhooks (their signature is their identity). */
 const PUBLIC = new Set(['/healthz', HOOK_URL]);
@@ -142,6 +143,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   appRoutes(typed, ctx);
   volumeRoutes(typed, ctx);
   releaseRoutes(typed, ctx);
+  promotionRoutes(typed, ctx);
   configRoutes(typed, ctx);
   environmentRoutes(typed, ctx);
   logRoutes(typed, ctx);

@@ -17,6 +17,7 @@ import * as E from './envCopySchemas.js';
 import * as T from './traceSchemas.js';
 import * as P from './previewSchemas.js';
 import * as H from './hookSchemas.js';
+import * as PM from './promotionSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -99,7 +100,15 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ],
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
-  ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
+  [
+    'POST /api/v1/promotions',
+    { id: 'promoteBetweenEnvironments', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+  ],
+  [
+    'POST /api/v1/promotions/preview',
+    { id: 'previewPromotion', ok: { 200: PM.PromotionPreview }, errors: [BAD, NOT_FOUND, ...BUSY] },
+  ],
   [`GET ${app}/releases`, { id: 'listReleases', ok: { 200: S.ReleaseList }, errors: [BAD, NOT_FOUND] }],
   [`GET ${app}/releases/:revision`, { id: 'getRelease', ok: { 200: S.Release }, errors: [BAD, NOT_FOUND] }],
   [
@@ -121,7 +130,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   [`GET ${app}/diff`, { id: 'diffReleases', ok: { 200: S.Plan }, errors: [BAD, NOT_FOUND] }],
-  [`POST ${app}/rollback`, { id: 'rollback', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
+  [`POST ${app}/rollback`, { id: 'rollback', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
 
   [
     `POST ${app}/services/:service/scale`,

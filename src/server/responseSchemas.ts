@@ -52,7 +52,7 @@ export const Release = z
     app: z.string(),
     env: z.string(),
     revision: z.number().int(),
-    kind: z.string().describe('deploy, rollback, auto-rollback, scale, restart, policy, down, ...'),
+    kind: z.string().describe('deploy, rollback, auto-rollback, scale, restart, policy, promotion, down, ...'),
     status: z.string().describe('pending, running, succeeded or failed'),
     reason: z.string().nullable(),
     specDigest: z.string(),

@@ -91,7 +91,19 @@ export function EnvironmentsList() {
         pagination={false}
         locale={{ emptyText: t('environments.empty') }}
         columns={[
-          { title: t('environments.name'), dataIndex: 'name', render: (n: string) => <strong>{n}</strong> },
+          {
+            title: t('environments.name'),
+            render: (_: unknown, e: Environment) => (
+              <Space size={4}>
+                <strong>{e.name}</strong>
+                {e.target.protected ? (
+                  <Tag color="gold" data-testid={`protected-${e.name}`}>
+                    {t('promote.protectedTag')}
+                  </Tag>
+                ) : null}
+              </Space>
+            ),
+          },
           {
             title: t('environments.target'),
             render: (_: unknown, e: Environment) =>

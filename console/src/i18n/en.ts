@@ -6,6 +6,7 @@ import { enAlerts } from './enAlerts';
 import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
 import { enPreviews } from './enPreviews';
+import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 
 export const en = {
@@ -284,6 +285,7 @@ export const en = {
       scale: 'scale',
       restart: 'restart',
       policy: 'traffic policy',
+      promotion: 'promotion',
     },
     status: 'Status',
     configVersion: 'Config',
@@ -395,6 +397,7 @@ export const en = {
   logSearch: enLogSearch,
   envCompare: enEnvCompare,
   previews: enPreviews,
+  promote: enPromote,
   traces: enTraces,
   events: {
     AbortRequested: 'abort requested',

@@ -57,6 +57,7 @@ export const enReasons = {
     scale: 'scale',
     restart: 'restart',
     policy: 'policy',
+    promotion: 'promotion',
   },
   event: {
     started: '{{kind}} of {{app}} revision {{revision}} to {{env}}{{timeout}}',
@@ -249,6 +250,7 @@ export const enReasons = {
     restartAll: 'rolling restart of every service',
     down: 'take the app down',
     autoRollback: 'automatic rollback after revision {{revision}} failed: {{reason}}',
+    promoted: 'promoted from {{env}}@{{revision}}',
   },
   listener: {
     cannotListen: '{{what}} cannot listen on 127.0.0.1:{{port}}: {{why}}',

@@ -7,6 +7,7 @@ import { zhAlerts } from './zhAlerts';
 import { zhLogSearch } from './zhLogSearch';
 import { zhEnvCompare } from './zhEnvCompare';
 import { zhPreviews } from './zhPreviews';
+import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 
 export const zhCN: typeof en = {
@@ -280,6 +281,7 @@ export const zhCN: typeof en = {
       scale: '扩缩容',
       restart: '重启',
       policy: '流量策略',
+      promotion: '晋级',
     },
     status: '状态',
     configVersion: '配置',
@@ -389,6 +391,7 @@ export const zhCN: typeof en = {
   logSearch: zhLogSearch,
   envCompare: zhEnvCompare,
   previews: zhPreviews,
+  promote: zhPromote,
   traces: zhTraces,
   events: {
     AbortRequested: '已请求中止',

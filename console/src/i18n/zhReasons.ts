@@ -58,6 +58,7 @@ export const zhReasons: typeof enReasons = {
     scale: '扩缩容',
     restart: '重启',
     policy: '流量策略',
+    promotion: '晋级',
   },
   event: {
     started: '{{app}} 修订 {{revision}} 到 {{env}} 的{{kind}}{{timeout}}',
@@ -249,6 +250,7 @@ export const zhReasons: typeof enReasons = {
     restartAll: '滚动重启所有服务',
     down: '下线应用',
     autoRollback: '修订 {{revision}} 失败后自动回滚：{{reason}}',
+    promoted: '从 {{env}}@{{revision}} 晋级',
   },
   listener: {
     cannotListen: '{{what}}无法监听 127.0.0.1:{{port}}：{{why}}',

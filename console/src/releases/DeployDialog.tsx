@@ -3,10 +3,11 @@
  * and the current config), then a confirmed deploy of exactly that.
  */
 import { useEffect, useState } from 'react';
-import { Alert, Form, Input, Modal, Spin, Typography } from 'antd';
+import { Alert, Checkbox, Form, Input, Modal, Spin, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { PlanResult, Release } from '../api/types';
+import type { Environment, PlanResult, Release } from '../api/types';
+import { useResource } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
 
@@ -27,6 +28,10 @@ export function DeployDialog({
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState('');
+  // A protected environment needs the confirmation box ticked (the API refuses it with 403 otherwise).
+  const environment = useResource<Environment>(`/api/v1/environments/${encodeURIComponent(env)}`);
+  const guarded = environment.data?.target.protected === true;
+  const [confirmed, setConfirmed] = useState(false);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -49,6 +54,7 @@ export function DeployDialog({
         env,
         ...(plan ? { configVersion: plan.plan.toConfigVersion } : {}),
         ...(message.trim() ? { message: message.trim() } : {}),
+        confirmed: guarded && confirmed,
       });
       onDeployed(r);
     } catch (err) {
@@ -65,12 +71,25 @@ export function DeployDialog({
       title={t('releases.deployTitle', { app, env })}
       okText={t('releases.deploy')}
       cancelText={t('common.cancel')}
-      okButtonProps={{ disabled: !plan, 'data-testid': 'confirm-deploy' }}
+      okButtonProps={{ disabled: !plan || (guarded && !confirmed), 'data-testid': 'confirm-deploy' }}
       confirmLoading={busy}
       onOk={() => void deploy()}
       onCancel={onClose}
     >
       <Typography.Paragraph type="secondary">{t('releases.deployHint')}</Typography.Paragraph>
+      {guarded ? (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          title={t('promote.protectedDeploy', { env })}
+          description={
+            <Checkbox checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} data-testid="deploy-confirm">
+              {t('promote.confirmDeploy', { env })}
+            </Checkbox>
+          }
+        />
+      ) : null}
       <ErrorAlert error={planError} />
       {!plan && !planError ? <Spin /> : null}
       {plan ? (

@@ -3,18 +3,19 @@
  * plan shown first, rollback to any earlier good revision, and a side-by-side diff of any two revisions.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { App as AntApp, Button, Card, Empty, Select, Space, Table, Tag, Typography } from 'antd';
-import { RocketOutlined, RollbackOutlined } from '@ant-design/icons';
+import { Alert, App as AntApp, Button, Card, Empty, Select, Space, Table, Tag, Typography } from 'antd';
+import { RocketOutlined, RollbackOutlined, SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { useParams, useSearchParams } from 'react-router-dom';
+import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, appBase } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { Plan, Release } from '../api/types';
+import type { Environment, Plan, Release } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
 import { StatusTag } from '../components/Tags';
 import { formatElapsed, formatTime } from '../components/format';
 import { DeployDialog } from './DeployDialog';
+import { PromoteDialog } from './PromoteDialog';
 import { ReleaseProgress } from './ReleaseProgress';
 import { ReleaseImages } from './Images';
 import { PageTitle } from '../components/PageTitle';
@@ -77,6 +78,10 @@ export default function ReleasesList() {
   const [watching, setWatching] = useState<number | undefined>(undefined);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const deploying = search.get('deploy') === '1';
+  const promoting = search.get('promote') === '1';
+  const navigate = useNavigate();
+  const environment = useResource<Environment>(`/api/v1/environments/${encodeURIComponent(env)}`);
+  const guarded = environment.data?.target.protected === true;
   const list = releases.data ?? [];
   const current = list.find((r) => r.status === 'succeeded' && r.kind !== 'down');
 
@@ -92,14 +97,22 @@ export default function ReleasesList() {
   const rollback = (to: Release): void => {
     modal.confirm({
       title: t('releases.confirmRollback', { revision: to.revision }),
-      content: t('releases.rollbackHint', { revision: to.revision, configVersion: to.configVersion }),
+      content: (
+        <>
+          {t('releases.rollbackHint', { revision: to.revision, configVersion: to.configVersion })}
+          {guarded ? (
+            <Alert type="warning" showIcon style={{ marginTop: 8 }} title={t('promote.protectedRollback', { env })} />
+          ) : null}
+        </>
+      ),
       okText: t('releases.rollback'),
       okButtonProps: { danger: true, 'data-testid': 'confirm-rollback' },
       cancelText: t('common.cancel'),
       onOk: async () => {
         setActionError(undefined);
         try {
-          const r = await api<Release>('POST', `${base}/rollback`, { toRevision: to.revision });
+          // This dialog is the explicit confirmation a protected environment needs.
+          const r = await api<Release>('POST', `${base}/rollback`, { toRevision: to.revision, confirmed: guarded });
           setWatching(r.revision);
           reload();
         } catch (err) {
@@ -123,6 +136,14 @@ export default function ReleasesList() {
               data-testid="deploy"
             >
               {t('releases.deploy')}
+            </Button>
+            <Button
+              icon={<SendOutlined />}
+              onClick={() => setSearch({ promote: '1' })}
+              disabled={!current}
+              data-testid="promote"
+            >
+              {t('promote.action')}
             </Button>
           </>
         }
@@ -162,8 +183,16 @@ export default function ReleasesList() {
             },
             {
               title: t('releases.kindTitle'),
-              dataIndex: 'kind',
-              render: (k: Release['kind']) => <Tag>{t(`releases.kind.${k}`)}</Tag>,
+              render: (_: unknown, r: Release) => (
+                <Space size={4}>
+                  <Tag>{t(`releases.kind.${r.kind}`)}</Tag>
+                  {r.options?.promotedFrom ? (
+                    <Typography.Text type="secondary" data-testid={`origin-${r.revision}`}>
+                      {t('promote.from', { ...r.options.promotedFrom })}
+                    </Typography.Text>
+                  ) : null}
+                </Space>
+              ),
             },
             {
               title: t('releases.status'),
@@ -225,6 +254,14 @@ export default function ReleasesList() {
             setWatching(r.revision);
             reload();
           }}
+        />
+      ) : null}
+      {promoting ? (
+        <PromoteDialog
+          app={app}
+          env={env}
+          onClose={() => setSearch({})}
+          onPromoted={(r) => void navigate(`/apps/${encodeURIComponent(app)}/${encodeURIComponent(r.env)}/releases`)}
         />
       ) : null}
     </div>

@@ -6,6 +6,7 @@ import { readSpecInput } from '../specInput.js';
 import { followRelease } from '../progress.js';
 import { printData } from '../output.js';
 import { printPlan } from '../planView.js';
+import { withConfirmation } from '../protection.js';
 import type { Release } from '../../release/releases.js';
 import type { PlanResponse } from '../../server/apiTypes.js';
 import { driftText } from '../../release/configDrift.js';
@@ -54,10 +55,12 @@ export function registerDeploy(program: Command): void {
     .option('--config-version <n>', 'config version to deploy (default: current)', versionNumber)
     .option('-d, --detach', 'return once the release is recorded, without following it')
     .option('--wait', WAIT_HELP)
+    .option('-y, --yes', 'confirm a deploy into a protected environment without asking')
     .action(
       async (
         dir: string | undefined,
         o: {
+          yes?: boolean;
           env: string;
           message?: string;
           rollback: boolean;
@@ -78,15 +81,18 @@ export function registerDeploy(program: Command): void {
         const client = await ctx.client();
         const spec = await readSpecInput(dir);
         const release = await startOperation(o.wait, (wait) =>
-          client.post<Release>('/api/v1/releases', {
-            env: o.env,
-            spec,
-            rollbackPolicy: o.rollback ? 'auto' : 'none',
-            ...(o.message ? { message: o.message } : {}),
-            ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
-            ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-            wait,
-          }),
+          withConfirmation(o.yes, (confirmed) =>
+            client.post<Release>('/api/v1/releases', {
+              env: o.env,
+              spec,
+              rollbackPolicy: o.rollback ? 'auto' : 'none',
+              ...(o.message ? { message: o.message } : {}),
+              ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
+              ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+              wait,
+              confirmed,
+            }),
+          ),
         );
         if (o.detach)
           return ctx.output !== 'table'

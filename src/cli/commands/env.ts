@@ -12,6 +12,15 @@ const CONTAINERS_HELP =
   'which services run as containers on this machine: auto (those with an image and no command; default), always (every service with an image), never (every service runs its command)';
 const CONTAINERS_MODES = ['auto', 'always', 'never'];
 
+/** `--protected`, `--protected=true|false`. */
+function protectedFlag(v: string | boolean): boolean {
+  if (v === true || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ValidationError('invalid --protected', [
+    { file: 'command line', path: 'protected', message: `"${String(v)}" is not true or false` },
+  ]);
+}
+
 /** `--containers MODE`, checked here so a typo is named as the flag. */
 function containersFlag(v: string): string {
   if (!CONTAINERS_MODES.includes(v))
@@ -81,13 +90,15 @@ export function registerEnv(program: Command): void {
                   ...Object.entries(e.target.edgePorts ?? {}).map(([a, p]) => `${a}=${p}`),
                 ].join(',')
               : '',
+          protected: e.target.protected ? 'yes' : '',
         })),
-        ['name', 'target', 'containers', 'defaults', 'edge', 'preview'],
+        ['name', 'target', 'containers', 'defaults', 'edge', 'protected', 'preview'],
       );
     });
 
   env
     .command('get <name>')
+    .alias('show')
     .description('one environment: where it runs, its containers mode, edge ports, time zone and variable defaults')
     .action(async (name: string, _o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -110,6 +121,7 @@ export function registerEnv(program: Command): void {
             ]
           : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
+        ['protected', e.target.protected ? 'yes: deploys, promotions and rollbacks need a confirmation' : 'no'],
         ['logs', logsKept(e)],
         [
           'defaults',
@@ -305,10 +317,16 @@ export function registerEnv(program: Command): void {
       'how long the log index keeps lines (72h; default 168h = 7 days); "" goes back to it',
     )
     .option('--log-max-size <size>', 'how much line text the log index keeps (5Gi; default 1Gi); "" goes back to it')
+    .option(
+      '--protected [bool]',
+      'deploys, promotions and rollbacks into this environment need an explicit confirmation; --protected=false lifts it',
+      protectedFlag,
+    )
     .action(
       async (
         name: string,
         o: {
+          protected?: boolean;
           edgePort?: EdgePortChange;
           timeZone?: string;
           containers?: string;
@@ -330,14 +348,15 @@ export function registerEnv(program: Command): void {
           o.containers === undefined &&
           o.prometheus === undefined &&
           o.logMaxAge === undefined &&
-          o.logMaxSize === undefined
+          o.logMaxSize === undefined &&
+          o.protected === undefined
         )
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
               message:
-                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION or --log-max-size SIZE',
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE or --protected[=false]',
             },
           ]);
         const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
@@ -345,6 +364,7 @@ export function registerEnv(program: Command): void {
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
+          ...(o.protected !== undefined ? { protected: o.protected } : {}),
           ...(o.prometheus !== undefined
             ? {
                 prometheus:
@@ -379,8 +399,9 @@ export function registerEnv(program: Command): void {
         const containers = t.kind === 'local' ? `, containers ${t.containers ?? 'auto'}` : '';
         const prometheus =
           t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
+        const guarded = t.protected ? ', protected (deploys, promotions and rollbacks need a confirmation)' : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${guarded}\n`,
         );
       },
     );

@@ -1,6 +1,7 @@
 /**
  * `berth scale APP/SERVICE N`, `berth restart APP[/SERVICE]`: operate a running app;
- * `berth promote|abort APP/SERVICE`: steer a running canary, blue-green or A/B rollout;
+ * `berth promote|abort APP/SERVICE`: steer a running canary, blue-green or A/B rollout (`berth promote
+ * APP --from ENV --to ENV`, a promotion between environments, is promote.ts's);
  * `berth cancel APP`: end the release in progress (it fails and rolls back per its policy).
  */
 import type { Command } from 'commander';
@@ -12,6 +13,7 @@ import { ValidationError } from '../../errors.js';
 import { versionNumber } from '../flags.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 import { envOption } from '../envOption.js';
+import { addPromotionOptions, runPromotion, type PromotionFlags } from './promote.js';
 
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
@@ -94,14 +96,15 @@ export function registerOperate(program: Command): void {
       await follow(cmd, release, o.detach);
     });
 
-  program
+  const promote = program
     .command('promote <target>')
     .description(
-      'end the current pause of the canary, blue-green or A/B rollout of APP/SERVICE (with --full, skip every remaining step)',
+      'end the current pause of the canary, blue-green or A/B rollout of APP/SERVICE (with --full, skip every remaining step); with --from and --to, promote APP between environments: the exact spec, images and code of its revision in FROM, with the config of TO',
     )
     .addOption(envOption())
     .option('--full', 'skip every remaining step and check: the new version takes all traffic now')
-    .action(async (t: string, o: { env: string; full?: boolean }, cmd: Command) => {
+    .action(async (t: string, o: { env: string; full?: boolean } & PromotionFlags, cmd: Command) => {
+      if (o.from !== undefined || o.to !== undefined) return runPromotion(t, o, cmd);
       const { app, service } = target(t, true);
       const ctx = contextOf(cmd);
       const release = await (
@@ -115,6 +118,7 @@ export function registerOperate(program: Command): void {
           `${o.full ? 'full promotion' : 'promotion'} of ${service} requested in revision ${release.revision}\n`,
         );
     });
+  addPromotionOptions(promote);
 
   program
     .command('abort <target>')

@@ -1,4 +1,5 @@
 /** `berth history`, `berth releases show`, `berth diff`, `berth rollback`: a release's past, one revision, its differences, going back. */
+import { withConfirmation } from '../protection.js';
 import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
@@ -16,6 +17,12 @@ import { envOption } from '../envOption.js';
 const base = (app: string, env: string): string =>
   `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(env)}`;
 
+/** Where a revision's content came from: ` of 3` (a rollback's target), ` from test@7` (a promotion's source). */
+function origin(r: Release): string {
+  const p = r.options?.promotedFrom;
+  return p ? ` from ${p.env}@${p.revision}` : r.sourceRevision ? ` of ${r.sourceRevision}` : '';
+}
+
 export function registerReleases(program: Command): void {
   program
     .command('history <app>')
@@ -29,7 +36,7 @@ export function registerReleases(program: Command): void {
       printTable(
         list.map((r) => ({
           revision: r.revision,
-          kind: r.kind + (r.sourceRevision ? ` of ${r.sourceRevision}` : ''),
+          kind: r.kind + origin(r),
           status: r.status,
           config: `v${r.configVersion}`,
           author: r.author,
@@ -63,7 +70,7 @@ export function registerReleases(program: Command): void {
         environment.target.kind === 'kubernetes' ? 'image' : (w.runAs ?? 'process');
       if (ctx.output !== 'table') return printData(ctx.output, { release, rendered });
       process.stdout.write(
-        `${app} in ${o.env}: revision ${release.revision} ${release.kind}${release.sourceRevision ? ` of ${release.sourceRevision}` : ''} ${release.status}, config v${release.configVersion}, by ${release.author} ${age(release.createdAt)} ago${release.message ? `: ${release.message}` : ''}\n`,
+        `${app} in ${o.env}: revision ${release.revision} ${release.kind}${origin(release)} ${release.status}, config v${release.configVersion}, by ${release.author} ${age(release.createdAt)} ago${release.message ? `: ${release.message}` : ''}\n`,
       );
       printTable(
         Object.values(rendered.services).map((s) => ({
@@ -102,20 +109,24 @@ export function registerReleases(program: Command): void {
     .option('-m, --message <message>', 'why')
     .option('-d, --detach', 'do not follow the rollback')
     .option('--wait', WAIT_HELP)
+    .option('-y, --yes', 'confirm a rollback in a protected environment without asking')
     .action(
       async (
         app: string,
-        o: { env: string; to?: number; message?: string; detach?: boolean; wait?: boolean },
+        o: { env: string; to?: number; message?: string; detach?: boolean; wait?: boolean; yes?: boolean },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
         const client = await ctx.client();
         const release = await startOperation(o.wait, (wait) =>
-          client.post<Release>(`${base(app, o.env)}/rollback`, {
-            ...(o.to === undefined ? {} : { toRevision: o.to }),
-            ...(o.message ? { message: o.message } : {}),
-            wait,
-          }),
+          withConfirmation(o.yes, (confirmed) =>
+            client.post<Release>(`${base(app, o.env)}/rollback`, {
+              ...(o.to === undefined ? {} : { toRevision: o.to }),
+              ...(o.message ? { message: o.message } : {}),
+              wait,
+              confirmed,
+            }),
+          ),
         );
         if (o.detach)
           return ctx.output !== 'table'

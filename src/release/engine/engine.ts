@@ -28,6 +28,7 @@ import { ReleaseKind, ReleaseStatus } from '../../model/releaseStatus.js';
 import { createEngineRenderer } from '../engineRender.js';
 import { runningImages } from '../pinImages.js';
 import { codeChangesOf } from '../pinCode.js';
+import { promotionRevision } from '../promoteRevision.js';
 import { isoNow, systemClock } from './clock.js';
 import { cancelRelease, stepCommand, type CommandContext } from './commands.js';
 import { runOperation, type ExecuteContext } from './execute.js';
@@ -43,6 +44,7 @@ export type {
   OperationOptions,
   PlanRequest,
   PlanResult,
+  PromotionStart,
   ReleaseEngine,
 } from './engineTypes.js';
 export type { EngineUpdate } from './releaseBus.js';
@@ -159,6 +161,41 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
         };
       });
+    },
+
+    async promotion(req) {
+      const { source, to } = req;
+      await renderer.check({ spec: source.spec, file: source.release.specFile }, to, req.configVersion);
+      return newRevision(source.release.app, to, lockOpts(req), async () => {
+        const current = await releases.current(source.release.app, to);
+        const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+        return promotionRevision(source, {
+          to,
+          author: req.author,
+          message: req.message,
+          configVersion: req.configVersion,
+          restarts,
+        });
+      });
+    },
+
+    async planPromotion({ source, to, configVersion }) {
+      const current = await releases.current(source.release.app, to);
+      const restarts = current ? (await releases.content(current.id)).rendered.restarts : undefined;
+      const r = promotionRevision(source, { to, author: '', restarts, configVersion });
+      const result = await renderer.render({
+        spec: r.spec,
+        file: r.file,
+        env: to,
+        configVersion: r.configVersion,
+        revision: (current?.revision ?? 0) + 1,
+        restarts: r.restarts,
+        images: r.images,
+        codes: r.codes,
+        allocate: false,
+      });
+      const plan = await renderer.planAgainst(current, r.spec, r.specDigest, result);
+      return current ? { plan, current } : { plan };
     },
 
     async rollback(req) {

@@ -9,7 +9,7 @@ import type { SecretBox } from '../../config/secretBox.js';
 import type { Leases } from '../../store/leases.js';
 import type { Plan } from '../planTypes.js';
 import type { PolicyTarget } from '../revisions.js';
-import type { Release, Releases } from '../releases.js';
+import type { Release, ReleaseContent, Releases } from '../releases.js';
 import type { EngineUpdate } from './releaseBus.js';
 import type { EngineClock } from './clock.js';
 import type { CodeStore } from '../../artifacts/codeStore.js';
@@ -70,6 +70,16 @@ export interface PlanRequest extends Omit<DeployRequest, 'author' | 'wait' | 'si
   configChange?: ConfigPreview;
 }
 
+/** A promotion as the engine starts it: `source`'s content into environment `to` (checked by ../promote.ts). */
+export interface PromotionStart extends OperationOptions {
+  source: ReleaseContent;
+  to: string;
+  author: string;
+  message?: string;
+  /** The target's config version to render with (what a preview showed); its current one when omitted. */
+  configVersion?: number;
+}
+
 export interface PlanResult {
   plan: Plan;
   current?: Release;
@@ -87,6 +97,10 @@ export interface ReleaseEngine {
   /** The spec of the app's latest revision in `env`, for a plan or deploy that sends none. */
   latestSpec(app: string, env: string): Promise<DeployRequest['loaded']>;
   deploy(req: DeployRequest): Promise<Release>;
+  /** Revision N+1 in `to` with `source`'s spec, image digests and code, rendered with `to`'s config (promoteRevision.ts). */
+  promotion(req: PromotionStart): Promise<Release>;
+  /** What a promotion would change in `to` (nothing is recorded or allocated). */
+  planPromotion(req: Pick<PromotionStart, 'source' | 'to' | 'configVersion'>): Promise<PlanResult>;
   rollback(req: AppEnvAuthor & OperationOptions & { toRevision?: number; message?: string }): Promise<Release>;
   down(req: AppEnvAuthor & OperationOptions): Promise<Release>;
   /** A new revision with one service's replica count changed (the next deploy applies berth.yaml's count again). */

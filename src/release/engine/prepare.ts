@@ -58,7 +58,10 @@ export async function createRevision(
       configVersion: rendered.configVersion,
       rendered,
       rollbackPolicy: r.rollbackPolicy,
-      options: r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs },
+      options: {
+        ...(r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs }),
+        ...(r.promotedFrom ? { promotedFrom: r.promotedFrom } : {}),
+      },
       author: r.author,
       ...(r.message === undefined ? {} : { message: r.message }),
       ...(r.sourceRevision === undefined ? {} : { sourceRevision: r.sourceRevision }),

@@ -10,6 +10,13 @@ import type { LoadedSpec } from '../../spec/load.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';
 import { requireApp } from '../appLookup.js';
+import { requireAuthorized } from '../../environment/protection.js';
+
+/** The explicit confirmation an operation into a protected environment needs (src/environment/protection.ts). */
+const Confirmed = z
+  .boolean()
+  .default(false)
+  .describe('Confirms an operation into a protected environment (refused with 403 without it)');
 
 export const DeployBody = z.object({
   env: z.string().min(1).default('local').describe('Environment to deploy to'),
@@ -31,6 +38,7 @@ export const DeployBody = z.object({
       'Fail the release when it has not finished this long after it started (kept when the control plane restarts)',
     ),
   wait: Wait,
+  confirmed: Confirmed,
 });
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
@@ -40,6 +48,7 @@ export const PlanBody = DeployBody.omit({
   rollbackPolicy: true,
   timeoutSeconds: true,
   wait: true,
+  confirmed: true,
 }).extend({
   config: ConfigChangeInput.partial({ baseVersion: true })
     .optional()
@@ -129,9 +138,13 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const b = req.body;
+      const loaded = await specOf(b);
+      const author = authorOf(req);
+      const guard = { env: b.env, app: loaded.spec.name, author, confirmed: b.confirmed };
+      await requireAuthorized(ctx.environments, { ...guard, action: 'deploy' });
       const release = await ctx.engine.deploy({
-        ...deployOptionsOf(b, authorOf(req)),
-        loaded: await specOf(b),
+        ...deployOptionsOf(b, author),
+        loaded,
         ...waitOptions(b.wait, reply),
       });
       return reply.status(202).send(release);
@@ -260,11 +273,20 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
           toRevision: z.number().int().positive().optional(),
           message: z.string().max(500).optional(),
           wait: Wait,
+          confirmed: Confirmed,
         }),
       },
     },
     async (req, reply) => {
       const b = req.body;
+      const { app, env } = req.params;
+      await requireAuthorized(ctx.environments, {
+        env,
+        app,
+        action: 'rollback',
+        author: authorOf(req),
+        confirmed: b.confirmed,
+      });
       const release = await ctx.engine.rollback({
         app: req.params.app,
         env: req.params.env,

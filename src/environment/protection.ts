@@ -1,0 +1,57 @@
+/**
+ * Protected environments (`berth env set ENV --protected`): a deploy, promotion or rollback into one
+ * needs an explicit confirmation (API body `confirmed: true`, the CLI's question or `--yes`).
+ *
+ * The seam for approvals: every operation into an environment asks a `ProtectionGate`. Today's gate
+ * (`confirmationGate`) lets a confirmed request through; the teams issue replaces it by one that
+ * checks who may approve (an approval's id in place of `confirmed`), without changing the callers.
+ */
+import { BerthError, ErrorCode } from '../errors.js';
+import type { Environment, Environments } from './environments.js';
+
+/** What is done to a protected environment. */
+export type GuardedAction = 'deploy' | 'promote' | 'rollback';
+
+export interface GuardedRequest {
+  env: Environment;
+  app: string;
+  action: GuardedAction;
+  author: string;
+  /** The request's explicit confirmation (later: an approval). */
+  confirmed: boolean;
+}
+
+/** Decides whether an operation into a protected environment may go ahead; throws when not. */
+export interface ProtectionGate {
+  authorize(req: GuardedRequest): Promise<void>;
+}
+
+/** Whether operations into `env` need a confirmation. */
+export function isProtected(env: Pick<Environment, 'target'>): boolean {
+  return env.target.protected === true;
+}
+
+/** The refusal of an unconfirmed operation into a protected environment (HTTP 403). */
+export function protectedError(req: Omit<GuardedRequest, 'confirmed' | 'author'>): BerthError {
+  return new BerthError(
+    ErrorCode.forbidden,
+    `environment ${req.env.name} is protected: a ${req.action} of ${req.app} into it needs an explicit confirmation (API: confirmed: true; CLI: answer y or pass --yes)`,
+    { details: { env: req.env.name, app: req.app, action: req.action, protected: true } },
+  );
+}
+
+/** Until approvals exist: a protected environment takes what is explicitly confirmed. */
+export const confirmationGate: ProtectionGate = {
+  async authorize(req) {
+    if (isProtected(req.env) && !req.confirmed) throw protectedError(req);
+  },
+};
+
+/** Asks `gate` whether `action` of `app` into environment `env` may go ahead (NotFound for an unknown environment). */
+export async function requireAuthorized(
+  environments: Pick<Environments, 'get'>,
+  req: Omit<GuardedRequest, 'env'> & { env: string },
+  gate: ProtectionGate = confirmationGate,
+): Promise<void> {
+  await gate.authorize({ ...req, env: await environments.get(req.env) });
+}
