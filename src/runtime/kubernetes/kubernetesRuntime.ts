@@ -28,21 +28,19 @@ import { checkReleaseObjects } from './releaseRender.js';
 import { isPullSecret } from './manifests/pullSecret.js';
 import { canaryState, DEFAULT_SHAPE, hasTracks } from './manifests/tracks.js';
 import { isTrafficObject } from './manifests/traffic.js';
-import { desiredSplit } from './manifests/trafficContext.js';
 import { serviceHost } from './manifests/addresses.js';
 import { discoveryConfigMapName } from './manifests/discovery.js';
 import { ensureNamespace } from './namespace.js';
-import { replaceChangedSelectors } from './selectors.js';
 import { adoptLegacySelectors } from './legacySelectors.js';
 import { instanceLabel } from './manifests/labels.js';
-import { listLabelled, pruneFrom, deleteObject } from './prune.js';
+import { listLabelled, deleteObject } from './prune.js';
 import { Inventory } from './inventory.js';
-import { waitForOldPods, watchRollout } from './rollout.js';
 import { observeApp } from './status.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { ENVIRONMENT_OPTIONS } from './environmentOptions.js';
 import { prometheusTraffic, type PrometheusSettings } from './prometheus/source.js';
 import { buildInCluster, type InClusterBuildOptions } from './build/kanikoBuild.js';
+import { applyAndWatch } from './serviceApply.js';
 
 /** What the release knows about a service beyond its ServiceState. */
 export interface ServiceDescription {
@@ -248,7 +246,20 @@ class KubernetesRuntime implements Runtime {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([events.ready, new Promise((r) => (timer = setTimeout(r, 2000)))]);
       clearTimeout(timer);
-      await this.applyAndWatch(state, own, traffic, o, signal);
+      await applyAndWatch(
+        {
+          clients: this.clients,
+          namespace: ns,
+          fieldManager: this.fieldManager,
+          inventory: this.inventory,
+          release: KubernetesRuntime.release(state),
+          pollIntervalMs: this.opts.pollIntervalMs ?? 1000,
+          now: this.now,
+          event: (reason, m) => this.event(state.service, reason, m),
+          applied: () => this.states.set(`${state.app}/${state.env}/${state.service}`, state),
+        },
+        { state, objects: own, traffic, o, signal },
+      );
     } finally {
       events.stop();
     }
@@ -295,82 +306,6 @@ class KubernetesRuntime implements Runtime {
     const known = this.routes.get(`${state.app}/${state.env}`);
     if (known) return known.filter((r) => r.service === state.service);
     return liveRoutes(this.clients, this.opts.namespace, state.app, state.env, state.service);
-  }
-
-  /**
-   * Applies a service's objects and waits for every track's rollout, then sets the traffic split, then
-   * prunes: the canary's objects go only once its traffic went back to stable.
-   */
-  private async applyAndWatch(
-    state: ServiceState,
-    objects: KubernetesObject[],
-    traffic: KubernetesObject[],
-    o: ConvergeOptions,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const ns = this.opts.namespace;
-    const apply = { namespace: ns, fieldManager: this.fieldManager, service: state.service };
-    // Listed before the apply, so what this release applies is recorded on top of it.
-    const live = this.inventory.of(state.app, state.env, KubernetesRuntime.release(state));
-    const replaced = await replaceChangedSelectors(this.clients, ns, objects, await live);
-    await this.inventory.deleted(
-      state.app,
-      state.env,
-      replaced.map((r) => r.object),
-    );
-    for (const r of replaced) o.onEvent(this.event(state.service, 'Replaced', say.replacedMessage(r.object, r.why)));
-    const applied = await applyObjects(this.clients, objects, apply);
-    this.states.set(`${state.app}/${state.env}/${state.service}`, state);
-    o.onEvent(this.event(state.service, 'Applied', say.appliedMessage(applied, ns)));
-
-    const workloads = applied.filter((x) => kindOf(x)?.workload);
-    const watchOpts = {
-      namespace: ns,
-      service: state.service,
-      signal,
-      onEvent: o.onEvent,
-      progressDeadlineMs: state.rollout.progressDeadlineMs,
-      pollIntervalMs: this.opts.pollIntervalMs ?? 1000,
-      now: this.now,
-    };
-    await Promise.all(workloads.map((w) => watchRollout(this.clients, w, watchOpts)));
-    // Without spec.replicas in what Berth rendered (autoscaled, or a DaemonSet) the count is the
-    // controller's to decide, and may change during the rollout: the count the server answered the
-    // apply with (the HPA's at that moment) is not a bound.
-    const rendered = workloads.map((w) =>
-      objects.find((x) => x.kind === w.kind && x.metadata.name === w.metadata.name),
-    );
-    const replicasOf = (i: number) => (rendered[i]?.spec as { replicas?: number } | undefined)?.replicas;
-    const running = await Promise.all(
-      workloads.map((w, i) => {
-        const replicas = replicasOf(i);
-        const canary = w.metadata.labels?.[LABEL.track] === 'canary' && state.canary;
-        return waitForOldPods(this.clients, w, {
-          ...watchOpts,
-          hash: canary ? canary.hash : state.hash,
-          desired: replicas ?? Infinity,
-        });
-      }),
-    );
-    if (traffic.length > 0) {
-      const routed = await applyObjects(this.clients, traffic, apply);
-      o.onEvent(this.event(state.service, 'Traffic', say.trafficMessage(desiredSplit(state), routed)));
-    }
-    await this.inventory.applied(state.app, state.env, applied);
-    const labels = labelsOf(state.app, state.env, state.service);
-    const pruned = await pruneFrom(this.clients, ns, (await live).values(), labels, applied);
-    await this.inventory.deleted(state.app, state.env, pruned);
-    if (pruned.length > 0) o.onEvent(this.event(state.service, 'Pruned', say.prunedMessage(pruned)));
-    // An autoscaled track runs what its autoscaler decided: say the live count.
-    const count = (track: 'stable' | 'canary', declared: number): number => {
-      const i = workloads.findIndex((w) => (w.metadata.labels?.[LABEL.track] ?? 'stable') === track);
-      const kind = rendered[i]?.kind;
-      const autoscaled = (kind === 'Deployment' || kind === 'StatefulSet') && replicasOf(i) === undefined;
-      return autoscaled ? (running[i] ?? declared) : declared;
-    };
-    const n = count('stable', state.replicas);
-    const canary = state.canary && { count: count('canary', state.canary.replicas), hash: state.canary.hash };
-    o.onEvent(this.event(state.service, 'Converged', say.convergedMessage(n, state.hash, canary || undefined)));
   }
 
   private manifestOptions(): Parameters<typeof renderManifests>[0]['options'] {
