@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
 import { backoffMs, DEFAULT_RETRY, retryWatch, transientReason, withRetry, type RetryPolicy } from './retry.js';
@@ -103,5 +104,18 @@ describe('retry of transient API errors', () => {
     expect(await watchEnded).toBeNull();
     expect(Date.now() - at).toBeLessThan(500);
     expect(calls).toBe(2); // one try each, none after the close
+  });
+
+  it('leaves no listener on the closing signal once a watch ended, however many watches ended', async () => {
+    const closing = new AbortController();
+    const ending = async (_p: string, _q: object, _cb: unknown, done: (err: unknown) => void) => {
+      setImmediate(() => done(null));
+      return new AbortController();
+    };
+    for (let i = 0; i < 20; i++)
+      await new Promise((resolve) => {
+        void retryWatch(ending, DEFAULT_RETRY, closing.signal)('/api/v1/pods', {}, () => undefined, resolve);
+      });
+    expect(getEventListeners(closing.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -158,10 +158,17 @@ type WatchFn = (
 export function retryWatch(watch: WatchFn, policy: RetryPolicy, signal?: AbortSignal): WatchFn {
   return async (path, query, callback, done) => {
     const outer = new AbortController();
+    // Removes the listener on the runtime's closing signal once the watch ended, however it ended:
+    // re-watches (an event watch per rollout, every dropped watch) would otherwise pile them up.
+    const ended = new AbortController();
     let current: AbortController | undefined;
     outer.signal.addEventListener('abort', () => current?.abort(), { once: true });
     if (signal?.aborted) outer.abort();
-    else signal?.addEventListener('abort', () => outer.abort(), { once: true, signal: outer.signal });
+    else signal?.addEventListener('abort', () => outer.abort(), { once: true, signal: ended.signal });
+    const finish = (err: unknown): void => {
+      ended.abort();
+      done(err);
+    };
     const attempt = async (n: number): Promise<void> => {
       let events = 0;
       current = await watch(
@@ -174,7 +181,7 @@ export function retryWatch(watch: WatchFn, policy: RetryPolicy, signal?: AbortSi
         (err) => {
           const reason = err ? transientReason(err) : undefined;
           if (outer.signal.aborted || events > 0 || reason === undefined || n >= policy.attempts) {
-            done(err);
+            finish(err);
             return;
           }
           const delayMs = backoffMs(policy, n, err);
@@ -182,7 +189,7 @@ export function retryWatch(watch: WatchFn, policy: RetryPolicy, signal?: AbortSi
           policy
             .sleep(delayMs, outer.signal)
             .then(() => attempt(n + 1))
-            .catch((e: unknown) => done(outer.signal.aborted ? null : e));
+            .catch((e: unknown) => finish(outer.signal.aborted ? null : e));
         },
       );
       if (outer.signal.aborted) current.abort();
