@@ -28,6 +28,7 @@ import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { logRoutes } from './routes/logs.js';
 import { logSearchRoutes } from './routes/logSearch.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { alertRoutes } from './routes/alerts.js';
 import { systemRoutes } from './routes/system.js';
 import { renderRoutes } from './routes/render.js';
@@ -155,6 +156,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   callGraphRoutes(typed, ctx);
   metricsHistoryRoutes(typed, ctx);
   alertRoutes(typed, ctx);
+  pipelineRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

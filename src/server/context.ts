@@ -19,6 +19,7 @@ import type { Evaluator } from '../alerts/evaluator.js';
 import type { Silences } from '../alerts/silences.js';
 import type { MetricStore } from '../metrics/metricStore.js';
 import type { AlertHistory } from '../alerts/history.js';
+import type { Pipelines } from '../pipelines/pipelines.js';
 
 export interface ServerContext {
   version: string;
@@ -57,6 +58,8 @@ export interface ServerContext {
   metricHistory?: { store: MetricStore; intervalMs: number };
   /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */
   logIndex?: Pick<LogIndex, 'search'>;
+  /** The apps' pipelines and their runs (absent in tests that run none). */
+  pipelines?: Pipelines;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

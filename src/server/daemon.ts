@@ -59,6 +59,7 @@ import { MASK } from '../model/mask.js';
 import { CodeStore } from '../artifacts/codeStore.js';
 import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
+import { createPipelines } from './pipelineWiring.js';
 
 export interface DaemonOptions {
   home: string;
@@ -272,6 +273,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'alerts' }),
   });
 
+  // Pipelines (docs/pipelines.md): their runs resume once the engine has started.
+  const pipelines = createPipelines({
+    home: opts.home,
+    store,
+    box,
+    engine,
+    releases,
+    logger: logger.child({ part: 'pipelines' }),
+  });
   // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
   const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });
   let resolveClosed!: () => void;
@@ -291,6 +301,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await logCenter.close();
       await evaluator.stop();
       await outbox.stop();
+      await pipelines.close();
       await engine.close();
       await codeCollector.stop();
       await local.close();
@@ -333,6 +344,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     alerts: evaluator,
     silences,
     alertHistory,
+    pipelines,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -344,6 +356,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await writeFile(tmp, JSON.stringify(info), { mode: 0o600 });
   await rename(tmp, serverInfoFile(opts.home));
   await engine.start();
+  pipelines.start();
   autoscaler.start();
   cron.start();
   outbox.start();

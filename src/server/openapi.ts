@@ -15,6 +15,7 @@ import * as G from './callGraphSchemas.js';
 import * as M from './metricsHistorySchemas.js';
 import * as E from './envCopySchemas.js';
 import * as T from './traceSchemas.js';
+import * as P from './pipelineSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -224,6 +225,37 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   ['POST /api/v1/export/helm', { id: 'exportHelm', ok: { 200: S.HelmChart }, errors: [BAD, NOT_FOUND] }],
+
+  ['PUT /api/v1/pipelines/:app', { id: 'setPipeline', ok: { 200: P.PipelineInfo }, errors: [BAD, 503] }],
+  ['GET /api/v1/pipelines/:app', { id: 'getPipeline', ok: { 200: P.PipelineInfo }, errors: [BAD, NOT_FOUND, 503] }],
+  [
+    'POST /api/v1/pipelines/:app/runs',
+    { id: 'startPipelineRun', ok: { 201: P.PipelineRun }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [
+    'GET /api/v1/pipelines/:app/runs',
+    { id: 'listPipelineRuns', ok: { 200: P.PipelineRunList }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [
+    'GET /api/v1/pipeline-runs/:id',
+    { id: 'getPipelineRun', ok: { 200: P.PipelineRun }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [
+    'POST /api/v1/pipeline-runs/:id/approve',
+    { id: 'approvePipelineRun', ok: { 200: P.PipelineRun }, errors: [BAD, NOT_FOUND, 409, 503] },
+  ],
+  [
+    'POST /api/v1/pipeline-runs/:id/cancel',
+    { id: 'cancelPipelineRun', ok: { 200: P.PipelineRun }, errors: [BAD, NOT_FOUND, 409, 503] },
+  ],
+  [
+    'GET /api/v1/pipeline-runs/:id/steps/:n/log',
+    {
+      id: 'getPipelineStepLog',
+      ok: { 200: text('text/plain', "The step's log; with follow, streamed until the step ends") },
+      errors: [BAD, NOT_FOUND, 503],
+    },
+  ],
 ]);
 
 /**

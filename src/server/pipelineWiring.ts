@@ -1,0 +1,83 @@
+/**
+ * The control plane's side of the pipelines (src/pipelines/): their store, and the release engine's
+ * deploy as a pipeline's deploy step calls it — the checkout's berth.yaml released like
+ * `POST /api/v1/releases` does, queued behind an operation already running, followed event by event.
+ * The checkout is removed when the run ends, so a deploy from it pins every process service's code
+ * (`pinCode: true` unless berth.yaml says false): its replicas run the snapshot, not the checkout.
+ */
+import type { Logger } from 'pino';
+import type { SecretBox } from '../config/secretBox.js';
+import { ValidationError } from '../errors.js';
+import { Pipelines } from '../pipelines/pipelines.js';
+import { PipelineStore } from '../pipelines/pipelineStore.js';
+import type { PipelineDeployer, StepPorts } from '../pipelines/stepPorts.js';
+import type { ReleaseEngine } from '../release/engine/engine.js';
+import type { Releases } from '../release/releases.js';
+import { loadSpec, specDigest } from '../spec/load.js';
+import type { Store } from '../store/store.js';
+
+/** The release engine as a pipeline's deploy step. */
+export function engineDeployer(engine: ReleaseEngine, releases: Releases): PipelineDeployer {
+  return {
+    async deploy(req) {
+      const loaded = await loadSpec(req.specFile);
+      if (loaded.spec.name !== req.app)
+        throw new ValidationError(`${req.specFile} is app ${loaded.spec.name}, not ${req.app}`, [
+          { file: req.specFile, path: 'name', message: `the pipeline of ${req.app} deploys ${req.app}` },
+        ]);
+      const services = Object.fromEntries(
+        Object.entries(loaded.spec.services).map(([name, s]) => [
+          name,
+          s.pinCode === undefined ? { ...s, pinCode: true } : s,
+        ]),
+      );
+      const spec = { ...loaded.spec, services };
+      const release = await engine.deploy({
+        loaded: { spec, file: loaded.file, digest: specDigest(spec), positionOf: loaded.positionOf },
+        env: req.env,
+        author: req.author,
+        message: req.message,
+        rollbackPolicy: 'auto',
+        wait: true,
+        signal: req.signal,
+      });
+      return { releaseId: release.id, revision: release.revision, env: req.env };
+    },
+    async find(app, env, message) {
+      const found = (await releases.list(app, env, 50)).find((r) => r.message === message);
+      return found && { releaseId: found.id, revision: found.revision, env };
+    },
+    async wait(release, { onLog, signal }) {
+      const off = engine.subscribe(release.releaseId, (u) => {
+        if (u.type === 'event') onLog(`${u.event.service ? `${u.event.service}: ` : ''}${u.event.message}`);
+      });
+      try {
+        const r = await engine.wait(release.releaseId, signal);
+        return r.status === 'succeeded'
+          ? { status: 'succeeded' }
+          : { status: 'failed', ...(r.reason ? { reason: r.reason } : {}) };
+      } finally {
+        off();
+      }
+    },
+  };
+}
+
+/** The control plane's pipelines; the other ports (builds, promotions, previews) are added as their parts land. */
+export function createPipelines(deps: {
+  home: string;
+  store: Store;
+  box: SecretBox;
+  engine: ReleaseEngine;
+  releases: Releases;
+  logger: Logger;
+  ports?: Omit<StepPorts, 'deployer'>;
+}): Pipelines {
+  return new Pipelines({
+    home: deps.home,
+    store: new PipelineStore(deps.store.sqlite),
+    box: deps.box,
+    ports: { deployer: engineDeployer(deps.engine, deps.releases), ...deps.ports },
+    logger: deps.logger,
+  });
+}
