@@ -152,6 +152,7 @@ export class Pipelines implements PipelineTriggers {
         details: { run: id, status: run.status },
       });
     this.deps.store.updateStep(id, step.index, { status: 'succeeded', finished: true, result: { approvedBy: author } });
+    this.deps.store.updateRun(id, { status: 'running' });
     this.runner.approved(id);
     return this.deps.store.run(id);
   }

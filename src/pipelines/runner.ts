@@ -98,13 +98,18 @@ export class PipelineRunner {
     this.controllers.set(first.id, ctl);
     const workspace = join(root, 'work', String(first.id));
     let current: PipelineRunStep | undefined;
+    // How the run ended, recorded once its checkout is gone (a close leaves it to resume).
+    let outcome: { status: 'succeeded' | 'failed' | 'cancelled'; error?: string } | undefined;
     try {
       store.updateRun(first.id, { status: 'running', started: true });
       const pipeline = store.pipeline(first.app, first.pipelineVersion);
       if (!pipeline) throw new Error(`version ${first.pipelineVersion} of the pipeline of ${first.app} is gone`);
       const def = pipeline.definition;
       current = first.steps.find((s) => !FINISHED.has(s.status));
-      if (!current) return this.finish(first.id, 'succeeded');
+      if (!current) {
+        outcome = { status: 'succeeded' };
+        return;
+      }
       const setupLog = new StepLog(stepLogFile(root, first.id, current.index));
       setupLog.note(`==> fetching ${def.source.url}`);
       await git.fetch(first.app, def.source.url, ctl.signal);
@@ -152,17 +157,19 @@ export class PipelineRunner {
             logTail: log.tail(),
           });
           store.closeSteps(run.id, 'skipped');
-          return this.finish(run.id, 'failed', `step ${current.index + 1} (${current.title}) failed: ${message}`);
+          outcome = { status: 'failed', error: `step ${current.index + 1} (${current.title}) failed: ${message}` };
+          return;
         }
       }
-      this.finish(first.id, 'succeeded');
+      outcome = { status: 'succeeded' };
     } catch (err) {
       const stopped = ctl.signal.aborted ? (ctl.signal.reason as Stopped) : undefined;
       if (stopped?.why === 'close') return;
       if (stopped?.why === 'cancel') {
         if (current) store.updateStep(first.id, current.index, { status: 'cancelled', finished: true });
         store.closeSteps(first.id, 'skipped');
-        return this.finish(first.id, 'cancelled', stopped.message);
+        outcome = { status: 'cancelled', error: stopped.message };
+        return;
       }
       // The fetch or checkout failed (or the store did): the run fails naming it.
       const message = toBerthError(err).message;
@@ -171,10 +178,11 @@ export class PipelineRunner {
         store.updateStep(first.id, current.index, { status: 'failed', finished: true, error: message });
       }
       store.closeSteps(first.id, 'skipped');
-      this.finish(first.id, 'failed', message);
+      outcome = { status: 'failed', error: message };
     } finally {
       this.controllers.delete(first.id);
       await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+      if (outcome) this.finish(first.id, outcome.status, outcome.error);
     }
   }
 
