@@ -281,6 +281,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     engine,
     releases,
     logger: logger.child({ part: 'pipelines' }),
+    jobs: { cron, runs: jobRuns },
   });
   // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
   const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });

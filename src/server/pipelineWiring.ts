@@ -15,6 +15,11 @@ import type { ReleaseEngine } from '../release/engine/engine.js';
 import type { Releases } from '../release/releases.js';
 import { loadSpec, specDigest } from '../spec/load.js';
 import type { Store } from '../store/store.js';
+import type { CronScheduler } from '../cron/scheduler.js';
+import type { JobRunStore } from '../cron/jobRunStore.js';
+import { jobsOf } from '../cron/cronTargets.js';
+import { NotFoundError } from '../errors.js';
+import type { PipelineJobs } from '../pipelines/stepPorts.js';
 
 /** The release engine as a pipeline's deploy step. */
 export function engineDeployer(engine: ReleaseEngine, releases: Releases): PipelineDeployer {
@@ -63,6 +68,44 @@ export function engineDeployer(engine: ReleaseEngine, releases: Releases): Pipel
   };
 }
 
+/**
+ * A `test: { job }` step: a run on demand of a cronjob of the environment's running release (what
+ * `berth jobs run` starts), waited for; its exit code is the step's. A `kind: job` runs at each deploy
+ * already (its outcome is the deploy step's), so it is refused here.
+ */
+export function cronJobs(
+  cron: Pick<CronScheduler, 'runNow'>,
+  runs: Pick<JobRunStore, 'list'>,
+  releases: Releases,
+): PipelineJobs {
+  return {
+    async run(req, { onLog, signal }) {
+      const { app, env, job } = req;
+      const current = await releases.current(app, env);
+      if (!current)
+        throw new NotFoundError(`${app} is not deployed in ${env}: a job step runs a cronjob of the running release`);
+      const found = jobsOf(await releases.content(current.id)).find((j) => j.job === job);
+      if (!found) throw new NotFoundError(`revision ${current.revision} of ${app} in ${env} has no cronjob ${job}`);
+      if (found.run.kind !== 'cronjob')
+        throw new ValidationError(`${job} is a kind: job: it runs at each deploy (the deploy step's outcome)`, [
+          { path: 'job', message: 'a test step runs a cronjob on demand' },
+        ]);
+      const started = await cron.runNow({ app, env, job });
+      onLog(`==> run ${started.runId} of ${job} in ${env} (revision ${current.revision})`);
+      for (;;) {
+        if (signal.aborted) throw signal.reason as Error;
+        const r = (await runs.list(app, env, job, 50)).find((x) => x.runId === started.runId);
+        if (r && r.status !== 'running') {
+          for (const line of r.logTail) onLog(line);
+          if (r.reason) onLog(`==> ${r.reason}`);
+          return { exitCode: r.status === 'succeeded' ? 0 : (r.exitCode ?? 1) };
+        }
+        await new Promise((res) => setTimeout(res, 300));
+      }
+    },
+  };
+}
+
 /** The control plane's pipelines; the other ports (builds, promotions, previews) are added as their parts land. */
 export function createPipelines(deps: {
   home: string;
@@ -71,13 +114,18 @@ export function createPipelines(deps: {
   engine: ReleaseEngine;
   releases: Releases;
   logger: Logger;
-  ports?: Omit<StepPorts, 'deployer'>;
+  jobs?: { cron: Pick<CronScheduler, 'runNow'>; runs: Pick<JobRunStore, 'list'> };
+  ports?: Omit<StepPorts, 'deployer' | 'jobs'>;
 }): Pipelines {
   return new Pipelines({
     home: deps.home,
     store: new PipelineStore(deps.store.sqlite),
     box: deps.box,
-    ports: { deployer: engineDeployer(deps.engine, deps.releases), ...deps.ports },
+    ports: {
+      deployer: engineDeployer(deps.engine, deps.releases),
+      ...(deps.jobs ? { jobs: cronJobs(deps.jobs.cron, deps.jobs.runs, deps.releases) } : {}),
+      ...deps.ports,
+    },
     logger: deps.logger,
   });
 }

@@ -23,6 +23,11 @@ services:
     command: node server.mjs
     cwd: ./web
     health: { readiness: { http: { path: /healthz }, period: 1s } }
+  check:
+    kind: cronjob
+    schedule: "0 0 1 1 *"
+    command: sh -c 'echo "job sees $(cat version.txt)"'
+    cwd: ./web
 routes:
   - { path: /, service: web }
 `;
@@ -81,7 +86,7 @@ describe('berth pipeline', () => {
       },
       'first',
     );
-    await setPipeline(['test: { command: "sh test.sh" }', 'deploy: { env: test }']);
+    await setPipeline(['test: { command: "sh test.sh" }', 'deploy: { env: test }', 'test: { job: check, env: test }']);
     const shown = await berth.cli(['pipeline', 'show', 'piped', '-o', 'yaml']);
     expect(shown.stdout).toContain(`url: ${repo.url}`);
 
@@ -89,12 +94,14 @@ describe('berth pipeline', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('testing one');
     expect(r.stdout).toContain('revision 1 of test succeeded');
+    // The cronjob of the release just deployed, run on demand by the job step.
+    expect(r.stdout).toContain('job sees one');
     expect(r.stdout).toMatch(/run #1 succeeded \(commit [0-9a-f]{12}\)/);
     expect(await answer()).toBe('version one');
 
     const runs = await berth.json<PipelineRun[]>(['pipeline', 'runs', 'piped']);
     expect(runs[0]).toMatchObject({ id: 1, status: 'succeeded', commit, trigger: 'manual' });
-    expect(runs[0]!.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(runs[0]!.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const table = await berth.cli(['pipeline', 'runs', 'piped']);
     expect(table.stdout).toMatch(
       new RegExp(`1 +${commit.slice(0, 12)} +main +manual +succeeded .* ✓test ✓deploy:test`),
