@@ -44,3 +44,11 @@ export type { Silence } from '../alerts/silences.js';
 export type { AlertHistoryEntry } from '../alerts/history.js';
 export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch.js';
 export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';
+export type {
+  PipelineInfo,
+  PipelineRun,
+  PipelineRunStep,
+  PipelineRunStatus,
+  PipelineStepStatus,
+  PipelineStepSpec,
+} from '../model/pipeline.js';

@@ -149,7 +149,7 @@ describe('pipeline runs', () => {
     expect(run.steps[1]!.result).toEqual({ releaseId: 1, revision: 1, env: 'test' });
     expect(await readFile(p.logFile(run.id, 0), 'utf8')).toContain(`checking ${head}`);
     expect(await readFile(join(home, 'deployed/test/1.yaml'), 'utf8')).toContain('name: shop');
-    expect(existsSync(join(home, 'pipelines/work', String(run.id)))).toBe(false);
+    expect(existsSync(join(home, 'pipelines/work/shop'))).toBe(false);
   });
 
   it('fail at the failing step with its log tail, and run nothing after it', async () => {

@@ -4,7 +4,7 @@
  * up on start: the checkout is made again, a step that was running is run again (a test or a build is
  * safe to repeat; a deploy follows the release it had made, runSteps.ts), an approval keeps waiting.
  * A failing step fails the run with its log tail and nothing after it runs; a cancel stops the step
- * under way. The checkout (`<root>/work/<run>`) is removed when the run ends.
+ * under way. The checkout (`<root>/work/<app>`: one run per app at a time) is removed when the run ends.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,7 +96,8 @@ export class PipelineRunner {
     const { store, git, root } = this.deps;
     const ctl = new AbortController();
     this.controllers.set(first.id, ctl);
-    const workspace = join(root, 'work', String(first.id));
+    // One run per app at a time: the same folder each run, so a commit deployed again renders the same.
+    const workspace = join(root, 'work', first.app);
     let current: PipelineRunStep | undefined;
     // How the run ended, recorded once its checkout is gone (a close leaves it to resume).
     let outcome: { status: 'succeeded' | 'failed' | 'cancelled'; error?: string } | undefined;

@@ -6,6 +6,7 @@ import { enAlerts } from './enAlerts';
 import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
 import { enTraces } from './enTraces';
+import { enPipelines } from './enPipelines';
 
 export const en = {
   shell: {
@@ -30,6 +31,7 @@ export const en = {
     metrics: 'Metrics',
     alerts: 'Alerts',
     traces: 'Traces',
+    pipelines: 'Pipelines',
   },
   common: {
     actions: 'Actions',
@@ -394,6 +396,7 @@ export const en = {
   logSearch: enLogSearch,
   envCompare: enEnvCompare,
   traces: enTraces,
+  pipelines: enPipelines,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

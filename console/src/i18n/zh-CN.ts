@@ -7,6 +7,7 @@ import { zhAlerts } from './zhAlerts';
 import { zhLogSearch } from './zhLogSearch';
 import { zhEnvCompare } from './zhEnvCompare';
 import { zhTraces } from './zhTraces';
+import { zhPipelines } from './zhPipelines';
 
 export const zhCN: typeof en = {
   shell: {
@@ -31,6 +32,7 @@ export const zhCN: typeof en = {
     metrics: '指标',
     alerts: '告警',
     traces: '链路',
+    pipelines: '流水线',
   },
   common: {
     actions: '操作',
@@ -388,6 +390,7 @@ export const zhCN: typeof en = {
   logSearch: zhLogSearch,
   envCompare: zhEnvCompare,
   traces: zhTraces,
+  pipelines: zhPipelines,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
