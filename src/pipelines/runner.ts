@@ -68,7 +68,11 @@ export class PipelineRunner {
       }
     })()
       .catch((err: unknown) => this.deps.logger.error({ err, app }, 'pipeline runner stopped'))
-      .finally(() => this.active.delete(app));
+      .finally(() => {
+        this.active.delete(app);
+        // A run queued between the last look and now would wait for the next kick: look again.
+        if (!this.closing && this.deps.store.runsIn(['queued'], app).length > 0) this.kick(app);
+      });
     this.active.set(app, work);
   }
 

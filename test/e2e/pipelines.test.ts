@@ -89,6 +89,18 @@ describe('berth pipeline', () => {
     await setPipeline(['test: { command: "sh test.sh" }', 'deploy: { env: test }', 'test: { job: check, env: test }']);
     const shown = await berth.cli(['pipeline', 'show', 'piped', '-o', 'yaml']);
     expect(shown.stdout).toContain(`url: ${repo.url}`);
+    // -o yaml round trips: set again from it, the same definition as a new version.
+    await writeFile(join(dir, 'again.yaml'), shown.stdout);
+    const again = await berth.cli(['pipeline', 'set', 'piped', '-f', join(dir, 'again.yaml'), '-o', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ version: 2, yaml: shown.stdout });
+    // A bad file is refused with file, line and field, and stores nothing.
+    await writeFile(join(dir, 'bad.yaml'), `source: { url: "${repo.url}" }\nsteps:\n  - deploy: { env: Test }\n`);
+    const bad = await berth.cli(['pipeline', 'set', 'piped', '-f', join(dir, 'bad.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}:3:`);
+    expect(bad.stderr).toContain('steps.0.deploy.env: an environment name is lowercase letters, digits and -');
+    expect((await berth.json<{ version: number }>(['pipeline', 'show', 'piped'])).version).toBe(2);
 
     const r = await berth.cli(['pipeline', 'run', 'piped']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
