@@ -13,6 +13,14 @@ import { COMMIT, checkGitRef, checkGitUrl } from './gitNames.js';
 
 /** The longest a git command may take (a fetch of a large repository). */
 const GIT_TIMEOUT_MS = 10 * 60_000;
+/** The most a checkout may hold (its files' sizes together), unless BERTH_PIPELINE_CHECKOUT_MAX_BYTES says. */
+const DEFAULT_CHECKOUT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+export function checkoutMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.BERTH_PIPELINE_CHECKOUT_MAX_BYTES);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_CHECKOUT_MAX_BYTES;
+}
+
 /** The most stderr kept for an error. */
 const MAX_STDERR = 4000;
 
@@ -152,8 +160,22 @@ export class GitSource {
     return full;
   }
 
-  /** The files of `commit` in a fresh folder `dir` (removed first); `git archive` piped into `tar`. */
-  async checkout(app: string, commit: string, dir: string): Promise<void> {
+  /**
+   * The files of `commit` in a fresh folder `dir` (removed first); `git archive` piped into `tar`.
+   * Refused before anything is written when its files are larger than `maxBytes` together.
+   */
+  async checkout(app: string, commit: string, dir: string, maxBytes = checkoutMaxBytes()): Promise<void> {
+    const tree = await git(['--git-dir', this.mirror(app), 'ls-tree', '-r', '-l', '-z', commit]);
+    let bytes = 0;
+    for (const entry of tree.stdout.split('\0')) {
+      const size = Number(/^\S+ blob \S+ +(\d+)\t/.exec(entry)?.[1] ?? 0);
+      bytes += size;
+    }
+    if (bytes > maxBytes)
+      throw new ValidationError(
+        `commit ${commit.slice(0, 12)} holds ${bytes} bytes of files, more than a checkout may (${maxBytes}, BERTH_PIPELINE_CHECKOUT_MAX_BYTES)`,
+        [{ path: 'commit', message: 'the checkout is too large' }],
+      );
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await git(['--git-dir', this.mirror(app), 'archive', '--format=tar', commit], {

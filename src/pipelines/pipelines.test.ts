@@ -193,6 +193,23 @@ describe('pipeline runs', () => {
     expect(unreachable.steps[0]?.error).toBe(unreachable.error);
   });
 
+  it('refuse a checkout larger than its bound, before writing it', async () => {
+    await freshHome();
+    process.env.BERTH_PIPELINE_CHECKOUT_MAX_BYTES = '20';
+    try {
+      const p = pipelines(new FileDeployer());
+      p.set('shop', { file: 'p.yaml', text: pipelineFile(['test: { command: "true" }']), author: 'ann' });
+      const run = await settled(p, p.startRun('shop', { trigger: 'manual', author: 'ann' }).id);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(
+        /^commit [0-9a-f]{12} holds \d+ bytes of files, more than a checkout may \(20, BERTH_PIPELINE_CHECKOUT_MAX_BYTES\)$/,
+      );
+      expect(existsSync(join(home, 'pipelines/work/shop'))).toBe(false);
+    } finally {
+      delete process.env.BERTH_PIPELINE_CHECKOUT_MAX_BYTES;
+    }
+  });
+
   it('wait for an approval, and stop at a cancel', async () => {
     await freshHome();
     const p = pipelines(new FileDeployer());
