@@ -159,4 +159,46 @@ describe('berth pipeline', () => {
     expect((await log()).stdout).toContain('running it again');
     expect(await answer()).toBe('version three');
   });
+
+  it('follows the release it made when the control plane is killed during the deploy step, deploying once', async () => {
+    await setPipeline(['deploy: { env: test }']);
+    const before = (await berth.json<{ revision: number }[]>(['history', 'piped', '--env', 'test'])).length;
+    // A replica that is ready only 4 s after it starts: the release is under way for a while.
+    const slow = SERVER.replace(
+      "req.url === '/healthz' ? 'ok'",
+      "req.url === '/healthz' ? (Date.now() - t0 > 4000 ? 'ok' : (res.statusCode = 503, 'wait'))",
+    ).replace(
+      "import { createServer } from 'node:http';",
+      "import { createServer } from 'node:http';\nconst t0 = Date.now();",
+    );
+    const commit = await repo.commit({ 'app/web/version.txt': 'four\n', 'app/web/server.mjs': slow }, 'slow start');
+    const started = await berth.json<PipelineRun>(['pipeline', 'run', 'piped', '--detach']);
+    await waitFor('the deploy step to make its release', async () => {
+      const releases = await berth.json<{ revision: number; status: string }[]>(['history', 'piped', '--env', 'test']);
+      return releases.length > before && releases[0]!.status === 'running';
+    });
+    await berth.kill('SIGKILL');
+    await berth.restart();
+    const done = await waitFor(
+      'the run to finish',
+      async () => {
+        const run = await berth.json<PipelineRun>(['pipeline', 'status', String(started.id)]);
+        return ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+      },
+      60_000,
+    );
+    expect(done).toMatchObject({ status: 'succeeded', commit });
+    const releases = await berth.json<{ revision: number; message: string | null }[]>([
+      'history',
+      'piped',
+      '--env',
+      'test',
+    ]);
+    expect(releases).toHaveLength(before + 1);
+    expect(releases[0]!.message).toBe(`pipeline run #${started.id} step 1: commit ${commit.slice(0, 12)}`);
+    expect(done.steps[0]!.result).toMatchObject({ revision: releases[0]!.revision, env: 'test' });
+    const log = await berth.cli(['pipeline', 'logs', String(started.id), '1']);
+    expect(log.stdout).toContain(`following revision ${releases[0]!.revision} of test`);
+    expect(await answer()).toBe('version four');
+  });
 });
