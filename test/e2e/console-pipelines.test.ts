@@ -41,7 +41,7 @@ beforeAll(async () => {
     [
       `source: { url: "${repo.url}", branch: main }`,
       'steps:',
-      '  - test: { command: "echo unit tests pass" }',
+      '  - test: { command: "echo unit tests start; sleep 5; echo unit tests pass" }',
       '  - deploy: { env: local }',
       '  - approval: { env: local }',
       '  - test: { command: "echo smoke ok" }',
@@ -74,10 +74,19 @@ async function waiting(id: number): Promise<void> {
 describe('the console’s Pipelines page', () => {
   it('shows a run’s steps with their logs, and approving it on the page lets it finish', async () => {
     const { page } = b;
-    const run = await berth.json<PipelineRun>(['pipeline', 'run', 'conpipe', '--detach']);
     await page.goto(`${berth.url}${BASE}`);
+    await expect.poll(() => text()).toContain('No runs yet.');
+    await page.getByTestId('run-now').click();
+    const details = page.getByTestId('run-1');
+    // The log updates while the step runs: its first line shows before the command ends.
+    // (The command's own lines, not the `==> echo …` line that names the command.)
+    const logLines = async (): Promise<string[]> => (await page.locator('[data-log="1"]').innerText()).split('\n');
+    await expect.poll(logLines).toContain('unit tests start');
+    expect(await logLines()).not.toContain('unit tests pass');
+    expect(await details.getByTestId('run-status').innerText()).toBe('Running');
+    await expect.poll(logLines).toContain('unit tests pass');
     await page.getByTestId('approve').waitFor({ timeout: 30_000 });
-    const details = page.getByTestId(`run-${run.id}`);
+    const run = await berth.json<PipelineRun>(['pipeline', 'status', '1']);
     await expect.poll(() => details.getByTestId('run-status').innerText()).toBe('Waiting for approval');
     const shown = (await text()).replace(/[ \t]+/g, ' ');
     expect(shown).toContain(`Pipeline of conpipe`);
