@@ -104,12 +104,17 @@ async function followRun(ctx: CliContext, id: number): Promise<void> {
   let run = await get();
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
+  let told = false;
   for (const step of run.steps) {
     // A step not started yet: wait for it (or for the run to end without it).
     for (;;) {
       run = await get();
       const s = run.steps[step.index]!;
       if (s.status !== 'queued' || FINISHED.has(run.status)) break;
+      if (run.status === 'queued' && !told) {
+        told = true;
+        process.stdout.write(dim(`run #${id} waits for ${run.app}'s run under way (one run per app at a time)\n`));
+      }
       await new Promise((r) => setTimeout(r, 300));
     }
     const s = run.steps[step.index]!;
