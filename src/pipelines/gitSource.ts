@@ -112,6 +112,9 @@ export class GitSource {
         'origin',
         '+refs/heads/*:refs/heads/*',
         '+refs/tags/*:refs/tags/*',
+        // Pull requests' heads (GitHub, Gitea) and merge requests' (GitLab): a fork's commit is there.
+        '+refs/pull/*/head:refs/pull/*/head',
+        '+refs/merge-requests/*/head:refs/merge-requests/*/head',
       ],
       signal ? { signal } : {},
     );

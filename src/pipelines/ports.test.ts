@@ -191,6 +191,8 @@ describe('build, promote and preview steps', () => {
   it('open a preview for a pull request and run its build and deploy steps into it; close it when merged', async () => {
     await repo.commit({ 'build.sh': 'mkdir -p dist && echo "console.log(2)" > dist/app.js\n' }, 'feature', 'feature');
     const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: repo.work })).stdout.trim();
+    // As a fork's pull request: the head is only under refs/pull/12/head, not on a branch of the repository.
+    await run('git', ['push', '--quiet', 'origin', `${head}:refs/pull/12/head`, ':feature'], { cwd: repo.work });
     const event = {
       provider: 'github' as const,
       deliveryId: 'd1',
