@@ -56,6 +56,9 @@ export interface PipelineStepResult {
   exitCode?: number;
   /** approval: who approved. */
   approvedBy?: string;
+  /** test command under way: its process group's leader and that process's start time (to stop it after a restart). */
+  pid?: number;
+  pidStart?: number;
 }
 
 export interface PipelineRunStep {

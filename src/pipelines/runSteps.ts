@@ -10,6 +10,7 @@ import type { PipelineStore } from './pipelineStore.js';
 import type { StepLog } from './stepLog.js';
 import type { StepPorts } from './stepPorts.js';
 import { runTestCommand } from './testCommand.js';
+import { processStartTime } from './leftovers.js';
 
 export interface StepContext {
   run: PipelineRun & { commit: string };
@@ -51,6 +52,12 @@ export async function performStep(c: StepContext): Promise<PipelineStepResult> {
           },
           log,
           signal,
+          // Recorded, so a restarted control plane stops this group before running the step again.
+          onStart: (pid) => {
+            const pidStart = processStartTime(pid);
+            if (pidStart !== undefined)
+              c.store.updateStep(run.id, step.index, { status: 'running', result: { pid, pidStart } });
+          },
         });
       }
       if (!c.ports.jobs) throw new RuntimeError('this control plane runs no jobs for pipelines');

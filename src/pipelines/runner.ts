@@ -14,6 +14,7 @@ import type { PipelineRun, PipelineRunStep } from '../model/pipeline.js';
 import type { GitSource } from './gitSource.js';
 import type { PipelineStore } from './pipelineStore.js';
 import { performStep } from './runSteps.js';
+import { stopLeftoverGroup } from './leftovers.js';
 import { StepLog, stepLogFile } from './stepLog.js';
 import type { StepPorts } from './stepPorts.js';
 
@@ -136,8 +137,12 @@ export class PipelineRunner {
           continue;
         }
         store.updateStep(run.id, current.index, { status: 'running', started: current.status !== 'running' });
-        if (current.status === 'running')
+        if (current.status === 'running') {
+          const left = current.result;
+          if (left?.pid !== undefined && left.pidStart !== undefined && stopLeftoverGroup(left.pid, left.pidStart))
+            log.note(`==> stopped the command the control plane had started before it restarted (pid ${left.pid})`);
           log.note('==> the control plane restarted during this step: running it again');
+        }
         try {
           const result = await performStep({
             run,

@@ -14,6 +14,8 @@ export interface CommandRun {
   env: Record<string, string>;
   log: StepLog;
   signal: AbortSignal;
+  /** Told the process group's leader once it started. */
+  onStart?: (pid: number) => void;
 }
 
 /** Resolves with exit code 0; rejects with a RuntimeError saying how it ended. */
@@ -25,6 +27,7 @@ export function runTestCommand(r: CommandRun): Promise<{ exitCode: number }> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...r.env },
     });
+    if (child.pid !== undefined) r.onStart?.(child.pid);
     let ended: string | undefined;
     const stopGroup = (why: string): void => {
       ended ??= why;

@@ -5,7 +5,8 @@
  * nothing; a control plane killed during a slow test step finishes the run after its restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, waitFor, type Berth } from './harness.js';
@@ -139,7 +140,10 @@ describe('berth pipeline', () => {
 
   it('finishes a run after the control plane is killed during a slow test step', async () => {
     const commit = await repo.commit(
-      { 'app/web/version.txt': 'three\n', 'app/test.sh': 'echo slow test starts; sleep 3; echo slow test done\n' },
+      {
+        'app/web/version.txt': 'three\n',
+        'app/test.sh': `echo $$ >> ${join(dir, 'pids')}; echo slow test starts; sleep 6; echo slow test done\n`,
+      },
       'slow',
     );
     const started = await berth.json<PipelineRun>(['pipeline', 'run', 'piped', '--detach']);
@@ -147,6 +151,13 @@ describe('berth pipeline', () => {
     await waitFor('the slow test step', async () => (await log()).stdout.includes('slow test starts'));
     await berth.kill('SIGKILL');
     await berth.restart();
+    // The command the killed control plane started is stopped before the step runs again.
+    await waitFor('the step to run again', async () => (await log()).stdout.includes('running it again'));
+    const [first] = (await readFile(join(dir, 'pids'), 'utf8')).trim().split('\n');
+    expect(existsSync(`/proc/${first}`)).toBe(false);
+    expect((await log()).stdout).toMatch(
+      /stopped the command the control plane had started before it restarted \(pid \d+\)/,
+    );
     const done = await waitFor(
       'the run to finish',
       async () => {
