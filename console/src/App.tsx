@@ -18,6 +18,7 @@ const ReleasesList = lazy(() => import('./releases/List'));
 const Logs = lazy(() => import('./logs/Logs'));
 const PoliciesList = lazy(() => import('./policies/List'));
 const JobsList = lazy(() => import('./jobs/List'));
+const Pipelines = lazy(() => import('./pipelines/Pipelines'));
 const Topology = lazy(() => import('./topology/Topology'));
 const Metrics = lazy(() => import('./metrics/Metrics'));
 const AlertsPage = lazy(() => import('./alerts/Page'));
@@ -63,6 +64,7 @@ export function ConsoleRoutes() {
           <Route path="apps/:app/:env/services" element={page(<ServicesDetails />)} />
           <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />
           <Route path="apps/:app/:env/releases" element={page(<ReleasesList />)} />
+          <Route path="apps/:app/:env/pipelines" element={page(<Pipelines />)} />
           <Route path="apps/:app/:env/policies" element={page(<PoliciesList />)} />
           <Route path="apps/:app/:env/jobs" element={page(<JobsList />)} />
           <Route path="apps/:app/:env/logs" element={page(<Logs />)} />

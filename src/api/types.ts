@@ -47,3 +47,11 @@ export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.
 export type { PreviewRecord as Preview, PreviewState } from '../previews/previewStore.js';
 export type { HookDelivery, HookDeliveryOutcome } from '../model/hookDelivery.js';
 export type { PromotionPreview } from '../release/promote.js';
+export type {
+  PipelineInfo,
+  PipelineRun,
+  PipelineRunStep,
+  PipelineRunStatus,
+  PipelineStepStatus,
+  PipelineStepSpec,
+} from '../model/pipeline.js';

@@ -32,6 +32,8 @@ export interface Client {
   delete<T>(path: string, query?: Query): Promise<T>;
   /** Server-sent events: yields { event, data } until the server ends the stream or `signal` aborts. */
   events(path: string, query?: Query, signal?: AbortSignal): AsyncIterable<{ event: string; data: unknown }>;
+  /** GET answered in another type than JSON (a text log): the response, to stream its body. */
+  getFor(path: string, query?: Query, signal?: AbortSignal): Promise<IncomingMessage>;
   /** NDJSON lines until the stream ends or `signal` aborts. */
   lines<T>(path: string, query?: Query, signal?: AbortSignal): AsyncIterable<T>;
   healthy(): Promise<boolean>;
@@ -153,6 +155,7 @@ export async function createClient(opts: ClientOptions): Promise<Client> {
     get: async (path, query) => json(await send('GET', path + qs(query))),
     post: async (path, value) => json(await send('POST', path, { body: body(value ?? {}) })),
     postFor: (path, value, accept) => send('POST', path, { body: body(value), accept }),
+    getFor: (path, query, signal) => send('GET', path + qs(query), signal ? { signal } : {}),
     patch: async (path, value) => json(await send('PATCH', path, { body: body(value) })),
     put: async (path, value) => json(await send('PUT', path, { body: body(value) })),
     delete: async (path, query) => json(await send('DELETE', path + qs(query))),

@@ -29,6 +29,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { previewRoutes } from './routes/previews.js';
 import { logRoutes } from './routes/logs.js';
 import { logSearchRoutes } from './routes/logSearch.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { alertRoutes } from './routes/alerts.js';
 import { systemRoutes } from './routes/system.js';
 import { renderRoutes } from './routes/render.js';
@@ -162,6 +163,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   alertRoutes(typed, ctx);
   previewRoutes(typed, ctx);
   hookRoutes(typed, ctx);
+  pipelineRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

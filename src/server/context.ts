@@ -22,6 +22,7 @@ import type { AlertHistory } from '../alerts/history.js';
 import type { Previews } from '../previews/previews.js';
 import type { PipelineTriggers } from '../model/delivery.js';
 import type { HookDeliveries } from '../hooks/deliveryStore.js';
+import type { Pipelines } from '../pipelines/pipelines.js';
 
 export interface ServerContext {
   version: string;
@@ -66,6 +67,8 @@ export interface ServerContext {
   pipelineTriggers?: PipelineTriggers;
   /** The webhook deliveries received (src/hooks/deliveryStore.ts). */
   hookDeliveries: HookDeliveries;
+  /** The apps' pipelines and their runs (absent in tests that run none). */
+  pipelines?: Pipelines;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -62,6 +62,7 @@ import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
 import { previewsOf, previewSweepIntervalMs } from './previewWiring.js';
 import { startPreviewSweeper } from '../previews/sweeper.js';
+import { createPipelines, enginePromotions } from './pipelineWiring.js';
 
 export interface DaemonOptions {
   home: string;
@@ -287,6 +288,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   let previewSweeper: { stop(): Promise<void> } | undefined = undefined;
 
+  // Pipelines (docs/pipelines.md): their runs resume once the engine has started.
+  const pipelines = createPipelines({
+    home: opts.home,
+    store,
+    box,
+    engine,
+    releases,
+    logger: logger.child({ part: 'pipelines' }),
+    jobs: { cron, runs: jobRuns },
+    ports: { previews, promotions: enginePromotions({ engine, releases, environments, configSets }) },
+  });
   // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
   const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });
   let resolveClosed!: () => void;
@@ -307,6 +319,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await evaluator.stop();
       await outbox.stop();
       await previewSweeper?.stop();
+      await pipelines.close();
       await engine.close();
       await codeCollector.stop();
       await local.close();
@@ -351,6 +364,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     alertHistory,
     previews,
     hookDeliveries,
+    pipelines,
+    pipelineTriggers: pipelines,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -362,6 +377,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await writeFile(tmp, JSON.stringify(info), { mode: 0o600 });
   await rename(tmp, serverInfoFile(opts.home));
   await engine.start();
+  pipelines.start();
   autoscaler.start();
   cron.start();
   outbox.start();

@@ -18,6 +18,7 @@ import * as T from './traceSchemas.js';
 import * as P from './previewSchemas.js';
 import * as H from './hookSchemas.js';
 import * as PM from './promotionSchemas.js';
+import * as PL from './pipelineSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -251,6 +252,36 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     { id: 'receiveWebhook', ok: { 200: H.HookAnswer, 202: H.HookAnswer }, errors: [BAD, 401, NOT_FOUND, 409, 413] },
   ],
   ['GET /api/v1/hooks/deliveries', { id: 'listWebhookDeliveries', ok: { 200: H.HookDeliveryList }, errors: [BAD] }],
+  ['PUT /api/v1/pipelines/:app', { id: 'setPipeline', ok: { 200: PL.PipelineInfo }, errors: [BAD, 503] }],
+  ['GET /api/v1/pipelines/:app', { id: 'getPipeline', ok: { 200: PL.PipelineInfo }, errors: [BAD, NOT_FOUND, 503] }],
+  [
+    'POST /api/v1/pipelines/:app/runs',
+    { id: 'startPipelineRun', ok: { 201: PL.PipelineRun }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [
+    'GET /api/v1/pipelines/:app/runs',
+    { id: 'listPipelineRuns', ok: { 200: PL.PipelineRunList }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [
+    'GET /api/v1/pipeline-runs/:id',
+    { id: 'getPipelineRun', ok: { 200: PL.PipelineRun }, errors: [BAD, NOT_FOUND, 503] },
+  ],
+  [
+    'POST /api/v1/pipeline-runs/:id/approve',
+    { id: 'approvePipelineRun', ok: { 200: PL.PipelineRun }, errors: [BAD, NOT_FOUND, 409, 503] },
+  ],
+  [
+    'POST /api/v1/pipeline-runs/:id/cancel',
+    { id: 'cancelPipelineRun', ok: { 200: PL.PipelineRun }, errors: [BAD, NOT_FOUND, 409, 503] },
+  ],
+  [
+    'GET /api/v1/pipeline-runs/:id/steps/:n/log',
+    {
+      id: 'getPipelineStepLog',
+      ok: { 200: text('text/plain', "The step's log; with follow, streamed until the step ends") },
+      errors: [BAD, NOT_FOUND, 503],
+    },
+  ],
 ]);
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Push webhooks through real control planes over HTTP on 127.0.0.1. The `berth server` of this build
- * (no pipelines wired yet) lets a webhook delivery reach its route without a Berth token — answered
- * 404 "no pipeline", not 401 — while every other route, the deliveries' list too, still needs the
+ * Push webhooks through real control planes over HTTP on 127.0.0.1. The `berth server` lets a webhook
+ * delivery reach its route without a Berth token — for an app without a pipeline's webhook answered
+ * 404 "no webhook", not 401 — while every other route, the deliveries' list too, still needs the
  * token; `berth hooks url` prints the URL to configure. A control plane with an in-test
  * PipelineTriggers (the real API on a real SQLite store, listening on 127.0.0.1) takes GitHub's own
  * push sample signed with the app's secret, refuses its replay and a forged copy, and the real CLI
@@ -44,7 +44,10 @@ describe('webhooks on the real control plane', () => {
   it('reaches the webhook route without a token while the other routes still need one', async () => {
     const r = await deliver(berth.url, 'e2e-1', signed(push));
     expect(r.status).toBe(404);
-    expect(await r.json()).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no pipeline') });
+    expect(await r.json()).toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('no webhook at this URL'),
+    });
     expect((await fetch(`${berth.url}/api/v1/apps`)).status).toBe(401);
     expect((await fetch(`${berth.url}/api/v1/hooks/deliveries?app=shop`)).status).toBe(401);
     const listed = await berth.api<HookDelivery[]>('GET', '/api/v1/hooks/deliveries?app=shop');

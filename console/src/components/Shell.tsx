@@ -18,6 +18,7 @@ import {
   DeploymentUnitOutlined,
   LineChartOutlined,
   AlertOutlined,
+  BranchesOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -30,6 +31,7 @@ const SECTIONS = [
   'services',
   'config',
   'releases',
+  'pipelines',
   'policies',
   'jobs',
   'logs',
@@ -83,6 +85,7 @@ export function Shell() {
     services: <ApartmentOutlined />,
     config: <SettingOutlined />,
     releases: <RocketOutlined />,
+    pipelines: <BranchesOutlined />,
     policies: <SafetyOutlined />,
     jobs: <ScheduleOutlined />,
     logs: <FileTextOutlined />,

@@ -8,6 +8,7 @@ import { enEnvCompare } from './enEnvCompare';
 import { enPreviews } from './enPreviews';
 import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
+import { enPipelines } from './enPipelines';
 
 export const en = {
   shell: {
@@ -32,6 +33,7 @@ export const en = {
     metrics: 'Metrics',
     alerts: 'Alerts',
     traces: 'Traces',
+    pipelines: 'Pipelines',
   },
   common: {
     actions: 'Actions',
@@ -399,6 +401,7 @@ export const en = {
   previews: enPreviews,
   promote: enPromote,
   traces: enTraces,
+  pipelines: enPipelines,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

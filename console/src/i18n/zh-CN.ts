@@ -9,6 +9,7 @@ import { zhEnvCompare } from './zhEnvCompare';
 import { zhPreviews } from './zhPreviews';
 import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
+import { zhPipelines } from './zhPipelines';
 
 export const zhCN: typeof en = {
   shell: {
@@ -33,6 +34,7 @@ export const zhCN: typeof en = {
     metrics: '指标',
     alerts: '告警',
     traces: '链路',
+    pipelines: '流水线',
   },
   common: {
     actions: '操作',
@@ -393,6 +395,7 @@ export const zhCN: typeof en = {
   previews: zhPreviews,
   promote: zhPromote,
   traces: zhTraces,
+  pipelines: zhPipelines,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
