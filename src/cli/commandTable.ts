@@ -48,6 +48,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['export'], load: async () => (await import('./commands/export.js')).registerExport },
   { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
   { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
+  { names: ['build', 'builds'], load: async () => (await import('./commands/build.js')).registerBuild },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */

@@ -19,6 +19,8 @@ import type { Evaluator } from '../alerts/evaluator.js';
 import type { Silences } from '../alerts/silences.js';
 import type { MetricStore } from '../metrics/metricStore.js';
 import type { AlertHistory } from '../alerts/history.js';
+import type { Builds } from '../build/builds.js';
+import type { BuildStore } from '../build/buildStore.js';
 
 export interface ServerContext {
   version: string;
@@ -57,6 +59,8 @@ export interface ServerContext {
   metricHistory?: { store: MetricStore; intervalMs: number };
   /** The log index this machine's replica lines are followed into (absent in tests that do not open one). */
   logIndex?: Pick<LogIndex, 'search'>;
+  /** Builds (docs/builds.md): absent in tests that run none. */
+  builds?: { run: Builds; store: BuildStore };
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -59,6 +59,9 @@ import { MASK } from '../model/mask.js';
 import { CodeStore } from '../artifacts/codeStore.js';
 import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
+import { createBuildStore } from '../build/buildStore.js';
+import { createBuilds } from '../build/builds.js';
+import { buildLookup } from '../build/buildLookup.js';
 
 export interface DaemonOptions {
   home: string;
@@ -225,6 +228,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const configSets = createConfigSets(store.db, box);
   // Code snapshots of process services (issue 17 point 1): a revision runs the code it was deployed with.
   const codeStore = new CodeStore({ root: join(opts.home, 'artifacts'), limits: limitsFromEnv(process.env) });
+  // Builds (issue 17 point 2, docs/builds.md): a deploy runs a service's newest successful build.
+  const buildStore = createBuildStore(store.db);
+  await buildStore.failInterrupted();
+  const builds = createBuilds({
+    store: buildStore,
+    environments,
+    configSets,
+    codeStore,
+    runtimeFor,
+    hostRuntime: async () => local,
+    home: opts.home,
+  });
   const engine = createReleaseEngine({
     releases,
     environments,
@@ -237,6 +252,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     // Called only while releases run, after the autoscaler below exists.
     autoscaledReplicas: (app, env, service, track) => autoscaler.replicasOf(app, env, service, track),
     codeStore,
+    builtArtifacts: buildLookup(buildStore),
   });
   // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
   const autoscaler = createAutoscaler({
@@ -273,7 +289,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
 
   // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
-  const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });
+  const codeCollector = startCodeCollector({
+    store: codeStore,
+    // What a build made is kept too: the next deploy runs it.
+    releases: {
+      codeDigests: async () => new Set([...(await releases.codeDigests()), ...(await buildStore.codeDigests())]),
+    },
+    logger: logger.child({ part: 'artifacts' }),
+  });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -291,6 +314,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await logCenter.close();
       await evaluator.stop();
       await outbox.stop();
+      await builds.close();
       await engine.close();
       await codeCollector.stop();
       await local.close();
@@ -333,6 +357,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     alerts: evaluator,
     silences,
     alertHistory,
+    builds: { run: builds, store: buildStore },
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

@@ -15,6 +15,7 @@ import * as G from './callGraphSchemas.js';
 import * as M from './metricsHistorySchemas.js';
 import * as E from './envCopySchemas.js';
 import * as T from './traceSchemas.js';
+import * as B from './buildSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -224,6 +225,24 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   ['POST /api/v1/export/helm', { id: 'exportHelm', ok: { 200: S.HelmChart }, errors: [BAD, NOT_FOUND] }],
+
+  ['POST /api/v1/builds', { id: 'startBuild', ok: { 202: B.BuildStarted }, errors: [BAD, NOT_FOUND, 503] }],
+  ['GET /api/v1/builds', { id: 'listBuilds', ok: { 200: B.Build.array() }, errors: [BAD] }],
+  ['GET /api/v1/builds/:id', { id: 'getBuild', ok: { 200: B.Build }, errors: [BAD, NOT_FOUND] }],
+  [
+    'GET /api/v1/builds/:id/log',
+    {
+      id: 'getBuildLog',
+      ok: {
+        200: stream(
+          'application/x-ndjson',
+          'The build log, one { line } per line; with follow, until the build ends',
+          B.BuildLogLine,
+        ),
+      },
+      errors: [BAD, NOT_FOUND],
+    },
+  ],
 ]);
 
 /**

@@ -296,10 +296,12 @@ export function registerEnv(program: Command): void {
       'how long the log index keeps lines (72h; default 168h = 7 days); "" goes back to it',
     )
     .option('--log-max-size <size>', 'how much line text the log index keeps (5Gi; default 1Gi); "" goes back to it')
+    .option('--registry <host[/prefix]>', 'the registry `berth build` pushes images to (docs/builds.md); "" removes it')
     .action(
       async (
         name: string,
         o: {
+          registry?: string;
           edgePort?: EdgePortChange;
           timeZone?: string;
           containers?: string;
@@ -321,18 +323,20 @@ export function registerEnv(program: Command): void {
           o.containers === undefined &&
           o.prometheus === undefined &&
           o.logMaxAge === undefined &&
-          o.logMaxSize === undefined
+          o.logMaxSize === undefined &&
+          o.registry === undefined
         )
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
               message:
-                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION or --log-max-size SIZE',
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE or --registry HOST',
             },
           ]);
         const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
         const change = {
+          ...(o.registry !== undefined ? { registry: o.registry === '' ? null : o.registry } : {}),
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
