@@ -44,3 +44,6 @@ export type { Silence } from '../alerts/silences.js';
 export type { AlertHistoryEntry } from '../alerts/history.js';
 export type { FoundLogLine, LogLevel, LogSearchResult } from '../model/logSearch.js';
 export type { AppConfigDiff, EnvConfigDiffEntry } from '../config/configCompare.js';
+
+/** A build and one service's part of it (`GET /api/v1/builds`, docs/builds.md). */
+export type { BuildSummary, ServiceBuild } from '../build/buildStore.js';

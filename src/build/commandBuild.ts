@@ -80,7 +80,8 @@ export function runBuildCommand(opts: CommandBuildOptions): Promise<{ ok: boolea
         }
       }, KILL_AFTER_MS);
     };
-    const timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs / 1000)}s`), opts.timeoutMs);
+    const limit = opts.timeoutMs < 1000 ? `${opts.timeoutMs}ms` : `${Math.round(opts.timeoutMs / 1000)}s`;
+    const timer = setTimeout(() => stop(`timed out after ${limit}`), opts.timeoutMs);
     const onAbort = (): void => stop('cancelled');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) onAbort();

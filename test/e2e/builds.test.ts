@@ -171,6 +171,11 @@ describe('berth build', () => {
       ['api', 'built'],
       ['worker', 'built'],
     ]);
+    // The plan shows what the new builds change: the image digest, the code.
+    const plan = await berth.cli(['plan', dir]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('imageDigest');
+    expect(plan.stdout).toContain('code changed: 1 file');
     const deployed = await berth.cli(['deploy', dir]);
     expect(deployed.code, deployed.stderr).toBe(0);
     await waitFor('the rebuilt api', async () => ((await answer('api', '/env/VERSION')) === 'two' ? true : undefined));
