@@ -128,6 +128,29 @@ describe('Builds.run', () => {
     ]);
   });
 
+  it('marks the builds a stopped control plane left running as failed (interrupted)', async () => {
+    const row = {
+      buildId: 'x1',
+      app: 'app',
+      env: 'local',
+      service: 'api',
+      kind: 'command' as const,
+      commit: 'c',
+      contextDigest: 'sha256:0',
+      author: 'me',
+      startedAt: new Date().toISOString(),
+      logFile: '/nowhere',
+    };
+    await buildStore.start(row);
+    expect((await buildStore.get('x1'))!.status).toBe('running');
+    expect(await buildStore.failInterrupted()).toBe(1);
+    expect((await buildStore.get('x1'))!.services[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('interrupted'),
+    });
+    expect(await buildLookup(buildStore)('app', 'local', 'api')).toBeUndefined();
+  });
+
   it('refuses a service without build: or one the app does not have', async () => {
     await expect(builds.run(req({ services: ['db'] }))).rejects.toThrow(/cannot build these services/);
     await expect(builds.run(req({ services: ['nope'] }))).rejects.toThrow(/cannot build these services/);

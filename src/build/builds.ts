@@ -163,6 +163,15 @@ export function createBuilds(deps: BuildsDeps): Builds {
     const environment = await deps.environments.get(req.env);
     const registry = (environment.target as { registry?: string }).registry;
     const order = buildOrder(loaded, req.services);
+    // A cluster pulls its images: one kept on this machine (no registry) would never run there.
+    const images = order.filter((n) => loaded.spec.services[n]!.build!.kind === 'image');
+    if (environment.target.kind !== 'local' && !registry && images.length > 0)
+      throw new ValidationError(`environment ${req.env} runs on Kubernetes and has no registry to push images to`, [
+        {
+          path: 'env',
+          message: `set one with \`berth env set ${req.env} --registry HOST[/PREFIX]\` (images of ${images.join(', ')})`,
+        },
+      ]);
     const planned: Planned[] = [];
     for (const service of order) {
       const svc = loaded.spec.services[service]!;

@@ -184,7 +184,7 @@ describe('berth build', () => {
     );
   });
 
-  it('fails a broken build with its log tail and deploys nothing', async () => {
+  it('fails a broken build with its log tail and deploys nothing; a rollback runs the earlier builds', async () => {
     const before = await berth.json<{ revision: number }[]>(['history', APP]);
     await writeFile(join(dir, 'api', 'Dockerfile'), `FROM ${NODE_IMAGE}\nCOPY missing-file.txt /srv/\n`);
     const failed = await build('api');
@@ -197,5 +197,15 @@ describe('berth build', () => {
     // A deploy still runs the last successful build.
     expect(await berth.json<{ revision: number }[]>(['history', APP])).toEqual(before);
     expect(await answer('api', '/env/VERSION')).toBe('two');
+
+    // A rollback runs the earlier builds: the first image by its digest, the first output's snapshot.
+    const back = await berth.cli(['rollback', APP]);
+    expect(back.code, back.stderr).toBe(0);
+    await waitFor('the first api again', async () =>
+      (await answer('api', '/env/VERSION')) === 'one' ? true : undefined,
+    );
+    await waitFor('the first worker again', async () =>
+      (await answer('worker')).startsWith('worker one') ? true : undefined,
+    );
   });
 });
