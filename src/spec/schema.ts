@@ -162,7 +162,7 @@ export const serviceSchema = z
     policy: policySchema.optional(),
   })
   .refine((s) => s.command !== undefined || s.image !== undefined || isImageBuild(s.build), {
-    message: 'a service needs `command` (one machine) or `image` (clusters), or both (or an image `build`)',
+    message: 'a service needs `command` (one machine) or `image` (clusters), or both',
     when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
   .check((ctx) => {
