@@ -208,4 +208,25 @@ describe('berth build', () => {
       (await answer('worker')).startsWith('worker one') ? true : undefined,
     );
   });
+
+  it('refuses bad input naming the field: an unknown service, a commit that is no tag, a bad registry, an unknown build', async () => {
+    const unknown = await berth.cli(['build', dir, 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`${APP} has no service nope`);
+    const commit = await berth.cli(['build', dir, 'api', '--commit', 'a/b']);
+    expect(commit.code).toBe(1);
+    expect(commit.stderr).toMatch(/commit: must be usable as an image tag/);
+    const registryFlag = await berth.cli(['env', 'set', 'local', '--registry', 'Not A Host']);
+    expect(registryFlag.code).toBe(1);
+    expect(registryFlag.stderr).toMatch(/registry: must be a registry host/);
+    const missing = await berth.api('GET', '/api/v1/builds/nosuchbuild');
+    expect(missing.status).toBe(404);
+    const listed = await berth.cli(['builds', APP, '-o', 'yaml']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('status: failed');
+    const ids = await berth.json<Build[]>(['builds', APP]);
+    const log = await berth.api<string>('GET', `/api/v1/builds/${ids.at(-1)!.id}/log`);
+    expect(log.status).toBe(200);
+    expect(String(log.body)).toContain('{"line":"[api] ');
+  });
 });
