@@ -2,7 +2,7 @@
  * A build's log, `<BERTH_HOME>/builds/<id>.log`: each line prefixed with its service (`[api] …`), the
  * last lines of each service kept for its failure (`logTail`). The API streams the file (routes/builds.ts).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -14,7 +14,8 @@ export function buildLogFile(home: string, buildId: string): string {
 }
 
 export class BuildLog {
-  private readonly out: WriteStream;
+  /** Written synchronously: a line is on disk before the store says its service ended (the API's follow reads both). */
+  private readonly fd: number;
   private readonly tails = new Map<string, string[]>();
 
   readonly file: string;
@@ -23,7 +24,7 @@ export class BuildLog {
   private constructor(file: string, onLine?: (line: string) => void) {
     this.file = file;
     this.onLine = onLine;
-    this.out = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    this.fd = openSync(file, 'a', 0o600);
   }
 
   static async open(file: string, onLine?: (line: string) => void): Promise<BuildLog> {
@@ -38,7 +39,7 @@ export class BuildLog {
     if (tail.length > TAIL_LINES) tail.shift();
     this.tails.set(service, tail);
     const l = `[${service}] ${text}`;
-    this.out.write(`${l}\n`);
+    writeSync(this.fd, `${l}\n`);
     this.onLine?.(l);
   }
 
@@ -47,6 +48,7 @@ export class BuildLog {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.out.end(resolve));
+    closeSync(this.fd);
+    return Promise.resolve();
   }
 }

@@ -227,25 +227,25 @@ export function createBuilds(deps: BuildsDeps): Builds {
         ...(earlier.imageDigest ? { imageDigest: earlier.imageDigest } : {}),
         ...(earlier.codeDigest ? { codeDigest: earlier.codeDigest } : {}),
       };
-      await deps.store.start({ ...base, ...artifact, status: 'skipped' });
-      await deps.store.finish(id, p.service, { status: 'skipped' });
       log.line(
         p.service,
         `context unchanged since build ${earlier.buildId} (commit ${earlier.commit}): reusing ${earlier.imageDigest ?? earlier.codeDigest}`,
       );
+      await deps.store.start({ ...base, ...artifact, status: 'skipped' });
+      await deps.store.finish(id, p.service, { status: 'skipped' });
       return { ...result, status: 'skipped', ...artifact };
     }
     await deps.store.start(base);
     try {
       if (p.build.kind === 'image') {
         const made = await buildImageOf(req, ctx, p, p.build, log, signal);
-        await deps.store.finish(id, p.service, { status: 'built', image: made.image, imageDigest: made.digest });
         log.line(p.service, `built ${made.image} (${made.digest})`);
+        await deps.store.finish(id, p.service, { status: 'built', image: made.image, imageDigest: made.digest });
         return { ...result, status: 'built', image: made.image, imageDigest: made.digest };
       }
       const code = await buildCommandOf(p, p.build, log, signal);
-      await deps.store.finish(id, p.service, { status: 'built', codeDigest: code });
       log.line(p.service, `built code ${code}`);
+      await deps.store.finish(id, p.service, { status: 'built', codeDigest: code });
       return { ...result, status: 'built', codeDigest: code };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
