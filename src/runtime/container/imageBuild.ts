@@ -19,8 +19,6 @@ export const LOG_TAIL_LINES = 30;
 export interface BuildImageOptions {
   onLog: (line: string) => void;
   signal?: AbortSignal;
-  /** The files of the context to send (relative to it); every file under it when absent. */
-  files?: string[];
 }
 
 interface StreamLine {
@@ -106,7 +104,8 @@ export async function buildImage(
   let stream: NodeJS.ReadableStream;
   try {
     stream = await engine.docker.buildImage(
-      { context: request.contextDir, src: opts.files ?? ['.'] },
+      // The whole folder: dockerode leaves out what .dockerignore says, and the engine does again.
+      { context: request.contextDir, src: ['.'] },
       {
         t: request.image,
         dockerfile: request.dockerfile,
