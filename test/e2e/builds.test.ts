@@ -219,6 +219,8 @@ describe('berth build', () => {
     const registryFlag = await berth.cli(['env', 'set', 'local', '--registry', 'Not A Host']);
     expect(registryFlag.code).toBe(1);
     expect(registryFlag.stderr).toMatch(/registry: must be a registry host/);
+    const shown = await berth.cli(['env', 'get', 'local']);
+    expect(shown.stdout).toMatch(new RegExp(`registry: +${registry.address}/${PREFIX}`));
     const missing = await berth.api('GET', '/api/v1/builds/nosuchbuild');
     expect(missing.status).toBe(404);
     const listed = await berth.cli(['builds', APP, '-o', 'yaml']);

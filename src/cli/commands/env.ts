@@ -101,6 +101,7 @@ export function registerEnv(program: Command): void {
             ]
           : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
+        ['registry', e.target.registry ?? 'none (images are built for this machine)'],
         ['logs', logsKept(e)],
         [
           'defaults',
@@ -375,7 +376,7 @@ export function registerEnv(program: Command): void {
         const prometheus =
           t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${t.registry ? `, images pushed to ${t.registry}` : ''}\n`,
         );
       },
     );
