@@ -15,3 +15,17 @@ export function buildLookup(store: Pick<BuildStore, 'lastGood'>): BuildLookup {
     };
   };
 }
+
+/**
+ * What the code collection keeps (`startCodeCollector`'s `releases`): the snapshots stored releases run
+ * and the ones successful builds made — a build's output is kept until no build refers to it, so the
+ * next deploy still finds it.
+ */
+export function keptCode(
+  releases: { codeDigests(): Promise<Set<string>> },
+  builds: Pick<BuildStore, 'codeDigests'>,
+): { codeDigests(): Promise<Set<string>> } {
+  return {
+    codeDigests: async () => new Set([...(await releases.codeDigests()), ...(await builds.codeDigests())]),
+  };
+}

@@ -15,7 +15,8 @@ import { withBuilds } from '../release/builtArtifacts.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { loadSpec } from '../spec/load.js';
 import { openStore, type Store } from '../store/store.js';
-import { buildLookup } from './buildLookup.js';
+import { buildLookup, keptCode } from './buildLookup.js';
+import { collectCode } from '../release/codeCollection.js';
 import { createBuildStore } from './buildStore.js';
 import { createBuilds, type Builds } from './builds.js';
 
@@ -149,6 +150,19 @@ describe('Builds.run', () => {
       error: expect.stringContaining('interrupted'),
     });
     expect(await buildLookup(buildStore)('app', 'local', 'api')).toBeUndefined();
+  });
+
+  it("keeps a build's output snapshot through code collection until no build refers to it", async () => {
+    const r = await builds.run(req({ services: ['api'] }));
+    const digest = r.services[0]!.codeDigest!;
+    const none = { codeDigests: async () => new Set<string>() };
+    await collectCode(codeStore, keptCode(none, buildStore), 0);
+    expect(await codeStore.manifest(digest)).toBeDefined();
+    await collectCode(codeStore, none, 0);
+    expect(await codeStore.manifest(digest)).toBeUndefined();
+    // Collected: the next build of the same context builds again instead of reusing it.
+    const again = await builds.run(req({ services: ['api'] }));
+    expect(again.services[0]).toMatchObject({ status: 'built', codeDigest: digest });
   });
 
   it('refuses a service without build: or one the app does not have', async () => {

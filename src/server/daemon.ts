@@ -61,7 +61,7 @@ import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
 import { createBuildStore } from '../build/buildStore.js';
 import { createBuilds } from '../build/builds.js';
-import { buildLookup } from '../build/buildLookup.js';
+import { buildLookup, keptCode } from '../build/buildLookup.js';
 
 export interface DaemonOptions {
   home: string;
@@ -292,9 +292,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const codeCollector = startCodeCollector({
     store: codeStore,
     // What a build made is kept too: the next deploy runs it.
-    releases: {
-      codeDigests: async () => new Set([...(await releases.codeDigests()), ...(await buildStore.codeDigests())]),
-    },
+    releases: keptCode(releases, buildStore),
     logger: logger.child({ part: 'artifacts' }),
   });
   let resolveClosed!: () => void;
