@@ -3,7 +3,7 @@
  * service's build starts and updated when it ends. The newest successful row of a service is what a
  * deploy runs (buildArtifacts.ts) and what the skip rule compares a new context digest with.
  */
-import type { Generated, Kysely, Selectable } from 'kysely';
+import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { ServiceBuildResult } from '../model/build.js';
 
@@ -82,7 +82,7 @@ export interface BuildStore {
   list(filter: { app?: string; env?: string; limit?: number }): Promise<BuildSummary[]>;
   /** Rows left `running` by a control plane that stopped: failed as interrupted. Returns how many. */
   failInterrupted(): Promise<number>;
-  /** Every code snapshot a successful build made (kept by the code collection). */
+  /** The code snapshots of each service's newest KEPT_BUILDS successful builds (kept by the code collection). */
   codeDigests(): Promise<Set<string>>;
 }
 
@@ -129,6 +129,9 @@ export function summarize(rows: ServiceBuild[]): BuildSummary {
 }
 
 const GOOD = ['built', 'skipped'];
+
+/** How many of a service's newest successful builds keep their code snapshots from the collection. */
+export const KEPT_BUILDS = 5;
 
 export function createBuildStore(database: Kysely<Database>): BuildStore {
   const db = database.withTables<{ builds: BuildsTable }>() as Db;
@@ -232,13 +235,13 @@ export function createBuildStore(database: Kysely<Database>): BuildStore {
       return Number(res.numUpdatedRows);
     },
     async codeDigests() {
-      const rows = await db
-        .selectFrom('builds')
-        .select('code_digest')
-        .where('code_digest', 'is not', null)
-        .where('status', 'in', GOOD)
-        .execute();
-      return new Set(rows.map((r) => r.code_digest!));
+      // The newest KEPT_BUILDS successful builds of each service: older outputs go with the collection.
+      const rows = await sql<{ code_digest: string }>`
+        select code_digest from (
+          select code_digest, row_number() over (partition by app, env, service order by id desc) as n
+          from builds where status in ('built', 'skipped') and code_digest is not null)
+        where n <= ${KEPT_BUILDS}`.execute(db);
+      return new Set(rows.rows.map((r) => r.code_digest));
     },
   };
 }

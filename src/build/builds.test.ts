@@ -165,6 +165,15 @@ describe('Builds.run', () => {
     expect(again.services[0]).toMatchObject({ status: 'built', codeDigest: digest });
   });
 
+  it("keeps the outputs of a service's newest five successful builds only", async () => {
+    const digests: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await writeFile(join(dir, 'app', 'api', 'main.js'), `api ${i}\n`);
+      digests.push((await builds.run(req({ services: ['api'] }))).services[0]!.codeDigest!);
+    }
+    expect([...(await buildStore.codeDigests())].sort()).toEqual(digests.slice(1).sort());
+  });
+
   it('refuses a service without build: or one the app does not have', async () => {
     await expect(builds.run(req({ services: ['db'] }))).rejects.toThrow(/cannot build these services/);
     await expect(builds.run(req({ services: ['nope'] }))).rejects.toThrow(/cannot build these services/);
