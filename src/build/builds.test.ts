@@ -174,6 +174,16 @@ describe('Builds.run', () => {
     expect([...(await buildStore.codeDigests())].sort()).toEqual(digests.slice(1).sort());
   });
 
+  it('refuses image builds for a Kubernetes environment without a registry, naming the flag that sets one', async () => {
+    await createEnvironments(store.db).create({ name: 'k8s', target: { kind: 'kubernetes', namespace: 'k8s' } });
+    await writeFile(join(dir, 'app', 'api', 'Dockerfile'), 'FROM scratch\n');
+    await writeFile(join(dir, 'app', 'berth.yaml'), `${SPEC}  img:\n    build: { context: api }\n`);
+    await expect(builds.run(req({ env: 'k8s' }))).rejects.toThrow(/k8s runs on Kubernetes and has no registry/);
+    await expect(builds.run(req({ env: 'k8s' }))).rejects.toMatchObject({
+      problems: [expect.objectContaining({ message: expect.stringContaining('berth env set k8s --registry') })],
+    });
+  });
+
   it('refuses a service without build: or one the app does not have', async () => {
     await expect(builds.run(req({ services: ['db'] }))).rejects.toThrow(/cannot build these services/);
     await expect(builds.run(req({ services: ['nope'] }))).rejects.toThrow(/cannot build these services/);
