@@ -184,7 +184,7 @@ describe('berth build', () => {
     );
   });
 
-  it('fails a broken build with its log tail and deploys nothing; a rollback runs the earlier builds', async () => {
+  it('fails a broken build with its log tail and deploys nothing; a rollback runs the earlier builds; berth up builds first', async () => {
     const before = await berth.json<{ revision: number }[]>(['history', APP]);
     await writeFile(join(dir, 'api', 'Dockerfile'), `FROM ${NODE_IMAGE}\nCOPY missing-file.txt /srv/\n`);
     const failed = await build('api');
@@ -207,6 +207,20 @@ describe('berth build', () => {
     await waitFor('the first worker again', async () =>
       (await answer('worker')).startsWith('worker one') ? true : undefined,
     );
+
+    // berth up builds first (the unchanged worker is skipped), then deploys what it built.
+    await writeSources('three');
+    await writeFile(join(dir, 'worker', 'src', 'main.js'), WORKER('two'));
+    const up = await berth.cli(['up', dir, '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/^\[api\] built /m);
+    expect(up.stdout).toMatch(/^\[worker\] context unchanged since build/m);
+    for (const s of (await berth.json<Build[]>(['builds', APP]))[0]!.services)
+      if (s.image && !pushed.includes(s.image)) pushed.push(s.image);
+    await waitFor('the api built by up', async () =>
+      (await answer('api', '/env/VERSION')) === 'three' ? true : undefined,
+    );
+    expect(await answer('worker')).toMatch(/^worker two/);
   });
 
   it('refuses bad input naming the field: an unknown service, a commit that is no tag, a bad registry, an unknown build', async () => {

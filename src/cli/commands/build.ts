@@ -6,8 +6,9 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { envOption } from '../envOption.js';
-import { age, dim, printData, printTable } from '../output.js';
-import { readSpecInput } from '../specInput.js';
+import { age, dim, printData, printTable, type OutputFormat } from '../output.js';
+import { readSpecInput, type SpecInput } from '../specInput.js';
+import type { Client } from '../client.js';
 import type { BuildSummary, ServiceBuild } from '../../build/buildStore.js';
 import { RuntimeError } from '../../errors.js';
 
@@ -27,6 +28,65 @@ function summaryRows(services: ServiceBuild[]): Record<string, string>[] {
   }));
 }
 
+/**
+ * Starts a build of `spec` and follows it: its log (table output), then a summary table or the build
+ * as JSON/YAML. Rejects when it failed, with the failure and the failed services' last lines.
+ */
+export async function runBuild(
+  client: Client,
+  spec: SpecInput,
+  o: {
+    env: string;
+    services?: string[];
+    commit?: string;
+    noCache?: boolean;
+    output: OutputFormat;
+    /** Where the log and the summary go (`berth up -o json` keeps them off stdout). */
+    out?: NodeJS.WritableStream;
+  },
+): Promise<BuildSummary> {
+  const app = appOf(spec.text) ?? '';
+  const services = o.services ?? [];
+  const started = await client.post<{ id: string; commit: string; services: string[] }>('/api/v1/builds', {
+    app,
+    env: o.env,
+    spec,
+    ...(services.length > 0 ? { services } : {}),
+    ...(o.commit === undefined ? {} : { commit: o.commit }),
+    ...(o.noCache ? { noCache: true } : {}),
+  });
+  const table = o.output === 'table';
+  const out = o.out ?? process.stdout;
+  if (table)
+    process.stderr.write(
+      dim(`build ${started.id} of ${app} for ${o.env} at ${started.commit}: ${started.services.join(', ')}\n`),
+    );
+  const lines: string[] = [];
+  for await (const l of client.lines<{ line: string }>(`/api/v1/builds/${started.id}/log`, { follow: 1 })) {
+    if (table) out.write(`${l.line}\n`);
+    lines.push(l.line);
+    if (lines.length > 200) lines.shift();
+  }
+  const build = await client.get<BuildSummary>(`/api/v1/builds/${started.id}`);
+  if (o.output !== 'table') await printData(o.output, build);
+  else {
+    out.write('\n');
+    printTable(summaryRows(build.services), ['service', 'status', 'artifact', 'digest'], out);
+  }
+  if (build.status !== 'failed') return build;
+  const failed = build.services.filter((s) => s.status === 'failed');
+  const tail = lines.filter((l) => failed.some((s) => l.startsWith(`[${s.service}] `))).slice(-20);
+  throw new RuntimeError(
+    `build ${build.id} failed: ${failed.map((s) => `${s.service} (${s.error ?? 'failed'})`).join(', ')}; nothing was deployed${table ? '' : `\n${tail.join('\n')}`}`,
+    { details: { build: build.id, services: failed.map((s) => s.service), logTail: tail } },
+  );
+}
+
+/** Whether a berth.yaml text has a service with `build:` (then `berth up` builds before it deploys). */
+export function hasBuilds(text: string): boolean {
+  return /^\s+build:/m.test(text);
+}
+
 export function registerBuild(program: Command): void {
   program
     .command('build [dir] [services...]')
@@ -44,41 +104,13 @@ export function registerBuild(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
-        const client = await ctx.client();
-        const spec = await readSpecInput(dir);
-        const app = appOf(spec.text) ?? '';
-        const started = await client.post<{ id: string; commit: string; services: string[] }>('/api/v1/builds', {
-          app,
+        await runBuild(await ctx.client(), await readSpecInput(dir), {
           env: o.env,
-          spec,
-          ...(services.length > 0 ? { services } : {}),
+          services,
           ...(o.commit === undefined ? {} : { commit: o.commit }),
-          ...(o.cache ? {} : { noCache: true }),
+          noCache: !o.cache,
+          output: ctx.output,
         });
-        const table = ctx.output === 'table';
-        if (table)
-          process.stderr.write(
-            dim(`build ${started.id} of ${app} for ${o.env} at ${started.commit}: ${started.services.join(', ')}\n`),
-          );
-        const lines: string[] = [];
-        for await (const l of client.lines<{ line: string }>(`/api/v1/builds/${started.id}/log`, { follow: 1 })) {
-          if (table) process.stdout.write(`${l.line}\n`);
-          lines.push(l.line);
-          if (lines.length > 200) lines.shift();
-        }
-        const build = await client.get<BuildSummary>(`/api/v1/builds/${started.id}`);
-        if (!table) await printData(ctx.output as 'json' | 'yaml', build);
-        else {
-          process.stdout.write('\n');
-          printTable(summaryRows(build.services), ['service', 'status', 'artifact', 'digest']);
-        }
-        if (build.status !== 'failed') return;
-        const failed = build.services.filter((s) => s.status === 'failed');
-        const tail = lines.filter((l) => failed.some((s) => l.startsWith(`[${s.service}] `))).slice(-20);
-        throw new RuntimeError(
-          `build ${build.id} failed: ${failed.map((s) => `${s.service} (${s.error ?? 'failed'})`).join(', ')}; nothing was deployed${table ? '' : `\n${tail.join('\n')}`}`,
-          { details: { build: build.id, services: failed.map((s) => s.service), logTail: tail } },
-        );
       },
     );
 
