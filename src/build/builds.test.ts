@@ -184,6 +184,20 @@ describe('Builds.run', () => {
     });
   });
 
+  it('stops the builds under way when closed, recording them failed', async () => {
+    await writeFile(join(dir, 'app', 'berth.yaml'), SPEC.replace('cp main.js dist/', 'sleep 30'));
+    const { id, done } = await builds.start(req({ services: ['api'] }));
+    expect((await buildStore.get(id))!.status).toBe('running');
+    const started = Date.now();
+    await builds.close();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await done).ok).toBe(false);
+    expect((await buildStore.get(id))!.services[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('cancelled'),
+    });
+  });
+
   it('refuses a service without build: or one the app does not have', async () => {
     await expect(builds.run(req({ services: ['db'] }))).rejects.toThrow(/cannot build these services/);
     await expect(builds.run(req({ services: ['nope'] }))).rejects.toThrow(/cannot build these services/);

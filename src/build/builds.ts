@@ -127,6 +127,16 @@ interface Planned {
 
 export function createBuilds(deps: BuildsDeps): Builds {
   const running = new Set<AbortController>();
+  /** Every build under way: `close` waits for them to record how they ended. */
+  const underway = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    underway.add(p);
+    void p.then(
+      () => underway.delete(p),
+      () => underway.delete(p),
+    );
+    return p;
+  };
 
   /** The credentials for pushing `image`: berth.yaml `registries` with the environment's config values. */
   async function authFor(loaded: LoadedSpec, env: string, image: string) {
@@ -351,12 +361,12 @@ export function createBuilds(deps: BuildsDeps): Builds {
       const prepared = await prepare(req);
       const id = newBuildId();
       opts.onStart?.(id);
-      return execute(id, req, prepared, opts);
+      return track(execute(id, req, prepared, opts));
     },
     async start(req) {
       const prepared = await prepare(req);
       const id = newBuildId();
-      const done = execute(id, req, prepared, {});
+      const done = track(execute(id, req, prepared, {}));
       // The id is answered once the first row exists (a GET right after finds the build).
       for (let i = 0; i < 100 && !(await deps.store.get(id)); i++) await new Promise((r) => setTimeout(r, 20));
       done.catch(() => undefined);
@@ -364,6 +374,7 @@ export function createBuilds(deps: BuildsDeps): Builds {
     },
     async close() {
       for (const c of running) c.abort(new Error('the control plane is stopping'));
+      await Promise.allSettled([...underway]);
     },
   };
   return builds;
