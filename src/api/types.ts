@@ -55,3 +55,6 @@ export type {
   PipelineStepStatus,
   PipelineStepSpec,
 } from '../model/pipeline.js';
+
+/** A build and one service's part of it (`GET /api/v1/builds`, docs/builds.md). */
+export type { BuildSummary, ServiceBuild } from '../build/buildStore.js';

@@ -51,6 +51,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
   { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
   { names: ['pipeline'], load: async () => (await import('./commands/pipeline.js')).registerPipeline },
+  { names: ['build', 'builds'], load: async () => (await import('./commands/build.js')).registerBuild },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */

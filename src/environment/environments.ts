@@ -15,6 +15,7 @@ import { isTimeZone } from '../model/timeZone.js';
 import { DNS_LABEL } from '../model/names.js';
 import { dnsLabel } from '../spec/dnsLabel.js';
 import { changeLogRetention, LogRetentionChange, LogRetentionSetting } from './logRetention.js';
+import { registrySetting, withRegistry } from './registrySetting.js';
 
 const timeZoneSchema = z
   .string()
@@ -86,6 +87,7 @@ export const EnvironmentTarget = z
         logRetention: LogRetentionSetting.optional(),
         containers: containersModeSchema.optional(),
         protected: protectedSchema.optional(),
+        registry: registrySetting.optional(),
       })
       .describe('Run services on this machine: as supervised processes, or as containers (Docker or Podman).'),
     z
@@ -119,6 +121,7 @@ export const EnvironmentTarget = z
             'The Gateway API Gateway the HTTPRoutes attach to (`gatewayApi` router); default `berth` in the namespace.',
           ),
         prometheus: prometheusSchema.optional(),
+        registry: registrySetting.optional(),
         storageClass: z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')
@@ -193,6 +196,7 @@ export const EnvironmentEdgeChange = z
       .describe("A Kubernetes environment's Prometheus for canary analysis; null removes it."),
     logRetention: LogRetentionChange.optional(),
     protected: protectedSchema.optional(),
+    registry: registrySetting.nullable().optional().describe('The registry builds push to; null removes it.'),
   })
   .describe(
     "A change of an environment's edge ports, time zone, containers mode, Prometheus, log retention or protection.",
@@ -311,7 +315,7 @@ export function createEnvironments(db: Kysely<Database>): Environments {
           `environment ${name} runs on this machine: its analysis reads the edge's own counters`,
           [{ file: 'request body', path: 'prometheus', message: 'a Prometheus applies to Kubernetes environments' }],
         );
-      const target = { ...env.target };
+      const target = withRegistry({ ...env.target }, parsed.data.registry);
       if (target.kind === 'kubernetes' && prometheus === null) delete target.prometheus;
       else if (target.kind === 'kubernetes' && prometheus) target.prometheus = prometheus;
       if (timeZone === null) delete target.timeZone;

@@ -21,6 +21,8 @@ export interface PipelineDeployer {
     env: string;
     /** berth.yaml in the run's checkout. */
     specFile: string;
+    /** The run's commit: services with `build:` run their build of it (docs/builds.md). */
+    commit?: string;
     author: string;
     /** The release's message, which names the run and step: `find` looks a release up by it. */
     message: string;

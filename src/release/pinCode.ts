@@ -33,6 +33,8 @@ export function codeRequests(
     .flatMap((service) => {
       const w = states[service]!.workload;
       if (w.runAs === 'container' || w.cwd === undefined) return [];
+      // A service with `build:` runs its build's snapshot (builtArtifacts.ts), not its folder.
+      if (ownGet(spec.services, service)?.build !== undefined) return [];
       const pin = ownGet(spec.services, service)?.pinCode ?? resolve(w.cwd) !== dirname(resolve(file));
       return pin ? [{ service, dir: w.cwd }] : [];
     });

@@ -24,6 +24,7 @@ import type { ServerContext } from './context.js';
 import { appRoutes } from './routes/apps.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { releaseRoutes } from './routes/releases.js';
+import { buildRoutes } from './routes/builds.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { previewRoutes } from './routes/previews.js';
@@ -164,6 +165,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   previewRoutes(typed, ctx);
   hookRoutes(typed, ctx);
   pipelineRoutes(typed, ctx);
+  buildRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -23,6 +23,8 @@ import type { Previews } from '../previews/previews.js';
 import type { PipelineTriggers } from '../model/delivery.js';
 import type { HookDeliveries } from '../hooks/deliveryStore.js';
 import type { Pipelines } from '../pipelines/pipelines.js';
+import type { Builds } from '../build/builds.js';
+import type { BuildStore } from '../build/buildStore.js';
 
 export interface ServerContext {
   version: string;
@@ -69,6 +71,8 @@ export interface ServerContext {
   hookDeliveries: HookDeliveries;
   /** The apps' pipelines and their runs (absent in tests that run none). */
   pipelines?: Pipelines;
+  /** Builds (docs/builds.md): absent in tests that run none. */
+  builds?: { run: Builds; store: BuildStore };
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -62,7 +62,10 @@ import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
 import { previewsOf, previewSweepIntervalMs } from './previewWiring.js';
 import { startPreviewSweeper } from '../previews/sweeper.js';
-import { createPipelines, enginePromotions } from './pipelineWiring.js';
+import { controlPlaneBuilds, createPipelines, enginePromotions } from './pipelineWiring.js';
+import { createBuildStore } from '../build/buildStore.js';
+import { createBuilds } from '../build/builds.js';
+import { buildLookup, keptCode } from '../build/buildLookup.js';
 
 export interface DaemonOptions {
   home: string;
@@ -229,6 +232,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const configSets = createConfigSets(store.db, box);
   // Code snapshots of process services (issue 17 point 1): a revision runs the code it was deployed with.
   const codeStore = new CodeStore({ root: join(opts.home, 'artifacts'), limits: limitsFromEnv(process.env) });
+  // Builds (issue 17 point 2, docs/builds.md): a deploy runs a service's newest successful build.
+  const buildStore = createBuildStore(store.db);
+  await buildStore.failInterrupted();
+  const builds = createBuilds({
+    store: buildStore,
+    environments,
+    configSets,
+    codeStore,
+    runtimeFor,
+    hostRuntime: async () => local,
+    home: opts.home,
+  });
   const engine = createReleaseEngine({
     releases,
     environments,
@@ -241,6 +256,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     // Called only while releases run, after the autoscaler below exists.
     autoscaledReplicas: (app, env, service, track) => autoscaler.replicasOf(app, env, service, track),
     codeStore,
+    builtArtifacts: buildLookup(buildStore),
   });
   // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
   const autoscaler = createAutoscaler({
@@ -297,10 +313,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     releases,
     logger: logger.child({ part: 'pipelines' }),
     jobs: { cron, runs: jobRuns },
-    ports: { previews, promotions: enginePromotions({ engine, releases, environments, configSets }) },
+    ports: {
+      previews,
+      promotions: enginePromotions({ engine, releases, environments, configSets }),
+      builds: controlPlaneBuilds(builds),
+    },
   });
   // Removes the code snapshots no stored release runs: now, then every hour (docs/releases.md).
-  const codeCollector = startCodeCollector({ store: codeStore, releases, logger: logger.child({ part: 'artifacts' }) });
+  const codeCollector = startCodeCollector({
+    store: codeStore,
+    // What a build made is kept too: the next deploy runs it.
+    releases: keptCode(releases, buildStore),
+    logger: logger.child({ part: 'artifacts' }),
+  });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -320,6 +345,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await outbox.stop();
       await previewSweeper?.stop();
       await pipelines.close();
+      await builds.close();
       await engine.close();
       await codeCollector.stop();
       await local.close();
@@ -366,6 +392,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     hookDeliveries,
     pipelines,
     pipelineTriggers: pipelines,
+    builds: { run: builds, store: buildStore },
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });

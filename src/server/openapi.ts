@@ -19,6 +19,7 @@ import * as P from './previewSchemas.js';
 import * as H from './hookSchemas.js';
 import * as PM from './promotionSchemas.js';
 import * as PL from './pipelineSchemas.js';
+import * as B from './buildSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -280,6 +281,23 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
       id: 'getPipelineStepLog',
       ok: { 200: text('text/plain', "The step's log; with follow, streamed until the step ends") },
       errors: [BAD, NOT_FOUND, 503],
+    },
+  ],
+  ['POST /api/v1/builds', { id: 'startBuild', ok: { 202: B.BuildStarted }, errors: [BAD, NOT_FOUND, 503] }],
+  ['GET /api/v1/builds', { id: 'listBuilds', ok: { 200: B.Build.array() }, errors: [BAD] }],
+  ['GET /api/v1/builds/:id', { id: 'getBuild', ok: { 200: B.Build }, errors: [BAD, NOT_FOUND] }],
+  [
+    'GET /api/v1/builds/:id/log',
+    {
+      id: 'getBuildLog',
+      ok: {
+        200: stream(
+          'application/x-ndjson',
+          'The build log, one { line } per line; with follow, until the build ends',
+          B.BuildLogLine,
+        ),
+      },
+      errors: [BAD, NOT_FOUND],
     },
   ],
 ]);

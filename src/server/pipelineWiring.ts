@@ -19,7 +19,9 @@ import type { CronScheduler } from '../cron/scheduler.js';
 import type { JobRunStore } from '../cron/jobRunStore.js';
 import { jobsOf } from '../cron/cronTargets.js';
 import { NotFoundError } from '../errors.js';
-import type { PipelineJobs, PipelinePromotions } from '../pipelines/stepPorts.js';
+import type { PipelineBuilds, PipelineJobs, PipelinePromotions } from '../pipelines/stepPorts.js';
+import type { Builds } from '../build/builds.js';
+import { dirname } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { promote, type PromoteDeps } from '../release/promote.js';
 
@@ -44,6 +46,7 @@ export function engineDeployer(engine: ReleaseEngine, releases: Releases): Pipel
         env: req.env,
         author: req.author,
         message: req.message,
+        ...(req.commit === undefined ? {} : { commit: req.commit }),
         rollbackPolicy: 'auto',
         wait: true,
         signal: req.signal,
@@ -104,6 +107,26 @@ export function cronJobs(
         }
         await new Promise((res) => setTimeout(res, 300));
       }
+    },
+  };
+}
+
+/** A `build` step: every service with `build:` of the run's checkout built (berth build's Builds.run). */
+export function controlPlaneBuilds(builds: Pick<Builds, 'run'>): PipelineBuilds {
+  return {
+    async run(req, { onLog, signal }) {
+      const out = await builds.run(
+        {
+          app: req.app,
+          env: req.env,
+          dir: dirname(req.specFile),
+          commit: req.commit,
+          git: req.git,
+          author: req.author,
+        },
+        { onLog, signal },
+      );
+      return { buildId: out.id, services: out.services };
     },
   };
 }

@@ -22,6 +22,7 @@ import { HOST_NAME } from '../model/names.js';
 import { command, scalarText } from './fields.js';
 import { portsSchema } from './ports.js';
 import { healthSchema } from './probes.js';
+import { buildProblems, buildSchema, isImageBuild } from './build.js';
 
 export { APP_NAME, NAME_MAX_LENGTH, SERVICE_NAME, VARIABLE_NAME } from './names.js';
 
@@ -84,6 +85,7 @@ export const serviceSchema = z
         'Container image, e.g. `shop/web:1.0`: what clusters run, and one machine too when the service runs as a container (see `runAs`).',
       ),
     runAs: runAsSchema,
+    build: buildSchema,
     imagePullPolicy: imagePullPolicySchema,
     env: z
       .record(
@@ -159,7 +161,7 @@ export const serviceSchema = z
     strategy: strategySchema,
     policy: policySchema.optional(),
   })
-  .refine((s) => s.command !== undefined || s.image !== undefined, {
+  .refine((s) => s.command !== undefined || s.image !== undefined || isImageBuild(s.build), {
     message: 'a service needs `command` (one machine) or `image` (clusters), or both',
     when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
@@ -168,7 +170,10 @@ export const serviceSchema = z
     if (typeof s !== 'object' || s === null) return;
     const issue = (message: string, path: string) =>
       ctx.issues.push({ code: 'custom', message, input: s, path: [path] });
-    for (const p of runAsProblems(s)) issue(p.message, p.path);
+    // An image build gives the service its image (docs/builds.md).
+    for (const p of runAsProblems(isImageBuild(s.build) ? { ...s, image: s.image ?? 'built' } : s))
+      issue(p.message, p.path);
+    for (const p of buildProblems(s)) ctx.issues.push({ code: 'custom', message: p.message, input: s, path: p.path });
     if (s.kind === 'cronjob' && s.schedule === undefined) issue('a `kind: cronjob` service needs `schedule`', 'kind');
     if (s.schedule !== undefined && s.kind !== 'cronjob') issue('`schedule` is only for `kind: cronjob`', 'schedule');
     if (s.backoffLimit !== undefined && s.kind !== 'job' && s.kind !== 'cronjob')

@@ -1,6 +1,7 @@
 /**
- * A pipeline from git to a protected environment (issue 17 points 3 and 4 joined): deploy to `test`,
- * wait for an approval, promote to `staging` — the promotion runs test's revision (its pinned code),
+ * A pipeline from git to a protected environment (issue 17 points 2, 3 and 4 joined): build the
+ * service's output (a build command), deploy to `test`,
+ * wait for an approval, promote to `staging` — the promotion runs test's revision (its build's pinned output),
  * the approval being the confirmation the protected `staging` asks for. A second commit goes the same
  * way; `berth rollback` in staging then runs the first commit's code again, though the pipeline's
  * checkout is gone. Real git daemon, real control plane, real CLI, answers over HTTP.
@@ -23,6 +24,7 @@ services:
   web:
     command: node server.mjs
     cwd: ./web
+    build: { command: sh build.sh, output: dist }
     health: { readiness: { http: { path: /healthz }, period: 1s } }
 routes:
   - { path: /, service: web }
@@ -76,6 +78,7 @@ beforeAll(async () => {
     [
       `source: { url: "${repo.url}", branch: main, path: app }`,
       'steps:',
+      '  - build: { env: test }',
       '  - deploy: { env: test }',
       '  - approval: { env: staging }',
       '  - promote: { from: test, to: staging }',
@@ -94,11 +97,21 @@ afterAll(async () => {
 
 describe('a pipeline that promotes to a protected environment', () => {
   it('promotes test’s revision after the approval, and staging rolls back to the earlier code', async () => {
-    await repo.commit({ 'app/berth.yaml': SPEC, 'app/web/server.mjs': SERVER, 'app/web/version.txt': 'one\n' }, 'one');
+    await repo.commit(
+      {
+        'app/berth.yaml': SPEC,
+        'app/web/server.mjs': SERVER,
+        'app/web/version.txt': 'one\n',
+        // The build: what runs is its output folder, pinned by the build and promoted with the revision.
+        'app/web/build.sh':
+          'mkdir -p dist && cp server.mjs dist/ && echo "$(cat version.txt) (built)" > dist/version.txt\n',
+      },
+      'one',
+    );
     const first = await runApproved();
     expect(first.status, JSON.stringify(first.steps)).toBe('succeeded');
-    expect(await answer('test')).toBe('version one');
-    expect(await answer('staging')).toBe('version one');
+    expect(await answer('test')).toBe('version one (built)');
+    expect(await answer('staging')).toBe('version one (built)');
     const staged = await berth.json<{ revision: number; kind: string; message?: string }[]>([
       'history',
       'promoted',
@@ -110,7 +123,7 @@ describe('a pipeline that promotes to a protected environment', () => {
     await repo.commit({ 'app/web/version.txt': 'two\n' }, 'two');
     const second = await runApproved();
     expect(second.status, JSON.stringify(second.steps)).toBe('succeeded');
-    expect(await answer('staging')).toBe('version two');
+    expect(await answer('staging')).toBe('version two (built)');
 
     // The protected staging asks for a confirmation of the rollback too; the pinned code of revision 1 runs again.
     const refused = await berth.cli(['rollback', 'promoted', '--env', 'staging', '--to', '1']);
@@ -118,7 +131,10 @@ describe('a pipeline that promotes to a protected environment', () => {
     expect(refused.stderr).toContain('protected');
     const back = await berth.cli(['rollback', 'promoted', '--env', 'staging', '--to', '1', '--yes']);
     expect(back.code, back.stderr).toBe(0);
-    await waitFor('staging to answer with the first commit', async () => (await answer('staging')) === 'version one');
-    expect(await answer('test')).toBe('version two');
+    await waitFor(
+      'staging to answer with the first commit',
+      async () => (await answer('staging')) === 'version one (built)',
+    );
+    expect(await answer('test')).toBe('version two (built)');
   });
 });

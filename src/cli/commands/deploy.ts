@@ -29,21 +29,25 @@ export function registerDeploy(program: Command): void {
     .description('show which services a deploy would change and why, field by field')
     .addOption(envOption())
     .option('--config-version <n>', 'config version to plan with (default: current)', versionNumber)
-    .action(async (dir: string | undefined, o: { env: string; configVersion?: number }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const client = await ctx.client();
-      const res = await client.post<PlanResponse>('/api/v1/plans', {
-        env: o.env,
-        spec: await readSpecInput(dir),
-        ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-      });
-      if (ctx.output !== 'table') return printData(ctx.output, res);
-      printPlan(
-        res.plan,
-        `plan for ${res.plan.app} in ${res.plan.env} (from ${fromText(res)}, config version ${res.plan.toConfigVersion})`,
-      );
-      if (res.configDrift) process.stdout.write(`${driftText(res.configDrift).join('\n')}\n`);
-    });
+    .option('--commit <commit>', 'services with `build:` run their build of this commit (default: the newest)')
+    .action(
+      async (dir: string | undefined, o: { env: string; configVersion?: number; commit?: string }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const client = await ctx.client();
+        const res = await client.post<PlanResponse>('/api/v1/plans', {
+          env: o.env,
+          spec: await readSpecInput(dir),
+          ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+          ...(o.commit === undefined ? {} : { commit: o.commit }),
+        });
+        if (ctx.output !== 'table') return printData(ctx.output, res);
+        printPlan(
+          res.plan,
+          `plan for ${res.plan.app} in ${res.plan.env} (from ${fromText(res)}, config version ${res.plan.toConfigVersion})`,
+        );
+        if (res.configDrift) process.stdout.write(`${driftText(res.configDrift).join('\n')}\n`);
+      },
+    );
 
   program
     .command('deploy [dir]')
@@ -56,6 +60,7 @@ export function registerDeploy(program: Command): void {
     .option('-d, --detach', 'return once the release is recorded, without following it')
     .option('--wait', WAIT_HELP)
     .option('-y, --yes', 'confirm a deploy into a protected environment without asking')
+    .option('--commit <commit>', 'services with `build:` run their build of this commit (default: the newest)')
     .action(
       async (
         dir: string | undefined,
@@ -68,6 +73,7 @@ export function registerDeploy(program: Command): void {
           configVersion?: number;
           detach?: boolean;
           wait?: boolean;
+          commit?: string;
         },
         cmd: Command,
       ) => {
@@ -89,6 +95,7 @@ export function registerDeploy(program: Command): void {
               ...(o.message ? { message: o.message } : {}),
               ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
               ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+              ...(o.commit === undefined ? {} : { commit: o.commit }),
               wait,
               confirmed,
             }),

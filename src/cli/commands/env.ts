@@ -122,6 +122,7 @@ export function registerEnv(program: Command): void {
           : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
         ['protected', e.target.protected ? 'yes: deploys, promotions and rollbacks need a confirmation' : 'no'],
+        ['registry', e.target.registry ?? 'none (images are built for this machine)'],
         ['logs', logsKept(e)],
         [
           'defaults',
@@ -322,11 +323,13 @@ export function registerEnv(program: Command): void {
       'deploys, promotions and rollbacks into this environment need an explicit confirmation; --protected=false lifts it',
       protectedFlag,
     )
+    .option('--registry <host[/prefix]>', 'the registry `berth build` pushes images to (docs/builds.md); "" removes it')
     .action(
       async (
         name: string,
         o: {
           protected?: boolean;
+          registry?: string;
           edgePort?: EdgePortChange;
           timeZone?: string;
           containers?: string;
@@ -349,18 +352,20 @@ export function registerEnv(program: Command): void {
           o.prometheus === undefined &&
           o.logMaxAge === undefined &&
           o.logMaxSize === undefined &&
-          o.protected === undefined
+          o.protected === undefined &&
+          o.registry === undefined
         )
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
               message:
-                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE or --protected[=false]',
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE, --registry HOST or --protected[=false]',
             },
           ]);
         const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
         const change = {
+          ...(o.registry !== undefined ? { registry: o.registry === '' ? null : o.registry } : {}),
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
@@ -401,7 +406,7 @@ export function registerEnv(program: Command): void {
           t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
         const guarded = t.protected ? ', protected (deploys, promotions and rollbacks need a confirmation)' : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${guarded}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${t.registry ? `, images pushed to ${t.registry}` : ''}${guarded}\n`,
         );
       },
     );

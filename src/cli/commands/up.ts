@@ -96,6 +96,14 @@ export function registerUp(program: Command): void {
         client = await freshClient(ctx);
       }
       process.stderr.write(`control plane: ${client.url}\n`);
+      // Services with `build:` are built first (unchanged ones are skipped): up runs what is in the folder.
+      const builds = await import('./build.js');
+      if (builds.hasBuilds(spec.text))
+        await builds.runBuild(client, spec, {
+          env: o.env,
+          output: 'table',
+          out: ctx.output === 'table' ? process.stdout : process.stderr,
+        });
       const release = await client.post<Release>('/api/v1/releases', {
         env: o.env,
         spec,

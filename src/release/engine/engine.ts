@@ -29,6 +29,7 @@ import { createEngineRenderer } from '../engineRender.js';
 import { runningImages } from '../pinImages.js';
 import { codeChangesOf } from '../pinCode.js';
 import { promotionRevision } from '../promoteRevision.js';
+import { mergeDigests, withBuilds, withoutBuilt } from '../builtArtifacts.js';
 import { isoNow, systemClock } from './clock.js';
 import { cancelRelease, stepCommand, type CommandContext } from './commands.js';
 import { runOperation, type ExecuteContext } from './execute.js';
@@ -96,7 +97,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
 
   return {
     async plan(req) {
-      const { spec, file, digest, positionOf } = req.loaded;
+      // Services with `build:` run their builds' artifacts (builtArtifacts.ts).
+      const built = await withBuilds(deps.builtArtifacts, req.loaded, req.env, req.commit);
+      const { spec, file, digest, positionOf } = built.loaded;
       const current = await releases.current(spec.name, req.env);
       const running = current ? (await releases.content(current.id)).rendered : undefined;
       const restarts = running?.restarts;
@@ -118,12 +121,16 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
         });
       // The digests the deploy would record, from the images on the machine (a plan pulls nothing).
       const unpinned = await render();
-      const images = await renderer.pinImages(unpinned.states, req.env, {
+      const pinned = await renderer.pinImages(withoutBuilt(unpinned.states, built.images), req.env, {
         pull: false,
         fallback: runningImages(running),
       });
+      const images = mergeDigests(pinned, built.images);
       // The code the deploy would snapshot: its digest and manifest only (no file is stored).
-      const codes = await renderer.pinCode(unpinned.states, req.loaded, req.env, { store: false });
+      const codes = mergeDigests(
+        await renderer.pinCode(unpinned.states, built.loaded, req.env, { store: false }),
+        built.codes,
+      );
       const result = images || codes ? await render(images, codes) : unpinned;
       const plan = await renderer.planAgainst(current, spec, digest, result, trial?.diff);
       return current ? { plan, current } : { plan };
@@ -137,10 +144,12 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
     },
 
     async deploy(req) {
-      const { spec, file, digest, positionOf } = req.loaded;
+      // Services with `build:` run their builds' artifacts; one never built is refused here.
+      const built = await withBuilds(deps.builtArtifacts, req.loaded, req.env, req.commit);
+      const { spec, file, digest, positionOf } = built.loaded;
       // What the runtime would refuse (a cluster's schemas) is refused here, at its berth.yaml line,
       // not by a failed release.
-      await renderer.check(req.loaded, req.env, req.configVersion);
+      await renderer.check(built.loaded, req.env, req.configVersion);
       return newRevision(spec.name, req.env, lockOpts(req), async () => {
         const current = await releases.current(spec.name, req.env);
         // A restart stays part of the running state: a later deploy must not restart again.
@@ -159,6 +168,9 @@ export function createReleaseEngine(deps: EngineDeps): ReleaseEngine {
           rollbackPolicy: req.rollbackPolicy ?? 'auto',
           positionOf,
           ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+          // A deploy carries only its builds' artifacts: the rest it resolves anew (prepare.ts).
+          ...(built.images ? { images: built.images } : {}),
+          ...(built.codes ? { codes: built.codes } : {}),
         };
       });
     },

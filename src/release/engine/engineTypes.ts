@@ -13,6 +13,7 @@ import type { Release, ReleaseContent, Releases } from '../releases.js';
 import type { EngineUpdate } from './releaseBus.js';
 import type { EngineClock } from './clock.js';
 import type { CodeStore } from '../../artifacts/codeStore.js';
+import type { BuildLookup } from '../builtArtifacts.js';
 
 export interface EngineDeps {
   releases: Releases;
@@ -39,6 +40,11 @@ export interface EngineDeps {
    * a revision then runs exactly the code it was deployed with. Absent: replicas run in their folders.
    */
   codeStore?: CodeStore;
+  /**
+   * The newest successful build of a service (src/build/): a deploy or plan of a service with `build:`
+   * runs its artifact (builtArtifacts.ts). Absent: such services are rendered as berth.yaml writes them.
+   */
+  builtArtifacts?: BuildLookup;
 }
 
 /**
@@ -62,6 +68,8 @@ export interface DeployRequest extends OperationOptions {
   configVersion?: number;
   /** Fails the release when it has not finished by then (stored with it: a resumed release keeps it). */
   timeoutMs?: number;
+  /** Services with `build:` run their newest successful build of this commit (else of any commit). */
+  commit?: string;
 }
 
 /** A plan's request: a deploy's, optionally against config changes not written yet. */

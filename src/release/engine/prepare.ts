@@ -10,6 +10,7 @@ import { ReleaseKind } from '../../model/releaseStatus.js';
 import type { RenderedRelease } from '../rendered.js';
 import type { NewRevision } from '../revisions.js';
 import type { EngineRenderer } from '../engineRender.js';
+import { mergeDigests, withoutBuilt } from '../builtArtifacts.js';
 import type { OperationOptions } from './engineTypes.js';
 import type { Operation, OperationLock } from './operationLock.js';
 import type { ReleaseBus } from './releaseBus.js';
@@ -109,12 +110,16 @@ async function renderPinned(
     });
   const first = await render(r.images, r.codes);
   if (r.kind !== ReleaseKind.deploy) return first.rendered;
-  // The code of each process service is snapshotted now: the revision runs exactly this code.
-  const codes = await renderer.pinCode(first.states, r, r.env, { store: true });
-  const images = await renderer.pinImages(first.states, r.env, {
-    pull: true,
-    onEvent: (e) => events.push(e),
-  });
+  // The code of each process service is snapshotted now: the revision runs exactly this code. What
+  // a deploy carries is its builds' artifacts (builtArtifacts.ts): those are pinned already.
+  const codes = mergeDigests(await renderer.pinCode(first.states, r, r.env, { store: true }), r.codes);
+  const images = mergeDigests(
+    await renderer.pinImages(withoutBuilt(first.states, r.images), r.env, {
+      pull: true,
+      onEvent: (e) => events.push(e),
+    }),
+    r.images,
+  );
   return images || codes ? (await render(images, codes)).rendered : first.rendered;
 }
 

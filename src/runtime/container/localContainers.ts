@@ -13,6 +13,8 @@ import type { ReplicaRecord } from '../local/replicaStore.js';
 import type { Launch, Runner } from '../local/runner.js';
 import { CONTAINER_HOST, containerLaunchOf, homeIdOf } from './containerLaunch.js';
 import { imageResolver, lazyEngine } from './images.js';
+import { imageBuilder } from './imageBuild.js';
+import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 import { containersOnDisk } from './containerFile.js';
 import { ContainerRunner } from './containerRunner.js';
 import { sweepContainers } from './containerSweep.js';
@@ -36,6 +38,7 @@ export class LocalContainers implements ContainerSupport {
   readonly homeId: string;
   private readonly connect: () => Promise<Engine>;
   private readonly images = imageResolver(() => this.engine());
+  private readonly builder = imageBuilder(() => this.engine());
   private readonly opts: LocalContainersOptions;
 
   constructor(opts: LocalContainersOptions) {
@@ -82,6 +85,13 @@ export class LocalContainers implements ContainerSupport {
     opts: { pull: boolean; signal?: AbortSignal; onEvent?: (e: RuntimeEvent) => void },
   ): Promise<ResolvedImage[]> {
     return this.images(images, opts);
+  }
+
+  buildImage(
+    request: ImageBuildRequest,
+    opts: { onLog: (line: string) => void; signal?: AbortSignal },
+  ): Promise<BuiltImage> {
+    return this.builder(request, opts);
   }
 
   /** The launch of a container replica. */

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ImageRequest, ResolvedImage } from '../runtime.js';
+import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 import type { RuntimeEvent } from '../../model/observation.js';
 import type { ServiceState } from '../../model/serviceState.js';
 import type { ReplicaRecord } from './replicaStore.js';
@@ -31,6 +32,11 @@ export interface ContainerSupport {
     images: ImageRequest[],
     opts: { pull: boolean; signal?: AbortSignal; onEvent?: (e: RuntimeEvent) => void },
   ): Promise<ResolvedImage[]>;
+  /** Runtime.buildImage through the same engine (src/runtime/container/imageBuild.ts). */
+  buildImage(
+    request: ImageBuildRequest,
+    opts: { onLog: (line: string) => void; signal?: AbortSignal },
+  ): Promise<BuiltImage>;
 }
 
 /** What the runtime gives its container support when it makes it. */

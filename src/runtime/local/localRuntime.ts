@@ -49,6 +49,7 @@ import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
 import { bindServiceHosts } from './serviceHosts.js';
 import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
+import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
@@ -336,6 +337,16 @@ class LocalRuntime implements Runtime {
       throw new RuntimeError(`${services}: this runtime runs no containers`);
     }
     return this.containers.resolveImages(images, opts);
+  }
+
+  /** An image built (and pushed) by the engine the container replicas use (docs/builds.md). */
+  async buildImage(
+    request: ImageBuildRequest,
+    opts: { onLog: (line: string) => void; signal?: AbortSignal },
+  ): Promise<BuiltImage> {
+    if (!this.containers)
+      throw new RuntimeError(`${request.service}: this runtime runs no containers: it cannot build images`);
+    return this.containers.buildImage(request, opts);
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,12 @@ export const DeployBody = z.object({
     ),
   wait: Wait,
   confirmed: Confirmed,
+  commit: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Services with `build:` run their newest successful build of this commit (docs/builds.md)'),
 });
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
@@ -87,6 +93,7 @@ export function planOptionsOf(b: z.infer<typeof PlanBody>): Omit<PlanRequest, 'l
     env: b.env,
     ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
     ...(b.config ? { configChange: configChangeOf(b.config) } : {}),
+    ...(b.commit === undefined ? {} : { commit: b.commit }),
   };
 }
 
@@ -102,6 +109,7 @@ export function deployOptionsOf(
     ...(b.message === undefined ? {} : { message: b.message }),
     ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
     ...(b.timeoutSeconds === undefined ? {} : { timeoutMs: b.timeoutSeconds * 1000 }),
+    ...(b.commit === undefined ? {} : { commit: b.commit }),
   };
 }
 

@@ -9,6 +9,7 @@ import * as m003 from './003_release_options.js';
 import * as m004 from './004_job_runs.js';
 import * as m005 from './005_alerts.js';
 import * as m006 from './006_alert_history.js';
+import * as m007 from './007_builds.js';
 import * as m008 from './008_pipelines.js';
 import * as m009 from './009_hook_deliveries.js';
 import * as m010 from './010_previews.js';
@@ -21,6 +22,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '004_job_runs': m004,
   '005_alerts': m005,
   '006_alert_history': m006,
+  '007_builds': m007,
   '008_pipelines': m008,
   '009_hook_deliveries': m009,
   '010_previews': m010,
