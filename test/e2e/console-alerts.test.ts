@@ -10,7 +10,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../src/alerts/testing.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { startBerth, writeApp, type Berth } from './harness.js';
 
 const APP = 'alerts-console';
@@ -54,9 +54,7 @@ beforeAll(async () => {
   const deployed = await berth.cli(['deploy', dir]);
   expect(deployed.code, deployed.stderr).toBe(0);
   edge = (await berth.json<{ edge: { url: string } }>(['status', APP])).edge.url;
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 60_000);
 afterAll(async () => {
   await b?.close();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyExample, startBerth, type Berth, type CliResult } from './harness.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 
 const APP = 'canary-demo';
 const SERVICES = `/apps/${APP}/local/services`;
@@ -68,9 +68,7 @@ beforeAll(async () => {
   );
   const st = await berth.api<{ edge: { url: string } }>('GET', `/api/v1/apps/${APP}/envs/local/status`);
   edge = st.body.edge.url;
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 });
 afterAll(async () => {
   await b?.close();

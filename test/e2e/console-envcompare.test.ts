@@ -10,7 +10,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
 const PAGE = '/apps/shop/local/config';
@@ -38,9 +38,7 @@ beforeAll(async () => {
   await ok(['config', 'set', 'CURRENCY=CHF', '--app', 'shop', '--env', 'qa']);
   await writeFile(join(shop, 'app.conf'), CONF);
   await ok(['config', 'set', '--file', `app.conf=${join(shop, 'app.conf')}`, '--app', 'shop', '--env', 'qa']);
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 90_000);
 afterAll(async () => {
   await b?.close();

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyExample, startBerth, type Berth, type CliResult } from './harness.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 
 const APP = 'canary-demo';
 const BASE = `/apps/${APP}/local`;
@@ -41,9 +41,7 @@ beforeAll(async () => {
   );
   expect((await berth.cli(['config', 'set', 'VERSION=2', '--app', APP])).code).toBe(0);
   deploy = berth.cli(['deploy', dir]);
-  b = await openBrowser({ viewport: { width: WIDTH, height: 800 } });
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth, { viewport: { width: WIDTH, height: 800 } });
 }, 120_000);
 afterAll(async () => {
   await b?.close();

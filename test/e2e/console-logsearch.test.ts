@@ -9,7 +9,7 @@ import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import type { LogSearchResult } from '../../src/model/logSearch.js';
 
 const TRADE = 'T-8812';
@@ -39,9 +39,7 @@ beforeAll(async () => {
   });
   traceId = found.lines[0]!.traceId!;
   expect(found.lines.map((l) => l.traceId)).toEqual([traceId, traceId]);
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 120_000);
 afterAll(async () => {
   await b?.close();

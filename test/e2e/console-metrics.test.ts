@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricHistory } from '../../src/model/metricHistory.js';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 const ENV = 'cm';
@@ -35,9 +35,7 @@ beforeAll(async () => {
     );
     return r.body.series[0]?.points.reduce((a, [, v]) => a + (v ?? 0), 0) === 20 ? true : undefined;
   });
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 120_000);
 afterAll(async () => {
   await b?.close();

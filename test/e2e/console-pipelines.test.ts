@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRun } from '../../src/model/pipeline.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { startBerth, waitFor, type Berth } from './harness.js';
 
 const BASE = '/apps/conpipe/local/pipelines';
@@ -50,9 +50,7 @@ beforeAll(async () => {
   berth = await startBerth();
   const set = await berth.cli(['pipeline', 'set', 'conpipe', '-f', file]);
   expect(set.code, set.stderr).toBe(0);
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 90_000);
 afterAll(async () => {
   await b?.close();

@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 let berth: Berth;
@@ -51,9 +51,7 @@ beforeAll(async () => {
     'local-pr-7',
   ]);
   pids = st.services.flatMap((s) => s.replicas.map((r) => r.pid ?? 0)).filter((x) => x > 0);
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 90_000);
 afterAll(async () => {
   await b?.close();

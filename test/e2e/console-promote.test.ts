@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
 let berth: Berth;
@@ -31,9 +31,7 @@ beforeAll(async () => {
   }
   await ok(['env', 'set', 'staging', '--protected']);
   await ok(['deploy', shop]);
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 90_000);
 afterAll(async () => {
   await b?.close();

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallGraph } from '../../src/model/callGraph.js';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 const BUYS = 5;
@@ -35,9 +35,7 @@ beforeAll(async () => {
     const g = await berth.json<CallGraph>(['graph', 'shop', '-e', 'topo', '-o', 'json']);
     return g.edges.reduce((n, e) => n + e.count, 0) === 3 * BUYS + BROKEN ? g : undefined;
   });
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 90_000);
 afterAll(async () => {
   await b?.close();

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceView } from '../../src/model/trace.js';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
 const TRACE = '8bf92f3577b34da6a3ce929d0e0e4731';
@@ -40,9 +40,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   expect(view.spans).toHaveLength(3);
-  b = await openBrowser();
-  await b.page.goto(`${berth.url}/#token=${encodeURIComponent(berth.token)}`);
-  await b.page.waitForSelector('[data-page="overview"]');
+  b = await openConsole(berth);
 }, 90_000);
 afterAll(async () => {
   await b?.close();

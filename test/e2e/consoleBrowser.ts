@@ -52,3 +52,14 @@ export async function openBrowser(
     },
   };
 }
+
+/** Opens the console of a control plane signed in with its token (`openBrowser`'s options), on the overview. */
+export async function openConsole(
+  cp: { url: string; token: string },
+  opts: Parameters<typeof openBrowser>[0] = {},
+): Promise<ConsoleBrowser> {
+  const b = await openBrowser(opts);
+  await b.page.goto(`${cp.url}/#token=${encodeURIComponent(cp.token)}`);
+  await b.page.waitForSelector('[data-page="overview"]');
+  return b;
+}
