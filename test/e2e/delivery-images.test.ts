@@ -11,9 +11,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { podman } from '../support/containerEngine.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
-import { startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { removeImagesUnder, startTestRegistry, type TestRegistry } from '../support/registry.js';
 import { NODE_IMAGE } from '../support/testImages.js';
 import { ROOT, startBerth, waitFor, type Berth } from './harness.js';
 import type { PipelineRun } from '../../src/model/pipeline.js';
@@ -55,7 +54,6 @@ describe('from a git push to staging with images', () => {
   let berth: Berth;
   let dir: string;
   let deliveries = 0;
-  const images = new Set<string>();
 
   beforeAll(async () => {
     registry = await startTestRegistry(inject('testRegistry'), USER, PASSWORD);
@@ -93,14 +91,7 @@ describe('from a git push to staging with images', () => {
 
   afterAll(async () => {
     await berth?.teardown();
-    // The builds' tags, and the images the engine pulled by digest to run them (untagged, same repository).
-    const ours = `${registry?.address}/${PREFIX}/${APP}/`;
-    const listed = await podman(['images', '--format', '{{.Repository}} {{.ID}}']).catch(() => '');
-    for (const line of listed.split('\n')) {
-      const [repository, id] = line.split(' ');
-      if (repository?.startsWith(ours) && id) images.add(id);
-    }
-    for (const image of images) await podman(['rmi', '-f', image]).catch(() => undefined);
+    if (registry) await removeImagesUnder(`${registry.address}/${PREFIX}/`);
     await registry?.stop();
     await git?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -136,7 +127,6 @@ describe('from a git push to staging with images', () => {
       45_000,
     );
     expect(run).toMatchObject({ commit, trigger: 'push' });
-    for (const s of run.steps[0]?.result?.services ?? []) if (s.image) images.add(s.image);
     return run;
   }
 
