@@ -43,10 +43,11 @@ const deployer: PipelineDeployer = {
   wait: async () => ({ status: 'succeeded' }),
 };
 
-/** Runs `build.sh` in the checkout and reports the digest of what it wrote. */
+/** Runs `build.sh` in the checkout and reports the digest of what it wrote (its output streamed unless a `quiet` file says not). */
 const builds: PipelineBuilds = {
-  async run(req, { onLog }) {
+  async run(req, opts) {
     const dir = dirname(req.specFile);
+    const onLog = existsSync(join(dir, 'quiet')) ? () => undefined : opts.onLog;
     try {
       const { stdout } = await run('/bin/sh', ['build.sh'], { cwd: dir });
       onLog(stdout);
@@ -183,9 +184,19 @@ describe('build, promote and preview steps', () => {
     const r = await settled(pipelines.startRun('shop', { trigger: 'manual', author: 'ann' }).id);
     expect(r.status).toBe('failed');
     expect(r.error).toBe('step 1 (build test) failed: the build of web failed');
-    expect(r.steps[0]!.logTail).toContain('web: src/app.ts(3,1): error TS1005');
+    // The build's streamed output is the log's tail, once: its failed service's tail is not repeated.
+    expect(r.steps[0]!.logTail!.filter((l) => l.includes('error TS1005'))).toEqual(['src/app.ts(3,1): error TS1005']);
     expect(r.steps.slice(1).map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(existsSync(join(home, 'envs'))).toBe(false);
+  });
+
+  it('fail the run at a failed build that streamed no log with its services’ tails', async () => {
+    await repo.commit({ quiet: '' }, 'a build that streams nothing');
+    const r = await settled(pipelines.startRun('shop', { trigger: 'manual', author: 'ann' }).id);
+    expect(r.status).toBe('failed');
+    expect(r.steps[0]!.logTail!.filter((l) => l.includes('error TS1005'))).toEqual([
+      'web: src/app.ts(3,1): error TS1005',
+    ]);
   });
 
   it('open a preview for a pull request and run its build and deploy steps into it; close it when merged', async () => {

@@ -69,6 +69,7 @@ export async function performStep(c: StepContext): Promise<PipelineStepResult> {
     case 'build': {
       if (!c.ports.builds) throw new RuntimeError('this control plane has no build service for pipelines');
       log.note(`==> building the services with build: for ${s.env}`);
+      let streamed = 0;
       const built = await c.ports.builds.run(
         {
           app: run.app,
@@ -78,7 +79,13 @@ export async function performStep(c: StepContext): Promise<PipelineStepResult> {
           commit: run.commit,
           author,
         },
-        { onLog, signal },
+        {
+          onLog: (text) => {
+            streamed++;
+            onLog(text);
+          },
+          signal,
+        },
       );
       const services = built.services.map((b) => ({
         service: b.service,
@@ -89,7 +96,9 @@ export async function performStep(c: StepContext): Promise<PipelineStepResult> {
       }));
       const failed = built.services.filter((b) => b.status === 'failed');
       if (failed.length > 0) {
-        for (const f of failed) for (const line of f.logTail ?? []) log.note(`${f.service}: ${line}`);
+        // A build that streamed its log has its failed services' last lines in the step's log already.
+        if (streamed === 0)
+          for (const f of failed) for (const line of f.logTail ?? []) log.note(`${f.service}: ${line}`);
         throw new RuntimeError(`the build of ${failed.map((f) => f.service).join(', ')} failed`);
       }
       return { ...(built.buildId ? { buildId: built.buildId } : {}), services };

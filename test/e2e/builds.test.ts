@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { podman } from '../support/containerEngine.js';
-import { startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { removeImagesUnder, startTestRegistry, type TestRegistry } from '../support/registry.js';
 import { NODE_IMAGE } from '../support/testImages.js';
 import { startBerth, waitFor, type Berth } from './harness.js';
 
@@ -98,6 +98,8 @@ describe('berth build', () => {
   afterAll(async () => {
     await berth?.teardown();
     for (const image of pushed) await podman(['rmi', '-f', image]).catch(() => undefined);
+    // and the copies the engine pulled by digest to run them (untagged, so not in `pushed`).
+    if (registry) await removeImagesUnder(`${registry.address}/${PREFIX}/`);
     await registry?.stop();
     await rm(dir, { recursive: true, force: true });
   });

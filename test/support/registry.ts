@@ -150,3 +150,17 @@ export async function buildTinyImage(content: string): Promise<string> {
 export async function removeImages(...names: string[]): Promise<void> {
   for (const n of names) await podman(['rmi', '--force', n]).catch(() => undefined);
 }
+
+/**
+ * Removes every image whose repository starts with `prefix` (`127.0.0.1:PORT/some-test/`): the tags
+ * a test's builds made, and the untagged copies the engine pulled by digest to run them.
+ */
+export async function removeImagesUnder(prefix: string): Promise<void> {
+  const listed = await podman(['images', '--format', '{{.Repository}} {{.ID}}']).catch(() => '');
+  const ids = new Set<string>();
+  for (const line of listed.split('\n')) {
+    const [repository, id] = line.split(' ');
+    if (repository?.startsWith(prefix) && id) ids.add(id);
+  }
+  await removeImages(...ids);
+}
