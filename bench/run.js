@@ -16,6 +16,7 @@ const all = {
   logsearch: 'logsearch.mjs',
   callgraph: 'callgraph.mjs',
   'logingest-loop': 'logingestloop.mjs',
+  'webhook-live': 'webhook-live.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

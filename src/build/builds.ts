@@ -85,6 +85,12 @@ export interface Builds {
   run(req: BuildRequest, opts?: BuildRunOptions): Promise<BuildOutcome>;
   /** Starts a build and answers its id once recorded; it goes on in the background (the API). */
   start(req: BuildRequest): Promise<{ id: string; done: Promise<BuildOutcome> }>;
+  /**
+   * Watches a build running in this control plane: `changed` is called after each line of its log is
+   * written, and `done` resolves once the build ended (its last row and line written). Undefined when
+   * the build is not running here (it ended, or never ran). `stop()` ends the watch.
+   */
+  watch(id: string, changed: () => void): { done: Promise<void>; stop(): void } | undefined;
   /** Stops the builds running (control plane shutdown); they end failed. */
   close(): Promise<void>;
 }
@@ -133,6 +139,28 @@ export function createBuilds(deps: BuildsDeps): Builds {
   const running = new Set<AbortController>();
   /** Every build under way: `close` waits for them to record how they ended. */
   const underway = new Set<Promise<unknown>>();
+  /** The builds running here, by id: their end and who watches their log. */
+  const live = new Map<string, { done: Promise<void>; watchers: Set<() => void> }>();
+  const begin = (
+    id: string,
+    req: BuildRequest,
+    prepared: Awaited<ReturnType<typeof prepare>>,
+    opts: BuildRunOptions,
+  ) => {
+    const watchers = new Set<() => void>();
+    const onLog = (line: string) => {
+      opts.onLog?.(line);
+      for (const w of watchers) w();
+    };
+    const p = track(execute(id, req, prepared, { ...opts, onLog }));
+    const done = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    live.set(id, { done, watchers });
+    void done.then(() => live.delete(id));
+    return p;
+  };
   const track = <T>(p: Promise<T>): Promise<T> => {
     underway.add(p);
     void p.then(
@@ -373,16 +401,22 @@ export function createBuilds(deps: BuildsDeps): Builds {
       const prepared = await prepare(req);
       const id = newBuildId();
       opts.onStart?.(id);
-      return track(execute(id, req, prepared, opts));
+      return begin(id, req, prepared, opts);
     },
     async start(req) {
       const prepared = await prepare(req);
       const id = newBuildId();
-      const done = track(execute(id, req, prepared, {}));
+      const done = begin(id, req, prepared, {});
       // The id is answered once the first row exists (a GET right after finds the build).
       for (let i = 0; i < 100 && !(await deps.store.get(id)); i++) await new Promise((r) => setTimeout(r, 20));
       done.catch(() => undefined);
       return { id, done };
+    },
+    watch(id, changed) {
+      const b = live.get(id);
+      if (!b) return undefined;
+      b.watchers.add(changed);
+      return { done: b.done, stop: () => b.watchers.delete(changed) };
     },
     async close() {
       for (const c of running) c.abort(new Error('the control plane is stopping'));

@@ -30,7 +30,8 @@ const IdParams = z.object({
     .regex(/^[a-z0-9-]{1,64}$/, 'a build id')
     .describe('Build id'),
 });
-const POLL_MS = 250;
+/** The log is read again at least this often while a followed build runs (lines and the end wake it at once). */
+const FALLBACK_MS = 1000;
 
 export function buildRoutes(api: Api, ctx: ServerContext): void {
   const builds = () => {
@@ -136,16 +137,41 @@ export function buildRoutes(api: Api, ctx: ServerContext): void {
           await fh.close();
         }
       };
+      // Following: woken by each line the build writes and by its end (not by the store's status, which
+      // reads `succeeded` between one service's end and the next one's start).
+      let wake: (() => void) | undefined;
+      let dirty = false;
+      const poke = () => {
+        dirty = true;
+        wake?.();
+      };
+      const watch = follow ? builds().run.watch(req.params.id, poke) : undefined;
+      let ended = watch === undefined;
+      void watch?.done.then(() => {
+        ended = true;
+        poke();
+      });
+      raw.on('close', poke);
       try {
         for (;;) {
-          // Read the status before the file: what was written before it ended is then read too.
-          const running = follow && (await store.get(req.params.id))?.status === 'running';
+          // Read whether it ended before the file: what was written before it ended is then read too.
+          const last = ended;
+          dirty = false;
           await drain();
-          if (!running || closed) break;
-          await new Promise((r) => setTimeout(r, POLL_MS));
+          if (last || closed) break;
+          if (!dirty)
+            await new Promise<void>((r) => {
+              const timer = setTimeout(r, FALLBACK_MS);
+              wake = () => {
+                clearTimeout(timer);
+                r();
+              };
+            });
+          wake = undefined;
         }
         await send(rest ? [rest] : []);
       } finally {
+        watch?.stop();
         raw.end();
       }
     },
