@@ -2,7 +2,7 @@
  * Image builds for a Kubernetes environment (docs/builds.md "On Kubernetes"), through the real control
  * plane on the in-test API server: a pipeline's build step (git source served over HTTP) runs ONE Kaniko
  * Job that clones the run's commit at the service's path and pushes to the environment's registry; the
- * fake kubelet ends it with a digest, the build records it and the deploy step's Deployment runs
+ * fake kubelet ends it with a digest (the Job runs the environment's `--builder-image`), the build records it and the deploy step's Deployment runs
  * `image@digest`. `berth build` from a folder (no git: the cluster cannot see it) builds on the control
  * plane's host with Podman instead, pushes to the registry, and the deploy runs what was pushed.
  */
@@ -156,6 +156,14 @@ describe('image builds for a Kubernetes environment', () => {
       ].join('\n'),
     );
     expect((await berth.cli(['pipeline', 'set', APP, '-f', file])).code).toBe(0);
+    // The cluster's builder is the environment's mirror of the Kaniko executor; one on this machine has none.
+    const mirror = 'mirror.example.com/kaniko-project/executor:v1.23.2';
+    const set = await berth.cli(['env', 'set', 'prod', '--builder-image', mirror]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain(`built in the cluster by ${mirror}`);
+    const refused = await berth.cli(['env', 'set', 'local', '--builder-image', mirror]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('a builder image applies to Kubernetes environments');
     const started = await berth.json<PipelineRun>(['pipeline', 'run', APP, '--detach']);
     const run = await waitFor(
       'the run to finish',
@@ -172,6 +180,7 @@ describe('image builds for a Kubernetes environment', () => {
     expect(jobs).toHaveLength(1);
     const kaniko = (jobs[0]!.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!;
     const tag = `${registry.address}/${PREFIX}/${APP}/api:${commit}`;
+    expect(kaniko.image).toBe(mirror);
     expect(kaniko.args).toEqual(
       expect.arrayContaining([
         `--context=git://127.0.0.1:${http.port}/${APP}.git#HEAD#${commit}`,
