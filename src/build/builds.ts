@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import type { CodeStore } from '../artifacts/codeStore.js';
 import type { ConfigSets } from '../config/configSets.js';
 import type { Environments } from '../environment/environments.js';
-import { NotFoundError, UnavailableError, ValidationError, type Problem } from '../errors.js';
+import { NotFoundError, RuntimeError, UnavailableError, ValidationError, type Problem } from '../errors.js';
 import type { BuildSpec, CommandBuildSpec, ImageBuildSpec, ServiceBuildResult } from '../model/build.js';
 import { ownGet } from '../own.js';
 import { registryFor, resolveRegistries } from '../release/renderContainers.js';
@@ -318,30 +318,41 @@ export function createBuilds(deps: BuildsDeps): Builds {
       p.service,
       `building ${target.image} from ${join(p.dir, build.dockerfile)}${target.push ? ' (then pushing it)' : ''}`,
     );
-    return builder.buildImage!(
-      {
-        app: req.app,
-        env: req.env,
-        service: p.service,
-        contextDir: p.dir,
-        ...(req.git
-          ? {
-              git: {
-                url: req.git.url,
-                commit: req.git.commit,
-                subPath: posix.join(req.git.subPath ?? '', build.context),
-              },
-            }
-          : {}),
-        dockerfile: build.dockerfile,
-        args: build.args,
-        ...(build.target ? { target: build.target } : {}),
-        image: target.image,
-        push: target.push,
-        ...(auth ? { auth } : {}),
-      },
-      { onLog: (l) => log.line(p.service, l), signal },
-    );
+    const request = {
+      app: req.app,
+      env: req.env,
+      service: p.service,
+      contextDir: p.dir,
+      ...(req.git
+        ? {
+            git: {
+              url: req.git.url,
+              commit: req.git.commit,
+              subPath: posix.join(req.git.subPath ?? '', build.context),
+            },
+          }
+        : {}),
+      dockerfile: build.dockerfile,
+      args: build.args,
+      ...(build.target ? { target: build.target } : {}),
+      image: target.image,
+      push: target.push,
+      ...(auth ? { auth } : {}),
+    };
+    const options = { onLog: (l: string) => log.line(p.service, l), signal };
+    try {
+      return await builder.buildImage!(request, options);
+    } catch (err) {
+      // A cluster's builder clones git: a build from a folder (no git source) runs on this host.
+      if (!(err instanceof RuntimeError) || err.details?.needs !== 'git') throw err;
+      const host = await deps.hostRuntime?.();
+      if (!host?.buildImage || host === builder) throw err;
+      log.line(
+        p.service,
+        `the cluster builds from git only (this build is from a folder): building on the control plane's host${target.push ? ` and pushing to ${target.image}` : ''}`,
+      );
+      return host.buildImage(request, options);
+    }
   }
 
   async function buildCommandOf(

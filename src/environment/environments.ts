@@ -16,6 +16,7 @@ import { DNS_LABEL } from '../model/names.js';
 import { dnsLabel } from '../spec/dnsLabel.js';
 import { changeLogRetention, LogRetentionChange, LogRetentionSetting } from './logRetention.js';
 import { registrySetting, withRegistry } from './registrySetting.js';
+import { builderImageSetting } from './builderSetting.js';
 
 const timeZoneSchema = z
   .string()
@@ -122,6 +123,7 @@ export const EnvironmentTarget = z
           ),
         prometheus: prometheusSchema.optional(),
         registry: registrySetting.optional(),
+        builderImage: builderImageSetting.optional(),
         storageClass: z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, - and .')
@@ -197,6 +199,10 @@ export const EnvironmentEdgeChange = z
     logRetention: LogRetentionChange.optional(),
     protected: protectedSchema.optional(),
     registry: registrySetting.nullable().optional().describe('The registry builds push to; null removes it.'),
+    builderImage: builderImageSetting
+      .nullable()
+      .optional()
+      .describe("A Kubernetes environment's Kaniko executor image; null: back to the default."),
   })
   .describe(
     "A change of an environment's edge ports, time zone, containers mode, Prometheus, log retention or protection.",
@@ -315,7 +321,20 @@ export function createEnvironments(db: Kysely<Database>): Environments {
           `environment ${name} runs on this machine: its analysis reads the edge's own counters`,
           [{ file: 'request body', path: 'prometheus', message: 'a Prometheus applies to Kubernetes environments' }],
         );
+      if (env.target.kind !== 'kubernetes' && parsed.data.builderImage !== undefined)
+        throw new ValidationError(
+          `environment ${name} runs on this machine: its images build with its container engine`,
+          [
+            {
+              file: 'request body',
+              path: 'builderImage',
+              message: 'a builder image applies to Kubernetes environments',
+            },
+          ],
+        );
       const target = withRegistry({ ...env.target }, parsed.data.registry);
+      if (target.kind === 'kubernetes' && parsed.data.builderImage === null) delete target.builderImage;
+      else if (target.kind === 'kubernetes' && parsed.data.builderImage) target.builderImage = parsed.data.builderImage;
       if (target.kind === 'kubernetes' && prometheus === null) delete target.prometheus;
       else if (target.kind === 'kubernetes' && prometheus) target.prometheus = prometheus;
       if (timeZone === null) delete target.timeZone;

@@ -68,7 +68,8 @@ export interface Workload {
   imagePullPolicy?: ImagePullPolicy;
   /**
    * The image as resolved at deploy, `sha256:…` (its repository digest when the engine has one, else
-   * the image's id): a container runs exactly this, so a rollback runs the earlier image. One machine only.
+   * the image's id): a container runs exactly this, so a rollback runs the earlier image. On a cluster,
+   * the registry digest of a service's build (`berth build`), rendered as the pod's `image@digest`.
    */
   imageDigest?: string;
   /**

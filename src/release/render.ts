@@ -186,7 +186,8 @@ export function renderRelease(input: RenderInput): RenderResult {
     const run: ServiceRun = {
       container,
       pullsImage: container || target?.kind !== 'local',
-      digest: container ? ownGet(input.images, name) : undefined,
+      // A cluster pulls every service's image: a built one runs by its pushed digest (`image@digest`).
+      digest: container || target?.kind !== 'local' ? ownGet(input.images, name) : undefined,
       code: !container && target?.kind === 'local' ? ownGet(input.codes?.digests, name) : undefined,
       discoveryHash: container ? containerDiscoveryHash : discoveryHash,
       registries,
@@ -196,7 +197,7 @@ export function renderRelease(input: RenderInput): RenderResult {
       svc,
       lookup,
       input.config.files,
-      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.digest ?? ''}${run.discoveryHash}` : ''}|${run.code ?? ''}|${registriesKey}`,
+      `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.discoveryHash}` : ''}|${run.digest ?? ''}|${run.code ?? ''}|${registriesKey}`,
     );
     const known = key === undefined ? undefined : input.memo!.get(key);
     if (known) {

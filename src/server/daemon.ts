@@ -199,6 +199,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       t.gateway ?? null,
       cluster,
       prometheus ?? null,
+      t.builderImage ?? null,
     ]);
     let rt = kubeRuntimes.get(key);
     if (!rt) {
@@ -210,6 +211,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         ...(t.trafficRouter ? { trafficRouter: t.trafficRouter } : {}),
         ...(t.gateway ? { gateway: t.gateway } : {}),
         ...(prometheus ? { prometheus } : {}),
+        ...(t.builderImage ? { builder: { image: t.builderImage } } : {}),
         ...cluster,
       });
       kubeRuntimes.set(key, rt);

@@ -123,6 +123,9 @@ export function registerEnv(program: Command): void {
         ['time zone', e.target.timeZone ?? 'UTC'],
         ['protected', e.target.protected ? 'yes: deploys, promotions and rollbacks need a confirmation' : 'no'],
         ['registry', e.target.registry ?? 'none (images are built for this machine)'],
+        ...(e.target.kind === 'kubernetes'
+          ? [['builder', e.target.builderImage ?? 'the default Kaniko executor (docs/builds.md)']]
+          : []),
         ['logs', logsKept(e)],
         [
           'defaults',
@@ -324,12 +327,17 @@ export function registerEnv(program: Command): void {
       protectedFlag,
     )
     .option('--registry <host[/prefix]>', 'the registry `berth build` pushes images to (docs/builds.md); "" removes it')
+    .option(
+      '--builder-image <image>',
+      'Kubernetes: the Kaniko executor image of in-cluster builds, pinned (a mirror of gcr.io/kaniko-project/executor); "" goes back to the default',
+    )
     .action(
       async (
         name: string,
         o: {
           protected?: boolean;
           registry?: string;
+          builderImage?: string;
           edgePort?: EdgePortChange;
           timeZone?: string;
           containers?: string;
@@ -353,19 +361,21 @@ export function registerEnv(program: Command): void {
           o.logMaxAge === undefined &&
           o.logMaxSize === undefined &&
           o.protected === undefined &&
-          o.registry === undefined
+          o.registry === undefined &&
+          o.builderImage === undefined
         )
           throw new ValidationError('nothing to change', [
             {
               file: 'command line',
               path: 'edge-port',
               message:
-                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE, --registry HOST or --protected[=false]',
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE, --registry HOST, --builder-image IMAGE or --protected[=false]',
             },
           ]);
         const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
         const change = {
           ...(o.registry !== undefined ? { registry: o.registry === '' ? null : o.registry } : {}),
+          ...(o.builderImage !== undefined ? { builderImage: o.builderImage === '' ? null : o.builderImage } : {}),
           ...(o.edgePort ?? {}),
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
@@ -406,7 +416,7 @@ export function registerEnv(program: Command): void {
           t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
         const guarded = t.protected ? ', protected (deploys, promotions and rollbacks need a confirmation)' : '';
         process.stdout.write(
-          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${t.registry ? `, images pushed to ${t.registry}` : ''}${guarded}\n`,
+          `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${t.registry ? `, images pushed to ${t.registry}` : ''}${t.kind === 'kubernetes' && t.builderImage ? `, built in the cluster by ${t.builderImage}` : ''}${guarded}\n`,
         );
       },
     );

@@ -25,3 +25,20 @@ describe('imagePullPolicy on clusters', () => {
     expect(container('plain')).not.toHaveProperty('imagePullPolicy');
   });
 });
+
+describe('built images on clusters', () => {
+  it('run by the digest their build pushed (`image@digest`); an image without one runs by its reference', () => {
+    const { manifest } = fixtureInput({}, SPEC);
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const api = manifest.services.api!;
+    const services = { ...manifest.services, api: { ...api, workload: { ...api.workload, imageDigest: digest } } };
+    const objects = renderManifests({ ...manifest, services });
+    const image = (name: string) =>
+      at(
+        objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name),
+        'spec.template.spec.containers.0',
+      ).image;
+    expect(image('api')).toBe(`shop/api:latest@${digest}`);
+    expect(image('plain')).toBe('nginx:1.27');
+  });
+});

@@ -114,7 +114,10 @@ function image(ctx: ServiceContext): string {
     return '';
   }
   const secret = 'image' in (input.secretDigests?.[state.service] ?? {});
-  return secret && input.options.secrets === 'masked' ? MASK : img;
+  if (secret && input.options.secrets === 'masked') return MASK;
+  // A built image runs by the digest its build pushed: the tag may move, the revision does not.
+  const digest = state.workload.imageDigest;
+  return digest && !img.includes('@') ? `${img}@${digest}` : img;
 }
 
 /** The pod template of one service (Deployment, StatefulSet, DaemonSet, Job and CronJob alike). */
