@@ -22,14 +22,18 @@ const COLORS: Record<HookDeliveryOutcome, string> = {
   failed: 'error',
 };
 
-function WebhookUrls({ app, pipeline }: { app: string; pipeline: PipelineInfo | undefined }) {
+/** `pipeline` is null when the app has none, undefined while it loads. */
+function WebhookUrls({ app, pipeline }: { app: string; pipeline: PipelineInfo | null | undefined }) {
   const { t } = useTranslation();
   const rows = [...WEBHOOK_SETUP].map(([provider, s]) => ({ provider, ...s }));
-  const secret = !pipeline
-    ? t('builds.deliveries.noPipeline', { app })
-    : pipeline.webhookSecret
-      ? t('builds.deliveries.secretSet')
-      : t('builds.deliveries.secretMissing');
+  const secret =
+    pipeline === undefined
+      ? ''
+      : pipeline === null
+        ? t('builds.deliveries.noPipeline', { app })
+        : pipeline.webhookSecret
+          ? t('builds.deliveries.secretSet')
+          : t('builds.deliveries.secretMissing');
   return (
     <Card size="small" title={t('builds.deliveries.urlsTitle')} data-testid="webhook-urls" style={{ marginTop: 16 }}>
       <Typography.Paragraph type="secondary">{t('builds.deliveries.urlsHint')}</Typography.Paragraph>
@@ -66,7 +70,7 @@ function WebhookUrls({ app, pipeline }: { app: string; pipeline: PipelineInfo | 
   );
 }
 
-export default function Deliveries({ app, pipeline }: { app: string; pipeline: PipelineInfo | undefined }) {
+export default function Deliveries({ app, pipeline }: { app: string; pipeline: PipelineInfo | null | undefined }) {
   const { t } = useTranslation();
   const q = new URLSearchParams({ app, limit: '50' });
   const deliveries = useResource<HookDelivery[]>(`/api/v1/hooks/deliveries?${q.toString()}`, { pollMs: 3000 });

@@ -269,7 +269,7 @@ export default function Pipelines() {
           {
             key: 'deliveries',
             label: <span data-testid="tab-deliveries">{t('builds.tabs.deliveries')}</span>,
-            children: <Deliveries app={app} pipeline={pipeline.data} />,
+            children: <Deliveries app={app} pipeline={missing ? null : pipeline.data} />,
           },
         ]}
       />
