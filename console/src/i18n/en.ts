@@ -9,6 +9,7 @@ import { enPreviews } from './enPreviews';
 import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
+import { enBuilds } from './enBuilds';
 
 export const en = {
   shell: {
@@ -402,6 +403,7 @@ export const en = {
   promote: enPromote,
   traces: enTraces,
   pipelines: enPipelines,
+  builds: enBuilds,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -10,6 +10,7 @@ import { zhPreviews } from './zhPreviews';
 import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 import { zhPipelines } from './zhPipelines';
+import { zhBuilds } from './zhBuilds';
 
 export const zhCN: typeof en = {
   shell: {
@@ -396,6 +397,7 @@ export const zhCN: typeof en = {
   promote: zhPromote,
   traces: zhTraces,
   pipelines: zhPipelines,
+  builds: zhBuilds,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',

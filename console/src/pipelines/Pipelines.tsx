@@ -1,18 +1,22 @@
 /**
  * An app's pipeline: its source, its runs (commit, trigger, status of each step) newest first, and a
- * run's steps with their logs, which update while the run goes on; Run now, Approve and Cancel.
+ * run's steps with their logs, which update while the run goes on; Run now, Approve and Cancel. Its
+ * tabs (`?tab=`): the runs, the app's builds in the environment (Builds.tsx) and the webhook deliveries
+ * with the hook URLs (Deliveries.tsx); `?run=ID` shows that run.
  */
 import { useEffect, useState } from 'react';
-import { Button, Card, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { CheckOutlined, PlayCircleOutlined, StopOutlined } from '@ant-design/icons';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { useParams } from 'react-router-dom';
+import { useParams, useSearchParams } from 'react-router-dom';
 import { ApiError, api, send } from '../api/client';
 import { useResource } from '../api/hooks';
 import type { PipelineInfo, PipelineRun, PipelineRunStep, PipelineStepStatus } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PageTitle } from '../components/PageTitle';
+import Builds from './Builds';
+import Deliveries from './Deliveries';
 
 const COLORS: Record<PipelineStepStatus, string> = {
   queued: 'default',
@@ -142,13 +146,19 @@ function RunDetails({ run, onAction }: { run: PipelineRun; onAction: (what: 'app
 
 export default function Pipelines() {
   const { t } = useTranslation();
-  const { app = '' } = useParams();
+  const { app = '', env = '' } = useParams();
+  const [params, setParams] = useSearchParams();
+  const tab = params.get('tab') ?? 'runs';
+  const runParam = params.get('run');
   const base = `/api/v1/pipelines/${encodeURIComponent(app)}`;
   const pipeline = useResource<PipelineInfo>(base);
   const missing = pipeline.error instanceof ApiError && pipeline.error.status === 404;
   const runs = useResource<PipelineRun[]>(missing ? null : `${base}/runs?limit=20`, { pollMs: 1500 });
   const [chosen, setChosen] = useState<number | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    if (runParam !== null && /^[0-9]+$/.test(runParam)) setChosen(Number(runParam));
+  }, [runParam]);
   const shown = runs.data?.find((r) => r.id === chosen) ?? runs.data?.[0];
   const act = (p: Promise<unknown>): void => {
     setError(undefined);
@@ -171,67 +181,98 @@ export default function Pipelines() {
           )
         }
       />
-      <Typography.Paragraph type="secondary">{t('pipelines.hint')}</Typography.Paragraph>
-      {missing && <Typography.Paragraph data-testid="no-pipeline">{t('pipelines.none', { app })}</Typography.Paragraph>}
-      {pipeline.error !== undefined && !missing && <ErrorAlert error={pipeline.error} />}
-      {error !== undefined && <ErrorAlert error={error} />}
-      {d && pipeline.data && (
-        <Typography.Paragraph data-testid="pipeline-source">
-          {t('pipelines.source', { ...d.source, version: pipeline.data.version })}
-        </Typography.Paragraph>
-      )}
-      {runs.data && (
-        <Table<PipelineRun>
-          size="small"
-          rowKey="id"
-          pagination={false}
-          dataSource={runs.data}
-          locale={{ emptyText: t('pipelines.noRuns') }}
-          style={{ marginBottom: 16 }}
-          onRow={(r) => ({ onClick: () => setChosen(r.id), style: { cursor: 'pointer' } })}
-          rowClassName={(r) => (r.id === shown?.id ? 'ant-table-row-selected' : '')}
-          columns={[
-            { title: t('pipelines.columns.run'), dataIndex: 'id', render: (v: number) => `#${v}` },
-            {
-              title: t('pipelines.columns.commit'),
-              dataIndex: 'commit',
-              render: (v: string | undefined) => <Typography.Text code>{v?.slice(0, 12) ?? '-'}</Typography.Text>,
-            },
-            { title: t('pipelines.columns.branch'), dataIndex: 'branch' },
-            {
-              title: t('pipelines.columns.trigger'),
-              dataIndex: 'trigger',
-              render: (v: PipelineRun['trigger']) => t(`pipelines.triggers.${v}`),
-            },
-            { title: t('pipelines.columns.author'), dataIndex: 'author' },
-            {
-              title: t('pipelines.columns.status'),
-              dataIndex: 'status',
-              render: (v: PipelineRun['status']) => <Tag color={COLORS[v]}>{t(`pipelines.statuses.${v}`)}</Tag>,
-            },
-            {
-              title: t('pipelines.columns.steps'),
-              key: 'steps',
-              render: (_: unknown, r: PipelineRun) => (
-                <Space size={2} wrap>
-                  {r.steps.map((s) => (
-                    <Tag key={s.index} color={COLORS[s.status]} title={stepTitle(t, s)}>
-                      {t(`pipelines.short.${s.spec.kind}`)}
-                    </Tag>
-                  ))}
-                </Space>
-              ),
-            },
-            { title: t('pipelines.columns.created'), dataIndex: 'createdAt' },
-          ]}
-        />
-      )}
-      {shown && (
-        <RunDetails
-          run={shown}
-          onAction={(what) => act(api<PipelineRun>('POST', `/api/v1/pipeline-runs/${shown.id}/${what}`, {}))}
-        />
-      )}
+      <Tabs
+        activeKey={tab}
+        onChange={(k) => setParams({ tab: k })}
+        destroyOnHidden
+        items={[
+          {
+            key: 'runs',
+            label: <span data-testid="tab-runs">{t('builds.tabs.runs')}</span>,
+            children: (
+              <>
+                <Typography.Paragraph type="secondary">{t('pipelines.hint')}</Typography.Paragraph>
+                {missing && (
+                  <Typography.Paragraph data-testid="no-pipeline">{t('pipelines.none', { app })}</Typography.Paragraph>
+                )}
+                {pipeline.error !== undefined && !missing && <ErrorAlert error={pipeline.error} />}
+                {error !== undefined && <ErrorAlert error={error} />}
+                {d && pipeline.data && (
+                  <Typography.Paragraph data-testid="pipeline-source">
+                    {t('pipelines.source', { ...d.source, version: pipeline.data.version })}
+                  </Typography.Paragraph>
+                )}
+                {runs.data && (
+                  <Table<PipelineRun>
+                    size="small"
+                    rowKey="id"
+                    pagination={false}
+                    dataSource={runs.data}
+                    locale={{ emptyText: t('pipelines.noRuns') }}
+                    style={{ marginBottom: 16 }}
+                    onRow={(r) => ({ onClick: () => setChosen(r.id), style: { cursor: 'pointer' } })}
+                    rowClassName={(r) => (r.id === shown?.id ? 'ant-table-row-selected' : '')}
+                    columns={[
+                      { title: t('pipelines.columns.run'), dataIndex: 'id', render: (v: number) => `#${v}` },
+                      {
+                        title: t('pipelines.columns.commit'),
+                        dataIndex: 'commit',
+                        render: (v: string | undefined) => (
+                          <Typography.Text code>{v?.slice(0, 12) ?? '-'}</Typography.Text>
+                        ),
+                      },
+                      { title: t('pipelines.columns.branch'), dataIndex: 'branch' },
+                      {
+                        title: t('pipelines.columns.trigger'),
+                        dataIndex: 'trigger',
+                        render: (v: PipelineRun['trigger']) => t(`pipelines.triggers.${v}`),
+                      },
+                      { title: t('pipelines.columns.author'), dataIndex: 'author' },
+                      {
+                        title: t('pipelines.columns.status'),
+                        dataIndex: 'status',
+                        render: (v: PipelineRun['status']) => (
+                          <Tag color={COLORS[v]}>{t(`pipelines.statuses.${v}`)}</Tag>
+                        ),
+                      },
+                      {
+                        title: t('pipelines.columns.steps'),
+                        key: 'steps',
+                        render: (_: unknown, r: PipelineRun) => (
+                          <Space size={2} wrap>
+                            {r.steps.map((s) => (
+                              <Tag key={s.index} color={COLORS[s.status]} title={stepTitle(t, s)}>
+                                {t(`pipelines.short.${s.spec.kind}`)}
+                              </Tag>
+                            ))}
+                          </Space>
+                        ),
+                      },
+                      { title: t('pipelines.columns.created'), dataIndex: 'createdAt' },
+                    ]}
+                  />
+                )}
+                {shown && (
+                  <RunDetails
+                    run={shown}
+                    onAction={(what) => act(api<PipelineRun>('POST', `/api/v1/pipeline-runs/${shown.id}/${what}`, {}))}
+                  />
+                )}
+              </>
+            ),
+          },
+          {
+            key: 'builds',
+            label: <span data-testid="tab-builds">{t('builds.tabs.builds')}</span>,
+            children: <Builds app={app} env={env} />,
+          },
+          {
+            key: 'deliveries',
+            label: <span data-testid="tab-deliveries">{t('builds.tabs.deliveries')}</span>,
+            children: <Deliveries app={app} pipeline={missing ? null : pipeline.data} />,
+          },
+        ]}
+      />
     </div>
   );
 }

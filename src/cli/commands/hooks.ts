@@ -6,52 +6,9 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.js';
 import type { HookDelivery } from '../../model/hookDelivery.js';
+import { WEBHOOK_SETUP, webhookPath } from '../../model/webhookSetup.js';
 import { contextOf } from '../context.js';
 import { printData, printTable } from '../output.js';
-
-/** How each provider is set up: the header carrying the secret, the events to choose, where the settings are. */
-const SETUP: ReadonlyMap<string, { name: string; proof: string; events: string; where: string }> = new Map([
-  [
-    'github',
-    {
-      name: 'GitHub',
-      proof: 'X-Hub-Signature-256 (HMAC-SHA256 of the body)',
-      events: 'push, pull_request',
-      where:
-        'repository Settings → Webhooks → Add webhook: Payload URL, Content type application/json, Secret, "Let me select individual events": Pushes and Pull requests',
-    },
-  ],
-  [
-    'gitlab',
-    {
-      name: 'GitLab',
-      proof: 'X-Gitlab-Token (the secret token itself)',
-      events: 'Push Hook, Merge Request Hook',
-      where:
-        'project Settings → Webhooks → Add new webhook: URL, Secret token, Trigger: Push events and Merge request events',
-    },
-  ],
-  [
-    'gitea',
-    {
-      name: 'Gitea',
-      proof: 'X-Gitea-Signature (HMAC-SHA256 of the body)',
-      events: 'push, pull_request',
-      where:
-        'repository Settings → Webhooks → Add Webhook → Gitea: Target URL, POST, Content type application/json, Secret, Trigger on: Push and Pull Request events',
-    },
-  ],
-  [
-    'forgejo',
-    {
-      name: 'Forgejo',
-      proof: 'X-Forgejo-Signature (HMAC-SHA256 of the body)',
-      events: 'push, pull_request',
-      where:
-        'repository Settings → Webhooks → Add webhook → Forgejo: Target URL, POST, Content type application/json, Secret, Trigger on: Push and Pull Request events',
-    },
-  ],
-]);
 
 function deliveryRow(d: HookDelivery): Record<string, unknown> {
   return {
@@ -122,13 +79,17 @@ export function registerHooks(program: Command): void {
     )
     .action(async (app: string, o: { provider: string; baseUrl?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const setup = SETUP.get(o.provider);
-      if (!setup)
+      const found = WEBHOOK_SETUP.get(o.provider);
+      if (!found)
         throw new ValidationError(`unknown provider ${JSON.stringify(o.provider)}`, [
           { file: 'command line', path: '--provider', message: 'must be github, gitlab, gitea or forgejo' },
         ]);
+      const setup = {
+        ...found,
+        proof: `${found.header} (${found.hmac ? 'HMAC-SHA256 of the body' : 'the secret token itself'})`,
+      };
       const base = (o.baseUrl ?? (await ctx.client()).url).replace(/\/+$/, '');
-      const url = `${base}/api/v1/hooks/${o.provider}/${encodeURIComponent(app)}`;
+      const url = `${base}${webhookPath(o.provider, app)}`;
       const secret = `the webhook secret of ${app}'s pipeline (webhook: { secret: \${PIPELINE_SECRET} } in its pipeline file, or berth pipeline set ${app} --webhook-secret-file FILE; docs/pipelines.md); the same value in ${setup.name}`;
       if (ctx.output !== 'table')
         return printData(ctx.output, {
