@@ -66,17 +66,24 @@ async function sample(path: string): Promise<Record<string, unknown>> {
 }
 
 /** A GitHub pull_request delivery of `action` on `branch` at `sha`, signed with the pipeline's secret. */
-async function github(id: string, action: string, branch: string, sha: string, merged = false): Promise<Response> {
+async function github(
+  id: string,
+  action: string,
+  branch: string,
+  sha: string,
+  merged = false,
+  number = 7,
+): Promise<Response> {
   const s = await sample(`github/pull_request-${action === 'closed' ? 'closed' : 'opened'}.json`);
   const pr = s.pull_request as Record<string, Record<string, unknown>>;
   const body = Buffer.from(
     JSON.stringify({
       ...s,
       action,
-      number: 7,
+      number,
       pull_request: {
         ...pr,
-        number: 7,
+        number,
         merged,
         head: { ...pr.head, ref: branch, sha },
         base: { ...pr.base, ref: 'main' },
@@ -258,5 +265,40 @@ describe('a pull request’s preview environment through the webhooks', () => {
     expect(gone.closedReason).toBe('expired');
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
     expect((await berth.json<{ name: string }[]>(['env', 'list'])).map((e) => e.name)).not.toContain('test-pr-12');
+  });
+});
+
+describe('a pull request closed while its preview’s run is under way', () => {
+  it('stops the run: nothing is left running in a deleted environment', async () => {
+    await setPipeline('1h');
+    const slow = 'sleep 3\n' + BUILD;
+    const head = await repo.commit(
+      { 'app/web/version.txt': 'slow\n', 'app/web/build.sh': slow },
+      'slow',
+      'feature/slow',
+    );
+    const opened = await github('pr-open-8', 'opened', 'feature/slow', head, false, 8);
+    const o = (await opened.json()) as { runId?: string };
+    expect(opened.status, JSON.stringify(o)).toBe(202);
+    await waitFor('the build to start', async () => {
+      const r = await berth.json<PipelineRun>(['pipeline', 'status', String(o.runId)]);
+      return r.steps[0]?.status === 'running';
+    });
+    const closed = await github('pr-close-8', 'closed', 'feature/slow', head, false, 8);
+    expect(closed.status, await closed.text()).toBeLessThan(300);
+    const run = await waitFor(
+      'the run to end',
+      async () => {
+        const r = await berth.json<PipelineRun>(['pipeline', 'status', String(o.runId)]);
+        return ['succeeded', 'failed', 'cancelled'].includes(r.status) ? r : undefined;
+      },
+      30_000,
+    );
+    expect(run.status, JSON.stringify(run.steps)).toBe('cancelled');
+    expect((await previews()).find((x) => x.key === 'pr-8')).toMatchObject({ state: 'closed', closedReason: 'closed' });
+    expect((await berth.json<{ name: string }[]>(['env', 'list'])).map((e) => e.name)).not.toContain('test-pr-8');
+    const st = await berth.cli(['status', 'prshop', '--env', 'test-pr-8', '-o', 'json']);
+    const running = st.code === 0 ? (JSON.parse(st.stdout) as { services: { replicas: unknown[] }[] }).services : [];
+    expect(running.flatMap((s) => s.replicas)).toEqual([]);
   });
 });
