@@ -302,3 +302,23 @@ describe('a pull request closed while its preview’s run is under way', () => {
     expect(running.flatMap((s) => s.replicas)).toEqual([]);
   });
 });
+
+describe('a pull request whose berth.yaml is broken', () => {
+  it('fails its preview’s run, the step log naming the line and field', async () => {
+    const broken = SPEC.replace('period: 1s', 'period: soon');
+    const head = await repo.commit({ 'app/berth.yaml': broken }, 'broken', 'feature/broken');
+    const opened = await github('pr-open-9', 'opened', 'feature/broken', head, false, 9);
+    const o = (await opened.json()) as { runId?: string };
+    expect(opened.status, JSON.stringify(o)).toBe(202);
+    const run = await waitFor('the run to end', async () => {
+      const r = await berth.json<PipelineRun>(['pipeline', 'status', String(o.runId)]);
+      return ['succeeded', 'failed', 'cancelled'].includes(r.status) ? r : undefined;
+    });
+    expect(run.status).toBe('failed');
+    const logs = await ok(['pipeline', 'logs', String(o.runId), '1']);
+    // Named as in the repository, not as in the control plane's checkout folder.
+    expect(logs).toContain('==> failed: app/berth.yaml has 1 problem\n');
+    expect(logs).toMatch(/\n {2}app\/berth\.yaml:\d+:\d+ services\.web\.health\.readiness\.period: \S/);
+    expect(run.error).toContain('failed: app/berth.yaml has 1 problem');
+  });
+});
