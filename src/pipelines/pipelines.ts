@@ -210,7 +210,7 @@ export class Pipelines implements PipelineTriggers {
     const key = `pr-${event.number}`;
     if (event.action === 'closed') {
       // Its runs still to come or under way stop first: none deploys into the environment the close deletes.
-      this.stopPreviewRuns(app, key, `pull request ${event.number} was ${event.merged ? 'merged' : 'closed'}`);
+      this.cancelPreviewRuns(app, key, `pull request ${event.number} was ${event.merged ? 'merged' : 'closed'}`);
       await this.deps.ports.previews.close(app, key, event.merged ? 'merged' : 'closed');
       return { ignored: `pull request ${event.number} ${event.merged ? 'merged' : 'closed'}: its preview is deleted` };
     }
@@ -244,8 +244,8 @@ export class Pipelines implements PipelineTriggers {
     return p;
   }
 
-  /** Cancels the queued, running or waiting runs into preview `key` of `app` (its pull request is closed). */
-  private stopPreviewRuns(app: string, key: string, reason: string): void {
+  /** Cancels the queued, running or waiting runs into preview `key` of `app` (it is being closed). */
+  cancelPreviewRuns(app: string, key: string, reason: string): void {
     for (const r of this.deps.store.runsIn(['queued', 'running', 'waiting'], app)) {
       if (r.preview?.key !== key) continue;
       if (this.runner.cancel(r.id, reason)) continue;

@@ -218,6 +218,18 @@ describe('a pull request’s preview environment through the webhooks', () => {
       /pr-7\s+test-pr-7\s+test\s+closed \(merged\)/,
     );
     await expect(answer(p!.edgePort!)).rejects.toThrow();
+
+    // Reopened: the preview is opened again from test (its config copied again) and the head deployed.
+    const again = await github('pr-reopen-1', 'reopened', 'feature/login', second);
+    const a = (await again.json()) as { runId?: string };
+    expect(again.status, JSON.stringify(a)).toBe(202);
+    await finished(a.runId);
+    const reopened = (await previews()).find((x) => x.key === 'pr-7');
+    expect(reopened).toMatchObject({ state: 'open', env: 'test-pr-7' });
+    expect(await answer(reopened!.edgePort!)).toBe('version two (built) | hello from test | t0ken-of-test');
+    const last = await github('pr-close-2', 'closed', 'feature/login', second, false);
+    expect(last.status, await last.text()).toBe(200);
+    expect((await previews()).find((x) => x.key === 'pr-7')).toMatchObject({ state: 'closed', closedReason: 'closed' });
   });
 
   it('opens a GitLab merge request’s preview, and the sweeper closes it once its time to live is over', async () => {
@@ -300,6 +312,30 @@ describe('a pull request closed while its preview’s run is under way', () => {
     const st = await berth.cli(['status', 'prshop', '--env', 'test-pr-8', '-o', 'json']);
     const running = st.code === 0 ? (JSON.parse(st.stdout) as { services: { replicas: unknown[] }[] }).services : [];
     expect(running.flatMap((s) => s.replicas)).toEqual([]);
+  });
+});
+
+describe('a preview closed by hand while its pull request’s run is under way', () => {
+  it('cancels the run (the sweeper’s close does the same)', async () => {
+    const slow = 'sleep 3\n' + BUILD;
+    const head = await repo.commit(
+      { 'app/web/version.txt': 'hand\n', 'app/web/build.sh': slow },
+      'hand',
+      'feature/hand',
+    );
+    const opened = await github('pr-open-10', 'opened', 'feature/hand', head, false, 10);
+    const o = (await opened.json()) as { runId?: string };
+    expect(opened.status, JSON.stringify(o)).toBe(202);
+    await waitFor('the build to start', async () => {
+      const r = await berth.json<PipelineRun>(['pipeline', 'status', String(o.runId)]);
+      return r.steps[0]?.status === 'running';
+    });
+    await ok(['preview', 'close', 'prshop', 'pr-10']);
+    const run = await berth.json<PipelineRun>(['pipeline', 'status', String(o.runId)]);
+    expect(run).toMatchObject({ status: 'cancelled', error: 'preview pr-10 closed (by hand)' });
+    await new Promise((r) => setTimeout(r, 3500)); // the build's sleep would be over: nothing more happens
+    expect((await berth.json<PipelineRun>(['pipeline', 'status', String(o.runId)])).status).toBe('cancelled');
+    expect((await berth.json<{ name: string }[]>(['env', 'list'])).map((e) => e.name)).not.toContain('test-pr-10');
   });
 });
 
