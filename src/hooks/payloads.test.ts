@@ -15,6 +15,21 @@ const sample = (path: string): Record<string, unknown> =>
   >;
 
 describe('webhook payloads', () => {
+  it('acts on a GitLab merge request update with new commits only (its oldrev), not on a title or label edit', () => {
+    const mr = sample('gitlab/merge_request.json');
+    const attrs = mr.object_attributes as Record<string, unknown>;
+    const edited = { ...mr, object_attributes: { ...attrs, action: 'update' } };
+    expect(readPayload('gitlab', 'pull_request', 'u1', edited)).toEqual({
+      kind: 'ignored',
+      reason: 'merge request updated without new commits (no object_attributes.oldrev)',
+    });
+    const pushed = { ...mr, object_attributes: { ...attrs, action: 'update', oldrev: 'a'.repeat(40) } };
+    expect(readPayload('gitlab', 'pull_request', 'u2', pushed)).toMatchObject({
+      kind: 'pull_request',
+      event: { action: 'updated', number: 1, commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7' },
+    });
+  });
+
   it('reads a GitLab tag push without a branch, and a deleted GitLab branch without a commit', () => {
     const tag = { ...sample('gitlab/push.json'), ref: 'refs/tags/v1.0.0' };
     expect(readPayload('gitlab', 'push', 'd1', tag)).toMatchObject({

@@ -178,6 +178,9 @@ function gitlabMergeRequest(deliveryId: string, r: Reader): ReadPayload {
   const action = GITLAB_ACTIONS.get(actionName);
   if (action === undefined)
     return { kind: 'ignored', reason: `merge request action ${actionName} is not one Berth acts on` };
+  // GitLab says `update` for a new title, label or assignee too; `oldrev` is there only when commits were pushed.
+  if (actionName === 'update' && r.optional('object_attributes.oldrev') === undefined)
+    return { kind: 'ignored', reason: 'merge request updated without new commits (no object_attributes.oldrev)' };
   const author = r.optional('user.username', 'user.name');
   return {
     kind: 'pull_request',

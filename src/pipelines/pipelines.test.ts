@@ -259,6 +259,32 @@ describe('pipeline runs', () => {
     expect(p.run(first.id).status).toBe('waiting');
   });
 
+  it('cancel the queued runs of a preview being closed, and no other run', async () => {
+    await freshHome();
+    const deployer = new FileDeployer();
+    const p = pipelines(deployer);
+    p.set('shop', { file: 'p.yaml', text: pipelineFile(['approval: {}']), author: 'ann' });
+    const first = p.startRun('shop', { trigger: 'manual', author: 'ann' });
+    await settled(p, first.id, ['waiting']);
+    const into = (key: string) =>
+      p.startRun('shop', {
+        trigger: 'pull-request',
+        author: 'bob',
+        preview: { key, env: `test-${key}` },
+        steps: [{ kind: 'deploy', env: `test-${key}` }],
+      });
+    const pr3 = into('pr-3');
+    const pr4 = into('pr-4');
+    p.cancelPreviewRuns('shop', 'pr-3', 'preview pr-3 closed (merged)');
+    expect(p.run(pr3.id)).toMatchObject({ status: 'cancelled', error: 'preview pr-3 closed (merged)' });
+    expect(p.run(pr3.id).steps.map((s) => s.status)).toEqual(['cancelled']);
+    expect(p.run(pr4.id).status).toBe('queued');
+    expect(p.run(first.id).status).toBe('waiting');
+    p.cancel(first.id, 'ann');
+    expect((await settled(p, pr4.id)).status).toBe('succeeded');
+    expect(deployer.releases.map((r) => r.env)).toEqual(['test-pr-4']);
+  });
+
   it('resume after a restart: a deploy whose release was made follows it instead of deploying again', async () => {
     await freshHome();
     const deployer = new FileDeployer();

@@ -209,6 +209,8 @@ export class Pipelines implements PipelineTriggers {
     if (!this.deps.ports.previews) return { ignored: 'this control plane makes no preview environments' };
     const key = `pr-${event.number}`;
     if (event.action === 'closed') {
+      // Its runs still to come or under way stop first: none deploys into the environment the close deletes.
+      this.cancelPreviewRuns(app, key, `pull request ${event.number} was ${event.merged ? 'merged' : 'closed'}`);
       await this.deps.ports.previews.close(app, key, event.merged ? 'merged' : 'closed');
       return { ignored: `pull request ${event.number} ${event.merged ? 'merged' : 'closed'}: its preview is deleted` };
     }
@@ -240,6 +242,16 @@ export class Pipelines implements PipelineTriggers {
         details: { app },
       });
     return p;
+  }
+
+  /** Cancels the queued, running or waiting runs into preview `key` of `app` (it is being closed). */
+  cancelPreviewRuns(app: string, key: string, reason: string): void {
+    for (const r of this.deps.store.runsIn(['queued', 'running', 'waiting'], app)) {
+      if (r.preview?.key !== key) continue;
+      if (this.runner.cancel(r.id, reason)) continue;
+      this.deps.store.closeSteps(r.id, 'cancelled');
+      this.deps.store.updateRun(r.id, { status: 'cancelled', finished: true, error: reason });
+    }
   }
 
   /** Queued runs of earlier pushes make way for the newer push's run. */

@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { toBerthError } from '../errors.js';
+import { toBerthError, ValidationError } from '../errors.js';
 import type { PipelineRun, PipelineRunStep } from '../model/pipeline.js';
 import type { GitSource } from './gitSource.js';
 import type { PipelineStore } from './pipelineStore.js';
@@ -158,8 +158,8 @@ export class PipelineRunner {
           store.updateStep(run.id, current.index, { status: 'succeeded', finished: true, result });
         } catch (err) {
           this.throwIfStopped(ctl.signal);
-          const message = toBerthError(err).message;
-          log.note(`==> failed: ${message}`);
+          const { message, described } = failureOf(err, workspace);
+          log.note(`==> failed: ${described}`);
           store.updateStep(run.id, current.index, {
             status: 'failed',
             finished: true,
@@ -231,4 +231,17 @@ export class PipelineRunner {
       this.approvals.delete(run.id);
     }
   }
+}
+
+/**
+ * A failed step's error (the checkout's folder left out: the files are named as in the repository) and
+ * what its log says: a validation error's problems too, one a line (`app/berth.yaml:8:50 field: why`).
+ */
+function failureOf(err: unknown, workspace: string): { message: string; described: string } {
+  const e = toBerthError(err);
+  const inRepo = (text: string): string => text.split(`${workspace}/`).join('');
+  return {
+    message: inRepo(e.message),
+    described: inRepo(e instanceof ValidationError ? e.describe() : e.message),
+  };
 }

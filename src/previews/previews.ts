@@ -33,6 +33,8 @@ export interface PreviewDeps {
   configSets: Pick<ConfigSets, 'current' | 'copyEnvironment'>;
   /** Takes `app` down in `env` (the runtime's remove, as `berth down`); resolves once its release finished. */
   takeDown(app: string, env: string, reason: string): Promise<void>;
+  /** Called first when a preview closes (by hand, a pull request, the sweeper): stops what would still deploy there. */
+  beforeClose?(app: string, key: string, reason: string): void | Promise<void>;
   /** A free port for the edge of a preview on this machine. */
   pickEdgePort(): Promise<number>;
   /** Milliseconds since the epoch; Date.now when absent (tests inject theirs). */
@@ -136,6 +138,7 @@ export function createPreviews(deps: PreviewDeps): Previews {
   async function finish(p: PreviewRecord): Promise<PreviewRecord> {
     const reason = p.closedReason ?? 'closed';
     try {
+      await deps.beforeClose?.(p.app, p.key, reason);
       for (let round = 1; ; round++) {
         try {
           await deps.environments.delete(p.env);

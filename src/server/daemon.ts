@@ -303,6 +303,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     configSets,
     engine,
     logger: logger.child({ part: 'previews' }),
+    // Its pipeline runs not yet finished are cancelled: none deploys into the environment being deleted.
+    beforeClose: (app, key, reason) => pipelines.cancelPreviewRuns(app, key, `preview ${key} closed (${reason})`),
   });
   let previewSweeper: { stop(): Promise<void> } | undefined = undefined;
 

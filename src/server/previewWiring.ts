@@ -24,9 +24,12 @@ export function previewsOf(deps: {
   configSets: ConfigSets;
   engine: Pick<ReleaseEngine, 'down' | 'wait'>;
   logger: Logger;
+  /** Stops the pipeline runs still to deploy into a preview that closes. */
+  beforeClose?: (app: string, key: string, reason: string) => void;
 }): Previews {
   return createPreviews({
     db: deps.db,
+    ...(deps.beforeClose ? { beforeClose: deps.beforeClose } : {}),
     environments: deps.environments,
     configSets: deps.configSets,
     async takeDown(app, env, reason) {

@@ -192,7 +192,11 @@ describe('push webhooks', () => {
       baseBranch: 'master',
       commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
     });
-    const mr = JSON.parse(fixture('gitlab/merge_request.json').toString()) as { object_attributes: { action: string } };
+    const mr = JSON.parse(fixture('gitlab/merge_request.json').toString()) as {
+      object_attributes: { action: string; oldrev?: string };
+    };
+    // An update with new commits (GitLab sends oldrev only then).
+    mr.object_attributes.oldrev = 'b'.repeat(40);
     for (const action of ['update', 'close', 'merge', 'reopen']) {
       mr.object_attributes.action = action;
       expect((await gitlab('Merge Request Hook', Buffer.from(JSON.stringify(mr)))).status).toBe(202);
