@@ -207,6 +207,12 @@ export class Pipelines implements PipelineTriggers {
     const previews = pipeline.definition.previews;
     if (!previews) return { ignored: `the pipeline of ${app} has no previews` };
     if (!this.deps.ports.previews) return { ignored: 'this control plane makes no preview environments' };
+    // A preview shows what merging would bring into the pipeline's branch: pull requests into others get none.
+    const branch = pipeline.definition.source.branch;
+    if (event.baseBranch !== branch)
+      return {
+        ignored: `pull request ${event.number} targets ${event.baseBranch}, not the pipeline's branch ${branch}`,
+      };
     const key = `pr-${event.number}`;
     if (event.action === 'closed') {
       // Its runs still to come or under way stop first: none deploys into the environment the close deletes.

@@ -233,5 +233,10 @@ describe('build, promote and preview steps', () => {
       ignored: 'pull request 12 merged: its preview is deleted',
     });
     expect(previewLog).toEqual(['open test-pr-12', 'close test-pr-12 (merged)']);
+    // A pull request into another branch than the pipeline's gets no preview.
+    expect(
+      await pipelines.onPullRequest('shop', { ...event, deliveryId: 'd3', number: 13, baseBranch: 'release-1' }),
+    ).toEqual({ ignored: "pull request 13 targets release-1, not the pipeline's branch main" });
+    expect(previewLog).toEqual(['open test-pr-12', 'close test-pr-12 (merged)']);
   });
 });
