@@ -16,6 +16,7 @@ import type {
   PipelineTrigger,
 } from '../model/pipeline.js';
 import { stepTitle } from './definition.js';
+import { RunWatch } from './runWatch.js';
 
 /** A stored pipeline version, with its encrypted secret (never leaves src/pipelines). */
 export interface StoredPipeline {
@@ -71,6 +72,8 @@ const now = (): string => new Date().toISOString();
 
 export class PipelineStore {
   private readonly db: BetterSqlite3.Database;
+  /** Woken by every change of a run or its steps recorded here (and by their log lines, runner.ts). */
+  readonly changes = new RunWatch();
 
   constructor(db: BetterSqlite3.Database) {
     this.db = db;
@@ -211,6 +214,7 @@ export class PipelineStore {
     }
     if (sets.length === 0) return;
     this.db.prepare(`update pipeline_runs set ${sets.join(', ')} where id = ?`).run(...args, id);
+    this.changes.notify(id);
   }
 
   updateStep(
@@ -250,6 +254,7 @@ export class PipelineStore {
     this.db
       .prepare(`update pipeline_steps set ${sets.join(', ')} where run_id = ? and idx = ?`)
       .run(...args, id, index);
+    this.changes.notify(id);
   }
 
   /** Every step of `id` still queued (or running) becomes `status`. */
@@ -259,6 +264,7 @@ export class PipelineStore {
         `update pipeline_steps set status = ?, finished_at = coalesce(finished_at, ?) where run_id = ? and status in ('queued', 'running', 'waiting')`,
       )
       .run(status, now(), id);
+    this.changes.notify(id);
   }
 
   private withSteps(row: RunRow): PipelineRun {

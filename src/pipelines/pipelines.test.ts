@@ -4,7 +4,7 @@
  * a newer push, and resume after a simulated restart (a new Pipelines on the same store).
  */
 import { mkdtemp, readFile, rm, copyFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -150,6 +150,35 @@ describe('pipeline runs', () => {
     expect(await readFile(p.logFile(run.id, 0), 'utf8')).toContain(`checking ${head}`);
     expect(await readFile(join(home, 'deployed/test/1.yaml'), 'utf8')).toContain('name: shop');
     expect(existsSync(join(home, 'pipelines/work/shop'))).toBe(false);
+  });
+
+  it('wake a watcher of the run after each line of a step log and at each step’s end', async () => {
+    await freshHome();
+    const p = pipelines(new FileDeployer());
+    p.set('shop', {
+      file: 'p.yaml',
+      text: pipelineFile([
+        'test: { command: "for i in 1 2 3; do echo line $i; sleep 0.1; done" }',
+        'test: { command: "echo two" }',
+      ]),
+      author: 'ann',
+    });
+    const started = p.startRun('shop', { trigger: 'manual', author: 'ann' });
+    // What a follower would see at each wake: the end of step 1's log and the steps' states.
+    const seen: string[] = [];
+    const stop = p.watch(started.id, () => {
+      const log = existsSync(p.logFile(started.id, 0)) ? readFileSync(p.logFile(started.id, 0), 'utf8') : '';
+      const states = p.run(started.id).steps.map((s) => s.status);
+      seen.push(`${log.trimEnd().split('\n').at(-1)} | ${states.join(' ')}`);
+    });
+    const run = await settled(p, started.id);
+    stop();
+    expect(run.status).toBe('succeeded');
+    // Each line wakes it as it is written, not only later changes.
+    for (const i of [1, 2, 3]) expect(seen).toContain(`line ${i} | running queued`);
+    // Step 1's end wakes it while step 2 is still to run.
+    expect(seen).toContain('line 3 | succeeded queued');
+    expect(seen.at(-1)).toBe('line 3 | succeeded succeeded');
   });
 
   it('fail at the failing step with its log tail, and run nothing after it', async () => {

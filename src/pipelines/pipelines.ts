@@ -179,6 +179,14 @@ export class Pipelines implements PipelineTriggers {
     return stepLogFile(this.root, id, index);
   }
 
+  /**
+   * Calls `changed` after each line written to a step log of run `id` and each change of the run or its
+   * steps (a step's or the run's end, a cancel) in this control plane; the answer stops the watch.
+   */
+  watch(id: number, changed: () => void): () => void {
+    return this.deps.store.changes.watch(id, changed);
+  }
+
   // --- PipelineTriggers (the webhooks, src/hooks) ---
 
   async webhookSecret(app: string): Promise<string | undefined> {

@@ -15,7 +15,7 @@ import type { GitSource } from './gitSource.js';
 import type { PipelineStore } from './pipelineStore.js';
 import { performStep } from './runSteps.js';
 import { stopLeftoverGroup } from './leftovers.js';
-import { StepLog, stepLogFile } from './stepLog.js';
+import { maxLogBytes, StepLog, stepLogFile } from './stepLog.js';
 import type { StepPorts } from './stepPorts.js';
 
 export interface RunnerDeps {
@@ -49,6 +49,12 @@ export class PipelineRunner {
 
   constructor(deps: RunnerDeps) {
     this.deps = deps;
+  }
+
+  /** Step `index` of run `id`'s log: each line written wakes the run's followers (store.changes). */
+  private stepLog(id: number, index: number): StepLog {
+    const { store, root } = this.deps;
+    return new StepLog(stepLogFile(root, id, index), maxLogBytes(), () => store.changes.notify(id));
   }
 
   /** Starts what the store says is under way or queued (after a restart). */
@@ -116,7 +122,7 @@ export class PipelineRunner {
         outcome = { status: 'succeeded' };
         return;
       }
-      const setupLog = new StepLog(stepLogFile(root, first.id, current.index));
+      const setupLog = this.stepLog(first.id, current.index);
       setupLog.note(`==> fetching ${def.source.url}`);
       await git.fetch(first.app, def.source.url, ctl.signal);
       const commit = first.commit
@@ -131,7 +137,7 @@ export class PipelineRunner {
         current = run.steps.find((s) => !FINISHED.has(s.status));
         if (!current) break;
         this.throwIfStopped(ctl.signal);
-        const log = new StepLog(stepLogFile(root, run.id, current.index));
+        const log = this.stepLog(run.id, current.index);
         if (current.spec.kind === 'approval') {
           await this.awaitApproval(run, current, log, ctl.signal);
           continue;
@@ -184,7 +190,7 @@ export class PipelineRunner {
       // The fetch or checkout failed (or the store did): the run fails naming it.
       const message = toBerthError(err).message;
       if (current) {
-        new StepLog(stepLogFile(root, first.id, current.index)).note(`==> failed: ${message}`);
+        this.stepLog(first.id, current.index).note(`==> failed: ${message}`);
         store.updateStep(first.id, current.index, { status: 'failed', finished: true, error: message });
       }
       store.closeSteps(first.id, 'skipped');

@@ -29,9 +29,13 @@ export class StepLog {
   readonly file: string;
   private readonly maxBytes: number;
 
-  constructor(file: string, maxBytes = maxLogBytes()) {
+  /** Called after each write reaches the file (a follower of the log reads it then). */
+  private readonly onWritten: () => void;
+
+  constructor(file: string, maxBytes = maxLogBytes(), onWritten: () => void = () => undefined) {
     this.file = file;
     this.maxBytes = maxBytes;
+    this.onWritten = onWritten;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   }
 
@@ -42,10 +46,12 @@ export class StepLog {
     if (this.written + bytes > this.maxBytes) {
       this.dropped = true;
       appendFileSync(this.file, `\n[berth: the log is longer than ${this.maxBytes} bytes; the rest is not kept]\n`);
+      this.onWritten();
       return;
     }
     this.written += bytes;
     appendFileSync(this.file, text);
+    this.onWritten();
   }
 
   /** A line of Berth's own (`==> fetching …`). */

@@ -5,16 +5,16 @@
  * and a link to the pipeline run it started, next to the hook URLs `berth hooks url` prints. The same
  * tabs in 简体中文 with no English left but the app's own names and values; no console errors.
  */
-import { createHmac } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildSummary } from '../../src/build/buildStore.js';
 import type { HookDelivery } from '../../src/model/hookDelivery.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
+import { pushBody, sendGitHub } from '../support/webhookDelivery.js';
 import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
-import { ROOT, startBerth, type Berth } from './harness.js';
+import { startBerth, type Berth } from './harness.js';
 
 const APP = 'conbuild';
 const BASE = `/apps/${APP}/local/pipelines`;
@@ -71,20 +71,11 @@ const flat = async (): Promise<string> => (await text()).replace(/[ \t]+/g, ' ')
 
 /** A signed GitHub push of `commit` to the app's hook, as GitHub sends it. */
 async function push(commit: string, delivery: string): Promise<Response> {
-  const sample = JSON.parse(await readFile(join(ROOT, 'test/fixtures/webhooks/github/push.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const body = Buffer.from(JSON.stringify({ ...sample, ref: 'refs/heads/main', after: commit }));
-  return fetch(`${berth.url}/api/v1/hooks/github/${APP}`, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': delivery,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
+  return sendGitHub(berth.url, APP, {
+    event: 'push',
+    deliveryId: delivery,
+    secret: SECRET,
+    body: await pushBody({ after: commit }),
   });
 }
 
@@ -125,15 +116,12 @@ describe('the Pipelines page’s Builds and Webhook deliveries tabs', () => {
     const answer = (await r.json()) as { runId?: string };
     expect(r.status, JSON.stringify(answer)).toBe(202);
     // A delivery with a wrong signature is refused, and listed too.
-    const bad = await fetch(`${berth.url}/api/v1/hooks/github/${APP}`, {
-      method: 'POST',
+    const bad = await sendGitHub(berth.url, APP, {
+      event: 'push',
+      deliveryId: 'console-delivery-2',
+      secret: SECRET,
       body: '{}',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': 'console-delivery-2',
-        'x-hub-signature-256': 'sha256=00',
-      },
+      signature: 'sha256=00',
     });
     expect(bad.status).toBe(401);
     await page.goto(`${berth.url}${BASE}`);

@@ -6,15 +6,15 @@
  * runs the digest before; a broken Dockerfile fails the run at its build step with the log's tail and
  * deploys nothing. Real git, Podman, registry, control plane, CLI and HTTP.
  */
-import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
 import { removeImagesUnder, startTestRegistry, type TestRegistry } from '../support/registry.js';
 import { NODE_IMAGE } from '../support/testImages.js';
-import { ROOT, startBerth, waitFor, type Berth } from './harness.js';
+import { pushBody, sendGitHub } from '../support/webhookDelivery.js';
+import { startBerth, waitFor, type Berth } from './harness.js';
 import type { PipelineRun } from '../../src/model/pipeline.js';
 
 const APP = 'flowimg';
@@ -101,20 +101,11 @@ describe('from a git push to staging with images', () => {
   async function push(files: Record<string, string>, message: string): Promise<PipelineRun> {
     const app = Object.fromEntries(Object.entries(files).map(([p, c]) => [`app/${p}`, c]));
     const commit = await repo.commit(app, message);
-    const sample = JSON.parse(await readFile(join(ROOT, 'test/fixtures/webhooks/github/push.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    const body = Buffer.from(JSON.stringify({ ...sample, ref: 'refs/heads/main', after: commit }));
-    const r = await fetch(`${berth.url}/api/v1/hooks/github/${APP}`, {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': `flow-delivery-${++deliveries}`,
-        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-      },
+    const r = await sendGitHub(berth.url, APP, {
+      event: 'push',
+      deliveryId: `flow-delivery-${++deliveries}`,
+      secret: SECRET,
+      body: await pushBody({ after: commit }),
     });
     const answer = (await r.json()) as { runId?: string };
     expect(r.status, JSON.stringify(answer)).toBe(202);

@@ -8,12 +8,12 @@
  * live over, the sweeper closes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startBerth, waitFor, type Berth } from './harness.js';
+import { startBerth, waitFor, type Berth } from './harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
+import { sample, sendGitHub, sendGitLab } from '../support/webhookDelivery.js';
 import { freePort } from '../../src/runtime/local/ports.js';
 import type { PipelineRun } from '../../src/model/pipeline.js';
 
@@ -61,10 +61,6 @@ async function ok(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function sample(path: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(join(ROOT, 'test/fixtures/webhooks', path), 'utf8')) as Record<string, unknown>;
-}
-
 /** A GitHub pull_request delivery of `action` on `branch` at `sha`, signed with the pipeline's secret. */
 async function github(
   id: string,
@@ -76,30 +72,19 @@ async function github(
 ): Promise<Response> {
   const s = await sample(`github/pull_request-${action === 'closed' ? 'closed' : 'opened'}.json`);
   const pr = s.pull_request as Record<string, Record<string, unknown>>;
-  const body = Buffer.from(
-    JSON.stringify({
-      ...s,
-      action,
+  const body = {
+    ...s,
+    action,
+    number,
+    pull_request: {
+      ...pr,
       number,
-      pull_request: {
-        ...pr,
-        number,
-        merged,
-        head: { ...pr.head, ref: branch, sha },
-        base: { ...pr.base, ref: 'main' },
-      },
-    }),
-  );
-  return fetch(`${berth.url}/api/v1/hooks/github/prshop`, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'pull_request',
-      'x-github-delivery': id,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+      merged,
+      head: { ...pr.head, ref: branch, sha },
+      base: { ...pr.base, ref: 'main' },
     },
-  });
+  };
+  return sendGitHub(berth.url, 'prshop', { event: 'pull_request', deliveryId: id, secret: SECRET, body });
 }
 
 /** Waits for run `id` to finish and expects it succeeded. */
@@ -248,15 +233,11 @@ describe('a pull request’s preview environment through the webhooks', () => {
         last_commit: { ...(attrs.last_commit as Record<string, unknown>), id: head },
       },
     });
-    const r = await fetch(`${berth.url}/api/v1/hooks/gitlab/prshop`, {
-      method: 'POST',
+    const r = await sendGitLab(berth.url, 'prshop', {
+      event: 'Merge Request Hook',
+      deliveryId: 'mr-open-12',
+      token: SECRET,
       body,
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Merge Request Hook',
-        'x-gitlab-event-uuid': 'mr-open-12',
-        'x-gitlab-token': SECRET,
-      },
     });
     const o = (await r.json()) as { runId?: string };
     expect(r.status, JSON.stringify(o)).toBe(202);

@@ -4,12 +4,12 @@
  * same delivery again is refused (409) and starts nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startBerth, waitFor, type Berth } from './harness.js';
+import { startBerth, waitFor, type Berth } from './harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
+import { pushBody, sendGitHub } from '../support/webhookDelivery.js';
 import type { PipelineRun } from '../../src/model/pipeline.js';
 
 let berth: Berth;
@@ -47,22 +47,9 @@ describe('a GitHub push webhook into a real pipeline', () => {
     );
     const set = await berth.cli(['pipeline', 'set', 'hooked', '-f', file], { env: { PIPELINE_SECRET: 's3cret-hook' } });
     expect(set.code, set.stderr).toBe(0);
-    const sample = JSON.parse(await readFile(join(ROOT, 'test/fixtures/webhooks/github/push.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    const body = Buffer.from(JSON.stringify({ ...sample, ref: 'refs/heads/main', after: commit }));
+    const body = await pushBody({ after: commit });
     const send = () =>
-      fetch(`${berth.url}/api/v1/hooks/github/hooked`, {
-        method: 'POST',
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-github-delivery': 'delivery-1',
-          'x-hub-signature-256': `sha256=${createHmac('sha256', 's3cret-hook').update(body).digest('hex')}`,
-        },
-      });
+      sendGitHub(berth.url, 'hooked', { event: 'push', deliveryId: 'delivery-1', secret: 's3cret-hook', body });
     const r = await send();
     const answer = (await r.json()) as { runId?: string };
     expect(r.status, JSON.stringify(answer)).toBe(202);

@@ -8,31 +8,21 @@
  * lists the three with `berth hooks deliveries` (table and -o json).
  */
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT, startBerth, type Berth } from './harness.js';
+import { sendGitHub, signGitHub } from '../support/webhookDelivery.js';
 import { testApi, type TestApi } from '../../src/server/testing/apiContext.js';
 import type { PushEvent } from '../../src/model/delivery.js';
 import type { HookDelivery } from '../../src/model/hookDelivery.js';
 
 const SECRET = 'webhook-secret-of-shop';
 const push = readFileSync(join(ROOT, 'test/fixtures/webhooks/github/push.json'));
-const signed = (body: Buffer, secret = SECRET): string =>
-  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const signed = (body: Buffer, secret = SECRET): string => signGitHub(body, secret);
 const deliver = (url: string, delivery: string, signature: string) =>
-  fetch(`${url}/api/v1/hooks/github/shop`, {
-    method: 'POST',
-    body: push,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': delivery,
-      'x-hub-signature-256': signature,
-    },
-  });
+  sendGitHub(url, 'shop', { event: 'push', deliveryId: delivery, secret: SECRET, body: push, signature });
 
 describe('webhooks on the real control plane', () => {
   let berth: Berth;

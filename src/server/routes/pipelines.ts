@@ -35,6 +35,8 @@ export const StartRunBody = z.object({
 });
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
+/** A followed step's log is read again at least this often (its lines and state changes wake it at once). */
+const FALLBACK_MS = 1000;
 
 export function pipelineRoutes(api: Api, ctx: ServerContext): void {
   const pipelines = (): Pipelines => {
@@ -173,16 +175,36 @@ export function pipelineRoutes(api: Api, ctx: ServerContext): void {
           await fh.close();
         }
       };
+      // Following: woken by each line the run's steps write and each change of the run's state (the
+      // step's end among them), with a slow re-read in case a change came from elsewhere.
+      let wake: (() => void) | undefined;
+      let dirty = false;
+      const poke = () => {
+        dirty = true;
+        wake?.();
+      };
+      const stop = follow ? p.watch(id, poke) : undefined;
+      raw.on('close', poke);
       try {
         for (;;) {
           // Read the state first: once it says the step ended, one more copy has every line.
+          dirty = false;
           const run = p.run(id);
           const ended = FINISHED.has(run.steps[n - 1]?.status ?? 'skipped') || FINISHED.has(run.status);
           await copy();
           if (ended || !follow || closed) break;
-          await new Promise((r) => setTimeout(r, 250));
+          if (!dirty)
+            await new Promise<void>((r) => {
+              const timer = setTimeout(r, FALLBACK_MS);
+              wake = () => {
+                clearTimeout(timer);
+                r();
+              };
+            });
+          wake = undefined;
         }
       } finally {
+        stop?.();
         raw.end();
       }
     },
