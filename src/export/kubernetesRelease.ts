@@ -20,6 +20,8 @@ export interface KubernetesReleaseInput {
   revision: number;
   digestSecret: (plain: string) => string;
   options: ManifestOptions;
+  /** Service → its image's digest (a build's, see `RenderInput.images`). */
+  images?: Record<string, string>;
   /** Per-service results of earlier renders to reuse (see `RenderInput.memo`). */
   memo?: ServiceRenderMemo;
 }
@@ -39,6 +41,7 @@ export function kubernetesRelease(input: KubernetesReleaseInput): { manifest: Ma
     digestSecret: input.digestSecret,
     // The manifests share them in one `<app>-discovery` ConfigMap.
     discoveryApart: true,
+    ...(input.images ? { images: input.images } : {}),
     ...(input.memo ? { memo: input.memo } : {}),
   });
   return { manifest: { ...manifestInputOf(spec, result, input.revision, input.options), addresses }, result };

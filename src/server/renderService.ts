@@ -4,7 +4,8 @@
  * (release/renderSources.ts), the same keyed digests (the control plane's SecretBox, so hashes and
  * checksums match what a deploy applies), and the caches that make a repeated render cheap — the
  * last renders, the last parsed berth.yaml texts, per-service results and manifests, and renders
- * under way, which a request for the same one joins.
+ * under way, which a request for the same one joins. Services with `build:` are rendered with their
+ * newest successful build in the environment, as a deploy runs them (release/builtArtifacts.ts).
  */
 import { createHash } from 'node:crypto';
 import type { ConfigSets } from '../config/configSets.js';
@@ -12,6 +13,8 @@ import type { SecretBox } from '../config/secretBox.js';
 import type { Environments } from '../environment/environments.js';
 import type { Releases } from '../release/releases.js';
 import { readRenderSources } from '../release/renderSources.js';
+import { withBuilds, type BuildLookup, type WithBuilds } from '../release/builtArtifacts.js';
+import { setOwn } from '../own.js';
 import { ServiceRenderMemo } from '../release/serviceMemo.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { SpecParser } from '../spec/specParser.js';
@@ -32,6 +35,8 @@ export interface RenderRequest {
   namespace?: string | undefined;
   ingressClassName?: string | undefined;
   configVersion?: number | undefined;
+  /** Services with `build:` are rendered with their newest successful build of this commit. */
+  commit?: string | undefined;
   format: 'json' | 'yaml';
 }
 
@@ -73,6 +78,8 @@ export function createRenderService(deps: {
   configSets: ConfigSets;
   releases: Releases;
   secretBox: Pick<SecretBox, 'digest'>;
+  /** The builds a deploy runs: without it, services with `build:` render as berth.yaml has them. */
+  builtArtifacts?: BuildLookup;
 }): RenderService {
   const { environments, configSets, releases } = deps;
   // The same keyed digests as the engine's, so hashes and checksums match what a deploy applies.
@@ -112,42 +119,73 @@ export function createRenderService(deps: {
   // same render at once) waits for it instead of making it again.
   const pending = new Map<string, Promise<Rendered>>();
 
+  /**
+   * The spec as a deploy would run it: each service with `build:` set to its newest successful build
+   * (a ValidationError names a service never built), and which builds those are — part of the cache
+   * keys, so a new build is rendered, never hidden by an earlier render.
+   */
+  async function builtSpec(
+    b: RenderRequest,
+  ): Promise<{ built?: WithBuilds<LoadedSpec>; builds?: Record<string, string> }> {
+    const lookup = deps.builtArtifacts;
+    // A text that cannot declare `build:` (in any YAML spelling of the key) is not parsed before the
+    // cache is asked: a repeated render of it stays a hash of its inputs.
+    if (!lookup || !b.spec.text.includes('build')) return {};
+    const loaded = loadSpec(b.spec);
+    const ids: Record<string, string> = {};
+    const recorded: BuildLookup = async (app, env, service, commit) => {
+      const got = await lookup(app, env, service, commit);
+      if (got) setOwn(ids, service, got.buildId);
+      return got;
+    };
+    const built = await withBuilds(recorded, loaded, b.env, b.commit);
+    return Object.keys(ids).length > 0 ? { built, builds: ids } : { built };
+  }
+
   async function render(b: RenderRequest): Promise<{ value: Rendered; how: RenderHow }> {
     const environment = await environments.get(b.env);
     const app = declaredApp(b.spec.text);
     const configVersion = app ? (b.configVersion ?? (await configSets.current(app, b.env)).version) : undefined;
     const [latest] = app ? await releases.list(app, b.env, 1) : [];
     const revision = latest?.revision ?? 0;
-    const key = contentHash({ b: { ...b, configVersion }, environment, revision });
+    const { built, builds } = await builtSpec(b);
+    const key = contentHash({ b: { ...b, configVersion }, environment, revision, ...(builds ? { builds } : {}) });
     const hit = cache.get(key);
     if (hit) return { value: hit, how: 'cached' };
     const under = pending.get(key);
     if (under) return { value: await under, how: 'joined' };
-    const made = renderAnew(b, { app, configVersion, environment, revision, key }).finally(() => pending.delete(key));
+    const made = renderAnew(b, built, { app, configVersion, environment, revision, key, builds }).finally(() =>
+      pending.delete(key),
+    );
     pending.set(key, made);
     return { value: await made, how: 'made' };
   }
 
   async function renderAnew(
     b: RenderRequest,
+    built: WithBuilds<LoadedSpec> | undefined,
     keys: {
       app: string | undefined;
       configVersion: number | undefined;
       environment: Awaited<ReturnType<Environments['get']>>;
       revision: number;
       key: string;
+      builds: Record<string, string> | undefined;
     },
   ): Promise<Rendered> {
-    const { app, configVersion, environment, revision, key } = keys;
-    const loaded = loadSpec(b.spec);
+    const { app, configVersion, environment, revision, key, builds } = keys;
+    // The text's own parse (its meaning), and the spec rendered: with the builds a deploy would run.
+    const parsed = loadSpec(b.spec);
+    const loaded = built?.loaded ?? parsed;
     // A new text with the same meaning (a comment, formatting, a reverted edit) renders the same: its
     // parsed spec is the same JSON, keys in the same order (so no order-dependent output can differ).
     const { spec: _text, ...rest } = b;
     const meaningKey = contentHash({
       b: { ...rest, configVersion },
-      spec: { file: b.spec.file, json: meaningOf(loaded) },
+      spec: { file: b.spec.file, json: meaningOf(parsed) },
       environment,
       revision,
+      ...(builds ? { builds } : {}),
     });
     // (The config version is the regex-read app's: only the spec's own app may use or fill the cache.)
     const own = app === loaded.spec.name;
@@ -168,6 +206,8 @@ export function createRenderService(deps: {
       config: sources.config,
       revision: sources.revision,
       digestSecret,
+      // A built image is pinned by the build's digest, as a deploy pins it.
+      ...(built?.images ? { images: built.images } : {}),
       memo: services,
       options: kubernetesTargetOptions(environment, { ...b, secrets: 'masked' }),
     });

@@ -215,6 +215,16 @@ describe('image builds for a Kubernetes environment', () => {
     ]);
     expect(buildJobs()).toHaveLength(1); // the pipeline's: no Job for a folder
 
+    // `berth render` shows the image the deploy below applies: the built tag by its digest.
+    type Rendered = {
+      kind: string;
+      metadata: { name: string };
+      spec?: { template?: { spec?: { containers: { image: string }[] } } };
+    };
+    const rendered = await berth.json<Rendered[]>(['render', src, '--env', 'prod']);
+    const renderedApi = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'api');
+    expect(renderedApi?.spec?.template?.spec?.containers[0]?.image).toBe(`${tag}@${digest}`);
+
     const deployed = await berth.cli(['deploy', src, '--env', 'prod']);
     expect(deployed.code, deployed.stderr).toBe(0);
     await waitFor('the Deployment of the pushed digest', async () =>

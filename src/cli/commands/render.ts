@@ -12,6 +12,7 @@ interface RenderOptions {
   kubernetesVersion?: string;
   ingressClass?: string;
   configVersion?: number;
+  commit?: string;
   offline?: boolean;
 }
 
@@ -32,7 +33,11 @@ export function registerRender(program: Command): void {
     .option('--kubernetes-version <version>', 'Kubernetes version to render and validate for (1.23 to 1.33)', '1.30')
     .option('--ingress-class <class>', 'ingress class of the routes')
     .option('--config-version <n>', 'config version to render (default: current)', versionNumber)
-    .option('--offline', 'render without a control plane: berth.yaml defaults only, no config set')
+    .option(
+      '--commit <commit>',
+      'services with `build:` are rendered with their build of this commit (default: the newest)',
+    )
+    .option('--offline', 'render without a control plane: berth.yaml defaults only, no config set, no builds')
     .action(async (dir: string | undefined, o: RenderOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const format = ctx.output === 'json' ? 'json' : 'yaml';
@@ -45,6 +50,7 @@ export function registerRender(program: Command): void {
         ...(o.namespace ? { namespace: o.namespace } : {}),
         ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
         ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+        ...(o.commit === undefined ? {} : { commit: o.commit }),
       };
       if (!o.offline && format === 'yaml') {
         // The YAML text itself, streamed through: no JSON around ~1 MB of it to encode and decode.

@@ -25,6 +25,12 @@ export const RenderBody = z.object({
     .describe('Namespace for an environment that does not target Kubernetes (default: the environment name)'),
   ingressClassName: kubernetesName.optional().describe('Ingress class of the app’s routes'),
   configVersion: z.number().int().min(0).optional().describe('Config version to render (default: current)'),
+  commit: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Services with `build:` are rendered with their build of this commit (default: the newest)'),
   format: z
     .enum(['json', 'yaml'])
     .default('json')
@@ -40,6 +46,7 @@ export function renderRequestOf(b: z.infer<typeof RenderBody>): RenderRequest {
     ...(b.namespace ? { namespace: b.namespace } : {}),
     ...(b.ingressClassName ? { ingressClassName: b.ingressClassName } : {}),
     ...(b.configVersion === undefined ? {} : { configVersion: b.configVersion }),
+    ...(b.commit === undefined ? {} : { commit: b.commit }),
     format: b.format,
   };
 }

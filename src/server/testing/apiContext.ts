@@ -26,6 +26,8 @@ import { createTokenVerifier, ensureToken } from '../auth.js';
 import { tokenFile } from '../serverInfo.js';
 import type { ServerContext } from '../context.js';
 import { createRenderService } from '../renderService.js';
+import { buildLookup } from '../../build/buildLookup.js';
+import { createBuildStore, type BuildStore } from '../../build/buildStore.js';
 
 export interface TestApi {
   ctx: ServerContext;
@@ -37,6 +39,8 @@ export interface TestApi {
     body?: unknown;
     headers?: Record<string, string>;
   }): Promise<LightMyRequestResponse>;
+  /** The builds the engine and the renders run (record one with src/build/builds.ts). */
+  buildStore: BuildStore;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
       throw new Error(`this test gives no runtime (asked for ${env})`);
     });
   const logger = pino({ level: 'silent' });
+  const buildStore = createBuildStore(store.db);
   const engine = createReleaseEngine({
     releases,
     environments,
@@ -64,6 +69,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
     runtimeFor,
     isHolderAlive: () => true,
     logger,
+    builtArtifacts: buildLookup(buildStore),
   });
   const ctx: ServerContext = {
     version: 'test',
@@ -74,7 +80,13 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
     environments,
     runtimeFor,
     secretBox: box,
-    renders: createRenderService({ environments, configSets, releases, secretBox: box }),
+    renders: createRenderService({
+      environments,
+      configSets,
+      releases,
+      secretBox: box,
+      builtArtifacts: buildLookup(buildStore),
+    }),
     verifyToken: createTokenVerifier(store.db),
     logger,
     shutdown: async () => {},
@@ -87,6 +99,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
   return {
     ctx,
     api,
+    buildStore,
     request: (r) =>
       api.inject({
         method: r.method,
