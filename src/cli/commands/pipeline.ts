@@ -102,6 +102,13 @@ async function followRun(ctx: CliContext, id: number): Promise<void> {
   const client = await ctx.client();
   const get = () => client.get<PipelineRun>(`/api/v1/pipeline-runs/${id}`);
   let run = await get();
+  /** The run once `done` says so: a step's log ends with the step, a moment before the run records what follows. */
+  const until = async (done: (r: PipelineRun) => boolean): Promise<PipelineRun> => {
+    for (let r = await get(); ; r = await get()) {
+      if (done(r)) return r;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   let told = false;
@@ -121,10 +128,12 @@ async function followRun(ctx: CliContext, id: number): Promise<void> {
     if (s.status === 'skipped' || (s.status === 'queued' && FINISHED.has(run.status))) continue;
     process.stdout.write(`${bold(`--- step ${s.index + 1}: ${s.title}`)}\n`);
     await printLog(ctx, id, s.index + 1, true, stop.signal);
-    const after = (await get()).steps[step.index]!;
+    const after = (await until((r) => r.steps[step.index]!.status !== 'running' || FINISHED.has(r.status))).steps[
+      step.index
+    ]!;
     process.stdout.write(`${bold(`--- step ${s.index + 1}: ${after.title}`)} ${paintStatus(after.status)}\n`);
   }
-  run = await get();
+  run = await until((r) => FINISHED.has(r.status));
   process.stdout.write(
     `run #${id} ${paintStatus(run.status)}${run.commit ? ` (commit ${run.commit.slice(0, 12)})` : ''}\n`,
   );
