@@ -5,25 +5,18 @@
  * a protected target needs the confirmation box ticked.
  */
 import { useEffect, useState } from 'react';
-import { Alert, Checkbox, Form, Input, Modal, Select, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, Checkbox, Form, Input, Modal, Select, Space, Spin, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { EnvConfigDiffEntry, Environment, PromotionPreview, Release } from '../api/types';
+import type { Environment, PromotionPreview, Release } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
-
-const COLORS = { added: 'green', removed: 'red', changed: 'blue' } as const;
+import { ConfigDiffTable } from '../components/ConfigDiffTable';
 
 function ConfigDifference({ preview }: { preview: PromotionPreview }) {
   const { t } = useTranslation();
   const { from, to, config } = preview;
-  const side = (e: EnvConfigDiffEntry, which: 'from' | 'to'): string => {
-    if (e.secret) return '';
-    if (e.kind === 'value') return e[which] ?? t('envCompare.missing');
-    const hash = which === 'from' ? e.fromHash : e.toHash;
-    return hash === undefined ? t('envCompare.missing') : `${hash.slice(0, 12)}…`;
-  };
   return (
     <div data-testid="promote-config">
       <Typography.Title level={5}>
@@ -33,39 +26,7 @@ function ConfigDifference({ preview }: { preview: PromotionPreview }) {
         <Typography.Paragraph type="secondary">{t('promote.configSame')}</Typography.Paragraph>
       ) : (
         <>
-          <Table<EnvConfigDiffEntry>
-            size="small"
-            rowKey={(e) => `${e.kind}:${e.key}`}
-            dataSource={config.entries}
-            pagination={false}
-            onRow={(e) => ({ 'data-key': `${e.kind}:${e.key}` }) as React.HTMLAttributes<HTMLElement>}
-            columns={[
-              {
-                title: t('envCompare.key'),
-                render: (_: unknown, e: EnvConfigDiffEntry) => (
-                  <Space size={4}>
-                    {e.kind === 'file' ? <Tag>{t('envCompare.file')}</Tag> : null}
-                    <Typography.Text code>{e.key}</Typography.Text>
-                  </Space>
-                ),
-              },
-              {
-                title: t('envCompare.change'),
-                render: (_: unknown, e: EnvConfigDiffEntry) => (
-                  <Space size={4}>
-                    <Tag color={COLORS[e.change]}>{t(`envCompare.changes.${e.change}`, { env: from, other: to })}</Tag>
-                    {e.secret ? (
-                      <Tag color="gold">
-                        {e.change === 'changed' ? t('envCompare.secretDiffers') : t('envCompare.secret')}
-                      </Tag>
-                    ) : null}
-                  </Space>
-                ),
-              },
-              { title: from, render: (_: unknown, e: EnvConfigDiffEntry) => side(e, 'from') },
-              { title: to, render: (_: unknown, e: EnvConfigDiffEntry) => side(e, 'to') },
-            ]}
-          />
+          <ConfigDiffTable entries={config.entries} from={from} to={to} />
           <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
             {t('promote.configKept', { to })}
           </Typography.Paragraph>
