@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, waitFor, type Berth } from './harness.js';
@@ -32,6 +32,15 @@ services:
 routes:
   - { path: /, service: web }
 `;
+
+/** Whether process `pid` runs: it exists and is not a zombie. */
+function running(pid: string): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 let berth: Berth;
 let git: GitServer;
@@ -154,7 +163,8 @@ describe('berth pipeline', () => {
     // The command the killed control plane started is stopped before the step runs again.
     await waitFor('the step to run again', async () => (await log()).stdout.includes('running it again'));
     const [first] = (await readFile(join(dir, 'pids'), 'utf8')).trim().split('\n');
-    expect(existsSync(`/proc/${first}`)).toBe(false);
+    // Killed: gone, or a zombie its new parent has not reaped yet (state Z) — the kill is what counts.
+    await waitFor('the first shell to be stopped', async () => !running(first!));
     expect((await log()).stdout).toMatch(
       /stopped the command the control plane had started before it restarted \(pid \d+\)/,
     );
