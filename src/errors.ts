@@ -115,6 +115,13 @@ export class UnauthorizedError extends BerthError {
   }
 }
 
+/** An identity that lacks the permission an operation needs (HTTP 403; details name it). */
+export class ForbiddenError extends BerthError {
+  constructor(message: string, opts: { details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.forbidden, message, opts);
+  }
+}
+
 /** Another operation holds the (app, env) lease. */
 export class LockedError extends BerthError {
   constructor(message: string, opts: { details?: Record<string, unknown> } = {}) {

@@ -2,8 +2,9 @@
  * The HTTP API: fastify with zod-validated requests, a token on every route but the health check,
  * errors mapped to status codes in one place (errors.ts), and the OpenAPI document it serves.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -47,6 +48,9 @@ import { metricsHistoryRoutes } from './routes/metricsHistory.js';
 import { consoleRoutes } from './routes/console.js';
 import { HOOK_URL, hookRoutes } from './routes/hooks.js';
 import { promotionRoutes } from './routes/promotions.js';
+import { identityRoutes } from './routes/identity.js';
+import { assertChecked, checkRoute, ruleOf } from './routePermissions.js';
+import { authenticate } from './authenticate.js';
 
 /** Routes without a Berth token: the health check, and webhooks (their signature is their identity). */
 const PUBLIC = new Set(['/healthz', HOOK_URL]);
@@ -83,6 +87,16 @@ function toError(err: FastifyError | Error, url: string): BerthError {
   return toBerthError(err);
 }
 
+/** Refuses (at start) a route that needs an identity but says no permission (routePermissions.ts). */
+function requireRule(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (PUBLIC.has(route.url)) return;
+  for (const m of methods) {
+    if (m === 'HEAD') continue;
+    if (!ruleOf(m, route.url)) throw new Error(`route ${m} ${route.url} has no permission rule in src/server/routePermissions.ts`);
+  }
+}
+
 export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   // On close, open streams (status, logs and release events followed by browsers and CLIs) are cut
   // rather than waited for: they never end by themselves, and clients reconnect.
@@ -116,17 +130,32 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  app.addHook('onRoute', (route) => describeOperation(route, PUBLIC));
+  app.addHook('onRoute', (route) => {
+    describeOperation(route, PUBLIC);
+    requireRule(route);
+  });
+  await app.register(cookie);
 
   app.decorateRequest('identity', null);
+  app.decorateRequest('authorized', false);
+  app.decorateRequest('consoleSession', null);
+  // Who calls (a bearer token, or a console session whose changes carry its CSRF token), before routing's
+  // validation so a caller without identity learns nothing about the API's shape.
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.has(req.routeOptions.url ?? '')) return;
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const identity = await ctx.verifyToken(token);
+    const identity = await authenticate(req, ctx.access);
     if (!identity) throw new UnauthorizedError();
     req.identity = identity;
   });
+  // What it may do: every operation's rule (routePermissions.ts), after validation so body and query are parsed.
+  app.addHook('preHandler', async (req) => {
+    const url = req.routeOptions.url;
+    if (!req.identity || !url) return;
+    const rule = ruleOf(req.method === 'HEAD' ? 'GET' : req.method, url);
+    if (!rule) throw new UnauthorizedError(); // unreachable: requireRule refuses such a route at start
+    await checkRoute(req, ctx, rule);
+  });
+  app.addHook('onSend', async (req, reply) => assertChecked(req, reply));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = toError(err, req.url);
@@ -166,6 +195,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   hookRoutes(typed, ctx);
   pipelineRoutes(typed, ctx);
   buildRoutes(typed, ctx);
+  identityRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -8,7 +8,7 @@ import type { ConfigSets } from '../config/configSets.js';
 import type { Environments } from '../environment/environments.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
-import type { Identity } from './identity.js';
+import type { Access } from '../access/access.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
 import type { TraceStore } from '../traces/traceStore.js';
@@ -38,8 +38,8 @@ export interface ServerContext {
   secretBox: SecretBox;
   /** Renders for Kubernetes and Helm charts, with their caches (one per control plane). */
   renders: RenderService;
-  /** The owner of a valid token; undefined for any other. */
-  verifyToken(token: string | undefined): Promise<Identity | undefined>;
+  /** Users, tokens, roles and bindings, sessions, and who may do what (src/access/). */
+  access: Access;
   logger: Logger;
   /** One machine's autoscaler (absent in tests that do not run one). */
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;

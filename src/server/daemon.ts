@@ -54,7 +54,8 @@ import { createJobRunStore } from '../cron/jobRunStore.js';
 import { cronTargets, jobTargets } from '../cron/cronTargets.js';
 import { cronClock } from '../cron/cronClock.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
-import { ensureToken, createTokenVerifier, defaultTokenOwner } from './auth.js';
+import { ensureToken, defaultTokenOwner } from './auth.js';
+import { createAccess } from '../access/access.js';
 import { version } from '../version.js';
 import { MASK } from '../model/mask.js';
 import { CodeStore } from '../artifacts/codeStore.js';
@@ -144,7 +145,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const store = await openStore({ file: join(opts.home, 'berth.db') });
   const logCenter = startLogCenter(opts.home, logger.child({ part: 'logs' }));
   const box = await loadSecretBox(opts.home);
-  await ensureToken(store.db, opts.home, defaultTokenOwner());
+  const access = createAccess(store.db);
+  await ensureToken(access.tokens, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
   const gateway = createGatewayControl({
     home: opts.home,
@@ -384,7 +386,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       secretBox: box,
       builtArtifacts: buildLookup(buildStore),
     }),
-    verifyToken: createTokenVerifier(store.db),
+    access,
     logger,
     shutdown: (o) => close(o),
     autoscaler,

@@ -20,6 +20,7 @@ import * as H from './hookSchemas.js';
 import * as PM from './promotionSchemas.js';
 import * as PL from './pipelineSchemas.js';
 import * as B from './buildSchemas.js';
+import * as ID from './identitySchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -28,7 +29,7 @@ interface Operation {
   id: string;
   /** Status code → answer; errors are added from `errors`. */
   ok: Record<number, Answer>;
-  /** The error statuses this operation answers (401 is added for every route but the health check). */
+  /** The error statuses this operation answers (401 and 403 are added for every route that needs an identity). */
   errors: readonly number[];
 }
 
@@ -286,6 +287,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ['POST /api/v1/builds', { id: 'startBuild', ok: { 202: B.BuildStarted }, errors: [BAD, NOT_FOUND, 503] }],
   ['GET /api/v1/builds', { id: 'listBuilds', ok: { 200: B.Build.array() }, errors: [BAD] }],
   ['GET /api/v1/builds/:id', { id: 'getBuild', ok: { 200: B.Build }, errors: [BAD, NOT_FOUND] }],
+  ['GET /api/v1/me', { id: 'whoAmI', ok: { 200: ID.Me }, errors: [] }],
   [
     'GET /api/v1/builds/:id/log',
     {
@@ -315,6 +317,7 @@ export function describeOperation(route: RouteOptions, publicUrls: ReadonlySet<s
   const op = OPERATIONS.get(key);
   if (!op) return;
   const response: Record<number, unknown> = { ...op.ok };
-  for (const status of [...(publicUrls.has(route.url) ? [] : [401]), ...op.errors]) response[status] = S.ErrorBody;
+  // Every route that needs an identity answers 401 without one and 403 to one that may not (routePermissions.ts).
+  for (const status of [...(publicUrls.has(route.url) ? [] : [401, 403]), ...op.errors]) response[status] = S.ErrorBody;
   route.schema = { ...route.schema, operationId: op.id, response };
 }

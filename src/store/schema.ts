@@ -106,12 +106,76 @@ export interface LeasesTable {
   acquired_at: string;
 }
 
-/** API tokens; only a hash of each is kept. */
+/** API tokens; only a hash of each is kept (migration 011: their owner, kind, scopes, expiry, revocation). */
 export interface TokensTable {
   id: Generated<number>;
+  /** What the token is called (a bootstrap token: its owner's name). */
   name: string;
   hash: string;
   created_at: CreatedAt;
+  /** `bootstrap` (the first-start admin token), `personal` (a user's) or `service` (a service account's). */
+  kind: Defaulted<string>;
+  /** The user or service account it acts as (null: a bootstrap token, acting as `name`). */
+  user: string | null;
+  description: string | null;
+  /** JSON array of permissions the token is narrowed to; null: its owner's. */
+  scopes: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_by: string | null;
+}
+
+/** Users and service accounts (`kind`); a local user's password as a scrypt hash (src/access/passwords.ts). */
+export interface UsersTable {
+  name: string;
+  kind: string;
+  display_name: string | null;
+  password_hash: string | null;
+  /** `local`, or `sso` for a user first seen through single sign-on. */
+  source: Defaulted<string>;
+  disabled: Defaulted<number>;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+/** A user's membership of a local group. */
+export interface UserGroupsTable {
+  user: string;
+  grp: string;
+}
+
+/** A custom role: a named set of permissions (JSON array). */
+export interface RolesTable {
+  name: string;
+  permissions: string;
+  description: string | null;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+/** A role bound to a user or group in an app and an environment (`*`: any). */
+export interface RoleBindingsTable {
+  id: Generated<number>;
+  subject_kind: string;
+  subject: string;
+  role: string;
+  app: string;
+  env: string;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+/** A console session (the cookie's value is never stored, only its sha256). */
+export interface SessionsTable {
+  id_hash: string;
+  user: string;
+  /** JSON array: the groups the session carries (an SSO provider's claim at sign-in, or the local groups). */
+  groups: Defaulted<string>;
+  via: string;
+  csrf: string;
+  created_at: string;
+  expires_at: string;
 }
 
 /** One run of a cronjob, or a due time that was skipped (forbid) or missed (control plane down). */
@@ -280,6 +344,11 @@ export interface Database {
   release_events: ReleaseEventsTable;
   leases: LeasesTable;
   tokens: TokensTable;
+  users: UsersTable;
+  user_groups: UserGroupsTable;
+  roles: RolesTable;
+  role_bindings: RoleBindingsTable;
+  sessions: SessionsTable;
   job_runs: JobRunsTable;
   cron_cursors: CronCursorsTable;
   alert_rules: AlertRulesTable;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, ConfigChangeInput, SpecInput, configChangeOf, sse, type Api } from './api.js';
 import { authorOf } from '../identity.js';
+import { authorize } from '../routePermissions.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { DeployRequest, EngineUpdate, PlanRequest } from '../../release/engine/engine.js';
@@ -130,6 +131,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       const b = req.body;
       const options = planOptionsOf(b);
       const loaded = await specOf(b);
+      await authorize(req, ctx, 'apps:read', { app: loaded.spec.name, env: b.env });
       const result = await ctx.engine.plan({ loaded, ...options });
       return planResponse(ctx, loaded.spec.name, b.env, result);
     },
@@ -147,6 +149,7 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
     async (req, reply) => {
       const b = req.body;
       const loaded = await specOf(b);
+      await authorize(req, ctx, 'apps:deploy', { app: loaded.spec.name, env: b.env });
       const author = authorOf(req);
       const guard = { env: b.env, app: loaded.spec.name, author, confirmed: b.confirmed };
       await requireAuthorized(ctx.environments, { ...guard, action: 'deploy' });

@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import type { RenderHow, RenderRequest } from '../renderService.js';
+import type { FastifyRequest } from 'fastify';
+import { declaredApp, type RenderHow, type RenderRequest } from '../renderService.js';
+import { authorize } from '../routePermissions.js';
 import { SpecInput, type Api } from './api.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../runtime/kubernetes/manifests/versions.js';
 import { dnsLabel } from '../../spec/dnsLabel.js';
@@ -61,6 +63,15 @@ export function serverTiming(how: RenderHow, ms: number): string {
   return `render;desc="${how}";dur=${ms.toFixed(1)}`;
 }
 
+/**
+ * A render shows an app's config in an environment (secrets masked): apps:read there. The app is the one
+ * the text's top-level `name:` declares; a text where that cannot be read needs apps:read on every app.
+ */
+async function authorizeRender(req: FastifyRequest, body: { env: string; spec: { text: string } }, ctx: ServerContext): Promise<void> {
+  const app = declaredApp(body.spec.text);
+  await authorize(req, ctx, 'apps:read', { ...(app ? { app } : {}), env: body.env });
+}
+
 export function renderRoutes(api: Api, ctx: ServerContext): void {
   api.post(
     '/api/v1/render',
@@ -76,6 +87,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async (req, reply) => {
+      await authorizeRender(req, req.body, ctx);
       const started = performance.now();
       const { value, how, json } = await ctx.renders.render(renderRequestOf(req.body));
       void reply.header('server-timing', serverTiming(how, performance.now() - started));
@@ -98,6 +110,7 @@ export function renderRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async (req) => {
+      await authorizeRender(req, req.body, ctx);
       const { format: _format, ...request } = renderRequestOf({ ...req.body, format: 'json' });
       return ctx.renders.helmChart(request);
     },

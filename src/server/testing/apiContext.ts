@@ -22,7 +22,8 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { createLeases } from '../../store/leases.js';
 import { openStore } from '../../store/store.js';
 import { buildApi } from '../app.js';
-import { createTokenVerifier, ensureToken } from '../auth.js';
+import { ensureToken } from '../auth.js';
+import { createAccess } from '../../access/access.js';
 import { tokenFile } from '../serverInfo.js';
 import type { ServerContext } from '../context.js';
 import { createRenderService } from '../renderService.js';
@@ -48,7 +49,8 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
   const home = await mkdtemp(join(tmpdir(), 'berth-api-'));
   const store = await openStore({ file: join(home, 'berth.db') });
   const box = await loadSecretBox(home);
-  await ensureToken(store.db, home, 'tester');
+  const access = createAccess(store.db);
+  await ensureToken(access.tokens, home, 'tester');
   const token = (await readFile(tokenFile(home), 'utf8')).trim();
   const environments = createEnvironments(store.db);
   const releases = new Releases(store.db);
@@ -87,7 +89,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
       secretBox: box,
       builtArtifacts: buildLookup(buildStore),
     }),
-    verifyToken: createTokenVerifier(store.db),
+    access,
     logger,
     shutdown: async () => {},
     alertRules: createAlertRules(store.db, box),

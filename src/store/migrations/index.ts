@@ -13,6 +13,7 @@ import * as m007 from './007_builds.js';
 import * as m008 from './008_pipelines.js';
 import * as m009 from './009_hook_deliveries.js';
 import * as m010 from './010_previews.js';
+import * as m011 from './011_identity.js';
 
 /** All migrations this version of Berth knows, keyed by name. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -26,4 +27,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '008_pipelines': m008,
   '009_hook_deliveries': m009,
   '010_previews': m010,
+  '011_identity': m011,
 };

@@ -1,0 +1,231 @@
+/**
+ * The permission every API operation needs, and where (docs/access.md): one table beside OPERATIONS
+ * (openapi.ts), checked before any handler runs, deny by default. A route missing from the table does
+ * not start (app.ts refuses it), so a new operation must say what it needs. test/e2e/role-matrix.test.ts
+ * calls every operation of the OpenAPI document as each role and checks the answers against this table.
+ *
+ * Where an operation acts comes from its URL (`:app`, `:env`, an environment's `:name`), its query, a
+ * stored object it names (a build, a pipeline run), or — for the operations that take a berth.yaml,
+ * whose app is known only once the spec is loaded — from the handler itself, which calls `authorize`
+ * (a response of such a route that never did is turned into a 500: the wall cannot be forgotten).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Permission, Scope, ScopeMatch } from '../model/access.js';
+import { InternalError } from '../errors.js';
+import type { ServerContext } from './context.js';
+import { principalOf } from './identity.js';
+
+/** Where an operation acts. */
+export type ScopeFrom =
+  /** The control plane as a whole: only a grant on any app in any environment covers it. */
+  | 'global'
+  /** A list or overview: a grant anywhere lets the caller in. */
+  | 'anywhere'
+  /** `:app` and `:env` of the URL (an environment's `:name` as env). */
+  | 'path'
+  /** The handler checks with `authorize` once it knows the app (a sent berth.yaml); the gate here asks for a grant anywhere. */
+  | 'handler'
+  /** Read from the request (body, query) or a stored object it names. */
+  | ((req: FastifyRequest, ctx: ServerContext) => Scope | Promise<Scope>);
+
+export interface Rule {
+  /** What the operation needs; null: any verified caller (its own identity, the API's description). */
+  permission: Permission | null | ((req: FastifyRequest) => Permission);
+  scope: ScopeFrom;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Whether the handler made the check of a `handler`-scoped rule. */
+    authorized: boolean;
+  }
+}
+
+const app = '/api/v1/apps/:app/envs/:env';
+
+const rule = (permission: Rule['permission'], scope: ScopeFrom = 'path'): Rule => ({ permission, scope });
+const read = rule('apps:read');
+const deploy = rule('apps:deploy');
+
+type Fields = Record<string, unknown> | undefined;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** A scope from the named fields of the body or query (`app`, `env`); absent ones stay absent. */
+function fromFields(where: 'body' | 'query', keys: { app?: string; env?: string } = { app: 'app', env: 'env' }) {
+  return (req: FastifyRequest): Scope => {
+    const f = req[where] as Fields;
+    const appName = keys.app ? str(f?.[keys.app]) : undefined;
+    const env = keys.env ? str(f?.[keys.env]) : undefined;
+    return { ...(appName ? { app: appName } : {}), ...(env ? { env } : {}) };
+  };
+}
+
+/** A list narrowed by `?app=&env=`: exact when narrowed, else anywhere (marked by an empty scope, see scopeOf). */
+const listByQuery = fromFields('query');
+
+function paramOf(req: FastifyRequest, name: string): string | undefined {
+  return str((req.params as Fields)?.[name]);
+}
+
+async function ofBuild(req: FastifyRequest, ctx: ServerContext): Promise<Scope> {
+  const id = paramOf(req, 'id');
+  const b = id && ctx.builds ? await ctx.builds.store.get(id) : undefined;
+  return b ? { app: b.app, env: b.env } : {};
+}
+
+function ofPipelineRun(req: FastifyRequest, ctx: ServerContext): Scope {
+  const id = Number(paramOf(req, 'id'));
+  if (!ctx.pipelines || !Number.isInteger(id)) return {};
+  try {
+    return { app: ctx.pipelines.run(id).app };
+  } catch {
+    return {}; // unknown run: the handler answers 404 to whoever may read runs somewhere
+  }
+}
+
+const appOnly = (req: FastifyRequest): Scope => ({ app: paramOf(req, 'app') ?? '' });
+
+/** Every operation's rule, by `METHOD url` (Map: looked up by own key only). */
+export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['GET /api/v1/info', rule(null, 'global')],
+  ['POST /api/v1/shutdown', rule('system:shutdown', 'global')],
+  ['POST /api/v1/validate', rule(null, 'global')],
+  ['GET /api/v1/schema', rule(null, 'global')],
+  ['GET /metrics', rule('system:read', 'global')],
+
+  ['GET /api/v1/apps', rule('apps:read', 'anywhere')],
+  [`GET ${app}/status`, read],
+  [`GET ${app}/status/stream`, read],
+  [`DELETE ${app}`, rule('apps:delete')],
+  ['GET /api/v1/volumes', rule('apps:read', listByQuery)],
+  [`DELETE ${app}/volumes/:volume`, rule('apps:delete')],
+  [`DELETE ${app}/volumes`, rule('apps:delete')],
+  [`GET ${app}/autoscale`, read],
+  [`GET ${app}/jobs`, read],
+  [`POST ${app}/jobs/:job/runs`, deploy],
+  ['GET /api/v1/traces/:traceId', rule('apps:read', 'anywhere')],
+  [`GET ${app}/callgraph`, read],
+  [`GET ${app}/traces`, read],
+  [`GET ${app}/alerts`, read],
+  [`GET ${app}/alerts/rules`, read],
+  [`GET ${app}/alerts/rules/:name`, read],
+  [`PUT ${app}/alerts/rules/:name`, rule('alerts:write')],
+  [`POST ${app}/alerts/rules-file`, rule('alerts:write')],
+  [`GET ${app}/alerts/history`, read],
+  [`GET ${app}/alerts/silences`, read],
+  [`POST ${app}/alerts/silences`, rule('alerts:write')],
+  [`DELETE ${app}/alerts/silences/:id`, rule('alerts:write')],
+  [`DELETE ${app}/alerts/rules/:name`, rule('alerts:write')],
+
+  ['POST /api/v1/plans', rule('apps:read', 'handler')],
+  ['POST /api/v1/releases', rule('apps:deploy', 'handler')],
+  ['POST /api/v1/promotions', rule('apps:deploy', fromFields('body', { app: 'app', env: 'to' }))],
+  ['POST /api/v1/promotions/preview', rule('apps:read', fromFields('body', { app: 'app', env: 'to' }))],
+  [`GET ${app}/releases`, read],
+  [`GET ${app}/releases/:revision`, read],
+  [`GET ${app}/releases/:revision/rendered`, read],
+  [`GET ${app}/releases/:revision/events`, read],
+  [`GET ${app}/diff`, read],
+  [`POST ${app}/rollback`, deploy],
+  [`POST ${app}/services/:service/scale`, deploy],
+  [`POST ${app}/services/:service/restart`, deploy],
+  [`POST ${app}/restart`, deploy],
+  [`POST ${app}/services/:service/promote`, deploy],
+  [`POST ${app}/cancel`, deploy],
+  [`POST ${app}/services/:service/abort`, deploy],
+  [`GET ${app}/policy`, read],
+  [`PUT ${app}/services/:service/policy`, rule('policy:write')],
+  [`PUT ${app}/routes/policy`, rule('policy:write')],
+  [`GET ${app}/config`, read],
+  [`PATCH ${app}/config`, rule('config:write')],
+  [`POST ${app}/config/revert`, rule('config:write')],
+  [`GET ${app}/config/history`, read],
+  [`GET ${app}/config/diff`, read],
+  [
+    `GET ${app}/config/values/:key`,
+    rule((req) => ((req.query as Fields)?.['reveal'] === 'true' ? 'secrets:reveal' : 'apps:read')),
+  ],
+  [`GET ${app}/config/files/*`, read],
+  [`GET ${app}/variables`, read],
+  [`GET ${app}/logs`, read],
+  [`GET ${app}/logs/search`, read],
+  [`GET ${app}/metrics/history`, read],
+  [`GET ${app}/metrics/markers`, read],
+
+  ['GET /api/v1/environments', rule('environments:read', 'anywhere')],
+  ['GET /api/v1/environments/:name', rule('environments:read')],
+  ['POST /api/v1/environments', rule('environments:write', fromFields('body', { env: 'name' }))],
+  ['PATCH /api/v1/environments/:name', rule('environments:write')],
+  ['POST /api/v1/environments/:name/copy', rule('environments:write')],
+  ['GET /api/v1/environments/:name/config-diff', rule('environments:read')],
+  ['DELETE /api/v1/environments/:name', rule('environments:write')],
+  ['POST /api/v1/render', rule('apps:read', 'handler')],
+  ['POST /api/v1/export/helm', rule('apps:read', 'handler')],
+
+  ['GET /api/v1/previews', rule('previews:read', fromFields('query', { app: 'app' }))],
+  ['POST /api/v1/previews', rule('previews:write', fromFields('body', { app: 'app' }))],
+  ['GET /api/v1/previews/:app/:key', rule('previews:read', appOnly)],
+  ['DELETE /api/v1/previews/:app/:key', rule('previews:write', appOnly)],
+  ['GET /api/v1/hooks/deliveries', rule('hooks:read', fromFields('query', { app: 'app' }))],
+
+  ['PUT /api/v1/pipelines/:app', rule('pipelines:write', appOnly)],
+  ['GET /api/v1/pipelines/:app', rule('pipelines:read', appOnly)],
+  ['POST /api/v1/pipelines/:app/runs', rule('pipelines:run', appOnly)],
+  ['GET /api/v1/pipelines/:app/runs', rule('pipelines:read', appOnly)],
+  ['GET /api/v1/pipeline-runs/:id', rule('pipelines:read', ofPipelineRun)],
+  ['POST /api/v1/pipeline-runs/:id/approve', rule('approvals:approve', ofPipelineRun)],
+  ['POST /api/v1/pipeline-runs/:id/cancel', rule('pipelines:run', ofPipelineRun)],
+  ['GET /api/v1/pipeline-runs/:id/steps/:n/log', rule('pipelines:read', ofPipelineRun)],
+
+  ['POST /api/v1/builds', rule('builds:run', fromFields('body'))],
+  ['GET /api/v1/builds', rule('builds:read', listByQuery)],
+  ['GET /api/v1/builds/:id', rule('builds:read', ofBuild)],
+  ['GET /api/v1/builds/:id/log', rule('builds:read', ofBuild)],
+
+  ['GET /api/v1/me', rule(null, 'global')],
+  ['GET /api/v1/openapi.json', rule(null, 'global')],
+]);
+
+/** The rule of a route (`METHOD url` as fastify registered it). */
+export function ruleOf(method: string, url: string): Rule | undefined {
+  const key = `${method} ${url}`;
+  return ROUTE_RULES.has(key) ? ROUTE_RULES.get(key) : undefined;
+}
+
+/** The scope and match of `rule` for `req` (an empty scope from a list or an unknown object: a grant anywhere). */
+async function scopeOf(rule: Rule, req: FastifyRequest, ctx: ServerContext): Promise<{ scope: Scope; match: ScopeMatch }> {
+  if (rule.scope === 'global') return { scope: {}, match: 'exact' };
+  if (rule.scope === 'anywhere' || rule.scope === 'handler') return { scope: {}, match: 'anywhere' };
+  if (rule.scope === 'path') {
+    const env = paramOf(req, 'env') ?? paramOf(req, 'name');
+    const appName = paramOf(req, 'app');
+    return { scope: { ...(appName ? { app: appName } : {}), ...(env ? { env } : {}) }, match: 'exact' };
+  }
+  const scope = await rule.scope(req, ctx);
+  return { scope, match: scope.app === undefined && scope.env === undefined ? 'anywhere' : 'exact' };
+}
+
+/** The check before a handler (a preHandler hook: after validation, so body and query are parsed). */
+export async function checkRoute(req: FastifyRequest, ctx: ServerContext, r: Rule): Promise<void> {
+  const principal = principalOf(req);
+  if (r.permission === null) {
+    req.authorized = true;
+    return;
+  }
+  const permission = typeof r.permission === 'function' ? r.permission(req) : r.permission;
+  const { scope, match } = await scopeOf(r, req, ctx);
+  await ctx.access.authorizer.require(principal, permission, scope, match);
+  if (r.scope !== 'handler') req.authorized = true;
+}
+
+/** The handler's own check of a `handler`-scoped operation, once it knows the app and environment. */
+export async function authorize(req: FastifyRequest, ctx: ServerContext, permission: Permission, scope: Scope): Promise<void> {
+  await ctx.access.authorizer.require(principalOf(req), permission, scope, 'exact');
+  req.authorized = true;
+}
+
+/** onSend: a successful answer of a route whose handler never made its check is not sent (a bug, said loudly). */
+export function assertChecked(req: FastifyRequest, reply: FastifyReply): void {
+  if (req.identity && !req.authorized && reply.statusCode < 400)
+    throw new InternalError(`${req.method} ${req.routeOptions.url ?? req.url} answered without its permission check`);
+}
