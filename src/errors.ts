@@ -32,6 +32,7 @@ export const ErrorCode = {
   runtime: 'RUNTIME',
   unavailable: 'UNAVAILABLE',
   tooLarge: 'TOO_LARGE',
+  tooManyRequests: 'TOO_MANY_REQUESTS',
   internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -185,6 +186,8 @@ export function httpStatusOf(err: BerthError): number {
       return 409;
     case ErrorCode.tooLarge:
       return 413;
+    case ErrorCode.tooManyRequests:
+      return 429;
     case ErrorCode.timeout:
       return 504;
     case ErrorCode.unavailable:

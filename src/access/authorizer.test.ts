@@ -20,8 +20,17 @@ describe('the authorizer', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  const tokenOf = async (user: string, scopes?: Parameters<Access['tokens']['issue']>[0]['scopes']): Promise<Principal> => {
-    const { secret } = await access.tokens.issue({ name: 'cli', kind: 'personal', user, createdBy: user, ...(scopes ? { scopes } : {}) });
+  const tokenOf = async (
+    user: string,
+    scopes?: Parameters<Access['tokens']['issue']>[0]['scopes'],
+  ): Promise<Principal> => {
+    const { secret } = await access.tokens.issue({
+      name: 'cli',
+      kind: 'personal',
+      user,
+      createdBy: user,
+      ...(scopes ? { scopes } : {}),
+    });
     const p = await access.authorizer.fromToken(secret);
     if (!p) throw new Error('token did not verify');
     return p;
@@ -32,7 +41,13 @@ describe('the authorizer', () => {
     const dev = await tokenOf('dev');
     expect(await access.authorizer.can(dev, 'apps:read', { app: 'shop', env: 'test' })).toBe(false);
 
-    await access.roles.bind({ subjectKind: 'user', subject: 'dev', role: 'developer', env: 'test', createdBy: 'admin' });
+    await access.roles.bind({
+      subjectKind: 'user',
+      subject: 'dev',
+      role: 'developer',
+      env: 'test',
+      createdBy: 'admin',
+    });
     await access.roles.bind({ subjectKind: 'user', subject: 'dev', role: 'viewer', createdBy: 'admin' });
     expect(await access.authorizer.can(dev, 'apps:deploy', { app: 'shop', env: 'test' })).toBe(true);
     expect(await access.authorizer.can(dev, 'apps:deploy', { app: 'shop', env: 'prod' })).toBe(false);
@@ -45,10 +60,17 @@ describe('the authorizer', () => {
     );
   });
 
-  it('grants through groups, narrows by a token\'s scopes, and forgets disabled users', async () => {
+  it("grants through groups, narrows by a token's scopes, and forgets disabled users", async () => {
     await access.users.create({ name: 'rm', kind: 'user', groups: ['release-managers'], createdBy: 'admin' });
     await access.roles.createRole({ name: 'releaser', permissions: ['apps:deploy', 'apps:read'], createdBy: 'admin' });
-    await access.roles.bind({ subjectKind: 'group', subject: 'release-managers', role: 'releaser', env: 'prod', app: 'shop', createdBy: 'admin' });
+    await access.roles.bind({
+      subjectKind: 'group',
+      subject: 'release-managers',
+      role: 'releaser',
+      env: 'prod',
+      app: 'shop',
+      createdBy: 'admin',
+    });
     const full = await tokenOf('rm');
     expect(await access.authorizer.can(full, 'apps:deploy', { app: 'shop', env: 'prod' })).toBe(true);
     expect(await access.authorizer.can(full, 'apps:deploy', { app: 'bank', env: 'prod' })).toBe(false);
@@ -69,7 +91,13 @@ describe('the authorizer', () => {
   it('refuses revoked and expired tokens', async () => {
     await access.users.create({ name: 'ci', kind: 'service', createdBy: 'admin' });
     const live = await access.tokens.issue({ name: 'a', kind: 'service', user: 'ci', createdBy: 'admin' });
-    const expired = await access.tokens.issue({ name: 'b', kind: 'service', user: 'ci', createdBy: 'admin', expiresAt: new Date(Date.now() - 1000) });
+    const expired = await access.tokens.issue({
+      name: 'b',
+      kind: 'service',
+      user: 'ci',
+      createdBy: 'admin',
+      expiresAt: new Date(Date.now() - 1000),
+    });
     expect(await access.authorizer.fromToken(live.secret)).toMatchObject({ name: 'ci', kind: 'service' });
     expect(await access.authorizer.fromToken(expired.secret)).toBeUndefined();
     await access.tokens.revoke(live.token.id);
@@ -77,7 +105,7 @@ describe('the authorizer', () => {
     expect(JSON.stringify(await access.tokens.list({ includeRevoked: true }))).not.toContain(live.secret);
   });
 
-  it('keeps a session\'s groups from sign-in and ends it', async () => {
+  it("keeps a session's groups from sign-in and ends it", async () => {
     await access.users.create({ name: 'sso-user', kind: 'user', source: 'sso', createdBy: 'sso' });
     await access.roles.bind({ subjectKind: 'group', subject: 'ops', role: 'admin', createdBy: 'admin' });
     const { secret, session } = await access.sessions.create({ user: 'sso-user', groups: ['ops'], via: 'sso' });

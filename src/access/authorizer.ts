@@ -37,7 +37,12 @@ export interface Authorizer {
 /** What the bootstrap token may do: everything, everywhere. */
 const ADMIN_EVERYWHERE: readonly Grant[] = [{ role: 'admin', permissions: PERMISSIONS, app: ANY, env: ANY }];
 
-export function createAuthorizer(o: { tokens: TokenStore; users: UserStore; roles: RoleStore; sessions: SessionStore }): Authorizer {
+export function createAuthorizer(o: {
+  tokens: TokenStore;
+  users: UserStore;
+  roles: RoleStore;
+  sessions: SessionStore;
+}): Authorizer {
   const grants = async (p: Principal): Promise<Grant[]> => {
     const all = p.kind === 'bootstrap' ? [...ADMIN_EVERYWHERE] : await o.roles.grantsOf(p.name, p.groups);
     const scopes = p.tokenScopes;
@@ -52,10 +57,25 @@ export function createAuthorizer(o: { tokens: TokenStore; users: UserStore; role
     async fromToken(secret) {
       const t = await o.tokens.verify(secret);
       if (!t) return undefined;
-      if (t.user === null) return { name: t.name, kind: 'bootstrap', groups: [], via: 'token', tokenScopes: t.scopes, credentialId: `token:${t.id}` };
+      if (t.user === null)
+        return {
+          name: t.name,
+          kind: 'bootstrap',
+          groups: [],
+          via: 'token',
+          tokenScopes: t.scopes,
+          credentialId: `token:${t.id}`,
+        };
       const user = await o.users.find(t.user);
       if (!user || user.disabled) return undefined;
-      return { name: user.name, kind: user.kind, groups: user.groups, via: 'token', tokenScopes: t.scopes, credentialId: `token:${t.id}` };
+      return {
+        name: user.name,
+        kind: user.kind,
+        groups: user.groups,
+        via: 'token',
+        tokenScopes: t.scopes,
+        credentialId: `token:${t.id}`,
+      };
     },
     async fromSession(secret) {
       const session = await o.sessions.verify(secret);
@@ -64,7 +84,14 @@ export function createAuthorizer(o: { tokens: TokenStore; users: UserStore; role
       if (!user || user.disabled) return undefined;
       const groups = [...new Set([...user.groups, ...session.groups])];
       return {
-        principal: { name: user.name, kind: user.kind, groups, via: 'session', tokenScopes: null, credentialId: `session:${session.ref}` },
+        principal: {
+          name: user.name,
+          kind: user.kind,
+          groups,
+          via: 'session',
+          tokenScopes: null,
+          credentialId: `session:${session.ref}`,
+        },
         session,
       };
     },
@@ -74,7 +101,11 @@ export function createAuthorizer(o: { tokens: TokenStore; users: UserStore; role
       if (await can(p, permission, scope, match)) return;
       const need = match === 'anywhere' ? `${permission} (anywhere)` : describeNeed(permission, scope);
       throw new ForbiddenError(`${p.name} may not do this: it needs ${need}`, {
-        details: { permission, ...(scope.app !== undefined ? { app: scope.app } : {}), ...(scope.env !== undefined ? { env: scope.env } : {}) },
+        details: {
+          permission,
+          ...(scope.app !== undefined ? { app: scope.app } : {}),
+          ...(scope.env !== undefined ? { env: scope.env } : {}),
+        },
       });
     },
   };

@@ -16,7 +16,14 @@ describe('passwords', () => {
   });
 
   it('refuses malformed stored values instead of throwing', async () => {
-    for (const bad of ['', 'plain', 'scrypt$1$2$3', 'scrypt$x$8$1$aa$bb', 'bcrypt$10$8$1$aa$bb', 'scrypt$99999999$8$1$aa$bb'])
+    for (const bad of [
+      '',
+      'plain',
+      'scrypt$1$2$3',
+      'scrypt$x$8$1$aa$bb',
+      'bcrypt$10$8$1$aa$bb',
+      'scrypt$99999999$8$1$aa$bb',
+    ])
       expect(await verifyPassword('anything', bad)).toBe(false);
   });
 });

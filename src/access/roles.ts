@@ -43,10 +43,20 @@ export interface NewBinding {
 export interface RoleStore {
   roles(): Promise<Role[]>;
   role(name: string): Promise<Role>;
-  createRole(r: { name: string; permissions: readonly string[]; description?: string; createdBy: string }): Promise<Role>;
+  createRole(r: {
+    name: string;
+    permissions: readonly string[];
+    description?: string;
+    createdBy: string;
+  }): Promise<Role>;
   /** Deletes a custom role; refused (409) while a binding uses it. */
   deleteRole(name: string): Promise<void>;
-  bindings(filter?: { subjectKind?: SubjectKind; subject?: string; app?: string; env?: string }): Promise<RoleBinding[]>;
+  bindings(filter?: {
+    subjectKind?: SubjectKind;
+    subject?: string;
+    app?: string;
+    env?: string;
+  }): Promise<RoleBinding[]>;
   bind(b: NewBinding): Promise<RoleBinding>;
   unbind(id: number): Promise<RoleBinding>;
   /** What the bindings of `user` and of its `groups` grant. */
@@ -81,7 +91,8 @@ export function createRoleStore(db: Kysely<Database>): RoleStore {
   };
   const role = async (name: string): Promise<Role> => {
     const builtin = BUILTIN_ROLES.get(name);
-    if (BUILTIN_ROLES.has(name) && builtin) return { name, builtin: true, permissions: [...builtin], description: null };
+    if (BUILTIN_ROLES.has(name) && builtin)
+      return { name, builtin: true, permissions: [...builtin], description: null };
     const r = await custom(name);
     if (!r) throw new NotFoundError(`no role ${name}`, { details: { role: name } });
     return r;
@@ -91,28 +102,54 @@ export function createRoleStore(db: Kysely<Database>): RoleStore {
     async roles() {
       const stored = await db.selectFrom('roles').selectAll().orderBy('name').execute();
       return [
-        ...[...BUILTIN_ROLES].map(([name, permissions]) => ({ name, builtin: true, permissions: [...permissions], description: null })),
-        ...stored.map((r) => ({ name: r.name, builtin: false, permissions: permissionsOf(r.permissions), description: r.description })),
+        ...[...BUILTIN_ROLES].map(([name, permissions]) => ({
+          name,
+          builtin: true,
+          permissions: [...permissions],
+          description: null,
+        })),
+        ...stored.map((r) => ({
+          name: r.name,
+          builtin: false,
+          permissions: permissionsOf(r.permissions),
+          description: r.description,
+        })),
       ];
     },
     role,
     async createRole(r) {
-      if (!DNS_LABEL.test(r.name)) throw bad('name', `${JSON.stringify(r.name)} is not a valid role name (a DNS label)`);
-      if (BUILTIN_ROLES.has(r.name) || (await custom(r.name))) throw new ConflictError(`role ${r.name} exists`, { details: { role: r.name } });
+      if (!DNS_LABEL.test(r.name))
+        throw bad('name', `${JSON.stringify(r.name)} is not a valid role name (a DNS label)`);
+      if (BUILTIN_ROLES.has(r.name) || (await custom(r.name)))
+        throw new ConflictError(`role ${r.name} exists`, { details: { role: r.name } });
       const unknown = r.permissions.filter((p) => !isPermission(p));
-      if (unknown.length) throw bad('permissions', `unknown permission${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+      if (unknown.length)
+        throw bad('permissions', `unknown permission${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
       if (!r.permissions.length) throw bad('permissions', 'a role needs at least one permission');
       await db
         .insertInto('roles')
-        .values({ name: r.name, permissions: JSON.stringify([...new Set(r.permissions)]), description: r.description ?? null, created_by: r.createdBy })
+        .values({
+          name: r.name,
+          permissions: JSON.stringify([...new Set(r.permissions)]),
+          description: r.description ?? null,
+          created_by: r.createdBy,
+        })
         .execute();
       return role(r.name);
     },
     async deleteRole(name) {
       if (BUILTIN_ROLES.has(name)) throw new ConflictError(`role ${name} is built in`, { details: { role: name } });
       await role(name);
-      const used = await db.selectFrom('role_bindings').select('id').where('role', '=', name).limit(1).executeTakeFirst();
-      if (used) throw new ConflictError(`role ${name} is bound (binding ${used.id}): remove its bindings first`, { details: { role: name } });
+      const used = await db
+        .selectFrom('role_bindings')
+        .select('id')
+        .where('role', '=', name)
+        .limit(1)
+        .executeTakeFirst();
+      if (used)
+        throw new ConflictError(`role ${name} is bound (binding ${used.id}): remove its bindings first`, {
+          details: { role: name },
+        });
       await db.deleteFrom('roles').where('name', '=', name).execute();
     },
     async bindings(filter = {}) {
@@ -124,11 +161,13 @@ export function createRoleStore(db: Kysely<Database>): RoleStore {
       return (await q.execute()).map(toBinding);
     },
     async bind(b) {
-      if (!SUBJECT_NAME.test(b.subject)) throw bad('subject', `${JSON.stringify(b.subject)} is not a valid ${b.subjectKind} name`);
+      if (!SUBJECT_NAME.test(b.subject))
+        throw bad('subject', `${JSON.stringify(b.subject)} is not a valid ${b.subjectKind} name`);
       const app = b.app ?? ANY;
       const env = b.env ?? ANY;
       if (app !== ANY && !DNS_LABEL.test(app)) throw bad('app', `${JSON.stringify(app)} is not an app name or *`);
-      if (env !== ANY && !DNS_LABEL.test(env)) throw bad('env', `${JSON.stringify(env)} is not an environment name or *`);
+      if (env !== ANY && !DNS_LABEL.test(env))
+        throw bad('env', `${JSON.stringify(env)} is not an environment name or *`);
       await role(b.role);
       const same = await db
         .selectFrom('role_bindings')
@@ -154,17 +193,22 @@ export function createRoleStore(db: Kysely<Database>): RoleStore {
       return toBinding(r);
     },
     async grantsOf(user, groups) {
-      let q = db.selectFrom('role_bindings').selectAll().where((eb) => {
-        const ors = [eb.and([eb('subject_kind', '=', 'user'), eb('subject', '=', user)])];
-        if (groups.length) ors.push(eb.and([eb('subject_kind', '=', 'group'), eb('subject', 'in', [...groups])]));
-        return eb.or(ors);
-      });
+      let q = db
+        .selectFrom('role_bindings')
+        .selectAll()
+        .where((eb) => {
+          const ors = [eb.and([eb('subject_kind', '=', 'user'), eb('subject', '=', user)])];
+          if (groups.length) ors.push(eb.and([eb('subject_kind', '=', 'group'), eb('subject', 'in', [...groups])]));
+          return eb.or(ors);
+        });
       q = q.orderBy('id');
       const rows = await q.execute();
       const customs = new Map<string, Role | undefined>();
       const grants: Grant[] = [];
       for (const r of rows) {
-        let permissions: readonly Permission[] | undefined = BUILTIN_ROLES.has(r.role) ? BUILTIN_ROLES.get(r.role) : undefined;
+        let permissions: readonly Permission[] | undefined = BUILTIN_ROLES.has(r.role)
+          ? BUILTIN_ROLES.get(r.role)
+          : undefined;
         if (!permissions) {
           if (!customs.has(r.role)) customs.set(r.role, await custom(r.role));
           permissions = customs.get(r.role)?.permissions;

@@ -29,7 +29,12 @@ export interface Session {
 
 export interface SessionStore {
   /** A new session: the cookie's value (the secret) and the session. */
-  create(o: { user: string; groups?: readonly string[]; via: Session['via']; ttlMs?: number }): Promise<{ secret: string; session: Session }>;
+  create(o: {
+    user: string;
+    groups?: readonly string[];
+    via: Session['via'];
+    ttlMs?: number;
+  }): Promise<{ secret: string; session: Session }>;
   /** The live session of cookie value `secret`, or undefined. */
   verify(secret: string): Promise<Session | undefined>;
   end(secret: string): Promise<void>;
@@ -53,10 +58,25 @@ export function createSessionStore(db: Kysely<Database>, now: () => Date = () =>
       await db.insertInto('sessions').values(row).execute();
       // Expired sessions go when new ones come: the table never grows without bound.
       await db.deleteFrom('sessions').where('expires_at', '<=', t.toISOString()).execute();
-      return { secret, session: { user: o.user, groups: [...(o.groups ?? [])], via: o.via, csrf: row.csrf, createdAt: row.created_at, expiresAt: row.expires_at, ref: row.id_hash.slice(0, 12) } };
+      return {
+        secret,
+        session: {
+          user: o.user,
+          groups: [...(o.groups ?? [])],
+          via: o.via,
+          csrf: row.csrf,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+          ref: row.id_hash.slice(0, 12),
+        },
+      };
     },
     async verify(secret) {
-      const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', hashSecret(secret)).executeTakeFirst();
+      const r = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id_hash', '=', hashSecret(secret))
+        .executeTakeFirst();
       if (!r || Date.parse(r.expires_at) <= now().getTime()) return undefined;
       const groups: unknown = JSON.parse(r.groups);
       return {

@@ -53,14 +53,22 @@ export interface UserStore {
 function checkName(field: string, name: string): void {
   if (!SUBJECT_NAME.test(name))
     throw new ValidationError(`invalid ${field}`, [
-      { file: 'request body', path: field, message: `${JSON.stringify(name)} is not a valid name (${SUBJECT_NAME.source})` },
+      {
+        file: 'request body',
+        path: field,
+        message: `${JSON.stringify(name)} is not a valid name (${SUBJECT_NAME.source})`,
+      },
     ]);
 }
 
 function checkPasswordRule(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH)
     throw new ValidationError('invalid password', [
-      { file: 'request body', path: 'password', message: `a password needs at least ${MIN_PASSWORD_LENGTH} characters` },
+      {
+        file: 'request body',
+        path: 'password',
+        message: `a password needs at least ${MIN_PASSWORD_LENGTH} characters`,
+      },
     ]);
 }
 
@@ -69,7 +77,9 @@ let decoy: Promise<string> | undefined;
 
 export function createUserStore(db: Kysely<Database>): UserStore {
   const groupsOf = async (name: string): Promise<string[]> =>
-    (await db.selectFrom('user_groups').select('grp').where('user', '=', name).orderBy('grp').execute()).map((r) => r.grp);
+    (await db.selectFrom('user_groups').select('grp').where('user', '=', name).orderBy('grp').execute()).map(
+      (r) => r.grp,
+    );
   const toUser = async (r: Selectable<UsersTable>): Promise<User> => ({
     name: r.name,
     kind: r.kind as UserKind,
@@ -93,7 +103,11 @@ export function createUserStore(db: Kysely<Database>): UserStore {
     await db.transaction().execute(async (tx) => {
       await tx.deleteFrom('user_groups').where('user', '=', name).execute();
       const unique = [...new Set(groups)];
-      if (unique.length) await tx.insertInto('user_groups').values(unique.map((grp) => ({ user: name, grp }))).execute();
+      if (unique.length)
+        await tx
+          .insertInto('user_groups')
+          .values(unique.map((grp) => ({ user: name, grp })))
+          .execute();
     });
     return get(name);
   };
@@ -102,7 +116,11 @@ export function createUserStore(db: Kysely<Database>): UserStore {
       checkName('name', u.name);
       if (u.kind === 'service' && u.password !== undefined)
         throw new ValidationError('invalid user', [
-          { file: 'request body', path: 'password', message: 'a service account has no password: it acts through tokens' },
+          {
+            file: 'request body',
+            path: 'password',
+            message: 'a service account has no password: it acts through tokens',
+          },
         ]);
       if (u.password !== undefined) checkPasswordRule(u.password);
       if (await row(u.name)) throw new ConflictError(`user ${u.name} exists`, { details: { user: u.name } });
@@ -135,12 +153,20 @@ export function createUserStore(db: Kysely<Database>): UserStore {
           { file: 'request body', path: 'password', message: `${name} is a service account: it has no password` },
         ]);
       checkPasswordRule(password);
-      await db.updateTable('users').set({ password_hash: await hashPassword(password) }).where('name', '=', name).execute();
+      await db
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(password) })
+        .where('name', '=', name)
+        .execute();
     },
     setGroups,
     async setDisabled(name, disabled) {
       await get(name);
-      await db.updateTable('users').set({ disabled: disabled ? 1 : 0 }).where('name', '=', name).execute();
+      await db
+        .updateTable('users')
+        .set({ disabled: disabled ? 1 : 0 })
+        .where('name', '=', name)
+        .execute();
       return get(name);
     },
     async remove(name) {
@@ -149,7 +175,12 @@ export function createUserStore(db: Kysely<Database>): UserStore {
         await tx.deleteFrom('user_groups').where('user', '=', name).execute();
         await tx.deleteFrom('role_bindings').where('subject_kind', '=', 'user').where('subject', '=', name).execute();
         await tx.deleteFrom('sessions').where('user', '=', name).execute();
-        await tx.updateTable('tokens').set({ revoked_at: new Date().toISOString() }).where('user', '=', name).where('revoked_at', 'is', null).execute();
+        await tx
+          .updateTable('tokens')
+          .set({ revoked_at: new Date().toISOString() })
+          .where('user', '=', name)
+          .where('revoked_at', 'is', null)
+          .execute();
         await tx.deleteFrom('users').where('name', '=', name).execute();
       });
     },

@@ -24,6 +24,7 @@ export const PERMISSIONS = [
   'pipelines:read',
   'pipelines:write', // set a pipeline
   'pipelines:run', // start or cancel a run
+  'approvals:request', // ask for an operation the caller may not do, or one into an environment that needs approvals
   'approvals:approve', // approve or reject a waiting operation or pipeline step
   'previews:read',
   'previews:write',
@@ -55,6 +56,7 @@ const READ: readonly Permission[] = [
   'pipelines:read',
   'previews:read',
   'hooks:read',
+  'approvals:request',
 ];
 
 /** The built-in roles by name (Map: looked up by own key only). Custom roles are stored (src/access/roleStore.ts). */

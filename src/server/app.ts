@@ -93,7 +93,8 @@ function requireRule(route: RouteOptions): void {
   if (PUBLIC.has(route.url)) return;
   for (const m of methods) {
     if (m === 'HEAD') continue;
-    if (!ruleOf(m, route.url)) throw new Error(`route ${m} ${route.url} has no permission rule in src/server/routePermissions.ts`);
+    if (!ruleOf(m, route.url))
+      throw new Error(`route ${m} ${route.url} has no permission rule in src/server/routePermissions.ts`);
   }
 }
 

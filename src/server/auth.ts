@@ -28,7 +28,12 @@ export async function ensureToken(tokens: TokenStore, home: string, owner: strin
   }
   if (copy && (await tokens.verify(copy))) return;
   // No token yet, or the CLI's copy was lost or is no longer valid: issue a fresh bootstrap token (other live ones stay valid).
-  const { secret } = await tokens.issue({ name: owner, kind: 'bootstrap', createdBy: owner, description: 'bootstrap admin token' });
+  const { secret } = await tokens.issue({
+    name: owner,
+    kind: 'bootstrap',
+    createdBy: owner,
+    description: 'bootstrap admin token',
+  });
   await writeTokenFile(home, secret);
 }
 

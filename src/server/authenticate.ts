@@ -41,9 +41,12 @@ export async function authenticate(req: FastifyRequest, access: Access): Promise
   if (!SAFE.has(req.method)) {
     const sent = req.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !sameSecret(sent, found.session.csrf))
-      throw new ForbiddenError(`a change made with a console session needs the session's CSRF token in the ${CSRF_HEADER} header`, {
-        details: { csrf: true },
-      });
+      throw new ForbiddenError(
+        `a change made with a console session needs the session's CSRF token in the ${CSRF_HEADER} header`,
+        {
+          details: { csrf: true },
+        },
+      );
   }
   req.consoleSession = found.session;
   return found.principal;

@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { PERMISSIONS } from '../model/access.js';
 
-export const Permission = z.enum(PERMISSIONS).meta({ id: 'Permission', description: 'A permission an operation needs' });
+export const Permission = z
+  .enum(PERMISSIONS)
+  .meta({ id: 'Permission', description: 'A permission an operation needs' });
 
 export const Grant = z
   .object({

@@ -193,7 +193,11 @@ export function ruleOf(method: string, url: string): Rule | undefined {
 }
 
 /** The scope and match of `rule` for `req` (an empty scope from a list or an unknown object: a grant anywhere). */
-async function scopeOf(rule: Rule, req: FastifyRequest, ctx: ServerContext): Promise<{ scope: Scope; match: ScopeMatch }> {
+async function scopeOf(
+  rule: Rule,
+  req: FastifyRequest,
+  ctx: ServerContext,
+): Promise<{ scope: Scope; match: ScopeMatch }> {
   if (rule.scope === 'global') return { scope: {}, match: 'exact' };
   if (rule.scope === 'anywhere' || rule.scope === 'handler') return { scope: {}, match: 'anywhere' };
   if (rule.scope === 'path') {
@@ -219,7 +223,12 @@ export async function checkRoute(req: FastifyRequest, ctx: ServerContext, r: Rul
 }
 
 /** The handler's own check of a `handler`-scoped operation, once it knows the app and environment. */
-export async function authorize(req: FastifyRequest, ctx: ServerContext, permission: Permission, scope: Scope): Promise<void> {
+export async function authorize(
+  req: FastifyRequest,
+  ctx: ServerContext,
+  permission: Permission,
+  scope: Scope,
+): Promise<void> {
   await ctx.access.authorizer.require(principalOf(req), permission, scope, 'exact');
   req.authorized = true;
 }

@@ -67,7 +67,11 @@ export function serverTiming(how: RenderHow, ms: number): string {
  * A render shows an app's config in an environment (secrets masked): apps:read there. The app is the one
  * the text's top-level `name:` declares; a text where that cannot be read needs apps:read on every app.
  */
-async function authorizeRender(req: FastifyRequest, body: { env: string; spec: { text: string } }, ctx: ServerContext): Promise<void> {
+async function authorizeRender(
+  req: FastifyRequest,
+  body: { env: string; spec: { text: string } },
+  ctx: ServerContext,
+): Promise<void> {
   const app = declaredApp(body.spec.text);
   await authorize(req, ctx, 'apps:read', { ...(app ? { app } : {}), env: body.env });
 }
