@@ -4,7 +4,7 @@ import { createLoginLimiter, TooManyAttemptsError } from './loginLimiter.js';
 describe('the login limiter', () => {
   it('refuses a user or an address after too many failures in the window, and forgets them after it', () => {
     let t = 0;
-    const limiter = createLoginLimiter({ limit: 3, windowMs: 10_000, now: () => t });
+    const limiter = createLoginLimiter({ limit: 3, addressLimit: 3, windowMs: 10_000, now: () => t });
     for (let i = 0; i < 3; i++) {
       limiter.check('ada', '10.0.0.1');
       limiter.failed('ada', '10.0.0.1');

@@ -1,6 +1,6 @@
 /**
- * Login attempts are rate-limited (docs/access.md): per user name and per source address, at most
- * `limit` failures in a sliding `windowMs`; past it every attempt is refused (HTTP 429 with Retry-After)
+ * Login attempts are rate-limited (docs/access.md): at most `limit` failures per user name and
+ * `addressLimit` (4× as many: several people may share an address) per source address in a sliding `windowMs`; past it every attempt is refused (HTTP 429 with Retry-After)
  * without checking the password, so a guesser learns nothing and costs no scrypt work. A success clears
  * the user's failures. In memory: a restart forgets them, as it should a bounded window.
  */
@@ -27,8 +27,11 @@ export class TooManyAttemptsError extends BerthError {
 /** How many keys it remembers at most (a flood of names must not grow memory without bound). */
 const MAX_KEYS = 10_000;
 
-export function createLoginLimiter(o: { limit?: number; windowMs?: number; now?: () => number } = {}): LoginLimiter {
+export function createLoginLimiter(
+  o: { limit?: number; addressLimit?: number; windowMs?: number; now?: () => number } = {},
+): LoginLimiter {
   const limit = o.limit ?? 5;
+  const addressLimit = o.addressLimit ?? limit * 4;
   const windowMs = o.windowMs ?? 60_000;
   const now = o.now ?? Date.now;
   const failures = new Map<string, number[]>();
@@ -39,9 +42,9 @@ export function createLoginLimiter(o: { limit?: number; windowMs?: number; now?:
     else failures.delete(key);
     return kept;
   };
-  const refuse = (key: string): void => {
+  const refuse = (key: string, max: number): void => {
     const kept = recent(key);
-    if (kept.length >= limit)
+    if (kept.length >= max)
       throw new TooManyAttemptsError(Math.max(1, Math.ceil((kept[0]! + windowMs - now()) / 1000)));
   };
   const note = (key: string): void => {
@@ -50,8 +53,8 @@ export function createLoginLimiter(o: { limit?: number; windowMs?: number; now?:
   };
   return {
     check(user, address) {
-      refuse(`user:${user}`);
-      refuse(`addr:${address}`);
+      refuse(`user:${user}`, limit);
+      refuse(`addr:${address}`, addressLimit);
     },
     failed(user, address) {
       note(`user:${user}`);

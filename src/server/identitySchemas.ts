@@ -27,3 +27,23 @@ export const Me = z
     csrf: z.string().optional().describe("A console session's CSRF token: send it as x-berth-csrf with every change"),
   })
   .meta({ id: 'Me', description: 'The caller: who it is and what it may do' });
+
+export const LoginAnswer = z
+  .object({
+    token: z.string().describe('The personal token (shown once)'),
+    id: z.number(),
+    user: z.string(),
+    expiresAt: z.string().nullable(),
+  })
+  .meta({ id: 'LoginAnswer', description: "A signed-in CLI's token" });
+
+export const SessionAnswer = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['user', 'service']),
+    groups: z.array(z.string()),
+    via: z.literal('session'),
+    csrf: z.string().describe('Send it as x-berth-csrf with every change made with this session'),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'SessionAnswer', description: 'A console session opened (its cookie is set by the answer)' });

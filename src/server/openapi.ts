@@ -288,6 +288,9 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ['GET /api/v1/builds', { id: 'listBuilds', ok: { 200: B.Build.array() }, errors: [BAD] }],
   ['GET /api/v1/builds/:id', { id: 'getBuild', ok: { 200: B.Build }, errors: [BAD, NOT_FOUND] }],
   ['GET /api/v1/me', { id: 'whoAmI', ok: { 200: ID.Me }, errors: [] }],
+  ['POST /api/v1/login', { id: 'logIn', ok: { 201: ID.LoginAnswer }, errors: [BAD, 401, 429] }],
+  ['POST /api/v1/session', { id: 'openSession', ok: { 200: ID.SessionAnswer }, errors: [BAD, 401, 429] }],
+  ['DELETE /api/v1/session', { id: 'closeSession', ok: { 204: z.null() }, errors: [401] }],
   [
     'GET /api/v1/builds/:id/log',
     {
