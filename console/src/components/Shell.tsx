@@ -41,6 +41,16 @@ const SECTIONS = [
   'alerts',
 ] as const;
 type Section = (typeof SECTIONS)[number];
+
+/** Pages of the control plane as a whole (not of one app): `/<key>`, below the app's sections, one per line. */
+const TOP_PAGES = [
+  'environments', // one page per line
+] as const;
+type TopPage = (typeof TOP_PAGES)[number];
+const TOP_ICONS: Record<TopPage, ReactNode> = {
+  environments: <CloudServerOutlined />,
+};
+const isTopPage = (key: string | undefined): key is TopPage => (TOP_PAGES as readonly string[]).includes(key ?? '');
 const LAST = 'berth.lastApp';
 
 /** The app and environment the pages work on: from the address, else the last one chosen. */
@@ -68,7 +78,7 @@ export function Shell() {
 
   const segment = location.pathname.split('/');
   const section: string =
-    segment[1] === 'environments' ? 'environments' : segment[1] === 'apps' && segment[4] ? segment[4] : 'overview';
+    segment[1] === 'apps' && segment[4] ? segment[4] : isTopPage(segment[1]) ? segment[1] : 'overview';
 
   const pairs = useMemo(() => {
     const list = (apps.data ?? []).map((a) => `${a.app}/${a.env}`);
@@ -78,7 +88,7 @@ export function Shell() {
 
   const go = (key: string): void => {
     if (key === 'overview') void navigate('/');
-    else if (key === 'environments') void navigate('/environments');
+    else if (isTopPage(key)) void navigate(`/${key}`);
     else if (app && env) void navigate(`/apps/${encodeURIComponent(app)}/${encodeURIComponent(env)}/${key}`);
   };
   const icons: Record<Section, ReactNode> = {
@@ -107,7 +117,7 @@ export function Shell() {
           items={[
             { key: 'overview', icon: <AppstoreOutlined />, label: t('nav.overview') },
             ...SECTIONS.map((s) => ({ key: s, icon: icons[s], label: t(`nav.${s}`), disabled: !app || !env })),
-            { key: 'environments', icon: <CloudServerOutlined />, label: t('nav.environments') },
+            ...TOP_PAGES.map((p) => ({ key: p, icon: TOP_ICONS[p], label: t(`nav.${p}`) })),
           ]}
         />
       </Layout.Sider>
