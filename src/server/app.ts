@@ -149,8 +149,9 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     if (!identity) throw new UnauthorizedError();
     req.identity = identity;
   });
-  // What it may do: every operation's rule (routePermissions.ts), after validation so body and query are parsed.
-  app.addHook('preHandler', async (req) => {
+  // What it may do: every operation's rule (routePermissions.ts), once body and query are parsed and before they
+  // are validated, so a caller without the permission learns nothing of the operation's shapes.
+  app.addHook('preValidation', async (req) => {
     const url = req.routeOptions.url;
     if (!req.identity || !url) return;
     const rule = ruleOf(req.method === 'HEAD' ? 'GET' : req.method, url);

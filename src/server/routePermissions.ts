@@ -25,8 +25,13 @@ export type ScopeFrom =
   | 'path'
   /** The handler checks with `authorize` once it knows the app (a sent berth.yaml); the gate here asks for a grant anywhere. */
   | 'handler'
-  /** Read from the request (body, query) or a stored object it names. */
-  | ((req: FastifyRequest, ctx: ServerContext) => Scope | Promise<Scope>);
+  /**
+   * Read from the request (body, query) or a stored object it names: the scope, or `anywhere` for a list
+   * not narrowed or an object that does not exist (its handler answers 404 to whoever may read some).
+   * Runs BEFORE validation (a caller without the permission learns nothing of the API's shapes): read
+   * fields defensively; an empty scope means the control plane as a whole.
+   */
+  | ((req: FastifyRequest, ctx: ServerContext) => Scope | 'anywhere' | Promise<Scope | 'anywhere'>);
 
 export interface Rule {
   /** What the operation needs; null: any verified caller (its own identity, the API's description). */
@@ -50,36 +55,51 @@ const deploy = rule('apps:deploy');
 type Fields = Record<string, unknown> | undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
-/** A scope from the named fields of the body or query (`app`, `env`); absent ones stay absent. */
-function fromFields(where: 'body' | 'query', keys: { app?: string; env?: string } = { app: 'app', env: 'env' }) {
+interface FieldNames {
+  app?: string;
+  env?: string;
+  /** The environment the body's schema defaults to when it has none. */
+  envDefault?: string;
+}
+
+/** The scope named by fields of the body (`app`, `env`); absent ones stay absent (so only a grant on `*` covers them). */
+function fromBody(keys: FieldNames = { app: 'app', env: 'env' }) {
   return (req: FastifyRequest): Scope => {
-    const f = req[where] as Fields;
+    const f = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Fields;
     const appName = keys.app ? str(f?.[keys.app]) : undefined;
-    const env = keys.env ? str(f?.[keys.env]) : undefined;
+    const env = (keys.env ? str(f?.[keys.env]) : undefined) ?? keys.envDefault;
     return { ...(appName ? { app: appName } : {}), ...(env ? { env } : {}) };
   };
 }
 
-/** A list narrowed by `?app=&env=`: exact when narrowed, else anywhere (marked by an empty scope, see scopeOf). */
-const listByQuery = fromFields('query');
+/** A list narrowed by `?app=&env=` (the fields it has): exact when narrowed, else a grant anywhere lets the caller in. */
+function listByQuery(keys: FieldNames = { app: 'app', env: 'env' }) {
+  return (req: FastifyRequest): Scope | 'anywhere' => {
+    const q = req.query as Fields;
+    const appName = keys.app ? str(q?.[keys.app]) : undefined;
+    const env = keys.env ? str(q?.[keys.env]) : undefined;
+    if (!appName && !env) return 'anywhere';
+    return { ...(appName ? { app: appName } : {}), ...(env ? { env } : {}) };
+  };
+}
 
 function paramOf(req: FastifyRequest, name: string): string | undefined {
   return str((req.params as Fields)?.[name]);
 }
 
-async function ofBuild(req: FastifyRequest, ctx: ServerContext): Promise<Scope> {
+async function ofBuild(req: FastifyRequest, ctx: ServerContext): Promise<Scope | 'anywhere'> {
   const id = paramOf(req, 'id');
   const b = id && ctx.builds ? await ctx.builds.store.get(id) : undefined;
-  return b ? { app: b.app, env: b.env } : {};
+  return b ? { app: b.app, env: b.env } : 'anywhere';
 }
 
-function ofPipelineRun(req: FastifyRequest, ctx: ServerContext): Scope {
+function ofPipelineRun(req: FastifyRequest, ctx: ServerContext): Scope | 'anywhere' {
   const id = Number(paramOf(req, 'id'));
-  if (!ctx.pipelines || !Number.isInteger(id)) return {};
+  if (!ctx.pipelines || !Number.isInteger(id)) return 'anywhere';
   try {
     return { app: ctx.pipelines.run(id).app };
   } catch {
-    return {}; // unknown run: the handler answers 404 to whoever may read runs somewhere
+    return 'anywhere'; // unknown run: the handler answers 404 to whoever may read runs somewhere
   }
 }
 
@@ -97,7 +117,7 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   [`GET ${app}/status`, read],
   [`GET ${app}/status/stream`, read],
   [`DELETE ${app}`, rule('apps:delete')],
-  ['GET /api/v1/volumes', rule('apps:read', listByQuery)],
+  ['GET /api/v1/volumes', rule('apps:read', listByQuery())],
   [`DELETE ${app}/volumes/:volume`, rule('apps:delete')],
   [`DELETE ${app}/volumes`, rule('apps:delete')],
   [`GET ${app}/autoscale`, read],
@@ -119,8 +139,8 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
 
   ['POST /api/v1/plans', rule('apps:read', 'handler')],
   ['POST /api/v1/releases', rule('apps:deploy', 'handler')],
-  ['POST /api/v1/promotions', rule('apps:deploy', fromFields('body', { app: 'app', env: 'to' }))],
-  ['POST /api/v1/promotions/preview', rule('apps:read', fromFields('body', { app: 'app', env: 'to' }))],
+  ['POST /api/v1/promotions', rule('apps:deploy', fromBody({ app: 'app', env: 'to' }))],
+  ['POST /api/v1/promotions/preview', rule('apps:read', fromBody({ app: 'app', env: 'to' }))],
   [`GET ${app}/releases`, read],
   [`GET ${app}/releases/:revision`, read],
   [`GET ${app}/releases/:revision/rendered`, read],
@@ -154,7 +174,7 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
 
   ['GET /api/v1/environments', rule('environments:read', 'anywhere')],
   ['GET /api/v1/environments/:name', rule('environments:read')],
-  ['POST /api/v1/environments', rule('environments:write', fromFields('body', { env: 'name' }))],
+  ['POST /api/v1/environments', rule('environments:write', fromBody({ env: 'name' }))],
   ['PATCH /api/v1/environments/:name', rule('environments:write')],
   ['POST /api/v1/environments/:name/copy', rule('environments:write')],
   ['GET /api/v1/environments/:name/config-diff', rule('environments:read')],
@@ -162,11 +182,11 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['POST /api/v1/render', rule('apps:read', 'handler')],
   ['POST /api/v1/export/helm', rule('apps:read', 'handler')],
 
-  ['GET /api/v1/previews', rule('previews:read', fromFields('query', { app: 'app' }))],
-  ['POST /api/v1/previews', rule('previews:write', fromFields('body', { app: 'app' }))],
+  ['GET /api/v1/previews', rule('previews:read', listByQuery({ app: 'app' }))],
+  ['POST /api/v1/previews', rule('previews:write', fromBody({ app: 'app' }))],
   ['GET /api/v1/previews/:app/:key', rule('previews:read', appOnly)],
   ['DELETE /api/v1/previews/:app/:key', rule('previews:write', appOnly)],
-  ['GET /api/v1/hooks/deliveries', rule('hooks:read', fromFields('query', { app: 'app' }))],
+  ['GET /api/v1/hooks/deliveries', rule('hooks:read', listByQuery({ app: 'app' }))],
 
   ['PUT /api/v1/pipelines/:app', rule('pipelines:write', appOnly)],
   ['GET /api/v1/pipelines/:app', rule('pipelines:read', appOnly)],
@@ -177,8 +197,8 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['POST /api/v1/pipeline-runs/:id/cancel', rule('pipelines:run', ofPipelineRun)],
   ['GET /api/v1/pipeline-runs/:id/steps/:n/log', rule('pipelines:read', ofPipelineRun)],
 
-  ['POST /api/v1/builds', rule('builds:run', fromFields('body'))],
-  ['GET /api/v1/builds', rule('builds:read', listByQuery)],
+  ['POST /api/v1/builds', rule('builds:run', fromBody({ app: 'app', env: 'env', envDefault: 'local' }))],
+  ['GET /api/v1/builds', rule('builds:read', listByQuery())],
   ['GET /api/v1/builds/:id', rule('builds:read', ofBuild)],
   ['GET /api/v1/builds/:id/log', rule('builds:read', ofBuild)],
 
@@ -206,10 +226,10 @@ async function scopeOf(
     return { scope: { ...(appName ? { app: appName } : {}), ...(env ? { env } : {}) }, match: 'exact' };
   }
   const scope = await rule.scope(req, ctx);
-  return { scope, match: scope.app === undefined && scope.env === undefined ? 'anywhere' : 'exact' };
+  return scope === 'anywhere' ? { scope: {}, match: 'anywhere' } : { scope, match: 'exact' };
 }
 
-/** The check before a handler (a preHandler hook: after validation, so body and query are parsed). */
+/** The check before a handler (a preValidation hook: body and query are parsed, not yet validated). */
 export async function checkRoute(req: FastifyRequest, ctx: ServerContext, r: Rule): Promise<void> {
   const principal = principalOf(req);
   if (r.permission === null) {
