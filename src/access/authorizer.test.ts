@@ -117,3 +117,14 @@ describe('the authorizer', () => {
     expect(await access.authorizer.fromSession(secret)).toBeUndefined();
   });
 });
+
+describe('matching a list entry', () => {
+  it('shows an environment to a caller bound to one app in it, and nothing of other environments', async () => {
+    const { allows } = await import('../model/access.js');
+    const grants = [{ role: 'viewer', permissions: ['environments:read' as const], app: 'shop', env: 'test' }];
+    expect(allows(grants, 'environments:read', { env: 'test' }, 'within')).toBe(true);
+    expect(allows(grants, 'environments:read', { env: 'test' }, 'exact')).toBe(false);
+    expect(allows(grants, 'environments:read', { env: 'prod' }, 'within')).toBe(false);
+    expect(allows(grants, 'environments:read', { app: 'bank', env: 'test' }, 'within')).toBe(false);
+  });
+});

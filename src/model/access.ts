@@ -102,9 +102,11 @@ export interface Grant {
  *   the scope's; a part the scope leaves out needs ANY (a binding to one app grants nothing about the
  *   environment as a whole; one to one environment nothing about the control plane).
  * - `anywhere`: a list or overview — some grant of the permission, wherever it is, lets the caller in
- *   (what the list then shows may be narrowed to the grants).
+ *   (what the list then shows is narrowed to the grants, with `within`).
+ * - `within`: what a list shows — a grant covers the parts the scope names; the parts it leaves out may be
+ *   narrower (an environment is listed to a caller bound to one app in it).
  */
-export type ScopeMatch = 'exact' | 'anywhere';
+export type ScopeMatch = 'exact' | 'anywhere' | 'within';
 
 function covers(bound: string, wanted: string | undefined): boolean {
   return bound === ANY || (wanted !== undefined && bound === wanted);
@@ -120,7 +122,11 @@ export function allows(
   return grants.some(
     (g) =>
       g.permissions.includes(permission) &&
-      (match === 'anywhere' || (covers(g.app, scope.app) && covers(g.env, scope.env))),
+      (match === 'anywhere' ||
+        (match === 'within'
+          ? (scope.app === undefined || covers(g.app, scope.app)) &&
+            (scope.env === undefined || covers(g.env, scope.env))
+          : covers(g.app, scope.app) && covers(g.env, scope.env))),
   );
 }
 

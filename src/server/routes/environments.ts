@@ -1,13 +1,23 @@
 /** Environments: list, create and delete. */
 import { z } from 'zod';
+import { principalOf } from '../identity.js';
+import { allows } from '../../model/access.js';
 import type { ServerContext } from '../context.js';
 import { EnvironmentEdgeChange, EnvironmentInput } from '../../environment/environments.js';
 import type { Api } from './api.js';
 import { environmentCopyRoutes } from './environmentCopy.js';
 
 export function environmentRoutes(api: Api, ctx: ServerContext): void {
-  api.get('/api/v1/environments', { schema: { summary: 'Every environment', tags: ['environments'] } }, async () =>
-    ctx.environments.list(),
+  api.get(
+    '/api/v1/environments',
+    { schema: { summary: 'Every environment the caller may see', tags: ['environments'] } },
+    async (req) => {
+      const [envs, grants] = await Promise.all([
+        ctx.environments.list(),
+        ctx.access.authorizer.grants(principalOf(req)),
+      ]);
+      return envs.filter((e) => allows(grants, 'environments:read', { env: e.name }, 'within'));
+    },
   );
   api.get(
     '/api/v1/environments/:name',
