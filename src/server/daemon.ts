@@ -127,7 +127,24 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const logger: Logger = pino(
     {
       level: opts.logLevel ?? 'info',
-      redact: { paths: ['*.token', '*.authorization', 'headers.authorization'], censor: MASK },
+      // Credentials never reach the log, whatever a log call is given (docs/access.md).
+      redact: {
+        paths: [
+          'token',
+          'password',
+          'secret',
+          '*.token',
+          '*.password',
+          '*.secret',
+          '*.authorization',
+          '*.cookie',
+          'headers.authorization',
+          'headers.cookie',
+          '*.headers.authorization',
+          '*.headers.cookie',
+        ],
+        censor: MASK,
+      },
     },
     pino.multistream([
       { stream: pino.destination({ dest: join(opts.home, 'server.log'), mkdir: true, sync: false }) },
