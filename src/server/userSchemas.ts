@@ -1,6 +1,6 @@
 /** What the user, token and role routes answer (routes/users.ts, tokens.ts, roles.ts), for the OpenAPI document. */
 import { z } from 'zod';
-import { Permission } from './identitySchemas.js';
+import { Permission, type Me } from './identitySchemas.js';
 
 export const User = z
   .object({
@@ -65,3 +65,11 @@ export const RoleBinding = z
   .meta({ id: 'RoleBinding', description: 'A role given to a user or a group in an app and an environment' });
 
 export const RoleBindingList = z.array(RoleBinding).meta({ id: 'RoleBindingList' });
+
+export type UserView = z.infer<typeof User>;
+export type StoredTokenView = z.infer<typeof StoredToken>;
+export type IssuedTokenView = z.infer<typeof IssuedToken>;
+export type RoleView = z.infer<typeof Role>;
+export type RoleBindingView = z.infer<typeof RoleBinding>;
+/** `GET /api/v1/me`. */
+export type MeView = z.infer<typeof Me>;
