@@ -60,6 +60,27 @@ describe('users, tokens and roles through the CLI', () => {
   }
   const dev = (args: string[], o: { input?: string; env?: Record<string, string>; keep?: boolean } = {}) =>
     run(args, { ...o, home: devHome });
+  /** `berth login --user dev` on a pseudo-terminal (util-linux `script`), typing the password once asked. */
+  async function loginOnTerminal(): Promise<{ code: number; output: string }> {
+    const home = await mkdtemp(join(tmpdir(), 'berth-tty-'));
+    try {
+      const child = spawn('script', ['-qec', `${process.execPath} ${CLI} login --user dev`, '/dev/null'], {
+        env: { ...process.env, BERTH_HOME: home, BERTH_SERVER: berth.url, BERTH_TOKEN: '' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+      await waitFor('the password prompt', async () => output.includes('password: '), 15_000);
+      child.stdin.write(`${DEV_PASSWORD}\r`);
+      const code = await closed;
+      outputs.push(output);
+      return { code, output };
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
   const ok = (r: CliResult): CliResult => {
     expect(r.stderr, r.stderr).not.toMatch(/^error/m);
     expect(r.code).toBe(0);
@@ -108,6 +129,13 @@ describe('users, tokens and roles through the CLI', () => {
     const loginToken = stored.servers[berth.url]!;
     expect(loginToken).toMatchObject({ user: 'dev' });
     expect(Date.parse(loginToken.expiresAt) - Date.now()).toBeLessThanOrEqual(7 * 24 * 3600_000);
+
+    // on a terminal the password is asked, and not echoed
+    const tty = await loginOnTerminal();
+    expect(tty.output).toContain('password: ');
+    expect(tty.output).toContain(`Signed in to ${berth.url} as dev`);
+    expect(tty.output).not.toContain(DEV_PASSWORD);
+    expect(tty.code).toBe(0);
 
     const whoami = ok(await dev(['whoami'])).stdout;
     expect(whoami).toMatch(/dev\s+user\s+token token:\d+\s+developers/);

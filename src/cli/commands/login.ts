@@ -5,7 +5,7 @@ import { contextOf } from '../context.js';
 import { createClient } from '../client.js';
 import { printData, printTable } from '../output.js';
 import { credentialFor, credentialsFile, removeCredential, saveCredential } from '../credentials.js';
-import { askHidden, canAsk, readPassword } from '../password.js';
+import { canAsk, readPassword } from '../password.js';
 import { BerthError, UnauthorizedError, ValidationError } from '../../errors.js';
 
 interface LoginAnswer {
@@ -25,6 +25,17 @@ interface Me {
   grants: { role: string; permissions: string[]; app: string; env: string }[];
 }
 
+/** The user name, asked on the terminal (echoed). */
+async function askUser(): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question('user: ')).trim();
+  } finally {
+    rl.close();
+  }
+}
+
 const missing = (path: string, message: string): ValidationError =>
   new ValidationError(`missing ${path}`, [{ file: 'command line', path, message }]);
 
@@ -39,7 +50,7 @@ export function registerLogin(program: Command): void {
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       let user = o.user;
-      if (!user && !o.passwordStdin && canAsk()) user = (await askHidden('user: ')).trim();
+      if (!user && !o.passwordStdin && canAsk()) user = await askUser();
       if (!user) throw missing('--user', 'name the user to sign in as');
       const password = await readPassword({ stdin: Boolean(o.passwordStdin) });
       if (!password)
