@@ -45,6 +45,7 @@ export interface UserStore {
   setPassword(name: string, password: string): Promise<void>;
   setGroups(name: string, groups: readonly string[]): Promise<User>;
   setDisabled(name: string, disabled: boolean): Promise<User>;
+  setDisplayName(name: string, displayName: string | null): Promise<User>;
   remove(name: string): Promise<void>;
   /** The enabled local user `name` whose password is `password`, or undefined (the same work either way). */
   checkPassword(name: string, password: string): Promise<User | undefined>;
@@ -123,6 +124,7 @@ export function createUserStore(db: Kysely<Database>): UserStore {
           },
         ]);
       if (u.password !== undefined) checkPasswordRule(u.password);
+      for (const g of u.groups ?? []) checkName('groups', g); // before the insert: a bad group leaves no user behind
       if (await row(u.name)) throw new ConflictError(`user ${u.name} exists`, { details: { user: u.name } });
       await db
         .insertInto('users')
@@ -167,6 +169,11 @@ export function createUserStore(db: Kysely<Database>): UserStore {
         .set({ disabled: disabled ? 1 : 0 })
         .where('name', '=', name)
         .execute();
+      return get(name);
+    },
+    async setDisplayName(name, displayName) {
+      await get(name);
+      await db.updateTable('users').set({ display_name: displayName }).where('name', '=', name).execute();
       return get(name);
     },
     async remove(name) {

@@ -58,3 +58,13 @@ export type {
 
 /** A build and one service's part of it (`GET /api/v1/builds`, docs/builds.md). */
 export type { BuildSummary, ServiceBuild } from '../build/buildStore.js';
+
+/** Users, tokens, roles and bindings (`/api/v1/users`, `/tokens`, `/roles`, `/role-bindings`; docs/access.md). */
+export type {
+  UserView,
+  StoredTokenView,
+  IssuedTokenView,
+  RoleView,
+  RoleBindingView,
+  MeView,
+} from '../server/userSchemas.js';

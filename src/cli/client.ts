@@ -8,8 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { BerthError, UnavailableError, fromErrorJSON, type ErrorJSON } from '../errors.js';
+import { BerthError, UnauthorizedError, UnavailableError, fromErrorJSON, type ErrorJSON } from '../errors.js';
 import { readServerInfo, tokenFile } from '../server/serverInfo.js';
+import { credentialFor } from './credentials.js';
 
 export const DEFAULT_PORT = 7420;
 
@@ -49,9 +50,12 @@ export async function resolveServerUrl(opts: ClientOptions): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function resolveToken(opts: ClientOptions): Promise<string | undefined> {
+/** The token, in order: --token, BERTH_TOKEN, `berth login`'s for this server, the bootstrap token of `<home>/token`. */
+async function resolveToken(opts: ClientOptions, url: string): Promise<string | undefined> {
   if (opts.token) return opts.token;
   if (process.env.BERTH_TOKEN) return process.env.BERTH_TOKEN;
+  const signedIn = await credentialFor(opts.home, url);
+  if (signedIn) return signedIn.token;
   try {
     return (await readFile(tokenFile(opts.home), 'utf8')).trim();
   } catch {
@@ -99,7 +103,7 @@ async function* linesOf(res: IncomingMessage): AsyncIterable<string> {
 
 export async function createClient(opts: ClientOptions): Promise<Client> {
   const url = await resolveServerUrl(opts);
-  const token = await resolveToken(opts);
+  const token = await resolveToken(opts, url);
   // https only for a control plane behind TLS (a --server https://… URL); loaded on demand.
   const request = url.startsWith('https:') ? (await import('node:https')).request : httpRequest;
 
@@ -139,6 +143,9 @@ export async function createClient(opts: ClientOptions): Promise<Client> {
       } catch {
         json = undefined;
       }
+      // A refused identity: say how to get one (the server's message names only what was wrong).
+      if (json?.code && status === 401 && path !== '/api/v1/login')
+        throw new UnauthorizedError(`${json.message}: sign in with \`berth login\``);
       if (json?.code) throw fromErrorJSON(json);
       throw new BerthError('INTERNAL', `${method} ${path} failed with HTTP ${status}: ${text.slice(0, 200)}`);
     }

@@ -52,6 +52,10 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
   { names: ['pipeline'], load: async () => (await import('./commands/pipeline.js')).registerPipeline },
   { names: ['build', 'builds'], load: async () => (await import('./commands/build.js')).registerBuild },
+  { names: ['login', 'logout', 'whoami'], load: async () => (await import('./commands/login.js')).registerLogin },
+  { names: ['user'], load: async () => (await import('./commands/users.js')).registerUsers },
+  { names: ['token'], load: async () => (await import('./commands/tokens.js')).registerTokens },
+  { names: ['role'], load: async () => (await import('./commands/roles.js')).registerRoles },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */

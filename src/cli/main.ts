@@ -17,7 +17,7 @@ const program = new Command('berth')
     '--server <url>',
     'control plane URL (BERTH_SERVER; default from the data directory, then http://127.0.0.1:7420)',
   )
-  .option('--token <token>', 'API token (BERTH_TOKEN; default <home>/token)')
+  .option('--token <token>', 'API token (BERTH_TOKEN; default: `berth login`’s for this server, then <home>/token)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
   .showHelpAfterError()
   .showSuggestionAfterError();

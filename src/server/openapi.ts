@@ -21,6 +21,7 @@ import * as PM from './promotionSchemas.js';
 import * as PL from './pipelineSchemas.js';
 import * as B from './buildSchemas.js';
 import * as ID from './identitySchemas.js';
+import * as U from './userSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -305,6 +306,21 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
       errors: [BAD, NOT_FOUND],
     },
   ],
+  ['POST /api/v1/users', { id: 'createUser', ok: { 201: U.User }, errors: [BAD, 409] }],
+  ['GET /api/v1/users', { id: 'listUsers', ok: { 200: U.UserList }, errors: [] }],
+  ['GET /api/v1/users/:name', { id: 'getUser', ok: { 200: U.User }, errors: [BAD, NOT_FOUND] }],
+  ['PATCH /api/v1/users/:name', { id: 'changeUser', ok: { 200: U.User }, errors: [BAD, NOT_FOUND] }],
+  ['DELETE /api/v1/users/:name', { id: 'deleteUser', ok: { 204: z.null() }, errors: [BAD, NOT_FOUND] }],
+  ['POST /api/v1/tokens', { id: 'createToken', ok: { 201: U.IssuedToken }, errors: [BAD] }],
+  ['GET /api/v1/tokens', { id: 'listTokens', ok: { 200: U.TokenList }, errors: [BAD] }],
+  ['DELETE /api/v1/tokens/:id', { id: 'revokeToken', ok: { 200: U.StoredToken }, errors: [BAD, NOT_FOUND] }],
+  ['POST /api/v1/tokens/bootstrap/rotate', { id: 'rotateBootstrapToken', ok: { 200: U.IssuedToken }, errors: [] }],
+  ['GET /api/v1/roles', { id: 'listRoles', ok: { 200: U.RoleList }, errors: [] }],
+  ['POST /api/v1/roles', { id: 'createRole', ok: { 201: U.Role }, errors: [BAD, 409] }],
+  ['DELETE /api/v1/roles/:name', { id: 'deleteRole', ok: { 204: z.null() }, errors: [BAD, NOT_FOUND, 409] }],
+  ['GET /api/v1/role-bindings', { id: 'listRoleBindings', ok: { 200: U.RoleBindingList }, errors: [BAD] }],
+  ['POST /api/v1/role-bindings', { id: 'bindRole', ok: { 201: U.RoleBinding }, errors: [BAD] }],
+  ['DELETE /api/v1/role-bindings/:id', { id: 'unbindRole', ok: { 200: U.RoleBinding }, errors: [BAD, NOT_FOUND] }],
 ]);
 
 /**

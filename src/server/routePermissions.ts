@@ -204,6 +204,24 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
 
   ['GET /api/v1/me', rule(null, 'global')],
   ['GET /api/v1/openapi.json', rule(null, 'global')],
+
+  ['POST /api/v1/users', rule('users:write', 'global')],
+  ['GET /api/v1/users', rule('users:read', 'global')],
+  ['GET /api/v1/users/:name', rule('users:read', 'global')],
+  ['PATCH /api/v1/users/:name', rule('users:write', 'global')],
+  ['DELETE /api/v1/users/:name', rule('users:write', 'global')],
+  // Own tokens with any identity; another user's: the handler asks users:read / users:write (routes/tokens.ts).
+  ['POST /api/v1/tokens', rule(null, 'global')],
+  ['GET /api/v1/tokens', rule(null, 'global')],
+  ['DELETE /api/v1/tokens/:id', rule(null, 'global')],
+  // users:write here, roles:write in the handler: the new token is an admin everywhere.
+  ['POST /api/v1/tokens/bootstrap/rotate', rule('users:write', 'global')],
+  ['GET /api/v1/roles', rule('roles:read', 'global')],
+  ['POST /api/v1/roles', rule('roles:write', 'global')],
+  ['DELETE /api/v1/roles/:name', rule('roles:write', 'global')],
+  ['GET /api/v1/role-bindings', rule('roles:read', 'global')],
+  ['POST /api/v1/role-bindings', rule('roles:write', 'global')],
+  ['DELETE /api/v1/role-bindings/:id', rule('roles:write', 'global')],
 ]);
 
 /** The rule of a route (`METHOD url` as fastify registered it). */

@@ -11,6 +11,7 @@ import {
   RocketOutlined,
   FileTextOutlined,
   CloudServerOutlined,
+  TeamOutlined,
   SafetyOutlined,
   ScheduleOutlined,
   NodeIndexOutlined,
@@ -45,10 +46,12 @@ type Section = (typeof SECTIONS)[number];
 /** Pages of the control plane as a whole (not of one app): `/<key>`, below the app's sections, one per line. */
 const TOP_PAGES = [
   'environments', // one page per line
+  'access',
 ] as const;
 type TopPage = (typeof TOP_PAGES)[number];
 const TOP_ICONS: Record<TopPage, ReactNode> = {
   environments: <CloudServerOutlined />,
+  access: <TeamOutlined />,
 };
 const isTopPage = (key: string | undefined): key is TopPage => (TOP_PAGES as readonly string[]).includes(key ?? '');
 const LAST = 'berth.lastApp';

@@ -10,6 +10,7 @@ import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
 import { enBuilds } from './enBuilds';
+import { enAccess } from './enAccess';
 
 export const en = {
   shell: {
@@ -35,6 +36,7 @@ export const en = {
     alerts: 'Alerts',
     traces: 'Traces',
     pipelines: 'Pipelines',
+    access: 'Access',
   },
   common: {
     actions: 'Actions',
@@ -404,6 +406,7 @@ export const en = {
   traces: enTraces,
   pipelines: enPipelines,
   builds: enBuilds,
+  access: enAccess,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -11,6 +11,7 @@ import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 import { zhPipelines } from './zhPipelines';
 import { zhBuilds } from './zhBuilds';
+import { zhAccess } from './zhAccess';
 
 export const zhCN: typeof en = {
   shell: {
@@ -36,6 +37,7 @@ export const zhCN: typeof en = {
     alerts: '告警',
     traces: '链路',
     pipelines: '流水线',
+    access: '访问控制',
   },
   common: {
     actions: '操作',
@@ -398,6 +400,7 @@ export const zhCN: typeof en = {
   traces: zhTraces,
   pipelines: zhPipelines,
   builds: zhBuilds,
+  access: zhAccess,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
