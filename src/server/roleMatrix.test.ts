@@ -113,6 +113,23 @@ const NEEDS: ReadonlyMap<string, readonly [Permission | null, Where]> = new Map<
   ['getBuild', ['builds:read', 'list']],
   ['getBuildLog', ['builds:read', 'list']],
   ['whoAmI', [null, 'global']],
+  ['createUser', ['users:write', 'global']],
+  ['listUsers', ['users:read', 'global']],
+  ['getUser', ['users:read', 'global']],
+  ['changeUser', ['users:write', 'global']],
+  ['deleteUser', ['users:write', 'global']],
+  // a caller's own tokens need no permission (the body sent names no other user)
+  ['createToken', [null, 'global']],
+  ['listTokens', [null, 'global']],
+  // token 1 is the bootstrap token: another's, so users:write
+  ['revokeToken', ['users:write', 'global']],
+  ['rotateBootstrapToken', ['users:write', 'global']],
+  ['listRoles', ['roles:read', 'global']],
+  ['createRole', ['roles:write', 'global']],
+  ['deleteRole', ['roles:write', 'global']],
+  ['listRoleBindings', ['roles:read', 'global']],
+  ['bindRole', ['roles:write', 'global']],
+  ['unbindRole', ['roles:write', 'global']],
 ]);
 
 /** Operations that take no identity (their own proof, or none): left out of the matrix. */
@@ -142,6 +159,7 @@ function requestOf(op: Operation, env: string): { url: string; body?: unknown } 
     if (p === 'traceId') return '0af7651916cd43dd8448eb211c80319c';
     if (p === '*') return 'app.conf';
     if (p === 'key') return 'GREETING';
+    if (p === 'id') return op.id === 'revokeToken' ? '1' : '999999'; // no binding, run or build of the matrix's own
     return '1';
   });
   const spec = { file: '/apps/shop/berth.yaml', text: SPEC_TEXT };
