@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { BerthError, UnavailableError, fromErrorJSON, type ErrorJSON } from '../errors.js';
 import { readServerInfo, tokenFile } from '../server/serverInfo.js';
+import { readCredential } from './credentials.js';
 
 export const DEFAULT_PORT = 7420;
 
@@ -49,9 +50,12 @@ export async function resolveServerUrl(opts: ClientOptions): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function resolveToken(opts: ClientOptions): Promise<string | undefined> {
+/** The token to send: --token, BERTH_TOKEN, the `berth login` credential for `url`, then the bootstrap token file. */
+async function resolveToken(opts: ClientOptions, url: string): Promise<string | undefined> {
   if (opts.token) return opts.token;
   if (process.env.BERTH_TOKEN) return process.env.BERTH_TOKEN;
+  const signedIn = await readCredential(opts.home, url);
+  if (signedIn) return signedIn.token;
   try {
     return (await readFile(tokenFile(opts.home), 'utf8')).trim();
   } catch {
@@ -99,7 +103,7 @@ async function* linesOf(res: IncomingMessage): AsyncIterable<string> {
 
 export async function createClient(opts: ClientOptions): Promise<Client> {
   const url = await resolveServerUrl(opts);
-  const token = await resolveToken(opts);
+  const token = await resolveToken(opts, url);
   // https only for a control plane behind TLS (a --server https://… URL); loaded on demand.
   const request = url.startsWith('https:') ? (await import('node:https')).request : httpRequest;
 
