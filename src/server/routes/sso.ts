@@ -59,9 +59,17 @@ export function ssoRoutes(
   },
 ): void {
   const sso = (): Sso => {
-    if (!ctx.sso) throw new UnavailableError('single sign-on is not configured (BERTH_OIDC_ISSUER, docs/access.md)');
+    if (!ctx.sso)
+      throw new SsoError('sso_unavailable', 'single sign-on is not configured (BERTH_OIDC_ISSUER, docs/access.md)');
     return ctx.sso;
   };
+  /** The CLI's routes answer JSON: single sign-on unavailable is a 503. */
+  const or503 = <T>(run: () => Promise<T>): Promise<T> =>
+    Promise.resolve()
+      .then(run)
+      .catch((err: unknown) => {
+        throw err instanceof SsoError ? new UnavailableError(err.message) : err;
+      });
   const refused = (req: FastifyRequest, err: SsoError): void =>
     ctx.logger.warn({ code: err.code, address: req.ip }, `single sign-on refused: ${err.message}`);
 
@@ -164,11 +172,7 @@ export function ssoRoutes(
     async (req, reply) => {
       limit(limiters.start, req, reply);
       limiters.start.failed(req.ip, req.ip);
-      const url = await sso()
-        .beginCli(req.body.port, req.body.challenge)
-        .catch((err: unknown) => {
-          throw err instanceof SsoError ? new UnavailableError(err.message) : err;
-        });
+      const url = await or503(() => sso().beginCli(req.body.port, req.body.challenge));
       return { url: url.href };
     },
   );
@@ -189,7 +193,7 @@ export function ssoRoutes(
     async (req, reply) => {
       limit(limiters.exchange, req, reply);
       const expiresAt = expiryOf(req.body.expiresIn);
-      const user = await sso().exchange(req.body.code, req.body.verifier);
+      const user = await or503(() => sso().exchange(req.body.code, req.body.verifier));
       if (!user) {
         limiters.exchange.failed(req.ip, req.ip);
         ctx.logger.info({ address: req.ip }, 'single sign-on code exchange refused');
