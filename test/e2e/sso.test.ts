@@ -92,6 +92,35 @@ async function consoleSignIn(account: string, to = '/apps/tiny/local') {
   return { hop: callbackHop(hops), session: browser.cookie('berth_session'), hops };
 }
 
+/** Runs `berth login --sso` in `env`, playing the browser on the URL it prints as `account`. */
+async function cliSignIn(env: NodeJS.ProcessEnv, account: string) {
+  const child = spawn(process.execPath, [CLI, 'login', '--sso'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /^\s+(http\S+)$/m.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`berth login exited ${code}: ${stderr}`)));
+  });
+  const hops = await op.browser().visit(url, account);
+  const code = await exited;
+  return { url, hops, code, stdout, stderr };
+}
+
+/** `berth whoami -o json` in `env`. */
+async function whoami(env: NodeJS.ProcessEnv): Promise<Me> {
+  const who = spawn(process.execPath, [CLI, 'whoami', '-o', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  who.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  expect(await new Promise((r) => who.on('exit', r))).toBe(0);
+  return JSON.parse(out) as Me;
+}
+
 describe('single sign-on', () => {
   it('says it is enabled, and which issuer, to anyone', async () => {
     const r = await berth.api('GET', '/api/v1/sso', undefined, { token: null });
@@ -192,36 +221,41 @@ describe('single sign-on', () => {
     const home = await tempHome('berth-sso-cli-');
     const env = { ...process.env, BERTH_HOME: home, BERTH_SERVER: berth.url, NO_COLOR: '1' };
     try {
-      const child = spawn(process.execPath, [CLI, 'login', '--sso'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      const exited = new Promise<number | null>((r) => child.on('exit', r));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          const m = /^\s+(http\S+)$/m.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        void exited.then((code) => reject(new Error(`berth login exited ${code}: ${stderr}`)));
-      });
-      expect(new URL(url).origin).toBe(op.issuer);
-      const hops = await op.browser().visit(url, 'bob');
-      const last = hops.at(-1)!;
+      const login = await cliSignIn(env, 'bob');
+      expect(new URL(login.url).origin).toBe(op.issuer);
+      const last = login.hops.at(-1)!;
       expect(last.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?code=/);
       expect(last.status).toBe(200);
-      expect(await exited, stderr).toBe(0);
-      expect(stdout).toMatch(/signed in to .* as bob/);
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toMatch(/signed in to .* as bob/);
       expect((await stat(join(home, 'credentials.json'))).mode & 0o777).toBe(0o600);
 
-      const who = spawn(process.execPath, [CLI, 'whoami', '-o', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      who.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      expect(await new Promise((r) => who.on('exit', r))).toBe(0);
-      const me = JSON.parse(out) as Me;
+      const me = await whoami(env);
       expect(me).toMatchObject({ name: 'bob', via: 'token', groups: ['deployers'] });
       expect(me.grants.map((g) => g.role)).toEqual(['deployer']);
+
+      // The token follows the provider's groups from bob's next sign-in (here in the console).
+      op.setAccount('bob', { groups: ['viewers'] });
+      await consoleSignIn('bob');
+      expect(await whoami(env)).toMatchObject({ name: 'bob', groups: ['viewers'] });
     } finally {
+      op.setAccount('bob', { groups: ['deployers'] });
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('tells the CLI when the sign-in is refused, and stores nothing', async () => {
+    const home = await tempHome('berth-sso-cli-');
+    const env = { ...process.env, BERTH_HOME: home, BERTH_SERVER: berth.url, NO_COLOR: '1' };
+    op.setIdTokenAudience('berth', 'another-app');
+    try {
+      const login = await cliSignIn(env, 'bob');
+      expect(login.hops.at(-1)!.url).toMatch(/\/callback\?error=sso_audience$/);
+      expect(login.code).toBe(1);
+      expect(login.stderr).toContain('sso_audience');
+      await expect(stat(join(home, 'credentials.json'))).rejects.toThrow();
+    } finally {
+      op.setIdTokenAudience('berth', undefined);
       await rm(home, { recursive: true, force: true });
     }
   });
