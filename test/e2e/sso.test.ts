@@ -31,6 +31,7 @@ beforeAll(async () => {
   op = await startOidcProvider({
     alice: { groups: ['viewers'], email: 'alice@example.com', name: 'Alice Liddell' },
     bob: { groups: ['deployers'] },
+    carol: { groups: ['testers'] },
   });
   berth = await startBerth({
     env: { BERTH_OIDC_ISSUER: op.issuer, BERTH_OIDC_CLIENT_ID: 'berth', BERTH_OIDC_CLIENT_SECRET: SECRET },
@@ -288,6 +289,25 @@ describe('single sign-on', () => {
     } finally {
       server.closeAllConnections();
       server.close();
+    }
+  });
+});
+
+describe('single sign-on as a public client (no secret: PKCE only)', () => {
+  it('signs a console user in', async () => {
+    const other = await startBerth({ env: { BERTH_OIDC_ISSUER: op.issuer, BERTH_OIDC_CLIENT_ID: 'berth-public' } });
+    try {
+      await op.addClient({ clientId: 'berth-public', redirectUri: `${other.url}${CALLBACK}` });
+      const browser = op.browser();
+      const hops = await browser.visit(`${other.url}/api/v1/sso/login?to=/environments`, 'carol');
+      expect(new URL(hops[0]!.location!).searchParams.get('client_id')).toBe('berth-public');
+      expect(callbackHop(hops)).toMatchObject({ status: 302, location: '/environments' });
+      const res = await fetch(`${other.url}/api/v1/me`, {
+        headers: { cookie: `berth_session=${browser.cookie('berth_session')}` },
+      });
+      expect(await res.json()).toMatchObject({ name: 'carol', via: 'session', groups: ['testers'] });
+    } finally {
+      await other.teardown();
     }
   });
 });
