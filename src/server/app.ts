@@ -51,11 +51,12 @@ import { promotionRoutes } from './routes/promotions.js';
 import { identityRoutes } from './routes/identity.js';
 import { SIGN_IN_URLS, sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
+import { SSO_URLS, ssoRoutes } from './routes/sso.js';
 import { assertChecked, checkRoute, ruleOf } from './routePermissions.js';
 import { authenticate } from './authenticate.js';
 
 /** Routes without a Berth identity: the health check, webhooks (their signature is their identity), signing in. */
-const PUBLIC = new Set<string>(['/healthz', HOOK_URL, ...SIGN_IN_URLS]);
+const PUBLIC = new Set<string>(['/healthz', HOOK_URL, ...SIGN_IN_URLS, ...SSO_URLS]);
 
 /** The largest request body (a berth.yaml is at most 1 MiB of it, checked by the loader). */
 const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -202,6 +203,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   identityRoutes(typed, ctx);
   sessionRoutes(typed, ctx);
   userRoutes(typed, ctx);
+  ssoRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -56,6 +56,7 @@ import { cronClock } from '../cron/cronClock.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, defaultTokenOwner } from './auth.js';
 import { createAccess } from '../access/access.js';
+import { createSso } from '../access/sso/sso.js';
 import { version } from '../version.js';
 import { MASK } from '../model/mask.js';
 import { CodeStore } from '../artifacts/codeStore.js';
@@ -356,6 +357,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     (closing ??= (async () => {
       logger.info('control plane stopping');
       await api.close().catch(() => undefined);
+      sso?.stop();
       await autoscaler.stop();
       await cron.stop();
       await traceCollector.stop();
@@ -387,6 +389,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       resolveClosed();
     })());
 
+  // Single sign-on (docs/access.md): discovered once the server's URL (the default redirect base) is known.
+  const sso = createSso({ env: process.env, db: store.db, users: access.users, logger: logger.child({ part: 'sso' }) });
   const apiContext: ServerContext = {
     version,
     home: opts.home,
@@ -404,6 +408,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       builtArtifacts: buildLookup(buildStore),
     }),
     access,
+    ...(sso ? { sso } : {}),
     logger,
     shutdown: (o) => close(o),
     autoscaler,
@@ -432,6 +437,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const tmp = `${serverInfoFile(opts.home)}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(info), { mode: 0o600 });
   await rename(tmp, serverInfoFile(opts.home));
+  sso?.start(url);
   await engine.start();
   pipelines.start();
   autoscaler.start();

@@ -22,6 +22,7 @@ import * as PL from './pipelineSchemas.js';
 import * as B from './buildSchemas.js';
 import * as ID from './identitySchemas.js';
 import * as U from './userSchemas.js';
+import * as SO from './ssoSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -321,6 +322,14 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ['GET /api/v1/role-bindings', { id: 'listRoleBindings', ok: { 200: U.RoleBindingList }, errors: [BAD] }],
   ['POST /api/v1/role-bindings', { id: 'bindRole', ok: { 201: U.RoleBinding }, errors: [BAD] }],
   ['DELETE /api/v1/role-bindings/:id', { id: 'unbindRole', ok: { 200: U.RoleBinding }, errors: [BAD, NOT_FOUND] }],
+  ['GET /api/v1/sso', { id: 'getSso', ok: { 200: SO.SsoInfo }, errors: [] }],
+  ['GET /api/v1/sso/login', { id: 'startSsoLogin', ok: { 302: SO.Redirect }, errors: [BAD] }],
+  ['GET /api/v1/sso/callback', { id: 'finishSsoLogin', ok: { 302: SO.Redirect }, errors: [BAD] }],
+  ['POST /api/v1/sso/cli', { id: 'startCliSsoLogin', ok: { 200: SO.SsoCliStart }, errors: [BAD, 429, 503] }],
+  [
+    'POST /api/v1/sso/cli/exchange',
+    { id: 'exchangeCliSsoCode', ok: { 201: SO.SsoCliToken }, errors: [BAD, 401, 429, 503] },
+  ],
 ]);
 
 /**

@@ -178,6 +178,33 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** A single sign-on started and not yet finished (migration 014_sso). */
+export interface SsoLoginsTable {
+  /** sha256 of the `state` sent to the provider. */
+  state_hash: string;
+  nonce: string;
+  /** The PKCE verifier of the provider leg. */
+  verifier: string;
+  /** The console path to return to (a console sign-in). */
+  return_to: string | null;
+  /** sha256 of the cookie tying a console sign-in to its browser. */
+  binding_hash: string | null;
+  /** The CLI's loopback port and PKCE challenge (a CLI sign-in). */
+  cli_port: number | null;
+  cli_challenge: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A one-time code a CLI sign-in exchanges for a token (migration 014_sso). */
+export interface SsoCliCodesTable {
+  code_hash: string;
+  user: string;
+  challenge: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** One run of a cronjob, or a due time that was skipped (forbid) or missed (control plane down). */
 export interface JobRunsTable {
   id: Generated<number>;
@@ -358,6 +385,8 @@ export interface Database {
   alert_history: AlertHistoryTable;
   previews: PreviewsTable;
   hook_deliveries: HookDeliveriesTable;
+  sso_logins: SsoLoginsTable;
+  sso_cli_codes: SsoCliCodesTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
+import { ssoLogin } from './ssoLogin.js';
 import { createClient } from '../client.js';
 import { printData, printTable } from '../output.js';
 import { credentialFor, credentialsFile, removeCredential, saveCredential } from '../credentials.js';
@@ -46,38 +47,47 @@ export function registerLogin(program: Command): void {
     .option('--user <name>', 'the user (asked on a terminal when absent)')
     .option('--password-stdin', 'read the password from stdin (else it is asked without echo)')
     .option('--expires <duration>', 'how long the token lives: 30d (default), 12h… at most 366d')
-    .action(async (o: { user?: string; passwordStdin?: boolean; expires?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const client = await ctx.client();
-      let user = o.user;
-      if (!user && !o.passwordStdin && canAsk()) user = await askUser();
-      if (!user) throw missing('--user', 'name the user to sign in as');
-      const password = await readPassword({ stdin: Boolean(o.passwordStdin) });
-      if (!password)
-        throw missing('--password-stdin', 'stdin is not a terminal: pipe the password with --password-stdin');
-      const answer = await client.post<LoginAnswer>('/api/v1/login', {
-        user,
-        password,
-        name: `login@${hostname()}`.slice(0, 128),
-        ...(o.expires ? { expiresIn: o.expires } : {}),
-      });
-      await saveCredential(ctx.home, client.url, {
-        token: answer.token,
-        user: answer.user,
-        id: answer.id,
-        expiresAt: answer.expiresAt,
-      });
-      if (ctx.output !== 'table')
-        return printData(ctx.output, {
-          server: client.url,
+    .option('--sso', 'single sign-on: prints the URL to open in a browser, waits for it on a local callback')
+    .option('--open', 'with --sso: open the URL in the default browser too')
+    .action(
+      async (
+        o: { user?: string; passwordStdin?: boolean; expires?: string; sso?: boolean; open?: boolean },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        if (o.sso)
+          return ssoLogin(ctx, { ...(o.open ? { open: true } : {}), ...(o.expires ? { expiresIn: o.expires } : {}) });
+        const client = await ctx.client();
+        let user = o.user;
+        if (!user && !o.passwordStdin && canAsk()) user = await askUser();
+        if (!user) throw missing('--user', 'name the user to sign in as');
+        const password = await readPassword({ stdin: Boolean(o.passwordStdin) });
+        if (!password)
+          throw missing('--password-stdin', 'stdin is not a terminal: pipe the password with --password-stdin');
+        const answer = await client.post<LoginAnswer>('/api/v1/login', {
+          user,
+          password,
+          name: `login@${hostname()}`.slice(0, 128),
+          ...(o.expires ? { expiresIn: o.expires } : {}),
+        });
+        await saveCredential(ctx.home, client.url, {
+          token: answer.token,
           user: answer.user,
           id: answer.id,
           expiresAt: answer.expiresAt,
         });
-      process.stdout.write(
-        `Signed in to ${client.url} as ${answer.user} (token ${answer.id}, expires ${answer.expiresAt ?? 'never'}); kept in ${credentialsFile(ctx.home)}\n`,
-      );
-    });
+        if (ctx.output !== 'table')
+          return printData(ctx.output, {
+            server: client.url,
+            user: answer.user,
+            id: answer.id,
+            expiresAt: answer.expiresAt,
+          });
+        process.stdout.write(
+          `Signed in to ${client.url} as ${answer.user} (token ${answer.id}, expires ${answer.expiresAt ?? 'never'}); kept in ${credentialsFile(ctx.home)}\n`,
+        );
+      },
+    );
 
   program
     .command('logout')
