@@ -52,6 +52,8 @@ import { identityRoutes } from './routes/identity.js';
 import { SIGN_IN_URLS, sessionRoutes } from './routes/session.js';
 import { assertChecked, checkRoute, ruleOf } from './routePermissions.js';
 import { authenticate } from './authenticate.js';
+import { auditCall } from './auditCall.js';
+import { auditRoutes } from './routes/audit.js';
 
 /** Routes without a Berth identity: the health check, webhooks (their signature is their identity), signing in. */
 const PUBLIC = new Set<string>(['/healthz', HOOK_URL, ...SIGN_IN_URLS]);
@@ -158,6 +160,13 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     await checkRoute(req, ctx, rule);
   });
   app.addHook('onSend', async (req, reply) => assertChecked(req, reply));
+  // The audit log takes every change (refused ones too) before its answer goes out (src/server/auditCall.ts).
+  app.decorateRequest('accessScope', null);
+  app.decorateRequest('audited', false);
+  app.addHook('onSend', async (req, reply, payload) => {
+    await auditCall(req, reply, payload, ctx);
+    return payload;
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = toError(err, req.url);
@@ -199,6 +208,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   buildRoutes(typed, ctx);
   identityRoutes(typed, ctx);
   sessionRoutes(typed, ctx);
+  auditRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -9,6 +9,7 @@ import type { Environments } from '../environment/environments.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Access } from '../access/access.js';
+import type { AuditLog } from '../audit/auditLog.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
 import type { TraceStore } from '../traces/traceStore.js';
@@ -40,6 +41,8 @@ export interface ServerContext {
   renders: RenderService;
   /** Users, tokens, roles and bindings, sessions, and who may do what (src/access/). */
   access: Access;
+  /** The audit log every change is recorded in (src/audit/, src/server/auditCall.ts). */
+  audit: AuditLog;
   logger: Logger;
   /** One machine's autoscaler (absent in tests that do not run one). */
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;

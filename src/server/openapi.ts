@@ -21,6 +21,7 @@ import * as PM from './promotionSchemas.js';
 import * as PL from './pipelineSchemas.js';
 import * as B from './buildSchemas.js';
 import * as ID from './identitySchemas.js';
+import * as AU from './auditSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -305,6 +306,23 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
       errors: [BAD, NOT_FOUND],
     },
   ],
+  [
+    'GET /api/v1/audit',
+    {
+      id: 'listAuditEntries',
+      ok: {
+        200: {
+          description: 'A page of entries (JSON), or with format=jsonl every matching entry as JSON lines',
+          content: {
+            'application/json': { schema: AU.AuditPage },
+            'application/x-ndjson': { schema: AU.AuditEntry },
+          },
+        },
+      },
+      errors: [BAD],
+    },
+  ],
+  ['GET /api/v1/audit/verify', { id: 'verifyAuditLog', ok: { 200: AU.AuditVerification }, errors: [] }],
 ]);
 
 /**
