@@ -21,7 +21,8 @@ export interface AuditFilter {
   app?: string;
   env?: string;
   operation?: string;
-  outcome?: AuditOutcomeKind;
+  /** Any of these outcomes. */
+  outcome?: readonly AuditOutcomeKind[];
   sinceMs?: number;
   untilMs?: number;
 }
@@ -98,7 +99,10 @@ function where(f: AuditFilter): { sql: string; args: unknown[] } {
   eq('app', f.app);
   eq('env', f.env);
   eq('operation', f.operation);
-  eq('outcome', f.outcome);
+  if (f.outcome && f.outcome.length > 0) {
+    parts.push(`outcome in (${f.outcome.map(() => '?').join(', ')})`);
+    args.push(...f.outcome);
+  }
   if (f.sinceMs !== undefined) {
     parts.push('time >= ?');
     args.push(new Date(f.sinceMs).toISOString());

@@ -52,6 +52,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
   { names: ['pipeline'], load: async () => (await import('./commands/pipeline.js')).registerPipeline },
   { names: ['build', 'builds'], load: async () => (await import('./commands/build.js')).registerBuild },
+  { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAudit },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */

@@ -12,15 +12,18 @@ import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
 import { timeRangeOf } from './timeRange.js';
 
+const OUTCOMES = new RegExp(`^(${AUDIT_OUTCOMES.join('|')})(,(${AUDIT_OUTCOMES.join('|')}))*$`);
+
 const AuditQuery = z.object({
   actor: z.string().min(1).optional().describe('Who acted (a user, a service account, webhook:github, anonymous)'),
   app: z.string().min(1).optional(),
   env: z.string().min(1).optional(),
   operation: z.string().min(1).optional().describe('An OpenAPI operationId (deploy, changeConfig…)'),
   outcome: z
-    .enum(AUDIT_OUTCOMES as [AuditOutcomeKind, ...AuditOutcomeKind[]])
+    .string()
+    .regex(OUTCOMES, 'ok, refused or failed, or several separated by commas')
     .optional()
-    .describe('ok (2xx/3xx), refused (4xx), failed (5xx)'),
+    .describe('ok (2xx/3xx), refused (4xx), failed (5xx); several separated by commas (refused,failed)'),
   since: z.string().optional().describe('ISO 8601, or a duration ago (15m, 1h, 2d)'),
   until: z.string().optional().describe('ISO 8601, or a duration ago'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -39,7 +42,7 @@ function filterOf(q: z.infer<typeof AuditQuery>): AuditFilter {
     ...(q.app ? { app: q.app } : {}),
     ...(q.env ? { env: q.env } : {}),
     ...(q.operation ? { operation: q.operation } : {}),
-    ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.outcome ? { outcome: q.outcome.split(',') as AuditOutcomeKind[] } : {}),
     ...(range.sinceMs !== undefined ? { sinceMs: range.sinceMs } : {}),
     ...(range.untilMs !== undefined ? { untilMs: range.untilMs } : {}),
   };
