@@ -24,6 +24,7 @@ const Metrics = lazy(() => import('./metrics/Metrics'));
 const AlertsPage = lazy(() => import('./alerts/Page'));
 const TracesList = lazy(() => import('./traces/List'));
 const TraceWaterfall = lazy(() => import('./traces/Waterfall'));
+const AuditLog = lazy(() => import('./audit/AuditLog'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -60,6 +61,7 @@ export function ConsoleRoutes() {
         >
           <Route index element={<AppsList />} />
           <Route path="environments" element={<EnvironmentsList />} />
+          <Route path="audit" element={page(<AuditLog />)} />
           <Route path="apps/:app/:env" element={<Navigate to="services" replace />} />
           <Route path="apps/:app/:env/services" element={page(<ServicesDetails />)} />
           <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />

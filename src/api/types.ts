@@ -58,3 +58,4 @@ export type {
 
 /** A build and one service's part of it (`GET /api/v1/builds`, docs/builds.md). */
 export type { BuildSummary, ServiceBuild } from '../build/buildStore.js';
+export type { AuditEntry, AuditPage, AuditVerification } from '../model/audit.js';

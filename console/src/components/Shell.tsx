@@ -19,6 +19,7 @@ import {
   LineChartOutlined,
   AlertOutlined,
   BranchesOutlined,
+  AuditOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -45,10 +46,12 @@ type Section = (typeof SECTIONS)[number];
 /** Pages of the control plane as a whole (not of one app): `/<key>`, below the app's sections, one per line. */
 const TOP_PAGES = [
   'environments', // one page per line
+  'audit',
 ] as const;
 type TopPage = (typeof TOP_PAGES)[number];
 const TOP_ICONS: Record<TopPage, ReactNode> = {
   environments: <CloudServerOutlined />,
+  audit: <AuditOutlined />,
 };
 const isTopPage = (key: string | undefined): key is TopPage => (TOP_PAGES as readonly string[]).includes(key ?? '');
 const LAST = 'berth.lastApp';

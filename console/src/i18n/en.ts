@@ -9,6 +9,7 @@ import { enPreviews } from './enPreviews';
 import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
+import { enAudit } from './enAudit';
 import { enBuilds } from './enBuilds';
 
 export const en = {
@@ -35,6 +36,7 @@ export const en = {
     alerts: 'Alerts',
     traces: 'Traces',
     pipelines: 'Pipelines',
+    audit: 'Audit log',
   },
   common: {
     actions: 'Actions',
@@ -403,6 +405,7 @@ export const en = {
   promote: enPromote,
   traces: enTraces,
   pipelines: enPipelines,
+  audit: enAudit,
   builds: enBuilds,
   events: {
     AbortRequested: 'abort requested',

@@ -10,6 +10,7 @@ import { zhPreviews } from './zhPreviews';
 import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 import { zhPipelines } from './zhPipelines';
+import { zhAudit } from './zhAudit';
 import { zhBuilds } from './zhBuilds';
 
 export const zhCN: typeof en = {
@@ -36,6 +37,7 @@ export const zhCN: typeof en = {
     alerts: '告警',
     traces: '链路',
     pipelines: '流水线',
+    audit: '审计日志',
   },
   common: {
     actions: '操作',
@@ -397,6 +399,7 @@ export const zhCN: typeof en = {
   promote: zhPromote,
   traces: zhTraces,
   pipelines: zhPipelines,
+  audit: zhAudit,
   builds: zhBuilds,
   events: {
     AbortRequested: '已请求中止',
