@@ -148,5 +148,13 @@ describe('the audit log', () => {
     expect(parsed.length).toBeGreaterThanOrEqual(3); // four recorded, one deleted above
     expect(parsed.map((e) => e.seq)).toEqual([...parsed.map((e) => e.seq)].sort((a, b) => a - b));
     expect(parsed.some((e) => e.operation.id === 'deploy')).toBe(true);
+    // -o jsonl: the newest entries, one JSON object a line.
+    const jsonl = await berth.cli(['audit', '--limit', '2', '-o', 'jsonl']);
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    const newest = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEntry);
+    expect(newest.map((e) => e.seq)).toEqual([parsed.at(-1)!.seq, parsed.at(-2)!.seq]);
   });
 });

@@ -93,6 +93,12 @@ describe('the audit log through the API', () => {
     const e = await last();
     expect(e).toMatchObject({ actor: { name: 'vic' }, outcome: { kind: 'refused', status: 403 } });
     expect(e.outcome.message).toContain('environments:write');
+    const nowhere = await t.request({ method: 'POST', url: '/api/v1/nowhere?x=1', body: {} });
+    expect(nowhere.statusCode).toBe(404);
+    expect(await last()).toMatchObject({
+      operation: { id: 'unknownRoute', method: 'POST', route: '/api/v1/nowhere' },
+      outcome: { kind: 'refused', status: 404, code: 'NOT_FOUND' },
+    });
     const bad = await t.request({ method: 'POST', url: '/api/v1/environments', body: { name: 7 } });
     expect(bad.statusCode).toBe(400);
     expect(await last()).toMatchObject({ outcome: { kind: 'refused', status: 400 } });
