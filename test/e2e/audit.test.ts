@@ -65,6 +65,11 @@ describe('the audit log', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('environments:write');
 
+    // Reading the log needs audit:read on * (a viewer is refused, the permission named).
+    const notAllowed = await berth.cli(['audit'], { env: { BERTH_TOKEN: devToken } });
+    expect(notAllowed.code).toBe(1);
+    expect(notAllowed.stderr).toContain('audit:read');
+
     const all = await entries();
     const byOp = (id: string) => all.filter((e) => e.operation.id === id);
     const created = byOp('createEnvironment')[0]!;
