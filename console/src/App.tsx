@@ -25,6 +25,7 @@ const AlertsPage = lazy(() => import('./alerts/Page'));
 const TracesList = lazy(() => import('./traces/List'));
 const TraceWaterfall = lazy(() => import('./traces/Waterfall'));
 const AccessPage = lazy(() => import('./access/Page'));
+const AuditLog = lazy(() => import('./audit/AuditLog'));
 
 function RequireToken({ children }: { children: ReactNode }) {
   const location = useLocation();
@@ -62,6 +63,7 @@ export function ConsoleRoutes() {
           <Route index element={<AppsList />} />
           <Route path="environments" element={<EnvironmentsList />} />
           <Route path="access" element={page(<AccessPage />)} />
+          <Route path="audit" element={page(<AuditLog />)} />
           <Route path="apps/:app/:env" element={<Navigate to="services" replace />} />
           <Route path="apps/:app/:env/services" element={page(<ServicesDetails />)} />
           <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />

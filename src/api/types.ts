@@ -68,3 +68,4 @@ export type {
   RoleBindingView,
   MeView,
 } from '../server/userSchemas.js';
+export type { AuditEntry, AuditPage, AuditVerification } from '../model/audit.js';

@@ -56,6 +56,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['user'], load: async () => (await import('./commands/users.js')).registerUsers },
   { names: ['token'], load: async () => (await import('./commands/tokens.js')).registerTokens },
   { names: ['role'], load: async () => (await import('./commands/roles.js')).registerRoles },
+  { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAudit },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */

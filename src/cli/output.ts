@@ -1,8 +1,11 @@
 /** How the CLI prints: aligned tables for people, `-o json` for scripts, errors with every problem. */
 import { BerthError, ValidationError, formatProblem, toBerthError } from '../errors.js';
 
-/** Values of the global `-o, --output` option (`render` prints YAML for `table` and `yaml`). */
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+/**
+ * Values of the global `-o, --output` option (`render` prints YAML for `table` and `yaml`; `jsonl`
+ * prints a list one JSON object per line, for `berth audit` exports and line-by-line tools).
+ */
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'jsonl'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Prints rows as an aligned table with upper-case headers. */
@@ -45,6 +48,10 @@ export async function yamlText(value: unknown): Promise<string> {
  */
 export async function printData(output: Exclude<OutputFormat, 'table'>, value: unknown): Promise<void> {
   if (output === 'json') return printJSON(value);
+  if (output === 'jsonl') {
+    for (const v of Array.isArray(value) ? value : [value]) process.stdout.write(`${JSON.stringify(v)}\n`);
+    return;
+  }
   process.stdout.write(await yamlText(value));
 }
 

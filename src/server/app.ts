@@ -54,6 +54,8 @@ import { userRoutes } from './routes/users.js';
 import { SSO_URLS, ssoRoutes } from './routes/sso.js';
 import { assertChecked, checkRoute, ruleOf } from './routePermissions.js';
 import { authenticate } from './authenticate.js';
+import { auditCall } from './auditCall.js';
+import { auditRoutes } from './routes/audit.js';
 
 /** Routes without a Berth identity: the health check, webhooks (their signature is their identity), signing in. */
 const PUBLIC = new Set<string>(['/healthz', HOOK_URL, ...SIGN_IN_URLS, ...SSO_URLS]);
@@ -161,6 +163,13 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     await checkRoute(req, ctx, rule);
   });
   app.addHook('onSend', async (req, reply) => assertChecked(req, reply));
+  // The audit log takes every change (refused ones too) before its answer goes out (src/server/auditCall.ts).
+  app.decorateRequest('accessScope', null);
+  app.decorateRequest('audited', false);
+  app.addHook('onSend', async (req, reply, payload) => {
+    await auditCall(req, reply, payload, ctx);
+    return payload;
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = toError(err, req.url);
@@ -204,6 +213,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   sessionRoutes(typed, ctx);
   userRoutes(typed, ctx);
   ssoRoutes(typed, ctx);
+  auditRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -10,6 +10,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Access } from '../access/access.js';
 import type { Sso } from '../access/sso/sso.js';
+import type { AuditLog } from '../audit/auditLog.js';
 import type { SecretBox } from '../config/secretBox.js';
 import type { RenderService } from './renderService.js';
 import type { TraceStore } from '../traces/traceStore.js';
@@ -43,6 +44,8 @@ export interface ServerContext {
   access: Access;
   /** Single sign-on with OpenID Connect (absent: not configured, or in tests that run none). */
   sso?: Sso;
+  /** The audit log every change is recorded in (src/audit/, src/server/auditCall.ts). */
+  audit: AuditLog;
   logger: Logger;
   /** One machine's autoscaler (absent in tests that do not run one). */
   autoscaler?: Pick<Autoscaler, 'status' | 'replicasOf'>;

@@ -57,6 +57,7 @@ import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, defaultTokenOwner } from './auth.js';
 import { createAccess } from '../access/access.js';
 import { createSso } from '../access/sso/sso.js';
+import { AuditLog } from '../audit/auditLog.js';
 import { version } from '../version.js';
 import { MASK } from '../model/mask.js';
 import { CodeStore } from '../artifacts/codeStore.js';
@@ -164,6 +165,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const logCenter = startLogCenter(opts.home, logger.child({ part: 'logs' }));
   const box = await loadSecretBox(opts.home);
   const access = createAccess(store.db);
+  const audit = new AuditLog(store.sqlite, join(opts.home, 'audit.head'));
   await ensureToken(access.tokens, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
   const gateway = createGatewayControl({
@@ -337,6 +339,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     releases,
     logger: logger.child({ part: 'pipelines' }),
     jobs: { cron, runs: jobRuns },
+    audit,
     ports: {
       previews,
       promotions: enginePromotions({ engine, releases, environments, configSets }),
@@ -409,6 +412,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }),
     access,
     ...(sso ? { sso } : {}),
+    audit,
     logger,
     shutdown: (o) => close(o),
     autoscaler,

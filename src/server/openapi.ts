@@ -23,6 +23,7 @@ import * as B from './buildSchemas.js';
 import * as ID from './identitySchemas.js';
 import * as U from './userSchemas.js';
 import * as SO from './ssoSchemas.js';
+import * as AU from './auditSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -330,6 +331,23 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     'POST /api/v1/sso/cli/exchange',
     { id: 'exchangeCliSsoCode', ok: { 201: SO.SsoCliToken }, errors: [BAD, 401, 429, 503] },
   ],
+  [
+    'GET /api/v1/audit',
+    {
+      id: 'listAuditEntries',
+      ok: {
+        200: {
+          description: 'A page of entries (JSON), or with format=jsonl every matching entry as JSON lines',
+          content: {
+            'application/json': { schema: AU.AuditPage },
+            'application/x-ndjson': { schema: AU.AuditEntry },
+          },
+        },
+      },
+      errors: [BAD],
+    },
+  ],
+  ['GET /api/v1/audit/verify', { id: 'verifyAuditLog', ok: { 200: AU.AuditVerification }, errors: [] }],
 ]);
 
 /**

@@ -24,6 +24,8 @@ import type { Builds } from '../build/builds.js';
 import { dirname } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { promote, type PromoteDeps } from '../release/promote.js';
+import type { AuditLog } from '../audit/auditLog.js';
+import { auditedDeployer } from './auditActions.js';
 
 /** The release engine as a pipeline's deploy step. */
 export function engineDeployer(engine: ReleaseEngine, releases: Releases): PipelineDeployer {
@@ -171,13 +173,16 @@ export function createPipelines(deps: {
   logger: Logger;
   jobs?: { cron: Pick<CronScheduler, 'runNow'>; runs: Pick<JobRunStore, 'list'> };
   ports?: Omit<StepPorts, 'deployer' | 'jobs'>;
+  /** The audit log a deploy step is recorded in (src/server/auditActions.ts). */
+  audit?: Pick<AuditLog, 'append'>;
 }): Pipelines {
+  const deployer = engineDeployer(deps.engine, deps.releases);
   return new Pipelines({
     home: deps.home,
     store: new PipelineStore(deps.store.sqlite),
     box: deps.box,
     ports: {
-      deployer: engineDeployer(deps.engine, deps.releases),
+      deployer: deps.audit ? auditedDeployer(deployer, deps.audit) : deployer,
       ...(deps.jobs ? { jobs: cronJobs(deps.jobs.cron, deps.jobs.runs, deps.releases) } : {}),
       ...deps.ports,
     },

@@ -130,10 +130,23 @@ const NEEDS: ReadonlyMap<string, readonly [Permission | null, Where]> = new Map<
   ['listRoleBindings', ['roles:read', 'global']],
   ['bindRole', ['roles:write', 'global']],
   ['unbindRole', ['roles:write', 'global']],
+  ['listAuditEntries', ['audit:read', 'global']],
+  ['verifyAuditLog', ['audit:read', 'global']],
 ]);
 
 /** Operations that take no identity (their own proof, or none): left out of the matrix. */
-const PUBLIC = new Set(['getHealth', 'receiveWebhook', 'logIn', 'openSession', 'closeSession']);
+const PUBLIC = new Set([
+  'getHealth',
+  'receiveWebhook',
+  'logIn',
+  'openSession',
+  'closeSession',
+  'getSso',
+  'startSsoLogin',
+  'finishSsoLogin',
+  'startCliSsoLogin',
+  'exchangeCliSsoCode',
+]);
 
 const SPEC_TEXT = ['name: shop', 'services:', '  web:', '    image: shop/web:1', '    ports: [8080]', ''].join('\n');
 

@@ -222,6 +222,8 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['GET /api/v1/role-bindings', rule('roles:read', 'global')],
   ['POST /api/v1/role-bindings', rule('roles:write', 'global')],
   ['DELETE /api/v1/role-bindings/:id', rule('roles:write', 'global')],
+  ['GET /api/v1/audit', rule('audit:read', 'global')],
+  ['GET /api/v1/audit/verify', rule('audit:read', 'global')],
 ]);
 
 /** The rule of a route (`METHOD url` as fastify registered it). */
@@ -256,6 +258,7 @@ export async function checkRoute(req: FastifyRequest, ctx: ServerContext, r: Rul
   }
   const permission = typeof r.permission === 'function' ? r.permission(req) : r.permission;
   const { scope, match } = await scopeOf(r, req, ctx);
+  if (r.scope !== 'handler') req.accessScope = scope;
   await ctx.access.authorizer.require(principal, permission, scope, match);
   if (r.scope !== 'handler') req.authorized = true;
 }
@@ -267,6 +270,7 @@ export async function authorize(
   permission: Permission,
   scope: Scope,
 ): Promise<void> {
+  req.accessScope = scope;
   await ctx.access.authorizer.require(principalOf(req), permission, scope, 'exact');
   req.authorized = true;
 }

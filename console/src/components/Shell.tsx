@@ -20,6 +20,7 @@ import {
   LineChartOutlined,
   AlertOutlined,
   BranchesOutlined,
+  AuditOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -47,11 +48,13 @@ type Section = (typeof SECTIONS)[number];
 const TOP_PAGES = [
   'environments', // one page per line
   'access',
+  'audit',
 ] as const;
 type TopPage = (typeof TOP_PAGES)[number];
 const TOP_ICONS: Record<TopPage, ReactNode> = {
   environments: <CloudServerOutlined />,
   access: <TeamOutlined />,
+  audit: <AuditOutlined />,
 };
 const isTopPage = (key: string | undefined): key is TopPage => (TOP_PAGES as readonly string[]).includes(key ?? '');
 const LAST = 'berth.lastApp';

@@ -9,6 +9,7 @@ import { enPreviews } from './enPreviews';
 import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
+import { enAudit } from './enAudit';
 import { enBuilds } from './enBuilds';
 import { enAccess } from './enAccess';
 
@@ -37,6 +38,7 @@ export const en = {
     traces: 'Traces',
     pipelines: 'Pipelines',
     access: 'Access',
+    audit: 'Audit log',
   },
   common: {
     actions: 'Actions',
@@ -405,6 +407,7 @@ export const en = {
   promote: enPromote,
   traces: enTraces,
   pipelines: enPipelines,
+  audit: enAudit,
   builds: enBuilds,
   access: enAccess,
   events: {

@@ -10,6 +10,7 @@ import { zhPreviews } from './zhPreviews';
 import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 import { zhPipelines } from './zhPipelines';
+import { zhAudit } from './zhAudit';
 import { zhBuilds } from './zhBuilds';
 import { zhAccess } from './zhAccess';
 
@@ -38,6 +39,7 @@ export const zhCN: typeof en = {
     traces: '链路',
     pipelines: '流水线',
     access: '访问控制',
+    audit: '审计日志',
   },
   common: {
     actions: '操作',
@@ -399,6 +401,7 @@ export const zhCN: typeof en = {
   promote: zhPromote,
   traces: zhTraces,
   pipelines: zhPipelines,
+  audit: zhAudit,
   builds: zhBuilds,
   access: zhAccess,
   events: {

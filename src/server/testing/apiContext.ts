@@ -24,6 +24,7 @@ import { openStore } from '../../store/store.js';
 import { buildApi } from '../app.js';
 import { ensureToken } from '../auth.js';
 import { createAccess } from '../../access/access.js';
+import { AuditLog } from '../../audit/auditLog.js';
 import { tokenFile } from '../serverInfo.js';
 import type { ServerContext } from '../context.js';
 import { createRenderService } from '../renderService.js';
@@ -90,6 +91,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
       builtArtifacts: buildLookup(buildStore),
     }),
     access,
+    audit: new AuditLog(store.sqlite, join(home, 'audit.head')),
     logger,
     shutdown: async () => {},
     alertRules: createAlertRules(store.db, box),
