@@ -31,6 +31,15 @@ export function isProtected(env: Pick<Environment, 'target'>): boolean {
   return env.target.protected === true;
 }
 
+/**
+ * How many approvals by others an operation into `env` waits for (`berth env set ENV --approvals N`);
+ * 0: none. An environment with approvals takes them in place of the explicit confirmation: its direct
+ * operations are recorded as approval requests (src/approvals/, docs/access.md Approvals).
+ */
+export function approvalsRequired(env: Pick<Environment, 'target'>): number {
+  return env.target.approvals ?? 0;
+}
+
 /** The refusal of an unconfirmed operation into a protected environment (HTTP 403). */
 export function protectedError(req: Omit<GuardedRequest, 'confirmed' | 'author'>): BerthError {
   return new BerthError(

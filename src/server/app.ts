@@ -50,6 +50,7 @@ import { HOOK_URL, hookRoutes } from './routes/hooks.js';
 import { promotionRoutes } from './routes/promotions.js';
 import { identityRoutes } from './routes/identity.js';
 import { SIGN_IN_URLS, sessionRoutes } from './routes/session.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { assertChecked, checkRoute, ruleOf } from './routePermissions.js';
 import { authenticate } from './authenticate.js';
 
@@ -199,6 +200,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   buildRoutes(typed, ctx);
   identityRoutes(typed, ctx);
   sessionRoutes(typed, ctx);
+  approvalRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -21,6 +21,7 @@ import * as PM from './promotionSchemas.js';
 import * as PL from './pipelineSchemas.js';
 import * as B from './buildSchemas.js';
 import * as ID from './identitySchemas.js';
+import * as AP from './approvalSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -304,6 +305,21 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
       },
       errors: [BAD, NOT_FOUND],
     },
+  ],
+  ['POST /api/v1/approvals', { id: 'askApproval', ok: { 201: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND] }],
+  ['GET /api/v1/approvals', { id: 'listApprovals', ok: { 200: AP.ApprovalList }, errors: [BAD] }],
+  ['GET /api/v1/approvals/:id', { id: 'getApproval', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND] }],
+  [
+    'POST /api/v1/approvals/:id/approve',
+    { id: 'approve', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
+  [
+    'POST /api/v1/approvals/:id/reject',
+    { id: 'reject', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
+  [
+    'POST /api/v1/approvals/:id/withdraw',
+    { id: 'withdrawApproval', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
   ],
 ]);
 

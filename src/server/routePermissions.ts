@@ -83,6 +83,14 @@ function ofPipelineRun(req: FastifyRequest, ctx: ServerContext): Scope {
   }
 }
 
+/** An approval request's app and environment (an unknown one: the handler answers 404). */
+async function ofApproval(req: FastifyRequest, ctx: ServerContext): Promise<Scope> {
+  const id = Number((req.params as Fields)?.['id']);
+  if (!Number.isInteger(id) || id <= 0) return {};
+  const a = await ctx.approvals.get(id).catch(() => undefined);
+  return a ? { app: a.app, env: a.env } : {};
+}
+
 const appOnly = (req: FastifyRequest): Scope => ({ app: paramOf(req, 'app') ?? '' });
 
 /** Every operation's rule, by `METHOD url` (Map: looked up by own key only). */
@@ -184,6 +192,12 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
 
   ['GET /api/v1/me', rule(null, 'global')],
   ['GET /api/v1/openapi.json', rule(null, 'global')],
+  ['POST /api/v1/approvals', rule('approvals:request', fromFields('body'))],
+  ['GET /api/v1/approvals', rule('approvals:request', 'anywhere')],
+  ['GET /api/v1/approvals/:id', rule('approvals:request', ofApproval)],
+  ['POST /api/v1/approvals/:id/approve', rule('approvals:approve', ofApproval)],
+  ['POST /api/v1/approvals/:id/reject', rule('approvals:approve', ofApproval)],
+  ['POST /api/v1/approvals/:id/withdraw', rule('approvals:request', ofApproval)],
 ]);
 
 /** The rule of a route (`METHOD url` as fastify registered it). */

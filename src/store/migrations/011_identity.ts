@@ -81,5 +81,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 /** Drops the identity tables (tokens keep their new columns). */
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['sessions', 'role_bindings', 'roles', 'user_groups', 'users']) await db.schema.dropTable(t).execute();
+  for (const t of ['sessions', 'role_bindings', 'roles', 'user_groups', 'users'])
+    await db.schema.dropTable(t).execute();
 }
