@@ -52,6 +52,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
   { names: ['pipeline'], load: async () => (await import('./commands/pipeline.js')).registerPipeline },
   { names: ['build', 'builds'], load: async () => (await import('./commands/build.js')).registerBuild },
+  { names: ['approval'], load: async () => (await import('./commands/approvals.js')).registerApprovals },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */
