@@ -86,3 +86,22 @@ export async function settleApproval(
   }
   if (quiet) await printData(output, await client.get<ApprovalRequest>(`/api/v1/approvals/${ended.id}`));
 }
+
+/** What `--ask` sends: the operation's body, for `POST /api/v1/approvals`. */
+export interface Asked {
+  action: ApprovalRequest['action'];
+  app: string;
+  env: string;
+  request: Record<string, unknown>;
+  reason: string;
+}
+
+/** Asks for an operation explicitly (`--ask REASON`), then prints or follows the request as `settleApproval`. */
+export async function askApproval(
+  client: Client,
+  output: OutputFormat,
+  ask: Asked,
+  follow: boolean | undefined,
+): Promise<void> {
+  return settleApproval(client, output, await client.post<ApprovalRequest>('/api/v1/approvals', ask), follow);
+}

@@ -141,4 +141,33 @@ describe('approvals', () => {
     ]);
     expect(history[0]!.message).toMatch(new RegExp(`^second \\[approval #${id}, approved by ops, \\S+\\]$`));
   }, 120_000);
+
+  it('config changes, rollbacks and promotions wait too, and are asked for with --ask', async () => {
+    const cfg = await ok(undefined, ['config', 'set', 'GREETING=Hi', '--app', 'shop', '--env', 'prod']);
+    const cfgId = Number(/waiting for 2 approvals: request #(\d+)/.exec(cfg)?.[1]);
+    expect(cfgId).toBeGreaterThan(0);
+    // rm may approve in prod, but not change its config: neither approve nor reject.
+    const rmRejects = await as('rm', ['approval', 'reject', String(cfgId), '--reason', 'no']);
+    expect(rmRejects.stderr).toContain('rm may not do this: it needs config:write on app shop in environment prod');
+    const still = await ok('ops', ['approval', 'show', String(cfgId), '-o', 'yaml']);
+    expect(still).toContain('state: pending');
+
+    const rollback = await ok('dev', ['rollback', 'shop', '--env', 'prod', '--to', '1', '--ask', 'back to 1.0']);
+    const rbId = Number(/waiting for 2 approvals: request #(\d+)/.exec(rollback)?.[1]);
+    const promote = await ok('dev', ['promote', 'shop', '--from', 'test', '--to', 'prod', '--ask', 'test is good']);
+    const prId = Number(/waiting for 2 approvals: request #(\d+)/.exec(promote)?.[1]);
+    const pending = await berth.json<ApprovalRequest[]>(['approval', 'list', '--pending']);
+    expect(pending.map((a) => [a.id, a.action, a.author])).toEqual([
+      [prId, 'promote', 'dev'],
+      [rbId, 'rollback', 'dev'],
+      [cfgId, 'config', expect.any(String)],
+    ]);
+    expect((await ok('dev', ['approval', 'withdraw', String(rbId)])).trim()).toBe(
+      `request #${rbId} was withdrawn by dev`,
+    );
+    expect(await ok('ops', ['approval', 'reject', String(prId), '-r', 'not today'])).toContain(
+      `request #${prId} was rejected by ops: not today`,
+    );
+    expect((await berth.json<ReleaseRow[]>(['history', 'shop', '--env', 'prod'])).length).toBe(2);
+  }, 60_000);
 });
