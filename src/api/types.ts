@@ -58,3 +58,7 @@ export type {
 
 /** A build and one service's part of it (`GET /api/v1/builds`, docs/builds.md). */
 export type { BuildSummary, ServiceBuild } from '../build/buildStore.js';
+
+/** Approval requests and the caller's grants (`GET /api/v1/approvals`, `GET /api/v1/me`; docs/access.md). */
+export type { ApprovalRequest, ApprovalVote } from '../model/approvals.js';
+export type { Grant } from '../model/access.js';

@@ -10,6 +10,7 @@ import {
   SettingOutlined,
   RocketOutlined,
   FileTextOutlined,
+  AuditOutlined,
   CloudServerOutlined,
   SafetyOutlined,
   ScheduleOutlined,
@@ -45,10 +46,12 @@ type Section = (typeof SECTIONS)[number];
 /** Pages of the control plane as a whole (not of one app): `/<key>`, below the app's sections, one per line. */
 const TOP_PAGES = [
   'environments', // one page per line
+  'approvals',
 ] as const;
 type TopPage = (typeof TOP_PAGES)[number];
 const TOP_ICONS: Record<TopPage, ReactNode> = {
   environments: <CloudServerOutlined />,
+  approvals: <AuditOutlined />,
 };
 const isTopPage = (key: string | undefined): key is TopPage => (TOP_PAGES as readonly string[]).includes(key ?? '');
 const LAST = 'berth.lastApp';

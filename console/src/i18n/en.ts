@@ -7,6 +7,7 @@ import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
 import { enPreviews } from './enPreviews';
 import { enPromote } from './enPromote';
+import { enApprovals } from './enApprovals';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
 import { enBuilds } from './enBuilds';
@@ -29,6 +30,7 @@ export const en = {
     logs: 'Logs',
     policies: 'Policies',
     environments: 'Environments',
+    approvals: 'Approvals',
     jobs: 'Jobs',
     topology: 'Topology',
     metrics: 'Metrics',
@@ -401,6 +403,7 @@ export const en = {
   envCompare: enEnvCompare,
   previews: enPreviews,
   promote: enPromote,
+  approvals: enApprovals,
   traces: enTraces,
   pipelines: enPipelines,
   builds: enBuilds,

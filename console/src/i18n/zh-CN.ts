@@ -11,6 +11,7 @@ import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 import { zhPipelines } from './zhPipelines';
 import { zhBuilds } from './zhBuilds';
+import { zhApprovals } from './zhApprovals';
 
 export const zhCN: typeof en = {
   shell: {
@@ -30,6 +31,7 @@ export const zhCN: typeof en = {
     logs: '日志',
     policies: '流量策略',
     environments: '环境',
+    approvals: '审批',
     jobs: '任务',
     topology: '拓扑',
     metrics: '指标',
@@ -395,6 +397,7 @@ export const zhCN: typeof en = {
   envCompare: zhEnvCompare,
   previews: zhPreviews,
   promote: zhPromote,
+  approvals: zhApprovals,
   traces: zhTraces,
   pipelines: zhPipelines,
   builds: zhBuilds,
