@@ -1,5 +1,6 @@
 /** What the approval routes answer, for the OpenAPI document (openapi.ts, alias `AP`). */
 import { z } from 'zod';
+import { Release } from './responseSchemas.js';
 import { APPROVAL_ACTIONS, APPROVAL_STATES } from '../model/approvals.js';
 
 export const ApprovalAction = z
@@ -45,3 +46,10 @@ export const ApprovalRequest = z
   .meta({ id: 'ApprovalRequest', description: 'An operation waiting for approvals, or one that did' });
 
 export const ApprovalList = z.array(ApprovalRequest);
+
+/** A direct operation's 202: its release, or — into an environment that needs approvals — the approval request. */
+export const ReleaseOrApproval = z
+  .union([Release, ApprovalRequest])
+  .describe(
+    'The release started, or the approval request recorded (`kind: "approval"`) when the environment needs approvals',
+  );

@@ -15,6 +15,19 @@ import { DeployBody, RollbackBody, deployOptionsOf, sentSpec } from './routes/re
 import { PromotionBody } from './routes/promotions.js';
 import { ConfigChange, ConfigRevertBody, configWriteOf } from './routes/config.js';
 import { promote } from '../release/promote.js';
+import { specDigest, type LoadedSpec } from '../spec/load.js';
+
+/** `loaded` with every process service's code pinned unless its berth.yaml says otherwise (pipelineWiring.ts). */
+function pinned(loaded: LoadedSpec): LoadedSpec {
+  const services = Object.fromEntries(
+    Object.entries(loaded.spec.services).map(([name, s]) => [
+      name,
+      s.pinCode === undefined ? { ...s, pinCode: true } : s,
+    ]),
+  );
+  const spec = { ...loaded.spec, services };
+  return { ...loaded, spec, digest: specDigest(spec) };
+}
 
 const withMarker = (message: unknown, fallback: string, marker: string): string =>
   `${typeof message === 'string' && message ? message : fallback} ${marker}`;
@@ -28,7 +41,10 @@ export function approvalExecutor(
       switch (a.action) {
         case 'deploy': {
           const b = DeployBody.parse({ ...request, env: a.env });
-          const loaded = sentSpec({ ...b, app: a.app }) ?? (await ctx.engine.latestSpec(a.app, a.env));
+          const sent = sentSpec({ ...b, app: a.app });
+          // A pipeline's deploy (pipelineApprovals.ts): its checkout goes, its replicas run snapshots.
+          const loaded =
+            sent && request['pinCode'] === true ? pinned(sent) : (sent ?? (await ctx.engine.latestSpec(a.app, a.env)));
           const release = await ctx.engine.deploy({
             ...deployOptionsOf(b, a.author),
             message: withMarker(b.message, a.reason ?? 'deploy', marker),

@@ -328,6 +328,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     releases,
     logger: logger.child({ part: 'pipelines' }),
     jobs: { cron, runs: jobRuns },
+    approvals: { approvals, environments, releases },
     ports: {
       previews,
       promotions: enginePromotions({ engine, releases, environments, configSets }),

@@ -104,10 +104,13 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ],
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
-  ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
+  [
+    'POST /api/v1/releases',
+    { id: 'deploy', ok: { 202: AP.ReleaseOrApproval }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+  ],
   [
     'POST /api/v1/promotions',
-    { id: 'promoteBetweenEnvironments', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+    { id: 'promoteBetweenEnvironments', ok: { 202: AP.ReleaseOrApproval }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
   ],
   [
     'POST /api/v1/promotions/preview',
@@ -134,7 +137,10 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   [`GET ${app}/diff`, { id: 'diffReleases', ok: { 200: S.Plan }, errors: [BAD, NOT_FOUND] }],
-  [`POST ${app}/rollback`, { id: 'rollback', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
+  [
+    `POST ${app}/rollback`,
+    { id: 'rollback', ok: { 202: AP.ReleaseOrApproval }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+  ],
 
   [
     `POST ${app}/services/:service/scale`,
@@ -165,10 +171,13 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [`PUT ${app}/routes/policy`, { id: 'setRoutePolicy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
 
   [`GET ${app}/config`, { id: 'getConfig', ok: { 200: S.ConfigView }, errors: [BAD, NOT_FOUND] }],
-  [`PATCH ${app}/config`, { id: 'changeConfig', ok: { 201: S.ConfigVersionInfo }, errors: [BAD, NOT_FOUND, 409] }],
+  [
+    `PATCH ${app}/config`,
+    { id: 'changeConfig', ok: { 201: S.ConfigVersionInfo, 202: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
   [
     `POST ${app}/config/revert`,
-    { id: 'revertConfig', ok: { 201: S.ConfigVersionInfo }, errors: [BAD, NOT_FOUND, 409] },
+    { id: 'revertConfig', ok: { 201: S.ConfigVersionInfo, 202: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
   ],
   [
     `GET ${app}/config/history`,

@@ -24,6 +24,7 @@ import type { Builds } from '../build/builds.js';
 import { dirname } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { promote, type PromoteDeps } from '../release/promote.js';
+import { approvedDeployer, approvedPromotions, type PipelineApprovalDeps } from './pipelineApprovals.js';
 
 /** The release engine as a pipeline's deploy step. */
 export function engineDeployer(engine: ReleaseEngine, releases: Releases): PipelineDeployer {
@@ -171,15 +172,22 @@ export function createPipelines(deps: {
   logger: Logger;
   jobs?: { cron: Pick<CronScheduler, 'runNow'>; runs: Pick<JobRunStore, 'list'> };
   ports?: Omit<StepPorts, 'deployer' | 'jobs'>;
+  /** Deploys and promotions into environments with approvals wait for one (pipelineApprovals.ts). */
+  approvals?: PipelineApprovalDeps;
 }): Pipelines {
+  const deployer = engineDeployer(deps.engine, deps.releases);
+  const promotions = deps.ports?.promotions;
   return new Pipelines({
     home: deps.home,
     store: new PipelineStore(deps.store.sqlite),
     box: deps.box,
     ports: {
-      deployer: engineDeployer(deps.engine, deps.releases),
+      deployer: deps.approvals ? approvedDeployer(deployer, deps.approvals) : deployer,
       ...(deps.jobs ? { jobs: cronJobs(deps.jobs.cron, deps.jobs.runs, deps.releases) } : {}),
       ...deps.ports,
+      ...(deps.approvals && promotions
+        ? { promotions: approvedPromotions(promotions, { ...deps.approvals, wait: deployer.wait }) }
+        : {}),
     },
     logger: deps.logger,
   });
