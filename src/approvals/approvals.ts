@@ -67,6 +67,13 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const store = new ApprovalStore(deps.db, deps.box);
   const now = deps.now ?? (() => new Date());
   const running = new Map<number, Promise<void>>();
+  // One change of a request at a time (two approvals arriving together both count); runs outside it.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = queue.then(f, f);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -109,6 +116,23 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     return p;
   }
 
+  /** Records `name`'s approval of pending request `id`; whether it now has enough. */
+  async function vote(id: number, name: string, comment: string | undefined): Promise<boolean> {
+    const a = await pending(id, 'approved');
+    if (a.author === name)
+      throw new ForbiddenError(
+        `${name} asked for approval request #${id}: it needs approvals from people other than its author`,
+        { details: { id, selfApproval: true } },
+      );
+    if (a.approvals.some((v) => v.name === name))
+      throw new ConflictError(`${name} already approved request #${id}`, { details: { id } });
+    const votes = [...a.approvals, { name, at: now().toISOString(), comment: comment ?? null }];
+    const enough = votes.length >= a.required;
+    if (!(await store.update(id, 'pending', { votes, ...(enough ? { state: 'approved' } : {}) }, now())))
+      throw new ConflictError(`approval request #${id} changed meanwhile: try again`, { details: { id } });
+    return enough;
+  }
+
   return {
     async create(a) {
       if (!Number.isInteger(a.required) || a.required < 1)
@@ -131,40 +155,32 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     },
 
     async approve(id, name, comment) {
-      const a = await pending(id, 'approved');
-      if (a.author === name)
-        throw new ForbiddenError(
-          `${name} asked for approval request #${id}: it needs approvals from people other than its author`,
-          { details: { id, selfApproval: true } },
-        );
-      if (a.approvals.some((v) => v.name === name))
-        throw new ConflictError(`${name} already approved request #${id}`, { details: { id } });
-      const votes = [...a.approvals, { name, at: now().toISOString(), comment: comment ?? null }];
-      const enough = votes.length >= a.required;
-      if (!(await store.update(id, 'pending', { votes, ...(enough ? { state: 'approved' } : {}) }, now())))
-        throw new ConflictError(`approval request #${id} changed meanwhile: try again`, { details: { id } });
+      const enough = await serially(() => vote(id, name, comment));
       if (enough) await run(id);
       return store.get(id);
     },
 
-    async reject(id, name, reason) {
-      await pending(id, 'rejected');
-      if (!(await store.update(id, 'pending', { state: 'rejected', endedBy: name, endReason: reason }, now())))
-        throw new ConflictError(`approval request #${id} changed meanwhile: try again`, { details: { id } });
-      return store.get(id);
+    reject(id, name, reason) {
+      return serially(async () => {
+        await pending(id, 'rejected');
+        if (!(await store.update(id, 'pending', { state: 'rejected', endedBy: name, endReason: reason }, now())))
+          throw new ConflictError(`approval request #${id} changed meanwhile: try again`, { details: { id } });
+        return store.get(id);
+      });
     },
 
-    async withdraw(id, name) {
-      const a = await pending(id, 'withdrawn');
-      if (a.author !== name)
-        throw new ForbiddenError(`only ${a.author}, who asked, may withdraw approval request #${id}`, {
-          details: { id },
-        });
-      if (!(await store.update(id, 'pending', { state: 'withdrawn', endedBy: name }, now())))
-        throw new ConflictError(`approval request #${id} changed meanwhile: try again`, { details: { id } });
-      return store.get(id);
+    withdraw(id, name) {
+      return serially(async () => {
+        const a = await pending(id, 'withdrawn');
+        if (a.author !== name)
+          throw new ForbiddenError(`only ${a.author}, who asked, may withdraw approval request #${id}`, {
+            details: { id },
+          });
+        if (!(await store.update(id, 'pending', { state: 'withdrawn', endedBy: name }, now())))
+          throw new ConflictError(`approval request #${id} changed meanwhile: try again`, { details: { id } });
+        return store.get(id);
+      });
     },
-
     async start() {
       await expire();
       for (const a of await store.inStates(['approved', 'running'])) {

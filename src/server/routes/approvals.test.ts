@@ -136,6 +136,21 @@ describe('approval requests: the state machine through the API', () => {
     ]);
   });
 
+  it('two approvals arriving together both count, and the change is written once', async () => {
+    const a = (
+      await as('dev', 'PATCH', '/api/v1/apps/cart/envs/vault/config', change(0, 'together'))
+    ).json<ApprovalRequest>();
+    const [x, y] = await Promise.all([
+      as('lead', 'POST', `/api/v1/approvals/${a.id}/approve`, {}),
+      as('ops', 'POST', `/api/v1/approvals/${a.id}/approve`, {}),
+    ]);
+    expect([x.statusCode, y.statusCode]).toEqual([200, 200]);
+    const done = (await as('guest', 'GET', `/api/v1/approvals/${a.id}`)).json<ApprovalRequest>();
+    expect(done).toMatchObject({ state: 'done', result: { configVersion: 1 } });
+    expect(done.approvals.map((v) => v.name).sort()).toEqual(['lead', 'ops']);
+    expect((await t.ctx.configSets.history('cart', 'vault')).map((h) => h.version)).toEqual([1]);
+  });
+
   it('whoever may not do an operation may ask for it, checked as the operation: needs at least one approval; expires', async () => {
     const bad = await as('guest', 'POST', '/api/v1/approvals', {
       action: 'config',
