@@ -1,6 +1,7 @@
 /** `berth approval list|show|approve|reject|withdraw`: operations waiting for approvals (docs/access.md, Approvals). */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
+import { envOption } from '../envOption.js';
 import { age, printData, printTable } from '../output.js';
 import { ValidationError } from '../../errors.js';
 import { APPROVAL_STATES, type ApprovalRequest } from '../../model/approvals.js';
@@ -68,7 +69,7 @@ export function registerApprovals(program: Command): void {
     .description('approval requests, newest first')
     .option('--state <state>', `only these: ${APPROVAL_STATES.join(', ')}`)
     .option('--app <app>', 'only of this app')
-    .option('-e, --env <env>', 'only in this environment')
+    .addOption(envOption('only in this environment', null))
     .option('--pending', 'only those waiting (--state pending)')
     .action(async (o: { state?: string; app?: string; env?: string; pending?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
