@@ -11,6 +11,7 @@ import { SignIn } from './auth/SignIn';
 import { Shell } from './components/Shell';
 import { AppsList } from './apps/List';
 import { EnvironmentsList } from './environments/List';
+import { Approvals } from './approvals/Approvals';
 
 const ServicesDetails = lazy(() => import('./services/Details'));
 const ConfigDetails = lazy(() => import('./config/Details'));
@@ -64,6 +65,7 @@ export function ConsoleRoutes() {
           <Route path="environments" element={<EnvironmentsList />} />
           <Route path="access" element={page(<AccessPage />)} />
           <Route path="audit" element={page(<AuditLog />)} />
+          <Route path="approvals" element={<Approvals />} />
           <Route path="apps/:app/:env" element={<Navigate to="services" replace />} />
           <Route path="apps/:app/:env/services" element={page(<ServicesDetails />)} />
           <Route path="apps/:app/:env/config" element={page(<ConfigDetails />)} />

@@ -69,3 +69,6 @@ export type {
   MeView,
 } from '../server/userSchemas.js';
 export type { AuditEntry, AuditPage, AuditVerification } from '../model/audit.js';
+/** Approval requests and the caller's grants (`GET /api/v1/approvals`, `GET /api/v1/me`; docs/access.md). */
+export type { ApprovalRequest, ApprovalVote } from '../model/approvals.js';
+export type { Grant } from '../model/access.js';

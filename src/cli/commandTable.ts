@@ -57,6 +57,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['token'], load: async () => (await import('./commands/tokens.js')).registerTokens },
   { names: ['role'], load: async () => (await import('./commands/roles.js')).registerRoles },
   { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAudit },
+  { names: ['approval'], load: async () => (await import('./commands/approvals.js')).registerApprovals },
 ];
 
 /** Global options that take a value in the next argument (that value is not the command name). */

@@ -42,6 +42,12 @@ export function copiedEnvironment(
     delete target.protected;
     notes.push(`${from.name} is protected, ${to} is not: protect it with berth env set ${to} --protected`);
   }
+  if (target.approvals) {
+    notes.push(
+      `${from.name} needs ${target.approvals} approvals, ${to} none: berth env set ${to} --approvals ${target.approvals}`,
+    );
+    delete target.approvals;
+  }
   if (o.namespace !== undefined && from.target.kind === 'local')
     throw new ValidationError(`environment ${from.name} runs on this machine: a namespace applies to Kubernetes`, [
       { file: 'request body', path: 'namespace', message: 'only for a copy of a Kubernetes environment' },

@@ -39,6 +39,15 @@ const protectedSchema = z
     'A protected environment: a deploy, promotion or rollback into it needs an explicit confirmation (docs/releases.md, Promotion).',
   );
 
+const approvalsSchema = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be 0 (none) or more')
+  .max(10, 'must be at most 10')
+  .describe(
+    'How many people other than its author must approve a deploy, promotion, rollback or config change into this environment before it runs (docs/access.md, Approvals); 0: none.',
+  );
+
 const edgePortSchema = z
   .number()
   .int('must be a whole number')
@@ -88,6 +97,7 @@ export const EnvironmentTarget = z
         logRetention: LogRetentionSetting.optional(),
         containers: containersModeSchema.optional(),
         protected: protectedSchema.optional(),
+        approvals: approvalsSchema.optional(),
         registry: registrySetting.optional(),
       })
       .describe('Run services on this machine: as supervised processes, or as containers (Docker or Podman).'),
@@ -99,6 +109,7 @@ export const EnvironmentTarget = z
         timeZone: timeZoneSchema.optional(),
         logRetention: LogRetentionSetting.optional(),
         protected: protectedSchema.optional(),
+        approvals: approvalsSchema.optional(),
         trafficRouter: z
           .enum([TrafficRouter.gatewayApi, TrafficRouter.ingressNginx])
           .optional()
@@ -198,6 +209,7 @@ export const EnvironmentEdgeChange = z
       .describe("A Kubernetes environment's Prometheus for canary analysis; null removes it."),
     logRetention: LogRetentionChange.optional(),
     protected: protectedSchema.optional(),
+    approvals: approvalsSchema.optional(),
     registry: registrySetting.nullable().optional().describe('The registry builds push to; null removes it.'),
     builderImage: builderImageSetting
       .nullable()
@@ -205,7 +217,7 @@ export const EnvironmentEdgeChange = z
       .describe("A Kubernetes environment's Kaniko executor image; null: back to the default."),
   })
   .describe(
-    "A change of an environment's edge ports, time zone, containers mode, Prometheus, log retention or protection.",
+    "A change of an environment's edge ports, time zone, containers mode, Prometheus, log retention, protection or approvals.",
   );
 export type EnvironmentEdgeChange = z.input<typeof EnvironmentEdgeChange>;
 
@@ -342,6 +354,8 @@ export function createEnvironments(db: Kysely<Database>): Environments {
       // Stored only when on, as before the setting existed.
       if (parsed.data.protected === true) target.protected = true;
       else if (parsed.data.protected === false) delete target.protected;
+      if (parsed.data.approvals === 0) delete target.approvals;
+      else if (parsed.data.approvals !== undefined) target.approvals = parsed.data.approvals;
       if (logRetention !== undefined) {
         const kept = changeLogRetention(target.logRetention, logRetention);
         if (kept) target.logRetention = kept;

@@ -2,9 +2,10 @@
  * Protected environments (`berth env set ENV --protected`): a deploy, promotion or rollback into one
  * needs an explicit confirmation (API body `confirmed: true`, the CLI's question or `--yes`).
  *
- * The seam for approvals: every operation into an environment asks a `ProtectionGate`. Today's gate
- * (`confirmationGate`) lets a confirmed request through; the teams issue replaces it by one that
- * checks who may approve (an approval's id in place of `confirmed`), without changing the callers.
+ * Every operation into an environment asks a `ProtectionGate`; `confirmationGate` lets a confirmed
+ * request through. An environment that needs approvals (`approvalsRequired`) never reaches the gate:
+ * its direct operations are recorded as approval requests and run once approved (src/approvals/,
+ * src/server/approvalAsk.ts), an approval standing for the confirmation.
  */
 import { BerthError, ErrorCode } from '../errors.js';
 import type { Environment, Environments } from './environments.js';
@@ -29,6 +30,15 @@ export interface ProtectionGate {
 /** Whether operations into `env` need a confirmation. */
 export function isProtected(env: Pick<Environment, 'target'>): boolean {
   return env.target.protected === true;
+}
+
+/**
+ * How many approvals by others an operation into `env` waits for (`berth env set ENV --approvals N`);
+ * 0: none. An environment with approvals takes them in place of the explicit confirmation: its direct
+ * operations are recorded as approval requests (src/approvals/, docs/access.md Approvals).
+ */
+export function approvalsRequired(env: Pick<Environment, 'target'>): number {
+  return env.target.approvals ?? 0;
 }
 
 /** The refusal of an unconfirmed operation into a protected environment (HTTP 403). */

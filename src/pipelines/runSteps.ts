@@ -135,7 +135,17 @@ async function deployStep(c: StepContext, env: string, specFile: string, author:
     log.note(`==> following revision ${release.revision} of ${env}, made before the control plane restarted`);
   else {
     log.note(`==> deploying ${run.app} at ${run.commit.slice(0, 12)} to ${env}`);
-    release = await deployer.deploy({ app: run.app, env, specFile, commit: run.commit, author, message, signal });
+    const onLog = (line: string): void => log.note(line);
+    release = await deployer.deploy({
+      app: run.app,
+      env,
+      specFile,
+      commit: run.commit,
+      author,
+      message,
+      signal,
+      onLog,
+    });
     // Recorded before waiting: a restart from here on follows this release.
     c.store.updateStep(run.id, step.index, { status: 'running', result: { ...release } });
     log.note(`==> revision ${release.revision} of ${env} created`);

@@ -27,6 +27,8 @@ export interface PipelineDeployer {
     /** The release's message, which names the run and step: `find` looks a release up by it. */
     message: string;
     signal: AbortSignal;
+    /** The step's log (what the deploy waits for: an approval request). */
+    onLog?: (line: string) => void;
   }): Promise<StepRelease>;
   /** A release of `app` in `env` with this message (one an interrupted step made before the restart). */
   find(app: string, env: string, message: string): Promise<StepRelease | undefined>;

@@ -52,6 +52,7 @@ import { identityRoutes } from './routes/identity.js';
 import { SIGN_IN_URLS, sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
 import { SSO_URLS, ssoRoutes } from './routes/sso.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { assertChecked, checkRoute, ruleOf } from './routePermissions.js';
 import { authenticate } from './authenticate.js';
 import { auditCall } from './auditCall.js';
@@ -214,6 +215,7 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
   userRoutes(typed, ctx);
   ssoRoutes(typed, ctx);
   auditRoutes(typed, ctx);
+  approvalRoutes(typed, ctx);
   typed.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await consoleRoutes(app, PUBLIC);
   return app;

@@ -27,6 +27,7 @@ import type { HookDeliveries } from '../hooks/deliveryStore.js';
 import type { Pipelines } from '../pipelines/pipelines.js';
 import type { Builds } from '../build/builds.js';
 import type { BuildStore } from '../build/buildStore.js';
+import type { Approvals } from '../approvals/approvals.js';
 
 export interface ServerContext {
   version: string;
@@ -79,6 +80,8 @@ export interface ServerContext {
   pipelines?: Pipelines;
   /** Builds (docs/builds.md): absent in tests that run none. */
   builds?: { run: Builds; store: BuildStore };
+  /** Operations waiting for approvals (src/approvals/, docs/access.md Approvals). */
+  approvals: Approvals;
   /**
    * Stops the control plane gracefully (`berth server stop`, `berth up` in the foreground); the gateway
    * too when asked, and by default when no app runs on this machine.

@@ -65,6 +65,8 @@ import { limitsFromEnv } from '../artifacts/codeSnapshot.js';
 import { startCodeCollector } from '../release/codeCollection.js';
 import { previewsOf, previewSweepIntervalMs } from './previewWiring.js';
 import { startPreviewSweeper } from '../previews/sweeper.js';
+import { createApprovals } from '../approvals/approvals.js';
+import { approvalExecutor } from './approvalWiring.js';
 import { controlPlaneBuilds, createPipelines, enginePromotions } from './pipelineWiring.js';
 import { createBuildStore } from '../build/buildStore.js';
 import { createBuilds } from '../build/builds.js';
@@ -282,6 +284,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     codeStore,
     builtArtifacts: buildLookup(buildStore),
   });
+  // Operations waiting for approvals (docs/access.md): approved ones a previous run left run once the engine started.
+  const approvals = createApprovals({
+    db: store.db,
+    box,
+    executor: approvalExecutor({ engine, releases, environments, configSets }),
+    logger: logger.child({ part: 'approvals' }),
+  });
   // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
   const autoscaler = createAutoscaler({
     source: releaseAutoscaleSource(releases),
@@ -340,6 +349,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ part: 'pipelines' }),
     jobs: { cron, runs: jobRuns },
     audit,
+    approvals: { approvals, environments, releases },
     ports: {
       previews,
       promotions: enginePromotions({ engine, releases, environments, configSets }),
@@ -374,6 +384,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await previewSweeper?.stop();
       await pipelines.close();
       await builds.close();
+      await approvals.close();
       await engine.close();
       await codeCollector.stop();
       await local.close();
@@ -431,6 +442,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     pipelines,
     pipelineTriggers: pipelines,
     builds: { run: builds, store: buildStore },
+    approvals,
   };
   const api = await buildApi(apiContext);
   await api.listen({ host: opts.host, port: opts.port });
@@ -443,6 +455,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await rename(tmp, serverInfoFile(opts.home));
   sso?.start(url);
   await engine.start();
+  await approvals.start();
   pipelines.start();
   autoscaler.start();
   cron.start();

@@ -24,6 +24,7 @@ import * as ID from './identitySchemas.js';
 import * as U from './userSchemas.js';
 import * as SO from './ssoSchemas.js';
 import * as AU from './auditSchemas.js';
+import * as AP from './approvalSchemas.js';
 
 /** An answer: a JSON body (z.null(): none, as a 204), or bodies by content type. */
 type Answer = z.ZodType | { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -106,10 +107,13 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   ],
 
   ['POST /api/v1/plans', { id: 'plan', ok: { 200: S.PlanResult }, errors: [BAD, NOT_FOUND] }],
-  ['POST /api/v1/releases', { id: 'deploy', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
+  [
+    'POST /api/v1/releases',
+    { id: 'deploy', ok: { 202: AP.ReleaseOrApproval }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+  ],
   [
     'POST /api/v1/promotions',
-    { id: 'promoteBetweenEnvironments', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+    { id: 'promoteBetweenEnvironments', ok: { 202: AP.ReleaseOrApproval }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
   ],
   [
     'POST /api/v1/promotions/preview',
@@ -136,7 +140,10 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   [`GET ${app}/diff`, { id: 'diffReleases', ok: { 200: S.Plan }, errors: [BAD, NOT_FOUND] }],
-  [`POST ${app}/rollback`, { id: 'rollback', ok: { 202: S.Release }, errors: [BAD, 403, NOT_FOUND, ...BUSY] }],
+  [
+    `POST ${app}/rollback`,
+    { id: 'rollback', ok: { 202: AP.ReleaseOrApproval }, errors: [BAD, 403, NOT_FOUND, ...BUSY] },
+  ],
 
   [
     `POST ${app}/services/:service/scale`,
@@ -167,10 +174,13 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
   [`PUT ${app}/routes/policy`, { id: 'setRoutePolicy', ok: { 202: S.Release }, errors: [BAD, NOT_FOUND, ...BUSY] }],
 
   [`GET ${app}/config`, { id: 'getConfig', ok: { 200: S.ConfigView }, errors: [BAD, NOT_FOUND] }],
-  [`PATCH ${app}/config`, { id: 'changeConfig', ok: { 201: S.ConfigVersionInfo }, errors: [BAD, NOT_FOUND, 409] }],
+  [
+    `PATCH ${app}/config`,
+    { id: 'changeConfig', ok: { 201: S.ConfigVersionInfo, 202: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
   [
     `POST ${app}/config/revert`,
-    { id: 'revertConfig', ok: { 201: S.ConfigVersionInfo }, errors: [BAD, NOT_FOUND, 409] },
+    { id: 'revertConfig', ok: { 201: S.ConfigVersionInfo, 202: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
   ],
   [
     `GET ${app}/config/history`,
@@ -348,6 +358,21 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operat
     },
   ],
   ['GET /api/v1/audit/verify', { id: 'verifyAuditLog', ok: { 200: AU.AuditVerification }, errors: [] }],
+  ['POST /api/v1/approvals', { id: 'askApproval', ok: { 201: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND] }],
+  ['GET /api/v1/approvals', { id: 'listApprovals', ok: { 200: AP.ApprovalList }, errors: [BAD] }],
+  ['GET /api/v1/approvals/:id', { id: 'getApproval', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND] }],
+  [
+    'POST /api/v1/approvals/:id/approve',
+    { id: 'approve', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
+  [
+    'POST /api/v1/approvals/:id/reject',
+    { id: 'reject', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
+  [
+    'POST /api/v1/approvals/:id/withdraw',
+    { id: 'withdrawApproval', ok: { 200: AP.ApprovalRequest }, errors: [BAD, NOT_FOUND, 409] },
+  ],
 ]);
 
 /**

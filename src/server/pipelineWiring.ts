@@ -26,6 +26,7 @@ import { RuntimeError } from '../errors.js';
 import { promote, type PromoteDeps } from '../release/promote.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { auditedDeployer } from './auditActions.js';
+import { approvedDeployer, approvedPromotions, type PipelineApprovalDeps } from './pipelineApprovals.js';
 
 /** The release engine as a pipeline's deploy step. */
 export function engineDeployer(engine: ReleaseEngine, releases: Releases): PipelineDeployer {
@@ -175,16 +176,24 @@ export function createPipelines(deps: {
   ports?: Omit<StepPorts, 'deployer' | 'jobs'>;
   /** The audit log a deploy step is recorded in (src/server/auditActions.ts). */
   audit?: Pick<AuditLog, 'append'>;
+  /** Deploys and promotions into environments with approvals wait for one (pipelineApprovals.ts). */
+  approvals?: PipelineApprovalDeps;
 }): Pipelines {
   const deployer = engineDeployer(deps.engine, deps.releases);
+  const promotions = deps.ports?.promotions;
+  // A deploy step is recorded as the control plane acting for the run; into an environment with approvals it waits for one.
+  const audited = deps.audit ? auditedDeployer(deployer, deps.audit) : deployer;
   return new Pipelines({
     home: deps.home,
     store: new PipelineStore(deps.store.sqlite),
     box: deps.box,
     ports: {
-      deployer: deps.audit ? auditedDeployer(deployer, deps.audit) : deployer,
+      deployer: deps.approvals ? approvedDeployer(audited, deps.approvals) : audited,
       ...(deps.jobs ? { jobs: cronJobs(deps.jobs.cron, deps.jobs.runs, deps.releases) } : {}),
       ...deps.ports,
+      ...(deps.approvals && promotions
+        ? { promotions: approvedPromotions(promotions, { ...deps.approvals, wait: deployer.wait }) }
+        : {}),
     },
     logger: deps.logger,
   });

@@ -103,6 +103,14 @@ function ofPipelineRun(req: FastifyRequest, ctx: ServerContext): Scope | 'anywhe
   }
 }
 
+/** An approval request's app and environment (an unknown one: the handler answers 404). */
+async function ofApproval(req: FastifyRequest, ctx: ServerContext): Promise<Scope | 'anywhere'> {
+  const id = Number(paramOf(req, 'id'));
+  if (!Number.isInteger(id) || id <= 0) return 'anywhere';
+  const a = await ctx.approvals.get(id).catch(() => undefined);
+  return a ? { app: a.app, env: a.env } : 'anywhere';
+}
+
 const appOnly = (req: FastifyRequest): Scope => ({ app: paramOf(req, 'app') ?? '' });
 
 /** Every operation's rule, by `METHOD url` (Map: looked up by own key only). */
@@ -224,6 +232,12 @@ export const ROUTE_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['DELETE /api/v1/role-bindings/:id', rule('roles:write', 'global')],
   ['GET /api/v1/audit', rule('audit:read', 'global')],
   ['GET /api/v1/audit/verify', rule('audit:read', 'global')],
+  ['POST /api/v1/approvals', rule('approvals:request', fromBody())],
+  ['GET /api/v1/approvals', rule('approvals:request', 'anywhere')],
+  ['GET /api/v1/approvals/:id', rule('approvals:request', ofApproval)],
+  ['POST /api/v1/approvals/:id/approve', rule('approvals:approve', ofApproval)],
+  ['POST /api/v1/approvals/:id/reject', rule('approvals:approve', ofApproval)],
+  ['POST /api/v1/approvals/:id/withdraw', rule('approvals:request', ofApproval)],
 ]);
 
 /** The rule of a route (`METHOD url` as fastify registered it). */

@@ -340,6 +340,32 @@ export interface PreviewsTable {
   error: string | null;
 }
 
+/** One approval request (src/approvals/, migration 012_approvals). */
+export interface ApprovalsTable {
+  id: Generated<number>;
+  action: string;
+  app: string;
+  env: string;
+  /** The operation's request as JSON, encrypted with the secret key. */
+  request: string;
+  /** The request as shown (JSON, secrets masked). */
+  shown: string;
+  author: string;
+  reason: string | null;
+  required: number;
+  state: string;
+  /** The approvals so far (JSON ApprovalVote[]). */
+  votes: Defaulted<string>;
+  created: string;
+  expires: string;
+  updated: string;
+  ended_by: string | null;
+  end_reason: string | null;
+  /** What it started (JSON ApprovalResult). */
+  result: string | null;
+  error: string | null;
+}
+
 /** Every table of the store. */
 /** One webhook delivery, accepted or refused (src/hooks/deliveryStore.ts). */
 export interface HookDeliveriesTable {
@@ -387,6 +413,7 @@ export interface Database {
   hook_deliveries: HookDeliveriesTable;
   sso_logins: SsoLoginsTable;
   sso_cli_codes: SsoCliCodesTable;
+  approvals: ApprovalsTable;
 }
 
 export type EnvironmentRow = Selectable<EnvironmentsTable>;

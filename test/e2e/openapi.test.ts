@@ -74,8 +74,17 @@ describe('the OpenAPI document', () => {
       const statuses = Object.keys(op.responses);
       // One success status, but for scale (202 with a new revision, 200 when the count is already that)
       // an alert rule's PUT (201 created, 200 replaced), an environment copy (201 created, 200 into one that exists)
-      // a preview's open (201 opened, 200 renewed) and a webhook delivery (202 a run started, 200 ignored).
-      const two = ['scaleService', 'putAlertRule', 'copyEnvironment', 'openPreview', 'receiveWebhook'];
+      // a preview's open (201 opened, 200 renewed), a webhook delivery (202 a run started, 200 ignored)
+      // and a config change or revert (201 written, 202 an approval request where the environment needs approvals).
+      const two = [
+        'scaleService',
+        'putAlertRule',
+        'copyEnvironment',
+        'openPreview',
+        'receiveWebhook',
+        'changeConfig',
+        'revertConfig',
+      ];
       // Single sign-on's browser steps answer a redirect (302) as their success.
       const redirects = ['startSsoLogin', 'finishSsoLogin'];
       // Operations that take no identity and check none (single sign-on's start and status) answer no 401.

@@ -10,6 +10,7 @@ import {
   SettingOutlined,
   RocketOutlined,
   FileTextOutlined,
+  AuditOutlined,
   CloudServerOutlined,
   TeamOutlined,
   SafetyOutlined,
@@ -20,7 +21,7 @@ import {
   LineChartOutlined,
   AlertOutlined,
   BranchesOutlined,
-  AuditOutlined,
+  CheckSquareOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -49,12 +50,14 @@ const TOP_PAGES = [
   'environments', // one page per line
   'access',
   'audit',
+  'approvals',
 ] as const;
 type TopPage = (typeof TOP_PAGES)[number];
 const TOP_ICONS: Record<TopPage, ReactNode> = {
   environments: <CloudServerOutlined />,
   access: <TeamOutlined />,
   audit: <AuditOutlined />,
+  approvals: <CheckSquareOutlined />,
 };
 const isTopPage = (key: string | undefined): key is TopPage => (TOP_PAGES as readonly string[]).includes(key ?? '');
 const LAST = 'berth.lastApp';

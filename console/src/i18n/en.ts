@@ -7,6 +7,7 @@ import { enLogSearch } from './enLogSearch';
 import { enEnvCompare } from './enEnvCompare';
 import { enPreviews } from './enPreviews';
 import { enPromote } from './enPromote';
+import { enApprovals } from './enApprovals';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
 import { enAudit } from './enAudit';
@@ -31,6 +32,7 @@ export const en = {
     logs: 'Logs',
     policies: 'Policies',
     environments: 'Environments',
+    approvals: 'Approvals',
     jobs: 'Jobs',
     topology: 'Topology',
     metrics: 'Metrics',
@@ -405,6 +407,7 @@ export const en = {
   envCompare: enEnvCompare,
   previews: enPreviews,
   promote: enPromote,
+  approvals: enApprovals,
   traces: enTraces,
   pipelines: enPipelines,
   audit: enAudit,

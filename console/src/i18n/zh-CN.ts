@@ -13,6 +13,7 @@ import { zhPipelines } from './zhPipelines';
 import { zhAudit } from './zhAudit';
 import { zhBuilds } from './zhBuilds';
 import { zhAccess } from './zhAccess';
+import { zhApprovals } from './zhApprovals';
 
 export const zhCN: typeof en = {
   shell: {
@@ -32,6 +33,7 @@ export const zhCN: typeof en = {
     logs: '日志',
     policies: '流量策略',
     environments: '环境',
+    approvals: '审批',
     jobs: '任务',
     topology: '拓扑',
     metrics: '指标',
@@ -399,6 +401,7 @@ export const zhCN: typeof en = {
   envCompare: zhEnvCompare,
   previews: zhPreviews,
   promote: zhPromote,
+  approvals: zhApprovals,
   traces: zhTraces,
   pipelines: zhPipelines,
   audit: zhAudit,

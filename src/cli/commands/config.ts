@@ -1,4 +1,6 @@
 /** `berth config set|get|unset|revert|history|diff|variables`: versioned values, files and secrets per app and environment. */
+import { isApprovalRequest, type ApprovalRequest } from '../../model/approvals.js';
+import { ASK_HELP, askApproval, settleApproval } from '../approvalWait.js';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
@@ -21,12 +23,17 @@ interface Target {
   env: string;
 }
 
-async function path(t: Target): Promise<string> {
+async function appOf(t: Target): Promise<string> {
   const app = t.app ?? (await appFromCwd());
   if (!app)
     throw new ValidationError('which app?', [
       { file: 'command line', path: 'app', message: 'pass --app (or run in a folder with a berth.yaml)' },
     ]);
+  return app;
+}
+
+async function path(t: Target): Promise<string> {
+  const app = await appOf(t);
   return `/api/v1/apps/${encodeURIComponent(app)}/envs/${encodeURIComponent(t.env)}/config`;
 }
 
@@ -67,10 +74,20 @@ export function registerConfig(program: Command): void {
       'the version this change is based on (default: the current one); a stale one is refused',
       versionNumber,
     )
+    .option('--ask <reason>', ASK_HELP)
+    .option('--wait', 'with an approval request: follow it until it ran')
     .action(
       async (
         pairs: string[],
-        o: Target & { secret?: boolean; plain?: boolean; file?: string[]; message?: string; base?: number },
+        o: Target & {
+          secret?: boolean;
+          plain?: boolean;
+          file?: string[];
+          message?: string;
+          base?: number;
+          ask?: string;
+          wait?: boolean;
+        },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
@@ -95,24 +112,31 @@ export function registerConfig(program: Command): void {
         const fileField = o.secret ? 'secretFiles' : o.plain ? 'plainFiles' : 'files';
         // Setting what is already set is not an error (like `kubectl apply`): scripts such as the
         // berth.config.sh of `berth import` can be applied again and go on past such a value.
-        const res = await (
-          await ctx.client()
-        )
-          .patch<VersionInfo>(await path(o), {
-            baseVersion,
-            ...(Object.keys(set).length ? { set } : {}),
-            ...(Object.keys(fileContents).length ? { [fileField]: fileContents } : {}),
-            ...(o.message ? { message: o.message } : {}),
-          })
-          .catch((err: unknown) => {
-            if (err instanceof ValidationError && err.message === NOTHING_TO_CHANGE) return undefined;
-            throw err;
-          });
+        const change = {
+          baseVersion,
+          ...(Object.keys(set).length ? { set } : {}),
+          ...(Object.keys(fileContents).length ? { [fileField]: fileContents } : {}),
+          ...(o.message ? { message: o.message } : {}),
+        };
+        const client = await ctx.client();
+        if (o.ask !== undefined)
+          return askApproval(
+            client,
+            ctx.output,
+            { action: 'config', app: await appOf(o), env: o.env, request: change, reason: o.ask },
+            o.wait,
+          );
+        const res = await client.patch<VersionInfo | ApprovalRequest>(await path(o), change).catch((err: unknown) => {
+          if (err instanceof ValidationError && err.message === NOTHING_TO_CHANGE) return undefined;
+          throw err;
+        });
         if (res === undefined) {
           if (ctx.output !== 'table') return printData(ctx.output, { version: baseVersion, unchanged: true });
           process.stdout.write(`unchanged: config version ${baseVersion} already holds these values\n`);
           return;
         }
+        // Into an environment that needs approvals: recorded as a request, written once approved.
+        if (isApprovalRequest(res)) return settleApproval(client, ctx.output, res, o.wait);
         if (ctx.output !== 'table') return printData(ctx.output, res);
         process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
         for (const k of res.summary.madePlain ?? [])
@@ -132,13 +156,13 @@ export function registerConfig(program: Command): void {
     .action(async (keys: string[], o: Target & { file?: boolean; message?: string; base?: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const baseVersion = o.base === undefined ? await current(ctx, o) : o.base;
-      const res = await (
-        await ctx.client()
-      ).patch<VersionInfo>(await path(o), {
+      const client = await ctx.client();
+      const res = await client.patch<VersionInfo | ApprovalRequest>(await path(o), {
         baseVersion,
         ...(o.file ? { files: Object.fromEntries(keys.map((k) => [k, null])) } : { unset: keys }),
         ...(o.message ? { message: o.message } : {}),
       });
+      if (isApprovalRequest(res)) return settleApproval(client, ctx.output, res, false);
       if (ctx.output !== 'table') return printData(ctx.output, res);
       process.stdout.write(`config version ${res.version} (was ${baseVersion})\n`);
     });
@@ -150,18 +174,28 @@ export function registerConfig(program: Command): void {
     .requiredOption('--to <version>', 'the version whose content the new version gets', versionNumber)
     .option('-m, --message <message>', 'why (default: revert to version N)')
     .option('--base <version>', 'the version this change is based on; a stale one is refused', versionNumber)
+    .option('--ask <reason>', ASK_HELP)
+    .option('--wait', 'with an approval request: follow it until it ran')
     .action(
-      async (app: string | undefined, o: Target & { to: number; message?: string; base?: number }, cmd: Command) => {
+      async (
+        app: string | undefined,
+        o: Target & { to: number; message?: string; base?: number; ask?: string; wait?: boolean },
+        cmd: Command,
+      ) => {
         const ctx = contextOf(cmd);
         const t = { ...o, ...(app === undefined ? {} : { app }) };
         const baseVersion = o.base === undefined ? await current(ctx, t) : o.base;
-        const res = await (
-          await ctx.client()
-        ).post<VersionInfo>(`${await path(t)}/revert`, {
-          to: o.to,
-          baseVersion,
-          ...(o.message ? { message: o.message } : {}),
-        });
+        const request = { to: o.to, baseVersion, ...(o.message ? { message: o.message } : {}) };
+        const client = await ctx.client();
+        if (o.ask !== undefined)
+          return askApproval(
+            client,
+            ctx.output,
+            { action: 'config-revert', app: await appOf(t), env: o.env, request, reason: o.ask },
+            o.wait,
+          );
+        const res = await client.post<VersionInfo | ApprovalRequest>(`${await path(t)}/revert`, request);
+        if (isApprovalRequest(res)) return settleApproval(client, ctx.output, res, o.wait);
         if (ctx.output !== 'table') return printData(ctx.output, res);
         const keys = [...res.summary.added, ...res.summary.changed, ...res.summary.removed].sort();
         process.stdout.write(

@@ -13,6 +13,8 @@ import { driftText } from '../../release/configDrift.js';
 import { ValidationError } from '../../errors.js';
 import { WAIT_HELP, startOperation } from '../operation.js';
 import { envOption } from '../envOption.js';
+import { isApprovalRequest, type ApprovalRequest } from '../../model/approvals.js';
+import { ASK_HELP, settleApproval } from '../approvalWait.js';
 
 /** What a plan starts from: the running revision, or why nothing succeeded while replicas may run. */
 function fromText(res: PlanResponse): string {
@@ -58,14 +60,16 @@ export function registerDeploy(program: Command): void {
     .option('--timeout <duration>', 'fail the release when it has not finished by then (e.g. 10m)')
     .option('--config-version <n>', 'config version to deploy (default: current)', versionNumber)
     .option('-d, --detach', 'return once the release is recorded, without following it')
-    .option('--wait', WAIT_HELP)
+    .option('--wait', `${WAIT_HELP}; a deploy waiting for approvals: follow it until it ran`)
     .option('-y, --yes', 'confirm a deploy into a protected environment without asking')
+    .option('--ask <reason>', ASK_HELP)
     .option('--commit <commit>', 'services with `build:` run their build of this commit (default: the newest)')
     .action(
       async (
         dir: string | undefined,
         o: {
           yes?: boolean;
+          ask?: string;
           env: string;
           message?: string;
           rollback: boolean;
@@ -86,21 +90,35 @@ export function registerDeploy(program: Command): void {
           ]);
         const client = await ctx.client();
         const spec = await readSpecInput(dir);
-        const release = await startOperation(o.wait, (wait) =>
+        const body = {
+          env: o.env,
+          spec,
+          rollbackPolicy: o.rollback ? 'auto' : 'none',
+          ...(o.message ? { message: o.message } : {}),
+          ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
+          ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+          ...(o.commit === undefined ? {} : { commit: o.commit }),
+        };
+        if (o.ask !== undefined) {
+          const { parseSpec } = await import('../../spec/load.js');
+          const app = parseSpec(spec.text, spec.file).spec.name;
+          const asked = await client.post<ApprovalRequest>('/api/v1/approvals', {
+            action: 'deploy',
+            app,
+            env: o.env,
+            request: body,
+            reason: o.ask,
+          });
+          return settleApproval(client, ctx.output, asked, o.wait);
+        }
+        const answer = await startOperation(o.wait, (wait) =>
           withConfirmation(o.yes, (confirmed) =>
-            client.post<Release>('/api/v1/releases', {
-              env: o.env,
-              spec,
-              rollbackPolicy: o.rollback ? 'auto' : 'none',
-              ...(o.message ? { message: o.message } : {}),
-              ...(timeoutMs ? { timeoutSeconds: Math.ceil(timeoutMs / 1000) } : {}),
-              ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-              ...(o.commit === undefined ? {} : { commit: o.commit }),
-              wait,
-              confirmed,
-            }),
+            client.post<Release>('/api/v1/releases', { ...body, wait, confirmed }),
           ),
         );
+        // Into an environment that needs approvals: recorded as a request, run once approved.
+        if (isApprovalRequest(answer)) return settleApproval(client, ctx.output, answer, o.wait);
+        const release = answer;
         if (o.detach)
           return ctx.output !== 'table'
             ? printData(ctx.output, release)

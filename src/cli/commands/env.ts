@@ -21,6 +21,14 @@ function protectedFlag(v: string | boolean): boolean {
   ]);
 }
 
+/** `--approvals N`: how many approvals by others an operation into the environment waits for. */
+function approvalsFlag(v: string): number {
+  if (/^\d{1,2}$/.test(v) && Number(v) <= 10) return Number(v);
+  throw new ValidationError('invalid --approvals', [
+    { file: 'command line', path: 'approvals', message: `"${v}" is not a number of approvals from 0 to 10` },
+  ]);
+}
+
 /** `--containers MODE`, checked here so a typo is named as the flag. */
 function containersFlag(v: string): string {
   if (!CONTAINERS_MODES.includes(v))
@@ -91,8 +99,9 @@ export function registerEnv(program: Command): void {
                 ].join(',')
               : '',
           protected: e.target.protected ? 'yes' : '',
+          approvals: e.target.approvals ? String(e.target.approvals) : '',
         })),
-        ['name', 'target', 'containers', 'defaults', 'edge', 'protected', 'preview'],
+        ['name', 'target', 'containers', 'defaults', 'edge', 'protected', 'approvals', 'preview'],
       );
     });
 
@@ -122,6 +131,7 @@ export function registerEnv(program: Command): void {
           : [['prometheus', e.target.prometheus?.url ?? 'none (progressive releases are not analysed)']]),
         ['time zone', e.target.timeZone ?? 'UTC'],
         ['protected', e.target.protected ? 'yes: deploys, promotions and rollbacks need a confirmation' : 'no'],
+        ['approvals', e.target.approvals ? `${e.target.approvals} by others before an operation runs` : 'none'],
         ['registry', e.target.registry ?? 'none (images are built for this machine)'],
         ...(e.target.kind === 'kubernetes'
           ? [['builder', e.target.builderImage ?? 'the default Kaniko executor (docs/builds.md)']]
@@ -326,6 +336,11 @@ export function registerEnv(program: Command): void {
       'deploys, promotions and rollbacks into this environment need an explicit confirmation; --protected=false lifts it',
       protectedFlag,
     )
+    .option(
+      '--approvals <n>',
+      'deploys, promotions, rollbacks and config changes into this environment wait for N approvals by others (docs/access.md); 0 lifts it',
+      approvalsFlag,
+    )
     .option('--registry <host[/prefix]>', 'the registry `berth build` pushes images to (docs/builds.md); "" removes it')
     .option(
       '--builder-image <image>',
@@ -336,6 +351,7 @@ export function registerEnv(program: Command): void {
         name: string,
         o: {
           protected?: boolean;
+          approvals?: number;
           registry?: string;
           builderImage?: string;
           edgePort?: EdgePortChange;
@@ -361,6 +377,7 @@ export function registerEnv(program: Command): void {
           o.logMaxAge === undefined &&
           o.logMaxSize === undefined &&
           o.protected === undefined &&
+          o.approvals === undefined &&
           o.registry === undefined &&
           o.builderImage === undefined
         )
@@ -369,7 +386,7 @@ export function registerEnv(program: Command): void {
               file: 'command line',
               path: 'edge-port',
               message:
-                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE, --registry HOST, --builder-image IMAGE or --protected[=false]',
+                'give --edge-port PORT, --edge-port APP=PORT, --time-zone ZONE, --containers MODE, --prometheus URL, --log-max-age DURATION, --log-max-size SIZE, --registry HOST, --builder-image IMAGE, --protected[=false] or --approvals N',
             },
           ]);
         const logs = { maxAge: o.logMaxAge, maxSize: o.logMaxSize };
@@ -380,6 +397,7 @@ export function registerEnv(program: Command): void {
           ...(o.timeZone !== undefined ? { timeZone: o.timeZone === '' ? null : o.timeZone } : {}),
           ...(o.containers !== undefined ? { containers: o.containers } : {}),
           ...(o.protected !== undefined ? { protected: o.protected } : {}),
+          ...(o.approvals !== undefined ? { approvals: o.approvals } : {}),
           ...(o.prometheus !== undefined
             ? {
                 prometheus:
@@ -414,7 +432,11 @@ export function registerEnv(program: Command): void {
         const containers = t.kind === 'local' ? `, containers ${t.containers ?? 'auto'}` : '';
         const prometheus =
           t.kind === 'kubernetes' ? `, canary analysis from ${t.prometheus?.url ?? 'no Prometheus'}` : '';
-        const guarded = t.protected ? ', protected (deploys, promotions and rollbacks need a confirmation)' : '';
+        const guarded = t.approvals
+          ? `, deploys, promotions, rollbacks and config changes wait for ${t.approvals} approval${t.approvals === 1 ? '' : 's'}`
+          : t.protected
+            ? ', protected (deploys, promotions and rollbacks need a confirmation)'
+            : '';
         process.stdout.write(
           `environment ${changed.name}: ${ports ? `${ports} (taken by each app's next deploy), ` : ''}${zone}${containers}${prometheus}, ${logsKept(changed)}${t.registry ? `, images pushed to ${t.registry}` : ''}${t.kind === 'kubernetes' && t.builderImage ? `, built in the cluster by ${t.builderImage}` : ''}${guarded}\n`,
         );

@@ -5,6 +5,8 @@
  * what changes in TO, and asks (y/N; `--yes` for scripts). `berth promote APP/SERVICE` without `--to`
  * is the progressive rollout's promote (operate.ts), which hands an environment promotion to this file.
  */
+import { isApprovalRequest } from '../../model/approvals.js';
+import { ASK_HELP, askApproval, settleApproval } from '../approvalWait.js';
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { bold, dim, printData } from '../output.js';
@@ -24,6 +26,7 @@ export interface PromotionFlags {
   yes?: boolean;
   detach?: boolean;
   wait?: boolean;
+  ask?: string;
 }
 
 /** Adds the environment promotion's flags to `berth promote`. */
@@ -35,7 +38,8 @@ export function addPromotionOptions(cmd: Command): Command {
     .option('-m, --message <message>', 'why this promotion (default: promoted from FROM@REVISION)')
     .option('-y, --yes', 'do not ask: promote after showing the difference (needed without a terminal)')
     .option('-d, --detach', 'return once the promoted revision is recorded, without following it')
-    .option('--wait', WAIT_HELP);
+    .option('--wait', WAIT_HELP)
+    .option('--ask <reason>', ASK_HELP);
 }
 
 /** What the config difference prints: one line per key, secrets as differing only. */
@@ -72,21 +76,24 @@ export async function runPromotion(app: string, o: PromotionFlags, cmd: Command)
   const preview = await client.post<PromotionPreview>('/api/v1/promotions/preview', body);
   const table = ctx.output === 'table';
   if (table) printPreview(preview);
+  const request = {
+    ...body,
+    // What was shown is what runs: FROM's revision and TO's config version of the preview.
+    revision: preview.source.revision,
+    configVersion: preview.plan.toConfigVersion,
+    ...(o.message ? { message: o.message } : {}),
+  };
+  if (o.ask !== undefined)
+    return askApproval(client, ctx.output, { action: 'promote', app, env: o.to, request, reason: o.ask }, o.wait);
   await confirm(
     `promote ${app} ${o.from}@${preview.source.revision} to ${o.to}${preview.protected ? ` (protected)` : ''}?`,
     o.yes,
   );
-  const release = await startOperation(o.wait, (wait) =>
-    client.post<Release>('/api/v1/promotions', {
-      ...body,
-      // What was shown is what runs: FROM's revision and TO's config version of the preview.
-      revision: preview.source.revision,
-      configVersion: preview.plan.toConfigVersion,
-      ...(o.message ? { message: o.message } : {}),
-      confirmed: true,
-      wait,
-    }),
+  const answer = await startOperation(o.wait, (wait) =>
+    client.post<Release>('/api/v1/promotions', { ...request, confirmed: true, wait }),
   );
+  if (isApprovalRequest(answer)) return settleApproval(client, ctx.output, answer, o.wait);
+  const release = answer;
   if (o.detach)
     return ctx.output === 'table'
       ? void process.stdout.write(`revision ${release.revision} of ${app} in ${o.to} created (${release.status})\n`)

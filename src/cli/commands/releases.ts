@@ -1,4 +1,6 @@
 /** `berth history`, `berth releases show`, `berth diff`, `berth rollback`: a release's past, one revision, its differences, going back. */
+import { isApprovalRequest } from '../../model/approvals.js';
+import { ASK_HELP, askApproval, settleApproval } from '../approvalWait.js';
 import { withConfirmation } from '../protection.js';
 import type { Command } from 'commander';
 import { versionNumber } from '../flags.js';
@@ -110,24 +112,41 @@ export function registerReleases(program: Command): void {
     .option('-d, --detach', 'do not follow the rollback')
     .option('--wait', WAIT_HELP)
     .option('-y, --yes', 'confirm a rollback in a protected environment without asking')
+    .option('--ask <reason>', ASK_HELP)
     .action(
       async (
         app: string,
-        o: { env: string; to?: number; message?: string; detach?: boolean; wait?: boolean; yes?: boolean },
+        o: {
+          env: string;
+          to?: number;
+          message?: string;
+          detach?: boolean;
+          wait?: boolean;
+          yes?: boolean;
+          ask?: string;
+        },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
         const client = await ctx.client();
-        const release = await startOperation(o.wait, (wait) =>
+        const body = {
+          ...(o.to === undefined ? {} : { toRevision: o.to }),
+          ...(o.message ? { message: o.message } : {}),
+        };
+        if (o.ask !== undefined)
+          return askApproval(
+            client,
+            ctx.output,
+            { action: 'rollback', app, env: o.env, request: body, reason: o.ask },
+            o.wait,
+          );
+        const answer = await startOperation(o.wait, (wait) =>
           withConfirmation(o.yes, (confirmed) =>
-            client.post<Release>(`${base(app, o.env)}/rollback`, {
-              ...(o.to === undefined ? {} : { toRevision: o.to }),
-              ...(o.message ? { message: o.message } : {}),
-              wait,
-              confirmed,
-            }),
+            client.post<Release>(`${base(app, o.env)}/rollback`, { ...body, wait, confirmed }),
           ),
         );
+        if (isApprovalRequest(answer)) return settleApproval(client, ctx.output, answer, o.wait);
+        const release = answer;
         if (o.detach)
           return ctx.output !== 'table'
             ? printData(ctx.output, release)

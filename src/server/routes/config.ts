@@ -15,9 +15,22 @@ import { NotFoundError } from '../../errors.js';
 import { ownGet } from '../../own.js';
 import type { ConfigChange as StoreChange } from '../../config/configSets.js';
 import { MASK } from '../../model/mask.js';
+import { approvalsOf, askFor } from '../approvalAsk.js';
 
 export const ConfigChange = ConfigChangeInput.extend({
   message: z.string().max(500).optional().describe('Why this change'),
+});
+
+/** A config revert's body (also what a revert's approval request carries). */
+export const ConfigRevertBody = z.object({
+  to: z.number().int().min(0).describe('The version whose content the new version gets'),
+  baseVersion: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The version this revert is based on; a stale one is refused with 409'),
+  message: z.string().max(500).optional().describe('Why; default `revert to version N`'),
 });
 
 /** The config set write of a PATCH body by `author`: only the parts it sent. */
@@ -90,7 +103,11 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const { app, env } = req.params;
-      await ctx.environments.get(env);
+      if (await approvalsOf(ctx, env)) {
+        await ctx.configSets.preview(app, env, configChangeOf(req.body)); // a stale or empty change is refused now
+        const ask = { action: 'config' as const, app, env, request: req.body, reason: req.body.message };
+        return reply.status(202).send(await askFor(req, ctx, ask));
+      }
       const version = await ctx.configSets.write(app, env, configWriteOf(req.body, authorOf(req)));
       return reply.status(201).send(version);
     },
@@ -103,21 +120,15 @@ export function configRoutes(api: Api, ctx: ServerContext): void {
         summary: "Revert config: a new version with an earlier version's content (secrets included)",
         tags: ['config'],
         params: AppEnvParams,
-        body: z.object({
-          to: z.number().int().min(0).describe('The version whose content the new version gets'),
-          baseVersion: z
-            .number()
-            .int()
-            .min(0)
-            .optional()
-            .describe('The version this revert is based on; a stale one is refused with 409'),
-          message: z.string().max(500).optional().describe('Why; default `revert to version N`'),
-        }),
+        body: ConfigRevertBody,
       },
     },
     async (req, reply) => {
       const { app, env } = req.params;
-      await ctx.environments.get(env);
+      if (await approvalsOf(ctx, env)) {
+        const ask = { action: 'config-revert' as const, app, env, request: req.body, reason: req.body.message };
+        return reply.status(202).send(await askFor(req, ctx, ask));
+      }
       const { to, baseVersion, message } = req.body;
       const author = authorOf(req);
       const version = await ctx.configSets.revert(app, env, {

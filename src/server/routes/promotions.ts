@@ -11,6 +11,7 @@ import { authorOf } from '../identity.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { previewPromotion, promote, type PromoteDeps } from '../../release/promote.js';
 import { DNS_LABEL } from '../../model/names.js';
+import { approvalsOf, askFor } from '../approvalAsk.js';
 
 const name = (what: string) => z.string().min(1).max(63).regex(DNS_LABEL, `must be ${what}`);
 
@@ -74,6 +75,11 @@ export function promotionRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const b = req.body;
+      if (await approvalsOf(ctx, b.to)) {
+        await previewPromotion(deps, b); // what is asked for must exist: FROM's revision, TO's config
+        const ask = { action: 'promote' as const, app: b.app, env: b.to, request: b, reason: b.message };
+        return reply.status(202).send(await askFor(req, ctx, ask));
+      }
       const { release } = await promote(deps, {
         app: b.app,
         from: b.from,

@@ -12,6 +12,7 @@ import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';
 import { requireApp } from '../appLookup.js';
 import { requireAuthorized } from '../../environment/protection.js';
+import { approvalsOf, askFor } from '../approvalAsk.js';
 
 /** The explicit confirmation an operation into a protected environment needs (src/environment/protection.ts). */
 const Confirmed = z
@@ -46,6 +47,14 @@ export const DeployBody = z.object({
     .max(128)
     .optional()
     .describe('Services with `build:` run their newest successful build of this commit (docs/builds.md)'),
+});
+
+/** A rollback's body (also what a rollback's approval request carries). */
+export const RollbackBody = z.object({
+  toRevision: z.number().int().positive().optional(),
+  message: z.string().max(500).optional(),
+  wait: Wait,
+  confirmed: Confirmed,
 });
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
@@ -150,6 +159,17 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
       const b = req.body;
       const loaded = await specOf(b);
       await authorize(req, ctx, 'apps:deploy', { app: loaded.spec.name, env: b.env });
+      // Into an environment that needs approvals: recorded, run once approved (docs/access.md, Approvals).
+      if (await approvalsOf(ctx, b.env))
+        return reply.status(202).send(
+          await askFor(req, ctx, {
+            action: 'deploy',
+            app: loaded.spec.name,
+            env: b.env,
+            request: b,
+            reason: b.message,
+          }),
+        );
       const author = authorOf(req);
       const guard = { env: b.env, app: loaded.spec.name, author, confirmed: b.confirmed };
       await requireAuthorized(ctx.environments, { ...guard, action: 'deploy' });
@@ -280,17 +300,16 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
         summary: 'Roll back: a new revision with an earlier revision’s content (config version included)',
         tags: ['releases'],
         params: AppEnvParams,
-        body: z.object({
-          toRevision: z.number().int().positive().optional(),
-          message: z.string().max(500).optional(),
-          wait: Wait,
-          confirmed: Confirmed,
-        }),
+        body: RollbackBody,
       },
     },
     async (req, reply) => {
       const b = req.body;
       const { app, env } = req.params;
+      if (await approvalsOf(ctx, env))
+        return reply
+          .status(202)
+          .send(await askFor(req, ctx, { action: 'rollback', app, env, request: b, reason: b.message }));
       await requireAuthorized(ctx.environments, {
         env,
         app,

@@ -30,6 +30,8 @@ import type { ServerContext } from '../context.js';
 import { createRenderService } from '../renderService.js';
 import { buildLookup } from '../../build/buildLookup.js';
 import { createBuildStore, type BuildStore } from '../../build/buildStore.js';
+import { createApprovals } from '../../approvals/approvals.js';
+import { approvalExecutor } from '../approvalWiring.js';
 
 export interface TestApi {
   ctx: ServerContext;
@@ -98,6 +100,12 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
     silences: createSilences(store.db),
     alertHistory: createAlertHistory(store.db),
     hookDeliveries: createHookDeliveries(store.db),
+    approvals: createApprovals({
+      db: store.db,
+      box,
+      executor: approvalExecutor({ engine, releases, environments, configSets }),
+      logger,
+    }),
   };
   const api = await buildApi(ctx);
   return {
@@ -113,6 +121,7 @@ export async function testApi(o: { runtimeFor?: (env: string) => Promise<Runtime
       }),
     async close() {
       await api.close();
+      await ctx.approvals.close();
       await engine.close();
       await store.close();
       await rm(home, { recursive: true, force: true });

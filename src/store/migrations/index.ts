@@ -14,6 +14,7 @@ import * as m008 from './008_pipelines.js';
 import * as m009 from './009_hook_deliveries.js';
 import * as m010 from './010_previews.js';
 import * as m011 from './011_identity.js';
+import * as m012 from './012_approvals.js';
 import * as m013 from './013_audit.js';
 import * as m014 from './014_sso.js';
 
@@ -30,6 +31,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '009_hook_deliveries': m009,
   '010_previews': m010,
   '011_identity': m011,
+  '012_approvals': m012,
   '013_audit': m013,
   '014_sso': m014,
 };
