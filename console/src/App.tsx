@@ -6,7 +6,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { UNAUTHORIZED_EVENT } from './api/client';
-import { getToken } from './auth/token';
+import { RequireIdentity } from './auth/RequireIdentity';
 import { SignIn } from './auth/SignIn';
 import { Shell } from './components/Shell';
 import { AppsList } from './apps/List';
@@ -24,12 +24,6 @@ const Metrics = lazy(() => import('./metrics/Metrics'));
 const AlertsPage = lazy(() => import('./alerts/Page'));
 const TracesList = lazy(() => import('./traces/List'));
 const TraceWaterfall = lazy(() => import('./traces/Waterfall'));
-
-function RequireToken({ children }: { children: ReactNode }) {
-  const location = useLocation();
-  if (!getToken()) return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
-  return children;
-}
 
 /** Goes to the sign-in page when the API refuses the token (expired, or the control plane's home changed). */
 function OnUnauthorized() {
@@ -53,9 +47,9 @@ export function ConsoleRoutes() {
         <Route path="/signin" element={<SignIn />} />
         <Route
           element={
-            <RequireToken>
+            <RequireIdentity>
               <Shell />
-            </RequireToken>
+            </RequireIdentity>
           }
         >
           <Route index element={<AppsList />} />

@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Preview } from '../api/types';
 import { formatTime } from '../components/format';
+import { Guarded } from '../components/Guarded';
 
 /** The open previews by their environment's name. */
 export function previewsByEnv(list: Preview[] | undefined): Map<string, Preview> {
@@ -59,9 +60,11 @@ export function PreviewCell({
         cancelText={t('common.cancel')}
         onConfirm={() => void close()}
       >
-        <Button size="small" danger loading={busy} data-testid={`close-preview-${p.env}`}>
-          {t('previews.close')}
-        </Button>
+        <Guarded need="previews:write" app={p.app}>
+          <Button size="small" danger loading={busy} data-testid={`close-preview-${p.env}`}>
+            {t('previews.close')}
+          </Button>
+        </Guarded>
       </Popconfirm>
     </Space>
   );

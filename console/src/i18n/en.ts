@@ -10,6 +10,7 @@ import { enPromote } from './enPromote';
 import { enTraces } from './enTraces';
 import { enPipelines } from './enPipelines';
 import { enBuilds } from './enBuilds';
+import { enAuth } from './enAuth';
 
 export const en = {
   shell: {
@@ -404,6 +405,7 @@ export const en = {
   traces: enTraces,
   pipelines: enPipelines,
   builds: enBuilds,
+  auth: enAuth,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -11,6 +11,7 @@ import { zhPromote } from './zhPromote';
 import { zhTraces } from './zhTraces';
 import { zhPipelines } from './zhPipelines';
 import { zhBuilds } from './zhBuilds';
+import { zhAuth } from './zhAuth';
 
 export const zhCN: typeof en = {
   shell: {
@@ -398,6 +399,7 @@ export const zhCN: typeof en = {
   traces: zhTraces,
   pipelines: zhPipelines,
   builds: zhBuilds,
+  auth: zhAuth,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',
