@@ -92,7 +92,7 @@ describe('signing in to the console with a password', () => {
     await b.shot('signin-password-wrong');
     await signIn(PASSWORD);
     // back to the page asked for
-    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr');
+    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr[data-row-key]');
     expect(await page.getByTestId('user-name').textContent()).toBe(USER);
     expect(await page.getByTestId('user-method').textContent()).toBe('password');
   });
@@ -110,14 +110,23 @@ describe('signing in to the console with a password', () => {
     await page.waitForSelector('[data-page="config"] .values-editor');
     expect(await disabled('review')).toBe(true);
     expect(await reasonOf('review')).toBe('Needs config:write on shop in local');
+    await page.goto(`${berth.url}/apps/shop/local/services`);
+    await page.locator('[data-ready="orders"]').waitFor();
+    expect(await disabled('restart-orders')).toBe(true);
+    expect(await reasonOf('restart-orders')).toBe('Needs apps:deploy on shop in local');
   });
 
   it('enables them in test (developer), and saves a config change made in the console (CSRF header)', async () => {
     const { page } = b;
     await page.goto(`${berth.url}/apps/shop/test/releases`);
-    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr');
+    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr[data-row-key]');
     expect(await disabled('deploy')).toBe(false);
     expect(await reasonOf('deploy')).toBeNull();
+    // the services' live status is a stream: the session's cookie authenticates it
+    await page.goto(`${berth.url}/apps/shop/test/services`);
+    await expect.poll(() => page.locator('[data-ready="orders"]').textContent(), { timeout: 15_000 }).toBe('2/2');
+    expect(await reasonOf('restart-orders')).toBeNull();
+    expect(await disabled('restart-orders')).toBe(false);
     await page.goto(`${berth.url}/apps/shop/test/config`);
     await page.waitForSelector('[data-page="config"] .values-editor');
     await page.getByRole('button', { name: 'Add value' }).click();
@@ -172,8 +181,8 @@ describe('signing in to the console with a password', () => {
     await page.getByTestId('sign-out').click();
     await page.waitForURL('**/signin');
     await page.waitForSelector('[data-page="signin"]');
-    const after = await fetch(`${berth.url}/api/v1/me`, { headers: { cookie: `berth_session=${cookie.value}` } });
-    expect(after.status).toBe(401);
+    const after = () => fetch(`${berth.url}/api/v1/me`, { headers: { cookie: `berth_session=${cookie.value}` } });
+    await expect.poll(async () => (await after()).status).toBe(401);
     // the shell is closed to the tab now
     await page.goto(`${berth.url}/apps/shop/test/config`);
     await page.waitForURL('**/signin');
@@ -196,11 +205,11 @@ describe('signing in to the console with a password', () => {
     expect(await page.getByTestId('user-method').textContent()).toBe('密码');
     expect(await page.getByTestId('user-menu').innerText()).toMatch(/^dana\s*密码$/);
     await page.goto(`${berth.url}/apps/shop/local/releases`);
-    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr');
+    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr[data-row-key]');
     expect(await reasonOf('deploy')).toBe('需要 shop 在 local 中的 apps:deploy 权限');
     expect(await reasonOf('rollback-1')).toBe('需要 shop 在 local 中的 apps:deploy 权限');
     await page.goto(`${berth.url}/apps/shop/test/releases`);
-    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr');
+    await page.waitForSelector('[data-page="releases"] .releases-table tbody tr[data-row-key]');
     expect(await reasonOf('deploy')).toBeNull();
     await b.shot('signin-releases-test-zh-CN');
     await page.getByTestId('user-menu').click();

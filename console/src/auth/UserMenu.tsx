@@ -16,12 +16,13 @@ export function UserMenu() {
   const { me } = useAccess();
 
   const signOut = async (): Promise<void> => {
-    if (me?.via === 'session') {
-      // the session ends on the server even if the answer is lost; the tab forgets it either way
-      await send('DELETE', '/api/v1/session').catch(() => undefined);
-    }
+    // the request leaves with the CSRF token now; leaving the pages at once stops their polls and
+    // streams, so none of them meets the ended session (a 401) on the way out
+    const ending = me?.via === 'session' ? send('DELETE', '/api/v1/session') : undefined;
     forgetCredentials();
     void navigate('/signin');
+    // the session ends on the server even if the answer is lost; the tab has forgotten it either way
+    await ending?.catch(() => undefined);
   };
 
   return (
