@@ -38,7 +38,9 @@ export function UserMenu() {
       <Button data-testid="user-menu">
         <Space>
           <UserOutlined />
-          <span data-testid="user-name">{me?.name ?? ''}</span>
+          <span data-testid="user-name" data-server-text>
+            {me?.name ?? ''}
+          </span>
           {me ? <Tag data-testid="user-method">{t(`auth.method.${signInMethod(me)}`)}</Tag> : null}
           <DownOutlined />
         </Space>

@@ -1,5 +1,5 @@
-import { screen } from '@testing-library/react';
-import { Button } from 'antd';
+import { fireEvent, screen } from '@testing-library/react';
+import { Button, Popconfirm, Tooltip } from 'antd';
 import { describe, expect, it } from 'vitest';
 import { renderAt } from '../test/render';
 import { Guarded } from '../components/Guarded';
@@ -83,5 +83,27 @@ describe('permission-aware actions', () => {
     renderAt(actions(undefined, 'local'), '/');
     expect(screen.getByTestId('deploy').hasAttribute('disabled')).toBe(false);
     expect(screen.getByTestId('reveal')).toBeTruthy();
+  });
+
+  it('hands a wrapper’s props on to the control when allowed (a Popconfirm opens, a Tooltip shows)', async () => {
+    renderAt(
+      <AccessContext.Provider value={dev}>
+        <Popconfirm title="Really close?">
+          <Guarded need="previews:read" app="shop">
+            <Button data-testid="close">Close</Button>
+          </Guarded>
+        </Popconfirm>
+        <Tooltip title="What containers mean">
+          <Guarded need="apps:deploy" app="shop" env="test">
+            <Button data-testid="mode">Mode</Button>
+          </Guarded>
+        </Tooltip>
+      </AccessContext.Provider>,
+      '/',
+    );
+    fireEvent.click(screen.getByTestId('close'));
+    await screen.findByText('Really close?');
+    fireEvent.mouseEnter(screen.getByTestId('mode'));
+    await screen.findByText('What containers mean');
   });
 });

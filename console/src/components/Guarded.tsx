@@ -18,14 +18,26 @@ export interface GuardedProps {
   children: ReactElement<{ disabled?: boolean }>;
 }
 
-export function Guarded({ need, app, env, anywhere, hide, children }: GuardedProps): ReactNode {
+/**
+ * A wrapper that clones props onto its child (a Tooltip's mouse handlers and ref, a Popconfirm's click)
+ * reaches the control through the guard: what the guard does not know it hands on to its child.
+ */
+export function Guarded({
+  need,
+  app,
+  env,
+  anywhere,
+  hide,
+  children,
+  ...handedOn
+}: GuardedProps & Record<string, unknown>): ReactNode {
   const { disabledReason } = useAccess();
   const reason = disabledReason(
     need,
     { ...(app !== undefined ? { app } : {}), ...(env !== undefined ? { env } : {}) },
     anywhere ? 'anywhere' : 'exact',
   );
-  if (reason === undefined) return children;
+  if (reason === undefined) return Object.keys(handedOn).length > 0 ? cloneElement(children, handedOn) : children;
   if (hide) return null;
   if (!isValidElement(children)) return children;
   // a disabled button swallows the pointer events a tooltip needs: the span around it takes them
