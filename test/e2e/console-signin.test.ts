@@ -4,7 +4,8 @@
  * them; in `local` Deploy, Rollback and the config's Save are disabled with the permission they need,
  * in `test` they are enabled and a config change made through the console is saved (its CSRF token
  * works); a reload keeps the session; no password, token or session cookie is readable by the page;
- * sign-out ends the session on the server — in English, then in simplified Chinese, with no console
+ * sign-out ends the session on the server; too many failed attempts say how long to wait (429 +
+ * Retry-After) — in English, then in simplified Chinese, with no console
  * error but the refused sign-in itself.
  */
 import { rm } from 'node:fs/promises';
@@ -21,7 +22,7 @@ let berth: Berth;
 let shop: string;
 let userToken: string;
 let b: ConsoleBrowser;
-/** Console errors other than the expected refusals (a wrong password's 401; GET /api/v1/sso's 404 without SSO). */
+/** Console errors but the expected refusals (a wrong password's 401, too many's 429; GET /api/v1/sso's 404 without SSO). */
 const errors: string[] = [];
 
 async function ok(args: string[]): Promise<void> {
@@ -36,7 +37,7 @@ async function open(lang: 'en' | 'zh-CN'): Promise<void> {
     if (m.type() !== 'error') return;
     const url = m.location().url;
     const expected =
-      (url.endsWith('/api/v1/session') && m.text().includes('status of 401')) ||
+      (url.endsWith('/api/v1/session') && /status of 4(01|29)/.test(m.text())) ||
       (url.endsWith('/api/v1/sso') && m.text().includes('status of 404'));
     if (!expected) errors.push(`${url}: ${m.text()}`);
   });
@@ -189,7 +190,7 @@ describe('signing in to the console with a password', () => {
     expect(errors).toEqual([]);
   });
 
-  it('does the same in simplified Chinese', async () => {
+  it('does the same in simplified Chinese, and says how long to wait after too many failed attempts', async () => {
     await open('zh-CN');
     const { page } = b;
     await page.goto(`${berth.url}/`);
@@ -215,6 +216,15 @@ describe('signing in to the console with a password', () => {
     await page.getByTestId('user-menu').click();
     await page.getByTestId('sign-out').click();
     await page.waitForSelector('[data-page="signin"]');
+    // past five failures for one user name the control plane answers 429 with Retry-After: said in words
+    for (let i = 0; i < 6; i++) {
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/session'));
+      await page.getByTestId('user').fill('mallory');
+      await page.getByTestId('password').fill(`guess ${i}`);
+      await page.getByTestId('password-submit').click();
+      expect((await answered).status()).toBe(i < 5 ? 401 : 429);
+    }
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^尝试次数过多，请在 \d+ 秒后重试$/);
     expect(errors).toEqual([]);
   });
 });
