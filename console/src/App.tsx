@@ -6,7 +6,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { UNAUTHORIZED_EVENT } from './api/client';
-import { getToken } from './auth/token';
+import { RequireIdentity } from './auth/RequireIdentity';
 import { SignIn } from './auth/SignIn';
 import { Shell } from './components/Shell';
 import { AppsList } from './apps/List';
@@ -27,12 +27,6 @@ const TracesList = lazy(() => import('./traces/List'));
 const TraceWaterfall = lazy(() => import('./traces/Waterfall'));
 const AccessPage = lazy(() => import('./access/Page'));
 const AuditLog = lazy(() => import('./audit/AuditLog'));
-
-function RequireToken({ children }: { children: ReactNode }) {
-  const location = useLocation();
-  if (!getToken()) return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
-  return children;
-}
 
 /** Goes to the sign-in page when the API refuses the token (expired, or the control plane's home changed). */
 function OnUnauthorized() {
@@ -56,9 +50,9 @@ export function ConsoleRoutes() {
         <Route path="/signin" element={<SignIn />} />
         <Route
           element={
-            <RequireToken>
+            <RequireIdentity>
               <Shell />
-            </RequireToken>
+            </RequireIdentity>
           }
         >
           <Route index element={<AppsList />} />

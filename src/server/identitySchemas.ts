@@ -25,6 +25,7 @@ export const Me = z
     tokenScopes: z.array(Permission).nullable().describe('The permissions a scoped token is narrowed to'),
     grants: z.array(Grant).describe('What the caller may do, where'),
     csrf: z.string().optional().describe("A console session's CSRF token: send it as x-berth-csrf with every change"),
+    signedInWith: z.enum(['password', 'sso']).optional().describe('How a console session was opened'),
   })
   .meta({ id: 'Me', description: 'The caller: who it is and what it may do' });
 

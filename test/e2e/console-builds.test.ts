@@ -13,7 +13,7 @@ import type { BuildSummary } from '../../src/build/buildStore.js';
 import type { HookDelivery } from '../../src/model/hookDelivery.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
 import { pushBody, sendGitHub } from '../support/webhookDelivery.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
 import { startBerth, type Berth } from './harness.js';
 
 const APP = 'conbuild';
@@ -66,7 +66,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const text = async (): Promise<string> => String(await b.page.evaluate('document.body.innerText'));
+const text = async (): Promise<string> => pageText(b.page);
 const flat = async (): Promise<string> => (await text()).replace(/[ \t]+/g, ' ');
 
 /** A signed GitHub push of `commit` to the app's hook, as GitHub sends it. */

@@ -10,7 +10,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
 const PAGE = '/apps/shop/local/config';
@@ -84,7 +84,7 @@ describe('the config page compared with another environment', () => {
       ['SESSION_SECRET', '不同机密，不同', '', ''],
       ['文件app.conf', '仅在 qa', '（无）', `${HASH}… (10 字节)`],
     ]);
-    const text = String(await page.evaluate("document.title + '\\n' + document.body.innerText")).replace(HASH, '');
+    const text = (await pageText(page)).replace(HASH, '');
     // The app's names, its config keys and values, the environments may show in any language.
     const allowed = new Set(['shop', 'web', 'orders', 'inventory', 'local', 'qa', 'Berth']);
     for (const w of ['CURRENCY', 'GREETING', 'SESSION_SECRET', 'Hello', 'CHF', 'app', 'conf']) allowed.add(w);

@@ -97,7 +97,7 @@ describe('the logs page’s search', () => {
     const text = String(
       await page.evaluate(`(() => {
         const body = document.body.cloneNode(true);
-        for (const n of body.querySelectorAll('[data-line], [data-replica]')) n.remove();
+        for (const n of body.querySelectorAll('[data-line], [data-replica], [data-server-text]')) n.remove();
         body.style.position = 'absolute';
         document.body.append(body);
         const inner = body.innerText;

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricHistory } from '../../src/model/metricHistory.js';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 const ENV = 'cm';
@@ -95,7 +95,7 @@ describe('the metrics page', () => {
       .poll(async () => page.getByTestId('metric-chart-replicas').getAttribute('data-lines'))
       .toBe('就绪|期望');
     await page.getByText('每秒请求数').first().waitFor();
-    const text = String(await page.evaluate('document.title + "\\n" + document.body.innerText'));
+    const text = await pageText(page);
     const allowed = new Set(['Berth', 'shop', 'cm', 'web', 'orders', 'inventory', 'CPU', 'MiB', 'p50', 'p99']);
     const english = (text.match(/[A-Za-z][A-Za-z0-9_-]*/g) ?? []).filter((w) => !allowed.has(w) && w.length > 1);
     expect(english).toEqual([]);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRun } from '../../src/model/pipeline.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { startBerth, waitFor, type Berth } from './harness.js';
 
 const BASE = '/apps/conpipe/local/pipelines';
@@ -59,7 +59,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const text = async (): Promise<string> => String(await b.page.evaluate('document.body.innerText'));
+const text = async (): Promise<string> => pageText(b.page);
 
 async function waiting(id: number): Promise<void> {
   await waitFor(

@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 let berth: Berth;
@@ -95,7 +95,7 @@ describe('preview environments on the environments page', () => {
     await page.evaluate("localStorage.setItem('berth.language', 'zh-CN')");
     await openPage();
     expect(await cell('local-feature-cart')).toMatch(/^预览shop · feature-cart 的预览.+到期入口端口 \d+关 ?闭$/);
-    const text = String(await page.evaluate("document.title + '\\n' + document.body.innerText"));
+    const text = await pageText(page);
     const allowed = new Set(['shop', 'local', 'feature-cart', 'local-feature-cart', 'Berth', 'Kubernetes']);
     const english = (text.match(/[A-Za-z][A-Za-z0-9_-]*/g) ?? []).filter((w) => w.length > 1 && !allowed.has(w));
     expect(english).toEqual([]);

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallGraph } from '../../src/model/callGraph.js';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 const BUYS = 5;
@@ -102,7 +102,7 @@ describe('the topology page', () => {
     expect(await page.locator('[data-testid="callgraph-differences"] [data-mark]').first().textContent()).toBe(
       '未使用web 在 dependsOn 中声明了 inventory，但在此时间窗口内未调用',
     );
-    const text = String(await page.evaluate("document.title + '\\n' + document.body.innerText"));
+    const text = await pageText(page);
     // The app's names, berth.yaml's own key, the environment and units may show in any language.
     const allowed = new Set(['shop', 'web', 'orders', 'inventory', 'topo', 'dependsOn', 'ms', 'Berth']);
     const english = (text.match(/[A-Za-z][A-Za-z0-9_-]*/g) ?? []).filter((w) => w.length > 1 && !allowed.has(w));

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceView } from '../../src/model/trace.js';
 import { freePort } from '../../src/runtime/local/ports.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
 const TRACE = '8bf92f3577b34da6a3ce929d0e0e4731';
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 /** The page's visible text. */
 async function text(): Promise<string> {
-  return String(await b.page.evaluate('document.title + "\\n" + document.body.innerText'));
+  return pageText(b.page);
 }
 
 /** The waterfall's rows: depth, what the row says, and the bar's place. */

@@ -63,3 +63,22 @@ export async function openConsole(
   await b.page.waitForSelector('[data-page="overview"]');
   return b;
 }
+
+/**
+ * The page's title and visible text, without what is marked `data-server-text` (words the console shows
+ * as the server or a user wrote them: the signed-in user's name, a cluster's own event text) — what a
+ * "no English left in zh-CN" check reads.
+ */
+export async function pageText(page: Page): Promise<string> {
+  return String(
+    await page.evaluate(`(() => {
+      const body = document.body.cloneNode(true);
+      for (const n of body.querySelectorAll('[data-server-text]')) n.remove();
+      body.style.position = 'absolute';
+      document.body.append(body);
+      const inner = body.innerText;
+      body.remove();
+      return document.title + '\\n' + inner;
+    })()`),
+  );
+}

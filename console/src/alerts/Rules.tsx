@@ -10,6 +10,8 @@ import type { Resource } from '../api/hooks';
 import type { AlertRulePreview, AlertRuleView, RulesFileResult } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatValue } from './format';
+import { Guarded } from '../components/Guarded';
+import { useParams } from 'react-router-dom';
 
 const SEVERITY_COLORS: Record<AlertRuleView['severity'], string> = { critical: 'red', warning: 'orange', info: 'blue' };
 
@@ -58,6 +60,7 @@ function RulesTable({ rules, testId }: { rules: AlertRulePreview[]; testId: stri
 
 export function RulesCard({ base, rules }: { base: string; rules: Resource<AlertRuleView[]> }) {
   const { t } = useTranslation();
+  const { app, env } = useParams();
   const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [result, setResult] = useState<RulesFileResult | undefined>(undefined);
@@ -89,12 +92,16 @@ export function RulesCard({ base, rules }: { base: string; rules: Resource<Alert
         style={{ fontFamily: 'monospace', marginBottom: 8 }}
       />
       <Space style={{ marginBottom: 8 }}>
-        <Button data-testid="check-rules" disabled={text.trim() === ''} onClick={() => send(true)}>
-          {t('alerts.check')}
-        </Button>
-        <Button type="primary" data-testid="apply-rules" disabled={text.trim() === ''} onClick={() => send(false)}>
-          {t('alerts.apply')}
-        </Button>
+        <Guarded need="alerts:write" app={app} env={env}>
+          <Button data-testid="check-rules" disabled={text.trim() === ''} onClick={() => send(true)}>
+            {t('alerts.check')}
+          </Button>
+        </Guarded>
+        <Guarded need="alerts:write" app={app} env={env}>
+          <Button type="primary" data-testid="apply-rules" disabled={text.trim() === ''} onClick={() => send(false)}>
+            {t('alerts.apply')}
+          </Button>
+        </Guarded>
       </Space>
       <div data-testid="rules-problems" data-server-text lang="en">
         {error !== undefined && <ErrorAlert error={error} />}

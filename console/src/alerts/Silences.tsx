@@ -7,8 +7,11 @@ import { useResource } from '../api/hooks';
 import type { AlertRuleView, Silence } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatTime } from '../components/format';
+import { Guarded } from '../components/Guarded';
+import { useParams } from 'react-router-dom';
 
 export function SilencesCard({ base, rules }: { base: string; rules: AlertRuleView[] }) {
+  const { app, env } = useParams();
   const { t, i18n } = useTranslation();
   const silences = useResource<Silence[]>(`${base}/silences`, { pollMs: 10_000 });
   const [duration, setDuration] = useState('1h');
@@ -75,9 +78,11 @@ export function SilencesCard({ base, rules }: { base: string; rules: AlertRuleVi
           onChange={(e) => setComment(e.target.value)}
           style={{ width: 220 }}
         />
-        <Button type="primary" data-testid="create-silence" onClick={create}>
-          {t('alerts.create')}
-        </Button>
+        <Guarded need="alerts:write" app={app} env={env}>
+          <Button type="primary" data-testid="create-silence" onClick={create}>
+            {t('alerts.create')}
+          </Button>
+        </Guarded>
       </Space>
       {error !== undefined && <ErrorAlert error={error} />}
       {silences.error !== undefined && <ErrorAlert error={silences.error} />}
@@ -99,9 +104,11 @@ export function SilencesCard({ base, rules }: { base: string; rules: AlertRuleVi
             title: '',
             key: 'expire',
             render: (_: unknown, s: Silence) => (
-              <Button size="small" danger data-testid={`expire-${s.id}`} onClick={() => expire(s.id)}>
-                {t('alerts.expire')}
-              </Button>
+              <Guarded need="alerts:write" app={app} env={env}>
+                <Button size="small" danger data-testid={`expire-${s.id}`} onClick={() => expire(s.id)}>
+                  {t('alerts.expire')}
+                </Button>
+              </Guarded>
             ),
           },
         ]}

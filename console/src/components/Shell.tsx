@@ -1,9 +1,9 @@
 /**
  * The console's frame: a sider menu (overview, services, config, releases, policies, logs, environments), a
- * header with the app/environment selector, the language switch and sign-out, and the page.
+ * header with the app/environment selector, the language switch and who is signed in (with sign-out), and the page.
  */
 import { useEffect, useMemo, type ReactNode } from 'react';
-import { Button, Layout, Menu, Select, Space, Typography } from 'antd';
+import { Layout, Menu, Select, Space, Typography } from 'antd';
 import {
   AppstoreOutlined,
   ApartmentOutlined,
@@ -16,7 +16,6 @@ import {
   SafetyOutlined,
   ScheduleOutlined,
   NodeIndexOutlined,
-  LogoutOutlined,
   DeploymentUnitOutlined,
   LineChartOutlined,
   AlertOutlined,
@@ -27,7 +26,7 @@ import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useResource } from '../api/hooks';
 import type { AppSummary } from '../api/types';
-import { clearToken } from '../auth/token';
+import { UserMenu } from '../auth/UserMenu';
 import { LanguageSwitch } from './LanguageSwitch';
 
 const SECTIONS = [
@@ -161,15 +160,7 @@ export function Shell() {
           </Space>
           <Space>
             <LanguageSwitch />
-            <Button
-              icon={<LogoutOutlined />}
-              onClick={() => {
-                clearToken();
-                void navigate('/signin');
-              }}
-            >
-              {t('shell.signOut')}
-            </Button>
+            <UserMenu />
           </Space>
         </Layout.Header>
         <Layout.Content style={{ margin: 24 }}>

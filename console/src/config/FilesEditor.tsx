@@ -9,6 +9,7 @@ import { api, appBase } from '../api/client';
 import type { ConfigVersionInfo, ConfigView } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Impact, usePlanOf } from './Impact';
+import { Guarded } from '../components/Guarded';
 
 /** The change an edit makes: a plain file, or a secret one. */
 function bodyOf(e: Editing): { files: Record<string, string> } | { secretFiles: Record<string, string> } {
@@ -115,26 +116,32 @@ export function FilesEditor({
             title: t('common.actions'),
             render: (_: unknown, f: FileRow) => (
               <Space>
-                <Button
-                  size="small"
-                  onClick={() =>
-                    setEditing({ path: f.path, content: f.secret ? '' : f.content, secret: f.secret, isNew: false })
-                  }
-                >
-                  {f.secret ? t('config.replace') : t('common.edit')}
-                </Button>
-                <Button size="small" danger onClick={() => remove(f.path)}>
-                  {t('common.remove')}
-                </Button>
+                <Guarded need="config:write" app={app} env={env}>
+                  <Button
+                    size="small"
+                    onClick={() =>
+                      setEditing({ path: f.path, content: f.secret ? '' : f.content, secret: f.secret, isNew: false })
+                    }
+                  >
+                    {f.secret ? t('config.replace') : t('common.edit')}
+                  </Button>
+                </Guarded>
+                <Guarded need="config:write" app={app} env={env}>
+                  <Button size="small" danger onClick={() => remove(f.path)}>
+                    {t('common.remove')}
+                  </Button>
+                </Guarded>
               </Space>
             ),
           },
         ]}
       />
       <Space style={{ marginTop: 12 }}>
-        <Button onClick={() => setEditing({ path: '', content: '', secret: false, isNew: true })}>
-          {t('config.addFile')}
-        </Button>
+        <Guarded need="config:write" app={app} env={env}>
+          <Button onClick={() => setEditing({ path: '', content: '', secret: false, isNew: true })}>
+            {t('config.addFile')}
+          </Button>
+        </Guarded>
       </Space>
       {editing ? (
         <Modal

@@ -12,6 +12,7 @@ import { MASK, type ConfigVersionInfo, type ConfigView } from '../api/types';
 import { Impact, usePlanOf } from './Impact';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { SideBySide } from '../components/SideBySide';
+import { useAccess } from '../auth/useAccess';
 
 export function ReviewChange({
   app,
@@ -28,6 +29,7 @@ export function ReviewChange({
   onClose: () => void;
   onSaved: (version: number) => void;
 }) {
+  const access = useAccess();
   const { t } = useTranslation();
   const [saveError, setSaveError] = useState<unknown>(undefined);
   const [saving, setSaving] = useState(false);
@@ -78,7 +80,7 @@ export function ReviewChange({
       onOk={() => void save()}
       onCancel={onClose}
       confirmLoading={saving}
-      okButtonProps={{ 'data-testid': 'save-config' }}
+      okButtonProps={{ 'data-testid': 'save-config', disabled: !access.can('config:write', { app, env }) }}
     >
       <Typography.Title level={5}>{t('config.changes')}</Typography.Title>
       <SideBySide

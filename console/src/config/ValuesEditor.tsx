@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { ConfigView } from '../api/types';
 import { changeOf, rowProblems, rowsOf, type ValueRow } from './change';
 import { ReviewChange } from './ReviewChange';
+import { Guarded } from '../components/Guarded';
 
 export function ValuesEditor({
   app,
@@ -127,14 +128,16 @@ export function ValuesEditor({
         <Button onClick={() => setRows(rowsOf(view))} disabled={count === 0}>
           {t('config.discard')}
         </Button>
-        <Button
-          type="primary"
-          disabled={count === 0 || problems.length > 0}
-          onClick={() => setReviewing(true)}
-          data-testid="review"
-        >
-          {t('config.review', { count })}
-        </Button>
+        <Guarded need="config:write" app={app} env={env}>
+          <Button
+            type="primary"
+            disabled={count === 0 || problems.length > 0}
+            onClick={() => setReviewing(true)}
+            data-testid="review"
+          >
+            {t('config.review', { count })}
+          </Button>
+        </Guarded>
         <Typography.Text type="secondary">{t('config.reviewHint')}</Typography.Text>
       </Space>
       {reviewing ? (

@@ -8,6 +8,7 @@ import { App as AntApp, Select, Tag, Tooltip } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Environment } from '../api/types';
+import { Guarded } from '../components/Guarded';
 
 export const CONTAINERS_MODES = ['auto', 'always', 'never'] as const;
 export type ContainersMode = (typeof CONTAINERS_MODES)[number];
@@ -57,16 +58,18 @@ export function ContainersCell({
   };
   return (
     <Tooltip title={t('environments.containersHelp')} placement="left">
-      <Select<ContainersMode>
-        size="small"
-        style={{ width: 110 }}
-        value={mode}
-        loading={busy}
-        disabled={busy}
-        options={options}
-        onChange={(v) => void change(v)}
-        data-testid={`containers-${env.name}`}
-      />
+      <Guarded need="environments:write" env={env.name}>
+        <Select<ContainersMode>
+          size="small"
+          style={{ width: 110 }}
+          value={mode}
+          loading={busy}
+          disabled={busy}
+          options={options}
+          onChange={(v) => void change(v)}
+          data-testid={`containers-${env.name}`}
+        />
+      </Guarded>
     </Tooltip>
   );
 }

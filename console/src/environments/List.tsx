@@ -11,6 +11,7 @@ import { formatTime } from '../components/format';
 import { PageTitle } from '../components/PageTitle';
 import { ContainersCell, useModeOptions, type ContainersMode } from './Containers';
 import { PreviewCell, previewsByEnv } from './PreviewCell';
+import { Guarded } from '../components/Guarded';
 
 interface NewEnvironment {
   name: string;
@@ -71,14 +72,16 @@ export function EnvironmentsList() {
         title={t('environments.title')}
         actions={
           <>
-            <Button
-              type="primary"
-              icon={<PlusOutlined />}
-              onClick={() => setCreating(true)}
-              data-testid="new-environment"
-            >
-              {t('environments.create')}
-            </Button>
+            <Guarded need="environments:write" anywhere>
+              <Button
+                type="primary"
+                icon={<PlusOutlined />}
+                onClick={() => setCreating(true)}
+                data-testid="new-environment"
+              >
+                {t('environments.create')}
+              </Button>
+            </Guarded>
           </>
         }
       />

@@ -9,6 +9,8 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Preview } from '../api/types';
 import { formatTime } from '../components/format';
+import { Guarded } from '../components/Guarded';
+import { useAccess } from '../auth/useAccess';
 
 /** The open previews by their environment's name. */
 export function previewsByEnv(list: Preview[] | undefined): Map<string, Preview> {
@@ -25,6 +27,7 @@ export function PreviewCell({
   onError: (err: unknown) => void;
 }) {
   const { t, i18n } = useTranslation();
+  const { can } = useAccess();
   const { message } = AntApp.useApp();
   const [busy, setBusy] = useState(false);
   if (!preview) return <Typography.Text type="secondary">{t('previews.none')}</Typography.Text>;
@@ -41,6 +44,11 @@ export function PreviewCell({
       setBusy(false);
     }
   };
+  const closeButton = (
+    <Button size="small" danger loading={busy} data-testid={`close-preview-${p.env}`}>
+      {t('previews.close')}
+    </Button>
+  );
   return (
     <Space wrap size={4} data-testid={`preview-${p.env}`}>
       <Tag color="gold">{t('previews.tag')}</Tag>
@@ -52,17 +60,22 @@ export function PreviewCell({
       {p.edgePort === undefined ? null : (
         <Typography.Text type="secondary">{t('previews.edge', { port: p.edgePort })}</Typography.Text>
       )}
-      <Popconfirm
-        title={t('previews.closeTitle', { key: p.key })}
-        description={t('previews.closeConfirm', { env: p.env })}
-        okText={t('previews.close')}
-        cancelText={t('common.cancel')}
-        onConfirm={() => void close()}
-      >
-        <Button size="small" danger loading={busy} data-testid={`close-preview-${p.env}`}>
-          {t('previews.close')}
-        </Button>
-      </Popconfirm>
+      {/* a disabled control cannot open the confirmation: the guard takes its place when denied */}
+      {can('previews:write', { app: p.app }) ? (
+        <Popconfirm
+          title={t('previews.closeTitle', { key: p.key })}
+          description={t('previews.closeConfirm', { env: p.env })}
+          okText={t('previews.close')}
+          cancelText={t('common.cancel')}
+          onConfirm={() => void close()}
+        >
+          {closeButton}
+        </Popconfirm>
+      ) : (
+        <Guarded need="previews:write" app={p.app}>
+          {closeButton}
+        </Guarded>
+      )}
     </Space>
   );
 }

@@ -13,6 +13,7 @@ import { enPipelines } from './enPipelines';
 import { enAudit } from './enAudit';
 import { enBuilds } from './enBuilds';
 import { enAccess } from './enAccess';
+import { enAuth } from './enAuth';
 
 export const en = {
   shell: {
@@ -413,6 +414,7 @@ export const en = {
   audit: enAudit,
   builds: enBuilds,
   access: enAccess,
+  auth: enAuth,
   events: {
     AbortRequested: 'abort requested',
     Aborted: 'aborted',

@@ -14,6 +14,7 @@ import { zhAudit } from './zhAudit';
 import { zhBuilds } from './zhBuilds';
 import { zhAccess } from './zhAccess';
 import { zhApprovals } from './zhApprovals';
+import { zhAuth } from './zhAuth';
 
 export const zhCN: typeof en = {
   shell: {
@@ -407,6 +408,7 @@ export const zhCN: typeof en = {
   audit: zhAudit,
   builds: zhBuilds,
   access: zhAccess,
+  auth: zhAuth,
   events: {
     AbortRequested: '已请求中止',
     Aborted: '已中止',

@@ -14,6 +14,7 @@ import type { JobRun, JobsStatus, JobStatus } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PageTitle } from '../components/PageTitle';
 import { reasonText } from '../components/reason';
+import { Guarded } from '../components/Guarded';
 
 const COLORS: Record<JobRun['status'], string> = {
   running: 'processing',
@@ -25,6 +26,7 @@ const COLORS: Record<JobRun['status'], string> = {
 
 function JobCard({ job, onRun }: { job: JobStatus; onRun: (job: string) => void }) {
   const { t } = useTranslation();
+  const { app, env } = useParams();
   const head =
     job.kind === 'cronjob'
       ? t('jobs.cronjobHead', {
@@ -45,9 +47,11 @@ function JobCard({ job, onRun }: { job: JobStatus; onRun: (job: string) => void 
       }
       extra={
         job.kind === 'cronjob' ? (
-          <Button icon={<PlayCircleOutlined />} data-testid={`run-${job.job}`} onClick={() => onRun(job.job)}>
-            {t('jobs.runNow')}
-          </Button>
+          <Guarded need="apps:deploy" app={app} env={env}>
+            <Button icon={<PlayCircleOutlined />} data-testid={`run-${job.job}`} onClick={() => onRun(job.job)}>
+              {t('jobs.runNow')}
+            </Button>
+          </Guarded>
         ) : undefined
       }
       style={{ marginBottom: 16 }}

@@ -17,6 +17,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { PageTitle } from '../components/PageTitle';
 import Builds from './Builds';
 import Deliveries from './Deliveries';
+import { Guarded } from '../components/Guarded';
 
 const COLORS: Record<PipelineStepStatus, string> = {
   queued: 'default',
@@ -107,14 +108,18 @@ function RunDetails({ run, onAction }: { run: PipelineRun; onAction: (what: 'app
       extra={
         <Space>
           {run.status === 'waiting' && (
-            <Button type="primary" icon={<CheckOutlined />} data-testid="approve" onClick={() => onAction('approve')}>
-              {t('pipelines.approve')}
-            </Button>
+            <Guarded need="approvals:approve" app={run.app}>
+              <Button type="primary" icon={<CheckOutlined />} data-testid="approve" onClick={() => onAction('approve')}>
+                {t('pipelines.approve')}
+              </Button>
+            </Guarded>
           )}
           {ACTIVE.has(run.status) && (
-            <Button danger icon={<StopOutlined />} data-testid="cancel" onClick={() => onAction('cancel')}>
-              {t('pipelines.cancel')}
-            </Button>
+            <Guarded need="pipelines:run" app={run.app}>
+              <Button danger icon={<StopOutlined />} data-testid="cancel" onClick={() => onAction('cancel')}>
+                {t('pipelines.cancel')}
+              </Button>
+            </Guarded>
           )}
         </Space>
       }
@@ -171,13 +176,15 @@ export default function Pipelines() {
         title={t('pipelines.title', { app })}
         actions={
           d && (
-            <Button
-              icon={<PlayCircleOutlined />}
-              data-testid="run-now"
-              onClick={() => act(api<PipelineRun>('POST', `${base}/runs`, {}).then((r) => setChosen(r.id)))}
-            >
-              {t('pipelines.run')}
-            </Button>
+            <Guarded need="pipelines:run" app={app}>
+              <Button
+                icon={<PlayCircleOutlined />}
+                data-testid="run-now"
+                onClick={() => act(api<PipelineRun>('POST', `${base}/runs`, {}).then((r) => setChosen(r.id)))}
+              >
+                {t('pipelines.run')}
+              </Button>
+            </Guarded>
           )
         }
       />

@@ -16,6 +16,7 @@ import { ReleaseProgress } from '../releases/ReleaseProgress';
 import { PolicyEditor, putPolicy, targetLabel, type PolicyTarget } from './PolicyEditor';
 import { PolicySummary } from './PolicySummary';
 import { PageTitle } from '../components/PageTitle';
+import { Guarded } from '../components/Guarded';
 
 interface Row {
   key: string;
@@ -124,24 +125,28 @@ export default function PoliciesList() {
               title: t('common.actions'),
               render: (_: unknown, r: Row) => (
                 <Space>
-                  <Button
-                    size="small"
-                    icon={<EditOutlined />}
-                    onClick={() => setEditing(r)}
-                    data-testid={`edit-policy-${r.key}`}
-                  >
-                    {t('common.edit')}
-                  </Button>
-                  <Button
-                    size="small"
-                    danger
-                    icon={<DeleteOutlined />}
-                    disabled={!r.policy}
-                    onClick={() => clear(r)}
-                    data-testid={`clear-policy-${r.key}`}
-                  >
-                    {t('policies.clear')}
-                  </Button>
+                  <Guarded need="policy:write" app={app} env={env}>
+                    <Button
+                      size="small"
+                      icon={<EditOutlined />}
+                      onClick={() => setEditing(r)}
+                      data-testid={`edit-policy-${r.key}`}
+                    >
+                      {t('common.edit')}
+                    </Button>
+                  </Guarded>
+                  <Guarded need="policy:write" app={app} env={env}>
+                    <Button
+                      size="small"
+                      danger
+                      icon={<DeleteOutlined />}
+                      disabled={!r.policy}
+                      onClick={() => clear(r)}
+                      data-testid={`clear-policy-${r.key}`}
+                    >
+                      {t('policies.clear')}
+                    </Button>
+                  </Guarded>
                 </Space>
               ),
             },

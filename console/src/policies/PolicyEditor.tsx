@@ -10,6 +10,7 @@ import { ApiError, api, appBase } from '../api/client';
 import type { Release, TrafficPolicy } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { parsePolicyYaml, policyToYaml } from './policyYaml';
+import { useAccess } from '../auth/useAccess';
 
 /** What a policy belongs to: a service, or a route named by its path and host. */
 export type PolicyTarget = { kind: 'service'; service: string } | { kind: 'route'; path: string; host?: string };
@@ -46,6 +47,7 @@ export function PolicyEditor({
   onClose(): void;
   onSaved(r: Release): void;
 }) {
+  const access = useAccess();
   const { t } = useTranslation();
   const [text, setText] = useState(() => policyToYaml(policy));
   const [error, setError] = useState<unknown>(undefined);
@@ -75,7 +77,11 @@ export function PolicyEditor({
       title={t('policies.editTitle', { target: targetLabel(target) })}
       okText={t('policies.save')}
       cancelText={t('common.cancel')}
-      okButtonProps={{ loading: saving, 'data-testid': 'save-policy' }}
+      okButtonProps={{
+        loading: saving,
+        'data-testid': 'save-policy',
+        disabled: !access.can('policy:write', { app, env }),
+      }}
       onOk={() => void save()}
       onCancel={onClose}
       destroyOnHidden

@@ -10,6 +10,7 @@ import type { Environment, PlanResult, Release } from '../api/types';
 import { useResource } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
+import { useAccess } from '../auth/useAccess';
 
 export function DeployDialog({
   app,
@@ -32,6 +33,7 @@ export function DeployDialog({
   const environment = useResource<Environment>(`/api/v1/environments/${encodeURIComponent(env)}`);
   const guarded = environment.data?.target.protected === true;
   const [confirmed, setConfirmed] = useState(false);
+  const denied = useAccess().disabledReason('apps:deploy', { app, env });
 
   useEffect(() => {
     const abort = new AbortController();
@@ -71,12 +73,18 @@ export function DeployDialog({
       title={t('releases.deployTitle', { app, env })}
       okText={t('releases.deploy')}
       cancelText={t('common.cancel')}
-      okButtonProps={{ disabled: !plan || (guarded && !confirmed), 'data-testid': 'confirm-deploy' }}
+      okButtonProps={{
+        disabled: !plan || (guarded && !confirmed) || denied !== undefined,
+        'data-testid': 'confirm-deploy',
+      }}
       confirmLoading={busy}
       onOk={() => void deploy()}
       onCancel={onClose}
     >
       <Typography.Paragraph type="secondary">{t('releases.deployHint')}</Typography.Paragraph>
+      {denied !== undefined ? (
+        <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={denied} data-testid="deploy-denied" />
+      ) : null}
       {guarded ? (
         <Alert
           type="warning"

@@ -20,6 +20,7 @@ import { ReleaseProgress } from './ReleaseProgress';
 import { ReleaseImages } from './Images';
 import { PageTitle } from '../components/PageTitle';
 import { reasonText } from '../components/reason';
+import { Guarded } from '../components/Guarded';
 
 function RevisionDiff({ app, env, releases }: { app: string; env: string; releases: Release[] }) {
   const { t } = useTranslation();
@@ -128,15 +129,17 @@ export default function ReleasesList() {
         title={t('releases.title', { app, env })}
         actions={
           <>
-            <Button
-              type="primary"
-              icon={<RocketOutlined />}
-              onClick={() => setSearch({ deploy: '1' })}
-              disabled={list.length === 0}
-              data-testid="deploy"
-            >
-              {t('releases.deploy')}
-            </Button>
+            <Guarded need="apps:deploy" app={app} env={env}>
+              <Button
+                type="primary"
+                icon={<RocketOutlined />}
+                onClick={() => setSearch({ deploy: '1' })}
+                disabled={list.length === 0}
+                data-testid="deploy"
+              >
+                {t('releases.deploy')}
+              </Button>
+            </Guarded>
             <Button
               icon={<SendOutlined />}
               onClick={() => setSearch({ promote: '1' })}
@@ -227,15 +230,17 @@ export default function ReleasesList() {
                     {t('releases.details')}
                   </Button>
                   {r.status === 'succeeded' && r.kind !== 'down' && current?.revision !== r.revision ? (
-                    <Button
-                      size="small"
-                      danger
-                      icon={<RollbackOutlined />}
-                      onClick={() => rollback(r)}
-                      data-testid={`rollback-${r.revision}`}
-                    >
-                      {t('releases.rollbackTo')}
-                    </Button>
+                    <Guarded need="apps:deploy" app={app} env={env}>
+                      <Button
+                        size="small"
+                        danger
+                        icon={<RollbackOutlined />}
+                        onClick={() => rollback(r)}
+                        data-testid={`rollback-${r.revision}`}
+                      >
+                        {t('releases.rollbackTo')}
+                      </Button>
+                    </Guarded>
                   ) : null}
                 </Space>
               ),

@@ -13,6 +13,7 @@ import type { Environment, PromotionPreview, Release } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PlanView } from '../components/PlanView';
 import { ConfigDiffTable } from '../components/ConfigDiffTable';
+import { useAccess } from '../auth/useAccess';
 
 function ConfigDifference({ preview }: { preview: PromotionPreview }) {
   const { t } = useTranslation();
@@ -57,6 +58,8 @@ export function PromoteDialog({
   const [confirmed, setConfirmed] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState('');
+  const { disabledReason } = useAccess();
+  const denied = to === undefined ? undefined : disabledReason('apps:deploy', { app, env: to });
 
   useEffect(() => {
     setPreview(undefined);
@@ -102,7 +105,7 @@ export function PromoteDialog({
       okText={t('promote.ok')}
       cancelText={t('common.cancel')}
       okButtonProps={{
-        disabled: !preview || (preview.protected && !confirmed),
+        disabled: !preview || (preview.protected && !confirmed) || denied !== undefined,
         'data-testid': 'confirm-promote',
       }}
       confirmLoading={busy}
@@ -126,6 +129,9 @@ export function PromoteDialog({
           />
         </Space>
       )}
+      {denied !== undefined ? (
+        <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={denied} data-testid="promote-denied" />
+      ) : null}
       <ErrorAlert error={previewError} />
       {to !== undefined && !preview && !previewError ? <Spin /> : null}
       {preview ? (

@@ -44,6 +44,7 @@ import { AutoscaleCell, CircuitTag, RolloutStep, TracksCell, rolloutOf } from '.
 import { PageTitle } from '../components/PageTitle';
 import { ContainerId, RunAsTag } from './RunAs';
 import { reasonText } from '../components/reason';
+import { Guarded } from '../components/Guarded';
 
 const ServiceGraph = lazy(() => import('./ServiceGraph'));
 
@@ -323,38 +324,44 @@ export default function ServicesDetails() {
                   const svc = `${base}/services/${encodeURIComponent(s.service)}`;
                   return (
                     <Space size={4}>
-                      <Button
-                        size="small"
-                        data-testid={`restart-${s.service}`}
-                        onClick={() =>
-                          act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, () => ({}))
-                        }
-                      >
-                        {t('services.restart')}
-                      </Button>
+                      <Guarded need="apps:deploy" app={app} env={env}>
+                        <Button
+                          size="small"
+                          data-testid={`restart-${s.service}`}
+                          onClick={() =>
+                            act(t('services.confirmRestart', { service: s.service }), `${svc}/restart`, () => ({}))
+                          }
+                        >
+                          {t('services.restart')}
+                        </Button>
+                      </Guarded>
                       {s.tracks && s.tracks.length === 2 ? (
                         <>
-                          <Button
-                            size="small"
-                            type="primary"
-                            data-testid={`promote-${s.service}`}
-                            onClick={() => promote(s.service, `${svc}/promote`)}
-                          >
-                            {t('services.promote')}
-                          </Button>
-                          <Button
-                            size="small"
-                            danger
-                            data-testid={`abort-${s.service}`}
-                            onClick={() =>
-                              act(t('services.confirmAbort', { service: s.service }), `${svc}/abort`, () => ({}), {
-                                testId: 'confirm-abort',
-                                done: (r) => t('services.aborted', { service: s.service, revision: r.revision }),
-                              })
-                            }
-                          >
-                            {t('services.abort')}
-                          </Button>
+                          <Guarded need="apps:deploy" app={app} env={env}>
+                            <Button
+                              size="small"
+                              type="primary"
+                              data-testid={`promote-${s.service}`}
+                              onClick={() => promote(s.service, `${svc}/promote`)}
+                            >
+                              {t('services.promote')}
+                            </Button>
+                          </Guarded>
+                          <Guarded need="apps:deploy" app={app} env={env}>
+                            <Button
+                              size="small"
+                              danger
+                              data-testid={`abort-${s.service}`}
+                              onClick={() =>
+                                act(t('services.confirmAbort', { service: s.service }), `${svc}/abort`, () => ({}), {
+                                  testId: 'confirm-abort',
+                                  done: (r) => t('services.aborted', { service: s.service, revision: r.revision }),
+                                })
+                              }
+                            >
+                              {t('services.abort')}
+                            </Button>
+                          </Guarded>
                         </>
                       ) : null}
                     </Space>

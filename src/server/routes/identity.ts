@@ -20,7 +20,7 @@ export function identityRoutes(api: Api, ctx: ServerContext): void {
         credential: p.credentialId,
         tokenScopes: p.tokenScopes ? [...p.tokenScopes] : null,
         grants: await ctx.access.authorizer.grants(p),
-        ...(req.consoleSession ? { csrf: req.consoleSession.csrf } : {}),
+        ...(req.consoleSession ? { csrf: req.consoleSession.csrf, signedInWith: req.consoleSession.via } : {}),
       };
     },
   );

@@ -75,7 +75,7 @@ describe('signing in with a password', () => {
     const jar = { cookie: `berth_session=${cookie!.value}` };
 
     const me = await anonymous({ method: 'GET', url: '/api/v1/me', headers: jar });
-    expect(me.json()).toMatchObject({ name: 'dev', via: 'session', csrf });
+    expect(me.json()).toMatchObject({ name: 'dev', via: 'session', csrf, signedInWith: 'password' });
 
     // a change without the CSRF token is refused before anything else is looked at
     const forged = await anonymous({
