@@ -132,6 +132,13 @@ const NEEDS: ReadonlyMap<string, readonly [Permission | null, Where]> = new Map<
   ['unbindRole', ['roles:write', 'global']],
   ['listAuditEntries', ['audit:read', 'global']],
   ['verifyAuditLog', ['audit:read', 'global']],
+  ['askApproval', ['approvals:request', 'appenv']],
+  ['listApprovals', ['approvals:request', 'list']],
+  // a request this control plane does not know: a grant anywhere lets the caller reach the 404
+  ['getApproval', ['approvals:request', 'list']],
+  ['approve', ['approvals:approve', 'list']],
+  ['reject', ['approvals:approve', 'list']],
+  ['withdrawApproval', ['approvals:request', 'list']],
 ]);
 
 /** Operations that take no identity (their own proof, or none): left out of the matrix. */
@@ -191,6 +198,8 @@ function requestOf(op: Operation, env: string): { url: string; body?: unknown } 
       return { url, body: { app: 'shop', env, spec } };
     case 'openPreview':
       return { url, body: { app: 'shop', key: 'pr-1' } };
+    case 'askApproval':
+      return { url, body: { action: 'deploy', app: 'shop', env, reason: 'matrix', request: { env, spec } } };
     case 'createEnvironment':
       return { url, body: { name: env, target: { kind: 'local' } } };
     default:
