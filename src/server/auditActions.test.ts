@@ -10,7 +10,8 @@ import { openStore, type Store } from '../store/store.js';
 import { AuditLog } from '../audit/auditLog.js';
 import { ConflictError } from '../errors.js';
 import type { PipelineDeployer } from '../pipelines/stepPorts.js';
-import { auditedDeployer } from './auditActions.js';
+import { auditedDeployer, auditedExecutor } from './auditActions.js';
+import type { ApprovalRequest } from '../model/approvals.js';
 
 describe('a pipeline deploy step in the audit log', () => {
   let home: string;
@@ -63,6 +64,30 @@ describe('a pipeline deploy step in the audit log', () => {
       summary: { commit: 'abc123', message: 'pipeline run 3, step deploy-prod' },
     });
     expect(refused).toMatchObject({ outcome: { kind: 'refused', status: 409, code: 'CONFLICT' } });
+    expect((await log.verify()).ok).toBe(true);
+  });
+
+  it('records an approved request run on behalf of its author, naming its approvers', async () => {
+    const request = {
+      kind: 'approval',
+      id: 7,
+      action: 'deploy',
+      app: 'shop',
+      env: 'prod',
+      author: 'dev',
+      reason: 'release 1.2',
+      approvals: [{ name: 'rm', at: '2026-12-06T18:00:00.000Z' }],
+    } as unknown as ApprovalRequest;
+    const executor = auditedExecutor({ run: async () => ({ revision: 5 }), find: async () => undefined }, log);
+    expect(await executor.run(request, {}, '[approval #7, approved by rm]')).toEqual({ revision: 5 });
+    const [entry] = log.query({}, 1).entries;
+    expect(entry).toMatchObject({
+      actor: { name: 'approvals', kind: 'system', onBehalfOf: 'dev' },
+      operation: { id: 'approved:deploy' },
+      target: { app: 'shop', env: 'prod', object: { approval: '7', revision: '5' } },
+      outcome: { kind: 'ok' },
+      summary: { approval: 7, approvedBy: ['rm'], reason: 'release 1.2' },
+    });
     expect((await log.verify()).ok).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/auditLog.js';
 import type { AuditTarget } from '../model/audit.js';
 import { toBerthError, httpStatusOf } from '../errors.js';
 import type { PipelineDeployer } from '../pipelines/stepPorts.js';
+import type { ApprovalExecutor } from '../approvals/approvals.js';
 
 /** An action of the control plane for someone. */
 export interface OnBehalf {
@@ -69,6 +70,34 @@ export function auditedDeployer(deployer: PipelineDeployer, audit: Pick<AuditLog
         },
         () => deployer.deploy(req),
         (release) => ({ app: req.app, env: req.env, object: { revision: String(release.revision) } }),
+      ),
+  };
+}
+
+/** `executor` whose every approved operation is recorded as the approvals part acting for the request's author. */
+export function auditedExecutor(executor: ApprovalExecutor, audit: Pick<AuditLog, 'append'>): ApprovalExecutor {
+  return {
+    ...executor,
+    run: (a, request, marker) =>
+      onBehalfOf(
+        audit,
+        {
+          actor: 'approvals',
+          onBehalfOf: a.author,
+          operation: `approved:${a.action}`,
+          target: { app: a.app, env: a.env, object: { approval: String(a.id) } },
+          summary: { approval: a.id, reason: a.reason, approvedBy: a.approvals.map((v) => v.name) },
+        },
+        () => executor.run(a, request, marker),
+        (result) => ({
+          app: a.app,
+          env: a.env,
+          object: {
+            approval: String(a.id),
+            ...(result.revision !== undefined ? { revision: String(result.revision) } : {}),
+            ...(result.configVersion !== undefined ? { configVersion: String(result.configVersion) } : {}),
+          },
+        }),
       ),
   };
 }

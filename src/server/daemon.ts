@@ -67,6 +67,7 @@ import { previewsOf, previewSweepIntervalMs } from './previewWiring.js';
 import { startPreviewSweeper } from '../previews/sweeper.js';
 import { createApprovals } from '../approvals/approvals.js';
 import { approvalExecutor } from './approvalWiring.js';
+import { auditedExecutor } from './auditActions.js';
 import { controlPlaneBuilds, createPipelines, enginePromotions } from './pipelineWiring.js';
 import { createBuildStore } from '../build/buildStore.js';
 import { createBuilds } from '../build/builds.js';
@@ -288,7 +289,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const approvals = createApprovals({
     db: store.db,
     box,
-    executor: approvalExecutor({ engine, releases, environments, configSets }),
+    executor: auditedExecutor(approvalExecutor({ engine, releases, environments, configSets }), audit),
     logger: logger.child({ part: 'approvals' }),
   });
   // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
