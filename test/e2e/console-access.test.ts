@@ -41,7 +41,7 @@ describe('the Access page', () => {
 
     // a user with a password and a group
     await page.getByTestId('new-user').click();
-    await page.getByTestId('user-name').fill('dev');
+    await page.getByRole('dialog').getByTestId('user-name').fill('dev');
     await page.getByTestId('user-password').fill('short');
     await page.getByTestId('user-groups').click();
     await page.keyboard.type('developers');
@@ -67,7 +67,7 @@ describe('the Access page', () => {
 
     // a service account: no password field
     await page.getByTestId('new-user').click();
-    await page.getByTestId('user-name').fill('ci');
+    await page.getByRole('dialog').getByTestId('user-name').fill('ci');
     await page.getByTestId('user-kind').click();
     await page.locator('.ant-select-item-option[title="Service account"]').click();
     expect(await page.getByTestId('user-password').count()).toBe(0);
@@ -168,12 +168,12 @@ describe('the Access page', () => {
     await page.goto(`${berth.url}/access`);
     await page.waitForSelector('[data-testid="signed-in-as"]');
     expect(await page.getByTestId('signed-in-as').innerText()).toBe('Signed in as vera');
-    expect(await page.locator('[data-needs="users:read"]').innerText()).toBe('Needs the users:read permission');
+    expect(await page.locator('[data-denied="users:read"]').innerText()).toBe('Needs users:read');
     await page.getByTestId('tab-tokens').click();
     await expect.poll(() => rowOf('tokens', 'test').catch(() => '')).toContain('test Personal vera');
     expect(await page.getByTestId('all-tokens').count()).toBe(0);
     await page.getByTestId('tab-roles').click();
-    expect(await page.locator('[data-needs="roles:read"]').innerText()).toBe('Needs the roles:read permission');
+    expect(await page.locator('[data-denied="roles:read"]').innerText()).toBe('Needs roles:read');
     await b.shot('access-viewer-en');
     expect(b.errors).toEqual([]);
     // back to the admin

@@ -1,13 +1,12 @@
 /**
  * The Access page (`/access`, docs/access.md): users and service accounts, tokens, roles and role
- * bindings as tabs (`?tab=`). What the caller may not do is disabled with the permission it needs.
+ * bindings as tabs (`?tab=`). What the caller may not do is disabled with the permission it needs
+ * (useAccess/Guarded, from the GET /api/v1/me that RequireIdentity made once per sign-in).
  */
 import { Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
-import { useResource } from '../api/hooks';
-import type { MeView } from '../api/types';
-import { ErrorAlert } from '../components/ErrorAlert';
+import { useAccess } from '../auth/useAccess';
 import { PageTitle } from '../components/PageTitle';
 import { Users } from './Users';
 import { Tokens } from './Tokens';
@@ -22,25 +21,23 @@ export default function AccessPage() {
   const [params, setParams] = useSearchParams();
   const asked = params.get('tab');
   const tab: Tab = (TABS as readonly string[]).includes(asked ?? '') ? (asked as Tab) : 'users';
-  const me = useResource<MeView>('/api/v1/me');
+  const { me } = useAccess();
   const body = (k: Tab) => {
-    if (!me.data) return null;
-    if (k === 'users') return <Users me={me.data} />;
-    if (k === 'tokens') return <Tokens me={me.data} />;
-    if (k === 'roles') return <Roles me={me.data} />;
-    return <Bindings me={me.data} />;
+    if (k === 'users') return <Users />;
+    if (k === 'tokens') return <Tokens />;
+    if (k === 'roles') return <Roles />;
+    return <Bindings />;
   };
   return (
     <div data-page="access">
       <PageTitle title={t('access.title')}>
-        {me.data && (
+        {me && (
           <Typography.Text type="secondary" data-testid="signed-in-as">
-            {t('access.signedInAs', { name: me.data.name })}
+            {t('access.signedInAs', { name: me.name })}
           </Typography.Text>
         )}
       </PageTitle>
       <Typography.Paragraph type="secondary">{t('access.hint')}</Typography.Paragraph>
-      <ErrorAlert error={me.error} />
       <Tabs
         activeKey={tab}
         onChange={(k) => setParams({ tab: k })}

@@ -4,16 +4,15 @@
  */
 import { useState } from 'react';
 import { Alert, Button, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Typography } from 'antd';
-import type { ButtonProps } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { PERMISSIONS } from '../../../src/model/access.js';
 import { api } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { IssuedTokenView, MeView, StoredTokenView } from '../api/types';
-import { ErrorAlert } from '../components/ErrorAlert';
+import type { IssuedTokenView, StoredTokenView } from '../api/types';
+import { useAccess } from '../auth/useAccess';
 import { formatTime } from '../components/format';
-import { mayGlobally } from './permissions';
+import { Guarded } from '../components/Guarded';
+import { AccessTab, useTabAction } from './Tab';
 
 interface NewToken {
   name: string;
@@ -22,34 +21,17 @@ interface NewToken {
   expiresIn?: string;
 }
 
-export function Tokens({ me }: { me: MeView }) {
+export function Tokens() {
   const { t, i18n } = useTranslation();
-  const mayReadAll = mayGlobally(me, 'users:read');
-  const mayWriteOthers = mayGlobally(me, 'users:write');
+  const { me, can } = useAccess();
   const [all, setAll] = useState(false);
   const tokens = useResource<StoredTokenView[]>(all ? '/api/v1/tokens?all=true' : '/api/v1/tokens');
-  const [creating, setCreating] = useState(false);
+  const action = useTabAction(tokens.reload);
   const [issued, setIssued] = useState<IssuedTokenView | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<NewToken>();
 
-  const run = async <T,>(p: Promise<T>): Promise<T | undefined> => {
-    setError(undefined);
-    setBusy(true);
-    try {
-      const r = await p;
-      tokens.reload();
-      return r;
-    } catch (err) {
-      setError(err);
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  };
   const create = async (v: NewToken): Promise<void> => {
-    const made = await run(
+    const made = await action.run(
       api<IssuedTokenView>('POST', '/api/v1/tokens', {
         name: v.name ?? '',
         ...(v.user ? { user: v.user } : {}),
@@ -58,30 +40,52 @@ export function Tokens({ me }: { me: MeView }) {
       }),
     );
     if (made) {
-      setCreating(false);
+      action.setCreating(false);
       form.resetFields();
-      setIssued(made);
+      setIssued(made.value);
     }
   };
   const ownerOf = (tk: StoredTokenView): string => tk.user ?? tk.name;
-  const mayRevoke = (tk: StoredTokenView): boolean =>
-    (tk.user !== null && tk.user === me.name && me.kind !== 'bootstrap') || mayWriteOthers;
+  /** One's own token is revoked without users:write (the bootstrap token's owner is no user). */
+  const isOwn = (tk: StoredTokenView): boolean => tk.user !== null && tk.user === me?.name && me.kind !== 'bootstrap';
 
   return (
-    <div data-testid="tokens">
-      <Space style={{ marginBottom: 16 }} wrap>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-token">
-          {t('access.tokens.create')}
-        </Button>
-        {mayReadAll && (
+    <AccessTab
+      tab="tokens"
+      action={action}
+      listError={tokens.error}
+      tools={
+        can('users:read') && (
           <Space>
             <Switch checked={all} onChange={setAll} data-testid="all-tokens" />
             <span>{all ? t('access.tokens.all') : t('access.tokens.mine')}</span>
           </Space>
-        )}
-      </Space>
-      {creating ? null : <ErrorAlert error={error} />}
-      <ErrorAlert error={tokens.error} />
+        )
+      }
+      submit={() => form.submit()}
+      form={
+        <Form<NewToken> form={form} layout="vertical" onFinish={(v) => void create(v)}>
+          <Form.Item name="name" label={t('access.name')}>
+            <Input data-testid="token-name" autoComplete="off" />
+          </Form.Item>
+          {can('users:write') && (
+            <Form.Item name="user" label={t('access.tokens.user')} extra={t('access.tokens.userHelp')}>
+              <Input data-testid="token-user" autoComplete="off" />
+            </Form.Item>
+          )}
+          <Form.Item name="scopes" label={t('access.tokens.scopes')} extra={t('access.tokens.scopesHelp')}>
+            <Select
+              mode="multiple"
+              data-testid="token-scopes"
+              options={PERMISSIONS.map((p) => ({ value: p, label: p }))}
+            />
+          </Form.Item>
+          <Form.Item name="expiresIn" label={t('access.tokens.expiresIn')} extra={t('access.tokens.expiresHelp')}>
+            <Input data-testid="token-expires" />
+          </Form.Item>
+        </Form>
+      }
+    >
       <Table<StoredTokenView>
         size="small"
         rowKey="id"
@@ -114,65 +118,27 @@ export function Tokens({ me }: { me: MeView }) {
           },
           {
             title: t('common.actions'),
-            render: (_: unknown, tk: StoredTokenView) =>
-              tk.revokedAt ? (
-                <Tag color="red">{t('access.tokens.revoked')}</Tag>
-              ) : (
+            render: (_: unknown, tk: StoredTokenView) => {
+              if (tk.revokedAt) return <Tag color="red">{t('access.tokens.revoked')}</Tag>;
+              const revoke = (
+                <Button size="small" danger disabled={action.busy} data-testid={`revoke-${tk.id}`}>
+                  {t('access.tokens.revoke')}
+                </Button>
+              );
+              return (
                 <Popconfirm
                   title={t('access.tokens.confirmRevoke', { name: tk.name })}
                   okText={t('access.tokens.revoke')}
                   cancelText={t('common.cancel')}
-                  disabled={!mayRevoke(tk)}
-                  onConfirm={() => run(api('DELETE', `/api/v1/tokens/${tk.id}`))}
+                  onConfirm={() => action.run(api('DELETE', `/api/v1/tokens/${tk.id}`))}
                 >
-                  <Button
-                    size="small"
-                    danger
-                    disabled={!mayRevoke(tk) || busy}
-                    title={mayRevoke(tk) ? undefined : t('access.needs', { permission: 'users:write' })}
-                    data-testid={`revoke-${tk.id}`}
-                  >
-                    {t('access.tokens.revoke')}
-                  </Button>
+                  {isOwn(tk) ? revoke : <Guarded need="users:write">{revoke}</Guarded>}
                 </Popconfirm>
-              ),
+              );
+            },
           },
         ]}
       />
-      {creating ? (
-        <Modal
-          open
-          title={t('access.tokens.create')}
-          okText={t('access.tokens.createOk')}
-          cancelText={t('common.cancel')}
-          confirmLoading={busy}
-          onCancel={() => setCreating(false)}
-          onOk={() => form.submit()}
-          okButtonProps={{ 'data-testid': 'create-token' } as ButtonProps}
-        >
-          <Form<NewToken> form={form} layout="vertical" onFinish={(v) => void create(v)}>
-            <Form.Item name="name" label={t('access.name')}>
-              <Input data-testid="token-name" autoComplete="off" />
-            </Form.Item>
-            {mayWriteOthers && (
-              <Form.Item name="user" label={t('access.tokens.user')} extra={t('access.tokens.userHelp')}>
-                <Input data-testid="token-user" autoComplete="off" />
-              </Form.Item>
-            )}
-            <Form.Item name="scopes" label={t('access.tokens.scopes')} extra={t('access.tokens.scopesHelp')}>
-              <Select
-                mode="multiple"
-                data-testid="token-scopes"
-                options={PERMISSIONS.map((p) => ({ value: p, label: p }))}
-              />
-            </Form.Item>
-            <Form.Item name="expiresIn" label={t('access.tokens.expiresIn')} extra={t('access.tokens.expiresHelp')}>
-              <Input data-testid="token-expires" />
-            </Form.Item>
-          </Form>
-          <ErrorAlert error={error} />
-        </Modal>
-      ) : null}
       {issued ? (
         <Modal
           open
@@ -191,6 +157,6 @@ export function Tokens({ me }: { me: MeView }) {
           </Typography.Paragraph>
         </Modal>
       ) : null}
-    </div>
+    </AccessTab>
   );
 }

@@ -1,15 +1,13 @@
 /** The Access page's Users tab: users and service accounts; create, disable or enable, delete. */
-import { useState } from 'react';
-import { Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag } from 'antd';
-import type { ButtonProps } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Button, Form, Input, Popconfirm, Select, Space, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, send } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { MeView, UserView } from '../api/types';
-import { ErrorAlert } from '../components/ErrorAlert';
+import type { UserView } from '../api/types';
+import { useAccess } from '../auth/useAccess';
 import { formatTime } from '../components/format';
-import { Needs, mayGlobally } from './permissions';
+import { Guarded } from '../components/Guarded';
+import { AccessTab, useTabAction } from './Tab';
 
 interface NewUser {
   name: string;
@@ -18,32 +16,16 @@ interface NewUser {
   groups?: string[];
 }
 
-export function Users({ me }: { me: MeView }) {
+export function Users() {
   const { t, i18n } = useTranslation();
-  const readable = mayGlobally(me, 'users:read');
-  const users = useResource<UserView[]>(readable ? '/api/v1/users' : null);
-  const [creating, setCreating] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { can } = useAccess();
+  const users = useResource<UserView[]>(can('users:read') ? '/api/v1/users' : null);
+  const action = useTabAction(users.reload);
   const [form] = Form.useForm<NewUser>();
   const kind = Form.useWatch('kind', form);
 
-  const act = async (p: Promise<unknown>): Promise<boolean> => {
-    setError(undefined);
-    setBusy(true);
-    try {
-      await p;
-      users.reload();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
   const create = async (v: NewUser): Promise<void> => {
-    const ok = await act(
+    const made = await action.run(
       api('POST', '/api/v1/users', {
         name: v.name ?? '',
         kind: v.kind,
@@ -51,38 +33,46 @@ export function Users({ me }: { me: MeView }) {
         ...(v.groups?.length ? { groups: v.groups } : {}),
       }),
     );
-    if (ok) {
-      setCreating(false);
+    if (made) {
+      action.setCreating(false);
       form.resetFields();
     }
   };
   const path = (name: string) => `/api/v1/users/${encodeURIComponent(name)}`;
 
-  if (!readable)
-    return (
-      <Tag data-needs="users:read" color="default">
-        {t('access.needs', { permission: 'users:read' })}
-      </Tag>
-    );
   return (
-    <div data-testid="users">
-      <Space style={{ marginBottom: 16 }}>
-        <Needs me={me} permission="users:write">
-          {(disabled) => (
-            <Button
-              type="primary"
-              icon={<PlusOutlined />}
-              disabled={disabled}
-              onClick={() => setCreating(true)}
-              data-testid="new-user"
-            >
-              {t('access.users.create')}
-            </Button>
+    <AccessTab
+      tab="users"
+      read="users:read"
+      write="users:write"
+      action={action}
+      listError={users.error}
+      submit={() => form.submit()}
+      form={
+        <Form<NewUser> form={form} layout="vertical" initialValues={{ kind: 'user' }} onFinish={(v) => void create(v)}>
+          <Form.Item name="name" label={t('access.name')}>
+            <Input data-testid="user-name" autoComplete="off" />
+          </Form.Item>
+          <Form.Item name="kind" label={t('access.kind')}>
+            <Select
+              data-testid="user-kind"
+              options={[
+                { value: 'user', label: t('access.kinds.user') },
+                { value: 'service', label: t('access.kinds.service') },
+              ]}
+            />
+          </Form.Item>
+          {kind !== 'service' && (
+            <Form.Item name="password" label={t('access.users.password')} extra={t('access.users.passwordHelp')}>
+              <Input.Password data-testid="user-password" autoComplete="new-password" />
+            </Form.Item>
           )}
-        </Needs>
-      </Space>
-      {creating ? null : <ErrorAlert error={error} />}
-      <ErrorAlert error={users.error} />
+          <Form.Item name="groups" label={t('access.groups')} extra={t('access.users.groupsHelp')}>
+            <Select mode="tags" data-testid="user-groups" open={false} />
+          </Form.Item>
+        </Form>
+      }
+    >
       <Table<UserView>
         size="small"
         rowKey="name"
@@ -125,76 +115,34 @@ export function Users({ me }: { me: MeView }) {
           {
             title: t('common.actions'),
             render: (_: unknown, u: UserView) => (
-              <Needs me={me} permission="users:write">
-                {(disabled) => (
-                  <Space>
-                    <Button
-                      size="small"
-                      disabled={disabled || busy}
-                      data-testid={`toggle-${u.name}`}
-                      onClick={() => void act(api('PATCH', path(u.name), { disabled: !u.disabled }))}
-                    >
-                      {u.disabled ? t('access.users.enable') : t('access.users.disable')}
+              <Space>
+                <Guarded need="users:write">
+                  <Button
+                    size="small"
+                    disabled={action.busy}
+                    data-testid={`toggle-${u.name}`}
+                    onClick={() => void action.run(api('PATCH', path(u.name), { disabled: !u.disabled }))}
+                  >
+                    {u.disabled ? t('access.users.enable') : t('access.users.disable')}
+                  </Button>
+                </Guarded>
+                <Popconfirm
+                  title={t('access.users.confirmDelete', { name: u.name })}
+                  okText={t('access.delete')}
+                  cancelText={t('common.cancel')}
+                  onConfirm={() => action.run(send('DELETE', path(u.name)))}
+                >
+                  <Guarded need="users:write">
+                    <Button size="small" danger disabled={action.busy} data-testid={`delete-${u.name}`}>
+                      {t('access.delete')}
                     </Button>
-                    <Popconfirm
-                      title={t('access.users.confirmDelete', { name: u.name })}
-                      okText={t('access.delete')}
-                      cancelText={t('common.cancel')}
-                      onConfirm={() => act(send('DELETE', path(u.name)))}
-                      disabled={disabled}
-                    >
-                      <Button size="small" danger disabled={disabled || busy} data-testid={`delete-${u.name}`}>
-                        {t('access.delete')}
-                      </Button>
-                    </Popconfirm>
-                  </Space>
-                )}
-              </Needs>
+                  </Guarded>
+                </Popconfirm>
+              </Space>
             ),
           },
         ]}
       />
-      {creating ? (
-        <Modal
-          open
-          title={t('access.users.create')}
-          okText={t('access.users.createOk')}
-          cancelText={t('common.cancel')}
-          confirmLoading={busy}
-          onCancel={() => setCreating(false)}
-          onOk={() => form.submit()}
-          okButtonProps={{ 'data-testid': 'create-user' } as ButtonProps}
-        >
-          <Form<NewUser>
-            form={form}
-            layout="vertical"
-            initialValues={{ kind: 'user' }}
-            onFinish={(v) => void create(v)}
-          >
-            <Form.Item name="name" label={t('access.name')}>
-              <Input data-testid="user-name" autoComplete="off" />
-            </Form.Item>
-            <Form.Item name="kind" label={t('access.kind')}>
-              <Select
-                data-testid="user-kind"
-                options={[
-                  { value: 'user', label: t('access.kinds.user') },
-                  { value: 'service', label: t('access.kinds.service') },
-                ]}
-              />
-            </Form.Item>
-            {kind !== 'service' && (
-              <Form.Item name="password" label={t('access.users.password')} extra={t('access.users.passwordHelp')}>
-                <Input.Password data-testid="user-password" autoComplete="new-password" />
-              </Form.Item>
-            )}
-            <Form.Item name="groups" label={t('access.groups')} extra={t('access.users.groupsHelp')}>
-              <Select mode="tags" data-testid="user-groups" open={false} />
-            </Form.Item>
-          </Form>
-          <ErrorAlert error={error} />
-        </Modal>
-      ) : null}
-    </div>
+    </AccessTab>
   );
 }

@@ -9,9 +9,9 @@ import { Button, Input, Modal, Segmented, Space, Table, Tag, Tooltip, Typography
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { useResource } from '../api/hooks';
-import type { ApprovalRequest, Grant } from '../api/types';
-import { allows } from '../../../src/model/access.js';
+import type { ApprovalRequest } from '../api/types';
 import { permissionOfAction } from '../../../src/model/approvals.js';
+import { useAccess } from '../auth/useAccess';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatTime } from '../components/format';
 import { PageTitle } from '../components/PageTitle';
@@ -28,12 +28,6 @@ const STATE_COLORS: Record<ApprovalRequest['state'], string> = {
   withdrawn: 'default',
 };
 
-/** What the console reads of `GET /api/v1/me`. */
-interface Me {
-  name: string;
-  grants: Grant[];
-}
-
 type Acting = { kind: 'approve' | 'reject'; request: ApprovalRequest };
 
 export function Approvals() {
@@ -42,7 +36,7 @@ export function Approvals() {
   const list = useResource<ApprovalRequest[]>(`/api/v1/approvals${filter === 'pending' ? '?state=pending' : ''}`, {
     pollMs: 5000,
   });
-  const me = useResource<Me>('/api/v1/me');
+  const { me, disabledReason } = useAccess();
   const [acting, setActing] = useState<Acting | undefined>(undefined);
   const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(undefined);
@@ -50,14 +44,10 @@ export function Approvals() {
 
   /** Why the signed-in user may not approve or reject `a` (undefined: he may). */
   const whyNot = (a: ApprovalRequest): string | undefined => {
-    const who = me.data;
-    if (!who) return t('approvals.why.loading');
-    if (a.author === who.name) return t('approvals.why.own');
-    if (a.approvals.some((v) => v.name === who.name)) return t('approvals.why.already');
+    if (me && a.author === me.name) return t('approvals.why.own');
+    if (me && a.approvals.some((v) => v.name === me.name)) return t('approvals.why.already');
     const scope = { app: a.app, env: a.env };
-    if (!allows(who.grants, 'approvals:approve', scope) || !allows(who.grants, permissionOfAction(a.action), scope))
-      return t('approvals.why.permission', { permission: permissionOfAction(a.action), app: a.app, env: a.env });
-    return undefined;
+    return disabledReason('approvals:approve', scope) ?? disabledReason(permissionOfAction(a.action), scope);
   };
 
   const act = async (): Promise<void> => {

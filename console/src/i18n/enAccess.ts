@@ -3,7 +3,6 @@ export const enAccess = {
   title: 'Access',
   hint: 'Who may use this control plane and what each may do where. The same as berth user, berth token and berth role.',
   signedInAs: 'Signed in as {{name}}',
-  needs: 'Needs the {{permission}} permission',
   tabs: { users: 'Users', tokens: 'Tokens', roles: 'Roles', bindings: 'Bindings' },
   name: 'Name',
   kind: 'Kind',

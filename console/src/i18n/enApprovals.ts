@@ -34,10 +34,8 @@ export const enApprovals = {
   approve: 'Approve',
   reject: 'Reject',
   why: {
-    loading: 'Checking what you may do…',
     own: 'You asked for this: it needs approvals from others.',
     already: 'You approved it already.',
-    permission: 'You need approvals:approve and {{permission}} on {{app}} in {{env}}.',
   },
   dialog: {
     approve: 'Approve request #{{id}}: {{what}}',

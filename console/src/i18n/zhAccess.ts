@@ -5,7 +5,6 @@ export const zhAccess: typeof enAccess = {
   title: '访问控制',
   hint: '谁可以使用此控制平面，以及各自可以在哪里做什么。与 berth user、berth token 和 berth role 相同。',
   signedInAs: '当前身份：{{name}}',
-  needs: '需要 {{permission}} 权限',
   tabs: { users: '用户', tokens: '令牌', roles: '角色', bindings: '绑定' },
   name: '名称',
   kind: '类型',

@@ -34,10 +34,8 @@ export const zhApprovals = {
   approve: '批准',
   reject: '拒绝',
   why: {
-    loading: '正在确认你的权限…',
     own: '这是你发起的请求：需要其他人批准。',
     already: '你已批准过。',
-    permission: '你需要在 {{env}} 的 {{app}} 上拥有 approvals:approve 和 {{permission}} 权限。',
   },
   dialog: {
     approve: '批准请求 #{{id}}：{{what}}',
