@@ -6,7 +6,8 @@
  * signed in: the header names the user and SSO, what the user's group grants (apps:deploy, through a
  * group binding to `deployer`) is enabled and what it does not (config:write) is disabled with the
  * reason; sign-out leads to the sign-in page and the cookie is refused. A sign-in cancelled at the
- * provider (its `access_denied`) lands on the sign-in page with the failure in words. In English, then in
+ * provider (its `access_denied`) lands on the sign-in page with the failure in words, from where SSO
+ * again returns to the page first asked for. In English, then in
  * simplified Chinese (no English on the sign-in page but the product's name and acronyms), with no
  * console error.
  */
@@ -74,6 +75,12 @@ async function toProvider(label: string): Promise<void> {
   const { page } = b!;
   await page.goto(`${berth.url}${RELEASES}`);
   await page.waitForURL('**/signin');
+  await ssoButton(label);
+}
+
+/** On the sign-in page: its "Sign in with SSO" (in `label`) clicked, to the provider's login page. */
+async function ssoButton(label: string): Promise<void> {
+  const { page } = b!;
   const sso = page.getByTestId('sso');
   expect(await sso.innerText()).toContain(label);
   await sso.click();
@@ -128,7 +135,7 @@ describe('single sign-on in the console', () => {
     await toProvider('Sign in with SSO');
     // the user cancels at the provider: it answers access_denied, the control plane opens no session
     await page.getByRole('link', { name: '[ Cancel ]' }).click();
-    await page.waitForURL(`${berth.url}/signin?error=sso_provider_error`);
+    await page.waitForURL(`${berth.url}/signin?error=sso_provider_error&to=${encodeURIComponent(RELEASES)}`);
     await expect
       .poll(() => page.getByTestId('sso-error').innerText())
       .toBe(
@@ -137,7 +144,8 @@ describe('single sign-on in the console', () => {
     expect((await page.context().cookies()).find((c) => c.name === 'berth_session')).toBeUndefined();
     await b!.shot('sso-refused');
 
-    await toProvider('Sign in with SSO');
+    // again from there: still back to the page first asked for
+    await ssoButton('Sign in with SSO');
     await signInAtProvider();
     await expectSignedIn('SSO', 'Needs config:write on tiny in local');
     await b!.shot('sso-signed-in');
@@ -149,7 +157,7 @@ describe('single sign-on in the console', () => {
     const { page, errors } = await open('zh-CN');
     await toProvider('使用单点登录');
     await page.getByRole('link', { name: '[ Cancel ]' }).click();
-    await page.waitForURL(`${berth.url}/signin?error=sso_provider_error`);
+    await page.waitForURL(`${berth.url}/signin?error=sso_provider_error&to=${encodeURIComponent(RELEASES)}`);
     await expect
       .poll(() => page.getByTestId('sso-error').innerText())
       .toBe('身份提供方拒绝了登录，或登录在那里被取消。请重新登录，或联系管理员。');
@@ -158,7 +166,7 @@ describe('single sign-on in the console', () => {
     expect(new Set(words)).toEqual(new Set(['Berth', 'API']));
     await b!.shot('sso-refused-zh-CN');
 
-    await toProvider('使用单点登录');
+    await ssoButton('使用单点登录');
     await signInAtProvider();
     await expectSignedIn('单点登录', '需要 tiny 在 local 中的 config:write 权限');
     expect(await page.getByTestId('user-menu').innerText()).toMatch(/^erin\s*单点登录$/);
