@@ -184,11 +184,11 @@ describe('single sign-on', () => {
     expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
   });
 
-  it('refuses an ID token for another audience: no session, /signin?error=sso_audience', async () => {
+  it('refuses an ID token for another audience: no session, /signin?error=sso_audience (and the page asked for)', async () => {
     op.setIdTokenAudience('berth', 'another-app');
     try {
       const { hop, session } = await consoleSignIn('bob');
-      expect(hop).toMatchObject({ status: 302, location: '/signin?error=sso_audience' });
+      expect(hop).toMatchObject({ status: 302, location: '/signin?error=sso_audience&to=%2Fapps%2Ftiny%2Flocal' });
       expect(session).toBeUndefined();
     } finally {
       op.setIdTokenAudience('berth', undefined);
@@ -201,7 +201,7 @@ describe('single sign-on', () => {
     op.setClockBehind(10 * 60_000);
     try {
       const { hop, session } = await consoleSignIn('bob');
-      expect(hop).toMatchObject({ status: 302, location: '/signin?error=sso_expired' });
+      expect(hop).toMatchObject({ status: 302, location: '/signin?error=sso_expired&to=%2Fapps%2Ftiny%2Flocal' });
       expect(session).toBeUndefined();
     } finally {
       op.setClockBehind(0);

@@ -74,12 +74,32 @@ describe('sign-in with a password', () => {
     expect(sso.getAttribute('href')).toBe('/api/v1/sso/login?to=%2Fapps%2Fshop%2Ftest%2Fconfig');
   });
 
-  it('offers no single sign-on when the route is missing, and shows an SSO failure from ?error=', async () => {
-    answerFetch({});
+  it('offers no single sign-on when the control plane has none, and shows an unknown SSO failure by its code', async () => {
+    answerFetch({ '/api/v1/sso': { enabled: false } });
     renderAt(page(), '/signin?error=access_denied');
     expect(screen.getByTestId('sso-error').textContent).toContain('Single sign-on failed (access_denied)');
     await new Promise((r) => setTimeout(r, 20));
     expect(screen.queryByTestId('sso')).toBeNull();
+  });
+
+  it('says a known SSO failure in words, and forgets the session it did not open', async () => {
+    localStorage.setItem('berth.session', '1');
+    answerFetch({ '/api/v1/sso': { enabled: true } });
+    renderAt(page(), '/signin?error=sso_expired');
+    expect(screen.getByTestId('sso-error').textContent).toBe(
+      'The identity provider’s answer had expired (check the clocks). Sign in again, or ask an administrator.',
+    );
+    await waitFor(() => expect(maySessionBeOpen()).toBe(false));
+  });
+
+  it('looks for the session the provider’s redirect back opens (its cookie is all the page gets)', async () => {
+    answerFetch({ '/api/v1/sso': { enabled: true } });
+    renderAt(page(), '/signin');
+    const sso = await screen.findByTestId('sso');
+    sso.addEventListener('click', (e) => e.preventDefault()); // jsdom does not navigate
+    fireEvent.click(sso);
+    expect(maySessionBeOpen()).toBe(true);
+    expect(getToken()).toBeNull();
   });
 });
 

@@ -11,9 +11,13 @@ import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError, send } from '../api/client';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { LanguageSwitch } from '../components/LanguageSwitch';
-import { clearSession, clearToken, setSession, setToken } from './token';
+import type { enAuth } from '../i18n/enAuth';
+import { clearSession, clearToken, expectSession, setSession, setToken } from './token';
 
-/** Whether the control plane offers single sign-on (GET /api/v1/sso; a 404 or an error: no). */
+/** The failures of single sign-on the console says in words (src/access/sso/oidc.ts `SsoErrorCode`). */
+type SsoErrorCode = keyof typeof enAuth.ssoError;
+
+/** Whether the control plane offers single sign-on (GET /api/v1/sso; an error: no). */
 function useSso(): boolean {
   const [enabled, setEnabled] = useState(false);
   useEffect(() => {
@@ -27,6 +31,23 @@ function useSso(): boolean {
     return () => abort.abort();
   }, []);
   return enabled;
+}
+
+/** A refused single sign-on (`?error=<code>` from the control plane's callback) in words; an unknown code as it is. */
+function SsoFailure({ code }: { code: string }) {
+  const { t, i18n } = useTranslation();
+  // the code comes from the address: only an own key of the strings, never a path into them
+  const known = (c: string): c is SsoErrorCode => /^sso_[a-z_]+$/.test(c) && i18n.exists(`auth.ssoError.${c}`);
+  return (
+    <Alert
+      type="error"
+      showIcon
+      role="alert"
+      style={{ marginBottom: 16 }}
+      data-testid="sso-error"
+      title={known(code) ? t(`auth.ssoError.${code}`) : t('auth.ssoFailed', { code })}
+    />
+  );
 }
 
 /** A password sign-in's failure in words: wrong credentials and too many attempts in the page's language. */
@@ -49,6 +70,10 @@ export function SignIn() {
   const sso = useSso();
   const from = (location.state as { from?: string } | null)?.from ?? params.get('to') ?? '/';
   const ssoError = params.get('error');
+  // a refused single sign-on opened no session
+  useEffect(() => {
+    if (ssoError) clearSession();
+  }, [ssoError]);
 
   const attempt = async (run: () => Promise<void>): Promise<void> => {
     setBusy(true);
@@ -107,6 +132,11 @@ export function SignIn() {
             block
             icon={<LoginOutlined />}
             href={`/api/v1/sso/login?to=${encodeURIComponent(from)}`}
+            // back from the provider the page holds only the (HttpOnly) cookie: look for the session then
+            onClick={() => {
+              clearToken();
+              expectSession();
+            }}
             data-testid="sso"
           >
             {t('auth.sso')}
@@ -146,16 +176,7 @@ export function SignIn() {
       }}
     >
       <Card style={{ width: 420 }} title={t('signIn.title')} extra={<LanguageSwitch />} data-page="signin">
-        {ssoError ? (
-          <Alert
-            type="error"
-            showIcon
-            role="alert"
-            style={{ marginBottom: 16 }}
-            data-testid="sso-error"
-            title={t('auth.ssoFailed', { code: ssoError })}
-          />
-        ) : null}
+        {ssoError ? <SsoFailure code={ssoError} /> : null}
         <Tabs
           onChange={() => setError(undefined)}
           items={[

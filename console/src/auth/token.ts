@@ -36,6 +36,15 @@ export function setSession(token: string): void {
   localStorage.setItem(SESSION_MARK, '1');
 }
 
+/**
+ * Marks that a session is being opened elsewhere: single sign-on leaves the page for the provider and
+ * comes back with only the cookie, which the page cannot see; GET /api/v1/me then answers its CSRF token.
+ */
+export function expectSession(): void {
+  csrf = null;
+  localStorage.setItem(SESSION_MARK, '1');
+}
+
 /** Whether a console session may be open (its cookie may still live). */
 export function maySessionBeOpen(): boolean {
   return localStorage.getItem(SESSION_MARK) === '1';

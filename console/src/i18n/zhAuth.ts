@@ -11,6 +11,20 @@ export const zhAuth = {
   or: '或',
   sso: '使用单点登录',
   ssoFailed: '单点登录失败（{{code}}）：请重新登录，或联系管理员',
+  // 单点登录被拒绝（控制平面的 /signin?error=<code>）的说明
+  ssoError: {
+    sso_unavailable: '单点登录不可用：控制平面无法连接身份提供方，或尚未配置。请联系管理员。',
+    sso_state: '本次登录已过期，或是在另一个浏览器中发起的。请重新登录。',
+    sso_provider_error: '身份提供方拒绝了登录，或登录在那里被取消。请重新登录，或联系管理员。',
+    sso_audience: '身份提供方的应答是发给另一个应用的。请联系管理员检查客户端标识。',
+    sso_expired: '身份提供方的应答已过期（请检查时钟）。请重新登录，或联系管理员。',
+    sso_nonce: '身份提供方的应答不属于本次登录。请重新登录。',
+    sso_id_token: '无法验证身份提供方的应答。请联系管理员。',
+    sso_username: '身份提供方没有给出有效的用户名。请联系管理员。',
+    sso_local_user: '这是 Berth 的本地用户：请使用密码登录。',
+    sso_disabled: '该用户已被停用。请联系管理员。',
+    sso_failed: '单点登录失败。请重新登录，或联系管理员。',
+  },
   method: { sso: '单点登录', password: '密码', token: '令牌' },
   need: {
     appEnv: '需要 {{app}} 在 {{env}} 中的 {{permission}} 权限',

@@ -29,10 +29,13 @@ export class SsoError extends Error {
   readonly code: SsoErrorCode;
   /** The CLI sign-in this failure belongs to (its browser is sent back to its loopback port). */
   readonly cliPort: number | undefined;
-  constructor(code: SsoErrorCode, message: string, cliPort?: number) {
+  /** The console page a console sign-in was for (the sign-in page offers to go there again). */
+  readonly returnTo: string | undefined;
+  constructor(code: SsoErrorCode, message: string, cliPort?: number, returnTo?: string) {
     super(message);
     this.code = code;
     this.cliPort = cliPort;
+    this.returnTo = returnTo;
   }
 }
 

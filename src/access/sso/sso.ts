@@ -157,18 +157,26 @@ export function createSso(o: {
       // else must not sign them in as its author (login CSRF).
       if (!login.cli && (!binding || binding !== login.binding))
         throw new SsoError('sso_state', 'the sign-in was started in another browser (state mismatch): start it again');
-      const l = await leg(cliPort);
-      let claims: Record<string, unknown>;
+      let who: Awaited<ReturnType<typeof signIn>>;
       try {
-        const url = new URL(redirectUri!);
-        url.search = query.toString();
-        claims = await l.exchange(url, { state, nonce: login.nonce, verifier: login.verifier });
+        const l = await leg(cliPort);
+        let claims: Record<string, unknown>;
+        try {
+          const url = new URL(redirectUri!);
+          url.search = query.toString();
+          claims = await l.exchange(url, { state, nonce: login.nonce, verifier: login.verifier });
+        } catch (err) {
+          if (err instanceof SsoError) throw err;
+          const c = classify(err);
+          throw new SsoError(c.code, c.message, cliPort);
+        }
+        who = await signIn(claims, cliPort);
       } catch (err) {
-        if (err instanceof SsoError) throw err;
-        const c = classify(err);
-        throw new SsoError(c.code, c.message, cliPort);
+        // a console sign-in refused here still knows the page it was for
+        if (err instanceof SsoError && !login.cli && login.returnTo)
+          throw new SsoError(err.code, err.message, undefined, login.returnTo);
+        throw err;
       }
-      const who = await signIn(claims, cliPort);
       if (login.cli) {
         const code = await pending.saveCode({ user: who.user, challenge: login.cli.challenge });
         return { kind: 'cli', ...who, port: login.cli.port, code };

@@ -16,7 +16,10 @@ describe('single sign-on routes of a control plane without it', () => {
     expect(info.json()).toEqual({ enabled: false });
     const login = await t.api.inject({ method: 'GET', url: '/api/v1/sso/login?to=/apps' });
     expect(login.statusCode).toBe(302);
-    expect(login.headers.location).toBe('/signin?error=sso_unavailable');
+    // with the page it was for (a path of the console only), so that signing in from there returns to it
+    expect(login.headers.location).toBe('/signin?error=sso_unavailable&to=%2Fapps');
+    const away = await t.api.inject({ method: 'GET', url: '/api/v1/sso/login?to=//evil.example/x' });
+    expect(away.headers.location).toBe('/signin?error=sso_unavailable');
     const callback = await t.api.inject({ method: 'GET', url: '/api/v1/sso/callback?code=x&state=y' });
     expect(callback.headers.location).toBe('/signin?error=sso_unavailable');
     const cli = await t.api.inject({ method: 'POST', url: '/api/v1/sso/cli', payload: { port: 5000, challenge } });

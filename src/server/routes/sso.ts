@@ -3,7 +3,7 @@
  * (app.ts): they make an identity. A console sign-in goes /login → the provider → /callback → a session
  * cookie and the page it started from; a CLI sign-in (`berth login --sso`) goes POST /cli → the provider
  * → /callback → the CLI's loopback address with a one-time code → POST /cli/exchange → a personal token.
- * A failure sends the browser to `/signin?error=<code>` (the CLI's loopback: `?error=<code>`) and is
+ * A failure sends the browser to `/signin?error=<code>[&to=<page>]` (the CLI's loopback: `?error=<code>`) and is
  * logged without any token or code.
  */
 import { randomBytes } from 'node:crypto';
@@ -47,6 +47,13 @@ function limit(limiter: LoginLimiter, req: FastifyRequest, reply: FastifyReply):
     if (err instanceof TooManyAttemptsError) void reply.header('retry-after', String(err.retryAfterSeconds));
     throw err;
   }
+}
+
+/** The sign-in page saying why single sign-on failed, and (`to`) the console page it was for. */
+function signinAfter(code: string, to: string | undefined): string {
+  const q = new URLSearchParams({ error: code });
+  if (to && to !== '/') q.set('to', to);
+  return `/signin?${q.toString()}`;
 }
 
 export function ssoRoutes(
@@ -107,7 +114,7 @@ export function ssoRoutes(
       } catch (err) {
         const e = err instanceof SsoError ? err : new SsoError('sso_unavailable', (err as Error).message);
         refused(req, e);
-        return reply.redirect(`/signin?error=${e.code}`, 302);
+        return reply.redirect(signinAfter(e.code, safeReturnPath(req.query.to)), 302);
       }
     },
   );
@@ -152,7 +159,7 @@ export function ssoRoutes(
         refused(req, e);
         if (e.cliPort !== undefined)
           return reply.redirect(`http://127.0.0.1:${e.cliPort}/callback?error=${e.code}`, 302);
-        return reply.redirect(`/signin?error=${e.code}`, 302);
+        return reply.redirect(signinAfter(e.code, e.returnTo), 302);
       }
     },
   );
