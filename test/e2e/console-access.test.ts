@@ -70,7 +70,7 @@ describe('the Access page', () => {
     await page.getByRole('dialog').getByTestId('user-name').fill('ci');
     await page.getByTestId('user-kind').click();
     await page.locator('.ant-select-item-option[title="Service account"]').click();
-    expect(await page.getByTestId('user-password').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('user-password').count()).toBe(0); // the form re-renders for the kind chosen
     await page.getByTestId('create-user').click();
     await expect
       .poll(() => rowOf('users', 'ci').catch(() => ''))
