@@ -193,7 +193,7 @@ function requestOf(op: Operation, env: string): { url: string; body?: unknown } 
       return { url, body: { env, spec } };
     case 'promoteBetweenEnvironments':
     case 'previewPromotion':
-      return { url, body: { app: 'shop', from: 'local', to: env } };
+      return { url, body: { app: 'shop', from: env, to: env } }; // reading FROM is checked too (visibility.test.ts)
     case 'startBuild':
       return { url, body: { app: 'shop', env, spec } };
     case 'openPreview':

@@ -3,6 +3,7 @@
  * two environments (`GET /api/v1/environments/{from}/config-diff?to=`): secrets copied sealed and
  * compared by digest, never shown.
  */
+import { authorize } from '../routePermissions.js';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
@@ -66,6 +67,9 @@ export function environmentCopyRoutes(api: Api, ctx: ServerContext): void {
           { file: 'request body', path: 'from', message: `must name another environment than ${to}` },
         ]);
       const source = await ctx.environments.get(from);
+      // Every app's config of FROM, secrets included, becomes TO's: as much as reading them there.
+      await authorize(req, ctx, 'environments:read', { env: from });
+      await authorize(req, ctx, 'secrets:reveal', { env: from });
       const existing = await existingEnvironment(ctx, to);
       if (existing && !intoExisting)
         throw new ConflictError(
@@ -130,6 +134,7 @@ export function environmentCopyRoutes(api: Api, ctx: ServerContext): void {
     async (req) => {
       const from = req.params.name;
       const { to } = req.query;
+      await authorize(req, ctx, 'environments:read', { env: to });
       const apps = req.query.apps
         ?.split(',')
         .map((a) => a.trim())

@@ -2,6 +2,7 @@
  * Preview environments over the API (docs/previews.md): the list, opening one by hand (or renewing
  * it), and closing one. The pipelines open and close them through the same Previews.
  */
+import { authorize } from '../routePermissions.js';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
@@ -79,6 +80,8 @@ export function previewRoutes(api: Api, ctx: ServerContext): void {
             message: 'must be a duration longer than 0 and at most 2160h (90 days), e.g. 30m or 72h',
           },
         ]);
+      // The preview is made like TEMPLATE, with the app's config there: reading it there too.
+      await authorize(req, ctx, 'apps:read', { app, env: template });
       const p = await previewsOf(ctx).open({
         app,
         key: key ?? branchKey(branch!),

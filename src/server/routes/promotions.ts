@@ -4,6 +4,7 @@
  * /api/v1/promotions/preview` answers what it would do (the config difference, secrets by digest,
  * and the plan) without writing anything. The work is src/release/promote.ts's.
  */
+import { authorize } from '../routePermissions.js';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
@@ -60,7 +61,10 @@ export function promotionRoutes(api: Api, ctx: ServerContext): void {
         body: PromotionPreviewBody,
       },
     },
-    async (req) => previewPromotion(deps, req.body),
+    async (req) => {
+      await authorize(req, ctx, 'apps:read', { app: req.body.app, env: req.body.from });
+      return previewPromotion(deps, req.body);
+    },
   );
 
   api.post(
@@ -75,6 +79,8 @@ export function promotionRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const b = req.body;
+      // What is promoted is FROM's running revision: reading it there too.
+      await authorize(req, ctx, 'apps:read', { app: b.app, env: b.from });
       if (await approvalsOf(ctx, b.to)) {
         await previewPromotion(deps, b); // what is asked for must exist: FROM's revision, TO's config
         const ask = { action: 'promote' as const, app: b.app, env: b.to, request: b, reason: b.message };

@@ -47,4 +47,37 @@ describe('lists show what the caller may see', () => {
     // the bootstrap admin sees everything
     expect((await t.request({ method: 'GET', url: '/api/v1/apps' })).json<unknown[]>()).toHaveLength(3);
   });
+
+  it("checks the other environment an operation reads: a copy's and a promotion's source, a diff's other side", async () => {
+    const send = (method: 'GET' | 'POST', url: string, body?: object) =>
+      t.request({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { body } : {}) });
+    // dev may deploy shop in test, and read nothing of prod
+    const promotion = await send('POST', '/api/v1/promotions', { app: 'shop', from: 'prod', to: 'test' });
+    expect(promotion.statusCode).toBe(403);
+    expect(promotion.json()).toMatchObject({ details: { permission: 'apps:read', app: 'shop', env: 'prod' } });
+    const preview = await send('POST', '/api/v1/promotions/preview', { app: 'shop', from: 'prod', to: 'test' });
+    expect(preview.json()).toMatchObject({ details: { permission: 'apps:read', env: 'prod' } });
+
+    // an admin of environment test alone cannot pull prod's secrets into it, nor read prod's config by a diff
+    await t.ctx.access.users.create({ name: 'test-admin', kind: 'user', createdBy: 'test' });
+    await t.ctx.access.roles.bind({
+      subjectKind: 'user',
+      subject: 'test-admin',
+      role: 'admin',
+      env: 'test',
+      createdBy: 'test',
+    });
+    const admin = (
+      await t.ctx.access.tokens.issue({ name: 't', kind: 'personal', user: 'test-admin', createdBy: 'test' })
+    ).secret;
+    const asAdmin = (method: 'GET' | 'POST', url: string, body?: object) =>
+      t.request({ method, url, headers: { authorization: `Bearer ${admin}` }, ...(body ? { body } : {}) });
+    const copy = await asAdmin('POST', '/api/v1/environments/test/copy', { from: 'prod', intoExisting: true });
+    expect(copy.statusCode).toBe(403);
+    expect(copy.json()).toMatchObject({ details: { permission: 'environments:read', env: 'prod' } });
+    const diff = await asAdmin('GET', '/api/v1/environments/test/config-diff?to=prod');
+    expect(diff.json()).toMatchObject({ details: { permission: 'environments:read', env: 'prod' } });
+    // within its own environment it may
+    expect((await asAdmin('GET', '/api/v1/environments/test/config-diff?to=test')).statusCode).not.toBe(403);
+  });
 });
