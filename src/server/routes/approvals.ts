@@ -4,6 +4,7 @@
  * environment (the route's rule) and the permission the operation itself needs there (checked here);
  * its author may not approve it. The state machine is src/approvals/approvals.ts's.
  */
+import { visibleTo } from '../visibility.js';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
@@ -88,7 +89,10 @@ export function approvalRoutes(api: Api, ctx: ServerContext): void {
         }),
       },
     },
-    async (req) => ctx.approvals.list(req.query),
+    async (req) => {
+      const visible = await visibleTo(req, ctx, 'approvals:request');
+      return (await ctx.approvals.list(req.query)).filter((a) => visible({ app: a.app, env: a.env }));
+    },
   );
 
   api.get(

@@ -4,8 +4,8 @@ import type { AppStatus, AppSummary } from '../apiTypes.js';
 import type { ServerContext } from '../context.js';
 import { configDrift } from '../../release/configDrift.js';
 import { AppEnvParams, type Api } from './api.js';
-import { authorOf, principalOf } from '../identity.js';
-import { allows } from '../../model/access.js';
+import { authorOf } from '../identity.js';
+import { visibleTo } from '../visibility.js';
 import { WaitQuery, waitOptions } from './operationWait.js';
 import { requireApp } from '../appLookup.js';
 import { withRunAs } from '../../release/runAsStatus.js';
@@ -54,15 +54,15 @@ export function appRoutes(api: Api, ctx: ServerContext): void {
     { schema: { summary: 'Every app and (existing) environment with its last release', tags: ['apps'] } },
     async (req): Promise<AppSummary[]> => {
       // A deleted environment keeps its release history (for its audit), but no app runs there any more.
-      const [pairs, envs, grants] = await Promise.all([
+      const [pairs, envs, visible] = await Promise.all([
         ctx.releases.apps(),
         ctx.environments.list(),
-        ctx.access.authorizer.grants(principalOf(req)),
+        visibleTo(req, ctx, 'apps:read'),
       ]);
       const live = new Set(envs.map((e) => e.name));
       return Promise.all(
         pairs
-          .filter(({ app, env }) => live.has(env) && allows(grants, 'apps:read', { app, env }))
+          .filter(({ app, env }) => live.has(env) && visible({ app, env }))
           .map(async ({ app, env }) => {
             const [last] = await ctx.releases.list(app, env, 1);
             return appSummaryOf(app, env, last, await ctx.releases.current(app, env));

@@ -2,6 +2,7 @@
  * Builds (docs/builds.md): start one (`POST /api/v1/builds`, answered with its id at once), list
  * them, read one (each service's result), and its log (`?follow=1` streams it until the build ends).
  */
+import { visibleTo } from '../visibility.js';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -84,7 +85,10 @@ export function buildRoutes(api: Api, ctx: ServerContext): void {
         }),
       },
     },
-    async (req) => builds().store.list(req.query),
+    async (req) => {
+      const visible = await visibleTo(req, ctx, 'builds:read');
+      return (await builds().store.list(req.query)).filter((b) => visible({ app: b.app, env: b.env }));
+    },
   );
 
   api.get(

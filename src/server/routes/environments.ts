@@ -1,7 +1,6 @@
 /** Environments: list, create and delete. */
 import { z } from 'zod';
-import { principalOf } from '../identity.js';
-import { allows } from '../../model/access.js';
+import { visibleTo } from '../visibility.js';
 import type { ServerContext } from '../context.js';
 import { EnvironmentEdgeChange, EnvironmentInput } from '../../environment/environments.js';
 import type { Api } from './api.js';
@@ -12,11 +11,8 @@ export function environmentRoutes(api: Api, ctx: ServerContext): void {
     '/api/v1/environments',
     { schema: { summary: 'Every environment the caller may see', tags: ['environments'] } },
     async (req) => {
-      const [envs, grants] = await Promise.all([
-        ctx.environments.list(),
-        ctx.access.authorizer.grants(principalOf(req)),
-      ]);
-      return envs.filter((e) => allows(grants, 'environments:read', { env: e.name }, 'within'));
+      const [envs, visible] = await Promise.all([ctx.environments.list(), visibleTo(req, ctx, 'environments:read')]);
+      return envs.filter((e) => visible({ env: e.name }));
     },
   );
   api.get(

@@ -4,6 +4,7 @@
  * identity; app.ts lets the route through), with the raw body kept for the signature; and
  * `GET /api/v1/hooks/deliveries` lists what every delivery came to (with a token).
  */
+import { visibleTo } from '../visibility.js';
 import { z } from 'zod';
 import type { FastifyError } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -77,7 +78,12 @@ export function hookRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async (req) => {
-      return ctx.hookDeliveries.list({ limit: req.query.limit, ...(req.query.app ? { app: req.query.app } : {}) });
+      const visible = await visibleTo(req, ctx, 'hooks:read');
+      const all = await ctx.hookDeliveries.list({
+        limit: req.query.limit,
+        ...(req.query.app ? { app: req.query.app } : {}),
+      });
+      return all.filter((d) => visible({ app: d.app }));
     },
   );
 }

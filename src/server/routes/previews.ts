@@ -2,6 +2,7 @@
  * Preview environments over the API (docs/previews.md): the list, opening one by hand (or renewing
  * it), and closing one. The pipelines open and close them through the same Previews.
  */
+import { visibleTo } from '../visibility.js';
 import { authorize } from '../routePermissions.js';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
@@ -48,11 +49,14 @@ export function previewRoutes(api: Api, ctx: ServerContext): void {
         }),
       },
     },
-    async (req) =>
-      previewsOf(ctx).list({
+    async (req) => {
+      const visible = await visibleTo(req, ctx, 'previews:read');
+      const all = await previewsOf(ctx).list({
         ...(req.query.app ? { app: req.query.app } : {}),
         closed: req.query.closed === 'true',
-      }),
+      });
+      return all.filter((p) => visible({ app: p.app }));
+    },
   );
 
   api.post(

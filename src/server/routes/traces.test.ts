@@ -30,6 +30,19 @@ beforeAll(async () => {
     },
     {
       traceId,
+      spanId: 'c'.repeat(16),
+      parentId: 'b'.repeat(16),
+      kind: 'service',
+      service: 'bank/local/ledger',
+      track: 'stable',
+      method: 'POST',
+      status: 201,
+      error: false,
+      startMs: now + 3,
+      durationMs: 2,
+    },
+    {
+      traceId,
       spanId: 'b'.repeat(16),
       parentId: 'a'.repeat(16),
       kind: 'service',
@@ -57,7 +70,39 @@ describe('GET /api/v1/traces/:traceId', () => {
     expect(view.spans.map((s) => [s.service, s.caller])).toEqual([
       ['shop/local/web', undefined],
       ['shop/local/orders', 'shop/local/web'],
+      ['bank/local/ledger', 'shop/local/orders'],
     ]);
+  });
+
+  it('shows a caller the hops of the apps it may read, and nothing of a trace it may read no hop of', async () => {
+    await t.ctx.access.users.create({ name: 'shop-dev', kind: 'user', createdBy: 'test' });
+    await t.ctx.access.roles.bind({
+      subjectKind: 'user',
+      subject: 'shop-dev',
+      role: 'viewer',
+      app: 'shop',
+      createdBy: 'test',
+    });
+    const { secret } = await t.ctx.access.tokens.issue({
+      name: 't',
+      kind: 'personal',
+      user: 'shop-dev',
+      createdBy: 'test',
+    });
+    const asDev = (id: string) =>
+      t.request({ method: 'GET', url: `/api/v1/traces/${id}`, headers: { authorization: `Bearer ${secret}` } });
+    const view = (await asDev(traceId)).json<TraceView>();
+    expect(view.spans.map((s) => s.service)).toEqual(['shop/local/web', 'shop/local/orders']);
+    await t.ctx.access.roles.bind({
+      subjectKind: 'user',
+      subject: 'shop-dev',
+      role: 'viewer',
+      app: 'other',
+      createdBy: 'test',
+    });
+    await t.ctx.access.roles.unbind((await t.ctx.access.roles.bindings({ subject: 'shop-dev', app: 'shop' }))[0]!.id);
+    const none = await asDev(traceId);
+    expect(none.statusCode).toBe(404);
   });
 
   it('404 for a trace with no stored span, 400 naming traceId for a malformed id', async () => {

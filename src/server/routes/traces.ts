@@ -9,6 +9,8 @@ import { requireApp, requireService } from '../appLookup.js';
 import type { ServerContext } from '../context.js';
 import { AppEnvParams, type Api } from './api.js';
 import { timeOf } from './timeRange.js';
+import { principalOf } from '../identity.js';
+import { allows } from '../../model/access.js';
 
 const TraceParams = z.object({
   traceId: z
@@ -75,7 +77,12 @@ export function traceRoutes(api: Api, ctx: ServerContext): void {
     },
     async (req): Promise<TraceView> => {
       const traceId = req.params.traceId.toLowerCase();
-      const spans = ctx.traces?.trace(traceId) ?? [];
+      // A trace crosses apps: the caller sees the hops of the apps it may read (none: as if unknown).
+      const grants = await ctx.access.authorizer.grants(principalOf(req));
+      const spans = (ctx.traces?.trace(traceId) ?? []).filter((s) => {
+        const [app, env] = (s.service ?? s.edge ?? '').split('/');
+        return app !== undefined && env !== undefined && allows(grants, 'apps:read', { app, env });
+      });
       if (spans.length === 0)
         throw new NotFoundError(`no spans of trace ${traceId} are stored (kept for a day; tracing may be off)`, {
           details: { traceId },

@@ -80,4 +80,36 @@ describe('lists show what the caller may see', () => {
     // within its own environment it may
     expect((await asAdmin('GET', '/api/v1/environments/test/config-diff?to=test')).statusCode).not.toBe(403);
   });
+
+  it('shows in the other lists only what the grants of the caller cover: approval requests, webhook deliveries', async () => {
+    const approvals = t.ctx.approvals!;
+    for (const [app, env] of [
+      ['shop', 'test'],
+      ['bank', 'test'],
+      ['shop', 'prod'],
+    ] as const)
+      await approvals.create({
+        action: 'config',
+        app,
+        env,
+        request: {},
+        shown: {},
+        author: 'someone',
+        reason: null,
+        required: 1,
+      });
+    const asked = (await asDev('/api/v1/approvals')).json<{ app: string; env: string }[]>();
+    expect(asked.map((a) => `${a.app}/${a.env}`)).toEqual(['shop/test']);
+
+    for (const app of ['shop', 'bank'])
+      await t.ctx.hookDeliveries.refuse({
+        provider: 'github',
+        app,
+        receivedAt: new Date().toISOString(),
+        status: 401,
+        outcome: 'refused',
+      });
+    const deliveries = (await asDev('/api/v1/hooks/deliveries')).json<{ app: string }[]>();
+    expect(deliveries.map((d) => d.app)).toEqual(['shop']);
+  });
 });

@@ -2,6 +2,7 @@
  * Volumes: what each app keeps on this machine per environment (`berth volume ls`), and deleting
  * that data (`berth volume rm`, `berth down --volumes`), refused while a replica mounting it runs.
  */
+import { visibleTo } from '../visibility.js';
 import { z } from 'zod';
 import { ConflictError } from '../../errors.js';
 import type { VolumeStatus } from '../../model/volumes.js';
@@ -38,7 +39,8 @@ export function volumeRoutes(api: Api, ctx: ServerContext): void {
         });
         if (runtime?.volumes) out.push(...(await runtime.volumes(e.name, app)));
       }
-      return out;
+      const visible = await visibleTo(req, ctx, 'apps:read');
+      return out.filter((v) => visible({ app: v.app, env: v.env }));
     },
   );
 
