@@ -178,6 +178,9 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     // A client's mistake is logged at debug, without a stack: anyone can send them, and the log is not theirs to fill.
     if (status >= 500) ctx.logger.error({ err, url: req.url }, 'request failed');
     else ctx.logger.debug({ url: req.url, status, code: e.code, message: e.message }, 'request refused');
+    // A refusal for too many attempts says when to try again (RFC 9110 Retry-After), whichever route limited it.
+    const retry = e.details?.['retryAfterSeconds'];
+    if (status === 429 && typeof retry === 'number') void reply.header('retry-after', String(retry));
     void reply.status(status).send(e.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {

@@ -11,7 +11,7 @@ import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
 import { UnauthorizedError, ValidationError } from '../../errors.js';
 import { CSRF_HEADER, SESSION_COOKIE, SESSION_TTL_MS, type Session } from '../../access/sessions.js';
-import { TooManyAttemptsError, createLoginLimiter, type LoginLimiter } from '../../access/loginLimiter.js';
+import { createLoginLimiter, type LoginLimiter } from '../../access/loginLimiter.js';
 import type { User } from '../../access/users.js';
 import { parseDurationMs } from '../../spec/units.js';
 
@@ -54,15 +54,9 @@ async function signIn(
   ctx: ServerContext,
   limiter: LoginLimiter,
   req: FastifyRequest,
-  reply: FastifyReply,
   c: z.infer<typeof Credentials>,
 ): Promise<User> {
-  try {
-    limiter.check(c.user, req.ip);
-  } catch (err) {
-    if (err instanceof TooManyAttemptsError) void reply.header('retry-after', String(err.retryAfterSeconds));
-    throw err;
-  }
+  limiter.check(c.user, req.ip);
   const user = await ctx.access.users.checkPassword(c.user, c.password);
   if (!user) {
     limiter.failed(c.user, req.ip);
@@ -104,7 +98,7 @@ export function sessionRoutes(api: Api, ctx: ServerContext, limiter: LoginLimite
     },
     async (req, reply) => {
       const expiresAt = expiryOf(req.body.expiresIn);
-      const user = await signIn(ctx, limiter, req, reply, req.body);
+      const user = await signIn(ctx, limiter, req, req.body);
       const { secret, token } = await ctx.access.tokens.issue({
         name: req.body.name ?? 'login',
         kind: user.kind === 'service' ? 'service' : 'personal',
@@ -127,7 +121,7 @@ export function sessionRoutes(api: Api, ctx: ServerContext, limiter: LoginLimite
       },
     },
     async (req, reply) => {
-      const user = await signIn(ctx, limiter, req, reply, req.body);
+      const user = await signIn(ctx, limiter, req, req.body);
       const { secret, session } = await ctx.access.sessions.create({
         user: user.name,
         via: 'password',

@@ -8,13 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
 import { UnauthorizedError, UnavailableError } from '../../errors.js';
 import { SESSION_TTL_MS } from '../../access/sessions.js';
 import { hashSecret } from '../../access/tokens.js';
-import { TooManyAttemptsError, createLoginLimiter, type LoginLimiter } from '../../access/loginLimiter.js';
+import { createLoginLimiter, type LoginLimiter } from '../../access/loginLimiter.js';
 import { CALLBACK_PATH, type Sso } from '../../access/sso/sso.js';
 import { SsoError } from '../../access/sso/oidc.js';
 import { safeReturnPath } from '../../access/sso/settings.js';
@@ -40,13 +40,8 @@ const Base64Url = (min: number, max: number) =>
     .regex(/^[A-Za-z0-9_~.-]+$/, 'base64url characters only');
 
 /** Refuses (429 + Retry-After) an address past its limit (per address: a shared name would let one caller lock out all). */
-function limit(limiter: LoginLimiter, req: FastifyRequest, reply: FastifyReply): void {
-  try {
-    limiter.check(req.ip, req.ip);
-  } catch (err) {
-    if (err instanceof TooManyAttemptsError) void reply.header('retry-after', String(err.retryAfterSeconds));
-    throw err;
-  }
+function limit(limiter: LoginLimiter, req: FastifyRequest): void {
+  limiter.check(req.ip, req.ip);
 }
 
 /** The sign-in page saying why single sign-on failed, and (`to`) the console page it was for. */
@@ -176,8 +171,8 @@ export function ssoRoutes(
         }),
       },
     },
-    async (req, reply) => {
-      limit(limiters.start, req, reply);
+    async (req) => {
+      limit(limiters.start, req);
       limiters.start.failed(req.ip, req.ip);
       const url = await or503(() => sso().beginCli(req.body.port, req.body.challenge));
       return { url: url.href };
@@ -198,7 +193,7 @@ export function ssoRoutes(
       },
     },
     async (req, reply) => {
-      limit(limiters.exchange, req, reply);
+      limit(limiters.exchange, req);
       const expiresAt = expiryOf(req.body.expiresIn);
       const user = await or503(() => sso().exchange(req.body.code, req.body.verifier));
       if (!user) {
