@@ -14,7 +14,7 @@ import { checkedRequest } from '../approvalWiring.js';
 import { ApprovalAction, ApprovalState } from '../approvalSchemas.js';
 import { permissionOfAction } from '../../model/approvals.js';
 import { approvalsRequired } from '../../environment/protection.js';
-import { parseExpiry } from './session.js';
+import { parseExpiry } from '../expiry.js';
 import { ValidationError } from '../../errors.js';
 
 const MAX_TTL_MS = 30 * 24 * 3600_000;

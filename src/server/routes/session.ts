@@ -9,45 +9,19 @@ import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import type { Api } from './api.js';
-import { UnauthorizedError, ValidationError } from '../../errors.js';
+import { UnauthorizedError } from '../../errors.js';
 import { CSRF_HEADER, SESSION_COOKIE, SESSION_TTL_MS, type Session } from '../../access/sessions.js';
 import { createLoginLimiter, type LoginLimiter } from '../../access/loginLimiter.js';
 import type { User } from '../../access/users.js';
-import { parseDurationMs } from '../../spec/units.js';
+import { expiryOf } from '../expiry.js';
 
 /** The sign-in routes: no identity needed (app.ts adds them to its public set). */
 export const SIGN_IN_URLS = ['/api/v1/login', '/api/v1/session'] as const;
-
-/** How long a CLI login's token lives unless asked otherwise, and at most. */
-export const LOGIN_TOKEN_TTL_MS = 30 * 24 * 3600_000;
-const MAX_TOKEN_TTL_MS = 366 * 24 * 3600_000;
 
 const Credentials = z.object({
   user: z.string().min(1).max(128).describe('The user name'),
   password: z.string().min(1).max(1024).describe('Its password'),
 });
-
-/** `30d`, `12h`, `90m`…: milliseconds, or undefined when invalid (days added to the spec's duration units). */
-export function parseExpiry(text: string): number | undefined {
-  const days = /^(\d{1,4})d$/.exec(text.trim());
-  if (days) return Number(days[1]) * 24 * 3600_000;
-  const ms = parseDurationMs(text);
-  return ms === undefined || ms <= 0 ? undefined : ms;
-}
-
-/** The expiry of a token asked to live `expiresIn` (the default when absent); a 400 naming `field` when invalid or too long. */
-export function expiryOf(expiresIn: string | undefined, field = 'expiresIn', defaultMs = LOGIN_TOKEN_TTL_MS): Date {
-  const ms = expiresIn === undefined ? defaultMs : parseExpiry(expiresIn);
-  if (ms === undefined || ms > MAX_TOKEN_TTL_MS)
-    throw new ValidationError(`invalid ${field}`, [
-      {
-        file: 'request body',
-        path: field,
-        message: `${JSON.stringify(expiresIn)} is not a duration of at most 366d (e.g. 30d, 12h)`,
-      },
-    ]);
-  return new Date(Date.now() + ms);
-}
 
 /** The user `user`/`password` name, or a 401 (429 when limited). */
 async function signIn(

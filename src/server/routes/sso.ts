@@ -18,7 +18,8 @@ import { createLoginLimiter, type LoginLimiter } from '../../access/loginLimiter
 import { CALLBACK_PATH, type Sso } from '../../access/sso/sso.js';
 import { SsoError } from '../../access/sso/oidc.js';
 import { safeReturnPath } from '../../access/sso/settings.js';
-import { expiryOf, setSessionCookie } from './session.js';
+import { setSessionCookie } from './session.js';
+import { expiryOf } from '../expiry.js';
 
 export const SSO_URLS = [
   '/api/v1/sso',

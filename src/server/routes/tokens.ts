@@ -13,7 +13,7 @@ import { ValidationError } from '../../errors.js';
 import { isPermission, type Permission, type Principal } from '../../model/access.js';
 import { principalOf } from '../identity.js';
 import { authorize } from '../routePermissions.js';
-import { expiryOf } from './session.js';
+import { expiryOf } from '../expiry.js';
 import { writeTokenFile } from '../auth.js';
 import { defaultTokenOwner } from '../auth.js';
 
