@@ -10,7 +10,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../src/alerts/testing.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser, pageText } from './consoleBrowser.js';
 import { startBerth, writeApp, type Berth } from './harness.js';
 
 const APP = 'alerts-console';
@@ -175,17 +175,7 @@ describe('the alerts page', () => {
     await page.waitForSelector('[data-page="alerts"]');
     await page.locator('[data-testid="history-table"] tr[data-kind="delivered"]').first().waitFor();
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
-    const text = String(
-      await page.evaluate(`(() => {
-        const body = document.body.cloneNode(true);
-        for (const n of body.querySelectorAll('[data-server-text]')) n.remove();
-        body.style.position = 'absolute';
-        document.body.append(body);
-        const inner = body.innerText;
-        body.remove();
-        return document.title + '\\n' + inner;
-      })()`),
-    );
+    const text = await pageText(page);
     expect(text).toContain('规则');
     expect(text).toContain('已投递');
     expect(text).toContain('通知已静默');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyExample, startBerth, type Berth, type CliResult } from './harness.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser, pageText } from './consoleBrowser.js';
 
 const APP = 'canary-demo';
 const BASE = `/apps/${APP}/local`;
@@ -141,17 +141,7 @@ describe('the console at 1280×800 and in simplified Chinese', () => {
       expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
       // Release events' messages are translated (they come with a code and params); only a
       // cluster's own event text (Kubernetes events, none here) is marked `lang="en"` and left out.
-      const text = String(
-        await page.evaluate(`(() => {
-          const body = document.body.cloneNode(true);
-          for (const n of body.querySelectorAll('[data-server-text]')) n.remove();
-          body.style.position = 'absolute';
-          document.body.append(body);
-          const inner = body.innerText;
-          body.remove();
-          return document.title + '\\n' + inner;
-        })()`),
-      );
+      const text = await pageText(page);
       if (pageId === 'releases') {
         // The running release's events read in Chinese, the runtime's "started replica … pid …" too.
         expect(text).toMatch(/副本 \S+ 已启动（pid \d+，端口 \d+）/);

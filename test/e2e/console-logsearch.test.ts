@@ -9,7 +9,7 @@ import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
-import { openConsole, type ConsoleBrowser } from './consoleBrowser.js';
+import { openConsole, type ConsoleBrowser, pageText } from './consoleBrowser.js';
 import type { LogSearchResult } from '../../src/model/logSearch.js';
 
 const TRADE = 'T-8812';
@@ -94,17 +94,7 @@ describe('the logs page’s search', () => {
     expect(await page.getByTestId('search-count').textContent()).toBe('2 行，最早的在前');
     expect(await page.getByTestId('trace-link').first().textContent()).toBe('追踪 →');
     // The page without the lines and replica names the app itself printed.
-    const text = String(
-      await page.evaluate(`(() => {
-        const body = document.body.cloneNode(true);
-        for (const n of body.querySelectorAll('[data-line], [data-replica], [data-server-text]')) n.remove();
-        body.style.position = 'absolute';
-        document.body.append(body);
-        const inner = body.innerText;
-        body.remove();
-        return document.title + '\\n' + inner;
-      })()`),
-    );
+    const text = await pageText(page, ['[data-line]', '[data-replica]']);
     const allowed = new Set(['Berth', 'shop', 'local', 'web', 'orders', 'inventory', 'stdout', 'stderr']);
     const english = (text.match(/[A-Za-z][A-Za-z0-9_-]*/g) ?? []).filter((w) => !allowed.has(w) && w !== TRADE);
     expect(english).toEqual([]);

@@ -67,13 +67,14 @@ export async function openConsole(
 /**
  * The page's title and visible text, without what is marked `data-server-text` (words the console shows
  * as the server or a user wrote them: the signed-in user's name, a cluster's own event text) — what a
- * "no English left in zh-CN" check reads.
+ * "no English left in zh-CN" check reads. `alsoLeaveOut`: more selectors of such text (log lines, replica names).
  */
-export async function pageText(page: Page): Promise<string> {
+export async function pageText(page: Page, alsoLeaveOut: string[] = []): Promise<string> {
+  const selector = JSON.stringify(['[data-server-text]', ...alsoLeaveOut].join(', '));
   return String(
     await page.evaluate(`(() => {
       const body = document.body.cloneNode(true);
-      for (const n of body.querySelectorAll('[data-server-text]')) n.remove();
+      for (const n of body.querySelectorAll(${selector})) n.remove();
       body.style.position = 'absolute';
       document.body.append(body);
       const inner = body.innerText;
