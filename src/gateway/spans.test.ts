@@ -65,11 +65,14 @@ describe('SpanQueue.begin on the forwarded headers', () => {
         'h.example/pa"th\\',
       );
       edge.spanId = '1'.repeat(16);
-      edge.end('canary', 201, false, edge.startMs + 12.5);
+      // A start whose sum with 12.5 is exact, so both queues hold the same duration.
+      edge.startMs = 1024;
+      edge.end('canary', 201, false, 1036.5);
       const svc = q.begin(forwardHeaders([], undefined), 'service', 'GET', undefined);
       svc.traceId = '2'.repeat(32);
       svc.spanId = '3'.repeat(16);
-      svc.end(undefined, 0, true, svc.startMs + 1);
+      svc.startMs = 2048;
+      svc.end(undefined, 0, true, 2049);
     };
     const [a, b] = [new SpanQueue(), new SpanQueue()];
     fill(a);
