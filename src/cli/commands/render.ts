@@ -6,6 +6,7 @@ import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
 import { loadBundle } from '../codeCache.js';
+import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {
   env: string;
@@ -79,6 +80,6 @@ async function renderOffline(
   o: RenderOptions,
   format: string,
 ): Promise<Rendered> {
-  const bundled = loadBundle<typeof import('./renderOffline.js')>(new URL('../renderOffline.cjs', import.meta.url));
+  const bundled = loadBundle<typeof OfflineModule>(new URL('../renderOffline.cjs', import.meta.url));
   return (bundled ?? (await import('./renderOffline.js'))).renderOffline(spec, o, format);
 }
