@@ -82,17 +82,23 @@ let token;
 /** Starts a control plane on this data directory and waits until it answers its health check. */
 const startServer = async () => {
   rmSync(join(home, 'server.json'), { force: true });
-  server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
-  for (let i = 0; i < 600; i++) {
+  server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  server.stderr.on('data', (d) => (stderr += d));
+  const healthy = (u) =>
+    fetch(`${u}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  // A server that exits (or never answers, 60 s) stops the benchmark with its own words.
+  for (let i = 0; ; i++) {
+    if (server.exitCode !== null || i === 3000) throw new Error(`the control plane did not start: ${stderr}`);
     if (existsSync(join(home, 'server.json'))) {
       ({ url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')));
-      if (
-        await fetch(`${url}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
+      if (await healthy(url)) break;
     }
     await sleep(20);
   }
