@@ -19,24 +19,23 @@ variables:
   TAG: "1.0.0"
   DB_PASSWORD: { secret: true, default: warm-up-only }
 services:
-  db:
-    image: postgres:16
+  store:
+    image: registry.example/store:\${TAG}
     stateful: true
-    replicas: 2
-    ports: [{ name: pg, port: 5432 }]
-    env: { POSTGRES_PASSWORD: "\${DB_PASSWORD}" }
-    health:
-      readiness: { exec: { command: pg_isready }, period: 5s }
-    resources: { requests: { cpu: 250m, memory: 256Mi }, limits: { memory: 1Gi } }
+    ports: [{ name: data, port: 7000 }]
+    replicas: 3
+    health: { readiness: { exec: { command: [store, ping] }, period: 5s } }
+    env: { STORE_KEY: "\${DB_PASSWORD}" }
+    resources: { limits: { memory: 1Gi }, requests: { memory: 256Mi, cpu: 250m } }
   api:
     image: registry.example/api:\${TAG}
-    replicas: 2
-    dependsOn: [db]
+    dependsOn: [store]
     ports: [8080, { name: metrics, port: 9090 }]
+    replicas: 2
     env:
-      LOG_LEVEL: \${LOG_LEVEL}
-      DSN: postgres://app:\${DB_PASSWORD}@\${DB_HOST}:\${DB_PORT}/app
       UPSTREAM: "\${WEB_URL:-none}/api"
+      STORE: store://\${DB_PASSWORD}@\${STORE_HOST}:\${STORE_PORT}
+      LOG_LEVEL: \${LOG_LEVEL}
     files:
       - { path: app.conf, content: "level=\${LOG_LEVEL}\\n" }
     health:
@@ -57,7 +56,7 @@ services:
   migrate:
     image: registry.example/api:\${TAG}
     kind: job
-    env: { DB: "\${DB_HOST}" }
+    env: { STORE: "\${STORE_HOST}" }
   report:
     image: registry.example/report:1
     kind: cronjob
