@@ -26,7 +26,7 @@ import { kubernetesRelease } from '../export/kubernetesRelease.js';
 import { withSpecPositions } from '../runtime/kubernetes/specPositions.js';
 import { kubernetesTargetOptions } from './kubernetesTarget.js';
 import { boundedCache } from './boundedCache.js';
-import { warmUpRender } from './renderWarmUp.js';
+import { warmUpRenders } from './renderWarmUp.js';
 
 /** A render asked for: a berth.yaml text in an environment, for a Kubernetes version and namespace. */
 export interface RenderRequest {
@@ -60,7 +60,7 @@ export interface RenderService {
   render(req: RenderRequest): Promise<{ value: Rendered; how: RenderHow; json: () => string }>;
   helmChart(req: Omit<RenderRequest, 'format'>): Promise<{ chart: string; namespace: string; files: ChartFiles }>;
   /** Runs the render path once on a built-in app (server/renderWarmUp.ts): called at start, off the request path. */
-  warm(): void;
+  warm(): Promise<void>;
 }
 
 /**
@@ -233,7 +233,7 @@ export function createRenderService(deps: {
 
   return {
     warm() {
-      warmUpRender(digestSecret);
+      return warmUpRenders(digestSecret);
     },
 
     async render(req) {
