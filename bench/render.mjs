@@ -6,7 +6,8 @@
 //     new text of the same spec (a new comment: parsed again, the render found by the spec's meaning),
 //     with an edited one (one service's image tag changed: parsed and every service rendered again),
 //     after a config change (a new config version used by every service, the same berth.yaml), and
-//     after an edit and a config change at once (nothing an earlier render made can be reused),
+//     after an edit and a config change at once (nothing an earlier render made can be reused), and
+//     as the first render of a control plane just started (restarted before each run, off the clock),
 //   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
 //   - `berth --version`: the CLI's own start (Node, the bundled CLI, commander), no request,
@@ -63,7 +64,8 @@ for (let i = 0; i < SERVICES; i++) {
   lines.push('    files:', `      - { path: app.conf, content: "region=\${REGION}\\nname=${name}\\n" }`);
 }
 lines.push('routes:');
-for (let i = 0; i < 10; i++) lines.push(`  - { path: /s${i}, service: svc-${String(i * 10).padStart(3, '0')} }`);
+for (let i = 0; i < 10 && i * 10 < SERVICES; i++)
+  lines.push(`  - { path: /s${i}, service: svc-${String(i * 10).padStart(3, '0')} }`);
 writeFileSync(join(app, 'berth.yaml'), `${lines.join('\n')}\n`);
 if (process.env.SPEC_ONLY) {
   // Only the generated berth.yaml (for profiling): its folder stays, the data directory goes.
@@ -73,11 +75,48 @@ if (process.env.SPEC_ONLY) {
 }
 
 const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
-const server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (let i = 0; i < 200 && !existsSync(join(home, 'server.json')); i++) await sleep(50);
-const { url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
-const token = readFileSync(join(home, 'token'), 'utf8').trim();
+let server;
+let url;
+let token;
+/** Starts a control plane on this data directory and waits until it answers its health check. */
+const startServer = async () => {
+  rmSync(join(home, 'server.json'), { force: true });
+  server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  server.stderr.on('data', (d) => (stderr += d));
+  const healthy = (u) =>
+    fetch(`${u}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  // A server that exits (or never answers, 60 s) stops the benchmark with its own words.
+  for (let i = 0; ; i++) {
+    if (server.exitCode !== null || i === 3000) throw new Error(`the control plane did not start: ${stderr}`);
+    if (existsSync(join(home, 'server.json'))) {
+      ({ url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')));
+      if (await healthy(url)) break;
+    }
+    await sleep(20);
+  }
+  token = readFileSync(join(home, 'token'), 'utf8').trim();
+};
+/** Stops the control plane (and its gateway) and waits for its exit. */
+const stopServer = async () => {
+  const exited = new Promise((r) => server.once('exit', r));
+  await fetch(`${url}/api/v1/shutdown`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{"stopGateway":true}',
+  }).catch(() => {});
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+};
+await startServer();
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -143,6 +182,17 @@ try {
         });
       },
     ],
+    // The first render after the control plane started (its render cache and memos empty, its code
+    // as warm as its start-up left it): the server is restarted before each run, off the clock.
+    berthFirst: [
+      process.execPath,
+      [bin, 'render', app, '-o', 'yaml'],
+      async () => {
+        writeFileSync(join(app, 'berth.yaml'), specText);
+        await stopServer();
+        await startServer();
+      },
+    ],
     // The same berth.yaml again: the control plane answers from its render cache.
     berth: [
       process.execPath,
@@ -157,13 +207,13 @@ try {
   // Warm-up (file cache, the server's first render), and the object counts.
   const objects = {};
   for (const [k, [cmd, args, before]] of Object.entries(commands)) {
-    before?.();
+    await before?.();
     objects[k] = docs(time(cmd, args).text);
   }
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let r = 0; r < RUNS; r++)
     for (const [k, [cmd, args, before]] of Object.entries(commands)) {
-      before?.();
+      await before?.();
       if (k === 'berth') time(cmd, args); // the cached render of this exact file
       samples[k].push(time(cmd, args).ms);
     }
@@ -178,6 +228,7 @@ try {
     helmOverBerthEdit: +(med.helm / med.berthEdit).toFixed(1),
     helmOverBerthConfig: +(med.helm / med.berthConfig).toFixed(1),
     helmOverBerthEditConfig: +(med.helm / med.berthEditConfig).toFixed(1),
+    helmOverBerthFirst: +(med.helm / med.berthFirst).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
     // NODE_EXTRA_CA_CERTS makes every Node process read a CA bundle at start (~60 ms here).
@@ -196,21 +247,16 @@ try {
   console.log(`  berth render (control plane, edited berth.yaml)   ${med.berthEdit} ms`);
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
+  console.log(`  berth render (control plane, first render after start)  ${med.berthFirst} ms`);
   console.log(`  berth render --offline        ${med.berthOffline} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
   console.log(`  berth --version (CLI start)    ${med.berthVersion} ms`);
   console.log(`  node -e 0 (Node's own start)   ${med.node} ms`);
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthOffline}x (offline)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline)`,
   );
 } finally {
-  await fetch(`${url}/api/v1/shutdown`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: '{"stopGateway":true}',
-  }).catch(() => {});
-  await sleep(1000);
-  server.kill('SIGKILL');
+  await stopServer();
   if (!process.env.KEEP) rmSync(app, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
 }

@@ -8,6 +8,12 @@
 // Outside: Node's built-ins, every other npm package, and the compiled modules the CLI imports on
 // demand (spec loading, rendering, the server...), at the paths they have in dist/.
 // Those import their own errors.js: errors.ts makes `instanceof` hold across the two copies.
+//
+// A second bundle, dist/cli/renderOffline.cjs, holds `berth render --offline` whole: its module
+// (dist/cli/commands/renderOffline.js), every compiled module it loads (spec loading, the release
+// render, the manifests and their schema verdicts) and the npm packages they use (zod,
+// kubernetes-models, yaml, js-yaml): loaded through Node's ES module loader, those are ~100 files and
+// most of a cold render's time. src/cli/codeCache.ts runs it from its own V8 code cache.
 // `import.meta.url` in a bundled file is its own file's URL, as before, so paths computed from it
 // do not move.
 import { rmSync } from 'node:fs';
@@ -19,6 +25,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const cli = join(dist, 'cli');
 const output = join(cli, 'berth.cjs');
+const offlineEntry = join(cli, 'commands', 'renderOffline.js');
+const offlineOutput = join(cli, 'renderOffline.cjs');
 /** npm packages inside the bundle: what every command needs at start. */
 const BUNDLED_PACKAGES = new Set(['commander']);
 
@@ -42,6 +50,8 @@ await build({
           // What the CLI imports statically is in the bundle (errors.js, version.js...); what it
           // imports on demand from outside dist/cli stays where it is.
           const file = resolve(dirname(importer), source);
+          // The offline render has its own bundle; when that is missing, it is loaded from dist/.
+          if (file === offlineEntry) return { id: fromBundle(file), external: true };
           return kind !== 'dynamic-import' || file.startsWith(`${cli}/`)
             ? null
             : { id: fromBundle(file), external: true };
@@ -62,5 +72,25 @@ await build({
   // from V8's code cache (bin/berth.js), one that has one cannot (Node 20 loses its import callback).
   output: { file: output, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
 });
-// Code cached for an earlier bundle must not be used with this one (bin/berth.js also compares times).
-rmSync(`${output}.cache`, { force: true });
+
+await build({
+  input: offlineEntry,
+  platform: 'node',
+  logLevel: 'warn',
+  external: (id) => id.startsWith('node:'),
+  plugins: [
+    {
+      name: 'berth-render-offline-bundle',
+      transform(code, id) {
+        if (!code.includes('import.meta.url')) return null;
+        const own = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(relative(cli, id))})).href`;
+        return code.replaceAll('import.meta.url', own);
+      },
+    },
+  ],
+  output: { file: offlineOutput, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
+});
+
+// Code cached for an earlier bundle must not be used with this one (bin/berth.js and
+// src/cli/codeCache.ts also compare times).
+for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });

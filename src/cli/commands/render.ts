@@ -5,6 +5,8 @@ import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
+import { loadBundle } from '../codeCache.js';
+import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {
   env: string;
@@ -72,36 +74,12 @@ export function registerRender(program: Command): void {
     });
 }
 
-/** The same render without the control plane: berth.yaml's defaults are the only values. */
+/** The offline render: from its bundle (dist/cli/renderOffline.cjs) when there is one, else its modules. */
 async function renderOffline(
   spec: { file: string; text: string },
   o: RenderOptions,
   format: string,
 ): Promise<Rendered> {
-  const [{ parseSpec }, { kubernetesRelease }, { withSpecPositions }, { ManifestMemo }, { createHmac }] =
-    await Promise.all([
-      import('../../spec/load.js'),
-      import('../../export/kubernetesRelease.js'),
-      import('../../runtime/kubernetes/specPositions.js'),
-      import('../../runtime/kubernetes/manifests/manifestMemo.js'),
-      import('node:crypto'),
-    ]);
-  const loaded = parseSpec(spec.text, spec.file);
-  const { manifest } = kubernetesRelease({
-    loaded,
-    environment: { name: o.env, defaults: {} },
-    config: { version: 0, values: {}, files: {} },
-    revision: 0,
-    // Offline values come from berth.yaml itself, so a fixed digest key reveals nothing new.
-    digestSecret: (s) => createHmac('sha256', 'berth-offline').update(s).digest('hex'),
-    options: {
-      namespace: o.namespace ?? o.env,
-      secrets: 'masked',
-      ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
-      ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-    },
-  });
-  // Rendered, validated and printed once, as the control plane does (nothing to reuse in one process).
-  const { objects, documents } = withSpecPositions(loaded, () => new ManifestMemo().render(manifest));
-  return format === 'yaml' ? { yaml: documents.join('---\n') } : { objects };
+  const bundled = loadBundle<typeof OfflineModule>(new URL('../renderOffline.cjs', import.meta.url));
+  return (bundled ?? (await import('./renderOffline.js'))).renderOffline(spec, o, format);
 }
