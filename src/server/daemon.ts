@@ -468,13 +468,5 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     intervalMs: previewSweepMs,
   });
   logger.info({ url, home: opts.home }, 'control plane listening');
-  // The first render after start is as fast as the next ones: its code is compiled now, not in it.
-  setTimeout(() => {
-    apiContext.renders
-      .warm()
-      .catch((err: unknown) =>
-        logger.warn({ err }, 'render warm-up failed (the first render compiles the render path)'),
-      );
-  }, 0).unref();
   return { url, close, closed };
 }

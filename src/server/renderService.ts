@@ -26,7 +26,6 @@ import { kubernetesRelease } from '../export/kubernetesRelease.js';
 import { withSpecPositions } from '../runtime/kubernetes/specPositions.js';
 import { kubernetesTargetOptions } from './kubernetesTarget.js';
 import { boundedCache } from './boundedCache.js';
-import { warmUpRenders } from './renderWarmUp.js';
 
 /** A render asked for: a berth.yaml text in an environment, for a Kubernetes version and namespace. */
 export interface RenderRequest {
@@ -59,8 +58,6 @@ export type RenderHow = 'made' | 'joined' | 'cached';
 export interface RenderService {
   render(req: RenderRequest): Promise<{ value: Rendered; how: RenderHow; json: () => string }>;
   helmChart(req: Omit<RenderRequest, 'format'>): Promise<{ chart: string; namespace: string; files: ChartFiles }>;
-  /** Runs the render path once on a built-in app (server/renderWarmUp.ts): called at start, off the request path. */
-  warm(): Promise<void>;
 }
 
 /**
@@ -232,10 +229,6 @@ export function createRenderService(deps: {
   }
 
   return {
-    warm() {
-      return warmUpRenders(digestSecret);
-    },
-
     async render(req) {
       const r = await render(req);
       return { ...r, json: jsonOf(r.value) };
