@@ -30,6 +30,9 @@ export function registerServer(program: Command): void {
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
+      // Before the daemon's modules load: on an unsupported Node.js they may not even import.
+      const { assertSupportedNode } = await import('../../server/nodeVersion.js');
+      assertSupportedNode();
       const { parseDataPlane } = await import('../../gateway/control.js');
       // Named by where it came from, so an error points at what the user set.
       const dataPlane =

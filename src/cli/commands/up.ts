@@ -32,6 +32,9 @@ async function consoleLink(ctx: CliContext, url: string): Promise<string> {
 
 /** Starts `berth server` in the background for this data dir; resolves once it answers. */
 async function startServer(ctx: CliContext, port: string): Promise<void> {
+  // Said here rather than as "did not start" after the child has printed it into server.out.
+  const { assertSupportedNode } = await import('../../server/nodeVersion.js');
+  assertSupportedNode();
   mkdirSync(ctx.home, { recursive: true, mode: 0o700 });
   const out = openSync(join(ctx.home, 'server.out'), 'a');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
