@@ -144,7 +144,9 @@ const fmt = (x) => (x === undefined ? '-' : x >= 100 ? String(Math.round(x)) : x
 const head = ['', ...lines.map((l) => l.version), ...lines.slice(1).map((l) => `${l.version}/${lines[0].version}`)];
 const width = [34, ...head.slice(1).map((h) => Math.max(10, h.length))];
 const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
-console.log(`\nnode-lines: medians of ${ROUNDS} interleaved rounds; load ${loadAtStart.toFixed(2)} → ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`);
+console.log(
+  `\nnode-lines: medians of ${ROUNDS} interleaved rounds; load ${loadAtStart.toFixed(2)} → ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`,
+);
 console.log(line(head));
 for (const r of table) {
   const ratios = r.values.slice(1).map((v) => (v && r.values[0] ? (v / r.values[0]).toFixed(2) : '-'));

@@ -32,7 +32,9 @@ describe('Node.js engines', () => {
         const lowest = supportedLines(claimed)
           .map((v) => v.join('.'))
           .filter((v) => !semver.satisfies(v, wanted));
-        excluding.push(`${path}@${pkg.version ?? '?'} needs node "${wanted}"${lowest.length ? ` (not ${lowest.join(', ')})` : ''}`);
+        excluding.push(
+          `${path}@${pkg.version ?? '?'} needs node "${wanted}"${lowest.length ? ` (not ${lowest.join(', ')})` : ''}`,
+        );
       }
     }
     expect(checked).toBeGreaterThan(100);
