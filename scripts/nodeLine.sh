@@ -36,16 +36,22 @@ copy="$dir/berth"
 bsq="$copy/node_modules/better-sqlite3"
 # A rebuild takes minutes: kept from the last run when it was built for this Node and this better-sqlite3.
 stamp="$("$node/bin/node" --version) $(node -p "require('$src/node_modules/better-sqlite3/package.json').version")"
-rm -rf "$dir/better-sqlite3.kept"
-if [ -f "$bsq/.built-for" ] && [ "$(cat "$bsq/.built-for")" = "$stamp" ]; then mv "$bsq" "$dir/better-sqlite3.kept"; fi
+kept="$dir/better-sqlite3.kept"
+# (one kept by a run stopped before it could put it back is as good)
+if [ -f "$kept/.built-for" ] && [ "$(cat "$kept/.built-for")" = "$stamp" ]; then
+  rm -rf "$bsq"
+else
+  rm -rf "$kept"
+  if [ -f "$bsq/.built-for" ] && [ "$(cat "$bsq/.built-for")" = "$stamp" ]; then mv "$bsq" "$kept"; fi
+fi
 rm -rf "$copy"
 mkdir -p "$copy"
 # Sources and build output as real copies (tests and the CLI's code cache write there), node_modules as links.
 tar -C "$src" --exclude=./.git --exclude=./node_modules --exclude=./bench/results -cf - . | tar -C "$copy" -xf -
 cp -al "$src/node_modules" "$copy/node_modules"
 rm -rf "$copy/node_modules/.vite" "$copy/node_modules/.cache" "$bsq"
-if [ -d "$dir/better-sqlite3.kept" ]; then
-  mv "$dir/better-sqlite3.kept" "$bsq"
+if [ -d "$kept" ]; then
+  mv "$kept" "$bsq"
 else
   cp -a "$src/node_modules/better-sqlite3" "$bsq"
   rm -rf "$bsq/build"
