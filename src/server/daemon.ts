@@ -72,6 +72,7 @@ import { controlPlaneBuilds, createPipelines, enginePromotions } from './pipelin
 import { createBuildStore } from '../build/buildStore.js';
 import { createBuilds } from '../build/builds.js';
 import { buildLookup, keptCode } from '../build/buildLookup.js';
+import { assertSupportedNode } from './nodeVersion.js';
 
 export interface DaemonOptions {
   home: string;
@@ -126,6 +127,8 @@ async function privateHome(home: string): Promise<void> {
 }
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  // Refused on a Node.js outside package.json's engines, before anything is opened or written.
+  assertSupportedNode();
   // A wrong OTEL_EXPORTER_OTLP_* variable is refused before anything starts.
   const otlp = otlpExportConfig(process.env);
   await privateHome(opts.home);

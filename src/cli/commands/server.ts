@@ -4,6 +4,8 @@ import { DEFAULT_PORT } from '../client.js';
 import { contextOf } from '../context.js';
 import { printData } from '../output.js';
 import { UnavailableError } from '../../errors.js';
+// Static, so in the CLI bundle: a Node.js without require(esm) (21, 22.0-22.11) cannot load dist/server.
+import { assertSupportedNode } from '../../server/nodeVersion.js';
 
 /** How long `berth server stop` waits for the control plane to finish its graceful stop. */
 const STOP_WAIT_MS = 60_000;
@@ -30,6 +32,8 @@ export function registerServer(program: Command): void {
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
+      // Before the daemon's modules load: on an unsupported Node.js they may not even import.
+      assertSupportedNode();
       const { parseDataPlane } = await import('../../gateway/control.js');
       // Named by where it came from, so an error points at what the user set.
       const dataPlane =

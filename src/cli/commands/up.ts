@@ -23,6 +23,8 @@ import { confirm } from '../confirm.js';
 import { deleteVolumes } from './volume.js';
 import { readFile } from 'node:fs/promises';
 import { envOption } from '../envOption.js';
+// Static, so in the CLI bundle: a Node.js without require(esm) (21, 22.0-22.11) cannot load dist/server.
+import { assertSupportedNode } from '../../server/nodeVersion.js';
 
 /** The console's address with the token in the fragment (never sent to a server or written to its logs). */
 async function consoleLink(ctx: CliContext, url: string): Promise<string> {
@@ -32,6 +34,8 @@ async function consoleLink(ctx: CliContext, url: string): Promise<string> {
 
 /** Starts `berth server` in the background for this data dir; resolves once it answers. */
 async function startServer(ctx: CliContext, port: string): Promise<void> {
+  // Said here rather than as "did not start" after the child has printed it into server.out.
+  assertSupportedNode();
   mkdirSync(ctx.home, { recursive: true, mode: 0o700 });
   const out = openSync(join(ctx.home, 'server.out'), 'a');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
