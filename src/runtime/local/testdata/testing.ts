@@ -66,6 +66,27 @@ export function buildShim(): string {
   return entry;
 }
 
+/**
+ * Compiles the native shim (native/shim/berth-shim.c) to a cache directory keyed by its content;
+ * returns the binary. Tests pass it as `nativeShim`, so they run on the shim the runtime picks by
+ * default (the native one; BERTH_SHIM=node runs them on the Node fallback).
+ */
+export function buildNativeShim(): string {
+  const source = join(repoRoot, 'native', 'shim', 'berth-shim.c');
+  const h = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const out = join(tmpdir(), `berth-native-shim-${h}`);
+  if (existsSync(out)) return out;
+  const tmp = `${out}.${process.pid}.tmp`;
+  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', tmp, source], { stdio: 'pipe' });
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Both shims, as createLocalRuntime takes them. */
+export function buildShims(): { shimEntry: string; nativeShim: string } {
+  return { shimEntry: buildShim(), nativeShim: buildNativeShim() };
+}
+
 /** A GatewayControl that records tables; `update` takes `delayMs` like a real process would. */
 export class RecordingGateway implements GatewayControl {
   current: RoutingTable = emptyTable();
@@ -209,14 +230,14 @@ export interface LocalRuntimeFixture {
  * own `afterEach` (registered after this call) runs before this cleanup.
  */
 export function useLocalRuntime(
-  defaults: Partial<Omit<LocalRuntimeOptions, 'home' | 'gateway' | 'shimEntry'>> = {},
+  defaults: Partial<Omit<LocalRuntimeOptions, 'home' | 'gateway' | 'shimEntry' | 'nativeShim'>> = {},
 ): LocalRuntimeFixture {
-  let shimEntry = '';
+  let shims = { shimEntry: '', nativeShim: '' };
   let home = '';
   let gateway = new RecordingGateway();
   let runtime: Runtime | undefined;
   beforeAll(() => {
-    shimEntry = buildShim();
+    shims = buildShims();
   });
   afterEach(async () => {
     await runtime?.remove('shop', 'dev').catch(() => undefined);
@@ -230,7 +251,7 @@ export function useLocalRuntime(
         home = tempHome();
         gateway = new RecordingGateway();
       }
-      runtime = createLocalRuntime({ pollIntervalMs: 50, edgePort: 0, ...defaults, home, gateway, shimEntry });
+      runtime = createLocalRuntime({ pollIntervalMs: 50, edgePort: 0, ...defaults, home, gateway, ...shims });
       return runtime;
     },
     get home() {
