@@ -26,7 +26,9 @@ function main() {
     return;
   }
   if (process.platform !== 'linux') {
-    console.log(`native shim: not built (it needs Linux, this is ${process.platform}); replicas will run under the Node shim`);
+    console.log(
+      `native shim: not built (it needs Linux, this is ${process.platform}); replicas will run under the Node shim`,
+    );
     return;
   }
   const cc = process.env.CC || ['cc', 'gcc', 'clang'].find(onPath);
