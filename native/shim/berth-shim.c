@@ -405,26 +405,19 @@ static void write_spawn_error(const char *file, int err) {
   /* Node's spawn error message: `spawn <file> <CODE>`. */
   snprintf(node_msg, sizeof node_msg, "spawn %s %s", file, errno_name(err));
   const char *code;
-  struct buf text = {0};
+  char *text = NULL;
+  int r;
   if (err == ENOENT) {
     code = "exit.commandNotFound";
-    buf_str(&text, "command not found: ");
-    buf_str(&text, file);
-    buf_str(&text, " (");
-    buf_str(&text, node_msg);
-    buf_str(&text, ")");
+    r = asprintf(&text, "command not found: %s (%s)", file, node_msg);
   } else if (err == EACCES) {
     code = "exit.notExecutable";
-    buf_str(&text, "permission denied: ");
-    buf_str(&text, file);
-    buf_str(&text, " is not executable (");
-    buf_str(&text, node_msg);
-    buf_str(&text, ")");
+    r = asprintf(&text, "permission denied: %s is not executable (%s)", file, node_msg);
   } else {
     code = "exit.error";
-    buf_str(&text, node_msg);
+    r = asprintf(&text, "%s", node_msg);
   }
-  const char *t = text.data ? text.data : "";
+  const char *t = r >= 0 && text ? text : node_msg;
   struct buf b = {0};
   buf_fmt(&b, "{\n  \"code\": 127,\n  \"signal\": null,\n  \"at\": \"%s\",\n  \"error\": ", at);
   buf_json_str(&b, t, strlen(t), 0);
@@ -441,7 +434,7 @@ static void write_spawn_error(const char *file, int err) {
   buf_str(&b, "\n  }\n}\n");
   write_atomic(exit_path, &b);
   free(b.data);
-  free(text.data);
+  if (r >= 0) free(text);
 }
 
 /* ------------------------------------------------------------------ setup */
