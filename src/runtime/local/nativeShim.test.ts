@@ -1,5 +1,5 @@
 /**
- * The native shim (native/shim/berth-shim.c) against its contract, side by side with the Node shim
+ * The native shim (native/shim/*.c) against its contract, side by side with the Node shim
  * (shim.ts): every case runs on both, and the files they write must read the same (and be exactly
  * what JSON.stringify(value, null, 2) writes, so the runtime cannot tell them apart).
  */

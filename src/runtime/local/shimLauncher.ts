@@ -1,5 +1,5 @@
 /**
- * Picks the shim replicas run under. The native shim (native/shim/berth-shim.c, built into
+ * Picks the shim replicas run under. The native shim (native/shim/*.c, built into
  * dist/native/berth-shim by `npm run build` when a C compiler exists) is the default: it starts in
  * about a millisecond and holds ~1 MB, so it is spawned per start with no warm pool. Without it
  * (no compiler at install, or BERTH_SHIM=node), replicas run under the Node shim (shim.ts) with its

@@ -5,7 +5,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,17 +76,23 @@ export function buildShim(): string {
 }
 
 /**
- * Compiles the native shim (native/shim/berth-shim.c) to a cache directory keyed by its content;
- * returns the binary. Tests pass it as `nativeShim`, so they run on the shim the runtime picks by
+ * Compiles the native shim (the C files of native/shim/, as scripts/buildNative.mjs does) to a cache
+ * path keyed by the content of that folder's .c and .h files; returns the binary. Tests pass it as `nativeShim`, so they run on the shim the runtime picks by
  * default (the native one; BERTH_SHIM=node runs them on the Node fallback).
  */
 export function buildNativeShim(): string {
-  const source = join(repoRoot, 'native', 'shim', 'berth-shim.c');
-  const h = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = join(repoRoot, 'native', 'shim');
+  const files = readdirSync(dir)
+    .filter((f) => /\.[ch]$/.test(f))
+    .sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f}\0`).update(readFileSync(join(dir, f)));
+  const h = hash.digest('hex').slice(0, 16);
+  const sources = files.filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
   const out = join(tmpdir(), `berth-native-shim-${h}`);
   if (existsSync(out)) return out;
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', tmp, source], { stdio: 'pipe' });
+  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', tmp, ...sources], { stdio: 'pipe' });
   renameSync(tmp, out);
   return out;
 }
