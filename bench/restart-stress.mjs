@@ -42,7 +42,9 @@ routes:
 );
 
 /** The replicas' command processes (not shims, not the gateway). */
-const appProcesses = (home) => processesOf(home).filter((p) => p.cmd.includes(HELLO));
+// A native shim's command line holds the command it runs: it is not one of them.
+const appProcesses = (home) =>
+  processesOf(home).filter((p) => p.cmd.includes(HELLO) && !p.cmd.includes('/native/berth-shim '));
 
 /**
  * Waits until the app looks exactly as desired: every service ready/desired/listed equal, one hash,

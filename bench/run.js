@@ -18,6 +18,7 @@ const all = {
   'logingest-loop': 'logingestloop.mjs',
   'webhook-live': 'webhook-live.mjs',
   'node-lines': 'node-lines.mjs',
+  supervision: 'supervision.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

@@ -1,6 +1,7 @@
 /**
- * The code's shape, kept: no file over 500 lines (split along its seams instead), and the shared
- * helpers declared once (issue 15, points 5 and 8). A failure names the file or the copies.
+ * The code's shape, kept: no file over 500 lines (split along its seams instead), the TypeScript and
+ * JavaScript sources and the native shim's C sources (every .c and .h file under native/) alike,
+ * and the shared helpers declared once (issue 15, points 5 and 8). A failure names the file or the copies.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,21 +10,25 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const SOURCE = /\.(ts|tsx|mts|mjs|js)$/;
+const NATIVE = /\.[ch]$/;
 const SKIP = new Set(['node_modules', 'dist', '__snapshots__', 'results']);
 const self = relative(root, fileURLToPath(import.meta.url));
 
-function sources(dir: string): string[] {
+function sources(dir: string, pattern = SOURCE): string[] {
   const out: string[] = [];
   for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
     const path = join(dir, e.name);
     if (e.isDirectory()) {
-      if (!SKIP.has(e.name)) out.push(...sources(path));
-    } else if (SOURCE.test(e.name)) out.push(path);
+      if (!SKIP.has(e.name)) out.push(...sources(path, pattern));
+    } else if (pattern.test(e.name)) out.push(path);
   }
   return out;
 }
 
-const files = ['src', 'console/src', 'test', 'bench', 'scripts'].flatMap(sources);
+const files = [
+  ...['src', 'console/src', 'test', 'bench', 'scripts'].flatMap((d) => sources(d)),
+  ...sources('native', NATIVE),
+];
 const text = new Map(files.map((f) => [f, readFileSync(join(root, f), 'utf8')]));
 
 /** The files (not this one) where `pattern` occurs, with how often. */
@@ -40,7 +45,8 @@ function where(pattern: RegExp, only: (f: string) => boolean = () => true): stri
 const product = (f: string): boolean => !/\.test\.tsx?$|\/testdata\/|\/testing\//.test(f) && !f.startsWith('test/');
 
 describe('file sizes', () => {
-  it('keeps every source file at 500 lines or fewer', () => {
+  it('keeps every source file (TypeScript, JavaScript, and C under native/) at 500 lines or fewer', () => {
+    expect(files.filter((f) => NATIVE.test(f)).length).toBeGreaterThan(0);
     const over = files
       .map((f) => ({ f, lines: text.get(f)!.split('\n').length - (text.get(f)!.endsWith('\n') ? 1 : 0) }))
       .filter((x) => x.lines > 500)

@@ -31,8 +31,27 @@ export async function waitFor(what, fn, timeoutMs = 30_000, intervalMs = 50) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
 
-/** Starts `berth server` on a fresh home; `kill()` + `start()` restart it on the same home. */
-export async function startControlPlane(prefix = 'berth-bench-') {
+/** How long a start waits for the server's /healthz by default: BERTH_BENCH_START_TIMEOUT_MS, else 60 s. */
+const START_TIMEOUT_MS = Number(process.env.BERTH_BENCH_START_TIMEOUT_MS) || 60_000;
+
+/** SIGKILLs every process that belongs to `home` (server, gateway, shims, replicas). */
+function killProcessesOf(home) {
+  for (const p of processesOf(home)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/**
+ * Starts `berth server` on a fresh home; `kill()` + `start()` restart it on the same home.
+ * `startTimeoutMs` bounds each start's wait for /healthz (a loaded machine may need longer). A start
+ * that times out kills the server it spawned before it throws; when the first start fails, the
+ * caller never gets `cp` to tear down, so everything of the home is killed and the home removed.
+ */
+export async function startControlPlane(prefix = 'berth-bench-', { startTimeoutMs = START_TIMEOUT_MS } = {}) {
   if (!existsSync(cli)) throw new Error('build first: npm run build');
   const home = mkdtempSync(join(tmpdir(), prefix));
   const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
@@ -41,13 +60,25 @@ export async function startControlPlane(prefix = 'berth-bench-') {
   cp.start = async () => {
     const proc = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
     cp.proc = proc;
-    cp.url = await waitFor('control plane', async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-      const info = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
-      if (info.pid !== proc.pid) return undefined;
-      return (await fetch(`${info.url}/healthz`)).ok ? info.url : undefined;
-    });
-    cp.token = readFileSync(join(home, 'token'), 'utf8').trim();
+    try {
+      const up = await waitFor(
+        `the control plane's /healthz (${startTimeoutMs} ms; BERTH_BENCH_START_TIMEOUT_MS sets it)`,
+        async () => {
+          // A server that exited ends the wait at once rather than at the timeout.
+          if (proc.exitCode !== null || proc.signalCode !== null) return { exited: proc.exitCode ?? proc.signalCode };
+          const info = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
+          if (info.pid !== proc.pid) return undefined;
+          return (await fetch(`${info.url}/healthz`)).ok ? { url: info.url } : undefined;
+        },
+        startTimeoutMs,
+      );
+      if (up.exited !== undefined) throw new Error(`the server exited with ${up.exited} before it answered /healthz`);
+      cp.url = up.url;
+      cp.token = readFileSync(join(home, 'token'), 'utf8').trim();
+    } catch (err) {
+      await cp.kill('SIGKILL');
+      throw err;
+    }
   };
 
   cp.kill = async (signal = 'SIGKILL') => {
@@ -133,18 +164,18 @@ export async function startControlPlane(prefix = 'berth-bench-') {
     } catch (err) {
       console.error(`teardown: ${err.message}`);
     } finally {
-      for (const p of processesOf(home)) {
-        try {
-          process.kill(p.pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      killProcessesOf(home);
       rmSync(home, { recursive: true, force: true });
     }
   };
 
-  await cp.start();
+  try {
+    await cp.start();
+  } catch (err) {
+    killProcessesOf(home);
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
   return cp;
 }
 

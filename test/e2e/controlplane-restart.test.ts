@@ -91,7 +91,10 @@ const status = async (): Promise<Status> =>
 
 /** The replicas' own processes (not shims, not the gateway). */
 async function appPids(): Promise<number[]> {
-  return (await processesOf(berth.home)).filter((p) => p.cmd.includes(HELLO)).map((p) => p.pid);
+  // A native shim's command line holds the command it runs: it is not one of them.
+  return (await processesOf(berth.home))
+    .filter((p) => p.cmd.includes(HELLO) && !p.cmd.includes('/native/berth-shim '))
+    .map((p) => p.pid);
 }
 
 /**

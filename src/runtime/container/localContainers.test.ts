@@ -6,7 +6,7 @@ import type { ConvergeOptions, Runtime } from '../runtime.js';
 import type { LogLine } from '../../model/observation.js';
 import type { ServiceState } from '../../model/serviceState.js';
 import { createLocalRuntime } from '../local/localRuntime.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome } from '../local/testdata/testing.js';
+import { RecordingGateway, buildShims, fixtureState, killAll, tempHome } from '../local/testdata/testing.js';
 import { CONTAINER_HOST, LABEL, homeIdOf } from './containerLaunch.js';
 import { removeHomeContainers } from './testing.js';
 import { connectEngine, serviceHostsOf } from './engine.js';
@@ -28,7 +28,7 @@ function open(home: string, env: NodeJS.ProcessEnv = { BERTH_CONTAINER_SOCKET: i
   const rt = createLocalRuntime({
     home,
     gateway: new RecordingGateway(),
-    shimEntry: buildShim(),
+    ...buildShims(),
     pollIntervalMs: 50,
     edgePort: 0,
     containers: localContainers(env),
@@ -168,7 +168,7 @@ describe('local runtime with containers', () => {
     const rt = createLocalRuntime({
       home,
       gateway,
-      shimEntry: buildShim(),
+      ...buildShims(),
       pollIntervalMs: 50,
       edgePort: 0,
       containers: localContainers({ BERTH_CONTAINER_SOCKET: inject('containerSocket') }),
@@ -203,7 +203,7 @@ describe('local runtime with containers', () => {
       const rt = createLocalRuntime({
         home,
         gateway,
-        shimEntry: buildShim(),
+        ...buildShims(),
         pollIntervalMs: 50,
         edgePort: 0,
         containers: localContainers({ BERTH_CONTAINER_SOCKET: socket }),

@@ -4,11 +4,11 @@ import type { RuntimeEvent } from '../../model/observation.js';
 import { createLocalRuntime } from './localRuntime.js';
 import type { LocalRuntimeOptions } from './localRuntime.js';
 import { isSameProcessAlive, readStartTime } from './procfs.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
+import { RecordingGateway, buildShims, fixtureState, killAll, tempHome, waitFor } from './testdata/testing.js';
 
-let shimEntry: string;
+let shims: { shimEntry: string; nativeShim: string };
 beforeAll(() => {
-  shimEntry = buildShim();
+  shims = buildShims();
 });
 
 let home: string;
@@ -16,7 +16,7 @@ let gateway: RecordingGateway;
 const runtimes: Runtime[] = [];
 
 function make(extra: Partial<LocalRuntimeOptions> = {}): Runtime {
-  const rt = createLocalRuntime({ home, gateway, shimEntry, pollIntervalMs: 50, edgePort: 0, ...extra });
+  const rt = createLocalRuntime({ home, gateway, ...shims, pollIntervalMs: 50, edgePort: 0, ...extra });
   runtimes.push(rt);
   return rt;
 }

@@ -44,7 +44,8 @@ import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { GatewayAccess } from './gatewayAccess.js';
 import { runnerFactory } from './runners.js';
-import { createShimPool, type ShimLauncher } from './shimPool.js';
+import type { ShimLauncher } from './shimPool.js';
+import { createShimLauncher, type ShimKind } from './shimLauncher.js';
 import { forgetMounts, listVolumes, removeVolumes } from './volumes.js';
 import { discoveryPrefix } from '../../spec/templates.js';
 import { bindServiceHosts } from './serviceHosts.js';
@@ -62,8 +63,12 @@ export interface LocalRuntimeOptions {
   logger?: Logger;
   /** The compiled shim (dist/runtime/local/shim.js by default). */
   shimEntry?: string;
-  /** Shims kept booted ahead of need (BERTH_WARM_SHIMS, default 4); 0 starts each one cold. */
+  /** Node shims kept booted ahead of need (BERTH_WARM_SHIMS, default 4); 0 starts each one cold. */
   warmShims?: number;
+  /** The native shim's binary (dist/native/berth-shim by default; shimLauncher.ts). */
+  nativeShim?: string;
+  /** Which shim runs replicas (BERTH_SHIM; default: the native one when built, else the Node one). */
+  shim?: ShimKind;
   /** How often exits, backoffs and stops are checked. */
   pollIntervalMs?: number;
   /** How often CPU and memory are sampled from /proc (and memory limits enforced). */
@@ -118,10 +123,13 @@ class LocalRuntime implements Runtime {
       join(runRoot(opts.home), 'ports.json'),
       opts.edgePort ?? Number(process.env.BERTH_EDGE_PORT ?? 8080),
     );
-    this.shims = createShimPool({
-      entry: opts.shimEntry ?? fileURLToPath(new URL('./shim.js', import.meta.url)),
+    this.shims = createShimLauncher({
+      nodeEntry: opts.shimEntry ?? fileURLToPath(new URL('./shim.js', import.meta.url)),
+      ...(opts.nativeShim !== undefined ? { nativeBinary: opts.nativeShim } : {}),
+      ...(opts.shim !== undefined ? { kind: opts.shim } : {}),
       home: opts.home,
-      size: opts.warmShims ?? Number(process.env.BERTH_WARM_SHIMS ?? 4),
+      warmShims: opts.warmShims ?? Number(process.env.BERTH_WARM_SHIMS ?? 4),
+      logger: this.logger,
     });
     const logs = { logMaxBytes: opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, logKeep: opts.logKeep ?? DEFAULT_LOG_KEEP };
     this.containers = opts.containers?.({ home: opts.home, ...logs });

@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime.js';
 import type { LogLine } from '../../model/observation.js';
 import { createLocalRuntime } from './localRuntime.js';
 import { LogFollower, LogWriter, readAllLogRecords } from './logFiles.js';
-import { RecordingGateway, buildShim, fixtureState, killAll, tempHome } from './testdata/testing.js';
+import { RecordingGateway, buildShims, fixtureState, killAll, tempHome } from './testdata/testing.js';
 
 describe('log files', () => {
   it('rotates at the size limit keeping N files, and reads back in order', () => {
@@ -43,9 +43,9 @@ describe('log files', () => {
 });
 
 describe('local runtime logs', () => {
-  let shimEntry: string;
+  let shims: { shimEntry: string; nativeShim: string };
   beforeAll(() => {
-    shimEntry = buildShim();
+    shims = buildShims();
   });
   let home: string;
   let runtime: Runtime | undefined;
@@ -62,7 +62,7 @@ describe('local runtime logs', () => {
     runtime = createLocalRuntime({
       home,
       gateway: new RecordingGateway(),
-      shimEntry,
+      ...shims,
       pollIntervalMs: 50,
       edgePort: 0,
       logMaxBytes: 600,

@@ -82,6 +82,18 @@ function main(args: ParsedShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | un
   if (child.pid === undefined) return; // 'error' follows
 
   const pid = child.pid;
+  // Handlers before shim.json: the runtime may send SIGTERM as soon as it reads the file, and a
+  // signal without a handler would kill the shim before it records the exit.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    killGroup(pid, args.stopSignal);
+    setTimeout(() => killGroup(pid, 'SIGKILL'), args.gracePeriodMs).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => undefined);
   const info: ShimInfo = {
     shimPid: process.pid,
     shimStartTime: readStartTime(process.pid) ?? 0,
@@ -114,17 +126,6 @@ function main(args: ParsedShimArgs, baseEnv: NodeJS.ProcessEnv, cwd: string | un
   };
   pipe(pipes?.stdout.read ?? child.stdout!, 'stdout');
   pipe(pipes?.stderr.read ?? child.stderr!, 'stderr');
-
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    killGroup(pid, args.stopSignal);
-    setTimeout(() => killGroup(pid, 'SIGKILL'), args.gracePeriodMs).unref();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('SIGHUP', () => undefined);
 
   child.once('exit', (code, signal) => {
     const at = new Date().toISOString();

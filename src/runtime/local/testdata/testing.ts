@@ -5,7 +5,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +73,33 @@ export function buildShim(): string {
     rmSync(tmp, { recursive: true, force: true });
   }
   return entry;
+}
+
+/**
+ * Compiles the native shim (the C files of native/shim/, as scripts/buildNative.mjs does) to a cache
+ * path keyed by the content of that folder's .c and .h files; returns the binary. Tests pass it as `nativeShim`, so they run on the shim the runtime picks by
+ * default (the native one; BERTH_SHIM=node runs them on the Node fallback).
+ */
+export function buildNativeShim(): string {
+  const dir = join(repoRoot, 'native', 'shim');
+  const files = readdirSync(dir)
+    .filter((f) => /\.[ch]$/.test(f))
+    .sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f}\0`).update(readFileSync(join(dir, f)));
+  const h = hash.digest('hex').slice(0, 16);
+  const sources = files.filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+  const out = join(tmpdir(), `berth-native-shim-${h}`);
+  if (existsSync(out)) return out;
+  const tmp = `${out}.${process.pid}.tmp`;
+  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', tmp, ...sources], { stdio: 'pipe' });
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Both shims, as createLocalRuntime takes them. */
+export function buildShims(): { shimEntry: string; nativeShim: string } {
+  return { shimEntry: buildShim(), nativeShim: buildNativeShim() };
 }
 
 /** A GatewayControl that records tables; `update` takes `delayMs` like a real process would. */
@@ -209,14 +245,14 @@ export interface LocalRuntimeFixture {
  * own `afterEach` (registered after this call) runs before this cleanup.
  */
 export function useLocalRuntime(
-  defaults: Partial<Omit<LocalRuntimeOptions, 'home' | 'gateway' | 'shimEntry'>> = {},
+  defaults: Partial<Omit<LocalRuntimeOptions, 'home' | 'gateway' | 'shimEntry' | 'nativeShim'>> = {},
 ): LocalRuntimeFixture {
-  let shimEntry = '';
+  let shims = { shimEntry: '', nativeShim: '' };
   let home = '';
   let gateway = new RecordingGateway();
   let runtime: Runtime | undefined;
   beforeAll(() => {
-    shimEntry = buildShim();
+    shims = buildShims();
   });
   afterEach(async () => {
     await runtime?.remove('shop', 'dev').catch(() => undefined);
@@ -230,7 +266,7 @@ export function useLocalRuntime(
         home = tempHome();
         gateway = new RecordingGateway();
       }
-      runtime = createLocalRuntime({ pollIntervalMs: 50, edgePort: 0, ...defaults, home, gateway, shimEntry });
+      runtime = createLocalRuntime({ pollIntervalMs: 50, edgePort: 0, ...defaults, home, gateway, ...shims });
       return runtime;
     },
     get home() {

@@ -17,7 +17,7 @@ import type { Runtime } from '../../../runtime.js';
 import type { ServiceState } from '../../../../model/serviceState.js';
 import { runtimeConformance } from '../../../conformance/kit.js';
 import { createLocalRuntime } from '../../localRuntime.js';
-import { buildShim, killAll, tempHome } from '../testing.js';
+import { buildShims, killAll, tempHome } from '../testing.js';
 import { NODE_IMAGE } from '../../../../../test/support/testImages.js';
 
 /**
@@ -43,11 +43,11 @@ function runningWith(marker: string): string[] {
   return out.sort();
 }
 
-let shimEntry = '';
+let shims = { shimEntry: '', nativeShim: '' };
 let entry = '';
 beforeAll(() => {
   // Built once, before any test's setup: a stale gateway build compiles for a while.
-  shimEntry = buildShim();
+  shims = buildShims();
   entry = ensureGatewayBuilt();
 }, 120_000);
 
@@ -77,7 +77,7 @@ export function localConformance(
       const rt = createLocalRuntime({
         home,
         gateway,
-        shimEntry,
+        ...shims,
         pollIntervalMs: 50,
         edgePort,
         ...(containers ? { containers } : {}),
