@@ -17,6 +17,7 @@ const all = {
   callgraph: 'callgraph.mjs',
   'logingest-loop': 'logingestloop.mjs',
   'webhook-live': 'webhook-live.mjs',
+  scale: 'scale.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

@@ -32,14 +32,25 @@ export async function waitFor(what, fn, timeoutMs = 30_000, intervalMs = 50) {
 }
 
 /** Starts `berth server` on a fresh home; `kill()` + `start()` restart it on the same home. */
-export async function startControlPlane(prefix = 'berth-bench-') {
-  if (!existsSync(cli)) throw new Error('build first: npm run build');
+export async function startControlPlane(prefix = 'berth-bench-', { cliPath = cli } = {}) {
+  if (!existsSync(cliPath)) throw new Error(`build first: npm run build (${cliPath} missing)`);
   const home = mkdtempSync(join(tmpdir(), prefix));
   const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
-  const cp = { home, env, proc: undefined, url: '', token: '' };
+  const cp = { home, env, cliPath, proc: undefined, url: '', token: '' };
 
   cp.start = async () => {
-    const proc = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
+    const proc = spawn(
+      process.execPath,
+      [
+        ...(process.env.BERTH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        cliPath,
+        'server',
+        '--port',
+        '0',
+        '--quiet',
+      ],
+      { env, stdio: 'ignore' },
+    );
     cp.proc = proc;
     cp.url = await waitFor('control plane', async () => {
       if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
@@ -81,7 +92,7 @@ export async function startControlPlane(prefix = 'berth-bench-') {
   /** Runs the CLI; resolves with its exit code and output, never rejects. */
   cp.cli = async (args) => {
     try {
-      const r = await execFileP(process.execPath, [cli, ...args], { env, maxBuffer: 20 << 20 });
+      const r = await execFileP(process.execPath, [cliPath, ...args], { env, maxBuffer: 20 << 20 });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };
     } catch (e) {
       return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e) };
