@@ -57,7 +57,7 @@ function workload(label) {
     levels.forEach((level, l) => {
       for (const s of level) {
         lines.push(`  ${s.name}:`, `    command: [node, svc.mjs]`, `    env: { READY_AFTER_MS: "${s.delay}" }`);
-        lines.push(`    health: { readiness: { http: { path: /healthz }, period: 1s } }`);
+        lines.push(`    health: { readiness: { http: { path: /healthz }, period: 10s } }`);
         lines.push(`    terminationGracePeriod: 2s`);
         if (l > 0) lines.push(`    dependsOn: [${levels[l - 1].map((p) => p.name).join(', ')}]`);
       }

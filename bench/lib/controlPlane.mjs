@@ -2,7 +2,7 @@
 // `berth server` on a temporary BERTH_HOME, call its API and CLI, run a bounded keep-alive request
 // loop against 127.0.0.1, and list the processes that belong to the home.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,13 @@ export async function startControlPlane(prefix = 'berth-bench-', { cliPath = cli
         '0',
         '--quiet',
       ],
-      { env, stdio: 'ignore' },
+      // BERTH_SERVER_LOG=<file>: the server's output (e.g. with BERTH_SERVER_NODE_ARGS=--trace-gc) goes there.
+      {
+        env,
+        stdio: process.env.BERTH_SERVER_LOG
+          ? ['ignore', openSync(process.env.BERTH_SERVER_LOG, 'a'), 'inherit']
+          : 'ignore',
+      },
     );
     cp.proc = proc;
     cp.url = await waitFor('control plane', async () => {

@@ -58,6 +58,8 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
   const batchLines = opts.batchLines ?? 1000;
   const lookLines = opts.lookLines ?? batchLines;
+  // One read buffer for every file (each chunk is decoded to strings before the next read).
+  const chunk = Buffer.allocUnsafe(chunkBytes);
   const now = opts.now ?? Date.now;
   const retentionOf = opts.retentionOf ?? (() => DEFAULT_INDEX_RETENTION);
   const cursors = index.cursors();
@@ -136,9 +138,12 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
       const fingerprint = head.subarray(0, nl >= 0 ? nl : headLen).toString('latin1');
       // A cursor of another file that had this inode before starts the new one from its beginning.
       const from = known && sameFile(known.fingerprint, fingerprint) ? known.offset : 0;
-      const buf = Buffer.alloc(chunkBytes);
-      const n = readSync(fd, buf, 0, chunkBytes, from);
+      // Nothing new (the listing's size; a file that grew since is read on the next look): no read,
+      // which keeps an idle control plane from copying a chunk per file per look.
+      if (from >= f.size) return undefined;
+      const n = readSync(fd, chunk, 0, chunkBytes, from);
       if (n <= 0) return undefined;
+      const buf = chunk;
       let end = endOfLines(buf.subarray(0, n), maxLines);
       // A line longer than a chunk is cut there rather than blocking the file.
       if (end === 0 && n === chunkBytes) end = n;

@@ -53,6 +53,11 @@ import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
+/**
+ * Between /proc snapshots for replica usage (CPU %, RSS, the memory limit Berth enforces): a
+ * snapshot reads every process on the machine, so it is taken every 2 s rather than every second.
+ */
+const DEFAULT_SAMPLE_INTERVAL_MS = 2_000;
 
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
@@ -391,7 +396,7 @@ class LocalRuntime implements Runtime {
   private tick(): void {
     const now = this.now();
     let snap: ProcSnapshot | undefined;
-    if (now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? 1000)) {
+    if (now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS)) {
       snap = takeProcSnapshot(now);
       this.lastSampleMs = now;
     }
