@@ -52,6 +52,9 @@ export interface LogIngester {
 const FINGERPRINT_BYTES = 64;
 /** Files missing from this many looks in a row lose their cursor (a look can race a rename once). */
 const FORGET_AFTER_MISSES = 3;
+/** Quiet looks in a row after which the ingester looks QUIET_FACTOR times less often, until a line comes. */
+const QUIET_LOOKS = 10;
+const QUIET_FACTOR = 4;
 
 export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   const { index, source } = opts;
@@ -189,11 +192,14 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   let running: Promise<void> | undefined;
   let stopped = false;
   let lastPrune = 0;
+  let quietLooks = 0;
   const tick = (): void => {
     running = (async () => {
       try {
         // Keep going while there is more (a backlog), yielding to the event loop between looks.
-        while (!stopped && runOnce() > 0) await new Promise((r) => setImmediate(r));
+        let got = 0;
+        for (let n; !stopped && (n = runOnce()) > 0; got += n) await new Promise((r) => setImmediate(r));
+        quietLooks = got > 0 ? 0 : quietLooks + 1;
         if (!stopped && now() - lastPrune >= (opts.retentionEveryMs ?? 60_000)) {
           lastPrune = now();
           prune();
@@ -203,7 +209,10 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
       }
     })();
     void running.then(() => {
-      if (!stopped) timer = setTimeout(tick, opts.pollMs ?? 500);
+      // After QUIET_LOOKS looks with nothing new, look QUIET_FACTOR times less often: each look
+      // lists and stats every replica's files, which adds up with 100+ replicas doing nothing.
+      const pollMs = opts.pollMs ?? 500;
+      if (!stopped) timer = setTimeout(tick, quietLooks >= QUIET_LOOKS ? pollMs * QUIET_FACTOR : pollMs);
     });
   };
   return {
