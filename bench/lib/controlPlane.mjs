@@ -58,12 +58,17 @@ export async function startControlPlane(prefix = 'berth-bench-', { cliPath = cli
       },
     );
     cp.proc = proc;
-    cp.url = await waitFor('control plane', async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-      const info = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
-      if (info.pid !== proc.pid) return undefined;
-      return (await fetch(`${info.url}/healthz`)).ok ? info.url : undefined;
-    });
+    cp.url = await waitFor(
+      'control plane',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+        const info = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
+        if (info.pid !== proc.pid) return undefined;
+        return (await fetch(`${info.url}/healthz`)).ok ? info.url : undefined;
+        // A server on a busy machine can take tens of seconds to start.
+      },
+      120_000,
+    );
     cp.token = readFileSync(join(home, 'token'), 'utf8').trim();
   };
 

@@ -432,6 +432,8 @@ export class Replica {
   private watchRun(): void {
     if (this.watcher || this.record.runAs === 'container') return;
     const exitName = basename(shimPaths(this.dir).exit);
+    // An exit.json written before the watch began is read by the next tick.
+    this.lastPollMs = 0;
     try {
       this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
         if (name !== null && name !== exitName) return;
