@@ -19,6 +19,7 @@ const all = {
   'webhook-live': 'webhook-live.mjs',
   'node-lines': 'node-lines.mjs',
   supervision: 'supervision.mjs',
+  scale: 'scale.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

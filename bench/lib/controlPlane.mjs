@@ -2,7 +2,7 @@
 // `berth server` on a temporary BERTH_HOME, call its API and CLI, run a bounded keep-alive request
 // loop against 127.0.0.1, and list the processes that belong to the home.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +31,8 @@ export async function waitFor(what, fn, timeoutMs = 30_000, intervalMs = 50) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
 
-/** How long a start waits for the server's /healthz by default: BERTH_BENCH_START_TIMEOUT_MS, else 60 s. */
-const START_TIMEOUT_MS = Number(process.env.BERTH_BENCH_START_TIMEOUT_MS) || 60_000;
+/** How long a start waits for the server's /healthz by default: BERTH_BENCH_START_TIMEOUT_MS, else 120 s (a loaded machine can take tens of seconds). */
+const START_TIMEOUT_MS = Number(process.env.BERTH_BENCH_START_TIMEOUT_MS) || 120_000;
 
 /** SIGKILLs every process that belongs to `home` (server, gateway, shims, replicas). */
 function killProcessesOf(home) {
@@ -47,18 +47,38 @@ function killProcessesOf(home) {
 
 /**
  * Starts `berth server` on a fresh home; `kill()` + `start()` restart it on the same home.
- * `startTimeoutMs` bounds each start's wait for /healthz (a loaded machine may need longer). A start
+ * `cliPath` runs another build's CLI (to compare builds); `startTimeoutMs` bounds each start's wait for /healthz (a loaded machine may need longer). A start
  * that times out kills the server it spawned before it throws; when the first start fails, the
  * caller never gets `cp` to tear down, so everything of the home is killed and the home removed.
  */
-export async function startControlPlane(prefix = 'berth-bench-', { startTimeoutMs = START_TIMEOUT_MS } = {}) {
-  if (!existsSync(cli)) throw new Error('build first: npm run build');
+export async function startControlPlane(
+  prefix = 'berth-bench-',
+  { startTimeoutMs = START_TIMEOUT_MS, cliPath = cli } = {},
+) {
+  if (!existsSync(cliPath)) throw new Error(`build first: npm run build (${cliPath} missing)`);
   const home = mkdtempSync(join(tmpdir(), prefix));
   const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
-  const cp = { home, env, proc: undefined, url: '', token: '' };
+  const cp = { home, env, cliPath, proc: undefined, url: '', token: '' };
 
   cp.start = async () => {
-    const proc = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
+    const proc = spawn(
+      process.execPath,
+      [
+        ...(process.env.BERTH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        cliPath,
+        'server',
+        '--port',
+        '0',
+        '--quiet',
+      ],
+      // BERTH_SERVER_LOG=<file>: the server's output (e.g. with BERTH_SERVER_NODE_ARGS=--trace-gc) goes there.
+      {
+        env,
+        stdio: process.env.BERTH_SERVER_LOG
+          ? ['ignore', openSync(process.env.BERTH_SERVER_LOG, 'a'), 'inherit']
+          : 'ignore',
+      },
+    );
     cp.proc = proc;
     try {
       const up = await waitFor(
@@ -112,7 +132,7 @@ export async function startControlPlane(prefix = 'berth-bench-', { startTimeoutM
   /** Runs the CLI; resolves with its exit code and output, never rejects. */
   cp.cli = async (args) => {
     try {
-      const r = await execFileP(process.execPath, [cli, ...args], { env, maxBuffer: 20 << 20 });
+      const r = await execFileP(process.execPath, [cliPath, ...args], { env, maxBuffer: 20 << 20 });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };
     } catch (e) {
       return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e) };

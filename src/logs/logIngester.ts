@@ -52,12 +52,17 @@ export interface LogIngester {
 const FINGERPRINT_BYTES = 64;
 /** Files missing from this many looks in a row lose their cursor (a look can race a rename once). */
 const FORGET_AFTER_MISSES = 3;
+/** Quiet looks in a row after which the ingester looks QUIET_FACTOR times less often, until a line comes. */
+const QUIET_LOOKS = 10;
+const QUIET_FACTOR = 4;
 
 export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   const { index, source } = opts;
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
   const batchLines = opts.batchLines ?? 1000;
   const lookLines = opts.lookLines ?? batchLines;
+  // One read buffer for every file (each chunk is decoded to strings before the next read).
+  const chunk = Buffer.allocUnsafe(chunkBytes);
   const now = opts.now ?? Date.now;
   const retentionOf = opts.retentionOf ?? (() => DEFAULT_INDEX_RETENTION);
   const cursors = index.cursors();
@@ -136,9 +141,12 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
       const fingerprint = head.subarray(0, nl >= 0 ? nl : headLen).toString('latin1');
       // A cursor of another file that had this inode before starts the new one from its beginning.
       const from = known && sameFile(known.fingerprint, fingerprint) ? known.offset : 0;
-      const buf = Buffer.alloc(chunkBytes);
-      const n = readSync(fd, buf, 0, chunkBytes, from);
+      // Nothing new (the listing's size; a file that grew since is read on the next look): no read,
+      // which keeps an idle control plane from copying a chunk per file per look.
+      if (from >= f.size) return undefined;
+      const n = readSync(fd, chunk, 0, chunkBytes, from);
       if (n <= 0) return undefined;
+      const buf = chunk;
       let end = endOfLines(buf.subarray(0, n), maxLines);
       // A line longer than a chunk is cut there rather than blocking the file.
       if (end === 0 && n === chunkBytes) end = n;
@@ -184,11 +192,14 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   let running: Promise<void> | undefined;
   let stopped = false;
   let lastPrune = 0;
+  let quietLooks = 0;
   const tick = (): void => {
     running = (async () => {
       try {
         // Keep going while there is more (a backlog), yielding to the event loop between looks.
-        while (!stopped && runOnce() > 0) await new Promise((r) => setImmediate(r));
+        let got = 0;
+        for (let n; !stopped && (n = runOnce()) > 0; got += n) await new Promise((r) => setImmediate(r));
+        quietLooks = got > 0 ? 0 : quietLooks + 1;
         if (!stopped && now() - lastPrune >= (opts.retentionEveryMs ?? 60_000)) {
           lastPrune = now();
           prune();
@@ -198,7 +209,10 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
       }
     })();
     void running.then(() => {
-      if (!stopped) timer = setTimeout(tick, opts.pollMs ?? 500);
+      // After QUIET_LOOKS looks with nothing new, look QUIET_FACTOR times less often: each look
+      // lists and stats every replica's files, which adds up with 100+ replicas doing nothing.
+      const pollMs = opts.pollMs ?? 500;
+      if (!stopped) timer = setTimeout(tick, quietLooks >= QUIET_LOOKS ? pollMs * QUIET_FACTOR : pollMs);
     });
   };
   return {

@@ -442,6 +442,16 @@ export class Releases {
     return addEventIn(this.db, e);
   }
 
+  /** Records events in order in one transaction (one commit: one sync of the WAL for all of them). */
+  async addEvents(list: Omit<ReleaseEvent, 'id'>[]): Promise<ReleaseEvent[]> {
+    if (list.length === 1) return [await addEventIn(this.db, list[0]!)];
+    return this.db.transaction().execute(async (tx) => {
+      const out: ReleaseEvent[] = [];
+      for (const e of list) out.push(await addEventIn(tx, e));
+      return out;
+    });
+  }
+
   async events(releaseId: number, afterId = 0): Promise<ReleaseEvent[]> {
     return eventsOf(this.db, releaseId, afterId);
   }

@@ -37,7 +37,7 @@ import { addressProblem, edgeProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
-import { takeProcSnapshot } from './procfs.js';
+import { refreshProcSnapshot, takeProcSnapshot } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
@@ -54,6 +54,13 @@ import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
+/** Between /proc samples for replica usage (CPU %, RSS, the memory limit Berth enforces). */
+const DEFAULT_SAMPLE_INTERVAL_MS = 1_000;
+/**
+ * Between full /proc snapshots (every process on the machine, to find the replicas' process
+ * trees); the samples between them re-read only the processes of those trees.
+ */
+const FULL_SNAPSHOT_MS = 10_000;
 
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
@@ -104,6 +111,8 @@ class LocalRuntime implements Runtime {
   private readonly init: Promise<void>;
   private timer: NodeJS.Timeout | undefined;
   private lastSampleMs = 0;
+  /** The last snapshot of every process: the process trees the samples in between re-read. */
+  private fullSnapshot: ProcSnapshot | undefined;
   private lastGatewayCheckMs = 0;
   private closed = false;
 
@@ -399,8 +408,12 @@ class LocalRuntime implements Runtime {
   private tick(): void {
     const now = this.now();
     let snap: ProcSnapshot | undefined;
-    if (now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? 1000)) {
-      snap = takeProcSnapshot(now);
+    if (now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS)) {
+      const full = this.fullSnapshot;
+      snap =
+        full && now - full.takenAtMs < FULL_SNAPSHOT_MS
+          ? refreshProcSnapshot(full, now)
+          : (this.fullSnapshot = takeProcSnapshot(now));
       this.lastSampleMs = now;
     }
     if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {

@@ -91,6 +91,37 @@ export function takeProcSnapshot(nowMs: number): ProcSnapshot {
   return { takenAtMs: nowMs, byPid, children };
 }
 
+/**
+ * A snapshot that reads only the processes asked for (lazily), with the process tree of an earlier
+ * full snapshot: a full one reads every process on the machine, which is most of an idle
+ * supervisor's work; children forked since `full` show up at the next full one.
+ */
+export function refreshProcSnapshot(full: ProcSnapshot, nowMs: number): ProcSnapshot {
+  return { takenAtMs: nowMs, byPid: new LazyProcStats(), children: full.children };
+}
+
+/** /proc/<pid>/stat read on first use, once per snapshot. */
+class LazyProcStats extends Map<number, ProcStat> {
+  private readonly gone = new Set<number>();
+
+  override get(pid: number): ProcStat | undefined {
+    this.load(pid);
+    return super.get(pid);
+  }
+
+  override has(pid: number): boolean {
+    this.load(pid);
+    return super.has(pid);
+  }
+
+  private load(pid: number): void {
+    if (super.has(pid) || this.gone.has(pid)) return;
+    const st = readProcStat(pid);
+    if (st) super.set(pid, st);
+    else this.gone.add(pid);
+  }
+}
+
 /** RSS and CPU ticks summed over `rootPid` and all its descendants. */
 export function treeUsage(snap: ProcSnapshot, rootPid: number): { rssBytes: number; cpuTicks: number } | undefined {
   if (!snap.byPid.has(rootPid)) return undefined;
