@@ -26,16 +26,13 @@ export function registerServer(program: Command): void {
     .option('--quiet', 'log to <home>/server.log only')
     .option(
       '--data-plane <plane>',
-      'what serves service addresses and edges: node (the gateway itself) or haproxy (default: BERTH_DATA_PLANE, else node)',
+      'what serves service addresses and edges: haproxy (HAProxy 2.6+, the production setup) or node (the built-in proxy, no dependency); default: BERTH_DATA_PLANE, else haproxy when it is installed, else node',
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const { parseDataPlane } = await import('../../gateway/control.js');
-      // Named by where it came from, so an error points at what the user set.
-      const dataPlane =
-        o.dataPlane === undefined
-          ? parseDataPlane(process.env.BERTH_DATA_PLANE, 'BERTH_DATA_PLANE')
-          : parseDataPlane(o.dataPlane, '--data-plane');
+      const { chooseDataPlane } = await import('../../gateway/dataPlaneChoice.js');
+      // Before anything starts: a wrong value or a missing HAProxy asked for is an error naming it.
+      const dataPlane = await chooseDataPlane({ flag: o.dataPlane, env: process.env.BERTH_DATA_PLANE });
       const { startDaemon } = await import('../../server/daemon.js');
       const daemon = await startDaemon({
         home: ctx.home,
