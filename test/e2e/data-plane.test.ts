@@ -1,0 +1,100 @@
+/**
+ * Which data plane `berth server` runs, end to end: HAProxy by default when it is installed (as on
+ * this machine and in CI), the Node proxy when it is not (BERTH_HAPROXY names a binary that does not
+ * exist), an explicit `--data-plane` or BERTH_DATA_PLANE winning, and `--data-plane haproxy` without
+ * HAProxy refused before anything starts. The server says its choice and why in GET /api/v1/info and
+ * in its log; the app's edge answers through whichever it is.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, startBerth, tempHome, writeApp, type Berth } from './harness.js';
+
+const execFileP = promisify(execFile);
+let berth: Berth | undefined;
+
+afterEach(async () => {
+  await berth?.teardown();
+  berth = undefined;
+});
+
+interface Info {
+  dataPlane?: { plane: string; reason: string };
+}
+
+/** Deploys a one-service app behind its edge and answers what the edge says at `/`. */
+async function edgeAnswers(b: Berth): Promise<string> {
+  const dir = await writeApp('planes', {
+    'server.mjs': [
+      "import { createServer } from 'node:http';",
+      "createServer((req, res) => res.end(req.url === '/healthz' ? 'ok' : 'hello from web')).listen(Number(process.env.PORT), '127.0.0.1');",
+      "process.on('SIGTERM', () => process.exit(0));",
+    ],
+    'berth.yaml': [
+      'name: planes',
+      'services:',
+      '  web:',
+      '    command: node server.mjs',
+      '    ports: [8080]',
+      '    health: { readiness: { http: { path: /healthz }, period: 1s } }',
+      'routes:',
+      '  - { path: /, service: web }',
+    ],
+  });
+  try {
+    const deployed = await b.cli(['deploy', dir]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const { edge } = await b.json<{ edge: { port: number } }>(['status', 'planes']);
+    return await (await fetch(`http://127.0.0.1:${edge.port}/`)).text();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('berth server data plane', () => {
+  it('uses HAProxy by default when it is installed, and says so', async () => {
+    berth = await startBerth();
+    const info = await berth.api<Info>('GET', '/api/v1/info');
+    expect(info.body.dataPlane?.plane).toBe('haproxy');
+    expect(info.body.dataPlane?.reason).toMatch(/^HAProxy 2\.\d+\S* is installed at \//);
+    const log = await readFile(join(berth.home, 'server.log'), 'utf8');
+    expect(log).toContain('"msg":"data plane: haproxy"');
+    expect(await edgeAnswers(berth)).toBe('hello from web');
+    const state = JSON.parse(await readFile(join(berth.home, 'gateway', 'gateway.json'), 'utf8')) as {
+      dataPlane?: string;
+    };
+    expect(state.dataPlane).toBe('haproxy');
+  });
+
+  it('uses the Node proxy when no HAProxy is installed, and says why', async () => {
+    berth = await startBerth({ env: { BERTH_HAPROXY: '/nonexistent/haproxy' } });
+    const info = await berth.api<Info>('GET', '/api/v1/info');
+    expect(info.body.dataPlane).toEqual({
+      plane: 'node',
+      reason: expect.stringContaining('no usable HAProxy') as string,
+    });
+    expect(await edgeAnswers(berth)).toBe('hello from web');
+  });
+
+  it('takes BERTH_DATA_PLANE=node over the installed HAProxy', async () => {
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: 'node' } });
+    const info = await berth.api<Info>('GET', '/api/v1/info');
+    expect(info.body.dataPlane).toEqual({ plane: 'node', reason: 'BERTH_DATA_PLANE node' });
+  });
+
+  it('refuses --data-plane haproxy without HAProxy, naming what is missing', async () => {
+    const home = await tempHome();
+    const run = await execFileP(process.execPath, [CLI, 'server', '--port', '0', '--quiet', '--data-plane', 'haproxy'], {
+      env: { ...process.env, BERTH_HOME: home, BERTH_HAPROXY: '/nonexistent/haproxy', NO_COLOR: '1' },
+      timeout: 60_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, stderr: e.stderr ?? '' }),
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('haproxy not found on PATH: install it (apt-get install haproxy) or use --data-plane node');
+    await rm(home, { recursive: true, force: true });
+  });
+});
