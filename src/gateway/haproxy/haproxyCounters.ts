@@ -4,9 +4,24 @@
  */
 import type { ListenerStatsJSON } from '../listeners.js';
 import type { ServiceTraffic } from '../table.js';
+import type { TrackTraffic } from '../../model/observation.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, HaproxyModel } from './config.js';
 import { nodeSlot, proxyName } from './config.js';
+import type { HaproxyLogCounters } from './haproxyLogCounters.js';
+
+type Latency = Pick<TrackTraffic, 'latencyBucketsMs' | 'latencyCounts' | 'latencySumMs'>;
+
+/** The latency histogram of the Node listener's requests `n` and of those HAProxy logged `l`, summed. */
+function latencyOf(n: Latency | undefined, l: Latency | undefined): Latency {
+  if (n === undefined || n.latencyBucketsMs.length === 0 || l === undefined)
+    return l ?? { latencyBucketsMs: n?.latencyBucketsMs ?? [], latencyCounts: n?.latencyCounts ?? [0], latencySumMs: n?.latencySumMs ?? 0 };
+  return {
+    latencyBucketsMs: n.latencyBucketsMs,
+    latencyCounts: n.latencyCounts.map((v, i) => v + (l.latencyCounts[i] ?? 0)),
+    latencySumMs: Math.round((n.latencySumMs + l.latencySumMs) * 1000) / 1000,
+  };
+}
 
 /** Cumulative counters carried over reloads (a new worker starts from zero). */
 export interface Counters {
@@ -72,14 +87,16 @@ export function listenerStats(rows: readonly StatRow[], model: HaproxyModel | un
 }
 
 /**
- * Per-track counters: HAProxy's (current worker's `rows` plus the counts `carried` over reloads) for
- * native services, added to the Node listeners' (`nodeTraffic`) for services and edges Node serves.
+ * Per-track counters: HAProxy's (current worker's `rows` plus the counts `carried` over reloads, the
+ * latency histograms and edge routes its log lines gave `logged`) for native services, added to the
+ * Node listeners' (`nodeTraffic`) for services and edges Node serves.
  */
 export function serviceTraffic(
   backends: readonly BackendModel[],
   rows: readonly StatRow[],
   carried: Readonly<Record<string, Counters>>,
   nodeTraffic: readonly ServiceTraffic[],
+  logged?: HaproxyLogCounters,
 ): ServiceTraffic[] {
   const fromNode = new Map(nodeTraffic.map((t) => [t.key, t]));
   const current = countersFrom(rows, backends);
@@ -90,13 +107,12 @@ export function serviceTraffic(
     const node = fromNode.get(b.key);
     const track = (name: 'stable' | 'canary'): ServiceTraffic['tracks'][number] => {
       const n = node?.tracks.find((t) => t.track === name);
+      const l = logged?.latency(b.key, name)?.toJSON();
       return {
         track: name,
         requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
-        latencyBucketsMs: n?.latencyBucketsMs ?? [],
-        latencyCounts: n?.latencyCounts ?? [0],
-        latencySumMs: n?.latencySumMs ?? 0,
+        ...latencyOf(n, l),
       };
     };
     const t: ServiceTraffic = {
@@ -105,7 +121,8 @@ export function serviceTraffic(
       unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
     };
     if (node?.policy !== undefined) t.policy = node.policy;
-    if (node?.routes !== undefined) t.routes = node.routes;
+    const routes = [...(node?.routes ?? []), ...(logged?.routes(b.key) ?? [])];
+    if (routes.length > 0) t.routes = routes;
     out.push(t);
   }
   return out;

@@ -99,8 +99,8 @@ export class HaproxyListeners implements DataPlaneListeners {
   private internalPorts: Record<string, number> = {};
   private base: Record<string, Counters> = {};
   private rows: StatRow[] = [];
-  /** Where HAProxy logs the spans of what it serves alone; undefined when tracing is off. */
-  private readonly spanReceiver: HaproxySpanReceiver | undefined;
+  /** Where HAProxy logs what it serves alone: spans (tracing on), latency and edge routes for the counters. */
+  private readonly spanReceiver: HaproxySpanReceiver;
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -112,7 +112,7 @@ export class HaproxyListeners implements DataPlaneListeners {
   constructor(opts: HaproxyListenersOptions) {
     this.opts = opts;
     this.node = new Listeners({ ...opts, handoff: true });
-    this.spanReceiver = opts.spans && new HaproxySpanReceiver(opts.spans);
+    this.spanReceiver = new HaproxySpanReceiver(opts.spans);
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
@@ -204,7 +204,8 @@ export class HaproxyListeners implements DataPlaneListeners {
     }
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
-    if (this.spanReceiver) next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
+    next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
+    if (this.opts.spans === undefined) next.tracing = false;
     for (const s of table.services)
       if (await bindable(s.key, s.port))
         next.services.push({ key: s.key, port: s.port, ...(await hostsOf(s.key, s.port)) });
@@ -272,7 +273,7 @@ export class HaproxyListeners implements DataPlaneListeners {
       this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => p !== err.port));
     }
 
-    this.spanReceiver?.use(next);
+    this.spanReceiver.use(next);
     if (this.proc === undefined || !this.proc.alive()) {
       this.proc = await HaproxyProcess.start(
         { paths: this.paths, binary: this.opts.binary, logger: this.logger },
@@ -461,11 +462,12 @@ export class HaproxyListeners implements DataPlaneListeners {
   }
 
   /**
-   * Per-track counters: HAProxy's (requests and 5xx per track, no latency histogram) for native
-   * services, added to the Node listeners' for services and edges Node serves.
+   * Per-track counters: HAProxy's (requests and 5xx per track; latency and edge routes from its log
+   * lines) for native services, added to the Node listeners' for services and edges Node serves.
    */
   traffic(): ServiceTraffic[] {
-    return serviceTraffic(this.model?.backends ?? [], this.rows, this.base, this.node.traffic());
+    const { counters } = this.spanReceiver;
+    return serviceTraffic(this.model?.backends ?? [], this.rows, this.base, this.node.traffic(), counters);
   }
 
   private save(): void {
@@ -486,6 +488,6 @@ export class HaproxyListeners implements DataPlaneListeners {
       this.proc = undefined;
     }
     await this.node.close();
-    this.spanReceiver?.close();
+    this.spanReceiver.close();
   }
 }
