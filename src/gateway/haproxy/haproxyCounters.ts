@@ -4,7 +4,7 @@
  */
 import type { ListenerStatsJSON } from '../listeners.js';
 import type { ServiceTraffic } from '../table.js';
-import type { TrackTraffic } from '../../model/observation.js';
+import type { RouteTraffic, TrackTraffic } from '../../model/observation.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, HaproxyModel } from './config.js';
 import { nodeSlot, proxyName } from './config.js';
@@ -59,6 +59,40 @@ export function countersFrom(rows: readonly StatRow[], backends: readonly Backen
     } else if (r.name === nodeSlot) c.unavailable -= r.errors5xx;
   }
   return out;
+}
+
+/**
+ * The route counters Node kept and those HAProxy's log lines gave, one entry per edge route (a route
+ * served by each in turn, as its service gained and lost a split, sums both), ordered by edge then route.
+ */
+function mergeRoutes(
+  node: readonly RouteTraffic[] | undefined,
+  logged: readonly RouteTraffic[] | undefined,
+): RouteTraffic[] | undefined {
+  if (logged === undefined || logged.length === 0) return node?.slice();
+  if (node === undefined || node.length === 0) return logged.slice();
+  const byId = new Map<string, RouteTraffic>();
+  for (const r of [...node, ...logged]) {
+    const id = `${r.edge} ${r.route}`;
+    const seen = byId.get(id);
+    if (seen === undefined) {
+      byId.set(id, r);
+      continue;
+    }
+    byId.set(id, {
+      edge: r.edge,
+      route: r.route,
+      tracks: seen.tracks.map((t) => {
+        const o = r.tracks.find((x) => x.track === t.track);
+        return o === undefined
+          ? t
+          : { track: t.track, requests: t.requests + o.requests, errors: t.errors + o.errors, ...latencyOf(t, o) };
+      }),
+    });
+  }
+  return [...byId.values()].sort((a, b) =>
+    a.edge === b.edge ? (a.route < b.route ? -1 : a.route > b.route ? 1 : 0) : a.edge < b.edge ? -1 : 1,
+  );
 }
 
 /** Counters of HAProxy's public listeners, from `rows` (the last poll). */
@@ -121,8 +155,8 @@ export function serviceTraffic(
       unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
     };
     if (node?.policy !== undefined) t.policy = node.policy;
-    const routes = [...(node?.routes ?? []), ...(logged?.routes(b.key) ?? [])];
-    if (routes.length > 0) t.routes = routes;
+    const routes = mergeRoutes(node?.routes, logged?.routes(b.key));
+    if (routes !== undefined) t.routes = routes;
     out.push(t);
   }
   return out;
