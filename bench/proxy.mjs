@@ -4,11 +4,13 @@
 //   direct        wrk → upstream
 //   berth-service wrk → Berth gateway process, Node data plane (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
-//   berth (default)   the rows of the data plane `berth server` picks on this machine (HAProxy
-//                 when it is installed, else the Node plane), repeated at the top of the table
+//   berth (default)   the rows of the data plane `berth server` picks on this machine with
+//                 BERTH_DATA_PLANE as set (unset: the Node plane, the default until the HAProxy
+//                 plane's known gaps are closed; auto: HAProxy when installed), at the top of the table
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
-//                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
+//                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing);
+//                 the documented production setup, opt-in (`--data-plane haproxy|auto`)
 //   nginx         wrk → nginx reverse proxy (keepalive 32, HTTP/1.1 upstream) → upstream
 //   fastify       wrk → @fastify/http-proxy → upstream
 //   node-http     wrk → node:http proxy with a keep-alive Agent → upstream
@@ -199,8 +201,8 @@ const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type
 // berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one.
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
 gatewayControl = createGatewayControl({ home: join(work, 'home'), dataPlane: 'node' });
-// What `berth server` would choose on this machine (HAProxy when installed, else Node): its rows
-// are the "berth (default)" ones of the table.
+// What `berth server` would choose on this machine with BERTH_DATA_PLANE as set (the Node plane when
+// unset; `auto`: HAProxy when installed): its rows are the "berth (default)" ones of the table.
 const { chooseDataPlane } = await import(pathToFileURL(join(root, 'dist/gateway/dataPlaneChoice.js')).href);
 const defaultPlane = await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE });
 const defaultRow = (kind) => (defaultPlane.plane === 'haproxy' ? `berth-haproxy-${kind}` : `berth-${kind}`);

@@ -1,8 +1,9 @@
 /**
- * Which data plane `berth server` runs, end to end: HAProxy by default when it is installed (as on
- * this machine and in CI), the Node proxy when it is not (BERTH_HAPROXY names a binary that does not
- * exist), an explicit `--data-plane` or BERTH_DATA_PLANE winning, and `--data-plane haproxy` without
- * HAProxy refused before anything starts. The server says its choice and why in GET /api/v1/info and
+ * Which data plane `berth server` runs, end to end: the Node proxy by default (naming the HAProxy
+ * installed on this machine and in CI, which `auto` or `haproxy` would use), HAProxy with `auto` when
+ * it is installed, the Node proxy with `auto` when it is not (BERTH_HAPROXY names a binary that does
+ * not exist), an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
+ * before anything starts. The server says its choice and why in GET /api/v1/info and
  * in its log; the app's edge answers through whichever it is.
  */
 import { execFile } from 'node:child_process';
@@ -54,11 +55,27 @@ async function edgeAnswers(b: Berth): Promise<string> {
 }
 
 describe('berth server data plane', () => {
-  it('uses HAProxy by default when it is installed, and says so', async () => {
+  it('uses the Node proxy by default, and names the installed HAProxy that auto or haproxy would use', async () => {
     berth = await startBerth();
     const info = await berth.api<Info>('GET', '/api/v1/info');
+    expect(info.body.dataPlane?.plane).toBe('node');
+    expect(info.body.dataPlane?.reason).toMatch(
+      /^the built-in Node proxy \(the default; --data-plane auto or haproxy use the installed HAProxy 2\.\d+\S* at \//,
+    );
+    const log = await readFile(join(berth.home, 'server.log'), 'utf8');
+    expect(log).toContain('"msg":"data plane: node"');
+    expect(await edgeAnswers(berth)).toBe('hello from web');
+    const state = JSON.parse(await readFile(join(berth.home, 'gateway', 'gateway.json'), 'utf8')) as {
+      dataPlane?: string;
+    };
+    expect(state.dataPlane).toBe('node');
+  });
+
+  it('uses HAProxy with BERTH_DATA_PLANE=auto when it is installed, and says so', async () => {
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: 'auto' } });
+    const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane?.plane).toBe('haproxy');
-    expect(info.body.dataPlane?.reason).toMatch(/^HAProxy 2\.\d+\S* is installed at \//);
+    expect(info.body.dataPlane?.reason).toMatch(/^BERTH_DATA_PLANE auto: HAProxy 2\.\d+\S* is installed at \//);
     const log = await readFile(join(berth.home, 'server.log'), 'utf8');
     expect(log).toContain('"msg":"data plane: haproxy"');
     expect(await edgeAnswers(berth)).toBe('hello from web');
@@ -68,17 +85,17 @@ describe('berth server data plane', () => {
     expect(state.dataPlane).toBe('haproxy');
   });
 
-  it('uses the Node proxy when no HAProxy is installed, and says why', async () => {
-    berth = await startBerth({ env: { BERTH_HAPROXY: '/nonexistent/haproxy' } });
+  it('uses the Node proxy with auto when no HAProxy is installed, and says why', async () => {
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: 'auto', BERTH_HAPROXY: '/nonexistent/haproxy' } });
     const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane).toEqual({
       plane: 'node',
-      reason: expect.stringContaining('no usable HAProxy') as string,
+      reason: expect.stringMatching(/^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/) as string,
     });
     expect(await edgeAnswers(berth)).toBe('hello from web');
   });
 
-  it('takes BERTH_DATA_PLANE=node over the installed HAProxy', async () => {
+  it('takes BERTH_DATA_PLANE=node as asked', async () => {
     berth = await startBerth({ env: { BERTH_DATA_PLANE: 'node' } });
     const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane).toEqual({ plane: 'node', reason: 'BERTH_DATA_PLANE node' });

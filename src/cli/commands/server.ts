@@ -26,7 +26,7 @@ export function registerServer(program: Command): void {
     .option('--quiet', 'log to <home>/server.log only')
     .option(
       '--data-plane <plane>',
-      'what serves service addresses and edges: haproxy (HAProxy 2.6+, the production setup) or node (the built-in proxy, no dependency); default: BERTH_DATA_PLANE, else haproxy when it is installed, else node',
+      'what serves service addresses and edges: node (the built-in proxy, no dependency; the default), haproxy (HAProxy 2.6+, the documented production setup) or auto (haproxy when a usable one is installed, else node); default: BERTH_DATA_PLANE, else node',
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
