@@ -4,13 +4,10 @@
 //   direct        wrk → upstream
 //   berth-service wrk → Berth gateway process, Node data plane (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
-//   berth (default)   the rows of the data plane `berth server` picks on this machine with
-//                 BERTH_DATA_PLANE as set (unset: the Node plane, the default until the HAProxy
-//                 plane's known gaps are closed; auto: HAProxy when installed), at the top of the table
+//   berth (default)   the rows of the plane `berth server` picks here (BERTH_DATA_PLANE, else Node), on top
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
-//                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing);
-//                 the documented production setup, opt-in (`--data-plane haproxy|auto`)
+//                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
 //   nginx         wrk → nginx reverse proxy (keepalive 32, HTTP/1.1 upstream) → upstream
 //   fastify       wrk → @fastify/http-proxy → upstream
 //   node-http     wrk → node:http proxy with a keep-alive Agent → upstream
