@@ -41,6 +41,25 @@ export function addCounters(into: Counters, c: Counters): void {
   into.unavailable += c.unavailable;
 }
 
+/**
+ * Adds into `base` the per-track counters of the Node listeners' services (`nodeTraffic`) that are
+ * not in `staying`: called in the same tick as those listeners are dropped, so a service whose split
+ * or policy ends keeps counting from where it was instead of going back.
+ */
+export function carryNodeCounters(
+  base: Record<string, Counters>,
+  nodeTraffic: readonly ServiceTraffic[],
+  staying: ReadonlySet<string>,
+): void {
+  for (const t of nodeTraffic) {
+    if (staying.has(t.key)) continue;
+    const c = zeroCounters();
+    for (const x of t.tracks) c[x.track] = [x.requests, x.errors];
+    c.unavailable = t.unavailable ?? 0;
+    addCounters((base[t.key] ??= zeroCounters()), c);
+  }
+}
+
 /** Per-service counters of the current worker, from its `show stat` rows. */
 export function countersFrom(rows: readonly StatRow[], backends: readonly BackendModel[]): Map<string, Counters> {
   const byProxy = new Map(backends.map((b) => [proxyName('s', b.key), b.key]));
@@ -142,11 +161,12 @@ export function serviceTraffic(
     const track = (name: 'stable' | 'canary'): ServiceTraffic['tracks'][number] => {
       const n = node?.tracks.find((t) => t.track === name);
       const l = logged?.latency(b.key, name)?.toJSON();
+      // The latency first: a histogram from the log lines carries their own request count, not the exact one.
       return {
         track: name,
+        ...latencyOf(n, l),
         requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
-        ...latencyOf(n, l),
       };
     };
     const t: ServiceTraffic = {

@@ -23,7 +23,7 @@ import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
 import { assignSlots } from './slots.js';
 import type { Counters } from './haproxyCounters.js';
-import { addCounters, countersFrom, listenerStats, serviceTraffic, zeroCounters } from './haproxyCounters.js';
+import { addCounters, carryNodeCounters, countersFrom, listenerStats, serviceTraffic, zeroCounters } from './haproxyCounters.js';
 
 /** Options of the HAProxy listener set. */
 export interface HaproxyListenersOptions extends ListenersOptions {
@@ -292,6 +292,8 @@ export class HaproxyListeners implements DataPlaneListeners {
       }
     }
     this.nodeTable = nodeTable;
+    // Same tick as the Node listeners drop the services that left them: their counters go on in the base.
+    carryNodeCounters(this.base, this.node.traffic(), new Set(nodeTable.services.map((s) => s.key)));
     await this.node.apply(nodeTable);
     const used = new Set([...nodeTable.services, ...nodeTable.edges].map((l) => l.port));
     this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => used.has(p)));
