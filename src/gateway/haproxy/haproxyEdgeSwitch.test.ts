@@ -36,10 +36,20 @@ describe('HAProxy edge switched to Node and back under keep-alive load', () => {
     const l = load(edgePort);
     // Every load connection busy on the native edge before the switch.
     while (stable.hits < 50) await new Promise((r) => setTimeout(r, 5));
+    // Counters never run ahead of what the replicas served (read after them), across the switch.
+    const ahead: string[] = [];
+    const total = (): number => Object.values(counted()).reduce((x, y) => x + y, 0);
+    const sample = (): void => {
+      const n = total();
+      if (n > served()) ahead.push(`${n} counted > ${served()} served`);
+    };
+    const sampler = setInterval(sample, 10);
     expect(await gw.hx.apply(gw.table([svc({ canaryWeight: 50 })], [edge]))).toEqual([]);
     const [servedAt, canaryAt] = [served(), canary.hits];
     // The next 200 requests after the switch: about half reach the canary.
     while (served() - servedAt < 200) await new Promise((r) => setTimeout(r, 5));
+    clearInterval(sampler);
+    expect(ahead.slice(0, 3)).toEqual([]);
     const share = (canary.hits - canaryAt) / (served() - servedAt);
     expect(await gw.hx.apply(gw.table([svc()], [edge]))).toEqual([]);
     const back = served();

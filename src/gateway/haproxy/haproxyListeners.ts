@@ -98,6 +98,7 @@ export class HaproxyListeners implements DataPlaneListeners {
   private applied = new Map<string, SlotWant>();
   private internalPorts: Record<string, number> = {};
   private base: Record<string, Counters> = {};
+  private reloading = false;
   private rows: StatRow[] = [];
   /** Where HAProxy logs what it serves alone: spans (tracing on), latency and edge routes for the counters. */
   private readonly spanReceiver: HaproxySpanReceiver;
@@ -286,8 +287,10 @@ export class HaproxyListeners implements DataPlaneListeners {
       // reloads again for as long as the worker runs another structure.
       this.model = next;
       if (this.running === undefined || grew || structureKey(next) !== structureKey(this.running)) {
+        // No poll until the new worker runs: the old one's counts are in the base already.
+        this.reloading = true;
         await this.snapshotBase();
-        await this.proc.reload(renderConfig(next));
+        await this.proc.reload(renderConfig(next)).finally(() => (this.reloading = false));
         this.loaded(next);
       }
     }
@@ -443,7 +446,7 @@ export class HaproxyListeners implements DataPlaneListeners {
     this.timer = setInterval(() => {
       // One poll at a time: a stalled HAProxy (each call waits for its answer up to its timeout)
       // gets a skipped tick, not a pile of connections to its admin socket.
-      if (this.polling || this.proc === undefined) return;
+      if (this.polling || this.reloading || this.proc === undefined) return;
       this.polling = true;
       const loads = this.loads;
       this.proc
