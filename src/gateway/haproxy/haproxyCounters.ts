@@ -28,6 +28,8 @@ export interface Counters {
   stable: [number, number];
   canary: [number, number];
   unavailable: number;
+  /** Latency histograms of Node listeners dropped since (`carryNodeCounters`), per track. */
+  latency?: Partial<Record<'stable' | 'canary', Latency>>;
 }
 
 export const zeroCounters = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
@@ -56,7 +58,12 @@ export function carryNodeCounters(
     const c = zeroCounters();
     for (const x of t.tracks) c[x.track] = [x.requests, x.errors];
     c.unavailable = t.unavailable ?? 0;
-    addCounters((base[t.key] ??= zeroCounters()), c);
+    const into = (base[t.key] ??= zeroCounters());
+    addCounters(into, c);
+    for (const x of t.tracks) {
+      const { latencyBucketsMs, latencyCounts, latencySumMs } = latencyOf({ ...x }, into.latency?.[x.track]);
+      (into.latency ??= {})[x.track] = { latencyBucketsMs, latencyCounts, latencySumMs };
+    }
   }
 }
 
@@ -164,7 +171,7 @@ export function serviceTraffic(
       // The latency first: a histogram from the log lines carries their own request count, not the exact one.
       return {
         track: name,
-        ...latencyOf(n, l),
+        ...latencyOf(latencyOf(n, base.latency?.[name]), l),
         requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
       };

@@ -60,7 +60,17 @@ describe('HAProxy edge switched to Node and back under keep-alive load', () => {
     expect(share).toBeGreaterThan(0.3);
     // Every request counted once on its track, the split's too (a counter poll may be due).
     const hits = { stable: stable.hits, canary: canary.hits };
-    for (let i = 0; i < 100 && counted().stable !== hits.stable; i++) await new Promise((r) => setTimeout(r, 20));
+    // And in the latency histograms (Node's of the split carried on, HAProxy's from its log lines).
+    const timed = (): Record<string, number> => {
+      const t = gw.hx.traffic().find((x) => x.key === 'shop/local/web');
+      return Object.fromEntries((t?.tracks ?? []).map((x) => [x.track, x.latencyCounts.reduce((a, b) => a + b, 0)]));
+    };
+    for (let i = 0; i < 100 && (counted().stable !== hits.stable || timed().canary !== hits.canary); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(counted()).toEqual(hits);
+    // The canary's all from Node's, carried on; the stable's log lines may miss the few requests an
+    // old worker answers during a reload (docs/architecture.md).
+    expect(timed().canary).toBe(hits.canary);
+    expect(timed().stable).toBeGreaterThan(hits.stable * 0.95);
   });
 });
