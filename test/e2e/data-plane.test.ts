@@ -54,6 +54,15 @@ async function edgeAnswers(b: Berth): Promise<string> {
   }
 }
 
+/** The server logged `plane`, its gateway runs it, and the app's edge answers through it. */
+async function expectServedBy(b: Berth, plane: string): Promise<void> {
+  const log = await readFile(join(b.home, 'server.log'), 'utf8');
+  expect(log).toContain(`"msg":"data plane: ${plane}"`);
+  expect(await edgeAnswers(b)).toBe('hello from web');
+  const state = JSON.parse(await readFile(join(b.home, 'gateway', 'gateway.json'), 'utf8')) as { dataPlane?: string };
+  expect(state.dataPlane).toBe(plane);
+}
+
 describe('berth server data plane', () => {
   it('uses the Node proxy by default, and names the installed HAProxy that auto or haproxy would use', async () => {
     berth = await startBerth();
@@ -62,13 +71,7 @@ describe('berth server data plane', () => {
     expect(info.body.dataPlane?.reason).toMatch(
       /^the built-in Node proxy \(the default; --data-plane auto or haproxy use the installed HAProxy 2\.\d+\S* at \//,
     );
-    const log = await readFile(join(berth.home, 'server.log'), 'utf8');
-    expect(log).toContain('"msg":"data plane: node"');
-    expect(await edgeAnswers(berth)).toBe('hello from web');
-    const state = JSON.parse(await readFile(join(berth.home, 'gateway', 'gateway.json'), 'utf8')) as {
-      dataPlane?: string;
-    };
-    expect(state.dataPlane).toBe('node');
+    await expectServedBy(berth, 'node');
   });
 
   it('uses HAProxy with BERTH_DATA_PLANE=auto when it is installed, and says so', async () => {
@@ -76,13 +79,7 @@ describe('berth server data plane', () => {
     const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane?.plane).toBe('haproxy');
     expect(info.body.dataPlane?.reason).toMatch(/^BERTH_DATA_PLANE auto: HAProxy 2\.\d+\S* is installed at \//);
-    const log = await readFile(join(berth.home, 'server.log'), 'utf8');
-    expect(log).toContain('"msg":"data plane: haproxy"');
-    expect(await edgeAnswers(berth)).toBe('hello from web');
-    const state = JSON.parse(await readFile(join(berth.home, 'gateway', 'gateway.json'), 'utf8')) as {
-      dataPlane?: string;
-    };
-    expect(state.dataPlane).toBe('haproxy');
+    await expectServedBy(berth, 'haproxy');
   });
 
   it('uses the Node proxy with auto when no HAProxy is installed, and says why', async () => {
