@@ -2,8 +2,9 @@
 // all in front of the same upstream on 127.0.0.1, each driven by wrk with one thread.
 //
 //   direct        wrk → upstream
-//   berth-service wrk → Berth gateway process (service address) → upstream
+//   berth-service wrk → Berth gateway process, Node data plane (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
+//   berth (default)   the rows of the plane `berth server` picks here (BERTH_DATA_PLANE, else Node), on top
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
 //                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
@@ -194,8 +195,14 @@ http.createServer((req, res) => {
 const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type=module', '-e', nodeProxy]);
 
 // Berth's gateway: the real detached process, driven through its control like the runtime does.
+// berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one.
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
-gatewayControl = createGatewayControl({ home: join(work, 'home') });
+gatewayControl = createGatewayControl({ home: join(work, 'home'), dataPlane: 'node' });
+// What `berth server` would choose on this machine with BERTH_DATA_PLANE as set (the Node plane when
+// unset; `auto`: HAProxy when installed): its rows are the "berth (default)" ones of the table.
+const { chooseDataPlane } = await import(pathToFileURL(join(root, 'dist/gateway/dataPlaneChoice.js')).href);
+const defaultPlane = await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE });
+const defaultRow = (kind) => (defaultPlane.plane === 'haproxy' ? `berth-haproxy-${kind}` : `berth-${kind}`);
 // PROXY_BENCH_PROFILE=<dir>: the gateway is started by hand under --cpu-prof (the control adopts
 // it) and writes its profile there when the control stops it.
 if (process.env.PROXY_BENCH_PROFILE) {
@@ -400,6 +407,8 @@ try {
     berthServiceToNodeHttp: ratio('berth-service', 'node-http'),
     berthHaproxyServiceToNginx: ratio('berth-haproxy-service', 'nginx'),
     berthHaproxyServiceToFastify: ratio('berth-haproxy-service', 'fastify'),
+    berthDefaultServiceToNginx: ratio(defaultRow('service'), 'nginx'),
+    berthDefaultEdgeToNginx: ratio(defaultRow('edge'), 'nginx'),
     nodeHelloToNginx: ratio('node-hello', 'nginx'),
   };
 
@@ -453,6 +462,8 @@ try {
     upstream: 'nginx return 200 (1 worker)',
     command: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --timeout 5s -s report.lua http://127.0.0.1:PORT/`,
     rounds: ROUNDS,
+    // The data plane `berth server` picks here by default, why, and the rows that measured it.
+    defaultPlane: { ...defaultPlane, rows: [defaultRow('service'), defaultRow('edge')] },
     summary,
     ratios,
     targets: { berthRatioToNginx: 0.25, berthRatioToFastify: 1.5, addedP99Ms: 2 },
@@ -464,14 +475,19 @@ try {
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/proxy.json'), `${JSON.stringify(result, null, 2)}\n`);
 
-  console.log('\ntarget          req/s    p50 ms   p99 ms  cpu us/req');
-  for (const n of names) {
+  console.log(`\nberth (default) is the ${defaultPlane.plane} data plane here: ${defaultPlane.reason}`);
+  console.log(`load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} cores)`);
+  console.log('\ntarget                               req/s    p50 ms   p99 ms  cpu us/req  / nginx');
+  const row = (label, n) => {
     const s = summary[n];
-    if (!s) continue;
+    if (!s) return;
+    const toNginx = ratio(n, 'nginx');
     console.log(
-      `${n.padEnd(14)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(8)}`,
+      `${label.padEnd(34)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(10)}  ${toNginx === null ? '' : toNginx.toFixed(2).padStart(7)}`,
     );
-  }
+  };
+  for (const kind of ['service', 'edge']) row(`berth (default: ${defaultPlane.plane}) ${kind}`, defaultRow(kind));
+  for (const n of names) row(n, n);
   console.log('ratios', JSON.stringify(ratios));
   if (latency) console.log(`added p99 at ${latency.rate} req/s`, JSON.stringify(latency.addedP99Ms));
   if (latencyHaproxy) {

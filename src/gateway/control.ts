@@ -43,6 +43,8 @@ export interface LocalGatewayControl extends GatewayControl {
   pid(): number | undefined;
   /** Takes up to `max` of the gateway's ended spans (`GET /spans`); undefined when no gateway runs. */
   spans(max: number): Promise<SpanBatch | undefined>;
+  /** The data plane of the gateway this control talks to (an adopted one keeps its own); undefined before one runs. */
+  dataPlane(): DataPlane | undefined;
 }
 
 interface Connection {
@@ -115,6 +117,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     logger?.warn({ err }, 'ignoring invalid gateway table.json');
   }
   let conn: Connection | undefined;
+  let running: DataPlane | undefined;
   let errors: ListenerError[] = [];
   let starting: Promise<Connection> | undefined;
   let chain: Promise<unknown> = Promise.resolve();
@@ -144,7 +147,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     };
     current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
     errors = await unbound(c, current);
-    const running = (readJsonFile(paths.state) as { dataPlane?: string } | undefined)?.dataPlane ?? 'node';
+    running = (readJsonFile(paths.state) as { dataPlane?: string } | undefined)?.dataPlane === 'haproxy' ? 'haproxy' : 'node';
     // Not restarted for it: a restart would cut every connection; `berth down` then up switches.
     if (running !== dataPlane)
       logger?.warn(
@@ -381,6 +384,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     traffic,
     spans,
     pid: () => conn?.pid,
+    dataPlane: () => (conn ? running : undefined),
   };
 }
 

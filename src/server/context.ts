@@ -32,6 +32,8 @@ import type { Approvals } from '../approvals/approvals.js';
 export interface ServerContext {
   version: string;
   home: string;
+  /** What serves this machine's service addresses and edges, and why (absent in tests that run no gateway). */
+  dataPlane?: { plane: 'node' | 'haproxy'; reason: string };
   engine: ReleaseEngine;
   releases: Releases;
   configSets: ConfigSets;

@@ -32,7 +32,7 @@ import { metricSettings } from '../metrics/settings.js';
 import { createMetricSource } from './metricSource.js';
 import { otlpExportConfig } from '../traces/otlpConfig.js';
 import { startOtlpExporter } from '../traces/otlpExporter.js';
-import type { DataPlane } from '../gateway/server.js';
+import { chooseDataPlane, servedDataPlane, type DataPlaneChoice } from '../gateway/dataPlaneChoice.js';
 import { createLocalRuntime } from '../runtime/local/localRuntime.js';
 import { localContainers } from '../runtime/container/localContainers.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -76,8 +76,8 @@ import { assertSupportedNode } from './nodeVersion.js';
 
 export interface DaemonOptions {
   home: string;
-  /** What serves service addresses and edges (default: BERTH_DATA_PLANE, else `node`). */
-  dataPlane?: DataPlane;
+  /** What serves service addresses and edges, and why (default: BERTH_DATA_PLANE, else Node; `auto` is HAProxy when installed, else Node). */
+  dataPlane?: DataPlaneChoice;
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -174,12 +174,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const audit = new AuditLog(store.sqlite, join(opts.home, 'audit.head'));
   await ensureToken(access.tokens, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
-  const gateway = createGatewayControl({
-    home: opts.home,
-    logger: logger.child({ part: 'gateway' }),
-    ...(opts.dataPlane ? { dataPlane: opts.dataPlane } : {}),
-  });
+  const chosen = opts.dataPlane ?? (await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE }));
+  const gateway = createGatewayControl({ home: opts.home, logger: logger.child({ part: 'gateway' }), dataPlane: chosen.plane });
   await gateway.ensureRunning();
+  const dataPlane = servedDataPlane(chosen, gateway.dataPlane());
+  logger.info({ dataPlane: dataPlane.plane, reason: dataPlane.reason }, `data plane: ${dataPlane.plane}`);
   const local = createLocalRuntime({
     home: opts.home,
     gateway,
@@ -412,6 +411,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const apiContext: ServerContext = {
     version,
     home: opts.home,
+    dataPlane: { plane: dataPlane.plane, reason: dataPlane.reason },
     engine,
     releases,
     configSets,

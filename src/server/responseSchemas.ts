@@ -373,7 +373,17 @@ export const HelmChart = z
   .loose();
 
 export const Health = z.object({ ok: z.boolean() }).loose();
-export const Info = z.object({ version: z.string(), home: z.string(), pid: z.number().int() }).loose();
+export const Info = z
+  .object({
+    version: z.string(),
+    home: z.string(),
+    pid: z.number().int(),
+    dataPlane: z
+      .object({ plane: z.enum(['node', 'haproxy']), reason: z.string() })
+      .optional()
+      .describe('What serves the service addresses and edges of this machine, and why (docs/architecture.md, Data plane)'),
+  })
+  .loose();
 export const AnyObject = z.object({}).loose();
 
 export const Volume = z

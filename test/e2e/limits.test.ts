@@ -35,7 +35,10 @@ let root: string;
 const held: Server[] = [];
 
 beforeAll(async () => {
-  berth = await startBerth();
+  // The Node data plane: "the edge's port taken when the gateway comes back" needs the gateway's
+  // death to free the port, and HAProxy outlives the gateway and keeps serving it (its taken ports
+  // are in src/gateway/haproxy/haproxyListeners.test.ts, its adoption in haproxyLifecycle.test.ts).
+  berth = await startBerth({ env: { BERTH_DATA_PLANE: 'node' } });
   root = await mkdtemp(join(tmpdir(), 'berth-limits-'));
 });
 

@@ -91,6 +91,8 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  // On the default data plane, Node's: this file fails on the HAProxy plane (`BERTH_DATA_PLANE=auto`
+  // or `haproxy`) until its known gaps are closed (docs/architecture.md, Data plane, "Known gaps").
   berth = await startBerth();
   const r = await berth.cli(['deploy', dir]);
   expect(r.code, r.stderr).toBe(0);

@@ -28,18 +28,15 @@ export function registerServer(program: Command): void {
     .option('--quiet', 'log to <home>/server.log only')
     .option(
       '--data-plane <plane>',
-      'what serves service addresses and edges: node (the gateway itself) or haproxy (default: BERTH_DATA_PLANE, else node)',
+      'what serves service addresses and edges: node (the built-in proxy, no dependency; the default), haproxy (HAProxy 2.6+, the documented production setup) or auto (haproxy when a usable one is installed, else node); default: BERTH_DATA_PLANE, else node',
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       // Before the daemon's modules load: on an unsupported Node.js they may not even import.
       assertSupportedNode();
-      const { parseDataPlane } = await import('../../gateway/control.js');
-      // Named by where it came from, so an error points at what the user set.
-      const dataPlane =
-        o.dataPlane === undefined
-          ? parseDataPlane(process.env.BERTH_DATA_PLANE, 'BERTH_DATA_PLANE')
-          : parseDataPlane(o.dataPlane, '--data-plane');
+      const { chooseDataPlane } = await import('../../gateway/dataPlaneChoice.js');
+      // Before anything starts: a wrong value or a missing HAProxy asked for is an error naming it.
+      const dataPlane = await chooseDataPlane({ flag: o.dataPlane, env: process.env.BERTH_DATA_PLANE });
       const { startDaemon } = await import('../../server/daemon.js');
       const daemon = await startDaemon({
         home: ctx.home,

@@ -89,8 +89,13 @@ export interface HaproxyModel {
   tcp?: TcpFrontendModel[];
   /** Longest life of an old worker after a reload. */
   hardStopAfterMs?: number;
-  /** The gateway's UDP port for span log lines; undefined: tracing is off (traceRules.ts). */
+  /**
+   * The gateway's UDP port for the log line of each request HAProxy serves alone (traceRules.ts): its
+   * span, and its latency and edge route for the counters (haproxyLogCounters.ts).
+   */
   traceLogPort?: number;
+  /** false: tracing is off, the log lines carry no span and no trace header is set. */
+  tracing?: boolean;
 }
 
 /** Name of the server slot that points at the gateway's Node listener. */
@@ -143,6 +148,7 @@ export function structureKey(m: HaproxyModel): string {
     backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
     hardStopAfterMs: m.hardStopAfterMs,
     traceLogPort: m.traceLogPort,
+    tracing: m.tracing,
   });
 }
 
@@ -228,7 +234,7 @@ function tlsRules(t: EdgeTlsModel): string[] {
   return lines;
 }
 
-function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, traceLogPort?: number): string[] {
+function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: HaproxyModel): string[] {
   const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
   if (e.tls) lines.push(...tlsRules(e.tls));
   lines.push(...limitRules);
@@ -243,7 +249,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, traceLo
   }
   lines.push(...forwardingRules);
   if (e.tls) lines.push('  http-request set-header X-Forwarded-Proto https if { ssl_fc }');
-  if (traceLogPort !== undefined) lines.push(...traceRules(traceLogPort));
+  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.traceLogPort, m.tracing !== false));
   // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
   // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
@@ -329,10 +335,10 @@ export function renderConfig(m: HaproxyModel): string {
   const native = new Set(m.backends.filter((b) => b.nodePort === undefined).map((b) => b.key));
   for (const s of m.services) {
     out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), ...limitRules, ...forwardingRules);
-    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort));
+    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort, m.tracing !== false));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
-  for (const e of m.edges) out.push('', ...renderEdge(e, backends, m.traceLogPort));
+  for (const e of m.edges) out.push('', ...renderEdge(e, backends, m));
   for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
   const tcp = m.backends.filter((b) => b.mode === 'tcp');
   if (tcp.length > 0) {

@@ -4,15 +4,32 @@
  */
 import type { ListenerStatsJSON } from '../listeners.js';
 import type { ServiceTraffic } from '../table.js';
+import type { RouteTraffic, TrackTraffic } from '../../model/observation.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, HaproxyModel } from './config.js';
 import { nodeSlot, proxyName } from './config.js';
+import type { HaproxyLogCounters } from './haproxyLogCounters.js';
+
+type Latency = Pick<TrackTraffic, 'latencyBucketsMs' | 'latencyCounts' | 'latencySumMs'>;
+
+/** The latency histogram of the Node listener's requests `n` and of those HAProxy logged `l`, summed. */
+function latencyOf(n: Latency | undefined, l: Latency | undefined): Latency {
+  if (n === undefined || n.latencyBucketsMs.length === 0 || l === undefined)
+    return l ?? { latencyBucketsMs: n?.latencyBucketsMs ?? [], latencyCounts: n?.latencyCounts ?? [0], latencySumMs: n?.latencySumMs ?? 0 };
+  return {
+    latencyBucketsMs: n.latencyBucketsMs,
+    latencyCounts: n.latencyCounts.map((v, i) => v + (l.latencyCounts[i] ?? 0)),
+    latencySumMs: Math.round((n.latencySumMs + l.latencySumMs) * 1000) / 1000,
+  };
+}
 
 /** Cumulative counters carried over reloads (a new worker starts from zero). */
 export interface Counters {
   stable: [number, number];
   canary: [number, number];
   unavailable: number;
+  /** Latency histograms of Node listeners dropped since (`carryNodeCounters`), per track. */
+  latency?: Partial<Record<'stable' | 'canary', Latency>>;
 }
 
 export const zeroCounters = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
@@ -24,6 +41,30 @@ export function addCounters(into: Counters, c: Counters): void {
   into.canary[0] += c.canary[0];
   into.canary[1] += c.canary[1];
   into.unavailable += c.unavailable;
+}
+
+/**
+ * Adds into `base` the per-track counters of the Node listeners' services (`nodeTraffic`) that are
+ * not in `staying`: called in the same tick as those listeners are dropped, so a service whose split
+ * or policy ends keeps counting from where it was instead of going back.
+ */
+export function carryNodeCounters(
+  base: Record<string, Counters>,
+  nodeTraffic: readonly ServiceTraffic[],
+  staying: ReadonlySet<string>,
+): void {
+  for (const t of nodeTraffic) {
+    if (staying.has(t.key)) continue;
+    const c = zeroCounters();
+    for (const x of t.tracks) c[x.track] = [x.requests, x.errors];
+    c.unavailable = t.unavailable ?? 0;
+    const into = (base[t.key] ??= zeroCounters());
+    addCounters(into, c);
+    for (const x of t.tracks) {
+      const { latencyBucketsMs, latencyCounts, latencySumMs } = latencyOf({ ...x }, into.latency?.[x.track]);
+      (into.latency ??= {})[x.track] = { latencyBucketsMs, latencyCounts, latencySumMs };
+    }
+  }
 }
 
 /** Per-service counters of the current worker, from its `show stat` rows. */
@@ -44,6 +85,40 @@ export function countersFrom(rows: readonly StatRow[], backends: readonly Backen
     } else if (r.name === nodeSlot) c.unavailable -= r.errors5xx;
   }
   return out;
+}
+
+/**
+ * The route counters Node kept and those HAProxy's log lines gave, one entry per edge route (a route
+ * served by each in turn, as its service gained and lost a split, sums both), ordered by edge then route.
+ */
+function mergeRoutes(
+  node: readonly RouteTraffic[] | undefined,
+  logged: readonly RouteTraffic[] | undefined,
+): RouteTraffic[] | undefined {
+  if (logged === undefined || logged.length === 0) return node?.slice();
+  if (node === undefined || node.length === 0) return logged.slice();
+  const byId = new Map<string, RouteTraffic>();
+  for (const r of [...node, ...logged]) {
+    const id = `${r.edge} ${r.route}`;
+    const seen = byId.get(id);
+    if (seen === undefined) {
+      byId.set(id, r);
+      continue;
+    }
+    byId.set(id, {
+      edge: r.edge,
+      route: r.route,
+      tracks: seen.tracks.map((t) => {
+        const o = r.tracks.find((x) => x.track === t.track);
+        return o === undefined
+          ? t
+          : { track: t.track, requests: t.requests + o.requests, errors: t.errors + o.errors, ...latencyOf(t, o) };
+      }),
+    });
+  }
+  return [...byId.values()].sort((a, b) =>
+    a.edge === b.edge ? (a.route < b.route ? -1 : a.route > b.route ? 1 : 0) : a.edge < b.edge ? -1 : 1,
+  );
 }
 
 /** Counters of HAProxy's public listeners, from `rows` (the last poll). */
@@ -72,14 +147,16 @@ export function listenerStats(rows: readonly StatRow[], model: HaproxyModel | un
 }
 
 /**
- * Per-track counters: HAProxy's (current worker's `rows` plus the counts `carried` over reloads) for
- * native services, added to the Node listeners' (`nodeTraffic`) for services and edges Node serves.
+ * Per-track counters: HAProxy's (current worker's `rows` plus the counts `carried` over reloads, the
+ * latency histograms and edge routes its log lines gave `logged`) for native services, added to the
+ * Node listeners' (`nodeTraffic`) for services and edges Node serves.
  */
 export function serviceTraffic(
   backends: readonly BackendModel[],
   rows: readonly StatRow[],
   carried: Readonly<Record<string, Counters>>,
   nodeTraffic: readonly ServiceTraffic[],
+  logged?: HaproxyLogCounters,
 ): ServiceTraffic[] {
   const fromNode = new Map(nodeTraffic.map((t) => [t.key, t]));
   const current = countersFrom(rows, backends);
@@ -90,13 +167,13 @@ export function serviceTraffic(
     const node = fromNode.get(b.key);
     const track = (name: 'stable' | 'canary'): ServiceTraffic['tracks'][number] => {
       const n = node?.tracks.find((t) => t.track === name);
+      const l = logged?.latency(b.key, name)?.toJSON();
+      // The latency first: a histogram from the log lines carries their own request count, not the exact one.
       return {
         track: name,
+        ...latencyOf(latencyOf(n, base.latency?.[name]), l),
         requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
-        latencyBucketsMs: n?.latencyBucketsMs ?? [],
-        latencyCounts: n?.latencyCounts ?? [0],
-        latencySumMs: n?.latencySumMs ?? 0,
       };
     };
     const t: ServiceTraffic = {
@@ -105,7 +182,8 @@ export function serviceTraffic(
       unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
     };
     if (node?.policy !== undefined) t.policy = node.policy;
-    if (node?.routes !== undefined) t.routes = node.routes;
+    const routes = mergeRoutes(node?.routes, logged?.routes(b.key));
+    if (routes !== undefined) t.routes = routes;
     out.push(t);
   }
   return out;

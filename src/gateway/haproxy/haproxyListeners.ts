@@ -23,7 +23,7 @@ import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
 import { assignSlots } from './slots.js';
 import type { Counters } from './haproxyCounters.js';
-import { addCounters, countersFrom, listenerStats, serviceTraffic, zeroCounters } from './haproxyCounters.js';
+import { addCounters, carryNodeCounters, countersFrom, listenerStats, serviceTraffic, zeroCounters } from './haproxyCounters.js';
 
 /** Options of the HAProxy listener set. */
 export interface HaproxyListenersOptions extends ListenersOptions {
@@ -98,9 +98,10 @@ export class HaproxyListeners implements DataPlaneListeners {
   private applied = new Map<string, SlotWant>();
   private internalPorts: Record<string, number> = {};
   private base: Record<string, Counters> = {};
+  private reloading = false;
   private rows: StatRow[] = [];
-  /** Where HAProxy logs the spans of what it serves alone; undefined when tracing is off. */
-  private readonly spanReceiver: HaproxySpanReceiver | undefined;
+  /** Where HAProxy logs what it serves alone: spans (tracing on), latency and edge routes for the counters. */
+  private readonly spanReceiver: HaproxySpanReceiver;
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -112,7 +113,7 @@ export class HaproxyListeners implements DataPlaneListeners {
   constructor(opts: HaproxyListenersOptions) {
     this.opts = opts;
     this.node = new Listeners({ ...opts, handoff: true });
-    this.spanReceiver = opts.spans && new HaproxySpanReceiver(opts.spans);
+    this.spanReceiver = new HaproxySpanReceiver(opts.spans);
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
@@ -204,7 +205,8 @@ export class HaproxyListeners implements DataPlaneListeners {
     }
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
-    if (this.spanReceiver) next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
+    next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
+    if (this.opts.spans === undefined) next.tracing = false;
     for (const s of table.services)
       if (await bindable(s.key, s.port))
         next.services.push({ key: s.key, port: s.port, ...(await hostsOf(s.key, s.port)) });
@@ -272,7 +274,7 @@ export class HaproxyListeners implements DataPlaneListeners {
       this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => p !== err.port));
     }
 
-    this.spanReceiver?.use(next);
+    this.spanReceiver.use(next);
     if (this.proc === undefined || !this.proc.alive()) {
       this.proc = await HaproxyProcess.start(
         { paths: this.paths, binary: this.opts.binary, logger: this.logger },
@@ -285,12 +287,16 @@ export class HaproxyListeners implements DataPlaneListeners {
       // reloads again for as long as the worker runs another structure.
       this.model = next;
       if (this.running === undefined || grew || structureKey(next) !== structureKey(this.running)) {
+        // No poll until the new worker runs: the old one's counts are in the base already.
+        this.reloading = true;
         await this.snapshotBase();
-        await this.proc.reload(renderConfig(next));
+        await this.proc.reload(renderConfig(next)).finally(() => (this.reloading = false));
         this.loaded(next);
       }
     }
     this.nodeTable = nodeTable;
+    // Same tick as the Node listeners drop the services that left them: their counters go on in the base.
+    carryNodeCounters(this.base, this.node.traffic(), new Set(nodeTable.services.map((s) => s.key)));
     await this.node.apply(nodeTable);
     const used = new Set([...nodeTable.services, ...nodeTable.edges].map((l) => l.port));
     this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => used.has(p)));
@@ -440,7 +446,7 @@ export class HaproxyListeners implements DataPlaneListeners {
     this.timer = setInterval(() => {
       // One poll at a time: a stalled HAProxy (each call waits for its answer up to its timeout)
       // gets a skipped tick, not a pile of connections to its admin socket.
-      if (this.polling || this.proc === undefined) return;
+      if (this.polling || this.reloading || this.proc === undefined) return;
       this.polling = true;
       const loads = this.loads;
       this.proc
@@ -461,11 +467,12 @@ export class HaproxyListeners implements DataPlaneListeners {
   }
 
   /**
-   * Per-track counters: HAProxy's (requests and 5xx per track, no latency histogram) for native
-   * services, added to the Node listeners' for services and edges Node serves.
+   * Per-track counters: HAProxy's (requests and 5xx per track; latency and edge routes from its log
+   * lines) for native services, added to the Node listeners' for services and edges Node serves.
    */
   traffic(): ServiceTraffic[] {
-    return serviceTraffic(this.model?.backends ?? [], this.rows, this.base, this.node.traffic());
+    const { counters } = this.spanReceiver;
+    return serviceTraffic(this.model?.backends ?? [], this.rows, this.base, this.node.traffic(), counters);
   }
 
   private save(): void {
@@ -486,6 +493,6 @@ export class HaproxyListeners implements DataPlaneListeners {
       this.proc = undefined;
     }
     await this.node.close();
-    this.spanReceiver?.close();
+    this.spanReceiver.close();
   }
 }

@@ -22,8 +22,13 @@ const execFileP = promisify(execFile);
 export const haproxyNotFoundMessage =
   'haproxy not found on PATH: install it (apt-get install haproxy) or use --data-plane node';
 
-/** Path of the haproxy binary (PATH, then the sbin directories PATH often lacks), or undefined. */
+/**
+ * Path of the haproxy binary: BERTH_HAPROXY when set (a path, used as it is, so an empty or wrong
+ * one means "no HAProxy"), else PATH, then the sbin directories PATH often lacks; undefined if none.
+ */
 export function findHaproxy(): string | undefined {
+  const named = process.env.BERTH_HAPROXY;
+  if (named !== undefined) return named === '' ? undefined : named;
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
   for (const dir of dirs) {
     if (dir && existsSync(join(dir, 'haproxy'))) return join(dir, 'haproxy');
@@ -260,12 +265,17 @@ export function haproxyVersion(output: string): { major: number; minor: number; 
   return m ? { major: Number(m[1]), minor: Number(m[2]), text: m[0].slice(m[0].lastIndexOf(' ') + 1) } : undefined;
 }
 
+/** A usable haproxy binary and the version it said it is. */
+export interface HaproxyBinary {
+  path: string;
+  version: string;
+}
+
 /**
- * The haproxy binary to run (`binary`, else the one on PATH), refused by name when it is missing, is
- * not HAProxy or is older than 2.6: checked by the gateway control before it starts a gateway, and by
- * the gateway before anything is written for it.
+ * The haproxy binary to run (`binary`, else `findHaproxy`'s) and its version, refused by name when
+ * it is missing, is not HAProxy or is older than 2.6.
  */
-export async function usableHaproxy(binary = findHaproxy()): Promise<string> {
+export async function haproxyBinary(binary = findHaproxy()): Promise<HaproxyBinary> {
   if (binary === undefined || !existsSync(binary)) throw new RuntimeError(haproxyNotFoundMessage);
   let out: string;
   try {
@@ -283,7 +293,15 @@ export async function usableHaproxy(binary = findHaproxy()): Promise<string> {
     throw new RuntimeError(
       `${binary} is HAProxy ${v.text}; the HAProxy data plane needs ${MIN_HAPROXY.major}.${MIN_HAPROXY.minor} or later (Debian 12's haproxy is 2.6), or use --data-plane node`,
     );
-  return binary;
+  return { path: binary, version: v.text };
+}
+
+/**
+ * The path of `haproxyBinary`: checked by the gateway control before it starts a gateway, and by the
+ * gateway before anything is written for it.
+ */
+export async function usableHaproxy(binary = findHaproxy()): Promise<string> {
+  return (await haproxyBinary(binary)).path;
 }
 
 /** Checks `config` with `haproxy -c` and puts it in place; a config HAProxy refuses is not written. */

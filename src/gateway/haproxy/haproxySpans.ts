@@ -1,6 +1,6 @@
 /**
  * The spans of the requests HAProxy serves alone: its log lines (traceRules.ts) arrive on a UDP
- * socket on 127.0.0.1, are read back into gateway spans with what the model says about each
+ * socket on 127.0.0.1, are counted (latency and edge routes, haproxyLogCounters.ts) and read back into gateway spans with what the model says about each
  * frontend (the service of a service address; the edge, and per route index the route's label and
  * target) and go into the same bounded queue as the Node listeners' spans. A line that is not a
  * span's, or names a frontend the model does not know, is ignored.
@@ -12,6 +12,7 @@ import { compileRoutes } from '../router.js';
 import type { SpanQueue } from '../spans.js';
 import { proxyName, type HaproxyModel } from './config.js';
 import { SPAN_LOG_TAG } from './traceRules.js';
+import { HaproxyLogCounters, type LoggedRequest } from './haproxyLogCounters.js';
 
 type Frontend =
   { kind: 'service'; service: string } | { kind: 'edge'; edge: string; routes: { label: string; target: string }[] };
@@ -34,22 +35,39 @@ export function frontendsOf(m: HaproxyModel): Map<string, Frontend> {
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
-/** A span from one log line; undefined when the line is not one. */
-export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend>): GatewaySpan | undefined {
+/** What one log line says: its span (tracing on) and the request for the counters (served by a replica). */
+export interface LoggedLine {
+  span?: GatewaySpan;
+  request?: LoggedRequest;
+}
+
+/** The span and request of one log line; empty when the line is not one of a known frontend. */
+export function parseLine(line: string, frontends: ReadonlyMap<string, Frontend>): LoggedLine {
   const f = line.trim().split(' ');
-  if (f.length !== 12 || f[0] !== SPAN_LOG_TAG) return undefined;
+  if (f.length !== 12 || f[0] !== SPAN_LOG_TAG) return {};
   const [, traceId, spanId, parentId, st, ts, ta, method, name, routeIndex, server, path] = f as [string, ...string[]];
   const front = frontends.get(name!);
-  if (front === undefined || !HEX32.test(traceId!) || !HEX16.test(spanId!)) return undefined;
+  if (front === undefined) return {};
   const status = Math.max(0, Number(st));
   const startMs = Number(ts) * 1000;
   const durationMs = Math.max(0, Number(ta));
-  if (!Number.isFinite(startMs) || !Number.isFinite(durationMs) || !Number.isFinite(status)) return undefined;
+  if (!Number.isFinite(startMs) || !Number.isFinite(durationMs) || !Number.isFinite(status)) return {};
   const route = front.kind === 'edge' && /^\d+$/.test(routeIndex!) ? front.routes[Number(routeIndex)] : undefined;
   const service = front.kind === 'service' ? front.service : route?.target;
   // A native service has no split: its canary replicas are backups (c1…), used when no stable one is ready.
   const track = server!.startsWith('r') ? 'stable' : server!.startsWith('c') ? 'canary' : undefined;
-  return {
+  const error = status === 0 || status >= 500;
+  const out: LoggedLine = {};
+  if (service !== undefined && track !== undefined)
+    out.request = {
+      service,
+      track,
+      ...(front.kind === 'edge' && route !== undefined ? { edge: front.edge, route: route.label } : {}),
+      durationMs,
+      failed: error,
+    };
+  if (!HEX32.test(traceId!) || !HEX16.test(spanId!)) return out;
+  out.span = {
     traceId: traceId!,
     spanId: spanId!,
     ...(HEX16.test(parentId!) ? { parentId: parentId! } : {}),
@@ -61,19 +79,41 @@ export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend
     method: method!,
     ...(path!.startsWith('/') ? { path: path! } : {}),
     status,
-    error: status === 0 || status >= 500,
+    error,
     startMs,
     durationMs,
   };
+  return out;
 }
 
-/** The UDP socket HAProxy logs spans to. */
+/** A span from one log line; undefined when the line is not one. */
+export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend>): GatewaySpan | undefined {
+  return parseLine(line, frontends).span;
+}
+
+/** The edge routes of `frontends` per target service, as `edge route` ids (HaproxyLogCounters.retain). */
+function routesByService(frontends: ReadonlyMap<string, Frontend>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const of = (service: string): Set<string> => {
+    let s = out.get(service);
+    if (s === undefined) out.set(service, (s = new Set()));
+    return s;
+  };
+  for (const f of frontends.values()) {
+    if (f.kind === 'service') of(f.service);
+    else for (const r of f.routes) of(r.target).add(`${f.edge} ${r.label}`);
+  }
+  return out;
+}
+
+/** The UDP socket HAProxy logs its requests to: spans into `queue` (tracing on), the rest into `counters`. */
 export class HaproxySpanReceiver {
   private socket: Socket | undefined;
   private frontends = new Map<string, Frontend>();
-  private readonly queue: SpanQueue;
+  private readonly queue: SpanQueue | undefined;
+  readonly counters = new HaproxyLogCounters();
 
-  constructor(queue: SpanQueue) {
+  constructor(queue: SpanQueue | undefined) {
     this.queue = queue;
   }
 
@@ -92,8 +132,9 @@ export class HaproxySpanReceiver {
     // The saved port may be taken now: then any, and HAProxy is reloaded with it.
     this.socket = await bind(port).catch(() => bind(0));
     this.socket.on('message', (msg) => {
-      const span = spanOfLine(msg.toString('utf8'), this.frontends);
-      if (span !== undefined) this.queue.push(span);
+      const { span, request } = parseLine(msg.toString('utf8'), this.frontends);
+      if (request !== undefined) this.counters.record(request);
+      if (span !== undefined) this.queue?.push(span);
     });
     return this.socket.address().port;
   }
@@ -101,6 +142,7 @@ export class HaproxySpanReceiver {
   /** Reads later lines with what `m` says about its frontends. */
   use(m: HaproxyModel): void {
     this.frontends = frontendsOf(m);
+    this.counters.retain(routesByService(this.frontends));
   }
 
   close(): void {

@@ -209,17 +209,38 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
     expect(spanOfLine('some other line', fronts)).toBeUndefined();
   });
 
-  it('leaves the rules out when tracing is off', async () => {
+  it('leaves the trace rules out when tracing is off, and counts latency and edge routes from the log lines', async () => {
     const off = new HaproxyListeners({ dir: join(home.dir, 'off'), removalWaitMs: 1_000, drainTimeoutMs: 1_000 });
     try {
-      const port = await freePort();
-      expect(await off.apply({ ...table, services: [{ ...table.services[1]!, port }], edges: [] })).toEqual([]);
-      expect(readFileSync(join(home.dir, 'off', 'haproxy.cfg'), 'utf8')).not.toContain('berth-span');
+      const [port, edge] = [await freePort(), await freePort()];
+      const inv = table.services[1]!;
+      const routes = [{ pathPrefix: '/inv', target: inv.key, stripPrefix: true }];
+      const offTable = { ...table, services: [{ ...inv, port }], edges: [{ key: 'shop/off', port: edge, routes }] };
+      expect(await off.apply(offTable)).toEqual([]);
+      const cfg = readFileSync(join(home.dir, 'off', 'haproxy.cfg'), 'utf8');
+      expect(cfg).toContain('log-format "berth-span ');
+      expect(cfg).not.toContain('traceparent');
       const echo = JSON.parse(
         (await fetchText(`http://127.0.0.1:${port}/`, { headers: { traceparent: 'kept' } })).text,
       ) as Echo;
       expect(echo.headers.traceparent).toBe('kept');
       expect(echo.headers['x-berth-trace-id']).toBeUndefined();
+      for (let i = 0; i < 3; i++) expect((await fetchText(`http://127.0.0.1:${edge}/inv/x`)).status).toBe(200);
+      // One request at the address, three through the edge's route: the histogram has all four.
+      await expect
+        .poll(() => {
+          const t = off.traffic().find((s) => s.key === inv.key);
+          const stable = t?.tracks.find((k) => k.track === 'stable');
+          return {
+            latency: stable?.latencyCounts.reduce((a, b) => a + b, 0),
+            buckets: stable?.latencyBucketsMs.length,
+            routes: t?.routes?.map((r) => [r.edge, r.route, r.tracks[0]!.requests, r.tracks[0]!.errors]),
+          };
+        })
+        .toEqual({ latency: 4, buckets: 13, routes: [['shop/off', '/inv', 3, 0]] });
+      // A table without the route drops its counters, as the Node listeners' do.
+      expect(await off.apply({ ...offTable, edges: [] })).toEqual([]);
+      expect(off.traffic().find((s) => s.key === inv.key)?.routes).toBeUndefined();
     } finally {
       await off.close();
     }

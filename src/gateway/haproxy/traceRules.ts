@@ -19,12 +19,16 @@ export const SPAN_LOG_TAG = 'berth-span';
  */
 const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %HM %f %[var(txn.route)] %s %HP`;
 
-/** The rules of a traced HTTP frontend, sending its span lines to `logPort`. */
-export function traceRules(logPort: number): string[] {
+/**
+ * The rules of an HTTP frontend HAProxy serves alone, sending a line per request to `logPort`; with
+ * `tracing` false only the line (its ids `-`: no span, the counters still get latency and route).
+ */
+export function traceRules(logPort: number, tracing = true): string[] {
   const tp = 'req.hdr(traceparent)';
+  const log = [`  log 127.0.0.1:${logPort} len 2048 format raw local0`, `  log-format "${LOG_FORMAT}"`];
+  if (!tracing) return log;
   return [
-    `  log 127.0.0.1:${logPort} len 2048 format raw local0`,
-    `  log-format "${LOG_FORMAT}"`,
+    ...log,
     `  acl tp_ok ${tp} -m reg ^[0-9a-e][0-9a-f]-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$`,
     `  acl tp_zero ${tp},field(2,-) -m str ${'0'.repeat(32)}`,
     `  acl tp_zero ${tp},field(3,-) -m str ${'0'.repeat(16)}`,

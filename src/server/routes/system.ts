@@ -16,11 +16,16 @@ export function systemRoutes(api: Api, ctx: ServerContext): void {
     async () => ({ ok: true }),
   );
 
-  api.get('/api/v1/info', { schema: { summary: 'Version and data directory', tags: ['system'] } }, async () => ({
-    version: ctx.version,
-    home: ctx.home,
-    pid: process.pid,
-  }));
+  api.get(
+    '/api/v1/info',
+    { schema: { summary: 'Version, data directory, and the data plane of the gateway and why', tags: ['system'] } },
+    async () => ({
+      version: ctx.version,
+      home: ctx.home,
+      pid: process.pid,
+      ...(ctx.dataPlane ? { dataPlane: ctx.dataPlane } : {}),
+    }),
+  );
 
   api.post(
     '/api/v1/shutdown',
