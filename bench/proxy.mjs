@@ -476,7 +476,8 @@ try {
   writeFileSync(join(root, 'bench/results/proxy.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   console.log(`\nberth (default) is the ${defaultPlane.plane} data plane here: ${defaultPlane.reason}`);
-  console.log(`load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} cores)`);
+  const load = `${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} cores)`;
+  console.log(`load average ${load}`);
   console.log('\ntarget                               req/s    p50 ms   p99 ms  cpu us/req  / nginx');
   const row = (label, n) => {
     const s = summary[n];

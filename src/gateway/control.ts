@@ -147,7 +147,8 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     };
     current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
     errors = await unbound(c, current);
-    running = (readJsonFile(paths.state) as { dataPlane?: string } | undefined)?.dataPlane === 'haproxy' ? 'haproxy' : 'node';
+    running =
+      (readJsonFile(paths.state) as { dataPlane?: string } | undefined)?.dataPlane === 'haproxy' ? 'haproxy' : 'node';
     // Not restarted for it: a restart would cut every connection; `berth down` then up switches.
     if (running !== dataPlane)
       logger?.warn(

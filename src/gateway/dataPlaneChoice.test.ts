@@ -40,7 +40,9 @@ describe('chooseDataPlane', () => {
   it('defaults to the Node proxy without a usable HAProxy too, and says why there is none', async () => {
     const missing = await chooseDataPlane({ binary: join(home.dir, 'nowhere', 'haproxy') });
     expect(missing).toEqual({ plane: 'node', reason: expect.stringContaining('haproxy not found') as string });
-    expect(missing.reason).toMatch(/^the built-in Node proxy \(the default; no usable HAProxy for --data-plane auto or haproxy: /);
+    expect(missing.reason).toMatch(
+      /^the built-in Node proxy \(the default; no usable HAProxy for --data-plane auto or haproxy: /,
+    );
   });
 
   it('picks HAProxy with auto when a usable one is installed, else the Node proxy, and says why', async () => {
@@ -53,8 +55,13 @@ describe('chooseDataPlane', () => {
     expect(byEnv.reason).toMatch(/^BERTH_DATA_PLANE auto: HAProxy /);
     const missing = await chooseDataPlane({ env: 'auto', binary: join(home.dir, 'nowhere', 'haproxy') });
     expect(missing.plane).toBe('node');
-    expect(missing.reason).toMatch(/^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/);
-    const old = await chooseDataPlane({ flag: 'auto', binary: fakeHaproxy('old', 'HA-Proxy version 1.8.19 2019/02/11') });
+    expect(missing.reason).toMatch(
+      /^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/,
+    );
+    const old = await chooseDataPlane({
+      flag: 'auto',
+      binary: fakeHaproxy('old', 'HA-Proxy version 1.8.19 2019/02/11'),
+    });
     expect(old.plane).toBe('node');
     expect(old.reason).toContain('HAProxy 1.8.19; the HAProxy data plane needs 2.6 or later');
     const other = await chooseDataPlane({ flag: 'auto', binary: fakeHaproxy('other', 'something else 3.0') });
@@ -86,7 +93,9 @@ describe('chooseDataPlane', () => {
     const wrong = await chooseDataPlane({ flag: 'nginx' }).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(ValidationError);
     expect((wrong as Error).message).toBe('--data-plane is "nginx": expected node, haproxy or auto');
-    await expect(chooseDataPlane({ env: 'Auto' })).rejects.toThrow('BERTH_DATA_PLANE is "Auto": expected node, haproxy or auto');
+    await expect(chooseDataPlane({ env: 'Auto' })).rejects.toThrow(
+      'BERTH_DATA_PLANE is "Auto": expected node, haproxy or auto',
+    );
   });
 });
 

@@ -65,7 +65,10 @@ export async function chooseDataPlane(asked: DataPlaneAsked): Promise<DataPlaneC
   const found = await usable(asked.binary);
   if (explicit?.plane === 'auto') {
     if ('error' in found) {
-      return { plane: 'node', reason: `${explicit.source} auto: no usable HAProxy, so the built-in Node proxy: ${found.error}` };
+      return {
+        plane: 'node',
+        reason: `${explicit.source} auto: no usable HAProxy, so the built-in Node proxy: ${found.error}`,
+      };
     }
     return {
       plane: 'haproxy',

@@ -175,7 +175,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await ensureToken(access.tokens, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
   const chosen = opts.dataPlane ?? (await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE }));
-  const gateway = createGatewayControl({ home: opts.home, logger: logger.child({ part: 'gateway' }), dataPlane: chosen.plane });
+  const gateway = createGatewayControl({
+    home: opts.home,
+    logger: logger.child({ part: 'gateway' }),
+    dataPlane: chosen.plane,
+  });
   await gateway.ensureRunning();
   const dataPlane = servedDataPlane(chosen, gateway.dataPlane());
   logger.info({ dataPlane: dataPlane.plane, reason: dataPlane.reason }, `data plane: ${dataPlane.plane}`);

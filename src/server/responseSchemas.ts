@@ -381,7 +381,9 @@ export const Info = z
     dataPlane: z
       .object({ plane: z.enum(['node', 'haproxy']), reason: z.string() })
       .optional()
-      .describe('What serves the service addresses and edges of this machine, and why (docs/architecture.md, Data plane)'),
+      .describe(
+        'What serves the service addresses and edges of this machine, and why (docs/architecture.md, Data plane)',
+      ),
   })
   .loose();
 export const AnyObject = z.object({}).loose();

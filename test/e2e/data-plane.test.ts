@@ -87,7 +87,9 @@ describe('berth server data plane', () => {
     const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane).toEqual({
       plane: 'node',
-      reason: expect.stringMatching(/^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/) as string,
+      reason: expect.stringMatching(
+        /^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/,
+      ) as string,
     });
     expect(await edgeAnswers(berth)).toBe('hello from web');
   });
@@ -100,15 +102,21 @@ describe('berth server data plane', () => {
 
   it('refuses --data-plane haproxy without HAProxy, naming what is missing', async () => {
     const home = await tempHome();
-    const run = await execFileP(process.execPath, [CLI, 'server', '--port', '0', '--quiet', '--data-plane', 'haproxy'], {
-      env: { ...process.env, BERTH_HOME: home, BERTH_HAPROXY: '/nonexistent/haproxy', NO_COLOR: '1' },
-      timeout: 60_000,
-    }).then(
+    const run = await execFileP(
+      process.execPath,
+      [CLI, 'server', '--port', '0', '--quiet', '--data-plane', 'haproxy'],
+      {
+        env: { ...process.env, BERTH_HOME: home, BERTH_HAPROXY: '/nonexistent/haproxy', NO_COLOR: '1' },
+        timeout: 60_000,
+      },
+    ).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, stderr: e.stderr ?? '' }),
     );
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('haproxy not found on PATH: install it (apt-get install haproxy) or use --data-plane node');
+    expect(run.stderr).toContain(
+      'haproxy not found on PATH: install it (apt-get install haproxy) or use --data-plane node',
+    );
     await rm(home, { recursive: true, force: true });
   });
 });

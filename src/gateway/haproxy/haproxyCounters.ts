@@ -15,7 +15,13 @@ type Latency = Pick<TrackTraffic, 'latencyBucketsMs' | 'latencyCounts' | 'latenc
 /** The latency histogram of the Node listener's requests `n` and of those HAProxy logged `l`, summed. */
 function latencyOf(n: Latency | undefined, l: Latency | undefined): Latency {
   if (n === undefined || n.latencyBucketsMs.length === 0 || l === undefined)
-    return l ?? { latencyBucketsMs: n?.latencyBucketsMs ?? [], latencyCounts: n?.latencyCounts ?? [0], latencySumMs: n?.latencySumMs ?? 0 };
+    return (
+      l ?? {
+        latencyBucketsMs: n?.latencyBucketsMs ?? [],
+        latencyCounts: n?.latencyCounts ?? [0],
+        latencySumMs: n?.latencySumMs ?? 0,
+      }
+    );
   return {
     latencyBucketsMs: n.latencyBucketsMs,
     latencyCounts: n.latencyCounts.map((v, i) => v + (l.latencyCounts[i] ?? 0)),

@@ -6,7 +6,6 @@
  * reload); listener changes and slot growth reload HAProxy with the current servers rendered in.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataPlaneListeners } from '../dataPlane.js';
@@ -22,8 +21,16 @@ import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotN
 import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
 import { assignSlots } from './slots.js';
+import { freePort, probePort } from './ports.js';
 import type { Counters } from './haproxyCounters.js';
-import { addCounters, carryNodeCounters, countersFrom, listenerStats, serviceTraffic, zeroCounters } from './haproxyCounters.js';
+import {
+  addCounters,
+  carryNodeCounters,
+  countersFrom,
+  listenerStats,
+  serviceTraffic,
+  zeroCounters,
+} from './haproxyCounters.js';
 
 /** Options of the HAProxy listener set. */
 export interface HaproxyListenersOptions extends ListenersOptions {
@@ -49,26 +56,6 @@ interface SavedState {
   model: HaproxyModel;
   internalPorts: Record<string, number>;
   base: Record<string, Counters>;
-}
-
-/** Bind and release `port` on `host`: the error code if something else holds it (or the host is not this machine's). */
-function probePort(port: number, host = '127.0.0.1'): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    s.listen(port, host, () => s.close(() => resolve(undefined)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function slotWants(b: BackendModel): Map<string, SlotWant> {
