@@ -85,15 +85,18 @@ describe('bad input and limits', () => {
   it('a missing command, a taken port, a crash loop and a hanging health check each fail their deploy with the reason', async () => {
     const taken = await holdPort();
     const quick = `    rollout: { progressDeadline: 4s }\n    restart: { initialBackoff: 200ms, maxBackoff: 5s }`;
+    // The crashing ones must fail at their third crash, which a loaded machine (three Node boots) may
+    // take longer than 4 s to reach: their deadline is far, so only the crash loop can end them.
+    const crashing = quick.replace('progressDeadline: 4s', 'progressDeadline: 60s');
     const dirs = {
-      ghost: await app('ghost', `    command: [berth-no-such-command, --serve]\n${quick}`),
+      ghost: await app('ghost', `    command: [berth-no-such-command, --serve]\n${crashing}`),
       porty: await app(
         'porty',
-        `    command: [node, -e, "require('http').createServer().listen(${taken}, '127.0.0.1')"]\n${quick}`,
+        `    command: [node, -e, "require('http').createServer().listen(${taken}, '127.0.0.1')"]\n${crashing}`,
       ),
       loopy: await app(
         'loopy',
-        `    command: [node, -e, "console.error('fatal: DATABASE_URL is not set'); process.exit(3)"]\n${quick}`,
+        `    command: [node, -e, "console.error('fatal: DATABASE_URL is not set'); process.exit(3)"]\n${crashing}`,
       ),
       hangs: await app(
         'hangs',
