@@ -19,11 +19,13 @@ afterEach(() => {
 });
 
 const noop = { signal: new AbortController().signal, onEvent: () => undefined };
-const quick = { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 1200 };
+// The replicas that crash end their converge at the third crash (a crash loop): the progress deadline
+// is far, so a loaded machine, slow to start three runs, cannot end one first and change the reason.
+const quick = { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 30_000 };
 
-function withCommand(command: string[], extra: { cwd?: string } = {}) {
+function withCommand(command: string[], extra: { cwd?: string } = {}, rollout = quick) {
   const base = fixtureState();
-  return fixtureState({ workload: { ...base.workload, command, ...extra }, rollout: quick });
+  return fixtureState({ workload: { ...base.workload, command, ...extra }, rollout });
 }
 
 async function failure(rt: Runtime, state: ReturnType<typeof fixtureState>): Promise<Error> {
@@ -66,7 +68,15 @@ describe('replicas that cannot run', () => {
 
   it('a working directory that does not exist', async () => {
     const rt = start();
-    const err = await failure(rt, withCommand([process.execPath, '-e', '0'], { cwd: `${local.home}/missing` }));
+    // Its restarts back off for seconds: the short progress deadline ends it sooner, naming why.
+    const err = await failure(
+      rt,
+      withCommand(
+        [process.execPath, '-e', '0'],
+        { cwd: `${local.home}/missing` },
+        { ...quick, progressDeadlineMs: 1200 },
+      ),
+    );
     expect(err.message).toContain(`the working directory ${local.home}/missing does not exist`);
     const r = (await rt.observe('shop', 'dev')).services[0]!.replicas[0]!;
     expect(r.lastExit?.reasonMessage).toMatchObject({

@@ -199,7 +199,8 @@ describe('local runtime', () => {
     const rt = start();
     const failing = fixtureState({
       fixtureEnv: { FIXTURE_HEALTH_STATUS: '500' },
-      rollout: { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 1500 },
+      // Long enough for the replica to start and fail its first probe on a loaded machine (CI runs two suites at once).
+      rollout: { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 4000 },
     });
     const err = await rt.converge(failing, noop).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
