@@ -1,53 +1,27 @@
 /**
- * Loads a CommonJS bundle the build wrote next to the CLI (dist/cli/*.cjs), compiled from V8's code
- * cache kept beside it (`<bundle>.cache`), the way bin/berth.js starts the CLI bundle itself: a bundle
- * of a few MB compiles in tens of milliseconds, and from its cache (which holds every function the
- * first run compiled, not only the top level) in a few.
+ * Loads a CommonJS bundle the build wrote next to the CLI (dist/cli/*.cjs) compiled from V8's code
+ * cache kept beside it. The one implementation is bin/codeCache.js, which bin/berth.js starts the CLI
+ * bundle itself with (it runs before any of dist/ is loaded): this module only finds it and types it.
  */
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
 
-/** The cache file of a bundle, or undefined when it is missing or older than the bundle. */
-function cacheOf(bundle: string): Buffer | undefined {
-  try {
-    return statSync(`${bundle}.cache`).mtimeMs >= statSync(bundle).mtimeMs
-      ? readFileSync(`${bundle}.cache`)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+interface CodeCache {
+  runBundle(bundle: string, source: string, parent: undefined): unknown;
 }
+
+// bin/ is beside src/ and dist/: two folders up from src/cli and from dist/cli alike.
+const { runBundle } = createRequire(import.meta.url)('../../bin/codeCache.js') as CodeCache;
 
 /** The exports of the bundle at `url`, or undefined when it was not built (a run from the sources). */
 export function loadBundle<T>(url: URL): T | undefined {
   const bundle = fileURLToPath(url);
-  if (!existsSync(bundle)) return undefined;
-  const cachedData = cacheOf(bundle);
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
-    // Written at exit, so the functions the command ran are in it; one rename puts it in place, so a
-    // concurrent run reads the old cache or the new one. Where nothing may be written, no cache.
-    process.once('exit', () => {
-      const temp = `${bundle}.cache.${process.pid}`;
-      try {
-        writeFileSync(temp, script.createCachedData());
-        renameSync(temp, `${bundle}.cache`);
-      } catch {
-        rmSync(temp, { force: true });
-      }
-    });
+  let source: string;
+  try {
+    source = readFileSync(bundle, 'utf8');
+  } catch {
+    return undefined;
   }
-  const mod = { exports: {} as T };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(
-    mod.exports,
-    mod.exports,
-    createRequire(bundle),
-    mod,
-    bundle,
-    dirname(bundle),
-  );
-  return mod.exports;
+  return runBundle(bundle, source, undefined) as T;
 }

@@ -198,7 +198,7 @@ describe('the berth command (bin/berth.js)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-bin-'));
     await mkdir(join(dir, 'bin'));
     await mkdir(join(dir, 'dist/cli'), { recursive: true });
-    for (const f of ['bin/berth.js', 'bin/package.json', 'dist/cli/berth.cjs', 'package.json'])
+    for (const f of ['bin/berth.js', 'bin/codeCache.js', 'bin/package.json', 'dist/cli/berth.cjs', 'package.json'])
       await copyFile(join(ROOT, f), join(dir, f));
     const run = () =>
       new Promise<string>((resolve, reject) =>
