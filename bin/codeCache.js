@@ -13,7 +13,9 @@ const { Script } = require('node:vm');
 function cacheOf(bundle) {
   // V8 checks a cache against its own version and flags and the source's length, not its text.
   try {
-    return statSync(`${bundle}.cache`).mtimeMs >= statSync(bundle).mtimeMs ? readFileSync(`${bundle}.cache`) : undefined;
+    return statSync(`${bundle}.cache`).mtimeMs >= statSync(bundle).mtimeMs
+      ? readFileSync(`${bundle}.cache`)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -39,9 +41,7 @@ function runBundle(bundle, source, parent) {
   }
   const mod = new Module(bundle, parent);
   mod.filename = bundle;
-  script
-    .runInThisContext()
-    .call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, dirname(bundle));
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, dirname(bundle));
   return mod.exports;
 }
 
