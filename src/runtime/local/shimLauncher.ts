@@ -5,11 +5,10 @@
  * (no compiler at install, or BERTH_SHIM=node), replicas run under the Node shim (shim.ts) with its
  * pool of warm shims (shimPool.ts). Both take the same command line and write the same files.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { createShimPool, type ShimLauncher } from './shimPool.js';
+import { createShimPool, spawnShim, type ShimLauncher } from './shimPool.js';
 
 /** Which shim runs replicas. */
 export const SHIM_KINDS = ['native', 'node'] as const;
@@ -38,16 +37,7 @@ export type ChosenShimLauncher = ShimLauncher & { readonly kind: ShimKind };
 /** Starts each native shim directly: a C process needs no warming. */
 export function createNativeShimLauncher(binary: string): ShimLauncher {
   return {
-    launch(job) {
-      const c = spawn(binary, job.argv, {
-        detached: true,
-        stdio: 'ignore',
-        env: job.env,
-        ...(job.cwd ? { cwd: job.cwd } : {}),
-      });
-      c.unref();
-      return c;
-    },
+    launch: (job) => spawnShim(binary, job.argv, job),
     close() {
       // nothing idle to stop
     },

@@ -85,14 +85,7 @@ export function createShimPool(opts: ShimPoolOptions): ShimLauncher {
         warm.send(job);
         return warm;
       }
-      const cold = spawn(process.execPath, [opts.entry, ...job.argv], {
-        detached: true,
-        stdio: 'ignore',
-        env: job.env,
-        ...(job.cwd ? { cwd: job.cwd } : {}),
-      });
-      cold.unref();
-      return cold;
+      return spawnShim(process.execPath, [opts.entry, ...job.argv], job);
     },
     close() {
       closed = true;
@@ -100,4 +93,11 @@ export function createShimPool(opts: ShimPoolOptions): ShimLauncher {
       for (const c of idle.splice(0)) c.kill('SIGTERM');
     },
   };
+}
+
+/** Starts a shim for `job` detached from the control plane (its own session), already unref'd. */
+export function spawnShim(file: string, args: string[], job: ShimJob): ChildProcess {
+  const c = spawn(file, args, { detached: true, stdio: 'ignore', env: job.env, ...(job.cwd ? { cwd: job.cwd } : {}) });
+  c.unref();
+  return c;
 }
