@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cli, root, startControlPlane, sleep, waitFor } from './lib/controlPlane.mjs';
+import { startSupervisord } from './lib/supervisord.mjs';
 import { freePort } from './lib/ports.mjs';
 
 const execFileP = promisify(execFile);
@@ -164,41 +165,30 @@ async function berth(build, w) {
 }
 
 async function supervisord(w) {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-supervisord-'));
-  const conf = join(dir, 'supervisord.conf');
-  const lines = [
-    '[supervisord]',
-    `logfile=${dir}/supervisord.log`,
-    `pidfile=${dir}/supervisord.pid`,
-    `childlogdir=${dir}`,
-    '[unix_http_server]',
-    `file=${dir}/supervisor.sock`,
-    '[rpcinterface:supervisor]',
-    'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
-    '[supervisorctl]',
-    `serverurl=unix://${dir}/supervisor.sock`,
-  ];
+  const programs = [];
   const ports = [];
   for (const app of w.apps)
     for (const [l, level] of app.levels.entries())
       for (const s of level) {
         const port = await freePort();
         ports.push(port);
-        lines.push(
-          `[program:${app.name}-${s.name}]`,
-          'command=node svc.mjs',
-          `directory=${app.dir}`,
-          `environment=PORT="${port}",READY_AFTER_MS="${s.delay}"`,
-          `priority=${100 + l}`,
-          'autorestart=true',
-          'startsecs=0',
-          'stopsignal=TERM',
-          `stdout_logfile=${dir}/${app.name}-${s.name}.out`,
-          `stderr_logfile=${dir}/${app.name}-${s.name}.err`,
-        );
+        const name = `${app.name}-${s.name}`;
+        programs.push({
+          name,
+          lines: (dir) => [
+            'command=node svc.mjs',
+            `directory=${app.dir}`,
+            `environment=PORT="${port}",READY_AFTER_MS="${s.delay}"`,
+            `priority=${100 + l}`,
+            'autorestart=true',
+            'startsecs=0',
+            'stopsignal=TERM',
+            `stdout_logfile=${dir}/${name}.out`,
+            `stderr_logfile=${dir}/${name}.err`,
+          ],
+        });
       }
-  writeFileSync(conf, `${lines.join('\n')}\n`);
-  const proc = spawn('supervisord', ['-n', '-c', conf], { stdio: 'ignore' });
+  const sup = startSupervisord(programs);
   try {
     const t0 = performance.now();
     await waitFor(
@@ -209,16 +199,11 @@ async function supervisord(w) {
     );
     const startMs = performance.now() - t0;
     await sleep(2000);
-    const [sup] = await idle([proc.pid]);
-    const statusMs = await timeCommand('supervisorctl', ['-c', conf, 'status'], process.env);
-    return { startMs, sup, statusMs };
+    const [idleCpu] = await idle([sup.proc.pid]);
+    const statusMs = await timeCommand('supervisorctl', ['-c', sup.conf, 'status'], process.env);
+    return { startMs, sup: idleCpu, statusMs };
   } finally {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await sup.stop();
   }
 }
 

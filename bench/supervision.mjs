@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, HELLO, root, processesOf, sleep, startControlPlane, waitFor } from './lib/controlPlane.mjs';
 import { freePort } from './lib/ports.mjs';
+import { startSupervisord } from './lib/supervisord.mjs';
 
 const N = Number(process.env.SUPERVISION_N ?? 30);
 const ROUNDS = Number(process.env.SUPERVISION_ROUNDS ?? 1);
@@ -132,39 +133,29 @@ async function berth(kind, app) {
 }
 
 async function supervisord(app) {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-supervisord-'));
   const ports = [];
   for (let i = 0; i < N; i++) ports.push(await freePort());
-  const conf = [
-    '[supervisord]',
-    `logfile=${dir}/supervisord.log`,
-    `pidfile=${dir}/supervisord.pid`,
-    `childlogdir=${dir}`,
-    '[unix_http_server]',
-    `file=${dir}/supervisor.sock`,
-    '[rpcinterface:supervisor]',
-    'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
-    '[supervisorctl]',
-    `serverurl=unix://${dir}/supervisor.sock`,
-  ];
-  ports.forEach((port, i) => {
-    conf.push(`[program:s${i}]`, `command=${process.execPath} server.mjs`, `directory=${app}`);
-    conf.push(`environment=PORT="${port}"`, 'autorestart=true', 'stopasgroup=true', 'killasgroup=true');
-  });
-  writeFileSync(join(dir, 'supervisord.conf'), `${conf.join('\n')}\n`);
+  const programs = ports.map((port, i) => ({
+    name: `s${i}`,
+    lines: () => [
+      `command=${process.execPath} server.mjs`,
+      `directory=${app}`,
+      `environment=PORT="${port}"`,
+      'autorestart=true',
+      'stopasgroup=true',
+      'killasgroup=true',
+    ],
+  }));
   const t0 = performance.now();
-  const sup = spawn('supervisord', ['-n', '-c', join(dir, 'supervisord.conf')], { stdio: 'ignore' });
+  const sup = startSupervisord(programs, { keep: Boolean(process.env.KEEP) });
   try {
     await waitFor('supervisord services', () => allListening(ports), 120_000, 20);
     const startMs = performance.now() - t0;
     await sleep(SETTLE_MS);
-    const m = memOf(sup.pid);
+    const m = memOf(sup.proc.pid);
     return { startMs, perReplica: { rssKb: m.rssKb / N, pssKb: m.pssKb / N }, controlPlaneRssKb: m.rssKb };
   } finally {
-    const exited = new Promise((r) => sup.once('exit', r));
-    sup.kill('SIGTERM');
-    await exited;
-    if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+    await sup.stop();
   }
 }
 
