@@ -283,4 +283,34 @@ describe('choosing the shim', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, msg: expect.stringContaining('not-built was not built') });
   });
+
+  it('says so when BERTH_SHIM holds neither shim, and uses the default', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const before = process.env.BERTH_SHIM;
+    process.env.BERTH_SHIM = 'nodejs';
+    try {
+      const chosen = createShimLauncher({
+        nodeEntry: shims.shimEntry,
+        nativeBinary: shims.nativeShim,
+        home: root,
+        warmShims: 0,
+        logger: pino({ level: 'info' }, sink),
+      });
+      chosen.close();
+      expect(chosen.kind).toBe('native');
+    } finally {
+      if (before === undefined) delete process.env.BERTH_SHIM;
+      else process.env.BERTH_SHIM = before;
+    }
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 40,
+      msg: 'BERTH_SHIM is "nodejs": expected native or node; the default is used',
+    });
+  });
 });

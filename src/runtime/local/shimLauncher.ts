@@ -47,7 +47,7 @@ export function createNativeShimLauncher(binary: string): ShimLauncher {
 /** The native shim when it is built and not refused, else the Node shim's pool; says which in the log. */
 export function createShimLauncher(opts: ShimLauncherOptions): ChosenShimLauncher {
   const binary = opts.nativeBinary ?? DEFAULT_NATIVE_SHIM;
-  const wanted = opts.kind ?? parseKind(process.env.BERTH_SHIM);
+  const wanted = opts.kind ?? parseKind(process.env.BERTH_SHIM, opts.logger);
   const missing = wanted === 'node' ? undefined : notRunnable(binary);
   if (wanted !== 'node' && missing === undefined) {
     opts.logger.info({ shim: binary }, 'replicas run under the native shim');
@@ -64,8 +64,12 @@ export function createShimLauncher(opts: ShimLauncherOptions): ChosenShimLaunche
   return { kind: 'node', launch: (job) => pool.launch(job), close: () => pool.close() };
 }
 
-function parseKind(value: string | undefined): ShimKind | undefined {
-  return value === 'native' || value === 'node' ? value : undefined;
+/** BERTH_SHIM as a shim kind; another value is said in the log (and the default used), not ignored silently. */
+function parseKind(value: string | undefined, logger: Logger): ShimKind | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'native' || value === 'node') return value;
+  logger.warn(`BERTH_SHIM is "${value}": expected ${SHIM_KINDS.join(' or ')}; the default is used`);
+  return undefined;
 }
 
 /** Why `binary` cannot run, or undefined when it can. */
