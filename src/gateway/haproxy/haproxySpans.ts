@@ -1,8 +1,8 @@
 /**
  * The spans of the requests HAProxy serves alone: its log lines (traceRules.ts) arrive on a UDP
- * socket on 127.0.0.1, are counted (latency and edge routes, haproxyLogCounters.ts) and read back into gateway spans with what the model says about each
- * frontend (the service of a service address; the edge, and per route index the route's label and
- * target) and go into the same bounded queue as the Node listeners' spans. A line that is not a
+ * socket on 127.0.0.1, are counted (latency and edge routes, haproxyLogCounters.ts) and read back
+ * into gateway spans with what the model says about each frontend (the service of a service
+ * address; the edge, and per route index the route's label and target) and go into the same bounded queue as the Node listeners' spans. A line that is not a
  * span's, or names a frontend the model does not know, is ignored.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -84,11 +84,6 @@ export function parseLine(line: string, frontends: ReadonlyMap<string, Frontend>
     durationMs,
   };
   return out;
-}
-
-/** A span from one log line; undefined when the line is not one. */
-export function spanOfLine(line: string, frontends: ReadonlyMap<string, Frontend>): GatewaySpan | undefined {
-  return parseLine(line, frontends).span;
 }
 
 /** The edge routes of `frontends` per target service, as `edge route` ids (HaproxyLogCounters.retain). */

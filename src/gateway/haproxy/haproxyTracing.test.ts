@@ -16,7 +16,7 @@ import type { RoutingTable } from '../table.js';
 import type { Echo, Upstream } from '../testing.js';
 import { fetchText, freePort, startUpstream, tempHome } from '../testing.js';
 import { HaproxyListeners } from './haproxyListeners.js';
-import { spanOfLine, frontendsOf } from './haproxySpans.js';
+import { parseLine, frontendsOf } from './haproxySpans.js';
 import { proxyName, renderConfig } from './config.js';
 
 let home: { dir: string; remove(): Promise<void> };
@@ -192,7 +192,7 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
   it('reads only span lines of known frontends', () => {
     const fronts = frontendsOf({ dir: '', services: [{ key: 'a/b/c', port: 1 }], edges: [], backends: [] });
     const line = `berth-span ${'a'.repeat(32)} ${'b'.repeat(16)} - 503 1800000000.250 12 POST f.a:2fb:2fc - <NOSRV> /pay`;
-    expect(spanOfLine(line, fronts)).toEqual({
+    expect(parseLine(line, fronts).span).toEqual({
       traceId: 'a'.repeat(32),
       spanId: 'b'.repeat(16),
       kind: 'service',
@@ -204,9 +204,9 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       startMs: 1_800_000_000_250,
       durationMs: 12,
     });
-    expect(spanOfLine(line.replace('f.a:2fb:2fc', 'f.other'), fronts)).toBeUndefined();
-    expect(spanOfLine(line.replace('a'.repeat(32), '-'), fronts)).toBeUndefined();
-    expect(spanOfLine('some other line', fronts)).toBeUndefined();
+    expect(parseLine(line.replace('f.a:2fb:2fc', 'f.other'), fronts).span).toBeUndefined();
+    expect(parseLine(line.replace('a'.repeat(32), '-'), fronts).span).toBeUndefined();
+    expect(parseLine('some other line', fronts).span).toBeUndefined();
   });
 
   it('leaves the trace rules out when tracing is off, and counts latency and edge routes from the log lines', async () => {
