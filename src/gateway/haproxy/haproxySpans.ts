@@ -2,8 +2,9 @@
  * The spans of the requests HAProxy serves alone: its log lines (traceRules.ts) arrive on a UDP
  * socket on 127.0.0.1, are counted (latency and edge routes, haproxyLogCounters.ts) and read back
  * into gateway spans with what the model says about each frontend (the service of a service
- * address; the edge, and per route index the route's label and target) and go into the same bounded queue as the Node listeners' spans. A line that is not a
- * span's, or names a frontend the model does not know, is ignored.
+ * address; the edge, and per route index the route's label and target) and go into the same
+ * bounded queue as the Node listeners' spans. A line that is not a span's, or names a frontend the
+ * model does not know, is ignored.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { GatewaySpan } from '../../model/trace.js';
