@@ -13,7 +13,7 @@
 // (dist/cli/commands/renderOffline.js), every compiled module it loads (spec loading, the release
 // render, the manifests and their schema verdicts) and the npm packages they use (zod,
 // kubernetes-models, yaml, js-yaml): loaded through Node's ES module loader, those are ~100 files and
-// most of a cold render's time. src/cli/codeCache.ts runs it from its own V8 code cache.
+// most of a cold render's time. bin/codeCache.js runs it from its own V8 code cache.
 // `import.meta.url` in a bundled file is its own file's URL, as before, so paths computed from it
 // do not move.
 import { rmSync } from 'node:fs';
@@ -29,6 +29,13 @@ const offlineEntry = join(cli, 'commands', 'renderOffline.js');
 const offlineOutput = join(cli, 'renderOffline.cjs');
 /** npm packages inside the bundle: what every command needs at start. */
 const BUNDLED_PACKAGES = new Set(['commander']);
+
+/** `import.meta.url` of a bundled module made its own file's URL again (the bundles are in dist/cli). */
+const ownMetaUrl = (code, id) => {
+  if (!code.includes('import.meta.url')) return null;
+  const own = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(relative(cli, id))})).href`;
+  return code.replaceAll('import.meta.url', own);
+};
 
 /** A path relative to the bundle's folder, as an import specifier. */
 const fromBundle = (file) => {
@@ -60,11 +67,7 @@ await build({
         const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
         return BUNDLED_PACKAGES.has(name) ? null : { id: source, external: true };
       },
-      transform(code, id) {
-        if (!id.startsWith(`${dist}/`) || !code.includes('import.meta.url')) return null;
-        const own = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(relative(cli, id))})).href`;
-        return code.replaceAll('import.meta.url', own);
-      },
+      transform: (code, id) => (id.startsWith(`${dist}/`) ? ownMetaUrl(code, id) : null),
     },
   ],
   // `import()` of what stays outside becomes `require()` (Node loads ES modules that have no
@@ -81,16 +84,11 @@ await build({
   plugins: [
     {
       name: 'berth-render-offline-bundle',
-      transform(code, id) {
-        if (!code.includes('import.meta.url')) return null;
-        const own = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(relative(cli, id))})).href`;
-        return code.replaceAll('import.meta.url', own);
-      },
+      transform: ownMetaUrl,
     },
   ],
   output: { file: offlineOutput, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
 });
 
-// Code cached for an earlier bundle must not be used with this one (bin/berth.js and
-// src/cli/codeCache.ts also compare times).
+// Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).
 for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });
