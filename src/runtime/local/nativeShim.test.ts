@@ -252,6 +252,18 @@ describe('the runtime by default', () => {
   });
 });
 
+/** A logger at info whose lines the test reads. */
+function capturedLog(): { lines: string[]; logger: pino.Logger } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level: 'info' }, sink) };
+}
+
 describe('the runtime with BERTH_SHIM=node (the fallback)', () => {
   const local = useLocalRuntime({ shim: 'node' });
   it('runs replicas under the Node shim, a full start and removal', async () => {
@@ -264,19 +276,13 @@ describe('the runtime with BERTH_SHIM=node (the fallback)', () => {
 
 describe('choosing the shim', () => {
   it('falls back to the Node shim when the native one was not built, and says so once', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const { lines, logger } = capturedLog();
     const chosen = createShimLauncher({
       nodeEntry: shims.shimEntry,
       nativeBinary: join(root, 'not-built'),
       home: root,
       warmShims: 0,
-      logger: pino({ level: 'info' }, sink),
+      logger,
     });
     chosen.close();
     expect(chosen.kind).toBe('node');
@@ -285,13 +291,7 @@ describe('choosing the shim', () => {
   });
 
   it('says so when BERTH_SHIM holds neither shim, and uses the default', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const { lines, logger } = capturedLog();
     const before = process.env.BERTH_SHIM;
     process.env.BERTH_SHIM = 'nodejs';
     try {
@@ -300,7 +300,7 @@ describe('choosing the shim', () => {
         nativeBinary: shims.nativeShim,
         home: root,
         warmShims: 0,
-        logger: pino({ level: 'info' }, sink),
+        logger,
       });
       chosen.close();
       expect(chosen.kind).toBe('native');
