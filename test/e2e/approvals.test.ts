@@ -37,8 +37,12 @@ interface ReleaseRow {
   status: string;
 }
 
+/** The release of `revision` has ended (a status read alone can come before every service exists) and every service is ready. */
 async function settled(env: string, revision: number): Promise<void> {
   await waitFor(`the shop at revision ${revision} in ${env}`, async () => {
+    const releases = await berth.json<ReleaseRow[]>(['history', 'shop', '--env', env]);
+    const release = releases.find((r) => r.revision === revision);
+    if (!release || release.status === 'running' || release.status === 'pending') return false;
     const st = await berth.json<Status>(['status', 'shop', '--env', env]);
     return st.services.every((s) => s.readyReplicas === s.desiredReplicas && s.revision === revision);
   });
