@@ -105,13 +105,18 @@ export async function startBerth(
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const pid = proc.pid;
-    url = await waitFor('control plane', async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${err}`);
-      const info = JSON.parse(await readFile(join(home, 'server.json'), 'utf8')) as { url: string; pid: number };
-      if (info.pid !== pid) return undefined;
-      const res = await fetch(`${info.url}/healthz`);
-      return res.ok ? info.url : undefined;
-    });
+    url = await waitFor(
+      'control plane',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${err}`);
+        const info = JSON.parse(await readFile(join(home, 'server.json'), 'utf8')) as { url: string; pid: number };
+        if (info.pid !== pid) return undefined;
+        const res = await fetch(`${info.url}/healthz`);
+        return res.ok ? info.url : undefined;
+        // A server that exits fails at once (above); one still starting gets a minute: CI runs two suites at once.
+      },
+      60_000,
+    );
     token = (await readFile(join(home, 'token'), 'utf8')).trim();
   }
   await launch();
