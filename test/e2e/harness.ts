@@ -105,18 +105,20 @@ export async function startBerth(
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const pid = proc.pid;
-    url = await waitFor(
+    // One still starting gets a minute (CI runs two suites at once); one that exits fails at once.
+    const started = await waitFor(
       'control plane',
       async () => {
-        if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${err}`);
+        if (proc.exitCode !== null) return { exited: `server exited ${proc.exitCode}: ${err}` };
         const info = JSON.parse(await readFile(join(home, 'server.json'), 'utf8')) as { url: string; pid: number };
         if (info.pid !== pid) return undefined;
         const res = await fetch(`${info.url}/healthz`);
-        return res.ok ? info.url : undefined;
-        // A server that exits fails at once (above); one still starting gets a minute: CI runs two suites at once.
+        return res.ok ? { url: info.url } : undefined;
       },
       60_000,
     );
+    if ('exited' in started) throw new Error(started.exited);
+    url = started.url;
     token = (await readFile(join(home, 'token'), 'utf8')).trim();
   }
   await launch();
