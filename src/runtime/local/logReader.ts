@@ -51,7 +51,10 @@ function toLines(src: Source, recs: LogRecord[], since: Date | undefined): Timed
     const parsed = recordTimeMs(r.time);
     const ms = Number.isNaN(parsed) ? -Infinity : parsed; // a record with no time sorts first
     if (sinceMs !== undefined && !(ms >= sinceMs)) continue;
-    out.push({ ms, line: { time: r.time, service: src.service, replica: src.replica, stream: r.stream, line: r.line } });
+    out.push({
+      ms,
+      line: { time: r.time, service: src.service, replica: src.replica, stream: r.stream, line: r.line },
+    });
   }
   return out;
 }
