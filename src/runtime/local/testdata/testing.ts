@@ -34,13 +34,16 @@ const repoRoot = join(localDir, '..', '..', '..');
 /** Path of the fixture server. */
 export const FIXTURE = join(here, 'server.mjs');
 
-/** Compiles shim.ts and its imports to a cache directory keyed by their content; returns shim.js. */
+/**
+ * Compiles shim.ts and its imports (those of this folder, and the shared model's leaf files they
+ * use) to a cache directory keyed by their content; returns shim.js.
+ */
 export function buildShim(): string {
-  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts', 'stdioPipes.ts'];
+  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts', 'stdioPipes.ts', '../../model/logTime.ts'];
   const h = createHash('sha256');
   for (const s of sources) h.update(readFileSync(join(localDir, s)));
   const out = join(tmpdir(), `berth-shim-${h.digest('hex').slice(0, 16)}`);
-  const entry = join(out, 'shim.js');
+  const entry = join(out, 'runtime', 'local', 'shim.js');
   if (existsSync(entry)) return entry;
   const tmp = mkdtempSync(join(tmpdir(), 'berth-shim-build-'));
   execFileSync(
@@ -50,7 +53,7 @@ export function buildShim(): string {
       '--outDir',
       tmp,
       '--rootDir',
-      localDir,
+      join(localDir, '..', '..'),
       '--module',
       'nodenext',
       '--moduleResolution',
