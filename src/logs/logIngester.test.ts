@@ -11,22 +11,11 @@ import { archiveReplicaLogs, DEFAULT_LOG_RETENTION } from '../runtime/local/logA
 import { LogWriter } from '../runtime/local/logFiles.js';
 import { localLogFileSource } from '../runtime/local/logFileList.js';
 import { writeReplicaRecord, type ReplicaRecord } from '../runtime/local/replicaStore.js';
+import { replicaRecord } from '../runtime/local/testdata/testing.js';
 import { openLogIndex, type LogIndex } from './logIndex.js';
 import { createLogIngester, type LogIngesterOptions } from './logIngester.js';
 
-const record = (id: string, service = 'orders'): ReplicaRecord => ({
-  id,
-  app: 'shop',
-  env: 'dev',
-  service,
-  hash: 'aaaaaaa1',
-  revision: 1,
-  port: 1,
-  restarts: 0,
-  backoffStreak: 0,
-  created: new Date(0).toISOString(),
-  spec: { terminationGracePeriodMs: 1000 },
-});
+const record = (id: string, service = 'orders'): ReplicaRecord => replicaRecord(id, { service });
 
 describe('the log ingester', () => {
   let home: string;

@@ -12,6 +12,7 @@ import { DEFAULT_LOG_RETENTION } from './logArchive.js';
 import { LogWriter } from './logFiles.js';
 import { readReplicaLogs } from './logReader.js';
 import { serviceDir, writeReplicaRecord } from './replicaStore.js';
+import { replicaRecord } from './testdata/testing.js';
 
 const MS = Date.parse('2026-12-06T20:24:54.123Z');
 
@@ -25,19 +26,7 @@ describe('reading replica logs', () => {
   /** A replica of `service` whose current.log holds `records` (raw lines), and its log folder. */
   const replica = (service: string, id: string, records: string[]): string => {
     const dir = join(serviceDir(home, 'shop', 'dev', service), id);
-    writeReplicaRecord(dir, {
-      id,
-      app: 'shop',
-      env: 'dev',
-      service,
-      hash: 'aaaaaaa1',
-      revision: 1,
-      port: 1,
-      restarts: 0,
-      backoffStreak: 0,
-      created: new Date(0).toISOString(),
-      spec: { terminationGracePeriodMs: 1000 },
-    });
+    writeReplicaRecord(dir, replicaRecord(id, { service }));
     const logs = join(dir, 'logs');
     mkdirSync(logs, { recursive: true });
     writeFileSync(join(logs, 'current.log'), records.map((r) => `${r}\n`).join(''));

@@ -25,11 +25,29 @@ import type { Runtime } from '../../runtime.js';
 import type { ServiceState } from '../../../model/serviceState.js';
 import { createLocalRuntime, type LocalRuntimeOptions } from '../localRuntime.js';
 import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
-import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir } from '../replicaStore.js';
+import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir, type ReplicaRecord } from '../replicaStore.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const localDir = join(here, '..');
 const repoRoot = join(localDir, '..', '..', '..');
+
+/** A replica.json's record for tests that lay out replica folders by hand: shop/dev/orders unless `over` says. */
+export function replicaRecord(id: string, over: Partial<ReplicaRecord> = {}): ReplicaRecord {
+  return {
+    id,
+    app: 'shop',
+    env: 'dev',
+    service: 'orders',
+    hash: 'aaaaaaa1',
+    revision: 1,
+    port: 1,
+    restarts: 0,
+    backoffStreak: 0,
+    created: new Date(0).toISOString(),
+    spec: { terminationGracePeriodMs: 1000 },
+    ...over,
+  };
+}
 
 /** Path of the fixture server. */
 export const FIXTURE = join(here, 'server.mjs');
