@@ -8,6 +8,7 @@
  */
 
 const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
+let lastSecond = { text: '', ms: Number.NaN };
 
 /**
  * Milliseconds since the epoch of an RFC 3339 UTC time, microseconds kept as the fraction (digits
@@ -16,7 +17,9 @@ const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
 export function recordTimeMs(text: string): number {
   const m = RFC3339_UTC.exec(text);
   if (!m) return Date.parse(text); // another ISO form (an offset): to the millisecond, or NaN
-  const seconds = Date.parse(`${m[1]!}Z`);
+  // The lines of a file come many to a second: its date is read once.
+  if (m[1] !== lastSecond.text) lastSecond = { text: m[1]!, ms: Date.parse(`${m[1]!}Z`) };
+  const seconds = lastSecond.ms;
   if (!Number.isFinite(seconds)) return Number.NaN;
   const micros = Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
   return seconds + micros / 1000;
