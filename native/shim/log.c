@@ -22,15 +22,22 @@ int64_t now_ms_mono(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* `2026-12-06T20:24:54.123Z` (Date#toISOString). */
-void iso_now(char out[ISO_LEN]) {
+/* The wall clock as RFC 3339 UTC with `digits` fraction digits (3 or 6). */
+static void iso_clock(char out[ISO_LEN], int digits) {
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
   size_t n = strftime(out, ISO_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out + n, ISO_LEN - n, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+  if (digits == 6) snprintf(out + n, ISO_LEN - n, ".%06luZ", (unsigned long)(ts.tv_nsec / 1000) % 1000000ul);
+  else snprintf(out + n, ISO_LEN - n, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
+
+/* `2026-12-06T20:24:54.123Z` (Date#toISOString): exit.json's times, as shim.ts writes them. */
+void iso_now(char out[ISO_LEN]) { iso_clock(out, 3); }
+
+/* `2026-12-06T20:24:54.123456Z`: a log record's time (logFiles.ts wallClockMs, formatLogRecord). */
+static void iso_now_us(char out[ISO_LEN]) { iso_clock(out, 6); }
 
 /* ------------------------------------------------------------------ logs */
 
@@ -61,7 +68,7 @@ static void log_rotate(struct log *l) {
 static void log_write(struct log *l, const char *stream, const char *text, size_t n) {
   char head[ISO_LEN + 16];
   char ts[ISO_LEN];
-  iso_now(ts);
+  iso_now_us(ts);
   int hn = snprintf(head, sizeof head, "%s %s ", ts, stream);
   long long len = hn + (long long)n + 1;
   if (l->size > 0 && l->size + len > l->max_bytes) log_rotate(l);

@@ -25,7 +25,7 @@
 #define STDERR_TAIL_UNITS 500
 /* A line longer than this is logged in pieces (shim.ts has no bound; a runaway line must not eat memory). */
 #define MAX_LINE_BYTES (1024 * 1024)
-/* `2026-12-06T20:24:54.123Z` and its terminating NUL fit in this. */
+/* `2026-12-06T20:24:54.123456Z` (a log record's time, 27 bytes) and its terminating NUL fit in this. */
 #define ISO_LEN 32
 
 /* json.c */

@@ -59,7 +59,7 @@ describe('the log index', () => {
       ['web', 'info', 'trade T-4711 accepted'],
       ['orders', 'error', 'trade T-4711 rejected: limit'],
     ]);
-    expect(found.lines[0]!.time).toBe('2026-03-01T10:00:01.000Z');
+    expect(found.lines[0]!.time).toBe('2026-03-01T10:00:01.000000Z');
     expect(found.truncated).toBe(false);
     // Substrings inside a token, as grep finds them; two characters take the scan path.
     expect(raws(index.search({ ...q, text: '471' }))).toHaveLength(3);
@@ -107,6 +107,27 @@ describe('the log index', () => {
     index.dropCursors(['1:42']);
     expect(index.cursors().size).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('stores times to the microsecond: orders, ranges, answers and prunes by them', () => {
+    // Lines of one millisecond, indexed out of order (as two services' files are read one after the other).
+    const ms = T0 + 60_000 + 0.5;
+    const at = (us: number, raw: string): IncomingLine => line(0, raw, { timeMs: ms + us / 1000, env: 'us' });
+    index.append([at(300, 'third'), at(400, 'fourth'), at(100, 'first'), at(200, 'second'), at(200, 'second too')], []);
+    const us = { app: 'shop', env: 'us', limit: 100 };
+    expect(raws(index.search(us))).toEqual(['first', 'second', 'second too', 'third', 'fourth']);
+    expect(index.search(us).lines[0]!.time).toBe('2026-03-01T10:01:00.000600Z');
+    expect(raws(index.search({ ...us, sinceMs: ms + 0.2, untilMs: ms + 0.4 }))).toEqual([
+      'second',
+      'second too',
+      'third',
+    ]);
+    expect(raws(index.search({ ...us, limit: 2 }))).toEqual(['third', 'fourth']);
+    // By age to a fraction of a millisecond; then the size cut falls between two lines of the same
+    // microsecond: the one indexed later stays.
+    const keep = ['fourth', 'third', 'second too'].reduce((n, t) => n + Buffer.byteLength(t), 0);
+    expect(index.prune('us', { beforeMs: ms + 0.15, maxBytes: keep })).toBe(2); // first by age, second by size
+    expect(raws(index.search(us))).toEqual(['second too', 'third', 'fourth']);
   });
 
   it('prunes an environment by age, then by size from the oldest, and search no longer finds what went', () => {

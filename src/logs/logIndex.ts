@@ -10,9 +10,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { chmodSync } from 'node:fs';
 import { parseLine } from './parseLine.js';
 import { LOG_LEVELS, type FoundLogLine, type LogSearchQuery, type LogSearchResult } from '../model/logSearch.js';
+import { isoMicros } from '../model/logTime.js';
 
 /** One line to index, as a replica printed it. */
 export interface IncomingLine {
+  /** Milliseconds since the epoch, the microseconds as its fraction (recordTimeMs). */
   timeMs: number;
   app: string;
   env: string;
@@ -258,7 +260,7 @@ function search(db: BetterSqlite3.Database, q: LogSearchQuery): LogSearchResult 
 function foundLine(r: LineRow): FoundLogLine {
   return {
     id: r.id,
-    time: new Date(r.time_ms).toISOString(),
+    time: isoMicros(r.time_ms),
     service: r.service,
     replica: r.replica,
     stream: r.stream,

@@ -11,22 +11,11 @@ import { archiveReplicaLogs, DEFAULT_LOG_RETENTION } from '../runtime/local/logA
 import { LogWriter } from '../runtime/local/logFiles.js';
 import { localLogFileSource } from '../runtime/local/logFileList.js';
 import { writeReplicaRecord, type ReplicaRecord } from '../runtime/local/replicaStore.js';
+import { replicaRecord } from '../runtime/local/testdata/testing.js';
 import { openLogIndex, type LogIndex } from './logIndex.js';
 import { createLogIngester, type LogIngesterOptions } from './logIngester.js';
 
-const record = (id: string): ReplicaRecord => ({
-  id,
-  app: 'shop',
-  env: 'dev',
-  service: 'orders',
-  hash: 'aaaaaaa1',
-  revision: 1,
-  port: 1,
-  restarts: 0,
-  backoffStreak: 0,
-  created: new Date(0).toISOString(),
-  spec: { terminationGracePeriodMs: 1000 },
-});
+const record = (id: string, service = 'orders'): ReplicaRecord => replicaRecord(id, { service });
 
 describe('the log ingester', () => {
   let home: string;
@@ -36,13 +25,21 @@ describe('the log ingester', () => {
     createLogIngester({ index, source: localLogFileSource(home), ...o });
   const texts = (): string[] => index.search({ app: 'shop', env: 'dev', limit: 100_000 }).lines.map((l) => l.line);
 
-  /** A replica folder with a replica.json and a log writer (rotating at `maxBytes`, keeping 3). */
-  const replica = (id: string, maxBytes = 1 << 20): { dir: string; logs: string; writer: LogWriter } => {
-    const dir = join(home, 'run', 'shop', 'dev', 'orders', id);
-    writeReplicaRecord(dir, record(id));
+  /**
+   * A replica folder with a replica.json and a log writer (rotating at `maxBytes`, keeping 3;
+   * stamping records with `now`, default the wall clock).
+   */
+  const replica = (
+    id: string,
+    maxBytes = 1 << 20,
+    o: { service?: string; now?: () => number } = {},
+  ): { dir: string; logs: string; writer: LogWriter } => {
+    const service = o.service ?? 'orders';
+    const dir = join(home, 'run', 'shop', 'dev', service, id);
+    writeReplicaRecord(dir, record(id, service));
     const logs = join(dir, 'logs');
     mkdirSync(logs, { recursive: true });
-    return { dir, logs, writer: new LogWriter(logs, { maxBytes, keep: 3 }) };
+    return { dir, logs, writer: new LogWriter(logs, { maxBytes, keep: 3, ...(o.now ? { now: o.now } : {}) }) };
   };
 
   beforeEach(() => {
@@ -73,6 +70,39 @@ describe('the log ingester', () => {
     expect(found.every((l) => l.service === 'orders' && l.time.endsWith('Z'))).toBe(true);
     a.writer.close();
     b.writer.close();
+  });
+
+  it('keeps two services’ lines of one millisecond in their true order, whichever file it reads first', () => {
+    // web logs "received" and calls orders, which logs "rejected" 300 µs later in the same
+    // millisecond; then the same again. Read file by file, insertion order is web, web, orders,
+    // orders or the reverse: only the microseconds give the true order.
+    const ms = Date.parse('2026-12-06T20:24:54.123Z');
+    const at =
+      (times: number[]): (() => number) =>
+      () =>
+        times.shift()!;
+    const web = replica('web-a', 1 << 20, { service: 'web', now: at([ms + 0.1, ms + 0.5]) });
+    const orders = replica('orders-a', 1 << 20, { now: at([ms + 0.4, ms + 0.8]) });
+    web.writer.write('stdout', 'trade T-4711 received');
+    orders.writer.write('stdout', 'trade T-4711 rejected');
+    web.writer.write('stdout', 'trade T-4712 received');
+    orders.writer.write('stdout', 'trade T-4712 rejected');
+    // A record of a file written before the upgrade (3 digits): the start of that millisecond.
+    writeFileSync(join(orders.logs, 'current.log.1'), '2026-12-06T20:24:54.123Z stdout an older record\n');
+    web.writer.close();
+    orders.writer.close();
+    expect(ingester().runOnce()).toBe(5);
+    const found = index.search({ app: 'shop', env: 'dev', text: 'T-47', limit: 10 }).lines;
+    expect(found.map((l) => [l.service, l.time, l.line])).toEqual([
+      ['web', '2026-12-06T20:24:54.123100Z', 'trade T-4711 received'],
+      ['orders', '2026-12-06T20:24:54.123400Z', 'trade T-4711 rejected'],
+      ['web', '2026-12-06T20:24:54.123500Z', 'trade T-4712 received'],
+      ['orders', '2026-12-06T20:24:54.123800Z', 'trade T-4712 rejected'],
+    ]);
+    expect(texts()[0]).toBe('an older record');
+    // A time range to the microsecond: from the first rejection on.
+    const since = index.search({ app: 'shop', env: 'dev', sinceMs: ms + 0.4, untilMs: ms + 0.8, limit: 10 });
+    expect(since.lines.map((l) => l.line)).toEqual(['trade T-4711 rejected', 'trade T-4712 received']);
   });
 
   it('leaves a line without its newline for the next look', () => {

@@ -9,6 +9,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { FileCursor, IncomingLine, LogIndex } from './logIndex.js';
 import { DEFAULT_LOG_INDEX_RETENTION, type LogIndexRetention } from '../model/logSearch.js';
 import type { ReplicaLogFile } from '../model/logFiles.js';
+import { recordTimeMs } from '../model/logTime.js';
 
 /** Where the lines come from: the files, and how one stored line reads (time, stream, text). */
 export interface LogFileSource {
@@ -95,7 +96,9 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
         for (const raw of got.raws) {
           const rec = source.parseRecord(raw);
           if (!rec) continue;
-          const timeMs = Date.parse(rec.time);
+          // To the microsecond (Date.parse stops at the millisecond): two services' lines of one
+          // millisecond keep their order in a search.
+          const timeMs = recordTimeMs(rec.time);
           if (!Number.isFinite(timeMs)) continue;
           lines.push({
             timeMs,

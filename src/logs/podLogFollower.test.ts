@@ -98,10 +98,10 @@ describe('the pod log follower', () => {
     await f.stop();
     expect(texts()).toEqual(['before', 'a', 'b', 'c', 'after', 'last']);
     expect(src.asked).toEqual([undefined, '2026-12-06T10:00:05Z', '2026-12-06T10:00:05Z']);
-    // Timestamps to the millisecond in the index.
-    expect(index.search({ app: 'shop', env: 'prod', text: 'after', limit: 1 }).lines[0]!.time).toBe(
-      '2026-12-06T10:00:05.500Z',
-    );
+    // The kubelet's timestamps to the microsecond in the index.
+    const timeOf = (text: string): string => index.search({ app: 'shop', env: 'prod', text, limit: 1 }).lines[0]!.time;
+    expect(timeOf('after')).toBe('2026-12-06T10:00:05.500000Z');
+    expect(timeOf('b')).toBe('2026-12-06T10:00:05.123456Z');
   });
 
   it('reads a new pod under an old name from its beginning', async () => {

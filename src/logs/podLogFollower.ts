@@ -10,6 +10,7 @@
  * the one before it, with `previous`).
  */
 import type { IncomingLine, LogIndex, PodCursor } from './logIndex.js';
+import { recordTimeMs } from '../model/logTime.js';
 
 /** A pod whose log is followed. */
 export interface PodRef {
@@ -117,7 +118,7 @@ export function createPodLogFollower(opts: PodLogFollowerOptions): PodLogFollowe
       cursors.set(pod.key, cursor);
       moved.set(pod.key, cursor);
       pending.push({
-        timeMs: Date.parse(`${time.slice(0, 23)}Z`),
+        timeMs: recordTimeMs(time),
         app: pod.app,
         env: pod.env,
         service: pod.service,

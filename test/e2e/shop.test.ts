@@ -185,7 +185,7 @@ describe('the example shop on one machine', () => {
   it('serves logs with timestamps per service', async () => {
     const r = await berth.cli(['logs', 'shop/orders', '--tail', '50']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z orders-\S+ +info orders listening on \d+/m);
+    expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z orders-\S+ +info orders listening on \d+/m);
     const files = await readdir(join(berth.home, 'run', 'shop', 'local', 'orders'));
     expect(files.length).toBeGreaterThan(0);
   });

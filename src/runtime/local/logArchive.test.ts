@@ -6,7 +6,7 @@ import type { LogLine, LogSelector } from '../../model/observation.js';
 import { archiveReplicaLogs, pruneArchives, serviceArchiveDir } from './logArchive.js';
 import { LogWriter } from './logFiles.js';
 import type { ReplicaRecord } from './replicaStore.js';
-import { fixtureState, tempHome, useLocalRuntime, waitFor } from './testdata/testing.js';
+import { fixtureState, replicaRecord, tempHome, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const noSignal = { signal: new AbortController().signal, onEvent: () => undefined };
 
@@ -90,19 +90,7 @@ describe('logs of ended replica runs (--previous)', () => {
 });
 
 describe('log archive retention', () => {
-  const record = (id: string, hash = 'h1'): ReplicaRecord => ({
-    id,
-    app: 'shop',
-    env: 'dev',
-    service: 'orders',
-    hash,
-    revision: 1,
-    port: 1,
-    restarts: 0,
-    backoffStreak: 0,
-    created: new Date(0).toISOString(),
-    spec: { terminationGracePeriodMs: 1000 },
-  });
+  const record = (id: string, hash = 'h1'): ReplicaRecord => replicaRecord(id, { hash });
   const logDir = (home: string, id: string, lines: number): string => {
     const dir = join(home, 'run', id, 'logs');
     mkdirSync(dir, { recursive: true });

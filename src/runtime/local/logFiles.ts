@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { isoMicros } from '../../model/logTime.js';
 
 /** Name of the file the shim writes to. */
 export const CURRENT_LOG = 'current.log';
@@ -28,14 +29,42 @@ export type LogStream = 'stdout' | 'stderr';
 
 /** One parsed line of a replica's log. */
 export interface LogRecord {
+  /** RFC 3339 UTC as stored: 6 fraction digits from the shims, 3 in files written before, up to 9 from other sources. */
   time: string;
   stream: LogStream;
   line: string;
 }
 
-/** Formats one record as stored: `<ISO time> <stream> <text>\n`. */
-export function formatLogRecord(time: Date, stream: LogStream, text: string): string {
-  return `${time.toISOString()} ${stream} ${text}\n`;
+/**
+ * Formats one record as stored: `<ISO time> <stream> <text>\n`. A time in (fractional) milliseconds
+ * is written to the microsecond (`2026-12-06T20:24:54.123456Z`), a Date to the millisecond.
+ */
+export function formatLogRecord(time: Date | number, stream: LogStream, text: string): string {
+  return `${typeof time === 'number' ? isoMicros(time) : time.toISOString()} ${stream} ${text}\n`;
+}
+
+let clockSkewMs = 0;
+let lastClockMs = 0;
+
+/**
+ * The wall clock to the microsecond, in fractional milliseconds. Node has no microsecond wall clock,
+ * so this is `performance.timeOrigin` (the wall clock at process start, to the microsecond) plus
+ * `performance.now()` (the monotonic clock since then), held inside `Date.now()`'s millisecond: the
+ * millisecond is always the wall clock's (as the native shim's CLOCK_REALTIME and the 3-digit
+ * records before), and a wall clock stepped since the start (NTP) moves the anchor with it rather than
+ * leaving this shim's times apart from the others'. Non-decreasing within the millisecond.
+ */
+export function wallClockMs(): number {
+  const ms = Date.now();
+  let t = performance.timeOrigin + performance.now() + clockSkewMs;
+  if (t < ms || t >= ms + 1) {
+    const held = Math.min(Math.max(t, ms), ms + 0.999);
+    clockSkewMs += held - t;
+    t = held;
+  }
+  if (t < lastClockMs && lastClockMs < ms + 1) t = lastClockMs;
+  lastClockMs = t;
+  return t;
 }
 
 /** Parses one stored line; undefined for a malformed one. */
@@ -53,9 +82,10 @@ export class LogWriter {
   private fd: number;
   private size: number;
   private readonly path: string;
-  private readonly opts: { maxBytes: number; keep: number; now?: () => Date };
+  private readonly opts: { maxBytes: number; keep: number; now?: () => Date | number };
 
-  constructor(dir: string, opts: { maxBytes: number; keep: number; now?: () => Date }) {
+  /** `now`: each record's time (default: the wall clock to the microsecond, `wallClockMs`). */
+  constructor(dir: string, opts: { maxBytes: number; keep: number; now?: () => Date | number }) {
     this.opts = opts;
     this.path = join(dir, CURRENT_LOG);
     this.fd = openSync(this.path, 'a', 0o640);
@@ -64,7 +94,7 @@ export class LogWriter {
 
   /** Writes one line of output (without its newline). */
   write(stream: LogStream, text: string): void {
-    const buf = Buffer.from(formatLogRecord(this.opts.now?.() ?? new Date(), stream, text));
+    const buf = Buffer.from(formatLogRecord(this.opts.now?.() ?? wallClockMs(), stream, text));
     if (this.size > 0 && this.size + buf.length > this.opts.maxBytes) this.rotate();
     writeSync(this.fd, buf);
     this.size += buf.length;

@@ -10,6 +10,7 @@ import type { LogRecord } from './logFiles.js';
 import { listReplicaDirs, listServiceDirs, serviceDir } from './replicaStore.js';
 import { LOG_DIR } from './shimFiles.js';
 import { archivedServices, previousArchives, type LogRetention } from './logArchive.js';
+import { recordTimeMs } from '../../model/logTime.js';
 
 /** How often a follow looks for new lines and new replicas. */
 const FOLLOW_POLL_MS = 200;
@@ -37,15 +38,34 @@ function sources(home: string, sel: LogSelector): Source[] {
   return out;
 }
 
-function toLines(src: Source, recs: LogRecord[], since: Date | undefined): LogLine[] {
-  const sinceIso = since?.toISOString();
-  return recs
-    .filter((r) => sinceIso === undefined || r.time >= sinceIso)
-    .map((r) => ({ time: r.time, service: src.service, replica: src.replica, stream: r.stream, line: r.line }));
+/** A line and its time as a number: records have 3 fraction digits (older files) or 6, so their texts do not sort. */
+interface TimedLine {
+  ms: number;
+  line: LogLine;
 }
 
-function byTime(a: LogLine, b: LogLine): number {
-  return a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
+function toLines(src: Source, recs: LogRecord[], since: Date | undefined): TimedLine[] {
+  const sinceMs = since?.getTime();
+  const out: TimedLine[] = [];
+  for (const r of recs) {
+    const parsed = recordTimeMs(r.time);
+    const ms = Number.isNaN(parsed) ? -Infinity : parsed; // a record with no time sorts first
+    if (sinceMs !== undefined && !(ms >= sinceMs)) continue;
+    out.push({
+      ms,
+      line: { time: r.time, service: src.service, replica: src.replica, stream: r.stream, line: r.line },
+    });
+  }
+  return out;
+}
+
+/** Oldest first; a stable sort keeps one file's lines of the same time in their order. */
+function byTime(a: TimedLine, b: TimedLine): number {
+  return a.ms < b.ms ? -1 : a.ms > b.ms ? 1 : 0;
+}
+
+function* linesOf(timed: TimedLine[]): Generator<LogLine> {
+  for (const t of timed) yield t.line;
 }
 
 /** The lines of the runs that ended last (`--previous`): complete files, read once, merged by time. */
@@ -53,9 +73,9 @@ function previousLines(
   home: string,
   sel: LogSelector,
   opts: { since?: Date; tail?: number; keep: number; retention: LogRetention; nowMs: number },
-): LogLine[] {
+): TimedLine[] {
   const services = sel.service ? [sel.service] : archivedServices(home, sel.app, sel.env);
-  let lines: LogLine[] = [];
+  let lines: TimedLine[] = [];
   for (const a of previousArchives(home, sel, services, opts.retention, opts.nowMs)) {
     const src = { service: a.meta.service, replica: a.meta.replica, logDir: a.dir };
     lines.push(...toLines(src, readAllLogRecords(a.dir, { includeCurrent: true, keep: opts.keep }), opts.since));
@@ -80,12 +100,12 @@ export async function* readReplicaLogs(
   },
 ): AsyncGenerator<LogLine> {
   if (sel.previous) {
-    yield* previousLines(home, sel, opts);
+    yield* linesOf(previousLines(home, sel, opts));
     return;
   }
   const followers = new Map<string, { src: Source; follower: LogFollower }>();
   try {
-    let first: LogLine[] = [];
+    let first: TimedLine[] = [];
     for (const src of sources(home, sel)) {
       if (!opts.follow) {
         first.push(
@@ -103,19 +123,19 @@ export async function* readReplicaLogs(
     }
     first.sort(byTime);
     if (opts.tail !== undefined) first = opts.tail > 0 ? first.slice(-opts.tail) : [];
-    yield* first;
+    yield* linesOf(first);
     if (!opts.follow) return;
     while (!opts.signal?.aborted) {
       await sleep(FOLLOW_POLL_MS, opts.signal);
       if (opts.signal?.aborted) break;
-      const batch: LogLine[] = [];
+      const batch: TimedLine[] = [];
       for (const src of sources(home, sel)) {
         if (followers.has(src.logDir)) continue;
         followers.set(src.logDir, { src, follower: new LogFollower(src.logDir, false) });
       }
       for (const { src, follower } of followers.values()) batch.push(...toLines(src, follower.poll(), opts.since));
       batch.sort(byTime);
-      yield* batch;
+      yield* linesOf(batch);
     }
   } finally {
     for (const { follower } of followers.values()) follower.close();

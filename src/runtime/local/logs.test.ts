@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../runtime.js';
 import type { LogLine } from '../../model/observation.js';
 import { createLocalRuntime } from './localRuntime.js';
-import { LogFollower, LogWriter, readAllLogRecords } from './logFiles.js';
+import { LogFollower, LogWriter, readAllLogRecords, wallClockMs } from './logFiles.js';
 import { RecordingGateway, buildShims, fixtureState, killAll, tempHome } from './testdata/testing.js';
 
 describe('log files', () => {
@@ -23,6 +23,22 @@ describe('log files', () => {
     expect(recs.length).toBeLessThan(200);
     expect(recs[1]).toMatchObject({ stream: 'stderr' });
     expect(Date.parse(recs[0]!.time)).not.toBeNaN();
+  });
+
+  it('stamps records from a microsecond wall clock that stays within Date.now()’s millisecond and never goes back', () => {
+    let last = 0;
+    let fractions = 0;
+    for (let i = 0; i < 5000; i++) {
+      const before = Date.now();
+      const t = wallClockMs();
+      const after = Date.now();
+      expect(t).toBeGreaterThanOrEqual(before);
+      expect(t).toBeLessThan(after + 1);
+      expect(t).toBeGreaterThanOrEqual(last);
+      if (t !== Math.floor(t)) fractions++;
+      last = t;
+    }
+    expect(fractions).toBeGreaterThan(0); // finer than the millisecond
   });
 
   it('follows the current file across rotations without losing or repeating lines', () => {

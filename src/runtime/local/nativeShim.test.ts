@@ -27,6 +27,7 @@ import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimArgs, ShimInfo } from './shimFiles.js';
 import type { Runtime } from '../runtime.js';
+import { recordTimeMs } from '../../model/logTime.js';
 import { buildShims, fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 let shims: { shimEntry: string; nativeShim: string };
@@ -119,7 +120,11 @@ describe.each(['native', 'node'] as const)('the %s shim', (kind) => {
       expect(statSync(join(logs, f)).size).toBeLessThanOrEqual(2000);
     expect(existsSync(join(logs, 'current.log.3'))).toBe(false);
     const recs = records(dir, 2);
-    for (const r of recs) expect(r.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // Stamped to the microsecond by both shims, in the order the lines were written, near the wall clock.
+    for (const r of recs) expect(r.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const times = recs.map((r) => recordTimeMs(r.time));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(Math.abs(times.at(-1)! - Date.now())).toBeLessThan(60_000);
     const out = recs.filter((r) => r.stream === 'stdout').map((r) => r.line);
     expect(out.at(-1)).toBe('last without newline');
     // The kept generations hold the end of the output, in order, without a gap.

@@ -25,22 +25,43 @@ import type { Runtime } from '../../runtime.js';
 import type { ServiceState } from '../../../model/serviceState.js';
 import { createLocalRuntime, type LocalRuntimeOptions } from '../localRuntime.js';
 import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
-import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir } from '../replicaStore.js';
+import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir, type ReplicaRecord } from '../replicaStore.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const localDir = join(here, '..');
 const repoRoot = join(localDir, '..', '..', '..');
 
+/** A replica.json's record for tests that lay out replica folders by hand: shop/dev/orders unless `over` says. */
+export function replicaRecord(id: string, over: Partial<ReplicaRecord> = {}): ReplicaRecord {
+  return {
+    id,
+    app: 'shop',
+    env: 'dev',
+    service: 'orders',
+    hash: 'aaaaaaa1',
+    revision: 1,
+    port: 1,
+    restarts: 0,
+    backoffStreak: 0,
+    created: new Date(0).toISOString(),
+    spec: { terminationGracePeriodMs: 1000 },
+    ...over,
+  };
+}
+
 /** Path of the fixture server. */
 export const FIXTURE = join(here, 'server.mjs');
 
-/** Compiles shim.ts and its imports to a cache directory keyed by their content; returns shim.js. */
+/**
+ * Compiles shim.ts and its imports (those of this folder, and the shared model's leaf files they
+ * use) to a cache directory keyed by their content; returns shim.js.
+ */
 export function buildShim(): string {
-  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts', 'stdioPipes.ts'];
+  const sources = ['shim.ts', 'shimFiles.ts', 'logFiles.ts', 'procfs.ts', 'stdioPipes.ts', '../../model/logTime.ts'];
   const h = createHash('sha256');
   for (const s of sources) h.update(readFileSync(join(localDir, s)));
   const out = join(tmpdir(), `berth-shim-${h.digest('hex').slice(0, 16)}`);
-  const entry = join(out, 'shim.js');
+  const entry = join(out, 'runtime', 'local', 'shim.js');
   if (existsSync(entry)) return entry;
   const tmp = mkdtempSync(join(tmpdir(), 'berth-shim-build-'));
   execFileSync(
@@ -50,7 +71,7 @@ export function buildShim(): string {
       '--outDir',
       tmp,
       '--rootDir',
-      localDir,
+      join(localDir, '..', '..'),
       '--module',
       'nodenext',
       '--moduleResolution',
