@@ -99,9 +99,11 @@ function renderFromSnapshot(file: string, o: RenderOptions, format: string): boo
     ...(o.ingressClass ? { ingressClass: o.ingressClass } : {}),
   };
   // An offline render opens no TLS connection: without NODE_EXTRA_CA_CERTS, Node 20 does not parse a
-  // CA bundle before the render starts (~50 ms where it is set).
+  // CA bundle before the render starts (~50 ms where it is set). NODE_OPTIONS is the user's for their
+  // Node programs: a V8 flag in it (--max-old-space-size...) would make the snapshot refuse to load.
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
   const r = spawnSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, JSON.stringify(request)], {
     stdio: ['ignore', 'inherit', 'pipe'],
     env,
