@@ -40,7 +40,9 @@ export function snapshotWarmApp(n = 60) {
         : '    resources:\n      requests: { cpu: 50m, memory: 32Mi }',
       '    env:',
       '      MODE: ${MODE}',
-      `      PEER: "\${${name(i + 3).toUpperCase().replaceAll('-', '_')}_URL:-none}/v1"`,
+      `      PEER: "\${${name(i + 3)
+        .toUpperCase()
+        .replaceAll('-', '_')}_URL:-none}/v1"`,
       `      NUMBER: "${i}"`,
     );
     if (i % 3 === 1) out.push('      TOKEN: ${TOKEN}');
