@@ -43,4 +43,30 @@ describe('objectProblems', () => {
     ).template.spec.containers[0]!.args = undefined;
     expect(objectProblems(nested, 30)).toEqual([]);
   });
+
+  it('checks objects of every kind Berth renders against their schema', () => {
+    const kinds = [
+      ['v1', 'ConfigMap'],
+      ['v1', 'Secret'],
+      ['v1', 'Service'],
+      ['v1', 'PersistentVolumeClaim'],
+      ['apps/v1', 'Deployment'],
+      ['apps/v1', 'StatefulSet'],
+      ['apps/v1', 'DaemonSet'],
+      ['batch/v1', 'Job'],
+      ['batch/v1', 'CronJob'],
+      ['networking.k8s.io/v1', 'Ingress'],
+      ['autoscaling/v2', 'HorizontalPodAutoscaler'],
+      ['policy/v1', 'PodDisruptionBudget'],
+      ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+    ];
+    for (const [apiVersion, kind] of kinds) {
+      const obj = { apiVersion, kind, metadata: { name: 7 } } as unknown as KubernetesObject;
+      expect(objectProblems(obj, 30), kind).toContainEqual({
+        file: `${kind}/7`,
+        path: 'metadata.name',
+        message: 'must be string',
+      });
+    }
+  });
 });
