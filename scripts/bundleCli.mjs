@@ -54,52 +54,40 @@ const fromBundle = (file) => {
   return rel.startsWith('.') ? rel : `./${rel}`;
 };
 
-await build({
-  input: join(cli, 'main.js'),
-  platform: 'node',
-  logLevel: 'warn',
-  external: (id) => id.startsWith('node:'),
-  plugins: [
-    {
-      name: 'berth-cli-bundle',
-      resolveId(source, importer, { kind }) {
-        if (!importer || !importer.startsWith(`${dist}/`)) return null;
-        if (source.startsWith('.')) {
-          // What the CLI imports statically is in the bundle (errors.js, version.js...); what it
-          // imports on demand from outside dist/cli stays where it is.
-          const file = resolve(dirname(importer), source);
-          // The offline render has its own bundle; when that is missing, it is loaded from dist/.
-          if (file === offlineEntry) return { id: fromBundle(file), external: true };
-          return kind !== 'dynamic-import' || file.startsWith(`${cli}/`)
-            ? null
-            : { id: fromBundle(file), external: true };
-        }
-        if (source.startsWith('node:')) return null;
-        const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
-        return BUNDLED_PACKAGES.has(name) ? null : { id: source, external: true };
-      },
-      transform: (code, id) => (id.startsWith(`${dist}/`) ? ownMetaUrl(code, id) : null),
-    },
-  ],
-  // `import()` of what stays outside becomes `require()` (Node loads ES modules that have no
-  // top-level await through require since 20.19): a script with no `import()` in it can be compiled
-  // from V8's code cache (bin/berth.js), one that has one cannot (Node 20 loses its import callback).
-  output: { file: output, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
+/** Bundles `input` into the CommonJS file `file` for Node (its built-ins left outside) with `plugin`. */
+const bundle = (input, file, plugin) =>
+  build({
+    input,
+    platform: 'node',
+    logLevel: 'warn',
+    external: (id) => id.startsWith('node:'),
+    plugins: [plugin],
+    // `import()` of what stays outside becomes `require()` (Node loads ES modules that have no
+    // top-level await through require since 20.19): a script with no `import()` in it can be compiled
+    // from V8's code cache (bin/berth.js), one that has one cannot (Node 20 loses its import callback).
+    output: { file, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
+  });
+
+await bundle(join(cli, 'main.js'), output, {
+  name: 'berth-cli-bundle',
+  resolveId(source, importer, { kind }) {
+    if (!importer || !importer.startsWith(`${dist}/`)) return null;
+    if (source.startsWith('.')) {
+      // What the CLI imports statically is in the bundle (errors.js, version.js...); what it
+      // imports on demand from outside dist/cli stays where it is.
+      const file = resolve(dirname(importer), source);
+      // The offline render has its own bundle; when that is missing, it is loaded from dist/.
+      if (file === offlineEntry) return { id: fromBundle(file), external: true };
+      return kind !== 'dynamic-import' || file.startsWith(`${cli}/`) ? null : { id: fromBundle(file), external: true };
+    }
+    if (source.startsWith('node:')) return null;
+    const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
+    return BUNDLED_PACKAGES.has(name) ? null : { id: source, external: true };
+  },
+  transform: (code, id) => (id.startsWith(`${dist}/`) ? ownMetaUrl(code, id) : null),
 });
 
-await build({
-  input: offlineEntry,
-  platform: 'node',
-  logLevel: 'warn',
-  external: (id) => id.startsWith('node:'),
-  plugins: [
-    {
-      name: 'berth-render-offline-bundle',
-      transform: ownMetaUrl,
-    },
-  ],
-  output: { file: offlineOutput, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
-});
+await bundle(offlineEntry, offlineOutput, { name: 'berth-render-offline-bundle', transform: ownMetaUrl });
 
 // Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).
 for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });
@@ -107,23 +95,14 @@ for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: tru
 // A snapshot may load no package at run time: the one module of the render path that requires one
 // through createRequire (the Gateway API validators, for their draft-2019 formats) imports it instead.
 const DRAFT2019 = 'var draft2019_node_esm_default = require2("ajv-formats-draft2019");';
-await build({
-  input: snapshotEntry,
-  platform: 'node',
-  logLevel: 'warn',
-  external: (id) => id.startsWith('node:'),
-  plugins: [
-    {
-      name: 'berth-render-snapshot-bundle',
-      transform: (code, id) =>
-        code.includes(DRAFT2019)
-          ? code
-              .replace('var require2 = createRequire(import.meta.url);', '')
-              .replace(DRAFT2019, 'import draft2019_node_esm_default from "ajv-formats-draft2019";')
-          : ownMetaUrl(code, id),
-    },
-  ],
-  output: { file: snapshotOutput, format: 'cjs', codeSplitting: false },
+await bundle(snapshotEntry, snapshotOutput, {
+  name: 'berth-render-snapshot-bundle',
+  transform: (code, id) =>
+    code.includes(DRAFT2019)
+      ? code
+          .replace('var require2 = createRequire(import.meta.url);', '')
+          .replace(DRAFT2019, 'import draft2019_node_esm_default from "ajv-formats-draft2019";')
+      : ownMetaUrl(code, id),
 });
 const { SNAPSHOT_FLAGS, snapshotBlob } = await import(join(cli, 'renderSnapshotFile.js'));
 for (const old of readdirSync(cli).filter((f) => /^renderOffline-.*\.blob$/.test(f))) rmSync(join(cli, old));
