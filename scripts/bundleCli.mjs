@@ -113,7 +113,8 @@ const warm = [join(warmDir, 'berth.yaml'), ...readdirSync(examples).map((app) =>
 const snapshot = spawnSync(
   process.execPath,
   [...SNAPSHOT_FLAGS, '--snapshot-blob', snapshotBlob(cli), '--build-snapshot', snapshotOutput],
-  { env: { ...process.env, BERTH_SNAPSHOT_WARM: warm.join('\n') }, encoding: 'utf8' },
+  // (bounded: a build never waits on it for long; without it the CLI renders as before)
+  { env: { ...process.env, BERTH_SNAPSHOT_WARM: warm.join('\n') }, encoding: 'utf8', timeout: 180_000 },
 );
 rmSync(warmDir, { recursive: true, force: true });
 if (snapshot.status !== 0) {
