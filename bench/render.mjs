@@ -8,7 +8,9 @@
 //     after a config change (a new config version used by every service, the same berth.yaml), and
 //     after an edit and a config change at once (nothing an earlier render made can be reused), and
 //     as the first render of a control plane just started (restarted before each run, off the clock),
-//   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself),
+//   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself, in a
+//     Node process started from the render's V8 startup snapshot), and the same without the snapshot
+//     (BERTH_RENDER_SNAPSHOT=0: in the CLI's process, from the code-cached bundle),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
 //   - `berth --version`: the CLI's own start (Node, the bundled CLI, commander), no request,
 //   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
@@ -122,9 +124,9 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const time = (cmd, args) => {
+const time = (cmd, args, extraEnv) => {
   const t0 = performance.now();
-  const out = execFileSync(cmd, args, { env, maxBuffer: 512 * 1024 * 1024 });
+  const out = execFileSync(cmd, args, { env: { ...env, ...extraEnv }, maxBuffer: 512 * 1024 * 1024 });
   return { ms: performance.now() - t0, bytes: out.length, text: out.toString() };
 };
 const docs = (text) => text.split(/^---$/m).filter((d) => /\bkind:/.test(d)).length;
@@ -200,22 +202,28 @@ try {
       () => writeFileSync(join(app, 'berth.yaml'), specText),
     ],
     berthOffline: [process.execPath, [bin, 'render', app, '--offline', '-o', 'yaml']],
+    berthOfflineBundle: [
+      process.execPath,
+      [bin, 'render', app, '--offline', '-o', 'yaml'],
+      undefined,
+      { BERTH_RENDER_SNAPSHOT: '0' },
+    ],
     helm: [helm, ['template', 'big', chart, '--namespace', 'local', '--set', 'secrets.DB_PASSWORD=bench-only']],
     berthVersion: [process.execPath, [bin, '--version']],
     node: [process.execPath, ['-e', '0']],
   };
   // Warm-up (file cache, the server's first render), and the object counts.
   const objects = {};
-  for (const [k, [cmd, args, before]] of Object.entries(commands)) {
+  for (const [k, [cmd, args, before, extraEnv]] of Object.entries(commands)) {
     await before?.();
-    objects[k] = docs(time(cmd, args).text);
+    objects[k] = docs(time(cmd, args, extraEnv).text);
   }
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let r = 0; r < RUNS; r++)
-    for (const [k, [cmd, args, before]] of Object.entries(commands)) {
+    for (const [k, [cmd, args, before, extraEnv]] of Object.entries(commands)) {
       await before?.();
       if (k === 'berth') time(cmd, args); // the cached render of this exact file
-      samples[k].push(time(cmd, args).ms);
+      samples[k].push(time(cmd, args, extraEnv).ms);
     }
   const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v))]));
   const result = {
@@ -230,6 +238,7 @@ try {
     helmOverBerthEditConfig: +(med.helm / med.berthEditConfig).toFixed(1),
     helmOverBerthFirst: +(med.helm / med.berthFirst).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
+    helmOverBerthOfflineBundle: +(med.helm / med.berthOfflineBundle).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
     // NODE_EXTRA_CA_CERTS makes every Node process read a CA bundle at start (~60 ms here).
     machine: {
@@ -248,12 +257,16 @@ try {
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
   console.log(`  berth render (control plane, first render after start)  ${med.berthFirst} ms`);
-  console.log(`  berth render --offline        ${med.berthOffline} ms`);
+  console.log(`  berth render --offline (startup snapshot)  ${med.berthOffline} ms`);
+  console.log(`  berth render --offline (no snapshot: code-cached bundle)  ${med.berthOfflineBundle} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
   console.log(`  berth --version (CLI start)    ${med.berthVersion} ms`);
   console.log(`  node -e 0 (Node's own start)   ${med.node} ms`);
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline)`,
+    `  (Node ${process.version}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}, load average ${result.machine.loadAverage.join(' ')})`,
+  );
+  console.log(
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
   );
 } finally {
   await stopServer();

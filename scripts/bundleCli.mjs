@@ -16,10 +16,19 @@
 // most of a cold render's time. bin/codeCache.js runs it from its own V8 code cache.
 // `import.meta.url` in a bundled file is its own file's URL, as before, so paths computed from it
 // do not move.
-import { rmSync } from 'node:fs';
+//
+// Last, the offline render as a V8 startup snapshot for the Node running the build: a third bundle,
+// dist/cli/renderSnapshot.cjs (commands/renderSnapshot.js and what it loads), run by
+// `node --build-snapshot` after rendering the examples, writes dist/cli/renderOffline-<version>-<arch>.blob;
+// `berth render --offline` starts a Node process from it (commands/render.ts). A build that cannot
+// write it only warns: the CLI then renders from the code-cached bundle as before.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import { snapshotWarmApp } from './snapshotWarmApp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -27,6 +36,8 @@ const cli = join(dist, 'cli');
 const output = join(cli, 'berth.cjs');
 const offlineEntry = join(cli, 'commands', 'renderOffline.js');
 const offlineOutput = join(cli, 'renderOffline.cjs');
+const snapshotEntry = join(cli, 'commands', 'renderSnapshot.js');
+const snapshotOutput = join(cli, 'renderSnapshot.cjs');
 /** npm packages inside the bundle: what every command needs at start. */
 const BUNDLED_PACKAGES = new Set(['commander']);
 
@@ -43,52 +54,72 @@ const fromBundle = (file) => {
   return rel.startsWith('.') ? rel : `./${rel}`;
 };
 
-await build({
-  input: join(cli, 'main.js'),
-  platform: 'node',
-  logLevel: 'warn',
-  external: (id) => id.startsWith('node:'),
-  plugins: [
-    {
-      name: 'berth-cli-bundle',
-      resolveId(source, importer, { kind }) {
-        if (!importer || !importer.startsWith(`${dist}/`)) return null;
-        if (source.startsWith('.')) {
-          // What the CLI imports statically is in the bundle (errors.js, version.js...); what it
-          // imports on demand from outside dist/cli stays where it is.
-          const file = resolve(dirname(importer), source);
-          // The offline render has its own bundle; when that is missing, it is loaded from dist/.
-          if (file === offlineEntry) return { id: fromBundle(file), external: true };
-          return kind !== 'dynamic-import' || file.startsWith(`${cli}/`)
-            ? null
-            : { id: fromBundle(file), external: true };
-        }
-        if (source.startsWith('node:')) return null;
-        const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
-        return BUNDLED_PACKAGES.has(name) ? null : { id: source, external: true };
-      },
-      transform: (code, id) => (id.startsWith(`${dist}/`) ? ownMetaUrl(code, id) : null),
-    },
-  ],
-  // `import()` of what stays outside becomes `require()` (Node loads ES modules that have no
-  // top-level await through require since 20.19): a script with no `import()` in it can be compiled
-  // from V8's code cache (bin/berth.js), one that has one cannot (Node 20 loses its import callback).
-  output: { file: output, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
+/** Bundles `input` into the CommonJS file `file` for Node (its built-ins left outside) with `plugin`. */
+const bundle = (input, file, plugin) =>
+  build({
+    input,
+    platform: 'node',
+    logLevel: 'warn',
+    external: (id) => id.startsWith('node:'),
+    plugins: [plugin],
+    // `import()` of what stays outside becomes `require()` (Node loads ES modules that have no
+    // top-level await through require since 20.19): a script with no `import()` in it can be compiled
+    // from V8's code cache (bin/berth.js), one that has one cannot (Node 20 loses its import callback).
+    output: { file, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
+  });
+
+await bundle(join(cli, 'main.js'), output, {
+  name: 'berth-cli-bundle',
+  resolveId(source, importer, { kind }) {
+    if (!importer || !importer.startsWith(`${dist}/`)) return null;
+    if (source.startsWith('.')) {
+      // What the CLI imports statically is in the bundle (errors.js, version.js...); what it
+      // imports on demand from outside dist/cli stays where it is.
+      const file = resolve(dirname(importer), source);
+      // The offline render has its own bundle; when that is missing, it is loaded from dist/.
+      if (file === offlineEntry) return { id: fromBundle(file), external: true };
+      return kind !== 'dynamic-import' || file.startsWith(`${cli}/`) ? null : { id: fromBundle(file), external: true };
+    }
+    if (source.startsWith('node:')) return null;
+    const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
+    return BUNDLED_PACKAGES.has(name) ? null : { id: source, external: true };
+  },
+  transform: (code, id) => (id.startsWith(`${dist}/`) ? ownMetaUrl(code, id) : null),
 });
 
-await build({
-  input: offlineEntry,
-  platform: 'node',
-  logLevel: 'warn',
-  external: (id) => id.startsWith('node:'),
-  plugins: [
-    {
-      name: 'berth-render-offline-bundle',
-      transform: ownMetaUrl,
-    },
-  ],
-  output: { file: offlineOutput, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
-});
+await bundle(offlineEntry, offlineOutput, { name: 'berth-render-offline-bundle', transform: ownMetaUrl });
 
 // Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).
 for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });
+
+// A snapshot may load no package at run time: the one module of the render path that requires one
+// through createRequire (the Gateway API validators, for their draft-2019 formats) imports it instead.
+const DRAFT2019 = 'var draft2019_node_esm_default = require2("ajv-formats-draft2019");';
+await bundle(snapshotEntry, snapshotOutput, {
+  name: 'berth-render-snapshot-bundle',
+  transform: (code, id) =>
+    code.includes(DRAFT2019)
+      ? code
+          .replace('var require2 = createRequire(import.meta.url);', '')
+          .replace(DRAFT2019, 'import draft2019_node_esm_default from "ajv-formats-draft2019";')
+      : ownMetaUrl(code, id),
+});
+const { SNAPSHOT_FLAGS, snapshotBlob } = await import(join(cli, 'renderSnapshotFile.js'));
+for (const old of readdirSync(cli).filter((f) => /^renderOffline-.*\.blob$/.test(f))) rmSync(join(cli, old));
+const examples = join(root, 'examples');
+const warmDir = mkdtempSync(join(tmpdir(), 'berth-snapshot-warm-'));
+writeFileSync(join(warmDir, 'berth.yaml'), snapshotWarmApp());
+const warm = [join(warmDir, 'berth.yaml'), ...readdirSync(examples).map((app) => join(examples, app, 'berth.yaml'))];
+const snapshot = spawnSync(
+  process.execPath,
+  [...SNAPSHOT_FLAGS, '--snapshot-blob', snapshotBlob(cli), '--build-snapshot', snapshotOutput],
+  // (bounded: a build never waits on it for long; without it the CLI renders as before)
+  { env: { ...process.env, BERTH_SNAPSHOT_WARM: warm.join('\n') }, encoding: 'utf8', timeout: 180_000 },
+);
+rmSync(warmDir, { recursive: true, force: true });
+if (snapshot.status !== 0) {
+  rmSync(snapshotBlob(cli), { force: true });
+  console.warn(
+    `bundleCli: no startup snapshot for the offline render on Node ${process.version} (berth render --offline runs without it):\n${snapshot.stderr}`,
+  );
+}

@@ -1,12 +1,14 @@
 /**
- * `berth render --offline` runs from its own bundle (dist/cli/renderOffline.cjs, V8's code cache):
- * its output is byte for byte what the render modules print, and what the control plane renders for an
- * app with no config set (but the revision: the control plane names the next one, offline has none).
+ * `berth render --offline` runs in a Node process started from its V8 startup snapshot
+ * (dist/cli/renderOffline-<version>-<arch>.blob), or without one from its own bundle
+ * (dist/cli/renderOffline.cjs, V8's code cache): either way its output is byte for byte what the render
+ * modules print, and what the control plane renders for an app with no config set (but the revision:
+ * the control plane names the next one, offline has none), and its errors are the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +17,13 @@ import { ROOT, startBerth, type Berth } from './harness.js';
 const run = promisify(execFile);
 let berth: Berth;
 let dir: string;
+/** The snapshot of the Node running the tests, which `npm run build` writes. */
+const blob = join(ROOT, 'dist/cli', `renderOffline-${process.version}-${process.arch}.blob`);
+/** The two ways of the offline render: from the snapshot, and in the CLI's process from its bundle. */
+const WAYS = [
+  ['from the startup snapshot', {}],
+  ['from the bundle (BERTH_RENDER_SNAPSHOT=0)', { BERTH_RENDER_SNAPSHOT: '0' }],
+] as const;
 
 /** An app of `n` services of every kind, with variables, files and routes, and no secret. */
 function generatedApp(n: number): string {
@@ -59,9 +68,10 @@ afterAll(async () => {
 });
 
 describe('berth render --offline', () => {
-  it('is built as its own bundle, with a code cache after its first run', async () => {
+  it('has a startup snapshot for this Node, and its bundle writes a code cache when run without it', async () => {
+    expect(existsSync(blob)).toBe(true);
     expect(existsSync(join(ROOT, 'dist/cli/renderOffline.cjs'))).toBe(true);
-    const r = await berth.cli(['render', dir, '--offline']);
+    const r = await berth.cli(['render', dir, '--offline'], { env: { BERTH_RENDER_SNAPSHOT: '0' } });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(ROOT, 'dist/cli/renderOffline.cjs.cache'))).toBe(true);
   });
@@ -70,17 +80,27 @@ describe('berth render --offline', () => {
     ['the shop example', () => join(ROOT, 'examples/shop')],
     ['a generated app of 40 services', () => dir],
   ] as const) {
-    it(`prints ${name} byte for byte as the render modules do, from its bundle and its code cache`, async () => {
-      const expected = await fromModules(join(app(), 'berth.yaml'));
-      expect(expected.length).toBeGreaterThan(1000);
-      // Twice: the first run may write the code cache, the second runs from it.
-      for (let i = 0; i < 2; i++) {
-        const r = await berth.cli(['render', app(), '--offline', '-o', 'yaml']);
-        expect(r.code, r.stderr).toBe(0);
-        expect(r.stdout).toBe(expected);
-      }
-    });
+    for (const [way, env] of WAYS)
+      it(`prints ${name} byte for byte as the render modules do, ${way}`, async () => {
+        const expected = await fromModules(join(app(), 'berth.yaml'));
+        expect(expected.length).toBeGreaterThan(1000);
+        // Twice: the first run may write the code cache, the second runs from it.
+        for (let i = 0; i < 2; i++) {
+          const r = await berth.cli(['render', app(), '--offline', '-o', 'yaml'], { env });
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stdout).toBe(expected);
+        }
+      });
   }
+
+  it('prints the same JSON objects from the snapshot as from the bundle', async () => {
+    const [snapshot, bundle] = await Promise.all(
+      WAYS.map(([, env]) => berth.cli(['render', dir, '--offline', '-o', 'json'], { env })),
+    );
+    expect(snapshot!.code, snapshot!.stderr).toBe(0);
+    expect((JSON.parse(snapshot!.stdout) as unknown[]).length).toBeGreaterThan(40);
+    expect(snapshot!.stdout).toBe(bundle!.stdout);
+  });
 
   it('prints what the control plane renders for an app with no config set, but the revision', async () => {
     const offline = await berth.cli(['render', dir, '--offline', '-o', 'yaml']);
@@ -91,13 +111,50 @@ describe('berth render --offline', () => {
     expect(served.stdout.replaceAll('berth.dev/revision: "1"', 'berth.dev/revision: "0"')).toBe(offline.stdout);
   });
 
-  it('names the file, line and field of every problem, as before', async () => {
-    const bad = join(dir, 'bad.yaml');
-    await writeFile(bad, 'name: bad\nservices:\n  web:\n    image: x\n    ports: [99999]\n    replicas: two\n');
-    const r = await berth.cli(['render', bad, '--offline']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${bad}:5:13 services.web.ports.0: must be between 1 and 65535`);
-    expect(r.stderr).toContain(`${bad}:6:15 services.web.replicas: expected a number, got the string "two"`);
-    expect(await readFile(bad, 'utf8')).toContain('replicas: two');
+  for (const [way, env] of WAYS)
+    it(`names the file, line and field of every problem, as before, ${way}`, async () => {
+      const bad = join(dir, 'bad.yaml');
+      await writeFile(bad, 'name: bad\nservices:\n  web:\n    image: x\n    ports: [99999]\n    replicas: two\n');
+      const r = await berth.cli(['render', bad, '--offline'], { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`${bad}:5:13 services.web.ports.0: must be between 1 and 65535`);
+      expect(r.stderr).toContain(`${bad}:6:15 services.web.replicas: expected a number, got the string "two"`);
+      expect(await readFile(bad, 'utf8')).toContain('replicas: two');
+      const json = await berth.cli(['render', bad, '--offline', '-o', 'json'], { env });
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'VALIDATION', problems: [{}, {}] } });
+    });
+
+  /** Renders `dir` offline with a copy of the CLI (bin/ and the named files of dist/cli/); the packages are the install's. */
+  async function renderWithCopy(files: string[], snapshot: 'copied' | 'broken'): Promise<string> {
+    const copy = await mkdtemp(join(tmpdir(), 'berth-render-copy-'));
+    try {
+      await mkdir(join(copy, 'bin'));
+      await mkdir(join(copy, 'dist/cli'), { recursive: true });
+      for (const f of await readdir(join(ROOT, 'bin'))) await copyFile(join(ROOT, 'bin', f), join(copy, 'bin', f));
+      for (const f of files) await copyFile(join(ROOT, 'dist/cli', f), join(copy, 'dist/cli', f));
+      await copyFile(join(ROOT, 'package.json'), join(copy, 'package.json'));
+      await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      const copiedBlob = join(copy, 'dist/cli', `renderOffline-${process.version}-${process.arch}.blob`);
+      if (snapshot === 'copied') await copyFile(blob, copiedBlob);
+      else await writeFile(copiedBlob, 'not a snapshot');
+      const r = await run(process.execPath, [join(copy, 'bin/berth.js'), 'render', dir, '--offline'], {
+        maxBuffer: 64 << 20,
+      });
+      return r.stdout;
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }
+
+  it('renders from the snapshot alone (no bundle nor module of the render beside it)', async () => {
+    expect(await renderWithCopy(['berth.cjs'], 'copied')).toBe(await fromModules(join(dir, 'berth.yaml')));
+  });
+
+  it('renders in its own process when the snapshot does not load (another build of this Node)', async () => {
+    expect(await renderWithCopy(['berth.cjs', 'renderOffline.cjs'], 'broken')).toBe(
+      await fromModules(join(dir, 'berth.yaml')),
+    );
   });
 });

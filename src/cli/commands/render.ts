@@ -1,11 +1,16 @@
 /** `berth render`: the Kubernetes objects of an app in an environment, validated, secrets masked. */
 import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { fromErrorJSON, type ErrorJSON } from '../../errors.js';
 import { versionNumber } from '../flags.js';
 import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
 import { loadBundle } from '../codeCache.js';
+import { SNAPSHOT_ERROR_STATUS, SNAPSHOT_FLAGS, snapshotBlob, type SnapshotRequest } from '../renderSnapshotFile.js';
 import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {
@@ -44,6 +49,7 @@ export function registerRender(program: Command): void {
       const ctx = contextOf(cmd);
       const format = ctx.output === 'json' ? 'json' : 'yaml';
       const spec = await readSpecInput(dir);
+      if (o.offline && renderFromSnapshot(spec.file, o, format)) return;
       const body = {
         env: o.env,
         spec,
@@ -72,6 +78,38 @@ export function registerRender(program: Command): void {
         : await (await ctx.client()).post<Rendered>('/api/v1/render', body);
       process.stdout.write(format === 'yaml' ? (res.yaml ?? '') : `${JSON.stringify(res.objects, null, 2)}\n`);
     });
+}
+
+/**
+ * The offline render in a Node process started from its V8 startup snapshot (commands/renderSnapshot.ts),
+ * which prints the output itself; false when this Node has no snapshot or could not start from it
+ * (another build of the same version): the render then runs in this process.
+ * BERTH_RENDER_SNAPSHOT=0 turns it off (the benchmark compares both).
+ */
+function renderFromSnapshot(file: string, o: RenderOptions, format: string): boolean {
+  if (process.env.BERTH_RENDER_SNAPSHOT === '0') return false;
+  const blob = snapshotBlob(fileURLToPath(new URL('..', import.meta.url)));
+  if (!existsSync(blob)) return false;
+  const request: SnapshotRequest = {
+    file,
+    format,
+    env: o.env,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
+    ...(o.ingressClass ? { ingressClass: o.ingressClass } : {}),
+  };
+  // An offline render opens no TLS connection: without NODE_EXTRA_CA_CERTS, Node 20 does not parse a
+  // CA bundle before the render starts (~50 ms where it is set). NODE_OPTIONS is the user's for their
+  // Node programs: a V8 flag in it (--max-old-space-size...) would make the snapshot refuse to load.
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, JSON.stringify(request)], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env,
+  });
+  if (r.status === SNAPSHOT_ERROR_STATUS) throw fromErrorJSON(JSON.parse(r.stderr.toString()) as ErrorJSON);
+  return r.status === 0;
 }
 
 /** The offline render: from its bundle (dist/cli/renderOffline.cjs) when there is one, else its modules. */

@@ -1,0 +1,48 @@
+/**
+ * The entry of `berth render --offline`'s V8 startup snapshot. `npm run build` (scripts/bundleCli.mjs)
+ * bundles this module with the offline render and runs it under `node --build-snapshot`: it renders
+ * the apps named by BERTH_SNAPSHOT_WARM (every module loaded, every schema built, the functions of a
+ * render compiled), then the heap is written to dist/cli/renderOffline-<node version>-<arch>.blob.
+ * A process started from that blob (commands/render.ts) begins in `main` below with all of that in
+ * place: a cold render costs deserializing the heap instead of loading, compiling and warming ~2 MB
+ * of JavaScript (docs/benchmarks.md, render).
+ */
+import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { renderOffline } from './renderOffline.js';
+import { SNAPSHOT_ERROR_STATUS, type SnapshotRequest } from '../renderSnapshotFile.js';
+
+/** What the CLI would print for `request`, computed here: YAML documents or the objects as JSON. */
+function rendered(request: SnapshotRequest): string {
+  const { file, format, ...options } = request;
+  const r = renderOffline({ file, text: readFileSync(file, 'utf8') }, options, format);
+  return format === 'yaml' ? (r.yaml ?? '') : `${JSON.stringify(r.objects, null, 2)}\n`;
+}
+
+/** Renders the request in argv; a Berth error goes to stderr as its JSON for the CLI to print. */
+function main(): void {
+  // A reader that stops early (`| head`) closes the pipe: the output ends, as in the CLI (main.ts).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+  let out: string;
+  try {
+    out = rendered(JSON.parse(process.argv[1] ?? '{}') as SnapshotRequest);
+  } catch (err) {
+    // Anything that is not a Berth error (it has a code and toJSON) is left to the CLI's own
+    // process: a plain failure makes it render there, where the error reads as it always did.
+    const json = (err as { code?: unknown; toJSON?: () => unknown } | null)?.toJSON?.();
+    if (typeof (err as { code?: unknown } | null)?.code !== 'string' || json === undefined) throw err;
+    process.stderr.write(JSON.stringify(json));
+    process.exitCode = SNAPSHOT_ERROR_STATUS;
+    return;
+  }
+  process.stdout.write(out);
+}
+
+if (v8.startupSnapshot.isBuildingSnapshot()) {
+  // The warm-up: each app rendered in both formats a few times, so what the snapshot keeps has run.
+  const warm = (process.env.BERTH_SNAPSHOT_WARM ?? '').split('\n').filter(Boolean);
+  for (let i = 0; i < 3; i++)
+    for (const file of warm)
+      for (const format of ['yaml', 'json']) rendered({ file, format, env: 'local', kubernetesVersion: '1.30' });
+  v8.startupSnapshot.setDeserializeMainFunction(main);
+}

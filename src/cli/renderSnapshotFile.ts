@@ -1,0 +1,35 @@
+/**
+ * Where `berth render --offline`'s V8 startup snapshot is and how it is started: shared by the build
+ * (scripts/bundleCli.mjs writes it) and the CLI (commands/render.ts starts a Node process from it).
+ * A snapshot only loads in the very Node binary, version and V8 flags that wrote it: its name carries
+ * the version and architecture, so a build for another Node is never tried, and a binary that still
+ * refuses it (another build of the same version) makes the CLI render in its own process instead.
+ */
+import { join } from 'node:path';
+
+/** V8 flags of the snapshot's build and of every process started from it (they must be the same). */
+export const SNAPSHOT_FLAGS: readonly string[] = [
+  // One render, then the process ends: optimizing compilations (a background thread) do not pay back
+  // in that time. Without them a render of 200 services takes ~30 % less CPU (docs/benchmarks.md).
+  // (Measured too and left out: a larger young generation, --always-sparkplug, --maglev,
+  // --no-lazy-feedback-allocation, --single-threaded-gc: none changed the CPU of a render.)
+  '--no-turbofan',
+];
+
+/** Exit status of a snapshot process that failed with a Berth error, written to stderr as JSON. */
+export const SNAPSHOT_ERROR_STATUS = 3;
+
+/** The snapshot of this Node for the CLI folder `cliDir` (dist/cli). */
+export function snapshotBlob(cliDir: string): string {
+  return join(cliDir, `renderOffline-${process.version}-${process.arch}.blob`);
+}
+
+/** What the CLI asks the snapshot process: the spec file, the render's options and the output format. */
+export interface SnapshotRequest {
+  file: string;
+  format: string;
+  env: string;
+  namespace?: string;
+  kubernetesVersion?: string;
+  ingressClass?: string;
+}
