@@ -31,10 +31,18 @@ const STOP_SAFETY_MS = 5_000;
 /**
  * Between checks of a process replica that runs steadily and whose directory is watched: its
  * shim's exit.json wakes it at once, so this only bounds how late a shim that died without one
- * (SIGKILL) is noticed. Checking every replica each 250 ms tick was most of an idle control
- * plane's CPU at 50+ replicas.
+ * (SIGKILL) is noticed. The check is a signal 0 to the shim (runner.supervisorAlive), no file read;
+ * reading exit.json and /proc for every replica every second was most of an idle control plane's
+ * CPU at 50+ replicas.
  */
 const STEADY_POLL_MS = 1_000;
+/** Between full polls of a steady watched run (exit.json, the shim's start time: a recycled pid, a zombie). */
+const STEADY_FULL_POLL_MS = 10_000;
+/**
+ * Between usage samples of a running replica without a memory limit Berth enforces (status shows
+ * CPU and memory averaged over this); one with such a limit is sampled at every sampling tick.
+ */
+const USAGE_SAMPLE_MS = 5_000;
 
 /** One supervised replica. */
 export class Replica {
@@ -57,6 +65,8 @@ export class Replica {
   /** Watches the replica directory for the shim's exit.json while the run is up (process runs only). */
   private watcher: FSWatcher | undefined;
   private lastPollMs = 0;
+  private lastFullPollMs = 0;
+  private lastSampleMs = 0;
 
   private readonly ctx: ReplicaContext;
   readonly dir: string;
@@ -168,11 +178,19 @@ export class Replica {
       }
       return;
     }
-    if (this.watcher && this.run === 'running' && !this.terminating && now - this.lastPollMs < STEADY_POLL_MS) {
-      if (snap) this.sample(snap);
-      return;
+    if (this.watcher && this.run === 'running' && !this.terminating && now - this.lastFullPollMs < STEADY_FULL_POLL_MS) {
+      // Steady and watched: exit.json wakes the replica, so only a shim gone without one is looked for.
+      if (now - this.lastPollMs >= STEADY_POLL_MS) {
+        this.lastPollMs = now;
+        if (this.runner.supervisorAlive?.() === false) this.lastFullPollMs = 0;
+      }
+      if (this.lastFullPollMs !== 0) {
+        if (snap) this.sample(snap);
+        return;
+      }
     }
     this.lastPollMs = now;
+    this.lastFullPollMs = now;
     const seen = this.runner.poll(now);
     if (seen?.kind === 'exited') {
       this.onExit(seen.info);
@@ -420,6 +438,9 @@ export class Replica {
   }
 
   private sample(snap: ProcSnapshot): void {
+    const enforced = this.record.spec.memoryLimitBytes !== undefined && !this.runner.limitsMemory;
+    if (!enforced && this.usage.current && snap.takenAtMs - this.lastSampleMs < USAGE_SAMPLE_MS) return;
+    this.lastSampleMs = snap.takenAtMs;
     const overLimit = this.usage.sample(this.runner, snap, this.record.spec.memoryLimitBytes);
     if (overLimit && !this.terminating) void this.killForRestart(message('exit.oomKilled'), 'SIGKILL');
   }
@@ -434,10 +455,12 @@ export class Replica {
     const exitName = basename(shimPaths(this.dir).exit);
     // An exit.json written before the watch began is read by the next tick.
     this.lastPollMs = 0;
+    this.lastFullPollMs = 0;
     try {
       this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
         if (name !== null && name !== exitName) return;
         this.lastPollMs = 0;
+        this.lastFullPollMs = 0;
         this.tick(undefined);
       });
       this.watcher.on('error', () => this.unwatchRun());
