@@ -417,11 +417,11 @@ class LocalRuntime implements Runtime {
       this.lastSampleMs = now;
     }
     if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
-      // An empty update costs a /proc read when the gateway is alive, and restarts it on its saved
-      // table when it died, so service addresses and edges heal by themselves.
+      // Costs a /proc read when the gateway is alive, and restarts it on its saved table when it
+      // died, so service addresses and edges heal by themselves.
       this.lastGatewayCheckMs = now;
-      this.opts.gateway
-        .update(() => undefined)
+      const gw = this.opts.gateway;
+      (gw.heal ? gw.heal() : gw.update(() => undefined))
         .catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
     }
     for (const s of this.sets.values()) {
