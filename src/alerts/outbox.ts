@@ -219,7 +219,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const tick = (): void => {
     if (stopped) return;
     clearTimeout(timer);
-    deliverDue()
+    void deliverDue()
       .then(() => anyWaiting())
       .catch((err: unknown) => {
         o.logger?.warn({ err }, 'alert outbox pass failed');

@@ -384,7 +384,8 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     // the gateway process lives and every listener is bound.
     heal: () => {
       const c = conn;
-      if (c && errors.length === 0 && pending.length === 0 && isSameProcess(c.pid, c.startTime)) return Promise.resolve();
+      if (c && errors.length === 0 && pending.length === 0 && isSameProcess(c.pid, c.startTime))
+        return Promise.resolve();
       return enqueue(() => undefined);
     },
     stop: () => serialise(stop),

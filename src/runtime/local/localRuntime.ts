@@ -419,12 +419,11 @@ class LocalRuntime implements Runtime {
       this.lastSampleMs = now;
     }
     if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
-      // Costs a /proc read when the gateway is alive, and restarts it on its saved table when it
-      // died, so service addresses and edges heal by themselves.
+      // A /proc read when the gateway is alive; restarts a dead one on its saved table (addresses and edges heal).
       this.lastGatewayCheckMs = now;
       const gw = this.opts.gateway;
-      (gw.heal ? gw.heal() : gw.update(() => undefined))
-        .catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
+      const check = gw.heal ? gw.heal() : gw.update(() => undefined);
+      check.catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
     }
     for (const s of this.sets.values()) {
       try {

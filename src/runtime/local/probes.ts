@@ -67,8 +67,10 @@ const MAX_HEAD_BYTES = 16 * 1024;
  */
 function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
   // What Node's HTTP client refuses to send.
-  if (/[\u0000-\u0020\u007f-\uffff]/.test(path))
-    return Promise.resolve(probeResult(false, 'probe.httpError', { path, error: 'Request path contains unescaped characters' }));
+  if ([...path].some((c) => c <= ' ' || c >= '\u007f'))
+    return Promise.resolve(
+      probeResult(false, 'probe.httpError', { path, error: 'Request path contains unescaped characters' }),
+    );
   return new Promise((resolve) => {
     let settled = false;
     const settle = (r: ProbeResult): void => {
