@@ -96,6 +96,8 @@ export interface PassResult {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Between looks of a started outbox that is empty: it wakes on every enqueue (an idle control plane made one query a second here). */
+const EMPTY_LOOK_MS = 60_000;
 
 /** fetch with a timeout: a receiver that never answers is a failed try, not a stuck outbox. */
 export const fetchSend: Send = async (r) => {
@@ -210,12 +212,22 @@ export function createOutbox(o: OutboxOptions): Outbox {
     return running;
   }
 
+  /** Whether any row waits (due or not); an empty outbox has nothing to look for until an enqueue. */
+  const anyWaiting = async (): Promise<boolean> =>
+    (await o.db.selectFrom('alert_outbox').select('id').limit(1).executeTakeFirst()) !== undefined;
+
   const tick = (): void => {
     if (stopped) return;
-    deliverDue()
-      .catch((err: unknown) => o.logger?.warn({ err }, 'alert outbox pass failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, pollMs);
+    clearTimeout(timer);
+    void deliverDue()
+      .then(() => anyWaiting())
+      .catch((err: unknown) => {
+        o.logger?.warn({ err }, 'alert outbox pass failed');
+        return true;
+      })
+      .then((waiting) => {
+        // Empty: enqueue wakes the loop (the fallback look only bounds a row written some other way).
+        if (!stopped) timer = setTimeout(tick, waiting ? pollMs : Math.max(pollMs, EMPTY_LOOK_MS));
       });
   };
 
@@ -233,7 +245,8 @@ export function createOutbox(o: OutboxOptions): Outbox {
         created_at: at,
       }));
       const inserted = await o.db.insertInto('alert_outbox').values(rows).returning('id').execute();
-      if (!stopped) void deliverDue().catch(() => undefined);
+      // The loop may be sleeping on an empty outbox: its next look comes now and goes on every pollMs.
+      if (!stopped) tick();
       return inserted.map((r) => r.id);
     },
     deliverDue,

@@ -380,6 +380,14 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     // A copy: a caller that edits it must not change what the next update starts from.
     table: () => structuredClone(current),
     update: enqueue,
+    // The supervision's periodic check: nothing to send (no clone nor comparison of the table) while
+    // the gateway process lives and every listener is bound.
+    heal: () => {
+      const c = conn;
+      if (c && errors.length === 0 && pending.length === 0 && isSameProcess(c.pid, c.startTime))
+        return Promise.resolve();
+      return enqueue(() => undefined);
+    },
     stop: () => serialise(stop),
     listenerErrors: () => errors,
     traffic,

@@ -24,18 +24,25 @@ export function createMetricSource(o: {
       try {
         const runtime = await o.runtimeFor(env);
         const observed = await runtime.observe(app, env);
+        // Every service's counters asked for at once: the local runtime answers callers that ask
+        // together from one reading of the gateway (one request per app per tick, not per service).
+        const services = await Promise.all(
+          observed.services.map(async (s) => {
+            // A traffic reading that fails (a cluster's Prometheus down) leaves out this service's
+            // requests for the tick, not its replicas nor the other services.
+            const unread = (err: unknown): undefined => {
+              o.logger?.warn({ err, app, env, service: s.service }, 'metric history: cannot read traffic');
+              return undefined;
+            };
+            const [tracks, routes] = await Promise.all([
+              runtime.traffic?.(app, env, s.service).catch(unread),
+              runtime.routeTraffic?.(app, env, s.service).catch(unread),
+            ]);
+            return { s, tracks, routes };
+          }),
+        );
         const reading: AppReading = { app, env, services: [] };
-        for (const s of observed.services) {
-          // A traffic reading that fails (a cluster's Prometheus down) leaves out this service's
-          // requests for the tick, not its replicas nor the other services.
-          const unread = (err: unknown): undefined => {
-            o.logger?.warn({ err, app, env, service: s.service }, 'metric history: cannot read traffic');
-            return undefined;
-          };
-          const [tracks, routes] = await Promise.all([
-            runtime.traffic?.(app, env, s.service).catch(unread),
-            runtime.routeTraffic?.(app, env, s.service).catch(unread),
-          ]);
+        for (const { s, tracks, routes } of services) {
           const t = s.tracks ?? [{ desiredReplicas: s.desiredReplicas, readyReplicas: s.readyReplicas }];
           reading.services.push({
             service: s.service,

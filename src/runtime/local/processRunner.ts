@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { message } from '../../model/messages.js';
 import { exitError } from './exitReason.js';
 import type { Runner, Launch, RunChange, RunIdentity, RunUsage, ProbeAccess } from './runner.js';
-import { isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
+import { isPidAlive, isSameProcessAlive, killGroup, killPid, treeUsage } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
 import { SHIM_START_TIMEOUT_MS, iso, observeRun } from './replicaRun.js';
 import type { RunState } from './replicaRun.js';
@@ -112,6 +112,10 @@ export class ProcessRunner implements Runner {
 
   current(): RunIdentity | undefined {
     return this.run.kind === 'running' && this.run.shim.pid > 0 ? identity(this.run.shim) : undefined;
+  }
+
+  supervisorAlive(): boolean {
+    return this.run.kind === 'running' && isPidAlive(this.run.shim.shimPid);
   }
 
   stop(): void {

@@ -61,6 +61,21 @@ export function isSameProcessAlive(pid: number, startTime: number): boolean {
   return st !== undefined && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
 }
 
+/**
+ * True when some process has `pid` (signal 0: no file read). A recycled pid or a zombie reads as
+ * alive: isSameProcessAlive is the exact check, this the cheap one between exact ones.
+ */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A snapshot of every process, taken once per sampling tick and shared by all replicas. */
 export interface ProcSnapshot {
   takenAtMs: number;

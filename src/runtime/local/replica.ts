@@ -3,8 +3,8 @@
  * runner.ts), watch for the run's exit (polled), run its probes, restart it in place after a backoff,
  * enforce its memory limit (unless the engine does), and stop it gracefully.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { basename } from 'node:path';
+import type { FSWatcher } from 'node:fs';
+import { watchExit } from './exitWatch.js';
 import { ReplicaPhase } from '../../model/observation.js';
 import { message, said, type Message } from '../../model/messages.js';
 import type { ReplicaStatus } from '../../model/observation.js';
@@ -19,7 +19,6 @@ import { ReplicaProbes } from './replicaProbes.js';
 import { SHIM_START_TIMEOUT_MS, iso } from './replicaRun.js';
 import type { ProcSnapshot } from './procfs.js';
 import { writeReplicaRecord } from './replicaStore.js';
-import { shimPaths } from './shimFiles.js';
 import type { ReplicaRecord } from './replicaStore.js';
 import type { ExitInfo } from './shimFiles.js';
 import type { Launch, ReplicaContext } from './replicaContext.js';
@@ -29,12 +28,13 @@ import { completionOf, logTailOf } from './jobRun.js';
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
 /**
- * Between checks of a process replica that runs steadily and whose directory is watched: its
- * shim's exit.json wakes it at once, so this only bounds how late a shim that died without one
- * (SIGKILL) is noticed. Checking every replica each 250 ms tick was most of an idle control
- * plane's CPU at 50+ replicas.
+ * Between checks of a steady process replica whose directory is watched (its shim's exit.json wakes
+ * it): a signal 0 to the shim, bounding how late a shim SIGKILLed without one is noticed. Reading
+ * exit.json and /proc for every replica every second was most of an idle control plane's CPU.
  */
 const STEADY_POLL_MS = 1_000;
+/** Between full polls of a steady watched run (exit.json, the shim's start time: a recycled pid, a zombie). */
+const STEADY_FULL_POLL_MS = 10_000;
 
 /** One supervised replica. */
 export class Replica {
@@ -57,6 +57,7 @@ export class Replica {
   /** Watches the replica directory for the shim's exit.json while the run is up (process runs only). */
   private watcher: FSWatcher | undefined;
   private lastPollMs = 0;
+  private lastFullPollMs = 0;
 
   private readonly ctx: ReplicaContext;
   readonly dir: string;
@@ -168,11 +169,12 @@ export class Replica {
       }
       return;
     }
-    if (this.watcher && this.run === 'running' && !this.terminating && now - this.lastPollMs < STEADY_POLL_MS) {
+    if (this.steady(now)) {
       if (snap) this.sample(snap);
       return;
     }
     this.lastPollMs = now;
+    this.lastFullPollMs = now;
     const seen = this.runner.poll(now);
     if (seen?.kind === 'exited') {
       this.onExit(seen.info);
@@ -186,6 +188,15 @@ export class Replica {
         this.runner.kill(true);
     }
     if (snap) this.sample(snap);
+  }
+
+  /** Steady, watched and its shim alive: no poll this tick (a full one every STEADY_FULL_POLL_MS). */
+  private steady(now: number): boolean {
+    if (!this.watcher || this.run !== 'running' || this.terminating) return false;
+    if (now - this.lastFullPollMs >= STEADY_FULL_POLL_MS) return false;
+    if (now - this.lastPollMs < STEADY_POLL_MS) return true;
+    this.lastPollMs = now;
+    return this.runner.supervisorAlive?.() !== false;
   }
 
   /** Marks the replica as going away (no longer serving) without signalling it yet. */
@@ -424,26 +435,16 @@ export class Replica {
     if (overLimit && !this.terminating) void this.killForRestart(message('exit.oomKilled'), 'SIGKILL');
   }
 
-  /**
-   * Wakes the replica when its shim writes exit.json (written by rename, so one event names it),
-   * letting steady ticks skip the file and /proc reads. Containers are polled as before; without
-   * inotify (or past its limit) every tick polls.
-   */
+  /** Wakes the replica on its shim's exit.json (exitWatch.ts); containers are polled as before. */
   private watchRun(): void {
     if (this.watcher || this.record.runAs === 'container') return;
-    const exitName = basename(shimPaths(this.dir).exit);
     // An exit.json written before the watch began is read by the next tick.
-    this.lastPollMs = 0;
-    try {
-      this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name !== null && name !== exitName) return;
-        this.lastPollMs = 0;
-        this.tick(undefined);
-      });
-      this.watcher.on('error', () => this.unwatchRun());
-    } catch {
-      this.watcher = undefined;
-    }
+    this.lastPollMs = this.lastFullPollMs = 0;
+    const wake = (): void => {
+      this.lastPollMs = this.lastFullPollMs = 0;
+      this.tick(undefined);
+    };
+    this.watcher = watchExit(this.dir, wake, () => this.unwatchRun());
   }
 
   private unwatchRun(): void {

@@ -5,7 +5,7 @@
  */
 import { message } from '../../model/messages.js';
 import { exitError } from './exitReason.js';
-import { isSameProcessAlive, killGroup } from './procfs.js';
+import { isPidAlive, isSameProcessAlive, killGroup } from './procfs.js';
 import { readExitInfo, readShimInfo } from './replicaStore.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 
@@ -30,7 +30,7 @@ export function observeRun(run: Exclude<RunState, { kind: 'down' }>, dir: string
   if (run.kind === 'spawning') {
     const shim = readShimInfo(dir);
     if (shim) return { kind: 'running', shim };
-    if (run.shimPid === undefined ? now - run.sinceMs > SHIM_START_TIMEOUT_MS : !isAlive(run.shimPid)) {
+    if (run.shimPid === undefined ? now - run.sinceMs > SHIM_START_TIMEOUT_MS : !isPidAlive(run.shimPid)) {
       // Re-read: the shim may have finished between the two reads.
       return {
         kind: 'exited',
@@ -52,16 +52,6 @@ export function observeRun(run: Exclude<RunState, { kind: 'down' }>, dir: string
     return { kind: 'exited', info: { code: null, signal: null, at: iso(now), ...exitError(message('exit.shimDied')) } };
   }
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 1) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function iso(ms: number): string {

@@ -216,10 +216,18 @@ export class ReplicaSet {
     return [...this.replicas.values()].filter((r) => r.needsSample());
   }
 
-  /** Polling step for every replica, then one reconcile. */
+  /**
+   * Polling step for every replica, then one reconcile: at every tick while some replica is not
+   * serving (starting, backing off, stopping) or being created, else only at sampling ticks (a
+   * converge reconciles by itself; a set whose replicas all serve has nothing to do at idle).
+   */
   tick(snap: ProcSnapshot | undefined): void {
-    for (const r of this.replicas.values()) r.tick(snap);
-    if (this.desired) this.reconcile();
+    let settled = ![...this.tracks.pendingStarts.values()].some((n) => n > 0);
+    for (const r of this.replicas.values()) {
+      r.tick(snap);
+      if (!r.serving) settled = false;
+    }
+    if (this.desired && (snap !== undefined || !settled)) this.reconcile();
     this.changes.wake();
   }
 

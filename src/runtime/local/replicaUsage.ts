@@ -7,6 +7,12 @@ import { cpuPercent } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
 import type { Runner } from './runner.js';
 
+/**
+ * Between usage samples of a run without a memory limit Berth enforces (status shows CPU and memory
+ * averaged over this); one with such a limit is sampled at every sampling tick (each second).
+ */
+const USAGE_SAMPLE_MS = 5_000;
+
 /** The last sample of one run; cleared when the run ends or a new one starts. */
 export class UsageMeter {
   private last: { cpuPercent: number; memoryBytes: number; ticks: number; atMs: number } | undefined;
@@ -26,6 +32,8 @@ export class UsageMeter {
    * limit (the replica is then killed as the kernel's OOM killer would).
    */
   sample(runner: Runner, snap: ProcSnapshot, memoryLimitBytes: number | undefined): boolean {
+    const limit = runner.limitsMemory ? undefined : memoryLimitBytes;
+    if (limit === undefined && this.last && snap.takenAtMs - this.last.atMs < USAGE_SAMPLE_MS) return false;
     const use = runner.usage(snap);
     if (!use) return false;
     const cpu = this.last ? cpuPercent(this.last.ticks, this.last.atMs, use.cpuTicks, snap.takenAtMs) : 0;
@@ -35,7 +43,6 @@ export class UsageMeter {
       ticks: use.cpuTicks,
       atMs: snap.takenAtMs,
     };
-    const limit = runner.limitsMemory ? undefined : memoryLimitBytes;
     return limit !== undefined && use.rssBytes > limit;
   }
 }

@@ -81,6 +81,11 @@ export interface Runner {
   start(launch: Launch, nowMs: number): void;
   /** The run's change since the last poll. Synchronous and cheap: called on every tick. */
   poll(nowMs: number): RunChange;
+  /**
+   * Whether what supervises the current run still exists, without reading any file (a signal 0 to
+   * the shim): between full polls of a steady run whose exit is watched. Absent: every check polls.
+   */
+  supervisorAlive?(): boolean;
   /** The current run, when it runs. */
   current(): RunIdentity | undefined;
   /**
