@@ -11,6 +11,7 @@
  * worker: it sees 1/N). Circuit breakers are per worker; the report shows the most open.
  */
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
 import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -76,6 +77,12 @@ export function parseWorkerCount(value: string | undefined, cores: number): numb
   return Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined;
 }
 
+function workerEntry(): string {
+  // Compiled: beside this file. Run from source (an in-process test gateway): the build output.
+  const beside = fileURLToPath(new URL('./gatewayWorker.js', import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../../dist/gateway/gatewayWorker.js', import.meta.url));
+}
+
 interface Member {
   worker: Worker;
   ready: Promise<void>;
@@ -92,7 +99,7 @@ export class GatewayWorkers implements DataPlaneListeners {
 
   constructor(opts: GatewayWorkersOptions) {
     this.opts = opts;
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./gatewayWorker.js', import.meta.url)) });
+    cluster.setupPrimary({ exec: workerEntry() });
     for (let i = 0; i < opts.workers; i++) this.members.push(this.fork());
   }
 

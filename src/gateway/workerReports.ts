@@ -39,7 +39,8 @@ function addTracks(into: TrackTraffic[], from: readonly TrackTraffic[]): void {
     sum.requests += t.requests;
     sum.errors += t.errors;
     sum.latencySumMs = Math.round((sum.latencySumMs + t.latencySumMs) * 1000) / 1000;
-    for (let i = 0; i < t.latencyCounts.length; i++) sum.latencyCounts[i] = (sum.latencyCounts[i] ?? 0) + t.latencyCounts[i]!;
+    for (let i = 0; i < t.latencyCounts.length; i++)
+      sum.latencyCounts[i] = (sum.latencyCounts[i] ?? 0) + t.latencyCounts[i]!;
   }
 }
 
@@ -49,7 +50,10 @@ function addPolicy(into: PolicyCounters | undefined, from: PolicyCounters): Poli
   into.retries += from.retries;
   into.timeouts += from.timeouts;
   into.shortCircuited += from.shortCircuited;
-  if (from.circuit !== undefined && (into.circuit === undefined || severity[from.circuit.state] > severity[into.circuit.state]))
+  if (
+    from.circuit !== undefined &&
+    (into.circuit === undefined || severity[from.circuit.state] > severity[into.circuit.state])
+  )
     into.circuit = from.circuit;
   return into;
 }
