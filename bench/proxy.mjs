@@ -5,6 +5,9 @@
 //   berth-service wrk → Berth gateway process, Node data plane (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
 //   berth (default)   the rows of the plane `berth server` picks here (BERTH_DATA_PLANE, else Node), on top
+//   berth-workers-service, berth-workers-edge
+//                 the same through a gateway started with `--workers N` (PROXY_BENCH_WORKERS, default
+//                 auto = one per core): the Node data plane in N cluster workers (started only when asked)
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
 //                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
@@ -23,6 +26,7 @@
 //      PROXY_BENCH_ONLY (comma list of targets), PROXY_BENCH_NO_LATENCY=1,
 //      PROXY_BENCH_RATE=<req/s> (pace the latency run at this rate instead of half of Berth's),
 //      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there),
+//      PROXY_BENCH_WORKERS=<N|auto> (workers of the berth-workers-* gateway, default auto),
 //      BERTH_GATEWAY_TRACING=off (the gateways proxy without tracing: the "tracing off" figures;
 //      with tracing on, the bench drains their spans every second as the control plane does).
 import { spawn, spawnSync } from 'node:child_process';
@@ -60,6 +64,7 @@ const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const children = [];
 let gatewayControl;
 let haproxyControl;
+let workersControl;
 let spanDrain;
 
 async function cleanup() {
@@ -67,6 +72,7 @@ async function cleanup() {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   if (gatewayControl) await gatewayControl.stop().catch(() => undefined);
   if (haproxyControl) await haproxyControl.stop().catch(() => undefined);
+  if (workersControl) await workersControl.stop().catch(() => undefined);
   await sleep(200);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -97,6 +103,8 @@ const servicePort = await freePort();
 const edgePort = await freePort();
 const hxServicePort = await freePort();
 const hxEdgePort = await freePort();
+const wkServicePort = await freePort();
+const wkEdgePort = await freePort();
 
 const upstreamNginx = start('nginx upstream', nginx, [
   '-c',
@@ -228,7 +236,7 @@ const gatewayPid = gatewayControl.pid();
 // What the control plane does with tracing on: take the gateways' spans every second (their JSON
 // encoding is part of the gateway's CPU per request; an undrained queue would drop them cheaply).
 spanDrain = setInterval(() => {
-  for (const c of [gatewayControl, haproxyControl]) void c?.spans(20_000).catch(() => undefined);
+  for (const c of [gatewayControl, haproxyControl, workersControl]) void c?.spans(20_000).catch(() => undefined);
 }, 1000);
 
 // The same table through a second gateway whose data plane is HAProxy (its own home and ports).
@@ -249,6 +257,24 @@ if (haproxy && haproxyRows) {
 } else if (haproxyRows) {
   console.error('haproxy not installed (apt-get install -y haproxy): skipping the berth-haproxy rows');
 }
+// The same table through a third gateway whose Node data plane runs in N workers (own home, ports).
+const WORKERS = process.env.PROXY_BENCH_WORKERS ?? 'auto';
+const workersRows = !ONLY || ONLY.some((n) => n.startsWith('berth-workers'));
+if (workersRows) {
+  workersControl = createGatewayControl({
+    home: join(work, 'home-workers'),
+    dataPlane: 'node',
+    workers: WORKERS === 'auto' ? 'auto' : Number(WORKERS),
+  });
+  const wkPorts = new Map([
+    [servicePort, wkServicePort],
+    [edgePort, wkEdgePort],
+  ]);
+  await workersControl.update((t) => {
+    t.services.push(...table.services.map((s) => ({ ...JSON.parse(JSON.stringify(s)), port: wkPorts.get(s.port) })));
+    t.edges.push(...table.edges.map((e) => ({ ...JSON.parse(JSON.stringify(e)), port: wkPorts.get(e.port) })));
+  });
+}
 // The process whose CPU time a request through each target costs (beyond the upstream's).
 const pids = {
   direct: upstreamNginx.pid,
@@ -256,6 +282,9 @@ const pids = {
   'berth-edge': gatewayPid,
   'berth-haproxy-service': haproxyPid,
   'berth-haproxy-edge': haproxyPid,
+  // The primary and its workers (cpuTicks adds the children).
+  'berth-workers-service': workersControl?.pid(),
+  'berth-workers-edge': workersControl?.pid(),
   nginx: nginxProxy.pid,
   'nginx-edge': nginxProxy.pid,
   fastify: fastifyChild.pid,
@@ -266,6 +295,7 @@ const targets = {
   direct: upstreamPort,
   'berth-service': servicePort,
   'berth-edge': edgePort,
+  ...(workersControl ? { 'berth-workers-service': wkServicePort, 'berth-workers-edge': wkEdgePort } : {}),
   ...(haproxyPid ? { 'berth-haproxy-service': hxServicePort, 'berth-haproxy-edge': hxEdgePort } : {}),
   nginx: nginxProxyPort,
   'nginx-edge': nginxEdgePort,
@@ -405,6 +435,9 @@ try {
     berthServiceToFastify: ratio('berth-service', 'fastify'),
     berthEdgeToFastify: ratio('berth-edge', 'fastify'),
     berthServiceToNodeHttp: ratio('berth-service', 'node-http'),
+    berthWorkersServiceToNginx: ratio('berth-workers-service', 'nginx'),
+    berthWorkersEdgeToNginx: ratio('berth-workers-edge', 'nginx'),
+    berthWorkersServiceToBerthService: ratio('berth-workers-service', 'berth-service'),
     berthHaproxyServiceToNginx: ratio('berth-haproxy-service', 'nginx'),
     berthHaproxyServiceToFastify: ratio('berth-haproxy-service', 'fastify'),
     berthDefaultServiceToNginx: ratio(defaultRow('service'), 'nginx'),
@@ -438,10 +471,19 @@ try {
   }
   let latency = null;
   let latencyHaproxy = null;
+  let latencyWorkers = null;
   const forced = Number(process.env.PROXY_BENCH_RATE ?? 0) > 0;
   if (process.env.PROXY_BENCH_NO_LATENCY !== '1') {
     if (forced || summary['berth-service']) {
       latency = await pacedLatency('berth-service', ['direct', 'berth-service', 'berth-edge', 'nginx']);
+    }
+    if (summary['berth-workers-service']) {
+      latencyWorkers = await pacedLatency('berth-workers-service', [
+        'direct',
+        'berth-workers-service',
+        'berth-workers-edge',
+        'nginx',
+      ]);
     }
     if (summary['berth-haproxy-service']) {
       latencyHaproxy = await pacedLatency('berth-haproxy-service', [
@@ -470,6 +512,9 @@ try {
     latency,
     // The same, paced at half of the HAProxy data plane's saturated rate.
     latencyHaproxy,
+    // The same, paced at half of the Node data plane's rate in N workers.
+    workers: workersControl ? WORKERS : undefined,
+    latencyWorkers,
     runs,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -491,6 +536,9 @@ try {
   for (const n of names) row(n, n);
   console.log('ratios', JSON.stringify(ratios));
   if (latency) console.log(`added p99 at ${latency.rate} req/s`, JSON.stringify(latency.addedP99Ms));
+  if (latencyWorkers) {
+    console.log(`added p99 at ${latencyWorkers.rate} req/s`, JSON.stringify(latencyWorkers.addedP99Ms));
+  }
   if (latencyHaproxy) {
     console.log(`added p99 at ${latencyHaproxy.rate} req/s`, JSON.stringify(latencyHaproxy.addedP99Ms));
   }
