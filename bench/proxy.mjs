@@ -202,31 +202,33 @@ http.createServer((req, res) => {
 }).listen(${nodeProxyPort}, '127.0.0.1');`;
 const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type=module', '-e', nodeProxy]);
 
-// Berth's gateway: the real detached process, driven through its control like the runtime does.
-// berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one.
+// Berth's gateways: the real gateway process, driven through its control like the runtime does.
+// berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one. Each is
+// started here, in the benchmark's session, and adopted by its control: a gateway the control starts
+// is detached into a session of its own, and with the kernel's autogroup scheduling
+// (/proc/sys/kernel/sched_autogroup_enabled) a session is one scheduling group, so on a loaded
+// machine it would get a group's share of the CPU while nginx, wrk and the other proxies share the
+// benchmark's — the comparison would measure the scheduler. Idle, it makes no difference.
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
+// PROXY_BENCH_PROFILE=<dir>: the Node-plane gateway runs under --cpu-prof and writes its profile
+// there when the control stops it.
+async function gatewayHere(home, args, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, join(root, 'dist/gateway/main.js'), '--home', home, ...args], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200 && !existsSync(join(home, 'gateway/gateway.json')); i++) await sleep(50);
+  return child;
+}
+const profileFlags = process.env.PROXY_BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROXY_BENCH_PROFILE}`]
+  : [];
+await gatewayHere(join(work, 'home'), ['--data-plane', 'node', '--workers', '1'], profileFlags);
 gatewayControl = createGatewayControl({ home: join(work, 'home'), dataPlane: 'node' });
 // What `berth server` would choose on this machine with BERTH_DATA_PLANE as set (the Node plane when
 // unset; `auto`: HAProxy when installed): its rows are the "berth (default)" ones of the table.
 const { chooseDataPlane } = await import(pathToFileURL(join(root, 'dist/gateway/dataPlaneChoice.js')).href);
 const defaultPlane = await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE });
 const defaultRow = (kind) => (defaultPlane.plane === 'haproxy' ? `berth-haproxy-${kind}` : `berth-${kind}`);
-// PROXY_BENCH_PROFILE=<dir>: the gateway is started by hand under --cpu-prof (the control adopts
-// it) and writes its profile there when the control stops it.
-if (process.env.PROXY_BENCH_PROFILE) {
-  spawn(
-    process.execPath,
-    [
-      `--cpu-prof`,
-      `--cpu-prof-dir=${process.env.PROXY_BENCH_PROFILE}`,
-      join(root, 'dist/gateway/main.js'),
-      '--home',
-      join(work, 'home'),
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 100 && !existsSync(join(work, 'home/gateway/gateway.json')); i++) await sleep(50);
-}
 await gatewayControl.update((t) => {
   t.services.push(...JSON.parse(JSON.stringify(table.services)));
   t.edges.push(...JSON.parse(JSON.stringify(table.edges)));
@@ -243,6 +245,7 @@ spanDrain = setInterval(() => {
 let haproxyPid;
 const haproxyRows = !ONLY || ONLY.some((n) => n.startsWith('berth-haproxy'));
 if (haproxy && haproxyRows) {
+  await gatewayHere(join(work, 'home-haproxy'), ['--data-plane', 'haproxy']);
   haproxyControl = createGatewayControl({ home: join(work, 'home-haproxy'), dataPlane: 'haproxy' });
   const hxPorts = new Map([
     [servicePort, hxServicePort],
@@ -261,11 +264,8 @@ if (haproxy && haproxyRows) {
 const WORKERS = process.env.PROXY_BENCH_WORKERS ?? 'auto';
 const workersRows = !ONLY || ONLY.some((n) => n.startsWith('berth-workers'));
 if (workersRows) {
-  workersControl = createGatewayControl({
-    home: join(work, 'home-workers'),
-    dataPlane: 'node',
-    workers: WORKERS === 'auto' ? 'auto' : Number(WORKERS),
-  });
+  await gatewayHere(join(work, 'home-workers'), ['--data-plane', 'node', '--workers', WORKERS]);
+  workersControl = createGatewayControl({ home: join(work, 'home-workers'), dataPlane: 'node' });
   const wkPorts = new Map([
     [servicePort, wkServicePort],
     [edgePort, wkEdgePort],
