@@ -17,16 +17,25 @@ function reply(message: WorkerReply): void {
   process.send?.(message);
 }
 
+/** Tables and the close, one at a time and in the order sent (a report never waits for them). */
+let chain: Promise<unknown> = Promise.resolve();
+
+function serialised<T>(run: () => Promise<T>): Promise<T> {
+  const next = chain.then(run);
+  chain = next.catch(() => undefined);
+  return next;
+}
+
 async function handle(m: WorkerRequest): Promise<unknown> {
   switch (m.op) {
     case 'apply':
-      return listeners.apply(m.table);
+      return serialised(() => listeners.apply(m.table));
     case 'report':
       return { listeners: listeners.stats(), services: listeners.traffic(), spans: spans && counts(spans) };
     case 'spans':
       return spans?.drainParts(m.max) ?? { items: '', count: 0, dropped: 0, queued: 0 };
     case 'close':
-      await listeners.close();
+      await serialised(() => listeners.close());
       return undefined;
   }
 }
