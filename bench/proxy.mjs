@@ -35,7 +35,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './lib/ports.mjs';
-import { nginxConf, waitHttp, which } from './lib/proxyTools.mjs';
+import { nginxConf, nginxFromTable, tableOnPorts, waitHttp, which } from './lib/proxyTools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.PROXY_BENCH_DURATION ?? 10);
@@ -126,43 +126,6 @@ const table = {
   ],
 };
 
-function nginxFromTable(t, portOf) {
-  const name = (key) => key.replace(/[^a-zA-Z0-9]/g, '_');
-  const proxied = (key, strip) => `proxy_pass http://${name(key)}${strip ? '/' : ''};
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Host $host;
-      proxy_set_header X-Forwarded-Proto $scheme;`;
-  const out = [];
-  for (const s of t.services) {
-    out.push(
-      `upstream ${name(s.key)} { ${s.backends.map((b) => `server ${b.host}:${b.port};`).join(' ')} keepalive 32; }`,
-    );
-    out.push(`server { listen 127.0.0.1:${portOf(s.port)}; location / { ${proxied(s.key, false)} } }`);
-  }
-  for (const e of t.edges) {
-    const hosts = [...new Set(e.routes.map((r) => r.host))];
-    for (const host of hosts) {
-      const routes = e.routes.filter((r) => r.host === host);
-      const locations = routes.map((r) => {
-        const prefix = r.pathPrefix.replace(/\/+$/, '');
-        if (prefix === '') return `location / { ${proxied(r.target, false)} }`;
-        return `location ^~ ${prefix}/ { ${proxied(r.target, r.stripPrefix)} } location = ${prefix} { ${proxied(r.target, r.stripPrefix)} }`;
-      });
-      if (!routes.some((r) => r.pathPrefix.replace(/\/+$/, '') === '')) locations.push('location / { return 404; }');
-      const serverName =
-        host === undefined
-          ? 'server_name ""; listen 127.0.0.1:' + portOf(e.port) + ' default_server;'
-          : `server_name ${host};`;
-      out.push(
-        `server { ${host === undefined ? '' : `listen 127.0.0.1:${portOf(e.port)};`} ${serverName} ${locations.join(' ')} }`,
-      );
-    }
-  }
-  return out.join('\n  ');
-}
 const nginxPorts = new Map([
   [servicePort, nginxProxyPort],
   [edgePort, nginxEdgePort],
@@ -202,13 +165,10 @@ http.createServer((req, res) => {
 }).listen(${nodeProxyPort}, '127.0.0.1');`;
 const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type=module', '-e', nodeProxy]);
 
-// Berth's gateways: the real gateway process, driven through its control like the runtime does.
-// berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one. Each is
-// started here, in the benchmark's session, and adopted by its control: a gateway the control starts
-// is detached into a session of its own, and with the kernel's autogroup scheduling
-// (/proc/sys/kernel/sched_autogroup_enabled) a session is one scheduling group, so on a loaded
-// machine it would get a group's share of the CPU while nginx, wrk and the other proxies share the
-// benchmark's — the comparison would measure the scheduler. Idle, it makes no difference.
+// Berth's gateways (berth-service/-edge: the Node data plane; berth-haproxy-*: HAProxy), started here
+// in the benchmark's session and adopted by their controls: a control detaches its gateway into a
+// session of its own, which autogroup scheduling makes a scheduling group of its own — on a loaded
+// machine the comparison with nginx and wrk (this session's group) would measure the scheduler.
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
 // PROXY_BENCH_PROFILE=<dir>: the Node-plane gateway runs under --cpu-prof and writes its profile
 // there when the control stops it.
@@ -229,10 +189,7 @@ gatewayControl = createGatewayControl({ home: join(work, 'home'), dataPlane: 'no
 const { chooseDataPlane } = await import(pathToFileURL(join(root, 'dist/gateway/dataPlaneChoice.js')).href);
 const defaultPlane = await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE });
 const defaultRow = (kind) => (defaultPlane.plane === 'haproxy' ? `berth-haproxy-${kind}` : `berth-${kind}`);
-await gatewayControl.update((t) => {
-  t.services.push(...JSON.parse(JSON.stringify(table.services)));
-  t.edges.push(...JSON.parse(JSON.stringify(table.edges)));
-});
+await gatewayControl.update((t) => tableOnPorts(t, table, new Map()));
 
 const gatewayPid = gatewayControl.pid();
 // What the control plane does with tracing on: take the gateways' spans every second (their JSON
@@ -251,10 +208,7 @@ if (haproxy && haproxyRows) {
     [servicePort, hxServicePort],
     [edgePort, hxEdgePort],
   ]);
-  await haproxyControl.update((t) => {
-    t.services.push(...table.services.map((s) => ({ ...JSON.parse(JSON.stringify(s)), port: hxPorts.get(s.port) })));
-    t.edges.push(...table.edges.map((e) => ({ ...JSON.parse(JSON.stringify(e)), port: hxPorts.get(e.port) })));
-  });
+  await haproxyControl.update((t) => tableOnPorts(t, table, hxPorts));
   // CPU is counted for the HAProxy master and its worker (the gateway's Node process is idle).
   haproxyPid = JSON.parse(readFileSync(join(work, 'home-haproxy/gateway/haproxy/haproxy.json'), 'utf8')).pid;
 } else if (haproxyRows) {
@@ -270,10 +224,7 @@ if (workersRows) {
     [servicePort, wkServicePort],
     [edgePort, wkEdgePort],
   ]);
-  await workersControl.update((t) => {
-    t.services.push(...table.services.map((s) => ({ ...JSON.parse(JSON.stringify(s)), port: wkPorts.get(s.port) })));
-    t.edges.push(...table.edges.map((e) => ({ ...JSON.parse(JSON.stringify(e)), port: wkPorts.get(e.port) })));
-  });
+  await workersControl.update((t) => tableOnPorts(t, table, wkPorts));
 }
 // The process whose CPU time a request through each target costs (beyond the upstream's).
 const pids = {

@@ -99,7 +99,8 @@ export class GatewayWorkers implements DataPlaneListeners {
 
   constructor(opts: GatewayWorkersOptions) {
     this.opts = opts;
-    cluster.setupPrimary({ exec: workerEntry() });
+    // V8's serialiser, not JSON: a batch of spans is one large string that JSON would escape.
+    cluster.setupPrimary({ exec: workerEntry(), serialization: 'advanced' });
     for (let i = 0; i < opts.workers; i++) this.members.push(this.fork());
   }
 
