@@ -77,6 +77,9 @@ export function parseWorkerCount(value: string | undefined, cores: number): numb
   return Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined;
 }
 
+const restartWindowMs = 10_000;
+const maxRestartsInWindow = 5;
+
 function workerEntry(): string {
   // Compiled: beside this file. Run from source (an in-process test gateway): the build output.
   const beside = fileURLToPath(new URL('./gatewayWorker.js', import.meta.url));
@@ -96,6 +99,8 @@ export class GatewayWorkers implements DataPlaneListeners {
   private nextId = 1;
   private table: RoutingTable | undefined;
   private closing = false;
+  /** When workers exited lately (performance.now()), to stop replacing ones that cannot stay up. */
+  private exits: number[] = [];
 
   constructor(opts: GatewayWorkersOptions) {
     this.opts = opts;
@@ -128,9 +133,18 @@ export class GatewayWorkers implements DataPlaneListeners {
       for (const done of pending.values()) done(undefined);
       pending.clear();
       if (this.closing) return;
+      const i = this.members.indexOf(member);
+      const nowMs = performance.now();
+      this.exits = this.exits.filter((t) => nowMs - t < restartWindowMs);
+      this.exits.push(nowMs);
+      if (this.exits.length > maxRestartsInWindow) {
+        // A worker that cannot stay up (a broken install, no memory) is not restarted in a loop.
+        this.opts.logger?.error({ pid: worker.process.pid, code, signal }, 'gateway worker exited; too many restarts');
+        if (i >= 0) this.members.splice(i, 1);
+        return;
+      }
       // Replaced at once and given the table: the other workers serve meanwhile.
       this.opts.logger?.warn({ pid: worker.process.pid, code, signal }, 'gateway worker exited; starting another');
-      const i = this.members.indexOf(member);
       const next = this.fork();
       if (i >= 0) this.members[i] = next;
       if (this.table !== undefined) void this.ask(next, { op: 'apply', table: this.table });
