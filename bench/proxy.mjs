@@ -428,22 +428,11 @@ try {
     if (forced || summary['berth-service']) {
       latency = await pacedLatency('berth-service', ['direct', 'berth-service', 'berth-edge', 'nginx']);
     }
-    if (summary['berth-workers-service']) {
-      latencyWorkers = await pacedLatency('berth-workers-service', [
-        'direct',
-        'berth-workers-service',
-        'berth-workers-edge',
-        'nginx',
-      ]);
-    }
-    if (summary['berth-haproxy-service']) {
-      latencyHaproxy = await pacedLatency('berth-haproxy-service', [
-        'direct',
-        'berth-haproxy-service',
-        'berth-haproxy-edge',
-        'nginx',
-      ]);
-    }
+    // Each other plane paced at half of its own service row's rate: `berth-<plane>-service|edge`.
+    const paced = (p) => ['direct', `berth-${p}-service`, `berth-${p}-edge`, 'nginx'];
+    const plane = (p) => (summary[`berth-${p}-service`] ? pacedLatency(`berth-${p}-service`, paced(p)) : null);
+    latencyWorkers = await plane('workers');
+    latencyHaproxy = await plane('haproxy');
   }
 
   const result = {
