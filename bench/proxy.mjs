@@ -5,6 +5,9 @@
 //   berth-service wrk → Berth gateway process, Node data plane (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
 //   berth (default)   the rows of the plane `berth server` picks here (BERTH_DATA_PLANE, else Node), on top
+//   berth-workers-service, berth-workers-edge
+//                 the same through a gateway started with `--workers N` (PROXY_BENCH_WORKERS, default
+//                 auto = one per core): the Node data plane in N cluster workers (started only when asked)
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
 //                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
@@ -23,6 +26,7 @@
 //      PROXY_BENCH_ONLY (comma list of targets), PROXY_BENCH_NO_LATENCY=1,
 //      PROXY_BENCH_RATE=<req/s> (pace the latency run at this rate instead of half of Berth's),
 //      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there),
+//      PROXY_BENCH_WORKERS=<N|auto> (workers of the berth-workers-* gateway, default auto),
 //      BERTH_GATEWAY_TRACING=off (the gateways proxy without tracing: the "tracing off" figures;
 //      with tracing on, the bench drains their spans every second as the control plane does).
 import { spawn, spawnSync } from 'node:child_process';
@@ -31,7 +35,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './lib/ports.mjs';
-import { nginxConf, waitHttp, which } from './lib/proxyTools.mjs';
+import { nginxConf, nginxFromTable, tableOnPorts, waitHttp, which } from './lib/proxyTools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.PROXY_BENCH_DURATION ?? 10);
@@ -60,6 +64,7 @@ const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const children = [];
 let gatewayControl;
 let haproxyControl;
+let workersControl;
 let spanDrain;
 
 async function cleanup() {
@@ -67,6 +72,7 @@ async function cleanup() {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   if (gatewayControl) await gatewayControl.stop().catch(() => undefined);
   if (haproxyControl) await haproxyControl.stop().catch(() => undefined);
+  if (workersControl) await workersControl.stop().catch(() => undefined);
   await sleep(200);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -97,6 +103,8 @@ const servicePort = await freePort();
 const edgePort = await freePort();
 const hxServicePort = await freePort();
 const hxEdgePort = await freePort();
+const wkServicePort = await freePort();
+const wkEdgePort = await freePort();
 
 const upstreamNginx = start('nginx upstream', nginx, [
   '-c',
@@ -118,43 +126,6 @@ const table = {
   ],
 };
 
-function nginxFromTable(t, portOf) {
-  const name = (key) => key.replace(/[^a-zA-Z0-9]/g, '_');
-  const proxied = (key, strip) => `proxy_pass http://${name(key)}${strip ? '/' : ''};
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Host $host;
-      proxy_set_header X-Forwarded-Proto $scheme;`;
-  const out = [];
-  for (const s of t.services) {
-    out.push(
-      `upstream ${name(s.key)} { ${s.backends.map((b) => `server ${b.host}:${b.port};`).join(' ')} keepalive 32; }`,
-    );
-    out.push(`server { listen 127.0.0.1:${portOf(s.port)}; location / { ${proxied(s.key, false)} } }`);
-  }
-  for (const e of t.edges) {
-    const hosts = [...new Set(e.routes.map((r) => r.host))];
-    for (const host of hosts) {
-      const routes = e.routes.filter((r) => r.host === host);
-      const locations = routes.map((r) => {
-        const prefix = r.pathPrefix.replace(/\/+$/, '');
-        if (prefix === '') return `location / { ${proxied(r.target, false)} }`;
-        return `location ^~ ${prefix}/ { ${proxied(r.target, r.stripPrefix)} } location = ${prefix} { ${proxied(r.target, r.stripPrefix)} }`;
-      });
-      if (!routes.some((r) => r.pathPrefix.replace(/\/+$/, '') === '')) locations.push('location / { return 404; }');
-      const serverName =
-        host === undefined
-          ? 'server_name ""; listen 127.0.0.1:' + portOf(e.port) + ' default_server;'
-          : `server_name ${host};`;
-      out.push(
-        `server { ${host === undefined ? '' : `listen 127.0.0.1:${portOf(e.port)};`} ${serverName} ${locations.join(' ')} }`,
-      );
-    }
-  }
-  return out.join('\n  ');
-}
 const nginxPorts = new Map([
   [servicePort, nginxProxyPort],
   [edgePort, nginxEdgePort],
@@ -194,60 +165,66 @@ http.createServer((req, res) => {
 }).listen(${nodeProxyPort}, '127.0.0.1');`;
 const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type=module', '-e', nodeProxy]);
 
-// Berth's gateway: the real detached process, driven through its control like the runtime does.
-// berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one.
+// Berth's gateways (berth-service/-edge: the Node data plane; berth-haproxy-*: HAProxy), started here
+// in the benchmark's session and adopted by their controls: a control detaches its gateway into a
+// session of its own, which autogroup scheduling makes a scheduling group of its own — on a loaded
+// machine the comparison with nginx and wrk (this session's group) would measure the scheduler.
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
+// PROXY_BENCH_PROFILE=<dir>: the Node-plane gateway runs under --cpu-prof and writes its profile
+// there when the control stops it.
+async function gatewayHere(home, args, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, join(root, 'dist/gateway/main.js'), '--home', home, ...args], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200 && !existsSync(join(home, 'gateway/gateway.json')); i++) await sleep(50);
+  return child;
+}
+const profileFlags = process.env.PROXY_BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROXY_BENCH_PROFILE}`]
+  : [];
+await gatewayHere(join(work, 'home'), ['--data-plane', 'node', '--workers', '1'], profileFlags);
 gatewayControl = createGatewayControl({ home: join(work, 'home'), dataPlane: 'node' });
 // What `berth server` would choose on this machine with BERTH_DATA_PLANE as set (the Node plane when
 // unset; `auto`: HAProxy when installed): its rows are the "berth (default)" ones of the table.
 const { chooseDataPlane } = await import(pathToFileURL(join(root, 'dist/gateway/dataPlaneChoice.js')).href);
 const defaultPlane = await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE });
 const defaultRow = (kind) => (defaultPlane.plane === 'haproxy' ? `berth-haproxy-${kind}` : `berth-${kind}`);
-// PROXY_BENCH_PROFILE=<dir>: the gateway is started by hand under --cpu-prof (the control adopts
-// it) and writes its profile there when the control stops it.
-if (process.env.PROXY_BENCH_PROFILE) {
-  spawn(
-    process.execPath,
-    [
-      `--cpu-prof`,
-      `--cpu-prof-dir=${process.env.PROXY_BENCH_PROFILE}`,
-      join(root, 'dist/gateway/main.js'),
-      '--home',
-      join(work, 'home'),
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 100 && !existsSync(join(work, 'home/gateway/gateway.json')); i++) await sleep(50);
-}
-await gatewayControl.update((t) => {
-  t.services.push(...JSON.parse(JSON.stringify(table.services)));
-  t.edges.push(...JSON.parse(JSON.stringify(table.edges)));
-});
+await gatewayControl.update((t) => tableOnPorts(t, table, new Map()));
 
 const gatewayPid = gatewayControl.pid();
 // What the control plane does with tracing on: take the gateways' spans every second (their JSON
 // encoding is part of the gateway's CPU per request; an undrained queue would drop them cheaply).
 spanDrain = setInterval(() => {
-  for (const c of [gatewayControl, haproxyControl]) void c?.spans(20_000).catch(() => undefined);
+  for (const c of [gatewayControl, haproxyControl, workersControl]) void c?.spans(20_000).catch(() => undefined);
 }, 1000);
 
 // The same table through a second gateway whose data plane is HAProxy (its own home and ports).
 let haproxyPid;
 const haproxyRows = !ONLY || ONLY.some((n) => n.startsWith('berth-haproxy'));
 if (haproxy && haproxyRows) {
+  await gatewayHere(join(work, 'home-haproxy'), ['--data-plane', 'haproxy']);
   haproxyControl = createGatewayControl({ home: join(work, 'home-haproxy'), dataPlane: 'haproxy' });
   const hxPorts = new Map([
     [servicePort, hxServicePort],
     [edgePort, hxEdgePort],
   ]);
-  await haproxyControl.update((t) => {
-    t.services.push(...table.services.map((s) => ({ ...JSON.parse(JSON.stringify(s)), port: hxPorts.get(s.port) })));
-    t.edges.push(...table.edges.map((e) => ({ ...JSON.parse(JSON.stringify(e)), port: hxPorts.get(e.port) })));
-  });
+  await haproxyControl.update((t) => tableOnPorts(t, table, hxPorts));
   // CPU is counted for the HAProxy master and its worker (the gateway's Node process is idle).
   haproxyPid = JSON.parse(readFileSync(join(work, 'home-haproxy/gateway/haproxy/haproxy.json'), 'utf8')).pid;
 } else if (haproxyRows) {
   console.error('haproxy not installed (apt-get install -y haproxy): skipping the berth-haproxy rows');
+}
+// The same table through a third gateway whose Node data plane runs in N workers (own home, ports).
+const WORKERS = process.env.PROXY_BENCH_WORKERS ?? 'auto';
+const workersRows = !ONLY || ONLY.some((n) => n.startsWith('berth-workers'));
+if (workersRows) {
+  await gatewayHere(join(work, 'home-workers'), ['--data-plane', 'node', '--workers', WORKERS]);
+  workersControl = createGatewayControl({ home: join(work, 'home-workers'), dataPlane: 'node' });
+  const wkPorts = new Map([
+    [servicePort, wkServicePort],
+    [edgePort, wkEdgePort],
+  ]);
+  await workersControl.update((t) => tableOnPorts(t, table, wkPorts));
 }
 // The process whose CPU time a request through each target costs (beyond the upstream's).
 const pids = {
@@ -256,6 +233,9 @@ const pids = {
   'berth-edge': gatewayPid,
   'berth-haproxy-service': haproxyPid,
   'berth-haproxy-edge': haproxyPid,
+  // The primary and its workers (cpuTicks adds the children).
+  'berth-workers-service': workersControl?.pid(),
+  'berth-workers-edge': workersControl?.pid(),
   nginx: nginxProxy.pid,
   'nginx-edge': nginxProxy.pid,
   fastify: fastifyChild.pid,
@@ -266,6 +246,7 @@ const targets = {
   direct: upstreamPort,
   'berth-service': servicePort,
   'berth-edge': edgePort,
+  ...(workersControl ? { 'berth-workers-service': wkServicePort, 'berth-workers-edge': wkEdgePort } : {}),
   ...(haproxyPid ? { 'berth-haproxy-service': hxServicePort, 'berth-haproxy-edge': hxEdgePort } : {}),
   nginx: nginxProxyPort,
   'nginx-edge': nginxEdgePort,
@@ -405,6 +386,9 @@ try {
     berthServiceToFastify: ratio('berth-service', 'fastify'),
     berthEdgeToFastify: ratio('berth-edge', 'fastify'),
     berthServiceToNodeHttp: ratio('berth-service', 'node-http'),
+    berthWorkersServiceToNginx: ratio('berth-workers-service', 'nginx'),
+    berthWorkersEdgeToNginx: ratio('berth-workers-edge', 'nginx'),
+    berthWorkersServiceToBerthService: ratio('berth-workers-service', 'berth-service'),
     berthHaproxyServiceToNginx: ratio('berth-haproxy-service', 'nginx'),
     berthHaproxyServiceToFastify: ratio('berth-haproxy-service', 'fastify'),
     berthDefaultServiceToNginx: ratio(defaultRow('service'), 'nginx'),
@@ -438,19 +422,17 @@ try {
   }
   let latency = null;
   let latencyHaproxy = null;
+  let latencyWorkers = null;
   const forced = Number(process.env.PROXY_BENCH_RATE ?? 0) > 0;
   if (process.env.PROXY_BENCH_NO_LATENCY !== '1') {
     if (forced || summary['berth-service']) {
       latency = await pacedLatency('berth-service', ['direct', 'berth-service', 'berth-edge', 'nginx']);
     }
-    if (summary['berth-haproxy-service']) {
-      latencyHaproxy = await pacedLatency('berth-haproxy-service', [
-        'direct',
-        'berth-haproxy-service',
-        'berth-haproxy-edge',
-        'nginx',
-      ]);
-    }
+    // Each other plane paced at half of its own service row's rate: `berth-<plane>-service|edge`.
+    const paced = (p) => ['direct', `berth-${p}-service`, `berth-${p}-edge`, 'nginx'];
+    const plane = (p) => (summary[`berth-${p}-service`] ? pacedLatency(`berth-${p}-service`, paced(p)) : null);
+    latencyWorkers = await plane('workers');
+    latencyHaproxy = await plane('haproxy');
   }
 
   const result = {
@@ -470,6 +452,9 @@ try {
     latency,
     // The same, paced at half of the HAProxy data plane's saturated rate.
     latencyHaproxy,
+    // The same, paced at half of the Node data plane's rate in N workers.
+    workers: workersControl ? WORKERS : undefined,
+    latencyWorkers,
     runs,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -491,6 +476,9 @@ try {
   for (const n of names) row(n, n);
   console.log('ratios', JSON.stringify(ratios));
   if (latency) console.log(`added p99 at ${latency.rate} req/s`, JSON.stringify(latency.addedP99Ms));
+  if (latencyWorkers) {
+    console.log(`added p99 at ${latencyWorkers.rate} req/s`, JSON.stringify(latencyWorkers.addedP99Ms));
+  }
   if (latencyHaproxy) {
     console.log(`added p99 at ${latencyHaproxy.rate} req/s`, JSON.stringify(latencyHaproxy.addedP99Ms));
   }

@@ -55,3 +55,53 @@ http {
   );
   return conf;
 }
+
+/**
+ * The nginx reverse-proxy config of a Berth routing table (`portOf` maps a listener's port to
+ * nginx's): upstream blocks with `keepalive 32` per service, one server per service port, one per
+ * edge port with `location ^~ prefix/` per route — what "Berth drives nginx as its data plane" would run.
+ */
+export function nginxFromTable(t, portOf) {
+  const name = (key) => key.replace(/[^a-zA-Z0-9]/g, '_');
+  const proxied = (key, strip) => `proxy_pass http://${name(key)}${strip ? '/' : ''};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header X-Forwarded-Proto $scheme;`;
+  const out = [];
+  for (const s of t.services) {
+    out.push(
+      `upstream ${name(s.key)} { ${s.backends.map((b) => `server ${b.host}:${b.port};`).join(' ')} keepalive 32; }`,
+    );
+    out.push(`server { listen 127.0.0.1:${portOf(s.port)}; location / { ${proxied(s.key, false)} } }`);
+  }
+  for (const e of t.edges) {
+    const hosts = [...new Set(e.routes.map((r) => r.host))];
+    for (const host of hosts) {
+      const routes = e.routes.filter((r) => r.host === host);
+      const locations = routes.map((r) => {
+        const prefix = r.pathPrefix.replace(/\/+$/, '');
+        if (prefix === '') return `location / { ${proxied(r.target, false)} }`;
+        return `location ^~ ${prefix}/ { ${proxied(r.target, r.stripPrefix)} } location = ${prefix} { ${proxied(r.target, r.stripPrefix)} }`;
+      });
+      if (!routes.some((r) => r.pathPrefix.replace(/\/+$/, '') === '')) locations.push('location / { return 404; }');
+      const serverName =
+        host === undefined
+          ? 'server_name ""; listen 127.0.0.1:' + portOf(e.port) + ' default_server;'
+          : `server_name ${host};`;
+      out.push(
+        `server { ${host === undefined ? '' : `listen 127.0.0.1:${portOf(e.port)};`} ${serverName} ${locations.join(' ')} }`,
+      );
+    }
+  }
+  return out.join('\n  ');
+}
+
+/** Adds `table`'s services and edges to `t` (a gateway's table), each moved to `ports.get(port)` when mapped. */
+export function tableOnPorts(t, table, ports) {
+  const copy = (x) => ({ ...JSON.parse(JSON.stringify(x)), port: ports.get(x.port) ?? x.port });
+  t.services.push(...table.services.map(copy));
+  t.edges.push(...table.edges.map(copy));
+}

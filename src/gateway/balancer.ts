@@ -58,10 +58,10 @@ export class BackendSet {
   /** Counters of the edge routes to the service. */
   readonly routes = new ServiceRoutes();
 
-  constructor(key: string) {
+  constructor(key: string, policyShare = 1) {
     this.key = key;
     this.unavailableBody = Buffer.from(`no ready replicas for ${key}\n`);
-    this.policies = new ServicePolicies(key);
+    this.policies = new ServicePolicies(key, policyShare);
   }
 
   /** The track `req` goes to, or undefined if neither track has a ready backend. */
@@ -119,9 +119,12 @@ export class Balancer {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly draining = new Map<Upstream, Promise<void>>();
   private readonly options: PoolOptions;
+  /** The part of each rate limit this process enforces (ServicePolicies). */
+  private readonly policyShare: number;
 
-  constructor(options: Partial<PoolOptions> = {}) {
+  constructor(options: Partial<PoolOptions> = {}, policyShare = 1) {
     this.options = { ...defaultPoolOptions, ...options };
+    this.policyShare = policyShare;
   }
 
   /** The set of a service key, or undefined if the table has no such service. */
@@ -156,7 +159,7 @@ export class Balancer {
       keys.add(s.key);
       let set = this.sets.get(s.key);
       if (!set) {
-        set = new BackendSet(s.key);
+        set = new BackendSet(s.key, this.policyShare);
         this.sets.set(s.key, set);
       }
       // New arrays, not mutations: a request mid-retry keeps a consistent view of the old ones.

@@ -35,6 +35,11 @@ export interface GatewayControlOptions {
   requestTimeoutMs?: number;
   /** Data path of a gateway this control starts; defaults to env BERTH_DATA_PLANE, else `node`. */
   dataPlane?: DataPlane;
+  /**
+   * Processes serving the Node data plane of a gateway this control starts (`--workers`); defaults
+   * to env BERTH_GATEWAY_WORKERS, else 1. An adopted gateway keeps its own.
+   */
+  workers?: number | 'auto';
 }
 
 /** GatewayControl plus what the local gateway can tell beyond the shared contract. */
@@ -191,7 +196,9 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     let exited: number | null | undefined;
     let child;
     try {
-      child = spawn(process.execPath, [entry, '--home', opts.home, '--data-plane', dataPlane], {
+      const args = [entry, '--home', opts.home, '--data-plane', dataPlane];
+      if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
+      child = spawn(process.execPath, args, {
         detached: true,
         stdio: ['ignore', logFd, logFd],
       });

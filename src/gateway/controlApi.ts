@@ -12,6 +12,15 @@ import type { ListenerError, ListenerStatsJSON } from './listeners.js';
 import type { RoutingTable, ServiceTraffic } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 
+/** What `GET /stats` answers. */
+export interface GatewayStats {
+  generation: number;
+  listeners: ListenerStatsJSON[];
+  services: ServiceTraffic[];
+  /** Tracing's queue: spans waiting, queued and dropped since start; absent with tracing off. */
+  spans?: { queued: number; recorded: number; dropped: number };
+}
+
 /** What the control API needs from the gateway. */
 export interface ControlApiHandlers {
   token: string;
@@ -19,16 +28,10 @@ export interface ControlApiHandlers {
   table(): RoutingTable;
   /** Validated table in; resolves once it is served. */
   apply(table: RoutingTable): Promise<{ generation: number; errors: ListenerError[] }>;
-  /** Per-listener counters, and per-track counters of every service. */
-  stats(): {
-    generation: number;
-    listeners: ListenerStatsJSON[];
-    services: ServiceTraffic[];
-    /** Tracing's queue: spans waiting, queued and dropped since start; absent with tracing off. */
-    spans?: { queued: number; recorded: number; dropped: number };
-  };
+  /** Per-listener counters, and per-track counters of every service (asked of the workers when there are several). */
+  stats(): GatewayStats | Promise<GatewayStats>;
   /** Takes up to `max` ended spans, oldest first: a SpanBatch as JSON text. */
-  spans(max: number): string;
+  spans(max: number): string | Promise<string>;
 }
 
 const defaultSpanBatch = 5000;
@@ -91,9 +94,9 @@ async function handle(h: ControlApiHandlers, token: Buffer, req: IncomingMessage
     const result = await h.apply(table);
     return sendJson(res, 200, result.errors.length > 0 ? result : { generation: result.generation });
   }
-  if (path === '/stats' && req.method === 'GET') return sendJson(res, 200, h.stats());
+  if (path === '/stats' && req.method === 'GET') return sendJson(res, 200, await h.stats());
   if (path === '/spans' && req.method === 'GET') {
-    const body = h.spans(spanBatchSize(query));
+    const body = await h.spans(spanBatchSize(query));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     return void res.end(body);
   }

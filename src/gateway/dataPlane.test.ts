@@ -212,15 +212,15 @@ function dataPlaneConformance(name: string, make: (dir: string) => DataPlaneList
       const key = 'shop/local/counted';
       expect(await plane.apply(table([{ key, port, backends: [backend(u)] }]))).toEqual([]);
       for (let i = 0; i < 5; i++) expect((await get(port)).status).toBe(200);
-      const stable = () =>
-        plane
-          .traffic()
-          .find((s) => s.key === key)
-          ?.tracks.find((t) => t.track === 'stable');
-      await eventually(() => stable()?.requests === 5, 'the stable track to count 5 requests');
-      expect(stable()?.errors).toBe(0);
+      const stable = async () =>
+        (await plane.traffic()).find((s) => s.key === key)?.tracks.find((t) => t.track === 'stable');
+      await eventually(async () => (await stable())?.requests === 5, 'the stable track to count 5 requests');
+      expect((await stable())?.errors).toBe(0);
       await eventually(
-        () => plane.stats().some((l) => l.key === key && l.kind === 'service' && l.port === port && l.requests === 5),
+        async () =>
+          (await plane.stats()).some(
+            (l) => l.key === key && l.kind === 'service' && l.port === port && l.requests === 5,
+          ),
         'the listener to count 5 requests',
       );
     });

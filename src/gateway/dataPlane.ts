@@ -15,10 +15,10 @@ export interface DataPlaneListeners {
    * request in flight (bounded); the ports that cannot be bound are returned, the rest is applied.
    */
   apply(table: RoutingTable): Promise<ListenerError[]>;
-  /** Counters of every public listener. */
-  stats(): ListenerStatsJSON[];
+  /** Counters of every public listener (asked of the workers, when several serve the Node plane). */
+  stats(): ListenerStatsJSON[] | Promise<ListenerStatsJSON[]>;
   /** Cumulative per-track request counters of every service of the table. */
-  traffic(): ServiceTraffic[];
+  traffic(): ServiceTraffic[] | Promise<ServiceTraffic[]>;
   /** Stops every listener, letting in-flight requests finish (at most the drain timeout). */
   close(): Promise<void>;
 }

@@ -47,6 +47,8 @@ export interface ListenersOptions {
   handoff?: boolean;
   /** Tracing: every proxied hop continues or starts a W3C trace and queues its span here. Off when absent. */
   spans?: SpanQueue;
+  /** The part of each rate limit these listeners enforce: 1/N in each of N gateway workers (default 1). */
+  policyShare?: number;
 }
 
 /** All listeners of the gateway and the balancer behind them: the Node data plane. */
@@ -65,7 +67,7 @@ export class Listeners implements DataPlaneListeners {
     this.handoff = opts.handoff ?? false;
     this.spans = opts.spans;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
-    this.balancer = new Balancer(opts.pool);
+    this.balancer = new Balancer(opts.pool, opts.policyShare);
     this.tcp = new TcpListeners({ drainTimeoutMs: opts.drainTimeoutMs ?? 10_000 });
     this.drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 30_000;

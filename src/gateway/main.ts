@@ -1,19 +1,28 @@
 /**
- * Entry of the gateway process: `node dist/gateway/main.js --home <dir> [--data-plane node|haproxy]`.
+ * Entry of the gateway process: `node dist/gateway/main.js --home <dir> [--data-plane node|haproxy]
+ * [--workers N|auto]` (default BERTH_GATEWAY_WORKERS, else 1: processes serving the Node data plane).
  * Logs JSON lines to stdout (the control redirects them to `<home>/gateway/gateway.log`); SIGTERM
  * drains (and soft-stops HAProxy) and exits 0.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConflictError } from '../errors.js';
 import { startGateway } from './server.js';
 import { alreadyRunningExitCode } from './state.js';
+import { parseWorkerCount } from './gatewayWorkers.js';
 
-const { values } = parseArgs({ options: { home: { type: 'string' }, 'data-plane': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { home: { type: 'string' }, 'data-plane': { type: 'string' }, workers: { type: 'string' } },
+});
 const logger = pino({ base: { component: 'gateway', pid: process.pid } });
 const dataPlane = values['data-plane'] ?? 'node';
-if (!values.home || (dataPlane !== 'node' && dataPlane !== 'haproxy')) {
-  logger.fatal('usage: node dist/gateway/main.js --home <dir> [--data-plane node|haproxy]');
+const workers = parseWorkerCount(values.workers ?? process.env.BERTH_GATEWAY_WORKERS, availableParallelism());
+if (!values.home || (dataPlane !== 'node' && dataPlane !== 'haproxy') || workers === undefined) {
+  logger.fatal(
+    'usage: node dist/gateway/main.js --home <dir> [--data-plane node|haproxy] [--workers N|auto] ' +
+      `(workers: an integer from 1 to 64 or auto, got ${JSON.stringify(values.workers ?? process.env.BERTH_GATEWAY_WORKERS)})`,
+  );
   process.exit(2);
 }
 
@@ -26,7 +35,8 @@ process.on('uncaughtException', (err) => {
 try {
   // BERTH_GATEWAY_TRACING=off proxies without traces (the proxy benchmark's "tracing off").
   const tracing = process.env.BERTH_GATEWAY_TRACING !== 'off';
-  const gateway = await startGateway({ home: values.home, logger, dataPlane, tracing });
+  const gateway = await startGateway({ home: values.home, logger, dataPlane, tracing, workers });
+  if (dataPlane === 'node' && workers > 1) logger.info({ workers }, `the Node data plane runs in ${workers} workers`);
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     gateway.close().then(

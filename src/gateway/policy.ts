@@ -51,7 +51,8 @@ function anyCount(c: PolicyCounters): boolean {
   return c.rateLimited + c.retries + c.timeouts + c.shortCircuited > 0;
 }
 
-const severity: Record<CircuitStatus['state'], number> = { closed: 0, halfOpen: 1, open: 2 };
+/** How open a circuit is, for picking the most open of several. */
+export const severity: Record<CircuitStatus['state'], number> = { closed: 0, halfOpen: 1, open: 2 };
 
 /**
  * The policy state of one service: its counters, and the buckets and breakers of the service and
@@ -72,8 +73,15 @@ export class ServicePolicies {
   private routesWithPolicy = 0;
   private nextRoutesWithPolicy = 0;
 
-  constructor(key: string) {
+  /**
+   * The part of each rate limit this process enforces: 1, or 1/N in each of N gateway workers
+   * (gatewayWorkers.ts), whose buckets together let the configured rate through.
+   */
+  private readonly share: number;
+
+  constructor(key: string, share = 1) {
     this.key = key;
+    this.share = share;
   }
 
   /** Starts a table update with the service's policy; routes follow with `route`, then `commit`. */
@@ -137,7 +145,11 @@ export class ServicePolicies {
       bucket =
         this.nextBuckets.get(k) ??
         this.buckets.get(k) ??
-        new TokenBucket(own.rateLimit.requestsPerSecond, own.rateLimit.burst, performance.now());
+        new TokenBucket(
+          own.rateLimit.requestsPerSecond * this.share,
+          Math.max(1, Math.ceil(own.rateLimit.burst * this.share)),
+          performance.now(),
+        );
       this.nextBuckets.set(k, bucket);
     }
     let breaker = base?.breaker;

@@ -20,6 +20,7 @@ import type { RoutingTable } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 import { SpanQueue } from './spans.js';
+import { GatewayWorkers } from './gatewayWorkers.js';
 
 /** Options of an in-process gateway. */
 export interface StartGatewayOptions extends ListenersOptions {
@@ -36,6 +37,11 @@ export interface StartGatewayOptions extends ListenersOptions {
   tracing?: boolean;
   /** Spans the queue holds before it drops new ones (default 20 000). */
   spanQueueCapacity?: number;
+  /**
+   * Processes serving the Node data plane (default 1: the gateway process itself). Above 1 the
+   * gateway forks that many cluster workers (gatewayWorkers.ts) and only drives them.
+   */
+  workers?: number;
 }
 
 /** The data path of a gateway: its own Node listeners, or HAProxy driven through its admin socket. */
@@ -113,6 +119,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const dataPlane = opts.dataPlane ?? 'node';
   const spans = opts.tracing === false ? undefined : new SpanQueue(opts.spanQueueCapacity);
   const listenerOpts = { ...opts, spans };
+  const workers =
+    dataPlane === 'node' && (opts.workers ?? 1) > 1
+      ? new GatewayWorkers({ ...opts, spans: undefined, workers: opts.workers!, tracing: spans !== undefined, logger })
+      : undefined;
   const listeners: DataPlaneListeners =
     dataPlane === 'haproxy'
       ? new HaproxyListeners({
@@ -121,7 +131,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
           log: join(paths.dir, 'haproxy.log'),
           logger,
         })
-      : new Listeners(listenerOpts);
+      : (workers ?? new Listeners(listenerOpts));
   let current = loadTable(paths, logger);
   let chain: Promise<unknown> = Promise.resolve();
   let controlPort = 0;
@@ -129,7 +139,14 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const writeState = (): void =>
     writeFileAtomic(
       paths.state,
-      JSON.stringify({ pid: process.pid, startTime, controlPort, generation: current.generation, dataPlane }),
+      JSON.stringify({
+        pid: process.pid,
+        startTime,
+        controlPort,
+        generation: current.generation,
+        dataPlane,
+        workers: workers === undefined ? 1 : opts.workers,
+      }),
     );
 
   const apply = (table: RoutingTable): Promise<{ generation: number; errors: ListenerError[] }> => {
@@ -163,13 +180,18 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       health: () => ({ pid: process.pid, generation: current.generation }),
       table: () => current,
       apply,
-      stats: () => ({
-        generation: current.generation,
-        listeners: listeners.stats(),
-        services: listeners.traffic(),
-        spans: spans && { queued: spans.queued, recorded: spans.recorded, dropped: spans.dropped },
-      }),
-      spans: (max) => spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
+      stats: async () => {
+        const generation = current.generation;
+        if (workers !== undefined) return { generation, ...(await workers.report()) };
+        return {
+          generation,
+          listeners: await listeners.stats(),
+          services: await listeners.traffic(),
+          spans: spans && { queued: spans.queued, recorded: spans.recorded, dropped: spans.dropped },
+        };
+      },
+      spans: (max) =>
+        workers?.spansJSON(max) ?? spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

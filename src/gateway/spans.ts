@@ -113,6 +113,14 @@ export interface SpanBatch {
   queued: number;
 }
 
+/** A drained batch as JSON text parts: see `SpanQueue.drainParts`. */
+export interface SpanParts {
+  items: string;
+  count: number;
+  dropped: number;
+  queued: number;
+}
+
 /** The gateway's bounded queue of ended spans. */
 export class SpanQueue {
   readonly capacity: number;
@@ -189,10 +197,19 @@ export class SpanQueue {
    * JSON.stringify; several times cheaper than stringifying the span objects.
    */
   drainJSON(max: number): string {
+    const { items, dropped, queued } = this.drainParts(max);
+    return `{"spans":[${items}],"dropped":${dropped},"queued":${queued}}`;
+  }
+
+  /**
+   * `drainJSON` in parts: the spans as comma-separated JSON objects (`items`, '' for none), so a
+   * gateway with several workers joins their batches as text (gatewayWorkers.ts).
+   */
+  drainParts(max: number): SpanParts {
     const { spans, dropped, queued } = this.drain(max);
-    let out = '{"spans":[';
-    for (let i = 0; i < spans.length; i++) out += (i === 0 ? '' : ',') + spanJSON(spans[i]!);
-    return `${out}],"dropped":${dropped},"queued":${queued}}`;
+    let items = '';
+    for (let i = 0; i < spans.length; i++) items += (i === 0 ? '' : ',') + spanJSON(spans[i]!);
+    return { items, count: spans.length, dropped, queued };
   }
 
   get queued(): number {

@@ -292,6 +292,8 @@ export function ensureGatewayBuilt(): string {
         ],
         'src/gateway/main.ts',
         'src/gateway/control.ts',
+        // Started by path, not imported: the entry of each gateway worker (--workers N).
+        'src/gateway/gatewayWorker.ts',
       ],
       { cwd: repoRoot, stdio: 'pipe' },
     );

@@ -1,0 +1,256 @@
+/**
+ * The Node data plane on several cores: N worker processes (`node:cluster`, gatewayWorker.ts), each
+ * with its own listeners on every port of the table. The gateway process stays the primary — table,
+ * lock, control API — and the cluster hands each accepted connection to the next worker (round
+ * robin; Node 20 has no SO_REUSEPORT option). What the control plane reads is the sum of the
+ * workers' counters (workerReports.ts) and the join of their spans; every table reaches every
+ * worker before `apply` resolves, and a worker that dies is replaced and given the table.
+ *
+ * Rate limits are split: each worker's bucket holds 1/N of the rate and burst, so together they let
+ * the configured rate through when connections spread evenly (one keep-alive client reaches one
+ * worker: it sees 1/N). Circuit breakers are per worker; the report shows the most open.
+ */
+import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
+import type { Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { DataPlaneListeners } from './dataPlane.js';
+import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
+import type { ListenersOptions } from './listeners.js';
+import type { SpanParts } from './spans.js';
+import type { RoutingTable, ServiceTraffic } from './table.js';
+import { sumListenerStats, sumTraffic } from './workerReports.js';
+
+/** The environment variable carrying a worker's options (JSON). */
+export const workerOptionsEnv = 'BERTH_GATEWAY_WORKER_OPTIONS';
+
+/** What a worker is started with. */
+export interface WorkerOptions {
+  listeners: Omit<ListenersOptions, 'spans' | 'policyShare'>;
+  tracing: boolean;
+  spanQueueCapacity?: number;
+  policyShare: number;
+}
+
+/** A request of the primary to a worker. */
+export type WorkerRequest =
+  | { id: number; op: 'apply'; table: RoutingTable }
+  | { id: number; op: 'report' }
+  | { id: number; op: 'spans'; max: number }
+  | { id: number; op: 'close' };
+
+/** A worker's answer to request `id` (id 0: the worker is ready). */
+export interface WorkerReply {
+  id: number;
+  result?: unknown;
+  error?: string;
+}
+
+/** Counters of one worker. */
+interface WorkerReport {
+  listeners: ListenerStatsJSON[];
+  services: ServiceTraffic[];
+  spans?: SpanCounts;
+}
+
+/** Tracing's queue counters, summed over the workers. */
+export interface SpanCounts {
+  queued: number;
+  recorded: number;
+  dropped: number;
+}
+
+/** Options of the worker set. */
+export interface GatewayWorkersOptions extends ListenersOptions {
+  workers: number;
+  tracing: boolean;
+  spanQueueCapacity?: number;
+  logger?: Logger;
+}
+
+/** The worker count of `--workers` / BERTH_GATEWAY_WORKERS: a positive integer or `auto` (one per core). */
+export function parseWorkerCount(value: string | undefined, cores: number): number | undefined {
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return Math.max(1, cores);
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined;
+}
+
+const restartWindowMs = 10_000;
+const maxRestartsInWindow = 5;
+
+function workerEntry(): string {
+  // Compiled: beside this file. Run from source (an in-process test gateway): the build output.
+  const beside = fileURLToPath(new URL('./gatewayWorker.js', import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../../dist/gateway/gatewayWorker.js', import.meta.url));
+}
+
+interface Member {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, (reply: WorkerReply | undefined) => void>;
+}
+
+/** The Node data plane served by N cluster workers. */
+export class GatewayWorkers implements DataPlaneListeners {
+  private readonly members: Member[] = [];
+  private readonly opts: GatewayWorkersOptions;
+  private nextId = 1;
+  private table: RoutingTable | undefined;
+  private closing = false;
+  /** When workers exited lately (performance.now()), to stop replacing ones that cannot stay up. */
+  private exits: number[] = [];
+
+  constructor(opts: GatewayWorkersOptions) {
+    this.opts = opts;
+    // V8's serialiser, not JSON: a batch of spans is one large string that JSON would escape.
+    cluster.setupPrimary({ exec: workerEntry(), serialization: 'advanced' });
+    for (let i = 0; i < opts.workers; i++) this.members.push(this.fork());
+  }
+
+  private fork(): Member {
+    const { workers, tracing, spanQueueCapacity, logger: _logger, spans: _spans, ...listeners } = this.opts;
+    const options: WorkerOptions = {
+      listeners,
+      tracing,
+      spanQueueCapacity: spanQueueCapacity === undefined ? undefined : Math.ceil(spanQueueCapacity / workers),
+      policyShare: 1 / workers,
+    };
+    const worker = cluster.fork({ [workerOptionsEnv]: JSON.stringify(options) });
+    const pending = new Map<number, (reply: WorkerReply | undefined) => void>();
+    let readyResolve!: () => void;
+    const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+    const member: Member = { worker, ready, pending };
+    worker.on('message', (m: WorkerReply) => {
+      if (m.id === 0) return readyResolve();
+      const done = pending.get(m.id);
+      pending.delete(m.id);
+      done?.(m);
+    });
+    worker.once('exit', (code, signal) => {
+      readyResolve();
+      for (const done of pending.values()) done(undefined);
+      pending.clear();
+      if (this.closing) return;
+      const i = this.members.indexOf(member);
+      const nowMs = performance.now();
+      this.exits = this.exits.filter((t) => nowMs - t < restartWindowMs);
+      this.exits.push(nowMs);
+      if (this.exits.length > maxRestartsInWindow) {
+        // A worker that cannot stay up (a broken install, no memory) is not restarted in a loop.
+        this.opts.logger?.error({ pid: worker.process.pid, code, signal }, 'gateway worker exited; too many restarts');
+        if (i >= 0) this.members.splice(i, 1);
+        return;
+      }
+      // Replaced at once and given the table: the other workers serve meanwhile.
+      this.opts.logger?.warn({ pid: worker.process.pid, code, signal }, 'gateway worker exited; starting another');
+      const next = this.fork();
+      if (i >= 0) this.members[i] = next;
+      if (this.table !== undefined) void this.ask(next, { op: 'apply', table: this.table });
+    });
+    return member;
+  }
+
+  private async ask(member: Member, request: DistributiveOmit<WorkerRequest, 'id'>): Promise<WorkerReply | undefined> {
+    await member.ready;
+    if (!member.worker.isConnected()) return undefined;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      member.pending.set(id, resolve);
+      member.worker.send({ ...request, id } as WorkerRequest);
+    });
+  }
+
+  private async askAll(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<unknown[]> {
+    const replies = await Promise.all(this.members.map((m) => this.ask(m, request)));
+    const out: unknown[] = [];
+    for (const r of replies) {
+      if (r === undefined) continue;
+      if (r.error !== undefined) throw new Error(`gateway worker: ${r.error}`);
+      out.push(r.result);
+    }
+    return out;
+  }
+
+  /** Every worker serves `table` when this resolves; a port none could bind is reported once. */
+  async apply(table: RoutingTable): Promise<ListenerError[]> {
+    this.table = table;
+    const results = (await this.askAll({ op: 'apply', table })) as ListenerError[][];
+    const seen = new Map<string, ListenerError>();
+    for (const errors of results) for (const e of errors) seen.set(`${e.key} ${e.port} ${e.message}`, e);
+    return [...seen.values()];
+  }
+
+  /** The workers' counters, summed. */
+  async report(): Promise<{ listeners: ListenerStatsJSON[]; services: ServiceTraffic[]; spans?: SpanCounts }> {
+    const reports = (await this.askAll({ op: 'report' })) as WorkerReport[];
+    const out: { listeners: ListenerStatsJSON[]; services: ServiceTraffic[]; spans?: SpanCounts } = {
+      listeners: sumListenerStats(reports.map((r) => r.listeners)),
+      services: sumTraffic(reports.map((r) => r.services)),
+    };
+    if (this.opts.tracing) {
+      const spans: SpanCounts = { queued: 0, recorded: 0, dropped: 0 };
+      for (const r of reports) {
+        spans.queued += r.spans?.queued ?? 0;
+        spans.recorded += r.spans?.recorded ?? 0;
+        spans.dropped += r.spans?.dropped ?? 0;
+      }
+      out.spans = spans;
+    }
+    return out;
+  }
+
+  async stats(): Promise<ListenerStatsJSON[]> {
+    return (await this.report()).listeners;
+  }
+
+  async traffic(): Promise<ServiceTraffic[]> {
+    return (await this.report()).services;
+  }
+
+  /** Up to `max` spans of the workers, oldest first within each worker, as `GET /spans` JSON. */
+  async spansJSON(max: number): Promise<string> {
+    const items: string[] = [];
+    let left = max;
+    let dropped = 0;
+    let queued = 0;
+    // One after the other, so the batch never holds more than `max`.
+    for (const m of [...this.members]) {
+      // max 0 takes nothing and still tells the worker's dropped and queued counts.
+      const r = await this.ask(m, { op: 'spans', max: left });
+      const parts = r?.result as SpanParts | undefined;
+      if (parts === undefined) continue;
+      if (parts.count > 0) {
+        items.push(parts.items);
+        left -= parts.count;
+      }
+      dropped += parts.dropped;
+      queued += parts.queued;
+    }
+    return `{"spans":[${items.join(',')}],"dropped":${dropped},"queued":${queued}}`;
+  }
+
+  /** Every worker stops its listeners (draining, bounded by the drain timeout), then exits. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.members.map((m) => this.ask(m, { op: 'close' })));
+    await Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            if (m.worker.isDead()) return resolve();
+            // Its listeners and pools are closed, so it exits on disconnect; a stuck one is killed.
+            const kill = setTimeout(() => m.worker.process.kill('SIGKILL'), 2_000);
+            m.worker.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            m.worker.disconnect();
+          }),
+      ),
+    );
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
