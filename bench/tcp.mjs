@@ -39,7 +39,6 @@ if (!existsSync(gatewayDist)) {
   process.exit(2);
 }
 
-
 async function waitPort(port) {
   for (let i = 0; i < 100; i++) {
     const r = spawnSync('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], { encoding: 'utf8' });

@@ -190,8 +190,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
           spans: spans && { queued: spans.queued, recorded: spans.recorded, dropped: spans.dropped },
         };
       },
-      spans: (max) =>
-        workers?.spansJSON(max) ?? spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
+      spans: (max) => workers?.spansJSON(max) ?? spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);
