@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentTarget } from '../environment/environments.js';
+import { isoMicros, recordTimeMs } from '../model/logTime.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { startHarness, testState, type KubeHarness } from '../runtime/kubernetes/testing/harness.js';
 import { startLogCenter, type LogCenter } from './logCenter.js';
@@ -67,7 +68,7 @@ describe('the log center on Kubernetes', () => {
     expect((await waitForLines(center, expected.length)).sort()).toEqual([...expected].sort());
     const found = center.index!.search({ app: 'shop', env: 'prod', text: 'T-1 accepted', limit: 5 }).lines;
     expect(found.map((l) => [l.service, l.replica, l.time])).toEqual([
-      ['web', p1, h.server.controllers.logOf(NS, p1)[1]!.time],
+      ['web', p1, isoMicros(recordTimeMs(h.server.controllers.logOf(NS, p1)[1]!.time))], // answered to the microsecond
     ]);
     await center.close();
 
