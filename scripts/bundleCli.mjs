@@ -87,7 +87,14 @@ await bundle(join(cli, 'main.js'), output, {
   transform: (code, id) => (id.startsWith(`${dist}/`) ? ownMetaUrl(code, id) : null),
 });
 
-await bundle(offlineEntry, offlineOutput, { name: 'berth-render-offline-bundle', transform: ownMetaUrl });
+// ajv-formats-draft2019 (the Gateway API validators' formats) requires 'punycode', which names Node's
+// deprecated built-in (Node 21+ warns on stderr, breaking `-o json` errors); its own dependency, the
+// userland punycode package, is what `punycode/` resolves to: bundled in its place.
+const userlandPunycode = (code) => code.replaceAll("require('punycode')", "require('punycode/')");
+await bundle(offlineEntry, offlineOutput, {
+  name: 'berth-render-offline-bundle',
+  transform: (code, id) => (id.includes('ajv-formats-draft2019') ? userlandPunycode(code) : ownMetaUrl(code, id)),
+});
 
 // Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).
 for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });

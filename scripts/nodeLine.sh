@@ -5,7 +5,8 @@
 # node-linux-<arch> package (the `node` package's binary) holds the node binary and its headers
 # (include/node), which is all node-gyp needs to build better-sqlite3 for that Node's ABI.
 #   DIR/node          the package: DIR/node/bin/node (nodedir for node-gyp)
-#   DIR/berth         a copy of this checkout (dist/ included, .git left out) whose node_modules is
+#   DIR/berth         a copy of this checkout (dist/ included, .git left out; the CLI bundles and the
+#                     offline render's startup snapshot made again by Node MAJOR) whose node_modules is
 #                     hard-linked to this one's, except better-sqlite3: copied and rebuilt for MAJOR.
 #                     Everything else in node_modules is JavaScript or Node-API (ABI-stable) binaries.
 # Prints DIR/node/bin. Run it after `npm ci` (and `npm run build`): dist/ is copied, not rebuilt.
@@ -64,4 +65,7 @@ else
   echo "$stamp" >"$bsq/.built-for"
 fi
 (cd "$copy" && "$node/bin/node" -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()")
+# The offline render's V8 startup snapshot (dist/cli/renderOffline-<version>-<arch>.blob) only loads in
+# the Node that built it: the CLI bundles and the snapshot are made again by this Node in the copy.
+(cd "$copy" && PATH="$node/bin:$PATH" "$node/bin/node" scripts/bundleCli.mjs >&2)
 echo "$node/bin"
