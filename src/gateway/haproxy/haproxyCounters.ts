@@ -4,7 +4,7 @@
  */
 import type { ListenerStatsJSON } from '../listeners.js';
 import type { ServiceTraffic } from '../table.js';
-import type { RouteTraffic, TrackTraffic } from '../../model/observation.js';
+import type { PolicyCounters, RouteTraffic, TrackTraffic } from '../../model/observation.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, HaproxyModel } from './config.js';
 import { nodeSlot, proxyName } from './config.js';
@@ -36,6 +36,26 @@ export interface Counters {
   unavailable: number;
   /** Latency histograms of Node listeners dropped since (`carryNodeCounters`), per track. */
   latency?: Partial<Record<'stable' | 'canary', Latency>>;
+  /** Edge route counters of Node listeners dropped since. */
+  routes?: RouteTraffic[];
+  /** Policy counters of Node listeners dropped since (the circuit's state is not carried: it is the live listener's). */
+  policy?: PolicyActions;
+}
+
+/** The cumulative counts of PolicyCounters. */
+type PolicyActions = Pick<PolicyCounters, 'rateLimited' | 'retries' | 'timeouts' | 'shortCircuited'>;
+
+/** `a` and `b` summed; the circuit (live state) is `b`'s. Undefined when both are. */
+function addPolicy(a: PolicyActions | undefined, b: PolicyCounters | undefined): PolicyCounters | undefined {
+  if (a === undefined) return b;
+  const sum: PolicyCounters = {
+    rateLimited: a.rateLimited + (b?.rateLimited ?? 0),
+    retries: a.retries + (b?.retries ?? 0),
+    timeouts: a.timeouts + (b?.timeouts ?? 0),
+    shortCircuited: a.shortCircuited + (b?.shortCircuited ?? 0),
+  };
+  if (b?.circuit !== undefined) sum.circuit = b.circuit;
+  return sum;
 }
 
 export const zeroCounters = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
@@ -69,6 +89,14 @@ export function carryNodeCounters(
     for (const x of t.tracks) {
       const { latencyBucketsMs, latencyCounts, latencySumMs } = latencyOf({ ...x }, into.latency?.[x.track]);
       (into.latency ??= {})[x.track] = { latencyBucketsMs, latencyCounts, latencySumMs };
+    }
+    // Its edge routes and policy actions go on too (a later Node listener for it starts at zero).
+    const routes = mergeRoutes(into.routes, t.routes);
+    if (routes !== undefined) into.routes = routes;
+    const policy = addPolicy(into.policy, t.policy);
+    if (policy !== undefined) {
+      const { circuit: _live, ...actions } = policy;
+      into.policy = actions;
     }
   }
 }
@@ -187,8 +215,9 @@ export function serviceTraffic(
       tracks: [track('stable'), track('canary')],
       unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
     };
-    if (node?.policy !== undefined) t.policy = node.policy;
-    const routes = mergeRoutes(node?.routes, logged?.routes(b.key));
+    const policy = addPolicy(base.policy, node?.policy);
+    if (policy !== undefined) t.policy = policy;
+    const routes = mergeRoutes(mergeRoutes(base.routes, node?.routes), logged?.routes(b.key));
     if (routes !== undefined) t.routes = routes;
     out.push(t);
   }
