@@ -1,9 +1,9 @@
 /**
  * Which data plane a control plane's gateway runs, and why: the one asked for (`--data-plane`, else
- * BERTH_DATA_PLANE), else the gateway's own Node listeners — the default until the HAProxy plane's
- * known gaps are closed (docs/architecture.md "Data plane"). `auto` picks HAProxy when a usable one
- * (2.6 or later) is installed — the documented production setup — else Node. The reason is a
- * sentence the server logs at start and `GET /api/v1/info` answers.
+ * BERTH_DATA_PLANE), else `auto`, the default: HAProxy when a usable one (2.6 or later) is installed —
+ * the documented production setup — else the gateway's own Node listeners, the zero-dependency
+ * fallback (docs/architecture.md "Data plane"). The reason is a sentence the server logs at start and
+ * `GET /api/v1/info` answers.
  */
 import { BerthError, ValidationError } from '../errors.js';
 import { haproxyBinary } from './haproxy/haproxyProcess.js';
@@ -62,27 +62,13 @@ export async function chooseDataPlane(asked: DataPlaneAsked): Promise<DataPlaneC
       haproxy: found,
     };
   }
+  // `auto`, asked for or the default: HAProxy when a usable one is installed, else Node.
   const found = await usable(asked.binary);
-  if (explicit?.plane === 'auto') {
-    if ('error' in found) {
-      return {
-        plane: 'node',
-        reason: `${explicit.source} auto: no usable HAProxy, so the built-in Node proxy: ${found.error}`,
-      };
-    }
-    return {
-      plane: 'haproxy',
-      reason: `${explicit.source} auto: HAProxy ${found.version} is installed at ${found.path}`,
-      haproxy: found,
-    };
+  const source = explicit === undefined ? 'the default, auto' : `${explicit.source} auto`;
+  if ('error' in found) {
+    return { plane: 'node', reason: `${source}: no usable HAProxy, so the built-in Node proxy: ${found.error}` };
   }
-  return {
-    plane: 'node',
-    reason:
-      'error' in found
-        ? `the built-in Node proxy (the default; no usable HAProxy for --data-plane auto or haproxy: ${found.error})`
-        : `the built-in Node proxy (the default; --data-plane auto or haproxy use the installed HAProxy ${found.version} at ${found.path}, the production setup: docs/architecture.md)`,
-  };
+  return { plane: 'haproxy', reason: `${source}: HAProxy ${found.version} is installed at ${found.path}`, haproxy: found };
 }
 
 /** The usable HAProxy, or why there is none. */

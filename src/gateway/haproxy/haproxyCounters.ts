@@ -29,6 +29,11 @@ function latencyOf(n: Latency | undefined, l: Latency | undefined): Latency {
   };
 }
 
+/** How many requests a latency histogram holds. */
+function countOf(l: Latency | undefined): number {
+  return l === undefined ? 0 : l.latencyCounts.reduce((a, b) => a + b, 0);
+}
+
 /** Cumulative counters carried over reloads (a new worker starts from zero). */
 export interface Counters {
   stable: [number, number];
@@ -203,10 +208,14 @@ export function serviceTraffic(
       const n = node?.tracks.find((t) => t.track === name);
       const l = logged?.latency(b.key, name)?.toJSON();
       // The latency first: a histogram from the log lines carries their own request count, not the exact one.
+      // HAProxy's requests: show stat's (exact, polled) or the log lines' (live) when those are ahead of
+      // the last poll, so the histogram's count never runs ahead of the requests right after a burst.
+      const carriedNode = countOf(base.latency?.[name]);
+      const haproxy = Math.max(c[name][0] + base[name][0] - carriedNode, countOf(l));
       return {
         track: name,
         ...latencyOf(latencyOf(n, base.latency?.[name]), l),
-        requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
+        requests: haproxy + carriedNode + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
       };
     };
