@@ -4,7 +4,7 @@
 //   direct        wrk → upstream
 //   berth-service wrk → Berth gateway process, Node data plane (service address) → upstream
 //   berth-edge    wrk → Berth gateway process (app edge, route `/`) → upstream
-//   berth (default)   the rows of the plane `berth server` picks here (BERTH_DATA_PLANE, else Node), on top
+//   berth (default)   the rows of the plane `berth server` picks here (BERTH_DATA_PLANE, else auto: HAProxy when installed), on top
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
 //                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
@@ -198,8 +198,8 @@ const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type
 // berth-service/-edge are always its Node data plane; berth-haproxy-* the HAProxy one.
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
 gatewayControl = createGatewayControl({ home: join(work, 'home'), dataPlane: 'node' });
-// What `berth server` would choose on this machine with BERTH_DATA_PLANE as set (the Node plane when
-// unset; `auto`: HAProxy when installed): its rows are the "berth (default)" ones of the table.
+// What `berth server` would choose on this machine with BERTH_DATA_PLANE as set (unset: the default,
+// auto: HAProxy when installed, else Node): its rows are the "berth (default)" ones of the table.
 const { chooseDataPlane } = await import(pathToFileURL(join(root, 'dist/gateway/dataPlaneChoice.js')).href);
 const defaultPlane = await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE });
 const defaultRow = (kind) => (defaultPlane.plane === 'haproxy' ? `berth-haproxy-${kind}` : `berth-${kind}`);

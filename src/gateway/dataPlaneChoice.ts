@@ -68,7 +68,11 @@ export async function chooseDataPlane(asked: DataPlaneAsked): Promise<DataPlaneC
   if ('error' in found) {
     return { plane: 'node', reason: `${source}: no usable HAProxy, so the built-in Node proxy: ${found.error}` };
   }
-  return { plane: 'haproxy', reason: `${source}: HAProxy ${found.version} is installed at ${found.path}`, haproxy: found };
+  return {
+    plane: 'haproxy',
+    reason: `${source}: HAProxy ${found.version} is installed at ${found.path}`,
+    haproxy: found,
+  };
 }
 
 /** The usable HAProxy, or why there is none. */

@@ -210,6 +210,9 @@ function renderBackend(b: BackendModel): string[] {
     // HAProxy's own 503 (no server usable) with the Node proxy's body. Not `nbsrv`: an old worker
     // after a reload counts no usable server while it still answers its idle clients' last requests.
     `  http-error status 503 content-type text/plain string ${quote(`no ready replicas for ${b.key}\n`)}`,
+    // Plain text naming the service, like the Node proxy's, never HAProxy's HTML page.
+    `  http-error status 502 content-type text/plain string ${quote(`an upstream of ${b.key} failed\n`)}`,
+    `  http-error status 504 content-type text/plain string ${quote(`an upstream of ${b.key} timed out\n`)}`,
   ];
   // In Node mode the replicas stay in their slots, disabled: switching back needs no reload.
   const replicaFlags = node ? ' disabled' : '';
@@ -250,7 +253,11 @@ function renderEdgeBackend(e: EdgeFrontendModel): string[] {
   return [
     `backend ${proxyName('e', e.key)}`,
     `  http-error status 503 content-type text/plain string ${quote(`no route of ${e.key} is served right now\n`)}`,
-    e.nodePort !== undefined ? `  server ${nodeSlot} 127.0.0.1:${e.nodePort}` : `  server ${nodeSlot} 127.0.0.1:1 disabled`,
+    `  http-error status 502 content-type text/plain string ${quote(`the Node edge of ${e.key} failed\n`)}`,
+    `  http-error status 504 content-type text/plain string ${quote(`the Node edge of ${e.key} timed out\n`)}`,
+    e.nodePort !== undefined
+      ? `  server ${nodeSlot} 127.0.0.1:${e.nodePort}`
+      : `  server ${nodeSlot} 127.0.0.1:1 disabled`,
   ];
 }
 

@@ -119,9 +119,7 @@ describe('HAProxy edge switched without a reload', () => {
     expect(await gw.hx.apply(gw.table([svc()], [edge()]))).toEqual([]);
     expect(new Set(await names(10))).toEqual(new Set(['sw-stable']));
     // A route policy (served by the Node edge) on and off: the limit answers from its first request.
-    expect(await gw.hx.apply(gw.table([svc()], [edge({ rateLimit: { requestsPerSecond: 1, burst: 1 } })]))).toEqual(
-      [],
-    );
+    expect(await gw.hx.apply(gw.table([svc()], [edge({ rateLimit: { requestsPerSecond: 1, burst: 1 } })]))).toEqual([]);
     const limited = [(await get(edgePort, '/')).status, (await get(edgePort, '/')).status];
     expect(limited).toEqual([200, 429]);
     const counted = (): { requests: number; rateLimited: number } => {

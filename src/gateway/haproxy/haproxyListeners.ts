@@ -77,7 +77,10 @@ function modelWants(m: HaproxyModel): Map<string, SlotWant> {
   }
   for (const e of m.edges) {
     const node = e.nodePort !== undefined;
-    out.set(`${proxyName('e', e.key)}/${nodeSlot}`, { addr: node ? `127.0.0.1 ${e.nodePort}` : undefined, ready: node });
+    out.set(`${proxyName('e', e.key)}/${nodeSlot}`, {
+      addr: node ? `127.0.0.1 ${e.nodePort}` : undefined,
+      ready: node,
+    });
   }
   return out;
 }

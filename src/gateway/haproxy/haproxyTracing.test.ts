@@ -189,10 +189,11 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
     // Every edge has them (it may be switched to HAProxy's routing at runtime); while Node routes it, none applies.
     expect(traced).toEqual([proxyName('f', 'a/b/native'), proxyName('f', 'edge/a/b'), proxyName('f', 'edge/a/c')]);
     const nodeEdge = cfg.split('\nfrontend ').find((f) => f.startsWith(proxyName('f', 'edge/a/c')))!;
-    const rules = nodeEdge.split('\n').filter((l) => /traceparent|txn\.(tid|sid|pid|flags)|tracestate|x-berth-trace-id/.test(l));
+    const rules = nodeEdge
+      .split('\n')
+      .filter((l) => /traceparent|txn\.(tid|sid|pid|flags)|tracestate|x-berth-trace-id/.test(l));
     expect(rules.length).toBeGreaterThan(5);
-    for (const r of rules.filter((l) => l.includes('http-request')))
-      expect(r).toMatch(/ if !to_node | unless to_node/);
+    for (const r of rules.filter((l) => l.includes('http-request'))) expect(r).toMatch(/ if !to_node | unless to_node/);
   });
 
   it('reads only span lines of known frontends', () => {
