@@ -20,17 +20,23 @@ async function workers(): Promise<{ worker: number | undefined; old: number }> {
   return { worker: p.worker, old: p.oldWorkers.length };
 }
 
+/** A stable and a canary upstream, a service of both (with a split when given) and a free edge port. */
+async function splittable(name: string, key: string) {
+  const [stable, canary] = await Promise.all([gw.upstream(`${name}-stable`), gw.upstream(`${name}-canary`)]);
+  const [servicePort, edgePort] = [await freePort(), await freePort()];
+  const backends = [backend(stable), backend(canary, 'canary')];
+  const svc = (split?: ServiceListener['split']): ServiceListener => ({
+    key,
+    port: servicePort,
+    backends,
+    ...(split ? { split } : {}),
+  });
+  return { stable, canary, svc, edgePort };
+}
+
 describe('HAProxy edge switched to Node and back under keep-alive load', () => {
   it('gives the canary its share after the switch, fails no request, and keeps every request counted', async () => {
-    const [stable, canary] = await Promise.all([gw.upstream('edge-stable'), gw.upstream('edge-canary')]);
-    const [servicePort, edgePort] = [await freePort(), await freePort()];
-    const backends = [backend(stable), backend(canary, 'canary')];
-    const svc = (split?: ServiceListener['split']): ServiceListener => ({
-      key: 'shop/local/web',
-      port: servicePort,
-      backends,
-      ...(split ? { split } : {}),
-    });
+    const { stable, canary, svc, edgePort } = await splittable('edge', 'shop/local/web');
     const edge: EdgeListener = {
       key: 'shop/local',
       port: edgePort,
@@ -86,15 +92,7 @@ describe('HAProxy edge switched to Node and back under keep-alive load', () => {
 
 describe('HAProxy edge switched without a reload', () => {
   it('moves a split and a route policy on and off with the same worker, the canary from the first request', async () => {
-    const [stable, canary] = await Promise.all([gw.upstream('sw-stable'), gw.upstream('sw-canary')]);
-    const [servicePort, edgePort] = [await freePort(), await freePort()];
-    const backends = [backend(stable), backend(canary, 'canary')];
-    const svc = (split?: ServiceListener['split']): ServiceListener => ({
-      key: 'shop/local/sw',
-      port: servicePort,
-      backends,
-      ...(split ? { split } : {}),
-    });
+    const { svc, edgePort } = await splittable('sw', 'shop/local/sw');
     const route = { pathPrefix: '/', target: 'shop/local/sw', stripPrefix: false };
     const edge = (policy?: EdgeRoute['policy']): EdgeListener => ({
       key: 'shop/sw',
