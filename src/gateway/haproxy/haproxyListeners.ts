@@ -14,6 +14,7 @@ import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
 import type { ListenerError, RoutingTable, ServiceTraffic } from '../table.js';
 import type { StatRow } from './adminSocket.js';
+import { haproxyCommand } from './adminSocket.js';
 import type { EdgeFrontendModel, HaproxyModel } from './config.js';
 import { writeCrtList } from './crtList.js';
 import { HaproxySpanReceiver } from './haproxySpans.js';
@@ -345,11 +346,24 @@ export class HaproxyListeners implements DataPlaneListeners {
       }
     }
     if (draining.length > 0) await this.waitDrained(draining);
-    // Listeners that leave: their keep-alive clients are closed, not answered by the old worker.
-    for (const b of this.running?.backends ?? [])
-      if (!keys.has(b.key) && b.mode !== 'tcp') await admin.setState(proxyName('s', b.key), goneSlot, 'ready');
-    for (const e of this.running?.edges ?? [])
-      if (!next.edges.some((n) => n.key === e.key)) await admin.setState(proxyName('e', e.key), goneSlot, 'ready');
+    // Listeners that leave: their keep-alive clients are closed, not answered by the old worker,
+    // in the current worker and in older ones still serving idle clients (through the master CLI).
+    const gone = [
+      ...(this.running?.backends ?? [])
+        .filter((b) => !keys.has(b.key) && b.mode !== 'tcp')
+        .map((b) => proxyName('s', b.key)),
+      ...(this.running?.edges ?? [])
+        .filter((e) => !next.edges.some((n) => n.key === e.key))
+        .map((e) => proxyName('e', e.key)),
+    ];
+    const older = gone.length > 0 ? ((await this.proc!.procs().catch(() => undefined))?.oldWorkers ?? []) : [];
+    for (const backend of gone) {
+      await admin.setState(backend, goneSlot, 'ready');
+      for (const pid of older)
+        await haproxyCommand(this.paths.master, `@!${pid} set server ${backend}/${goneSlot} state ready`, 2_000).catch(
+          () => '',
+        );
+    }
     for (const id of disable) {
       const [backend, server] = id.split('/') as [string, string];
       // Maintenance closes the slot's idle pooled connections: the replica sees no socket left.
