@@ -109,19 +109,6 @@ export interface HaproxyModel {
 export const nodeSlot = 'node';
 
 /**
- * A never-used server (disabled backup) of a service's and an edge's backend, set up by the gateway
- * when the listener leaves the table, just before the reload that drops it: the old worker then
- * closes that frontend's keep-alive clients at their next request instead of answering them once
- * more, as the Node plane's closed listener does.
- */
-export const goneSlot = 'gone';
-
-/** The frontend's first rule: closed once the gateway marks its listener gone. */
-function goneRule(backend: string): string {
-  return `  http-request reject if { srv_is_up(${backend}/${goneSlot}) }`;
-}
-
-/**
  * A route's text as one HAProxy word: single quotes take everything literally (no `$` expansion, no
  * `#` comment). The table's schema refuses quotes, spaces and `#`, so nothing can close the quote.
  */
@@ -232,7 +219,6 @@ function renderBackend(b: BackendModel): string[] {
   b.stable.forEach((s, i) => lines.push(renderSlot(slotName('stable', i), s, replicaFlags)));
   b.canary.forEach((s, i) => lines.push(renderSlot(slotName('canary', i), s, ` backup${replicaFlags}`)));
   lines.push(node ? `  server ${nodeSlot} 127.0.0.1:${b.nodePort}` : `  server ${nodeSlot} 127.0.0.1:1 disabled`);
-  lines.push(`  server ${goneSlot} 127.0.0.1:1 disabled backup`);
   return lines;
 }
 
@@ -272,7 +258,6 @@ function renderEdgeBackend(e: EdgeFrontendModel): string[] {
     e.nodePort !== undefined
       ? `  server ${nodeSlot} 127.0.0.1:${e.nodePort}`
       : `  server ${nodeSlot} 127.0.0.1:1 disabled`,
-    `  server ${goneSlot} 127.0.0.1:1 disabled backup`,
   ];
 }
 
@@ -281,9 +266,7 @@ const TO_NODE = 'to_node';
 
 function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: HaproxyModel): string[] {
   const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
-  if (e.tls) lines.push(`  bind 127.0.0.1:${e.tls.port} ssl crt-list ${e.tls.crtList}`);
-  lines.push(goneRule(proxyName('e', e.key)));
-  if (e.tls) lines.push(...tlsRules(e.tls).slice(1));
+  if (e.tls) lines.push(...tlsRules(e.tls));
   lines.push(...limitRules);
   // Node routes the edge while the edge backend's node slot is up (the gateway switches it through
   // the admin socket): route -1 skips every native rule below; a request decides once, here.
@@ -385,8 +368,7 @@ export function renderConfig(m: HaproxyModel): string {
   // HAProxy traces what it serves alone; what it hands to Node is traced there.
   const native = new Set(m.backends.filter((b) => b.nodePort === undefined).map((b) => b.key));
   for (const s of m.services) {
-    out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), goneRule(proxyName('s', s.key)));
-    out.push(...limitRules, ...forwardingRules);
+    out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), ...limitRules, ...forwardingRules);
     if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort, m.tracing !== false));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }

@@ -5,7 +5,6 @@
  * request fails either way, and every request stays counted on its track, its edge route and its
  * policy after the split ends (the Node listener's counters are carried on).
  */
-import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { EdgeListener, EdgeRoute, ServiceListener } from '../table.js';
 import { freePort } from '../testing.js';
@@ -139,36 +138,5 @@ describe('HAProxy edge switched without a reload', () => {
     expect(after.rateLimited).toBe(before.rateLimited);
     expect(after.requests).toBeGreaterThanOrEqual(before.requests);
     expect(await workers()).toEqual({ worker: first.worker, old: 0 });
-  });
-});
-
-describe('HAProxy listeners that leave the table', () => {
-  it('close a keep-alive client at its next request, as a closed Node listener does, not answer it', async () => {
-    const { svc, edgePort } = await splittable('gone', 'shop/local/gone');
-    const edge: EdgeListener = {
-      key: 'shop/gone',
-      port: edgePort,
-      routes: [{ pathPrefix: '/', target: 'shop/local/gone', stripPrefix: false }],
-    };
-    const service = svc();
-    expect(await gw.hx.apply(gw.table([service], [edge]))).toEqual([]);
-    const pools = [edgePort, service.port].map((p) => new Pool(`http://127.0.0.1:${p}`, { connections: 1 }));
-    try {
-      for (const pool of pools) {
-        // Read whole: the connection goes back to the pool, idle, for the next request.
-        const r = await pool.request({ path: '/', method: 'GET' });
-        expect(`${r.statusCode} ${(await r.body.text()).length > 0}`).toBe('200 true');
-      }
-      expect(await gw.hx.apply(gw.table([]))).toEqual([]);
-      for (const pool of pools) {
-        const next = await pool.request({ path: '/', method: 'GET' }).then(
-          async (r) => `${r.statusCode} ${await r.body.text()}`,
-          () => 'closed',
-        );
-        expect(next).toBe('closed');
-      }
-    } finally {
-      await Promise.all(pools.map((p) => p.destroy()));
-    }
   });
 });

@@ -14,15 +14,13 @@ import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
 import type { ListenerError, RoutingTable, ServiceTraffic } from '../table.js';
 import type { StatRow } from './adminSocket.js';
-import { haproxyCommand } from './adminSocket.js';
-import type { EdgeFrontendModel, HaproxyModel } from './config.js';
+import type { BackendModel, EdgeFrontendModel, HaproxyModel } from './config.js';
 import { writeCrtList } from './crtList.js';
 import { HaproxySpanReceiver } from './haproxySpans.js';
-import { goneSlot, isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, structureKey } from './config.js';
+import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotName, structureKey } from './config.js';
 import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
-import type { SlotWant } from './slots.js';
-import { assignSlots, modelWants, slotWants } from './slots.js';
+import { assignSlots } from './slots.js';
 import { freePort, probePort } from './ports.js';
 import type { Counters } from './haproxyCounters.js';
 import {
@@ -47,11 +45,44 @@ export interface HaproxyListenersOptions extends ListenersOptions {
   statsIntervalMs?: number;
 }
 
+/** Desired runtime state of one server slot. */
+interface SlotWant {
+  addr: string | undefined;
+  ready: boolean;
+}
+
 /** What survives a gateway restart, beside HAProxy itself. */
 interface SavedState {
   model: HaproxyModel;
   internalPorts: Record<string, number>;
   base: Record<string, Counters>;
+}
+
+function slotWants(b: BackendModel): Map<string, SlotWant> {
+  const node = b.nodePort !== undefined;
+  const out = new Map<string, SlotWant>();
+  const put = (name: string, s: { host: string; port: number } | undefined): void =>
+    void out.set(name, { addr: s && `${s.host} ${s.port}`, ready: s !== undefined && !node });
+  b.stable.forEach((s, i) => put(slotName('stable', i), s));
+  b.canary.forEach((s, i) => put(slotName('canary', i), s));
+  out.set(nodeSlot, { addr: node ? `127.0.0.1 ${b.nodePort}` : undefined, ready: node });
+  return out;
+}
+
+/** The runtime state of every slot of `m`: its backends' and its edges' (the edge's `node` slot). */
+function modelWants(m: HaproxyModel): Map<string, SlotWant> {
+  const out = new Map<string, SlotWant>();
+  for (const b of m.backends) {
+    for (const [slot, want] of slotWants(b)) out.set(`${proxyName('s', b.key)}/${slot}`, want);
+  }
+  for (const e of m.edges) {
+    const node = e.nodePort !== undefined;
+    out.set(`${proxyName('e', e.key)}/${nodeSlot}`, {
+      addr: node ? `127.0.0.1 ${e.nodePort}` : undefined,
+      ready: node,
+    });
+  }
+  return out;
 }
 
 /** All listeners of a gateway whose data path is HAProxy. */
@@ -346,24 +377,6 @@ export class HaproxyListeners implements DataPlaneListeners {
       }
     }
     if (draining.length > 0) await this.waitDrained(draining);
-    // Listeners that leave: their keep-alive clients are closed, not answered by the old worker,
-    // in the current worker and in older ones still serving idle clients (through the master CLI).
-    const gone = [
-      ...(this.running?.backends ?? [])
-        .filter((b) => !keys.has(b.key) && b.mode !== 'tcp')
-        .map((b) => proxyName('s', b.key)),
-      ...(this.running?.edges ?? [])
-        .filter((e) => !next.edges.some((n) => n.key === e.key))
-        .map((e) => proxyName('e', e.key)),
-    ];
-    const older = gone.length > 0 ? ((await this.proc!.procs().catch(() => undefined))?.oldWorkers ?? []) : [];
-    for (const backend of gone) {
-      await admin.setState(backend, goneSlot, 'ready');
-      for (const pid of older)
-        await haproxyCommand(this.paths.master, `@!${pid} set server ${backend}/${goneSlot} state ready`, 2_000).catch(
-          () => '',
-        );
-    }
     for (const id of disable) {
       const [backend, server] = id.split('/') as [string, string];
       // Maintenance closes the slot's idle pooled connections: the replica sees no socket left.
