@@ -91,8 +91,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  // On the default data plane, Node's: this file fails on the HAProxy plane (`BERTH_DATA_PLANE=auto`
-  // or `haproxy`) until its known gaps are closed (docs/architecture.md, Data plane, "Known gaps").
+  // On the default data plane: HAProxy where it is installed (as in CI), else Node; both answer alike.
   berth = await startBerth();
   const r = await berth.cli(['deploy', dir]);
   expect(r.code, r.stderr).toBe(0);

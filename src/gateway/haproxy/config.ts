@@ -56,13 +56,20 @@ function serviceBinds(f: { port: number; hosts?: string[] }): string[] {
   return ['127.0.0.1', ...(f.hosts ?? [])].map((h) => `  bind ${h}:${f.port}`);
 }
 
-/** An edge HAProxy binds: routed natively, or passed whole to the gateway's Node edge listener. */
+/**
+ * An edge HAProxy binds: routed natively, or passed whole to the gateway's Node edge listener. Both
+ * ways are in the config at once; which one serves is the runtime state of the edge backend's `node`
+ * slot (`srv_is_up`), so an edge switches without a reload.
+ */
 export interface EdgeFrontendModel {
   key: string;
   port: number;
-  /** Native routing; absent when `nodePort` is set. */
+  /** Native routing (their policies are not rendered: Node applies them). Absent in models saved before session 14. */
   routes?: EdgeRoute[];
-  /** Port of the Node edge listener that routes this edge (some route has a policy or a Node-only target). */
+  /**
+   * Port of the Node edge listener that routes this edge (some route has a policy or a Node-only
+   * target); undefined while HAProxy routes it. Runtime state, like a slot's address: not a reload.
+   */
   nodePort?: number;
   /** HTTPS on a second bind of the same frontend: certificates by SNI from a crt-list file. */
   tls?: EdgeTlsModel;
@@ -143,7 +150,11 @@ export function isNativeEdge(
 export function structureKey(m: HaproxyModel): string {
   return JSON.stringify({
     services: m.services,
-    edges: m.edges,
+    // An edge's Node port and its routes' policies are runtime state (its `node` slot), not config.
+    edges: m.edges.map(({ nodePort: _n, routes, ...e }) => ({
+      ...e,
+      routes: (routes ?? []).map(({ policy: _p, ...r }) => r),
+    })),
     tcp: m.tcp ?? [],
     backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
     hardStopAfterMs: m.hardStopAfterMs,
@@ -199,6 +210,9 @@ function renderBackend(b: BackendModel): string[] {
     // HAProxy's own 503 (no server usable) with the Node proxy's body. Not `nbsrv`: an old worker
     // after a reload counts no usable server while it still answers its idle clients' last requests.
     `  http-error status 503 content-type text/plain string ${quote(`no ready replicas for ${b.key}\n`)}`,
+    // Plain text naming the service, like the Node proxy's, never HAProxy's HTML page.
+    `  http-error status 502 content-type text/plain string ${quote(`an upstream of ${b.key} failed\n`)}`,
+    `  http-error status 504 content-type text/plain string ${quote(`an upstream of ${b.key} timed out\n`)}`,
   ];
   // In Node mode the replicas stay in their slots, disabled: switching back needs no reload.
   const replicaFlags = node ? ' disabled' : '';
@@ -234,22 +248,41 @@ function tlsRules(t: EdgeTlsModel): string[] {
   return lines;
 }
 
+/** The edge's Node backend, whose `node` slot says (srv_is_up) whether Node routes the edge. */
+function renderEdgeBackend(e: EdgeFrontendModel): string[] {
+  return [
+    `backend ${proxyName('e', e.key)}`,
+    `  http-error status 503 content-type text/plain string ${quote(`no route of ${e.key} is served right now\n`)}`,
+    `  http-error status 502 content-type text/plain string ${quote(`the Node edge of ${e.key} failed\n`)}`,
+    `  http-error status 504 content-type text/plain string ${quote(`the Node edge of ${e.key} timed out\n`)}`,
+    e.nodePort !== undefined
+      ? `  server ${nodeSlot} 127.0.0.1:${e.nodePort}`
+      : `  server ${nodeSlot} 127.0.0.1:1 disabled`,
+  ];
+}
+
+/** True for a request of an edge frontend that goes to the Node edge (txn.route -1, set first). */
+const TO_NODE = 'to_node';
+
 function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: HaproxyModel): string[] {
   const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
   if (e.tls) lines.push(...tlsRules(e.tls));
   lines.push(...limitRules);
-  if (e.nodePort !== undefined) {
+  // Node routes the edge while the edge backend's node slot is up (the gateway switches it through
+  // the admin socket): route -1 skips every native rule below; a request decides once, here.
+  lines.push(
+    `  http-request set-var(txn.route) int(-1) if { srv_is_up(${proxyName('e', e.key)}/${nodeSlot}) }`,
+    `  acl ${TO_NODE} var(txn.route) -m int lt 0`,
     // The Node edge sets the forwarding headers itself, from the original request; the scheme it
     // cannot see (TLS ends here) it takes from this header, which no client can set through here.
-    lines.push('  http-request set-header X-Forwarded-Proto http');
-    if (e.tls) lines.push('  http-request set-header X-Forwarded-Proto https if { ssl_fc }');
-    lines.push(`  default_backend ${proxyName('e', e.key)}`, '', `backend ${proxyName('e', e.key)}`);
-    lines.push(`  server ${nodeSlot} 127.0.0.1:${e.nodePort}`);
-    return lines;
-  }
-  lines.push(...forwardingRules);
+    `  http-request set-header X-Forwarded-Proto http`,
+  );
   if (e.tls) lines.push('  http-request set-header X-Forwarded-Proto https if { ssl_fc }');
-  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.traceLogPort, m.tracing !== false));
+  lines.push(
+    `  http-request set-header X-Forwarded-Host %[req.hdr(host)] if !${TO_NODE} { req.hdr(host) -m found }`,
+    `  http-request del-header X-Forwarded-Host if !${TO_NODE} !{ req.hdr(host) -m found }`,
+  );
+  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.traceLogPort, m.tracing !== false, TO_NODE));
   // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
   // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
@@ -286,6 +319,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: Hapr
       lines.push(`  http-request replace-path ${quoted(`^${regexEscape(route.prefix)}/?(.*)$`)} /\\1 if ${is}`);
     }
   });
+  lines.push(`  use_backend ${proxyName('e', e.key)} if ${TO_NODE}`);
   routes.forEach((route, n) => {
     if (backends.has(route.target))
       lines.push(`  use_backend ${proxyName('s', route.target)} if { var(txn.route) -m int ${n} }`);
@@ -338,7 +372,7 @@ export function renderConfig(m: HaproxyModel): string {
     if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort, m.tracing !== false));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
-  for (const e of m.edges) out.push('', ...renderEdge(e, backends, m));
+  for (const e of m.edges) out.push('', ...renderEdge(e, backends, m), '', ...renderEdgeBackend(e));
   for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
   const tcp = m.backends.filter((b) => b.mode === 'tcp');
   if (tcp.length > 0) {

@@ -4,7 +4,7 @@
  */
 import type { ListenerStatsJSON } from '../listeners.js';
 import type { ServiceTraffic } from '../table.js';
-import type { RouteTraffic, TrackTraffic } from '../../model/observation.js';
+import type { PolicyCounters, RouteTraffic, TrackTraffic } from '../../model/observation.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, HaproxyModel } from './config.js';
 import { nodeSlot, proxyName } from './config.js';
@@ -29,6 +29,11 @@ function latencyOf(n: Latency | undefined, l: Latency | undefined): Latency {
   };
 }
 
+/** How many requests a latency histogram holds. */
+function countOf(l: Latency | undefined): number {
+  return l === undefined ? 0 : l.latencyCounts.reduce((a, b) => a + b, 0);
+}
+
 /** Cumulative counters carried over reloads (a new worker starts from zero). */
 export interface Counters {
   stable: [number, number];
@@ -36,6 +41,26 @@ export interface Counters {
   unavailable: number;
   /** Latency histograms of Node listeners dropped since (`carryNodeCounters`), per track. */
   latency?: Partial<Record<'stable' | 'canary', Latency>>;
+  /** Edge route counters of Node listeners dropped since. */
+  routes?: RouteTraffic[];
+  /** Policy counters of Node listeners dropped since (the circuit's state is not carried: it is the live listener's). */
+  policy?: PolicyActions;
+}
+
+/** The cumulative counts of PolicyCounters. */
+type PolicyActions = Pick<PolicyCounters, 'rateLimited' | 'retries' | 'timeouts' | 'shortCircuited'>;
+
+/** `a` and `b` summed; the circuit (live state) is `b`'s. Undefined when both are. */
+function addPolicy(a: PolicyActions | undefined, b: PolicyCounters | undefined): PolicyCounters | undefined {
+  if (a === undefined) return b;
+  const sum: PolicyCounters = {
+    rateLimited: a.rateLimited + (b?.rateLimited ?? 0),
+    retries: a.retries + (b?.retries ?? 0),
+    timeouts: a.timeouts + (b?.timeouts ?? 0),
+    shortCircuited: a.shortCircuited + (b?.shortCircuited ?? 0),
+  };
+  if (b?.circuit !== undefined) sum.circuit = b.circuit;
+  return sum;
 }
 
 export const zeroCounters = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
@@ -69,6 +94,14 @@ export function carryNodeCounters(
     for (const x of t.tracks) {
       const { latencyBucketsMs, latencyCounts, latencySumMs } = latencyOf({ ...x }, into.latency?.[x.track]);
       (into.latency ??= {})[x.track] = { latencyBucketsMs, latencyCounts, latencySumMs };
+    }
+    // Its edge routes and policy actions go on too (a later Node listener for it starts at zero).
+    const routes = mergeRoutes(into.routes, t.routes);
+    if (routes !== undefined) into.routes = routes;
+    const policy = addPolicy(into.policy, t.policy);
+    if (policy !== undefined) {
+      const { circuit: _live, ...actions } = policy;
+      into.policy = actions;
     }
   }
 }
@@ -175,10 +208,14 @@ export function serviceTraffic(
       const n = node?.tracks.find((t) => t.track === name);
       const l = logged?.latency(b.key, name)?.toJSON();
       // The latency first: a histogram from the log lines carries their own request count, not the exact one.
+      // HAProxy's requests: show stat's (exact, polled) or the log lines' (live) when those are ahead of
+      // the last poll, so the histogram's count never runs ahead of the requests right after a burst.
+      const carriedNode = countOf(base.latency?.[name]);
+      const haproxy = Math.max(c[name][0] + base[name][0] - carriedNode, countOf(l));
       return {
         track: name,
         ...latencyOf(latencyOf(n, base.latency?.[name]), l),
-        requests: c[name][0] + base[name][0] + (n?.requests ?? 0),
+        requests: haproxy + carriedNode + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
       };
     };
@@ -187,8 +224,9 @@ export function serviceTraffic(
       tracks: [track('stable'), track('canary')],
       unavailable: Math.max(0, c.unavailable + base.unavailable) + (node?.unavailable ?? 0),
     };
-    if (node?.policy !== undefined) t.policy = node.policy;
-    const routes = mergeRoutes(node?.routes, logged?.routes(b.key));
+    const policy = addPolicy(base.policy, node?.policy);
+    if (policy !== undefined) t.policy = policy;
+    const routes = mergeRoutes(mergeRoutes(base.routes, node?.routes), logged?.routes(b.key));
     if (routes !== undefined) t.routes = routes;
     out.push(t);
   }

@@ -69,6 +69,22 @@ function slotWants(b: BackendModel): Map<string, SlotWant> {
   return out;
 }
 
+/** The runtime state of every slot of `m`: its backends' and its edges' (the edge's `node` slot). */
+function modelWants(m: HaproxyModel): Map<string, SlotWant> {
+  const out = new Map<string, SlotWant>();
+  for (const b of m.backends) {
+    for (const [slot, want] of slotWants(b)) out.set(`${proxyName('s', b.key)}/${slot}`, want);
+  }
+  for (const e of m.edges) {
+    const node = e.nodePort !== undefined;
+    out.set(`${proxyName('e', e.key)}/${nodeSlot}`, {
+      addr: node ? `127.0.0.1 ${e.nodePort}` : undefined,
+      ready: node,
+    });
+  }
+  return out;
+}
+
 /** All listeners of a gateway whose data path is HAProxy. */
 export class HaproxyListeners implements DataPlaneListeners {
   private readonly node: Listeners;
@@ -200,9 +216,9 @@ export class HaproxyListeners implements DataPlaneListeners {
     for (const e of table.edges) {
       if (!(await bindable(e.key, e.port))) continue;
       const isNode = nodeEdges.includes(e);
-      const edge: EdgeFrontendModel = { key: e.key, port: e.port };
+      // Both ways are rendered: which one serves is the edge's node slot (no reload to switch).
+      const edge: EdgeFrontendModel = { key: e.key, port: e.port, routes: e.routes };
       if (isNode) edge.nodePort = this.internalPorts[`edge ${e.key}`];
-      else edge.routes = e.routes;
       if (e.tls && (await bindable(e.key, e.tls.port))) {
         try {
           edge.tls = {
@@ -298,10 +314,7 @@ export class HaproxyListeners implements DataPlaneListeners {
   private loaded(m: HaproxyModel): void {
     this.model = m;
     this.running = m;
-    this.applied.clear();
-    for (const b of m.backends) {
-      for (const [slot, want] of slotWants(b)) this.applied.set(`${proxyName('s', b.key)}/${slot}`, want);
-    }
+    this.applied = modelWants(m);
   }
 
   /**
@@ -311,25 +324,22 @@ export class HaproxyListeners implements DataPlaneListeners {
   private async runtimeChanges(next: HaproxyModel, keys: ReadonlySet<string>): Promise<void> {
     const admin = this.proc!.admin();
     // Only slots the worker has: new backends and grown slots come with the reload.
-    const existing = new Set<string>();
-    for (const b of this.running?.backends ?? []) {
-      for (const slot of slotWants(b).keys()) existing.add(`${proxyName('s', b.key)}/${slot}`);
-    }
+    const existing = new Set(this.running === undefined ? [] : modelWants(this.running).keys());
     const draining: string[] = [];
     const enable: [string, SlotWant][] = [];
     const disable: string[] = [];
     const wanted = new Map<string, SlotWant>();
-    for (const b of next.backends) {
-      for (const [slot, want] of slotWants(b)) {
-        const id = `${proxyName('s', b.key)}/${slot}`;
-        if (existing.has(id)) wanted.set(id, want);
-      }
-    }
-    // A service that leaves the table: every slot of its backend drains before the reload drops it.
+    for (const [id, want] of modelWants(next)) if (existing.has(id)) wanted.set(id, want);
+    // A service that leaves the table: every slot of its backend drains before the reload drops it;
+    // an edge that leaves stops going to Node (it is dropped by the reload).
     for (const b of this.running?.backends ?? []) {
       if (keys.has(b.key)) continue;
       for (const slot of slotWants(b).keys())
         wanted.set(`${proxyName('s', b.key)}/${slot}`, { addr: undefined, ready: false });
+    }
+    for (const e of this.running?.edges ?? []) {
+      if (!next.edges.some((n) => n.key === e.key))
+        wanted.set(`${proxyName('e', e.key)}/${nodeSlot}`, { addr: undefined, ready: false });
     }
     for (const [id, want] of wanted) {
       const now = this.applied.get(id);
@@ -360,7 +370,9 @@ export class HaproxyListeners implements DataPlaneListeners {
       const [backend, server] = id.split('/') as [string, string];
       const now = this.applied.get(id);
       if (now?.ready !== false) {
-        await admin.setState(backend, server, 'drain');
+        // An edge's node slot goes straight to maintenance: drained, it would still be up for the
+        // frontend's switch (srv_is_up) and its requests would find no server. Its in-flight ones finish.
+        await admin.setState(backend, server, backend.startsWith('e.') ? 'maint' : 'drain');
         if (!l4.has(backend)) draining.push(id);
       }
     }
@@ -371,7 +383,10 @@ export class HaproxyListeners implements DataPlaneListeners {
       await admin.setState(backend, server, 'maint');
       this.applied.set(id, { addr: this.applied.get(id)?.addr ?? wanted.get(id)?.addr, ready: false });
     }
-    if (draining.length > 0) await this.purgeIdle(draining);
+    // Not an edge's node slot: drain there would switch its frontend back to Node for a moment
+    // (srv_is_up); the Node edge closes its idle connections itself when it is dropped.
+    const purge = draining.filter((id) => !id.startsWith('e.'));
+    if (purge.length > 0) await this.purgeIdle(purge);
   }
 
   /**

@@ -22,14 +22,15 @@ type Frontend =
 export function frontendsOf(m: HaproxyModel): Map<string, Frontend> {
   const out = new Map<string, Frontend>();
   for (const s of m.services) out.set(proxyName('f', s.key), { kind: 'service', service: s.key });
+  // Every edge, also one Node routes now (its lines say route -1 and are ignored): the counters of
+  // its routes from the time HAProxy routed it are kept for when it does again.
   for (const e of m.edges)
-    if (e.nodePort === undefined)
-      out.set(proxyName('f', `edge/${e.key}`), {
-        kind: 'edge',
-        edge: e.key,
-        // In the order config.ts numbers them (txn.route).
-        routes: compileRoutes(e.routes ?? [], (r) => ({ label: routeLabel(r), target: r.target })).map((r) => r.target),
-      });
+    out.set(proxyName('f', `edge/${e.key}`), {
+      kind: 'edge',
+      edge: e.key,
+      // In the order config.ts numbers them (txn.route).
+      routes: compileRoutes(e.routes ?? [], (r) => ({ label: routeLabel(r), target: r.target })).map((r) => r.target),
+    });
   return out;
 }
 

@@ -164,7 +164,7 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
     expect(noRoute).not.toHaveProperty('service');
   });
 
-  it('puts the rules only in frontends HAProxy serves alone: Node traces what it is handed', () => {
+  it('puts the rules only where HAProxy serves alone: Node traces what it is handed', () => {
     const cfg = renderConfig({
       dir: '/x',
       services: [
@@ -186,7 +186,14 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       .slice(1)
       .filter((f) => f.includes('log 127.0.0.1:5140 len 2048 format raw local0'))
       .map((f) => f.split('\n')[0]);
-    expect(traced).toEqual([proxyName('f', 'a/b/native'), proxyName('f', 'edge/a/b')]);
+    // Every edge has them (it may be switched to HAProxy's routing at runtime); while Node routes it, none applies.
+    expect(traced).toEqual([proxyName('f', 'a/b/native'), proxyName('f', 'edge/a/b'), proxyName('f', 'edge/a/c')]);
+    const nodeEdge = cfg.split('\nfrontend ').find((f) => f.startsWith(proxyName('f', 'edge/a/c')))!;
+    const rules = nodeEdge
+      .split('\n')
+      .filter((l) => /traceparent|txn\.(tid|sid|pid|flags)|tracestate|x-berth-trace-id/.test(l));
+    expect(rules.length).toBeGreaterThan(5);
+    for (const r of rules.filter((l) => l.includes('http-request'))) expect(r).toMatch(/ if !to_node | unless to_node/);
   });
 
   it('reads only span lines of known frontends', () => {

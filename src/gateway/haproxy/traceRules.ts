@@ -23,10 +23,17 @@ const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pi
  * The rules of an HTTP frontend HAProxy serves alone, sending a line per request to `logPort`; with
  * `tracing` false only the line (its ids `-`: no span, the counters still get latency and route).
  */
-export function traceRules(logPort: number, tracing = true): string[] {
+export function traceRules(logPort: number, tracing = true, unlessAcl?: string): string[] {
   const tp = 'req.hdr(traceparent)';
   const log = [`  log 127.0.0.1:${logPort} len 2048 format raw local0`, `  log-format "${LOG_FORMAT}"`];
   if (!tracing) return log;
+  // A request the frontend passes to Node (`unlessAcl`) is traced there: no span here, its log line is ignored.
+  const guard = (rule: string): string => {
+    if (unlessAcl === undefined || !rule.startsWith('  http-request')) return rule;
+    if (rule.includes(' unless ')) return rule.replace(' unless ', ` unless ${unlessAcl} || `);
+    if (rule.includes(' if ')) return rule.replace(' if ', ` if !${unlessAcl} `);
+    return `${rule} unless ${unlessAcl}`;
+  };
   return [
     ...log,
     `  acl tp_ok ${tp} -m reg ^[0-9a-e][0-9a-f]-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$`,
@@ -41,5 +48,5 @@ export function traceRules(logPort: number, tracing = true): string[] {
     '  http-request del-header tracestate unless { var(txn.pid) -m found }',
     '  http-request set-header traceparent 00-%[var(txn.tid)]-%[var(txn.sid)]-%[var(txn.flags)]',
     '  http-request set-header x-berth-trace-id %[var(txn.tid)]',
-  ];
+  ].map(guard);
 }
