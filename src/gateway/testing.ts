@@ -136,11 +136,22 @@ export function upgradeExchange(port: number, path: string, timeoutMs = 3_000): 
 
 /** A port that is free right now (bound and released). */
 export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+  // Below the kernel's ephemeral range (32768-60999) like refusingPort: a port freed there is soon
+  // taken by some outgoing connection's local end (CI's parallel files make thousands), and the
+  // gateway's listener then fails with EADDRINUSE; below it only an explicit bind can take it.
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port found below the ephemeral range');
 }
 
 /**
