@@ -105,6 +105,19 @@ describe('parseSpec problems', () => {
     ]);
   });
 
+  it('refuses a probe path an HTTP request line cannot carry, at its field', () => {
+    const text = [
+      'name: a',
+      'services:',
+      '  web:',
+      '    image: x',
+      '    health: { readiness: { http: { path: "/heal th" } } }',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([
+      '5:42 services.web.health.readiness.http.path: must be an HTTP path: no spaces, control or non-ASCII characters (escape them: %20)',
+    ]);
+  });
+
   it('reports bad service and variable names at their keys', () => {
     const text = ['name: a', 'variables:', '  1X: a', 'services:', '  Web: { image: x }', '  -api: { image: x }'].join(
       '\n',

@@ -12,6 +12,11 @@ export const probeSchema = z
         path: z
           .string()
           .regex(/^\//, 'must start with `/`')
+          // A probe sends it as it is: what an HTTP request line cannot carry is refused here, not at each probe.
+          .regex(
+            /^[\x21-\x7e]*$/,
+            'must be an HTTP path: no spaces, control or non-ASCII characters (escape them: %20)',
+          )
           .default('/')
           .describe('Request path; 2xx and 3xx answers are healthy. Default `/`.'),
         port: portNumber.optional().describe("Port to probe. Default: the service's `$PORT`."),
