@@ -172,6 +172,10 @@ describe('gateway worker settings', () => {
     expect(parseWorkerCount('auto', 4)).toBe(4);
     expect(parseWorkerCount('0', 4)).toBeUndefined();
     expect(parseWorkerCount('two', 4)).toBeUndefined();
+    expect(parseWorkerCount('0x10', 4)).toBeUndefined();
+    expect(parseWorkerCount('1e1', 4)).toBeUndefined();
+    expect(parseWorkerCount('65', 4)).toBeUndefined();
+    expect(parseWorkerCount('auto', 128)).toBe(64);
   });
 
   it("gives each worker's rate-limit bucket its share of the rate and burst", () => {

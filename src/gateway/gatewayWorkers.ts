@@ -72,9 +72,10 @@ export interface GatewayWorkersOptions extends ListenersOptions {
 /** The worker count of `--workers` / BERTH_GATEWAY_WORKERS: a positive integer or `auto` (one per core). */
 export function parseWorkerCount(value: string | undefined, cores: number): number | undefined {
   if (value === undefined || value === '') return 1;
-  if (value === 'auto') return Math.max(1, cores);
+  if (value === 'auto') return Math.min(64, Math.max(1, cores));
+  if (!/^\d+$/.test(value)) return undefined; // not Number(): it takes "0x10", "1e1", " 4 "
   const n = Number(value);
-  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined;
+  return n >= 1 && n <= 64 ? n : undefined;
 }
 
 const restartWindowMs = 10_000;
@@ -147,7 +148,14 @@ export class GatewayWorkers implements DataPlaneListeners {
       this.opts.logger?.warn({ pid: worker.process.pid, code, signal }, 'gateway worker exited; starting another');
       const next = this.fork();
       if (i >= 0) this.members[i] = next;
-      if (this.table !== undefined) void this.ask(next, { op: 'apply', table: this.table });
+      if (this.table !== undefined)
+        void this.ask(next, { op: 'apply', table: this.table }).then((r) => {
+          if (r?.error !== undefined)
+            this.opts.logger?.error(
+              { pid: next.worker.process.pid, err: r.error },
+              'new gateway worker could not apply the table',
+            );
+        });
     });
     return member;
   }
@@ -163,6 +171,9 @@ export class GatewayWorkers implements DataPlaneListeners {
   }
 
   private async askAll(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<unknown[]> {
+    // Every worker gave up (too many restarts): nothing serves, which must not read as "all listening".
+    if (this.members.length === 0 && !this.closing)
+      throw new Error('gateway worker: none is running (each exited too often: see the gateway log)');
     const replies = await Promise.all(this.members.map((m) => this.ask(m, request)));
     const out: unknown[] = [];
     for (const r of replies) {
