@@ -23,10 +23,10 @@
 // `berth render --offline` starts a Node process from it (commands/render.ts). A build that cannot
 // write it only warns: the CLI then renders from the code-cached bundle as before.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
 import { snapshotWarmApp } from './snapshotWarmApp.mjs';
 
@@ -105,28 +105,37 @@ const DRAFT2019 = 'var draft2019_node_esm_default = require2("ajv-formats-draft2
 await bundle(snapshotEntry, snapshotOutput, {
   name: 'berth-render-snapshot-bundle',
   transform: (code, id) =>
-    code.includes(DRAFT2019)
-      ? code
-          .replace('var require2 = createRequire(import.meta.url);', '')
-          .replace(DRAFT2019, 'import draft2019_node_esm_default from "ajv-formats-draft2019";')
-      : ownMetaUrl(code, id),
+    id.includes('ajv-formats-draft2019')
+      ? userlandPunycode(code)
+      : code.includes(DRAFT2019)
+        ? code
+            .replace('var require2 = createRequire(import.meta.url);', '')
+            .replace(DRAFT2019, 'import draft2019_node_esm_default from "ajv-formats-draft2019";')
+        : ownMetaUrl(code, id),
 });
-const { SNAPSHOT_FLAGS, snapshotBlob } = await import(join(cli, 'renderSnapshotFile.js'));
+const { SNAPSHOT_FLAGS, snapshotBlob, snapshotEnv } = await import(
+  pathToFileURL(join(cli, 'renderSnapshotFile.js')).href
+);
 for (const old of readdirSync(cli).filter((f) => /^renderOffline-.*\.blob$/.test(f))) rmSync(join(cli, old));
 const examples = join(root, 'examples');
 const warmDir = mkdtempSync(join(tmpdir(), 'berth-snapshot-warm-'));
 writeFileSync(join(warmDir, 'berth.yaml'), snapshotWarmApp());
-const warm = [join(warmDir, 'berth.yaml'), ...readdirSync(examples).map((app) => join(examples, app, 'berth.yaml'))];
+const warm = [
+  join(warmDir, 'berth.yaml'),
+  ...readdirSync(examples)
+    .map((app) => join(examples, app, 'berth.yaml'))
+    .filter((f) => existsSync(f)),
+];
 const snapshot = spawnSync(
   process.execPath,
   [...SNAPSHOT_FLAGS, '--snapshot-blob', snapshotBlob(cli), '--build-snapshot', snapshotOutput],
   // (bounded: a build never waits on it for long; without it the CLI renders as before)
-  { env: { ...process.env, BERTH_SNAPSHOT_WARM: warm.join('\n') }, encoding: 'utf8', timeout: 180_000 },
+  { env: snapshotEnv({ BERTH_SNAPSHOT_WARM: warm.join('\n') }), encoding: 'utf8', timeout: 180_000 },
 );
 rmSync(warmDir, { recursive: true, force: true });
 if (snapshot.status !== 0) {
   rmSync(snapshotBlob(cli), { force: true });
   console.warn(
-    `bundleCli: no startup snapshot for the offline render on Node ${process.version} (berth render --offline runs without it):\n${snapshot.stderr}`,
+    `bundleCli: no startup snapshot for the offline render on Node ${process.version} (berth render --offline runs without it):\n${snapshot.stderr}${snapshot.error?.message ?? ''}${snapshot.signal ? ` (${snapshot.signal})` : ''}`,
   );
 }

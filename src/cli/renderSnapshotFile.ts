@@ -25,6 +25,19 @@ export function snapshotBlob(cliDir: string): string {
 }
 
 /** What the CLI asks the snapshot process: the spec file, the render's options and the output format. */
+/**
+ * The environment of a snapshot's Node, when it is built and when it runs: the same V8 configuration
+ * both times. NODE_OPTIONS is the user's for their Node programs: a V8 flag in it
+ * (--max-old-space-size...) at one time and not the other makes the snapshot refuse to load. An offline
+ * render opens no TLS connection: without NODE_EXTRA_CA_CERTS, Node 20 does not parse a CA bundle first.
+ */
+export function snapshotEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 export interface SnapshotRequest {
   file: string;
   format: string;

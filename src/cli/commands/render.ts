@@ -10,7 +10,13 @@ import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
 import { loadBundle } from '../codeCache.js';
-import { SNAPSHOT_ERROR_STATUS, SNAPSHOT_FLAGS, snapshotBlob, type SnapshotRequest } from '../renderSnapshotFile.js';
+import {
+  SNAPSHOT_ERROR_STATUS,
+  SNAPSHOT_FLAGS,
+  snapshotBlob,
+  snapshotEnv,
+  type SnapshotRequest,
+} from '../renderSnapshotFile.js';
 import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {
@@ -98,17 +104,21 @@ function renderFromSnapshot(file: string, o: RenderOptions, format: string): boo
     ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
     ...(o.ingressClass ? { ingressClass: o.ingressClass } : {}),
   };
-  // An offline render opens no TLS connection: without NODE_EXTRA_CA_CERTS, Node 20 does not parse a
-  // CA bundle before the render starts (~50 ms where it is set). NODE_OPTIONS is the user's for their
-  // Node programs: a V8 flag in it (--max-old-space-size...) would make the snapshot refuse to load.
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS;
   const r = spawnSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, JSON.stringify(request)], {
     stdio: ['ignore', 'inherit', 'pipe'],
-    env,
+    env: snapshotEnv(),
   });
-  if (r.status === SNAPSHOT_ERROR_STATUS) throw fromErrorJSON(JSON.parse(r.stderr.toString()) as ErrorJSON);
+  if (r.status === SNAPSHOT_ERROR_STATUS) {
+    // The error as JSON on the last line of stderr; anything else there (a Node warning) is not it.
+    const last = r.stderr.toString().trimEnd().split('\n').pop() ?? '';
+    let error: ErrorJSON;
+    try {
+      error = JSON.parse(last) as ErrorJSON;
+    } catch {
+      return false; // not a render error after all: the render runs in this process, and says its own
+    }
+    throw fromErrorJSON(error);
+  }
   return r.status === 0;
 }
 
