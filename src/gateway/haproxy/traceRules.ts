@@ -26,6 +26,8 @@ const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pi
 export function traceRules(logPort: number, tracing = true, unlessAcl?: string): string[] {
   const tp = 'req.hdr(traceparent)';
   const log = [`  log 127.0.0.1:${logPort} len 2048 format raw local0`, `  log-format "${LOG_FORMAT}"`];
+  // What goes to the Node edge is counted and traced there: no line to send here and throw away there.
+  if (unlessAcl !== undefined) log.push(`  http-request set-log-level silent if ${unlessAcl}`);
   if (!tracing) return log;
   // A request the frontend passes to Node (`unlessAcl`) is traced there: no span here, its log line is ignored.
   const guard = (rule: string): string => {
