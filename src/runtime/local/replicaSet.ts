@@ -222,12 +222,10 @@ export class ReplicaSet {
    * converge reconciles by itself; a set whose replicas all serve has nothing to do at idle).
    */
   tick(snap: ProcSnapshot | undefined): void {
-    let settled = ![...this.tracks.pendingStarts.values()].some((n) => n > 0);
-    for (const r of this.replicas.values()) {
-      r.tick(snap);
-      if (!r.serving) settled = false;
-    }
-    if (this.desired && (snap !== undefined || !settled)) this.reconcile();
+    for (const r of this.replicas.values()) r.tick(snap);
+    // Settled as a converge judges it: every track at exactly its desired replicas, all serving, no start
+    // pending (fewer replicas than desired, or an old version's still serving, is not settled).
+    if (this.desired && (snap !== undefined || !this.counts().done)) this.reconcile();
     this.changes.wake();
   }
 
