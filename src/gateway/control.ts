@@ -19,6 +19,7 @@ import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 import type { SpanBatch } from './spans.js';
+import type { GatewayStats } from './controlApi.js';
 
 /** Options of createGatewayControl. */
 export interface GatewayControlOptions {
@@ -48,6 +49,8 @@ export interface LocalGatewayControl extends GatewayControl {
   pid(): number | undefined;
   /** Takes up to `max` of the gateway's ended spans (`GET /spans`); undefined when no gateway runs. */
   spans(max: number): Promise<SpanBatch | undefined>;
+  /** The gateway's counters (`GET /stats`); undefined when no gateway runs. */
+  stats(): Promise<GatewayStats | undefined>;
   /** The data plane of the gateway this control talks to (an adopted one keeps its own); undefined before one runs. */
   dataPlane(): DataPlane | undefined;
 }
@@ -299,8 +302,12 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
    * release engine reads counters every second or so. Never starts or adopts a gateway.
    */
   async function traffic(): Promise<ServiceTraffic[]> {
-    const stats = (await readLive('/stats')) as { services?: ServiceTraffic[] } | undefined;
-    return stats?.services ?? [];
+    return (await stats())?.services ?? [];
+  }
+
+  /** Like traffic(), with the listener and span counters too. */
+  async function stats(): Promise<GatewayStats | undefined> {
+    return (await readLive('/stats')) as GatewayStats | undefined;
   }
 
   /** Like traffic(): never starts a gateway, not serialised with updates. */
@@ -399,6 +406,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     listenerErrors: () => errors,
     traffic,
     spans,
+    stats,
     pid: () => conn?.pid,
     dataPlane: () => (conn ? running : undefined),
   };

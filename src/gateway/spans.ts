@@ -104,6 +104,21 @@ function spanJSON(s: GatewaySpan): string {
   return `${out},"method":"${s.method}","status":${s.status},"error":${s.error},"startMs":${s.startMs},"durationMs":${s.durationMs}}`;
 }
 
+/** Spans a queue holds before it drops new ones, when the gateway is not told otherwise. */
+export const DEFAULT_SPAN_CAPACITY = 20_000;
+
+/** A span queue's counters, as `GET /stats` reports them (summed over the workers when several serve). */
+export interface SpanCounts {
+  queued: number;
+  recorded: number;
+  dropped: number;
+}
+
+/** The `GET /spans` JSON of a batch: `items` are the spans as comma-separated JSON objects. */
+export function spanBatchJSON(items: string, dropped: number, queued: number): string {
+  return `{"spans":[${items}],"dropped":${dropped},"queued":${queued}}`;
+}
+
 /** What `drain` hands the control plane. */
 export interface SpanBatch {
   spans: GatewaySpan[];
@@ -130,7 +145,7 @@ export class SpanQueue {
   recorded = 0;
   private items: GatewaySpan[] = [];
 
-  constructor(capacity = 20_000) {
+  constructor(capacity = DEFAULT_SPAN_CAPACITY) {
     this.capacity = capacity;
   }
 
@@ -198,7 +213,12 @@ export class SpanQueue {
    */
   drainJSON(max: number): string {
     const { items, dropped, queued } = this.drainParts(max);
-    return `{"spans":[${items}],"dropped":${dropped},"queued":${queued}}`;
+    return spanBatchJSON(items, dropped, queued);
+  }
+
+  /** Its counters. */
+  counts(): SpanCounts {
+    return { queued: this.items.length, recorded: this.recorded, dropped: this.dropped };
   }
 
   /**
