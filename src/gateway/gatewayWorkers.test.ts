@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
-import { createGatewayControl } from './control.js';
+import { askedWorkers, createGatewayControl } from './control.js';
 import { parseWorkerCount } from './gatewayWorkers.js';
 import { ServicePolicies } from './policy.js';
 import { ensureGatewayBuilt, freePort, tempHome } from './testing.js';
@@ -211,6 +211,16 @@ describe('gateway worker settings', () => {
     expect(parseWorkerCount('1e1', 4)).toBeUndefined();
     expect(parseWorkerCount('65', 4)).toBeUndefined();
     expect(parseWorkerCount('auto', 128)).toBe(64);
+  });
+
+  it('refuses a bad BERTH_GATEWAY_WORKERS by name before any gateway starts', () => {
+    expect(askedWorkers(undefined, undefined)).toBe(1);
+    expect(askedWorkers(undefined, '2')).toBe(2);
+    expect(askedWorkers(3, 'nonsense')).toBe(3);
+    expect(() => askedWorkers(undefined, 'many')).toThrow(
+      'BERTH_GATEWAY_WORKERS is "many": expected an integer from 1 to 64, or auto (one per core)',
+    );
+    expect(() => createGatewayControl({ home: '/nonexistent', workers: 0 })).toThrow('workers is 0');
   });
 
   it("gives each worker's rate-limit bucket its share of the rate and burst", () => {
