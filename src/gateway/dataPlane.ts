@@ -52,7 +52,7 @@ export function servedHere(listeners: DataPlaneListeners, spans: SpanQueue | und
     apply: (table) => listeners.apply(table),
     report: () =>
       Promise.resolve({ listeners: listeners.stats(), services: listeners.traffic(), spans: spans?.counts() }),
-    spansJSON: (max) => spans?.drainJSON(max) ?? spanBatchJSON('', 0, 0),
+    spansJSON: (max) => spans?.drainJSONYielding(max) ?? spanBatchJSON('', 0, 0),
     close: () => listeners.close(),
   };
 }

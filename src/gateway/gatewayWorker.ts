@@ -33,7 +33,7 @@ async function handle(m: WorkerRequest): Promise<unknown> {
     case 'report':
       return { listeners: listeners.stats(), services: listeners.traffic(), spans: spans?.counts() };
     case 'spans':
-      return spans?.drainParts(m.max) ?? { items: '', count: 0, dropped: 0, queued: 0 };
+      return (await spans?.drainPartsYielding(m.max)) ?? { items: '', count: 0, dropped: 0, queued: 0 };
     case 'close':
       await serialised(() => listeners.close());
       return undefined;

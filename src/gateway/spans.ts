@@ -232,6 +232,31 @@ export class SpanQueue {
     return { items, count: spans.length, dropped, queued };
   }
 
+  /**
+   * `drainParts` without holding the event loop: the spans are taken at once, then written in slices
+   * of `slice` with a turn of the event loop between them, so requests keep flowing while a large
+   * batch is serialised (8,700 spans took 15-30 ms in one go: a stall once a second that was the
+   * half-load p99 of the Node data plane).
+   */
+  async drainPartsYielding(max: number, slice = 256): Promise<SpanParts> {
+    const { spans, dropped, queued } = this.drain(max);
+    const parts: string[] = [];
+    for (let i = 0; i < spans.length; i += slice) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const end = Math.min(spans.length, i + slice);
+      let part = spanJSON(spans[i]!);
+      for (let j = i + 1; j < end; j++) part += `,${spanJSON(spans[j]!)}`;
+      parts.push(part);
+    }
+    return { items: parts.join(','), count: spans.length, dropped, queued };
+  }
+
+  /** `drainJSON`, serialised as `drainPartsYielding` does. */
+  async drainJSONYielding(max: number): Promise<string> {
+    const { items, dropped, queued } = await this.drainPartsYielding(max);
+    return spanBatchJSON(items, dropped, queued);
+  }
+
   get queued(): number {
     return this.items.length;
   }
