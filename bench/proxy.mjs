@@ -11,6 +11,10 @@
 //   berth-haproxy-service, berth-haproxy-edge
 //                 the same through a gateway started with `--data-plane haproxy`: HAProxy 2.6 (one
 //                 thread) serves the ports, driven by the gateway (skipped if haproxy is missing)
+//   berth-alt-service, berth-alt-edge
+//                 the one-process Node plane again, in a gateway started with the Node flags of
+//                 PROXY_BENCH_ALT_FLAGS (e.g. --max-semi-space-size=64) and the environment of
+//                 PROXY_BENCH_ALT_ENV (NAME=value,...): an A/B of a V8 or gateway setting in one run
 //   nginx         wrk → nginx reverse proxy (keepalive 32, HTTP/1.1 upstream) → upstream
 //   fastify       wrk → @fastify/http-proxy → upstream
 //   node-http     wrk → node:http proxy with a keep-alive Agent → upstream
@@ -27,20 +31,26 @@
 //      PROXY_BENCH_RATE=<req/s> (pace the latency run at this rate instead of half of Berth's),
 //      PROXY_BENCH_PROFILE=<dir> (the gateway writes a --cpu-prof profile there),
 //      PROXY_BENCH_WORKERS=<N|auto> (workers of the berth-workers-* gateway, default auto),
+//      PROXY_BENCH_ALT_FLAGS, PROXY_BENCH_ALT_ENV (the berth-alt-* gateway, see above),
+//      PROXY_BENCH_WARM=<s> (default 1: an unmeasured run of each target just before each measured
+//      one, at the same rate: a process idle while the others ran pays a major GC of the garbage left
+//      from its last run, and the first of two rows through one process paid it alone),
 //      BERTH_GATEWAY_TRACING=off (the gateways proxy without tracing: the "tracing off" figures;
 //      with tracing on, the bench drains their spans every second as the control plane does).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './lib/ports.mjs';
 import { nginxConf, nginxFromTable, tableOnPorts, waitHttp, which } from './lib/proxyTools.mjs';
+import { pacedScript as pacedScriptIn, reportLua, runWrk as runWrkWith } from './lib/wrkRuns.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.PROXY_BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
+const WARM = Number(process.env.PROXY_BENCH_WARM ?? 1);
 const ONLY = process.env.PROXY_BENCH_ONLY?.split(',');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,6 +75,7 @@ const children = [];
 let gatewayControl;
 let haproxyControl;
 let workersControl;
+let altControl;
 let spanDrain;
 
 async function cleanup() {
@@ -73,6 +84,7 @@ async function cleanup() {
   if (gatewayControl) await gatewayControl.stop().catch(() => undefined);
   if (haproxyControl) await haproxyControl.stop().catch(() => undefined);
   if (workersControl) await workersControl.stop().catch(() => undefined);
+  if (altControl) await altControl.stop().catch(() => undefined);
   await sleep(200);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -105,6 +117,8 @@ const hxServicePort = await freePort();
 const hxEdgePort = await freePort();
 const wkServicePort = await freePort();
 const wkEdgePort = await freePort();
+const altServicePort = await freePort();
+const altEdgePort = await freePort();
 
 const upstreamNginx = start('nginx upstream', nginx, [
   '-c',
@@ -172,9 +186,10 @@ const nodeProxyChild = start('node:http proxy', process.execPath, ['--input-type
 const { createGatewayControl } = await import(pathToFileURL(gatewayDist).href);
 // PROXY_BENCH_PROFILE=<dir>: the Node-plane gateway runs under --cpu-prof and writes its profile
 // there when the control stops it.
-async function gatewayHere(home, args, nodeFlags = []) {
+async function gatewayHere(home, args, nodeFlags = [], env = process.env) {
   const child = spawn(process.execPath, [...nodeFlags, join(root, 'dist/gateway/main.js'), '--home', home, ...args], {
     stdio: 'ignore',
+    env,
   });
   for (let i = 0; i < 200 && !existsSync(join(home, 'gateway/gateway.json')); i++) await sleep(50);
   return child;
@@ -195,7 +210,8 @@ const gatewayPid = gatewayControl.pid();
 // What the control plane does with tracing on: take the gateways' spans every second (their JSON
 // encoding is part of the gateway's CPU per request; an undrained queue would drop them cheaply).
 spanDrain = setInterval(() => {
-  for (const c of [gatewayControl, haproxyControl, workersControl]) void c?.spans(20_000).catch(() => undefined);
+  for (const c of [gatewayControl, haproxyControl, workersControl, altControl])
+    void c?.spans(20_000).catch(() => undefined);
 }, 1000);
 
 // The same table through a second gateway whose data plane is HAProxy (its own home and ports).
@@ -226,6 +242,25 @@ if (workersRows) {
   ]);
   await workersControl.update((t) => tableOnPorts(t, table, wkPorts));
 }
+// The one-process Node plane again with other Node flags or environment (own home and ports).
+const altRows = process.env.PROXY_BENCH_ALT_FLAGS !== undefined || process.env.PROXY_BENCH_ALT_ENV !== undefined;
+if (altRows) {
+  const altEnv = Object.fromEntries(
+    (process.env.PROXY_BENCH_ALT_ENV ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const altFlags = (process.env.PROXY_BENCH_ALT_FLAGS ?? '').split(' ').filter(Boolean);
+  const home = join(work, 'home-alt');
+  await gatewayHere(home, ['--data-plane', 'node', '--workers', '1'], altFlags, { ...process.env, ...altEnv });
+  altControl = createGatewayControl({ home, dataPlane: 'node' });
+  const altPorts = new Map([
+    [servicePort, altServicePort],
+    [edgePort, altEdgePort],
+  ]);
+  await altControl.update((t) => tableOnPorts(t, table, altPorts));
+}
 // The process whose CPU time a request through each target costs (beyond the upstream's).
 const pids = {
   direct: upstreamNginx.pid,
@@ -236,6 +271,8 @@ const pids = {
   // The primary and its workers (cpuTicks adds the children).
   'berth-workers-service': workersControl?.pid(),
   'berth-workers-edge': workersControl?.pid(),
+  'berth-alt-service': altControl?.pid(),
+  'berth-alt-edge': altControl?.pid(),
   nginx: nginxProxy.pid,
   'nginx-edge': nginxProxy.pid,
   fastify: fastifyChild.pid,
@@ -247,6 +284,7 @@ const targets = {
   'berth-service': servicePort,
   'berth-edge': edgePort,
   ...(workersControl ? { 'berth-workers-service': wkServicePort, 'berth-workers-edge': wkEdgePort } : {}),
+  ...(altControl ? { 'berth-alt-service': altServicePort, 'berth-alt-edge': altEdgePort } : {}),
   ...(haproxyPid ? { 'berth-haproxy-service': hxServicePort, 'berth-haproxy-edge': hxEdgePort } : {}),
   nginx: nginxProxyPort,
   'nginx-edge': nginxEdgePort,
@@ -256,94 +294,13 @@ const targets = {
 };
 for (const port of Object.values(targets)) await waitHttp(port);
 
-// ---- CPU accounting: user+system time of a process and its children (nginx master + worker) ----
+// ---- wrk (bench/lib/wrkRuns.mjs) ----
 
-function cpuTicks(pid) {
-  let total = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += Number(f[11]) + Number(f[12]); // utime, stime
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const k of kids ? kids.split(' ') : []) total += cpuTicks(Number(k));
-    }
-  } catch {
-    // Exited.
-  }
-  return total;
-}
-const ticksPerSecond = 100;
-
-// ---- wrk ----
-
-const reportLua = `
-done = function(summary, latency, requests)
-  io.write(string.format('{"requests":%d,"durationUs":%d,"errors":%d,"p50Us":%d,"p90Us":%d,"p99Us":%d,"p999Us":%d,"maxUs":%d}\\n',
-    summary.requests, summary.duration,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
-end
-`;
 const saturateScript = join(work, 'report.lua');
 writeFileSync(saturateScript, reportLua);
-
-// Pacing: every request is scheduled at t0 + n/rate for the thread's n-th request (open-loop
-// schedule, ms resolution of wrk's timer), so the offered rate stays fixed whatever the latency.
-function pacedScript(rate) {
-  const file = join(work, `paced-${rate}.lua`);
-  writeFileSync(
-    file,
-    `local ffi = require("ffi")
-ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } timeval; int gettimeofday(timeval *tv, void *tz); ]]
-local tv = ffi.new("timeval")
-local function nowMs() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000 end
-local t0 = nil
-local n = 0
-local interval = 1000 / ${rate}
-delay = function()
-  local now = nowMs()
-  if t0 == nil then t0 = now end
-  local due = t0 + n * interval
-  n = n + 1
-  if due > now then return math.floor(due - now) end
-  return 0
-end
-${reportLua}`,
-  );
-  return file;
-}
-
-function runWrk(port, script, seconds = DURATION, pid = undefined) {
-  const before = pid ? cpuTicks(pid) : 0;
-  const args = [
-    '-t1',
-    `-c${CONNECTIONS}`,
-    `-d${seconds}s`,
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    `http://127.0.0.1:${port}/`,
-  ];
-  const r = spawnSync(wrk, args, { encoding: 'utf8' });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{"requests"'));
-  if (!line) throw new Error(`wrk gave no report: ${r.stdout}\n${r.stderr}`);
-  const j = JSON.parse(line);
-  const cpuS = pid ? (cpuTicks(pid) - before) / ticksPerSecond : undefined;
-  return {
-    // CPU time of the proxy process (the upstream for `direct`) per request, in microseconds.
-    cpuUsPerRequest: cpuS === undefined ? undefined : Math.round((cpuS / j.requests) * 1e7) / 10,
-    rps: Math.round((j.requests / j.durationUs) * 1e6),
-    p50Ms: j.p50Us / 1000,
-    p90Ms: j.p90Us / 1000,
-    p99Ms: j.p99Us / 1000,
-    p999Ms: j.p999Us / 1000,
-    maxMs: j.maxUs / 1000,
-    errors: j.errors,
-    requests: j.requests,
-  };
-}
+const pacedScript = (rate) => pacedScriptIn(work, rate);
+const runWrk = (port, script, seconds = DURATION, pid = undefined) =>
+  runWrkWith(wrk, CONNECTIONS, port, script, seconds, pid);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -357,6 +314,7 @@ try {
   for (const n of names) runWrk(targets[n], saturateScript, 2); // warm-up: JIT, pools, nginx keep-alives
   for (let round = 0; round < ROUNDS; round++) {
     for (const n of names) {
+      if (WARM > 0) runWrk(targets[n], saturateScript, WARM);
       const r = runWrk(targets[n], saturateScript, DURATION, pids[n]);
       runs[n].push(r);
       console.log(
@@ -389,6 +347,8 @@ try {
     berthWorkersServiceToNginx: ratio('berth-workers-service', 'nginx'),
     berthWorkersEdgeToNginx: ratio('berth-workers-edge', 'nginx'),
     berthWorkersServiceToBerthService: ratio('berth-workers-service', 'berth-service'),
+    berthAltServiceToBerthService: ratio('berth-alt-service', 'berth-service'),
+    berthAltEdgeToBerthEdge: ratio('berth-alt-edge', 'berth-edge'),
     berthHaproxyServiceToNginx: ratio('berth-haproxy-service', 'nginx'),
     berthHaproxyServiceToFastify: ratio('berth-haproxy-service', 'fastify'),
     berthDefaultServiceToNginx: ratio(defaultRow('service'), 'nginx'),
@@ -403,6 +363,7 @@ try {
     const script = pacedScript(rate);
     const at = {};
     for (const n of names.filter((p) => targets[p] !== undefined && (!ONLY || ONLY.includes(p)))) {
+      if (WARM > 0) runWrk(targets[n], script, WARM);
       at[n] = runWrk(targets[n], script, DURATION, pids[n]);
       console.log(
         `paced ${rate}/s ${n.padEnd(14)} got ${at[n].rps} req/s  p50 ${at[n].p50Ms.toFixed(2)} ms  p99 ${at[n].p99Ms.toFixed(2)} ms  p99.9 ${at[n].p999Ms.toFixed(2)} ms`,
@@ -426,7 +387,9 @@ try {
   const forced = Number(process.env.PROXY_BENCH_RATE ?? 0) > 0;
   if (process.env.PROXY_BENCH_NO_LATENCY !== '1') {
     if (forced || summary['berth-service']) {
-      latency = await pacedLatency('berth-service', ['direct', 'berth-service', 'berth-edge', 'nginx']);
+      // The berth-alt rows at the same rate: their tail beside the plain gateway's.
+      const rows = ['direct', 'berth-service', 'berth-edge', 'berth-alt-service', 'berth-alt-edge', 'nginx'];
+      latency = await pacedLatency('berth-service', rows);
     }
     // Each other plane paced at half of its own service row's rate: `berth-<plane>-service|edge`.
     const paced = (p) => ['direct', `berth-${p}-service`, `berth-${p}-edge`, 'nginx'];
@@ -454,6 +417,8 @@ try {
     latencyHaproxy,
     // The same, paced at half of the Node data plane's rate in N workers.
     workers: workersControl ? WORKERS : undefined,
+    alt: altControl ? { flags: process.env.PROXY_BENCH_ALT_FLAGS, env: process.env.PROXY_BENCH_ALT_ENV } : undefined,
+    warmSeconds: WARM,
     latencyWorkers,
     runs,
   };

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { request } from 'undici';
@@ -14,11 +15,13 @@ import type { ListenerStatsJSON } from './listeners.js';
 import { usableHaproxy } from './haproxy/haproxyProcess.js';
 import { isSameProcess } from './processIdentity.js';
 import type { DataPlane } from './server.js';
+import { parseWorkerCount } from './gatewayWorkers.js';
 import { alreadyRunningExitCode, gatewayPaths, logTail, readGatewayState, readJsonFile } from './state.js';
 import type { GatewayControl, ListenerError, RoutingTable, ServiceTraffic } from './table.js';
 import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 import type { SpanBatch } from './spans.js';
+import type { GatewayStats } from './controlApi.js';
 
 /** Options of createGatewayControl. */
 export interface GatewayControlOptions {
@@ -48,6 +51,8 @@ export interface LocalGatewayControl extends GatewayControl {
   pid(): number | undefined;
   /** Takes up to `max` of the gateway's ended spans (`GET /spans`); undefined when no gateway runs. */
   spans(max: number): Promise<SpanBatch | undefined>;
+  /** The gateway's counters (`GET /stats`); undefined when no gateway runs. */
+  stats(): Promise<GatewayStats | undefined>;
   /** The data plane of the gateway this control talks to (an adopted one keeps its own); undefined before one runs. */
   dataPlane(): DataPlane | undefined;
 }
@@ -104,6 +109,20 @@ export function dataPlaneFromEnv(value = process.env.BERTH_DATA_PLANE): DataPlan
   return parseDataPlane(value, 'BERTH_DATA_PLANE');
 }
 
+/**
+ * The worker count a gateway is asked for: `workers`, else BERTH_GATEWAY_WORKERS, else 1, checked
+ * here so a bad value fails the control plane's start by name (not as a gateway that exits at start).
+ */
+export function askedWorkers(workers: number | 'auto' | undefined, env = process.env.BERTH_GATEWAY_WORKERS): number {
+  const source = workers === undefined ? 'BERTH_GATEWAY_WORKERS' : 'workers';
+  const n = parseWorkerCount(workers === undefined ? env : String(workers), availableParallelism());
+  if (n !== undefined) return n;
+  const message = 'expected an integer from 1 to 64, or auto (one per core)';
+  throw new ValidationError(`${source} is ${JSON.stringify(workers ?? env)}: ${message}`, [
+    { file: workers === undefined ? 'environment' : 'options', path: source, message },
+  ]);
+}
+
 /** Creates the control of the gateway of `home`; nothing starts until ensureRunning or update. */
 export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayControl {
   const paths = gatewayPaths(opts.home);
@@ -113,6 +132,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
   const dataPlane = opts.dataPlane ?? dataPlaneFromEnv();
+  const workers = askedWorkers(opts.workers);
 
   let current: RoutingTable = emptyTable();
   try {
@@ -152,13 +172,19 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     };
     current = parseRoutingTable(await call(c, 'GET', '/table'), 'gateway table');
     errors = await unbound(c, current);
-    running =
-      (readJsonFile(paths.state) as { dataPlane?: string } | undefined)?.dataPlane === 'haproxy' ? 'haproxy' : 'node';
+    const state = readJsonFile(paths.state) as { dataPlane?: string; workers?: number } | undefined;
+    running = state?.dataPlane === 'haproxy' ? 'haproxy' : 'node';
     // Not restarted for it: a restart would cut every connection; `berth down` then up switches.
     if (running !== dataPlane)
       logger?.warn(
         { pid, running, asked: dataPlane },
         `adopted a gateway whose data plane is ${running}, not ${dataPlane}`,
+      );
+    else if (running === 'node' && (state?.workers ?? 1) !== workers)
+      logger?.warn(
+        { pid, running: state?.workers ?? 1, asked: workers },
+        `adopted a gateway serving the Node data plane in ${state?.workers ?? 1} process(es), not the ${workers} ` +
+          'asked (BERTH_GATEWAY_WORKERS): it keeps its own until it restarts (`berth down`, then start again)',
       );
     conn = c;
     return c;
@@ -197,7 +223,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     let child;
     try {
       const args = [entry, '--home', opts.home, '--data-plane', dataPlane];
-      if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
+      args.push('--workers', String(workers));
       child = spawn(process.execPath, args, {
         detached: true,
         stdio: ['ignore', logFd, logFd],
@@ -299,8 +325,12 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
    * release engine reads counters every second or so. Never starts or adopts a gateway.
    */
   async function traffic(): Promise<ServiceTraffic[]> {
-    const stats = (await readLive('/stats')) as { services?: ServiceTraffic[] } | undefined;
-    return stats?.services ?? [];
+    return (await stats())?.services ?? [];
+  }
+
+  /** Like traffic(), with the listener and span counters too. */
+  async function stats(): Promise<GatewayStats | undefined> {
+    return (await readLive('/stats')) as GatewayStats | undefined;
   }
 
   /** Like traffic(): never starts a gateway, not serialised with updates. */
@@ -399,6 +429,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     listenerErrors: () => errors,
     traffic,
     spans,
+    stats,
     pid: () => conn?.pid,
     dataPlane: () => (conn ? running : undefined),
   };

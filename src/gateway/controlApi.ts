@@ -8,17 +8,14 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NotFoundError, UnauthorizedError, ValidationError, httpStatusOf, toBerthError } from '../errors.js';
-import type { ListenerError, ListenerStatsJSON } from './listeners.js';
-import type { RoutingTable, ServiceTraffic } from './table.js';
+import type { DataPlaneReport } from './dataPlane.js';
+import type { ListenerError } from './listeners.js';
+import type { RoutingTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 
 /** What `GET /stats` answers. */
-export interface GatewayStats {
+export interface GatewayStats extends DataPlaneReport {
   generation: number;
-  listeners: ListenerStatsJSON[];
-  services: ServiceTraffic[];
-  /** Tracing's queue: spans waiting, queued and dropped since start; absent with tracing off. */
-  spans?: { queued: number; recorded: number; dropped: number };
 }
 
 /** What the control API needs from the gateway. */

@@ -6,6 +6,8 @@
  */
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import type { RoutingTable, ServiceTraffic } from './table.js';
+import type { SpanCounts, SpanQueue } from './spans.js';
+import { spanBatchJSON } from './spans.js';
 
 /** The listeners of a gateway, whatever serves them. */
 export interface DataPlaneListeners {
@@ -15,10 +17,42 @@ export interface DataPlaneListeners {
    * request in flight (bounded); the ports that cannot be bound are returned, the rest is applied.
    */
   apply(table: RoutingTable): Promise<ListenerError[]>;
-  /** Counters of every public listener (asked of the workers, when several serve the Node plane). */
-  stats(): ListenerStatsJSON[] | Promise<ListenerStatsJSON[]>;
+  /** Counters of every public listener. */
+  stats(): ListenerStatsJSON[];
   /** Cumulative per-track request counters of every service of the table. */
-  traffic(): ServiceTraffic[] | Promise<ServiceTraffic[]>;
+  traffic(): ServiceTraffic[];
   /** Stops every listener, letting in-flight requests finish (at most the drain timeout). */
   close(): Promise<void>;
+}
+
+/** What a gateway's data plane counted: `GET /stats` without the generation. */
+export interface DataPlaneReport {
+  listeners: ListenerStatsJSON[];
+  services: ServiceTraffic[];
+  /** Tracing's queue; absent with tracing off. */
+  spans?: SpanCounts;
+}
+
+/**
+ * The data plane as the gateway's control API drives it: listeners in this process
+ * (`servedHere`), or the Node data plane's cluster workers (gatewayWorkers.ts), asked over IPC.
+ */
+export interface ServedDataPlane {
+  apply(table: RoutingTable): Promise<ListenerError[]>;
+  /** Its counters (summed over the workers when several serve). */
+  report(): Promise<DataPlaneReport>;
+  /** Takes up to `max` ended spans, oldest first, as `GET /spans` JSON. */
+  spansJSON(max: number): string | Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Listeners of this process, with the span queue their hops end in (undefined: tracing off). */
+export function servedHere(listeners: DataPlaneListeners, spans: SpanQueue | undefined): ServedDataPlane {
+  return {
+    apply: (table) => listeners.apply(table),
+    report: () =>
+      Promise.resolve({ listeners: listeners.stats(), services: listeners.traffic(), spans: spans?.counts() }),
+    spansJSON: (max) => spans?.drainJSONYielding(max) ?? spanBatchJSON('', 0, 0),
+    close: () => listeners.close(),
+  };
 }

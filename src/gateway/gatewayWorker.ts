@@ -31,17 +31,13 @@ async function handle(m: WorkerRequest): Promise<unknown> {
     case 'apply':
       return serialised(() => listeners.apply(m.table));
     case 'report':
-      return { listeners: listeners.stats(), services: listeners.traffic(), spans: spans && counts(spans) };
+      return { listeners: listeners.stats(), services: listeners.traffic(), spans: spans?.counts() };
     case 'spans':
-      return spans?.drainParts(m.max) ?? { items: '', count: 0, dropped: 0, queued: 0 };
+      return (await spans?.drainPartsYielding(m.max)) ?? { items: '', count: 0, dropped: 0, queued: 0 };
     case 'close':
       await serialised(() => listeners.close());
       return undefined;
   }
-}
-
-function counts(q: SpanQueue): { queued: number; recorded: number; dropped: number } {
-  return { queued: q.queued, recorded: q.recorded, dropped: q.dropped };
 }
 
 process.on('message', (m: WorkerRequest) => {

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGatewayControl } from './control.js';
-import { createGatewayControl } from './control.js';
+import { askedWorkers, createGatewayControl } from './control.js';
 import { parseWorkerCount } from './gatewayWorkers.js';
 import { ServicePolicies } from './policy.js';
 import { ensureGatewayBuilt, freePort, tempHome } from './testing.js';
@@ -13,15 +13,19 @@ import { ensureGatewayBuilt, freePort, tempHome } from './testing.js';
 interface PortUpstream {
   port: number;
   sourcePorts: Set<number>;
+  /** The source port each span id (of the traceparent the gateway sent) came from. */
+  spanPorts: Map<string, number>;
   hits: number;
   server: Server;
 }
 
 async function portUpstream(name: string): Promise<PortUpstream> {
-  const up = { sourcePorts: new Set<number>(), hits: 0 } as PortUpstream;
+  const up = { sourcePorts: new Set<number>(), spanPorts: new Map<string, number>(), hits: 0 } as PortUpstream;
   up.server = createServer((req, res) => {
     up.hits++;
     up.sourcePorts.add(req.socket.remotePort!);
+    const parent = String(req.headers.traceparent ?? '').split('-')[2];
+    if (parent !== undefined) up.spanPorts.set(parent, req.socket.remotePort!);
     res.end(name);
   });
   await new Promise<void>((resolve) => up.server.listen(0, '127.0.0.1', resolve));
@@ -153,6 +157,13 @@ describe('gateway workers', () => {
     expect(before.hits).toBe(hitsBefore);
     expect(after.sourcePorts.size).toBe(2);
 
+    // Counters read before a worker dies (its last report) are carried on: the sums never go back.
+    const requestsOf = async () => {
+      const stable = (await gw.traffic()).find((s) => s.key === key)?.tracks.find((t) => t.track === 'stable');
+      const listener = (await gw.stats())?.listeners.find((l) => l.port === port);
+      return [stable?.requests, stable?.latencyCounts.reduce((a, b) => a + b, 0), listener?.requests];
+    };
+    expect(await requestsOf()).toEqual([14, 14, 14]);
     const [victim] = workerPids(gw.pid()!);
     process.kill(victim!, 'SIGKILL');
     await eventually(() => {
@@ -161,7 +172,31 @@ describe('gateway workers', () => {
     }, 'a new worker in place of the killed one');
     // The new worker got the table: every fresh connection (round robin over both) is served.
     await eventually(async () => (await getFresh(port)).status === 200, 'the port to answer');
+    const served = after.hits + before.hits;
     for (let i = 0; i < 10; i++) expect(await getFresh(port)).toEqual({ status: 200, text: 'after' });
+    expect(after.hits + before.hits).toBe(served + 10);
+    expect(await requestsOf()).toEqual([served + 10, served + 10, served + 10]);
+  });
+
+  it('takes spans from each worker in turn when the batch is smaller than what is queued', async () => {
+    const u = await upstream('one');
+    const port = await freePort();
+    const gw = await gatewayWithWorkers(2);
+    await gw.update((t) => {
+      t.services.push({ key: 'shop/local/web', port, backends: [{ id: 'web-1', host: '127.0.0.1', port: u.port }] });
+    });
+    for (let i = 0; i < 8; i++) expect((await getFresh(port)).status).toBe(200);
+    // Round robin: each worker served four (two upstream connections, one per worker's pool).
+    expect(u.sourcePorts.size).toBe(2);
+    await eventually(async () => (await gw.stats())?.spans?.queued === 8, 'eight queued spans');
+    const workerOf = async () => {
+      const [span] = (await gw.spans(1))!.spans;
+      return u.spanPorts.get(span!.spanId);
+    };
+    const first = await workerOf();
+    const second = await workerOf();
+    expect(first).toBeDefined();
+    expect(second).not.toBe(first);
   });
 });
 
@@ -176,6 +211,16 @@ describe('gateway worker settings', () => {
     expect(parseWorkerCount('1e1', 4)).toBeUndefined();
     expect(parseWorkerCount('65', 4)).toBeUndefined();
     expect(parseWorkerCount('auto', 128)).toBe(64);
+  });
+
+  it('refuses a bad BERTH_GATEWAY_WORKERS by name before any gateway starts', () => {
+    expect(askedWorkers(undefined, undefined)).toBe(1);
+    expect(askedWorkers(undefined, '2')).toBe(2);
+    expect(askedWorkers(3, 'nonsense')).toBe(3);
+    expect(() => askedWorkers(undefined, 'many')).toThrow(
+      'BERTH_GATEWAY_WORKERS is "many": expected an integer from 1 to 64, or auto (one per core)',
+    );
+    expect(() => createGatewayControl({ home: '/nonexistent', workers: 0 })).toThrow('workers is 0');
   });
 
   it("gives each worker's rate-limit bucket its share of the rate and burst", () => {

@@ -15,11 +15,13 @@ import { existsSync } from 'node:fs';
 import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { DataPlaneListeners } from './dataPlane.js';
+import type { DataPlaneReport, ServedDataPlane } from './dataPlane.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import type { ListenersOptions } from './listeners.js';
-import type { SpanParts } from './spans.js';
-import type { RoutingTable, ServiceTraffic } from './table.js';
+import type { SpanCounts, SpanParts } from './spans.js';
+import { DEFAULT_SPAN_CAPACITY, spanBatchJSON } from './spans.js';
+import type { RoutingTable } from './table.js';
+import { policyActions } from './trafficSums.js';
 import { sumListenerStats, sumTraffic } from './workerReports.js';
 
 /** The environment variable carrying a worker's options (JSON). */
@@ -48,18 +50,7 @@ export interface WorkerReply {
 }
 
 /** Counters of one worker. */
-interface WorkerReport {
-  listeners: ListenerStatsJSON[];
-  services: ServiceTraffic[];
-  spans?: SpanCounts;
-}
-
-/** Tracing's queue counters, summed over the workers. */
-export interface SpanCounts {
-  queued: number;
-  recorded: number;
-  dropped: number;
-}
+type WorkerReport = DataPlaneReport;
 
 /** Options of the worker set. */
 export interface GatewayWorkersOptions extends ListenersOptions {
@@ -91,10 +82,12 @@ interface Member {
   worker: Worker;
   ready: Promise<void>;
   pending: Map<number, (reply: WorkerReply | undefined) => void>;
+  /** Its last report: what it had counted when it exits, carried on in the sums. */
+  last?: WorkerReport;
 }
 
 /** The Node data plane served by N cluster workers. */
-export class GatewayWorkers implements DataPlaneListeners {
+export class GatewayWorkers implements ServedDataPlane {
   private readonly members: Member[] = [];
   private readonly opts: GatewayWorkersOptions;
   private nextId = 1;
@@ -102,6 +95,17 @@ export class GatewayWorkers implements DataPlaneListeners {
   private closing = false;
   /** When workers exited lately (performance.now()), to stop replacing ones that cannot stay up. */
   private exits: number[] = [];
+  /**
+   * What workers that exited had counted (their last reports, in-flight and circuit states left out;
+   * their queued spans count as dropped): added to the live workers' sums, so counters never go back.
+   */
+  private carried: { listeners: ListenerStatsJSON[]; services: DataPlaneReport['services']; spans: SpanCounts } = {
+    listeners: [],
+    services: [],
+    spans: { queued: 0, recorded: 0, dropped: 0 },
+  };
+  /** Which worker's spans `spansJSON` takes first (turns, so none always waits behind the others). */
+  private spanTurn = 0;
 
   constructor(opts: GatewayWorkersOptions) {
     this.opts = opts;
@@ -115,7 +119,8 @@ export class GatewayWorkers implements DataPlaneListeners {
     const options: WorkerOptions = {
       listeners,
       tracing,
-      spanQueueCapacity: spanQueueCapacity === undefined ? undefined : Math.ceil(spanQueueCapacity / workers),
+      // The gateway's capacity shared out: N workers together hold what one process would.
+      spanQueueCapacity: Math.ceil((spanQueueCapacity ?? DEFAULT_SPAN_CAPACITY) / workers),
       policyShare: 1 / workers,
     };
     const worker = cluster.fork({ [workerOptionsEnv]: JSON.stringify(options) });
@@ -134,6 +139,7 @@ export class GatewayWorkers implements DataPlaneListeners {
       for (const done of pending.values()) done(undefined);
       pending.clear();
       if (this.closing) return;
+      if (member.last !== undefined) this.carry(member.last);
       const i = this.members.indexOf(member);
       const nowMs = performance.now();
       this.exits = this.exits.filter((t) => nowMs - t < restartWindowMs);
@@ -170,18 +176,33 @@ export class GatewayWorkers implements DataPlaneListeners {
     });
   }
 
-  private async askAll(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<unknown[]> {
+  /** Asks every worker; the replies in the order of `members` (undefined: that worker exited meanwhile). */
+  private async askEach(
+    members: readonly Member[],
+    request: DistributiveOmit<WorkerRequest, 'id'>,
+  ): Promise<(unknown | undefined)[]> {
     // Every worker gave up (too many restarts): nothing serves, which must not read as "all listening".
-    if (this.members.length === 0 && !this.closing)
+    if (members.length === 0 && !this.closing)
       throw new Error('gateway worker: none is running (each exited too often: see the gateway log)');
-    const replies = await Promise.all(this.members.map((m) => this.ask(m, request)));
-    const out: unknown[] = [];
-    for (const r of replies) {
-      if (r === undefined) continue;
-      if (r.error !== undefined) throw new Error(`gateway worker: ${r.error}`);
-      out.push(r.result);
-    }
-    return out;
+    const replies = await Promise.all(members.map((m) => this.ask(m, request)));
+    return replies.map((r) => {
+      if (r?.error !== undefined) throw new Error(`gateway worker: ${r.error}`);
+      return r?.result;
+    });
+  }
+
+  private async askAll(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<unknown[]> {
+    return (await this.askEach(this.members, request)).filter((r) => r !== undefined);
+  }
+
+  /** Adds an exited worker's last counts to the carried ones. */
+  private carry(last: WorkerReport): void {
+    const c = this.carried;
+    c.listeners = sumListenerStats([c.listeners, last.listeners.map((l) => ({ ...l, inFlight: 0 }))]);
+    const services = last.services.map((s) => (s.policy === undefined ? s : { ...s, policy: policyActions(s.policy) }));
+    c.services = sumTraffic([c.services, services]);
+    c.spans.recorded += last.spans?.recorded ?? 0;
+    c.spans.dropped += (last.spans?.dropped ?? 0) + (last.spans?.queued ?? 0);
   }
 
   /** Every worker serves `table` when this resolves; a port none could bind is reported once. */
@@ -193,15 +214,33 @@ export class GatewayWorkers implements DataPlaneListeners {
     return [...seen.values()];
   }
 
-  /** The workers' counters, summed. */
-  async report(): Promise<{ listeners: ListenerStatsJSON[]; services: ServiceTraffic[]; spans?: SpanCounts }> {
-    const reports = (await this.askAll({ op: 'report' })) as WorkerReport[];
-    const out: { listeners: ListenerStatsJSON[]; services: ServiceTraffic[]; spans?: SpanCounts } = {
-      listeners: sumListenerStats(reports.map((r) => r.listeners)),
-      services: sumTraffic(reports.map((r) => r.services)),
+  /** The workers' counters, summed, with those of workers that exited (listeners and services still served). */
+  async report(): Promise<DataPlaneReport> {
+    const members = [...this.members];
+    const replies = (await this.askEach(members, { op: 'report' })) as (WorkerReport | undefined)[];
+    const reports: WorkerReport[] = [];
+    members.forEach((m, i) => {
+      const r = replies[i];
+      if (r === undefined) return;
+      m.last = r;
+      reports.push(r);
+    });
+    const live = reports.map((r) => r.listeners);
+    const ids = new Set(live.flat().map((l) => `${l.kind} ${l.key} ${l.port}`));
+    const keys = new Set(reports.flatMap((r) => r.services.map((s) => s.key)));
+    const out: DataPlaneReport = {
+      listeners: sumListenerStats([
+        ...live,
+        this.carried.listeners.filter((l) => ids.has(`${l.kind} ${l.key} ${l.port}`)),
+      ]),
+      services: sumTraffic([...reports.map((r) => r.services), this.carried.services.filter((s) => keys.has(s.key))]),
     };
     if (this.opts.tracing) {
-      const spans: SpanCounts = { queued: 0, recorded: 0, dropped: 0 };
+      const spans: SpanCounts = {
+        queued: 0,
+        recorded: this.carried.spans.recorded,
+        dropped: this.carried.spans.dropped,
+      };
       for (const r of reports) {
         spans.queued += r.spans?.queued ?? 0;
         spans.recorded += r.spans?.recorded ?? 0;
@@ -212,22 +251,20 @@ export class GatewayWorkers implements DataPlaneListeners {
     return out;
   }
 
-  async stats(): Promise<ListenerStatsJSON[]> {
-    return (await this.report()).listeners;
-  }
-
-  async traffic(): Promise<ServiceTraffic[]> {
-    return (await this.report()).services;
-  }
-
-  /** Up to `max` spans of the workers, oldest first within each worker, as `GET /spans` JSON. */
+  /**
+   * Up to `max` spans of the workers, oldest first within each worker, as `GET /spans` JSON. The
+   * worker asked first takes turns, so under load (more than `max` queued) none is always left last.
+   */
   async spansJSON(max: number): Promise<string> {
     const items: string[] = [];
     let left = max;
-    let dropped = 0;
+    let dropped = this.carried.spans.dropped;
     let queued = 0;
+    const n = this.members.length;
+    const first = n === 0 ? 0 : this.spanTurn++ % n;
+    const order = [...this.members.slice(first), ...this.members.slice(0, first)];
     // One after the other, so the batch never holds more than `max`.
-    for (const m of [...this.members]) {
+    for (const m of order) {
       // max 0 takes nothing and still tells the worker's dropped and queued counts.
       const r = await this.ask(m, { op: 'spans', max: left });
       const parts = r?.result as SpanParts | undefined;
@@ -239,7 +276,7 @@ export class GatewayWorkers implements DataPlaneListeners {
       dropped += parts.dropped;
       queued += parts.queued;
     }
-    return `{"spans":[${items.join(',')}],"dropped":${dropped},"queued":${queued}}`;
+    return spanBatchJSON(items.join(','), dropped, queued);
   }
 
   /** Every worker stops its listeners (draining, bounded by the drain timeout), then exits. */

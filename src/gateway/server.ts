@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError } from '../errors.js';
 import { createControlApi } from './controlApi.js';
-import type { DataPlaneListeners } from './dataPlane.js';
+import type { ServedDataPlane } from './dataPlane.js';
+import { servedHere } from './dataPlane.js';
 import { HaproxyListeners } from './haproxy/haproxyListeners.js';
 import type { ListenerError, ListenersOptions } from './listeners.js';
 import { Listeners } from './listeners.js';
@@ -123,15 +124,19 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     dataPlane === 'node' && (opts.workers ?? 1) > 1
       ? new GatewayWorkers({ ...opts, spans: undefined, workers: opts.workers!, tracing: spans !== undefined, logger })
       : undefined;
-  const listeners: DataPlaneListeners =
-    dataPlane === 'haproxy'
-      ? new HaproxyListeners({
-          ...listenerOpts,
-          dir: join(paths.dir, 'haproxy'),
-          log: join(paths.dir, 'haproxy.log'),
-          logger,
-        })
-      : (workers ?? new Listeners(listenerOpts));
+  const listeners: ServedDataPlane =
+    workers ??
+    servedHere(
+      dataPlane === 'haproxy'
+        ? new HaproxyListeners({
+            ...listenerOpts,
+            dir: join(paths.dir, 'haproxy'),
+            log: join(paths.dir, 'haproxy.log'),
+            logger,
+          })
+        : new Listeners(listenerOpts),
+      spans,
+    );
   let current = loadTable(paths, logger);
   let chain: Promise<unknown> = Promise.resolve();
   let controlPort = 0;
@@ -182,15 +187,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       apply,
       stats: async () => {
         const generation = current.generation;
-        if (workers !== undefined) return { generation, ...(await workers.report()) };
-        return {
-          generation,
-          listeners: await listeners.stats(),
-          services: await listeners.traffic(),
-          spans: spans && { queued: spans.queued, recorded: spans.recorded, dropped: spans.dropped },
-        };
+        return { generation, ...(await listeners.report()) };
       },
-      spans: (max) => workers?.spansJSON(max) ?? spans?.drainJSON(max) ?? '{"spans":[],"dropped":0,"queued":0}',
+      spans: (max) => listeners.spansJSON(max),
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

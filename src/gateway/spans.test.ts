@@ -90,6 +90,36 @@ describe('SpanQueue.begin on the forwarded headers', () => {
     expect(JSON.parse(new SpanQueue().drainJSON(5))).toEqual({ spans: [], dropped: 0, queued: 0 });
   });
 
+  it('drains a large batch in slices with turns of the event loop between them, as drainJSON would write it', async () => {
+    const fill = (q: SpanQueue): void => {
+      for (let i = 0; i < 7; i++) {
+        const span = q.begin(forwardHeaders([], undefined), 'service', 'GET', `a/b/${i}`);
+        span.spanId = String(i).repeat(16);
+        span.startMs = 1024;
+        span.end('stable', 200, false, 1025);
+      }
+    };
+    const [a, b] = [new SpanQueue(), new SpanQueue()];
+    fill(a);
+    fill(b);
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (turns < 100) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const parts = await a.drainPartsYielding(10, 2);
+    // Four slices of two: three turns of the event loop between them ran the other callbacks.
+    expect(turns).toBeGreaterThanOrEqual(3);
+    expect(parts).toMatchObject({ count: 7, dropped: 0, queued: 0 });
+    const strip = (json: string) =>
+      (JSON.parse(json) as { spans: Record<string, unknown>[] }).spans.map(
+        ({ startMs: _s, traceId: _t, ...rest }) => rest,
+      );
+    expect(strip(`{"spans":[${parts.items}]}`)).toEqual(strip(b.drainJSON(10)));
+    expect(JSON.parse(await new SpanQueue().drainJSONYielding(5))).toEqual({ spans: [], dropped: 0, queued: 0 });
+  });
+
   it('ends a span once, with wall-clock start and duration', () => {
     const q = new SpanQueue(10);
     const span = q.begin(forwardHeaders([], undefined), 'edge', 'POST', 'a/b/c', 'a/b', '/');

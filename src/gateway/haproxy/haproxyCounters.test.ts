@@ -55,4 +55,25 @@ describe('carryNodeCounters', () => {
     expect(routeRequests(again)).toBe(14);
     expect(again.policy).toMatchObject({ rateLimited: 4, retries: 2, shortCircuited: 4, circuit: { state: 'closed' } });
   });
+
+  it('keeps a route track only the later Node listener has (a canary that came after the carry)', () => {
+    const base: Record<string, Counters> = {};
+    // The first Node listener's route saw the stable track only.
+    const first: ServiceTraffic = {
+      ...nodeTraffic(6, 0),
+      routes: [{ edge: 'shop/local', route: '/', tracks: [track('stable', 6)] }],
+    };
+    carryNodeCounters(base, [first], new Set());
+    // A later split: its Node listener's route counts a canary track the carried one never had.
+    const later: ServiceTraffic = {
+      ...nodeTraffic(0, 0),
+      routes: [{ edge: 'shop/local', route: '/', tracks: [track('stable', 2), track('canary', 5)] }],
+    };
+    const route = serviceTraffic(backends, [], base, [later])[0]!.routes?.[0];
+    expect(route?.tracks.map((t) => [t.track, t.requests, t.latencyCounts[0]])).toEqual([
+      ['stable', 8, 8],
+      ['canary', 5, 5],
+    ]);
+    expect(routeRequests(serviceTraffic(backends, [], base, [later])[0])).toBe(13);
+  });
 });

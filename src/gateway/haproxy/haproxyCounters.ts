@@ -4,35 +4,13 @@
  */
 import type { ListenerStatsJSON } from '../listeners.js';
 import type { ServiceTraffic } from '../table.js';
-import type { PolicyCounters, RouteTraffic, TrackTraffic } from '../../model/observation.js';
+import type { RouteTraffic } from '../../model/observation.js';
+import type { Latency, PolicyActions } from '../trafficSums.js';
+import { addLatency, addPolicy, countOf, mergeRoutes, policyActions } from '../trafficSums.js';
 import type { StatRow } from './adminSocket.js';
 import type { BackendModel, HaproxyModel } from './config.js';
 import { nodeSlot, proxyName } from './config.js';
 import type { HaproxyLogCounters } from './haproxyLogCounters.js';
-
-type Latency = Pick<TrackTraffic, 'latencyBucketsMs' | 'latencyCounts' | 'latencySumMs'>;
-
-/** The latency histogram of the Node listener's requests `n` and of those HAProxy logged `l`, summed. */
-function latencyOf(n: Latency | undefined, l: Latency | undefined): Latency {
-  if (n === undefined || n.latencyBucketsMs.length === 0 || l === undefined)
-    return (
-      l ?? {
-        latencyBucketsMs: n?.latencyBucketsMs ?? [],
-        latencyCounts: n?.latencyCounts ?? [0],
-        latencySumMs: n?.latencySumMs ?? 0,
-      }
-    );
-  return {
-    latencyBucketsMs: n.latencyBucketsMs,
-    latencyCounts: n.latencyCounts.map((v, i) => v + (l.latencyCounts[i] ?? 0)),
-    latencySumMs: Math.round((n.latencySumMs + l.latencySumMs) * 1000) / 1000,
-  };
-}
-
-/** How many requests a latency histogram holds. */
-function countOf(l: Latency | undefined): number {
-  return l === undefined ? 0 : l.latencyCounts.reduce((a, b) => a + b, 0);
-}
 
 /** Cumulative counters carried over reloads (a new worker starts from zero). */
 export interface Counters {
@@ -45,22 +23,6 @@ export interface Counters {
   routes?: RouteTraffic[];
   /** Policy counters of Node listeners dropped since (the circuit's state is not carried: it is the live listener's). */
   policy?: PolicyActions;
-}
-
-/** The cumulative counts of PolicyCounters. */
-type PolicyActions = Pick<PolicyCounters, 'rateLimited' | 'retries' | 'timeouts' | 'shortCircuited'>;
-
-/** `a` and `b` summed; the circuit (live state) is `b`'s. Undefined when both are. */
-function addPolicy(a: PolicyActions | undefined, b: PolicyCounters | undefined): PolicyCounters | undefined {
-  if (a === undefined) return b;
-  const sum: PolicyCounters = {
-    rateLimited: a.rateLimited + (b?.rateLimited ?? 0),
-    retries: a.retries + (b?.retries ?? 0),
-    timeouts: a.timeouts + (b?.timeouts ?? 0),
-    shortCircuited: a.shortCircuited + (b?.shortCircuited ?? 0),
-  };
-  if (b?.circuit !== undefined) sum.circuit = b.circuit;
-  return sum;
 }
 
 export const zeroCounters = (): Counters => ({ stable: [0, 0], canary: [0, 0], unavailable: 0 });
@@ -91,18 +53,12 @@ export function carryNodeCounters(
     c.unavailable = t.unavailable ?? 0;
     const into = (base[t.key] ??= zeroCounters());
     addCounters(into, c);
-    for (const x of t.tracks) {
-      const { latencyBucketsMs, latencyCounts, latencySumMs } = latencyOf({ ...x }, into.latency?.[x.track]);
-      (into.latency ??= {})[x.track] = { latencyBucketsMs, latencyCounts, latencySumMs };
-    }
+    for (const x of t.tracks) (into.latency ??= {})[x.track] = addLatency(x, into.latency?.[x.track]);
     // Its edge routes and policy actions go on too (a later Node listener for it starts at zero).
     const routes = mergeRoutes(into.routes, t.routes);
     if (routes !== undefined) into.routes = routes;
     const policy = addPolicy(into.policy, t.policy);
-    if (policy !== undefined) {
-      const { circuit: _live, ...actions } = policy;
-      into.policy = actions;
-    }
+    if (policy !== undefined) into.policy = policyActions(policy);
   }
 }
 
@@ -124,40 +80,6 @@ export function countersFrom(rows: readonly StatRow[], backends: readonly Backen
     } else if (r.name === nodeSlot) c.unavailable -= r.errors5xx;
   }
   return out;
-}
-
-/**
- * The route counters Node kept and those HAProxy's log lines gave, one entry per edge route (a route
- * served by each in turn, as its service gained and lost a split, sums both), ordered by edge then route.
- */
-function mergeRoutes(
-  node: readonly RouteTraffic[] | undefined,
-  logged: readonly RouteTraffic[] | undefined,
-): RouteTraffic[] | undefined {
-  if (logged === undefined || logged.length === 0) return node?.slice();
-  if (node === undefined || node.length === 0) return logged.slice();
-  const byId = new Map<string, RouteTraffic>();
-  for (const r of [...node, ...logged]) {
-    const id = `${r.edge} ${r.route}`;
-    const seen = byId.get(id);
-    if (seen === undefined) {
-      byId.set(id, r);
-      continue;
-    }
-    byId.set(id, {
-      edge: r.edge,
-      route: r.route,
-      tracks: seen.tracks.map((t) => {
-        const o = r.tracks.find((x) => x.track === t.track);
-        return o === undefined
-          ? t
-          : { track: t.track, requests: t.requests + o.requests, errors: t.errors + o.errors, ...latencyOf(t, o) };
-      }),
-    });
-  }
-  return [...byId.values()].sort((a, b) =>
-    a.edge === b.edge ? (a.route < b.route ? -1 : a.route > b.route ? 1 : 0) : a.edge < b.edge ? -1 : 1,
-  );
 }
 
 /** Counters of HAProxy's public listeners, from `rows` (the last poll). */
@@ -214,7 +136,7 @@ export function serviceTraffic(
       const haproxy = Math.max(c[name][0] + base[name][0] - carriedNode, countOf(l));
       return {
         track: name,
-        ...latencyOf(latencyOf(n, base.latency?.[name]), l),
+        ...addLatency(addLatency(n, base.latency?.[name]), l),
         requests: haproxy + carriedNode + (n?.requests ?? 0),
         errors: c[name][1] + base[name][1] + (n?.errors ?? 0),
       };
