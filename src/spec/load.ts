@@ -139,21 +139,13 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   checkSpecSize(text, file);
   // Most files are valid: parse them fast and without positions, which are looked up only if a later
   // step reports a problem. Anything else takes the full path below, so problems read the same.
-  const plain = validPlainSpec(text);
-  return plain ? loaded(plain.spec, text, file, lazyLocator(text)) : parseSpecFully(text, file);
-}
-
-/**
- * A text read by the fast parse that passes the schema and the cross checks: its data as parsed and
- * the schema's output; undefined when it is not plain YAML or has any problem (parseSpecFully says which).
- */
-export function validPlainSpec(text: string): { data: Record<string, unknown>; spec: AppSpec } | undefined {
-  const data = parsePlainYaml(text)?.data;
-  if (data === null || data === undefined) return undefined;
-  const result = appSchema.safeParse(data);
-  return result.success && crossFindings(data).length === 0
-    ? { data: data as Record<string, unknown>, spec: result.data }
-    : undefined;
+  const plain = parsePlainYaml(text);
+  if (plain && plain.data !== null) {
+    const result = appSchema.safeParse(plain.data);
+    if (result.success && crossFindings(plain.data).length === 0)
+      return loaded(result.data, text, file, lazyLocator(text));
+  }
+  return parseSpecFully(text, file);
 }
 
 /** The full parse: YAML with positions, every problem with its line and column. */

@@ -9,7 +9,7 @@
  * plainYaml.ts), and any problem at all go to `parseSpec`, which reports every problem with its line.
  */
 import { z } from 'zod';
-import { checkSpecSize, parseSpec, lazyLocator, loaded, validPlainSpec, type LoadedSpec } from './load.js';
+import { checkSpecSize, parseSpec, lazyLocator, loaded, type LoadedSpec } from './load.js';
 import { parsePlainYaml } from './plainYaml.js';
 import { appSchema, serviceSchema, type ServiceSpec } from './schema.js';
 import { crossFindings } from './checks.js';
@@ -115,11 +115,8 @@ export class SpecParser {
   /** A service block's text → what it gives, or null: not plain, or not a valid service. */
   private readonly blocks = new Map<string, Block | null>();
   private readonly size: number;
-  /**
-   * How many texts were parsed cut at their services, how many whole with their blocks filed for
-   * the next texts (none of their blocks known), and how many whole by `parseSpec`.
-   */
-  readonly stats = { cut: 0, first: 0, whole: 0 };
+  /** How many texts were parsed cut at their services, and how many whole by `parseSpec`. */
+  readonly stats = { cut: 0, whole: 0 };
 
   constructor(size = DEFAULT_SIZE) {
     this.size = size;
@@ -129,7 +126,10 @@ export class SpecParser {
   parse(text: string, file: string): LoadedSpec {
     checkSpecSize(text, file);
     const cut = this.tryIncremental(text, file);
-    if (cut) return cut;
+    if (cut) {
+      this.stats.cut++;
+      return cut;
+    }
     this.stats.whole++;
     return parseSpec(text, file);
   }
@@ -137,7 +137,6 @@ export class SpecParser {
   private tryIncremental(text: string, file: string): LoadedSpec | undefined {
     const cuts = cutServices(text);
     if (!cuts) return undefined;
-    if (!cuts.services.some((s) => this.blocks.has(s.text))) return this.fileWhole(text, file, cuts);
     const head = parsePlainYaml(cuts.head)?.data;
     if (head === null || typeof head !== 'object' || Array.isArray(head)) return undefined;
     const rawServices: Record<string, unknown> = {};
@@ -154,32 +153,7 @@ export class SpecParser {
     raw.services = rawServices;
     const result = headSchema.safeParse(raw);
     if (!result.success || crossFindings(raw).length > 0) return undefined;
-    this.stats.cut++;
     return loaded({ ...result.data, services }, text, file, lazyLocator(text));
-  }
-
-  /**
-   * A text none of whose blocks is known (the first render after a start, a new app): one parse and
-   * one schema pass of the whole text, as parseSpec does, instead of one per service, which in code
-   * the process has not run yet costs ~2× (docs/benchmarks.md, render). Each service's data and
-   * schema output are then filed under its block's text: plain YAML (parsePlainYaml) has no anchors
-   * nor aliases, so a block read alone gives the same data, and the app's schema checks each service
-   * with the service schema. A text that is not plain or not valid goes to parseSpec, which says why.
-   */
-  private fileWhole(text: string, file: string, cuts: SpecCuts): LoadedSpec {
-    const plain = validPlainSpec(text);
-    if (!plain) {
-      this.stats.whole++;
-      return parseSpec(text, file);
-    }
-    this.stats.first++;
-    const raw = plain.data.services as Record<string, unknown>;
-    for (const { name, text: blockText } of cuts.services) {
-      const output = plain.spec.services[name];
-      if (output !== undefined && Object.hasOwn(raw, name))
-        remember(this.blocks, this.size, blockText, { name, data: raw[name], output });
-    }
-    return loaded(plain.spec, text, file, lazyLocator(text));
   }
 
   /** A block read and checked against the service schema, once per text. */
