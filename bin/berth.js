@@ -4,9 +4,9 @@
 // (bin/codeCache.js): the next run starts without compiling it again.
 // CommonJS (bin/package.json), like the bundle: an ES module here would start Node's ES module
 // loader first, ~5 ms of every command.
-// `berth render ... --offline` is tried first without the CLI (dist/cli/renderFast.cjs, from
-// src/cli/renderFast.ts): it renders from the startup snapshot before commander and the CLI load, or
-// declines and the CLI runs as always.
+// `berth render ...` is tried first without the CLI (dist/cli/renderFast.cjs, from src/cli/renderFast.ts):
+// it renders (from the startup snapshot with --offline, else by the control plane) before commander and
+// the CLI load, or declines and the CLI runs as always.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -14,18 +14,18 @@ const { runBundle } = require('./codeCache.js');
 
 const cliDir = join(__dirname, '..', 'dist', 'cli');
 
-/** True when `berth render --offline` was rendered without the CLI. */
-function renderedOffline() {
+/** Resolves true when `berth render` was done without the CLI. */
+function renderedFast() {
   const args = process.argv.slice(2);
-  if (args[0] !== 'render' || !args.includes('--offline')) return false;
+  if (args[0] !== 'render') return Promise.resolve(false);
   try {
-    return require(join(cliDir, 'renderFast.cjs')).renderOfflineFast(args, cliDir);
+    return require(join(cliDir, 'renderFast.cjs')).renderFast(args, cliDir);
   } catch {
-    return false; // not built (an older build): the CLI renders
+    return Promise.resolve(false); // not built (an older build): the CLI renders
   }
 }
 
-if (!renderedOffline()) {
+function runCli() {
   const bundle = join(cliDir, 'berth.cjs');
   let source;
   try {
@@ -38,3 +38,8 @@ if (!renderedOffline()) {
   }
   runBundle(bundle, source, module);
 }
+
+renderedFast().then(
+  (done) => done || runCli(),
+  () => runCli(),
+);

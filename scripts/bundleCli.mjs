@@ -17,9 +17,9 @@
 // `import.meta.url` in a bundled file is its own file's URL, as before, so paths computed from it
 // do not move.
 //
-// A fourth, dist/cli/renderFast.cjs (src/cli/renderFast.ts and renderSnapshotFile.ts), is what
-// bin/berth.js runs first for `berth render ... --offline`: it starts the snapshot below without
-// loading the CLI, or declines and the CLI runs.
+// A fourth, dist/cli/renderFast.cjs (src/cli/renderFast.ts with renderSnapshotFile.ts and the
+// client), is what bin/berth.js runs first for `berth render ...`: it starts the snapshot below, or
+// streams the control plane's YAML, without loading the CLI, or declines and the CLI runs.
 //
 // Last, the offline render as a V8 startup snapshot for the Node running the build: a third bundle,
 // dist/cli/renderSnapshot.cjs (commands/renderSnapshot.js and what it loads), run by
@@ -102,8 +102,8 @@ await bundle(offlineEntry, offlineOutput, {
   transform: (code, id) => (id.includes('ajv-formats-draft2019') ? userlandPunycode(code) : ownMetaUrl(code, id)),
 });
 
-// bin/berth.js's way to the snapshot for `berth render --offline`, before the CLI bundle loads: a
-// few kB with Node's built-ins only.
+// bin/berth.js's way to `berth render` before the CLI bundle loads: the snapshot's start and the
+// control-plane client (no npm package), ~25 kB.
 await bundle(fastEntry, fastOutput, { name: 'berth-render-fast-bundle' });
 
 // Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).

@@ -1,17 +1,23 @@
 /**
- * `berth render --offline` without the CLI's own start: bin/berth.js calls this before it loads the
- * CLI bundle (commander, the command table, every command's options), when the command line reads
- * `render ... --offline`. A short command's time is mostly start-up, so the render from the startup
- * snapshot begins as soon as Node does (docs/benchmarks.md, render).
+ * `berth render` without the CLI's own start: bin/berth.js calls this before it loads the CLI bundle
+ * (commander, the command table, every command's options) when the command line begins with
+ * `render`. A short command's time is mostly start-up, so the render begins as soon as Node does:
+ * `--offline` from the startup snapshot, else the control plane's YAML streamed to stdout
+ * (docs/benchmarks.md, render).
  *
  * Only a command line made of the options below is read here, as the CLI reads it; anything else
- * (another option, `--opt=value`, a value that looks like an option, help), a spec file that is not
- * there, no snapshot for this Node, or a render that fails, returns false and the CLI runs as always:
- * it renders again and reports the problem in its own words, so errors read exactly the same.
- * scripts/bundleCli.mjs bundles this module alone into dist/cli/renderFast.cjs (no npm package).
+ * (another option, `--opt=value`, a value that looks like an option, help, JSON from a control plane),
+ * a spec file that is not there, no snapshot for this Node, or a render that fails before any output,
+ * returns false and the CLI runs as always: it renders again and reports the problem in its own words,
+ * so errors read exactly the same. scripts/bundleCli.mjs bundles this module with the few it imports
+ * (the client, no npm package) into dist/cli/renderFast.cjs.
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createClient } from './client.js';
+import { resolveHome } from './context.js';
+import { readSpecInput, type SpecInput } from './specInput.js';
 import {
   DEFAULT_KUBERNETES_VERSION,
   renderInSnapshot,
@@ -37,10 +43,11 @@ const FORMATS = new Set(['table', 'json', 'yaml']);
 interface FastArgs {
   dir: string;
   output: string;
+  offline: boolean;
   options: SnapshotOptions;
 }
 
-/** `args` (after `berth`) as the CLI would read them, or undefined when they are not a plain offline render. */
+/** `args` (after `berth`) as the CLI would read them, or undefined when they are not a plain render. */
 export function fastRenderArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): FastArgs | undefined {
   if (args[0] !== 'render') return undefined;
   const values: Partial<Record<keyof SnapshotOptions | 'output', string>> = {};
@@ -58,10 +65,11 @@ export function fastRenderArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     else dir = arg;
   }
   const output = values.output ?? 'table';
-  if (!offline || !FORMATS.has(output)) return undefined;
+  if (!FORMATS.has(output)) return undefined;
   return {
     dir: dir ?? '.',
     output,
+    offline,
     options: {
       env: values.env ?? env.BERTH_ENV ?? 'local',
       kubernetesVersion: values.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
@@ -82,11 +90,54 @@ function specFile(dir: string): string | undefined {
   }
 }
 
-/** Renders `args` from the startup snapshot in the CLI folder `cliDir`; false: let the CLI run. */
-export function renderOfflineFast(args: readonly string[], cliDir: string): boolean {
+/** The body of POST /api/v1/render for `spec` with `o` (commands/render.ts sends the same). */
+export function renderBody(
+  spec: SpecInput,
+  o: SnapshotOptions & { configVersion?: number; commit?: string },
+  format: string,
+): Record<string, unknown> {
+  return {
+    env: o.env,
+    spec,
+    format,
+    kubernetesVersion: o.kubernetesVersion,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
+    ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
+    ...(o.commit === undefined ? {} : { commit: o.commit }),
+  };
+}
+
+/** Renders `args` from the startup snapshot in the CLI folder `cliDir`, or by the control plane; false: let the CLI run. */
+export async function renderFast(args: readonly string[], cliDir: string): Promise<boolean> {
   const read = fastRenderArgs(args);
-  const file = read && specFile(read.dir);
-  if (!read || file === undefined) return false;
+  if (!read) return false;
   const format = read.output === 'json' ? 'json' : 'yaml';
-  return renderInSnapshot(snapshotRequest(file, read.options, format), cliDir) === 'done';
+  if (read.offline) {
+    const file = specFile(read.dir);
+    return file !== undefined && renderInSnapshot(snapshotRequest(file, read.options, format), cliDir) === 'done';
+  }
+  if (format !== 'yaml') return false;
+  let res;
+  try {
+    const spec = await readSpecInput(read.dir);
+    const client = await createClient({ home: resolveHome() });
+    res = await client.postFor('/api/v1/render', renderBody(spec, read.options, format), 'application/yaml');
+  } catch {
+    return false;
+  }
+  if (!res.headers['content-type']?.startsWith('application/yaml')) {
+    res.resume(); // a control plane from before YAML answers: the CLI reads its JSON
+    return false;
+  }
+  // A reader that stops early (`| head`) closes the pipe: the output ends, as in the CLI (main.ts).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+  try {
+    await pipeline(res, process.stdout, { end: false });
+  } catch (err) {
+    // Part of the output may be out: no second render by the CLI, the failure is said here.
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+  return true;
 }

@@ -9,6 +9,7 @@ import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
 import { loadBundle } from '../codeCache.js';
 import { DEFAULT_KUBERNETES_VERSION, renderInSnapshot, snapshotRequest } from '../renderSnapshotFile.js';
+import { renderBody } from '../renderFast.js';
 import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {
@@ -52,16 +53,7 @@ export function registerRender(program: Command): void {
       const format = ctx.output === 'json' ? 'json' : 'yaml';
       const spec = await readSpecInput(dir);
       if (o.offline && renderFromSnapshot(spec.file, o, format)) return;
-      const body = {
-        env: o.env,
-        spec,
-        format,
-        kubernetesVersion: o.kubernetesVersion,
-        ...(o.namespace ? { namespace: o.namespace } : {}),
-        ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-        ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-        ...(o.commit === undefined ? {} : { commit: o.commit }),
-      };
+      const body = renderBody(spec, o, format);
       if (!o.offline && format === 'yaml') {
         // The YAML text itself, streamed through: no JSON around ~1 MB of it to encode and decode.
         const res = await (await ctx.client()).postFor('/api/v1/render', body, 'application/yaml');
