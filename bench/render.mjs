@@ -8,9 +8,10 @@
 //     after a config change (a new config version used by every service, the same berth.yaml), and
 //     after an edit and a config change at once (nothing an earlier render made can be reused), and
 //     as the first render of a control plane just started (restarted before each run, off the clock),
-//   - `berth render --offline -o yaml` (no control plane: the CLI renders and validates itself, in a
-//     Node process started from the render's V8 startup snapshot), and the same without the snapshot
-//     (BERTH_RENDER_SNAPSHOT=0: in the CLI's process, from the code-cached bundle),
+//   - `berth render --offline -o yaml` (no control plane: rendered and validated in a Node process
+//     started from the render's V8 startup snapshot by bin/berth.js before the CLI loads), the same
+//     through the CLI (`berth -o yaml render --offline`: commander and the CLI bundle first), and
+//     without the snapshot (BERTH_RENDER_SNAPSHOT=0: in the CLI's process, from the code-cached bundle),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
 //   - `berth --version`: the CLI's own start (Node, the bundled CLI, commander), no request,
 //   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
@@ -202,6 +203,9 @@ try {
       () => writeFileSync(join(app, 'berth.yaml'), specText),
     ],
     berthOffline: [process.execPath, [bin, 'render', app, '--offline', '-o', 'yaml']],
+    // The same through the CLI (commander and the CLI bundle load first): a global option before the
+    // command is not read by bin/berth.js's own start of the snapshot (src/cli/renderFast.ts).
+    berthOfflineCli: [process.execPath, [bin, '-o', 'yaml', 'render', app, '--offline']],
     berthOfflineBundle: [
       process.execPath,
       [bin, 'render', app, '--offline', '-o', 'yaml'],
@@ -239,6 +243,7 @@ try {
     helmOverBerthFirst: +(med.helm / med.berthFirst).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
     helmOverBerthOfflineBundle: +(med.helm / med.berthOfflineBundle).toFixed(1),
+    helmOverBerthOfflineCli: +(med.helm / med.berthOfflineCli).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
     // NODE_EXTRA_CA_CERTS makes every Node process read a CA bundle at start (~60 ms here).
     machine: {
@@ -257,7 +262,8 @@ try {
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
   console.log(`  berth render (control plane, first render after start)  ${med.berthFirst} ms`);
-  console.log(`  berth render --offline (startup snapshot)  ${med.berthOffline} ms`);
+  console.log(`  berth render --offline (startup snapshot, started by bin/berth.js)  ${med.berthOffline} ms`);
+  console.log(`  berth render --offline (startup snapshot, through the CLI)  ${med.berthOfflineCli} ms`);
   console.log(`  berth render --offline (no snapshot: code-cached bundle)  ${med.berthOfflineBundle} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
   console.log(`  berth --version (CLI start)    ${med.berthVersion} ms`);
@@ -266,7 +272,7 @@ try {
     `  (Node ${process.version}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}, load average ${result.machine.loadAverage.join(' ')})`,
   );
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
   );
 } finally {
   await stopServer();

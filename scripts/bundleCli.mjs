@@ -17,6 +17,10 @@
 // `import.meta.url` in a bundled file is its own file's URL, as before, so paths computed from it
 // do not move.
 //
+// A fourth, dist/cli/renderFast.cjs (src/cli/renderFast.ts with renderSnapshotFile.ts and the
+// client), is what bin/berth.js runs first for `berth render ...`: it starts the snapshot below, or
+// streams the control plane's YAML, without loading the CLI, or declines and the CLI runs.
+//
 // Last, the offline render as a V8 startup snapshot for the Node running the build: a third bundle,
 // dist/cli/renderSnapshot.cjs (commands/renderSnapshot.js and what it loads), run by
 // `node --build-snapshot` after rendering the examples, writes dist/cli/renderOffline-<version>-<arch>.blob;
@@ -38,6 +42,8 @@ const offlineEntry = join(cli, 'commands', 'renderOffline.js');
 const offlineOutput = join(cli, 'renderOffline.cjs');
 const snapshotEntry = join(cli, 'commands', 'renderSnapshot.js');
 const snapshotOutput = join(cli, 'renderSnapshot.cjs');
+const fastEntry = join(cli, 'renderFast.js');
+const fastOutput = join(cli, 'renderFast.cjs');
 /** npm packages inside the bundle: what every command needs at start. */
 const BUNDLED_PACKAGES = new Set(['commander']);
 
@@ -95,6 +101,10 @@ await bundle(offlineEntry, offlineOutput, {
   name: 'berth-render-offline-bundle',
   transform: (code, id) => (id.includes('ajv-formats-draft2019') ? userlandPunycode(code) : ownMetaUrl(code, id)),
 });
+
+// bin/berth.js's way to `berth render` before the CLI bundle loads: the snapshot's start and the
+// control-plane client (no npm package), ~25 kB.
+await bundle(fastEntry, fastOutput, { name: 'berth-render-fast-bundle' });
 
 // Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).
 for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });

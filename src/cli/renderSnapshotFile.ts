@@ -5,6 +5,8 @@
  * the version and architecture, so a build for another Node is never tried, and a binary that still
  * refuses it (another build of the same version) makes the CLI render in its own process instead.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** V8 flags of the snapshot's build and of every process started from it (they must be the same). */
@@ -38,6 +40,29 @@ export function snapshotEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   return env;
 }
 
+/** The Kubernetes version a render is for when none is asked. */
+export const DEFAULT_KUBERNETES_VERSION = '1.30';
+
+/** The offline render's options as the CLI read them (commands/render.ts, renderFast.ts). */
+export interface SnapshotOptions {
+  env: string;
+  namespace?: string;
+  kubernetesVersion?: string;
+  ingressClass?: string;
+}
+
+/** The request for the snapshot process of a render of `file` with `o` in `format`. */
+export function snapshotRequest(file: string, o: SnapshotOptions, format: string): SnapshotRequest {
+  return {
+    file,
+    format,
+    env: o.env,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
+    ...(o.ingressClass ? { ingressClass: o.ingressClass } : {}),
+  };
+}
+
 export interface SnapshotRequest {
   file: string;
   format: string;
@@ -45,4 +70,35 @@ export interface SnapshotRequest {
   namespace?: string;
   kubernetesVersion?: string;
   ingressClass?: string;
+}
+
+/**
+ * What a render from the snapshot came to: `done` (the output is printed), `none` (no snapshot for
+ * this Node, or it did not start, or it failed without a Berth error: render in the CLI's process),
+ * or the Berth error it reported as JSON, for the caller to throw or print.
+ */
+export type SnapshotOutcome = 'done' | 'none' | { error: unknown };
+
+/**
+ * Renders `request` in a Node process started from the snapshot in the CLI folder `cliDir`, which
+ * prints the output itself (stdout inherited). BERTH_RENDER_SNAPSHOT=0 turns it off (the benchmark
+ * compares both).
+ */
+export function renderInSnapshot(request: SnapshotRequest, cliDir: string): SnapshotOutcome {
+  if (process.env.BERTH_RENDER_SNAPSHOT === '0') return 'none';
+  const blob = snapshotBlob(cliDir);
+  if (!existsSync(blob)) return 'none';
+  const r = spawnSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, JSON.stringify(request)], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env: snapshotEnv(),
+  });
+  if (r.status === 0) return 'done';
+  if (r.status !== SNAPSHOT_ERROR_STATUS) return 'none';
+  // The error as JSON on the last line of stderr; anything else there (a Node warning) is not it.
+  const last = r.stderr.toString().trimEnd().split('\n').pop() ?? '';
+  try {
+    return { error: JSON.parse(last) as unknown };
+  } catch {
+    return 'none'; // not a render error after all: the render runs in the CLI's process, and says its own
+  }
 }

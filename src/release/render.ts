@@ -37,6 +37,7 @@ import {
   type ContainersModeName,
   type ResolvedRegistry,
 } from './renderContainers.js';
+import { compareText } from '../collate.js';
 
 /** The environment a release is rendered for. */
 export interface RenderEnvironment {
@@ -104,7 +105,7 @@ export interface RenderResult {
  */
 export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, addr] of Object.entries(addresses).sort(([a], [b]) => compareText(a, b))) {
     addressVariables(name, addr, env);
   }
   return env;
@@ -322,7 +323,7 @@ function renderService(
   // (masked) view and the hash refer to the release's discovery table instead of repeating it.
   const maskedEnv: Record<string, string> = {};
   const hashedEnv: Record<string, string> = {};
-  for (const [k, template] of Object.entries(svc.env).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [k, template] of Object.entries(svc.env).sort(([a], [b]) => compareText(a, b))) {
     const f = field(`env.${k}`, template);
     setOwn(env, k, f.value);
     setOwn(maskedEnv, k, f.masked);

@@ -3,7 +3,10 @@
  * (dist/cli/renderOffline-<version>-<arch>.blob), or without one from its own bundle
  * (dist/cli/renderOffline.cjs, V8's code cache): either way its output is byte for byte what the render
  * modules print, and what the control plane renders for an app with no config set (but the revision:
- * the control plane names the next one, offline has none), and its errors are the same.
+ * the control plane names the next one, offline has none), and its errors are the same. bin/berth.js
+ * starts the snapshot itself before the CLI loads (src/cli/renderFast.ts) when the command line is
+ * render's own options, and streams a control plane's render the same way: the same output as through
+ * the CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -100,6 +103,39 @@ describe('berth render --offline', () => {
     expect(snapshot!.code, snapshot!.stderr).toBe(0);
     expect((JSON.parse(snapshot!.stdout) as unknown[]).length).toBeGreaterThan(40);
     expect(snapshot!.stdout).toBe(bundle!.stdout);
+  });
+
+  it('renders the same before the CLI loads (bin/berth.js and renderFast) as through the CLI, options included', async () => {
+    // A global option before the command leaves the command line to the CLI: the same render through commander.
+    const options = ['--offline', '-n', 'team-a', '--kubernetes-version', '1.25', '--ingress-class', 'nginx'];
+    for (const format of ['yaml', 'json']) {
+      const [fast, cli] = await Promise.all([
+        berth.cli(['render', dir, ...options, '-o', format, '-e', 'staging']),
+        berth.cli(['-o', format, 'render', dir, ...options, '-e', 'staging']),
+      ]);
+      expect(fast.code, fast.stderr).toBe(0);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(fast.stdout).toContain('team-a');
+      expect(fast.stdout).toBe(cli.stdout);
+    }
+  });
+
+  it('streams the control plane’s render before the CLI loads as the CLI does, and leaves errors to it', async () => {
+    const options = ['-n', 'team-b', '--kubernetes-version', '1.25', '-e', 'local'];
+    const [fast, cli] = await Promise.all([
+      berth.cli(['render', dir, ...options]),
+      berth.cli(['-o', 'yaml', 'render', dir, ...options]),
+    ]);
+    expect(fast.code, fast.stderr).toBe(0);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(fast.stdout).toContain('namespace: team-b');
+    expect(fast.stdout).toBe(cli.stdout);
+    const bad = join(dir, 'bad-served.yaml');
+    await writeFile(bad, 'name: bad\nservices:\n  web:\n    image: x\n    replicas: two\n');
+    const r = await berth.cli(['render', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${bad}:5:15 services.web.replicas: expected a number, got the string "two"`);
   });
 
   it('prints what the control plane renders for an app with no config set, but the revision', async () => {

@@ -1,7 +1,5 @@
 /** `berth render`: the Kubernetes objects of an app in an environment, validated, secrets masked. */
 import type { Command } from 'commander';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { fromErrorJSON, type ErrorJSON } from '../../errors.js';
@@ -10,13 +8,8 @@ import { contextOf } from '../context.js';
 import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
 import { loadBundle } from '../codeCache.js';
-import {
-  SNAPSHOT_ERROR_STATUS,
-  SNAPSHOT_FLAGS,
-  snapshotBlob,
-  snapshotEnv,
-  type SnapshotRequest,
-} from '../renderSnapshotFile.js';
+import { DEFAULT_KUBERNETES_VERSION, renderInSnapshot, snapshotRequest } from '../renderSnapshotFile.js';
+import { renderBody } from '../renderFast.js';
 import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {
@@ -43,7 +36,11 @@ export function registerRender(program: Command): void {
       '-n, --namespace <namespace>',
       'namespace when the environment does not target Kubernetes (default: env name)',
     )
-    .option('--kubernetes-version <version>', 'Kubernetes version to render and validate for (1.23 to 1.33)', '1.30')
+    .option(
+      '--kubernetes-version <version>',
+      'Kubernetes version to render and validate for (1.23 to 1.33)',
+      DEFAULT_KUBERNETES_VERSION,
+    )
     .option('--ingress-class <class>', 'ingress class of the routes')
     .option('--config-version <n>', 'config version to render (default: current)', versionNumber)
     .option(
@@ -56,16 +53,7 @@ export function registerRender(program: Command): void {
       const format = ctx.output === 'json' ? 'json' : 'yaml';
       const spec = await readSpecInput(dir);
       if (o.offline && renderFromSnapshot(spec.file, o, format)) return;
-      const body = {
-        env: o.env,
-        spec,
-        format,
-        kubernetesVersion: o.kubernetesVersion,
-        ...(o.namespace ? { namespace: o.namespace } : {}),
-        ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-        ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-        ...(o.commit === undefined ? {} : { commit: o.commit }),
-      };
+      const body = renderBody(spec, o, format);
       if (!o.offline && format === 'yaml') {
         // The YAML text itself, streamed through: no JSON around ~1 MB of it to encode and decode.
         const res = await (await ctx.client()).postFor('/api/v1/render', body, 'application/yaml');
@@ -90,36 +78,11 @@ export function registerRender(program: Command): void {
  * The offline render in a Node process started from its V8 startup snapshot (commands/renderSnapshot.ts),
  * which prints the output itself; false when this Node has no snapshot or could not start from it
  * (another build of the same version): the render then runs in this process.
- * BERTH_RENDER_SNAPSHOT=0 turns it off (the benchmark compares both).
  */
 function renderFromSnapshot(file: string, o: RenderOptions, format: string): boolean {
-  if (process.env.BERTH_RENDER_SNAPSHOT === '0') return false;
-  const blob = snapshotBlob(fileURLToPath(new URL('..', import.meta.url)));
-  if (!existsSync(blob)) return false;
-  const request: SnapshotRequest = {
-    file,
-    format,
-    env: o.env,
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
-    ...(o.ingressClass ? { ingressClass: o.ingressClass } : {}),
-  };
-  const r = spawnSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, JSON.stringify(request)], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-    env: snapshotEnv(),
-  });
-  if (r.status === SNAPSHOT_ERROR_STATUS) {
-    // The error as JSON on the last line of stderr; anything else there (a Node warning) is not it.
-    const last = r.stderr.toString().trimEnd().split('\n').pop() ?? '';
-    let error: ErrorJSON;
-    try {
-      error = JSON.parse(last) as ErrorJSON;
-    } catch {
-      return false; // not a render error after all: the render runs in this process, and says its own
-    }
-    throw fromErrorJSON(error);
-  }
-  return r.status === 0;
+  const outcome = renderInSnapshot(snapshotRequest(file, o, format), fileURLToPath(new URL('..', import.meta.url)));
+  if (typeof outcome === 'object') throw fromErrorJSON(outcome.error as ErrorJSON);
+  return outcome === 'done';
 }
 
 /** The offline render: from its bundle (dist/cli/renderOffline.cjs) when there is one, else its modules. */

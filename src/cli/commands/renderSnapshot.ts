@@ -35,7 +35,11 @@ function main(): void {
     process.exitCode = SNAPSHOT_ERROR_STATUS;
     return;
   }
-  process.stdout.write(out);
+  // Exit once the output is written, without tearing down a heap of the whole warm render path
+  // (the process ends anyway; stdout's callback runs once the output is with the pipe or file).
+  process.stdout.write(out, (err) => {
+    if (!err) process.exit();
+  });
 }
 
 if (v8.startupSnapshot.isBuildingSnapshot()) {

@@ -6,6 +6,7 @@ import { TrafficRouter } from '../../../model/routing.js';
 import { objectMeta } from './labels.js';
 import { hasTracks, shapeIn, trackServiceName } from './tracks.js';
 import { DNS_LABEL } from '../../../model/names.js';
+import { compareText } from '../../../collate.js';
 
 /**
  * Routes with `stripPrefix` are listed in this annotation: the Ingress API has no prefix rewriting,
@@ -49,13 +50,13 @@ export function ingressRules(paths: IngressPath[]): Record<string, unknown>[] {
   const byHost = new Map<string, IngressPath[]>();
   for (const p of paths) byHost.set(p.host, [...(byHost.get(p.host) ?? []), p]);
   return [...byHost.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([host, list]) => ({
       ...(host ? { host } : {}),
       http: {
         // Longest prefix first: the order people read; controllers match the longest prefix anyway.
         paths: list
-          .sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path))
+          .sort((a, b) => b.path.length - a.path.length || compareText(a.path, b.path))
           .map((p) => ({
             path: p.path,
             pathType: 'Prefix',

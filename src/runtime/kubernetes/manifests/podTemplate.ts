@@ -11,6 +11,7 @@ import { FIELD_SINCE } from './versions.js';
 import { imagePullSecrets } from './pullSecret.js';
 import { claimVolumes, volumeMounts } from './volumes.js';
 import { MASK } from '../../../model/mask.js';
+import { compareText } from '../../../collate.js';
 
 /** What the per-kind renderers get for one service. */
 export interface ServiceContext {
@@ -209,7 +210,7 @@ function withReplicaIndex(env: Record<string, unknown>[], minor: number): Record
     name: REPLICA_INDEX,
     valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } },
   };
-  return [...env, index].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  return [...env, index].sort((a, b) => compareText(String(a.name), String(b.name)));
 }
 
 /** The projected volume's sources: the ConfigMap's files, then the Secret's. */

@@ -28,6 +28,7 @@ import { trafficObjects } from './traffic.js';
 import { persistentVolumeClaims } from './volumes.js';
 import type { ServiceState } from '../../../model/serviceState.js';
 import { discoveryFor } from '../../../spec/templates.js';
+import { compareText } from '../../../collate.js';
 
 /** Apply order (Helm's install order): config first, then what uses it, then what points at it. */
 const KIND_ORDER = [
@@ -61,7 +62,7 @@ export function sortedBy<T>(items: readonly T[], objectOf: (item: T) => Kubernet
     const i = KIND_ORDER.indexOf(o.kind);
     return { item, name: o.metadata.name, rank: i < 0 ? KIND_ORDER.length : i };
   });
-  ranked.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
+  ranked.sort((a, b) => a.rank - b.rank || compareText(a.name, b.name));
   return ranked.map((r) => r.item);
 }
 

@@ -8,6 +8,7 @@ import type { Problem } from '../../../errors.js';
 import { CONTAINER_CONFIG_DIR } from '../../../model/workload.js';
 import type { ServiceState } from '../../../model/serviceState.js';
 import { clusterFileContent } from './replicaFiles.js';
+import { compareText } from '../../../collate.js';
 
 /** Where a service's config files are mounted, and what `$BERTH_CONFIG_DIR` is on a cluster. */
 export const CONFIG_DIR = CONTAINER_CONFIG_DIR;
@@ -82,7 +83,7 @@ export function serviceConfig(
     const ref = secret ? 'secretKeyRef' : 'configMapKeyRef';
     env.push({ name: k, valueFrom: { [ref]: { name: secret ? secretName : configMapName, key } } });
   }
-  env.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  env.sort((a, b) => compareText(String(a.name), String(b.name)));
 
   const keys = fileKeys(workload.files.map((f) => f.path));
   const problems: Problem[] = [];

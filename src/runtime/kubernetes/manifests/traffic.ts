@@ -12,6 +12,7 @@ import { canaryIngress, canaryIngressSplit, nginxMatchProblem } from './canaryIn
 import { HTTP_ROUTE_API_VERSION, httpRouteSplit, httpRoutes } from './httpRoute.js';
 import { trackServiceName } from './tracks.js';
 import { desiredSplit } from './trafficContext.js';
+import { compareText } from '../../../collate.js';
 
 /**
  * The traffic objects of one progressive service for `routes` (the app's routes; others' are
@@ -59,7 +60,7 @@ export function isTrafficObject(o: KubernetesObject, service?: string): boolean 
 export function liveSplit(objects: KubernetesObject[], service: string): TrafficSplit | undefined {
   const own = objects
     .filter((o) => isTrafficObject(o, service))
-    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    .sort((a, b) => compareText(a.metadata.name, b.metadata.name));
   const route = own.find((o) => o.kind === 'HTTPRoute');
   if (route) return httpRouteSplit(route, service);
   const ing = own.find((o) => o.kind === 'Ingress');
