@@ -109,6 +109,17 @@ export interface HaproxyModel {
 export const nodeSlot = 'node';
 
 /**
+ * The never-used server whose state says the worker is about to be replaced by a reload (`ready`):
+ * every HTTP response then closes its client connection, so that no busy keep-alive client is idle
+ * in the old worker when the reload closes its idle connections (a `disabled` server: a new worker
+ * starts without it). Not a `s.`, `e.` or `f.` name, so no service or edge can take it.
+ */
+export const closingServer = { backend: 'ctl', server: 'closing' } as const;
+
+/** Sets `Connection: close` on every response of an HTTP frontend while a reload is under way. */
+const closingRule = `  http-after-response set-header Connection close if { srv_is_up(${closingServer.backend}/${closingServer.server}) }`;
+
+/**
  * A route's text as one HAProxy word: single quotes take everything literally (no `$` expansion, no
  * `#` comment). The table's schema refuses quotes, spaces and `#`, so nothing can close the quote.
  */
@@ -267,7 +278,7 @@ const TO_NODE = 'to_node';
 function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: HaproxyModel): string[] {
   const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
   if (e.tls) lines.push(...tlsRules(e.tls));
-  lines.push(...limitRules);
+  lines.push(...limitRules, closingRule);
   // Node routes the edge while the edge backend's node slot is up (the gateway switches it through
   // the admin socket): route -1 skips every native rule below; a request decides once, here.
   lines.push(
@@ -342,15 +353,17 @@ export function renderConfig(m: HaproxyModel): string {
     // Room for a request head over the 414/431 limits, so those answers can be given (not a 400).
     `  tune.bufsize ${PARSER_BYTES}`,
     `  tune.http.maxhdr ${MAX_HEADER_FIELDS}`,
-    // Old workers finish their requests and serve each idle keep-alive client once more; bounded.
+    // Old workers finish their requests (bounded); their idle keep-alive clients are closed at once.
     `  hard-stop-after ${hardStopS}s`,
     '',
     'defaults',
     '  mode http',
     '  option http-keep-alive',
-    // On a reload, an idle client connection gets one more response (with Connection: close) from
-    // the old worker instead of being closed under a request the client may be sending.
-    '  option idle-close-on-response',
+    // No `option idle-close-on-response`: on a reload the old worker closes its idle client
+    // connections at once (HAProxy's default), so a listener the reload removes or gives to another
+    // edge is gone for them too, as a closed Node listener is, instead of answering each once more
+    // with the old config. Busy keep-alive clients are not idle then: every response of the worker
+    // closes its connection while the reload is under way (closingServer).
     '  option forwardfor',
     // Idle upstream connections are shared between clients: the replica's keep-alive is the pool.
     '  http-reuse always',
@@ -368,12 +381,20 @@ export function renderConfig(m: HaproxyModel): string {
   // HAProxy traces what it serves alone; what it hands to Node is traced there.
   const native = new Set(m.backends.filter((b) => b.nodePort === undefined).map((b) => b.key));
   for (const s of m.services) {
-    out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), ...limitRules, ...forwardingRules);
+    out.push(
+      '',
+      `frontend ${proxyName('f', s.key)}`,
+      ...serviceBinds(s),
+      ...limitRules,
+      ...forwardingRules,
+      closingRule,
+    );
     if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort, m.tracing !== false));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
   for (const e of m.edges) out.push('', ...renderEdge(e, backends, m), '', ...renderEdgeBackend(e));
   for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
+  out.push('', `backend ${closingServer.backend}`, `  server ${closingServer.server} 127.0.0.1:1 disabled`);
   const tcp = m.backends.filter((b) => b.mode === 'tcp');
   if (tcp.length > 0) {
     // L4 proxies after defaults of their own, so no HTTP option applies to them.
