@@ -1,8 +1,7 @@
 /**
- * Which data plane `berth server` runs, end to end: the Node proxy by default (naming the HAProxy
- * installed on this machine and in CI, which `auto` or `haproxy` would use), HAProxy with `auto` when
- * it is installed, the Node proxy with `auto` when it is not (BERTH_HAPROXY names a binary that does
- * not exist), an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
+ * Which data plane `berth server` runs, end to end: by default (auto) the HAProxy installed on this
+ * machine and in CI, the Node proxy when none is (BERTH_HAPROXY names a binary that does not exist),
+ * HAProxy with `auto` asked for, an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
  * before anything starts. The server says its choice and why in GET /api/v1/info and
  * in its log; the app's edge answers through whichever it is.
  */
@@ -64,13 +63,25 @@ async function expectServedBy(b: Berth, plane: string): Promise<void> {
 }
 
 describe('berth server data plane', () => {
-  it('uses the Node proxy by default, and names the installed HAProxy that auto or haproxy would use', async () => {
-    berth = await startBerth();
+  it('uses the installed HAProxy by default (auto), and says so', async () => {
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: '' } });
     const info = await berth.api<Info>('GET', '/api/v1/info');
-    expect(info.body.dataPlane?.plane).toBe('node');
+    expect(info.body.dataPlane?.plane).toBe('haproxy');
     expect(info.body.dataPlane?.reason).toMatch(
-      /^the built-in Node proxy \(the default; --data-plane auto or haproxy use the installed HAProxy 2\.\d+\S* at \//,
+      /^HAProxy 2\.\d+\S* at \/\S+ \(the default, auto: HAProxy when a usable one is installed; --data-plane node for the built-in Node proxy\)$/,
     );
+    await expectServedBy(berth, 'haproxy');
+  });
+
+  it('uses the Node proxy by default when no HAProxy is installed, and says why', async () => {
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: '', BERTH_HAPROXY: '/nonexistent/haproxy' } });
+    const info = await berth.api<Info>('GET', '/api/v1/info');
+    expect(info.body.dataPlane).toEqual({
+      plane: 'node',
+      reason: expect.stringMatching(
+        /^the built-in Node proxy \(the default, auto: no usable HAProxy: haproxy not found on PATH/,
+      ) as string,
+    });
     await expectServedBy(berth, 'node');
   });
 
@@ -98,6 +109,7 @@ describe('berth server data plane', () => {
     berth = await startBerth({ env: { BERTH_DATA_PLANE: 'node' } });
     const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane).toEqual({ plane: 'node', reason: 'BERTH_DATA_PLANE node' });
+    await expectServedBy(berth, 'node');
   });
 
   it('refuses --data-plane haproxy without HAProxy, naming what is missing', async () => {

@@ -55,10 +55,9 @@ async function pidsOf(env: string): Promise<number[]> {
 
 beforeAll(async () => {
   dir = await copyExample('shop');
-  // The Node data plane: on HAProxy a closed preview's edge still answered one keep-alive request
-  // (a 503 naming the removed service: an old worker from a reload answers each idle keep-alive
-  // client once more) where this file expects the connection refused (session 14's report).
-  berth = await startBerth({ env: { BERTH_PREVIEW_SWEEP_INTERVAL: '1s', BERTH_DATA_PLANE: 'node' } });
+  // The default data plane (HAProxy where installed): a closed preview's edge refuses the idle
+  // keep-alive connection fetch keeps to it, on HAProxy as on the Node proxy.
+  berth = await startBerth({ env: { BERTH_PREVIEW_SWEEP_INTERVAL: '1s' } });
 }, 60_000);
 afterAll(async () => {
   await berth?.teardown();
