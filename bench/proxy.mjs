@@ -227,6 +227,12 @@ if (workersRows) {
   await workersControl.update((t) => tableOnPorts(t, table, wkPorts));
 }
 // The process whose CPU time a request through each target costs (beyond the upstream's).
+// The HAProxy rows' gateway (a Node process) reads HAProxy's log line of every request (spans,
+// latency, edge routes): its CPU is counted apart, as `gateway µs/req`, and added in `total`.
+const sidePids = {
+  'berth-haproxy-service': haproxyControl?.pid(),
+  'berth-haproxy-edge': haproxyControl?.pid(),
+};
 const pids = {
   direct: upstreamNginx.pid,
   'berth-service': gatewayPid,
@@ -258,12 +264,13 @@ for (const port of Object.values(targets)) await waitHttp(port);
 
 // ---- CPU accounting: user+system time of a process and its children (nginx master + worker) ----
 
-function cpuTicks(pid) {
+function cpuTicks(pid, children = true) {
   let total = 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     total += Number(f[11]) + Number(f[12]); // utime, stime
+    if (!children) return total;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
       for (const k of kids ? kids.split(' ') : []) total += cpuTicks(Number(k));
@@ -314,8 +321,10 @@ ${reportLua}`,
   return file;
 }
 
-function runWrk(port, script, seconds = DURATION, pid = undefined) {
+function runWrk(port, script, seconds = DURATION, pid = undefined, sidePid = undefined) {
   const before = pid ? cpuTicks(pid) : 0;
+  // The gateway alone: HAProxy, its child, is counted in `pid`.
+  const sideBefore = sidePid ? cpuTicks(sidePid, false) : 0;
   const args = [
     '-t1',
     `-c${CONNECTIONS}`,
@@ -331,9 +340,12 @@ function runWrk(port, script, seconds = DURATION, pid = undefined) {
   if (!line) throw new Error(`wrk gave no report: ${r.stdout}\n${r.stderr}`);
   const j = JSON.parse(line);
   const cpuS = pid ? (cpuTicks(pid) - before) / ticksPerSecond : undefined;
+  const sideS = sidePid ? (cpuTicks(sidePid, false) - sideBefore) / ticksPerSecond : undefined;
   return {
     // CPU time of the proxy process (the upstream for `direct`) per request, in microseconds.
     cpuUsPerRequest: cpuS === undefined ? undefined : Math.round((cpuS / j.requests) * 1e7) / 10,
+    // The HAProxy rows: their gateway's (Node) CPU per request, beside HAProxy's.
+    gatewayCpuUsPerRequest: sideS === undefined ? undefined : Math.round((sideS / j.requests) * 1e7) / 10,
     rps: Math.round((j.requests / j.durationUs) * 1e6),
     p50Ms: j.p50Us / 1000,
     p90Ms: j.p90Us / 1000,
@@ -357,10 +369,11 @@ try {
   for (const n of names) runWrk(targets[n], saturateScript, 2); // warm-up: JIT, pools, nginx keep-alives
   for (let round = 0; round < ROUNDS; round++) {
     for (const n of names) {
-      const r = runWrk(targets[n], saturateScript, DURATION, pids[n]);
+      const r = runWrk(targets[n], saturateScript, DURATION, pids[n], sidePids[n]);
       runs[n].push(r);
+      const side = r.gatewayCpuUsPerRequest === undefined ? '' : ` + gateway ${r.gatewayCpuUsPerRequest}`;
       console.log(
-        `round ${round + 1} ${n.padEnd(14)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  cpu ${r.cpuUsPerRequest} us/req${r.errors ? `  errors ${r.errors}` : ''}`,
+        `round ${round + 1} ${n.padEnd(14)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  cpu ${r.cpuUsPerRequest}${side} us/req${r.errors ? `  errors ${r.errors}` : ''}`,
       );
       await sleep(300);
     }
@@ -373,6 +386,7 @@ try {
     summary[n] = {
       rps: median(rs.map((r) => r.rps)),
       cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+      ...(sidePids[n] ? { gatewayCpuUsPerRequest: median(rs.map((r) => r.gatewayCpuUsPerRequest)) } : {}),
       p50Ms: mid.p50Ms,
       p99Ms: mid.p99Ms,
       errors: rs.reduce((a, r) => a + r.errors, 0),
@@ -463,13 +477,13 @@ try {
   console.log(`\nberth (default) is the ${defaultPlane.plane} data plane here: ${defaultPlane.reason}`);
   const load = `${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} cores)`;
   console.log(`load average ${load}`);
-  console.log('\ntarget                               req/s    p50 ms   p99 ms  cpu us/req  / nginx');
+  console.log('\ntarget                               req/s    p50 ms   p99 ms  cpu us/req  gateway us/req  / nginx');
   const row = (label, n) => {
     const s = summary[n];
     if (!s) return;
     const toNginx = ratio(n, 'nginx');
     console.log(
-      `${label.padEnd(34)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(10)}  ${toNginx === null ? '' : toNginx.toFixed(2).padStart(7)}`,
+      `${label.padEnd(34)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(10)}  ${String(s.gatewayCpuUsPerRequest ?? '').padStart(14)}  ${toNginx === null ? '' : toNginx.toFixed(2).padStart(7)}`,
     );
   };
   for (const kind of ['service', 'edge']) row(`berth (default: ${defaultPlane.plane}) ${kind}`, defaultRow(kind));

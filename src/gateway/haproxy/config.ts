@@ -6,7 +6,7 @@
  */
 import type { EdgeRoute, ServiceListener } from '../table.js';
 import { compileRoutes } from '../router.js';
-import { traceRules } from './traceRules.js';
+import { logRing, traceRules } from './traceRules.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES, PARSER_BYTES, tooLargeBody } from '../requestLimits.js';
 
 /** One replica in a server slot. */
@@ -97,10 +97,13 @@ export interface HaproxyModel {
   /** Longest life of an old worker after a reload. */
   hardStopAfterMs?: number;
   /**
-   * The gateway's UDP port for the log line of each request HAProxy serves alone (traceRules.ts): its
-   * span, and its latency and edge route for the counters (haproxyLogCounters.ts).
+   * The gateway's TCP port for the log lines of the requests HAProxy serves alone (traceRules.ts,
+   * forwarded from a ring buffer): each one's span, and its latency and edge route for the counters
+   * (haproxyLogCounters.ts).
    */
   traceLogPort?: number;
+  /** The log lines go through the ring (`tcp`); absent in models saved when they were UDP datagrams. */
+  traceLog?: 'tcp';
   /** false: tracing is off, the log lines carry no span and no trace header is set. */
   tracing?: boolean;
 }
@@ -170,6 +173,7 @@ export function structureKey(m: HaproxyModel): string {
     backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
     hardStopAfterMs: m.hardStopAfterMs,
     traceLogPort: m.traceLogPort,
+    traceLog: m.traceLog,
     tracing: m.tracing,
   });
 }
@@ -293,7 +297,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: Hapr
     `  http-request set-header X-Forwarded-Host %[req.hdr(host)] if !${TO_NODE} { req.hdr(host) -m found }`,
     `  http-request del-header X-Forwarded-Host if !${TO_NODE} !{ req.hdr(host) -m found }`,
   );
-  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.traceLogPort, m.tracing !== false, TO_NODE));
+  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.tracing !== false, TO_NODE));
   // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
   // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
@@ -389,12 +393,13 @@ export function renderConfig(m: HaproxyModel): string {
       ...forwardingRules,
       closingRule,
     );
-    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort, m.tracing !== false));
+    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.tracing !== false));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
   for (const e of m.edges) out.push('', ...renderEdge(e, backends, m), '', ...renderEdgeBackend(e));
   for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
   out.push('', `backend ${closingServer.backend}`, `  server ${closingServer.server} 127.0.0.1:1 disabled`);
+  if (m.traceLogPort !== undefined) out.push('', ...logRing(m.traceLogPort));
   const tcp = m.backends.filter((b) => b.mode === 'tcp');
   if (tcp.length > 0) {
     // L4 proxies after defaults of their own, so no HTTP option applies to them.

@@ -185,6 +185,7 @@ export class HaproxyListeners implements DataPlaneListeners {
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
     next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
+    next.traceLog = 'tcp';
     if (this.opts.spans === undefined) next.tracing = false;
     for (const s of table.services)
       if (await bindable(s.key, s.port))
