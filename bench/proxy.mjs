@@ -227,12 +227,8 @@ if (workersRows) {
   await workersControl.update((t) => tableOnPorts(t, table, wkPorts));
 }
 // The process whose CPU time a request through each target costs (beyond the upstream's).
-// The HAProxy rows' gateway (a Node process) reads HAProxy's log line of every request (spans,
-// latency, edge routes): its CPU is counted apart, as `gateway µs/req`, and added in `total`.
-const sidePids = {
-  'berth-haproxy-service': haproxyControl?.pid(),
-  'berth-haproxy-edge': haproxyControl?.pid(),
-};
+// The HAProxy rows' gateway (Node) reads the log line of every request: its CPU is `gateway us/req`.
+const sidePids = { 'berth-haproxy-service': haproxyControl?.pid(), 'berth-haproxy-edge': haproxyControl?.pid() };
 const pids = {
   direct: upstreamNginx.pid,
   'berth-service': gatewayPid,
