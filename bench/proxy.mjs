@@ -262,6 +262,8 @@ if (altRows) {
   await altControl.update((t) => tableOnPorts(t, table, altPorts));
 }
 // The process whose CPU time a request through each target costs (beyond the upstream's).
+// The HAProxy rows' gateway (Node) reads the log line of every request: its CPU is `gateway us/req`.
+const sidePids = { 'berth-haproxy-service': haproxyControl?.pid(), 'berth-haproxy-edge': haproxyControl?.pid() };
 const pids = {
   direct: upstreamNginx.pid,
   'berth-service': gatewayPid,
@@ -299,8 +301,8 @@ for (const port of Object.values(targets)) await waitHttp(port);
 const saturateScript = join(work, 'report.lua');
 writeFileSync(saturateScript, reportLua);
 const pacedScript = (rate) => pacedScriptIn(work, rate);
-const runWrk = (port, script, seconds = DURATION, pid = undefined) =>
-  runWrkWith(wrk, CONNECTIONS, port, script, seconds, pid);
+const runWrk = (port, script, seconds = DURATION, pid = undefined, sidePid = undefined) =>
+  runWrkWith(wrk, CONNECTIONS, port, script, seconds, pid, sidePid);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -315,10 +317,11 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const n of names) {
       if (WARM > 0) runWrk(targets[n], saturateScript, WARM);
-      const r = runWrk(targets[n], saturateScript, DURATION, pids[n]);
+      const r = runWrk(targets[n], saturateScript, DURATION, pids[n], sidePids[n]);
       runs[n].push(r);
+      const side = r.gatewayCpuUsPerRequest === undefined ? '' : ` + gateway ${r.gatewayCpuUsPerRequest}`;
       console.log(
-        `round ${round + 1} ${n.padEnd(14)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  cpu ${r.cpuUsPerRequest} us/req${r.errors ? `  errors ${r.errors}` : ''}`,
+        `round ${round + 1} ${n.padEnd(14)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  cpu ${r.cpuUsPerRequest}${side} us/req${r.errors ? `  errors ${r.errors}` : ''}`,
       );
       await sleep(300);
     }
@@ -331,6 +334,7 @@ try {
     summary[n] = {
       rps: median(rs.map((r) => r.rps)),
       cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+      ...(sidePids[n] ? { gatewayCpuUsPerRequest: median(rs.map((r) => r.gatewayCpuUsPerRequest)) } : {}),
       p50Ms: mid.p50Ms,
       p99Ms: mid.p99Ms,
       errors: rs.reduce((a, r) => a + r.errors, 0),
@@ -428,13 +432,13 @@ try {
   console.log(`\nberth (default) is the ${defaultPlane.plane} data plane here: ${defaultPlane.reason}`);
   const load = `${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} cores)`;
   console.log(`load average ${load}`);
-  console.log('\ntarget                               req/s    p50 ms   p99 ms  cpu us/req  / nginx');
+  console.log('\ntarget                               req/s    p50 ms   p99 ms  cpu us/req  gateway us/req  / nginx');
   const row = (label, n) => {
     const s = summary[n];
     if (!s) return;
     const toNginx = ratio(n, 'nginx');
     console.log(
-      `${label.padEnd(34)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(10)}  ${toNginx === null ? '' : toNginx.toFixed(2).padStart(7)}`,
+      `${label.padEnd(34)} ${String(s.rps).padStart(7)}  ${s.p50Ms.toFixed(2).padStart(7)}  ${s.p99Ms.toFixed(2).padStart(7)}  ${String(s.cpuUsPerRequest).padStart(10)}  ${String(s.gatewayCpuUsPerRequest ?? '').padStart(14)}  ${toNginx === null ? '' : toNginx.toFixed(2).padStart(7)}`,
     );
   };
   for (const kind of ['service', 'edge']) row(`berth (default: ${defaultPlane.plane}) ${kind}`, defaultRow(kind));

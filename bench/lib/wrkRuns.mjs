@@ -6,12 +6,13 @@ import { join } from 'node:path';
 
 // ---- CPU accounting: user+system time of a process and its children (nginx master + worker) ----
 
-export function cpuTicks(pid) {
+export function cpuTicks(pid, children = true) {
   let total = 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     total += Number(f[11]) + Number(f[12]); // utime, stime
+    if (!children) return total;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
       for (const k of kids ? kids.split(' ') : []) total += cpuTicks(Number(k));
@@ -60,8 +61,10 @@ ${reportLua}`,
   return file;
 }
 
-export function runWrk(wrk, connections, port, script, seconds, pid = undefined) {
+export function runWrk(wrk, connections, port, script, seconds, pid = undefined, sidePid = undefined) {
   const before = pid ? cpuTicks(pid) : 0;
+  // The gateway alone (`sidePid`): HAProxy, its child, is counted in `pid`.
+  const sideBefore = sidePid ? cpuTicks(sidePid, false) : 0;
   const args = [
     '-t1',
     `-c${connections}`,
@@ -77,9 +80,12 @@ export function runWrk(wrk, connections, port, script, seconds, pid = undefined)
   if (!line) throw new Error(`wrk gave no report: ${r.stdout}\n${r.stderr}`);
   const j = JSON.parse(line);
   const cpuS = pid ? (cpuTicks(pid) - before) / ticksPerSecond : undefined;
+  const sideS = sidePid ? (cpuTicks(sidePid, false) - sideBefore) / ticksPerSecond : undefined;
   return {
     // CPU time of the proxy process (the upstream for `direct`) per request, in microseconds.
     cpuUsPerRequest: cpuS === undefined ? undefined : Math.round((cpuS / j.requests) * 1e7) / 10,
+    // The HAProxy rows: their gateway's (Node) CPU per request, beside HAProxy's.
+    gatewayCpuUsPerRequest: sideS === undefined ? undefined : Math.round((sideS / j.requests) * 1e7) / 10,
     rps: Math.round((j.requests / j.durationUs) * 1e6),
     p50Ms: j.p50Us / 1000,
     p90Ms: j.p90Us / 1000,

@@ -1,8 +1,7 @@
 /**
- * Which data plane `berth server` runs, end to end: the Node proxy by default (naming the HAProxy
- * installed on this machine and in CI, which `auto` or `haproxy` would use), HAProxy with `auto` when
- * it is installed, the Node proxy with `auto` when it is not (BERTH_HAPROXY names a binary that does
- * not exist), an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
+ * Which data plane `berth server` runs, end to end: by default (auto) the HAProxy installed on this
+ * machine and in CI, the Node proxy when none is (BERTH_HAPROXY names a binary that does not exist),
+ * HAProxy with `auto` asked for, an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
  * before anything starts. The server says its choice and why in GET /api/v1/info and
  * in its log; the app's edge answers through whichever it is.
  */
@@ -64,40 +63,46 @@ async function expectServedBy(b: Berth, plane: string): Promise<void> {
 }
 
 describe('berth server data plane', () => {
-  it('uses the Node proxy by default, and names the installed HAProxy that auto or haproxy would use', async () => {
-    berth = await startBerth();
-    const info = await berth.api<Info>('GET', '/api/v1/info');
-    expect(info.body.dataPlane?.plane).toBe('node');
-    expect(info.body.dataPlane?.reason).toMatch(
-      /^the built-in Node proxy \(the default; --data-plane auto or haproxy use the installed HAProxy 2\.\d+\S* at \//,
-    );
-    await expectServedBy(berth, 'node');
-  });
-
-  it('uses HAProxy with BERTH_DATA_PLANE=auto when it is installed, and says so', async () => {
-    berth = await startBerth({ env: { BERTH_DATA_PLANE: 'auto' } });
-    const info = await berth.api<Info>('GET', '/api/v1/info');
-    expect(info.body.dataPlane?.plane).toBe('haproxy');
-    expect(info.body.dataPlane?.reason).toMatch(/^BERTH_DATA_PLANE auto: HAProxy 2\.\d+\S* is installed at \//);
-    await expectServedBy(berth, 'haproxy');
-  });
-
-  it('uses the Node proxy with auto when no HAProxy is installed, and says why', async () => {
-    berth = await startBerth({ env: { BERTH_DATA_PLANE: 'auto', BERTH_HAPROXY: '/nonexistent/haproxy' } });
-    const info = await berth.api<Info>('GET', '/api/v1/info');
-    expect(info.body.dataPlane).toEqual({
+  // BERTH_DATA_PLANE unset (the default, auto) or auto, with the installed HAProxy or none (a binary that does not exist).
+  it.each<{ name: string; env: Record<string, string>; plane: string; reason: RegExp }>([
+    {
+      name: 'uses the installed HAProxy by default (auto)',
+      env: { BERTH_DATA_PLANE: '' },
+      plane: 'haproxy',
+      reason:
+        /^HAProxy 2\.\d+\S* at \/\S+ \(the default, auto: HAProxy when a usable one is installed; --data-plane node for the built-in Node proxy\)$/,
+    },
+    {
+      name: 'uses the Node proxy by default when no HAProxy is installed',
+      env: { BERTH_DATA_PLANE: '', BERTH_HAPROXY: '/nonexistent/haproxy' },
       plane: 'node',
-      reason: expect.stringMatching(
-        /^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/,
-      ) as string,
-    });
-    expect(await edgeAnswers(berth)).toBe('hello from web');
+      reason: /^the built-in Node proxy \(the default, auto: no usable HAProxy: haproxy not found on PATH/,
+    },
+    {
+      name: 'uses HAProxy with BERTH_DATA_PLANE=auto when it is installed',
+      env: { BERTH_DATA_PLANE: 'auto' },
+      plane: 'haproxy',
+      reason: /^BERTH_DATA_PLANE auto: HAProxy 2\.\d+\S* is installed at \//,
+    },
+    {
+      name: 'uses the Node proxy with auto when no HAProxy is installed',
+      env: { BERTH_DATA_PLANE: 'auto', BERTH_HAPROXY: '/nonexistent/haproxy' },
+      plane: 'node',
+      reason: /^BERTH_DATA_PLANE auto: no usable HAProxy, so the built-in Node proxy: haproxy not found/,
+    },
+  ])('$name, and says why', async ({ env, plane, reason }) => {
+    berth = await startBerth({ env });
+    const info = await berth.api<Info>('GET', '/api/v1/info');
+    expect(info.body.dataPlane?.plane).toBe(plane);
+    expect(info.body.dataPlane?.reason).toMatch(reason);
+    await expectServedBy(berth, plane);
   });
 
   it('takes BERTH_DATA_PLANE=node as asked', async () => {
     berth = await startBerth({ env: { BERTH_DATA_PLANE: 'node' } });
     const info = await berth.api<Info>('GET', '/api/v1/info');
     expect(info.body.dataPlane).toEqual({ plane: 'node', reason: 'BERTH_DATA_PLANE node' });
+    await expectServedBy(berth, 'node');
   });
 
   it('refuses --data-plane haproxy without HAProxy, naming what is missing', async () => {

@@ -47,11 +47,9 @@ const edgeOf = async (name: string): Promise<number> =>
   (await berth.json<{ edge: { port: number } }>(['status', name, '--env', 'stage'])).edge.port;
 
 beforeAll(async () => {
-  // The Node data plane: on HAProxy (session 14) the TLS test's plain request got 200 where 308 is
-  // expected on a quiet machine (it passed under load): most likely an idle keep-alive connection of
-  // an earlier app's edge on the same port, answered once more by the reload's old worker with its
-  // old routes (docs/architecture.md, Data plane: the open gap). Back to the default once it is closed.
-  berth = await startBerth({ env: { BERTH_DATA_PLANE: 'node' } });
+  // The default data plane (HAProxy where installed): the TLS test's plain request reuses an idle
+  // keep-alive connection to a port an earlier edge left, which must reach the new edge (its 308).
+  berth = await startBerth();
 });
 afterAll(async () => {
   await berth?.teardown();

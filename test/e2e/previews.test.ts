@@ -55,10 +55,9 @@ async function pidsOf(env: string): Promise<number[]> {
 
 beforeAll(async () => {
   dir = await copyExample('shop');
-  // The Node data plane: on HAProxy a closed preview's edge still answered one keep-alive request
-  // (a 503 naming the removed service: an old worker from a reload answers each idle keep-alive
-  // client once more) where this file expects the connection refused (session 14's report).
-  berth = await startBerth({ env: { BERTH_PREVIEW_SWEEP_INTERVAL: '1s', BERTH_DATA_PLANE: 'node' } });
+  // The default data plane (HAProxy where installed): a closed preview's edge refuses the idle
+  // keep-alive connection fetch keeps to it, on HAProxy as on the Node proxy.
+  berth = await startBerth({ env: { BERTH_PREVIEW_SWEEP_INTERVAL: '1s' } });
 }, 60_000);
 afterAll(async () => {
   await berth?.teardown();
@@ -147,8 +146,9 @@ describe('berth preview', () => {
   }, 90_000);
 
   it('closes a preview whose time to live is over, and names bad input', async () => {
-    // Long enough for the deploy on a busy machine; the control plane sweeps every second (BERTH_PREVIEW_SWEEP_INTERVAL).
-    await ok(['preview', 'open', 'shop', 'pr-42', '--template', 'local', '--ttl', '10s']);
+    // Long enough for the deploy on a busy machine (on HAProxy each new listener is a reload, up to a
+    // second each at load 10 on 2 cores); the control plane sweeps every second (BERTH_PREVIEW_SWEEP_INTERVAL).
+    await ok(['preview', 'open', 'shop', 'pr-42', '--template', 'local', '--ttl', '20s']);
     const deploy = await berth.cli(['deploy', dir, '--env', 'local-pr-42']);
     expect(deploy.code, deploy.stderr).toBe(0);
     const pids = await pidsOf('local-pr-42');
@@ -159,7 +159,7 @@ describe('berth preview', () => {
         const [p] = await berth.json<Preview[]>(['preview', 'list', '--all', '--app', 'shop']);
         return p?.key === 'pr-42' && p.state === 'closed' ? p : undefined;
       },
-      20_000,
+      30_000,
     );
     expect(swept.closedReason).toBe('expired');
     expect(pids.filter(alive)).toEqual([]);
@@ -177,5 +177,5 @@ describe('berth preview', () => {
     const template = await berth.cli(['preview', 'open', 'shop', 'x', '--template', 'nowhere']);
     expect(template.code).toBe(1);
     expect(template.stderr).toContain('environment nowhere does not exist');
-  }, 60_000);
+  }, 90_000);
 });

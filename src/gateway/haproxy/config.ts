@@ -6,7 +6,7 @@
  */
 import type { EdgeRoute, ServiceListener } from '../table.js';
 import { compileRoutes } from '../router.js';
-import { traceRules } from './traceRules.js';
+import { logRing, traceRules } from './traceRules.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES, PARSER_BYTES, tooLargeBody } from '../requestLimits.js';
 
 /** One replica in a server slot. */
@@ -97,16 +97,30 @@ export interface HaproxyModel {
   /** Longest life of an old worker after a reload. */
   hardStopAfterMs?: number;
   /**
-   * The gateway's UDP port for the log line of each request HAProxy serves alone (traceRules.ts): its
-   * span, and its latency and edge route for the counters (haproxyLogCounters.ts).
+   * The gateway's TCP port for the log lines of the requests HAProxy serves alone (traceRules.ts,
+   * forwarded from a ring buffer): each one's span, and its latency and edge route for the counters
+   * (haproxyLogCounters.ts).
    */
   traceLogPort?: number;
+  /** The log lines go through the ring (`tcp`); absent in models saved when they were UDP datagrams. */
+  traceLog?: 'tcp';
   /** false: tracing is off, the log lines carry no span and no trace header is set. */
   tracing?: boolean;
 }
 
 /** Name of the server slot that points at the gateway's Node listener. */
 export const nodeSlot = 'node';
+
+/**
+ * The never-used server whose state says the worker is about to be replaced by a reload (`ready`):
+ * every HTTP response then closes its client connection, so that no busy keep-alive client is idle
+ * in the old worker when the reload closes its idle connections (a `disabled` server: a new worker
+ * starts without it). Not a `s.`, `e.` or `f.` name, so no service or edge can take it.
+ */
+export const closingServer = { backend: 'ctl', server: 'closing' } as const;
+
+/** Sets `Connection: close` on every response of an HTTP frontend while a reload is under way. */
+const closingRule = `  http-after-response set-header Connection close if { srv_is_up(${closingServer.backend}/${closingServer.server}) }`;
 
 /**
  * A route's text as one HAProxy word: single quotes take everything literally (no `$` expansion, no
@@ -159,6 +173,7 @@ export function structureKey(m: HaproxyModel): string {
     backends: m.backends.map((b) => ({ key: b.key, stable: b.stable.length, canary: b.canary.length })),
     hardStopAfterMs: m.hardStopAfterMs,
     traceLogPort: m.traceLogPort,
+    traceLog: m.traceLog,
     tracing: m.tracing,
   });
 }
@@ -267,7 +282,7 @@ const TO_NODE = 'to_node';
 function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: HaproxyModel): string[] {
   const lines = [`frontend ${proxyName('f', `edge/${e.key}`)}`, `  bind 127.0.0.1:${e.port}`];
   if (e.tls) lines.push(...tlsRules(e.tls));
-  lines.push(...limitRules);
+  lines.push(...limitRules, closingRule);
   // Node routes the edge while the edge backend's node slot is up (the gateway switches it through
   // the admin socket): route -1 skips every native rule below; a request decides once, here.
   lines.push(
@@ -282,7 +297,7 @@ function renderEdge(e: EdgeFrontendModel, backends: ReadonlySet<string>, m: Hapr
     `  http-request set-header X-Forwarded-Host %[req.hdr(host)] if !${TO_NODE} { req.hdr(host) -m found }`,
     `  http-request del-header X-Forwarded-Host if !${TO_NODE} !{ req.hdr(host) -m found }`,
   );
-  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.traceLogPort, m.tracing !== false, TO_NODE));
+  if (m.traceLogPort !== undefined) lines.push(...traceRules(m.tracing !== false, TO_NODE));
   // In the Node router's order (exact hosts, longer wildcards, shorter ones, any host; then the
   // longest prefix; table order on ties): the first rule that matches wins, as there.
   const routes = compileRoutes(e.routes ?? [], (r) => r.target);
@@ -342,15 +357,17 @@ export function renderConfig(m: HaproxyModel): string {
     // Room for a request head over the 414/431 limits, so those answers can be given (not a 400).
     `  tune.bufsize ${PARSER_BYTES}`,
     `  tune.http.maxhdr ${MAX_HEADER_FIELDS}`,
-    // Old workers finish their requests and serve each idle keep-alive client once more; bounded.
+    // Old workers finish their requests (bounded); their idle keep-alive clients are closed at once.
     `  hard-stop-after ${hardStopS}s`,
     '',
     'defaults',
     '  mode http',
     '  option http-keep-alive',
-    // On a reload, an idle client connection gets one more response (with Connection: close) from
-    // the old worker instead of being closed under a request the client may be sending.
-    '  option idle-close-on-response',
+    // No `option idle-close-on-response`: on a reload the old worker closes its idle client
+    // connections at once (HAProxy's default), so a listener the reload removes or gives to another
+    // edge is gone for them too, as a closed Node listener is, instead of answering each once more
+    // with the old config. Busy keep-alive clients are not idle then: every response of the worker
+    // closes its connection while the reload is under way (closingServer).
     '  option forwardfor',
     // Idle upstream connections are shared between clients: the replica's keep-alive is the pool.
     '  http-reuse always',
@@ -368,12 +385,21 @@ export function renderConfig(m: HaproxyModel): string {
   // HAProxy traces what it serves alone; what it hands to Node is traced there.
   const native = new Set(m.backends.filter((b) => b.nodePort === undefined).map((b) => b.key));
   for (const s of m.services) {
-    out.push('', `frontend ${proxyName('f', s.key)}`, ...serviceBinds(s), ...limitRules, ...forwardingRules);
-    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.traceLogPort, m.tracing !== false));
+    out.push(
+      '',
+      `frontend ${proxyName('f', s.key)}`,
+      ...serviceBinds(s),
+      ...limitRules,
+      ...forwardingRules,
+      closingRule,
+    );
+    if (m.traceLogPort !== undefined && native.has(s.key)) out.push(...traceRules(m.tracing !== false));
     out.push(`  default_backend ${proxyName('s', s.key)}`);
   }
   for (const e of m.edges) out.push('', ...renderEdge(e, backends, m), '', ...renderEdgeBackend(e));
   for (const b of m.backends) if (b.mode !== 'tcp') out.push('', ...renderBackend(b));
+  out.push('', `backend ${closingServer.backend}`, `  server ${closingServer.server} 127.0.0.1:1 disabled`);
+  if (m.traceLogPort !== undefined) out.push('', ...logRing(m.traceLogPort));
   const tcp = m.backends.filter((b) => b.mode === 'tcp');
   if (tcp.length > 0) {
     // L4 proxies after defaults of their own, so no HTTP option applies to them.

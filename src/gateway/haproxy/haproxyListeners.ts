@@ -14,13 +14,22 @@ import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
 import type { ListenerError, RoutingTable, ServiceTraffic } from '../table.js';
 import type { StatRow } from './adminSocket.js';
-import type { BackendModel, EdgeFrontendModel, HaproxyModel } from './config.js';
+import type { EdgeFrontendModel, HaproxyModel } from './config.js';
 import { writeCrtList } from './crtList.js';
 import { HaproxySpanReceiver } from './haproxySpans.js';
-import { isNativeEdge, isNativeService, nodeSlot, proxyName, renderConfig, slotName, structureKey } from './config.js';
+import {
+  closingServer,
+  isNativeEdge,
+  isNativeService,
+  nodeSlot,
+  proxyName,
+  renderConfig,
+  structureKey,
+} from './config.js';
 import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
-import { assignSlots } from './slots.js';
+import type { SlotWant } from './slots.js';
+import { assignSlots, modelWants, slotWants } from './slots.js';
 import { freePort, probePort } from './ports.js';
 import type { Counters } from './haproxyCounters.js';
 import {
@@ -45,44 +54,11 @@ export interface HaproxyListenersOptions extends ListenersOptions {
   statsIntervalMs?: number;
 }
 
-/** Desired runtime state of one server slot. */
-interface SlotWant {
-  addr: string | undefined;
-  ready: boolean;
-}
-
 /** What survives a gateway restart, beside HAProxy itself. */
 interface SavedState {
   model: HaproxyModel;
   internalPorts: Record<string, number>;
   base: Record<string, Counters>;
-}
-
-function slotWants(b: BackendModel): Map<string, SlotWant> {
-  const node = b.nodePort !== undefined;
-  const out = new Map<string, SlotWant>();
-  const put = (name: string, s: { host: string; port: number } | undefined): void =>
-    void out.set(name, { addr: s && `${s.host} ${s.port}`, ready: s !== undefined && !node });
-  b.stable.forEach((s, i) => put(slotName('stable', i), s));
-  b.canary.forEach((s, i) => put(slotName('canary', i), s));
-  out.set(nodeSlot, { addr: node ? `127.0.0.1 ${b.nodePort}` : undefined, ready: node });
-  return out;
-}
-
-/** The runtime state of every slot of `m`: its backends' and its edges' (the edge's `node` slot). */
-function modelWants(m: HaproxyModel): Map<string, SlotWant> {
-  const out = new Map<string, SlotWant>();
-  for (const b of m.backends) {
-    for (const [slot, want] of slotWants(b)) out.set(`${proxyName('s', b.key)}/${slot}`, want);
-  }
-  for (const e of m.edges) {
-    const node = e.nodePort !== undefined;
-    out.set(`${proxyName('e', e.key)}/${nodeSlot}`, {
-      addr: node ? `127.0.0.1 ${e.nodePort}` : undefined,
-      ready: node,
-    });
-  }
-  return out;
 }
 
 /** All listeners of a gateway whose data path is HAProxy. */
@@ -209,6 +185,7 @@ export class HaproxyListeners implements DataPlaneListeners {
 
     const next: HaproxyModel = { dir: this.paths.dir, services: [], edges: [], backends: [], tcp: [] };
     next.traceLogPort = await this.spanReceiver.start(this.model?.traceLogPort);
+    next.traceLog = 'tcp';
     if (this.opts.spans === undefined) next.tracing = false;
     for (const s of table.services)
       if (await bindable(s.key, s.port))
@@ -293,7 +270,17 @@ export class HaproxyListeners implements DataPlaneListeners {
         // No poll until the new worker runs: the old one's counts are in the base already.
         this.reloading = true;
         await this.snapshotBase();
-        await this.proc.reload(renderConfig(next)).finally(() => (this.reloading = false));
+        // Busy keep-alive clients are closed after their next response, not left idle in the old
+        // worker, which closes its idle client connections at once (config.ts, closingServer).
+        const closing = (state: 'ready' | 'maint') => async () => {
+          await this.proc!.admin()
+            .setState(closingServer.backend, closingServer.server, state)
+            // A worker loaded by an older gateway may lack the server: its reload closes idle clients only.
+            .catch((err: unknown) => this.logger?.warn({ err }, 'cannot close keep-alive clients before the reload'));
+        };
+        await this.proc
+          .reload(renderConfig(next), { prepare: closing('ready'), undo: closing('maint') })
+          .finally(() => (this.reloading = false));
         this.loaded(next);
       }
     }

@@ -197,12 +197,27 @@ export class HaproxyProcess {
   }
 
   /**
-   * Loads `config` seamlessly: checked first (a bad config changes nothing), then the master
-   * forks a new worker that takes over the listening sockets; the old one finishes what it serves.
+   * Loads `config` seamlessly: checked first (a bad config changes nothing), then `prepare` runs
+   * (the current worker is about to be replaced) and the master forks a new worker that takes over
+   * the listening sockets; resolves once it answers and the old one is stopping (it finishes what it
+   * serves and closes its idle client connections). `undo` runs when the reload fails after `prepare`.
    */
-  async reload(config: string): Promise<void> {
+  async reload(
+    config: string,
+    hooks: { prepare?: () => Promise<void>; undo?: () => Promise<void> } = {},
+  ): Promise<void> {
     await checkAndWrite(this.binary, this.paths.config, config);
     const before = await this.procs();
+    await hooks.prepare?.();
+    try {
+      await this.reloaded(before);
+    } catch (err) {
+      await hooks.undo?.().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async reloaded(before: ProcList): Promise<void> {
     await haproxyCommand(this.paths.master, 'reload', 2_000).catch(() => '');
     const deadline = Date.now() + this.startTimeoutMs;
     while (Date.now() < deadline) {
@@ -214,7 +229,12 @@ export class HaproxyProcess {
             details: { log: this.paths.log, tail: logTail(this.paths.log, 8) },
           });
         }
-        if (now.worker !== undefined && now.worker !== before.worker && (await this.workerAnswers(now.worker))) {
+        if (
+          now.worker !== undefined &&
+          now.worker !== before.worker &&
+          (await this.workerAnswers(now.worker)) &&
+          (before.worker === undefined || (await this.stopping(before.worker)))
+        ) {
           this.logger?.info({ worker: now.worker, old: now.oldWorkers }, 'haproxy reloaded');
           return;
         }
@@ -224,6 +244,17 @@ export class HaproxyProcess {
     throw new TimeoutError(`haproxy did not reload within ${this.startTimeoutMs}ms`, {
       details: { log: this.paths.log, tail: logTail(this.paths.log, 8) },
     });
+  }
+
+  /** True once worker `pid` soft-stops (told by the master after a reload) or is gone. */
+  private async stopping(pid: number): Promise<boolean> {
+    try {
+      const info = await haproxyCommand(this.paths.master, `@!${pid} show info`, 1_000);
+      // The master answers for a worker it no longer has with an error, not `show info`'s fields.
+      return /^Stopping: 1$/m.test(info) || !/^Pid: /m.test(info);
+    } catch {
+      return false;
+    }
   }
 
   /** Soft stop (in-flight requests finish), bounded by `timeoutMs`; then terminated. */

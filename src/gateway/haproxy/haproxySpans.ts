@@ -1,12 +1,12 @@
 /**
- * The spans of the requests HAProxy serves alone: its log lines (traceRules.ts) arrive on a UDP
- * socket on 127.0.0.1, are counted (latency and edge routes, haproxyLogCounters.ts) and read back
+ * The spans of the requests HAProxy serves alone: its log lines (traceRules.ts) arrive over TCP on
+ * 127.0.0.1 (from each worker's ring buffer, a line each), are counted (latency and edge routes, haproxyLogCounters.ts) and read back
  * into gateway spans with what the model says about each frontend (the service of a service
  * address; the edge, and per route index the route's label and target) and go into the same
  * bounded queue as the Node listeners' spans. A line that is not a span's, or names a frontend the
  * model does not know, is ignored.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { GatewaySpan } from '../../model/trace.js';
 import { routeLabel } from '../routeCounters.js';
 import { compileRoutes } from '../router.js';
@@ -103,9 +103,13 @@ function routesByService(frontends: ReadonlyMap<string, Frontend>): Map<string, 
   return out;
 }
 
-/** The UDP socket HAProxy logs its requests to: spans into `queue` (tracing on), the rest into `counters`. */
+/** Longest unfinished line kept between reads (HAProxy's lines are at most LOG_LINE_BYTES). */
+const MAX_PENDING = 64 * 1024;
+
+/** Where HAProxy's workers forward their log lines: spans into `queue` (tracing on), the rest into `counters`. */
 export class HaproxySpanReceiver {
-  private socket: Socket | undefined;
+  private server: Server | undefined;
+  private readonly connections = new Set<Socket>();
   private frontends = new Map<string, Frontend>();
   private readonly queue: SpanQueue | undefined;
   readonly counters = new HaproxyLogCounters();
@@ -114,26 +118,45 @@ export class HaproxySpanReceiver {
     this.queue = queue;
   }
 
-  /** Binds 127.0.0.1 (`port`, e.g. the one HAProxy was configured with before a gateway restart, else any); its port. */
+  /** Listens on 127.0.0.1 (`port`, e.g. the one HAProxy was configured with before a gateway restart, else any); its port. */
   async start(port = 0): Promise<number> {
-    if (this.socket !== undefined) return this.socket.address().port;
-    const bind = (p: number): Promise<Socket> =>
+    if (this.server !== undefined) return (this.server.address() as { port: number }).port;
+    const listen = (p: number): Promise<Server> =>
       new Promise((resolve, reject) => {
-        const s = createSocket('udp4');
+        const s = createServer((c) => this.accept(c));
         s.once('error', reject);
-        s.bind(p, '127.0.0.1', () => {
+        s.listen(p, '127.0.0.1', () => {
           s.off('error', reject);
           resolve(s);
         });
       });
     // The saved port may be taken now: then any, and HAProxy is reloaded with it.
-    this.socket = await bind(port).catch(() => bind(0));
-    this.socket.on('message', (msg) => {
-      const { span, request } = parseLine(msg.toString('utf8'), this.frontends);
-      if (request !== undefined) this.counters.record(request);
-      if (span !== undefined) this.queue?.push(span);
+    this.server = await listen(port).catch(() => listen(0));
+    return (this.server.address() as { port: number }).port;
+  }
+
+  /** One worker's stream of lines (a reload's new worker connects anew). */
+  private accept(c: Socket): void {
+    this.connections.add(c);
+    c.setEncoding('utf8');
+    let pending = '';
+    c.on('data', (chunk: string) => {
+      const text = pending === '' ? chunk : pending + chunk;
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        this.line(text.slice(from, nl));
+        from = nl + 1;
+      }
+      pending = text.length - from > MAX_PENDING ? '' : text.slice(from);
     });
-    return this.socket.address().port;
+    c.on('error', () => undefined);
+    c.on('close', () => this.connections.delete(c));
+  }
+
+  private line(text: string): void {
+    const { span, request } = parseLine(text, this.frontends);
+    if (request !== undefined) this.counters.record(request);
+    if (span !== undefined) this.queue?.push(span);
   }
 
   /** Reads later lines with what `m` says about its frontends. */
@@ -143,7 +166,8 @@ export class HaproxySpanReceiver {
   }
 
   close(): void {
-    this.socket?.close();
-    this.socket = undefined;
+    for (const c of this.connections) c.destroy();
+    this.server?.close();
+    this.server = undefined;
   }
 }

@@ -184,8 +184,11 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
     const traced = cfg
       .split('\nfrontend ')
       .slice(1)
-      .filter((f) => f.includes('log 127.0.0.1:5140 len 2048 format raw local0'))
+      .filter((f) => f.includes('log ring@berth-log len 2048 format raw local0'))
       .map((f) => f.split('\n')[0]);
+    // One ring forwards every frontend's lines to the gateway's port.
+    expect(cfg).toContain('\nring berth-log\n');
+    expect(cfg).toContain('  server gateway 127.0.0.1:5140\n');
     // Every edge has them (it may be switched to HAProxy's routing at runtime); while Node routes it, none applies.
     expect(traced).toEqual([proxyName('f', 'a/b/native'), proxyName('f', 'edge/a/b'), proxyName('f', 'edge/a/c')]);
     const nodeEdge = cfg.split('\nfrontend ').find((f) => f.startsWith(proxyName('f', 'edge/a/c')))!;

@@ -5,8 +5,8 @@
  * When free slots run out the backend grows, which is the one backend change that needs a reload.
  */
 import type { Backend } from '../table.js';
-import type { BackendModel, SlotServer } from './config.js';
-import { slotName } from './config.js';
+import type { BackendModel, HaproxyModel, SlotServer } from './config.js';
+import { nodeSlot, proxyName, slotName } from './config.js';
 
 /** Slots a new backend starts with: a rolling update of a few replicas (surge + draining) fits. */
 export const minSlots = 8;
@@ -79,4 +79,38 @@ export function assignSlots(
     freed,
     grew: stable.grew || canary.grew,
   };
+}
+
+/** Desired runtime state of one server slot. */
+export interface SlotWant {
+  addr: string | undefined;
+  ready: boolean;
+}
+
+/** The runtime state of every slot of a backend: its replicas, and its `node` slot while Node serves it. */
+export function slotWants(b: BackendModel): Map<string, SlotWant> {
+  const node = b.nodePort !== undefined;
+  const out = new Map<string, SlotWant>();
+  const put = (name: string, s: { host: string; port: number } | undefined): void =>
+    void out.set(name, { addr: s && `${s.host} ${s.port}`, ready: s !== undefined && !node });
+  b.stable.forEach((s, i) => put(slotName('stable', i), s));
+  b.canary.forEach((s, i) => put(slotName('canary', i), s));
+  out.set(nodeSlot, { addr: node ? `127.0.0.1 ${b.nodePort}` : undefined, ready: node });
+  return out;
+}
+
+/** The runtime state of every slot of `m`: its backends' and its edges' (the edge's `node` slot). */
+export function modelWants(m: HaproxyModel): Map<string, SlotWant> {
+  const out = new Map<string, SlotWant>();
+  for (const b of m.backends) {
+    for (const [slot, want] of slotWants(b)) out.set(`${proxyName('s', b.key)}/${slot}`, want);
+  }
+  for (const e of m.edges) {
+    const node = e.nodePort !== undefined;
+    out.set(`${proxyName('e', e.key)}/${nodeSlot}`, {
+      addr: node ? `127.0.0.1 ${e.nodePort}` : undefined,
+      ready: node,
+    });
+  }
+  return out;
 }

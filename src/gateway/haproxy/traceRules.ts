@@ -5,11 +5,36 @@
  * `f0`–`ff` too), else a trace is started (its id a UUIDv4's 32 hex digits); the hop gets a new span
  * id (16 of another UUID's), sent upstream in `traceparent`, and the trace id as `x-berth-trace-id`.
  * `tracestate` goes with a new trace. One log line per request carries the span to the gateway
- * (haproxySpans.ts) over UDP on 127.0.0.1.
+ * (haproxySpans.ts): into HAProxy's ring buffer `LOG_RING`, which forwards the lines in batches over
+ * one TCP connection to the gateway on 127.0.0.1 (a UDP datagram per request cost HAProxy a
+ * `sendto` and the gateway a message event for each: some 10 µs of CPU a request, both together).
  */
 
 /** The first word of a span's log line. */
 export const SPAN_LOG_TAG = 'berth-span';
+
+/** The ring buffer (config.ts `logRing`) every frontend logs its lines into. */
+export const LOG_RING = 'berth-log';
+
+/** The longest log line (a longer path is cut, which the gateway then reads as no span). */
+export const LOG_LINE_BYTES = 2048;
+
+/**
+ * The ring buffer HAProxy logs into and the TCP server it forwards the lines to (the gateway's
+ * `logPort`), one line each: 4 MiB hold some 25 000 lines, a second of full load, should the
+ * gateway be busy for a moment; when it is full, new lines are dropped, never requests slowed.
+ */
+export function logRing(logPort: number): string[] {
+  return [
+    `ring ${LOG_RING}`,
+    '  format raw',
+    `  maxlen ${LOG_LINE_BYTES}`,
+    `  size ${4 * 1024 * 1024}`,
+    '  timeout connect 1s',
+    '  timeout server 10s',
+    `  server gateway 127.0.0.1:${logPort}`,
+  ];
+}
 
 /**
  * What each line says, in order: trace id, span id, parent id (`-` when none), status (`-1` when
@@ -20,12 +45,13 @@ export const SPAN_LOG_TAG = 'berth-span';
 const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %HM %f %[var(txn.route)] %s %HP`;
 
 /**
- * The rules of an HTTP frontend HAProxy serves alone, sending a line per request to `logPort`; with
- * `tracing` false only the line (its ids `-`: no span, the counters still get latency and route).
+ * The rules of an HTTP frontend HAProxy serves alone, logging a line per request into `LOG_RING`
+ * (forwarded to the gateway); with `tracing` false only the line (its ids `-`: no span, the counters
+ * still get latency and route).
  */
-export function traceRules(logPort: number, tracing = true, unlessAcl?: string): string[] {
+export function traceRules(tracing = true, unlessAcl?: string): string[] {
   const tp = 'req.hdr(traceparent)';
-  const log = [`  log 127.0.0.1:${logPort} len 2048 format raw local0`, `  log-format "${LOG_FORMAT}"`];
+  const log = [`  log ring@${LOG_RING} len ${LOG_LINE_BYTES} format raw local0`, `  log-format "${LOG_FORMAT}"`];
   // What goes to the Node edge is counted and traced there: no line to send here and throw away there.
   if (unlessAcl !== undefined) log.push(`  http-request set-log-level silent if ${unlessAcl}`);
   if (!tracing) return log;
