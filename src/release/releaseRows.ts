@@ -8,8 +8,7 @@ import type { Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import { reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
-import type { Release } from './releases.js';
-import type { CancelRequest, ReleaseOptions, StepProgress } from './releaseTypes.js';
+import type { CancelRequest, Release, ReleaseOptions, StepProgress } from './releaseTypes.js';
 
 /** The columns of `releases` a `Release` is made of. */
 export const RELEASE_COLUMNS = [

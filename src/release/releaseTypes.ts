@@ -2,7 +2,7 @@
  * The parts of a release record the API shows beside its columns: steps and where a progressive
  * rollout stands, an operator's commands, the options a release was started with.
  */
-import type { StepStatus } from '../model/releaseStatus.js';
+import type { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import type { Message } from '../model/messages.js';
 import type { AnalysisCheck } from './analysis.js';
 
@@ -63,4 +63,34 @@ export interface PromotedFrom {
 export interface CancelRequest {
   by: string;
   at: string;
+}
+
+/** A release as the API shows it (the rendered state is fetched separately). */
+export interface Release {
+  id: number;
+  app: string;
+  env: string;
+  revision: number;
+  kind: ReleaseKind;
+  status: ReleaseStatus;
+  reason: string | null;
+  /** `reason` as a code and params, for the console to translate (absent for older releases). */
+  reasonMessage?: Message;
+  specDigest: string;
+  specFile: string;
+  configVersion: number;
+  sourceRevision: number | null;
+  rollbackPolicy: 'auto' | 'none';
+  /** What it was started with (its timeout); `{}` when nothing beyond the defaults. */
+  options: ReleaseOptions;
+  /** Set once someone asked to cancel it; the engine then fails it (and rolls back per its policy). */
+  cancelRequest: CancelRequest | null;
+  author: string;
+  message: string | null;
+  /** `message` as a code with params when Berth wrote it (scale, restart, down, auto-rollback). */
+  messageDetail?: Message;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: ReleaseStep[];
 }

@@ -17,6 +17,7 @@ import { addEventIn, eventsOf, type ReleaseEvent } from './releaseEvents.js';
 
 export type { ReleaseEvent } from './releaseEvents.js';
 export type {
+  Release,
   CancelRequest,
   PromotedFrom,
   ReleaseOptions,
@@ -24,38 +25,8 @@ export type {
   StepCommand,
   StepProgress,
 } from './releaseTypes.js';
-import type { CancelRequest, ReleaseOptions, ReleaseStep, StepCommand, StepProgress } from './releaseTypes.js';
+import type { CancelRequest, Release, ReleaseOptions, StepCommand, StepProgress } from './releaseTypes.js';
 import type { Message } from '../model/messages.js';
-
-/** A release as the API shows it (the rendered state is fetched separately). */
-export interface Release {
-  id: number;
-  app: string;
-  env: string;
-  revision: number;
-  kind: ReleaseKind;
-  status: ReleaseStatus;
-  reason: string | null;
-  /** `reason` as a code and params, for the console to translate (absent for older releases). */
-  reasonMessage?: Message;
-  specDigest: string;
-  specFile: string;
-  configVersion: number;
-  sourceRevision: number | null;
-  rollbackPolicy: 'auto' | 'none';
-  /** What it was started with (its timeout); `{}` when nothing beyond the defaults. */
-  options: ReleaseOptions;
-  /** Set once someone asked to cancel it; the engine then fails it (and rolls back per its policy). */
-  cancelRequest: CancelRequest | null;
-  author: string;
-  message: string | null;
-  /** `message` as a code with params when Berth wrote it (scale, restart, down, auto-rollback). */
-  messageDetail?: Message;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  steps: ReleaseStep[];
-}
 
 /** A release with its full content, for the engine and diffs. */
 export interface ReleaseContent {
