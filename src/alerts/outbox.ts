@@ -70,7 +70,10 @@ export interface OutboxOptions {
   send?: Send;
   backoff?: Backoff;
   giveUp?: GiveUp;
-  /** How often a started outbox looks for due rows (it also wakes on every enqueue). Default 1 s. */
+  /**
+   * The shortest wait between two looks of a started outbox while rows wait (it sleeps until the
+   * earliest is due, and wakes on every enqueue). Default 1 s.
+   */
   pollMs?: number;
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
@@ -212,22 +215,45 @@ export function createOutbox(o: OutboxOptions): Outbox {
     return running;
   }
 
-  /** Whether any row waits (due or not); an empty outbox has nothing to look for until an enqueue. */
-  const anyWaiting = async (): Promise<boolean> =>
-    (await o.db.selectFrom('alert_outbox').select('id').limit(1).executeTakeFirst()) !== undefined;
+  /** When the earliest waiting row is due (epoch ms); undefined when the outbox is empty. */
+  const nextDue = async (): Promise<number | undefined> => {
+    const row = await o.db
+      .selectFrom('alert_outbox')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  };
 
+  // One loop: a pass, then a sleep until the earliest row is due (an empty outbox sleeps until an
+  // enqueue). A wake-up while the loop is in a pass runs one more pass after it, never a second loop.
+  let looping = false;
+  let wakeAgain = false;
   const tick = (): void => {
     if (stopped) return;
+    if (looping) {
+      wakeAgain = true;
+      return;
+    }
+    looping = true;
     clearTimeout(timer);
+    timer = undefined;
     void deliverDue()
-      .then(() => anyWaiting())
+      .then(() => nextDue())
       .catch((err: unknown) => {
         o.logger?.warn({ err }, 'alert outbox pass failed');
-        return true;
+        return now() + pollMs;
       })
-      .then((waiting) => {
-        // Empty: enqueue wakes the loop (the fallback look only bounds a row written some other way).
-        if (!stopped) timer = setTimeout(tick, waiting ? pollMs : Math.max(pollMs, EMPTY_LOOK_MS));
+      .then((due) => {
+        looping = false;
+        if (stopped) return;
+        if (wakeAgain) {
+          wakeAgain = false;
+          tick();
+          return;
+        }
+        // The fallback look of an empty outbox only bounds a row written some other way.
+        const waitMs = due === undefined ? EMPTY_LOOK_MS : Math.min(EMPTY_LOOK_MS, Math.max(pollMs, due - now()));
+        timer = setTimeout(tick, waitMs);
       });
   };
 
@@ -245,7 +271,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
         created_at: at,
       }));
       const inserted = await o.db.insertInto('alert_outbox').values(rows).returning('id').execute();
-      // The loop may be sleeping on an empty outbox: its next look comes now and goes on every pollMs.
+      // The loop may be sleeping (on an empty outbox, or until a later row is due): it looks now.
       if (!stopped) tick();
       return inserted.map((r) => r.id);
     },

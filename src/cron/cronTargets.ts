@@ -37,23 +37,6 @@ export async function timeZoneOf(environments: Pick<Environments, 'get'>, env: s
   return (await environments.get(env)).target.timeZone ?? DEFAULT_TIME_ZONE;
 }
 
-/**
- * `releases` whose list of current releases is read at most once per `windowMs`: the scheduler's
- * tick asks for it twice (jobs, then cronjobs), each a query, every second, at idle too.
- */
-export function activeReadOnce(releases: JobSource, windowMs = 500): JobSource {
-  let last: { atMs: number; read: Promise<Release[]> } | undefined;
-  return {
-    active: () => {
-      const now = Date.now();
-      if (!last || now - last.atMs >= windowMs) last = { atMs: now, read: releases.active() };
-      return last.read;
-    },
-    current: (app, env) => releases.current(app, env),
-    content: (id) => releases.content(id),
-  };
-}
-
 /** Every `kind: job` of every current release, whose runs the scheduler records. */
 export function jobTargets(releases: JobSource): () => Promise<{ app: string; env: string; job: string }[]> {
   const byId = new Map<number, JobSpec[]>();

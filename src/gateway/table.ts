@@ -140,9 +140,9 @@ export interface GatewayControl {
   update(change: (table: RoutingTable) => void): Promise<void>;
   /**
    * What an empty update does, at the cost of a process check when nothing needs doing: restarts a
-   * gateway that died (on its saved table) and retries listeners that could not bind. Absent: callers use update.
+   * gateway that died (on its saved table) and retries listeners that could not bind.
    */
-  heal?(): Promise<void>;
+  heal(): Promise<void>;
   /** Listeners of the served table that are not listening, as of the last update or adoption. */
   listenerErrors(): ListenerError[];
   /** Per-track request counters of every service, read from the gateway process now. */

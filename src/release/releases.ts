@@ -4,109 +4,29 @@
  */
 import { upgradeStoredSpec } from '../spec/stored.js';
 import { upgradeStoredRendering } from './storedRendering.js';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { AppSpec } from '../spec/schema.js';
 import type { RenderedRelease } from './rendered.js';
-import type { AnalysisCheck } from './analysis.js';
 
 import { ReleaseKind, ReleaseStatus, StepStatus } from '../model/releaseStatus.js';
 import { encodeMessage } from '../model/messages.js';
-import { reasonOf, releaseMessageOf, stepMessageOf } from './storedMessages.js';
+import { RELEASE_COLUMNS, releaseOf, type ReleaseRow } from './releaseRows.js';
 import { addEventIn, eventsOf, type ReleaseEvent } from './releaseEvents.js';
 
 export type { ReleaseEvent } from './releaseEvents.js';
+export type {
+  Release,
+  CancelRequest,
+  PromotedFrom,
+  ReleaseOptions,
+  ReleaseStep,
+  StepCommand,
+  StepProgress,
+} from './releaseTypes.js';
+import type { CancelRequest, Release, ReleaseOptions, StepCommand, StepProgress } from './releaseTypes.js';
 import type { Message } from '../model/messages.js';
-
-export interface ReleaseStep {
-  service: string;
-  level: number;
-  status: StepStatus;
-  message: string | null;
-  /** `message` as a code with params, for the console to translate. */
-  messageDetail?: Message;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Where a canary, blue-green or A/B rollout of the service stands; absent for rolling. */
-  progress?: StepProgress;
-}
-
-/** Where a progressive rollout stands: step `step` (0-based) of `of`, begun at `stepStartedAt`. */
-export interface StepProgress {
-  strategy: 'canary' | 'blueGreen' | 'abTest';
-  step: number;
-  of: number;
-  /** Percent of weighted traffic on the new track now. */
-  weight: number;
-  /** What the step does, e.g. `weight 25%`, `pause 30s`, `waiting for promote`, `finalizing`. */
-  phase: string;
-  /** The same as a code and params, for the console to translate. */
-  phaseMessage?: Message;
-  stepStartedAt: string;
-  /** The analysis checks of the rollout so far, oldest first (absent before the first). */
-  checks?: AnalysisCheck[];
-}
-
-/** An operator's command to a running progressive rollout. */
-export interface StepCommand {
-  kind: 'promote' | 'promoteFull' | 'abort';
-  by: string;
-  at: string;
-}
-
-/**
- * What a release was started with beyond its own columns, stored with it and honoured when a
- * restarted control plane resumes it.
- */
-export interface ReleaseOptions {
-  /** The release fails when it has not finished this long after it started (resumes included). */
-  timeoutMs?: number;
-  /** Where a promotion's content came from: revision `revision` of the app in environment `env` (`berth promote`). */
-  promotedFrom?: PromotedFrom;
-}
-
-/** The source of a promoted revision. */
-export interface PromotedFrom {
-  env: string;
-  revision: number;
-}
-
-/** An operator's request to end a running release (`berth cancel`). */
-export interface CancelRequest {
-  by: string;
-  at: string;
-}
-
-/** A release as the API shows it (the rendered state is fetched separately). */
-export interface Release {
-  id: number;
-  app: string;
-  env: string;
-  revision: number;
-  kind: ReleaseKind;
-  status: ReleaseStatus;
-  reason: string | null;
-  /** `reason` as a code and params, for the console to translate (absent for older releases). */
-  reasonMessage?: Message;
-  specDigest: string;
-  specFile: string;
-  configVersion: number;
-  sourceRevision: number | null;
-  rollbackPolicy: 'auto' | 'none';
-  /** What it was started with (its timeout); `{}` when nothing beyond the defaults. */
-  options: ReleaseOptions;
-  /** Set once someone asked to cancel it; the engine then fails it (and rolls back per its policy). */
-  cancelRequest: CancelRequest | null;
-  author: string;
-  message: string | null;
-  /** `message` as a code with params when Berth wrote it (scale, restart, down, auto-rollback). */
-  messageDetail?: Message;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  steps: ReleaseStep[];
-}
 
 /** A release with its full content, for the engine and diffs. */
 export interface ReleaseContent {
@@ -130,8 +50,6 @@ export interface NewRelease {
   author: string;
   message?: string | Message;
 }
-
-type Row = Selectable<Database['releases']>;
 
 const now = (): string => new Date().toISOString();
 
@@ -157,76 +75,81 @@ async function setStatusIn(
 /** Typed access to releases, steps and events. */
 export class Releases {
   private readonly db: Kysely<Database>;
+  /** Writes through this instance so far: what memoized reads are checked against. */
+  private writeCount = 0;
+  private readonly memo = new Map<string, { writes: number; dataVersion: number; read: Promise<Release[]> }>();
   constructor(db: Kysely<Database>) {
     this.db = db;
   }
 
   /** Creates revision N+1 with its steps, atomically. */
   async create(r: NewRelease): Promise<Release> {
-    const id = await this.db.transaction().execute(async (tx) => {
-      // Checked in the write transaction that creates the release, which an environment's delete
-      // (checking that nothing runs there) also takes: the two never interleave.
-      const env = await tx.selectFrom('environments').select('name').where('name', '=', r.env).executeTakeFirst();
-      if (!env)
-        throw new NotFoundError(
-          `environment ${r.env} does not exist (deleted?); create it with \`berth env create ${r.env}\``,
+    const id = await this.wrote(
+      this.db.transaction().execute(async (tx) => {
+        // Checked in the write transaction that creates the release, which an environment's delete
+        // (checking that nothing runs there) also takes: the two never interleave.
+        const env = await tx.selectFrom('environments').select('name').where('name', '=', r.env).executeTakeFirst();
+        if (!env)
+          throw new NotFoundError(
+            `environment ${r.env} does not exist (deleted?); create it with \`berth env create ${r.env}\``,
+          );
+        await tx
+          .insertInto('apps')
+          .values({ name: r.app, created_at: now() })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const last = await tx
+          .selectFrom('releases')
+          .select((eb) => eb.fn.max('revision').as('rev'))
+          .where('app', '=', r.app)
+          .where('env', '=', r.env)
+          .executeTakeFirst();
+        const revision = Number(last?.rev ?? 0) + 1;
+        const inserted = await tx
+          .insertInto('releases')
+          .values({
+            app: r.app,
+            env: r.env,
+            revision,
+            kind: r.kind,
+            status: ReleaseStatus.pending,
+            reason: null,
+            spec: JSON.stringify(r.spec),
+            spec_digest: r.specDigest,
+            spec_file: r.specFile,
+            config_version: r.configVersion,
+            rendered: JSON.stringify(r.rendered),
+            source_revision: r.sourceRevision ?? null,
+            author: r.author,
+            message: r.message === undefined ? null : encodeMessage(r.message),
+            created_at: now(),
+            started_at: null,
+            finished_at: null,
+            rollback_policy: r.rollbackPolicy,
+            options: JSON.stringify(r.options ?? {}),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const steps = r.rendered.levels.flatMap((names, level) =>
+          names.map((service) => ({
+            release_id: inserted.id,
+            service,
+            level,
+            status: StepStatus.pending,
+            message: null,
+            started_at: null,
+            finished_at: null,
+          })),
         );
-      await tx
-        .insertInto('apps')
-        .values({ name: r.app, created_at: now() })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      const last = await tx
-        .selectFrom('releases')
-        .select((eb) => eb.fn.max('revision').as('rev'))
-        .where('app', '=', r.app)
-        .where('env', '=', r.env)
-        .executeTakeFirst();
-      const revision = Number(last?.rev ?? 0) + 1;
-      const inserted = await tx
-        .insertInto('releases')
-        .values({
-          app: r.app,
-          env: r.env,
-          revision,
-          kind: r.kind,
-          status: ReleaseStatus.pending,
-          reason: null,
-          spec: JSON.stringify(r.spec),
-          spec_digest: r.specDigest,
-          spec_file: r.specFile,
-          config_version: r.configVersion,
-          rendered: JSON.stringify(r.rendered),
-          source_revision: r.sourceRevision ?? null,
-          author: r.author,
-          message: r.message === undefined ? null : encodeMessage(r.message),
-          created_at: now(),
-          started_at: null,
-          finished_at: null,
-          rollback_policy: r.rollbackPolicy,
-          options: JSON.stringify(r.options ?? {}),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const steps = r.rendered.levels.flatMap((names, level) =>
-        names.map((service) => ({
-          release_id: inserted.id,
-          service,
-          level,
-          status: StepStatus.pending,
-          message: null,
-          started_at: null,
-          finished_at: null,
-        })),
-      );
-      if (steps.length > 0) await tx.insertInto('release_steps').values(steps).execute();
-      return inserted.id;
-    });
+        if (steps.length > 0) await tx.insertInto('release_steps').values(steps).execute();
+        return inserted.id;
+      }),
+    );
     return this.get(id);
   }
 
   async get(id: number): Promise<Release> {
-    const row = await this.db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('releases').select(RELEASE_COLUMNS).where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`release ${id} not found`);
     return this.toRelease(row);
   }
@@ -234,7 +157,7 @@ export class Releases {
   async byRevision(app: string, env: string, revision: number): Promise<Release> {
     const row = await this.db
       .selectFrom('releases')
-      .selectAll()
+      .select(RELEASE_COLUMNS)
       .where('app', '=', app)
       .where('env', '=', env)
       .where('revision', '=', revision)
@@ -257,7 +180,7 @@ export class Releases {
   async list(app: string, env: string, limit = 100): Promise<Release[]> {
     const rows = await this.db
       .selectFrom('releases')
-      .selectAll()
+      .select(RELEASE_COLUMNS)
       .where('app', '=', app)
       .where('env', '=', env)
       .orderBy('revision', 'desc')
@@ -270,7 +193,7 @@ export class Releases {
   async current(app: string, env: string): Promise<Release | undefined> {
     const row = await this.db
       .selectFrom('releases')
-      .selectAll()
+      .select(RELEASE_COLUMNS)
       .where('app', '=', app)
       .where('env', '=', env)
       .where('status', '=', ReleaseStatus.succeeded)
@@ -284,7 +207,7 @@ export class Releases {
   async lastGood(app: string, env: string, belowRevision?: number): Promise<Release | undefined> {
     let q = this.db
       .selectFrom('releases')
-      .selectAll()
+      .select(RELEASE_COLUMNS)
       .where('app', '=', app)
       .where('env', '=', env)
       .where('status', '=', ReleaseStatus.succeeded)
@@ -295,25 +218,29 @@ export class Releases {
   }
 
   /** Releases nobody has finished: resumed at start-up. */
-  async unfinished(): Promise<Release[]> {
-    const rows = await this.db
-      .selectFrom('releases')
-      .selectAll()
-      .where('status', 'in', [ReleaseStatus.pending, ReleaseStatus.running])
-      .orderBy('id')
-      .execute();
-    return Promise.all(rows.map((r) => this.toRelease(r)));
+  unfinished(): Promise<Release[]> {
+    return this.memoized('unfinished', async () => {
+      const rows = await this.db
+        .selectFrom('releases')
+        .select(RELEASE_COLUMNS)
+        .where('status', 'in', [ReleaseStatus.pending, ReleaseStatus.running])
+        .orderBy('id')
+        .execute();
+      return Promise.all(rows.map((r) => this.toRelease(r)));
+    });
   }
 
   /** Every (app, env) whose current release runs something. */
-  async active(): Promise<Release[]> {
-    const rows = await this.db.selectFrom('releases').select(['app', 'env']).distinct().execute();
-    const out: Release[] = [];
-    for (const { app, env } of rows) {
-      const cur = await this.current(app, env);
-      if (cur && cur.kind !== ReleaseKind.down) out.push(cur);
-    }
-    return out;
+  active(): Promise<Release[]> {
+    return this.memoized('active', async () => {
+      const rows = await this.db.selectFrom('releases').select(['app', 'env']).distinct().execute();
+      const out: Release[] = [];
+      for (const { app, env } of rows) {
+        const cur = await this.current(app, env);
+        if (cur && cur.kind !== ReleaseKind.down) out.push(cur);
+      }
+      return out;
+    });
   }
 
   async apps(): Promise<{ app: string; env: string }[]> {
@@ -342,7 +269,7 @@ export class Releases {
   }
 
   async setStatus(id: number, status: ReleaseStatus, reason?: string | Message): Promise<void> {
-    await setStatusIn(this.db, id, status, reason);
+    await this.wrote(setStatusIn(this.db, id, status, reason));
   }
 
   /**
@@ -355,10 +282,12 @@ export class Releases {
     reason: string | Message | undefined,
     e: Omit<ReleaseEvent, 'id'>,
   ): Promise<ReleaseEvent> {
-    return this.db.transaction().execute(async (tx) => {
-      await setStatusIn(tx, id, status, reason);
-      return addEventIn(tx, e);
-    });
+    return this.wrote(
+      this.db.transaction().execute(async (tx) => {
+        await setStatusIn(tx, id, status, reason);
+        return addEventIn(tx, e);
+      }),
+    );
   }
 
   /**
@@ -366,40 +295,46 @@ export class Releases {
    * when the release has already finished.
    */
   async requestCancel(id: number, request: CancelRequest): Promise<boolean> {
-    const r = await this.db
-      .updateTable('releases')
-      .set((eb) => ({ cancel_request: eb.fn.coalesce('cancel_request', eb.val(JSON.stringify(request))) }))
-      .where('id', '=', id)
-      .where('status', 'in', [ReleaseStatus.pending, ReleaseStatus.running])
-      .executeTakeFirst();
+    const r = await this.wrote(
+      this.db
+        .updateTable('releases')
+        .set((eb) => ({ cancel_request: eb.fn.coalesce('cancel_request', eb.val(JSON.stringify(request))) }))
+        .where('id', '=', id)
+        .where('status', 'in', [ReleaseStatus.pending, ReleaseStatus.running])
+        .executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows) > 0;
   }
 
   async setStep(id: number, service: string, status: StepStatus, message?: string | Message): Promise<void> {
     const t = now();
-    await this.db
-      .updateTable('release_steps')
-      .set({
-        status,
-        message: message === undefined ? null : encodeMessage(message),
-        ...(status === StepStatus.running ? { started_at: t, finished_at: null } : {}),
-        ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped
-          ? { finished_at: t }
-          : {}),
-      })
-      .where('release_id', '=', id)
-      .where('service', '=', service)
-      .execute();
+    await this.wrote(
+      this.db
+        .updateTable('release_steps')
+        .set({
+          status,
+          message: message === undefined ? null : encodeMessage(message),
+          ...(status === StepStatus.running ? { started_at: t, finished_at: null } : {}),
+          ...(status === StepStatus.succeeded || status === StepStatus.failed || status === StepStatus.skipped
+            ? { finished_at: t }
+            : {}),
+        })
+        .where('release_id', '=', id)
+        .where('service', '=', service)
+        .execute(),
+    );
   }
 
   /** Records where a progressive rollout of `service` stands. */
   async setProgress(id: number, service: string, progress: StepProgress): Promise<void> {
-    await this.db
-      .updateTable('release_steps')
-      .set({ progress: JSON.stringify(progress) })
-      .where('release_id', '=', id)
-      .where('service', '=', service)
-      .execute();
+    await this.wrote(
+      this.db
+        .updateTable('release_steps')
+        .set({ progress: JSON.stringify(progress) })
+        .where('release_id', '=', id)
+        .where('service', '=', service)
+        .execute(),
+    );
   }
 
   /**
@@ -456,7 +391,7 @@ export class Releases {
     return eventsOf(this.db, releaseId, afterId);
   }
 
-  private async toRelease(row: Row): Promise<Release> {
+  private async toRelease(row: ReleaseRow): Promise<Release> {
     const steps = await this.db
       .selectFrom('release_steps')
       .selectAll()
@@ -464,35 +399,36 @@ export class Releases {
       .orderBy('level')
       .orderBy('service')
       .execute();
-    return {
-      id: row.id,
-      app: row.app,
-      env: row.env,
-      revision: row.revision,
-      kind: row.kind as ReleaseKind,
-      status: row.status as ReleaseStatus,
-      ...reasonOf(row.reason),
-      specDigest: row.spec_digest,
-      specFile: row.spec_file,
-      configVersion: row.config_version,
-      sourceRevision: row.source_revision,
-      rollbackPolicy: row.rollback_policy as 'auto' | 'none',
-      options: JSON.parse(row.options) as ReleaseOptions,
-      cancelRequest: row.cancel_request ? (JSON.parse(row.cancel_request) as CancelRequest) : null,
-      author: row.author,
-      ...releaseMessageOf(row.message),
-      createdAt: row.created_at,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      steps: steps.map((s) => ({
-        service: s.service,
-        level: s.level,
-        status: s.status as StepStatus,
-        ...stepMessageOf(s.message),
-        startedAt: s.started_at,
-        finishedAt: s.finished_at,
-        ...(s.progress ? { progress: JSON.parse(s.progress) as StepProgress } : {}),
-      })),
-    };
+    return releaseOf(row, steps);
+  }
+
+  /**
+   * `read`, done again only once the release records changed: a write through this instance, or a
+   * commit by another connection (SQLite's data_version). Idle, the cron scheduler and the autoscaler
+   * ask for the current releases every second; each read was a query per (app, env) and its steps.
+   */
+  private memoized(key: 'active' | 'unfinished', read: () => Promise<Release[]>): Promise<Release[]> {
+    const writes = this.writeCount;
+    const fresh = sql<{ data_version: number }>`PRAGMA data_version`.execute(this.db).then((r) => {
+      const dataVersion = Number(r.rows[0]?.data_version);
+      const hit = this.memo.get(key);
+      if (hit && hit.writes === writes && hit.dataVersion === dataVersion) return hit.read;
+      const entry = { writes, dataVersion, read: read() };
+      this.memo.set(key, entry);
+      // A failed read is not kept: the next call reads again.
+      entry.read.catch(() => this.memo.get(key) === entry && this.memo.delete(key));
+      return entry.read;
+    });
+    // Callers get their own array (the releases in it are shared: read-only).
+    return fresh.then((list) => [...list]);
+  }
+
+  /** Runs a write and marks every memoized read stale once it has committed (or failed). */
+  private async wrote<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.writeCount++;
+    }
   }
 }

@@ -51,7 +51,7 @@ import type { ServerContext } from './context.js';
 import { createAutoscaler } from '../autoscale/autoscaler.js';
 import { createCronScheduler } from '../cron/scheduler.js';
 import { createJobRunStore } from '../cron/jobRunStore.js';
-import { activeReadOnce, cronTargets, jobTargets } from '../cron/cronTargets.js';
+import { cronTargets, jobTargets } from '../cron/cronTargets.js';
 import { cronClock } from '../cron/cronClock.js';
 import { releaseAutoscaleSource } from '../autoscale/settings.js';
 import { ensureToken, defaultTokenOwner } from './auth.js';
@@ -307,11 +307,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   // One machine's cron scheduler; clusters run CronJobs themselves.
   const jobRuns = createJobRunStore(store.db);
-  const cronReleases = activeReadOnce(releases);
   const cron = createCronScheduler({
     now: cronClock(process.env.BERTH_CRON_TIME_SCALE, process.env.BERTH_CRON_TIME_ORIGIN),
-    targets: cronTargets(cronReleases, environments),
-    jobs: jobTargets(cronReleases),
+    targets: cronTargets(releases, environments),
+    jobs: jobTargets(releases),
     runtimeFor,
     runs: jobRuns,
     logger: logger.child({ part: 'cron' }),

@@ -37,8 +37,9 @@ import { addressProblem, edgeProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
-import { refreshProcSnapshot, takeProcSnapshot } from './procfs.js';
+import { takeProcSnapshot } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
+import { UsageSnapshots } from './usageSnapshots.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
@@ -54,16 +55,8 @@ import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
-/** Between /proc samples for replica usage (CPU %, RSS, the memory limit Berth enforces). */
+/** Between sampling ticks: settled replica sets reconcile, and replicas under a memory limit Berth enforces are measured (usageSnapshots.ts). */
 const DEFAULT_SAMPLE_INTERVAL_MS = 1_000;
-/**
- * Between full /proc snapshots (every process on the machine, to find the replicas' process
- * trees); the samples between them re-read only the processes of those trees, so a child a
- * replica forks counts in its usage from the next full one. At idle the full reads were most of the
- * supervision's file reads (hundreds of processes on a busy machine against 2 per replica).
- */
-const FULL_SNAPSHOT_MS = 30_000;
-
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
   /** Berth's state directory; replicas live under `<home>/run`. */
@@ -114,7 +107,7 @@ class LocalRuntime implements Runtime {
   private timer: NodeJS.Timeout | undefined;
   private lastSampleMs = 0;
   /** The last snapshot of every process: the process trees the samples in between re-read. */
-  private fullSnapshot: ProcSnapshot | undefined;
+  private readonly snapshots = new UsageSnapshots();
   private lastGatewayCheckMs = 0;
   private closed = false;
 
@@ -410,24 +403,22 @@ class LocalRuntime implements Runtime {
   private tick(): void {
     const now = this.now();
     let snap: ProcSnapshot | undefined;
-    if (now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS)) {
-      const full = this.fullSnapshot;
-      snap =
-        full && now - full.takenAtMs < FULL_SNAPSHOT_MS
-          ? refreshProcSnapshot(full, now)
-          : (this.fullSnapshot = takeProcSnapshot(now));
+    const second = now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
+    if (second) {
       this.lastSampleMs = now;
+      snap = this.snapshots.take(
+        now,
+        [...this.sets.values()].some((s) => s.enforcesMemoryLimit()),
+      );
     }
     if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
       // A /proc read when the gateway is alive; restarts a dead one on its saved table (addresses and edges heal).
       this.lastGatewayCheckMs = now;
-      const gw = this.opts.gateway;
-      const check = gw.heal ? gw.heal() : gw.update(() => undefined);
-      check.catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
+      this.opts.gateway.heal().catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
     }
     for (const s of this.sets.values()) {
       try {
-        s.tick(snap);
+        s.tick(snap, second);
       } catch (err) {
         this.logger.error({ err, service: s.key }, 'supervision tick failed');
       }

@@ -31,6 +31,11 @@ export class ProcessRunner implements Runner {
   private pendingExit: ExitInfo | undefined;
   /** A stop asked for while the shim was still starting: sent once it runs. */
   private stopWanted = false;
+  /**
+   * The running shim was adopted (started by an earlier control plane): not our child, so a dead one
+   * may stay a zombie its parent never reaps, which a signal 0 reads as alive.
+   */
+  private adopted = false;
 
   private readonly deps: ProcessRunnerDeps;
   private readonly dir: string;
@@ -77,6 +82,7 @@ export class ProcessRunner implements Runner {
     const child = this.deps.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
     const run: RunState = { kind: 'spawning', shimPid: child.pid, sinceMs: nowMs };
     this.run = run;
+    this.adopted = false;
     child.once('error', (err) => {
       if (this.run !== run) return;
       this.run = { kind: 'down' };
@@ -115,7 +121,9 @@ export class ProcessRunner implements Runner {
   }
 
   supervisorAlive(): boolean {
-    return this.run.kind === 'running' && isPidAlive(this.run.shim.shimPid);
+    if (this.run.kind !== 'running') return false;
+    const { shimPid, shimStartTime } = this.run.shim;
+    return this.adopted ? isSameProcessAlive(shimPid, shimStartTime) : isPidAlive(shimPid);
   }
 
   stop(): void {
@@ -134,6 +142,7 @@ export class ProcessRunner implements Runner {
     const shim = readShimInfo(this.dir);
     if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
       this.run = { kind: 'running', shim };
+      this.adopted = true;
       return 'running';
     }
     if (shim || readExitInfo(this.dir)) {
@@ -144,6 +153,7 @@ export class ProcessRunner implements Runner {
     if (!expectRun) return 'none';
     // Spawned but no shim.json: the shim may be starting right now.
     this.run = { kind: 'spawning', shimPid: undefined, sinceMs: nowMs };
+    this.adopted = true;
     return 'starting';
   }
 

@@ -12,7 +12,7 @@ import type { RestartPolicy } from '../../model/serviceState.js';
 import type { Track } from '../../model/routing.js';
 import { DEFAULT_RESTART_POLICY } from './backoff.js';
 import { waitingToRestart } from './exitReason.js';
-import { UsageMeter } from './replicaUsage.js';
+import { UsageMeter, enforcedLimit } from './replicaUsage.js';
 import { reportUnready } from './replicaReadiness.js';
 import { completedMessage, recordExit, scheduleBackOff } from './replicaExit.js';
 import { ReplicaProbes } from './replicaProbes.js';
@@ -28,9 +28,8 @@ import { completionOf, logTailOf } from './jobRun.js';
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
 /**
- * Between checks of a steady process replica whose directory is watched (its shim's exit.json wakes
- * it): a signal 0 to the shim, bounding how late a shim SIGKILLed without one is noticed. Reading
- * exit.json and /proc for every replica every second was most of an idle control plane's CPU.
+ * Between checks of a steady watched process replica (its shim's exit.json wakes it): a signal 0 to the
+ * shim, bounding how late a shim SIGKILLed without one is noticed (cheaper than exit.json and /proc).
  */
 const STEADY_POLL_MS = 1_000;
 /** Between full polls of a steady watched run (exit.json, the shim's start time: a recycled pid, a zombie). */
@@ -419,6 +418,10 @@ export class Replica {
     this.runner.stop();
     this.termSent = true;
   }
+
+  /** Whether Berth itself enforces the memory limit of this replica's run (a forked child must be found soon). */
+  enforcesMemoryLimit = (): boolean =>
+    this.run === 'running' && enforcedLimit(this.runner, this.record.spec.memoryLimitBytes) !== undefined;
 
   /** True while the replica runs but has not been measured yet (it started since the last sample). */
   needsSample(): boolean {

@@ -211,6 +211,12 @@ export class ReplicaSet {
     return stopRun(this.replicas.get(runReplicaId(this.service, runId)), this.ctx.now);
   }
 
+  /** Whether some replica's memory limit is enforced by Berth (not by an engine). */
+  enforcesMemoryLimit(): boolean {
+    for (const r of this.replicas.values()) if (r.enforcesMemoryLimit()) return true;
+    return false;
+  }
+
   /** Replicas started since the last usage sample. */
   unmeasured(): Replica[] {
     return [...this.replicas.values()].filter((r) => r.needsSample());
@@ -218,14 +224,14 @@ export class ReplicaSet {
 
   /**
    * Polling step for every replica, then one reconcile: at every tick while some replica is not
-   * serving (starting, backing off, stopping) or being created, else only at sampling ticks (a
+   * serving (starting, backing off, stopping) or being created, else once a second (`second`; a
    * converge reconciles by itself; a set whose replicas all serve has nothing to do at idle).
    */
-  tick(snap: ProcSnapshot | undefined): void {
+  tick(snap: ProcSnapshot | undefined, second: boolean): void {
     for (const r of this.replicas.values()) r.tick(snap);
     // Settled as a converge judges it: every track at exactly its desired replicas, all serving, no start
     // pending (fewer replicas than desired, or an old version's still serving, is not settled).
-    if (this.desired && (snap !== undefined || !this.counts().done)) this.reconcile();
+    if (this.desired && (second || !this.counts().done)) this.reconcile();
     this.changes.wake();
   }
 

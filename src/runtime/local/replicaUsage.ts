@@ -11,7 +11,12 @@ import type { Runner } from './runner.js';
  * Between usage samples of a run without a memory limit Berth enforces (status shows CPU and memory
  * averaged over this); one with such a limit is sampled at every sampling tick (each second).
  */
-const USAGE_SAMPLE_MS = 5_000;
+export const USAGE_SAMPLE_MS = 5_000;
+
+/** The memory limit Berth enforces on a run itself: none when the run's engine limits memory. */
+export function enforcedLimit(runner: Runner, memoryLimitBytes: number | undefined): number | undefined {
+  return runner.limitsMemory ? undefined : memoryLimitBytes;
+}
 
 /** The last sample of one run; cleared when the run ends or a new one starts. */
 export class UsageMeter {
@@ -32,7 +37,7 @@ export class UsageMeter {
    * limit (the replica is then killed as the kernel's OOM killer would).
    */
   sample(runner: Runner, snap: ProcSnapshot, memoryLimitBytes: number | undefined): boolean {
-    const limit = runner.limitsMemory ? undefined : memoryLimitBytes;
+    const limit = enforcedLimit(runner, memoryLimitBytes);
     if (limit === undefined && this.last && snap.takenAtMs - this.last.atMs < USAGE_SAMPLE_MS) return false;
     const use = runner.usage(snap);
     if (!use) return false;

@@ -7,6 +7,7 @@ import { authorize } from '../routePermissions.js';
 import { ValidationError } from '../../errors.js';
 import { parseSpec } from '../../spec/load.js';
 import type { DeployRequest, EngineUpdate, PlanRequest } from '../../release/engine/engine.js';
+import type { Release } from '../../release/releases.js';
 import type { LoadedSpec } from '../../spec/load.js';
 import { Wait, waitOptions } from './operationWait.js';
 import { planResponse } from '../planResponse.js';
@@ -56,6 +57,9 @@ export const RollbackBody = z.object({
   wait: Wait,
   confirmed: Confirmed,
 });
+
+/** The shortest time between two reads of a followed release's steps (each event wakes the follower). */
+const STEPS_READ_MS = 250;
 
 const RevisionParams = AppEnvParams.extend({ revision: z.coerce.number().int().positive() });
 
@@ -256,18 +260,32 @@ export function releaseRoutes(api: Api, ctx: ServerContext): void {
           lastId = e.id;
         }
         let current = await ctx.releases.get(release.id);
+        let readAtMs = Date.now();
+        let waitMs = 2000;
         sse(raw, 'release', current);
         const finished = (s: string): boolean => s === 'succeeded' || s === 'failed';
         while (req.query.follow && !finished(current.status) && !raw.destroyed) {
-          await Promise.race([new Promise<void>((r) => (wake = r)), closed, new Promise((r) => setTimeout(r, 2000))]);
+          await Promise.race([new Promise<void>((r) => (wake = r)), closed, new Promise((r) => setTimeout(r, waitMs))]);
           wake = undefined;
+          let published: Release | undefined;
           for (const u of queue.splice(0)) {
             if (u.type === 'event' && u.event.id > lastId) {
               sse(raw, 'event', u.event, u.event.id);
               lastId = u.event.id;
-            }
+            } else if (u.type === 'release') published = u.release;
           }
-          current = await ctx.releases.get(release.id);
+          // A status change comes with the release; the steps (which change without one) are read
+          // again at most every STEPS_READ_MS: a read per event was a whole release per event, which
+          // grew with the square of the app's size (100 services: ~400 events × 100 steps).
+          if (published) current = published;
+          else if (Date.now() - readAtMs >= STEPS_READ_MS) current = await ctx.releases.get(release.id);
+          else {
+            // Steps read later: by the next wake, or when STEPS_READ_MS has passed.
+            waitMs = Math.max(10, STEPS_READ_MS - (Date.now() - readAtMs));
+            continue;
+          }
+          readAtMs = Date.now();
+          waitMs = 2000;
           sse(raw, 'release', current);
         }
       } finally {

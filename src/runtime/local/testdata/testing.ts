@@ -137,6 +137,9 @@ export class RecordingGateway implements GatewayControl {
 
   async ensureRunning(): Promise<void> {}
 
+  /** Nothing to restart: this gateway is no process. */
+  async heal(): Promise<void> {}
+
   table(): RoutingTable {
     return structuredClone(this.current);
   }
