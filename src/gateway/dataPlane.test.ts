@@ -36,10 +36,7 @@ function dataPlaneConformance(name: string, make: (dir: string) => DataPlaneList
       return u;
     };
     const backend = (u: Upstream): Backend => ({ id: u.name, host: '127.0.0.1', port: u.port });
-    /**
-     * GET on a new connection each time: a keep-alive client's next request after a change that
-     * reloads HAProxy is answered once more by the old worker, with the old table (docs/architecture.md).
-     */
+    /** GET on a new connection each time: each read sees the table as a new client would. */
     const get = (port: number, path = '/', headers: Record<string, string> = {}) =>
       new Promise<{ status: number; text: string; echo?: Echo }>((resolve, reject) => {
         const req = httpGet({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
