@@ -32,6 +32,7 @@ import type { SlotWant } from './slots.js';
 import { assignSlots, modelWants, slotWants } from './slots.js';
 import { freePort, probePort } from './ports.js';
 import type { Counters } from './haproxyCounters.js';
+import { StatPoller } from './statPoller.js';
 import {
   addCounters,
   carryNodeCounters,
@@ -83,16 +84,28 @@ export class HaproxyListeners implements DataPlaneListeners {
   private readonly spanReceiver: HaproxySpanReceiver;
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
-  private timer: NodeJS.Timeout | undefined;
-  /** A `show stat` poll is under way. */
-  private polling = false;
+  /** Reads `show stat` into `rows`: quickly while traffic moves, slowly while idle. */
+  private readonly poller: StatPoller;
   private readonly statePath: string;
   private readonly opts: HaproxyListenersOptions;
 
   constructor(opts: HaproxyListenersOptions) {
     this.opts = opts;
     this.node = new Listeners({ ...opts, handoff: true });
-    this.spanReceiver = new HaproxySpanReceiver(opts.spans);
+    this.spanReceiver = new HaproxySpanReceiver(opts.spans, () => this.poller.kick());
+    this.poller = new StatPoller({
+      intervalMs: opts.statsIntervalMs,
+      read: () => {
+        if (this.reloading || this.proc === undefined) return undefined;
+        const loads = this.loads;
+        // A poll that straddles a reload is discarded.
+        return this.proc
+          .admin()
+          .stat()
+          .then((rows) => (loads === this.loads ? rows : this.rows));
+      },
+      rows: (rows) => (this.rows = rows),
+    });
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
     this.removalWaitMs = opts.removalWaitMs ?? 3_000;
@@ -291,7 +304,8 @@ export class HaproxyListeners implements DataPlaneListeners {
     const used = new Set([...nodeTable.services, ...nodeTable.edges].map((l) => l.port));
     this.internalPorts = Object.fromEntries(Object.entries(this.internalPorts).filter(([, p]) => used.has(p)));
     this.save();
-    this.startPolling();
+    this.poller.start();
+    this.poller.kick();
     return errors;
   }
 
@@ -429,27 +443,6 @@ export class HaproxyListeners implements DataPlaneListeners {
     }
   }
 
-  private startPolling(): void {
-    if (this.timer !== undefined) return;
-    const interval = this.opts.statsIntervalMs ?? 250;
-    this.timer = setInterval(() => {
-      // One poll at a time: a stalled HAProxy (each call waits for its answer up to its timeout)
-      // gets a skipped tick, not a pile of connections to its admin socket.
-      if (this.polling || this.reloading || this.proc === undefined) return;
-      this.polling = true;
-      const loads = this.loads;
-      this.proc
-        .admin()
-        .stat()
-        .then((rows) => {
-          if (loads === this.loads) this.rows = rows;
-        })
-        .catch(() => undefined)
-        .finally(() => (this.polling = false));
-    }, interval);
-    this.timer.unref();
-  }
-
   /** Counters of HAProxy's public listeners (as of the last poll). */
   stats(): ListenerStatsJSON[] {
     return listenerStats(this.rows, this.model);
@@ -475,8 +468,7 @@ export class HaproxyListeners implements DataPlaneListeners {
    * timeout) unless `keepHaproxy`, which leaves it serving for the next gateway to adopt.
    */
   async close(opts: { keepHaproxy?: boolean } = {}): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.poller.close();
     if (!opts.keepHaproxy && this.proc !== undefined) {
       await this.proc.stop(this.drainTimeoutMs);
       this.proc = undefined;

@@ -113,9 +113,12 @@ export class HaproxySpanReceiver {
   private frontends = new Map<string, Frontend>();
   private readonly queue: SpanQueue | undefined;
   readonly counters = new HaproxyLogCounters();
+  /** Told when lines arrive (traffic: the counters' poller reads quickly again). */
+  private readonly traffic: () => void;
 
-  constructor(queue: SpanQueue | undefined) {
+  constructor(queue: SpanQueue | undefined, traffic: () => void = () => undefined) {
     this.queue = queue;
+    this.traffic = traffic;
   }
 
   /** Listens on 127.0.0.1 (`port`, e.g. the one HAProxy was configured with before a gateway restart, else any); its port. */
@@ -148,6 +151,7 @@ export class HaproxySpanReceiver {
         from = nl + 1;
       }
       pending = text.length - from > MAX_PENDING ? '' : text.slice(from);
+      this.traffic();
     });
     c.on('error', () => undefined);
     c.on('close', () => this.connections.delete(c));

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StatRow } from './adminSocket.js';
+import { StatPoller } from './statPoller.js';
+
+const row = (requests: number): StatRow => ({
+  proxy: 's.shop/test/web',
+  name: 'FRONTEND',
+  queued: 0,
+  sessions: 0,
+  requests,
+  errors5xx: 0,
+  status: 'OPEN',
+});
+
+/** Resolves once `check` holds, polled every few ms (fails after 5 s). */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in 5 s');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('StatPoller', () => {
+  let poller: StatPoller | undefined;
+  afterEach(() => poller?.close());
+
+  it('slows down while two reads are the same, and reads quickly again on traffic or moved counters', async () => {
+    let requests = 1;
+    const intervals: number[] = [];
+    let reads = 0;
+    const p = new StatPoller({
+      intervalMs: 5,
+      idleIntervalMs: 40,
+      read: () => Promise.resolve([row(requests)]),
+      rows: () => {
+        reads++;
+        intervals.push(p.interval);
+      },
+    });
+    poller = p;
+    p.start();
+    // Nothing moves: each wait doubles up to the idle interval.
+    await until(() => p.interval === 40 && reads >= 5);
+    expect(intervals.slice(0, 4)).toEqual([5, 5, 10, 20]);
+    // A log line (traffic): quick again at once.
+    p.kick();
+    expect(p.interval).toBe(5);
+    const after = reads;
+    await until(() => reads > after + 1);
+    // Counters that move keep it quick.
+    requests = 2;
+    const moved = reads;
+    await until(() => reads > moved + 1);
+    requests = 3;
+    await until(() => reads > moved + 2 && p.interval === 5);
+  });
+
+  it('skips a read there is nothing to read for, and stops for good once closed', async () => {
+    let available = false;
+    let asked = 0;
+    let reads = 0;
+    const p = new StatPoller({
+      intervalMs: 5,
+      read: () => {
+        asked++;
+        return available ? Promise.resolve([row(1)]) : undefined;
+      },
+      rows: () => reads++,
+    });
+    poller = p;
+    p.start();
+    await until(() => asked >= 3);
+    expect(reads).toBe(0);
+    available = true;
+    await until(() => reads >= 1);
+    p.close();
+    const asks = asked;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toBeLessThanOrEqual(asks + 1);
+  });
+});
