@@ -47,9 +47,10 @@ const edgeOf = async (name: string): Promise<number> =>
   (await berth.json<{ edge: { port: number } }>(['status', name, '--env', 'stage'])).edge.port;
 
 beforeAll(async () => {
-  // The default data plane (HAProxy where installed): the TLS test's plain request reuses an idle
-  // keep-alive connection to a port an earlier edge left, which must reach the new edge (its 308).
-  berth = await startBerth();
+  // The HAProxy data plane (CI installs it): the TLS test's plain request reuses an idle keep-alive
+  // connection to a port an earlier edge left, which must reach the new edge (its 308) — a reload's
+  // old worker no longer answers it from its old routes (session 15).
+  berth = await startBerth({ env: { BERTH_DATA_PLANE: 'haproxy' } });
 });
 afterAll(async () => {
   await berth?.teardown();
