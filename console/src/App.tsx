@@ -12,6 +12,7 @@ import { Shell } from './components/Shell';
 import { AppsList } from './apps/List';
 import { EnvironmentsList } from './environments/List';
 import { Approvals } from './approvals/Approvals';
+import { useReducedMotion } from './components/useReducedMotion';
 
 const ServicesDetails = lazy(() => import('./services/Details'));
 const ConfigDetails = lazy(() => import('./config/Details'));
@@ -82,8 +83,13 @@ export function ConsoleRoutes() {
 
 export function App({ children }: { children: ReactNode }) {
   const { i18n } = useTranslation();
+  // Animations off for whoever asked the system for less motion (and for the e2e browser, which asks).
+  const motion = !useReducedMotion();
   return (
-    <ConfigProvider locale={i18n.language === 'zh-CN' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1677ff' } }}>
+    <ConfigProvider
+      locale={i18n.language === 'zh-CN' ? zhCN : enUS}
+      theme={{ token: { colorPrimary: '#1677ff', motion } }}
+    >
       <AntApp>{children}</AntApp>
     </ConfigProvider>
   );

@@ -162,7 +162,9 @@ describe('the console during a canary and with traffic policy', () => {
     expect(await yaml.inputValue()).toBe('rateLimit:\n  requestsPerSecond: 2\n  burst: 4\ntimeout: 5s\n');
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('clear-policy-service:api').click();
+    const clear = page.waitForResponse((r) => r.url().endsWith('/services/api/policy') && r.status() === 202);
     await page.getByTestId('confirm-clear').click();
+    expect(((await (await clear).json()) as Release).revision).toBe(revision + 1);
     const cleared = page.locator(`.release-progress[data-revision="${revision + 1}"]`);
     await expect.poll(() => cleared.getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
     await expect.poll(() => row.locator('[data-policy-summary]').count()).toBe(0);

@@ -32,6 +32,9 @@ export async function openBrowser(
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1440, height: 900 },
     locale: opts.locale ?? 'en-US',
+    // The console then turns Ant Design's animations off: a click lands where the element is, never
+    // on a dialog still zooming in (a click that then hit the dialog's body did nothing, once in CI).
+    reducedMotion: 'reduce',
   });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
