@@ -1,14 +1,18 @@
 /**
  * The manifest renderer for a control plane that renders the same app again and again: a service
- * whose state is the very object an earlier render had (the release render's per-service memo gives
- * it back when nothing it reads changed) and whose context is the same gets that render's objects,
- * with their YAML and their schema verdict, instead of building, validating and printing them again.
+ * whose workload is the very object an earlier render had (the release render's per-service memo
+ * gives it back when nothing it reads changed) and whose other inputs are the same gets that render's
+ * objects, with their YAML and their schema verdict, instead of building, validating and printing
+ * them again. The render's revision and config version are not among those inputs: they are only
+ * stamped on each object's annotations, so another config version that this service does not read
+ * restamps its objects and documents (a few string slices) instead of rendering them again.
  */
 import type { ServiceState } from '../../../model/serviceState.js';
-import type { KubernetesObject, ManifestInput } from './contract.js';
+import type { Workload } from '../../../model/workload.js';
+import { ANNOTATION, type KubernetesObject, type ManifestInput } from './contract.js';
 import { appObjectsIn, manifestScope, serviceObjectsIn, sortedBy, throwRenderProblems } from './render.js';
 import { validateObjects } from './validate.js';
-import { yamlDocuments } from './toYaml.js';
+import { restamp, stampText, yamlDocuments, type Stamps, type YamlDocuments } from './toYaml.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 
 /** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
@@ -17,44 +21,66 @@ export interface MemoizedRender {
   documents: string[];
 }
 
-/** Contexts remembered per state: one state is rendered for a few namespaces or versions at most. */
-const CONTEXTS_PER_STATE = 4;
+/** One service's objects as a render made them, and what they are stamped with. */
+interface Memoized extends MemoizedRender {
+  /** The revision and config version (as printed) the objects carry. */
+  values: readonly [string, string];
+  /** Where each document prints them; undefined when they cannot be restamped (only an equal render reuses them). */
+  stamps: Stamps[] | undefined;
+  /** Characters of its documents, for the memo's bound. */
+  chars: number;
+}
+
+/** Contexts remembered per workload: one is rendered for a few namespaces or versions at most. */
+const CONTEXTS_PER_WORKLOAD = 4;
+/**
+ * Characters of YAML the memo holds (their objects take about as much again): ~16 renders of the
+ * 200-service benchmark app (1 MB each). Beyond it the least recently used services' go.
+ */
+const DEFAULT_MAX_CHARS = 16_000_000;
 
 export class ManifestMemo {
-  private readonly byState = new WeakMap<ServiceState, Map<string, MemoizedRender>>();
+  /** By workload, least recently used first; then by the service's other inputs. */
+  private readonly byWorkload = new Map<Workload, Map<string, Memoized>>();
+  private chars = 0;
+  private readonly maxChars: number;
+
+  constructor(maxChars = DEFAULT_MAX_CHARS) {
+    this.maxChars = maxChars;
+  }
+
+  /** Characters of YAML held (bounded by the constructor's `maxChars`). */
+  get heldChars(): number {
+    return this.chars;
+  }
 
   /** Renders, validates and prints `input`'s objects, reusing those of unchanged services. */
   render(input: ManifestInput): MemoizedRender {
     const version = input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
     const scope = manifestScope(input);
+    const values = [String(input.revision), String(input.configVersion)] as const;
     // What every service's objects read besides its own state, shape and secret digests.
     const common = JSON.stringify([
       input.app,
       input.env,
-      input.revision,
-      input.configVersion,
       input.options,
       input.routes,
       scope.discoveryHex,
       scope.shared !== undefined,
     ]);
     const pairs: [KubernetesObject, string][] = [];
-    const fresh: { state: ServiceState; key: string; objects: KubernetesObject[] }[] = [];
+    const fresh: { workload: Workload; key: string; objects: KubernetesObject[] }[] = [];
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
-      const key = `${common}${JSON.stringify([
-        input.shapes?.[name],
-        input.secretDigests?.[name],
-        input.canarySecretDigests?.[name],
-      ])}`;
-      const known = this.byState.get(state)?.get(key);
+      const key = `${common}${serviceKey(state, input, name, scope.shared !== undefined)}`;
+      const known = this.lookup(state.workload, key, values);
       if (known) {
         for (let i = 0; i < known.objects.length; i++) pairs.push([known.objects[i]!, known.documents[i]!]);
         continue;
       }
       const before = scope.problems.length;
       const objects = serviceObjectsIn(scope, name);
-      if (scope.problems.length === before) fresh.push({ state, key, objects });
+      if (scope.problems.length === before) fresh.push({ workload: state.workload, key, objects });
       for (const o of objects) pairs.push([o, '']);
     }
     const app = appObjectsIn(scope);
@@ -66,13 +92,132 @@ export class ManifestMemo {
     const printed = yamlDocuments(built);
     validateObjects(built, version, printed);
     const documents = new Map<KubernetesObject, string>(built.map((o, i) => [o, printed.docs[i]!]));
+    let at = 0;
     for (const f of fresh) {
-      let contexts = this.byState.get(f.state);
-      if (!contexts) this.byState.set(f.state, (contexts = new Map()));
-      if (contexts.size >= CONTEXTS_PER_STATE) contexts.clear();
-      contexts.set(f.key, { objects: f.objects, documents: f.objects.map((o) => documents.get(o)!) });
+      this.remember(f.workload, f.key, memoized(f.objects, printed, at, values));
+      at += f.objects.length;
     }
     const sorted = sortedBy(pairs, ([o]) => o);
     return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || documents.get(o)!) };
   }
+
+  /** A service's objects for `key`, stamped with `values`; undefined when they must be built. */
+  private lookup(workload: Workload, key: string, values: readonly [string, string]): Memoized | undefined {
+    const contexts = this.byWorkload.get(workload);
+    const known = contexts?.get(key);
+    if (!contexts || !known) return undefined;
+    // Most recently used last.
+    this.byWorkload.delete(workload);
+    this.byWorkload.set(workload, contexts);
+    if (known.values[0] === values[0] && known.values[1] === values[1]) return known;
+    if (!known.stamps) return undefined;
+    const stamped = restamped(known, known.stamps, values);
+    contexts.set(key, stamped);
+    this.chars += stamped.chars - known.chars;
+    return stamped;
+  }
+
+  private remember(workload: Workload, key: string, entry: Memoized): void {
+    let contexts = this.byWorkload.get(workload);
+    if (!contexts) this.byWorkload.set(workload, (contexts = new Map()));
+    const old = contexts.get(key);
+    if (old) this.chars -= old.chars;
+    else if (contexts.size >= CONTEXTS_PER_WORKLOAD) {
+      for (const e of contexts.values()) this.chars -= e.chars;
+      contexts.clear();
+    }
+    contexts.set(key, entry);
+    this.chars += entry.chars;
+    for (const [w, oldest] of this.byWorkload) {
+      if (this.chars <= this.maxChars) break;
+      if (w === workload) continue;
+      for (const e of oldest.values()) this.chars -= e.chars;
+      this.byWorkload.delete(w);
+    }
+  }
+}
+
+/**
+ * A service's inputs besides its workload and the scope's: the rest of its state (but the revision
+ * and config version, which are stamps), its discovery when no shared ConfigMap holds it, its shape
+ * and its secret digests. A canary's objects carry the canary's revision, which a restamp would
+ * overwrite with the render's: its key keeps the render's revision and config version.
+ */
+function serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
+  const { workload: _workload, discovery, revision: _revision, configVersion: _configVersion, ...rest } = state;
+  return JSON.stringify([
+    rest,
+    shared ? 0 : (discovery ?? 0),
+    input.shapes?.[name],
+    input.secretDigests?.[name],
+    input.canarySecretDigests?.[name],
+    state.canary ? [input.revision, input.configVersion] : 0,
+  ]);
+}
+
+/**
+ * What to remember of one service's objects, built now (documents `at`… of `printed`). They can be
+ * restamped when every object carries the render's revision and config version in its metadata's
+ * annotations and its document prints exactly those, where the emitter found them.
+ */
+function memoized(
+  objects: KubernetesObject[],
+  printed: YamlDocuments,
+  at: number,
+  values: readonly [string, string],
+): Memoized {
+  const documents: string[] = [];
+  let stamps: Stamps[] | undefined = [];
+  let chars = 0;
+  for (let i = 0; i < objects.length; i++) {
+    const doc = printed.docs[at + i]!;
+    documents.push(doc);
+    chars += doc.length;
+    const s = printed.stamps(at + i);
+    if (stamps && s && stampsMatch(objects[i]!, doc, s, values)) stamps.push(s);
+    else stamps = undefined;
+  }
+  return { objects, documents, values, stamps, chars };
+}
+
+/** Whether `doc`'s stamps are the object's own two annotations, printed as `values`. */
+function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values: readonly [string, string]): boolean {
+  const a = obj.metadata.annotations;
+  if (
+    stamps.length !== 6 ||
+    a?.[ANNOTATION.revision] !== values[0] ||
+    a[ANNOTATION.configVersion] !== values[1] ||
+    stamps[0] === stamps[3]
+  )
+    return false;
+  for (let i = 0; i < stamps.length; i += 3)
+    if (doc.slice(stamps[i + 1], stamps[i + 2]) !== stampText(values[stamps[i]!]!)) return false;
+  return true;
+}
+
+/** `known` stamped with `values`: new documents, and objects copied as far as their annotations. */
+function restamped(known: Memoized, stamps: Stamps[], values: readonly [string, string]): Memoized {
+  const objects: KubernetesObject[] = [];
+  const documents: string[] = [];
+  const moved: Stamps[] = [];
+  let chars = 0;
+  for (let i = 0; i < known.objects.length; i++) {
+    const o = known.objects[i]!;
+    objects.push({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        annotations: {
+          ...o.metadata.annotations,
+          [ANNOTATION.revision]: values[0],
+          [ANNOTATION.configVersion]: values[1],
+        },
+      },
+    });
+    const r = restamp(known.documents[i]!, stamps[i]!, values);
+    documents.push(r.doc);
+    moved.push(r.stamps);
+    chars += r.doc.length;
+  }
+  return { objects, documents, values, stamps: moved, chars };
 }

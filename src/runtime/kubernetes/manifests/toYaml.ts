@@ -185,6 +185,8 @@ class Emitter {
   faithful = true;
   /** Start and end offsets in `out` of the release annotation values left out of the key. */
   cuts: number[] | undefined;
+  /** Of those, the `revision` and `config-version` values of the top-level metadata's annotations (see `Stamps`). */
+  stamps: number[] | undefined;
 
   string(s: string, depth: number): void {
     this.out += stringRest(s, depth);
@@ -239,9 +241,12 @@ class Emitter {
       const start = lineStart(starts, prefix, k);
       if (typeof item === 'string' && RELEASE_KEYS.has(k) && RELEASE_VALUE.test(item)) {
         this.out += start.text;
-        (this.cuts ??= []).push(this.out.length);
+        const from = this.out.length;
         this.string(item, depth);
-        this.cuts.push(this.out.length);
+        (this.cuts ??= []).push(from, this.out.length);
+        // Depth 2 is a map in a top-level field (`metadata.annotations` for these keys).
+        if (depth === 2 && (k === ANNOTATION.revision || k === ANNOTATION.configVersion))
+          (this.stamps ??= []).push(k === ANNOTATION.revision ? 0 : 1, from, this.out.length);
       } else if (item === null || typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
         let line = start.lines.get(item);
         if (line === undefined) {
@@ -292,6 +297,20 @@ interface Printed {
   faithful: boolean;
   /** Start and end offsets of the release annotation values the key leaves out. */
   cuts: number[] | undefined;
+  stamps: Stamps | undefined;
+}
+
+/**
+ * Where a document prints its release stamps, the `berth.dev/revision` (0) and
+ * `berth.dev/config-version` (1) values of its top-level metadata's annotations: triples of which
+ * one, start and end offset (of the value as printed after `key:`: ` "12"` and the line end), in
+ * document order.
+ */
+export type Stamps = readonly number[];
+
+/** A stamp's value (digits) as a document prints it after its key. */
+export function stampText(value: string): string {
+  return ` "${value}"\n`;
 }
 
 function print(obj: unknown): Printed {
@@ -302,7 +321,7 @@ function print(obj: unknown): Printed {
   const e = new Emitter();
   if (obj === null || typeof obj !== 'object') {
     e.rest(obj, 0);
-    return { doc: e.out.slice(1), faithful: false, cuts: undefined };
+    return { doc: e.out.slice(1), faithful: false, cuts: undefined, stamps: undefined };
   }
   if (Array.isArray(obj)) e.seq(obj, 0);
   else {
@@ -311,7 +330,7 @@ function print(obj: unknown): Printed {
     else e.map(obj as Record<string, unknown>, keys, 0, '');
   }
   if (e.out === '') e.out = '\n';
-  return { doc: flatten(e.out), faithful: e.faithful, cuts: e.cuts };
+  return { doc: flatten(e.out), faithful: e.faithful, cuts: e.cuts, stamps: e.stamps };
 }
 
 /** One object as a YAML document (no `---`). */
@@ -334,6 +353,8 @@ export interface YamlDocuments {
   key(i: number): string | undefined;
   /** Whether `key` is the key of document `i`, compared in place without building it. */
   hasKey(i: number, key: string): boolean;
+  /** Where document `i` prints its release stamps (see `Stamps`). */
+  stamps(i: number): Stamps | undefined;
 }
 
 /** Prints every object once, for `objectsToYaml` and `validateObjects` to share. */
@@ -344,7 +365,32 @@ export function yamlDocuments(objects: readonly unknown[]): YamlDocuments {
     keyed: (i) => printed[i]!.faithful,
     key: (i) => keyOf(printed[i]!),
     hasKey: (i, key) => hasKey(printed[i]!, key),
+    stamps: (i) => printed[i]!.stamps,
   };
+}
+
+/**
+ * `doc` with its release stamps (`stamps`, see `Stamps`) printed as `values` (revision, config
+ * version: digits, which print quoted) instead, and where the new document prints them.
+ */
+export function restamp(
+  doc: string,
+  stamps: Stamps,
+  values: readonly [string, string],
+): { doc: string; stamps: Stamps } {
+  let out = '';
+  let from = 0;
+  const moved: number[] = [];
+  for (let i = 0; i < stamps.length; i += 3) {
+    const which = stamps[i]!;
+    out += doc.slice(from, stamps[i + 1]);
+    const start = out.length;
+    out += stampText(values[which]!);
+    moved.push(which, start, out.length);
+    from = stamps[i + 2]!;
+  }
+  out += doc.slice(from);
+  return { doc: flatten(out), stamps: moved };
 }
 
 function keyOf({ doc, faithful, cuts }: Printed): string | undefined {
