@@ -12,7 +12,8 @@ import type { Workload } from '../../../model/workload.js';
 import { ANNOTATION, type KubernetesObject, type ManifestInput } from './contract.js';
 import { appObjectsIn, manifestScope, serviceObjectsIn, sortedBy, throwRenderProblems } from './render.js';
 import { validateObjects } from './validate.js';
-import { restamp, stampText, yamlDocuments, type Stamps, type YamlDocuments } from './toYaml.js';
+import { recut, restamp, stampText, yamlDocuments, type CutDocument, type Stamps } from './toYaml.js';
+import { sameButReleaseValues } from './sameObject.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 
 /** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
@@ -23,10 +24,12 @@ export interface MemoizedRender {
 
 /** One service's objects as a render made them, and what they are stamped with. */
 interface Memoized extends MemoizedRender {
+  /** Each document with where it prints its release annotation values (none for an object that is not JSON-shaped). */
+  cut: (CutDocument | undefined)[];
   /** The revision and config version (as printed) the objects carry. */
   values: readonly [string, string];
-  /** Where each document prints them; undefined when they cannot be restamped (only an equal render reuses them). */
-  stamps: Stamps[] | undefined;
+  /** Whether they can be restamped with another revision and config version (else only an equal render reuses them). */
+  restampable: boolean;
   /** Characters of its documents, for the memo's bound. */
   chars: number;
 }
@@ -38,12 +41,16 @@ const CONTEXTS_PER_WORKLOAD = 4;
  * 200-service benchmark app (1 MB each). Beyond it the least recently used services' go.
  */
 const DEFAULT_MAX_CHARS = 16_000_000;
+/** Services whose last objects are kept to compare a rebuilt service's with (see sameObject.ts). */
+const MAX_LAST = 1024;
 
 export class ManifestMemo {
   /** By workload, least recently used first; then by the service's other inputs. */
   private readonly byWorkload = new Map<Workload, Map<string, Memoized>>();
   private chars = 0;
   private readonly maxChars: number;
+  /** Each service's last objects, by Kubernetes version, app, env and name, least recently set first. */
+  private readonly last = new Map<string, Memoized>();
 
   constructor(maxChars = DEFAULT_MAX_CHARS) {
     this.maxChars = maxChars;
@@ -69,7 +76,7 @@ export class ManifestMemo {
       scope.shared !== undefined,
     ]);
     const pairs: [KubernetesObject, string][] = [];
-    const fresh: { workload: Workload; key: string; objects: KubernetesObject[] }[] = [];
+    const fresh: { workload: Workload; key: string; lastKey: string; objects: KubernetesObject[] }[] = [];
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
       const key = `${common}${serviceKey(state, input, name, scope.shared !== undefined)}`;
@@ -80,25 +87,46 @@ export class ManifestMemo {
       }
       const before = scope.problems.length;
       const objects = serviceObjectsIn(scope, name);
-      if (scope.problems.length === before) fresh.push({ workload: state.workload, key, objects });
+      const lastKey = JSON.stringify([version, input.app, input.env, name]);
+      if (scope.problems.length === before) fresh.push({ workload: state.workload, key, lastKey, objects });
       for (const o of objects) pairs.push([o, '']);
     }
     const app = appObjectsIn(scope);
     for (const o of app) pairs.push([o, '']);
     throwRenderProblems(scope);
-    // Only what was built now is printed and checked against the schemas; a problem throws, so
-    // nothing with a problem is ever remembered.
-    const built = [...fresh.flatMap((f) => f.objects), ...app];
+    // A rebuilt service's objects that print as its last ones but for their release annotation values
+    // take those documents, recut; only the others are printed and checked against the schemas. A
+    // problem throws, so nothing with a problem is ever remembered.
+    const cut = new Map<KubernetesObject, CutDocument>();
+    for (const f of fresh) {
+      const prev = this.last.get(f.lastKey);
+      if (prev) for (const o of f.objects) reuse(prev, o, cut);
+    }
+    const built = [...fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o))), ...app];
     const printed = yamlDocuments(built);
     validateObjects(built, version, printed);
-    const documents = new Map<KubernetesObject, string>(built.map((o, i) => [o, printed.docs[i]!]));
-    let at = 0;
+    for (let i = 0; i < built.length; i++) {
+      const c = printed.cuts(i);
+      cut.set(built[i]!, {
+        doc: printed.docs[i]!,
+        cuts: c,
+        stamps: printed.stamps(i),
+        ...(printed.keyed(i) ? {} : { unfaithful: true }),
+      });
+    }
     for (const f of fresh) {
-      this.remember(f.workload, f.key, memoized(f.objects, printed, at, values));
-      at += f.objects.length;
+      const m = memoized(
+        f.objects,
+        f.objects.map((o) => cut.get(o)!),
+        values,
+      );
+      this.remember(f.workload, f.key, m);
+      this.last.delete(f.lastKey);
+      this.last.set(f.lastKey, m);
+      if (this.last.size > MAX_LAST) this.last.delete(this.last.keys().next().value!);
     }
     const sorted = sortedBy(pairs, ([o]) => o);
-    return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || documents.get(o)!) };
+    return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || cut.get(o)!.doc) };
   }
 
   /** A service's objects for `key`, stamped with `values`; undefined when they must be built. */
@@ -110,8 +138,8 @@ export class ManifestMemo {
     this.byWorkload.delete(workload);
     this.byWorkload.set(workload, contexts);
     if (known.values[0] === values[0] && known.values[1] === values[1]) return known;
-    if (!known.stamps) return undefined;
-    const stamped = restamped(known, known.stamps, values);
+    if (!known.restampable) return undefined;
+    const stamped = restamped(known, values);
     contexts.set(key, stamped);
     this.chars += stamped.chars - known.chars;
     return stamped;
@@ -155,29 +183,41 @@ function serviceKey(state: ServiceState, input: ManifestInput, name: string, sha
   ]);
 }
 
-/**
- * What to remember of one service's objects, built now (documents `at`… of `printed`). They can be
- * restamped when every object carries the render's revision and config version in its metadata's
- * annotations and its document prints exactly those, where the emitter found them.
- */
-function memoized(
-  objects: KubernetesObject[],
-  printed: YamlDocuments,
-  at: number,
-  values: readonly [string, string],
-): Memoized {
-  const documents: string[] = [];
-  let stamps: Stamps[] | undefined = [];
-  let chars = 0;
-  for (let i = 0; i < objects.length; i++) {
-    const doc = printed.docs[at + i]!;
-    documents.push(doc);
-    chars += doc.length;
-    const s = printed.stamps(at + i);
-    if (stamps && s && stampsMatch(objects[i]!, doc, s, values)) stamps.push(s);
-    else stamps = undefined;
+/** Takes `prev`'s document of `o`, recut, when `o` prints as `prev`'s object of its kind and name but for release values. */
+function reuse(prev: Memoized, o: KubernetesObject, cut: Map<KubernetesObject, CutDocument>): void {
+  for (let i = 0; i < prev.objects.length; i++) {
+    const old = prev.objects[i]!;
+    if (old.kind !== o.kind || old.metadata.name !== o.metadata.name) continue;
+    const d = prev.cut[i];
+    const values: string[] = [];
+    if (d && sameButReleaseValues(old, o, values) && values.length === (d.cuts?.length ?? 0) / 2)
+      cut.set(o, recut(d, values));
+    return;
   }
-  return { objects, documents, values, stamps, chars };
+}
+
+/**
+ * What to remember of one service's objects and their documents. They can be restamped when every
+ * object carries the render's revision and config version in its metadata's annotations and its
+ * document prints exactly those, where the emitter found them.
+ */
+function memoized(objects: KubernetesObject[], docs: CutDocument[], values: readonly [string, string]): Memoized {
+  let chars = 0;
+  let restampable = true;
+  for (let i = 0; i < objects.length; i++) {
+    const d = docs[i]!;
+    chars += d.doc.length;
+    if (restampable && !(d.unfaithful !== true && d.stamps && stampsMatch(objects[i]!, d.doc, d.stamps, values)))
+      restampable = false;
+  }
+  return {
+    objects,
+    documents: docs.map((d) => d.doc),
+    cut: docs.map((d) => (d.unfaithful ? undefined : d)),
+    values,
+    restampable,
+    chars,
+  };
 }
 
 /** Whether `doc`'s stamps are the object's own two annotations, printed as `values`. */
@@ -196,10 +236,9 @@ function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values:
 }
 
 /** `known` stamped with `values`: new documents, and objects copied as far as their annotations. */
-function restamped(known: Memoized, stamps: Stamps[], values: readonly [string, string]): Memoized {
+function restamped(known: Memoized, values: readonly [string, string]): Memoized {
   const objects: KubernetesObject[] = [];
-  const documents: string[] = [];
-  const moved: Stamps[] = [];
+  const cut: CutDocument[] = [];
   let chars = 0;
   for (let i = 0; i < known.objects.length; i++) {
     const o = known.objects[i]!;
@@ -214,10 +253,10 @@ function restamped(known: Memoized, stamps: Stamps[], values: readonly [string, 
         },
       },
     });
-    const r = restamp(known.documents[i]!, stamps[i]!, values);
-    documents.push(r.doc);
-    moved.push(r.stamps);
-    chars += r.doc.length;
+    // A restampable service's documents are all JSON-shaped, with their stamps.
+    const d = restamp(known.cut[i]!, values);
+    cut.push(d);
+    chars += d.doc.length;
   }
-  return { objects, documents, values, stamps: moved, chars };
+  return { objects, documents: cut.map((d) => d.doc), cut, values, restampable: true, chars };
 }

@@ -116,14 +116,14 @@ function dashOf(depth: number): string {
  * the validation key leaves their values out (see validate.ts), so an object that differs from one
  * found valid only in them is not checked again.
  */
-const RELEASE_KEYS = new Set<string>([
+export const RELEASE_KEYS: ReadonlySet<string> = new Set<string>([
   ANNOTATION.revision,
   ANNOTATION.configVersion,
   ANNOTATION.configChecksum,
   ANNOTATION.hash,
 ]);
 /** Values a release annotation may hold and still be left out of the key: never a quote, backslash or control character. */
-const RELEASE_VALUE = /^[A-Za-z0-9._:+-]*$/;
+export const RELEASE_VALUE = /^[A-Za-z0-9._:+-]*$/;
 /** Stands for a left-out value in a key: the emitter never prints a NUL (it is escaped in quotes). */
 const LEFT_OUT = '\u0000';
 
@@ -310,7 +310,7 @@ export type Stamps = readonly number[];
 
 /** A stamp's value (digits) as a document prints it after its key. */
 export function stampText(value: string): string {
-  return ` "${value}"\n`;
+  return stringRest(value, 0);
 }
 
 function print(obj: unknown): Printed {
@@ -355,6 +355,8 @@ export interface YamlDocuments {
   hasKey(i: number, key: string): boolean;
   /** Where document `i` prints its release stamps (see `Stamps`). */
   stamps(i: number): Stamps | undefined;
+  /** Start and end offsets of every release annotation value document `i` prints (undefined: none, or no key). */
+  cuts(i: number): readonly number[] | undefined;
 }
 
 /** Prints every object once, for `objectsToYaml` and `validateObjects` to share. */
@@ -366,31 +368,56 @@ export function yamlDocuments(objects: readonly unknown[]): YamlDocuments {
     key: (i) => keyOf(printed[i]!),
     hasKey: (i, key) => hasKey(printed[i]!, key),
     stamps: (i) => printed[i]!.stamps,
+    cuts: (i) => (printed[i]!.faithful ? printed[i]!.cuts : undefined),
   };
 }
 
+/** A printed document, its release annotation values' offsets and its stamps (see `YamlDocuments`). */
+export interface CutDocument {
+  doc: string;
+  cuts: readonly number[] | undefined;
+  stamps: Stamps | undefined;
+  /** Set when the object is not JSON-shaped data (its document cannot be recut). */
+  unfaithful?: true;
+}
+
 /**
- * `doc` with its release stamps (`stamps`, see `Stamps`) printed as `values` (revision, config
- * version: digits, which print quoted) instead, and where the new document prints them.
+ * `d` with its release annotation values (its `cuts`, in document order) printed as `values`
+ * instead, an undefined one kept as it is: the document of an object equal to `d`'s but for those
+ * values (see sameObject.ts).
  */
-export function restamp(
-  doc: string,
-  stamps: Stamps,
-  values: readonly [string, string],
-): { doc: string; stamps: Stamps } {
+export function recut(d: CutDocument, values: readonly (string | undefined)[]): CutDocument {
+  const { doc, cuts, stamps } = d;
+  if (cuts === undefined) return d;
   let out = '';
   let from = 0;
   const moved: number[] = [];
-  for (let i = 0; i < stamps.length; i += 3) {
-    const which = stamps[i]!;
-    out += doc.slice(from, stamps[i + 1]);
+  for (let i = 0; i < cuts.length; i += 2) {
+    out += doc.slice(from, cuts[i]);
     const start = out.length;
-    out += stampText(values[which]!);
-    moved.push(which, start, out.length);
-    from = stamps[i + 2]!;
+    const v = values[i / 2];
+    out += v === undefined ? doc.slice(cuts[i], cuts[i + 1]) : stringRest(v, 0);
+    moved.push(start, out.length);
+    from = cuts[i + 1]!;
   }
   out += doc.slice(from);
-  return { doc: flatten(out), stamps: moved };
+  const text = flatten(out);
+  if (stamps === undefined) return { doc: text, cuts: moved, stamps };
+  // Every stamp is one of the cuts: where its cut went.
+  const newStamps: number[] = [];
+  for (let i = 0; i < stamps.length; i += 3) {
+    const j = cuts.indexOf(stamps[i + 1]!);
+    newStamps.push(stamps[i]!, moved[j]!, moved[j + 1]!);
+  }
+  return { doc: text, cuts: moved, stamps: newStamps };
+}
+
+/** `d` with its stamps (see `Stamps`) printed as `values` (revision, config version) instead. */
+export function restamp(d: CutDocument, values: readonly [string, string]): CutDocument {
+  if (d.cuts === undefined || d.stamps === undefined) return d;
+  const next: (string | undefined)[] = new Array<string | undefined>(d.cuts.length / 2);
+  for (let i = 0; i < d.stamps.length; i += 3) next[d.cuts.indexOf(d.stamps[i + 1]!) / 2] = values[d.stamps[i]!];
+  return recut(d, next);
 }
 
 function keyOf({ doc, faithful, cuts }: Printed): string | undefined {
