@@ -49,6 +49,8 @@ export class ManifestMemo {
   private readonly byWorkload = new Map<Workload, Map<string, Memoized>>();
   private chars = 0;
   private readonly maxChars: number;
+  /** The last `serviceKey` of each workload and the values it was encoded from. */
+  private readonly keys = new WeakMap<Workload, { parts: unknown[]; key: string }>();
   /** Each service's last objects, by Kubernetes version, app, env and name, least recently set first. */
   private readonly last = new Map<string, Memoized>();
 
@@ -79,7 +81,7 @@ export class ManifestMemo {
     const fresh: { workload: Workload; key: string; lastKey: string; objects: KubernetesObject[] }[] = [];
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
-      const key = `${common}${serviceKey(state, input, name, scope.shared !== undefined)}`;
+      const key = `${common}${this.serviceKey(state, input, name, scope.shared !== undefined)}`;
       const known = this.lookup(state.workload, key, values);
       if (known) {
         for (let i = 0; i < known.objects.length; i++) pairs.push([known.objects[i]!, known.documents[i]!]);
@@ -127,6 +129,16 @@ export class ManifestMemo {
     }
     const sorted = sortedBy(pairs, ([o]) => o);
     return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || cut.get(o)!.doc) };
+  }
+
+  /** `serviceKey` of a state, encoded again only when what it reads is not the same values as last time. */
+  private serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
+    const parts = keyParts(state, input, name, shared);
+    const known = this.keys.get(state.workload);
+    if (known && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i])) return known.key;
+    const key = serviceKey(state, input, name, shared);
+    this.keys.set(state.workload, { parts, key });
+    return key;
   }
 
   /** A service's objects for `key`, stamped with `values`; undefined when they must be built. */
@@ -181,6 +193,20 @@ function serviceKey(state: ServiceState, input: ManifestInput, name: string, sha
     input.canarySecretDigests?.[name],
     state.canary ? [input.revision, input.configVersion] : 0,
   ]);
+}
+
+/**
+ * What `serviceKey` reads, as references: a state the release memo gave back (stamped anew) holds
+ * the very values of the state it was made from, so their key need not be encoded again.
+ */
+function keyParts(state: ServiceState, input: ManifestInput, name: string, shared: boolean): unknown[] {
+  const parts: unknown[] = [];
+  for (const k of Object.keys(state) as (keyof ServiceState)[])
+    if (k !== 'revision' && k !== 'configVersion' && k !== 'workload' && (k !== 'discovery' || !shared))
+      parts.push(k, state[k]);
+  parts.push(shared, input.shapes?.[name], input.secretDigests?.[name], input.canarySecretDigests?.[name]);
+  if (state.canary) parts.push(input.revision, input.configVersion);
+  return parts;
 }
 
 /** Takes `prev`'s document of `o`, recut, when `o` prints as `prev`'s object of its kind and name but for release values. */
