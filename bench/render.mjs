@@ -144,6 +144,14 @@ try {
   let fresh = 0;
   let edit = 0;
   let level = 0;
+  /** The same berth.yaml, and a new config version that sets `name` to a new value. */
+  const configChange = (name, prefix) => {
+    writeFileSync(join(app, 'berth.yaml'), specText);
+    execFileSync(process.execPath, [cli, 'config', 'set', `${name}=${prefix}${level++}`, '--app', 'big'], {
+      env,
+      stdio: 'ignore',
+    });
+  };
   const commands = {
     // A new text each run (a comment), the same spec: the control plane parses it again.
     berthCold: [
@@ -162,30 +170,10 @@ try {
         ),
     ],
     // A new config version each run (LOG_LEVEL, used by every service), the same berth.yaml.
-    berthConfig: [
-      process.execPath,
-      [bin, 'render', app, '-o', 'yaml'],
-      () => {
-        writeFileSync(join(app, 'berth.yaml'), specText);
-        execFileSync(process.execPath, [cli, 'config', 'set', `LOG_LEVEL=level${level++}`, '--app', 'big'], {
-          env,
-          stdio: 'ignore',
-        });
-      },
-    ],
+    berthConfig: [process.execPath, [bin, 'render', app, '-o', 'yaml'], () => configChange('LOG_LEVEL', 'level')],
     // A new config version each run that changes one service (FEATURE, read by svc-000 only): the
     // other 199 render as before but for the config version they are annotated with.
-    berthConfigOne: [
-      process.execPath,
-      [bin, 'render', app, '-o', 'yaml'],
-      () => {
-        writeFileSync(join(app, 'berth.yaml'), specText);
-        execFileSync(process.execPath, [cli, 'config', 'set', `FEATURE=f${level++}`, '--app', 'big'], {
-          env,
-          stdio: 'ignore',
-        });
-      },
-    ],
+    berthConfigOne: [process.execPath, [bin, 'render', app, '-o', 'yaml'], () => configChange('FEATURE', 'f')],
     // An edit and a new config version at once: nothing rendered before can be reused, and the render
     // kept warm after the write (of the previous text) is not this one: the worst case.
     berthEditConfig: [

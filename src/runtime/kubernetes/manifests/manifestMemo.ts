@@ -37,12 +37,14 @@ interface Memoized extends MemoizedRender {
 /** Contexts remembered per workload: one is rendered for a few namespaces or versions at most. */
 const CONTEXTS_PER_WORKLOAD = 4;
 /**
- * Characters of YAML the memo holds (their objects take about as much again): ~16 renders of the
- * 200-service benchmark app (1 MB each). Beyond it the least recently used services' go.
+ * Characters of YAML the memo holds (their objects take about as much again): ~4 renders of the
+ * 200-service benchmark app (1 MB each). Beyond it the least recently used services' go. Holding
+ * more makes every major garbage collection of the control plane longer, for renders (superseded
+ * config versions) rarely asked for again.
  */
-const DEFAULT_MAX_CHARS = 16_000_000;
+const DEFAULT_MAX_CHARS = 4_000_000;
 /** Services whose last objects are kept to compare a rebuilt service's with (see sameObject.ts). */
-const MAX_LAST = 1024;
+const MAX_LAST = 512;
 
 export class ManifestMemo {
   /** By workload, least recently used first; then by the service's other inputs. */
