@@ -5,7 +5,8 @@
 //     start to exit): with a berth.yaml the control plane rendered before (its render cache), with a
 //     new text of the same spec (a new comment: parsed again, the render found by the spec's meaning),
 //     with an edited one (one service's image tag changed: parsed and every service rendered again),
-//     after a config change (a new config version used by every service, the same berth.yaml), and
+//     after a config change (a new config version used by every service, the same berth.yaml), after
+//     a config change that one service reads (the other 199 differ only in their config version), and
 //     after an edit and a config change at once (nothing an earlier render made can be reused), and
 //     as the first render of a control plane just started (restarted before each run, off the clock),
 //   - `berth render --offline -o yaml` (no control plane: rendered and validated in a Node process
@@ -39,6 +40,8 @@ const lines = [
   '  REGION: eu-west',
   '  TAG: "2.3.1"',
   '  DB_PASSWORD: { secret: true, default: bench-only }',
+  // Read by svc-000 only: a config change of it changes one service of 200 (the berthConfigOne row).
+  '  FEATURE: "off"',
   'services:',
 ];
 for (let i = 0; i < SERVICES; i++) {
@@ -64,6 +67,7 @@ for (let i = 0; i < SERVICES; i++) {
     `      UPSTREAM: "\${${next.toUpperCase().replaceAll('-', '_')}_URL:-none}/api"`,
   );
   if (i % 4 === 0) lines.push('      DB_URL: postgres://app:${DB_PASSWORD}@db:5432/big');
+  if (i === 0) lines.push('      FEATURE: ${FEATURE}');
   lines.push('    files:', `      - { path: app.conf, content: "region=\${REGION}\\nname=${name}\\n" }`);
 }
 lines.push('routes:');
@@ -140,6 +144,14 @@ try {
   let fresh = 0;
   let edit = 0;
   let level = 0;
+  /** The same berth.yaml, and a new config version that sets `name` to a new value. */
+  const configChange = (name, prefix) => {
+    writeFileSync(join(app, 'berth.yaml'), specText);
+    execFileSync(process.execPath, [cli, 'config', 'set', `${name}=${prefix}${level++}`, '--app', 'big'], {
+      env,
+      stdio: 'ignore',
+    });
+  };
   const commands = {
     // A new text each run (a comment), the same spec: the control plane parses it again.
     berthCold: [
@@ -158,17 +170,10 @@ try {
         ),
     ],
     // A new config version each run (LOG_LEVEL, used by every service), the same berth.yaml.
-    berthConfig: [
-      process.execPath,
-      [bin, 'render', app, '-o', 'yaml'],
-      () => {
-        writeFileSync(join(app, 'berth.yaml'), specText);
-        execFileSync(process.execPath, [cli, 'config', 'set', `LOG_LEVEL=level${level++}`, '--app', 'big'], {
-          env,
-          stdio: 'ignore',
-        });
-      },
-    ],
+    berthConfig: [process.execPath, [bin, 'render', app, '-o', 'yaml'], () => configChange('LOG_LEVEL', 'level')],
+    // A new config version each run that changes one service (FEATURE, read by svc-000 only): the
+    // other 199 render as before but for the config version they are annotated with.
+    berthConfigOne: [process.execPath, [bin, 'render', app, '-o', 'yaml'], () => configChange('FEATURE', 'f')],
     // An edit and a new config version at once: nothing rendered before can be reused, and the render
     // kept warm after the write (of the previous text) is not this one: the worst case.
     berthEditConfig: [
@@ -239,6 +244,7 @@ try {
     helmOverBerthCold: +(med.helm / med.berthCold).toFixed(1),
     helmOverBerthEdit: +(med.helm / med.berthEdit).toFixed(1),
     helmOverBerthConfig: +(med.helm / med.berthConfig).toFixed(1),
+    helmOverBerthConfigOne: +(med.helm / med.berthConfigOne).toFixed(1),
     helmOverBerthEditConfig: +(med.helm / med.berthEditConfig).toFixed(1),
     helmOverBerthFirst: +(med.helm / med.berthFirst).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
@@ -260,6 +266,7 @@ try {
   console.log(`  berth render (control plane, new text, same spec)  ${med.berthCold} ms`);
   console.log(`  berth render (control plane, edited berth.yaml)   ${med.berthEdit} ms`);
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
+  console.log(`  berth render (control plane, config change of one service)  ${med.berthConfigOne} ms`);
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
   console.log(`  berth render (control plane, first render after start)  ${med.berthFirst} ms`);
   console.log(`  berth render --offline (startup snapshot, started by bin/berth.js)  ${med.berthOffline} ms`);
@@ -272,7 +279,7 @@ try {
     `  (Node ${process.version}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}, load average ${result.machine.loadAverage.join(' ')})`,
   );
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthConfigOne}x (config change of one service), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
   );
 } finally {
   await stopServer();

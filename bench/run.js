@@ -9,6 +9,7 @@ const all = {
   'deploy-levels': 'deploy-levels.mjs',
   proxy: 'proxy.mjs',
   render: 'render.mjs',
+  'render-server': 'render-server.mjs',
   rolling: 'rolling.mjs',
   'restart-stress': 'restart-stress.mjs',
   tcp: 'tcp.mjs',

@@ -171,8 +171,6 @@ export function renderRelease(input: RenderInput): RenderResult {
         app: spec.name,
         env: input.environment.name,
         file: input.file,
-        revision: input.revision,
-        configVersion: input.config.version,
         discoveryHash,
         discoveryApart: input.discoveryApart === true,
       })
@@ -200,7 +198,10 @@ export function renderRelease(input: RenderInput): RenderResult {
       input.config.files,
       `${memoContext}${ownGet(input.restarts, name) ?? ''}|${container ? `c${run.discoveryHash}` : ''}|${run.digest ?? ''}|${run.code ?? ''}|${registriesKey}`,
     );
-    const known = key === undefined ? undefined : input.memo!.get(key);
+    const known =
+      key === undefined
+        ? undefined
+        : input.memo!.get(key, { revision: input.revision, configVersion: input.config.version });
     if (known) {
       services[name] = known.rendered;
       states[name] = known.state;

@@ -111,13 +111,42 @@ describe('ServiceRenderMemo', () => {
   it('forgets what none of the last four renders used', () => {
     const memo = new ServiceRenderMemo();
     const first = renderRelease({ ...input(), memo });
-    // Four renders of other config versions: version 1's results are not used by any of them.
+    // Four renders of other values of DB_PASSWORD: db's result for pw-1 is used by none of them.
     for (let v = 2; v <= 5; v++)
-      renderRelease({ ...input({ config: config(v, { DB_PASSWORD: ['pw-1', true] }) }), memo });
-    expect(renderRelease({ ...input(), memo }).states.db).not.toBe(first.states.db);
+      renderRelease({ ...input({ config: config(v, { DB_PASSWORD: [`pw-${v}`, true] }) }), memo });
+    expect(renderRelease({ ...input(), memo }).states.db!.workload).not.toBe(first.states.db!.workload);
     // Used within the last four renders, they stay.
     const again = renderRelease({ ...input(), memo });
-    renderRelease({ ...input({ config: config(9, { DB_PASSWORD: ['pw-1', true] }) }), memo });
+    renderRelease({ ...input({ config: config(9, { DB_PASSWORD: ['pw-9', true] }) }), memo });
     expect(renderRelease({ ...input(), memo }).states.db).toBe(again.states.db);
+  });
+
+  it('reuses a service across config versions and revisions that change nothing it reads, stamped with them', () => {
+    const memo = new ServiceRenderMemo();
+    const first = renderRelease({ ...input(), memo });
+    // Version 2 changes GREETING, which api reads (a file) and db and web do not; revision 5.
+    const over = { config: config(2, { DB_PASSWORD: ['pw-1', true], GREETING: ['hi', false] }), revision: 5 };
+    const second = renderRelease({ ...input(over), memo });
+    expect(second).toEqual(renderRelease(input(over)));
+    for (const name of ['db', 'web']) {
+      expect(second.states[name]!.workload, name).toBe(first.states[name]!.workload);
+      expect(second.rendered.services[name], name).toBe(first.rendered.services[name]);
+      expect(second.states[name], name).toMatchObject({ revision: 5, configVersion: 2 });
+    }
+    expect(second.states.api!.workload).not.toBe(first.states.api!.workload);
+    // Each input the key holds renders the service again when it changes: the restart time, a config
+    // file it reads, its address table, a secret's value.
+    const changes: [string, Partial<RenderInput>][] = [
+      ['web', { restarts: { web: '2026-12-07T07:00:00.000Z' } }],
+      ['api', { config: config(1, { DB_PASSWORD: ['pw-1', true] }, 'a=2') }],
+      ['db', { addresses: addresses(42001) }],
+      ['db', { config: config(1, { DB_PASSWORD: ['pw-2', true] }) }],
+    ];
+    for (const [name, change] of changes) {
+      const base = renderRelease({ ...input(), memo });
+      const changed = renderRelease({ ...input(change), memo });
+      expect(changed.states[name]!.workload, JSON.stringify(change)).not.toBe(base.states[name]!.workload);
+      expect(changed, JSON.stringify(change)).toEqual(renderRelease(input(change)));
+    }
   });
 });

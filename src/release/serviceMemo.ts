@@ -27,13 +27,15 @@ export interface MemoizedService {
  */
 const DEFAULT_RENDERS = 4;
 
-/** What every service's render reads besides its spec, its variables' values and its restart time. */
+/**
+ * What every service's render reads besides its spec, its variables' values and its restart time.
+ * Not the revision nor the config version: a service reads only the values it uses, and its state is
+ * stamped with them when it is given back (`MemoizedService` of another render, `stamped`).
+ */
 export interface ServiceRenderContext {
   app: string;
   env: string;
   file: string;
-  revision: number;
-  configVersion: number;
   discoveryHash: string;
   discoveryApart: boolean;
 }
@@ -87,10 +89,16 @@ export class ServiceRenderMemo {
     return h.update(contextKey).digest('base64');
   }
 
-  get(key: string): MemoizedService | undefined {
+  /** The result for `key`, its state stamped with this render's revision and config version. */
+  get(key: string, stamp: { revision: number; configVersion: number }): MemoizedService | undefined {
     const hit = this.entries.get(key);
-    if (hit) hit.render = this.render;
-    return hit?.value;
+    if (!hit) return undefined;
+    hit.render = this.render;
+    const { state } = hit.value;
+    if (state.revision === stamp.revision && state.configVersion === stamp.configVersion) return hit.value;
+    // The same workload object: the manifest memo downstream finds the service by it.
+    hit.value = { rendered: hit.value.rendered, state: { ...state, ...stamp } };
+    return hit.value;
   }
 
   set(key: string, value: MemoizedService): void {

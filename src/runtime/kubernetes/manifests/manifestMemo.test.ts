@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../../spec/load.js';
 import { kubernetesRelease } from '../../../export/kubernetesRelease.js';
 import { ServiceRenderMemo } from '../../../release/serviceMemo.js';
-import type { ManifestOptions } from './contract.js';
+import type { KubernetesObject, ManifestOptions } from './contract.js';
 import { renderManifests } from './render.js';
 import { objectsToYaml } from './toYaml.js';
 import { ManifestMemo } from './manifestMemo.js';
@@ -74,6 +74,38 @@ describe('ManifestMemo', () => {
     expect(byName(second, 'StatefulSet', 'db')).toBe(byName(first, 'StatefulSet', 'db'));
     expect(byName(second, 'Deployment', 'web')).not.toBe(byName(first, 'Deployment', 'web'));
     expect(second.documents.join('---\n')).toContain('image: shop/web:1.1');
+  });
+
+  it('restamps the objects of services a new config version or revision does not change, and builds the rest', () => {
+    const memo = new ServiceRenderMemo();
+    const manifests = new ManifestMemo();
+    const byName = (r: { objects: KubernetesObject[] }, kind: string, name: string) =>
+      r.objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+    const first = manifests.render(release({}, memo));
+    // Version 8 and revision 13 with a GREETING that api reads: api is built, the others restamped.
+    const v: Variant = { version: 8, revision: 13, values: { GREETING: 'hey' } };
+    const second = manifests.render(release(v, memo));
+    const plain = renderManifests(release(v));
+    expect(second.objects).toEqual(plain);
+    expect(second.documents.join('---\n')).toBe(objectsToYaml(plain));
+    const web = byName(second, 'Deployment', 'web');
+    expect(web.spec).toBe(byName(first, 'Deployment', 'web').spec);
+    expect(web.metadata.annotations).toMatchObject({ 'berth.dev/revision': '13', 'berth.dev/config-version': '8' });
+    expect(byName(second, 'StatefulSet', 'db').spec).toBe(byName(first, 'StatefulSet', 'db').spec);
+    expect(byName(second, 'Deployment', 'api').spec).not.toBe(byName(first, 'Deployment', 'api').spec);
+    // Back to the first version: restamped again, the same text as a fresh render.
+    expect(manifests.render(release({}, memo)).documents).toEqual(first.documents);
+  });
+
+  it('holds no more YAML than its bound, forgetting the least recently used services first', () => {
+    const memo = new ServiceRenderMemo();
+    const manifests = new ManifestMemo(20_000);
+    for (let i = 0; i < 6; i++) {
+      const v: Variant = { text: FIXTURE_TEXT.replace('shop/web:1.0', `shop/web:1.${i}`) };
+      const got = manifests.render(release(v, memo));
+      expect(got.documents.join('---\n')).toBe(objectsToYaml(renderManifests(release(v))));
+      expect(manifests.heldChars).toBeLessThanOrEqual(20_000);
+    }
   });
 
   it('reports a render problem every time, never remembering the service that has it', () => {

@@ -1,14 +1,19 @@
 /**
  * The manifest renderer for a control plane that renders the same app again and again: a service
- * whose state is the very object an earlier render had (the release render's per-service memo gives
- * it back when nothing it reads changed) and whose context is the same gets that render's objects,
- * with their YAML and their schema verdict, instead of building, validating and printing them again.
+ * whose workload is the very object an earlier render had (the release render's per-service memo
+ * gives it back when nothing it reads changed) and whose other inputs are the same gets that render's
+ * objects, with their YAML and their schema verdict, instead of building, validating and printing
+ * them again. The render's revision and config version are not among those inputs: they are only
+ * stamped on each object's annotations, so another config version that this service does not read
+ * restamps its objects and documents (a few string slices) instead of rendering them again.
  */
 import type { ServiceState } from '../../../model/serviceState.js';
-import type { KubernetesObject, ManifestInput } from './contract.js';
+import type { Workload } from '../../../model/workload.js';
+import { ANNOTATION, type KubernetesObject, type ManifestInput } from './contract.js';
 import { appObjectsIn, manifestScope, serviceObjectsIn, sortedBy, throwRenderProblems } from './render.js';
 import { validateObjects } from './validate.js';
-import { yamlDocuments } from './toYaml.js';
+import { recut, restamp, stampText, yamlDocuments, type CutDocument, type Stamps } from './toYaml.js';
+import { sameButReleaseValues } from './sameObject.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 
 /** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
@@ -17,62 +22,269 @@ export interface MemoizedRender {
   documents: string[];
 }
 
-/** Contexts remembered per state: one state is rendered for a few namespaces or versions at most. */
-const CONTEXTS_PER_STATE = 4;
+/** One service's objects as a render made them, and what they are stamped with. */
+interface Memoized extends MemoizedRender {
+  /** Each document with where it prints its release annotation values (none for an object that is not JSON-shaped). */
+  cut: (CutDocument | undefined)[];
+  /** The revision and config version (as printed) the objects carry. */
+  values: readonly [string, string];
+  /** Whether they can be restamped with another revision and config version (else only an equal render reuses them). */
+  restampable: boolean;
+  /** Characters of its documents, for the memo's bound. */
+  chars: number;
+}
+
+/** Contexts remembered per workload: one is rendered for a few namespaces or versions at most. */
+const CONTEXTS_PER_WORKLOAD = 4;
+/**
+ * Characters of YAML the memo holds (their objects take about as much again): ~4 renders of the
+ * 200-service benchmark app (1 MB each). Beyond it the least recently used services' go. Holding
+ * more makes every major garbage collection of the control plane longer, for renders (superseded
+ * config versions) rarely asked for again.
+ */
+const DEFAULT_MAX_CHARS = 4_000_000;
+/** Services whose last objects are kept to compare a rebuilt service's with (see sameObject.ts). */
+const MAX_LAST = 512;
 
 export class ManifestMemo {
-  private readonly byState = new WeakMap<ServiceState, Map<string, MemoizedRender>>();
+  /** By workload, least recently used first; then by the service's other inputs. */
+  private readonly byWorkload = new Map<Workload, Map<string, Memoized>>();
+  private chars = 0;
+  private readonly maxChars: number;
+  /** The last `serviceKey` of each workload and the values it was encoded from. */
+  private readonly keys = new WeakMap<Workload, { parts: unknown[]; key: string }>();
+  /** Each service's last objects, by Kubernetes version, app, env and name, least recently set first. */
+  private readonly last = new Map<string, Memoized>();
+
+  constructor(maxChars = DEFAULT_MAX_CHARS) {
+    this.maxChars = maxChars;
+  }
+
+  /** Characters of YAML held (bounded by the constructor's `maxChars`). */
+  get heldChars(): number {
+    return this.chars;
+  }
 
   /** Renders, validates and prints `input`'s objects, reusing those of unchanged services. */
   render(input: ManifestInput): MemoizedRender {
     const version = input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
     const scope = manifestScope(input);
+    const values = [String(input.revision), String(input.configVersion)] as const;
     // What every service's objects read besides its own state, shape and secret digests.
     const common = JSON.stringify([
       input.app,
       input.env,
-      input.revision,
-      input.configVersion,
       input.options,
       input.routes,
       scope.discoveryHex,
       scope.shared !== undefined,
     ]);
     const pairs: [KubernetesObject, string][] = [];
-    const fresh: { state: ServiceState; key: string; objects: KubernetesObject[] }[] = [];
+    const fresh: { workload: Workload; key: string; lastKey: string; objects: KubernetesObject[] }[] = [];
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
-      const key = `${common}${JSON.stringify([
-        input.shapes?.[name],
-        input.secretDigests?.[name],
-        input.canarySecretDigests?.[name],
-      ])}`;
-      const known = this.byState.get(state)?.get(key);
+      const key = `${common}${this.serviceKey(state, input, name, scope.shared !== undefined)}`;
+      const known = this.lookup(state.workload, key, values);
       if (known) {
         for (let i = 0; i < known.objects.length; i++) pairs.push([known.objects[i]!, known.documents[i]!]);
         continue;
       }
       const before = scope.problems.length;
       const objects = serviceObjectsIn(scope, name);
-      if (scope.problems.length === before) fresh.push({ state, key, objects });
+      const lastKey = JSON.stringify([version, input.app, input.env, name]);
+      if (scope.problems.length === before) fresh.push({ workload: state.workload, key, lastKey, objects });
       for (const o of objects) pairs.push([o, '']);
     }
     const app = appObjectsIn(scope);
     for (const o of app) pairs.push([o, '']);
     throwRenderProblems(scope);
-    // Only what was built now is printed and checked against the schemas; a problem throws, so
-    // nothing with a problem is ever remembered.
-    const built = [...fresh.flatMap((f) => f.objects), ...app];
+    // A rebuilt service's objects that print as its last ones but for their release annotation values
+    // take those documents, recut; only the others are printed and checked against the schemas. A
+    // problem throws, so nothing with a problem is ever remembered.
+    const cut = new Map<KubernetesObject, CutDocument>();
+    for (const f of fresh) {
+      const prev = this.last.get(f.lastKey);
+      if (prev) for (const o of f.objects) reuse(prev, o, cut);
+    }
+    const built = [...fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o))), ...app];
     const printed = yamlDocuments(built);
     validateObjects(built, version, printed);
-    const documents = new Map<KubernetesObject, string>(built.map((o, i) => [o, printed.docs[i]!]));
+    for (let i = 0; i < built.length; i++) {
+      const c = printed.cuts(i);
+      cut.set(built[i]!, {
+        doc: printed.docs[i]!,
+        cuts: c,
+        stamps: printed.stamps(i),
+        ...(printed.keyed(i) ? {} : { unfaithful: true }),
+      });
+    }
     for (const f of fresh) {
-      let contexts = this.byState.get(f.state);
-      if (!contexts) this.byState.set(f.state, (contexts = new Map()));
-      if (contexts.size >= CONTEXTS_PER_STATE) contexts.clear();
-      contexts.set(f.key, { objects: f.objects, documents: f.objects.map((o) => documents.get(o)!) });
+      const m = memoized(
+        f.objects,
+        f.objects.map((o) => cut.get(o)!),
+        values,
+      );
+      this.remember(f.workload, f.key, m);
+      this.last.delete(f.lastKey);
+      this.last.set(f.lastKey, m);
+      if (this.last.size > MAX_LAST) this.last.delete(this.last.keys().next().value!);
     }
     const sorted = sortedBy(pairs, ([o]) => o);
-    return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || documents.get(o)!) };
+    return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || cut.get(o)!.doc) };
   }
+
+  /** `serviceKey` of a state, encoded again only when what it reads is not the same values as last time. */
+  private serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
+    const parts = keyParts(state, input, name, shared);
+    const known = this.keys.get(state.workload);
+    if (known && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i])) return known.key;
+    const key = serviceKey(state, input, name, shared);
+    this.keys.set(state.workload, { parts, key });
+    return key;
+  }
+
+  /** A service's objects for `key`, stamped with `values`; undefined when they must be built. */
+  private lookup(workload: Workload, key: string, values: readonly [string, string]): Memoized | undefined {
+    const contexts = this.byWorkload.get(workload);
+    const known = contexts?.get(key);
+    if (!contexts || !known) return undefined;
+    // Most recently used last.
+    this.byWorkload.delete(workload);
+    this.byWorkload.set(workload, contexts);
+    if (known.values[0] === values[0] && known.values[1] === values[1]) return known;
+    if (!known.restampable) return undefined;
+    const stamped = restamped(known, values);
+    contexts.set(key, stamped);
+    this.chars += stamped.chars - known.chars;
+    return stamped;
+  }
+
+  private remember(workload: Workload, key: string, entry: Memoized): void {
+    let contexts = this.byWorkload.get(workload);
+    if (!contexts) this.byWorkload.set(workload, (contexts = new Map()));
+    const old = contexts.get(key);
+    if (old) this.chars -= old.chars;
+    else if (contexts.size >= CONTEXTS_PER_WORKLOAD) {
+      for (const e of contexts.values()) this.chars -= e.chars;
+      contexts.clear();
+    }
+    contexts.set(key, entry);
+    this.chars += entry.chars;
+    for (const [w, oldest] of this.byWorkload) {
+      if (this.chars <= this.maxChars) break;
+      if (w === workload) continue;
+      for (const e of oldest.values()) this.chars -= e.chars;
+      this.byWorkload.delete(w);
+    }
+  }
+}
+
+/**
+ * A service's inputs besides its workload and the scope's: the rest of its state (but the revision
+ * and config version, which are stamps), its discovery when no shared ConfigMap holds it, its shape
+ * and its secret digests. A canary's objects carry the canary's revision, which a restamp would
+ * overwrite with the render's: its key keeps the render's revision and config version.
+ */
+function serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
+  const { workload: _workload, discovery, revision: _revision, configVersion: _configVersion, ...rest } = state;
+  return JSON.stringify([
+    rest,
+    shared ? 0 : (discovery ?? 0),
+    input.shapes?.[name],
+    input.secretDigests?.[name],
+    input.canarySecretDigests?.[name],
+    state.canary ? [input.revision, input.configVersion] : 0,
+  ]);
+}
+
+/**
+ * What `serviceKey` reads, as references: a state the release memo gave back (stamped anew) holds
+ * the very values of the state it was made from, so their key need not be encoded again.
+ */
+function keyParts(state: ServiceState, input: ManifestInput, name: string, shared: boolean): unknown[] {
+  const parts: unknown[] = [];
+  for (const k of Object.keys(state) as (keyof ServiceState)[])
+    if (k !== 'revision' && k !== 'configVersion' && k !== 'workload' && (k !== 'discovery' || !shared))
+      parts.push(k, state[k]);
+  parts.push(shared, input.shapes?.[name], input.secretDigests?.[name], input.canarySecretDigests?.[name]);
+  if (state.canary) parts.push(input.revision, input.configVersion);
+  return parts;
+}
+
+/** Takes `prev`'s document of `o`, recut, when `o` prints as `prev`'s object of its kind and name but for release values. */
+function reuse(prev: Memoized, o: KubernetesObject, cut: Map<KubernetesObject, CutDocument>): void {
+  for (let i = 0; i < prev.objects.length; i++) {
+    const old = prev.objects[i]!;
+    if (old.kind !== o.kind || old.metadata.name !== o.metadata.name) continue;
+    const d = prev.cut[i];
+    const values: string[] = [];
+    if (d && sameButReleaseValues(old, o, values) && values.length === (d.cuts?.length ?? 0) / 2)
+      cut.set(o, recut(d, values));
+    return;
+  }
+}
+
+/**
+ * What to remember of one service's objects and their documents. They can be restamped when every
+ * object carries the render's revision and config version in its metadata's annotations and its
+ * document prints exactly those, where the emitter found them.
+ */
+function memoized(objects: KubernetesObject[], docs: CutDocument[], values: readonly [string, string]): Memoized {
+  let chars = 0;
+  let restampable = true;
+  for (let i = 0; i < objects.length; i++) {
+    const d = docs[i]!;
+    chars += d.doc.length;
+    if (restampable && !(d.unfaithful !== true && d.stamps && stampsMatch(objects[i]!, d.doc, d.stamps, values)))
+      restampable = false;
+  }
+  return {
+    objects,
+    documents: docs.map((d) => d.doc),
+    cut: docs.map((d) => (d.unfaithful ? undefined : d)),
+    values,
+    restampable,
+    chars,
+  };
+}
+
+/** Whether `doc`'s stamps are the object's own two annotations, printed as `values`. */
+function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values: readonly [string, string]): boolean {
+  const a = obj.metadata.annotations;
+  if (
+    stamps.length !== 6 ||
+    a?.[ANNOTATION.revision] !== values[0] ||
+    a[ANNOTATION.configVersion] !== values[1] ||
+    stamps[0] === stamps[3]
+  )
+    return false;
+  for (let i = 0; i < stamps.length; i += 3)
+    if (doc.slice(stamps[i + 1], stamps[i + 2]) !== stampText(values[stamps[i]!]!)) return false;
+  return true;
+}
+
+/** `known` stamped with `values`: new documents, and objects copied as far as their annotations. */
+function restamped(known: Memoized, values: readonly [string, string]): Memoized {
+  const objects: KubernetesObject[] = [];
+  const cut: CutDocument[] = [];
+  let chars = 0;
+  for (let i = 0; i < known.objects.length; i++) {
+    const o = known.objects[i]!;
+    objects.push({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        annotations: {
+          ...o.metadata.annotations,
+          [ANNOTATION.revision]: values[0],
+          [ANNOTATION.configVersion]: values[1],
+        },
+      },
+    });
+    // A restampable service's documents are all JSON-shaped, with their stamps.
+    const d = restamp(known.cut[i]!, values);
+    cut.push(d);
+    chars += d.doc.length;
+  }
+  return { objects, documents: cut.map((d) => d.doc), cut, values, restampable: true, chars };
 }

@@ -2,8 +2,17 @@
 import type { AppSpec, ServiceSpec } from '../../../spec/schema.js';
 import type { ServiceShape } from './contract.js';
 
+/** Each service spec's shape (specs are immutable values): the same object for the same spec, which memos compare by identity. */
+const shapes = new WeakMap<ServiceSpec, ServiceShape>();
+
 /** The shape of one service. */
 export function shapeOf(svc: ServiceSpec): ServiceShape {
+  let shape = shapes.get(svc);
+  if (shape === undefined) shapes.set(svc, (shape = shapeFor(svc)));
+  return shape;
+}
+
+function shapeFor(svc: ServiceSpec): ServiceShape {
   // A stored spec gets its default strategy when read (src/spec/stored.ts).
   const strategy = svc.strategy;
   return {

@@ -116,14 +116,14 @@ function dashOf(depth: number): string {
  * the validation key leaves their values out (see validate.ts), so an object that differs from one
  * found valid only in them is not checked again.
  */
-const RELEASE_KEYS = new Set<string>([
+export const RELEASE_KEYS: ReadonlySet<string> = new Set<string>([
   ANNOTATION.revision,
   ANNOTATION.configVersion,
   ANNOTATION.configChecksum,
   ANNOTATION.hash,
 ]);
 /** Values a release annotation may hold and still be left out of the key: never a quote, backslash or control character. */
-const RELEASE_VALUE = /^[A-Za-z0-9._:+-]*$/;
+export const RELEASE_VALUE = /^[A-Za-z0-9._:+-]*$/;
 /** Stands for a left-out value in a key: the emitter never prints a NUL (it is escaped in quotes). */
 const LEFT_OUT = '\u0000';
 
@@ -185,6 +185,8 @@ class Emitter {
   faithful = true;
   /** Start and end offsets in `out` of the release annotation values left out of the key. */
   cuts: number[] | undefined;
+  /** Of those, the `revision` and `config-version` values of the top-level metadata's annotations (see `Stamps`). */
+  stamps: number[] | undefined;
 
   string(s: string, depth: number): void {
     this.out += stringRest(s, depth);
@@ -239,9 +241,12 @@ class Emitter {
       const start = lineStart(starts, prefix, k);
       if (typeof item === 'string' && RELEASE_KEYS.has(k) && RELEASE_VALUE.test(item)) {
         this.out += start.text;
-        (this.cuts ??= []).push(this.out.length);
+        const from = this.out.length;
         this.string(item, depth);
-        this.cuts.push(this.out.length);
+        (this.cuts ??= []).push(from, this.out.length);
+        // Depth 2 is a map in a top-level field (`metadata.annotations` for these keys).
+        if (depth === 2 && (k === ANNOTATION.revision || k === ANNOTATION.configVersion))
+          (this.stamps ??= []).push(k === ANNOTATION.revision ? 0 : 1, from, this.out.length);
       } else if (item === null || typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
         let line = start.lines.get(item);
         if (line === undefined) {
@@ -292,6 +297,20 @@ interface Printed {
   faithful: boolean;
   /** Start and end offsets of the release annotation values the key leaves out. */
   cuts: number[] | undefined;
+  stamps: Stamps | undefined;
+}
+
+/**
+ * Where a document prints its release stamps, the `berth.dev/revision` (0) and
+ * `berth.dev/config-version` (1) values of its top-level metadata's annotations: triples of which
+ * one, start and end offset (of the value as printed after `key:`: ` "12"` and the line end), in
+ * document order.
+ */
+export type Stamps = readonly number[];
+
+/** A stamp's value (digits) as a document prints it after its key. */
+export function stampText(value: string): string {
+  return stringRest(value, 0);
 }
 
 function print(obj: unknown): Printed {
@@ -302,7 +321,7 @@ function print(obj: unknown): Printed {
   const e = new Emitter();
   if (obj === null || typeof obj !== 'object') {
     e.rest(obj, 0);
-    return { doc: e.out.slice(1), faithful: false, cuts: undefined };
+    return { doc: e.out.slice(1), faithful: false, cuts: undefined, stamps: undefined };
   }
   if (Array.isArray(obj)) e.seq(obj, 0);
   else {
@@ -311,7 +330,7 @@ function print(obj: unknown): Printed {
     else e.map(obj as Record<string, unknown>, keys, 0, '');
   }
   if (e.out === '') e.out = '\n';
-  return { doc: flatten(e.out), faithful: e.faithful, cuts: e.cuts };
+  return { doc: flatten(e.out), faithful: e.faithful, cuts: e.cuts, stamps: e.stamps };
 }
 
 /** One object as a YAML document (no `---`). */
@@ -334,6 +353,10 @@ export interface YamlDocuments {
   key(i: number): string | undefined;
   /** Whether `key` is the key of document `i`, compared in place without building it. */
   hasKey(i: number, key: string): boolean;
+  /** Where document `i` prints its release stamps (see `Stamps`). */
+  stamps(i: number): Stamps | undefined;
+  /** Start and end offsets of every release annotation value document `i` prints (undefined: none, or no key). */
+  cuts(i: number): readonly number[] | undefined;
 }
 
 /** Prints every object once, for `objectsToYaml` and `validateObjects` to share. */
@@ -344,7 +367,57 @@ export function yamlDocuments(objects: readonly unknown[]): YamlDocuments {
     keyed: (i) => printed[i]!.faithful,
     key: (i) => keyOf(printed[i]!),
     hasKey: (i, key) => hasKey(printed[i]!, key),
+    stamps: (i) => printed[i]!.stamps,
+    cuts: (i) => (printed[i]!.faithful ? printed[i]!.cuts : undefined),
   };
+}
+
+/** A printed document, its release annotation values' offsets and its stamps (see `YamlDocuments`). */
+export interface CutDocument {
+  doc: string;
+  cuts: readonly number[] | undefined;
+  stamps: Stamps | undefined;
+  /** Set when the object is not JSON-shaped data (its document cannot be recut). */
+  unfaithful?: true;
+}
+
+/**
+ * `d` with its release annotation values (its `cuts`, in document order) printed as `values`
+ * instead, an undefined one kept as it is: the document of an object equal to `d`'s but for those
+ * values (see sameObject.ts).
+ */
+export function recut(d: CutDocument, values: readonly (string | undefined)[]): CutDocument {
+  const { doc, cuts, stamps } = d;
+  if (cuts === undefined) return d;
+  let out = '';
+  let from = 0;
+  const moved: number[] = [];
+  for (let i = 0; i < cuts.length; i += 2) {
+    out += doc.slice(from, cuts[i]);
+    const start = out.length;
+    const v = values[i / 2];
+    out += v === undefined ? doc.slice(cuts[i], cuts[i + 1]) : stringRest(v, 0);
+    moved.push(start, out.length);
+    from = cuts[i + 1]!;
+  }
+  out += doc.slice(from);
+  const text = flatten(out);
+  if (stamps === undefined) return { doc: text, cuts: moved, stamps };
+  // Every stamp is one of the cuts: where its cut went.
+  const newStamps: number[] = [];
+  for (let i = 0; i < stamps.length; i += 3) {
+    const j = cuts.indexOf(stamps[i + 1]!);
+    newStamps.push(stamps[i]!, moved[j]!, moved[j + 1]!);
+  }
+  return { doc: text, cuts: moved, stamps: newStamps };
+}
+
+/** `d` with its stamps (see `Stamps`) printed as `values` (revision, config version) instead. */
+export function restamp(d: CutDocument, values: readonly [string, string]): CutDocument {
+  if (d.cuts === undefined || d.stamps === undefined) return d;
+  const next: (string | undefined)[] = new Array<string | undefined>(d.cuts.length / 2);
+  for (let i = 0; i < d.stamps.length; i += 3) next[d.cuts.indexOf(d.stamps[i + 1]!) / 2] = values[d.stamps[i]!];
+  return recut(d, next);
 }
 
 function keyOf({ doc, faithful, cuts }: Printed): string | undefined {

@@ -1,0 +1,108 @@
+// The control plane's own render time, per render mode: the `Server-Timing` of `POST /api/v1/render`
+// (YAML) for render.mjs's generated app, without the CLI's process around it, whose start dominates
+// whole-process figures on a loaded machine. Modes, interleaved run by run: a cached render (the same
+// request twice, the second timed), a new text of the same spec, an edit (one service's image), a
+// config change one service reads (FEATURE), a config change every service reads (LOG_LEVEL), an edit
+// and a config change at once. With BASE=<another Berth checkout, built> that checkout's control plane
+// runs beside this one and every request goes to both in turn, so the two columns share the load.
+// Knobs: RUNS (default 15), SERVICES (render.mjs's), BASE.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.RUNS ?? 15);
+const file = execFileSync(process.execPath, [join(root, 'bench/render.mjs')], {
+  env: { ...process.env, SPEC_ONLY: '1' },
+})
+  .toString()
+  .trim();
+const text = readFileSync(file, 'utf8');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A control plane of the checkout at `dir` on a data directory of its own. */
+async function controlPlane(dir) {
+  const cli = join(dir, 'dist/cli/main.js');
+  const home = mkdtempSync(join(tmpdir(), 'berth-bench-render-server-'));
+  const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
+  const child = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
+  let url;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || i === 3000) throw new Error(`the control plane of ${dir} did not start`);
+    if (existsSync(join(home, 'server.json'))) {
+      ({ url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')));
+      if (
+        await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+    }
+    await sleep(20);
+  }
+  const token = readFileSync(join(home, 'token'), 'utf8').trim();
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return {
+    dir,
+    /** The render's Server-Timing in ms. */
+    async render(t) {
+      const r = await fetch(`${url}/api/v1/render`, {
+        method: 'POST',
+        headers: { ...headers, accept: 'application/yaml' },
+        body: JSON.stringify({ env: 'local', spec: { file, text: t }, format: 'yaml' }),
+      });
+      const body = await r.text();
+      if (!r.ok) throw new Error(`render failed on ${dir}: ${body.slice(0, 500)}`);
+      return Number(/dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')?.[1] ?? NaN);
+    },
+    set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      await fetch(`${url}/api/v1/shutdown`, { method: 'POST', headers, body: '{"stopGateway":true}' }).catch(() => {});
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+const edited = (tag) => text.replace('svc-000:${TAG}', () => `svc-000:${tag}`);
+const modes = {
+  'cached render': async (cp) => (await cp.render(text), cp.render(text)),
+  'new text, same spec': (cp, i) => cp.render(`${text}# run ${i}\n`),
+  'edited berth.yaml': (cp, i) => cp.render(edited(`edit-${i}`)),
+  'config change one service reads': (cp, i) => (cp.set(`FEATURE=f${i}`), cp.render(text)),
+  'config change every service reads': (cp, i) => (cp.set(`LOG_LEVEL=l${i}`), cp.render(text)),
+  'edit + config change': (cp, i) => (cp.set(`LOG_LEVEL=b${i}`), cp.render(edited(`both-${i}`))),
+};
+const planes = [await controlPlane(root)];
+try {
+  if (process.env.BASE) planes.push(await controlPlane(process.env.BASE));
+  const first = planes.map(() => 0);
+  for (const [i, cp] of planes.entries()) first[i] = await cp.render(text);
+  const samples = planes.map(() => Object.fromEntries(Object.keys(modes).map((m) => [m, []])));
+  for (let r = 0; r < RUNS; r++)
+    for (const [m, run] of Object.entries(modes))
+      for (const [i, cp] of planes.entries()) samples[i][m].push(await run(cp, r));
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const cols = planes.map((cp) => (cp.dir === root ? 'this checkout' : cp.dir));
+  console.log(`control plane render time (Server-Timing, median of ${RUNS}), 200-service app, YAML:`);
+  console.log(`  ${'mode'.padEnd(36)}${cols.map((c) => c.padStart(18)).join('')}`);
+  console.log(
+    `  ${'first render after start'.padEnd(36)}${first.map((v) => `${v.toFixed(1)} ms`.padStart(18)).join('')}`,
+  );
+  for (const m of Object.keys(modes))
+    console.log(`  ${m.padEnd(36)}${samples.map((s) => `${median(s[m]).toFixed(1)} ms`.padStart(18)).join('')}`);
+  console.log(
+    `  (Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
+} finally {
+  for (const cp of planes) await cp.stop();
+  rmSync(dirname(file), { recursive: true, force: true });
+}
