@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 import { addUser } from '../support/identities.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import type { ApprovalRequest } from '../../src/model/approvals.js';
 
 let berth: Berth;

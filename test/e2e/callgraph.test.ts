@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CallGraph } from '../../src/model/callGraph.js';
 import type { TraceView } from '../../src/model/trace.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 
 let berth: Berth;

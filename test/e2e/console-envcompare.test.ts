@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 

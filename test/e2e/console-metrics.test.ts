@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricHistory } from '../../src/model/metricHistory.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import { pageText, openConsole, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
 

@@ -11,7 +11,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleMessage } from 'playwright-core';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 import { addUser } from '../support/identities.js';

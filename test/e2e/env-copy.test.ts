@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { copyExample, startBerth, type Berth } from './harness.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 
 let berth: Berth;
 let dir: string;

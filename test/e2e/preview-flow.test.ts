@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startBerth, waitFor, type Berth } from './harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../support/gitServer.js';
 import { sample, sendGitHub, sendGitLab } from '../support/webhookDelivery.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import type { PipelineRun } from '../../src/model/pipeline.js';
 
 const SECRET = 'pr-h00k-secret';

@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { copyExample, startBerth, waitFor, type Berth } from './harness.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 
 let berth: Berth;
 let dir: string;

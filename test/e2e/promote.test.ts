@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { CLI, copyExample, startBerth, waitFor, type Berth } from './harness.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 
 let berth: Berth;
 let dir: string;

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.js';
 import { CLI, copyExample, startBerth, tempHome, type Berth } from './harness.js';
 
@@ -44,7 +44,7 @@ describe('OTLP export from the control plane', () => {
       method: 'POST',
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     });
-    expect(res.status).toBe(201);
+    expect(res.status, await res.text()).toBe(201);
 
     const ofTrace = () => receiver.spans().filter((s) => s.traceId === traceId);
     for (let i = 0; i < 100 && ofTrace().length < 3; i++) await new Promise((r) => setTimeout(r, 100));

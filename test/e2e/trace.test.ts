@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceList, TraceView } from '../../src/model/trace.js';
-import { freePort } from '../../src/runtime/local/ports.js';
+import { freePort } from '../../src/gateway/testing.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 
 let berth: Berth;
