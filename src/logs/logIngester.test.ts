@@ -168,6 +168,60 @@ describe('the log ingester', () => {
     expect(texts()).toEqual(['old run', 'new run, a longer first line']);
   });
 
+  /** Waits until `ok()` holds, or fails naming `what` after 10 s. */
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 10)))
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('sleeps while quiet and is woken by its folders: a line written, a new service and replica, a run archived', async () => {
+    const a = replica('orders-a');
+    a.writer.write('stdout', 'first');
+    // Its safety look is ten minutes away: only a watched folder's change can bring the lines below in.
+    const ing = ingester({ pollMs: 10, idleLookMs: 600_000 });
+    ing.start();
+    try {
+      await until('the first line', () => texts().length === 1);
+      await until('a quiet ingester to sleep', () => ing.sleeping());
+      a.writer.write('stdout', 'written while idle');
+      await until('the line written while idle', () => texts().includes('written while idle'));
+
+      await until('sleep again', () => ing.sleeping());
+      const b = replica('billing-a', 1 << 20, { service: 'billing' });
+      b.writer.write('stderr', 'a new service');
+      await until('the new service’s line', () => texts().includes('a new service'));
+
+      await until('sleep again', () => ing.sleeping());
+      a.writer.write('stdout', 'last words');
+      a.writer.close();
+      archiveReplicaLogs(home, record('orders-a'), a.logs, {
+        reason: 'removed',
+        nowMs: Date.now(),
+        retention: DEFAULT_LOG_RETENTION,
+      });
+      rmSync(a.dir, { recursive: true });
+      await until('the archived run’s last line', () => texts().includes('last words'));
+      b.writer.close();
+      expect(texts().sort()).toEqual(['a new service', 'first', 'last words', 'written while idle']);
+    } finally {
+      await ing.stop();
+    }
+  });
+
+  it('sleeps in a home without any replica yet and wakes at the first one', async () => {
+    const ing = ingester({ pollMs: 10, idleLookMs: 600_000 });
+    ing.start();
+    try {
+      await until('a quiet ingester to sleep', () => ing.sleeping());
+      const a = replica('orders-a');
+      a.writer.write('stdout', 'hello');
+      await until('the first replica’s line', () => texts().includes('hello'));
+      a.writer.close();
+    } finally {
+      await ing.stop();
+    }
+  });
+
   it('applies the retention of each environment', () => {
     const a = replica('orders-a');
     a.writer.write('stdout', 'kept');
