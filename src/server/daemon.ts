@@ -438,6 +438,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     cron,
     jobRuns,
     traces,
+    freshTraces: () => traceCollector.fresh(),
     traceStats: () => traceCollector.stats(),
     metricHistory: { store: metricStore, intervalMs: sampler.intervalMs },
     ...(logCenter.index ? { logIndex: logCenter.index } : {}),
