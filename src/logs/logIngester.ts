@@ -33,7 +33,7 @@ export interface LogIngesterOptions {
   pollMs?: number;
   /**
    * Between looks of a quiet ingester that watches the source's directories: a safety net for a
-   * change the watches missed (a directory that could not be watched). Default 30 s.
+   * change the watches missed (a directory that could not be watched). Default 60 s (retention runs then too).
    */
   idleLookMs?: number;
   /** Bytes read from one file per batch. Default 1 MiB. */
@@ -285,7 +285,7 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
         unwatch();
         opts.onError?.(err);
       }
-      timer = setTimeout(tick, slept ? (opts.idleLookMs ?? 30_000) : pollMs * QUIET_FACTOR);
+      timer = setTimeout(tick, slept ? (opts.idleLookMs ?? 60_000) : pollMs * QUIET_FACTOR);
     });
   };
   return {
