@@ -42,6 +42,17 @@ describe('the log ingester', () => {
     return { dir, logs, writer: new LogWriter(logs, { maxBytes, keep: 3, ...(o.now ? { now: o.now } : {}) }) };
   };
 
+  /** Ends a replica's run as the runtime does: its writer closed, its log folder archived, its folder removed. */
+  const endRun = (r: { dir: string; logs: string; writer: LogWriter }, id = 'orders-a'): void => {
+    r.writer.close();
+    archiveReplicaLogs(home, record(id), r.logs, {
+      reason: 'removed',
+      nowMs: Date.now(),
+      retention: DEFAULT_LOG_RETENTION,
+    });
+    rmSync(r.dir, { recursive: true });
+  };
+
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'berth-ingest-'));
     open();
@@ -122,14 +133,8 @@ describe('the log ingester', () => {
     for (let i = 0; i < 30; i++) a.writer.write('stdout', `line ${i} ${'x'.repeat(10)}`);
     expect(ing.runOnce()).toBe(30);
     for (let i = 30; i < 100; i++) a.writer.write('stdout', `line ${i} ${'x'.repeat(10)}`);
-    a.writer.close();
     // The run ends before the next look: its log folder moves to the archives.
-    archiveReplicaLogs(home, record('orders-a'), a.logs, {
-      reason: 'removed',
-      nowMs: Date.now(),
-      retention: DEFAULT_LOG_RETENTION,
-    });
-    rmSync(a.dir, { recursive: true });
+    endRun(a);
     expect(ing.runOnce()).toBe(70);
     expect(texts()).toEqual(Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(10)}`));
     expect(ing.runOnce()).toBe(0);
@@ -193,13 +198,7 @@ describe('the log ingester', () => {
 
       await until('sleep again', () => ing.sleeping());
       a.writer.write('stdout', 'last words');
-      a.writer.close();
-      archiveReplicaLogs(home, record('orders-a'), a.logs, {
-        reason: 'removed',
-        nowMs: Date.now(),
-        retention: DEFAULT_LOG_RETENTION,
-      });
-      rmSync(a.dir, { recursive: true });
+      endRun(a);
       await until('the archived run’s last line', () => texts().includes('last words'));
       b.writer.close();
       expect(texts().sort()).toEqual(['a new service', 'first', 'last words', 'written while idle']);
