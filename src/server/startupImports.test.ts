@@ -1,7 +1,7 @@
 /**
  * What a control plane loads at start: the modules `berth server` imports statically (not `import
- * type`, not a dynamic import). The Kubernetes client is ~40 MB of heap, more than the rest of the
- * control plane; one-machine control planes never use it, and every major GC of an idle one marked it.
+ * type`, not a dynamic import). The Kubernetes client is ~26 MB of the daemon's 58 MB of heap: one-machine
+ * control planes never use it, and every major GC of an idle one marked it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ function staticPackages(entry: string): Map<string, string[]> {
   const packages = new Map<string, string[]>();
   const chain = new Map<string, string[]>([[entry, [entry]]]);
   const queue = [entry];
-  for (let file; (file = queue.shift()) !== undefined; ) {
+  for (let file; (file = queue.shift()) !== undefined;) {
     const src = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
     for (const st of src.statements) {
       let spec: string | undefined;
