@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveReplicaLogs, DEFAULT_LOG_RETENTION } from '../runtime/local/logArchive.js';
 import { LogWriter } from '../runtime/local/logFiles.js';
-import { localLogFileSource } from '../runtime/local/logFileList.js';
+import { localLogFileSource, logWatchDirs } from '../runtime/local/logFileList.js';
 import { writeReplicaRecord, type ReplicaRecord } from '../runtime/local/replicaStore.js';
 import { replicaRecord } from '../runtime/local/testdata/testing.js';
 import { openLogIndex, type LogIndex } from './logIndex.js';
@@ -219,6 +219,15 @@ describe('the log ingester', () => {
     } finally {
       await ing.stop();
     }
+  });
+
+  it('watches the home only until run/ exists (the stores beside it change every few seconds)', () => {
+    expect(logWatchDirs(home)).toEqual([home]);
+    const a = replica('orders-a');
+    const dirs = logWatchDirs(home);
+    expect(dirs).not.toContain(home);
+    expect(dirs).toEqual(expect.arrayContaining([join(home, 'run'), a.dir, a.logs]));
+    a.writer.close();
   });
 
   it('applies the retention of each environment', () => {

@@ -81,14 +81,13 @@ function generation(name: string): number {
 }
 
 /**
- * The folders whose changes can bring log lines: the home, every folder of the run tree down to the replicas'
- * log folders (a line written, a rotation, a new app, service or replica, a run archived away), the
+ * The folders whose changes can bring log lines: the home until run/ exists, every folder of the
+ * run tree down to the replicas' log folders (a line written, a rotation, a new app, service or replica, a run archived away), the
  * archive tree down to the service folders (an archive arriving), and archives still without their
  * meta.json (it is written right after the rename).
  */
 export function logWatchDirs(home: string): string[] {
-  // The home itself: its run/ and logs/ folders are made with the first replica.
-  const out: string[] = [home];
+  const out: string[] = [];
   const walk = (dir: string, depth: number, last: (dir: string) => void): void => {
     out.push(dir);
     if (depth === 0) return last(dir);
@@ -96,6 +95,10 @@ export function logWatchDirs(home: string): string[] {
   };
   const run = runRoot(home);
   const logs = join(home, 'logs');
+  // The home itself only until its run/ folder exists (made with the first replica): the stores' files
+  // beside it (berth.db, metrics.db, traces.db) change every few seconds. A run archived into logs/
+  // leaves its replica folder in run/, whose change wakes the ingester.
+  if (!existsSync(run)) out.push(home);
   if (existsSync(run))
     walk(run, 3, (svc) => {
       for (const replica of subdirs(svc)) {
