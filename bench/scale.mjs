@@ -10,8 +10,9 @@
 //
 // Knobs (environment): SCALE_SIZES=10,50,100,10x10  SCALE_IDLE_S=20  SCALE_STATUS_N=7
 //   SCALE_BEFORE=<path to another build's dist/cli/main.js>: measures that build too, interleaved.
+//   SCALE_THREADS=1: each thread's CPU in the idle window (stderr), and the window's bounds for --cpu-prof.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,12 +122,41 @@ function rssMb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
-/** CPU ms per second of each pid over IDLE_S seconds of idling, and RSS at the end. */
-async function idle(pids) {
+/** Each thread's name and utime+stime ticks (/proc/<pid>/task/<tid>/stat). */
+function threadTicks(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+/** CPU ms per second of each pid over IDLE_S seconds of idling, and RSS at the end. With SCALE_THREADS=1,
+ * each thread's share is printed to stderr, and the window's bounds in the monotonic clock of --cpu-prof. */
+async function idle(pids, labels) {
   const before = pids.map(cpuTicks);
+  const threads = process.env.SCALE_THREADS === '1' ? pids.map(threadTicks) : null;
   const t0 = performance.now();
+  const mark0 = process.hrtime.bigint() / 1000n;
   await sleep(IDLE_S * 1000);
   const secs = (performance.now() - t0) / 1000;
+  if (threads) {
+    console.error(`scale: idle window ${mark0}..${process.hrtime.bigint() / 1000n} µs (monotonic, as --cpu-prof)`);
+    pids.forEach((pid, i) => {
+      const parts = [];
+      for (const [tid, t] of threadTicks(pid)) {
+        const ms = ((t.ticks - (threads[i].get(tid)?.ticks ?? 0)) * (1000 / TICKS)) / secs;
+        if (ms > 0) parts.push(`${t.name}#${tid} ${ms.toFixed(1)}`);
+      }
+      console.error(`scale: ${labels[i]} threads ms/s: ${parts.join(', ')}`);
+    });
+  }
   return pids.map((pid, i) => ({
     cpuMsPerS: ((cpuTicks(pid) - before[i]) * (1000 / TICKS)) / secs,
     rssMb: rssMb(pid),
@@ -156,7 +186,7 @@ async function berth(build, w) {
     const deployMs = performance.now() - t0;
     const gw = JSON.parse(readFileSync(join(cp.home, 'gateway', 'gateway.json'), 'utf8')).pid;
     await sleep(2000); // let the deploy's own work settle
-    const [cpIdle, gwIdle] = await idle([cp.proc.pid, gw]);
+    const [cpIdle, gwIdle] = await idle([cp.proc.pid, gw], [`${build.name} cp`, `${build.name} gw`]);
     const statusMs = await timeCommand(process.execPath, [build.cli, 'status', w.apps[0].name], cp.env);
     return { deployMs, cp: cpIdle, gw: gwIdle, statusMs };
   } finally {
@@ -199,7 +229,7 @@ async function supervisord(w) {
     );
     const startMs = performance.now() - t0;
     await sleep(2000);
-    const [idleCpu] = await idle([sup.proc.pid]);
+    const [idleCpu] = await idle([sup.proc.pid], ['supervisord']);
     const statusMs = await timeCommand('supervisorctl', ['-c', sup.conf, 'status'], process.env);
     return { startMs, sup: idleCpu, statusMs };
   } finally {

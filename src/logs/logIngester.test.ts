@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveReplicaLogs, DEFAULT_LOG_RETENTION } from '../runtime/local/logArchive.js';
 import { LogWriter } from '../runtime/local/logFiles.js';
-import { localLogFileSource } from '../runtime/local/logFileList.js';
+import { localLogFileSource, logWatchDirs } from '../runtime/local/logFileList.js';
 import { writeReplicaRecord, type ReplicaRecord } from '../runtime/local/replicaStore.js';
 import { replicaRecord } from '../runtime/local/testdata/testing.js';
 import { openLogIndex, type LogIndex } from './logIndex.js';
@@ -40,6 +40,17 @@ describe('the log ingester', () => {
     const logs = join(dir, 'logs');
     mkdirSync(logs, { recursive: true });
     return { dir, logs, writer: new LogWriter(logs, { maxBytes, keep: 3, ...(o.now ? { now: o.now } : {}) }) };
+  };
+
+  /** Ends a replica's run as the runtime does: its writer closed, its log folder archived, its folder removed. */
+  const endRun = (r: { dir: string; logs: string; writer: LogWriter }, id = 'orders-a'): void => {
+    r.writer.close();
+    archiveReplicaLogs(home, record(id), r.logs, {
+      reason: 'removed',
+      nowMs: Date.now(),
+      retention: DEFAULT_LOG_RETENTION,
+    });
+    rmSync(r.dir, { recursive: true });
   };
 
   beforeEach(() => {
@@ -122,14 +133,8 @@ describe('the log ingester', () => {
     for (let i = 0; i < 30; i++) a.writer.write('stdout', `line ${i} ${'x'.repeat(10)}`);
     expect(ing.runOnce()).toBe(30);
     for (let i = 30; i < 100; i++) a.writer.write('stdout', `line ${i} ${'x'.repeat(10)}`);
-    a.writer.close();
     // The run ends before the next look: its log folder moves to the archives.
-    archiveReplicaLogs(home, record('orders-a'), a.logs, {
-      reason: 'removed',
-      nowMs: Date.now(),
-      retention: DEFAULT_LOG_RETENTION,
-    });
-    rmSync(a.dir, { recursive: true });
+    endRun(a);
     expect(ing.runOnce()).toBe(70);
     expect(texts()).toEqual(Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(10)}`));
     expect(ing.runOnce()).toBe(0);
@@ -166,6 +171,63 @@ describe('the log ingester', () => {
     );
     expect(ing.runOnce()).toBe(1);
     expect(texts()).toEqual(['old run', 'new run, a longer first line']);
+  });
+
+  /** Waits until `ok()` holds, or fails naming `what` after 10 s. */
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 10)))
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('sleeps while quiet and is woken by its folders: a line written, a new service and replica, a run archived', async () => {
+    const a = replica('orders-a');
+    a.writer.write('stdout', 'first');
+    // Its safety look is ten minutes away: only a watched folder's change can bring the lines below in.
+    const ing = ingester({ pollMs: 10, idleLookMs: 600_000 });
+    ing.start();
+    try {
+      await until('the first line', () => texts().length === 1);
+      await until('a quiet ingester to sleep', () => ing.sleeping());
+      a.writer.write('stdout', 'written while idle');
+      await until('the line written while idle', () => texts().includes('written while idle'));
+
+      await until('sleep again', () => ing.sleeping());
+      const b = replica('billing-a', 1 << 20, { service: 'billing' });
+      b.writer.write('stderr', 'a new service');
+      await until('the new service’s line', () => texts().includes('a new service'));
+
+      await until('sleep again', () => ing.sleeping());
+      a.writer.write('stdout', 'last words');
+      endRun(a);
+      await until('the archived run’s last line', () => texts().includes('last words'));
+      b.writer.close();
+      expect(texts().sort()).toEqual(['a new service', 'first', 'last words', 'written while idle']);
+    } finally {
+      await ing.stop();
+    }
+  });
+
+  it('sleeps in a home without any replica yet and wakes at the first one', async () => {
+    const ing = ingester({ pollMs: 10, idleLookMs: 600_000 });
+    ing.start();
+    try {
+      await until('a quiet ingester to sleep', () => ing.sleeping());
+      const a = replica('orders-a');
+      a.writer.write('stdout', 'hello');
+      await until('the first replica’s line', () => texts().includes('hello'));
+      a.writer.close();
+    } finally {
+      await ing.stop();
+    }
+  });
+
+  it('watches the home only until run/ exists (the stores beside it change every few seconds)', () => {
+    expect(logWatchDirs(home)).toEqual([home]);
+    const a = replica('orders-a');
+    const dirs = logWatchDirs(home);
+    expect(dirs).not.toContain(home);
+    expect(dirs).toEqual(expect.arrayContaining([join(home, 'run'), a.dir, a.logs]));
+    a.writer.close();
   });
 
   it('applies the retention of each environment', () => {

@@ -5,7 +5,7 @@
  * nothing twice, nothing lost (unless rotation deleted a file before it was read). Retention runs
  * beside it, per environment.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import type { FileCursor, IncomingLine, LogIndex } from './logIndex.js';
 import { DEFAULT_LOG_INDEX_RETENTION, type LogIndexRetention } from '../model/logSearch.js';
 import type { ReplicaLogFile } from '../model/logFiles.js';
@@ -15,6 +15,12 @@ import { recordTimeMs } from '../model/logTime.js';
 export interface LogFileSource {
   files(opts: { skipArchive: (dir: string) => boolean }): ReplicaLogFile[];
   parseRecord(raw: string): { time: string; stream: 'stdout' | 'stderr'; line: string } | undefined;
+  /**
+   * The directories whose changes (a line written, a file or folder created, renamed or removed) can
+   * bring new lines. When given, a quiet ingester watches them (inotify) and looks again only when one
+   * changes, or after `idleLookMs`, instead of listing every file every few seconds.
+   */
+  watchDirs?(): string[];
 }
 
 export type IndexRetention = LogIndexRetention;
@@ -25,6 +31,11 @@ export interface LogIngesterOptions {
   source: LogFileSource;
   /** Between looks when there was nothing new. Default 500 ms. */
   pollMs?: number;
+  /**
+   * Between looks of a quiet ingester that watches the source's directories: a safety net for a
+   * change the watches missed (a directory that could not be watched). Default 60 s (retention runs then too).
+   */
+  idleLookMs?: number;
   /** Bytes read from one file per batch. Default 1 MiB. */
   chunkBytes?: number;
   /**
@@ -48,6 +59,8 @@ export interface LogIngester {
   prune(): number;
   start(): void;
   stop(): Promise<void>;
+  /** True while quiet and waiting for a change of the watched folders (no look until one comes). */
+  sleeping(): boolean;
 }
 
 const FINGERPRINT_BYTES = 64;
@@ -196,7 +209,50 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
   let stopped = false;
   let lastPrune = 0;
   let quietLooks = 0;
+  // While quiet, the source's directories are watched; any change wakes the ingester (the watches
+  // are closed again while it looks at its usual pace, so a chatty service costs no callback per write).
+  const watchers: FSWatcher[] = [];
+  let asleep = false;
+  const unwatch = (): void => {
+    for (const w of watchers.splice(0)) w.close();
+  };
+  const wake = (): void => {
+    if (!asleep || stopped) return;
+    asleep = false;
+    unwatch();
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, 0);
+  };
+  /** Watches every directory of the source; false when one could not be watched (then it keeps polling). */
+  const watchAll = (dirs: string[]): boolean => {
+    for (const dir of dirs) {
+      try {
+        const w = watch(dir, { persistent: false }, wake);
+        w.on('error', wake);
+        watchers.push(w);
+      } catch {
+        unwatch();
+        return false;
+      }
+    }
+    return true;
+  };
+  /** Goes to sleep until a watched directory changes: watches first, then one more look, so no change falls between. */
+  const sleepIfQuiet = (): boolean => {
+    if (!source.watchDirs || stopped) return false;
+    if (!watchAll(source.watchDirs())) return false;
+    asleep = true;
+    if (runOnce() > 0) {
+      asleep = false;
+      unwatch();
+      quietLooks = 0;
+      return false;
+    }
+    return true;
+  };
   const tick = (): void => {
+    asleep = false;
+    unwatch();
     running = (async () => {
       try {
         // Keep going while there is more (a backlog), yielding to the event loop between looks.
@@ -212,21 +268,38 @@ export function createLogIngester(opts: LogIngesterOptions): LogIngester {
       }
     })();
     void running.then(() => {
-      // After QUIET_LOOKS looks with nothing new, look QUIET_FACTOR times less often: each look
-      // lists and stats every replica's files, which adds up with 100+ replicas doing nothing.
+      if (stopped) return;
       const pollMs = opts.pollMs ?? 500;
-      if (!stopped) timer = setTimeout(tick, quietLooks >= QUIET_LOOKS ? pollMs * QUIET_FACTOR : pollMs);
+      if (quietLooks < QUIET_LOOKS) {
+        timer = setTimeout(tick, pollMs);
+        return;
+      }
+      // Quiet: sleep until a watched directory changes (a safety look now and then), or, without
+      // watches, look QUIET_FACTOR times less often: each look lists and stats every replica's files,
+      // which adds up with 100+ replicas doing nothing.
+      let slept = false;
+      try {
+        slept = sleepIfQuiet();
+      } catch (err) {
+        asleep = false;
+        unwatch();
+        opts.onError?.(err);
+      }
+      timer = setTimeout(tick, slept ? (opts.idleLookMs ?? 60_000) : pollMs * QUIET_FACTOR);
     });
   };
   return {
     runOnce,
     prune,
+    sleeping: () => asleep,
     start() {
       stopped = false;
       tick();
     },
     async stop() {
       stopped = true;
+      asleep = false;
+      unwatch();
       if (timer) clearTimeout(timer);
       await running;
     },

@@ -66,6 +66,8 @@ export interface ServerContext {
   jobRuns?: Pick<JobRunStore, 'list'>;
   /** The spans the gateway recorded (absent in tests that do not keep any). */
   traces?: Pick<TraceStore, 'trace' | 'list' | 'file' | 'retentionMs'>;
+  /** Drains the gateway's spans into `traces` now: a read after it sees every span ended before (absent in tests that run no collector). */
+  freshTraces?: () => Promise<void>;
   /** The span collector's counters for `/metrics` (absent in tests that run none). */
   traceStats?: () => TraceCollectorStats;
   /** The metric history and its sampler's interval (absent in tests that keep none). */

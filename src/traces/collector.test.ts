@@ -113,6 +113,39 @@ describe('trace collector', () => {
     }
   });
 
+  it('asks the gateway less often while it has no spans, and fresh() stores a span ended meanwhile', async () => {
+    const store = new TraceStore({ file: join(t.home, 'quiet.db') });
+    const control = createGatewayControl({ home: t.home });
+    await control.spans(20_000); // whatever earlier tests left
+    const asked: number[] = [];
+    const collector = startTraceCollector({
+      store,
+      source: (max) => (asked.push(performance.now()), control.spans(max)),
+      intervalMs: 5,
+      idleIntervalMs: 600_000,
+    });
+    try {
+      for (const end = Date.now() + 20_000; asked.length < 7; await new Promise((r) => setTimeout(r, 10)))
+        if (Date.now() > end) throw new Error(`the collector asked ${asked.length} times in 20 s`);
+      // Each empty drain doubles the wait: 5, 10, 20, 40, 80, 160 ms (a timer never fires early).
+      expect(asked[6]! - asked[5]!).toBeGreaterThanOrEqual(5 * 2 ** 5 - 2);
+      const res = await fetchText(`http://127.0.0.1:${edgePort}/orders/1`, {
+        headers: { traceparent: '00-1bf7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      });
+      expect(res.status).toBe(200);
+      // The gateway records a span once the response has ended; a reader asks for a fresh store.
+      let spans = store.trace('1bf7651916cd43dd8448eb211c80319c');
+      for (const end = Date.now() + 10_000; spans.length < 2 && Date.now() < end; ) {
+        await collector.fresh();
+        spans = store.trace('1bf7651916cd43dd8448eb211c80319c');
+      }
+      expect(spans.map((s) => s.service)).toEqual(['shop/local/orders', 'shop/local/inventory']);
+    } finally {
+      await collector.stop();
+      store.close();
+    }
+  });
+
   it('waits quietly while no gateway runs', async () => {
     const store = new TraceStore({ file: join(t.home, 'empty.db') });
     const control = createGatewayControl({ home: join(t.home, 'nowhere') });

@@ -1,7 +1,9 @@
 /**
  * Takes the gateway's ended spans into the trace store: every `intervalMs` it drains the gateway's
  * queue in batches (`GET /spans` through `source`) until it is empty, and prunes the store by its
- * retention every `pruneEveryMs`. A gateway that is not running, or a failed call, is retried on the
+ * retention every `pruneEveryMs`. While the gateway has no spans the wait doubles up to
+ * `idleIntervalMs` (an idle control plane asks less often), back to `intervalMs` at the first span;
+ * a reader that wants every span so far calls `fresh()` before reading the store. A gateway that is not running, or a failed call, is retried on the
  * next tick: the spans wait in the gateway's bounded queue meanwhile.
  */
 import type { Logger } from 'pino';
@@ -22,7 +24,10 @@ export interface TraceCollectorOptions {
   store: TraceStore;
   source: (max: number) => Promise<SpanSourceBatch | undefined>;
   logger?: Logger;
+  /** Between drains while spans come. Default 1 s. */
   intervalMs?: number;
+  /** The longest wait between drains while none come (the wait doubles from intervalMs). Default 4 s. */
+  idleIntervalMs?: number;
   pruneEveryMs?: number;
   batch?: number;
   /** Where stored spans are also sent (OTLP), when an export is configured. */
@@ -44,6 +49,8 @@ export interface TraceCollectorStats {
 export interface TraceCollector {
   /** Drains the gateway now (what each tick does); resolves with the spans stored. */
   collect(): Promise<number>;
+  /** Drains the gateway after any drain under way (whose read may predate the caller's request): every span ended before the call is stored once it resolves. */
+  fresh(): Promise<void>;
   stats(): TraceCollectorStats;
   stop(): Promise<void>;
 }
@@ -51,6 +58,7 @@ export interface TraceCollector {
 /** Starts collecting. */
 export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector {
   const intervalMs = opts.intervalMs ?? 1000;
+  const idleIntervalMs = Math.max(intervalMs, opts.idleIntervalMs ?? 4000);
   const pruneEveryMs = opts.pruneEveryMs ?? 60_000;
   const batch = opts.batch ?? 5000;
   let lastDropped = 0;
@@ -105,14 +113,30 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
       })
       .finally(() => (running = undefined)));
 
-  const timer = setInterval(() => void collect(), intervalMs);
-  timer.unref();
+  let waitMs = intervalMs;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    timer = setTimeout(() => {
+      void collect().then((n) => {
+        // Quiet: wait twice as long each time, up to idleIntervalMs; at the first span, the usual pace.
+        waitMs = n > 0 || totals.queued > 0 ? intervalMs : Math.min(waitMs * 2, idleIntervalMs);
+        if (!stopped) schedule();
+      });
+    }, waitMs);
+    timer.unref();
+  };
+  schedule();
   return {
     collect,
+    async fresh() {
+      await running;
+      const n = await collect();
+      if (n > 0) waitMs = intervalMs;
+    },
     stats: () => ({ ...totals, ...(opts.exporter ? { export: opts.exporter.stats() } : {}) }),
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await running;
     },
   };

@@ -5,10 +5,10 @@
  * inode, which rotation (current.log → .1) and archiving (a rename of the folder) keep, so a reader
  * that remembers how far it read a file finds its place again under the new name.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CURRENT_LOG, parseLogRecord } from './logFiles.js';
-import { listReplicaDirs, listServiceDirs, serviceDir, subdirs } from './replicaStore.js';
+import { listReplicaDirs, listServiceDirs, runRoot, serviceDir, subdirs } from './replicaStore.js';
 import { LOG_DIR } from './shimFiles.js';
 import type { ReplicaLogFile } from '../../model/logFiles.js';
 
@@ -80,10 +80,48 @@ function generation(name: string): number {
   return name === CURRENT_LOG ? 0 : Number(name.slice(CURRENT_LOG.length + 1)) || 0;
 }
 
-/** The log index's source over this home's files: the listing and the shim's line format. */
+/**
+ * The folders whose changes can bring log lines: the home until run/ exists, every folder of the
+ * run tree down to the replicas' log folders (a line written, a rotation, a new app, service or replica, a run archived away), the
+ * archive tree down to the service folders (an archive arriving), and archives still without their
+ * meta.json (it is written right after the rename).
+ */
+export function logWatchDirs(home: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number, last: (dir: string) => void): void => {
+    out.push(dir);
+    if (depth === 0) return last(dir);
+    for (const name of subdirs(dir)) walk(join(dir, name), depth - 1, last);
+  };
+  const run = runRoot(home);
+  const logs = join(home, 'logs');
+  // The home itself only until its run/ folder exists (made with the first replica): the stores' files
+  // beside it (berth.db, metrics.db, traces.db) change every few seconds. A run archived into logs/
+  // leaves its replica folder in run/, whose change wakes the ingester.
+  if (!existsSync(run)) out.push(home);
+  if (existsSync(run))
+    walk(run, 3, (svc) => {
+      for (const replica of subdirs(svc)) {
+        out.push(join(svc, replica));
+        if (existsSync(join(svc, replica, LOG_DIR))) out.push(join(svc, replica, LOG_DIR));
+      }
+    });
+  if (existsSync(logs))
+    walk(logs, 3, (svc) => {
+      for (const name of subdirs(svc)) if (!existsSync(join(svc, name, 'meta.json'))) out.push(join(svc, name));
+    });
+  return out;
+}
+
+/** The log index's source over this home's files: the listing, the folders to watch and the shim's line format. */
 export function localLogFileSource(home: string): {
   files(opts: { skipArchive: (dir: string) => boolean }): ReplicaLogFile[];
   parseRecord: typeof parseLogRecord;
+  watchDirs(): string[];
 } {
-  return { files: (opts) => listReplicaLogFiles(home, opts), parseRecord: parseLogRecord };
+  return {
+    files: (opts) => listReplicaLogFiles(home, opts),
+    parseRecord: parseLogRecord,
+    watchDirs: () => logWatchDirs(home),
+  };
 }

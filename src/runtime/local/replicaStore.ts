@@ -3,7 +3,7 @@
  * (written before the shim is spawned, never holding secrets) beside the shim's shim.json,
  * exit.json and logs/. Scanning these at start is how a restarted runtime re-adopts replicas.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import type { Message } from '../../model/messages.js';
@@ -159,6 +159,9 @@ export function clearRunFiles(dir: string): void {
 }
 
 function readJson<T>(path: string): T | undefined {
+  // Most reads are of a file that is not there (exit.json of a running replica, checked on each full
+  // poll): an existence check answers those without the thrown ENOENT a failed read builds.
+  if (!existsSync(path)) return undefined;
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch {

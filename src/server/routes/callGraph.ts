@@ -65,6 +65,7 @@ export function callGraphRoutes(api: Api, ctx: ServerContext): void {
         services: Object.keys(spec.services),
         dependsOn: new Map(Object.entries(spec.services).map(([name, s]) => [name, s.dependsOn])),
       };
+      await ctx.freshTraces?.();
       const untilMs = Date.now();
       const sinceMs = untilMs - windowMs;
       const observed = readObservedCalls(traces.file, { app, env, sinceMs, untilMs });

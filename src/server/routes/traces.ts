@@ -79,6 +79,7 @@ export function traceRoutes(api: Api, ctx: ServerContext): void {
       const traceId = req.params.traceId.toLowerCase();
       // A trace crosses apps: the caller sees the hops of the apps it may read (none: as if unknown).
       const grants = await ctx.access.authorizer.grants(principalOf(req));
+      await ctx.freshTraces?.();
       const spans = (ctx.traces?.trace(traceId) ?? []).filter((s) => {
         const [app, env] = (s.service ?? s.edge ?? '').split('/');
         return app !== undefined && env !== undefined && allows(grants, 'apps:read', { app, env });
@@ -109,6 +110,7 @@ export function traceRoutes(api: Api, ctx: ServerContext): void {
       if (req.query.service !== undefined) await requireService(ctx, app, env, req.query.service);
       else await requireApp(ctx, app, env);
       if (!ctx.traces) throw new UnavailableError('this control plane keeps no traces');
+      await ctx.freshTraces?.();
       return ctx.traces.list(query);
     },
   );
