@@ -210,7 +210,7 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
     const fronts = frontendsOf({ dir: '', services: [{ key: 'a/b/c', port: 1 }], edges: [], backends: [] });
     const times = '1800000000.250 0 1800000000250375 1800000000250912';
     const line = `berth-span ${'a'.repeat(32)} ${'b'.repeat(16)} - 503 ${times} POST f.a:2fb:2fc - <NOSRV> /pay`;
-    expect(parseLine(line, fronts).span).toEqual({
+    const span = {
       traceId: 'a'.repeat(32),
       spanId: 'b'.repeat(16),
       kind: 'service',
@@ -219,25 +219,13 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       path: '/pay',
       status: 503,
       error: true,
-      startMs: 1_800_000_000_250.375,
-      durationMs: 0.537,
-    });
+    };
+    expect(parseLine(line, fronts).span).toEqual({ ...span, startMs: 1_800_000_000_250.375, durationMs: 0.537 });
     // No start (a rule answered before the trace rules), or a line of a HAProxy configured before
     // the microsecond times: the accept time and %Ta, whole milliseconds.
-    const ms = { startMs: 1_800_000_000_250, durationMs: 12 };
-    expect(parseLine(line.replace(times, '1800000000.250 12 - 1800000000262000'), fronts).span).toMatchObject(ms);
-    expect(parseLine(line.replace(times, '1800000000.250 12'), fronts).span).toEqual({
-      traceId: 'a'.repeat(32),
-      spanId: 'b'.repeat(16),
-      kind: 'service',
-      service: 'a/b/c',
-      method: 'POST',
-      path: '/pay',
-      status: 503,
-      error: true,
-      startMs: 1_800_000_000_250,
-      durationMs: 12,
-    });
+    const ms = { ...span, startMs: 1_800_000_000_250, durationMs: 12 };
+    expect(parseLine(line.replace(times, '1800000000.250 12 - 1800000000262000'), fronts).span).toEqual(ms);
+    expect(parseLine(line.replace(times, '1800000000.250 12'), fronts).span).toEqual(ms);
     expect(parseLine(line.replace('f.a:2fb:2fc', 'f.other'), fronts).span).toBeUndefined();
     expect(parseLine(line.replace('a'.repeat(32), '-'), fronts).span).toBeUndefined();
     expect(parseLine('some other line', fronts).span).toBeUndefined();
