@@ -22,27 +22,30 @@ function fakeHaproxy(name: string, out: string): string {
   return file;
 }
 
-// CI and this machine have Debian's haproxy (2.6): `auto` then is HAProxy, the default still Node.
+// CI and this machine have Debian's haproxy (2.6): the default (auto) then is HAProxy.
 const installed = findHaproxy();
 
 describe('chooseDataPlane', () => {
-  it('defaults to the Node proxy, and names the installed HAProxy that auto or haproxy would use', async () => {
+  it('defaults to the installed HAProxy (auto), and says so and how to choose the Node proxy', async () => {
     expect(installed).toBeDefined();
     const c = await chooseDataPlane({});
-    expect(c.plane).toBe('node');
-    expect(c.haproxy).toBeUndefined();
+    expect(c.plane).toBe('haproxy');
+    expect(c.haproxy?.path).toBe(installed);
     expect(c.reason).toMatch(
-      /^the built-in Node proxy \(the default; --data-plane auto or haproxy use the installed HAProxy 2\.\d+\S* at \S+, the production setup: docs\/architecture\.md\)$/,
+      /^HAProxy 2\.\d+\S* at \S+ \(the default, auto: HAProxy when a usable one is installed; --data-plane node for the built-in Node proxy\)$/,
     );
-    expect(c.reason).toContain(`at ${installed},`);
+    expect(c.reason).toContain(`at ${installed} (`);
   });
 
-  it('defaults to the Node proxy without a usable HAProxy too, and says why there is none', async () => {
+  it('defaults to the Node proxy without a usable HAProxy, and says why there is none', async () => {
     const missing = await chooseDataPlane({ binary: join(home.dir, 'nowhere', 'haproxy') });
     expect(missing).toEqual({ plane: 'node', reason: expect.stringContaining('haproxy not found') as string });
     expect(missing.reason).toMatch(
-      /^the built-in Node proxy \(the default; no usable HAProxy for --data-plane auto or haproxy: /,
+      /^the built-in Node proxy \(the default, auto: no usable HAProxy: haproxy not found/,
     );
+    const old = await chooseDataPlane({ binary: fakeHaproxy('old0', 'HA-Proxy version 1.8.19 2019/02/11') });
+    expect(old.plane).toBe('node');
+    expect(old.reason).toContain('HAProxy 1.8.19; the HAProxy data plane needs 2.6 or later');
   });
 
   it('picks HAProxy with auto when a usable one is installed, else the Node proxy, and says why', async () => {
@@ -80,7 +83,7 @@ describe('chooseDataPlane', () => {
     const byFlag = await chooseDataPlane({ flag: 'haproxy', env: 'node' });
     expect(byFlag.reason).toMatch(/^--data-plane haproxy/);
     // An empty variable is not a choice.
-    expect((await chooseDataPlane({ env: '' })).reason).toMatch(/^the built-in Node proxy \(the default;/);
+    expect((await chooseDataPlane({ env: '' })).reason).toMatch(/\(the default, auto: /);
   });
 
   it('refuses HAProxy asked for when none is usable, and an unknown plane, by name', async () => {

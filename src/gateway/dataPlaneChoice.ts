@@ -1,9 +1,9 @@
 /**
  * Which data plane a control plane's gateway runs, and why: the one asked for (`--data-plane`, else
- * BERTH_DATA_PLANE), else the gateway's own Node listeners — the default until the HAProxy plane's
- * known gaps are closed (docs/architecture.md "Data plane"). `auto` picks HAProxy when a usable one
- * (2.6 or later) is installed — the documented production setup — else Node. The reason is a
- * sentence the server logs at start and `GET /api/v1/info` answers.
+ * BERTH_DATA_PLANE), else `auto`, the default: HAProxy when a usable one (2.6 or later) is installed —
+ * the documented production setup (docs/architecture.md "Data plane") — else the gateway's own Node
+ * listeners, the zero-dependency fallback. The reason is a sentence the server logs at start and
+ * `GET /api/v1/info` answers.
  */
 import { BerthError, ValidationError } from '../errors.js';
 import { haproxyBinary } from './haproxy/haproxyProcess.js';
@@ -27,7 +27,7 @@ export interface DataPlaneAsked {
   binary?: string | undefined;
 }
 
-/** A plane that may be asked for: one of the two, or `auto` (HAProxy when usable, else Node). */
+/** A plane that may be asked for: one of the two, or `auto` (HAProxy when usable, else Node; the default). */
 export type AskedDataPlane = DataPlane | 'auto';
 
 /** `value` of `source` as a plane asked for; anything else is refused by name. */
@@ -76,12 +76,16 @@ export async function chooseDataPlane(asked: DataPlaneAsked): Promise<DataPlaneC
       haproxy: found,
     };
   }
+  if ('error' in found) {
+    return {
+      plane: 'node',
+      reason: `the built-in Node proxy (the default, auto: no usable HAProxy: ${found.error})`,
+    };
+  }
   return {
-    plane: 'node',
-    reason:
-      'error' in found
-        ? `the built-in Node proxy (the default; no usable HAProxy for --data-plane auto or haproxy: ${found.error})`
-        : `the built-in Node proxy (the default; --data-plane auto or haproxy use the installed HAProxy ${found.version} at ${found.path}, the production setup: docs/architecture.md)`,
+    plane: 'haproxy',
+    reason: `HAProxy ${found.version} at ${found.path} (the default, auto: HAProxy when a usable one is installed; --data-plane node for the built-in Node proxy)`,
+    haproxy: found,
   };
 }
 

@@ -168,10 +168,11 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       // Persisted before it is applied: a gateway killed half-way serves it in full after restart.
       writeFileAtomic(paths.table, JSON.stringify(table));
       current = table;
+      const started = Date.now();
       const errors = await listeners.apply(table);
       logErrors(logger, errors);
       writeState();
-      logger?.info({ generation: table.generation, errors: errors.length }, 'table applied');
+      logger?.info({ generation: table.generation, errors: errors.length, ms: Date.now() - started }, 'table applied');
       return { generation: table.generation, errors };
     });
     chain = run.catch(() => undefined);

@@ -76,7 +76,7 @@ import { assertSupportedNode } from './nodeVersion.js';
 
 export interface DaemonOptions {
   home: string;
-  /** What serves service addresses and edges, and why (default: BERTH_DATA_PLANE, else Node; `auto` is HAProxy when installed, else Node). */
+  /** What serves service addresses and edges, and why (default: BERTH_DATA_PLANE, else auto: HAProxy when installed, else Node). */
   dataPlane?: DataPlaneChoice;
   host: string;
   /** 0 picks a free port (tests). */

@@ -77,7 +77,12 @@ describe('preview environments on the environments page', () => {
     await b.shot('environments-previews-en');
 
     await b.page.getByTestId('close-preview-local-pr-7').click();
+    // The confirmation's click sends the close and the answer comes: a failure says which did not
+    // happen (a click that missed, or a close that took too long), not only that no message showed.
+    const closing = b.page.waitForRequest((r) => r.method() === 'DELETE' && r.url().includes('/previews/shop/pr-7'));
     await b.page.getByRole('button', { name: 'Close', exact: true }).last().click();
+    const closed = await (await closing).response();
+    expect(closed?.status()).toBe(200);
     await b.page.getByText('Preview pr-7 closed: local-pr-7 deleted').waitFor();
     await waitFor('the row of local-pr-7 gone', async () =>
       (await b.page.getByTestId('preview-local-pr-7').count()) === 0 ? true : undefined,

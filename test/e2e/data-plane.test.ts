@@ -1,7 +1,7 @@
 /**
- * Which data plane `berth server` runs, end to end: the Node proxy by default (naming the HAProxy
- * installed on this machine and in CI, which `auto` or `haproxy` would use; BERTH_HAPROXY naming a
- * binary that does not exist plays a machine without one), HAProxy with `auto` asked for, an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
+ * Which data plane `berth server` runs, end to end: by default (auto) the HAProxy installed on this
+ * machine and in CI, the Node proxy when none is (BERTH_HAPROXY names a binary that does not exist),
+ * HAProxy with `auto` asked for, an explicit BERTH_DATA_PLANE taken, and `--data-plane haproxy` without HAProxy refused
  * before anything starts. The server says its choice and why in GET /api/v1/info and
  * in its log; the app's edge answers through whichever it is.
  */
@@ -63,21 +63,20 @@ async function expectServedBy(b: Berth, plane: string): Promise<void> {
 }
 
 describe('berth server data plane', () => {
-  // BERTH_DATA_PLANE unset (the default, node) or auto, with the installed HAProxy or none (a binary that does not exist).
+  // BERTH_DATA_PLANE unset (the default, auto) or auto, with the installed HAProxy or none (a binary that does not exist).
   it.each<{ name: string; env: Record<string, string>; plane: string; reason: RegExp }>([
     {
-      name: 'uses the Node proxy by default, naming the installed HAProxy that auto or haproxy would use',
+      name: 'uses the installed HAProxy by default (auto)',
       env: { BERTH_DATA_PLANE: '' },
-      plane: 'node',
+      plane: 'haproxy',
       reason:
-        /^the built-in Node proxy \(the default; --data-plane auto or haproxy use the installed HAProxy 2\.\d+\S* at \//,
+        /^HAProxy 2\.\d+\S* at \/\S+ \(the default, auto: HAProxy when a usable one is installed; --data-plane node for the built-in Node proxy\)$/,
     },
     {
       name: 'uses the Node proxy by default when no HAProxy is installed',
       env: { BERTH_DATA_PLANE: '', BERTH_HAPROXY: '/nonexistent/haproxy' },
       plane: 'node',
-      reason:
-        /^the built-in Node proxy \(the default; no usable HAProxy for --data-plane auto or haproxy: haproxy not found/,
+      reason: /^the built-in Node proxy \(the default, auto: no usable HAProxy: haproxy not found on PATH/,
     },
     {
       name: 'uses HAProxy with BERTH_DATA_PLANE=auto when it is installed',

@@ -47,10 +47,9 @@ const edgeOf = async (name: string): Promise<number> =>
   (await berth.json<{ edge: { port: number } }>(['status', name, '--env', 'stage'])).edge.port;
 
 beforeAll(async () => {
-  // The HAProxy data plane (CI installs it): the TLS test's plain request reuses an idle keep-alive
-  // connection to a port an earlier edge left, which must reach the new edge (its 308) — a reload's
-  // old worker no longer answers it from its old routes (session 15).
-  berth = await startBerth({ env: { BERTH_DATA_PLANE: 'haproxy' } });
+  // The default data plane (HAProxy where installed): the TLS test's plain request reuses an idle
+  // keep-alive connection to a port an earlier edge left, which must reach the new edge (its 308).
+  berth = await startBerth();
 });
 afterAll(async () => {
   await berth?.teardown();

@@ -55,9 +55,9 @@ async function pidsOf(env: string): Promise<number[]> {
 
 beforeAll(async () => {
   dir = await copyExample('shop');
-  // The HAProxy data plane (CI installs it): a closed preview's edge refuses the idle keep-alive
-  // connection fetch keeps to it, on HAProxy as on the Node proxy (session 15 closed that gap).
-  berth = await startBerth({ env: { BERTH_PREVIEW_SWEEP_INTERVAL: '1s', BERTH_DATA_PLANE: 'haproxy' } });
+  // The default data plane (HAProxy where installed): a closed preview's edge refuses the idle
+  // keep-alive connection fetch keeps to it, on HAProxy as on the Node proxy.
+  berth = await startBerth({ env: { BERTH_PREVIEW_SWEEP_INTERVAL: '1s' } });
 }, 60_000);
 afterAll(async () => {
   await berth?.teardown();

@@ -39,7 +39,7 @@ describe.each(['node', 'haproxy'] as const)('rolling updates under load, %s data
   }
 
   beforeAll(async () => {
-    berth = await startBerth(plane === 'haproxy' ? { env: { BERTH_DATA_PLANE: 'haproxy' } } : {});
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: plane } });
     dir = await mkdtemp(join(tmpdir(), `berth-rolling-${plane}-`));
     await writeFile(
       join(dir, 'berth.yaml'),

@@ -140,7 +140,7 @@ describe.each(['node', 'haproxy'] as const)('TCP services, %s data plane', (plan
 
   beforeAll(async () => {
     dir = await writeApp(`tcp-${plane}`, { 'berth.yaml': SPEC, 'echo.mjs': ECHO });
-    berth = await startBerth(plane === 'haproxy' ? { env: { BERTH_DATA_PLANE: 'haproxy' } } : {});
+    berth = await startBerth({ env: { BERTH_DATA_PLANE: plane } });
     const r = await berth.cli(['deploy', dir]);
     expect(r.code, r.stderr).toBe(0);
   }, 60_000);

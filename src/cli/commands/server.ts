@@ -28,7 +28,7 @@ export function registerServer(program: Command): void {
     .option('--quiet', 'log to <home>/server.log only')
     .option(
       '--data-plane <plane>',
-      'what serves service addresses and edges: node (the built-in proxy, no dependency; the default), haproxy (HAProxy 2.6+, the documented production setup) or auto (haproxy when a usable one is installed, else node); default: BERTH_DATA_PLANE, else node',
+      'what serves service addresses and edges: auto (the default: haproxy when a usable one is installed, else node), haproxy (HAProxy 2.6+, the production setup; refused when none is installed) or node (the built-in proxy, no dependency); default: BERTH_DATA_PLANE, else auto',
     )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);

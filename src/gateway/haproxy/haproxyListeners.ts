@@ -413,7 +413,8 @@ export class HaproxyListeners implements DataPlaneListeners {
 
   /** Polls until the slots have no request in flight or queued, bounded by removalWaitMs. */
   private async waitDrained(ids: string[]): Promise<void> {
-    const deadline = Date.now() + this.removalWaitMs;
+    const started = Date.now();
+    const deadline = started + this.removalWaitMs;
     const admin = this.proc!.admin();
     const wanted = new Set(ids);
     while (Date.now() < deadline) {
@@ -423,7 +424,10 @@ export class HaproxyListeners implements DataPlaneListeners {
         conns.some((c) => wanted.has(`${c.backend}/${c.server}`) && c.usedNow > 0);
       // An old worker (from a reload) may still hold requests for these replicas: wait it out too.
       const old = (await this.proc!.procs()).oldWorkers;
-      if (!busy && old.length === 0) return;
+      if (!busy && old.length === 0) {
+        this.logger?.info({ slots: ids.length, ms: Date.now() - started }, 'removed replicas drained');
+        return;
+      }
       await sleep(10);
     }
     this.logger?.warn({ slots: ids }, `replicas still busy after ${this.removalWaitMs}ms; going on`);

@@ -206,20 +206,25 @@ export class HaproxyProcess {
     config: string,
     hooks: { prepare?: () => Promise<void>; undo?: () => Promise<void> } = {},
   ): Promise<void> {
+    const started = Date.now();
     await checkAndWrite(this.binary, this.paths.config, config);
+    const checkMs = Date.now() - started;
     const before = await this.procs();
     await hooks.prepare?.();
     try {
-      await this.reloaded(before);
+      await this.reloaded(before, { started, checkMs });
     } catch (err) {
       await hooks.undo?.().catch(() => undefined);
       throw err;
     }
   }
 
-  private async reloaded(before: ProcList): Promise<void> {
+  /** Waits for the reload it asks for (the workers were `before`); logs how long each part took. */
+  private async reloaded(before: ProcList, times: { started: number; checkMs: number }): Promise<void> {
+    const asked = Date.now();
     await haproxyCommand(this.paths.master, 'reload', 2_000).catch(() => '');
     const deadline = Date.now() + this.startTimeoutMs;
+    let answered: number | undefined;
     while (Date.now() < deadline) {
       // The master re-executes itself: its socket refuses connections for a moment.
       const now = await this.procs().catch(() => undefined);
@@ -229,13 +234,22 @@ export class HaproxyProcess {
             details: { log: this.paths.log, tail: logTail(this.paths.log, 8) },
           });
         }
-        if (
-          now.worker !== undefined &&
-          now.worker !== before.worker &&
-          (await this.workerAnswers(now.worker)) &&
-          (before.worker === undefined || (await this.stopping(before.worker)))
-        ) {
-          this.logger?.info({ worker: now.worker, old: now.oldWorkers }, 'haproxy reloaded');
+        if (answered === undefined && now.worker !== undefined && now.worker !== before.worker)
+          if (await this.workerAnswers(now.worker)) answered = Date.now();
+        if (answered !== undefined && (before.worker === undefined || (await this.stopping(before.worker)))) {
+          const done = Date.now();
+          this.logger?.info(
+            {
+              worker: now.worker,
+              old: now.oldWorkers,
+              ms: done - times.started,
+              // haproxy -c; until the new worker answers; until the old one stops.
+              checkMs: times.checkMs,
+              answerMs: answered - asked,
+              stoppingMs: done - answered,
+            },
+            'haproxy reloaded',
+          );
           return;
         }
       }

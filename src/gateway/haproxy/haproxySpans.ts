@@ -43,16 +43,36 @@ export interface LoggedLine {
   request?: LoggedRequest;
 }
 
+const MICROS = /^\d{1,16}$/;
+
+/**
+ * A request's start (ms since the epoch) and duration (ms): from the microsecond times when the
+ * line has them (`t0` is `-` when a rule answered before the frontend's trace rules, e.g. a 414),
+ * else from the accept time and `%Ta`, whole milliseconds.
+ */
+function timesOf(ts: string, ta: string, t0: string, t1: string): { startMs: number; durationMs: number } {
+  if (MICROS.test(t0) && MICROS.test(t1)) {
+    const [from, to] = [Number(t0), Number(t1)];
+    if (to >= from) return { startMs: from / 1000, durationMs: (to - from) / 1000 };
+  }
+  return { startMs: Number(ts) * 1000, durationMs: Math.max(0, Number(ta)) };
+}
+
 /** The span and request of one log line; empty when the line is not one of a known frontend. */
 export function parseLine(line: string, frontends: ReadonlyMap<string, Frontend>): LoggedLine {
   const f = line.trim().split(' ');
-  if (f.length !== 12 || f[0] !== SPAN_LOG_TAG) return {};
-  const [, traceId, spanId, parentId, st, ts, ta, method, name, routeIndex, server, path] = f as [string, ...string[]];
+  if (f[0] !== SPAN_LOG_TAG) return {};
+  // 12 fields: a line of a HAProxy configured before the microsecond times (until its reload).
+  if (f.length === 12) f.splice(7, 0, '-', '-');
+  if (f.length !== 14) return {};
+  const [, traceId, spanId, parentId, st, ts, ta, t0, t1, method, name, routeIndex, server, path] = f as [
+    string,
+    ...string[],
+  ];
   const front = frontends.get(name!);
   if (front === undefined) return {};
   const status = Math.max(0, Number(st));
-  const startMs = Number(ts) * 1000;
-  const durationMs = Math.max(0, Number(ta));
+  const { startMs, durationMs } = timesOf(ts!, ta!, t0!, t1!);
   if (!Number.isFinite(startMs) || !Number.isFinite(durationMs) || !Number.isFinite(status)) return {};
   const route = front.kind === 'edge' && /^\d+$/.test(routeIndex!) ? front.routes[Number(routeIndex)] : undefined;
   const service = front.kind === 'service' ? front.service : route?.target;

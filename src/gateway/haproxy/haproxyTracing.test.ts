@@ -136,10 +136,14 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
     expect(seenBy.orders['x-berth-trace-id']).toBe(traceId);
     expect(seenBy.orders.tracestate).toBe('k=v');
     expect(seenBy.inventory.headers.traceparent).toBe(`00-${traceId}-${service!.spanId}-01`);
-    // On the time axis: the inner hop starts within the outer one (ms resolution in HAProxy's log).
+    // On the time axis, in microseconds of HAProxy's clock: the inner hop lies within the outer one.
     expect(Math.abs(edge!.startMs - Date.now())).toBeLessThan(10_000);
-    expect(service!.startMs).toBeGreaterThanOrEqual(edge!.startMs);
-    expect(edge!.durationMs).toBeGreaterThanOrEqual(service!.durationMs);
+    expect(service!.startMs).toBeGreaterThan(edge!.startMs);
+    expect(service!.startMs + service!.durationMs).toBeLessThan(edge!.startMs + edge!.durationMs);
+    expect(service!.durationMs).toBeGreaterThan(0);
+    // Not whole milliseconds (%Ta's): a call quicker than 1 ms read 0 ms, and the call graph's p50 0.
+    const micros = [edge!, service!].flatMap((x) => [x.startMs, x.durationMs]).map((ms) => Math.round(ms * 1000));
+    expect(micros.some((us) => us % 1000 !== 0)).toBe(true);
   });
 
   it('starts a trace for no or an invalid traceparent, dropping tracestate, and records an edge’s 404', async () => {
@@ -197,12 +201,16 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       .filter((l) => /traceparent|txn\.(tid|sid|pid|flags)|tracestate|x-berth-trace-id/.test(l));
     expect(rules.length).toBeGreaterThan(5);
     for (const r of rules.filter((l) => l.includes('http-request'))) expect(r).toMatch(/ if !to_node | unless to_node/);
+    // What Node serves sends no log line (it was `if !to_node to_node`: never), nor takes a start time.
+    expect(nodeEdge).toContain('\n  http-request set-log-level silent if to_node\n');
+    expect(nodeEdge).toContain('\n  http-request set-var(txn.t0) date(0,us) unless to_node\n');
   });
 
   it('reads only span lines of known frontends', () => {
     const fronts = frontendsOf({ dir: '', services: [{ key: 'a/b/c', port: 1 }], edges: [], backends: [] });
-    const line = `berth-span ${'a'.repeat(32)} ${'b'.repeat(16)} - 503 1800000000.250 12 POST f.a:2fb:2fc - <NOSRV> /pay`;
-    expect(parseLine(line, fronts).span).toEqual({
+    const times = '1800000000.250 0 1800000000250375 1800000000250912';
+    const line = `berth-span ${'a'.repeat(32)} ${'b'.repeat(16)} - 503 ${times} POST f.a:2fb:2fc - <NOSRV> /pay`;
+    const span = {
       traceId: 'a'.repeat(32),
       spanId: 'b'.repeat(16),
       kind: 'service',
@@ -211,9 +219,13 @@ describe('HAProxy data plane: tracing what HAProxy serves alone', () => {
       path: '/pay',
       status: 503,
       error: true,
-      startMs: 1_800_000_000_250,
-      durationMs: 12,
-    });
+    };
+    expect(parseLine(line, fronts).span).toEqual({ ...span, startMs: 1_800_000_000_250.375, durationMs: 0.537 });
+    // No start (a rule answered before the trace rules), or a line of a HAProxy configured before
+    // the microsecond times: the accept time and %Ta, whole milliseconds.
+    const ms = { ...span, startMs: 1_800_000_000_250, durationMs: 12 };
+    expect(parseLine(line.replace(times, '1800000000.250 12 - 1800000000262000'), fronts).span).toEqual(ms);
+    expect(parseLine(line.replace(times, '1800000000.250 12'), fronts).span).toEqual(ms);
     expect(parseLine(line.replace('f.a:2fb:2fc', 'f.other'), fronts).span).toBeUndefined();
     expect(parseLine(line.replace('a'.repeat(32), '-'), fronts).span).toBeUndefined();
     expect(parseLine('some other line', fronts).span).toBeUndefined();

@@ -38,11 +38,20 @@ export function logRing(logPort: number): string[] {
 
 /**
  * What each line says, in order: trace id, span id, parent id (`-` when none), status (`-1` when
- * none was sent), accept time (`seconds.milliseconds`), total time (ms), method, frontend, edge
- * route index (`-` at a service address or when none matched), server (`r1`, `c1`, `<NOSRV>`), and
- * the path without the query, last (as the client sent it: a route's prefix is stripped later).
+ * none was sent), accept time (`seconds.milliseconds`), active time (ms), the request's start and
+ * the log's time in microseconds since the epoch (`txn.t0`, `-` when a rule answered before it was
+ * set; `date(0,us)`), method, frontend, edge route index (`-` at a service address or when none
+ * matched), server (`r1`, `c1`, `<NOSRV>`), and the path without the query, last (as the client
+ * sent it: a route's prefix is stripped later). HAProxy 2.6 gives `%Ts.%ms` and `%Ta` in whole
+ * milliseconds only, and a call on a quiet machine takes less than one: its span read 0 ms. Both
+ * microsecond times are HAProxy's own clock (the date it takes at each wake-up of its poller), the
+ * log's taken when the response has been sent, so the span starts when the request was read and
+ * lasts until its answer left.
  */
-const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %HM %f %[var(txn.route)] %s %HP`;
+const LOG_FORMAT = `${SPAN_LOG_TAG} %[var(txn.tid)] %[var(txn.sid)] %[var(txn.pid)] %ST %Ts.%ms %Ta %[var(txn.t0)] %[date(0,us)] %HM %f %[var(txn.route)] %s %HP`;
+
+/** Sets `txn.t0`, the request's start in microseconds, first of the frontend's trace rules. */
+const START_RULE = '  http-request set-var(txn.t0) date(0,us)';
 
 /**
  * The rules of an HTTP frontend HAProxy serves alone, logging a line per request into `LOG_RING`
@@ -54,6 +63,7 @@ export function traceRules(tracing = true, unlessAcl?: string): string[] {
   const log = [`  log ring@${LOG_RING} len ${LOG_LINE_BYTES} format raw local0`, `  log-format "${LOG_FORMAT}"`];
   // What goes to the Node edge is counted and traced there: no line to send here and throw away there.
   if (unlessAcl !== undefined) log.push(`  http-request set-log-level silent if ${unlessAcl}`);
+  log.push(unlessAcl === undefined ? START_RULE : `${START_RULE} unless ${unlessAcl}`);
   if (!tracing) return log;
   // A request the frontend passes to Node (`unlessAcl`) is traced there: no span here, its log line is ignored.
   const guard = (rule: string): string => {
@@ -62,8 +72,9 @@ export function traceRules(tracing = true, unlessAcl?: string): string[] {
     if (rule.includes(' if ')) return rule.replace(' if ', ` if !${unlessAcl} `);
     return `${rule} unless ${unlessAcl}`;
   };
-  return [
-    ...log,
+  // The log rules above are not guarded again: `set-log-level silent if to_node` read
+  // `if !to_node to_node` (never), and every request handed to Node still sent its line.
+  const rules = [
     `  acl tp_ok ${tp} -m reg ^[0-9a-e][0-9a-f]-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$`,
     `  acl tp_zero ${tp},field(2,-) -m str ${'0'.repeat(32)}`,
     `  acl tp_zero ${tp},field(3,-) -m str ${'0'.repeat(16)}`,
@@ -76,5 +87,6 @@ export function traceRules(tracing = true, unlessAcl?: string): string[] {
     '  http-request del-header tracestate unless { var(txn.pid) -m found }',
     '  http-request set-header traceparent 00-%[var(txn.tid)]-%[var(txn.sid)]-%[var(txn.flags)]',
     '  http-request set-header x-berth-trace-id %[var(txn.tid)]',
-  ].map(guard);
+  ];
+  return [...log, ...rules.map(guard)];
 }
