@@ -10,6 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, killLeftovers, processesOf, tempHome, waitFor, startBerth } from './harness.js';
+import { freePort } from '../../src/gateway/testing.js';
 
 async function specFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-spec-'));
@@ -160,7 +161,13 @@ describe('berth up (what npm start runs)', () => {
     const home = await tempHome();
     homes.push(home);
     const child = spawn(process.execPath, [CLI, 'up', join(ROOT, 'examples/shop')], {
-      env: { ...process.env, BERTH_HOME: home, BERTH_PORT: '0', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        BERTH_HOME: home,
+        BERTH_PORT: '0',
+        BERTH_EDGE_PORT: String(await freePort()),
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
+import { freePort } from '../../src/gateway/testing.js';
 
 const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -91,7 +92,15 @@ export async function startBerth(
   } = {},
 ): Promise<Berth> {
   const home = opts.home ?? (await tempHome());
-  const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1', ...opts.env };
+  // The first app's edge takes a free port below the ephemeral range, never the default 8080 that the
+  // other Node line's suite (run at the same time in CI) or a user's Berth may hold.
+  const env = {
+    ...process.env,
+    BERTH_HOME: home,
+    NO_COLOR: '1',
+    BERTH_EDGE_PORT: String(await freePort()),
+    ...opts.env,
+  };
   let proc!: ChildProcess;
   let url = '';
   let token = '';
