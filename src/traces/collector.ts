@@ -3,8 +3,9 @@
  * queue in batches (`GET /spans` through `source`) until it is empty, and prunes the store by its
  * retention every `pruneEveryMs`. While the gateway has no spans the wait doubles up to
  * `idleIntervalMs` (an idle control plane asks less often), back to `intervalMs` at the first span;
- * a reader that wants every span so far calls `fresh()` before reading the store. A gateway that is not running, or a failed call, is retried on the
- * next tick: the spans wait in the gateway's bounded queue meanwhile.
+ * a reader that wants every span so far calls `fresh()` before reading the store. A gateway that is
+ * not running, or a failed call, is retried on the next tick: the spans wait in the gateway's
+ * bounded queue meanwhile.
  */
 import type { Logger } from 'pino';
 import type { GatewaySpan } from '../model/trace.js';
