@@ -133,12 +133,12 @@ export class ManifestMemo {
     return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || cut.get(o)!.doc) };
   }
 
-  /** `serviceKey` of a state, encoded again only when what it reads is not the same values as last time. */
+  /** A state's `keyParts`, encoded again only when they are not the very values of last time. */
   private serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
     const parts = keyParts(state, input, name, shared);
     const known = this.keys.get(state.workload);
     if (known && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i])) return known.key;
-    const key = serviceKey(state, input, name, shared);
+    const key = JSON.stringify(parts);
     this.keys.set(state.workload, { parts, key });
     return key;
   }
@@ -180,32 +180,19 @@ export class ManifestMemo {
 }
 
 /**
- * A service's inputs besides its workload and the scope's: the rest of its state (but the revision
- * and config version, which are stamps), its discovery when no shared ConfigMap holds it, its shape
- * and its secret digests. A canary's objects carry the canary's revision, which a restamp would
- * overwrite with the render's: its key keeps the render's revision and config version.
- */
-function serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
-  const { workload: _workload, discovery, revision: _revision, configVersion: _configVersion, ...rest } = state;
-  return JSON.stringify([
-    rest,
-    shared ? 0 : (discovery ?? 0),
-    input.shapes?.[name],
-    input.secretDigests?.[name],
-    input.canarySecretDigests?.[name],
-    state.canary ? [input.revision, input.configVersion] : 0,
-  ]);
-}
-
-/**
- * What `serviceKey` reads, as references: a state the release memo gave back (stamped anew) holds
- * the very values of the state it was made from, so their key need not be encoded again.
+ * A service's inputs besides its workload and the scope's, as references: the rest of its state (but
+ * the revision and config version, which are stamps), its discovery when no shared ConfigMap holds
+ * it, its shape and its secret digests. A canary's objects carry the canary's revision, which a
+ * restamp would overwrite with the render's: its inputs keep the render's revision and config
+ * version. Compared by identity first (a state the release memo gave back, stamped anew, holds the
+ * very values of the state it was made from), JSON-encoded into the memo's key otherwise.
  */
 function keyParts(state: ServiceState, input: ManifestInput, name: string, shared: boolean): unknown[] {
   const parts: unknown[] = [];
-  for (const k of Object.keys(state) as (keyof ServiceState)[])
-    if (k !== 'revision' && k !== 'configVersion' && k !== 'workload' && (k !== 'discovery' || !shared))
-      parts.push(k, state[k]);
+  for (const k of Object.keys(state) as (keyof ServiceState)[]) {
+    if (k === 'revision' || k === 'configVersion' || k === 'workload' || (k === 'discovery' && shared)) continue;
+    if (state[k] !== undefined) parts.push(k, state[k]);
+  }
   parts.push(shared, input.shapes?.[name], input.secretDigests?.[name], input.canarySecretDigests?.[name]);
   if (state.canary) parts.push(input.revision, input.configVersion);
   return parts;
