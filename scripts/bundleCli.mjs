@@ -32,7 +32,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
-import { snapshotWarmApp } from './snapshotWarmApp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -127,9 +126,11 @@ const { SNAPSHOT_FLAGS, snapshotBlob, snapshotEnv } = await import(
   pathToFileURL(join(cli, 'renderSnapshotFile.js')).href
 );
 for (const old of readdirSync(cli).filter((f) => /^renderOffline-.*\.blob$/.test(f))) rmSync(join(cli, old));
+// The sample app of src/spec/warmApp.ts (compiled by tsc before this script runs).
+const { warmAppText } = await import(pathToFileURL(join(dist, 'spec', 'warmApp.js')).href);
 const examples = join(root, 'examples');
 const warmDir = mkdtempSync(join(tmpdir(), 'berth-snapshot-warm-'));
-writeFileSync(join(warmDir, 'berth.yaml'), snapshotWarmApp());
+writeFileSync(join(warmDir, 'berth.yaml'), warmAppText());
 const warm = [
   join(warmDir, 'berth.yaml'),
   ...readdirSync(examples)

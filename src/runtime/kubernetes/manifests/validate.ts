@@ -150,6 +150,13 @@ const MAX_VALID_CHARS = 8_000_000;
 /** Versions of one object remembered (a config switched back and forth finds both). */
 const MAX_PER_OBJECT = 4;
 
+/** Forgets every object found valid (server/renderWarmup.ts: a warm-up leaves no verdict behind). */
+export function forgetValidObjects(): void {
+  validKeys.clear();
+  validChars = 0;
+  validDigests.clear();
+}
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function identity(obj: KubernetesObject, minor: number): string {
