@@ -164,6 +164,16 @@ try {
       stdio: 'ignore',
     });
   };
+  /** A render of the benchmark's berth.yaml by a control plane restarted (off the clock) with `serverEnv`. */
+  const firstAfterStart = (serverEnv) => [
+    process.execPath,
+    [bin, 'render', app, '-o', 'yaml'],
+    async () => {
+      writeFileSync(join(app, 'berth.yaml'), specText);
+      await stopServer();
+      await startServer(serverEnv);
+    },
+  ];
   const commands = {
     // A new text each run (a comment), the same spec: the control plane parses it again.
     berthCold: [
@@ -203,26 +213,11 @@ try {
       },
     ],
     // The first render after the control plane started (its render cache and memos empty, its code
-    // as warm as its start-up left it): the server is restarted before each run, off the clock.
-    berthFirst: [
-      process.execPath,
-      [bin, 'render', app, '-o', 'yaml'],
-      async () => {
-        writeFileSync(join(app, 'berth.yaml'), specText);
-        await stopServer();
-        await startServer();
-      },
-    ],
+    // as warm as its start-up and background warm-up left it): the server is restarted before each
+    // run, off the clock.
+    berthFirst: firstAfterStart(),
     // The same, from a control plane started without its background warm-up of the render path.
-    berthFirstNoWarmup: [
-      process.execPath,
-      [bin, 'render', app, '-o', 'yaml'],
-      async () => {
-        writeFileSync(join(app, 'berth.yaml'), specText);
-        await stopServer();
-        await startServer({ BERTH_RENDER_WARMUP: '0' });
-      },
-    ],
+    berthFirstNoWarmup: firstAfterStart({ BERTH_RENDER_WARMUP: '0' }),
     // The same berth.yaml again: the control plane answers from its render cache (the control plane of
     // the row before was started without warm-up: it makes no difference to a cached render).
     berth: [

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startRenderWarmup, type RenderWarmup, type RenderWarmupState } from './renderWarmup.js';
 import { ManifestMemo } from '../runtime/kubernetes/manifests/manifestMemo.js';
-import { kubernetesRelease } from '../export/kubernetesRelease.js';
-import { createHmac } from 'node:crypto';
-import { warmAppText } from '../spec/warmApp.js';
-import { parseSpec } from '../spec/load.js';
+import { fixtureInput } from '../runtime/kubernetes/manifests/testdata/fixture.js';
 
 /** Polls the warm-up until it leaves `running` (a deadline, not a sleep). */
 async function settled(w: RenderWarmup): Promise<RenderWarmupState> {
@@ -34,22 +31,10 @@ describe('render warm-up', () => {
   });
 
   it('leaves the render as it is: an app renders byte for byte the same before and after a warm-up', async () => {
-    // Another app than the warm-up's (its own names, 12 services), in the same namespace and environment.
-    const text = warmAppText(12).replace('name: warm', 'name: other').replaceAll('part-', 'piece-');
-    const render = () => {
-      const loaded = parseSpec(text, '/warm-test/berth.yaml');
-      const { manifest } = kubernetesRelease({
-        loaded,
-        environment: { name: 'warmup', defaults: {} },
-        config: { version: 1, values: {}, files: {} },
-        revision: 1,
-        digestSecret: (s) => createHmac('sha256', 'test').update(s).digest('hex'),
-        options: { namespace: 'berth-render-warmup', secrets: 'masked' },
-      });
-      return new ManifestMemo().render(manifest).documents.join('---\n');
-    };
+    // Another app than the warm-up's (the manifests' fixture), rendered with a memo of its own each time.
+    const render = () => new ManifestMemo().render(fixtureInput().manifest).documents.join('---\n');
     const before = render();
-    expect(before).toContain('name: piece-11');
+    expect(before).toContain('kind: Deployment');
     expect(await settled(startRenderWarmup({ env: {} }))).toBe('done');
     expect(render()).toBe(before);
   });
