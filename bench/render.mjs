@@ -8,7 +8,8 @@
 //     after a config change (a new config version used by every service, the same berth.yaml), after
 //     a config change that one service reads (the other 199 differ only in their config version), and
 //     after an edit and a config change at once (nothing an earlier render made can be reused), and
-//     as the first render of a control plane just started (restarted before each run, off the clock),
+//     as the first render of a control plane just started (restarted before each run, off the clock;
+//     once its background warm-up of the render path is over, and once started without it),
 //   - `berth render --offline -o yaml` (no control plane: rendered and validated in a Node process
 //     started from the render's V8 startup snapshot by bin/berth.js before the CLI loads), the same
 //     through the CLI (`berth -o yaml render --offline`: commander and the CLI bundle first), and
@@ -86,11 +87,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let server;
 let url;
 let token;
-/** Starts a control plane on this data directory and waits until it answers its health check. */
-const startServer = async () => {
+/**
+ * Starts a control plane on this data directory and waits until it answers its health check, and
+ * (unless BERTH_RENDER_WARMUP=0 is in `serverEnv`) until GET /api/v1/info says its background warm-up
+ * of the render path (src/server/renderWarmup.ts) is over: "the first render after start" is the first
+ * one after that, ~0.2 s (idle) after the health check.
+ */
+const startServer = async (serverEnv = {}) => {
   rmSync(join(home, 'server.json'), { force: true });
   server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], {
-    env,
+    env: { ...env, ...serverEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -110,6 +116,12 @@ const startServer = async () => {
     await sleep(20);
   }
   token = readFileSync(join(home, 'token'), 'utf8').trim();
+  const warmupOf = () =>
+    fetch(`${url}/api/v1/info`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+  for (let i = 0; (await warmupOf()).renderWarmup === 'running'; i++) {
+    if (i === 3000) throw new Error('the control plane did not end its render warm-up in 60 s');
+    await sleep(20);
+  }
 };
 /** Stops the control plane (and its gateway) and waits for its exit. */
 const stopServer = async () => {
@@ -152,6 +164,16 @@ try {
       stdio: 'ignore',
     });
   };
+  /** A render of the benchmark's berth.yaml by a control plane restarted (off the clock) with `serverEnv`. */
+  const firstAfterStart = (serverEnv) => [
+    process.execPath,
+    [bin, 'render', app, '-o', 'yaml'],
+    async () => {
+      writeFileSync(join(app, 'berth.yaml'), specText);
+      await stopServer();
+      await startServer(serverEnv);
+    },
+  ];
   const commands = {
     // A new text each run (a comment), the same spec: the control plane parses it again.
     berthCold: [
@@ -191,17 +213,13 @@ try {
       },
     ],
     // The first render after the control plane started (its render cache and memos empty, its code
-    // as warm as its start-up left it): the server is restarted before each run, off the clock.
-    berthFirst: [
-      process.execPath,
-      [bin, 'render', app, '-o', 'yaml'],
-      async () => {
-        writeFileSync(join(app, 'berth.yaml'), specText);
-        await stopServer();
-        await startServer();
-      },
-    ],
-    // The same berth.yaml again: the control plane answers from its render cache.
+    // as warm as its start-up and background warm-up left it): the server is restarted before each
+    // run, off the clock.
+    berthFirst: firstAfterStart(),
+    // The same, from a control plane started without its background warm-up of the render path.
+    berthFirstNoWarmup: firstAfterStart({ BERTH_RENDER_WARMUP: '0' }),
+    // The same berth.yaml again: the control plane answers from its render cache (the control plane of
+    // the row before was started without warm-up: it makes no difference to a cached render).
     berth: [
       process.execPath,
       [bin, 'render', app, '-o', 'yaml'],
@@ -247,6 +265,7 @@ try {
     helmOverBerthConfigOne: +(med.helm / med.berthConfigOne).toFixed(1),
     helmOverBerthEditConfig: +(med.helm / med.berthEditConfig).toFixed(1),
     helmOverBerthFirst: +(med.helm / med.berthFirst).toFixed(1),
+    helmOverBerthFirstNoWarmup: +(med.helm / med.berthFirstNoWarmup).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
     helmOverBerthOfflineBundle: +(med.helm / med.berthOfflineBundle).toFixed(1),
     helmOverBerthOfflineCli: +(med.helm / med.berthOfflineCli).toFixed(1),
@@ -268,7 +287,8 @@ try {
   console.log(`  berth render (control plane, config change)  ${med.berthConfig} ms`);
   console.log(`  berth render (control plane, config change of one service)  ${med.berthConfigOne} ms`);
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
-  console.log(`  berth render (control plane, first render after start)  ${med.berthFirst} ms`);
+  console.log(`  berth render (control plane, first render after start and warm-up)  ${med.berthFirst} ms`);
+  console.log(`  berth render (control plane, first render after start, no warm-up)  ${med.berthFirstNoWarmup} ms`);
   console.log(`  berth render --offline (startup snapshot, started by bin/berth.js)  ${med.berthOffline} ms`);
   console.log(`  berth render --offline (startup snapshot, through the CLI)  ${med.berthOfflineCli} ms`);
   console.log(`  berth render --offline (no snapshot: code-cached bundle)  ${med.berthOfflineBundle} ms`);
@@ -279,7 +299,7 @@ try {
     `  (Node ${process.version}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}, load average ${result.machine.loadAverage.join(' ')})`,
   );
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthConfigOne}x (config change of one service), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthConfigOne}x (config change of one service), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthFirstNoWarmup}x (first after start, no warm-up), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
   );
 } finally {
   await stopServer();

@@ -32,7 +32,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
-import { snapshotWarmApp } from './snapshotWarmApp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -44,6 +43,8 @@ const snapshotEntry = join(cli, 'commands', 'renderSnapshot.js');
 const snapshotOutput = join(cli, 'renderSnapshot.cjs');
 const fastEntry = join(cli, 'renderFast.js');
 const fastOutput = join(cli, 'renderFast.cjs');
+const remoteEntry = join(cli, 'renderRemote.js');
+const remoteOutput = join(cli, 'renderRemote.cjs');
 /** npm packages inside the bundle: what every command needs at start. */
 const BUNDLED_PACKAGES = new Set(['commander']);
 
@@ -102,9 +103,18 @@ await bundle(offlineEntry, offlineOutput, {
   transform: (code, id) => (id.includes('ajv-formats-draft2019') ? userlandPunycode(code) : ownMetaUrl(code, id)),
 });
 
-// bin/berth.js's way to `berth render` before the CLI bundle loads: the snapshot's start and the
-// control-plane client (no npm package), ~25 kB.
-await bundle(fastEntry, fastOutput, { name: 'berth-render-fast-bundle' });
+// bin/berth.js's way to `berth render` before the CLI bundle loads: the snapshot's start (~10 kB),
+// and in a bundle of its own, required only for a render by the control plane, the client (no npm
+// package): loading node:http and the rest is ~4 ms an offline render does not need (a bundle hoists
+// every built-in it requires to its top, so the lazy import alone would not spare it).
+await bundle(fastEntry, fastOutput, {
+  name: 'berth-render-fast-bundle',
+  resolveId: (source, importer) =>
+    importer && resolve(dirname(importer), source) === remoteEntry
+      ? { id: './renderRemote.cjs', external: true }
+      : null,
+});
+await bundle(remoteEntry, remoteOutput, { name: 'berth-render-remote-bundle' });
 
 // Code cached for an earlier bundle must not be used with this one (bin/codeCache.js also compares times).
 for (const file of [output, offlineOutput]) rmSync(`${file}.cache`, { force: true });
@@ -127,9 +137,11 @@ const { SNAPSHOT_FLAGS, snapshotBlob, snapshotEnv } = await import(
   pathToFileURL(join(cli, 'renderSnapshotFile.js')).href
 );
 for (const old of readdirSync(cli).filter((f) => /^renderOffline-.*\.blob$/.test(f))) rmSync(join(cli, old));
+// The sample app of src/spec/warmApp.ts (compiled by tsc before this script runs).
+const { warmAppText } = await import(pathToFileURL(join(dist, 'spec', 'warmApp.js')).href);
 const examples = join(root, 'examples');
 const warmDir = mkdtempSync(join(tmpdir(), 'berth-snapshot-warm-'));
-writeFileSync(join(warmDir, 'berth.yaml'), snapshotWarmApp());
+writeFileSync(join(warmDir, 'berth.yaml'), warmAppText());
 const warm = [
   join(warmDir, 'berth.yaml'),
   ...readdirSync(examples)

@@ -14,10 +14,6 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createClient } from './client.js';
-import { resolveHome } from './context.js';
-import { readSpecInput, type SpecInput } from './specInput.js';
 import {
   DEFAULT_KUBERNETES_VERSION,
   renderInSnapshot,
@@ -90,24 +86,6 @@ function specFile(dir: string): string | undefined {
   }
 }
 
-/** The body of POST /api/v1/render for `spec` with `o` (commands/render.ts sends the same). */
-export function renderBody(
-  spec: SpecInput,
-  o: SnapshotOptions & { configVersion?: number; commit?: string },
-  format: string,
-): Record<string, unknown> {
-  return {
-    env: o.env,
-    spec,
-    format,
-    kubernetesVersion: o.kubernetesVersion,
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
-    ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
-    ...(o.commit === undefined ? {} : { commit: o.commit }),
-  };
-}
-
 /** Renders `args` from the startup snapshot in the CLI folder `cliDir`, or by the control plane; false: let the CLI run. */
 export async function renderFast(args: readonly string[], cliDir: string): Promise<boolean> {
   const read = fastRenderArgs(args);
@@ -118,26 +96,7 @@ export async function renderFast(args: readonly string[], cliDir: string): Promi
     return file !== undefined && renderInSnapshot(snapshotRequest(file, read.options, format), cliDir) === 'done';
   }
   if (format !== 'yaml') return false;
-  let res;
-  try {
-    const spec = await readSpecInput(read.dir);
-    const client = await createClient({ home: resolveHome() });
-    res = await client.postFor('/api/v1/render', renderBody(spec, read.options, format), 'application/yaml');
-  } catch {
-    return false;
-  }
-  if (!res.headers['content-type']?.startsWith('application/yaml')) {
-    res.resume(); // a control plane from before YAML answers: the CLI reads its JSON
-    return false;
-  }
-  // A reader that stops early (`| head`) closes the pipe: the output ends, as in the CLI (main.ts).
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
-  try {
-    await pipeline(res, process.stdout, { end: false });
-  } catch (err) {
-    // Part of the output may be out: no second render by the CLI, the failure is said here.
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
-  return true;
+  // The client (node:http and the rest) is loaded only here: an offline render does not need it.
+  const { renderByControlPlane } = await import('./renderRemote.js');
+  return renderByControlPlane(read.dir, read.options);
 }

@@ -13,9 +13,15 @@ import { join } from 'node:path';
 export const SNAPSHOT_FLAGS: readonly string[] = [
   // One render, then the process ends: optimizing compilations (a background thread) do not pay back
   // in that time. Without them a render of 200 services takes ~30 % less CPU (docs/benchmarks.md).
-  // (Measured too and left out: a larger young generation, --always-sparkplug, --maglev,
+  // (Measured too and left out: a larger young generation (again in session 17: --min-semi-space-size=16,
+  // no change), --always-sparkplug, --maglev,
   // --no-lazy-feedback-allocation, --single-threaded-gc: none changed the CPU of a render.)
   '--no-turbofan',
+  // The heap starts at ~14 MB (the deserialized render path) and a render of 200 services takes it
+  // past 25 MB: with V8's default first old-space limit that ends in a full mark-compact (~11 ms)
+  // just before the output is written. A higher first limit (not memory taken: the heap still holds
+  // only what it uses) lets the process end before any: ~8 % less CPU (docs/benchmarks.md, render).
+  '--initial-old-space-size=64',
 ];
 
 /** Exit status of a snapshot process that failed with a Berth error, written to stderr as JSON. */

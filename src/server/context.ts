@@ -12,6 +12,7 @@ import type { Access } from '../access/access.js';
 import type { Sso } from '../access/sso/sso.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { SecretBox } from '../config/secretBox.js';
+import type { RenderWarmupState } from './renderWarmup.js';
 import type { RenderService } from './renderService.js';
 import type { TraceStore } from '../traces/traceStore.js';
 import type { TraceCollectorStats } from '../traces/collector.js';
@@ -41,6 +42,8 @@ export interface ServerContext {
   runtimeFor(env: string): Promise<Runtime>;
   /** The control plane's secret key: the keyed digests of secret values, the same as the engine's. */
   secretBox: SecretBox;
+  /** Where the background warm-up of the render path is after the start (server/renderWarmup.ts). */
+  renderWarmup?: () => RenderWarmupState;
   /** Renders for Kubernetes and Helm charts, with their caches (one per control plane). */
   renders: RenderService;
   /** Users, tokens, roles and bindings, sessions, and who may do what (src/access/). */

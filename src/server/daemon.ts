@@ -45,6 +45,7 @@ import { ConflictError } from '../errors.js';
 import { ownGet } from '../own.js';
 import { buildApi } from './app.js';
 import { createRenderService } from './renderService.js';
+import { startRenderWarmup, type RenderWarmup } from './renderWarmup.js';
 import { appsRunHere } from './appsRunHere.js';
 import { startLogCenter, tellingLogCenter } from './logCenter.js';
 import type { ServerContext } from './context.js';
@@ -350,6 +351,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     beforeClose: (app, key, reason) => pipelines.cancelPreviewRuns(app, key, `preview ${key} closed (${reason})`),
   });
   let previewSweeper: { stop(): Promise<void> } | undefined = undefined;
+  let renderWarmup: RenderWarmup | undefined = undefined;
 
   // Pipelines (docs/pipelines.md): their runs resume once the engine has started.
   const pipelines = createPipelines({
@@ -381,6 +383,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const close = (o: { stopGateway?: boolean } = {}): Promise<void> =>
     (closing ??= (async () => {
       logger.info('control plane stopping');
+      renderWarmup?.stop();
       await api.close().catch(() => undefined);
       sso?.stop();
       await autoscaler.stop();
@@ -427,6 +430,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     environments,
     runtimeFor,
     secretBox: box,
+    renderWarmup: () => renderWarmup?.state() ?? 'running',
     renders: createRenderService({
       environments,
       configSets,
@@ -481,5 +485,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     intervalMs: previewSweepMs,
   });
   logger.info({ url, home: opts.home }, 'control plane listening');
+  // The render path's code compiled in the background from a sample app (renderWarmup.ts).
+  renderWarmup = startRenderWarmup({ log: (msg, fields) => logger.info(fields, msg) });
   return { url, close, closed };
 }

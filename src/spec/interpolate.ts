@@ -72,6 +72,11 @@ export function parseTemplate(template: string): TemplateSegment[] {
 const parsedTemplates = new Map<string, TemplateSegment[]>();
 const MAX_PARSED_TEMPLATES = 20_000;
 
+/** Forgets every template parsed before (server/renderWarmup.ts: a warm-up leaves nothing parsed behind). */
+export function forgetParsedTemplates(): void {
+  parsedTemplates.clear();
+}
+
 function parsed(template: string): TemplateSegment[] {
   let segments = parsedTemplates.get(template);
   if (segments === undefined) {

@@ -72,40 +72,85 @@ const BLOCK_SCALAR_HEADER = /[|>][-+0-9]*$/;
  * reports too little indentation. Such text takes the slow path. Block scalars' lines are skipped.
  */
 function spansLines(text: string): boolean {
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!;
+  // Character codes, not one-character strings: this runs over every character of berth.yaml, cold
+  // (in V8's interpreter) on the first render of a process.
+  const n = text.length;
+  let start = 0;
+  while (start <= n) {
+    let lineEnd = text.indexOf('\n', start);
+    if (lineEnd < 0) lineEnd = n;
     let depth = 0;
-    let quote = '';
+    let quote = 0;
     let tokenStart = true;
-    let end = line.length;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i]!;
-      if (quote === '"') {
-        if (c === '\\') i++;
-        else if (c === '"') quote = '';
-      } else if (quote === "'") {
-        if (c === "'" && line[i + 1] === "'") i++;
-        else if (c === "'") quote = '';
-      } else if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) {
+    let end = lineEnd;
+    for (let i = start; i < lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (quote === 34) {
+        if (c === 92) i++;
+        else if (c === 34) quote = 0;
+      } else if (quote === 39) {
+        if (c === 39 && i + 1 < lineEnd && text.charCodeAt(i + 1) === 39) i++;
+        else if (c === 39) quote = 0;
+      } else if (c === 35 && (i === start || text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) {
         end = i;
         break;
-      } else if ((c === '"' || c === "'") && tokenStart) quote = c;
-      else if ((c === '[' || c === '{') && (tokenStart || depth > 0)) depth++;
-      else if ((c === ']' || c === '}') && depth > 0) depth--;
-      tokenStart = c === ' ' || c === '\t' || c === ',' || c === '[' || c === '{' || (depth > 0 && c === ':');
+      } else if ((c === 34 || c === 39) && tokenStart) quote = c;
+      else if ((c === 91 || c === 123) && (tokenStart || depth > 0)) depth++;
+      else if ((c === 93 || c === 125) && depth > 0) depth--;
+      tokenStart = c === 32 || c === 9 || c === 44 || c === 91 || c === 123 || (depth > 0 && c === 58);
     }
-    if (quote !== '' || depth > 0) return true;
-    if (BLOCK_SCALAR_HEADER.test(line.slice(0, end).trimEnd())) {
-      const indent = line.length - line.trimStart().length;
-      while (n + 1 < lines.length) {
-        const next = lines[n + 1]!;
-        if (next.trim() !== '' && next.length - next.trimStart().length <= indent) break;
-        n++;
+    if (quote !== 0 || depth > 0) return true;
+    let next = lineEnd + 1;
+    if (mayEndBlockHeader(text, start, end) && BLOCK_SCALAR_HEADER.test(text.slice(start, end).trimEnd())) {
+      const indent = indentOf(text, start, lineEnd);
+      // The block's lines: blank ones, or indented deeper than its header's line.
+      while (next <= n) {
+        let nextEnd = text.indexOf('\n', next);
+        if (nextEnd < 0) nextEnd = n;
+        const nextIndent = indentOf(text, next, nextEnd);
+        if (nextIndent < nextEnd - next && nextIndent <= indent) break;
+        next = nextEnd + 1;
       }
     }
+    start = next;
   }
   return false;
+}
+
+/** Whether the line from `start` to `end` ends, but for whitespace, in a character a block scalar's header may end in (`|>+-`, a digit). */
+function mayEndBlockHeader(text: string, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && isSpace(text.charCodeAt(i))) i--;
+  if (i < start) return false;
+  const c = text.charCodeAt(i);
+  return c === 124 || c === 62 || c === 43 || c === 45 || (c >= 48 && c <= 57);
+}
+
+/** Whitespace and line terminators as String.prototype.trim removes them. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * Characters of whitespace (as String.prototype.trimStart sees it) at the start of the line from
+ * `start` to `end`; `end - start` when the line is blank.
+ */
+function indentOf(text: string, start: number, end: number): number {
+  let i = start;
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  return i - start;
 }
 
 /** Keys js-yaml turns into strings differently (`~:` is "null" there, "" in `yaml`; `[a, b]:` is "a,b"). */

@@ -45,6 +45,11 @@ export function parseDurationMs(input: string | number): number | undefined {
 
 const durations = new Map<string, number | undefined>();
 
+/** Forgets every duration parsed before (server/renderWarmup.ts: a warm-up leaves nothing parsed behind). */
+export function forgetParsedDurations(): void {
+  durations.clear();
+}
+
 function parseDurationText(input: string): number | undefined {
   const text = input.trim();
   if (!DURATION_TEXT.test(text)) return undefined;

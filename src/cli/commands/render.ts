@@ -9,7 +9,7 @@ import { readSpecInput } from '../specInput.js';
 import { envOption } from '../envOption.js';
 import { loadBundle } from '../codeCache.js';
 import { DEFAULT_KUBERNETES_VERSION, renderInSnapshot, snapshotRequest } from '../renderSnapshotFile.js';
-import { renderBody } from '../renderFast.js';
+import { renderBody } from '../renderRemote.js';
 import type * as OfflineModule from './renderOffline.js';
 
 interface RenderOptions {

@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { parseSpec } from '../../spec/load.js';
 import { kubernetesRelease } from '../../export/kubernetesRelease.js';
 import { withSpecPositions } from '../../runtime/kubernetes/specPositions.js';
-import { ManifestMemo } from '../../runtime/kubernetes/manifests/manifestMemo.js';
+import { renderManifestsOnce } from '../../runtime/kubernetes/manifests/render.js';
 
 /** What `berth render --offline` was asked. */
 export interface OfflineRenderOptions {
@@ -24,7 +24,7 @@ export interface OfflineRendered {
   objects?: unknown[];
 }
 
-/** Renders, validates and prints once, as the control plane does (nothing to reuse in one process). */
+/** Renders, validates and prints once, as the control plane does, but keeps nothing for a next render (there is none). */
 export function renderOffline(
   spec: { file: string; text: string },
   o: OfflineRenderOptions,
@@ -45,6 +45,6 @@ export function renderOffline(
       ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
     },
   });
-  const { objects, documents } = withSpecPositions(loaded, () => new ManifestMemo().render(manifest));
+  const { objects, documents } = withSpecPositions(loaded, () => renderManifestsOnce(manifest));
   return format === 'yaml' ? { yaml: documents.join('---\n') } : { objects };
 }

@@ -30,6 +30,10 @@ export function registerServer(program: Command): void {
       '--data-plane <plane>',
       'what serves service addresses and edges: auto (the default: haproxy when a usable one is installed, else node), haproxy (HAProxy 2.6+, the production setup; refused when none is installed) or node (the built-in proxy, no dependency); default: BERTH_DATA_PLANE, else auto',
     )
+    .addHelpText(
+      'after',
+      '\nOnce it listens, the control plane warms its render path in the background by rendering a built-in sample app\n(never your data; ~190 ms of CPU), so a first `berth render` is not slowed by code running for the first time.\nBERTH_RENDER_WARMUP=0 turns it off; GET /api/v1/info says where it is (docs/kubernetes.md).',
+    )
     .action(async (o: ServerOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       // Before the daemon's modules load: on an unsupported Node.js they may not even import.

@@ -18,12 +18,19 @@ export function systemRoutes(api: Api, ctx: ServerContext): void {
 
   api.get(
     '/api/v1/info',
-    { schema: { summary: 'Version, data directory, and the data plane of the gateway and why', tags: ['system'] } },
+    {
+      schema: {
+        summary:
+          'Version, data directory, the data plane of the gateway and why, and where the background warm-up of the render path is',
+        tags: ['system'],
+      },
+    },
     async () => ({
       version: ctx.version,
       home: ctx.home,
       pid: process.pid,
       ...(ctx.dataPlane ? { dataPlane: ctx.dataPlane } : {}),
+      ...(ctx.renderWarmup ? { renderWarmup: ctx.renderWarmup() } : {}),
     }),
   );
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderManifests } from './render.js';
+import { renderManifests, renderManifestsOnce } from './render.js';
+import { ManifestMemo } from './manifestMemo.js';
 import { objectProblems, validateObjects } from './validate.js';
 import { fixtureInput, FIXTURE_TEXT } from './testdata/fixture.js';
 import { kubernetesAddresses } from './addresses.js';
@@ -275,5 +276,31 @@ describe('kubernetesAddresses', () => {
       db: { host: 'db.ns1.svc.cluster.local', port: 5432, url: 'http://db.ns1.svc.cluster.local:5432' },
       web: { host: 'web.ns1.svc.cluster.local', port: 3000, url: 'http://web.ns1.svc.cluster.local:3000' },
     });
+  });
+});
+
+describe('renderManifestsOnce (a process that renders once)', () => {
+  it('gives the objects and documents a ManifestMemo render gives, in the same order', () => {
+    for (const secrets of ['masked', 'real'] as const) {
+      const memo = new ManifestMemo().render(fixtureInput({ secrets }).manifest);
+      const once = renderManifestsOnce(fixtureInput({ secrets }).manifest);
+      expect(once.objects).toEqual(memo.objects);
+      expect(once.documents.join('---\n')).toBe(memo.documents.join('---\n'));
+    }
+  });
+
+  it('reports a schema problem at every render', () => {
+    const bad = () => {
+      const { manifest } = fixtureInput();
+      // Replicas Kubernetes refuses (not an integer): the render passes them through to web's Deployment.
+      const web = { ...manifest.services.web!, replicas: 'two' as unknown as number };
+      return { ...manifest, services: { ...manifest.services, web } };
+    };
+    for (let i = 0; i < 2; i++) {
+      expect(() => renderManifestsOnce(bad())).toThrow(
+        expect.objectContaining({ problems: [expect.objectContaining({ path: 'spec.replicas' })] }),
+      );
+      expect(renderManifestsOnce(fixtureInput().manifest).objects.length).toBeGreaterThan(0);
+    }
   });
 });

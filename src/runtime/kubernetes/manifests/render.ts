@@ -21,6 +21,7 @@ import { headlessService, service } from './service.js';
 import { discoveryDigest, serviceConfig } from './serviceConfig.js';
 import { statefulSet } from './statefulSet.js';
 import { validateObjects } from './validate.js';
+import { yamlDocuments } from './toYaml.js';
 import { discoveryConfigMap, discoveryConfigMapName, sharedDiscovery } from './discovery.js';
 import { DEFAULT_KUBERNETES_VERSION, minorOf } from './versions.js';
 import { canaryObjects, hasTracks, shapeIn, trackServices } from './tracks.js';
@@ -197,6 +198,20 @@ export function renderObjects(input: ManifestInput): KubernetesObject[] {
   objects.push(...appObjectsIn(scope));
   throwRenderProblems(scope);
   return sortObjects(objects);
+}
+
+/**
+ * Renders, prints and validates the objects of one app in one environment for a process that renders
+ * once (`berth render --offline`): what ManifestMemo.render gives, without the memo's keys, copies and
+ * verdicts kept for a next render that never comes.
+ */
+export function renderManifestsOnce(input: ManifestInput): { objects: KubernetesObject[]; documents: string[] } {
+  const objects = renderObjects(input);
+  const printed = yamlDocuments(objects);
+  validateObjects(objects, input.options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, printed, {
+    remember: false,
+  });
+  return { objects, documents: printed.docs };
 }
 
 /** Renders and validates the objects of one app in one environment (see `RenderManifests`). */

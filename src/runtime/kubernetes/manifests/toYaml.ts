@@ -74,6 +74,12 @@ const MAX_LINES = 50_000;
 /** Longer strings (file contents) are printed each time: they rarely repeat, and would fill the cache. */
 const MAX_CACHED_STRING = 120;
 
+/** Forgets every line printed before (server/renderWarmup.ts: a warm-up leaves no cached text behind). */
+export function forgetPrintedLines(): void {
+  lineStarts.clear();
+  linesHeld = 0;
+}
+
 function startsOf(prefix: string): Map<string, LineStart> {
   let starts = lineStarts.get(prefix);
   if (starts === undefined) lineStarts.set(prefix, (starts = new Map()));

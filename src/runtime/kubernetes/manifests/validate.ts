@@ -150,6 +150,13 @@ const MAX_VALID_CHARS = 8_000_000;
 /** Versions of one object remembered (a config switched back and forth finds both). */
 const MAX_PER_OBJECT = 4;
 
+/** Forgets every object found valid (server/renderWarmup.ts: a warm-up leaves no verdict behind). */
+export function forgetValidObjects(): void {
+  validKeys.clear();
+  validChars = 0;
+  validDigests.clear();
+}
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function identity(obj: KubernetesObject, minor: number): string {
@@ -203,12 +210,14 @@ function known(minor: number, printed: YamlDocuments, i: number, obj: Kubernetes
 /**
  * Throws one ValidationError listing every problem of every object for Kubernetes `version`.
  * `printed` is `yamlDocuments(objects)` when the caller prints them too (its keys find the objects
- * found valid before).
+ * found valid before). `remember: false` (a process that renders once, `berth render --offline`)
+ * keeps no verdict: building the keys of a render's objects is a copy of its whole YAML.
  */
 export function validateObjects(
   objects: KubernetesObject[],
   version: string,
   printed: YamlDocuments = yamlDocuments(objects),
+  opts: { remember?: boolean } = {},
 ): void {
   const minor = minorOf(version);
   const problems: Problem[] = [];
@@ -217,7 +226,7 @@ export function validateObjects(
     if (known(minor, printed, i, o)) continue;
     const found = objectProblems(o, minor);
     if (found.length > 0) problems.push(...found);
-    else remember(minor, printed.key(i), o);
+    else if (opts.remember !== false) remember(minor, printed.key(i), o);
   }
   if (problems.length > 0)
     throw new ValidationError(

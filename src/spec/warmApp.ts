@@ -1,13 +1,16 @@
-// The app the build renders before it writes the offline render's startup snapshot
-// (scripts/bundleCli.mjs): what has run by then is in the snapshot compiled, with its schemas built and
-// its validators generated, so it should use every part of a spec a team writes: services, jobs and
-// cron jobs, stateful and per-node services, autoscaling, probes, resources, named ports, variables
-// with defaults and secrets, discovery addresses, files, dependencies and routes, in block and flow
-// style. Its own names and shape: it is not the benchmark's app (bench/render.mjs).
+/**
+ * A built-in sample app that warms the render path: rendered before the offline render's startup
+ * snapshot is written (scripts/bundleCli.mjs) and by a control plane just started, in the background
+ * (server/renderWarmup.ts), so the code of a render has run before a user's first render. It should use
+ * every part of a spec a team writes: services, jobs and cron jobs, stateful and per-node services,
+ * autoscaling, probes, resources, named ports, variables with defaults and secrets, discovery
+ * addresses, files, dependencies and routes, in block and flow style. Its own names and shape: it is
+ * not the benchmark's app (bench/render.mjs), and never a user's data.
+ */
 
 /** The text of a berth.yaml of `n` services. */
-export function snapshotWarmApp(n = 60) {
-  const name = (i) => `part-${i % n}`;
+export function warmAppText(n = 60): string {
+  const name = (i: number): string => `part-${i % n}`;
   const out = [
     'name: warm',
     'variables:',
