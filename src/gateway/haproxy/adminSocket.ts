@@ -127,6 +127,22 @@ export class AdminSocket {
     }));
   }
 
+  /**
+   * What every frontend has seen so far, as one string (`show stat -1 1 -1`: frontend rows only; at 100
+   * services ~1/19 of `show stat`, whose server slots are most of it): sessions now, sessions and requests
+   * in total. Every request and connection passes a frontend, so while this says the same, no counter of
+   * `stat()` has moved but a session still open behind one (StatPoller checks there is none).
+   */
+  async frontendTotals(): Promise<string> {
+    const { rows, at } = parseTable('show stat', await this.run('show stat -1 1 -1'), ',', [
+      'pxname',
+      'scur',
+      'stot',
+      'req_tot',
+    ]);
+    return rows.map((f) => at.map((i) => f[i]).join(' ')).join('\n');
+  }
+
   /** `show servers conn`: connections in use and idle per server. */
   async serversConn(): Promise<ServerConnRow[]> {
     const out = await this.run('show servers conn');
