@@ -128,17 +128,20 @@ export class AdminSocket {
   }
 
   /**
-   * What every frontend has seen so far, as one string (`show stat -1 1 -1`: frontend rows only; at 100
-   * services ~1/19 of `show stat`, whose server slots are most of it): sessions now, sessions and requests
-   * in total. Every request and connection passes a frontend, so while this says the same, no counter of
-   * `stat()` has moved but a session still open behind one (StatPoller checks there is none).
+   * What every frontend and backend has seen so far, as one string (`show stat -1 3 -1`: proxy rows without
+   * the server slots, which are most of `show stat`: at 100 services 204 of 1,905 rows): sessions now and
+   * queued, sessions, requests and 5xx answers in total. Every request and connection passes a frontend and
+   * every stream to a server its backend, so while this says the same no counter of `stat()` has moved.
    */
-  async frontendTotals(): Promise<string> {
-    const { rows, at } = parseTable('show stat', await this.run('show stat -1 1 -1'), ',', [
+  async proxyTotals(): Promise<string> {
+    const { rows, at } = parseTable('show stat', await this.run('show stat -1 3 -1'), ',', [
       'pxname',
+      'svname',
+      'qcur',
       'scur',
       'stot',
       'req_tot',
+      'hrsp_5xx',
     ]);
     return rows.map((f) => at.map((i) => f[i]).join(' ')).join('\n');
   }

@@ -1,14 +1,19 @@
 /**
- * The HAProxy plane idle: once its counters settle, the gateway reads only the frontends' totals
- * (not the ~19× longer `show stat` of every server slot), and what sends no log line (a connection
- * without a request: nothing kicks the poller) still reaches the counters, as requests do.
+ * The HAProxy plane idle: once its counters settle, the gateway reads only the frontends' and backends'
+ * totals (not the ~9× longer `show stat` with every server slot), also while a connection stays open,
+ * and what sends no log line (a connection without a request, a TCP connection: nothing kicks the
+ * poller) still reaches the counters, as requests do.
  */
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TcpListener } from '../table.js';
 import { freePort } from '../testing.js';
+import { client, echo } from '../tcpTesting.js';
 import { backend, get, useHaproxy } from './testdata/harness.js';
 
 const gw = useHaproxy();
+const servers: Awaited<ReturnType<typeof echo>>[] = [];
+afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.server.close(r)))));
 
 /** Resolves with `read()` once `ok` holds for it, polled every 20 ms (fails after 10 s). */
 async function until<T>(what: string, read: () => T, ok: (v: T) => boolean): Promise<T> {
@@ -22,7 +27,7 @@ async function until<T>(what: string, read: () => T, ok: (v: T) => boolean): Pro
 }
 
 describe('HAProxy counters while idle', () => {
-  it('skips full reads while the frontends say nothing happened, and counts a request that comes later', async () => {
+  it('skips full reads while no frontend or backend total moves, and counts what comes later', async () => {
     const u = await gw.upstream('idle');
     const port = await freePort();
     const key = 'shop/local/idle';
@@ -64,5 +69,43 @@ describe('HAProxy counters while idle', () => {
       () => stable()?.requests ?? 0,
       (n) => n === 2,
     );
+  });
+
+  it('settles while a TCP connection stays open, and sees it close', async () => {
+    const server = await echo('redis');
+    servers.push(server);
+    const port = await freePort();
+    const key = 'shop/local/redis';
+    const tcp: TcpListener = {
+      key,
+      name: 'redis',
+      port,
+      graceMs: 1_000,
+      backends: [{ id: 'redis', host: '127.0.0.1', port: server.port }],
+    };
+    expect(await gw.hx.apply({ ...gw.table([]), tcp: [tcp] })).toEqual([]);
+    const inFlight = () => gw.hx.stats().find((l) => l.kind === 'tcp')?.inFlight ?? -1;
+
+    const c = await client(port);
+    expect(await c.ask('ping')).toBe('redis:ping');
+    await until('the open connection seen', inFlight, (n) => n === 1);
+    // Open for good (a client's pool): the counters settle all the same, and full reads stop.
+    const skipped = gw.hx.statReads.skipped;
+    await until(
+      'skipped turns',
+      () => gw.hx.statReads.skipped,
+      (n) => n >= skipped + 2,
+    );
+    const reads = gw.hx.statReads.reads;
+    await until(
+      'two more skipped turns',
+      () => gw.hx.statReads.skipped,
+      (n) => n >= skipped + 4,
+    );
+    expect(gw.hx.statReads.reads).toBe(reads);
+
+    c.s.destroy();
+    await until('the closed connection seen', inFlight, (n) => n === 0);
+    expect(gw.hx.statReads.reads).toBeGreaterThan(reads);
   });
 });

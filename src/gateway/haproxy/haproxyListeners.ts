@@ -105,7 +105,7 @@ export class HaproxyListeners implements DataPlaneListeners {
           .then((rows) => (loads === this.loads ? rows : this.rows));
       },
       rows: (rows) => (this.rows = rows),
-      probe: () => (this.reloading || this.proc === undefined ? undefined : this.proc.admin().frontendTotals()),
+      probe: () => (this.reloading || this.proc === undefined ? undefined : this.proc.admin().proxyTotals()),
     });
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
