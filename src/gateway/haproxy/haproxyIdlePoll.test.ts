@@ -26,6 +26,25 @@ async function until<T>(what: string, read: () => T, ok: (v: T) => boolean): Pro
   }
 }
 
+/** Waits until idle turns skip the full read, checks that two more pass without one, and returns the reads so far. */
+async function readsOnceSettled(): Promise<number> {
+  const start = gw.hx.statReads.skipped;
+  await until(
+    'probes skipping reads',
+    () => gw.hx.statReads.skipped,
+    (n) => n >= start + 2,
+  );
+  const reads = gw.hx.statReads.reads;
+  const skipped = gw.hx.statReads.skipped;
+  await until(
+    'two more skipped turns',
+    () => gw.hx.statReads.skipped,
+    (n) => n >= skipped + 2,
+  );
+  expect(gw.hx.statReads.reads).toBe(reads);
+  return reads;
+}
+
 describe('HAProxy counters while idle', () => {
   it('skips full reads while no frontend or backend total moves, and counts what comes later', async () => {
     const u = await gw.upstream('idle');
@@ -39,19 +58,7 @@ describe('HAProxy counters while idle', () => {
         ?.tracks.find((t) => t.track === 'stable');
 
     // Settled: probes stand in for reads, and the reads stop growing.
-    await until(
-      'probes skipping reads',
-      () => gw.hx.statReads.skipped,
-      (n) => n >= 2,
-    );
-    const reads = gw.hx.statReads.reads;
-    const skipped = gw.hx.statReads.skipped;
-    await until(
-      'two more skipped turns',
-      () => gw.hx.statReads.skipped,
-      (n) => n >= skipped + 2,
-    );
-    expect(gw.hx.statReads.reads).toBe(reads);
+    const reads = await readsOnceSettled();
 
     // A connection that sends nothing yet: no log line, only the frontend's totals move.
     const inFlight = () => gw.hx.stats().find((l) => l.key === key)?.inFlight ?? -1;
@@ -90,19 +97,7 @@ describe('HAProxy counters while idle', () => {
     expect(await c.ask('ping')).toBe('redis:ping');
     await until('the open connection seen', inFlight, (n) => n === 1);
     // Open for good (a client's pool): the counters settle all the same, and full reads stop.
-    const skipped = gw.hx.statReads.skipped;
-    await until(
-      'skipped turns',
-      () => gw.hx.statReads.skipped,
-      (n) => n >= skipped + 2,
-    );
-    const reads = gw.hx.statReads.reads;
-    await until(
-      'two more skipped turns',
-      () => gw.hx.statReads.skipped,
-      (n) => n >= skipped + 4,
-    );
-    expect(gw.hx.statReads.reads).toBe(reads);
+    const reads = await readsOnceSettled();
 
     c.s.destroy();
     await until('the closed connection seen', inFlight, (n) => n === 0);
