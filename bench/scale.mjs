@@ -4,9 +4,12 @@
 //   - the shell bound: a script starting the same processes level by level (a level in parallel),
 //     waiting for each to answer its readiness check before the next level;
 //   - supervisord (Debian `supervisor`) running the same processes from a temporary config.
-// After each deploy the platform is left idle: CPU (utime+stime deltas of /proc/<pid>/stat, in ms of
-// CPU per second) and RSS of the control plane and the gateway (supervisord: its one process), then
-// `berth status` (`supervisorctl status`) as a whole process, median of N.
+// After each deploy the platform is left idle: CPU (each thread's schedstat run time, in ms of CPU per
+// second) and memory of every process Berth runs for supervision and routing, in columns: the control
+// plane (cp), the Node gateway and its workers (gw), HAProxy's master and workers (hap), the replicas'
+// shims (their sum, and per shim; memory as PSS) and their total (berth), against supervisord's one
+// process (the services are left out on both sides); then `berth status` (`supervisorctl status`) as a
+// whole process, median of N.
 //
 // Knobs (environment): SCALE_SIZES=10,50,100,10x10  SCALE_IDLE_S=20  SCALE_STATUS_N=7
 //   SCALE_BEFORE=<path to another build's dist/cli/main.js>: measures that build too, interleaved.
@@ -19,6 +22,7 @@ import { promisify } from 'node:util';
 import { cli, root, startControlPlane, sleep, waitFor } from './lib/controlPlane.mjs';
 import { startSupervisord } from './lib/supervisord.mjs';
 import { freePort } from './lib/ports.mjs';
+import { berthProcesses, cpuSnapshot, groupUsage } from './lib/berthProcesses.mjs';
 
 const execFileP = promisify(execFile);
 const LEVELS = 5;
@@ -27,7 +31,6 @@ const IDLE_S = Number(process.env.SCALE_IDLE_S ?? 20);
 const STATUS_N = Number(process.env.SCALE_STATUS_N ?? 7);
 const builds = [{ name: 'berth', cli }];
 if (process.env.SCALE_BEFORE) builds.unshift({ name: 'before', cli: process.env.SCALE_BEFORE });
-const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 // Deterministic readiness delays (ms from process start to ready), 150..450.
 let seed = 42;
@@ -113,54 +116,56 @@ async function shellBound(w) {
   }
 }
 
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
-}
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-/** Each thread's name and utime+stime ticks (/proc/<pid>/task/<tid>/stat). */
-function threadTicks(pid) {
+/** Each thread's name and CPU ns (/proc/<pid>/task/<tid>/schedstat). */
+function threadNs(pid) {
   const out = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, { name, ticks: Number(f[11]) + Number(f[12]) });
+      out.set(tid, { name, ns: Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) });
     } catch {
       // the thread ended between the listing and the read
     }
   }
   return out;
 }
-/** CPU ms per second of each pid over IDLE_S seconds of idling, and RSS at the end. With SCALE_THREADS=1,
- * each thread's share is printed to stderr, and the window's bounds in the monotonic clock of --cpu-prof. */
-async function idle(pids, labels) {
-  const before = pids.map(cpuTicks);
-  const threads = process.env.SCALE_THREADS === '1' ? pids.map(threadTicks) : null;
+/** CPU ms per second and memory of each group of processes (`groupsNow()`: name → pids, read at the start and
+ * at the end of the window) over IDLE_S seconds of idling. With SCALE_THREADS=1, each thread's share of the
+ * groups' first processes (not every shim) is printed to stderr, and the window's bounds in the monotonic clock
+ * of --cpu-prof. */
+async function idle(groupsNow, label) {
+  const groups = groupsNow();
+  const before = cpuSnapshot(groups);
+  const watched = Object.entries(groups).flatMap(([g, pids]) =>
+    pids.slice(0, g === 'shims' ? 1 : 4).map((p) => [g, p]),
+  );
+  const threads = process.env.SCALE_THREADS === '1' ? watched.map(([, p]) => threadNs(p)) : null;
   const t0 = performance.now();
   const mark0 = process.hrtime.bigint() / 1000n;
   await sleep(IDLE_S * 1000);
   const secs = (performance.now() - t0) / 1000;
   if (threads) {
-    console.error(`scale: idle window ${mark0}..${process.hrtime.bigint() / 1000n} µs (monotonic, as --cpu-prof)`);
-    pids.forEach((pid, i) => {
+    console.error(
+      `scale: ${label} idle window ${mark0}..${process.hrtime.bigint() / 1000n} µs (monotonic, as --cpu-prof)`,
+    );
+    watched.forEach(([g, pid], i) => {
       const parts = [];
-      for (const [tid, t] of threadTicks(pid)) {
-        const ms = ((t.ticks - (threads[i].get(tid)?.ticks ?? 0)) * (1000 / TICKS)) / secs;
-        if (ms > 0) parts.push(`${t.name}#${tid} ${ms.toFixed(1)}`);
+      try {
+        for (const [tid, t] of threadNs(pid)) {
+          const ms = (t.ns - (threads[i].get(tid)?.ns ?? 0)) / 1e6 / secs;
+          if (ms >= 0.05) parts.push(`${t.name}#${tid} ${ms.toFixed(2)}`);
+        }
+      } catch {
+        parts.push('(gone)');
       }
-      console.error(`scale: ${labels[i]} threads ms/s: ${parts.join(', ')}`);
+      console.error(`scale: ${label} ${g} ${pid} threads ms/s: ${parts.join(', ')}`);
     });
   }
-  return pids.map((pid, i) => ({
-    cpuMsPerS: ((cpuTicks(pid) - before[i]) * (1000 / TICKS)) / secs,
-    rssMb: rssMb(pid),
-  }));
+  const after = groupsNow();
+  if (after.unknown?.length)
+    console.error(`scale: ${label}: processes of the home in no group (not counted): ${after.unknown.join(' ')}`);
+  return groupUsage(after, before, secs);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function timeCommand(cmd, args, env) {
@@ -184,11 +189,10 @@ async function berth(build, w) {
       }),
     );
     const deployMs = performance.now() - t0;
-    const gw = JSON.parse(readFileSync(join(cp.home, 'gateway', 'gateway.json'), 'utf8')).pid;
     await sleep(2000); // let the deploy's own work settle
-    const [cpIdle, gwIdle] = await idle([cp.proc.pid, gw], [`${build.name} cp`, `${build.name} gw`]);
+    const usage = await idle(() => berthProcesses(cp.home, cp.proc.pid), build.name);
     const statusMs = await timeCommand(process.execPath, [build.cli, 'status', w.apps[0].name], cp.env);
-    return { deployMs, cp: cpIdle, gw: gwIdle, statusMs };
+    return { deployMs, ...usage, statusMs };
   } finally {
     await cp.teardown();
   }
@@ -229,9 +233,9 @@ async function supervisord(w) {
     );
     const startMs = performance.now() - t0;
     await sleep(2000);
-    const [idleCpu] = await idle([sup.proc.pid], ['supervisord']);
+    const { sup: idleUse } = await idle(() => ({ sup: [sup.proc.pid] }), 'supervisord');
     const statusMs = await timeCommand('supervisorctl', ['-c', sup.conf, 'status'], process.env);
-    return { startMs, sup: idleCpu, statusMs };
+    return { startMs, sup: idleUse, statusMs };
   } finally {
     await sup.stop();
   }
@@ -267,18 +271,31 @@ const head = [
   '×bound',
   'cp ms/s',
   'gw ms/s',
+  'hap ms/s',
+  'shims ms/s',
+  'µs/s/shim',
+  'berth ms/s',
   'supd ms/s',
-  '(cp+gw)/supd',
+  'berth/supd',
   'cp RSS MB',
   'gw RSS MB',
+  'hap RSS MB',
+  'shims PSS MB',
+  'berth MB',
   'supd RSS MB',
+  'berth/supd MB',
   'status ms',
   'supctl ms',
 ];
+/** Berth's whole supervision and routing: every group's CPU; RSS of each, PSS of the shims (shared C library pages
+ * counted once, as the supervision benchmark does). */
+const berthCpu = (m) => m.cp.cpuMsPerS + m.gw.cpuMsPerS + m.haproxy.cpuMsPerS + m.shims.cpuMsPerS;
+const berthMb = (m) => m.cp.rssMb + m.gw.rssMb + m.haproxy.rssMb + m.shims.pssMb;
 const table = [head];
 for (const r of rows)
   for (const b of builds) {
     const m = r[b.name];
+    const supd = r.supervisord.sup;
     table.push([
       `${r.services} svc${r.apps > 1 ? ` / ${r.apps} apps` : ''}`,
       b.name,
@@ -287,11 +304,19 @@ for (const r of rows)
       f2(m.deployMs / r.boundMs),
       f1(m.cp.cpuMsPerS),
       f1(m.gw.cpuMsPerS),
-      f2(r.supervisord.sup.cpuMsPerS),
-      f1((m.cp.cpuMsPerS + m.gw.cpuMsPerS) / Math.max(r.supervisord.sup.cpuMsPerS, 0.05)),
+      f1(m.haproxy.cpuMsPerS),
+      f1(m.shims.cpuMsPerS),
+      f1((m.shims.cpuMsPerS * 1000) / Math.max(m.shims.count, 1)),
+      f1(berthCpu(m)),
+      f2(supd.cpuMsPerS),
+      f1(berthCpu(m) / Math.max(supd.cpuMsPerS, 0.05)),
       f0(m.cp.rssMb),
       f0(m.gw.rssMb),
-      f0(r.supervisord.sup.rssMb),
+      f0(m.haproxy.rssMb),
+      f1(m.shims.pssMb),
+      f0(berthMb(m)),
+      f0(supd.rssMb),
+      f1(berthMb(m) / supd.rssMb),
       f0(m.statusMs),
       f0(r.supervisord.statusMs),
     ]);
@@ -305,7 +330,8 @@ if (single.length >= 2) {
   for (const b of builds)
     console.log(
       `${b.name}, ${a.services} → ${z.services} services: deploy ×${f2(z[b.name].deployMs / a[b.name].deployMs)}, ` +
-        `cp CPU ×${f1(z[b.name].cp.cpuMsPerS / Math.max(a[b.name].cp.cpuMsPerS, 0.05))}, cp RSS ×${f2(z[b.name].cp.rssMb / a[b.name].cp.rssMb)}, ` +
+        `cp CPU ×${f1(z[b.name].cp.cpuMsPerS / Math.max(a[b.name].cp.cpuMsPerS, 0.05))}, ` +
+        `berth CPU ×${f1(berthCpu(z[b.name]) / Math.max(berthCpu(a[b.name]), 0.05))}, cp RSS ×${f2(z[b.name].cp.rssMb / a[b.name].cp.rssMb)}, ` +
         `status ×${f2(z[b.name].statusMs / a[b.name].statusMs)} (supervisord CPU ×${f1(z.supervisord.sup.cpuMsPerS / Math.max(a.supervisord.sup.cpuMsPerS, 0.05))})`,
     );
 }

@@ -105,6 +105,7 @@ export class HaproxyListeners implements DataPlaneListeners {
           .then((rows) => (loads === this.loads ? rows : this.rows));
       },
       rows: (rows) => (this.rows = rows),
+      probe: () => (this.reloading || this.proc === undefined ? undefined : this.proc.admin().proxyTotals()),
     });
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
@@ -445,6 +446,11 @@ export class HaproxyListeners implements DataPlaneListeners {
     } catch (err) {
       this.logger?.warn({ err }, 'cannot read haproxy counters before reload');
     }
+  }
+
+  /** Full `show stat` reads so far, and idle turns a probe of the frontends made unnecessary. */
+  get statReads(): { readonly reads: number; readonly skipped: number } {
+    return this.poller.counts;
   }
 
   /** Counters of HAProxy's public listeners (as of the last poll). */

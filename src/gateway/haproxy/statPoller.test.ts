@@ -79,4 +79,31 @@ describe('StatPoller', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(asked).toBeLessThanOrEqual(asks + 1);
   });
+
+  it('while settled, asks the probe instead of reading, and reads again when its answer changes or on a kick', async () => {
+    let totals = 'f 0 1 1';
+    const p = new StatPoller({
+      intervalMs: 2,
+      idleIntervalMs: 8,
+      read: () => Promise.resolve([row(1)]),
+      rows: () => undefined,
+      probe: () => Promise.resolve(totals),
+    });
+    poller = p;
+    p.start();
+    // Two equal reads settle it; then one read after the first probe, and probes alone.
+    await until(() => p.counts.skipped >= 3);
+    const reads = p.counts.reads;
+    await until(() => p.counts.skipped >= 6);
+    expect(p.counts.reads).toBe(reads);
+    // A connection, a request or a stream's end: the probe's answer changes, the next turn reads.
+    totals = 'f 0 2 2';
+    await until(() => p.counts.reads > reads);
+    const skipped = p.counts.skipped;
+    await until(() => p.counts.skipped >= skipped + 3);
+    expect(p.counts.reads).toBe(reads + 1);
+    // A kick (a log line, a table change) reads whatever the probe says.
+    p.kick();
+    await until(() => p.counts.reads > reads + 1);
+  });
 });
