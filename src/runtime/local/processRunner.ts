@@ -16,6 +16,7 @@ import type { ReplicaRecord } from './replicaStore.js';
 import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 import type { ShimLauncher } from './shimPool.js';
+import { SHIM_PROBES_ENV, probesFile, readShimProbes, shimProbesSpec } from './shimProbes.js';
 
 export interface ProcessRunnerDeps {
   shims: ShimLauncher;
@@ -36,6 +37,8 @@ export class ProcessRunner implements Runner {
    * may stay a zombie its parent never reaps, which a signal 0 reads as alive.
    */
   private adopted = false;
+  /** The running shim runs the http and tcp probes (it wrote probes.json before shim.json). */
+  private shimProbes = false;
 
   private readonly deps: ProcessRunnerDeps;
   private readonly dir: string;
@@ -71,6 +74,8 @@ export class ProcessRunner implements Runner {
     const umask = process.env[CHILD_UMASK];
     if (umask !== undefined) env[CHILD_UMASK] = umask;
     const spec = this.record.spec;
+    const probes = this.deps.shims.runsProbes ? shimProbesSpec(spec, this.record.port) : undefined;
+    if (probes !== undefined) env[SHIM_PROBES_ENV] = probes;
     const argv = shimArgv({
       replicaDir: this.dir,
       gracePeriodMs: spec.terminationGracePeriodMs,
@@ -110,6 +115,7 @@ export class ProcessRunner implements Runner {
     }
     if (seen?.kind === 'running' && this.run.kind === 'spawning') {
       this.run = { kind: 'running', shim: seen.shim };
+      this.shimProbes = existsSync(probesFile(this.dir));
       if (this.stopWanted) this.sendTerm();
       return { kind: 'running', run: identity(seen.shim) };
     }
@@ -143,6 +149,7 @@ export class ProcessRunner implements Runner {
     if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
       this.run = { kind: 'running', shim };
       this.adopted = true;
+      this.shimProbes = existsSync(probesFile(this.dir));
       return 'running';
     }
     if (shim || readExitInfo(this.dir)) {
@@ -165,7 +172,8 @@ export class ProcessRunner implements Runner {
 
   probes(): ProbeAccess {
     const port = this.record.port;
-    return { hostPort: (p) => p ?? port };
+    const dir = this.dir;
+    return { hostPort: (p) => p ?? port, ...(this.shimProbes ? { shimProbes: () => readShimProbes(dir) } : {}) };
   }
 
   release(): void {

@@ -156,6 +156,7 @@ export function clearRunFiles(dir: string): void {
   const p = shimPaths(dir);
   rmSync(p.shim, { force: true });
   rmSync(p.exit, { force: true });
+  rmSync(p.probes, { force: true });
 }
 
 function readJson<T>(path: string): T | undefined {
