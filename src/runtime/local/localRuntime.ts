@@ -406,10 +406,9 @@ class LocalRuntime implements Runtime {
     const second = now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
     if (second) {
       this.lastSampleMs = now;
-      snap = this.snapshots.take(
-        now,
-        [...this.sets.values()].some((s) => s.enforcesMemoryLimit()),
-      );
+      let limited = false;
+      for (const s of this.sets.values()) if ((limited = s.enforcesMemoryLimit())) break;
+      snap = this.snapshots.take(now, limited);
     }
     if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
       // A /proc read when the gateway is alive; restarts a dead one on its saved table (addresses and edges heal).
