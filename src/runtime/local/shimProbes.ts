@@ -7,10 +7,11 @@
  * the Node shim keep the control plane's probes.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Message, ReasonCode } from '../../model/messages.js';
 import type { Probe } from '../../model/probe.js';
 import { probeResult } from './probes.js';
-import { shimPaths, type ShimProbeName, type ShimProbesFile } from './shimFiles.js';
+import { PROBES_FILE, type ShimProbeName, type ShimProbesFile } from './shimFiles.js';
 
 export type { ShimProbeName, ShimProbesFile } from './shimFiles.js';
 
@@ -51,7 +52,7 @@ export function shimProbesSpec(
 
 /** Path of a replica's probes.json. */
 export function probesFile(replicaDir: string): string {
-  return shimPaths(replicaDir).probes;
+  return join(replicaDir, PROBES_FILE);
 }
 
 /** probes.json of a replica directory, or undefined when absent or unreadable. */
