@@ -5,18 +5,19 @@
 //     waiting for each to answer its readiness check before the next level;
 //   - supervisord (Debian `supervisor`) running the same processes from a temporary config.
 // After each deploy the platform is left idle: CPU (utime+stime deltas of /proc/<pid>/stat, in ms of
-// CPU per second) and RSS of the control plane and the gateway (supervisord: its one process), then
+// CPU per second) and RSS of the control plane and the gateway (supervisord: its one process), the
+// CPU of all the replicas' shims together (the native shim runs the http and tcp probes), then
 // `berth status` (`supervisorctl status`) as a whole process, median of N.
 //
 // Knobs (environment): SCALE_SIZES=10,50,100,10x10  SCALE_IDLE_S=20  SCALE_STATUS_N=7
 //   SCALE_BEFORE=<path to another build's dist/cli/main.js>: measures that build too, interleaved.
 //   SCALE_THREADS=1: each thread's CPU in the idle window (stderr), and the window's bounds for --cpu-prof.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cli, root, startControlPlane, sleep, waitFor } from './lib/controlPlane.mjs';
+import { cli, processesOf, root, startControlPlane, sleep, waitFor } from './lib/controlPlane.mjs';
 import { startSupervisord } from './lib/supervisord.mjs';
 import { freePort } from './lib/ports.mjs';
 
@@ -118,6 +119,14 @@ function cpuTicks(pid) {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
 }
+/** Time the process has run on a CPU, in ns (/proc/<pid>/schedstat, first field). */
+function runNs(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -186,9 +195,26 @@ async function berth(build, w) {
     const deployMs = performance.now() - t0;
     const gw = JSON.parse(readFileSync(join(cp.home, 'gateway', 'gateway.json'), 'utf8')).pid;
     await sleep(2000); // let the deploy's own work settle
+    // The replicas' shims (native berth-shim or the Node shim.js): their CPU is the supervision's too
+    // (the native shim runs the http and tcp probes itself).
+    const shims = processesOf(cp.home)
+      .filter((p) =>
+        /(^|\/)berth-shim$|(^|\/)shim\.js$/.test(
+          p.cmd
+            .split(' ')
+            .slice(0, 2)
+            .find((a) => /shim/.test(a)) ?? '',
+        ),
+      )
+      .map((p) => p.pid);
+    // In ns (/proc/<pid>/schedstat): one shim's CPU in a minute is less than the 10 ms tick /proc/<pid>/stat counts in.
+    const shimNs = () => shims.reduce((sum, pid) => sum + (existsSync(`/proc/${pid}`) ? runNs(pid) : 0), 0);
+    const s0 = shimNs();
+    const t0Idle = performance.now();
     const [cpIdle, gwIdle] = await idle([cp.proc.pid, gw], [`${build.name} cp`, `${build.name} gw`]);
+    const shimsMsPerS = (shimNs() - s0) / 1e6 / ((performance.now() - t0Idle) / 1000);
     const statusMs = await timeCommand(process.execPath, [build.cli, 'status', w.apps[0].name], cp.env);
-    return { deployMs, cp: cpIdle, gw: gwIdle, statusMs };
+    return { deployMs, cp: cpIdle, gw: gwIdle, shims: { count: shims.length, cpuMsPerS: shimsMsPerS }, statusMs };
   } finally {
     await cp.teardown();
   }
@@ -267,6 +293,7 @@ const head = [
   '×bound',
   'cp ms/s',
   'gw ms/s',
+  'shims ms/s',
   'supd ms/s',
   '(cp+gw)/supd',
   'cp RSS MB',
@@ -287,6 +314,7 @@ for (const r of rows)
       f2(m.deployMs / r.boundMs),
       f1(m.cp.cpuMsPerS),
       f1(m.gw.cpuMsPerS),
+      f1(m.shims.cpuMsPerS),
       f2(r.supervisord.sup.cpuMsPerS),
       f1((m.cp.cpuMsPerS + m.gw.cpuMsPerS) / Math.max(r.supervisord.sup.cpuMsPerS, 0.05)),
       f0(m.cp.rssMb),
