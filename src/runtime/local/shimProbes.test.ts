@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Probe } from '../../model/probe.js';
 import { freePort } from './ports.js';
 import { runProbe } from './probes.js';
-import { isSameProcessAlive, killGroup, killPid } from './procfs.js';
+import { killPid } from './procfs.js';
 import { listReplicaDirs, serviceDir } from './replicaStore.js';
 import { shimArgv, shimPaths, type ShimInfo } from './shimFiles.js';
 import { ShimProbe, SHIM_PROBES_ENV, readShimProbes, shimProbesSpec, type ShimProbesFile } from './shimProbes.js';
-import { buildNativeShim, fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
+import { buildNativeShim, fixtureState, killShim, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-shim-probes-test-'));
 const started: ShimInfo[] = [];
@@ -24,10 +24,7 @@ beforeAll(() => {
   nativeShim = buildNativeShim();
 });
 afterAll(() => {
-  for (const s of started) {
-    if (isSameProcessAlive(s.pid, s.startTime)) killGroup(s.pid, 'SIGKILL');
-    if (isSameProcessAlive(s.shimPid, s.shimStartTime)) killPid(s.shimPid, 'SIGKILL');
-  }
+  for (const s of started) killShim(s);
   rmSync(root, { recursive: true, force: true });
 });
 

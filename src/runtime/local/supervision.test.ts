@@ -23,6 +23,18 @@ async function replica(rt: Runtime): Promise<ReplicaStatus | undefined> {
   return (await rt.observe('shop', 'dev')).services[0]?.replicas[0];
 }
 
+/** The replica once it serves again from another process than `before`'s. */
+function restarted(rt: Runtime, before: ReplicaStatus): Promise<ReplicaStatus> {
+  return waitFor(
+    async () => {
+      const s = await replica(rt);
+      return s && s.phase === 'ready' && s.pid !== before.pid ? s : undefined;
+    },
+    10_000,
+    'a restarted replica',
+  );
+}
+
 describe('local runtime supervision', () => {
   it('restarts a crashing replica in place with a growing backoff', async () => {
     const rt = start();
@@ -109,14 +121,7 @@ describe('local runtime supervision', () => {
     await rt.converge(fixtureState(), { signal: new AbortController().signal, onEvent: () => undefined });
     const before = (await replica(rt))!;
     process.kill(before.pid!, 'SIGKILL');
-    const after = await waitFor(
-      async () => {
-        const s = await replica(rt);
-        return s && s.phase === 'ready' && s.pid !== before.pid ? s : undefined;
-      },
-      10_000,
-      'a restarted replica',
-    );
+    const after = await restarted(rt, before);
     expect(after.id).toBe(before.id);
     expect(after.port).toBe(before.port);
     expect(after.restarts).toBe(1);
@@ -131,14 +136,7 @@ describe('local runtime supervision', () => {
     const before = (await replica(rt))!;
     const shimPid = readProcStat(before.pid!)!.ppid;
     process.kill(shimPid, 'SIGKILL');
-    const after = await waitFor(
-      async () => {
-        const s = await replica(rt);
-        return s && s.phase === 'ready' && s.pid !== before.pid ? s : undefined;
-      },
-      10_000,
-      'a restarted replica',
-    );
+    const after = await restarted(rt, before);
     expect(after.restarts).toBe(1);
     expect(after.lastExit?.reason).toBe('its shim died unexpectedly');
     // Killed: gone, or a zombie its new parent has not reaped yet.
