@@ -9,7 +9,8 @@
  *
  * Usage: berth-shim <replicaDir> <gracePeriodMs> <logMaxBytes> <logKeep> [stopSignal] -- <command...>
  * The shim's environment is the replica's; BERTH_CHILD_NODE_OPTIONS becomes the command's
- * NODE_OPTIONS, BERTH_CHILD_UMASK (octal) its umask.
+ * NODE_OPTIONS, BERTH_CHILD_UMASK (octal) its umask; BERTH_SHIM_PROBES (probe.c) lists the http and
+ * tcp probes the shim runs itself. None of the three reaches the command.
  *
  * Linux only (signalfd, pipe2, /proc). One thread, one poll loop, no allocation per line beyond
  * the line buffers. This file: the command line, the child's start and the loop that stops it and
@@ -55,7 +56,7 @@ static void mkdirs(const char *path) {
   mkdir(p, 0777);
 }
 
-/* The command's environment: ours without NODE_OPTIONS and BERTH_CHILD_UMASK, BERTH_CHILD_NODE_OPTIONS renamed. */
+/* The command's environment: ours without NODE_OPTIONS, BERTH_CHILD_UMASK and BERTH_SHIM_PROBES, BERTH_CHILD_NODE_OPTIONS renamed. */
 static char **child_env(void) {
   size_t n = 0;
   while (environ[n]) n++;
@@ -66,7 +67,9 @@ static char **child_env(void) {
   for (size_t i = 0; i < n; i++) {
     const char *e = environ[i];
     if (strncmp(e, "BERTH_CHILD_NODE_OPTIONS=", 25) == 0) child_node_options = e + 25;
-    else if (strncmp(e, "NODE_OPTIONS=", 13) == 0 || strncmp(e, "BERTH_CHILD_UMASK=", 18) == 0) continue;
+    else if (strncmp(e, "NODE_OPTIONS=", 13) == 0 || strncmp(e, "BERTH_CHILD_UMASK=", 18) == 0 ||
+             strncmp(e, "BERTH_SHIM_PROBES=", 18) == 0)
+      continue;
     else env[k++] = (char *)e;
   }
   if (child_node_options) {
@@ -102,6 +105,8 @@ int main(int argc, char **argv) {
   char logs[PATH_MAX];
   snprintf(shim_path, sizeof shim_path, "%s/shim.json", dir);
   snprintf(exit_path, sizeof exit_path, "%s/exit.json", dir);
+  snprintf(probes_path, sizeof probes_path, "%s/probes.json", dir);
+  probes_parse(getenv("BERTH_SHIM_PROBES"));
   snprintf(logs, sizeof logs, "%s/logs", dir);
   snprintf(logw.path, sizeof logw.path, "%s/current.log", logs);
   mkdirs(logs);
@@ -171,6 +176,7 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  probes_start(now_ms_mono());
   write_shim_json(pid);
 
   struct stream streams[2] = {{"stdout", out[0], NULL, 0, 0}, {"stderr", errp[0], NULL, 0, 0}};
@@ -191,14 +197,16 @@ int main(int argc, char **argv) {
       kill_group(pid, SIGKILL);
       kill_at = -1;
     }
-    int64_t wake = -1;
-    if (kill_at >= 0) wake = kill_at;
+    int64_t wake = probes_next();
+    if (kill_at >= 0 && (wake < 0 || kill_at < wake)) wake = kill_at;
     if (exited && (wake < 0 || drain_until < wake)) wake = drain_until;
     int timeout = wake < 0 ? -1 : (int)(wake > now ? wake - now : 0);
 
-    struct pollfd fds[3] = {{sfd, POLLIN, 0}, {streams[0].fd, POLLIN, 0}, {streams[1].fd, POLLIN, 0}};
-    int pr = poll(fds, 3, timeout);
+    struct pollfd fds[8] = {{sfd, POLLIN, 0}, {streams[0].fd, POLLIN, 0}, {streams[1].fd, POLLIN, 0}};
+    int nprobe_fds = probes_pollfds(fds + 3);
+    int pr = poll(fds, (nfds_t)(3 + nprobe_fds), timeout);
     if (pr < 0 && errno != EINTR) break;
+    probes_step(fds + 3, pr > 0 ? nprobe_fds : 0, now_ms_mono());
     if (pr <= 0) continue;
 
     for (int i = 0; i < 2; i++) {
@@ -212,6 +220,7 @@ int main(int argc, char **argv) {
         int s = (int)si.ssi_signo;
         if ((s == SIGTERM || s == SIGINT) && !stopping) {
           stopping = 1;
+          probes_stop();
           kill_group(pid, stop_signal);
           kill_at = now_ms_mono() + (int64_t)(grace_ms > 0 ? grace_ms : 0);
         }
@@ -220,6 +229,7 @@ int main(int argc, char **argv) {
       int status;
       if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
         exited = 1;
+        probes_stop();
         iso_now(at);
         if (WIFEXITED(status)) snprintf(exit_code, sizeof exit_code, "%d", WEXITSTATUS(status));
         else if (WIFSIGNALED(status)) exit_signal = signal_name(WTERMSIG(status));

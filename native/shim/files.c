@@ -38,8 +38,8 @@ const char *signal_name(int no) {
   return NULL;
 }
 
-/* The name libuv gives an errno in Node's spawn errors (`spawn <file> <NAME>`). */
-static const char *errno_name(int e) {
+/* The name libuv gives an errno in Node's errors (`spawn <file> <NAME>`, `connect <NAME> <address>`). */
+const char *errno_name(int e) {
   switch (e) {
     case ENOENT: return "ENOENT";
     case EACCES: return "EACCES";
@@ -58,6 +58,14 @@ static const char *errno_name(int e) {
     case EAGAIN: return "EAGAIN";
     case EIO: return "EIO";
     case ELIBBAD: return "ELIBBAD";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EPIPE: return "EPIPE";
     default: return "UNKNOWN";
   }
 }

@@ -6,6 +6,7 @@
  *   log.c        the clocks, logs/current.log with rotation by size, the command's output line by line
  *                and the stderr tail
  *   files.c      signal and errno names, /proc start times, shim.json and exit.json
+ *   probe.c      the replica's http and tcp probes, their changes written to probes.json
  *   berth-shim.c the command line, the child's start (session, pipes, env, exec report) and the poll
  *                loop that stops it and waits for it
  */
@@ -66,9 +67,21 @@ void stream_close(struct stream *s);
 
 extern char shim_path[PATH_MAX], exit_path[PATH_MAX];
 int signal_number(const char *name);
+const char *errno_name(int e);
 const char *signal_name(int no);
 void write_shim_json(pid_t pid);
 void write_exit_json(const char *code, const char *signal, const char *at, int with_tail);
 void write_spawn_error(const char *file, int err);
+
+/* probe.c */
+
+struct pollfd;
+extern char probes_path[PATH_MAX];
+int probes_parse(const char *spec);
+void probes_start(int64_t now);
+int probes_pollfds(struct pollfd *fds);
+int64_t probes_next(void);
+void probes_step(const struct pollfd *fds, int nfds, int64_t now);
+void probes_stop(void);
 
 #endif

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/store.js';
+import { dataVersionOf, openStore, type Store } from '../store/store.js';
 import { Releases } from './releases.js';
 import { ReleaseStatus } from '../model/releaseStatus.js';
 import { createStoredRelease } from './testing/storedRelease.js';
@@ -27,9 +27,13 @@ afterEach(async () => {
 const summary = (list: { app: string; revision: number; status: string }[]) =>
   list.map((r) => `${r.app}@${r.revision}:${r.status}`);
 
-describe('Releases.active and unfinished', () => {
+// data_version through a prepared statement (the daemon's) and through Kysely (the fallback).
+describe.each([
+  ['a prepared statement', (s: Store) => new Releases(s.db, dataVersionOf(s.sqlite))],
+  ['Kysely', (s: Store) => new Releases(s.db)],
+] as const)('Releases.active and unfinished, data_version through %s', (_how, releasesOf) => {
   it('follow every write through the same Releases', async () => {
-    const releases = new Releases(store.db);
+    const releases = releasesOf(store);
     expect(await releases.active()).toEqual([]);
     const r1 = await createStoredRelease(releases, { spec: SPEC });
     expect(summary(await releases.unfinished())).toEqual(['shop@1:pending']);
@@ -45,7 +49,7 @@ describe('Releases.active and unfinished', () => {
   });
 
   it('see a commit made by another connection to the same database', async () => {
-    const releases = new Releases(store.db);
+    const releases = releasesOf(store);
     const r1 = await createStoredRelease(releases, { spec: SPEC });
     await releases.setStatus(r1.id, ReleaseStatus.succeeded);
     expect(summary(await releases.active())).toEqual(['shop@1:succeeded']);
@@ -58,7 +62,9 @@ describe('Releases.active and unfinished', () => {
     }
     expect(summary(await releases.active()).sort()).toEqual(['cart@1:succeeded', 'shop@1:succeeded']);
   });
+});
 
+describe('Releases.active and unfinished', () => {
   it('give each caller its own list', async () => {
     const releases = new Releases(store.db);
     const r1 = await createStoredRelease(releases, { spec: SPEC });

@@ -78,8 +78,11 @@ export class Releases {
   /** Writes through this instance so far: what memoized reads are checked against. */
   private writeCount = 0;
   private readonly memo = new Map<string, { writes: number; dataVersion: number; read: Promise<Release[]> }>();
-  constructor(db: Kysely<Database>) {
+  /** SQLite's data_version through a prepared statement (src/store dataVersionOf); absent: a PRAGMA through Kysely. */
+  private readonly dataVersion: (() => number) | undefined;
+  constructor(db: Kysely<Database>, dataVersion?: () => number) {
     this.db = db;
+    this.dataVersion = dataVersion;
   }
 
   /** Creates revision N+1 with its steps, atomically. */
@@ -409,8 +412,12 @@ export class Releases {
    */
   private memoized(key: 'active' | 'unfinished', read: () => Promise<Release[]>): Promise<Release[]> {
     const writes = this.writeCount;
-    const fresh = sql<{ data_version: number }>`PRAGMA data_version`.execute(this.db).then((r) => {
-      const dataVersion = Number(r.rows[0]?.data_version);
+    const version = this.dataVersion
+      ? Promise.resolve(this.dataVersion())
+      : sql<{ data_version: number }>`PRAGMA data_version`
+          .execute(this.db)
+          .then((r) => Number(r.rows[0]?.data_version));
+    const fresh = version.then((dataVersion) => {
       const hit = this.memo.get(key);
       if (hit && hit.writes === writes && hit.dataVersion === dataVersion) return hit.read;
       const entry = { writes, dataVersion, read: read() };

@@ -8,7 +8,7 @@ import { readServerInfo, serverInfoFile, type ServerInfo } from './serverInfo.js
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
-import { openStore } from '../store/store.js';
+import { dataVersionOf, openStore } from '../store/store.js';
 import { createLeases } from '../store/leases.js';
 import { loadSecretBox } from '../config/secretBox.js';
 import { createConfigSets } from '../config/configSets.js';
@@ -204,7 +204,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   const environments = tellingLogCenter(createEnvironments(store.db), logCenter);
   await logCenter.followEnvironments(() => environments.list());
-  const releases = new Releases(store.db);
+  const releases = new Releases(store.db, dataVersionOf(store.sqlite));
   // The Kubernetes runtime learns a service's shape (StatefulSet, Job, ...) and which values are
   // secret from the revision it belongs to.
   const describeService = async (s: ServiceState): Promise<ServiceDescription> => {

@@ -75,6 +75,16 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   };
 }
 
+/**
+ * SQLite's data_version of this connection (it changes when another connection commits), read through
+ * one prepared statement: the idle control plane asks several times a second whether the releases
+ * changed, and a PRAGMA through Kysely compiled and queued a query each time.
+ */
+export function dataVersionOf(sqlite: BetterSqlite3.Database): () => number {
+  const statement = sqlite.prepare('PRAGMA data_version').pluck();
+  return () => Number(statement.get());
+}
+
 /** Names of the migrations already applied to the database (empty for a new file). */
 export function appliedMigrations(sqlite: BetterSqlite3.Database): string[] {
   const table = sqlite.prepare(`select name from sqlite_master where type = 'table' and name = ?`).get(MIGRATION_TABLE);

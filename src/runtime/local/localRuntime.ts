@@ -37,7 +37,6 @@ import { addressProblem, edgeProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
-import { takeProcSnapshot } from './procfs.js';
 import type { ProcSnapshot } from './procfs.js';
 import { UsageSnapshots } from './usageSnapshots.js';
 import { serviceAddress } from '../serviceAddress.js';
@@ -202,7 +201,7 @@ class LocalRuntime implements Runtime {
     const sets = [...this.sets.values()].filter((s) => s.app === app && s.env === env);
     const unmeasured = sets.flatMap((s) => s.unmeasured());
     if (unmeasured.length > 0) {
-      const snap = takeProcSnapshot(this.now());
+      const snap = this.snapshots.fresh(this.now());
       for (const r of unmeasured) r.sampleNow(snap);
     }
     // Circuit states live in the gateway: asked for only when some service has a breaker.
@@ -406,10 +405,9 @@ class LocalRuntime implements Runtime {
     const second = now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
     if (second) {
       this.lastSampleMs = now;
-      snap = this.snapshots.take(
-        now,
-        [...this.sets.values()].some((s) => s.enforcesMemoryLimit()),
-      );
+      let limited = false;
+      for (const s of this.sets.values()) if ((limited = s.enforcesMemoryLimit())) break;
+      snap = this.snapshots.take(now, limited);
     }
     if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
       // A /proc read when the gateway is alive; restarts a dead one on its saved table (addresses and edges heal).

@@ -21,14 +21,14 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitHowMessage } from './exitReason.js';
 import { readAllLogRecords } from './logFiles.js';
-import { isSameProcessAlive, killGroup, killPid, readProcStat, readStartTime } from './procfs.js';
+import { isSameProcessAlive, killPid, readProcStat, readStartTime } from './procfs.js';
 import { createShimLauncher, type ShimKind } from './shimLauncher.js';
 import { createShimPool, type ShimLauncher } from './shimPool.js';
 import { shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimArgs, ShimInfo } from './shimFiles.js';
 import type { Runtime } from '../runtime.js';
 import { recordTimeMs } from '../../model/logTime.js';
-import { buildShims, fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
+import { buildShims, fixtureState, killShim, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 let shims: { shimEntry: string; nativeShim: string };
 const root = mkdtempSync(join(tmpdir(), 'berth-native-shim-test-'));
@@ -37,10 +37,7 @@ beforeAll(() => {
   shims = buildShims();
 });
 afterAll(() => {
-  for (const s of started) {
-    if (isSameProcessAlive(s.pid, s.startTime)) killGroup(s.pid, 'SIGKILL');
-    if (isSameProcessAlive(s.shimPid, s.shimStartTime)) killPid(s.shimPid, 'SIGKILL');
-  }
+  for (const s of started) killShim(s);
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -3,6 +3,7 @@
  * plane can die without touching the service), reads how the run stands from the shim's files and
  * processes (polled, since an adopted shim is not our child), and stops it through the shim.
  */
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { message } from '../../model/messages.js';
 import { exitError } from './exitReason.js';
@@ -16,6 +17,7 @@ import type { ReplicaRecord } from './replicaStore.js';
 import { CHILD_NODE_OPTIONS, CHILD_UMASK, shimArgv, shimPaths } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 import type { ShimLauncher } from './shimPool.js';
+import { SHIM_PROBES_ENV, probesFile, readShimProbes, shimProbesSpec } from './shimProbes.js';
 
 export interface ProcessRunnerDeps {
   shims: ShimLauncher;
@@ -36,6 +38,10 @@ export class ProcessRunner implements Runner {
    * may stay a zombie its parent never reaps, which a signal 0 reads as alive.
    */
   private adopted = false;
+  /** The shim this control plane spawned (undefined for an adopted one): Node reaps it and records its end. */
+  private child: ChildProcess | undefined;
+  /** The running shim runs the http and tcp probes (it wrote probes.json before shim.json). */
+  private shimProbes = false;
 
   private readonly deps: ProcessRunnerDeps;
   private readonly dir: string;
@@ -71,6 +77,8 @@ export class ProcessRunner implements Runner {
     const umask = process.env[CHILD_UMASK];
     if (umask !== undefined) env[CHILD_UMASK] = umask;
     const spec = this.record.spec;
+    const probes = this.deps.shims.runsProbes ? shimProbesSpec(spec, this.record.port) : undefined;
+    if (probes !== undefined) env[SHIM_PROBES_ENV] = probes;
     const argv = shimArgv({
       replicaDir: this.dir,
       gracePeriodMs: spec.terminationGracePeriodMs,
@@ -80,6 +88,7 @@ export class ProcessRunner implements Runner {
       command: launch.command,
     });
     const child = this.deps.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
+    this.child = child;
     const run: RunState = { kind: 'spawning', shimPid: child.pid, sinceMs: nowMs };
     this.run = run;
     this.adopted = false;
@@ -110,6 +119,7 @@ export class ProcessRunner implements Runner {
     }
     if (seen?.kind === 'running' && this.run.kind === 'spawning') {
       this.run = { kind: 'running', shim: seen.shim };
+      this.shimProbes = existsSync(probesFile(this.dir));
       if (this.stopWanted) this.sendTerm();
       return { kind: 'running', run: identity(seen.shim) };
     }
@@ -123,7 +133,11 @@ export class ProcessRunner implements Runner {
   supervisorAlive(): boolean {
     if (this.run.kind !== 'running') return false;
     const { shimPid, shimStartTime } = this.run.shim;
-    return this.adopted ? isSameProcessAlive(shimPid, shimStartTime) : isPidAlive(shimPid);
+    if (this.adopted) return isSameProcessAlive(shimPid, shimStartTime);
+    // Our child: Node reaped it and set how it ended the moment it died, so no signal 0 each second.
+    const c = this.child;
+    if (c?.pid === shimPid) return c.exitCode === null && c.signalCode === null;
+    return isPidAlive(shimPid);
   }
 
   stop(): void {
@@ -143,6 +157,8 @@ export class ProcessRunner implements Runner {
     if (shim && isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
       this.run = { kind: 'running', shim };
       this.adopted = true;
+      this.child = undefined;
+      this.shimProbes = existsSync(probesFile(this.dir));
       return 'running';
     }
     if (shim || readExitInfo(this.dir)) {
@@ -165,7 +181,8 @@ export class ProcessRunner implements Runner {
 
   probes(): ProbeAccess {
     const port = this.record.port;
-    return { hostPort: (p) => p ?? port };
+    const dir = this.dir;
+    return { hostPort: (p) => p ?? port, ...(this.shimProbes ? { shimProbes: () => readShimProbes(dir) } : {}) };
   }
 
   release(): void {

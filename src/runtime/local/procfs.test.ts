@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { refreshProcSnapshot, takeProcSnapshot, treeUsage } from './procfs.js';
+import { PROC_CHILDREN, lazyProcSnapshot, refreshProcSnapshot, takeProcSnapshot, treeUsage } from './procfs.js';
 
 /** Polls `fn` until it returns true; fails after `timeoutMs`. */
 async function until(fn: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -37,6 +38,29 @@ describe('procfs snapshots', () => {
       expect(treeUsage(later, pid)).toBeUndefined();
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('a lazy snapshot finds a tree through the kernel children lists, as a full snapshot does', async () => {
+    expect(PROC_CHILDREN).toBe(true);
+    const child = spawn('/bin/sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
+    try {
+      const pid = child.pid!;
+      // Both children forked and turned into sleep (a forked shell's memory is not yet the sleep's).
+      const sleeping = (): boolean => {
+        const kids = takeProcSnapshot(Date.now()).children.get(pid) ?? [];
+        return kids.length === 2 && kids.every((k) => readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'sleep');
+      };
+      await until(sleeping);
+      const full = takeProcSnapshot(Date.now());
+      const lazy = lazyProcSnapshot(Date.now());
+      expect([...lazy.children.get(pid)!].sort()).toEqual([...full.children.get(pid)!].sort());
+      // The same three processes, the shell and its two sleeps, whose memory does not move.
+      expect(treeUsage(lazy, pid)!.rssBytes).toBe(treeUsage(full, pid)!.rssBytes);
+      expect(treeUsage(lazy, pid)!.rssBytes).toBeGreaterThan(treeUsage(lazy, full.children.get(pid)![0]!)!.rssBytes);
+    } finally {
+      child.kill('SIGKILL');
+      for (const p of takeProcSnapshot(Date.now()).children.get(child.pid!) ?? []) process.kill(p, 'SIGKILL');
     }
   });
 });

@@ -3,7 +3,7 @@
  * the RSS and CPU time of a process tree. All reads are synchronous and cheap; a vanished process
  * reads as undefined rather than throwing.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 /** Bytes per page and clock ticks per second on Linux (x86_64 and arm64 defaults). */
 const PAGE_SIZE_BYTES = 4096;
@@ -113,6 +113,40 @@ export function takeProcSnapshot(nowMs: number): ProcSnapshot {
  */
 export function refreshProcSnapshot(full: ProcSnapshot, nowMs: number): ProcSnapshot {
   return { takenAtMs: nowMs, byPid: new LazyProcStats(), children: full.children };
+}
+
+/**
+ * Whether this kernel lists a task's children in /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN,
+ * on in the common distributions' kernels); without it, process trees come from full snapshots.
+ */
+export const PROC_CHILDREN = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+/**
+ * A snapshot that reads only the processes asked for, and the trees below them from the kernel's
+ * list of each process's children (`children`, kept by the caller as long as it trusts it): a tree of
+ * a replica costs a read per process in it, not one per process on the machine. Only the children
+ * of a process's main thread are listed (what a fork from another thread starts is not counted).
+ */
+export function lazyProcSnapshot(nowMs: number, children: Map<number, number[]> = new ProcChildren()): ProcSnapshot {
+  return { takenAtMs: nowMs, byPid: new LazyProcStats(), children };
+}
+
+/** The children of each process, read from /proc/<pid>/task/<pid>/children on first use. */
+export class ProcChildren extends Map<number, number[]> {
+  override get(pid: number): number[] | undefined {
+    let list = super.get(pid);
+    if (list === undefined) {
+      list = [];
+      try {
+        for (const f of readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').split(' '))
+          if (f !== '' && f !== '\n') list.push(Number(f));
+      } catch {
+        // gone (or no such list): no children
+      }
+      super.set(pid, list);
+    }
+    return list;
+  }
 }
 
 /** /proc/<pid>/stat read on first use, once per snapshot. */

@@ -174,6 +174,8 @@ export class Replica {
     }
     this.lastPollMs = now;
     this.lastFullPollMs = now;
+    // Unwatched, a shim's probes.json is read on every poll instead of when it changes.
+    if (!this.watcher) this.probes.refresh();
     const seen = this.runner.poll(now);
     if (seen?.kind === 'exited') {
       this.onExit(seen.info);
@@ -203,7 +205,7 @@ export class Replica {
     if (this.terminating) return;
     this.terminating = true;
     if (this.run !== 'down') this.phase = ReplicaPhase.terminating;
-    this.stopProbes();
+    this.probes.stop();
     this.ctx.changed();
   }
 
@@ -225,7 +227,7 @@ export class Replica {
   /** Stops probes; the run keeps going (used by `close`). */
   dispose(): void {
     this.unwatchRun();
-    this.stopProbes();
+    this.probes.stop();
     this.runner.release();
   }
 
@@ -348,10 +350,6 @@ export class Replica {
     });
   }
 
-  private stopProbes(): void {
-    this.probes.stop();
-  }
-
   private setReady(ok: boolean): void {
     if (this.terminating || this.run !== 'running') return;
     if (ok && this.phase !== ReplicaPhase.ready) {
@@ -392,7 +390,7 @@ export class Replica {
       reason: signal === 'SIGKILL' ? 'OOMKilling' : 'Unhealthy',
       ...said(reason),
     });
-    this.stopProbes();
+    this.probes.stop();
     const run = this.current;
     if (signal === 'SIGKILL') {
       // The kernel does not wait for an OOM kill either.
@@ -447,7 +445,8 @@ export class Replica {
       this.lastPollMs = this.lastFullPollMs = 0;
       this.tick(undefined);
     };
-    this.watcher = watchExit(this.dir, wake, () => this.unwatchRun());
+    const probes = (): void => this.probes.refresh();
+    this.watcher = watchExit(this.dir, { exit: wake, probes, error: () => this.unwatchRun() });
   }
 
   private unwatchRun(): void {
@@ -458,7 +457,7 @@ export class Replica {
   private onExit(info: ExitInfo): void {
     const now = this.ctx.now();
     this.unwatchRun();
-    this.stopProbes();
+    this.probes.stop();
     const exit = recordExit(this.record, info, this.pendingReason, now);
     const why = exit.why;
     this.run = 'down';

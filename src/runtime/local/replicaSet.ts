@@ -32,6 +32,9 @@ import { convergeCounts } from './rollingStep.js';
 import { TrackReconciler } from './trackReconciler.js';
 import { forgetMounts, isStateful, recordMounts } from './volumes.js';
 
+/** Between safety-net reconciles of a settled set whose replicas have not changed (replica.ts' full poll cadence). */
+const SETTLED_RECONCILE_MS = 10_000;
+
 /** The replicas of one `app/env/service`. */
 export class ReplicaSet {
   readonly key: string;
@@ -49,6 +52,12 @@ export class ReplicaSet {
   /** Gateway port of each L4 port of the service, by port name. */
   private tcpPorts = new Map<string, number>();
   private closed = false;
+  /**
+   * Settled at a tick (counts().done) and nothing changed since (a replica, the desired state, a
+   * scale): its ticks skip the counts and the reconcile, but for one every SETTLED_RECONCILE_MS.
+   */
+  private quiet = false;
+  private lastReconcileMs = 0;
   /** Starts and stops replicas of each track toward its target (trackReconciler.ts). */
   private readonly tracks: TrackReconciler;
 
@@ -75,7 +84,7 @@ export class ReplicaSet {
       replicas: this.replicas,
       current: (state) => (this.desired === state || this.canaryState === state) && !this.closed,
       emit: (e) => this.emit(e),
-      wake: () => this.changes.wake(),
+      wake: () => this.wake(),
       syncGateway: () => this.syncGateway(),
       replicaContext: () => this.replicaContext(),
       keepLogs: (r, reason) => this.keepLogs(r, reason),
@@ -119,6 +128,7 @@ export class ReplicaSet {
   async converge(state: ServiceState, opts: ConvergeOptions): Promise<void> {
     checkRunnable(state, this.ctx.containerLaunch !== undefined);
     const gen = ++this.generation;
+    this.quiet = false;
     this.desired = state;
     this.canaryState = canaryStateOf(state);
     this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
@@ -186,7 +196,7 @@ export class ReplicaSet {
     else if (track === Track.canary && this.canaryState) this.canaryState = { ...this.canaryState, replicas };
     else return false;
     this.reconcile();
-    this.changes.wake();
+    this.wake();
     return true;
   }
 
@@ -198,7 +208,7 @@ export class ReplicaSet {
     const id = runReplicaId(state.service, runId);
     if (this.replicas.has(id)) return;
     this.tracks.spawn(state, Track.stable, await this.ctx.ports.replicaPort(), { id });
-    this.changes.wake();
+    this.wake();
   }
 
   /** The cronjob's runs this set holds, oldest first. */
@@ -224,19 +234,37 @@ export class ReplicaSet {
 
   /**
    * Polling step for every replica, then one reconcile: at every tick while some replica is not
-   * serving (starting, backing off, stopping) or being created, else once a second (`second`; a
-   * converge reconciles by itself; a set whose replicas all serve has nothing to do at idle).
+   * serving (starting, backing off, stopping) or being created; a set whose replicas all serve has
+   * nothing to do at idle (a converge reconciles by itself): it stays quiet until something changes,
+   * with one reconcile every SETTLED_RECONCILE_MS (on a sampling tick, `second`) as a safety net.
    */
   tick(snap: ProcSnapshot | undefined, second: boolean): void {
     for (const r of this.replicas.values()) r.tick(snap);
-    // Settled as a converge judges it: every track at exactly its desired replicas, all serving, no start
-    // pending (fewer replicas than desired, or an old version's still serving, is not settled).
-    if (this.desired && (second || !this.counts().done)) this.reconcile();
+    if (this.desired && this.quiet) {
+      const now = this.ctx.now();
+      if (second && now - this.lastReconcileMs >= SETTLED_RECONCILE_MS) {
+        this.lastReconcileMs = now;
+        this.quiet = false;
+        this.reconcile();
+      }
+    } else if (this.desired) {
+      // Settled as a converge judges it: every track at exactly its desired replicas, all serving, no start
+      // pending (fewer replicas than desired, or an old version's still serving, is not settled).
+      if (this.counts().done) this.quiet = true;
+      else this.reconcile();
+    }
+    this.changes.wake();
+  }
+
+  /** Something changed: the next tick counts and reconciles again; converges waiting look again. */
+  private wake(): void {
+    this.quiet = false;
     this.changes.wake();
   }
 
   /** Stops every replica (gateway first), removes the listener and the service's directory. */
   async remove(): Promise<void> {
+    this.quiet = false;
     this.desired = undefined;
     this.canaryState = undefined;
     this.traffic = undefined;
@@ -255,7 +283,7 @@ export class ReplicaSet {
     rmSync(this.dir, { recursive: true, force: true });
     // The volumes stay (only `berth volume rm` / `down --volumes` delete data); no service mounts them now.
     forgetMounts(this.ctx.home, this.app, this.env, [this.service]);
-    this.changes.wake();
+    this.wake();
   }
 
   /** Stops probes and waiters; processes keep running. */
@@ -347,7 +375,7 @@ export class ReplicaSet {
     this.syncGateway().catch((err: unknown) =>
       this.ctx.logger.warn({ err, service: this.key }, 'gateway update failed'),
     );
-    this.changes.wake();
+    this.wake();
   }
 
   private emit(e: Omit<RuntimeEvent, 'time' | 'service'>): void {

@@ -12,7 +12,7 @@ import type { ReplicaStatus } from '../../model/observation.js';
 import type { RestartPolicy } from '../../model/serviceState.js';
 import type { StopSignal } from '../../model/workload.js';
 import type { Track } from '../../model/routing.js';
-import { shimPaths, writeJsonAtomic } from './shimFiles.js';
+import { EXIT_FILE, SHIM_FILE, shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 
 /** The part of a workload a replica needs to be supervised after a control-plane restart (no env: it may hold secrets). */
@@ -144,11 +144,12 @@ export function writeReplicaRecord(dir: string, rec: ReplicaRecord): void {
 }
 
 export function readShimInfo(dir: string): ShimInfo | undefined {
-  return readJson<ShimInfo>(shimPaths(dir).shim);
+  return readJson<ShimInfo>(join(dir, SHIM_FILE));
 }
 
 export function readExitInfo(dir: string): ExitInfo | undefined {
-  return readJson<ExitInfo>(shimPaths(dir).exit);
+  // One join, not shimPaths' four: read on every full poll of every replica.
+  return readJson<ExitInfo>(join(dir, EXIT_FILE));
 }
 
 /** Forgets the last run's shim files (before a restart). */
@@ -156,6 +157,7 @@ export function clearRunFiles(dir: string): void {
   const p = shimPaths(dir);
   rmSync(p.shim, { force: true });
   rmSync(p.exit, { force: true });
+  rmSync(p.probes, { force: true });
 }
 
 function readJson<T>(path: string): T | undefined {

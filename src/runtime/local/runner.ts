@@ -7,7 +7,7 @@
 import type { Message } from '../../model/messages.js';
 import type { ImagePullPolicy, RegistryAuth } from '../../model/workload.js';
 import type { ProcSnapshot } from './procfs.js';
-import type { ExitInfo } from './shimFiles.js';
+import type { ExitInfo, ShimProbesFile } from './shimFiles.js';
 
 /** How to (re)start one run: only known in memory, since the environment may hold secrets. */
 export interface Launch {
@@ -62,7 +62,7 @@ export interface RunUsage {
   rssBytes: number;
 }
 
-/** Where probes of the current run are aimed (they run in the control plane). */
+/** Where probes of the current run are aimed (in the control plane, or in the shim: `shimProbes`). */
 export interface ProbeAccess {
   /**
    * The host port an http/tcp probe connects to for the probe's `port` (a declared port of the replica,
@@ -71,6 +71,11 @@ export interface ProbeAccess {
   hostPort(port: number | undefined): number;
   /** Runs an exec probe inside the run (containers); absent: on the host, as the replica's user. */
   exec?(command: string[], timeoutMs: number): Promise<{ ok: boolean; message: string; detail: Message }>;
+  /**
+   * Present when the run's shim runs its http and tcp probes itself (shimProbes.ts): what its
+   * probes.json says now. Absent: the control plane probes.
+   */
+  shimProbes?(): ShimProbesFile | undefined;
 }
 
 /** The runs of one replica. */

@@ -30,8 +30,27 @@ export interface ExitInfo {
   stderrTail?: string[];
 }
 
+/** The probes a native shim runs (shimProbes.ts). */
+export type ShimProbeName = 'readiness' | 'liveness';
+
+/** One probe's entry in probes.json. */
+export interface ShimProbeEntry {
+  /** null until a threshold is reached. */
+  verdict: boolean | null;
+  /** How many times the verdict became failing (a liveness failure between two reads is not lost). */
+  downs: number;
+  /** The last attempt's finding: a message code of src/model/messages.ts and its params. */
+  code?: string;
+  params?: Record<string, string | number>;
+}
+
+/** probes.json: what the native shim's probes last found. */
+export type ShimProbesFile = Partial<Record<ShimProbeName, ShimProbeEntry>>;
+
 export const SHIM_FILE = 'shim.json';
 export const EXIT_FILE = 'exit.json';
+/** Written by the native shim (native/shim/probe.c) when a probe it runs changes verdict or finding: shimProbes.ts. */
+export const PROBES_FILE = 'probes.json';
 export const LOG_DIR = 'logs';
 /** NODE_OPTIONS meant for the workload is carried under this name so it cannot affect the shim itself. */
 export const CHILD_NODE_OPTIONS = 'BERTH_CHILD_NODE_OPTIONS';
@@ -97,6 +116,11 @@ export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): voi
 }
 
 /** Paths of a replica's shared files. */
-export function shimPaths(replicaDir: string): { shim: string; exit: string; logs: string } {
-  return { shim: join(replicaDir, SHIM_FILE), exit: join(replicaDir, EXIT_FILE), logs: join(replicaDir, LOG_DIR) };
+export function shimPaths(replicaDir: string): { shim: string; exit: string; logs: string; probes: string } {
+  return {
+    shim: join(replicaDir, SHIM_FILE),
+    exit: join(replicaDir, EXIT_FILE),
+    logs: join(replicaDir, LOG_DIR),
+    probes: join(replicaDir, PROBES_FILE),
+  };
 }

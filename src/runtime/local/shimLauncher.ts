@@ -37,6 +37,7 @@ export type ChosenShimLauncher = ShimLauncher & { readonly kind: ShimKind };
 /** Starts each native shim directly: a C process needs no warming. */
 export function createNativeShimLauncher(binary: string): ShimLauncher {
   return {
+    runsProbes: true,
     launch: (job) => spawnShim(binary, job.argv, job),
     close() {
       // nothing idle to stop

@@ -19,6 +19,8 @@ export interface ShimLauncher {
   launch(job: ShimJob): ChildProcess;
   /** Stops the idle shims. */
   close(): void;
+  /** True when its shims run a replica's http and tcp probes themselves (the native shim: shimProbes.ts). */
+  readonly runsProbes?: boolean;
 }
 
 export interface ShimPoolOptions {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../runtime.js';
 import type { ReplicaStatus, RuntimeEvent } from '../../model/observation.js';
+import { readProcStat } from './procfs.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const local = useLocalRuntime({ sampleIntervalMs: 100 });
@@ -20,6 +21,18 @@ function background(rt: Runtime, state: ReturnType<typeof fixtureState>, events:
 
 async function replica(rt: Runtime): Promise<ReplicaStatus | undefined> {
   return (await rt.observe('shop', 'dev')).services[0]?.replicas[0];
+}
+
+/** The replica once it serves again from another process than `before`'s. */
+function restarted(rt: Runtime, before: ReplicaStatus): Promise<ReplicaStatus> {
+  return waitFor(
+    async () => {
+      const s = await replica(rt);
+      return s && s.phase === 'ready' && s.pid !== before.pid ? s : undefined;
+    },
+    10_000,
+    'a restarted replica',
+  );
 }
 
 describe('local runtime supervision', () => {
@@ -108,20 +121,26 @@ describe('local runtime supervision', () => {
     await rt.converge(fixtureState(), { signal: new AbortController().signal, onEvent: () => undefined });
     const before = (await replica(rt))!;
     process.kill(before.pid!, 'SIGKILL');
-    const after = await waitFor(
-      async () => {
-        const s = await replica(rt);
-        return s && s.phase === 'ready' && s.pid !== before.pid ? s : undefined;
-      },
-      10_000,
-      'a restarted replica',
-    );
+    const after = await restarted(rt, before);
     expect(after.id).toBe(before.id);
     expect(after.port).toBe(before.port);
     expect(after.restarts).toBe(1);
     expect(after.lastExit).toMatchObject({ code: null, signal: 'SIGKILL', reason: 'killed by SIGKILL' });
     expect(await (await fetch(`http://127.0.0.1:${after.port}/`)).text()).toContain(after.id);
     await waitFor(() => local.gateway.backends('shop/dev/orders').includes(after.id), 5000, 'back in the gateway');
+  });
+
+  it('notices a shim SIGKILLed (no exit.json), stops its orphaned command and restarts the replica', async () => {
+    const rt = start();
+    await rt.converge(fixtureState(), { signal: new AbortController().signal, onEvent: () => undefined });
+    const before = (await replica(rt))!;
+    const shimPid = readProcStat(before.pid!)!.ppid;
+    process.kill(shimPid, 'SIGKILL');
+    const after = await restarted(rt, before);
+    expect(after.restarts).toBe(1);
+    expect(after.lastExit?.reason).toBe('its shim died unexpectedly');
+    // Killed: gone, or a zombie its new parent has not reaped yet.
+    expect([undefined, 'Z']).toContain(readProcStat(before.pid!)?.state);
   });
 
   it('restarts a replica over its memory limit as OOMKilled', async () => {

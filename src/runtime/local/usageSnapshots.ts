@@ -4,12 +4,21 @@
  * second), else every USAGE_SAMPLE_MS (what status averages over). Most reads re-read only the
  * replicas' process trees; a full snapshot (every process on the machine) finds the trees again.
  */
-import { refreshProcSnapshot, takeProcSnapshot, type ProcSnapshot } from './procfs.js';
+import {
+  PROC_CHILDREN,
+  ProcChildren,
+  lazyProcSnapshot,
+  refreshProcSnapshot,
+  takeProcSnapshot,
+  type ProcSnapshot,
+} from './procfs.js';
 import { USAGE_SAMPLE_MS } from './replicaUsage.js';
 
 /**
- * Between full snapshots: a child a replica forks counts in its usage from the next full one. At idle
- * the full reads were most of the supervision's file reads (hundreds of processes against 2 per replica).
+ * Between full snapshots (or reads of the replicas' trees): a child a replica forks counts in its usage
+ * from the next one. At idle the full reads were most of the supervision's file reads (every process
+ * on the machine against 2 per replica), so the trees are read from the kernel's children lists when
+ * it has them (procfs.ts lazyProcSnapshot): a read per process in a replica's tree.
  */
 const FULL_SNAPSHOT_MS = 30_000;
 /** Between full snapshots while some replica has a memory limit Berth enforces: a child it forks counts within this. */
@@ -19,14 +28,32 @@ const FULL_SNAPSHOT_LIMITED_MS = 10_000;
 export class UsageSnapshots {
   private lastMs = Number.NEGATIVE_INFINITY;
   private full: ProcSnapshot | undefined;
+  /** With the kernel's children lists: the replicas' trees as last read, and when. */
+  private trees: { children: ProcChildren; atMs: number } | undefined;
+  private readonly byChildren: boolean;
+
+  /** `byChildren`: find trees through /proc/<pid>/task/<pid>/children (default: when the kernel has them). */
+  constructor(byChildren = PROC_CHILDREN) {
+    this.byChildren = byChildren;
+  }
 
   /** The snapshot this sampling tick reads, or undefined when none is due. */
   take(nowMs: number, limited: boolean): ProcSnapshot | undefined {
     if (!limited && nowMs - this.lastMs < USAGE_SAMPLE_MS) return undefined;
     this.lastMs = nowMs;
+    const treesMs = limited ? FULL_SNAPSHOT_LIMITED_MS : FULL_SNAPSHOT_MS;
+    if (this.byChildren) {
+      if (!this.trees || nowMs - this.trees.atMs >= treesMs) this.trees = { children: new ProcChildren(), atMs: nowMs };
+      return lazyProcSnapshot(nowMs, this.trees.children);
+    }
     const full = this.full;
     if (full && nowMs - full.takenAtMs < (limited ? FULL_SNAPSHOT_LIMITED_MS : FULL_SNAPSHOT_MS))
       return refreshProcSnapshot(full, nowMs);
     return (this.full = takeProcSnapshot(nowMs));
+  }
+
+  /** A snapshot read now, trees included (replicas started since the last sample). */
+  fresh(nowMs: number): ProcSnapshot {
+    return this.byChildren ? lazyProcSnapshot(nowMs) : takeProcSnapshot(nowMs);
   }
 }

@@ -25,6 +25,7 @@ import type { Runtime } from '../../runtime.js';
 import type { ServiceState } from '../../../model/serviceState.js';
 import { createLocalRuntime, type LocalRuntimeOptions } from '../localRuntime.js';
 import { isSameProcessAlive, killGroup, killPid } from '../procfs.js';
+import type { ShimInfo } from '../shimFiles.js';
 import { listReplicaDirs, listServiceDirs, readShimInfo, serviceDir, type ReplicaRecord } from '../replicaStore.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -236,11 +237,15 @@ export function killAll(home: string): void {
   for (const s of listServiceDirs(home)) {
     for (const d of listReplicaDirs(serviceDir(home, s.app, s.env, s.service))) {
       const info = readShimInfo(d);
-      if (!info) continue;
-      if (isSameProcessAlive(info.pid, info.startTime)) killGroup(info.pid, 'SIGKILL');
-      if (isSameProcessAlive(info.shimPid, info.shimStartTime)) killPid(info.shimPid, 'SIGKILL');
+      if (info) killShim(info);
     }
   }
+}
+
+/** SIGKILLs a shim and its command's process group, if they still run. */
+export function killShim(info: ShimInfo): void {
+  if (isSameProcessAlive(info.pid, info.startTime)) killGroup(info.pid, 'SIGKILL');
+  if (isSameProcessAlive(info.shimPid, info.shimStartTime)) killPid(info.shimPid, 'SIGKILL');
 }
 
 /** A fresh home directory. */
