@@ -139,9 +139,12 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         throw new ValidationError('invalid approval request', [
           { path: 'required', message: 'an approval request needs at least one approval' },
         ]);
-      const expires = new Date(now().getTime() + (a.ttlMs ?? DEFAULT_APPROVAL_TTL_MS));
+      // One clock reading: a request lives exactly its time to live (two readings a millisecond apart
+      // gave it 86,399,999 ms of a day's).
+      const at = now();
+      const expires = new Date(at.getTime() + (a.ttlMs ?? DEFAULT_APPROVAL_TTL_MS));
       const { ttlMs: _ttl, ...rest } = a;
-      return store.create({ ...rest, expires }, now());
+      return store.create({ ...rest, expires }, at);
     },
 
     async get(id) {
