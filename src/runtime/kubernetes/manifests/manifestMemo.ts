@@ -106,9 +106,13 @@ export class ManifestMemo {
       const prev = this.last.get(f.lastKey);
       if (prev) for (const o of f.objects) reuse(prev, o, cut);
     }
-    const built = [...fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o))), ...app];
+    const own = fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o)));
+    const built = [...own, ...app];
     const printed = yamlDocuments(built);
-    validateObjects(built, version, printed);
+    // A service's objects are remembered here with their verdict (and found again by `reuse` when
+    // they print as its last ones): the shared verdicts (a copy of each document, kept beside this
+    // memo's, looked up by a string made per object) are only for the app's objects.
+    validateObjects(built, version, printed, { remember: (i) => i >= own.length });
     for (let i = 0; i < built.length; i++) {
       const c = printed.cuts(i);
       cut.set(built[i]!, {
