@@ -6,19 +6,13 @@
 // Knobs: RUNS (default 9), SERVICES (render.mjs's), BASE.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir, loadavg } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.RUNS ?? 9);
-const file = execFileSync(process.execPath, [join(root, 'bench/render.mjs')], {
-  env: { ...process.env, SPEC_ONLY: '1' },
-})
-  .toString()
-  .trim();
+const file = generatedSpec();
 const app = dirname(file);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A control plane of the checkout at `dir` on a data directory of its own, and its CLI. */
@@ -82,11 +76,7 @@ try {
     console.log(
       `  ${label.padEnd(36)}${planes.map((cp) => `${median(cp.times[m]).toFixed(0)} ms`.padStart(18)).join('')}`,
     );
-  console.log(
-    `  (Node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')})`,
-  );
+  console.log(loadLine());
 } finally {
   for (const cp of planes) await cp.stop();
   rmSync(app, { recursive: true, force: true });

@@ -12,19 +12,13 @@
 // pick the modes whose names contain one, e.g. MODES=edited,every: to profile a control plane in those).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync, openSync } from 'node:fs';
-import { tmpdir, loadavg } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.RUNS ?? 15);
-const file = execFileSync(process.execPath, [join(root, 'bench/render.mjs')], {
-  env: { ...process.env, SPEC_ONLY: '1' },
-})
-  .toString()
-  .trim();
+const file = generatedSpec();
 const text = readFileSync(file, 'utf8');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A control plane of the checkout at `dir` on a data directory of its own. */
 async function controlPlane(dir) {
@@ -132,11 +126,7 @@ try {
   console.log(
     `  ${'RSS after the runs'.padEnd(36)}${planes.map((cp) => `${cp.rssMb().toFixed(0)} MB`.padStart(18)).join('')}`,
   );
-  console.log(
-    `  (Node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')})`,
-  );
+  console.log(loadLine());
 } finally {
   for (const cp of planes) await cp.stop();
   rmSync(dirname(file), { recursive: true, force: true });
