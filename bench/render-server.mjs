@@ -7,29 +7,32 @@
 // runs beside this one and every request goes to both in turn, so the two columns share the load.
 // The first render after start (one sample each) is timed once a control plane's background warm-up of
 // the render path is over (one that has none, before session 17, is timed at once).
-// Knobs: RUNS (default 15), SERVICES (render.mjs's), BASE.
+// Knobs: RUNS (default 15), SERVICES (render.mjs's), BASE, NODE_FLAGS and SERVER_OUT (see
+// controlPlane), MODES (a comma-separated list of words that
+// pick the modes whose names contain one, e.g. MODES=edited,every: to profile a control plane in those).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, existsSync, rmSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.RUNS ?? 15);
-const file = execFileSync(process.execPath, [join(root, 'bench/render.mjs')], {
-  env: { ...process.env, SPEC_ONLY: '1' },
-})
-  .toString()
-  .trim();
+const file = generatedSpec();
 const text = readFileSync(file, 'utf8');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A control plane of the checkout at `dir` on a data directory of its own. */
 async function controlPlane(dir) {
   const cli = join(dir, 'dist/cli/main.js');
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-render-server-'));
   const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
-  const child = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], { env, stdio: 'ignore' });
+  // NODE_FLAGS: Node options for this checkout's control plane, not BASE's (e.g. `--cpu-prof --cpu-prof-dir=<dir>`: each
+  // writes a V8 CPU profile there when it stops); SERVER_OUT=<file>: their output, appended there.
+  const flags = dir === root ? (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const out = process.env.SERVER_OUT ? openSync(process.env.SERVER_OUT, 'a') : 'ignore';
+  const child = spawn(process.execPath, [...flags, cli, 'server', '--port', '0', '--quiet'], {
+    env,
+    stdio: ['ignore', out, out],
+  });
   let url;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null || i === 3000) throw new Error(`the control plane of ${dir} did not start`);
@@ -69,6 +72,15 @@ async function controlPlane(dir) {
       return Number(/dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')?.[1] ?? NaN);
     },
     set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
+    /** The control plane's resident memory in MB (Linux: /proc), NaN elsewhere. */
+    rssMb() {
+      try {
+        const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+        return Number(kb) / 1024;
+      } catch {
+        return NaN;
+      }
+    },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       await fetch(`${url}/api/v1/shutdown`, { method: 'POST', headers, body: '{"stopGateway":true}' }).catch(() => {});
@@ -81,7 +93,7 @@ async function controlPlane(dir) {
 }
 
 const edited = (tag) => text.replace('svc-000:${TAG}', () => `svc-000:${tag}`);
-const modes = {
+const allModes = {
   'cached render': async (cp) => (await cp.render(text), cp.render(text)),
   'new text, same spec': (cp, i) => cp.render(`${text}# run ${i}\n`),
   'edited berth.yaml': (cp, i) => cp.render(edited(`edit-${i}`)),
@@ -89,6 +101,10 @@ const modes = {
   'config change every service reads': (cp, i) => (cp.set(`LOG_LEVEL=l${i}`), cp.render(text)),
   'edit + config change': (cp, i) => (cp.set(`LOG_LEVEL=b${i}`), cp.render(edited(`both-${i}`))),
 };
+const words = process.env.MODES?.split(',').map((w) => w.trim());
+const modes = Object.fromEntries(
+  Object.entries(allModes).filter(([m]) => words === undefined || words.some((w) => m.includes(w))),
+);
 const planes = [await controlPlane(root)];
 try {
   if (process.env.BASE) planes.push(await controlPlane(process.env.BASE));
@@ -108,10 +124,9 @@ try {
   for (const m of Object.keys(modes))
     console.log(`  ${m.padEnd(36)}${samples.map((s) => `${median(s[m]).toFixed(1)} ms`.padStart(18)).join('')}`);
   console.log(
-    `  (Node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')})`,
+    `  ${'RSS after the runs'.padEnd(36)}${planes.map((cp) => `${cp.rssMb().toFixed(0)} MB`.padStart(18)).join('')}`,
   );
+  console.log(loadLine());
 } finally {
   for (const cp of planes) await cp.stop();
   rmSync(dirname(file), { recursive: true, force: true });

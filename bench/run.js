@@ -10,6 +10,7 @@ const all = {
   proxy: 'proxy.mjs',
   render: 'render.mjs',
   'render-server': 'render-server.mjs',
+  'render-base': 'render-base.mjs',
   rolling: 'rolling.mjs',
   'restart-stress': 'restart-stress.mjs',
   tcp: 'tcp.mjs',

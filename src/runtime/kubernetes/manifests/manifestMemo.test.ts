@@ -3,9 +3,10 @@ import { parseSpec } from '../../../spec/load.js';
 import { kubernetesRelease } from '../../../export/kubernetesRelease.js';
 import { ServiceRenderMemo } from '../../../release/serviceMemo.js';
 import type { KubernetesObject, ManifestOptions } from './contract.js';
-import { renderManifests } from './render.js';
+import { appObjectsIn, manifestScope, renderManifests } from './render.js';
 import { objectsToYaml } from './toYaml.js';
 import { ManifestMemo } from './manifestMemo.js';
+import { forgetValidObjects, heldVerdicts } from './validate.js';
 import { FIXTURE_FILE, FIXTURE_TEXT, testDigest } from './testdata/fixture.js';
 
 interface Variant {
@@ -95,6 +96,17 @@ describe('ManifestMemo', () => {
     expect(byName(second, 'Deployment', 'api').spec).not.toBe(byName(first, 'Deployment', 'api').spec);
     // Back to the first version: restamped again, the same text as a fresh render.
     expect(manifests.render(release({}, memo)).documents).toEqual(first.documents);
+  });
+
+  it('keeps the verdicts of its services’ objects itself: the shared ones only of the app’s objects', () => {
+    const manifests = new ManifestMemo();
+    forgetValidObjects();
+    const manifest = release({});
+    const got = manifests.render(manifest);
+    const apps = appObjectsIn(manifestScope(manifest)).length;
+    expect(apps).toBeGreaterThan(0);
+    expect(got.objects.length).toBeGreaterThan(apps);
+    expect(heldVerdicts()).toBe(apps);
   });
 
   it('holds no more YAML than its bound, forgetting the least recently used services first', () => {

@@ -46,13 +46,23 @@ const DEFAULT_MAX_CHARS = 4_000_000;
 /** Services whose last objects are kept to compare a rebuilt service's with (see sameObject.ts). */
 const MAX_LAST = 512;
 
+/**
+ * A service's objects in one context: the scope's inputs (`common`, one string per render) and the
+ * service's other inputs (`keyParts`), compared by identity first and as JSON only when they are not
+ * the very values (so a service whose workload is new, most of a config change, encodes nothing).
+ */
+interface Context {
+  common: string;
+  parts: unknown[];
+  json?: string;
+  memoized: Memoized;
+}
+
 export class ManifestMemo {
-  /** By workload, least recently used first; then by the service's other inputs. */
-  private readonly byWorkload = new Map<Workload, Map<string, Memoized>>();
+  /** By workload, least recently used first; then its contexts (a few: see CONTEXTS_PER_WORKLOAD). */
+  private readonly byWorkload = new Map<Workload, Context[]>();
   private chars = 0;
   private readonly maxChars: number;
-  /** The last `serviceKey` of each workload and the values it was encoded from. */
-  private readonly keys = new WeakMap<Workload, { parts: unknown[]; key: string }>();
   /** Each service's last objects, by Kubernetes version, app, env and name, least recently set first. */
   private readonly last = new Map<string, Memoized>();
 
@@ -80,11 +90,11 @@ export class ManifestMemo {
       scope.shared !== undefined,
     ]);
     const pairs: [KubernetesObject, string][] = [];
-    const fresh: { workload: Workload; key: string; lastKey: string; objects: KubernetesObject[] }[] = [];
+    const fresh: { workload: Workload; parts: unknown[]; lastKey: string; objects: KubernetesObject[] }[] = [];
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
-      const key = `${common}${this.serviceKey(state, input, name, scope.shared !== undefined)}`;
-      const known = this.lookup(state.workload, key, values);
+      const parts = keyParts(state, input, name, scope.shared !== undefined);
+      const known = this.lookup(state.workload, common, parts, values);
       if (known) {
         for (let i = 0; i < known.objects.length; i++) pairs.push([known.objects[i]!, known.documents[i]!]);
         continue;
@@ -92,7 +102,7 @@ export class ManifestMemo {
       const before = scope.problems.length;
       const objects = serviceObjectsIn(scope, name);
       const lastKey = JSON.stringify([version, input.app, input.env, name]);
-      if (scope.problems.length === before) fresh.push({ workload: state.workload, key, lastKey, objects });
+      if (scope.problems.length === before) fresh.push({ workload: state.workload, parts, lastKey, objects });
       for (const o of objects) pairs.push([o, '']);
     }
     const app = appObjectsIn(scope);
@@ -106,9 +116,13 @@ export class ManifestMemo {
       const prev = this.last.get(f.lastKey);
       if (prev) for (const o of f.objects) reuse(prev, o, cut);
     }
-    const built = [...fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o))), ...app];
+    const own = fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o)));
+    const built = [...own, ...app];
     const printed = yamlDocuments(built);
-    validateObjects(built, version, printed);
+    // A service's objects are remembered here with their verdict (and found again by `reuse` when
+    // they print as its last ones): the shared verdicts (a copy of each document, kept beside this
+    // memo's, looked up by a string made per object) are only for the app's objects.
+    validateObjects(built, version, printed, { remember: (i) => i >= own.length });
     for (let i = 0; i < built.length; i++) {
       const c = printed.cuts(i);
       cut.set(built[i]!, {
@@ -124,7 +138,7 @@ export class ManifestMemo {
         f.objects.map((o) => cut.get(o)!),
         values,
       );
-      this.remember(f.workload, f.key, m);
+      this.remember(f.workload, { common, parts: f.parts, memoized: m });
       this.last.delete(f.lastKey);
       this.last.set(f.lastKey, m);
       if (this.last.size > MAX_LAST) this.last.delete(this.last.keys().next().value!);
@@ -133,50 +147,60 @@ export class ManifestMemo {
     return { objects: sorted.map(([o]) => o), documents: sorted.map(([o, d]) => d || cut.get(o)!.doc) };
   }
 
-  /** A state's `keyParts`, encoded again only when they are not the very values of last time. */
-  private serviceKey(state: ServiceState, input: ManifestInput, name: string, shared: boolean): string {
-    const parts = keyParts(state, input, name, shared);
-    const known = this.keys.get(state.workload);
-    if (known && known.parts.length === parts.length && known.parts.every((p, i) => p === parts[i])) return known.key;
-    const key = JSON.stringify(parts);
-    this.keys.set(state.workload, { parts, key });
-    return key;
-  }
-
-  /** A service's objects for `key`, stamped with `values`; undefined when they must be built. */
-  private lookup(workload: Workload, key: string, values: readonly [string, string]): Memoized | undefined {
+  /** A service's objects for its context, stamped with `values`; undefined when they must be built. */
+  private lookup(
+    workload: Workload,
+    common: string,
+    parts: unknown[],
+    values: readonly [string, string],
+  ): Memoized | undefined {
     const contexts = this.byWorkload.get(workload);
-    const known = contexts?.get(key);
-    if (!contexts || !known) return undefined;
+    const context = contexts && find(contexts, common, parts);
+    if (!contexts || !context) return undefined;
     // Most recently used last.
     this.byWorkload.delete(workload);
     this.byWorkload.set(workload, contexts);
+    const known = context.memoized;
     if (known.values[0] === values[0] && known.values[1] === values[1]) return known;
     if (!known.restampable) return undefined;
     const stamped = restamped(known, values);
-    contexts.set(key, stamped);
+    context.memoized = stamped;
     this.chars += stamped.chars - known.chars;
     return stamped;
   }
 
-  private remember(workload: Workload, key: string, entry: Memoized): void {
+  private remember(workload: Workload, entry: Context): void {
     let contexts = this.byWorkload.get(workload);
-    if (!contexts) this.byWorkload.set(workload, (contexts = new Map()));
-    const old = contexts.get(key);
-    if (old) this.chars -= old.chars;
-    else if (contexts.size >= CONTEXTS_PER_WORKLOAD) {
-      for (const e of contexts.values()) this.chars -= e.chars;
-      contexts.clear();
+    if (!contexts) this.byWorkload.set(workload, (contexts = []));
+    const old = find(contexts, entry.common, entry.parts);
+    if (old) {
+      this.chars -= old.memoized.chars;
+      contexts.splice(contexts.indexOf(old), 1);
+    } else if (contexts.length >= CONTEXTS_PER_WORKLOAD) {
+      for (const e of contexts) this.chars -= e.memoized.chars;
+      contexts.length = 0;
     }
-    contexts.set(key, entry);
-    this.chars += entry.chars;
+    contexts.push(entry);
+    this.chars += entry.memoized.chars;
     for (const [w, oldest] of this.byWorkload) {
       if (this.chars <= this.maxChars) break;
       if (w === workload) continue;
-      for (const e of oldest.values()) this.chars -= e.chars;
+      for (const e of oldest) this.chars -= e.memoized.chars;
       this.byWorkload.delete(w);
     }
   }
+}
+
+/** The context of `contexts` for `common` and `parts`: by identity of the parts, else by their JSON. */
+function find(contexts: Context[], common: string, parts: unknown[]): Context | undefined {
+  let json: string | undefined;
+  for (const c of contexts) {
+    if (c.common !== common || c.parts.length !== parts.length) continue;
+    if (c.parts.every((p, i) => p === parts[i])) return c;
+    json ??= JSON.stringify(parts);
+    if ((c.json ??= JSON.stringify(c.parts)) === json) return c;
+  }
+  return undefined;
 }
 
 /**

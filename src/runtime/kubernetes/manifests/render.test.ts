@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderManifests, renderManifestsOnce } from './render.js';
 import { ManifestMemo } from './manifestMemo.js';
-import { objectProblems, validateObjects } from './validate.js';
+import { forgetValidObjects, heldVerdicts, objectProblems, validateObjects } from './validate.js';
 import { fixtureInput, FIXTURE_TEXT } from './testdata/fixture.js';
 import { kubernetesAddresses } from './addresses.js';
 import { parseSpec } from '../../../spec/load.js';
@@ -235,6 +235,19 @@ describe('validation against the Kubernetes OpenAPI schemas', () => {
     expect(() => validateObjects([web], '1.30')).toThrow(
       expect.objectContaining({ problems: [expect.objectContaining({ path: 'metadata.annotations.berth.dev/hash' })] }),
     );
+  });
+
+  it('remembers the verdicts of the objects a caller keeps them for, and checks the others every time', () => {
+    const objs = renderManifests(fixtureInput({ kubernetesVersion: '1.30' }).manifest);
+    forgetValidObjects();
+    validateObjects(objs, '1.30', undefined, { remember: (i) => i < 2 });
+    expect(heldVerdicts()).toBe(2);
+    const bad = at(structuredClone(objs.find((o) => o.kind === 'Deployment')!), '');
+    bad.spec.replicas = 'two';
+    // Refused ones are checked every time: a problem is reported on every call.
+    for (let i = 0; i < 2; i++)
+      expect(() => validateObjects([bad], '1.30', undefined, { remember: () => false })).toThrow(ValidationError);
+    expect(heldVerdicts()).toBe(2);
   });
 
   it('rejects what the chosen version does not serve', () => {

@@ -157,6 +157,13 @@ export function forgetValidObjects(): void {
   validDigests.clear();
 }
 
+/** How many verdicts (objects found valid) are held: for tests of who remembers what. */
+export function heldVerdicts(): number {
+  let n = validDigests.size;
+  for (const list of validKeys.values()) n += list.length;
+  return n;
+}
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function identity(obj: KubernetesObject, minor: number): string {
@@ -211,22 +218,26 @@ function known(minor: number, printed: YamlDocuments, i: number, obj: Kubernetes
  * Throws one ValidationError listing every problem of every object for Kubernetes `version`.
  * `printed` is `yamlDocuments(objects)` when the caller prints them too (its keys find the objects
  * found valid before). `remember: false` (a process that renders once, `berth render --offline`)
- * keeps no verdict: building the keys of a render's objects is a copy of its whole YAML.
+ * keeps no verdict: building the keys of a render's objects is a copy of its whole YAML. A function
+ * says it per object (by index): those it refuses are neither looked up nor remembered (objects the
+ * caller keeps with their verdict itself, see manifestMemo.ts).
  */
 export function validateObjects(
   objects: KubernetesObject[],
   version: string,
   printed: YamlDocuments = yamlDocuments(objects),
-  opts: { remember?: boolean } = {},
+  opts: { remember?: boolean | ((i: number) => boolean) } = {},
 ): void {
   const minor = minorOf(version);
   const problems: Problem[] = [];
+  const kept = opts.remember ?? true;
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i]!;
-    if (known(minor, printed, i, o)) continue;
+    const keep = typeof kept === 'function' ? kept(i) : kept;
+    if (keep && known(minor, printed, i, o)) continue;
     const found = objectProblems(o, minor);
     if (found.length > 0) problems.push(...found);
-    else if (opts.remember !== false) remember(minor, printed.key(i), o);
+    else if (keep) remember(minor, printed.key(i), o);
   }
   if (problems.length > 0)
     throw new ValidationError(
