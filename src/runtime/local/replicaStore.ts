@@ -3,7 +3,7 @@
  * (written before the shim is spawned, never holding secrets) beside the shim's shim.json,
  * exit.json and logs/. Scanning these at start is how a restarted runtime re-adopts replicas.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import type { Message } from '../../model/messages.js';
@@ -12,7 +12,7 @@ import type { ReplicaStatus } from '../../model/observation.js';
 import type { RestartPolicy } from '../../model/serviceState.js';
 import type { StopSignal } from '../../model/workload.js';
 import type { Track } from '../../model/routing.js';
-import { EXIT_FILE, SHIM_FILE, shimPaths, writeJsonAtomic } from './shimFiles.js';
+import { EXIT_FILE, SHIM_FILE, readJsonFile, shimPaths, writeJsonAtomic } from './shimFiles.js';
 import type { ExitInfo, ShimInfo } from './shimFiles.js';
 
 /** The part of a workload a replica needs to be supervised after a control-plane restart (no env: it may hold secrets). */
@@ -135,7 +135,7 @@ export function listReplicaDirs(svcDir: string): string[] {
 }
 
 export function readReplicaRecord(dir: string): ReplicaRecord | undefined {
-  return readJson<ReplicaRecord>(join(dir, REPLICA_FILE));
+  return readJsonFile<ReplicaRecord>(join(dir, REPLICA_FILE));
 }
 
 export function writeReplicaRecord(dir: string, rec: ReplicaRecord): void {
@@ -144,12 +144,12 @@ export function writeReplicaRecord(dir: string, rec: ReplicaRecord): void {
 }
 
 export function readShimInfo(dir: string): ShimInfo | undefined {
-  return readJson<ShimInfo>(join(dir, SHIM_FILE));
+  return readJsonFile<ShimInfo>(join(dir, SHIM_FILE));
 }
 
 export function readExitInfo(dir: string): ExitInfo | undefined {
   // One join, not shimPaths' four: read on every full poll of every replica.
-  return readJson<ExitInfo>(join(dir, EXIT_FILE));
+  return readJsonFile<ExitInfo>(join(dir, EXIT_FILE));
 }
 
 /** Forgets the last run's shim files (before a restart). */
@@ -158,17 +158,6 @@ export function clearRunFiles(dir: string): void {
   rmSync(p.shim, { force: true });
   rmSync(p.exit, { force: true });
   rmSync(p.probes, { force: true });
-}
-
-function readJson<T>(path: string): T | undefined {
-  // Most reads are of a file that is not there (exit.json of a running replica, checked on each full
-  // poll): an existence check answers those without the thrown ENOENT a failed read builds.
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The folders in `dir`, sorted (none when it does not exist). */

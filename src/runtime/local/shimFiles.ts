@@ -2,7 +2,7 @@
  * The files a shim and the runtime share inside a replica directory, and the shim's command line.
  * Kept apart from shim.ts so the runtime can use them without loading the shim's entry point.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 
@@ -113,6 +113,20 @@ export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): voi
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode });
   renameSync(tmp, path);
+}
+
+/**
+ * A JSON file of the replica directory, or undefined when it is absent or unreadable. Most reads are of
+ * a file that is not there (exit.json of a running replica, checked on each full poll): an existence
+ * check answers those without the thrown ENOENT a failed read builds.
+ */
+export function readJsonFile<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Paths of a replica's shared files. */

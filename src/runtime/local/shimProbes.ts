@@ -6,12 +6,11 @@
  * its CPU per probe). Same semantics and texts as ProbeWorker (probes.ts); exec probes, containers and
  * the Node shim keep the control plane's probes.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message, ReasonCode } from '../../model/messages.js';
 import type { Probe } from '../../model/probe.js';
 import { probeResult } from './probes.js';
-import { PROBES_FILE, type ShimProbeName, type ShimProbesFile } from './shimFiles.js';
+import { PROBES_FILE, readJsonFile, type ShimProbeName, type ShimProbesFile } from './shimFiles.js';
 
 export type { ShimProbeName, ShimProbesFile } from './shimFiles.js';
 
@@ -57,13 +56,7 @@ export function probesFile(replicaDir: string): string {
 
 /** probes.json of a replica directory, or undefined when absent or unreadable. */
 export function readShimProbes(replicaDir: string): ShimProbesFile | undefined {
-  const path = probesFile(replicaDir);
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ShimProbesFile;
-  } catch {
-    return undefined;
-  }
+  return readJsonFile<ShimProbesFile>(probesFile(replicaDir));
 }
 
 /** The control plane's side of one probe the shim runs: turns probes.json's changes into ProbeWorker's reports. */
