@@ -26,6 +26,8 @@ export class ChangeWaiters {
 
   /** Ends every pending wait. */
   wake(): void {
+    // Called at every supervision tick of every set: nothing to copy while no converge waits.
+    if (this.wakers.size === 0) return;
     for (const w of [...this.wakers]) w();
   }
 }
