@@ -14,7 +14,14 @@ import { runProbe } from './probes.js';
 import { killPid } from './procfs.js';
 import { listReplicaDirs, serviceDir } from './replicaStore.js';
 import { shimArgv, shimPaths, type ShimInfo } from './shimFiles.js';
-import { ShimProbe, SHIM_PROBES_ENV, readShimProbes, shimProbesSpec, type ShimProbesFile } from './shimProbes.js';
+import {
+  ShimProbe,
+  SHIM_MAX_PATH,
+  SHIM_PROBES_ENV,
+  readShimProbes,
+  shimProbesSpec,
+  type ShimProbesFile,
+} from './shimProbes.js';
 import { buildNativeShim, fixtureState, killShim, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-shim-probes-test-'));
@@ -89,6 +96,39 @@ describe('the native shim running probes', () => {
     const seen = count();
     await waitFor(() => count() >= seen + 10, 10_000, 'ten more probes');
     expect(statSync(shimPaths(dir).probes).ino).toBe(inode);
+    killPid(info.shimPid, 'SIGTERM');
+    await waitFor(() => existsSync(shimPaths(dir).exit), 10_000, 'exit.json');
+  });
+
+  it('probes the longest path it takes, whole; a longer one stays with the control plane', async () => {
+    const dir = join(root, 'long');
+    const port = await freePort();
+    const path = `/${'p'.repeat(SHIM_MAX_PATH - 1)}`;
+    const argv = shimArgv({
+      replicaDir: dir,
+      gracePeriodMs: 1000,
+      logMaxBytes: 1 << 20,
+      logKeep: 1,
+      command: [
+        process.execPath,
+        '-e',
+        `require('node:http').createServer((q, s) => { require('node:fs').writeFileSync('path.txt', q.url); s.end(); })
+          .listen(Number(process.env.PORT), '127.0.0.1');`,
+      ],
+    });
+    const readiness: Probe = { kind: 'http', path, ...timing };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      [SHIM_PROBES_ENV]: shimProbesSpec({ readiness }, port)!,
+    };
+    spawn(nativeShim, argv, { env, cwd: root, stdio: 'ignore', detached: true }).unref();
+    await waitFor(() => existsSync(shimPaths(dir).shim), 10_000, 'shim.json');
+    const info = JSON.parse(readFileSync(shimPaths(dir).shim, 'utf8')) as ShimInfo;
+    started.push(info);
+    await waitFor(() => readShimProbes(dir)?.readiness?.verdict === true, 10_000, 'ready');
+    expect(readFileSync(join(root, 'path.txt'), 'utf8')).toBe(path);
+    expect(shimProbesSpec({ readiness: { kind: 'http', path: `${path}p`, ...timing } }, port)).toBeUndefined();
     killPid(info.shimPid, 'SIGTERM');
     await waitFor(() => existsSync(shimPaths(dir).exit), 10_000, 'exit.json');
   });

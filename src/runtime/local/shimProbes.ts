@@ -21,12 +21,20 @@ export const SHIM_PROBES_ENV = 'BERTH_SHIM_PROBES';
 export const STARTUP_POLL_MS = 25;
 
 /**
+ * The longest http path the native shim takes (probe.c: its request line and probe line buffers, 1,200
+ * bytes each, hold the path and ~100 bytes more); a longer one stays with the control plane's probe.
+ */
+export const SHIM_MAX_PATH = 1000;
+
+/**
  * Whether a shim that runs probes runs `probe`: http and tcp (exec runs in the control plane, as the
- * replica's user); an http path probes.ts refuses (spaces, control characters) stays there too, for its message.
+ * replica's user); an http path probes.ts refuses (spaces, control characters) stays there too, for its
+ * message, and so does one longer than the shim's buffers (the shim would drop it and never answer).
  */
 export function runsInShim(probe: Probe | undefined): probe is Probe & { kind: 'http' | 'tcp' } {
   if (probe === undefined || probe.kind === 'exec') return false;
-  return probe.kind === 'tcp' || ![...probe.path].some((c) => c <= ' ' || c >= '\u007f');
+  if (probe.kind === 'tcp') return true;
+  return probe.path.length <= SHIM_MAX_PATH && ![...probe.path].some((c) => c <= ' ' || c >= '\u007f');
 }
 
 /**
