@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleMessage } from 'playwright-core';
 import { freePort } from '../../src/gateway/testing.js';
-import { openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
+import { hostNetworkChanged, openBrowser, type ConsoleBrowser } from './consoleBrowser.js';
 import { copyExample, startBerth, type Berth } from './harness.js';
 import { addUser } from '../support/identities.js';
 
@@ -36,7 +36,8 @@ async function open(lang: 'en' | 'zh-CN'): Promise<void> {
   b.page.on('console', (m: ConsoleMessage) => {
     if (m.type() !== 'error') return;
     const url = m.location().url;
-    const expected = url.endsWith('/api/v1/session') && /status of 4(01|29)/.test(m.text());
+    const expected =
+      (url.endsWith('/api/v1/session') && /status of 4(01|29)/.test(m.text())) || hostNetworkChanged(m.text());
     if (!expected) errors.push(`${url}: ${m.text()}`);
   });
   b.page.on('pageerror', (e) => errors.push(`uncaught ${e.message}`));
