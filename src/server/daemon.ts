@@ -74,6 +74,7 @@ import { createBuildStore } from '../build/buildStore.js';
 import { createBuilds } from '../build/builds.js';
 import { buildLookup, keptCode } from '../build/buildLookup.js';
 import { assertSupportedNode } from './nodeVersion.js';
+import { portPool } from '../localPorts.js';
 
 export interface DaemonOptions {
   home: string;
@@ -161,6 +162,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     ]),
   );
 
+  portPool(); // a BERTH_PORT_RANGE that is not <low>-<high> stops the start here, named, not a deploy later
   const existing = await readServerInfo(opts.home);
   if (existing && existing.pid !== process.pid && isSameProcessAlive(existing.pid, existing.startTime)) {
     throw new ConflictError(

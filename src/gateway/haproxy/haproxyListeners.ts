@@ -30,7 +30,7 @@ import type { HaproxyPaths } from './haproxyProcess.js';
 import { HaproxyProcess, haproxyPaths } from './haproxyProcess.js';
 import type { SlotWant } from './slots.js';
 import { assignSlots, modelWants, slotWants } from './slots.js';
-import { freePort, probePort } from './ports.js';
+import { bindError as probePort, freePort } from '../../localPorts.js';
 import type { Counters } from './haproxyCounters.js';
 import { StatPoller } from './statPoller.js';
 import {

@@ -4,9 +4,9 @@
  * ports are picked here too, avoiding every port the registry has handed out.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { ConflictError } from '../../errors.js';
+import { bindError, freePort } from '../../localPorts.js';
 import type { EdgeSettings } from '../../model/routing.js';
 import type { WorkloadPort } from '../../model/ports.js';
 import { writeJsonAtomic } from './shimFiles.js';
@@ -25,27 +25,7 @@ interface PortsFile {
 const own = <T>(r: Record<string, T> | undefined, key: string): T | undefined =>
   r !== undefined && Object.hasOwn(r, key) ? r[key] : undefined;
 
-/** Asks the kernel for a free port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** True when `port` can be bound on 127.0.0.1 right now. */
-export function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
+export { freePort };
 
 /** The persisted port registry. Calls are serialised so two allocations never race. */
 export class PortRegistry {
@@ -102,7 +82,11 @@ export class PortRegistry {
       const taken = this.taken(key);
       let port = preference;
       for (let tries = 0; tries < 1000; tries++, port++) {
-        if (port === existing || (port > 0 && port < 65536 && !taken.has(port) && (await canBind(port)))) break;
+        if (
+          port === existing ||
+          (port > 0 && port < 65536 && !taken.has(port) && (await bindError(port)) === undefined)
+        )
+          break;
       }
       this.setEdge(key, port, { preference });
       return port;
