@@ -6,11 +6,11 @@
  * outgoing connection's local end is drawn from too: on a busy machine (a control plane probing 100
  * replicas, CI's parallel test files) one of them takes the port before the service binds it, and the
  * replica fails with EADDRINUSE. So ports come from a pool below the ephemeral range, where only an
- * explicit bind can take one: 30000–32767 by default (Kubernetes' NodePort range, free of well-known
- * services), or `BERTH_PORT_RANGE=<low>-<high>`. A cursor walks the pool from a random start, so one
+ * explicit bind can take one: 20000–32000 by default (Nomad's range for the same job, its dynamic
+ * ports), or `BERTH_PORT_RANGE=<low>-<high>`. A cursor walks the pool from a random start, so one
  * process never hands out the same port twice in a row of picks (two replicas started together get
  * two ports even before either has bound its own), and each pick is checked by binding it. Where the
- * ephemeral range leaves no room below it (it starts under 31024) and no range is set, or the whole
+ * ephemeral range leaves no room below it (it starts under 21024) and no range is set, or the whole
  * pool is held, the kernel picks as before.
  */
 import { readFileSync } from 'node:fs';
@@ -21,13 +21,13 @@ export interface PortPool {
   high: number;
 }
 
-const DEFAULT_POOL: PortPool = { low: 30_000, high: 32_767 };
+const DEFAULT_POOL: PortPool = { low: 20_000, high: 32_000 };
 const MIN_POOL = 1024;
 const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
 
 /**
  * The pool ports are picked from: `BERTH_PORT_RANGE` when set (an error naming it when it is not
- * `<low>-<high>` within 1024–65535), else 30000–32767 cut below the kernel's ephemeral range (its
+ * `<low>-<high>` within 1024–65535), else 20000–32000 cut below the kernel's ephemeral range (its
  * `ip_local_port_range`), or undefined when fewer than 1024 ports are left.
  */
 export function portPool(

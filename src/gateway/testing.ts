@@ -139,10 +139,10 @@ export async function freePort(): Promise<number> {
   // Below the kernel's ephemeral range (32768-60999) like refusingPort: a port freed there is soon
   // taken by some outgoing connection's local end (CI's parallel files make thousands), and the
   // gateway's listener then fails with EADDRINUSE; below it only an explicit bind can take it.
-  // 20000-29999: below the pool the control planes of other test files pick from (30000-32767,
+  // 10000-19999: below the pool the control planes of other test files pick from (20000-32000,
   // src/localPorts.ts), which would otherwise take a port handed out here before it is bound.
   for (let tries = 0; tries < 50; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const port = 10_000 + Math.floor(Math.random() * 10_000);
     const s = createServer();
     const bound = await new Promise<boolean>((resolve) => {
       s.once('error', () => resolve(false));
@@ -159,12 +159,12 @@ export async function freePort(): Promise<number> {
 /**
  * A port on 127.0.0.1 that refuses connections, for a "dead" backend. It is drawn from below the
  * kernel's ephemeral range (32768-60999), which listen(0) and outgoing connections use, and below
- * the pool control planes pick replica ports from (30000-32767, src/localPorts.ts), so no other
+ * the pool control planes pick replica ports from (20000-32000, src/localPorts.ts), so no other
  * test file's server or replica can take it in the middle of a test (then the "dead" backend answers).
  */
 export async function refusingPort(): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const port = 10_000 + Math.floor(Math.random() * 10_000);
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => {

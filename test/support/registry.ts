@@ -25,7 +25,7 @@ export const HTPASSWD_BIN = '/usr/bin/htpasswd';
  */
 export async function registryPort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000); // below control planes' pool (30000-32767)
+    const port = 10_000 + Math.floor(Math.random() * 10_000); // below control planes' pool (20000-32000)
     const free = await new Promise<boolean>((resolve) => {
       const s = createServer();
       s.once('error', () => resolve(false));
