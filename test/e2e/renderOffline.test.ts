@@ -196,6 +196,22 @@ describe('berth render --offline', () => {
     expect((await command(['--version'])).stdout).toBe((await berth.cli(['--version'])).stdout);
   });
 
+  it('the berth command (bin/berth) finds its folder through symlinks, as npm links it in node_modules/.bin', async () => {
+    const links = await mkdtemp(join(tmpdir(), 'berth-bin-link-'));
+    try {
+      await mkdir(join(links, '.bin'));
+      await symlink(join(ROOT, 'bin/berth'), join(links, 'direct'));
+      await symlink('../direct', join(links, '.bin/berth')); // relative, and a link to a link
+      const viaLink = await run(join(links, '.bin/berth'), ['render', dir, '--offline'], { maxBuffer: 64 << 20 });
+      expect(viaLink.stdout).toBe(await fromModules(join(dir, 'berth.yaml')));
+      expect((await run(join(links, '.bin/berth'), ['--version'])).stdout).toBe(
+        (await berth.cli(['--version'])).stdout,
+      );
+    } finally {
+      await rm(links, { recursive: true, force: true });
+    }
+  });
+
   it('the berth command (bin/berth) reports a problem of berth.yaml as bin/berth.js does', async () => {
     const bad = join(dir, 'bad-command.yaml');
     await writeFile(bad, 'name: bad\nservices:\n  web:\n    image: x\n    ports: [99999]\n');
