@@ -1,8 +1,10 @@
 // Whole `berth render` processes against a warm control plane, this checkout beside another built one
 // (BASE=<checkout>), interleaved run by run so both share the machine's load: each checkout's own
 // bin/berth.js against its own control plane (a data directory each), for render.mjs's generated app.
-// Rows: a cached render (the same render twice, the second timed) and a config change every service
-// reads (LOG_LEVEL, a new config version each run). Without BASE only this checkout is measured.
+// Rows: a cached render (the same render twice, the second timed), a config change every service
+// reads (LOG_LEVEL, a new config version each run), and `berth render --offline` as the checkout's
+// `berth` command runs it (bin/berth where there is one, else node bin/berth.js: before session 18).
+// Without BASE only this checkout is measured.
 // Knobs: RUNS (default 9), SERVICES (render.mjs's), BASE.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
@@ -25,9 +27,9 @@ async function controlPlane(dir) {
     if (child.exitCode !== null || i === 3000) throw new Error(`the control plane of ${dir} did not start`);
     await sleep(20);
   }
-  const berth = (args) => {
+  const berth = (args, command = [process.execPath, join(dir, 'bin/berth.js')]) => {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(dir, 'bin/berth.js'), ...args], {
+    const r = spawnSync(command[0], [...command.slice(1), ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 1e8,
@@ -37,8 +39,14 @@ async function controlPlane(dir) {
   };
   return {
     dir,
-    times: { cached: [], every: [] },
+    times: { cached: [], every: [], offline: [] },
     render: () => berth(['render', app, '-o', 'yaml']),
+    // The package's bin: a shell script since session 18 (one process for --offline).
+    offline: () =>
+      berth(
+        ['render', app, '--offline', '-o', 'yaml'],
+        existsSync(join(dir, 'bin/berth')) ? [join(dir, 'bin/berth')] : undefined,
+      ),
     set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
     async stop() {
       try {
@@ -65,6 +73,7 @@ try {
       cp.times.cached.push(cp.render());
       cp.set(`LOG_LEVEL=run${r}`);
       cp.times.every.push(cp.render());
+      cp.times.offline.push(cp.offline());
     }
   const cols = planes.map((cp) => (cp.dir === root ? 'this checkout' : cp.dir));
   console.log(`whole berth render processes (median of ${RUNS}, interleaved), 200-service app, YAML:`);
@@ -72,6 +81,7 @@ try {
   for (const [m, label] of [
     ['cached', 'cached render'],
     ['every', 'config change every service reads'],
+    ['offline', 'render --offline (the berth command)'],
   ])
     console.log(
       `  ${label.padEnd(36)}${planes.map((cp) => `${median(cp.times[m]).toFixed(0)} ms`.padStart(18)).join('')}`,

@@ -9,7 +9,9 @@
 // the render path is over (one that has none, before session 17, is timed at once).
 // Knobs: RUNS (default 15), SERVICES (render.mjs's), BASE, NODE_FLAGS and SERVER_OUT (see
 // controlPlane), MODES (a comma-separated list of words that
-// pick the modes whose names contain one, e.g. MODES=edited,every: to profile a control plane in those).
+// pick the modes whose names contain one, e.g. MODES=edited,every: to profile a control plane in those),
+// FIRST=<k>: only the first render after start, k control-plane starts per checkout (interleaved),
+// with the control plane's CPU for that render (/proc, Linux) beside its Server-Timing.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +74,15 @@ async function controlPlane(dir) {
       return Number(/dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')?.[1] ?? NaN);
     },
     set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
+    /** The control plane's CPU time so far in ms (Linux: /proc, 10 ms ticks), NaN elsewhere. */
+    cpuMs() {
+      try {
+        const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(f[11]) + Number(f[12])) * 10;
+      } catch {
+        return NaN;
+      }
+    },
     /** The control plane's resident memory in MB (Linux: /proc), NaN elsewhere. */
     rssMb() {
       try {
@@ -105,6 +116,36 @@ const words = process.env.MODES?.split(',').map((w) => w.trim());
 const modes = Object.fromEntries(
   Object.entries(allModes).filter(([m]) => words === undefined || words.some((w) => m.includes(w))),
 );
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const dirs = [root, ...(process.env.BASE ? [process.env.BASE] : [])];
+const cols = dirs.map((d) => (d === root ? 'this checkout' : d));
+if (process.env.FIRST) {
+  // The first render after start only: a control plane started, warmed and stopped per sample.
+  const k = Number(process.env.FIRST);
+  const timing = dirs.map(() => []);
+  const cpu = dirs.map(() => []);
+  for (let r = 0; r < k; r++)
+    for (const [i, dir] of dirs.entries()) {
+      const cp = await controlPlane(dir);
+      try {
+        const c0 = cp.cpuMs();
+        timing[i].push(await cp.render(text));
+        cpu[i].push(cp.cpuMs() - c0);
+      } finally {
+        await cp.stop();
+      }
+    }
+  console.log(`first render after start (median of ${k} starts each), 200-service app, YAML:`);
+  console.log(`  ${''.padEnd(36)}${cols.map((c) => c.padStart(18)).join('')}`);
+  const row = (name, xs) =>
+    console.log(`  ${name.padEnd(36)}${xs.map((v) => `${median(v).toFixed(1)} ms`.padStart(18)).join('')}`);
+  row('Server-Timing', timing);
+  row('control plane CPU during it', cpu);
+  console.log(`  samples: ${timing.map((t) => t.map((v) => v.toFixed(0)).join(' ')).join(' | ')}`);
+  console.log(loadLine());
+  rmSync(dirname(file), { recursive: true, force: true });
+  process.exit(0);
+}
 const planes = [await controlPlane(root)];
 try {
   if (process.env.BASE) planes.push(await controlPlane(process.env.BASE));
@@ -114,8 +155,6 @@ try {
   for (let r = 0; r < RUNS; r++)
     for (const [m, run] of Object.entries(modes))
       for (const [i, cp] of planes.entries()) samples[i][m].push(await run(cp, r));
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const cols = planes.map((cp) => (cp.dir === root ? 'this checkout' : cp.dir));
   console.log(`control plane render time (Server-Timing, median of ${RUNS}), 200-service app, YAML:`);
   console.log(`  ${'mode'.padEnd(36)}${cols.map((c) => c.padStart(18)).join('')}`);
   console.log(

@@ -11,9 +11,10 @@
 //     as the first render of a control plane just started (restarted before each run, off the clock;
 //     once its background warm-up of the render path is over, and once started without it),
 //   - `berth render --offline -o yaml` (no control plane: rendered and validated in a Node process
-//     started from the render's V8 startup snapshot by bin/berth.js before the CLI loads), the same
-//     through the CLI (`berth -o yaml render --offline`: commander and the CLI bundle first), and
-//     without the snapshot (BERTH_RENDER_SNAPSHOT=0: in the CLI's process, from the code-cached bundle),
+//     started from the render's V8 startup snapshot: by the berth command, bin/berth, as its only
+//     process; by `node bin/berth.js` as a second process before the CLI loads), the same through the
+//     CLI (`berth -o yaml render --offline`: commander and the CLI bundle first), and without the
+//     snapshot (BERTH_RENDER_SNAPSHOT=0: in the CLI's process, from the code-cached bundle),
 //   - `helm template` of the chart `berth export --format helm` wrote for the same app,
 //   - `berth --version`: the CLI's own start (Node, the bundled CLI, commander), no request,
 //   - `node -e 0`: Node's own start on this machine, the floor under every Berth figure.
@@ -225,7 +226,10 @@ try {
       [bin, 'render', app, '-o', 'yaml'],
       () => writeFileSync(join(app, 'berth.yaml'), specText),
     ],
-    berthOffline: [process.execPath, [bin, 'render', app, '--offline', '-o', 'yaml']],
+    // The berth command (bin/berth, package.json's bin: a shell script) starts the snapshot as its
+    // only process; bin/berth.js run by node starts it as a second process (session 17's way).
+    berthOffline: [join(root, 'bin/berth'), ['render', app, '--offline', '-o', 'yaml']],
+    berthOfflineJs: [process.execPath, [bin, 'render', app, '--offline', '-o', 'yaml']],
     // The same through the CLI (commander and the CLI bundle load first): a global option before the
     // command is not read by bin/berth.js's own start of the snapshot (src/cli/renderFast.ts).
     berthOfflineCli: [process.execPath, [bin, '-o', 'yaml', 'render', app, '--offline']],
@@ -267,6 +271,7 @@ try {
     helmOverBerthFirst: +(med.helm / med.berthFirst).toFixed(1),
     helmOverBerthFirstNoWarmup: +(med.helm / med.berthFirstNoWarmup).toFixed(1),
     helmOverBerthOffline: +(med.helm / med.berthOffline).toFixed(1),
+    helmOverBerthOfflineJs: +(med.helm / med.berthOfflineJs).toFixed(1),
     helmOverBerthOfflineBundle: +(med.helm / med.berthOfflineBundle).toFixed(1),
     helmOverBerthOfflineCli: +(med.helm / med.berthOfflineCli).toFixed(1),
     samplesMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
@@ -289,7 +294,12 @@ try {
   console.log(`  berth render (control plane, edit + config change)  ${med.berthEditConfig} ms`);
   console.log(`  berth render (control plane, first render after start and warm-up)  ${med.berthFirst} ms`);
   console.log(`  berth render (control plane, first render after start, no warm-up)  ${med.berthFirstNoWarmup} ms`);
-  console.log(`  berth render --offline (startup snapshot, started by bin/berth.js)  ${med.berthOffline} ms`);
+  console.log(
+    `  berth render --offline (the berth command: one process from the startup snapshot)  ${med.berthOffline} ms`,
+  );
+  console.log(
+    `  berth render --offline (node bin/berth.js: a second process from the snapshot)  ${med.berthOfflineJs} ms`,
+  );
   console.log(`  berth render --offline (startup snapshot, through the CLI)  ${med.berthOfflineCli} ms`);
   console.log(`  berth render --offline (no snapshot: code-cached bundle)  ${med.berthOfflineBundle} ms`);
   console.log(`  helm template (exported chart) ${med.helm} ms  (${objects.helm} objects)`);
@@ -299,7 +309,7 @@ try {
     `  (Node ${process.version}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}, load average ${result.machine.loadAverage.join(' ')})`,
   );
   console.log(
-    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthConfigOne}x (config change of one service), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthFirstNoWarmup}x (first after start, no warm-up), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
+    `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthConfigOne}x (config change of one service), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthFirstNoWarmup}x (first after start, no warm-up), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineJs}x (offline by node bin/berth.js), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
   );
 } finally {
   await stopServer();

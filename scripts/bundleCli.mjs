@@ -72,7 +72,18 @@ const bundle = (input, file, plugin) =>
     // `import()` of what stays outside becomes `require()` (Node loads ES modules that have no
     // top-level await through require since 20.19): a script with no `import()` in it can be compiled
     // from V8's code cache (bin/berth.js), one that has one cannot (Node 20 loses its import callback).
-    output: { file, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false },
+    // Non-ASCII characters escaped (`\u2026`) and no doc comments (where the rest of them are): V8
+    // keeps a source with any character past Latin-1 (a typographic quote, ajv-i18n's locales) as
+    // two bytes per character, which doubled the 2 MB of the offline render's source in its startup
+    // snapshot (docs/benchmarks.md, render). Licence comments stay.
+    output: {
+      file,
+      format: 'cjs',
+      codeSplitting: false,
+      dynamicImportInCjs: false,
+      charset: 'ascii',
+      comments: { legal: true, annotation: true, jsdoc: false },
+    },
   });
 
 await bundle(join(cli, 'main.js'), output, {

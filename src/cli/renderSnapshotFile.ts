@@ -26,6 +26,8 @@ export const SNAPSHOT_FLAGS: readonly string[] = [
 
 /** Exit status of a snapshot process that failed with a Berth error, written to stderr as JSON. */
 export const SNAPSHOT_ERROR_STATUS = 3;
+/** Exit status of a snapshot process started with a command line that is not a plain offline render (bin/berth). */
+export const SNAPSHOT_DECLINED_STATUS = 4;
 
 /** The snapshot of this Node for the CLI folder `cliDir` (dist/cli). */
 export function snapshotBlob(cliDir: string): string {

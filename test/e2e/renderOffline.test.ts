@@ -6,7 +6,8 @@
  * the control plane names the next one, offline has none), and its errors are the same. bin/berth.js
  * starts the snapshot itself before the CLI loads (src/cli/renderFast.ts) when the command line is
  * render's own options, and streams a control plane's render the same way: the same output as through
- * the CLI.
+ * the CLI. The `berth` command (bin/berth, package.json's bin) starts the snapshot as its only process
+ * for `render --offline`, and runs bin/berth.js for everything else or when the snapshot does not print.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -162,8 +163,75 @@ describe('berth render --offline', () => {
       expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'VALIDATION', problems: [{}, {}] } });
     });
 
+  /** The `berth` command (bin/berth: a shell script) with `args` in `env` beside this process's. */
+  async function command(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const r = await run(join(ROOT, 'bin/berth'), args, {
+        env: { ...process.env, BERTH_HOME: berth.home, ...env },
+        maxBuffer: 64 << 20,
+      });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  it('the berth command (bin/berth) renders offline as bin/berth.js does, options and BERTH_ENV included', async () => {
+    const options = ['--offline', '-n', 'team-c', '--kubernetes-version', '1.25', '--ingress-class', 'nginx'];
+    for (const format of ['yaml', 'json']) {
+      const [one, two] = await Promise.all([
+        command(['render', dir, ...options, '-o', format], { BERTH_ENV: 'staging' }),
+        berth.cli(['render', dir, ...options, '-o', format], { env: { BERTH_ENV: 'staging' } }),
+      ]);
+      expect(one.code, one.stderr).toBe(0);
+      expect(two.code, two.stderr).toBe(0);
+      expect(one.stdout).toContain('team-c');
+      expect(one.stdout).toBe(two.stdout);
+    }
+    // Not an offline render: bin/berth.js, as always.
+    expect((await command(['--version'])).stdout).toBe((await berth.cli(['--version'])).stdout);
+  });
+
+  it('the berth command (bin/berth) finds its folder through symlinks, as npm links it in node_modules/.bin', async () => {
+    const links = await mkdtemp(join(tmpdir(), 'berth-bin-link-'));
+    try {
+      await mkdir(join(links, '.bin'));
+      await symlink(join(ROOT, 'bin/berth'), join(links, 'direct'));
+      await symlink('../direct', join(links, '.bin/berth')); // relative, and a link to a link
+      const viaLink = await run(join(links, '.bin/berth'), ['render', dir, '--offline'], { maxBuffer: 64 << 20 });
+      expect(viaLink.stdout).toBe(await fromModules(join(dir, 'berth.yaml')));
+      expect((await run(join(links, '.bin/berth'), ['--version'])).stdout).toBe(
+        (await berth.cli(['--version'])).stdout,
+      );
+    } finally {
+      await rm(links, { recursive: true, force: true });
+    }
+  });
+
+  it('the berth command (bin/berth) reports a problem of berth.yaml as bin/berth.js does', async () => {
+    const bad = join(dir, 'bad-command.yaml');
+    await writeFile(bad, 'name: bad\nservices:\n  web:\n    image: x\n    ports: [99999]\n');
+    for (const format of ['yaml', 'json']) {
+      const [one, two] = await Promise.all([
+        command(['render', bad, '--offline', '-o', format]),
+        berth.cli(['render', bad, '--offline', '-o', format]),
+      ]);
+      expect(one.code).toBe(1);
+      expect(one).toEqual({ code: two.code, stdout: two.stdout, stderr: two.stderr });
+      expect(one.stderr).toContain('must be between 1 and 65535');
+    }
+  });
+
   /** Renders `dir` offline with a copy of the CLI (bin/ and the named files of dist/cli/); the packages are the install's. */
-  async function renderWithCopy(files: string[], snapshot: 'copied' | 'broken'): Promise<string> {
+  async function renderWithCopy(
+    files: string[],
+    snapshot: 'copied' | 'broken',
+    bin: 'berth.js' | 'berth' = 'berth.js',
+  ): Promise<string> {
     const copy = await mkdtemp(join(tmpdir(), 'berth-render-copy-'));
     try {
       await mkdir(join(copy, 'bin'));
@@ -175,9 +243,10 @@ describe('berth render --offline', () => {
       const copiedBlob = join(copy, 'dist/cli', `renderOffline-${process.version}-${process.arch}.blob`);
       if (snapshot === 'copied') await copyFile(blob, copiedBlob);
       else await writeFile(copiedBlob, 'not a snapshot');
-      const r = await run(process.execPath, [join(copy, 'bin/berth.js'), 'render', dir, '--offline'], {
-        maxBuffer: 64 << 20,
-      });
+      const args = ['render', dir, '--offline'];
+      const r = await (bin === 'berth'
+        ? run(join(copy, 'bin/berth'), args, { maxBuffer: 64 << 20 })
+        : run(process.execPath, [join(copy, 'bin/berth.js'), ...args], { maxBuffer: 64 << 20 }));
       return r.stdout;
     } finally {
       await rm(copy, { recursive: true, force: true });
@@ -192,5 +261,12 @@ describe('berth render --offline', () => {
     expect(await renderWithCopy(['berth.cjs', 'renderOffline.cjs'], 'broken')).toBe(
       await fromModules(join(dir, 'berth.yaml')),
     );
+  });
+
+  it('the berth command (bin/berth) renders from the snapshot alone, and without it when it does not load', async () => {
+    const expected = await fromModules(join(dir, 'berth.yaml'));
+    // No renderOffline.cjs nor renderFast.cjs: only the snapshot itself can have rendered it.
+    expect(await renderWithCopy(['berth.cjs'], 'copied', 'berth')).toBe(expected);
+    expect(await renderWithCopy(['berth.cjs', 'renderOffline.cjs'], 'broken', 'berth')).toBe(expected);
   });
 });

@@ -13,7 +13,8 @@ import { renderOffline } from './renderOffline.js';
 import { forgetPrintedLines } from '../../runtime/kubernetes/manifests/toYaml.js';
 import { forgetParsedTemplates } from '../../spec/interpolate.js';
 import { forgetParsedDurations } from '../../spec/units.js';
-import { SNAPSHOT_ERROR_STATUS, type SnapshotRequest } from '../renderSnapshotFile.js';
+import { SNAPSHOT_DECLINED_STATUS, SNAPSHOT_ERROR_STATUS, type SnapshotRequest } from '../renderSnapshotFile.js';
+import { fastRenderRequest } from '../renderArgs.js';
 
 /** What the CLI would print for `request`, computed here: YAML documents or the objects as JSON. */
 function rendered(request: SnapshotRequest): string {
@@ -22,10 +23,22 @@ function rendered(request: SnapshotRequest): string {
   return format === 'yaml' ? (r.yaml ?? '') : `${JSON.stringify(r.objects, null, 2)}\n`;
 }
 
-/** Renders the request in argv; a Berth error goes to stderr as its JSON for the CLI to print. */
+/**
+ * Renders the request in argv; a Berth error goes to stderr as its JSON for the CLI to print. Started
+ * by the `berth` command itself (bin/berth, one process: argv is the command line, `render ...`), it
+ * reads the command line as the CLI would (renderFast.ts) and ends with SNAPSHOT_DECLINED_STATUS,
+ * printing nothing, when that is not a plain offline render; an error ends it too (not 0), and bin/berth
+ * runs the CLI, which renders again and reports it in its own words.
+ */
 function main(): void {
   // A reader that stops early (`| head`) closes the pipe: the output ends, as in the CLI (main.ts).
   process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+  if (process.argv[1] === 'render') {
+    const request = fastRenderRequest(process.argv.slice(1));
+    if (request === undefined) process.exit(SNAPSHOT_DECLINED_STATUS);
+    written(rendered(request));
+    return;
+  }
   let out: string;
   try {
     out = rendered(JSON.parse(process.argv[1] ?? '{}') as SnapshotRequest);
@@ -38,8 +51,12 @@ function main(): void {
     process.exitCode = SNAPSHOT_ERROR_STATUS;
     return;
   }
-  // Exit once the output is written, without tearing down a heap of the whole warm render path
-  // (the process ends anyway; stdout's callback runs once the output is with the pipe or file).
+  written(out);
+}
+
+/** Writes `out` to stdout and exits once it is written, without tearing down a heap of the whole warm
+ * render path (the process ends anyway; stdout's callback runs once the output is with the pipe or file). */
+function written(out: string): void {
   process.stdout.write(out, (err) => {
     if (!err) process.exit();
   });

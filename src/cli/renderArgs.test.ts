@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastRenderArgs } from './renderFast.js';
+import { fastRenderArgs } from './renderArgs.js';
 
 describe('fastRenderArgs', () => {
   it('reads an offline render of render’s own options as the CLI does, its defaults included', () => {
