@@ -49,12 +49,7 @@ async function oneSet(shim, probes, dir) {
     });
     shims.push({ p, replica, port });
   }
-  await waitFor(
-    'shims started',
-    async () => shims.every((s) => existsSync(join(s.replica, 'shim.json'))),
-    30_000,
-    50,
-  );
+  await waitFor('shims started', async () => shims.every((s) => existsSync(join(s.replica, 'shim.json'))), 30_000, 50);
   if (probes)
     await waitFor(
       'probes passing',
