@@ -22,6 +22,7 @@ const all = {
   'node-lines': 'node-lines.mjs',
   supervision: 'supervision.mjs',
   scale: 'scale.mjs',
+  'shim-probes': 'shim-probes.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

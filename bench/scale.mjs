@@ -14,6 +14,10 @@
 // Knobs (environment): SCALE_SIZES=10,50,100,10x10  SCALE_IDLE_S=20  SCALE_STATUS_N=7
 //   SCALE_BEFORE=<path to another build's dist/cli/main.js>: measures that build too, interleaved.
 //   SCALE_THREADS=1: each thread's CPU in the idle window (stderr), and the window's bounds for --cpu-prof.
+//   SCALE_NO_PROBES=0: skips the run of this build without probes. By default the workload is also deployed
+//     once more with no `health` (the row `no probes`): supervisord probes nothing, so that row is Berth's
+//     supervision and routing alone, and `probes ms/s` (the shims' CPU with probes less without) what the
+//     readiness probes the app asks for cost; Berth's figure (`berth ms/s`) keeps them.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +35,7 @@ const IDLE_S = Number(process.env.SCALE_IDLE_S ?? 20);
 const STATUS_N = Number(process.env.SCALE_STATUS_N ?? 7);
 const builds = [{ name: 'berth', cli }];
 if (process.env.SCALE_BEFORE) builds.unshift({ name: 'before', cli: process.env.SCALE_BEFORE });
+const NO_PROBES = process.env.SCALE_NO_PROBES !== '0';
 
 // Deterministic readiness delays (ms from process start to ready), 150..450.
 let seed = 42;
@@ -68,7 +73,12 @@ function workload(label) {
       }
     });
     writeFileSync(join(appDir, 'berth.yaml'), `${lines.join('\n')}\n`);
-    list.push({ name, dir: appDir, levels });
+    // The same app without probes (same names, commands and order), for the `no probes` row.
+    const bare = `${appDir}-noprobe`;
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'svc.mjs'), SVC);
+    writeFileSync(join(bare, 'berth.yaml'), `${lines.filter((l) => !l.includes('health:')).join('\n')}\n`);
+    list.push({ name, dir: appDir, levels, bare });
   }
   return { label, services: apps * perLevel * LEVELS, apps: list, dir };
 }
@@ -248,6 +258,7 @@ for (const label of sizes) {
     const row = { label, services: w.services, apps: w.apps.length };
     row.boundMs = await shellBound(w);
     for (const b of builds) row[b.name] = await berth(b, w);
+    if (NO_PROBES) row.bare = await berth(builds.at(-1), { ...w, apps: w.apps.map((a) => ({ ...a, dir: a.bare })) });
     row.supervisord = await supervisord(w);
     rows.push(row);
     console.error(`scale: ${label} measured`);
@@ -273,6 +284,7 @@ const head = [
   'gw ms/s',
   'hap ms/s',
   'shims ms/s',
+  'probes ms/s',
   'µs/s/shim',
   'berth ms/s',
   'supd ms/s',
@@ -293,12 +305,14 @@ const berthCpu = (m) => m.cp.cpuMsPerS + m.gw.cpuMsPerS + m.haproxy.cpuMsPerS + 
 const berthMb = (m) => m.cp.rssMb + m.gw.rssMb + m.haproxy.rssMb + m.shims.pssMb;
 const table = [head];
 for (const r of rows)
-  for (const b of builds) {
-    const m = r[b.name];
+  for (const b of [...builds.map((x) => x.name), ...(r.bare ? ['bare'] : [])]) {
+    const m = r[b];
     const supd = r.supervisord.sup;
+    // The probes' own cost: this build's shims with probes less the same shims without (the `no probes` run).
+    const probes = r.bare && b === builds.at(-1).name ? m.shims.cpuMsPerS - r.bare.shims.cpuMsPerS : NaN;
     table.push([
       `${r.services} svc${r.apps > 1 ? ` / ${r.apps} apps` : ''}`,
-      b.name,
+      b === 'bare' ? 'no probes' : b,
       f0(m.deployMs),
       f0(r.boundMs),
       f2(m.deployMs / r.boundMs),
@@ -306,6 +320,7 @@ for (const r of rows)
       f1(m.gw.cpuMsPerS),
       f1(m.haproxy.cpuMsPerS),
       f1(m.shims.cpuMsPerS),
+      f1(probes),
       f1((m.shims.cpuMsPerS * 1000) / Math.max(m.shims.count, 1)),
       f1(berthCpu(m)),
       f2(supd.cpuMsPerS),
@@ -324,6 +339,15 @@ for (const r of rows)
 const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
 for (const row of table)
   console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+for (const r of rows.filter((x) => x.bare)) {
+  const m = r[builds.at(-1).name];
+  const probes = m.shims.cpuMsPerS - r.bare.shims.cpuMsPerS;
+  console.log(
+    `${r.services} svc${r.apps > 1 ? ` / ${r.apps} apps` : ''}: berth ${f1(berthCpu(m))} ms/s = supervision and routing ` +
+      `${f1(berthCpu(m) - probes)} + the app's readiness probes ${f1(probes)} (its shims with probes ${f1(m.shims.cpuMsPerS)}, ` +
+      `without ${f2(r.bare.shims.cpuMsPerS)}); without probes, all of Berth ${f1(berthCpu(r.bare))}; supervisord (no probes) ${f2(r.supervisord.sup.cpuMsPerS)}`,
+  );
+}
 const single = rows.filter((r) => r.apps === 1);
 if (single.length >= 2) {
   const [a, z] = [single[0], single.at(-1)];

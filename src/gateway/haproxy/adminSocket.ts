@@ -45,6 +45,17 @@ export interface StatRow {
   status: string;
 }
 
+/** What `show info` says of a worker's traffic so far (the fields the gateway reads). */
+export interface ProcessTotals {
+  pid: number;
+  /** Connections accepted (CumConns), the admin socket's included. */
+  connections: number;
+  /** Requests received (CumReq): counted once a request's head is whole; each admin command is one too. */
+  requests: number;
+  /** Connections open now (CurrConns), the admin socket's left out. */
+  open: number;
+}
+
 /** One row of `show servers conn`. */
 export interface ServerConnRow {
   backend: string;
@@ -144,6 +155,23 @@ export class AdminSocket {
       'hrsp_5xx',
     ]);
     return rows.map((f) => at.map((i) => f[i]).join(' ')).join('\n');
+  }
+
+  /**
+   * `show info`'s process-wide totals: its pid, connections accepted and requests received so far (each
+   * command on this socket is one of each too), and connections open now (the CLI's own not counted).
+   */
+  async info(): Promise<ProcessTotals> {
+    const out = await this.run('show info');
+    const field = (name: string): number => {
+      const m = new RegExp(`^${name}: (\\d+)$`, 'm').exec(out);
+      if (m === null)
+        throw new RuntimeError(`unexpected \`show info\` answer from haproxy: no ${name}`, {
+          details: { head: out.slice(0, 200) },
+        });
+      return Number(m[1]);
+    };
+    return { pid: field('Pid'), connections: field('CumConns'), requests: field('CumReq'), open: field('CurrConns') };
   }
 
   /** `show servers conn`: connections in use and idle per server. */

@@ -1,8 +1,8 @@
 /**
- * The HAProxy plane idle: once its counters settle, the gateway reads only the frontends' and backends'
- * totals (not the ~9× longer `show stat` with every server slot), also while a connection stays open,
- * and what sends no log line (a connection without a request, a TCP connection: nothing kicks the
- * poller) still reaches the counters, as requests do.
+ * The HAProxy plane idle: once its counters settle, the gateway asks only `show info` (no stream in flight)
+ * or the frontends' and backends' totals (a stream in flight), not the ~9× longer `show stat` with every
+ * server slot, also while a connection stays open, and what sends no log line (a connection without a
+ * request, a TCP connection: nothing kicks the poller) still reaches the counters, as requests do.
  */
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,17 +57,26 @@ describe('HAProxy counters while idle', () => {
         .find((s) => s.key === key)
         ?.tracks.find((t) => t.track === 'stable');
 
-    // Settled: probes stand in for reads, and the reads stop growing.
+    // Settled: probes stand in for reads, and the reads stop growing. No stream is in flight, so the
+    // probe is `show info` (its own connections subtracted), not the proxies' totals.
+    const totals = gw.hx.statReads.totals;
     const reads = await readsOnceSettled();
+    expect(gw.hx.statReads.info).toBeGreaterThanOrEqual(4);
+    expect(gw.hx.statReads.totals).toBe(totals);
 
-    // A connection that sends nothing yet: no log line, only the frontend's totals move.
+    // A connection that sends nothing yet: no log line, no request; only the count of connections moves.
     const inFlight = () => gw.hx.stats().find((l) => l.key === key)?.inFlight ?? -1;
     const socket = connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     await until('the open connection seen', inFlight, (n) => n === 1);
     expect(gw.hx.statReads.reads).toBeGreaterThan(reads);
+    // Held open with no request: no stream behind a backend, so the counters settle on `show info` again,
+    // and its close (only the open connections' count moves) is still seen.
+    const held = await readsOnceSettled();
+    expect(gw.hx.statReads.totals).toBe(totals);
     socket.destroy();
     await until('the closed connection seen', inFlight, (n) => n === 0);
+    expect(gw.hx.statReads.reads).toBeGreaterThan(held);
 
     expect((await get(port, '/x')).status).toBe(200);
     expect((await get(port, '/y')).status).toBe(200);
@@ -96,8 +105,11 @@ describe('HAProxy counters while idle', () => {
     const c = await client(port);
     expect(await c.ask('ping')).toBe('redis:ping');
     await until('the open connection seen', inFlight, (n) => n === 1);
-    // Open for good (a client's pool): the counters settle all the same, and full reads stop.
+    // Open for good (a client's pool): the counters settle all the same, and full reads stop. Its stream
+    // is in flight behind the backend, so the probe is the proxies' totals (its end moves nothing in `show info`).
+    const totals = gw.hx.statReads.totals;
     const reads = await readsOnceSettled();
+    expect(gw.hx.statReads.totals).toBeGreaterThan(totals);
 
     c.s.destroy();
     await until('the closed connection seen', inFlight, (n) => n === 0);

@@ -32,6 +32,7 @@ import type { SlotWant } from './slots.js';
 import { assignSlots, modelWants, slotWants } from './slots.js';
 import { bindError as probePort, freePort } from '../../localPorts.js';
 import type { Counters } from './haproxyCounters.js';
+import { IdleProbe } from './idleProbe.js';
 import { StatPoller } from './statPoller.js';
 import {
   addCounters,
@@ -86,6 +87,8 @@ export class HaproxyListeners implements DataPlaneListeners {
   private loads = 0;
   /** Reads `show stat` into `rows`: quickly while traffic moves, slowly while idle. */
   private readonly poller: StatPoller;
+  /** The poller's reads and its probes (`show info` while no stream is in flight). */
+  private readonly idleProbe: IdleProbe;
   private readonly statePath: string;
   private readonly opts: HaproxyListenersOptions;
 
@@ -93,19 +96,17 @@ export class HaproxyListeners implements DataPlaneListeners {
     this.opts = opts;
     this.node = new Listeners({ ...opts, handoff: true });
     this.spanReceiver = new HaproxySpanReceiver(opts.spans, () => this.poller.kick());
+    this.idleProbe = new IdleProbe(() => this.proc!.admin());
     this.poller = new StatPoller({
       intervalMs: opts.statsIntervalMs,
       read: () => {
         if (this.reloading || this.proc === undefined) return undefined;
         const loads = this.loads;
         // A poll that straddles a reload is discarded.
-        return this.proc
-          .admin()
-          .stat()
-          .then((rows) => (loads === this.loads ? rows : this.rows));
+        return this.idleProbe.read().then((rows) => (loads === this.loads ? rows : this.rows));
       },
       rows: (rows) => (this.rows = rows),
-      probe: () => (this.reloading || this.proc === undefined ? undefined : this.proc.admin().proxyTotals()),
+      probe: () => (this.reloading || this.proc === undefined ? undefined : this.idleProbe.probe(this.rows)),
     });
     this.paths = haproxyPaths(opts.dir, opts.log);
     this.logger = opts.logger;
@@ -448,9 +449,14 @@ export class HaproxyListeners implements DataPlaneListeners {
     }
   }
 
-  /** Full `show stat` reads so far, and idle turns a probe of the frontends made unnecessary. */
-  get statReads(): { readonly reads: number; readonly skipped: number } {
-    return this.poller.counts;
+  /** Full `show stat` reads so far, idle turns a probe made unnecessary, and the probes of each kind asked. */
+  get statReads(): {
+    readonly reads: number;
+    readonly skipped: number;
+    readonly info: number;
+    readonly totals: number;
+  } {
+    return { ...this.poller.counts, ...this.idleProbe.counts };
   }
 
   /** Counters of HAProxy's public listeners (as of the last poll). */

@@ -5,10 +5,9 @@
 // the gateway parsing them: ~20-30 ms of CPU a second between them).
 //
 // Once the counters are settled (a full read the same as the one before), each idle turn asks a cheap
-// `probe` first (the frontends' and backends' rows without the server slots: ~1/9 of `show stat` at
-// 100 services, 17 slots per backend) and skips the full read while the probe says what it said before
-// the last full read: every request and connection passes a frontend and every stream to a server its
-// backend, so no counter can have moved. A full `show stat` of 100 services is ~1,900 rows, 450 kB:
+// `probe` first (idleProbe.ts: `show info`'s totals while no stream is in flight, else the frontends'
+// and backends' rows without the server slots) and skips the full read while the probe says what it
+// said before the last full read: no counter can have moved. A full `show stat` of 100 services is ~1,900 rows, 450 kB:
 // every 2 s it was ~3 ms/s of HAProxy and ~3 ms/s of the gateway's main thread while nothing happened.
 import type { StatRow } from './adminSocket.js';
 
