@@ -10,11 +10,27 @@
 import type { ServiceState } from '../../../model/serviceState.js';
 import type { Workload } from '../../../model/workload.js';
 import { ANNOTATION, type KubernetesObject, type ManifestInput } from './contract.js';
-import { appObjectsIn, manifestScope, serviceObjectsIn, sortedBy, throwRenderProblems } from './render.js';
+import {
+  appObjectsIn,
+  manifestScope,
+  serviceBuildIn,
+  serviceConfigIn,
+  sortedBy,
+  throwRenderProblems,
+  type ManifestScope,
+} from './render.js';
 import { validateObjects } from './validate.js';
 import { recut, restamp, stampText, yamlDocuments, type CutDocument, type Stamps } from './toYaml.js';
 import { sameButReleaseValues } from './sameObject.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
+import {
+  releasePaths,
+  restampObject,
+  samePartsButHash,
+  sameShell,
+  shellRestampable,
+  type ReleasePath,
+} from './valueRestamp.js';
 
 /** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
 export interface MemoizedRender {
@@ -32,6 +48,20 @@ interface Memoized extends MemoizedRender {
   restampable: boolean;
   /** Characters of its documents, for the memo's bound. */
   chars: number;
+  /** What restamps them for another workload of the same shell (valueRestamp.ts), when they can be. */
+  shell?: Shell;
+}
+
+/** A service's objects as valueRestamp.ts restamps them when only its values change. */
+interface Shell {
+  /** The workload, scope and other inputs (see `keyParts`) they were rendered from. */
+  workload: Workload;
+  common: string;
+  parts: unknown[];
+  /** The config objects (ConfigMap, Secret) come first and are built again; then the restamped ones. */
+  configCount: number;
+  /** Where each restamped object holds its release values, in the order its document prints them. */
+  paths: ReleasePath[][];
 }
 
 /** Contexts remembered per workload: one is rendered for a few namespaces or versions at most. */
@@ -90,7 +120,8 @@ export class ManifestMemo {
       scope.shared !== undefined,
     ]);
     const pairs: [KubernetesObject, string][] = [];
-    const fresh: { workload: Workload; parts: unknown[]; lastKey: string; objects: KubernetesObject[] }[] = [];
+    const fresh: Fresh[] = [];
+    const cut = new Map<KubernetesObject, CutDocument>();
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
       const parts = keyParts(state, input, name, scope.shared !== undefined);
@@ -100,10 +131,13 @@ export class ManifestMemo {
         continue;
       }
       const before = scope.problems.length;
-      const objects = serviceObjectsIn(scope, name);
       const lastKey = JSON.stringify([version, input.app, input.env, name]);
-      if (scope.problems.length === before) fresh.push({ workload: state.workload, parts, lastKey, objects });
-      for (const o of objects) pairs.push([o, '']);
+      const prev = this.last.get(lastKey);
+      const f =
+        (prev && shellRestamped(prev, { scope, name, state, common, parts, values }, cut)) ??
+        builtService(scope, name, common, parts);
+      if (scope.problems.length === before) fresh.push({ ...f, workload: state.workload, parts, lastKey });
+      for (const o of f.objects) pairs.push([o, '']);
     }
     const app = appObjectsIn(scope);
     for (const o of app) pairs.push([o, '']);
@@ -111,10 +145,9 @@ export class ManifestMemo {
     // A rebuilt service's objects that print as its last ones but for their release annotation values
     // take those documents, recut; only the others are printed and checked against the schemas. A
     // problem throws, so nothing with a problem is ever remembered.
-    const cut = new Map<KubernetesObject, CutDocument>();
     for (const f of fresh) {
       const prev = this.last.get(f.lastKey);
-      if (prev) for (const o of f.objects) reuse(prev, o, cut);
+      if (prev) for (const o of f.objects) if (!cut.has(o)) reuse(prev, o, cut);
     }
     const own = fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o)));
     const built = [...own, ...app];
@@ -138,6 +171,8 @@ export class ManifestMemo {
         f.objects.map((o) => cut.get(o)!),
         values,
       );
+      const shell = f.shell ?? (f.candidate && shellOf(f.candidate, m, values));
+      if (shell) m.shell = shell;
       this.remember(f.workload, { common, parts: f.parts, memoized: m });
       this.last.delete(f.lastKey);
       this.last.set(f.lastKey, m);
@@ -297,5 +332,114 @@ function restamped(known: Memoized, values: readonly [string, string]): Memoized
     cut.push(d);
     chars += d.doc.length;
   }
-  return { objects, documents: cut.map((d) => d.doc), cut, values, restampable: true, chars };
+  return {
+    objects,
+    documents: cut.map((d) => d.doc),
+    cut,
+    values,
+    restampable: true,
+    chars,
+    ...(known.shell ? { shell: known.shell } : {}),
+  };
+}
+
+/** A service built or restamped in a render, before the memo files it. */
+interface Fresh {
+  workload: Workload;
+  parts: unknown[];
+  lastKey: string;
+  objects: KubernetesObject[];
+  /** Its shell, when restamped from its last objects. */
+  shell?: Shell;
+  /** What its shell is made of, when built and it could be restamped next time (see `shellOf`). */
+  candidate?: Candidate;
+}
+
+interface Candidate {
+  state: ServiceState;
+  common: string;
+  parts: unknown[];
+  configCount: number;
+  checksum: string;
+}
+
+/** A service's objects built (`serviceBuildIn`), and what would let them be restamped next time. */
+function builtService(
+  scope: ManifestScope,
+  name: string,
+  common: string,
+  parts: unknown[],
+): Omit<Fresh, 'workload' | 'parts' | 'lastKey'> {
+  const { objects, ctx, tracked } = serviceBuildIn(scope, name);
+  const { state, config } = ctx;
+  if (!shellRestampable(state, ctx.shape, tracked, scope.shared !== undefined)) return { objects };
+  let configCount = 0;
+  while (
+    configCount < objects.length &&
+    (objects[configCount]!.metadata.name === config.configMapName ||
+      objects[configCount]!.metadata.name === config.secretName)
+  )
+    configCount++;
+  return { objects, candidate: { state, common, parts, configCount, checksum: config.checksum } };
+}
+
+/** The shell of a built service's memoized objects: none when one holds a release value elsewhere. */
+function shellOf(c: Candidate, m: Memoized, values: readonly [string, string]): Shell | undefined {
+  const now = [values[0], values[1], c.state.hash, c.checksum];
+  const paths: ReleasePath[][] = [];
+  for (let i = c.configCount; i < m.objects.length; i++) {
+    const p = releasePaths(m.objects[i]!, now);
+    const d = m.cut[i];
+    if (!p || !d || (d.cuts?.length ?? 0) !== p.length * 2) return undefined;
+    paths.push(p);
+  }
+  return { workload: c.state.workload, common: c.common, parts: c.parts, configCount: c.configCount, paths };
+}
+
+/**
+ * A service's objects restamped from `prev` when only its values changed (valueRestamp.ts): its config
+ * objects built, the others' documents recut into `cut`; undefined when anything else changed.
+ */
+function shellRestamped(
+  prev: Memoized,
+  now: {
+    scope: ManifestScope;
+    name: string;
+    state: ServiceState;
+    common: string;
+    parts: unknown[];
+    values: readonly [string, string];
+  },
+  cut: Map<KubernetesObject, CutDocument>,
+): Omit<Fresh, 'workload' | 'parts' | 'lastKey'> | undefined {
+  const sh = prev.shell;
+  const { scope, state } = now;
+  if (
+    !sh ||
+    sh.common !== now.common ||
+    !samePartsButHash(sh.parts, now.parts) ||
+    !sameShell(sh.workload, state.workload, scope.discovery)
+  )
+    return undefined;
+  const before = scope.problems.length;
+  const { objects, ctx } = serviceConfigIn(scope, now.name);
+  if (objects.length !== sh.configCount) {
+    scope.problems.length = before;
+    return undefined;
+  }
+  const stamps = [now.values[0], now.values[1], state.hash, ctx.config.checksum];
+  for (let j = 0; j < sh.paths.length; j++) {
+    const i = sh.configCount + j;
+    const paths = sh.paths[j]!;
+    const o = restampObject(prev.objects[i]!, paths, stamps);
+    cut.set(
+      o,
+      recut(
+        prev.cut[i]!,
+        paths.map((p) => stamps[p.role]),
+      ),
+    );
+    objects.push(o);
+  }
+  return { objects, shell: { ...sh, workload: state.workload, common: now.common, parts: now.parts } };
 }

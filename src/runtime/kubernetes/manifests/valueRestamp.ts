@@ -1,0 +1,188 @@
+/**
+ * A service whose config values changed but nothing else (a config change every service reads): its
+ * ConfigMap and Secret carry the new values, and every other object of it (Service, Deployment or
+ * StatefulSet, autoscaler, disruption budget) is the last render's but for four release values —
+ * the revision and config version stamped on each object, the workload's hash and its pods' config
+ * checksum. Those objects are restamped along the paths where they hold these values, and their
+ * documents recut, instead of being built, compared with the last ones and printed again.
+ *
+ * Which objects read a workload's values: only the service's config (serviceConfig.ts: the env values
+ * and file contents go to the ConfigMap's or Secret's data, the checksum to the pod template); the
+ * pods reference them by key. So two workloads with the same shell (everything but those values, and
+ * whether each env value is a shared discovery value, which decides where it lives) render the same
+ * objects but for the config's and those four values. A service whose objects read more (a canary
+ * track, a Job named by a digest of its pod template, per-replica files, discovery in its own env) is
+ * built as before.
+ */
+import type { ServiceState } from '../../../model/serviceState.js';
+import type { Workload } from '../../../model/workload.js';
+import { ANNOTATION, type KubernetesObject, type ServiceShape } from './contract.js';
+import { RELEASE_KEYS, RELEASE_VALUE } from './toYaml.js';
+
+/** Which release value a path holds: revision, config version, workload hash, config checksum. */
+export type ReleaseRole = 0 | 1 | 2 | 3;
+
+/** Where an object holds one release value (keys from the object down), and which. */
+export interface ReleasePath {
+  keys: string[];
+  role: ReleaseRole;
+}
+
+const ROLE_OF: Record<string, ReleaseRole> = {
+  [ANNOTATION.revision]: 0,
+  [ANNOTATION.configVersion]: 1,
+  [ANNOTATION.hash]: 2,
+  [ANNOTATION.configChecksum]: 3,
+};
+
+/**
+ * The paths of `obj`'s release values in the order the emitter prints (and cuts) them, each checked
+ * to hold its role's value in `values`; undefined when one holds anything else (it cannot be restamped).
+ * Mirrors the emitter as sameObject.ts does: keys in order, plain objects and arrays only.
+ */
+export function releasePaths(obj: KubernetesObject, values: readonly string[]): ReleasePath[] | undefined {
+  const out: ReleasePath[] = [];
+  const walk = (v: unknown, keys: string[]): boolean => {
+    if (v === null || typeof v !== 'object') return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (!walk(v[i], [...keys, String(i)])) return false;
+      return true;
+    }
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const [k, x] of Object.entries(v)) {
+      if (RELEASE_KEYS.has(k) && typeof x === 'string' && RELEASE_VALUE.test(x)) {
+        const role = ROLE_OF[k];
+        if (role === undefined || values[role] !== x) return false;
+        out.push({ keys: [...keys, k], role });
+        continue;
+      }
+      if (!walk(x, [...keys, k])) return false;
+    }
+    return true;
+  };
+  return walk(obj, []) ? out : undefined;
+}
+
+/** `obj` with the value at each of `paths` set to its role's in `values`: copies along the paths only. */
+export function restampObject(
+  obj: KubernetesObject,
+  paths: readonly ReleasePath[],
+  values: readonly string[],
+): KubernetesObject {
+  const root = { ...obj } as Record<string, unknown>;
+  const copied = new Set<unknown>([root]);
+  for (const { keys, role } of paths) {
+    let node = root;
+    for (let i = 0; i < keys.length - 1; i++) {
+      let child = node[keys[i]!] as Record<string, unknown>;
+      if (!copied.has(child)) {
+        child = (Array.isArray(child) ? [...(child as unknown[])] : { ...child }) as Record<string, unknown>;
+        copied.add(child);
+        node[keys[i]!] = child;
+      }
+      node = child;
+    }
+    node[keys[keys.length - 1]!] = values[role];
+  }
+  return root as unknown as KubernetesObject;
+}
+
+/**
+ * Whether `a` and `b` are the same workload but for their env values and file contents (see the
+ * top): every other field equal as the emitter would print it (keys in the same order), the same env
+ * keys with the same of them equal to a shared discovery value, the same files but their content.
+ */
+export function sameShell(a: Workload, b: Workload, discovery: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (other[i] !== k) return false;
+    if (k === 'env') {
+      if (!sameEnvShell(a.env, b.env, discovery)) return false;
+    } else if (k === 'files') {
+      if (a.files.length !== b.files.length) return false;
+      for (let j = 0; j < a.files.length; j++) {
+        const { content: _a, ...x } = a.files[j]!;
+        const { content: _b, ...y } = b.files[j]!;
+        if (x.perReplica || y.perReplica || !sameData(x, y)) return false;
+      }
+    } else if (!sameData(a[k as keyof Workload], b[k as keyof Workload])) return false;
+  }
+  return true;
+}
+
+function sameEnvShell(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+  discovery: Readonly<Record<string, string>>,
+): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (other[i] !== k) return false;
+    const shared = Object.hasOwn(discovery, k);
+    if (shared && (discovery[k] === a[k]) !== (discovery[k] === b[k])) return false;
+  }
+  return true;
+}
+
+/** Whether two JSON-shaped values are equal, object keys in the same order (as they print). */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  const other = Object.keys(y);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (other[i] !== k || !sameData(x[k], y[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a service's inputs besides its workload (`keyParts` of manifestMemo.ts: name/value pairs of
+ * its state, then its shape and secret digests) are the same but for its hash, which is restamped.
+ */
+export function samePartsButHash(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === 'hash' && b[i] === 'hash' && i % 2 === 0 && i + 1 < a.length) {
+      i++;
+      continue;
+    }
+    if (!sameData(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+/** Whether a service's objects can be restamped when only its values change (see the top). */
+export function shellRestampable(
+  state: ServiceState,
+  shape: ServiceShape,
+  tracked: boolean,
+  sharedDiscovery: boolean,
+): boolean {
+  return (
+    // A Job's name is a digest of its pod template; a CronJob's runs are not rolled by a checksum.
+    shape.kind === 'service' &&
+    !tracked &&
+    state.canary === undefined &&
+    (state.discovery === undefined || sharedDiscovery) &&
+    !state.workload.files.some((f) => f.perReplica)
+  );
+}
