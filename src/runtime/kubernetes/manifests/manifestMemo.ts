@@ -24,12 +24,12 @@ import { recut, restamp, stampText, yamlDocuments, type CutDocument, type Stamps
 import { sameButReleaseValues } from './sameObject.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import {
-  releasePaths,
+  releaseStamps,
   restampObject,
   samePartsButHash,
   sameShell,
   shellRestampable,
-  type ReleasePath,
+  type ReleaseStamps,
 } from './valueRestamp.js';
 
 /** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
@@ -60,8 +60,8 @@ interface Shell {
   parts: unknown[];
   /** The config objects (ConfigMap, Secret) come first and are built again; then the restamped ones. */
   configCount: number;
-  /** Where each restamped object holds its release values, in the order its document prints them. */
-  paths: ReleasePath[][];
+  /** Where each restamped object holds its release values (see valueRestamp.ts). */
+  stamps: ReleaseStamps[];
 }
 
 /** Contexts remembered per workload: one is rendered for a few namespaces or versions at most. */
@@ -278,10 +278,11 @@ function reuse(prev: Memoized, o: KubernetesObject, cut: Map<KubernetesObject, C
 function memoized(objects: KubernetesObject[], docs: CutDocument[], values: readonly [string, string]): Memoized {
   let chars = 0;
   let restampable = true;
+  const texts = [stampText(values[0]), stampText(values[1])] as const;
   for (let i = 0; i < objects.length; i++) {
     const d = docs[i]!;
     chars += d.doc.length;
-    if (restampable && !(d.unfaithful !== true && d.stamps && stampsMatch(objects[i]!, d.doc, d.stamps, values)))
+    if (restampable && !(d.unfaithful !== true && d.stamps && stampsMatch(objects[i]!, d.doc, d.stamps, values, texts)))
       restampable = false;
   }
   return {
@@ -294,8 +295,14 @@ function memoized(objects: KubernetesObject[], docs: CutDocument[], values: read
   };
 }
 
-/** Whether `doc`'s stamps are the object's own two annotations, printed as `values`. */
-function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values: readonly [string, string]): boolean {
+/** Whether `doc`'s stamps are the object's own two annotations, printed as `values` (`texts`, printed). */
+function stampsMatch(
+  obj: KubernetesObject,
+  doc: string,
+  stamps: Stamps,
+  values: readonly [string, string],
+  texts: readonly [string, string],
+): boolean {
   const a = obj.metadata.annotations;
   if (
     stamps.length !== 6 ||
@@ -304,8 +311,11 @@ function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values:
     stamps[0] === stamps[3]
   )
     return false;
-  for (let i = 0; i < stamps.length; i += 3)
-    if (doc.slice(stamps[i + 1], stamps[i + 2]) !== stampText(values[stamps[i]!]!)) return false;
+  // Compared in place: a slice per stamp of every object was garbage.
+  for (let i = 0; i < stamps.length; i += 3) {
+    const text = texts[stamps[i]!]!;
+    if (stamps[i + 2]! - stamps[i + 1]! !== text.length || !doc.startsWith(text, stamps[i + 1])) return false;
+  }
   return true;
 }
 
@@ -386,14 +396,14 @@ function builtService(
 /** The shell of a built service's memoized objects: none when one holds a release value elsewhere. */
 function shellOf(c: Candidate, m: Memoized, values: readonly [string, string]): Shell | undefined {
   const now = [values[0], values[1], c.state.hash, c.checksum];
-  const paths: ReleasePath[][] = [];
+  const stamps: ReleaseStamps[] = [];
   for (let i = c.configCount; i < m.objects.length; i++) {
-    const p = releasePaths(m.objects[i]!, now);
+    const p = releaseStamps(m.objects[i]!, now);
     const d = m.cut[i];
-    if (!p || !d || (d.cuts?.length ?? 0) !== p.length * 2) return undefined;
-    paths.push(p);
+    if (!p || !d || (d.cuts?.length ?? 0) !== p.roles.length * 2) return undefined;
+    stamps.push(p);
   }
-  return { workload: c.state.workload, common: c.common, parts: c.parts, configCount: c.configCount, paths };
+  return { workload: c.state.workload, common: c.common, parts: c.parts, configCount: c.configCount, stamps };
 }
 
 /**
@@ -427,16 +437,16 @@ function shellRestamped(
     scope.problems.length = before;
     return undefined;
   }
-  const stamps = [now.values[0], now.values[1], state.hash, ctx.config.checksum];
-  for (let j = 0; j < sh.paths.length; j++) {
+  const values = [now.values[0], now.values[1], state.hash, ctx.config.checksum];
+  for (let j = 0; j < sh.stamps.length; j++) {
     const i = sh.configCount + j;
-    const paths = sh.paths[j]!;
-    const o = restampObject(prev.objects[i]!, paths, stamps);
+    const { plan, roles } = sh.stamps[j]!;
+    const o = restampObject(prev.objects[i]!, plan, values);
     cut.set(
       o,
       recut(
         prev.cut[i]!,
-        paths.map((p) => stamps[p.role]),
+        roles.map((r) => values[r]),
       ),
     );
     objects.push(o);

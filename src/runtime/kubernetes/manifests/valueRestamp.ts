@@ -22,10 +22,18 @@ import { RELEASE_KEYS, RELEASE_VALUE } from './toYaml.js';
 /** Which release value a path holds: revision, config version, workload hash, config checksum. */
 export type ReleaseRole = 0 | 1 | 2 | 3;
 
-/** Where an object holds one release value (keys from the object down), and which. */
-export interface ReleasePath {
-  keys: string[];
-  role: ReleaseRole;
+/**
+ * Where an object holds its release values: `plan` is a tree of the keys down to each (a leaf is the
+ * value's role), `roles` their roles in the order the emitter prints (and cuts) them.
+ */
+export interface ReleaseStamps {
+  plan: StampPlan;
+  roles: ReleaseRole[];
+}
+
+/** Keys down to release values; a leaf is which one the key holds. */
+export interface StampPlan {
+  [key: string]: StampPlan | ReleaseRole;
 }
 
 const ROLE_OF: Record<string, ReleaseRole> = {
@@ -36,56 +44,47 @@ const ROLE_OF: Record<string, ReleaseRole> = {
 };
 
 /**
- * The paths of `obj`'s release values in the order the emitter prints (and cuts) them, each checked
- * to hold its role's value in `values`; undefined when one holds anything else (it cannot be restamped).
- * Mirrors the emitter as sameObject.ts does: keys in order, plain objects and arrays only.
+ * Where `obj` holds its release values, each checked to hold its role's value in `values`; undefined
+ * when one holds anything else (it cannot be restamped). Mirrors the emitter as sameObject.ts does:
+ * keys in order, plain objects and arrays only.
  */
-export function releasePaths(obj: KubernetesObject, values: readonly string[]): ReleasePath[] | undefined {
-  const out: ReleasePath[] = [];
-  const walk = (v: unknown, keys: string[]): boolean => {
-    if (v === null || typeof v !== 'object') return true;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (!walk(v[i], [...keys, String(i)])) return false;
-      return true;
-    }
+export function releaseStamps(obj: KubernetesObject, values: readonly string[]): ReleaseStamps | undefined {
+  const roles: ReleaseRole[] = [];
+  const walk = (v: unknown): StampPlan | undefined | false => {
+    if (v === null || typeof v !== 'object') return undefined;
     const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) return false;
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return false;
+    let plan: StampPlan | undefined;
     for (const [k, x] of Object.entries(v)) {
-      if (RELEASE_KEYS.has(k) && typeof x === 'string' && RELEASE_VALUE.test(x)) {
+      if (!Array.isArray(v) && RELEASE_KEYS.has(k) && typeof x === 'string' && RELEASE_VALUE.test(x)) {
         const role = ROLE_OF[k];
         if (role === undefined || values[role] !== x) return false;
-        out.push({ keys: [...keys, k], role });
+        roles.push(role);
+        (plan ??= {})[k] = role;
         continue;
       }
-      if (!walk(x, [...keys, k])) return false;
+      const below = walk(x);
+      if (below === false) return false;
+      if (below) (plan ??= {})[k] = below;
     }
-    return true;
+    return plan;
   };
-  return walk(obj, []) ? out : undefined;
+  const plan = walk(obj);
+  return plan === false ? undefined : { plan: plan ?? {}, roles };
 }
 
-/** `obj` with the value at each of `paths` set to its role's in `values`: copies along the paths only. */
-export function restampObject(
-  obj: KubernetesObject,
-  paths: readonly ReleasePath[],
-  values: readonly string[],
-): KubernetesObject {
-  const root = { ...obj } as Record<string, unknown>;
-  const copied = new Set<unknown>([root]);
-  for (const { keys, role } of paths) {
-    let node = root;
-    for (let i = 0; i < keys.length - 1; i++) {
-      let child = node[keys[i]!] as Record<string, unknown>;
-      if (!copied.has(child)) {
-        child = (Array.isArray(child) ? [...(child as unknown[])] : { ...child }) as Record<string, unknown>;
-        copied.add(child);
-        node[keys[i]!] = child;
-      }
-      node = child;
-    }
-    node[keys[keys.length - 1]!] = values[role];
+/** `obj` with the value at each leaf of `plan` set to its role's in `values`: copies along the plan only. */
+export function restampObject(obj: KubernetesObject, plan: StampPlan, values: readonly string[]): KubernetesObject {
+  return restampWith(obj, plan, values) as KubernetesObject;
+}
+
+function restampWith(node: unknown, plan: StampPlan, values: readonly string[]): unknown {
+  const copy = (Array.isArray(node) ? [...node] : { ...(node as object) }) as Record<string, unknown>;
+  for (const k in plan) {
+    const p = plan[k]!;
+    copy[k] = typeof p === 'number' ? values[p] : restampWith((node as Record<string, unknown>)[k], p, values);
   }
-  return root as unknown as KubernetesObject;
+  return copy;
 }
 
 /**
