@@ -24,6 +24,7 @@ import { recut, restamp, stampText, yamlDocuments, type CutDocument, type Stamps
 import { sameButReleaseValues } from './sameObject.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import {
+  configMapRecut,
   releaseStamps,
   restampObject,
   samePartsButHash,
@@ -436,6 +437,12 @@ function shellRestamped(
   if (objects.length !== sh.configCount) {
     scope.problems.length = before;
     return undefined;
+  }
+  // A ConfigMap whose values alone changed prints its data again, not its metadata, and is not checked again.
+  for (let i = 0; i < objects.length; i++) {
+    const d = prev.cut[i];
+    const again = d && configMapRecut(prev.objects[i]!, d, objects[i]!);
+    if (again) cut.set(objects[i]!, again);
   }
   const values = [now.values[0], now.values[1], state.hash, ctx.config.checksum];
   for (let j = 0; j < sh.stamps.length; j++) {

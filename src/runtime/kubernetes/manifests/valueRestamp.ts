@@ -17,7 +17,8 @@
 import type { ServiceState } from '../../../model/serviceState.js';
 import type { Workload } from '../../../model/workload.js';
 import { ANNOTATION, type KubernetesObject, type ServiceShape } from './contract.js';
-import { RELEASE_KEYS, RELEASE_VALUE } from './toYaml.js';
+import { objectToYaml, recut, RELEASE_KEYS, RELEASE_VALUE, type CutDocument } from './toYaml.js';
+import { sameButReleaseValues } from './sameObject.js';
 
 /** Which release value a path holds: revision, config version, workload hash, config checksum. */
 export type ReleaseRole = 0 | 1 | 2 | 3;
@@ -184,4 +185,43 @@ export function shellRestampable(
     (state.discovery === undefined || sharedDiscovery) &&
     !state.workload.files.some((f) => f.perReplica)
   );
+}
+
+/**
+ * The document of ConfigMap `now` from `prev`'s (`d`) when only its data values and release values
+ * differ: `prev`'s document up to its `data:` (apiVersion, kind, metadata), recut with `now`'s release
+ * values, then `now`'s data printed alone (a top-level key prints the same on its own). Its schema
+ * verdict is `prev`'s: the schemas take any string as a ConfigMap's data value. Undefined otherwise.
+ */
+export function configMapRecut(prev: KubernetesObject, d: CutDocument, now: KubernetesObject): CutDocument | undefined {
+  if (prev.kind !== 'ConfigMap' || now.kind !== 'ConfigMap' || prev.apiVersion !== now.apiVersion) return undefined;
+  const keys = Object.keys(now);
+  const before = Object.keys(prev);
+  if (keys.length !== 4 || before.length !== 4 || keys[3] !== 'data' || before[3] !== 'data') return undefined;
+  if (keys[0] !== before[0] || keys[1] !== before[1] || keys[2] !== 'metadata' || before[2] !== 'metadata')
+    return undefined;
+  if (!sameDataKeys(prev.data, now.data)) return undefined;
+  const values: string[] = [];
+  if (!sameButReleaseValues(prev.metadata, now.metadata, values)) return undefined;
+  const at = d.doc.indexOf('\ndata:');
+  const cuts = d.cuts ?? [];
+  if (at < 0 || values.length * 2 !== cuts.length || cuts.some((c) => c > at)) return undefined;
+  const head = recut({ doc: d.doc.slice(0, at + 1), cuts, stamps: d.stamps }, values);
+  return { doc: head.doc + objectToYaml({ data: now.data }), cuts: head.cuts, stamps: head.stamps };
+}
+
+/** Whether two ConfigMaps' data have the same keys in the same order, every value a string. */
+function sameDataKeys(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  const other = Object.keys(y);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (other[i] !== k || typeof x[k] !== 'string' || typeof y[k] !== 'string') return false;
+  }
+  return true;
 }
