@@ -14,7 +14,8 @@ import type { Workload } from '../model/workload.js';
 import type { ServiceAddress } from '../model/observation.js';
 import type { ServiceState } from '../model/serviceState.js';
 import { ValidationError, type Problem } from '../errors.js';
-import { contentHash } from '../canonical.js';
+import { canonicalJSON, contentHash } from '../canonical.js';
+import { hash as sha } from 'node:crypto';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../model/mask.js';
 import { configKeyOf } from '../config/entries.js';
@@ -121,7 +122,17 @@ interface Field {
 export { runKindOf } from './renderWorkloadParts.js';
 
 /** Renders a release; throws one ValidationError listing every unresolved variable. */
-export function renderRelease(input: RenderInput): RenderResult {
+export function renderRelease(given: RenderInput): RenderResult {
+  // A secret read by many services (a database password) is digested once per render, not once each.
+  const digests = new Map<string, string>();
+  const input: RenderInput = {
+    ...given,
+    digestSecret: (plain) => {
+      let d = digests.get(plain);
+      if (d === undefined) digests.set(plain, (d = given.digestSecret(plain)));
+      return d;
+    },
+  };
   const { spec } = input;
   const lookupMap = resolveVariables(spec, { config: input.config.values, environment: input.environment.defaults });
   const problems: Problem[] = unresolvedVariables(spec, lookupMap, { file: input.file, positionOf: input.positionOf });
@@ -282,6 +293,38 @@ export function renderRelease(input: RenderInput): RenderResult {
   };
 }
 
+/** Canonical JSON of values a parsed spec owns, by identity (a parsed spec is never changed). */
+const specCanonical = new WeakMap<object, string>();
+
+function canonicalOf(v: object, make: () => unknown = () => v): string {
+  let c = specCanonical.get(v);
+  if (c === undefined) specCanonical.set(v, (c = canonicalJSON(make())));
+  return c;
+}
+
+/**
+ * The first 12 hex digits of `contentHash` of the hashed view, with its ports as `portsAsHashed`
+ * gives them: the canonical JSON of the values the view takes from the spec as they are (ports,
+ * resources, probes) is made once per parsed spec instead of once per render of every service.
+ */
+function workloadHash(svc: ServiceSpec, hashed: Record<string, unknown>): string {
+  let out = '';
+  for (const k of Object.keys(hashed).sort()) {
+    const v = hashed[k];
+    if (v === undefined) continue;
+    const text =
+      k === 'ports'
+        ? canonicalOf(svc.ports, () => portsAsHashed(svc.ports))
+        : v !== null &&
+            typeof v === 'object' &&
+            (v === svc.resources || v === svc.health.readiness || v === svc.health.liveness)
+          ? canonicalOf(v)
+          : canonicalJSON(v);
+    out += `${out === '' ? '{' : ','}${JSON.stringify(k)}:${text}`;
+  }
+  return sha('sha256', out === '' ? '{}' : `${out}}`).slice(0, 12);
+}
+
 /** How one service runs on this render's runtime, as render decided it before rendering the service. */
 interface ServiceRun {
   /** Runs as a container on one machine (`Workload.runAs`). */
@@ -405,8 +448,12 @@ function renderService(
   const real: Workload = { ...view((f) => f.value), ...(tree ? { cwd: tree } : {}), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
   const restartedAt = ownGet(input.restarts, name);
-  const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };
-  const hash = contentHash({ ...hashed, env: hashedEnv, discovery: run.discoveryHash, restartedAt }).slice(0, 12);
+  const hash = workloadHash(svc, {
+    ...view((f) => f.hashed),
+    env: hashedEnv,
+    discovery: run.discoveryHash,
+    restartedAt,
+  });
   // Whatever pulls the image uses them: the engine here for a container, a cluster's nodes through an
   // imagePullSecret. Credentials are never in the hash: a new password moves no replica.
   const registry = image && run.pullsImage ? registryFor(image.value, run.registries) : undefined;

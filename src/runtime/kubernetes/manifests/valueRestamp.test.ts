@@ -25,7 +25,10 @@ function mutations(value: unknown, path: (string | number)[] = []): { path: stri
       const keys = [...path, Array.isArray(value) ? Number(k) : k];
       out.push(...mutations(v, keys));
       if (!Array.isArray(value))
-        out.push({ path: `${keys.join('.')} left out`, apply: at(keys, (_l, parent, key) => delete parent[key]) });
+        out.push({
+          path: `${keys.join('.')} left out`,
+          apply: at(keys, (_l, parent, key) => Reflect.deleteProperty(parent, key)),
+        });
     }
     return out;
   }
