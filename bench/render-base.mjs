@@ -1,11 +1,12 @@
 // Whole `berth render` processes against a warm control plane, this checkout beside another built one
 // (BASE=<checkout>), interleaved run by run so both share the machine's load: each checkout's own
 // bin/berth.js against its own control plane (a data directory each), for render.mjs's generated app.
-// Rows: a cached render (the same render twice, the second timed) and a config change every service
-// reads (LOG_LEVEL, a new config version each run). Without BASE only this checkout is measured.
+// Rows: a cached render (the same render twice, the second timed), a config change every service
+// reads (LOG_LEVEL, a new config version each run), an edited berth.yaml (one service's image tag, a
+// new one each run) and both at once. Without BASE only this checkout is measured.
 // Knobs: RUNS (default 9), SERVICES (render.mjs's), BASE.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
@@ -13,6 +14,9 @@ import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
 const RUNS = Number(process.env.RUNS ?? 9);
 const file = generatedSpec();
 const app = dirname(file);
+const text = readFileSync(file, 'utf8');
+/** The app's berth.yaml with svc-000's image tag set to `tag` (an edit of one service of 200). */
+const edited = (tag) => text.replace('svc-000:${TAG}', () => `svc-000:${tag}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A control plane of the checkout at `dir` on a data directory of its own, and its CLI. */
@@ -37,7 +41,7 @@ async function controlPlane(dir) {
   };
   return {
     dir,
-    times: { cached: [], every: [] },
+    times: { cached: [], every: [], edited: [], both: [] },
     render: () => berth(['render', app, '-o', 'yaml']),
     set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
     async stop() {
@@ -65,6 +69,12 @@ try {
       cp.times.cached.push(cp.render());
       cp.set(`LOG_LEVEL=run${r}`);
       cp.times.every.push(cp.render());
+      writeFileSync(file, edited(`edit-${r}`));
+      cp.times.edited.push(cp.render());
+      cp.set(`LOG_LEVEL=both${r}`);
+      writeFileSync(file, edited(`both-${r}`));
+      cp.times.both.push(cp.render());
+      writeFileSync(file, text);
     }
   const cols = planes.map((cp) => (cp.dir === root ? 'this checkout' : cp.dir));
   console.log(`whole berth render processes (median of ${RUNS}, interleaved), 200-service app, YAML:`);
@@ -72,6 +82,8 @@ try {
   for (const [m, label] of [
     ['cached', 'cached render'],
     ['every', 'config change every service reads'],
+    ['edited', 'edited berth.yaml'],
+    ['both', 'edit + config change'],
   ])
     console.log(
       `  ${label.padEnd(36)}${planes.map((cp) => `${median(cp.times[m]).toFixed(0)} ms`.padStart(18)).join('')}`,
