@@ -14,8 +14,7 @@ import type { Workload } from '../model/workload.js';
 import type { ServiceAddress } from '../model/observation.js';
 import type { ServiceState } from '../model/serviceState.js';
 import { ValidationError, type Problem } from '../errors.js';
-import { canonicalJSON, contentHash } from '../canonical.js';
-import { hash as sha } from 'node:crypto';
+import { contentHash } from '../canonical.js';
 import { hasOwnKey, ownGet, setOwn } from '../own.js';
 import { MASK } from '../model/mask.js';
 import { configKeyOf } from '../config/entries.js';
@@ -28,7 +27,7 @@ import type { RenderedRelease, RenderedService } from './rendered.js';
 import { withUnallocated } from './unallocated.js';
 import { edgeSettings } from './edgeSettings.js';
 import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
-import { portsAsHashed, runKindOf, volumeMount } from './renderWorkloadParts.js';
+import { runKindOf, volumeMount, workloadHash } from './renderWorkloadParts.js';
 import {
   containerAddresses,
   containerServices,
@@ -112,6 +111,31 @@ export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<
   return env;
 }
 
+/** The last addresses' discovery table and its digest: a control plane renders the same app again and again. */
+let lastDiscovery: { key: string; discovery: Readonly<Record<string, string>>; discoveryHash: string } | undefined;
+
+/**
+ * `discoveryEnv` of `addresses` with the unallocated services', and its content hash: the last ones
+ * again when the addresses are the same (their JSON: ~3 variables of each service, built, sorted and
+ * hashed, are most of a warm render of a large app's discovery). Frozen: every render shares it.
+ */
+function discoveryOf(
+  addresses: Record<string, ServiceAddress>,
+  spec: AppSpec,
+  unallocated: readonly string[] | undefined,
+): { discovery: Record<string, string>; discoveryHash: string } {
+  if (unallocated && unallocated.length > 0) {
+    const discovery = withUnallocated(discoveryEnv(addresses), spec, unallocated);
+    return { discovery, discoveryHash: contentHash(discovery) };
+  }
+  const key = JSON.stringify(addresses);
+  if (lastDiscovery?.key !== key) {
+    const discovery = Object.freeze(discoveryEnv(addresses));
+    lastDiscovery = { key, discovery, discoveryHash: contentHash(discovery) };
+  }
+  return { discovery: lastDiscovery.discovery as Record<string, string>, discoveryHash: lastDiscovery.discoveryHash };
+}
+
 interface Field {
   value: string;
   masked: string;
@@ -167,8 +191,7 @@ export function renderRelease(given: RenderInput): RenderResult {
   const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
-  const discovery = withUnallocated(discoveryEnv(input.addresses), spec, input.unallocated);
-  const discoveryHash = contentHash(discovery);
+  const { discovery, discoveryHash } = discoveryOf(input.addresses, spec, input.unallocated);
   // Containers reach the other services at another host (ServiceAddress.containerHost).
   const inside = containers.size > 0 && hasContainerHosts(input.addresses);
   const containerDiscovery = inside
@@ -291,38 +314,6 @@ export function renderRelease(given: RenderInput): RenderResult {
     states,
     ...(edge ? { edge } : {}),
   };
-}
-
-/** Canonical JSON of values a parsed spec owns, by identity (a parsed spec is never changed). */
-const specCanonical = new WeakMap<object, string>();
-
-function canonicalOf(v: object, make: () => unknown = () => v): string {
-  let c = specCanonical.get(v);
-  if (c === undefined) specCanonical.set(v, (c = canonicalJSON(make())));
-  return c;
-}
-
-/**
- * The first 12 hex digits of `contentHash` of the hashed view, with its ports as `portsAsHashed`
- * gives them: the canonical JSON of the values the view takes from the spec as they are (ports,
- * resources, probes) is made once per parsed spec instead of once per render of every service.
- */
-function workloadHash(svc: ServiceSpec, hashed: Record<string, unknown>): string {
-  let out = '';
-  for (const k of Object.keys(hashed).sort()) {
-    const v = hashed[k];
-    if (v === undefined) continue;
-    const text =
-      k === 'ports'
-        ? canonicalOf(svc.ports, () => portsAsHashed(svc.ports))
-        : v !== null &&
-            typeof v === 'object' &&
-            (v === svc.resources || v === svc.health.readiness || v === svc.health.liveness)
-          ? canonicalOf(v)
-          : canonicalJSON(v);
-    out += `${out === '' ? '{' : ','}${JSON.stringify(k)}:${text}`;
-  }
-  return sha('sha256', out === '' ? '{}' : `${out}}`).slice(0, 12);
 }
 
 /** How one service runs on this render's runtime, as render decided it before rendering the service. */
