@@ -96,6 +96,8 @@ export class ManifestMemo {
   private readonly maxChars: number;
   /** Each service's last objects, by Kubernetes version, app, env and name, least recently set first. */
   private readonly last = new Map<string, Memoized>();
+  /** The app's own last objects (discovery ConfigMap, claims, Ingress...), by Kubernetes version, app and env. */
+  private readonly lastApp = new Map<string, Pick<Memoized, 'objects' | 'cut'>>();
 
   constructor(maxChars = DEFAULT_MAX_CHARS) {
     this.maxChars = maxChars;
@@ -150,8 +152,12 @@ export class ManifestMemo {
       const prev = this.last.get(f.lastKey);
       if (prev) for (const o of f.objects) if (!cut.has(o)) reuse(prev, o, cut);
     }
+    // The app's objects too: its discovery ConfigMap (three variables per service) is rarely new.
+    const appKey = JSON.stringify([version, input.app, input.env]);
+    const prevApp = this.lastApp.get(appKey);
+    if (prevApp) for (const o of app) reuse(prevApp, o, cut);
     const own = fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o)));
-    const built = [...own, ...app];
+    const built = [...own, ...app.filter((o) => !cut.has(o))];
     const printed = yamlDocuments(built);
     // A service's objects are remembered here with their verdict (and found again by `reuse` when
     // they print as its last ones): the shared verdicts (a copy of each document, kept beside this
@@ -166,6 +172,9 @@ export class ManifestMemo {
         ...(printed.keyed(i) ? {} : { unfaithful: true }),
       });
     }
+    this.lastApp.delete(appKey);
+    this.lastApp.set(appKey, { objects: app, cut: app.map((o) => unlessUnfaithful(cut.get(o)!)) });
+    if (this.lastApp.size > MAX_LAST) this.lastApp.delete(this.lastApp.keys().next().value!);
     for (const f of fresh) {
       const m = memoized(
         f.objects,
@@ -259,7 +268,11 @@ function keyParts(state: ServiceState, input: ManifestInput, name: string, share
 }
 
 /** Takes `prev`'s document of `o`, recut, when `o` prints as `prev`'s object of its kind and name but for release values. */
-function reuse(prev: Memoized, o: KubernetesObject, cut: Map<KubernetesObject, CutDocument>): void {
+function reuse(
+  prev: Pick<Memoized, 'objects' | 'cut'>,
+  o: KubernetesObject,
+  cut: Map<KubernetesObject, CutDocument>,
+): void {
   for (let i = 0; i < prev.objects.length; i++) {
     const old = prev.objects[i]!;
     if (old.kind !== o.kind || old.metadata.name !== o.metadata.name) continue;
@@ -289,7 +302,7 @@ function memoized(objects: KubernetesObject[], docs: CutDocument[], values: read
   return {
     objects,
     documents: docs.map((d) => d.doc),
-    cut: docs.map((d) => (d.unfaithful ? undefined : d)),
+    cut: docs.map(unlessUnfaithful),
     values,
     restampable,
     chars,
@@ -459,4 +472,9 @@ function shellRestamped(
     objects.push(o);
   }
   return { objects, shell: { ...sh, workload: state.workload, common: now.common, parts: now.parts } };
+}
+
+/** `d`, or none when its object is not JSON-shaped (its document cannot be recut). */
+function unlessUnfaithful(d: CutDocument): CutDocument | undefined {
+  return d.unfaithful ? undefined : d;
 }
