@@ -95,24 +95,17 @@ function restampWith(node: unknown, plan: StampPlan, values: readonly string[]):
  */
 export function sameShell(a: Workload, b: Workload, discovery: Readonly<Record<string, string>>): boolean {
   if (a === b) return true;
-  const keys = Object.keys(a);
-  const other = Object.keys(b);
-  if (keys.length !== other.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (other[i] !== k) return false;
-    if (k === 'env') {
-      if (!sameEnvShell(a.env, b.env, discovery)) return false;
-    } else if (k === 'files') {
-      if (a.files.length !== b.files.length) return false;
-      for (let j = 0; j < a.files.length; j++) {
-        const { content: _a, ...x } = a.files[j]!;
-        const { content: _b, ...y } = b.files[j]!;
-        if (x.perReplica || y.perReplica || !sameData(x, y)) return false;
-      }
-    } else if (!sameData(a[k as keyof Workload], b[k as keyof Workload])) return false;
-  }
-  return true;
+  return sameKeys(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, (k) => {
+    if (k === 'env') return sameEnvShell(a.env, b.env, discovery);
+    if (k !== 'files') return sameData(a[k as keyof Workload], b[k as keyof Workload]);
+    if (a.files.length !== b.files.length) return false;
+    for (let j = 0; j < a.files.length; j++) {
+      const { content: _a, ...x } = a.files[j]!;
+      const { content: _b, ...y } = b.files[j]!;
+      if (x.perReplica || y.perReplica || !sameData(x, y)) return false;
+    }
+    return true;
+  });
 }
 
 function sameEnvShell(
@@ -120,15 +113,19 @@ function sameEnvShell(
   b: Readonly<Record<string, string>>,
   discovery: Readonly<Record<string, string>>,
 ): boolean {
-  const keys = Object.keys(a);
-  const other = Object.keys(b);
+  return sameKeys(a, b, (k) => !Object.hasOwn(discovery, k) || (discovery[k] === a[k]) === (discovery[k] === b[k]));
+}
+
+/** Whether two records have the same keys in the same order (as they print) and `each` holds for every key. */
+function sameKeys(
+  x: Readonly<Record<string, unknown>>,
+  y: Readonly<Record<string, unknown>>,
+  each: (k: string) => boolean,
+): boolean {
+  const keys = Object.keys(x);
+  const other = Object.keys(y);
   if (keys.length !== other.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (other[i] !== k) return false;
-    const shared = Object.hasOwn(discovery, k);
-    if (shared && (discovery[k] === a[k]) !== (discovery[k] === b[k])) return false;
-  }
+  for (let i = 0; i < keys.length; i++) if (other[i] !== keys[i] || !each(keys[i]!)) return false;
   return true;
 }
 
@@ -144,14 +141,7 @@ export function sameData(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  const keys = Object.keys(x);
-  const other = Object.keys(y);
-  if (keys.length !== other.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (other[i] !== k || !sameData(x[k], y[k])) return false;
-  }
-  return true;
+  return sameKeys(x, y, (k) => sameData(x[k], y[k]));
 }
 
 /**
@@ -216,12 +206,5 @@ function sameDataKeys(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b)) return false;
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  const keys = Object.keys(x);
-  const other = Object.keys(y);
-  if (keys.length !== other.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (other[i] !== k || typeof x[k] !== 'string' || typeof y[k] !== 'string') return false;
-  }
-  return true;
+  return sameKeys(x, y, (k) => typeof x[k] === 'string' && typeof y[k] === 'string');
 }
