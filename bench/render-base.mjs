@@ -2,12 +2,13 @@
 // (BASE=<checkout>), interleaved run by run so both share the machine's load: each checkout's own
 // bin/berth.js against its own control plane (a data directory each), for render.mjs's generated app.
 // Rows: a cached render (the same render twice, the second timed), a config change every service
-// reads (LOG_LEVEL, a new config version each run), and `berth render --offline` as the checkout's
-// `berth` command runs it (bin/berth where there is one, else node bin/berth.js: before session 18).
+// reads (LOG_LEVEL, a new config version each run), an edited berth.yaml (one service's image tag, a
+// new one each run), both at once, and `berth render --offline` as the checkout's `berth` command
+// runs it (bin/berth where there is one, else node bin/berth.js: before session 18).
 // Without BASE only this checkout is measured.
 // Knobs: RUNS (default 9), SERVICES (render.mjs's), BASE.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
@@ -15,6 +16,9 @@ import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
 const RUNS = Number(process.env.RUNS ?? 9);
 const file = generatedSpec();
 const app = dirname(file);
+const text = readFileSync(file, 'utf8');
+/** The app's berth.yaml with svc-000's image tag set to `tag` (an edit of one service of 200). */
+const edited = (tag) => text.replace('svc-000:${TAG}', () => `svc-000:${tag}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A control plane of the checkout at `dir` on a data directory of its own, and its CLI. */
@@ -39,7 +43,7 @@ async function controlPlane(dir) {
   };
   return {
     dir,
-    times: { cached: [], every: [], offline: [] },
+    times: { cached: [], every: [], edited: [], both: [], offline: [] },
     render: () => berth(['render', app, '-o', 'yaml']),
     // The package's bin: a shell script since session 18 (one process for --offline).
     offline: () =>
@@ -73,6 +77,12 @@ try {
       cp.times.cached.push(cp.render());
       cp.set(`LOG_LEVEL=run${r}`);
       cp.times.every.push(cp.render());
+      writeFileSync(file, edited(`edit-${r}`));
+      cp.times.edited.push(cp.render());
+      cp.set(`LOG_LEVEL=both${r}`);
+      writeFileSync(file, edited(`both-${r}`));
+      cp.times.both.push(cp.render());
+      writeFileSync(file, text);
       cp.times.offline.push(cp.offline());
     }
   const cols = planes.map((cp) => (cp.dir === root ? 'this checkout' : cp.dir));
@@ -81,6 +91,8 @@ try {
   for (const [m, label] of [
     ['cached', 'cached render'],
     ['every', 'config change every service reads'],
+    ['edited', 'edited berth.yaml'],
+    ['both', 'edit + config change'],
     ['offline', 'render --offline (the berth command)'],
   ])
     console.log(

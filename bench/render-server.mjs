@@ -12,8 +12,10 @@
 // pick the modes whose names contain one, e.g. MODES=edited,every: to profile a control plane in those),
 // FIRST=<k>: only the first render after start, k control-plane starts per checkout (interleaved),
 // with the control plane's CPU for that render (/proc, Linux) beside its Server-Timing.
+// A second table gives the CPU each control plane's threads used during each timed render (Linux
+// schedstat, in ns): on a loaded machine it moves far less than the Server-Timing's wall time.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync, openSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, openSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { root, generatedSpec, sleep, loadLine } from './renderApp.mjs';
@@ -60,10 +62,24 @@ async function controlPlane(dir) {
     if (i === 3000) throw new Error(`the control plane of ${dir} did not end its render warm-up in 60 s`);
     await sleep(20);
   }
+  /** CPU the control plane's threads have used, in ns (Linux schedstat; NaN elsewhere): robust to the load. */
+  const cpuNs = () => {
+    try {
+      let ns = 0;
+      for (const t of readdirSync(`/proc/${child.pid}/task`))
+        ns += Number(readFileSync(`/proc/${child.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      return ns;
+    } catch {
+      return NaN;
+    }
+  };
   return {
     dir,
+    /** CPU ms of the control plane during each timed render (see `cpuNs`). */
+    cpu: [],
     /** The render's Server-Timing in ms. */
     async render(t) {
+      const c0 = cpuNs();
       const r = await fetch(`${url}/api/v1/render`, {
         method: 'POST',
         headers: { ...headers, accept: 'application/yaml' },
@@ -71,6 +87,7 @@ async function controlPlane(dir) {
       });
       const body = await r.text();
       if (!r.ok) throw new Error(`render failed on ${dir}: ${body.slice(0, 500)}`);
+      this.lastCpu = (cpuNs() - c0) / 1e6;
       return Number(/dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')?.[1] ?? NaN);
     },
     set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
@@ -152,9 +169,13 @@ try {
   const first = planes.map(() => 0);
   for (const [i, cp] of planes.entries()) first[i] = await cp.render(text);
   const samples = planes.map(() => Object.fromEntries(Object.keys(modes).map((m) => [m, []])));
+  const cpu = planes.map(() => Object.fromEntries(Object.keys(modes).map((m) => [m, []])));
   for (let r = 0; r < RUNS; r++)
     for (const [m, run] of Object.entries(modes))
-      for (const [i, cp] of planes.entries()) samples[i][m].push(await run(cp, r));
+      for (const [i, cp] of planes.entries()) {
+        samples[i][m].push(await run(cp, r));
+        cpu[i][m].push(cp.lastCpu);
+      }
   console.log(`control plane render time (Server-Timing, median of ${RUNS}), 200-service app, YAML:`);
   console.log(`  ${'mode'.padEnd(36)}${cols.map((c) => c.padStart(18)).join('')}`);
   console.log(
@@ -162,6 +183,9 @@ try {
   );
   for (const m of Object.keys(modes))
     console.log(`  ${m.padEnd(36)}${samples.map((s) => `${median(s[m]).toFixed(1)} ms`.padStart(18)).join('')}`);
+  console.log(`control plane CPU per timed render (all its threads, schedstat), median of ${RUNS}:`);
+  for (const m of Object.keys(modes))
+    console.log(`  ${m.padEnd(36)}${cpu.map((s) => `${median(s[m]).toFixed(1)} ms`.padStart(18)).join('')}`);
   console.log(
     `  ${'RSS after the runs'.padEnd(36)}${planes.map((cp) => `${cp.rssMb().toFixed(0)} MB`.padStart(18)).join('')}`,
   );

@@ -11,6 +11,7 @@ const all = {
   render: 'render.mjs',
   'render-server': 'render-server.mjs',
   'render-base': 'render-base.mjs',
+  'render-inprocess': 'render-inprocess.mjs',
   rolling: 'rolling.mjs',
   'restart-stress': 'restart-stress.mjs',
   tcp: 'tcp.mjs',

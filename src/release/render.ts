@@ -27,7 +27,7 @@ import type { RenderedRelease, RenderedService } from './rendered.js';
 import { withUnallocated } from './unallocated.js';
 import { edgeSettings } from './edgeSettings.js';
 import { resolveEdgeTls, resolveIngressTls } from './edgeTls.js';
-import { portsAsHashed, runKindOf, volumeMount } from './renderWorkloadParts.js';
+import { runKindOf, volumeMount, workloadHash } from './renderWorkloadParts.js';
 import {
   containerAddresses,
   containerServices,
@@ -111,6 +111,31 @@ export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<
   return env;
 }
 
+/** The last addresses' discovery table and its digest: a control plane renders the same app again and again. */
+let lastDiscovery: { key: string; discovery: Readonly<Record<string, string>>; discoveryHash: string } | undefined;
+
+/**
+ * `discoveryEnv` of `addresses` with the unallocated services', and its content hash: the last ones
+ * again when the addresses are the same (their JSON: ~3 variables of each service, built, sorted and
+ * hashed, are most of a warm render of a large app's discovery). Frozen: every render shares it.
+ */
+function discoveryOf(
+  addresses: Record<string, ServiceAddress>,
+  spec: AppSpec,
+  unallocated: readonly string[] | undefined,
+): { discovery: Record<string, string>; discoveryHash: string } {
+  if (unallocated && unallocated.length > 0) {
+    const discovery = withUnallocated(discoveryEnv(addresses), spec, unallocated);
+    return { discovery, discoveryHash: contentHash(discovery) };
+  }
+  const key = JSON.stringify(addresses);
+  if (lastDiscovery?.key !== key) {
+    const discovery = Object.freeze(discoveryEnv(addresses));
+    lastDiscovery = { key, discovery, discoveryHash: contentHash(discovery) };
+  }
+  return { discovery: lastDiscovery.discovery as Record<string, string>, discoveryHash: lastDiscovery.discoveryHash };
+}
+
 interface Field {
   value: string;
   masked: string;
@@ -121,7 +146,17 @@ interface Field {
 export { runKindOf } from './renderWorkloadParts.js';
 
 /** Renders a release; throws one ValidationError listing every unresolved variable. */
-export function renderRelease(input: RenderInput): RenderResult {
+export function renderRelease(given: RenderInput): RenderResult {
+  // A secret read by many services (a database password) is digested once per render, not once each.
+  const digests = new Map<string, string>();
+  const input: RenderInput = {
+    ...given,
+    digestSecret: (plain) => {
+      let d = digests.get(plain);
+      if (d === undefined) digests.set(plain, (d = given.digestSecret(plain)));
+      return d;
+    },
+  };
   const { spec } = input;
   const lookupMap = resolveVariables(spec, { config: input.config.values, environment: input.environment.defaults });
   const problems: Problem[] = unresolvedVariables(spec, lookupMap, { file: input.file, positionOf: input.positionOf });
@@ -156,8 +191,7 @@ export function renderRelease(input: RenderInput): RenderResult {
   const registriesKey = registries.size > 0 ? input.digestSecret(JSON.stringify([...registries.values()])) : '';
   // Every service's address, once: stored once per release and hashed once, not per service
   // (an app of n services has 3n discovery variables; per service that would be O(n²)).
-  const discovery = withUnallocated(discoveryEnv(input.addresses), spec, input.unallocated);
-  const discoveryHash = contentHash(discovery);
+  const { discovery, discoveryHash } = discoveryOf(input.addresses, spec, input.unallocated);
   // Containers reach the other services at another host (ServiceAddress.containerHost).
   const inside = containers.size > 0 && hasContainerHosts(input.addresses);
   const containerDiscovery = inside
@@ -405,8 +439,12 @@ function renderService(
   const real: Workload = { ...view((f) => f.value), ...(tree ? { cwd: tree } : {}), env };
   const masked: Workload = { ...view((f) => f.masked), env: maskedEnv };
   const restartedAt = ownGet(input.restarts, name);
-  const hashed = { ...view((f) => f.hashed), ports: portsAsHashed(svc.ports) };
-  const hash = contentHash({ ...hashed, env: hashedEnv, discovery: run.discoveryHash, restartedAt }).slice(0, 12);
+  const hash = workloadHash(svc, {
+    ...view((f) => f.hashed),
+    env: hashedEnv,
+    discovery: run.discoveryHash,
+    restartedAt,
+  });
   // Whatever pulls the image uses them: the engine here for a container, a cluster's nodes through an
   // imagePullSecret. Credentials are never in the hash: a new password moves no replica.
   const registry = image && run.pullsImage ? registryFor(image.value, run.registries) : undefined;

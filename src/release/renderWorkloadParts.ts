@@ -1,12 +1,14 @@
 /**
  * Small pieces of a rendered workload, from berth.yaml's service: its volume mounts with their sizes,
- * how it runs (`RunKind`), and its ports as the hash sees them.
+ * how it runs (`RunKind`), its ports as the hash sees them, and the hash itself.
  */
 import type { AppSpec, ServiceSpec } from '../spec/schema.js';
 import { defaultAppProtocol } from '../model/ports.js';
 import type { RunKind, Workload } from '../model/workload.js';
 import type { VolumeMount } from '../model/volumes.js';
 import { ownGet } from '../own.js';
+import { canonicalJSON } from '../canonical.js';
+import { hash as sha } from 'node:crypto';
 
 /** A mount with its volume's size from the app's `volumes`. */
 export function volumeMount(m: ServiceSpec['volumes'][number], spec: AppSpec): VolumeMount {
@@ -35,4 +37,36 @@ export function portsAsHashed(ports: Workload['ports']): object[] {
   return ports.map(({ appProtocol, ...p }, i) =>
     appProtocol === defaultAppProtocol(i, p.protocol) ? p : { ...p, appProtocol },
   );
+}
+
+/** Canonical JSON of values a parsed spec owns, by identity (a parsed spec is never changed). */
+const specCanonical = new WeakMap<object, string>();
+
+function canonicalOf(v: object, make: () => unknown = () => v): string {
+  let c = specCanonical.get(v);
+  if (c === undefined) specCanonical.set(v, (c = canonicalJSON(make())));
+  return c;
+}
+
+/**
+ * The first 12 hex digits of `contentHash` of the hashed view, with its ports as `portsAsHashed`
+ * gives them: the canonical JSON of the values the view takes from the spec as they are (ports,
+ * resources, probes) is made once per parsed spec instead of once per render of every service.
+ */
+export function workloadHash(svc: ServiceSpec, hashed: Record<string, unknown>): string {
+  let out = '';
+  for (const k of Object.keys(hashed).sort()) {
+    const v = hashed[k];
+    if (v === undefined) continue;
+    const text =
+      k === 'ports'
+        ? canonicalOf(svc.ports, () => portsAsHashed(svc.ports))
+        : v !== null &&
+            typeof v === 'object' &&
+            (v === svc.resources || v === svc.health.readiness || v === svc.health.liveness)
+          ? canonicalOf(v)
+          : canonicalJSON(v);
+    out += `${out === '' ? '{' : ','}${JSON.stringify(k)}:${text}`;
+  }
+  return sha('sha256', out === '' ? '{}' : `${out}}`).slice(0, 12);
 }

@@ -10,11 +10,28 @@
 import type { ServiceState } from '../../../model/serviceState.js';
 import type { Workload } from '../../../model/workload.js';
 import { ANNOTATION, type KubernetesObject, type ManifestInput } from './contract.js';
-import { appObjectsIn, manifestScope, serviceObjectsIn, sortedBy, throwRenderProblems } from './render.js';
+import {
+  appObjectsIn,
+  manifestScope,
+  serviceBuildIn,
+  serviceConfigIn,
+  sortedBy,
+  throwRenderProblems,
+  type ManifestScope,
+} from './render.js';
 import { validateObjects } from './validate.js';
 import { recut, restamp, stampText, yamlDocuments, type CutDocument, type Stamps } from './toYaml.js';
 import { sameButReleaseValues } from './sameObject.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
+import {
+  configMapRecut,
+  releaseStamps,
+  restampObject,
+  samePartsButHash,
+  sameShell,
+  shellRestampable,
+  type ReleaseStamps,
+} from './valueRestamp.js';
 
 /** Objects and each one's YAML document (same order): a render's in apply order, or one service's. */
 export interface MemoizedRender {
@@ -32,6 +49,20 @@ interface Memoized extends MemoizedRender {
   restampable: boolean;
   /** Characters of its documents, for the memo's bound. */
   chars: number;
+  /** What restamps them for another workload of the same shell (valueRestamp.ts), when they can be. */
+  shell?: Shell;
+}
+
+/** A service's objects as valueRestamp.ts restamps them when only its values change. */
+interface Shell {
+  /** The workload, scope and other inputs (see `keyParts`) they were rendered from. */
+  workload: Workload;
+  common: string;
+  parts: unknown[];
+  /** The config objects (ConfigMap, Secret) come first and are built again; then the restamped ones. */
+  configCount: number;
+  /** Where each restamped object holds its release values (see valueRestamp.ts). */
+  stamps: ReleaseStamps[];
 }
 
 /** Contexts remembered per workload: one is rendered for a few namespaces or versions at most. */
@@ -65,6 +96,8 @@ export class ManifestMemo {
   private readonly maxChars: number;
   /** Each service's last objects, by Kubernetes version, app, env and name, least recently set first. */
   private readonly last = new Map<string, Memoized>();
+  /** The app's own last objects (discovery ConfigMap, claims, Ingress...), by Kubernetes version, app and env. */
+  private readonly lastApp = new Map<string, Pick<Memoized, 'objects' | 'cut'>>();
 
   constructor(maxChars = DEFAULT_MAX_CHARS) {
     this.maxChars = maxChars;
@@ -90,7 +123,8 @@ export class ManifestMemo {
       scope.shared !== undefined,
     ]);
     const pairs: [KubernetesObject, string][] = [];
-    const fresh: { workload: Workload; parts: unknown[]; lastKey: string; objects: KubernetesObject[] }[] = [];
+    const fresh: Fresh[] = [];
+    const cut = new Map<KubernetesObject, CutDocument>();
     for (const name of Object.keys(input.services).sort()) {
       const state = input.services[name]!;
       const parts = keyParts(state, input, name, scope.shared !== undefined);
@@ -100,10 +134,13 @@ export class ManifestMemo {
         continue;
       }
       const before = scope.problems.length;
-      const objects = serviceObjectsIn(scope, name);
       const lastKey = JSON.stringify([version, input.app, input.env, name]);
-      if (scope.problems.length === before) fresh.push({ workload: state.workload, parts, lastKey, objects });
-      for (const o of objects) pairs.push([o, '']);
+      const prev = this.last.get(lastKey);
+      const f =
+        (prev && shellRestamped(prev, { scope, name, state, common, parts, values }, cut)) ??
+        builtService(scope, name, common, parts);
+      if (scope.problems.length === before) fresh.push({ ...f, workload: state.workload, parts, lastKey });
+      for (const o of f.objects) pairs.push([o, '']);
     }
     const app = appObjectsIn(scope);
     for (const o of app) pairs.push([o, '']);
@@ -111,13 +148,16 @@ export class ManifestMemo {
     // A rebuilt service's objects that print as its last ones but for their release annotation values
     // take those documents, recut; only the others are printed and checked against the schemas. A
     // problem throws, so nothing with a problem is ever remembered.
-    const cut = new Map<KubernetesObject, CutDocument>();
     for (const f of fresh) {
       const prev = this.last.get(f.lastKey);
-      if (prev) for (const o of f.objects) reuse(prev, o, cut);
+      if (prev) for (const o of f.objects) if (!cut.has(o)) reuse(prev, o, cut);
     }
+    // The app's objects too: its discovery ConfigMap (three variables per service) is rarely new.
+    const appKey = JSON.stringify([version, input.app, input.env]);
+    const prevApp = this.lastApp.get(appKey);
+    if (prevApp) for (const o of app) reuse(prevApp, o, cut);
     const own = fresh.flatMap((f) => f.objects.filter((o) => !cut.has(o)));
-    const built = [...own, ...app];
+    const built = [...own, ...app.filter((o) => !cut.has(o))];
     const printed = yamlDocuments(built);
     // A service's objects are remembered here with their verdict (and found again by `reuse` when
     // they print as its last ones): the shared verdicts (a copy of each document, kept beside this
@@ -132,12 +172,17 @@ export class ManifestMemo {
         ...(printed.keyed(i) ? {} : { unfaithful: true }),
       });
     }
+    this.lastApp.delete(appKey);
+    this.lastApp.set(appKey, { objects: app, cut: app.map((o) => unlessUnfaithful(cut.get(o)!)) });
+    if (this.lastApp.size > MAX_LAST) this.lastApp.delete(this.lastApp.keys().next().value!);
     for (const f of fresh) {
       const m = memoized(
         f.objects,
         f.objects.map((o) => cut.get(o)!),
         values,
       );
+      const shell = f.shell ?? (f.candidate && shellOf(f.candidate, m, values));
+      if (shell) m.shell = shell;
       this.remember(f.workload, { common, parts: f.parts, memoized: m });
       this.last.delete(f.lastKey);
       this.last.set(f.lastKey, m);
@@ -223,7 +268,11 @@ function keyParts(state: ServiceState, input: ManifestInput, name: string, share
 }
 
 /** Takes `prev`'s document of `o`, recut, when `o` prints as `prev`'s object of its kind and name but for release values. */
-function reuse(prev: Memoized, o: KubernetesObject, cut: Map<KubernetesObject, CutDocument>): void {
+function reuse(
+  prev: Pick<Memoized, 'objects' | 'cut'>,
+  o: KubernetesObject,
+  cut: Map<KubernetesObject, CutDocument>,
+): void {
   for (let i = 0; i < prev.objects.length; i++) {
     const old = prev.objects[i]!;
     if (old.kind !== o.kind || old.metadata.name !== o.metadata.name) continue;
@@ -243,24 +292,31 @@ function reuse(prev: Memoized, o: KubernetesObject, cut: Map<KubernetesObject, C
 function memoized(objects: KubernetesObject[], docs: CutDocument[], values: readonly [string, string]): Memoized {
   let chars = 0;
   let restampable = true;
+  const texts = [stampText(values[0]), stampText(values[1])] as const;
   for (let i = 0; i < objects.length; i++) {
     const d = docs[i]!;
     chars += d.doc.length;
-    if (restampable && !(d.unfaithful !== true && d.stamps && stampsMatch(objects[i]!, d.doc, d.stamps, values)))
+    if (restampable && !(d.unfaithful !== true && d.stamps && stampsMatch(objects[i]!, d.doc, d.stamps, values, texts)))
       restampable = false;
   }
   return {
     objects,
     documents: docs.map((d) => d.doc),
-    cut: docs.map((d) => (d.unfaithful ? undefined : d)),
+    cut: docs.map(unlessUnfaithful),
     values,
     restampable,
     chars,
   };
 }
 
-/** Whether `doc`'s stamps are the object's own two annotations, printed as `values`. */
-function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values: readonly [string, string]): boolean {
+/** Whether `doc`'s stamps are the object's own two annotations, printed as `values` (`texts`, printed). */
+function stampsMatch(
+  obj: KubernetesObject,
+  doc: string,
+  stamps: Stamps,
+  values: readonly [string, string],
+  texts: readonly [string, string],
+): boolean {
   const a = obj.metadata.annotations;
   if (
     stamps.length !== 6 ||
@@ -269,8 +325,11 @@ function stampsMatch(obj: KubernetesObject, doc: string, stamps: Stamps, values:
     stamps[0] === stamps[3]
   )
     return false;
-  for (let i = 0; i < stamps.length; i += 3)
-    if (doc.slice(stamps[i + 1], stamps[i + 2]) !== stampText(values[stamps[i]!]!)) return false;
+  // Compared in place: a slice per stamp of every object was garbage.
+  for (let i = 0; i < stamps.length; i += 3) {
+    const text = texts[stamps[i]!]!;
+    if (stamps[i + 2]! - stamps[i + 1]! !== text.length || !doc.startsWith(text, stamps[i + 1])) return false;
+  }
   return true;
 }
 
@@ -297,5 +356,125 @@ function restamped(known: Memoized, values: readonly [string, string]): Memoized
     cut.push(d);
     chars += d.doc.length;
   }
-  return { objects, documents: cut.map((d) => d.doc), cut, values, restampable: true, chars };
+  return {
+    objects,
+    documents: cut.map((d) => d.doc),
+    cut,
+    values,
+    restampable: true,
+    chars,
+    ...(known.shell ? { shell: known.shell } : {}),
+  };
+}
+
+/** A service built or restamped in a render, before the memo files it. */
+interface Fresh {
+  workload: Workload;
+  parts: unknown[];
+  lastKey: string;
+  objects: KubernetesObject[];
+  /** Its shell, when restamped from its last objects. */
+  shell?: Shell;
+  /** What its shell is made of, when built and it could be restamped next time (see `shellOf`). */
+  candidate?: Candidate;
+}
+
+interface Candidate {
+  state: ServiceState;
+  common: string;
+  parts: unknown[];
+  configCount: number;
+  checksum: string;
+}
+
+/** A service's objects built (`serviceBuildIn`), and what would let them be restamped next time. */
+function builtService(
+  scope: ManifestScope,
+  name: string,
+  common: string,
+  parts: unknown[],
+): Omit<Fresh, 'workload' | 'parts' | 'lastKey'> {
+  const { objects, ctx, tracked } = serviceBuildIn(scope, name);
+  const { state, config } = ctx;
+  if (!shellRestampable(state, ctx.shape, tracked, scope.shared !== undefined)) return { objects };
+  let configCount = 0;
+  while (
+    configCount < objects.length &&
+    (objects[configCount]!.metadata.name === config.configMapName ||
+      objects[configCount]!.metadata.name === config.secretName)
+  )
+    configCount++;
+  return { objects, candidate: { state, common, parts, configCount, checksum: config.checksum } };
+}
+
+/** The shell of a built service's memoized objects: none when one holds a release value elsewhere. */
+function shellOf(c: Candidate, m: Memoized, values: readonly [string, string]): Shell | undefined {
+  const now = [values[0], values[1], c.state.hash, c.checksum];
+  const stamps: ReleaseStamps[] = [];
+  for (let i = c.configCount; i < m.objects.length; i++) {
+    const p = releaseStamps(m.objects[i]!, now);
+    const d = m.cut[i];
+    if (!p || !d || (d.cuts?.length ?? 0) !== p.roles.length * 2) return undefined;
+    stamps.push(p);
+  }
+  return { workload: c.state.workload, common: c.common, parts: c.parts, configCount: c.configCount, stamps };
+}
+
+/**
+ * A service's objects restamped from `prev` when only its values changed (valueRestamp.ts): its config
+ * objects built, the others' documents recut into `cut`; undefined when anything else changed.
+ */
+function shellRestamped(
+  prev: Memoized,
+  now: {
+    scope: ManifestScope;
+    name: string;
+    state: ServiceState;
+    common: string;
+    parts: unknown[];
+    values: readonly [string, string];
+  },
+  cut: Map<KubernetesObject, CutDocument>,
+): Omit<Fresh, 'workload' | 'parts' | 'lastKey'> | undefined {
+  const sh = prev.shell;
+  const { scope, state } = now;
+  if (
+    !sh ||
+    sh.common !== now.common ||
+    !samePartsButHash(sh.parts, now.parts) ||
+    !sameShell(sh.workload, state.workload, scope.discovery)
+  )
+    return undefined;
+  const before = scope.problems.length;
+  const { objects, ctx } = serviceConfigIn(scope, now.name);
+  if (objects.length !== sh.configCount) {
+    scope.problems.length = before;
+    return undefined;
+  }
+  // A ConfigMap whose values alone changed prints its data again, not its metadata, and is not checked again.
+  for (let i = 0; i < objects.length; i++) {
+    const d = prev.cut[i];
+    const again = d && configMapRecut(prev.objects[i]!, d, objects[i]!);
+    if (again) cut.set(objects[i]!, again);
+  }
+  const values = [now.values[0], now.values[1], state.hash, ctx.config.checksum];
+  for (let j = 0; j < sh.stamps.length; j++) {
+    const i = sh.configCount + j;
+    const { plan, roles } = sh.stamps[j]!;
+    const o = restampObject(prev.objects[i]!, plan, values);
+    cut.set(
+      o,
+      recut(
+        prev.cut[i]!,
+        roles.map((r) => values[r]),
+      ),
+    );
+    objects.push(o);
+  }
+  return { objects, shell: { ...sh, workload: state.workload, common: now.common, parts: now.parts } };
+}
+
+/** `d`, or none when its object is not JSON-shaped (its document cannot be recut). */
+function unlessUnfaithful(d: CutDocument): CutDocument | undefined {
+  return d.unfaithful ? undefined : d;
 }

@@ -67,9 +67,14 @@ export function sortedBy<T>(items: readonly T[], objectOf: (item: T) => Kubernet
   return ranked.map((r) => r.item);
 }
 
+/** A service's config objects: its ConfigMap and Secret (each when it has data), first of its objects. */
+function configObjects(ctx: ServiceContext): (KubernetesObject | undefined)[] {
+  return [configMap(ctx), secret(ctx)];
+}
+
 function serviceObjects(ctx: ServiceContext): (KubernetesObject | undefined)[] {
   const { shape } = ctx;
-  const config = [configMap(ctx), secret(ctx)];
+  const config = configObjects(ctx);
   if (shape.kind === 'job') return [...config, job(ctx)];
   if (shape.kind === 'cronjob') return [...config, cronJob(ctx)];
   if (shape.placement === 'perNode') return [...config, service(ctx), daemonSet(ctx)];
@@ -143,6 +148,34 @@ export function manifestScope(input: ManifestInput): ManifestScope {
  * version, options, routes, discovery), never on another service's state.
  */
 export function serviceObjectsIn(scope: ManifestScope, name: string): KubernetesObject[] {
+  return serviceBuildIn(scope, name).objects;
+}
+
+/** A service's objects as `serviceObjectsIn` builds them, with the context they were built in. */
+export function serviceBuildIn(
+  scope: ManifestScope,
+  name: string,
+): { objects: KubernetesObject[]; ctx: ServiceContext; tracked: boolean } {
+  const ctx = serviceContextIn(scope, name);
+  const tracked = hasTracks(ctx);
+  const own = tracked ? trackedObjects(ctx, scope.discovery, scope.discoveryHex) : serviceObjects(ctx);
+  return { objects: own.filter((o): o is KubernetesObject => o !== undefined), ctx, tracked };
+}
+
+/**
+ * Only the config objects (ConfigMap, Secret) of an untracked service, as `serviceObjectsIn` builds
+ * them first, with their context (its config's checksum): the rest of its objects are restamped.
+ */
+export function serviceConfigIn(
+  scope: ManifestScope,
+  name: string,
+): { objects: KubernetesObject[]; ctx: ServiceContext } {
+  const ctx = serviceContextIn(scope, name);
+  return { objects: configObjects(ctx).filter((o): o is KubernetesObject => o !== undefined), ctx };
+}
+
+/** One service's context in `scope`; its config's problems go to `scope.problems`. */
+function serviceContextIn(scope: ManifestScope, name: string): ServiceContext {
   const { input, shared, discovery, discoveryHex } = scope;
   const given = input.services[name]!;
   // A state that carries discovery apart gets it in its own env when no shared ConfigMap holds it.
@@ -166,8 +199,7 @@ export function serviceObjectsIn(scope: ManifestScope, name: string): Kubernetes
     ...(shared ? { discoveryConfigMap: discoveryConfigMapName(input.app) } : {}),
   };
   scope.problems.push(...ctx.config.problems);
-  const own = hasTracks(ctx) ? trackedObjects(ctx, discovery, discoveryHex) : serviceObjects(ctx);
-  return own.filter((o): o is KubernetesObject => o !== undefined);
+  return ctx;
 }
 
 /** The app's own objects: the shared discovery ConfigMap, its volumes' claims, its registries' Secrets and the Ingress of its routes. */
