@@ -56,6 +56,12 @@ import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 const GATEWAY_CHECK_MS = 2_000;
 /** Between sampling ticks: settled replica sets reconcile, and replicas under a memory limit Berth enforces are measured (usageSnapshots.ts). */
 const DEFAULT_SAMPLE_INTERVAL_MS = 1_000;
+/**
+ * Between ticks while every set is at rest (settled, every replica running and watched, or down for good):
+ * a tick then has nothing to do but the once-a-second steady checks and samples, so it runs once a
+ * second instead of every pollIntervalMs; a set with work again (ReplicaSet.wake) brings the usual pace back.
+ */
+const RESTING_TICK_MS = 1_000;
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
   /** Berth's state directory; replicas live under `<home>/run`. */
@@ -90,6 +96,14 @@ export interface LocalRuntimeOptions {
   containers?: ContainerSupportOf;
 }
 
+/**
+ * How often a local runtime's supervision ticks now: `usual` (every pollIntervalMs) while some set
+ * has work, `resting` (once a second) while every set is at rest; undefined for another runtime.
+ */
+export function supervisionPace(rt: Runtime): 'usual' | 'resting' | undefined {
+  return rt instanceof LocalRuntime ? (rt.isResting ? 'resting' : 'usual') : undefined;
+}
+
 /** Creates the local runtime and re-adopts the replicas found under `<home>/run`. */
 export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime {
   return new LocalRuntime(opts);
@@ -104,6 +118,10 @@ class LocalRuntime implements Runtime {
   private readonly now: () => number;
   private readonly init: Promise<void>;
   private timer: NodeJS.Timeout | undefined;
+  /** The pending tick is a resting one (RESTING_TICK_MS away). */
+  private resting = false;
+  /** A set asked for the usual pace during the tick running now. */
+  private hurried = false;
   private lastSampleMs = 0;
   /** The last snapshot of every process: the process trees the samples in between re-read. */
   private readonly snapshots = new UsageSnapshots();
@@ -363,7 +381,7 @@ class LocalRuntime implements Runtime {
   async close(): Promise<void> {
     this.closed = true;
     await this.init.catch(() => undefined);
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const s of this.sets.values()) s.close();
     this.shims.close();
@@ -395,14 +413,49 @@ class LocalRuntime implements Runtime {
     // Containers no adopted replica names (a control plane that died while creating one): removed.
     await this.containers?.sweep(this.logger);
     if (this.closed) return;
-    this.timer = setInterval(() => this.tick(), this.opts.pollIntervalMs ?? 250);
+    this.schedule(false);
+  }
+
+  /** The pending tick is a resting one (supervisionPace). */
+  get isResting(): boolean {
+    return this.resting && this.timer !== undefined;
+  }
+
+  private get pollMs(): number {
+    return this.opts.pollIntervalMs ?? 250;
+  }
+
+  private schedule(resting: boolean): void {
+    this.resting = resting;
+    this.timer = setTimeout(() => this.tick(), resting ? Math.max(this.pollMs, RESTING_TICK_MS) : this.pollMs);
     this.timer.unref();
   }
 
+  /** A set has work again: a resting tick pending is replaced by one at the usual pace. */
+  private hurry(): void {
+    this.hurried = true;
+    if (!this.resting || this.timer === undefined || this.closed) return;
+    clearTimeout(this.timer);
+    this.schedule(false);
+  }
+
   private tick(): void {
+    this.timer = undefined;
+    this.hurried = false;
+    let rest = true;
+    try {
+      rest = this.tickSets();
+    } finally {
+      if (!this.closed) this.schedule(rest && !this.hurried);
+    }
+  }
+
+  /** One supervision step of every set; answers whether all of them are at rest. */
+  private tickSets(): boolean {
     const now = this.now();
     let snap: ProcSnapshot | undefined;
-    const second = now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
+    // Timers fire a little late or, rounded, a millisecond early: a resting tick (a second apart) is a sampling one.
+    const second = now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS) - 5;
     if (second) {
       this.lastSampleMs = now;
       let limited = false;
@@ -414,13 +467,16 @@ class LocalRuntime implements Runtime {
       this.lastGatewayCheckMs = now;
       this.opts.gateway.heal().catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
     }
+    let rest = true;
     for (const s of this.sets.values()) {
       try {
-        s.tick(snap, second);
+        if (!s.tick(snap, second)) rest = false;
       } catch (err) {
+        rest = false;
         this.logger.error({ err, service: s.key }, 'supervision tick failed');
       }
     }
+    return rest;
   }
 
   private set(app: string, env: string, service: string): ReplicaSet {
@@ -450,6 +506,7 @@ class LocalRuntime implements Runtime {
           now: () => this.now(),
           gatewayReady: () => this.gatewayReady(),
           replicaAddresses: (a, e) => this.replicaAddresses(a, e),
+          hurry: () => this.hurry(),
         },
         app,
         env,

@@ -191,6 +191,15 @@ export class Replica {
     if (snap) this.sample(snap);
   }
 
+  /**
+   * Nothing for a tick to do sooner than its next steady poll (STEADY_POLL_MS): running, watched and not
+   * stopping (its exit wakes it), or down with no backoff to wait out. The runtime then ticks once a second.
+   */
+  get atRest(): boolean {
+    if (this.run === 'down') return this.terminating || this.phase !== ReplicaPhase.backoff;
+    return this.watcher !== undefined && this.run === 'running' && !this.terminating;
+  }
+
   /** Steady, watched and its shim alive: no poll this tick (a full one every STEADY_FULL_POLL_MS). */
   private steady(now: number): boolean {
     if (!this.watcher || this.run !== 'running' || this.terminating) return false;

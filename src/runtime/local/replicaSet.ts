@@ -129,6 +129,7 @@ export class ReplicaSet {
     checkRunnable(state, this.ctx.containerLaunch !== undefined);
     const gen = ++this.generation;
     this.quiet = false;
+    this.ctx.hurry?.();
     this.desired = state;
     this.canaryState = canaryStateOf(state);
     this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
@@ -237,8 +238,9 @@ export class ReplicaSet {
    * serving (starting, backing off, stopping) or being created; a set whose replicas all serve has
    * nothing to do at idle (a converge reconciles by itself): it stays quiet until something changes,
    * with one reconcile every SETTLED_RECONCILE_MS (on a sampling tick, `second`) as a safety net.
+   * Answers whether the set is at rest after it: quiet (or never converged) and every replica at rest.
    */
-  tick(snap: ProcSnapshot | undefined, second: boolean): void {
+  tick(snap: ProcSnapshot | undefined, second: boolean): boolean {
     for (const r of this.replicas.values()) r.tick(snap);
     if (this.desired && this.quiet) {
       const now = this.ctx.now();
@@ -254,17 +256,22 @@ export class ReplicaSet {
       else this.reconcile();
     }
     this.changes.wake();
+    if (this.desired && !this.quiet) return false;
+    for (const r of this.replicas.values()) if (!r.atRest) return false;
+    return true;
   }
 
-  /** Something changed: the next tick counts and reconciles again; converges waiting look again. */
+  /** Something changed: the next tick counts and reconciles again (soon: the runtime leaves its resting pace); converges waiting look again. */
   private wake(): void {
     this.quiet = false;
+    this.ctx.hurry?.();
     this.changes.wake();
   }
 
   /** Stops every replica (gateway first), removes the listener and the service's directory. */
   async remove(): Promise<void> {
     this.quiet = false;
+    this.ctx.hurry?.();
     this.desired = undefined;
     this.canaryState = undefined;
     this.traffic = undefined;
