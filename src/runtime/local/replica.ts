@@ -191,10 +191,7 @@ export class Replica {
     if (snap) this.sample(snap);
   }
 
-  /**
-   * Nothing for a tick to do sooner than its next steady poll (STEADY_POLL_MS): running, watched and not
-   * stopping (its exit wakes it), or down with no backoff to wait out. The runtime then ticks once a second.
-   */
+  /** Nothing for a tick to do before its next steady poll: running and watched (its exit wakes it), or down with no backoff. */
   get atRest(): boolean {
     if (this.run === 'down') return this.terminating || this.phase !== ReplicaPhase.backoff;
     return this.watcher !== undefined && this.run === 'running' && !this.terminating;
@@ -430,12 +427,7 @@ export class Replica {
   enforcesMemoryLimit = (): boolean =>
     this.run === 'running' && enforcedLimit(this.runner, this.record.spec.memoryLimitBytes) !== undefined;
 
-  /** True while the replica runs but has not been measured yet (it started since the last sample). */
-  needsSample(): boolean {
-    return this.pid !== undefined && !this.usage.current;
-  }
-
-  /** Measures a replica that needsSample() now, so status never shows a running replica without usage. */
+  /** Measures a running replica now when its last sample is USAGE_SAMPLE_MS old or it has none (status never shows a running replica without usage). */
   sampleNow(snap: ProcSnapshot): void {
     if (this.pid !== undefined) this.sample(snap);
   }

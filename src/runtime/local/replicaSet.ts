@@ -228,9 +228,9 @@ export class ReplicaSet {
     return false;
   }
 
-  /** Replicas started since the last usage sample. */
-  unmeasured(): Replica[] {
-    return [...this.replicas.values()].filter((r) => r.needsSample());
+  /** Samples the usage of every replica whose last sample is USAGE_SAMPLE_MS old (or that has none yet). */
+  sampleUsage(snap: ProcSnapshot): void {
+    for (const r of this.replicas.values()) r.sampleNow(snap);
   }
 
   /**
@@ -246,8 +246,9 @@ export class ReplicaSet {
       const now = this.ctx.now();
       if (second && now - this.lastReconcileMs >= SETTLED_RECONCILE_MS) {
         this.lastReconcileMs = now;
-        this.quiet = false;
         this.reconcile();
+        // Counted at once: a safety net that found nothing to do leaves the set quiet (and the runtime at rest).
+        this.quiet = this.counts().done;
       }
     } else if (this.desired) {
       // Settled as a converge judges it: every track at exactly its desired replicas, all serving, no start
