@@ -102,7 +102,8 @@ describe('route traffic metrics text', () => {
 describe('createMetrics', () => {
   it("starts the process's own metrics at the first scrape: memory at once, the event-loop lag from then on", async () => {
     const releases = { apps: async () => [], counts: async () => [] } as unknown as Releases;
-    const metrics = createMetrics({ releases, runtimeFor: async () => ({}) as Runtime });
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const metrics = createMetrics({ releases, runtimeFor: async () => ({}) as Runtime, logger });
     const first = await metrics.render();
     expect(first).toMatch(/^berth_controlplane_process_resident_memory_bytes \d+/m);
     // The delay histogram samples every 100 ms once started: a later scrape reads a measured lag.
