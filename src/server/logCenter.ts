@@ -198,7 +198,10 @@ export function startLogCenter(
   };
   start();
   const setRetention = (map: ReadonlyMap<string, IndexRetention>): void => {
-    byEnv = [...map];
+    const next = [...map];
+    // The environments are read again every ENVIRONMENTS_EVERY_MS: an unchanged answer wakes no worker.
+    if (JSON.stringify(next) === JSON.stringify(byEnv)) return;
+    byEnv = next;
     worker?.postMessage({ type: 'retention', defaults, byEnv } satisfies LogWorkerMessage);
   };
   return {

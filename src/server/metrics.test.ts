@@ -100,6 +100,24 @@ describe('route traffic metrics text', () => {
 });
 
 describe('createMetrics', () => {
+  it("starts the process's own metrics at the first scrape: memory at once, the event-loop lag from then on", async () => {
+    const releases = { apps: async () => [], counts: async () => [] } as unknown as Releases;
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const metrics = createMetrics({ releases, runtimeFor: async () => ({}) as Runtime, logger });
+    const first = await metrics.render();
+    expect(first).toMatch(/^berth_controlplane_process_resident_memory_bytes \d+/m);
+    // The delay histogram samples every 100 ms once started: a later scrape reads a measured lag.
+    const deadline = Date.now() + 10_000;
+    let max = Number.POSITIVE_INFINITY;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 150));
+      const m = /^berth_controlplane_nodejs_eventloop_lag_max_seconds ([\d.e+-]+)/m.exec(await metrics.render());
+      max = Number(m?.[1]);
+      if (max < 60) break;
+    }
+    expect(max).toBeLessThan(60);
+  });
+
   it("keeps the other services' traffic when one service's reading fails", async () => {
     const reading = (requests: number): TrackTraffic => ({
       track: 'stable',

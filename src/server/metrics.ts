@@ -125,9 +125,17 @@ export function routeTrafficText(series: TrafficSeries[]): string {
 /** Creates the metrics of one control plane. */
 export function createMetrics(src: MetricsSources): Metrics {
   const registry = new Registry();
-  // The event-loop delay histogram samples on a timer of its own: prom-client's default of every
-  // 10 ms was 100 wake-ups a second of an idle control plane (most of its wake-ups at idle).
-  collectDefaultMetrics({ register: registry, prefix: 'berth_controlplane_', eventLoopMonitoringPrecision: 100 });
+  // The process's own metrics start at the first scrape, not at start: the event-loop delay histogram
+  // samples on a timer of its own (every 100 ms: prom-client's default of 10 ms was 100 wake-ups a
+  // second), ~0.5 ms of CPU a second of a control plane nobody scrapes, and a GC observer runs at every
+  // collection. Memory and CPU time are read when scraped; the event-loop lag covers the time since the
+  // previous scrape (none at the first) and the GC counts the collections since the first scrape.
+  let defaultMetrics = false;
+  const startDefaultMetrics = (): void => {
+    if (defaultMetrics) return;
+    defaultMetrics = true;
+    collectDefaultMetrics({ register: registry, prefix: 'berth_controlplane_', eventLoopMonitoringPrecision: 100 });
+  };
 
   const releases = new Counter({
     name: 'berth_releases_total',
@@ -210,6 +218,7 @@ export function createMetrics(src: MetricsSources): Metrics {
   return {
     contentType: registry.contentType,
     async render() {
+      startDefaultMetrics();
       const t = src.traceStats?.();
       if (t !== undefined) {
         spans.reset();

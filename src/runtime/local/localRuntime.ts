@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { NotFoundError, RuntimeError } from '../../errors.js';
-import type { GatewayControl } from '../../gateway/table.js';
+import type { EdgeListener, GatewayControl } from '../../gateway/table.js';
 import type {
   ConvergeOptions,
   ImageRequest,
@@ -37,8 +37,8 @@ import { addressProblem, edgeProblem } from './listenerProblem.js';
 import { readReplicaLogs } from './logReader.js';
 import { DEFAULT_LOG_RETENTION, archiveReplicaLogs, type LogRetention } from './logArchive.js';
 import { PortRegistry } from './ports.js';
-import type { ProcSnapshot } from './procfs.js';
 import { UsageSnapshots } from './usageSnapshots.js';
+import { SupervisionClock } from './supervisionClock.js';
 import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
@@ -52,10 +52,6 @@ import { bindServiceHosts } from './serviceHosts.js';
 import type { ContainerSupport, ContainerSupportOf } from './containerSupport.js';
 import type { BuiltImage, ImageBuildRequest } from '../../model/build.js';
 
-/** How often supervision checks that the gateway process is alive. */
-const GATEWAY_CHECK_MS = 2_000;
-/** Between sampling ticks: settled replica sets reconcile, and replicas under a memory limit Berth enforces are measured (usageSnapshots.ts). */
-const DEFAULT_SAMPLE_INTERVAL_MS = 1_000;
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
   /** Berth's state directory; replicas live under `<home>/run`. */
@@ -72,7 +68,7 @@ export interface LocalRuntimeOptions {
   shim?: ShimKind;
   /** How often exits, backoffs and stops are checked. */
   pollIntervalMs?: number;
-  /** How often CPU and memory are sampled from /proc (and memory limits enforced). */
+  /** How often replicas under a memory limit Berth enforces are measured (and the limit enforced); the others are measured when observed. */
   sampleIntervalMs?: number;
   /**
    * Preferred edge port of the first app (BERTH_EDGE_PORT, default 8080); later apps, or an app
@@ -90,6 +86,14 @@ export interface LocalRuntimeOptions {
   containers?: ContainerSupportOf;
 }
 
+/**
+ * How often a local runtime's supervision ticks now: `usual` (every pollIntervalMs) while some set
+ * has work, `resting` (once a second) while every set is at rest; undefined for another runtime.
+ */
+export function supervisionPace(rt: Runtime): 'usual' | 'resting' | undefined {
+  return rt instanceof LocalRuntime ? (rt.isResting ? 'resting' : 'usual') : undefined;
+}
+
 /** Creates the local runtime and re-adopts the replicas found under `<home>/run`. */
 export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime {
   return new LocalRuntime(opts);
@@ -103,11 +107,12 @@ class LocalRuntime implements Runtime {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly init: Promise<void>;
-  private timer: NodeJS.Timeout | undefined;
-  private lastSampleMs = 0;
   /** The last snapshot of every process: the process trees the samples in between re-read. */
   private readonly snapshots = new UsageSnapshots();
-  private lastGatewayCheckMs = 0;
+  /** Ticks the sets: every pollIntervalMs, once a second while they all rest (supervisionClock.ts). */
+  private readonly clock: SupervisionClock;
+  /** The gateway's edge listeners until applyRoutes or remove changes them (edgeListeners). */
+  private edges: EdgeListener[] | undefined;
   private closed = false;
 
   private readonly opts: LocalRuntimeOptions;
@@ -136,6 +141,16 @@ class LocalRuntime implements Runtime {
     });
     const logs = { logMaxBytes: opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, logKeep: opts.logKeep ?? DEFAULT_LOG_KEEP };
     this.containers = opts.containers?.({ home: opts.home, ...logs });
+    this.clock = new SupervisionClock({
+      sets: () => this.sets.values(),
+      anySet: () => this.sets.size > 0,
+      snapshots: this.snapshots,
+      healGateway: () => this.opts.gateway.heal(),
+      logger: this.logger,
+      now: () => this.now(),
+      ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
+      ...(opts.sampleIntervalMs !== undefined ? { sampleIntervalMs: opts.sampleIntervalMs } : {}),
+    });
     this.init = this.adopt();
   }
 
@@ -150,16 +165,29 @@ class LocalRuntime implements Runtime {
 
   async applyRoutes(routes: AppRoutes, _opts: ConvergeOptions): Promise<void> {
     await this.ready();
-    await applyEdgeRoutes(
-      {
-        home: this.opts.home,
-        ports: this.ports,
-        gateway: this.opts.gateway,
-        logger: this.logger,
-        gatewayReady: () => this.gatewayReady(),
-      },
-      routes,
-    );
+    try {
+      await applyEdgeRoutes(
+        {
+          home: this.opts.home,
+          ports: this.ports,
+          gateway: this.opts.gateway,
+          logger: this.logger,
+          gatewayReady: () => this.gatewayReady(),
+        },
+        routes,
+      );
+    } finally {
+      this.edges = undefined;
+    }
+  }
+
+  /**
+   * The gateway's edge listeners, as observe reports them: `table()` is a copy of the whole routing
+   * table (every service's backends), too much to make at every observe (the metric history's each
+   * 10 s) for one edge. Edges change only through applyRoutes and remove, which forget this copy.
+   */
+  private edgeListeners(): EdgeListener[] {
+    return (this.edges ??= this.opts.gateway.table().edges);
   }
 
   async addresses(
@@ -199,11 +227,10 @@ class LocalRuntime implements Runtime {
     const errors = this.opts.gateway.listenerErrors();
     if (errors.length > 0) this.gw.retryListeners();
     const sets = [...this.sets.values()].filter((s) => s.app === app && s.env === env);
-    const unmeasured = sets.flatMap((s) => s.unmeasured());
-    if (unmeasured.length > 0) {
-      const snap = this.snapshots.fresh(this.now());
-      for (const r of unmeasured) r.sampleNow(snap);
-    }
+    // Usage is read when it is looked at (status, the metric history, autoscaling), at most every
+    // USAGE_SAMPLE_MS per replica: a lazy snapshot reads /proc only for the replicas due.
+    const snap = this.snapshots.read(this.now());
+    for (const s of sets) s.sampleUsage(snap);
     // Circuit states live in the gateway: asked for only when some service has a breaker.
     const circuits = sets.some((s) => s.hasCircuitBreaker)
       ? new Map((await this.gw.traffic()).map((t) => [t.key, t.policy?.circuit]))
@@ -225,7 +252,7 @@ class LocalRuntime implements Runtime {
         return st;
       });
     const key = `${app}/${env}`;
-    const edge = this.opts.gateway.table().edges.find((e) => e.key === key);
+    const edge = this.edgeListeners().find((e) => e.key === key);
     if (!edge) return { services };
     const failed = errors.find((e) => e.key === key);
     const observed: AppObservation['edge'] = {
@@ -305,12 +332,14 @@ class LocalRuntime implements Runtime {
     }
     const edgeKey = `${app}/${env}`;
     await this.gatewayReady();
-    await this.opts.gateway.update((t) => {
-      t.edges = t.edges.filter((e) => e.key !== edgeKey);
-      t.services = t.services.filter((s) => !s.key.startsWith(`${edgeKey}/`));
-      if (t.tcp) t.tcp = t.tcp.filter((l) => !l.key.startsWith(`${edgeKey}/`));
-      t.generation++;
-    });
+    await this.opts.gateway
+      .update((t) => {
+        t.edges = t.edges.filter((e) => e.key !== edgeKey);
+        t.services = t.services.filter((s) => !s.key.startsWith(`${edgeKey}/`));
+        if (t.tcp) t.tcp = t.tcp.filter((l) => !l.key.startsWith(`${edgeKey}/`));
+        t.generation++;
+      })
+      .finally(() => (this.edges = undefined));
     pruneCertificates({ home: this.opts.home, gateway: this.opts.gateway, logger: this.logger });
     const serviceKeys = Object.keys(this.ports.lookup().services).filter((k) => k.startsWith(`${edgeKey}/`));
     await this.ports.release(serviceKeys, edgeKey);
@@ -363,8 +392,7 @@ class LocalRuntime implements Runtime {
   async close(): Promise<void> {
     this.closed = true;
     await this.init.catch(() => undefined);
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.clock.stop();
     for (const s of this.sets.values()) s.close();
     this.shims.close();
   }
@@ -395,32 +423,12 @@ class LocalRuntime implements Runtime {
     // Containers no adopted replica names (a control plane that died while creating one): removed.
     await this.containers?.sweep(this.logger);
     if (this.closed) return;
-    this.timer = setInterval(() => this.tick(), this.opts.pollIntervalMs ?? 250);
-    this.timer.unref();
+    this.clock.start();
   }
 
-  private tick(): void {
-    const now = this.now();
-    let snap: ProcSnapshot | undefined;
-    const second = now - this.lastSampleMs >= (this.opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
-    if (second) {
-      this.lastSampleMs = now;
-      let limited = false;
-      for (const s of this.sets.values()) if ((limited = s.enforcesMemoryLimit())) break;
-      snap = this.snapshots.take(now, limited);
-    }
-    if (now - this.lastGatewayCheckMs >= GATEWAY_CHECK_MS && this.sets.size > 0) {
-      // A /proc read when the gateway is alive; restarts a dead one on its saved table (addresses and edges heal).
-      this.lastGatewayCheckMs = now;
-      this.opts.gateway.heal().catch((err: unknown) => this.logger.warn({ err }, 'gateway check failed'));
-    }
-    for (const s of this.sets.values()) {
-      try {
-        s.tick(snap, second);
-      } catch (err) {
-        this.logger.error({ err, service: s.key }, 'supervision tick failed');
-      }
-    }
+  /** The supervision clock rests (supervisionPace). */
+  get isResting(): boolean {
+    return this.clock.isResting;
   }
 
   private set(app: string, env: string, service: string): ReplicaSet {
@@ -450,6 +458,7 @@ class LocalRuntime implements Runtime {
           now: () => this.now(),
           gatewayReady: () => this.gatewayReady(),
           replicaAddresses: (a, e) => this.replicaAddresses(a, e),
+          hurry: () => this.clock.hurry(),
         },
         app,
         env,

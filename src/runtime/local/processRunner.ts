@@ -111,7 +111,7 @@ export class ProcessRunner implements Runner {
       return { kind: 'exited', info };
     }
     if (this.run.kind === 'down') return undefined;
-    const seen = observeRun(this.run, this.dir, nowMs);
+    const seen = observeRun(this.run, this.dir, nowMs, !this.adopted && this.childAlive());
     if (seen?.kind === 'exited') {
       this.run = { kind: 'down' };
       clearRunFiles(this.dir);
@@ -135,9 +135,16 @@ export class ProcessRunner implements Runner {
     const { shimPid, shimStartTime } = this.run.shim;
     if (this.adopted) return isSameProcessAlive(shimPid, shimStartTime);
     // Our child: Node reaped it and set how it ended the moment it died, so no signal 0 each second.
-    const c = this.child;
-    if (c?.pid === shimPid) return c.exitCode === null && c.signalCode === null;
+    if (this.child?.pid === shimPid) return this.childAlive();
     return isPidAlive(shimPid);
+  }
+
+  /** The running shim is this process's child and Node has not seen it end (its pid cannot be another's). */
+  private childAlive(): boolean {
+    const c = this.child;
+    return (
+      this.run.kind === 'running' && c?.pid === this.run.shim.shimPid && c.exitCode === null && c.signalCode === null
+    );
   }
 
   stop(): void {

@@ -3,7 +3,7 @@
  * the RSS and CPU time of a process tree. All reads are synchronous and cheap; a vanished process
  * reads as undefined rather than throwing.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 
 /** Bytes per page and clock ticks per second on Linux (x86_64 and arm64 defaults). */
 const PAGE_SIZE_BYTES = 4096;
@@ -22,11 +22,24 @@ export interface ProcStat {
   state: string;
 }
 
+/**
+ * One buffer for every /proc/<pid>/stat read: supervision reads one per replica process every few
+ * seconds, and readFileSync's fstat, second read and fresh buffer per file were most of that work.
+ * A stat line is a few hundred bytes (the command name at most 64); a longer one is read again whole.
+ */
+const statBuffer = Buffer.allocUnsafe(1024);
+
 /** Parses /proc/<pid>/stat; undefined when the process does not exist. */
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fd = openSync(`/proc/${pid}/stat`, 'r');
+    try {
+      const n = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+      text = n < statBuffer.length ? statBuffer.toString('latin1', 0, n) : readFileSync(fd, 'latin1');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
   }

@@ -191,6 +191,12 @@ export class Replica {
     if (snap) this.sample(snap);
   }
 
+  /** Nothing for a tick to do before its next steady poll: running and watched (its exit wakes it), or down with no backoff. */
+  get atRest(): boolean {
+    if (this.run === 'down') return this.terminating || this.phase !== ReplicaPhase.backoff;
+    return this.watcher !== undefined && this.run === 'running' && !this.terminating;
+  }
+
   /** Steady, watched and its shim alive: no poll this tick (a full one every STEADY_FULL_POLL_MS). */
   private steady(now: number): boolean {
     if (!this.watcher || this.run !== 'running' || this.terminating) return false;
@@ -421,12 +427,7 @@ export class Replica {
   enforcesMemoryLimit = (): boolean =>
     this.run === 'running' && enforcedLimit(this.runner, this.record.spec.memoryLimitBytes) !== undefined;
 
-  /** True while the replica runs but has not been measured yet (it started since the last sample). */
-  needsSample(): boolean {
-    return this.pid !== undefined && !this.usage.current;
-  }
-
-  /** Measures a replica that needsSample() now, so status never shows a running replica without usage. */
+  /** Measures a running replica now when its last sample is USAGE_SAMPLE_MS old or it has none (status never shows a running replica without usage). */
   sampleNow(snap: ProcSnapshot): void {
     if (this.pid !== undefined) this.sample(snap);
   }

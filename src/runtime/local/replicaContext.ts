@@ -59,4 +59,6 @@ export interface SetContext {
   gatewayReady(): Promise<void>;
   /** `<SERVICE>_<INDEX>_HOST/_PORT` of the stateful services' replicas of `app/env`, for a replica starting now. */
   replicaAddresses(app: string, env: string): Record<string, string>;
+  /** A set has work again (a converge, a replica's change): supervision leaves its resting pace for its usual one. */
+  hurry?(): void;
 }

@@ -24,7 +24,13 @@ export type RunChange = { kind: 'exited'; info: ExitInfo } | { kind: 'running'; 
  * Checks a run that is not down in `dir` at `now`. A shim found dead without an exit.json has its
  * command's process group killed (it would otherwise run on unsupervised).
  */
-export function observeRun(run: Exclude<RunState, { kind: 'down' }>, dir: string, now: number): RunChange {
+export function observeRun(
+  run: Exclude<RunState, { kind: 'down' }>,
+  dir: string,
+  now: number,
+  /** The shim is known alive without /proc (a child of this process that Node has not reaped: its pid is not reused). */
+  shimAlive = false,
+): RunChange {
   const exit = readExitInfo(dir);
   if (exit) return { kind: 'exited', info: exit };
   if (run.kind === 'spawning') {
@@ -45,7 +51,7 @@ export function observeRun(run: Exclude<RunState, { kind: 'down' }>, dir: string
     return undefined;
   }
   const { shim } = run;
-  if (!isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
+  if (!shimAlive && !isSameProcessAlive(shim.shimPid, shim.shimStartTime)) {
     const late = readExitInfo(dir);
     if (late) return { kind: 'exited', info: late };
     if (shim.pid > 0 && isSameProcessAlive(shim.pid, shim.startTime)) killGroup(shim.pid, 'SIGKILL');

@@ -129,6 +129,7 @@ export class ReplicaSet {
     checkRunnable(state, this.ctx.containerLaunch !== undefined);
     const gen = ++this.generation;
     this.quiet = false;
+    this.ctx.hurry?.();
     this.desired = state;
     this.canaryState = canaryStateOf(state);
     this.traffic = state.canary ? (state.traffic ?? { canaryWeight: 0 }) : undefined;
@@ -227,9 +228,9 @@ export class ReplicaSet {
     return false;
   }
 
-  /** Replicas started since the last usage sample. */
-  unmeasured(): Replica[] {
-    return [...this.replicas.values()].filter((r) => r.needsSample());
+  /** Samples the usage of every replica whose last sample is USAGE_SAMPLE_MS old (or that has none yet). */
+  sampleUsage(snap: ProcSnapshot): void {
+    for (const r of this.replicas.values()) r.sampleNow(snap);
   }
 
   /**
@@ -237,15 +238,17 @@ export class ReplicaSet {
    * serving (starting, backing off, stopping) or being created; a set whose replicas all serve has
    * nothing to do at idle (a converge reconciles by itself): it stays quiet until something changes,
    * with one reconcile every SETTLED_RECONCILE_MS (on a sampling tick, `second`) as a safety net.
+   * Answers whether the set is at rest after it: quiet (or never converged) and every replica at rest.
    */
-  tick(snap: ProcSnapshot | undefined, second: boolean): void {
+  tick(snap: ProcSnapshot | undefined, second: boolean): boolean {
     for (const r of this.replicas.values()) r.tick(snap);
     if (this.desired && this.quiet) {
       const now = this.ctx.now();
       if (second && now - this.lastReconcileMs >= SETTLED_RECONCILE_MS) {
         this.lastReconcileMs = now;
-        this.quiet = false;
         this.reconcile();
+        // Counted at once: a safety net that found nothing to do leaves the set quiet (and the runtime at rest).
+        this.quiet = this.counts().done;
       }
     } else if (this.desired) {
       // Settled as a converge judges it: every track at exactly its desired replicas, all serving, no start
@@ -254,17 +257,22 @@ export class ReplicaSet {
       else this.reconcile();
     }
     this.changes.wake();
+    if (this.desired && !this.quiet) return false;
+    for (const r of this.replicas.values()) if (!r.atRest) return false;
+    return true;
   }
 
-  /** Something changed: the next tick counts and reconciles again; converges waiting look again. */
+  /** Something changed: the next tick counts and reconciles again (soon: the runtime leaves its resting pace); converges waiting look again. */
   private wake(): void {
     this.quiet = false;
+    this.ctx.hurry?.();
     this.changes.wake();
   }
 
   /** Stops every replica (gateway first), removes the listener and the service's directory. */
   async remove(): Promise<void> {
     this.quiet = false;
+    this.ctx.hurry?.();
     this.desired = undefined;
     this.canaryState = undefined;
     this.traffic = undefined;

@@ -8,8 +8,9 @@ import type { ProcSnapshot } from './procfs.js';
 import type { Runner } from './runner.js';
 
 /**
- * Between usage samples of a run without a memory limit Berth enforces (status shows CPU and memory
- * averaged over this); one with such a limit is sampled at every sampling tick (each second).
+ * The least time between usage samples of a run without a memory limit Berth enforces: it is sampled
+ * when observed (status, the metric history every 10 s), and CPU is averaged since its previous sample,
+ * this long at least; one with such a limit is sampled at every sampling tick (each second).
  */
 export const USAGE_SAMPLE_MS = 5_000;
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../runtime.js';
 import type { ReplicaStatus, RuntimeEvent } from '../../model/observation.js';
 import { readProcStat } from './procfs.js';
+import { supervisionPace } from './localRuntime.js';
 import { fixtureState, useLocalRuntime, waitFor } from './testdata/testing.js';
 
 const local = useLocalRuntime({ sampleIntervalMs: 100 });
@@ -128,6 +129,28 @@ describe('local runtime supervision', () => {
     expect(after.lastExit).toMatchObject({ code: null, signal: 'SIGKILL', reason: 'killed by SIGKILL' });
     expect(await (await fetch(`http://127.0.0.1:${after.port}/`)).text()).toContain(after.id);
     await waitFor(() => local.gateway.backends('shop/dev/orders').includes(after.id), 5000, 'back in the gateway');
+  });
+
+  it('rests (a tick a second) once settled, and a crash while resting is restarted with its backoff', async () => {
+    const rt = start();
+    const state = fixtureState({ restart: { initialBackoffMs: 1500, maxBackoffMs: 3000, resetAfterMs: 60_000 } });
+    await rt.converge(state, { signal: new AbortController().signal, onEvent: () => undefined });
+    await waitFor(() => supervisionPace(rt) === 'resting', 10_000, 'supervision at rest');
+    const before = (await replica(rt))!;
+    process.kill(before.pid!, 'SIGKILL');
+    // The exit wakes the replica; its set has work again (the backoff, the restart): the usual pace.
+    await waitFor(async () => (await replica(rt))?.phase === 'backoff', 5000, 'the replica in backoff');
+    expect(supervisionPace(rt)).toBe('usual');
+    const after = await restarted(rt, before);
+    expect(after.restarts).toBe(1);
+    expect(after.lastExit).toMatchObject({ signal: 'SIGKILL', reason: 'killed by SIGKILL' });
+    await waitFor(() => supervisionPace(rt) === 'resting', 10_000, 'at rest again');
+    // A converge to a new version brings the usual pace back at once, and rolls the replica.
+    const next = fixtureState({ revision: 2, hash: 'bbbbbbb2', fixtureEnv: { GREETING: 'hello' } });
+    const converged = rt.converge(next, { signal: new AbortController().signal, onEvent: () => undefined });
+    await waitFor(() => supervisionPace(rt) === 'usual', 5000, 'the usual pace while converging');
+    await converged;
+    expect((await replica(rt))?.id).not.toBe(after.id);
   });
 
   it('notices a shim SIGKILLed (no exit.json), stops its orphaned command and restarts the replica', async () => {

@@ -1,7 +1,8 @@
 /**
  * When supervision reads /proc for the replicas' usage: at each sampling tick while some replica has a
  * memory limit Berth enforces (it is killed as the kernel's OOM killer would, so it is measured each
- * second), else every USAGE_SAMPLE_MS (what status averages over). Most reads re-read only the
+ * second), else when the replicas are observed (status, the metric history every 10 s, autoscaling), at
+ * most every USAGE_SAMPLE_MS per replica: nothing is read while nobody looks. Most reads re-read only the
  * replicas' process trees; a full snapshot (every process on the machine) finds the trees again.
  */
 import {
@@ -41,6 +42,11 @@ export class UsageSnapshots {
   take(nowMs: number, limited: boolean): ProcSnapshot | undefined {
     if (!limited && nowMs - this.lastMs < USAGE_SAMPLE_MS) return undefined;
     this.lastMs = nowMs;
+    return this.read(nowMs, limited);
+  }
+
+  /** A snapshot to sample from now, whatever the cadence (the replicas' own samples keep theirs). */
+  read(nowMs: number, limited = false): ProcSnapshot {
     const treesMs = limited ? FULL_SNAPSHOT_LIMITED_MS : FULL_SNAPSHOT_MS;
     if (this.byChildren) {
       if (!this.trees || nowMs - this.trees.atMs >= treesMs) this.trees = { children: new ProcChildren(), atMs: nowMs };
@@ -50,10 +56,5 @@ export class UsageSnapshots {
     if (full && nowMs - full.takenAtMs < (limited ? FULL_SNAPSHOT_LIMITED_MS : FULL_SNAPSHOT_MS))
       return refreshProcSnapshot(full, nowMs);
     return (this.full = takeProcSnapshot(nowMs));
-  }
-
-  /** A snapshot read now, trees included (replicas started since the last sample). */
-  fresh(nowMs: number): ProcSnapshot {
-    return this.byChildren ? lazyProcSnapshot(nowMs) : takeProcSnapshot(nowMs);
   }
 }
