@@ -13,6 +13,9 @@
 //
 // Knobs (environment): SCALE_SIZES=10,50,100,10x10  SCALE_IDLE_S=20  SCALE_STATUS_N=7
 //   SCALE_BEFORE=<path to another build's dist/cli/main.js>: measures that build too, interleaved.
+//   SCALE_SETTLE_S=2: seconds between the end of the start (Berth's deploy, supervisord's programs ready)
+//     and the idle window, the same for both: a longer one leaves the deploy's own aftermath (its garbage
+//     collected, code compiled in the background) out of the idle figure.
 //   SCALE_THREADS=1: each thread's CPU in the idle window (stderr), and the window's bounds for --cpu-prof.
 //   SCALE_NO_PROBES=0: skips the run of this build without probes. By default the workload is also deployed
 //     once more with no `health` (the row `no probes`): supervisord probes nothing, so that row is Berth's
@@ -32,6 +35,7 @@ const execFileP = promisify(execFile);
 const LEVELS = 5;
 const sizes = (process.env.SCALE_SIZES ?? '10,50,100,10x10').split(',').map((s) => s.trim());
 const IDLE_S = Number(process.env.SCALE_IDLE_S ?? 20);
+const SETTLE_S = Number(process.env.SCALE_SETTLE_S ?? 2);
 const STATUS_N = Number(process.env.SCALE_STATUS_N ?? 7);
 const builds = [{ name: 'berth', cli }];
 if (process.env.SCALE_BEFORE) builds.unshift({ name: 'before', cli: process.env.SCALE_BEFORE });
@@ -199,7 +203,7 @@ async function berth(build, w) {
       }),
     );
     const deployMs = performance.now() - t0;
-    await sleep(2000); // let the deploy's own work settle
+    await sleep(SETTLE_S * 1000); // let the deploy's own work settle
     const usage = await idle(() => berthProcesses(cp.home, cp.proc.pid), build.name);
     const statusMs = await timeCommand(process.execPath, [build.cli, 'status', w.apps[0].name], cp.env);
     return { deployMs, ...usage, statusMs };
@@ -242,7 +246,7 @@ async function supervisord(w) {
       50,
     );
     const startMs = performance.now() - t0;
-    await sleep(2000);
+    await sleep(SETTLE_S * 1000);
     const { sup: idleUse } = await idle(() => ({ sup: [sup.proc.pid] }), 'supervisord');
     const statusMs = await timeCommand('supervisorctl', ['-c', sup.conf, 'status'], process.env);
     return { startMs, sup: idleUse, statusMs };
@@ -272,7 +276,7 @@ const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(
-  `control plane at scale; 5 dependency levels; idle ${IDLE_S} s; status median of ${STATUS_N}; load ${load}`,
+  `control plane at scale; 5 dependency levels; idle ${IDLE_S} s after ${SETTLE_S} s; status median of ${STATUS_N}; load ${load}`,
 );
 const head = [
   'workload',
