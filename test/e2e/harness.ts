@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { freePort } from '../../src/gateway/testing.js';
+import { LABEL, homeIdOf } from '../../src/runtime/container/containerLaunch.js';
+import { podman } from '../support/containerEngine.js';
 
 const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -204,11 +206,23 @@ export async function startBerth(
       } finally {
         if (proc.exitCode === null) proc.kill('SIGKILL');
         await killLeftovers(home);
+        if (opts.env?.BERTH_CONTAINER_SOCKET ?? process.env.BERTH_CONTAINER_SOCKET) await removeContainersOf(home);
         await rm(home, { recursive: true, force: true });
       }
     },
   };
   return b;
+}
+
+/**
+ * Removes the containers of this home's replicas: the engine keeps them running after the control plane
+ * is gone, so a test whose `down` did not happen (it failed, the control plane died) left one behind — a
+ * `bbuild` api container ran for 17 hours after a CI run of builds.test. A safety net, like killLeftovers.
+ */
+async function removeContainersOf(home: string): Promise<void> {
+  const listed = await podman(['ps', '-aq', '--filter', `label=${LABEL.home}=${homeIdOf(home)}`]).catch(() => '');
+  const ids = listed.split('\n').filter((id) => id.trim() !== '');
+  if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
 }
 
 /** Kills every process of this home (shims, replicas, gateway): a safety net for failed tests. */
