@@ -220,9 +220,11 @@ export async function startBerth(
  * `bbuild` api container ran for 17 hours after a CI run of builds.test. A safety net, like killLeftovers.
  */
 async function removeContainersOf(home: string): Promise<void> {
-  const listed = await podman(['ps', '-aq', '--filter', `label=${LABEL.home}=${homeIdOf(home)}`]).catch(() => '');
+  const listed = await podman(['ps', '-aq', '--filter', `label=${LABEL.home}=${homeIdOf(home)}`], {
+    timeoutMs: 30_000,
+  }).catch(() => '');
   const ids = listed.split('\n').filter((id) => id.trim() !== '');
-  if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
+  if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids], { timeoutMs: 30_000 }).catch(() => undefined);
 }
 
 /** Kills every process of this home (shims, replicas, gateway): a safety net for failed tests. */
