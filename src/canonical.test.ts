@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJSON, contentHash } from './canonical.js';
+import { canonicalJSON, canonicalObjectJSON, contentHash } from './canonical.js';
 
 describe('canonicalJSON', () => {
   it('sorts keys at every level, array-index keys first in numeric order as JSON.stringify lists them', () => {
@@ -20,5 +20,12 @@ describe('contentHash', () => {
     expect(contentHash({ b: [2, { c: 3 }], a: 1 })).toBe(hex);
     expect(contentHash({ a: 1, b: [2, { c: 3 }] })).toBe(hex);
     expect(contentHash({ a: 2, b: [2, { c: 3 }] })).not.toBe(hex);
+  });
+  it('canonicalObjectJSON prints what canonicalJSON prints, taking the texts the caller already has', () => {
+    const obj = { z: [2, { b: 1, a: undefined }], a: { y: 1, x: 'é' }, m: undefined, '10': 1, '2': null };
+    expect(canonicalObjectJSON(obj, () => undefined)).toBe(canonicalJSON(obj));
+    expect(canonicalObjectJSON(obj, (k, v) => (k === 'a' ? canonicalJSON(v) : undefined))).toBe(canonicalJSON(obj));
+    expect(canonicalObjectJSON({ a: 1, b: 2 }, (k) => (k === 'b' ? '"given"' : undefined))).toBe('{"a":1,"b":"given"}');
+    expect(canonicalObjectJSON({ m: undefined }, () => undefined)).toBe(canonicalJSON({}));
   });
 });

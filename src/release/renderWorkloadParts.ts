@@ -7,7 +7,7 @@ import { defaultAppProtocol } from '../model/ports.js';
 import type { RunKind, Workload } from '../model/workload.js';
 import type { VolumeMount } from '../model/volumes.js';
 import { ownGet } from '../own.js';
-import { canonicalJSON } from '../canonical.js';
+import { canonicalJSON, canonicalObjectJSON } from '../canonical.js';
 import { hash as sha } from 'node:crypto';
 
 /** A mount with its volume's size from the app's `volumes`. */
@@ -54,19 +54,14 @@ function canonicalOf(v: object, make: () => unknown = () => v): string {
  * resources, probes) is made once per parsed spec instead of once per render of every service.
  */
 export function workloadHash(svc: ServiceSpec, hashed: Record<string, unknown>): string {
-  let out = '';
-  for (const k of Object.keys(hashed).sort()) {
-    const v = hashed[k];
-    if (v === undefined) continue;
-    const text =
-      k === 'ports'
-        ? canonicalOf(svc.ports, () => portsAsHashed(svc.ports))
-        : v !== null &&
-            typeof v === 'object' &&
-            (v === svc.resources || v === svc.health.readiness || v === svc.health.liveness)
-          ? canonicalOf(v)
-          : canonicalJSON(v);
-    out += `${out === '' ? '{' : ','}${JSON.stringify(k)}:${text}`;
-  }
-  return sha('sha256', out === '' ? '{}' : `${out}}`).slice(0, 12);
+  const text = canonicalObjectJSON(hashed, (k, v) =>
+    k === 'ports'
+      ? canonicalOf(svc.ports, () => portsAsHashed(svc.ports))
+      : v !== null &&
+          typeof v === 'object' &&
+          (v === svc.resources || v === svc.health.readiness || v === svc.health.liveness)
+        ? canonicalOf(v)
+        : undefined,
+  );
+  return sha('sha256', text).slice(0, 12);
 }
