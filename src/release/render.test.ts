@@ -58,6 +58,22 @@ const input = (over: Partial<RenderInput> = {}): RenderInput => ({
 });
 
 describe('renderRelease', () => {
+  it('keeps each address set its own discovery table: two apps rendered in turn do not rebuild each other', () => {
+    const other = {
+      db: { host: '127.0.0.1', port: 42001, url: 'http://127.0.0.1:42001' },
+      api: { host: '127.0.0.1', port: 42002, url: 'http://127.0.0.1:42002' },
+      web: { host: '127.0.0.1', port: 42003, url: 'http://127.0.0.1:42003' },
+    };
+    const first = renderRelease(input({ discoveryApart: true })).states.api!.discovery!;
+    const between = renderRelease(input({ discoveryApart: true, addresses: other })).states.api!.discovery!;
+    const again = renderRelease(input({ discoveryApart: true, addresses: { ...addresses } })).states.api!.discovery!;
+    expect(between.DB_PORT).toBe('42001');
+    expect(again.DB_PORT).toBe('41001');
+    // The same frozen table, found again by the addresses' content after another app's render.
+    expect(again).toBe(first);
+    expect(between).not.toBe(first);
+  });
+
   it('keeps discovery apart when asked: the same hashes and views, the variables shared beside the env', () => {
     const inline = renderRelease(input());
     const apart = renderRelease(input({ discoveryApart: true }));

@@ -111,11 +111,16 @@ export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<
   return env;
 }
 
-/** The last addresses' discovery table and its digest: a control plane renders the same app again and again. */
-let lastDiscovery: { key: string; discovery: Readonly<Record<string, string>>; discoveryHash: string } | undefined;
+/**
+ * The discovery tables of the last few address sets and their digests, newest last: a control plane
+ * renders the same apps again and again, several in turn (each app its own entry, so two apps do not
+ * evict each other's on every render).
+ */
+const discoveries = new Map<string, { discovery: Readonly<Record<string, string>>; discoveryHash: string }>();
+const DISCOVERIES_KEPT = 16;
 
 /**
- * `discoveryEnv` of `addresses` with the unallocated services', and its content hash: the last ones
+ * `discoveryEnv` of `addresses` with the unallocated services', and its content hash: the same ones
  * again when the addresses are the same (their JSON: ~3 variables of each service, built, sorted and
  * hashed, are most of a warm render of a large app's discovery). Frozen: every render shares it.
  */
@@ -129,11 +134,15 @@ function discoveryOf(
     return { discovery, discoveryHash: contentHash(discovery) };
   }
   const key = JSON.stringify(addresses);
-  if (lastDiscovery?.key !== key) {
+  let found = discoveries.get(key);
+  if (found) discoveries.delete(key);
+  else {
     const discovery = Object.freeze(discoveryEnv(addresses));
-    lastDiscovery = { key, discovery, discoveryHash: contentHash(discovery) };
+    found = { discovery, discoveryHash: contentHash(discovery) };
+    if (discoveries.size >= DISCOVERIES_KEPT) discoveries.delete(discoveries.keys().next().value!);
   }
-  return { discovery: lastDiscovery.discovery as Record<string, string>, discoveryHash: lastDiscovery.discoveryHash };
+  discoveries.set(key, found);
+  return { discovery: found.discovery as Record<string, string>, discoveryHash: found.discoveryHash };
 }
 
 interface Field {
