@@ -62,6 +62,9 @@ export class Listeners implements DataPlaneListeners {
   private readonly removalWaitMs: number;
   private readonly handoff: boolean;
   private readonly spans: SpanQueue | undefined;
+  /** Applies under way and done: see activity(). */
+  private applying = 0;
+  private applied = 0;
 
   constructor(opts: ListenersOptions = {}) {
     this.handoff = opts.handoff ?? false;
@@ -78,6 +81,16 @@ export class Listeners implements DataPlaneListeners {
    * backends are in use; ports that cannot be bound are returned, the rest is applied regardless.
    */
   async apply(table: RoutingTable): Promise<ListenerError[]> {
+    this.applying++;
+    try {
+      return await this.applyTable(table);
+    } finally {
+      this.applying--;
+      this.applied++;
+    }
+  }
+
+  private async applyTable(table: RoutingTable): Promise<ListenerError[]> {
     const drained = this.balancer.apply(table.services);
 
     const wanted = new Map<string, { kind: ListenerKind; key: string; port: number; secure?: boolean }>();
@@ -186,6 +199,28 @@ export class Listeners implements DataPlaneListeners {
   /** Cumulative per-track counters of every service of the table. */
   traffic(): ServiceTraffic[] {
     return this.balancer.traffic();
+  }
+
+  /**
+   * See DataPlaneListeners.activity: every counter moves with a listener's `requests` (counted as a
+   * request or connection begins, with its policy counters, its track chosen and its backend) or
+   * with its `inFlight` (while a request is in flight its exchange moves counters on its own, so
+   * nothing can be said), errors as they end; L4 listeners' open connections; a table applied.
+   */
+  activity(): string | undefined {
+    // A closing listener still finishes requests whose track counters move; an apply changes
+    // listeners and tracks step by step.
+    if (this.applying !== 0 || this.closing.size !== 0) return undefined;
+    let requests = 0;
+    let errors = 0;
+    for (const l of this.listeners.values()) {
+      if (l.stats.inFlight !== 0) return undefined;
+      requests += l.stats.requests;
+      errors += l.stats.errors;
+    }
+    const tcp = this.tcp.activity();
+    if (tcp === undefined) return undefined;
+    return `${this.applied}.${this.listeners.size}.${requests}.${errors}.${tcp}`;
   }
 
   /** Closes every listener and pool, waiting at most the drain timeout for in-flight requests. */

@@ -14,8 +14,8 @@ import type { StatRow } from './adminSocket.js';
 export interface StatPollerOptions {
   /** One read; undefined when there is nothing to read now (no HAProxy, a reload under way): skipped. */
   read(): Promise<StatRow[]> | undefined;
-  /** A read's rows. */
-  rows(rows: StatRow[]): void;
+  /** A read's rows, and whether they say something else than the read before (a cheap summary differs). */
+  rows(rows: StatRow[], moved: boolean): void;
   /**
    * A cheap read whose answer changes whenever traffic may have moved any counter of `read` (a new
    * connection or request, a stream or connection that ended, an answer); undefined when it cannot be
@@ -138,7 +138,7 @@ export class StatPoller {
         moved = s !== this.last;
         this.last = s;
         this.settled = !moved;
-        this.opts.rows(rows);
+        this.opts.rows(rows, moved);
       })
       .catch(() => (this.settled = false))
       .finally(() => {
