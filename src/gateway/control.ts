@@ -161,9 +161,8 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   let chain: Promise<unknown> = Promise.resolve();
   /** The last full `GET /stats` and its ETag, answered again while the gateway says nothing moved. */
   let lastStats: { pid: number; etag: string; stats: GatewayStats } | undefined;
-  // The control plane reads the gateway every few seconds: kept alive (a little less than the
-  // gateway keeps it, so the client closes first), one connection serves them all instead of a
-  // new one per read (undici's default keeps an idle connection 4 s).
+  // Kept alive a little less than the gateway keeps it (the client closes first): one connection
+  // serves every read instead of one per read (undici's default keeps an idle one 4 s).
   const dispatcher = new Agent({
     keepAliveTimeout: controlKeepAliveMs - 15_000,
     keepAliveMaxTimeout: controlKeepAliveMs - 15_000,
@@ -186,8 +185,10 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
         ...(etag === undefined ? {} : { 'if-none-match': etag }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      // One native timer for a held read: undici's timeouts above 1 s tick twice a second while it runs.
+      ...(opts.heldMs
+        ? { headersTimeout: 0, bodyTimeout: 0, signal: AbortSignal.timeout(timeoutMs) }
+        : { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
     });
     if (res.statusCode === 304) {
       await res.body.dump();

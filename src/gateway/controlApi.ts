@@ -42,6 +42,8 @@ export interface ControlApiHandlers {
    * cannot say. Asked in the same tick as `stats()`.
    */
   statsVersion(): string | undefined;
+  /** Brings counters read periodically (HAProxy's) up to now; asked before `statsVersion()`. */
+  fresh(): Promise<void>;
   /** Calls `wake` once at the next span queued, returning its cancel; undefined to answer at once. */
   onSpans(wake: () => void): (() => void) | undefined;
 }
@@ -129,6 +131,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, etag?: str
 
 /** `GET /stats`: 304 while the counters are what the caller's ETag names, else the report (with its ETag). */
 async function sendStats(h: ControlApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await h.fresh();
   const version = h.statsVersion();
   const etag = version === undefined ? undefined : `"${version}"`;
   if (etag !== undefined && req.headers['if-none-match'] === etag) {

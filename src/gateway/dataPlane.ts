@@ -28,6 +28,8 @@ export interface DataPlaneListeners {
    * inside the exchange). Equal texts mean equal counters: `GET /stats` answers "unchanged" on it.
    */
   activity(): string | undefined;
+  /** Makes `stats()` and `traffic()` as of now where they are read periodically (HAProxy's); absent: always current. */
+  fresh?(): Promise<void>;
   /** Stops every listener, letting in-flight requests finish (at most the drain timeout). */
   close(): Promise<void>;
 }
@@ -52,6 +54,8 @@ export interface ServedDataPlane {
   spansJSON(max: number): string | Promise<string>;
   /** `activity()` of the listeners and the span queue's counters; undefined when it cannot say (see there). */
   version(): string | undefined;
+  /** The listeners' `fresh()`: asked before `version()` and `report()`. */
+  fresh(): Promise<void>;
   /**
    * Calls `wake` once at the next span queued and returns its cancel; undefined when spans wait
    * already or it cannot tell (the control API then answers a held `GET /spans` at once).
@@ -67,6 +71,7 @@ export function servedHere(listeners: DataPlaneListeners, spans: SpanQueue | und
     report: () =>
       Promise.resolve({ listeners: listeners.stats(), services: listeners.traffic(), spans: spans?.counts() }),
     spansJSON: (max) => spans?.drainJSONYielding(max) ?? spanBatchJSON('', 0, 0),
+    fresh: () => listeners.fresh?.() ?? Promise.resolve(),
     version: () => {
       const a = listeners.activity();
       if (a === undefined || spans === undefined) return a;

@@ -285,6 +285,11 @@ export class GatewayWorkers implements ServedDataPlane {
     return undefined;
   }
 
+  /** The workers' counters are current when asked. */
+  fresh(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Spans wait in the workers: a held `GET /spans` is answered at once. */
   onSpans(): undefined {
     return undefined;

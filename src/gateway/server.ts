@@ -196,6 +196,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         return v === undefined ? undefined : `${process.pid}.${startTime}.${current.generation}.${v}`;
       },
       onSpans: (wake) => listeners.onSpans(wake),
+      fresh: () => listeners.fresh(),
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

@@ -54,6 +54,8 @@ export interface HaproxyListenersOptions extends ListenersOptions {
   logger?: Logger;
   /** How often the request counters of native services are read from HAProxy. */
   statsIntervalMs?: number;
+  /** The longest wait between idle probes of settled counters (default 30 s; a `fresh()` probes at once). */
+  statsRestMs?: number;
 }
 
 /** What survives a gateway restart, beside HAProxy itself. */
@@ -105,6 +107,7 @@ export class HaproxyListeners implements DataPlaneListeners {
     this.idleProbe = new IdleProbe(() => this.proc!.admin());
     this.poller = new StatPoller({
       intervalMs: opts.statsIntervalMs,
+      restIntervalMs: opts.statsRestMs ?? 30_000,
       read: () => {
         if (this.reloading || this.proc === undefined) return undefined;
         const loads = this.loads;
@@ -443,6 +446,11 @@ export class HaproxyListeners implements DataPlaneListeners {
     if (this.applying !== 0 || this.reloading) return undefined;
     const node = this.node.activity();
     return node === undefined ? undefined : `${this.loads}.${this.moves}.${node}`;
+  }
+
+  /** HAProxy's counters as of now (a probe while the poller rests): see StatPoller.fresh. */
+  fresh(): Promise<void> {
+    return this.poller.fresh();
   }
 
   /** Counters of HAProxy's public listeners (as of the last poll). */
