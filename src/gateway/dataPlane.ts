@@ -34,6 +34,22 @@ export interface DataPlaneListeners {
   close(): Promise<void>;
 }
 
+/** A data plane's applies under way and done, for its `activity()` (an apply changes listeners step by step). */
+export class ApplyCount {
+  running = 0;
+  done = 0;
+
+  async during<T>(apply: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await apply();
+    } finally {
+      this.running--;
+      this.done++;
+    }
+  }
+}
+
 /** What a gateway's data plane counted: `GET /stats` without the generation. */
 export interface DataPlaneReport {
   listeners: ListenerStatsJSON[];

@@ -14,6 +14,7 @@ import { TcpListeners } from './tcpListeners.js';
 import type { HostBindError } from './bind.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import type { DataPlaneListeners } from './dataPlane.js';
+import { ApplyCount } from './dataPlane.js';
 import type { SpanQueue } from './spans.js';
 import { Listener, type ListenerKind } from './httpListener.js';
 
@@ -62,9 +63,7 @@ export class Listeners implements DataPlaneListeners {
   private readonly removalWaitMs: number;
   private readonly handoff: boolean;
   private readonly spans: SpanQueue | undefined;
-  /** Applies under way and done: see activity(). */
-  private applying = 0;
-  private applied = 0;
+  private readonly applies = new ApplyCount();
 
   constructor(opts: ListenersOptions = {}) {
     this.handoff = opts.handoff ?? false;
@@ -80,14 +79,8 @@ export class Listeners implements DataPlaneListeners {
    * Makes the listeners serve `table`. Resolves once every new listener listens and the new
    * backends are in use; ports that cannot be bound are returned, the rest is applied regardless.
    */
-  async apply(table: RoutingTable): Promise<ListenerError[]> {
-    this.applying++;
-    try {
-      return await this.applyTable(table);
-    } finally {
-      this.applying--;
-      this.applied++;
-    }
+  apply(table: RoutingTable): Promise<ListenerError[]> {
+    return this.applies.during(() => this.applyTable(table));
   }
 
   private async applyTable(table: RoutingTable): Promise<ListenerError[]> {
@@ -210,7 +203,7 @@ export class Listeners implements DataPlaneListeners {
   activity(): string | undefined {
     // A closing listener still finishes requests whose track counters move; an apply changes
     // listeners and tracks step by step.
-    if (this.applying !== 0 || this.closing.size !== 0) return undefined;
+    if (this.applies.running !== 0 || this.closing.size !== 0) return undefined;
     let requests = 0;
     let errors = 0;
     for (const l of this.listeners.values()) {
@@ -220,7 +213,7 @@ export class Listeners implements DataPlaneListeners {
     }
     const tcp = this.tcp.activity();
     if (tcp === undefined) return undefined;
-    return `${this.applied}.${this.listeners.size}.${requests}.${errors}.${tcp}`;
+    return `${this.applies.done}.${this.listeners.size}.${requests}.${errors}.${tcp}`;
   }
 
   /** Closes every listener and pool, waiting at most the drain timeout for in-flight requests. */

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataPlaneListeners } from '../dataPlane.js';
+import { ApplyCount } from '../dataPlane.js';
 import { readJsonFile, writeFileAtomic } from '../state.js';
 import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
@@ -87,8 +88,8 @@ export class HaproxyListeners implements DataPlaneListeners {
   private readonly spanReceiver: HaproxySpanReceiver;
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
-  /** Applies under way; every apply done, counter read and batch of log lines moves `moves` (activity()). */
-  private applying = 0;
+  /** For activity(): applies, and counter reads that moved or batches of log lines (`moves`). */
+  private readonly applies = new ApplyCount();
   private moves = 0;
   /** Reads `show stat` into `rows`: quickly while traffic moves, slowly while idle. */
   private readonly poller: StatPoller;
@@ -161,14 +162,8 @@ export class HaproxyListeners implements DataPlaneListeners {
    * are in use and removed ones have no request in flight (bounded by removalWaitMs) and their
    * idle connections are closed; ports that cannot be bound are returned and left out.
    */
-  async apply(table: RoutingTable): Promise<ListenerError[]> {
-    this.applying++;
-    try {
-      return await this.applyTable(table);
-    } finally {
-      this.applying--;
-      this.moves++;
-    }
+  apply(table: RoutingTable): Promise<ListenerError[]> {
+    return this.applies.during(() => this.applyTable(table));
   }
 
   private async applyTable(table: RoutingTable): Promise<ListenerError[]> {
@@ -443,9 +438,9 @@ export class HaproxyListeners implements DataPlaneListeners {
    * (`rows`) or log lines come (latency, edge routes), the Node listeners' with their own activity.
    */
   activity(): string | undefined {
-    if (this.applying !== 0 || this.reloading) return undefined;
+    if (this.applies.running !== 0 || this.reloading) return undefined;
     const node = this.node.activity();
-    return node === undefined ? undefined : `${this.loads}.${this.moves}.${node}`;
+    return node === undefined ? undefined : `${this.loads}.${this.applies.done}.${this.moves}.${node}`;
   }
 
   /** HAProxy's counters as of now (a probe while the poller rests): see StatPoller.fresh. */
