@@ -24,6 +24,7 @@ const all = {
   supervision: 'supervision.mjs',
   scale: 'scale.mjs',
   'shim-probes': 'shim-probes.mjs',
+  'gateway-reads': 'gateway-reads.mjs',
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(all);

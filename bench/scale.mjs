@@ -16,7 +16,8 @@
 //   SCALE_SETTLE_S=2: seconds between the end of the start (Berth's deploy, supervisord's programs ready)
 //     and the idle window, the same for both: a longer one leaves the deploy's own aftermath (its garbage
 //     collected, code compiled in the background) out of the idle figure.
-//   SCALE_THREADS=1: each thread's CPU in the idle window (stderr), and the window's bounds for --cpu-prof.
+//   SCALE_THREADS=1: each thread's CPU in the idle window (stderr) and how often it ran (runs/s: its
+//     wake-ups, schedstat's third field), and the window's bounds for --cpu-prof.
 //   SCALE_NO_PROBES=0: skips the run of this build without probes. By default the workload is also deployed
 //     once more with no `health` (the row `no probes`): supervisord probes nothing, so that row is Berth's
 //     supervision and routing alone, and `probes ms/s` (the shims' CPU with probes less without) what the
@@ -130,14 +131,15 @@ async function shellBound(w) {
   }
 }
 
-/** Each thread's name and CPU ns (/proc/<pid>/task/<tid>/schedstat). */
+/** Each thread's name, CPU ns and times it ran (each wake-up is one; /proc/<pid>/task/<tid>/schedstat). */
 function threadNs(pid) {
   const out = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      out.set(tid, { name, ns: Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) });
+      const [ns, , runs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      out.set(tid, { name, ns, runs });
     } catch {
       // the thread ended between the listing and the read
     }
@@ -168,7 +170,8 @@ async function idle(groupsNow, label) {
       try {
         for (const [tid, t] of threadNs(pid)) {
           const ms = (t.ns - (threads[i].get(tid)?.ns ?? 0)) / 1e6 / secs;
-          if (ms >= 0.05) parts.push(`${t.name}#${tid} ${ms.toFixed(2)}`);
+          const runs = (t.runs - (threads[i].get(tid)?.runs ?? 0)) / secs;
+          if (ms >= 0.05) parts.push(`${t.name}#${tid} ${ms.toFixed(2)} (${runs.toFixed(1)} runs/s)`);
         }
       } catch {
         parts.push('(gone)');

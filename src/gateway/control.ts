@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { ErrorJSON } from '../errors.js';
 import { BerthError, ConflictError, RuntimeError, TimeoutError, ValidationError, fromErrorJSON } from '../errors.js';
 import type { ListenerStatsJSON } from './listeners.js';
@@ -22,6 +22,7 @@ import { emptyTable } from './table.js';
 import { parseRoutingTable } from './tableSchema.js';
 import type { SpanBatch } from './spans.js';
 import type { GatewayStats } from './controlApi.js';
+import { controlKeepAliveMs } from './controlApi.js';
 
 /** Options of createGatewayControl. */
 export interface GatewayControlOptions {
@@ -50,11 +51,23 @@ export interface LocalGatewayControl extends GatewayControl {
   /** Pid of the gateway process this control talks to, if any. */
   pid(): number | undefined;
   /** Takes up to `max` of the gateway's ended spans (`GET /spans`); undefined when no gateway runs. */
-  spans(max: number): Promise<SpanBatch | undefined>;
-  /** The gateway's counters (`GET /stats`); undefined when no gateway runs. */
+  spans(max: number, opts?: SpanReadOptions): Promise<SpanBatch | undefined>;
+  /**
+   * The gateway's counters (`GET /stats`); undefined when no gateway runs. While nothing moved since
+   * the last reading the gateway says so (304) and that reading's object is answered again: callers
+   * must not change it.
+   */
   stats(): Promise<GatewayStats | undefined>;
   /** The data plane of the gateway this control talks to (an adopted one keeps its own); undefined before one runs. */
   dataPlane(): DataPlane | undefined;
+}
+
+/** How a `GET /spans` is asked (controlApi.ts): held while the queue is empty, and/or releasing a held one. */
+export interface SpanReadOptions {
+  /** Held until a span is queued or `ms` pass (or a read releases `id`). */
+  wait?: { id: string; ms: number };
+  /** Answers the held read `id` now (or at once when it arrives later). */
+  release?: string;
 }
 
 interface Connection {
@@ -146,21 +159,49 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   let errors: ListenerError[] = [];
   let starting: Promise<Connection> | undefined;
   let chain: Promise<unknown> = Promise.resolve();
+  /** The last full `GET /stats` and its ETag, answered again while the gateway says nothing moved. */
+  let lastStats: { pid: number; etag: string; stats: GatewayStats } | undefined;
+  // Kept alive a little less than the gateway keeps it (the client closes first): one connection
+  // serves every read instead of one per read (undici's default keeps an idle one 4 s).
+  const dispatcher = new Agent({
+    keepAliveTimeout: controlKeepAliveMs - 15_000,
+    keepAliveMaxTimeout: controlKeepAliveMs - 15_000,
+  });
 
-  async function call(c: Connection, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  async function send(
+    c: Connection,
+    method: 'GET' | 'PUT',
+    path: string,
+    opts: { body?: unknown; etag?: string; heldMs?: number } = {},
+  ): Promise<{ status: number; json: unknown; etag?: string }> {
+    const { body, etag } = opts;
+    const timeoutMs = requestTimeoutMs + (opts.heldMs ?? 0);
     const res = await request(`${c.base}${path}`, {
       method,
+      dispatcher,
       headers: {
         authorization: `Bearer ${c.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(etag === undefined ? {} : { 'if-none-match': etag }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: requestTimeoutMs,
-      bodyTimeout: requestTimeoutMs,
+      // One native timer for a held read: undici's timeouts above 1 s tick twice a second while it runs.
+      ...(opts.heldMs
+        ? { headersTimeout: 0, bodyTimeout: 0, signal: AbortSignal.timeout(timeoutMs) }
+        : { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
     });
+    if (res.statusCode === 304) {
+      await res.body.dump();
+      return { status: 304, json: undefined };
+    }
     const json = (await res.body.json()) as unknown;
     if (res.statusCode !== 200) throw fromErrorJSON(json as ErrorJSON);
-    return json;
+    const tag = res.headers.etag;
+    return { status: 200, json, etag: typeof tag === 'string' ? tag : undefined };
+  }
+
+  async function call(c: Connection, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+    return (await send(c, method, path, { body })).json;
   }
 
   async function adopt(pid: number, startTime: string, controlPort: number): Promise<Connection> {
@@ -328,18 +369,35 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     return (await stats())?.services ?? [];
   }
 
-  /** Like traffic(), with the listener and span counters too. */
+  /**
+   * Like traffic(), with the listener and span counters too. Asked with the last reading's ETag: a
+   * 304 (nothing moved since) answers that reading again, as fresh as a full answer.
+   */
   async function stats(): Promise<GatewayStats | undefined> {
-    return (await readLive('/stats')) as GatewayStats | undefined;
+    return readLive(async (c) => {
+      const last = lastStats?.pid === c.pid ? lastStats : undefined;
+      const res = await send(c, 'GET', '/stats', { etag: last?.etag });
+      if (res.status === 304 && last !== undefined) return last.stats;
+      const stats = res.json as GatewayStats;
+      lastStats = res.etag === undefined ? undefined : { pid: c.pid, etag: res.etag, stats };
+      return stats;
+    });
   }
 
   /** Like traffic(): never starts a gateway, not serialised with updates. */
-  async function spans(max: number): Promise<SpanBatch | undefined> {
-    return (await readLive(`/spans?max=${max}`)) as SpanBatch | undefined;
+  async function spans(max: number, opts: SpanReadOptions = {}): Promise<SpanBatch | undefined> {
+    const query = new URLSearchParams({ max: String(max) });
+    if (opts.wait !== undefined) {
+      query.set('wait', String(opts.wait.ms));
+      query.set('hold', opts.wait.id);
+    }
+    if (opts.release !== undefined) query.set('release', opts.release);
+    const heldMs = opts.wait?.ms ?? 0;
+    return readLive(async (c) => (await send(c, 'GET', `/spans?${query}`, { heldMs })).json as SpanBatch);
   }
 
-  /** GET `path` of the running gateway (adopted or not); undefined when none runs. */
-  async function readLive(path: string): Promise<unknown> {
+  /** `read` of the running gateway (adopted or not); undefined when none runs. */
+  async function readLive<T>(read: (c: Connection) => Promise<T>): Promise<T | undefined> {
     let c = conn;
     if (c === undefined || !isSameProcess(c.pid, c.startTime)) {
       const s = readGatewayState(paths);
@@ -354,7 +412,7 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await call(c, 'GET', path);
+        return await read(c);
       } catch (err) {
         if (err instanceof BerthError) throw err;
         // Stopped between the check and the call: no gateway.

@@ -167,6 +167,57 @@ function dataPlaneConformance(name: string, make: (dir: string) => DataPlaneList
       expect(plane.stats()).toContainEqual(expect.objectContaining({ kind: 'tcp', port }));
     });
 
+    it('names its counters by activity(): it settles while nothing moves, and a request or a connection moves it', async () => {
+      const u = await upstream('act');
+      const e = await echo('e');
+      cleanups.push(() => {
+        for (const c of e.open) c.destroy();
+        e.server.close();
+      });
+      const [http, l4] = [await freePort(), await freePort()];
+      const tcp: TcpListener = {
+        key: 'shop/local/db',
+        name: 'db',
+        port: l4,
+        graceMs: 1_000,
+        backends: [{ id: 'e', host: '127.0.0.1', port: e.port }],
+      };
+      const services = [{ key: 'shop/local/web', port: http, backends: [backend(u)] }];
+      expect(await plane.apply(table(services, { tcp: [tcp] }))).toEqual([]);
+      const counted = (port: number): number => plane.stats().find((l) => l.port === port)?.requests ?? -1;
+      // The same twice, 200 ms apart (HAProxy's counters are read again after an apply).
+      const settled = async (): Promise<string> => {
+        let last: string | undefined;
+        await eventually(async () => {
+          const now = plane.activity();
+          if (now !== undefined && now === last) return true;
+          last = now;
+          await new Promise((r) => setTimeout(r, 200));
+          return false;
+        }, 'the activity to settle');
+        return last!;
+      };
+
+      const idle = await settled();
+      const requests = counted(http);
+      expect((await get(http)).status).toBe(200);
+      await eventually(() => counted(http) === requests + 1, 'the request counted');
+      expect(plane.activity()).not.toBe(idle);
+
+      // HAProxy's L4 frontends count no requests (their `requests` stay 0, a gap of that plane's
+      // counters): only the Node plane's connection count moves here.
+      if (name !== 'node') return;
+      const served = await settled();
+      const connections = counted(l4);
+      const c = await client(l4);
+      expect(await c.ask('x')).toBe('e:x');
+      expect(counted(l4)).toBe(connections + 1);
+      expect(plane.activity()).not.toBe(served);
+      const open = plane.activity();
+      c.s.destroy();
+      await eventually(() => plane.activity() !== open, 'the closed connection to move the activity');
+    });
+
     it('listens on new ports, moves a listener to another port and closes removed ones', async () => {
       const u = await upstream('moved');
       const key = 'shop/local/web';

@@ -280,6 +280,21 @@ export class GatewayWorkers implements ServedDataPlane {
   }
 
   /** Every worker stops its listeners (draining, bounded by the drain timeout), then exits. */
+  /** The workers' counters are asked over IPC: no cheap summary, every `GET /stats` is a full report. */
+  version(): undefined {
+    return undefined;
+  }
+
+  /** The workers' counters are current when asked. */
+  fresh(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Spans wait in the workers: a held `GET /spans` is answered at once. */
+  onSpans(): undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.members.map((m) => this.ask(m, { op: 'close' })));

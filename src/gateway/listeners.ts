@@ -14,6 +14,7 @@ import { TcpListeners } from './tcpListeners.js';
 import type { HostBindError } from './bind.js';
 import type { ListenerError, ListenerStatsJSON } from './listenerTypes.js';
 import type { DataPlaneListeners } from './dataPlane.js';
+import { ApplyCount } from './dataPlane.js';
 import type { SpanQueue } from './spans.js';
 import { Listener, type ListenerKind } from './httpListener.js';
 
@@ -62,6 +63,7 @@ export class Listeners implements DataPlaneListeners {
   private readonly removalWaitMs: number;
   private readonly handoff: boolean;
   private readonly spans: SpanQueue | undefined;
+  private readonly applies = new ApplyCount();
 
   constructor(opts: ListenersOptions = {}) {
     this.handoff = opts.handoff ?? false;
@@ -77,7 +79,11 @@ export class Listeners implements DataPlaneListeners {
    * Makes the listeners serve `table`. Resolves once every new listener listens and the new
    * backends are in use; ports that cannot be bound are returned, the rest is applied regardless.
    */
-  async apply(table: RoutingTable): Promise<ListenerError[]> {
+  apply(table: RoutingTable): Promise<ListenerError[]> {
+    return this.applies.during(() => this.applyTable(table));
+  }
+
+  private async applyTable(table: RoutingTable): Promise<ListenerError[]> {
     const drained = this.balancer.apply(table.services);
 
     const wanted = new Map<string, { kind: ListenerKind; key: string; port: number; secure?: boolean }>();
@@ -186,6 +192,28 @@ export class Listeners implements DataPlaneListeners {
   /** Cumulative per-track counters of every service of the table. */
   traffic(): ServiceTraffic[] {
     return this.balancer.traffic();
+  }
+
+  /**
+   * See DataPlaneListeners.activity: every counter moves with a listener's `requests` (counted as a
+   * request or connection begins, with its policy counters, its track chosen and its backend) or
+   * with its `inFlight` (while a request is in flight its exchange moves counters on its own, so
+   * nothing can be said), errors as they end; L4 listeners' open connections; a table applied.
+   */
+  activity(): string | undefined {
+    // A closing listener still finishes requests whose track counters move; an apply changes
+    // listeners and tracks step by step.
+    if (this.applies.running !== 0 || this.closing.size !== 0) return undefined;
+    let requests = 0;
+    let errors = 0;
+    for (const l of this.listeners.values()) {
+      if (l.stats.inFlight !== 0) return undefined;
+      requests += l.stats.requests;
+      errors += l.stats.errors;
+    }
+    const tcp = this.tcp.activity();
+    if (tcp === undefined) return undefined;
+    return `${this.applies.done}.${this.listeners.size}.${requests}.${errors}.${tcp}`;
   }
 
   /** Closes every listener and pool, waiting at most the drain timeout for in-flight requests. */

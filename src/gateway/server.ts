@@ -191,6 +191,12 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         return { generation, ...(await listeners.report()) };
       },
       spans: (max) => listeners.spansJSON(max),
+      statsVersion: () => {
+        const v = listeners.version();
+        return v === undefined ? undefined : `${process.pid}.${startTime}.${current.generation}.${v}`;
+      },
+      onSpans: (wake) => listeners.onSpans(wake),
+      fresh: () => listeners.fresh(),
     });
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);

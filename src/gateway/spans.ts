@@ -144,6 +144,8 @@ export class SpanQueue {
   /** Spans queued since the gateway started. */
   recorded = 0;
   private items: GatewaySpan[] = [];
+  /** Told once at the next span queued (a held `GET /spans`). */
+  private readonly waiting = new Set<() => void>();
 
   constructor(capacity = DEFAULT_SPAN_CAPACITY) {
     this.capacity = capacity;
@@ -194,6 +196,18 @@ export class SpanQueue {
     }
     this.recorded++;
     this.items.push(span);
+    if (this.waiting.size !== 0) {
+      const woken = [...this.waiting];
+      this.waiting.clear();
+      for (const wake of woken) wake();
+    }
+  }
+
+  /** Calls `wake` once at the next span queued; undefined (and no call) when spans wait already, else its cancel. */
+  onQueued(wake: () => void): (() => void) | undefined {
+    if (this.items.length !== 0) return undefined;
+    this.waiting.add(wake);
+    return () => void this.waiting.delete(wake);
   }
 
   /** Takes up to `max` spans, oldest first. */

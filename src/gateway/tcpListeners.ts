@@ -187,6 +187,13 @@ class L4Listener {
     });
   }
 
+  /** Accepted, failed, and the sockets open to and from backends (each step of a connection moves it). */
+  activity(): string {
+    let sockets = 0;
+    for (const b of this.all.values()) sockets += b.conns.size;
+    return `${this.connections}.${this.errors}.${sockets}`;
+  }
+
   statsJSON(): TcpStatsJSON {
     let inFlight = 0;
     const backends: Record<string, number> = {};
@@ -257,6 +264,17 @@ export class TcpListeners {
 
   stats(): TcpStatsJSON[] {
     return [...this.listeners.values()].map((l) => l.statsJSON());
+  }
+
+  /**
+   * Connections accepted, failed and open over every L4 listener (see DataPlaneListeners.activity);
+   * undefined while one is closing (its connections end out of sight).
+   */
+  activity(): string | undefined {
+    if (this.closing.size !== 0) return undefined;
+    let text = `${this.listeners.size}`;
+    for (const l of this.listeners.values()) text += `.${l.activity()}`;
+    return text;
   }
 
   /** Closes every listener; open connections are cut after the drain timeout at most. */

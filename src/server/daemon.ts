@@ -201,7 +201,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const traceCollector = startTraceCollector({
     store: traces,
     ...(exporter ? { exporter } : {}),
-    source: (max) => gateway.spans(max),
+    source: (max, read) => gateway.spans(max, read),
     logger: logger.child({ part: 'traces' }),
   });
   const environments = tellingLogCenter(createEnvironments(store.db), logCenter);

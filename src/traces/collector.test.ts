@@ -135,11 +135,63 @@ describe('trace collector', () => {
       expect(res.status).toBe(200);
       // The gateway records a span once the response has ended; a reader asks for a fresh store.
       let spans = store.trace('1bf7651916cd43dd8448eb211c80319c');
-      for (const end = Date.now() + 10_000; spans.length < 2 && Date.now() < end; ) {
+      for (const end = Date.now() + 10_000; spans.length < 2 && Date.now() < end;) {
         await collector.fresh();
         spans = store.trace('1bf7651916cd43dd8448eb211c80319c');
       }
       expect(spans.map((s) => s.service)).toEqual(['shop/local/orders', 'shop/local/inventory']);
+    } finally {
+      await collector.stop();
+      store.close();
+    }
+  });
+
+  it('holds its read while the gateway has no spans: the first span comes in the held answer, and fresh() releases it', async () => {
+    const store = new TraceStore({ file: join(t.home, 'held.db') });
+    const control = createGatewayControl({ home: t.home });
+    await control.spans(20_000); // whatever earlier tests left
+    const reads: { held: boolean; spans?: number }[] = [];
+    const collector = startTraceCollector({
+      store,
+      source: async (max, read) => {
+        const r: { held: boolean; spans?: number } = { held: read?.wait !== undefined };
+        reads.push(r);
+        const got = await control.spans(max, read);
+        r.spans = got?.spans.length;
+        return got;
+      },
+      intervalMs: 5,
+      idleIntervalMs: 5,
+      holdMs: 60_000,
+    });
+    try {
+      // An empty drain, then a held read: nothing more while the gateway has no span.
+      for (const end = Date.now() + 10_000; reads.length < 2; await new Promise((r) => setTimeout(r, 5)))
+        if (Date.now() > end) throw new Error(`the collector read ${reads.length} times in 10 s`);
+      const res = await fetchText(`http://127.0.0.1:${edgePort}/orders/1`, {
+        headers: { traceparent: '00-2bf7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      });
+      expect(res.status).toBe(200);
+      let spans = store.trace('2bf7651916cd43dd8448eb211c80319c');
+      for (const end = Date.now() + 10_000; spans.length < 2 && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 10));
+        spans = store.trace('2bf7651916cd43dd8448eb211c80319c');
+      }
+      expect(spans.map((s) => s.service)).toEqual(['shop/local/orders', 'shop/local/inventory']);
+      // A gateway that did not hold would have answered the held read at once, and a read every 5 ms followed.
+      const first = reads.findIndex((r) => (r.spans ?? 0) > 0);
+      expect(reads.slice(0, first + 1).map((r) => [r.held, r.spans! > 0])).toEqual([
+        [false, false],
+        [true, true],
+      ]);
+
+      // Quiet again: a held read waits, and fresh() releases it instead of waiting out its 60 s.
+      for (const end = Date.now() + 10_000; !reads.at(-1)!.held || reads.at(-1)!.spans !== undefined;) {
+        if (Date.now() > end) throw new Error('the collector did not hold a read again');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await collector.fresh();
+      expect(reads.filter((r) => r.held && r.spans === 0)).not.toEqual([]);
     } finally {
       await collector.stop();
       store.close();

@@ -1,12 +1,16 @@
 /**
  * Takes the gateway's ended spans into the trace store: every `intervalMs` it drains the gateway's
  * queue in batches (`GET /spans` through `source`) until it is empty, and prunes the store by its
- * retention every `pruneEveryMs`. While the gateway has no spans the wait doubles up to
- * `idleIntervalMs` (an idle control plane asks less often), back to `intervalMs` at the first span;
- * a reader that wants every span so far calls `fresh()` before reading the store. A gateway that is
- * not running, or a failed call, is retried on the next tick: the spans wait in the gateway's
- * bounded queue meanwhile.
+ * retention every `pruneEveryMs`. Once a drain finds none, the next read is held by the gateway
+ * (`holdMs`) until a span is queued, so an idle control plane and gateway exchange one read per
+ * hold instead of one every few seconds, and the first span after a quiet time arrives at once; a
+ * held read that comes back empty early (a gateway that does not hold, or a released one) makes the
+ * wait double from `intervalMs` up to `idleIntervalMs` before the next. A reader that wants every
+ * span so far calls `fresh()` before reading the store: it releases a held read and waits for its
+ * answer too. A gateway that is not running, or a failed call, is retried on the next tick: the
+ * spans wait in the gateway's bounded queue meanwhile.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { GatewaySpan } from '../model/trace.js';
 import type { OtlpExporter, OtlpExporterStats } from './otlpExporter.js';
@@ -21,14 +25,22 @@ export interface SpanSourceBatch {
   queued: number;
 }
 
+/** How one read is asked: held while the gateway has no span, or releasing a held read (control.ts). */
+export interface SpanSourceOptions {
+  wait?: { id: string; ms: number };
+  release?: string;
+}
+
 export interface TraceCollectorOptions {
   store: TraceStore;
-  source: (max: number) => Promise<SpanSourceBatch | undefined>;
+  source: (max: number, opts?: SpanSourceOptions) => Promise<SpanSourceBatch | undefined>;
   logger?: Logger;
   /** Between drains while spans come. Default 1 s. */
   intervalMs?: number;
-  /** The longest wait between drains while none come (the wait doubles from intervalMs). Default 4 s. */
+  /** The longest wait between drains while none come and no read is held (the wait doubles from intervalMs). Default 4 s. */
   idleIntervalMs?: number;
+  /** How long the gateway holds a read while it has no span; 0: never held. Default 25 s. */
+  holdMs?: number;
   pruneEveryMs?: number;
   batch?: number;
   /** Where stored spans are also sent (OTLP), when an export is configured. */
@@ -60,6 +72,7 @@ export interface TraceCollector {
 export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector {
   const intervalMs = opts.intervalMs ?? 1000;
   const idleIntervalMs = Math.max(intervalMs, opts.idleIntervalMs ?? 4000);
+  const holdMs = opts.holdMs ?? 25_000;
   const pruneEveryMs = opts.pruneEveryMs ?? 60_000;
   const batch = opts.batch ?? 5000;
   let lastDropped = 0;
@@ -69,11 +82,12 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
   let lastFailure: string | undefined;
   let stopped = false;
 
-  const drain = async (): Promise<number> => {
+  const drain = async (first?: SpanSourceOptions): Promise<number> => {
     let stored = 0;
     // Bounded: a gateway that fills its queue faster than this drains it leaves the rest for the next tick.
-    for (let i = 0; i < 20 && !stopped; i++) {
-      const got = await opts.source(batch);
+    // A release is sent even once stopped (stop() releases the held read).
+    for (let i = 0; i < 20 && (!stopped || (i === 0 && first?.release !== undefined)); i++) {
+      const got = await opts.source(batch, i === 0 ? first : undefined);
       if (got === undefined) break;
       opts.store.add(got.spans);
       opts.exporter?.offer(got.spans);
@@ -97,8 +111,8 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
     return stored;
   };
 
-  const collect = (): Promise<number> =>
-    (running ??= drain()
+  const guarded = (read: Promise<number>): Promise<number> =>
+    read
       .then((n) => {
         lastFailure = undefined;
         return n;
@@ -111,34 +125,89 @@ export function startTraceCollector(opts: TraceCollectorOptions): TraceCollector
           opts.logger?.warn({ err }, 'collecting spans failed; retrying every tick, logged again when it changes');
         lastFailure = message;
         return 0;
-      })
-      .finally(() => (running = undefined)));
+      });
+
+  /** A plain drain (shared by callers at the same time), releasing the held read `release` if given. */
+  const collect = (release?: string): Promise<number> =>
+    (running ??= guarded(drain(release === undefined ? undefined : { release })).finally(() => (running = undefined)));
 
   let waitMs = intervalMs;
   let timer: NodeJS.Timeout | undefined;
+  /** The held read under way, and its id (a release names it). */
+  let holding: Promise<void> | undefined;
+  let holdId = '';
+  const holdPrefix = randomBytes(6).toString('hex');
+  let holds = 0;
+  /** fresh() calls under way: no read is held meanwhile, so each knows the one it must release. */
+  let freshening = 0;
+
+  /** The last read found no span: the next one is held (when the gateway holds reads). */
+  let quiet = false;
   const schedule = (): void => {
     timer = setTimeout(() => {
-      void collect().then((n) => {
-        // Quiet: wait twice as long each time, up to idleIntervalMs; at the first span, the usual pace.
-        waitMs = n > 0 || totals.queued > 0 ? intervalMs : Math.min(waitMs * 2, idleIntervalMs);
-        if (!stopped) schedule();
-      });
+      if (quiet && holdMs > 0 && freshening === 0) hold();
+      else void collect().then(next);
     }, waitMs);
     timer.unref();
   };
+  /** After a drain that stored `n`: the usual pace while spans come, else a held read (or a longer wait). */
+  const next = (n: number): void => {
+    if (stopped) return;
+    quiet = n === 0 && totals.queued === 0;
+    if (!quiet) {
+      waitMs = intervalMs;
+      return schedule();
+    }
+    if (holdMs > 0 && freshening === 0) return hold();
+    // Quiet: wait twice as long each time, up to idleIntervalMs.
+    waitMs = Math.min(waitMs * 2, idleIntervalMs);
+    schedule();
+  };
+  const hold = (): void => {
+    const id = `${holdPrefix}-${++holds}`;
+    const started = Date.now();
+    holdId = id;
+    const read = guarded(drain({ wait: { id, ms: holdMs } }));
+    const held = read.then(() => undefined);
+    holding = held;
+    void read.then((n) => {
+      if (holding === held) holding = undefined;
+      if (stopped) return;
+      if (n > 0 || totals.queued > 0) return next(n);
+      // Held its whole time with nothing queued: hold again at once.
+      if (Date.now() - started >= holdMs / 2 && freshening === 0) return hold();
+      // Answered early with nothing (released, a gateway that does not hold, none running): wait.
+      waitMs = Math.min(waitMs * 2, idleIntervalMs);
+      schedule();
+    });
+  };
   schedule();
   return {
-    collect,
+    collect: () => collect(),
     async fresh() {
-      await running;
-      const n = await collect();
-      if (n > 0) waitMs = intervalMs;
+      freshening++;
+      try {
+        const held = holding;
+        const id = holdId;
+        await running;
+        // The gateway answers the held read at this release (or at once if it arrives later), so
+        // every span ended before this call is in one of the two answers.
+        const n = await collect(held === undefined ? undefined : id);
+        await held;
+        if (n > 0) waitMs = intervalMs;
+      } finally {
+        freshening--;
+      }
     },
     stats: () => ({ ...totals, ...(opts.exporter ? { export: opts.exporter.stats() } : {}) }),
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      const held = holding;
+      // Released, so its spans are stored now rather than held until the control plane has gone.
+      if (held !== undefined) await guarded(drain({ release: holdId }));
       await running;
+      await held;
     },
   };
 }

@@ -5,10 +5,10 @@
  * gateway on an internal port, behind HAProxy. Replica changes go through the admin socket (no
  * reload); listener changes and slot growth reload HAProxy with the current servers rendered in.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataPlaneListeners } from '../dataPlane.js';
+import { ApplyCount } from '../dataPlane.js';
 import { readJsonFile, writeFileAtomic } from '../state.js';
 import type { ListenerStatsJSON, ListenersOptions } from '../listeners.js';
 import { Listeners } from '../listeners.js';
@@ -34,6 +34,7 @@ import { bindError as probePort, freePort } from '../../localPorts.js';
 import type { Counters } from './haproxyCounters.js';
 import { IdleProbe } from './idleProbe.js';
 import { StatPoller } from './statPoller.js';
+import { purgeIdle, waitDrained } from './slotDrain.js';
 import {
   addCounters,
   carryNodeCounters,
@@ -54,6 +55,8 @@ export interface HaproxyListenersOptions extends ListenersOptions {
   logger?: Logger;
   /** How often the request counters of native services are read from HAProxy. */
   statsIntervalMs?: number;
+  /** The longest wait between idle probes of settled counters (default 30 s; a `fresh()` probes at once). */
+  statsRestMs?: number;
 }
 
 /** What survives a gateway restart, beside HAProxy itself. */
@@ -85,6 +88,9 @@ export class HaproxyListeners implements DataPlaneListeners {
   private readonly spanReceiver: HaproxySpanReceiver;
   /** Bumped on every reload: a counter poll that straddles one is discarded. */
   private loads = 0;
+  /** For activity(): applies, and counter reads that moved or batches of log lines (`moves`). */
+  private readonly applies = new ApplyCount();
+  private moves = 0;
   /** Reads `show stat` into `rows`: quickly while traffic moves, slowly while idle. */
   private readonly poller: StatPoller;
   /** The poller's reads and its probes (`show info` while no stream is in flight). */
@@ -95,17 +101,24 @@ export class HaproxyListeners implements DataPlaneListeners {
   constructor(opts: HaproxyListenersOptions) {
     this.opts = opts;
     this.node = new Listeners({ ...opts, handoff: true });
-    this.spanReceiver = new HaproxySpanReceiver(opts.spans, () => this.poller.kick());
+    this.spanReceiver = new HaproxySpanReceiver(opts.spans, () => {
+      this.moves++;
+      this.poller.kick();
+    });
     this.idleProbe = new IdleProbe(() => this.proc!.admin());
     this.poller = new StatPoller({
       intervalMs: opts.statsIntervalMs,
+      restIntervalMs: opts.statsRestMs ?? 30_000,
       read: () => {
         if (this.reloading || this.proc === undefined) return undefined;
         const loads = this.loads;
         // A poll that straddles a reload is discarded.
         return this.idleProbe.read().then((rows) => (loads === this.loads ? rows : this.rows));
       },
-      rows: (rows) => (this.rows = rows),
+      rows: (rows, moved) => {
+        if (moved) this.moves++;
+        this.rows = rows;
+      },
       probe: () => (this.reloading || this.proc === undefined ? undefined : this.idleProbe.probe(this.rows)),
     });
     this.paths = haproxyPaths(opts.dir, opts.log);
@@ -149,7 +162,11 @@ export class HaproxyListeners implements DataPlaneListeners {
    * are in use and removed ones have no request in flight (bounded by removalWaitMs) and their
    * idle connections are closed; ports that cannot be bound are returned and left out.
    */
-  async apply(table: RoutingTable): Promise<ListenerError[]> {
+  apply(table: RoutingTable): Promise<ListenerError[]> {
+    return this.applies.during(() => this.applyTable(table));
+  }
+
+  private async applyTable(table: RoutingTable): Promise<ListenerError[]> {
     const errors: ListenerError[] = [];
     // Ports the running worker binds are ours; any other is probed (again after a failed reload).
     const held = new Set([
@@ -379,7 +396,7 @@ export class HaproxyListeners implements DataPlaneListeners {
         if (!l4.has(backend)) draining.push(id);
       }
     }
-    if (draining.length > 0) await this.waitDrained(draining);
+    if (draining.length > 0) await waitDrained(this.proc!, draining, this.removalWaitMs, this.logger);
     for (const id of disable) {
       const [backend, server] = id.split('/') as [string, string];
       // Maintenance closes the slot's idle pooled connections: the replica sees no socket left.
@@ -389,50 +406,7 @@ export class HaproxyListeners implements DataPlaneListeners {
     // Not an edge's node slot: drain there would switch its frontend back to Node for a moment
     // (srv_is_up); the Node edge closes its idle connections itself when it is dropped.
     const purge = draining.filter((id) => !id.startsWith('e.'));
-    if (purge.length > 0) await this.purgeIdle(purge);
-  }
-
-  /**
-   * A response that ended as the slot went to maintenance puts its connection back in the idle
-   * pool, where maintenance no longer looks: drain and maintain again until no connection is left.
-   */
-  private async purgeIdle(ids: string[]): Promise<void> {
-    const admin = this.proc!.admin();
-    const wanted = new Set(ids);
-    for (let round = 0; round < 20; round++) {
-      const left = (await admin.serversConn()).filter(
-        (c) => wanted.has(`${c.backend}/${c.server}`) && c.usedNow + c.idleNow > 0,
-      );
-      if (left.length === 0) return;
-      for (const c of left) {
-        await admin.setState(c.backend, c.server, 'drain');
-        await admin.setState(c.backend, c.server, 'maint');
-      }
-      await sleep(10);
-    }
-    this.logger?.warn({ slots: ids }, 'idle connections to removed replicas linger');
-  }
-
-  /** Polls until the slots have no request in flight or queued, bounded by removalWaitMs. */
-  private async waitDrained(ids: string[]): Promise<void> {
-    const started = Date.now();
-    const deadline = started + this.removalWaitMs;
-    const admin = this.proc!.admin();
-    const wanted = new Set(ids);
-    while (Date.now() < deadline) {
-      const [stat, conns] = await Promise.all([admin.stat(), admin.serversConn()]);
-      const busy =
-        stat.some((r) => wanted.has(`${r.proxy}/${r.name}`) && r.sessions + r.queued > 0) ||
-        conns.some((c) => wanted.has(`${c.backend}/${c.server}`) && c.usedNow > 0);
-      // An old worker (from a reload) may still hold requests for these replicas: wait it out too.
-      const old = (await this.proc!.procs()).oldWorkers;
-      if (!busy && old.length === 0) {
-        this.logger?.info({ slots: ids.length, ms: Date.now() - started }, 'removed replicas drained');
-        return;
-      }
-      await sleep(10);
-    }
-    this.logger?.warn({ slots: ids }, `replicas still busy after ${this.removalWaitMs}ms; going on`);
+    if (purge.length > 0) await purgeIdle(this.proc!.admin(), purge, this.logger);
   }
 
   /** Adds the current worker's counters to the base before a reload resets them. */
@@ -457,6 +431,21 @@ export class HaproxyListeners implements DataPlaneListeners {
     readonly totals: number;
   } {
     return { ...this.poller.counts, ...this.idleProbe.counts };
+  }
+
+  /**
+   * See DataPlaneListeners.activity: HAProxy's counters move here only when a poll reads them
+   * (`rows`) or log lines come (latency, edge routes), the Node listeners' with their own activity.
+   */
+  activity(): string | undefined {
+    if (this.applies.running !== 0 || this.reloading) return undefined;
+    const node = this.node.activity();
+    return node === undefined ? undefined : `${this.loads}.${this.applies.done}.${this.moves}.${node}`;
+  }
+
+  /** HAProxy's counters as of now (a probe while the poller rests): see StatPoller.fresh. */
+  fresh(): Promise<void> {
+    return this.poller.fresh();
   }
 
   /** Counters of HAProxy's public listeners (as of the last poll). */

@@ -106,4 +106,40 @@ describe('StatPoller', () => {
     p.kick();
     await until(() => p.counts.reads > reads + 1);
   });
+
+  it('rests while settled (probes further apart, up to restIntervalMs), and fresh() probes at once, reading if it moved', async () => {
+    let totals = 'f 0 1 1';
+    let requests = 1;
+    let probes = 0;
+    let seen = 0;
+    const p = new StatPoller({
+      intervalMs: 2,
+      idleIntervalMs: 8,
+      restIntervalMs: 60_000,
+      read: () => Promise.resolve([row(requests)]),
+      rows: (rows) => (seen = rows[0]!.requests),
+      probe: () => (probes++, Promise.resolve(totals)),
+    });
+    poller = p;
+    // Not started (no table yet): nothing to bring up to date.
+    await p.fresh();
+    expect(probes + p.counts.reads).toBe(0);
+    p.start();
+    // Each skipped probe doubles the wait past the idle interval, towards the rest interval.
+    await until(() => p.counts.skipped >= 3 && p.interval >= 64);
+    expect(p.interval).toBeLessThanOrEqual(60_000);
+
+    // A reader's fresh(): one probe now; nothing moved, so no read.
+    const [asked, reads] = [probes, p.counts.reads];
+    await p.fresh();
+    expect(probes).toBe(asked + 1);
+    expect(p.counts.reads).toBe(reads);
+
+    // Something moved (a TCP connection sends no log line to kick the poller): fresh() reads it at once.
+    requests = 3;
+    totals = 'f 0 3 3';
+    await p.fresh();
+    expect(seen).toBe(3);
+    expect(p.counts.reads).toBe(reads + 1);
+  });
 });

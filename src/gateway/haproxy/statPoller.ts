@@ -14,8 +14,8 @@ import type { StatRow } from './adminSocket.js';
 export interface StatPollerOptions {
   /** One read; undefined when there is nothing to read now (no HAProxy, a reload under way): skipped. */
   read(): Promise<StatRow[]> | undefined;
-  /** A read's rows. */
-  rows(rows: StatRow[]): void;
+  /** A read's rows, and whether they say something else than the read before (a cheap summary differs). */
+  rows(rows: StatRow[], moved: boolean): void;
   /**
    * A cheap read whose answer changes whenever traffic may have moved any counter of `read` (a new
    * connection or request, a stream or connection that ended, an answer); undefined when it cannot be
@@ -24,6 +24,11 @@ export interface StatPollerOptions {
   probe?(): Promise<string> | undefined;
   intervalMs?: number;
   idleIntervalMs?: number;
+  /**
+   * The longest wait between probes while settled (they double from `idleIntervalMs`); default
+   * `idleIntervalMs`. A reader that wants the counters as of now calls `fresh()`.
+   */
+  restIntervalMs?: number;
 }
 
 /** A cheap summary of what a read says: equal summaries mean nothing moved between two reads. */
@@ -45,7 +50,12 @@ export class StatPoller {
   private readonly opts: StatPollerOptions;
   private readonly base: number;
   private readonly idle: number;
+  private readonly rest: number;
   private delay: number;
+  private started = false;
+  /** The turn under way (a probe, a read), resolved when it is done. */
+  private turn: Promise<void> | undefined;
+  private turnDone: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private kicked = false;
@@ -62,6 +72,7 @@ export class StatPoller {
     this.opts = opts;
     this.base = opts.intervalMs ?? 250;
     this.idle = Math.max(this.base, opts.idleIntervalMs ?? 2_000);
+    this.rest = Math.max(this.idle, opts.restIntervalMs ?? this.idle);
     this.delay = this.base;
   }
 
@@ -71,8 +82,22 @@ export class StatPoller {
   }
 
   start(): void {
+    this.started = true;
     if (this.timer !== undefined || this.polling || this.closed) return;
     this.schedule(this.base);
+  }
+
+  /**
+   * The counters as of now, for a reader: at the quick pace they are at most `intervalMs` old and
+   * nothing is done; slower, a turn is taken now (the probe, a full read if it says something
+   * moved) or the one under way awaited.
+   */
+  fresh(): Promise<void> {
+    if (this.closed || !this.started || this.delay === this.base) return this.turn ?? Promise.resolve();
+    if (this.polling) return this.turn ?? Promise.resolve();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.poll();
+    return this.turn ?? Promise.resolve();
   }
 
   /** Traffic was seen: read at the quick interval again (now, if the poller had slowed down). */
@@ -88,9 +113,17 @@ export class StatPoller {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.endTurn();
+  }
+
+  private endTurn(): void {
+    const done = this.turnDone;
+    this.turn = this.turnDone = undefined;
+    done?.();
   }
 
   private schedule(ms: number): void {
+    this.endTurn();
     this.delay = ms;
     this.timer = setTimeout(() => this.poll(), ms);
     this.timer.unref();
@@ -98,6 +131,7 @@ export class StatPoller {
 
   private poll(): void {
     this.timer = undefined;
+    this.turn ??= new Promise<void>((resolve) => (this.turnDone = resolve));
     const probe = this.settled && !this.kicked ? this.opts.probe?.() : undefined;
     if (probe === undefined) {
       // A later probe is compared with one asked before this read only: counters that start again
@@ -108,11 +142,11 @@ export class StatPoller {
     this.polling = true;
     probe
       .then((answer) => {
-        if (this.closed) return;
+        if (this.closed) return this.endTurn();
         if (answer === this.probed && !this.kicked) {
           this.polling = false;
           this.counts.skipped++;
-          return this.schedule(Math.min(this.delay * 2, this.idle));
+          return this.schedule(Math.min(this.delay * 2, this.rest));
         }
         this.probed = answer;
         this.read();
@@ -138,7 +172,7 @@ export class StatPoller {
         moved = s !== this.last;
         this.last = s;
         this.settled = !moved;
-        this.opts.rows(rows);
+        this.opts.rows(rows, moved);
       })
       .catch(() => (this.settled = false))
       .finally(() => {

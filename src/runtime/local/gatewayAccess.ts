@@ -39,7 +39,8 @@ export class GatewayAccess {
   /**
    * The gateway's counters of every service. Callers asking at the same time share one reading (a
    * metrics scrape asks for a service's tracks, routes and policy together), and a finished reading
-   * is never reused, so nobody sees counters older than their own call.
+   * is never reused, so nobody sees counters older than their own call (a reading the gateway
+   * answers "unchanged" for, a 304 on its ETag, is a reading of now).
    */
   traffic(): Promise<ServiceTraffic[]> {
     if (!this.reading) {

@@ -36,7 +36,13 @@ export function useHaproxy(): HaproxyHarness {
     home: undefined as unknown as HaproxyHarness['home'],
     dir: () => join(h.home.dir, 'haproxy'),
     open: () =>
-      new HaproxyListeners({ dir: h.dir(), removalWaitMs: 3_000, drainTimeoutMs: 2_000, statsIntervalMs: 50 }),
+      new HaproxyListeners({
+        dir: h.dir(),
+        removalWaitMs: 3_000,
+        drainTimeoutMs: 2_000,
+        statsIntervalMs: 50,
+        statsRestMs: 2_000,
+      }),
     async upstream(name, delayMs = 0) {
       const u = await startUpstream(name, delayMs);
       upstreams.push(u);
