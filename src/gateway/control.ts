@@ -24,6 +24,15 @@ import type { SpanBatch } from './spans.js';
 import type { GatewayStats } from './controlApi.js';
 import { controlKeepAliveMs } from './controlApi.js';
 
+/** `value` and everything in it, frozen (plain JSON: objects and arrays). */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Options of createGatewayControl. */
 export interface GatewayControlOptions {
   /** Berth home; the gateway keeps its files in `<home>/gateway/`. */
@@ -379,7 +388,9 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
       const res = await send(c, 'GET', '/stats', { etag: last?.etag });
       if (res.status === 304 && last !== undefined) return last.stats;
       const stats = res.json as GatewayStats;
-      lastStats = res.etag === undefined ? undefined : { pid: c.pid, etag: res.etag, stats };
+      // Answered again to every later caller while nothing moves: frozen, so a caller that changed it
+      // in place would fail at once rather than change what the next caller reads.
+      lastStats = res.etag === undefined ? undefined : { pid: c.pid, etag: res.etag, stats: frozen(stats) };
       return stats;
     });
   }

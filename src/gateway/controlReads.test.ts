@@ -67,6 +67,9 @@ describe('the control plane reads of the gateway', () => {
     const b = await control.stats();
     // Nothing moved: the gateway answered 304 and the control handed back the same reading.
     expect(b).toBe(a);
+    // Shared by every caller, so nobody can change it for the next one.
+    expect(Object.isFrozen(b!.services)).toBe(true);
+    expect(() => b!.services.push(b!.services[0]!)).toThrow(TypeError);
     expect((await fetchText(`http://127.0.0.1:${port}/`)).status).toBe(200);
     const c = await control.stats();
     expect(c).not.toBe(a);
