@@ -25,6 +25,7 @@ import {
 import type { AutoscaleSource, ServiceAutoscale } from './settings.js';
 import { message } from '../model/messages.js';
 import type { Message } from '../model/messages.js';
+import { onTheSecond } from '../wakeups.js';
 
 /** The metrics Berth scales on. */
 export type AutoscaleMetric = 'cpu' | 'requestsPerSecond';
@@ -368,7 +369,7 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
           lastErrors.set('', message);
         })
         .finally(schedule);
-    }, scanIntervalMs);
+    }, onTheSecond(scanIntervalMs));
     timer.unref();
   }
 

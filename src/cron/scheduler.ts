@@ -12,6 +12,7 @@ import type { JobRun } from '../model/jobRuns.js';
 import { message, type Message } from '../model/messages.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planDue, type CronSchedule } from './schedule.js';
+import { onTheSecond } from '../wakeups.js';
 import type { JobKey, JobRunStore } from './jobRunStore.js';
 
 /** A history entry's reason: its English text and its code. */
@@ -59,6 +60,7 @@ export function scheduledRunId(dueMs: number): string {
 export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
+  let stopped = false;
 
   /** Records the runs the runtime reports ended; returns the ids still running. */
   const sync = async (rt: Runtime, k: JobKey): Promise<string[]> => {
@@ -174,16 +176,24 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
 
   return {
     start() {
-      timer = setInterval(() => {
-        if (ticking) return;
-        ticking = tick()
+      stopped = false;
+      // Each tick on a whole second (wakeups.ts): the autoscaler's and supervision's wake the process with it.
+      const next = (): void => {
+        timer = setTimeout(beat, onTheSecond(deps.tickMs ?? 1000));
+        timer.unref();
+      };
+      const beat = (): void => {
+        if (stopped) return;
+        ticking ??= tick()
           .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
           .finally(() => (ticking = undefined));
-      }, deps.tickMs ?? 1000);
-      timer.unref();
+        next();
+      };
+      next();
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      stopped = true;
+      if (timer) clearTimeout(timer);
       timer = undefined;
       await ticking;
     },

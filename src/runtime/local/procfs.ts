@@ -36,7 +36,9 @@ export function readProcStat(pid: number): ProcStat | undefined {
     const fd = openSync(`/proc/${pid}/stat`, 'r');
     try {
       const n = readSync(fd, statBuffer, 0, statBuffer.length, 0);
-      text = n < statBuffer.length ? statBuffer.toString('latin1', 0, n) : readFileSync(fd, 'latin1');
+      // The usual line is parsed where it was read: no string, no split into 50 fields.
+      if (n < statBuffer.length) return parseStatBytes(pid, statBuffer, n);
+      text = readFileSync(fd, 'latin1');
     } finally {
       closeSync(fd);
     }
@@ -46,7 +48,49 @@ export function readProcStat(pid: number): ProcStat | undefined {
   return parseStat(pid, text);
 }
 
-function parseStat(pid: number, text: string): ProcStat | undefined {
+/** The fields of a stat line ProcStat keeps, by their index after the command name (field 3, the state, is 0). */
+const PPID = 1;
+const PGRP = 2;
+const UTIME = 11;
+const STIME = 12;
+const START_TIME = 19;
+const RSS_PAGES = 21;
+
+/** parseStat of the line in `buf[0, n)`, read from the bytes (the same answer, without the garbage). */
+export function parseStatBytes(pid: number, buf: Uint8Array, n: number): ProcStat | undefined {
+  // The command name (field 2) may contain spaces and parentheses: the fields start after the last ')'.
+  let i = n - 1;
+  while (i >= 0 && buf[i] !== 0x29) i--;
+  if (i < 0 || i + 2 >= n) return undefined;
+  i += 2;
+  const state = String.fromCharCode(buf[i]!);
+  let field = 0;
+  let ppid = 0;
+  let pgrp = 0;
+  let utime = 0;
+  let stime = 0;
+  let startTime = 0;
+  let rss = 0;
+  for (; i < n && field <= RSS_PAGES; i++) {
+    const c = buf[i]!;
+    if (c === 0x20) {
+      field++;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) continue;
+    const d = c - 0x30;
+    if (field === PPID) ppid = ppid * 10 + d;
+    else if (field === PGRP) pgrp = pgrp * 10 + d;
+    else if (field === UTIME) utime = utime * 10 + d;
+    else if (field === STIME) stime = stime * 10 + d;
+    else if (field === START_TIME) startTime = startTime * 10 + d;
+    else if (field === RSS_PAGES) rss = rss * 10 + d;
+  }
+  return { pid, state, ppid, pgrp, cpuTicks: utime + stime, startTime, rssBytes: rss * PAGE_SIZE_BYTES };
+}
+
+/** Parses a stat line given as text (a line longer than the read buffer). */
+export function parseStat(pid: number, text: string): ProcStat | undefined {
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
