@@ -98,6 +98,11 @@ export interface AutoscalerOptions {
   logger?: AutoscaleLogger;
   /** Called after each successful scale. */
   onScale?: (e: ScaleEvent) => void;
+  /**
+   * Subscribes to changes of the releases (Releases.onChange): with it, an autoscaler with no track to
+   * scale sleeps (a scan every IDLE_SCAN_MS, for writes by another process) until one.
+   */
+  changes?(wake: () => void): () => void;
 }
 
 /** The autoscaling loop. */
@@ -115,6 +120,8 @@ export interface Autoscaler {
 }
 
 const MAX_EVENTS = 20;
+/** Between scans of an autoscaler with no track to scale, when release changes wake it (AutoscalerOptions.changes). */
+const IDLE_SCAN_MS = 5_000;
 
 interface TrackState {
   key: string;
@@ -182,6 +189,11 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = true;
+  /** The last scan found nothing to scale; `changed`: the releases changed since the running scan began. */
+  let idle = false;
+  let changed = false;
+  let dueAt = 0;
+  let unsubscribe: (() => void) | undefined;
 
   const iso = (ms: number) => new Date(ms).toISOString();
   const keyOf = (app: string, env: string, service: string, track: Track) => `${app}/${env}/${service}/${track}`;
@@ -193,7 +205,9 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
   }
 
   async function scan(): Promise<void> {
+    changed = false;
     const targets = await opts.source.targets();
+    idle = targets.length === 0;
     const seen = new Set<string>();
     const scanned = new Set<string>();
     for (const { app, env } of targets) {
@@ -359,8 +373,11 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
     opts.onScale?.(event);
   }
 
-  function schedule(): void {
+  function schedule(ms = idle && !changed && opts.changes ? IDLE_SCAN_MS : scanIntervalMs): void {
     if (stopped) return;
+    // On a whole second (wakeups.ts); with nothing to scale, asleep until the releases change.
+    const wait = onTheSecond(ms);
+    dueAt = Date.now() + wait;
     timer = setTimeout(() => {
       void tick()
         .catch((err: unknown) => {
@@ -368,8 +385,8 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
           if (lastErrors.get('') !== message) opts.logger?.warn({ err }, `autoscaling scan failed: ${message}`);
           lastErrors.set('', message);
         })
-        .finally(schedule);
-    }, onTheSecond(scanIntervalMs));
+        .finally(() => schedule());
+    }, wait);
     timer.unref();
   }
 
@@ -377,10 +394,19 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
     start() {
       if (!stopped) return;
       stopped = false;
+      unsubscribe = opts.changes?.(() => {
+        changed = true;
+        // Asleep: the next scan at the usual pace (a release's autoscale settings are seen as before).
+        if (timer !== undefined && running === undefined && dueAt > Date.now() + scanIntervalMs) {
+          clearTimeout(timer);
+          schedule(scanIntervalMs);
+        }
+      });
       schedule();
     },
     async stop() {
       stopped = true;
+      unsubscribe?.();
       if (timer) clearTimeout(timer);
       timer = undefined;
       await running?.catch(() => undefined);

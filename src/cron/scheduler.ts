@@ -36,7 +36,17 @@ export interface CronSchedulerDeps {
   runs: JobRunStore;
   logger: Logger;
   tickMs?: number;
+  /**
+   * Subscribes to changes of the releases (Releases.onChange): with it, a scheduler with no cronjob and
+   * no job to look after sleeps (a tick every idleTickMs, for writes by another process) until one.
+   */
+  changes?(wake: () => void): () => void;
+  /** Between ticks while asleep (default IDLE_TICK_MS). */
+  idleTickMs?: number;
 }
+
+/** Between ticks of a scheduler with nothing to look after, when release changes wake it (CronSchedulerDeps.changes). */
+const IDLE_TICK_MS = 5_000;
 
 export interface CronScheduler {
   start(): void;
@@ -61,6 +71,11 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let stopped = false;
+  /** The last tick found no cronjob and no job. */
+  let idle = false;
+  /** The releases changed since the running tick began. */
+  let changed = false;
+  let unsubscribe: (() => void) | undefined;
 
   /** Records the runs the runtime reports ended; returns the ids still running. */
   const sync = async (rt: Runtime, k: JobKey): Promise<string[]> => {
@@ -158,41 +173,68 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
   };
 
   const tick = async (): Promise<void> => {
-    for (const k of (await deps.jobs?.()) ?? []) {
+    const jobs = (await deps.jobs?.()) ?? [];
+    for (const k of jobs) {
       try {
         await recordJob(k);
       } catch (err) {
         deps.logger.warn({ err, app: k.app, env: k.env, job: k.job }, 'recording job runs failed');
       }
     }
-    for (const t of await deps.targets()) {
+    const targets = await deps.targets();
+    for (const t of targets) {
       try {
         await one(t);
       } catch (err) {
         deps.logger.warn({ err, app: t.app, env: t.env, job: t.job }, 'cronjob tick failed');
       }
     }
+    idle = jobs.length === 0 && targets.length === 0;
   };
+
+  const tickMs = deps.tickMs ?? 1000;
+  let dueAt = 0;
+  // Each tick on a whole second (wakeups.ts): the autoscaler's and supervision's wake the process with it.
+  const schedule = (ms: number): void => {
+    const wait = onTheSecond(ms);
+    dueAt = Date.now() + wait;
+    timer = setTimeout(beat, wait);
+    timer.unref();
+  };
+  const next = (): void => {
+    if (stopped) return;
+    // Nothing to look after: asleep until the releases change (or, for another process' writes, IDLE_TICK_MS).
+    schedule(idle && !changed && deps.changes ? (deps.idleTickMs ?? IDLE_TICK_MS) : tickMs);
+  };
+  function beat(): void {
+    timer = undefined;
+    if (stopped) return;
+    changed = false;
+    ticking = tick()
+      .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
+      .finally(() => {
+        ticking = undefined;
+        next();
+      });
+  }
 
   return {
     start() {
       stopped = false;
-      // Each tick on a whole second (wakeups.ts): the autoscaler's and supervision's wake the process with it.
-      const next = (): void => {
-        timer = setTimeout(beat, onTheSecond(deps.tickMs ?? 1000));
-        timer.unref();
-      };
-      const beat = (): void => {
-        if (stopped) return;
-        ticking ??= tick()
-          .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
-          .finally(() => (ticking = undefined));
-        next();
-      };
-      next();
+      unsubscribe = deps.changes?.(() => {
+        changed = true;
+        // Asleep: the next tick at the usual pace (a new cronjob starts counting when it is first seen);
+        // the writes of a deploy within a second make one tick, as before.
+        if (timer !== undefined && ticking === undefined && dueAt > Date.now() + tickMs) {
+          clearTimeout(timer);
+          schedule(tickMs);
+        }
+      });
+      schedule(tickMs);
     },
     async stop() {
       stopped = true;
+      unsubscribe?.();
       if (timer) clearTimeout(timer);
       timer = undefined;
       await ticking;
