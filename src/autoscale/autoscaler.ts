@@ -25,7 +25,7 @@ import {
 import type { AutoscaleSource, ServiceAutoscale } from './settings.js';
 import { message } from '../model/messages.js';
 import type { Message } from '../model/messages.js';
-import { onTheSecond } from '../wakeups.js';
+import { onTheBeat } from '../wakeups.js';
 
 /** The metrics Berth scales on. */
 export type AutoscaleMetric = 'cpu' | 'requestsPerSecond';
@@ -375,8 +375,8 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
 
   function schedule(ms = idle && !changed && opts.changes ? IDLE_SCAN_MS : scanIntervalMs): void {
     if (stopped) return;
-    // On a whole second (wakeups.ts); with nothing to scale, asleep until the releases change.
-    const wait = onTheSecond(ms);
+    // On the beat (wakeups.ts); with nothing to scale, asleep until the releases change.
+    const wait = onTheBeat(ms);
     dueAt = Date.now() + wait;
     timer = setTimeout(() => {
       void tick()

@@ -12,7 +12,7 @@ import type { JobRun } from '../model/jobRuns.js';
 import { message, type Message } from '../model/messages.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planDue, type CronSchedule } from './schedule.js';
-import { onTheSecond } from '../wakeups.js';
+import { onTheBeat } from '../wakeups.js';
 import type { JobKey, JobRunStore } from './jobRunStore.js';
 
 /** A history entry's reason: its English text and its code. */
@@ -194,9 +194,9 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
 
   const tickMs = deps.tickMs ?? 1000;
   let dueAt = 0;
-  // Each tick on a whole second (wakeups.ts): the autoscaler's and supervision's wake the process with it.
+  // Each tick on the beat (wakeups.ts): the autoscaler's and supervision's wake the process with it.
   const schedule = (ms: number): void => {
-    const wait = onTheSecond(ms);
+    const wait = onTheBeat(ms);
     dueAt = Date.now() + wait;
     timer = setTimeout(beat, wait);
     timer.unref();

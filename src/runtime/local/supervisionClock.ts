@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { ProcSnapshot } from './procfs.js';
 import type { ReplicaSet } from './replicaSet.js';
 import type { UsageSnapshots } from './usageSnapshots.js';
-import { onTheSecond } from '../../wakeups.js';
+import { onTheBeat } from '../../wakeups.js';
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
@@ -85,8 +85,8 @@ export class SupervisionClock {
   private schedule(resting: boolean): void {
     this.resting = resting;
     const restMs = this.limited ? (this.o.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS) : RESTING_TICK_MS;
-    // At rest, ticks end on a whole second (wakeups.ts): the cron scheduler's and autoscaler's wake the process with them.
-    this.timer = setTimeout(() => this.tick(), resting ? onTheSecond(Math.max(this.pollMs, restMs)) : this.pollMs);
+    // At rest, ticks end on the beat (wakeups.ts): the cron scheduler's and autoscaler's wake the process with them.
+    this.timer = setTimeout(() => this.tick(), resting ? onTheBeat(Math.max(this.pollMs, restMs)) : this.pollMs);
     this.timer.unref();
   }
 
