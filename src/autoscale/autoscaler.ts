@@ -25,7 +25,7 @@ import {
 import type { AutoscaleSource, ServiceAutoscale } from './settings.js';
 import { message } from '../model/messages.js';
 import type { Message } from '../model/messages.js';
-import { onTheBeat } from '../wakeups.js';
+import { Nap } from '../wakeups.js';
 
 /** The metrics Berth scales on. */
 export type AutoscaleMetric = 'cpu' | 'requestsPerSecond';
@@ -186,14 +186,10 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
   const scanIntervalMs = opts.scanIntervalMs ?? 1000;
   const states = new Map<string, TrackState>();
   const lastErrors = new Map<string, string>();
-  let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = true;
-  /** The last scan found nothing to scale; `changed`: the releases changed since the running scan began. */
+  /** The last scan found nothing to scale. */
   let idle = false;
-  let changed = false;
-  let dueAt = 0;
-  let unsubscribe: (() => void) | undefined;
 
   const iso = (ms: number) => new Date(ms).toISOString();
   const keyOf = (app: string, env: string, service: string, track: Track) => `${app}/${env}/${service}/${track}`;
@@ -205,7 +201,6 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
   }
 
   async function scan(): Promise<void> {
-    changed = false;
     const targets = await opts.source.targets();
     idle = targets.length === 0;
     const seen = new Set<string>();
@@ -373,42 +368,34 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
     opts.onScale?.(event);
   }
 
-  function schedule(ms = idle && !changed && opts.changes ? IDLE_SCAN_MS : scanIntervalMs): void {
-    if (stopped) return;
-    // On the beat (wakeups.ts); with nothing to scale, asleep until the releases change.
-    const wait = onTheBeat(ms);
-    dueAt = Date.now() + wait;
-    timer = setTimeout(() => {
+  // On the beat (wakeups.ts); with nothing to scale, asleep until the releases change.
+  const pace = new Nap({
+    run: () => {
+      pace.began();
       void tick()
         .catch((err: unknown) => {
           const message = toBerthError(err).message;
           if (lastErrors.get('') !== message) opts.logger?.warn({ err }, `autoscaling scan failed: ${message}`);
           lastErrors.set('', message);
         })
-        .finally(() => schedule());
-    }, wait);
-    timer.unref();
-  }
+        .finally(() => {
+          if (!stopped) pace.next(idle);
+        });
+    },
+    usualMs: scanIntervalMs,
+    idleMs: IDLE_SCAN_MS,
+    changes: opts.changes && ((wake) => opts.changes!(wake)),
+  });
 
   return {
     start() {
       if (!stopped) return;
       stopped = false;
-      unsubscribe = opts.changes?.(() => {
-        changed = true;
-        // Asleep: the next scan at the usual pace (a release's autoscale settings are seen as before).
-        if (timer !== undefined && running === undefined && dueAt > Date.now() + scanIntervalMs) {
-          clearTimeout(timer);
-          schedule(scanIntervalMs);
-        }
-      });
-      schedule();
+      pace.start();
     },
     async stop() {
       stopped = true;
-      unsubscribe?.();
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      pace.stop();
       await running?.catch(() => undefined);
     },
     tick,

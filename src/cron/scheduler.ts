@@ -12,7 +12,7 @@ import type { JobRun } from '../model/jobRuns.js';
 import { message, type Message } from '../model/messages.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planDue, type CronSchedule } from './schedule.js';
-import { onTheBeat } from '../wakeups.js';
+import { Nap } from '../wakeups.js';
 import type { JobKey, JobRunStore } from './jobRunStore.js';
 
 /** A history entry's reason: its English text and its code. */
@@ -68,14 +68,10 @@ export function scheduledRunId(dueMs: number): string {
 }
 
 export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
-  let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let stopped = false;
   /** The last tick found no cronjob and no job. */
   let idle = false;
-  /** The releases changed since the running tick began. */
-  let changed = false;
-  let unsubscribe: (() => void) | undefined;
 
   /** Records the runs the runtime reports ended; returns the ids still running. */
   const sync = async (rt: Runtime, k: JobKey): Promise<string[]> => {
@@ -192,51 +188,34 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
     idle = jobs.length === 0 && targets.length === 0;
   };
 
-  const tickMs = deps.tickMs ?? 1000;
-  let dueAt = 0;
-  // Each tick on the beat (wakeups.ts): the autoscaler's and supervision's wake the process with it.
-  const schedule = (ms: number): void => {
-    const wait = onTheBeat(ms);
-    dueAt = Date.now() + wait;
-    timer = setTimeout(beat, wait);
-    timer.unref();
-  };
-  const next = (): void => {
-    if (stopped) return;
-    // Nothing to look after: asleep until the releases change (or, for another process' writes, IDLE_TICK_MS).
-    schedule(idle && !changed && deps.changes ? (deps.idleTickMs ?? IDLE_TICK_MS) : tickMs);
-  };
+  // Each tick on the beat (wakeups.ts): the autoscaler's and supervision's wake the process with it. With
+  // nothing to look after, asleep until the releases change (or, for another process' writes, IDLE_TICK_MS);
+  // a new cronjob is then seen at the usual pace (it starts counting when it is first seen).
+  const pace = new Nap({
+    run: beat,
+    usualMs: deps.tickMs ?? 1000,
+    idleMs: deps.idleTickMs ?? IDLE_TICK_MS,
+    changes: deps.changes && ((wake) => deps.changes!(wake)),
+  });
   function beat(): void {
-    timer = undefined;
     if (stopped) return;
-    changed = false;
+    pace.began();
     ticking = tick()
       .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
       .finally(() => {
         ticking = undefined;
-        next();
+        if (!stopped) pace.next(idle);
       });
   }
 
   return {
     start() {
       stopped = false;
-      unsubscribe = deps.changes?.(() => {
-        changed = true;
-        // Asleep: the next tick at the usual pace (a new cronjob starts counting when it is first seen);
-        // the writes of a deploy within a second make one tick, as before.
-        if (timer !== undefined && ticking === undefined && dueAt > Date.now() + tickMs) {
-          clearTimeout(timer);
-          schedule(tickMs);
-        }
-      });
-      schedule(tickMs);
+      pace.start();
     },
     async stop() {
       stopped = true;
-      unsubscribe?.();
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      pace.stop();
       await ticking;
     },
     tick,

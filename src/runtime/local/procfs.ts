@@ -48,13 +48,20 @@ export function readProcStat(pid: number): ProcStat | undefined {
   return parseStat(pid, text);
 }
 
-/** The fields of a stat line ProcStat keeps, by their index after the command name (field 3, the state, is 0). */
-const PPID = 1;
-const PGRP = 2;
-const UTIME = 11;
-const STIME = 12;
-const START_TIME = 19;
-const RSS_PAGES = 21;
+/**
+ * The fields of a stat line ProcStat keeps, by their index after the command name (field 3, the
+ * state, is 0), to their slot in `statFields`: ppid, pgrp, utime, stime, starttime, rss (pages).
+ */
+const KEPT_FIELDS = new Map([
+  [1, 0],
+  [2, 1],
+  [11, 2],
+  [12, 3],
+  [19, 4],
+  [21, 5],
+]);
+const LAST_KEPT_FIELD = 21;
+const statFields = new Float64Array(KEPT_FIELDS.size);
 
 /** parseStat of the line in `buf[0, n)`, read from the bytes (the same answer, without the garbage). */
 export function parseStatBytes(pid: number, buf: Uint8Array, n: number): ProcStat | undefined {
@@ -64,29 +71,24 @@ export function parseStatBytes(pid: number, buf: Uint8Array, n: number): ProcSta
   if (i < 0 || i + 2 >= n) return undefined;
   i += 2;
   const state = String.fromCharCode(buf[i]!);
+  statFields.fill(0);
   let field = 0;
-  let ppid = 0;
-  let pgrp = 0;
-  let utime = 0;
-  let stime = 0;
-  let startTime = 0;
-  let rss = 0;
-  for (; i < n && field <= RSS_PAGES; i++) {
+  let slot: number | undefined;
+  for (; i < n && field <= LAST_KEPT_FIELD; i++) {
     const c = buf[i]!;
-    if (c === 0x20) {
-      field++;
-      continue;
-    }
-    if (c < 0x30 || c > 0x39) continue;
-    const d = c - 0x30;
-    if (field === PPID) ppid = ppid * 10 + d;
-    else if (field === PGRP) pgrp = pgrp * 10 + d;
-    else if (field === UTIME) utime = utime * 10 + d;
-    else if (field === STIME) stime = stime * 10 + d;
-    else if (field === START_TIME) startTime = startTime * 10 + d;
-    else if (field === RSS_PAGES) rss = rss * 10 + d;
+    if (c === 0x20) slot = KEPT_FIELDS.get(++field);
+    else if (slot !== undefined && c >= 0x30 && c <= 0x39) statFields[slot] = statFields[slot]! * 10 + (c - 0x30);
   }
-  return { pid, state, ppid, pgrp, cpuTicks: utime + stime, startTime, rssBytes: rss * PAGE_SIZE_BYTES };
+  const [ppid, pgrp, utime, stime, startTime, rss] = statFields;
+  return {
+    pid,
+    state,
+    ppid: ppid!,
+    pgrp: pgrp!,
+    cpuTicks: utime! + stime!,
+    startTime: startTime!,
+    rssBytes: rss! * PAGE_SIZE_BYTES,
+  };
 }
 
 /** Parses a stat line given as text (a line longer than the read buffer). */
