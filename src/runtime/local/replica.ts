@@ -27,17 +27,9 @@ import { completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
-/**
- * Between checks of a steady watched process replica whose shim is not this process's child (adopted
- * after a control-plane restart; its exit.json wakes it): a signal 0 to the shim, bounding how late a
- * shim SIGKILLed without one is noticed (cheaper than exit.json and /proc). A shim this process spawned
- * wakes its replica when it ends (Runner.onSupervisorExit): no check between full polls.
- */
+/** Between checks (signal 0) of a steady watched replica's adopted shim; a spawned one wakes it when it ends. */
 const STEADY_POLL_MS = 1_000;
-/**
- * Between full polls of a steady watched run (exit.json, the shim's start time: a recycled pid, a
- * zombie): a safety net behind the exit.json watch and the shim's exit event, which wake it at once.
- */
+/** Between full polls of a steady watched run (exit.json, the shim's start time): a safety net behind the wakes. */
 const STEADY_FULL_POLL_MS = 30_000;
 
 /** One supervised replica. */
