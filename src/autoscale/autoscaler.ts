@@ -25,6 +25,7 @@ import {
 import type { AutoscaleSource, ServiceAutoscale } from './settings.js';
 import { message } from '../model/messages.js';
 import type { Message } from '../model/messages.js';
+import { Nap } from '../wakeups.js';
 
 /** The metrics Berth scales on. */
 export type AutoscaleMetric = 'cpu' | 'requestsPerSecond';
@@ -97,6 +98,11 @@ export interface AutoscalerOptions {
   logger?: AutoscaleLogger;
   /** Called after each successful scale. */
   onScale?: (e: ScaleEvent) => void;
+  /**
+   * Subscribes to changes of the releases (Releases.onChange): with it, an autoscaler with no track to
+   * scale sleeps (a scan every IDLE_SCAN_MS, for writes by another process) until one.
+   */
+  changes?(wake: () => void): () => void;
 }
 
 /** The autoscaling loop. */
@@ -114,6 +120,8 @@ export interface Autoscaler {
 }
 
 const MAX_EVENTS = 20;
+/** Between scans of an autoscaler with no track to scale, when release changes wake it (AutoscalerOptions.changes). */
+const IDLE_SCAN_MS = 5_000;
 
 interface TrackState {
   key: string;
@@ -178,9 +186,10 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
   const scanIntervalMs = opts.scanIntervalMs ?? 1000;
   const states = new Map<string, TrackState>();
   const lastErrors = new Map<string, string>();
-  let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = true;
+  /** The last scan found nothing to scale. */
+  let idle = false;
 
   const iso = (ms: number) => new Date(ms).toISOString();
   const keyOf = (app: string, env: string, service: string, track: Track) => `${app}/${env}/${service}/${track}`;
@@ -193,6 +202,7 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
 
   async function scan(): Promise<void> {
     const targets = await opts.source.targets();
+    idle = targets.length === 0;
     const seen = new Set<string>();
     const scanned = new Set<string>();
     for (const { app, env } of targets) {
@@ -358,30 +368,34 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
     opts.onScale?.(event);
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
+  // On the beat (wakeups.ts); with nothing to scale, asleep until the releases change.
+  const pace = new Nap({
+    run: () => {
+      pace.began();
       void tick()
         .catch((err: unknown) => {
           const message = toBerthError(err).message;
           if (lastErrors.get('') !== message) opts.logger?.warn({ err }, `autoscaling scan failed: ${message}`);
           lastErrors.set('', message);
         })
-        .finally(schedule);
-    }, scanIntervalMs);
-    timer.unref();
-  }
+        .finally(() => {
+          if (!stopped) pace.next(idle);
+        });
+    },
+    usualMs: scanIntervalMs,
+    idleMs: IDLE_SCAN_MS,
+    changes: opts.changes && ((wake) => opts.changes!(wake)),
+  });
 
   return {
     start() {
       if (!stopped) return;
       stopped = false;
-      schedule();
+      pace.start();
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      pace.stop();
       await running?.catch(() => undefined);
     },
     tick,

@@ -221,4 +221,49 @@ describe('cron scheduler', () => {
     expect(manual).toMatchObject({ trigger: 'manual', status: 'running' });
     expect(rt.started).toHaveLength(2);
   });
+
+  it('with nothing to look after it sleeps, and a change of the releases wakes it to a new cronjob', async () => {
+    let wake: (() => void) | undefined;
+    let list: CronTarget[] = [];
+    let looks = 0;
+    const s = createCronScheduler({
+      now: () => clock,
+      targets: async () => {
+        looks++;
+        return list;
+      },
+      runtimeFor: async () => rt as unknown as Runtime,
+      runs,
+      logger: pino({ level: 'silent' }),
+      changes: (w) => {
+        wake = w;
+        return () => (wake = undefined);
+      },
+      // Asleep for a minute: only the change can bring the next look within the test.
+      idleTickMs: 60_000,
+    });
+    s.start();
+    try {
+      await until(() => looks === 1);
+      list = [{ app: 'shop', env: 'dev', job: 'report', schedule: '* * * * *', timeZone: 'UTC', concurrency: 'forbid' }];
+      wake!();
+      // First sight: the cursor starts now; then it ticks at the usual pace again.
+      await until(async () => (await runs.cursor(list[0]!)) !== undefined);
+      clock = Date.parse('2026-03-01T10:01:01Z');
+      await until(() => rt.started.length === 1);
+      expect(rt.started).toEqual(['s20260301t100100']);
+    } finally {
+      await s.stop();
+    }
+    expect(wake).toBeUndefined();
+  });
 });
+
+/** Polls `fn` until it holds; fails after 10 s. */
+async function until(fn: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

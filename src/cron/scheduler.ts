@@ -12,6 +12,7 @@ import type { JobRun } from '../model/jobRuns.js';
 import { message, type Message } from '../model/messages.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planDue, type CronSchedule } from './schedule.js';
+import { Nap } from '../wakeups.js';
 import type { JobKey, JobRunStore } from './jobRunStore.js';
 
 /** A history entry's reason: its English text and its code. */
@@ -35,7 +36,17 @@ export interface CronSchedulerDeps {
   runs: JobRunStore;
   logger: Logger;
   tickMs?: number;
+  /**
+   * Subscribes to changes of the releases (Releases.onChange): with it, a scheduler with no cronjob and
+   * no job to look after sleeps (a tick every idleTickMs, for writes by another process) until one.
+   */
+  changes?(wake: () => void): () => void;
+  /** Between ticks while asleep (default IDLE_TICK_MS). */
+  idleTickMs?: number;
 }
+
+/** Between ticks of a scheduler with nothing to look after, when release changes wake it (CronSchedulerDeps.changes). */
+const IDLE_TICK_MS = 5_000;
 
 export interface CronScheduler {
   start(): void;
@@ -57,8 +68,10 @@ export function scheduledRunId(dueMs: number): string {
 }
 
 export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
-  let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
+  let stopped = false;
+  /** The last tick found no cronjob and no job. */
+  let idle = false;
 
   /** Records the runs the runtime reports ended; returns the ids still running. */
   const sync = async (rt: Runtime, k: JobKey): Promise<string[]> => {
@@ -156,35 +169,53 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
   };
 
   const tick = async (): Promise<void> => {
-    for (const k of (await deps.jobs?.()) ?? []) {
+    const jobs = (await deps.jobs?.()) ?? [];
+    for (const k of jobs) {
       try {
         await recordJob(k);
       } catch (err) {
         deps.logger.warn({ err, app: k.app, env: k.env, job: k.job }, 'recording job runs failed');
       }
     }
-    for (const t of await deps.targets()) {
+    const targets = await deps.targets();
+    for (const t of targets) {
       try {
         await one(t);
       } catch (err) {
         deps.logger.warn({ err, app: t.app, env: t.env, job: t.job }, 'cronjob tick failed');
       }
     }
+    idle = jobs.length === 0 && targets.length === 0;
   };
+
+  // Each tick on the beat (wakeups.ts): the autoscaler's and supervision's wake the process with it. With
+  // nothing to look after, asleep until the releases change (or, for another process' writes, IDLE_TICK_MS);
+  // a new cronjob is then seen at the usual pace (it starts counting when it is first seen).
+  const pace = new Nap({
+    run: beat,
+    usualMs: deps.tickMs ?? 1000,
+    idleMs: deps.idleTickMs ?? IDLE_TICK_MS,
+    changes: deps.changes && ((wake) => deps.changes!(wake)),
+  });
+  function beat(): void {
+    if (stopped) return;
+    pace.began();
+    ticking = tick()
+      .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
+      .finally(() => {
+        ticking = undefined;
+        if (!stopped) pace.next(idle);
+      });
+  }
 
   return {
     start() {
-      timer = setInterval(() => {
-        if (ticking) return;
-        ticking = tick()
-          .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
-          .finally(() => (ticking = undefined));
-      }, deps.tickMs ?? 1000);
-      timer.unref();
+      stopped = false;
+      pace.start();
     },
     async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
+      stopped = true;
+      pace.stop();
       await ticking;
     },
     tick,

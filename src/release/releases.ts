@@ -78,6 +78,7 @@ export class Releases {
   /** Writes through this instance so far: what memoized reads are checked against. */
   private writeCount = 0;
   private readonly memo = new Map<string, { writes: number; dataVersion: number; read: Promise<Release[]> }>();
+  private readonly changeListeners = new Set<() => void>();
   /** SQLite's data_version through a prepared statement (src/store dataVersionOf); absent: a PRAGMA through Kysely. */
   private readonly dataVersion: (() => number) | undefined;
   constructor(db: Kysely<Database>, dataVersion?: () => number) {
@@ -430,12 +431,23 @@ export class Releases {
     return fresh.then((list) => [...list]);
   }
 
+  /**
+   * Calls `listener` after each write through this instance has committed (or failed): what reads the
+   * releases periodically (the cron scheduler, the autoscaler) sleeps while it has nothing to do and
+   * is woken by a change. Answers the function that stops it.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   /** Runs a write and marks every memoized read stale once it has committed (or failed). */
   private async wrote<T>(write: Promise<T>): Promise<T> {
     try {
       return await write;
     } finally {
       this.writeCount++;
+      for (const l of this.changeListeners) l();
     }
   }
 }

@@ -309,6 +309,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // One machine's HPA controller; clusters scale with their own HorizontalPodAutoscalers.
   const autoscaler = createAutoscaler({
     source: releaseAutoscaleSource(releases),
+    changes: (wake) => releases.onChange(wake),
     runtimeFor,
     logger: logger.child({ part: 'autoscaler' }),
   });
@@ -319,6 +320,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     now: cronClock(process.env.BERTH_CRON_TIME_SCALE, process.env.BERTH_CRON_TIME_ORIGIN),
     targets: cronTargets(releases, environments),
     jobs: jobTargets(releases),
+    changes: (wake) => releases.onChange(wake),
     runtimeFor,
     runs: jobRuns,
     logger: logger.child({ part: 'cron' }),

@@ -28,8 +28,7 @@ describe('metric source', () => {
       },
     } as unknown as Runtime;
     const releases = {
-      apps: async () => [{ app: 'shop', env: 'prod' }],
-      current: async () => ({ kind: 'deploy' }),
+      active: async () => [{ app: 'shop', env: 'prod', kind: 'deploy' }],
     } as unknown as Releases;
     const warned: unknown[] = [];
     const logger = { warn: (o: unknown) => void warned.push(o) } as unknown as Logger;

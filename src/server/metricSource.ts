@@ -10,16 +10,15 @@ import type { Releases } from '../release/releases.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 export function createMetricSource(o: {
-  releases: Pick<Releases, 'apps' | 'current'>;
+  releases: Pick<Releases, 'active'>;
   runtimeFor: (env: string) => Promise<Runtime>;
   logger?: Logger;
 }): () => Promise<AppReading[]> {
   const failing = new Map<string, string>();
   return async () => {
     const out: AppReading[] = [];
-    for (const { app, env } of await o.releases.apps()) {
-      const current = await o.releases.current(app, env);
-      if (!current || current.kind === 'down') continue;
+    // The current releases that run something, read again only when the release records changed.
+    for (const { app, env } of await o.releases.active()) {
       const key = `${app}\0${env}`;
       try {
         const runtime = await o.runtimeFor(env);

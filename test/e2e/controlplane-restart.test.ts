@@ -253,4 +253,19 @@ describe('the control plane killed with SIGKILL', () => {
     await expectExact();
     expect((await appPids()).includes(extraPid)).toBe(false);
   });
+
+  it('the gateway SIGKILLed while the control plane idles (an adopted one) is started again by itself', async () => {
+    const st = await expectExact();
+    const gatewayPid = async (): Promise<number> =>
+      (JSON.parse(await readFile(join(berth.home, 'gateway', 'gateway.json'), 'utf8')) as { pid: number }).pid;
+    const dead = await gatewayPid();
+    process.kill(dead, 'SIGKILL');
+    // Nobody deploys or asks for status: supervision's own check of the gateway brings it back.
+    await waitFor(
+      'the edge to answer from a new gateway',
+      async () => (await gatewayPid()) !== dead && (await fetch(`${st.edge!.url}/`)).status === 200,
+      30_000,
+      200,
+    );
+  });
 });

@@ -43,6 +43,7 @@ import { serviceAddress } from '../serviceAddress.js';
 import { checkName, listServiceDirs, runRoot } from './replicaStore.js';
 import { ReplicaSet } from './replicaSet.js';
 import { GatewayAccess } from './gatewayAccess.js';
+import { serviceIn } from './trafficIndex.js';
 import { runnerFactory } from './runners.js';
 import type { ShimLauncher } from './shimPool.js';
 import { createShimLauncher, type ShimKind } from './shimLauncher.js';
@@ -266,20 +267,17 @@ class LocalRuntime implements Runtime {
 
   async traffic(app: string, env: string, service: string): Promise<TrackTraffic[]> {
     await this.ready();
-    const key = `${app}/${env}/${service}`;
-    return (await this.gw.traffic()).find((s) => s.key === key)?.tracks ?? [];
+    return serviceIn(await this.gw.traffic(), `${app}/${env}/${service}`)?.tracks ?? [];
   }
 
   async routeTraffic(app: string, env: string, service: string): Promise<RouteTraffic[]> {
     await this.ready();
-    const key = `${app}/${env}/${service}`;
-    return (await this.gw.traffic()).find((s) => s.key === key)?.routes ?? [];
+    return serviceIn(await this.gw.traffic(), `${app}/${env}/${service}`)?.routes ?? [];
   }
 
   async policyCounters(app: string, env: string, service: string): Promise<PolicyCounters | undefined> {
     await this.ready();
-    const key = `${app}/${env}/${service}`;
-    return (await this.gw.traffic()).find((s) => s.key === key)?.policy;
+    return serviceIn(await this.gw.traffic(), `${app}/${env}/${service}`)?.policy;
   }
 
   async scale(app: string, env: string, service: string, track: Track, replicas: number): Promise<void> {

@@ -42,6 +42,8 @@ export class ProcessRunner implements Runner {
   private child: ChildProcess | undefined;
   /** The running shim runs the http and tcp probes (it wrote probes.json before shim.json). */
   private shimProbes = false;
+  /** Wakes the replica when a shim this process spawned ends (onSupervisorExit). */
+  private supervisorExit: (() => void) | undefined;
 
   private readonly deps: ProcessRunnerDeps;
   private readonly dir: string;
@@ -89,6 +91,10 @@ export class ProcessRunner implements Runner {
     });
     const child = this.deps.shims.launch({ argv, env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
     this.child = child;
+    // Its end wakes the replica at once: a steady replica needs no check of its shim between full polls.
+    child.once('exit', () => {
+      if (this.child === child) this.supervisorExit?.();
+    });
     const run: RunState = { kind: 'spawning', shimPid: child.pid, sinceMs: nowMs };
     this.run = run;
     this.adopted = false;
@@ -137,6 +143,14 @@ export class ProcessRunner implements Runner {
     // Our child: Node reaped it and set how it ended the moment it died, so no signal 0 each second.
     if (this.child?.pid === shimPid) return this.childAlive();
     return isPidAlive(shimPid);
+  }
+
+  supervisorWatched(): boolean {
+    return !this.adopted && this.supervisorExit !== undefined && this.childAlive();
+  }
+
+  onSupervisorExit(wake: () => void): void {
+    this.supervisorExit = wake;
   }
 
   /** The running shim is this process's child and Node has not seen it end (its pid cannot be another's). */
@@ -193,7 +207,8 @@ export class ProcessRunner implements Runner {
   }
 
   release(): void {
-    // The shim runs on by itself: nothing is held.
+    // The shim runs on by itself; its end no longer wakes this replica (another runtime may adopt it).
+    this.supervisorExit = undefined;
   }
 
   private sendTerm(): void {

@@ -1,7 +1,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROC_CHILDREN, lazyProcSnapshot, refreshProcSnapshot, takeProcSnapshot, treeUsage } from './procfs.js';
+import {
+  PROC_CHILDREN,
+  lazyProcSnapshot,
+  parseStat,
+  parseStatBytes,
+  readProcStat,
+  refreshProcSnapshot,
+  takeProcSnapshot,
+  treeUsage,
+} from './procfs.js';
 
 /** Polls `fn` until it returns true; fails after `timeoutMs`. */
 async function until(fn: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -11,6 +20,25 @@ async function until(fn: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('stat lines', () => {
+  it('are read from their bytes as from their text: real processes, and a command name with spaces and parentheses', () => {
+    const lines = [process.pid, process.ppid, 1].map((pid) => [pid, readFileSync(`/proc/${pid}/stat`, 'latin1')] as const);
+    lines.push([4242, '4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 120 0 0 0 17 5 0 0 20 0 1 0 987654 1000 250 0 0 0']);
+    for (const [pid, text] of lines) {
+      const bytes = Buffer.from(text, 'latin1');
+      expect(parseStatBytes(pid, bytes, bytes.length)).toEqual(parseStat(pid, text));
+    }
+    expect(parseStatBytes(4242, Buffer.from(lines[3]![1], 'latin1'), lines[3]![1].length)).toMatchObject({
+      state: 'S',
+      ppid: 1,
+      pgrp: 4242,
+      cpuTicks: 22,
+      startTime: 987654,
+    });
+    expect(readProcStat(process.pid)).toMatchObject({ pid: process.pid, ppid: process.ppid, state: expect.any(String) });
+  });
+});
 
 describe('procfs snapshots', () => {
   it('a refreshed snapshot re-reads the processes of the full one, and drops the ones that ended', async () => {

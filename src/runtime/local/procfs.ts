@@ -36,7 +36,9 @@ export function readProcStat(pid: number): ProcStat | undefined {
     const fd = openSync(`/proc/${pid}/stat`, 'r');
     try {
       const n = readSync(fd, statBuffer, 0, statBuffer.length, 0);
-      text = n < statBuffer.length ? statBuffer.toString('latin1', 0, n) : readFileSync(fd, 'latin1');
+      // The usual line is parsed where it was read: no string, no split into 50 fields.
+      if (n < statBuffer.length) return parseStatBytes(pid, statBuffer, n);
+      text = readFileSync(fd, 'latin1');
     } finally {
       closeSync(fd);
     }
@@ -46,7 +48,51 @@ export function readProcStat(pid: number): ProcStat | undefined {
   return parseStat(pid, text);
 }
 
-function parseStat(pid: number, text: string): ProcStat | undefined {
+/**
+ * The fields of a stat line ProcStat keeps, by their index after the command name (field 3, the
+ * state, is 0), to their slot in `statFields`: ppid, pgrp, utime, stime, starttime, rss (pages).
+ */
+const KEPT_FIELDS = new Map([
+  [1, 0],
+  [2, 1],
+  [11, 2],
+  [12, 3],
+  [19, 4],
+  [21, 5],
+]);
+const LAST_KEPT_FIELD = 21;
+const statFields = new Float64Array(KEPT_FIELDS.size);
+
+/** parseStat of the line in `buf[0, n)`, read from the bytes (the same answer, without the garbage). */
+export function parseStatBytes(pid: number, buf: Uint8Array, n: number): ProcStat | undefined {
+  // The command name (field 2) may contain spaces and parentheses: the fields start after the last ')'.
+  let i = n - 1;
+  while (i >= 0 && buf[i] !== 0x29) i--;
+  if (i < 0 || i + 2 >= n) return undefined;
+  i += 2;
+  const state = String.fromCharCode(buf[i]!);
+  statFields.fill(0);
+  let field = 0;
+  let slot: number | undefined;
+  for (; i < n && field <= LAST_KEPT_FIELD; i++) {
+    const c = buf[i]!;
+    if (c === 0x20) slot = KEPT_FIELDS.get(++field);
+    else if (slot !== undefined && c >= 0x30 && c <= 0x39) statFields[slot] = statFields[slot]! * 10 + (c - 0x30);
+  }
+  const [ppid, pgrp, utime, stime, startTime, rss] = statFields;
+  return {
+    pid,
+    state,
+    ppid: ppid!,
+    pgrp: pgrp!,
+    cpuTicks: utime! + stime!,
+    startTime: startTime!,
+    rssBytes: rss! * PAGE_SIZE_BYTES,
+  };
+}
+
+/** Parses a stat line given as text (a line longer than the read buffer). */
+export function parseStat(pid: number, text: string): ProcStat | undefined {
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;

@@ -27,13 +27,10 @@ import { completionOf, logTailOf } from './jobRun.js';
 
 /** Extra time after the grace period before the runtime kills a stuck stop itself. */
 const STOP_SAFETY_MS = 5_000;
-/**
- * Between checks of a steady watched process replica (its shim's exit.json wakes it): a signal 0 to the
- * shim, bounding how late a shim SIGKILLed without one is noticed (cheaper than exit.json and /proc).
- */
+/** Between checks (signal 0) of a steady watched replica's adopted shim; a spawned one wakes it when it ends. */
 const STEADY_POLL_MS = 1_000;
-/** Between full polls of a steady watched run (exit.json, the shim's start time: a recycled pid, a zombie). */
-const STEADY_FULL_POLL_MS = 10_000;
+/** Between full polls of a steady watched run (exit.json, the shim's start time): a safety net behind the wakes. */
+const STEADY_FULL_POLL_MS = 30_000;
 
 /** One supervised replica. */
 export class Replica {
@@ -69,6 +66,7 @@ export class Replica {
     this.record = record;
     this.launch = launch;
     this.runner = ctx.runnerFor(record, dir);
+    this.runner.onSupervisorExit?.(() => this.wake());
   }
 
   /** Creates a new replica and starts it. */
@@ -201,7 +199,7 @@ export class Replica {
   private steady(now: number): boolean {
     if (!this.watcher || this.run !== 'running' || this.terminating) return false;
     if (now - this.lastFullPollMs >= STEADY_FULL_POLL_MS) return false;
-    if (now - this.lastPollMs < STEADY_POLL_MS) return true;
+    if (now - this.lastPollMs < STEADY_POLL_MS || this.runner.supervisorWatched?.()) return true;
     this.lastPollMs = now;
     return this.runner.supervisorAlive?.() !== false;
   }
@@ -442,12 +440,14 @@ export class Replica {
     if (this.watcher || this.record.runAs === 'container') return;
     // An exit.json written before the watch began is read by the next tick.
     this.lastPollMs = this.lastFullPollMs = 0;
-    const wake = (): void => {
-      this.lastPollMs = this.lastFullPollMs = 0;
-      this.tick(undefined);
-    };
     const probes = (): void => this.probes.refresh();
-    this.watcher = watchExit(this.dir, { exit: wake, probes, error: () => this.unwatchRun() });
+    this.watcher = watchExit(this.dir, { exit: () => this.wake(), probes, error: () => this.unwatchRun() });
+  }
+
+  /** Its exit.json appeared, or its shim ended: a full poll now. */
+  private wake(): void {
+    this.lastPollMs = this.lastFullPollMs = 0;
+    this.tick(undefined);
   }
 
   private unwatchRun(): void {

@@ -32,8 +32,11 @@ import { convergeCounts } from './rollingStep.js';
 import { TrackReconciler } from './trackReconciler.js';
 import { forgetMounts, isStateful, recordMounts } from './volumes.js';
 
-/** Between safety-net reconciles of a settled set whose replicas have not changed (replica.ts' full poll cadence). */
-const SETTLED_RECONCILE_MS = 10_000;
+/**
+ * Between safety-net reconciles of a settled set whose replicas have not changed (replica.ts' full poll
+ * cadence): every change (a replica's exit, a converge, a scale) wakes the set by itself.
+ */
+const SETTLED_RECONCILE_MS = 30_000;
 
 /** The replicas of one `app/env/service`. */
 export class ReplicaSet {

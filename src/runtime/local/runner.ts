@@ -91,6 +91,13 @@ export interface Runner {
    * the shim): between full polls of a steady run whose exit is watched. Absent: every check polls.
    */
   supervisorAlive?(): boolean;
+  /**
+   * Whether the current run's supervisor is this process's child, whose end wakes the replica by
+   * itself (`onSupervisorExit`): then no check between full polls is needed. Absent: false.
+   */
+  supervisorWatched?(): boolean;
+  /** Calls `wake` whenever a supervisor this process spawned ends (its exit seen by Node, at once). */
+  onSupervisorExit?(wake: () => void): void;
   /** The current run, when it runs. */
   current(): RunIdentity | undefined;
   /**

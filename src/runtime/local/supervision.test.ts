@@ -131,7 +131,7 @@ describe('local runtime supervision', () => {
     await waitFor(() => local.gateway.backends('shop/dev/orders').includes(after.id), 5000, 'back in the gateway');
   });
 
-  it('rests (a tick a second) once settled, and a crash while resting is restarted with its backoff', async () => {
+  it('rests (a tick every 5 s) once settled, and a crash while resting is restarted with its backoff', async () => {
     const rt = start();
     const state = fixtureState({ restart: { initialBackoffMs: 1500, maxBackoffMs: 3000, resetAfterMs: 60_000 } });
     await rt.converge(state, { signal: new AbortController().signal, onEvent: () => undefined });
@@ -151,6 +151,19 @@ describe('local runtime supervision', () => {
     await waitFor(() => supervisionPace(rt) === 'usual', 5000, 'the usual pace while converging');
     await converged;
     expect((await replica(rt))?.id).not.toBe(after.id);
+  });
+
+  it('a shim SIGKILLed while supervision rests is noticed (its exit wakes the replica) and the replica restarted', async () => {
+    const rt = start();
+    await rt.converge(fixtureState(), { signal: new AbortController().signal, onEvent: () => undefined });
+    await waitFor(() => supervisionPace(rt) === 'resting', 10_000, 'supervision at rest');
+    const before = (await replica(rt))!;
+    // Resting, a steady replica's shim is checked only by its full poll (every 30 s): within the
+    // restart's 10 s only the shim's exit, seen by Node, can wake it.
+    process.kill(readProcStat(before.pid!)!.ppid, 'SIGKILL');
+    const after = await restarted(rt, before);
+    expect(after.restarts).toBe(1);
+    expect(after.lastExit?.reason).toBe('its shim died unexpectedly');
   });
 
   it('notices a shim SIGKILLed (no exit.json), stops its orphaned command and restarts the replica', async () => {

@@ -3,20 +3,26 @@
  * backoffs, stops, reconciles); once a second a tick is a sampling one (settled sets' safety-net
  * reconciles, the usage of replicas under a memory limit Berth enforces), and every two seconds it
  * checks the gateway process. While every set is at rest (settled, every replica running and watched,
- * or down for good) a tick has nothing to do but those once-a-second steps, so the clock rests: one
- * tick a second, until a set with work again calls hurry().
+ * or down for good) nothing needs a tick but those safety nets: a replica's exit, its shim's end and
+ * a converge wake supervision by themselves. So the clock rests: one tick every RESTING_TICK_MS (the
+ * gateway checked at each), or every second while a replica's memory limit is Berth's to enforce,
+ * until a set with work again calls hurry().
  */
 import type { Logger } from 'pino';
 import type { ProcSnapshot } from './procfs.js';
 import type { ReplicaSet } from './replicaSet.js';
 import type { UsageSnapshots } from './usageSnapshots.js';
+import { onTheBeat } from '../../wakeups.js';
 
 /** How often supervision checks that the gateway process is alive. */
 const GATEWAY_CHECK_MS = 2_000;
 /** Between sampling ticks: settled replica sets reconcile, and replicas under a memory limit Berth enforces are measured (usageSnapshots.ts). */
 const DEFAULT_SAMPLE_INTERVAL_MS = 1_000;
-/** Between ticks while every set is at rest. */
-const RESTING_TICK_MS = 1_000;
+/**
+ * Between ticks while every set is at rest: the settled sets' safety nets (replicaSet.ts, replica.ts'
+ * full polls), the gateway's check (a dead gateway is started again within this), an adopted shim's.
+ */
+const RESTING_TICK_MS = 5_000;
 
 export interface SupervisionClockOptions {
   sets: () => Iterable<ReplicaSet>;
@@ -41,6 +47,8 @@ export class SupervisionClock {
   private stopped = false;
   private lastSampleMs = 0;
   private lastGatewayCheckMs = 0;
+  /** Some replica's memory limit is Berth's to enforce (measured each second): the clock rests at that pace. */
+  private limited = false;
   private readonly o: SupervisionClockOptions;
 
   constructor(o: SupervisionClockOptions) {
@@ -76,7 +84,9 @@ export class SupervisionClock {
 
   private schedule(resting: boolean): void {
     this.resting = resting;
-    this.timer = setTimeout(() => this.tick(), resting ? Math.max(this.pollMs, RESTING_TICK_MS) : this.pollMs);
+    const restMs = this.limited ? (this.o.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS) : RESTING_TICK_MS;
+    // At rest, ticks end on the beat (wakeups.ts): the cron scheduler's and autoscaler's wake the process with them.
+    this.timer = setTimeout(() => this.tick(), resting ? onTheBeat(Math.max(this.pollMs, restMs)) : this.pollMs);
     this.timer.unref();
   }
 
@@ -101,6 +111,7 @@ export class SupervisionClock {
       this.lastSampleMs = now;
       let limited = false;
       for (const s of this.o.sets()) if ((limited = s.enforcesMemoryLimit())) break;
+      this.limited = limited;
       // Only a memory limit Berth enforces needs a sample each second; the others are read when observed.
       if (limited) snap = this.o.snapshots.take(now, limited);
     }

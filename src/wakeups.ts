@@ -1,0 +1,74 @@
+/**
+ * Idle timers on one beat: a periodic check of whole seconds is set to end on a whole multiple of its
+ * period on the wall clock (a 5 s one at :00, :05, :10…, a 1 s one on every second), so the control
+ * plane's slow checks (supervision at rest, the cron scheduler, the autoscaler) wake the process once,
+ * together, instead of each at its own phase.
+ */
+
+/**
+ * The delay (at most `ms`) to the next wall-clock multiple of `ms` when `ms` is whole seconds; to the
+ * next whole second from `ms - 1 s` for another wait of a second or more; `ms` for a shorter one.
+ */
+export function onTheBeat(ms: number, nowMs = Date.now()): number {
+  if (ms < 1000) return ms;
+  const period = ms % 1000 === 0 ? ms : 1000;
+  return ms - period + (period - (nowMs % period));
+}
+
+/**
+ * The timer of a periodic task that sleeps while it has nothing to do: the next run at `usualMs`, or at
+ * `idleMs` after a run that found nothing and saw no change meanwhile; a change (`changes`) while it
+ * sleeps brings its next run to the usual pace, so changes within one period make one run. On the beat.
+ */
+export class Nap {
+  private timer: NodeJS.Timeout | undefined;
+  private dueAt = 0;
+  private changed = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly o: {
+    run: () => void;
+    usualMs: number;
+    idleMs: number;
+    changes?: ((wake: () => void) => () => void) | undefined;
+  };
+
+  constructor(o: Nap['o']) {
+    this.o = o;
+  }
+
+  start(): void {
+    this.unsubscribe = this.o.changes?.(() => {
+      this.changed = true;
+      // Asleep (no run in progress, the next one further off than the usual pace): the next at the usual pace.
+      if (this.timer !== undefined && this.dueAt > Date.now() + this.o.usualMs) {
+        clearTimeout(this.timer);
+        this.schedule(this.o.usualMs);
+      }
+    });
+    this.schedule(this.o.usualMs);
+  }
+
+  /** A run begins (from `run`): changes from now on count for the next. */
+  began(): void {
+    this.timer = undefined;
+    this.changed = false;
+  }
+
+  /** A run ended; `idle`: it found nothing to do. */
+  next(idle: boolean): void {
+    this.schedule(idle && !this.changed && this.o.changes ? this.o.idleMs : this.o.usualMs);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    const wait = onTheBeat(ms);
+    this.dueAt = Date.now() + wait;
+    this.timer = setTimeout(this.o.run, wait);
+    this.timer.unref();
+  }
+}
