@@ -103,6 +103,47 @@ describe('gateway control', () => {
     expect(JSON.parse(res.text)).toMatchObject({ name: 'persisted' });
   });
 
+  it('restarts a gateway it started at once when it dies, with onExit; not one it stopped', async () => {
+    const dir = await home();
+    const u = await startUpstream('exit');
+    upstreams.push(u);
+    const port = await freePort();
+    let exits = 0;
+    const a: LocalGatewayControl = createGatewayControl({
+      home: dir,
+      entry,
+      onExit: () => {
+        exits++;
+        void a.heal();
+      },
+    });
+    controls.push(a);
+    await a.update((t) =>
+      t.services.push({ key: 'shop/local/orders', port, backends: [{ id: 'e', host: '127.0.0.1', port: u.port }] }),
+    );
+    const old = readGatewayState(gatewayPaths(dir))!;
+    process.kill(old.pid, 'SIGKILL');
+    // Nobody calls heal or update: the exit itself brings a new gateway on the saved table.
+    let res: { status: number; text: string } | undefined;
+    for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const now = readGatewayState(gatewayPaths(dir));
+      if (now && now.pid !== old.pid && isSameProcess(now.pid, now.startTime)) {
+        res = await fetchText(`http://127.0.0.1:${port}/`).catch(() => undefined);
+        if (res) break;
+      }
+    }
+    expect(exits).toBe(1);
+    expect(res?.status).toBe(200);
+    expect(a.pid()).not.toBe(old.pid);
+    // A stop is not a death: nothing restarts it.
+    const second = readGatewayState(gatewayPaths(dir))!;
+    await a.stop();
+    await waitDead(second.pid, second.startTime);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exits).toBe(1);
+    expect(readGatewayState(gatewayPaths(dir))?.pid ?? second.pid).toBe(second.pid);
+  });
+
   it('restarts a dead gateway during update and retries the change', async () => {
     const dir = await home();
     const u = await startUpstream('retry');

@@ -53,6 +53,12 @@ export interface GatewayControlOptions {
    * to env BERTH_GATEWAY_WORKERS, else 1. An adopted gateway keeps its own.
    */
   workers?: number | 'auto';
+  /**
+   * Called when a gateway this control started exits while it serves (not stopped by this control):
+   * the control plane restarts it at once (`heal`) instead of at its next supervision tick. A gateway
+   * adopted from another process is not this process's child: its death is found by `heal` alone.
+   */
+  onExit?: () => void;
 }
 
 /** GatewayControl plus what the local gateway can tell beyond the shared contract. */
@@ -281,7 +287,15 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
     } finally {
       closeSync(logFd);
     }
-    child.once('exit', (code, signal) => (exited = code ?? (signal ? -1 : null)));
+    const started = child;
+    child.once('exit', (code, signal) => {
+      exited = code ?? (signal ? -1 : null);
+      // Still the one this control serves through (stop() forgets it first): gone by itself.
+      if (conn?.pid === started.pid && opts.onExit) {
+        logger?.warn({ pid: started.pid, code, signal }, 'the gateway exited; restarting it');
+        opts.onExit();
+      }
+    });
     child.once('error', () => (exited = -1));
     child.unref();
     logger?.info({ pid: child.pid, entry }, 'starting gateway');

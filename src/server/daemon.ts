@@ -23,7 +23,7 @@ import { createAlertReadings } from './alertReadings.js';
 import { clusterStorage, prometheusOf, createEnvironments } from '../environment/environments.js';
 import { Releases } from '../release/releases.js';
 import { createReleaseEngine } from '../release/engine/engine.js';
-import { createGatewayControl } from '../gateway/control.js';
+import { createGatewayControl, type LocalGatewayControl } from '../gateway/control.js';
 import { startTraceCollector } from '../traces/collector.js';
 import { TraceStore } from '../traces/traceStore.js';
 import { MetricStore } from '../metrics/metricStore.js';
@@ -178,10 +178,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await ensureToken(access.tokens, opts.home, defaultTokenOwner());
   const holder = `${hostname()}:${process.pid}:${readStartTime(process.pid) ?? 0}`;
   const chosen = opts.dataPlane ?? (await chooseDataPlane({ env: process.env.BERTH_DATA_PLANE }));
-  const gateway = createGatewayControl({
+  const gateway: LocalGatewayControl = createGatewayControl({
     home: opts.home,
     logger: logger.child({ part: 'gateway' }),
     dataPlane: chosen.plane,
+    // A gateway this control plane started that dies is restarted at once on its saved table.
+    onExit: () => void gateway.heal().catch((err: unknown) => logger.warn({ err }, 'restarting the gateway failed')),
   });
   await gateway.ensureRunning();
   const dataPlane = servedDataPlane(chosen, gateway.dataPlane());
