@@ -279,7 +279,6 @@ export class GatewayWorkers implements ServedDataPlane {
     return spanBatchJSON(items.join(','), dropped, queued);
   }
 
-  /** Every worker stops its listeners (draining, bounded by the drain timeout), then exits. */
   /** The workers' counters are asked over IPC: no cheap summary, every `GET /stats` is a full report. */
   version(): undefined {
     return undefined;
@@ -295,6 +294,7 @@ export class GatewayWorkers implements ServedDataPlane {
     return undefined;
   }
 
+  /** Every worker stops its listeners (draining, bounded by the drain timeout), then exits. */
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.members.map((m) => this.ask(m, { op: 'close' })));

@@ -31,21 +31,20 @@ const statBuffer = Buffer.allocUnsafe(1024);
 
 /** Parses /proc/<pid>/stat; undefined when the process does not exist. */
 export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
   try {
     const fd = openSync(`/proc/${pid}/stat`, 'r');
     try {
       const n = readSync(fd, statBuffer, 0, statBuffer.length, 0);
       // The usual line is parsed where it was read: no string, no split into 50 fields.
       if (n < statBuffer.length) return parseStatBytes(pid, statBuffer, n);
-      text = readFileSync(fd, 'latin1');
+      const whole = readFileSync(fd);
+      return parseStatBytes(pid, whole, whole.length);
     } finally {
       closeSync(fd);
     }
   } catch {
     return undefined;
   }
-  return parseStat(pid, text);
 }
 
 /**
@@ -63,7 +62,7 @@ const KEPT_FIELDS = new Map([
 const LAST_KEPT_FIELD = 21;
 const statFields = new Float64Array(KEPT_FIELDS.size);
 
-/** parseStat of the line in `buf[0, n)`, read from the bytes (the same answer, without the garbage). */
+/** The stat line in `buf[0, n)`, read from its bytes (no string, no split: nothing for the GC). */
 export function parseStatBytes(pid: number, buf: Uint8Array, n: number): ProcStat | undefined {
   // The command name (field 2) may contain spaces and parentheses: the fields start after the last ')'.
   let i = n - 1;
@@ -88,24 +87,6 @@ export function parseStatBytes(pid: number, buf: Uint8Array, n: number): ProcSta
     cpuTicks: utime! + stime!,
     startTime: startTime!,
     rssBytes: rss! * PAGE_SIZE_BYTES,
-  };
-}
-
-/** Parses a stat line given as text (a line longer than the read buffer). */
-export function parseStat(pid: number, text: string): ProcStat | undefined {
-  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const f = text.slice(close + 2).split(' ');
-  // f[0] is field 3 (state), so field n is f[n - 3].
-  return {
-    pid,
-    state: f[0] ?? '?',
-    ppid: Number(f[1]),
-    pgrp: Number(f[2]),
-    cpuTicks: Number(f[11]) + Number(f[12]),
-    startTime: Number(f[19]),
-    rssBytes: Number(f[21]) * PAGE_SIZE_BYTES,
   };
 }
 
