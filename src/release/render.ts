@@ -20,6 +20,7 @@ import { MASK } from '../model/mask.js';
 import { configKeyOf } from '../config/entries.js';
 import { usesReplicaValues } from '../spec/replicaValues.js';
 import { localPortProblems } from './localPorts.js';
+import { boundedCache } from '../boundedCache.js';
 import { addressVariables, discoveryFor, discoveryNames, discoveryPorts } from '../spec/templates.js';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { ServiceRenderMemo } from './serviceMemo.js';
@@ -112,12 +113,10 @@ export function discoveryEnv(addresses: Record<string, ServiceAddress>): Record<
 }
 
 /**
- * The discovery tables of the last few address sets and their digests, newest last: a control plane
- * renders the same apps again and again, several in turn (each app its own entry, so two apps do not
- * evict each other's on every render).
+ * The discovery tables of the last few address sets and their digests: a control plane renders the
+ * same apps again and again, several in turn (each app its own entry).
  */
-const discoveries = new Map<string, { discovery: Readonly<Record<string, string>>; discoveryHash: string }>();
-const DISCOVERIES_KEPT = 16;
+const discoveries = boundedCache<{ discovery: Readonly<Record<string, string>>; discoveryHash: string }>(16);
 
 /**
  * `discoveryEnv` of `addresses` with the unallocated services', and its content hash: the same ones
@@ -135,13 +134,10 @@ function discoveryOf(
   }
   const key = JSON.stringify(addresses);
   let found = discoveries.get(key);
-  if (found) discoveries.delete(key);
-  else {
+  if (!found) {
     const discovery = Object.freeze(discoveryEnv(addresses));
-    found = { discovery, discoveryHash: contentHash(discovery) };
-    if (discoveries.size >= DISCOVERIES_KEPT) discoveries.delete(discoveries.keys().next().value!);
+    found = discoveries.set(key, { discovery, discoveryHash: contentHash(discovery) });
   }
-  discoveries.set(key, found);
   return { discovery: found.discovery as Record<string, string>, discoveryHash: found.discoveryHash };
 }
 

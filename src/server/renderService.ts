@@ -25,7 +25,7 @@ import { DEFAULT_KUBERNETES_VERSION } from '../runtime/kubernetes/manifests/vers
 import { kubernetesRelease } from '../export/kubernetesRelease.js';
 import { withSpecPositions } from '../runtime/kubernetes/specPositions.js';
 import { kubernetesTargetOptions } from './kubernetesTarget.js';
-import { boundedCache } from './boundedCache.js';
+import { boundedCache } from '../boundedCache.js';
 
 /** A render asked for: a berth.yaml text in an environment, for a Kubernetes version and namespace. */
 export interface RenderRequest {

@@ -1,4 +1,4 @@
-/** A small map that forgets its oldest entry beyond `size` (the render service's caches). */
+/** A small map that forgets its oldest entry beyond `size` (the render service's caches, the render's discovery tables). */
 export function boundedCache<V>(size: number): { get(key: string): V | undefined; set(key: string, value: V): V } {
   const entries = new Map<string, V>();
   return {
