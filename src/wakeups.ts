@@ -16,17 +16,21 @@ export function onTheBeat(ms: number, nowMs = Date.now()): number {
 }
 
 /**
- * The timer of a periodic task that sleeps while it has nothing to do: the next run at `usualMs`, or at
- * `idleMs` after a run that found nothing and saw no change meanwhile; a change (`changes`) while it
- * sleeps brings its next run to the usual pace, so changes within one period make one run. On the beat.
+ * A periodic task that sleeps while it has nothing to do: `run` again `usualMs` after each run, or
+ * `idleMs` after a run that found nothing (it resolves true) and saw no change meanwhile; a change
+ * (`changes`) while it sleeps brings its next run to the usual pace, so changes within one period make
+ * one run. Runs never overlap; each on the beat. `run` handles its own errors (a rejection counts as
+ * work found).
  */
 export class Nap {
   private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
   private dueAt = 0;
   private changed = false;
+  private stopped = true;
   private unsubscribe: (() => void) | undefined;
   private readonly o: {
-    run: () => void;
+    run: () => Promise<boolean>;
     usualMs: number;
     idleMs: number;
     changes?: ((wake: () => void) => () => void) | undefined;
@@ -37,6 +41,8 @@ export class Nap {
   }
 
   start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
     this.unsubscribe = this.o.changes?.(() => {
       this.changed = true;
       // Asleep (no run in progress, the next one further off than the usual pace): the next at the usual pace.
@@ -48,27 +54,32 @@ export class Nap {
     this.schedule(this.o.usualMs);
   }
 
-  /** A run begins (from `run`): changes from now on count for the next. */
-  began(): void {
-    this.timer = undefined;
-    this.changed = false;
-  }
-
-  /** A run ended; `idle`: it found nothing to do. */
-  next(idle: boolean): void {
-    this.schedule(idle && !this.changed && this.o.changes ? this.o.idleMs : this.o.usualMs);
-  }
-
-  stop(): void {
+  /** No run after this one; resolves when the run under way (if any) has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.running;
   }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    // Changes from now on count for the next run.
+    this.changed = false;
+    this.running = this.o
+      .run()
+      .catch(() => false)
+      .then((idle) => {
+        this.running = undefined;
+        if (!this.stopped) this.schedule(idle && !this.changed && this.o.changes ? this.o.idleMs : this.o.usualMs);
+      });
+  };
 
   private schedule(ms: number): void {
     const wait = onTheBeat(ms);
     this.dueAt = Date.now() + wait;
-    this.timer = setTimeout(this.o.run, wait);
+    this.timer = setTimeout(this.fire, wait);
     this.timer.unref();
   }
 }

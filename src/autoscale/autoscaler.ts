@@ -187,7 +187,6 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
   const states = new Map<string, TrackState>();
   const lastErrors = new Map<string, string>();
   let running: Promise<void> | undefined;
-  let stopped = true;
   /** The last scan found nothing to scale. */
   let idle = false;
 
@@ -370,32 +369,24 @@ export function createAutoscaler(opts: AutoscalerOptions): Autoscaler {
 
   // On the beat (wakeups.ts); with nothing to scale, asleep until the releases change.
   const pace = new Nap({
-    run: () => {
-      pace.began();
-      void tick()
-        .catch((err: unknown) => {
-          const message = toBerthError(err).message;
-          if (lastErrors.get('') !== message) opts.logger?.warn({ err }, `autoscaling scan failed: ${message}`);
-          lastErrors.set('', message);
-        })
-        .finally(() => {
-          if (!stopped) pace.next(idle);
-        });
+    run: async () => {
+      await tick().catch((err: unknown) => {
+        const message = toBerthError(err).message;
+        if (lastErrors.get('') !== message) opts.logger?.warn({ err }, `autoscaling scan failed: ${message}`);
+        lastErrors.set('', message);
+      });
+      return idle;
     },
     usualMs: scanIntervalMs,
     idleMs: IDLE_SCAN_MS,
-    changes: opts.changes && ((wake) => opts.changes!(wake)),
+    changes: opts.changes,
   });
 
   return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      pace.start();
-    },
+    start: () => pace.start(),
     async stop() {
-      stopped = true;
-      pace.stop();
+      await pace.stop();
+      // A scan asked directly (tick) may still run.
       await running?.catch(() => undefined);
     },
     tick,

@@ -68,8 +68,6 @@ export function scheduledRunId(dueMs: number): string {
 }
 
 export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
-  let ticking: Promise<void> | undefined;
-  let stopped = false;
   /** The last tick found no cronjob and no job. */
   let idle = false;
 
@@ -192,32 +190,18 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
   // nothing to look after, asleep until the releases change (or, for another process' writes, IDLE_TICK_MS);
   // a new cronjob is then seen at the usual pace (it starts counting when it is first seen).
   const pace = new Nap({
-    run: beat,
+    run: async () => {
+      await tick().catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'));
+      return idle;
+    },
     usualMs: deps.tickMs ?? 1000,
     idleMs: deps.idleTickMs ?? IDLE_TICK_MS,
-    changes: deps.changes && ((wake) => deps.changes!(wake)),
+    changes: deps.changes,
   });
-  function beat(): void {
-    if (stopped) return;
-    pace.began();
-    ticking = tick()
-      .catch((err: unknown) => deps.logger.warn({ err }, 'cron scheduler tick failed'))
-      .finally(() => {
-        ticking = undefined;
-        if (!stopped) pace.next(idle);
-      });
-  }
 
   return {
-    start() {
-      stopped = false;
-      pace.start();
-    },
-    async stop() {
-      stopped = true;
-      pace.stop();
-      await ticking;
-    },
+    start: () => pace.start(),
+    stop: () => pace.stop(),
     tick,
     async runNow(k) {
       const rt = await deps.runtimeFor(k.env);
