@@ -100,6 +100,10 @@ describe('procfs snapshots', () => {
         return kids.length === 2 && kids.every((k) => readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'sleep');
       };
       await until(sleeping);
+      // A sleep just exec'd still faults its pages in: wait until the tree's memory holds still.
+      const treeRss = (): number | undefined => treeUsage(takeProcSnapshot(Date.now()), pid)?.rssBytes;
+      let last = treeRss();
+      await until(() => last === (last = treeRss()));
       const full = takeProcSnapshot(Date.now());
       const lazy = lazyProcSnapshot(Date.now());
       expect([...lazy.children.get(pid)!].sort()).toEqual([...full.children.get(pid)!].sort());
