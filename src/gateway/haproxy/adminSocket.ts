@@ -40,6 +40,8 @@ export interface StatRow {
   name: string;
   queued: number;
   sessions: number;
+  /** Sessions so far (`stot`): a TCP proxy's connections, for it has no requests (`req_tot` is empty). */
+  connections: number;
   requests: number;
   errors5xx: number;
   status: string;
@@ -121,17 +123,19 @@ export class AdminSocket {
       'svname',
       'qcur',
       'scur',
+      'stot',
       'req_tot',
       'hrsp_5xx',
       'status',
     ]);
-    const [px, sv, qcur, scur, req, h5, st] = at;
+    const [px, sv, qcur, scur, stot, req, h5, st] = at;
     // Counters a proxy line does not have (a frontend has no queue) are empty fields: 0.
     return rows.map((f) => ({
       proxy: f[px!] ?? '',
       name: f[sv!] ?? '',
       queued: Number(f[qcur!]) || 0,
       sessions: Number(f[scur!]) || 0,
+      connections: Number(f[stot!]) || 0,
       requests: Number(f[req!]) || 0,
       errors5xx: Number(f[h5!]) || 0,
       status: f[st!] ?? '',

@@ -97,7 +97,8 @@ export function listenerStats(rows: readonly StatRow[], model: HaproxyModel | un
         kind,
         key: l.key,
         port: l.port,
-        requests: r?.requests ?? 0,
+        // A TCP listener counts connections, as the Node plane's does (HAProxy has no requests in mode tcp).
+        requests: (kind === 'tcp' ? r?.connections : r?.requests) ?? 0,
         errors: r?.errors5xx ?? 0,
         inFlight: r?.sessions ?? 0,
         backends: {},

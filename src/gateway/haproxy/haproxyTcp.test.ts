@@ -118,6 +118,9 @@ describe('HAProxy mode tcp', () => {
     for (const [i, x] of clients.entries()) if (owners[i] === 'b') await x.closed;
     for (const [i, x] of clients.entries()) if (owners[i] === 'a') expect(await x.ask('last')).toBe('a:last');
     for (const x of clients) x.s.destroy();
+    // The listener counts its connections as the Node plane's does (HAProxy has no requests in mode tcp):
+    // 4 clients, then 4 one-off connections, as of the poller's next read.
+    await expect.poll(() => hx.stats().find((l) => l.kind === 'tcp')?.requests, { timeout: 10_000 }).toBe(8);
     expect(await hx.apply({ generation: ++generation, services: [], edges: [] })).toEqual([]);
   });
 });

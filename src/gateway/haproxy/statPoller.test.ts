@@ -7,6 +7,7 @@ const row = (requests: number): StatRow => ({
   name: 'FRONTEND',
   queued: 0,
   sessions: 0,
+  connections: 0,
   requests,
   errors5xx: 0,
   status: 'OPEN',

@@ -34,16 +34,18 @@ export interface StatPollerOptions {
 /** A cheap summary of what a read says: equal summaries mean nothing moved between two reads. */
 function summary(rows: StatRow[]): string {
   let requests = 0;
+  let connections = 0;
   let sessions = 0;
   let errors = 0;
   let statuses = '';
   for (const r of rows) {
     requests += r.requests;
+    connections += r.connections;
     sessions += r.sessions + r.queued;
     errors += r.errors5xx;
     statuses += r.status;
   }
-  return `${rows.length} ${requests} ${sessions} ${errors} ${statuses}`;
+  return `${rows.length} ${requests} ${connections} ${sessions} ${errors} ${statuses}`;
 }
 
 export class StatPoller {
