@@ -194,7 +194,7 @@ try {
       for (const [i, cp] of planes.entries()) {
         samples[i][m].push(await run(cp, r));
         cpu[i][m].push(cp.lastCpu);
-        for (const [name, ms] of Object.entries(cp.lastThreads)) ((threads[i][m][name] ??= []).push(ms));
+        for (const [name, ms] of Object.entries(cp.lastThreads)) (threads[i][m][name] ??= []).push(ms);
       }
   console.log(`control plane render time (Server-Timing, median of ${RUNS}), 200-service app, YAML:`);
   console.log(`  ${'mode'.padEnd(36)}${cols.map((c) => c.padStart(18)).join('')}`);
@@ -215,7 +215,9 @@ try {
         .map(([name, xs]) => [name, xs.reduce((a, b) => a + b, 0) / RUNS])
         .filter(([, ms]) => ms >= 0.05)
         .sort((a, b) => b[1] - a[1]);
-      console.log(`  ${col.slice(-16).padEnd(17)}${m.padEnd(36)}${by.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`);
+      console.log(
+        `  ${col.slice(-16).padEnd(17)}${m.padEnd(36)}${by.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`,
+      );
     }
   console.log(
     `  ${'RSS after the runs'.padEnd(36)}${planes.map((cp) => `${cp.rssMb().toFixed(0)} MB`.padStart(18)).join('')}`,
