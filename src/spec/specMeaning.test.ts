@@ -6,26 +6,31 @@ import { warmAppText } from './warmApp.js';
 
 const FILE = '/app/berth.yaml';
 
-const base = `name: shop
+const head = `name: shop
 variables:
   TAG: "1.2"
   MODE: { default: steady }
 services:
-  web:
+`;
+const web = `  web:
     image: registry.example/web:\${TAG}
     ports: [8080]
     env:
       MODE: \${MODE}
     dependsOn: [orders]
-  orders:
+`;
+const orders = `  orders:
     image: registry.example/orders:\${TAG}
     ports: [{ name: http, port: 9090 }]
     replicas: 2
-  worker:
+`;
+const worker = `  worker:
     image: registry.example/worker:\${TAG}
-routes:
+`;
+const routes = `routes:
   - { path: /, service: web }
 `;
+const base = head + web + orders + worker + routes;
 
 /** Texts of the same meaning as `base` or another one: formatting, comments, each kind of change. */
 const variants = [
@@ -37,25 +42,8 @@ const variants = [
   base.replace('MODE: { default: steady }', 'MODE: { default: busy }'),
   base.replace('TAG: "1.2"', 'TAG: "1.3"'),
   base.replace('  - { path: /, service: web }', '  - { path: /x, service: web }'),
-  // The two services in the other order, and the top-level keys in another order: other JSON.
-  `name: shop
-variables:
-  TAG: "1.2"
-  MODE: { default: steady }
-services:
-  orders:
-    image: registry.example/orders:\${TAG}
-    ports: [{ name: http, port: 9090 }]
-    replicas: 2
-  web:
-    image: registry.example/web:\${TAG}
-    ports: [8080]
-    env:
-      MODE: \${MODE}
-    dependsOn: [orders]
-routes:
-  - { path: /, service: web }
-`,
+  // The services in another order, and the top-level keys in another order: other JSON.
+  head + orders + web + worker + routes,
   base.replace('name: shop\nvariables:', 'variables:').replace('services:\n', 'name: shop\nservices:\n'),
   base.replace('  orders:\n', '  billing:\n').replace('dependsOn: [orders]', 'dependsOn: [billing]'),
   // Only a service's name differs.
