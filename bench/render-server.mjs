@@ -73,6 +73,21 @@ async function controlPlane(dir) {
       return NaN;
     }
   };
+  /** CPU ns so far per thread name (`comm`: the main thread, V8's workers, libuv's pool, ...), Linux only. */
+  const cpuByThread = () => {
+    const by = {};
+    try {
+      for (const t of readdirSync(`/proc/${child.pid}/task`)) {
+        const comm = readFileSync(`/proc/${child.pid}/task/${t}/comm`, 'utf8').trim();
+        const name = t === String(child.pid) ? 'main' : `${comm} (other)`;
+        const ns = Number(readFileSync(`/proc/${child.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+        by[name] = (by[name] ?? 0) + ns;
+      }
+    } catch {
+      // a thread that ended between the listing and the read: its time is left out
+    }
+    return by;
+  };
   return {
     dir,
     /** CPU ms of the control plane during each timed render (see `cpuNs`). */
@@ -80,6 +95,7 @@ async function controlPlane(dir) {
     /** The render's Server-Timing in ms. */
     async render(t) {
       const c0 = cpuNs();
+      const t0 = cpuByThread();
       const r = await fetch(`${url}/api/v1/render`, {
         method: 'POST',
         headers: { ...headers, accept: 'application/yaml' },
@@ -88,6 +104,8 @@ async function controlPlane(dir) {
       const body = await r.text();
       if (!r.ok) throw new Error(`render failed on ${dir}: ${body.slice(0, 500)}`);
       this.lastCpu = (cpuNs() - c0) / 1e6;
+      const t1 = cpuByThread();
+      this.lastThreads = Object.fromEntries(Object.entries(t1).map(([k, v]) => [k, (v - (t0[k] ?? 0)) / 1e6]));
       return Number(/dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')?.[1] ?? NaN);
     },
     set: (kv) => execFileSync(process.execPath, [cli, 'config', 'set', kv, '--app', 'big'], { env, stdio: 'ignore' }),
@@ -170,11 +188,13 @@ try {
   for (const [i, cp] of planes.entries()) first[i] = await cp.render(text);
   const samples = planes.map(() => Object.fromEntries(Object.keys(modes).map((m) => [m, []])));
   const cpu = planes.map(() => Object.fromEntries(Object.keys(modes).map((m) => [m, []])));
+  const threads = planes.map(() => Object.fromEntries(Object.keys(modes).map((m) => [m, {}])));
   for (let r = 0; r < RUNS; r++)
     for (const [m, run] of Object.entries(modes))
       for (const [i, cp] of planes.entries()) {
         samples[i][m].push(await run(cp, r));
         cpu[i][m].push(cp.lastCpu);
+        for (const [name, ms] of Object.entries(cp.lastThreads)) (threads[i][m][name] ??= []).push(ms);
       }
   console.log(`control plane render time (Server-Timing, median of ${RUNS}), 200-service app, YAML:`);
   console.log(`  ${'mode'.padEnd(36)}${cols.map((c) => c.padStart(18)).join('')}`);
@@ -186,6 +206,19 @@ try {
   console.log(`control plane CPU per timed render (all its threads, schedstat), median of ${RUNS}:`);
   for (const m of Object.keys(modes))
     console.log(`  ${m.padEnd(36)}${cpu.map((s) => `${median(s[m]).toFixed(1)} ms`.padStart(18)).join('')}`);
+  // Which threads: the main one, and the others by name (Node 20 leaves V8's helpers, GC and compilers,
+  // and libuv's pool named `node`). Means, as a thread idle in most renders has a median of 0.
+  console.log(`control plane CPU per timed render by thread name, mean of ${RUNS} (ms):`);
+  for (const [i, col] of cols.entries())
+    for (const m of Object.keys(modes)) {
+      const by = Object.entries(threads[i][m])
+        .map(([name, xs]) => [name, xs.reduce((a, b) => a + b, 0) / RUNS])
+        .filter(([, ms]) => ms >= 0.05)
+        .sort((a, b) => b[1] - a[1]);
+      console.log(
+        `  ${col.slice(-16).padEnd(17)}${m.padEnd(36)}${by.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`,
+      );
+    }
   console.log(
     `  ${'RSS after the runs'.padEnd(36)}${planes.map((cp) => `${cp.rssMb().toFixed(0)} MB`.padStart(18)).join('')}`,
   );

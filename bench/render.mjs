@@ -9,7 +9,8 @@
 //     a config change that one service reads (the other 199 differ only in their config version), and
 //     after an edit and a config change at once (nothing an earlier render made can be reused), and
 //     as the first render of a control plane just started (restarted before each run, off the clock;
-//     once its background warm-up of the render path is over, and once started without it),
+//     once its background warm-up of the render path is over, and once started without it; a control
+//     plane of its own, FIRST_APART below, so the other rows' control plane is never restarted),
 //   - `berth render --offline -o yaml` (no control plane: rendered and validated in a Node process
 //     started from the render's V8 startup snapshot: by the berth command, bin/berth, as its only
 //     process; by `node bin/berth.js` as a second process before the CLI loads), the same through the
@@ -85,58 +86,74 @@ if (process.env.SPEC_ONLY) {
 
 const env = { ...process.env, BERTH_HOME: home, NO_COLOR: '1' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let server;
-let url;
-let token;
-/**
- * Starts a control plane on this data directory and waits until it answers its health check, and
- * (unless BERTH_RENDER_WARMUP=0 is in `serverEnv`) until GET /api/v1/info says its background warm-up
- * of the render path (src/server/renderWarmup.ts) is over: "the first render after start" is the first
- * one after that, ~0.2 s (idle) after the health check.
- */
-const startServer = async (serverEnv = {}) => {
-  rmSync(join(home, 'server.json'), { force: true });
-  server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], {
-    env: { ...env, ...serverEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  server.stderr.on('data', (d) => (stderr += d));
-  const healthy = (u) =>
-    fetch(`${u}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  // A server that exits (or never answers, 60 s) stops the benchmark with its own words.
-  for (let i = 0; ; i++) {
-    if (server.exitCode !== null || i === 3000) throw new Error(`the control plane did not start: ${stderr}`);
-    if (existsSync(join(home, 'server.json'))) {
-      ({ url } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')));
-      if (await healthy(url)) break;
-    }
-    await sleep(20);
-  }
-  token = readFileSync(join(home, 'token'), 'utf8').trim();
-  const warmupOf = () =>
-    fetch(`${url}/api/v1/info`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
-  for (let i = 0; (await warmupOf()).renderWarmup === 'running'; i++) {
-    if (i === 3000) throw new Error('the control plane did not end its render warm-up in 60 s');
-    await sleep(20);
-  }
+/** A control plane on the data directory `dataDir`, started and stopped on demand. */
+const controlPlane = (dataDir) => {
+  let server;
+  let url;
+  let token;
+  return {
+    dataDir,
+    /**
+     * Starts it and waits until it answers its health check, and (unless BERTH_RENDER_WARMUP=0 is in
+     * `serverEnv`) until GET /api/v1/info says its background warm-up of the render path
+     * (src/server/renderWarmup.ts) is over: "the first render after start" is the first one after that,
+     * ~0.2 s (idle) after the health check.
+     */
+    async start(serverEnv = {}) {
+      rmSync(join(dataDir, 'server.json'), { force: true });
+      server = spawn(process.execPath, [cli, 'server', '--port', '0', '--quiet'], {
+        env: { ...env, BERTH_HOME: dataDir, ...serverEnv },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      server.stderr.on('data', (d) => (stderr += d));
+      const healthy = (u) =>
+        fetch(`${u}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      // A server that exits (or never answers, 60 s) stops the benchmark with its own words.
+      for (let i = 0; ; i++) {
+        if (server.exitCode !== null || i === 3000) throw new Error(`the control plane did not start: ${stderr}`);
+        if (existsSync(join(dataDir, 'server.json'))) {
+          ({ url } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')));
+          if (await healthy(url)) break;
+        }
+        await sleep(20);
+      }
+      token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+      const warmupOf = () =>
+        fetch(`${url}/api/v1/info`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+      for (let i = 0; (await warmupOf()).renderWarmup === 'running'; i++) {
+        if (i === 3000) throw new Error('the control plane did not end its render warm-up in 60 s');
+        await sleep(20);
+      }
+    },
+    /** Stops it (and its gateway) and waits for its exit; nothing when it is not running. */
+    async stop() {
+      if (!server || server.exitCode !== null) return;
+      const exited = new Promise((r) => server.once('exit', r));
+      await fetch(`${url}/api/v1/shutdown`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"stopGateway":true}',
+      }).catch(() => {});
+      const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 };
-/** Stops the control plane (and its gateway) and waits for its exit. */
-const stopServer = async () => {
-  const exited = new Promise((r) => server.once('exit', r));
-  await fetch(`${url}/api/v1/shutdown`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: '{"stopGateway":true}',
-  }).catch(() => {});
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-};
-await startServer();
+// The control plane of the warm rows (cached, new text, edits, config changes) runs for the whole
+// benchmark, as a control plane does. The rows "first render after start" restart one of their own
+// (its own data directory: the same berth.yaml, default config values) before each run, so the warm
+// rows are not measured against a process just restarted, its code not yet optimized (and, before
+// session 20, started without its warm-up by the row before). FIRST_APART=0: the old way, the first
+// rows restarting the warm rows' control plane.
+const shared = controlPlane(home);
+const firstApart = process.env.FIRST_APART !== '0';
+const restarted = firstApart ? controlPlane(mkdtempSync(join(tmpdir(), 'berth-bench-home-first-'))) : shared;
+await shared.start();
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -171,9 +188,10 @@ try {
     [bin, 'render', app, '-o', 'yaml'],
     async () => {
       writeFileSync(join(app, 'berth.yaml'), specText);
-      await stopServer();
-      await startServer(serverEnv);
+      await restarted.stop();
+      await restarted.start(serverEnv);
     },
+    { BERTH_HOME: restarted.dataDir },
   ];
   const commands = {
     // A new text each run (a comment), the same spec: the control plane parses it again.
@@ -219,8 +237,7 @@ try {
     berthFirst: firstAfterStart(),
     // The same, from a control plane started without its background warm-up of the render path.
     berthFirstNoWarmup: firstAfterStart({ BERTH_RENDER_WARMUP: '0' }),
-    // The same berth.yaml again: the control plane answers from its render cache (the control plane of
-    // the row before was started without warm-up: it makes no difference to a cached render).
+    // The same berth.yaml again: the control plane answers from its render cache.
     berth: [
       process.execPath,
       [bin, 'render', app, '-o', 'yaml'],
@@ -312,7 +329,9 @@ try {
     `  helm / berth: ${result.helmOverBerth}x (cached), ${result.helmOverBerthCold}x (new text), ${result.helmOverBerthEdit}x (edit), ${result.helmOverBerthConfig}x (config change), ${result.helmOverBerthConfigOne}x (config change of one service), ${result.helmOverBerthEditConfig}x (edit + config), ${result.helmOverBerthFirst}x (first after start), ${result.helmOverBerthFirstNoWarmup}x (first after start, no warm-up), ${result.helmOverBerthOffline}x (offline), ${result.helmOverBerthOfflineJs}x (offline by node bin/berth.js), ${result.helmOverBerthOfflineCli}x (offline through the CLI), ${result.helmOverBerthOfflineBundle}x (offline, no snapshot)`,
   );
 } finally {
-  await stopServer();
+  await restarted.stop();
+  await shared.stop();
   if (!process.env.KEEP) rmSync(app, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
+  rmSync(restarted.dataDir, { recursive: true, force: true });
 }

@@ -18,6 +18,7 @@ import { setOwn } from '../own.js';
 import { ServiceRenderMemo } from '../release/serviceMemo.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { SpecParser } from '../spec/specParser.js';
+import { specMeaning } from '../spec/specMeaning.js';
 import { contentHash } from '../canonical.js';
 import { exportHelmChart, type ChartFiles } from '../export/helm/chart.js';
 import { ManifestMemo } from '../runtime/kubernetes/manifests/manifestMemo.js';
@@ -100,12 +101,11 @@ export function createRenderService(deps: {
   // Per-service results of earlier renders (one memo per secret key: this control plane's box).
   const services = new ServiceRenderMemo();
   const manifests = new ManifestMemo();
-  // The digest of a parsed spec's JSON, once per parsed spec (a config change renders the same one).
+  // The digest of a parsed spec's meaning, once per parsed spec (a config change renders the same one).
   const meanings = new WeakMap<LoadedSpec, string>();
   const meaningOf = (loaded: LoadedSpec): string => {
     let m = meanings.get(loaded);
-    if (m === undefined)
-      meanings.set(loaded, (m = createHash('sha256').update(JSON.stringify(loaded.spec)).digest('hex')));
+    if (m === undefined) meanings.set(loaded, (m = specMeaning(loaded.spec)));
     return m;
   };
   // A render's JSON (~1 MB) is encoded once per render, not once per request.

@@ -119,6 +119,21 @@ describe('POST /api/v1/render and /api/v1/export/helm', () => {
     expect(again.body).toBe(first.body);
   });
 
+  it('answers a new text of the same meaning with its render, never one that means something else', async () => {
+    const render = (text: string) =>
+      t.request({ method: 'POST', url: '/api/v1/render', body: { env: 'prod', spec: { ...SPEC, text } } });
+    const first = await render(SPEC.text);
+    // A comment and another spelling of the same ports: the same meaning, so the same render.
+    const same = await render(`# shop\n${SPEC.text.replace('ports: [8080]', 'ports:\n      - 8080')}`);
+    expect(same.body).toBe(first.body);
+    // Another image, then another service name: never the render of the first text.
+    const image = await render(SPEC.text.replace('shop/web:1', 'shop/web:2'));
+    expect(image.body).toContain('shop/web:2');
+    const renamed = await render(SPEC.text.replace('  web:', '  front:'));
+    expect(renamed.body).toContain('"front"');
+    expect(renamed.body).not.toBe(first.body);
+  });
+
   it('answers the YAML text itself to a client that accepts it', async () => {
     const r = await t.request({
       method: 'POST',
