@@ -147,6 +147,11 @@ export class AuditLog {
     return run;
   }
 
+  /** Resolves once every append asked for so far has ended (written or failed). */
+  settled(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
   private async appendNow(input: Omit<AuditRecord, 'time'> & { time?: string }): Promise<AuditEntry> {
     const record = normalized({ ...input, time: input.time ?? this.now().toISOString() });
     const entry = this.sqlite

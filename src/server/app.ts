@@ -171,6 +171,8 @@ export async function buildApi(ctx: ServerContext): Promise<FastifyInstance> {
     await auditCall(req, reply, payload, ctx);
     return payload;
   });
+  // A call that changes nothing is recorded after its answer: closing waits for those appends.
+  app.addHook('onClose', async () => ctx.audit.settled());
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = toError(err, req.url);

@@ -2,7 +2,8 @@
  * What the server records in the audit log of every call that may change something (POST, PUT, PATCH,
  * DELETE), refused ones too (docs/access.md "Audit log"): an onSend hook (app.ts) awaits the append
  * before the answer goes out, so nothing acknowledged goes unrecorded; an append that fails turns the
- * answer into a 500. Reads are not recorded.
+ * answer into a 500. Reads are not recorded; a POST that changes nothing (a render, a plan) is recorded
+ * beside its answer, not before it.
  *
  * The actor is the verified caller (never a name the body gives); a sign-in names the user it signed in
  * (or anonymous when refused); a webhook delivery `webhook:<provider>`. The target is the scope the
@@ -30,6 +31,14 @@ declare module 'fastify' {
 const RECORDED = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const SIGN_INS = new Set(['logIn', 'openSession']);
+
+/**
+ * POSTs that change nothing (a berth.yaml is too large for a URL): a validation, a plan, a render, a Helm
+ * export, a promotion's preview. They are recorded like any other, but after their answer: they
+ * acknowledge no change, so their answer does not wait for the append and its two fsyncs (1.5–11 ms of
+ * every `berth render`, docs/benchmarks.md "render"), and an append that fails is logged, not answered 500.
+ */
+const CHANGE_NOTHING = new Set(['validateSpec', 'plan', 'render', 'exportHelm', 'previewPromotion']);
 
 /** Body fields that name the object an operation acts on (a user, a group, a role…). */
 const NAMING_FIELDS = ['name', 'user', 'group', 'role', 'service', 'key'] as const;
@@ -129,6 +138,13 @@ function webhookSummary(req: FastifyRequest): Fields {
   };
 }
 
+/** The call's route and operation id (`unknownRoute` for a call to no route). */
+function operationOf(req: FastifyRequest): { route: string; opId: string } {
+  const route = req.routeOptions.url ?? req.url.split('?')[0] ?? req.url;
+  const known = req.routeOptions.url !== undefined && OPERATIONS.has(`${req.method} ${route}`);
+  return { route, opId: known ? OPERATIONS.get(`${req.method} ${route}`)!.id : 'unknownRoute' };
+}
+
 /** The record of a call, or undefined for one that is not recorded (a read). */
 export async function recordOf(
   req: FastifyRequest,
@@ -137,9 +153,7 @@ export async function recordOf(
   ctx: ServerContext,
 ): Promise<Omit<AuditRecord, 'time'> | undefined> {
   if (!RECORDED.has(req.method)) return undefined;
-  const route = req.routeOptions.url ?? req.url.split('?')[0] ?? req.url;
-  const known = req.routeOptions.url !== undefined && OPERATIONS.has(`${req.method} ${route}`);
-  const opId = known ? OPERATIONS.get(`${req.method} ${route}`)!.id : 'unknownRoute';
+  const { route, opId } = operationOf(req);
   const status = reply.statusCode;
   const answer = status >= 400 || SIGN_INS.has(opId) ? parsed(payload) : undefined;
   const target = targetOf(req, route);
@@ -157,7 +171,10 @@ export async function recordOf(
   };
 }
 
-/** The onSend hook: records the call before its answer goes out; a failed append answers 500 (and is logged). */
+/**
+ * The onSend hook: records the call before its answer goes out; a failed append answers 500 (and is
+ * logged). A call that changes nothing (CHANGE_NOTHING) is recorded beside its answer instead.
+ */
 export async function auditCall(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -166,11 +183,21 @@ export async function auditCall(
 ): Promise<void> {
   if (req.audited) return;
   req.audited = true;
-  try {
-    const record = await recordOf(req, reply, payload, ctx);
-    if (record) await ctx.audit.append(record);
-  } catch (err) {
+  const record = async (): Promise<void> => {
+    const r = await recordOf(req, reply, payload, ctx);
+    if (r) await ctx.audit.append(r);
+  };
+  const failed = (err: unknown): void =>
     ctx.logger.error({ err, method: req.method, url: req.routeOptions.url }, 'audit log append failed');
+  if (RECORDED.has(req.method) && CHANGE_NOTHING.has(operationOf(req).opId)) {
+    // Recorded after the answer; the server's close waits for it (app.ts, AuditLog.settled).
+    record().catch(failed);
+    return;
+  }
+  try {
+    await record();
+  } catch (err) {
+    failed(err);
     throw new InternalError('the call could not be recorded in the audit log; it was not acknowledged');
   }
 }

@@ -181,6 +181,24 @@ describe('the audit log through the API', () => {
     expect(lines.map((e) => e.seq)).toEqual(lines.map((_, i) => i + 1));
   });
 
+  it('records a call that changes nothing (a render) beside its answer, which the append does not hold', async () => {
+    const spec = { file: '/apps/shop/berth.yaml', text: 'name: shop\nservices:\n  web:\n    image: shop/web:1\n' };
+    const r = await t.request({ method: 'POST', url: '/api/v1/render', body: { env: 'local', spec } });
+    expect(r.statusCode).toBe(200);
+    await t.ctx.audit.settled();
+    expect((await last()).operation).toEqual({ id: 'render', method: 'POST', route: '/api/v1/render' });
+    // The append failing for real: the render is still answered (it acknowledges no change), a change is not.
+    await rm(t.ctx.audit.headFile, { force: true });
+    await mkdir(join(t.ctx.audit.headFile, 'blocker'), { recursive: true });
+    const again = await t.request({ method: 'POST', url: '/api/v1/render', body: { env: 'local', spec } });
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toBe(r.body);
+    const change = await t.request({ method: 'POST', url: '/api/v1/environments', body: { name: 'qa4' } });
+    expect(change.statusCode).toBe(500);
+    await t.ctx.audit.settled();
+    await rm(t.ctx.audit.headFile, { recursive: true, force: true });
+  });
+
   it('answers 500 when the append fails: a change is never acknowledged unrecorded', async () => {
     // The head file's place taken by a directory that is not empty: the append fails for real.
     await rm(t.ctx.audit.headFile, { force: true });
