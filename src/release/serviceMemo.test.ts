@@ -149,4 +149,34 @@ describe('ServiceRenderMemo', () => {
       expect(changed, JSON.stringify(change)).toEqual(renderRelease(input(change)));
     }
   });
+
+  it('keys each service by its name and its spec: twins get their own results, an edit renders its service alone', () => {
+    // Two services whose specs print the same JSON: each keeps its name (and its own address table).
+    const twins = `name: shop
+services:
+  left:
+    command: node app.js
+    env: { SIDE: one }
+  right:
+    command: node app.js
+    env: { SIDE: one }
+`;
+    const memo = new ServiceRenderMemo();
+    const first = renderRelease({ ...input({}, twins), memo });
+    expect(first).toEqual(renderRelease(input({}, twins)));
+    expect(first.rendered.services.right!.service).toBe('right');
+    expect(first.states.right!.workload).not.toBe(first.states.left!.workload);
+    // A spec parsed again from the same text is another object with the same JSON: the same key.
+    expect(renderRelease({ ...input({}, twins), memo }).states.left!.workload).toBe(first.states.left!.workload);
+    // One service's spec edited: it alone is rendered again, and as a render without the memo renders it.
+    const edited = twins.replace(
+      'command: node app.js\n    env: { SIDE: one }\n',
+      'command: node app.js\n    env: { SIDE: two }\n',
+    );
+    const second = renderRelease({ ...input({}, edited), memo });
+    expect(second).toEqual(renderRelease(input({}, edited)));
+    expect(second.states.left!.workload.env.SIDE).toBe('two');
+    expect(second.states.left!.workload).not.toBe(first.states.left!.workload);
+    expect(second.states.right!.workload).toBe(first.states.right!.workload);
+  });
 });
