@@ -12,16 +12,18 @@ import type { GatewayControl, ServiceTraffic } from '../gateway/table.js';
 import { GatewayAccess } from '../runtime/local/gatewayAccess.js';
 import { createMetricSource } from './metricSource.js';
 
+/** The proxy's cumulative counters of one track: `requests`, all under 10 ms. */
+const reading = (requests: number): TrackTraffic => ({
+  track: 'stable',
+  requests,
+  errors: 0,
+  latencyBucketsMs: [10],
+  latencyCounts: [requests, 0],
+  latencySumMs: requests,
+});
+
 describe('metric source', () => {
   it("leaves out only the failing service's requests", async () => {
-    const reading = (requests: number): TrackTraffic => ({
-      track: 'stable',
-      requests,
-      errors: 0,
-      latencyBucketsMs: [10],
-      latencyCounts: [requests, 0],
-      latencySumMs: requests,
-    });
     const service = (name: string) => ({ service: name, desiredReplicas: 2, readyReplicas: 1, replicas: [] });
     const runtime = {
       observe: async () => ({ services: [service('a'), service('b')] }),
@@ -44,14 +46,6 @@ describe('metric source', () => {
   });
 
   it('reads every app from one gateway reading, and an app that cannot be observed leaves the others', async () => {
-    const track = (requests: number): TrackTraffic => ({
-      track: 'stable',
-      requests,
-      errors: 0,
-      latencyBucketsMs: [10],
-      latencyCounts: [requests, 0],
-      latencySumMs: requests,
-    });
     const apps = ['a0', 'a1', 'a2', 'broken', 'a4'];
     let readings = 0;
     // The local runtime's real sharing of the gateway's counters; the gateway answers after a real wait.
@@ -59,7 +53,7 @@ describe('metric source', () => {
       traffic: async (): Promise<ServiceTraffic[]> => {
         readings++;
         await new Promise((r) => setTimeout(r, 5));
-        return apps.map((app, i) => ({ key: `${app}/prod/web`, tracks: [track(i + 1)] }));
+        return apps.map((app, i) => ({ key: `${app}/prod/web`, tracks: [reading(i + 1)] }));
       },
     } as unknown as GatewayControl;
     const access = new GatewayAccess(gateway, {} as Logger, Date.now);
