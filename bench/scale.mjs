@@ -18,6 +18,10 @@
 //     collected, code compiled in the background) out of the idle figure.
 //   SCALE_THREADS=1: each thread's CPU in the idle window (stderr) and how often it ran (runs/s: its
 //     wake-ups, schedstat's third field), and the window's bounds for --cpu-prof.
+//   SCALE_SUPD_WINDOWS=3: supervisord's idle is read in this many back-to-back windows of SCALE_IDLE_S each
+//     (after one settle); `supd ms/s` is their median and `supd range` their lowest–highest, and `berth/supd`
+//     divides by the median: supervisord's own reading of the same quiet programs moves several-fold between
+//     windows (0.2–2.1 ms/s at 10–100 programs), so one window made the ratio mean little.
 //   SCALE_NO_PROBES=0: skips the run of this build without probes. By default the workload is also deployed
 //     once more with no `health` (the row `no probes`): supervisord probes nothing, so that row is Berth's
 //     supervision and routing alone, and `probes ms/s` (the shims' CPU with probes less without) what the
@@ -41,6 +45,7 @@ const STATUS_N = Number(process.env.SCALE_STATUS_N ?? 7);
 const builds = [{ name: 'berth', cli }];
 if (process.env.SCALE_BEFORE) builds.unshift({ name: 'before', cli: process.env.SCALE_BEFORE });
 const NO_PROBES = process.env.SCALE_NO_PROBES !== '0';
+const SUPD_WINDOWS = Math.max(1, Number(process.env.SCALE_SUPD_WINDOWS ?? 3));
 
 // Deterministic readiness delays (ms from process start to ready), 150..450.
 let seed = 42;
@@ -250,7 +255,13 @@ async function supervisord(w) {
     );
     const startMs = performance.now() - t0;
     await sleep(SETTLE_S * 1000);
-    const { sup: idleUse } = await idle(() => ({ sup: [sup.proc.pid] }), 'supervisord');
+    const windows = [];
+    for (let i = 0; i < SUPD_WINDOWS; i++)
+      windows.push((await idle(() => ({ sup: [sup.proc.pid] }), `supervisord window ${i + 1}`)).sup);
+    const cpu = windows.map((u) => u.cpuMsPerS);
+    console.error(`scale: supervisord windows ms/s: ${cpu.map((x) => x.toFixed(2)).join(' ')}`);
+    // The median window's CPU (memory from the last window), and every window's for the range.
+    const idleUse = { ...windows.at(-1), cpuMsPerS: median(cpu), windowsMsPerS: cpu };
     const statusMs = await timeCommand('supervisorctl', ['-c', sup.conf, 'status'], process.env);
     return { startMs, sup: idleUse, statusMs };
   } finally {
@@ -279,7 +290,7 @@ const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(
-  `control plane at scale; 5 dependency levels; idle ${IDLE_S} s after ${SETTLE_S} s; status median of ${STATUS_N}; load ${load}`,
+  `control plane at scale; 5 dependency levels; idle ${IDLE_S} s after ${SETTLE_S} s (supervisord: median of ${SUPD_WINDOWS} windows); status median of ${STATUS_N}; load ${load}`,
 );
 const head = [
   'workload',
@@ -295,6 +306,7 @@ const head = [
   'µs/s/shim',
   'berth ms/s',
   'supd ms/s',
+  'supd range',
   'berth/supd',
   'cp RSS MB',
   'gw RSS MB',
@@ -331,6 +343,7 @@ for (const r of rows)
       f1((m.shims.cpuMsPerS * 1000) / Math.max(m.shims.count, 1)),
       f1(berthCpu(m)),
       f2(supd.cpuMsPerS),
+      `${f2(Math.min(...supd.windowsMsPerS))}–${f2(Math.max(...supd.windowsMsPerS))}`,
       f1(berthCpu(m) / Math.max(supd.cpuMsPerS, 0.05)),
       f0(m.cp.rssMb),
       f0(m.gw.rssMb),
@@ -352,7 +365,7 @@ for (const r of rows.filter((x) => x.bare)) {
   console.log(
     `${r.services} svc${r.apps > 1 ? ` / ${r.apps} apps` : ''}: berth ${f1(berthCpu(m))} ms/s = supervision and routing ` +
       `${f1(berthCpu(m) - probes)} + the app's readiness probes ${f1(probes)} (its shims with probes ${f1(m.shims.cpuMsPerS)}, ` +
-      `without ${f2(r.bare.shims.cpuMsPerS)}); without probes, all of Berth ${f1(berthCpu(r.bare))}; supervisord (no probes) ${f2(r.supervisord.sup.cpuMsPerS)}`,
+      `without ${f2(r.bare.shims.cpuMsPerS)}); without probes, all of Berth ${f1(berthCpu(r.bare))}; supervisord (no probes) ${f2(r.supervisord.sup.cpuMsPerS)} (median)`,
   );
 }
 const single = rows.filter((r) => r.apps === 1);

@@ -155,28 +155,38 @@ export function createGatewayControl(opts: GatewayControlOptions): LocalGatewayC
   ): Promise<{ status: number; json: unknown; etag?: string }> {
     const { body, etag } = opts;
     const timeoutMs = requestTimeoutMs + (opts.heldMs ?? 0);
-    const res = await request(`${c.base}${path}`, {
-      method,
-      dispatcher,
-      headers: {
-        authorization: `Bearer ${c.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(etag === undefined ? {} : { 'if-none-match': etag }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      // One native timer for a held read: undici's timeouts above 1 s tick twice a second while it runs.
-      ...(opts.heldMs
-        ? { headersTimeout: 0, bodyTimeout: 0, signal: AbortSignal.timeout(timeoutMs) }
-        : { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
-    });
-    if (res.statusCode === 304) {
-      await res.body.dump();
-      return { status: 304, json: undefined };
+    // One native timer, cleared once the answer is read: undici's own timeouts above 1 s tick twice a
+    // second while they run (a wake-up after every call), and AbortSignal.timeout's fires even after.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new TimeoutError(`gateway ${method} ${path}: no answer in ${timeoutMs}ms`)),
+      timeoutMs,
+    );
+    try {
+      const res = await request(`${c.base}${path}`, {
+        method,
+        dispatcher,
+        headers: {
+          authorization: `Bearer ${c.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(etag === undefined ? {} : { 'if-none-match': etag }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        signal: abort.signal,
+      });
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        return { status: 304, json: undefined };
+      }
+      const json = (await res.body.json()) as unknown;
+      if (res.statusCode !== 200) throw fromErrorJSON(json as ErrorJSON);
+      const tag = res.headers.etag;
+      return { status: 200, json, etag: typeof tag === 'string' ? tag : undefined };
+    } finally {
+      clearTimeout(timer);
     }
-    const json = (await res.body.json()) as unknown;
-    if (res.statusCode !== 200) throw fromErrorJSON(json as ErrorJSON);
-    const tag = res.headers.etag;
-    return { status: 200, json, etag: typeof tag === 'string' ? tag : undefined };
   }
 
   async function call(c: Connection, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {

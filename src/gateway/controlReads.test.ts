@@ -2,8 +2,10 @@
  * The control plane's two frequent reads of the gateway, against a real in-process gateway: `GET
  * /stats` answers 304 while no counter moved (and the full counters, exact, once one did), `GET
  * /spans?wait=` is held until a span is queued or a read releases it, and the control connection is
- * kept alive longer than the control plane's cadences.
+ * kept alive longer than the control plane's cadences; an answered read leaves no timer to wake the
+ * control plane later.
  */
+import { createHook } from 'node:async_hooks';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayControl } from './control.js';
@@ -125,5 +127,36 @@ describe('the control plane reads of the gateway', () => {
     for (const end = Date.now() + 5_000; spans.length === 0 && Date.now() < end;)
       spans = (await control.spans(100))!.spans.map((s) => s.path ?? '');
     expect(spans).toEqual(['/left']);
+  });
+
+  it('an answered read leaves no timer behind to wake the control plane later', async () => {
+    const control = createGatewayControl({ home: t.home });
+    // Timer callbacks that run in this process, but the in-process gateway's HTTP server's (its Date
+    // header's cache, refreshed each second): in the control plane that server is another process.
+    let fired = 0;
+    const hook = createHook({
+      before(id) {
+        if (timeouts.has(id)) fired++;
+      },
+      init(id, type) {
+        if (type === 'Timeout' && !new Error().stack?.includes('node:_http_outgoing')) timeouts.add(id);
+      },
+    });
+    const timeouts = new Set<number>();
+    await control.stats();
+    hook.enable();
+    try {
+      // Long enough for any tick of undici's own timeouts (every 499 ms while one runs, and once more after).
+      const quiet = async (): Promise<number> => {
+        fired = 0;
+        await new Promise((r) => setTimeout(r, 1_200));
+        return fired - 1; // the wait's own timer
+      };
+      const idle = await quiet();
+      await control.stats();
+      expect(await quiet()).toBe(idle);
+    } finally {
+      hook.disable();
+    }
   });
 });

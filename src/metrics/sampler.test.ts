@@ -140,4 +140,24 @@ describe('the metric sampler', () => {
     expect(times[10]).toBeLessThan(100);
     await s.close();
   });
+
+  it('ticks on the beat: a whole-second interval samples on whole multiples of it, each once', async () => {
+    const store = new MetricStore({ file: join(dir, 'metrics.db') });
+    const at: number[] = [];
+    // Started half-way between two beats: an interval counted from the start would tick at ~.5 s.
+    await new Promise((r) => setTimeout(r, 1500 - (Date.now() % 1000)));
+    const sampler = startSampler({
+      store,
+      source: async () => (at.push(Date.now()), []),
+      intervalMs: 1_000,
+    });
+    await new Promise((r) => setTimeout(r, 3_300));
+    await sampler.stop();
+    store.close();
+    // Three or four whole seconds passed: a tick on each (a busy machine may fire a timer late).
+    expect(at.length).toBeGreaterThanOrEqual(2);
+    expect(at.length).toBeLessThanOrEqual(4);
+    for (const t of at) expect(t % 1000 < 300 || t % 1000 > 998).toBe(true);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThan(500);
+  });
 });

@@ -9,9 +9,13 @@
  * so a restarted control plane carries on from them: requests served while it was down are counted
  * in its first sample. A series never seen counts from zero (its counters were created since the last
  * sample), except on the first tick of a new metrics.db, whose counters may be much older.
+ *
+ * Ticks fall on the beat (wakeups.ts): every 10 s at :00, :10, :20…, with supervision's resting 5 s
+ * tick, so an idle control plane wakes once for both.
  */
 import type { Logger } from 'pino';
 import type { RouteTraffic, TrackTraffic } from '../model/observation.js';
+import { onTheBeat } from '../wakeups.js';
 import { MINUTE_MS, type MetricStore, type ReplicaSample, type SeriesKey, type TrafficSample } from './metricStore.js';
 
 /** One service as the sampler reads it. */
@@ -194,15 +198,30 @@ export function startSampler(opts: SamplerOptions): Sampler {
       .then(() => undefined)
       .finally(() => (running = undefined)));
 
-  const timer = setInterval(() => void sample(), opts.intervalMs);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  // A whole-second interval on the beat; at least half of it between two ticks (a timer may fire a
+  // millisecond before the beat, and a quick tick end before it).
+  const beat = opts.intervalMs % 1000 === 0;
+  const wait = (): number => {
+    const d = beat ? onTheBeat(opts.intervalMs) : opts.intervalMs;
+    return d < opts.intervalMs / 2 ? d + opts.intervalMs : d;
+  };
+  const schedule = (): void => {
+    timer = setTimeout(() => {
+      void sample().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, wait());
+    timer.unref();
+  };
+  schedule();
   return {
     intervalMs: opts.intervalMs,
     sample,
     stats: () => ({ ...stats }),
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await running;
     },
   };

@@ -3,6 +3,8 @@
  * current release that is not `down`, its services' replicas as the runtime observes them, and the
  * proxy's cumulative request counters per track and per route. An environment that cannot be read
  * (a cluster down) is left out of that tick, logged once per failure, and does not stop the others.
+ * The apps are read side by side, so the local runtime answers them all from one reading of the
+ * gateway's counters (one request per tick, not one per app).
  */
 import type { Logger } from 'pino';
 import type { AppReading } from '../metrics/sampler.js';
@@ -16,9 +18,8 @@ export function createMetricSource(o: {
 }): () => Promise<AppReading[]> {
   const failing = new Map<string, string>();
   return async () => {
-    const out: AppReading[] = [];
     // The current releases that run something, read again only when the release records changed.
-    for (const { app, env } of await o.releases.active()) {
+    const read = async ({ app, env }: { app: string; env: string }): Promise<AppReading | undefined> => {
       const key = `${app}\0${env}`;
       try {
         const runtime = await o.runtimeFor(env);
@@ -57,14 +58,16 @@ export function createMetricSource(o: {
             desired: t.reduce((a, x) => a + x.desiredReplicas, 0),
           });
         }
-        out.push(reading);
         failing.delete(key);
+        return reading;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (failing.get(key) !== message) o.logger?.warn({ err, app, env }, 'metric history: cannot observe');
         failing.set(key, message);
+        return undefined;
       }
-    }
-    return out;
+    };
+    const readings = await Promise.all((await o.releases.active()).map(read));
+    return readings.filter((r): r is AppReading => r !== undefined);
   };
 }
