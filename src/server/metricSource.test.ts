@@ -7,20 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from 'pino';
 import type { Releases } from '../release/releases.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { TrackTraffic } from '../model/observation.js';
 import type { GatewayControl, ServiceTraffic } from '../gateway/table.js';
 import { GatewayAccess } from '../runtime/local/gatewayAccess.js';
 import { createMetricSource } from './metricSource.js';
-
-/** The proxy's cumulative counters of one track: `requests`, all under 10 ms. */
-const reading = (requests: number): TrackTraffic => ({
-  track: 'stable',
-  requests,
-  errors: 0,
-  latencyBucketsMs: [10],
-  latencyCounts: [requests, 0],
-  latencySumMs: requests,
-});
+import { trackReading as reading } from './testing/trackReading.js';
 
 describe('metric source', () => {
   it("leaves out only the failing service's requests", async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from 'pino';
 import { createMetrics, routeTrafficText, trafficText } from './metrics.js';
+import { trackReading as reading } from './testing/trackReading.js';
 import type { Releases } from '../release/releases.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { TrackTraffic } from '../model/observation.js';
 
 describe('traffic metrics text', () => {
   it('writes counters and a cumulative histogram per track, in seconds, with escaped labels', () => {
@@ -119,14 +119,6 @@ describe('createMetrics', () => {
   });
 
   it("keeps the other services' traffic when one service's reading fails", async () => {
-    const reading = (requests: number): TrackTraffic => ({
-      track: 'stable',
-      requests,
-      errors: 0,
-      latencyBucketsMs: [10],
-      latencyCounts: [requests, 0],
-      latencySumMs: requests,
-    });
     const service = (name: string) => ({ service: name, desiredReplicas: 1, readyReplicas: 1, replicas: [] });
     const runtime = {
       observe: async () => ({ services: [service('a'), service('b'), service('c')] }),
