@@ -9,6 +9,7 @@
  */
 import { hash } from 'node:crypto';
 import type { ServiceSpec } from '../spec/schema.js';
+import { serviceDigest } from '../spec/specMeaning.js';
 import type { ServiceState } from '../model/serviceState.js';
 import type { RenderedService } from './rendered.js';
 import { variablesIn } from '../spec/interpolate.js';
@@ -42,8 +43,8 @@ export interface ServiceRenderContext {
 
 export class ServiceRenderMemo {
   private readonly entries = new Map<string, { value: MemoizedService; render: number }>();
-  /** A digest of each service spec's JSON and the variables its templates use (specs are immutable values). */
-  private readonly specs = new WeakMap<ServiceSpec, { digest: string; used: string[] }>();
+  /** The variables each service spec's templates use (specs are immutable values). */
+  private readonly used = new WeakMap<ServiceSpec, string[]>();
   private readonly renders: number;
   private render = 0;
 
@@ -74,14 +75,14 @@ export class ServiceRenderMemo {
     configFiles: Record<string, { content: string; secret: boolean }>,
     contextKey: string,
   ): string {
-    let spec = this.specs.get(svc);
-    if (spec === undefined)
-      this.specs.set(svc, (spec = { digest: hash('sha256', JSON.stringify(svc), 'base64'), used: usedVariables(svc) }));
-    // One string hashed at once, with the spec's JSON as its digest (made once per parsed spec): every
-    // service's 1-2 KB of JSON hashed again and a Hash object per service were a millisecond of every
-    // 200-service render. Values are length-prefixed, so no two inputs run together.
-    let text = `${name}\0${spec.digest}\0`;
-    for (const v of spec.used) {
+    let used = this.used.get(svc);
+    if (used === undefined) this.used.set(svc, (used = usedVariables(svc)));
+    // One string hashed at once, with the spec's JSON as its digest (serviceDigest: made once per parsed
+    // service, shared with the spec's meaning): every service's 1-2 KB of JSON hashed again and a Hash
+    // object per service were a millisecond of every 200-service render. Values are length-prefixed, so
+    // no two inputs run together.
+    let text = `${name}\0${serviceDigest(svc)}\0`;
+    for (const v of used) {
       const value = lookup(v);
       text += value === undefined ? '\u0001' : `${value.secret ? 's' : 'p'}${value.value.length}:${value.value}`;
     }

@@ -7,16 +7,19 @@
  * immutable value, and the incremental parser gives back the very object of an unchanged service
  * block): after an edit of one service of 200, one service is encoded and hashed, not the whole spec.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { AppSpec, ServiceSpec } from './schema.js';
 
 /** Each service object's digest (sha256 of its JSON). */
 const serviceDigests = new WeakMap<ServiceSpec, string>();
 
-function serviceDigest(service: ServiceSpec): string {
+/**
+ * A service spec's digest (sha256 of its JSON, hex), made once per parsed service object: the spec's
+ * meaning and the render's per-service memo (release/serviceMemo.ts) both key on it.
+ */
+export function serviceDigest(service: ServiceSpec): string {
   let digest = serviceDigests.get(service);
-  if (digest === undefined)
-    serviceDigests.set(service, (digest = createHash('sha256').update(JSON.stringify(service)).digest('hex')));
+  if (digest === undefined) serviceDigests.set(service, (digest = hash('sha256', JSON.stringify(service), 'hex')));
   return digest;
 }
 
