@@ -6,13 +6,17 @@
  */
 
 /**
- * The delay (at most `ms`) to the next wall-clock multiple of `ms` when `ms` is whole seconds; to the
- * next whole second from `ms - 1 s` for another wait of a second or more; `ms` for a shorter one.
+ * The delay to the next wall-clock multiple of `ms` when `ms` is whole seconds; to the next whole
+ * second from `ms - 1 s` for another wait of a second or more; `ms` for a shorter one. Never under
+ * 100 ms: a timer may fire a millisecond before its beat, and the next wait must not then be that
+ * millisecond (a second run at once); the beat after is taken instead. (A larger floor would stretch
+ * the first resting wait past its period: an adopted gateway's death is found within ~5 s.)
  */
 export function onTheBeat(ms: number, nowMs = Date.now()): number {
   if (ms < 1000) return ms;
   const period = ms % 1000 === 0 ? ms : 1000;
-  return ms - period + (period - (nowMs % period));
+  const wait = ms - period + (period - (nowMs % period));
+  return wait < 100 ? wait + period : wait;
 }
 
 /**

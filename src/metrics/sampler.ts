@@ -15,7 +15,7 @@
  */
 import type { Logger } from 'pino';
 import type { RouteTraffic, TrackTraffic } from '../model/observation.js';
-import { onTheBeat } from '../wakeups.js';
+import { Nap } from '../wakeups.js';
 import { MINUTE_MS, type MetricStore, type ReplicaSample, type SeriesKey, type TrafficSample } from './metricStore.js';
 
 /** One service as the sampler reads it. */
@@ -198,30 +198,16 @@ export function startSampler(opts: SamplerOptions): Sampler {
       .then(() => undefined)
       .finally(() => (running = undefined)));
 
-  let timer: NodeJS.Timeout | undefined;
-  // A whole-second interval on the beat; at least half of it between two ticks (a timer may fire a
-  // millisecond before the beat, and a quick tick end before it).
-  const beat = opts.intervalMs % 1000 === 0;
-  const wait = (): number => {
-    const d = beat ? onTheBeat(opts.intervalMs) : opts.intervalMs;
-    return d < opts.intervalMs / 2 ? d + opts.intervalMs : d;
-  };
-  const schedule = (): void => {
-    timer = setTimeout(() => {
-      void sample().finally(() => {
-        if (!stopped) schedule();
-      });
-    }, wait());
-    timer.unref();
-  };
-  schedule();
+  // On the beat, never two runs at once (a manual sample() meanwhile is the same run).
+  const nap = new Nap({ run: () => sample().then(() => false), usualMs: opts.intervalMs, idleMs: opts.intervalMs });
+  nap.start();
   return {
     intervalMs: opts.intervalMs,
     sample,
     stats: () => ({ ...stats }),
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      await nap.stop();
       await running;
     },
   };
